@@ -1,0 +1,39 @@
+#!/bin/sh
+# Install the Debian packages the project needs, and only those missing.
+# Idempotent: a machine that has everything runs no apt-get at all.
+# Usage: scripts/deps.sh [run|test|bench]   (default: test, the superset CI needs)
+set -eu
+
+need="cmake make gcc pkg-config git ca-certificates
+libevent-dev libpq-dev libproj-dev proj-data libprotobuf-c-dev protobuf-c-compiler
+libjansson-dev libxml2-dev libsodium-dev libssl-dev libsqlite3-dev
+libcurl4-openssl-dev libgps-dev libcairo2-dev
+postgresql postgresql-contrib curl python3"
+
+case "${1:-test}" in
+run) ;;
+test) need="$need libcmocka-dev clang libclang-rt-14-dev gpsd gpsd-clients gdal-bin python3-protobuf" ;;
+bench) need="$need libcmocka-dev clang libclang-rt-14-dev wrk postgresql-15-postgis-3" ;;
+*) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $need; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing" >&2
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: missing packages and not root; run as root or install:$missing" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >&2
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing >&2
+fi

@@ -1,0 +1,101 @@
+#!/bin/sh
+# A private PostgreSQL cluster in a directory of ours: Unix socket only,
+# no TCP, run as an unprivileged user (PostgreSQL refuses to run as root).
+#
+#   scripts/pg.sh init DIR    create the cluster if DIR has none
+#   scripts/pg.sh start DIR   start it (waits until it accepts connections)
+#   scripts/pg.sh stop DIR [fast|immediate]
+#   scripts/pg.sh url DIR     print the libpq connection string
+set -eu
+
+cmd=${1:-}
+dir=${2:-}
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 init|start|stop|url DIR" >&2; exit 2; }
+
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$pgbin/initdb" ] || { echo "pg.sh: no PostgreSQL server found (install postgresql)" >&2; exit 1; }
+
+# Whom the server runs as: ourselves, or when root an unprivileged user.
+if [ "$(id -u)" -eq 0 ]; then
+	pguser=postgres
+	if ! id "$pguser" >/dev/null 2>&1; then
+		pguser=patrol
+		id "$pguser" >/dev/null 2>&1 ||
+			useradd --system --no-create-home --shell /usr/sbin/nologin "$pguser"
+	fi
+	as() { runuser -u "$pguser" -- "$@"; }
+else
+	pguser=$(id -un)
+	as() { "$@"; }
+fi
+
+# The data may have to live elsewhere when the unprivileged user cannot
+# reach DIR (a repository under /root, say); DIR/data is then a link.
+data="$dir/data"
+
+case "$cmd" in
+init)
+	if [ -f "$data/PG_VERSION" ]; then exit 0; fi
+	mkdir -p "$dir"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown "$pguser" "$dir"
+		if ! as test -w "$dir"; then
+			alt=$(mktemp -d /var/tmp/patrol-pg.XXXXXX)
+			chown "$pguser" "$alt"
+			ln -sfn "$alt" "$data"
+			echo "pg.sh: $dir is not reachable by $pguser; data kept in $alt" >&2
+		fi
+	fi
+	[ -e "$data" ] || { mkdir "$data"; chown "$pguser" "$data" 2>/dev/null || true; }
+	as "$pgbin/initdb" -D "$data" -U patrol --auth=trust -E UTF8 \
+		--locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+		{ cat "$dir/initdb.log" >&2; exit 1; }
+	# The socket gets a directory of its own: the data directory is
+	# private to $pguser. Unix socket paths are limited to 107 bytes.
+	mkdir -p "$dir/sock"
+	chown "$pguser" "$dir/sock" 2>/dev/null || true
+	sock=$(cd "$dir/sock" && pwd -P)
+	if [ ${#sock} -gt 90 ] || ! as test -w "$sock" 2>/dev/null; then
+		sock=$(mktemp -d /tmp/patrol-sock.XXXXXX)
+	fi
+	chown "$pguser" "$sock" 2>/dev/null || true
+	chmod 755 "$sock"
+	cat >>"$data/postgresql.conf" <<CONF
+# patrol: private cluster
+listen_addresses = ''
+unix_socket_directories = '$sock'
+fsync = on
+max_connections = 100
+shared_buffers = 128MB
+log_min_messages = warning
+CONF
+	echo "$sock" >"$dir/socket_dir"
+	;;
+start)
+	[ -f "$data/PG_VERSION" ] || { echo "pg.sh: no cluster in $dir (run init)" >&2; exit 1; }
+	if as "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then exit 0; fi
+	touch "$dir/server.log"
+	chown "$pguser" "$dir/server.log" 2>/dev/null || true
+	as "$pgbin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+		{ tail -n 20 "$dir/server.log" >&2; exit 1; }
+	# The default "patrol" database, made once.
+	sock=$(cat "$dir/socket_dir")
+	if ! "$pgbin/psql" -h "$sock" -U patrol -d postgres -tAc \
+		"SELECT 1 FROM pg_database WHERE datname = 'patrol'" | grep -q 1; then
+		"$pgbin/createdb" -h "$sock" -U patrol patrol
+	fi
+	;;
+stop)
+	mode=${3:-fast}
+	if [ -f "$data/PG_VERSION" ] && as "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+		as "$pgbin/pg_ctl" -D "$data" -m "$mode" -w stop >/dev/null
+	fi
+	;;
+url)
+	echo "host=$(cat "$dir/socket_dir") user=patrol dbname=patrol"
+	;;
+*)
+	echo "usage: $0 init|start|stop|url DIR" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,133 @@
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "app.h"
+#include "config.h"
+#include "db.h"
+#include "geo.h"
+#include "http.h"
+#include "log.h"
+#include "migrate.h"
+#include "xmalloc.h"
+
+static void
+app_drained_cb(void *arg)
+{
+	struct app *a = arg;
+
+	log_info("event=drained");
+	event_base_loopexit(a->base, NULL);
+}
+
+static void
+app_drain_timeout_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct app *a = arg;
+
+	(void)fd;
+	(void)ev;
+	log_warnx("event=drain_timeout in_flight=%d",
+	    http_in_flight(a->http));
+	event_base_loopexit(a->base, NULL);
+}
+
+static void
+app_signal_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	struct app *a = arg;
+	struct timeval tv = { a->cfg->drain_timeout_s, 0 };
+
+	(void)ev;
+	if (a->stopping) {
+		log_warnx("event=signal sig=%d action=exit_now", (int)sig);
+		event_base_loopbreak(a->base);
+		return;
+	}
+	a->stopping = 1;
+	log_info("event=signal sig=%d action=drain in_flight=%d", (int)sig,
+	    http_in_flight(a->http));
+	a->ev_drain_timeout = evtimer_new(a->base, app_drain_timeout_cb, a);
+	evtimer_add(a->ev_drain_timeout, &tv);
+	http_drain(a->http, app_drained_cb, a);
+}
+
+int
+app_start(struct app *a, struct config *cfg, char **cause)
+{
+	struct geo_area area = { cfg->area_lon_min, cfg->area_lat_min,
+		cfg->area_lon_max, cfg->area_lat_max };
+	struct db_config dbc = { cfg->database_url, cfg->db_pool_size,
+		cfg->db_connect_timeout_ms, cfg->db_statement_timeout_ms,
+		cfg->db_queue_max, cfg->db_queue_timeout_ms };
+	struct http_config hc = { cfg->http_timeout_s,
+		(size_t)cfg->http_max_body };
+	char *pending;
+
+	memset(a, 0, sizeof *a);
+	a->cfg = cfg;
+	signal(SIGPIPE, SIG_IGN);
+	log_route_libevent();
+	if ((a->base = event_base_new()) == NULL) {
+		*cause = xstrdup("cannot create the event loop");
+		return -1;
+	}
+	if (geo_init(cfg->crs, &area, cause) != 0)
+		return -1;
+	a->db = db_new(a->base, &dbc);
+	if (migrate_pending(a->db, cfg->schema_dir, &pending, cause) != 0) {
+		char *why = *cause;
+
+		*cause = xasprintf("cannot check the schema: %s", why);
+		free(why);
+		return -1;
+	}
+	if (*pending != '\0') {
+		*cause = xasprintf("database has pending migrations: %s; run "
+				   "'patrolctl migrate'",
+		    pending);
+		free(pending);
+		return -1;
+	}
+	free(pending);
+
+	a->http = http_new(a->base, &hc);
+	api_ops_register(a);
+	static_register(a);
+	if (http_listen(a->http, cfg->listen_address, cfg->port, cause) != 0)
+		return -1;
+	a->ev_sigterm = evsignal_new(a->base, SIGTERM, app_signal_cb, a);
+	a->ev_sigint = evsignal_new(a->base, SIGINT, app_signal_cb, a);
+	evsignal_add(a->ev_sigterm, NULL);
+	evsignal_add(a->ev_sigint, NULL);
+	log_info("event=listening url=http://%s:%d/ crs=%s",
+	    cfg->listen_address, http_port(a->http), cfg->crs);
+	return 0;
+}
+
+int
+app_run(struct app *a)
+{
+	event_base_dispatch(a->base);
+	log_info("event=stopped");
+	return 0;
+}
+
+void
+app_stop(struct app *a)
+{
+	if (a->ev_sigterm != NULL)
+		event_free(a->ev_sigterm);
+	if (a->ev_sigint != NULL)
+		event_free(a->ev_sigint);
+	if (a->ev_drain_timeout != NULL)
+		event_free(a->ev_drain_timeout);
+	http_free(a->http);
+	db_free(a->db);
+	geo_fini();
+	if (a->base != NULL)
+		event_base_free(a->base);
+	memset(a, 0, sizeof *a);
+}

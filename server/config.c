@@ -1,0 +1,431 @@
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "xmalloc.h"
+
+#ifndef PATROL_SCHEMA_DIR
+#define PATROL_SCHEMA_DIR "schema"
+#endif
+#ifndef PATROL_CONSOLE_DIR
+#define PATROL_CONSOLE_DIR "server/console"
+#endif
+
+enum config_type { CONFIG_STRING, CONFIG_INT };
+
+struct config_option {
+	const char *name; /* file key; the flag is --name with '_' as '-' */
+	const char *env;
+	enum config_type type;
+	size_t offset;
+	const char *def;
+	long min, max;
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct config, f)
+static const struct config_option config_options[] = {
+	{ "config", "PATROL_CONFIG", CONFIG_STRING, OFF(config_file), "", 0, 0,
+	    "configuration file (key = value lines)" },
+	{ "listen_address", "PATROL_LISTEN_ADDRESS", CONFIG_STRING,
+	    OFF(listen_address), "127.0.0.1", 0, 0, "address to listen on" },
+	{ "port", "PATROL_PORT", CONFIG_INT, OFF(port), "8080", 0, 65535,
+	    "TCP port to listen on (0: any free port)" },
+	{ "database_url", "DATABASE_URL", CONFIG_STRING, OFF(database_url), "",
+	    0, 0, "libpq connection string or URI (empty: libpq defaults)" },
+	{ "db_pool_size", "PATROL_DB_POOL_SIZE", CONFIG_INT, OFF(db_pool_size),
+	    "4", 1, 64, "database connections in the pool" },
+	{ "db_connect_timeout_ms", "PATROL_DB_CONNECT_TIMEOUT_MS", CONFIG_INT,
+	    OFF(db_connect_timeout_ms), "3000", 100, 600000,
+	    "give up a database connection attempt after this long" },
+	{ "db_statement_timeout_ms", "PATROL_DB_STATEMENT_TIMEOUT_MS",
+	    CONFIG_INT, OFF(db_statement_timeout_ms), "5000", 100, 3600000,
+	    "server-side statement_timeout for every query" },
+	{ "db_queue_max", "PATROL_DB_QUEUE_MAX", CONFIG_INT, OFF(db_queue_max),
+	    "1000", 1, 1000000, "queries waiting for a connection, at most" },
+	{ "db_queue_timeout_ms", "PATROL_DB_QUEUE_TIMEOUT_MS", CONFIG_INT,
+	    OFF(db_queue_timeout_ms), "2000", 10, 600000,
+	    "fail a query (503) that waited this long for a connection" },
+	{ "http_timeout_s", "PATROL_HTTP_TIMEOUT_S", CONFIG_INT,
+	    OFF(http_timeout_s), "30", 1, 3600,
+	    "read/write timeout of HTTP connections, and request deadline" },
+	{ "http_max_body", "PATROL_HTTP_MAX_BODY", CONFIG_INT,
+	    OFF(http_max_body), "1048576", 1024, 1073741824,
+	    "largest request body accepted by any route, in bytes" },
+	{ "drain_timeout_s", "PATROL_DRAIN_TIMEOUT_S", CONFIG_INT,
+	    OFF(drain_timeout_s), "10", 0, 600,
+	    "on SIGTERM, wait this long for in-flight requests" },
+	{ "crs", "PATROL_CRS", CONFIG_STRING, OFF(crs), "EPSG:6677", 0, 0,
+	    "projected metric CRS for distances and coverage" },
+	{ "service_area", "PATROL_SERVICE_AREA", CONFIG_STRING,
+	    OFF(service_area), "139.0,35.1,140.0,36.3", 0, 0,
+	    "accepted WGS84 box: lon_min,lat_min,lon_max,lat_max" },
+	{ "log_level", "PATROL_LOG_LEVEL", CONFIG_STRING, OFF(log_level),
+	    "info", 0, 0, "debug, info, warn or error" },
+	{ "schema_dir", "PATROL_SCHEMA_DIR", CONFIG_STRING, OFF(schema_dir),
+	    PATROL_SCHEMA_DIR, 0, 0, "directory of numbered SQL migrations" },
+	{ "console_dir", "PATROL_CONSOLE_DIR", CONFIG_STRING, OFF(console_dir),
+	    PATROL_CONSOLE_DIR, 0, 0, "directory of the console's files" },
+};
+#define NOPTIONS (sizeof config_options / sizeof config_options[0])
+
+static const struct config_option *
+config_find(const char *key, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < NOPTIONS; i++) {
+		const char *n = config_options[i].name;
+
+		if (strlen(n) != len)
+			continue;
+		/* Flags spell '_' as '-'; accept both everywhere. */
+		for (j = 0; j < len; j++) {
+			if (n[j] != key[j] && !(n[j] == '_' && key[j] == '-'))
+				break;
+		}
+		if (j == len)
+			return &config_options[i];
+	}
+	return NULL;
+}
+
+static int
+config_parse_area(struct config *c, const char *v, char **cause)
+{
+	double d[4];
+	const char *p = v;
+	char *end;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		errno = 0;
+		d[i] = strtod(p, &end);
+		if (end == p || errno != 0 || !isfinite(d[i]))
+			goto bad;
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (i < 3) {
+			if (*p++ != ',')
+				goto bad;
+			while (*p == ' ')
+				p++;
+		}
+	}
+	if (*p != '\0')
+		goto bad;
+	if (d[0] < -180 || d[2] > 180 || d[1] < -90 || d[3] > 90 ||
+	    d[0] >= d[2] || d[1] >= d[3]) {
+		*cause = xasprintf("option service_area: '%s' is not a box "
+				   "lon_min,lat_min,lon_max,lat_max within "
+				   "-180..180, -90..90 with min < max",
+		    v);
+		return -1;
+	}
+	c->area_lon_min = d[0];
+	c->area_lat_min = d[1];
+	c->area_lon_max = d[2];
+	c->area_lat_max = d[3];
+	return 0;
+bad:
+	*cause = xasprintf("option service_area: '%s' is not four numbers "
+			   "lon_min,lat_min,lon_max,lat_max",
+	    v);
+	return -1;
+}
+
+static int
+config_apply(struct config *c, const struct config_option *o, const char *v,
+    char **cause)
+{
+	char *end, **sp;
+	long n;
+
+	switch (o->type) {
+	case CONFIG_STRING:
+		if (strcmp(o->name, "service_area") == 0 &&
+		    config_parse_area(c, v, cause) != 0)
+			return -1;
+		if (strcmp(o->name, "log_level") == 0 &&
+		    strcmp(v, "debug") != 0 && strcmp(v, "info") != 0 &&
+		    strcmp(v, "warn") != 0 && strcmp(v, "error") != 0) {
+			*cause = xasprintf("option log_level: '%s' is not one "
+					   "of debug, info, warn, error",
+			    v);
+			return -1;
+		}
+		sp = (char **)((char *)c + o->offset);
+		free(*sp);
+		*sp = xstrdup(v);
+		return 0;
+	case CONFIG_INT:
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0) {
+			*cause = xasprintf("option %s: '%s' is not a whole "
+					   "number",
+			    o->name, v);
+			return -1;
+		}
+		if (n < o->min || n > o->max) {
+			*cause = xasprintf("option %s: %ld is out of range "
+					   "%ld..%ld",
+			    o->name, n, o->min, o->max);
+			return -1;
+		}
+		*(int *)((char *)c + o->offset) = (int)n;
+		return 0;
+	}
+	return -1;
+}
+
+int
+config_set(struct config *c, const char *key, const char *value, char **cause)
+{
+	const struct config_option *o;
+
+	if ((o = config_find(key, strlen(key))) == NULL) {
+		*cause = xasprintf("unknown option '%s'", key);
+		return -1;
+	}
+	return config_apply(c, o, value, cause);
+}
+
+void
+config_init(struct config *c)
+{
+	size_t i;
+	char *cause;
+
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < NOPTIONS; i++) {
+		if (config_apply(c, &config_options[i], config_options[i].def,
+			&cause) != 0)
+			abort(); /* a bad built-in default is a bug */
+	}
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTIONS; i++) {
+		if (config_options[i].type == CONFIG_STRING)
+			free(*(char **)((char *)c + config_options[i].offset));
+	}
+	memset(c, 0, sizeof *c);
+}
+
+int
+config_parse_buffer(struct config *c, const char *buf, size_t len,
+    const char *name, char **cause)
+{
+	const char *p = buf, *end = buf + len, *eol, *k, *ke, *v, *ve;
+	const struct config_option *o;
+	unsigned line = 0;
+	char *value, *why;
+	int rc;
+
+	while (p < end) {
+		line++;
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		k = p;
+		p = eol + 1;
+		while (k < eol && isspace((unsigned char)*k))
+			k++;
+		if (k == eol || *k == '#')
+			continue;
+		if (memchr(k, '\0', (size_t)(eol - k)) != NULL) {
+			*cause = xasprintf("%s:%u: NUL byte in line", name,
+			    line);
+			return -1;
+		}
+		for (ke = k; ke < eol && (isalnum((unsigned char)*ke) ||
+					     *ke == '_' || *ke == '-');
+		     ke++)
+			;
+		v = ke;
+		while (v < eol && (*v == ' ' || *v == '\t'))
+			v++;
+		if (ke == k || v == eol || *v != '=') {
+			*cause = xasprintf("%s:%u: expected 'key = value'",
+			    name, line);
+			return -1;
+		}
+		if ((o = config_find(k, (size_t)(ke - k))) == NULL ||
+		    strcmp(o->name, "config") == 0) {
+			*cause = xasprintf("%s:%u: unknown option '%.*s'", name,
+			    line, (int)(ke - k), k);
+			return -1;
+		}
+		v++;
+		ve = eol;
+		while (v < ve && isspace((unsigned char)*v))
+			v++;
+		while (ve > v && isspace((unsigned char)ve[-1]))
+			ve--;
+		if (ve - v >= 2 && *v == '"' && ve[-1] == '"') {
+			v++;
+			ve--;
+		} else if (v < ve && (*v == '"' || ve[-1] == '"')) {
+			*cause = xasprintf("%s:%u: unbalanced quote", name,
+			    line);
+			return -1;
+		}
+		value = xstrndup(v, (size_t)(ve - v));
+		rc = config_apply(c, o, value, &why);
+		free(value);
+		if (rc != 0) {
+			*cause = xasprintf("%s:%u: %s", name, line, why);
+			free(why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+config_read_file(struct config *c, const char *path, char **cause)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	int rc;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		*cause = xasprintf("config file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap * 2 + 4096;
+			if (cap > 1 << 20) {
+				*cause = xasprintf("config file %s: larger "
+						   "than 1 MiB",
+				    path);
+				free(buf);
+				fclose(f);
+				return -1;
+			}
+			buf = xreallocarray(buf, 1, cap);
+		}
+		if ((n = fread(buf + len, 1, cap - len, f)) == 0)
+			break;
+		len += n;
+	}
+	rc = ferror(f) ? -1 : 0;
+	fclose(f);
+	if (rc != 0)
+		*cause = xasprintf("config file %s: read error", path);
+	else
+		rc = config_parse_buffer(c, buf, len, path, cause);
+	free(buf);
+	return rc;
+}
+
+/* Finds the value of --config (or PATROL_CONFIG) before anything else. */
+static const char *
+config_file_arg(int argc, char **argv)
+{
+	const char *env;
+	int i;
+
+	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			return argv[i] + 9;
+		if (strchr(argv[i], '=') == NULL)
+			i++;
+	}
+	env = getenv("PATROL_CONFIG");
+	return env != NULL && *env != '\0' ? env : NULL;
+}
+
+int
+config_load(struct config *c, int argc, char **argv, int *optind, int *help,
+    char **cause)
+{
+	const struct config_option *o;
+	const char *file, *env, *arg, *eq, *value;
+	size_t i;
+	int n;
+
+	*help = 0;
+	if ((file = config_file_arg(argc, argv)) != NULL &&
+	    config_read_file(c, file, cause) != 0)
+		return -1;
+	for (i = 0; i < NOPTIONS; i++) {
+		o = &config_options[i];
+		if ((env = getenv(o->env)) == NULL)
+			continue;
+		if (config_apply(c, o, env, cause) != 0) {
+			char *why = *cause;
+
+			*cause = xasprintf("environment %s: %s", o->env, why);
+			free(why);
+			return -1;
+		}
+	}
+	for (n = 1; n < argc; n++) {
+		arg = argv[n];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			*help = 1;
+			break;
+		}
+		if (strcmp(arg, "--") == 0) {
+			n++;
+			break;
+		}
+		if (strncmp(arg, "--", 2) != 0)
+			break;
+		arg += 2;
+		eq = strchr(arg, '=');
+		if ((o = config_find(arg, eq != NULL ? (size_t)(eq - arg)
+						     : strlen(arg))) == NULL) {
+			*cause = xasprintf("unknown flag '%s' (see --help)",
+			    argv[n]);
+			return -1;
+		}
+		if (eq != NULL)
+			value = eq + 1;
+		else if (n + 1 < argc)
+			value = argv[++n];
+		else {
+			*cause = xasprintf("flag --%s needs a value", arg);
+			return -1;
+		}
+		if (config_apply(c, o, value, cause) != 0)
+			return -1;
+	}
+	if (optind != NULL)
+		*optind = n;
+	return 0;
+}
+
+void
+config_usage(FILE *f)
+{
+	const struct config_option *o;
+	char flag[64];
+	size_t i, j;
+
+	fprintf(f, "options (flag, environment, default):\n");
+	for (i = 0; i < NOPTIONS; i++) {
+		o = &config_options[i];
+		snprintf(flag, sizeof flag, "--%s", o->name);
+		for (j = 2; flag[j] != '\0'; j++) {
+			if (flag[j] == '_')
+				flag[j] = '-';
+		}
+		fprintf(f, "  %-26s %s\n  %-26s env %s, default '%s'\n", flag,
+		    o->help, "", o->env, o->def);
+	}
+}

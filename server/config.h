@@ -1,0 +1,63 @@
+/*
+ * Configuration: one declarative option table drives the file parser, the
+ * environment, the command-line flags and --help. Precedence, lowest first:
+ * built-in default, config file, environment, flag.
+ */
+#ifndef PATROL_CONFIG_H
+#define PATROL_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct config {
+	char *config_file;
+	char *listen_address;
+	int port;
+	char *database_url;
+	int db_pool_size;
+	int db_connect_timeout_ms;
+	int db_statement_timeout_ms;
+	int db_queue_max;
+	int db_queue_timeout_ms;
+	int http_timeout_s;
+	int http_max_body;
+	int drain_timeout_s;
+	char *crs;
+	char *service_area;
+	/* service_area parsed: lon/lat bounds in WGS84 degrees. */
+	double area_lon_min, area_lat_min, area_lon_max, area_lat_max;
+	char *log_level;
+	char *schema_dir;
+	char *console_dir;
+};
+
+/* Sets every option to its built-in default. */
+void config_init(struct config *);
+/* Frees the strings; the struct may be config_init'ed again. */
+void config_free(struct config *);
+
+/*
+ * Loads the configuration: the file named by --config or PATROL_CONFIG, then
+ * the environment, then flags. Flags are read from argv[1..] up to the first
+ * argument that is not a flag (patrolctl's command); *optind is set to its
+ * index. Returns -1 with *cause set (caller frees) on any bad value, unknown
+ * key or unknown flag. "--help" sets *help to 1 and stops.
+ */
+int config_load(struct config *, int argc, char **argv, int *optind,
+    int *help, char **cause);
+
+/*
+ * Parses config file text (key = value lines, # comments, optional double
+ * quotes). name is used in messages. Exposed for tests and the fuzz target.
+ */
+int config_parse_buffer(struct config *, const char *buf, size_t len,
+    const char *name, char **cause);
+
+/* Sets one option by name from text, as the file and flags do. */
+int config_set(struct config *, const char *key, const char *value,
+    char **cause);
+
+/* Writes the option list for --help, generated from the table. */
+void config_usage(FILE *);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * patrolctl's commands. Each ctl_*.c adds a group; patrolctl.c only parses
+ * the global options and finds the command in ctl_commands.
+ */
+#ifndef PATROL_CTL_H
+#define PATROL_CTL_H
+
+struct config;
+struct db;
+struct event_base;
+
+struct ctl {
+	struct config *cfg;
+	struct event_base *base;
+	struct db *db;
+};
+
+struct ctl_command {
+	const char *name;  /* "migrate", "migrate status" */
+	const char *usage; /* arguments */
+	const char *help;
+	/* argv[0] is the first argument after the command's words. */
+	int (*run)(struct ctl *, int argc, char **argv);
+};
+
+extern const struct ctl_command ctl_commands[];
+extern const int ctl_ncommands;
+
+/* The database pool (one connection), opened on first use. */
+struct db *ctl_db(struct ctl *);
+void ctl_close(struct ctl *);
+/* Runs the command named by argv; prints usage for unknown ones. */
+int ctl_main(struct ctl *, int argc, char **argv);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * The one database call path: an asynchronous libpq pool inside the
+ * libevent loop. No SQL lives here; store_*.c and schema/ hold it.
+ *
+ * Every query's callback is called exactly once, never from inside the
+ * db_query() call that queued it, with one of:
+ *   DB_OK          the statement(s) ran; res is the last result
+ *   DB_ERROR       PostgreSQL refused it; sqlstate and error are set
+ *   DB_UNAVAILABLE no usable connection (down, queue full, waited too long,
+ *                  connection lost mid-query: the query may have run)
+ *   DB_TIMEOUT     no answer before statement_timeout plus a grace period;
+ *                  the connection was reset
+ * The result (and its PGresult) is freed when the callback returns, unless
+ * the callback takes res by setting it to NULL (it then PQclear()s it).
+ */
+#ifndef PATROL_DB_H
+#define PATROL_DB_H
+
+#include <libpq-fe.h>
+
+struct event_base;
+struct db;
+
+enum db_status {
+	DB_OK,
+	DB_ERROR,
+	DB_UNAVAILABLE,
+	DB_TIMEOUT,
+};
+
+struct db_result {
+	enum db_status status;
+	PGresult *res;
+	const char *error;    /* one line, no query parameters */
+	const char *sqlstate; /* DB_ERROR only: e.g. "23505" */
+};
+
+typedef void (*db_cb)(struct db_result *, void *arg);
+/*
+ * A NOTIFY on a channel. payload NULL means the listening connection was
+ * re-established: notifications may have been missed, so re-read state.
+ */
+typedef void (*db_notify_cb)(const char *channel, const char *payload,
+    void *arg);
+
+struct db_config {
+	const char *conninfo;
+	int pool_size;
+	int connect_timeout_ms;
+	int statement_timeout_ms;
+	int queue_max;
+	int queue_timeout_ms;
+};
+
+struct db_stats {
+	int connections; /* open and usable */
+	int busy;        /* running a query */
+	int waiting;     /* queued for a connection */
+	unsigned long reconnects;
+	unsigned long queries;
+	unsigned long failures; /* DB_UNAVAILABLE or DB_TIMEOUT */
+};
+
+/* Creates the pool and starts connecting; never fails. */
+struct db *db_new(struct event_base *, const struct db_config *);
+/* Closes every connection; queued queries get DB_UNAVAILABLE first. */
+void db_free(struct db *);
+
+/*
+ * Queues a parameterised statement (text parameters; NULL entries are SQL
+ * NULL). sql and params are copied.
+ */
+void db_query(struct db *, const char *sql, int nparams,
+    const char *const *params, db_cb, void *arg);
+/*
+ * Queues a script of several statements (simple protocol, no parameters),
+ * e.g. a migration. A transaction left open by a failed script is rolled
+ * back before the connection is reused.
+ */
+void db_exec(struct db *, const char *script, db_cb, void *arg);
+
+/*
+ * Subscribes to a channel ([a-z0-9_] only) on the pool's listening
+ * connection, which is kept open and re-LISTENs after every reconnect.
+ * Returns -1 with *cause on a bad name.
+ */
+int db_listen(struct db *, const char *channel, db_notify_cb, void *arg,
+    char **cause);
+
+void db_stats(struct db *, struct db_stats *);
+/* The last connection error, or NULL while connected. */
+const char *db_last_error(struct db *);
+
+/*
+ * For command-line tools: runs the loop until the query completes. Returns
+ * 0 and the result in *res (caller PQclear()s it; res may be NULL to drop
+ * it), or -1 with *cause.
+ */
+int db_query_sync(struct db *, const char *sql, int nparams,
+    const char *const *params, PGresult **res, char **cause);
+int db_exec_sync(struct db *, const char *script, char **cause);
+
+#endif

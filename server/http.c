@@ -1,0 +1,555 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "xmalloc.h"
+
+#define HTTP_MAX_LISTENERS 4
+#define HTTP_DEFAULT_DEADLINE_MS 30000
+
+struct http_server {
+	struct event_base *base;
+	struct evhttp *evh;
+	struct http_config cfg;
+	const struct http_route *tables[8];
+	size_t ntables[8];
+	int ntable;
+	struct evhttp_bound_socket *socks[HTTP_MAX_LISTENERS];
+	int nsocks;
+	int port;
+	int in_flight;
+	int draining;
+	void (*drain_done)(void *);
+	void *drain_arg;
+	struct event *ev_drain;
+};
+
+struct http_req {
+	struct http_server *srv;
+	struct evhttp_request *ev;
+	const struct http_route *route;
+	const char *route_name;
+	struct timespec start;
+	int refs;
+	int replied;
+	struct event *ev_deadline;
+	char *path;
+	char *params[HTTP_MAX_PARAMS];
+	const char *rest;
+	struct evkeyvalq query;
+	int query_parsed;
+	char *body;
+	size_t body_len;
+};
+
+static double
+http_elapsed(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void
+http_req_free(struct http_req *r)
+{
+	int i;
+
+	if (r->ev_deadline != NULL)
+		event_free(r->ev_deadline);
+	for (i = 0; i < HTTP_MAX_PARAMS; i++)
+		free(r->params[i]);
+	if (r->query_parsed)
+		evhttp_clear_headers(&r->query);
+	free(r->path);
+	free(r->body);
+	free(r);
+}
+
+void
+http_req_ref(struct http_req *r)
+{
+	r->refs++;
+}
+
+void
+http_req_unref(struct http_req *r)
+{
+	if (--r->refs > 0)
+		return;
+	if (!r->replied) {
+		/* A handler that forgot to answer is a bug; never hang. */
+		log_error("event=http_no_reply route=%s", r->route_name);
+		http_reply_error(r, 500, "internal", "no reply was produced");
+	}
+	http_req_free(r);
+}
+
+int
+http_req_done(struct http_req *r)
+{
+	return r->replied;
+}
+
+static void
+http_drain_check(struct http_server *s)
+{
+	if (s->draining && s->in_flight == 0 && s->drain_done != NULL)
+		event_active(s->ev_drain, 0, 0);
+}
+
+static void
+http_drain_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct http_server *s = arg;
+	void (*done)(void *) = s->drain_done;
+
+	(void)fd;
+	(void)ev;
+	s->drain_done = NULL;
+	if (done != NULL)
+		done(s->drain_arg);
+}
+
+void
+http_reply(struct http_req *r, int code, const char *content_type,
+    struct evbuffer *body)
+{
+	struct evkeyvalq *h;
+	double secs;
+
+	if (r->replied) {
+		if (body != NULL)
+			evbuffer_free(body);
+		return;
+	}
+	r->replied = 1;
+	if (r->ev_deadline != NULL)
+		event_del(r->ev_deadline);
+	h = evhttp_request_get_output_headers(r->ev);
+	if (content_type != NULL)
+		evhttp_add_header(h, "Content-Type", content_type);
+	if (evhttp_find_header(h, "Cache-Control") == NULL)
+		evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (r->srv->draining)
+		evhttp_add_header(h, "Connection", "close");
+	secs = http_elapsed(&r->start);
+	metrics_http_observe(r->route_name, code, secs);
+	log_debug("event=http route=%s method=%d status=%d ms=%.1f",
+	    r->route_name, (int)evhttp_request_get_command(r->ev), code,
+	    secs * 1000);
+	evhttp_send_reply(r->ev, code, NULL, body);
+	if (body != NULL)
+		evbuffer_free(body);
+	r->ev = NULL; /* evhttp owns (and may have freed) it now */
+	r->srv->in_flight--;
+	http_drain_check(r->srv);
+}
+
+void
+http_reply_text(struct http_req *r, int code, const char *content_type,
+    const char *text)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	evbuffer_add(b, text, strlen(text));
+	http_reply(r, code, content_type, b);
+}
+
+void
+http_reply_error(struct http_req *r, int status, const char *code,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *msg, *s;
+	json_t *j;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	/* jansson refuses invalid UTF-8: messages may echo client input. */
+	j = json_pack("{s:{s:s,s:s%}}", "error", "code", code, "message", msg,
+	    strlen(msg));
+	if (j == NULL)
+		j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
+		    "(message not valid UTF-8)");
+	s = json_dumps(j, JSON_COMPACT);
+	http_reply_text(r, status, "application/json; charset=utf-8", s);
+	free(s);
+	json_decref(j);
+	free(msg);
+}
+
+enum evhttp_cmd_type
+http_req_method(struct http_req *r)
+{
+	return evhttp_request_get_command(r->ev);
+}
+
+const char *
+http_req_path(struct http_req *r)
+{
+	return r->path;
+}
+
+const char *
+http_req_param(struct http_req *r, int n)
+{
+	return n >= 0 && n < HTTP_MAX_PARAMS ? r->params[n] : NULL;
+}
+
+const char *
+http_req_rest(struct http_req *r)
+{
+	return r->rest;
+}
+
+const char *
+http_req_query(struct http_req *r, const char *key)
+{
+	const char *q;
+
+	if (!r->query_parsed) {
+		TAILQ_INIT(&r->query);
+		r->query_parsed = 1;
+		q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev));
+		if (q != NULL && evhttp_parse_query_str(q, &r->query) != 0)
+			evhttp_clear_headers(&r->query);
+	}
+	return evhttp_find_header(&r->query, key);
+}
+
+const char *
+http_req_header(struct http_req *r, const char *key)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(r->ev),
+	    key);
+}
+
+const char *
+http_req_body(struct http_req *r, size_t *len)
+{
+	if (len != NULL)
+		*len = r->body_len;
+	return r->body;
+}
+
+void *
+http_req_route_arg(struct http_req *r)
+{
+	return r->route->arg;
+}
+
+void
+http_req_set_header(struct http_req *r, const char *key, const char *value)
+{
+	if (r->ev != NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev),
+		    key, value);
+}
+
+/*
+ * Matches a raw path against a pattern; fills params with the "{}"
+ * segments (still encoded). Returns 1 on a match.
+ */
+static int
+http_match(const char *pat, const char *path, char **params,
+    const char **rest)
+{
+	const char *seg;
+	int n = 0;
+
+	while (*pat != '\0') {
+		if (pat[0] == '*' && pat[1] == '\0') {
+			*rest = path;
+			return 1;
+		}
+		if (pat[0] == '{' && pat[1] == '}') {
+			seg = path;
+			while (*path != '/' && *path != '\0')
+				path++;
+			if (path == seg || n == HTTP_MAX_PARAMS)
+				return 0;
+			params[n++] = xstrndup(seg, (size_t)(path - seg));
+			pat += 2;
+			continue;
+		}
+		if (*pat++ != *path++)
+			return 0;
+	}
+	return *path == '\0';
+}
+
+static void
+http_params_clear(char **params)
+{
+	int i;
+
+	for (i = 0; i < HTTP_MAX_PARAMS; i++) {
+		free(params[i]);
+		params[i] = NULL;
+	}
+}
+
+static const struct http_route *
+http_find(struct http_server *s, struct http_req *r, int *allowed)
+{
+	const struct http_route *rt;
+	char *params[HTTP_MAX_PARAMS] = { 0 };
+	const char *rest = NULL;
+	int t, method = (int)evhttp_request_get_command(r->ev);
+	size_t i;
+
+	*allowed = 0;
+	for (t = 0; t < s->ntable; t++) {
+		for (i = 0; i < s->ntables[t]; i++) {
+			rt = &s->tables[t][i];
+			if (!http_match(rt->path, r->path, params, &rest)) {
+				http_params_clear(params);
+				continue;
+			}
+			*allowed |= rt->methods;
+			if ((rt->methods & method) == 0) {
+				http_params_clear(params);
+				continue;
+			}
+			memcpy(r->params, params, sizeof params);
+			r->rest = rest;
+			return rt;
+		}
+	}
+	return NULL;
+}
+
+static int
+http_decode_params(struct http_req *r)
+{
+	size_t len;
+	char *d;
+	int i;
+
+	for (i = 0; i < HTTP_MAX_PARAMS && r->params[i] != NULL; i++) {
+		d = evhttp_uridecode(r->params[i], 0, &len);
+		if (d == NULL)
+			return -1;
+		if (strlen(d) != len) { /* %00 inside */
+			free(d);
+			return -1;
+		}
+		free(r->params[i]);
+		r->params[i] = d;
+	}
+	return 0;
+}
+
+static void
+http_deadline_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct http_req *r = arg;
+
+	(void)fd;
+	(void)ev;
+	log_warnx("event=http_deadline route=%s", r->route_name);
+	http_reply_error(r, 504, "timeout",
+	    "the request took too long; try again");
+}
+
+static void
+http_allow_header(struct http_req *r, int allowed)
+{
+	static const struct {
+		int m;
+		const char *name;
+	} names[] = { { EVHTTP_REQ_GET, "GET" }, { EVHTTP_REQ_HEAD, "HEAD" },
+		{ EVHTTP_REQ_POST, "POST" }, { EVHTTP_REQ_PUT, "PUT" },
+		{ EVHTTP_REQ_PATCH, "PATCH" },
+		{ EVHTTP_REQ_DELETE, "DELETE" } };
+	char buf[64] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (allowed & names[i].m) {
+			if (buf[0] != '\0')
+				strcat(buf, ", ");
+			strcat(buf, names[i].name);
+		}
+	}
+	http_req_set_header(r, "Allow", buf);
+}
+
+static void
+http_gen_cb(struct evhttp_request *ev, void *arg)
+{
+	struct http_server *s = arg;
+	struct http_req *r = xcalloc(1, sizeof *r);
+	struct evbuffer *in = evhttp_request_get_input_buffer(ev);
+	const char *path;
+	struct timeval tv;
+	int allowed, ms;
+
+	r->srv = s;
+	r->ev = ev;
+	r->refs = 1;
+	r->route_name = "unmatched";
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	s->in_flight++;
+
+	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(ev));
+	r->path = xstrdup(path != NULL && *path != '\0' ? path : "/");
+	if (s->draining) {
+		http_reply_error(r, 503, "shutting_down",
+		    "the server is shutting down");
+		goto out;
+	}
+	if ((r->route = http_find(s, r, &allowed)) == NULL) {
+		if (allowed != 0) {
+			http_allow_header(r, allowed);
+			http_reply_error(r, 405, "method_not_allowed",
+			    "method not allowed on %s", r->path);
+		} else
+			http_reply_error(r, 404, "not_found",
+			    "no such resource");
+		goto out;
+	}
+	r->route_name = r->route->name;
+	if (http_decode_params(r) != 0) {
+		http_reply_error(r, 400, "bad_path", "malformed path segment");
+		goto out;
+	}
+	r->body_len = evbuffer_get_length(in);
+	if (r->body_len > r->route->max_body) {
+		http_reply_error(r, 413, "body_too_large",
+		    "request body of %zu bytes is over this resource's "
+		    "limit of %zu bytes",
+		    r->body_len, r->route->max_body);
+		goto out;
+	}
+	r->body = xmalloc(r->body_len + 1);
+	evbuffer_remove(in, r->body, r->body_len);
+	r->body[r->body_len] = '\0';
+
+	ms = r->route->timeout_ms > 0 ? r->route->timeout_ms
+				      : HTTP_DEFAULT_DEADLINE_MS;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	r->ev_deadline = evtimer_new(s->base, http_deadline_cb, r);
+	evtimer_add(r->ev_deadline, &tv);
+	r->route->handler(r);
+out:
+	http_req_unref(r);
+}
+
+struct http_server *
+http_new(struct event_base *base, const struct http_config *cfg)
+{
+	struct http_server *s = xcalloc(1, sizeof *s);
+
+	s->base = base;
+	s->cfg = *cfg;
+	s->evh = evhttp_new(base);
+	evhttp_set_timeout(s->evh, cfg->timeout_s);
+	evhttp_set_max_body_size(s->evh, (ev_ssize_t)cfg->max_body);
+	evhttp_set_max_headers_size(s->evh, 64 * 1024);
+	evhttp_set_allowed_methods(s->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+		EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
+		EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
+	evhttp_set_gencb(s->evh, http_gen_cb, s);
+	s->ev_drain = event_new(base, -1, 0, http_drain_cb, s);
+	return s;
+}
+
+void
+http_free(struct http_server *s)
+{
+	if (s == NULL)
+		return;
+	evhttp_free(s->evh);
+	event_free(s->ev_drain);
+	free(s);
+}
+
+int
+http_listen(struct http_server *s, const char *address, int port,
+    char **cause)
+{
+	struct evhttp_bound_socket *b;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (s->nsocks == HTTP_MAX_LISTENERS) {
+		*cause = xstrdup("too many listeners");
+		return -1;
+	}
+	b = evhttp_bind_socket_with_handle(s->evh, address, (ev_uint16_t)port);
+	if (b == NULL) {
+		*cause = xasprintf("cannot listen on %s:%d: %s", address, port,
+		    strerror(errno));
+		return -1;
+	}
+	s->socks[s->nsocks++] = b;
+	if (getsockname(evhttp_bound_socket_get_fd(b), (struct sockaddr *)&ss,
+		&len) == 0) {
+		if (ss.ss_family == AF_INET)
+			s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			s->port = ntohs(
+			    ((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	return 0;
+}
+
+int
+http_port(struct http_server *s)
+{
+	return s->port;
+}
+
+void
+http_add_routes(struct http_server *s, const struct http_route *routes,
+    size_t n)
+{
+	if (s->ntable == (int)(sizeof s->tables / sizeof s->tables[0]))
+		fatalx("event=http_too_many_route_tables");
+	s->tables[s->ntable] = routes;
+	s->ntables[s->ntable++] = n;
+}
+
+void
+http_drain(struct http_server *s, void (*done)(void *), void *arg)
+{
+	int i;
+
+	if (!s->draining) {
+		s->draining = 1;
+		for (i = 0; i < s->nsocks; i++)
+			evhttp_del_accept_socket(s->evh, s->socks[i]);
+		s->nsocks = 0;
+	}
+	s->drain_done = done;
+	s->drain_arg = arg;
+	log_info("event=http_drain in_flight=%d", s->in_flight);
+	http_drain_check(s);
+}
+
+int
+http_in_flight(struct http_server *s)
+{
+	return s->in_flight;
+}

@@ -1,0 +1,94 @@
+/*
+ * HTTP: evhttp with a route table. Every route has a body size limit and a
+ * deadline; every reply goes through http_reply(), which also feeds the
+ * metrics and the in-flight count used to drain on shutdown.
+ *
+ * A request (struct http_req) lives until it has been answered and every
+ * reference is dropped. A handler that answers later (after a database
+ * round trip) takes a reference with http_req_ref() and drops it in its
+ * callback with http_req_unref(). Only the first reply counts: after a
+ * deadline 504, a late reply is dropped quietly.
+ */
+#ifndef PATROL_HTTP_H
+#define PATROL_HTTP_H
+
+#include <stddef.h>
+
+#include <event2/http.h>
+
+struct event_base;
+struct evbuffer;
+struct http_server;
+struct http_req;
+
+typedef void (*http_handler)(struct http_req *);
+
+#define HTTP_MAX_PARAMS 4
+
+struct http_route {
+	const char *name; /* metrics label */
+	int methods;      /* EVHTTP_REQ_GET | ... */
+	/*
+	 * Exact path; "{}" matches one segment (see http_req_param); a final
+	 * "*" matches any rest (see http_req_rest).
+	 */
+	const char *path;
+	size_t max_body;
+	int timeout_ms;
+	http_handler handler;
+	void *arg; /* for the handler: http_req_route_arg() */
+};
+
+struct http_config {
+	int timeout_s; /* connection read/write timeout */
+	size_t max_body;
+};
+
+struct http_server *http_new(struct event_base *, const struct http_config *);
+void http_free(struct http_server *);
+/* Binds and listens; port 0 takes any free port. -1 with *cause. */
+int http_listen(struct http_server *, const char *address, int port,
+    char **cause);
+/* The port actually bound by the last http_listen. */
+int http_port(struct http_server *);
+/* Adds routes; the table must outlive the server. */
+void http_add_routes(struct http_server *, const struct http_route *, size_t);
+/*
+ * Stops accepting connections and answers new requests on open ones with
+ * 503; calls done(arg) once no request is in flight (maybe at once).
+ */
+void http_drain(struct http_server *, void (*done)(void *), void *arg);
+int http_in_flight(struct http_server *);
+
+void http_req_ref(struct http_req *);
+void http_req_unref(struct http_req *);
+/* 1 once the request has been answered (or timed out). */
+int http_req_done(struct http_req *);
+enum evhttp_cmd_type http_req_method(struct http_req *);
+const char *http_req_path(struct http_req *);
+/* The n-th "{}" segment of the route, percent-decoded. */
+const char *http_req_param(struct http_req *, int n);
+/* What the route's final "*" matched (no leading '/'). */
+const char *http_req_rest(struct http_req *);
+/* A decoded query-string parameter, or NULL. */
+const char *http_req_query(struct http_req *, const char *key);
+const char *http_req_header(struct http_req *, const char *key);
+/* The request body (NUL-terminated copy kept with the request). */
+const char *http_req_body(struct http_req *, size_t *len);
+void *http_req_route_arg(struct http_req *);
+void http_req_set_header(struct http_req *, const char *key,
+    const char *value);
+
+/* Answers with body (may be NULL); the buffer's contents are taken. */
+void http_reply(struct http_req *, int code, const char *content_type,
+    struct evbuffer *body);
+void http_reply_text(struct http_req *, int code, const char *content_type,
+    const char *text);
+/*
+ * Answers {"error":{"code":CODE,"message":...}}: code is a stable word
+ * (e.g. "invalid_lat"), message names the problem for a person.
+ */
+void http_reply_error(struct http_req *, int status, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif
