@@ -76,7 +76,8 @@ start)
 	if as "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then exit 0; fi
 	touch "$dir/server.log"
 	chown "$pguser" "$dir/server.log" 2>/dev/null || true
-	as "$pgbin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+	# setsid: a Ctrl-C in the terminal must not reach the postmaster.
+	as setsid "$pgbin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
 		{ tail -n 20 "$dir/server.log" >&2; exit 1; }
 	# The default "patrol" database, made once.
 	sock=$(cat "$dir/socket_dir")

@@ -32,6 +32,7 @@ struct http_server {
 	int nsocks;
 	int port;
 	int in_flight;
+	int writing; /* replies handed to evhttp, not yet fully sent */
 	int draining;
 	void (*drain_done)(void *);
 	void *drain_arg;
@@ -110,7 +111,8 @@ http_req_done(struct http_req *r)
 static void
 http_drain_check(struct http_server *s)
 {
-	if (s->draining && s->in_flight == 0 && s->drain_done != NULL)
+	if (s->draining && s->in_flight == 0 && s->writing == 0 &&
+	    s->drain_done != NULL)
 		event_active(s->ev_drain, 0, 0);
 }
 
@@ -125,6 +127,21 @@ http_drain_cb(evutil_socket_t fd, short ev, void *arg)
 	s->drain_done = NULL;
 	if (done != NULL)
 		done(s->drain_arg);
+}
+
+/*
+ * A reply is queued, not sent, when evhttp_send_reply returns: drain waits
+ * until evhttp says the last byte went out. If the client dies mid-write
+ * evhttp never says so; the drain timeout covers that.
+ */
+static void
+http_sent_cb(struct evhttp_request *ev, void *arg)
+{
+	struct http_server *s = arg;
+
+	(void)ev;
+	s->writing--;
+	http_drain_check(s);
 }
 
 void
@@ -155,6 +172,10 @@ http_reply(struct http_req *r, int code, const char *content_type,
 	log_debug("event=http route=%s method=%d status=%d ms=%.1f",
 	    r->route_name, (int)evhttp_request_get_command(r->ev), code,
 	    secs * 1000);
+	if (evhttp_request_get_connection(r->ev) != NULL) {
+		r->srv->writing++;
+		evhttp_request_set_on_complete_cb(r->ev, http_sent_cb, r->srv);
+	}
 	evhttp_send_reply(r->ev, code, NULL, body);
 	if (body != NULL)
 		evbuffer_free(body);

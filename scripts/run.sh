@@ -1,0 +1,75 @@
+#!/bin/sh
+# Build and run the whole system on this machine: install what is missing,
+# build, start a private PostgreSQL cluster under var/ (made on first use,
+# reused afterwards; skipped when DATABASE_URL is set), apply migrations,
+# load the demo data, start patrold, and print the console's URL.
+# Ctrl-C stops patrold (draining requests) and then the cluster.
+set -eu
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh run
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPATROL_TESTS=OFF >/dev/null
+cmake --build build -j "$(nproc)"
+
+own_pg=""
+if [ -z "${DATABASE_URL:-}" ]; then
+	own_pg="var/pg"
+	scripts/pg.sh init "$own_pg"
+	scripts/pg.sh start "$own_pg"
+	DATABASE_URL=$(scripts/pg.sh url "$own_pg")
+	export DATABASE_URL
+fi
+
+port=${PATROL_PORT:-8080}
+pid=""
+stop() {
+	trap - INT TERM EXIT
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	if [ -n "$own_pg" ]; then
+		scripts/pg.sh stop "$own_pg" && echo "PostgreSQL stopped."
+	fi
+}
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+
+build/server/patrolctl migrate
+if build/server/patrolctl demo load 2>/dev/null; then
+	demo="loaded"
+else
+	demo="none yet (demo wards, crews and calls arrive with call intake)"
+fi
+
+mkdir -p var
+# Its own session: a Ctrl-C reaches only this script, which then drains
+# patrold with one SIGTERM.
+setsid build/server/patrold --port "$port" 2>>var/patrold.log &
+pid=$!
+
+i=0
+until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
+		echo "patrold did not come up; last log lines:" >&2
+		tail -n 20 var/patrold.log >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+
+cat <<MSG
+
+  Patrol dispatch is running.
+  Console:     http://127.0.0.1:$port/
+  Health:      http://127.0.0.1:$port/healthz
+  Metrics:     http://127.0.0.1:$port/metrics
+  Demo data:   $demo
+  Demo login:  none yet (log-in arrives with the console)
+  Server log:  var/patrold.log
+  Press Ctrl-C to stop.
+
+MSG
+wait "$pid"

@@ -1,0 +1,306 @@
+/* server/db.c against a live PostgreSQL (DATABASE_URL). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "db.h"
+
+struct outcome {
+	int done;
+	enum db_status status;
+	char value[128];
+	char sqlstate[8];
+	char error[256];
+};
+
+static struct event_base *base;
+static const char *url;
+
+static void
+outcome_cb(struct db_result *r, void *arg)
+{
+	struct outcome *o = arg;
+
+	o->done = 1;
+	o->status = r->status;
+	if (r->status == DB_OK && PQntuples(r->res) > 0)
+		snprintf(o->value, sizeof o->value, "%s",
+		    PQgetvalue(r->res, 0, 0));
+	if (r->sqlstate != NULL)
+		snprintf(o->sqlstate, sizeof o->sqlstate, "%s", r->sqlstate);
+	if (r->error != NULL)
+		snprintf(o->error, sizeof o->error, "%s", r->error);
+}
+
+static struct db *
+pool(const char *conninfo, int size, int queue_max, int queue_ms,
+    int statement_ms)
+{
+	struct db_config c = { conninfo, size, 3000, statement_ms, queue_max,
+		queue_ms };
+
+	return db_new(base, &c);
+}
+
+static void
+wait_all(struct outcome *o, int n)
+{
+	time_t give_up = time(NULL) + 30;
+	int i, done;
+
+	for (;;) {
+		for (done = 0, i = 0; i < n; i++)
+			done += o[i].done;
+		if (done == n)
+			return;
+		if (time(NULL) > give_up)
+			fail_msg("only %d of %d queries completed", done, n);
+		event_base_loop(base, EVLOOP_ONCE);
+	}
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if ((url = getenv("DATABASE_URL")) == NULL || *url == '\0') {
+		fprintf(stderr, "DATABASE_URL not set: skipped\n");
+		exit(77);
+	}
+	base = event_base_new();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	event_base_free(base);
+	return 0;
+}
+
+static void
+test_parameters_and_null(void **state)
+{
+	const char *params[] = { NULL, "41", "ハチの巣 'quoted'" };
+	struct db *db = pool(url, 2, 10, 2000, 5000);
+	struct outcome o[2] = { 0 };
+
+	(void)state;
+	db_query(db, "SELECT ($1::text IS NULL)::text || ($2::int + 1)", 2,
+	    params, outcome_cb, &o[0]);
+	db_query(db, "SELECT $1::text", 1, params + 2, outcome_cb, &o[1]);
+	/* Never answered from inside db_query itself. */
+	assert_int_equal(o[0].done + o[1].done, 0);
+	wait_all(o, 2);
+	assert_int_equal(o[0].status, DB_OK);
+	assert_string_equal(o[0].value, "true42");
+	assert_string_equal(o[1].value, "ハチの巣 'quoted'");
+	db_free(db);
+}
+
+static void
+test_error_has_sqlstate(void **state)
+{
+	struct db *db = pool(url, 1, 10, 2000, 5000);
+	struct outcome o = { 0 };
+
+	(void)state;
+	db_query(db, "SELECT 1/0", 0, NULL, outcome_cb, &o);
+	wait_all(&o, 1);
+	assert_int_equal(o.status, DB_ERROR);
+	assert_string_equal(o.sqlstate, "22012");
+	assert_non_null(strstr(o.error, "division by zero"));
+	db_free(db);
+}
+
+/* A script that fails or forgets COMMIT must not poison the connection. */
+static void
+test_failed_script_leaves_no_transaction(void **state)
+{
+	struct db *db = pool(url, 1, 10, 2000, 5000);
+	struct outcome o[4] = { 0 };
+
+	(void)state;
+	db_exec(db, "BEGIN; SELECT 1/0; COMMIT;", outcome_cb, &o[0]);
+	/* In an aborted transaction this would fail with 25P02. */
+	db_query(db, "SELECT 'usable'", 0, NULL, outcome_cb, &o[1]);
+	db_exec(db, "BEGIN; CREATE TEMP TABLE open_tx (x int);", outcome_cb,
+	    &o[2]);
+	/* Rolled back, the table never existed. */
+	db_query(db, "SELECT to_regclass('pg_temp.open_tx') IS NULL", 0, NULL,
+	    outcome_cb, &o[3]);
+	wait_all(o, 4);
+	assert_int_equal(o[0].status, DB_ERROR);
+	assert_int_equal(o[1].status, DB_OK);
+	assert_string_equal(o[1].value, "usable");
+	assert_int_equal(o[2].status, DB_OK);
+	assert_string_equal(o[3].value, "t");
+	db_free(db);
+}
+
+static void
+test_many_in_flight(void **state)
+{
+	struct db *db = pool(url, 4, 1000, 5000, 5000);
+	static struct outcome o[300];
+	char num[16], want[16];
+	const char *p[1] = { num };
+	int i;
+
+	(void)state;
+	memset(o, 0, sizeof o);
+	for (i = 0; i < 300; i++) {
+		snprintf(num, sizeof num, "%d", i);
+		db_query(db, "SELECT $1::int * 2", 1, p, outcome_cb, &o[i]);
+	}
+	wait_all(o, 300);
+	for (i = 0; i < 300; i++) {
+		snprintf(want, sizeof want, "%d", i * 2);
+		assert_int_equal(o[i].status, DB_OK);
+		assert_string_equal(o[i].value, want);
+	}
+	db_free(db);
+}
+
+static void
+test_statement_timeout_applies(void **state)
+{
+	struct db *db = pool(url, 1, 10, 2000, 200);
+	struct outcome o[2] = { 0 };
+
+	(void)state;
+	db_query(db, "SELECT pg_sleep(3)", 0, NULL, outcome_cb, &o[0]);
+	db_query(db, "SELECT 'after'", 0, NULL, outcome_cb, &o[1]);
+	wait_all(o, 2);
+	assert_int_equal(o[0].status, DB_ERROR);
+	assert_string_equal(o[0].sqlstate, "57014"); /* query_canceled */
+	assert_string_equal(o[1].value, "after");
+	db_free(db);
+}
+
+static void
+test_queue_full_and_queue_timeout(void **state)
+{
+	struct db *db = pool(url, 1, 2, 150, 5000);
+	struct outcome o[4] = { 0 };
+
+	(void)state;
+	db_query(db, "SELECT pg_sleep(0.5)", 0, NULL, outcome_cb, &o[0]);
+	db_query(db, "SELECT 2", 0, NULL, outcome_cb, &o[1]);
+	db_query(db, "SELECT 3", 0, NULL, outcome_cb, &o[2]); /* over max */
+	wait_all(o, 3);
+	assert_int_equal(o[2].status, DB_UNAVAILABLE);
+	assert_non_null(strstr(o[2].error, "too many queries waiting"));
+	/* The sleep holds the only connection longer than 150 ms. */
+	assert_int_equal(o[0].status, DB_OK);
+	assert_int_equal(o[1].status, DB_UNAVAILABLE);
+	assert_non_null(strstr(o[1].error, "no connection free in time"));
+	db_query(db, "SELECT 4", 0, NULL, outcome_cb, &o[3]);
+	wait_all(&o[3], 1);
+	assert_string_equal(o[3].value, "4");
+	db_free(db);
+}
+
+static void
+test_unreachable_fails_fast(void **state)
+{
+	struct db *db = pool("host=/nonexistent dbname=x", 2, 10, 5000, 5000);
+	struct outcome o[2] = { 0 };
+	struct db_stats st;
+	time_t t0 = time(NULL);
+
+	(void)state;
+	db_query(db, "SELECT 1", 0, NULL, outcome_cb, &o[0]);
+	wait_all(o, 1);
+	assert_int_equal(o[0].status, DB_UNAVAILABLE);
+	assert_non_null(strstr(o[0].error, "database unavailable"));
+	assert_true(time(NULL) - t0 <= 2);
+	/* Once known down, new work fails at once instead of queueing. */
+	db_query(db, "SELECT 1", 0, NULL, outcome_cb, &o[1]);
+	db_stats(db, &st);
+	assert_int_equal(st.waiting, 0);
+	wait_all(&o[1], 1);
+	assert_int_equal(o[1].status, DB_UNAVAILABLE);
+	assert_non_null(db_last_error(db));
+	db_free(db);
+}
+
+struct heard {
+	int resyncs;
+	char payload[64];
+};
+
+static void
+notify_cb(const char *channel, const char *payload, void *arg)
+{
+	struct heard *h = arg;
+
+	assert_string_equal(channel, "patrol_test_chan");
+	if (payload == NULL)
+		h->resyncs++;
+	else
+		snprintf(h->payload, sizeof h->payload, "%s", payload);
+}
+
+static void
+test_listen_notify(void **state)
+{
+	struct db *db = pool(url, 1, 10, 2000, 5000);
+	struct heard h = { 0 };
+	struct outcome o = { 0 };
+	char *cause = NULL;
+	time_t give_up = time(NULL) + 10;
+
+	(void)state;
+	assert_int_equal(db_listen(db, "Bad-Name;", notify_cb, &h, &cause),
+	    -1);
+	free(cause);
+	assert_int_equal(db_listen(db, "patrol_test_chan", notify_cb, &h,
+			     &cause),
+	    0);
+	/* The listener says when it is (re)connected: a resync point. */
+	while (h.resyncs == 0 && time(NULL) < give_up)
+		event_base_loop(base, EVLOOP_ONCE);
+	assert_int_equal(h.resyncs, 1);
+	/* Give the LISTEN a moment to be applied before notifying. */
+	for (int i = 0; i < 50 && h.payload[0] == '\0'; i++) {
+		if (i % 10 == 0) {
+			memset(&o, 0, sizeof o);
+			db_query(db,
+			    "SELECT pg_notify('patrol_test_chan', 'job 42')",
+			    0, NULL, outcome_cb, &o);
+			wait_all(&o, 1);
+		}
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		struct timeval tv = { 0, 20000 };
+		event_base_loopexit(base, &tv);
+		event_base_dispatch(base);
+	}
+	assert_string_equal(h.payload, "job 42");
+	db_free(db);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parameters_and_null),
+		cmocka_unit_test(test_error_has_sqlstate),
+		cmocka_unit_test(test_failed_script_leaves_no_transaction),
+		cmocka_unit_test(test_many_in_flight),
+		cmocka_unit_test(test_statement_timeout_applies),
+		cmocka_unit_test(test_queue_full_and_queue_timeout),
+		cmocka_unit_test(test_unreachable_fails_fast),
+		cmocka_unit_test(test_listen_notify),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,147 @@
+"""Integration-test harness: real patrold and patrolctl binaries against a
+real PostgreSQL.
+
+The test command (scripts/test.sh) exports DATABASE_URL, and, when it made
+the cluster itself, PATROL_TEST_PGDIR (so tests may stop and start it).
+Each test file gets a database of its own, created from DATABASE_URL.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+BUILD = os.environ.get("PATROL_BUILD_DIR", "build")
+SOURCE = os.environ.get("PATROL_SOURCE_DIR",
+                        os.path.dirname(os.path.dirname(os.path.dirname(
+                            os.path.abspath(__file__)))))
+PATROLD = os.path.join(BUILD, "server", "patrold")
+PATROLCTL = os.path.join(BUILD, "server", "patrolctl")
+PGDIR = os.environ.get("PATROL_TEST_PGDIR")
+SKIP = 77  # CTest's SKIP_RETURN_CODE for these tests
+
+
+def psql(url, sql):
+    """Runs one SQL command through psql; returns stdout (tuples only)."""
+    out = subprocess.run(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-tAq",
+                          "-d", url, "-c", sql],
+                         capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        raise RuntimeError("psql failed: %s" % out.stderr.strip())
+    return out.stdout.strip()
+
+
+def fresh_database(tag):
+    """A new empty database for one test file; returns its conninfo."""
+    base = os.environ.get("DATABASE_URL")
+    if not base:
+        print("DATABASE_URL is not set: run scripts/test.sh", file=sys.stderr)
+        sys.exit(SKIP)
+    name = "t_%s_%d" % (re.sub(r"[^a-z0-9_]", "_", tag.lower()), os.getpid())
+    psql(base, "DROP DATABASE IF EXISTS %s" % name)
+    psql(base, "CREATE DATABASE %s" % name)
+    return "%s dbname=%s" % (base, name) if "=" in base and "://" not in base \
+        else re.sub(r"/[^/?]*(\?|$)", "/%s\\1" % name, base, count=1)
+
+
+def patrolctl(url, *args, schema=None):
+    cmd = [PATROLCTL, "--database-url", url]
+    if schema:
+        cmd += ["--schema-dir", schema]
+    return subprocess.run(cmd + list(args), capture_output=True, text=True,
+                          timeout=120)
+
+
+class Patrold:
+    """A patrold process on a free port, its log kept for assertions."""
+
+    def __init__(self, url, *args, schema=None):
+        self.log_path = os.path.join(
+            os.environ.get("TMPDIR", "/tmp"),
+            "patrold-%d-%d.log" % (os.getpid(), int(time.time() * 1000)))
+        cmd = [PATROLD, "--database-url", url, "--port", "0",
+               "--log-level", "debug"]
+        if schema:
+            cmd += ["--schema-dir", schema]
+        self.log = open(self.log_path, "w+")
+        self.proc = subprocess.Popen(cmd + list(args), stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        self.port = None
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            m = re.search(r"event=listening url=http://[^:]+:(\d+)/",
+                          self.text())
+            if m:
+                self.port = int(m.group(1))
+                return
+            if self.proc.poll() is not None:
+                raise RuntimeError("patrold exited %d:\n%s"
+                                   % (self.proc.returncode, self.text()))
+            time.sleep(0.05)
+        raise RuntimeError("patrold did not start:\n" + self.text())
+
+    def text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def request(self, path, method="GET", body=None, headers=None,
+                timeout=10):
+        """Returns (status, headers, body bytes); never raises on 4xx/5xx."""
+        req = urllib.request.Request(
+            "http://127.0.0.1:%d%s" % (self.port, path), data=body,
+            method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def json(self, path, **kw):
+        status, headers, body = self.request(path, **kw)
+        return status, json.loads(body.decode("utf-8"))
+
+    def stop(self, timeout=30):
+        """SIGTERM, wait, and return the exit status (0 when clean)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.log.close()
+        return rc
+
+
+def pg(cmd, *args):
+    """scripts/pg.sh on the test's own cluster (only with PATROL_TEST_PGDIR)."""
+    subprocess.run([os.path.join(SOURCE, "scripts", "pg.sh"), cmd, PGDIR]
+                   + list(args), check=True, timeout=120)
+
+
+def needs_own_cluster(test):
+    return unittest.skipUnless(
+        PGDIR, "needs the test command's own cluster (PATROL_TEST_PGDIR)")(test)
+
+
+def backend_pids(url, application="patrold"):
+    return [int(p) for p in psql(
+        url, "SELECT pid FROM pg_stat_activity WHERE application_name = '%s'"
+        % application).split()]
+
+
+def main():
+    """unittest.main that exits 77 (skip) when every test was skipped."""
+    prog = unittest.main(exit=False, verbosity=2)
+    r = prog.result
+    if not r.wasSuccessful():
+        sys.exit(1)
+    if r.testsRun and len(r.skipped) == r.testsRun:
+        sys.exit(SKIP)
+    sys.exit(0)

@@ -1,0 +1,155 @@
+"""patrold's operations surface: /healthz, /metrics, errors, limits, the
+console's files, and draining in-flight requests on SIGTERM."""
+import json
+import os
+import signal
+import socket
+import time
+import unittest
+
+import harness as h
+
+
+class Ops(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.url = h.fresh_database("ops")
+        r = h.patrolctl(cls.url, "migrate")
+        assert r.returncode == 0, r.stderr
+
+    def setUp(self):
+        self.d = h.Patrold(self.url, "--http-max-body", "4096")
+
+    def tearDown(self):
+        rc = self.d.stop()
+        self.assertEqual(rc, 0, "patrold exited %d:\n%s" % (rc, self.d.text()))
+
+    def test_healthz(self):
+        status, body = self.d.json("/healthz")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, {"status": "ok", "database": "ok"})
+
+    def test_metrics_count_requests_and_show_the_pool(self):
+        for _ in range(3):
+            self.d.request("/healthz")
+        self.d.request("/nowhere")
+        status, headers, body = self.d.request("/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["Content-Type"].startswith("text/plain"))
+        text = body.decode()
+        self.assertIn('patrol_http_requests_total{route="healthz",code="200"} 3',
+                      text)
+        self.assertIn('patrol_http_requests_total{route="unmatched",code="404"} 1',
+                      text)
+        self.assertIn('patrol_http_request_duration_seconds_count{route="healthz"} 3',
+                      text)
+        self.assertRegex(text, r"\npatrol_db_connections [1-9]")
+        self.assertIn("\npatrol_db_waiting 0\n", text)
+        self.assertIn("\npatrol_db_reconnects_total 0\n", text)
+
+    def test_errors_are_json_and_name_the_problem(self):
+        status, body = self.d.json("/api/v1/nothing")
+        self.assertEqual(status, 404)
+        self.assertEqual(body["error"]["code"], "not_found")
+        status, headers, raw = self.d.request("/healthz", method="DELETE")
+        self.assertEqual(status, 405)
+        self.assertEqual(headers["Allow"], "GET, HEAD")
+        self.assertEqual(json.loads(raw)["error"]["code"], "method_not_allowed")
+
+    def test_oversized_body_is_refused(self):
+        status, _, _ = self.d.request("/healthz", method="POST",
+                                      body=b"x" * 10000)
+        self.assertEqual(status, 413)
+        # The server is still fine afterwards.
+        self.assertEqual(self.d.request("/healthz")[0], 200)
+
+    def test_garbage_request_line(self):
+        s = socket.create_connection(("127.0.0.1", self.d.port))
+        s.sendall(b"\x00\xff NONSENSE\r\n\r\n")
+        s.settimeout(5)
+        reply = s.recv(100)
+        s.close()
+        self.assertTrue(reply == b"" or reply.startswith(b"HTTP/1.1 400"),
+                        reply)
+        self.assertEqual(self.d.request("/healthz")[0], 200)
+
+    def test_console_is_served_in_japanese(self):
+        status, headers, body = self.d.request("/")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["Content-Type"].startswith("text/html"))
+        self.assertIn('lang="ja"', body.decode())
+        self.assertIn("巡回・出動管理", body.decode())
+        status, headers, _ = self.d.request("/console/status.js")
+        self.assertEqual(status, 200)
+        self.assertIn("javascript", headers["Content-Type"])
+
+    def test_console_paths_cannot_escape(self):
+        for p in ["/console/../CMakeLists.txt", "/console/%2e%2e/README.md",
+                  "/console/.hidden.js", "/console/a//b.js",
+                  "/console/nothing.js", "/console/index.exe"]:
+            self.assertEqual(self.d.request(p)[0], 404, p)
+
+    @h.needs_own_cluster
+    def test_sigterm_drains_in_flight_requests(self):
+        # Freeze our database backends so a /healthz stays in flight.
+        pids = h.backend_pids(self.url)
+        self.assertTrue(pids)
+        for p in pids:
+            os.kill(p, signal.SIGSTOP)
+        try:
+            s = socket.create_connection(("127.0.0.1", self.d.port))
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(0.3)
+            self.d.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            # Still waiting for the answer it owes.
+            self.assertIsNone(self.d.proc.poll())
+            # New connections are no longer accepted.
+            with self.assertRaises(OSError):
+                socket.create_connection(("127.0.0.1", self.d.port),
+                                         timeout=2)
+        finally:
+            for p in pids:
+                os.kill(p, signal.SIGCONT)
+        s.settimeout(10)
+        reply = s.recv(4096).decode()
+        s.close()
+        self.assertTrue(reply.startswith("HTTP/1.1 200"), reply)
+        self.assertEqual(self.d.proc.wait(20), 0)
+        self.assertIn("event=drained", self.d.text())
+
+
+class HungDatabase(unittest.TestCase):
+    """A database that stops answering gives 503 soon, never a hang."""
+
+    @h.needs_own_cluster
+    def test_stuck_backend_times_out_and_recovers(self):
+        url = h.fresh_database("hung")
+        self.assertEqual(h.patrolctl(url, "migrate").returncode, 0)
+        d = h.Patrold(url, "--db-pool-size", "1",
+                      "--db-statement-timeout-ms", "300")
+        try:
+            pids = h.backend_pids(url)
+            for p in pids:
+                os.kill(p, signal.SIGSTOP)
+            try:
+                t0 = time.monotonic()
+                status, body = d.json("/healthz")
+                took = time.monotonic() - t0
+            finally:
+                for p in pids:
+                    os.kill(p, signal.SIGCONT)
+            self.assertEqual(status, 503)
+            self.assertIn("did not answer in time", body["reason"])
+            self.assertLess(took, 4.5)  # the route's own deadline is 5 s
+            # The pool replaced the connection by itself.
+            deadline = time.monotonic() + 10
+            while d.request("/healthz")[0] != 200:
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.2)
+        finally:
+            self.assertEqual(d.stop(), 0, d.text())
+
+
+if __name__ == "__main__":
+    h.main()
