@@ -16,16 +16,18 @@
 static void
 agent_usage(FILE *f)
 {
-	fprintf(f, "usage: patrol-agent version\n"
-		   "       patrol-agent --help\n"
-		   "The crew commands (enroll, jobs, accept, done, sync, run) "
-		   "are not built yet.\n");
+	fprintf(f,
+	    "usage: patrol-agent version\n"
+	    "       patrol-agent --help\n"
+	    "The crew commands (enroll, jobs, accept, done, sync, run) "
+	    "are not built yet.\n");
 }
 
 int
 main(int argc, char **argv)
 {
-	Patrol__Sync__V1__AgentHello hello = PATROL__SYNC__V1__AGENT_HELLO__INIT;
+	Patrol__Sync__V1__AgentHello hello =
+	    PATROL__SYNC__V1__AGENT_HELLO__INIT;
 
 	if (argc == 2 && strcmp(argv[1], "version") == 0) {
 		hello.agent_version = AGENT_VERSION;
@@ -41,8 +43,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (argc >= 2)
-		fprintf(stderr, "patrol-agent: '%s' is not built yet\n",
-		    argv[1]);
+		fprintf(
+		    stderr, "patrol-agent: '%s' is not built yet\n", argv[1]);
 	agent_usage(stderr);
 	return 2;
 }

@@ -29,8 +29,8 @@ api_ops_healthz_cb(struct db_result *r, void *arg)
 		j = json_pack("{s:s,s:s,s:s?}", "status", "unavailable",
 		    "database", "unavailable", "reason", r->error);
 	if (j == NULL) /* r->error was not UTF-8: still answer */
-		j = json_pack("{s:s,s:s}", "status", "unavailable",
-		    "database", "unavailable");
+		j = json_pack("{s:s,s:s}", "status", "unavailable", "database",
+		    "unavailable");
 	s = json_dumps(j, JSON_COMPACT);
 	http_reply_text(req, r->status == DB_OK ? 200 : 503,
 	    "application/json; charset=utf-8", s);
@@ -58,10 +58,9 @@ api_ops_metrics(struct http_req *req)
 }
 
 static const struct http_route api_ops_routes[] = {
-	{ "healthz", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", 0, 5000,
-	    api_ops_healthz, NULL },
-	{ "metrics", EVHTTP_REQ_GET, "/metrics", 0, 5000, api_ops_metrics,
-	    NULL },
+    {"healthz", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", 0, 5000,
+        api_ops_healthz, NULL},
+    {"metrics", EVHTTP_REQ_GET, "/metrics", 0, 5000, api_ops_metrics, NULL},
 };
 
 void

@@ -29,8 +29,7 @@ app_drain_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	log_warnx("event=drain_timeout in_flight=%d",
-	    http_in_flight(a->http));
+	log_warnx("event=drain_timeout in_flight=%d", http_in_flight(a->http));
 	event_base_loopexit(a->base, NULL);
 }
 
@@ -38,7 +37,7 @@ static void
 app_signal_cb(evutil_socket_t sig, short ev, void *arg)
 {
 	struct app *a = arg;
-	struct timeval tv = { a->cfg->drain_timeout_s, 0 };
+	struct timeval tv = {a->cfg->drain_timeout_s, 0};
 
 	(void)ev;
 	if (a->stopping) {
@@ -57,13 +56,13 @@ app_signal_cb(evutil_socket_t sig, short ev, void *arg)
 int
 app_start(struct app *a, struct config *cfg, char **cause)
 {
-	struct geo_area area = { cfg->area_lon_min, cfg->area_lat_min,
-		cfg->area_lon_max, cfg->area_lat_max };
-	struct db_config dbc = { cfg->database_url, cfg->db_pool_size,
-		cfg->db_connect_timeout_ms, cfg->db_statement_timeout_ms,
-		cfg->db_queue_max, cfg->db_queue_timeout_ms };
-	struct http_config hc = { cfg->http_timeout_s,
-		(size_t)cfg->http_max_body };
+	struct geo_area area = {cfg->area_lon_min, cfg->area_lat_min,
+	    cfg->area_lon_max, cfg->area_lat_max};
+	struct db_config dbc = {cfg->database_url, cfg->db_pool_size,
+	    cfg->db_connect_timeout_ms, cfg->db_statement_timeout_ms,
+	    cfg->db_queue_max, cfg->db_queue_timeout_ms};
+	struct http_config hc = {
+	    cfg->http_timeout_s, (size_t)cfg->http_max_body};
 	char *pending;
 
 	memset(a, 0, sizeof *a);
@@ -86,7 +85,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	}
 	if (*pending != '\0') {
 		*cause = xasprintf("database has pending migrations: %s; run "
-				   "'patrolctl migrate'",
+		                   "'patrolctl migrate'",
 		    pending);
 		free(pending);
 		return -1;

@@ -29,47 +29,47 @@ struct config_option {
 
 #define OFF(f) offsetof(struct config, f)
 static const struct config_option config_options[] = {
-	{ "config", "PATROL_CONFIG", CONFIG_STRING, OFF(config_file), "", 0, 0,
-	    "configuration file (key = value lines)" },
-	{ "listen_address", "PATROL_LISTEN_ADDRESS", CONFIG_STRING,
-	    OFF(listen_address), "127.0.0.1", 0, 0, "address to listen on" },
-	{ "port", "PATROL_PORT", CONFIG_INT, OFF(port), "8080", 0, 65535,
-	    "TCP port to listen on (0: any free port)" },
-	{ "database_url", "DATABASE_URL", CONFIG_STRING, OFF(database_url), "",
-	    0, 0, "libpq connection string or URI (empty: libpq defaults)" },
-	{ "db_pool_size", "PATROL_DB_POOL_SIZE", CONFIG_INT, OFF(db_pool_size),
-	    "4", 1, 64, "database connections in the pool" },
-	{ "db_connect_timeout_ms", "PATROL_DB_CONNECT_TIMEOUT_MS", CONFIG_INT,
-	    OFF(db_connect_timeout_ms), "3000", 100, 600000,
-	    "give up a database connection attempt after this long" },
-	{ "db_statement_timeout_ms", "PATROL_DB_STATEMENT_TIMEOUT_MS",
-	    CONFIG_INT, OFF(db_statement_timeout_ms), "5000", 100, 3600000,
-	    "server-side statement_timeout for every query" },
-	{ "db_queue_max", "PATROL_DB_QUEUE_MAX", CONFIG_INT, OFF(db_queue_max),
-	    "1000", 1, 1000000, "queries waiting for a connection, at most" },
-	{ "db_queue_timeout_ms", "PATROL_DB_QUEUE_TIMEOUT_MS", CONFIG_INT,
-	    OFF(db_queue_timeout_ms), "2000", 10, 600000,
-	    "fail a query (503) that waited this long for a connection" },
-	{ "http_timeout_s", "PATROL_HTTP_TIMEOUT_S", CONFIG_INT,
-	    OFF(http_timeout_s), "30", 1, 3600,
-	    "read/write timeout of HTTP connections, and request deadline" },
-	{ "http_max_body", "PATROL_HTTP_MAX_BODY", CONFIG_INT,
-	    OFF(http_max_body), "1048576", 1024, 1073741824,
-	    "largest request body accepted by any route, in bytes" },
-	{ "drain_timeout_s", "PATROL_DRAIN_TIMEOUT_S", CONFIG_INT,
-	    OFF(drain_timeout_s), "10", 0, 600,
-	    "on SIGTERM, wait this long for in-flight requests" },
-	{ "crs", "PATROL_CRS", CONFIG_STRING, OFF(crs), "EPSG:6677", 0, 0,
-	    "projected metric CRS for distances and coverage" },
-	{ "service_area", "PATROL_SERVICE_AREA", CONFIG_STRING,
-	    OFF(service_area), "139.0,35.1,140.0,36.3", 0, 0,
-	    "accepted WGS84 box: lon_min,lat_min,lon_max,lat_max" },
-	{ "log_level", "PATROL_LOG_LEVEL", CONFIG_STRING, OFF(log_level),
-	    "info", 0, 0, "debug, info, warn or error" },
-	{ "schema_dir", "PATROL_SCHEMA_DIR", CONFIG_STRING, OFF(schema_dir),
-	    PATROL_SCHEMA_DIR, 0, 0, "directory of numbered SQL migrations" },
-	{ "console_dir", "PATROL_CONSOLE_DIR", CONFIG_STRING, OFF(console_dir),
-	    PATROL_CONSOLE_DIR, 0, 0, "directory of the console's files" },
+    {"config", "PATROL_CONFIG", CONFIG_STRING, OFF(config_file), "", 0, 0,
+        "configuration file (key = value lines)"},
+    {"listen_address", "PATROL_LISTEN_ADDRESS", CONFIG_STRING,
+        OFF(listen_address), "127.0.0.1", 0, 0, "address to listen on"},
+    {"port", "PATROL_PORT", CONFIG_INT, OFF(port), "8080", 0, 65535,
+        "TCP port to listen on (0: any free port)"},
+    {"database_url", "DATABASE_URL", CONFIG_STRING, OFF(database_url), "", 0, 0,
+        "libpq connection string or URI (empty: libpq defaults)"},
+    {"db_pool_size", "PATROL_DB_POOL_SIZE", CONFIG_INT, OFF(db_pool_size), "4",
+        1, 64, "database connections in the pool"},
+    {"db_connect_timeout_ms", "PATROL_DB_CONNECT_TIMEOUT_MS", CONFIG_INT,
+        OFF(db_connect_timeout_ms), "3000", 100, 600000,
+        "give up a database connection attempt after this long"},
+    {"db_statement_timeout_ms", "PATROL_DB_STATEMENT_TIMEOUT_MS", CONFIG_INT,
+        OFF(db_statement_timeout_ms), "5000", 100, 3600000,
+        "server-side statement_timeout for every query"},
+    {"db_queue_max", "PATROL_DB_QUEUE_MAX", CONFIG_INT, OFF(db_queue_max),
+        "1000", 1, 1000000, "queries waiting for a connection, at most"},
+    {"db_queue_timeout_ms", "PATROL_DB_QUEUE_TIMEOUT_MS", CONFIG_INT,
+        OFF(db_queue_timeout_ms), "2000", 10, 600000,
+        "fail a query (503) that waited this long for a connection"},
+    {"http_timeout_s", "PATROL_HTTP_TIMEOUT_S", CONFIG_INT, OFF(http_timeout_s),
+        "30", 1, 3600,
+        "read/write timeout of HTTP connections, and request deadline"},
+    {"http_max_body", "PATROL_HTTP_MAX_BODY", CONFIG_INT, OFF(http_max_body),
+        "1048576", 1024, 1073741824,
+        "largest request body accepted by any route, in bytes"},
+    {"drain_timeout_s", "PATROL_DRAIN_TIMEOUT_S", CONFIG_INT,
+        OFF(drain_timeout_s), "10", 0, 600,
+        "on SIGTERM, wait this long for in-flight requests"},
+    {"crs", "PATROL_CRS", CONFIG_STRING, OFF(crs), "EPSG:6677", 0, 0,
+        "projected metric CRS for distances and coverage"},
+    {"service_area", "PATROL_SERVICE_AREA", CONFIG_STRING, OFF(service_area),
+        "139.0,35.1,140.0,36.3", 0, 0,
+        "accepted WGS84 box: lon_min,lat_min,lon_max,lat_max"},
+    {"log_level", "PATROL_LOG_LEVEL", CONFIG_STRING, OFF(log_level), "info", 0,
+        0, "debug, info, warn or error"},
+    {"schema_dir", "PATROL_SCHEMA_DIR", CONFIG_STRING, OFF(schema_dir),
+        PATROL_SCHEMA_DIR, 0, 0, "directory of numbered SQL migrations"},
+    {"console_dir", "PATROL_CONSOLE_DIR", CONFIG_STRING, OFF(console_dir),
+        PATROL_CONSOLE_DIR, 0, 0, "directory of the console's files"},
 };
 #define NOPTIONS (sizeof config_options / sizeof config_options[0])
 
@@ -122,8 +122,8 @@ config_parse_area(struct config *c, const char *v, char **cause)
 	if (d[0] < -180 || d[2] > 180 || d[1] < -90 || d[3] > 90 ||
 	    d[0] >= d[2] || d[1] >= d[3]) {
 		*cause = xasprintf("option service_area: '%s' is not a box "
-				   "lon_min,lat_min,lon_max,lat_max within "
-				   "-180..180, -90..90 with min < max",
+		                   "lon_min,lat_min,lon_max,lat_max within "
+		                   "-180..180, -90..90 with min < max",
 		    v);
 		return -1;
 	}
@@ -134,7 +134,7 @@ config_parse_area(struct config *c, const char *v, char **cause)
 	return 0;
 bad:
 	*cause = xasprintf("option service_area: '%s' is not four numbers "
-			   "lon_min,lat_min,lon_max,lat_max",
+	                   "lon_min,lat_min,lon_max,lat_max",
 	    v);
 	return -1;
 }
@@ -155,7 +155,7 @@ config_apply(struct config *c, const struct config_option *o, const char *v,
 		    strcmp(v, "debug") != 0 && strcmp(v, "info") != 0 &&
 		    strcmp(v, "warn") != 0 && strcmp(v, "error") != 0) {
 			*cause = xasprintf("option log_level: '%s' is not one "
-					   "of debug, info, warn, error",
+			                   "of debug, info, warn, error",
 			    v);
 			return -1;
 		}
@@ -168,13 +168,13 @@ config_apply(struct config *c, const struct config_option *o, const char *v,
 		n = strtol(v, &end, 10);
 		if (*v == '\0' || *end != '\0' || errno != 0) {
 			*cause = xasprintf("option %s: '%s' is not a whole "
-					   "number",
+			                   "number",
 			    o->name, v);
 			return -1;
 		}
 		if (n < o->min || n > o->max) {
 			*cause = xasprintf("option %s: %ld is out of range "
-					   "%ld..%ld",
+			                   "%ld..%ld",
 			    o->name, n, o->min, o->max);
 			return -1;
 		}
@@ -205,7 +205,7 @@ config_init(struct config *c)
 	memset(c, 0, sizeof *c);
 	for (i = 0; i < NOPTIONS; i++) {
 		if (config_apply(c, &config_options[i], config_options[i].def,
-			&cause) != 0)
+		        &cause) != 0)
 			abort(); /* a bad built-in default is a bug */
 	}
 }
@@ -243,20 +243,20 @@ config_parse_buffer(struct config *c, const char *buf, size_t len,
 		if (k == eol || *k == '#')
 			continue;
 		if (memchr(k, '\0', (size_t)(eol - k)) != NULL) {
-			*cause = xasprintf("%s:%u: NUL byte in line", name,
-			    line);
+			*cause =
+			    xasprintf("%s:%u: NUL byte in line", name, line);
 			return -1;
 		}
-		for (ke = k; ke < eol && (isalnum((unsigned char)*ke) ||
-					     *ke == '_' || *ke == '-');
+		for (ke = k; ke < eol &&
+		     (isalnum((unsigned char)*ke) || *ke == '_' || *ke == '-');
 		     ke++)
 			;
 		v = ke;
 		while (v < eol && (*v == ' ' || *v == '\t'))
 			v++;
 		if (ke == k || v == eol || *v != '=') {
-			*cause = xasprintf("%s:%u: expected 'key = value'",
-			    name, line);
+			*cause = xasprintf(
+			    "%s:%u: expected 'key = value'", name, line);
 			return -1;
 		}
 		if ((o = config_find(k, (size_t)(ke - k))) == NULL ||
@@ -275,8 +275,8 @@ config_parse_buffer(struct config *c, const char *buf, size_t len,
 			v++;
 			ve--;
 		} else if (v < ve && (*v == '"' || ve[-1] == '"')) {
-			*cause = xasprintf("%s:%u: unbalanced quote", name,
-			    line);
+			*cause =
+			    xasprintf("%s:%u: unbalanced quote", name, line);
 			return -1;
 		}
 		value = xstrndup(v, (size_t)(ve - v));
@@ -308,7 +308,7 @@ config_read_file(struct config *c, const char *path, char **cause)
 			cap = cap * 2 + 4096;
 			if (cap > 1 << 20) {
 				*cause = xasprintf("config file %s: larger "
-						   "than 1 MiB",
+				                   "than 1 MiB",
 				    path);
 				free(buf);
 				fclose(f);
@@ -388,10 +388,11 @@ config_load(struct config *c, int argc, char **argv, int *optind, int *help,
 			break;
 		arg += 2;
 		eq = strchr(arg, '=');
-		if ((o = config_find(arg, eq != NULL ? (size_t)(eq - arg)
-						     : strlen(arg))) == NULL) {
-			*cause = xasprintf("unknown flag '%s' (see --help)",
-			    argv[n]);
+		if ((o = config_find(
+		         arg, eq != NULL ? (size_t)(eq - arg) : strlen(arg))) ==
+		    NULL) {
+			*cause = xasprintf(
+			    "unknown flag '%s' (see --help)", argv[n]);
 			return -1;
 		}
 		if (eq != NULL)

@@ -12,9 +12,9 @@
 struct db *
 ctl_db(struct ctl *c)
 {
-	struct db_config dbc = { c->cfg->database_url, 1,
-		c->cfg->db_connect_timeout_ms, c->cfg->db_statement_timeout_ms,
-		c->cfg->db_queue_max, c->cfg->db_connect_timeout_ms * 2 };
+	struct db_config dbc = {c->cfg->database_url, 1,
+	    c->cfg->db_connect_timeout_ms, c->cfg->db_statement_timeout_ms,
+	    c->cfg->db_queue_max, c->cfg->db_connect_timeout_ms * 2};
 
 	if (c->db == NULL) {
 		c->base = event_base_new();
@@ -58,8 +58,8 @@ ctl_migrate_status(struct ctl *c, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (migrate_pending(ctl_db(c), c->cfg->schema_dir, &pending,
-		&cause) != 0) {
+	if (migrate_pending(ctl_db(c), c->cfg->schema_dir, &pending, &cause) !=
+	    0) {
 		fprintf(stderr, "patrolctl: %s\n", cause);
 		free(cause);
 		return 1;
@@ -73,9 +73,9 @@ ctl_migrate_status(struct ctl *c, int argc, char **argv)
 }
 
 const struct ctl_command ctl_commands[] = {
-	{ "migrate status", "", "list migrations not yet applied",
-	    ctl_migrate_status },
-	{ "migrate", "", "apply pending schema migrations", ctl_migrate },
+    {"migrate status", "", "list migrations not yet applied",
+        ctl_migrate_status},
+    {"migrate", "", "apply pending schema migrations", ctl_migrate},
 };
 const int ctl_ncommands = sizeof ctl_commands / sizeof ctl_commands[0];
 
@@ -112,8 +112,9 @@ ctl_main(struct ctl *c, int argc, char **argv)
 	}
 	if (argc > 0)
 		fprintf(stderr, "patrolctl: unknown command '%s'\n", argv[0]);
-	fprintf(stderr, "usage: patrolctl [options] command [arguments]\n"
-			"commands:\n");
+	fprintf(stderr,
+	    "usage: patrolctl [options] command [arguments]\n"
+	    "commands:\n");
 	for (i = 0; i < ctl_ncommands; i++)
 		fprintf(stderr, "  %-28s %s\n", ctl_commands[i].name,
 		    ctl_commands[i].help);

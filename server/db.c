@@ -25,8 +25,8 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define DB_BACKOFF_MIN_MS 100
-#define DB_BACKOFF_MAX_MS 2000
+#define DB_BACKOFF_MIN_MS    100
+#define DB_BACKOFF_MAX_MS    2000
 #define DB_DEADLINE_GRACE_MS 1000
 
 enum db_conn_state {
@@ -116,7 +116,7 @@ db_usable(struct db *db)
 	for (i = 0; i < db->nconns; i++) {
 		if (!db->conns[i].listener &&
 		    (db->conns[i].state == DB_CONN_IDLE ||
-			db->conns[i].state == DB_CONN_BUSY))
+		        db->conns[i].state == DB_CONN_BUSY))
 			n++;
 	}
 	return n;
@@ -124,8 +124,8 @@ db_usable(struct db *db)
 
 /* Completes a query: its callback runs from the deferred event. */
 static void
-db_query_finish(struct db_query *q, enum db_status status, PGresult *res,
-    const char *error)
+db_query_finish(
+    struct db_query *q, enum db_status status, PGresult *res, const char *error)
 {
 	struct db *db = q->db;
 
@@ -177,8 +177,8 @@ db_done_cb(evutil_socket_t fd, short ev, void *arg)
 		r.res = q->res;
 		r.error = q->error;
 		if (q->status == DB_ERROR && q->res != NULL)
-			r.sqlstate = PQresultErrorField(q->res,
-			    PG_DIAG_SQLSTATE);
+			r.sqlstate =
+			    PQresultErrorField(q->res, PG_DIAG_SQLSTATE);
 		if (q->cb != NULL)
 			q->cb(&r, q->arg);
 		q->res = r.res; /* NULL if the callback took it */
@@ -232,8 +232,8 @@ db_schedule_reconnect(struct db_conn *c)
 
 	if (c->db->freeing)
 		return;
-	c->backoff_ms = c->backoff_ms == 0 ? DB_BACKOFF_MIN_MS
-					   : c->backoff_ms * 2;
+	c->backoff_ms =
+	    c->backoff_ms == 0 ? DB_BACKOFF_MIN_MS : c->backoff_ms * 2;
 	if (c->backoff_ms > DB_BACKOFF_MAX_MS)
 		c->backoff_ms = DB_BACKOFF_MAX_MS;
 	/* Jitter (75%..125%) so the pool does not reconnect in lockstep. */
@@ -284,8 +284,8 @@ db_conn_fail(struct db_conn *c, const char *why)
 		log_warnx("event=db_conn_down conn=%d was_up=%d reason=%s",
 		    c->id, was_up, log_q(msg));
 	else
-		log_debug("event=db_conn_retry_failed conn=%d reason=%s",
-		    c->id, log_q(msg));
+		log_debug("event=db_conn_retry_failed conn=%d reason=%s", c->id,
+		    log_q(msg));
 	if (!c->listener)
 		db_set_error(db, msg);
 	if (q != NULL) {
@@ -335,8 +335,8 @@ db_deadline_cb(evutil_socket_t fd, short ev, void *arg)
 	log_warnx("event=db_deadline conn=%d", c->id);
 	c->q = NULL;
 	if (q != NULL)
-		db_query_finish(q, DB_TIMEOUT, NULL,
-		    "database did not answer in time");
+		db_query_finish(
+		    q, DB_TIMEOUT, NULL, "database did not answer in time");
 	db_conn_fail(c, "query deadline passed; connection reset");
 }
 
@@ -373,7 +373,8 @@ db_conn_listen_all(struct db_conn *c)
 	char *sql = xstrdup(""), *n;
 
 	c->db->listen_dirty = 0;
-	TAILQ_FOREACH(s, &c->db->subs, entry) {
+	TAILQ_FOREACH(s, &c->db->subs, entry)
+	{
 		/* Channel names are checked to be [a-z0-9_]: safe as is. */
 		n = xasprintf("%sLISTEN %s;", sql, s->channel);
 		free(sql);
@@ -390,7 +391,8 @@ db_notify_all(struct db *db, const char *channel, const char *payload)
 	struct db_sub *s;
 
 	/* Subscriptions are never removed while the pool runs. */
-	TAILQ_FOREACH(s, &db->subs, entry) {
+	TAILQ_FOREACH(s, &db->subs, entry)
+	{
 		if (channel == NULL || strcmp(s->channel, channel) == 0)
 			s->cb(s->channel, payload, s->arg);
 	}
@@ -432,16 +434,16 @@ db_conn_complete(struct db_conn *c)
 		if (res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR)
 			log_warnx("event=db_internal_failed conn=%d error=%s",
 			    c->id,
-			    log_q(PQresultErrorField(res,
-				PG_DIAG_MESSAGE_PRIMARY)));
+			    log_q(PQresultErrorField(
+			        res, PG_DIAG_MESSAGE_PRIMARY)));
 		if (res != NULL)
 			PQclear(res);
 	} else if (q != NULL) {
-		if (res != NULL && (PQresultStatus(res) == PGRES_FATAL_ERROR ||
-				       PQresultStatus(res) ==
-					   PGRES_NONFATAL_ERROR)) {
-			const char *m = PQresultErrorField(res,
-			    PG_DIAG_MESSAGE_PRIMARY);
+		if (res != NULL &&
+		    (PQresultStatus(res) == PGRES_FATAL_ERROR ||
+		        PQresultStatus(res) == PGRES_NONFATAL_ERROR)) {
+			const char *m =
+			    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
 			db_query_finish(q, DB_ERROR, res, m);
 		} else if (res == NULL)
@@ -553,8 +555,8 @@ db_conn_poll(struct db_conn *c, PostgresPollingStatusType st)
 	}
 	/* The socket may change between attempts (several hosts): re-read. */
 	event_del(c->ev_io);
-	event_assign(c->ev_io, db->base, PQsocket(c->pg), what,
-	    db_conn_poll_cb, c);
+	event_assign(
+	    c->ev_io, db->base, PQsocket(c->pg), what, db_conn_poll_cb, c);
 	event_add(c->ev_io, NULL);
 }
 
@@ -562,9 +564,9 @@ static void
 db_conn_start(struct db_conn *c)
 {
 	struct db *db = c->db;
-	const char *kw[] = { "dbname", "options", "fallback_application_name",
-		NULL };
-	const char *val[] = { db->conninfo, db->options, "patrold", NULL };
+	const char *kw[] = {
+	    "dbname", "options", "fallback_application_name", NULL};
+	const char *val[] = {db->conninfo, db->options, "patrold", NULL};
 	struct timeval tv;
 
 	db_conn_close(c);
@@ -603,8 +605,8 @@ db_dispatch(struct db *db)
 		TAILQ_REMOVE(&db->queue, q, entry);
 		db->nqueued--;
 		event_del(q->ev_timeout);
-		if (db_conn_send(c, q->sql, q->nparams, q->params,
-			q->simple) != 0) {
+		if (db_conn_send(c, q->sql, q->nparams, q->params, q->simple) !=
+		    0) {
 			/* Not sent: put it back and drop the connection. */
 			TAILQ_INSERT_HEAD(&db->queue, q, entry);
 			db->nqueued++;
@@ -673,8 +675,8 @@ db_enqueue(struct db *db, struct db_query *q)
 }
 
 void
-db_query(struct db *db, const char *sql, int nparams,
-    const char *const *params, db_cb cb, void *arg)
+db_query(struct db *db, const char *sql, int nparams, const char *const *params,
+    db_cb cb, void *arg)
 {
 	struct db_query *q = xcalloc(1, sizeof *q);
 	int i;
@@ -715,9 +717,9 @@ db_listen(struct db *db, const char *channel, db_notify_cb cb, void *arg,
 	}
 	for (p = channel; *p != '\0'; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-			*p == '_')) {
-			*cause = xasprintf("channel '%s': only a-z, 0-9, _",
-			    channel);
+		        *p == '_')) {
+			*cause = xasprintf(
+			    "channel '%s': only a-z, 0-9, _", channel);
 			return -1;
 		}
 	}
@@ -730,7 +732,7 @@ db_listen(struct db *db, const char *channel, db_notify_cb cb, void *arg,
 	if (l->state == DB_CONN_IDLE)
 		db_conn_listen_all(l);
 	else if (l->state == DB_CONN_DOWN && l->pg == NULL &&
-		   !event_pending(l->ev_timer, EV_TIMEOUT, NULL))
+	    !event_pending(l->ev_timer, EV_TIMEOUT, NULL))
 		db_conn_start(l); /* first subscriber opens the listener */
 	/* Busy or connecting: LISTENs once idle (listen_dirty). */
 	return 0;
@@ -747,8 +749,8 @@ db_new(struct event_base *base, const struct db_config *cfg)
 	db->cfg = *cfg;
 	db->conninfo = xstrdup(cfg->conninfo != NULL ? cfg->conninfo : "");
 	db->cfg.conninfo = db->conninfo;
-	db->options = xasprintf("-c statement_timeout=%d",
-	    cfg->statement_timeout_ms);
+	db->options =
+	    xasprintf("-c statement_timeout=%d", cfg->statement_timeout_ms);
 	TAILQ_INIT(&db->queue);
 	TAILQ_INIT(&db->done);
 	TAILQ_INIT(&db->subs);
@@ -783,8 +785,8 @@ db_free(struct db *db)
 	for (i = 0; i < db->nconns; i++) {
 		c = &db->conns[i];
 		if (c->q != NULL && !c->internal)
-			db_query_finish(c->q, DB_UNAVAILABLE, NULL,
-			    "shutting down");
+			db_query_finish(
+			    c->q, DB_UNAVAILABLE, NULL, "shutting down");
 		c->q = NULL;
 		db_conn_close(c);
 		event_free(c->ev_io);
@@ -877,7 +879,7 @@ int
 db_query_sync(struct db *db, const char *sql, int nparams,
     const char *const *params, PGresult **res, char **cause)
 {
-	struct db_sync s = { 0 };
+	struct db_sync s = {0};
 
 	db_query(db, sql, nparams, params, db_sync_cb, &s);
 	return db_sync_wait(db, &s, res, cause);
@@ -886,7 +888,7 @@ db_query_sync(struct db *db, const char *sql, int nparams,
 int
 db_exec_sync(struct db *db, const char *script, char **cause)
 {
-	struct db_sync s = { 0 };
+	struct db_sync s = {0};
 
 	db_exec(db, script, db_sync_cb, &s);
 	return db_sync_wait(db, &s, NULL, cause);

@@ -40,8 +40,8 @@ typedef void (*db_cb)(struct db_result *, void *arg);
  * A NOTIFY on a channel. payload NULL means the listening connection was
  * re-established: notifications may have been missed, so re-read state.
  */
-typedef void (*db_notify_cb)(const char *channel, const char *payload,
-    void *arg);
+typedef void (*db_notify_cb)(
+    const char *channel, const char *payload, void *arg);
 
 struct db_config {
 	const char *conninfo;
@@ -84,8 +84,8 @@ void db_exec(struct db *, const char *script, db_cb, void *arg);
  * connection, which is kept open and re-LISTENs after every reconnect.
  * Returns -1 with *cause on a bad name.
  */
-int db_listen(struct db *, const char *channel, db_notify_cb, void *arg,
-    char **cause);
+int db_listen(
+    struct db *, const char *channel, db_notify_cb, void *arg, char **cause);
 
 void db_stats(struct db *, struct db_stats *);
 /* The last connection error, or NULL while connected. */

@@ -42,8 +42,8 @@ geo_init(const char *crs, const struct geo_area *area, char **cause)
 	raw = proj_create_crs_to_crs(geo.ctx, "EPSG:4326", crs, NULL);
 	if (raw == NULL) {
 		*cause = xasprintf("crs %s: %s", crs,
-		    proj_context_errno_string(geo.ctx,
-			proj_context_errno(geo.ctx)));
+		    proj_context_errno_string(
+		        geo.ctx, proj_context_errno(geo.ctx)));
 		geo_fini();
 		return -1;
 	}
@@ -59,13 +59,14 @@ geo_init(const char *crs, const struct geo_area *area, char **cause)
 
 	/* A service area outside the CRS's area of use gives wrong metres. */
 	if (proj_get_area_of_use(geo.ctx, geo.pj, &w, &s, &e, &n, &name) &&
-	    w > -1000 && (area->lon_min < w - 0.01 || area->lon_max > e + 0.01 ||
-	    area->lat_min < s - 0.01 || area->lat_max > n + 0.01)) {
+	    w > -1000 &&
+	    (area->lon_min < w - 0.01 || area->lon_max > e + 0.01 ||
+	        area->lat_min < s - 0.01 || area->lat_max > n + 0.01)) {
 		*cause = xasprintf("service_area %.4f,%.4f,%.4f,%.4f is not "
-				   "inside the area of use of %s "
-				   "(%.4f,%.4f,%.4f,%.4f)",
-		    area->lon_min, area->lat_min, area->lon_max,
-		    area->lat_max, crs, w, s, e, n);
+		                   "inside the area of use of %s "
+		                   "(%.4f,%.4f,%.4f,%.4f)",
+		    area->lon_min, area->lat_min, area->lon_max, area->lat_max,
+		    crs, w, s, e, n);
 		geo_fini();
 		return -1;
 	}
@@ -103,8 +104,8 @@ geo_check_one(const char *field, double v, double lim, char **cause)
 		return -1;
 	}
 	if (v < -lim || v > lim) {
-		*cause = xasprintf("%s %.7g is out of range -%g..%g", field, v,
-		    lim, lim);
+		*cause = xasprintf(
+		    "%s %.7g is out of range -%g..%g", field, v, lim, lim);
 		return -1;
 	}
 	return 0;
@@ -121,7 +122,7 @@ geo_check_wgs84(double lon, double lat, char **cause)
 	if (lon < a->lon_min || lon > a->lon_max || lat < a->lat_min ||
 	    lat > a->lat_max) {
 		*cause = xasprintf("point lon %.7f lat %.7f is outside the "
-				   "service area (lon %g..%g, lat %g..%g)",
+		                   "service area (lon %g..%g, lat %g..%g)",
 		    lon, lat, a->lon_min, a->lon_max, a->lat_min, a->lat_max);
 		return -1;
 	}
@@ -168,8 +169,8 @@ geo_parse_one(const char *field, const char *s, double *out, char **cause)
 }
 
 int
-geo_parse_lonlat(const char *lon, const char *lat, double *lonp,
-    double *latp, char **cause)
+geo_parse_lonlat(
+    const char *lon, const char *lat, double *lonp, double *latp, char **cause)
 {
 	if (geo_parse_one("lat", lat, latp, cause) != 0 ||
 	    geo_parse_one("lon", lon, lonp, cause) != 0)
@@ -178,8 +179,8 @@ geo_parse_lonlat(const char *lon, const char *lat, double *lonp,
 }
 
 static int
-geo_trans(PJ_DIRECTION dir, double a, double b, double *x, double *y,
-    char **cause)
+geo_trans(
+    PJ_DIRECTION dir, double a, double b, double *x, double *y, char **cause)
 {
 	PJ_COORD c;
 	int err;
@@ -192,10 +193,10 @@ geo_trans(PJ_DIRECTION dir, double a, double b, double *x, double *y,
 	c = proj_trans(geo.pj, dir, proj_coord(a, b, 0, 0));
 	if ((err = proj_errno(geo.pj)) != 0 || c.xy.x == HUGE_VAL ||
 	    !isfinite(c.xy.x) || !isfinite(c.xy.y)) {
-		*cause = xasprintf("cannot transform (%.7g, %.7g) %s %s: %s",
-		    a, b, dir == PJ_FWD ? "to" : "from", geo.crs,
+		*cause = xasprintf("cannot transform (%.7g, %.7g) %s %s: %s", a,
+		    b, dir == PJ_FWD ? "to" : "from", geo.crs,
 		    err != 0 ? proj_context_errno_string(geo.ctx, err)
-			     : "no result");
+		             : "no result");
 		proj_errno_reset(geo.pj);
 		return -1;
 	}
@@ -205,8 +206,8 @@ geo_trans(PJ_DIRECTION dir, double a, double b, double *x, double *y,
 }
 
 int
-geo_to_plane(double lon, double lat, double *easting, double *northing,
-    char **cause)
+geo_to_plane(
+    double lon, double lat, double *easting, double *northing, char **cause)
 {
 	if (geo_check_wgs84(lon, lat, cause) != 0)
 		return -1;
@@ -214,8 +215,8 @@ geo_to_plane(double lon, double lat, double *easting, double *northing,
 }
 
 int
-geo_from_plane(double easting, double northing, double *lon, double *lat,
-    char **cause)
+geo_from_plane(
+    double easting, double northing, double *lon, double *lat, char **cause)
 {
 	if (!isfinite(easting) || !isfinite(northing)) {
 		*cause = xstrdup("easting/northing is not a finite number");

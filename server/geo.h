@@ -30,14 +30,14 @@ int geo_check_wgs84(double lon, double lat, char **cause);
  * decimal number, no trailing junk, then geo_check_wgs84. For query
  * parameters and form fields.
  */
-int geo_parse_lonlat(const char *lon, const char *lat, double *lonp,
-    double *latp, char **cause);
+int geo_parse_lonlat(
+    const char *lon, const char *lat, double *lonp, double *latp, char **cause);
 
 /* WGS84 lon/lat -> easting/northing in metres; checks the input first. */
-int geo_to_plane(double lon, double lat, double *easting, double *northing,
-    char **cause);
+int geo_to_plane(
+    double lon, double lat, double *easting, double *northing, char **cause);
 /* Easting/northing -> WGS84 lon/lat. */
-int geo_from_plane(double easting, double northing, double *lon, double *lat,
-    char **cause);
+int geo_from_plane(
+    double easting, double northing, double *lon, double *lat, char **cause);
 
 #endif

@@ -18,7 +18,7 @@
 #include "metrics.h"
 #include "xmalloc.h"
 
-#define HTTP_MAX_LISTENERS 4
+#define HTTP_MAX_LISTENERS       4
 #define HTTP_DEFAULT_DEADLINE_MS 30000
 
 struct http_server {
@@ -185,8 +185,8 @@ http_reply(struct http_req *r, int code, const char *content_type,
 }
 
 void
-http_reply_text(struct http_req *r, int code, const char *content_type,
-    const char *text)
+http_reply_text(
+    struct http_req *r, int code, const char *content_type, const char *text)
 {
 	struct evbuffer *b = evbuffer_new();
 
@@ -195,8 +195,8 @@ http_reply_text(struct http_req *r, int code, const char *content_type,
 }
 
 void
-http_reply_error(struct http_req *r, int status, const char *code,
-    const char *fmt, ...)
+http_reply_error(
+    struct http_req *r, int status, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg, *s;
@@ -260,8 +260,7 @@ http_req_query(struct http_req *r, const char *key)
 const char *
 http_req_header(struct http_req *r, const char *key)
 {
-	return evhttp_find_header(evhttp_request_get_input_headers(r->ev),
-	    key);
+	return evhttp_find_header(evhttp_request_get_input_headers(r->ev), key);
 }
 
 const char *
@@ -282,8 +281,8 @@ void
 http_req_set_header(struct http_req *r, const char *key, const char *value)
 {
 	if (r->ev != NULL)
-		evhttp_add_header(evhttp_request_get_output_headers(r->ev),
-		    key, value);
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(r->ev), key, value);
 }
 
 /*
@@ -291,8 +290,7 @@ http_req_set_header(struct http_req *r, const char *key, const char *value)
  * segments (still encoded). Returns 1 on a match.
  */
 static int
-http_match(const char *pat, const char *path, char **params,
-    const char **rest)
+http_match(const char *pat, const char *path, char **params, const char **rest)
 {
 	const char *seg;
 	int n = 0;
@@ -333,7 +331,7 @@ static const struct http_route *
 http_find(struct http_server *s, struct http_req *r, int *allowed)
 {
 	const struct http_route *rt;
-	char *params[HTTP_MAX_PARAMS] = { 0 };
+	char *params[HTTP_MAX_PARAMS] = {0};
 	const char *rest = NULL;
 	int t, method = (int)evhttp_request_get_command(r->ev);
 	size_t i;
@@ -388,8 +386,8 @@ http_deadline_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	log_warnx("event=http_deadline route=%s", r->route_name);
-	http_reply_error(r, 504, "timeout",
-	    "the request took too long; try again");
+	http_reply_error(
+	    r, 504, "timeout", "the request took too long; try again");
 }
 
 static void
@@ -398,10 +396,9 @@ http_allow_header(struct http_req *r, int allowed)
 	static const struct {
 		int m;
 		const char *name;
-	} names[] = { { EVHTTP_REQ_GET, "GET" }, { EVHTTP_REQ_HEAD, "HEAD" },
-		{ EVHTTP_REQ_POST, "POST" }, { EVHTTP_REQ_PUT, "PUT" },
-		{ EVHTTP_REQ_PATCH, "PATCH" },
-		{ EVHTTP_REQ_DELETE, "DELETE" } };
+	} names[] = {{EVHTTP_REQ_GET, "GET"}, {EVHTTP_REQ_HEAD, "HEAD"},
+	    {EVHTTP_REQ_POST, "POST"}, {EVHTTP_REQ_PUT, "PUT"},
+	    {EVHTTP_REQ_PATCH, "PATCH"}, {EVHTTP_REQ_DELETE, "DELETE"}};
 	char buf[64] = "";
 	size_t i;
 
@@ -435,8 +432,8 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(ev));
 	r->path = xstrdup(path != NULL && *path != '\0' ? path : "/");
 	if (s->draining) {
-		http_reply_error(r, 503, "shutting_down",
-		    "the server is shutting down");
+		http_reply_error(
+		    r, 503, "shutting_down", "the server is shutting down");
 		goto out;
 	}
 	if ((r->route = http_find(s, r, &allowed)) == NULL) {
@@ -445,8 +442,8 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 			http_reply_error(r, 405, "method_not_allowed",
 			    "method not allowed on %s", r->path);
 		} else
-			http_reply_error(r, 404, "not_found",
-			    "no such resource");
+			http_reply_error(
+			    r, 404, "not_found", "no such resource");
 		goto out;
 	}
 	r->route_name = r->route->name;
@@ -467,7 +464,7 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 	r->body[r->body_len] = '\0';
 
 	ms = r->route->timeout_ms > 0 ? r->route->timeout_ms
-				      : HTTP_DEFAULT_DEADLINE_MS;
+	                              : HTTP_DEFAULT_DEADLINE_MS;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	r->ev_deadline = evtimer_new(s->base, http_deadline_cb, r);
@@ -488,9 +485,10 @@ http_new(struct event_base *base, const struct http_config *cfg)
 	evhttp_set_timeout(s->evh, cfg->timeout_s);
 	evhttp_set_max_body_size(s->evh, (ev_ssize_t)cfg->max_body);
 	evhttp_set_max_headers_size(s->evh, 64 * 1024);
-	evhttp_set_allowed_methods(s->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-		EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
-		EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
+	evhttp_set_allowed_methods(s->evh,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+	        EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
+	        EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(s->evh, http_gen_cb, s);
 	s->ev_drain = event_new(base, -1, 0, http_drain_cb, s);
 	return s;
@@ -507,8 +505,7 @@ http_free(struct http_server *s)
 }
 
 int
-http_listen(struct http_server *s, const char *address, int port,
-    char **cause)
+http_listen(struct http_server *s, const char *address, int port, char **cause)
 {
 	struct evhttp_bound_socket *b;
 	struct sockaddr_storage ss;
@@ -526,12 +523,12 @@ http_listen(struct http_server *s, const char *address, int port,
 	}
 	s->socks[s->nsocks++] = b;
 	if (getsockname(evhttp_bound_socket_get_fd(b), (struct sockaddr *)&ss,
-		&len) == 0) {
+	        &len) == 0) {
 		if (ss.ss_family == AF_INET)
 			s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 		else if (ss.ss_family == AF_INET6)
-			s->port = ntohs(
-			    ((struct sockaddr_in6 *)&ss)->sin6_port);
+			s->port =
+			    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	}
 	return 0;
 }
@@ -543,8 +540,8 @@ http_port(struct http_server *s)
 }
 
 void
-http_add_routes(struct http_server *s, const struct http_route *routes,
-    size_t n)
+http_add_routes(
+    struct http_server *s, const struct http_route *routes, size_t n)
 {
 	if (s->ntable == (int)(sizeof s->tables / sizeof s->tables[0]))
 		fatalx("event=http_too_many_route_tables");

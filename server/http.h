@@ -47,8 +47,8 @@ struct http_config {
 struct http_server *http_new(struct event_base *, const struct http_config *);
 void http_free(struct http_server *);
 /* Binds and listens; port 0 takes any free port. -1 with *cause. */
-int http_listen(struct http_server *, const char *address, int port,
-    char **cause);
+int http_listen(
+    struct http_server *, const char *address, int port, char **cause);
 /* The port actually bound by the last http_listen. */
 int http_port(struct http_server *);
 /* Adds routes; the table must outlive the server. */
@@ -76,14 +76,13 @@ const char *http_req_header(struct http_req *, const char *key);
 /* The request body (NUL-terminated copy kept with the request). */
 const char *http_req_body(struct http_req *, size_t *len);
 void *http_req_route_arg(struct http_req *);
-void http_req_set_header(struct http_req *, const char *key,
-    const char *value);
+void http_req_set_header(struct http_req *, const char *key, const char *value);
 
 /* Answers with body (may be NULL); the buffer's contents are taken. */
 void http_reply(struct http_req *, int code, const char *content_type,
     struct evbuffer *body);
-void http_reply_text(struct http_req *, int code, const char *content_type,
-    const char *text);
+void http_reply_text(
+    struct http_req *, int code, const char *content_type, const char *text);
 /*
  * Answers {"error":{"code":CODE,"message":...}}: code is a stable word
  * (e.g. "invalid_lat"), message names the problem for a person.

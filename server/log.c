@@ -12,7 +12,7 @@
 static enum log_level log_threshold = LOG_LEVEL_INFO;
 static FILE *log_stream;
 
-static const char *log_names[] = { "debug", "info", "warn", "error" };
+static const char *log_names[] = {"debug", "info", "warn", "error"};
 
 void
 log_init(enum log_level level, FILE *stream)
@@ -64,13 +64,13 @@ log_vwrite(enum log_level level, const char *err, const char *fmt, va_list ap)
 	fflush(f);
 }
 
-#define LOG_FUNC(name, level)                                                 \
-	void name(const char *fmt, ...)                                       \
-	{                                                                     \
-		va_list ap;                                                   \
-		va_start(ap, fmt);                                            \
-		log_vwrite(level, NULL, fmt, ap);                             \
-		va_end(ap);                                                   \
+#define LOG_FUNC(name, level)                                                  \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		log_vwrite(level, NULL, fmt, ap);                              \
+		va_end(ap);                                                    \
 	}
 LOG_FUNC(log_debug, LOG_LEVEL_DEBUG)
 LOG_FUNC(log_info, LOG_LEVEL_INFO)

@@ -7,8 +7,8 @@
 #include "metrics.h"
 #include "xmalloc.h"
 
-static const double metrics_buckets[] = { 0.001, 0.005, 0.01, 0.025, 0.05,
-	0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+static const double metrics_buckets[] = {
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 #define NBUCKETS (sizeof metrics_buckets / sizeof metrics_buckets[0])
 
 struct metrics_count {
@@ -127,8 +127,8 @@ metrics_render(struct evbuffer *b, const struct db_stats *db)
 	    "or timed out.\n"
 	    "# TYPE patrol_db_failures_total counter\n"
 	    "patrol_db_failures_total %lu\n",
-	    db->connections, db->busy, db->waiting, db->reconnects,
-	    db->queries, db->failures);
+	    db->connections, db->busy, db->waiting, db->reconnects, db->queries,
+	    db->failures);
 }
 
 void

@@ -14,7 +14,7 @@
 #define MIGRATE_MAX_SIZE (4 << 20)
 
 struct migration {
-	char *name;    /* 0001_base.sql */
+	char *name; /* 0001_base.sql */
 	char version[5];
 	char sha256[crypto_hash_sha256_BYTES * 2 + 1];
 	char *sql;
@@ -34,7 +34,7 @@ migrate_name_ok(const char *n)
 	/* Names go into the recording statement: keep them plain. */
 	for (i = 5; i < len - 4; i++) {
 		if (!((n[i] >= 'a' && n[i] <= 'z') ||
-			(n[i] >= '0' && n[i] <= '9') || n[i] == '_'))
+		        (n[i] >= '0' && n[i] <= '9') || n[i] == '_'))
 			return 0;
 	}
 	return 1;
@@ -90,8 +90,8 @@ migrate_read(const char *path, size_t *len, char **cause)
 }
 
 static int
-migrate_load(const char *dir, struct migration **out, size_t *nout,
-    char **cause)
+migrate_load(
+    const char *dir, struct migration **out, size_t *nout, char **cause)
 {
 	struct migration *m = NULL;
 	unsigned char hash[crypto_hash_sha256_BYTES];
@@ -101,8 +101,8 @@ migrate_load(const char *dir, struct migration **out, size_t *nout,
 	char *path;
 
 	if ((d = opendir(dir)) == NULL) {
-		*cause = xasprintf("schema directory %s: %s", dir,
-		    strerror(errno));
+		*cause =
+		    xasprintf("schema directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -111,7 +111,7 @@ migrate_load(const char *dir, struct migration **out, size_t *nout,
 			continue;
 		if (!migrate_name_ok(de->d_name)) {
 			*cause = xasprintf("schema file %s: name must be "
-					   "NNNN_lowercase_words.sql",
+			                   "NNNN_lowercase_words.sql",
 			    de->d_name);
 			goto fail;
 		}
@@ -126,15 +126,15 @@ migrate_load(const char *dir, struct migration **out, size_t *nout,
 		if (m[n - 1].sql == NULL)
 			goto fail;
 		crypto_hash_sha256(hash, (unsigned char *)m[n - 1].sql, len);
-		sodium_bin2hex(m[n - 1].sha256, sizeof m[n - 1].sha256, hash,
-		    sizeof hash);
+		sodium_bin2hex(
+		    m[n - 1].sha256, sizeof m[n - 1].sha256, hash, sizeof hash);
 	}
 	closedir(d);
 	qsort(m, n, sizeof *m, migrate_cmp);
 	for (i = 1; i < n; i++) {
 		if (strcmp(m[i].version, m[i - 1].version) == 0) {
 			*cause = xasprintf("schema files %s and %s share "
-					   "version %s",
+			                   "version %s",
 			    m[i - 1].name, m[i].name, m[i].version);
 			migrate_free_list(m, n);
 			return -1;
@@ -154,16 +154,16 @@ fail:
  * already applied; fails if an applied one changed or vanished.
  */
 static int
-migrate_compare(struct db *db, struct migration *m, size_t n, int *applied,
-    char **cause)
+migrate_compare(
+    struct db *db, struct migration *m, size_t n, int *applied, char **cause)
 {
 	PGresult *res;
 	int row, rows;
 	size_t i;
 
 	if (db_query_sync(db,
-		"SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL,
-		&res, cause) != 0)
+	        "SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL,
+	        &res, cause) != 0)
 		return -1;
 	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
 		PQclear(res);
@@ -171,9 +171,9 @@ migrate_compare(struct db *db, struct migration *m, size_t n, int *applied,
 	}
 	PQclear(res);
 	if (db_query_sync(db,
-		"SELECT version, name, checksum FROM schema_migrations "
-		"ORDER BY version",
-		0, NULL, &res, cause) != 0)
+	        "SELECT version, name, checksum FROM schema_migrations "
+	        "ORDER BY version",
+	        0, NULL, &res, cause) != 0)
 		return -1;
 	rows = PQntuples(res);
 	for (row = 0; row < rows; row++) {
@@ -185,16 +185,16 @@ migrate_compare(struct db *db, struct migration *m, size_t n, int *applied,
 		}
 		if (i == n) {
 			*cause = xasprintf("migration %s (%s) is applied but "
-					   "its file is missing from the "
-					   "schema directory",
+			                   "its file is missing from the "
+			                   "schema directory",
 			    v, PQgetvalue(res, row, 1));
 			PQclear(res);
 			return -1;
 		}
 		if (strcmp(m[i].sha256, PQgetvalue(res, row, 2)) != 0) {
 			*cause = xasprintf("migration %s changed after it was "
-					   "applied: add a new migration "
-					   "instead of editing it",
+			                   "applied: add a new migration "
+			                   "instead of editing it",
 			    m[i].name);
 			PQclear(res);
 			return -1;
@@ -242,12 +242,12 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **cause)
 	char *script, *why;
 
 	if (db_exec_sync(db,
-		"CREATE TABLE IF NOT EXISTS schema_migrations ("
-		" version text PRIMARY KEY,"
-		" name text NOT NULL,"
-		" checksum text NOT NULL,"
-		" applied_at timestamptz NOT NULL DEFAULT now())",
-		cause) != 0)
+	        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	        " version text PRIMARY KEY,"
+	        " name text NOT NULL,"
+	        " checksum text NOT NULL,"
+	        " applied_at timestamptz NOT NULL DEFAULT now())",
+	        cause) != 0)
 		return -1;
 	if (migrate_load(dir, &m, &n, cause) != 0)
 		return -1;
@@ -262,17 +262,18 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **cause)
 		 * The recording INSERT holds only the checked file name, its
 		 * four-digit version and a hex digest: no outside text.
 		 */
-		script = xasprintf("BEGIN;\n"
-				   "SELECT pg_advisory_xact_lock(%s);\n"
-				   "%s\n;\n"
-				   "INSERT INTO schema_migrations (version, "
-				   "name, checksum) VALUES ('%s', '%s', '%s');\n"
-				   "COMMIT;",
-		    MIGRATE_LOCK_KEY, m[i].sql, m[i].version, m[i].name,
-		    m[i].sha256);
+		script =
+		    xasprintf("BEGIN;\n"
+		              "SELECT pg_advisory_xact_lock(%s);\n"
+		              "%s\n;\n"
+		              "INSERT INTO schema_migrations (version, "
+		              "name, checksum) VALUES ('%s', '%s', '%s');\n"
+		              "COMMIT;",
+		        MIGRATE_LOCK_KEY, m[i].sql, m[i].version, m[i].name,
+		        m[i].sha256);
 		if (db_exec_sync(db, script, &why) != 0) {
-			*cause = xasprintf("migration %s failed: %s",
-			    m[i].name, why);
+			*cause = xasprintf(
+			    "migration %s failed: %s", m[i].name, why);
 			free(why);
 			rc = -1;
 		} else {
@@ -283,8 +284,8 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **cause)
 		free(script);
 	}
 	if (rc == 0 && out != NULL)
-		fprintf(out, "%d migration(s) applied, schema is current\n",
-		    count);
+		fprintf(
+		    out, "%d migration(s) applied, schema is current\n", count);
 	free(applied);
 	migrate_free_list(m, n);
 	return rc;

@@ -16,8 +16,7 @@ struct db;
  * Returns -1 with *cause if the database cannot be read, a file cannot be
  * read or is misnamed, or an applied file has changed.
  */
-int migrate_pending(struct db *, const char *dir, char **pending,
-    char **cause);
+int migrate_pending(struct db *, const char *dir, char **pending, char **cause);
 /* Applies every pending migration, printing one line each to out. */
 int migrate_apply(struct db *, const char *dir, FILE *out, char **cause);
 

@@ -10,7 +10,7 @@ int
 main(int argc, char **argv)
 {
 	struct config cfg;
-	struct ctl ctl = { 0 };
+	struct ctl ctl = {0};
 	enum log_level level;
 	char *cause = NULL;
 	int optind, help, rc;

@@ -27,15 +27,15 @@ static const struct {
 	const char *ext;
 	const char *type;
 } static_types[] = {
-	{ ".html", "text/html; charset=utf-8" },
-	{ ".js", "text/javascript; charset=utf-8" },
-	{ ".mjs", "text/javascript; charset=utf-8" },
-	{ ".css", "text/css; charset=utf-8" },
-	{ ".json", "application/json; charset=utf-8" },
-	{ ".svg", "image/svg+xml" },
-	{ ".png", "image/png" },
-	{ ".ico", "image/x-icon" },
-	{ ".txt", "text/plain; charset=utf-8" },
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json; charset=utf-8"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".ico", "image/x-icon"},
+    {".txt", "text/plain; charset=utf-8"},
 };
 
 static int
@@ -47,8 +47,8 @@ static_path_ok(const char *p)
 		return 0;
 	for (c = p; *c != '\0'; c++) {
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			(*c >= '0' && *c <= '9') || *c == '.' || *c == '_' ||
-			*c == '-' || *c == '/'))
+		        (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' ||
+		        *c == '-' || *c == '/'))
 			return 0;
 		/* Every segment must start with a plain character. */
 		if ((c == p || c[-1] == '/') && (*c == '.' || *c == '/'))
@@ -72,8 +72,9 @@ static_serve(struct http_req *req, const char *rel)
 		return;
 	}
 	dot = strrchr(rel, '.');
-	for (i = 0; dot != NULL && i < sizeof static_types /
-				     sizeof static_types[0]; i++) {
+	for (i = 0;
+	     dot != NULL && i < sizeof static_types / sizeof static_types[0];
+	     i++) {
 		if (strcmp(dot, static_types[i].ext) == 0)
 			type = static_types[i].type;
 	}
@@ -115,10 +116,10 @@ static_file(struct http_req *req)
 }
 
 static const struct http_route static_routes[] = {
-	{ "console", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/", 0, 5000,
-	    static_index, NULL },
-	{ "console", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/console/*", 0, 5000,
-	    static_file, NULL },
+    {"console", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/", 0, 5000, static_index,
+        NULL},
+    {"console", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/console/*", 0, 5000,
+        static_file, NULL},
 };
 
 void

@@ -14,14 +14,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *cause = NULL;
 
 	config_init(&c);
-	if (config_parse_buffer(&c, (const char *)data, size, "fuzz",
-		&cause) != 0) {
+	if (config_parse_buffer(&c, (const char *)data, size, "fuzz", &cause) !=
+	    0) {
 		/* Every refusal must say why. */
 		if (cause == NULL || *cause == '\0')
 			abort();
 		free(cause);
 	} else if (c.port < 0 || c.port > 65535 || c.db_pool_size < 1 ||
-		   c.area_lon_min >= c.area_lon_max)
+	    c.area_lon_min >= c.area_lon_max)
 		abort(); /* accepted values stay inside their ranges */
 	config_free(&c);
 	return 0;

@@ -16,7 +16,7 @@
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static const struct geo_area area = { 139.0, 35.1, 140.0, 36.3 };
+static const struct geo_area area = {139.0, 35.1, 140.0, 36.3};
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -47,12 +47,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (!(lon >= area.lon_min && lon <= area.lon_max &&
-		la >= area.lat_min && la <= area.lat_max))
+	        la >= area.lat_min && la <= area.lat_max))
 		abort();
 	if (geo_to_plane(lon, la, &e, &n, &cause) != 0 ||
 	    geo_from_plane(e, n, &lon2, &lat2, &cause) != 0)
 		abort();
-	if (fabs(lon2 - lon) * 91000 > 0.001 || fabs(lat2 - la) * 111000 > 0.001)
+	if (fabs(lon2 - lon) * 91000 > 0.001 ||
+	    fabs(lat2 - la) * 111000 > 0.001)
 		abort();
 	free(text);
 	return 0;

@@ -31,8 +31,8 @@ outcome_cb(struct db_result *r, void *arg)
 	o->done = 1;
 	o->status = r->status;
 	if (r->status == DB_OK && PQntuples(r->res) > 0)
-		snprintf(o->value, sizeof o->value, "%s",
-		    PQgetvalue(r->res, 0, 0));
+		snprintf(
+		    o->value, sizeof o->value, "%s", PQgetvalue(r->res, 0, 0));
 	if (r->sqlstate != NULL)
 		snprintf(o->sqlstate, sizeof o->sqlstate, "%s", r->sqlstate);
 	if (r->error != NULL)
@@ -43,8 +43,8 @@ static struct db *
 pool(const char *conninfo, int size, int queue_max, int queue_ms,
     int statement_ms)
 {
-	struct db_config c = { conninfo, size, 3000, statement_ms, queue_max,
-		queue_ms };
+	struct db_config c = {
+	    conninfo, size, 3000, statement_ms, queue_max, queue_ms};
 
 	return db_new(base, &c);
 }
@@ -89,9 +89,9 @@ teardown(void **state)
 static void
 test_parameters_and_null(void **state)
 {
-	const char *params[] = { NULL, "41", "ハチの巣 'quoted'" };
+	const char *params[] = {NULL, "41", "ハチの巣 'quoted'"};
 	struct db *db = pool(url, 2, 10, 2000, 5000);
-	struct outcome o[2] = { 0 };
+	struct outcome o[2] = {0};
 
 	(void)state;
 	db_query(db, "SELECT ($1::text IS NULL)::text || ($2::int + 1)", 2,
@@ -110,7 +110,7 @@ static void
 test_error_has_sqlstate(void **state)
 {
 	struct db *db = pool(url, 1, 10, 2000, 5000);
-	struct outcome o = { 0 };
+	struct outcome o = {0};
 
 	(void)state;
 	db_query(db, "SELECT 1/0", 0, NULL, outcome_cb, &o);
@@ -126,14 +126,14 @@ static void
 test_failed_script_leaves_no_transaction(void **state)
 {
 	struct db *db = pool(url, 1, 10, 2000, 5000);
-	struct outcome o[4] = { 0 };
+	struct outcome o[4] = {0};
 
 	(void)state;
 	db_exec(db, "BEGIN; SELECT 1/0; COMMIT;", outcome_cb, &o[0]);
 	/* In an aborted transaction this would fail with 25P02. */
 	db_query(db, "SELECT 'usable'", 0, NULL, outcome_cb, &o[1]);
-	db_exec(db, "BEGIN; CREATE TEMP TABLE open_tx (x int);", outcome_cb,
-	    &o[2]);
+	db_exec(
+	    db, "BEGIN; CREATE TEMP TABLE open_tx (x int);", outcome_cb, &o[2]);
 	/* Rolled back, the table never existed. */
 	db_query(db, "SELECT to_regclass('pg_temp.open_tx') IS NULL", 0, NULL,
 	    outcome_cb, &o[3]);
@@ -152,7 +152,7 @@ test_many_in_flight(void **state)
 	struct db *db = pool(url, 4, 1000, 5000, 5000);
 	static struct outcome o[300];
 	char num[16], want[16];
-	const char *p[1] = { num };
+	const char *p[1] = {num};
 	int i;
 
 	(void)state;
@@ -174,7 +174,7 @@ static void
 test_statement_timeout_applies(void **state)
 {
 	struct db *db = pool(url, 1, 10, 2000, 200);
-	struct outcome o[2] = { 0 };
+	struct outcome o[2] = {0};
 
 	(void)state;
 	db_query(db, "SELECT pg_sleep(3)", 0, NULL, outcome_cb, &o[0]);
@@ -190,7 +190,7 @@ static void
 test_queue_full_and_queue_timeout(void **state)
 {
 	struct db *db = pool(url, 1, 2, 150, 5000);
-	struct outcome o[4] = { 0 };
+	struct outcome o[4] = {0};
 
 	(void)state;
 	db_query(db, "SELECT pg_sleep(0.5)", 0, NULL, outcome_cb, &o[0]);
@@ -213,7 +213,7 @@ static void
 test_unreachable_fails_fast(void **state)
 {
 	struct db *db = pool("host=/nonexistent dbname=x", 2, 10, 5000, 5000);
-	struct outcome o[2] = { 0 };
+	struct outcome o[2] = {0};
 	struct db_stats st;
 	time_t t0 = time(NULL);
 
@@ -254,18 +254,16 @@ static void
 test_listen_notify(void **state)
 {
 	struct db *db = pool(url, 1, 10, 2000, 5000);
-	struct heard h = { 0 };
-	struct outcome o = { 0 };
+	struct heard h = {0};
+	struct outcome o = {0};
 	char *cause = NULL;
 	time_t give_up = time(NULL) + 10;
 
 	(void)state;
-	assert_int_equal(db_listen(db, "Bad-Name;", notify_cb, &h, &cause),
-	    -1);
+	assert_int_equal(db_listen(db, "Bad-Name;", notify_cb, &h, &cause), -1);
 	free(cause);
-	assert_int_equal(db_listen(db, "patrol_test_chan", notify_cb, &h,
-			     &cause),
-	    0);
+	assert_int_equal(
+	    db_listen(db, "patrol_test_chan", notify_cb, &h, &cause), 0);
 	/* The listener says when it is (re)connected: a resync point. */
 	while (h.resyncs == 0 && time(NULL) < give_up)
 		event_base_loop(base, EVLOOP_ONCE);
@@ -275,12 +273,12 @@ test_listen_notify(void **state)
 		if (i % 10 == 0) {
 			memset(&o, 0, sizeof o);
 			db_query(db,
-			    "SELECT pg_notify('patrol_test_chan', 'job 42')",
-			    0, NULL, outcome_cb, &o);
+			    "SELECT pg_notify('patrol_test_chan', 'job 42')", 0,
+			    NULL, outcome_cb, &o);
 			wait_all(&o, 1);
 		}
 		event_base_loop(base, EVLOOP_NONBLOCK);
-		struct timeval tv = { 0, 20000 };
+		struct timeval tv = {0, 20000};
 		event_base_loopexit(base, &tv);
 		event_base_dispatch(base);
 	}
@@ -292,14 +290,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parameters_and_null),
-		cmocka_unit_test(test_error_has_sqlstate),
-		cmocka_unit_test(test_failed_script_leaves_no_transaction),
-		cmocka_unit_test(test_many_in_flight),
-		cmocka_unit_test(test_statement_timeout_applies),
-		cmocka_unit_test(test_queue_full_and_queue_timeout),
-		cmocka_unit_test(test_unreachable_fails_fast),
-		cmocka_unit_test(test_listen_notify),
+	    cmocka_unit_test(test_parameters_and_null),
+	    cmocka_unit_test(test_error_has_sqlstate),
+	    cmocka_unit_test(test_failed_script_leaves_no_transaction),
+	    cmocka_unit_test(test_many_in_flight),
+	    cmocka_unit_test(test_statement_timeout_applies),
+	    cmocka_unit_test(test_queue_full_and_queue_timeout),
+	    cmocka_unit_test(test_unreachable_fails_fast),
+	    cmocka_unit_test(test_listen_notify),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

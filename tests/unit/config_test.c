@@ -43,19 +43,19 @@ static void
 test_file_syntax(void **state)
 {
 	static const char text[] = "# a comment\n"
-				   "\n"
-				   "port = 9090\n"
-				   "  listen_address=0.0.0.0  \n"
-				   "crs = \"EPSG:6676\"\n"
-				   "service_area = 139.4, 35.5, 139.9, 35.7\n"
-				   "db-pool-size = 8";
+	                           "\n"
+	                           "port = 9090\n"
+	                           "  listen_address=0.0.0.0  \n"
+	                           "crs = \"EPSG:6676\"\n"
+	                           "service_area = 139.4, 35.5, 139.9, 35.7\n"
+	                           "db-pool-size = 8";
 	struct config c;
 	char *cause = NULL;
 
 	(void)state;
 	config_init(&c);
-	assert_int_equal(config_parse_buffer(&c, text, sizeof text - 1,
-			     "t.conf", &cause),
+	assert_int_equal(
+	    config_parse_buffer(&c, text, sizeof text - 1, "t.conf", &cause),
 	    0);
 	assert_int_equal(c.port, 9090);
 	assert_string_equal(c.listen_address, "0.0.0.0");
@@ -69,13 +69,17 @@ static void
 test_file_errors_name_line_and_option(void **state)
 {
 	(void)state;
-	expect_error("port = 80\nbogus = 1\n", "t.conf:2: unknown option 'bogus'");
-	expect_error("port = eighty\n", "t.conf:1: option port: 'eighty' is not a whole number");
-	expect_error("port = 70000\n", "option port: 70000 is out of range 0..65535");
+	expect_error(
+	    "port = 80\nbogus = 1\n", "t.conf:2: unknown option 'bogus'");
+	expect_error("port = eighty\n",
+	    "t.conf:1: option port: 'eighty' is not a whole number");
+	expect_error(
+	    "port = 70000\n", "option port: 70000 is out of range 0..65535");
 	expect_error("port = 99999999999999999999\n", "is not a whole number");
 	expect_error("just words\n", "t.conf:1: expected 'key = value'");
 	expect_error("crs = \"EPSG:6677\n", "unbalanced quote");
-	expect_error("log_level = loud\n", "option log_level: 'loud' is not one of");
+	expect_error(
+	    "log_level = loud\n", "option log_level: 'loud' is not one of");
 	expect_error("service_area = 1,2,3\n", "is not four numbers");
 	expect_error("service_area = 140,35,139,36\n", "min < max");
 	expect_error("service_area = nan,35,139,36\n", "is not four numbers");
@@ -91,8 +95,8 @@ test_nul_byte_is_refused(void **state)
 
 	(void)state;
 	config_init(&c);
-	assert_int_equal(config_parse_buffer(&c, text, sizeof text - 1,
-			     "t.conf", &cause),
+	assert_int_equal(
+	    config_parse_buffer(&c, text, sizeof text - 1, "t.conf", &cause),
 	    -1);
 	assert_non_null(strstr(cause, "NUL"));
 	free(cause);
@@ -104,8 +108,8 @@ static void
 test_precedence(void **state)
 {
 	char path[] = "/tmp/patrol-config-test.XXXXXX";
-	char *argv[] = { "patrold", "--config", path, "--listen-address",
-		"127.0.0.2", "--port=7000", "serve", NULL };
+	char *argv[] = {"patrold", "--config", path, "--listen-address",
+	    "127.0.0.2", "--port=7000", "serve", NULL};
 	struct config c;
 	char *cause = NULL;
 	int fd, optind, help;
@@ -121,9 +125,9 @@ test_precedence(void **state)
 	setenv("PATROL_PORT", "6500", 1);
 	config_init(&c);
 	assert_int_equal(config_load(&c, 7, argv, &optind, &help, &cause), 0);
-	assert_int_equal(c.port, 7000);                 /* flag */
-	assert_string_equal(c.crs, "EPSG:6675");        /* environment */
-	assert_string_equal(c.log_level, "warn");       /* file */
+	assert_int_equal(c.port, 7000);           /* flag */
+	assert_string_equal(c.crs, "EPSG:6675");  /* environment */
+	assert_string_equal(c.log_level, "warn"); /* file */
 	assert_string_equal(c.listen_address, "127.0.0.2");
 	assert_int_equal(optind, 6); /* "serve" is the command */
 	assert_int_equal(help, 0);
@@ -143,9 +147,9 @@ test_precedence(void **state)
 static void
 test_flags(void **state)
 {
-	char *bad[] = { "patrold", "--no-such-flag", "1", NULL };
-	char *dangling[] = { "patrold", "--port", NULL };
-	char *help[] = { "patrold", "--help", NULL };
+	char *bad[] = {"patrold", "--no-such-flag", "1", NULL};
+	char *dangling[] = {"patrold", "--port", NULL};
+	char *help[] = {"patrold", "--help", NULL};
 	struct config c;
 	char *cause = NULL;
 	int optind, h;
@@ -183,13 +187,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_file_syntax),
-		cmocka_unit_test(test_file_errors_name_line_and_option),
-		cmocka_unit_test(test_nul_byte_is_refused),
-		cmocka_unit_test(test_precedence),
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_usage_lists_every_option),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_file_syntax),
+	    cmocka_unit_test(test_file_errors_name_line_and_option),
+	    cmocka_unit_test(test_nul_byte_is_refused),
+	    cmocka_unit_test(test_precedence),
+	    cmocka_unit_test(test_flags),
+	    cmocka_unit_test(test_usage_lists_every_option),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

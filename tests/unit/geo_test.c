@@ -10,7 +10,7 @@
 
 #include "geo.h"
 
-static const struct geo_area kanto = { 139.0, 35.1, 140.0, 36.3 };
+static const struct geo_area kanto = {139.0, 35.1, 140.0, 36.3};
 
 static int
 geo_setup(void **state)
@@ -42,8 +42,7 @@ test_origin_of_zone_ix(void **state)
 	char *cause = NULL;
 
 	(void)state;
-	assert_int_equal(geo_to_plane(139.8333333333, 36.0, &e, &n, &cause),
-	    0);
+	assert_int_equal(geo_to_plane(139.8333333333, 36.0, &e, &n, &cause), 0);
 	assert_true(fabs(e) < 0.01);
 	assert_true(fabs(n) < 0.01);
 }
@@ -51,9 +50,8 @@ test_origin_of_zone_ix(void **state)
 static void
 test_round_trip_within_1mm(void **state)
 {
-	static const double pts[][2] = { { 139.5519, 35.6163 },
-		{ 139.7671, 35.6812 }, { 139.6455, 35.8617 },
-		{ 139.0001, 35.1001 } };
+	static const double pts[][2] = {{139.5519, 35.6163},
+	    {139.7671, 35.6812}, {139.6455, 35.8617}, {139.0001, 35.1001}};
 	double e, n, lon, lat, e2, n2;
 	char *cause = NULL;
 	size_t i;
@@ -156,7 +154,7 @@ test_text_input(void **state)
 static void
 test_other_crs(void **state)
 {
-	static const struct geo_area flanders = { 2.5, 50.6, 5.9, 51.5 };
+	static const struct geo_area flanders = {2.5, 50.6, 5.9, 51.5};
 	double e, n;
 	char *cause = NULL;
 
@@ -179,12 +177,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_origin_of_zone_ix),
-		cmocka_unit_test(test_round_trip_within_1mm),
-		cmocka_unit_test(test_distance_is_metric),
-		cmocka_unit_test(test_bad_coordinates_are_named),
-		cmocka_unit_test(test_text_input),
-		cmocka_unit_test(test_other_crs),
+	    cmocka_unit_test(test_origin_of_zone_ix),
+	    cmocka_unit_test(test_round_trip_within_1mm),
+	    cmocka_unit_test(test_distance_is_metric),
+	    cmocka_unit_test(test_bad_coordinates_are_named),
+	    cmocka_unit_test(test_text_input),
+	    cmocka_unit_test(test_other_crs),
 	};
 
 	return cmocka_run_group_tests(tests, geo_setup, geo_teardown);

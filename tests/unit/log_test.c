@@ -81,11 +81,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain_values_stay_bare),
-		cmocka_unit_test(test_values_that_would_break_a_line_are_quoted),
-		cmocka_unit_test(test_long_values_are_cut),
-		cmocka_unit_test(test_line_format),
-		cmocka_unit_test(test_level_names),
+	    cmocka_unit_test(test_plain_values_stay_bare),
+	    cmocka_unit_test(test_values_that_would_break_a_line_are_quoted),
+	    cmocka_unit_test(test_long_values_are_cut),
+	    cmocka_unit_test(test_line_format),
+	    cmocka_unit_test(test_level_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
