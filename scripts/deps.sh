@@ -12,7 +12,7 @@ postgresql postgresql-contrib curl python3"
 
 case "${1:-test}" in
 run) ;;
-test) need="$need libcmocka-dev clang libclang-rt-14-dev gpsd gpsd-clients gdal-bin python3-protobuf" ;;
+test) need="$need libcmocka-dev clang libclang-rt-14-dev gpsd gpsd-clients gdal-bin python3-protobuf python3-yaml" ;;
 bench) need="$need libcmocka-dev clang libclang-rt-14-dev wrk postgresql-15-postgis-3" ;;
 *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
 esac

@@ -11,6 +11,8 @@
 #include "http.h"
 #include "log.h"
 #include "migrate.h"
+#include "store_wards.h"
+#include "wards.h"
 #include "xmalloc.h"
 
 static void
@@ -53,6 +55,92 @@ app_signal_cb(evutil_socket_t sig, short ev, void *arg)
 	http_drain(a->http, app_drained_cb, a);
 }
 
+/*
+ * Wards: loaded at start-up, reloaded whenever an import notifies
+ * wards_changed or the listening connection comes back (a notification
+ * may have been missed). One reload at a time; the old set is freed only
+ * once the new one is built, and kept if the reload fails. A failed
+ * reload is retried with back-off: after a reconnect the listener is
+ * often up before the pool, so the first try fails.
+ */
+#define APP_WARDS_RETRY_MAX_S 32
+
+static void app_wards_reload(struct app *);
+
+static void
+app_wards_loaded_cb(struct ward_set *set, const char *error, void *arg)
+{
+	struct app *a = arg;
+	struct timeval tv = {0, 0};
+
+	a->wards_loading = 0;
+	if (set == NULL) {
+		if (a->wards_retry_s == 0)
+			a->wards_retry_s = 1;
+		else if (a->wards_retry_s < APP_WARDS_RETRY_MAX_S)
+			a->wards_retry_s *= 2;
+		tv.tv_sec = a->wards_retry_s;
+		log_warnx("event=wards_reload_failed retry_s=%d error=%s",
+		    a->wards_retry_s, log_q(error));
+		/* The retry also covers changes announced meanwhile. */
+		a->wards_again = 0;
+		evtimer_add(a->ev_wards_retry, &tv);
+		return;
+	}
+	wards_free(a->wards);
+	a->wards = set;
+	a->wards_retry_s = 0;
+	evtimer_del(a->ev_wards_retry);
+	log_info("event=wards_loaded wards=%zu", wards_count(set));
+	/* A change announced while this load ran may not be in it. */
+	if (a->wards_again)
+		app_wards_reload(a);
+}
+
+static void
+app_wards_reload(struct app *a)
+{
+	if (a->wards_loading) {
+		a->wards_again = 1;
+		return;
+	}
+	a->wards_loading = 1;
+	a->wards_again = 0;
+	store_wards_load(a->db, app_wards_loaded_cb, a);
+}
+
+static void
+app_wards_retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	app_wards_reload(arg);
+}
+
+static void
+app_wards_changed_cb(const char *channel, const char *payload, void *arg)
+{
+	(void)channel;
+	(void)payload; /* NULL after a reconnect: reload all the same */
+	app_wards_reload(arg);
+}
+
+static int
+app_wards_start(struct app *a, char **cause)
+{
+	char *why;
+
+	if (store_wards_load_sync(a->db, &a->wards, &why) != 0) {
+		*cause = xasprintf("cannot load the wards: %s", why);
+		free(why);
+		return -1;
+	}
+	log_info("event=wards_loaded wards=%zu", wards_count(a->wards));
+	a->ev_wards_retry = evtimer_new(a->base, app_wards_retry_cb, a);
+	return db_listen(
+	    a->db, STORE_WARDS_CHANNEL, app_wards_changed_cb, a, cause);
+}
+
 int
 app_start(struct app *a, struct config *cfg, char **cause)
 {
@@ -60,7 +148,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	    cfg->area_lon_max, cfg->area_lat_max};
 	struct db_config dbc = {cfg->database_url, cfg->db_pool_size,
 	    cfg->db_connect_timeout_ms, cfg->db_statement_timeout_ms,
-	    cfg->db_queue_max, cfg->db_queue_timeout_ms};
+	    cfg->db_queue_max, cfg->db_queue_timeout_ms, cfg->timezone};
 	struct http_config hc = {
 	    cfg->http_timeout_s, (size_t)cfg->http_max_body};
 	char *pending;
@@ -91,9 +179,20 @@ app_start(struct app *a, struct config *cfg, char **cause)
 		return -1;
 	}
 	free(pending);
+	if (app_wards_start(a, cause) != 0)
+		return -1;
 
 	a->http = http_new(a->base, &hc);
 	api_ops_register(a);
+	api_openapi_register(a);
+	api_me_register(a);
+	api_wards_register(a);
+	api_requests_register(a);
+	api_actions_register(a);
+	api_recommend_register(a);
+	api_reference_register(a);
+	api_events_register(a);
+	escalate_start(a);
 	static_register(a);
 	if (http_listen(a->http, cfg->listen_address, cfg->port, cause) != 0)
 		return -1;
@@ -123,8 +222,14 @@ app_stop(struct app *a)
 		event_free(a->ev_sigint);
 	if (a->ev_drain_timeout != NULL)
 		event_free(a->ev_drain_timeout);
+	escalate_stop();
+	api_events_unregister();
 	http_free(a->http);
 	db_free(a->db);
+	/* After db_free: a reload failing there still uses them. */
+	if (a->ev_wards_retry != NULL)
+		event_free(a->ev_wards_retry);
+	wards_free(a->wards);
 	geo_fini();
 	if (a->base != NULL)
 		event_base_free(a->base);

@@ -11,6 +11,7 @@ struct event;
 struct event_base;
 struct db;
 struct http_server;
+struct ward_set;
 
 struct app {
 	struct config *cfg;
@@ -21,6 +22,13 @@ struct app {
 	struct event *ev_sigint;
 	struct event *ev_drain_timeout;
 	int stopping;
+
+	/* Wards: replaced whole on reload, never NULL once started. */
+	struct ward_set *wards;
+	int wards_loading; /* a reload is in flight */
+	int wards_again;   /* and another was asked for meanwhile */
+	int wards_retry_s; /* back-off after a failed reload */
+	struct event *ev_wards_retry;
 };
 
 /* Sets up everything and listens. -1 with *cause on any start-up error. */
@@ -31,6 +39,19 @@ void app_stop(struct app *);
 
 /* Route groups: each api_*.c registers its own table. */
 void api_ops_register(struct app *);
+void api_openapi_register(struct app *);
+void api_me_register(struct app *);
 void static_register(struct app *);
+void api_wards_register(struct app *);
+/* Call intake and dispatch. */
+void api_requests_register(struct app *);
+void api_actions_register(struct app *);
+void api_recommend_register(struct app *);
+void api_reference_register(struct app *);
+void api_events_register(struct app *);
+void api_events_unregister(void);
+/* The escalation timer (escalate.c). */
+void escalate_start(struct app *);
+void escalate_stop(void);
 
 #endif

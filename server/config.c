@@ -11,8 +11,14 @@
 #ifndef PATROL_SCHEMA_DIR
 #define PATROL_SCHEMA_DIR "schema"
 #endif
+#ifndef PATROL_DATA_DIR
+#define PATROL_DATA_DIR "data"
+#endif
 #ifndef PATROL_CONSOLE_DIR
 #define PATROL_CONSOLE_DIR "server/console"
+#endif
+#ifndef PATROL_OPENAPI_FILE
+#define PATROL_OPENAPI_FILE "server/openapi.yaml"
 #endif
 
 enum config_type { CONFIG_STRING, CONFIG_INT };
@@ -64,12 +70,30 @@ static const struct config_option config_options[] = {
     {"service_area", "PATROL_SERVICE_AREA", CONFIG_STRING, OFF(service_area),
         "139.0,35.1,140.0,36.3", 0, 0,
         "accepted WGS84 box: lon_min,lat_min,lon_max,lat_max"},
+    {"timezone", "PATROL_TIMEZONE", CONFIG_STRING, OFF(timezone), "Asia/Tokyo",
+        0, 0, "local time zone: shifts, and dates in replies (+09:00)"},
+    {"dup_radius_m", "PATROL_DUP_RADIUS_M", CONFIG_INT, OFF(dup_radius_m),
+        "250", 1, 10000,
+        "open requests of the same category this near are duplicates"},
+    {"dup_window_h", "PATROL_DUP_WINDOW_H", CONFIG_INT, OFF(dup_window_h), "72",
+        1, 8760, "...if created within this many hours"},
+    {"speed_kmh", "PATROL_SPEED_KMH", CONFIG_INT, OFF(speed_kmh), "20", 1, 200,
+        "average crew driving speed for arrival estimates"},
+    {"detour_pct", "PATROL_DETOUR_PCT", CONFIG_INT, OFF(detour_pct), "140", 100,
+        400, "road distance as a share of the straight line, in %"},
+    {"escalation_check_ms", "PATROL_ESCALATION_CHECK_MS", CONFIG_INT,
+        OFF(escalation_check_ms), "15000", 100, 3600000,
+        "how often unaccepted assignments are checked for escalation"},
     {"log_level", "PATROL_LOG_LEVEL", CONFIG_STRING, OFF(log_level), "info", 0,
         0, "debug, info, warn or error"},
+    {"data_dir", "PATROL_DATA_DIR", CONFIG_STRING, OFF(data_dir),
+        PATROL_DATA_DIR, 0, 0, "directory of shipped data (demo, wards)"},
     {"schema_dir", "PATROL_SCHEMA_DIR", CONFIG_STRING, OFF(schema_dir),
         PATROL_SCHEMA_DIR, 0, 0, "directory of numbered SQL migrations"},
     {"console_dir", "PATROL_CONSOLE_DIR", CONFIG_STRING, OFF(console_dir),
         PATROL_CONSOLE_DIR, 0, 0, "directory of the console's files"},
+    {"api_doc", "PATROL_API_DOC", CONFIG_STRING, OFF(api_doc),
+        PATROL_OPENAPI_FILE, 0, 0, "OpenAPI document of the JSON API"},
 };
 #define NOPTIONS (sizeof config_options / sizeof config_options[0])
 
@@ -151,6 +175,17 @@ config_apply(struct config *c, const struct config_option *o, const char *v,
 		if (strcmp(o->name, "service_area") == 0 &&
 		    config_parse_area(c, v, cause) != 0)
 			return -1;
+		if (strcmp(o->name, "timezone") == 0 &&
+		    (*v == '\0' ||
+		        strspn(v,
+		            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		            "abcdefghijklmnopqrstuvwxyz"
+		            "0123456789/_+-") != strlen(v))) {
+			*cause = xasprintf("option timezone: '%s' is not a "
+			                   "time zone name",
+			    v);
+			return -1;
+		}
 		if (strcmp(o->name, "log_level") == 0 &&
 		    strcmp(v, "debug") != 0 && strcmp(v, "info") != 0 &&
 		    strcmp(v, "warn") != 0 && strcmp(v, "error") != 0) {

@@ -26,9 +26,17 @@ struct config {
 	char *service_area;
 	/* service_area parsed: lon/lat bounds in WGS84 degrees. */
 	double area_lon_min, area_lat_min, area_lon_max, area_lat_max;
+	char *timezone;
+	int dup_radius_m;
+	int dup_window_h;
+	int speed_kmh;
+	int detour_pct;
+	int escalation_check_ms;
 	char *log_level;
 	char *schema_dir;
+	char *data_dir;
 	char *console_dir;
+	char *api_doc;
 };
 
 /* Sets every option to its built-in default. */

@@ -6,6 +6,9 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "ctl_dispatch.h"
+#include "ctl_users.h"
+#include "ctl_wards.h"
 #include "db.h"
 #include "migrate.h"
 
@@ -14,7 +17,8 @@ ctl_db(struct ctl *c)
 {
 	struct db_config dbc = {c->cfg->database_url, 1,
 	    c->cfg->db_connect_timeout_ms, c->cfg->db_statement_timeout_ms,
-	    c->cfg->db_queue_max, c->cfg->db_connect_timeout_ms * 2};
+	    c->cfg->db_queue_max, c->cfg->db_connect_timeout_ms * 2,
+	    c->cfg->timezone};
 
 	if (c->db == NULL) {
 		c->base = event_base_new();
@@ -73,11 +77,87 @@ ctl_migrate_status(struct ctl *c, int argc, char **argv)
 }
 
 const struct ctl_command ctl_commands[] = {
+    {"import wards", "FILE [--name-field name] [--code-field code]",
+        "replace the wards with a GeoJSON file's polygons", ctl_wards_import},
+    {"wards list", "", "list the wards: code, name, bbox", ctl_wards_list},
+    {"user add", CTL_USERS_ADD_USAGE, "add a user with a role", ctl_users_add},
+    {"user list", CTL_USERS_LIST_USAGE, "list users and their roles",
+        ctl_users_list},
+    {"user disable", CTL_USERS_DISABLE_USAGE,
+        "disable a user and revoke their tokens", ctl_users_disable},
+    {"user password", CTL_USERS_PASSWORD_USAGE,
+        "set a user's password from stdin", ctl_users_password},
+    {"token create", CTL_USERS_TOKEN_CREATE_USAGE,
+        "create an API token for a user and print it once",
+        ctl_users_token_create},
+    {"token revoke", CTL_USERS_TOKEN_REVOKE_USAGE,
+        "revoke all of a user's API tokens", ctl_users_token_revoke},
+    {"office add", CTL_OFFICE_ADD_USAGE, "add or update an office",
+        ctl_dispatch_office_add},
+    {"crew add", CTL_CREW_ADD_USAGE, "add or update a crew",
+        ctl_dispatch_crew_add},
+    {"demo load", "", "fill an empty database with data/demo.json",
+        ctl_dispatch_demo_load},
     {"migrate status", "", "list migrations not yet applied",
         ctl_migrate_status},
     {"migrate", "", "apply pending schema migrations", ctl_migrate},
 };
 const int ctl_ncommands = sizeof ctl_commands / sizeof ctl_commands[0];
+
+int
+ctl_args(const char *command, int argc, char **argv, const char *const *names,
+    const char **values, const char **pos, int npos)
+{
+	const char *a, *eq;
+	size_t len;
+	int i, k, n = 0;
+
+	for (k = 0; names[k] != NULL; k++)
+		values[k] = NULL;
+	for (i = 0; i < argc; i++) {
+		a = argv[i];
+		if (strncmp(a, "--", 2) != 0) {
+			if (n == npos) {
+				fprintf(stderr,
+				    "patrolctl: %s: unexpected argument '%s'\n",
+				    command, a);
+				return -1;
+			}
+			pos[n++] = a;
+			continue;
+		}
+		eq = strchr(a, '=');
+		len = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
+		for (k = 0; names[k] != NULL; k++) {
+			if (strlen(names[k]) == len &&
+			    strncmp(names[k], a + 2, len) == 0)
+				break;
+		}
+		if (names[k] == NULL) {
+			fprintf(stderr, "patrolctl: %s: unknown option '%s'\n",
+			    command, a);
+			return -1;
+		}
+		if (eq != NULL)
+			values[k] = eq + 1;
+		else if (i + 1 < argc)
+			values[k] = argv[++i];
+		else {
+			fprintf(stderr, "patrolctl: %s: %s needs a value\n",
+			    command, a);
+			return -1;
+		}
+	}
+	return n;
+}
+
+int
+ctl_fail(const char *command, char *cause)
+{
+	fprintf(stderr, "patrolctl: %s: %s\n", command, cause);
+	free(cause);
+	return 1;
+}
 
 /* How many of argv's words spell the command's name, or 0. */
 static int

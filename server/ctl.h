@@ -29,6 +29,17 @@ extern const int ctl_ncommands;
 /* The database pool (one connection), opened on first use. */
 struct db *ctl_db(struct ctl *);
 void ctl_close(struct ctl *);
+/*
+ * Reads a command's arguments: "--name value" (or --name=value) for each
+ * of names (NULL-terminated) into values[i], NULL when absent; anything
+ * else is a positional, at most npos of them, into pos[]. Prints what is
+ * wrong to stderr and returns -1; else the number of positionals.
+ */
+int ctl_args(const char *command, int argc, char **argv,
+    const char *const *names, const char **values, const char **pos, int npos);
+/* Prints "patrolctl: COMMAND: CAUSE", frees cause, and returns 1. */
+int ctl_fail(const char *command, char *cause);
+
 /* Runs the command named by argv; prints usage for unknown ones. */
 int ctl_main(struct ctl *, int argc, char **argv);
 

@@ -749,8 +749,12 @@ db_new(struct event_base *base, const struct db_config *cfg)
 	db->cfg = *cfg;
 	db->conninfo = xstrdup(cfg->conninfo != NULL ? cfg->conninfo : "");
 	db->cfg.conninfo = db->conninfo;
+	db->cfg.timezone = NULL; /* only used here, in options */
+	/* Zone names are [A-Za-z0-9/_+-] (config checks): safe in options. */
 	db->options =
-	    xasprintf("-c statement_timeout=%d", cfg->statement_timeout_ms);
+	    xasprintf("-c statement_timeout=%d%s%s", cfg->statement_timeout_ms,
+	        cfg->timezone != NULL ? " -c TimeZone=" : "",
+	        cfg->timezone != NULL ? cfg->timezone : "");
 	TAILQ_INIT(&db->queue);
 	TAILQ_INIT(&db->done);
 	TAILQ_INIT(&db->subs);
@@ -836,17 +840,10 @@ db_last_error(struct db *db)
 	return db->last_error;
 }
 
-struct db_sync {
-	int done;
-	int ok;
-	PGresult *res;
-	char *error;
-};
-
-static void
-db_sync_cb(struct db_result *r, void *arg)
+void
+db_wait_cb(struct db_result *r, void *arg)
 {
-	struct db_sync *s = arg;
+	struct db_wait *s = arg;
 
 	s->done = 1;
 	s->ok = (r->status == DB_OK);
@@ -859,8 +856,8 @@ db_sync_cb(struct db_result *r, void *arg)
 		s->error = xstrdup(r->error != NULL ? r->error : "failed");
 }
 
-static int
-db_sync_wait(struct db *db, struct db_sync *s, PGresult **res, char **cause)
+int
+db_wait(struct db *db, struct db_wait *s, PGresult **res, char **cause)
 {
 	while (!s->done)
 		event_base_loop(db->base, EVLOOP_ONCE);
@@ -879,17 +876,17 @@ int
 db_query_sync(struct db *db, const char *sql, int nparams,
     const char *const *params, PGresult **res, char **cause)
 {
-	struct db_sync s = {0};
+	struct db_wait s = {0};
 
-	db_query(db, sql, nparams, params, db_sync_cb, &s);
-	return db_sync_wait(db, &s, res, cause);
+	db_query(db, sql, nparams, params, db_wait_cb, &s);
+	return db_wait(db, &s, res, cause);
 }
 
 int
 db_exec_sync(struct db *db, const char *script, char **cause)
 {
-	struct db_sync s = {0};
+	struct db_wait s = {0};
 
-	db_exec(db, script, db_sync_cb, &s);
-	return db_sync_wait(db, &s, NULL, cause);
+	db_exec(db, script, db_wait_cb, &s);
+	return db_wait(db, &s, NULL, cause);
 }

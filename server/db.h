@@ -50,6 +50,7 @@ struct db_config {
 	int statement_timeout_ms;
 	int queue_max;
 	int queue_timeout_ms;
+	const char *timezone; /* session TimeZone, or NULL */
 };
 
 struct db_stats {
@@ -99,5 +100,19 @@ const char *db_last_error(struct db *);
 int db_query_sync(struct db *, const char *sql, int nparams,
     const char *const *params, PGresult **res, char **cause);
 int db_exec_sync(struct db *, const char *script, char **cause);
+
+/*
+ * The same for any store_* function: pass db_wait_cb and a zeroed
+ * struct db_wait as its callback, then db_wait() runs the loop until it
+ * completed. Returns as db_query_sync does.
+ */
+struct db_wait {
+	int done;
+	int ok;
+	PGresult *res;
+	char *error;
+};
+void db_wait_cb(struct db_result *, void *arg);
+int db_wait(struct db *, struct db_wait *, PGresult **res, char **cause);
 
 #endif

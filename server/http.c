@@ -25,8 +25,8 @@ struct http_server {
 	struct event_base *base;
 	struct evhttp *evh;
 	struct http_config cfg;
-	const struct http_route *tables[8];
-	size_t ntables[8];
+	const struct http_route *tables[32];
+	size_t ntables[32];
 	int ntable;
 	struct evhttp_bound_socket *socks[HTTP_MAX_LISTENERS];
 	int nsocks;
@@ -34,6 +34,7 @@ struct http_server {
 	int in_flight;
 	int writing; /* replies handed to evhttp, not yet fully sent */
 	int draining;
+	TAILQ_HEAD(, http_req) streams;
 	void (*drain_done)(void *);
 	void *drain_arg;
 	struct event *ev_drain;
@@ -55,6 +56,11 @@ struct http_req {
 	int query_parsed;
 	char *body;
 	size_t body_len;
+	/* Streaming replies only. */
+	int streaming;
+	http_stream_close_cb on_close;
+	void *close_arg;
+	TAILQ_ENTRY(http_req) stream_entry;
 };
 
 static double
@@ -463,12 +469,14 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 	evbuffer_remove(in, r->body, r->body_len);
 	r->body[r->body_len] = '\0';
 
-	ms = r->route->timeout_ms > 0 ? r->route->timeout_ms
-	                              : HTTP_DEFAULT_DEADLINE_MS;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	r->ev_deadline = evtimer_new(s->base, http_deadline_cb, r);
-	evtimer_add(r->ev_deadline, &tv);
+	if (r->route->timeout_ms >= 0) {
+		ms = r->route->timeout_ms > 0 ? r->route->timeout_ms
+		                              : HTTP_DEFAULT_DEADLINE_MS;
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		r->ev_deadline = evtimer_new(s->base, http_deadline_cb, r);
+		evtimer_add(r->ev_deadline, &tv);
+	}
 	r->route->handler(r);
 out:
 	http_req_unref(r);
@@ -491,6 +499,7 @@ http_new(struct event_base *base, const struct http_config *cfg)
 	        EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(s->evh, http_gen_cb, s);
 	s->ev_drain = event_new(base, -1, 0, http_drain_cb, s);
+	TAILQ_INIT(&s->streams);
 	return s;
 }
 
@@ -559,6 +568,9 @@ http_drain(struct http_server *s, void (*done)(void *), void *arg)
 		for (i = 0; i < s->nsocks; i++)
 			evhttp_del_accept_socket(s->evh, s->socks[i]);
 		s->nsocks = 0;
+		/* Streams never finish by themselves: end them now. */
+		while (!TAILQ_EMPTY(&s->streams))
+			http_stream_end(TAILQ_FIRST(&s->streams));
 	}
 	s->drain_done = done;
 	s->drain_arg = arg;
@@ -570,4 +582,91 @@ int
 http_in_flight(struct http_server *s)
 {
 	return s->in_flight;
+}
+
+/* The one way a stream finishes; on_close runs once, then the request goes. */
+static void
+http_stream_finish(struct http_req *r, int client_gone)
+{
+	struct http_server *s = r->srv;
+	http_stream_close_cb cb = r->on_close;
+
+	if (!r->streaming)
+		return;
+	r->streaming = 0;
+	TAILQ_REMOVE(&s->streams, r, stream_entry);
+	if (!client_gone && r->ev != NULL) {
+		struct evhttp_connection *evcon =
+		    evhttp_request_get_connection(r->ev);
+
+		if (evcon != NULL)
+			evhttp_connection_set_closecb(evcon, NULL, NULL);
+		evhttp_send_reply_end(r->ev);
+	}
+	r->ev = NULL;
+	s->in_flight--;
+	metrics_http_observe(r->route_name, 200, http_elapsed(&r->start));
+	if (cb != NULL)
+		cb(r, r->close_arg);
+	http_req_unref(r); /* the stream's own reference */
+	http_drain_check(s);
+}
+
+static void
+http_stream_closed_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct http_req *r = arg;
+
+	(void)evcon;
+	/*
+	 * A request still on the connection is freed with it right after
+	 * this returns: leave it be. One evhttp detached on a failed write
+	 * (no connection) is ours to free, which ending the reply does.
+	 */
+	if (r->ev != NULL && evhttp_request_get_connection(r->ev) == NULL)
+		evhttp_send_reply_end(r->ev);
+	http_stream_finish(r, 1);
+}
+
+void
+http_stream_start(struct http_req *r, const char *content_type,
+    http_stream_close_cb on_close, void *arg)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+	struct evhttp_connection *evcon = evhttp_request_get_connection(r->ev);
+
+	r->replied = 1;
+	if (r->ev_deadline != NULL)
+		event_del(r->ev_deadline);
+	evhttp_add_header(h, "Content-Type", content_type);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	r->streaming = 1;
+	r->on_close = on_close;
+	r->close_arg = arg;
+	r->refs++;
+	TAILQ_INSERT_TAIL(&r->srv->streams, r, stream_entry);
+	if (evcon != NULL)
+		evhttp_connection_set_closecb(evcon, http_stream_closed_cb, r);
+	evhttp_send_reply_start(r->ev, 200, NULL);
+}
+
+int
+http_stream_send(struct http_req *r, const char *data, size_t len)
+{
+	struct evbuffer *b;
+
+	if (!r->streaming || r->ev == NULL)
+		return -1;
+	b = evbuffer_new();
+	evbuffer_add(b, data, len);
+	evhttp_send_reply_chunk(r->ev, b);
+	evbuffer_free(b);
+	return 0;
+}
+
+void
+http_stream_end(struct http_req *r)
+{
+	http_stream_finish(r, 0);
 }

@@ -34,7 +34,7 @@ struct http_route {
 	 */
 	const char *path;
 	size_t max_body;
-	int timeout_ms;
+	int timeout_ms; /* 0: the default deadline; -1: none (streams) */
 	http_handler handler;
 	void *arg; /* for the handler: http_req_route_arg() */
 };
@@ -89,5 +89,19 @@ void http_reply_text(
  */
 void http_reply_error(struct http_req *, int status, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Streaming replies (Server-Sent Events): http_stream_start sends the
+ * status and headers; http_stream_send writes a chunk. The stream ends by
+ * http_stream_end, by the client going away, or by a drain; in every case
+ * on_close(req, arg) runs exactly once, and the request must not be used
+ * after it returns. A stream route should have timeout_ms -1 (no deadline).
+ */
+typedef void (*http_stream_close_cb)(struct http_req *, void *);
+void http_stream_start(struct http_req *, const char *content_type,
+    http_stream_close_cb, void *arg);
+/* -1 once the stream is closed. */
+int http_stream_send(struct http_req *, const char *data, size_t len);
+void http_stream_end(struct http_req *);
 
 #endif

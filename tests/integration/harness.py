@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -131,9 +132,10 @@ def needs_own_cluster(test):
 
 
 def backend_pids(url, application="patrold"):
+    """The backends of one application on url's database (not the cluster's)."""
     return [int(p) for p in psql(
         url, "SELECT pid FROM pg_stat_activity WHERE application_name = '%s'"
-        % application).split()]
+        " AND datname = current_database()" % application).split()]
 
 
 def main():
@@ -145,3 +147,77 @@ def main():
     if r.testsRun and len(r.skipped) == r.testsRun:
         sys.exit(SKIP)
     sys.exit(0)
+
+
+def user_token(url, name, role):
+    """Adds a user with the role and returns a fresh API token for it."""
+    r = patrolctl(url, "user", "add", name, "--role", role)
+    if r.returncode != 0:
+        raise RuntimeError("user add: " + r.stderr)
+    r = patrolctl(url, "token", "create", "--user", name)
+    if r.returncode != 0:
+        raise RuntimeError("token create: " + r.stderr)
+    return r.stdout.strip()
+
+
+class EventStream:
+    """Reads /api/v1/events (Server-Sent Events) in a thread."""
+
+    def __init__(self, d, token, after=None, last_event_id=None):
+        import http.client
+        import threading
+        self.events = []
+        self.lock = threading.Lock()
+        self.conn = http.client.HTTPConnection("127.0.0.1", d.port,
+                                               timeout=60)
+        path = "/api/v1/events" + ("?after=%d" % after
+                                   if after is not None else "")
+        headers = {"Authorization": "Bearer " + token}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        self.conn.request("GET", path, headers=headers)
+        self.resp = self.conn.getresponse()
+        self.status = self.resp.status
+        self.content_type = self.resp.getheader("Content-Type")
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        ev = {}
+        try:
+            for raw in self.resp:
+                line = raw.decode("utf-8").rstrip("\n")
+                if line == "":
+                    if "data" in ev:
+                        item = json.loads(ev["data"])
+                        item["_sse_id"] = int(ev.get("id", "0"))
+                        with self.lock:
+                            self.events.append(item)
+                    ev = {}
+                elif not line.startswith(":") and ":" in line:
+                    k, v = line.split(":", 1)
+                    ev[k] = v[1:] if v.startswith(" ") else v
+        except Exception:
+            pass
+
+    def wait_for(self, pred, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                for e in self.events:
+                    if pred(e):
+                        return e
+            time.sleep(0.05)
+        raise AssertionError("no matching event within %ds; got %s"
+                             % (timeout, self.kinds()))
+
+    def kinds(self):
+        with self.lock:
+            return [(e["request_id"], e["kind"]) for e in self.events]
+
+    def close(self):
+        try:
+            self.conn.sock.shutdown(socket.SHUT_RDWR)
+        except Exception:
+            pass
+        self.conn.close()

@@ -1,0 +1,330 @@
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "api.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define JSON_TYPE "application/json; charset=utf-8"
+
+void
+api_reply(struct http_req *req, int status, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
+
+	api_reply_text(req, status, s != NULL ? s : "null");
+	free(s);
+	json_decref(j);
+}
+
+void
+api_reply_text(struct http_req *req, int status, const char *json)
+{
+	http_reply_text(req, status, JSON_TYPE, json);
+}
+
+void
+api_error(struct http_req *req, int status, const char *code, const char *field,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	json_t *e, *m;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	e = json_object();
+	json_object_set_new(e, "code", json_string(code));
+	/* Messages may quote client input: NULL when not valid UTF-8. */
+	if ((m = json_stringn(msg, strlen(msg))) == NULL)
+		m = json_string(code);
+	json_object_set_new(e, "message", m);
+	if (field != NULL && (m = json_string(field)) != NULL)
+		json_object_set_new(e, "field", m);
+	api_reply(req, status, json_pack("{s:o}", "error", e));
+	free(msg);
+}
+
+void
+api_db_error(struct http_req *req, const struct db_result *r, const char *what)
+{
+	if (r->status == DB_UNAVAILABLE || r->status == DB_TIMEOUT) {
+		http_req_set_header(req, "Retry-After", "2");
+		api_error(req, 503, "unavailable", NULL,
+		    "the database is not available; try again");
+		return;
+	}
+	/* Class 22: a value PostgreSQL could not take (a date out of range). */
+	if (r->sqlstate != NULL && strncmp(r->sqlstate, "22", 2) == 0) {
+		api_error(req, 422, "invalid_value", NULL, "invalid value: %s",
+		    r->error != NULL ? r->error : "data exception");
+		return;
+	}
+	log_error("event=db_error what=%s sqlstate=%s error=%s", what,
+	    r->sqlstate != NULL ? r->sqlstate : "-", log_q(r->error));
+	api_error(req, 500, "internal", NULL, "internal error (%s)", what);
+}
+
+json_t *
+api_body(struct http_req *req)
+{
+	const char *ct = http_req_header(req, "Content-Type");
+	json_error_t err;
+	const char *body;
+	size_t len;
+	json_t *j;
+
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
+		api_error(req, 415, "unsupported_media_type", NULL,
+		    "send the body as application/json");
+		return NULL;
+	}
+	body = http_req_body(req, &len);
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL) {
+		api_error(req, 400, "malformed_json", NULL,
+		    "malformed JSON at line %d, column %d: %s", err.line,
+		    err.column, err.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		api_error(req, 400, "malformed_json", NULL,
+		    "the body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+int
+api_only_keys(struct http_req *req, json_t *obj, const char *const *keys)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(obj, k, v)
+	{
+		for (i = 0; keys[i] != NULL; i++) {
+			if (strcmp(keys[i], k) == 0)
+				break;
+		}
+		if (keys[i] == NULL) {
+			api_error(req, 400, "unknown_field", k,
+			    "unknown field '%s'", k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+api_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned cp;
+	int n, i;
+
+	while (*p != 0) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf)
+			n = 1, cp = *p & 0x1f;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			n = 2, cp = *p & 0x0f;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			n = 3, cp = *p & 0x07;
+		else
+			return 0;
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+size_t
+api_utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	}
+	return n;
+}
+
+int
+api_str(struct http_req *req, json_t *obj, const char *key, int required,
+    size_t maxchars, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return 0;
+		api_error(
+		    req, 422, "missing_field", key, "%s is required", key);
+		return -1;
+	}
+	if (!json_is_string(v)) {
+		api_error(
+		    req, 422, "wrong_type", key, "%s must be a string", key);
+		return -1;
+	}
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		api_error(req, 422, "invalid_text", key,
+		    "%s contains a NUL character", key);
+		return -1;
+	}
+	if (api_utf8_len(json_string_value(v)) > maxchars) {
+		api_error(req, 422, "too_long", key,
+		    "%s is longer than %zu characters", key, maxchars);
+		return -1;
+	}
+	*out = json_string_value(v);
+	if (required && **out == '\0') {
+		api_error(req, 422, "missing_field", key, "%s is empty", key);
+		return -1;
+	}
+	return 0;
+}
+
+int
+api_num(struct http_req *req, json_t *obj, const char *key, int required,
+    double *out, int *present)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (present != NULL)
+		*present = 0;
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return 0;
+		api_error(
+		    req, 422, "missing_field", key, "%s is required", key);
+		return -1;
+	}
+	if (!json_is_number(v)) {
+		api_error(
+		    req, 422, "wrong_type", key, "%s must be a number", key);
+		return -1;
+	}
+	*out = json_number_value(v);
+	if (present != NULL)
+		*present = 1;
+	return 0;
+}
+
+int
+api_id(struct http_req *req, json_t *obj, const char *key, int required,
+    long long *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = 0;
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return 0;
+		api_error(
+		    req, 422, "missing_field", key, "%s is required", key);
+		return -1;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > (1LL << 53)) {
+		api_error(req, 422, "wrong_type", key,
+		    "%s must be a positive whole number", key);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+int
+api_path_id(struct http_req *req, int param, long long *out)
+{
+	const char *s = http_req_param(req, param);
+	char *end;
+
+	*out = s != NULL ? strtoll(s, &end, 10) : 0;
+	if (s == NULL || *s < '1' || *s > '9' || *end != '\0' ||
+	    strlen(s) > 15) {
+		api_error(req, 404, "not_found", NULL, "no such resource");
+		return -1;
+	}
+	return 0;
+}
+
+json_t *
+api_result_json(const struct db_result *r)
+{
+	if (r->res == NULL || PQntuples(r->res) < 1 ||
+	    PQgetisnull(r->res, 0, 0))
+		return NULL;
+	return json_loads(PQgetvalue(r->res, 0, 0), 0, NULL);
+}
+
+static int
+api_digits(const char **p, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return -1;
+	}
+	*p += n;
+	return 0;
+}
+
+int
+api_iso8601_ok(const char *s)
+{
+	const char *p = s;
+
+	/* YYYY-MM-DDTHH:MM */
+	if (api_digits(&p, 4) || *p++ != '-' || api_digits(&p, 2) ||
+	    *p++ != '-' || api_digits(&p, 2) || (*p != 'T' && *p != ' ') ||
+	    (p++, api_digits(&p, 2)) || *p++ != ':' || api_digits(&p, 2))
+		return -1;
+	if (*p == ':') {
+		p++;
+		if (api_digits(&p, 2))
+			return -1;
+		if (*p == '.') {
+			p++;
+			if (api_digits(&p, 1))
+				return -1;
+			while (*p >= '0' && *p <= '9')
+				p++;
+		}
+	}
+	if (*p == 'Z')
+		return p[1] == '\0' ? 0 : -1;
+	if (*p != '+' && *p != '-')
+		return -1;
+	p++;
+	if (api_digits(&p, 2))
+		return -1;
+	if (*p == ':')
+		p++;
+	if (api_digits(&p, 2))
+		return -1;
+	return *p == '\0' ? 0 : -1;
+}

@@ -1,0 +1,57 @@
+/*
+ * JSON API conventions shared by every api_*.c: bodies are JSON objects,
+ * replies are JSON, errors are {"error":{"code","message","field"}}.
+ * The readers reply themselves on bad input and return -1, so a handler
+ * just returns when one fails.
+ */
+#ifndef PATROL_API_H
+#define PATROL_API_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct http_req;
+struct db_result;
+
+/* The request body as a JSON object, or NULL after replying 400/415. */
+json_t *api_body(struct http_req *);
+/* Answers with the JSON value (reference stolen). */
+void api_reply(struct http_req *, int status, json_t *);
+/* Answers with JSON text produced by the database. */
+void api_reply_text(struct http_req *, int status, const char *json);
+void api_error(struct http_req *, int status, const char *code,
+    const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* 503 for an unavailable database, 500 (logged) for anything else. */
+void api_db_error(struct http_req *, const struct db_result *, const char *what);
+
+/* 400 naming the first key of obj that is not in keys (NULL-terminated). */
+int api_only_keys(struct http_req *, json_t *obj, const char *const *keys);
+/*
+ * Reads a string member: absent or null leaves *out NULL (422 if required);
+ * a wrong type is 422; longer than maxchars characters is 422.
+ */
+int api_str(struct http_req *, json_t *obj, const char *key, int required,
+    size_t maxchars, const char **out);
+/* A number member (integer or real); *present says if it was there. */
+int api_num(struct http_req *, json_t *obj, const char *key, int required,
+    double *out, int *present);
+/* A whole-number member, 1 .. 2^53. */
+int api_id(struct http_req *, json_t *obj, const char *key, int required,
+    long long *out);
+/* A path segment that must be a positive id; 404 otherwise. */
+int api_path_id(struct http_req *, int param, long long *out);
+/*
+ * 0 for an ISO 8601 date-time with a zone ("2026-07-01T15:00:00+09:00",
+ * seconds and fractions optional, "Z" accepted); -1 otherwise.
+ */
+int api_iso8601_ok(const char *);
+/* 1 when s is well-formed UTF-8 (no overlongs, no surrogates). */
+int api_utf8_valid(const char *s);
+/* UTF-8 characters in s (s is valid UTF-8: jansson checked it). */
+size_t api_utf8_len(const char *s);
+/* The first row's first column, parsed as JSON; NULL if none. */
+json_t *api_result_json(const struct db_result *);
+
+#endif

@@ -1,0 +1,385 @@
+/*
+ * POST /api/v1/requests/{id}/{action}: every change of a request's state.
+ * The life cycle decides (lifecycle.c); the change is a compare-and-set on
+ * the version read, so of two dispatchers assigning at once exactly one
+ * wins and the other gets 409 with the state it lost to.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "db.h"
+#include "geo.h"
+#include "http.h"
+#include "lifecycle.h"
+#include "store_requests.h"
+#include "xmalloc.h"
+
+static struct app *actions_app;
+
+struct action {
+	struct http_req *req;
+	struct auth_user user;
+	const struct lc_action *lc;
+	long long id;
+	json_t *body;
+	long long crew_id, parent_id;
+	int has_position;
+	double lon, lat;
+	char from[16];
+};
+
+static void
+action_free(struct action *x)
+{
+	http_req_unref(x->req);
+	json_decref(x->body);
+	free(x);
+}
+
+static void
+action_conflict_cb(struct db_result *r, void *arg)
+{
+	struct action *x = arg;
+	json_t *st = r->status == DB_OK ? api_result_json(r) : NULL;
+	const char *now =
+	    st != NULL ? json_string_value(json_object_get(st, "state")) : NULL;
+
+	/* Someone changed it between our read and our write. */
+	api_reply(x->req, 409,
+	    json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", "conflict",
+	        "message",
+	        "the request was changed by someone else first; reload it",
+	        "current_state", now));
+	json_decref(st);
+	action_free(x);
+}
+
+static void
+action_done_cb(struct db_result *r, void *arg)
+{
+	struct action *x = arg;
+	json_t *j;
+
+	if (r->status != DB_OK) {
+		api_db_error(x->req, r, "request.transition");
+		action_free(x);
+		return;
+	}
+	if ((j = api_result_json(r)) == NULL) {
+		store_request_state(
+		    actions_app->db, x->id, 0, 0, action_conflict_cb, x);
+		return;
+	}
+	json_object_set_new(j, "id", json_integer(x->id));
+	json_object_set_new(j, "from", json_string(x->from));
+	json_object_set_new(j, "action", json_string(x->lc->name));
+	api_reply(x->req, 200, j);
+	action_free(x);
+}
+
+static json_t *
+action_detail(struct action *x)
+{
+	static const char *const keep[] = {
+	    "reason", "outcome", "note", "to", "sent", NULL};
+	json_t *d = json_object(), *v;
+	size_t i;
+
+	for (i = 0; keep[i] != NULL; i++) {
+		if ((v = json_object_get(x->body, keep[i])) != NULL &&
+		    json_is_string(v))
+			json_object_set(d, keep[i], v);
+	}
+	if (x->parent_id > 0)
+		json_object_set_new(d, "parent_id", json_integer(x->parent_id));
+	return d;
+}
+
+static void
+action_state_cb(struct db_result *r, void *arg)
+{
+	struct action *x = arg;
+	struct store_transition t = {0};
+	enum lc_state from, to;
+	json_t *st, *crew, *parent, *outcomes, *o, *detail;
+	const char *outcome, *state;
+	char *cause, *detail_s;
+	size_t i;
+	int ok;
+
+	if (r->status != DB_OK) {
+		api_db_error(x->req, r, "request.state");
+		goto out;
+	}
+	if ((st = api_result_json(r)) == NULL) {
+		api_error(x->req, 404, "not_found", NULL, "no such request");
+		goto out;
+	}
+	state = json_string_value(json_object_get(st, "state"));
+	if (state == NULL || lifecycle_state_parse(state, &from) != 0) {
+		api_error(x->req, 500, "internal", NULL, "unknown state");
+		json_decref(st);
+		goto out;
+	}
+	snprintf(x->from, sizeof x->from, "%s", state);
+	if (lifecycle_next(x->lc, from, &to, &cause) != 0) {
+		api_reply(x->req, 409,
+		    json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
+		        "invalid_transition", "message", cause, "current_state",
+		        state));
+		free(cause);
+		json_decref(st);
+		goto out;
+	}
+	crew = json_object_get(st, "crew");
+	parent = json_object_get(st, "parent");
+	if ((x->lc->needs & LC_NEEDS_CREW) && json_is_null(crew)) {
+		api_error(x->req, 404, "unknown_crew", "crew_id",
+		    "no such crew: %lld", x->crew_id);
+		json_decref(st);
+		goto out;
+	}
+	if ((x->lc->needs & LC_NEEDS_CREW) &&
+	    !json_is_true(json_object_get(crew, "skilled"))) {
+		api_error(x->req, 422, "crew_lacks_skill", "crew_id",
+		    "crew %s has none of the skills this category needs",
+		    json_string_value(json_object_get(crew, "code")));
+		json_decref(st);
+		goto out;
+	}
+	if (x->lc->needs & LC_NEEDS_PARENT) {
+		const char *ps =
+		    json_string_value(json_object_get(parent, "state"));
+		enum lc_state pst;
+
+		if (json_is_null(parent) || parent == NULL) {
+			api_error(x->req, 404, "unknown_parent", "parent_id",
+			    "no such request: %lld", x->parent_id);
+			json_decref(st);
+			goto out;
+		}
+		if (x->parent_id == x->id || ps == NULL ||
+		    lifecycle_state_parse(ps, &pst) != 0 ||
+		    !lifecycle_is_open(pst)) {
+			api_error(x->req, 422, "invalid_parent", "parent_id",
+			    "a request merges only into another open request");
+			json_decref(st);
+			goto out;
+		}
+	}
+	outcome = json_string_value(json_object_get(x->body, "outcome"));
+	if (strcmp(x->lc->name, "handover") == 0)
+		outcome = "handed_over";
+	else if (x->lc->needs & LC_NEEDS_OUTCOME) {
+		outcomes = json_object_get(st, "outcomes");
+		ok = 0;
+		json_array_foreach(outcomes, i, o)
+		{
+			if (outcome != NULL &&
+			    strcmp(json_string_value(o), outcome) == 0)
+				ok = 1;
+		}
+		if (!ok) {
+			api_error(x->req, 422, "invalid_outcome", "outcome",
+			    "outcome must be one of this category's outcomes");
+			json_decref(st);
+			goto out;
+		}
+	}
+	t.id = x->id;
+	t.version = (int)json_integer_value(json_object_get(st, "version"));
+	t.from = x->from;
+	t.to = lifecycle_state_name(to);
+	t.action = x->lc->name;
+	t.actor = x->user.name;
+	t.crew_id = (x->lc->needs & LC_NEEDS_CREW) ? x->crew_id : 0;
+	/* Back in the queue, or closed without a crew: nobody holds it. */
+	t.clear_crew = (to == LC_NEW || to == LC_MERGED);
+	t.event_crew_id = t.crew_id > 0
+	    ? t.crew_id
+	    : json_integer_value(json_object_get(st, "crew_id"));
+	t.outcome = outcome;
+	t.parent_id = x->parent_id;
+	t.has_position = x->has_position;
+	t.lon = x->lon;
+	t.lat = x->lat;
+	detail = action_detail(x);
+	detail_s = json_dumps(detail, JSON_COMPACT);
+	t.detail_json = detail_s;
+	store_request_transition(actions_app->db, &t, action_done_cb, x);
+	free(detail_s);
+	json_decref(detail);
+	json_decref(st);
+	return;
+out:
+	action_free(x);
+}
+
+static const char *const action_keys[] = {"crew_id", "reason", "outcome",
+    "note", "parent_id", "lat", "lon", "to", "sent", NULL};
+
+static void
+action_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	struct action *x = xcalloc(1, sizeof *x);
+	const char *s;
+	char *cause;
+	int has_lat, has_lon;
+
+	(void)arg;
+	x->req = req;
+	http_req_ref(req);
+	x->user = *user;
+	/* actions_post checked both before authenticating. */
+	x->lc = lifecycle_action_find(http_req_param(req, 1));
+	api_path_id(req, 0, &x->id);
+	if ((x->lc->roles & (int)user->role) == 0) {
+		api_error(req, 403, "forbidden", NULL,
+		    "your role may not %s a request", x->lc->name);
+		goto fail;
+	}
+	if ((x->body = api_body(req)) == NULL)
+		goto fail;
+	if (api_only_keys(req, x->body, action_keys) != 0 ||
+	    api_str(req, x->body, "reason",
+	        (x->lc->needs & LC_NEEDS_REASON) &&
+	            strcmp(x->lc->name, "handover") != 0,
+	        1000, &s) != 0 ||
+	    api_str(req, x->body, "outcome", 0, 40, &s) != 0 ||
+	    api_str(req, x->body, "note", 0, 2000, &s) != 0 ||
+	    api_id(req, x->body, "crew_id", x->lc->needs & LC_NEEDS_CREW,
+	        &x->crew_id) != 0 ||
+	    api_id(req, x->body, "parent_id", x->lc->needs & LC_NEEDS_PARENT,
+	        &x->parent_id) != 0 ||
+	    api_num(req, x->body, "lat", 0, &x->lat, &has_lat) != 0 ||
+	    api_num(req, x->body, "lon", 0, &x->lon, &has_lon) != 0)
+		goto fail;
+	if (strcmp(x->lc->name, "handover") == 0 &&
+	    (api_str(req, x->body, "to", 1, 200, &s) != 0 ||
+	        api_str(req, x->body, "sent", 1, 4000, &s) != 0))
+		goto fail;
+	if (x->lc->needs & LC_NEEDS_OUTCOME &&
+	    api_str(req, x->body, "outcome", 1, 40, &s) != 0)
+		goto fail;
+	if (has_lat != has_lon) {
+		api_error(req, 422, "missing_field", has_lat ? "lon" : "lat",
+		    "a position needs both lat and lon");
+		goto fail;
+	}
+	if (has_lat) {
+		double e, n;
+
+		if (geo_to_plane(x->lon, x->lat, &e, &n, &cause) != 0) {
+			api_error(req, 422, "invalid_location",
+			    strncmp(cause, "lon", 3) == 0 ? "lon" : "lat", "%s",
+			    cause);
+			free(cause);
+			goto fail;
+		}
+		x->has_position = 1;
+	}
+	store_request_state(actions_app->db, x->id, x->crew_id, x->parent_id,
+	    action_state_cb, x);
+	return;
+fail:
+	action_free(x);
+}
+
+static void
+actions_post(struct http_req *req)
+{
+	const struct lc_action *lc =
+	    lifecycle_action_find(http_req_param(req, 1));
+	long long id;
+
+	if (api_path_id(req, 0, &id) != 0)
+		return;
+	/* Escalation is the system's alone; it has no roles. */
+	if (lc == NULL || lc->roles == 0) {
+		api_error(req, 404, "unknown_action", NULL,
+		    "no such action: %s", http_req_param(req, 1));
+		return;
+	}
+	auth_require(actions_app, req, AUTH_ANY, action_auth_cb, NULL);
+}
+
+static void
+callback_done_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+
+	if (r->status != DB_OK)
+		api_db_error(req, r, "request.callback");
+	else if (PQntuples(r->res) == 0)
+		api_error(req, 404, "not_found", NULL, "no such request");
+	else
+		api_reply_text(req, 200, PQgetvalue(r->res, 0, 0));
+	http_req_unref(req);
+}
+
+static const char *const callback_keys[] = {"at", "done", "note", NULL};
+
+static void
+callback_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	const char *at, *note;
+	json_t *body, *done;
+	long long id;
+
+	(void)arg;
+	if (api_path_id(req, 0, &id) != 0 || (body = api_body(req)) == NULL)
+		return;
+	done = json_object_get(body, "done");
+	if (api_only_keys(req, body, callback_keys) != 0 ||
+	    api_str(req, body, "at", 0, 40, &at) != 0 ||
+	    api_str(req, body, "note", 0, 2000, &note) != 0)
+		goto out;
+	if (done != NULL && !json_is_boolean(done)) {
+		api_error(req, 422, "wrong_type", "done",
+		    "done must be true or false");
+		goto out;
+	}
+	if (at == NULL && !json_is_true(done)) {
+		api_error(req, 422, "missing_field", "at",
+		    "give a promised call-back time (at) or done: true");
+		goto out;
+	}
+	if (at != NULL && api_iso8601_ok(at) != 0) {
+		api_error(req, 422, "invalid_time", "at",
+		    "at must be an ISO 8601 time with a zone");
+		goto out;
+	}
+	http_req_ref(req);
+	store_request_callback(actions_app->db, id, user->name, at,
+	    json_is_true(done), note, callback_done_cb, req);
+out:
+	json_decref(body);
+}
+
+static void
+callback_post(struct http_req *req)
+{
+	auth_require(
+	    actions_app, req, AUTH_PERSONAL_DATA, callback_auth_cb, NULL);
+}
+
+static const struct http_route actions_routes[] = {
+    {"requests.callback", EVHTTP_REQ_POST, "/api/v1/requests/{}/callback",
+        16 * 1024, 0, callback_post, NULL},
+    {"requests.action", EVHTTP_REQ_POST, "/api/v1/requests/{}/{}", 16 * 1024, 0,
+        actions_post, NULL},
+};
+
+void
+api_actions_register(struct app *a)
+{
+	actions_app = a;
+	http_add_routes(a->http, actions_routes,
+	    sizeof actions_routes / sizeof actions_routes[0]);
+}

@@ -1,0 +1,216 @@
+/*
+ * Reference data over the JSON API: categories (with their questions and
+ * outcomes), offices, crews; crews' status and position can be set.
+ * Also /api/v1/cases, the past-case search for call-takers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "geo.h"
+#include "http.h"
+#include "store_reference.h"
+#include "store_requests.h"
+#include "xmalloc.h"
+
+static struct app *ref_app;
+
+static void
+ref_list_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+
+	if (r->status != DB_OK)
+		api_db_error(req, r, "reference.list");
+	else if (PQntuples(r->res) == 0)
+		api_error(req, 404, "not_found", NULL, "no such resource");
+	else
+		api_reply_text(req, 200, PQgetvalue(r->res, 0, 0));
+	http_req_unref(req);
+}
+
+static void
+ref_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	void (*list)(struct db *, db_cb, void *) =
+	    (void (*)(struct db *, db_cb, void *))arg;
+
+	(void)user;
+	http_req_ref(req);
+	list(ref_app->db, ref_list_cb, req);
+}
+
+static void
+ref_categories(struct http_req *req)
+{
+	auth_require(
+	    ref_app, req, AUTH_ANY, ref_auth_cb, (void *)store_categories_list);
+}
+
+static void
+ref_offices(struct http_req *req)
+{
+	auth_require(
+	    ref_app, req, AUTH_ANY, ref_auth_cb, (void *)store_offices_list);
+}
+
+static void
+ref_crews(struct http_req *req)
+{
+	auth_require(
+	    ref_app, req, AUTH_ANY, ref_auth_cb, (void *)store_crews_list);
+}
+
+static const char *const crew_keys[] = {"status", "lat", "lon", NULL};
+
+static void
+crew_patch_auth_cb(
+    struct http_req *req, const struct auth_user *user, void *arg)
+{
+	const char *status;
+	double lat = 0, lon = 0, e, n;
+	int has_lat, has_lon;
+	long long id;
+	json_t *body;
+	char *cause;
+
+	(void)user;
+	(void)arg;
+	if (api_path_id(req, 0, &id) != 0 || (body = api_body(req)) == NULL)
+		return;
+	if (api_only_keys(req, body, crew_keys) != 0 ||
+	    api_str(req, body, "status", 0, 20, &status) != 0 ||
+	    api_num(req, body, "lat", 0, &lat, &has_lat) != 0 ||
+	    api_num(req, body, "lon", 0, &lon, &has_lon) != 0)
+		goto out;
+	if (status != NULL && strcmp(status, "available") != 0 &&
+	    strcmp(status, "break") != 0 && strcmp(status, "off_duty") != 0) {
+		api_error(req, 422, "invalid_value", "status",
+		    "status must be available, break or off_duty");
+		goto out;
+	}
+	if (has_lat != has_lon) {
+		api_error(req, 422, "missing_field", has_lat ? "lon" : "lat",
+		    "a position needs both lat and lon");
+		goto out;
+	}
+	if (has_lat && geo_to_plane(lon, lat, &e, &n, &cause) != 0) {
+		api_error(req, 422, "invalid_location",
+		    strncmp(cause, "lon", 3) == 0 ? "lon" : "lat", "%s", cause);
+		free(cause);
+		goto out;
+	}
+	http_req_ref(req);
+	store_crew_update(
+	    ref_app->db, id, status, has_lat, lon, lat, ref_list_cb, req);
+out:
+	json_decref(body);
+}
+
+static void
+ref_crew_patch(struct http_req *req)
+{
+	auth_require(
+	    ref_app, req, AUTH_STAFF | AUTH_CREW, crew_patch_auth_cb, NULL);
+}
+
+/* ILIKE pattern for free text: %, _ and \ are literal. */
+static char *
+cases_pattern(const char *q)
+{
+	char *p = xmalloc(strlen(q) * 2 + 3), *o = p;
+
+	*o++ = '%';
+	for (; *q != '\0'; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			*o++ = '\\';
+		*o++ = *q;
+	}
+	*o++ = '%';
+	*o = '\0';
+	return p;
+}
+
+static void
+cases_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	struct store_case_query q = {0};
+	const char *text = http_req_query(req, "q");
+	const char *lat = http_req_query(req, "lat");
+	const char *lon = http_req_query(req, "lon");
+	const char *radius = http_req_query(req, "radius_m");
+	const char *limit = http_req_query(req, "limit");
+	double la, lo;
+	char *cause, *like = NULL;
+
+	(void)user;
+	(void)arg;
+	if (text != NULL && *text != '\0') {
+		if (!api_utf8_valid(text) || api_utf8_len(text) > 200) {
+			api_error(req, 400, "invalid_value", "q",
+			    "q must be valid UTF-8 text of at most 200 "
+			    "characters");
+			return;
+		}
+		like = cases_pattern(text);
+	}
+	q.like = like;
+	q.category = http_req_query(req, "category");
+	if (lat != NULL || lon != NULL) {
+		if (geo_parse_lonlat(lon, lat, &lo, &la, &cause) != 0 ||
+		    geo_to_plane(lo, la, &q.easting, &q.northing, &cause) !=
+		        0) {
+			api_error(req, 422, "invalid_location",
+			    strncmp(cause, "lon", 3) == 0 ? "lon" : "lat", "%s",
+			    cause);
+			free(cause);
+			free(like);
+			return;
+		}
+		q.has_point = 1;
+	}
+	q.radius_m = radius != NULL ? atoi(radius) : 2000;
+	q.limit = limit != NULL ? atoi(limit) : 50;
+	if (q.radius_m < 1 || q.radius_m > 50000 || q.limit < 1 ||
+	    q.limit > 500) {
+		api_error(req, 400, "invalid_value",
+		    q.limit < 1 || q.limit > 500 ? "limit" : "radius_m",
+		    "radius_m must be 1..50000 and limit 1..500");
+		free(like);
+		return;
+	}
+	http_req_ref(req);
+	store_cases_search(ref_app->db, &q, ref_list_cb, req);
+	free(like);
+}
+
+static void
+ref_cases(struct http_req *req)
+{
+	auth_require(ref_app, req, AUTH_ANY, cases_auth_cb, NULL);
+}
+
+static const struct http_route ref_routes[] = {
+    {"categories", EVHTTP_REQ_GET, "/api/v1/categories", 0, 0, ref_categories,
+        NULL},
+    {"offices", EVHTTP_REQ_GET, "/api/v1/offices", 0, 0, ref_offices, NULL},
+    {"crews", EVHTTP_REQ_GET, "/api/v1/crews", 0, 0, ref_crews, NULL},
+    {"crews.patch", EVHTTP_REQ_PATCH, "/api/v1/crews/{}", 4096, 0,
+        ref_crew_patch, NULL},
+    {"cases", EVHTTP_REQ_GET, "/api/v1/cases", 0, 0, ref_cases, NULL},
+};
+
+void
+api_reference_register(struct app *a)
+{
+	ref_app = a;
+	http_add_routes(
+	    a->http, ref_routes, sizeof ref_routes / sizeof ref_routes[0]);
+}

@@ -1,0 +1,344 @@
+/*
+ * /api/v1/requests: take a call (create), the queue (list), one request in
+ * full (get). Creating checks everything it can before the database sees
+ * it: fields, the point, the category's questions; the ward comes from the
+ * in-memory ward polygons, duplicates from the same statement that stores
+ * the request.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "geo.h"
+#include "http.h"
+#include "intake.h"
+#include "lifecycle.h"
+#include "store_requests.h"
+#include "wards.h"
+#include "xmalloc.h"
+
+static struct app *requests_app;
+
+struct create {
+	struct http_req *req;
+	struct auth_user user;
+	json_t *body;
+	double lon, lat, easting, northing;
+	char *ward_code, *ward_name;
+	char *answers;
+	int priority;
+};
+
+static void
+create_free(struct create *c)
+{
+	http_req_unref(c->req);
+	json_decref(c->body);
+	free(c->ward_code);
+	free(c->ward_name);
+	free(c->answers);
+	free(c);
+}
+
+static void
+create_done_cb(struct db_result *r, void *arg)
+{
+	struct create *c = arg;
+	json_t *j;
+
+	if (r->status != DB_OK)
+		api_db_error(c->req, r, "request.create");
+	else if ((j = api_result_json(r)) == NULL)
+		api_error(c->req, 422, "unknown_category", "category",
+		    "no such category");
+	else {
+		json_object_set_new(j, "ward_name",
+		    c->ward_name != NULL ? json_string(c->ward_name)
+		                         : json_null());
+		http_req_set_header(c->req, "Location", "/api/v1/requests");
+		api_reply(c->req, 201, j);
+	}
+	create_free(c);
+}
+
+static void
+create_category_cb(struct db_result *r, void *arg)
+{
+	struct create *c = arg;
+	struct app *a = requests_app;
+	struct store_new_request n = {0};
+	json_t *cat, *answers, *caller;
+	char *field, *cause;
+
+	if (r->status != DB_OK) {
+		api_db_error(c->req, r, "category.get");
+		goto fail;
+	}
+	if ((cat = api_result_json(r)) == NULL) {
+		api_error(c->req, 422, "unknown_category", "category",
+		    "no such category: %s",
+		    json_string_value(json_object_get(c->body, "category")));
+		goto fail;
+	}
+	answers = json_object_get(c->body, "answers");
+	if (intake_check_answers(cat, answers, &c->priority, &field, &cause) !=
+	    0) {
+		api_error(c->req, 422, "invalid_answer", field, "%s", cause);
+		free(field);
+		free(cause);
+		json_decref(cat);
+		goto fail;
+	}
+	json_decref(cat);
+	if (answers != NULL)
+		c->answers = json_dumps(answers, JSON_COMPACT);
+	caller = json_object_get(c->body, "caller");
+	n.category = json_string_value(json_object_get(c->body, "category"));
+	n.channel = json_string_value(json_object_get(c->body, "channel"));
+	if (n.channel == NULL)
+		n.channel = "phone";
+	n.lon = c->lon;
+	n.lat = c->lat;
+	n.easting = c->easting;
+	n.northing = c->northing;
+	n.address = json_string_value(json_object_get(c->body, "address"));
+	n.ward_code = c->ward_code;
+	n.description =
+	    json_string_value(json_object_get(c->body, "description"));
+	n.answers_json = c->answers != NULL ? c->answers : "{}";
+	n.priority = c->priority;
+	n.callback_at =
+	    json_string_value(json_object_get(c->body, "callback_at"));
+	n.actor = c->user.name;
+	n.caller_name = json_string_value(json_object_get(caller, "name"));
+	n.caller_phone = json_string_value(json_object_get(caller, "phone"));
+	n.caller_address =
+	    json_string_value(json_object_get(caller, "address"));
+	n.dup_radius_m = a->cfg->dup_radius_m;
+	n.dup_window_h = a->cfg->dup_window_h;
+	store_request_create(a->db, &n, create_done_cb, c);
+	return;
+fail:
+	create_free(c);
+}
+
+static const char *const create_keys[] = {"category", "channel", "lat", "lon",
+    "address", "description", "answers", "caller", "callback_at", NULL};
+static const char *const caller_keys[] = {"name", "phone", "address", NULL};
+static const char *const channels[] = {
+    "phone", "counter", "patrol", "app", NULL};
+
+static void
+create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	struct app *a = arg;
+	struct create *c;
+	const char *s, *channel;
+	const struct ward *w;
+	json_t *body, *caller, *answers;
+	char *cause;
+	size_t i;
+
+	if ((body = api_body(req)) == NULL)
+		return;
+	c = xcalloc(1, sizeof *c);
+	c->req = req;
+	http_req_ref(req);
+	c->user = *user;
+	c->body = body;
+	caller = json_object_get(body, "caller");
+	answers = json_object_get(body, "answers");
+	if (api_only_keys(req, body, create_keys) != 0 ||
+	    api_str(req, body, "category", 1, 40, &s) != 0 ||
+	    api_str(req, body, "channel", 0, 20, &channel) != 0 ||
+	    api_str(req, body, "address", 0, 500, &s) != 0 ||
+	    api_str(req, body, "description", 0, 4000, &s) != 0 ||
+	    api_str(req, body, "callback_at", 0, 40, &s) != 0)
+		goto fail;
+	if (s != NULL && api_iso8601_ok(s) != 0) {
+		api_error(req, 422, "invalid_time", "callback_at",
+		    "callback_at must be an ISO 8601 time with a zone, e.g. "
+		    "2026-07-01T15:00:00+09:00");
+		goto fail;
+	}
+	if (channel != NULL) {
+		for (i = 0; channels[i] != NULL; i++) {
+			if (strcmp(channels[i], channel) == 0)
+				break;
+		}
+		if (channels[i] == NULL) {
+			api_error(req, 422, "invalid_value", "channel",
+			    "channel must be phone, counter, patrol or app");
+			goto fail;
+		}
+	}
+	if (answers != NULL && !json_is_object(answers)) {
+		api_error(req, 422, "wrong_type", "answers",
+		    "answers must be an object of question code to answer");
+		goto fail;
+	}
+	if (caller != NULL && !json_is_null(caller)) {
+		if (!json_is_object(caller)) {
+			api_error(req, 422, "wrong_type", "caller",
+			    "caller must be an object");
+			goto fail;
+		}
+		if (api_only_keys(req, caller, caller_keys) != 0 ||
+		    api_str(req, caller, "name", 0, 100, &s) != 0 ||
+		    api_str(req, caller, "phone", 0, 40, &s) != 0 ||
+		    api_str(req, caller, "address", 0, 300, &s) != 0)
+			goto fail;
+	}
+	if (api_num(req, body, "lat", 1, &c->lat, NULL) != 0 ||
+	    api_num(req, body, "lon", 1, &c->lon, NULL) != 0)
+		goto fail;
+	if (geo_to_plane(c->lon, c->lat, &c->easting, &c->northing, &cause) !=
+	    0) {
+		api_error(req, 422, "invalid_location",
+		    strncmp(cause, "lon", 3) == 0 ? "lon" : "lat", "%s", cause);
+		free(cause);
+		goto fail;
+	}
+	if (a->wards != NULL &&
+	    (w = wards_find(a->wards, c->lon, c->lat)) != NULL) {
+		c->ward_code = xstrdup(w->code);
+		c->ward_name = xstrdup(w->name);
+	}
+	store_category_get(a->db,
+	    json_string_value(json_object_get(body, "category")),
+	    create_category_cb, c);
+	return;
+fail:
+	create_free(c);
+}
+
+static void
+requests_create(struct http_req *req)
+{
+	auth_require(requests_app, req, AUTH_STAFF | AUTH_CREW, create_auth_cb,
+	    requests_app);
+}
+
+static void
+read_done_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+
+	if (r->status != DB_OK)
+		api_db_error(req, r, "request.read");
+	else if (PQntuples(r->res) == 0 || PQgetisnull(r->res, 0, 0))
+		api_error(req, 404, "not_found", NULL, "no such request");
+	else
+		api_reply_text(req, 200, PQgetvalue(r->res, 0, 0));
+	http_req_unref(req);
+}
+
+static void
+list_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	struct app *a = arg;
+	struct store_queue_filter f = {0};
+	const char *state = http_req_query(req, "state");
+	const char *limit = http_req_query(req, "limit");
+
+	(void)user;
+	if (state == NULL || strcmp(state, "open") == 0)
+		f.states = lifecycle_open_states_sql();
+	else if (strcmp(state, "closed") == 0)
+		f.states = "{done,unable,cancelled,merged}";
+	else if (strcmp(state, "all") == 0)
+		f.states = "{new,triaged,assigned,accepted,en_route,on_site,"
+		           "done,unable,cancelled,merged}";
+	else {
+		api_error(req, 400, "invalid_value", "state",
+		    "state must be open, closed or all");
+		return;
+	}
+	f.category = http_req_query(req, "category");
+	f.ward_code = http_req_query(req, "ward");
+	f.limit = limit != NULL ? atoi(limit) : 200;
+	if (f.limit < 1 || f.limit > 1000) {
+		api_error(req, 400, "invalid_value", "limit",
+		    "limit must be 1..1000");
+		return;
+	}
+	http_req_ref(req);
+	store_request_list(a->db, &f, read_done_cb, req);
+}
+
+static void
+requests_list(struct http_req *req)
+{
+	auth_require(requests_app, req, AUTH_ANY, list_auth_cb, requests_app);
+}
+
+static void
+get_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	struct app *a = arg;
+	long long id;
+
+	if (api_path_id(req, 0, &id) != 0)
+		return;
+	http_req_ref(req);
+	/* Personal data only for the roles that need it, and audited. */
+	store_request_get(a->db, id, user->name,
+	    (user->role & AUTH_PERSONAL_DATA) != 0, read_done_cb, req);
+}
+
+static void
+requests_get(struct http_req *req)
+{
+	auth_require(requests_app, req, AUTH_ANY, get_auth_cb, requests_app);
+}
+
+static void
+callbacks_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	struct app *a = arg;
+	const char *status = http_req_query(req, "status");
+
+	if (status != NULL && strcmp(status, "overdue") != 0 &&
+	    strcmp(status, "due") != 0) {
+		api_error(req, 400, "invalid_value", "status",
+		    "status must be due or overdue");
+		return;
+	}
+	http_req_ref(req);
+	store_callbacks_list(a->db, user->name,
+	    status != NULL && strcmp(status, "overdue") == 0, read_done_cb,
+	    req);
+}
+
+static void
+callbacks_list(struct http_req *req)
+{
+	auth_require(requests_app, req, AUTH_PERSONAL_DATA, callbacks_auth_cb,
+	    requests_app);
+}
+
+static const struct http_route requests_routes[] = {
+    {"requests.create", EVHTTP_REQ_POST, "/api/v1/requests", 64 * 1024, 0,
+        requests_create, NULL},
+    {"requests.list", EVHTTP_REQ_GET, "/api/v1/requests", 0, 0, requests_list,
+        NULL},
+    {"requests.get", EVHTTP_REQ_GET, "/api/v1/requests/{}", 0, 0, requests_get,
+        NULL},
+    {"callbacks.list", EVHTTP_REQ_GET, "/api/v1/callbacks", 0, 0,
+        callbacks_list, NULL},
+};
+
+void
+api_requests_register(struct app *a)
+{
+	requests_app = a;
+	http_add_routes(a->http, requests_routes,
+	    sizeof requests_routes / sizeof requests_routes[0]);
+}

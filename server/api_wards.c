@@ -1,0 +1,40 @@
+/*
+ * GET /api/v1/wards: the wards in memory as a GeoJSON FeatureCollection
+ * (properties code and name), for the console's map. Served from the set
+ * patrold holds, so it shows exactly what lookups use.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "app.h"
+#include "http.h"
+#include "wards.h"
+
+static struct app *wards_app;
+
+static void
+api_wards_list(struct http_req *req)
+{
+	struct evbuffer *b = evbuffer_new();
+	char *s;
+
+	s = wards_to_geojson(wards_app->wards);
+	evbuffer_add(b, s, strlen(s));
+	free(s);
+	http_reply(req, 200, "application/geo+json; charset=utf-8", b);
+}
+
+static const struct http_route api_wards_routes[] = {
+    {"wards", EVHTTP_REQ_GET, "/api/v1/wards", 0, 5000, api_wards_list, NULL},
+};
+
+void
+api_wards_register(struct app *a)
+{
+	wards_app = a;
+	http_add_routes(a->http, api_wards_routes,
+	    sizeof api_wards_routes / sizeof api_wards_routes[0]);
+}

@@ -1,0 +1,272 @@
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "auth.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "store_users.h"
+#include "xmalloc.h"
+
+#define AUTH_TOKEN_PREFIX "pt_"
+#define AUTH_TOKEN_BYTES  32
+
+_Static_assert(AUTH_PASSWORD_HASH_LEN == crypto_pwhash_STRBYTES,
+    "AUTH_PASSWORD_HASH_LEN is crypto_pwhash_STRBYTES");
+_Static_assert(AUTH_TOKEN_LEN ==
+        sizeof AUTH_TOKEN_PREFIX - 1 +
+            sodium_base64_ENCODED_LEN(
+                AUTH_TOKEN_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING) -
+            1,
+    "AUTH_TOKEN_LEN is the prefix and 32 bytes in base64url");
+
+static const struct {
+	enum auth_role role;
+	const char *name;
+} auth_roles[] = {
+    {AUTH_ADMIN, "admin"},
+    {AUTH_SUPERVISOR, "supervisor"},
+    {AUTH_DISPATCHER, "dispatcher"},
+    {AUTH_VIEWER, "viewer"},
+    {AUTH_CREW, "crew"},
+};
+
+/* A request waiting for its token look-up. */
+struct auth_pending {
+	struct http_req *req;
+	int roles;
+	auth_cb cb;
+	void *arg;
+};
+
+/*
+ * randombytes_buf and crypto_pwhash need the library initialised; every
+ * entry point that uses them comes through here, so neither patrold nor
+ * patrolctl has to remember.
+ */
+static void
+auth_sodium_init(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	if (sodium_init() < 0)
+		fatalx("event=sodium_init_failed");
+	done = 1;
+}
+
+enum auth_role
+auth_role_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof auth_roles / sizeof auth_roles[0]; i++) {
+		if (strcmp(auth_roles[i].name, name) == 0)
+			return auth_roles[i].role;
+	}
+	return 0;
+}
+
+const char *
+auth_role_name(enum auth_role role)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof auth_roles / sizeof auth_roles[0]; i++) {
+		if (auth_roles[i].role == role)
+			return auth_roles[i].name;
+	}
+	return "unknown";
+}
+
+static int
+auth_token_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+int
+auth_bearer_parse(const char *h, char token[AUTH_TOKEN_LEN + 1])
+{
+	size_t i, len;
+
+	if (h == NULL || strncasecmp(h, "Bearer", 6) != 0 || h[6] != ' ')
+		return -1;
+	h += 6;
+	while (*h == ' ')
+		h++;
+	len = strlen(h);
+	if (len != AUTH_TOKEN_LEN ||
+	    strncmp(h, AUTH_TOKEN_PREFIX, sizeof AUTH_TOKEN_PREFIX - 1) != 0)
+		return -1;
+	for (i = sizeof AUTH_TOKEN_PREFIX - 1; i < len; i++) {
+		if (!auth_token_char(h[i]))
+			return -1;
+	}
+	memcpy(token, h, len + 1);
+	return 0;
+}
+
+void
+auth_token_new(char *out, size_t outlen, char hash_hex[65])
+{
+	unsigned char raw[AUTH_TOKEN_BYTES];
+	size_t plen = sizeof AUTH_TOKEN_PREFIX - 1;
+
+	if (outlen < AUTH_TOKEN_LEN + 1)
+		fatalx("event=auth_token_buffer_too_small len=%zu", outlen);
+	auth_sodium_init();
+	randombytes_buf(raw, sizeof raw);
+	memcpy(out, AUTH_TOKEN_PREFIX, plen);
+	sodium_bin2base64(out + plen, outlen - plen, raw, sizeof raw,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof raw);
+	auth_token_hash(out, hash_hex);
+}
+
+void
+auth_token_hash(const char *token, char hash_hex[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(
+	    h, (const unsigned char *)token, (unsigned long long)strlen(token));
+	sodium_bin2hex(hash_hex, 65, h, sizeof h);
+}
+
+int
+auth_password_hash(const char *password, char *out, size_t outlen)
+{
+	if (outlen < crypto_pwhash_STRBYTES)
+		return -1;
+	auth_sodium_init();
+	if (crypto_pwhash_str(out, password, strlen(password),
+	        crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return -1;
+	return 0;
+}
+
+int
+auth_password_check(const char *hash, const char *password)
+{
+	if (hash == NULL)
+		return 0;
+	auth_sodium_init();
+	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+enum auth_denial {
+	AUTH_NO_TOKEN,
+	AUTH_OTHER_SCHEME,
+	AUTH_MALFORMED,
+	AUTH_UNKNOWN_TOKEN,
+};
+
+/*
+ * RFC 6750: a 401 names the scheme, and adds error="invalid_token" only
+ * when a bearer token was presented (not for a missing header or another
+ * scheme, where the client may not know a token is wanted).
+ */
+static void
+auth_reply_401(struct http_req *req, enum auth_denial why)
+{
+	static const char *reasons[] = {
+	    "no_token", "other_scheme", "malformed", "unknown_token"};
+	static const char *messages[] = {
+	    ("this resource needs an API token: send "
+	     "\"Authorization: Bearer TOKEN\""),
+	    "only \"Authorization: Bearer TOKEN\" is accepted",
+	    "the Authorization header does not hold a well-formed API token",
+	    "the API token is unknown or revoked, or its user is disabled",
+	};
+
+	log_info("event=auth_denied status=401 reason=%s", reasons[why]);
+	http_req_set_header(req, "WWW-Authenticate",
+	    why >= AUTH_MALFORMED
+	        ? "Bearer realm=\"patrol\", error=\"invalid_token\""
+	        : "Bearer realm=\"patrol\"");
+	http_reply_error(req, 401, "unauthorized", "%s", messages[why]);
+}
+
+static void
+auth_lookup_cb(struct db_result *r, void *arg)
+{
+	struct auth_pending *p = arg;
+	struct http_req *req = p->req;
+	struct auth_user u;
+	int found;
+
+	/* The deadline may have answered already: then nobody is waiting. */
+	if (http_req_done(req))
+		goto out;
+	if (r->status != DB_OK) {
+		if (r->status == DB_ERROR)
+			log_error(
+			    "event=auth_lookup_failed sqlstate=%s error=%s",
+			    log_q(r->sqlstate), log_q(r->error));
+		else
+			log_warnx("event=auth_lookup_failed status=%d error=%s",
+			    (int)r->status, log_q(r->error));
+		http_reply_error(req, 503, "unavailable",
+		    "cannot check the API token now; try again");
+		goto out;
+	}
+	if ((found = store_users_token_row(r->res, &u)) < 0) {
+		log_error("event=auth_bad_row");
+		http_reply_error(req, 500, "internal", "cannot read the user");
+		goto out;
+	}
+	if (found == 0) {
+		auth_reply_401(req, AUTH_UNKNOWN_TOKEN);
+		goto out;
+	}
+	if ((u.role & p->roles) == 0) {
+		log_info("event=auth_denied status=403 user_id=%lld role=%s",
+		    u.id, auth_role_name(u.role));
+		http_reply_error(req, 403, "forbidden",
+		    "the role %s may not use this resource",
+		    auth_role_name(u.role));
+		goto out;
+	}
+	p->cb(req, &u, p->arg);
+out:
+	free(p);
+	http_req_unref(req);
+}
+
+void
+auth_require(
+    struct app *a, struct http_req *req, int roles, auth_cb cb, void *arg)
+{
+	char token[AUTH_TOKEN_LEN + 1], hash[65];
+	const char *h = http_req_header(req, "Authorization");
+	struct auth_pending *p;
+
+	if (h == NULL) {
+		auth_reply_401(req, AUTH_NO_TOKEN);
+		return;
+	}
+	if (auth_bearer_parse(h, token) != 0) {
+		auth_reply_401(req,
+		    strncasecmp(h, "Bearer", 6) == 0 ? AUTH_MALFORMED
+		                                     : AUTH_OTHER_SCHEME);
+		return;
+	}
+	auth_token_hash(token, hash);
+	sodium_memzero(token, sizeof token);
+
+	p = xmalloc(sizeof *p);
+	p->req = req;
+	p->roles = roles;
+	p->cb = cb;
+	p->arg = arg;
+	http_req_ref(req);
+	store_users_token_lookup(a->db, hash, auth_lookup_cb, p);
+}

@@ -1,0 +1,75 @@
+/*
+ * Who is calling: users with roles, API bearer tokens for scripts and
+ * integrations. Tokens are random ("pt_" + 43 base64url characters), shown
+ * once at creation and stored only as their SHA-256 (they are high-entropy,
+ * so a fast hash is right; passwords use argon2id, see auth_password_*).
+ */
+#ifndef PATROL_AUTH_H
+#define PATROL_AUTH_H
+
+#include <stddef.h>
+
+struct app;
+struct http_req;
+
+enum auth_role {
+	AUTH_VIEWER = 1,
+	AUTH_CREW = 2,
+	AUTH_DISPATCHER = 4,
+	AUTH_SUPERVISOR = 8,
+	AUTH_ADMIN = 16,
+};
+#define AUTH_ANY                                                               \
+	(AUTH_VIEWER | AUTH_CREW | AUTH_DISPATCHER | AUTH_SUPERVISOR |         \
+	    AUTH_ADMIN)
+#define AUTH_STAFF (AUTH_DISPATCHER | AUTH_SUPERVISOR | AUTH_ADMIN)
+/* Roles that may see callers' names, phones and addresses. */
+#define AUTH_PERSONAL_DATA AUTH_STAFF
+
+struct auth_user {
+	long long id;
+	char name[64];
+	enum auth_role role;
+};
+
+/* "admin" -> AUTH_ADMIN; 0 for an unknown name. */
+enum auth_role auth_role_parse(const char *);
+const char *auth_role_name(enum auth_role);
+
+typedef void (*auth_cb)(struct http_req *, const struct auth_user *, void *arg);
+/*
+ * Authenticates the request's "Authorization: Bearer TOKEN" against the
+ * database (one query), then calls cb with the user if its role is in
+ * roles. Otherwise answers 401 (no or unknown token) or 403 (role) itself
+ * and never calls cb. Holds a reference on req until cb returns.
+ */
+void auth_require(
+    struct app *, struct http_req *, int roles, auth_cb, void *arg);
+
+/* "pt_" and 43 base64url characters (32 random bytes). */
+#define AUTH_TOKEN_LEN 46
+/* Room for auth_password_hash's result (crypto_pwhash_STRBYTES). */
+#define AUTH_PASSWORD_HASH_LEN 128
+
+/*
+ * Takes the token out of an Authorization header value: "Bearer" (any
+ * case), spaces, then a token of exactly our form and nothing else, since
+ * anything else cannot be one of ours and need not cost a query. Returns 0
+ * with the token in token, or -1 (header NULL or malformed).
+ */
+int auth_bearer_parse(const char *header, char token[AUTH_TOKEN_LEN + 1]);
+
+/* A new random token in out (at least 64 bytes), and its stored hash. */
+void auth_token_new(char *out, size_t outlen, char hash_hex[65]);
+/* SHA-256 of a token as lower-case hex, as stored. */
+void auth_token_hash(const char *token, char hash_hex[65]);
+
+/*
+ * argon2id (libsodium crypto_pwhash_str) into out, which needs
+ * AUTH_PASSWORD_HASH_LEN bytes. -1 if out of memory or out is too small.
+ */
+int auth_password_hash(const char *password, char *out, size_t outlen);
+/* 1 when the password matches the stored hash (0 for a NULL hash). */
+int auth_password_check(const char *hash, const char *password);
+
+#endif

@@ -1,0 +1,467 @@
+/*
+ * patrolctl's dispatch commands: offices and crews, and "demo load", which
+ * fills an empty database with data/demo.json through the same store
+ * functions and intake rules that patrold uses.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "config.h"
+#include "ctl.h"
+#include "ctl_dispatch.h"
+#include "ctl_wards.h"
+#include "db.h"
+#include "geo.h"
+#include "intake.h"
+#include "store_reference.h"
+#include "store_requests.h"
+#include "store_users.h"
+#include "store_wards.h"
+#include "wards.h"
+#include "xmalloc.h"
+
+/* "a,b" -> "{a,b}"; only plain words, so the literal needs no quoting. */
+static char *
+ctl_dispatch_array(const char *command, const char *what, const char *list)
+{
+	const char *p;
+
+	if (list == NULL)
+		return xstrdup("{}");
+	for (p = list; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		        *p == '_' || *p == ','))
+			break;
+	}
+	if (*p != '\0') {
+		fprintf(stderr,
+		    "patrolctl: %s: %s must be a comma-separated list of "
+		    "a-z, 0-9, _ words\n",
+		    command, what);
+		return NULL;
+	}
+	return xasprintf("{%s}", list);
+}
+
+static int
+ctl_dispatch_point(const char *command, const char *lat, const char *lon,
+    double *la, double *lo)
+{
+	char *cause;
+
+	if (geo_parse_lonlat(lon, lat, lo, la, &cause) != 0)
+		return ctl_fail(command, cause);
+	return 0;
+}
+
+static int
+ctl_dispatch_geo(struct ctl *c, char **cause)
+{
+	struct geo_area area = {c->cfg->area_lon_min, c->cfg->area_lat_min,
+	    c->cfg->area_lon_max, c->cfg->area_lat_max};
+
+	return geo_init(c->cfg->crs, &area, cause);
+}
+
+static int
+ctl_dispatch_put(
+    struct ctl *c, const char *command, int office, const void *row)
+{
+	struct db_wait w = {0};
+	PGresult *res;
+	char *cause;
+	int found;
+
+	if (office)
+		store_office_put(ctl_db(c), row, db_wait_cb, &w);
+	else
+		store_crew_put(ctl_db(c), row, db_wait_cb, &w);
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+		return ctl_fail(command, cause);
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	if (!found) {
+		fprintf(stderr, "patrolctl: %s: no such office\n", command);
+		return 1;
+	}
+	return 0;
+}
+
+int
+ctl_dispatch_office_add(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {
+	    "name-ja", "name-en", "wards", "skills", "lat", "lon", NULL};
+	const char *v[7], *pos[1];
+	struct store_office o = {0};
+	char *wards = NULL, *skills = NULL, *cause;
+	int rc = 1;
+
+	if (ctl_args("office add", argc, argv, names, v, pos, 1) != 1 ||
+	    v[0] == NULL || v[1] == NULL || v[4] == NULL || v[5] == NULL) {
+		fprintf(stderr, "usage: patrolctl office add %s\n",
+		    CTL_OFFICE_ADD_USAGE);
+		return 2;
+	}
+	if (ctl_dispatch_geo(c, &cause) != 0)
+		return ctl_fail("office add", cause);
+	if ((wards = ctl_dispatch_array("office add", "--wards", v[2])) ==
+	        NULL ||
+	    (skills = ctl_dispatch_array("office add", "--skills", v[3])) ==
+	        NULL ||
+	    ctl_dispatch_point("office add", v[4], v[5], &o.lat, &o.lon) != 0)
+		goto out;
+	o.code = pos[0];
+	o.name_ja = v[0];
+	o.name_en = v[1];
+	o.wards = wards;
+	o.skills = skills;
+	if ((rc = ctl_dispatch_put(c, "office add", 1, &o)) == 0)
+		printf("office %s saved\n", o.code);
+out:
+	free(wards);
+	free(skills);
+	geo_fini();
+	return rc;
+}
+
+/* "08:30-17:15" into two times; both are checked again by PostgreSQL. */
+static int
+ctl_dispatch_shift(const char *shift, char start[6], char end[6])
+{
+	if (shift == NULL) {
+		strcpy(start, "08:30");
+		strcpy(end, "17:15");
+		return 0;
+	}
+	if (strlen(shift) != 11 || shift[5] != '-' || shift[2] != ':' ||
+	    shift[8] != ':' || strspn(shift, "0123456789:-") != 11)
+		return -1;
+	memcpy(start, shift, 5);
+	start[5] = '\0';
+	memcpy(end, shift + 6, 5);
+	end[5] = '\0';
+	return 0;
+}
+
+static int
+ctl_dispatch_crew(struct ctl *c, const char *command, const char *code,
+    const char *name, const char *office, const char *skills_list,
+    const char *members_list, const char *shift, const char *lat,
+    const char *lon)
+{
+	struct store_crew cr = {0};
+	char *skills = NULL, *members = NULL, start[6], end[6];
+	int rc = 1;
+
+	if ((skills = ctl_dispatch_array(command, "--skills", skills_list)) ==
+	    NULL)
+		goto out;
+	/* Members are names, in any script: pass them as an array literal. */
+	if (members_list != NULL) {
+		json_t *a = json_array();
+		char *copy = xstrdup(members_list), *tok, *save, *s;
+
+		for (tok = strtok_r(copy, ",", &save); tok != NULL;
+		     tok = strtok_r(NULL, ",", &save))
+			json_array_append_new(a, json_string(tok));
+		s = json_dumps(a, JSON_COMPACT);
+		/* JSON ["a","b"] and SQL {"a","b"} differ only in brackets. */
+		s[0] = '{';
+		s[strlen(s) - 1] = '}';
+		members = s;
+		free(copy);
+		json_decref(a);
+	}
+	if (ctl_dispatch_shift(shift, start, end) != 0) {
+		fprintf(stderr, "patrolctl: %s: --shift must be HH:MM-HH:MM\n",
+		    command);
+		goto out;
+	}
+	if (lat != NULL || lon != NULL) {
+		if (ctl_dispatch_point(command, lat, lon, &cr.lat, &cr.lon) !=
+		    0)
+			goto out;
+		cr.has_position = 1;
+	}
+	cr.code = code;
+	cr.name = name;
+	cr.office_code = office;
+	cr.skills = skills;
+	cr.members = members != NULL ? members : "{}";
+	cr.shift_start = start;
+	cr.shift_end = end;
+	rc = ctl_dispatch_put(c, command, 0, &cr);
+out:
+	free(skills);
+	free(members);
+	return rc;
+}
+
+int
+ctl_dispatch_crew_add(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {
+	    "office", "name", "skills", "members", "shift", "lat", "lon", NULL};
+	const char *v[8], *pos[1];
+	char *cause;
+	int rc;
+
+	if (ctl_args("crew add", argc, argv, names, v, pos, 1) != 1 ||
+	    v[0] == NULL || v[1] == NULL || v[2] == NULL) {
+		fprintf(stderr, "usage: patrolctl crew add %s\n",
+		    CTL_CREW_ADD_USAGE);
+		return 2;
+	}
+	if (ctl_dispatch_geo(c, &cause) != 0)
+		return ctl_fail("crew add", cause);
+	rc = ctl_dispatch_crew(
+	    c, "crew add", pos[0], v[1], v[0], v[2], v[3], v[4], v[5], v[6]);
+	if (rc == 0)
+		printf("crew %s saved\n", pos[0]);
+	geo_fini();
+	return rc;
+}
+
+/* Joins a JSON array of words as "a,b" for the argument-style helpers. */
+static char *
+ctl_dispatch_join(json_t *a)
+{
+	char *s = xstrdup(""), *t;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(a, i, v)
+	{
+		t = xasprintf(
+		    "%s%s%s", s, i > 0 ? "," : "", json_string_value(v));
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static int
+ctl_demo_request(struct ctl *c, struct ward_set *wards, json_t *r)
+{
+	struct store_new_request n = {0};
+	struct db_wait w = {0};
+	const struct ward *wd;
+	json_t *cat, *caller = json_object_get(r, "caller");
+	PGresult *res;
+	char *cause, *field, *answers;
+
+	n.category = json_string_value(json_object_get(r, "category"));
+	store_category_get(ctl_db(c), n.category, db_wait_cb, &w);
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+		return ctl_fail("demo load", cause);
+	cat = PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL)
+	                          : NULL;
+	PQclear(res);
+	if (cat == NULL) {
+		fprintf(stderr, "patrolctl: demo load: no category %s\n",
+		    n.category);
+		return 1;
+	}
+	if (intake_check_answers(cat, json_object_get(r, "answers"),
+	        &n.priority, &field, &cause) != 0) {
+		fprintf(stderr, "patrolctl: demo load: %s: %s\n", field, cause);
+		free(field);
+		free(cause);
+		json_decref(cat);
+		return 1;
+	}
+	json_decref(cat);
+	n.lat = json_number_value(json_object_get(r, "lat"));
+	n.lon = json_number_value(json_object_get(r, "lon"));
+	if (geo_to_plane(n.lon, n.lat, &n.easting, &n.northing, &cause) != 0)
+		return ctl_fail("demo load", cause);
+	wd = wards != NULL ? wards_find(wards, n.lon, n.lat) : NULL;
+	n.ward_code = wd != NULL ? wd->code : NULL;
+	n.channel = json_string_value(json_object_get(r, "channel"));
+	n.address = json_string_value(json_object_get(r, "address"));
+	n.description = json_string_value(json_object_get(r, "description"));
+	answers = json_dumps(json_object_get(r, "answers") != NULL
+	        ? json_object_get(r, "answers")
+	        : json_object(),
+	    JSON_COMPACT);
+	n.answers_json = answers;
+	n.actor = "demo";
+	n.caller_name = json_string_value(json_object_get(caller, "name"));
+	n.caller_phone = json_string_value(json_object_get(caller, "phone"));
+	n.dup_radius_m = c->cfg->dup_radius_m;
+	n.dup_window_h = c->cfg->dup_window_h;
+	memset(&w, 0, sizeof w);
+	store_request_create(ctl_db(c), &n, db_wait_cb, &w);
+	free(answers);
+	if (db_wait(ctl_db(c), &w, NULL, &cause) != 0)
+		return ctl_fail("demo load", cause);
+	return 0;
+}
+
+static int
+ctl_demo_users(struct ctl *c, json_t *users)
+{
+	char hash[256], token[80], token_hash[65], *cause;
+	const char *name, *pw;
+	long long id;
+	json_t *u;
+	size_t i;
+
+	json_array_foreach(users, i, u)
+	{
+		name = json_string_value(json_object_get(u, "name"));
+		pw = json_string_value(json_object_get(u, "password"));
+		if (auth_password_hash(pw, hash, sizeof hash) != 0) {
+			fprintf(stderr, "patrolctl: demo load: cannot hash\n");
+			return 1;
+		}
+		if (store_users_add(ctl_db(c), name,
+		        json_string_value(json_object_get(u, "display_name")),
+		        auth_role_parse(
+		            json_string_value(json_object_get(u, "role"))),
+		        hash, &id, &cause) != 0)
+			return ctl_fail("demo load", cause);
+		auth_token_new(token, sizeof token, token_hash);
+		if (store_users_token_add(
+		        ctl_db(c), name, token_hash, "demo", &cause) != 0)
+			return ctl_fail("demo load", cause);
+		printf("demo user %-10s password %s  API token %s\n", name, pw,
+		    token);
+	}
+	return 0;
+}
+
+int
+ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
+{
+	json_t *demo, *v, *wf;
+	json_error_t err;
+	struct ward_set *wards = NULL;
+	PGresult *res;
+	char *path, *cause, *wards_path, *list1, *list2;
+	char *import_argv[6];
+	size_t i;
+	int rc = 1, loaded;
+
+	(void)argv;
+	if (argc != 0) {
+		fprintf(stderr, "usage: patrolctl demo load\n");
+		return 2;
+	}
+	/* Only into an empty database: demo data must never mix with real. */
+	if (db_query_sync(ctl_db(c),
+	        "SELECT (SELECT count(*) FROM offices) +"
+	        " (SELECT count(*) FROM requests)",
+	        0, NULL, &res, &cause) != 0)
+		return ctl_fail("demo load", cause);
+	loaded = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+	PQclear(res);
+	if (loaded) {
+		printf("demo load: the database already has offices or "
+		       "requests; nothing loaded\n");
+		return 0;
+	}
+	path = xasprintf("%s/demo.json", c->cfg->data_dir);
+	demo = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	if (demo == NULL) {
+		fprintf(stderr, "patrolctl: demo load: %s:%d: %s\n", path,
+		    err.line, err.text);
+		free(path);
+		return 1;
+	}
+	free(path);
+	if (ctl_dispatch_geo(c, &cause) != 0) {
+		json_decref(demo);
+		return ctl_fail("demo load", cause);
+	}
+	wf = json_object_get(demo, "wards");
+	wards_path = xasprintf("%s/%s", c->cfg->data_dir,
+	    json_string_value(json_object_get(wf, "file")));
+	import_argv[0] = wards_path;
+	import_argv[1] = "--name-field";
+	import_argv[2] =
+	    (char *)json_string_value(json_object_get(wf, "name_field"));
+	import_argv[3] = "--code-field";
+	import_argv[4] =
+	    (char *)json_string_value(json_object_get(wf, "code_field"));
+	import_argv[5] = NULL;
+	rc = ctl_wards_import(c, 5, import_argv);
+	free(wards_path);
+	if (rc != 0)
+		goto out;
+	rc = 1;
+	json_array_foreach(json_object_get(demo, "offices"), i, v)
+	{
+		struct store_office o = {0};
+		char *wj = ctl_dispatch_join(json_object_get(v, "wards"));
+		char *sj = ctl_dispatch_join(json_object_get(v, "skills"));
+		int failed;
+
+		list1 = ctl_dispatch_array("demo load", "wards", wj);
+		list2 = ctl_dispatch_array("demo load", "skills", sj);
+		free(wj);
+		free(sj);
+		o.code = json_string_value(json_object_get(v, "code"));
+		o.name_ja = json_string_value(json_object_get(v, "name_ja"));
+		o.name_en = json_string_value(json_object_get(v, "name_en"));
+		o.lat = json_number_value(json_object_get(v, "lat"));
+		o.lon = json_number_value(json_object_get(v, "lon"));
+		o.wards = list1;
+		o.skills = list2;
+		failed = list1 == NULL || list2 == NULL ||
+		    ctl_dispatch_put(c, "demo load", 1, &o) != 0;
+		free(list1);
+		free(list2);
+		if (failed)
+			goto out;
+	}
+	json_array_foreach(json_object_get(demo, "crews"), i, v)
+	{
+		char lat[32], lon[32];
+		int has = json_is_number(json_object_get(v, "lat"));
+
+		snprintf(lat, sizeof lat, "%.7f",
+		    json_number_value(json_object_get(v, "lat")));
+		snprintf(lon, sizeof lon, "%.7f",
+		    json_number_value(json_object_get(v, "lon")));
+		list1 = ctl_dispatch_join(json_object_get(v, "skills"));
+		list2 = ctl_dispatch_join(json_object_get(v, "members"));
+		rc = ctl_dispatch_crew(c, "demo load",
+		    json_string_value(json_object_get(v, "code")),
+		    json_string_value(json_object_get(v, "name")),
+		    json_string_value(json_object_get(v, "office")), list1,
+		    list2, json_string_value(json_object_get(v, "shift")),
+		    has ? lat : NULL, has ? lon : NULL);
+		free(list1);
+		free(list2);
+		if (rc != 0)
+			goto out;
+	}
+	rc = 1;
+	if (ctl_demo_users(c, json_object_get(demo, "users")) != 0)
+		goto out;
+	if (store_wards_load_sync(ctl_db(c), &wards, &cause) != 0) {
+		rc = ctl_fail("demo load", cause);
+		goto out;
+	}
+	json_array_foreach(json_object_get(demo, "requests"), i, v)
+	{
+		if (ctl_demo_request(c, wards, v) != 0)
+			goto out;
+	}
+	printf("demo load: %zu offices, %zu crews, %zu requests\n",
+	    json_array_size(json_object_get(demo, "offices")),
+	    json_array_size(json_object_get(demo, "crews")),
+	    json_array_size(json_object_get(demo, "requests")));
+	rc = 0;
+out:
+	wards_free(wards);
+	json_decref(demo);
+	geo_fini();
+	return rc;
+}

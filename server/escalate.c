@@ -1,0 +1,65 @@
+/*
+ * Escalation: an assignment not accepted within its category's accept time
+ * goes back to the top of the queue with an "escalate" event. A timer asks
+ * the database; with several patrold processes each may ask, and SKIP
+ * LOCKED in the statement makes every request escalate once.
+ */
+#include <stdlib.h>
+
+#include <event2/event.h>
+
+#include "app.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "store_requests.h"
+
+static struct {
+	struct app *app;
+	struct event *ev;
+	int busy;
+} esc;
+
+static void
+escalate_done_cb(struct db_result *r, void *arg)
+{
+	(void)arg;
+	esc.busy = 0;
+	if (r->status != DB_OK)
+		log_warnx(
+		    "event=escalation_check_failed error=%s", log_q(r->error));
+	else if (PQntuples(r->res) > 0)
+		log_info("event=escalated count=%d", PQntuples(r->res));
+}
+
+static void
+escalate_tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (esc.busy)
+		return;
+	esc.busy = 1;
+	store_escalate_due(esc.app->db, escalate_done_cb, NULL);
+}
+
+void
+escalate_start(struct app *a)
+{
+	struct timeval tv;
+
+	esc.app = a;
+	tv.tv_sec = a->cfg->escalation_check_ms / 1000;
+	tv.tv_usec = (a->cfg->escalation_check_ms % 1000) * 1000;
+	esc.ev = event_new(a->base, -1, EV_PERSIST, escalate_tick_cb, NULL);
+	event_add(esc.ev, &tv);
+}
+
+void
+escalate_stop(void)
+{
+	if (esc.ev != NULL)
+		event_free(esc.ev);
+	esc.ev = NULL;
+}

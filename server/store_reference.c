@@ -1,0 +1,115 @@
+#include <stdio.h>
+
+#include "db.h"
+#include "store_reference.h"
+
+#define CREW_JSON                                                              \
+	"jsonb_build_object('id', c.id, 'code', c.code, 'name', c.name, "      \
+	"'office', o.code, 'skills', c.skills, 'members', c.members, "         \
+	"'shift_start', c.shift_start, 'shift_end', c.shift_end, "             \
+	"'status', c.status, 'lat', c.lat, 'lon', c.lon, 'position_at', "      \
+	"c.position_at, 'jobs', (SELECT count(*) FROM requests j WHERE "       \
+	"j.crew_id = c.id AND j.state IN ('assigned', 'accepted', "            \
+	"'en_route', 'on_site')))"
+
+void
+store_categories_list(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db,
+	    "SELECT coalesce(jsonb_agg(jsonb_build_object('code', code,"
+	    " 'name_ja', name_ja, 'name_en', name_en, 'skills', skills,"
+	    " 'priority', priority, 'make_safe_minutes', make_safe_minutes,"
+	    " 'resolve_minutes', resolve_minutes, 'accept_minutes',"
+	    " accept_minutes, 'work_minutes', work_minutes, 'outcomes',"
+	    " outcomes, 'questions', questions) ORDER BY code), '[]')::text"
+	    " FROM categories WHERE active",
+	    0, NULL, cb, arg);
+}
+
+void
+store_offices_list(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db,
+	    "SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'code',"
+	    " code, 'name_ja', name_ja, 'name_en', name_en, 'wards',"
+	    " ward_codes, 'skills', skills, 'lat', lat, 'lon', lon)"
+	    " ORDER BY code), '[]')::text FROM offices",
+	    0, NULL, cb, arg);
+}
+
+void
+store_crews_list(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db,
+	    "SELECT coalesce(jsonb_agg(" CREW_JSON " ORDER BY c.code),"
+	    " '[]')::text FROM crews c JOIN offices o ON o.id = c.office_id",
+	    0, NULL, cb, arg);
+}
+
+void
+store_office_put(
+    struct db *db, const struct store_office *o, db_cb cb, void *arg)
+{
+	char lon[32], lat[32];
+	const char *p[] = {
+	    o->code, o->name_ja, o->name_en, o->wards, o->skills, lon, lat};
+
+	snprintf(lon, sizeof lon, "%.9f", o->lon);
+	snprintf(lat, sizeof lat, "%.9f", o->lat);
+	db_query(db,
+	    "INSERT INTO offices (code, name_ja, name_en, ward_codes, skills,"
+	    " lon, lat) VALUES ($1, $2, $3, $4::text[], $5::text[], $6, $7)"
+	    " ON CONFLICT (code) DO UPDATE SET name_ja = EXCLUDED.name_ja,"
+	    " name_en = EXCLUDED.name_en, ward_codes = EXCLUDED.ward_codes,"
+	    " skills = EXCLUDED.skills, lon = EXCLUDED.lon, lat = EXCLUDED.lat"
+	    " RETURNING id",
+	    7, p, cb, arg);
+}
+
+void
+store_crew_put(struct db *db, const struct store_crew *c, db_cb cb, void *arg)
+{
+	char lon[32], lat[32];
+	const char *p[] = {c->code, c->name, c->office_code, c->skills,
+	    c->members, c->shift_start, c->shift_end,
+	    c->has_position ? lon : NULL, c->has_position ? lat : NULL};
+
+	snprintf(lon, sizeof lon, "%.9f", c->lon);
+	snprintf(lat, sizeof lat, "%.9f", c->lat);
+	db_query(db,
+	    "INSERT INTO crews (code, name, office_id, skills, members,"
+	    " shift_start, shift_end, lon, lat, position_at)"
+	    " SELECT $1, $2, o.id, $4::text[], $5::text[], $6::time, $7::time,"
+	    " $8::float8, $9::float8, CASE WHEN $8 IS NULL THEN NULL"
+	    " ELSE now() END FROM offices o WHERE o.code = $3"
+	    " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,"
+	    " office_id = EXCLUDED.office_id, skills = EXCLUDED.skills,"
+	    " members = EXCLUDED.members, shift_start = EXCLUDED.shift_start,"
+	    " shift_end = EXCLUDED.shift_end,"
+	    " lon = coalesce(EXCLUDED.lon, crews.lon),"
+	    " lat = coalesce(EXCLUDED.lat, crews.lat),"
+	    " position_at = coalesce(EXCLUDED.position_at, crews.position_at)"
+	    " RETURNING id",
+	    9, p, cb, arg);
+}
+
+void
+store_crew_update(struct db *db, long long id, const char *status,
+    int has_position, double lon, double lat, db_cb cb, void *arg)
+{
+	char ids[24], lons[32], lats[32];
+	const char *p[] = {ids, status, has_position ? lons : NULL,
+	    has_position ? lats : NULL};
+
+	snprintf(ids, sizeof ids, "%lld", id);
+	snprintf(lons, sizeof lons, "%.9f", lon);
+	snprintf(lats, sizeof lats, "%.9f", lat);
+	db_query(db,
+	    "WITH c AS (UPDATE crews SET status = coalesce($2, status),"
+	    " lon = coalesce($3::float8, lon), lat = coalesce($4::float8, lat),"
+	    " position_at = CASE WHEN $3 IS NULL THEN position_at"
+	    " ELSE now() END WHERE id = $1::bigint RETURNING *)"
+	    " SELECT " CREW_JSON "::text FROM c JOIN offices o"
+	    " ON o.id = c.office_id",
+	    4, p, cb, arg);
+}

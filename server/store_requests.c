@@ -1,0 +1,437 @@
+/*
+ * SQL for requests, their callers and events. Replies that go to clients
+ * are built as JSON by PostgreSQL (one round trip, one text column) and
+ * passed through; handlers add only what the database cannot know.
+ * Every statement is parameterised.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "store_requests.h"
+
+#define OPEN_STATES "'{new,triaged,assigned,accepted,en_route,on_site}'"
+#define WORK_STATES "'{assigned,accepted,en_route,on_site}'"
+
+/* The public shape of a request (no caller data, ever). */
+#define REQUEST_JSON                                                           \
+	"jsonb_build_object('id', r.id, 'category', r.category, "              \
+	"'channel', r.channel, 'lat', r.lat, 'lon', r.lon, "                   \
+	"'address', r.address, 'ward_code', r.ward_code, "                     \
+	"'description', r.description, 'answers', r.answers, "                 \
+	"'priority', r.priority, 'due_make_safe', r.due_make_safe, "           \
+	"'due_resolve', r.due_resolve, 'state', r.state, "                     \
+	"'version', r.version, 'crew_id', r.crew_id, "                         \
+	"'parent_id', r.parent_id, 'outcome', r.outcome, "                     \
+	"'escalated_at', r.escalated_at, 'callback_at', r.callback_at, "       \
+	"'callback_done_at', r.callback_done_at, 'created_by', "               \
+	"r.created_by, 'created_at', r.created_at, 'state_changed_at', "       \
+	"r.state_changed_at)"
+
+#define EVENT_JSON                                                             \
+	"jsonb_build_object('id', e.id, 'request_id', e.request_id, 'at', "    \
+	"e.at, 'actor', e.actor, 'kind', e.kind, 'from', e.from_state, "       \
+	"'to', e.to_state, 'crew_id', e.crew_id, 'lat', e.lat, 'lon', "        \
+	"e.lon, 'detail', e.detail)"
+
+void
+store_category_get(struct db *db, const char *code, db_cb cb, void *arg)
+{
+	const char *p[] = {code};
+
+	db_query(db,
+	    "SELECT jsonb_build_object('code', code, 'name_ja', name_ja, "
+	    "'name_en', name_en, 'skills', skills, 'priority', priority, "
+	    "'questions', questions, 'outcomes', outcomes)::text "
+	    "FROM categories WHERE code = $1 AND active",
+	    1, p, cb, arg);
+}
+
+void
+store_request_create(
+    struct db *db, const struct store_new_request *n, db_cb cb, void *arg)
+{
+	char lon[32], lat[32], e[32], no[32], prio[8], radius[16], hours[16];
+	const char *p[18];
+
+	snprintf(lon, sizeof lon, "%.9f", n->lon);
+	snprintf(lat, sizeof lat, "%.9f", n->lat);
+	snprintf(e, sizeof e, "%.3f", n->easting);
+	snprintf(no, sizeof no, "%.3f", n->northing);
+	snprintf(prio, sizeof prio, "%d", n->priority);
+	snprintf(radius, sizeof radius, "%d", n->dup_radius_m);
+	snprintf(hours, sizeof hours, "%d", n->dup_window_h);
+	p[0] = n->category;
+	p[1] = n->channel;
+	p[2] = lon;
+	p[3] = lat;
+	p[4] = e;
+	p[5] = no;
+	p[6] = n->address;
+	p[7] = n->ward_code;
+	p[8] = n->description != NULL ? n->description : "";
+	p[9] = n->answers_json;
+	p[10] = prio;
+	p[11] = n->callback_at;
+	p[12] = n->actor;
+	p[13] = n->caller_name;
+	p[14] = n->caller_phone;
+	p[15] = n->caller_address;
+	p[16] = radius;
+	p[17] = hours;
+	db_query(db,
+	    "WITH r AS ("
+	    " INSERT INTO requests (category, channel, lon, lat, easting,"
+	    "  northing, address, ward_code, description, answers, priority,"
+	    "  due_make_safe, due_resolve, callback_at, created_by)"
+	    " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11,"
+	    "  now() + make_safe_minutes * interval '1 minute',"
+	    "  now() + resolve_minutes * interval '1 minute',"
+	    "  $12::timestamptz, $13"
+	    " FROM categories WHERE code = $1"
+	    " RETURNING *),"
+	    " c AS (INSERT INTO callers (request_id, name, phone, address)"
+	    " SELECT r.id, $14, $15, $16 FROM r"
+	    " WHERE coalesce($14, $15, $16) IS NOT NULL RETURNING id),"
+	    " e AS (SELECT request_event_append(r.id, $13, 'created', NULL,"
+	    "  'new', NULL, r.lon, r.lat, jsonb_build_object('channel',"
+	    "  r.channel, 'callers', (SELECT count(*) FROM c))) AS id FROM r)"
+	    " SELECT (" REQUEST_JSON " || jsonb_build_object('event_id', e.id,"
+	    " 'duplicates', (SELECT coalesce(jsonb_agg(jsonb_build_object("
+	    "  'id', d.id, 'distance_m', round(d.dist), 'state', d.state,"
+	    "  'description', left(d.description, 200), 'address', d.address,"
+	    "  'created_at', d.created_at) ORDER BY d.dist), '[]')"
+	    "  FROM (SELECT o.*, sqrt((o.easting - r.easting) ^ 2 +"
+	    "   (o.northing - r.northing) ^ 2) AS dist FROM requests o"
+	    "   WHERE o.category = r.category AND o.state = ANY(" OPEN_STATES
+	    "   ) AND o.created_at > now() - $18::int * interval '1 hour') d"
+	    "  WHERE d.dist <= $17::int)))::text"
+	    " FROM r, e",
+	    18, p, cb, arg);
+}
+
+void
+store_request_get(struct db *db, long long id, const char *actor,
+    int with_callers, db_cb cb, void *arg)
+{
+	char ids[24];
+	const char *p[] = {ids, actor, with_callers ? "t" : "f"};
+
+	snprintf(ids, sizeof ids, "%lld", id);
+	db_query(db,
+	    "WITH r AS (SELECT * FROM requests WHERE id = $1),"
+	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	    "  object_id) SELECT $2, 'callers.read', 'request', $1 FROM r"
+	    "  WHERE $3::boolean AND EXISTS (SELECT 1 FROM callers"
+	    "  WHERE request_id = r.id) RETURNING 1)"
+	    " SELECT (" REQUEST_JSON " || jsonb_build_object("
+	    " 'ward_name', (SELECT w.name FROM wards w"
+	    "  WHERE w.code = r.ward_code),"
+	    " 'parent', (SELECT jsonb_build_object('id', p.id, 'state',"
+	    "  p.state, 'outcome', p.outcome) FROM requests p"
+	    "  WHERE p.id = r.parent_id),"
+	    " 'merged', (SELECT coalesce(jsonb_agg(m.id ORDER BY m.id), '[]')"
+	    "  FROM requests m WHERE m.parent_id = r.id),"
+	    " 'events', (SELECT coalesce(jsonb_agg(" EVENT_JSON
+	    "  ORDER BY e.id), '[]') FROM request_events e"
+	    "  WHERE e.request_id = r.id))"
+	    " || CASE WHEN $3::boolean THEN jsonb_build_object('callers',"
+	    "  (SELECT coalesce(jsonb_agg(jsonb_build_object('name', c.name,"
+	    "  'phone', c.phone, 'address', c.address) ORDER BY c.id), '[]')"
+	    "  FROM callers c WHERE c.request_id = r.id),"
+	    "  'audited', (SELECT count(*) FROM a) > 0)"
+	    " ELSE '{}'::jsonb END)::text FROM r",
+	    3, p, cb, arg);
+}
+
+void
+store_request_list(
+    struct db *db, const struct store_queue_filter *f, db_cb cb, void *arg)
+{
+	char limit[16];
+	const char *p[] = {f->states, f->category, f->ward_code, limit};
+
+	snprintf(limit, sizeof limit, "%d", f->limit);
+	/*
+	 * The queue: escalated first (they waited already), then priority,
+	 * then the make-safe deadline.
+	 */
+	db_query(db,
+	    "SELECT coalesce(jsonb_agg(x.j ORDER BY x.esc, x.priority,"
+	    " x.due, x.id), '[]')::text FROM (SELECT " REQUEST_JSON " AS j,"
+	    " r.escalated_at IS NULL AS esc, r.priority, r.due_make_safe AS"
+	    " due, r.id FROM requests r WHERE r.state = ANY($1::text[])"
+	    " AND ($2::text IS NULL OR r.category = $2)"
+	    " AND ($3::text IS NULL OR r.ward_code = $3)"
+	    " ORDER BY r.escalated_at IS NULL, r.priority, r.due_make_safe,"
+	    " r.id LIMIT $4::int) x",
+	    4, p, cb, arg);
+}
+
+void
+store_request_state(struct db *db, long long id, long long crew,
+    long long parent, db_cb cb, void *arg)
+{
+	char ids[24], crews[24], parents[24];
+	const char *p[] = {ids, crews, parents};
+
+	snprintf(ids, sizeof ids, "%lld", id);
+	snprintf(crews, sizeof crews, "%lld", crew);
+	snprintf(parents, sizeof parents, "%lld", parent);
+	db_query(db,
+	    "SELECT jsonb_build_object('state', r.state, 'version',"
+	    " r.version, 'crew_id', r.crew_id, 'category', r.category,"
+	    " 'outcomes', (SELECT jsonb_agg(o->>'code') FROM"
+	    "  jsonb_array_elements(c.outcomes) o),"
+	    " 'crew', (SELECT jsonb_build_object('id', cr.id, 'code', cr.code,"
+	    "  'skilled', cr.skills && c.skills, 'status', cr.status)"
+	    "  FROM crews cr WHERE cr.id = $2::bigint),"
+	    " 'parent', (SELECT jsonb_build_object('id', p.id, 'state',"
+	    "  p.state, 'parent_id', p.parent_id) FROM requests p"
+	    "  WHERE p.id = $3::bigint))::text"
+	    " FROM requests r JOIN categories c ON c.code = r.category"
+	    " WHERE r.id = $1::bigint",
+	    3, p, cb, arg);
+}
+
+void
+store_request_transition(
+    struct db *db, const struct store_transition *t, db_cb cb, void *arg)
+{
+	char ids[24], ver[16], crew[24], ecrew[24], parent[24], lon[32],
+	    lat[32];
+	const char *p[14];
+
+	snprintf(ids, sizeof ids, "%lld", t->id);
+	snprintf(ver, sizeof ver, "%d", t->version);
+	snprintf(crew, sizeof crew, "%lld", t->crew_id);
+	snprintf(ecrew, sizeof ecrew, "%lld", t->event_crew_id);
+	snprintf(parent, sizeof parent, "%lld", t->parent_id);
+	snprintf(lon, sizeof lon, "%.9f", t->lon);
+	snprintf(lat, sizeof lat, "%.9f", t->lat);
+	p[0] = ids;
+	p[1] = ver;
+	p[2] = t->to;
+	p[3] = t->action;
+	p[4] = t->from;
+	p[5] = t->actor;
+	p[6] = t->crew_id > 0 ? crew : NULL;
+	p[7] = t->clear_crew ? "t" : "f";
+	p[8] = t->outcome;
+	p[9] = t->parent_id > 0 ? parent : NULL;
+	p[10] = t->has_position ? lon : NULL;
+	p[11] = t->has_position ? lat : NULL;
+	p[12] = t->detail_json != NULL ? t->detail_json : "{}";
+	p[13] = t->event_crew_id > 0 ? ecrew : NULL;
+	/* Compare-and-set on version: a stale decision changes nothing. */
+	db_query(db,
+	    "WITH u AS (UPDATE requests SET state = $3, version = version + 1,"
+	    " state_changed_at = now(),"
+	    " crew_id = CASE WHEN $8::boolean THEN NULL"
+	    "  ELSE coalesce($7::bigint, crew_id) END,"
+	    " outcome = coalesce($9, outcome),"
+	    " parent_id = coalesce($10::bigint, parent_id),"
+	    " escalated_at = CASE WHEN $4 = 'escalate' THEN now()"
+	    "  WHEN $4 = 'assign' THEN NULL ELSE escalated_at END"
+	    " WHERE id = $1::bigint AND version = $2::int"
+	    " RETURNING id, version, state)"
+	    " SELECT jsonb_build_object('event_id', request_event_append(u.id,"
+	    " $6, $4, $5, $3, $14::bigint, $11::float8, $12::float8,"
+	    " $13::jsonb), 'version', u.version, 'state', u.state)::text"
+	    " FROM u",
+	    14, p, cb, arg);
+}
+
+void
+store_request_callback(struct db *db, long long id, const char *actor,
+    const char *at, int done, const char *note, db_cb cb, void *arg)
+{
+	char ids[24];
+	const char *p[] = {ids, actor, at, done ? "t" : "f", note};
+
+	snprintf(ids, sizeof ids, "%lld", id);
+	db_query(db,
+	    "WITH u AS (UPDATE requests SET"
+	    " callback_at = coalesce($3::timestamptz, callback_at),"
+	    " callback_done_at = CASE WHEN $4::boolean THEN now()"
+	    "  ELSE callback_done_at END"
+	    " WHERE id = $1::bigint RETURNING *)"
+	    " SELECT jsonb_build_object('event_id', request_event_append(u.id,"
+	    " $2, CASE WHEN $4::boolean THEN 'callback_done'"
+	    "  ELSE 'callback_set' END, u.state, u.state, NULL, NULL, NULL,"
+	    " jsonb_strip_nulls(jsonb_build_object('callback_at',"
+	    "  u.callback_at, 'note', $5::text))),"
+	    " 'callback_at', u.callback_at, 'callback_done_at',"
+	    " u.callback_done_at)::text FROM u",
+	    5, p, cb, arg);
+}
+
+void
+store_callbacks_list(
+    struct db *db, const char *actor, int overdue_only, db_cb cb, void *arg)
+{
+	const char *p[] = {actor, overdue_only ? "t" : "f"};
+
+	/*
+	 * Who must be called back: a promised time, or the outcome of a
+	 * closed request (a merged one follows its parent). Every caller of
+	 * a merged group is listed under their own request.
+	 */
+	db_query(db,
+	    "WITH l AS (SELECT r.id, r.parent_id, r.category, eff.state,"
+	    "  eff.outcome, d.due_at, r.callback_at FROM requests r"
+	    "  LEFT JOIN requests p ON p.id = r.parent_id"
+	    "  CROSS JOIN LATERAL (SELECT CASE WHEN r.state = 'merged' AND"
+	    "   p.id IS NOT NULL THEN p.state ELSE r.state END AS state,"
+	    "   CASE WHEN r.state = 'merged' THEN p.outcome ELSE r.outcome END"
+	    "   AS outcome, CASE WHEN r.state = 'merged' THEN"
+	    "   p.state_changed_at ELSE r.state_changed_at END AS changed) eff"
+	    "  CROSS JOIN LATERAL (SELECT coalesce(r.callback_at, CASE WHEN"
+	    "   eff.state IN ('done', 'unable', 'cancelled') THEN eff.changed"
+	    "   END) AS due_at) d"
+	    "  WHERE r.callback_done_at IS NULL AND d.due_at IS NOT NULL"
+	    "  AND EXISTS (SELECT 1 FROM callers c WHERE c.request_id = r.id)"
+	    "  AND (NOT $2::boolean OR d.due_at < now())),"
+	    " a AS (INSERT INTO audit_log (actor, action, object_type)"
+	    "  SELECT $1, 'callers.read', 'callbacks' WHERE EXISTS"
+	    "  (SELECT 1 FROM l) RETURNING 1)"
+	    " SELECT coalesce(jsonb_agg(jsonb_build_object('request_id', l.id,"
+	    " 'parent_id', l.parent_id, 'category', l.category, 'state',"
+	    " l.state, 'outcome', l.outcome, 'due_at', l.due_at, 'promised',"
+	    " l.callback_at IS NOT NULL, 'overdue', l.due_at < now(),"
+	    " 'callers', (SELECT jsonb_agg(jsonb_build_object('name', c.name,"
+	    "  'phone', c.phone) ORDER BY c.id) FROM callers c"
+	    "  WHERE c.request_id = l.id)) ORDER BY l.due_at, l.id), "
+	    "'[]')::text"
+	    " FROM l LEFT JOIN (SELECT count(*) FROM a) n ON true",
+	    2, p, cb, arg);
+}
+
+void
+store_escalate_due(struct db *db, db_cb cb, void *arg)
+{
+	/* SKIP LOCKED: several patrold processes may run this at once. */
+	db_query(db,
+	    "WITH due AS (SELECT r.id, r.crew_id FROM requests r"
+	    " JOIN categories c ON c.code = r.category"
+	    " WHERE r.state = 'assigned' AND r.state_changed_at +"
+	    " c.accept_minutes * interval '1 minute' < now()"
+	    " ORDER BY r.id FOR UPDATE OF r SKIP LOCKED),"
+	    " u AS (UPDATE requests r SET state = 'new', version ="
+	    " r.version + 1, crew_id = NULL, escalated_at = now(),"
+	    " state_changed_at = now() FROM due WHERE r.id = due.id"
+	    " RETURNING r.id, due.crew_id)"
+	    " SELECT request_event_append(u.id, 'system', 'escalate',"
+	    " 'assigned', 'new', u.crew_id, NULL, NULL,"
+	    " jsonb_build_object('reason', 'not accepted in time'))"
+	    " FROM u ORDER BY u.id",
+	    0, NULL, cb, arg);
+}
+
+void
+store_events_since(
+    struct db *db, long long after, int limit, db_cb cb, void *arg)
+{
+	char a[24], l[16];
+	const char *p[] = {a, l};
+
+	snprintf(a, sizeof a, "%lld", after);
+	snprintf(l, sizeof l, "%d", limit);
+	db_query(db,
+	    "SELECT e.id, " EVENT_JSON "::text FROM request_events e"
+	    " WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2::int",
+	    2, p, cb, arg);
+}
+
+void
+store_events_last(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db, "SELECT coalesce(max(id), 0) FROM request_events", 0, NULL,
+	    cb, arg);
+}
+
+void
+store_recommend_candidates(
+    struct db *db, long long id, const char *tz, db_cb cb, void *arg)
+{
+	char ids[24];
+	const char *p[] = {ids, tz};
+
+	snprintf(ids, sizeof ids, "%lld", id);
+	/*
+	 * Eligible: a skill the category needs, on shift now (shifts may
+	 * cross midnight; equal start and end: around the clock), not off duty.
+	 * Work left counts every open job of the crew, less the time already
+	 * spent on site.
+	 */
+	db_query(db,
+	    "WITH r AS (SELECT r.*, c.skills AS need FROM requests r"
+	    "  JOIN categories c ON c.code = r.category WHERE r.id = "
+	    "$1::bigint),"
+	    " t AS (SELECT (now() AT TIME ZONE $2)::time AS now)"
+	    " SELECT jsonb_build_object('request', jsonb_build_object('id',"
+	    "  r.id, 'state', r.state, 'ward_code', r.ward_code, 'easting',"
+	    "  r.easting, 'northing', r.northing, 'skills', r.need),"
+	    " 'crews', (SELECT coalesce(jsonb_agg(jsonb_build_object("
+	    "  'id', cr.id, 'code', cr.code, 'name', cr.name, 'status',"
+	    "  cr.status, 'skills', cr.skills, 'lat', cr.lat, 'lon', cr.lon,"
+	    "  'position_age_s', round(extract(epoch FROM now() -"
+	    "   cr.position_at)), 'office', jsonb_build_object('code', o.code,"
+	    "   'name_ja', o.name_ja, 'name_en', o.name_en, 'lat', o.lat,"
+	    "   'lon', o.lon), 'home_ward', r.ward_code = ANY(o.ward_codes),"
+	    "  'queue', (SELECT count(*) FROM requests j WHERE j.crew_id ="
+	    "   cr.id AND j.state = ANY(" WORK_STATES ")),"
+	    "  'busy_minutes', (SELECT coalesce(sum(greatest(k.work_minutes -"
+	    "   CASE WHEN j.state = 'on_site' THEN extract(epoch FROM now() -"
+	    "   j.state_changed_at) / 60 ELSE 0 END, 0)), 0) FROM requests j"
+	    "   JOIN categories k ON k.code = j.category WHERE j.crew_id ="
+	    "   cr.id AND j.state = ANY(" WORK_STATES ")))), '[]')"
+	    "  FROM crews cr JOIN offices o ON o.id = cr.office_id, t"
+	    "  WHERE cr.skills && r.need AND cr.status <> 'off_duty'"
+	    "  AND CASE WHEN cr.shift_start = cr.shift_end THEN true"
+	    "   WHEN cr.shift_start < cr.shift_end"
+	    "   THEN t.now >= cr.shift_start AND t.now < cr.shift_end"
+	    "   ELSE t.now >= cr.shift_start OR t.now < cr.shift_end "
+	    "END))::text"
+	    " FROM r",
+	    2, p, cb, arg);
+}
+
+void
+store_cases_search(
+    struct db *db, const struct store_case_query *q, db_cb cb, void *arg)
+{
+	char e[32], n[32], radius[16], limit[16];
+	const char *p[] = {q->like, q->category, q->has_point ? e : NULL,
+	    q->has_point ? n : NULL, radius, limit};
+
+	snprintf(e, sizeof e, "%.3f", q->easting);
+	snprintf(n, sizeof n, "%.3f", q->northing);
+	snprintf(radius, sizeof radius, "%d", q->radius_m);
+	snprintf(limit, sizeof limit, "%d", q->limit);
+	db_query(db,
+	    "SELECT coalesce(jsonb_agg(x.j ORDER BY x.dist NULLS LAST,"
+	    " x.closed DESC), '[]')::text FROM (SELECT jsonb_build_object("
+	    " 'id', r.id, 'category', r.category, 'description',"
+	    " r.description, 'address', r.address, 'ward_code', r.ward_code,"
+	    " 'state', r.state, 'outcome', r.outcome, 'answers', r.answers,"
+	    " 'created_at', r.created_at, 'closed_at', r.state_changed_at,"
+	    " 'distance_m', round(d.dist), 'notes', (SELECT coalesce("
+	    "  jsonb_agg(e.detail->>'note' ORDER BY e.id) FILTER (WHERE"
+	    "  e.detail ? 'note'), '[]') FROM request_events e WHERE"
+	    "  e.request_id = r.id)) AS j, d.dist, r.state_changed_at AS closed"
+	    " FROM requests r CROSS JOIN LATERAL (SELECT CASE WHEN $3::float8"
+	    "  IS NULL THEN NULL ELSE sqrt((r.easting - $3::float8) ^ 2 +"
+	    "  (r.northing - $4::float8) ^ 2) END AS dist) d"
+	    " WHERE r.state IN ('done', 'unable')"
+	    " AND ($2::text IS NULL OR r.category = $2)"
+	    " AND (d.dist IS NULL OR d.dist <= $5::int)"
+	    " AND ($1::text IS NULL OR r.description ILIKE $1 OR r.address"
+	    "  ILIKE $1 OR r.outcome ILIKE $1 OR EXISTS (SELECT 1 FROM"
+	    "  request_events e WHERE e.request_id = r.id AND"
+	    "  e.detail->>'note' ILIKE $1))"
+	    " ORDER BY d.dist NULLS LAST, r.state_changed_at DESC"
+	    " LIMIT $6::int) x",
+	    6, p, cb, arg);
+}

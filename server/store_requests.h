@@ -1,0 +1,86 @@
+/*
+ * SQL for requests, callers, events, call-backs, recommendations and past
+ * cases. Each function queues one statement on the pool; results are one
+ * text column of JSON unless said otherwise. Strings passed in are copied.
+ */
+#ifndef PATROL_STORE_REQUESTS_H
+#define PATROL_STORE_REQUESTS_H
+
+#include "db.h"
+
+struct store_new_request {
+	const char *category;
+	const char *channel;
+	double lon, lat, easting, northing;
+	const char *address;
+	const char *ward_code;
+	const char *description;
+	const char *answers_json;
+	int priority;
+	const char *callback_at; /* ISO 8601 or NULL */
+	const char *actor;
+	const char *caller_name, *caller_phone, *caller_address;
+	int dup_radius_m;
+	int dup_window_h;
+};
+
+struct store_queue_filter {
+	const char *states; /* SQL array literal, e.g. "{new,triaged}" */
+	const char *category;
+	const char *ward_code;
+	int limit;
+};
+
+struct store_transition {
+	long long id;
+	int version; /* as read: the compare-and-set key */
+	const char *from, *to, *action, *actor;
+	long long crew_id;       /* new crew, or 0 to keep */
+	int clear_crew;          /* back to the queue */
+	long long event_crew_id; /* the crew the event is about */
+	const char *outcome;
+	long long parent_id;
+	int has_position;
+	double lon, lat;
+	const char *detail_json;
+};
+
+struct store_case_query {
+	const char *like; /* ILIKE pattern, already escaped, or NULL */
+	const char *category;
+	int has_point;
+	double easting, northing;
+	int radius_m;
+	int limit;
+};
+
+void store_category_get(struct db *, const char *code, db_cb, void *);
+/* The new request with "duplicates"; no row if the category vanished. */
+void store_request_create(
+    struct db *, const struct store_new_request *, db_cb, void *);
+/* Detail with events; callers (audited) only when with_callers. */
+void store_request_get(struct db *, long long id, const char *actor,
+    int with_callers, db_cb, void *);
+void store_request_list(
+    struct db *, const struct store_queue_filter *, db_cb, void *);
+/* State, version, outcomes, and the named crew and parent (0: none). */
+void store_request_state(
+    struct db *, long long id, long long crew, long long parent, db_cb, void *);
+/* No row when the version moved on (someone else changed it first). */
+void store_request_transition(
+    struct db *, const struct store_transition *, db_cb, void *);
+void store_request_callback(struct db *, long long id, const char *actor,
+    const char *at, int done, const char *note, db_cb, void *);
+void store_callbacks_list(
+    struct db *, const char *actor, int overdue_only, db_cb, void *);
+/* One row per escalated request (event ids). */
+void store_escalate_due(struct db *, db_cb, void *);
+/* Rows (id, event JSON) after an event id, in order. */
+void store_events_since(struct db *, long long after, int limit, db_cb, void *);
+void store_events_last(struct db *, db_cb, void *);
+void store_recommend_candidates(
+    struct db *, long long id, const char *tz, db_cb, void *);
+void store_cases_search(
+    struct db *, const struct store_case_query *, db_cb, void *);
+
+#endif

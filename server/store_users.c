@@ -1,0 +1,243 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "auth.h"
+#include "db.h"
+#include "store_users.h"
+#include "xmalloc.h"
+
+#define STORE_USERS_COLUMNS                                                    \
+	"id, name, display_name, role, active, password_hash IS NOT NULL"
+
+/*
+ * Runs a statement expected to return at most one row. Returns 1 with *res
+ * holding the row, 0 when there was none (res cleared), or -1.
+ */
+static int
+store_users_one(struct db *db, const char *sql, int n,
+    const char *const *params, PGresult **res, char **cause)
+{
+	if (db_query_sync(db, sql, n, params, res, cause) != 0)
+		return -1;
+	if (PQntuples(*res) == 0) {
+		PQclear(*res);
+		*res = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+store_users_int(PGresult *res, int row, int col)
+{
+	return atoi(PQgetvalue(res, row, col));
+}
+
+int
+store_users_add(struct db *db, const char *name, const char *display_name,
+    enum auth_role role, const char *password_hash, long long *id, char **cause)
+{
+	const char *params[4] = {
+	    name, display_name, auth_role_name(role), password_hash};
+	PGresult *res;
+	int found;
+
+	/* ON CONFLICT rather than a SQLSTATE: db_query_sync hides it. */
+	found = store_users_one(db,
+	    "INSERT INTO users (name, display_name, role, password_hash) "
+	    "VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING "
+	    "RETURNING id",
+	    4, params, &res, cause);
+	if (found < 0)
+		return -1;
+	if (found == 0) {
+		*cause = xasprintf("a user named '%s' already exists", name);
+		return -1;
+	}
+	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+int
+store_users_set_password(
+    struct db *db, const char *name, const char *password_hash, char **cause)
+{
+	const char *params[2] = {name, password_hash};
+	PGresult *res;
+	int found;
+
+	found = store_users_one(db,
+	    "UPDATE users SET password_hash = $2 WHERE name = $1 RETURNING id",
+	    2, params, &res, cause);
+	if (found < 0)
+		return -1;
+	if (found == 0) {
+		*cause = xasprintf("no user named '%s'", name);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+store_users_list(struct db *db, PGresult **res, char **cause)
+{
+	return db_query_sync(db,
+	    "SELECT " STORE_USERS_COLUMNS " FROM users ORDER BY name", 0, NULL,
+	    res, cause);
+}
+
+int
+store_users_disable(struct db *db, const char *name, int *revoked, char **cause)
+{
+	const char *params[1] = {name};
+	PGresult *res;
+	int found;
+
+	found = store_users_one(db,
+	    "WITH u AS (UPDATE users SET active = false WHERE name = $1 "
+	    "    RETURNING id), "
+	    "r AS (UPDATE api_tokens SET revoked_at = now() "
+	    "    WHERE user_id IN (SELECT id FROM u) AND revoked_at IS NULL "
+	    "    RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM r) FROM u",
+	    1, params, &res, cause);
+	if (found < 0)
+		return -1;
+	if (found == 0) {
+		*cause = xasprintf("no user named '%s'", name);
+		return -1;
+	}
+	*revoked = store_users_int(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+int
+store_users_token_add(struct db *db, const char *user, const char *hash_hex,
+    const char *label, char **cause)
+{
+	const char *params[3] = {user, hash_hex, label};
+	PGresult *res;
+	int found, active;
+
+	/* One statement tells an unknown user from a disabled one. */
+	found = store_users_one(db,
+	    "WITH u AS (SELECT id, active FROM users WHERE name = $1), "
+	    "t AS (INSERT INTO api_tokens (user_id, token_sha256, label) "
+	    "    SELECT id, $2, $3 FROM u WHERE active RETURNING id) "
+	    "SELECT active FROM u",
+	    3, params, &res, cause);
+	if (found < 0)
+		return -1;
+	if (found == 0) {
+		*cause = xasprintf("no user named '%s'", user);
+		return -1;
+	}
+	active = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!active) {
+		*cause = xasprintf("user '%s' is disabled", user);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_users_token_revoke(
+    struct db *db, const char *user, int *revoked, char **cause)
+{
+	const char *params[1] = {user};
+	PGresult *res;
+	int found;
+
+	found = store_users_one(db,
+	    "WITH u AS (SELECT id FROM users WHERE name = $1), "
+	    "r AS (UPDATE api_tokens SET revoked_at = now() "
+	    "    WHERE user_id IN (SELECT id FROM u) AND revoked_at IS NULL "
+	    "    RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM r) FROM u",
+	    1, params, &res, cause);
+	if (found < 0)
+		return -1;
+	if (found == 0) {
+		*cause = xasprintf("no user named '%s'", user);
+		return -1;
+	}
+	*revoked = store_users_int(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+void
+store_users_token_lookup(
+    struct db *db, const char *hash_hex, db_cb cb, void *arg)
+{
+	const char *params[1] = {hash_hex};
+
+	/*
+	 * last_used_at is for spotting stale tokens, so a minute's precision
+	 * does; writing it on every request would cost a row version each.
+	 */
+	db_query(db,
+	    "WITH t AS (SELECT t.id AS token_id, t.last_used_at, u.id, "
+	    "    u.name, u.role "
+	    "    FROM api_tokens t JOIN users u ON u.id = t.user_id "
+	    "    WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL "
+	    "    AND u.active), "
+	    "touch AS (UPDATE api_tokens SET last_used_at = now() FROM t "
+	    "    WHERE api_tokens.id = t.token_id AND (t.last_used_at IS NULL "
+	    "    OR t.last_used_at < now() - interval '1 minute')) "
+	    "SELECT id, name, role FROM t",
+	    1, params, cb, arg);
+}
+
+int
+store_users_token_row(PGresult *res, struct auth_user *u)
+{
+	const char *name;
+
+	if (PQntuples(res) == 0)
+		return 0;
+	if (PQnfields(res) != 3)
+		return -1;
+	memset(u, 0, sizeof *u);
+	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	name = PQgetvalue(res, 0, 1);
+	if (strlen(name) >= sizeof u->name)
+		return -1;
+	strcpy(u->name, name);
+	if ((u->role = auth_role_parse(PQgetvalue(res, 0, 2))) == 0)
+		return -1;
+	return 1;
+}
+
+void
+store_users_get(struct db *db, long long id, db_cb cb, void *arg)
+{
+	char idtext[24];
+	const char *params[1] = {idtext};
+
+	snprintf(idtext, sizeof idtext, "%lld", id);
+	db_query(db, "SELECT " STORE_USERS_COLUMNS " FROM users WHERE id = $1",
+	    1, params, cb, arg);
+}
+
+int
+store_users_row(PGresult *res, int i, struct store_user *u)
+{
+	if (i < 0 || i >= PQntuples(res) || PQnfields(res) != 6)
+		return -1;
+	u->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	u->name = PQgetvalue(res, i, 1);
+	u->display_name = PQgetvalue(res, i, 2);
+	if ((u->role = auth_role_parse(PQgetvalue(res, i, 3))) == 0)
+		return -1;
+	u->active = strcmp(PQgetvalue(res, i, 4), "t") == 0;
+	u->has_password = strcmp(PQgetvalue(res, i, 5), "t") == 0;
+	return 0;
+}

@@ -1,0 +1,75 @@
+/*
+ * SQL for users and their API tokens (schema/0003_users.sql). The
+ * patrolctl functions run the loop until done (db_query_sync) and return
+ * -1 with *cause (caller frees) both on a database failure and on a refusal
+ * worth telling the administrator (unknown user, duplicate name); patrold's
+ * look-ups are asynchronous and decoded by the store_users_*_row functions.
+ */
+#ifndef PATROL_STORE_USERS_H
+#define PATROL_STORE_USERS_H
+
+#include <libpq-fe.h>
+
+#include "auth.h"
+#include "db.h"
+
+/* One users row; the strings point into the PGresult it came from. */
+struct store_user {
+	long long id;
+	const char *name;
+	const char *display_name;
+	enum auth_role role;
+	int active;
+	int has_password;
+};
+
+/*
+ * Adds a user; password_hash may be NULL (no password log-in). Sets *id.
+ * A taken name is refused with a cause saying so.
+ */
+int store_users_add(struct db *, const char *name, const char *display_name,
+    enum auth_role, const char *password_hash, long long *id, char **cause);
+/* Replaces a user's password hash (NULL: no password log-in). */
+int store_users_set_password(
+    struct db *, const char *name, const char *password_hash, char **cause);
+/*
+ * Every user, by name, in *res (caller PQclear()s it); read the rows with
+ * store_users_row.
+ */
+int store_users_list(struct db *, PGresult **res, char **cause);
+/*
+ * Marks a user inactive and revokes their tokens, so enabling them again
+ * later does not bring old tokens back. *revoked is how many were live.
+ */
+int store_users_disable(
+    struct db *, const char *name, int *revoked, char **cause);
+
+/*
+ * Records a token (only its hash) for an active user; label may be NULL.
+ * Refuses unknown and disabled users.
+ */
+int store_users_token_add(struct db *, const char *user, const char *hash_hex,
+    const char *label, char **cause);
+/* Revokes all of a user's live tokens; *revoked is how many. */
+int store_users_token_revoke(
+    struct db *, const char *user, int *revoked, char **cause);
+
+/*
+ * patrold: finds the active user holding a live token by its hash, noting
+ * the token's use, in one statement. cb's result goes to
+ * store_users_token_row.
+ */
+void store_users_token_lookup(
+    struct db *, const char *hash_hex, db_cb, void *arg);
+/* 1 with *u filled, 0 when no live token matched, -1 on a bad row. */
+int store_users_token_row(PGresult *, struct auth_user *u);
+
+/* patrold: one user by id; cb's result goes to store_users_row (row 0). */
+void store_users_get(struct db *, long long id, db_cb, void *arg);
+/*
+ * Decodes row i of store_users_list or store_users_get: 0, or -1 on a bad
+ * row. u's strings live as long as res.
+ */
+int store_users_row(PGresult *res, int i, struct store_user *u);
+
+#endif

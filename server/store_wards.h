@@ -1,0 +1,36 @@
+/*
+ * The wards table: all of its SQL. Rows hold each ward's code, name,
+ * bbox and GeoJSON MultiPolygon; a change is announced on the channel
+ * "wards_changed" so that every patrold reloads its set.
+ */
+#ifndef PATROL_STORE_WARDS_H
+#define PATROL_STORE_WARDS_H
+
+#include <stddef.h>
+
+struct db;
+struct ward_set;
+
+#define STORE_WARDS_CHANNEL "wards_changed"
+
+/*
+ * Called once with the set read from the database (the callback owns it)
+ * or with set NULL and a one-line error that lives until it returns.
+ */
+typedef void (*store_wards_cb)(struct ward_set *, const char *error, void *arg);
+
+/* Reads every ward and builds a set; an empty table gives an empty set. */
+void store_wards_load(struct db *, store_wards_cb, void *arg);
+/* The same, waiting for the answer (start-up and patrolctl). */
+int store_wards_load_sync(struct db *, struct ward_set **, char **cause);
+
+/*
+ * Makes the table hold exactly the set (for patrolctl): inserts or
+ * updates every ward, deletes those not in the set and notifies the
+ * channel, all in one statement and so one transaction. Sets how many
+ * rows were written and deleted. Returns -1 with *cause.
+ */
+int store_wards_replace(struct db *, const struct ward_set *, size_t *written,
+    size_t *deleted, char **cause);
+
+#endif

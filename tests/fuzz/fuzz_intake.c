@@ -1,0 +1,58 @@
+/*
+ * A request's body as it reaches intake: arbitrary bytes parsed as JSON,
+ * then the answers checked against a category's questions. Whatever is
+ * accepted must leave a priority in range; every refusal names a field.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "intake.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static const char category[] =
+    "{\"priority\": 3, \"questions\": ["
+    "{\"code\": \"nest_height\", \"datatype\": \"singlevaluelist\","
+    " \"required\": true, \"values\": [{\"key\": \"eaves\"},"
+    " {\"key\": \"high\"}]},"
+    "{\"code\": \"near_path\", \"datatype\": \"singlevaluelist\","
+    " \"values\": [{\"key\": \"yes\"}, {\"key\": \"no\"}],"
+    " \"raises\": {\"value\": \"yes\", \"priority\": 1}},"
+    "{\"code\": \"count\", \"datatype\": \"number\"},"
+    "{\"code\": \"kinds\", \"datatype\": \"multivaluelist\","
+    " \"values\": [{\"key\": \"a\"}, {\"key\": \"b\"}]},"
+    "{\"code\": \"note\", \"datatype\": \"text\"}]}";
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static json_t *cat;
+	json_t *body;
+	char *field = NULL, *cause = NULL;
+	int prio;
+
+	if (cat == NULL)
+		cat = json_loads(category, 0, NULL);
+	body =
+	    json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+	if (body == NULL)
+		return 0;
+	if (intake_check_answers(cat,
+	        json_is_object(body) ? json_object_get(body, "answers") : NULL,
+	        &prio, &field, &cause) == 0) {
+		if (prio < 1 || prio > 3)
+			abort();
+	} else {
+		if (field == NULL || strncmp(field, "answers.", 8) != 0 ||
+		    cause == NULL)
+			abort();
+		free(field);
+		free(cause);
+	}
+	json_decref(body);
+	return 0;
+}

@@ -1,0 +1,206 @@
+"""Bad input to the requests API gets a clear error naming the problem and
+never changes what is stored."""
+import json
+import os
+import unittest
+
+import harness as h
+
+
+class BadInput(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.url = h.fresh_database("reqinput")
+        for args in [("migrate",),
+                     ("import", "wards", os.path.join(
+                         h.SOURCE, "data", "kawasaki_wards_N03-22.geojson")),
+                     ("office", "add", "tama", "--name-ja", "多摩",
+                      "--name-en", "Tama", "--wards", "14135", "--skills",
+                      "road", "--lat", "35.6197", "--lon", "139.5503"),
+                     ("crew", "add", "road-1", "--office", "tama", "--name",
+                      "道路班", "--skills", "road")]:
+            r = h.patrolctl(cls.url, *args)
+            assert r.returncode == 0, (args, r.stderr)
+        cls.token = h.user_token(cls.url, "disp", "dispatcher")
+        cls.viewer = h.user_token(cls.url, "view", "viewer")
+        cls.d = h.Patrold(cls.url)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.d.stop()
+        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+
+    def post(self, path, raw, token=None, ctype="application/json"):
+        status, _, body = self.d.request(
+            path, method="POST", body=raw,
+            headers={"Authorization": "Bearer " + (token or self.token),
+                     "Content-Type": ctype})
+        return status, json.loads(body)
+
+    def create(self, fields, **kw):
+        return self.post("/api/v1/requests",
+                         json.dumps(fields, ensure_ascii=False).encode(), **kw)
+
+    def count(self):
+        return int(h.psql(self.url, "SELECT count(*) FROM requests"))
+
+    def good(self, **over):
+        f = {"category": "road_pothole", "lat": 35.6197, "lon": 139.5503,
+             "answers": {"depth": "shallow"}}
+        f.update(over)
+        return f
+
+    def expect(self, result, status, code, field=None):
+        st, body = result
+        self.assertEqual(st, status, body)
+        self.assertEqual(body["error"]["code"], code, body)
+        if field is not None:
+            self.assertEqual(body["error"].get("field"), field, body)
+        self.assertTrue(body["error"]["message"])
+        return body["error"]["message"]
+
+    def test_malformed_json_says_where(self):
+        before = self.count()
+        msg = self.expect(self.post("/api/v1/requests",
+                                    b'{"category": "road_pothole",\n "lat": }'),
+                          400, "malformed_json")
+        self.assertIn("line 2", msg)
+        self.expect(self.post("/api/v1/requests", b"[1,2]"), 400,
+                    "malformed_json")
+        self.expect(self.post("/api/v1/requests", b'{"lat": NaN}'), 400,
+                    "malformed_json")
+        self.expect(self.post("/api/v1/requests",
+                              b'{"category": "a", "category": "b"}'),
+                    400, "malformed_json")
+        self.expect(self.post("/api/v1/requests", b"{}", ctype="text/plain"),
+                    415, "unsupported_media_type")
+        self.assertEqual(self.count(), before)
+
+    def test_invalid_utf8(self):
+        raw = b'{"category": "road_pothole", "description": "\xff\xfe"}'
+        self.expect(self.post("/api/v1/requests", raw), 400, "malformed_json")
+
+    def test_wrong_types_and_unknowns(self):
+        self.expect(self.create(self.good(lat="35.6")), 422, "wrong_type",
+                    "lat")
+        self.expect(self.create(self.good(category=7)), 422, "wrong_type",
+                    "category")
+        self.expect(self.create(self.good(colour="red")), 400,
+                    "unknown_field", "colour")
+        self.expect(self.create(self.good(category="unicorns")), 422,
+                    "unknown_category", "category")
+        self.expect(self.create(self.good(channel="fax")), 422,
+                    "invalid_value", "channel")
+        self.expect(self.create(self.good(answers={"depth": "bottomless"})),
+                    422, "invalid_answer", "answers.depth")
+        self.expect(self.create(self.good(answers={})), 422,
+                    "invalid_answer", "answers.depth")
+        self.expect(self.create(self.good(answers={"depth": "deep",
+                                                   "mood": "sad"})),
+                    422, "invalid_answer", "answers.mood")
+        self.expect(self.create(self.good(callback_at="tomorrow")), 422,
+                    "invalid_time", "callback_at")
+        self.expect(self.create(self.good(caller="someone")), 422,
+                    "wrong_type", "caller")
+
+    def test_coordinates(self):
+        msg = self.expect(self.create(self.good(lat=34.7, lon=135.5)), 422,
+                          "invalid_location")
+        self.assertIn("outside the service area", msg)
+        self.expect(self.create(self.good(lat=95.0)), 422,
+                    "invalid_location", "lat")
+        self.expect(self.create(self.good(lon=1e308)), 422,
+                    "invalid_location", "lon")
+        f = self.good()
+        del f["lat"]
+        self.expect(self.create(f), 422, "missing_field", "lat")
+
+    def test_limits(self):
+        self.expect(self.create(self.good(description="あ" * 4001)), 422,
+                    "too_long", "description")
+        st, body = self.create(self.good(description="あ" * 4000))
+        self.assertEqual(st, 201, body)
+        st, _, _ = self.d.request(
+            "/api/v1/requests", method="POST", body=b"x" * (70 * 1024),
+            headers={"Authorization": "Bearer " + self.token,
+                     "Content-Type": "application/json"})
+        self.assertEqual(st, 413)
+
+    def test_sql_looking_text_is_just_text(self):
+        text = "'); DROP TABLE requests; -- \" OR 1=1 <script>"
+        st, body = self.create(self.good(description=text, address=text))
+        self.assertEqual(st, 201, body)
+        self.assertEqual(body["description"], text)
+        st, _, raw = self.d.request("/api/v1/requests/%d" % body["id"],
+                                    headers={"Authorization":
+                                             "Bearer " + self.token})
+        self.assertEqual(json.loads(raw)["address"], text)
+        self.assertGreater(self.count(), 0)
+
+    def test_roles_and_auth(self):
+        self.expect(self.create(self.good(), token=self.viewer), 403,
+                    "forbidden")
+        self.expect(self.create(self.good(), token="pt_nope"), 401,
+                    "unauthorized")
+
+    def test_transitions_that_the_life_cycle_refuses(self):
+        st, body = self.create(self.good())
+        rid = body["id"]
+        base = "/api/v1/requests/%d/" % rid
+        msg = self.expect(self.post(base + "done",
+                                    b'{"outcome": "repaired"}'),
+                          409, "invalid_transition")
+        self.assertIn("new", msg)
+        st, body = self.post(base + "accept", b"{}")
+        self.assertEqual(body["error"]["current_state"], "new")
+        self.expect(self.post(base + "assign", b'{"crew_id": 999}'), 404,
+                    "unknown_crew", "crew_id")
+        self.expect(self.post(base + "assign", b'{"crew_id": "one"}'), 422,
+                    "wrong_type", "crew_id")
+        self.expect(self.post(base + "assign", b"{}"), 422, "missing_field",
+                    "crew_id")
+        self.expect(self.post(base + "fly", b"{}"), 404, "unknown_action")
+        self.expect(self.post(base + "escalate", b"{}"), 404,
+                    "unknown_action")
+        self.expect(self.post("/api/v1/requests/999999/triage", b"{}"), 404,
+                    "not_found")
+        self.expect(self.post("/api/v1/requests/abc/triage", b"{}"), 404,
+                    "not_found")
+        self.expect(self.post(base + "cancel", b"{}"), 422, "missing_field",
+                    "reason")
+        self.expect(self.post(base + "merge", b'{"parent_id": %d}' % rid),
+                    422, "invalid_parent", "parent_id")
+        # Nothing of that changed the request.
+        st, _, raw = self.d.request("/api/v1/requests/%d" % rid,
+                                    headers={"Authorization":
+                                             "Bearer " + self.token})
+        detail = json.loads(raw)
+        self.assertEqual(detail["state"], "new")
+        self.assertEqual(detail["version"], 1)
+        self.assertEqual([e["kind"] for e in detail["events"]], ["created"])
+
+    def test_handover_records_what_was_sent(self):
+        st, body = self.create(self.good())
+        rid = body["id"]
+        self.expect(self.post("/api/v1/requests/%d/handover" % rid,
+                              b'{"to": "\xe7\x9c\x8c"}'),
+                    422, "missing_field", "sent")
+        st, body = self.post(
+            "/api/v1/requests/%d/handover" % rid,
+            json.dumps({"to": "神奈川県 道路管理課",
+                        "sent": "位置、写真2枚、深さ約8cm"},
+                       ensure_ascii=False).encode())
+        self.assertEqual(st, 200, body)
+        st, _, raw = self.d.request("/api/v1/requests/%d" % rid,
+                                    headers={"Authorization":
+                                             "Bearer " + self.token})
+        detail = json.loads(raw)
+        self.assertEqual(detail["outcome"], "handed_over")
+        self.assertEqual(detail["events"][-1]["detail"]["to"],
+                         "神奈川県 道路管理課")
+        self.assertEqual(detail["events"][-1]["detail"]["sent"],
+                         "位置、写真2枚、深さ約8cm")
+
+
+if __name__ == "__main__":
+    h.main()
