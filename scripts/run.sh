@@ -37,13 +37,20 @@ trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
 build/server/patrolctl migrate
-if build/server/patrolctl demo load 2>/dev/null; then
-	demo="loaded"
+mkdir -p var
+# The demo's users and tokens are printed once, when first loaded: keep
+# them (var/ is private to this checkout) so every start can show them.
+if build/server/patrolctl demo load >var/demo-load.txt; then
+	if grep -q "^demo user" var/demo-load.txt; then
+		umask 077
+		grep "^demo user" var/demo-load.txt >var/demo-login.txt
+	fi
+	cat var/demo-load.txt
 else
-	demo="none yet (demo wards, crews and calls arrive with call intake)"
+	echo "demo load failed" >&2
+	exit 1
 fi
 
-mkdir -p var
 # Its own session: a Ctrl-C reaches only this script, which then drains
 # patrold with one SIGTERM.
 setsid build/server/patrold --port "$port" 2>>var/patrold.log &
@@ -66,8 +73,10 @@ cat <<MSG
   Console:     http://127.0.0.1:$port/
   Health:      http://127.0.0.1:$port/healthz
   Metrics:     http://127.0.0.1:$port/metrics
-  Demo data:   $demo
-  Demo login:  none yet (log-in arrives with the console)
+  Demo login:  dispatcher / patrol-demo (also supervisor, viewer)
+               The console's log-in page is not built yet; the JSON API
+               takes the tokens in var/demo-login.txt:
+               curl -H "Authorization: Bearer TOKEN" http://127.0.0.1:$port/api/v1/requests
   Server log:  var/patrold.log
   Press Ctrl-C to stop.
 
