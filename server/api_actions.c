@@ -221,8 +221,33 @@ out:
 	action_free(x);
 }
 
-static const char *const action_keys[] = {"crew_id", "reason", "outcome",
-    "note", "parent_id", "lat", "lon", "to", "sent", NULL};
+/*
+ * The fields an action takes: a field another action needs is refused
+ * here rather than stored by accident (an outcome sent with "triage").
+ */
+static int
+action_check_keys(struct action *x)
+{
+	const char *keys[8];
+	int n = 0;
+
+	keys[n++] = "note";
+	keys[n++] = "lat";
+	keys[n++] = "lon";
+	if (x->lc->needs & LC_NEEDS_CREW)
+		keys[n++] = "crew_id";
+	if (x->lc->needs & LC_NEEDS_OUTCOME)
+		keys[n++] = "outcome";
+	if (x->lc->needs & LC_NEEDS_PARENT)
+		keys[n++] = "parent_id";
+	if (strcmp(x->lc->name, "handover") == 0) {
+		keys[n++] = "to";
+		keys[n++] = "sent";
+	} else if (x->lc->needs & LC_NEEDS_REASON)
+		keys[n++] = "reason";
+	keys[n] = NULL;
+	return api_only_keys(x->req, x->body, keys);
+}
 
 static void
 action_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
@@ -246,7 +271,7 @@ action_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	}
 	if ((x->body = api_body(req)) == NULL)
 		goto fail;
-	if (api_only_keys(req, x->body, action_keys) != 0 ||
+	if (action_check_keys(x) != 0 ||
 	    api_str(req, x->body, "reason",
 	        (x->lc->needs & LC_NEEDS_REASON) &&
 	            strcmp(x->lc->name, "handover") != 0,

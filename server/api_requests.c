@@ -51,6 +51,7 @@ static void
 create_done_cb(struct db_result *r, void *arg)
 {
 	struct create *c = arg;
+	char loc[64];
 	json_t *j;
 
 	if (r->status != DB_OK)
@@ -62,7 +63,9 @@ create_done_cb(struct db_result *r, void *arg)
 		json_object_set_new(j, "ward_name",
 		    c->ward_name != NULL ? json_string(c->ward_name)
 		                         : json_null());
-		http_req_set_header(c->req, "Location", "/api/v1/requests");
+		snprintf(loc, sizeof loc, "/api/v1/requests/%lld",
+		    (long long)json_integer_value(json_object_get(j, "id")));
+		http_req_set_header(c->req, "Location", loc);
 		api_reply(c->req, 201, j);
 	}
 	create_free(c);

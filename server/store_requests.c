@@ -102,11 +102,16 @@ store_request_create(
 	    "  'id', d.id, 'distance_m', round(d.dist), 'state', d.state,"
 	    "  'description', left(d.description, 200), 'address', d.address,"
 	    "  'created_at', d.created_at) ORDER BY d.dist), '[]')"
-	    "  FROM (SELECT o.*, sqrt((o.easting - r.easting) ^ 2 +"
-	    "   (o.northing - r.northing) ^ 2) AS dist FROM requests o"
-	    "   WHERE o.category = r.category AND o.state = ANY(" OPEN_STATES
-	    "   ) AND o.created_at > now() - $18::int * interval '1 hour') d"
-	    "  WHERE d.dist <= $17::int)))::text"
+	    "  FROM (SELECT * FROM (SELECT o.*, sqrt((o.easting -"
+	    "   r.easting) ^ 2 + (o.northing - r.northing) ^ 2) AS dist"
+	    "   FROM requests o WHERE o.category = r.category"
+	    "   AND o.state = ANY(" OPEN_STATES ")"
+	    "   AND o.created_at > now() - $18::int * interval '1 hour'"
+	    "   AND o.easting BETWEEN r.easting - $17::int"
+	    "   AND r.easting + $17::int AND o.northing BETWEEN"
+	    "   r.northing - $17::int AND r.northing + $17::int) x"
+	    /* The nearest ten are what a call-taker can read out. */
+	    "   WHERE x.dist <= $17::int ORDER BY x.dist LIMIT 10) d)))::text"
 	    " FROM r, e",
 	    18, p, cb, arg);
 }

@@ -131,6 +131,9 @@ class BadInput(unittest.TestCase):
         st, body = self.create(self.good(description=text, address=text))
         self.assertEqual(st, 201, body)
         self.assertEqual(body["description"], text)
+        self.assertEqual(self.d.request(
+            "/api/v1/requests/%d" % body["id"],
+            headers={"Authorization": "Bearer " + self.token})[0], 200)
         st, _, raw = self.d.request("/api/v1/requests/%d" % body["id"],
                                     headers={"Authorization":
                                              "Bearer " + self.token})
@@ -159,6 +162,9 @@ class BadInput(unittest.TestCase):
                     "wrong_type", "crew_id")
         self.expect(self.post(base + "assign", b"{}"), 422, "missing_field",
                     "crew_id")
+        self.expect(self.post(base + "triage",
+                              b'{"outcome": "repaired", "parent_id": 1}'),
+                    400, "unknown_field")
         self.expect(self.post(base + "fly", b"{}"), 404, "unknown_action")
         self.expect(self.post(base + "escalate", b"{}"), 404,
                     "unknown_action")

@@ -1,0 +1,66 @@
+/*
+ * GET /api/v1/openapi.yaml: the OpenAPI document of the JSON API, read
+ * from the file named by api_doc on every request. It describes the API
+ * and holds no data, so it needs no token: a client can learn how to
+ * authenticate before it has a token. Read each time, not cached, so an
+ * edited document is served without a restart.
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "app.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+
+/* Far above any real document: a wrong api_doc must not be streamed. */
+#define OPENAPI_MAX_FILE (4 << 20)
+
+static struct app *openapi_app;
+
+static void
+api_openapi_get(struct http_req *req)
+{
+	const char *path = openapi_app->cfg->api_doc;
+	struct evbuffer *b;
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > OPENAPI_MAX_FILE) {
+		if (fd != -1)
+			close(fd);
+		/* A deployment problem, not the client's: say so in the log. */
+		log_warnx("event=openapi_unreadable file=%s", log_q(path));
+		http_reply_error(
+		    req, 404, "not_found", "the API document is not installed");
+		return;
+	}
+	b = evbuffer_new();
+	if (evbuffer_add_file(b, fd, 0, st.st_size) != 0) {
+		evbuffer_free(b);
+		log_warnx("event=openapi_read_failed file=%s", log_q(path));
+		http_reply_error(req, 500, "internal", "cannot read file");
+		return;
+	}
+	http_req_set_header(req, "Cache-Control", "no-cache");
+	http_reply(req, 200, "application/yaml; charset=utf-8", b);
+}
+
+static const struct http_route openapi_routes[] = {
+    {"openapi", EVHTTP_REQ_GET, "/api/v1/openapi.yaml", 0, 5000,
+        api_openapi_get, NULL},
+};
+
+void
+api_openapi_register(struct app *a)
+{
+	openapi_app = a;
+	http_add_routes(a->http, openapi_routes,
+	    sizeof openapi_routes / sizeof openapi_routes[0]);
+}
