@@ -137,7 +137,17 @@ db_query_finish(
 	if (status == DB_UNAVAILABLE || status == DB_TIMEOUT)
 		db->failures++;
 	TAILQ_INSERT_TAIL(&db->done, q, entry);
-	event_active(db->ev_done, 0, 0);
+	/*
+	 * A zero timer, not event_active: an event activated while libevent
+	 * runs active events runs again in the same pass, so a callback that
+	 * queues work which fails at once (the pool is down) would spin
+	 * forever without polling or firing the reconnect timer.
+	 */
+	if (!evtimer_pending(db->ev_done, NULL)) {
+		struct timeval zero = {0, 0};
+
+		evtimer_add(db->ev_done, &zero);
+	}
 }
 
 static void
@@ -758,7 +768,7 @@ db_new(struct event_base *base, const struct db_config *cfg)
 	TAILQ_INIT(&db->queue);
 	TAILQ_INIT(&db->done);
 	TAILQ_INIT(&db->subs);
-	db->ev_done = event_new(base, -1, 0, db_done_cb, db);
+	db->ev_done = evtimer_new(base, db_done_cb, db);
 	db->nconns = cfg->pool_size + 1;
 	db->conns = xcalloc((size_t)db->nconns, sizeof *db->conns);
 	for (i = 0; i < db->nconns; i++) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
@@ -233,6 +234,60 @@ test_unreachable_fails_fast(void **state)
 	db_free(db);
 }
 
+struct retry {
+	struct db *db;
+	int stop;
+	int calls;
+	int in_flight;
+};
+
+static void
+retry_cb(struct db_result *r, void *arg)
+{
+	struct retry *t = arg;
+
+	t->calls++;
+	t->in_flight = 0;
+	if (r->status != DB_OK && !t->stop) {
+		t->in_flight = 1;
+		db_query(t->db, "SELECT 1", 0, NULL, retry_cb, t);
+	}
+}
+
+static void
+retry_stop_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	((struct retry *)arg)->stop = 1;
+}
+
+/*
+ * A caller that retries at once when the pool is down must not starve the
+ * loop: timers (ours here, the pool's reconnect) still fire.
+ */
+static void
+test_retry_from_callback_does_not_starve(void **state)
+{
+	struct retry t = {0};
+	struct timeval tv = {0, 200000};
+	struct event *stop;
+
+	(void)state;
+	t.db = pool("host=/nonexistent dbname=x", 1, 10, 5000, 5000);
+	stop = evtimer_new(base, retry_stop_cb, &t);
+	evtimer_add(stop, &tv);
+	alarm(20); /* a starved loop would never end: fail loudly instead */
+	t.in_flight = 1;
+	db_query(t.db, "SELECT 1", 0, NULL, retry_cb, &t);
+	while (!t.stop || t.in_flight)
+		event_base_loop(base, EVLOOP_ONCE);
+	alarm(0);
+	assert_true(t.calls > 1);
+	event_free(stop);
+	db_free(t.db);
+}
+
 struct heard {
 	int resyncs;
 	char payload[64];
@@ -298,6 +353,7 @@ main(void)
 	    cmocka_unit_test(test_queue_full_and_queue_timeout),
 	    cmocka_unit_test(test_unreachable_fails_fast),
 	    cmocka_unit_test(test_listen_notify),
+	    cmocka_unit_test(test_retry_from_callback_does_not_starve),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

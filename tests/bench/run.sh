@@ -1,0 +1,254 @@
+#!/bin/bash
+# Runs the benchmarks of tests/bench against a build and prints each one's
+# ratio to a baseline measured in the same run: the machine is shared and
+# noisy, so absolute numbers say little and ratios a bit more. Builds
+# nothing; see BENCHMARKS.md.
+#
+#   tests/bench/run.sh [BUILD_DIR]          (default: build-bench)
+#
+# Uses $DATABASE_URL when set (and migrates it!), else a throwaway cluster.
+# Knobs: BENCH_SECONDS (5) per run, BENCH_ROUNDS (3) runs of each side, the
+# best kept; BENCH_CONNS (4) database connections; BENCH_HTTP_CONNS (16)
+# wrk connections; BENCH_PORT (18181) first port tried.
+set -eu
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-build-bench}
+[ -d "$build" ] || build=$src/$build
+build=$(cd "$build" 2>/dev/null && pwd) ||
+	{ echo "run.sh: no build directory ${1:-build-bench}" >&2; exit 1; }
+secs=${BENCH_SECONDS:-5}
+rounds=${BENCH_ROUNDS:-3}
+conns=${BENCH_CONNS:-4}
+http_conns=${BENCH_HTTP_CONNS:-16}
+
+patrold=$build/server/patrold
+patrolctl=$build/server/patrolctl
+bare=$build/tests/bench/bare_http
+pool=$build/tests/bench/pool_bench
+for b in "$patrold" "$patrolctl" "$bare" "$pool"; do
+	[ -x "$b" ] || { echo "run.sh: $b missing; build first:" \
+		"cmake --build $build" >&2; exit 1; }
+done
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+pgbench=$pgbin/pgbench
+[ -x "$pgbench" ] || pgbench=$(command -v pgbench) ||
+	{ echo "run.sh: pgbench not found (install postgresql)" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "run.sh: wrk not found" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/patrol-bench.XXXXXX)
+pgdir=
+pids=()
+
+cleanup() {
+	local p alt
+
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
+	done
+	if [ -n "$pgdir" ]; then
+		"$src/scripts/pg.sh" stop "$pgdir" || true
+		# pg.sh may keep data or socket outside pgdir when it must.
+		alt=$(readlink "$pgdir/data" || true)
+		[ -z "$alt" ] || rm -rf "$alt"
+		alt=$(cat "$pgdir/socket_dir" 2>/dev/null || true)
+		case $alt in /tmp/patrol-sock.*) rm -rf "$alt" ;; esac
+		rm -rf "$pgdir"
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() {
+	echo "run.sh: $*" >&2
+	exit 1
+}
+
+# The first port from $1 on which nothing listens.
+free_port() {
+	local p=$1
+
+	while ss -Hltn "sport = :$p" | grep -q .; do
+		p=$((p + 1))
+	done
+	echo "$p"
+}
+
+# Waits until /healthz on port $1 answers 200, or the process $2 exits.
+wait_http() {
+	local i
+
+	for i in $(seq 100); do
+		curl -fs -o /dev/null "http://127.0.0.1:$1/healthz" && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# The larger of two numbers (either may be empty).
+best() {
+	awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b + 0 > a + 0) ? b : a }'
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'
+}
+
+# The median of the numbers given as arguments.
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.3f", m }'
+}
+
+# Requests/s of wrk against URL $1 (more wrk arguments may follow). A non-2xx answer makes the number
+# meaningless (a 503 is cheaper than a real answer): fail then.
+wrk_rps() {
+	local out
+
+	out=$(wrk -t1 -c"$http_conns" -d"${secs}s" "${@:2}" "$1") || return 1
+	printf '%s\n' "$out" >>"$work/wrk.log"
+	if printf '%s\n' "$out" | grep -q 'Non-2xx'; then
+		printf '%s\n' "$out" >&2
+		return 1
+	fi
+	printf '%s\n' "$out" | grep 'Socket errors' >&2 || true
+	printf '%s\n' "$out" | awk '/^Requests\/sec:/ { print $2 }'
+}
+
+echo "machine: $(nproc) cores, $(uname -sr)," \
+	"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+
+if [ -z "${DATABASE_URL:-}" ]; then
+	# Directly under /tmp: pg.sh hands the directory to the postgres user.
+	pgdir=$(mktemp -d /tmp/patrol-bench-pg.XXXXXX)
+	"$src/scripts/pg.sh" init "$pgdir"
+	"$src/scripts/pg.sh" start "$pgdir"
+	DATABASE_URL=$("$src/scripts/pg.sh" url "$pgdir")
+fi
+export DATABASE_URL
+"$patrolctl" --database-url "$DATABASE_URL" migrate >/dev/null ||
+	die "patrolctl migrate failed"
+
+# 1. /healthz: patrold (SELECT 1 through the pool) against bare evhttp.
+port=$(free_port "${BENCH_PORT:-18181}")
+"$patrold" --port "$port" --database-url "$DATABASE_URL" \
+	--db-pool-size "$conns" --log-level warn 2>"$work/patrold.log" &
+pids+=($!)
+wait_http "$port" $! || { cat "$work/patrold.log" >&2; die "patrold did not start"; }
+bport=$(free_port $((port + 1)))
+"$bare" "$bport" 2>"$work/bare.log" &
+pids+=($!)
+wait_http "$bport" $! || { cat "$work/bare.log" >&2; die "bare_http did not start"; }
+
+cmd="wrk -t1 -c$http_conns -d${secs}s http://127.0.0.1:PORT/healthz"
+echo "healthz: $cmd, $rounds rounds, patrold --db-pool-size $conns"
+h_ours= h_base= h_ratios=()
+for r in $(seq "$rounds"); do
+	# Alternate the two so that a slow spell hits both alike.
+	b=$(wrk_rps "http://127.0.0.1:$bport/healthz") || die "wrk on bare_http failed"
+	o=$(wrk_rps "http://127.0.0.1:$port/healthz") || die "wrk on patrold failed"
+	h_ratios+=("$(ratio "$o" "$b")")
+	printf '  round %d: bare %10.1f req/s  patrold %10.1f req/s  ratio %s\n' \
+		"$r" "$b" "$o" "${h_ratios[-1]}"
+	h_base=$(best "$h_base" "$b")
+	h_ours=$(best "$h_ours" "$o")
+done
+for p in "${pids[@]}"; do
+	kill "$p" && wait "$p" || true
+done
+pids=()
+grep -v '^$' "$work/patrold.log" >&2 || true
+
+# 2. SELECT 1: our pool against pgbench, both extended protocol, one
+# thread, one query in flight per connection.
+echo 'SELECT 1;' >"$work/select1.sql"
+echo "pool: pool_bench -c $conns -k $conns -t $secs;" \
+	"pgbench -n -f select1.sql -c $conns -j 1 -T $secs -M extended;" \
+	"$rounds rounds"
+p_ours= p_base= p_ratios=()
+for r in $(seq "$rounds"); do
+	out=$("$pgbench" -n -f "$work/select1.sql" -c "$conns" -j 1 -T "$secs" \
+		-M extended "$DATABASE_URL" 2>&1) || { echo "$out" >&2; die "pgbench failed"; }
+	if printf '%s\n' "$out" | grep -q 'failed transactions: [1-9]'; then
+		echo "$out" >&2
+		die "pgbench had failed transactions"
+	fi
+	b=$(printf '%s\n' "$out" | awk '/^tps = / { print $3; exit }')
+	out=$("$pool" -c "$conns" -k "$conns" -t "$secs" "$DATABASE_URL") ||
+		die "pool_bench failed (see above)"
+	o=$(printf '%s\n' "$out" | sed -n 's/.* qps=//p')
+	p_ratios+=("$(ratio "$o" "$b")")
+	printf '  round %d: pgbench %10.1f tps    pool %10.1f q/s    ratio %s\n' \
+		"$r" "$b" "$o" "${p_ratios[-1]}"
+	p_base=$(best "$p_base" "$b")
+	p_ours=$(best "$p_ours" "$o")
+done
+
+# 3. Ranking 5,000 crews in-process against a bare qsort of as many doubles.
+echo "rank: $build/tests/bench/rank_bench"
+"$build/tests/bench/rank_bench" | sed 's/^/  /'
+
+# 4. Creating requests: paced at about 200/s for latency (wrk --latency),
+# then flat out for the ceiling, against pgbench -N (simple updates, one
+# row inserted per transaction) on the same cluster.
+"$patrolctl" --database-url "$DATABASE_URL" import wards \
+	"$src/data/kawasaki_wards_N03-22.geojson" >/dev/null ||
+	die "ward import failed"
+"$patrolctl" --database-url "$DATABASE_URL" user add bench --role dispatcher \
+	>/dev/null 2>&1 || true
+token=$("$patrolctl" --database-url "$DATABASE_URL" token create --user bench) ||
+	die "token create failed"
+port=$(free_port "${BENCH_PORT:-18181}")
+"$patrold" --port "$port" --database-url "$DATABASE_URL" \
+	--db-pool-size "$conns" --log-level warn 2>"$work/patrold.log" &
+pids+=($!)
+wait_http "$port" $! || { cat "$work/patrold.log" >&2; die "patrold did not start"; }
+export BENCH_TOKEN=$token
+# 5 connections each pausing 20 ms after a ~3 ms answer: about 200/s.
+out=$(BENCH_DELAY_MS=20 wrk -t1 -c5 -d"${secs}s" --latency \
+	-s "$src/tests/bench/create.lua" "http://127.0.0.1:$port/api/v1/requests") ||
+	die "wrk (paced) failed"
+printf '%s\n' "$out" >>"$work/wrk.log"
+printf '%s\n' "$out" | grep -q 'Non-2xx' && { echo "$out" >&2; die "create answered non-2xx"; }
+c_rate=$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ { print $2 }')
+c_p50=$(printf '%s\n' "$out" | awk '$1 == "50%" { print $2 }')
+c_p99=$(printf '%s\n' "$out" | awk '$1 == "99%" { print $2 }')
+echo "create (paced): wrk -t1 -c5 -d${secs}s --latency -s create.lua, 20 ms pause"
+echo "  $c_rate req/s, p50 $c_p50, p99 $c_p99 (target: p99 < 20 ms at 200/s)"
+"$pgbench" -i -s 1 -q "$DATABASE_URL" >/dev/null 2>&1 || die "pgbench -i failed"
+c_ours= c_base= c_ratios=()
+echo "create (ceiling): wrk -t1 -c$http_conns -d${secs}s -s create.lua;" \
+	"pgbench -N -c $conns -j 1 -T $secs; $rounds rounds"
+for r in $(seq "$rounds"); do
+	out=$("$pgbench" -n -N -c "$conns" -j 1 -T "$secs" "$DATABASE_URL" 2>&1) ||
+		{ echo "$out" >&2; die "pgbench -N failed"; }
+	b=$(printf '%s\n' "$out" | awk '/^tps = / { print $3; exit }')
+	o=$(BENCH_DELAY_MS=0 wrk_rps "http://127.0.0.1:$port/api/v1/requests" \
+		-s "$src/tests/bench/create.lua") ||
+		die "wrk (ceiling) failed"
+	c_ratios+=("$(ratio "$o" "$b")")
+	printf '  round %d: pgbench -N %8.1f tps  create %8.1f req/s  ratio %s\n' \
+		"$r" "$b" "$o" "${c_ratios[-1]}"
+	c_base=$(best "$c_base" "$b")
+	c_ours=$(best "$c_ours" "$o")
+done
+for p in "${pids[@]}"; do
+	kill "$p" && wait "$p" || true
+done
+pids=()
+
+# Best of each side, and the median of the paired rounds' ratios (less
+# sensitive to a slow spell that hit one side only).
+echo
+printf '%-9s %-8s %10s   %-8s %10s   %-10s %6s  %s\n' \
+	"" ours best baseline best unit ratio "median of round ratios"
+fmt='%-9s %-8s %10.1f   %-8s %10.1f   %-10s %6s  %s\n'
+printf "$fmt" /healthz patrold "$h_ours" bare "$h_base" req/s \
+	"$(ratio "$h_ours" "$h_base")" "$(median "${h_ratios[@]}")"
+printf "$fmt" "SELECT 1" pool "$p_ours" pgbench "$p_base" queries/s \
+	"$(ratio "$p_ours" "$p_base")" "$(median "${p_ratios[@]}")"
+printf "$fmt" create patrold "$c_ours" "pgbench-N" "$c_base" req/s \
+	"$(ratio "$c_ours" "$c_base")" "$(median "${c_ratios[@]}")"
