@@ -96,6 +96,11 @@ const struct ctl_command ctl_commands[] = {
         ctl_dispatch_office_add},
     {"crew add", CTL_CREW_ADD_USAGE, "add or update a crew",
         ctl_dispatch_crew_add},
+    {"category list", "", "list the categories", ctl_dispatch_category_list},
+    {"category import", "FILE.json",
+        "add or update categories from a JSON array (as GET "
+        "/api/v1/categories gives)",
+        ctl_dispatch_category_import},
     {"demo load", "", "fill an empty database with data/demo.json",
         ctl_dispatch_demo_load},
     {"migrate status", "", "list migrations not yet applied",

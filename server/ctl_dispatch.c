@@ -465,3 +465,131 @@ out:
 	geo_fini();
 	return rc;
 }
+
+int
+ctl_dispatch_category_list(struct ctl *c, int argc, char **argv)
+{
+	struct db_wait w = {0};
+	PGresult *res;
+	json_t *all, *v;
+	char *cause, *skills;
+	size_t i;
+
+	(void)argv;
+	if (argc != 0) {
+		fprintf(stderr, "usage: patrolctl category list\n");
+		return 2;
+	}
+	store_categories_list(ctl_db(c), db_wait_cb, &w);
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+		return ctl_fail("category list", cause);
+	all = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	printf("code\tpriority\tskills\taccept_min\tresolve_min\tname_ja\t"
+	       "name_en\n");
+	json_array_foreach(all, i, v)
+	{
+		skills = ctl_dispatch_join(json_object_get(v, "skills"));
+		printf("%s\t%lld\t%s\t%lld\t%lld\t%s\t%s\n",
+		    json_string_value(json_object_get(v, "code")),
+		    json_integer_value(json_object_get(v, "priority")), skills,
+		    json_integer_value(json_object_get(v, "accept_minutes")),
+		    json_integer_value(json_object_get(v, "resolve_minutes")),
+		    json_string_value(json_object_get(v, "name_ja")),
+		    json_string_value(json_object_get(v, "name_en")));
+		free(skills);
+	}
+	json_decref(all);
+	return 0;
+}
+
+/* A question must be answerable: a known type, and values for lists. */
+static int
+ctl_dispatch_check_category(json_t *cat, size_t i, char **cause)
+{
+	static const char *const types[] = {"string", "number", "datetime",
+	    "text", "singlevaluelist", "multivaluelist", NULL};
+	const char *code = json_string_value(json_object_get(cat, "code"));
+	json_t *q;
+	size_t k, t;
+
+	if (!json_is_object(cat) || code == NULL ||
+	    !json_is_array(json_object_get(cat, "outcomes")) ||
+	    json_array_size(json_object_get(cat, "outcomes")) == 0) {
+		*cause = xasprintf("category %zu: needs a code and at least "
+		                   "one outcome",
+		    i);
+		return -1;
+	}
+	json_array_foreach(json_object_get(cat, "questions"), k, q)
+	{
+		const char *type =
+		    json_string_value(json_object_get(q, "datatype"));
+
+		for (t = 0; types[t] != NULL; t++) {
+			if (type != NULL && strcmp(types[t], type) == 0)
+				break;
+		}
+		if (json_string_value(json_object_get(q, "code")) == NULL ||
+		    types[t] == NULL ||
+		    (strstr(type, "list") != NULL &&
+		        json_array_size(json_object_get(q, "values")) == 0)) {
+			*cause =
+			    xasprintf("category %s, question %zu: needs a "
+			              "code, a datatype (string, number, "
+			              "datetime, text, singlevaluelist, "
+			              "multivaluelist) and values for lists",
+			        code, k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+ctl_dispatch_category_import(struct ctl *c, int argc, char **argv)
+{
+	struct db_wait w = {0};
+	json_error_t err;
+	PGresult *res;
+	json_t *all, *v;
+	char *cause, *text;
+	size_t i;
+	int n;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: patrolctl category import FILE.json\n");
+		return 2;
+	}
+	if ((all = json_load_file(argv[0], JSON_REJECT_DUPLICATES, &err)) ==
+	    NULL) {
+		fprintf(stderr, "patrolctl: category import: %s:%d: %s\n",
+		    argv[0], err.line, err.text);
+		return 1;
+	}
+	if (!json_is_array(all)) {
+		json_decref(all);
+		fprintf(stderr,
+		    "patrolctl: category import: %s: expected a "
+		    "JSON array of categories\n",
+		    argv[0]);
+		return 1;
+	}
+	json_array_foreach(all, i, v)
+	{
+		if (ctl_dispatch_check_category(v, i, &cause) != 0) {
+			json_decref(all);
+			return ctl_fail("category import", cause);
+		}
+	}
+	text = json_dumps(all, JSON_COMPACT);
+	json_decref(all);
+	store_categories_put(ctl_db(c), text, db_wait_cb, &w);
+	free(text);
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+		return ctl_fail("category import", cause);
+	n = PQntuples(res);
+	PQclear(res);
+	printf("saved %d categories from %s\n", n, argv[0]);
+	return 0;
+}

@@ -14,5 +14,7 @@ struct ctl;
 int ctl_dispatch_office_add(struct ctl *, int argc, char **argv);
 int ctl_dispatch_crew_add(struct ctl *, int argc, char **argv);
 int ctl_dispatch_demo_load(struct ctl *, int argc, char **argv);
+int ctl_dispatch_category_list(struct ctl *, int argc, char **argv);
+int ctl_dispatch_category_import(struct ctl *, int argc, char **argv);
 
 #endif

@@ -113,3 +113,31 @@ store_crew_update(struct db *db, long long id, const char *status,
 	    " ON o.id = c.office_id",
 	    4, p, cb, arg);
 }
+
+void
+store_categories_put(struct db *db, const char *json, db_cb cb, void *arg)
+{
+	const char *p[] = {json};
+
+	db_query(db,
+	    "INSERT INTO categories (code, name_ja, name_en, skills, priority,"
+	    " make_safe_minutes, resolve_minutes, accept_minutes, work_minutes,"
+	    " outcomes, questions)"
+	    " SELECT code, name_ja, name_en, skills, priority,"
+	    " make_safe_minutes, resolve_minutes, coalesce(accept_minutes, 10),"
+	    " coalesce(work_minutes, 45), outcomes, coalesce(questions, '[]')"
+	    " FROM jsonb_to_recordset($1::jsonb) AS x(code text, name_ja text,"
+	    " name_en text, skills text[], priority int, make_safe_minutes int,"
+	    " resolve_minutes int, accept_minutes int, work_minutes int,"
+	    " outcomes jsonb, questions jsonb)"
+	    " ON CONFLICT (code) DO UPDATE SET name_ja = EXCLUDED.name_ja,"
+	    " name_en = EXCLUDED.name_en, skills = EXCLUDED.skills,"
+	    " priority = EXCLUDED.priority,"
+	    " make_safe_minutes = EXCLUDED.make_safe_minutes,"
+	    " resolve_minutes = EXCLUDED.resolve_minutes,"
+	    " accept_minutes = EXCLUDED.accept_minutes,"
+	    " work_minutes = EXCLUDED.work_minutes,"
+	    " outcomes = EXCLUDED.outcomes, questions = EXCLUDED.questions,"
+	    " active = true RETURNING code",
+	    1, p, cb, arg);
+}

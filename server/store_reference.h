@@ -25,6 +25,11 @@ struct store_crew {
 void store_categories_list(struct db *, db_cb, void *);
 void store_offices_list(struct db *, db_cb, void *);
 void store_crews_list(struct db *, db_cb, void *);
+/*
+ * Upserts categories from a JSON array shaped like store_categories_list's
+ * output; one row per category saved.
+ */
+void store_categories_put(struct db *, const char *json, db_cb, void *);
 /* Upserts by code; returns the id. */
 void store_office_put(struct db *, const struct store_office *, db_cb, void *);
 /* Upserts by code; no row when the office is unknown. */

@@ -193,13 +193,15 @@ class Dispatch(unittest.TestCase):
         # The feed showed every step, in order.
         feed.wait_for(lambda e: e["request_id"] == b
                       and e["kind"] == "callback_done")
-        steps = [k for (rid, k) in feed.kinds()]
+        ours = [e for e in feed.events if e["request_id"] in (a, b)]
+        steps = [e["kind"] for e in ours]
         self.assertEqual(steps, [
             "created", "created", "merge", "assign", "escalate", "assign",
             "accept", "en_route", "on_site", "done", "callback_done",
             "callback_done"])
-        ids = [e["_sse_id"] for e in feed.events]
-        self.assertEqual(ids, sorted(ids))
+        ids = [e["_sse_id"] for e in ours]
+        every = [e["_sse_id"] for e in feed.events]
+        self.assertEqual(every, sorted(every))
         self.assertNotIn("044-000", json.dumps(feed.events))
         feed.close()
 
@@ -207,7 +209,10 @@ class Dispatch(unittest.TestCase):
         again = h.EventStream(self.d, self.disp1, last_event_id=ids[8])
         again.wait_for(lambda e: e["_sse_id"] == ids[-1])
         time.sleep(0.3)
-        self.assertEqual([e["_sse_id"] for e in again.events], ids[9:])
+        self.assertEqual([e["_sse_id"] for e in again.events
+                          if e["request_id"] in (a, b)], ids[9:])
+        self.assertEqual([e["_sse_id"] for e in again.events],
+                         [i for i in every if i > ids[8]])
         again.close()
 
         # The timeline is derived from events; callers only for staff.
@@ -235,6 +240,25 @@ class Dispatch(unittest.TestCase):
         self.assertEqual([c["id"] for c in cases], [a])
         self.assertEqual(cases[0]["outcome"], "no_nest")
         self.assertIn("巣はなく、住民に説明した", cases[0]["notes"])
+
+
+    def test_every_patrold_sees_every_event(self):
+        # A second process on the same database: LISTEN/NOTIFY carries the
+        # events of one to the feed of the other.
+        other = h.Patrold(self.url)
+        try:
+            feed = h.EventStream(other, self.viewer)
+            time.sleep(0.3)
+            st, body = self.api("POST", "/api/v1/requests", self.disp1, {
+                "category": "road_pothole", "lat": 35.62, "lon": 139.55,
+                "answers": {"depth": "shallow"}})
+            self.assertEqual(st, 201, body)
+            e = feed.wait_for(lambda e: e["request_id"] == body["id"])
+            self.assertEqual(e["kind"], "created")
+            self.assertEqual(e["actor"], "disp1")
+            feed.close()
+        finally:
+            self.assertEqual(other.stop(), 0, other.text())
 
 
 if __name__ == "__main__":

@@ -208,5 +208,33 @@ class BadInput(unittest.TestCase):
                          "位置、写真2枚、深さ約8cm")
 
 
+    def test_categories_edited_with_patrolctl(self):
+        import tempfile
+        st, _, raw = self.d.request("/api/v1/categories", headers={
+            "Authorization": "Bearer " + self.token})
+        cats = json.loads(raw)
+        self.assertEqual(len(cats), 11)
+        wasp = [c for c in cats if c["code"] == "wasp_nest"][0]
+        self.assertEqual(wasp["name_ja"], "ハチの巣（スズメバチ・アシナガバチ）")
+        wasp["accept_minutes"] = 5
+        new = dict(wasp, code="hornet_asian", name_en="Asian hornet nest")
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            json.dump([wasp, new], f, ensure_ascii=False)
+            f.flush()
+            r = h.patrolctl(self.url, "category", "import", f.name)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("saved 2 categories", r.stdout)
+        listed = h.patrolctl(self.url, "category", "list").stdout
+        self.assertIn("hornet_asian\t2\twasp\t5\t", listed)
+        self.assertIn("wasp_nest\t2\twasp\t5\t", listed)
+        bad = dict(new, questions=[{"code": "x", "datatype": "colour"}])
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            json.dump([bad], f)
+            f.flush()
+            r = h.patrolctl(self.url, "category", "import", f.name)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("question 0: needs a code, a datatype", r.stderr)
+
+
 if __name__ == "__main__":
     h.main()
