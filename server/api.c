@@ -169,20 +169,37 @@ api_utf8_len(const char *s)
 	return n;
 }
 
+/*
+ * The member key of obj, or NULL when absent or null: then *rc is 0, or -1
+ * after a 422 if it was required.
+ */
+static json_t *
+api_member(
+    struct http_req *req, json_t *obj, const char *key, int required, int *rc)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*rc = 0;
+	if (v != NULL && !json_is_null(v))
+		return v;
+	if (required) {
+		api_error(
+		    req, 422, "missing_field", key, "%s is required", key);
+		*rc = -1;
+	}
+	return NULL;
+}
+
 int
 api_str(struct http_req *req, json_t *obj, const char *key, int required,
     size_t maxchars, const char **out)
 {
-	json_t *v = json_object_get(obj, key);
+	json_t *v;
+	int rc;
 
 	*out = NULL;
-	if (v == NULL || json_is_null(v)) {
-		if (!required)
-			return 0;
-		api_error(
-		    req, 422, "missing_field", key, "%s is required", key);
-		return -1;
-	}
+	if ((v = api_member(req, obj, key, required, &rc)) == NULL)
+		return rc;
 	if (!json_is_string(v)) {
 		api_error(
 		    req, 422, "wrong_type", key, "%s must be a string", key);
@@ -210,17 +227,13 @@ int
 api_num(struct http_req *req, json_t *obj, const char *key, int required,
     double *out, int *present)
 {
-	json_t *v = json_object_get(obj, key);
+	json_t *v;
+	int rc;
 
 	if (present != NULL)
 		*present = 0;
-	if (v == NULL || json_is_null(v)) {
-		if (!required)
-			return 0;
-		api_error(
-		    req, 422, "missing_field", key, "%s is required", key);
-		return -1;
-	}
+	if ((v = api_member(req, obj, key, required, &rc)) == NULL)
+		return rc;
 	if (!json_is_number(v)) {
 		api_error(
 		    req, 422, "wrong_type", key, "%s must be a number", key);
@@ -236,16 +249,12 @@ int
 api_id(struct http_req *req, json_t *obj, const char *key, int required,
     long long *out)
 {
-	json_t *v = json_object_get(obj, key);
+	json_t *v;
+	int rc;
 
 	*out = 0;
-	if (v == NULL || json_is_null(v)) {
-		if (!required)
-			return 0;
-		api_error(
-		    req, 422, "missing_field", key, "%s is required", key);
-		return -1;
-	}
+	if ((v = api_member(req, obj, key, required, &rc)) == NULL)
+		return rc;
 	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 	    json_integer_value(v) > (1LL << 53)) {
 		api_error(req, 422, "wrong_type", key,
@@ -269,6 +278,17 @@ api_path_id(struct http_req *req, int param, long long *out)
 		return -1;
 	}
 	return 0;
+}
+
+void
+api_reply_row(struct http_req *req, const struct db_result *r, const char *what)
+{
+	if (r->status != DB_OK)
+		api_db_error(req, r, what);
+	else if (PQntuples(r->res) == 0 || PQgetisnull(r->res, 0, 0))
+		api_error(req, 404, "not_found", NULL, "no such %s", what);
+	else
+		api_reply_text(req, 200, PQgetvalue(r->res, 0, 0));
 }
 
 json_t *

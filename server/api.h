@@ -24,7 +24,8 @@ void api_error(struct http_req *, int status, const char *code,
     const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 /* 503 for an unavailable database, 500 (logged) for anything else. */
-void api_db_error(struct http_req *, const struct db_result *, const char *what);
+void api_db_error(
+    struct http_req *, const struct db_result *, const char *what);
 
 /* 400 naming the first key of obj that is not in keys (NULL-terminated). */
 int api_only_keys(struct http_req *, json_t *obj, const char *const *keys);
@@ -51,6 +52,12 @@ int api_iso8601_ok(const char *);
 int api_utf8_valid(const char *s);
 /* UTF-8 characters in s (s is valid UTF-8: jansson checked it). */
 size_t api_utf8_len(const char *s);
+/*
+ * Answers 200 with the JSON text in the result's first column, 404 "no
+ * such WHAT" when there is no row, or as api_db_error on failure.
+ */
+void api_reply_row(
+    struct http_req *, const struct db_result *, const char *what);
 /* The first row's first column, parsed as JSON; NULL if none. */
 json_t *api_result_json(const struct db_result *);
 

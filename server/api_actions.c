@@ -339,12 +339,7 @@ callback_done_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
 
-	if (r->status != DB_OK)
-		api_db_error(req, r, "request.callback");
-	else if (PQntuples(r->res) == 0)
-		api_error(req, 404, "not_found", NULL, "no such request");
-	else
-		api_reply_text(req, 200, PQgetvalue(r->res, 0, 0));
+	api_reply_row(req, r, "request");
 	http_req_unref(req);
 }
 

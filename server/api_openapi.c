@@ -26,30 +26,14 @@ static void
 api_openapi_get(struct http_req *req)
 {
 	const char *path = openapi_app->cfg->api_doc;
-	struct evbuffer *b;
-	struct stat st;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > OPENAPI_MAX_FILE) {
-		if (fd != -1)
-			close(fd);
+	if (http_reply_file(req, path, "application/yaml; charset=utf-8",
+	        OPENAPI_MAX_FILE) != 0) {
 		/* A deployment problem, not the client's: say so in the log. */
 		log_warnx("event=openapi_unreadable file=%s", log_q(path));
 		http_reply_error(
 		    req, 404, "not_found", "the API document is not installed");
-		return;
 	}
-	b = evbuffer_new();
-	if (evbuffer_add_file(b, fd, 0, st.st_size) != 0) {
-		evbuffer_free(b);
-		log_warnx("event=openapi_read_failed file=%s", log_q(path));
-		http_reply_error(req, 500, "internal", "cannot read file");
-		return;
-	}
-	http_req_set_header(req, "Cache-Control", "no-cache");
-	http_reply(req, 200, "application/yaml; charset=utf-8", b);
 }
 
 static const struct http_route openapi_routes[] = {

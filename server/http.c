@@ -1,4 +1,7 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +191,33 @@ http_reply(struct http_req *r, int code, const char *content_type,
 	r->ev = NULL; /* evhttp owns (and may have freed) it now */
 	r->srv->in_flight--;
 	http_drain_check(r->srv);
+}
+
+int
+http_reply_file(
+    struct http_req *r, const char *path, const char *content_type, long max)
+{
+	struct evbuffer *b;
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > max) {
+		close(fd);
+		return -1;
+	}
+	b = evbuffer_new();
+	/* evbuffer_add_file owns fd from here, on failure too. */
+	if (evbuffer_add_file(b, fd, 0, st.st_size) != 0) {
+		evbuffer_free(b);
+		log_warnx("event=file_read_failed file=%s", log_q(path));
+		http_reply_error(r, 500, "internal", "cannot read file");
+		return 0;
+	}
+	http_req_set_header(r, "Cache-Control", "no-cache");
+	http_reply(r, 200, content_type, b);
+	return 0;
 }
 
 void

@@ -81,6 +81,13 @@ void http_req_set_header(struct http_req *, const char *key, const char *value);
 /* Answers with body (may be NULL); the buffer's contents are taken. */
 void http_reply(struct http_req *, int code, const char *content_type,
     struct evbuffer *body);
+/*
+ * Answers 200 with a regular file of at most max bytes, sent from the
+ * kernel's page cache. -1 (nothing sent) when it cannot be opened, is not
+ * a regular file or is larger: the caller answers that its own way.
+ */
+int http_reply_file(
+    struct http_req *, const char *path, const char *content_type, long max);
 void http_reply_text(
     struct http_req *, int code, const char *content_type, const char *text);
 /*

@@ -61,11 +61,9 @@ static void
 static_serve(struct http_req *req, const char *rel)
 {
 	const char *type = NULL, *dot;
-	struct evbuffer *b;
-	struct stat st;
 	size_t i;
 	char *path;
-	int fd;
+	int rc;
 
 	if (!static_path_ok(rel)) {
 		http_reply_error(req, 404, "not_found", "no such file");
@@ -83,24 +81,10 @@ static_serve(struct http_req *req, const char *rel)
 		return;
 	}
 	path = xasprintf("%s/%s", static_app->cfg->console_dir, rel);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	rc = http_reply_file(req, path, type, STATIC_MAX_FILE);
 	free(path);
-	if (fd == -1 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > STATIC_MAX_FILE) {
-		if (fd != -1)
-			close(fd);
+	if (rc != 0)
 		http_reply_error(req, 404, "not_found", "no such file");
-		return;
-	}
-	b = evbuffer_new();
-	if (evbuffer_add_file(b, fd, 0, st.st_size) != 0) {
-		evbuffer_free(b);
-		log_warnx("event=static_read_failed file=%s", log_q(rel));
-		http_reply_error(req, 500, "internal", "cannot read file");
-		return;
-	}
-	http_req_set_header(req, "Cache-Control", "no-cache");
-	http_reply(req, 200, type, b);
 }
 
 static void

@@ -140,6 +140,10 @@ def backend_pids(url, application="patrold"):
 
 def main():
     """unittest.main that exits 77 (skip) when every test was skipped."""
+    if not os.environ.get("DATABASE_URL"):
+        print("DATABASE_URL is not set: run scripts/test.sh; skipped",
+              file=sys.stderr)
+        sys.exit(SKIP)
     prog = unittest.main(exit=False, verbosity=2)
     r = prog.result
     if not r.wasSuccessful():
