@@ -91,30 +91,41 @@ store_users_list(struct db *db, PGresult **res, char **cause)
 	    res, cause);
 }
 
-int
-store_users_disable(struct db *db, const char *name, int *revoked, char **cause)
+/*
+ * Runs a statement that names one user ($1) and answers one count: 0 with
+ * *n set, or -1 with *cause (an unknown user included).
+ */
+static int
+store_users_count_for(
+    struct db *db, const char *sql, const char *name, int *n, char **cause)
 {
 	const char *params[1] = {name};
 	PGresult *res;
 	int found;
 
-	found = store_users_one(db,
+	if ((found = store_users_one(db, sql, 1, params, &res, cause)) < 0)
+		return -1;
+	if (found == 0) {
+		*cause = xasprintf("no user named '%s'", name);
+		return -1;
+	}
+	*n = store_users_int(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+int
+store_users_disable(struct db *db, const char *name, int *revoked, char **cause)
+{
+	/* Revoked with the user: enabling again must not revive tokens. */
+	return store_users_count_for(db,
 	    "WITH u AS (UPDATE users SET active = false WHERE name = $1 "
 	    "    RETURNING id), "
 	    "r AS (UPDATE api_tokens SET revoked_at = now() "
 	    "    WHERE user_id IN (SELECT id FROM u) AND revoked_at IS NULL "
 	    "    RETURNING 1) "
 	    "SELECT (SELECT count(*) FROM r) FROM u",
-	    1, params, &res, cause);
-	if (found < 0)
-		return -1;
-	if (found == 0) {
-		*cause = xasprintf("no user named '%s'", name);
-		return -1;
-	}
-	*revoked = store_users_int(res, 0, 0);
-	PQclear(res);
-	return 0;
+	    name, revoked, cause);
 }
 
 int
@@ -151,26 +162,13 @@ int
 store_users_token_revoke(
     struct db *db, const char *user, int *revoked, char **cause)
 {
-	const char *params[1] = {user};
-	PGresult *res;
-	int found;
-
-	found = store_users_one(db,
+	return store_users_count_for(db,
 	    "WITH u AS (SELECT id FROM users WHERE name = $1), "
 	    "r AS (UPDATE api_tokens SET revoked_at = now() "
 	    "    WHERE user_id IN (SELECT id FROM u) AND revoked_at IS NULL "
 	    "    RETURNING 1) "
 	    "SELECT (SELECT count(*) FROM r) FROM u",
-	    1, params, &res, cause);
-	if (found < 0)
-		return -1;
-	if (found == 0) {
-		*cause = xasprintf("no user named '%s'", user);
-		return -1;
-	}
-	*revoked = store_users_int(res, 0, 0);
-	PQclear(res);
-	return 0;
+	    user, revoked, cause);
 }
 
 void
