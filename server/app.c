@@ -187,6 +187,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	api_openapi_register(a);
 	api_me_register(a);
 	api_wards_register(a);
+	api_photos_register(a); /* before the actions' {}/{} route */
 	api_requests_register(a);
 	api_actions_register(a);
 	api_recommend_register(a);

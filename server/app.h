@@ -49,6 +49,7 @@ void api_actions_register(struct app *);
 void api_recommend_register(struct app *);
 void api_reference_register(struct app *);
 void api_events_register(struct app *);
+void api_photos_register(struct app *);
 void api_events_unregister(void);
 /* The escalation timer (escalate.c). */
 void escalate_start(struct app *);

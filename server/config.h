@@ -36,6 +36,8 @@ struct config {
 	char *schema_dir;
 	char *data_dir;
 	char *console_dir;
+	char *photo_dir;
+	int photo_max_bytes;
 	char *api_doc;
 };
 

@@ -34,6 +34,7 @@ struct http_server {
 	struct evhttp_bound_socket *socks[HTTP_MAX_LISTENERS];
 	int nsocks;
 	int port;
+	size_t largest_body;
 	int in_flight;
 	int writing; /* replies handed to evhttp, not yet fully sent */
 	int draining;
@@ -521,7 +522,8 @@ http_new(struct event_base *base, const struct http_config *cfg)
 	s->cfg = *cfg;
 	s->evh = evhttp_new(base);
 	evhttp_set_timeout(s->evh, cfg->timeout_s);
-	evhttp_set_max_body_size(s->evh, (ev_ssize_t)cfg->max_body);
+	s->largest_body = cfg->max_body < 65536 ? cfg->max_body : 65536;
+	evhttp_set_max_body_size(s->evh, (ev_ssize_t)s->largest_body);
 	evhttp_set_max_headers_size(s->evh, 64 * 1024);
 	evhttp_set_allowed_methods(s->evh,
 	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
@@ -582,10 +584,27 @@ void
 http_add_routes(
     struct http_server *s, const struct http_route *routes, size_t n)
 {
+	size_t i;
+
 	if (s->ntable == (int)(sizeof s->tables / sizeof s->tables[0]))
 		fatalx("event=http_too_many_route_tables");
 	s->tables[s->ntable] = routes;
 	s->ntables[s->ntable++] = n;
+	/*
+	 * evhttp reads the whole body before routing: let it read the largest
+	 * any route takes (within http_max_body); each route checks its own.
+	 */
+	for (i = 0; i < n; i++) {
+		size_t want = routes[i].max_body < s->cfg.max_body
+		    ? routes[i].max_body
+		    : s->cfg.max_body;
+
+		if (want > s->largest_body) {
+			s->largest_body = want;
+			evhttp_set_max_body_size(
+			    s->evh, (ev_ssize_t)s->largest_body);
+		}
+	}
 }
 
 void

@@ -136,6 +136,9 @@ store_request_get(struct db *db, long long id, const char *actor,
 	    " 'parent', (SELECT jsonb_build_object('id', p.id, 'state',"
 	    "  p.state, 'outcome', p.outcome) FROM requests p"
 	    "  WHERE p.id = r.parent_id),"
+	    " 'photos', (SELECT coalesce(jsonb_agg(rp.sha256 ORDER BY"
+	    "  rp.added_at, rp.sha256), '[]') FROM request_photos rp"
+	    "  WHERE rp.request_id = r.id),"
 	    " 'merged', (SELECT coalesce(jsonb_agg(m.id ORDER BY m.id), '[]')"
 	    "  FROM requests m WHERE m.parent_id = r.id),"
 	    " 'events', (SELECT coalesce(jsonb_agg(" EVENT_JSON
@@ -439,4 +442,41 @@ store_cases_search(
 	    " ORDER BY d.dist NULLS LAST, r.state_changed_at DESC"
 	    " LIMIT $6::int) x",
 	    6, p, cb, arg);
+}
+
+void
+store_request_photo_add(struct db *db, long long id, const char *sha256,
+    size_t bytes, const char *content_type, const char *actor, db_cb cb,
+    void *arg)
+{
+	char ids[24], size[24];
+	const char *p[] = {ids, sha256, size, content_type, actor};
+
+	snprintf(ids, sizeof ids, "%lld", id);
+	snprintf(size, sizeof size, "%zu", bytes);
+	/* The link and its event only the first time: a retry adds nothing. */
+	db_query(db,
+	    "WITH r AS (SELECT id, state FROM requests WHERE id = $1::bigint),"
+	    " p AS (INSERT INTO photos (sha256, bytes, content_type)"
+	    "  SELECT $2, $3::bigint, $4 FROM r ON CONFLICT (sha256) DO "
+	    "NOTHING),"
+	    " l AS (INSERT INTO request_photos (request_id, sha256, added_by)"
+	    "  SELECT r.id, $2, $5 FROM r ON CONFLICT DO NOTHING"
+	    "  RETURNING request_id)"
+	    " SELECT jsonb_build_object('sha256', $2, 'bytes', $3::bigint,"
+	    " 'content_type', $4, 'url', '/api/v1/photos/' || $2,"
+	    " 'event_id', CASE WHEN EXISTS (SELECT 1 FROM l) THEN"
+	    "  request_event_append(r.id, $5, 'photo_added', r.state, r.state,"
+	    "  NULL, NULL, NULL, jsonb_build_object('sha256', $2)) END)::text"
+	    " FROM r",
+	    5, p, cb, arg);
+}
+
+void
+store_photo_get(struct db *db, const char *sha256, db_cb cb, void *arg)
+{
+	const char *p[] = {sha256};
+
+	db_query(db, "SELECT content_type FROM photos WHERE sha256 = $1", 1, p,
+	    cb, arg);
 }

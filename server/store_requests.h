@@ -80,6 +80,15 @@ void store_events_since(struct db *, long long after, int limit, db_cb, void *);
 void store_events_last(struct db *, db_cb, void *);
 void store_recommend_candidates(
     struct db *, long long id, const char *tz, db_cb, void *);
+/*
+ * Records a stored photo on a request (once; event "photo_added" the first
+ * time). No row when the request does not exist.
+ */
+void store_request_photo_add(struct db *, long long id, const char *sha256,
+    size_t bytes, const char *content_type, const char *actor, db_cb,
+    void *);
+/* The photo's content type; no row when it is not known. */
+void store_photo_get(struct db *, const char *sha256, db_cb, void *);
 void store_cases_search(
     struct db *, const struct store_case_query *, db_cb, void *);
 

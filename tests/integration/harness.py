@@ -66,8 +66,11 @@ class Patrold:
         self.log_path = os.path.join(
             os.environ.get("TMPDIR", "/tmp"),
             "patrold-%d-%d.log" % (os.getpid(), int(time.time() * 1000)))
+        self.photo_dir = os.path.join(
+            os.environ.get("TMPDIR", "/tmp"),
+            "photos-%d-%d" % (os.getpid(), int(time.time() * 1000)))
         cmd = [PATROLD, "--database-url", url, "--port", "0",
-               "--log-level", "debug"]
+               "--log-level", "debug", "--photo-dir", self.photo_dir]
         if schema:
             cmd += ["--schema-dir", schema]
         self.log = open(self.log_path, "w+")

@@ -23,7 +23,7 @@ class BadInput(unittest.TestCase):
             assert r.returncode == 0, (args, r.stderr)
         cls.token = h.user_token(cls.url, "disp", "dispatcher")
         cls.viewer = h.user_token(cls.url, "view", "viewer")
-        cls.d = h.Patrold(cls.url)
+        cls.d = h.Patrold(cls.url, "--photo-max-bytes", "100000")
 
     @classmethod
     def tearDownClass(cls):
@@ -234,6 +234,46 @@ class BadInput(unittest.TestCase):
             r = h.patrolctl(self.url, "category", "import", f.name)
             self.assertEqual(r.returncode, 1)
             self.assertIn("question 0: needs a code, a datatype", r.stderr)
+
+
+    def test_photos(self):
+        st, body = self.create(self.good())
+        rid = body["id"]
+        jpeg = b"\xff\xd8\xff\xe0" + os.urandom(5000) + b"\xff\xd9"
+        auth = {"Authorization": "Bearer " + self.token,
+                "Content-Type": "image/jpeg"}
+        path = "/api/v1/requests/%d/photos" % rid
+        st, _, raw = self.d.request(path, method="POST", body=jpeg,
+                                    headers=auth)
+        self.assertEqual(st, 201, raw)
+        first = json.loads(raw)
+        self.assertEqual(first["bytes"], len(jpeg))
+        self.assertIsNotNone(first["event_id"])
+        # The same photo again is stored once and adds no event.
+        st, _, raw = self.d.request(path, method="POST", body=jpeg,
+                                    headers=auth)
+        again = json.loads(raw)
+        self.assertEqual(again["sha256"], first["sha256"])
+        self.assertIsNone(again["event_id"])
+        st, headers, got = self.d.request(first["url"], headers=auth)
+        self.assertEqual(st, 200)
+        self.assertEqual(got, jpeg)
+        self.assertEqual(headers["Content-Type"], "image/jpeg")
+        st, _, raw = self.d.request("/api/v1/requests/%d" % rid, headers=auth)
+        self.assertEqual(json.loads(raw)["photos"], [first["sha256"]])
+        # What is not a photo, too big, for nothing, or from a viewer.
+        self.expect(self.post(path, b"<html>", ctype="image/jpeg"), 415,
+                    "not_an_image")
+        self.expect(self.post(path, b"\xff\xd8\xff" + b"0" * 100001,
+                              ctype="image/jpeg"), 413, "photo_too_large")
+        self.expect(self.post("/api/v1/requests/999999/photos", jpeg,
+                              ctype="image/jpeg"), 404, "not_found")
+        self.expect(self.post(path, jpeg, token=self.viewer,
+                              ctype="image/jpeg"), 403, "forbidden")
+        self.assertEqual(self.d.request("/api/v1/photos/" + "0" * 64,
+                                        headers=auth)[0], 404)
+        self.assertEqual(self.d.request("/api/v1/photos/../etc",
+                                        headers=auth)[0], 404)
 
 
 if __name__ == "__main__":

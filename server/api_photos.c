@@ -1,0 +1,148 @@
+/*
+ * Photos of a request: POST /api/v1/requests/{id}/photos takes one image
+ * as the raw body (a phone call's follow-up e-mail, a counter scan; crews'
+ * photos come through the agents' resumable upload), GET /api/v1/photos/
+ * {sha256} gives it back. Stored by content hash before the database
+ * hears of it, so a row never points at a missing file.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "photos.h"
+#include "store_requests.h"
+#include "xmalloc.h"
+
+#define PHOTOS_ROUTE_MAX (100 << 20) /* the route's cap; config decides */
+
+static struct app *photos_app;
+
+static void
+photo_added_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+
+	if (r->status == DB_OK && PQntuples(r->res) == 1)
+		api_reply_text(req, 201, PQgetvalue(r->res, 0, 0));
+	else
+		api_reply_row(req, r, "request");
+	http_req_unref(req);
+}
+
+static void
+photo_post_auth_cb(
+    struct http_req *req, const struct auth_user *user, void *arg)
+{
+	const char *body, *type;
+	char hex[65], *cause;
+	long long id;
+	size_t len;
+
+	(void)arg;
+	if (api_path_id(req, 0, &id) != 0)
+		return;
+	body = http_req_body(req, &len);
+	if (len == 0) {
+		api_error(req, 400, "missing_body", NULL,
+		    "send the photo as the request body");
+		return;
+	}
+	if (len > (size_t)photos_app->cfg->photo_max_bytes) {
+		api_error(req, 413, "photo_too_large", NULL,
+		    "a photo may be at most %d bytes",
+		    photos_app->cfg->photo_max_bytes);
+		return;
+	}
+	if ((type = photos_sniff(body, len)) == NULL) {
+		api_error(req, 415, "not_an_image", NULL,
+		    "the body is not a JPEG, PNG or WebP image");
+		return;
+	}
+	if (photos_store(photos_app->cfg->photo_dir, body, len, hex, &cause) !=
+	    0) {
+		log_error("event=photo_store_failed reason=%s", log_q(cause));
+		free(cause);
+		api_error(req, 500, "internal", NULL, "cannot store the photo");
+		return;
+	}
+	http_req_ref(req);
+	store_request_photo_add(photos_app->db, id, hex, len, type, user->name,
+	    photo_added_cb, req);
+}
+
+static void
+photo_post(struct http_req *req)
+{
+	auth_require(
+	    photos_app, req, AUTH_STAFF | AUTH_CREW, photo_post_auth_cb, NULL);
+}
+
+static void
+photo_get_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+	char *path;
+
+	if (r->status != DB_OK)
+		api_db_error(req, r, "photo.get");
+	else if (PQntuples(r->res) == 0)
+		api_error(req, 404, "not_found", NULL, "no such photo");
+	else {
+		path = photos_path(
+		    photos_app->cfg->photo_dir, http_req_param(req, 0));
+		if (http_reply_file(req, path, PQgetvalue(r->res, 0, 0),
+		        photos_app->cfg->photo_max_bytes) != 0) {
+			log_error("event=photo_missing sha256=%s",
+			    http_req_param(req, 0));
+			api_error(req, 500, "internal", NULL,
+			    "the photo's file is missing");
+		}
+		free(path);
+	}
+	http_req_unref(req);
+}
+
+static void
+photo_get_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	const char *hex = http_req_param(req, 0);
+	char *path;
+
+	(void)user;
+	(void)arg;
+	if ((path = photos_path(photos_app->cfg->photo_dir, hex)) == NULL) {
+		api_error(req, 404, "not_found", NULL, "no such photo");
+		return;
+	}
+	free(path);
+	http_req_ref(req);
+	store_photo_get(photos_app->db, hex, photo_get_cb, req);
+}
+
+static void
+photo_get(struct http_req *req)
+{
+	auth_require(photos_app, req, AUTH_ANY, photo_get_auth_cb, NULL);
+}
+
+static const struct http_route photos_routes[] = {
+    {"requests.photos", EVHTTP_REQ_POST, "/api/v1/requests/{}/photos",
+        PHOTOS_ROUTE_MAX, 60000, photo_post, NULL},
+    {"photos.get", EVHTTP_REQ_GET, "/api/v1/photos/{}", 0, 0, photo_get, NULL},
+};
+
+void
+api_photos_register(struct app *a)
+{
+	photos_app = a;
+	http_add_routes(a->http, photos_routes,
+	    sizeof photos_routes / sizeof photos_routes[0]);
+}

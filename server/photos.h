@@ -1,0 +1,27 @@
+/*
+ * Photos on disk, each under its SHA-256 (photo_dir/ab/abcdef...): the
+ * same photo sent twice is stored once, and a name says what it holds.
+ */
+#ifndef PATROL_PHOTOS_H
+#define PATROL_PHOTOS_H
+
+#include <stddef.h>
+
+/*
+ * The image type of data from its first bytes ("image/jpeg", "image/png",
+ * "image/webp"), or NULL: only pictures are kept.
+ */
+const char *photos_sniff(const void *data, size_t len);
+/* SHA-256 of data as 64 lower-case hex digits. */
+void photos_hash(const void *data, size_t len, char hex[65]);
+/*
+ * Stores data durably (written, fsync'ed, renamed, directory fsync'ed)
+ * under its hash, which is returned in hex. Storing an existing photo is a
+ * no-op. -1 with *cause on an I/O error.
+ */
+int photos_store(
+    const char *dir, const void *data, size_t len, char hex[65], char **cause);
+/* The file of a hash (caller frees); NULL if hex is not 64 hex digits. */
+char *photos_path(const char *dir, const char *hex);
+
+#endif
