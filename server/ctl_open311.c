@@ -1,0 +1,103 @@
+/*
+ * patrolctl open311 key add|list|revoke: the api_key of each client
+ * application (a city app, a FixMyStreet install) that posts reports.
+ * A key is printed once, alone on stdout so scripts can capture it; only
+ * its SHA-256 is stored, as for API tokens (auth_token_new).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+#include <sodium.h>
+
+#include "auth.h"
+#include "ctl.h"
+#include "ctl_open311.h"
+#include "store_open311.h"
+
+/* The same rule as the open311_keys.name CHECK, said before the insert. */
+static int
+ctl_open311_name(const char *command, int argc, char **argv, const char **name)
+{
+	const char *none[] = {NULL};
+	const char *values[1];
+	size_t len;
+
+	if (ctl_args(command, argc, argv, none, values, name, 1) != 1) {
+		fprintf(stderr, "usage: patrolctl %s NAME\n", command);
+		return -1;
+	}
+	len = strlen(*name);
+	if (len < 1 || len > 63 ||
+	    strspn(*name, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != len) {
+		fprintf(stderr,
+		    "patrolctl: %s: bad client name '%s': 1 to 63 of a-z, "
+		    "0-9, '_', '.' and '-'\n",
+		    command, *name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_open311_key_add(struct ctl *c, int argc, char **argv)
+{
+	const char *name;
+	char key[64], hash[65], *cause;
+
+	if (ctl_open311_name("open311 key add", argc, argv, &name) != 0)
+		return 2;
+	auth_token_new(key, sizeof key, hash);
+	if (store_open311_key_add(ctl_db(c), name, hash, &cause) != 0) {
+		sodium_memzero(key, sizeof key);
+		return ctl_fail("open311 key add", cause);
+	}
+	/* stdout holds the key alone, for $(patrolctl open311 key add ...). */
+	printf("%s\n", key);
+	fflush(stdout);
+	sodium_memzero(key, sizeof key);
+	fprintf(stderr,
+	    "patrolctl: Open311 key created for client %s; it is not shown "
+	    "again\n",
+	    name);
+	return 0;
+}
+
+int
+ctl_open311_key_list(struct ctl *c, int argc, char **argv)
+{
+	PGresult *res;
+	char *cause;
+	int i;
+
+	(void)argv;
+	if (argc != 0) {
+		fprintf(stderr, "usage: patrolctl open311 key list\n");
+		return 2;
+	}
+	if (store_open311_key_list(ctl_db(c), &res, &cause) != 0)
+		return ctl_fail("open311 key list", cause);
+	printf("%-24s %-25s %-25s %s\n", "CLIENT", "CREATED", "LAST USED",
+	    "REVOKED");
+	for (i = 0; i < PQntuples(res); i++)
+		printf("%-24s %-25s %-25s %s\n", PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+		    strcmp(PQgetvalue(res, i, 3), "t") == 0 ? "yes" : "no");
+	PQclear(res);
+	return 0;
+}
+
+int
+ctl_open311_key_revoke(struct ctl *c, int argc, char **argv)
+{
+	const char *name;
+	char *cause;
+
+	if (ctl_open311_name("open311 key revoke", argc, argv, &name) != 0)
+		return 2;
+	if (store_open311_key_revoke(ctl_db(c), name, &cause) != 0)
+		return ctl_fail("open311 key revoke", cause);
+	printf("revoked the Open311 key of client %s\n", name);
+	return 0;
+}

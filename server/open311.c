@@ -1,0 +1,512 @@
+/*
+ * Open311 GeoReport v2 under /open311/v2/, for residents' apps (the
+ * FixMyStreet family, city apps): the routes, the two formats and the
+ * spec's errors, client keys, discovery, services and service definitions.
+ * The suffix (.xml or .json) decides the format of the reply and of its
+ * errors. Requests and updates are in open311_requests.c (GET) and
+ * open311_post.c (POST); open311.h lists the files.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "open311.h"
+#include "store_open311.h"
+#include "store_requests.h"
+#include "xmalloc.h"
+
+#define OPEN311_XML_TYPE  "text/xml; charset=utf-8"
+#define OPEN311_JSON_TYPE "application/json; charset=utf-8"
+#define OPEN311_SPEC      "http://wiki.open311.org/GeoReport_v2"
+/* When this endpoint's behaviour last changed (discovery's changeset). */
+#define OPEN311_CHANGESET  "2026-11-21T00:00:00+09:00"
+#define OPEN311_POST_MAX   (100 << 20) /* http_max_body decides */
+#define OPEN311_UPDATE_MAX (256 * 1024)
+
+struct app *open311_app;
+
+void
+open311_reply(struct http_req *req, enum open311_format fmt, int status,
+    json_t *doc, const char *root, const char *item)
+{
+	struct evbuffer *b;
+	char *s;
+	size_t len;
+
+	if (fmt == OPEN311_JSON) {
+		s = json_dumps(doc,
+		    JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY);
+		len = s != NULL ? strlen(s) : 0;
+	} else
+		s = open311_xml_write(doc, root, item, &len);
+	json_decref(doc);
+	if (s == NULL) {
+		http_reply_text(req, 500, "text/plain; charset=utf-8",
+		    "cannot write the reply\n");
+		return;
+	}
+	b = evbuffer_new();
+	evbuffer_add(b, s, len);
+	free(s);
+	http_reply(req, status,
+	    fmt == OPEN311_JSON ? OPEN311_JSON_TYPE : OPEN311_XML_TYPE, b);
+}
+
+void
+open311_error(struct http_req *req, enum open311_format fmt, int status,
+    const char *fmt_s, ...)
+{
+	va_list ap;
+	char *msg;
+	json_t *d;
+
+	va_start(ap, fmt_s);
+	msg = xvasprintf(fmt_s, ap);
+	va_end(ap);
+	/* A description may quote input: jansson refuses invalid UTF-8. */
+	if ((d = json_stringn(msg, strlen(msg))) == NULL)
+		d = json_string("the request is malformed");
+	open311_reply(req, fmt, status,
+	    json_pack("[{s:i,s:o}]", "code", status, "description", d),
+	    "errors", "error");
+	free(msg);
+}
+
+void
+open311_db_error(struct http_req *req, enum open311_format fmt,
+    const struct db_result *r, const char *what)
+{
+	if (r->status == DB_UNAVAILABLE || r->status == DB_TIMEOUT) {
+		http_req_set_header(req, "Retry-After", "2");
+		open311_error(
+		    req, fmt, 503, "the service is not available; try again");
+		return;
+	}
+	/* Class 22: a value PostgreSQL could not take (a date). */
+	if (r->sqlstate != NULL && strncmp(r->sqlstate, "22", 2) == 0) {
+		open311_error(req, fmt, 400, "invalid value: %s",
+		    r->error != NULL ? r->error : "data exception");
+		return;
+	}
+	log_error("event=db_error what=%s sqlstate=%s error=%s", what,
+	    r->sqlstate != NULL ? r->sqlstate : "-", log_q(r->error));
+	open311_error(req, fmt, 500, "internal error (%s)", what);
+}
+
+const char *
+open311_locale(const char *param)
+{
+	const char *l =
+	    param != NULL ? param : open311_app->cfg->open311_locale;
+
+	return l != NULL && strncasecmp(l, "en", 2) == 0 ? "en" : "ja";
+}
+
+int
+open311_jurisdiction_ok(
+    struct http_req *req, enum open311_format fmt, const char *given)
+{
+	const char *want = open311_app->cfg->open311_jurisdiction;
+
+	/* Only a server of several jurisdictions needs it (the spec). */
+	if (want == NULL || *want == '\0' || given == NULL ||
+	    strcmp(given, want) == 0)
+		return 0;
+	open311_error(req, fmt, 404, "jurisdiction_id: no such jurisdiction");
+	return -1;
+}
+
+/* What "requests.xml" or "xml" is asking for; -1 for anything else. */
+static int
+open311_format_parse(const char *s, enum open311_format *fmt)
+{
+	if (s != NULL && strcmp(s, "xml") == 0)
+		*fmt = OPEN311_XML;
+	else if (s != NULL && strcmp(s, "json") == 0)
+		*fmt = OPEN311_JSON;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * Splits "wasp_nest.xml" into the name (caller frees) and the format. An
+ * unknown suffix answers 404 in XML, the spec's mandatory format.
+ */
+char *
+open311_split(struct http_req *req, const char *seg, enum open311_format *fmt)
+{
+	const char *dot = seg != NULL ? strrchr(seg, '.') : NULL;
+
+	*fmt = OPEN311_XML;
+	if (dot == NULL || dot == seg ||
+	    open311_format_parse(dot + 1, fmt) != 0) {
+		open311_error(req, OPEN311_XML, 404,
+		    "no such resource: the path ends in .xml or .json");
+		return NULL;
+	}
+	return xstrndup(seg, (size_t)(dot - seg));
+}
+
+/* Reads the route's "{}" suffix; answers 404 for anything but xml/json. */
+int
+open311_suffix(struct http_req *req, enum open311_format *fmt)
+{
+	if (open311_format_parse(http_req_param(req, 0), fmt) == 0)
+		return 0;
+	open311_error(req, OPEN311_XML, 404,
+	    "no such resource: the path ends in .xml or .json");
+	return -1;
+}
+
+struct open311_key_check {
+	struct http_req *req;
+	enum open311_format fmt;
+	open311_key_cb cb;
+	void *arg;
+};
+
+static void
+open311_key_lookup_cb(struct db_result *r, void *arg)
+{
+	struct open311_key_check *k = arg;
+
+	if (r->status != DB_OK) {
+		open311_db_error(k->req, k->fmt, r, "open311.key");
+		k->cb(k->req, 0, NULL, k->arg);
+	} else if (PQntuples(r->res) != 1) {
+		open311_error(k->req, k->fmt, 403, "api_key: not a valid key");
+		k->cb(k->req, 0, NULL, k->arg);
+	} else
+		k->cb(k->req, strtoll(PQgetvalue(r->res, 0, 0), NULL, 10),
+		    PQgetvalue(r->res, 0, 1), k->arg);
+	http_req_unref(k->req);
+	free(k);
+}
+
+void
+open311_key_check(struct http_req *req, enum open311_format fmt,
+    const char *api_key, open311_key_cb cb, void *arg)
+{
+	struct open311_key_check *k;
+	char hash[65];
+
+	/* Ours are 46 characters; anything much longer costs no query. */
+	if (api_key == NULL || *api_key == '\0' || strlen(api_key) > 200) {
+		open311_error(req, fmt, 403, "api_key: %s",
+		    api_key == NULL || *api_key == '\0' ? "required"
+		                                        : "not a valid key");
+		cb(req, 0, NULL, arg);
+		return;
+	}
+	auth_token_hash(api_key, hash);
+	k = xcalloc(1, sizeof *k);
+	k->req = req;
+	k->fmt = fmt;
+	k->cb = cb;
+	k->arg = arg;
+	http_req_ref(req);
+	store_open311_key_lookup(
+	    open311_app->db, hash, open311_key_lookup_cb, k);
+}
+
+/* GET discovery */
+
+static void
+open311_discovery(struct http_req *req)
+{
+	enum open311_format fmt;
+	const char *host = http_req_header(req, "Host");
+	char *url;
+
+	if (open311_suffix(req, &fmt) != 0 ||
+	    open311_jurisdiction_ok(
+	        req, fmt, http_req_query(req, "jurisdiction_id")) != 0)
+		return;
+	/* Behind a proxy the Host header is what the client used. */
+	url = xasprintf("http://%s/open311/v2",
+	    host != NULL && api_utf8_valid(host) && strlen(host) < 200
+	        ? host
+	        : "localhost");
+	open311_reply(req, fmt, 200,
+	    json_pack("{s:s,s:s,s:s,s:[{s:s,s:s,s:s,s:s,s:[s,s]}]}",
+	        "changeset", OPEN311_CHANGESET, "contact",
+	        open311_app->cfg->open311_contact, "key_service",
+	        "API keys are issued by the ward office (patrolctl open311 key "
+	        "add)",
+	        "endpoints", "specification", OPEN311_SPEC, "url", url,
+	        "changeset", OPEN311_CHANGESET, "type", "production", "formats",
+	        "text/xml", "application/json"),
+	    "discovery", "item");
+	free(url);
+}
+
+/* GET services */
+
+struct open311_get *
+open311_get_new(struct http_req *req, enum open311_format fmt)
+{
+	struct open311_get *g = xcalloc(1, sizeof *g);
+
+	g->req = req;
+	g->fmt = fmt;
+	g->locale = open311_locale(http_req_query(req, "locale"));
+	http_req_ref(req);
+	return g;
+}
+
+void
+open311_get_free(struct open311_get *g)
+{
+	http_req_unref(g->req);
+	free(g->name);
+	free(g);
+}
+
+const char *
+open311_name(json_t *o, const char *locale)
+{
+	const char *s = json_string_value(json_object_get(
+	    o, strcmp(locale, "en") == 0 ? "name_en" : "name_ja"));
+
+	return s != NULL ? s : "";
+}
+
+static void
+open311_services_cb(struct db_result *r, void *arg)
+{
+	struct open311_get *g = arg;
+	json_t *all, *cat, *list, *skills, *sk;
+	size_t i, k;
+	char *keywords;
+	const char *s;
+
+	if (r->status != DB_OK) {
+		open311_db_error(g->req, g->fmt, r, "open311.services");
+		goto out;
+	}
+	all = api_result_json(r);
+	list = json_array();
+	json_array_foreach(all, i, cat)
+	{
+		skills = json_object_get(cat, "skills");
+		keywords = xstrdup("");
+		json_array_foreach(skills, k, sk)
+		{
+			char *next = xasprintf("%s%s%s", keywords,
+			    k > 0 ? ", " : "", json_string_value(sk));
+
+			free(keywords);
+			keywords = next;
+		}
+		s = json_string_value(json_array_get(skills, 0));
+		json_array_append_new(list,
+		    json_pack("{s:O,s:s,s:s,s:b,s:s,s:s,s:s}", "service_code",
+		        json_object_get(cat, "code"), "service_name",
+		        open311_name(cat, g->locale), "description",
+		        open311_name(cat, g->locale), "metadata",
+		        json_array_size(json_object_get(cat, "questions")) > 0,
+		        "type", "realtime", "keywords", keywords, "group",
+		        s != NULL ? s : ""));
+		free(keywords);
+	}
+	json_decref(all);
+	open311_reply(g->req, g->fmt, 200, list, "services", "service");
+out:
+	open311_get_free(g);
+}
+
+static void
+open311_services(struct http_req *req)
+{
+	enum open311_format fmt;
+
+	if (open311_suffix(req, &fmt) != 0 ||
+	    open311_jurisdiction_ok(
+	        req, fmt, http_req_query(req, "jurisdiction_id")) != 0)
+		return;
+	store_open311_services(
+	    open311_app->db, open311_services_cb, open311_get_new(req, fmt));
+}
+
+/* GET services/{code} */
+
+static void
+open311_service_cb(struct db_result *r, void *arg)
+{
+	struct open311_get *g = arg;
+	json_t *cat, *attrs, *q, *a, *values, *v;
+	const char *type;
+	size_t i, k;
+
+	if (r->status != DB_OK) {
+		open311_db_error(g->req, g->fmt, r, "open311.service");
+		goto out;
+	}
+	if ((cat = api_result_json(r)) == NULL) {
+		open311_error(
+		    g->req, g->fmt, 404, "service_code: no such service");
+		goto out;
+	}
+	attrs = json_array();
+	json_array_foreach(json_object_get(cat, "questions"), i, q)
+	{
+		type = json_string_value(json_object_get(q, "datatype"));
+		if (type == NULL)
+			type = "string";
+		a = json_pack("{s:b,s:O,s:s,s:b,s:n,s:I,s:s}", "variable", 1,
+		    "code", json_object_get(q, "code"), "datatype", type,
+		    "required", json_is_true(json_object_get(q, "required")),
+		    "datatype_description", "order", (json_int_t)(i + 1),
+		    "description", open311_name(q, g->locale));
+		if (strstr(type, "list") != NULL) {
+			values = json_array();
+			json_array_foreach(json_object_get(q, "values"), k, v)
+			{
+				json_array_append_new(values,
+				    json_pack("{s:O,s:s}", "key",
+				        json_object_get(v, "key"), "name",
+				        open311_name(v, g->locale)));
+			}
+			json_object_set_new(a, "values", values);
+		}
+		json_array_append_new(attrs, a);
+	}
+	open311_reply(g->req, g->fmt, 200,
+	    json_pack("{s:O,s:o}", "service_code", json_object_get(cat, "code"),
+	        "attributes", attrs),
+	    "service_definition", "item");
+	json_decref(cat);
+out:
+	open311_get_free(g);
+}
+
+int
+open311_code_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len >= 1 && len <= 40 &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == len;
+}
+
+static void
+open311_service(struct http_req *req)
+{
+	enum open311_format fmt;
+	struct open311_get *g;
+	char *code;
+
+	if ((code = open311_split(req, http_req_param(req, 0), &fmt)) == NULL)
+		return;
+	if (open311_jurisdiction_ok(
+	        req, fmt, http_req_query(req, "jurisdiction_id")) != 0) {
+		free(code);
+		return;
+	}
+	if (!open311_code_ok(code)) {
+		open311_error(req, fmt, 404, "service_code: no such service");
+		free(code);
+		return;
+	}
+	g = open311_get_new(req, fmt);
+	g->name = code;
+	store_category_get(open311_app->db, code, open311_service_cb, g);
+}
+
+static void
+open311_token_get(struct http_req *req)
+{
+	enum open311_format fmt;
+	char *token;
+
+	if ((token = open311_split(req, http_req_param(req, 0), &fmt)) == NULL)
+		return;
+	/* Intake is never deferred here: every POST answers with an id. */
+	if (open311_jurisdiction_ok(
+	        req, fmt, http_req_query(req, "jurisdiction_id")) == 0)
+		open311_error(req, fmt, 404,
+		    "token: no such token (this endpoint answers "
+		    "service_request_id at once and issues no tokens)");
+	free(token);
+}
+
+static void
+open311_requests_post(struct http_req *req)
+{
+	enum open311_format fmt;
+
+	if (open311_suffix(req, &fmt) == 0)
+		open311_post_request(req, fmt);
+}
+
+static void
+open311_updates_post(struct http_req *req)
+{
+	enum open311_format fmt;
+
+	if (open311_suffix(req, &fmt) == 0)
+		open311_post_update(req, fmt);
+}
+
+static void
+open311_unknown(struct http_req *req)
+{
+	const char *path = http_req_path(req);
+	size_t len = strlen(path);
+
+	open311_error(req,
+	    len > 5 && strcmp(path + len - 5, ".json") == 0 ? OPEN311_JSON
+	                                                    : OPEN311_XML,
+	    404, "no such resource");
+}
+
+static const struct http_route open311_routes[] = {
+    {"open311.discovery", EVHTTP_REQ_GET, "/open311/v2/discovery.{}", 0, 0,
+        open311_discovery, NULL},
+    {"open311.services", EVHTTP_REQ_GET, "/open311/v2/services.{}", 0, 0,
+        open311_services, NULL},
+    {"open311.service", EVHTTP_REQ_GET, "/open311/v2/services/{}", 0, 0,
+        open311_service, NULL},
+    {"open311.requests", EVHTTP_REQ_GET, "/open311/v2/requests.{}", 0, 0,
+        open311_requests_get, NULL},
+    {"open311.requests.post", EVHTTP_REQ_POST, "/open311/v2/requests.{}",
+        OPEN311_POST_MAX, 60000, open311_requests_post, NULL},
+    {"open311.request", EVHTTP_REQ_GET, "/open311/v2/requests/{}", 0, 0,
+        open311_request_get, NULL},
+    {"open311.tokens", EVHTTP_REQ_GET, "/open311/v2/tokens/{}", 0, 0,
+        open311_token_get, NULL},
+    {"open311.updates", EVHTTP_REQ_GET, "/open311/v2/servicerequestupdates.{}",
+        0, 0, open311_updates_get, NULL},
+    {"open311.updates.post", EVHTTP_REQ_POST,
+        "/open311/v2/servicerequestupdates.{}", OPEN311_UPDATE_MAX, 0,
+        open311_updates_post, NULL},
+    /* Anything else under the base: the spec's 404, not ours. */
+    {"open311.unknown", EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/open311/v2/*", 0, 0,
+        open311_unknown, NULL},
+};
+
+void
+open311_register(struct app *a)
+{
+	const char *l = a->cfg->open311_locale;
+
+	open311_app = a;
+	if (strcmp(l, "ja") != 0 && strcmp(l, "en") != 0)
+		log_warnx("event=open311_locale_unknown locale=%s using=%s",
+		    log_q(l), open311_locale(NULL));
+	http_add_routes(a->http, open311_routes,
+	    sizeof open311_routes / sizeof open311_routes[0]);
+}

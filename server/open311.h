@@ -1,0 +1,192 @@
+/*
+ * Open311 GeoReport v2 with the mySociety updates extension, under
+ * /open311/v2/. Shared between the open311*.c files only:
+ *   open311.c          routes, formats, errors, keys, discovery, services
+ *   open311_requests.c GET requests and servicerequestupdates
+ *   open311_post.c     POST requests and POST servicerequestupdates
+ *   open311_form.c     form-urlencoded and multipart bodies, dates
+ *   open311_xml.c      the reply tree written as XML (libxml2)
+ *   open311_status.c   what each life-cycle event tells a resident
+ * Every reply is first built as one jansson tree in the shape of the JSON
+ * format; the XML format is written from the same tree, so the two can
+ * never disagree on names or order.
+ */
+#ifndef PATROL_OPEN311_H
+#define PATROL_OPEN311_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct app;
+struct db_result;
+struct http_req;
+
+enum open311_format {
+	OPEN311_XML,
+	OPEN311_JSON,
+};
+
+/* open311.c */
+
+/* The application, for the handlers in every open311*.c file. */
+extern struct app *open311_app;
+
+/*
+ * Answers with doc (reference stolen) in the format: JSON as it is, XML as
+ * <root> with an array's items named item (see open311_xml_write).
+ */
+void open311_reply(struct http_req *, enum open311_format, int status,
+    json_t *doc, const char *root, const char *item);
+/*
+ * Answers errors/error/{code, description} with the HTTP status as the
+ * code. The description starts with the field it is about, if any.
+ */
+void open311_error(struct http_req *, enum open311_format, int status,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* 503 or 500 (logged) for a failed query, as an Open311 error. */
+void open311_db_error(struct http_req *, enum open311_format,
+    const struct db_result *, const char *what);
+/* "ja" or "en": the locale parameter, else the configured one. */
+const char *open311_locale(const char *param);
+/*
+ * Checks jurisdiction_id (when one is configured) and returns 0, or answers
+ * 404 and returns -1.
+ */
+int open311_jurisdiction_ok(
+    struct http_req *, enum open311_format, const char *given);
+
+/* What a GET handler keeps while its query runs. */
+struct open311_get {
+	struct http_req *req;
+	enum open311_format fmt;
+	const char *locale;
+	int extensions;
+	char *name; /* a path's resource name, or NULL */
+};
+
+/* Takes a reference on req; open311_get_free drops it. */
+struct open311_get *open311_get_new(struct http_req *, enum open311_format);
+void open311_get_free(struct open311_get *);
+/* name_ja or name_en of a category, question or value by the locale. */
+const char *open311_name(json_t *, const char *locale);
+/* 1 for a category code as our categories spell them. */
+int open311_code_ok(const char *);
+/*
+ * The route's "{}" suffix as a format; answers 404 (in XML, the spec's
+ * mandatory format) and returns -1 for anything but xml and json.
+ */
+int open311_suffix(struct http_req *, enum open311_format *);
+/*
+ * Splits a path segment "wasp_nest.xml" into the name (caller frees) and
+ * the format; NULL after answering 404 for an unknown suffix.
+ */
+char *open311_split(struct http_req *, const char *seg, enum open311_format *);
+
+typedef void (*open311_key_cb)(
+    struct http_req *, long long key_id, const char *key_name, void *arg);
+/*
+ * Looks up an api_key (hashed, as stored) and calls cb with the client
+ * application. For a missing, unknown or revoked key (or a failed query)
+ * it answers 403 (or 5xx) itself and calls cb with key_name NULL, so cb
+ * always runs and can free arg. Holds a reference on req until cb returns.
+ */
+void open311_key_check(struct http_req *, enum open311_format,
+    const char *api_key, open311_key_cb, void *arg);
+
+/* open311_requests.c: GET requests, requests/{id}, servicerequestupdates */
+
+void open311_requests_get(struct http_req *);
+void open311_request_get(struct http_req *);
+void open311_updates_get(struct http_req *);
+
+/* open311_post.c */
+
+void open311_post_request(struct http_req *, enum open311_format);
+void open311_post_update(struct http_req *, enum open311_format);
+
+/* open311_form.c */
+
+struct open311_field {
+	char *name;
+	char *value; /* NUL-terminated copy, len bytes (may hold NULs) */
+	size_t len;
+	char *filename;     /* multipart parts with a filename, else NULL */
+	char *content_type; /* multipart parts that say it, else NULL */
+};
+
+struct open311_form {
+	struct open311_field *fields;
+	size_t n;
+};
+
+#define OPEN311_FORM_MAX_FIELDS 200
+
+/*
+ * Parses a body by its Content-Type: application/x-www-form-urlencoded or
+ * multipart/form-data. -1 with *cause (caller frees) on anything malformed;
+ * form is then empty. Free the form with open311_form_free either way.
+ */
+int open311_form_parse(struct open311_form *, const char *content_type,
+    const char *body, size_t len, char **cause);
+int open311_form_urlencoded(
+    struct open311_form *, const char *body, size_t len, char **cause);
+/* The boundary of a multipart Content-Type (caller frees), or NULL. */
+char *open311_form_boundary(const char *content_type);
+int open311_form_multipart(struct open311_form *, const char *boundary,
+    const char *body, size_t len, char **cause);
+void open311_form_free(struct open311_form *);
+/* The first field of that name, or NULL. */
+const struct open311_field *open311_form_get(
+    const struct open311_form *, const char *name);
+/*
+ * The first name given twice that may be given once only (all but names
+ * ending in "[]"), or NULL.
+ */
+const char *open311_form_duplicate(const struct open311_form *);
+
+/* 1 when s is text we store: valid UTF-8, no control characters but \t\n\r. */
+int open311_text_ok(const char *s, size_t len);
+/*
+ * Reads a date leniently (see open311_form.c) into out (at least 40
+ * bytes) in a form PostgreSQL takes; -1 when it is not one.
+ */
+int open311_date_parse(const char *s, char *out, size_t outlen);
+
+/* open311_xml.c */
+
+/*
+ * Writes doc as an XML document: <root>, objects as elements in their
+ * order, an array's items as elements named after the array (attributes
+ * -> attribute, values -> value, ...; item for a top-level array), null as
+ * an empty element, booleans as true/false. Characters XML 1.0 cannot
+ * carry are dropped. Returns the text (caller frees) and its length.
+ */
+char *open311_xml_write(
+    json_t *doc, const char *root, const char *item, size_t *len);
+/* A real number as both formats write it ("35.605"). */
+void open311_real(double, char *buf, size_t len);
+
+/* open311_status.c */
+
+struct open311_status {
+	const char *kind;    /* event kind */
+	const char *outcome; /* for "done": the outcome, NULL for any other */
+	const char *status;  /* the mySociety update status */
+	int closed;          /* the spec's closed rather than open */
+	const char *text_ja, *text_en;
+};
+
+/*
+ * What an event tells a resident, or NULL for events that are none of
+ * their business (photos added, call-backs, their own comments).
+ */
+const struct open311_status *open311_status_find(
+    const char *kind, const char *outcome);
+/*
+ * SQL array literal of the event kinds open311_status_find knows, with or
+ * without "created".
+ */
+const char *open311_status_kinds_sql(int with_created);
+
+#endif
