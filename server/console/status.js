@@ -1,17 +1,30 @@
-// Shows whether patrold can reach its database, refreshed every 5 s.
+// The footer's server status: whether patrold can reach its database,
+// refreshed every 15 s (independent of the log-in).
+import { t } from './js/i18n.js';
+
 const el = document.getElementById('db-status');
+let last = null;
+
+function show() {
+  if (last === null) return;
+  el.textContent = t(last);
+  el.className = last === 'db.ok' ? 'ok' : 'bad';
+}
 
 async function refresh() {
   try {
     const r = await fetch('/healthz', { cache: 'no-store' });
     const body = await r.json();
-    const ok = r.ok && body.database === 'ok';
-    el.textContent = ok ? '正常 / OK' : '接続できません / unavailable';
-    el.className = ok ? 'ok' : 'bad';
+    last = r.ok && body.database === 'ok' ? 'db.ok' : 'db.bad';
   } catch (e) {
-    el.textContent = 'サーバーに接続できません / server unreachable';
-    el.className = 'bad';
+    last = 'db.down';
   }
+  show();
 }
-refresh();
-setInterval(refresh, 5000);
+
+export function startStatus() {
+  refresh();
+  setInterval(refresh, 15000);
+}
+
+export { show as showStatus };

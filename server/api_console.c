@@ -1,0 +1,43 @@
+/*
+ * GET /api/v1/config: what the browser console needs to know about this
+ * server before anyone logs in: the map tiles and their credit, the
+ * service area to centre on, the duplicate radius. No secrets, no token.
+ */
+#include <stdlib.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "api.h"
+#include "app.h"
+#include "config.h"
+#include "http.h"
+
+static struct app *console_app;
+
+static void
+console_config_get(struct http_req *req)
+{
+	const struct config *c = console_app->cfg;
+
+	api_reply(req, 200,
+	    json_pack("{s:s,s:s,s:s,s:[f,f,f,f],s:i,s:s,s:i}", "tile_url",
+	        c->tile_url, "tile_attribution", c->tile_attribution,
+	        "tile_attribution_url", c->tile_attribution_url, "service_area",
+	        c->area_lon_min, c->area_lat_min, c->area_lon_max,
+	        c->area_lat_max, "dup_radius_m", c->dup_radius_m, "timezone",
+	        c->timezone, "session_hours", c->session_hours));
+}
+
+static const struct http_route console_routes[] = {
+    {"config", EVHTTP_REQ_GET, "/api/v1/config", 0, 5000, console_config_get,
+        NULL},
+};
+
+void
+api_console_register(struct app *a)
+{
+	console_app = a;
+	http_add_routes(a->http, console_routes,
+	    sizeof console_routes / sizeof console_routes[0]);
+}

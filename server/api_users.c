@@ -1,0 +1,51 @@
+/*
+ * GET /api/v1/users: the users and their roles, for the console's users
+ * screen (admin only). Never a password hash; whether one is set, and
+ * when the user last logged in to the console.
+ */
+#include <event2/http.h>
+
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "db.h"
+#include "http.h"
+#include "store_users.h"
+
+static struct app *users_app;
+
+static void
+users_list_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+
+	api_reply_row(req, r, "user");
+	http_req_unref(req);
+}
+
+static void
+users_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	(void)user;
+	(void)arg;
+	http_req_ref(req);
+	store_users_list_json(users_app->db, users_list_cb, req);
+}
+
+static void
+users_get(struct http_req *req)
+{
+	auth_require(users_app, req, AUTH_ADMIN, users_auth_cb, NULL);
+}
+
+static const struct http_route users_routes[] = {
+    {"users.list", EVHTTP_REQ_GET, "/api/v1/users", 0, 5000, users_get, NULL},
+};
+
+void
+api_users_register(struct app *a)
+{
+	users_app = a;
+	http_add_routes(a->http, users_routes,
+	    sizeof users_routes / sizeof users_routes[0]);
+}

@@ -1,0 +1,39 @@
+// The JSON API from the page: cookies go with every request (same
+// origin); changes carry the session's CSRF token. A 401 means the session
+// ended: the app shows the log-in form.
+let csrf = '';
+let onLoggedOut = () => {};
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const e = (body && body.error) || {};
+    super(e.message || 'HTTP ' + status);
+    this.status = status;
+    this.code = e.code || '';
+    this.field = e.field || '';
+    this.body = body;
+  }
+}
+
+export function setCsrf(token) { csrf = token || ''; }
+export function setLoggedOutHandler(f) { onLoggedOut = f; }
+
+export async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
+  const r = await fetch(path, {
+    method, headers, credentials: 'same-origin', cache: 'no-store',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = null;
+  if ((r.headers.get('Content-Type') || '').includes('json')) data = await r.json();
+  if (!r.ok) {
+    if (r.status === 401 && path !== '/api/v1/session') onLoggedOut();
+    throw new ApiError(r.status, data);
+  }
+  return data;
+}
+
+export const get = (path) => api('GET', path);
+export const post = (path, body) => api('POST', path, body === undefined ? {} : body);

@@ -1,0 +1,241 @@
+// The live map: wards, open requests (colour by state, border and glyph
+// by category), crews (status, age of the last fix) and, while a call is
+// taken, the point being picked. Leaflet comes from npm through patrold
+// (/vendor/leaflet); tiles only when the server names a tile URL, so the
+// map works offline with the wards and markers alone.
+import { t, pick } from './i18n.js';
+import { S, on, emit, category, shortWard, crew as crewById } from './state.js';
+import { h, ago, fill } from './util.js';
+
+let L = null;
+let map = null;
+let wardLayer = null, requestLayer = null, crewLayer = null, pickMarker = null;
+let fitted = false;
+
+// Glyph and colour group of each category (unknown ones: first character).
+export const GLYPH = {
+  wasp_nest: '蜂', bee_swarm: '蜜', wildlife_capture: '獣', crow_nest: '鴉',
+  dead_animal: '骸', road_pothole: '穴', road_fixture: '柵', road_tree: '木',
+  river_defect: '川', park_equipment: '遊', park_other: '園',
+};
+const GROUPS = ['wasp', 'wildlife', 'road', 'river', 'park'];
+const STATES = ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site',
+  'done', 'unable', 'cancelled', 'merged'];
+
+export function glyph(code) {
+  return GLYPH[code] || (category(code).name_ja || code || '?').slice(0, 1);
+}
+
+export function group(code) {
+  const skills = category(code).skills || [];
+  return GROUPS.find((g) => skills.includes(g)) || 'other';
+}
+
+function safeClass(v, allowed) { return allowed.includes(v) ? v : 'other'; }
+
+function requestIcon(r) {
+  const sel = S.selected === r.id ? ' sel' : '';
+  const el = h('div', {
+    class: 'rq st-' + safeClass(r.state, STATES) + ' cat-' + group(r.category) +
+      ' pr-' + (r.priority | 0) + (r.escalated_at ? ' esc' : '') + sel,
+    dataset: { id: String(r.id) },
+  }, glyph(r.category));
+  return L.divIcon({ className: 'rq-icon', html: el, iconSize: [28, 28], iconAnchor: [14, 14] });
+}
+
+function requestTip(r) {
+  return h('div', { class: 'tip' },
+    h('strong', {}, '#' + r.id + ' ' + pick(category(r.category))),
+    h('div', {}, t('state.' + r.state) + ' · ' + t('prio.' + r.priority)),
+    r.address ? h('div', {}, r.address) : null);
+}
+
+function fixAge(c) {
+  return c.position_at ? (Date.now() - new Date(c.position_at).getTime()) / 1000 : null;
+}
+
+function crewIcon(c) {
+  const age = fixAge(c);
+  const stale = age === null || age > 600 ? ' stale' : '';
+  const el = h('div', {
+    class: 'crew cs-' + safeClass(c.status, ['available', 'break', 'off_duty']) +
+      (c.jobs > 0 ? ' busy' : '') + stale,
+    dataset: { crew: c.code },
+  }, c.name);
+  return L.divIcon({ className: 'crew-icon', html: el, iconSize: null, iconAnchor: [0, 0] });
+}
+
+function crewTip(c) {
+  const age = fixAge(c);
+  return h('div', { class: 'tip' },
+    h('strong', {}, c.name), ' (' + c.code + ')',
+    h('div', {}, t('crew.' + c.status) + ' · ' + t('crews.jobs') + ' ' + c.jobs),
+    h('div', {}, t('crews.fix') + ': ' + (age === null ? t('crews.nofix') : ago(age))));
+}
+
+export function renderRequests() {
+  if (!map) return;
+  requestLayer.clearLayers();
+  for (const q of S.queue) {
+    // The open detail view holds the freshest copy of its request.
+    const r = S.selectedRequest && S.selectedRequest.id === q.id ? S.selectedRequest : q;
+    const m = L.marker([r.lat, r.lon], { icon: requestIcon(r), keyboard: false, riseOnHover: true,
+      zIndexOffset: S.selected === r.id ? 1000 : 0 });
+    m.bindTooltip(() => requestTip(r), { direction: 'top', offset: [0, -12] });
+    m.on('click', () => { location.hash = '#/requests/' + r.id; });
+    requestLayer.addLayer(m);
+  }
+  // A selected request that is no longer open is still shown.
+  if (S.selected && S.selectedRequest && !S.queue.some((r) => r.id === S.selected)) {
+    const r = S.selectedRequest;
+    const m = L.marker([r.lat, r.lon], { icon: requestIcon(r), keyboard: false, zIndexOffset: 1000 });
+    m.bindTooltip(() => requestTip(r), { direction: 'top', offset: [0, -12] });
+    requestLayer.addLayer(m);
+  }
+}
+
+export function renderCrews() {
+  if (!map) return;
+  crewLayer.clearLayers();
+  for (const c of S.crews) {
+    if (typeof c.lat !== 'number' || typeof c.lon !== 'number') continue;
+    const m = L.marker([c.lat, c.lon], { icon: crewIcon(c), keyboard: false, zIndexOffset: -100 });
+    m.bindTooltip(() => crewTip(c), { direction: 'top' });
+    crewLayer.addLayer(m);
+  }
+}
+
+function renderWards() {
+  wardLayer.clearLayers();
+  wardLayer.addData(S.wards);
+}
+
+// The whole picture: every open request and crew (else the wards).
+export function fitAll() {
+  fitted = false;
+  fitOnce();
+}
+
+function fitOnce() {
+  if (fitted || !map) return;
+  const pts = S.queue.map((r) => [r.lat, r.lon]).concat(
+    S.crews.filter((c) => typeof c.lat === 'number').map((c) => [c.lat, c.lon]));
+  if (pts.length > 0) map.fitBounds(L.latLngBounds(pts).pad(0.15), { maxZoom: 15 });
+  else if (S.wards.features.length > 0) map.fitBounds(wardLayer.getBounds());
+  else {
+    const a = S.config.service_area || [139.0, 35.1, 140.0, 36.3];
+    map.fitBounds([[a[1], a[0]], [a[3], a[2]]]);
+  }
+  fitted = true;
+}
+
+function legend() {
+  const el = document.getElementById('legend');
+  const states = ['new', 'assigned', 'accepted', 'en_route', 'on_site'];
+  fill(el,
+    h('div', { class: 'lg-line' }, h('span', { class: 'lg-title' }, t('legend.state')),
+      states.map((s) => h('span', { class: 'lg-row' }, h('span', { class: 'rq mini st-' + s }, ''), t('state.' + s)))),
+    h('div', { class: 'lg-line' }, h('span', { class: 'lg-title' }, t('legend.category')),
+      GROUPS.map((g) => h('span', { class: 'lg-row' }, h('span', { class: 'rq mini st-none cat-' + g }, ''), t('lg.' + g)))),
+    h('div', { class: 'lg-line' }, h('span', { class: 'lg-title' }, t('legend.crew')),
+      ['available', 'break', 'off_duty'].map((s) => h('span', { class: 'lg-row' }, h('span', { class: 'crew mini cs-' + s }, ''), t('crew.' + s)))));
+}
+
+export async function initMap() {
+  try {
+    L = await import('/vendor/leaflet/leaflet-src.esm.js');
+  } catch (e) {
+    const note = document.getElementById('map-note');
+    note.textContent = t('map.none');
+    note.hidden = false;
+    return false;
+  }
+  map = L.map('map', { zoomControl: true, preferCanvas: false, minZoom: 8, maxZoom: 19 });
+  map.attributionControl.setPrefix(false);
+  const c = S.config;
+  if (c.tile_url) {
+    const a = document.createElement('a');
+    a.href = c.tile_attribution_url || '#';
+    a.target = '_blank';
+    a.rel = 'noopener';
+    a.textContent = c.tile_attribution || '';
+    L.tileLayer(c.tile_url, { maxZoom: 18, attribution: a.outerHTML }).addTo(map);
+  } else {
+    document.getElementById('map').classList.add('no-tiles');
+  }
+  wardLayer = L.geoJSON(null, {
+    style: { color: '#1d4f91', weight: 2, opacity: 0.8, fillColor: '#1d4f91', fillOpacity: 0.04 },
+    interactive: false,
+    onEachFeature: (f, layer) => {
+      if (f.properties && f.properties.name) {
+        layer.bindTooltip(h('span', {}, shortWard(f.properties.name)), { permanent: true, direction: 'center', className: 'ward-label' });
+      }
+    },
+  }).addTo(map);
+  crewLayer = L.layerGroup().addTo(map);
+  requestLayer = L.layerGroup().addTo(map);
+  renderWards();
+  renderCrews();
+  renderRequests();
+  fitOnce();
+  legend();
+  map.on('click', (e) => emit('map-click', { lat: e.latlng.lat, lon: e.latlng.lng }));
+  on('queue', renderRequests);
+  on('crews', renderCrews);
+  on('lang', () => { legend(); });
+  // Ages of fixes move on even when nothing else does.
+  setInterval(renderCrews, 30000);
+  return true;
+}
+
+export function resizeMap() { if (map) map.invalidateSize(); }
+
+export function focusOn(lat, lon, zoom = 16) {
+  if (map) map.setView([lat, lon], Math.max(map.getZoom(), zoom));
+}
+
+export function setPick(lat, lon) {
+  if (!map) return;
+  if (lat === null) {
+    if (pickMarker) pickMarker.remove();
+    pickMarker = null;
+    return;
+  }
+  const icon = L.divIcon({ className: 'pick-icon', html: h('div', { class: 'pick' }, '+'), iconSize: [30, 30], iconAnchor: [15, 15] });
+  if (!pickMarker) pickMarker = L.marker([lat, lon], { icon, keyboard: false, interactive: false, zIndexOffset: 2000 }).addTo(map);
+  else pickMarker.setLatLng([lat, lon]);
+}
+
+// For tests and the crews board: where a crew is on screen.
+export function crewPosition(id) {
+  const c = crewById(id);
+  return c && typeof c.lat === 'number' ? [c.lat, c.lon] : null;
+}
+
+export function hasMap() { return !!map; }
+
+// A GeoJSON overlay (the coverage view's network), styled by class name:
+// className(feature) -> CSS class of its line. null removes it.
+let overlay = null;
+export function setOverlay(geojson, className) {
+  if (!map) return;
+  if (overlay) overlay.remove();
+  overlay = null;
+  if (!geojson) return;
+  overlay = L.geoJSON(geojson, {
+    style: (f) => ({ className: className(f), weight: 4, opacity: 0.9 }),
+    interactive: false,
+  }).addTo(map);
+  const b = overlay.getBounds();
+  if (b.isValid()) map.fitBounds(b.pad(0.05));
+}
+
+// Where (lat, lon) is inside the map element, in pixels: for pointing at
+// a place (the browser tests click the map through this).
+export function pointFor(lat, lon) {
+  if (!map) return null;
+  const p = map.latLngToContainerPoint([lat, lon]);
+  return { x: p.x, y: p.y };
+}
+
+export function setView(lat, lon, zoom) { if (map) map.setView([lat, lon], zoom, { animate: false }); }

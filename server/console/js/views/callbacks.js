@@ -1,0 +1,53 @@
+// Call-backs: residents promised a call, and those to be told the outcome
+// of a closed request; overdue ones first in red. Staff only (the API
+// answers 403 to others, and reading callers is audited).
+import { t, pick, short } from '../i18n.js';
+import { get, post } from '../api.js';
+import { on, isStaff, category } from '../state.js';
+import { h, fill, when } from '../util.js';
+
+let body = null;
+let onlyOverdue = false;
+
+async function load() {
+  if (!body) return;
+  let list;
+  try {
+    list = await get('/api/v1/callbacks' + (onlyOverdue ? '?status=overdue' : ''));
+  } catch (e) {
+    fill(body, h('p', { class: 'error' }, t('error', { m: e.message })));
+    return;
+  }
+  if (!body) return;
+  fill(body, list.length === 0 ? h('p', { class: 'muted' }, t('callbacks.none')) : h('table', { class: 'grid', id: 'callbacks-table' },
+    h('thead', {}, h('tr', {}, [t('callbacks.due'), t('col.id'), t('col.category'), t('col.state'), t('new.caller'), ''].map((x) => h('th', {}, x)))),
+    h('tbody', {}, list.map((c) => {
+      const cat = category(c.category);
+      const out = (cat.outcomes || []).find((o) => o.code === c.outcome);
+      return h('tr', { class: c.overdue ? 'overdue' : '', dataset: { id: String(c.request_id) } },
+        h('td', {}, when(c.due_at), c.overdue ? h('div', { class: 'warn' }, t('callbacks.overdue')) : null,
+          h('div', { class: 'muted' }, c.promised ? t('callbacks.promised') : t('callbacks.result'))),
+        h('td', {}, h('a', { href: '#/requests/' + c.request_id }, '#' + c.request_id)),
+        h('td', {}, short(cat)),
+        h('td', {}, t('state.' + c.state), out ? h('div', {}, pick(out)) : null),
+        h('td', {}, (c.callers || []).map((p) => h('div', {}, (p.name || '—') + ' ', p.phone ? h('a', { href: 'tel:' + p.phone }, p.phone) : null))),
+        h('td', {}, h('button', { type: 'button', class: 'small', onclick: async () => {
+          await post('/api/v1/requests/' + c.request_id + '/callback', { done: true }).catch(() => {});
+          load();
+        } }, t('callbacks.done'))));
+    }))));
+}
+
+export function render(panel) {
+  if (!isStaff()) { fill(panel, h('p', { class: 'error' }, t('forbidden'))); return null; }
+  body = h('div', { id: 'callbacks' });
+  fill(panel,
+    h('div', { class: 'panel-head' }, h('h2', {}, t('callbacks.title')),
+      h('label', { class: 'inline' }, h('input', { type: 'checkbox', checked: onlyOverdue,
+        onchange: (e) => { onlyOverdue = e.target.checked; load(); } }), t('callbacks.onlyoverdue'))),
+    h('div', { class: 'scroll' }, body));
+  load();
+  const off = on('event', (ev) => { if (ev.kind.startsWith('callback') || ['done', 'unable', 'cancel', 'handover', 'merge'].includes(ev.kind)) load(); });
+  const timer = setInterval(load, 60000);
+  return () => { off(); clearInterval(timer); body = null; };
+}

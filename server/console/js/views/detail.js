@@ -1,0 +1,282 @@
+// One request in full: where and what, the callers (staff only; the API
+// leaves them out for other roles), the timeline of events, photos, the
+// recommended crews with their reasons, and the actions its state allows.
+// It follows the live feed: any event of this request reloads it in place.
+import { t, pick } from '../i18n.js';
+import { get, post, ApiError } from '../api.js';
+import { S, on, isStaff, category, wardName, shortWard, crew, soonQueue, soonCrews } from '../state.js';
+import { h, fill, when, metres } from '../util.js';
+import { focusOn, renderRequests, glyph, group } from '../map.js';
+import { created } from './intake.js';
+
+const OPEN = ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site'];
+const QUEUED = ['new', 'triaged'];
+const WORKING = ['accepted', 'en_route', 'on_site'];
+
+let cur = null;   // { id, req, recs }
+let panelEl = null;
+let message = null;
+
+function eventText(e) {
+  if (e.kind === 'created') return t('event.created');
+  if (t('event.' + e.kind) !== 'event.' + e.kind) return t('event.' + e.kind);
+  return t('action.' + e.kind);
+}
+
+function outcomeName(req, code) {
+  const o = (category(req.category).outcomes || []).find((x) => x.code === code);
+  return o ? pick(o) : code;
+}
+
+function timeline(req) {
+  return h('ol', { class: 'timeline', id: 'detail-timeline' }, (req.events || []).map((e) => {
+    const d = e.detail || {};
+    const c = e.crew_id ? crew(e.crew_id) : null;
+    return h('li', { dataset: { kind: e.kind } },
+      h('span', { class: 'when' }, when(e.at)), ' ',
+      h('strong', {}, eventText(e)), ' ',
+      e.from && e.to && e.from !== e.to ? h('span', { class: 'muted' }, t('state.' + e.from) + ' → ' + t('state.' + e.to)) : null, ' ',
+      c ? h('span', { class: 'crewname' }, c.name) : null, ' ',
+      h('span', { class: 'muted' }, e.actor),
+      d.outcome ? h('div', {}, t('detail.outcome') + ': ' + outcomeName(req, d.outcome)) : null,
+      d.reason ? h('div', {}, t('detail.reason') + ': ' + d.reason) : null,
+      d.to ? h('div', {}, t('detail.handover.to') + ': ' + d.to) : null,
+      d.sent ? h('div', { class: 'pre' }, t('detail.handover.sent') + ': ' + d.sent) : null,
+      d.note ? h('div', { class: 'note' }, d.note) : null,
+      d.callback_at ? h('div', {}, t('detail.callback.at', { t: when(d.callback_at) })) : null,
+      d.parent_id ? h('div', {}, h('a', { href: '#/requests/' + d.parent_id }, t('detail.parent', { id: d.parent_id }))) : null);
+  }));
+}
+
+function reasonText(rec, r) {
+  switch (r.code) {
+  case 'distance': {
+    const gps = rec.crew && typeof rec.crew.lat === 'number';
+    return t('reason.distance', { km: (r.value / 1000).toFixed(1), src: gps ? t('detail.from_gps') : t('detail.from_office') });
+  }
+  case 'eta': return t('reason.eta', { min: Math.round(r.value) });
+  case 'queue': return r.value === 0 ? t('reason.queue0') : t('reason.queue', { n: r.value, min: Math.ceil(rec.busy_minutes || 0) });
+  case 'cross_ward': return t('reason.cross_ward', { o: pick(rec.crew.office) });
+  default: return r.text || r.code;
+  }
+}
+
+async function act(action, body) {
+  message = null;
+  try {
+    await post('/api/v1/requests/' + cur.id + '/' + action, body || {});
+  } catch (e) {
+    message = e instanceof ApiError && e.status === 409 ? t('detail.conflict') : t('error', { m: e.message });
+  }
+  soonQueue();
+  soonCrews();
+  await load(cur.id);
+}
+
+function recommendations(req) {
+  if (!isStaff() || !OPEN.includes(req.state)) return null;
+  const action = QUEUED.includes(req.state) ? 'assign' : 'reassign';
+  const recs = cur.recs;
+  if (!recs) return h('section', {}, h('h3', {}, t('detail.recs')), h('p', { class: 'muted' }, '…'));
+  const list = (recs.crews || []).filter((x) => x.crew.id !== req.crew_id);
+  return h('section', { id: 'detail-recs' }, h('h3', {}, t('detail.recs')),
+    list.length === 0 ? h('p', { class: 'muted' }, t('detail.recs.none')) : h('ol', { class: 'recs' },
+      list.map((rec, i) => h('li', { class: i === 0 ? 'top' : '', dataset: { crew: rec.crew.code } },
+        h('div', { class: 'rec-head' },
+          h('strong', {}, rec.crew.name), ' ',
+          h('span', { class: 'muted' }, rec.crew.code + ' · ' + pick(rec.crew.office)), ' ',
+          h('button', {
+            type: 'button', class: i === 0 ? 'primary' : '', id: i === 0 ? 'assign-top' : undefined,
+            onclick: () => act(action, { crew_id: rec.crew.id }),
+          }, i === 0 && action === 'assign' ? t('detail.assign.top') : t('detail.' + action))),
+        h('ul', { class: 'reasons' }, (rec.reasons || []).map((r) => h('li', { dataset: { code: r.code } }, reasonText(rec, r))))))));
+}
+
+// A small form inside <details>: fields, then one button.
+function miniForm(id, title, fields, button, onsubmit) {
+  return h('details', { class: 'mini', id },
+    h('summary', {}, title),
+    h('form', { onsubmit: (e) => { e.preventDefault(); onsubmit(new FormData(e.target)); } },
+      fields, h('button', { type: 'submit' }, button)));
+}
+
+function outcomeSelect(req) {
+  return h('label', {}, t('detail.outcome'), h('select', { name: 'outcome', required: true },
+    h('option', { value: '' }, t('new.choose')),
+    (category(req.category).outcomes || []).map((o) => h('option', { value: o.code }, pick(o)))));
+}
+
+function nearbyOpen(req) {
+  const radius = S.config.dup_radius_m || 250;
+  const dups = new Map();
+  for (const d of created.get(req.id) || []) dups.set(d.id, d.distance_m);
+  for (const r of S.queue) {
+    if (r.id === req.id || r.category !== req.category) continue;
+    const m = metres(req.lat, req.lon, r.lat, r.lon);
+    if (m <= radius) dups.set(r.id, Math.round(m));
+  }
+  return [...dups.entries()].filter(([id]) => id !== req.id).sort((a, b) => a[1] - b[1]);
+}
+
+function actions(req) {
+  if (!isStaff() || !OPEN.includes(req.state)) return null;
+  const parts = [];
+  if (req.state === 'new') {
+    parts.push(h('button', { type: 'button', id: 'detail-triage', onclick: () => act('triage') }, t('detail.triage')));
+  }
+  if (WORKING.includes(req.state) || req.state === 'assigned') {
+    const steps = [];
+    if (req.state === 'assigned') steps.push('accept');
+    if (req.state === 'accepted') steps.push('en_route');
+    if (['accepted', 'en_route'].includes(req.state)) steps.push('on_site');
+    parts.push(h('div', { class: 'steps' }, h('span', { class: 'muted' }, t('detail.crewstep') + ' '),
+      steps.map((s) => h('button', { type: 'button', class: 'small', onclick: () => act(s) }, t('action.' + s)))));
+  }
+  if (WORKING.includes(req.state)) {
+    parts.push(miniForm('detail-close', t('detail.close'),
+      [outcomeSelect(req), h('label', {}, t('detail.note'), h('input', { name: 'note', maxlength: 2000 }))],
+      t('action.done'), (f) => act('done', { outcome: f.get('outcome'), note: f.get('note') || undefined })));
+  }
+  parts.push(miniForm('detail-handover', t('detail.handover'),
+    [h('label', {}, t('detail.handover.to'), h('input', { name: 'to', required: true, maxlength: 200 })),
+      h('label', {}, t('detail.handover.sent'), h('textarea', { name: 'sent', required: true, rows: 3, maxlength: 4000 }))],
+    t('action.handover'), (f) => act('handover', { to: f.get('to'), sent: f.get('sent') })));
+  parts.push(miniForm('detail-cancel', t('detail.cancel'),
+    [h('label', {}, t('detail.cancel.reason'), h('input', { name: 'reason', required: true, maxlength: 1000 }))],
+    t('action.cancel'), (f) => act('cancel', { reason: f.get('reason') })));
+  return h('section', { id: 'detail-actions' }, h('h3', {}, t('detail.actions')), parts);
+}
+
+function duplicates(req) {
+  if (!OPEN.includes(req.state)) return null;
+  const near = nearbyOpen(req);
+  if (near.length === 0) return null;
+  const canMerge = isStaff() && QUEUED.includes(req.state);
+  return h('section', { id: 'detail-dups', class: 'warnbox' }, h('h3', {}, t('detail.dups')),
+    h('ul', {}, near.map(([id, m]) => {
+      const o = S.queue.find((r) => r.id === id);
+      return h('li', { dataset: { id: String(id) } },
+        h('a', { href: '#/requests/' + id }, '#' + id), ' ', t('dist.m', { m }), ' ',
+        o ? h('span', { class: 'state st-' + o.state }, t('state.' + o.state)) : null, ' ',
+        o && o.address ? o.address : '', ' ',
+        canMerge ? h('button', { type: 'button', class: 'small', onclick: () => act('merge', { parent_id: id }) }, t('detail.merge.into')) : null);
+    })));
+}
+
+function callers(req) {
+  if (!('callers' in req)) return h('section', { id: 'detail-callers' }, h('h3', {}, t('detail.callers')), h('p', { class: 'muted' }, t('detail.callers.hidden')));
+  return h('section', { id: 'detail-callers' }, h('h3', {}, t('detail.callers')),
+    req.callers.length === 0 ? h('p', { class: 'muted' }, '—') : h('ul', {}, req.callers.map((c) => h('li', { class: 'caller' },
+      h('strong', {}, c.name || '—'), ' ', c.phone ? h('a', { href: 'tel:' + c.phone }, c.phone) : null, ' ', c.address || ''))),
+    req.callback_at || req.callback_done_at ? h('p', { id: 'detail-callback' },
+      req.callback_done_at ? t('detail.callback.done', { t: when(req.callback_done_at) }) : t('detail.callback.at', { t: when(req.callback_at) }), ' ',
+      !req.callback_done_at ? h('button', { type: 'button', class: 'small', onclick: async () => {
+        try { await post('/api/v1/requests/' + req.id + '/callback', { done: true }); } catch (e) { message = t('error', { m: e.message }); }
+        load(req.id);
+      } }, t('detail.callback.mark')) : null) : null);
+}
+
+function answersList(req) {
+  const cat = category(req.category);
+  const items = (cat.questions || []).filter((q) => req.answers && q.code in req.answers).map((q) => {
+    const v = req.answers[q.code];
+    const vals = Array.isArray(v) ? v : [v];
+    const names = vals.map((x) => { const o = (q.values || []).find((y) => y.key === x); return o ? pick(o) : String(x); });
+    return h('li', {}, pick(q) + '：' + names.join('、'));
+  });
+  return items.length ? h('ul', { class: 'answers' }, items) : null;
+}
+
+function photos(req) {
+  return h('section', { id: 'detail-photos' }, h('h3', {}, t('detail.photos')),
+    (req.photos || []).length === 0 ? h('p', { class: 'muted' }, t('detail.photos.none'))
+      : h('div', { class: 'photos' }, req.photos.map((sha) => h('a', { href: '/api/v1/photos/' + sha, target: '_blank', rel: 'noopener' },
+        h('img', { src: '/api/v1/photos/' + sha, alt: sha.slice(0, 12), loading: 'lazy' })))));
+}
+
+function draw() {
+  if (!panelEl || !cur) return;
+  const req = cur.req;
+  if (!req) {
+    fill(panelEl, h('div', { class: 'panel-head' }, h('h2', {}, t('detail.title', { id: cur.id }))),
+      h('p', { class: 'error' }, cur.error || t('detail.notfound')));
+    return;
+  }
+  const cat = category(req.category);
+  const c = req.crew_id ? crew(req.crew_id) : null;
+  fill(panelEl,
+    h('div', { class: 'panel-head' },
+      h('h2', {}, h('span', { class: 'glyph cat-' + group(req.category) }, glyph(req.category)), ' ',
+        t('detail.title', { id: req.id }), ' ', pick(cat)),
+      h('span', { id: 'detail-state', class: 'state big st-' + req.state, dataset: { state: req.state } }, t('state.' + req.state)),
+      h('span', { class: 'prio p' + req.priority }, t('prio.' + req.priority))),
+    message ? h('p', { class: 'error', role: 'alert' }, message) : null,
+    h('div', { class: 'scroll detail' },
+      h('section', {},
+        h('p', {}, h('strong', {}, req.address || ''), ' ', h('span', { class: 'muted' }, wardName(req.ward_code) || shortWard(req.ward_name) || '')),
+        req.description ? h('p', { class: 'pre' }, req.description) : null,
+        answersList(req),
+        h('p', { class: 'muted' }, t('detail.created', { t: when(req.created_at), who: req.created_by }), ' · ', t('channel.' + req.channel)),
+        OPEN.includes(req.state) ? h('p', { class: 'muted' }, t('detail.due', { a: when(req.due_make_safe), b: when(req.due_resolve) })) : null,
+        req.outcome ? h('p', {}, t('detail.outcome') + ': ', h('strong', { id: 'detail-outcome' }, outcomeName(req, req.outcome))) : null,
+        c ? h('p', {}, t('detail.crew') + ': ', h('strong', { id: 'detail-crew' }, c.name)) : null,
+        req.parent ? h('p', {}, h('a', { href: '#/requests/' + req.parent.id }, t('detail.parent', { id: req.parent.id }))) : null,
+        (req.merged || []).length ? h('p', {}, t('detail.merged'), ' ', req.merged.map((id) => [h('a', { href: '#/requests/' + id }, '#' + id), ' '])) : null),
+      duplicates(req),
+      recommendations(req),
+      actions(req),
+      callers(req),
+      h('section', {}, h('h3', {}, t('detail.timeline')), timeline(req)),
+      photos(req)));
+}
+
+let loadSeq = 0;
+
+async function load(id) {
+  if (!cur || cur.id !== id) return;
+  const my = ++loadSeq;
+  const stale = () => !cur || cur.id !== id || my !== loadSeq;
+  try {
+    const req = await get('/api/v1/requests/' + id);
+    if (stale()) return;
+    cur.req = req;
+    S.selectedRequest = req;
+    draw();
+    renderRequests();
+    if (isStaff() && OPEN.includes(req.state)) {
+      const recs = await get('/api/v1/requests/' + id + '/recommendations').catch(() => ({ crews: [] }));
+      if (stale()) return;
+      cur.recs = recs;
+      draw();
+    } else if (cur) cur.recs = null;
+  } catch (e) {
+    if (stale()) return;
+    cur.req = null;
+    cur.error = e instanceof ApiError && e.status === 404 ? t('detail.notfound') : t('error', { m: e.message });
+    draw();
+  }
+}
+
+export function render(panel, params) {
+  const id = Number(params[0]);
+  panelEl = panel;
+  message = null;
+  cur = { id, req: null, recs: null };
+  S.selected = id;
+  fill(panel, h('p', { class: 'muted' }, '…'));
+  load(id).then(() => { if (cur && cur.req) focusOn(cur.req.lat, cur.req.lon, 14); });
+  const offEvent = on('event', (ev) => { if (cur && ev.request_id === id) load(id); });
+  const offResync = on('resync', () => load(id));
+  const offQueue = on('queue', draw);
+  return () => {
+    offEvent(); offResync(); offQueue();
+    cur = null; panelEl = null; S.selected = null; S.selectedRequest = null;
+    renderRequests();
+  };
+}
+
+// Keyboard "a": assign the top recommendation.
+export function assignTop() {
+  const b = document.getElementById('assign-top');
+  if (b) b.click();
+}

@@ -1,0 +1,125 @@
+// The queue: open requests as the API sorts them (escalated first, then
+// priority, then the make-safe deadline), with filters. j/k move the
+// selection, Enter opens it, / jumps to the text filter.
+import { t, pick, short } from '../i18n.js';
+import { get } from '../api.js';
+import { S, on, category, wardName, shortWard, crew } from '../state.js';
+import { h, fill, span } from '../util.js';
+import { glyph, group } from '../map.js';
+
+const filters = { state: 'open', category: '', ward: '', text: '' };
+let rows = [];
+let index = -1;
+let tbody = null;
+let countEl = null;
+
+function matches(r) {
+  if (!filters.text) return true;
+  const q = filters.text.toLowerCase();
+  return [r.address, r.description, String(r.id), pick(category(r.category))]
+    .some((v) => v && v.toLowerCase().includes(q));
+}
+
+function dueCell(r) {
+  if (!r.due_make_safe || ['done', 'unable', 'cancelled', 'merged'].includes(r.state)) return h('td', {});
+  const mins = (new Date(r.due_make_safe).getTime() - Date.now()) / 60000;
+  return h('td', { class: mins < 0 ? 'due over' : mins < 30 ? 'due soon' : 'due' },
+    mins < 0 ? t('due.over', { t: span(mins) }) : t('due.left', { t: span(mins) }));
+}
+
+function row(r, i) {
+  const c = r.crew_id ? crew(r.crew_id) : null;
+  return h('tr', {
+    class: (i === index ? 'sel' : '') + (r.escalated_at ? ' esc' : ''),
+    dataset: { id: String(r.id) },
+    onclick: () => { index = i; location.hash = '#/requests/' + r.id; },
+  },
+  h('td', { class: 'num' }, '#' + r.id),
+  h('td', {}, h('span', { class: 'prio p' + r.priority }, t('prio.' + r.priority))),
+  h('td', {}, h('span', { class: 'glyph cat-' + group(r.category) }, glyph(r.category)), ' ', short(category(r.category))),
+  h('td', { class: 'place' }, h('div', {}, r.address || ''), h('div', { class: 'muted' }, (r.description || '').slice(0, 60)),
+    r.escalated_at ? h('div', { class: 'warn' }, t('escalated')) : null),
+  h('td', {}, wardName(r.ward_code) || t('ward.unknown')),
+  h('td', {}, h('span', { class: 'state st-' + r.state }, t('state.' + r.state))),
+  dueCell(r),
+  h('td', {}, c ? c.name : ''));
+}
+
+function draw() {
+  if (!tbody) return;
+  const shown = rows.filter(matches);
+  if (index >= shown.length) index = shown.length - 1;
+  fill(tbody, shown.length === 0
+    ? h('tr', {}, h('td', { colspan: 8, class: 'empty' }, t('queue.empty')))
+    : shown.map(row));
+  fill(countEl, t('queue.count', { n: shown.length }));
+  const sel = tbody.querySelector('tr.sel');
+  if (sel) sel.scrollIntoView({ block: 'nearest' });
+}
+
+async function load() {
+  if (filters.state === 'open' && !filters.category && !filters.ward) {
+    rows = S.queue;
+  } else {
+    const q = new URLSearchParams({ state: filters.state, limit: '500' });
+    if (filters.category) q.set('category', filters.category);
+    if (filters.ward) q.set('ward', filters.ward);
+    try { rows = await get('/api/v1/requests?' + q); } catch { rows = []; }
+  }
+  draw();
+}
+
+function select(name, value, options, onchange) {
+  return h('select', { id: 'queue-' + name, 'aria-label': name, onchange },
+    options.map(([v, label]) => h('option', { value: v, selected: v === value }, label)));
+}
+
+export function render(panel) {
+  const cats = [...S.categories.values()];
+  const wards = S.wards.features.map((f) => f.properties).filter((p) => p && p.code);
+  countEl = h('span', { class: 'muted' });
+  tbody = h('tbody', { id: 'queue-rows' });
+  fill(panel,
+    h('div', { class: 'panel-head' }, h('h2', {}, t('queue.title')), countEl),
+    h('div', { class: 'filters' },
+      select('state', filters.state, [['open', t('queue.state.open')], ['closed', t('queue.state.closed')], ['all', t('queue.state.all')]],
+        (e) => { filters.state = e.target.value; load(); }),
+      select('category', filters.category, [['', t('queue.allcats')]].concat(cats.map((c) => [c.code, short(c)])),
+        (e) => { filters.category = e.target.value; load(); }),
+      select('ward', filters.ward, [['', t('queue.allwards')]].concat(wards.map((w) => [w.code, shortWard(w.name)])),
+        (e) => { filters.ward = e.target.value; load(); }),
+      h('input', { id: 'queue-filter', type: 'search', placeholder: t('queue.filter'), value: filters.text,
+        oninput: (e) => { filters.text = e.target.value; index = 0; draw(); },
+        onkeydown: (e) => {
+          if (e.key === 'Enter') { e.preventDefault(); if (index < 0) index = 0; e.target.blur(); draw(); }
+        } })),
+    h('div', { class: 'scroll' }, h('table', { class: 'grid', id: 'queue-table' },
+      h('thead', {}, h('tr', {}, ['col.id', 'col.prio', 'col.category', 'col.place', 'col.ward', 'col.state', 'col.due', 'col.crew']
+        .map((k) => h('th', {}, t(k))))),
+      tbody)));
+  load();
+  const offQueue = on('queue', load);
+  const offCrews = on('crews', draw);
+  const timer = setInterval(draw, 30000); // the due column counts down
+  return () => { offQueue(); offCrews(); clearInterval(timer); tbody = null; };
+}
+
+// Keyboard: j/k, Enter, /.
+export function move(delta) {
+  const n = rows.filter(matches).length;
+  if (n === 0) return;
+  index = index < 0 ? 0 : Math.min(n - 1, Math.max(0, index + delta));
+  draw();
+  const r = rows.filter(matches)[index];
+  if (r) { S.selected = r.id; import('../map.js').then((m) => { m.renderRequests(); }); }
+}
+
+export function openSelected() {
+  const r = rows.filter(matches)[index];
+  if (r) location.hash = '#/requests/' + r.id;
+}
+
+export function focusFilter() {
+  const f = document.getElementById('queue-filter');
+  if (f) { f.focus(); f.select(); }
+}

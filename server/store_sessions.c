@@ -1,0 +1,113 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "auth.h"
+#include "db.h"
+#include "store_sessions.h"
+
+void
+store_sessions_lookup(struct db *db, const char *hash_hex, db_cb cb, void *arg)
+{
+	const char *p[] = {hash_hex};
+
+	/* As for API tokens: last_seen to the minute, not a write per hit. */
+	db_query(db,
+	    "WITH s AS (SELECT s.id_sha256, s.csrf, s.last_seen, u.id,"
+	    "  u.name, u.role FROM sessions s JOIN users u"
+	    "  ON u.id = s.user_id WHERE s.id_sha256 = $1"
+	    "  AND s.expires_at > now() AND u.active),"
+	    " touch AS (UPDATE sessions SET last_seen = now() FROM s"
+	    "  WHERE sessions.id_sha256 = s.id_sha256"
+	    "  AND s.last_seen < now() - interval '1 minute')"
+	    " SELECT id, name, role, csrf FROM s",
+	    1, p, cb, arg);
+}
+
+int
+store_sessions_row(PGresult *res, struct auth_user *u)
+{
+	const char *name, *csrf;
+
+	if (PQntuples(res) == 0)
+		return 0;
+	if (PQnfields(res) != 4)
+		return -1;
+	memset(u, 0, sizeof *u);
+	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	name = PQgetvalue(res, 0, 1);
+	csrf = PQgetvalue(res, 0, 3);
+	if (strlen(name) >= sizeof u->name || strlen(csrf) != AUTH_CSRF_LEN)
+		return -1;
+	strcpy(u->name, name);
+	memcpy(u->csrf, csrf, AUTH_CSRF_LEN + 1);
+	u->session = 1;
+	if ((u->role = auth_role_parse(PQgetvalue(res, 0, 2))) == 0)
+		return -1;
+	return 1;
+}
+
+void
+store_sessions_user(struct db *db, const char *name, db_cb cb, void *arg)
+{
+	const char *p[] = {name};
+
+	db_query(db,
+	    "SELECT id, name, role, active, password_hash, display_name"
+	    " FROM users WHERE name = $1",
+	    1, p, cb, arg);
+}
+
+int
+store_sessions_user_row(PGresult *res, struct store_login_user *u)
+{
+	if (PQntuples(res) == 0)
+		return 0;
+	if (PQntuples(res) != 1 || PQnfields(res) != 6)
+		return -1;
+	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	u->name = PQgetvalue(res, 0, 1);
+	if ((u->role = auth_role_parse(PQgetvalue(res, 0, 2))) == 0)
+		return -1;
+	u->active = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	u->password_hash =
+	    PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4);
+	u->display_name = PQgetvalue(res, 0, 5);
+	return 1;
+}
+
+void
+store_sessions_create(struct db *db, const char *hash_hex, long long user_id,
+    const char *actor, const char *csrf, int hours, db_cb cb, void *arg)
+{
+	char uid[24], h[16];
+	const char *p[] = {hash_hex, uid, csrf, h, actor};
+
+	snprintf(uid, sizeof uid, "%lld", user_id);
+	snprintf(h, sizeof h, "%d", hours);
+	db_query(db,
+	    "WITH gone AS (DELETE FROM sessions WHERE expires_at < now()),"
+	    " s AS (INSERT INTO sessions (id_sha256, user_id, csrf, expires_at)"
+	    "  VALUES ($1, $2::bigint, $3, now() + $4::int * interval '1 hour')"
+	    "  RETURNING expires_at),"
+	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	    "  object_id) VALUES ($5, 'session.login', 'user', $2))"
+	    " SELECT to_json(expires_at)#>>'{}' FROM s",
+	    5, p, cb, arg);
+}
+
+void
+store_sessions_delete(
+    struct db *db, const char *hash_hex, const char *actor, db_cb cb, void *arg)
+{
+	const char *p[] = {hash_hex, actor};
+
+	db_query(db,
+	    "WITH s AS (DELETE FROM sessions WHERE id_sha256 = $1"
+	    "  RETURNING user_id)"
+	    " INSERT INTO audit_log (actor, action, object_type, object_id)"
+	    " SELECT $2, 'session.logout', 'user', user_id::text FROM s",
+	    2, p, cb, arg);
+}

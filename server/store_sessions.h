@@ -1,0 +1,49 @@
+/*
+ * SQL for console log-in sessions (schema/0008_sessions.sql). Sessions are
+ * found by the SHA-256 of the cookie's value; the value itself is never
+ * stored. Each function queues one statement; strings passed are copied.
+ */
+#ifndef PATROL_STORE_SESSIONS_H
+#define PATROL_STORE_SESSIONS_H
+
+#include <libpq-fe.h>
+
+#include "auth.h"
+#include "db.h"
+
+/*
+ * The active user of a live session, noting its use (to the minute). The
+ * result goes to store_sessions_row.
+ */
+void store_sessions_lookup(struct db *, const char *hash_hex, db_cb, void *arg);
+/*
+ * 1 with *u filled (u->csrf and u->session set), 0 when no live session
+ * matched, -1 on a bad row.
+ */
+int store_sessions_row(PGresult *, struct auth_user *u);
+
+/* A user for a log-in attempt; read it with store_sessions_user_row. */
+void store_sessions_user(struct db *, const char *name, db_cb, void *arg);
+
+/* A log-in's user; the strings live as long as the PGresult. */
+struct store_login_user {
+	long long id;
+	const char *name;
+	enum auth_role role;
+	int active;
+	const char *password_hash; /* NULL: no password log-in */
+	const char *display_name;
+};
+/* 1 with *u filled, 0 for an unknown name, -1 on a bad row. */
+int store_sessions_user_row(PGresult *, struct store_login_user *u);
+/*
+ * A new session for user_id lasting hours, recorded in audit_log; expired
+ * sessions are swept meanwhile. One row: the expiry time as ISO 8601.
+ */
+void store_sessions_create(struct db *, const char *hash_hex, long long user_id,
+    const char *actor, const char *csrf, int hours, db_cb, void *arg);
+/* Ends a session (log-out), recorded in audit_log. */
+void store_sessions_delete(
+    struct db *, const char *hash_hex, const char *actor, db_cb, void *arg);
+
+#endif

@@ -1,0 +1,369 @@
+// The dispatcher console in a real browser (Debian's chromium driven by
+// playwright-core) against the real patrold and PostgreSQL: log in, take
+// a wasp call by clicking the map, see the duplicate of a second call,
+// assign the top recommendation, follow the crew's progress live, the
+// CSRF and password checks, the roles, and a dropped live feed. A
+// screenshot of every screen goes to PATROL_SCREENSHOT_DIR.
+//
+// The crew's side is played by the real field program, patrol-agent,
+// enrolled for the recommended crew; each step is synced on its own so
+// the page must show every state change as it comes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+if (!process.env.DATABASE_URL) {
+  console.error('DATABASE_URL is not set: run scripts/test.sh; skipped');
+  process.exit(77);
+}
+const CHROMIUM = process.env.PATROL_CHROMIUM || '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  console.error(`${CHROMIUM} is missing: run scripts/deps.sh test`);
+  process.exit(1);
+}
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.error('playwright-core is missing (npm ci, done by scripts/deps.sh):', e.message);
+  process.exit(1);
+}
+
+const BUILD = process.env.PATROL_BUILD_DIR || 'build';
+const AGENT = join(BUILD, 'mobile-agent', 'patrol-agent');
+const PATROLCTL = join(BUILD, 'server', 'patrolctl');
+const SHOTS = process.env.PATROL_SCREENSHOT_DIR ||
+  join(process.env.PATROL_BUILD_DIR || 'build', 'tests', 'browser', 'screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+const CALL = [35.6050, 139.5600]; // lat, lon in Tama ward
+const NEAR = [35.6050 + 0.00072, 139.5600]; // 80 m north
+const CALLER = '多摩 太郎';
+
+let server, lines, info, base, browser, context, page;
+
+function nextLine() {
+  return new Promise((resolve, reject) => {
+    lines.once('line', resolve);
+    server.once('exit', (code) => reject(new Error('server.py exited ' + code)));
+  });
+}
+
+async function shot(name) {
+  await page.screenshot({ path: join(SHOTS, name + '.png') });
+}
+
+// Runs a program to the end; its stdout, or a failed assertion.
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60000,
+    env: { ...process.env, PATROL_AGENT_TIMEOUT_S: '10' } });
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+async function crewApi(method, path, body) {
+  const r = await fetch(base + path, {
+    method,
+    headers: { Authorization: 'Bearer ' + info.crew_token, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+async function login(name, password) {
+  await page.goto(base + '/');
+  await page.locator('#login').waitFor({ state: 'visible' });
+  await page.fill('#login-name', name);
+  await page.fill('#login-password', password);
+  const reply = page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST');
+  await page.press('#login-password', 'Enter');
+  const status = (await reply).status();
+  // Started: reference data loaded, map drawn, live feed connected.
+  if (status === 200) await page.locator('#live.live-on').waitFor();
+  return status;
+}
+
+async function logout() {
+  await page.click('#logout');
+  await page.locator('#login').waitFor({ state: 'visible' });
+}
+
+// Clicks the map at (lat, lon), first centring it there at a close zoom.
+async function clickMap(lat, lon) {
+  const p = await page.evaluate(async ([la, lo]) => {
+    const m = await import('/console/js/map.js');
+    m.setView(la, lo, 17);
+    return m.pointFor(la, lo);
+  }, [lat, lon]);
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + p.x, box.y + p.y);
+}
+
+async function takeWaspCall(lat, lon, withCaller) {
+  await page.keyboard.press('n');
+  await page.locator('#intake-category:focus').waitFor();
+  await page.selectOption('#intake-category', 'wasp_nest');
+  await page.selectOption('#q-nest_height', 'eaves');
+  await page.selectOption('#q-location', 'outdoor');
+  await clickMap(lat, lon);
+  const point = await page.inputValue('#intake-point');
+  assert.match(point, /^35\.60\d+, 139\.5\d+$/);
+  await page.locator('#intake-ward', { hasText: '多摩区' }).waitFor();
+  await page.fill('#intake-address', '多摩区内の住宅 軒下');
+  await page.fill('#intake-description', '軒下にスズメバチの巣');
+  if (withCaller) {
+    await page.fill('#intake-caller-name', CALLER);
+    await page.fill('#intake-caller-phone', '044-000-1111');
+  }
+}
+
+async function submitCall() {
+  const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/requests') && r.request().method() === 'POST');
+  // Keyboard only: Enter in a field registers the call.
+  await page.focus('#intake-caller-phone');
+  await page.keyboard.press('Enter');
+  const r = await created;
+  assert.equal(r.status(), 201);
+  const body = await r.json();
+  await page.waitForURL('**/#/requests/' + body.id);
+  await page.locator('#detail-state[data-state="new"]').waitFor();
+  return body;
+}
+
+async function stateIs(state) {
+  await page.locator(`#detail-state[data-state="${state}"]`).waitFor({ timeout: 10000 });
+}
+
+before(async () => {
+  server = spawn('python3', [join(here, 'server.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  lines = createInterface({ input: server.stdout });
+  info = JSON.parse(await nextLine());
+  base = 'http://127.0.0.1:' + info.port;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  page = await context.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (agentDir) rmSync(agentDir, { recursive: true, force: true });
+  if (server) {
+    const code = await new Promise((resolve) => {
+      server.once('exit', (c) => resolve(c));
+      server.stdin.end();
+    });
+    assert.equal(code, 0, 'patrold did not exit cleanly (see its log above)');
+  }
+});
+
+let first, second, topCrew, agentDir;
+
+test('the console is Japanese, has a CSP, and refuses a wrong password', async () => {
+  const r = await page.goto(base + '/');
+  assert.match(r.headers()['content-security-policy'], /default-src 'self'/);
+  assert.match(r.headers()['content-security-policy'], /script-src 'self';/);
+  assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+  await shot('01-login');
+  const status = await login('dispatcher', 'wrong password');
+  assert.equal(status, 401);
+  await page.locator('#login-error', { hasText: 'パスワードが違います' }).waitFor();
+  assert.equal((await context.cookies()).length, 0);
+});
+
+test('the dispatcher logs in and sees the demo queue live', async () => {
+  assert.equal(await login('dispatcher', 'patrol-demo'), 200);
+  await page.locator('#queue-rows tr[data-id]').first().waitFor();
+  assert.equal(await page.locator('#queue-rows tr[data-id]').count(), 3);
+  const cookie = (await context.cookies()).find((c) => c.name === 'patrol_session');
+  assert.ok(cookie, 'session cookie set');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, 'Strict');
+  await page.locator('#live.live-on').waitFor();
+  assert.equal(await page.locator('#banner').isHidden(), true);
+  await page.evaluate(() => { window.notReloaded = true; });
+  await shot('02-queue');
+});
+
+test('a wasp call taken by clicking the map', async () => {
+  await takeWaspCall(CALL[0], CALL[1], true);
+  await shot('03-intake');
+  first = await submitCall();
+  assert.equal(first.ward_code, '14135');
+  assert.deepEqual(first.duplicates, []);
+  await page.locator('#detail-callers', { hasText: CALLER }).waitFor();
+  await page.locator('#detail-recs li').first().waitFor();
+  await shot('04-detail');
+});
+
+test('a second call 80 m away is shown as a likely duplicate', async () => {
+  await takeWaspCall(NEAR[0], NEAR[1], false);
+  // Before registering: the open request nearby, with its distance.
+  const dup = page.locator(`#intake-dups li.dup[data-id="${first.id}"]`);
+  await dup.waitFor();
+  assert.match(await dup.innerText(), /\b(7\d|8\d) m/);
+  await shot('05-intake-duplicate');
+  second = await submitCall();
+  assert.deepEqual(second.duplicates.map((d) => d.id), [first.id]);
+  // After: the detail offers to merge it into the first.
+  const offer = page.locator(`#detail-dups li[data-id="${first.id}"] button`);
+  await offer.waitFor();
+  await shot('06-detail-duplicate');
+  await offer.click();
+  await stateIs('merged');
+});
+
+test('the top recommendation is assigned with the keyboard', async () => {
+  // Find the call in the queue: / filters, Enter selects, Enter opens.
+  await page.keyboard.press('q');
+  await page.locator('#queue-rows tr[data-id]').first().waitFor();
+  await page.keyboard.press('/');
+  await page.keyboard.type('多摩区内の住宅');
+  // The merged second call leaves the open queue.
+  await page.locator(`#queue-rows tr[data-id="${second.id}"]`).waitFor({ state: 'detached' });
+  assert.equal(await page.locator('#queue-rows tr[data-id]').count(), 1);
+  await page.keyboard.press('Enter');
+  await page.locator(`#queue-rows tr.sel[data-id="${first.id}"]`).waitFor();
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/#/requests/' + first.id);
+  await page.locator('#assign-top').waitFor();
+  const top = await page.locator('#detail-recs li.top strong').first().innerText();
+  topCrew = await page.locator('#detail-recs li.top').getAttribute('data-crew');
+  await page.keyboard.press('a');
+  await stateIs('assigned');
+  assert.equal(await page.locator('#detail-crew').innerText(), top);
+});
+
+test('the crew works the job with patrol-agent; the page follows without reloading', async () => {
+  agentDir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'console-agent-'));
+  const code = run(PATROLCTL, ['--database-url', info.db_url, 'device', 'enroll', '--crew', topCrew]).trim();
+  const agent = (...args) => run(AGENT, ['--dir', agentDir, ...args]);
+  assert.match(agent('enroll', '--server', base, '--code', code), /OK enrolled/);
+  agent('sync');
+  // A real picture for the job: the map as the page shows it.
+  const photo = join(agentDir, 'nest.png');
+  await page.locator('#map').screenshot({ path: photo });
+  const id = String(first.id);
+  for (const [args, state, kind] of [
+    [['accept', id], 'accepted', 'accept'],
+    [['status', 'en-route', id], 'en_route', 'en_route'],
+    [['status', 'on-site', id, '--lat', '35.6051', '--lon', '139.5601'], 'on_site', 'on_site'],
+    [['done', id, '--outcome', 'removed', '--note', '巣を撤去、住民へ説明', '--photo', photo], 'done', 'done']]) {
+    agent(...args);
+    agent('sync');
+    await stateIs(state);
+    await page.locator(`#detail-timeline li[data-kind="${kind}"]`).waitFor();
+    if (state === 'on_site') await shot('07-detail-on-site');
+  }
+  await page.locator('#detail-outcome', { hasText: '駆除完了' }).waitFor();
+  await page.locator('#detail-photos img').waitFor();
+  await page.locator(`#map .rq.st-done[data-id="${first.id}"]`).waitFor();
+  assert.equal(await page.evaluate(() => window.notReloaded), true);
+  await shot('08-detail-done');
+  // The queue followed too: the job is no longer open. (The filter typed
+  // before is still there: / selects it, Backspace clears it.)
+  await page.keyboard.press('q');
+  await page.keyboard.press('/');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('Escape');
+  await page.locator('#queue-rows tr[data-id]').first().waitFor();
+  await page.locator(`#queue-rows tr[data-id="${first.id}"]`).waitFor({ state: 'detached' });
+});
+
+test('a change with the session cookie but no CSRF token is refused', async () => {
+  const r = await page.evaluate(async () => {
+    const res = await fetch('/api/v1/requests', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ category: 'road_pothole', lat: 35.62, lon: 139.55, answers: { depth: 'shallow' } }),
+    });
+    return { status: res.status, body: await res.json() };
+  });
+  assert.equal(r.status, 403);
+  assert.equal(r.body.error.code, 'csrf');
+});
+
+test('every screen, and the English switch', async () => {
+  for (const [key, name, sel] of [['m', '09-map', null], ['c', '10-crews', '#crews-rows tr'],
+    ['b', '11-callbacks', '#callbacks-table tr[data-id]']]) {
+    await page.keyboard.press(key);
+    if (sel) await page.locator(sel).first().waitFor();
+    await page.waitForTimeout(300);
+    await shot(name);
+  }
+  await page.goto(base + '/#/devices');
+  await page.locator('#unavailable').waitFor();
+  await shot('12-devices');
+  await page.goto(base + '/#/queue');
+  await page.keyboard.press('?');
+  await page.locator('#help-keys tr').first().waitFor();
+  await shot('13-help');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('l');
+  await page.locator('#nav a[data-view="queue"]', { hasText: 'Queue' }).waitFor();
+  await shot('14-queue-english');
+  await page.keyboard.press('l');
+  await page.locator('#nav a[data-view="queue"]', { hasText: '案件一覧' }).waitFor();
+});
+
+test('weekly coverage: the table and the PNG download', async () => {
+  await page.goto(base + '/#/coverage');
+  const week = await page.inputValue('#coverage-week');
+  assert.match(week, /^\d{4}-W\d{2}$/);
+  await page.locator('#coverage p:not(.muted), #coverage table').first().waitFor({ timeout: 60000 });
+  assert.equal(await page.locator('#coverage .error').count(), 0, await page.locator('#coverage').innerText());
+  await shot('12-coverage');
+  const download = page.waitForEvent('download');
+  await page.click('#coverage-downloads a[data-format="png"]');
+  const file = await (await download).path();
+  const { readFileSync } = await import('node:fs');
+  const png = readFileSync(file);
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+});
+
+test('the live feed: a drop is shown, and it resumes without losing events', async () => {
+  await page.goto(base + '/#/queue');
+  await page.locator('#live.live-on').waitFor();
+  server.stdin.write('restart\n');
+  await page.locator('#banner', { hasText: '更新停止中' }).waitFor({ state: 'visible', timeout: 15000 });
+  await shot('15-live-down');
+  assert.equal(await nextLine(), 'restarted');
+  // Made while the page may not have reconnected yet.
+  const r = await crewApi('POST', '/api/v1/requests', {
+    category: 'road_pothole', lat: 35.6240, lon: 139.5460, answers: { depth: 'deep' },
+    address: '府中街道 稲田堤付近（2件目）' });
+  assert.equal(r.status, 201);
+  await page.locator('#banner').waitFor({ state: 'hidden', timeout: 15000 });
+  await page.locator(`#queue-rows tr[data-id="${r.body.id}"]`).waitFor({ timeout: 10000 });
+});
+
+test('the admin sees the users screen', async () => {
+  await logout();
+  assert.equal(await login('admin1', 'admin-password-1'), 200);
+  await page.goto(base + '/#/users');
+  await page.locator('#users-table tr[data-user="dispatcher"]').waitFor();
+  await shot('16-users');
+});
+
+test('a viewer sees no caller name and no intake', async () => {
+  await logout();
+  assert.equal(await login('viewer', 'patrol-demo'), 200);
+  await page.goto(base + '/#/requests/' + first.id);
+  await stateIs('done');
+  await page.locator('#detail-callers', { hasText: '表示されません' }).waitFor();
+  assert.equal(await page.getByText(CALLER).count(), 0);
+  assert.equal(await page.locator('#nav a[data-view="new"]').isHidden(), true);
+  assert.equal(await page.locator('#assign-top').count(), 0);
+  await shot('17-viewer-detail');
+  await logout();
+});

@@ -1,0 +1,64 @@
+"""The browser test's server side, on harness.py: a fresh database with the
+demo data (Tama ward, crews, calls, users with password patrol-demo), an
+admin with a password, a crew token, and patrold without map tiles.
+
+Prints one JSON line ({"port", "crew_token", "dispatcher_token",
+"db_url"}) when ready, then reads commands from stdin: "restart" stops patrold (checking
+its exit status) and starts it again on the same port, answering
+"restarted"; end of input stops it. Exits non-zero if any patrold did not
+exit cleanly (the sanitizers' verdict)."""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+import harness as h  # noqa: E402
+
+
+def main():
+    url = h.fresh_database("browser")
+    r = h.patrolctl(url, "migrate")
+    if r.returncode != 0:
+        sys.exit("patrolctl migrate: " + r.stderr)
+    r = subprocess.run([h.PATROLCTL, "--database-url", url, "demo", "load"],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        sys.exit("patrolctl demo load: " + r.stderr)
+    r = subprocess.run([h.PATROLCTL, "--database-url", url, "user", "add",
+                        "admin1", "--role", "admin", "--display-name",
+                        "管理者（テスト）", "--password-stdin"],
+                       input="admin-password-1\n", capture_output=True,
+                       text=True, timeout=60)
+    if r.returncode != 0:
+        sys.exit("user add: " + r.stderr)
+    crew = h.user_token(url, "crew1", "crew")
+    r = h.patrolctl(url, "token", "create", "--user", "dispatcher")
+    if r.returncode != 0:
+        sys.exit("token create: " + r.stderr)
+    dispatcher = r.stdout.strip()
+    flags = ["--tile-url", "", "--escalation-check-ms", "3600000"]
+    d = h.Patrold(url, *flags)
+    port = d.port
+    print(json.dumps({"port": port, "crew_token": crew,
+                      "dispatcher_token": dispatcher, "db_url": url}),
+          flush=True)
+    failed = []
+    for line in sys.stdin:
+        if line.strip() == "restart":
+            rc = d.stop()
+            if rc != 0:
+                failed.append((rc, d.text()))
+            d = h.Patrold(url, *flags, "--port", str(port))
+            print("restarted", flush=True)
+    rc = d.stop()
+    if rc != 0:
+        failed.append((rc, d.text()))
+    for rc, log in failed:
+        print("patrold exited %d:\n%s" % (rc, log), file=sys.stderr)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,392 @@
+"""The console's log-in sessions: POST/DELETE /api/v1/session, the session
+cookie accepted by every route in place of a bearer token, the CSRF token
+required for changes made with it, rate-limited log-ins, and the console's
+settings, Content-Security-Policy and vendored Leaflet."""
+import http.client
+import json
+import os
+import re
+import subprocess
+import time
+import unittest
+import urllib.parse
+
+import harness as h
+
+PASSWORD = "a long enough password"
+
+
+def ctl(url, *args, stdin=None):
+    return subprocess.run([h.PATROLCTL, "--database-url", url] + list(args),
+                          input=stdin, capture_output=True, text=True,
+                          timeout=120)
+
+
+def call(d, method, path, body=None, headers=None, form=False):
+    """(status, headers, parsed body or None), on a fresh connection."""
+    hdrs = dict(headers or {})
+    data = None
+    if body is not None:
+        if form:
+            data = urllib.parse.urlencode(body).encode()
+            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
+        else:
+            data = json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+    conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+    try:
+        conn.request(method, path, body=data, headers=hdrs)
+        r = conn.getresponse()
+        if (r.getheader("Content-Type") or "").startswith(
+                "text/event-stream"):
+            return r.status, r.headers, None
+        raw = r.read()
+        return r.status, r.headers, json.loads(raw) if raw else None
+    finally:
+        conn.close()
+
+
+def login(d, name, password=PASSWORD, **kw):
+    return call(d, "POST", "/api/v1/session",
+                {"name": name, "password": password}, **kw)
+
+
+def session_of(headers):
+    """The patrol_session value from a Set-Cookie header."""
+    m = re.match(r"patrol_session=([^;]*)", headers["Set-Cookie"])
+    return m.group(1)
+
+
+class Sessions(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.url = h.fresh_database("session")
+        assert h.patrolctl(cls.url, "migrate").returncode == 0
+        for name, role in [("dora", "dispatcher"), ("vic", "viewer"),
+                           ("pam", "dispatcher"), ("ada", "admin")]:
+            r = ctl(cls.url, "user", "add", name, "--role", role,
+                    "--display-name", name.title(), "--password-stdin",
+                    stdin=PASSWORD + "\n")
+            assert r.returncode == 0, r.stderr
+        assert ctl(cls.url, "user", "add", "ned", "--role",
+                   "viewer").returncode == 0
+        cls.admin_token = ctl(cls.url, "token", "create", "--user",
+                              "ada").stdout.strip()
+        cls.dora_token = ctl(cls.url, "token", "create", "--user",
+                             "dora").stdout.strip()
+        cls.d = h.Patrold(cls.url)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.d.stop()
+        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+
+    def cookie_login(self, name="dora"):
+        status, headers, body = login(self.d, name)
+        self.assertEqual(status, 200, body)
+        return {"Cookie": "patrol_session=" + session_of(headers)}, body
+
+    def test_json_log_in_sets_a_strict_http_only_cookie(self):
+        status, headers, body = login(self.d, "dora")
+        self.assertEqual(status, 200, body)
+        cookie = headers["Set-Cookie"]
+        value = session_of(headers)
+        self.assertRegex(value, r"\A[A-Za-z0-9_-]{43}\Z")
+        for attr in ("HttpOnly", "SameSite=Strict", "Path=/"):
+            self.assertIn(attr, cookie)
+        self.assertNotIn("Secure", cookie)
+        self.assertEqual(body["user"]["name"], "dora")
+        self.assertEqual(body["user"]["role"], "dispatcher")
+        self.assertEqual(body["user"]["display_name"], "Dora")
+        self.assertRegex(body["csrf"], r"\A[A-Za-z0-9_-]{43}\Z")
+        self.assertTrue(body["expires_at"].endswith("+09:00"))
+        # The cookie works on any route; /me hands the CSRF token back to a
+        # page that was reloaded.
+        status, _, me = call(self.d, "GET", "/api/v1/me",
+                             headers={"Cookie": "a=b; patrol_session=%s; "
+                                      "c=d" % value})
+        self.assertEqual(status, 200)
+        self.assertEqual((me["name"], me["csrf"]), ("dora", body["csrf"]))
+        # Only the hash is stored; the log-in is audited.
+        dump = h.psql(self.url, "SELECT s::text FROM sessions s")
+        self.assertNotIn(value, dump)
+        self.assertRegex(h.psql(self.url, "SELECT id_sha256 FROM sessions "
+                                "LIMIT 1"), r"\A[0-9a-f]{64}\Z")
+        self.assertNotEqual(h.psql(
+            self.url, "SELECT count(*) FROM audit_log WHERE action = "
+            "'session.login' AND actor = 'dora'"), "0")
+        self.assertNotIn(value, self.d.text())
+        self.assertNotIn(body["csrf"], self.d.text())
+
+    def test_form_log_in(self):
+        status, headers, body = login(self.d, "pam", form=True)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["user"]["name"], "pam")
+        status, _, body = call(self.d, "POST", "/api/v1/session",
+                               {"name": "pam"}, form=True)
+        self.assertEqual((status, body["error"]["field"]),
+                         (422, "password"))
+
+    def test_bad_log_ins_look_alike(self):
+        answers = [login(self.d, "vic", "wrong password 1"),
+                   login(self.d, "nobody", "wrong password 2"),
+                   login(self.d, "ned", "wrong password 3")]
+        for status, headers, body in answers:
+            self.assertEqual(status, 401)
+            self.assertEqual(body["error"]["code"], "invalid_credentials")
+            self.assertNotIn("Set-Cookie", headers)
+        self.assertEqual(len({b["error"]["message"]
+                              for _, _, b in answers}), 1)
+        log = self.d.text()
+        self.assertIn("event=login_failed", log)
+        for secret in ("wrong password", "nobody"):
+            self.assertNotIn(secret, log)
+        status, _, body = call(self.d, "POST", "/api/v1/session",
+                               {"name": "vic", "password": "x",
+                                "remember": True})
+        self.assertEqual((status, body["error"]["code"]),
+                         (400, "unknown_field"))
+        status, _, body = call(self.d, "POST", "/api/v1/session", "x",
+                               headers={"Content-Type": "text/plain"})
+        self.assertEqual(status, 415)
+
+    def test_changes_with_the_cookie_need_the_csrf_token(self):
+        cookie, body = self.cookie_login("dora")
+        new = {"category": "road_pothole", "lat": 35.62, "lon": 139.55,
+               "answers": {"depth": "shallow"}}
+        status, _, err = call(self.d, "POST", "/api/v1/requests", new,
+                              headers=cookie)
+        self.assertEqual((status, err["error"]["code"]), (403, "csrf"))
+        wrong = dict(cookie, **{"X-CSRF-Token": "A" * 43})
+        self.assertEqual(call(self.d, "POST", "/api/v1/requests", new,
+                              headers=wrong)[0], 403)
+        short = dict(cookie, **{"X-CSRF-Token": body["csrf"][:-1]})
+        self.assertEqual(call(self.d, "POST", "/api/v1/requests", new,
+                              headers=short)[0], 403)
+        status, _, crew_err = call(self.d, "PATCH", "/api/v1/crews/1",
+                                   {"status": "break"}, headers=cookie)
+        self.assertEqual(status, 403)
+        ok = dict(cookie, **{"X-CSRF-Token": body["csrf"]})
+        status, _, req = call(self.d, "POST", "/api/v1/requests", new,
+                              headers=ok)
+        self.assertEqual(status, 201, req)
+        self.assertEqual(req["created_by"], "dora")
+        # Reading needs no token, the live feed included.
+        self.assertEqual(call(self.d, "GET", "/api/v1/requests",
+                              headers=cookie)[0], 200)
+        self.assertEqual(call(self.d, "GET", "/api/v1/events",
+                              headers=cookie)[0], 200)
+        # A bearer token decides alone, and needs no CSRF token.
+        status, _, req = call(
+            self.d, "POST", "/api/v1/requests", new,
+            headers=dict(cookie, Authorization="Bearer " + self.dora_token))
+        self.assertEqual(status, 201, req)
+        self.assertIn("reason=csrf", self.d.text())
+
+    def test_roles_apply_to_sessions(self):
+        cookie, body = self.cookie_login("vic")
+        self.assertEqual(body["user"]["role"], "viewer")
+        self.assertEqual(call(self.d, "GET", "/api/v1/callbacks",
+                              headers=cookie)[0], 403)
+        self.assertEqual(call(self.d, "GET", "/api/v1/users",
+                              headers=cookie)[0], 403)
+
+    def test_log_out(self):
+        cookie, body = self.cookie_login("pam")
+        status, _, err = call(self.d, "DELETE", "/api/v1/session",
+                              headers=cookie)
+        self.assertEqual((status, err["error"]["code"]), (403, "csrf"))
+        status, headers, _ = call(
+            self.d, "DELETE", "/api/v1/session",
+            headers=dict(cookie, **{"X-CSRF-Token": body["csrf"]}))
+        self.assertEqual(status, 204)
+        self.assertIn("Max-Age=0", headers["Set-Cookie"])
+        self.assertTrue(headers["Set-Cookie"].startswith("patrol_session=;"))
+        status, headers, err = call(self.d, "GET", "/api/v1/me",
+                                    headers=cookie)
+        self.assertEqual(status, 401)
+        self.assertIn("session has ended", err["error"]["message"])
+        # Logging out twice, or without a cookie, is harmless.
+        self.assertEqual(call(self.d, "DELETE", "/api/v1/session",
+                              headers=cookie)[0], 204)
+        self.assertEqual(call(self.d, "DELETE", "/api/v1/session")[0], 204)
+        self.assertNotEqual(h.psql(
+            self.url, "SELECT count(*) FROM audit_log WHERE action = "
+            "'session.logout' AND actor = 'pam'"), "0")
+
+    def test_expired_session_is_refused(self):
+        cookie, _ = self.cookie_login("dora")
+        h.psql(self.url, "UPDATE sessions SET expires_at = now() - "
+               "interval '1 second'")
+        self.assertEqual(call(self.d, "GET", "/api/v1/me",
+                              headers=cookie)[0], 401)
+
+    def test_disabling_or_a_new_password_ends_sessions(self):
+        r = ctl(self.url, "user", "add", "tim", "--role", "dispatcher",
+                "--password-stdin", stdin=PASSWORD + "\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cookie, _ = self.cookie_login("tim")
+        self.assertEqual(call(self.d, "GET", "/api/v1/me",
+                              headers=cookie)[0], 200)
+        r = ctl(self.url, "user", "password", "tim",
+                stdin="another good password\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(call(self.d, "GET", "/api/v1/me",
+                              headers=cookie)[0], 401)
+        status, headers, _ = login(self.d, "tim", "another good password")
+        self.assertEqual(status, 200)
+        cookie = {"Cookie": "patrol_session=" + session_of(headers)}
+        self.assertEqual(ctl(self.url, "user", "disable",
+                             "tim").returncode, 0)
+        self.assertEqual(call(self.d, "GET", "/api/v1/me",
+                              headers=cookie)[0], 401)
+        h.psql(self.url, "UPDATE users SET active = true WHERE name = 'tim'")
+        self.assertEqual(call(self.d, "GET", "/api/v1/me",
+                              headers=cookie)[0], 401)
+
+    def test_malformed_cookies_are_no_session(self):
+        for c in ["patrol_session=", "patrol_session=" + "A" * 42,
+                  "patrol_session=" + "A" * 44, "patrol_session=" + "A" * 42
+                  + "=", "xpatrol_session=" + "A" * 43,
+                  "patrol_session =" + "A" * 43]:
+            status, headers, body = call(self.d, "GET", "/api/v1/me",
+                                         headers={"Cookie": c})
+            self.assertEqual(status, 401, c)
+            self.assertEqual(headers["WWW-Authenticate"],
+                             'Bearer realm="patrol"')
+        # An unknown but well-formed one: the session has ended.
+        status, _, body = call(self.d, "GET", "/api/v1/me", headers={
+            "Cookie": "patrol_session=" + "A" * 43})
+        self.assertEqual(status, 401)
+        self.assertIn("session has ended", body["error"]["message"])
+
+    def test_secure_behind_https(self):
+        _, headers, _ = login(self.d, "dora",
+                              headers={"X-Forwarded-Proto": "https"})
+        self.assertIn("; Secure", headers["Set-Cookie"])
+
+    def test_users_list_for_admins(self):
+        self.cookie_login("dora")
+        status, _, users = call(self.d, "GET", "/api/v1/users", headers={
+            "Authorization": "Bearer " + self.admin_token})
+        self.assertEqual(status, 200)
+        by_name = {u["name"]: u for u in users}
+        self.assertTrue(by_name["dora"]["has_password"])
+        self.assertFalse(by_name["ned"]["has_password"])
+        self.assertIsNotNone(by_name["dora"]["last_login"])
+        self.assertIsNone(by_name["ned"]["last_login"])
+        self.assertNotIn("argon2", json.dumps(users))
+        self.assertEqual(call(self.d, "GET", "/api/v1/users", headers={
+            "Authorization": "Bearer " + self.dora_token})[0], 403)
+
+    def test_console_settings_csp_and_vendor_files(self):
+        status, _, cfg = call(self.d, "GET", "/api/v1/config")
+        self.assertEqual(status, 200)
+        self.assertEqual(cfg["tile_url"], "https://cyberjapandata.gsi.go.jp"
+                         "/xyz/std/{z}/{x}/{y}.png")
+        self.assertEqual(cfg["tile_attribution"], "地理院タイル")
+        self.assertEqual(cfg["dup_radius_m"], 250)
+        status, headers, _ = self.d.request("/")
+        csp = headers["Content-Security-Policy"]
+        self.assertIn("default-src 'self'", csp)
+        self.assertIn("script-src 'self';", csp)
+        self.assertIn("img-src 'self' data: https://cyberjapandata.gsi.go.jp;",
+                      csp)
+        self.assertNotIn("unsafe", csp)
+        self.assertEqual(headers["X-Frame-Options"], "DENY")
+        leaflet = os.path.join(h.SOURCE, "node_modules", "leaflet", "dist",
+                               "leaflet.js")
+        if os.path.exists(leaflet):
+            status, headers, body = self.d.request("/vendor/leaflet/leaflet.js")
+            self.assertEqual(status, 200)
+            self.assertIn("javascript", headers["Content-Type"])
+            self.assertEqual(self.d.request(
+                "/vendor/leaflet/images/layers.png")[0], 200)
+        for p in ["/vendor/leaflet/../package.json", "/vendor/leaflet/",
+                  "/vendor/leaflet/%2e%2e/package.json",
+                  "/vendor/other/x.js"]:
+            self.assertEqual(self.d.request(p)[0], 404, p)
+
+
+class Tiles(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.url = h.fresh_database("session_tiles")
+        assert h.patrolctl(cls.url, "migrate").returncode == 0
+
+    def test_no_tiles_and_other_hosts(self):
+        for flag, want_src, want_url in [
+                ("", "img-src 'self' data:;", ""),
+                ("https://{s}.tile.example.org/{z}/{x}/{y}.png",
+                 "img-src 'self' data: https://*.tile.example.org;",
+                 "https://{s}.tile.example.org/{z}/{x}/{y}.png")]:
+            d = h.Patrold(self.url, "--tile-url", flag)
+            try:
+                self.assertIn(want_src,
+                              d.request("/")[1]["Content-Security-Policy"])
+                self.assertEqual(call(d, "GET", "/api/v1/config")[2][
+                    "tile_url"], want_url)
+            finally:
+                self.assertEqual(d.stop(), 0, d.text())
+
+    def test_bad_tile_urls_are_refused(self):
+        for bad in ["javascript:alert(1)", "https://x.org/a;script-src *",
+                    "https://x.org/{z} 'unsafe-inline'"]:
+            p = subprocess.run([h.PATROLD, "--database-url", self.url,
+                                "--port", "0", "--tile-url", bad],
+                               capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(p.returncode, 0, bad)
+            self.assertIn("tile_url", p.stderr)
+
+    def test_secure_cookie_option(self):
+        r = ctl(self.url, "user", "add", "sue", "--role", "viewer",
+                "--password-stdin", stdin=PASSWORD + "\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        d = h.Patrold(self.url, "--cookie-secure", "1")
+        try:
+            status, headers, _ = login(d, "sue")
+            self.assertEqual(status, 200)
+            self.assertIn("; Secure", headers["Set-Cookie"])
+        finally:
+            self.assertEqual(d.stop(), 0, d.text())
+
+
+class RateLimit(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.url = h.fresh_database("session_rate")
+        assert h.patrolctl(cls.url, "migrate").returncode == 0
+        for name in ("rob", "ray"):
+            r = ctl(cls.url, "user", "add", name, "--role", "viewer",
+                    "--password-stdin", stdin=PASSWORD + "\n")
+            assert r.returncode == 0, r.stderr
+
+    def test_failures_per_name_and_per_address(self):
+        d = h.Patrold(self.url, "--login-max-failures", "2",
+                      "--login-max-failures-address", "4",
+                      "--login-window-s", "3")
+        try:
+            t0 = time.monotonic()
+            for _ in range(2):
+                self.assertEqual(login(d, "rob", "wrong")[0], 401)
+            # Locked for this name, even with the right password.
+            status, headers, body = login(d, "rob")
+            self.assertEqual(status, 429)
+            self.assertEqual(body["error"]["code"], "too_many_attempts")
+            self.assertTrue(1 <= int(headers["Retry-After"]) <= 3)
+            # Another name still works from here, until the address's
+            # failures reach its limit.
+            self.assertEqual(login(d, "ray")[0], 200)
+            for _ in range(2):
+                self.assertEqual(login(d, "ray", "wrong")[0], 401)
+            self.assertEqual(login(d, "ray")[0], 429)
+            self.assertIn("event=login_limited", d.text())
+            # The window passes.
+            time.sleep(max(0, 3.2 - (time.monotonic() - t0)))
+            self.assertEqual(login(d, "rob")[0], 200)
+        finally:
+            self.assertEqual(d.stop(), 0, d.text())
+
+
+if __name__ == "__main__":
+    h.main()
