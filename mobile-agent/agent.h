@@ -1,0 +1,148 @@
+/*
+ * patrol-agent: the crews' handheld program. Offline first: every command
+ * that records something writes it to the SQLite outbox (WAL,
+ * synchronous=FULL) before it prints OK; sync sends the outbox in batches
+ * that the server applies exactly once, however often the link breaks.
+ *
+ * One header for the program, prototypes grouped by the file that defines
+ * them (tmux style).
+ */
+#ifndef PATROL_AGENT_H
+#define PATROL_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "sync_v1.pb-c.h"
+#include "track_codec.h"
+
+#define AGENT_VERSION "0.2.0"
+
+/* Exit codes: 0 done, 1 failed (try again later), 2 usage, 3 revoked. */
+#define AGENT_EXIT_FAIL    1
+#define AGENT_EXIT_USAGE   2
+#define AGENT_EXIT_REVOKED 3
+
+struct agent {
+	char *dir;   /* state directory: agent.db, token, photos/ */
+	sqlite3 *db; /* outbox and job list */
+	int verbose;
+};
+
+/* agent.c */
+/* Allocation that never fails (it exits): out of memory, we are done. */
+void *agent_alloc(size_t);
+char *agent_strdup(const char *);
+char *agent_printf(const char *, ...) __attribute__((format(printf, 1, 2)));
+void agent_log(struct agent *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+char *agent_path(struct agent *, const char *name);
+/* Random hex id of 2*n characters (client ids, batch ids). */
+void agent_random_id(char *out, size_t n);
+int64_t agent_now_ms(void);
+/*
+ * Command options: "--name VALUE" (a flag takes none), repeatable up to
+ * AGENT_ARGS_MAX times (values[], n); value is the last one given.
+ * Positionals go to pos (at most npos). Returns how many positionals, or
+ * -1 after saying what is wrong on stderr.
+ */
+#define AGENT_ARGS_MAX 20
+struct agent_opt {
+	const char *name;
+	int flag;
+	const char *value;
+	const char *values[AGENT_ARGS_MAX];
+	int n;
+};
+int agent_args(const char *cmd, int argc, char **argv, struct agent_opt *,
+    const char **pos, int npos);
+
+/* outbox.c: the SQLite database */
+int outbox_open(struct agent *, char **cause);
+void outbox_close(struct agent *);
+int outbox_begin(struct agent *, char **cause);
+int outbox_commit(struct agent *, char **cause);
+void outbox_rollback(struct agent *);
+/* Small key-value state: server, cursor, last_sync_ms, last_error... */
+char *outbox_get(struct agent *, const char *key); /* caller frees */
+long long outbox_get_int(struct agent *, const char *key, long long def);
+int outbox_set(struct agent *, const char *key, const char *value);
+int outbox_set_int(struct agent *, const char *key, long long value);
+/*
+ * Adds a recorded item (a packed protobuf of its kind) under a new client
+ * id; seq orders the items as the crew recorded them.
+ */
+int outbox_add(struct agent *, const char *kind, const char *client_id,
+    long long request_id, const uint8_t *body, size_t len);
+/* Items not yet acknowledged. */
+long long outbox_pending(struct agent *);
+/* Deletes the callers of a job (personal data) once it is closed. */
+int outbox_forget_callers(struct agent *, long long request_id);
+/* Revoked: the callers, jobs and token go; what the crew recorded stays. */
+int outbox_wipe_personal(struct agent *, char **cause);
+/* A recorded photo copied into the state directory, or NULL. */
+int outbox_photo_add(
+    struct agent *, const char *file, char sha[65], char **cause);
+
+/* jobs.c: the crew's commands on jobs, findings and patrols */
+int jobs_list(struct agent *, int argc, char **argv);
+int jobs_show(struct agent *, int argc, char **argv);
+int jobs_accept(struct agent *, int argc, char **argv);
+int jobs_reject(struct agent *, int argc, char **argv);
+int jobs_status(struct agent *, int argc, char **argv);
+int jobs_done(struct agent *, int argc, char **argv);
+int jobs_unable(struct agent *, int argc, char **argv);
+int jobs_finding(struct agent *, int argc, char **argv);
+int jobs_patrol(struct agent *, int argc, char **argv);
+/* Records a patrol mark (start/stop) with the current session. */
+int jobs_patrol_mark(struct agent *, int start, char **cause);
+
+/* sync.c: libcurl and the protocol */
+int sync_enroll(struct agent *, const char *server, const char *code,
+    const char *ca, const char *label);
+/*
+ * Sends everything pending (several batches if need be), applies the
+ * replies, uploads photos. 0 when all went through, AGENT_EXIT_REVOKED
+ * after a 401 (personal data wiped), else AGENT_EXIT_FAIL with
+ * last_error set.
+ */
+int sync_run(struct agent *);
+void sync_global_init(void);
+
+/* run.c: the daemon: GPS track and periodic sync with back-off */
+int run_main(struct agent *, int argc, char **argv);
+
+/* track.c: recording GPS fixes and cutting them into pieces */
+struct gps_fix {
+	int64_t t_ms;
+	double lat, lon;
+};
+/* Stores a fix if track_interval_s has passed since the last one kept. */
+int track_record(struct agent *, const struct gps_fix *);
+/* Latest fix recorded, if younger than max_age_ms. */
+int track_last(struct agent *, int64_t max_age_ms, struct gps_fix *);
+/* Moves recorded fixes into outbox items (TrackPiece), in pieces. */
+int track_flush(struct agent *, char **cause);
+
+/*
+ * gps.c: positions from gpsd (libgps) or an NMEA 0183 log. Named gps_src
+ * and gps_nmea: libgps owns gps_open, gps_read and gps_close.
+ */
+struct gps_src;
+struct gps_src *gps_src_open_gpsd(
+    const char *host, const char *port, char **cause);
+/* speed: 0 as fast as the file reads, 1 at the pace of its times. */
+struct gps_src *gps_src_open_nmea(const char *path, double speed, char **cause);
+/*
+ * Waits up to timeout_ms for the next fix: 1 with *fix, 0 on timeout, -1
+ * at the end of an NMEA file or when gpsd went away (*cause).
+ */
+int gps_src_next(
+    struct gps_src *, int timeout_ms, struct gps_fix *, char **cause);
+void gps_src_close(struct gps_src *);
+/* One NMEA sentence (RMC) to a fix: 1 when it holds a valid fix. */
+int gps_nmea_parse(const char *line, struct gps_fix *);
+
+#endif

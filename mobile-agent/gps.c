@@ -1,0 +1,233 @@
+/*
+ * Positions: from gpsd through libgps (the handheld's receiver, or
+ * gpsfake in tests), or replayed from an NMEA 0183 log (--nmea). Only RMC
+ * sentences with status A (a valid fix) and a good checksum count; their
+ * own UTC time stamps the fix, so a replay records the track as it was.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gps.h>
+
+#include "agent.h"
+
+#define GPS_LINE_MAX    256
+#define GPS_PACE_MAX_MS 5000 /* a replay never sleeps longer between fixes */
+
+struct gps_src {
+	int nmea;
+	FILE *f;
+	double speed;
+	int64_t last_t;
+	struct gps_data_t gps;
+};
+
+static int
+gps_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* ddmm.mmmm (or dddmm.mmmm) and a hemisphere to signed degrees. */
+static int
+gps_nmea_angle(const char *v, const char *hemi, int lon, double *out)
+{
+	char *end;
+	double x, deg, min;
+
+	if (*v == '\0' || *hemi == '\0')
+		return -1;
+	x = strtod(v, &end);
+	if (*end != '\0' || !isfinite(x) || x < 0)
+		return -1;
+	deg = floor(x / 100);
+	min = x - deg * 100;
+	if (min >= 60 || deg > (lon ? 180 : 90))
+		return -1;
+	*out = deg + min / 60;
+	if ((lon && strcmp(hemi, "W") == 0) || (!lon && strcmp(hemi, "S") == 0))
+		*out = -*out;
+	else if (strcmp(hemi, lon ? "E" : "N") != 0)
+		return -1;
+	return 0;
+}
+
+int
+gps_nmea_parse(const char *line, struct gps_fix *fix)
+{
+	char buf[GPS_LINE_MAX], *field[16], *p, *star;
+	unsigned sum = 0;
+	struct tm tm = {0};
+	double secs;
+	int n = 0, hi, lo, i;
+	long d, t;
+
+	if (line[0] != '$' || strlen(line) >= sizeof buf)
+		return 0;
+	snprintf(buf, sizeof buf, "%s", line + 1);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if ((star = strchr(buf, '*')) == NULL)
+		return 0;
+	for (p = buf; p < star; p++)
+		sum ^= (unsigned char)*p;
+	if ((hi = gps_hex(star[1])) < 0 || (lo = gps_hex(star[2])) < 0 ||
+	    (unsigned)(hi * 16 + lo) != sum)
+		return 0;
+	*star = '\0';
+	/* Any talker (GP, GN, GL...): the sentence is what matters. */
+	if (strlen(buf) < 5 || strncmp(buf + 2, "RMC", 3) != 0)
+		return 0;
+	for (p = buf; n < 16; n++) {
+		field[n] = p;
+		if ((p = strchr(p, ',')) == NULL) {
+			n++;
+			break;
+		}
+		*p++ = '\0';
+	}
+	if (n < 10 || strcmp(field[2], "A") != 0)
+		return 0;
+	if (gps_nmea_angle(field[3], field[4], 0, &fix->lat) != 0 ||
+	    gps_nmea_angle(field[5], field[6], 1, &fix->lon) != 0)
+		return 0;
+	/* hhmmss.sss and ddmmyy, UTC. */
+	if (strlen(field[1]) < 6 || strlen(field[9]) != 6)
+		return 0;
+	for (i = 0; i < 6; i++) {
+		if (field[1][i] < '0' || field[1][i] > '9' ||
+		    field[9][i] < '0' || field[9][i] > '9')
+			return 0;
+	}
+	secs = strtod(field[1] + 4, NULL);
+	t = strtol(field[1], NULL, 10);
+	d = strtol(field[9], NULL, 10);
+	tm.tm_hour = (int)(t / 10000);
+	tm.tm_min = (int)(t / 100 % 100);
+	tm.tm_sec = 0;
+	tm.tm_mday = (int)(d / 10000);
+	tm.tm_mon = (int)(d / 100 % 100) - 1;
+	tm.tm_year = (int)(d % 100) + (d % 100 < 80 ? 100 : 0);
+	if (tm.tm_hour > 23 || tm.tm_min > 59 || secs >= 61 || tm.tm_mday < 1 ||
+	    tm.tm_mday > 31 || tm.tm_mon < 0 || tm.tm_mon > 11)
+		return 0;
+	fix->t_ms = (int64_t)timegm(&tm) * 1000 + (int64_t)llround(secs * 1000);
+	return 1;
+}
+
+struct gps_src *
+gps_src_open_nmea(const char *path, double speed, char **cause)
+{
+	struct gps_src *s;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		*cause =
+		    agent_printf("cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	s = agent_alloc(sizeof *s);
+	s->nmea = 1;
+	s->f = f;
+	s->speed = speed;
+	return s;
+}
+
+struct gps_src *
+gps_src_open_gpsd(const char *host, const char *port, char **cause)
+{
+	struct gps_src *s = agent_alloc(sizeof *s);
+
+	if (gps_open(host, port, &s->gps) != 0) {
+		*cause = agent_printf("cannot reach gpsd at %s:%s: %s", host,
+		    port, gps_errstr(errno));
+		free(s);
+		return NULL;
+	}
+	gps_stream(&s->gps, WATCH_ENABLE | WATCH_JSON, NULL);
+	return s;
+}
+
+static void
+gps_sleep_ms(int64_t ms)
+{
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static int
+gps_src_next_nmea(struct gps_src *s, struct gps_fix *fix, char **cause)
+{
+	char line[GPS_LINE_MAX * 2];
+	int64_t gap;
+
+	while (fgets(line, sizeof line, s->f) != NULL) {
+		if (!gps_nmea_parse(line, fix))
+			continue;
+		if (s->speed > 0 && s->last_t > 0) {
+			gap = (int64_t)((double)(fix->t_ms - s->last_t) /
+			    s->speed);
+			if (gap > 0)
+				gps_sleep_ms(gap < GPS_PACE_MAX_MS
+				        ? gap
+				        : GPS_PACE_MAX_MS);
+		}
+		s->last_t = fix->t_ms;
+		return 1;
+	}
+	*cause = agent_strdup("end of the NMEA log");
+	return -1;
+}
+
+int
+gps_src_next(
+    struct gps_src *s, int timeout_ms, struct gps_fix *fix, char **cause)
+{
+	struct gps_fix_t *g = &s->gps.fix;
+
+	if (s->nmea)
+		return gps_src_next_nmea(s, fix, cause);
+	if (!gps_waiting(&s->gps, timeout_ms * 1000))
+		return 0;
+	if (gps_read(&s->gps, NULL, 0) == -1) {
+		*cause = agent_strdup("gpsd closed the connection");
+		return -1;
+	}
+	if (!(s->gps.set & LATLON_SET) || g->mode < MODE_2D ||
+	    !isfinite(g->latitude) || !isfinite(g->longitude) ||
+	    g->time.tv_sec <= 0)
+		return 0;
+	fix->lat = g->latitude;
+	fix->lon = g->longitude;
+	fix->t_ms = (int64_t)g->time.tv_sec * 1000 + g->time.tv_nsec / 1000000;
+	/* gpsd repeats a fix in several reports: keep each once. */
+	if (fix->t_ms == s->last_t)
+		return 0;
+	s->last_t = fix->t_ms;
+	return 1;
+}
+
+void
+gps_src_close(struct gps_src *s)
+{
+	if (s == NULL)
+		return;
+	if (s->nmea)
+		fclose(s->f);
+	else {
+		gps_stream(&s->gps, WATCH_DISABLE, NULL);
+		gps_close(&s->gps);
+	}
+	free(s);
+}

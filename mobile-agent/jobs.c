@@ -1,0 +1,653 @@
+/*
+ * What a crew does: list and show its jobs, take each step (accept,
+ * reject, en route, on site, done, unable), report findings, start and
+ * stop patrols. Every step is written to the outbox in one transaction
+ * with the job's new local state before "OK" is printed; the server
+ * decides for good when the outbox is synced (a step the job no longer
+ * allows comes back as a conflict, shown by "status").
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+
+#define JOBS_FIX_MAX_AGE_MS (2 * 60 * 1000)
+
+/* The local life cycle: advice for the crew; the server's is the law. */
+static const struct {
+	const char *action;
+	const char *from; /* space-separated local states */
+	const char *to;
+	int closes;
+} jobs_steps[] = {
+    {"accept", "assigned", "accepted", 0},
+    {"reject", "assigned", "rejected", 1},
+    {"en_route", "accepted", "en_route", 0},
+    {"on_site", "accepted en_route", "on_site", 0},
+    {"done", "accepted en_route on_site", "done", 1},
+    {"unable", "accepted en_route on_site", "unable", 1},
+};
+
+static int
+jobs_word_in(const char *word, const char *list)
+{
+	size_t len = strlen(word);
+	const char *p = list;
+
+	while ((p = strstr(p, word)) != NULL) {
+		if ((p == list || p[-1] == ' ') &&
+		    (p[len] == ' ' || p[len] == '\0'))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+static int
+jobs_parse_id(const char *cmd, const char *s, long long *id)
+{
+	char *end;
+
+	*id = s != NULL ? strtoll(s, &end, 10) : 0;
+	if (s == NULL || *s == '\0' || *end != '\0' || *id < 1) {
+		fprintf(stderr,
+		    "patrol-agent: %s: give a job number (see "
+		    "'patrol-agent jobs')\n",
+		    cmd);
+		return -1;
+	}
+	return 0;
+}
+
+/* The job's local state and outcome codes ("code\tname\n" lines). */
+static int
+jobs_get(
+    struct agent *a, long long id, char *state, size_t len, char **outcomes)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT state, outcomes FROM jobs WHERE request_id = ?", -1,
+	        &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(state, len, "%s", sqlite3_column_text(st, 0));
+		if (outcomes != NULL)
+			*outcomes = agent_strdup(
+			    (const char *)sqlite3_column_text(st, 1));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* --lat/--lon, else the newest GPS fix if it is recent. */
+static int
+jobs_position(struct agent *a, struct agent_opt *lat, struct agent_opt *lon,
+    Patrol__Sync__V1__Position *p)
+{
+	struct gps_fix f;
+	char *e1, *e2;
+
+	patrol__sync__v1__position__init(p);
+	if (lat->value != NULL || lon->value != NULL) {
+		if (lat->value == NULL || lon->value == NULL)
+			return -1;
+		p->lat = strtod(lat->value, &e1);
+		p->lon = strtod(lon->value, &e2);
+		if (*e1 != '\0' || *e2 != '\0' || !isfinite(p->lat) ||
+		    !isfinite(p->lon) || fabs(p->lat) > 90 ||
+		    fabs(p->lon) > 180)
+			return -1;
+		return 1;
+	}
+	if (track_last(a, JOBS_FIX_MAX_AGE_MS, &f) == 1) {
+		p->lat = f.lat;
+		p->lon = f.lon;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+jobs_fail(const char *cmd, char *cause)
+{
+	fprintf(stderr, "patrol-agent: %s: %s\n", cmd,
+	    cause != NULL ? cause : "failed");
+	free(cause);
+	return AGENT_EXIT_FAIL;
+}
+
+/*
+ * Writes the packed item to the outbox and moves the job to its local
+ * state, in one transaction: after this returns 0 the step survives a
+ * crash or a pulled battery.
+ */
+static int
+jobs_commit(struct agent *a, const char *kind, const char *client_id,
+    long long id, const uint8_t *buf, size_t len, const char *to, int closes,
+    char **cause)
+{
+	sqlite3_stmt *st;
+
+	if (outbox_add(a, kind, client_id, id, buf, len) != 0) {
+		*cause = agent_strdup(sqlite3_errmsg(a->db));
+		return -1;
+	}
+	if (to != NULL) {
+		if (sqlite3_prepare_v2(a->db,
+		        "UPDATE jobs SET state = ?, updated_ms = ?"
+		        " WHERE request_id = ?",
+		        -1, &st, NULL) != SQLITE_OK) {
+			*cause = agent_strdup(sqlite3_errmsg(a->db));
+			return -1;
+		}
+		sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, agent_now_ms());
+		sqlite3_bind_int64(st, 3, id);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	/* A closed job's personal data leaves the device at once. */
+	if (closes && outbox_forget_callers(a, id) != 0) {
+		*cause = agent_strdup(sqlite3_errmsg(a->db));
+		return -1;
+	}
+	return outbox_commit(a, cause);
+}
+
+/* The step's rule, after checking the job allows it here. */
+static int
+jobs_step_check(struct agent *a, const char *cmd, const char *action,
+    long long id, char **outcomes)
+{
+	char state[32];
+	size_t i;
+	int found;
+
+	for (i = 0; strcmp(jobs_steps[i].action, action) != 0; i++)
+		;
+	found = jobs_get(a, id, state, sizeof state, outcomes);
+	if (found <= 0) {
+		fprintf(stderr,
+		    "patrol-agent: %s: no job %lld on this device; run "
+		    "'patrol-agent sync'\n",
+		    cmd, id);
+		return -1;
+	}
+	if (!jobs_word_in(state, jobs_steps[i].from)) {
+		fprintf(stderr,
+		    "patrol-agent: %s: job %lld is %s (possible "
+		    "when: %s)\n",
+		    cmd, id, state, jobs_steps[i].from);
+		if (outcomes != NULL) {
+			free(*outcomes);
+			*outcomes = NULL;
+		}
+		return -1;
+	}
+	return (int)i;
+}
+
+static int
+jobs_step(struct agent *a, const char *cmd, const char *action, int argc,
+    char **argv, int needs_reason)
+{
+	Patrol__Sync__V1__StatusChange m =
+	    PATROL__SYNC__V1__STATUS_CHANGE__INIT;
+	Patrol__Sync__V1__Position pos;
+	struct agent_opt o[] = {{.name = "reason"}, {.name = "note"},
+	    {.name = "lat"}, {.name = "lon"}, {.name = NULL}};
+	const char *p[1];
+	char cid[33], *cause = NULL;
+	long long id;
+	uint8_t *buf;
+	size_t len;
+	int k, has;
+
+	if (agent_args(cmd, argc, argv, o, p, 1) != 1 ||
+	    jobs_parse_id(cmd, p[0], &id) != 0 ||
+	    (needs_reason && o[0].value == NULL)) {
+		fprintf(stderr, "usage: patrol-agent %s ID%s [--note TEXT]\n",
+		    cmd, needs_reason ? " --reason TEXT" : "");
+		return AGENT_EXIT_USAGE;
+	}
+	if ((has = jobs_position(a, &o[2], &o[3], &pos)) < 0) {
+		fprintf(stderr,
+		    "patrol-agent: %s: --lat and --lon are WGS84 "
+		    "degrees, both or neither\n",
+		    cmd);
+		return AGENT_EXIT_USAGE;
+	}
+	if (outbox_begin(a, &cause) != 0)
+		return jobs_fail(cmd, cause);
+	if ((k = jobs_step_check(a, cmd, action, id, NULL)) < 0) {
+		outbox_rollback(a);
+		return AGENT_EXIT_FAIL;
+	}
+	agent_random_id(cid, 16);
+	m.client_id = cid;
+	m.request_id = id;
+	m.action = (char *)action;
+	m.has_device_time_ms = 1;
+	m.device_time_ms = agent_now_ms();
+	m.position = has ? &pos : NULL;
+	m.reason = (char *)o[0].value;
+	m.note = (char *)o[1].value;
+	len = patrol__sync__v1__status_change__get_packed_size(&m);
+	buf = agent_alloc(len);
+	patrol__sync__v1__status_change__pack(&m, buf);
+	if (jobs_commit(a, "status", cid, id, buf, len, jobs_steps[k].to,
+	        jobs_steps[k].closes, &cause) != 0) {
+		free(buf);
+		outbox_rollback(a);
+		return jobs_fail(cmd, cause);
+	}
+	free(buf);
+	printf("OK %s job %lld (%lld to send)\n", cmd, id, outbox_pending(a));
+	return 0;
+}
+
+int
+jobs_accept(struct agent *a, int argc, char **argv)
+{
+	return jobs_step(a, "accept", "accept", argc, argv, 0);
+}
+
+int
+jobs_reject(struct agent *a, int argc, char **argv)
+{
+	return jobs_step(a, "reject", "reject", argc, argv, 1);
+}
+
+int
+jobs_unable(struct agent *a, int argc, char **argv)
+{
+	return jobs_step(a, "unable", "unable", argc, argv, 1);
+}
+
+int
+jobs_status(struct agent *a, int argc, char **argv)
+{
+	if (strcmp(argv[0], "en-route") == 0)
+		return jobs_step(
+		    a, "status en-route", "en_route", argc - 1, argv + 1, 0);
+	if (strcmp(argv[0], "on-site") == 0)
+		return jobs_step(
+		    a, "status on-site", "on_site", argc - 1, argv + 1, 0);
+	fprintf(stderr, "usage: patrol-agent status [en-route|on-site ID]\n");
+	return AGENT_EXIT_USAGE;
+}
+
+/* --answer CODE=VALUE into Answer messages (text answers). */
+static int
+jobs_answers(struct agent_opt *o, Patrol__Sync__V1__Answer *ans,
+    Patrol__Sync__V1__Answer **ptrs, char **codes)
+{
+	const char *eq;
+	int i;
+
+	for (i = 0; i < o->n; i++) {
+		if ((eq = strchr(o->values[i], '=')) == NULL ||
+		    eq == o->values[i])
+			return -1;
+		patrol__sync__v1__answer__init(&ans[i]);
+		codes[i] = agent_printf(
+		    "%.*s", (int)(eq - o->values[i]), o->values[i]);
+		ans[i].code = codes[i];
+		ans[i].text = (char *)eq + 1;
+		ptrs[i] = &ans[i];
+	}
+	return 0;
+}
+
+/* Copies the photos into the state directory (inside the transaction). */
+static int
+jobs_photos(struct agent *a, struct agent_opt *o, char sha[][65], char **ptrs,
+    char **cause)
+{
+	int i;
+
+	for (i = 0; i < o->n; i++) {
+		if (outbox_photo_add(a, o->values[i], sha[i], cause) != 0)
+			return -1;
+		ptrs[i] = sha[i];
+	}
+	return 0;
+}
+
+static int
+jobs_outcome_ok(const char *outcomes, const char *code)
+{
+	size_t len = strlen(code);
+	const char *p, *nl;
+
+	if (*outcomes == '\0')
+		return 1; /* not known here: the server checks */
+	for (p = outcomes; p != NULL && *p != '\0';
+	     p = (nl = strchr(p, '\n')) != NULL ? nl + 1 : NULL) {
+		if (strncmp(p, code, len) == 0 && p[len] == '\t')
+			return 1;
+	}
+	return 0;
+}
+
+int
+jobs_done(struct agent *a, int argc, char **argv)
+{
+	Patrol__Sync__V1__JobResult m = PATROL__SYNC__V1__JOB_RESULT__INIT;
+	Patrol__Sync__V1__Position pos;
+	Patrol__Sync__V1__Answer ans[AGENT_ARGS_MAX], *ansp[AGENT_ARGS_MAX];
+	struct agent_opt o[] = {{.name = "outcome"}, {.name = "note"},
+	    {.name = "photo"}, {.name = "answer"}, {.name = "lat"},
+	    {.name = "lon"}, {.name = NULL}};
+	char sha[AGENT_ARGS_MAX][65], *shap[AGENT_ARGS_MAX];
+	char *codes[AGENT_ARGS_MAX] = {0}, *outcomes = NULL, *cause = NULL;
+	char cid[33];
+	const char *p[1];
+	long long id;
+	uint8_t *buf = NULL;
+	size_t len;
+	int k, has, i, rc = AGENT_EXIT_FAIL;
+
+	if (agent_args("done", argc, argv, o, p, 1) != 1 ||
+	    jobs_parse_id("done", p[0], &id) != 0 || o[0].value == NULL ||
+	    jobs_answers(&o[3], ans, ansp, codes) != 0) {
+		fprintf(stderr,
+		    "usage: patrol-agent done ID --outcome CODE "
+		    "[--note TEXT] [--photo FILE]... [--answer "
+		    "CODE=VALUE]...\n");
+		rc = AGENT_EXIT_USAGE;
+		goto out;
+	}
+	if ((has = jobs_position(a, &o[4], &o[5], &pos)) < 0) {
+		fprintf(stderr,
+		    "patrol-agent: done: --lat and --lon are WGS84 "
+		    "degrees, both or neither\n");
+		rc = AGENT_EXIT_USAGE;
+		goto out;
+	}
+	if (outbox_begin(a, &cause) != 0) {
+		rc = jobs_fail("done", cause);
+		goto out;
+	}
+	if ((k = jobs_step_check(a, "done", "done", id, &outcomes)) < 0)
+		goto rollback;
+	if (!jobs_outcome_ok(outcomes, o[0].value)) {
+		fprintf(stderr,
+		    "patrol-agent: done: '%s' is not an outcome of "
+		    "job %lld; see 'patrol-agent show %lld'\n",
+		    o[0].value, id, id);
+		goto rollback;
+	}
+	if (jobs_photos(a, &o[2], sha, shap, &cause) != 0) {
+		fprintf(stderr, "patrol-agent: done: %s\n", cause);
+		free(cause);
+		goto rollback;
+	}
+	agent_random_id(cid, 16);
+	m.client_id = cid;
+	m.request_id = id;
+	m.outcome = (char *)o[0].value;
+	m.note = (char *)o[1].value;
+	m.n_answers = (size_t)o[3].n;
+	m.answers = ansp;
+	m.position = has ? &pos : NULL;
+	m.has_finished_ms = 1;
+	m.finished_ms = agent_now_ms();
+	m.n_photo_sha256 = (size_t)o[2].n;
+	m.photo_sha256 = shap;
+	len = patrol__sync__v1__job_result__get_packed_size(&m);
+	buf = agent_alloc(len);
+	patrol__sync__v1__job_result__pack(&m, buf);
+	if (jobs_commit(a, "result", cid, id, buf, len, jobs_steps[k].to,
+	        jobs_steps[k].closes, &cause) != 0) {
+		outbox_rollback(a);
+		rc = jobs_fail("done", cause);
+		goto out;
+	}
+	printf("OK done job %lld: %s, %d photo(s) (%lld to send)\n", id,
+	    o[0].value, o[2].n, outbox_pending(a));
+	rc = 0;
+	goto out;
+rollback:
+	outbox_rollback(a);
+out:
+	for (i = 0; i < AGENT_ARGS_MAX; i++)
+		free(codes[i]);
+	free(outcomes);
+	free(buf);
+	return rc;
+}
+
+int
+jobs_finding(struct agent *a, int argc, char **argv)
+{
+	Patrol__Sync__V1__Finding m = PATROL__SYNC__V1__FINDING__INIT;
+	Patrol__Sync__V1__Position pos;
+	Patrol__Sync__V1__Answer ans[AGENT_ARGS_MAX], *ansp[AGENT_ARGS_MAX];
+	struct agent_opt o[] = {{.name = "category"}, {.name = "note"},
+	    {.name = "photo"}, {.name = "answer"}, {.name = "lat"},
+	    {.name = "lon"}, {.name = "address"}, {.name = NULL}};
+	char sha[AGENT_ARGS_MAX][65], *shap[AGENT_ARGS_MAX];
+	char *codes[AGENT_ARGS_MAX] = {0}, *cause = NULL, cid[33];
+	uint8_t *buf = NULL;
+	size_t len;
+	int i, rc = AGENT_EXIT_FAIL;
+
+	if (agent_args("finding", argc, argv, o, NULL, 0) != 0 ||
+	    o[0].value == NULL || jobs_answers(&o[3], ans, ansp, codes) != 0) {
+		fprintf(stderr,
+		    "usage: patrol-agent finding --category CODE "
+		    "[--lat N --lon N] [--note TEXT] [--address "
+		    "TEXT] [--photo FILE]... [--answer "
+		    "CODE=VALUE]...\n");
+		rc = AGENT_EXIT_USAGE;
+		goto out;
+	}
+	if (jobs_position(a, &o[4], &o[5], &pos) != 1) {
+		fprintf(stderr,
+		    "patrol-agent: finding: no recent GPS fix: give "
+		    "--lat and --lon\n");
+		rc = AGENT_EXIT_USAGE;
+		goto out;
+	}
+	if (outbox_begin(a, &cause) != 0) {
+		rc = jobs_fail("finding", cause);
+		goto out;
+	}
+	if (jobs_photos(a, &o[2], sha, shap, &cause) != 0) {
+		outbox_rollback(a);
+		rc = jobs_fail("finding", cause);
+		goto out;
+	}
+	agent_random_id(cid, 16);
+	m.client_id = cid;
+	m.category = (char *)o[0].value;
+	m.position = &pos;
+	m.note = (char *)o[1].value;
+	m.address = (char *)o[6].value;
+	m.n_answers = (size_t)o[3].n;
+	m.answers = ansp;
+	m.has_device_time_ms = 1;
+	m.device_time_ms = agent_now_ms();
+	m.n_photo_sha256 = (size_t)o[2].n;
+	m.photo_sha256 = shap;
+	len = patrol__sync__v1__finding__get_packed_size(&m);
+	buf = agent_alloc(len);
+	patrol__sync__v1__finding__pack(&m, buf);
+	if (jobs_commit(a, "finding", cid, 0, buf, len, NULL, 0, &cause) != 0) {
+		outbox_rollback(a);
+		rc = jobs_fail("finding", cause);
+		goto out;
+	}
+	printf("OK finding %s recorded (%lld to send)\n", o[0].value,
+	    outbox_pending(a));
+	rc = 0;
+out:
+	for (i = 0; i < AGENT_ARGS_MAX; i++)
+		free(codes[i]);
+	free(buf);
+	return rc;
+}
+
+int
+jobs_patrol_mark(struct agent *a, int start, char **cause)
+{
+	Patrol__Sync__V1__PatrolMark m = PATROL__SYNC__V1__PATROL_MARK__INIT;
+	Patrol__Sync__V1__Position pos;
+	struct gps_fix f;
+	char cid[33], sess[33], *cur;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (outbox_begin(a, cause) != 0)
+		return -1;
+	cur = outbox_get(a, "patrol_session");
+	if ((start && cur != NULL) || (!start && cur == NULL)) {
+		*cause = agent_strdup(start ? "a patrol is already running"
+		                            : "no patrol is running");
+		free(cur);
+		outbox_rollback(a);
+		return -1;
+	}
+	if (start) {
+		agent_random_id(sess, 16);
+		cur = agent_strdup(sess);
+	} else if (track_flush(a, cause) != 0) {
+		/* The patrol's own fixes go before its end. */
+		free(cur);
+		outbox_rollback(a);
+		return -1;
+	}
+	agent_random_id(cid, 16);
+	m.client_id = cid;
+	m.kind = start ? PATROL__SYNC__V1__PATROL_MARK__KIND__START
+	               : PATROL__SYNC__V1__PATROL_MARK__KIND__STOP;
+	m.session_id = cur;
+	m.has_device_time_ms = 1;
+	m.device_time_ms = agent_now_ms();
+	if (track_last(a, JOBS_FIX_MAX_AGE_MS, &f) == 1) {
+		patrol__sync__v1__position__init(&pos);
+		pos.lat = f.lat;
+		pos.lon = f.lon;
+		m.position = &pos;
+	}
+	len = patrol__sync__v1__patrol_mark__get_packed_size(&m);
+	buf = agent_alloc(len);
+	patrol__sync__v1__patrol_mark__pack(&m, buf);
+	rc = outbox_set(a, "patrol_session", start ? cur : NULL);
+	free(cur);
+	if (rc != 0 ||
+	    jobs_commit(a, "patrol", cid, 0, buf, len, NULL, 0, cause) != 0) {
+		if (rc != 0)
+			*cause = agent_strdup(sqlite3_errmsg(a->db));
+		free(buf);
+		outbox_rollback(a);
+		return -1;
+	}
+	free(buf);
+	return 0;
+}
+
+int
+jobs_patrol(struct agent *a, int argc, char **argv)
+{
+	char *cause;
+	int start;
+
+	if (argc != 1 ||
+	    (strcmp(argv[0], "start") != 0 && strcmp(argv[0], "stop") != 0)) {
+		fprintf(stderr, "usage: patrol-agent patrol start|stop\n");
+		return AGENT_EXIT_USAGE;
+	}
+	start = strcmp(argv[0], "start") == 0;
+	if (jobs_patrol_mark(a, start, &cause) != 0)
+		return jobs_fail("patrol", cause);
+	printf("OK patrol %s (%lld to send)\n", argv[0], outbox_pending(a));
+	return 0;
+}
+
+int
+jobs_list(struct agent *a, int argc, char **argv)
+{
+	sqlite3_stmt *st;
+
+	(void)argv;
+	if (argc != 0) {
+		fprintf(stderr, "usage: patrol-agent jobs\n");
+		return AGENT_EXIT_USAGE;
+	}
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT request_id, state, coalesce(priority, 0), category,"
+	        " coalesce(nullif(address, ''), description, '')"
+	        " FROM jobs ORDER BY state IN ('done', 'unable', 'rejected',"
+	        " 'cancelled', 'merged', 'new', 'triaged'), priority,"
+	        " request_id",
+	        -1, &st, NULL) != SQLITE_OK)
+		return jobs_fail("jobs", agent_strdup(sqlite3_errmsg(a->db)));
+	printf("%-7s %-10s %-3s %-18s %s\n", "ID", "STATE", "PRI", "CATEGORY",
+	    "PLACE");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("%-7lld %-10s %-3d %-18s %.60s\n",
+		    (long long)sqlite3_column_int64(st, 0),
+		    sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
+		    sqlite3_column_text(st, 3), sqlite3_column_text(st, 4));
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+jobs_show(struct agent *a, int argc, char **argv)
+{
+	sqlite3_stmt *st;
+	long long id;
+	int found = 0;
+
+	if (argc != 1 || jobs_parse_id("show", argv[0], &id) != 0)
+		return AGENT_EXIT_USAGE;
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT state, category, coalesce(category_name, ''),"
+	        " coalesce(priority, 0), coalesce(lat, 0), coalesce(lon, 0),"
+	        " coalesce(address, ''), coalesce(description, ''),"
+	        " coalesce(due, ''), coalesce(answers, ''), outcomes"
+	        " FROM jobs WHERE request_id = ?",
+	        -1, &st, NULL) != SQLITE_OK)
+		return jobs_fail("show", agent_strdup(sqlite3_errmsg(a->db)));
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		found = 1;
+		printf("job %lld: %s\n", id, sqlite3_column_text(st, 0));
+		printf("category:  %s %s\n", sqlite3_column_text(st, 1),
+		    sqlite3_column_text(st, 2));
+		printf("priority:  %d\n", sqlite3_column_int(st, 3));
+		printf("place:     %.6f, %.6f %s\n",
+		    sqlite3_column_double(st, 4), sqlite3_column_double(st, 5),
+		    sqlite3_column_text(st, 6));
+		printf("details:   %s\n", sqlite3_column_text(st, 7));
+		printf("make safe: %s\n", sqlite3_column_text(st, 8));
+		printf("answers:   %s\n", sqlite3_column_text(st, 9));
+		printf("outcomes:\n%s", sqlite3_column_text(st, 10));
+	}
+	sqlite3_finalize(st);
+	if (!found) {
+		fprintf(stderr, "patrol-agent: show: no job %lld\n", id);
+		return AGENT_EXIT_FAIL;
+	}
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT coalesce(name, ''), coalesce(phone, '')"
+	        " FROM job_callers WHERE request_id = ? ORDER BY rowid",
+	        -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			printf("caller:    %s %s\n", sqlite3_column_text(st, 0),
+			    sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	return 0;
+}

@@ -1,0 +1,423 @@
+/*
+ * The handheld's database: SQLite in WAL mode with synchronous=FULL, so a
+ * committed transaction survives the battery being pulled. The outbox
+ * holds what the crew recorded, as the packed protobuf item that will be
+ * sent, until the server acknowledged it; jobs and their callers are what
+ * the last sync brought. secure_delete overwrites deleted personal data in
+ * the file instead of leaving it in free pages.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "agent.h"
+
+#define OUTBOX_PHOTO_MAX (100 << 20)
+
+static const char outbox_schema[] =
+    "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS outbox ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " client_id TEXT UNIQUE NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " request_id INTEGER,"
+    " body BLOB NOT NULL,"
+    " created_ms INTEGER NOT NULL,"
+    " batch_id TEXT,"
+    " acked_ms INTEGER,"
+    " ack_status TEXT,"
+    " ack_message TEXT,"
+    " ack_request_id INTEGER);"
+    "CREATE INDEX IF NOT EXISTS outbox_open ON outbox (batch_id)"
+    " WHERE acked_ms IS NULL;"
+    "CREATE TABLE IF NOT EXISTS jobs ("
+    " request_id INTEGER PRIMARY KEY,"
+    " category TEXT NOT NULL,"
+    " category_name TEXT,"
+    " state TEXT NOT NULL,"
+    " lat REAL, lon REAL,"
+    " address TEXT, description TEXT,"
+    " priority INTEGER, due TEXT,"
+    " outcomes TEXT NOT NULL DEFAULT '',"
+    " answers TEXT,"
+    " updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS job_callers ("
+    " request_id INTEGER NOT NULL, name TEXT, phone TEXT);"
+    "CREATE TABLE IF NOT EXISTS fixes ("
+    " t_ms INTEGER PRIMARY KEY,"
+    " lat_e6 INTEGER NOT NULL, lon_e6 INTEGER NOT NULL, session TEXT);"
+    "CREATE TABLE IF NOT EXISTS photos ("
+    " sha256 TEXT PRIMARY KEY,"
+    " bytes INTEGER NOT NULL,"
+    " content_type TEXT NOT NULL,"
+    " announced INTEGER NOT NULL DEFAULT 0,"
+    " uploaded INTEGER NOT NULL DEFAULT 0,"
+    " failed TEXT);";
+
+static int
+outbox_exec(struct agent *a, const char *sql, char **cause)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(a->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		*cause =
+		    agent_strdup(err != NULL ? err : sqlite3_errmsg(a->db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+outbox_open(struct agent *a, char **cause)
+{
+	char *path, *photos;
+
+	if (mkdir(a->dir, 0700) != 0 && errno != EEXIST) {
+		*cause =
+		    agent_printf("cannot make %s: %s", a->dir, strerror(errno));
+		return -1;
+	}
+	photos = agent_path(a, "photos");
+	if (mkdir(photos, 0700) != 0 && errno != EEXIST) {
+		*cause =
+		    agent_printf("cannot make %s: %s", photos, strerror(errno));
+		free(photos);
+		return -1;
+	}
+	free(photos);
+	path = agent_path(a, "agent.db");
+	if (sqlite3_open_v2(path, &a->db,
+	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	        NULL) != SQLITE_OK) {
+		*cause = agent_strdup(sqlite3_errmsg(a->db));
+		free(path);
+		return -1;
+	}
+	free(path);
+	sqlite3_busy_timeout(a->db, 15000);
+	/* WAL: the daemon and a crew's command may use the file at once. */
+	return outbox_exec(a,
+	           "PRAGMA journal_mode = WAL;"
+	           "PRAGMA synchronous = FULL;"
+	           "PRAGMA secure_delete = ON;"
+	           "PRAGMA foreign_keys = ON;",
+	           cause) == 0 &&
+	        outbox_exec(a, outbox_schema, cause) == 0
+	    ? 0
+	    : -1;
+}
+
+void
+outbox_close(struct agent *a)
+{
+	if (a->db != NULL)
+		sqlite3_close(a->db);
+	a->db = NULL;
+}
+
+int
+outbox_begin(struct agent *a, char **cause)
+{
+	/* IMMEDIATE: take the write lock now, not half-way through. */
+	return outbox_exec(a, "BEGIN IMMEDIATE", cause);
+}
+
+int
+outbox_commit(struct agent *a, char **cause)
+{
+	return outbox_exec(a, "COMMIT", cause);
+}
+
+void
+outbox_rollback(struct agent *a)
+{
+	sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+char *
+outbox_get(struct agent *a, const char *key)
+{
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	if (sqlite3_prepare_v2(a->db, "SELECT value FROM state WHERE key = ?",
+	        -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_text(st, 0) != NULL)
+		v = agent_strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+long long
+outbox_get_int(struct agent *a, const char *key, long long def)
+{
+	char *v = outbox_get(a, key);
+	long long n;
+
+	if (v == NULL)
+		return def;
+	n = strtoll(v, NULL, 10);
+	free(v);
+	return n;
+}
+
+int
+outbox_set(struct agent *a, const char *key, const char *value)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (value == NULL) {
+		if (sqlite3_prepare_v2(a->db, "DELETE FROM state WHERE key = ?",
+		        -1, &st, NULL) != SQLITE_OK)
+			return -1;
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	} else {
+		if (sqlite3_prepare_v2(a->db,
+		        "INSERT INTO state (key, value) VALUES (?, ?)"
+		        " ON CONFLICT (key) DO UPDATE SET value = "
+		        "excluded.value",
+		        -1, &st, NULL) != SQLITE_OK)
+			return -1;
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	}
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+outbox_set_int(struct agent *a, const char *key, long long value)
+{
+	char v[24];
+
+	snprintf(v, sizeof v, "%lld", value);
+	return outbox_set(a, key, v);
+}
+
+int
+outbox_add(struct agent *a, const char *kind, const char *client_id,
+    long long request_id, const uint8_t *body, size_t len)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(a->db,
+	        "INSERT INTO outbox (client_id, kind, request_id, body,"
+	        " created_ms) VALUES (?, ?, ?, ?, ?)",
+	        -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, client_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	if (request_id > 0)
+		sqlite3_bind_int64(st, 3, request_id);
+	sqlite3_bind_blob(st, 4, body, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, agent_now_ms());
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+long long
+outbox_pending(struct agent *a)
+{
+	sqlite3_stmt *st;
+	long long n = 0;
+
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT count(*) FROM outbox WHERE acked_ms IS NULL", -1, &st,
+	        NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
+outbox_forget_callers(struct agent *a, long long request_id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(a->db,
+	        "DELETE FROM job_callers WHERE request_id = ?", -1, &st,
+	        NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, request_id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+outbox_wipe_personal(struct agent *a, char **cause)
+{
+	char *token = agent_path(a, "token");
+
+	if (unlink(token) != 0 && errno != ENOENT) {
+		*cause = agent_printf(
+		    "cannot remove %s: %s", token, strerror(errno));
+		free(token);
+		return -1;
+	}
+	free(token);
+	/*
+	 * secure_delete overwrites the rows in the database file; the
+	 * checkpoint then empties the WAL, which still held them.
+	 */
+	if (outbox_exec(a,
+	        "BEGIN IMMEDIATE;"
+	        "DELETE FROM job_callers;"
+	        "DELETE FROM jobs;"
+	        "DELETE FROM state WHERE key IN ('device_id', 'crew_code',"
+	        " 'crew_name', 'cursor', 'batch_id');"
+	        "COMMIT;",
+	        cause) != 0)
+		return -1;
+	return outbox_exec(a, "PRAGMA wal_checkpoint(TRUNCATE)", cause);
+}
+
+static const char *
+outbox_sniff(const unsigned char *p, size_t len)
+{
+	if (len >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
+		return "image/jpeg";
+	if (len >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return "image/png";
+	if (len >= 12 && memcmp(p, "RIFF", 4) == 0 &&
+	    memcmp(p + 8, "WEBP", 4) == 0)
+		return "image/webp";
+	return NULL;
+}
+
+static int
+outbox_read_file(
+    const char *path, unsigned char **data, size_t *len, char **cause)
+{
+	struct stat st;
+	ssize_t n;
+	size_t off = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) != 0) {
+		*cause =
+		    agent_printf("cannot read %s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size > OUTBOX_PHOTO_MAX) {
+		close(fd);
+		*cause =
+		    agent_printf("%s is not a photo of a sensible size", path);
+		return -1;
+	}
+	*len = (size_t)st.st_size;
+	*data = agent_alloc(*len);
+	while (off < *len && (n = read(fd, *data + off, *len - off)) > 0)
+		off += (size_t)n;
+	close(fd);
+	if (off != *len) {
+		free(*data);
+		*cause = agent_printf("cannot read %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Written, fsync'ed, renamed, directory fsync'ed: there, or not at all. */
+static int
+outbox_write_durably(struct agent *a, const char *sha,
+    const unsigned char *data, size_t len, char **cause)
+{
+	char *dir = agent_path(a, "photos"), *path, *tmp;
+	ssize_t n;
+	size_t off = 0;
+	int fd, dfd, rc = -1;
+
+	path = agent_printf("%s/%s", dir, sha);
+	tmp = agent_printf("%s/.%s.tmp", dir, sha);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+	    -1)
+		goto fail;
+	while (off < len && (n = write(fd, data + off, len - off)) > 0)
+		off += (size_t)n;
+	if (off != len || fsync(fd) != 0) {
+		close(fd);
+		unlink(tmp);
+		goto fail;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0)
+		goto fail;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(dfd);
+		close(dfd);
+	}
+	rc = 0;
+	goto out;
+fail:
+	*cause = agent_printf("cannot keep the photo: %s", strerror(errno));
+out:
+	free(dir);
+	free(path);
+	free(tmp);
+	return rc;
+}
+
+int
+outbox_photo_add(struct agent *a, const char *file, char sha[65], char **cause)
+{
+	unsigned char *data, md[EVP_MAX_MD_SIZE];
+	const char *type;
+	sqlite3_stmt *st;
+	unsigned int mdlen;
+	size_t len, i;
+	int rc = -1;
+
+	if (outbox_read_file(file, &data, &len, cause) != 0)
+		return -1;
+	if ((type = outbox_sniff(data, len)) == NULL) {
+		*cause =
+		    agent_printf("%s is not a JPEG, PNG or WebP image", file);
+		goto out;
+	}
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		snprintf(sha + 2 * i, 3, "%02x", md[i]);
+	/* A copy of our own: the crew may delete theirs before the sync. */
+	if (outbox_write_durably(a, sha, data, len, cause) != 0)
+		goto out;
+	if (sqlite3_prepare_v2(a->db,
+	        "INSERT OR IGNORE INTO photos (sha256, bytes, content_type)"
+	        " VALUES (?, ?, ?)",
+	        -1, &st, NULL) != SQLITE_OK) {
+		*cause = agent_strdup(sqlite3_errmsg(a->db));
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
+	sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	else
+		*cause = agent_strdup(sqlite3_errmsg(a->db));
+	sqlite3_finalize(st);
+out:
+	free(data);
+	return rc;
+}

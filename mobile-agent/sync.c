@@ -1,0 +1,1083 @@
+/*
+ * Talking to patrold (libcurl, protobuf). A sync sends the outbox in
+ * batches: a batch's items are fixed when it is first built and it keeps
+ * its id until the server acknowledged it, so a retry after a lost reply
+ * sends the very same batch and gets the very same acknowledgement. Only
+ * an acknowledged item leaves the outbox. Then photos go up in chunks,
+ * each resuming where the server says it holds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+
+#include "agent.h"
+
+#define SYNC_BATCH_ITEMS 500
+#define SYNC_ROUNDS_MAX  50
+#define SYNC_RESP_MAX    (16 << 20)
+#define SYNC_TYPE        "application/x-protobuf"
+#define SYNC_CLOSED      "'done', 'unable', 'rejected', 'cancelled', 'merged'"
+
+struct sync_resp {
+	long status;
+	uint8_t *body;
+	size_t len;
+	long long offset; /* Upload-Offset, -1 when absent */
+	int complete;     /* Upload-Complete */
+};
+
+void
+sync_global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t
+sync_write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct sync_resp *r = arg;
+	size_t len = size * n;
+	uint8_t *b;
+
+	if (r->len + len > SYNC_RESP_MAX)
+		return 0; /* curl fails the transfer */
+	if ((b = realloc(r->body, r->len + len + 1)) == NULL)
+		return 0;
+	memcpy(b + r->len, p, len);
+	r->body = b;
+	r->len += len;
+	return len;
+}
+
+static size_t
+sync_header_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct sync_resp *r = arg;
+	size_t len = size * n;
+	char line[128];
+
+	if (len >= sizeof line)
+		return len;
+	memcpy(line, p, len);
+	line[len] = '\0';
+	if (strncasecmp(line, "Upload-Offset:", 14) == 0)
+		r->offset = strtoll(line + 14, NULL, 10);
+	else if (strncasecmp(line, "Upload-Complete:", 16) == 0)
+		r->complete = atoi(line + 16) == 1;
+	return len;
+}
+
+/* Frees the body; status and headers stay readable. */
+static void
+sync_resp_free(struct sync_resp *r)
+{
+	free(r->body);
+	r->body = NULL;
+	r->len = 0;
+}
+
+static char *
+sync_token(struct agent *a)
+{
+	char *path = agent_path(a, "token"), buf[128];
+	FILE *f = fopen(path, "r");
+	char *t = NULL;
+
+	free(path);
+	if (f == NULL)
+		return NULL;
+	if (fgets(buf, sizeof buf, f) != NULL) {
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (buf[0] != '\0')
+			t = agent_strdup(buf);
+	}
+	fclose(f);
+	return t;
+}
+
+static long
+sync_timeout_s(void)
+{
+	const char *v = getenv("PATROL_AGENT_TIMEOUT_S");
+	long n = v != NULL ? atol(v) : 0;
+
+	return n > 0 ? n : 60;
+}
+
+/*
+ * One HTTP exchange. 0 with r->status for any answer (even 5xx); -1 with
+ * *cause when there was none (no route, reset, timeout, bad TLS).
+ */
+static int
+sync_http(struct agent *a, const char *server, const char *ca,
+    const char *method, const char *path, const uint8_t *body, size_t len,
+    long long upload_offset, struct sync_resp *r, char **cause)
+{
+	struct curl_slist *h = NULL;
+	char *url, *token, *line;
+	CURL *c;
+	CURLcode rc;
+
+	memset(r, 0, sizeof *r);
+	r->offset = -1;
+	if ((c = curl_easy_init()) == NULL) {
+		*cause = agent_strdup("cannot start libcurl");
+		return -1;
+	}
+	url = agent_printf("%s%s", server, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	if ((token = sync_token(a)) != NULL) {
+		line = agent_printf("Authorization: Bearer %s", token);
+		h = curl_slist_append(h, line);
+		free(line);
+		free(token);
+	}
+	if (upload_offset >= 0) {
+		line = agent_printf("Upload-Offset: %lld", upload_offset);
+		h = curl_slist_append(h, line);
+		free(line);
+		h = curl_slist_append(
+		    h, "Content-Type: application/offset+octet-stream");
+	} else if (body != NULL)
+		h = curl_slist_append(h, "Content-Type: " SYNC_TYPE);
+	h = curl_slist_append(h, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(
+		    c, CURLOPT_POSTFIELDS, body != NULL ? body : (void *)"");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)(body != NULL ? len : 0));
+	}
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sync_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, sync_header_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, sync_timeout_s());
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "patrol-agent/" AGENT_VERSION);
+	/* Only https:// and http:// (tests): never a redirect elsewhere. */
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (ca != NULL && *ca != '\0')
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	else
+		*cause = agent_printf("%s: %s", url, curl_easy_strerror(rc));
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	free(url);
+	if (rc != CURLE_OK) {
+		sync_resp_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* "HTTP 409 batch_conflict: ..." from an Error body, for last_error. */
+static char *
+sync_http_error(struct sync_resp *r)
+{
+	Patrol__Sync__V1__Error *e;
+	char *s;
+
+	e = patrol__sync__v1__error__unpack(NULL, r->len, r->body);
+	if (e == NULL)
+		return agent_printf("HTTP %ld", r->status);
+	s = agent_printf("HTTP %ld %s: %s", r->status, e->code,
+	    e->message != NULL ? e->message : "");
+	patrol__sync__v1__error__free_unpacked(e, NULL);
+	return s;
+}
+
+static int
+sync_write_token(struct agent *a, const char *token, char **cause)
+{
+	char *path = agent_path(a, "token"), *tmp = agent_path(a, ".token");
+	int fd, dfd, rc = -1;
+	size_t len = strlen(token);
+
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+	        -1 ||
+	    write(fd, token, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
+	    fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+		*cause =
+		    agent_printf("cannot store the token: %s", strerror(errno));
+		if (fd != -1)
+			close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if ((dfd = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(dfd);
+		close(dfd);
+	}
+	rc = 0;
+out:
+	free(path);
+	free(tmp);
+	return rc;
+}
+
+static void
+sync_settings(struct agent *a, const Patrol__Sync__V1__Settings *s)
+{
+	if (s == NULL)
+		return;
+	if (s->has_track_interval_s && s->track_interval_s > 0)
+		outbox_set_int(a, "track_interval_s", s->track_interval_s);
+	if (s->has_sync_interval_s && s->sync_interval_s > 0)
+		outbox_set_int(a, "sync_interval_s", s->sync_interval_s);
+	if (s->has_photo_chunk_bytes && s->photo_chunk_bytes >= 4096)
+		outbox_set_int(a, "photo_chunk_bytes", s->photo_chunk_bytes);
+}
+
+int
+sync_enroll(struct agent *a, const char *server, const char *code,
+    const char *ca, const char *label)
+{
+	Patrol__Sync__V1__EnrollRequest m =
+	    PATROL__SYNC__V1__ENROLL_REQUEST__INIT;
+	Patrol__Sync__V1__AgentHello hello =
+	    PATROL__SYNC__V1__AGENT_HELLO__INIT;
+	Patrol__Sync__V1__EnrollResponse *e;
+	struct sync_resp r;
+	char *base, *cause = NULL, *token;
+	uint8_t *buf;
+	size_t len;
+	int rc = AGENT_EXIT_FAIL;
+
+	base = agent_strdup(server);
+	while (*base != '\0' && base[strlen(base) - 1] == '/')
+		base[strlen(base) - 1] = '\0';
+	hello.agent_version = AGENT_VERSION;
+	m.code = (char *)code;
+	m.hello = &hello;
+	m.label = (char *)label;
+	len = patrol__sync__v1__enroll_request__get_packed_size(&m);
+	buf = agent_alloc(len);
+	patrol__sync__v1__enroll_request__pack(&m, buf);
+	/* A token of an earlier enrollment must not be sent along. */
+	token = agent_path(a, "token");
+	unlink(token);
+	free(token);
+	if (sync_http(a, base, ca, "POST", "/agent/v1/enroll", buf, len, -1, &r,
+	        &cause) != 0) {
+		fprintf(stderr, "patrol-agent: enroll: %s\n", cause);
+		goto out;
+	}
+	if (r.status != 201 ||
+	    (e = patrol__sync__v1__enroll_response__unpack(
+	         NULL, r.len, r.body)) == NULL) {
+		cause = sync_http_error(&r);
+		fprintf(stderr, "patrol-agent: enroll: %s\n", cause);
+		sync_resp_free(&r);
+		goto out;
+	}
+	sync_resp_free(&r);
+	if (sync_write_token(a, e->device_token, &cause) != 0 ||
+	    outbox_begin(a, &cause) != 0) {
+		fprintf(stderr, "patrol-agent: enroll: %s\n", cause);
+		patrol__sync__v1__enroll_response__free_unpacked(e, NULL);
+		goto out;
+	}
+	outbox_set(a, "server", base);
+	outbox_set(a, "ca_file", ca);
+	outbox_set_int(a, "device_id", e->device_id);
+	outbox_set(a, "crew_code", e->crew_code);
+	outbox_set(a, "crew_name", e->crew_name);
+	/* A new device: the server has sent it nothing yet. */
+	outbox_set(a, "cursor", NULL);
+	outbox_set(a, "last_error", NULL);
+	sync_settings(a, e->settings);
+	if (outbox_commit(a, &cause) != 0) {
+		fprintf(stderr, "patrol-agent: enroll: %s\n", cause);
+		outbox_rollback(a);
+	} else {
+		printf("OK enrolled: device %lld of crew %s\n",
+		    (long long)e->device_id, e->crew_code);
+		rc = 0;
+	}
+	patrol__sync__v1__enroll_response__free_unpacked(e, NULL);
+out:
+	free(cause);
+	free(buf);
+	free(base);
+	return rc;
+}
+
+/* ---- Batches ---------------------------------------------------------- */
+
+/*
+ * The batch to send: the one in flight (unacknowledged, sent before, maybe
+ * lost), or a new one of the oldest pending items. *id is empty when there
+ * is nothing to send (a sync then only fetches).
+ */
+static int
+sync_batch_pick(struct agent *a, char id[40], char **cause)
+{
+	sqlite3_stmt *st;
+	char *cur;
+	int rc = -1;
+
+	if (outbox_begin(a, cause) != 0)
+		return -1;
+	if ((cur = outbox_get(a, "batch_id")) != NULL) {
+		snprintf(id, 40, "%s", cur);
+		free(cur);
+		return outbox_commit(a, cause);
+	}
+	if (track_flush(a, cause) != 0)
+		goto fail;
+	agent_random_id(id, 16);
+	if (sqlite3_prepare_v2(a->db,
+	        "UPDATE outbox SET batch_id = ? WHERE seq IN (SELECT seq FROM"
+	        " outbox WHERE acked_ms IS NULL AND batch_id IS NULL"
+	        " ORDER BY seq LIMIT ?)",
+	        -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, SYNC_BATCH_ITEMS);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	if (rc != 0)
+		goto dberr;
+	if (sqlite3_changes(a->db) == 0)
+		id[0] = '\0';
+	else if (outbox_set(a, "batch_id", id) != 0)
+		goto dberr;
+	return outbox_commit(a, cause);
+dberr:
+	*cause = agent_strdup(sqlite3_errmsg(a->db));
+fail:
+	outbox_rollback(a);
+	return -1;
+}
+
+struct sync_batch {
+	Patrol__Sync__V1__SyncRequest req;
+	Patrol__Sync__V1__AgentHello hello;
+	ProtobufCMessage **items; /* every unpacked item, to free */
+	size_t nitems;
+	char **photo_sha;
+	size_t nphotos;
+};
+
+#define SYNC_APPEND(arr, n, x)                                                 \
+	do {                                                                   \
+		(arr) = realloc((arr), ((n) + 1) * sizeof *(arr));             \
+		if ((arr) == NULL)                                             \
+			abort();                                               \
+		(arr)[(n)++] = (x);                                            \
+	} while (0)
+
+static int
+sync_batch_load(
+    struct agent *a, const char *id, struct sync_batch *b, char **cause)
+{
+	Patrol__Sync__V1__SyncRequest *q = &b->req;
+	sqlite3_stmt *st;
+	const uint8_t *blob;
+	const char *kind;
+	uint64_t seq;
+	size_t len;
+
+	memset(b, 0, sizeof *b);
+	patrol__sync__v1__sync_request__init(q);
+	patrol__sync__v1__agent_hello__init(&b->hello);
+	b->hello.agent_version = AGENT_VERSION;
+	q->hello = &b->hello;
+	q->batch_id = (char *)id;
+	q->has_cursor = 1;
+	q->cursor = (uint64_t)outbox_get_int(a, "cursor", 0);
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT seq, kind, body FROM outbox WHERE batch_id = ?"
+	        " AND acked_ms IS NULL ORDER BY seq",
+	        -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		seq = (uint64_t)sqlite3_column_int64(st, 0);
+		kind = (const char *)sqlite3_column_text(st, 1);
+		blob = sqlite3_column_blob(st, 2);
+		len = (size_t)sqlite3_column_bytes(st, 2);
+#define SYNC_ITEM(k, type, fn, arr, n)                                         \
+	if (strcmp(kind, k) == 0) {                                            \
+		type *x = fn##__unpack(NULL, len, blob);                       \
+		if (x == NULL)                                                 \
+			goto bad;                                              \
+		x->seq = seq;                                                  \
+		SYNC_APPEND(q->arr, q->n, x);                                  \
+		SYNC_APPEND(b->items, b->nitems, &x->base);                    \
+		continue;                                                      \
+	}
+		SYNC_ITEM("status", Patrol__Sync__V1__StatusChange,
+		    patrol__sync__v1__status_change, status_changes,
+		    n_status_changes)
+		SYNC_ITEM("result", Patrol__Sync__V1__JobResult,
+		    patrol__sync__v1__job_result, results, n_results)
+		SYNC_ITEM("finding", Patrol__Sync__V1__Finding,
+		    patrol__sync__v1__finding, findings, n_findings)
+		SYNC_ITEM("patrol", Patrol__Sync__V1__PatrolMark,
+		    patrol__sync__v1__patrol_mark, patrols, n_patrols)
+		SYNC_ITEM("track", Patrol__Sync__V1__TrackPiece,
+		    patrol__sync__v1__track_piece, tracks, n_tracks)
+#undef SYNC_ITEM
+	bad:
+		*cause = agent_printf("outbox item %llu (%s) is unreadable",
+		    (unsigned long long)seq, kind);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	/* Photos the server may not have yet: it says which it wants. */
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT sha256, bytes, content_type FROM photos"
+	        " WHERE uploaded = 0 AND failed IS NULL ORDER BY sha256"
+	        " LIMIT 200",
+	        -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		Patrol__Sync__V1__PhotoManifest *p = agent_alloc(sizeof *p);
+
+		patrol__sync__v1__photo_manifest__init(p);
+		p->sha256 =
+		    agent_strdup((const char *)sqlite3_column_text(st, 0));
+		p->bytes = (uint64_t)sqlite3_column_int64(st, 1);
+		p->content_type =
+		    agent_strdup((const char *)sqlite3_column_text(st, 2));
+		SYNC_APPEND(q->photos, q->n_photos, p);
+	}
+	sqlite3_finalize(st);
+	return 0;
+dberr:
+	*cause = agent_strdup(sqlite3_errmsg(a->db));
+	return -1;
+}
+
+static void
+sync_batch_free(struct sync_batch *b)
+{
+	Patrol__Sync__V1__SyncRequest *q = &b->req;
+	size_t i;
+
+	for (i = 0; i < b->nitems; i++)
+		protobuf_c_message_free_unpacked(b->items[i], NULL);
+	for (i = 0; i < q->n_photos; i++) {
+		free(q->photos[i]->sha256);
+		free(q->photos[i]->content_type);
+		free(q->photos[i]);
+	}
+	free(b->items);
+	free(q->status_changes);
+	free(q->results);
+	free(q->findings);
+	free(q->patrols);
+	free(q->tracks);
+	free(q->photos);
+}
+
+/* ---- Replies ---------------------------------------------------------- */
+
+static const char *
+sync_ack_word(Patrol__Sync__V1__ItemAck__Status s)
+{
+	switch (s) {
+	case PATROL__SYNC__V1__ITEM_ACK__STATUS__APPLIED:
+		return "applied";
+	case PATROL__SYNC__V1__ITEM_ACK__STATUS__DUPLICATE:
+		return "duplicate";
+	case PATROL__SYNC__V1__ITEM_ACK__STATUS__CONFLICT:
+		return "conflict";
+	case PATROL__SYNC__V1__ITEM_ACK__STATUS__REJECTED:
+		return "rejected";
+	default:
+		return "unknown";
+	}
+}
+
+static int
+sync_exec(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static int
+sync_apply_acks(
+    struct agent *a, const char *batch_id, Patrol__Sync__V1__SyncResponse *r)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc = 0;
+
+	/* The body goes too: the server has it now. */
+	if (sqlite3_prepare_v2(a->db,
+	        "UPDATE outbox SET acked_ms = ?, ack_status = ?,"
+	        " ack_message = ?, ack_request_id = ?, body = x''"
+	        " WHERE client_id = ? AND acked_ms IS NULL",
+	        -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; i < r->n_acks && rc == 0; i++) {
+		Patrol__Sync__V1__ItemAck *k = r->acks[i];
+
+		sqlite3_bind_int64(st, 1, agent_now_ms());
+		sqlite3_bind_text(
+		    st, 2, sync_ack_word(k->status), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, k->message, -1, SQLITE_STATIC);
+		if (k->has_request_id)
+			sqlite3_bind_int64(st, 4, k->request_id);
+		sqlite3_bind_text(st, 5, k->client_id, -1, SQLITE_STATIC);
+		rc = sync_exec(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != 0)
+		return -1;
+	/* Anything the reply did not cover goes into a later batch. */
+	if (sqlite3_prepare_v2(a->db,
+	        "UPDATE outbox SET batch_id = NULL WHERE batch_id = ?"
+	        " AND acked_ms IS NULL",
+	        -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, batch_id, -1, SQLITE_STATIC);
+	rc = sync_exec(st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static char *
+sync_outcomes_text(Patrol__Sync__V1__Assignment *x)
+{
+	char *s = agent_strdup(""), *t;
+	size_t i;
+
+	for (i = 0; i < x->n_outcomes; i++) {
+		t = agent_printf("%s%s\t%s\t%s\n", s, x->outcomes[i]->code,
+		    x->outcomes[i]->name_ja != NULL ? x->outcomes[i]->name_ja
+		                                    : "",
+		    x->outcomes[i]->name_en != NULL ? x->outcomes[i]->name_en
+		                                    : "");
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static int
+sync_apply_jobs(struct agent *a, Patrol__Sync__V1__SyncResponse *r)
+{
+	sqlite3_stmt *up, *del, *add, *gone;
+	size_t i, k;
+	char *outcomes;
+	int rc = -1;
+
+	up = del = add = gone = NULL;
+	/* A step still in the outbox is newer than what the server says. */
+	if (sqlite3_prepare_v2(a->db,
+	        "INSERT INTO jobs (request_id, category, category_name, state,"
+	        " lat, lon, address, description, priority, due, outcomes,"
+	        " answers, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	        " ?9, ?10, ?11, ?12, ?13) ON CONFLICT (request_id) DO UPDATE "
+	        "SET"
+	        " category = ?2, category_name = ?3, state = CASE WHEN EXISTS"
+	        " (SELECT 1 FROM outbox o WHERE o.request_id = ?1 AND"
+	        " o.acked_ms IS NULL) THEN jobs.state ELSE ?4 END, lat = ?5,"
+	        " lon = ?6, address = ?7, description = ?8, priority = ?9,"
+	        " due = ?10, outcomes = ?11, answers = ?12, updated_ms = ?13",
+	        -1, &up, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(a->db,
+	        "DELETE FROM job_callers WHERE request_id = ?", -1, &del,
+	        NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(a->db,
+	        "INSERT INTO job_callers (request_id, name, phone) SELECT ?1,"
+	        " ?2, ?3 WHERE (SELECT state FROM jobs WHERE request_id = ?1)"
+	        " NOT IN (" SYNC_CLOSED ")",
+	        -1, &add, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(a->db,
+	        "UPDATE jobs SET state = CASE WHEN EXISTS (SELECT 1 FROM outbox"
+	        " o WHERE o.request_id = ?1 AND o.acked_ms IS NULL) AND"
+	        " jobs.state IN (" SYNC_CLOSED ") THEN jobs.state ELSE ?2 END,"
+	        " updated_ms = ?3 WHERE request_id = ?1",
+	        -1, &gone, NULL) != SQLITE_OK)
+		goto out;
+	for (i = 0; i < r->n_assignments; i++) {
+		Patrol__Sync__V1__Assignment *x = r->assignments[i];
+
+		outcomes = sync_outcomes_text(x);
+		sqlite3_bind_int64(up, 1, x->request_id);
+		sqlite3_bind_text(up, 2, x->category, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 3, x->category_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 4, x->state, -1, SQLITE_STATIC);
+		if (x->has_lat) {
+			sqlite3_bind_double(up, 5, x->lat);
+			sqlite3_bind_double(up, 6, x->lon);
+		}
+		sqlite3_bind_text(up, 7, x->address, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 8, x->description, -1, SQLITE_STATIC);
+		sqlite3_bind_int(up, 9, x->has_priority ? x->priority : 0);
+		sqlite3_bind_text(up, 10, x->due_make_safe, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 11, outcomes, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 12, x->answers_json, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(up, 13, agent_now_ms());
+		rc = sync_exec(up);
+		free(outcomes);
+		sqlite3_bind_int64(del, 1, x->request_id);
+		if (rc != 0 || sync_exec(del) != 0)
+			goto fail;
+		for (k = 0; k < x->n_callers; k++) {
+			sqlite3_bind_int64(add, 1, x->request_id);
+			sqlite3_bind_text(
+			    add, 2, x->callers[k]->name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(
+			    add, 3, x->callers[k]->phone, -1, SQLITE_STATIC);
+			if (sync_exec(add) != 0)
+				goto fail;
+		}
+	}
+	/* No longer the crew's: its callers leave the device now. */
+	for (i = 0; i < r->n_cancellations; i++) {
+		Patrol__Sync__V1__Cancellation *c = r->cancellations[i];
+
+		sqlite3_bind_int64(gone, 1, c->request_id);
+		sqlite3_bind_text(gone, 2,
+		    c->reason != NULL ? c->reason : c->state, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(gone, 3, agent_now_ms());
+		sqlite3_bind_int64(del, 1, c->request_id);
+		if (sync_exec(gone) != 0 || sync_exec(del) != 0)
+			goto fail;
+	}
+	rc = 0;
+	goto out;
+fail:
+	rc = -1;
+out:
+	sqlite3_finalize(up);
+	sqlite3_finalize(del);
+	sqlite3_finalize(add);
+	sqlite3_finalize(gone);
+	return rc;
+}
+
+/* Manifests sent: the wanted ones are to upload, the others it has. */
+static int
+sync_apply_photos(struct agent *a, Patrol__Sync__V1__SyncRequest *q,
+    Patrol__Sync__V1__SyncResponse *r)
+{
+	sqlite3_stmt *st;
+	size_t i, k;
+	int wanted, rc = 0;
+
+	if (sqlite3_prepare_v2(a->db,
+	        "UPDATE photos SET announced = 1, uploaded = ? WHERE sha256 = "
+	        "?",
+	        -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; i < q->n_photos && rc == 0; i++) {
+		for (wanted = 0, k = 0; k < r->n_photos_wanted; k++) {
+			if (strcmp(r->photos_wanted[k], q->photos[i]->sha256) ==
+			    0)
+				wanted = 1;
+		}
+		sqlite3_bind_int(st, 1, !wanted);
+		sqlite3_bind_text(
+		    st, 2, q->photos[i]->sha256, -1, SQLITE_STATIC);
+		rc = sync_exec(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+sync_apply(struct agent *a, struct sync_batch *b,
+    Patrol__Sync__V1__SyncResponse *r, char **cause)
+{
+	if (outbox_begin(a, cause) != 0)
+		return -1;
+	if ((b->req.batch_id[0] != '\0' &&
+	        sync_apply_acks(a, b->req.batch_id, r) != 0) ||
+	    sync_apply_jobs(a, r) != 0 || sync_apply_photos(a, &b->req, r) != 0)
+		goto dberr;
+	if (b->req.batch_id[0] != '\0')
+		outbox_set(a, "batch_id", NULL);
+	sync_settings(a, r->settings);
+	outbox_set_int(a, "cursor", (long long)r->cursor);
+	outbox_set_int(a, "last_sync_ms", agent_now_ms());
+	outbox_set(a, "last_error", NULL);
+	/* Closed jobs are kept a day for the crew's list, no longer. */
+	sqlite3_exec(a->db,
+	    "DELETE FROM jobs WHERE state NOT IN ('assigned', 'accepted',"
+	    " 'en_route', 'on_site') AND updated_ms < strftime('%s', 'now') *"
+	    " 1000 - 86400000 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE"
+	    " o.request_id = jobs.request_id AND o.acked_ms IS NULL);"
+	    "DELETE FROM outbox WHERE acked_ms < strftime('%s', 'now') * 1000 -"
+	    " 7 * 86400000",
+	    NULL, NULL, NULL);
+	return outbox_commit(a, cause);
+dberr:
+	*cause = agent_strdup(sqlite3_errmsg(a->db));
+	outbox_rollback(a);
+	return -1;
+}
+
+/* Revoked: forget the token and every caller's name and phone. */
+static int
+sync_revoked(struct agent *a)
+{
+	char *cause = NULL;
+
+	if (outbox_wipe_personal(a, &cause) != 0) {
+		fprintf(stderr, "patrol-agent: wiping: %s\n", cause);
+		free(cause);
+	}
+	outbox_set(a, "last_error", "device revoked (HTTP 401)");
+	fprintf(stderr,
+	    "patrol-agent: this device was revoked: personal data "
+	    "wiped; enroll it again to continue\n");
+	return AGENT_EXIT_REVOKED;
+}
+
+/* One batch there and back. *more: items still wait after it. */
+static int
+sync_round(struct agent *a, const char *server, const char *ca, int *more,
+    long long *sent, char **cause)
+{
+	Patrol__Sync__V1__SyncResponse *resp;
+	struct sync_batch b;
+	struct sync_resp r;
+	char id[40];
+	uint8_t *buf;
+	size_t len;
+	int rc = AGENT_EXIT_FAIL;
+
+	*more = 0;
+	if (sync_batch_pick(a, id, cause) != 0)
+		return AGENT_EXIT_FAIL;
+	if (sync_batch_load(a, id[0] != '\0' ? id : "-", &b, cause) != 0) {
+		sync_batch_free(&b);
+		return AGENT_EXIT_FAIL;
+	}
+	b.req.batch_id = id[0] != '\0' ? id : "-";
+	len = patrol__sync__v1__sync_request__get_packed_size(&b.req);
+	buf = agent_alloc(len);
+	patrol__sync__v1__sync_request__pack(&b.req, buf);
+	b.req.batch_id = id;
+	agent_log(a, "batch %s: %zu items, %zu bytes", id, b.nitems, len);
+	if (sync_http(a, server, ca, "POST", "/agent/v1/sync", buf, len, -1, &r,
+	        cause) != 0)
+		goto out;
+	if (r.status == 401) {
+		sync_resp_free(&r);
+		rc = sync_revoked(a);
+		goto out;
+	}
+	if (r.status == 409 && id[0] != '\0') {
+		/*
+		 * The id was spent on other content (a restore from backup?):
+		 * the items go again under a new one; their own ids keep them
+		 * from being applied twice.
+		 */
+		sync_resp_free(&r);
+		sqlite3_exec(a->db,
+		    "BEGIN IMMEDIATE; UPDATE outbox SET batch_id = NULL WHERE"
+		    " acked_ms IS NULL; DELETE FROM state WHERE key ="
+		    " 'batch_id'; COMMIT",
+		    NULL, NULL, NULL);
+		*more = 1;
+		rc = 0;
+		goto out;
+	}
+	if (r.status != 200 ||
+	    (resp = patrol__sync__v1__sync_response__unpack(
+	         NULL, r.len, r.body)) == NULL) {
+		*cause = sync_http_error(&r);
+		sync_resp_free(&r);
+		goto out;
+	}
+	sync_resp_free(&r);
+	if (sync_apply(a, &b, resp, cause) == 0) {
+		*sent += (long long)resp->n_acks;
+		*more = id[0] != '\0' && outbox_pending(a) > 0;
+		rc = 0;
+	}
+	patrol__sync__v1__sync_response__free_unpacked(resp, NULL);
+out:
+	free(buf);
+	sync_batch_free(&b);
+	return rc;
+}
+
+/* ---- Photos ----------------------------------------------------------- */
+
+static int
+sync_photo_hash_ok(const char *path, const char *sha)
+{
+	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	char hex[65];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int n, i;
+	size_t got;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL || ctx == NULL) {
+		if (f != NULL)
+			fclose(f);
+		EVP_MD_CTX_free(ctx);
+		return 0;
+	}
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+		EVP_DigestUpdate(ctx, buf, got);
+	fclose(f);
+	EVP_DigestFinal_ex(ctx, md, &n);
+	EVP_MD_CTX_free(ctx);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return strcmp(hex, sha) == 0;
+}
+
+static void
+sync_photo_mark(struct agent *a, const char *sha, const char *failed)
+{
+	sqlite3_stmt *st;
+	char *path;
+
+	if (sqlite3_prepare_v2(a->db,
+	        "UPDATE photos SET uploaded = ?, failed = ? WHERE sha256 = ?",
+	        -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int(st, 1, failed == NULL);
+	sqlite3_bind_text(st, 2, failed, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sha, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE && failed == NULL) {
+		/* Stored on the server: the device's copy may go. */
+		path = agent_printf("%s/photos/%s", a->dir, sha);
+		unlink(path);
+		free(path);
+	}
+	sqlite3_finalize(st);
+}
+
+/*
+ * Uploads one photo from where the server's copy ends. 0 when stored (or
+ * given up as unfixable, recorded in photos.failed), else an exit code.
+ */
+static int
+sync_photo(struct agent *a, const char *server, const char *ca, const char *sha,
+    long long bytes, char **cause)
+{
+	struct sync_resp r;
+	char *path, *url;
+	uint8_t *chunk;
+	long long chunk_max = outbox_get_int(a, "photo_chunk_bytes", 1 << 20);
+	long long offset, n;
+	int fd = -1, restarts = 0, rc = AGENT_EXIT_FAIL;
+
+	url = agent_printf("/agent/v1/photos/%s", sha);
+	path = agent_printf("%s/photos/%s", a->dir, sha);
+	chunk = agent_alloc((size_t)chunk_max);
+	if (sync_http(a, server, ca, "HEAD", url, NULL, 0, -1, &r, cause) != 0)
+		goto out;
+	sync_resp_free(&r);
+	if (r.status == 401) {
+		rc = sync_revoked(a);
+		goto out;
+	}
+	if (r.status == 404) {
+		rc = 0; /* not announced yet: the next sync does */
+		goto out;
+	}
+	if (r.status != 200 || r.offset < 0) {
+		*cause = agent_printf("HEAD %s: HTTP %ld", url, r.status);
+		goto out;
+	}
+	offset = r.offset;
+	if (r.complete)
+		goto stored;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		sync_photo_mark(a, sha, "the device's copy is missing");
+		rc = 0;
+		goto out;
+	}
+	for (;;) {
+		n = bytes - offset < chunk_max ? bytes - offset : chunk_max;
+		if (n < 0 || pread(fd, chunk, (size_t)n, offset) != n) {
+			*cause = agent_printf("cannot read %s", path);
+			goto out;
+		}
+		if (sync_http(a, server, ca, "PATCH", url, chunk, (size_t)n,
+		        offset, &r, cause) != 0)
+			goto out;
+		if (r.status == 204 || r.status == 200) {
+			sync_resp_free(&r);
+			if (r.complete)
+				goto stored;
+			if (r.offset <= offset) {
+				*cause = agent_printf("upload of %.12s does "
+				                      "not advance",
+				    sha);
+				goto out;
+			}
+			offset = r.offset;
+			continue;
+		}
+		if (r.status == 409 && r.offset >= 0) {
+			offset = r.offset; /* the server's word counts */
+			sync_resp_free(&r);
+			continue;
+		}
+		if (r.status == 422 && restarts++ == 0 &&
+		    sync_photo_hash_ok(path, sha)) {
+			offset = 0; /* damaged on the way: once more */
+			sync_resp_free(&r);
+			continue;
+		}
+		if (r.status == 422 || r.status == 415 || r.status == 413) {
+			char *why = sync_http_error(&r);
+
+			sync_photo_mark(a, sha, why);
+			free(why);
+			sync_resp_free(&r);
+			rc = 0;
+			goto out;
+		}
+		if (r.status == 401) {
+			sync_resp_free(&r);
+			rc = sync_revoked(a);
+			goto out;
+		}
+		*cause = sync_http_error(&r);
+		sync_resp_free(&r);
+		goto out;
+	}
+stored:
+	sync_photo_mark(a, sha, NULL);
+	agent_log(a, "photo %.12s stored", sha);
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(chunk);
+	free(path);
+	free(url);
+	return rc;
+}
+
+static int
+sync_photos(
+    struct agent *a, const char *server, const char *ca, int *n, char **cause)
+{
+	sqlite3_stmt *st;
+	char **sha = NULL;
+	long long *bytes = NULL;
+	size_t k = 0, nb = 0, i;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT sha256, bytes FROM photos WHERE announced = 1 AND"
+	        " uploaded = 0 AND failed IS NULL ORDER BY sha256",
+	        -1, &st, NULL) != SQLITE_OK)
+		return AGENT_EXIT_FAIL;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		SYNC_APPEND(sha, k,
+		    agent_strdup((const char *)sqlite3_column_text(st, 0)));
+		SYNC_APPEND(bytes, nb, sqlite3_column_int64(st, 1));
+	}
+	sqlite3_finalize(st);
+	for (i = 0; i < k && rc == 0; i++) {
+		if ((rc = sync_photo(a, server, ca, sha[i], bytes[i], cause)) ==
+		    0)
+			(*n)++;
+	}
+	for (i = 0; i < k; i++)
+		free(sha[i]);
+	free(sha);
+	free(bytes);
+	return rc;
+}
+
+/*
+ * Photos the server holds (uploaded now, or found there already when a
+ * reply was lost after the last chunk): the device's copies go.
+ */
+static void
+sync_photos_forget(struct agent *a)
+{
+	sqlite3_stmt *st;
+	char *path;
+
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT sha256 FROM photos WHERE uploaded = 1", -1, &st,
+	        NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		path = agent_printf(
+		    "%s/photos/%s", a->dir, sqlite3_column_text(st, 0));
+		unlink(path);
+		free(path);
+	}
+	sqlite3_finalize(st);
+	sqlite3_exec(
+	    a->db, "DELETE FROM photos WHERE uploaded = 1", NULL, NULL, NULL);
+}
+
+int
+sync_run(struct agent *a)
+{
+	char *server, *ca, *lock, *cause = NULL;
+	long long sent = 0;
+	int fd, more = 1, round, photos = 0, rc = 0;
+
+	if ((server = outbox_get(a, "server")) == NULL) {
+		fprintf(stderr,
+		    "patrol-agent: sync: not enrolled: run "
+		    "'patrol-agent enroll' first\n");
+		return AGENT_EXIT_USAGE;
+	}
+	ca = outbox_get(a, "ca_file");
+	/* One sync at a time per device: the daemon and a crew's command. */
+	lock = agent_path(a, "sync.lock");
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1 ||
+	    flock(fd, LOCK_EX) != 0) {
+		fprintf(stderr, "patrol-agent: sync: cannot lock %s\n", lock);
+		rc = AGENT_EXIT_FAIL;
+		goto out;
+	}
+	for (round = 0; more && round < SYNC_ROUNDS_MAX && rc == 0; round++)
+		rc = sync_round(a, server, ca, &more, &sent, &cause);
+	if (rc == 0)
+		rc = sync_photos(a, server, ca, &photos, &cause);
+	if (rc == 0)
+		sync_photos_forget(a);
+	if (rc == AGENT_EXIT_FAIL) {
+		outbox_set(a, "last_error", cause != NULL ? cause : "failed");
+		fprintf(stderr, "patrol-agent: sync: %s (%lld to send)\n",
+		    cause != NULL ? cause : "failed", outbox_pending(a));
+	} else if (rc == 0)
+		printf("OK synced: %lld item(s) acknowledged, %d photo(s) "
+		       "uploaded, %lld to send\n",
+		    sent, photos, outbox_pending(a));
+out:
+	if (fd != -1)
+		close(fd);
+	free(cause);
+	free(lock);
+	free(server);
+	free(ca);
+	return rc;
+}

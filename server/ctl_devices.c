@@ -1,0 +1,125 @@
+/*
+ * patrolctl device enroll|list|revoke. An enrollment code is printed once,
+ * alone on stdout so scripts can capture it, and only its hash is stored;
+ * the crew types it into patrol-agent enroll before it expires.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "auth.h"
+#include "ctl.h"
+#include "ctl_devices.h"
+#include "store_sync.h"
+#include "sync.h"
+#include "xmalloc.h"
+
+#define CTL_DEVICES_ACTOR "patrolctl"
+
+int
+ctl_devices_enroll(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {"crew", "ttl-minutes", NULL};
+	const char *v[2];
+	char code[SYNC_CODE_LEN + 2], canon[SYNC_CODE_LEN + 1], hash[65];
+	char *expires, *cause, *end;
+	long ttl = 15;
+
+	if (ctl_args("device enroll", argc, argv, names, v, NULL, 0) != 0 ||
+	    v[0] == NULL) {
+		fprintf(stderr, "usage: patrolctl device enroll %s\n",
+		    CTL_DEVICE_ENROLL_USAGE);
+		return 2;
+	}
+	if (v[1] != NULL) {
+		ttl = strtol(v[1], &end, 10);
+		if (*v[1] == '\0' || *end != '\0' || ttl < 1 || ttl > 10080) {
+			fprintf(stderr,
+			    "patrolctl: device enroll: "
+			    "--ttl-minutes must be 1..10080\n");
+			return 2;
+		}
+	}
+	sync_code_new(code);
+	if (sync_code_normalize(code, canon) != 0)
+		return ctl_fail("device enroll", xstrdup("bad code"));
+	auth_token_hash(canon, hash);
+	if (store_devices_enroll_code(ctl_db(c), v[0], hash, (int)ttl,
+	        CTL_DEVICES_ACTOR, &expires, &cause) != 0)
+		return ctl_fail("device enroll", cause);
+	printf("%s\n", code);
+	fprintf(stderr,
+	    "one-time code for crew %s, valid until %s: patrol-agent enroll "
+	    "--server URL --code %s\n",
+	    v[0], expires, code);
+	free(expires);
+	return 0;
+}
+
+int
+ctl_devices_list(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {"crew", NULL};
+	const char *v[1];
+	PGresult *res;
+	char *cause;
+	int i;
+
+	if (ctl_args("device list", argc, argv, names, v, NULL, 0) != 0) {
+		fprintf(stderr, "usage: patrolctl device list %s\n",
+		    CTL_DEVICE_LIST_USAGE);
+		return 2;
+	}
+	if (store_devices_list(ctl_db(c), v[0], &res, &cause) != 0)
+		return ctl_fail("device list", cause);
+	printf("%-6s %-20s %-8s %-16s %-19s %-10s %s\n", "id", "crew",
+	    "version", "enrolled", "last sync", "status", "label");
+	for (i = 0; i < PQntuples(res); i++)
+		printf("%-6s %-20s %-8s %-16s %-19s %-10s %s\n",
+		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+		    PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
+		    PQgetvalue(res, i, 5), PQgetvalue(res, i, 6),
+		    PQgetvalue(res, i, 2));
+	PQclear(res);
+	return 0;
+}
+
+int
+ctl_devices_revoke(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {"crew", NULL};
+	const char *v[1], *pos[1];
+	char *cause, *end;
+	long long id = 0;
+	int npos, n;
+
+	npos = ctl_args("device revoke", argc, argv, names, v, pos, 1);
+	if (npos < 0 || (npos == 1) == (v[0] != NULL)) {
+		fprintf(stderr, "usage: patrolctl device revoke %s\n",
+		    CTL_DEVICE_REVOKE_USAGE);
+		return 2;
+	}
+	if (npos == 1) {
+		id = strtoll(pos[0], &end, 10);
+		if (*pos[0] == '\0' || *end != '\0' || id < 1) {
+			fprintf(stderr,
+			    "patrolctl: device revoke: '%s' is not "
+			    "a device id\n",
+			    pos[0]);
+			return 2;
+		}
+	}
+	if (store_devices_revoke(
+	        ctl_db(c), id, v[0], CTL_DEVICES_ACTOR, &n, &cause) != 0)
+		return ctl_fail("device revoke", cause);
+	if (n == 0) {
+		fprintf(stderr,
+		    "patrolctl: device revoke: no active device "
+		    "matched\n");
+		return 1;
+	}
+	printf("%d device(s) revoked\n", n);
+	return 0;
+}

@@ -1,0 +1,161 @@
+/*
+ * SQL for devices, enrollment, sync batches and photo uploads. The batch
+ * itself is applied by the plpgsql function sync_apply() (schema/0009):
+ * the pool runs one statement per query, and one statement is one
+ * transaction, so the whole batch commits or nothing does.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "store_sync.h"
+#include "xmalloc.h"
+
+void
+store_sync_device(struct db *db, const char *token_sha256, int with_categories,
+    db_cb cb, void *arg)
+{
+	const char *p[] = {token_sha256, with_categories ? "t" : "f"};
+
+	db_query(db,
+	    "SELECT d.id, d.crew_id, c.code, CASE WHEN $2::boolean THEN"
+	    " (SELECT coalesce(jsonb_object_agg(k.code, jsonb_build_object("
+	    "  'code', k.code, 'priority', k.priority, 'questions',"
+	    "  k.questions, 'outcomes', k.outcomes)), '{}')"
+	    "  FROM categories k WHERE k.active)::text END"
+	    " FROM devices d JOIN crews c ON c.id = d.crew_id"
+	    " WHERE d.token_sha256 = $1 AND d.revoked_at IS NULL",
+	    2, p, cb, arg);
+}
+
+void
+store_sync_apply(struct db *db, const char *token_sha256, long long device_id,
+    const char *batch_json, const char *rules_json, db_cb cb, void *arg)
+{
+	char id[24];
+	const char *p[] = {
+	    token_sha256, device_id > 0 ? id : NULL, batch_json, rules_json};
+
+	snprintf(id, sizeof id, "%lld", device_id);
+	db_query(db,
+	    "SELECT sync_apply($1, $2::bigint, $3::jsonb, $4::jsonb)::text", 4,
+	    p, cb, arg);
+}
+
+void
+store_sync_enroll(struct db *db, const char *code_sha256,
+    const char *token_sha256, const char *label, const char *version, db_cb cb,
+    void *arg)
+{
+	const char *p[] = {code_sha256, token_sha256, label, version};
+
+	db_query(
+	    db, "SELECT device_enroll($1, $2, $3, $4)::text", 4, p, cb, arg);
+}
+
+void
+store_sync_photo_lookup(struct db *db, const char *token_sha256,
+    const char *sha256, db_cb cb, void *arg)
+{
+	const char *p[] = {token_sha256, sha256};
+
+	db_query(db,
+	    "SELECT d.id, e.bytes, e.content_type,"
+	    " (SELECT f.bytes FROM photos f WHERE f.sha256 = $2)"
+	    " FROM devices d LEFT JOIN sync_photos_expected e"
+	    " ON e.device_id = d.id AND e.sha256 = $2"
+	    " WHERE d.token_sha256 = $1 AND d.revoked_at IS NULL",
+	    2, p, cb, arg);
+}
+
+void
+store_sync_photo_stored(struct db *db, const char *sha256, size_t bytes,
+    const char *content_type, db_cb cb, void *arg)
+{
+	char size[24];
+	const char *p[] = {sha256, size, content_type};
+
+	snprintf(size, sizeof size, "%zu", bytes);
+	db_query(db, "SELECT sync_photo_stored($1, $2::bigint, $3)::text", 3, p,
+	    cb, arg);
+}
+
+int
+store_devices_enroll_code(struct db *db, const char *crew,
+    const char *code_sha256, int ttl_min, const char *actor, char **expires,
+    char **cause)
+{
+	char ttl[16];
+	const char *p[] = {crew, code_sha256, ttl, actor};
+	PGresult *res;
+
+	snprintf(ttl, sizeof ttl, "%d", ttl_min);
+	if (db_query_sync(db,
+	        "WITH e AS (INSERT INTO device_enrollments (crew_id,"
+	        " code_sha256, created_by, expires_at) SELECT id, $2, $4,"
+	        " now() + $3::int * interval '1 minute' FROM crews"
+	        " WHERE code = $1 RETURNING id, crew_id, expires_at),"
+	        " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	        " object_id, detail) SELECT $4, 'device.enroll_code', 'crew',"
+	        " $1, jsonb_build_object('enrollment', e.id) FROM e)"
+	        " SELECT to_char(expires_at, "
+	        "'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
+	        " FROM e",
+	        4, p, &res, cause) != 0)
+		return -1;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		*cause = xasprintf("no crew with code '%s'", crew);
+		return -1;
+	}
+	*expires = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+int
+store_devices_list(
+    struct db *db, const char *crew, PGresult **res, char **cause)
+{
+	const char *p[] = {crew};
+
+	return db_query_sync(db,
+	    "SELECT d.id, c.code, coalesce(d.label, ''),"
+	    " coalesce(d.agent_version, ''),"
+	    " to_char(d.enrolled_at, 'YYYY-MM-DD HH24:MI'),"
+	    " coalesce(to_char(d.last_sync_at, 'YYYY-MM-DD HH24:MI:SS'), '-'),"
+	    " CASE WHEN d.revoked_at IS NULL THEN 'active' ELSE 'revoked' END"
+	    " FROM devices d JOIN crews c ON c.id = d.crew_id"
+	    " WHERE $1::text IS NULL OR c.code = $1 ORDER BY d.id",
+	    1, p, res, cause);
+}
+
+int
+store_devices_revoke(struct db *db, long long id, const char *crew,
+    const char *actor, int *n, char **cause)
+{
+	char ids[24];
+	const char *p[] = {id > 0 ? ids : NULL, crew, actor};
+	PGresult *res;
+
+	snprintf(ids, sizeof ids, "%lld", id);
+	/*
+	 * sync_apply locks the device row: a sync in flight finishes first,
+	 * and every later one sees the revocation.
+	 */
+	if (db_query_sync(db,
+	        "WITH r AS (UPDATE devices d SET revoked_at = now()"
+	        " WHERE d.revoked_at IS NULL AND (d.id = $1::bigint OR"
+	        " d.crew_id = (SELECT id FROM crews WHERE code = $2))"
+	        " RETURNING d.id),"
+	        " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	        " object_id) SELECT $3, 'device.revoke', 'device', r.id::text"
+	        " FROM r)"
+	        " SELECT count(*) FROM r",
+	        3, p, &res, cause) != 0)
+		return -1;
+	*n = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}

@@ -1,0 +1,59 @@
+/*
+ * SQL for the crews' handhelds: devices and their enrollment, sync batches
+ * (applied by sync_apply() in schema/0009 in one transaction) and photo
+ * uploads. The asynchronous functions queue one statement each; strings
+ * passed in are copied. The *_sync functions are for patrolctl.
+ */
+#ifndef PATROL_STORE_SYNC_H
+#define PATROL_STORE_SYNC_H
+
+#include "db.h"
+
+/*
+ * The device holding a token (hash): one row (id, crew_id, crew code,
+ * categories) or none when unknown or revoked. categories, only when
+ * asked for, is a JSON object of code to category (as store_category_get).
+ */
+void store_sync_device(
+    struct db *, const char *token_sha256, int with_categories, db_cb, void *);
+/*
+ * sync_apply(): one row, one JSON column. The device is device_id, or
+ * when that is 0 the one holding token_sha256 (one round trip).
+ */
+void store_sync_apply(struct db *, const char *token_sha256,
+    long long device_id, const char *batch_json, const char *rules_json, db_cb,
+    void *);
+/* Spends an enrollment code: one JSON column, NULL if the code is bad. */
+void store_sync_enroll(struct db *, const char *code_sha256,
+    const char *token_sha256, const char *label, const char *version, db_cb,
+    void *);
+/*
+ * For an upload: one row (device id, announced bytes or NULL, content
+ * type, stored bytes or NULL) or none when the token is unknown or
+ * revoked.
+ */
+void store_sync_photo_lookup(
+    struct db *, const char *token_sha256, const char *sha256, db_cb, void *);
+/* The photo's file is stored: record it, link it where it was named. */
+void store_sync_photo_stored(struct db *, const char *sha256, size_t bytes,
+    const char *content_type, db_cb, void *);
+
+/*
+ * patrolctl: a one-time code (hash) for a crew, valid for ttl_min
+ * minutes; *expires gets the expiry (caller frees). -1 with *cause, e.g.
+ * for an unknown crew.
+ */
+int store_devices_enroll_code(struct db *, const char *crew,
+    const char *code_sha256, int ttl_min, const char *actor, char **expires,
+    char **cause);
+/* Devices (of one crew, or all when crew is NULL) as text rows. */
+int store_devices_list(
+    struct db *, const char *crew, PGresult **res, char **cause);
+/*
+ * Revokes one device (id > 0) or every device of a crew; *n is how many
+ * were revoked now. -1 with *cause.
+ */
+int store_devices_revoke(struct db *, long long id, const char *crew,
+    const char *actor, int *n, char **cause);
+
+#endif

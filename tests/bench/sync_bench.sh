@@ -1,0 +1,238 @@
+#!/bin/bash
+# The handhelds' sync (issue 4), each number against a baseline measured in
+# the same run on the same cluster (see BENCHMARKS.md, section 6):
+#   1. syncs/s of simulated agents (sync_load, a 6-fix track piece each)
+#      against pgbench -N tps;
+#   2. GPS fixes ingested/s (1,000-fix pieces) against COPY rows/s into a
+#      table like track_fixes;
+#   3. latency at 1,000 concurrent agents (p50, p99);
+#   4. bytes per fix on the wire for the real 1 Hz Munich trace;
+#   5. the agent's binary size and peak RSS through a day's work: 25 jobs
+#      with photos and 8 hours of 1 Hz track, synced.
+#
+#   tests/bench/sync_bench.sh BUILD_DIR      (run.sh calls it last)
+#
+# Uses $DATABASE_URL (migrated); adds bench crews and devices to it. Knobs:
+# BENCH_SECONDS (5), BENCH_ROUNDS (3), BENCH_CONNS (4) database connections
+# on both sides, BENCH_AGENTS (16) agents for the rates, BENCH_MANY (1000)
+# for the latency, BENCH_PORT (18281).
+set -eu
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:?usage: sync_bench.sh BUILD_DIR}" && pwd)
+secs=${BENCH_SECONDS:-5}
+rounds=${BENCH_ROUNDS:-3}
+conns=${BENCH_CONNS:-4}
+agents=${BENCH_AGENTS:-16}
+many=${BENCH_MANY:-1000}
+: "${DATABASE_URL:?sync_bench.sh: set DATABASE_URL (run.sh does)}"
+
+patrold=$build/server/patrold
+patrolctl=$build/server/patrolctl
+agent=$build/mobile-agent/patrol-agent
+load=$build/tests/bench/sync_load
+bytes=$build/tests/bench/track_bytes
+for b in "$patrold" "$patrolctl" "$agent" "$load" "$bytes"; do
+	[ -x "$b" ] || { echo "sync_bench.sh: $b missing; build first" >&2; exit 1; }
+done
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+pgbench=$pgbin/pgbench
+[ -x "$pgbench" ] || pgbench=$(command -v pgbench)
+
+work=$(mktemp -d /tmp/patrol-sync-bench.XXXXXX)
+pid=
+cleanup() {
+	[ -z "$pid" ] || { kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; }
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+die() { echo "sync_bench.sh: $*" >&2; exit 1; }
+q() { psql -X -q -tA -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
+best() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b + 0 > a + 0) ? b : a }'; }
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.3f", m }'
+}
+field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# One crew and one device per simulated agent (the crew's position row is
+# each sync's to update, as on a real deployment), tokens as sync_load
+# makes them.
+n=$((many > agents ? many : agents))
+q "INSERT INTO offices (code, name_ja, name_en, lon, lat)
+   VALUES ('bench', 'ベンチ', 'Bench', 139.55, 35.62) ON CONFLICT DO NOTHING;
+   INSERT INTO crews (code, name, office_id, skills, shift_start, shift_end)
+   SELECT 'bench-' || g, 'bench', (SELECT id FROM offices WHERE code = 'bench'),
+          '{road,wasp}', '00:00', '00:00' FROM generate_series(0, $n - 1) g
+   ON CONFLICT (code) DO NOTHING;
+   INSERT INTO devices (crew_id, token_sha256)
+   SELECT c.id, encode(sha256(convert_to('pt_bench' || lpad(g::text, 38, '0'),
+          'UTF8')), 'hex') FROM generate_series(0, $n - 1) g
+   JOIN crews c ON c.code = 'bench-' || g ON CONFLICT (token_sha256) DO NOTHING" \
+	|| die "cannot make the bench devices"
+
+port=${BENCH_PORT:-18281}
+while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
+"$patrold" --port "$port" --database-url "$DATABASE_URL" --db-pool-size "$conns" \
+	--db-queue-max 5000 --db-queue-timeout-ms 30000 --http-timeout-s 120 \
+	--agent-track-interval-s 1 --photo-dir "$work/photos" --log-level warn \
+	2>"$work/patrold.log" &
+pid=$!
+for i in $(seq 100); do
+	curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break
+	kill -0 "$pid" 2>/dev/null || { cat "$work/patrold.log" >&2; die "patrold died"; }
+	sleep 0.1
+done
+"$pgbench" -i -s 1 -q "$DATABASE_URL" >/dev/null 2>&1 || die "pgbench -i failed"
+
+# 1. Syncs against pgbench -N, alternating.
+echo "sync: sync_load -n $agents -f 6 -t $secs; pgbench -N -c $conns -j 1 -T $secs;" \
+	"$rounds rounds, patrold --db-pool-size $conns"
+s_ours= s_base= s_ratios=()
+for r in $(seq "$rounds"); do
+	out=$("$pgbench" -n -N -c "$conns" -j 1 -T "$secs" "$DATABASE_URL" 2>&1) ||
+		{ echo "$out" >&2; die "pgbench -N failed"; }
+	b=$(printf '%s\n' "$out" | awk '/^tps = / { print $3; exit }')
+	out=$("$load" -p "$port" -n "$agents" -f 6 -t "$secs" -w 1) || die "sync_load failed"
+	[ "$(field "$out" errors)" = 0 ] || { echo "$out" >&2; die "sync_load had errors"; }
+	o=$(field "$out" sync_rate)
+	s_ratios+=("$(ratio "$o" "$b")")
+	printf '  round %d: pgbench -N %8.1f tps  sync %8.1f syncs/s  ratio %s  (p99 %s ms)\n' \
+		"$r" "$b" "$o" "${s_ratios[-1]}" "$(field "$out" p99_ms)"
+	s_base=$(best "$s_base" "$b")
+	s_ours=$(best "$s_ours" "$o")
+done
+
+# 2. Fixes against COPY of as many rows into a table like track_fixes.
+rows=200000
+awk -v n=$rows 'BEGIN { for (i = 0; i < n; i++)
+	printf "1\t1\t\\N\t2026-07-01 %02d:%02d:%02d+09\t%.6f\t%.6f\n",
+	    int(i / 3600) % 24, int(i / 60) % 60, i % 60,
+	    139.56 + i * 1e-6, 35.605 + i * 1e-6 }' >"$work/fixes.tsv"
+echo "fixes: sync_load -n $agents -f 1000 -t $secs; COPY $rows rows into a copy" \
+	"of track_fixes (same index); $rounds rounds"
+f_ours= f_base= f_ratios=()
+for r in $(seq "$rounds"); do
+	q "DROP TABLE IF EXISTS bench_fixes;
+	   CREATE TABLE bench_fixes (LIKE track_fixes INCLUDING ALL)"
+	t0=$(date +%s.%N)
+	q "\\copy bench_fixes FROM '$work/fixes.tsv'" || die "COPY failed"
+	t1=$(date +%s.%N)
+	b=$(awk -v n=$rows -v a="$t0" -v z="$t1" 'BEGIN { printf "%.1f", n / (z - a) }')
+	out=$("$load" -p "$port" -n "$agents" -f 1000 -t "$secs" -w 1) || die "sync_load failed"
+	[ "$(field "$out" errors)" = 0 ] || { echo "$out" >&2; die "sync_load had errors"; }
+	o=$(field "$out" fix_rate)
+	f_ratios+=("$(ratio "$o" "$b")")
+	printf '  round %d: COPY %10.1f rows/s  sync %10.1f fixes/s  ratio %s\n' \
+		"$r" "$b" "$o" "${f_ratios[-1]}"
+	f_base=$(best "$f_base" "$b")
+	f_ours=$(best "$f_ours" "$o")
+done
+q "DROP TABLE IF EXISTS bench_fixes"
+
+# 3. Latency with 1,000 agents connected: each syncing every second (give
+# or take half: about 1,000 syncs/s offered), then flat out (closed loop:
+# each syncs again as soon as it has its answer, so the latency is mostly
+# the queue in front of the pool).
+for mode in "-i 1000" "-i 0"; do
+	# shellcheck disable=SC2086
+	out=$("$load" -p "$port" -n "$many" -f 6 -t "$secs" -w 2 $mode) ||
+		die "sync_load ($many) failed"
+	echo "latency: sync_load -n $many -f 6 -t $secs $mode"
+	echo "  $(field "$out" sync_rate) syncs/s, p50 $(field "$out" p50_ms) ms," \
+		"p99 $(field "$out" p99_ms) ms, max $(field "$out" max_ms) ms," \
+		"errors $(field "$out" errors)"
+done
+
+# 4. Bytes per fix of a real 1 Hz trace.
+echo "bytes per fix: track_bytes tests/data/barefoot_munich_x0001-001.json"
+"$bytes" "$src/tests/data/barefoot_munich_x0001-001.json" | sed 's/^/  /'
+
+# 5. The agent: size, and peak RSS through a day's work.
+cp "$agent" "$work/patrol-agent.stripped"
+strip "$work/patrol-agent.stripped"
+echo "agent binary: $(stat -c %s "$agent") bytes as built," \
+	"$(stat -c %s "$work/patrol-agent.stripped") stripped"
+# 8 hours at 1 Hz: the Munich trace over and over, each pass shifted on.
+python3 - "$src/tests/data/barefoot_munich_x0001-001.json" "$work/day.nmea" <<'EOF'
+import datetime, json, sys
+pts = json.load(open(sys.argv[1]))
+t0 = datetime.datetime(2026, 7, 1, 0, 0, 0)
+def nmea(body):
+    c = 0
+    for ch in body:
+        c ^= ord(ch)
+    return "$%s*%02X\r\n" % (body, c)
+with open(sys.argv[2], "w") as f:
+    for i in range(8 * 3600):
+        p = pts[i % len(pts)]
+        lon, lat = map(float, p["point"][6:-1].split())
+        t = t0 + datetime.timedelta(seconds=i)
+        la, lo = abs(lat), abs(lon)
+        f.write(nmea("GPRMC,%s.000,A,%02d%07.4f,%s,%03d%07.4f,%s,10.0,0.0,%s,,"
+                     % (t.strftime("%H%M%S"), int(la), (la % 1) * 60,
+                        "N" if lat >= 0 else "S", int(lo), (lo % 1) * 60,
+                        "E" if lon >= 0 else "W", t.strftime("%d%m%y"))))
+EOF
+"$patrolctl" --database-url "$DATABASE_URL" user add bench-sync --role dispatcher \
+	>/dev/null 2>&1 || true
+token=$("$patrolctl" --database-url "$DATABASE_URL" token create --user bench-sync) ||
+	die "token create failed"
+crew=$(q "SELECT id FROM crews WHERE code = 'bench-0'")
+code=$("$patrolctl" --database-url "$DATABASE_URL" device enroll --crew bench-0 2>/dev/null)
+dev=$work/agent
+export PATROL_AGENT_DIR=$dev
+"$agent" enroll --server "http://127.0.0.1:$port" --code "$code" >/dev/null ||
+	die "agent enroll failed"
+for i in $(seq 25); do
+	id=$(curl -fs -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+		-d "{\"category\":\"wasp_nest\",\"lat\":35.6$((10 + i)),\"lon\":139.56,
+		    \"answers\":{\"nest_height\":\"eaves\",\"location\":\"outdoor\"},
+		    \"caller\":{\"name\":\"ベンチ $i\",\"phone\":\"044-000-$i\"}}" \
+		"http://127.0.0.1:$port/api/v1/requests" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+	curl -fs -o /dev/null -H "Authorization: Bearer $token" \
+		-H 'Content-Type: application/json' -d "{\"crew_id\":$crew}" \
+		"http://127.0.0.1:$port/api/v1/requests/$id/assign" || die "assign failed"
+done
+peak=0
+rss() { # runs the agent, keeps the peak RSS (kB) of any run
+	/usr/bin/time -f '%M' -o "$work/rss" "$agent" "$@" >/dev/null \
+		2>"$work/agent.err" || { cat "$work/agent.err" >&2; die "patrol-agent $* failed"; }
+	peak=$(best "$peak" "$(tail -n 1 "$work/rss")")
+}
+t0=$(date +%s.%N)
+rss sync
+for id in $(q "SELECT id FROM requests WHERE crew_id = $crew AND state = 'assigned'"); do
+	head -c 300000 /dev/urandom | { printf '\377\330\377\340'; cat; } >"$work/p.jpg"
+	rss accept "$id"
+	rss status en-route "$id"
+	rss status on-site "$id"
+	rss done "$id" --outcome removed --note "駆除" --photo "$work/p.jpg"
+	rss sync
+done
+rss run --nmea "$work/day.nmea" --once
+t1=$(date +%s.%N)
+fixes=$(q "SELECT count(*) FROM track_fixes f JOIN devices d ON d.id = f.device_id
+	WHERE d.crew_id = $crew AND f.at >= '2026-07-01' AND f.at < '2026-07-02'")
+photos=$(q "SELECT count(*) FROM request_photos p JOIN requests r ON r.id = p.request_id
+	WHERE r.crew_id = $crew")
+echo "agent day: 25 jobs (4 steps, a 300 kB photo each), 8 h of 1 Hz track;" \
+	"$fixes fixes and $photos photos stored in $(awk -v a="$t0" -v z="$t1" \
+	'BEGIN { printf "%.1f", z - a }') s"
+echo "  peak RSS of any patrol-agent run: $peak kB"
+unset PATROL_AGENT_DIR
+
+echo
+printf '%-9s %-10s %10s   %-9s %10s   %-8s %6s  %s\n' \
+	"" ours best baseline best unit ratio "median of round ratios"
+printf '%-9s %-10s %10.1f   %-9s %10.1f   %-8s %6s  %s\n' \
+	sync sync_load "$s_ours" "pgbench-N" "$s_base" "/s" \
+	"$(ratio "$s_ours" "$s_base")" "$(median "${s_ratios[@]}")"
+printf '%-9s %-10s %10.1f   %-9s %10.1f   %-8s %6s  %s\n' \
+	fixes sync_load "$f_ours" COPY "$f_base" "rows/s" \
+	"$(ratio "$f_ours" "$f_base")" "$(median "${f_ratios[@]}")"
+grep -v '^$' "$work/patrold.log" | grep -v 'level=info' | tail -n 5 >&2 || true
