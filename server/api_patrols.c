@@ -1,0 +1,376 @@
+/*
+ * Patrols over the JSON API: start, send track points, stop (the console
+ * and crews without a handheld; handhelds sync theirs), and the way back:
+ * overdue pieces near the straight line from a crew to its office, which
+ * the crew can take on the way.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "config.h"
+#include "coverage.h"
+#include "db.h"
+#include "geo.h"
+#include "http.h"
+#include "store_network.h"
+#include "xmalloc.h"
+
+#define PATROL_MAX_POINTS 10000
+#define WAYBACK_MAX       20
+
+static struct app *patrols_app;
+
+static void
+patrol_row_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+
+	if (r->status != DB_OK)
+		api_db_error(req, r, "patrol");
+	else if (PQntuples(r->res) == 0)
+		api_error(
+		    req, 404, "not_found", NULL, "no such patrol or crew");
+	else
+		api_reply(req, 200,
+		    json_pack("{s:I}", "id",
+		        (json_int_t)strtoll(
+		            PQgetvalue(r->res, 0, 0), NULL, 10)));
+	http_req_unref(req);
+}
+
+static const char *const start_keys[] = {"crew_id", "kind", NULL};
+
+static void
+start_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	const char *kind;
+	long long crew;
+	json_t *body;
+
+	(void)arg;
+	if ((body = api_body(req)) == NULL)
+		return;
+	if (api_only_keys(req, body, start_keys) != 0 ||
+	    api_id(req, body, "crew_id", 1, &crew) != 0 ||
+	    api_str(req, body, "kind", 0, 10, &kind) != 0)
+		goto out;
+	if (kind == NULL)
+		kind = "patrol";
+	if (strcmp(kind, "patrol") != 0 && strcmp(kind, "drive") != 0) {
+		api_error(req, 422, "invalid_value", "kind",
+		    "kind must be patrol or drive");
+		goto out;
+	}
+	http_req_ref(req);
+	store_patrol_start(
+	    patrols_app->db, crew, kind, user->name, patrol_row_cb, req);
+out:
+	json_decref(body);
+}
+
+static void
+patrol_start(struct http_req *req)
+{
+	auth_require(
+	    patrols_app, req, AUTH_STAFF | AUTH_CREW, start_auth_cb, NULL);
+}
+
+static void
+stop_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	long long id;
+
+	(void)user;
+	(void)arg;
+	if (api_path_id(req, 0, &id) != 0)
+		return;
+	http_req_ref(req);
+	store_patrol_stop(patrols_app->db, id, patrol_row_cb, req);
+}
+
+static void
+patrol_stop(struct http_req *req)
+{
+	auth_require(
+	    patrols_app, req, AUTH_STAFF | AUTH_CREW, stop_auth_cb, NULL);
+}
+
+static void
+track_done_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+
+	if (r->status != DB_OK)
+		api_db_error(req, r, "patrol.track");
+	else if (strcmp(PQgetvalue(r->res, 0, 1), "t") != 0)
+		api_error(req, 404, "not_found", NULL, "no such patrol");
+	else
+		api_reply(req, 200,
+		    json_pack("{s:I}", "stored",
+		        (json_int_t)strtoll(
+		            PQgetvalue(r->res, 0, 0), NULL, 10)));
+	http_req_unref(req);
+}
+
+static void
+track_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	json_t *body, *points, *pt, *rows;
+	double lat, lon, at, e, n;
+	char field[48], *cause, *s;
+	long long id;
+	size_t i;
+
+	(void)user;
+	(void)arg;
+	if (api_path_id(req, 0, &id) != 0 || (body = api_body(req)) == NULL)
+		return;
+	points = json_object_get(body, "points");
+	if (!json_is_array(points) || json_array_size(points) == 0 ||
+	    json_array_size(points) > PATROL_MAX_POINTS) {
+		api_error(req, 422, "wrong_type", "points",
+		    "points must be an array of 1..%d {at, lat, lon}",
+		    PATROL_MAX_POINTS);
+		json_decref(body);
+		return;
+	}
+	rows = json_array();
+	json_array_foreach(points, i, pt)
+	{
+		snprintf(field, sizeof field, "points[%zu]", i);
+		/* at: seconds since the epoch (what GPS receivers give). */
+		if (!json_is_number(json_object_get(pt, "at")) ||
+		    !json_is_number(json_object_get(pt, "lat")) ||
+		    !json_is_number(json_object_get(pt, "lon"))) {
+			api_error(req, 422, "wrong_type", field,
+			    "%s needs numbers at (epoch seconds), lat, lon",
+			    field);
+			goto fail;
+		}
+		at = json_number_value(json_object_get(pt, "at"));
+		lat = json_number_value(json_object_get(pt, "lat"));
+		lon = json_number_value(json_object_get(pt, "lon"));
+		if (!isfinite(at) || at < 946684800 || at > 4102444800.0) {
+			api_error(req, 422, "invalid_time", field,
+			    "%s: at is not a time between 2000 and 2100",
+			    field);
+			goto fail;
+		}
+		if (geo_to_plane(lon, lat, &e, &n, &cause) != 0) {
+			api_error(req, 422, "invalid_location", field, "%s: %s",
+			    field, cause);
+			free(cause);
+			goto fail;
+		}
+		json_array_append_new(rows,
+		    json_pack("{s:f,s:f,s:f,s:f,s:f}", "at", at, "lon", lon,
+		        "lat", lat, "e", e, "n", n));
+	}
+	s = json_dumps(rows, JSON_COMPACT);
+	http_req_ref(req);
+	store_track_put(patrols_app->db, id, s, track_done_cb, req);
+	free(s);
+fail:
+	json_decref(rows);
+	json_decref(body);
+}
+
+static void
+patrol_track(struct http_req *req)
+{
+	auth_require(
+	    patrols_app, req, AUTH_STAFF | AUTH_CREW, track_auth_cb, NULL);
+}
+
+/* A text array "{e0,n0,...}" into doubles. */
+static double *
+wayback_plane(const char *s, size_t *n)
+{
+	double *v = NULL;
+	size_t cap = 0;
+	char *end;
+
+	*n = 0;
+	for (s += (*s == '{'); *s != '\0' && *s != '}';) {
+		if (*n == cap) {
+			cap = cap * 2 + 16;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		v[(*n)++] = strtod(s, &end);
+		if (end == s)
+			break;
+		s = end + (*end == ',');
+	}
+	return v;
+}
+
+struct wayback {
+	struct http_req *req;
+	int has_from;
+	double lon, lat;
+};
+
+static int
+wayback_cmp(const void *a, const void *b)
+{
+	double x = json_number_value(
+	    json_object_get(*(json_t *const *)a, "off_route_m"));
+	double y = json_number_value(
+	    json_object_get(*(json_t *const *)b, "off_route_m"));
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+wayback_cb(struct db_result *r, void *arg)
+{
+	struct wayback *w = arg;
+	double from[2], to[2], *xy, t0, t1, best,
+	    d = patrols_app->cfg->wayback_m;
+	double flon, flat;
+	json_t *out, *items[4096];
+	char *cause;
+	size_t n, k, nitems = 0, i;
+	int row;
+
+	if (r->status != DB_OK) {
+		api_db_error(w->req, r, "wayback");
+		goto out;
+	}
+	if (PQntuples(r->res) == 0) {
+		api_error(w->req, 404, "not_found", NULL, "no such crew");
+		goto out;
+	}
+	/* From where the crew says it is, else its last fix. */
+	flon = w->has_from ? w->lon : strtod(PQgetvalue(r->res, 0, 0), NULL);
+	flat = w->has_from ? w->lat : strtod(PQgetvalue(r->res, 0, 1), NULL);
+	if ((!w->has_from && PQgetisnull(r->res, 0, 0)) ||
+	    geo_to_plane(flon, flat, &from[0], &from[1], &cause) != 0 ||
+	    geo_to_plane(strtod(PQgetvalue(r->res, 0, 2), NULL),
+	        strtod(PQgetvalue(r->res, 0, 3), NULL), &to[0], &to[1],
+	        &cause) != 0) {
+		if (!(!w->has_from && PQgetisnull(r->res, 0, 0)))
+			free(cause);
+		api_error(w->req, 422, "no_position", "lat",
+		    "the crew has no usable position: give lat and lon");
+		goto out;
+	}
+	for (row = 0; row < PQntuples(r->res) && nitems < 4096; row++) {
+		if (PQgetisnull(r->res, row, 4))
+			continue;
+		xy = wayback_plane(PQgetvalue(r->res, row, 10), &n);
+		best = INFINITY;
+		/* Off the route: the smallest reach that touches the piece. */
+		for (k = 0; k + 3 < n; k += 2) {
+			double lo = 0, hi = d, mid;
+			int j;
+
+			if (!coverage_clip(
+			        &xy[k], &xy[k + 2], from, to, d, &t0, &t1))
+				continue;
+			for (j = 0; j < 20; j++) {
+				mid = (lo + hi) / 2;
+				if (coverage_clip(&xy[k], &xy[k + 2], from, to,
+				        mid, &t0, &t1))
+					hi = mid;
+				else
+					lo = mid;
+			}
+			if (hi < best)
+				best = hi;
+		}
+		free(xy);
+		if (!isfinite(best))
+			continue;
+		items[nitems++] = json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:f,s:f,"
+		                            "s:s?,s:o}",
+		    "piece_id",
+		    (json_int_t)strtoll(PQgetvalue(r->res, row, 4), NULL, 10),
+		    "kind", PQgetvalue(r->res, row, 5), "class",
+		    PQgetvalue(r->res, row, 6), "name",
+		    PQgetisnull(r->res, row, 7) ? NULL
+		                                : PQgetvalue(r->res, row, 7),
+		    "ward_code",
+		    PQgetisnull(r->res, row, 8) ? NULL
+		                                : PQgetvalue(r->res, row, 8),
+		    "length_m", strtod(PQgetvalue(r->res, row, 9), NULL),
+		    "off_route_m", round(best), "last_inspected",
+		    PQgetisnull(r->res, row, 12) ? NULL
+		                                 : PQgetvalue(r->res, row, 12),
+		    "lonlat", json_loads(PQgetvalue(r->res, row, 11), 0, NULL));
+	}
+	qsort(items, nitems, sizeof items[0], wayback_cmp);
+	out = json_array();
+	for (i = 0; i < nitems; i++) {
+		if (i < WAYBACK_MAX)
+			json_array_append(out, items[i]);
+		json_decref(items[i]);
+	}
+	api_reply(
+	    w->req, 200, json_pack("{s:f,s:o}", "within_m", d, "pieces", out));
+out:
+	http_req_unref(w->req);
+	free(w);
+}
+
+static void
+wayback_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	const char *lat = http_req_query(req, "lat");
+	const char *lon = http_req_query(req, "lon");
+	struct wayback *w;
+	char *cause;
+	long long id;
+
+	(void)user;
+	(void)arg;
+	if (api_path_id(req, 0, &id) != 0)
+		return;
+	w = xcalloc(1, sizeof *w);
+	if (lat != NULL || lon != NULL) {
+		if (geo_parse_lonlat(lon, lat, &w->lon, &w->lat, &cause) != 0) {
+			api_error(req, 422, "invalid_location",
+			    strncmp(cause, "lon", 3) == 0 ? "lon" : "lat", "%s",
+			    cause);
+			free(cause);
+			free(w);
+			return;
+		}
+		w->has_from = 1;
+	}
+	w->req = req;
+	http_req_ref(req);
+	store_wayback_candidates(patrols_app->db, id, wayback_cb, w);
+}
+
+static void
+wayback_get(struct http_req *req)
+{
+	auth_require(patrols_app, req, AUTH_ANY, wayback_auth_cb, NULL);
+}
+
+static const struct http_route patrols_routes[] = {
+    {"patrols.start", EVHTTP_REQ_POST, "/api/v1/patrols", 4096, 0, patrol_start,
+        NULL},
+    {"patrols.track", EVHTTP_REQ_POST, "/api/v1/patrols/{}/track", 4 << 20,
+        30000, patrol_track, NULL},
+    {"patrols.stop", EVHTTP_REQ_POST, "/api/v1/patrols/{}/stop", 4096, 0,
+        patrol_stop, NULL},
+    {"crews.wayback", EVHTTP_REQ_GET, "/api/v1/crews/{}/wayback", 0, 0,
+        wayback_get, NULL},
+};
+
+void
+api_patrols_register(struct app *a)
+{
+	patrols_app = a;
+	http_add_routes(a->http, patrols_routes,
+	    sizeof patrols_routes / sizeof patrols_routes[0]);
+}

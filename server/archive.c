@@ -1,0 +1,205 @@
+/*
+ * The Monday archive: from 06:00 local time on Mondays, last week's
+ * coverage is exported in the four formats, for the whole network and for
+ * each ward, and kept in the database, so that a week is downloaded later
+ * exactly as it was on its Monday. A timer asks the database (whose
+ * session time zone is the configured one) what day and week it is;
+ * several patrold processes may race, and the keep-the-first insert makes
+ * that harmless.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "app.h"
+#include "archive.h"
+#include "config.h"
+#include "coverage.h"
+#include "coverage_week.h"
+#include "ctl_network.h"
+#include "db.h"
+#include "log.h"
+#include "report.h"
+#include "store_network.h"
+#include "wards.h"
+#include "xmalloc.h"
+
+#define ARCHIVE_CHECK_S 300
+
+static const char *archive_formats[] = {"geojson", "kml", "csv", "png"};
+
+struct archive_run {
+	struct db *db;
+	const struct ward_set *wards;
+	char *crs;
+	struct coverage_params params;
+	char week[16];
+	size_t next_ward; /* 0: the whole network; i: ward i - 1 */
+	int pending;
+	void (*done)(const char *error, void *arg);
+	void *arg;
+};
+
+static void archive_next(struct archive_run *);
+
+static void
+archive_stored_cb(struct db_result *r, void *arg)
+{
+	struct archive_run *a = arg;
+
+	if (r->status != DB_OK)
+		log_warnx("event=archive_store_failed week=%s error=%s",
+		    a->week, log_q(r->error));
+	if (--a->pending == 0)
+		archive_next(a);
+}
+
+static void
+archive_report_cb(struct coverage_report *rep, const char *error, void *arg)
+{
+	struct archive_run *a = arg;
+	char *buf, *b64, *cause;
+	size_t len, i;
+	FILE *f;
+
+	if (rep == NULL) {
+		a->done(error, a->arg);
+		free(a->crs);
+		free(a);
+		return;
+	}
+	a->pending = 1;
+	for (i = 0; i < 4; i++) {
+		buf = NULL;
+		f = open_memstream(&buf, &len);
+		if (export_write(rep, archive_formats[i], f, &cause) != 0) {
+			fclose(f);
+			log_warnx("event=archive_export_failed format=%s "
+			          "error=%s",
+			    archive_formats[i], log_q(cause));
+			free(cause);
+			free(buf);
+			continue;
+		}
+		fclose(f);
+		b64 = xmalloc(sodium_base64_ENCODED_LEN(
+		    len, sodium_base64_VARIANT_ORIGINAL));
+		sodium_bin2base64(b64,
+		    sodium_base64_ENCODED_LEN(
+		        len, sodium_base64_VARIANT_ORIGINAL),
+		    (unsigned char *)buf, len, sodium_base64_VARIANT_ORIGINAL);
+		a->pending++;
+		store_export_put(a->db, a->week, rep->ward_code,
+		    archive_formats[i], b64, archive_stored_cb, a);
+		free(b64);
+		free(buf);
+	}
+	report_free(rep);
+	if (--a->pending == 0)
+		archive_next(a);
+}
+
+static void
+archive_next(struct archive_run *a)
+{
+	const char *ward = NULL;
+	size_t n = a->wards != NULL ? wards_count(a->wards) : 0;
+
+	if (a->next_ward > n) {
+		log_info("event=archived week=%s wards=%zu", a->week, n);
+		a->done(NULL, a->arg);
+		free(a->crs);
+		free(a);
+		return;
+	}
+	if (a->next_ward > 0)
+		ward = wards_get(a->wards, a->next_ward - 1)->code;
+	a->next_ward++;
+	coverage_week_run(a->db, a->week, ward, a->wards, a->crs, &a->params,
+	    archive_report_cb, a);
+}
+
+void
+archive_week(struct db *db, const struct ward_set *wards,
+    const struct config *cfg, const char *week,
+    void (*done)(const char *error, void *arg), void *arg)
+{
+	struct archive_run *a = xcalloc(1, sizeof *a);
+
+	a->db = db;
+	a->wards = wards;
+	a->crs = xstrdup(cfg->crs);
+	ctl_network_params(cfg, &a->params);
+	snprintf(a->week, sizeof a->week, "%s", week);
+	a->done = done;
+	a->arg = arg;
+	archive_next(a);
+}
+
+static struct {
+	struct app *app;
+	struct event *ev;
+	int busy;
+} arch;
+
+static void
+archive_done_cb(const char *error, void *arg)
+{
+	(void)arg;
+	arch.busy = 0;
+	if (error != NULL)
+		log_warnx("event=archive_failed error=%s", log_q(error));
+}
+
+static void
+archive_when_cb(struct db_result *r, void *arg)
+{
+	(void)arg;
+	if (r->status != DB_OK || PQntuples(r->res) != 1 ||
+	    strcmp(PQgetvalue(r->res, 0, 1), "t") != 0) {
+		arch.busy = 0;
+		return;
+	}
+	archive_week(arch.app->db, arch.app->wards, arch.app->cfg,
+	    PQgetvalue(r->res, 0, 0), archive_done_cb, NULL);
+}
+
+static void
+archive_tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (arch.busy)
+		return;
+	arch.busy = 1;
+	/* Last week, and whether it is Monday 06:00 or later and not done. */
+	db_query(arch.app->db,
+	    "SELECT to_char(now() - interval '7 days', 'IYYY-\"W\"IW'),"
+	    " extract(isodow FROM now()) = 1 AND extract(hour FROM now()) >= 6"
+	    " AND NOT EXISTS (SELECT 1 FROM coverage_exports WHERE week ="
+	    " to_char(now() - interval '7 days', 'IYYY-\"W\"IW') AND"
+	    " ward_code = '' AND format = 'png')",
+	    0, NULL, archive_when_cb, NULL);
+}
+
+void
+archive_start(struct app *a)
+{
+	struct timeval tv = {ARCHIVE_CHECK_S, 0};
+
+	arch.app = a;
+	arch.ev = event_new(a->base, -1, EV_PERSIST, archive_tick_cb, NULL);
+	event_add(arch.ev, &tv);
+}
+
+void
+archive_stop(void)
+{
+	if (arch.ev != NULL)
+		event_free(arch.ev);
+	arch.ev = NULL;
+}

@@ -1,0 +1,60 @@
+/*
+ * Patrol coverage: which pieces of the patrol network a crew's track
+ * inspected. All in the projected CRS (metres). A piece counts as
+ * inspected by one patrol when the track, at patrol speed, passed within
+ * `distance` of at least `share` of the piece's length; gaps between fixes
+ * are bridged only up to `max_gap_s` and `max_gap_m`.
+ *
+ * The covered length is exact, not sampled: for each piece segment and
+ * each track segment, the part of the piece within `distance` of the track
+ * is where the piece crosses the track's capsule (the segment grown by a
+ * disc), a convex shape, so it is one interval per pair. Track segments
+ * are found through a uniform grid.
+ */
+#ifndef PATROL_COVERAGE_H
+#define PATROL_COVERAGE_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct coverage_params {
+	double distance_m;   /* default 20 */
+	double share;        /* default 0.8 */
+	double max_speed_ms; /* default 30 km/h = 8.33 m/s */
+	double max_gap_s;    /* bridge gaps up to this long (default 60) */
+	double max_gap_m;    /* ...and this far (default 300) */
+};
+
+struct coverage_piece {
+	long long id;
+	const double *xy; /* easting, northing pairs */
+	size_t npoints;
+	/* out */
+	double covered_share; /* best single patrol */
+	time_t inspected_at;  /* when that patrol last touched it; 0: never */
+	long long session;    /* that patrol */
+};
+
+struct coverage_fix {
+	long long session; /* patrol (or drive) the fix belongs to */
+	time_t at;
+	double e, n;
+};
+
+void coverage_params_default(struct coverage_params *);
+double coverage_length(const double *xy, size_t npoints);
+/*
+ * Fills each piece's outputs from the fixes (any order; grouped by session
+ * and time inside). Returns the number of pieces inspected, or -1 if out
+ * of memory is impossible (xmalloc aborts): never fails.
+ */
+size_t coverage_compute(struct coverage_piece *, size_t npieces,
+    const struct coverage_fix *, size_t nfixes, const struct coverage_params *);
+/*
+ * The part [t0, t1] of segment a-b (t in 0..1) within d of segment q0-q1;
+ * returns 0 when none. Exposed for tests.
+ */
+int coverage_clip(const double a[2], const double b[2], const double q0[2],
+    const double q1[2], double d, double *t0, double *t1);
+
+#endif

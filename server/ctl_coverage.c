@@ -1,0 +1,169 @@
+/*
+ * patrolctl's "coverage export": the weekly report in one of the four
+ * formats, computed by the same code as GET /api/v1/coverage/{week}.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "coverage.h"
+#include "coverage_week.h"
+#include "ctl.h"
+#include "archive.h"
+#include "ctl_network.h"
+#include "db.h"
+#include "report.h"
+#include "store_wards.h"
+#include "wards.h"
+#include "xmalloc.h"
+
+struct ctl_export {
+	int done;
+	struct coverage_report *rep;
+	char *error;
+};
+
+static void
+ctl_export_cb(struct coverage_report *rep, const char *error, void *arg)
+{
+	struct ctl_export *x = arg;
+
+	x->done = 1;
+	x->rep = rep;
+	x->error = error != NULL ? xstrdup(error) : NULL;
+}
+
+void
+ctl_network_params(const struct config *cfg, struct coverage_params *p)
+{
+	coverage_params_default(p);
+	p->distance_m = cfg->coverage_distance_m;
+	p->share = cfg->coverage_share_pct / 100.0;
+	p->max_speed_ms = cfg->coverage_speed_kmh / 3.6;
+	p->max_gap_s = cfg->coverage_gap_s;
+	p->max_gap_m = cfg->coverage_gap_m;
+}
+
+int
+ctl_network_export(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {
+	    "week", "format", "ward", "o", NULL};
+	struct coverage_params params;
+	struct ctl_export x = {0};
+	struct ward_set *wards = NULL;
+	const char *v[5];
+	char *cause;
+	FILE *f;
+	int rc = 1, i;
+
+	if (ctl_args("coverage export", argc, argv, names, v, NULL, 0) != 0 ||
+	    v[0] == NULL || v[1] == NULL || v[3] == NULL) {
+		fprintf(stderr,
+		    "usage: patrolctl coverage export --week "
+		    "2026-W47 --format geojson|kml|csv|png "
+		    "[--ward CODE] --o FILE\n");
+		return 2;
+	}
+	if (coverage_week_valid(v[0]) != 0) {
+		fprintf(stderr,
+		    "patrolctl: coverage export: --week must look "
+		    "like 2026-W47\n");
+		return 2;
+	}
+	if (export_content_type(v[1]) == NULL) {
+		fprintf(stderr,
+		    "patrolctl: coverage export: --format must be "
+		    "geojson, kml, csv or png\n");
+		return 2;
+	}
+	if (store_wards_load_sync(ctl_db(c), &wards, &cause) != 0)
+		return ctl_fail("coverage export", cause);
+	for (i = 0; v[2] != NULL && i < (int)wards_count(wards); i++) {
+		if (strcmp(wards_get(wards, (size_t)i)->code, v[2]) == 0)
+			break;
+	}
+	if (v[2] != NULL && i == (int)wards_count(wards)) {
+		fprintf(
+		    stderr, "patrolctl: coverage export: no ward %s\n", v[2]);
+		goto out;
+	}
+	ctl_network_params(c->cfg, &params);
+	coverage_week_run(ctl_db(c), v[0], v[2], wards, c->cfg->crs, &params,
+	    ctl_export_cb, &x);
+	while (!x.done)
+		event_base_loop(c->base, EVLOOP_ONCE);
+	if (x.rep == NULL) {
+		rc = ctl_fail("coverage export", x.error);
+		goto out;
+	}
+	if ((f = fopen(v[3], "wb")) == NULL) {
+		fprintf(stderr, "patrolctl: coverage export: cannot write %s\n",
+		    v[3]);
+		goto out;
+	}
+	if (export_write(x.rep, v[1], f, &cause) != 0) {
+		fclose(f);
+		rc = ctl_fail("coverage export", cause);
+		goto out;
+	}
+	if (fclose(f) != 0) {
+		fprintf(stderr, "patrolctl: coverage export: cannot write %s\n",
+		    v[3]);
+		goto out;
+	}
+	printf("%s: %zu pieces, week %s%s%s\n", v[3], x.rep->npieces, v[0],
+	    v[2] != NULL ? ", ward " : "", v[2] != NULL ? v[2] : "");
+	rc = 0;
+out:
+	if (x.rep != NULL)
+		report_free(x.rep);
+	wards_free(wards);
+	return rc;
+}
+
+struct ctl_archive {
+	int done;
+	char *error;
+};
+
+static void
+ctl_archive_cb(const char *error, void *arg)
+{
+	struct ctl_archive *x = arg;
+
+	x->done = 1;
+	x->error = error != NULL ? xstrdup(error) : NULL;
+}
+
+int
+ctl_network_archive(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {"week", NULL};
+	struct ctl_archive x = {0};
+	struct ward_set *wards = NULL;
+	const char *v[2];
+	char *cause;
+
+	if (ctl_args("coverage archive", argc, argv, names, v, NULL, 0) != 0 ||
+	    v[0] == NULL || coverage_week_valid(v[0]) != 0) {
+		fprintf(stderr,
+		    "usage: patrolctl coverage archive --week "
+		    "2026-W47\n");
+		return 2;
+	}
+	if (store_wards_load_sync(ctl_db(c), &wards, &cause) != 0)
+		return ctl_fail("coverage archive", cause);
+	archive_week(ctl_db(c), wards, c->cfg, v[0], ctl_archive_cb, &x);
+	while (!x.done)
+		event_base_loop(c->base, EVLOOP_ONCE);
+	wards_free(wards);
+	if (x.error != NULL)
+		return ctl_fail("coverage archive", x.error);
+	printf("archived %s: whole network and %s, four formats each\n", v[0],
+	    "each ward");
+	return 0;
+}

@@ -1,0 +1,480 @@
+/*
+ * patrolctl's patrol commands: "import network", "patrol replay" (a
+ * recorded GPS trace as a patrol: GPX or barefoot-style JSON) and
+ * "coverage export".
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <libxml/xmlreader.h>
+
+#include "config.h"
+#include "coverage.h"
+#include "ctl.h"
+#include "ctl_network.h"
+#include "db.h"
+#include "geo.h"
+#include "network.h"
+#include "store_network.h"
+#include "store_wards.h"
+#include "wards.h"
+#include "xmalloc.h"
+
+#define CTL_NETWORK_MAX_FILE (512L << 20)
+
+static char *
+ctl_network_read(const char *path, size_t *len, char **cause)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    n > CTL_NETWORK_MAX_FILE || fseek(f, 0, SEEK_SET) != 0) {
+		*cause = xasprintf("%s: cannot read (or over 512 MiB)", path);
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	buf = xmalloc((size_t)n + 1);
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		*cause = xasprintf("%s: read error", path);
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = (size_t)n;
+	fclose(f);
+	return buf;
+}
+
+static int
+ctl_network_geo(struct ctl *c, char **cause)
+{
+	struct geo_area area = {c->cfg->area_lon_min, c->cfg->area_lat_min,
+	    c->cfg->area_lon_max, c->cfg->area_lat_max};
+
+	return geo_init(c->cfg->crs, &area, cause);
+}
+
+/* Interval for a class: its own, else the kind's "*", else 30 days. */
+static int
+ctl_network_interval(PGresult *iv, const char *kind, const char *class)
+{
+	int i, fallback = 30;
+
+	for (i = 0; i < PQntuples(iv); i++) {
+		if (strcmp(PQgetvalue(iv, i, 0), kind) != 0)
+			continue;
+		if (strcmp(PQgetvalue(iv, i, 1), class) == 0)
+			return atoi(PQgetvalue(iv, i, 2));
+		if (strcmp(PQgetvalue(iv, i, 1), "*") == 0)
+			fallback = atoi(PQgetvalue(iv, i, 2));
+	}
+	return fallback;
+}
+
+/*
+ * Projects a line; points outside the service area cut it like missing
+ * nodes do. Appends the usable runs' pieces to the JSON array.
+ */
+static void
+ctl_network_line(const struct network_line *l, enum network_kind kind,
+    double piece_m, const struct ward_set *wards, PGresult *iv, json_t *out,
+    int *outside, double *km)
+{
+	double *xy = xreallocarray(NULL, l->npoints, 2 * sizeof *xy);
+	size_t k, start = 0, n, np, i, j;
+	struct network_piece *pc;
+	const struct ward *w;
+	json_t *ll, *pl;
+	char *cause, ref[96];
+	int ok, run = 0;
+
+	for (k = 0; k <= l->npoints; k++) {
+		ok = k < l->npoints &&
+		    geo_to_plane(l->lonlat[2 * k], l->lonlat[2 * k + 1],
+		        &xy[2 * k], &xy[2 * k + 1], &cause) == 0;
+		if (k < l->npoints && !ok) {
+			free(cause);
+			(*outside)++;
+		}
+		if (ok)
+			continue;
+		n = k - start;
+		if (n >= 2) {
+			np = network_cut(xy + 2 * start, l->lonlat + 2 * start,
+			    n, piece_m, &pc);
+			for (i = 0; i < np; i++) {
+				double *mid =
+				    pc[i].lonlat + 2 * (pc[i].npoints / 2);
+
+				w = wards != NULL
+				    ? wards_find(wards, mid[0], mid[1])
+				    : NULL;
+				ll = json_array();
+				pl = json_array();
+				for (j = 0; j < pc[i].npoints; j++) {
+					json_array_append_new(ll,
+					    json_pack("[f,f]",
+					        round(
+					            pc[i].lonlat[2 * j] * 1e7) /
+					            1e7,
+					        round(pc[i].lonlat[2 * j + 1] *
+					            1e7) /
+					            1e7));
+					json_array_append_new(pl,
+					    json_real(
+					        round(pc[i].xy[2 * j] * 1000) /
+					        1000));
+					json_array_append_new(pl,
+					    json_real(
+					        round(pc[i].xy[2 * j + 1] *
+					            1000) /
+					        1000));
+				}
+				snprintf(ref, sizeof ref,
+				    run == 0 ? "%s" : "%s#%d", l->ref, run);
+				json_array_append_new(out,
+				    json_pack("{s:s,s:i,s:s,s:s?,s:s?,s:i,s:f,"
+				              "s:o,s:o}",
+				        "ref", ref, "seq", pc[i].seq, "class",
+				        l->class, "name", l->name, "ward_code",
+				        w != NULL ? w->code : NULL,
+				        "interval_days",
+				        ctl_network_interval(iv,
+				            network_kind_name(kind), l->class),
+				        "length_m", pc[i].length_m, "lonlat",
+				        ll, "plane", pl));
+				*km += pc[i].length_m / 1000;
+			}
+			network_pieces_free(pc, np);
+			run++;
+		}
+		start = k + 1;
+	}
+	free(xy);
+}
+
+int
+ctl_network_import(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {"kind", "class-field", NULL};
+	struct store_network_import im = {0};
+	struct db_wait w = {0};
+	struct network_set *set = NULL;
+	struct ward_set *wards = NULL;
+	enum network_kind kind;
+	const char *v[3], *pos[1], *base;
+	PGresult *iv = NULL, *res;
+	json_t *pieces;
+	char *buf = NULL, *cause, *json;
+	size_t len, i;
+	double km = 0;
+	int rc = 1, outside = 0;
+
+	if (ctl_args("import network", argc, argv, names, v, pos, 1) != 1 ||
+	    v[0] == NULL || network_kind_parse(v[0], &kind) != 0) {
+		fprintf(stderr,
+		    "usage: patrolctl import network FILE --kind "
+		    "road|river|park [--class-field NAME]\n");
+		return 2;
+	}
+	if (ctl_network_geo(c, &cause) != 0)
+		return ctl_fail("import network", cause);
+	if ((buf = ctl_network_read(pos[0], &len, &cause)) == NULL) {
+		rc = ctl_fail("import network", cause);
+		goto out;
+	}
+	/* OSM XML starts with '<'; anything else must be GeoJSON. */
+	i = strspn(buf, " \t\r\n\xef\xbb\xbf");
+	set = buf[i] == '<'
+	    ? network_parse_osm(buf, len, kind, &cause)
+	    : network_parse_geojson(buf, len, kind, v[1], &cause);
+	if (set == NULL) {
+		char *why = xasprintf("%s: %s", pos[0], cause);
+
+		free(cause);
+		rc = ctl_fail("import network", why);
+		goto out;
+	}
+	if (store_wards_load_sync(ctl_db(c), &wards, &cause) != 0 ||
+	    db_query_sync(ctl_db(c),
+	        "SELECT kind, class, days FROM "
+	        "patrol_intervals",
+	        0, NULL, &iv, &cause) != 0) {
+		rc = ctl_fail("import network", cause);
+		goto out;
+	}
+	pieces = json_array();
+	for (i = 0; i < set->nlines; i++)
+		ctl_network_line(&set->lines[i], kind, c->cfg->piece_m, wards,
+		    iv, pieces, &outside, &km);
+	json = json_dumps(pieces, JSON_COMPACT);
+	json_decref(pieces);
+	base = strrchr(pos[0], '/') != NULL ? strrchr(pos[0], '/') + 1 : pos[0];
+	im.kind = network_kind_name(kind);
+	im.source = base;
+	im.crs = c->cfg->crs;
+	im.actor = "patrolctl";
+	im.pieces_json = json;
+	im.features = (int)set->stats.features;
+	im.used = (int)set->stats.used;
+	im.skipped = (int)set->stats.skipped;
+	im.partial = (int)set->stats.partial;
+	im.missing_nodes = (int)set->stats.missing_nodes;
+	im.outside_area = outside;
+	store_network_put(ctl_db(c), &im, db_wait_cb, &w);
+	free(json);
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0) {
+		rc = ctl_fail("import network", cause);
+		goto out;
+	}
+	printf("imported %s pieces (%.1f km) of %s from %s\n",
+	    PQgetvalue(res, 0, 0), km, im.kind, base);
+	printf("read %zu features: %zu used (%zu in part), %zu skipped, "
+	       "%zu not %s; %zu node references missing, %d points outside "
+	       "the service area; %s old pieces removed\n",
+	    set->stats.features, set->stats.used, set->stats.partial,
+	    set->stats.skipped, set->stats.other, im.kind,
+	    set->stats.missing_nodes, outside, PQgetvalue(res, 0, 2));
+	PQclear(res);
+	rc = 0;
+out:
+	if (iv != NULL)
+		PQclear(iv);
+	wards_free(wards);
+	network_free(set);
+	free(buf);
+	geo_fini();
+	return rc;
+}
+
+/* "2014-09-10 06:54:07+0200", "2014-09-10T06:54:07Z", ... -> epoch. */
+static int
+ctl_network_time(const char *s, double *out)
+{
+	struct tm tm = {0};
+	const char *p;
+	int off = 0, hh, mm, sign;
+
+	p = strptime(s, "%Y-%m-%d", &tm);
+	if (p == NULL || (*p != 'T' && *p != ' '))
+		return -1;
+	if ((p = strptime(p + 1, "%H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*p == '.')
+		while (*++p >= '0' && *p <= '9')
+			;
+	if (*p == 'Z')
+		p++;
+	else if (*p == '+' || *p == '-') {
+		sign = *p == '-' ? -1 : 1;
+		if (sscanf(p + 1, "%2d", &hh) != 1)
+			return -1;
+		p += 3;
+		if (*p == ':')
+			p++;
+		mm = 0;
+		if (sscanf(p, "%2d", &mm) == 1)
+			p += 2;
+		off = sign * (hh * 3600 + mm * 60);
+	}
+	*out = (double)timegm(&tm) - off;
+	return 0;
+}
+
+struct ctl_trace {
+	double *at, *lon, *lat;
+	size_t n;
+};
+
+static void
+ctl_trace_add(struct ctl_trace *t, double at, double lon, double lat)
+{
+	t->at = xreallocarray(t->at, t->n + 1, sizeof *t->at);
+	t->lon = xreallocarray(t->lon, t->n + 1, sizeof *t->lon);
+	t->lat = xreallocarray(t->lat, t->n + 1, sizeof *t->lat);
+	t->at[t->n] = at;
+	t->lon[t->n] = lon;
+	t->lat[t->n++] = lat;
+}
+
+static int
+ctl_trace_gpx(const char *buf, size_t len, struct ctl_trace *t)
+{
+	xmlTextReaderPtr r = xmlReaderForMemory(buf, (int)len, NULL, NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	double lat = NAN, lon = NAN, at;
+	const char *name;
+	int in_time = 0, rc;
+	xmlChar *v;
+
+	if (r == NULL)
+		return -1;
+	while ((rc = xmlTextReaderRead(r)) == 1) {
+		name = (const char *)xmlTextReaderConstName(r);
+		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT &&
+		    strcmp(name, "trkpt") == 0) {
+			v = xmlTextReaderGetAttribute(r, BAD_CAST "lat");
+			lat = v != NULL ? strtod((char *)v, NULL) : NAN;
+			xmlFree(v);
+			v = xmlTextReaderGetAttribute(r, BAD_CAST "lon");
+			lon = v != NULL ? strtod((char *)v, NULL) : NAN;
+			xmlFree(v);
+		} else if (xmlTextReaderNodeType(r) ==
+		        XML_READER_TYPE_ELEMENT &&
+		    strcmp(name, "time") == 0)
+			in_time = 1;
+		else if (in_time &&
+		    xmlTextReaderNodeType(r) == XML_READER_TYPE_TEXT) {
+			v = xmlTextReaderValue(r);
+			if (v != NULL && !isnan(lat) &&
+			    ctl_network_time((char *)v, &at) == 0)
+				ctl_trace_add(t, at, lon, lat);
+			xmlFree(v);
+			in_time = 0;
+			lat = NAN;
+		}
+	}
+	xmlFreeTextReader(r);
+	return rc == 0 ? 0 : -1;
+}
+
+/* [{"point": "POINT(lon lat)", "time": "..."}] as barefoot writes them. */
+static int
+ctl_trace_json(const char *buf, size_t len, struct ctl_trace *t)
+{
+	json_t *root = json_loadb(buf, len, 0, NULL), *e;
+	double lon, lat, at;
+	const char *pt, *tm;
+	size_t i;
+
+	if (!json_is_array(root)) {
+		json_decref(root);
+		return -1;
+	}
+	json_array_foreach(root, i, e)
+	{
+		pt = json_string_value(json_object_get(e, "point"));
+		tm = json_string_value(json_object_get(e, "time"));
+		if (pt != NULL && tm != NULL &&
+		    sscanf(pt, "POINT(%lf %lf)", &lon, &lat) == 2 &&
+		    ctl_network_time(tm, &at) == 0)
+			ctl_trace_add(t, at, lon, lat);
+	}
+	json_decref(root);
+	return 0;
+}
+
+int
+ctl_network_replay(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {"crew", "start", NULL};
+	struct ctl_trace t = {0};
+	const char *v[3], *pos[1];
+	struct db_wait w = {0};
+	PGresult *res;
+	double shift = 0, e, n;
+	json_t *batch;
+	char *buf = NULL, *cause, *json;
+	long long patrol;
+	size_t len, i, stored = 0, outside = 0;
+	int rc = 1;
+
+	if (ctl_args("patrol replay", argc, argv, names, v, pos, 1) != 1 ||
+	    v[0] == NULL) {
+		fprintf(stderr,
+		    "usage: patrolctl patrol replay FILE.gpx|json "
+		    "--crew CODE [--start ISO-TIME]\n");
+		return 2;
+	}
+	if (ctl_network_geo(c, &cause) != 0)
+		return ctl_fail("patrol replay", cause);
+	if ((buf = ctl_network_read(pos[0], &len, &cause)) == NULL) {
+		rc = ctl_fail("patrol replay", cause);
+		goto out;
+	}
+	i = strspn(buf, " \t\r\n\xef\xbb\xbf");
+	if ((buf[i] == '<' ? ctl_trace_gpx(buf, len, &t)
+	                   : ctl_trace_json(buf, len, &t)) != 0 ||
+	    t.n < 2) {
+		fprintf(stderr,
+		    "patrolctl: patrol replay: %s: no track with "
+		    "times in it\n",
+		    pos[0]);
+		goto out;
+	}
+	/* --start moves the whole trace in time, keeping its rhythm. */
+	if (v[1] != NULL) {
+		double start;
+
+		if (ctl_network_time(v[1], &start) != 0) {
+			fprintf(stderr,
+			    "patrolctl: patrol replay: --start "
+			    "must be an ISO 8601 time\n");
+			goto out;
+		}
+		shift = start - t.at[0];
+	}
+	store_patrol_replay(ctl_db(c), v[0], t.at[0] + shift,
+	    t.at[t.n - 1] + shift, "patrolctl", db_wait_cb, &w);
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0) {
+		rc = ctl_fail("patrol replay", cause);
+		goto out;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		fprintf(stderr, "patrolctl: patrol replay: no crew %s\n", v[0]);
+		goto out;
+	}
+	patrol = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	batch = json_array();
+	for (i = 0; i <= t.n; i++) {
+		if (i < t.n) {
+			if (geo_to_plane(t.lon[i], t.lat[i], &e, &n, &cause) !=
+			    0) {
+				free(cause);
+				outside++;
+				continue;
+			}
+			json_array_append_new(batch,
+			    json_pack("{s:f,s:f,s:f,s:f,s:f}", "at",
+			        t.at[i] + shift, "lon", t.lon[i], "lat",
+			        t.lat[i], "e", e, "n", n));
+		}
+		if (json_array_size(batch) == 5000 ||
+		    (i == t.n && json_array_size(batch) > 0)) {
+			json = json_dumps(batch, JSON_COMPACT);
+			memset(&w, 0, sizeof w);
+			store_track_put(
+			    ctl_db(c), patrol, json, db_wait_cb, &w);
+			free(json);
+			json_array_clear(batch);
+			if (db_wait(ctl_db(c), &w, &res, &cause) != 0) {
+				json_decref(batch);
+				rc = ctl_fail("patrol replay", cause);
+				goto out;
+			}
+			stored += strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+			PQclear(res);
+		}
+	}
+	json_decref(batch);
+	printf("patrol %lld: %zu fixes stored, %zu outside the service area\n",
+	    patrol, stored, outside);
+	rc = 0;
+out:
+	free(t.at);
+	free(t.lon);
+	free(t.lat);
+	free(buf);
+	geo_fini();
+	return rc;
+}

@@ -1,0 +1,123 @@
+/*
+ * The weekly coverage report's own lifetime, and the table that picks a
+ * writer by format name, so patrolctl and the API accept the same names
+ * and answer with the same content types.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "xmalloc.h"
+
+struct export_format {
+	const char *name;
+	const char *content_type;
+	int (*write)(const struct coverage_report *, FILE *, char **);
+};
+
+/*
+ * RFC 7946 registers application/geo+json; KML's type is the one Google
+ * Earth registered with IANA; header=present (RFC 4180) tells a client
+ * the first row names the columns.
+ */
+static const struct export_format export_formats[] = {
+    {"geojson", "application/geo+json", export_geojson},
+    {"kml", "application/vnd.google-earth.kml+xml", export_kml},
+    {"csv", "text/csv; charset=utf-8; header=present", export_csv},
+    {"png", "image/png", export_png},
+};
+#define NFORMATS (sizeof export_formats / sizeof export_formats[0])
+
+const char *
+report_state_name(enum report_state state)
+{
+	switch (state) {
+	case REPORT_NOT_DUE:
+		return "not_due";
+	case REPORT_INSPECTED:
+		return "inspected";
+	case REPORT_OVERDUE:
+		return "overdue";
+	}
+	return "unknown";
+}
+
+/*
+ * Frees the report and all it owns: coverage_week_run hands each report
+ * over allocated, and its callers free it with this alone.
+ */
+void
+report_free(struct coverage_report *r)
+{
+	struct report_piece *p;
+	struct report_summary *s;
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->npieces; i++) {
+		p = &r->pieces[i];
+		free(p->kind);
+		free(p->class);
+		free(p->name);
+		free(p->ward_code);
+		free(p->lonlat);
+		free(p->last_inspected);
+		free(p->due_at);
+	}
+	free(r->pieces);
+	for (i = 0; i < r->nsummary; i++) {
+		s = &r->summary[i];
+		free(s->ward_code);
+		free(s->ward_name);
+		free(s->kind);
+		free(s->class);
+	}
+	free(r->summary);
+	free(r->ward_code);
+	free(r->ward_name);
+	free(r->start);
+	free(r->end);
+	free(r->crs);
+	free(r);
+}
+
+static const struct export_format *
+export_find(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < NFORMATS; i++) {
+		if (strcmp(export_formats[i].name, name) == 0)
+			return &export_formats[i];
+	}
+	return NULL;
+}
+
+int
+export_write(const struct coverage_report *r, const char *format, FILE *out,
+    char **cause)
+{
+	const struct export_format *f;
+
+	if ((f = export_find(format)) == NULL) {
+		*cause =
+		    xasprintf("unknown format \"%.32s\" (want geojson, kml, "
+		              "csv or png)",
+		        format == NULL ? "" : format);
+		return -1;
+	}
+	return f->write(r, out, cause);
+}
+
+const char *
+export_content_type(const char *format)
+{
+	const struct export_format *f;
+
+	if ((f = export_find(format)) == NULL)
+		return NULL;
+	return f->content_type;
+}

@@ -1,0 +1,264 @@
+/*
+ * SQL for the patrol network, patrols, tracks and inspections.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "store_network.h"
+
+void
+store_intervals_load(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db, "SELECT kind, class, days FROM patrol_intervals", 0, NULL,
+	    cb, arg);
+}
+
+void
+store_network_put(
+    struct db *db, const struct store_network_import *im, db_cb cb, void *arg)
+{
+	char n[9][24];
+	const char *p[12];
+	int i;
+
+	snprintf(n[0], sizeof n[0], "%d", im->features);
+	snprintf(n[1], sizeof n[1], "%d", im->used);
+	snprintf(n[2], sizeof n[2], "%d", im->skipped);
+	snprintf(n[3], sizeof n[3], "%d", im->partial);
+	snprintf(n[4], sizeof n[4], "%d", im->missing_nodes);
+	snprintf(n[5], sizeof n[5], "%d", im->outside_area);
+	p[0] = im->kind;
+	p[1] = im->source;
+	p[2] = im->pieces_json;
+	p[3] = im->crs;
+	p[4] = im->actor;
+	for (i = 0; i < 6; i++)
+		p[5 + i] = n[i];
+	/*
+	 * Pieces keep their ids (and history) across re-imports of the same
+	 * source; pieces the new file no longer has go, with their history.
+	 */
+	db_query(db,
+	    "WITH x AS (SELECT * FROM jsonb_to_recordset($3::jsonb) AS x(ref"
+	    " text, seq int, class text, name text, ward_code text,"
+	    " interval_days int, length_m float8, lonlat jsonb, plane"
+	    " float8[])),"
+	    " up AS (INSERT INTO network_pieces (kind, source, ref, seq, class,"
+	    " name, ward_code, interval_days, length_m, lonlat, plane, crs)"
+	    " SELECT $1, $2, ref, seq, class, name, ward_code, interval_days,"
+	    " length_m, lonlat, plane, $4 FROM x"
+	    " ON CONFLICT (kind, source, ref, seq) DO UPDATE SET"
+	    " class = EXCLUDED.class, name = EXCLUDED.name, ward_code ="
+	    " EXCLUDED.ward_code, interval_days = EXCLUDED.interval_days,"
+	    " length_m = EXCLUDED.length_m, lonlat = EXCLUDED.lonlat,"
+	    " plane = EXCLUDED.plane, crs = EXCLUDED.crs, imported_at = now()"
+	    " RETURNING id, length_m),"
+	    " gone AS (DELETE FROM network_pieces n WHERE n.kind = $1 AND"
+	    " n.source = $2 AND NOT EXISTS (SELECT 1 FROM x WHERE x.ref ="
+	    " n.ref AND x.seq = n.seq) RETURNING 1),"
+	    " log AS (INSERT INTO network_imports (kind, source, features,"
+	    " used, skipped, partial, missing_nodes, outside_area, pieces, km,"
+	    " imported_by) SELECT $1, $2, $6::int, $7::int, $8::int, $9::int,"
+	    " $10::int, $11::int, count(*), coalesce(sum(length_m), 0) / 1000,"
+	    " $5 FROM up RETURNING pieces, km)"
+	    " SELECT log.pieces, log.km, (SELECT count(*) FROM gone) FROM log",
+	    11, p, cb, arg);
+}
+
+void
+store_pieces_load(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db, "SELECT id, plane::text FROM network_pieces ORDER BY id",
+	    0, NULL, cb, arg);
+}
+
+void
+store_track_load(struct db *db, const char *week, db_cb cb, void *arg)
+{
+	const char *p[] = {week};
+
+	/*
+	 * The week (Monday 00:00 local) of both kinds of track: patrols
+	 * recorded or replayed here (projected when stored), and the fixes
+	 * the handhelds sync (projected by the caller: easting NULL). A
+	 * handheld's fixes outside a patrol session are its drives; each
+	 * crew's drives count as one track, keyed below every session id.
+	 */
+	db_query(db,
+	    "WITH w AS (SELECT to_date($1, 'IYYY-\"W\"IW')::timestamptz AS s)"
+	    " SELECT t.patrol_id, extract(epoch FROM t.at)::bigint,"
+	    " t.easting, t.northing, t.lon, t.lat FROM track_points t, w"
+	    " WHERE t.at >= w.s AND t.at < w.s + interval '7 days'"
+	    " UNION ALL"
+	    " SELECT CASE WHEN f.session_id IS NOT NULL"
+	    "  THEN -1000000000 - f.session_id ELSE -f.crew_id END,"
+	    " extract(epoch FROM f.at)::bigint, NULL, NULL, f.lon, f.lat"
+	    " FROM track_fixes f, w"
+	    " WHERE f.at >= w.s AND f.at < w.s + interval '7 days'",
+	    1, p, cb, arg);
+}
+
+void
+store_inspections_put(struct db *db, const char *json, db_cb cb, void *arg)
+{
+	const char *p[] = {json};
+
+	db_query(db,
+	    "INSERT INTO piece_inspections (piece_id, track, inspected_at,"
+	    " share) SELECT piece, track, to_timestamp(at), share FROM"
+	    " jsonb_to_recordset($1::jsonb) AS x(piece bigint, track bigint,"
+	    " at float8, share float8)"
+	    " ON CONFLICT (piece_id, track) DO UPDATE SET inspected_at ="
+	    " EXCLUDED.inspected_at, share = EXCLUDED.share",
+	    1, p, cb, arg);
+}
+
+#define ISO "'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'"
+
+void
+store_week_status(
+    struct db *db, const char *week, const char *ward, db_cb cb, void *arg)
+{
+	const char *p[] = {week, ward};
+
+	/*
+	 * A piece is due this week when its last inspection before the week
+	 * (or none) plus its interval falls before the week's end.
+	 */
+	db_query(db,
+	    "WITH w AS (SELECT to_date($1, 'IYYY-\"W\"IW')::timestamptz AS s),"
+	    " x AS (SELECT p.*, (SELECT max(i.inspected_at) FROM"
+	    "  piece_inspections i, w WHERE i.piece_id = p.id AND"
+	    "  i.inspected_at < w.s) AS before, (SELECT max(i.inspected_at)"
+	    "  FROM piece_inspections i, w WHERE i.piece_id = p.id AND"
+	    "  i.inspected_at >= w.s AND i.inspected_at < w.s + interval"
+	    "  '7 days') AS during FROM network_pieces p"
+	    "  WHERE $2::text IS NULL OR p.ward_code = $2)"
+	    " SELECT x.id, x.kind, x.class, x.name, x.ward_code, x.length_m,"
+	    " x.interval_days, x.lonlat::text,"
+	    " CASE WHEN x.during IS NOT NULL THEN 'inspected'"
+	    "  WHEN coalesce(x.before + x.interval_days * interval '1 day',"
+	    "  '-infinity') < w.s + interval '7 days' THEN 'overdue'"
+	    "  ELSE 'not_due' END,"
+	    " coalesce(x.before + x.interval_days * interval '1 day',"
+	    "  '-infinity') < w.s + interval '7 days',"
+	    " to_char(coalesce(x.during, x.before), " ISO "),"
+	    " to_char(x.before + x.interval_days * interval '1 day', " ISO "),"
+	    " to_char(w.s, " ISO "), to_char(w.s + interval '7 days', " ISO ")"
+	    " FROM x, w ORDER BY x.id",
+	    2, p, cb, arg);
+}
+
+void
+store_patrol_start(struct db *db, long long crew, const char *kind,
+    const char *actor, db_cb cb, void *arg)
+{
+	char c[24];
+	const char *p[] = {c, kind, actor};
+
+	snprintf(c, sizeof c, "%lld", crew);
+	db_query(db,
+	    "INSERT INTO patrols (crew_id, kind, started_by) SELECT id, $2, $3"
+	    " FROM crews WHERE id = $1::bigint RETURNING id",
+	    3, p, cb, arg);
+}
+
+void
+store_patrol_stop(struct db *db, long long id, db_cb cb, void *arg)
+{
+	char i[24];
+	const char *p[] = {i};
+
+	snprintf(i, sizeof i, "%lld", id);
+	db_query(db,
+	    "UPDATE patrols SET ended_at = coalesce(ended_at, now()) WHERE id ="
+	    " $1::bigint RETURNING id",
+	    1, p, cb, arg);
+}
+
+void
+store_track_put(
+    struct db *db, long long patrol, const char *json, db_cb cb, void *arg)
+{
+	char i[24];
+	const char *p[] = {i, json};
+
+	snprintf(i, sizeof i, "%lld", patrol);
+	/* A fix sent twice (a retry) is stored once. */
+	db_query(db,
+	    "WITH t AS (INSERT INTO track_points (patrol_id, at, lon, lat,"
+	    " easting, northing) SELECT $1::bigint, to_timestamp(at), lon, lat,"
+	    " e, n FROM jsonb_to_recordset($2::jsonb) AS x(at float8, lon"
+	    " float8, lat float8, e float8, n float8)"
+	    " WHERE EXISTS (SELECT 1 FROM patrols WHERE id = $1::bigint)"
+	    " ON CONFLICT DO NOTHING RETURNING 1)"
+	    " SELECT (SELECT count(*) FROM t), EXISTS (SELECT 1 FROM patrols"
+	    " WHERE id = $1::bigint)",
+	    2, p, cb, arg);
+}
+
+void
+store_export_get(struct db *db, const char *week, const char *ward,
+    const char *format, db_cb cb, void *arg)
+{
+	const char *p[] = {week, ward != NULL ? ward : "", format};
+
+	db_query(db,
+	    "SELECT encode(body, 'base64') FROM coverage_exports WHERE week ="
+	    " $1 AND ward_code = $2 AND format = $3",
+	    3, p, cb, arg);
+}
+
+void
+store_export_put(struct db *db, const char *week, const char *ward,
+    const char *format, const char *base64, db_cb cb, void *arg)
+{
+	const char *p[] = {week, ward != NULL ? ward : "", format, base64};
+
+	db_query(db,
+	    "INSERT INTO coverage_exports (week, ward_code, format, body)"
+	    " VALUES ($1, $2, $3, decode($4, 'base64'))"
+	    " ON CONFLICT (week, ward_code, format) DO NOTHING",
+	    4, p, cb, arg);
+}
+
+void
+store_patrol_replay(struct db *db, const char *crew_code, double start,
+    double end, const char *actor, db_cb cb, void *arg)
+{
+	char s0[32], s1[32];
+	const char *p[] = {crew_code, s0, s1, actor};
+
+	snprintf(s0, sizeof s0, "%.0f", start);
+	snprintf(s1, sizeof s1, "%.0f", end);
+	db_query(db,
+	    "INSERT INTO patrols (crew_id, kind, started_at, ended_at,"
+	    " started_by) SELECT id, 'patrol', to_timestamp($2::float8),"
+	    " to_timestamp($3::float8), $4 FROM crews WHERE code = $1"
+	    " RETURNING id",
+	    4, p, cb, arg);
+}
+
+void
+store_wayback_candidates(struct db *db, long long crew, db_cb cb, void *arg)
+{
+	char c[24];
+	const char *p[] = {c};
+
+	snprintf(c, sizeof c, "%lld", crew);
+	/* Overdue now: never inspected, or last inspection + interval past. */
+	db_query(db,
+	    "WITH c AS (SELECT cr.lon, cr.lat, o.lon AS olon, o.lat AS olat"
+	    " FROM crews cr JOIN offices o ON o.id = cr.office_id"
+	    " WHERE cr.id = $1::bigint)"
+	    " SELECT c.lon, c.lat, c.olon, c.olat, n.id, n.kind, n.class,"
+	    " n.name, n.ward_code, n.length_m, n.plane::text, n.lonlat::text,"
+	    " to_char(l.last, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
+	    " FROM c LEFT JOIN (network_pieces n CROSS JOIN LATERAL (SELECT"
+	    " max(i.inspected_at) AS last FROM piece_inspections i WHERE"
+	    " i.piece_id = n.id) l) ON l.last IS NULL OR l.last +"
+	    " n.interval_days * interval '1 day' < now()",
+	    1, p, cb, arg);
+}

@@ -1,0 +1,62 @@
+/*
+ * SQL for the patrol network (schema/0010): pieces, import log, patrol
+ * intervals, patrols and their track points, inspections, kept exports.
+ */
+#ifndef PATROL_STORE_NETWORK_H
+#define PATROL_STORE_NETWORK_H
+
+#include "db.h"
+
+struct store_network_import {
+	const char *kind, *source, *crs, *actor;
+	/* [{ref, seq, class, name, ward_code, interval_days, length_m,
+	 *   lonlat, plane}] */
+	const char *pieces_json;
+	int features, used, skipped, partial, missing_nodes, outside_area;
+};
+
+/* Rows (kind, class, days). */
+void store_intervals_load(struct db *, db_cb, void *);
+/* One row: pieces saved, km, pieces removed. */
+void store_network_put(
+    struct db *, const struct store_network_import *, db_cb, void *);
+/* Rows (id, plane as a text array). */
+void store_pieces_load(struct db *, db_cb, void *);
+/*
+ * Rows (track key, epoch, easting, northing, lon, lat) of an ISO week
+ * "2026-W47"; easting/northing NULL where the caller must project.
+ */
+void store_track_load(struct db *, const char *week, db_cb, void *);
+/* Upserts [{piece, track, at (epoch), share}]. */
+void store_inspections_put(struct db *, const char *json, db_cb, void *);
+/*
+ * Rows per piece (id, kind, class, name, ward_code, length_m,
+ * interval_days, lonlat, state, due, last_inspected, due_at, week start,
+ * week end) for the week, optionally one ward.
+ */
+void store_week_status(
+    struct db *, const char *week, const char *ward, db_cb, void *);
+/* One row (id), or none for an unknown crew. */
+void store_patrol_start(struct db *, long long crew, const char *kind,
+    const char *actor, db_cb, void *);
+/* A finished patrol from a recorded trace; no row for an unknown crew. */
+void store_patrol_replay(struct db *, const char *crew_code, double start,
+    double end, const char *actor, db_cb, void *);
+void store_patrol_stop(struct db *, long long id, db_cb, void *);
+/* [{at (epoch), lon, lat, e, n}]; one row (stored, patrol exists). */
+void store_track_put(
+    struct db *, long long patrol, const char *json, db_cb, void *);
+/*
+ * Rows (crew lon, lat, office lon, lat, then an overdue piece: id, kind,
+ * class, name, ward_code, length_m, plane, lonlat, last inspected), one
+ * row with NULL piece columns when nothing is overdue; no row for an
+ * unknown crew.
+ */
+void store_wayback_candidates(struct db *, long long crew, db_cb, void *);
+/* One row (base64 body), or none. */
+void store_export_get(struct db *, const char *week, const char *ward,
+    const char *format, db_cb, void *);
+void store_export_put(struct db *, const char *week, const char *ward,
+    const char *format, const char *base64, db_cb, void *);
+
+#endif

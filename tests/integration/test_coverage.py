@@ -1,0 +1,327 @@
+"""Patrol network import and weekly coverage, end to end: the dirty OSM
+extract imports with what it skipped counted; a real GPS trace replayed as
+a patrol covers pieces along its road and none far from it; the week's
+exports come out of the command and the API alike, and GDAL opens the
+vector ones with our counts."""
+import csv
+import datetime
+import io
+import json
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import harness as h
+
+DATA = "/work/shared/data"
+MUNICH = ["--crs", "EPSG:25832", "--service-area", "11.3,48.0,11.8,48.3"]
+OAKLAND = ["--crs", "EPSG:26910", "--service-area",
+           "-122.35,37.78,-122.25,37.85"]
+WEEK = "2026-W47"                       # Monday 2026-11-16, Asia/Tokyo
+START = "2026-11-17T09:00:00+09:00"
+
+
+def trace_points():
+    pts = []
+    path = os.path.join(h.SOURCE, "tests", "data",
+                        "barefoot_munich_x0001-001.json")
+    for e in json.load(open(path)):
+        lon, lat = map(float, e["point"][6:-1].split())
+        pts.append((e["time"], lon, lat))
+    pts.sort()
+    return [(lon, lat) for _, lon, lat in pts]
+
+
+def simplify(pts, tol_m):
+    """Douglas-Peucker in a local metric frame: the road the car drove."""
+    lat0 = math.radians(pts[0][1])
+
+    def xy(p):
+        return (p[0] * 111320 * math.cos(lat0), p[1] * 110540)
+
+    def dist(p, a, b):
+        (px, py), (ax, ay), (bx, by) = xy(p), xy(a), xy(b)
+        dx, dy = bx - ax, by - ay
+        if dx == dy == 0:
+            return math.hypot(px - ax, py - ay)
+        t = max(0, min(1, ((px - ax) * dx + (py - ay) * dy) /
+                       (dx * dx + dy * dy)))
+        return math.hypot(px - ax - t * dx, py - ay - t * dy)
+
+    def rdp(s, e):
+        i, dmax = 0, 0
+        for k in range(s + 1, e):
+            d = dist(pts[k], pts[s], pts[e])
+            if d > dmax:
+                i, dmax = k, d
+        if dmax > tol_m:
+            return rdp(s, i)[:-1] + rdp(i, e)
+        return [pts[s], pts[e]]
+    return rdp(0, len(pts) - 1)
+
+
+def ogr_count(path):
+    out = subprocess.run(["ogrinfo", "-ro", "-al", "-so", path],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return [int(line.split(":")[1]) for line in out.stdout.splitlines()
+            if line.startswith("Feature Count:")]
+
+
+class Coverage(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp()
+        cls.url = h.fresh_database("coverage")
+        r = h.patrolctl(cls.url, "migrate")
+        assert r.returncode == 0, r.stderr
+        # The road the trace drove, and two straight streets nobody
+        # drove, 300 m beyond the trace's northern and southern edges.
+        cls.trace = trace_points()
+        road = simplify(cls.trace, 8)
+        west = min(x for x, _ in cls.trace)
+        east = max(x for x, _ in cls.trace)
+        south = min(y for _, y in cls.trace) - 300 / 110540
+        north = max(y for _, y in cls.trace) + 300 / 110540
+        lines = [road, [[west, north], [east, north]],
+                 [[west, south], [east, south]]]
+        feats = []
+        for i, line in enumerate(lines):
+            feats.append({"type": "Feature",
+                          "properties": {"highway": "residential",
+                                         "name": "street %d" % i},
+                          "geometry": {"type": "LineString",
+                                       "coordinates": [list(p) for p in
+                                                       line]}})
+        cls.network = os.path.join(cls.tmp, "munich_roads.geojson")
+        with open(cls.network, "w") as f:
+            json.dump({"type": "FeatureCollection", "features": feats}, f)
+        cls.ctl = lambda self, *a: h.patrolctl(self.url, *(MUNICH + list(a)))
+        for args in [("office", "add", "m", "--name-ja", "ミュンヘン",
+                      "--name-en", "Munich", "--lat", "48.14", "--lon",
+                      "11.5", "--skills", "road"),
+                     ("crew", "add", "m1", "--office", "m", "--name",
+                      "巡回1班", "--skills", "road")]:
+            r = h.patrolctl(cls.url, *(MUNICH + list(args)))
+            assert r.returncode == 0, (args, r.stderr)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def run_ctl(self, *args, extra=MUNICH):
+        r = h.patrolctl(self.url, *(extra + list(args)))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def test_1_dirty_osm_counts_what_it_skips(self):
+        out = self.run_ctl("import", "network", os.path.join(
+            DATA, "osm", "osmnx_west_oakland_2016.osm"), "--kind", "road",
+            extra=OAKLAND)
+        self.assertIn("1160 features: 376 used (0 in part), 140 skipped, "
+                      "644 not road; 258 node references missing", out)
+        n = int(h.psql(self.url, "SELECT count(*) FROM network_pieces "
+                                 "WHERE source LIKE 'osmnx%'"))
+        self.assertGreater(n, 700)
+        # Pieces are about 100 m, none a sliver.
+        lo, hi = h.psql(self.url, "SELECT min(length_m)::int || ' ' || "
+                        "max(length_m)::int FROM network_pieces WHERE "
+                        "source LIKE 'osmnx%' AND length_m > 100").split()
+        self.assertLess(int(hi), 151)
+        # The same file again changes nothing.
+        self.run_ctl("import", "network", os.path.join(
+            DATA, "osm", "osmnx_west_oakland_2016.osm"), "--kind", "road",
+            extra=OAKLAND)
+        self.assertEqual(int(h.psql(
+            self.url, "SELECT count(*) FROM network_pieces WHERE source "
+                      "LIKE 'osmnx%'")), n)
+        h.psql(self.url, "DELETE FROM network_pieces WHERE source LIKE "
+                         "'osmnx%'")
+
+    def test_2_trace_covers_its_road_only(self):
+        out = self.run_ctl("import", "network", self.network, "--kind",
+                           "road")
+        self.assertIn("3 features: 3 used", out)
+        out = self.run_ctl("patrol", "replay", os.path.join(
+            h.SOURCE, "tests", "data", "barefoot_munich_x0001-001.json"),
+            "--crew", "m1", "--start", START)
+        self.assertIn("1194 fixes stored", out)
+        path = os.path.join(self.tmp, "week.geojson")
+        self.run_ctl("coverage", "export", "--week", WEEK, "--format",
+                     "geojson", "-o", path)
+        with open(path) as f:
+            fc = json.load(f)
+        by_street = {}
+        lat0 = math.cos(math.radians(self.trace[0][1]))
+        for f in fc["features"]:
+            p = f["properties"]
+            by_street.setdefault(p["name"], []).append(p["state"])
+            if p["state"] != "inspected":
+                continue
+            # Every inspected piece lies along the trace.
+            x, y = f["geometry"]["coordinates"][len(
+                f["geometry"]["coordinates"]) // 2]
+            near = min(math.hypot((x - tx) * 111320 * lat0,
+                                  (y - ty) * 110540)
+                       for tx, ty in self.trace)
+            self.assertLess(near, 60, p)
+        self.assertGreater(by_street["street 0"].count("inspected"), 0)
+        self.assertEqual(by_street["street 1"].count("inspected"), 0)
+        self.assertEqual(by_street["street 2"].count("inspected"), 0)
+        # Never inspected and residential (30 days): all are overdue.
+        self.assertEqual(set(by_street["street 2"]), {"overdue"})
+        print("inspected pieces on the driven street: %d of %d"
+              % (by_street["street 0"].count("inspected"),
+                 len(by_street["street 0"])))
+
+    def test_3_four_formats_from_command_and_api(self):
+        d = h.Patrold(self.url, *MUNICH)
+        try:
+            token = h.user_token(self.url, "sup", "supervisor")
+            counts = {}
+            for fmt in ["geojson", "kml", "csv", "png"]:
+                path = os.path.join(self.tmp, "cmd." + fmt)
+                self.run_ctl("coverage", "export", "--week", WEEK,
+                             "--format", fmt, "-o", path)
+                st, headers, body = d.request(
+                    "/api/v1/coverage/%s.%s" % (WEEK, fmt),
+                    headers={"Authorization": "Bearer " + token})
+                self.assertEqual(st, 200, body[:200])
+                api = os.path.join(self.tmp, "api." + fmt)
+                with open(api, "wb") as f:
+                    f.write(body)
+                if fmt == "png":
+                    self.assertEqual(body[:8], b"\x89PNG\r\n\x1a\n")
+                    self.assertGreater(len(body), 20000)
+                    continue
+                counts[fmt] = ogr_count(path)
+                self.assertEqual(ogr_count(api)[0], counts[fmt][0])
+            n = int(h.psql(self.url, "SELECT count(*) FROM network_pieces"))
+            self.assertEqual(counts["geojson"][0], n)
+            self.assertEqual(counts["kml"][0], n)
+            with io.open(os.path.join(self.tmp, "cmd.csv"),
+                         encoding="utf-8-sig") as f:
+                rows = list(csv.reader(f))
+            self.assertEqual(rows[0][0], "id")
+            self.assertEqual(len([r for r in rows[1:n + 1]]), n)
+            # Bad names are 404s, not crashes.
+            for bad in ["2026-W99.png", "2026-W47.pdf", "yesterday.csv"]:
+                st, _, _ = d.request("/api/v1/coverage/" + bad, headers={
+                    "Authorization": "Bearer " + token})
+                self.assertEqual(st, 404, bad)
+        finally:
+            self.assertEqual(d.stop(), 0, d.text())
+
+    def test_4_way_back_suggests_overdue_pieces_near_the_route(self):
+        d = h.Patrold(self.url, *MUNICH)
+        try:
+            token = h.user_token(self.url, "crewm", "crew")
+            crew = int(h.psql(self.url,
+                              "SELECT id FROM crews WHERE code = 'm1'"))
+            lon0, lat0 = self.trace[0]
+            st, body = d.json("/api/v1/crews/%d/wayback?lat=%f&lon=%f"
+                              % (crew, lat0, lon0), headers={
+                                  "Authorization": "Bearer " + token})
+            self.assertEqual(st, 200, body)
+            got = body["pieces"]
+            self.assertTrue(got)
+            offs = [p["off_route_m"] for p in got]
+            self.assertEqual(offs, sorted(offs))
+            self.assertLessEqual(offs[-1], 300)
+            # The same answer from an independent computation here.
+            olon, olat = 11.5, 48.14
+            k = math.cos(math.radians(lat0))
+
+            def xy(lon, lat):
+                return ((lon - lon0) * 111320 * k, (lat - lat0) * 110540)
+            bx, by = xy(olon, olat)
+
+            def off(px, py):
+                t = max(0, min(1, (px * bx + py * by) / (bx * bx + by * by)))
+                return math.hypot(px - t * bx, py - t * by)
+            rows = h.psql(self.url, "SELECT n.id, n.lonlat FROM "
+                          "network_pieces n WHERE NOT EXISTS (SELECT 1 "
+                          "FROM piece_inspections i WHERE i.piece_id = "
+                          "n.id AND i.inspected_at + n.interval_days * "
+                          "interval '1 day' > now())").splitlines()
+            expect = {}
+            for row in rows:
+                pid, ll = row.split("|", 1)
+                pts = [xy(*p) for p in json.loads(ll)]
+                best = min(off(x, y) for x, y in pts)
+                if best <= 290:
+                    expect[int(pid)] = best
+            near = sorted(expect, key=expect.get)[:10]
+            self.assertTrue(set(near) <= {p["piece_id"] for p in got},
+                            (near, got[:5]))
+            st, body = d.json("/api/v1/crews/999999/wayback", headers={
+                "Authorization": "Bearer " + token})
+            self.assertEqual(st, 404)
+        finally:
+            self.assertEqual(d.stop(), 0, d.text())
+
+    def test_5_patrol_by_api_and_the_monday_archive(self):
+        d = h.Patrold(self.url, *MUNICH)
+        try:
+            token = h.user_token(self.url, "crewp", "crew")
+            auth = {"Authorization": "Bearer " + token,
+                    "Content-Type": "application/json"}
+            crew = int(h.psql(self.url,
+                              "SELECT id FROM crews WHERE code = 'm1'"))
+            st, p = d.json("/api/v1/patrols", method="POST", headers=auth,
+                           body=json.dumps({"crew_id": crew}).encode())
+            self.assertEqual(st, 200, p)
+            # Walk 600 m of the northern street at 5 km/h, a fix a second.
+            lat = max(y for _, y in self.trace) + 300 / 110540
+            west = min(x for x, _ in self.trace)
+            t0 = int(datetime.datetime(2026, 11, 17, 12, tzinfo=datetime.
+                                       timezone(datetime.timedelta(
+                                           hours=9))).timestamp())
+            step = (5 / 3.6) / (111320 * math.cos(math.radians(lat)))
+            pts = [{"at": t0 + i, "lat": lat, "lon": west + 0.002 + i * step}
+                   for i in range(432)]
+            st, r = d.json("/api/v1/patrols/%d/track" % p["id"],
+                           method="POST", headers=auth,
+                           body=json.dumps({"points": pts}).encode())
+            self.assertEqual((st, r["stored"]), (200, 432), r)
+            # Sent again (a retry): nothing new.
+            st, r = d.json("/api/v1/patrols/%d/track" % p["id"],
+                           method="POST", headers=auth,
+                           body=json.dumps({"points": pts}).encode())
+            self.assertEqual(r["stored"], 0)
+            bad = [{"at": t0, "lat": 35.6, "lon": 139.5}]
+            st, r = d.json("/api/v1/patrols/%d/track" % p["id"],
+                           method="POST", headers=auth,
+                           body=json.dumps({"points": bad}).encode())
+            self.assertEqual((st, r["error"]["field"]), (422, "points[0]"))
+            st, r = d.json("/api/v1/patrols/%d/stop" % p["id"],
+                           method="POST", headers=auth, body=b"{}")
+            self.assertEqual(st, 200)
+            st, _, body = d.request("/api/v1/coverage/%s.geojson" % WEEK,
+                                    headers=auth)
+            north = [f for f in json.loads(body)["features"]
+                     if f["properties"]["name"] == "street 1"]
+            walked = [f for f in north
+                      if f["properties"]["state"] == "inspected"]
+            self.assertGreaterEqual(len(walked), 4)
+            self.assertLess(len(walked), len(north))
+            # Archived as on Monday: later changes do not alter it.
+            self.run_ctl("coverage", "archive", "--week", WEEK)
+            st, _, before = d.request("/api/v1/coverage/%s.csv" % WEEK,
+                                      headers=auth)
+            h.psql(self.url, "DELETE FROM piece_inspections")
+            st, _, after = d.request("/api/v1/coverage/%s.csv" % WEEK,
+                                     headers=auth)
+            self.assertEqual(before, after)
+            self.assertEqual(int(h.psql(
+                self.url, "SELECT count(*) FROM coverage_exports WHERE "
+                          "week = '%s' AND ward_code = ''" % WEEK)), 4)
+        finally:
+            self.assertEqual(d.stop(), 0, d.text())
+
+
+if __name__ == "__main__":
+    h.main()
