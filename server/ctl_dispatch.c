@@ -285,10 +285,9 @@ ctl_demo_request(struct ctl *c, struct ward_set *wards, json_t *r)
 	n.channel = json_string_value(json_object_get(r, "channel"));
 	n.address = json_string_value(json_object_get(r, "address"));
 	n.description = json_string_value(json_object_get(r, "description"));
-	answers = json_dumps(json_object_get(r, "answers") != NULL
-	        ? json_object_get(r, "answers")
-	        : json_object(),
-	    JSON_COMPACT);
+	answers = json_object_get(r, "answers") != NULL
+	    ? json_dumps(json_object_get(r, "answers"), JSON_COMPACT)
+	    : xstrdup("{}");
 	n.answers_json = answers;
 	n.actor = "demo";
 	n.caller_name = json_string_value(json_object_get(caller, "name"));

@@ -85,8 +85,7 @@ void store_recommend_candidates(
  * time). No row when the request does not exist.
  */
 void store_request_photo_add(struct db *, long long id, const char *sha256,
-    size_t bytes, const char *content_type, const char *actor, db_cb,
-    void *);
+    size_t bytes, const char *content_type, const char *actor, db_cb, void *);
 /* The photo's content type; no row when it is not known. */
 void store_photo_get(struct db *, const char *sha256, db_cb, void *);
 void store_cases_search(
