@@ -7,18 +7,25 @@ set -eu
 need="cmake make gcc pkg-config git ca-certificates
 libevent-dev libpq-dev libproj-dev proj-data libprotobuf-c-dev protobuf-c-compiler
 libjansson-dev libxml2-dev libsodium-dev libssl-dev libsqlite3-dev
-libcurl4-openssl-dev libgps-dev libcairo2-dev
-postgresql postgresql-contrib curl python3"
+libcurl4-openssl-dev libgps-dev libcairo2-dev fonts-ipafont-gothic
+postgresql postgresql-contrib curl python3
+nodejs npm"
 
 case "${1:-test}" in
 run) ;;
-test) need="$need libcmocka-dev clang libclang-rt-14-dev gpsd gpsd-clients gdal-bin python3-protobuf python3-yaml" ;;
-bench) need="$need libcmocka-dev clang libclang-rt-14-dev wrk postgresql-15-postgis-3" ;;
+test) need="$need libcmocka-dev clang libclang-rt-14-dev gpsd gpsd-clients gdal-bin python3-protobuf python3-yaml chromium openssl" ;;
+bench) need="$need libcmocka-dev clang libclang-rt-14-dev wrk postgresql-15-postgis-3 time" ;;
 *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
 esac
 
 missing=""
 for p in $need; do
+	# Node.js from elsewhere (e.g. NodeSource, which bundles npm and
+	# conflicts with Debian's npm) will do: only the commands matter.
+	case "$p" in
+	nodejs) command -v node >/dev/null 2>&1 && continue ;;
+	npm) command -v npm >/dev/null 2>&1 && continue ;;
+	esac
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$st" in
 	*"install ok installed"*) ;;
@@ -36,4 +43,16 @@ if [ -n "$missing" ]; then
 	apt-get update -q >&2
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing >&2
+fi
+
+# The console's npm packages (package-lock.json: Leaflet, served by patrold;
+# playwright-core for the browser tests, which drive Debian's chromium and
+# never download a browser). Only when node_modules is missing or older
+# than the lock file.
+top=$(cd "$(dirname "$0")/.." && pwd)
+stamp="$top/node_modules/.package-lock.json"
+if [ ! -f "$stamp" ] || [ "$top/package-lock.json" -nt "$stamp" ] ||
+	[ "$top/package.json" -nt "$stamp" ]; then
+	echo "deps: npm ci (console packages)" >&2
+	(cd "$top" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi

@@ -74,8 +74,8 @@ cat <<MSG
   Health:      http://127.0.0.1:$port/healthz
   Metrics:     http://127.0.0.1:$port/metrics
   Demo login:  dispatcher / patrol-demo (also supervisor, viewer)
-               The console's log-in page is not built yet; the JSON API
-               takes the tokens in var/demo-login.txt:
+               Open the console URL and log in (Japanese; "English" switches).
+               Scripts use the API tokens in var/demo-login.txt:
                curl -H "Authorization: Bearer TOKEN" http://127.0.0.1:$port/api/v1/requests
   Server log:  var/patrold.log
   Press Ctrl-C to stop.

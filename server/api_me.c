@@ -43,6 +43,9 @@ api_me_user_cb(struct db_result *r, void *arg)
 	}
 	j = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)m->user.id, "name",
 	    m->user.name, "role", auth_role_name(m->user.role));
+	/* The console reloads: its session's CSRF token comes from here. */
+	if (m->user.session)
+		json_object_set_new(j, "csrf", json_string(m->user.csrf));
 	/* The row may be gone if the user changed since the token check. */
 	if (PQntuples(r->res) == 1 && store_users_row(r->res, 0, &su) == 0)
 		json_object_set_new(

@@ -5,6 +5,7 @@
 #include <event2/event.h>
 
 #include "app.h"
+#include "archive.h"
 #include "config.h"
 #include "db.h"
 #include "geo.h"
@@ -12,6 +13,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "store_wards.h"
+#include "tls.h"
 #include "wards.h"
 #include "xmalloc.h"
 
@@ -141,6 +143,24 @@ app_wards_start(struct app *a, char **cause)
 	    a->db, STORE_WARDS_CHANNEL, app_wards_changed_cb, a, cause);
 }
 
+/* HTTPS when a certificate and key are configured (issue 4). */
+static int
+app_tls_start(struct app *a, char **cause)
+{
+	const struct config *cfg = a->cfg;
+
+	if (*cfg->tls_cert == '\0' && *cfg->tls_key == '\0')
+		return 0;
+	if (*cfg->tls_cert == '\0' || *cfg->tls_key == '\0') {
+		*cause = xstrdup("tls_cert and tls_key go together");
+		return -1;
+	}
+	if ((a->tls = tls_new(cfg->tls_cert, cfg->tls_key, cause)) == NULL)
+		return -1;
+	http_set_bevcb(a->http, tls_bev_cb, a->tls);
+	return 0;
+}
+
 int
 app_start(struct app *a, struct config *cfg, char **cause)
 {
@@ -188,21 +208,32 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	api_me_register(a);
 	api_wards_register(a);
 	api_photos_register(a); /* before the actions' {}/{} route */
+	api_coverage_register(a);
+	api_patrols_register(a);
 	api_requests_register(a);
 	api_actions_register(a);
 	api_recommend_register(a);
 	api_reference_register(a);
 	api_events_register(a);
+	open311_register(a);
+	api_sync_register(a);
 	escalate_start(a);
+	archive_start(a);
+	api_session_register(a);
+	api_users_register(a);
+	api_console_register(a);
 	static_register(a);
+	if (app_tls_start(a, cause) != 0)
+		return -1;
 	if (http_listen(a->http, cfg->listen_address, cfg->port, cause) != 0)
 		return -1;
 	a->ev_sigterm = evsignal_new(a->base, SIGTERM, app_signal_cb, a);
 	a->ev_sigint = evsignal_new(a->base, SIGINT, app_signal_cb, a);
 	evsignal_add(a->ev_sigterm, NULL);
 	evsignal_add(a->ev_sigint, NULL);
-	log_info("event=listening url=http://%s:%d/ crs=%s",
-	    cfg->listen_address, http_port(a->http), cfg->crs);
+	log_info("event=listening url=%s://%s:%d/ crs=%s",
+	    a->tls != NULL ? "https" : "http", cfg->listen_address,
+	    http_port(a->http), cfg->crs);
 	return 0;
 }
 
@@ -224,8 +255,12 @@ app_stop(struct app *a)
 	if (a->ev_drain_timeout != NULL)
 		event_free(a->ev_drain_timeout);
 	escalate_stop();
+	archive_stop();
 	api_events_unregister();
+	api_session_unregister();
+	static_unregister();
 	http_free(a->http);
+	tls_free(a->tls); /* after the connections that use it */
 	db_free(a->db);
 	/* After db_free: a reload failing there still uses them. */
 	if (a->ev_wards_retry != NULL)

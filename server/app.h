@@ -12,6 +12,7 @@ struct event_base;
 struct db;
 struct http_server;
 struct ward_set;
+struct tls;
 
 struct app {
 	struct config *cfg;
@@ -29,6 +30,8 @@ struct app {
 	int wards_again;   /* and another was asked for meanwhile */
 	int wards_retry_s; /* back-off after a failed reload */
 	struct event *ev_wards_retry;
+
+	struct tls *tls; /* HTTPS (tls_cert, tls_key), or NULL */
 };
 
 /* Sets up everything and listens. -1 with *cause on any start-up error. */
@@ -50,7 +53,19 @@ void api_recommend_register(struct app *);
 void api_reference_register(struct app *);
 void api_events_register(struct app *);
 void api_photos_register(struct app *);
+void api_coverage_register(struct app *);
+void api_patrols_register(struct app *);
 void api_events_unregister(void);
+/* The browser console (issue 6): log-in, users, its settings, files. */
+void api_session_register(struct app *);
+void api_session_unregister(void);
+void api_users_register(struct app *);
+void api_console_register(struct app *);
+void static_unregister(void);
+/* The crews' handhelds (issue 4): /agent/v1 (api_sync*.c). */
+void api_sync_register(struct app *);
+/* Open311 GeoReport v2 for residents' apps (open311.c, issue 7). */
+void open311_register(struct app *);
 /* The escalation timer (escalate.c). */
 void escalate_start(struct app *);
 void escalate_stop(void);

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "store_sessions.h"
 #include "store_users.h"
 #include "xmalloc.h"
 
@@ -35,12 +36,13 @@ static const struct {
     {AUTH_CREW, "crew"},
 };
 
-/* A request waiting for its token look-up. */
+/* A request waiting for its token (or session) look-up. */
 struct auth_pending {
 	struct http_req *req;
 	int roles;
 	auth_cb cb;
 	void *arg;
+	int session; /* by cookie: the CSRF rule applies */
 };
 
 /*
@@ -140,6 +142,72 @@ auth_token_hash(const char *token, char hash_hex[65])
 	sodium_bin2hex(hash_hex, 65, h, sizeof h);
 }
 
+/* 32 random bytes as 43 base64url characters into out. */
+static void
+auth_random_b64(char *out, size_t outlen)
+{
+	unsigned char raw[AUTH_TOKEN_BYTES];
+
+	auth_sodium_init();
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2base64(out, outlen, raw, sizeof raw,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof raw);
+}
+
+void
+auth_session_new(char id[AUTH_SESSION_LEN + 1], char hash_hex[65],
+    char csrf[AUTH_CSRF_LEN + 1])
+{
+	auth_random_b64(id, AUTH_SESSION_LEN + 1);
+	auth_random_b64(csrf, AUTH_CSRF_LEN + 1);
+	auth_token_hash(id, hash_hex);
+}
+
+int
+auth_cookie_session(const char *h, char out[AUTH_SESSION_LEN + 1])
+{
+	static const char name[] = AUTH_SESSION_COOKIE;
+	const char *v, *end;
+	size_t i, len;
+
+	if (h == NULL)
+		return -1;
+	/* RFC 6265: "name=value" pairs separated by ";" and a space. */
+	for (; *h != '\0'; h = *end == ';' ? end + 1 : end) {
+		while (*h == ' ' || *h == '\t')
+			h++;
+		end = h + strcspn(h, ";");
+		if ((size_t)(end - h) <= sizeof name ||
+		    strncmp(h, name, sizeof name - 1) != 0 ||
+		    h[sizeof name - 1] != '=')
+			continue;
+		v = h + sizeof name;
+		len = (size_t)(end - v);
+		while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+			len--;
+		if (len != AUTH_SESSION_LEN)
+			continue;
+		for (i = 0; i < len && auth_token_char(v[i]); i++)
+			;
+		if (i != len)
+			continue;
+		memcpy(out, v, len);
+		out[len] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+int
+auth_csrf_ok(const char *header, const char *csrf)
+{
+	if (header == NULL || strlen(csrf) != AUTH_CSRF_LEN ||
+	    strlen(header) != AUTH_CSRF_LEN)
+		return 0;
+	return sodium_memcmp(header, csrf, AUTH_CSRF_LEN) == 0;
+}
+
 int
 auth_password_hash(const char *password, char *out, size_t outlen)
 {
@@ -167,6 +235,7 @@ enum auth_denial {
 	AUTH_OTHER_SCHEME,
 	AUTH_MALFORMED,
 	AUTH_UNKNOWN_TOKEN,
+	AUTH_SESSION_ENDED,
 };
 
 /*
@@ -177,22 +246,32 @@ enum auth_denial {
 static void
 auth_reply_401(struct http_req *req, enum auth_denial why)
 {
-	static const char *reasons[] = {
-	    "no_token", "other_scheme", "malformed", "unknown_token"};
+	static const char *reasons[] = {"no_token", "other_scheme", "malformed",
+	    "unknown_token", "session_ended"};
 	static const char *messages[] = {
 	    ("this resource needs an API token: send "
 	     "\"Authorization: Bearer TOKEN\""),
 	    "only \"Authorization: Bearer TOKEN\" is accepted",
 	    "the Authorization header does not hold a well-formed API token",
 	    "the API token is unknown or revoked, or its user is disabled",
+	    "the session has ended (logged out or expired): log in again",
 	};
 
 	log_info("event=auth_denied status=401 reason=%s", reasons[why]);
 	http_req_set_header(req, "WWW-Authenticate",
-	    why >= AUTH_MALFORMED
+	    why == AUTH_MALFORMED || why == AUTH_UNKNOWN_TOKEN
 	        ? "Bearer realm=\"patrol\", error=\"invalid_token\""
 	        : "Bearer realm=\"patrol\"");
 	http_reply_error(req, 401, "unauthorized", "%s", messages[why]);
+}
+
+/* Methods that change something: the ones a forged form could send. */
+static int
+auth_changes(struct http_req *req)
+{
+	return (http_req_method(req) &
+	           (EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
+	               EVHTTP_REQ_DELETE)) != 0;
 }
 
 static void
@@ -218,13 +297,26 @@ auth_lookup_cb(struct db_result *r, void *arg)
 		    "cannot check the API token now; try again");
 		goto out;
 	}
-	if ((found = store_users_token_row(r->res, &u)) < 0) {
+	found = p->session ? store_sessions_row(r->res, &u)
+	                   : store_users_token_row(r->res, &u);
+	if (found < 0) {
 		log_error("event=auth_bad_row");
 		http_reply_error(req, 500, "internal", "cannot read the user");
 		goto out;
 	}
 	if (found == 0) {
-		auth_reply_401(req, AUTH_UNKNOWN_TOKEN);
+		auth_reply_401(
+		    req, p->session ? AUTH_SESSION_ENDED : AUTH_UNKNOWN_TOKEN);
+		goto out;
+	}
+	if (p->session && auth_changes(req) &&
+	    !auth_csrf_ok(http_req_header(req, "X-CSRF-Token"), u.csrf)) {
+		log_info(
+		    "event=auth_denied status=403 reason=csrf user_id=%lld",
+		    u.id);
+		http_reply_error(req, 403, "csrf",
+		    "a change made with the session cookie needs the "
+		    "session's X-CSRF-Token header");
 		goto out;
 	}
 	if ((u.role & p->roles) == 0) {
@@ -245,10 +337,19 @@ void
 auth_require(
     struct app *a, struct http_req *req, int roles, auth_cb cb, void *arg)
 {
-	char token[AUTH_TOKEN_LEN + 1], hash[65];
+	char token[AUTH_TOKEN_LEN + 1], hash[65], sid[AUTH_SESSION_LEN + 1];
 	const char *h = http_req_header(req, "Authorization");
 	struct auth_pending *p;
+	int session = 0;
 
+	/* A bearer token, when there is one, decides alone. */
+	if (h == NULL &&
+	    auth_cookie_session(http_req_header(req, "Cookie"), sid) == 0) {
+		auth_token_hash(sid, hash);
+		sodium_memzero(sid, sizeof sid);
+		session = 1;
+		goto lookup;
+	}
 	if (h == NULL) {
 		auth_reply_401(req, AUTH_NO_TOKEN);
 		return;
@@ -261,12 +362,16 @@ auth_require(
 	}
 	auth_token_hash(token, hash);
 	sodium_memzero(token, sizeof token);
-
+lookup:
 	p = xmalloc(sizeof *p);
 	p->req = req;
 	p->roles = roles;
 	p->cb = cb;
 	p->arg = arg;
+	p->session = session;
 	http_req_ref(req);
-	store_users_token_lookup(a->db, hash, auth_lookup_cb, p);
+	if (session)
+		store_sessions_lookup(a->db, hash, auth_lookup_cb, p);
+	else
+		store_users_token_lookup(a->db, hash, auth_lookup_cb, p);
 }

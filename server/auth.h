@@ -26,10 +26,16 @@ enum auth_role {
 /* Roles that may see callers' names, phones and addresses. */
 #define AUTH_PERSONAL_DATA AUTH_STAFF
 
+/* A console session's CSRF token: 43 base64url characters (32 bytes). */
+#define AUTH_CSRF_LEN 43
+
 struct auth_user {
 	long long id;
 	char name[64];
 	enum auth_role role;
+	/* Set when authenticated by the session cookie (not a bearer token). */
+	int session;
+	char csrf[AUTH_CSRF_LEN + 1];
 };
 
 /* "admin" -> AUTH_ADMIN; 0 for an unknown name. */
@@ -42,6 +48,12 @@ typedef void (*auth_cb)(struct http_req *, const struct auth_user *, void *arg);
  * database (one query), then calls cb with the user if its role is in
  * roles. Otherwise answers 401 (no or unknown token) or 403 (role) itself
  * and never calls cb. Holds a reference on req until cb returns.
+ *
+ * Without an Authorization header, the console's session cookie is
+ * accepted instead (see AUTH_SESSION_COOKIE); a POST, PUT, PATCH or
+ * DELETE so authenticated must also carry the session's token in
+ * X-CSRF-Token, else 403 "csrf". Bearer clients need no CSRF token: a
+ * browser never adds that header on its own.
  */
 void auth_require(
     struct app *, struct http_req *, int roles, auth_cb, void *arg);
@@ -58,6 +70,21 @@ void auth_require(
  * with the token in token, or -1 (header NULL or malformed).
  */
 int auth_bearer_parse(const char *header, char token[AUTH_TOKEN_LEN + 1]);
+
+/* The console's session cookie: 43 base64url characters (32 bytes). */
+#define AUTH_SESSION_COOKIE "patrol_session"
+#define AUTH_SESSION_LEN    43
+
+/*
+ * Finds our session cookie in a Cookie header ("a=b; patrol_session=..."):
+ * the first one of exactly our form. 0 with the value in out, or -1.
+ */
+int auth_cookie_session(const char *header, char out[AUTH_SESSION_LEN + 1]);
+/* A new session: the cookie's value, its stored hash, its CSRF token. */
+void auth_session_new(char id[AUTH_SESSION_LEN + 1], char hash_hex[65],
+    char csrf[AUTH_CSRF_LEN + 1]);
+/* 1 when header is exactly csrf (compared in constant time). */
+int auth_csrf_ok(const char *header, const char *csrf);
 
 /* A new random token in out (at least 64 bytes), and its stored hash. */
 void auth_token_new(char *out, size_t outlen, char hash_hex[65]);

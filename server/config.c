@@ -17,6 +17,9 @@
 #ifndef PATROL_CONSOLE_DIR
 #define PATROL_CONSOLE_DIR "server/console"
 #endif
+#ifndef PATROL_VENDOR_DIR
+#define PATROL_VENDOR_DIR "node_modules"
+#endif
 #ifndef PATROL_OPENAPI_FILE
 #define PATROL_OPENAPI_FILE "server/openapi.yaml"
 #endif
@@ -84,6 +87,23 @@ static const struct config_option config_options[] = {
     {"escalation_check_ms", "PATROL_ESCALATION_CHECK_MS", CONFIG_INT,
         OFF(escalation_check_ms), "15000", 100, 3600000,
         "how often unaccepted assignments are checked for escalation"},
+    {"piece_m", "PATROL_PIECE_M", CONFIG_INT, OFF(piece_m), "100", 10, 1000,
+        "patrol network pieces are cut to about this length"},
+    {"coverage_distance_m", "PATROL_COVERAGE_DISTANCE_M", CONFIG_INT,
+        OFF(coverage_distance_m), "20", 1, 200,
+        "a track this near a piece inspects it"},
+    {"coverage_share_pct", "PATROL_COVERAGE_SHARE_PCT", CONFIG_INT,
+        OFF(coverage_share_pct), "80", 1, 100,
+        "...along at least this share of the piece's length"},
+    {"coverage_speed_kmh", "PATROL_COVERAGE_SPEED_KMH", CONFIG_INT,
+        OFF(coverage_speed_kmh), "30", 1, 200, "...at no more than this speed"},
+    {"coverage_gap_s", "PATROL_COVERAGE_GAP_S", CONFIG_INT, OFF(coverage_gap_s),
+        "60", 1, 3600, "fixes further apart in time are not joined"},
+    {"coverage_gap_m", "PATROL_COVERAGE_GAP_M", CONFIG_INT, OFF(coverage_gap_m),
+        "300", 1, 10000, "fixes further apart in distance are not joined"},
+    {"wayback_m", "PATROL_WAYBACK_M", CONFIG_INT, OFF(wayback_m), "300", 10,
+        5000,
+        "overdue pieces this near the way back to the office are suggested"},
     {"log_level", "PATROL_LOG_LEVEL", CONFIG_STRING, OFF(log_level), "info", 0,
         0, "debug, info, warn or error"},
     {"data_dir", "PATROL_DATA_DIR", CONFIG_STRING, OFF(data_dir),
@@ -100,6 +120,55 @@ static const struct config_option config_options[] = {
         PATROL_CONSOLE_DIR, 0, 0, "directory of the console's files"},
     {"api_doc", "PATROL_API_DOC", CONFIG_STRING, OFF(api_doc),
         PATROL_OPENAPI_FILE, 0, 0, "OpenAPI document of the JSON API"},
+    /* The browser console (issue 6): map tiles, vendored scripts, log-in. */
+    {"vendor_dir", "PATROL_VENDOR_DIR", CONFIG_STRING, OFF(vendor_dir),
+        PATROL_VENDOR_DIR, 0, 0,
+        "npm packages for the console (node_modules: leaflet)"},
+    {"tile_url", "PATROL_TILE_URL", CONFIG_STRING, OFF(tile_url),
+        "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png", 0, 0,
+        "XYZ map tile URL for the console (empty: no tiles)"},
+    {"tile_attribution", "PATROL_TILE_ATTRIBUTION", CONFIG_STRING,
+        OFF(tile_attribution), "地理院タイル", 0, 0,
+        "credit shown under the tiles"},
+    {"tile_attribution_url", "PATROL_TILE_ATTRIBUTION_URL", CONFIG_STRING,
+        OFF(tile_attribution_url),
+        "https://maps.gsi.go.jp/development/ichiran.html", 0, 0,
+        "link of the tile credit"},
+    {"session_hours", "PATROL_SESSION_HOURS", CONFIG_INT, OFF(session_hours),
+        "12", 1, 168, "console log-ins last this long"},
+    {"cookie_secure", "PATROL_COOKIE_SECURE", CONFIG_INT, OFF(cookie_secure),
+        "0", 0, 1,
+        "1: session cookie only over HTTPS (also when X-Forwarded-Proto "
+        "is https)"},
+    {"login_max_failures", "PATROL_LOGIN_MAX_FAILURES", CONFIG_INT,
+        OFF(login_max_failures), "5", 1, 10000,
+        "failed log-ins per user name per window before 429"},
+    {"login_max_failures_address", "PATROL_LOGIN_MAX_FAILURES_ADDRESS",
+        CONFIG_INT, OFF(login_max_failures_address), "20", 1, 100000,
+        "failed log-ins per client address per window before 429"},
+    {"login_window_s", "PATROL_LOGIN_WINDOW_S", CONFIG_INT, OFF(login_window_s),
+        "900", 1, 86400, "the log-in failure window, in seconds"},
+    /* The crews' handhelds (issue 4): settings sent with every sync. */
+    {"agent_track_interval_s", "PATROL_AGENT_TRACK_INTERVAL_S", CONFIG_INT,
+        OFF(agent_track_interval_s), "5", 1, 3600,
+        "handhelds record a GPS fix this often"},
+    {"agent_sync_interval_s", "PATROL_AGENT_SYNC_INTERVAL_S", CONFIG_INT,
+        OFF(agent_sync_interval_s), "30", 1, 3600,
+        "handhelds sync this often while the link is up"},
+    {"tls_cert", "PATROL_TLS_CERT", CONFIG_STRING, OFF(tls_cert), "", 0, 0,
+        "serve HTTPS with this PEM certificate chain (empty: plain HTTP)"},
+    {"tls_key", "PATROL_TLS_KEY", CONFIG_STRING, OFF(tls_key), "", 0, 0,
+        "...and this PEM private key"},
+    /* Open311 GeoReport v2 for residents' apps (issue 7). */
+    {"open311_jurisdiction", "PATROL_OPEN311_JURISDICTION", CONFIG_STRING,
+        OFF(open311_jurisdiction), "", 0, 0,
+        "Open311 jurisdiction_id; when set, any other given is 404"},
+    {"open311_locale", "PATROL_OPEN311_LOCALE", CONFIG_STRING,
+        OFF(open311_locale), "ja", 0, 0,
+        "Open311 language without a locale parameter: ja or en"},
+    {"open311_contact", "PATROL_OPEN311_CONTACT", CONFIG_STRING,
+        OFF(open311_contact), "", 0, 0,
+        "contact shown in Open311 discovery (e.g. the office's phone)"},
 };
 #define NOPTIONS (sizeof config_options / sizeof config_options[0])
 
@@ -198,6 +267,18 @@ config_apply(struct config *c, const struct config_option *o, const char *v,
 			*cause = xasprintf("option log_level: '%s' is not one "
 			                   "of debug, info, warn, error",
 			    v);
+			return -1;
+		}
+		/* Both go into the console's CSP header: no separators. */
+		if ((strcmp(o->name, "tile_url") == 0 ||
+		        strcmp(o->name, "tile_attribution_url") == 0) &&
+		    *v != '\0' &&
+		    ((strncmp(v, "https://", 8) != 0 &&
+		         strncmp(v, "http://", 7) != 0) ||
+		        strcspn(v, " \t\r\n;,'\"\\<>") != strlen(v))) {
+			*cause = xasprintf("option %s: '%s' is not an http(s) "
+			                   "URL",
+			    o->name, v);
 			return -1;
 		}
 		sp = (char **)((char *)c + o->offset);

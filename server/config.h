@@ -32,6 +32,13 @@ struct config {
 	int speed_kmh;
 	int detour_pct;
 	int escalation_check_ms;
+	int piece_m;
+	int coverage_distance_m;
+	int coverage_share_pct;
+	int coverage_speed_kmh;
+	int coverage_gap_s;
+	int coverage_gap_m;
+	int wayback_m;
 	char *log_level;
 	char *schema_dir;
 	char *data_dir;
@@ -39,6 +46,25 @@ struct config {
 	char *photo_dir;
 	int photo_max_bytes;
 	char *api_doc;
+	/* The browser console. */
+	char *vendor_dir;
+	char *tile_url;
+	char *tile_attribution;
+	char *tile_attribution_url;
+	int session_hours;
+	int cookie_secure;
+	int login_max_failures;
+	int login_max_failures_address;
+	int login_window_s;
+	/* The crews' handhelds (patrol-agent, issue 4). */
+	int agent_track_interval_s;
+	int agent_sync_interval_s;
+	char *tls_cert; /* HTTPS for everyone, handhelds first */
+	char *tls_key;
+	/* Open311 GeoReport v2 (issue 7). */
+	char *open311_jurisdiction;
+	char *open311_locale;
+	char *open311_contact;
 };
 
 /* Sets every option to its built-in default. */

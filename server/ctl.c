@@ -6,7 +6,10 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "ctl_devices.h"
 #include "ctl_dispatch.h"
+#include "ctl_open311.h"
+#include "ctl_network.h"
 #include "ctl_users.h"
 #include "ctl_wards.h"
 #include "db.h"
@@ -92,6 +95,14 @@ const struct ctl_command ctl_commands[] = {
         ctl_users_token_create},
     {"token revoke", CTL_USERS_TOKEN_REVOKE_USAGE,
         "revoke all of a user's API tokens", ctl_users_token_revoke},
+    {"device enroll", CTL_DEVICE_ENROLL_USAGE,
+        "print a one-time code that enrolls a crew's handheld",
+        ctl_devices_enroll},
+    {"device list", CTL_DEVICE_LIST_USAGE, "list the crews' handhelds",
+        ctl_devices_list},
+    {"device revoke", CTL_DEVICE_REVOKE_USAGE,
+        "revoke a handheld (its next sync gets 401 and wipes it)",
+        ctl_devices_revoke},
     {"office add", CTL_OFFICE_ADD_USAGE, "add or update an office",
         ctl_dispatch_office_add},
     {"crew add", CTL_CREW_ADD_USAGE, "add or update a crew",
@@ -101,6 +112,24 @@ const struct ctl_command ctl_commands[] = {
         "add or update categories from a JSON array (as GET "
         "/api/v1/categories gives)",
         ctl_dispatch_category_import},
+    {"import network", "FILE --kind road|river|park [--class-field NAME]",
+        "import patrol network lines (OSM XML or GeoJSON), cut into pieces",
+        ctl_network_import},
+    {"patrol replay", "FILE --crew CODE [--start TIME]",
+        "store a recorded GPS trace (GPX or JSON) as a patrol",
+        ctl_network_replay},
+    {"open311 key add", "NAME",
+        "create an Open311 api_key for a client app and print it once",
+        ctl_open311_key_add},
+    {"open311 key list", "", "list the Open311 client apps and their keys",
+        ctl_open311_key_list},
+    {"open311 key revoke", "NAME", "revoke a client app's Open311 key",
+        ctl_open311_key_revoke},
+    {"coverage export",
+        "--week 2026-W47 --format geojson|kml|csv|png [--ward CODE] -o FILE",
+        "write a week's patrol coverage", ctl_network_export},
+    {"coverage archive", "--week 2026-W47",
+        "keep a week's exports as the Monday job does", ctl_network_archive},
     {"demo load", "", "fill an empty database with data/demo.json",
         ctl_dispatch_demo_load},
     {"migrate status", "", "list migrations not yet applied",
@@ -114,6 +143,7 @@ ctl_args(const char *command, int argc, char **argv, const char *const *names,
     const char **values, const char **pos, int npos)
 {
 	const char *a, *eq;
+	char shortopt[4];
 	size_t len;
 	int i, k, n = 0;
 
@@ -121,6 +151,12 @@ ctl_args(const char *command, int argc, char **argv, const char *const *names,
 		values[k] = NULL;
 	for (i = 0; i < argc; i++) {
 		a = argv[i];
+		/* A one-letter "-o" is the same as "--o". */
+		if (a[0] == '-' && a[1] != '-' && a[1] != '\0' &&
+		    a[2] == '\0') {
+			snprintf(shortopt, sizeof shortopt, "--%c", a[1]);
+			a = shortopt;
+		}
 		if (strncmp(a, "--", 2) != 0) {
 			if (n == npos) {
 				fprintf(stderr,

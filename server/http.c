@@ -23,6 +23,7 @@
 
 #define HTTP_MAX_LISTENERS       4
 #define HTTP_DEFAULT_DEADLINE_MS 30000
+#define HTTP_DRAIN_WRITE_S       2
 
 struct http_server {
 	struct event_base *base;
@@ -121,9 +122,19 @@ http_req_done(struct http_req *r)
 static void
 http_drain_check(struct http_server *s)
 {
-	if (s->draining && s->in_flight == 0 && s->writing == 0 &&
-	    s->drain_done != NULL)
+	struct timeval tv = {HTTP_DRAIN_WRITE_S, 0};
+
+	if (!s->draining || s->in_flight != 0 || s->drain_done == NULL)
+		return;
+	if (s->writing == 0)
 		event_active(s->ev_drain, 0, 0);
+	else if (!evtimer_pending(s->ev_drain, NULL))
+		/*
+		 * Every answer is given; some are still being written. evhttp
+		 * does not say when a client died mid-write, so wait for the
+		 * bytes a little, not for the whole drain timeout.
+		 */
+		evtimer_add(s->ev_drain, &tv);
 }
 
 static void
@@ -298,6 +309,20 @@ const char *
 http_req_header(struct http_req *r, const char *key)
 {
 	return evhttp_find_header(evhttp_request_get_input_headers(r->ev), key);
+}
+
+const char *
+http_req_peer(struct http_req *r)
+{
+	struct evhttp_connection *evcon;
+	char *addr = NULL;
+	ev_uint16_t port;
+
+	if (r->ev == NULL ||
+	    (evcon = evhttp_request_get_connection(r->ev)) == NULL)
+		return "";
+	evhttp_connection_get_peer(evcon, &addr, &port);
+	return addr != NULL ? addr : "";
 }
 
 const char *
@@ -578,6 +603,13 @@ int
 http_port(struct http_server *s)
 {
 	return s->port;
+}
+
+void
+http_set_bevcb(struct http_server *s,
+    struct bufferevent *(*cb)(struct event_base *, void *), void *arg)
+{
+	evhttp_set_bevcb(s->evh, cb, arg);
 }
 
 void

@@ -51,6 +51,13 @@ int http_listen(
     struct http_server *, const char *address, int port, char **cause);
 /* The port actually bound by the last http_listen. */
 int http_port(struct http_server *);
+/*
+ * HTTPS (issue 4): cb makes each new connection's bufferevent, e.g. a TLS
+ * one (tls.c). Call before http_listen.
+ */
+struct bufferevent;
+void http_set_bevcb(struct http_server *,
+    struct bufferevent *(*cb)(struct event_base *, void *), void *arg);
 /* Adds routes; the table must outlive the server. */
 void http_add_routes(struct http_server *, const struct http_route *, size_t);
 /*
@@ -73,6 +80,8 @@ const char *http_req_rest(struct http_req *);
 /* A decoded query-string parameter, or NULL. */
 const char *http_req_query(struct http_req *, const char *key);
 const char *http_req_header(struct http_req *, const char *key);
+/* The client's address as text ("127.0.0.1", "::1"), or "" if unknown. */
+const char *http_req_peer(struct http_req *);
 /* The request body (NUL-terminated copy kept with the request). */
 const char *http_req_body(struct http_req *, size_t *len);
 void *http_req_route_arg(struct http_req *);

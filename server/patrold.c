@@ -37,7 +37,9 @@ main(int argc, char **argv)
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 
 	if (app_start(&app, &cfg, &cause) != 0) {
+		/* The log cuts long values; the operator needs all of it. */
 		log_error("event=start_failed reason=%s", log_q(cause));
+		fprintf(stderr, "patrold: %s\n", cause);
 		free(cause);
 		app_stop(&app);
 		config_free(&cfg);

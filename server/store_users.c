@@ -239,3 +239,17 @@ store_users_row(PGresult *res, int i, struct store_user *u)
 	u->has_password = strcmp(PQgetvalue(res, i, 5), "t") == 0;
 	return 0;
 }
+
+void
+store_users_list_json(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db,
+	    "SELECT coalesce(jsonb_agg(jsonb_build_object('id', u.id, 'name',"
+	    " u.name, 'display_name', u.display_name, 'role', u.role,"
+	    " 'active', u.active, 'has_password', u.password_hash IS NOT NULL,"
+	    " 'created_at', u.created_at, 'last_login', (SELECT max(a.at)"
+	    "  FROM audit_log a WHERE a.object_type = 'user' AND a.object_id ="
+	    "  u.id::text AND a.action = 'session.login')) ORDER BY u.name),"
+	    " '[]')::text FROM users u",
+	    0, NULL, cb, arg);
+}

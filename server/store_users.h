@@ -64,6 +64,12 @@ void store_users_token_lookup(
 /* 1 with *u filled, 0 when no live token matched, -1 on a bad row. */
 int store_users_token_row(PGresult *, struct auth_user *u);
 
+/*
+ * patrold: every user as one JSON array (no hashes; has_password, and
+ * last_login from the audit log), for GET /api/v1/users.
+ */
+void store_users_list_json(struct db *, db_cb, void *arg);
+
 /* patrold: one user by id; cb's result goes to store_users_row (row 0). */
 void store_users_get(struct db *, long long id, db_cb, void *arg);
 /*

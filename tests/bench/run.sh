@@ -9,7 +9,11 @@
 # Uses $DATABASE_URL when set (and migrates it!), else a throwaway cluster.
 # Knobs: BENCH_SECONDS (5) per run, BENCH_ROUNDS (3) runs of each side, the
 # best kept; BENCH_CONNS (4) database connections; BENCH_HTTP_CONNS (16)
-# wrk connections; BENCH_PORT (18181) first port tried.
+# wrk connections; BENCH_PORT (18181) first port tried; BENCH_COVERAGE=0
+# skips the coverage benchmark against PostGIS (minutes; coverage_bench.sh,
+# whose BENCH_COVERAGE_SCALE applies).
+# BENCH_SYNC=0 skips the handhelds' sync benchmark (sync_bench.sh, with
+# knobs of its own).
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -252,3 +256,18 @@ printf "$fmt" "SELECT 1" pool "$p_ours" pgbench "$p_base" queries/s \
 	"$(ratio "$p_ours" "$p_base")" "$(median "${p_ratios[@]}")"
 printf "$fmt" create patrold "$c_ours" "pgbench-N" "$c_base" req/s \
 	"$(ratio "$c_ours" "$c_base")" "$(median "${c_ratios[@]}")"
+
+# 5. Weekly coverage against PostGIS, on the same cluster (it adds the
+# postgis extension and drops what else it made).
+if [ "${BENCH_COVERAGE:-1}" != 0 ]; then
+	echo
+	"$src/tests/bench/coverage_bench.sh" "$build" ||
+		die "coverage_bench failed"
+fi
+
+# 6. The handhelds' sync (issue 4): syncs against pgbench -N, fixes against
+# COPY, latency at 1,000 agents, bytes per fix, the agent's size and RSS.
+if [ "${BENCH_SYNC:-1}" != 0 ]; then
+	echo
+	"$src/tests/bench/sync_bench.sh" "$build" || die "sync_bench failed"
+fi

@@ -161,6 +161,70 @@ test_roles(void **state)
 	assert_true((AUTH_PERSONAL_DATA & AUTH_CREW) == 0);
 }
 
+/* The console's session cookie and CSRF token (issue 6). */
+static void
+test_session_cookie_parsing(void **state)
+{
+	char id[AUTH_SESSION_LEN + 1], hash[65], csrf[AUTH_CSRF_LEN + 1];
+	char out[AUTH_SESSION_LEN + 1], hdr[256], again[65];
+	const char *good = "abcdefghijABCDEFGHIJ0123456789-_abcdefghijk";
+
+	(void)state;
+	auth_session_new(id, hash, csrf);
+	assert_int_equal(strlen(id), AUTH_SESSION_LEN);
+	assert_int_equal(strlen(csrf), AUTH_CSRF_LEN);
+	assert_true(is_urlsafe(id) && is_urlsafe(csrf));
+	assert_string_not_equal(id, csrf);
+	auth_token_hash(id, again);
+	assert_string_equal(again, hash);
+
+	snprintf(hdr, sizeof hdr, "patrol_session=%s", good);
+	assert_int_equal(auth_cookie_session(hdr, out), 0);
+	assert_string_equal(out, good);
+	snprintf(hdr, sizeof hdr, "a=1; b=\"x\";patrol_session=%s ; c=3", good);
+	assert_int_equal(auth_cookie_session(hdr, out), 0);
+	assert_string_equal(out, good);
+	/* A malformed one first, a good one after: the good one. */
+	snprintf(
+	    hdr, sizeof hdr, "patrol_session=short; patrol_session=%s", good);
+	assert_int_equal(auth_cookie_session(hdr, out), 0);
+	assert_string_equal(out, good);
+
+	assert_int_equal(auth_cookie_session(NULL, out), -1);
+	assert_int_equal(auth_cookie_session("", out), -1);
+	assert_int_equal(auth_cookie_session("patrol_session=", out), -1);
+	assert_int_equal(auth_cookie_session("patrol_session", out), -1);
+	assert_int_equal(auth_cookie_session(";;;", out), -1);
+	snprintf(hdr, sizeof hdr, "xpatrol_session=%s", good);
+	assert_int_equal(auth_cookie_session(hdr, out), -1);
+	snprintf(hdr, sizeof hdr, "patrol_sessionx=%s", good);
+	assert_int_equal(auth_cookie_session(hdr, out), -1);
+	snprintf(hdr, sizeof hdr, "patrol_session=%sx", good);
+	assert_int_equal(auth_cookie_session(hdr, out), -1);
+	snprintf(hdr, sizeof hdr, "patrol_session=%.42s=", good);
+	assert_int_equal(auth_cookie_session(hdr, out), -1);
+	snprintf(hdr, sizeof hdr, "patrol_session=\"%.41s\"", good);
+	assert_int_equal(auth_cookie_session(hdr, out), -1);
+}
+
+static void
+test_csrf_check(void **state)
+{
+	const char *t = "abcdefghijABCDEFGHIJ0123456789-_abcdefghijk";
+
+	(void)state;
+	assert_true(auth_csrf_ok(t, t));
+	assert_false(auth_csrf_ok(NULL, t));
+	assert_false(auth_csrf_ok("", t));
+	assert_false(
+	    auth_csrf_ok("abcdefghijABCDEFGHIJ0123456789-_abcdefghij", t));
+	assert_false(
+	    auth_csrf_ok("abcdefghijABCDEFGHIJ0123456789-_abcdefghijkl", t));
+	assert_false(
+	    auth_csrf_ok("Abcdefghijabcdefghij0123456789-_abcdefghijk", t));
+	assert_false(auth_csrf_ok(t, ""));
+}
+
 int
 main(void)
 {
@@ -170,6 +234,8 @@ main(void)
 	    cmocka_unit_test(test_bearer_header_parsing),
 	    cmocka_unit_test(test_password_hash_and_check),
 	    cmocka_unit_test(test_roles),
+	    cmocka_unit_test(test_session_cookie_parsing),
+	    cmocka_unit_test(test_csrf_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
