@@ -210,6 +210,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	api_photos_register(a); /* before the actions' {}/{} route */
 	api_coverage_register(a);
 	api_patrols_register(a);
+	api_devices_register(a);
 	api_requests_register(a);
 	api_actions_register(a);
 	api_recommend_register(a);

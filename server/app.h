@@ -55,6 +55,7 @@ void api_events_register(struct app *);
 void api_photos_register(struct app *);
 void api_coverage_register(struct app *);
 void api_patrols_register(struct app *);
+void api_devices_register(struct app *);
 void api_events_unregister(void);
 /* The browser console (issue 6): log-in, users, its settings, files. */
 void api_session_register(struct app *);

@@ -81,28 +81,38 @@ store_sync_photo_stored(struct db *db, const char *sha256, size_t bytes,
 	    cb, arg);
 }
 
+void
+store_devices_enroll_q(struct db *db, const char *crew, const char *code_sha256,
+    int ttl_min, const char *actor, db_cb cb, void *arg)
+{
+	char ttl[16];
+	const char *p[] = {crew, code_sha256, ttl, actor};
+
+	snprintf(ttl, sizeof ttl, "%d", ttl_min);
+	db_query(db,
+	    "WITH e AS (INSERT INTO device_enrollments (crew_id,"
+	    " code_sha256, created_by, expires_at) SELECT id, $2, $4,"
+	    " now() + $3::int * interval '1 minute' FROM crews"
+	    " WHERE code = $1 RETURNING id, crew_id, expires_at),"
+	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	    " object_id, detail) SELECT $4, 'device.enroll_code', 'crew',"
+	    " $1, jsonb_build_object('enrollment', e.id) FROM e)"
+	    " SELECT to_char(expires_at, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
+	    " FROM e",
+	    4, p, cb, arg);
+}
+
 int
 store_devices_enroll_code(struct db *db, const char *crew,
     const char *code_sha256, int ttl_min, const char *actor, char **expires,
     char **cause)
 {
-	char ttl[16];
-	const char *p[] = {crew, code_sha256, ttl, actor};
+	struct db_wait w = {0};
 	PGresult *res;
 
-	snprintf(ttl, sizeof ttl, "%d", ttl_min);
-	if (db_query_sync(db,
-	        "WITH e AS (INSERT INTO device_enrollments (crew_id,"
-	        " code_sha256, created_by, expires_at) SELECT id, $2, $4,"
-	        " now() + $3::int * interval '1 minute' FROM crews"
-	        " WHERE code = $1 RETURNING id, crew_id, expires_at),"
-	        " a AS (INSERT INTO audit_log (actor, action, object_type,"
-	        " object_id, detail) SELECT $4, 'device.enroll_code', 'crew',"
-	        " $1, jsonb_build_object('enrollment', e.id) FROM e)"
-	        " SELECT to_char(expires_at, "
-	        "'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
-	        " FROM e",
-	        4, p, &res, cause) != 0)
+	store_devices_enroll_q(
+	    db, crew, code_sha256, ttl_min, actor, db_wait_cb, &w);
+	if (db_wait(db, &w, &res, cause) != 0)
 		return -1;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
@@ -114,13 +124,12 @@ store_devices_enroll_code(struct db *db, const char *crew,
 	return 0;
 }
 
-int
-store_devices_list(
-    struct db *db, const char *crew, PGresult **res, char **cause)
+void
+store_devices_list_q(struct db *db, const char *crew, db_cb cb, void *arg)
 {
 	const char *p[] = {crew};
 
-	return db_query_sync(db,
+	db_query(db,
 	    "SELECT d.id, c.code, coalesce(d.label, ''),"
 	    " coalesce(d.agent_version, ''),"
 	    " to_char(d.enrolled_at, 'YYYY-MM-DD HH24:MI'),"
@@ -128,32 +137,52 @@ store_devices_list(
 	    " CASE WHEN d.revoked_at IS NULL THEN 'active' ELSE 'revoked' END"
 	    " FROM devices d JOIN crews c ON c.id = d.crew_id"
 	    " WHERE $1::text IS NULL OR c.code = $1 ORDER BY d.id",
-	    1, p, res, cause);
+	    1, p, cb, arg);
 }
 
 int
-store_devices_revoke(struct db *db, long long id, const char *crew,
-    const char *actor, int *n, char **cause)
+store_devices_list(
+    struct db *db, const char *crew, PGresult **res, char **cause)
+{
+	struct db_wait w = {0};
+
+	store_devices_list_q(db, crew, db_wait_cb, &w);
+	return db_wait(db, &w, res, cause);
+}
+
+void
+store_devices_revoke_q(struct db *db, long long id, const char *crew,
+    const char *actor, db_cb cb, void *arg)
 {
 	char ids[24];
 	const char *p[] = {id > 0 ? ids : NULL, crew, actor};
-	PGresult *res;
 
 	snprintf(ids, sizeof ids, "%lld", id);
 	/*
 	 * sync_apply locks the device row: a sync in flight finishes first,
 	 * and every later one sees the revocation.
 	 */
-	if (db_query_sync(db,
-	        "WITH r AS (UPDATE devices d SET revoked_at = now()"
-	        " WHERE d.revoked_at IS NULL AND (d.id = $1::bigint OR"
-	        " d.crew_id = (SELECT id FROM crews WHERE code = $2))"
-	        " RETURNING d.id),"
-	        " a AS (INSERT INTO audit_log (actor, action, object_type,"
-	        " object_id) SELECT $3, 'device.revoke', 'device', r.id::text"
-	        " FROM r)"
-	        " SELECT count(*) FROM r",
-	        3, p, &res, cause) != 0)
+	db_query(db,
+	    "WITH r AS (UPDATE devices d SET revoked_at = now()"
+	    " WHERE d.revoked_at IS NULL AND (d.id = $1::bigint OR"
+	    " d.crew_id = (SELECT id FROM crews WHERE code = $2))"
+	    " RETURNING d.id),"
+	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	    " object_id) SELECT $3, 'device.revoke', 'device', r.id::text"
+	    " FROM r)"
+	    " SELECT count(*) FROM r",
+	    3, p, cb, arg);
+}
+
+int
+store_devices_revoke(struct db *db, long long id, const char *crew,
+    const char *actor, int *n, char **cause)
+{
+	struct db_wait w = {0};
+	PGresult *res;
+
+	store_devices_revoke_q(db, id, crew, actor, db_wait_cb, &w);
+	if (db_wait(db, &w, &res, cause) != 0)
 		return -1;
 	*n = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);

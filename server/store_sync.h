@@ -43,6 +43,16 @@ void store_sync_photo_stored(struct db *, const char *sha256, size_t bytes,
  * minutes; *expires gets the expiry (caller frees). -1 with *cause, e.g.
  * for an unknown crew.
  */
+/*
+ * The same three for patrold's loop (db_cb): enroll gives one row (expiry)
+ * or none for an unknown crew; list gives the rows as above; revoke one
+ * row (how many were revoked now).
+ */
+void store_devices_enroll_q(struct db *, const char *crew,
+    const char *code_sha256, int ttl_min, const char *actor, db_cb, void *);
+void store_devices_list_q(struct db *, const char *crew, db_cb, void *);
+void store_devices_revoke_q(struct db *, long long id, const char *crew,
+    const char *actor, db_cb, void *);
 int store_devices_enroll_code(struct db *, const char *crew,
     const char *code_sha256, int ttl_min, const char *actor, char **expires,
     char **cause);

@@ -301,8 +301,11 @@ test('every screen, and the English switch', async () => {
     await page.waitForTimeout(300);
     await shot(name);
   }
+  // The handheld enrolled for the job above is listed; a dispatcher may
+  // look but not enrol or revoke.
   await page.goto(base + '/#/devices');
-  await page.locator('#unavailable').waitFor();
+  await page.locator('#devices-table tbody tr').first().waitFor();
+  assert.equal(await page.locator('#enroll-button').count(), 0);
   await shot('12-devices');
   await page.goto(base + '/#/queue');
   await page.keyboard.press('?');
@@ -353,6 +356,16 @@ test('the admin sees the users screen', async () => {
   await page.goto(base + '/#/users');
   await page.locator('#users-table tr[data-user="dispatcher"]').waitFor();
   await shot('16-users');
+  // Devices: a one-time code for a crew, then revoke the enrolled one.
+  await page.goto(base + '/#/devices');
+  await page.locator('#devices-table tbody tr').first().waitFor();
+  await page.locator('#enroll-button').click();
+  const code = (await page.locator('#enroll-code').textContent()).trim();
+  assert.ok(code.length >= 8, code);
+  page.once('dialog', (d) => d.accept());
+  await page.locator('#devices-table button[data-device]').first().click();
+  await page.locator('#devices-table tbody tr.inactive').first().waitFor();
+  await shot('16-devices-admin');
 });
 
 test('a viewer sees no caller name and no intake', async () => {

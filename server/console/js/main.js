@@ -15,7 +15,7 @@ import * as crews from './views/crews.js';
 import * as callbacks from './views/callbacks.js';
 import * as users from './views/users.js';
 import * as coverage from './views/coverage.js';
-import * as unavailable from './views/unavailable.js';
+import * as devices from './views/devices.js';
 
 // view name -> [module, layout]; layout: split (map + panel), map, wide.
 const VIEWS = {
@@ -26,7 +26,7 @@ const VIEWS = {
   crews: [crews, 'split'],
   callbacks: [callbacks, 'split'],
   coverage: [coverage, 'split'],
-  devices: [{ render: (p, a) => unavailable.render(p, a, 'devices') }, 'wide'],
+  devices: [devices, 'wide'],
   users: [users, 'wide'],
 };
 
