@@ -101,6 +101,8 @@ osm_node_find(const struct osm_node *nodes, size_t n, long long id)
 {
 	struct osm_node key = {.id = id};
 
+	if (n == 0)
+		return NULL; /* a file without one usable node */
 	return bsearch(&key, nodes, n, sizeof *nodes, osm_node_cmp);
 }
 
@@ -292,7 +294,8 @@ network_parse_osm(
 		network_free(set);
 		return NULL;
 	}
-	qsort(nodes, nnodes, sizeof *nodes, osm_node_cmp);
+	if (nnodes > 0)
+		qsort(nodes, nnodes, sizeof *nodes, osm_node_cmp);
 	for (i = 0; i < nways; i++) {
 		osm_use_way(set, &ways[i], nodes, nnodes, kind);
 		osm_way_free(&ways[i]);
