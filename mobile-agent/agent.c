@@ -272,6 +272,8 @@ static const struct {
         "--category CODE [--lat N --lon N] [--note TEXT] [--address TEXT] "
         "[--photo FILE]... [--answer CODE=VALUE]..."},
     {"patrol", jobs_patrol, "start|stop"},
+    {"wayback", jobs_wayback,
+        "[--lat N --lon N] | take PIECE_ID (overdue pieces on the way back)"},
     {"sync", agent_sync, "(send the outbox, fetch jobs, upload photos)"},
     {"run", run_main, "[--gpsd HOST:PORT | --nmea FILE [--speed N]] [--once]"},
     {"help", agent_help, ""},

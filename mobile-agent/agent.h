@@ -96,6 +96,8 @@ int jobs_done(struct agent *, int argc, char **argv);
 int jobs_unable(struct agent *, int argc, char **argv);
 int jobs_finding(struct agent *, int argc, char **argv);
 int jobs_patrol(struct agent *, int argc, char **argv);
+/* "wayback [--lat N --lon N]" lists; "wayback take PIECE" starts a patrol. */
+int jobs_wayback(struct agent *, int argc, char **argv);
 /* Records a patrol mark (start/stop) with the current session. */
 int jobs_patrol_mark(struct agent *, int start, char **cause);
 
@@ -109,6 +111,11 @@ int sync_enroll(struct agent *, const char *server, const char *code,
  * last_error set.
  */
 int sync_run(struct agent *);
+/*
+ * Prints the server's suggestions for the way back to the office (from
+ * lat, lon when has_from, else from the crew's last fix on the server).
+ */
+int sync_wayback(struct agent *, int has_from, double lat, double lon);
 void sync_global_init(void);
 
 /* run.c: the daemon: GPS track and periodic sync with back-off */

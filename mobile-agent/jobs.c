@@ -573,6 +573,56 @@ jobs_patrol(struct agent *a, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The way back: "wayback" lists the overdue pieces near the way to the
+ * office (asks the server: needs the link); "wayback take PIECE" starts a
+ * patrol for it, offline like "patrol start". PatrolMark has no field for
+ * a note, so the piece is not sent: the track covers it.
+ */
+int
+jobs_wayback(struct agent *a, int argc, char **argv)
+{
+	struct agent_opt o[] = {
+	    {.name = "lat"}, {.name = "lon"}, {.name = NULL}};
+	Patrol__Sync__V1__Position pos;
+	const char *p[2] = {NULL, NULL};
+	char *cause = NULL, *end;
+	long long piece;
+	int n, has;
+
+	if ((n = agent_args("wayback", argc, argv, o, p, 2)) < 0 ||
+	    (n > 0 &&
+	        (strcmp(p[0], "take") != 0 || n != 2 || o[0].value != NULL ||
+	            o[1].value != NULL)))
+		goto usage;
+	if (n == 2) {
+		piece = strtoll(p[1], &end, 10);
+		if (*p[1] == '\0' || *end != '\0' || piece < 1) {
+			fprintf(stderr,
+			    "patrol-agent: wayback: give a piece number (see "
+			    "'patrol-agent wayback')\n");
+			return AGENT_EXIT_USAGE;
+		}
+		if (jobs_patrol_mark(a, 1, &cause) != 0)
+			return jobs_fail("wayback", cause);
+		printf("OK patrol start for piece %lld (%lld to send)\n", piece,
+		    outbox_pending(a));
+		return 0;
+	}
+	if ((has = jobs_position(a, &o[0], &o[1], &pos)) < 0) {
+		fprintf(stderr,
+		    "patrol-agent: wayback: --lat and --lon are "
+		    "WGS84 degrees, both or neither\n");
+		return AGENT_EXIT_USAGE;
+	}
+	return sync_wayback(a, has, pos.lat, pos.lon);
+usage:
+	fprintf(stderr,
+	    "usage: patrol-agent wayback [--lat N --lon N]\n"
+	    "       patrol-agent wayback take PIECE_ID\n");
+	return AGENT_EXIT_USAGE;
+}
+
 int
 jobs_list(struct agent *a, int argc, char **argv)
 {

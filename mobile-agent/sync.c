@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "agent.h"
@@ -152,6 +153,8 @@ sync_http(struct agent *a, const char *server, const char *ca,
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") == 0)
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	else {
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 		curl_easy_setopt(
@@ -1077,6 +1080,98 @@ out:
 		close(fd);
 	free(cause);
 	free(lock);
+	free(server);
+	free(ca);
+	return rc;
+}
+
+/* A JSON API error ({"error": {code, message}}) for the crew, else HTTP n. */
+static char *
+sync_json_error(struct sync_resp *r)
+{
+	json_t *j, *e;
+	char *s;
+
+	if (r->status == 401)
+		return sync_http_error(r); /* a protobuf Error */
+	j = json_loadb((const char *)r->body, r->len, 0, NULL);
+	e = json_object_get(j, "error");
+	if (json_is_string(json_object_get(e, "code")))
+		s = agent_printf("HTTP %ld %s: %s", r->status,
+		    json_string_value(json_object_get(e, "code")),
+		    json_is_string(json_object_get(e, "message"))
+		        ? json_string_value(json_object_get(e, "message"))
+		        : "");
+	else
+		s = agent_printf("HTTP %ld", r->status);
+	json_decref(j);
+	return s;
+}
+
+static const char *
+sync_json_text(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL && *s != '\0' ? s : "-";
+}
+
+int
+sync_wayback(struct agent *a, int has_from, double lat, double lon)
+{
+	struct sync_resp r;
+	char *server, *ca, *path, *cause = NULL;
+	json_t *j = NULL, *pieces, *p;
+	size_t i;
+	int rc = AGENT_EXIT_FAIL;
+
+	if ((server = outbox_get(a, "server")) == NULL) {
+		fprintf(stderr,
+		    "patrol-agent: wayback: not enrolled: run "
+		    "'patrol-agent enroll' first\n");
+		return AGENT_EXIT_USAGE;
+	}
+	ca = outbox_get(a, "ca_file");
+	path = has_from
+	    ? agent_printf("/agent/v1/wayback?lat=%.7f&lon=%.7f", lat, lon)
+	    : agent_strdup("/agent/v1/wayback");
+	if (sync_http(a, server, ca, "GET", path, NULL, 0, -1, &r, &cause) != 0)
+		goto out;
+	if (r.status != 200) {
+		cause = sync_json_error(&r);
+		if (r.status == 401)
+			rc = AGENT_EXIT_REVOKED;
+		sync_resp_free(&r);
+		goto out;
+	}
+	j = json_loadb((const char *)r.body, r.len, 0, NULL);
+	sync_resp_free(&r);
+	if (!json_is_array(pieces = json_object_get(j, "pieces"))) {
+		cause = agent_strdup("the server's answer is not a list");
+		goto out;
+	}
+	/* One line per piece, nearest to the way back first. */
+	printf("%-10s %8s  %-12s %-24s %s\n", "piece", "off (m)", "class",
+	    "name", "ward");
+	json_array_foreach(pieces, i, p)
+	{
+		printf("%-10lld %8.0f  %-12s %-24s %s\n",
+		    (long long)json_integer_value(
+		        json_object_get(p, "piece_id")),
+		    json_number_value(json_object_get(p, "off_route_m")),
+		    sync_json_text(p, "class"), sync_json_text(p, "name"),
+		    sync_json_text(p, "ward_code"));
+	}
+	if (json_array_size(pieces) == 0)
+		printf("(nothing overdue within %.0f m of the way back)\n",
+		    json_number_value(json_object_get(j, "within_m")));
+	rc = 0;
+out:
+	if (cause != NULL)
+		fprintf(stderr, "patrol-agent: wayback: %s\n", cause);
+	json_decref(j);
+	free(cause);
+	free(path);
 	free(server);
 	free(ca);
 	return rc;

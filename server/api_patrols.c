@@ -2,7 +2,8 @@
  * Patrols over the JSON API: start, send track points, stop (the console
  * and crews without a handheld; handhelds sync theirs), and the way back:
  * overdue pieces near the straight line from a crew to its office, which
- * the crew can take on the way.
+ * the crew can take on the way (also GET /agent/v1/wayback for the
+ * handhelds, by device token).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_sync.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -20,6 +22,7 @@
 #include "geo.h"
 #include "http.h"
 #include "store_network.h"
+#include "store_sync.h"
 #include "xmalloc.h"
 
 #define PATROL_MAX_POINTS 10000
@@ -228,10 +231,15 @@ wayback_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Answers the suggestions from store_wayback_candidates()'s rows, from
+ * (lon, lat) when has_from, else from the crew's last fix. Both the API
+ * (crews.wayback) and the handhelds (agent.wayback) answer with it.
+ */
 static void
-wayback_cb(struct db_result *r, void *arg)
+wayback_reply(struct http_req *req, struct db_result *r, int has_from,
+    double lon, double lat)
 {
-	struct wayback *w = arg;
 	double from[2], to[2], *xy, t0, t1, best,
 	    d = patrols_app->cfg->wayback_m;
 	double flon, flat;
@@ -241,26 +249,26 @@ wayback_cb(struct db_result *r, void *arg)
 	int row;
 
 	if (r->status != DB_OK) {
-		api_db_error(w->req, r, "wayback");
-		goto out;
+		api_db_error(req, r, "wayback");
+		return;
 	}
 	if (PQntuples(r->res) == 0) {
-		api_error(w->req, 404, "not_found", NULL, "no such crew");
-		goto out;
+		api_error(req, 404, "not_found", NULL, "no such crew");
+		return;
 	}
 	/* From where the crew says it is, else its last fix. */
-	flon = w->has_from ? w->lon : strtod(PQgetvalue(r->res, 0, 0), NULL);
-	flat = w->has_from ? w->lat : strtod(PQgetvalue(r->res, 0, 1), NULL);
-	if ((!w->has_from && PQgetisnull(r->res, 0, 0)) ||
+	flon = has_from ? lon : strtod(PQgetvalue(r->res, 0, 0), NULL);
+	flat = has_from ? lat : strtod(PQgetvalue(r->res, 0, 1), NULL);
+	if ((!has_from && PQgetisnull(r->res, 0, 0)) ||
 	    geo_to_plane(flon, flat, &from[0], &from[1], &cause) != 0 ||
 	    geo_to_plane(strtod(PQgetvalue(r->res, 0, 2), NULL),
 	        strtod(PQgetvalue(r->res, 0, 3), NULL), &to[0], &to[1],
 	        &cause) != 0) {
-		if (!(!w->has_from && PQgetisnull(r->res, 0, 0)))
+		if (!(!has_from && PQgetisnull(r->res, 0, 0)))
 			free(cause);
-		api_error(w->req, 422, "no_position", "lat",
+		api_error(req, 422, "no_position", "lat",
 		    "the crew has no usable position: give lat and lon");
-		goto out;
+		return;
 	}
 	for (row = 0; row < PQntuples(r->res) && nitems < 4096; row++) {
 		if (PQgetisnull(r->res, row, 4))
@@ -314,25 +322,29 @@ wayback_cb(struct db_result *r, void *arg)
 		json_decref(items[i]);
 	}
 	api_reply(
-	    w->req, 200, json_pack("{s:f,s:o}", "within_m", d, "pieces", out));
-out:
+	    req, 200, json_pack("{s:f,s:o}", "within_m", d, "pieces", out));
+}
+
+static void
+wayback_cb(struct db_result *r, void *arg)
+{
+	struct wayback *w = arg;
+
+	if (!http_req_done(w->req))
+		wayback_reply(w->req, r, w->has_from, w->lon, w->lat);
 	http_req_unref(w->req);
 	free(w);
 }
 
-static void
-wayback_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+/* ?lat&lon, both or neither: a new struct wayback, or NULL after 422. */
+static struct wayback *
+wayback_new(struct http_req *req)
 {
 	const char *lat = http_req_query(req, "lat");
 	const char *lon = http_req_query(req, "lon");
 	struct wayback *w;
 	char *cause;
-	long long id;
 
-	(void)user;
-	(void)arg;
-	if (api_path_id(req, 0, &id) != 0)
-		return;
 	w = xcalloc(1, sizeof *w);
 	if (lat != NULL || lon != NULL) {
 		if (geo_parse_lonlat(lon, lat, &w->lon, &w->lat, &cause) != 0) {
@@ -341,11 +353,24 @@ wayback_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 			    cause);
 			free(cause);
 			free(w);
-			return;
+			return NULL;
 		}
 		w->has_from = 1;
 	}
 	w->req = req;
+	return w;
+}
+
+static void
+wayback_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	struct wayback *w;
+	long long id;
+
+	(void)user;
+	(void)arg;
+	if (api_path_id(req, 0, &id) != 0 || (w = wayback_new(req)) == NULL)
+		return;
 	http_req_ref(req);
 	store_wayback_candidates(patrols_app->db, id, wayback_cb, w);
 }
@@ -354,6 +379,41 @@ static void
 wayback_get(struct http_req *req)
 {
 	auth_require(patrols_app, req, AUTH_ANY, wayback_auth_cb, NULL);
+}
+
+/* GET /agent/v1/wayback: the same, for the crew of the device's token. */
+static void
+agent_wayback_device_cb(struct db_result *r, void *arg)
+{
+	struct wayback *w = arg;
+
+	if (http_req_done(w->req))
+		goto out;
+	if (r->status != DB_OK)
+		api_db_error(w->req, r, "wayback.device");
+	else if (PQntuples(r->res) != 1)
+		api_sync_unauthorized(w->req, "unknown_token");
+	else {
+		store_wayback_candidates(patrols_app->db,
+		    strtoll(PQgetvalue(r->res, 0, 1), NULL, 10), wayback_cb, w);
+		return;
+	}
+out:
+	http_req_unref(w->req);
+	free(w);
+}
+
+static void
+agent_wayback_get(struct http_req *req)
+{
+	struct wayback *w;
+	char hash[65];
+
+	if (api_sync_token_hash(req, hash) != 0 ||
+	    (w = wayback_new(req)) == NULL)
+		return;
+	http_req_ref(req);
+	store_sync_device(patrols_app->db, hash, 0, agent_wayback_device_cb, w);
 }
 
 static const struct http_route patrols_routes[] = {
@@ -365,6 +425,8 @@ static const struct http_route patrols_routes[] = {
         patrol_stop, NULL},
     {"crews.wayback", EVHTTP_REQ_GET, "/api/v1/crews/{}/wayback", 0, 0,
         wayback_get, NULL},
+    {"agent.wayback", EVHTTP_REQ_GET, "/agent/v1/wayback", 0, 0,
+        agent_wayback_get, NULL},
 };
 
 void

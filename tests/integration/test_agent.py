@@ -499,6 +499,77 @@ class AgentSync(unittest.TestCase):
         self.assertGreater(sum(proxy.counts.get(f, 0) for f in
                                ("drop", "cut", "lose", "truncate")), 0)
 
+    def test_8_wayback_lists_near_pieces_and_take_starts_a_patrol(self):
+        import json
+        import tempfile
+        # South of the Tama office (35.6197, 139.5503), walking back north.
+        here = (35.6100, 139.5503)
+        lines = {
+            "Wayback Near East": [[139.5506, 35.6130], [139.5512, 35.6140]],
+            "Wayback Near West": [[139.5500, 35.6170], [139.5495, 35.6180]],
+            "Wayback Far": [[139.6000, 35.6100], [139.6010, 35.6110]],
+        }
+        fd, path = tempfile.mkstemp(suffix=".geojson")
+        with os.fdopen(fd, "w") as f:
+            json.dump({"type": "FeatureCollection", "features": [
+                {"type": "Feature",
+                 "properties": {"name": name, "highway": "residential"},
+                 "geometry": {"type": "LineString", "coordinates": ll}}
+                for name, ll in lines.items()]}, f)
+        try:
+            r = h.patrolctl(self.url, "import", "network", path,
+                            "--kind", "road")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        finally:
+            os.unlink(path)
+        ids = {}
+        for row in self.q("SELECT id, name FROM network_pieces WHERE name"
+                          " LIKE 'Wayback %'").splitlines():
+            pid, name = row.split("|", 1)
+            ids.setdefault(name, []).append(int(pid))
+        self.assertEqual(set(ids), set(lines))
+
+        a = self.agent("tama-road-1")
+        out = a.run("wayback", "--lat", str(here[0]), "--lon", str(here[1]),
+                    check=0).stdout
+        listed = set()
+        for line in out.splitlines()[1:]:
+            self.assertRegex(line, r"^\d+ +\d+ +residential ")
+            listed.add(int(line.split()[0]))
+        self.assertIn("Wayback Near East", out)
+        self.assertIn("Wayback Near West", out)
+        self.assertNotIn("Wayback Far", out)
+        self.assertTrue(set(ids["Wayback Near East"]) <= listed, out)
+        self.assertFalse(set(ids["Wayback Far"]) & listed, out)
+        # Only a device's token opens it.
+        status, _, raw = self.d.request(
+            "/agent/v1/wayback", headers={"Authorization": "Bearer " +
+                                          "x" * 43})
+        self.assertEqual(status, 401)
+        self.assertEqual(self.decode("Error", raw).code, "unauthorized")
+
+        # Taking one is one command, durable before OK, sent by a sync.
+        piece = ids["Wayback Near East"][0]
+        r = a.run("wayback", "take", str(piece), check=0)
+        self.assertTrue(r.stdout.startswith("OK"), r.stdout)
+        self.assertIn(str(piece), r.stdout)
+        db = a.db()
+        device = db.execute("SELECT value FROM state WHERE key ="
+                            " 'device_id'").fetchone()[0]
+        db.close()
+        self.assertEqual(self.q("SELECT count(*) FROM patrol_sessions"
+                                " WHERE device_id = %s" % device), "0")
+        a.run("sync", check=0)
+        self.assertEqual(self.q(
+            "SELECT count(*) FROM patrol_sessions WHERE device_id = %s AND"
+            " crew_id = %d AND stopped_at IS NULL"
+            % (device, self.crews["tama-road-1"])), "1")
+        r = a.run("wayback", "take", str(piece))
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("already running", r.stderr)
+        a.run("patrol", "stop", check=0)
+        a.run("sync", check=0)
+
     def test_9_revoked_device_gets_401_and_wipes(self):
         a = self.agent("tama-wasp-1")
         rid = self.new_job("tama-wasp-1", "044-555-0199", "取消 次郎")
