@@ -8,12 +8,6 @@
 
 #define COVERAGE_CELL 64.0 /* metres: a few track segments per cell */
 
-struct coverage_seg {
-	double q0[2], q1[2];
-	long long session;
-	time_t at; /* when the track left this segment */
-};
-
 struct coverage_cell {
 	uint64_t key;
 	size_t seg;
@@ -188,7 +182,7 @@ coverage_joinable(const struct coverage_fix *a, const struct coverage_fix *b,
 	return dist / dt <= p->max_speed_ms;
 }
 
-static struct coverage_seg *
+struct coverage_seg *
 coverage_segments(const struct coverage_fix *in, size_t n,
     const struct coverage_params *p, size_t *nsegs)
 {

@@ -41,7 +41,22 @@ struct coverage_fix {
 	double e, n;
 };
 
+/* A stretch of track the rules let count: a segment, or a lone fix. */
+struct coverage_seg {
+	double q0[2], q1[2]; /* equal for a lone fix */
+	long long session;
+	time_t at; /* when the track left this segment */
+};
+
 void coverage_params_default(struct coverage_params *);
+/*
+ * The track as coverage_compute() measures against it: fixes joined when
+ * the gap and speed allow, lone fixes between real gaps. Newly allocated
+ * (*nsegs entries); the caller frees. Exposed so that a comparison (the
+ * PostGIS benchmark) uses the very same segments.
+ */
+struct coverage_seg *coverage_segments(const struct coverage_fix *,
+    size_t nfixes, const struct coverage_params *, size_t *nsegs);
 double coverage_length(const double *xy, size_t npoints);
 /*
  * Fills each piece's outputs from the fixes (any order; grouped by session

@@ -76,12 +76,6 @@ struct bench_car {
 	double nx, ny; /* GPS error */
 };
 
-/* The track as coverage_compute() joins it: a segment or a lone fix. */
-struct bench_seg {
-	double e0, n0, e1, n1;
-	long long session;
-};
-
 struct bench_ward {
 	size_t pieces, inspected;
 	double km, km_inspected;
@@ -377,74 +371,6 @@ bench_tracks(const struct bench_net *net, size_t nfixes, size_t patrols)
 	return f;
 }
 
-static int
-bench_fix_cmp(const void *x, const void *y)
-{
-	const struct coverage_fix *a = x, *b = y;
-
-	if (a->session != b->session)
-		return a->session < b->session ? -1 : 1;
-	return a->at < b->at ? -1 : a->at > b->at;
-}
-
-/* As coverage_joinable() in server/coverage.c. */
-static int
-bench_joinable(const struct coverage_fix *a, const struct coverage_fix *b,
-    const struct coverage_params *p, int *gap)
-{
-	double dt = difftime(b->at, a->at),
-	       dist = hypot(b->e - a->e, b->n - a->n);
-
-	*gap = a->session != b->session || dt > p->max_gap_s ||
-	    dist > p->max_gap_m;
-	if (*gap)
-		return 0;
-	if (dt <= 0)
-		return dist == 0;
-	return dist / dt <= p->max_speed_ms;
-}
-
-/*
- * The segments coverage_compute() measures against, for PostGIS: the rule
- * of coverage_segments() in server/coverage.c restated, so keep the two in
- * step (the per-piece check, -c, shows any drift).
- */
-static struct bench_seg *
-bench_segments(const struct coverage_fix *in, size_t n,
-    const struct coverage_params *p, size_t *nsegs)
-{
-	struct coverage_fix *f = xreallocarray(NULL, n + 1, sizeof *f);
-	struct bench_seg *s = xreallocarray(NULL, n + 1, sizeof *s);
-	size_t i, k = 0;
-	int join_prev = 0, gap_prev = 1, join_next, gap_next;
-
-	memcpy(f, in, n * sizeof *f);
-	qsort(f, n, sizeof *f, bench_fix_cmp);
-	for (i = 0; i < n; i++) {
-		join_next = 0;
-		gap_next = 1;
-		if (i + 1 < n)
-			join_next =
-			    bench_joinable(&f[i], &f[i + 1], p, &gap_next);
-		if (join_next) {
-			s[k].e0 = f[i].e;
-			s[k].n0 = f[i].n;
-			s[k].e1 = f[i + 1].e;
-			s[k].n1 = f[i + 1].n;
-			s[k++].session = f[i].session;
-		} else if (!join_prev && gap_prev && gap_next) {
-			s[k].e0 = s[k].e1 = f[i].e;
-			s[k].n0 = s[k].n1 = f[i].n;
-			s[k++].session = f[i].session;
-		}
-		join_prev = join_next;
-		gap_prev = gap_next;
-	}
-	free(f);
-	*nsegs = k;
-	return s;
-}
-
 /* The median time of `runs` coverage_compute() calls. */
 static double
 bench_ours(struct bench_net *net, const struct coverage_fix *f, size_t nfixes,
@@ -540,7 +466,7 @@ bench_copy_end(struct bench_copy *b)
 /* The same pieces and track segments, as WKT with every bit (%.17g). */
 static void
 bench_pg_load(PGconn *conn, const struct bench_net *net,
-    const struct bench_seg *segs, size_t nsegs)
+    const struct coverage_seg *segs, size_t nsegs)
 {
 	struct bench_copy *b = xcalloc(1, sizeof *b);
 	const struct coverage_piece *pc;
@@ -570,16 +496,16 @@ bench_pg_load(PGconn *conn, const struct bench_net *net,
 	bench_copy_end(b);
 	bench_copy_start(b, "COPY track (session, geom) FROM STDIN");
 	for (i = 0; i < nsegs; i++) {
-		const struct bench_seg *s = &segs[i];
+		const struct coverage_seg *s = &segs[i];
 
 		/* A lone fix: its buffer is a disc, as coverage_clip's. */
-		if (s->e0 == s->e1 && s->n0 == s->n1)
+		if (s->q0[0] == s->q1[0] && s->q0[1] == s->q1[1])
 			bench_copy_printf(b, "%lld\tPOINT(%.17g %.17g)\n",
-			    s->session, s->e0, s->n0);
+			    s->session, s->q0[0], s->q0[1]);
 		else
 			bench_copy_printf(b,
 			    "%lld\tLINESTRING(%.17g %.17g,%.17g %.17g)\n",
-			    s->session, s->e0, s->n0, s->e1, s->n1);
+			    s->session, s->q0[0], s->q0[1], s->q1[0], s->q1[1]);
 	}
 	bench_copy_end(b);
 	free(b);
@@ -760,7 +686,7 @@ main(int argc, char **argv)
 	struct bench_ward ours[BENCH_WARDS], pg[BENCH_WARDS];
 	struct coverage_params p;
 	struct coverage_fix *fixes;
-	struct bench_seg *segs;
+	struct coverage_seg *segs;
 	const char *conninfo;
 	double scale = 1, t_ours, t_pg, km = 0, t0;
 	size_t nfixes, patrols, nsegs, inspected, i;
@@ -816,7 +742,7 @@ main(int argc, char **argv)
 	coverage_params_default(&p);
 	bench_network(&net, streets);
 	fixes = bench_tracks(&net, nfixes, patrols);
-	segs = bench_segments(fixes, nfixes, &p, &nsegs);
+	segs = coverage_segments(fixes, nfixes, &p, &nsegs);
 	memset(ours, 0, sizeof ours);
 	memset(pg, 0, sizeof pg);
 	for (i = 0; i < net.npc; i++) {
