@@ -127,6 +127,9 @@ bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void bench_die(const char *, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
 static void
 bench_die(const char *fmt, ...)
 {
