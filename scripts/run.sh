@@ -6,6 +6,8 @@
 # Ctrl-C stops patrold (draining requests) and then the cluster.
 set -eu
 cd "$(dirname "$0")/.."
+top=$(pwd)
+. scripts/dev-env.sh
 
 scripts/deps.sh run
 

@@ -6,6 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
+. scripts/dev-env.sh
 
 scripts/deps.sh test
 

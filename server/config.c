@@ -4,24 +4,35 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "xmalloc.h"
 
+/*
+ * The defaults are the installed layout (CMakeLists.txt sets them from the
+ * install prefix); these fallbacks are the Debian package's.
+ */
 #ifndef PATROL_SCHEMA_DIR
-#define PATROL_SCHEMA_DIR "schema"
+#define PATROL_SCHEMA_DIR "/usr/share/patrol/schema"
 #endif
 #ifndef PATROL_DATA_DIR
-#define PATROL_DATA_DIR "data"
+#define PATROL_DATA_DIR "/usr/share/patrol/data"
 #endif
 #ifndef PATROL_CONSOLE_DIR
-#define PATROL_CONSOLE_DIR "server/console"
+#define PATROL_CONSOLE_DIR "/usr/share/patrol/console"
 #endif
 #ifndef PATROL_VENDOR_DIR
-#define PATROL_VENDOR_DIR "node_modules"
+#define PATROL_VENDOR_DIR "/usr/share/patrol/vendor"
 #endif
 #ifndef PATROL_OPENAPI_FILE
-#define PATROL_OPENAPI_FILE "server/openapi.yaml"
+#define PATROL_OPENAPI_FILE "/usr/share/patrol/openapi.yaml"
+#endif
+#ifndef PATROL_CONFIG_FILE
+#define PATROL_CONFIG_FILE "/etc/patrol/patrold.conf"
+#endif
+#ifndef PATROL_STATE_DIR
+#define PATROL_STATE_DIR "/var/lib/patrol"
 #endif
 
 enum config_type { CONFIG_STRING, CONFIG_INT };
@@ -38,8 +49,10 @@ struct config_option {
 
 #define OFF(f) offsetof(struct config, f)
 static const struct config_option config_options[] = {
-    {"config", "PATROL_CONFIG", CONFIG_STRING, OFF(config_file), "", 0, 0,
-        "configuration file (key = value lines)"},
+    {"config", "PATROL_CONFIG", CONFIG_STRING, OFF(config_file),
+        PATROL_CONFIG_FILE, 0, 0,
+        "configuration file (key = value lines); the default is read only "
+        "if it exists, empty: none"},
     {"listen_address", "PATROL_LISTEN_ADDRESS", CONFIG_STRING,
         OFF(listen_address), "127.0.0.1", 0, 0, "address to listen on"},
     {"port", "PATROL_PORT", CONFIG_INT, OFF(port), "8080", 0, 65535,
@@ -111,7 +124,7 @@ static const struct config_option config_options[] = {
     {"schema_dir", "PATROL_SCHEMA_DIR", CONFIG_STRING, OFF(schema_dir),
         PATROL_SCHEMA_DIR, 0, 0, "directory of numbered SQL migrations"},
     {"photo_dir", "PATROL_PHOTO_DIR", CONFIG_STRING, OFF(photo_dir),
-        "var/photos", 0, 0,
+        PATROL_STATE_DIR "/photos", 0, 0,
         "where photos are kept, each under its SHA-256 (made if missing)"},
     {"photo_max_bytes", "PATROL_PHOTO_MAX_BYTES", CONFIG_INT,
         OFF(photo_max_bytes), "10485760", 1024, 104857600,
@@ -452,9 +465,12 @@ config_read_file(struct config *c, const char *path, char **cause)
 	return rc;
 }
 
-/* Finds the value of --config (or PATROL_CONFIG) before anything else. */
+/*
+ * Finds the value of --config (or PATROL_CONFIG) before anything else;
+ * without either, the built-in default, which may be missing (*optional).
+ */
 static const char *
-config_file_arg(int argc, char **argv)
+config_file_arg(int argc, char **argv, int *optional)
 {
 	const char *env;
 	int i;
@@ -467,8 +483,10 @@ config_file_arg(int argc, char **argv)
 		if (strchr(argv[i], '=') == NULL)
 			i++;
 	}
-	env = getenv("PATROL_CONFIG");
-	return env != NULL && *env != '\0' ? env : NULL;
+	if ((env = getenv("PATROL_CONFIG")) != NULL)
+		return env;
+	*optional = 1;
+	return PATROL_CONFIG_FILE;
 }
 
 int
@@ -478,12 +496,21 @@ config_load(struct config *c, int argc, char **argv, int *optind, int *help,
 	const struct config_option *o;
 	const char *file, *env, *arg, *eq, *value;
 	size_t i;
-	int n;
+	int n, optional = 0;
+	struct stat sb;
 
 	*help = 0;
-	if ((file = config_file_arg(argc, argv)) != NULL &&
-	    config_read_file(c, file, cause) != 0)
-		return -1;
+	file = config_file_arg(argc, argv, &optional);
+	if (*file != '\0' &&
+	    !(optional && stat(file, &sb) != 0 && errno == ENOENT)) {
+		if (config_read_file(c, file, cause) != 0)
+			return -1;
+		free(c->config_file);
+		c->config_file = xstrdup(file);
+	} else {
+		free(c->config_file);
+		c->config_file = xstrdup("");
+	}
 	for (i = 0; i < NOPTIONS; i++) {
 		o = &config_options[i];
 		if ((env = getenv(o->env)) == NULL)
@@ -550,5 +577,26 @@ config_usage(FILE *f)
 		}
 		fprintf(f, "  %-26s %s\n  %-26s env %s, default '%s'\n", flag,
 		    o->help, "", o->env, o->def);
+	}
+}
+
+void
+config_example(FILE *f)
+{
+	const struct config_option *o;
+	size_t i;
+
+	fprintf(f,
+	    "# patrold and patrolctl configuration: key = value lines.\n"
+	    "# Every option is shown with its built-in default, commented\n"
+	    "# out; the environment and --flags override this file.\n"
+	    "# Keep it readable only by root and the patrol group when\n"
+	    "# database_url holds a password.\n");
+	for (i = 0; i < NOPTIONS; i++) {
+		o = &config_options[i];
+		if (strcmp(o->name, "config") == 0)
+			continue;
+		fprintf(f, "\n# %s (env %s)\n# %s = %s\n", o->help, o->env,
+		    o->name, o->def);
 	}
 }

@@ -95,5 +95,10 @@ int config_set(
 
 /* Writes the option list for --help, generated from the table. */
 void config_usage(FILE *);
+/*
+ * Writes a commented example configuration file (every option, its help
+ * and its default), generated from the table: etc/patrol/patrold.conf.
+ */
+void config_example(FILE *);
 
 #endif

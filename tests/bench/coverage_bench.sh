@@ -14,6 +14,8 @@
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
+top=$src
+. "$src/scripts/dev-env.sh"
 build=${1:-build-bench}
 [ $# -eq 0 ] || shift
 [ -d "$build" ] || build=$src/$build

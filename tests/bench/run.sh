@@ -17,6 +17,8 @@
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
+top=$src
+. "$src/scripts/dev-env.sh"
 build=${1:-build-bench}
 [ -d "$build" ] || build=$src/$build
 build=$(cd "$build" 2>/dev/null && pwd) ||

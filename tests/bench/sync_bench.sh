@@ -19,6 +19,8 @@
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
+top=$src
+. "$src/scripts/dev-env.sh"
 build=$(cd "${1:?usage: sync_bench.sh BUILD_DIR}" && pwd)
 secs=${BENCH_SECONDS:-5}
 rounds=${BENCH_ROUNDS:-3}

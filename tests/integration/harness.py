@@ -22,6 +22,17 @@ BUILD = os.environ.get("PATROL_BUILD_DIR", "build")
 SOURCE = os.environ.get("PATROL_SOURCE_DIR",
                         os.path.dirname(os.path.dirname(os.path.dirname(
                             os.path.abspath(__file__)))))
+# The built-in defaults are the installed layout; tests run the checkout's
+# files and read no installed configuration (as scripts/dev-env.sh does).
+for _k, _v in (("PATROL_CONFIG", ""),
+               ("PATROL_SCHEMA_DIR", os.path.join(SOURCE, "schema")),
+               ("PATROL_DATA_DIR", os.path.join(SOURCE, "data")),
+               ("PATROL_CONSOLE_DIR", os.path.join(SOURCE, "server",
+                                                   "console")),
+               ("PATROL_VENDOR_DIR", os.path.join(SOURCE, "node_modules")),
+               ("PATROL_API_DOC", os.path.join(SOURCE, "server",
+                                               "openapi.yaml"))):
+    os.environ.setdefault(_k, _v)
 PATROLD = os.path.join(BUILD, "server", "patrold")
 PATROLCTL = os.path.join(BUILD, "server", "patrolctl")
 PGDIR = os.environ.get("PATROL_TEST_PGDIR")

@@ -167,6 +167,57 @@ test_flags(void **state)
 	config_free(&c);
 }
 
+/*
+ * The installed configuration file is read when it exists; a missing one
+ * is no error unless it was named (--config or PATROL_CONFIG).
+ */
+static void
+test_config_file_default(void **state)
+{
+	char *none[] = {"patrolctl", NULL};
+	char *named[] = {"patrolctl", "--config", "/nonexistent/p.conf", NULL};
+	struct config c;
+	char *cause = NULL;
+	int optind, help;
+
+	(void)state;
+	unsetenv("PATROL_CONFIG");
+	config_init(&c);
+	assert_string_equal(c.config_file, PATROL_CONFIG_FILE);
+	if (access(PATROL_CONFIG_FILE, F_OK) != 0) {
+		assert_int_equal(
+		    config_load(&c, 1, none, &optind, &help, &cause), 0);
+		assert_string_equal(c.config_file, "");
+	}
+	assert_int_equal(config_load(&c, 3, named, &optind, &help, &cause), -1);
+	assert_non_null(strstr(cause, "/nonexistent/p.conf"));
+	free(cause);
+	setenv("PATROL_CONFIG", "/nonexistent/e.conf", 1);
+	assert_int_equal(config_load(&c, 1, none, &optind, &help, &cause), -1);
+	assert_non_null(strstr(cause, "/nonexistent/e.conf"));
+	free(cause);
+	setenv("PATROL_CONFIG", "", 1); /* empty: no file at all */
+	assert_int_equal(config_load(&c, 1, none, &optind, &help, &cause), 0);
+	unsetenv("PATROL_CONFIG");
+	config_free(&c);
+}
+
+/* The packaged example: every option but config, commented out. */
+static void
+test_example_config(void **state)
+{
+	char buf[16384] = "";
+	FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+
+	(void)state;
+	config_example(f);
+	fclose(f);
+	assert_non_null(strstr(buf, "\n# database_url = \n"));
+	assert_non_null(
+	    strstr(buf, "\n# photo_dir = " PATROL_STATE_DIR "/photos\n"));
+	assert_null(strstr(buf, "# config ="));
+}
+
 /* --help is generated from the table: every option appears. */
 static void
 test_usage_lists_every_option(void **state)
@@ -194,6 +245,8 @@ main(void)
 	    cmocka_unit_test(test_precedence),
 	    cmocka_unit_test(test_flags),
 	    cmocka_unit_test(test_usage_lists_every_option),
+	    cmocka_unit_test(test_config_file_default),
+	    cmocka_unit_test(test_example_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
