@@ -1,11 +1,15 @@
 /* patrold: the dispatch server. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "app.h"
 #include "config.h"
+#include "http.h"
 #include "log.h"
 
 int
@@ -17,13 +21,20 @@ main(int argc, char **argv)
 	char *cause = NULL;
 	int optind, help;
 
+	/* The packaged example configuration is generated from the table. */
+	if (argc == 2 && strcmp(argv[1], "--example-config") == 0) {
+		config_example(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	config_init(&cfg);
 	if (config_load(&cfg, argc, argv, &optind, &help, &cause) != 0) {
 		fprintf(stderr, "patrold: %s\n", cause);
 		return 2;
 	}
 	if (help) {
-		printf("usage: patrold [options]\n");
+		printf("usage: patrold [options]\n"
+		       "       patrold --example-config   (print a commented "
+		       "configuration file)\n");
 		config_usage(stdout);
 		return 0;
 	}
@@ -45,7 +56,14 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	/*
+	 * Under systemd (Type=notify) the unit is started only now, once the
+	 * schema is checked and the port is open; elsewhere this does nothing.
+	 */
+	sd_notifyf(0, "READY=1\nSTATUS=listening on %s port %d",
+	    cfg.listen_address, http_port(app.http));
 	app_run(&app);
+	sd_notify(0, "STOPPING=1");
 	app_stop(&app);
 	config_free(&cfg);
 	return 0;
