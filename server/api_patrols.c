@@ -115,10 +115,15 @@ track_done_cb(struct db_result *r, void *arg)
 	else if (strcmp(PQgetvalue(r->res, 0, 1), "t") != 0)
 		api_error(req, 404, "not_found", NULL, "no such patrol");
 	else
+		/* Each point sent is stored, a duplicate, or refused. */
 		api_reply(req, 200,
-		    json_pack("{s:I}", "stored",
+		    json_pack("{s:I,s:I,s:I}", "stored",
+		        (json_int_t)strtoll(PQgetvalue(r->res, 0, 0), NULL, 10),
+		        "duplicates",
+		        (json_int_t)strtoll(PQgetvalue(r->res, 0, 2), NULL, 10),
+		        "refused_same_time",
 		        (json_int_t)strtoll(
-		            PQgetvalue(r->res, 0, 0), NULL, 10)));
+		            PQgetvalue(r->res, 0, 3), NULL, 10)));
 	http_req_unref(req);
 }
 
@@ -148,7 +153,7 @@ track_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	json_array_foreach(points, i, pt)
 	{
 		snprintf(field, sizeof field, "points[%zu]", i);
-		/* at: seconds since the epoch (what GPS receivers give). */
+		/* at: seconds since the epoch, fractions kept to the ms. */
 		if (!json_is_number(json_object_get(pt, "at")) ||
 		    !json_is_number(json_object_get(pt, "lat")) ||
 		    !json_is_number(json_object_get(pt, "lon"))) {

@@ -17,7 +17,7 @@ struct coverage_hit {
 	long long session;
 	size_t sub; /* which segment of the piece */
 	double t0, t1;
-	time_t at;
+	double at;
 };
 
 void
@@ -170,8 +170,7 @@ static int
 coverage_joinable(const struct coverage_fix *a, const struct coverage_fix *b,
     const struct coverage_params *p, int *gap)
 {
-	double dt = difftime(b->at, a->at),
-	       dist = hypot(b->e - a->e, b->n - a->n);
+	double dt = b->at - a->at, dist = hypot(b->e - a->e, b->n - a->n);
 
 	*gap = a->session != b->session || dt > p->max_gap_s ||
 	    dist > p->max_gap_m;
@@ -280,7 +279,7 @@ coverage_piece_result(struct coverage_piece *pc, struct coverage_hit *h,
 {
 	size_t i = 0, j;
 	double covered, end, best = 0;
-	time_t at, when = 0;
+	double at, when = 0;
 	long long best_session = 0;
 
 	if (nh > 0)

@@ -31,13 +31,14 @@ struct coverage_piece {
 	size_t npoints;
 	/* out */
 	double covered_share; /* best single patrol */
-	time_t inspected_at;  /* when that patrol last touched it; 0: never */
+	double inspected_at;  /* epoch s (ms kept) that patrol last touched it;
+	                         0: never */
 	long long session;    /* that patrol */
 };
 
 struct coverage_fix {
 	long long session; /* patrol (or drive) the fix belongs to */
-	time_t at;
+	double at;         /* epoch seconds, fractions kept (GPS gives ms) */
 	double e, n;
 };
 
@@ -45,7 +46,7 @@ struct coverage_fix {
 struct coverage_seg {
 	double q0[2], q1[2]; /* equal for a lone fix */
 	long long session;
-	time_t at; /* when the track left this segment */
+	double at; /* when the track left this segment (epoch s) */
 };
 
 void coverage_params_default(struct coverage_params *);

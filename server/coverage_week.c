@@ -262,8 +262,7 @@ week_track_cb(struct db_result *res, void *arg)
 	for (row = 0; row < n; row++) {
 		r->fixes[k].session =
 		    strtoll(PQgetvalue(res->res, row, 0), NULL, 10);
-		r->fixes[k].at =
-		    (time_t)strtoll(PQgetvalue(res->res, row, 1), NULL, 10);
+		r->fixes[k].at = strtod(PQgetvalue(res->res, row, 1), NULL);
 		if (!PQgetisnull(res->res, row, 2)) {
 			r->fixes[k].e =
 			    strtod(PQgetvalue(res->res, row, 2), NULL);

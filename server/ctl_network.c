@@ -255,22 +255,30 @@ out:
 	return rc;
 }
 
-/* "2014-09-10 06:54:07+0200", "2014-09-10T06:54:07Z", ... -> epoch. */
+/*
+ * "2014-09-10 06:54:07+0200", "2014-09-10T06:54:07.755Z", ... -> epoch
+ * seconds with the fraction kept to the millisecond (1 Hz receivers
+ * often put two fixes in one second).
+ */
 static int
 ctl_network_time(const char *s, double *out)
 {
 	struct tm tm = {0};
 	const char *p;
 	int off = 0, hh, mm, sign;
+	double frac = 0, scale = 0.1;
 
 	p = strptime(s, "%Y-%m-%d", &tm);
 	if (p == NULL || (*p != 'T' && *p != ' '))
 		return -1;
 	if ((p = strptime(p + 1, "%H:%M:%S", &tm)) == NULL)
 		return -1;
-	if (*p == '.')
-		while (*++p >= '0' && *p <= '9')
-			;
+	if (*p == '.' || *p == ',') {
+		while (*++p >= '0' && *p <= '9') {
+			frac += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
 	if (*p == 'Z')
 		p++;
 	else if (*p == '+' || *p == '-') {
@@ -285,13 +293,14 @@ ctl_network_time(const char *s, double *out)
 			p += 2;
 		off = sign * (hh * 3600 + mm * 60);
 	}
-	*out = (double)timegm(&tm) - off;
+	*out = (double)timegm(&tm) - off + round(frac * 1000) / 1000;
 	return 0;
 }
 
 struct ctl_trace {
 	double *at, *lon, *lat;
 	size_t n;
+	size_t seen; /* points in the file, with or without a time */
 };
 
 static void
@@ -321,6 +330,7 @@ ctl_trace_gpx(const char *buf, size_t len, struct ctl_trace *t)
 		name = (const char *)xmlTextReaderConstName(r);
 		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT &&
 		    strcmp(name, "trkpt") == 0) {
+			t->seen++;
 			v = xmlTextReaderGetAttribute(r, BAD_CAST "lat");
 			lat = v != NULL ? strtod((char *)v, NULL) : NAN;
 			xmlFree(v);
@@ -334,7 +344,7 @@ ctl_trace_gpx(const char *buf, size_t len, struct ctl_trace *t)
 		else if (in_time &&
 		    xmlTextReaderNodeType(r) == XML_READER_TYPE_TEXT) {
 			v = xmlTextReaderValue(r);
-			if (v != NULL && !isnan(lat) &&
+			if (v != NULL && !isnan(lat) && !isnan(lon) &&
 			    ctl_network_time((char *)v, &at) == 0)
 				ctl_trace_add(t, at, lon, lat);
 			xmlFree(v);
@@ -359,6 +369,7 @@ ctl_trace_json(const char *buf, size_t len, struct ctl_trace *t)
 		json_decref(root);
 		return -1;
 	}
+	t->seen = json_array_size(root);
 	json_array_foreach(root, i, e)
 	{
 		pt = json_string_value(json_object_get(e, "point"));
@@ -384,7 +395,7 @@ ctl_network_replay(struct ctl *c, int argc, char **argv)
 	json_t *batch;
 	char *buf = NULL, *cause, *json;
 	long long patrol;
-	size_t len, i, stored = 0, outside = 0;
+	size_t len, i, stored = 0, outside = 0, dup = 0, clash = 0;
 	int rc = 1;
 
 	if (ctl_args("patrol replay", argc, argv, names, v, pos, 1) != 1 ||
@@ -463,12 +474,25 @@ ctl_network_replay(struct ctl *c, int argc, char **argv)
 				goto out;
 			}
 			stored += strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+			dup += strtoul(PQgetvalue(res, 0, 2), NULL, 10);
+			clash += strtoul(PQgetvalue(res, 0, 3), NULL, 10);
 			PQclear(res);
 		}
 	}
 	json_decref(batch);
-	printf("patrol %lld: %zu fixes stored, %zu outside the service area\n",
-	    patrol, stored, outside);
+	/* Every point of the file is accounted for, whatever became of it. */
+	printf("patrol %lld: %zu points read: %zu fixes stored, %zu "
+	       "duplicates, %zu refused\n",
+	    patrol, t.seen, stored, dup, outside + clash + (t.seen - t.n));
+	if (outside > 0)
+		printf("  refused: %zu outside the service area\n", outside);
+	if (clash > 0)
+		printf("  refused: %zu at the time of another fix with another "
+		       "position\n",
+		    clash);
+	if (t.seen > t.n)
+		printf("  refused: %zu without a usable time or position\n",
+		    t.seen - t.n);
 	rc = 0;
 out:
 	free(t.at);

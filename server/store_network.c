@@ -88,13 +88,13 @@ store_track_load(struct db *db, const char *week, db_cb cb, void *arg)
 	 */
 	db_query(db,
 	    "WITH w AS (SELECT to_date($1, 'IYYY-\"W\"IW')::timestamptz AS s)"
-	    " SELECT t.patrol_id, extract(epoch FROM t.at)::bigint,"
+	    " SELECT t.patrol_id, extract(epoch FROM t.at),"
 	    " t.easting, t.northing, t.lon, t.lat FROM track_points t, w"
 	    " WHERE t.at >= w.s AND t.at < w.s + interval '7 days'"
 	    " UNION ALL"
 	    " SELECT CASE WHEN f.session_id IS NOT NULL"
 	    "  THEN -1000000000 - f.session_id ELSE -f.crew_id END,"
-	    " extract(epoch FROM f.at)::bigint, NULL, NULL, f.lon, f.lat"
+	    " extract(epoch FROM f.at), NULL, NULL, f.lon, f.lat"
 	    " FROM track_fixes f, w"
 	    " WHERE f.at >= w.s AND f.at < w.s + interval '7 days'",
 	    1, p, cb, arg);
@@ -186,16 +186,33 @@ store_track_put(
 	const char *p[] = {i, json};
 
 	snprintf(i, sizeof i, "%lld", patrol);
-	/* A fix sent twice (a retry) is stored once. */
+	/*
+	 * A fix is its patrol and its time to the millisecond. Of the fixes
+	 * sent for one time, the first is stored; the others are duplicates
+	 * when they say the same position (a retry) and are refused when
+	 * they say another one. Answers stored, duplicates, conflicts and
+	 * whether the patrol exists.
+	 */
 	db_query(db,
-	    "WITH t AS (INSERT INTO track_points (patrol_id, at, lon, lat,"
-	    " easting, northing) SELECT $1::bigint, to_timestamp(at), lon, lat,"
-	    " e, n FROM jsonb_to_recordset($2::jsonb) AS x(at float8, lon"
-	    " float8, lat float8, e float8, n float8)"
+	    "WITH x AS (SELECT x.ord, 'epoch'::timestamptz + round(x.at *"
+	    " 1000)::bigint * interval '1 millisecond' AS at, x.lon, x.lat,"
+	    " x.e, x.n FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS"
+	    " (at float8, lon float8, lat float8, e float8, n float8))"
+	    " WITH ORDINALITY AS x(at, lon, lat, e, n, ord)),"
+	    " f AS (SELECT DISTINCT ON (at) * FROM x ORDER BY at, ord),"
+	    " ins AS (INSERT INTO track_points (patrol_id, at, lon, lat,"
+	    " easting, northing) SELECT $1::bigint, at, lon, lat, e, n FROM f"
 	    " WHERE EXISTS (SELECT 1 FROM patrols WHERE id = $1::bigint)"
-	    " ON CONFLICT DO NOTHING RETURNING 1)"
-	    " SELECT (SELECT count(*) FROM t), EXISTS (SELECT 1 FROM patrols"
-	    " WHERE id = $1::bigint)",
+	    " ON CONFLICT DO NOTHING RETURNING at),"
+	    " s AS (SELECT (i.at IS NOT NULL AND x.ord = f.ord) AS stored,"
+	    " coalesce(t.lon = x.lon AND t.lat = x.lat, f.lon = x.lon AND"
+	    " f.lat = x.lat) AS same FROM x JOIN f ON f.at = x.at"
+	    " LEFT JOIN ins i ON i.at = x.at LEFT JOIN track_points t ON"
+	    " t.patrol_id = $1::bigint AND t.at = x.at)"
+	    " SELECT count(*) FILTER (WHERE stored),"
+	    " EXISTS (SELECT 1 FROM patrols WHERE id = $1::bigint),"
+	    " count(*) FILTER (WHERE NOT stored AND same),"
+	    " count(*) FILTER (WHERE NOT stored AND NOT same) FROM s",
 	    2, p, cb, arg);
 }
 
@@ -231,8 +248,8 @@ store_patrol_replay(struct db *db, const char *crew_code, double start,
 	char s0[32], s1[32];
 	const char *p[] = {crew_code, s0, s1, actor};
 
-	snprintf(s0, sizeof s0, "%.0f", start);
-	snprintf(s1, sizeof s1, "%.0f", end);
+	snprintf(s0, sizeof s0, "%.3f", start);
+	snprintf(s1, sizeof s1, "%.3f", end);
 	db_query(db,
 	    "INSERT INTO patrols (crew_id, kind, started_at, ended_at,"
 	    " started_by) SELECT id, 'patrol', to_timestamp($2::float8),"

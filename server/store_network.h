@@ -43,7 +43,11 @@ void store_patrol_start(struct db *, long long crew, const char *kind,
 void store_patrol_replay(struct db *, const char *crew_code, double start,
     double end, const char *actor, db_cb, void *);
 void store_patrol_stop(struct db *, long long id, db_cb, void *);
-/* [{at (epoch), lon, lat, e, n}]; one row (stored, patrol exists). */
+/*
+ * [{at (epoch s, ms kept), lon, lat, e, n}]; one row: stored, patrol
+ * exists, duplicates (same time and position as a fix kept), conflicts
+ * (same time, another position: refused).
+ */
 void store_track_put(
     struct db *, long long patrol, const char *json, db_cb, void *);
 /*

@@ -148,7 +148,12 @@ class Coverage(unittest.TestCase):
         out = self.run_ctl("patrol", "replay", os.path.join(
             h.SOURCE, "tests", "data", "barefoot_munich_x0001-001.json"),
             "--crew", "m1", "--start", START)
-        self.assertIn("1194 fixes stored", out)
+        # Every fix of the real 1 Hz drive is kept, and the command
+        # accounts for each point of the file.
+        self.assertIn("1194 points read: 1194 fixes stored, 0 duplicates, "
+                      "0 refused", out)
+        self.assertEqual(int(h.psql(
+            self.url, "SELECT count(*) FROM track_points")), 1194)
         path = os.path.join(self.tmp, "week.geojson")
         self.run_ctl("coverage", "export", "--week", WEEK, "--format",
                      "geojson", "-o", path)
@@ -319,6 +324,92 @@ class Coverage(unittest.TestCase):
             self.assertEqual(int(h.psql(
                 self.url, "SELECT count(*) FROM coverage_exports WHERE "
                           "week = '%s' AND ward_code = ''" % WEEK)), 4)
+        finally:
+            self.assertEqual(d.stop(), 0, d.text())
+
+    def test_6_sub_second_gpx_keeps_every_fix(self):
+        """A walker's receiver at 2.5 Hz: several fixes in each second.
+        Each is its own fix (time to the millisecond), a repeated point
+        is a duplicate, another position at a known time is refused, and
+        the walk inspects the street nobody else touched."""
+        south = min(y for _, y in self.trace) - 300 / 110540
+        west = min(x for x, _ in self.trace)
+        step = 1.0 / (111320 * math.cos(math.radians(south)))
+        t0 = datetime.datetime(2026, 11, 18, 1, 0, 0, 200000,
+                               tzinfo=datetime.timezone.utc)
+        pts = []
+        for i in range(1000):           # 1 m every 0.4 s, 400 m
+            at = t0 + datetime.timedelta(milliseconds=400 * i)
+            pts.append((west + 0.0005 + i * step, south, at))
+
+        def trkpt(lon, lat, at):
+            return ('<trkpt lat="%.8f" lon="%.8f"><time>%s</time></trkpt>'
+                    % (lat, lon, at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+                       + "Z"))
+        body = [trkpt(*p) for p in pts]
+        body.append(trkpt(*pts[10]))                         # a retry
+        body.append(trkpt(pts[20][0] + 0.001, south, pts[20][2]))  # clash
+        body.append('<trkpt lat="%.8f" lon="%.8f"></trkpt>' % (south, west))
+        path = os.path.join(self.tmp, "walk.gpx")
+        with open(path, "w") as f:
+            f.write('<?xml version="1.0"?><gpx version="1.1" '
+                    'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+                    + "".join(body) + "</trkseg></trk></gpx>")
+        out = self.run_ctl("patrol", "replay", path, "--crew", "m1")
+        self.assertIn("1003 points read: 1000 fixes stored, 1 duplicates, "
+                      "2 refused", out)
+        self.assertIn("1 at the time of another fix with another position",
+                      out)
+        self.assertIn("1 without a usable time or position", out)
+        patrol = int(out.split()[1].rstrip(":"))
+        ms = h.psql(self.url, "SELECT count(*), count(DISTINCT date_trunc("
+                    "'second', at)), max(extract(milliseconds FROM at)::int"
+                    " %% 1000) FROM track_points WHERE patrol_id = %d"
+                    % patrol).split("|")
+        self.assertEqual(int(ms[0]), 1000)
+        self.assertEqual(int(ms[1]), 400)
+        self.assertEqual(int(ms[2]), 800)
+        path = os.path.join(self.tmp, "walk.geojson")
+        self.run_ctl("coverage", "export", "--week", WEEK, "--format",
+                     "geojson", "-o", path)
+        with open(path) as f:
+            fc = json.load(f)
+        walked = [f for f in fc["features"]
+                  if f["properties"]["name"] == "street 2"
+                  and f["properties"]["state"] == "inspected"]
+        self.assertGreaterEqual(len(walked), 2)
+
+    def test_7_api_track_keeps_milliseconds_and_counts(self):
+        d = h.Patrold(self.url, *MUNICH)
+        try:
+            token = h.user_token(self.url, "crewq", "crew")
+            auth = {"Authorization": "Bearer " + token,
+                    "Content-Type": "application/json"}
+            crew = int(h.psql(self.url,
+                              "SELECT id FROM crews WHERE code = 'm1'"))
+            st, p = d.json("/api/v1/patrols", method="POST", headers=auth,
+                           body=json.dumps({"crew_id": crew}).encode())
+            self.assertEqual(st, 200, p)
+            lon, lat = self.trace[0]
+            t0 = 1795000000.125
+            pts = [{"at": t0 + 0.25 * i, "lat": lat, "lon": lon + i * 1e-5}
+                   for i in range(40)]
+            st, r = d.json("/api/v1/patrols/%d/track" % p["id"],
+                           method="POST", headers=auth,
+                           body=json.dumps({"points": pts}).encode())
+            self.assertEqual(st, 200, r)
+            self.assertEqual(r, {"stored": 40, "duplicates": 0,
+                                 "refused_same_time": 0})
+            again = pts[:5] + [dict(pts[5], lon=lon + 0.01)]
+            st, r = d.json("/api/v1/patrols/%d/track" % p["id"],
+                           method="POST", headers=auth,
+                           body=json.dumps({"points": again}).encode())
+            self.assertEqual(r, {"stored": 0, "duplicates": 5,
+                                 "refused_same_time": 1})
+            self.assertEqual(h.psql(
+                self.url, "SELECT to_char(min(at) AT TIME ZONE 'UTC', "
+                          "'SS.MS') FROM track_points WHERE patrol_id = %d"
+                % p["id"]), "%02d.125" % (1795000000 % 60))
         finally:
             self.assertEqual(d.stop(), 0, d.text())
 
