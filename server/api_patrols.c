@@ -377,7 +377,8 @@ wayback_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	if (api_path_id(req, 0, &id) != 0 || (w = wayback_new(req)) == NULL)
 		return;
 	http_req_ref(req);
-	store_wayback_candidates(patrols_app->db, id, wayback_cb, w);
+	store_wayback_candidates(patrols_app->db, id,
+	    patrols_app->cfg->coverage_share_pct / 100.0, wayback_cb, w);
 }
 
 static void
@@ -400,7 +401,9 @@ agent_wayback_device_cb(struct db_result *r, void *arg)
 		api_sync_unauthorized(w->req, "unknown_token");
 	else {
 		store_wayback_candidates(patrols_app->db,
-		    strtoll(PQgetvalue(r->res, 0, 1), NULL, 10), wayback_cb, w);
+		    strtoll(PQgetvalue(r->res, 0, 1), NULL, 10),
+		    patrols_app->cfg->coverage_share_pct / 100.0, wayback_cb,
+		    w);
 		return;
 	}
 out:

@@ -272,10 +272,32 @@ coverage_find(const struct coverage_cell *c, size_t n, uint64_t key)
 	return lo;
 }
 
+struct coverage_touches {
+	struct coverage_touch *v;
+	size_t n, cap;
+};
+
+static void
+coverage_touch_add(struct coverage_touches *t, size_t piece, long long session,
+    double share, double at)
+{
+	if (t == NULL || share <= 0)
+		return;
+	if (t->n == t->cap) {
+		t->cap = t->cap * 2 + 256;
+		t->v = xreallocarray(t->v, t->cap, sizeof *t->v);
+	}
+	t->v[t->n].piece = piece;
+	t->v[t->n].session = session;
+	t->v[t->n].share = share > 1 ? 1 : share;
+	t->v[t->n++].at = at;
+}
+
 /* Sums, per session, the merged covered length of the piece's hits. */
 static void
-coverage_piece_result(struct coverage_piece *pc, struct coverage_hit *h,
-    size_t nh, const double *sublen, double length, double share)
+coverage_piece_result(struct coverage_piece *pc, size_t index,
+    struct coverage_hit *h, size_t nh, const double *sublen, double length,
+    double share, struct coverage_touches *touches)
 {
 	size_t i = 0, j;
 	double covered, end, best = 0;
@@ -303,6 +325,8 @@ coverage_piece_result(struct coverage_piece *pc, struct coverage_hit *h,
 					at = h[j].at;
 			}
 		}
+		coverage_touch_add(
+		    touches, index, h[i].session, covered / length, at);
 		if (covered / length > best) {
 			best = covered / length;
 			best_session = h[i].session;
@@ -320,10 +344,10 @@ coverage_piece_result(struct coverage_piece *pc, struct coverage_hit *h,
 		pc->session = best_session;
 }
 
-size_t
-coverage_compute(struct coverage_piece *pieces, size_t npieces,
+static size_t
+coverage_run(struct coverage_piece *pieces, size_t npieces,
     const struct coverage_fix *fixes, size_t nfixes,
-    const struct coverage_params *p)
+    const struct coverage_params *p, struct coverage_touches *touches)
 {
 	struct coverage_seg *segs;
 	struct coverage_cell *grid;
@@ -398,7 +422,7 @@ coverage_compute(struct coverage_piece *pieces, size_t npieces,
 			}
 		}
 		coverage_piece_result(
-		    pc, hits, nhits, sublen, length, p->share);
+		    pc, i, hits, nhits, sublen, length, p->share, touches);
 		if (pc->inspected_at != 0)
 			inspected++;
 	}
@@ -408,4 +432,26 @@ coverage_compute(struct coverage_piece *pieces, size_t npieces,
 	free(grid);
 	free(segs);
 	return inspected;
+}
+
+size_t
+coverage_compute(struct coverage_piece *pieces, size_t npieces,
+    const struct coverage_fix *fixes, size_t nfixes,
+    const struct coverage_params *p)
+{
+	return coverage_run(pieces, npieces, fixes, nfixes, p, NULL);
+}
+
+size_t
+coverage_compute_touches(struct coverage_piece *pieces, size_t npieces,
+    const struct coverage_fix *fixes, size_t nfixes,
+    const struct coverage_params *p, struct coverage_touch **touches,
+    size_t *ntouches)
+{
+	struct coverage_touches t = {0};
+	size_t n = coverage_run(pieces, npieces, fixes, nfixes, p, &t);
+
+	*touches = t.v;
+	*ntouches = t.n;
+	return n;
 }

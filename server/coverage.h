@@ -49,6 +49,19 @@ struct coverage_seg {
 	double at; /* when the track left this segment (epoch s) */
 };
 
+/*
+ * What one track measured on one piece: the share of the piece's length
+ * it passed within the distance, and when it last touched it. Whether that
+ * makes an inspection is the rule's to say (share >= params.share), so the
+ * measurement can be kept and judged again when the rule changes.
+ */
+struct coverage_touch {
+	size_t piece; /* index into the pieces given */
+	long long session;
+	double share; /* 0..1 */
+	double at;    /* epoch seconds */
+};
+
 void coverage_params_default(struct coverage_params *);
 /*
  * The track as coverage_compute() measures against it: fixes joined when
@@ -66,6 +79,13 @@ double coverage_length(const double *xy, size_t npoints);
  */
 size_t coverage_compute(struct coverage_piece *, size_t npieces,
     const struct coverage_fix *, size_t nfixes, const struct coverage_params *);
+/*
+ * The same, and also every (piece, track) measurement with a share above
+ * 0 in *touches (newly allocated, *ntouches entries; the caller frees).
+ */
+size_t coverage_compute_touches(struct coverage_piece *, size_t npieces,
+    const struct coverage_fix *, size_t nfixes, const struct coverage_params *,
+    struct coverage_touch **touches, size_t *ntouches);
 /*
  * The part [t0, t1] of segment a-b (t in 0..1) within d of segment q0-q1;
  * returns 0 when none. Exposed for tests.

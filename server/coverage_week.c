@@ -210,6 +210,7 @@ week_status_cb(struct db_result *res, void *arg)
 		p->due = strcmp(PQgetvalue(res->res, i, 9), "t") == 0;
 		p->last_inspected = week_strdup_or_null(res->res, i, 10);
 		p->due_at = week_strdup_or_null(res->res, i, 11);
+		p->best_share = strtod(PQgetvalue(res->res, i, 14), NULL);
 		if (rep->start == NULL) {
 			rep->start = xstrdup(PQgetvalue(res->res, i, 12));
 			rep->end = xstrdup(PQgetvalue(res->res, i, 13));
@@ -241,16 +242,18 @@ week_saved_cb(struct db_result *res, void *arg)
 		week_fail(r, "recording inspections", res);
 		return;
 	}
-	store_week_status(r->db, r->week, r->ward, week_status_cb, r);
+	store_week_status(
+	    r->db, r->week, r->ward, r->params.share, week_status_cb, r);
 }
 
 static void
 week_track_cb(struct db_result *res, void *arg)
 {
 	struct week_run *r = arg;
+	struct coverage_touch *touch;
 	json_t *ins;
 	char *s, *cause;
-	size_t i, k = 0;
+	size_t i, k = 0, ntouch;
 	int row, n;
 
 	if (res->status != DB_OK) {
@@ -278,22 +281,22 @@ week_track_cb(struct db_result *res, void *arg)
 		k++;
 	}
 	r->nfixes = k;
-	r->inspected = coverage_compute(
-	    r->pieces, r->npieces, r->fixes, r->nfixes, &r->params);
+	r->inspected = coverage_compute_touches(r->pieces, r->npieces, r->fixes,
+	    r->nfixes, &r->params, &touch, &ntouch);
+	/* Every measurement is kept; the rule judges them when read. */
 	ins = json_array();
-	for (i = 0; i < r->npieces; i++) {
-		if (r->pieces[i].inspected_at == 0)
-			continue;
+	for (i = 0; i < ntouch; i++) {
 		json_array_append_new(ins,
-		    json_pack("{s:I,s:I,s:I,s:f}", "piece",
-		        (json_int_t)r->pieces[i].id, "track",
-		        (json_int_t)r->pieces[i].session, "at",
-		        (json_int_t)r->pieces[i].inspected_at, "share",
-		        r->pieces[i].covered_share));
+		    json_pack("{s:I,s:I,s:f,s:f}", "piece",
+		        (json_int_t)r->pieces[touch[i].piece].id, "track",
+		        (json_int_t)touch[i].session, "at", touch[i].at,
+		        "share", touch[i].share));
 	}
+	free(touch);
 	s = json_dumps(ins, JSON_COMPACT);
 	json_decref(ins);
-	store_inspections_put(r->db, s, week_saved_cb, r);
+	store_inspections_put(
+	    r->db, r->week, r->params.distance_m, s, week_saved_cb, r);
 	free(s);
 }
 

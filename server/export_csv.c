@@ -21,7 +21,7 @@
 
 static const char *csv_piece_header =
     "id,kind,class,name,ward_code,length_m,interval_days,state,due,"
-    "last_inspected,due_at";
+    "last_inspected,due_at,best_share";
 static const char *csv_summary_header =
     "ward_code,ward_name,kind,class,pieces,due,on_time,overdue,"
     "share_on_time,km,km_due,km_on_time";
@@ -99,6 +99,7 @@ csv_piece(FILE *out, const struct report_piece *p)
 	csv_field(out, p->due ? "true" : "false", 0);
 	csv_field(out, p->last_inspected, 0);
 	csv_field(out, p->due_at, 0);
+	csv_number(out, 3, p->best_share);
 	fputs(CSV_EOL, out);
 }
 

@@ -124,6 +124,8 @@ geojson_feature(struct geojson_build *b, const struct report_piece *p)
 	geojson_set(
 	    b, props, "last_inspected", geojson_string(p->last_inspected));
 	geojson_set(b, props, "due_at", geojson_string(p->due_at));
+	/* The measurement behind the state, for a check without our DB. */
+	geojson_set_real(b, props, "best_share", p->best_share, 1000);
 
 	f = json_object();
 	json_object_set_new(f, "type", json_string("Feature"));

@@ -242,6 +242,8 @@ kml_placemark(struct kml_writer *k, const struct report_piece *p)
 	kml_data(k, "due", "今週期限", p->due ? "true" : "false");
 	kml_data(k, "last_inspected", "最終巡回", p->last_inspected);
 	kml_data(k, "due_at", "期限", p->due_at);
+	snprintf(num, sizeof num, "%.3f", p->best_share);
+	kml_data(k, "best_share", "今週の最大通過率", num);
 	kml_end(k);
 
 	/* Like the GeoJSON, a piece without a line stays, unlocated. */

@@ -32,6 +32,7 @@ struct report_piece {
 	int due;              /* due by the end of the week */
 	char *last_inspected; /* ISO 8601 with offset, or NULL: never */
 	char *due_at;         /* ISO 8601 with offset, or NULL: now */
+	double best_share;    /* best share one track measured in the week */
 };
 
 struct report_summary {

@@ -101,40 +101,59 @@ store_track_load(struct db *db, const char *week, db_cb cb, void *arg)
 }
 
 void
-store_inspections_put(struct db *db, const char *json, db_cb cb, void *arg)
+store_inspections_put(struct db *db, const char *week, double distance_m,
+    const char *json, db_cb cb, void *arg)
 {
-	const char *p[] = {json};
+	char d[32];
+	const char *p[] = {week, d, json};
 
+	snprintf(d, sizeof d, "%.17g", distance_m);
+	/*
+	 * The week's measurements, all of them: they replace what an earlier
+	 * run of the same week measured (perhaps with other parameters).
+	 */
 	db_query(db,
-	    "INSERT INTO piece_inspections (piece_id, track, inspected_at,"
-	    " share) SELECT piece, track, to_timestamp(at), share FROM"
-	    " jsonb_to_recordset($1::jsonb) AS x(piece bigint, track bigint,"
-	    " at float8, share float8)"
-	    " ON CONFLICT (piece_id, track) DO UPDATE SET inspected_at ="
-	    " EXCLUDED.inspected_at, share = EXCLUDED.share",
-	    1, p, cb, arg);
+	    "WITH x AS (SELECT * FROM jsonb_to_recordset($3::jsonb) AS"
+	    " x(piece bigint, track bigint, at float8, share float8)),"
+	    " gone AS (DELETE FROM piece_inspections i WHERE i.week = $1 AND"
+	    " NOT EXISTS (SELECT 1 FROM x WHERE x.piece = i.piece_id AND"
+	    " x.track = i.track) RETURNING 1)"
+	    " INSERT INTO piece_inspections (piece_id, track, week,"
+	    " inspected_at, share, distance_m) SELECT piece, track, $1,"
+	    " to_timestamp(at), share, $2::float8 FROM x"
+	    " ON CONFLICT (piece_id, track, week) DO UPDATE SET inspected_at ="
+	    " EXCLUDED.inspected_at, share = EXCLUDED.share, distance_m ="
+	    " EXCLUDED.distance_m",
+	    3, p, cb, arg);
 }
 
 #define ISO "'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'"
 
 void
-store_week_status(
-    struct db *db, const char *week, const char *ward, db_cb cb, void *arg)
+store_week_status(struct db *db, const char *week, const char *ward,
+    double share, db_cb cb, void *arg)
 {
-	const char *p[] = {week, ward};
+	char sh[32];
+	const char *p[] = {week, ward, sh};
 
+	snprintf(sh, sizeof sh, "%.17g", share);
 	/*
-	 * A piece is due this week when its last inspection before the week
+	 * A measurement is an inspection when its share meets the rule in
+	 * force ($3), whatever rule was in force when it was measured. A
+	 * piece is due this week when its last inspection before the week
 	 * (or none) plus its interval falls before the week's end.
 	 */
 	db_query(db,
 	    "WITH w AS (SELECT to_date($1, 'IYYY-\"W\"IW')::timestamptz AS s),"
 	    " x AS (SELECT p.*, (SELECT max(i.inspected_at) FROM"
 	    "  piece_inspections i, w WHERE i.piece_id = p.id AND"
-	    "  i.inspected_at < w.s) AS before, (SELECT max(i.inspected_at)"
-	    "  FROM piece_inspections i, w WHERE i.piece_id = p.id AND"
-	    "  i.inspected_at >= w.s AND i.inspected_at < w.s + interval"
-	    "  '7 days') AS during FROM network_pieces p"
+	    "  i.inspected_at < w.s AND i.share >= $3::float8) AS before,"
+	    "  (SELECT max(i.inspected_at) FROM piece_inspections i, w WHERE"
+	    "  i.piece_id = p.id AND i.inspected_at >= w.s AND i.inspected_at"
+	    "  < w.s + interval '7 days' AND i.share >= $3::float8) AS during,"
+	    "  (SELECT max(i.share) FROM piece_inspections i, w WHERE"
+	    "  i.piece_id = p.id AND i.inspected_at >= w.s AND i.inspected_at"
+	    "  < w.s + interval '7 days') AS best FROM network_pieces p"
 	    "  WHERE $2::text IS NULL OR p.ward_code = $2)"
 	    " SELECT x.id, x.kind, x.class, x.name, x.ward_code, x.length_m,"
 	    " x.interval_days, x.lonlat::text,"
@@ -146,9 +165,10 @@ store_week_status(
 	    "  '-infinity') < w.s + interval '7 days',"
 	    " to_char(coalesce(x.during, x.before), " ISO "),"
 	    " to_char(x.before + x.interval_days * interval '1 day', " ISO "),"
-	    " to_char(w.s, " ISO "), to_char(w.s + interval '7 days', " ISO ")"
+	    " to_char(w.s, " ISO "), to_char(w.s + interval '7 days', " ISO "),"
+	    " coalesce(x.best, 0)"
 	    " FROM x, w ORDER BY x.id",
-	    2, p, cb, arg);
+	    3, p, cb, arg);
 }
 
 void
@@ -259,13 +279,18 @@ store_patrol_replay(struct db *db, const char *crew_code, double start,
 }
 
 void
-store_wayback_candidates(struct db *db, long long crew, db_cb cb, void *arg)
+store_wayback_candidates(
+    struct db *db, long long crew, double share, db_cb cb, void *arg)
 {
-	char c[24];
-	const char *p[] = {c};
+	char c[24], sh[32];
+	const char *p[] = {c, sh};
 
 	snprintf(c, sizeof c, "%lld", crew);
-	/* Overdue now: never inspected, or last inspection + interval past. */
+	snprintf(sh, sizeof sh, "%.17g", share);
+	/*
+	 * Overdue now: never inspected, or last inspection (a measurement
+	 * meeting the rule in force, $2) + interval past.
+	 */
 	db_query(db,
 	    "WITH c AS (SELECT cr.lon, cr.lat, o.lon AS olon, o.lat AS olat"
 	    " FROM crews cr JOIN offices o ON o.id = cr.office_id"
@@ -275,7 +300,7 @@ store_wayback_candidates(struct db *db, long long crew, db_cb cb, void *arg)
 	    " to_char(l.last, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
 	    " FROM c LEFT JOIN (network_pieces n CROSS JOIN LATERAL (SELECT"
 	    " max(i.inspected_at) AS last FROM piece_inspections i WHERE"
-	    " i.piece_id = n.id) l) ON l.last IS NULL OR l.last +"
-	    " n.interval_days * interval '1 day' < now()",
-	    1, p, cb, arg);
+	    " i.piece_id = n.id AND i.share >= $2::float8) l) ON l.last IS"
+	    " NULL OR l.last + n.interval_days * interval '1 day' < now()",
+	    2, p, cb, arg);
 }

@@ -27,15 +27,20 @@ void store_pieces_load(struct db *, db_cb, void *);
  * "2026-W47"; easting/northing NULL where the caller must project.
  */
 void store_track_load(struct db *, const char *week, db_cb, void *);
-/* Upserts [{piece, track, at (epoch), share}]. */
-void store_inspections_put(struct db *, const char *json, db_cb, void *);
+/*
+ * The week's measurements [{piece, track, at (epoch s), share}] with the
+ * distance they were measured at; they replace the week's earlier ones.
+ */
+void store_inspections_put(struct db *, const char *week, double distance_m,
+    const char *json, db_cb, void *);
 /*
  * Rows per piece (id, kind, class, name, ward_code, length_m,
  * interval_days, lonlat, state, due, last_inspected, due_at, week start,
- * week end) for the week, optionally one ward.
+ * week end, best share measured in the week) for the week, optionally one
+ * ward; inspected means a measurement with at least `share` (0..1).
  */
-void store_week_status(
-    struct db *, const char *week, const char *ward, db_cb, void *);
+void store_week_status(struct db *, const char *week, const char *ward,
+    double share, db_cb, void *);
 /* One row (id), or none for an unknown crew. */
 void store_patrol_start(struct db *, long long crew, const char *kind,
     const char *actor, db_cb, void *);
@@ -56,7 +61,8 @@ void store_track_put(
  * row with NULL piece columns when nothing is overdue; no row for an
  * unknown crew.
  */
-void store_wayback_candidates(struct db *, long long crew, db_cb, void *);
+void store_wayback_candidates(
+    struct db *, long long crew, double share, db_cb, void *);
 /* One row (base64 body), or none. */
 void store_export_get(struct db *, const char *week, const char *ward,
     const char *format, db_cb, void *);

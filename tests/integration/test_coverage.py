@@ -250,7 +250,7 @@ class Coverage(unittest.TestCase):
             rows = h.psql(self.url, "SELECT n.id, n.lonlat FROM "
                           "network_pieces n WHERE NOT EXISTS (SELECT 1 "
                           "FROM piece_inspections i WHERE i.piece_id = "
-                          "n.id AND i.inspected_at + n.interval_days * "
+                          "n.id AND i.share >= 0.8 AND i.inspected_at + n.interval_days * "
                           "interval '1 day' > now())").splitlines()
             expect = {}
             for row in rows:
@@ -412,6 +412,42 @@ class Coverage(unittest.TestCase):
                 % p["id"]), "%02d.125" % (1795000000 % 60))
         finally:
             self.assertEqual(d.stop(), 0, d.text())
+
+    def test_8_loose_rule_then_default_rule(self):
+        """An export with a 1 % rule, then one with the default 80 %: the
+        second gives the default's answer, not the loose one's, and each
+        piece's best share travels in the exports."""
+        def export(*rule):
+            path = os.path.join(self.tmp, "rule.geojson")
+            self.run_ctl(*(list(rule) + ["coverage", "export", "--week",
+                                         WEEK, "--format", "geojson", "-o",
+                                         path]))
+            with open(path) as f:
+                return {f["properties"]["id"]: (f["properties"]["state"],
+                                                f["properties"]["best_share"])
+                        for f in json.load(f)["features"]}
+        before = export()
+        loose = export("--coverage-share-pct", "1")
+        after = export()
+        self.assertEqual(after, before)
+        n80 = sum(1 for s, _ in after.values() if s == "inspected")
+        n1 = sum(1 for s, _ in loose.values() if s == "inspected")
+        self.assertGreater(n1, n80)
+        for pid, (state, share) in after.items():
+            self.assertEqual(state == "inspected", share >= 0.8, pid)
+            self.assertEqual(share, loose[pid][1])
+        for pid, (state, share) in loose.items():
+            self.assertEqual(state == "inspected", share >= 0.01, pid)
+        # The CSV carries the same shares.
+        path = os.path.join(self.tmp, "rule.csv")
+        self.run_ctl("coverage", "export", "--week", WEEK, "--format",
+                     "csv", "-o", path)
+        with io.open(path, encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+        for r in rows:
+            if r.get("due") in ("true", "false"):
+                self.assertAlmostEqual(float(r["best_share"]),
+                                       after[int(r["id"])][1], places=3)
 
 
 if __name__ == "__main__":

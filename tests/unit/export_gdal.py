@@ -16,7 +16,8 @@ import sys
 import tempfile
 
 FIELDS = ["id", "kind", "class", "name", "ward_code", "length_m",
-          "interval_days", "state", "due", "last_inspected", "due_at"]
+          "interval_days", "state", "due", "last_inspected", "due_at",
+          "best_share"]
 
 
 def run(argv):

@@ -78,7 +78,7 @@ test_geojson_shape(void **state)
 {
 	static const char *keys[] = {"id", "kind", "class", "name", "ward_code",
 	    "length_m", "interval_days", "state", "due", "last_inspected",
-	    "due_at"};
+	    "due_at", "best_share"};
 	struct coverage_report *r;
 	struct buf b;
 	json_t *root, *features, *f, *geom, *coords, *props, *pos;
@@ -417,7 +417,7 @@ test_csv_shape(void **state)
 {
 	const char *csv_header = "id,kind,class,name,ward_code,length_m,"
 	                         "interval_days,state,due,last_inspected,"
-	                         "due_at\r\n";
+	                         "due_at,best_share\r\n";
 	struct coverage_report *r;
 	struct csv_row rows[32];
 	struct buf b;
@@ -440,7 +440,7 @@ test_csv_shape(void **state)
 	/* header, pieces, blank, summary header, summary rows */
 	assert_int_equal(n, (int)(1 + r->npieces + 1 + 1 + r->nsummary));
 	for (i = 0; i < 1 + (int)r->npieces; i++)
-		assert_int_equal(rows[i].n, 11);
+		assert_int_equal(rows[i].n, 12);
 	assert_int_equal(rows[1 + r->npieces].n, 1);
 	assert_string_equal(rows[1 + r->npieces].field[0], "");
 	for (i = 2 + (int)r->npieces; i < n; i++)
