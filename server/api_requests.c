@@ -20,6 +20,7 @@
 #include "http.h"
 #include "intake.h"
 #include "lifecycle.h"
+#include "outside.h"
 #include "store_requests.h"
 #include "wards.h"
 #include "xmalloc.h"
@@ -32,6 +33,7 @@ struct create {
 	json_t *body;
 	double lon, lat, easting, northing;
 	char *ward_code, *ward_name;
+	json_t *outside; /* the point is outside every ward, or NULL */
 	char *answers;
 	int priority;
 };
@@ -43,6 +45,7 @@ create_free(struct create *c)
 	json_decref(c->body);
 	free(c->ward_code);
 	free(c->ward_name);
+	json_decref(c->outside);
 	free(c->answers);
 	free(c);
 }
@@ -63,6 +66,9 @@ create_done_cb(struct db_result *r, void *arg)
 		json_object_set_new(j, "ward_name",
 		    c->ward_name != NULL ? json_string(c->ward_name)
 		                         : json_null());
+		/* A call from over the city line: say so, to pass it on. */
+		json_object_set(j, "outside_wards",
+		    c->outside != NULL ? c->outside : json_false());
 		snprintf(loc, sizeof loc, "/api/v1/requests/%lld",
 		    (long long)json_integer_value(json_object_get(j, "id")));
 		http_req_set_header(c->req, "Location", loc);
@@ -213,7 +219,8 @@ create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	    (w = wards_find(a->wards, c->lon, c->lat)) != NULL) {
 		c->ward_code = xstrdup(w->code);
 		c->ward_name = xstrdup(w->name);
-	}
+	} else
+		c->outside = outside_describe(a->wards, c->lon, c->lat);
 	store_category_get(a->db,
 	    json_string_value(json_object_get(body, "category")),
 	    create_category_cb, c);
@@ -277,6 +284,30 @@ requests_list(struct http_req *req)
 	auth_require(requests_app, req, AUTH_ANY, list_auth_cb, requests_app);
 }
 
+/* One request, with where it lies when that is outside every ward. */
+static void
+get_done_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+	json_t *j, *lon, *lat, *out;
+
+	if (r->status != DB_OK || (j = api_result_json(r)) == NULL) {
+		read_done_cb(r, arg);
+		return;
+	}
+	lon = json_object_get(j, "lon");
+	lat = json_object_get(j, "lat");
+	out = json_is_null(json_object_get(j, "ward_code")) &&
+	        json_is_number(lon) && json_is_number(lat)
+	    ? outside_describe(requests_app->wards, json_number_value(lon),
+	          json_number_value(lat))
+	    : NULL;
+	json_object_set_new(
+	    j, "outside_wards", out != NULL ? out : json_false());
+	api_reply(req, 200, j);
+	http_req_unref(req);
+}
+
 static void
 get_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
@@ -288,7 +319,7 @@ get_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	http_req_ref(req);
 	/* Personal data only for the roles that need it, and audited. */
 	store_request_get(a->db, id, user->name,
-	    (user->role & AUTH_PERSONAL_DATA) != 0, read_done_cb, req);
+	    (user->role & AUTH_PERSONAL_DATA) != 0, get_done_cb, req);
 }
 
 static void

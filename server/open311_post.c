@@ -27,6 +27,7 @@
 #include "intake.h"
 #include "log.h"
 #include "open311.h"
+#include "outside.h"
 #include "photos.h"
 #include "store_open311.h"
 #include "store_requests.h"
@@ -52,6 +53,7 @@ struct post {
 	/* POST requests */
 	double lon, lat, easting, northing;
 	char *ward_code;
+	json_t *outside; /* outside every ward: what to tell, or NULL */
 	char *answers;
 	char *caller_name;
 	char *client_ref;
@@ -81,6 +83,7 @@ post_free(struct post *p)
 	free(p->client);
 	free(p->actor);
 	free(p->ward_code);
+	json_decref(p->outside);
 	free(p->answers);
 	free(p->caller_name);
 	free(p->client_ref);
@@ -194,7 +197,7 @@ static void
 post_reply(struct post *p)
 {
 	int en = strcmp(p->locale, "en") == 0;
-	char id[24], *notice;
+	char id[24], *notice, *out, *t;
 
 	snprintf(id, sizeof id, "%lld", p->id);
 	if (en)
@@ -207,6 +210,14 @@ post_reply(struct post *p)
 		    p->ndups > 0 ? "近くで同じ内容の通報を受けており、"
 		                   "対応を進めています。"
 		                 : "");
+	/* Over the city line: the resident learns it may be passed on. */
+	if (p->outside != NULL) {
+		out = outside_notice(p->outside, en);
+		t = xasprintf("%s%s", notice, out);
+		free(notice);
+		free(out);
+		notice = t;
+	}
 	/* 200, not 201: the spec shows none, and clients test for 200. */
 	open311_reply(p->req, p->fmt, 200,
 	    json_pack("[{s:s,s:s,s:n}]", "service_request_id", id,
@@ -684,6 +695,9 @@ post_request_key_cb(
 	if (open311_app->wards != NULL &&
 	    (w = wards_find(open311_app->wards, p->lon, p->lat)) != NULL)
 		p->ward_code = xstrdup(w->code);
+	else
+		p->outside =
+		    outside_describe(open311_app->wards, p->lon, p->lat);
 	store_category_get(open311_app->db, code, post_category_cb, p);
 	return;
 fail:

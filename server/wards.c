@@ -614,6 +614,55 @@ wards_find(const struct ward_set *set, double lon, double lat)
 	return NULL;
 }
 
+/* Metres from (x, y) to segment a-b, all in a local plane (metres). */
+static double
+wards_segment_distance(
+    double x, double y, double ax, double ay, double bx, double by)
+{
+	double dx = bx - ax, dy = by - ay, t, l2 = dx * dx + dy * dy;
+
+	t = l2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / l2 : 0;
+	t = t < 0 ? 0 : t > 1 ? 1 : t;
+	return hypot(x - ax - t * dx, y - ay - t * dy);
+}
+
+const struct ward *
+wards_nearest(
+    const struct ward_set *set, double lon, double lat, double *metres)
+{
+	/* A local equirectangular plane: a few metres off at city scale. */
+	const double ky = 6371008.8 * M_PI / 180,
+	             kx = ky * cos(lat * M_PI / 180);
+	const struct ward_entry *e;
+	const struct ward_ring *r;
+	const struct ward *best = NULL;
+	double d, bestd = INFINITY;
+	size_t i, j, k, m;
+
+	for (i = 0; i < set->n; i++) {
+		e = &set->wards[i];
+		for (j = 0; j < e->npolys; j++) {
+			for (k = 0; k < e->polys[j].nrings; k++) {
+				r = &e->polys[j].rings[k];
+				for (m = 0; m + 1 < r->n; m++) {
+					d = wards_segment_distance(0, 0,
+					    (r->xy[2 * m] - lon) * kx,
+					    (r->xy[2 * m + 1] - lat) * ky,
+					    (r->xy[2 * m + 2] - lon) * kx,
+					    (r->xy[2 * m + 3] - lat) * ky);
+					if (d < bestd) {
+						bestd = d;
+						best = &e->w;
+					}
+				}
+			}
+		}
+	}
+	if (metres != NULL)
+		*metres = best != NULL ? bestd : 0;
+	return best;
+}
+
 static json_t *
 wards_geometry_value(const struct ward_entry *e)
 {

@@ -29,6 +29,13 @@ size_t wards_count(const struct ward_set *);
 const struct ward *wards_get(const struct ward_set *, size_t i);
 /* The ward containing the WGS84 point, or NULL (outside all, or a hole). */
 const struct ward *wards_find(const struct ward_set *, double lon, double lat);
+/*
+ * For a point outside every ward: the ward whose boundary is nearest and
+ * the distance to it in metres (*metres; may be NULL), or NULL for an
+ * empty set.
+ */
+const struct ward *wards_nearest(
+    const struct ward_set *, double lon, double lat, double *metres);
 /* The ward's geometry as a GeoJSON MultiPolygon (caller frees). */
 char *wards_geometry_json(const struct ward_set *, size_t i);
 

@@ -524,6 +524,59 @@ class Open311(unittest.TestCase):
                                      for x in doc])
         self.assert_no_personal_data()
 
+    def test_zz_outside_our_wards_is_flagged(self):
+        """A call from just over the city line (Inagi city hall, west of
+        Tama ward): inside the service area, outside every ward. The JSON
+        API's reply and the request say so with the nearest ward; the
+        Open311 reply tells the resident it may be passed on."""
+        inagi = (35.6379, 139.5047)
+        st, r = self.api("POST", "/api/v1/requests", self.disp, {
+            "category": "wasp_nest", "lat": inagi[0], "lon": inagi[1],
+            "answers": {"nest_height": "eaves", "location": "outdoor"}})
+        self.assertEqual(st, 201, r)
+        self.assertIsNone(r["ward_code"])
+        out = r["outside_wards"]
+        self.assertIs(out["outside_wards"], True)
+        self.assertEqual(out["nearest_ward_code"], "14135")
+        self.assertIn("多摩区", out["nearest_ward_name"])
+        self.assertGreater(out["distance_m"], 50)
+        self.assertLess(out["distance_m"], 3000)
+        # The boundary data names no municipality outside Kawasaki.
+        self.assertIsNone(out["municipality"])
+        st, got = self.api("GET", "/api/v1/requests/%d" % r["id"], self.disp)
+        self.assertEqual(st, 200, got)
+        self.assertEqual(got["outside_wards"], out)
+        # A point in Tama ward is not flagged.
+        st, inside = self.api("POST", "/api/v1/requests", self.disp, {
+            "category": "wasp_nest", "lat": float(NEST[0]),
+            "lon": float(NEST[1]),
+            "answers": {"nest_height": "eaves", "location": "outdoor"}})
+        self.assertEqual(st, 201, inside)
+        self.assertIs(inside["outside_wards"], False)
+        st, got = self.api("GET", "/api/v1/requests/%d" % inside["id"],
+                           self.disp)
+        self.assertIs(got["outside_wards"], False)
+
+        st, reply = self.post("requests.json", self.wasp_report(inagi))
+        self.assertEqual(st, 200, reply)
+        notice = reply[0]["service_notice"]
+        self.assertIn("区域外", notice)
+        self.assertIn("多摩区の境界から", notice)
+        st, doc = self.post("requests.xml", self.wasp_report(
+            inagi, locale="en"))
+        self.assertEqual(st, 200, ET.tostring(doc))
+        self.assertIn("outside our wards",
+                      doc.find("request").findtext("service_notice"))
+        st, doc = self.post("requests.xml", self.wasp_report(NEST))
+        self.assertNotIn("区域外",
+                         doc.find("request").findtext("service_notice"))
+        # The queue holds them with no ward, for the console to flag.
+        rid = reply[0]["service_request_id"]
+        st, queue = self.api("GET", "/api/v1/requests", self.disp)
+        mine = [q for q in queue if str(q["id"]) == rid]
+        self.assertEqual(len(mine), 1)
+        self.assertIsNone(mine[0]["ward_code"])
+
     def test_bad_input(self):
         # Away from the other tests' nest: one of these is accepted.
         report = self.wasp_report(("35.630000", "139.500000"))

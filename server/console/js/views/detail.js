@@ -147,6 +147,34 @@ function actions(req) {
   return h('section', { id: 'detail-actions' }, h('h3', {}, t('detail.actions')), parts);
 }
 
+// Over the city line: say so, name the nearest ward (and the
+// municipality when the boundary data knows it), and offer the hand-over
+// with its addressee filled in.
+function outside(req) {
+  const o = req.outside_wards;
+  if (!o) return null;
+  const to = o.municipality || t('outside.neighbour', { w: shortWard(o.nearest_ward_name) });
+  const offer = isStaff() && OPEN.includes(req.state)
+    ? h('button', {
+      type: 'button', id: 'detail-outside-handover', class: 'small',
+      onclick: () => {
+        const d = document.getElementById('detail-handover');
+        if (!d) return;
+        d.open = true;
+        const input = d.querySelector('input[name=to]');
+        if (input && !input.value) input.value = to;
+        input && input.focus();
+      },
+    }, t('outside.handover'))
+    : null;
+  return h('section', { id: 'detail-outside', class: 'outside-banner', role: 'note' },
+    h('strong', {}, t('outside.title')), ' ',
+    o.municipality
+      ? t('outside.in', { m: o.municipality })
+      : t('outside.near', { w: shortWard(o.nearest_ward_name), d: o.distance_m }),
+    ' ', offer);
+}
+
 function duplicates(req) {
   if (!OPEN.includes(req.state)) return null;
   const near = nearbyOpen(req);
@@ -212,6 +240,7 @@ function draw() {
       h('span', { class: 'prio p' + req.priority }, t('prio.' + req.priority))),
     message ? h('p', { class: 'error', role: 'alert' }, message) : null,
     h('div', { class: 'scroll detail' },
+      outside(req),
       h('section', {},
         h('p', {}, h('strong', {}, req.address || ''), ' ', h('span', { class: 'muted' }, wardName(req.ward_code) || shortWard(req.ward_name) || '')),
         req.description ? h('p', { class: 'pre' }, req.description) : null,

@@ -27,6 +27,14 @@ function dueCell(r) {
     mins < 0 ? t('due.over', { t: span(mins) }) : t('due.left', { t: span(mins) }));
 }
 
+// No ward while wards are loaded: the place is over the city line, to be
+// handed over rather than dispatched; shown as a badge, not a dash.
+function wardCell(r) {
+  if (r.ward_code) return wardName(r.ward_code);
+  if (!(S.wards && S.wards.features && S.wards.features.length)) return t('ward.unknown');
+  return h('span', { class: 'outside-ward', title: t('outside.hint') }, t('outside.badge'));
+}
+
 function row(r, i) {
   const c = r.crew_id ? crew(r.crew_id) : null;
   return h('tr', {
@@ -39,7 +47,7 @@ function row(r, i) {
   h('td', {}, h('span', { class: 'glyph cat-' + group(r.category) }, glyph(r.category)), ' ', short(category(r.category))),
   h('td', { class: 'place' }, h('div', {}, r.address || ''), h('div', { class: 'muted' }, (r.description || '').slice(0, 60)),
     r.escalated_at ? h('div', { class: 'warn' }, t('escalated')) : null),
-  h('td', {}, wardName(r.ward_code) || t('ward.unknown')),
+  h('td', {}, wardCell(r)),
   h('td', {}, h('span', { class: 'state st-' + r.state }, t('state.' + r.state))),
   dueCell(r),
   h('td', {}, c ? c.name : ''));
