@@ -12,6 +12,7 @@
 #include "http.h"
 #include "log.h"
 #include "migrate.h"
+#include "photos.h"
 #include "store_wards.h"
 #include "tls.h"
 #include "wards.h"
@@ -199,6 +200,8 @@ app_start(struct app *a, struct config *cfg, char **cause)
 		return -1;
 	}
 	free(pending);
+	if (photos_prepare(cfg->photo_dir, cause) != 0)
+		return -1;
 	if (app_wards_start(a, cause) != 0)
 		return -1;
 

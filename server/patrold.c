@@ -36,6 +36,7 @@ main(int argc, char **argv)
 		       "       patrold --example-config   (print a commented "
 		       "configuration file)\n");
 		config_usage(stdout);
+		config_free(&cfg);
 		return 0;
 	}
 	if (optind < argc) {

@@ -52,6 +52,39 @@ photos_mkdir(const char *path, char **cause)
 	return -1;
 }
 
+int
+photos_prepare(const char *dir, char **cause)
+{
+	char *path = xstrdup(dir), *p, *sub;
+	int rc = -1;
+
+	if (*dir == '\0') {
+		*cause = xstrdup("photo_dir is empty");
+		goto out;
+	}
+	/* Each parent in turn, like mkdir -p. */
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (photos_mkdir(path, cause) != 0)
+			goto out;
+		*p = '/';
+	}
+	sub = xasprintf("%s/.partial", dir);
+	if (photos_mkdir(dir, cause) == 0 && photos_mkdir(sub, cause) == 0) {
+		if (access(sub, W_OK | X_OK) != 0)
+			*cause = xasprintf(
+			    "cannot write in %s: %s", sub, strerror(errno));
+		else
+			rc = 0;
+	}
+	free(sub);
+out:
+	free(path);
+	return rc;
+}
+
 static int
 photos_fsync_dir(const char *dir)
 {

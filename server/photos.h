@@ -21,6 +21,13 @@ void photos_hash(const void *data, size_t len, char hex[65]);
  */
 int photos_store(
     const char *dir, const void *data, size_t len, char hex[65], char **cause);
+/*
+ * Makes the photo directory with all its parents and its .partial
+ * subdirectory, and checks that patrold may write there: called at
+ * start-up so that a first upload cannot fail on a missing directory.
+ * -1 with *cause naming the path and the reason.
+ */
+int photos_prepare(const char *dir, char **cause);
 /* The file of a hash (caller frees); NULL if hex is not 64 hex digits. */
 char *photos_path(const char *dir, const char *hex);
 

@@ -4,6 +4,8 @@ import json
 import os
 import signal
 import socket
+import subprocess
+import tempfile
 import time
 import unittest
 
@@ -149,6 +151,47 @@ class HungDatabase(unittest.TestCase):
                 time.sleep(0.2)
         finally:
             self.assertEqual(d.stop(), 0, d.text())
+
+
+class PhotoDir(unittest.TestCase):
+    """The photo directory is made whole at start-up, from any working
+    directory, or patrold refuses to start and names it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.url = h.fresh_database("photodir")
+        r = h.patrolctl(cls.url, "migrate")
+        assert r.returncode == 0, r.stderr
+
+    def test_missing_parents_are_made(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            photos = os.path.join(tmp, "no", "var", "yet", "photos")
+            d = h.Patrold(self.url, "--photo-dir", photos)
+            try:
+                self.assertTrue(os.path.isdir(os.path.join(photos,
+                                                           ".partial")))
+            finally:
+                self.assertEqual(d.stop(), 0, d.text())
+
+    def test_unmakeable_dir_refuses_to_start(self):
+        with tempfile.NamedTemporaryFile() as f:
+            photos = os.path.join(f.name, "photos")
+            r = subprocess.run([os.path.abspath(h.PATROLD), "--database-url",
+                                self.url, "--port", "0", "--photo-dir",
+                                photos], capture_output=True, text=True,
+                               timeout=60, cwd="/")
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("cannot make %s" % f.name, r.stderr)
+
+    def test_default_is_absolute(self):
+        r = subprocess.run([os.path.abspath(h.PATROLD), "--help"],
+                           capture_output=True, text=True, timeout=60,
+                           cwd="/")
+        lines = r.stdout.splitlines()
+        at = [i for i, x in enumerate(lines) if "--photo-dir" in x]
+        self.assertTrue(at, r.stdout)
+        # Absolute: the installed layout's, whatever the working directory.
+        self.assertRegex(lines[at[0] + 1], r"default '/[^']*/photos'")
 
 
 if __name__ == "__main__":
