@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "app.h"
 #include "archive.h"
@@ -71,6 +72,55 @@ app_signal_cb(evutil_socket_t sig, short ev, void *arg)
 static void app_wards_reload(struct app *);
 
 static void
+app_wards_filled_cb(struct db_result *r, void *arg)
+{
+	(void)arg;
+	if (r->status != DB_OK)
+		log_warnx("event=wards_fill_failed error=%s", log_q(r->error));
+	else
+		log_info(
+		    "event=wards_filled requests=%s", PQgetvalue(r->res, 0, 0));
+}
+
+/*
+ * Requests with no ward, looked up in the set just loaded: one created
+ * while an import was being loaded gets its ward now (on its timeline).
+ * The set is read here, when the answer comes, so it is the current one.
+ */
+static void
+app_wards_unknown_cb(struct db_result *r, void *arg)
+{
+	struct app *a = arg;
+	const struct ward *w;
+	json_t *fill;
+	char *s;
+	int i;
+
+	if (r->status != DB_OK) {
+		log_warnx("event=wards_fill_failed error=%s", log_q(r->error));
+		return;
+	}
+	fill = json_array();
+	for (i = 0; a->wards != NULL && i < PQntuples(r->res); i++) {
+		w = wards_find(a->wards, strtod(PQgetvalue(r->res, i, 1), NULL),
+		    strtod(PQgetvalue(r->res, i, 2), NULL));
+		if (w != NULL)
+			json_array_append_new(fill,
+			    json_pack("{s:I,s:s}", "id",
+			        (json_int_t)strtoll(
+			            PQgetvalue(r->res, i, 0), NULL, 10),
+			        "ward", w->code));
+	}
+	if (json_array_size(fill) > 0) {
+		s = json_dumps(fill, JSON_COMPACT);
+		store_wards_fill(a->db, s, app_wards_filled_cb, a);
+		free(s);
+	} else
+		log_info("event=wards_filled requests=0");
+	json_decref(fill);
+}
+
+static void
 app_wards_loaded_cb(struct ward_set *set, const char *error, void *arg)
 {
 	struct app *a = arg;
@@ -95,6 +145,7 @@ app_wards_loaded_cb(struct ward_set *set, const char *error, void *arg)
 	a->wards_retry_s = 0;
 	evtimer_del(a->ev_wards_retry);
 	log_info("event=wards_loaded wards=%zu", wards_count(set));
+	store_wards_unknown(a->db, app_wards_unknown_cb, a);
 	/* A change announced while this load ran may not be in it. */
 	if (a->wards_again)
 		app_wards_reload(a);
@@ -139,6 +190,7 @@ app_wards_start(struct app *a, char **cause)
 		return -1;
 	}
 	log_info("event=wards_loaded wards=%zu", wards_count(a->wards));
+	store_wards_unknown(a->db, app_wards_unknown_cb, a);
 	a->ev_wards_retry = evtimer_new(a->base, app_wards_retry_cb, a);
 	return db_listen(
 	    a->db, STORE_WARDS_CHANNEL, app_wards_changed_cb, a, cause);

@@ -144,3 +144,28 @@ store_wards_replace(struct db *db, const struct ward_set *set, size_t *written,
 	PQclear(res);
 	return 0;
 }
+
+void
+store_wards_unknown(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db,
+	    "SELECT id, lon, lat FROM requests WHERE ward_code IS NULL AND"
+	    " lon IS NOT NULL AND lat IS NOT NULL ORDER BY id DESC LIMIT 5000",
+	    0, NULL, cb, arg);
+}
+
+void
+store_wards_fill(struct db *db, const char *json, db_cb cb, void *arg)
+{
+	const char *p[] = {json};
+
+	db_query(db,
+	    "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id"
+	    " bigint, ward text)),"
+	    " u AS (UPDATE requests r SET ward_code = x.ward FROM x WHERE"
+	    " r.id = x.id AND r.ward_code IS NULL RETURNING r.id, r.ward_code)"
+	    " SELECT count(request_event_append(u.id, 'patrold', 'ward_filled',"
+	    " NULL, NULL, NULL, NULL, NULL, jsonb_build_object('ward_code',"
+	    " u.ward_code))) FROM u",
+	    1, p, cb, arg);
+}

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "db.h"
+
 struct db;
 struct ward_set;
 
@@ -32,5 +34,16 @@ int store_wards_load_sync(struct db *, struct ward_set **, char **cause);
  */
 int store_wards_replace(struct db *, const struct ward_set *, size_t *written,
     size_t *deleted, char **cause);
+
+/*
+ * Requests with a point but no ward (id, lon, lat), newest first, at most
+ * 5000: looked up again whenever the wards are reloaded.
+ */
+void store_wards_unknown(struct db *, db_cb, void *arg);
+/*
+ * Sets the ward of requests that still have none, from [{id, ward}], and
+ * puts a ward_filled event on each one's timeline; one row (filled).
+ */
+void store_wards_fill(struct db *, const char *json, db_cb, void *arg);
 
 #endif

@@ -156,6 +156,52 @@ class Wards(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(h.psql(self.url, "SELECT count(*) FROM wards"), "7")
 
+    def test_4_reload_fills_the_ward_of_requests_that_had_none(self):
+        """A request placed while its ward was not loaded (an import on
+        its way) gets the ward when patrold reloads, on its timeline, and
+        the reload says how many it filled."""
+        with open(KAWASAKI, encoding="utf-8") as f:
+            doc = json.load(f)
+        doc["features"] = [x for x in doc["features"]
+                           if x["properties"]["code"] == "14135"]
+        tama = os.path.join(self.tmp, "tama.geojson")
+        with open(tama, "w", encoding="utf-8") as f:
+            json.dump(doc, f, ensure_ascii=False)
+        r = self.import_wards(tama)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        d = h.Patrold(self.url)
+        try:
+            token = h.user_token(self.url, "disp4", "dispatcher")
+            st, req = d.json("/api/v1/requests", method="POST", headers={
+                "Authorization": "Bearer " + token,
+                "Content-Type": "application/json"}, body=json.dumps({
+                    "category": "wasp_nest", "lat": 35.5990,
+                    "lon": 139.5035,         # Asao ward office
+                    "answers": {"nest_height": "eaves",
+                                "location": "outdoor"}}).encode())
+            self.assertEqual(st, 201, req)
+            self.assertIsNone(req["ward_code"])
+            r = self.import_wards(KAWASAKI)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            deadline = time.monotonic() + 10
+            while h.psql(self.url, "SELECT coalesce(ward_code, '') FROM "
+                         "requests WHERE id = %d" % req["id"]) != "14137":
+                self.assertLess(time.monotonic(), deadline, d.text())
+                time.sleep(0.1)
+            st, got = d.json("/api/v1/requests/%d" % req["id"], headers={
+                "Authorization": "Bearer " + token})
+            self.assertEqual(got["ward_code"], "14137")
+            self.assertIs(got["outside_wards"], False)
+            kinds = [e["kind"] for e in got["events"]]
+            self.assertIn("ward_filled", kinds)
+            deadline = time.monotonic() + 5
+            while "event=wards_filled requests=1" not in d.text():
+                self.assertLess(time.monotonic(), deadline, d.text())
+                time.sleep(0.1)
+            self.assertIn("event=wards_loaded wards=7", d.text())
+        finally:
+            self.assertEqual(d.stop(), 0, d.text())
+
 
 if __name__ == "__main__":
     h.main()

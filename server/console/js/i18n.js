@@ -168,6 +168,7 @@ const T = {
   'event.callback_set': ['折り返し予定', 'call-back promised'],
   'event.callback_done': ['折り返し済み', 'called back'],
   'event.photo_added': ['写真追加', 'photo added'],
+  'event.ward_filled': ['区を特定（区域データの再読込で）', 'ward found (wards reloaded)'],
   'crews.title': ['班の状況', 'Crews'],
   'crews.code': ['班', 'Crew'],
   'crews.office': ['事務所', 'Office'],
