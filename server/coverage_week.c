@@ -211,6 +211,7 @@ week_status_cb(struct db_result *res, void *arg)
 		p->last_inspected = week_strdup_or_null(res->res, i, 10);
 		p->due_at = week_strdup_or_null(res->res, i, 11);
 		p->best_share = strtod(PQgetvalue(res->res, i, 14), NULL);
+		p->credit = week_strdup_or_null(res->res, i, 15);
 		if (rep->start == NULL) {
 			rep->start = xstrdup(PQgetvalue(res->res, i, 12));
 			rep->end = xstrdup(PQgetvalue(res->res, i, 13));

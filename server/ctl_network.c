@@ -83,10 +83,44 @@ ctl_network_interval(PGresult *iv, const char *kind, const char *class)
  * Projects a line; points outside the service area cut it like missing
  * nodes do. Appends the usable runs' pieces to the JSON array.
  */
+/*
+ * The ward a piece belongs to. With only_ward, the pieces of that ward and
+ * those within CTL_NETWORK_BORDER_M of its boundary (a river on the ward
+ * line is patrolled from our side) belong to it; the others are left out
+ * (*left counts them).
+ */
+#define CTL_NETWORK_BORDER_M 200
+
+static const struct ward *
+ctl_network_ward(const struct ward_set *wards, const char *only_ward,
+    const double *mid, int *keep)
+{
+	const struct ward *w, *near;
+	double m;
+
+	w = wards != NULL ? wards_find(wards, mid[0], mid[1]) : NULL;
+	*keep = 1;
+	if (only_ward == NULL)
+		return w;
+	if (w != NULL && strcmp(w->code, only_ward) == 0)
+		return w;
+	/* The nearest ward line of our ward, measured from outside it. */
+	for (size_t i = 0; wards != NULL && i < wards_count(wards); i++) {
+		if (strcmp(wards_get(wards, i)->code, only_ward) != 0)
+			continue;
+		near = wards_get(wards, i);
+		if (wards_distance(wards, i, mid[0], mid[1], &m) == 0 &&
+		    m <= CTL_NETWORK_BORDER_M)
+			return near;
+	}
+	*keep = 0;
+	return NULL;
+}
+
 static void
 ctl_network_line(const struct network_line *l, enum network_kind kind,
-    double piece_m, const struct ward_set *wards, PGresult *iv, json_t *out,
-    int *outside, double *km)
+    double piece_m, const struct ward_set *wards, const char *only_ward,
+    PGresult *iv, json_t *out, int *outside, int *left, double *km)
 {
 	double *xy = xreallocarray(NULL, l->npoints, 2 * sizeof *xy);
 	size_t k, start = 0, n, np, i, j;
@@ -94,7 +128,7 @@ ctl_network_line(const struct network_line *l, enum network_kind kind,
 	const struct ward *w;
 	json_t *ll, *pl;
 	char *cause, ref[96];
-	int ok, run = 0;
+	int ok, run = 0, keep;
 
 	for (k = 0; k <= l->npoints; k++) {
 		ok = k < l->npoints &&
@@ -114,9 +148,12 @@ ctl_network_line(const struct network_line *l, enum network_kind kind,
 				double *mid =
 				    pc[i].lonlat + 2 * (pc[i].npoints / 2);
 
-				w = wards != NULL
-				    ? wards_find(wards, mid[0], mid[1])
-				    : NULL;
+				w = ctl_network_ward(
+				    wards, only_ward, mid, &keep);
+				if (!keep) {
+					(*left)++;
+					continue;
+				}
 				ll = json_array();
 				pl = json_array();
 				for (j = 0; j < pc[i].npoints; j++) {
@@ -164,25 +201,26 @@ ctl_network_line(const struct network_line *l, enum network_kind kind,
 int
 ctl_network_import(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {"kind", "class-field", NULL};
+	static const char *const names[] = {
+	    "kind", "class-field", "ward", NULL};
 	struct store_network_import im = {0};
 	struct db_wait w = {0};
 	struct network_set *set = NULL;
 	struct ward_set *wards = NULL;
 	enum network_kind kind;
-	const char *v[3], *pos[1], *base;
+	const char *v[4], *pos[1], *base;
 	PGresult *iv = NULL, *res;
 	json_t *pieces;
 	char *buf = NULL, *cause, *json;
 	size_t len, i;
 	double km = 0;
-	int rc = 1, outside = 0;
+	int rc = 1, outside = 0, left = 0;
 
 	if (ctl_args("import network", argc, argv, names, v, pos, 1) != 1 ||
 	    v[0] == NULL || network_kind_parse(v[0], &kind) != 0) {
 		fprintf(stderr,
 		    "usage: patrolctl import network FILE --kind "
-		    "road|river|park [--class-field NAME]\n");
+		    "road|river|park [--class-field NAME] [--ward CODE]\n");
 		return 2;
 	}
 	if (ctl_network_geo(c, &cause) != 0)
@@ -211,10 +249,19 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 		rc = ctl_fail("import network", cause);
 		goto out;
 	}
+	for (i = 0; v[2] != NULL && i < wards_count(wards); i++) {
+		if (strcmp(wards_get(wards, i)->code, v[2]) == 0)
+			break;
+	}
+	if (v[2] != NULL && i == wards_count(wards)) {
+		fprintf(
+		    stderr, "patrolctl: import network: no ward %s\n", v[2]);
+		goto out;
+	}
 	pieces = json_array();
 	for (i = 0; i < set->nlines; i++)
 		ctl_network_line(&set->lines[i], kind, c->cfg->piece_m, wards,
-		    iv, pieces, &outside, &km);
+		    v[2], iv, pieces, &outside, &left, &km);
 	json = json_dumps(pieces, JSON_COMPACT);
 	json_decref(pieces);
 	base = strrchr(pos[0], '/') != NULL ? strrchr(pos[0], '/') + 1 : pos[0];
@@ -223,6 +270,7 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 	im.crs = c->cfg->crs;
 	im.actor = "patrolctl";
 	im.pieces_json = json;
+	im.credit = set->credit;
 	im.features = (int)set->stats.features;
 	im.used = (int)set->stats.used;
 	im.skipped = (int)set->stats.skipped;
@@ -243,6 +291,10 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 	    set->stats.features, set->stats.used, set->stats.partial,
 	    set->stats.skipped, set->stats.other, im.kind,
 	    set->stats.missing_nodes, outside, PQgetvalue(res, 0, 2));
+	if (v[2] != NULL)
+		printf("kept the pieces of ward %s and within %d m of it; %d "
+		       "pieces of other places left out\n",
+		    v[2], CTL_NETWORK_BORDER_M, left);
 	PQclear(res);
 	rc = 0;
 out:

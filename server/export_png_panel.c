@@ -439,15 +439,40 @@ export_png_title(struct png_map *m, const struct coverage_report *r)
 	free(s);
 }
 
+/* Whether any piece of the report came from the source. */
+static int
+export_png_has_credit(const struct coverage_report *r, const char *credit)
+{
+	size_t i;
+
+	for (i = 0; i < r->npieces; i++) {
+		if (r->pieces[i].credit != NULL &&
+		    strcmp(r->pieces[i].credit, credit) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * The licences of the boundary and network data ask for these lines on
- * every map made from them. The report does not say which source the
- * network came from, so all the ones the importer reads are listed.
+ * every map made from them; a source not imported is not named.
  */
 void
 export_png_credits(struct png_map *m, const struct coverage_report *r)
 {
-	char *s;
+	static const struct {
+		const char *credit, *ja, *en;
+	} sources[] = {
+	    {"osm", "© OpenStreetMap contributors (ODbL)",
+	        "(c) OpenStreetMap contributors (ODbL)"},
+	    {"gsi", "国土地理院 基盤地図情報",
+	        "GSI Fundamental Geospatial Data"},
+	    {"mlit_rivers", "国土数値情報（河川データ）（国土交通省）",
+	        "MLIT National Land Numerical Information (rivers)"},
+	};
+	char *s, *t;
+	size_t i;
+	int en = !m->ja, n = 0;
 
 	/* Without Japanese glyphs, an English credit beats empty boxes. */
 	export_png_text(m, MAP_X, CREDIT_Y, 13, 0, PNG_LEFT, &export_png_muted,
@@ -456,15 +481,19 @@ export_png_credits(struct png_map *m, const struct coverage_report *r)
 	        "して作成",
 	        "Ward boundaries: MLIT National Land Numerical Information "
 	        "(administrative areas), processed"));
-	export_png_text(m, MAP_X, CREDIT_Y + 20, 13, 0, PNG_LEFT,
-	    &export_png_muted,
-	    export_png_label(m,
-	        "巡回網 出典：© OpenStreetMap contributors (ODbL)、国土地理院 "
-	        "基盤地図情報、国土数値情報（河川データ）（国土交通省）のうち"
-	        "取り込んだもの",
-	        "Patrol network: (c) OpenStreetMap contributors (ODbL), GSI "
-	        "Fundamental Geospatial Data, MLIT National Land Numerical "
-	        "Information (rivers), as imported"));
+	s = xstrdup(en ? "Patrol network: " : "巡回網 出典：");
+	for (i = 0; i < sizeof sources / sizeof sources[0]; i++) {
+		if (!export_png_has_credit(r, sources[i].credit))
+			continue;
+		t = xasprintf("%s%s%s", s, n++ > 0 ? (en ? ", " : "、") : "",
+		    en ? sources[i].en : sources[i].ja);
+		free(s);
+		s = t;
+	}
+	if (n > 0)
+		export_png_text(m, MAP_X, CREDIT_Y + 20, 13, 0, PNG_LEFT,
+		    &export_png_muted, s);
+	free(s);
 	s = xasprintf("patrold — %s %s",
 	    export_png_label(m, "延長の計測", "lengths in"),
 	    r->crs != NULL ? r->crs : "");

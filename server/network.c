@@ -210,6 +210,7 @@ network_parse_osm(
 	char *a, *b, *end;
 	int rc;
 
+	set->credit = "osm";
 	if (len > INT32_MAX) {
 		*cause = xstrdup("file too large");
 		free(set);
@@ -343,6 +344,27 @@ geojson_prop(json_t *props, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* The published source a feature's properties show, or NULL. */
+static const char *
+geojson_credit(json_t *props)
+{
+	const char *k;
+	json_t *v;
+
+	if (json_object_get(props, "rdCtg") != NULL)
+		return "gsi";
+	if (json_object_get(props, "osm_id") != NULL ||
+	    json_object_get(props, "highway") != NULL ||
+	    json_object_get(props, "waterway") != NULL)
+		return "osm";
+	json_object_foreach(props, k, v)
+	{
+		if (strncmp(k, "W05_", 4) == 0)
+			return "mlit_rivers";
+	}
+	return NULL;
+}
+
 struct network_set *
 network_parse_geojson(const char *buf, size_t len, enum network_kind kind,
     const char *class_field, char **cause)
@@ -375,6 +397,8 @@ network_parse_geojson(const char *buf, size_t len, enum network_kind kind,
 		g = json_object_get(f, "geometry");
 		type = json_string_value(json_object_get(g, "type"));
 		props = json_object_get(f, "properties");
+		if (set->credit == NULL)
+			set->credit = geojson_credit(props);
 		class = class_field != NULL ? geojson_prop(props, class_field)
 		                            : NULL;
 		for (j = 0; class == NULL && class_field == NULL &&

@@ -33,6 +33,12 @@ struct network_set {
 	struct network_line *lines;
 	size_t nlines;
 	struct network_stats stats;
+	/*
+	 * The published source the file is from, as the data shows it:
+	 * "osm" (OSM XML, or GeoJSON with osm_id/highway), "gsi" (rdCtg),
+	 * "mlit_rivers" (W05_* properties), or NULL (not known). Static.
+	 */
+	const char *credit;
 };
 
 int network_kind_parse(const char *, enum network_kind *);

@@ -64,6 +64,7 @@ report_free(struct coverage_report *r)
 		free(p->lonlat);
 		free(p->last_inspected);
 		free(p->due_at);
+		free(p->credit);
 	}
 	free(r->pieces);
 	for (i = 0; i < r->nsummary; i++) {

@@ -33,6 +33,7 @@ struct report_piece {
 	char *last_inspected; /* ISO 8601 with offset, or NULL: never */
 	char *due_at;         /* ISO 8601 with offset, or NULL: now */
 	double best_share;    /* best share one track measured in the week */
+	char *credit; /* published source: "osm", "gsi", "mlit_rivers", NULL */
 };
 
 struct report_summary {

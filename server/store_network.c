@@ -36,6 +36,7 @@ store_network_put(
 	p[4] = im->actor;
 	for (i = 0; i < 6; i++)
 		p[5 + i] = n[i];
+	p[11] = im->credit;
 	/*
 	 * Pieces keep their ids (and history) across re-imports of the same
 	 * source; pieces the new file no longer has go, with their history.
@@ -46,14 +47,15 @@ store_network_put(
 	    " interval_days int, length_m float8, lonlat jsonb, plane"
 	    " float8[])),"
 	    " up AS (INSERT INTO network_pieces (kind, source, ref, seq, class,"
-	    " name, ward_code, interval_days, length_m, lonlat, plane, crs)"
-	    " SELECT $1, $2, ref, seq, class, name, ward_code, interval_days,"
-	    " length_m, lonlat, plane, $4 FROM x"
+	    " name, ward_code, interval_days, length_m, lonlat, plane, crs,"
+	    " credit) SELECT $1, $2, ref, seq, class, name, ward_code,"
+	    " interval_days, length_m, lonlat, plane, $4, $12 FROM x"
 	    " ON CONFLICT (kind, source, ref, seq) DO UPDATE SET"
 	    " class = EXCLUDED.class, name = EXCLUDED.name, ward_code ="
 	    " EXCLUDED.ward_code, interval_days = EXCLUDED.interval_days,"
 	    " length_m = EXCLUDED.length_m, lonlat = EXCLUDED.lonlat,"
-	    " plane = EXCLUDED.plane, crs = EXCLUDED.crs, imported_at = now()"
+	    " plane = EXCLUDED.plane, crs = EXCLUDED.crs, credit ="
+	    " EXCLUDED.credit, imported_at = now()"
 	    " RETURNING id, length_m),"
 	    " gone AS (DELETE FROM network_pieces n WHERE n.kind = $1 AND"
 	    " n.source = $2 AND NOT EXISTS (SELECT 1 FROM x WHERE x.ref ="
@@ -64,7 +66,7 @@ store_network_put(
 	    " $10::int, $11::int, count(*), coalesce(sum(length_m), 0) / 1000,"
 	    " $5 FROM up RETURNING pieces, km)"
 	    " SELECT log.pieces, log.km, (SELECT count(*) FROM gone) FROM log",
-	    11, p, cb, arg);
+	    12, p, cb, arg);
 }
 
 void
@@ -166,7 +168,7 @@ store_week_status(struct db *db, const char *week, const char *ward,
 	    " to_char(coalesce(x.during, x.before), " ISO "),"
 	    " to_char(x.before + x.interval_days * interval '1 day', " ISO "),"
 	    " to_char(w.s, " ISO "), to_char(w.s + interval '7 days', " ISO "),"
-	    " coalesce(x.best, 0)"
+	    " coalesce(x.best, 0), x.credit"
 	    " FROM x, w ORDER BY x.id",
 	    3, p, cb, arg);
 }

@@ -12,6 +12,7 @@ struct store_network_import {
 	/* [{ref, seq, class, name, ward_code, interval_days, length_m,
 	 *   lonlat, plane}] */
 	const char *pieces_json;
+	const char *credit; /* "osm", "gsi", "mlit_rivers" or NULL */
 	int features, used, skipped, partial, missing_nodes, outside_area;
 };
 

@@ -626,36 +626,57 @@ wards_segment_distance(
 	return hypot(x - ax - t * dx, y - ay - t * dy);
 }
 
-const struct ward *
-wards_nearest(
-    const struct ward_set *set, double lon, double lat, double *metres)
+/* Metres from the point to the entry's nearest boundary segment. */
+static double
+wards_entry_distance(const struct ward_entry *e, double lon, double lat)
 {
 	/* A local equirectangular plane: a few metres off at city scale. */
 	const double ky = 6371008.8 * M_PI / 180,
 	             kx = ky * cos(lat * M_PI / 180);
-	const struct ward_entry *e;
 	const struct ward_ring *r;
+	double d, best = INFINITY;
+	size_t j, k, m;
+
+	for (j = 0; j < e->npolys; j++) {
+		for (k = 0; k < e->polys[j].nrings; k++) {
+			r = &e->polys[j].rings[k];
+			for (m = 0; m + 1 < r->n; m++) {
+				d = wards_segment_distance(0, 0,
+				    (r->xy[2 * m] - lon) * kx,
+				    (r->xy[2 * m + 1] - lat) * ky,
+				    (r->xy[2 * m + 2] - lon) * kx,
+				    (r->xy[2 * m + 3] - lat) * ky);
+				if (d < best)
+					best = d;
+			}
+		}
+	}
+	return best;
+}
+
+int
+wards_distance(const struct ward_set *set, size_t i, double lon, double lat,
+    double *metres)
+{
+	if (i >= set->n)
+		return -1;
+	*metres = wards_entry_distance(&set->wards[i], lon, lat);
+	return isfinite(*metres) ? 0 : -1;
+}
+
+const struct ward *
+wards_nearest(
+    const struct ward_set *set, double lon, double lat, double *metres)
+{
 	const struct ward *best = NULL;
 	double d, bestd = INFINITY;
-	size_t i, j, k, m;
+	size_t i;
 
 	for (i = 0; i < set->n; i++) {
-		e = &set->wards[i];
-		for (j = 0; j < e->npolys; j++) {
-			for (k = 0; k < e->polys[j].nrings; k++) {
-				r = &e->polys[j].rings[k];
-				for (m = 0; m + 1 < r->n; m++) {
-					d = wards_segment_distance(0, 0,
-					    (r->xy[2 * m] - lon) * kx,
-					    (r->xy[2 * m + 1] - lat) * ky,
-					    (r->xy[2 * m + 2] - lon) * kx,
-					    (r->xy[2 * m + 3] - lat) * ky);
-					if (d < bestd) {
-						bestd = d;
-						best = &e->w;
-					}
-				}
-			}
+		d = wards_entry_distance(&set->wards[i], lon, lat);
+		if (d < bestd) {
+			bestd = d;
+			best = &set->wards[i].w;
 		}
 	}
 	if (metres != NULL)
