@@ -1116,6 +1116,22 @@ sync_json_text(json_t *o, const char *key)
 	return s != NULL && *s != '\0' ? s : "-";
 }
 
+/* "神奈川県川崎市多摩区" -> "多摩区"; the code when no name came. */
+static const char *
+sync_ward_short(json_t *p)
+{
+	const char *name = json_string_value(json_object_get(p, "ward_name"));
+	const char *s, *last = NULL;
+
+	if (name == NULL)
+		return json_is_string(json_object_get(p, "ward_code"))
+		    ? json_string_value(json_object_get(p, "ward_code"))
+		    : "区外";
+	for (s = name; (s = strstr(s, "市")) != NULL; s += strlen("市"))
+		last = s + strlen("市");
+	return last != NULL && *last != '\0' ? last : name;
+}
+
 int
 sync_wayback(struct agent *a, int has_from, double lat, double lon)
 {
@@ -1150,17 +1166,24 @@ sync_wayback(struct agent *a, int has_from, double lat, double lon)
 		cause = agent_strdup("the server's answer is not a list");
 		goto out;
 	}
-	/* One line per piece, nearest to the way back first. */
-	printf("%-10s %8s  %-12s %-24s %s\n", "piece", "off (m)", "class",
-	    "name", "ward");
+	/*
+	 * One line per piece, nearest to the way back first: the crew knows
+	 * the river or road by its name and the ward by its name; the piece
+	 * number is what "wayback take" needs.
+	 */
+	printf("%-8s %8s  %-6s %s\n", "piece", "off (m)", "kind",
+	    "name (ward) / 名称（区）");
 	json_array_foreach(pieces, i, p)
 	{
-		printf("%-10lld %8.0f  %-12s %-24s %s\n",
+		printf("%-8lld %8.0f  %-6s %s（%s）\n",
 		    (long long)json_integer_value(
 		        json_object_get(p, "piece_id")),
 		    json_number_value(json_object_get(p, "off_route_m")),
-		    sync_json_text(p, "class"), sync_json_text(p, "name"),
-		    sync_json_text(p, "ward_code"));
+		    sync_json_text(p, "kind"),
+		    json_is_string(json_object_get(p, "name"))
+		        ? sync_json_text(p, "name")
+		        : "名称なし",
+		    sync_ward_short(p));
 	}
 	if (json_array_size(pieces) == 0)
 		printf("(nothing overdue within %.0f m of the way back)\n",

@@ -23,6 +23,7 @@
 #include "http.h"
 #include "store_network.h"
 #include "store_sync.h"
+#include "wards.h"
 #include "xmalloc.h"
 
 #define PATROL_MAX_POINTS 10000
@@ -197,6 +198,20 @@ patrol_track(struct http_req *req)
 	    patrols_app, req, AUTH_STAFF | AUTH_CREW, track_auth_cb, NULL);
 }
 
+/* The ward's name for a code, or NULL: crews read names, not codes. */
+static const char *
+wayback_ward_name(const char *code)
+{
+	const struct ward_set *set = patrols_app->wards;
+	size_t i;
+
+	for (i = 0; code != NULL && set != NULL && i < wards_count(set); i++) {
+		if (strcmp(wards_get(set, i)->code, code) == 0)
+			return wards_get(set, i)->name;
+	}
+	return NULL;
+}
+
 /* A text array "{e0,n0,...}" into doubles. */
 static double *
 wayback_plane(const char *s, size_t *n)
@@ -302,8 +317,8 @@ wayback_reply(struct http_req *req, struct db_result *r, int has_from,
 		free(xy);
 		if (!isfinite(best))
 			continue;
-		items[nitems++] = json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:f,s:f,"
-		                            "s:s?,s:o}",
+		items[nitems++] = json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s?,s:f,"
+		                            "s:f,s:s?,s:o}",
 		    "piece_id",
 		    (json_int_t)strtoll(PQgetvalue(r->res, row, 4), NULL, 10),
 		    "kind", PQgetvalue(r->res, row, 5), "class",
@@ -313,6 +328,10 @@ wayback_reply(struct http_req *req, struct db_result *r, int has_from,
 		    "ward_code",
 		    PQgetisnull(r->res, row, 8) ? NULL
 		                                : PQgetvalue(r->res, row, 8),
+		    "ward_name",
+		    wayback_ward_name(PQgetisnull(r->res, row, 8)
+		            ? NULL
+		            : PQgetvalue(r->res, row, 8)),
 		    "length_m", strtod(PQgetvalue(r->res, row, 9), NULL),
 		    "off_route_m", round(best), "last_inspected",
 		    PQgetisnull(r->res, row, 12) ? NULL

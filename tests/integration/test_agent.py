@@ -534,10 +534,11 @@ class AgentSync(unittest.TestCase):
                     check=0).stdout
         listed = set()
         for line in out.splitlines()[1:]:
-            self.assertRegex(line, r"^\d+ +\d+ +residential ")
+            self.assertRegex(line, r"^\d+ +\d+ +road +\S.*（.+）$")
             listed.add(int(line.split()[0]))
-        self.assertIn("Wayback Near East", out)
-        self.assertIn("Wayback Near West", out)
+        # By name and ward name, as the crew knows them.
+        self.assertIn("Wayback Near East（多摩区）", out)
+        self.assertIn("Wayback Near West（多摩区）", out)
         self.assertNotIn("Wayback Far", out)
         self.assertTrue(set(ids["Wayback Near East"]) <= listed, out)
         self.assertFalse(set(ids["Wayback Far"]) & listed, out)
