@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "config.h"
 #include "ctl.h"
+#include "ctl_demo_patrols.h"
 #include "ctl_dispatch.h"
 #include "ctl_wards.h"
 #include "db.h"
@@ -457,7 +458,8 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 	    json_array_size(json_object_get(demo, "offices")),
 	    json_array_size(json_object_get(demo, "crews")),
 	    json_array_size(json_object_get(demo, "requests")));
-	rc = 0;
+	/* The river network and a week of demo patrols along it. */
+	rc = ctl_demo_patrols_load(c, demo);
 out:
 	wards_free(wards);
 	json_decref(demo);

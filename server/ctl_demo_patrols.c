@@ -1,0 +1,294 @@
+/*
+ * The demo's river patrols (see ctl_demo_patrols.h). The patrols file
+ * holds times relative to the Monday of the week the demo is loaded in, so
+ * "this week" of the demo is always the current week: patrols dated in the
+ * past weeks are placed there; those of this week are kept before now.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "coverage.h"
+#include "coverage_week.h"
+#include "ctl.h"
+#include "ctl_demo_patrols.h"
+#include "ctl_network.h"
+#include "db.h"
+#include "geo.h"
+#include "report.h"
+#include "store_network.h"
+#include "store_wards.h"
+#include "wards.h"
+#include "xmalloc.h"
+
+#define DEMO_BATCH 5000
+
+struct demo_week {
+	int done;
+	char *error;
+};
+
+static void
+demo_week_cb(struct coverage_report *rep, const char *error, void *arg)
+{
+	struct demo_week *w = arg;
+
+	w->done = 1;
+	w->error = error != NULL ? xstrdup(error) : NULL;
+	report_free(rep);
+}
+
+/* Computes (and so records) the week's inspections, as an export would. */
+static int
+demo_week_run(struct ctl *c, const struct ward_set *wards, const char *week)
+{
+	struct coverage_params params;
+	struct demo_week w = {0};
+
+	ctl_network_params(c->cfg, &params);
+	coverage_week_run(ctl_db(c), week, NULL, wards, c->cfg->crs, &params,
+	    demo_week_cb, &w);
+	while (!w.done)
+		event_base_loop(c->base, EVLOOP_ONCE);
+	if (w.error != NULL)
+		return ctl_fail("demo load", w.error);
+	return 0;
+}
+
+/* This week's Monday 00:00 in the configured zone, and now (epoch s). */
+static int
+demo_clock(struct ctl *c, double *monday, double *now, char **cause)
+{
+	const char *p[] = {c->cfg->timezone};
+	PGresult *res;
+
+	if (db_query_sync(ctl_db(c),
+	        "SELECT extract(epoch FROM date_trunc('week', now() AT TIME"
+	        " ZONE $1) AT TIME ZONE $1), extract(epoch FROM now())",
+	        1, p, &res, cause) != 0)
+		return -1;
+	*monday = strtod(PQgetvalue(res, 0, 0), NULL);
+	*now = strtod(PQgetvalue(res, 0, 1), NULL);
+	PQclear(res);
+	return 0;
+}
+
+/* The ISO week ("2026-W49") of an epoch time, in the configured zone. */
+static int
+demo_week_of(struct ctl *c, double t, char week[16], char **cause)
+{
+	char s[32];
+	const char *p[] = {s, c->cfg->timezone};
+	PGresult *res;
+
+	snprintf(s, sizeof s, "%.3f", t);
+	if (db_query_sync(ctl_db(c),
+	        "SELECT to_char(to_timestamp($1::float8) AT TIME ZONE $2,"
+	        " 'IYYY-\"W\"IW')",
+	        2, p, &res, cause) != 0)
+		return -1;
+	snprintf(week, 16, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+/* Stores one patrol and its fixes; *stored counts the fixes kept. */
+static int
+demo_patrol_put(struct ctl *c, json_t *p, double start, size_t *stored,
+    size_t *refused, char **cause)
+{
+	json_t *fixes = json_object_get(p, "fixes"), *f, *batch;
+	struct db_wait w = {0};
+	PGresult *res;
+	long long patrol;
+	double at, lon, lat, e, n, end;
+	char *json, *why;
+	size_t i, nf = json_array_size(fixes);
+
+	end = start +
+	    json_number_value(
+	        json_array_get(json_array_get(fixes, nf - 1), 0)) /
+	        1000;
+	store_patrol_replay(ctl_db(c),
+	    json_string_value(json_object_get(p, "crew")), start, end, "demo",
+	    db_wait_cb, &w);
+	if (db_wait(ctl_db(c), &w, &res, cause) != 0)
+		return -1;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		*cause = xasprintf("no crew %s",
+		    json_string_value(json_object_get(p, "crew")));
+		return -1;
+	}
+	patrol = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	batch = json_array();
+	for (i = 0; i <= nf; i++) {
+		if (i < nf) {
+			f = json_array_get(fixes, i);
+			at = start +
+			    json_number_value(json_array_get(f, 0)) / 1000;
+			lon = json_number_value(json_array_get(f, 1));
+			lat = json_number_value(json_array_get(f, 2));
+			if (geo_to_plane(lon, lat, &e, &n, &why) != 0) {
+				free(why);
+				(*refused)++;
+				continue;
+			}
+			json_array_append_new(batch,
+			    json_pack("{s:f,s:f,s:f,s:f,s:f}", "at", at, "lon",
+			        lon, "lat", lat, "e", e, "n", n));
+		}
+		if (json_array_size(batch) < DEMO_BATCH &&
+		    (i < nf || json_array_size(batch) == 0))
+			continue;
+		json = json_dumps(batch, JSON_COMPACT);
+		json_array_clear(batch);
+		memset(&w, 0, sizeof w);
+		store_track_put(ctl_db(c), patrol, json, db_wait_cb, &w);
+		free(json);
+		if (db_wait(ctl_db(c), &w, &res, cause) != 0) {
+			json_decref(batch);
+			return -1;
+		}
+		*stored += strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+		*refused += strtoul(PQgetvalue(res, 0, 2), NULL, 10) +
+		    strtoul(PQgetvalue(res, 0, 3), NULL, 10);
+		PQclear(res);
+	}
+	json_decref(batch);
+	return 0;
+}
+
+static int
+demo_week_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int
+demo_network(struct ctl *c, json_t *demo)
+{
+	json_t *v;
+	char *argv[7], *path;
+	size_t i;
+	int rc;
+
+	json_array_foreach(json_object_get(demo, "network"), i, v)
+	{
+		path = xasprintf("%s/%s", c->cfg->data_dir,
+		    json_string_value(json_object_get(v, "file")));
+		argv[0] = path;
+		argv[1] = "--kind";
+		argv[2] = (char *)json_string_value(json_object_get(v, "kind"));
+		argv[3] = "--ward";
+		argv[4] = (char *)json_string_value(json_object_get(v, "ward"));
+		argv[5] = NULL;
+		rc = ctl_network_import(c, argv[4] != NULL ? 5 : 3, argv);
+		free(path);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+ctl_demo_patrols_load(struct ctl *c, json_t *demo)
+{
+	struct geo_area area = {c->cfg->area_lon_min, c->cfg->area_lat_min,
+	    c->cfg->area_lon_max, c->cfg->area_lat_max};
+	struct ward_set *wards = NULL;
+	json_t *doc, *p, *fixes;
+	json_error_t err;
+	double monday, now, start, len, latest_end;
+	char *path, *cause, weeks[16][16];
+	size_t i, k, nweeks = 0, stored = 0, refused = 0, fixes_read = 0;
+	int rc = 1, h, m;
+
+	if (demo_network(c, demo) != 0)
+		return 1;
+	if (json_object_get(demo, "patrols") == NULL)
+		return 0;
+	path = xasprintf("%s/%s", c->cfg->data_dir,
+	    json_string_value(
+	        json_object_get(json_object_get(demo, "patrols"), "file")));
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	if (doc == NULL) {
+		fprintf(stderr, "patrolctl: demo load: %s:%d: %s\n", path,
+		    err.line, err.text);
+		free(path);
+		return 1;
+	}
+	free(path);
+	if (geo_init(c->cfg->crs, &area, &cause) != 0 ||
+	    demo_clock(c, &monday, &now, &cause) != 0 ||
+	    store_wards_load_sync(ctl_db(c), &wards, &cause) != 0) {
+		rc = ctl_fail("demo load", cause);
+		goto out;
+	}
+	latest_end = now - 300;
+	json_array_foreach(json_object_get(doc, "patrols"), i, p)
+	{
+		fixes = json_object_get(p, "fixes");
+		if (json_array_size(fixes) < 2 ||
+		    sscanf(
+		        json_string_value(json_object_get(p, "start")) != NULL
+		            ? json_string_value(json_object_get(p, "start"))
+		            : "",
+		        "%d:%d", &h, &m) != 2) {
+			fprintf(stderr,
+			    "patrolctl: demo load: patrols[%zu] needs start "
+			    "HH:MM and fixes\n",
+			    i);
+			goto out;
+		}
+		len =
+		    json_number_value(json_array_get(
+		        json_array_get(fixes, json_array_size(fixes) - 1), 0)) /
+		    1000;
+		/* Daylight saving is not a concern in Japan. */
+		start = monday +
+		    json_integer_value(json_object_get(p, "day")) * 86400.0 +
+		    h * 3600 + m * 60;
+		/* This week's patrols must be over by now: move them back. */
+		if (start + len > latest_end)
+			start = latest_end - len;
+		fixes_read += json_array_size(fixes);
+		if (demo_patrol_put(c, p, start, &stored, &refused, &cause) !=
+		        0 ||
+		    demo_week_of(c, start, weeks[nweeks], &cause) != 0) {
+			rc = ctl_fail("demo load", cause);
+			goto out;
+		}
+		for (k = 0; k < nweeks; k++) {
+			if (strcmp(weeks[k], weeks[nweeks]) == 0)
+				break;
+		}
+		if (k == nweeks && nweeks + 1 < sizeof weeks / sizeof weeks[0])
+			nweeks++;
+	}
+	/* Oldest first, as the Monday runs would have done, then this week. */
+	qsort(weeks, nweeks, sizeof weeks[0], demo_week_cmp);
+	if (demo_week_of(c, now, weeks[nweeks], &cause) != 0) {
+		rc = ctl_fail("demo load", cause);
+		goto out;
+	}
+	if (nweeks == 0 || strcmp(weeks[nweeks - 1], weeks[nweeks]) != 0)
+		nweeks++;
+	for (k = 0; k < nweeks; k++) {
+		if (demo_week_run(c, wards, weeks[k]) != 0)
+			goto out;
+	}
+	printf("demo load: %zu demo patrols (%zu fixes read, %zu stored, %zu "
+	       "refused), weeks %s to %s computed\n",
+	    json_array_size(json_object_get(doc, "patrols")), fixes_read,
+	    stored, refused, weeks[0], weeks[nweeks - 1]);
+	rc = 0;
+out:
+	wards_free(wards);
+	json_decref(doc);
+	return rc;
+}

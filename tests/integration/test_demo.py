@@ -1,0 +1,106 @@
+"""The demo that scripts/run.sh loads: the real Kawasaki river network as
+Tama ward's patrol network and a week of (generated) demo patrols, dated
+relative to the week it is loaded in, so that this week's coverage shows
+inspected, overdue and not-yet-due pieces, the PNG credits only what was
+imported, and a demo crew's handheld lists the way-back suggestions by
+river and ward name."""
+import datetime
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+import agentkit as k
+import harness as h
+
+TOKYO = datetime.timezone(datetime.timedelta(hours=9))
+
+
+class Demo(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp()
+        cls.url = h.fresh_database("demo")
+        r = h.patrolctl(cls.url, "migrate")
+        assert r.returncode == 0, r.stderr
+        r = h.patrolctl(cls.url, "demo", "load")
+        assert r.returncode == 0, r.stdout + r.stderr
+        cls.out = r.stdout
+        y, w, _ = datetime.datetime.now(TOKYO).isocalendar()
+        cls.week = "%d-W%02d" % (y, w)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def export(self, fmt, *extra):
+        path = os.path.join(self.tmp, "week." + fmt)
+        r = h.patrolctl(self.url, "coverage", "export", "--week", self.week,
+                        "--format", fmt, "-o", path, *extra)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return path
+
+    def test_1_load_says_what_it_did(self):
+        self.assertIn("imported 174 pieces (17.0 km) of river from "
+                      "ksj_w05_kawasaki_rivers.geojson", self.out)
+        self.assertRegex(self.out, r"demo load: 5 demo patrols \((\d+) fixes"
+                         r" read, \1 stored, 0 refused\)")
+        # Every piece is Tama's and named after its river.
+        self.assertEqual(h.psql(self.url, "SELECT string_agg(DISTINCT "
+                                "coalesce(ward_code, '-'), ',') FROM "
+                                "network_pieces"), "14135")
+        self.assertEqual(int(h.psql(self.url, "SELECT count(*) FROM "
+                                    "network_pieces WHERE name IS NULL")), 0)
+        # This week's patrols are over by now; the others lie in the past
+        # weeks the demo file says.
+        self.assertEqual(int(h.psql(
+            self.url, "SELECT count(*) FROM patrols WHERE ended_at > "
+                      "now()")), 0)
+        self.assertGreaterEqual(int(h.psql(
+            self.url, "SELECT count(*) FROM patrols WHERE started_at >= "
+                      "date_trunc('week', now() AT TIME ZONE 'Asia/Tokyo')"
+                      " AT TIME ZONE 'Asia/Tokyo'")), 1)
+
+    def test_2_this_week_has_every_state(self):
+        with open(self.export("geojson")) as f:
+            fc = json.load(f)
+        states = {}
+        for feat in fc["features"]:
+            p = feat["properties"]
+            states.setdefault(p["state"], set()).add(p["name"])
+            self.assertEqual(p["state"] == "inspected",
+                             p["best_share"] >= 0.8, p)
+        self.assertEqual(set(states), {"inspected", "overdue", "not_due"})
+        self.assertIn("多摩川", states["inspected"])
+        self.assertIn("三沢川", states["overdue"])
+        # The map is drawn, credited to the imported river data only.
+        path = self.export("png", "--ward", "14135")
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+        self.assertEqual(h.psql(self.url, "SELECT string_agg(DISTINCT "
+                                "credit, ',') FROM network_pieces"),
+                         "mlit_rivers")
+
+    def test_3_wayback_lists_rivers_and_wards_by_name(self):
+        d = h.Patrold(self.url)
+        a = k.Agent("demo")
+        try:
+            r = h.patrolctl(self.url, "device", "enroll", "--crew",
+                            "tama-river-1")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            a.run("enroll", "--server", "http://127.0.0.1:%d" % d.port,
+                  "--code", r.stdout.strip(), check=0)
+            out = a.run("wayback", check=0).stdout
+            lines = out.splitlines()[1:]
+            self.assertTrue(lines, out)
+            for line in lines:
+                self.assertRegex(line, r"^\d+ +\d+ +river +\S+（多摩区）$")
+            self.assertIn("三沢川（多摩区）", out)
+        finally:
+            shutil.rmtree(a.dir, ignore_errors=True)
+            self.assertEqual(d.stop(), 0, d.text())
+
+
+if __name__ == "__main__":
+    h.main()
