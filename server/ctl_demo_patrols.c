@@ -253,9 +253,16 @@ ctl_demo_patrols_load(struct ctl *c, json_t *demo)
 		start = monday +
 		    json_integer_value(json_object_get(p, "day")) * 86400.0 +
 		    h * 3600 + m * 60;
-		/* This week's patrols must be over by now: move them back. */
+		/*
+		 * This week's patrols must be over by now: move them back,
+		 * but not out of this week (a demo loaded early on Monday
+		 * still shows this week's inspections).
+		 */
 		if (start + len > latest_end)
 			start = latest_end - len;
+		if (json_integer_value(json_object_get(p, "day")) >= 0 &&
+		    start < monday)
+			start = monday + 60;
 		fixes_read += json_array_size(fixes);
 		if (demo_patrol_put(c, p, start, &stored, &refused, &cause) !=
 		        0 ||

@@ -27,16 +27,21 @@ class Demo(unittest.TestCase):
         r = h.patrolctl(cls.url, "demo", "load")
         assert r.returncode == 0, r.stdout + r.stderr
         cls.out = r.stdout
-        y, w, _ = datetime.datetime.now(TOKYO).isocalendar()
+        now = datetime.datetime.now(TOKYO)
+        y, w, _ = now.isocalendar()
         cls.week = "%d-W%02d" % (y, w)
+        # The console opens on last week: it shows a mix too.
+        y, w, _ = (now - datetime.timedelta(days=7)).isocalendar()
+        cls.last_week = "%d-W%02d" % (y, w)
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp)
 
-    def export(self, fmt, *extra):
+    def export(self, fmt, *extra, week=None):
         path = os.path.join(self.tmp, "week." + fmt)
-        r = h.patrolctl(self.url, "coverage", "export", "--week", self.week,
+        r = h.patrolctl(self.url, "coverage", "export", "--week",
+                        week or self.week,
                         "--format", fmt, "-o", path, *extra)
         self.assertEqual(r.returncode, 0, r.stderr)
         return path
@@ -44,7 +49,7 @@ class Demo(unittest.TestCase):
     def test_1_load_says_what_it_did(self):
         self.assertIn("imported 174 pieces (17.0 km) of river from "
                       "ksj_w05_kawasaki_rivers.geojson", self.out)
-        self.assertRegex(self.out, r"demo load: 5 demo patrols \((\d+) fixes"
+        self.assertRegex(self.out, r"demo load: 6 demo patrols \((\d+) fixes"
                          r" read, \1 stored, 0 refused\)")
         # Every piece is Tama's and named after its river.
         self.assertEqual(h.psql(self.url, "SELECT string_agg(DISTINCT "
@@ -74,6 +79,10 @@ class Demo(unittest.TestCase):
         self.assertEqual(set(states), {"inspected", "overdue", "not_due"})
         self.assertIn("多摩川", states["inspected"])
         self.assertIn("三沢川", states["overdue"])
+        with open(self.export("geojson", week=self.last_week)) as f:
+            last = {feat["properties"]["state"] for feat in
+                    json.load(f)["features"]}
+        self.assertEqual(last, {"inspected", "overdue", "not_due"})
         # The map is drawn, credited to the imported river data only.
         path = self.export("png", "--ward", "14135")
         with open(path, "rb") as f:
