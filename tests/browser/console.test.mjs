@@ -184,7 +184,7 @@ test('the console is Japanese, has a CSP, and refuses a wrong password', async (
 test('the dispatcher logs in and sees the demo queue live', async () => {
   assert.equal(await login('dispatcher', 'patrol-demo'), 200);
   await page.locator('#queue-rows tr[data-id]').first().waitFor();
-  assert.equal(await page.locator('#queue-rows tr[data-id]').count(), 3);
+  assert.equal(await page.locator('#queue-rows tr[data-id]').count(), 4);
   const cookie = (await context.cookies()).find((c) => c.name === 'patrol_session');
   assert.ok(cookie, 'session cookie set');
   assert.equal(cookie.httpOnly, true);
@@ -193,6 +193,24 @@ test('the dispatcher logs in and sees the demo queue live', async () => {
   assert.equal(await page.locator('#banner').isHidden(), true);
   await page.evaluate(() => { window.notReloaded = true; });
   await shot('02-queue');
+});
+
+test('a call from over the city line is flagged and offers the hand-over', async () => {
+  // The demo's call from Inagi (outside every ward of Kawasaki).
+  const row = page.locator('#queue-rows tr[data-id]', { has: page.locator('.outside-ward') });
+  await row.waitFor();
+  assert.equal(await row.count(), 1);
+  assert.equal(await row.locator('.outside-ward').innerText(), '区域外');
+  await row.click();
+  const banner = page.locator('#detail-outside');
+  await banner.waitFor();
+  assert.match(await banner.innerText(), /区域外.*多摩区（境界から \d+ m）/s);
+  await page.click('#detail-outside-handover');
+  await page.locator('#detail-handover[open]').waitFor();
+  assert.equal(await page.inputValue('#detail-handover input[name=to]'), '多摩区に隣接する自治体');
+  await shot('02b-outside-ward');
+  await page.goto(base + '/#/queue');
+  await page.locator('#queue-rows tr[data-id]').first().waitFor();
 });
 
 test('a wasp call taken by clicking the map', async () => {
