@@ -130,6 +130,10 @@ create_category_cb(struct db_result *r, void *arg)
 	n.caller_phone = json_string_value(json_object_get(caller, "phone"));
 	n.caller_address =
 	    json_string_value(json_object_get(caller, "address"));
+	n.location_text =
+	    json_string_value(json_object_get(c->body, "location_text"));
+	n.location_level =
+	    json_string_value(json_object_get(c->body, "location_level"));
 	n.dup_radius_m = a->cfg->dup_radius_m;
 	n.dup_window_h = a->cfg->dup_window_h;
 	store_request_create(a->db, &n, create_done_cb, c);
@@ -139,7 +143,10 @@ fail:
 }
 
 static const char *const create_keys[] = {"category", "channel", "lat", "lon",
-    "address", "description", "answers", "caller", "callback_at", NULL};
+    "address", "description", "answers", "caller", "callback_at",
+    "location_text", "location_level", NULL};
+static const char *const location_levels[] = {
+    "block", "town", "place", "case", "pin", NULL};
 static const char *const caller_keys[] = {"name", "phone", "address", NULL};
 static const char *const channels[] = {
     "phone", "counter", "patrol", "app", NULL};
@@ -169,7 +176,22 @@ create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	    api_str(req, body, "channel", 0, 20, &channel) != 0 ||
 	    api_str(req, body, "address", 0, 500, &s) != 0 ||
 	    api_str(req, body, "description", 0, 4000, &s) != 0 ||
-	    api_str(req, body, "callback_at", 0, 40, &s) != 0)
+	    api_str(req, body, "location_text", 0, 500, &s) != 0 ||
+	    api_str(req, body, "location_level", 0, 10, &s) != 0)
+		goto fail;
+	if (s != NULL) {
+		for (i = 0; location_levels[i] != NULL; i++) {
+			if (strcmp(location_levels[i], s) == 0)
+				break;
+		}
+		if (location_levels[i] == NULL) {
+			api_error(req, 422, "invalid_value", "location_level",
+			    "location_level must be block, town, place, case "
+			    "or pin");
+			goto fail;
+		}
+	}
+	if (api_str(req, body, "callback_at", 0, 40, &s) != 0)
 		goto fail;
 	if (s != NULL && api_iso8601_ok(s) != 0) {
 		api_error(req, 422, "invalid_time", "callback_at",

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "app.h"
+#include "geocoder.h"
 #include "archive.h"
 #include "config.h"
 #include "db.h"
@@ -270,6 +271,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	api_actions_register(a);
 	api_recommend_register(a);
 	api_reference_register(a);
+	api_geocode_register(a);
 	api_events_register(a);
 	open311_register(a);
 	api_sync_register(a);
@@ -313,6 +315,7 @@ app_stop(struct app *a)
 	escalate_stop();
 	archive_stop();
 	api_events_unregister();
+	geocoder_stop();
 	api_session_unregister();
 	static_unregister();
 	http_free(a->http);

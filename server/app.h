@@ -51,6 +51,8 @@ void api_requests_register(struct app *);
 void api_actions_register(struct app *);
 void api_recommend_register(struct app *);
 void api_reference_register(struct app *);
+/* Address and place search (api_geocode.c, issue 13). */
+void api_geocode_register(struct app *);
 void api_events_register(struct app *);
 void api_photos_register(struct app *);
 void api_coverage_register(struct app *);

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "ctl_addresses.h"
 #include "ctl_devices.h"
 #include "ctl_dispatch.h"
 #include "ctl_open311.h"
@@ -115,6 +116,10 @@ const struct ctl_command ctl_commands[] = {
     {"import network", "FILE --kind road|river|park [--class-field NAME]",
         "import patrol network lines (OSM XML or GeoJSON), cut into pieces",
         ctl_network_import},
+    {"import addresses", "FILE",
+        "replace the towns or blocks of the municipalities in a geolonia or "
+        "MLIT 位置参照情報 CSV (UTF-8 or Shift_JIS)",
+        ctl_addresses_import},
     {"patrol replay", "FILE --crew CODE [--start TIME]",
         "store a recorded GPS trace (GPX or JSON) as a patrol",
         ctl_network_replay},

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "ctl_demo_patrols.h"
+#include "ctl_addresses.h"
 #include "ctl_dispatch.h"
 #include "ctl_wards.h"
 #include "db.h"
@@ -394,6 +395,16 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 	free(wards_path);
 	if (rc != 0)
 		goto out;
+	/* The town tables, so that address search works at once. */
+	json_array_foreach(json_object_get(demo, "addresses"), i, v)
+	{
+		path =
+		    xasprintf("%s/%s", c->cfg->data_dir, json_string_value(v));
+		rc = ctl_addresses_import_file(c, path);
+		free(path);
+		if (rc != 0)
+			goto out;
+	}
 	rc = 1;
 	json_array_foreach(json_object_get(demo, "offices"), i, v)
 	{

@@ -22,7 +22,9 @@
 #include "app.h"
 #include "config.h"
 #include "db.h"
+#include "addr.h"
 #include "geo.h"
+#include "geocoder.h"
 #include "http.h"
 #include "intake.h"
 #include "log.h"
@@ -52,6 +54,7 @@ struct post {
 	char *client, *actor;
 	/* POST requests */
 	double lon, lat, easting, northing;
+	const char *level; /* from address_string, or NULL: lat and long */
 	char *ward_code;
 	json_t *outside; /* outside every ward: what to tell, or NULL */
 	char *answers;
@@ -536,6 +539,10 @@ post_category_cb(struct db_result *r, void *arg)
 	n.actor = p->actor;
 	n.caller_name = p->caller_name;
 	n.caller_phone = post_get(p, "phone");
+	if (p->level != NULL) {
+		n.location_text = n.address;
+		n.location_level = p->level;
+	}
 	n.dup_radius_m = a->cfg->dup_radius_m;
 	n.dup_window_h = a->cfg->dup_window_h;
 	store_request_create(a->db, &n, post_created_cb, p);
@@ -555,21 +562,25 @@ post_location(struct post *p)
 	const char *lat, *lon, *other;
 	char *cause;
 
+	/* Whatever the client sent: an address_string must be text. */
+	if (post_text(p, "address_string", 500, &other) != 0)
+		return -1;
 	if (post_text(p, "lat", 40, &lat) != 0 ||
 	    post_text(p, "long", 40, &lon) != 0)
 		return -1;
 	if (lat == NULL && lon == NULL) {
-		other = post_get(p, "address_string") != NULL ? "address_string"
-		    : post_get(p, "address_id") != NULL       ? "address_id"
-		                                              : NULL;
-		if (other != NULL)
+		other = post_get(p, "address_string");
+		if (other != NULL && *other != '\0')
+			return 1; /* placed by its address (post_geocode_cb) */
+		if (post_get(p, "address_id") != NULL)
 			open311_error(p->req, p->fmt, 400,
 			    "lat: required; this endpoint places reports by "
-			    "lat and long and cannot place an %s alone",
-			    other);
+			    "lat and long or address_string, not by "
+			    "address_id");
 		else
 			open311_error(p->req, p->fmt, 400,
-			    "lat: required (a location: lat and long)");
+			    "lat: required (a location: lat and long, or "
+			    "address_string)");
 		return -1;
 	}
 	if (lat == NULL || lon == NULL) {
@@ -636,13 +647,83 @@ post_check_media(struct post *p)
 	return 0;
 }
 
+/* The point is known: its ward, then the category. */
+static void
+post_placed(struct post *p)
+{
+	const struct ward *w;
+
+	if (open311_app->wards != NULL &&
+	    (w = wards_find(open311_app->wards, p->lon, p->lat)) != NULL)
+		p->ward_code = xstrdup(w->code);
+	store_category_get(
+	    open311_app->db, post_get(p, "service_code"), post_category_cb, p);
+}
+
+/*
+ * A report with only address_string: placed when the address names a
+ * town (or block) exactly. A near spelling or a bare place name is not
+ * enough here: no person confirms a resident's report before a crew
+ * drives out, so it is refused with what was understood.
+ */
+static void
+post_geocode_cb(const struct addr_index *idx, void *arg)
+{
+	struct post *p = arg;
+	const char *text = post_get(p, "address_string");
+	struct addr_result r = {0};
+	char *cause;
+
+	if (idx == NULL) {
+		open311_error(p->req, p->fmt, 503,
+		    "address_string: addresses cannot be looked up now; send "
+		    "lat and long");
+		goto fail;
+	}
+	addr_search(idx, text, NULL, 2, &r);
+	if (r.n == 0 || r.c[0].match != ADDR_MATCH_EXACT) {
+		open311_error(p->req, p->fmt, 400,
+		    "address_string: cannot be placed%s%s%s; send lat and "
+		    "long, or an address with its town (町丁目) name",
+		    r.n > 0 ? " (did you mean " : "",
+		    r.n > 0 ? r.c[0].label : "", r.n > 0 ? "?)" : "");
+		goto fail;
+	}
+	if (r.n > 1 && r.c[1].match == ADDR_MATCH_EXACT &&
+	    r.c[1].score == r.c[0].score) {
+		open311_error(p->req, p->fmt, 400,
+		    "address_string: names more than one place (%s, %s); add "
+		    "the city or ward",
+		    r.c[0].label, r.c[1].label);
+		goto fail;
+	}
+	p->lat = r.c[0].lat;
+	p->lon = r.c[0].lon;
+	p->level = r.c[0].level == ADDR_LEVEL_BLOCK ? "block" : "town";
+	if (geo_check_wgs84(p->lon, p->lat, &cause) != 0 ||
+	    geo_to_plane(p->lon, p->lat, &p->easting, &p->northing, &cause) !=
+	        0) {
+		open311_error(p->req, p->fmt, 400,
+		    "address_string: %s is outside the service area",
+		    r.c[0].label);
+		free(cause);
+		goto fail;
+	}
+	addr_result_free(&r);
+	post_placed(p);
+	return;
+fail:
+	addr_result_free(&r);
+	post_free(p);
+}
+
 static void
 post_request_key_cb(
     struct http_req *req, long long key_id, const char *name, void *arg)
 {
 	struct post *p = arg;
-	const struct ward *w;
 	const char *code, *s, *first, *last;
+	int located;
 	size_t i;
 
 	(void)req;
@@ -661,7 +742,7 @@ post_request_key_cb(
 		    p->req, p->fmt, 404, "service_code: no such service");
 		goto fail;
 	}
-	if (post_location(p) != 0 ||
+	if ((located = post_location(p)) < 0 ||
 	    post_text(p, "description", POST_DESCRIPTION_MAX, &s) != 0 ||
 	    post_text(p, "address_string", 500, &s) != 0 ||
 	    post_text(p, "first_name", 100, &first) != 0 ||
@@ -692,13 +773,10 @@ post_request_key_cb(
 		p->caller_name = xasprintf("%s%s%s", first != NULL ? first : "",
 		    first != NULL && last != NULL ? " " : "",
 		    last != NULL ? last : "");
-	if (open311_app->wards != NULL &&
-	    (w = wards_find(open311_app->wards, p->lon, p->lat)) != NULL)
-		p->ward_code = xstrdup(w->code);
+	if (located == 1)
+		geocoder_with_index(post_geocode_cb, p);
 	else
-		p->outside =
-		    outside_describe(open311_app->wards, p->lon, p->lat);
-	store_category_get(open311_app->db, code, post_category_cb, p);
+		post_placed(p);
 	return;
 fail:
 	post_free(p);

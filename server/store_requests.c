@@ -27,7 +27,9 @@
 	"'escalated_at', r.escalated_at, 'callback_at', r.callback_at, "       \
 	"'callback_done_at', r.callback_done_at, 'created_by', "               \
 	"r.created_by, 'created_at', r.created_at, 'state_changed_at', "       \
-	"r.state_changed_at)"
+	"r.state_changed_at, 'location_text', r.location_text, "               \
+	"'location_level', r.location_level, "                                 \
+	"'town', addr_town_near(r.lat, r.lon))"
 
 #define EVENT_JSON                                                             \
 	"jsonb_build_object('id', e.id, 'request_id', e.request_id, 'at', "    \
@@ -53,7 +55,7 @@ store_request_create(
     struct db *db, const struct store_new_request *n, db_cb cb, void *arg)
 {
 	char lon[32], lat[32], e[32], no[32], prio[8], radius[16], hours[16];
-	const char *p[18];
+	const char *p[20];
 
 	snprintf(lon, sizeof lon, "%.9f", n->lon);
 	snprintf(lat, sizeof lat, "%.9f", n->lat);
@@ -80,15 +82,18 @@ store_request_create(
 	p[15] = n->caller_address;
 	p[16] = radius;
 	p[17] = hours;
+	p[18] = n->location_text;
+	p[19] = n->location_level;
 	db_query(db,
 	    "WITH r AS ("
 	    " INSERT INTO requests (category, channel, lon, lat, easting,"
 	    "  northing, address, ward_code, description, answers, priority,"
-	    "  due_make_safe, due_resolve, callback_at, created_by)"
+	    "  due_make_safe, due_resolve, callback_at, created_by,"
+	    "  location_text, location_level)"
 	    " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11,"
 	    "  now() + make_safe_minutes * interval '1 minute',"
 	    "  now() + resolve_minutes * interval '1 minute',"
-	    "  $12::timestamptz, $13"
+	    "  $12::timestamptz, $13, $19, $20"
 	    " FROM categories WHERE code = $1"
 	    " RETURNING *),"
 	    " c AS (INSERT INTO callers (request_id, name, phone, address)"
@@ -113,7 +118,7 @@ store_request_create(
 	    /* The nearest ten are what a call-taker can read out. */
 	    "   WHERE x.dist <= $17::int ORDER BY x.dist LIMIT 10) d)))::text"
 	    " FROM r, e",
-	    18, p, cb, arg);
+	    20, p, cb, arg);
 }
 
 void

@@ -22,6 +22,9 @@ struct store_new_request {
 	const char *caller_name, *caller_phone, *caller_address;
 	int dup_radius_m;
 	int dup_window_h;
+	/* What was typed to find the point, and how exact it is: block,
+	 * town, place, case or pin (placed or moved by hand); or NULL. */
+	const char *location_text, *location_level;
 };
 
 struct store_queue_filter {

@@ -1,0 +1,186 @@
+/*
+ * Loading the address index (see geocoder.h). A load reads the towns,
+ * then the blocks, builds a new index and swaps it in; callers waiting
+ * meanwhile are answered in order. A notification during a load asks
+ * for another load once it ends.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "addr.h"
+#include "app.h"
+#include "db.h"
+#include "geocoder.h"
+#include "log.h"
+#include "store_addresses.h"
+#include "xmalloc.h"
+
+struct waiter {
+	geocoder_cb cb;
+	void *arg;
+	struct waiter *next;
+};
+
+struct geocoder {
+	struct app *app;
+	struct addr_index *idx;     /* current, or NULL before the first load */
+	struct addr_index *loading; /* being filled */
+	int stale;                  /* a change was announced */
+	int busy;
+	struct waiter *head, **tail;
+};
+
+static struct geocoder gc;
+
+static void geocoder_load(void);
+
+static void
+geocoder_answer(void)
+{
+	struct waiter *w;
+
+	while ((w = gc.head) != NULL && !gc.busy) {
+		gc.head = w->next;
+		if (gc.head == NULL)
+			gc.tail = &gc.head;
+		w->cb(gc.idx, w->arg);
+		free(w);
+	}
+}
+
+static void
+geocoder_done(int ok)
+{
+	if (ok) {
+		addr_index_build(gc.loading);
+		addr_index_free(gc.idx);
+		gc.idx = gc.loading;
+		log_info("event=addresses_loaded towns=%zu blocks=%zu "
+		         "orphan_blocks=%zu",
+		    addr_index_towns(gc.idx), addr_index_blocks(gc.idx),
+		    addr_index_orphans(gc.idx));
+	} else
+		addr_index_free(gc.loading);
+	gc.loading = NULL;
+	gc.busy = 0;
+	if (ok && gc.stale && gc.head != NULL) {
+		geocoder_load();
+		return;
+	}
+	if (!ok)
+		gc.stale = 1; /* the next caller tries again */
+	geocoder_answer();
+}
+
+static void
+geocoder_blocks_cb(struct db_result *r, void *arg)
+{
+	int i, n;
+
+	(void)arg;
+	if (r->status != DB_OK) {
+		log_warnx("event=addresses_load_failed what=blocks error=%s",
+		    log_q(r->error));
+		geocoder_done(0);
+		return;
+	}
+	n = PQntuples(r->res);
+	for (i = 0; i < n; i++) {
+		struct addr_block_row b = {PQgetvalue(r->res, i, 0),
+		    PQgetvalue(r->res, i, 1), PQgetvalue(r->res, i, 2),
+		    PQgetvalue(r->res, i, 3), atof(PQgetvalue(r->res, i, 5)),
+		    atof(PQgetvalue(r->res, i, 6)),
+		    strcmp(PQgetvalue(r->res, i, 4), "t") == 0};
+
+		addr_index_add_block(gc.loading, &b);
+	}
+	geocoder_done(1);
+}
+
+static void
+geocoder_towns_cb(struct db_result *r, void *arg)
+{
+	int i, n;
+
+	(void)arg;
+	if (r->status != DB_OK) {
+		log_warnx("event=addresses_load_failed what=towns error=%s",
+		    log_q(r->error));
+		geocoder_done(0);
+		return;
+	}
+	n = PQntuples(r->res);
+	for (i = 0; i < n; i++) {
+		struct addr_town_row t = {PQgetvalue(r->res, i, 0),
+		    PQgetvalue(r->res, i, 1),
+		    PQgetisnull(r->res, i, 2) ? NULL : PQgetvalue(r->res, i, 2),
+		    PQgetvalue(r->res, i, 3), PQgetvalue(r->res, i, 4),
+		    atof(PQgetvalue(r->res, i, 5)),
+		    atof(PQgetvalue(r->res, i, 6))};
+
+		addr_index_add_town(gc.loading, &t);
+	}
+	store_addr_blocks_load(gc.app->db, geocoder_blocks_cb, NULL);
+}
+
+static void
+geocoder_load(void)
+{
+	gc.busy = 1;
+	gc.stale = 0;
+	gc.loading = addr_index_new();
+	store_addr_towns_load(gc.app->db, geocoder_towns_cb, NULL);
+}
+
+static void
+geocoder_changed_cb(const char *channel, const char *payload, void *arg)
+{
+	(void)channel;
+	(void)payload;
+	(void)arg;
+	gc.stale = 1;
+}
+
+int
+geocoder_start(struct app *a, char **cause)
+{
+	memset(&gc, 0, sizeof gc);
+	gc.app = a;
+	gc.stale = 1;
+	gc.tail = &gc.head;
+	return db_listen(
+	    a->db, STORE_ADDRESSES_CHANNEL, geocoder_changed_cb, NULL, cause);
+}
+
+void
+geocoder_stop(void)
+{
+	struct waiter *w;
+
+	while ((w = gc.head) != NULL) {
+		gc.head = w->next;
+		free(w);
+	}
+	addr_index_free(gc.idx);
+	gc.idx = NULL;
+}
+
+void
+geocoder_with_index(geocoder_cb cb, void *arg)
+{
+	struct waiter *w;
+
+	if (!gc.stale && !gc.busy && gc.idx != NULL) {
+		cb(gc.idx, arg);
+		return;
+	}
+	w = xcalloc(1, sizeof *w);
+	w->cb = cb;
+	w->arg = arg;
+	*gc.tail = w;
+	gc.tail = &w->next;
+	if (!gc.busy)
+		geocoder_load();
+}

@@ -1,0 +1,110 @@
+/*
+ * SQL for addresses and named places (see store_addresses.h). Every
+ * statement is parameterised.
+ */
+#include <stdio.h>
+
+#include "store_addresses.h"
+
+void
+store_addr_import(struct db *db, const char *source, const char *format,
+    const char *towns_json, const char *blocks_json, const char *actor,
+    db_cb cb, void *arg)
+{
+	const char *p[] = {source, format, towns_json, blocks_json, actor};
+
+	db_query(db,
+	    "SELECT addr_import($1, $2, $3::jsonb, $4::jsonb, $5)::text", 5, p,
+	    cb, arg);
+}
+
+void
+store_addr_towns_load(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db,
+	    "SELECT pref, city, city_code, town, koaza, lat, lon FROM "
+	    "addr_towns ORDER BY pref, city, id",
+	    0, NULL, cb, arg);
+}
+
+void
+store_addr_blocks_load(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db,
+	    "SELECT pref, city, town, block, jukyo, lat, lon FROM addr_blocks",
+	    0, NULL, cb, arg);
+}
+
+/*
+ * Offices and network names by trigram similarity (or containing the
+ * text); a named line stands at its piece nearest to near (else its
+ * first), with an accuracy of half its length: a river is long. Cases
+ * by number, or by the address text staff confirmed.
+ */
+void
+store_places_search(
+    struct db *db, const struct store_place_query *pq, db_cb cb, void *arg)
+{
+	char id[24], lat[32], lon[32], lim[16];
+	const char *p[6];
+
+	snprintf(id, sizeof id, "%lld", pq->case_id);
+	snprintf(lat, sizeof lat, "%.7f", pq->lat);
+	snprintf(lon, sizeof lon, "%.7f", pq->lon);
+	snprintf(lim, sizeof lim, "%d", pq->limit);
+	p[0] = pq->q;
+	p[1] = id;
+	p[2] = pq->has_near ? lat : NULL;
+	p[3] = pq->has_near ? lon : NULL;
+	p[4] = lim;
+	db_query(db,
+	    "WITH o AS ("
+	    " SELECT 'office' AS kind, o.name_ja AS label, o.lat, o.lon,"
+	    "  o.ward_codes[1] AS ward_code, 30.0 AS acc,"
+	    "  greatest(similarity(o.name_ja, $1),"
+	    "   CASE WHEN strpos(o.name_ja, $1) > 0 THEN 0.9 ELSE 0 END) AS s,"
+	    "  NULL::bigint AS request_id"
+	    " FROM offices o WHERE o.name_ja % $1 OR strpos(o.name_ja, $1) > "
+	    "0),"
+	    " nn AS ("
+	    " SELECT n.name, n.kind, n.ward_code, n.lonlat, n.length_m,"
+	    "  sum(n.length_m) OVER (PARTITION BY n.name) AS total,"
+	    "  row_number() OVER (PARTITION BY n.name ORDER BY"
+	    "   CASE WHEN $3::float8 IS NULL THEN n.id::float8 ELSE"
+	    "   ((n.lonlat->0->>1)::float8 - $3::float8) ^ 2 +"
+	    "   (((n.lonlat->0->>0)::float8 - $4::float8) * 0.81) ^ 2 END) AS "
+	    "k,"
+	    "  greatest(similarity(n.name, $1), CASE WHEN strpos($1, n.name) >"
+	    "   0 OR strpos(n.name, $1) > 0 THEN 0.8 ELSE 0 END) AS s"
+	    " FROM network_pieces n WHERE n.name IS NOT NULL AND"
+	    "  (n.name % $1 OR strpos($1, n.name) > 0 OR strpos(n.name, $1) >"
+	    "  0)),"
+	    " nw AS ("
+	    " SELECT 'network' AS kind, name AS label,"
+	    "  (lonlat->(jsonb_array_length(lonlat) / 2)->>1)::float8 AS lat,"
+	    "  (lonlat->(jsonb_array_length(lonlat) / 2)->>0)::float8 AS lon,"
+	    "  ward_code, CASE WHEN $3::float8 IS NULL THEN"
+	    "   round((total / 2)::numeric, -1)::float8 ELSE"
+	    "   round(greatest(length_m, 50)::numeric, -1)::float8 END AS acc,"
+	    "  s, NULL::bigint AS request_id FROM nn WHERE k = 1),"
+	    " c AS ("
+	    " SELECT 'case' AS kind, '#' || r.id || ' ' || coalesce(r.address,"
+	    "  '') AS label, r.lat, r.lon, r.ward_code, 20.0 AS acc,"
+	    "  CASE WHEN r.id = $2::bigint THEN 1.0 ELSE"
+	    "  greatest(similarity(r.address, $1), CASE WHEN strpos(r.address,"
+	    "   $1) > 0 THEN 0.7 ELSE 0 END) END AS s, r.id AS request_id"
+	    " FROM requests r WHERE (r.id = $2::bigint OR (r.address IS NOT"
+	    "  NULL AND (r.address % $1 OR strpos(r.address, $1) > 0)))"
+	    "  AND (r.state = 'done' OR r.location_level = 'pin'"
+	    "   OR r.id = $2::bigint)"
+	    " ORDER BY s DESC, r.id DESC LIMIT $5::int),"
+	    " a AS (SELECT * FROM o UNION ALL SELECT * FROM nw"
+	    "  UNION ALL SELECT * FROM c)"
+	    " SELECT coalesce(jsonb_agg(jsonb_build_object('kind', kind,"
+	    "  'label', label, 'lat', lat, 'lon', lon, 'ward_code', ward_code,"
+	    "  'accuracy_m', acc, 'similarity', round(s::numeric, 3),"
+	    "  'request_id', request_id) ORDER BY s DESC), '[]')::text"
+	    " FROM (SELECT * FROM a WHERE s >= 0.3 ORDER BY s DESC"
+	    "  LIMIT $5::int) t",
+	    5, p, cb, arg);
+}
