@@ -54,9 +54,18 @@ size_t addr_index_blocks(const struct addr_index *);
 size_t addr_index_orphans(const struct addr_index *);
 
 enum addr_level { ADDR_LEVEL_BLOCK, ADDR_LEVEL_TOWN };
-/* exact: the text names this town; prefix: the text is the start of its
- * name (typing); fuzzy: a near spelling, to be confirmed by a person. */
-enum addr_match { ADDR_MATCH_EXACT, ADDR_MATCH_PREFIX, ADDR_MATCH_FUZZY };
+/*
+ * exact: the text names this town; prefix: the text is the start of its
+ * name (typing); fuzzy: a near spelling, to be confirmed by a person;
+ * partial: the text names this town but goes on as a longer name would
+ * (小向西口 names 小向), so it may as well be a misspelt other town.
+ */
+enum addr_match {
+	ADDR_MATCH_EXACT,
+	ADDR_MATCH_PREFIX,
+	ADDR_MATCH_FUZZY,
+	ADDR_MATCH_PARTIAL
+};
 
 struct addr_candidate {
 	char *label; /* normal form, e.g. 神奈川県川崎市多摩区中野島四丁目3番 */

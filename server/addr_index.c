@@ -33,6 +33,7 @@ struct town {
 
 struct city {
 	char *pref, *city, *code;
+	size_t first, n; /* its towns in addr_index.bycity */
 };
 
 struct key {
@@ -54,6 +55,7 @@ struct addr_index {
 	size_t nt, capt;
 	struct city *c;
 	size_t nc, capc;
+	size_t *bycity; /* town indexes grouped by city */
 	struct key *tk, *ck;
 	size_t ntk, nck, capck;
 	struct block *b;
@@ -104,6 +106,7 @@ addr_index_free(struct addr_index *x)
 	}
 	for (i = 0; i < x->nck; i++)
 		free((char *)x->ck[i].key);
+	free(x->bycity);
 	free(x->t);
 	free(x->c);
 	free(x->b);
@@ -445,6 +448,26 @@ addr_blocks_join(struct addr_index *x)
 	}
 }
 
+/* Each city's towns together, for searches within named cities. */
+static void
+addr_group_by_city(struct addr_index *x)
+{
+	size_t i, *at = xcalloc(x->nc + 1, sizeof *at);
+
+	x->bycity = xreallocarray(NULL, x->nt + 1, sizeof *x->bycity);
+	for (i = 0; i < x->nc; i++)
+		x->c[i].n = 0;
+	for (i = 0; i < x->nt; i++)
+		x->c[x->t[i].city_i].n++;
+	for (i = 0; i < x->nc; i++) {
+		x->c[i].first = i == 0 ? 0 : x->c[i - 1].first + x->c[i - 1].n;
+		at[i] = x->c[i].first;
+	}
+	for (i = 0; i < x->nt; i++)
+		x->bycity[at[x->t[i].city_i]++] = i;
+	free(at);
+}
+
 void
 addr_index_build(struct addr_index *x)
 {
@@ -468,6 +491,7 @@ addr_index_build(struct addr_index *x)
 	}
 	addr_town_accuracy(x);
 	addr_blocks_join(x);
+	addr_group_by_city(x);
 	for (i = 0; i < x->nt; i++)
 		x->t[i].city_code = x->c[x->t[i].city_i].code;
 	x->built = 1;
@@ -661,48 +685,67 @@ addr_cp_offset(const char *s, size_t pos, size_t k)
  * Near spellings of the town part: the text's start against every town
  * (of the named city, if any), within two edits and 60 % similar.
  */
+/* One town against the text's start: pushed when near enough. */
 static void
-addr_fuzzy(struct search *se, size_t pos, size_t limit)
+addr_fuzzy_one(
+    struct search *se, size_t pos, const uint32_t *q, size_t qn, size_t i)
+{
+	const struct town *t = &se->x->t[i];
+	size_t lo, hi, l, d, bestd = SIZE_MAX, bestl = 0;
+	double sim;
+
+	if (t->kn < 2 || t->kn > ADDR_FUZZY_MAX)
+		return;
+	lo = t->kn > 1 ? t->kn - 1 : 1;
+	hi = t->kn + 1 < qn ? t->kn + 1 : qn;
+	for (l = lo; l <= hi; l++) {
+		/* A key ending in a number needs the whole number. */
+		if (l < qn && q[l] >= '0' && q[l] <= '9' && q[l - 1] >= '0' &&
+		    q[l - 1] <= '9')
+			continue;
+		d = addr_lev(q, l, t->kcp, t->kn);
+		if (d < bestd) {
+			bestd = d;
+			bestl = l;
+		}
+	}
+	if (bestd == 0 || bestd > 2)
+		return;
+	sim = 1.0 - (double)bestd / (double)t->kn;
+	/* Two characters, one wrong: only within a named city. */
+	if (sim < 0.6 && !(t->kn == 2 && bestd == 1 && se->city_given))
+		return;
+	addr_push(se, i, ADDR_MATCH_FUZZY, 60 * sim,
+	    addr_cp_offset(se->s, pos, bestl));
+}
+
+/*
+ * Near spellings of the town part: the text's start against every town
+ * (of the named cities, if any), within two edits and 60 % similar.
+ */
+static void
+addr_fuzzy(struct search *se, size_t pos)
 {
 	const struct addr_index *x = se->x;
 	uint32_t *q;
-	size_t qn, i, l, d, bestd, bestl, lo, hi;
-	double sim;
+	size_t qn, i, k;
 
 	q = addr_cps(se->s + pos, &qn);
 	if (qn > ADDR_FUZZY_MAX)
 		qn = ADDR_FUZZY_MAX;
-	for (i = 0; i < x->nt && qn >= 2; i++) {
-		const struct town *t = &x->t[i];
-
-		if (!addr_city_allowed(se, t->city_i) || t->kn < 2 ||
-		    t->kn > ADDR_FUZZY_MAX)
-			continue;
-		lo = t->kn > 1 ? t->kn - 1 : 1;
-		hi = t->kn + 1 < qn ? t->kn + 1 : qn;
-		bestd = SIZE_MAX;
-		bestl = 0;
-		for (l = lo; l <= hi; l++) {
-			/* A key ending in a number needs the whole number. */
-			if (l < qn && q[l] >= '0' && q[l] <= '9' &&
-			    q[l - 1] >= '0' && q[l - 1] <= '9')
+	if (qn >= 2 && se->cityok != NULL) {
+		for (k = 0; k < x->nc; k++) {
+			if (!se->cityok[k])
 				continue;
-			d = addr_lev(q, l, t->kcp, t->kn);
-			if (d < bestd) {
-				bestd = d;
-				bestl = l;
-			}
+			for (i = 0; i < x->c[k].n; i++)
+				addr_fuzzy_one(se, pos, q, qn,
+				    x->bycity[x->c[k].first + i]);
 		}
-		if (bestd == 0 || bestd > 2)
-			continue;
-		sim = 1.0 - (double)bestd / (double)t->kn;
-		if (sim < 0.6)
-			continue;
-		addr_push(se, i, ADDR_MATCH_FUZZY, 40 * sim,
-		    addr_cp_offset(se->s, pos, bestl));
+	} else if (qn >= 2) {
+		for (i = 0; i < x->nt; i++)
+			addr_fuzzy_one(se, pos, q, qn, i);
 	}
 	free(q);
-	(void)limit;
 }
 
 static int
@@ -711,13 +754,32 @@ addr_is_digit_at(const char *s, size_t i)
 	return s[i] >= '0' && s[i] <= '9';
 }
 
-/* Exact town names at pos, longest first; 1 when any was found. */
+/* A kanji or katakana: the name goes on. */
+static int
+addr_name_goes_on(const char *s, size_t i)
+{
+	const unsigned char *p = (const unsigned char *)s + i;
+	uint32_t c;
+
+	if ((p[0] & 0xF0) != 0xE0)
+		return 0;
+	c = (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 |
+	    (p[2] & 0x3F);
+	return (c >= 0x4E00 && c <= 0x9FFF) || c == 0x3005 ||
+	    (c >= 0x30A1 && c <= 0x30FA);
+}
+
+/*
+ * Exact town names at pos, longest first: 1 when any was found, 2 when
+ * the text goes on as a longer name would (then marked partial).
+ */
 static int
 addr_towns_at(struct search *se, size_t pos)
 {
 	const struct addr_index *x = se->x;
 	size_t cuts[64], n, k, j, l, found = 0;
 	const char *s = se->s;
+	int partial = 0;
 
 	n = addr_cuts(s, pos, cuts, 64);
 	for (k = n; k > 0 && found == 0; k--) {
@@ -726,18 +788,23 @@ addr_towns_at(struct search *se, size_t pos)
 		if (addr_is_digit_at(s, pos + l - 1) &&
 		    addr_is_digit_at(s, pos + l))
 			continue;
+		partial = addr_name_goes_on(s, pos + l);
 		j = addr_lower(x->tk, x->ntk, s + pos, l, 0);
 		for (;
 		     j < x->ntk && addr_key_cmp(x->tk[j].key, s + pos, l) == 0;
 		     j++) {
 			if (!addr_city_allowed(se, x->t[x->tk[j].id].city_i))
 				continue;
-			addr_push(se, x->tk[j].id, ADDR_MATCH_EXACT,
-			    100 + (se->city_given ? 10 : 0), pos + l);
+			if (partial)
+				addr_push(se, x->tk[j].id, ADDR_MATCH_PARTIAL,
+				    42, pos + l);
+			else
+				addr_push(se, x->tk[j].id, ADDR_MATCH_EXACT,
+				    100 + (se->city_given ? 10 : 0), pos + l);
 			found++;
 		}
 	}
-	return found > 0;
+	return found == 0 ? 0 : partial ? 2 : 1;
 }
 
 /* Towns whose name starts with all that is left (typing under way). */
@@ -854,10 +921,15 @@ addr_search(const struct addr_index *x, const char *q,
 	se.out = out;
 	pos = addr_pref_at(&se, 0);
 	pos = addr_city_at(&se, pos, 0);
-	if (!addr_towns_at(&se, pos)) {
+	switch (addr_towns_at(&se, pos)) {
+	case 0:
 		addr_prefixes(&se, pos, limit);
 		if (out->n == 0)
-			addr_fuzzy(&se, pos, limit);
+			addr_fuzzy(&se, pos);
+		break;
+	case 2:
+		addr_fuzzy(&se, pos);
+		break;
 	}
 	if (out->n > 1)
 		qsort(out->c, out->n, sizeof *out->c, addr_candidate_cmp);

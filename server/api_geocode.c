@@ -48,7 +48,8 @@ lookup_free(struct lookup *l)
 }
 
 static const char *const level_names[] = {"block", "town"};
-static const char *const match_names[] = {"exact", "prefix", "fuzzy"};
+static const char *const match_names[] = {
+    "exact", "prefix", "fuzzy", "partial"};
 
 /* The ward from the polygons when the point is in one, else as given. */
 static void

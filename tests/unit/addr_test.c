@@ -246,6 +246,19 @@ test_typing_and_typos(void **state)
 	    ADDR_MATCH_FUZZY, NULL);
 	first_is("多摩区中野嶋4-3-1", "神奈川県川崎市多摩区中野島四丁目",
 	    ADDR_MATCH_FUZZY, NULL);
+	/* The text goes on past a town's name: that town is only partial,
+	 * and the near spelling of the longer name comes first. */
+	first_is("幸区小向西口1丁目", "神奈川県川崎市幸区小向西町一丁目",
+	    ADDR_MATCH_FUZZY, NULL);
+	r = search("幸区小向西口1丁目");
+	for (i = 0; i < r.n; i++) {
+		assert_int_not_equal(r.c[i].match, ADDR_MATCH_EXACT);
+		if (strcmp(r.c[i].town, "小向") == 0)
+			assert_int_equal(r.c[i].match, ADDR_MATCH_PARTIAL);
+	}
+	addr_result_free(&r);
+	first_is("登戸駅の北口", "神奈川県川崎市多摩区登戸", ADDR_MATCH_PARTIAL,
+	    "駅の北口");
 	/* A 丁目 that does not exist is not made up. */
 	r = search("多摩区宿河原9丁目");
 	for (i = 0; i < r.n; i++)

@@ -194,17 +194,42 @@ export function focusOn(lat, lon, zoom = 16) {
   if (map) map.setView([lat, lon], Math.max(map.getZoom(), zoom));
 }
 
-export function setPick(lat, lon) {
+// The point being placed by the intake: a pin, the circle of how exact it
+// is (accuracy_m, or none), draggable when onDrag is given (called with
+// the new lat, lon when the dispatcher lets go).
+let pickCircle = null;
+export function setPick(lat, lon, accuracy, onDrag) {
   if (!map) return;
+  if (pickCircle) pickCircle.remove();
+  pickCircle = null;
   if (lat === null) {
     if (pickMarker) pickMarker.remove();
     pickMarker = null;
     return;
   }
+  if (pickMarker) pickMarker.remove();
   const icon = L.divIcon({ className: 'pick-icon', html: h('div', { class: 'pick' }, '+'), iconSize: [30, 30], iconAnchor: [15, 15] });
-  if (!pickMarker) pickMarker = L.marker([lat, lon], { icon, keyboard: false, interactive: false, zIndexOffset: 2000 }).addTo(map);
-  else pickMarker.setLatLng([lat, lon]);
+  pickMarker = L.marker([lat, lon], { icon, keyboard: false, interactive: !!onDrag, draggable: !!onDrag,
+    zIndexOffset: 2000, title: onDrag ? t('map.pick.drag') : '' }).addTo(map);
+  if (accuracy) {
+    pickCircle = L.circle([lat, lon], { radius: accuracy, className: 'pick-accuracy', interactive: false,
+      weight: 2, fillOpacity: 0.12 }).addTo(map);
+  }
+  if (onDrag) {
+    pickMarker.on('drag', () => { if (pickCircle) pickCircle.setLatLng(pickMarker.getLatLng()); });
+    pickMarker.on('dragend', () => { const p = pickMarker.getLatLng(); onDrag(p.lat, p.lng); });
+  }
 }
+
+// Shows the whole accuracy circle (or the point, close) of the pick.
+export function focusPick() {
+  if (!map || !pickMarker) return;
+  if (pickCircle) map.fitBounds(pickCircle.getBounds().pad(0.2), { maxZoom: 17 });
+  else map.setView(pickMarker.getLatLng(), Math.max(map.getZoom(), 16));
+}
+
+// The accuracy circle's radius in metres, or null (for tests).
+export function pickAccuracy() { return pickCircle ? pickCircle.getRadius() : null; }
 
 // For tests and the crews board: where a crew is on screen.
 export function crewPosition(id) {

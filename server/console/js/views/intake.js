@@ -1,5 +1,8 @@
 // Taking a phone call: channel, category and its questions, the point
-// (click the map, or type "lat, lon"), the place, the caller, a promised
+// (one search box: an address, a landmark or a case number gives
+// candidates as you type, chosen with the arrow keys and Enter; or click
+// the map, or type "lat, lon"; the pin can be dragged), the place, the
+// caller, a promised
 // call-back time. While the call is taken it shows open requests of the
 // same category nearby (likely the same problem) and similar past cases,
 // by place and by the words typed. Tab moves through the form; Enter or
@@ -8,10 +11,13 @@ import { t, pick } from '../i18n.js';
 import { get, post, ApiError } from '../api.js';
 import { S, on, category, shortWard, soonQueue } from '../state.js';
 import { h, fill, when, metres, wardAt, debounce } from '../util.js';
-import { setPick, glyph, group } from '../map.js';
+import { setPick, focusPick, glyph, group } from '../map.js';
 
 // Kept while the dispatcher looks elsewhere (e.g. at the map view).
-const draft = { channel: 'phone', category: '', lat: null, lon: null };
+// text: what was typed to find the point; level: how exact it is
+// (block, town, place, case, or pin when placed by hand); place: the
+// chosen candidate.
+const draft = { channel: 'phone', category: '', lat: null, lon: null, text: '', level: null, place: null };
 // The create reply's duplicates, for the request's detail view.
 export const created = new Map();
 
@@ -127,17 +133,109 @@ async function loadCases() {
 }
 const loadCasesSoon = debounce(loadCases, 350);
 
-function setPoint(lat, lon) {
+function setPoint(lat, lon, level, place) {
   draft.lat = lat;
   draft.lon = lon;
+  draft.level = lat === null ? null : level || 'pin';
+  draft.place = place || null;
   if (els) {
-    els.point.value = pointText();
+    if (!draft.text) els.point.value = pointText();
     els.point.setCustomValidity('');
+    drawPlace();
     drawWard();
     drawDuplicates();
     loadCasesSoon();
   }
-  setPick(lat, lon);
+  setPick(lat, lon, place ? place.accuracy_m : null,
+    lat === null ? null : (la, lo) => setPoint(la, lo, 'pin', null));
+}
+
+// What the point is: the chosen candidate and how exact, or "by hand".
+function drawPlace() {
+  if (!els) return;
+  if (draft.lat === null) { fill(els.place, ''); return; }
+  const p = draft.place;
+  fill(els.place, p
+    ? h('span', { dataset: { level: draft.level } }, h('strong', {}, p.label), ' ',
+      t('geo.level.' + draft.level), ' ', t('geo.accuracy', { m: Math.round(p.accuracy_m) }),
+      p.unmatched ? h('span', { class: 'muted' }, ' ' + t('geo.unmatched', { s: p.unmatched })) : null)
+    : h('span', { dataset: { level: 'pin' } }, t('geo.level.pin')));
+}
+
+// The search box's candidates: fetched as the dispatcher types (the last
+// answer wins), shown in a listbox, chosen by keyboard or mouse.
+const search = { seq: 0, list: [], active: -1 };
+
+function drawCandidates() {
+  if (!els) return;
+  const open = search.list.length > 0;
+  els.point.setAttribute('aria-expanded', open ? 'true' : 'false');
+  if (search.active >= 0) els.point.setAttribute('aria-activedescendant', 'intake-cand-' + search.active);
+  else els.point.removeAttribute('aria-activedescendant');
+  fill(els.cands, open ? search.list.map((c, i) => h('li', {
+    id: 'intake-cand-' + i, role: 'option', class: 'cand' + (i === search.active ? ' active' : ''),
+    'aria-selected': i === search.active ? 'true' : 'false', dataset: { level: c.level, match: c.match },
+    onmousedown: (e) => { e.preventDefault(); choose(i); } },
+  h('span', { class: 'cand-kind' }, t('geo.kind.' + c.kind)), ' ',
+  h('strong', {}, c.label), ' ',
+  h('span', { class: 'muted' }, t('geo.level.' + c.level) + ' ' + t('geo.accuracy', { m: Math.round(c.accuracy_m) })),
+  c.match === 'fuzzy' || c.match === 'partial' ? h('em', { class: 'fuzzy' }, ' ' + t('geo.' + c.match)) : null,
+  c.unmatched ? h('div', { class: 'muted small' }, t('geo.unmatched', { s: c.unmatched })) : null)) : null);
+  els.cands.hidden = !open;
+}
+
+function closeCandidates() {
+  search.list = [];
+  search.active = -1;
+  search.seq++;
+  drawCandidates();
+}
+
+function choose(i) {
+  const c = search.list[i];
+  if (!c) return;
+  draft.text = els.point.value.trim();
+  closeCandidates();
+  setPoint(c.lat, c.lon, c.level, c);
+  const addr = els.form.elements.address;
+  if (addr && !addr.value) addr.value = c.kind === 'address' && c.unmatched ? c.label + ' ' + c.unmatched : c.label.replace(/^#\d+ /, '');
+  focusPick();
+}
+
+async function lookup() {
+  if (!els) return;
+  const q = els.point.value.trim();
+  if (q === '' || parsePoint(q)) { closeCandidates(); return; }
+  const seq = ++search.seq;
+  const params = new URLSearchParams({ q: q.slice(0, 200), limit: '8' });
+  if (draft.lat !== null) params.set('near', draft.lat.toFixed(6) + ',' + draft.lon.toFixed(6));
+  let list = [];
+  try { list = (await get('/api/v1/geocode?' + params)).candidates; } catch { list = []; }
+  if (seq !== search.seq || !els) return;
+  search.list = list;
+  search.active = list.length > 0 ? 0 : -1;
+  drawCandidates();
+  if (list.length === 0) fill(els.place, h('span', { class: 'muted' }, t('geo.none')));
+}
+const lookupSoon = debounce(lookup, 200);
+
+function searchKey(e) {
+  if (e.isComposing) return;
+  const n = search.list.length;
+  if (e.key === 'ArrowDown' && n) { e.preventDefault(); search.active = (search.active + 1) % n; drawCandidates(); return; }
+  if (e.key === 'ArrowUp' && n) { e.preventDefault(); search.active = (search.active - 1 + n) % n; drawCandidates(); return; }
+  if (e.key === 'Escape' && n) { e.preventDefault(); e.stopPropagation(); closeCandidates(); return; }
+  if (e.key === 'Enter' && !e.ctrlKey && !e.metaKey) {
+    // Enter chooses; it never registers a call from the search box.
+    e.preventDefault();
+    e.stopPropagation();
+    if (n && search.active >= 0) choose(search.active);
+    else {
+      const p = parsePoint(els.point.value);
+      if (p) { draft.text = ''; setPoint(p[0], p[1], 'pin', null); }
+      else lookup();
+    }
+  }
 }
 
 function text(form, name) {
@@ -148,7 +246,8 @@ function text(form, name) {
 async function submit(e) {
   e.preventDefault();
   const form = els.form;
-  const p = parsePoint(els.point.value);
+  const typed = parsePoint(els.point.value);
+  const p = draft.lat !== null ? [draft.lat, draft.lon] : typed;
   if (!p) {
     els.point.setCustomValidity(t('new.point.bad'));
     els.point.reportValidity();
@@ -164,6 +263,8 @@ async function submit(e) {
     answers: answers(cat),
     caller: caller.name || caller.phone || caller.address ? caller : undefined,
     callback_at: cb ? new Date(cb).toISOString() : undefined,
+    location_text: draft.text ? draft.text.slice(0, 500) : undefined,
+    location_level: draft.lat !== null ? draft.level || 'pin' : 'pin',
   };
   els.submit.disabled = true;
   fill(els.result, '');
@@ -173,6 +274,9 @@ async function submit(e) {
     form.reset();
     draft.category = '';
     draft.lat = draft.lon = null;
+    draft.text = '';
+    draft.level = draft.place = null;
+    closeCandidates();
     setPick(null);
     soonQueue();
     location.hash = '#/requests/' + r.id;
@@ -193,12 +297,18 @@ export function render(panel) {
   els.dups = h('div', { id: 'intake-dups' });
   els.cases = h('div', { id: 'intake-cases' });
   els.result = h('div', { id: 'intake-result' });
+  els.place = h('div', { id: 'intake-place', 'aria-live': 'polite' });
+  els.cands = h('ul', { id: 'intake-candidates', role: 'listbox', class: 'candidates', hidden: true,
+    'aria-label': t('geo.candidates') });
   els.point = h('input', { id: 'intake-point', name: 'point', required: true, placeholder: t('new.point.placeholder'),
-    value: pointText(), autocomplete: 'off',
+    value: draft.text || pointText(), autocomplete: 'off', role: 'combobox', 'aria-autocomplete': 'list',
+    'aria-controls': 'intake-candidates', 'aria-expanded': 'false', maxlength: 200,
+    oninput: () => { els.point.setCustomValidity(''); lookupSoon(); },
+    onkeydown: searchKey,
+    onblur: () => setTimeout(() => { if (els && document.activeElement !== els.point) closeCandidates(); }, 150),
     onchange: (e) => {
       const p = parsePoint(e.target.value);
-      if (p) setPoint(p[0], p[1]);
-      else e.target.setCustomValidity(e.target.value ? t('new.point.bad') : '');
+      if (p) { draft.text = ''; setPoint(p[0], p[1], 'pin', null); }
     } });
   els.description = h('textarea', { id: 'intake-description', name: 'description', rows: 2, maxlength: 4000,
     oninput: loadCasesSoon,
@@ -216,7 +326,9 @@ export function render(panel) {
       h('option', { value: '' }, t('new.choose')),
       cats.map((c) => h('option', { value: c.code, selected: c.code === draft.category }, glyph(c.code) + ' ' + pick(c)))))),
   els.questions,
-  h('label', {}, h('span', {}, t('new.point'), h('em', { class: 'req' }, ' *')), els.point, els.ward),
+  h('div', { class: 'geosearch' },
+    h('label', { for: 'intake-point' }, h('span', {}, t('new.point'), h('em', { class: 'req' }, ' *'))),
+    els.point, els.cands, els.place, els.ward),
   h('section', { class: 'side dups' }, h('h3', {}, t('new.dups')), els.dups),
   h('label', {}, t('new.address'), h('input', { name: 'address', id: 'intake-address', maxlength: 500 })),
   h('label', {}, t('new.description'), els.description),
@@ -236,11 +348,12 @@ export function render(panel) {
       h('section', { class: 'side' }, h('h3', {}, t('new.cases')), els.cases)));
   drawQuestions();
   drawWard();
+  drawPlace();
   drawDuplicates();
-  if (draft.lat !== null) setPick(draft.lat, draft.lon);
+  if (draft.lat !== null) setPick(draft.lat, draft.lon, draft.place ? draft.place.accuracy_m : null, (la, lo) => setPoint(la, lo, 'pin', null));
   loadCases();
-  const offClick = on('map-click', (p) => setPoint(p.lat, p.lon));
+  const offClick = on('map-click', (p) => setPoint(p.lat, p.lon, 'pin', null));
   const offQueue = on('queue', drawDuplicates);
   document.getElementById('intake-category').focus();
-  return () => { offClick(); offQueue(); els = null; setPick(null); };
+  return () => { offClick(); offQueue(); search.seq++; search.list = []; els = null; setPick(null); };
 }
