@@ -27,6 +27,7 @@ struct town {
 static struct town *towns;
 static size_t ntowns, captowns;
 static int collect = 1; /* remember the towns read (the first file) */
+static FILE *dump;      /* ADDR_BENCH_DUMP: variant, truth, our answer */
 
 static void
 bench_town_cb(const struct addr_town_row *r, void *arg)
@@ -303,6 +304,11 @@ run(const char *title, struct addr_index *x, int print_accuracy)
 					    r.n > 0 ? r.c[0].label : "-",
 					    r.n > 0 ? (int)r.c[0].match : -1);
 			}
+			if (dump != NULL)
+				fprintf(dump, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", v, q,
+				    t->pref, t->city, t->town,
+				    r.n > 0 ? r.c[0].city : "",
+				    r.n > 0 ? r.c[0].town : "");
 			for (size_t k = 0; k < r.n; k++) {
 				if (strcmp(r.c[k].city, t->city) == 0 &&
 				    strcmp(r.c[k].town, t->town) == 0) {
@@ -439,7 +445,16 @@ main(int argc, char **argv)
 	t0 = now_us();
 	addr_index_build(x);
 	printf("index built in %.1f ms\n", (now_us() - t0) / 1000);
+	if (getenv("ADDR_BENCH_DUMP") != NULL &&
+	    (dump = fopen(getenv("ADDR_BENCH_DUMP"), "w")) == NULL) {
+		perror(getenv("ADDR_BENCH_DUMP"));
+		return 1;
+	}
 	run("Kawasaki and Saitama (shipped table)", x, 1);
+	if (dump != NULL) {
+		fclose(dump);
+		dump = NULL;
+	}
 
 	/* The same towns inside a national-size table. */
 	collect = 0;
