@@ -656,6 +656,9 @@ post_placed(struct post *p)
 	if (open311_app->wards != NULL &&
 	    (w = wards_find(open311_app->wards, p->lon, p->lat)) != NULL)
 		p->ward_code = xstrdup(w->code);
+	else
+		p->outside =
+		    outside_describe(open311_app->wards, p->lon, p->lat);
 	store_category_get(
 	    open311_app->db, post_get(p, "service_code"), post_category_cb, p);
 }
