@@ -79,7 +79,14 @@ geocode_candidate_json(const struct addr_candidate *a)
 	    "unmatched", a->unmatched, "match", match_names[a->match], "score",
 	    a->score);
 
-	geocode_ward(c, a->lat, a->lon, a->city_code, a->city);
+	{
+		/* Named as the ward polygons name them: 神奈川県川崎市多摩区.
+		 */
+		char *name = xasprintf("%s%s", a->pref, a->city);
+
+		geocode_ward(c, a->lat, a->lon, a->city_code, name);
+		free(name);
+	}
 	return c;
 }
 
@@ -293,7 +300,12 @@ reverse_index_cb(const struct addr_index *idx, void *arg)
 		    p.block != NULL ? "block" : "town", "distance_m",
 		    (double)(long)(p.distance_m + 0.5), "lat", v->lat, "lon",
 		    v->lon);
-		geocode_ward(j, v->lat, v->lon, p.city_code, p.city);
+		{
+			char *name = xasprintf("%s%s", p.pref, p.city);
+
+			geocode_ward(j, v->lat, v->lon, p.city_code, name);
+			free(name);
+		}
 		api_reply(v->req, 200, j);
 		addr_place_free(&p);
 	}

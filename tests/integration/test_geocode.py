@@ -131,6 +131,9 @@ class Geocode(unittest.TestCase):
         c = self.first("千代田区霞ヶ関1丁目", "東京都千代田区霞が関一丁目", "town",
                        "")
         self.assertEqual(c["ward_code"], "13101")  # from the MLIT file
+        self.assertEqual(c["ward_name"], "東京都千代田区")
+        c = self.first("見沼区風渡野", "埼玉県さいたま市見沼区大字風渡野", "town", "")
+        self.assertEqual(c["ward_name"], "埼玉県さいたま市見沼区")
 
     def test_typos_are_only_fuzzy(self):
         c = self.search("多摩区宿河源3丁目")
