@@ -276,6 +276,9 @@ static const struct {
         "[--lat N --lon N] | take PIECE_ID (overdue pieces on the way back)"},
     {"sync", agent_sync, "(send the outbox, fetch jobs, upload photos)"},
     {"run", run_main, "[--gpsd HOST:PORT | --nmea FILE [--speed N]] [--once]"},
+    {"serve", serve_main,
+        "[--listen 127.0.0.1:PORT] [--gpsd HOST:PORT | --nmea FILE] "
+        "(run, with the crew's screen)"},
     {"help", agent_help, ""},
 };
 #define AGENT_NCOMMANDS (sizeof agent_commands / sizeof agent_commands[0])

@@ -72,10 +72,12 @@ int outbox_set(struct agent *, const char *key, const char *value);
 int outbox_set_int(struct agent *, const char *key, long long value);
 /*
  * Adds a recorded item (a packed protobuf of its kind) under a new client
- * id; seq orders the items as the crew recorded them.
+ * id; seq orders the items as the crew recorded them. what (or NULL): the
+ * step in words for the screen's history, e.g. "done:no_nest".
  */
-int outbox_add(struct agent *, const char *kind, const char *client_id,
-    long long request_id, const uint8_t *body, size_t len);
+int outbox_add(struct agent *, const char *kind, const char *what,
+    const char *client_id, long long request_id, const uint8_t *body,
+    size_t len);
 /* Items not yet acknowledged. */
 long long outbox_pending(struct agent *);
 /* Deletes the callers of a job (personal data) once it is closed. */
@@ -86,7 +88,27 @@ int outbox_wipe_personal(struct agent *, char **cause);
 int outbox_photo_add(
     struct agent *, const char *file, char sha[65], char **cause);
 
-/* jobs.c: the crew's commands on jobs, findings and patrols */
+/*
+ * jobs.c: the crew's commands on jobs, findings and patrols. The
+ * jobs_record_* functions are what both the command line and the screen
+ * (screen.c) call: each writes one outbox item durably or returns -1 with
+ * *cause (caller frees) in words.
+ */
+struct jobs_rec {
+	long long id; /* the job (request id) */
+	const char *reason, *note, *outcome, *category, *address;
+	int has_pos; /* lat, lon given; else the newest recent fix */
+	double lat, lon;
+	const char *const *photos; /* files, copied into the state dir */
+	int nphotos;
+	const char *const *answers; /* "CODE=VALUE" */
+	int nanswers;
+};
+/* action: accept, reject, en_route, on_site, unable. */
+int jobs_record_step(
+    struct agent *, const char *action, const struct jobs_rec *, char **cause);
+int jobs_record_done(struct agent *, const struct jobs_rec *, char **cause);
+int jobs_record_finding(struct agent *, const struct jobs_rec *, char **cause);
 int jobs_list(struct agent *, int argc, char **argv);
 int jobs_show(struct agent *, int argc, char **argv);
 int jobs_accept(struct agent *, int argc, char **argv);
@@ -98,8 +120,12 @@ int jobs_finding(struct agent *, int argc, char **argv);
 int jobs_patrol(struct agent *, int argc, char **argv);
 /* "wayback [--lat N --lon N]" lists; "wayback take PIECE" starts a patrol. */
 int jobs_wayback(struct agent *, int argc, char **argv);
-/* Records a patrol mark (start/stop) with the current session. */
-int jobs_patrol_mark(struct agent *, int start, char **cause);
+/*
+ * Records a patrol mark (start/stop) with the current session; a start
+ * may name the patrol pieces chosen for it.
+ */
+int jobs_patrol_mark(struct agent *, int start, const int64_t *pieces,
+    size_t npieces, char **cause);
 
 /* sync.c: libcurl and the protocol */
 int sync_enroll(struct agent *, const char *server, const char *code,
@@ -116,6 +142,13 @@ int sync_run(struct agent *);
  * lat, lon when has_from, else from the crew's last fix on the server).
  */
 int sync_wayback(struct agent *, int has_from, double lat, double lon);
+/*
+ * The same suggestions as JSON text ({"within_m", "pieces": [...]}, the
+ * server's answer) in *json (caller frees): 0, else an exit code with
+ * *cause.
+ */
+int sync_wayback_fetch(struct agent *, int has_from, double lat, double lon,
+    char **json, char **cause);
 void sync_global_init(void);
 
 /* run.c: the daemon: GPS track and periodic sync with back-off */
@@ -149,7 +182,50 @@ struct gps_src *gps_src_open_nmea(const char *path, double speed, char **cause);
 int gps_src_next(
     struct gps_src *, int timeout_ms, struct gps_fix *, char **cause);
 void gps_src_close(struct gps_src *);
+/* gpsd's socket, to wait on in an event loop; -1 for an NMEA log. */
+int gps_src_fd(struct gps_src *);
 /* One NMEA sentence (RMC) to a fix: 1 when it holds a valid fix. */
 int gps_nmea_parse(const char *line, struct gps_fix *);
+
+/*
+ * serve.c: "patrol-agent serve": one libevent loop that records the GPS
+ * track, syncs with back-off (in a worker thread with its own database
+ * connection: sync.c's libcurl calls block) and serves the screen on
+ * loopback only, to a browser holding the per-start token.
+ */
+struct serve;
+int serve_main(struct agent *, int argc, char **argv);
+/* Asks the worker for a sync now (after an action, or the crew's tap). */
+void serve_sync_soon(struct serve *, int with_wayback);
+/* What the loop knows and the database does not. */
+struct serve_live {
+	int syncing;          /* a sync is running now */
+	int failures;         /* failed syncs in a row */
+	int revoked;          /* the server said 401: stopped */
+	int64_t next_sync_ms; /* wall clock of the next try, 0 unknown */
+	int has_fix;
+	struct gps_fix fix; /* the newest fix received */
+	const char *gps;    /* the source in words: gpsd, NMEA file, none */
+};
+void serve_live_get(struct serve *, struct serve_live *);
+/* The current (or last) patrol's kept fixes, for the screen's map. */
+const int32_t *serve_track(struct serve *, size_t *n); /* lat,lon e6 */
+void serve_track_reset(struct serve *);
+
+/* screen.c: the screen's JSON API under /api/ (see ui/app.js) */
+struct evhttp_request;
+void screen_api(struct serve *, struct agent *, struct evhttp_request *,
+    const char *path);
+/* Leftover photos of an unfinished form are removed at start. */
+void screen_photos_clean(struct agent *);
+
+/* ui_files.c (generated from ui/ by embed.cmake) */
+struct ui_file {
+	const char *path; /* "/app.js" */
+	const char *type;
+	const unsigned char *data;
+	size_t len;
+};
+extern const struct ui_file ui_files[];
 
 #endif

@@ -218,6 +218,12 @@ gps_src_next(
 	return 1;
 }
 
+int
+gps_src_fd(struct gps_src *s)
+{
+	return s->nmea ? -1 : s->gps.gps_fd;
+}
+
 void
 gps_src_close(struct gps_src *s)
 {

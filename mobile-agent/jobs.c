@@ -85,24 +85,41 @@ jobs_get(
 	return found;
 }
 
-/* --lat/--lon, else the newest GPS fix if it is recent. */
+/* --lat/--lon into rec (1), neither (0), or a mistake (-1). */
 static int
-jobs_position(struct agent *a, struct agent_opt *lat, struct agent_opt *lon,
-    Patrol__Sync__V1__Position *p)
+jobs_opt_position(
+    struct agent_opt *lat, struct agent_opt *lon, struct jobs_rec *rec)
 {
-	struct gps_fix f;
 	char *e1, *e2;
 
+	if (lat->value == NULL && lon->value == NULL)
+		return 0;
+	if (lat->value == NULL || lon->value == NULL)
+		return -1;
+	rec->lat = strtod(lat->value, &e1);
+	rec->lon = strtod(lon->value, &e2);
+	if (*e1 != '\0' || *e2 != '\0')
+		return -1;
+	rec->has_pos = 1;
+	return 1;
+}
+
+/* The given position, else the newest GPS fix if it is recent. */
+static int
+jobs_position(struct agent *a, const struct jobs_rec *rec,
+    Patrol__Sync__V1__Position *p, char **cause)
+{
+	struct gps_fix f;
+
 	patrol__sync__v1__position__init(p);
-	if (lat->value != NULL || lon->value != NULL) {
-		if (lat->value == NULL || lon->value == NULL)
+	if (rec->has_pos) {
+		if (!isfinite(rec->lat) || !isfinite(rec->lon) ||
+		    fabs(rec->lat) > 90 || fabs(rec->lon) > 180) {
+			*cause = agent_strdup("lat and lon are WGS84 degrees");
 			return -1;
-		p->lat = strtod(lat->value, &e1);
-		p->lon = strtod(lon->value, &e2);
-		if (*e1 != '\0' || *e2 != '\0' || !isfinite(p->lat) ||
-		    !isfinite(p->lon) || fabs(p->lat) > 90 ||
-		    fabs(p->lon) > 180)
-			return -1;
+		}
+		p->lat = rec->lat;
+		p->lon = rec->lon;
 		return 1;
 	}
 	if (track_last(a, JOBS_FIX_MAX_AGE_MS, &f) == 1) {
@@ -128,13 +145,13 @@ jobs_fail(const char *cmd, char *cause)
  * crash or a pulled battery.
  */
 static int
-jobs_commit(struct agent *a, const char *kind, const char *client_id,
-    long long id, const uint8_t *buf, size_t len, const char *to, int closes,
-    char **cause)
+jobs_commit(struct agent *a, const char *kind, const char *what,
+    const char *client_id, long long id, const uint8_t *buf, size_t len,
+    const char *to, int closes, char **cause)
 {
 	sqlite3_stmt *st;
 
-	if (outbox_add(a, kind, client_id, id, buf, len) != 0) {
+	if (outbox_add(a, kind, what, client_id, id, buf, len) != 0) {
 		*cause = agent_strdup(sqlite3_errmsg(a->db));
 		return -1;
 	}
@@ -162,28 +179,31 @@ jobs_commit(struct agent *a, const char *kind, const char *client_id,
 
 /* The step's rule, after checking the job allows it here. */
 static int
-jobs_step_check(struct agent *a, const char *cmd, const char *action,
-    long long id, char **outcomes)
+jobs_step_check(struct agent *a, const char *action, long long id,
+    char **outcomes, char **cause)
 {
 	char state[32];
 	size_t i;
 	int found;
 
-	for (i = 0; strcmp(jobs_steps[i].action, action) != 0; i++)
-		;
+	for (i = 0; i < sizeof jobs_steps / sizeof jobs_steps[0]; i++) {
+		if (strcmp(jobs_steps[i].action, action) == 0)
+			break;
+	}
+	if (i == sizeof jobs_steps / sizeof jobs_steps[0]) {
+		*cause = agent_printf("no step called %s", action);
+		return -1;
+	}
 	found = jobs_get(a, id, state, sizeof state, outcomes);
 	if (found <= 0) {
-		fprintf(stderr,
-		    "patrol-agent: %s: no job %lld on this device; run "
-		    "'patrol-agent sync'\n",
-		    cmd, id);
+		*cause = agent_printf("no job %lld on this device; run "
+		                      "'patrol-agent sync'",
+		    id);
 		return -1;
 	}
 	if (!jobs_word_in(state, jobs_steps[i].from)) {
-		fprintf(stderr,
-		    "patrol-agent: %s: job %lld is %s (possible "
-		    "when: %s)\n",
-		    cmd, id, state, jobs_steps[i].from);
+		*cause = agent_printf("job %lld is %s (possible when: %s)", id,
+		    state, jobs_steps[i].from);
 		if (outcomes != NULL) {
 			free(*outcomes);
 			*outcomes = NULL;
@@ -193,62 +213,83 @@ jobs_step_check(struct agent *a, const char *cmd, const char *action,
 	return (int)i;
 }
 
-static int
-jobs_step(struct agent *a, const char *cmd, const char *action, int argc,
-    char **argv, int needs_reason)
+int
+jobs_record_step(struct agent *a, const char *action,
+    const struct jobs_rec *rec, char **cause)
 {
 	Patrol__Sync__V1__StatusChange m =
 	    PATROL__SYNC__V1__STATUS_CHANGE__INIT;
 	Patrol__Sync__V1__Position pos;
-	struct agent_opt o[] = {{.name = "reason"}, {.name = "note"},
-	    {.name = "lat"}, {.name = "lon"}, {.name = NULL}};
-	const char *p[1];
-	char cid[33], *cause = NULL;
-	long long id;
+	char cid[33];
 	uint8_t *buf;
 	size_t len;
 	int k, has;
 
+	if ((has = jobs_position(a, rec, &pos, cause)) < 0)
+		return -1;
+	if ((strcmp(action, "reject") == 0 || strcmp(action, "unable") == 0) &&
+	    (rec->reason == NULL || *rec->reason == '\0')) {
+		*cause = agent_printf("%s needs a reason", action);
+		return -1;
+	}
+	if (outbox_begin(a, cause) != 0)
+		return -1;
+	if ((k = jobs_step_check(a, action, rec->id, NULL, cause)) < 0) {
+		outbox_rollback(a);
+		return -1;
+	}
+	agent_random_id(cid, 16);
+	m.client_id = cid;
+	m.request_id = rec->id;
+	m.action = (char *)action;
+	m.has_device_time_ms = 1;
+	m.device_time_ms = agent_now_ms();
+	m.position = has ? &pos : NULL;
+	m.reason = (char *)rec->reason;
+	m.note = (char *)rec->note;
+	len = patrol__sync__v1__status_change__get_packed_size(&m);
+	buf = agent_alloc(len);
+	patrol__sync__v1__status_change__pack(&m, buf);
+	if (jobs_commit(a, "status", action, cid, rec->id, buf, len,
+	        jobs_steps[k].to, jobs_steps[k].closes, cause) != 0) {
+		free(buf);
+		outbox_rollback(a);
+		return -1;
+	}
+	free(buf);
+	return 0;
+}
+
+static int
+jobs_step(struct agent *a, const char *cmd, const char *action, int argc,
+    char **argv, int needs_reason)
+{
+	struct agent_opt o[] = {{.name = "reason"}, {.name = "note"},
+	    {.name = "lat"}, {.name = "lon"}, {.name = NULL}};
+	struct jobs_rec rec = {0};
+	const char *p[1];
+	char *cause = NULL;
+
 	if (agent_args(cmd, argc, argv, o, p, 1) != 1 ||
-	    jobs_parse_id(cmd, p[0], &id) != 0 ||
+	    jobs_parse_id(cmd, p[0], &rec.id) != 0 ||
 	    (needs_reason && o[0].value == NULL)) {
 		fprintf(stderr, "usage: patrol-agent %s ID%s [--note TEXT]\n",
 		    cmd, needs_reason ? " --reason TEXT" : "");
 		return AGENT_EXIT_USAGE;
 	}
-	if ((has = jobs_position(a, &o[2], &o[3], &pos)) < 0) {
+	if (jobs_opt_position(&o[2], &o[3], &rec) < 0) {
 		fprintf(stderr,
 		    "patrol-agent: %s: --lat and --lon are WGS84 "
 		    "degrees, both or neither\n",
 		    cmd);
 		return AGENT_EXIT_USAGE;
 	}
-	if (outbox_begin(a, &cause) != 0)
+	rec.reason = o[0].value;
+	rec.note = o[1].value;
+	if (jobs_record_step(a, action, &rec, &cause) != 0)
 		return jobs_fail(cmd, cause);
-	if ((k = jobs_step_check(a, cmd, action, id, NULL)) < 0) {
-		outbox_rollback(a);
-		return AGENT_EXIT_FAIL;
-	}
-	agent_random_id(cid, 16);
-	m.client_id = cid;
-	m.request_id = id;
-	m.action = (char *)action;
-	m.has_device_time_ms = 1;
-	m.device_time_ms = agent_now_ms();
-	m.position = has ? &pos : NULL;
-	m.reason = (char *)o[0].value;
-	m.note = (char *)o[1].value;
-	len = patrol__sync__v1__status_change__get_packed_size(&m);
-	buf = agent_alloc(len);
-	patrol__sync__v1__status_change__pack(&m, buf);
-	if (jobs_commit(a, "status", cid, id, buf, len, jobs_steps[k].to,
-	        jobs_steps[k].closes, &cause) != 0) {
-		free(buf);
-		outbox_rollback(a);
-		return jobs_fail(cmd, cause);
-	}
-	free(buf);
-	printf("OK %s job %lld (%lld to send)\n", cmd, id, outbox_pending(a));
+	printf(
+	    "OK %s job %lld (%lld to send)\n", cmd, rec.id, outbox_pending(a));
 	return 0;
 }
 
@@ -283,21 +324,27 @@ jobs_status(struct agent *a, int argc, char **argv)
 	return AGENT_EXIT_USAGE;
 }
 
-/* --answer CODE=VALUE into Answer messages (text answers). */
+/* CODE=VALUE answers into Answer messages (text answers). */
 static int
-jobs_answers(struct agent_opt *o, Patrol__Sync__V1__Answer *ans,
-    Patrol__Sync__V1__Answer **ptrs, char **codes)
+jobs_answers(const struct jobs_rec *rec, Patrol__Sync__V1__Answer *ans,
+    Patrol__Sync__V1__Answer **ptrs, char **codes, char **cause)
 {
-	const char *eq;
+	const char *eq, *v;
 	int i;
 
-	for (i = 0; i < o->n; i++) {
-		if ((eq = strchr(o->values[i], '=')) == NULL ||
-		    eq == o->values[i])
+	if (rec->nanswers > AGENT_ARGS_MAX) {
+		*cause = agent_strdup("too many answers");
+		return -1;
+	}
+	for (i = 0; i < rec->nanswers; i++) {
+		v = rec->answers[i];
+		if ((eq = strchr(v, '=')) == NULL || eq == v) {
+			*cause =
+			    agent_printf("answer '%s' is not CODE=VALUE", v);
 			return -1;
+		}
 		patrol__sync__v1__answer__init(&ans[i]);
-		codes[i] = agent_printf(
-		    "%.*s", (int)(eq - o->values[i]), o->values[i]);
+		codes[i] = agent_printf("%.*s", (int)(eq - v), v);
 		ans[i].code = codes[i];
 		ans[i].text = (char *)eq + 1;
 		ptrs[i] = &ans[i];
@@ -307,13 +354,17 @@ jobs_answers(struct agent_opt *o, Patrol__Sync__V1__Answer *ans,
 
 /* Copies the photos into the state directory (inside the transaction). */
 static int
-jobs_photos(struct agent *a, struct agent_opt *o, char sha[][65], char **ptrs,
-    char **cause)
+jobs_photos(struct agent *a, const struct jobs_rec *rec, char sha[][65],
+    char **ptrs, char **cause)
 {
 	int i;
 
-	for (i = 0; i < o->n; i++) {
-		if (outbox_photo_add(a, o->values[i], sha[i], cause) != 0)
+	if (rec->nphotos > AGENT_ARGS_MAX) {
+		*cause = agent_strdup("too many photos");
+		return -1;
+	}
+	for (i = 0; i < rec->nphotos; i++) {
+		if (outbox_photo_add(a, rec->photos[i], sha[i], cause) != 0)
 			return -1;
 		ptrs[i] = sha[i];
 	}
@@ -337,81 +388,60 @@ jobs_outcome_ok(const char *outcomes, const char *code)
 }
 
 int
-jobs_done(struct agent *a, int argc, char **argv)
+jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 {
 	Patrol__Sync__V1__JobResult m = PATROL__SYNC__V1__JOB_RESULT__INIT;
 	Patrol__Sync__V1__Position pos;
 	Patrol__Sync__V1__Answer ans[AGENT_ARGS_MAX], *ansp[AGENT_ARGS_MAX];
-	struct agent_opt o[] = {{.name = "outcome"}, {.name = "note"},
-	    {.name = "photo"}, {.name = "answer"}, {.name = "lat"},
-	    {.name = "lon"}, {.name = NULL}};
 	char sha[AGENT_ARGS_MAX][65], *shap[AGENT_ARGS_MAX];
-	char *codes[AGENT_ARGS_MAX] = {0}, *outcomes = NULL, *cause = NULL;
+	char *codes[AGENT_ARGS_MAX] = {0}, *outcomes = NULL, *what;
 	char cid[33];
-	const char *p[1];
-	long long id;
 	uint8_t *buf = NULL;
 	size_t len;
-	int k, has, i, rc = AGENT_EXIT_FAIL;
+	int k, has, i, rc = -1;
 
-	if (agent_args("done", argc, argv, o, p, 1) != 1 ||
-	    jobs_parse_id("done", p[0], &id) != 0 || o[0].value == NULL ||
-	    jobs_answers(&o[3], ans, ansp, codes) != 0) {
-		fprintf(stderr,
-		    "usage: patrol-agent done ID --outcome CODE "
-		    "[--note TEXT] [--photo FILE]... [--answer "
-		    "CODE=VALUE]...\n");
-		rc = AGENT_EXIT_USAGE;
-		goto out;
+	if (rec->outcome == NULL || *rec->outcome == '\0') {
+		*cause = agent_strdup("choose an outcome");
+		return -1;
 	}
-	if ((has = jobs_position(a, &o[4], &o[5], &pos)) < 0) {
-		fprintf(stderr,
-		    "patrol-agent: done: --lat and --lon are WGS84 "
-		    "degrees, both or neither\n");
-		rc = AGENT_EXIT_USAGE;
+	if (jobs_answers(rec, ans, ansp, codes, cause) != 0 ||
+	    (has = jobs_position(a, rec, &pos, cause)) < 0)
 		goto out;
-	}
-	if (outbox_begin(a, &cause) != 0) {
-		rc = jobs_fail("done", cause);
+	if (outbox_begin(a, cause) != 0)
 		goto out;
-	}
-	if ((k = jobs_step_check(a, "done", "done", id, &outcomes)) < 0)
+	if ((k = jobs_step_check(a, "done", rec->id, &outcomes, cause)) < 0)
 		goto rollback;
-	if (!jobs_outcome_ok(outcomes, o[0].value)) {
-		fprintf(stderr,
-		    "patrol-agent: done: '%s' is not an outcome of "
-		    "job %lld; see 'patrol-agent show %lld'\n",
-		    o[0].value, id, id);
+	if (!jobs_outcome_ok(outcomes, rec->outcome)) {
+		*cause = agent_printf("'%s' is not an outcome of job %lld; see "
+		                      "'patrol-agent show %lld'",
+		    rec->outcome, rec->id, rec->id);
 		goto rollback;
 	}
-	if (jobs_photos(a, &o[2], sha, shap, &cause) != 0) {
-		fprintf(stderr, "patrol-agent: done: %s\n", cause);
-		free(cause);
+	if (jobs_photos(a, rec, sha, shap, cause) != 0)
 		goto rollback;
-	}
 	agent_random_id(cid, 16);
 	m.client_id = cid;
-	m.request_id = id;
-	m.outcome = (char *)o[0].value;
-	m.note = (char *)o[1].value;
-	m.n_answers = (size_t)o[3].n;
+	m.request_id = rec->id;
+	m.outcome = (char *)rec->outcome;
+	m.note = (char *)rec->note;
+	m.n_answers = (size_t)rec->nanswers;
 	m.answers = ansp;
 	m.position = has ? &pos : NULL;
 	m.has_finished_ms = 1;
 	m.finished_ms = agent_now_ms();
-	m.n_photo_sha256 = (size_t)o[2].n;
+	m.n_photo_sha256 = (size_t)rec->nphotos;
 	m.photo_sha256 = shap;
 	len = patrol__sync__v1__job_result__get_packed_size(&m);
 	buf = agent_alloc(len);
 	patrol__sync__v1__job_result__pack(&m, buf);
-	if (jobs_commit(a, "result", cid, id, buf, len, jobs_steps[k].to,
-	        jobs_steps[k].closes, &cause) != 0) {
-		outbox_rollback(a);
-		rc = jobs_fail("done", cause);
-		goto out;
+	what = agent_printf("done:%s", rec->outcome);
+	rc = jobs_commit(a, "result", what, cid, rec->id, buf, len,
+	    jobs_steps[k].to, jobs_steps[k].closes, cause);
+	free(what);
+	if (rc != 0) {
+		rc = -1;
+		goto rollback;
 	}
-	printf("OK done job %lld: %s, %d photo(s) (%lld to send)\n", id,
-	    o[0].value, o[2].n, outbox_pending(a));
 	rc = 0;
 	goto out;
 rollback:
@@ -425,68 +455,94 @@ out:
 }
 
 int
-jobs_finding(struct agent *a, int argc, char **argv)
+jobs_done(struct agent *a, int argc, char **argv)
+{
+	struct agent_opt o[] = {{.name = "outcome"}, {.name = "note"},
+	    {.name = "photo"}, {.name = "answer"}, {.name = "lat"},
+	    {.name = "lon"}, {.name = NULL}};
+	struct jobs_rec rec = {0};
+	const char *p[1];
+	char *cause = NULL;
+
+	if (agent_args("done", argc, argv, o, p, 1) != 1 ||
+	    jobs_parse_id("done", p[0], &rec.id) != 0 || o[0].value == NULL) {
+		fprintf(stderr,
+		    "usage: patrol-agent done ID --outcome CODE "
+		    "[--note TEXT] [--photo FILE]... [--answer "
+		    "CODE=VALUE]...\n");
+		return AGENT_EXIT_USAGE;
+	}
+	if (jobs_opt_position(&o[4], &o[5], &rec) < 0) {
+		fprintf(stderr,
+		    "patrol-agent: done: --lat and --lon are WGS84 "
+		    "degrees, both or neither\n");
+		return AGENT_EXIT_USAGE;
+	}
+	rec.outcome = o[0].value;
+	rec.note = o[1].value;
+	rec.photos = o[2].values;
+	rec.nphotos = o[2].n;
+	rec.answers = o[3].values;
+	rec.nanswers = o[3].n;
+	if (jobs_record_done(a, &rec, &cause) != 0)
+		return jobs_fail("done", cause);
+	printf("OK done job %lld: %s, %d photo(s) (%lld to send)\n", rec.id,
+	    rec.outcome, rec.nphotos, outbox_pending(a));
+	return 0;
+}
+
+int
+jobs_record_finding(struct agent *a, const struct jobs_rec *rec, char **cause)
 {
 	Patrol__Sync__V1__Finding m = PATROL__SYNC__V1__FINDING__INIT;
 	Patrol__Sync__V1__Position pos;
 	Patrol__Sync__V1__Answer ans[AGENT_ARGS_MAX], *ansp[AGENT_ARGS_MAX];
-	struct agent_opt o[] = {{.name = "category"}, {.name = "note"},
-	    {.name = "photo"}, {.name = "answer"}, {.name = "lat"},
-	    {.name = "lon"}, {.name = "address"}, {.name = NULL}};
 	char sha[AGENT_ARGS_MAX][65], *shap[AGENT_ARGS_MAX];
-	char *codes[AGENT_ARGS_MAX] = {0}, *cause = NULL, cid[33];
+	char *codes[AGENT_ARGS_MAX] = {0}, cid[33], *what;
 	uint8_t *buf = NULL;
 	size_t len;
-	int i, rc = AGENT_EXIT_FAIL;
+	int i, has, rc = -1;
 
-	if (agent_args("finding", argc, argv, o, NULL, 0) != 0 ||
-	    o[0].value == NULL || jobs_answers(&o[3], ans, ansp, codes) != 0) {
-		fprintf(stderr,
-		    "usage: patrol-agent finding --category CODE "
-		    "[--lat N --lon N] [--note TEXT] [--address "
-		    "TEXT] [--photo FILE]... [--answer "
-		    "CODE=VALUE]...\n");
-		rc = AGENT_EXIT_USAGE;
+	if (rec->category == NULL || *rec->category == '\0') {
+		*cause = agent_strdup("choose a category");
+		return -1;
+	}
+	if (jobs_answers(rec, ans, ansp, codes, cause) != 0 ||
+	    (has = jobs_position(a, rec, &pos, cause)) < 0)
+		goto out;
+	if (has == 0) {
+		*cause =
+		    agent_strdup("no recent GPS fix: give --lat and --lon");
 		goto out;
 	}
-	if (jobs_position(a, &o[4], &o[5], &pos) != 1) {
-		fprintf(stderr,
-		    "patrol-agent: finding: no recent GPS fix: give "
-		    "--lat and --lon\n");
-		rc = AGENT_EXIT_USAGE;
+	if (outbox_begin(a, cause) != 0)
 		goto out;
-	}
-	if (outbox_begin(a, &cause) != 0) {
-		rc = jobs_fail("finding", cause);
-		goto out;
-	}
-	if (jobs_photos(a, &o[2], sha, shap, &cause) != 0) {
+	if (jobs_photos(a, rec, sha, shap, cause) != 0) {
 		outbox_rollback(a);
-		rc = jobs_fail("finding", cause);
 		goto out;
 	}
 	agent_random_id(cid, 16);
 	m.client_id = cid;
-	m.category = (char *)o[0].value;
+	m.category = (char *)rec->category;
 	m.position = &pos;
-	m.note = (char *)o[1].value;
-	m.address = (char *)o[6].value;
-	m.n_answers = (size_t)o[3].n;
+	m.note = (char *)rec->note;
+	m.address = (char *)rec->address;
+	m.n_answers = (size_t)rec->nanswers;
 	m.answers = ansp;
 	m.has_device_time_ms = 1;
 	m.device_time_ms = agent_now_ms();
-	m.n_photo_sha256 = (size_t)o[2].n;
+	m.n_photo_sha256 = (size_t)rec->nphotos;
 	m.photo_sha256 = shap;
 	len = patrol__sync__v1__finding__get_packed_size(&m);
 	buf = agent_alloc(len);
 	patrol__sync__v1__finding__pack(&m, buf);
-	if (jobs_commit(a, "finding", cid, 0, buf, len, NULL, 0, &cause) != 0) {
+	what = agent_printf("finding:%s", rec->category);
+	i = jobs_commit(a, "finding", what, cid, 0, buf, len, NULL, 0, cause);
+	free(what);
+	if (i != 0) {
 		outbox_rollback(a);
-		rc = jobs_fail("finding", cause);
 		goto out;
 	}
-	printf("OK finding %s recorded (%lld to send)\n", o[0].value,
-	    outbox_pending(a));
 	rc = 0;
 out:
 	for (i = 0; i < AGENT_ARGS_MAX; i++)
@@ -496,7 +552,47 @@ out:
 }
 
 int
-jobs_patrol_mark(struct agent *a, int start, char **cause)
+jobs_finding(struct agent *a, int argc, char **argv)
+{
+	struct agent_opt o[] = {{.name = "category"}, {.name = "note"},
+	    {.name = "photo"}, {.name = "answer"}, {.name = "lat"},
+	    {.name = "lon"}, {.name = "address"}, {.name = NULL}};
+	struct jobs_rec rec = {0};
+	char *cause = NULL;
+
+	if (agent_args("finding", argc, argv, o, NULL, 0) != 0 ||
+	    o[0].value == NULL || jobs_opt_position(&o[4], &o[5], &rec) < 0) {
+		fprintf(stderr,
+		    "usage: patrol-agent finding --category CODE "
+		    "[--lat N --lon N] [--note TEXT] [--address "
+		    "TEXT] [--photo FILE]... [--answer "
+		    "CODE=VALUE]...\n");
+		return AGENT_EXIT_USAGE;
+	}
+	rec.category = o[0].value;
+	rec.note = o[1].value;
+	rec.photos = o[2].values;
+	rec.nphotos = o[2].n;
+	rec.answers = o[3].values;
+	rec.nanswers = o[3].n;
+	rec.address = o[6].value;
+	if (jobs_record_finding(a, &rec, &cause) != 0) {
+		if (!rec.has_pos && cause != NULL &&
+		    strncmp(cause, "no recent GPS fix", 17) == 0) {
+			fprintf(stderr, "patrol-agent: finding: %s\n", cause);
+			free(cause);
+			return AGENT_EXIT_USAGE;
+		}
+		return jobs_fail("finding", cause);
+	}
+	printf("OK finding %s recorded (%lld to send)\n", rec.category,
+	    outbox_pending(a));
+	return 0;
+}
+
+int
+jobs_patrol_mark(struct agent *a, int start, const int64_t *pieces,
+    size_t npieces, char **cause)
 {
 	Patrol__Sync__V1__PatrolMark m = PATROL__SYNC__V1__PATROL_MARK__INIT;
 	Patrol__Sync__V1__Position pos;
@@ -532,6 +628,8 @@ jobs_patrol_mark(struct agent *a, int start, char **cause)
 	m.session_id = cur;
 	m.has_device_time_ms = 1;
 	m.device_time_ms = agent_now_ms();
+	m.n_piece_ids = npieces;
+	m.piece_ids = (int64_t *)pieces;
 	if (track_last(a, JOBS_FIX_MAX_AGE_MS, &f) == 1) {
 		patrol__sync__v1__position__init(&pos);
 		pos.lat = f.lat;
@@ -544,7 +642,8 @@ jobs_patrol_mark(struct agent *a, int start, char **cause)
 	rc = outbox_set(a, "patrol_session", start ? cur : NULL);
 	free(cur);
 	if (rc != 0 ||
-	    jobs_commit(a, "patrol", cid, 0, buf, len, NULL, 0, cause) != 0) {
+	    jobs_commit(a, "patrol", start ? "patrol:start" : "patrol:stop",
+	        cid, 0, buf, len, NULL, 0, cause) != 0) {
 		if (rc != 0)
 			*cause = agent_strdup(sqlite3_errmsg(a->db));
 		free(buf);
@@ -567,7 +666,7 @@ jobs_patrol(struct agent *a, int argc, char **argv)
 		return AGENT_EXIT_USAGE;
 	}
 	start = strcmp(argv[0], "start") == 0;
-	if (jobs_patrol_mark(a, start, &cause) != 0)
+	if (jobs_patrol_mark(a, start, NULL, 0, &cause) != 0)
 		return jobs_fail("patrol", cause);
 	printf("OK patrol %s (%lld to send)\n", argv[0], outbox_pending(a));
 	return 0;
@@ -575,9 +674,9 @@ jobs_patrol(struct agent *a, int argc, char **argv)
 
 /*
  * The way back: "wayback" lists the overdue pieces near the way to the
- * office (asks the server: needs the link); "wayback take PIECE" starts a
- * patrol for it, offline like "patrol start". PatrolMark has no field for
- * a note, so the piece is not sent: the track covers it.
+ * office (asks the server: needs the link); "wayback take PIECE..." starts
+ * a patrol for them, offline like "patrol start"; the pieces go with the
+ * start mark so the dispatcher sees what the crew chose.
  */
 int
 jobs_wayback(struct agent *a, int argc, char **argv)
@@ -585,31 +684,41 @@ jobs_wayback(struct agent *a, int argc, char **argv)
 	struct agent_opt o[] = {
 	    {.name = "lat"}, {.name = "lon"}, {.name = NULL}};
 	Patrol__Sync__V1__Position pos;
-	const char *p[2] = {NULL, NULL};
+	const char *p[1 + AGENT_ARGS_MAX] = {NULL};
+	struct jobs_rec rec = {0};
+	int64_t pieces[AGENT_ARGS_MAX];
 	char *cause = NULL, *end;
-	long long piece;
-	int n, has;
+	int n, has, i;
 
-	if ((n = agent_args("wayback", argc, argv, o, p, 2)) < 0 ||
+	if ((n = agent_args("wayback", argc, argv, o, p, 1 + AGENT_ARGS_MAX)) <
+	        0 ||
 	    (n > 0 &&
-	        (strcmp(p[0], "take") != 0 || n != 2 || o[0].value != NULL ||
+	        (strcmp(p[0], "take") != 0 || n < 2 || o[0].value != NULL ||
 	            o[1].value != NULL)))
 		goto usage;
-	if (n == 2) {
-		piece = strtoll(p[1], &end, 10);
-		if (*p[1] == '\0' || *end != '\0' || piece < 1) {
-			fprintf(stderr,
-			    "patrol-agent: wayback: give a piece number (see "
-			    "'patrol-agent wayback')\n");
-			return AGENT_EXIT_USAGE;
+	if (n >= 2) {
+		for (i = 1; i < n; i++) {
+			pieces[i - 1] = strtoll(p[i], &end, 10);
+			if (*p[i] == '\0' || *end != '\0' ||
+			    pieces[i - 1] < 1) {
+				fprintf(stderr,
+				    "patrol-agent: wayback: give piece numbers "
+				    "(see 'patrol-agent wayback')\n");
+				return AGENT_EXIT_USAGE;
+			}
 		}
-		if (jobs_patrol_mark(a, 1, &cause) != 0)
+		if (jobs_patrol_mark(a, 1, pieces, (size_t)(n - 1), &cause) !=
+		    0)
 			return jobs_fail("wayback", cause);
-		printf("OK patrol start for piece %lld (%lld to send)\n", piece,
-		    outbox_pending(a));
+		printf("OK patrol start for piece(s)");
+		for (i = 1; i < n; i++)
+			printf(" %s", p[i]);
+		printf(" (%lld to send)\n", outbox_pending(a));
 		return 0;
 	}
-	if ((has = jobs_position(a, &o[0], &o[1], &pos)) < 0) {
+	if (jobs_opt_position(&o[0], &o[1], &rec) < 0 ||
+	    (has = jobs_position(a, &rec, &pos, &cause)) < 0) {
+		free(cause);
 		fprintf(stderr,
 		    "patrol-agent: wayback: --lat and --lon are "
 		    "WGS84 degrees, both or neither\n");
@@ -619,7 +728,7 @@ jobs_wayback(struct agent *a, int argc, char **argv)
 usage:
 	fprintf(stderr,
 	    "usage: patrol-agent wayback [--lat N --lon N]\n"
-	    "       patrol-agent wayback take PIECE_ID\n");
+	    "       patrol-agent wayback take PIECE_ID...\n");
 	return AGENT_EXIT_USAGE;
 }
 

@@ -74,6 +74,31 @@ outbox_exec(struct agent *a, const char *sql, char **cause)
 	return 0;
 }
 
+/*
+ * Columns added after the first release: a device keeps its database
+ * across upgrades. outbox.what is the step in words for the screen's
+ * history ("accept", "done:no_nest"), kept after the body is cleared.
+ */
+static int
+outbox_upgrade(struct agent *a, char **cause)
+{
+	sqlite3_stmt *st;
+	int has = 0;
+
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT 1 FROM pragma_table_info('outbox') WHERE name ="
+	        " 'what'",
+	        -1, &st, NULL) != SQLITE_OK) {
+		*cause = agent_strdup(sqlite3_errmsg(a->db));
+		return -1;
+	}
+	has = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return has
+	    ? 0
+	    : outbox_exec(a, "ALTER TABLE outbox ADD COLUMN what TEXT", cause);
+}
+
 int
 outbox_open(struct agent *a, char **cause)
 {
@@ -109,7 +134,8 @@ outbox_open(struct agent *a, char **cause)
 	           "PRAGMA secure_delete = ON;"
 	           "PRAGMA foreign_keys = ON;",
 	           cause) == 0 &&
-	        outbox_exec(a, outbox_schema, cause) == 0
+	        outbox_exec(a, outbox_schema, cause) == 0 &&
+	        outbox_upgrade(a, cause) == 0
 	    ? 0
 	    : -1;
 }
@@ -207,15 +233,16 @@ outbox_set_int(struct agent *a, const char *key, long long value)
 }
 
 int
-outbox_add(struct agent *a, const char *kind, const char *client_id,
-    long long request_id, const uint8_t *body, size_t len)
+outbox_add(struct agent *a, const char *kind, const char *what,
+    const char *client_id, long long request_id, const uint8_t *body,
+    size_t len)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if (sqlite3_prepare_v2(a->db,
 	        "INSERT INTO outbox (client_id, kind, request_id, body,"
-	        " created_ms) VALUES (?, ?, ?, ?, ?)",
+	        " created_ms, what) VALUES (?, ?, ?, ?, ?, ?)",
 	        -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, client_id, -1, SQLITE_STATIC);
@@ -224,6 +251,7 @@ outbox_add(struct agent *a, const char *kind, const char *client_id,
 		sqlite3_bind_int64(st, 3, request_id);
 	sqlite3_bind_blob(st, 4, body, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, agent_now_ms());
+	sqlite3_bind_text(st, 6, what, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
 	return rc;

@@ -21,11 +21,12 @@
 
 #include "agent.h"
 
-#define SYNC_BATCH_ITEMS 500
-#define SYNC_ROUNDS_MAX  50
-#define SYNC_RESP_MAX    (16 << 20)
-#define SYNC_TYPE        "application/x-protobuf"
-#define SYNC_CLOSED      "'done', 'unable', 'rejected', 'cancelled', 'merged'"
+#define SYNC_BATCH_ITEMS   500
+#define SYNC_ROUNDS_MAX    50
+#define SYNC_RESP_MAX      (16 << 20)
+#define SYNC_TYPE          "application/x-protobuf"
+#define SYNC_CATEGORIES_MS (24 * 3600 * 1000LL)
+#define SYNC_CLOSED        "'done', 'unable', 'rejected', 'cancelled', 'merged'"
 
 struct sync_resp {
 	long status;
@@ -245,6 +246,41 @@ sync_settings(struct agent *a, const Patrol__Sync__V1__Settings *s)
 		outbox_set_int(a, "sync_interval_s", s->sync_interval_s);
 	if (s->has_photo_chunk_bytes && s->photo_chunk_bytes >= 4096)
 		outbox_set_int(a, "photo_chunk_bytes", s->photo_chunk_bytes);
+	if (s->time_zone != NULL && *s->time_zone != '\0' &&
+	    strlen(s->time_zone) < 64)
+		outbox_set(a, "time_zone", s->time_zone);
+	if (s->has_photo_resize_bytes)
+		outbox_set_int(a, "photo_resize_bytes", s->photo_resize_bytes);
+}
+
+/* The categories for findings, as JSON for the screen (state). */
+static void
+sync_categories(struct agent *a, Patrol__Sync__V1__SyncResponse *r)
+{
+	json_t *arr, *q;
+	char *s;
+	size_t i;
+
+	if (r->n_categories == 0)
+		return;
+	arr = json_array();
+	for (i = 0; i < r->n_categories; i++) {
+		Patrol__Sync__V1__Category *c = r->categories[i];
+
+		q = c->questions_json != NULL
+		    ? json_loads(c->questions_json, 0, NULL)
+		    : NULL;
+		json_array_append_new(arr,
+		    json_pack("{s:s,s:s?,s:s?,s:o}", "code", c->code, "name_ja",
+		        c->name_ja, "name_en", c->name_en, "questions",
+		        q != NULL ? q : json_array()));
+	}
+	if ((s = json_dumps(arr, JSON_COMPACT)) != NULL) {
+		outbox_set(a, "categories_json", s);
+		outbox_set_int(a, "categories_ms", agent_now_ms());
+		free(s);
+	}
+	json_decref(arr);
 }
 
 int
@@ -405,6 +441,12 @@ sync_batch_load(
 	q->batch_id = (char *)id;
 	q->has_cursor = 1;
 	q->cursor = (uint64_t)outbox_get_int(a, "cursor", 0);
+	/* Categories change seldom: asked for once a day. */
+	if (agent_now_ms() - outbox_get_int(a, "categories_ms", 0) >
+	    SYNC_CATEGORIES_MS) {
+		q->has_want_categories = 1;
+		q->want_categories = 1;
+	}
 	if (sqlite3_prepare_v2(a->db,
 	        "SELECT seq, kind, body FROM outbox WHERE batch_id = ?"
 	        " AND acked_ms IS NULL ORDER BY seq",
@@ -719,6 +761,7 @@ sync_apply(struct agent *a, struct sync_batch *b,
 	if (b->req.batch_id[0] != '\0')
 		outbox_set(a, "batch_id", NULL);
 	sync_settings(a, r->settings);
+	sync_categories(a, r);
 	outbox_set_int(a, "cursor", (long long)r->cursor);
 	outbox_set_int(a, "last_sync_ms", agent_now_ms());
 	outbox_set(a, "last_error", NULL);
@@ -1133,28 +1176,28 @@ sync_ward_short(json_t *p)
 }
 
 int
-sync_wayback(struct agent *a, int has_from, double lat, double lon)
+sync_wayback_fetch(struct agent *a, int has_from, double lat, double lon,
+    char **json, char **cause)
 {
 	struct sync_resp r;
-	char *server, *ca, *path, *cause = NULL;
-	json_t *j = NULL, *pieces, *p;
-	size_t i;
+	char *server, *ca, *path;
+	json_t *j;
 	int rc = AGENT_EXIT_FAIL;
 
+	*json = NULL;
 	if ((server = outbox_get(a, "server")) == NULL) {
-		fprintf(stderr,
-		    "patrol-agent: wayback: not enrolled: run "
-		    "'patrol-agent enroll' first\n");
+		*cause = agent_strdup(
+		    "not enrolled: run 'patrol-agent enroll' first");
 		return AGENT_EXIT_USAGE;
 	}
 	ca = outbox_get(a, "ca_file");
 	path = has_from
 	    ? agent_printf("/agent/v1/wayback?lat=%.7f&lon=%.7f", lat, lon)
 	    : agent_strdup("/agent/v1/wayback");
-	if (sync_http(a, server, ca, "GET", path, NULL, 0, -1, &r, &cause) != 0)
+	if (sync_http(a, server, ca, "GET", path, NULL, 0, -1, &r, cause) != 0)
 		goto out;
 	if (r.status != 200) {
-		cause = sync_json_error(&r);
+		*cause = sync_json_error(&r);
 		if (r.status == 401)
 			rc = AGENT_EXIT_REVOKED;
 		sync_resp_free(&r);
@@ -1162,10 +1205,39 @@ sync_wayback(struct agent *a, int has_from, double lat, double lon)
 	}
 	j = json_loadb((const char *)r.body, r.len, 0, NULL);
 	sync_resp_free(&r);
-	if (!json_is_array(pieces = json_object_get(j, "pieces"))) {
-		cause = agent_strdup("the server's answer is not a list");
+	if (!json_is_array(json_object_get(j, "pieces"))) {
+		*cause = agent_strdup("the server's answer is not a list");
+		json_decref(j);
 		goto out;
 	}
+	*json = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	rc = *json != NULL ? 0 : AGENT_EXIT_FAIL;
+out:
+	free(path);
+	free(server);
+	free(ca);
+	return rc;
+}
+
+int
+sync_wayback(struct agent *a, int has_from, double lat, double lon)
+{
+	char *cause = NULL, *text;
+	json_t *j, *pieces, *p;
+	size_t i;
+	int rc;
+
+	if ((rc = sync_wayback_fetch(a, has_from, lat, lon, &text, &cause)) !=
+	    0) {
+		fprintf(stderr, "patrol-agent: wayback: %s\n",
+		    cause != NULL ? cause : "failed");
+		free(cause);
+		return rc;
+	}
+	j = json_loads(text, 0, NULL);
+	free(text);
+	pieces = json_object_get(j, "pieces");
 	/*
 	 * One line per piece, nearest to the way back first: the crew knows
 	 * the river or road by its name and the ward by its name; the piece
@@ -1188,14 +1260,6 @@ sync_wayback(struct agent *a, int has_from, double lat, double lon)
 	if (json_array_size(pieces) == 0)
 		printf("(nothing overdue within %.0f m of the way back)\n",
 		    json_number_value(json_object_get(j, "within_m")));
-	rc = 0;
-out:
-	if (cause != NULL)
-		fprintf(stderr, "patrol-agent: wayback: %s\n", cause);
 	json_decref(j);
-	free(cause);
-	free(path);
-	free(server);
-	free(ca);
-	return rc;
+	return 0;
 }

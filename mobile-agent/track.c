@@ -140,7 +140,7 @@ track_piece(struct agent *a, char **cause)
 	patrol__sync__v1__track_piece__pack(&m, buf);
 	agent_log(a, "track piece of %zu fixes, %zu bytes (%.1f per fix)", n,
 	    len, (double)len / (double)n);
-	if (outbox_add(a, "track", cid, 0, buf, len) != 0 ||
+	if (outbox_add(a, "track", NULL, cid, 0, buf, len) != 0 ||
 	    sqlite3_prepare_v2(a->db,
 	        "DELETE FROM fixes WHERE t_ms BETWEEN ? AND ?", -1, &st,
 	        NULL) != SQLITE_OK)

@@ -41,6 +41,7 @@ struct sync_call {
 	sync_request *msg;
 	char token_hash[65];
 	long long device_id; /* 0: sync_apply() finds it by the token */
+	json_t *categories;  /* sent back when the agent wants them */
 };
 
 static void
@@ -134,6 +135,7 @@ api_sync_settings(struct sync_settings *s)
 	s->sync_interval_s = (unsigned)sync_app->cfg->agent_sync_interval_s;
 	s->photo_chunk_bytes = PHOTO_CHUNK;
 	s->photo_max_bytes = (unsigned)sync_app->cfg->photo_max_bytes;
+	s->time_zone = sync_app->cfg->timezone;
 }
 
 /* ---- Sync ------------------------------------------------------------- */
@@ -142,6 +144,7 @@ static void
 sync_call_free(struct sync_call *c)
 {
 	sync_request_free(c->msg);
+	json_decref(c->categories);
 	http_req_unref(c->req);
 	free(c);
 }
@@ -180,6 +183,8 @@ sync_applied_cb(struct db_result *r, void *arg)
 		goto out;
 	}
 	api_sync_settings(&st);
+	if (c->categories != NULL)
+		json_object_set(res, "categories", c->categories);
 	buf = sync_response_pack(res, c->msg->batch_id, &st, &len);
 	log_info("event=sync device_id=%lld crew=%s items=%zu replayed=%d "
 	         "cursor=%lld assignments=%zu cancellations=%zu bytes_in=%zu "
@@ -245,6 +250,8 @@ sync_device_cb(struct db_result *r, void *arg)
 	c->device_id = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
 	if (!PQgetisnull(r->res, 0, 3))
 		categories = json_loads(PQgetvalue(r->res, 0, 3), 0, NULL);
+	if (c->msg->has_want_categories && c->msg->want_categories)
+		c->categories = json_incref(categories);
 	sync_apply_start(c, categories);
 	json_decref(categories);
 	return;
@@ -283,7 +290,9 @@ sync_post(struct http_req *req)
 	c->msg = msg;
 	memcpy(c->token_hash, hash, sizeof c->token_hash);
 	http_req_ref(req);
-	if (sync_request_findings(msg) > 0)
+	/* Findings are checked against the categories; a handheld may ask. */
+	if (sync_request_findings(msg) > 0 ||
+	    (msg->has_want_categories && msg->want_categories))
 		store_sync_device(sync_app->db, hash, 1, sync_device_cb, c);
 	else
 		sync_apply_start(c, NULL); /* it finds the device itself */
@@ -335,6 +344,7 @@ enroll_done_cb(struct db_result *r, void *arg)
 	s.sync_interval_s = st.sync_interval_s;
 	s.photo_chunk_bytes = st.photo_chunk_bytes;
 	s.photo_max_bytes = st.photo_max_bytes;
+	s.time_zone = (char *)st.time_zone;
 	m.device_token = e->token;
 	m.device_id = json_integer_value(json_object_get(j, "device_id"));
 	m.crew_code =

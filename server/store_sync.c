@@ -21,7 +21,8 @@ store_sync_device(struct db *db, const char *token_sha256, int with_categories,
 	db_query(db,
 	    "SELECT d.id, d.crew_id, c.code, CASE WHEN $2::boolean THEN"
 	    " (SELECT coalesce(jsonb_object_agg(k.code, jsonb_build_object("
-	    "  'code', k.code, 'priority', k.priority, 'questions',"
+	    "  'code', k.code, 'name_ja', k.name_ja, 'name_en', k.name_en,"
+	    "  'priority', k.priority, 'questions',"
 	    "  k.questions, 'outcomes', k.outcomes)), '{}')"
 	    "  FROM categories k WHERE k.active)::text END"
 	    " FROM devices d JOIN crews c ON c.id = d.crew_id"

@@ -24,6 +24,8 @@
 #include "wards.h"
 #include "xmalloc.h"
 
+#define SYNC_PIECES_MAX 100 /* way-back pieces chosen for one patrol */
+
 #define SYNC_TIME_MIN_MS 946684800000LL /* 2000-01-01: older is a bad clock */
 #define SYNC_DAY_MS      86400000LL
 
@@ -484,6 +486,21 @@ sync_patrol_item(struct sync_refusal *f, json_t *j,
 	            ? "start"
 	            : "stop"));
 	json_object_set_new(j, "session", json_string(p->session_id));
+	if (p->n_piece_ids > 0) {
+		json_t *ids = json_array();
+		size_t i;
+
+		if (p->kind != PATROL__SYNC__V1__PATROL_MARK__KIND__START ||
+		    p->n_piece_ids > SYNC_PIECES_MAX) {
+			json_decref(ids);
+			return sync_refuse(f, "piece_ids",
+			    "piece_ids: at most 100, on a START mark only");
+		}
+		for (i = 0; i < p->n_piece_ids; i++)
+			json_array_append_new(
+			    ids, json_integer(p->piece_ids[i]));
+		json_object_set_new(j, "pieces", ids);
+	}
 	sync_set_ms(
 	    j, "device_ms", ctx, p->has_device_time_ms, p->device_time_ms);
 	return 0;
@@ -803,7 +820,8 @@ sync_response_pack(json_t *res, const char *batch_id,
 	json_t *acks = json_object_get(res, "acks");
 	json_t *assign = json_object_get(res, "assignments");
 	json_t *gone = json_object_get(res, "cancellations");
-	json_t *wanted = json_object_get(res, "photos_wanted"), *v, *id;
+	json_t *wanted = json_object_get(res, "photos_wanted"), *v, *id, *cats;
+	const char *key;
 	struct sync_mem m = {NULL, 0, 0};
 	uint8_t *buf;
 	size_t i;
@@ -860,10 +878,29 @@ sync_response_pack(json_t *res, const char *batch_id,
 	s.sync_interval_s = st->sync_interval_s;
 	s.photo_chunk_bytes = st->photo_chunk_bytes;
 	s.photo_max_bytes = st->photo_max_bytes;
+	s.time_zone = (char *)st->time_zone;
 	r.settings = &s;
+	/* The finding categories a handheld asked for, with their questions. */
+	cats = json_object_get(res, "categories");
+	r.categories =
+	    sync_alloc(&m, json_object_size(cats), sizeof *r.categories);
+	json_object_foreach(cats, key, v)
+	{
+		Patrol__Sync__V1__Category *c = sync_alloc(&m, 1, sizeof *c);
+
+		patrol__sync__v1__category__init(c);
+		c->code = (char *)key;
+		c->name_ja = sync_str(v, "name_ja");
+		c->name_en = sync_str(v, "name_en");
+		c->questions_json =
+		    json_dumps(json_object_get(v, "questions"), JSON_COMPACT);
+		r.categories[r.n_categories++] = c;
+	}
 	*len = patrol__sync__v1__sync_response__get_packed_size(&r);
 	buf = xmalloc(*len + 1);
 	patrol__sync__v1__sync_response__pack(&r, buf);
+	for (i = 0; i < r.n_categories; i++)
+		free(r.categories[i]->questions_json);
 	sync_mem_free(&m);
 	return buf;
 }

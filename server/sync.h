@@ -38,6 +38,7 @@ struct sync_settings {
 	unsigned sync_interval_s;
 	unsigned photo_chunk_bytes;
 	unsigned photo_max_bytes;
+	const char *time_zone; /* IANA name, the configured one */
 };
 
 /*

@@ -276,7 +276,7 @@ test_hash_is_the_items(void **state)
 static void
 test_response_pack(void **state)
 {
-	struct sync_settings st = {5, 30, 1 << 20, 10 << 20};
+	struct sync_settings st = {5, 30, 1 << 20, 10 << 20, "Asia/Tokyo"};
 	Patrol__Sync__V1__SyncResponse *r;
 	json_t *res;
 	uint8_t *buf;
@@ -293,7 +293,9 @@ test_response_pack(void **state)
 	    " \"callers\": [{\"name\": \"多摩 太郎\", \"phone\": \"044\"}],"
 	    " \"outcomes\": [{\"code\": \"removed\"}]}], \"cancellations\":"
 	    " [{\"request_id\": 7, \"state\": \"cancelled\"}],"
-	    " \"photos_wanted\": [\"ab\"]}",
+	    " \"photos_wanted\": [\"ab\"], \"categories\": {\"wasp_nest\":"
+	    " {\"code\": \"wasp_nest\", \"name_ja\": \"ハチの巣\","
+	    " \"questions\": [{\"code\": \"nest_height\"}]}}}",
 	    0, NULL);
 	buf = sync_response_pack(res, "b-1", &st, &len);
 	r = patrol__sync__v1__sync_response__unpack(NULL, len, buf);
@@ -307,6 +309,14 @@ test_response_pack(void **state)
 	assert_string_equal(r->assignments[0]->answers_json, "{\"a\":1}");
 	assert_int_equal(r->cancellations[0]->request_id, 7);
 	assert_int_equal(r->settings->track_interval_s, 5);
+	/* The handheld shows times in the service's zone. */
+	assert_string_equal(r->settings->time_zone, "Asia/Tokyo");
+	/* Categories for findings, with their questions as JSON. */
+	assert_int_equal(r->n_categories, 1);
+	assert_string_equal(r->categories[0]->code, "wasp_nest");
+	assert_string_equal(r->categories[0]->name_ja, "ハチの巣");
+	assert_string_equal(
+	    r->categories[0]->questions_json, "[{\"code\":\"nest_height\"}]");
 	patrol__sync__v1__sync_response__free_unpacked(r, NULL);
 	free(buf);
 	json_decref(res);

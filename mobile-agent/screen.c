@@ -1,0 +1,743 @@
+/*
+ * The screen's JSON API (under /api/, behind serve.c's loopback and token
+ * checks). Reads come from the agent's own database, so the screen works
+ * with no network at all; every action goes through the same jobs.c
+ * functions as the command line, which write the outbox durably before
+ * the answer, and then asks the worker for a sync. What is not yet
+ * acknowledged is marked pending, so the screen shows 「送信待ち」.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "agent.h"
+
+#define SCREEN_JSON_MAX  (256 << 10)
+#define SCREEN_PHOTO_TAG ".screen-"
+
+static void
+screen_reply(struct evhttp_request *req, int code, json_t *j)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *b = evbuffer_new();
+	char *s = json_dumps(j, JSON_COMPACT);
+
+	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (s != NULL)
+		evbuffer_add(b, s, strlen(s));
+	evhttp_send_reply(req, code, code < 300 ? "OK" : "Refused", b);
+	evbuffer_free(b);
+	free(s);
+	json_decref(j);
+}
+
+/* {"error": {"message": words for the crew, "detail": the cause}} */
+static void
+screen_error(struct evhttp_request *req, int code, const char *message,
+    const char *detail)
+{
+	screen_reply(req, code,
+	    json_pack("{s:{s:s,s:s?}}", "error", "message", message, "detail",
+	        detail));
+}
+
+static json_t *
+screen_body(struct evhttp_request *req)
+{
+	struct evbuffer *b = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(b);
+	const char *type = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Content-Type");
+
+	/* JSON only: a plain form from another page cannot post here. */
+	if (len > SCREEN_JSON_MAX || type == NULL ||
+	    strncmp(type, "application/json", 16) != 0)
+		return NULL;
+	return json_loadb((const char *)evbuffer_pullup(b, -1), len, 0, NULL);
+}
+
+static const char *
+screen_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL && *s != '\0' ? s : NULL;
+}
+
+static json_t *
+screen_text(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL
+	    ? json_null()
+	    : json_string((const char *)sqlite3_column_text(st, col));
+}
+
+static json_t *
+screen_state_json(struct agent *a, const char *key)
+{
+	char *v = outbox_get(a, key);
+	json_t *j = v != NULL ? json_loads(v, 0, NULL) : NULL;
+
+	free(v);
+	return j != NULL ? j : json_null();
+}
+
+static json_t *
+screen_state_str(struct agent *a, const char *key)
+{
+	char *v = outbox_get(a, key);
+	json_t *j = v != NULL ? json_string(v) : json_null();
+
+	free(v);
+	return j != NULL ? j : json_null();
+}
+
+static double
+screen_distance_m(double lat1, double lon1, double lat2, double lon2)
+{
+	double p = M_PI / 180, dlat = (lat2 - lat1) * p,
+	       dlon = (lon2 - lon1) * p;
+	double h = sin(dlat / 2) * sin(dlat / 2) +
+	    cos(lat1 * p) * cos(lat2 * p) * sin(dlon / 2) * sin(dlon / 2);
+
+	return 6371000 * 2 * atan2(sqrt(h), sqrt(1 - h));
+}
+
+/* ---- State ------------------------------------------------------------ */
+
+static json_t *
+screen_refused(struct agent *a)
+{
+	json_t *arr = json_array();
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT coalesce(what, kind), coalesce(request_id, 0),"
+	        " ack_status, coalesce(ack_message, ''), acked_ms FROM outbox"
+	        " WHERE ack_status IN ('conflict', 'rejected')"
+	        " ORDER BY seq DESC LIMIT 10",
+	        -1, &st, NULL) != SQLITE_OK)
+		return arr;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(arr,
+		    json_pack("{s:o,s:I,s:o,s:o,s:I}", "what",
+		        screen_text(st, 0), "job",
+		        (json_int_t)sqlite3_column_int64(st, 1), "status",
+		        screen_text(st, 2), "message", screen_text(st, 3),
+		        "acked_ms", (json_int_t)sqlite3_column_int64(st, 4)));
+	sqlite3_finalize(st);
+	return arr;
+}
+
+static long long
+screen_count(struct agent *a, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long n = 0;
+
+	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+screen_state(struct serve *s, struct agent *a, struct evhttp_request *req)
+{
+	struct serve_live l;
+	json_t *j, *pos = json_null();
+	char *sess = outbox_get(a, "patrol_session"), *server;
+
+	serve_live_get(s, &l);
+	if (l.has_fix)
+		pos = json_pack("{s:f,s:f,s:I}", "lat", l.fix.lat, "lon",
+		    l.fix.lon, "t_ms", (json_int_t)l.fix.t_ms);
+	server = outbox_get(a, "server");
+	j = json_pack("{s:o,s:o,s:I,s:o,s:b,s:b,s:I,s:I,s:I,s:o,s:b,s:i,"
+	              "s:I,s:o,s:I,s:o,s:s,s:b,s:o}",
+	    "crew", screen_state_str(a, "crew_code"), "crew_name",
+	    screen_state_str(a, "crew_name"), "device_id",
+	    (json_int_t)outbox_get_int(a, "device_id", 0), "server",
+	    server != NULL ? json_string(server) : json_null(), "enrolled",
+	    server != NULL && outbox_get_int(a, "device_id", 0) > 0, "revoked",
+	    l.revoked, "pending", (json_int_t)outbox_pending(a),
+	    "photos_pending",
+	    (json_int_t)screen_count(a,
+	        "SELECT count(*) FROM photos WHERE uploaded = 0 AND failed IS"
+	        " NULL"),
+	    "last_sync_ms", (json_int_t)outbox_get_int(a, "last_sync_ms", 0),
+	    "last_error", screen_state_str(a, "last_error"), "syncing",
+	    l.syncing, "failures", l.failures, "next_sync_ms",
+	    (json_int_t)l.next_sync_ms, "time_zone",
+	    screen_state_str(a, "time_zone"), "now_ms",
+	    (json_int_t)agent_now_ms(), "position", pos, "gps", l.gps, "patrol",
+	    sess != NULL, "refused", screen_refused(a));
+	free(sess);
+	free(server);
+	screen_reply(req, 200, j);
+}
+
+/* ---- Jobs ------------------------------------------------------------- */
+
+static void
+screen_jobs(struct serve *s, struct agent *a, struct evhttp_request *req)
+{
+	struct serve_live l;
+	sqlite3_stmt *st;
+	json_t *arr = json_array(), *d;
+
+	serve_live_get(s, &l);
+	/* Open first, then by priority and the time promised. */
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT request_id, state, category,"
+	        " coalesce(category_name, category), coalesce(priority, 0),"
+	        " lat, lon, coalesce(address, ''), coalesce(due, ''),"
+	        " (SELECT count(*) FROM outbox o WHERE o.request_id ="
+	        " jobs.request_id AND o.acked_ms IS NULL)"
+	        " FROM jobs ORDER BY state NOT IN ('assigned', 'accepted',"
+	        " 'en_route', 'on_site'), priority, due IS NULL OR due = '',"
+	        " due, request_id",
+	        -1, &st, NULL) != SQLITE_OK) {
+		json_decref(arr);
+		screen_error(req, 500, "端末のデータベースが読めません",
+		    sqlite3_errmsg(a->db));
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int has = sqlite3_column_type(st, 5) != SQLITE_NULL;
+		double lat = sqlite3_column_double(st, 5);
+		double lon = sqlite3_column_double(st, 6);
+
+		d = has && l.has_fix ? json_real(round(screen_distance_m(
+		                           l.fix.lat, l.fix.lon, lat, lon)))
+		                     : json_null();
+		json_array_append_new(arr,
+		    json_pack("{s:I,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:I,s:o}",
+		        "id", (json_int_t)sqlite3_column_int64(st, 0), "state",
+		        screen_text(st, 1), "category", screen_text(st, 2),
+		        "category_name", screen_text(st, 3), "priority",
+		        sqlite3_column_int(st, 4), "lat",
+		        has ? json_real(lat) : json_null(), "lon",
+		        has ? json_real(lon) : json_null(), "address",
+		        screen_text(st, 7), "due", screen_text(st, 8),
+		        "pending", (json_int_t)sqlite3_column_int64(st, 9),
+		        "distance_m", d));
+	}
+	sqlite3_finalize(st);
+	screen_reply(req, 200, json_pack("{s:o}", "jobs", arr));
+}
+
+/* The device's own record of what it sent about a job, or for patrols. */
+static json_t *
+screen_history(struct agent *a, long long id)
+{
+	json_t *arr = json_array();
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(a->db,
+	        id > 0 ? "SELECT coalesce(what, kind), created_ms, acked_ms,"
+	                 " ack_status, ack_message, ack_request_id FROM outbox"
+	                 " WHERE request_id = ? ORDER BY seq"
+	               : "SELECT coalesce(what, kind), created_ms, acked_ms,"
+	                 " ack_status, ack_message, ack_request_id FROM outbox"
+	                 " WHERE kind IN ('patrol', 'finding') AND ? = 0"
+	                 " ORDER BY seq DESC LIMIT 30",
+	        -1, &st, NULL) != SQLITE_OK)
+		return arr;
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(arr,
+		    json_pack("{s:o,s:I,s:o,s:b,s:o,s:o,s:o}", "what",
+		        screen_text(st, 0), "created_ms",
+		        (json_int_t)sqlite3_column_int64(st, 1), "acked_ms",
+		        sqlite3_column_type(st, 2) == SQLITE_NULL
+		            ? json_null()
+		            : json_integer(sqlite3_column_int64(st, 2)),
+		        "pending", sqlite3_column_type(st, 2) == SQLITE_NULL,
+		        "status", screen_text(st, 3), "message",
+		        screen_text(st, 4), "request_id",
+		        sqlite3_column_type(st, 5) == SQLITE_NULL
+		            ? json_null()
+		            : json_integer(sqlite3_column_int64(st, 5))));
+	sqlite3_finalize(st);
+	return arr;
+}
+
+/* "code\tname_ja\tname_en\n" lines into [{code, name_ja, name_en}]. */
+static json_t *
+screen_outcomes(const char *text)
+{
+	json_t *arr = json_array();
+	char *copy = agent_strdup(text), *line, *save = NULL, *f[3], *t;
+	int i;
+
+	for (line = strtok_r(copy, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		for (i = 0, t = line; i < 3; i++) {
+			f[i] = t;
+			if (t != NULL && (t = strchr(t, '\t')) != NULL)
+				*t++ = '\0';
+		}
+		json_array_append_new(arr,
+		    json_pack("{s:s,s:s?,s:s?}", "code", f[0], "name_ja", f[1],
+		        "name_en", f[2]));
+	}
+	free(copy);
+	return arr;
+}
+
+/* The category's questions (from the categories the sync brought). */
+static json_t *
+screen_questions(struct agent *a, const char *code)
+{
+	json_t *cats = screen_state_json(a, "categories_json"), *c, *q;
+	size_t i;
+
+	json_array_foreach(cats, i, c)
+	{
+		if (json_is_string(json_object_get(c, "code")) &&
+		    strcmp(json_string_value(json_object_get(c, "code")),
+		        code) == 0) {
+			q = json_incref(json_object_get(c, "questions"));
+			json_decref(cats);
+			return q != NULL ? q : json_array();
+		}
+	}
+	json_decref(cats);
+	return json_array();
+}
+
+static void
+screen_job(struct agent *a, struct evhttp_request *req, long long id)
+{
+	sqlite3_stmt *st;
+	json_t *j = NULL, *callers, *ans;
+
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT state, category, coalesce(category_name, category),"
+	        " coalesce(priority, 0), lat, lon, coalesce(address, ''),"
+	        " coalesce(description, ''), coalesce(due, ''), answers,"
+	        " outcomes FROM jobs WHERE request_id = ?",
+	        -1, &st, NULL) != SQLITE_OK) {
+		screen_error(req, 500, "端末のデータベースが読めません",
+		    sqlite3_errmsg(a->db));
+		return;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		ans = sqlite3_column_type(st, 9) == SQLITE_NULL
+		    ? NULL
+		    : json_loads(
+		          (const char *)sqlite3_column_text(st, 9), 0, NULL);
+		j = json_pack("{s:I,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:o,s:o,"
+		              "s:o,s:o}",
+		    "id", (json_int_t)id, "state", screen_text(st, 0),
+		    "category", screen_text(st, 1), "category_name",
+		    screen_text(st, 2), "priority", sqlite3_column_int(st, 3),
+		    "lat",
+		    sqlite3_column_type(st, 4) == SQLITE_NULL
+		        ? json_null()
+		        : json_real(sqlite3_column_double(st, 4)),
+		    "lon",
+		    sqlite3_column_type(st, 5) == SQLITE_NULL
+		        ? json_null()
+		        : json_real(sqlite3_column_double(st, 5)),
+		    "address", screen_text(st, 6), "description",
+		    screen_text(st, 7), "due", screen_text(st, 8), "answers",
+		    ans != NULL ? ans : json_object(), "outcomes",
+		    screen_outcomes((const char *)sqlite3_column_text(st, 10)),
+		    "questions",
+		    screen_questions(
+		        a, (const char *)sqlite3_column_text(st, 1)));
+	}
+	sqlite3_finalize(st);
+	if (j == NULL) {
+		screen_error(req, 404, "この案件は端末にありません", NULL);
+		return;
+	}
+	/* Who to contact: only while the job is open (deleted when closed). */
+	callers = json_array();
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT name, phone FROM job_callers WHERE request_id = ?"
+	        " ORDER BY rowid",
+	        -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(callers,
+			    json_pack("{s:o,s:o}", "name", screen_text(st, 0),
+			        "phone", screen_text(st, 1)));
+	}
+	sqlite3_finalize(st);
+	json_object_set_new(j, "callers", callers);
+	json_object_set_new(j, "history", screen_history(a, id));
+	screen_reply(req, 200, j);
+}
+
+/* ---- Actions ---------------------------------------------------------- */
+
+static char *
+screen_photo_path(struct agent *a, const char *id)
+{
+	size_t i;
+
+	if (id == NULL || strlen(id) != 32)
+		return NULL;
+	for (i = 0; i < 32; i++) {
+		if (strchr("0123456789abcdef", id[i]) == NULL)
+			return NULL;
+	}
+	return agent_printf("%s/photos/" SCREEN_PHOTO_TAG "%s", a->dir, id);
+}
+
+void
+screen_photos_clean(struct agent *a)
+{
+	char *dir = agent_path(a, "photos"), *p;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, SCREEN_PHOTO_TAG,
+		        strlen(SCREEN_PHOTO_TAG)) != 0)
+			continue;
+		p = agent_printf("%s/%s", dir, e->d_name);
+		unlink(p);
+		free(p);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+}
+
+/* A photo from the camera: kept aside until its form is sent. */
+static void
+screen_photo_put(struct agent *a, struct evhttp_request *req)
+{
+	struct evbuffer *b = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(b);
+	char id[33], *path;
+	int fd;
+
+	if (len == 0) {
+		screen_error(req, 422, "写真が空です", "empty body");
+		return;
+	}
+	agent_random_id(id, 16);
+	path = screen_photo_path(a, id);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
+	    -1) {
+		screen_error(req, 500, "写真を保存できません", strerror(errno));
+		free(path);
+		return;
+	}
+	while (evbuffer_get_length(b) > 0) {
+		if (evbuffer_write(b, fd) <= 0) {
+			close(fd);
+			unlink(path);
+			free(path);
+			screen_error(
+			    req, 500, "写真を保存できません", strerror(errno));
+			return;
+		}
+	}
+	close(fd);
+	free(path);
+	screen_reply(req, 201,
+	    json_pack("{s:s,s:I}", "photo", id, "bytes", (json_int_t)len));
+}
+
+/*
+ * The form's answers ({code: value}) and photos ([id]) into rec; the
+ * strings live in *keep (free with screen_rec_free).
+ */
+struct screen_rec {
+	struct jobs_rec rec;
+	const char *answers[AGENT_ARGS_MAX], *photos[AGENT_ARGS_MAX];
+	char *owned[2 * AGENT_ARGS_MAX];
+	int nowned;
+};
+
+static void
+screen_rec_free(struct screen_rec *r, int used)
+{
+	int i;
+
+	for (i = 0; i < r->nowned; i++) {
+		/* Photos were copied under their hash when used. */
+		if (used && i >= r->rec.nanswers)
+			unlink(r->owned[i]);
+		free(r->owned[i]);
+	}
+}
+
+static int
+screen_rec_fill(
+    struct agent *a, json_t *body, struct screen_rec *r, const char **why)
+{
+	json_t *ans = json_object_get(body, "answers"), *v, *photos;
+	const char *k;
+	char *path;
+	size_t i;
+
+	memset(r, 0, sizeof *r);
+	r->rec.note = screen_str(body, "note");
+	r->rec.reason = screen_str(body, "reason");
+	r->rec.outcome = screen_str(body, "outcome");
+	r->rec.category = screen_str(body, "category");
+	r->rec.address = screen_str(body, "address");
+	if (json_is_number(json_object_get(body, "lat")) &&
+	    json_is_number(json_object_get(body, "lon"))) {
+		r->rec.has_pos = 1;
+		r->rec.lat = json_number_value(json_object_get(body, "lat"));
+		r->rec.lon = json_number_value(json_object_get(body, "lon"));
+	}
+	json_object_foreach(ans, k, v)
+	{
+		if (!json_is_string(v) || *json_string_value(v) == '\0')
+			continue;
+		if (r->rec.nanswers == AGENT_ARGS_MAX) {
+			*why = "too many answers";
+			return -1;
+		}
+		r->owned[r->nowned] =
+		    agent_printf("%s=%s", k, json_string_value(v));
+		r->answers[r->rec.nanswers++] = r->owned[r->nowned++];
+	}
+	photos = json_object_get(body, "photos");
+	json_array_foreach(photos, i, v)
+	{
+		if (r->rec.nphotos == AGENT_ARGS_MAX ||
+		    (path = screen_photo_path(a, json_string_value(v))) ==
+		        NULL) {
+			*why = "bad photo id";
+			return -1;
+		}
+		if (access(path, R_OK) != 0) {
+			free(path);
+			*why = "the photo is gone (taken before a restart?)";
+			return -1;
+		}
+		r->owned[r->nowned++] = path;
+		r->photos[r->rec.nphotos++] = path;
+	}
+	r->rec.answers = r->answers;
+	r->rec.photos = r->photos;
+	return 0;
+}
+
+/* The outcome of an action: recorded (to send) or refused, in words. */
+static void
+screen_done(struct serve *s, struct agent *a, struct evhttp_request *req,
+    int rc, char *cause)
+{
+	if (rc != 0) {
+		screen_error(req, 409, "記録できませんでした", cause);
+		free(cause);
+		return;
+	}
+	serve_sync_soon(s, 0);
+	screen_reply(req, 200,
+	    json_pack("{s:b,s:I}", "recorded", 1, "pending",
+	        (json_int_t)outbox_pending(a)));
+}
+
+static void
+screen_job_action(struct serve *s, struct agent *a, struct evhttp_request *req,
+    long long id, const char *what)
+{
+	struct screen_rec r;
+	json_t *body = screen_body(req);
+	const char *why = NULL, *action;
+	char *cause = NULL;
+	int rc;
+
+	if (body == NULL) {
+		screen_error(req, 400, "送られた内容が読めません", "JSON body");
+		return;
+	}
+	if (screen_rec_fill(a, body, &r, &why) != 0) {
+		screen_rec_free(&r, 0);
+		json_decref(body);
+		screen_error(req, 422, "送られた内容が読めません", why);
+		return;
+	}
+	r.rec.id = id;
+	if (strcmp(what, "done") == 0)
+		rc = jobs_record_done(a, &r.rec, &cause);
+	else if ((action = screen_str(body, "action")) == NULL) {
+		rc = -1;
+		cause = agent_strdup("no action given");
+	} else
+		rc = jobs_record_step(a, action, &r.rec, &cause);
+	screen_rec_free(&r, rc == 0);
+	json_decref(body);
+	screen_done(s, a, req, rc, cause);
+}
+
+static void
+screen_finding(struct serve *s, struct agent *a, struct evhttp_request *req)
+{
+	struct screen_rec r;
+	json_t *body = screen_body(req);
+	const char *why = NULL;
+	char *cause = NULL;
+	int rc;
+
+	if (body == NULL) {
+		screen_error(req, 400, "送られた内容が読めません", "JSON body");
+		return;
+	}
+	if (screen_rec_fill(a, body, &r, &why) != 0) {
+		screen_rec_free(&r, 0);
+		json_decref(body);
+		screen_error(req, 422, "送られた内容が読めません", why);
+		return;
+	}
+	rc = jobs_record_finding(a, &r.rec, &cause);
+	screen_rec_free(&r, rc == 0);
+	json_decref(body);
+	screen_done(s, a, req, rc, cause);
+}
+
+/* Start (optionally on chosen way-back pieces) or stop a patrol. */
+static void
+screen_patrol_mark(
+    struct serve *s, struct agent *a, struct evhttp_request *req, int wayback)
+{
+	json_t *body = screen_body(req), *v;
+	int64_t pieces[AGENT_ARGS_MAX];
+	const char *action;
+	char *cause = NULL;
+	size_t n = 0, i;
+	int start, rc;
+
+	if (body == NULL) {
+		screen_error(req, 400, "送られた内容が読めません", "JSON body");
+		return;
+	}
+	action = wayback ? "start" : screen_str(body, "action");
+	json_array_foreach(json_object_get(body, "pieces"), i, v)
+	{
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    n == AGENT_ARGS_MAX) {
+			json_decref(body);
+			screen_error(req, 422, "区間の指定が読めません",
+			    "pieces: at most 20 piece ids");
+			return;
+		}
+		pieces[n++] = json_integer_value(v);
+	}
+	json_decref(body);
+	if (action == NULL ||
+	    (strcmp(action, "start") != 0 && strcmp(action, "stop") != 0) ||
+	    (wayback && n == 0)) {
+		screen_error(req, 422, "送られた内容が読めません",
+		    wayback ? "choose pieces" : "action: start or stop");
+		return;
+	}
+	start = strcmp(action, "start") == 0;
+	rc = jobs_patrol_mark(a, start, pieces, n, &cause);
+	if (rc == 0 && start)
+		serve_track_reset(s);
+	screen_done(s, a, req, rc, cause);
+}
+
+static void
+screen_patrol(struct serve *s, struct agent *a, struct evhttp_request *req)
+{
+	const int32_t *t;
+	size_t n, i;
+	json_t *pts = json_array();
+	char *sess = outbox_get(a, "patrol_session");
+
+	t = serve_track(s, &n);
+	for (i = 0; i < n; i++)
+		json_array_append_new(pts,
+		    json_pack("[f,f]", t[2 * i] / 1e6, t[2 * i + 1] / 1e6));
+	screen_reply(req, 200,
+	    json_pack("{s:b,s:o,s:o,s:o}", "running", sess != NULL, "points",
+	        pts, "history", screen_history(a, 0), "categories",
+	        screen_state_json(a, "categories_json")));
+	free(sess);
+}
+
+static void
+screen_wayback(struct agent *a, struct evhttp_request *req)
+{
+	json_t *j = screen_state_json(a, "wayback_json");
+
+	if (!json_is_object(j)) {
+		json_decref(j);
+		j = json_pack("{s:[]}", "pieces");
+	}
+	json_object_set_new(
+	    j, "fetched_ms", json_integer(outbox_get_int(a, "wayback_ms", 0)));
+	screen_reply(req, 200, j);
+}
+
+static long long
+screen_job_id(const char *p, const char **rest)
+{
+	char *end;
+	long long id = strtoll(p, &end, 10);
+
+	*rest = end;
+	return end != p && id > 0 ? id : -1;
+}
+
+void
+screen_api(struct serve *s, struct agent *a, struct evhttp_request *req,
+    const char *path)
+{
+	int post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
+	const char *rest;
+	long long id;
+
+	if (!post && strcmp(path, "/state") == 0)
+		screen_state(s, a, req);
+	else if (!post && strcmp(path, "/jobs") == 0)
+		screen_jobs(s, a, req);
+	else if (strncmp(path, "/jobs/", 6) == 0 &&
+	    (id = screen_job_id(path + 6, &rest)) > 0) {
+		if (!post && *rest == '\0')
+			screen_job(a, req, id);
+		else if (post && strcmp(rest, "/step") == 0)
+			screen_job_action(s, a, req, id, "step");
+		else if (post && strcmp(rest, "/done") == 0)
+			screen_job_action(s, a, req, id, "done");
+		else
+			screen_error(req, 404, "ありません", path);
+	} else if (post && strcmp(path, "/photos") == 0)
+		screen_photo_put(a, req);
+	else if (post && strcmp(path, "/findings") == 0)
+		screen_finding(s, a, req);
+	else if (!post && strcmp(path, "/patrol") == 0)
+		screen_patrol(s, a, req);
+	else if (post && strcmp(path, "/patrol") == 0)
+		screen_patrol_mark(s, a, req, 0);
+	else if (!post && strcmp(path, "/wayback") == 0)
+		screen_wayback(a, req);
+	else if (post && strcmp(path, "/wayback/take") == 0)
+		screen_patrol_mark(s, a, req, 1);
+	else if (post && strcmp(path, "/wayback/refresh") == 0) {
+		serve_sync_soon(s, 1);
+		screen_reply(req, 202, json_pack("{s:b}", "asked", 1));
+	} else if (post && strcmp(path, "/sync") == 0) {
+		serve_sync_soon(s, 0);
+		screen_reply(req, 202, json_pack("{s:b}", "asked", 1));
+	} else
+		screen_error(req, 404, "ありません", path);
+}
