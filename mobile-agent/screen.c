@@ -640,15 +640,15 @@ screen_patrol_mark(
 		}
 		pieces[n++] = json_integer_value(v);
 	}
-	json_decref(body);
-	if (action == NULL ||
-	    (strcmp(action, "start") != 0 && strcmp(action, "stop") != 0) ||
-	    (wayback && n == 0)) {
+	start = action != NULL ? strcmp(action, "start") == 0 : -1;
+	if (action != NULL && !start && strcmp(action, "stop") != 0)
+		start = -1;
+	json_decref(body); /* action was in it */
+	if (start < 0 || (wayback && n == 0)) {
 		screen_error(req, 422, "送られた内容が読めません",
 		    wayback ? "choose pieces" : "action: start or stop");
 		return;
 	}
-	start = strcmp(action, "start") == 0;
 	rc = jobs_patrol_mark(a, start, pieces, n, &cause);
 	if (rc == 0 && start)
 		serve_track_reset(s);

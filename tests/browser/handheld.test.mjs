@@ -1,0 +1,419 @@
+// The crew's handheld screen in a real browser: Debian's chromium (phone
+// viewport, touch) driven by playwright-core against the real
+// `patrol-agent serve` enrolled at a real patrold (server.py). The link
+// between the agent and patrold goes through a proxy the test can cut:
+// the wasp job is accepted, started, reached and finished as 巣なし with a
+// photo and a note while the link is down (the screen shows 送信待ち);
+// when the link returns the dispatcher's API shows each step once. Then a
+// patrol with a finding, and a patrol on pieces of the way back. The
+// loopback-only bind and the token are checked. A screenshot of every
+// screen goes to PATROL_SCREENSHOT_DIR (handheld-*.png).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { createServer, connect } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+if (!process.env.DATABASE_URL) {
+  console.error('DATABASE_URL is not set: run scripts/test.sh; skipped');
+  process.exit(77);
+}
+const CHROMIUM = process.env.PATROL_CHROMIUM || '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  console.error(`${CHROMIUM} is missing: run scripts/deps.sh test`);
+  process.exit(1);
+}
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.error('playwright-core is missing (npm ci, done by scripts/deps.sh):', e.message);
+  process.exit(1);
+}
+
+const BUILD = process.env.PATROL_BUILD_DIR || 'build';
+const AGENT = join(BUILD, 'mobile-agent', 'patrol-agent');
+const PATROLCTL = join(BUILD, 'server', 'patrolctl');
+const SHOTS = process.env.PATROL_SCREENSHOT_DIR ||
+  join(BUILD, 'tests', 'browser', 'screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+const CREW = 'asao-wasp-1';
+const OFFICE = [35.604, 139.5065]; // the Asao centre, where the way back ends
+const JOB = [35.5975, 139.5010]; // a house in Asao ward
+const START = [35.5985, 139.5020]; // where the crew's GPS starts
+const CALLER = '麻生 花子';
+// A PNG the size of a phone photo's thumbnail (a real image: a red square).
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEklEQVR4nGP4z8CAFWEXHbQEAFO/AQC0wbm3AAAAAElFTkSuQmCC', 'base64');
+
+let server, lines, info, base, browser, context, page;
+let agent, agentUrl, agentOrigin, agentDir, proxy, linkUp = true;
+const sockets = new Set();
+
+function nextLine() {
+  return new Promise((resolve, reject) => {
+    lines.once('line', resolve);
+    server.once('exit', (code) => reject(new Error('server.py exited ' + code)));
+  });
+}
+
+async function shot(name) {
+  await page.waitForTimeout(250);
+  await page.screenshot({ path: join(SHOTS, 'handheld-' + name + '.png'), fullPage: true });
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60000,
+    env: { ...process.env, PATROL_AGENT_TIMEOUT_S: '5' } });
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+// The same, without blocking this process (the proxy lives in it).
+function runAsync(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env: { ...process.env, PATROL_AGENT_TIMEOUT_S: '5' } });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('exit', (code) => (code === 0 ? resolve(out)
+      : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${out}${err}`))));
+  });
+}
+
+async function api(method, path, body) {
+  const r = await fetch(base + path, {
+    method,
+    headers: { Authorization: 'Bearer ' + info.dispatcher_token, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+// The link: a TCP proxy in front of patrold; cut, it resets everything.
+function startProxy(target) {
+  return new Promise((resolve) => {
+    const s = createServer((c) => {
+      if (!linkUp) { c.destroy(); return; }
+      const u = connect(target, '127.0.0.1');
+      sockets.add(c); sockets.add(u);
+      const drop = () => { c.destroy(); u.destroy(); sockets.delete(c); sockets.delete(u); };
+      c.on('error', drop); u.on('error', drop); c.on('close', drop); u.on('close', drop);
+      c.pipe(u); u.pipe(c);
+    });
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+}
+
+function cutLink() {
+  linkUp = false;
+  for (const s of sockets) s.destroy();
+}
+
+// An NMEA log at 1 Hz from now on, walking slowly east: a live receiver
+// when replayed at its own pace.
+function nmeaLog(path, from, seconds) {
+  const out = [];
+  const t0 = Date.now();
+  const ddmm = (v, w) => {
+    const d = Math.floor(v);
+    const m = (v - d) * 60;
+    return String(d).padStart(w, '0') + m.toFixed(4).padStart(7, '0');
+  };
+  for (let i = 0; i < seconds; i++) {
+    const t = new Date(t0 + i * 1000);
+    const lat = from[0] + i * 0.000002;
+    const lon = from[1] + i * 0.000004;
+    const hms = t.toISOString().slice(11, 19).replace(/:/g, '') + '.00';
+    const dmy = t.toISOString().slice(8, 10) + t.toISOString().slice(5, 7) + t.toISOString().slice(2, 4);
+    const body = `GPRMC,${hms},A,${ddmm(lat, 2)},N,${ddmm(lon, 3)},E,0.8,60.0,${dmy},,,A`;
+    let sum = 0;
+    for (const ch of body) sum ^= ch.charCodeAt(0);
+    out.push(`$${body}*${sum.toString(16).toUpperCase().padStart(2, '0')}`);
+  }
+  writeFileSync(path, out.join('\r\n') + '\r\n');
+}
+
+function startAgent(args) {
+  const p = spawn(AGENT, ['--dir', agentDir, 'serve', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATROL_AGENT_TIMEOUT_S: '5' } });
+  p.stderr.on('data', (d) => process.stderr.write('agent: ' + d));
+  return p;
+}
+
+function agentReady(p) {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: p.stdout });
+    rl.on('line', (l) => {
+      const m = l.match(/^OK screen at (\S+)$/);
+      if (m) resolve(m[1]);
+    });
+    p.once('exit', (code) => reject(new Error('patrol-agent serve exited ' + code)));
+  });
+}
+
+async function tap(sel) {
+  const l = page.locator(sel);
+  await l.scrollIntoViewIfNeeded();
+  await l.tap();
+}
+
+before(async () => {
+  server = spawn('python3', [join(here, 'server.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  lines = createInterface({ input: server.stdout });
+  info = JSON.parse(await nextLine());
+  base = 'http://127.0.0.1:' + info.port;
+  proxy = await startProxy(info.port);
+  agentDir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'handheld-'));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  // A phone: 390 x 844, touch, Japanese, in the service's zone.
+  context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2,
+    isMobile: true, hasTouch: true, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  page = await context.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (agent && agent.exitCode === null) {
+    const code = await new Promise((resolve) => { agent.once('exit', resolve); agent.kill('SIGTERM'); });
+    assert.equal(code, 0, 'patrol-agent serve did not exit cleanly');
+  }
+  if (proxy) { for (const s of sockets) s.destroy(); proxy.close(); }
+  if (agentDir) rmSync(agentDir, { recursive: true, force: true });
+  if (server) {
+    const code = await new Promise((resolve) => {
+      server.once('exit', (c) => resolve(c));
+      server.stdin.end();
+    });
+    assert.equal(code, 0, 'patrold did not exit cleanly (see its log above)');
+  }
+});
+
+let job, crewId;
+
+test('a wasp call is assigned to the crew and the handheld is enrolled', async () => {
+  const crews = await api('GET', '/api/v1/crews');
+  assert.equal(crews.status, 200);
+  crewId = (crews.body.crews || crews.body).find((c) => c.code === CREW).id;
+  const r = await api('POST', '/api/v1/requests', {
+    category: 'wasp_nest', lat: JOB[0], lon: JOB[1],
+    answers: { nest_height: 'eaves', location: 'outdoor' },
+    address: '麻生区内の住宅 軒下', description: '軒下にスズメバチの巣があるようだ',
+    caller: { name: CALLER, phone: '044-000-2222' } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  job = r.body;
+  const a = await api('POST', `/api/v1/requests/${job.id}/assign`, { crew_id: crewId });
+  assert.equal(a.status, 200, JSON.stringify(a.body));
+  const code = run(PATROLCTL, ['--database-url', info.db_url, 'device', 'enroll', '--crew', CREW]).trim();
+  const url = 'http://127.0.0.1:' + proxy.address().port;
+  assert.match(await runAsync(AGENT, ['--dir', agentDir, 'enroll', '--server', url, '--code', code, '--label', 'handheld-test']), /OK enrolled/);
+});
+
+test('patrol-agent serve listens on loopback only and refuses requests without its token', async () => {
+  // A non-loopback address is refused at start.
+  for (const bad of ['0.0.0.0:0', '192.0.2.1:0', '[::]:0', 'example.org:0']) {
+    const r = spawnSync(AGENT, ['--dir', agentDir, 'serve', '--listen', bad, '--no-gps'], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.status, 2, bad + ': ' + r.stderr);
+    assert.match(r.stderr, /loopback/);
+  }
+  const nmea = join(agentDir, 'walk.nmea');
+  nmeaLog(nmea, START, 3600);
+  agent = startAgent(['--listen', '127.0.0.1:0', '--nmea', nmea, '--speed', '1', '--backoff-max', '2']);
+  agentUrl = await agentReady(agent);
+  const u = new URL(agentUrl);
+  agentOrigin = u.origin;
+  assert.equal(u.hostname, '127.0.0.1');
+  // Without the token, with a wrong one, or with another Host: refused.
+  for (const path of ['/', '/api/state', '/api/jobs', '/app.js']) {
+    const r = await fetch(agentOrigin + path, { redirect: 'manual' });
+    assert.equal(r.status, 403, path);
+  }
+  const wrong = await fetch(agentOrigin + '/?t=' + 'f'.repeat(64), { redirect: 'manual' });
+  assert.equal(wrong.status, 403);
+  const post = await fetch(agentOrigin + `/api/jobs/${job.id}/step`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ action: 'accept' }) });
+  assert.equal(post.status, 403);
+  // Nobody on the network reaches it: only loopback is bound.
+  const addrs = Object.values(networkInterfaces()).flat().filter((a) => !a.internal && a.family === 'IPv4');
+  for (const a of addrs) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(Number(u.port), a.address);
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    assert.equal(ok, false, `reachable on ${a.address}`);
+  }
+  // With the token: a cookie, and the URL loses the token.
+  const first = await fetch(agentUrl, { redirect: 'manual' });
+  assert.equal(first.status, 303);
+  assert.match(first.headers.get('set-cookie'), /HttpOnly; SameSite=Strict/);
+});
+
+test('today\'s jobs: the wasp job arrives, with the sync state always visible', async () => {
+  await page.goto(agentUrl);
+  assert.equal(new URL(page.url()).search, '', 'the token left the address bar');
+  assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+  await page.locator(`li.job[data-id="${job.id}"]`).waitFor({ timeout: 30000 });
+  await page.locator('#sync-pending', { hasText: '未送信 0件' }).waitFor();
+  await page.locator('#sync-last', { hasText: /最終同期 \d\d:\d\d/ }).waitFor();
+  const row = await page.locator(`li.job[data-id="${job.id}"]`).innerText();
+  assert.match(row, /ハチの巣/);
+  assert.match(row, /麻生区内の住宅/);
+  assert.match(row, /優先/);
+  assert.match(row, /\d+ m|\d+\.\d km/, 'distance from the GPS position');
+  await page.locator('#jobs-map .nomap', { hasText: '地図なし（オフライン）' }).waitFor();
+  await shot('01-jobs');
+});
+
+test('the job is worked while the link is cut: every step shows 送信待ち', async () => {
+  cutLink();
+  await tap(`li.job[data-id="${job.id}"] a`);
+  await page.locator('#job-state[data-state="assigned"]').waitFor();
+  // What the caller said, in words; who to contact.
+  await page.locator('#answers', { hasText: '軒下' }).waitFor();
+  await page.locator('#answers', { hasText: '巣の高さ' }).waitFor();
+  await page.locator('#callers', { hasText: CALLER }).waitFor();
+  await shot('02-job');
+  for (const [action, label, next] of [['accept', '受諾', 'accepted'], ['en_route', '出発', 'en_route'], ['on_site', '現着', 'on_site']]) {
+    await page.locator(`#job-step[data-action="${action}"]`, { hasText: label }).waitFor();
+    await tap('#job-step');
+    await page.locator(`#job-state[data-state="${next}"]`).waitFor();
+    await page.locator(`#history li[data-what="${action}"][data-pending="1"]`, { hasText: '送信待ち' }).waitFor();
+  }
+  await page.locator('#offline-banner').waitFor({ state: 'visible', timeout: 20000 });
+  // Finish: 巣なし, a fixed phrase and words, a photo from the camera.
+  await page.locator('#done-form').waitFor();
+  await shot('03-job-finish-form');
+  await tap('#outcomes label:has(input[value="no_nest"])');
+  await tap('.phrase >> text=住民へ説明済み');
+  await page.locator('#note').fill(await page.locator('#note').inputValue() + '、軒下を確認');
+  await page.setInputFiles('#photo', { name: 'nest.png', mimeType: 'image/png', buffer: PNG });
+  await page.locator('.thumbs img').waitFor();
+  await tap('#done-submit');
+  await page.locator('#job-state[data-state="done"]').waitFor();
+  await page.locator('#history li[data-what="done:no_nest"][data-pending="1"]', { hasText: '巣なし' }).waitFor();
+  // Four steps to send (and the track's pieces, also in the outbox).
+  assert.equal(await page.locator('#history li[data-pending="1"]', { hasText: '送信待ち' }).count(), 4);
+  const pending = await page.locator('#sync-pending').innerText();
+  assert.ok(Number(pending.match(/未送信 (\d+)件/)[1]) >= 4, pending);
+  // The caller's name left the device with the closed job.
+  assert.equal(await page.locator('#callers').count(), 0);
+  await shot('04-job-done-offline');
+  // The dispatcher has heard nothing yet.
+  const r = await api('GET', `/api/v1/requests/${job.id}`);
+  assert.equal(r.body.state, 'assigned');
+});
+
+test('the link returns: each step reaches the dispatcher once', async () => {
+  linkUp = true;
+  await page.locator('#sync-pending', { hasText: '未送信 0件' }).waitFor({ timeout: 30000 });
+  await page.locator('#history li[data-pending="1"]').first().waitFor({ state: 'detached', timeout: 15000 });
+  assert.equal(await page.locator('#history li .badge.sent').count(), 4);
+  await page.locator('#offline-banner').waitFor({ state: 'hidden' });
+  await shot('05-job-sent');
+  const r = await api('GET', `/api/v1/requests/${job.id}`);
+  assert.equal(r.body.state, 'done');
+  assert.equal(r.body.outcome, 'no_nest');
+  const kinds = r.body.events.map((e) => e.kind);
+  for (const k of ['accept', 'en_route', 'on_site', 'done'])
+    assert.equal(kinds.filter((x) => x === k).length, 1, `${k} once in ${kinds}`);
+  const done = r.body.events.find((e) => e.kind === 'done');
+  assert.match(JSON.stringify(done), /住民へ説明済み、軒下を確認/);
+  // The photo follows the acknowledgement (uploaded by the same sync).
+  for (let i = 0; i < 40; i++) {
+    const p = await api('GET', `/api/v1/requests/${job.id}`);
+    if ((p.body.photos || []).length === 1) break;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  const p = await api('GET', `/api/v1/requests/${job.id}`);
+  assert.equal((p.body.photos || []).length, 1, JSON.stringify(p.body.photos));
+});
+
+test('a patrol: start, the track grows, a finding with a photo, stop', async () => {
+  await tap('#nav a[data-view="patrol"]');
+  await page.locator('#patrol-toggle[data-running="0"]').waitFor();
+  await tap('#patrol-toggle');
+  await page.locator('#patrol-toggle[data-running="1"]').waitFor();
+  await page.locator('#track-count', { hasText: /軌跡 [2-9]\d*点|軌跡 1\d+点/ }).waitFor({ timeout: 40000 });
+  await shot('06-patrol');
+  await page.locator('#finding-category option[value="wasp_nest"]').waitFor({ state: 'attached' });
+  await page.selectOption('#finding-category', 'wasp_nest');
+  await page.selectOption('#q-nest_height', 'high');
+  await page.selectOption('#q-location', 'outdoor');
+  await tap('#finding-form .phrase >> text=周辺を安全確保');
+  await page.setInputFiles('#photo', { name: 'finding.png', mimeType: 'image/png', buffer: PNG });
+  await page.locator('.thumbs img').waitFor();
+  await shot('07-finding');
+  await tap('#finding-submit');
+  await page.locator('#history li[data-what="finding:wasp_nest"]').waitFor();
+  await tap('#patrol-toggle');
+  await page.locator('#patrol-toggle[data-running="0"]').waitFor();
+  await page.locator('#sync-pending', { hasText: '未送信 0件' }).waitFor({ timeout: 30000 });
+  await page.locator('#history li[data-what="patrol:stop"][data-pending="0"]').waitFor({ timeout: 15000 });
+  await shot('08-patrol-done');
+  const q = spawnSync('psql', [info.db_url, '-At', '-c',
+    `SELECT count(*) FROM patrol_sessions s JOIN crews c ON c.id = s.crew_id WHERE c.code = '${CREW}' AND stopped_at IS NOT NULL;` +
+    ` SELECT count(*) FROM requests WHERE channel = 'patrol' AND category = 'wasp_nest';`], { encoding: 'utf8' });
+  assert.equal(q.status, 0, q.stderr);
+  assert.deepEqual(q.stdout.trim().split('\n'), ['1', '1']);
+});
+
+test('the way back: pieces by name and ward, one tap starts a patrol on them', async () => {
+  // Two overdue roads between the crew and its office, one far away.
+  const lines = {
+    '帰路テスト通り': [[139.5040, 35.6000], [139.5045, 35.6010]],
+    '帰路テスト川': [[139.5055, 35.6025], [139.5058, 35.6032]],
+    '遠くの道': [[139.5600, 35.6300], [139.5610, 35.6310]],
+  };
+  const gj = join(agentDir, 'net.geojson');
+  writeFileSync(gj, JSON.stringify({ type: 'FeatureCollection', features: Object.entries(lines).map(([name, ll]) => ({
+    type: 'Feature', properties: { name, highway: 'residential' }, geometry: { type: 'LineString', coordinates: ll } })) }));
+  run(PATROLCTL, ['--database-url', info.db_url, 'import', 'network', gj, '--kind', 'road']);
+  await tap('#nav a[data-view="wayback"]');
+  await tap('#wayback-refresh');
+  await page.locator('#pieces li.piece', { hasText: '帰路テスト通り' }).waitFor({ timeout: 30000 });
+  await page.locator('#pieces li.piece', { hasText: '帰路テスト川' }).waitFor();
+  assert.equal(await page.locator('#pieces li.piece', { hasText: '遠くの道' }).count(), 0);
+  const ids = await page.locator('input[name=piece]').evaluateAll((xs) => xs.map((x) => Number(x.value)));
+  assert.ok(ids.length >= 2, String(ids));
+  await shot('09-wayback');
+  await tap('#wayback-take');
+  await page.waitForURL('**/#/patrol');
+  await page.locator('#patrol-toggle[data-running="1"]').waitFor();
+  await page.locator('#history li[data-what="patrol:start"][data-pending="0"]').waitFor({ timeout: 30000 });
+  const q = spawnSync('psql', [info.db_url, '-At', '-c',
+    `SELECT array_to_string(piece_ids, ',') FROM patrol_sessions WHERE stopped_at IS NULL AND piece_ids IS NOT NULL`], { encoding: 'utf8' });
+  assert.equal(q.status, 0, q.stderr);
+  assert.deepEqual(q.stdout.trim().split(',').map(Number).sort(), ids.sort());
+  await tap('#patrol-toggle');
+  await page.locator('#patrol-toggle[data-running="0"]').waitFor();
+});
+
+test('status: device, crew, server, outbox, errors in words', async () => {
+  await tap('#nav a[data-view="status"]');
+  const t = page.locator('#status-table');
+  await t.waitFor();
+  await page.locator('#status-table', { hasText: CREW }).waitFor();
+  const text = await t.innerText();
+  assert.match(text, /有効/);
+  assert.match(text, /Asia\/Tokyo/);
+  await shot('10-status');
+  // Offline: the error in words.
+  cutLink();
+  await tap('#sync-now');
+  await page.locator('#status-table', { hasText: 'サーバーに接続できません' }).waitFor({ timeout: 20000 });
+  await shot('11-status-offline');
+  linkUp = true;
+});
