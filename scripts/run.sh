@@ -69,6 +69,18 @@ until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
 	sleep 0.1
 done
 
+# A demo handheld for crew asao-wasp-1 (wasp nests, Asao ward): enrolled
+# once with a one-time code, its state kept in var/handheld.
+handheld="build/mobile-agent/patrol-agent --dir var/handheld"
+if [ ! -f var/handheld/token ]; then
+	code=$(build/server/patrolctl device enroll --crew asao-wasp-1 2>>var/patrold.log || true)
+	if [ -n "$code" ]; then
+		$handheld enroll --server "http://127.0.0.1:$port" --code "$code" \
+			--label demo-handheld >/dev/null 2>>var/patrold.log ||
+			echo "demo handheld: enrolment failed (see var/patrold.log)" >&2
+	fi
+fi
+
 cat <<MSG
 
   Patrol dispatch is running.
@@ -79,6 +91,12 @@ cat <<MSG
                Open the console URL and log in (Japanese; "English" switches).
                Scripts use the API tokens in var/demo-login.txt:
                curl -H "Authorization: Bearer TOKEN" http://127.0.0.1:$port/api/v1/requests
+  Handheld:    $handheld serve --no-gps
+               (the crew's screen for asao-wasp-1, in Japanese; it prints
+               "OK screen at http://127.0.0.1:8377/?t=...": open that in a
+               phone-sized browser window next to the console, assign a
+               wasp call to 麻生 蜂・道路班 and work it there; --nmea FILE
+               replays a GPS log, --listen 127.0.0.1:PORT picks the port)
   Server log:  var/patrold.log
   Press Ctrl-C to stop.
 

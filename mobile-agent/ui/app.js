@@ -460,7 +460,15 @@ async function patrolView() {
 
 // ---- the way back --------------------------------------------------------
 
-const CLASS_JA = { road: '道路', river: '河川', park: '公園' };
+// OSM classes as the crews say them.
+const CLASS_JA = { motorway: '高速道路', trunk: '国道', primary: '国道・主要道', secondary: '県道',
+  tertiary: '市道（幹線）', residential: '生活道路', unclassified: '市道', service: '通路',
+  footway: '歩道', path: '小道', river: '河川', stream: '小川', canal: '用水路', park: '公園' };
+// '神奈川県川崎市麻生区' → '麻生区'
+function wardShort(name) {
+  const m = name && name.match(/市(.+区)$/);
+  return m ? m[1] : name;
+}
 
 async function waybackView() {
   const w = await api('GET', '/wayback');
@@ -468,7 +476,7 @@ async function waybackView() {
   // By road or river name, then ward.
   const groups = new Map();
   for (const p of w.pieces || []) {
-    const key = `${p.name || '名称なし'}（${p.ward_name || p.ward_code || '区不明'}）`;
+    const key = `${p.name || '名称なし'}（${wardShort(p.ward_name) || p.ward_code || '区不明'}）`;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(p);
   }

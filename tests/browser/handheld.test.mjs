@@ -384,7 +384,7 @@ test('the way back: pieces by name and ward, one tap starts a patrol on them', a
   await tap('#nav a[data-view="wayback"]');
   await tap('#wayback-refresh');
   await page.locator('#pieces li.piece', { hasText: '帰路テスト通り' }).waitFor({ timeout: 30000 });
-  await page.locator('#pieces li.piece', { hasText: '帰路テスト川' }).waitFor();
+  await page.locator('#pieces li.piece', { hasText: '帰路テスト川（麻生区）' }).waitFor();
   assert.equal(await page.locator('#pieces li.piece', { hasText: '遠くの道' }).count(), 0);
   const ids = await page.locator('input[name=piece]').evaluateAll((xs) => xs.map((x) => Number(x.value)));
   assert.ok(ids.length >= 2, String(ids));
