@@ -219,6 +219,15 @@ void screen_api(struct serve *, struct agent *, struct evhttp_request *,
 /* Leftover photos of an unfinished form are removed at start. */
 void screen_photos_clean(struct agent *);
 
+/*
+ * photo.c: a JPEG over limit bytes scaled down by 1/2, 1/4 or 1/8 (the
+ * long edge kept at 1600 px or more), EXIF copied. 1 with *out (caller
+ * frees), 0 when it stays as it is, -1 with *cause when it is not a JPEG
+ * libjpeg can read.
+ */
+int photo_shrink(const unsigned char *in, size_t len, size_t limit,
+    unsigned char **out, size_t *outlen, char **cause);
+
 /* ui_files.c (generated from ui/ by embed.cmake) */
 struct ui_file {
 	const char *path; /* "/app.js" */

@@ -18,7 +18,8 @@
 
 #include "agent.h"
 
-#define OUTBOX_PHOTO_MAX (100 << 20)
+#define OUTBOX_PHOTO_MAX    (100 << 20)
+#define OUTBOX_PHOTO_RESIZE (2 << 20) /* until the server says */
 
 static const char outbox_schema[] =
     "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);"
@@ -131,6 +132,8 @@ outbox_open(struct agent *a, char **cause)
 	return outbox_exec(a,
 	           "PRAGMA journal_mode = WAL;"
 	           "PRAGMA synchronous = FULL;"
+	           /* A small database: 512 kB of cache, not 2 MB. */
+	           "PRAGMA cache_size = -512;"
 	           "PRAGMA secure_delete = ON;"
 	           "PRAGMA foreign_keys = ON;",
 	           cause) == 0 &&
@@ -423,6 +426,28 @@ outbox_photo_add(struct agent *a, const char *file, char sha[65], char **cause)
 		*cause =
 		    agent_printf("%s is not a JPEG, PNG or WebP image", file);
 		goto out;
+	}
+	/* Larger than the server asks for: scaled down, EXIF kept. */
+	if (strcmp(type, "image/jpeg") == 0) {
+		long long limit = outbox_get_int(
+		    a, "photo_resize_bytes", OUTBOX_PHOTO_RESIZE);
+		unsigned char *small;
+		size_t slen;
+		char *why = NULL;
+
+		if (photo_shrink(data, len, limit > 0 ? (size_t)limit : 0,
+		        &small, &slen, &why) == 1) {
+			agent_log(a, "photo %s scaled down: %zu to %zu bytes",
+			    file, len, slen);
+			free(data);
+			data = small;
+			len = slen;
+		} else if (why != NULL) {
+			/* Not decodable here: sent as taken, the server judges.
+			 */
+			agent_log(a, "photo %s kept as taken: %s", file, why);
+			free(why);
+		}
 	}
 	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
 	for (i = 0; i < 32; i++)

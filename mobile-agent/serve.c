@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@
 #define SERVE_BODY_MAX        (24 << 20)
 #define SERVE_COOKIE          "patrol_screen"
 #define SERVE_WAYBACK_MS      (5 * 60 * 1000)
+#define SERVE_STACK           (1 << 20)
 
 struct serve {
 	struct agent *a;
@@ -723,6 +725,7 @@ serve_main(struct agent *a, int argc, char **argv)
 	    {.name = "backoff-max"}, {.name = "leaflet"}, {.name = NULL}};
 	struct serve s = {.a = a, .wake = {-1, -1}};
 	struct timeval now = {0, 0};
+	pthread_attr_t attr;
 	int rc = AGENT_EXIT_FAIL;
 
 	if (agent_args("serve", argc, argv, o, NULL, 0) != 0 ||
@@ -746,6 +749,14 @@ serve_main(struct agent *a, int argc, char **argv)
 	    : agent_strdup(PATROL_VENDOR_DIR "/leaflet/dist");
 	agent_random_id(s.token, 32);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A day-long process on a small device: one malloc arena for both
+	 * threads, and photo-sized buffers given back to the system when
+	 * freed instead of kept in the heap.
+	 */
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_THRESHOLD, 64 << 10);
+	mallopt(M_TRIM_THRESHOLD, 256 << 10);
 	screen_photos_clean(a);
 	if ((s.base = event_base_new()) == NULL ||
 	    (s.http = evhttp_new(s.base)) == NULL ||
@@ -771,7 +782,13 @@ serve_main(struct agent *a, int argc, char **argv)
 	event_add(s.wake_ev, NULL);
 	event_add(s.sig_ev[0], NULL);
 	event_add(s.sig_ev[1], NULL);
-	if (pthread_create(&s.thread, NULL, serve_worker, &s) != 0) {
+	/* curl and OpenSSL need far less than the default 8 MB. */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, SERVE_STACK);
+	rc = pthread_create(&s.thread, &attr, serve_worker, &s);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		rc = AGENT_EXIT_FAIL;
 		fprintf(stderr, "patrol-agent: serve: no sync thread\n");
 		s.thread = 0;
 		goto out;

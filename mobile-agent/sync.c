@@ -25,6 +25,7 @@
 #define SYNC_ROUNDS_MAX    50
 #define SYNC_RESP_MAX      (16 << 20)
 #define SYNC_TYPE          "application/x-protobuf"
+#define SYNC_CHUNK_MAX     (256 << 10) /* photo upload chunk, at most */
 #define SYNC_CATEGORIES_MS (24 * 3600 * 1000LL)
 #define SYNC_CLOSED        "'done', 'unable', 'rejected', 'cancelled', 'merged'"
 
@@ -249,7 +250,7 @@ sync_settings(struct agent *a, const Patrol__Sync__V1__Settings *s)
 	if (s->time_zone != NULL && *s->time_zone != '\0' &&
 	    strlen(s->time_zone) < 64)
 		outbox_set(a, "time_zone", s->time_zone);
-	if (s->has_photo_resize_bytes)
+	if (s->has_photo_resize_bytes && s->photo_resize_bytes >= 65536)
 		outbox_set_int(a, "photo_resize_bytes", s->photo_resize_bytes);
 }
 
@@ -934,6 +935,9 @@ sync_photo(struct agent *a, const char *server, const char *ca, const char *sha,
 	long long offset, n;
 	int fd = -1, restarts = 0, rc = AGENT_EXIT_FAIL;
 
+	/* Smaller than the server allows: a day-long daemon keeps its peak. */
+	if (chunk_max > SYNC_CHUNK_MAX)
+		chunk_max = SYNC_CHUNK_MAX;
 	url = agent_printf("/agent/v1/photos/%s", sha);
 	path = agent_printf("%s/photos/%s", a->dir, sha);
 	chunk = agent_alloc((size_t)chunk_max);

@@ -8,12 +8,13 @@ need="cmake make gcc pkg-config git ca-certificates
 libevent-dev libpq-dev libproj-dev proj-data libprotobuf-c-dev protobuf-c-compiler
 libjansson-dev libxml2-dev libsodium-dev libssl-dev libsqlite3-dev
 libcurl4-openssl-dev libgps-dev libcairo2-dev libsystemd-dev fonts-ipafont-gothic
+libjpeg62-turbo-dev
 postgresql postgresql-contrib curl python3
 nodejs npm"
 
 case "${1:-test}" in
 run) ;;
-test) need="$need libcmocka-dev clang libclang-rt-14-dev gpsd gpsd-clients gdal-bin python3-protobuf python3-yaml chromium openssl dpkg-dev systemd prometheus" ;;
+test) need="$need libcmocka-dev clang libclang-rt-14-dev gpsd gpsd-clients gdal-bin python3-protobuf python3-yaml chromium python3-pil openssl dpkg-dev systemd prometheus" ;;
 bench) need="$need libcmocka-dev clang libclang-rt-14-dev wrk postgresql-15-postgis-3 time" ;;
 *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
 esac

@@ -136,6 +136,8 @@ api_sync_settings(struct sync_settings *s)
 	s->photo_chunk_bytes = PHOTO_CHUNK;
 	s->photo_max_bytes = (unsigned)sync_app->cfg->photo_max_bytes;
 	s->time_zone = sync_app->cfg->timezone;
+	s->photo_resize_bytes =
+	    (unsigned)sync_app->cfg->agent_photo_resize_bytes;
 }
 
 /* ---- Sync ------------------------------------------------------------- */
@@ -345,6 +347,8 @@ enroll_done_cb(struct db_result *r, void *arg)
 	s.photo_chunk_bytes = st.photo_chunk_bytes;
 	s.photo_max_bytes = st.photo_max_bytes;
 	s.time_zone = (char *)st.time_zone;
+	s.has_photo_resize_bytes = st.photo_resize_bytes > 0;
+	s.photo_resize_bytes = st.photo_resize_bytes;
 	m.device_token = e->token;
 	m.device_id = json_integer_value(json_object_get(j, "device_id"));
 	m.crew_code =

@@ -59,6 +59,7 @@ struct config {
 	/* The crews' handhelds (patrol-agent, issue 4). */
 	int agent_track_interval_s;
 	int agent_sync_interval_s;
+	int agent_photo_resize_bytes;
 	char *tls_cert; /* HTTPS for everyone, handhelds first */
 	char *tls_key;
 	/* Open311 GeoReport v2 (issue 7). */

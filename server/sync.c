@@ -879,6 +879,8 @@ sync_response_pack(json_t *res, const char *batch_id,
 	s.photo_chunk_bytes = st->photo_chunk_bytes;
 	s.photo_max_bytes = st->photo_max_bytes;
 	s.time_zone = (char *)st->time_zone;
+	s.has_photo_resize_bytes = st->photo_resize_bytes > 0;
+	s.photo_resize_bytes = st->photo_resize_bytes;
 	r.settings = &s;
 	/* The finding categories a handheld asked for, with their questions. */
 	cats = json_object_get(res, "categories");

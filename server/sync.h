@@ -39,6 +39,7 @@ struct sync_settings {
 	unsigned photo_chunk_bytes;
 	unsigned photo_max_bytes;
 	const char *time_zone; /* IANA name, the configured one */
+	unsigned photo_resize_bytes;
 };
 
 /*

@@ -276,7 +276,7 @@ test_hash_is_the_items(void **state)
 static void
 test_response_pack(void **state)
 {
-	struct sync_settings st = {5, 30, 1 << 20, 10 << 20, "Asia/Tokyo"};
+	struct sync_settings st = {5, 30, 1 << 20, 10 << 20, "Asia/Tokyo", 2 << 20};
 	Patrol__Sync__V1__SyncResponse *r;
 	json_t *res;
 	uint8_t *buf;

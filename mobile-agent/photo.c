@@ -1,0 +1,132 @@
+/*
+ * Photos scaled down on the device before they are kept for upload: a
+ * phone's 5-10 MB JPEG costs minutes on a weak link. libjpeg's DCT
+ * scaling (1/2, 1/4, 1/8) decodes straight to the smaller size one row at
+ * a time, so memory stays at a row whatever the photo's size. The long
+ * edge never goes below PHOTO_MIN_EDGE pixels and the quality is 90: the
+ * photo is evidence. The EXIF block (APP1: the position and time the
+ * camera wrote) is copied as it is.
+ */
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+
+#include "agent.h"
+
+#define PHOTO_MIN_EDGE 1600
+#define PHOTO_QUALITY  90
+
+struct photo_err {
+	struct jpeg_error_mgr mgr;
+	jmp_buf jump;
+	char msg[JMSG_LENGTH_MAX];
+};
+
+static void
+photo_error_exit(j_common_ptr c)
+{
+	struct photo_err *e = (struct photo_err *)c->err;
+
+	(*c->err->format_message)(c, e->msg);
+	longjmp(e->jump, 1);
+}
+
+static void
+photo_output_message(j_common_ptr c)
+{
+	(void)c; /* warnings (a truncated file...) are not ours to print */
+}
+
+int
+photo_shrink(const unsigned char *in, size_t len, size_t limit,
+    unsigned char **out, size_t *outlen, char **cause)
+{
+	struct jpeg_decompress_struct d;
+	struct jpeg_compress_struct c;
+	struct photo_err de, ce;
+	jpeg_saved_marker_ptr m;
+	unsigned char *volatile row = NULL;
+	unsigned char *buf = NULL;
+	unsigned long size = 0;
+	unsigned denom = 1, edge;
+	JSAMPROW rows[1];
+
+	*out = NULL;
+	*outlen = 0;
+	if (limit == 0 || len <= limit)
+		return 0;
+	memset(&d, 0, sizeof d);
+	memset(&c, 0, sizeof c);
+	d.err = jpeg_std_error(&de.mgr);
+	de.mgr.error_exit = photo_error_exit;
+	de.mgr.output_message = photo_output_message;
+	c.err = jpeg_std_error(&ce.mgr);
+	ce.mgr.error_exit = photo_error_exit;
+	ce.mgr.output_message = photo_output_message;
+	if (setjmp(de.jump) != 0) {
+		*cause = agent_printf("cannot read the JPEG: %s", de.msg);
+		goto fail;
+	}
+	if (setjmp(ce.jump) != 0) {
+		*cause = agent_printf("cannot write the JPEG: %s", ce.msg);
+		goto fail;
+	}
+	jpeg_create_decompress(&d);
+	jpeg_create_compress(&c);
+	jpeg_mem_src(&d, in, (unsigned long)len);
+	jpeg_save_markers(&d, JPEG_APP0 + 1, 0xffff);
+	jpeg_read_header(&d, TRUE);
+	edge = d.image_width > d.image_height ? d.image_width : d.image_height;
+	/* A quarter of the pixels per step; about a quarter of the bytes. */
+	while (denom < 8 && len / ((size_t)denom * denom) > limit &&
+	    edge / (denom * 2) >= PHOTO_MIN_EDGE)
+		denom *= 2;
+	if (denom == 1) {
+		jpeg_destroy_decompress(&d);
+		jpeg_destroy_compress(&c);
+		return 0; /* as small as evidence allows already */
+	}
+	d.scale_num = 1;
+	d.scale_denom = denom;
+	jpeg_start_decompress(&d);
+	c.image_width = d.output_width;
+	c.image_height = d.output_height;
+	c.input_components = d.output_components;
+	c.in_color_space = d.out_color_space;
+	jpeg_set_defaults(&c);
+	jpeg_set_quality(&c, PHOTO_QUALITY, TRUE);
+	jpeg_mem_dest(&c, &buf, &size);
+	jpeg_start_compress(&c, TRUE);
+	for (m = d.marker_list; m != NULL; m = m->next) {
+		if (m->marker == JPEG_APP0 + 1)
+			jpeg_write_marker(
+			    &c, m->marker, m->data, m->data_length);
+	}
+	row = agent_alloc((size_t)d.output_width * d.output_components);
+	rows[0] = row;
+	while (d.output_scanline < d.output_height) {
+		jpeg_read_scanlines(&d, rows, 1);
+		jpeg_write_scanlines(&c, rows, 1);
+	}
+	jpeg_finish_compress(&c);
+	jpeg_finish_decompress(&d);
+	jpeg_destroy_decompress(&d);
+	jpeg_destroy_compress(&c);
+	free(row);
+	if (size >= len) {
+		free(buf);
+		return 0; /* no smaller: the original goes */
+	}
+	*out = buf;
+	*outlen = size;
+	return 1;
+fail:
+	jpeg_destroy_decompress(&d);
+	jpeg_destroy_compress(&c);
+	free(row);
+	free(buf);
+	return -1;
+}

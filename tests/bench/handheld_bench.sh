@@ -1,0 +1,239 @@
+#!/bin/bash
+# The crew's screen (issue 14), against baselines measured in the same run:
+#   1. a screen action's latency (POST to patrol-agent serve: a step, a
+#      photo, done with the photo; p50/p99) against the same action as a
+#      command (patrol-agent accept ID ..., process start to exit);
+#   2. the daemon's peak RSS over a simulated day (25 jobs with a 300 kB
+#      photo each, 8 hours of 1 Hz track replayed as fast as it reads, the
+#      screen polled every 0.5 s throughout) against the peak RSS of the
+#      command-line runs doing the same day (the baseline of BENCHMARKS.md
+#      section 6);
+#   3. the binary's size, stripped (the screen's files are inside it).
+#
+#   tests/bench/handheld_bench.sh BUILD_DIR
+#
+# Uses $DATABASE_URL (migrated); adds an office, two crews and their
+# devices. Knobs: BENCH_PORT (18381), BENCH_JOBS (25).
+set -eu
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:?usage: handheld_bench.sh BUILD_DIR}" && pwd)
+jobs=${BENCH_JOBS:-25}
+: "${DATABASE_URL:?handheld_bench.sh: set DATABASE_URL}"
+
+patrold=$build/server/patrold
+patrolctl=$build/server/patrolctl
+agent=$build/mobile-agent/patrol-agent
+for b in "$patrold" "$patrolctl" "$agent"; do
+	[ -x "$b" ] || { echo "handheld_bench.sh: $b missing; build first" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/patrol-handheld-bench.XXXXXX)
+pid=
+cleanup() {
+	[ -z "$pid" ] || { kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; }
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+die() { echo "handheld_bench.sh: $*" >&2; exit 1; }
+q() { psql -X -q -tA -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c "$1"; }
+
+"$patrolctl" --database-url "$DATABASE_URL" migrate >/dev/null || die "migrate failed"
+q "INSERT INTO offices (code, name_ja, name_en, lon, lat)
+   VALUES ('hbench', 'ベンチ', 'Bench', 139.55, 35.62) ON CONFLICT DO NOTHING;
+   INSERT INTO crews (code, name, office_id, skills, shift_start, shift_end)
+   SELECT c, 'bench', (SELECT id FROM offices WHERE code = 'hbench'),
+          '{road,wasp}', '00:00', '00:00' FROM unnest('{hbench-cli,hbench-screen}'::text[]) c
+   ON CONFLICT (code) DO NOTHING" || die "cannot make the bench crews"
+
+port=${BENCH_PORT:-18381}
+while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
+"$patrold" --port "$port" --database-url "$DATABASE_URL" --photo-dir "$work/photos" \
+	--log-level warn 2>"$work/patrold.log" &
+pid=$!
+for i in $(seq 100); do
+	curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break
+	kill -0 "$pid" 2>/dev/null || { cat "$work/patrold.log" >&2; die "patrold died"; }
+	sleep 0.1
+done
+"$patrolctl" --database-url "$DATABASE_URL" user add hbench --role dispatcher \
+	>/dev/null 2>&1 || true
+token=$("$patrolctl" --database-url "$DATABASE_URL" token create --user hbench) ||
+	die "token create failed"
+
+# 8 hours at 1 Hz, walking around Tama ward, dated today.
+python3 - "$work/day.nmea" <<'EOF'
+import datetime, math, sys
+t0 = datetime.datetime.utcnow().replace(microsecond=0) - datetime.timedelta(hours=8)
+def nmea(body):
+    c = 0
+    for ch in body:
+        c ^= ord(ch)
+    return "$%s*%02X\r\n" % (body, c)
+with open(sys.argv[1], "w") as f:
+    for i in range(8 * 3600):
+        lat = 35.62 + 0.01 * math.sin(i / 900.0)
+        lon = 139.55 + 0.01 * math.cos(i / 1100.0)
+        t = t0 + datetime.timedelta(seconds=i)
+        f.write(nmea("GPRMC,%s.000,A,%02d%07.4f,N,%03d%07.4f,E,3.0,0.0,%s,,"
+                     % (t.strftime("%H%M%S"), int(lat), (lat % 1) * 60,
+                        int(lon), (lon % 1) * 60, t.strftime("%d%m%y"))))
+EOF
+
+# One device per crew, and the day's jobs for each.
+enroll() { # DIR CREW
+	local code
+	code=$("$patrolctl" --database-url "$DATABASE_URL" device enroll --crew "$2" 2>/dev/null) ||
+		die "device enroll failed"
+	"$agent" --dir "$1" enroll --server "http://127.0.0.1:$port" --code "$code" >/dev/null ||
+		die "agent enroll failed"
+}
+assign() { # CREW: $jobs wasp calls assigned to it
+	local crew i id
+	crew=$(q "SELECT id FROM crews WHERE code = '$1'")
+	for i in $(seq "$jobs"); do
+		id=$(curl -fs -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+			-d "{\"category\":\"wasp_nest\",\"lat\":35.6$((10 + i)),\"lon\":139.56,
+			    \"answers\":{\"nest_height\":\"eaves\",\"location\":\"outdoor\"},
+			    \"caller\":{\"name\":\"ベンチ $i\",\"phone\":\"044-000-$i\"}}" \
+			"http://127.0.0.1:$port/api/v1/requests" |
+			python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])') ||
+			die "request failed"
+		curl -fs -o /dev/null -H "Authorization: Bearer $token" \
+			-H 'Content-Type: application/json' -d "{\"crew_id\":$crew}" \
+			"http://127.0.0.1:$port/api/v1/requests/$id/assign" || die "assign failed"
+	done
+}
+enroll "$work/cli" hbench-cli
+enroll "$work/screen" hbench-screen
+assign hbench-cli
+assign hbench-screen
+head -c 300000 /dev/urandom | { printf '\377\330\377\340'; cat; } >"$work/p.jpg"
+
+# Baseline: the same day through the command line (each step a process).
+peak_cli=0
+: >"$work/cli-ms"
+cli() { # runs one command; its wall time (ms) and peak RSS (kB)
+	local t0 t1
+	t0=$(date +%s%N)
+	/usr/bin/time -f '%M' -o "$work/rss" "$agent" --dir "$work/cli" "$@" >/dev/null \
+		2>"$work/agent.err" || { cat "$work/agent.err" >&2; die "patrol-agent $* failed"; }
+	t1=$(date +%s%N)
+	case $1 in sync|run) ;; *) echo "$(((t1 - t0) / 1000))" | awk '{ printf "%.3f\n", $1 / 1000 }' >>"$work/cli-ms" ;; esac
+	peak_cli=$(awk -v a="$peak_cli" -v b="$(tail -n 1 "$work/rss")" 'BEGIN { print (b > a) ? b : a }')
+}
+cli sync
+for id in $("$agent" --dir "$work/cli" jobs | awk '$2 == "assigned" { print $1 }'); do
+	cli accept "$id"
+	cli status en-route "$id"
+	cli status on-site "$id"
+	cli done "$id" --outcome removed --note "駆除" --photo "$work/p.jpg"
+	cli sync
+done
+cli run --nmea "$work/day.nmea" --once
+
+# Ours: the daemon with its screen open all day.
+"$agent" --dir "$work/screen" serve --listen 127.0.0.1:0 --nmea "$work/day.nmea" \
+	--speed 0 >"$work/serve.out" 2>"$work/serve.err" &
+serve=$!
+for i in $(seq 100); do
+	grep -q '^OK screen at' "$work/serve.out" && break
+	kill -0 "$serve" 2>/dev/null || { cat "$work/serve.err" >&2; die "serve died"; }
+	sleep 0.1
+done
+url=$(sed -n 's/^OK screen at //p' "$work/serve.out")
+python3 - "$url" "$work/p.jpg" "$serve" "$work/screen-ms" <<'EOF' || die "screen driver failed"
+import http.client, json, sys, threading, time, urllib.parse
+url, photo, pid, out = sys.argv[1], open(sys.argv[2], "rb").read(), sys.argv[3], sys.argv[4]
+u = urllib.parse.urlparse(url)
+host, port = u.hostname, u.port
+token = urllib.parse.parse_qs(u.query)["t"][0]
+hdr = {"Cookie": "patrol_screen=" + token}
+def call(method, path, body=None, ctype="application/json", conn=None):
+    c = conn or http.client.HTTPConnection(host, port, timeout=60)
+    h = dict(hdr)
+    if body is not None:
+        h["Content-Type"] = ctype
+        if ctype == "application/json":
+            body = json.dumps(body)
+    t0 = time.perf_counter()
+    c.request(method, path, body=body, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    ms = (time.perf_counter() - t0) * 1000
+    if r.status >= 300:
+        raise SystemExit("%s %s: %d %s" % (method, path, r.status, data[:200]))
+    return json.loads(data), ms
+stop = False
+polls = [0]
+def screen():  # the screen open, refreshed every 0.5 s
+    c = http.client.HTTPConnection(host, port, timeout=60)
+    while not stop:
+        call("GET", "/api/state", conn=c)
+        call("GET", "/api/jobs", conn=c)
+        polls[0] += 1
+        time.sleep(0.5)
+deadline = time.time() + 120
+while True:
+    jobs = [j for j in call("GET", "/api/jobs")[0]["jobs"] if j["state"] == "assigned"]
+    if len(jobs) >= 25 or time.time() > deadline:
+        break
+    time.sleep(0.5)
+threading.Thread(target=screen, daemon=True).start()
+lat = []
+c = http.client.HTTPConnection(host, port, timeout=60)
+for j in jobs:
+    for a in ("accept", "en_route", "on_site"):
+        lat.append(call("POST", "/api/jobs/%d/step" % j["id"], {"action": a}, conn=c)[1])
+    p, ms = call("POST", "/api/photos", photo, "image/jpeg", conn=c)
+    lat.append(ms)
+    lat.append(call("POST", "/api/jobs/%d/done" % j["id"],
+                    {"outcome": "removed", "note": "駆除", "photos": [p["photo"]]}, conn=c)[1])
+# The rest of the day: the track replays; wait until all is sent.
+deadline = time.time() + 600
+while time.time() < deadline:
+    s = call("GET", "/api/state")[0]
+    if s["pending"] == 0 and s["photos_pending"] == 0 and not s["syncing"] and s["position"] \
+            and s["position"]["t_ms"] >= (time.time() - 60) * 1000:
+        break
+    call("POST", "/api/sync", {})
+    time.sleep(1)
+stop = True
+time.sleep(0.6)
+with open("/proc/%s/status" % pid) as f:
+    hwm = [l.split()[1] for l in f if l.startswith("VmHWM")][0]
+with open(out, "w") as f:
+    f.write("\n".join("%.3f" % x for x in lat) + "\n")
+print("screen: %d actions, %d refreshes; pending %d, photos %d; serve VmHWM %s kB"
+      % (len(lat), polls[0], s["pending"], s["photos_pending"], hwm))
+with open(out + ".hwm", "w") as f:
+    f.write(hwm + "\n")
+EOF
+hwm=$(cat "$work/screen-ms.hwm")
+kill -TERM "$serve"
+wait "$serve" || die "serve did not exit cleanly: $(cat "$work/serve.err")"
+fixes=$(q "SELECT count(*) FROM track_fixes f JOIN devices d ON d.id = f.device_id
+	JOIN crews c ON c.id = d.crew_id WHERE c.code = 'hbench-screen'")
+photos=$(q "SELECT count(*) FROM request_photos p JOIN requests r ON r.id = p.request_id
+	JOIN crews c ON c.id = r.crew_id WHERE c.code = 'hbench-screen'")
+
+pct() { sort -g "$1" | awk -v p="$2" '{ v[NR] = $1 } END {
+	i = int(p * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; printf "%.1f", v[i] }'; }
+cp "$agent" "$work/patrol-agent.stripped"
+strip "$work/patrol-agent.stripped"
+s50=$(pct "$work/screen-ms" 0.5) s99=$(pct "$work/screen-ms" 0.99)
+c50=$(pct "$work/cli-ms" 0.5) c99=$(pct "$work/cli-ms" 0.99)
+echo
+echo "handheld day: $jobs jobs (3 steps, a 300 kB photo, done), 8 h of 1 Hz track;" \
+	"screen device: $fixes fixes and $photos photos stored"
+printf '%-34s %12s %12s %7s\n' "" "serve" "command" "ratio"
+printf '%-34s %12s %12s %7s\n' "action latency p50 (ms)" "$s50" "$c50" \
+	"$(awk -v a="$s50" -v b="$c50" 'BEGIN { printf "%.3f", a / b }')"
+printf '%-34s %12s %12s %7s\n' "action latency p99 (ms)" "$s99" "$c99" \
+	"$(awk -v a="$s99" -v b="$c99" 'BEGIN { printf "%.3f", a / b }')"
+printf '%-34s %12s %12s %7s\n' "peak RSS through the day (kB)" "$hwm" "$peak_cli" \
+	"$(awk -v a="$hwm" -v b="$peak_cli" 'BEGIN { printf "%.3f", a / b }')"
+printf '%-34s %12s\n' "binary as built (bytes)" "$(stat -c %s "$agent")"
+printf '%-34s %12s\n' "binary stripped (bytes)" "$(stat -c %s "$work/patrol-agent.stripped")"
+grep -v '^$' "$work/patrold.log" | grep -v 'level=info' | tail -n 5 >&2 || true

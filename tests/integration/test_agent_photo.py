@@ -1,0 +1,129 @@
+"""A phone-sized photo is scaled down on the handheld before it is kept for
+upload (patrol-agent's photo.c), with its EXIF position and time kept; a
+small one is kept byte for byte. Needs no server: the job is put into the
+agent's own database as a sync would. Uses Debian's python3-pil to make
+and read the JPEGs."""
+import io
+import os
+import random
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import agentkit  # noqa: E402
+
+
+def ensure_pil():
+    try:
+        import PIL  # noqa: F401
+        return
+    except ImportError:
+        pass
+    for py in ("/usr/bin/python3", "/bin/python3"):
+        if os.path.exists(py) and os.path.realpath(py) != \
+                os.path.realpath(sys.executable):
+            if subprocess.run([py, "-c", "import PIL"],
+                              capture_output=True).returncode == 0:
+                os.execv(py, [py] + sys.argv)
+    print("PIL is missing: install python3-pil (scripts/deps.sh test)",
+          file=sys.stderr)
+    sys.exit(1)
+
+
+def jpeg(width, height, with_exif):
+    """A noisy photo (noise does not compress, like a real scene) with a
+    GPS position and a time in its EXIF."""
+    from PIL import Image
+    rnd = random.Random(14)
+    small = Image.frombytes("RGB", (width // 2, height // 2),
+                            rnd.randbytes(width // 2 * height // 2 * 3))
+    img = small.resize((width, height), Image.BILINEAR)
+    exif = Image.Exif()
+    if with_exif:
+        exif[0x0132] = "2026:12:05 10:11:12"  # DateTime
+        exif[0x8825] = {1: "N", 2: (35.0, 36.0, 3.0), 3: "E",
+                        4: (139.0, 30.0, 6.0)}
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=97, exif=exif)
+    return out.getvalue()
+
+
+class PhotoTest(unittest.TestCase):
+    def setUp(self):
+        self.a = agentkit.Agent("photo")
+        self.a.run("status", check=0)  # makes the database
+        db = self.a.db()
+        db.execute("INSERT INTO jobs (request_id, category, state,"
+                   " updated_ms) VALUES (7, 'wasp_nest', 'on_site', 0)")
+        db.commit()
+        db.close()
+
+    def tearDown(self):
+        self.a.remove()
+
+    def stored(self):
+        db = self.a.db()
+        rows = db.execute("SELECT sha256, bytes FROM photos").fetchall()
+        db.close()
+        return rows
+
+    def test_large_jpeg_scaled_down_with_exif(self):
+        from PIL import Image
+        big = jpeg(4000, 3000, True)
+        self.assertGreater(len(big), 2 << 20)
+        path = os.path.join(self.a.dir, "big.jpg")
+        with open(path, "wb") as f:
+            f.write(big)
+        r = self.a.run("done", "7", "--outcome", "no_nest", "--photo", path,
+                       check=0)
+        self.assertIn("1 photo(s)", r.stdout)
+        [(sha, size)] = self.stored()
+        self.assertLess(size, len(big) // 2)
+        with open(os.path.join(self.a.dir, "photos", sha), "rb") as f:
+            data = f.read()
+        self.assertEqual(len(data), size)
+        img = Image.open(io.BytesIO(data))
+        # Half each way: 2000 x 1500, never under 1600 on the long edge.
+        self.assertEqual(img.size, (2000, 1500))
+        exif = img.getexif()
+        self.assertEqual(exif.get(0x0132), "2026:12:05 10:11:12")
+        gps = exif.get_ifd(0x8825)
+        self.assertEqual(gps.get(1), "N")
+        self.assertEqual([float(x) for x in gps.get(2)], [35.0, 36.0, 3.0])
+        self.assertEqual([float(x) for x in gps.get(4)], [139.0, 30.0, 6.0])
+
+    def test_small_jpeg_kept_as_taken(self):
+        small = jpeg(800, 600, False)
+        path = os.path.join(self.a.dir, "small.jpg")
+        with open(path, "wb") as f:
+            f.write(small)
+        self.a.run("done", "7", "--outcome", "no_nest", "--photo", path,
+                   check=0)
+        [(sha, size)] = self.stored()
+        self.assertEqual(size, len(small))
+
+    def test_limit_from_the_server(self):
+        # A lower limit (sync settings) scales a smaller photo too; the
+        # long edge stays at 1600 px or more.
+        mid = jpeg(3400, 2400, False)
+        db = self.a.db()
+        db.execute("INSERT INTO state VALUES ('photo_resize_bytes', ?)",
+                   (str(len(mid) // 2),))
+        db.commit()
+        db.close()
+        path = os.path.join(self.a.dir, "mid.jpg")
+        with open(path, "wb") as f:
+            f.write(mid)
+        self.a.run("done", "7", "--outcome", "no_nest", "--photo", path,
+                   check=0)
+        [(sha, size)] = self.stored()
+        self.assertLess(size, len(mid))
+        from PIL import Image
+        with open(os.path.join(self.a.dir, "photos", sha), "rb") as f:
+            self.assertEqual(Image.open(f).size, (1700, 1200))
+
+
+if __name__ == "__main__":
+    ensure_pil()
+    unittest.main()
