@@ -725,6 +725,7 @@ serve_main(struct agent *a, int argc, char **argv)
 	    {.name = "backoff-max"}, {.name = "leaflet"}, {.name = NULL}};
 	struct serve s = {.a = a, .wake = {-1, -1}};
 	struct timeval now = {0, 0};
+	const char *vendor;
 	pthread_attr_t attr;
 	int rc = AGENT_EXIT_FAIL;
 
@@ -744,9 +745,14 @@ serve_main(struct agent *a, int argc, char **argv)
 	    (o[5].value != NULL ? atol(o[5].value) : 300) * (int64_t)1000;
 	if (s.backoff_max_ms < SERVE_BACKOFF_BASE_MS)
 		s.backoff_max_ms = SERVE_BACKOFF_BASE_MS;
-	s.leaflet = o[6].value != NULL
-	    ? agent_strdup(o[6].value)
-	    : agent_strdup(PATROL_VENDOR_DIR "/leaflet/dist");
+	/* As patrold finds it: the option, the environment, the install. */
+	if (o[6].value != NULL)
+		s.leaflet = agent_strdup(o[6].value);
+	else if ((vendor = getenv("PATROL_VENDOR_DIR")) != NULL &&
+	    *vendor != '\0')
+		s.leaflet = agent_printf("%s/leaflet/dist", vendor);
+	else
+		s.leaflet = agent_strdup(PATROL_VENDOR_DIR "/leaflet/dist");
 	agent_random_id(s.token, 32);
 	signal(SIGPIPE, SIG_IGN);
 	/*

@@ -91,7 +91,7 @@ cat <<MSG
                Open the console URL and log in (Japanese; "English" switches).
                Scripts use the API tokens in var/demo-login.txt:
                curl -H "Authorization: Bearer TOKEN" http://127.0.0.1:$port/api/v1/requests
-  Handheld:    $handheld serve --no-gps
+  Handheld:    $handheld serve --no-gps --leaflet node_modules/leaflet/dist
                (the crew's screen for asao-wasp-1, in Japanese; it prints
                "OK screen at http://127.0.0.1:8377/?t=...": open that in a
                phone-sized browser window next to the console, assign a

@@ -167,11 +167,17 @@ def call(method, path, body=None, ctype="application/json", conn=None):
     return json.loads(data), ms
 stop = False
 polls = [0]
+private = [0]
+def sample():  # the daemon's own pages (not the shared libraries')
+    with open("/proc/%s/smaps_rollup" % pid) as f:
+        kv = {l.split(":")[0]: int(l.split()[1]) for l in f if l.endswith("kB\n")}
+    private[0] = max(private[0], kv["Private_Clean"] + kv["Private_Dirty"])
 def screen():  # the screen open, refreshed every 0.5 s
     c = http.client.HTTPConnection(host, port, timeout=60)
     while not stop:
         call("GET", "/api/state", conn=c)
         call("GET", "/api/jobs", conn=c)
+        sample()
         polls[0] += 1
         time.sleep(0.5)
 deadline = time.time() + 120
@@ -208,15 +214,19 @@ with open(out, "w") as f:
 print("screen: %d actions, %d refreshes; pending %d, photos %d; serve VmHWM %s kB"
       % (len(lat), polls[0], s["pending"], s["photos_pending"], hwm))
 with open(out + ".hwm", "w") as f:
-    f.write(hwm + "\n")
+    f.write("%s %d\n" % (hwm, private[0]))
 EOF
-hwm=$(cat "$work/screen-ms.hwm")
+read -r hwm private <"$work/screen-ms.hwm"
 kill -TERM "$serve"
 wait "$serve" || die "serve did not exit cleanly: $(cat "$work/serve.err")"
-fixes=$(q "SELECT count(*) FROM track_fixes f JOIN devices d ON d.id = f.device_id
-	JOIN crews c ON c.id = d.crew_id WHERE c.code = 'hbench-screen'")
-photos=$(q "SELECT count(*) FROM request_photos p JOIN requests r ON r.id = p.request_id
-	JOIN crews c ON c.id = r.crew_id WHERE c.code = 'hbench-screen'")
+# This run's device and jobs (the bench crews stay in the database).
+read -r dev ids < <(python3 -c "import sqlite3, sys
+d = sqlite3.connect(sys.argv[1])
+print(d.execute(\"SELECT value FROM state WHERE key = 'device_id'\").fetchone()[0],
+      ','.join(str(r[0]) for r in d.execute('SELECT request_id FROM jobs')) or '0')" \
+	"$work/screen/agent.db")
+fixes=$(q "SELECT count(*) FROM track_fixes WHERE device_id = $dev")
+photos=$(q "SELECT count(*) FROM request_photos WHERE request_id IN ($ids)")
 
 pct() { sort -g "$1" | awk -v p="$2" '{ v[NR] = $1 } END {
 	i = int(p * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; printf "%.1f", v[i] }'; }
@@ -234,6 +244,7 @@ printf '%-34s %12s %12s %7s\n' "action latency p99 (ms)" "$s99" "$c99" \
 	"$(awk -v a="$s99" -v b="$c99" 'BEGIN { printf "%.3f", a / b }')"
 printf '%-34s %12s %12s %7s\n' "peak RSS through the day (kB)" "$hwm" "$peak_cli" \
 	"$(awk -v a="$hwm" -v b="$peak_cli" 'BEGIN { printf "%.3f", a / b }')"
+printf '%-34s %12s\n' "  of it private, peak sampled (kB)" "$private"
 printf '%-34s %12s\n' "binary as built (bytes)" "$(stat -c %s "$agent")"
 printf '%-34s %12s\n' "binary stripped (bytes)" "$(stat -c %s "$work/patrol-agent.stripped")"
 grep -v '^$' "$work/patrold.log" | grep -v 'level=info' | tail -n 5 >&2 || true

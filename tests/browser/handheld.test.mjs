@@ -230,7 +230,9 @@ test('patrol-agent serve listens on loopback only and refuses requests without i
   }
   const nmea = join(agentDir, 'walk.nmea');
   nmeaLog(nmea, START, 3600);
-  agent = startAgent(['--listen', '127.0.0.1:0', '--nmea', nmea, '--speed', '1', '--backoff-max', '2']);
+  const leaflet = join(process.env.PATROL_SOURCE_DIR || join(here, '..', '..'), 'node_modules', 'leaflet', 'dist');
+  agent = startAgent(['--listen', '127.0.0.1:0', '--nmea', nmea, '--speed', '1', '--backoff-max', '2',
+    '--leaflet', leaflet]);
   agentUrl = await agentReady(agent);
   const u = new URL(agentUrl);
   agentOrigin = u.origin;
