@@ -16,8 +16,11 @@
 
 #include "agent.h"
 
+#ifndef PHOTO_MIN_EDGE /* the fuzz target lowers it to reach the scaling */
 #define PHOTO_MIN_EDGE 1600
-#define PHOTO_QUALITY  90
+#endif
+#define PHOTO_QUALITY    90
+#define PHOTO_MAX_PIXELS (120 * 1000 * 1000) /* bounded time: no bombs */
 
 struct photo_err {
 	struct jpeg_error_mgr mgr;
@@ -79,6 +82,12 @@ photo_shrink(const unsigned char *in, size_t len, size_t limit,
 	jpeg_mem_src(&d, in, (unsigned long)len);
 	jpeg_save_markers(&d, JPEG_APP0 + 1, 0xffff);
 	jpeg_read_header(&d, TRUE);
+	if ((unsigned long long)d.image_width * d.image_height >
+	    PHOTO_MAX_PIXELS) {
+		*cause = agent_printf("%ux%u pixels is not a photo",
+		    d.image_width, d.image_height);
+		goto fail;
+	}
 	edge = d.image_width > d.image_height ? d.image_width : d.image_height;
 	/* A quarter of the pixels per step; about a quarter of the bytes. */
 	while (denom < 8 && len / ((size_t)denom * denom) > limit &&
