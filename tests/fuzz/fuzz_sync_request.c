@@ -81,7 +81,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sync_ctx ctx = {cats, NULL, 1800000000000LL};
-	struct sync_settings st = {5, 30, 1 << 20, 10 << 20};
+	struct sync_settings st = {5, 30, 1 << 20, 10 << 20, "Asia/Tokyo", 2 << 20};
 	Patrol__Sync__V1__SyncResponse *back;
 	sync_request *r;
 	json_t *batch, *item, *res;
