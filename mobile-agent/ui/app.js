@@ -8,6 +8,16 @@ const view = document.getElementById('view');
 let state = null; // /api/state
 let timer = null;
 let cleanup = null;
+let lastSig = null; // what the current view was drawn from
+const KEEP = Symbol('keep');
+
+// KEEP when the data is what the view shows already.
+function same(data) {
+  const sig = (location.hash || '#/jobs') + JSON.stringify(data);
+  if (sig === lastSig) return true;
+  lastSig = sig;
+  return false;
+}
 
 // ---- helpers -----------------------------------------------------------
 
@@ -227,6 +237,7 @@ document.getElementById('sync-now').addEventListener('click', async () => {
 
 async function jobsView() {
   const { jobs } = await api('GET', '/jobs');
+  if (same([jobs, state && state.position])) return KEEP;
   const open = jobs.filter((j) => OPEN.includes(j.state));
   const mapEl = h('div', { class: 'map', id: 'jobs-map' });
   show(
@@ -351,6 +362,7 @@ function reasonForm(job, action, label, again) {
 
 async function jobView(id) {
   const job = await api('GET', `/jobs/${id}`);
+  if (same(job)) return KEEP;
   const again = () => route();
   const next = NEXT[job.state];
   const mapEl = h('div', { class: 'map', id: 'job-map' });
@@ -524,6 +536,7 @@ async function waybackView() {
 async function statusView() {
   await refreshState();
   const s = state;
+  if (same({ ...s, now_ms: 0, next_sync_ms: 0 })) return KEEP;
   const rows = [
     ['班', s.crew ? `${s.crew_name || ''}（${s.crew}）` : '未登録'],
     ['端末', s.device_id ? `端末 ${s.device_id}` : '—'],
@@ -547,22 +560,29 @@ async function statusView() {
 
 // ---- routing -------------------------------------------------------------
 
-async function route() {
+// soft: a refresh; a view whose data did not change answers KEEP and the
+// page stays as it is (no flicker, nothing under the crew's thumb moves).
+async function route(soft) {
   const hash = location.hash || '#/jobs';
   let m;
-  if (cleanup) { cleanup(); cleanup = null; }
+  let next;
+  if (!soft) lastSig = null;
   for (const a of document.querySelectorAll('#nav a'))
     a.classList.toggle('on', hash.startsWith('#/' + a.dataset.view));
   try {
-    if ((m = hash.match(/^#\/jobs\/(\d+)$/))) cleanup = await jobView(m[1]);
-    else if (hash === '#/patrol') cleanup = await patrolView();
-    else if (hash === '#/wayback') cleanup = await waybackView();
-    else if (hash === '#/status') cleanup = await statusView();
-    else cleanup = await jobsView();
+    if ((m = hash.match(/^#\/jobs\/(\d+)$/))) next = await jobView(m[1]);
+    else if (hash === '#/patrol') next = await patrolView();
+    else if (hash === '#/wayback') next = await waybackView();
+    else if (hash === '#/status') next = await statusView();
+    else next = await jobsView();
     document.body.dataset.view = hash;
   } catch (e) {
+    next = null;
     show(h('p', { class: 'banner danger', text: e.message }));
   }
+  if (next === KEEP) return;
+  if (cleanup) cleanup();
+  cleanup = next;
 }
 
 // Lists refresh themselves; a form being filled in is left alone.
@@ -573,10 +593,10 @@ async function tick() {
   const filling = view.querySelector('#done-form, #reason-form[open], details[open], #finding-form input:checked');
   if (!busy && !filling && !photoIds.length && (hash === '#/jobs' || hash === '' || hash === '#/status' ||
       /^#\/jobs\/\d+$/.test(hash) && !view.querySelector('#done-form')))
-    await route();
+    await route(true);
 }
 
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => route());
 await refreshState();
 await route();
 timer = setInterval(tick, 3000);

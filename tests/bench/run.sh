@@ -12,6 +12,7 @@
 # wrk connections; BENCH_PORT (18181) first port tried; BENCH_COVERAGE=0
 # skips the coverage benchmark against PostGIS (minutes; coverage_bench.sh,
 # whose BENCH_COVERAGE_SCALE applies).
+# BENCH_HANDHELD=0 skips the crew's screen (handheld_bench.sh, minutes).
 # BENCH_SYNC=0 skips the handhelds' sync benchmark (sync_bench.sh, with
 # knobs of its own).
 set -eu
@@ -272,4 +273,11 @@ fi
 if [ "${BENCH_SYNC:-1}" != 0 ]; then
 	echo
 	"$src/tests/bench/sync_bench.sh" "$build" || die "sync_bench failed"
+fi
+
+# 8. The crew's screen (issue 14): action latency against the commands,
+# the daemon's peak RSS over a day against the commands', binary size.
+if [ "${BENCH_HANDHELD:-1}" != 0 ]; then
+	echo
+	"$src/tests/bench/handheld_bench.sh" "$build" || die "handheld_bench failed"
 fi

@@ -159,10 +159,17 @@ function agentReady(p) {
   });
 }
 
+// A tap; the page may redraw under it (new data), so a detached target
+// is looked up again.
 async function tap(sel) {
-  const l = page.locator(sel);
-  await l.scrollIntoViewIfNeeded();
-  await l.tap();
+  for (let i = 0; ; i++) {
+    try {
+      await page.locator(sel).tap();
+      return;
+    } catch (e) {
+      if (i === 3 || !/not attached|detached/.test(e.message)) throw e;
+    }
+  }
 }
 
 before(async () => {
@@ -394,10 +401,17 @@ test('the way back: pieces by name and ward, one tap starts a patrol on them', a
   await tap('#wayback-take');
   await page.waitForURL('**/#/patrol');
   await page.locator('#patrol-toggle[data-running="1"]').waitFor();
-  await page.locator('#history li[data-what="patrol:start"][data-pending="0"]').waitFor({ timeout: 30000 });
-  const q = spawnSync('psql', [info.db_url, '-At', '-c',
-    `SELECT array_to_string(piece_ids, ',') FROM patrol_sessions WHERE stopped_at IS NULL AND piece_ids IS NOT NULL`], { encoding: 'utf8' });
-  assert.equal(q.status, 0, q.stderr);
+  // The newest mark is first: this patrol's start, sent.
+  await page.locator('#history li').first().and(page.locator('[data-what="patrol:start"][data-pending="0"]'))
+    .waitFor({ timeout: 30000 });
+  let q;
+  for (let i = 0; i < 40; i++) {
+    q = spawnSync('psql', [info.db_url, '-At', '-c',
+      `SELECT array_to_string(piece_ids, ',') FROM patrol_sessions WHERE stopped_at IS NULL AND piece_ids IS NOT NULL`], { encoding: 'utf8' });
+    assert.equal(q.status, 0, q.stderr);
+    if (q.stdout.trim()) break;
+    await new Promise((res) => setTimeout(res, 500));
+  }
   assert.deepEqual(q.stdout.trim().split(',').map(Number).sort(), ids.sort());
   await tap('#patrol-toggle');
   await page.locator('#patrol-toggle[data-running="0"]').waitFor();
@@ -415,7 +429,7 @@ test('status: device, crew, server, outbox, errors in words', async () => {
   // Offline: the error in words.
   cutLink();
   await tap('#sync-now');
-  await page.locator('#status-table', { hasText: 'サーバーに接続できません' }).waitFor({ timeout: 20000 });
+  await page.locator('#status-table', { hasText: 'サーバーに接続できません' }).waitFor({ timeout: 60000 });
   await shot('11-status-offline');
   linkUp = true;
 });
