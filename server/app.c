@@ -15,6 +15,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "photos.h"
+#include "retention.h"
 #include "store_wards.h"
 #include "tls.h"
 #include "wards.h"
@@ -277,6 +278,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	api_sync_register(a);
 	escalate_start(a);
 	archive_start(a);
+	a->retention = retention_start(a);
 	api_session_register(a);
 	api_users_register(a);
 	api_console_register(a);
@@ -321,6 +323,8 @@ app_stop(struct app *a)
 	http_free(a->http);
 	tls_free(a->tls); /* after the connections that use it */
 	db_free(a->db);
+	/* After db_free: a purge in flight is answered there. */
+	retention_stop(a->retention);
 	/* After db_free: a reload failing there still uses them. */
 	if (a->ev_wards_retry != NULL)
 		event_free(a->ev_wards_retry);

@@ -13,6 +13,7 @@ struct db;
 struct http_server;
 struct ward_set;
 struct tls;
+struct retention;
 
 struct app {
 	struct config *cfg;
@@ -32,6 +33,8 @@ struct app {
 	struct event *ev_wards_retry;
 
 	struct tls *tls; /* HTTPS (tls_cert, tls_key), or NULL */
+
+	struct retention *retention; /* the daily purge (retention.c) */
 };
 
 /* Sets up everything and listens. -1 with *cause on any start-up error. */

@@ -185,6 +185,21 @@ static const struct config_option config_options[] = {
     {"open311_contact", "PATROL_OPEN311_CONTACT", CONFIG_STRING,
         OFF(open311_contact), "", 0, 0,
         "contact shown in Open311 discovery (e.g. the office's phone)"},
+    /* Retention (issue 18): the daily purge (retention_purge in SQL). */
+    {"retention_caller_days", "PATROL_RETENTION_CALLER_DAYS", CONFIG_INT,
+        OFF(retention_caller_days), "180", 1, 36500,
+        "callers' personal data is emptied this many days after the "
+        "request closed"},
+    {"retention_fix_months", "PATROL_RETENTION_FIX_MONTHS", CONFIG_INT,
+        OFF(retention_fix_months), "13", 1, 1200,
+        "GPS fixes are kept this many months (whole monthly partitions)"},
+    {"retention_batch_days", "PATROL_RETENTION_BATCH_DAYS", CONFIG_INT,
+        OFF(retention_batch_days), "30", 1, 36500,
+        "finished sync batches (retry answers) are kept this many days"},
+    {"retention_upload_hours", "PATROL_RETENTION_UPLOAD_HOURS", CONFIG_INT,
+        OFF(retention_upload_hours), "168", 1, 87600,
+        "announced photos not uploaded within this many hours are "
+        "dropped"},
 };
 #define NOPTIONS (sizeof config_options / sizeof config_options[0])
 

@@ -66,6 +66,11 @@ struct config {
 	char *open311_jurisdiction;
 	char *open311_locale;
 	char *open311_contact;
+	/* Retention (issue 18): how long things are kept. */
+	int retention_caller_days;
+	int retention_fix_months;
+	int retention_batch_days;
+	int retention_upload_hours;
 };
 
 /* Sets every option to its built-in default. */

@@ -7,6 +7,8 @@
 #include "config.h"
 #include "ctl.h"
 #include "ctl_addresses.h"
+#include "ctl_backup.h"
+#include "ctl_retention.h"
 #include "ctl_devices.h"
 #include "ctl_dispatch.h"
 #include "ctl_open311.h"
@@ -135,6 +137,20 @@ const struct ctl_command ctl_commands[] = {
         "write a week's patrol coverage", ctl_network_export},
     {"coverage archive", "--week 2026-W47",
         "keep a week's exports as the Monday job does", ctl_network_archive},
+    {"backup", CTL_BACKUP_USAGE,
+        "write a consistent backup (database, photos, checksums) into a "
+        "new directory",
+        ctl_backup},
+    {"restore", CTL_RESTORE_USAGE,
+        "restore a backup into an empty database and photo directory",
+        ctl_restore},
+    {"retention status", "",
+        "what the retention purge removes now and when the next goes",
+        ctl_retention_status},
+    {"retention run", "",
+        "purge now what is past its retention period (patrold does it "
+        "daily)",
+        ctl_retention_run},
     {"demo load", "", "fill an empty database with data/demo.json",
         ctl_dispatch_demo_load},
     {"migrate status", "", "list migrations not yet applied",

@@ -1,0 +1,13 @@
+/* patrolctl backup and restore (ctl_backup.c). */
+#ifndef PATROL_CTL_BACKUP_H
+#define PATROL_CTL_BACKUP_H
+
+struct ctl;
+
+#define CTL_BACKUP_USAGE  "DIR"
+#define CTL_RESTORE_USAGE "DIR"
+
+int ctl_backup(struct ctl *, int argc, char **argv);
+int ctl_restore(struct ctl *, int argc, char **argv);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * SQL for operations (issue 18): whether a database is empty (restore's
+ * precondition), the schema version a backup holds, and the audit row of
+ * a backup or restore (both read callers' personal data).
+ */
+#ifndef PATROL_STORE_OPS_H
+#define PATROL_STORE_OPS_H
+
+#include <libpq-fe.h>
+
+#include "db.h"
+
+struct retention_params;
+
+/*
+ * *relations: tables, views, sequences and types of the database's own
+ * (not an extension's, not the system's); *dbname its name. Caller frees
+ * *dbname. -1 with *cause.
+ */
+int store_ops_contents(
+    struct db *, long *relations, char **dbname, char **cause);
+/* The newest applied migration ("" when none); caller frees. */
+int store_ops_schema_version(struct db *, char **version, char **cause);
+/* One audit_log row by actor 'patrolctl'; detail is a JSON object. */
+int store_ops_audit(
+    struct db *, const char *action, const char *detail, char **cause);
+
+/* Retention (store_ops_retention.c): the rules are SQL (schema/0080). */
+/*
+ * retention_purge(): the result is its JSON (counts, or "skipped" with
+ * the reason). force: even if a purge finished in the last 20 hours.
+ */
+void store_ops_purge_q(struct db *, const struct retention_params *,
+    const char *actor, int force, db_cb, void *arg);
+int store_ops_purge(struct db *, const struct retention_params *,
+    const char *actor, int force, char **result, char **cause);
+/*
+ * For patrolctl retention status: *kinds (kind, due now, next due, kept),
+ * *partitions (name, month, rows, drop time, due) and *last (the last
+ * purge: time, actor, result; no row before the first). Times are text
+ * in the session's time zone. The caller PQclear()s all three.
+ */
+int store_ops_retention_status(struct db *, const struct retention_params *,
+    PGresult **kinds, PGresult **partitions, PGresult **last, char **cause);
+
+#endif

@@ -1,0 +1,76 @@
+/* Retention's SQL calls (the rules are in schema/0080, 0081). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <libpq-fe.h>
+
+#include "db.h"
+#include "retention.h"
+#include "store_ops.h"
+#include "xmalloc.h"
+
+void
+store_ops_purge_q(struct db *db, const struct retention_params *p,
+    const char *actor, int force, db_cb cb, void *arg)
+{
+	char a[4][16];
+	const char *v[6] = {a[0], a[1], a[2], a[3], actor, force ? "t" : "f"};
+
+	snprintf(a[0], sizeof a[0], "%d", p->caller_days);
+	snprintf(a[1], sizeof a[1], "%d", p->fix_months);
+	snprintf(a[2], sizeof a[2], "%d", p->batch_days);
+	snprintf(a[3], sizeof a[3], "%d", p->upload_hours);
+	db_query(db,
+	    "SELECT retention_purge($1::int, $2::int, $3::int, $4::int, $5,"
+	    " $6::boolean)::text",
+	    6, v, cb, arg);
+}
+
+int
+store_ops_purge(struct db *db, const struct retention_params *p,
+    const char *actor, int force, char **result, char **cause)
+{
+	struct db_wait w = {0};
+	PGresult *res;
+
+	store_ops_purge_q(db, p, actor, force, db_wait_cb, &w);
+	if (db_wait(db, &w, &res, cause) != 0)
+		return -1;
+	*result = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+int
+store_ops_retention_status(struct db *db, const struct retention_params *p,
+    PGresult **kinds, PGresult **partitions, PGresult **last, char **cause)
+{
+	char a[4][16];
+	const char *v[4] = {a[0], a[1], a[2], a[3]};
+
+	snprintf(a[0], sizeof a[0], "%d", p->caller_days);
+	snprintf(a[1], sizeof a[1], "%d", p->fix_months);
+	snprintf(a[2], sizeof a[2], "%d", p->batch_days);
+	snprintf(a[3], sizeof a[3], "%d", p->upload_hours);
+	*kinds = *partitions = *last = NULL;
+	if (db_query_sync(db,
+	        "SELECT kind, due_now, coalesce(to_char(next_due,"
+	        " 'YYYY-MM-DD HH24:MI TZ'), '-'), kept"
+	        " FROM retention_status($1::int, $2::int, $3::int, $4::int)",
+	        4, v, kinds, cause) != 0 ||
+	    db_query_sync(db,
+	        "SELECT name, to_char(month, 'YYYY-MM'), rows,"
+	        " to_char(drop_at, 'YYYY-MM-DD HH24:MI TZ'), drop_at <= now()"
+	        " FROM retention_fix_partition_list($1::int) ORDER BY month",
+	        1, v + 1, partitions, cause) != 0 ||
+	    db_query_sync(db,
+	        "SELECT to_char(finished_at, 'YYYY-MM-DD HH24:MI TZ'), actor,"
+	        " removed::text FROM retention_runs ORDER BY id DESC LIMIT 1",
+	        0, NULL, last, cause) != 0) {
+		PQclear(*kinds);
+		PQclear(*partitions);
+		*kinds = *partitions = NULL;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,230 @@
+"""Retention (issue 18): callers' personal fields are emptied N days after
+the request closed, with an audit row, while the request, its history and
+the statistics stay; finished sync batches, unfinished uploads (rows and
+files) and expired sessions go after their periods; nothing else is
+touched; a second purge removes nothing; one purge runs at a time; and
+patrolctl retention status says what goes when."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness as h
+
+# Tables the purge may change; every other table must stay as it was.
+CHANGED = {"callers", "audit_log", "retention_runs", "sessions",
+           "sync_batches", "sync_photos_expected", "sync_photo_refs"}
+
+
+def digest(url, table, where="true"):
+    return h.psql(url, "SELECT count(*) || ' ' || md5(coalesce(string_agg("
+                  "t::text, '|' ORDER BY t::text), '')) FROM %s t WHERE %s"
+                  % (table, where))
+
+
+def all_tables(url):
+    return h.psql(url, "SELECT c.relname FROM pg_class c JOIN pg_namespace"
+                  " n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
+                  " AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+                  " ORDER BY 1").split()
+
+
+def snapshot(url):
+    return {t: digest(url, t) for t in all_tables(url) if t not in CHANGED}
+
+
+class Retention(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.url = h.fresh_database("retention")
+        cls.tmp = tempfile.mkdtemp(prefix="patrol-retention-")
+        cls.photos = os.path.join(cls.tmp, "photos")
+        for args in (["migrate"], ["demo", "load"]):
+            r = h.patrolctl(cls.url, *args)
+            assert r.returncode == 0, r.stderr
+        q = lambda sql: h.psql(cls.url, sql)  # noqa: E731
+        # Every demo request gets a caller (the demo gives only some one).
+        q("INSERT INTO callers (request_id, name, phone) SELECT id,"
+          " '多摩 太郎', '044-000-0009' FROM requests r WHERE NOT EXISTS"
+          " (SELECT 1 FROM callers c WHERE c.request_id = r.id)")
+        ids = q("SELECT request_id FROM callers ORDER BY request_id").split()
+        assert len(ids) >= 3, ids
+        cls.old, cls.recent, cls.open = ids[0], ids[1], ids[2]
+        # Closed 200 days ago, closed 10 days ago, still open. The state is
+        # set directly: the test is about time, not the life cycle.
+        q("UPDATE requests SET state = 'done', outcome = 'removed',"
+          " state_changed_at = now() - interval '200 days' WHERE id = %s"
+          % cls.old)
+        q("UPDATE requests SET state = 'cancelled', state_changed_at ="
+          " now() - interval '10 days' WHERE id = %s" % cls.recent)
+        q("UPDATE callers SET email = 'hanako@example.jp' WHERE"
+          " request_id = %s" % cls.old)
+        crew = q("SELECT id FROM crews ORDER BY id LIMIT 1")
+        dev = q("INSERT INTO devices (crew_id, token_sha256) VALUES (%s,"
+                " repeat('a', 64)) RETURNING id" % crew)
+        q("INSERT INTO sync_batches (device_id, batch_id, content_sha256,"
+          " items, ack, received_at) VALUES"
+          " (%s, 'old', 'x', 1, '{}', now() - interval '40 days'),"
+          " (%s, 'new', 'x', 1, '{}', now() - interval '1 day')"
+          % (dev, dev))
+        user = q("SELECT id FROM users ORDER BY id LIMIT 1")
+        csrf = "A" * 43
+        q("INSERT INTO sessions (id_sha256, user_id, csrf, expires_at)"
+          " VALUES (repeat('1', 64), %s, '%s', now() - interval '1 hour'),"
+          " (repeat('2', 64), %s, '%s', now() + interval '1 hour')"
+          % (user, csrf, user, csrf))
+        q("INSERT INTO photos (sha256, bytes, content_type) VALUES"
+          " (repeat('c', 64), 10, 'image/jpeg')")
+        q("INSERT INTO sync_photos_expected (device_id, sha256, bytes,"
+          " announced_at) VALUES"
+          " (%s, repeat('b', 64), 10, now() - interval '10 days'),"
+          " (%s, repeat('c', 64), 10, now() - interval '10 days'),"
+          " (%s, repeat('d', 64), 10, now() - interval '1 hour')"
+          % (dev, dev, dev))
+        q("INSERT INTO sync_photo_refs (sha256, request_id, actor) VALUES"
+          " (repeat('b', 64), %s, 'device'), (repeat('d', 64), %s,"
+          " 'device')" % (cls.open, cls.open))
+        part = os.path.join(cls.photos, ".partial")
+        os.makedirs(part)
+        for name, age in (("%s-%s" % (dev, "b" * 64), 10 * 86400),
+                          ("%s-%s" % (dev, "d" * 64), 3600)):
+            with open(os.path.join(part, name), "wb") as f:
+                f.write(b"half")
+            t = time.time() - age
+            os.utime(os.path.join(part, name), (t, t))
+        cls.dev = dev
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def ctl(self, *args):
+        return h.patrolctl(self.url, "--photo-dir", self.photos,
+                           "--retention-caller-days", "180",
+                           "--retention-batch-days", "30",
+                           "--retention-upload-hours", "72", *args)
+
+    def caller(self, rid):
+        return h.psql(self.url, "SELECT coalesce(name, '-') || '|' ||"
+                      " coalesce(phone, '-') || '|' || coalesce(email, '-')"
+                      " || '|' || (purged_at IS NOT NULL) FROM callers"
+                      " WHERE request_id = %s" % rid)
+
+    def test_1_status_then_purge_then_again(self):
+        r = self.ctl("retention", "status")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout
+        self.assertIn("180 日 days after the request closed", out)
+        line = [l for l in out.splitlines()
+                if l.startswith("通報者の個人情報 / callers'")][0]
+        # One due now, the next in 170 days, the open one kept.
+        self.assertRegex(line, r"\s1\s+\d{4}-\d\d-\d\d \d\d:\d\d \S+\s+1$")
+        next_due = h.psql(self.url, "SELECT to_char(state_changed_at +"
+                          " interval '180 days', 'YYYY-MM-DD') FROM requests"
+                          " WHERE id = %s" % self.recent)
+        self.assertIn(next_due, line)
+        for label, due in (("finished sync batches", "1"),
+                           ("unfinished photo uploads", "1"),
+                           ("expired console sessions", "1")):
+            line = [l for l in out.splitlines() if label in l
+                    and not l.startswith("保持期間")][0]
+            self.assertRegex(line, r"\s%s\s" % due, line)
+        self.assertIn("まだ none yet", out)
+
+        before = snapshot(self.url)
+        stats = h.psql(self.url, "SELECT string_agg(category || state ||"
+                       " priority || coalesce(ward_code, ''), ',' ORDER BY"
+                       " id) FROM requests")
+        self.assertIn("hanako", h.psql(self.url, "SELECT email FROM callers"
+                                       " WHERE request_id = %s" % self.old))
+        r = self.ctl("retention", "run")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        removed = json.loads(re.search(r"removed (\{.*\});", r.stdout)
+                             .group(1))
+        self.assertEqual(removed["callers_purged"], 1)
+        self.assertEqual(removed["sync_batches"], 1)
+        self.assertEqual(removed["uploads_unfinished"], 1)
+        self.assertEqual(removed["photo_links_unfinished"], 1)
+        self.assertEqual(removed["sessions_expired"], 1)
+        self.assertIn("unfinished upload files 1", r.stdout)
+
+        # Personal fields gone, the row (and so the request's link) kept.
+        self.assertEqual(self.caller(self.old), "-|-|-|true")
+        self.assertNotIn("-|-", self.caller(self.recent))
+        self.assertNotIn("-|-", self.caller(self.open))
+        audit = json.loads(h.psql(
+            self.url, "SELECT detail FROM audit_log WHERE action ="
+            " 'caller.purge' AND object_type = 'request' AND object_id ="
+            " '%s'" % self.old))
+        self.assertEqual(audit["reason"], "retention")
+        self.assertEqual(audit["caller_days"], 180)
+        for f in ("name", "phone", "address", "email"):
+            self.assertIn(f, audit["fields"])
+        self.assertEqual(h.psql(self.url, "SELECT count(*) FROM audit_log"
+                                " WHERE action = 'caller.purge'"), "1")
+        # The request, its history and the statistics: unchanged, as is
+        # every table the purge has no business with.
+        self.assertEqual(snapshot(self.url), before)
+        self.assertEqual(h.psql(self.url, "SELECT string_agg(category ||"
+                                " state || priority || coalesce(ward_code,"
+                                " ''), ',' ORDER BY id) FROM requests"),
+                         stats)
+        # What had to stay stayed.
+        self.assertEqual(h.psql(self.url, "SELECT string_agg(batch_id, ',')"
+                                " FROM sync_batches"), "new")
+        self.assertEqual(h.psql(self.url, "SELECT count(*) FROM sessions"),
+                         "1")
+        self.assertEqual(h.psql(
+            self.url, "SELECT string_agg(left(sha256, 1), ',' ORDER BY"
+            " sha256) FROM sync_photos_expected"), "c,d")
+        self.assertEqual(h.psql(
+            self.url, "SELECT string_agg(left(sha256, 1), ',') FROM"
+            " sync_photo_refs"), "d")
+        self.assertEqual(os.listdir(os.path.join(self.photos, ".partial")),
+                         ["%s-%s" % (self.dev, "d" * 64)])
+
+        # Again: nothing more goes, nothing changes.
+        after = {t: digest(self.url, t) for t in all_tables(self.url)
+                 if t != "retention_runs"}
+        r = self.ctl("retention", "run")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        removed = json.loads(re.search(r"removed (\{.*\});", r.stdout)
+                             .group(1))
+        self.assertEqual([v for k, v in removed.items() if v != 0], [])
+        self.assertEqual({t: digest(self.url, t) for t in
+                          all_tables(self.url) if t != "retention_runs"},
+                         after)
+        # patrold's daily call (no force) skips: it ran within 20 hours.
+        self.assertIn("skipped", h.psql(
+            self.url, "SELECT retention_purge(180, 13, 30, 72, 'system',"
+            " false)"))
+        r = self.ctl("retention", "status")
+        self.assertRegex(r.stdout, r"前回 / last purge: \d{4}-\d\d-\d\d "
+                         r"\d\d:\d\d \S+ by patrolctl")
+
+    def test_2_one_purge_at_a_time(self):
+        # Another server holds the purge's lock: this one skips.
+        p = subprocess.Popen(["psql", "-X", "-tAq", "-d", self.url],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+        try:
+            p.stdin.write("SELECT pg_advisory_lock(hashtext("
+                          "'patrol.retention'));\n\\echo locked\n")
+            p.stdin.flush()
+            while p.stdout.readline().strip() != "locked":
+                pass
+            r = self.ctl("retention", "run")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("another purge is running", r.stdout)
+        finally:
+            p.stdin.close()
+            p.wait(30)
+            p.stdout.close()
+
+
+if __name__ == "__main__":
+    h.main()
