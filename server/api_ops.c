@@ -13,6 +13,7 @@
 #include "db.h"
 #include "http.h"
 #include "metrics.h"
+#include "store_ops.h"
 
 static struct app *ops_app;
 
@@ -47,14 +48,26 @@ api_ops_healthz(struct http_req *req)
 }
 
 static void
-api_ops_metrics(struct http_req *req)
+api_ops_metrics_cb(struct db_result *r, void *arg)
 {
+	struct http_req *req = arg;
 	struct evbuffer *b = evbuffer_new();
 	struct db_stats st;
 
 	db_stats(ops_app->db, &st);
 	metrics_render(b, &st);
+	/* The process metrics are served even while the database is down. */
+	metrics_business_render(
+	    b, r->status == DB_OK ? r->res : NULL, ops_app->metrics_coverage);
 	http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", b);
+	http_req_unref(req);
+}
+
+static void
+api_ops_metrics(struct http_req *req)
+{
+	http_req_ref(req);
+	store_ops_metrics_q(ops_app->db, api_ops_metrics_cb, req);
 }
 
 static const struct http_route api_ops_routes[] = {

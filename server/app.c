@@ -13,6 +13,7 @@
 #include "geo.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "photos.h"
 #include "retention.h"
@@ -279,6 +280,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	escalate_start(a);
 	archive_start(a);
 	a->retention = retention_start(a);
+	a->metrics_coverage = metrics_coverage_start(a);
 	api_session_register(a);
 	api_users_register(a);
 	api_console_register(a);
@@ -325,6 +327,7 @@ app_stop(struct app *a)
 	db_free(a->db);
 	/* After db_free: a purge in flight is answered there. */
 	retention_stop(a->retention);
+	metrics_coverage_stop(a->metrics_coverage);
 	/* After db_free: a reload failing there still uses them. */
 	if (a->ev_wards_retry != NULL)
 		event_free(a->ev_wards_retry);

@@ -14,6 +14,7 @@ struct http_server;
 struct ward_set;
 struct tls;
 struct retention;
+struct metrics_coverage;
 
 struct app {
 	struct config *cfg;
@@ -35,6 +36,8 @@ struct app {
 	struct tls *tls; /* HTTPS (tls_cert, tls_key), or NULL */
 
 	struct retention *retention; /* the daily purge (retention.c) */
+	/* The week's coverage for /metrics (metrics_business.c). */
+	struct metrics_coverage *metrics_coverage;
 };
 
 /* Sets up everything and listens. -1 with *cause on any start-up error. */

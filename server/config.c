@@ -200,6 +200,9 @@ static const struct config_option config_options[] = {
         OFF(retention_upload_hours), "168", 1, 87600,
         "announced photos not uploaded within this many hours are "
         "dropped"},
+    {"metrics_coverage_s", "PATROL_METRICS_COVERAGE_S", CONFIG_INT,
+        OFF(metrics_coverage_s), "600", 1, 86400,
+        "recompute the week's coverage share for /metrics this often"},
 };
 #define NOPTIONS (sizeof config_options / sizeof config_options[0])
 

@@ -71,6 +71,7 @@ struct config {
 	int retention_fix_months;
 	int retention_batch_days;
 	int retention_upload_hours;
+	int metrics_coverage_s; /* the week's coverage on /metrics */
 };
 
 /* Sets every option to its built-in default. */

@@ -64,3 +64,18 @@ store_ops_audit(
 	    " VALUES ('patrolctl', $1, 'database', $2::jsonb)",
 	    2, p, NULL, cause);
 }
+
+void
+store_ops_metrics_q(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db,
+	    "SELECT name, labels, value FROM metrics_business()"
+	    " ORDER BY name, labels",
+	    0, NULL, cb, arg);
+}
+
+void
+store_ops_current_week_q(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db, "SELECT metrics_current_week()", 0, NULL, cb, arg);
+}

@@ -25,6 +25,14 @@ int store_ops_schema_version(struct db *, char **version, char **cause);
 int store_ops_audit(
     struct db *, const char *action, const char *detail, char **cause);
 
+/*
+ * /metrics (metrics_business.c): rows of (name, labels in Prometheus
+ * syntax, value), ordered by name; and the current ISO week ("2026-W49")
+ * in the session's time zone.
+ */
+void store_ops_metrics_q(struct db *, db_cb, void *arg);
+void store_ops_current_week_q(struct db *, db_cb, void *arg);
+
 /* Retention (store_ops_retention.c): the rules are SQL (schema/0080). */
 /*
  * retention_purge(): the result is its JSON (counts, or "skipped" with
