@@ -196,9 +196,8 @@ struct metrics_coverage *
 metrics_coverage_start(struct app *a)
 {
 	struct metrics_coverage *m = xcalloc(1, sizeof *m);
-	struct timeval tv = {
-	    a->cfg->metrics_coverage_s < 20 ? a->cfg->metrics_coverage_s : 20,
-	    0};
+	/* The first after one period too: a short-lived server adds none. */
+	struct timeval tv = {a->cfg->metrics_coverage_s, 0};
 
 	m->app = a;
 	m->ev = evtimer_new(a->base, metrics_coverage_tick_cb, m);

@@ -19,10 +19,12 @@
 #include "xmalloc.h"
 
 /*
- * patrold asks every hour; the SQL does the purge only when none finished
- * in the last 20 hours, so it runs about once a day across all servers.
+ * patrold asks every hour, the first time an hour after it started (a
+ * server restarted in a loop does not purge each time); the SQL does the
+ * purge only when none finished in the last 20 hours, so it runs about once
+ * a day across all servers.
  */
-#define RETENTION_FIRST_S 60
+#define RETENTION_FIRST_S 3600
 #define RETENTION_CHECK_S 3600
 
 struct retention {
