@@ -2,8 +2,9 @@
 the request closed, with an audit row, while the request, its history and
 the statistics stay; finished sync batches, unfinished uploads (rows and
 files) and expired sessions go after their periods; nothing else is
-touched; a second purge removes nothing; one purge runs at a time; and
-patrolctl retention status says what goes when."""
+touched; GPS fixes go by whole monthly partitions; a second purge removes
+nothing; one purge runs at a time; and patrolctl retention status says
+what goes when."""
 import json
 import os
 import re
@@ -121,8 +122,12 @@ class Retention(unittest.TestCase):
         self.assertIn("180 日 days after the request closed", out)
         line = [l for l in out.splitlines()
                 if l.startswith("通報者の個人情報 / callers'")][0]
-        # One due now, the next in 170 days, the open one kept.
-        self.assertRegex(line, r"\s1\s+\d{4}-\d\d-\d\d \d\d:\d\d \S+\s+1$")
+        # One due now, the next in 170 days, the open ones kept.
+        kept = h.psql(self.url, "SELECT count(*) FROM callers c JOIN"
+                      " requests r ON r.id = c.request_id WHERE r.state NOT"
+                      " IN ('done', 'unable', 'cancelled', 'merged')")
+        self.assertRegex(line, r"\s1\s+\d{4}-\d\d-\d\d \d\d:\d\d \S+\s+%s$"
+                         % kept)
         next_due = h.psql(self.url, "SELECT to_char(state_changed_at +"
                           " interval '180 days', 'YYYY-MM-DD') FROM requests"
                           " WHERE id = %s" % self.recent)
@@ -224,6 +229,73 @@ class Retention(unittest.TestCase):
             p.stdin.close()
             p.wait(30)
             p.stdout.close()
+
+    def test_3_gps_fix_partitions(self):
+        q = lambda sql: h.psql(self.url, sql)  # noqa: E731
+        crew = q("SELECT id FROM crews ORDER BY id LIMIT 1")
+        patrol = q("INSERT INTO patrols (crew_id, started_by) VALUES (%s,"
+                   " 'test') RETURNING id" % crew)
+        # Track points 20 and 5 months old and from now; handheld fixes
+        # 15 months old and from now. The old ones land in the default
+        # partition (no month partition exists for them yet).
+        q("INSERT INTO track_points (patrol_id, at, lon, lat, easting,"
+          " northing) VALUES"
+          " (%s, now() - interval '20 months', 139.55, 35.62, 0, 0),"
+          " (%s, now() - interval '5 months', 139.55, 35.62, 0, 0),"
+          " (%s, now(), 139.55, 35.62, 0, 0)" % (patrol, patrol, patrol))
+        q("INSERT INTO track_fixes (crew_id, device_id, at, lon, lat) VALUES"
+          " (%s, %s, now() - interval '15 months', 139.55, 35.62),"
+          " (%s, %s, now(), 139.55, 35.62)" % (crew, self.dev, crew,
+                                                self.dev))
+        self.assertEqual(q("SELECT count(*) FROM track_points_default"
+                           " WHERE patrol_id = %s" % patrol), "2")
+        r = self.ctl("--retention-fix-months", "13", "retention", "status")
+        self.assertIn("track_points_default", r.stdout)
+        month = q("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM')")
+        self.assertRegex(r.stdout, r"track_points_p%s +\d{4}-\d\d +\d+ 件" %
+                         month)
+        keep = snapshot(self.url)
+        keep.pop("track_points")
+        keep.pop("track_fixes")
+        r = self.ctl("--retention-fix-months", "13", "retention", "run")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        removed = json.loads(re.search(r"removed (\{.*\});", r.stdout)
+                             .group(1))
+        # The two old months were made (moved out of the default), then
+        # dropped whole: one row each. The 5-month-old one got its own.
+        self.assertEqual(removed["fix_partitions_dropped"], 2)
+        self.assertEqual(removed["fix_rows_dropped"], 2)
+        self.assertEqual(removed["fix_partitions_made"], 3)
+        self.assertEqual(q("SELECT count(*) FROM track_points WHERE"
+                           " patrol_id = %s" % patrol), "2")
+        self.assertEqual(q("SELECT count(*) FROM track_points WHERE at <"
+                           " now() - interval '13 months'"), "0")
+        self.assertEqual(q("SELECT count(*) FROM track_fixes WHERE"
+                           " device_id = %s" % self.dev), "1")
+        self.assertEqual(q("SELECT count(*) FROM track_points_default"), "0")
+        parts = q("SELECT string_agg(c.relname, ',' ORDER BY c.relname)"
+                  " FROM pg_inherits i JOIN pg_class c ON c.oid ="
+                  " i.inhrelid WHERE i.inhparent = 'track_points'::regclass")
+        old = q("SELECT to_char(now() AT TIME ZONE 'UTC' - interval"
+                " '20 months', 'YYYY_MM')")
+        mid = q("SELECT to_char(now() AT TIME ZONE 'UTC' - interval"
+                " '5 months', 'YYYY_MM')")
+        self.assertNotIn("track_points_p" + old, parts)
+        self.assertIn("track_points_p" + mid, parts)
+        self.assertIn("track_points_p" + month, parts)
+        # Nothing else touched: the patrol itself and every other table.
+        after = snapshot(self.url)
+        after.pop("track_points")
+        after.pop("track_fixes")
+        self.assertEqual(after, keep)
+        self.assertEqual(q("SELECT count(*) FROM patrols WHERE id = %s"
+                           % patrol), "1")
+        # Again: nothing more.
+        r = self.ctl("--retention-fix-months", "13", "retention", "run")
+        removed = json.loads(re.search(r"removed (\{.*\});", r.stdout)
+                             .group(1))
+        self.assertEqual(removed["fix_partitions_dropped"], 0)
+        self.assertEqual(removed["fix_partitions_made"], 0)
 
 
 if __name__ == "__main__":
