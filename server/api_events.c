@@ -2,9 +2,12 @@
  * GET /api/v1/events: the live feed of request events as Server-Sent
  * Events. Every patrold LISTENs on "patrol_events" (request_event_append
  * NOTIFYs each event id), so clients of any process see every event.
- * Event ids commit in order (see schema/0004), so a client's position is
- * one number: the last id it got, sent back as Last-Event-ID (or ?after=)
- * to resume without gaps or repeats.
+ * Events commit concurrently, but the store reads them only up to the safe
+ * id (schema/0090: every event below it has committed or never will), in
+ * id order, so a client's position is one number: the last id it got, sent
+ * back as Last-Event-ID (or ?after=) to resume without gaps or repeats.
+ * When writers in flight keep the safe id from being known, nothing is
+ * read: the next NOTIFY or the keep-alive tick tries again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +97,7 @@ feed_last_cb(struct db_result *r, void *arg)
 {
 	(void)arg;
 	feed.fetching = 0;
-	if (r->status == DB_OK) {
+	if (r->status == DB_OK && !PQgetisnull(r->res, 0, 0)) {
 		feed.last = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
 		if (feed.again) {
 			feed.again = 0;
@@ -185,6 +188,16 @@ feed_keepalive_cb(evutil_socket_t fd, short ev, void *arg)
 	/* Also how a vanished client is noticed: the write fails. */
 	TAILQ_FOREACH(c, &feed.clients, entry)
 	http_stream_send(c->req, ping, sizeof ping - 1);
+	/*
+	 * A read that found the safe id not known yet (a long transaction)
+	 * is retried here too, in case no further event wakes the feed.
+	 */
+	feed_fetch();
+	TAILQ_FOREACH(c, &feed.clients, entry)
+	{
+		if (!c->catching_up && feed.last >= 0 && c->cursor < feed.last)
+			feed_catch_up(c);
+	}
 }
 
 static void

@@ -352,16 +352,15 @@ store_events_since(
 	snprintf(a, sizeof a, "%lld", after);
 	snprintf(l, sizeof l, "%d", limit);
 	db_query(db,
-	    "SELECT e.id, " EVENT_JSON "::text FROM request_events e"
-	    " WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2::int",
+	    "SELECT e.id, " EVENT_JSON "::text"
+	    " FROM request_events_after($1::bigint, $2::int) e ORDER BY e.id",
 	    2, p, cb, arg);
 }
 
 void
 store_events_last(struct db *db, db_cb cb, void *arg)
 {
-	db_query(db, "SELECT coalesce(max(id), 0) FROM request_events", 0, NULL,
-	    cb, arg);
+	db_query(db, "SELECT request_events_safe_id()", 0, NULL, cb, arg);
 }
 
 void

@@ -78,8 +78,13 @@ void store_callbacks_list(
     struct db *, const char *actor, int overdue_only, db_cb, void *);
 /* One row per escalated request (event ids). */
 void store_escalate_due(struct db *, db_cb, void *);
-/* Rows (id, event JSON) after an event id, in order. */
+/*
+ * Rows (id, event JSON) after an event id, in order, up to the safe id
+ * (schema/0090: no event below it can still commit); none while writers
+ * in flight keep it from being known.
+ */
 void store_events_since(struct db *, long long after, int limit, db_cb, void *);
+/* The safe id (one row; NULL while not known yet). */
 void store_events_last(struct db *, db_cb, void *);
 void store_recommend_candidates(
     struct db *, long long id, const char *tz, db_cb, void *);

@@ -1,0 +1,126 @@
+"""The live feed without a global lock (issue 19, item 1): several writers
+append events at once and commit after random delays (some roll back), so
+event ids commit out of order; readers following /api/v1/events must still
+see every committed event exactly once, never a rolled-back one, in
+increasing id order, and a reader resuming from any id it got must get
+exactly the rest, in the same order."""
+import json
+import os
+import random
+import subprocess
+import threading
+import time
+import unittest
+
+import harness as h
+
+CALL = (35.6050, 139.5600)  # Tama ward
+WRITERS = 6
+PER_WRITER = 10
+
+
+class FeedConcurrency(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.url = h.fresh_database("feed_concurrency")
+        for args in [("migrate",),
+                     ("import", "wards", os.path.join(
+                         h.SOURCE, "data", "kawasaki_wards_N03-22.geojson"))]:
+            r = h.patrolctl(cls.url, *args)
+            assert r.returncode == 0, (args, r.stderr)
+        cls.token = h.user_token(cls.url, "disp1", "dispatcher")
+        cls.d = h.Patrold(cls.url)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.d.stop()
+        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+
+    def write(self, rid, w, rng, outcome):
+        """One writer: its own connection per transaction, an event, a
+        random wait before COMMIT (or ROLLBACK)."""
+        for n in range(PER_WRITER):
+            commit = rng.random() > 0.15
+            sql = ("BEGIN; SELECT request_event_append(%d, 'test', "
+                   "'feed_test', NULL, NULL, NULL, NULL, NULL, "
+                   "jsonb_build_object('w', %d, 'n', %d)); "
+                   "SELECT pg_sleep(%.3f); %s;"
+                   % (rid, w, n, rng.random() * 0.4,
+                      "COMMIT" if commit else "ROLLBACK"))
+            r = subprocess.run(["psql", "-X", "-v", "ON_ERROR_STOP=1",
+                                "-tAq", "-d", self.url, "-c", sql],
+                               capture_output=True, text=True, timeout=60)
+            outcome.append((w, n, r.returncode == 0 and commit, r.stderr))
+            time.sleep(rng.random() * 0.05)
+
+    def test_every_event_once_in_order(self):
+        st, r = self.d.json("/api/v1/requests", method="POST",
+                            body=json.dumps({
+                                "category": "wasp_nest", "lat": CALL[0],
+                                "lon": CALL[1], "address": "多摩区内 試験",
+                                "answers": {"nest_height": "eaves",
+                                            "location": "outdoor"}
+                            }).encode(),
+                            headers={"Authorization": "Bearer " + self.token,
+                                     "Content-Type": "application/json"})
+        self.assertEqual(st, 201, r)
+        rid = r["id"]
+        start = int(h.psql(self.url,
+                           "SELECT coalesce(max(id), 0) FROM request_events"))
+        feed = h.EventStream(self.d, self.token, after=start)
+        outcome = []
+        threads = [threading.Thread(target=self.write,
+                                    args=(rid, w, random.Random(w), outcome))
+                   for w in range(WRITERS)]
+        for t in threads:
+            t.start()
+        # A second reader joins mid-load "from now" (no position).
+        time.sleep(1.0)
+        late = h.EventStream(self.d, self.token)
+        for t in threads:
+            t.join()
+        failed = [o for o in outcome if o[3]]
+        self.assertEqual(failed, [])
+        committed = {(w, n) for w, n, ok, _ in outcome if ok}
+        self.assertGreater(len(committed), WRITERS * PER_WRITER // 2)
+        self.assertLess(len(committed), WRITERS * PER_WRITER)  # some gaps
+        in_db = h.psql(self.url, "SELECT id, detail->>'w', detail->>'n'"
+                       " FROM request_events WHERE kind = 'feed_test'"
+                       " ORDER BY id").split()
+        db_ids = [int(x.split("|")[0]) for x in in_db]
+        self.assertEqual(len(db_ids), len(committed))
+
+        def mine(s):
+            with s.lock:
+                return [e for e in s.events if e["kind"] == "feed_test"]
+
+        deadline = time.time() + 60
+        while time.time() < deadline and len(mine(feed)) < len(db_ids):
+            time.sleep(0.1)
+        got = mine(feed)
+        ids = [e["id"] for e in got]
+        # Exactly once, nothing rolled back, in increasing id order.
+        self.assertEqual(ids, db_ids)
+        self.assertEqual({(e["detail"]["w"], e["detail"]["n"]) for e in got},
+                         committed)
+        self.assertEqual([e["_sse_id"] for e in got], ids)
+        # The late reader got a suffix of the same sequence, from its start.
+        lids = [e["id"] for e in mine(late)]
+        self.assertEqual(lids, db_ids[len(db_ids) - len(lids):])
+        # Resuming from any id received gives exactly the rest, in order.
+        for cut in (0, len(ids) // 3, len(ids) // 2, len(ids) - 1):
+            again = h.EventStream(self.d, self.token,
+                                  last_event_id=ids[cut])
+            want = ids[cut + 1:]
+            deadline = time.time() + 30
+            while time.time() < deadline and len(mine(again)) < len(want):
+                time.sleep(0.05)
+            time.sleep(0.3)  # nothing more may follow
+            self.assertEqual([e["id"] for e in mine(again)], want)
+            again.close()
+        late.close()
+        feed.close()
+
+
+if __name__ == "__main__":
+    h.main()
