@@ -12,6 +12,7 @@
 #include "ctl_devices.h"
 #include "ctl_dispatch.h"
 #include "ctl_open311.h"
+#include "ctl_plan.h"
 #include "ctl_network.h"
 #include "ctl_users.h"
 #include "ctl_wards.h"
@@ -151,6 +152,9 @@ const struct ctl_command ctl_commands[] = {
         "purge now what is past its retention period (patrold does it "
         "daily)",
         ctl_retention_run},
+    {"plan solomon", CTL_PLAN_SOLOMON_USAGE,
+        "solve a VRPTW instance in Solomon's format with the day planner",
+        ctl_plan_solomon},
     {"demo load", "", "fill an empty database with data/demo.json",
         ctl_dispatch_demo_load},
     {"migrate status", "", "list migrations not yet applied",

@@ -1,0 +1,137 @@
+/*
+ * "patrolctl plan solomon FILE": solves one instance in Solomon's format
+ * with the crews' planner and prints one line "vehicles N distance D
+ * time_ms T" (distance unrounded, Euclidean), then one line per route with
+ * the customer numbers in order (as numbered by their rows, depot 0).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ctl_plan.h"
+#include "vrptw.h"
+#include "xmalloc.h"
+
+#define CTL_PLAN_MAX_FILE (64 * 1024 * 1024)
+
+static int
+ctl_plan_read(const char *path, char **out, size_t *len, char **cause)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t n = 0, cap = 0, r;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 65536;
+			buf = xreallocarray(buf, cap + 1, 1);
+		}
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+		if (n > CTL_PLAN_MAX_FILE) {
+			fclose(f);
+			free(buf);
+			*cause = xasprintf("%s: larger than 64 MiB", path);
+			return -1;
+		}
+	}
+	if (ferror(f)) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		fclose(f);
+		free(buf);
+		return -1;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static int
+ctl_plan_number(const char *what, const char *s, long lo, long hi, long *out)
+{
+	char *e;
+
+	errno = 0;
+	*out = strtol(s, &e, 10);
+	if (*s == '\0' || *e != '\0' || errno != 0 || *out < lo || *out > hi) {
+		fprintf(stderr,
+		    "patrolctl: plan solomon: %s must be a number from %ld to "
+		    "%ld\n",
+		    what, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_plan_solomon(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {"time-ms", "seed", NULL};
+	const char *values[2], *pos[1];
+	struct vrptw_problem p;
+	struct vrptw_params prm = {1000, 0, 1};
+	struct vrptw_solution s;
+	char *text, *cause;
+	size_t len;
+	long n;
+	int v, k, r = 0;
+
+	(void)c;
+	if (ctl_args("plan solomon", argc, argv, names, values, pos, 1) != 1) {
+		fprintf(stderr, "usage: patrolctl plan solomon %s\n",
+		    CTL_PLAN_SOLOMON_USAGE);
+		return 2;
+	}
+	if (values[0] != NULL) {
+		if (ctl_plan_number("--time-ms", values[0], 1, 3600000, &n) !=
+		    0)
+			return 2;
+		prm.time_ms = (int)n;
+	}
+	if (values[1] != NULL) {
+		if (ctl_plan_number("--seed", values[1], 0, 2147483647, &n) !=
+		    0)
+			return 2;
+		prm.seed = (unsigned)n;
+	}
+	if (ctl_plan_read(pos[0], &text, &len, &cause) != 0)
+		return ctl_fail("plan solomon", cause);
+	if (vrptw_solomon_parse(text, len, &p, &cause) != 0) {
+		char *msg = xasprintf("%s: %s", pos[0], cause);
+
+		free(cause);
+		free(text);
+		return ctl_fail("plan solomon", msg);
+	}
+	free(text);
+	vrptw_solve(&p, &prm, &s);
+	printf("vehicles %d distance %.4f time_ms %.0f\n", s.vehicles_used,
+	    s.distance, s.elapsed_ms);
+	for (v = 0; v < s.nvehicles; v++) {
+		if (s.routes[v].n == 0)
+			continue;
+		printf("route %d:", ++r);
+		for (k = 0; k < s.routes[v].n; k++)
+			printf(" %d", s.routes[v].jobs[k] + 1);
+		printf("\n");
+	}
+	if (s.nunplanned > 0) {
+		printf("unplanned:");
+		for (k = 0; k < s.nunplanned; k++)
+			printf(" %d", s.unplanned[k] + 1);
+		printf("\n");
+	}
+	vrptw_solution_free(&s);
+	vrptw_problem_free(&p);
+	return 0;
+}

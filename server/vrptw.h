@@ -1,0 +1,114 @@
+/*
+ * Vehicle routing with time windows: the crews' day plan (issue 15).
+ * Pure computation: no libevent, no libpq, no I/O but the Solomon reader's
+ * text. Times and travel are in one unit the caller picks (minutes for the
+ * crews, Solomon's time units for the benchmark); travel time between two
+ * places is their straight-line distance times time_per_unit, or the
+ * caller's matrix when it gives one (a road network's shortest paths).
+ *
+ * Objective, compared in this order: the weight of jobs left unplanned,
+ * then (when minimise_vehicles) the number of vehicles used, then the
+ * total travel. Jobs' windows are hard: a job that cannot be reached in its
+ * window is left unplanned, never planned late.
+ */
+#ifndef PATROL_VRPTW_H
+#define PATROL_VRPTW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vrptw_job {
+	double x, y;
+	double demand;     /* counted against the vehicle's capacity */
+	double ready, due; /* window for the start of service */
+	double service;    /* time on site */
+	uint32_t skills;   /* every bit needed must be in the vehicle's */
+	int weight;        /* cost of leaving it unplanned, >= 1 */
+	int vehicle;       /* only this vehicle may do it, or -1 */
+};
+
+struct vrptw_vehicle {
+	double sx, sy, ex, ey; /* where it starts and ends its day */
+	double start, end;     /* leaves no earlier, back no later */
+	double capacity;
+	uint32_t skills;
+};
+
+struct vrptw_problem {
+	int njobs, nvehicles;
+	struct vrptw_job *jobs;
+	struct vrptw_vehicle *vehicles;
+	double time_per_unit; /* travel time per unit of distance */
+	/*
+	 * Optional travel times, (njobs + 2 * nvehicles) squared, row-major;
+	 * node i < njobs is job i, njobs + 2v vehicle v's start, njobs + 2v +
+	 * 1 its end. NULL: straight line times time_per_unit.
+	 */
+	const double *matrix;
+	int minimise_vehicles;
+};
+
+struct vrptw_params {
+	int time_ms;         /* wall-clock budget; 0: only max_iterations */
+	long max_iterations; /* 0: only time_ms */
+	unsigned seed;
+};
+
+struct vrptw_route {
+	int n;
+	int *jobs;       /* in order */
+	double *arrive;  /* arrival at each job */
+	double *start;   /* start of service (after waiting for ready) */
+	double back;     /* arrival at the end place */
+	double distance; /* travel of the route (time units) */
+	double load;
+};
+
+struct vrptw_solution {
+	int nvehicles;
+	struct vrptw_route *routes; /* one per vehicle, possibly empty */
+	int nunplanned;
+	int *unplanned;
+	int vehicles_used;
+	double distance;
+	long iterations;
+	double elapsed_ms;
+};
+
+/*
+ * Solves p and fills *s, which the caller frees with vrptw_solution_free.
+ * Deterministic for a given seed and iteration budget.
+ */
+void vrptw_solve(const struct vrptw_problem *p, const struct vrptw_params *,
+    struct vrptw_solution *s);
+void vrptw_solution_free(struct vrptw_solution *);
+
+/*
+ * Evaluates a fixed order for one vehicle: fills route r (whose jobs and n
+ * the caller set; arrive/start allocated by the caller, n long) with times,
+ * waiting for windows to open. Returns the index of the first job whose
+ * window or the capacity is broken, n if the return is late, or -1 if the
+ * route keeps every constraint.
+ */
+int vrptw_route_eval(
+    const struct vrptw_problem *, int vehicle, struct vrptw_route *r);
+
+/* Travel time between two nodes (numbered as for the matrix). */
+double vrptw_travel(const struct vrptw_problem *, int from, int to);
+
+/*
+ * Reads an instance in Solomon's text format (name, VEHICLE NUMBER
+ * CAPACITY, CUSTOMER lines; customer 0 the depot). Fills *p (free with
+ * vrptw_problem_free) with minimise_vehicles set. Returns 0, or -1 with
+ * *cause naming the line and the problem (caller frees).
+ */
+int vrptw_solomon_parse(const char *text, size_t len, struct vrptw_problem *p,
+    char **cause) __attribute__((warn_unused_result));
+void vrptw_problem_free(struct vrptw_problem *);
+
+/* Limits on what the reader accepts, so a file cannot ask for unbounded
+ * memory. */
+#define VRPTW_MAX_JOBS     20000
+#define VRPTW_MAX_VEHICLES 5000
+
+#endif
