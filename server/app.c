@@ -272,6 +272,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	api_requests_register(a);
 	api_actions_register(a);
 	api_recommend_register(a);
+	api_plan_register(a);
 	api_reference_register(a);
 	api_geocode_register(a);
 	api_events_register(a);

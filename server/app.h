@@ -56,6 +56,7 @@ void api_wards_register(struct app *);
 void api_requests_register(struct app *);
 void api_actions_register(struct app *);
 void api_recommend_register(struct app *);
+void api_plan_register(struct app *);
 void api_reference_register(struct app *);
 /* Address and place search (api_geocode.c, issue 13). */
 void api_geocode_register(struct app *);

@@ -247,7 +247,7 @@ store_open311_requests(
 	                        "  'updated', " TS(
 	                            "r.state_changed_at") ","
 	                                                  "  'expected', " TS(
-	                                                      "r.due_resolve") ","
+	                                                      "coalesce(r.expected_from, r.due_resolve)") ","
 	                                                                       "  'parent_id', r.parent_id, 'media_url', o.media_url,"
 	                                                                       "  'office_ja', f.name_ja, 'office_en', f.name_en,"
 	                                                                       "  'events', (SELECT coalesce(jsonb_agg(" EVENT_JSON(

@@ -1,0 +1,186 @@
+/*
+ * A crew's day: fixed jobs first (on site, en route, pinned in pin
+ * order), then the solver's order for the rest with windows as hard
+ * constraints; a job whose window cannot be kept goes last, in order of
+ * its due time, and is reported late rather than dropped.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "vrptw.h"
+#include "xmalloc.h"
+
+static double
+plan_leg(
+    double e0, double n0, double e1, double n1, const struct rank_params *p)
+{
+	return hypot(e1 - e0, n1 - n0) * p->detour /
+	    (p->speed_kmh * 1000.0 / 60);
+}
+
+static int
+plan_fixed_cmp(const void *a, const void *b)
+{
+	const struct plan_job *x = a, *y = b;
+
+	if (x->fixed != y->fixed)
+		return (int)x->fixed - (int)y->fixed;
+	if (x->pin != y->pin)
+		return x->pin - y->pin;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+plan_order_cmp(const void *a, const void *b)
+{
+	const struct plan_job *x = a, *y = b;
+
+	return x->order - y->order;
+}
+
+/* Times along the order already in jobs[]; from (e, n) at minute 0. */
+static void
+plan_times(double e, double n, double shift_end, struct plan_job *jobs,
+    int njobs, const struct rank_params *p)
+{
+	double t = 0;
+	int i;
+
+	for (i = 0; i < njobs; i++) {
+		struct plan_job *j = &jobs[i];
+
+		j->order = i + 1;
+		j->travel = j->fixed == PLAN_ON_SITE
+		    ? 0
+		    : plan_leg(e, n, j->e, j->n, p);
+		t += j->travel;
+		j->arrive = t;
+		if (t < j->ready)
+			t = j->ready;
+		j->start = t;
+		t += j->work;
+		j->finish = t;
+		j->late = j->arrive > j->due ? j->arrive - j->due : 0;
+		j->after_shift = j->finish > shift_end;
+		e = j->e;
+		n = j->n;
+	}
+}
+
+void
+plan_crew_day(double e, double n, double shift_end, struct plan_job *jobs,
+    int njobs, const struct rank_params *p)
+{
+	struct vrptw_problem vp;
+	struct vrptw_vehicle veh;
+	struct vrptw_params prm = {0, 300, 1};
+	struct vrptw_solution s;
+	struct plan_job *free_jobs;
+	double t = 0, se = e, sn = n;
+	int nfixed = 0, nfree, i, k, next;
+
+	if (njobs == 0)
+		return;
+	qsort(jobs, njobs, sizeof *jobs, plan_fixed_cmp);
+	while (nfixed < njobs && jobs[nfixed].fixed != PLAN_FREE)
+		nfixed++;
+	/* The fixed prefix runs in its order; the rest starts after it. */
+	plan_times(e, n, shift_end, jobs, nfixed, p);
+	if (nfixed > 0) {
+		t = jobs[nfixed - 1].finish;
+		se = jobs[nfixed - 1].e;
+		sn = jobs[nfixed - 1].n;
+	}
+	nfree = njobs - nfixed;
+	if (nfree == 0)
+		return;
+	free_jobs = &jobs[nfixed];
+	memset(&vp, 0, sizeof vp);
+	vp.njobs = nfree;
+	vp.nvehicles = 1;
+	vp.jobs = xcalloc(nfree, sizeof *vp.jobs);
+	vp.time_per_unit = p->detour / (p->speed_kmh * 1000.0 / 60);
+	for (i = 0; i < nfree; i++) {
+		struct plan_job *j = &free_jobs[i];
+
+		vp.jobs[i] = (struct vrptw_job){j->e, j->n, 0, j->ready,
+		    j->due < shift_end - j->work ? j->due : shift_end - j->work,
+		    j->work, 0, j->priority <= 2 ? 10 : 1, -1};
+		if (vp.jobs[i].due < vp.jobs[i].ready)
+			vp.jobs[i].due = vp.jobs[i].ready - 1; /* never */
+	}
+	/* The day ends where the last job is: no way home is counted. */
+	veh = (struct vrptw_vehicle){se, sn, se, sn, t, 1e9, 1e18, 0};
+	vp.vehicles = &veh;
+	{
+		int nn = nfree + 2, a, b;
+		double *m = xcalloc((size_t)nn * nn, sizeof *m);
+
+		vp.matrix = NULL;
+		for (a = 0; a < nn; a++)
+			for (b = 0; b < nn; b++)
+				m[(size_t)a * nn + b] =
+				    b == nn - 1 ? 0 : vrptw_travel(&vp, a, b);
+		vp.matrix = m;
+		vrptw_solve(&vp, &prm, &s);
+		free(m);
+	}
+	next = nfixed + 1;
+	for (k = 0; k < s.routes[0].n; k++)
+		free_jobs[s.routes[0].jobs[k]].order = next++;
+	/* Left out: its window or the shift cannot be kept; last, by due. */
+	for (i = 0; i < s.nunplanned; i++)
+		free_jobs[s.unplanned[i]].order =
+		    100000 + (int)fmin(free_jobs[s.unplanned[i]].due, 1e8) / 1;
+	vrptw_solution_free(&s);
+	free(vp.jobs);
+	qsort(free_jobs, nfree, sizeof *free_jobs, plan_order_cmp);
+	plan_times(e, n, shift_end, jobs, njobs, p);
+}
+
+double
+plan_insert_cost(double e, double n, double shift_end,
+    const struct plan_job *jobs, int njobs, const struct plan_job *add,
+    const struct rank_params *p, int *pos, double *delay, int *broken)
+{
+	struct plan_job *tmp = xcalloc(njobs + 1, sizeof *tmp);
+	double best = 1e18, arrive = 0, d;
+	int k, i, first = 0, b;
+
+	/* Never in front of what is fixed. */
+	while (first < njobs && jobs[first].fixed != PLAN_FREE)
+		first++;
+	*pos = njobs;
+	*delay = 0;
+	*broken = 0;
+	for (k = first; k <= njobs; k++) {
+		memcpy(tmp, jobs, k * sizeof *tmp);
+		tmp[k] = *add;
+		tmp[k].fixed = PLAN_FREE;
+		memcpy(tmp + k + 1, jobs + k, (njobs - k) * sizeof *tmp);
+		plan_times(e, n, shift_end, tmp, njobs + 1, p);
+		d = 0;
+		b = 0;
+		for (i = 0; i <= njobs; i++) {
+			if (i == k)
+				continue;
+			const struct plan_job *o = &jobs[i < k ? i : i - 1];
+
+			d += tmp[i].finish - o->finish;
+			b += tmp[i].late > 0 && o->late == 0;
+		}
+		b += tmp[k].late > 0;
+		/* Broken windows first, then delay to others plus arrival. */
+		if (b * 1e6 + d + tmp[k].arrive < best) {
+			best = b * 1e6 + d + tmp[k].arrive;
+			*pos = k;
+			*delay = d;
+			*broken = b;
+			arrive = tmp[k].arrive;
+		}
+	}
+	free(tmp);
+	return arrive;
+}

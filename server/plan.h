@@ -1,0 +1,47 @@
+/*
+ * One crew's day (issue 15): the order of its open jobs with arrival and
+ * finish times, from the VRPTW solver, keeping what is fixed (the job it
+ * is on site at, the one it drives to, the dispatcher's pins) in front.
+ * Pure computation; times are minutes from now, places in the projected
+ * CRS (metres), travel straight line x detour at the configured speed.
+ */
+#ifndef PATROL_PLAN_H
+#define PATROL_PLAN_H
+
+#include "rank.h"
+
+/* In the order they come in a day. */
+enum plan_fixed { PLAN_ON_SITE, PLAN_EN_ROUTE, PLAN_PINNED, PLAN_FREE };
+
+struct plan_job {
+	/* in */
+	long long id;
+	double e, n;
+	double work;          /* minutes on site still needed */
+	double ready;         /* not before (resident's window), or 0 */
+	double due;           /* arrive by (window end / make safe), or 1e9 */
+	int due_is_make_safe; /* which of the two due is */
+	double window_to;     /* the resident's window end, or 1e9 */
+	int priority;         /* 1 emergency .. 4 low */
+	enum plan_fixed fixed;
+	int pin; /* for PLAN_PINNED: 1 = first */
+	/* out */
+	int order; /* 1-based */
+	double travel, arrive, start, finish;
+	double late;     /* minutes past due, 0 if kept */
+	int after_shift; /* finishes after the shift ends */
+};
+
+/* Orders and times a crew's jobs in place (sorted by order). */
+void plan_crew_day(double e, double n, double shift_end, struct plan_job *,
+    int njobs, const struct rank_params *);
+
+/* The same for one more job: the best place to insert it into an already
+ * planned day (jobs sorted by order), and the delay it causes to the
+ * others (sum of minutes later) and windows it breaks. Returns the arrival
+ * at the new job in minutes from now. */
+double plan_insert_cost(double e, double n, double shift_end,
+    const struct plan_job *jobs, int njobs, const struct plan_job *add,
+    const struct rank_params *, int *pos, double *delay, int *broken);
+
+#endif
