@@ -7,6 +7,7 @@ ALTER TABLE requests
     ADD COLUMN window_from   timestamptz,  -- resident available / promised from
     ADD COLUMN window_to     timestamptz,  -- ... until
     ADD COLUMN plan_pin      int CHECK (plan_pin IS NULL OR plan_pin >= 1),
+    ADD COLUMN plan_order    int,          -- its place in the crew's last plan
     ADD COLUMN expected_from timestamptz,  -- from the crew's plan
     ADD COLUMN expected_to   timestamptz;
 

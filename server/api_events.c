@@ -237,6 +237,18 @@ events_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	}
 }
 
+void
+api_events_broadcast(const char *name, const char *json)
+{
+	char *msg = xasprintf("event: %s\ndata: %s\n\n", name, json);
+	struct feed_client *c;
+
+	/* No id: not part of the resumable sequence of request events. */
+	TAILQ_FOREACH(c, &feed.clients, entry)
+	http_stream_send(c->req, msg, strlen(msg));
+	free(msg);
+}
+
 static void
 events_get(struct http_req *req)
 {

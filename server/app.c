@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "geocoder.h"
+#include "planner.h"
 #include "archive.h"
 #include "config.h"
 #include "db.h"
@@ -273,12 +274,14 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	api_actions_register(a);
 	api_recommend_register(a);
 	api_plan_register(a);
+	api_replan_register(a);
 	api_reference_register(a);
 	api_geocode_register(a);
 	api_events_register(a);
 	open311_register(a);
 	api_sync_register(a);
 	escalate_start(a);
+	planner_start(a);
 	archive_start(a);
 	a->retention = retention_start(a);
 	a->metrics_coverage = metrics_coverage_start(a);
@@ -318,6 +321,7 @@ app_stop(struct app *a)
 	if (a->ev_drain_timeout != NULL)
 		event_free(a->ev_drain_timeout);
 	escalate_stop();
+	planner_stop();
 	archive_stop();
 	api_events_unregister();
 	geocoder_stop();

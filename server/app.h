@@ -57,6 +57,7 @@ void api_requests_register(struct app *);
 void api_actions_register(struct app *);
 void api_recommend_register(struct app *);
 void api_plan_register(struct app *);
+void api_replan_register(struct app *);
 void api_reference_register(struct app *);
 /* Address and place search (api_geocode.c, issue 13). */
 void api_geocode_register(struct app *);
@@ -66,6 +67,8 @@ void api_coverage_register(struct app *);
 void api_patrols_register(struct app *);
 void api_devices_register(struct app *);
 void api_events_unregister(void);
+/* Sends a named Server-Sent Event ("plan") to every live-feed client. */
+void api_events_broadcast(const char *name, const char *json);
 /* The browser console (issue 6): log-in, users, its settings, files. */
 void api_session_register(struct app *);
 void api_session_unregister(void);

@@ -40,8 +40,7 @@ plan_order_cmp(const void *a, const void *b)
 	return x->order - y->order;
 }
 
-/* Times along the order already in jobs[]; from (e, n) at minute 0. */
-static void
+void
 plan_times(double e, double n, double shift_end, struct plan_job *jobs,
     int njobs, const struct rank_params *p)
 {
@@ -113,6 +112,7 @@ plan_crew_day(double e, double n, double shift_end, struct plan_job *jobs,
 	}
 	/* The day ends where the last job is: no way home is counted. */
 	veh = (struct vrptw_vehicle){se, sn, se, sn, t, 1e9, 1e18, 0};
+	vp.minimise_waiting = 1;
 	vp.vehicles = &veh;
 	{
 		int nn = nfree + 2, a, b;
@@ -183,4 +183,83 @@ plan_insert_cost(double e, double n, double shift_end,
 	}
 	free(tmp);
 	return arrive;
+}
+
+void
+plan_office(struct plan_crew *crews, int ncrews, struct plan_job *jobs,
+    int njobs, const struct rank_params *p, long iterations, int time_ms)
+{
+	struct vrptw_problem vp;
+	struct vrptw_params prm = {time_ms, iterations, 1};
+	struct vrptw_solution s;
+	int v, i, k, a, b, nn;
+	double *m, t;
+
+	if (njobs == 0 || ncrews == 0)
+		return;
+	memset(&vp, 0, sizeof vp);
+	vp.njobs = njobs;
+	vp.nvehicles = ncrews;
+	vp.time_per_unit = p->detour / (p->speed_kmh * 1000.0 / 60);
+	vp.minimise_waiting = 1;
+	vp.jobs = xcalloc(njobs, sizeof *vp.jobs);
+	vp.vehicles = xcalloc(ncrews, sizeof *vp.vehicles);
+	for (v = 0; v < ncrews; v++) {
+		struct plan_crew *c = &crews[v];
+		double e = c->e, n = c->n;
+
+		t = 0;
+		if (c->nfixed > 0) {
+			plan_times(
+			    c->e, c->n, c->shift_end, c->jobs, c->nfixed, p);
+			e = c->jobs[c->nfixed - 1].e;
+			n = c->jobs[c->nfixed - 1].n;
+			t = c->jobs[c->nfixed - 1].finish;
+		}
+		vp.vehicles[v] =
+		    (struct vrptw_vehicle){e, n, e, n, t, 1e9, 1e18, c->skills};
+	}
+	for (i = 0; i < njobs; i++) {
+		struct plan_job *j = &jobs[i];
+
+		vp.jobs[i] = (struct vrptw_job){j->e, j->n, 0, j->ready, j->due,
+		    j->work, j->skills,
+		    j->priority <= 1       ? 100
+		        : j->priority == 2 ? 10
+		                           : 1,
+		    j->stays && j->crew >= 0 ? j->crew : -1};
+	}
+	/* Shift ends: as a due on each job would tie jobs to crews, the
+	 * vehicle's window holds it (the day ends at its last job). */
+	for (v = 0; v < ncrews; v++)
+		vp.vehicles[v].end = crews[v].shift_end;
+	nn = njobs + 2 * ncrews;
+	m = xcalloc((size_t)nn * nn, sizeof *m);
+	for (a = 0; a < nn; a++)
+		for (b = 0; b < nn; b++)
+			m[(size_t)a * nn + b] =
+			    b >= njobs && (b - njobs) % 2 == 1
+			    ? 0
+			    : vrptw_travel(&vp, a, b);
+	vp.matrix = m;
+	vrptw_solve(&vp, &prm, &s);
+	for (i = 0; i < njobs; i++)
+		jobs[i].order = 0;
+	for (v = 0; v < ncrews; v++) {
+		for (k = 0; k < s.routes[v].n; k++) {
+			struct plan_job *j = &jobs[s.routes[v].jobs[k]];
+
+			j->crew = v;
+			j->order = crews[v].nfixed + k + 1;
+			j->arrive = s.routes[v].arrive[k];
+			j->start = s.routes[v].start[k];
+			j->finish = j->start + j->work;
+			j->late = 0;
+			j->after_shift = 0;
+		}
+	}
+	vrptw_solution_free(&s);
+	free(m);
+	free(vp.jobs);
+	free(vp.vehicles);
 }

@@ -8,6 +8,8 @@
 #ifndef PATROL_PLAN_H
 #define PATROL_PLAN_H
 
+#include <stdint.h>
+
 #include "rank.h"
 
 /* In the order they come in a day. */
@@ -24,7 +26,10 @@ struct plan_job {
 	double window_to;     /* the resident's window end, or 1e9 */
 	int priority;         /* 1 emergency .. 4 low */
 	enum plan_fixed fixed;
-	int pin; /* for PLAN_PINNED: 1 = first */
+	int pin;         /* for PLAN_PINNED: 1 = first */
+	uint32_t skills; /* for plan_office: crews that may do it (a mask) */
+	int crew;        /* for plan_office: current crew, -1 queue; out: new */
+	int stays;       /* for plan_office: may not change crew */
 	/* out */
 	int order; /* 1-based */
 	double travel, arrive, start, finish;
@@ -35,6 +40,26 @@ struct plan_job {
 /* Orders and times a crew's jobs in place (sorted by order). */
 void plan_crew_day(double e, double n, double shift_end, struct plan_job *,
     int njobs, const struct rank_params *);
+
+/* Times along the order jobs[] already has, from (e, n) at minute 0. */
+void plan_times(double e, double n, double shift_end, struct plan_job *,
+    int njobs, const struct rank_params *);
+
+struct plan_crew {
+	double e, n, shift_end;
+	uint32_t skills;       /* bits of the jobs' masks it can do */
+	struct plan_job *jobs; /* its fixed jobs, in order (plan_crew_day) */
+	int nfixed;
+};
+
+/*
+ * Plans an office's day: jobs (each with crew, stays, skills) are given
+ * crews and orders by the VRPTW solver behind each crew's fixed jobs;
+ * within the budget (iterations, and time_ms if > 0). A job it cannot
+ * place keeps its crew (crew unchanged) and gets order 0.
+ */
+void plan_office(struct plan_crew *, int ncrews, struct plan_job *jobs,
+    int njobs, const struct rank_params *, long iterations, int time_ms);
 
 /* The same for one more job: the best place to insert it into an already
  * planned day (jobs sorted by order), and the delay it causes to the

@@ -2,38 +2,73 @@
 
 #include "store_plan.h"
 
-void
-store_plan_input(struct db *db, long long crew, db_cb cb, void *arg)
-{
-	char id[24];
-	const char *p[] = {id};
+/* One crew's plan input, from a row c of crews. */
+#define PLAN_INPUT                                                             \
+	"jsonb_build_object('now', extract(epoch FROM now()),"                 \
+	" 'crew', jsonb_build_object('id', c.id, 'code', c.code, 'name',"      \
+	"  c.name, 'office', c.office_id, 'skills', c.skills, 'shift_end',"    \
+	"  c.shift_end, 'shift_end_min', CASE WHEN c.shift_start = "           \
+	"c.shift_end"                                                          \
+	"  THEN 1e6 ELSE extract(epoch FROM (c.lt::date + c.shift_end +"       \
+	"  CASE WHEN c.shift_end < c.shift_start AND c.lt::time >="            \
+	"  c.shift_start THEN interval '1 day' ELSE interval '0' END) -"       \
+	"  c.lt) / 60 END, 'day', crew_day_state(c.id)),"                      \
+	" 'jobs', (SELECT coalesce(jsonb_agg(" JOB_JSON " ORDER BY r.id),"     \
+	"  '[]') FROM requests r JOIN categories k ON k.code = r.category"     \
+	"  WHERE r.crew_id = c.id AND r.state IN ('assigned', 'accepted',"     \
+	"  'en_route', 'on_site')))"
 
-	snprintf(id, sizeof id, "%lld", crew);
+#define JOB_JSON                                                               \
+	"jsonb_build_object('id', r.id, 'state', r.state, 'lon', r.lon, "      \
+	"'lat',"                                                               \
+	" r.lat, 'category', r.category, 'name_ja', k.name_ja, 'name_en',"     \
+	" k.name_en, 'skills', k.skills, 'version', r.version, 'crew_id',"     \
+	" r.crew_id, 'work_min', greatest(k.work_minutes - CASE WHEN r.state"  \
+	" = 'on_site' THEN extract(epoch FROM now() - r.state_changed_at) /"   \
+	" 60 ELSE 0 END, 5), 'priority', r.priority, 'make_safe_min',"         \
+	" extract(epoch FROM r.due_make_safe - now()) / 60, 'from_min',"       \
+	" extract(epoch FROM r.window_from - now()) / 60, 'to_min',"           \
+	" extract(epoch FROM r.window_to - now()) / 60, 'pin', r.plan_pin)"
+
+#define CREWS_LT                                                               \
+	"(SELECT cr.*, (now() AT TIME ZONE current_setting('TimeZone')) AS lt" \
+	" FROM crews cr)"
+
+void
+store_plan_inputs(
+    struct db *db, const char *crews, long long office, db_cb cb, void *arg)
+{
+	char o[24];
+	const char *p[] = {crews, o};
+
+	snprintf(o, sizeof o, "%lld", office);
 	db_query(db,
-	    "WITH c AS (SELECT cr.*, (now() AT TIME ZONE"
-	    "  current_setting('TimeZone')) AS lt FROM crews cr"
-	    "  WHERE cr.id = $1::bigint)"
-	    " SELECT jsonb_build_object('now', extract(epoch FROM now()),"
-	    " 'crew', jsonb_build_object('id', c.id, 'code', c.code, 'name',"
-	    "  c.name, 'skills', c.skills, 'shift_end', c.shift_end,"
-	    "  'shift_end_min', CASE WHEN c.shift_start = c.shift_end THEN 1e6"
-	    "   ELSE extract(epoch FROM (c.lt::date + c.shift_end +"
-	    "   CASE WHEN c.shift_end < c.shift_start AND c.lt::time >="
-	    "   c.shift_start THEN interval '1 day' ELSE interval '0' END) -"
-	    "   c.lt) / 60 END, 'day', crew_day_state(c.id)),"
-	    " 'jobs', (SELECT coalesce(jsonb_agg(jsonb_build_object('id',"
-	    "  r.id, 'state', r.state, 'lon', r.lon, 'lat', r.lat, 'category',"
-	    "  r.category, 'name_ja', k.name_ja, 'name_en', k.name_en,"
-	    "  'address', r.address, 'work_min', greatest(k.work_minutes -"
-	    "  CASE WHEN r.state = 'on_site' THEN extract(epoch FROM now() -"
-	    "  r.state_changed_at) / 60 ELSE 0 END, 5), 'priority',"
-	    "  r.priority, 'make_safe_min', extract(epoch FROM r.due_make_safe"
-	    "  - now()) / 60, 'from_min', extract(epoch FROM r.window_from -"
-	    "  now()) / 60, 'to_min', extract(epoch FROM r.window_to - now())"
-	    "  / 60, 'pin', r.plan_pin) ORDER BY r.id), '[]')"
-	    "  FROM requests r JOIN categories k ON k.code = r.category"
-	    "  WHERE r.crew_id = c.id AND r.state IN ('assigned', 'accepted',"
-	    "  'en_route', 'on_site')))::text FROM c",
+	    "SELECT coalesce(jsonb_agg(" PLAN_INPUT " ORDER BY c.code),"
+	    " '[]')::text FROM " CREWS_LT " c WHERE c.id = ANY($1::bigint[])"
+	    " OR c.office_id = $2::bigint",
+	    2, p, cb, arg);
+}
+
+void
+store_plan_office(struct db *db, long long office, db_cb cb, void *arg)
+{
+	char o[24];
+	const char *p[] = {o};
+
+	snprintf(o, sizeof o, "%lld", office);
+	db_query(db,
+	    "SELECT jsonb_build_object('now', extract(epoch FROM now()),"
+	    " 'office', jsonb_build_object('id', f.id, 'code', f.code,"
+	    "  'name_ja', f.name_ja, 'name_en', f.name_en),"
+	    " 'crews', (SELECT coalesce(jsonb_agg(" PLAN_INPUT
+	    " ORDER BY c.code), '[]') FROM " CREWS_LT " c WHERE c.office_id ="
+	    "  f.id AND crew_day_state(c.id)->>'state' NOT IN ('off_shift',"
+	    "  'break')),"
+	    " 'queue', (SELECT coalesce(jsonb_agg(" JOB_JSON " ORDER BY r.id),"
+	    "  '[]') FROM requests r JOIN categories k ON k.code = r.category"
+	    "  WHERE r.state IN ('new', 'triaged') AND r.ward_code ="
+	    "  ANY(f.ward_codes)))::text FROM offices f WHERE f.id = "
+	    "$1::bigint",
 	    1, p, cb, arg);
 }
 
@@ -44,7 +79,8 @@ store_plan_expected(struct db *db, const char *json, db_cb cb, void *arg)
 
 	db_query(db,
 	    "UPDATE requests r SET expected_from = to_timestamp((x->>'from')"
-	    "::float8), expected_to = to_timestamp((x->>'to')::float8)"
+	    "::float8), expected_to = to_timestamp((x->>'to')::float8),"
+	    " plan_order = (x->>'order')::int"
 	    " FROM jsonb_array_elements($1::jsonb) x"
 	    " WHERE r.id = (x->>'id')::bigint",
 	    1, p, cb, arg);
@@ -65,4 +101,30 @@ store_plan_pin(struct db *db, long long crew, long long request,
 	    " 'en_route', 'on_site') RETURNING jsonb_build_object('request_id',"
 	    " id, 'pin', plan_pin)::text",
 	    3, p, cb, arg);
+}
+
+void
+store_plan_touched(struct db *db, long long after, db_cb cb, void *arg)
+{
+	char a[24];
+	const char *p[] = {a};
+
+	snprintf(a, sizeof a, "%lld", after);
+	db_query(db,
+	    "SELECT coalesce(max(e.id), $1::bigint), coalesce(array_agg("
+	    " DISTINCT x) FILTER (WHERE x IS NOT NULL), '{}')::text"
+	    " FROM request_events e JOIN requests r ON r.id = e.request_id"
+	    " LEFT JOIN LATERAL unnest(ARRAY[e.crew_id, r.crew_id]) x ON true"
+	    " WHERE e.id > $1::bigint",
+	    1, p, cb, arg);
+}
+
+void
+store_plan_busy_crews(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db,
+	    "SELECT coalesce(array_agg(DISTINCT crew_id), '{}')::text"
+	    " FROM requests WHERE crew_id IS NOT NULL AND state IN"
+	    " ('assigned', 'accepted', 'en_route', 'on_site')",
+	    0, NULL, cb, arg);
 }

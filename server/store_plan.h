@@ -5,17 +5,32 @@
 #include "db.h"
 
 /*
- * One row, one JSON column: {now (epoch s), crew {id, code, name, skills,
- * shift_end_min (minutes from now), day (crew_day_state)}, jobs [{id,
- * state, lon, lat, category, name_ja, name_en, work_min, priority,
- * make_safe_min, from_min, to_min, pin}]}; no row for no such crew.
+ * One row, one JSON column: an array, by crew code, of {now (epoch s),
+ * crew {id, code, name, office, skills, shift_end_min (minutes from now),
+ * day (crew_day_state)}, jobs [{id, state, lon, lat, category, name_ja,
+ * name_en, work_min, priority, make_safe_min, from_min, to_min, pin}]}
+ * for the crews in crews (SQL array literal "{1,2}", or NULL) and those of
+ * office (0: none).
  */
-void store_plan_input(struct db *, long long crew, db_cb, void *);
-/* Stores the plan's expected arrival windows: json [{id, from, to}],
- * epoch seconds. */
+void store_plan_inputs(
+    struct db *, const char *crews, long long office, db_cb, void *);
+/* Stores the plans' expected arrival windows and orders: json [{id, from,
+ * to, order}], epoch seconds. */
 void store_plan_expected(struct db *, const char *json, db_cb, void *);
 /* Pins (position >= 1) or unpins (NULL) a crew's open job. */
 void store_plan_pin(struct db *, long long crew, long long request,
     const char *position, db_cb, void *);
+/* Crews touched by request events after id `after`: one row (max id,
+ * crews as an SQL array literal). */
+void store_plan_touched(struct db *, long long after, db_cb, void *);
+/* Crews holding open jobs: one row, an SQL array literal. */
+void store_plan_busy_crews(struct db *, db_cb, void *);
+/*
+ * What re-planning an office needs: {now, office {id, code}, crews
+ * [inputs as above, on shift only], queue [{id, lon, lat, category, skills,
+ * work_min, priority, make_safe_min, from_min, to_min, version}]: its
+ * wards' requests waiting for a crew (new, triaged)}.
+ */
+void store_plan_office(struct db *, long long office, db_cb, void *);
 
 #endif

@@ -166,6 +166,9 @@ vr_route_update(struct vr_ctx *c, struct vr_sol *s, int v)
 			s->pos_of[b] = k;
 		}
 	}
+	if (c->p->minimise_waiting)
+		for (k = 1; k <= r->n; k++)
+			r->dist += r->es[k] - r->es[0];
 	r->ls[r->n + 1] = c->due[r->seq[r->n + 1]];
 	for (k = r->n; k >= 0; k--) {
 		a = r->seq[k];
@@ -772,7 +775,11 @@ vrptw_solve(const struct vrptw_problem *p, const struct vrptw_params *prm,
 	    xcalloc(best.nun ? best.nun : 1, sizeof *out->unplanned);
 	memcpy(out->unplanned, best.un, best.nun * sizeof *best.un);
 	out->vehicles_used = best.used;
-	out->distance = best.dist;
+	/* Travel alone, whatever the objective weighed. */
+	out->distance = 0;
+	for (v = 0; v < c.nv; v++)
+		if (out->routes[v].n > 0)
+			out->distance += out->routes[v].distance;
 	out->iterations = clk.it;
 	out->elapsed_ms = vr_now_ms() - clk.t0;
 	vr_sol_fini(&c, &best);

@@ -8,7 +8,7 @@
  *
  * Objective, compared in this order: the weight of jobs left unplanned,
  * then (when minimise_vehicles) the number of vehicles used, then the
- * total travel. Jobs' windows are hard: a job that cannot be reached in its
+ * total travel (with minimise_waiting, plus the jobs' start times). Jobs' windows are hard: a job that cannot be reached in its
  * window is left unplanned, never planned late.
  */
 #ifndef PATROL_VRPTW_H
@@ -46,6 +46,12 @@ struct vrptw_problem {
 	 */
 	const double *matrix;
 	int minimise_vehicles;
+	/*
+	 * Crews: a route costs the sum of its jobs' start times (from the
+	 * vehicle's start) plus its travel, so residents are served early
+	 * rather than the crew waiting for a later window first.
+	 */
+	int minimise_waiting;
 };
 
 struct vrptw_params {

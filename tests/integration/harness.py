@@ -185,6 +185,7 @@ class EventStream:
         import http.client
         import threading
         self.events = []
+        self.named = []  # (name, data) of "event: NAME" messages (plans)
         self.lock = threading.Lock()
         self.conn = http.client.HTTPConnection("127.0.0.1", d.port,
                                                timeout=60)
@@ -206,7 +207,11 @@ class EventStream:
             for raw in self.resp:
                 line = raw.decode("utf-8").rstrip("\n")
                 if line == "":
-                    if "data" in ev:
+                    if "data" in ev and "event" in ev:
+                        with self.lock:
+                            self.named.append((ev["event"],
+                                               json.loads(ev["data"])))
+                    elif "data" in ev:
                         item = json.loads(ev["data"])
                         item["_sse_id"] = int(ev.get("id", "0"))
                         with self.lock:
@@ -228,6 +233,17 @@ class EventStream:
             time.sleep(0.05)
         raise AssertionError("no matching event within %ds; got %s"
                              % (timeout, self.kinds()))
+
+    def wait_for_named(self, name, pred, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                for n, e in self.named:
+                    if n == name and pred(e):
+                        return e
+            time.sleep(0.05)
+        raise AssertionError("no matching %s event within %ds" %
+                             (name, timeout))
 
     def kinds(self):
         with self.lock:

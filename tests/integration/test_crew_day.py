@@ -61,6 +61,8 @@ class CrewDay(unittest.TestCase):
         return p
 
     def test_crew_day(self):
+        feed = h.EventStream(self.d, self.disp)
+        self.assertEqual(feed.status, 200)
         wasp = self.crew("tama-wasp-1")
         self.assertEqual(wasp["day"]["state"], "available")
         ids = []
@@ -74,6 +76,17 @@ class CrewDay(unittest.TestCase):
             st, r = self.api("POST", "/api/v1/requests/%d/assign" % r["id"],
                              {"crew_id": wasp["id"]})
             self.assertEqual(st, 200, r)
+
+        # The planner re-plans after the assignments, by itself, and says
+        # so on the live feed with the expected times.
+        ev = feed.wait_for_named(
+            "plan", lambda e: e["crew_id"] == wasp["id"] and
+            sorted(s["request_id"] for s in e["stops"]) == sorted(ids),
+            timeout=20)
+        self.assertTrue(all(s["expected_from"] for s in ev["stops"]))
+        # The request itself now carries the expected arrival window.
+        st, one = self.api("GET", "/api/v1/requests/%d" % ids[0])
+        self.assertEqual(st, 200, one)
 
         # Three jobs: not available, and the board says so.
         wasp = self.crew("tama-wasp-1")
@@ -142,6 +155,50 @@ class CrewDay(unittest.TestCase):
             p["stops"][0]["expected_from"].replace("Z", "+00:00"))
         got = datetime.fromisoformat(o["expected_datetime"])
         self.assertLess(abs((got - want).total_seconds()), 2)
+        feed.close()
+
+    def test_office_plan_and_replan(self):
+        st, offices = self.api("GET", "/api/v1/offices")
+        office = next(o for o in offices if o["code"] == "tama")
+        st, p = self.api("GET", "/api/v1/offices/%d/plan" % office["id"])
+        self.assertEqual(st, 200, p)
+        self.assertEqual({c["code"] for c in p["crews"]},
+                         {"tama-wasp-1", "tama-road-1"})
+        # Two waiting calls, a pothole and a wasp nest: the proposal gives
+        # each to the only crew with the skill; nothing changes until the
+        # dispatcher carries out the listed actions.
+        waiting = {}
+        for cat, ans in [("road_pothole", {"depth": "shallow"}),
+                         ("wasp_nest", {"nest_height": "eaves",
+                                        "location": "outdoor"})]:
+            st, r = self.api("POST", "/api/v1/requests", {
+                "category": cat, "channel": "phone", "lat": 35.6070,
+                "lon": 139.5580, "answers": ans})
+            self.assertEqual(st, 201, r)
+            waiting[r["id"]] = cat
+        self.assertIn("wasp_nest", waiting.values())
+        st, prop = self.api("GET", "/api/v1/offices/%d/replan" % office["id"])
+        self.assertEqual(st, 200, prop)
+        self.assertEqual(prop["distances"], "straight_line_x_detour")
+        crews = {c["crew_id"]: c["code"] for c in prop["crews"]}
+        got = {c["request_id"]: crews[c["crew_id"]] for c in prop["changes"]}
+        for rid, cat in waiting.items():
+            self.assertEqual(got.get(rid),
+                             "tama-wasp-1" if cat == "wasp_nest"
+                             else "tama-road-1", prop)
+        for c in prop["changes"]:
+            self.assertEqual(c["action"], "assign")
+        # Accepting is the listed actions; undoing is putting them back.
+        for c in prop["changes"]:
+            st, r = self.api("POST", "/api/v1/requests/%d/assign" %
+                             c["request_id"], {"crew_id": c["crew_id"]})
+            self.assertEqual(st, 200, r)
+        st, prop2 = self.api("GET", "/api/v1/offices/%d/replan" %
+                             office["id"])
+        self.assertEqual(prop2["changes"], [])
+        st, r = self.api("GET", "/api/v1/offices/%d/replan?moves=x" %
+                         office["id"])
+        self.assertEqual(st, 400, r)
 
 
 if __name__ == "__main__":

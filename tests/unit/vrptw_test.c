@@ -144,7 +144,7 @@ test_skills_and_own_starts(void **state)
 	    {-100, -10, -100, -10, 0, 2000, 100, 0x1},
 	    {100, 10, 100, 10, 0, 2000, 100, 0x3},
 	};
-	struct vrptw_problem p = {4, 2, jobs, veh, 1, NULL, 0};
+	struct vrptw_problem p = {4, 2, jobs, veh, 1, NULL, 0, 0};
 	struct vrptw_params prm = {0, 500, 3};
 	struct vrptw_solution s;
 
@@ -164,7 +164,7 @@ test_route_eval_names_broken_job(void **state)
 	    {20, 0, 0, 0, 12, 5, 0, 1, -1}, /* reached at 25 */
 	};
 	struct vrptw_vehicle veh = {0, 0, 0, 0, 0, 1000, 10, 0};
-	struct vrptw_problem p = {2, 1, jobs, &veh, 1, NULL, 0};
+	struct vrptw_problem p = {2, 1, jobs, &veh, 1, NULL, 0, 0};
 	int order[2] = {0, 1};
 	double arrive[2], start[2];
 	struct vrptw_route r = {2, order, arrive, start, 0, 0, 0};

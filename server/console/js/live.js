@@ -44,6 +44,13 @@ function open() {
     try { ev = JSON.parse(m.data); } catch { return; }
     emit('event', ev);
   };
+  // The crews' plans changed (issue 15): not part of the resumable
+  // sequence, so no id; screens refetch what they show.
+  source.addEventListener('plan', (m) => {
+    let ev;
+    try { ev = JSON.parse(m.data); } catch { return; }
+    emit('plan', ev);
+  });
   source.onerror = () => {
     setUp(false);
     if (source.readyState === EventSource.CLOSED && !stopped) {

@@ -1,0 +1,378 @@
+/*
+ * GET /api/v1/offices/{id}/replan: the day planner's proposal for a whole
+ * office (issue 15): every crew on shift with its fixed jobs in front (on
+ * site, en route, pinned), the rest of its jobs and the office's waiting
+ * requests given to crews and ordered by the VRPTW solver (skills as
+ * compatibility, windows, make-safe deadlines, shift ends). Nothing
+ * changes until the dispatcher accepts: the answer lists the changes as
+ * the assign/reassign actions that carry them out (and undo them).
+ * ?moves=1 lets assigned jobs change crew; by default only waiting
+ * requests are given out and each crew's own jobs are reordered.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "geo.h"
+#include "http.h"
+#include "log.h"
+#include "plan.h"
+#include "planner.h"
+#include "store_plan.h"
+#include "xmalloc.h"
+
+#define REPLAN_ITERATIONS 1500 /* ~10 ms for 50 jobs and 8 crews */
+#define REPLAN_TIME_MS    15
+#define REPLAN_MAX_SETS   32 /* distinct skill sets as mask bits */
+
+static struct app *replan_app;
+
+struct replan_sets {
+	json_t *set[REPLAN_MAX_SETS];
+	int n;
+};
+
+/* The mask bit of a category's skill set (any of them qualifies). */
+static uint32_t
+replan_set_bit(struct replan_sets *s, json_t *skills)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (json_equal(s->set[i], skills))
+			return 1u << i;
+	if (s->n == REPLAN_MAX_SETS)
+		return 0; /* beyond the mask: not checked */
+	s->set[s->n] = skills;
+	return 1u << s->n++;
+}
+
+static uint32_t
+replan_crew_mask(const struct replan_sets *s, json_t *crew_skills)
+{
+	uint32_t m = 0;
+	json_t *a, *b;
+	size_t i, k;
+	int v;
+
+	for (v = 0; v < s->n; v++) {
+		json_array_foreach(s->set[v], i, a)
+		{
+			json_array_foreach(crew_skills, k, b)
+			{
+				if (json_equal(a, b))
+					m |= 1u << v;
+			}
+		}
+	}
+	return m;
+}
+
+static void
+replan_place(json_t *o, double *e, double *n)
+{
+	char *cause;
+
+	if (geo_to_plane(planner_num(o, "lon", 0), planner_num(o, "lat", 0), e,
+	        n, &cause) != 0) {
+		free(cause);
+		*e = *n = 0;
+	}
+}
+
+static void
+replan_job(struct plan_job *q, json_t *job)
+{
+	double to = planner_num(job, "to_min", 1e9);
+	double ms = planner_num(job, "make_safe_min", 1e9);
+
+	replan_place(job, &q->e, &q->n);
+	q->id = json_integer_value(json_object_get(job, "id"));
+	q->work = planner_num(job, "work_min", 45);
+	q->ready = fmax(planner_num(job, "from_min", 0), 0);
+	q->priority = (int)planner_num(job, "priority", 3);
+	q->window_to = to;
+	q->due = to < ms ? to : ms;
+	q->due_is_make_safe = ms < to;
+	q->pin = (int)planner_num(job, "pin", 0);
+}
+
+static json_t *
+replan_stop(const struct plan_job *q, double now, json_t *src)
+{
+	return json_pack("{s:I,s:i,s:O,s:O,s:o,s:o,s:f,s:b,s:b}", "request_id",
+	    q->id, "order", q->order, "category",
+	    json_object_get(src, "category"), "name_ja",
+	    json_object_get(src, "name_ja"), "arrive_at",
+	    planner_time(now, q->arrive), "finish_at",
+	    planner_time(now, q->finish), "late_minutes", round(q->late),
+	    "after_shift", q->after_shift, "fixed", q->fixed != PLAN_FREE);
+}
+
+/* The proposal, from store_plan_office's JSON. */
+static json_t *
+replan_build(json_t *in, int moves, const struct rank_params *p)
+{
+	json_t *crews = json_object_get(in, "crews"), *queue, *c, *job, *out;
+	json_t *changes, *unplanned, *cs, **src;
+	struct replan_sets sets = {{0}, 0};
+	struct plan_crew *pc;
+	struct plan_job *mv, *fx, *day;
+	double now = planner_num(in, "now", 0);
+	size_t i, k, nc = json_array_size(crews), nmv = 0, nfx = 0, cap = 0;
+	int v, m, nd;
+	const char *state;
+
+	queue = json_object_get(in, "queue");
+	json_array_foreach(crews, i, c) cap +=
+	    json_array_size(json_object_get(c, "jobs"));
+	cap += json_array_size(queue) + 1;
+	mv = xcalloc(cap, sizeof *mv);
+	fx = xcalloc(cap, sizeof *fx);
+	src = xcalloc(cap * 2, sizeof *src);
+	pc = xcalloc(nc + 1, sizeof *pc);
+	/* Each crew's fixed jobs stay in front; the rest may be moved. */
+	json_array_foreach(crews, i, c)
+	{
+		json_t *crew = json_object_get(c, "crew");
+
+		replan_place(
+		    json_object_get(json_object_get(crew, "day"), "position"),
+		    &pc[i].e, &pc[i].n);
+		pc[i].shift_end = planner_num(crew, "shift_end_min", 1e6);
+		pc[i].jobs = &fx[nfx];
+		json_array_foreach(json_object_get(c, "jobs"), k, job)
+		{
+			struct plan_job q = {0};
+
+			replan_job(&q, job);
+			q.skills = replan_set_bit(
+			    &sets, json_object_get(job, "skills"));
+			q.crew = (int)i;
+			state =
+			    json_string_value(json_object_get(job, "state"));
+			q.fixed = PLAN_FREE;
+			if (state != NULL && strcmp(state, "on_site") == 0)
+				q.fixed = PLAN_ON_SITE;
+			else if (state != NULL &&
+			    strcmp(state, "en_route") == 0)
+				q.fixed = PLAN_EN_ROUTE;
+			else if (q.pin > 0)
+				q.fixed = PLAN_PINNED;
+			if (q.fixed != PLAN_FREE) {
+				src[nfx] = job;
+				fx[nfx++] = q;
+				pc[i].nfixed++;
+			} else {
+				q.stays = !moves;
+				src[cap + nmv] = job;
+				mv[nmv++] = q;
+			}
+		}
+	}
+	json_array_foreach(queue, k, job)
+	{
+		struct plan_job q = {0};
+
+		replan_job(&q, job);
+		q.skills =
+		    replan_set_bit(&sets, json_object_get(job, "skills"));
+		q.crew = -1;
+		q.fixed = PLAN_FREE;
+		src[cap + nmv] = job;
+		mv[nmv++] = q;
+	}
+	json_array_foreach(crews, i, c) pc[i].skills = replan_crew_mask(
+	    &sets, json_object_get(json_object_get(c, "crew"), "skills"));
+	for (v = 0; v < (int)nc; v++) {
+		/* Fixed jobs come in their order: on site, en route, pins. */
+		for (m = 1; m < pc[v].nfixed; m++) {
+			for (k = (size_t)m; k > 0 &&
+			     (pc[v].jobs[k].fixed < pc[v].jobs[k - 1].fixed ||
+			         (pc[v].jobs[k].fixed ==
+			                 pc[v].jobs[k - 1].fixed &&
+			             pc[v].jobs[k].pin <
+			                 pc[v].jobs[k - 1].pin));
+			     k--) {
+				struct plan_job t = pc[v].jobs[k];
+				json_t *ts = src[&pc[v].jobs[k] - fx];
+
+				pc[v].jobs[k] = pc[v].jobs[k - 1];
+				src[&pc[v].jobs[k] - fx] =
+				    src[&pc[v].jobs[k - 1] - fx];
+				pc[v].jobs[k - 1] = t;
+				src[&pc[v].jobs[k - 1] - fx] = ts;
+			}
+		}
+	}
+	{
+		int *old = xcalloc(nmv + 1, sizeof *old);
+
+		for (i = 0; i < nmv; i++)
+			old[i] = mv[i].crew;
+		plan_office(pc, (int)nc, mv, (int)nmv, p, REPLAN_ITERATIONS,
+		    REPLAN_TIME_MS);
+		changes = json_array();
+		unplanned = json_array();
+		for (i = 0; i < nmv; i++) {
+			json_t *from = old[i] >= 0
+			    ? json_object_get(
+			          json_object_get(
+			              json_array_get(crews, old[i]), "crew"),
+			          "id")
+			    : NULL;
+
+			if (mv[i].order == 0) {
+				/* Kept where it is, or still waiting. */
+				json_array_append_new(unplanned,
+				    json_pack("{s:I,s:s,s:s}", "request_id",
+				        mv[i].id, "text_ja",
+				        "時間帯・期限・勤務時間内に入る班があり"
+				        "ません",
+				        "text",
+				        "no crew can keep its window, deadline "
+				        "and shift"));
+				mv[i].crew = old[i];
+				mv[i].order = 1000000;
+				continue;
+			}
+			if (mv[i].crew == old[i])
+				continue;
+			json_array_append_new(changes,
+			    json_pack("{s:I,s:s,s:O,s:O,s:O,s:O}", "request_id",
+			        mv[i].id, "action",
+			        old[i] < 0 ? "assign" : "reassign", "crew_id",
+			        json_object_get(
+			            json_object_get(
+			                json_array_get(crews, mv[i].crew),
+			                "crew"),
+			            "id"),
+			        "from_crew_id",
+			        from != NULL ? from : json_null(), "version",
+			        json_object_get(src[cap + i], "version"),
+			        "category",
+			        json_object_get(src[cap + i], "category")));
+		}
+		free(old);
+	}
+	/* Each crew's day as proposed, timed along its new order. */
+	cs = json_array();
+	day = xcalloc(cap, sizeof *day);
+	json_array_foreach(crews, i, c)
+	{
+		json_t *crew = json_object_get(c, "crew"),
+		       *stops = json_array();
+		json_t **dsrc = xcalloc(cap, sizeof *dsrc);
+
+		nd = 0;
+		for (m = 0; m < pc[i].nfixed; m++) {
+			dsrc[nd] = src[&pc[i].jobs[m] - fx];
+			day[nd++] = pc[i].jobs[m];
+		}
+		for (;;) {
+			int best = -1;
+
+			for (k = 0; k < nmv; k++)
+				if (mv[k].crew == (int)i && mv[k].order > 0 &&
+				    (best < 0 || mv[k].order < mv[best].order))
+					best = (int)k;
+			if (best < 0)
+				break;
+			dsrc[nd] = src[cap + best];
+			day[nd++] = mv[best];
+			mv[best].order = -mv[best].order; /* taken */
+		}
+		plan_times(pc[i].e, pc[i].n, pc[i].shift_end, day, nd, p);
+		for (m = 0; m < nd; m++)
+			json_array_append_new(
+			    stops, replan_stop(&day[m], now, dsrc[m]));
+		json_array_append_new(cs,
+		    json_pack("{s:O,s:O,s:O,s:o}", "crew_id",
+		        json_object_get(crew, "id"), "code",
+		        json_object_get(crew, "code"), "name",
+		        json_object_get(crew, "name"), "stops", stops));
+		free(dsrc);
+	}
+	out = json_pack("{s:O,s:o,s:s,s:o,s:o,s:o}", "office",
+	    json_object_get(in, "office"), "computed_at", planner_time(now, 0),
+	    "distances", "straight_line_x_detour", "crews", cs, "changes",
+	    changes, "unplanned", unplanned);
+	free(day);
+	free(mv);
+	free(fx);
+	free(src);
+	free(pc);
+	return out;
+}
+
+static void
+replan_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+	struct rank_params p = {
+	    replan_app->cfg->speed_kmh, replan_app->cfg->detour_pct / 100.0};
+	const char *moves = http_req_query(req, "moves");
+	json_t *j;
+
+	if (r->status != DB_OK) {
+		api_db_error(req, r, "replan");
+		goto out;
+	}
+	if ((j = api_result_json(r)) == NULL) {
+		api_error(req, 404, "not_found", NULL, "no such office");
+		goto out;
+	}
+	api_reply(req, 200,
+	    replan_build(j, moves != NULL && strcmp(moves, "1") == 0, &p));
+	json_decref(j);
+out:
+	http_req_unref(req);
+}
+
+static void
+replan_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	const char *moves = http_req_query(req, "moves");
+	long long id;
+
+	(void)user;
+	(void)arg;
+	if (api_path_id(req, 0, &id) != 0)
+		return;
+	if (moves != NULL && strcmp(moves, "0") != 0 &&
+	    strcmp(moves, "1") != 0) {
+		api_error(
+		    req, 400, "invalid_value", "moves", "moves must be 0 or 1");
+		return;
+	}
+	http_req_ref(req);
+	store_plan_office(replan_app->db, id, replan_cb, req);
+}
+
+static void
+replan_get(struct http_req *req)
+{
+	auth_require(replan_app, req, AUTH_STAFF, replan_auth_cb, NULL);
+}
+
+static const struct http_route replan_routes[] = {
+    {"offices.replan", EVHTTP_REQ_GET, "/api/v1/offices/{}/replan", 0, 0,
+        replan_get, NULL},
+};
+
+void
+api_replan_register(struct app *a)
+{
+	replan_app = a;
+	http_add_routes(a->http, replan_routes,
+	    sizeof replan_routes / sizeof replan_routes[0]);
+}

@@ -1,0 +1,30 @@
+/*
+ * The crews' day plans inside patrold (issue 15): turns a crew's plan
+ * input (store_plan_inputs) into its plan as the API gives it, and keeps
+ * every crew's plan current: after each request event touching a crew,
+ * and every minute for crews with open jobs, it re-plans, stores the
+ * expected arrival windows (Open311 expected_datetime) and, when a plan
+ * changed, sends a "plan" event on the live feed.
+ */
+#ifndef PATROL_PLANNER_H
+#define PATROL_PLANNER_H
+
+#include <jansson.h>
+
+struct app;
+struct rank_params;
+
+/*
+ * The plan of one crew from its input; *expected (new reference) gets
+ * [{id, from, to, order}] for store_plan_expected. Returns a new reference.
+ */
+json_t *planner_build(
+    const struct rank_params *, json_t *input, json_t **expected);
+/* Times for the API: epoch seconds + minutes as ISO 8601 UTC. */
+json_t *planner_time(double now, double minutes);
+double planner_num(json_t *, const char *key, double dflt);
+
+void planner_start(struct app *);
+void planner_stop(void);
+
+#endif
