@@ -60,3 +60,34 @@ SELECT jsonb_build_object(
              'lat', c.olat, 'age_s', NULL) END)
 FROM c
 $$;
+
+-- Minutes from now to the end of the crew's current (or next) shift; a
+-- shift whose start equals its end is around the clock (1e6).
+CREATE FUNCTION crew_shift_left(p_crew bigint) RETURNS double precision
+    LANGUAGE sql STABLE AS $$
+SELECT CASE WHEN c.shift_start = c.shift_end THEN 1e6
+       ELSE extract(epoch FROM (c.lt::date + c.shift_end +
+            CASE WHEN c.shift_end < c.shift_start AND c.lt::time >= c.shift_start
+                 THEN interval '1 day' ELSE interval '0' END) - c.lt) / 60 END
+FROM (SELECT cr.*, (now() AT TIME ZONE current_setting('TimeZone')) AS lt
+      FROM crews cr WHERE cr.id = p_crew) c
+$$;
+
+-- A crew's open jobs in the order of its day: on site, en route, pinned,
+-- then as the planner last ordered them.
+CREATE FUNCTION crew_day_jobs(p_crew bigint) RETURNS jsonb
+    LANGUAGE sql STABLE AS $$
+SELECT coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'state', r.state,
+    'lon', r.lon, 'lat', r.lat, 'work_min', greatest(k.work_minutes -
+    CASE WHEN r.state = 'on_site' THEN extract(epoch FROM now() -
+    r.state_changed_at) / 60 ELSE 0 END, 5), 'priority', r.priority,
+    'make_safe_min', extract(epoch FROM r.due_make_safe - now()) / 60,
+    'from_min', extract(epoch FROM r.window_from - now()) / 60,
+    'to_min', extract(epoch FROM r.window_to - now()) / 60,
+    'pin', r.plan_pin)
+    ORDER BY r.state = 'on_site' DESC, r.state = 'en_route' DESC,
+             r.plan_pin NULLS LAST, r.plan_order NULLS LAST, r.id), '[]')
+FROM requests r JOIN categories k ON k.code = r.category
+WHERE r.crew_id = p_crew
+  AND r.state IN ('assigned', 'accepted', 'en_route', 'on_site')
+$$;

@@ -40,8 +40,8 @@ plan_expected_cb(struct db_result *r, void *arg)
 static struct rank_params
 plan_params(void)
 {
-	struct rank_params p = {
-	    plan_app->cfg->speed_kmh, plan_app->cfg->detour_pct / 100.0};
+	struct rank_params p = {.speed_kmh = plan_app->cfg->speed_kmh,
+	    .detour = plan_app->cfg->detour_pct / 100.0};
 
 	return p;
 }

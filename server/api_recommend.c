@@ -1,8 +1,12 @@
 /*
  * GET /api/v1/requests/{id}/recommendations: eligible crews, best first,
  * each with the reasons a dispatcher needs to trust the order. The
- * database filters (skill, shift, duty) and counts load; ranking happens
- * here, in the projected CRS.
+ * database filters (skill, shift, duty) and gives each crew's day in
+ * order; ranking happens here, in the projected CRS, by the cost of
+ * inserting the job at its best place in each crew's day (issue 15):
+ * windows it would break, arrival plus the delay to the crew's other
+ * jobs; the only crew of an office with a skill the job does not need is
+ * spared when another crew arrives by the make-safe deadline.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -18,79 +22,174 @@
 #include "db.h"
 #include "geo.h"
 #include "http.h"
+#include "plan.h"
+#include "planner.h"
 #include "rank.h"
 #include "store_requests.h"
 #include "xmalloc.h"
 
 static struct app *recommend_app;
 
-/* Where a crew is: its last fix if it has one we can use, else its office. */
+/*
+ * Where a crew is: its day's position (a fresh fix, else the last job
+ * site it reported, else an older fix, else its office), as
+ * crew_day_state says.
+ */
 static int
-recommend_position(json_t *crew, double *e, double *n, int *from_gps)
+recommend_position(json_t *crew, double *e, double *n)
 {
-	json_t *office = json_object_get(crew, "office");
+	json_t *pos = json_object_get(json_object_get(crew, "day"), "position");
 	char *cause;
 
-	*from_gps = 0;
-	if (json_is_number(json_object_get(crew, "lat")) &&
-	    json_is_number(json_object_get(crew, "lon"))) {
-		if (geo_to_plane(
-		        json_number_value(json_object_get(crew, "lon")),
-		        json_number_value(json_object_get(crew, "lat")), e, n,
-		        &cause) == 0) {
-			*from_gps = 1;
-			return 0;
-		}
-		free(cause); /* a fix outside the area: use the office */
-	}
-	if (geo_to_plane(json_number_value(json_object_get(office, "lon")),
-	        json_number_value(json_object_get(office, "lat")), e, n,
-	        &cause) != 0) {
+	if (geo_to_plane(planner_num(pos, "lon", 0), planner_num(pos, "lat", 0),
+	        e, n, &cause) != 0) {
 		free(cause);
 		return -1;
 	}
 	return 0;
 }
 
+static void
+recommend_reason(
+    json_t *a, const char *code, json_t *value, const char *ja, const char *en)
+{
+	json_array_append_new(a,
+	    json_pack("{s:s,s:o,s:s,s:s}", "code", code, "value", value,
+	        "text_ja", ja, "text", en));
+}
+
+/* The reasons, in words, Japanese first (text_ja) and English (text). */
+static json_t *
+recommend_reasons(const struct rank_crew *c)
+{
+	json_t *crew = c->data, *office = json_object_get(crew, "office");
+	json_t *pos = json_object_get(json_object_get(crew, "day"), "position");
+	const char *src = json_string_value(json_object_get(pos, "source"));
+	double age = planner_num(pos, "age_s", -1) / 60;
+	json_t *reasons = json_array(), *rare;
+	char ja[200], en[200];
+	size_t i;
+
+	if (src != NULL && strcmp(src, "gps") == 0) {
+		snprintf(ja, sizeof ja, "GPSの位置（%.0f分前）から %.1f km",
+		    fmax(age, 0), c->distance_m / 1000);
+		snprintf(en, sizeof en,
+		    "%.1f km from its GPS fix (%.0f min ago)",
+		    c->distance_m / 1000, fmax(age, 0));
+	} else if (src != NULL && strcmp(src, "job_site") == 0) {
+		snprintf(ja, sizeof ja,
+		    "最後に報告した現場（%.0f分前）から %.1f km", fmax(age, 0),
+		    c->distance_m / 1000);
+		snprintf(en, sizeof en,
+		    "%.1f km from the last site it reported (%.0f min ago)",
+		    c->distance_m / 1000, fmax(age, 0));
+	} else {
+		snprintf(
+		    ja, sizeof ja, "事務所から %.1f km", c->distance_m / 1000);
+		snprintf(en, sizeof en, "%.1f km from its office",
+		    c->distance_m / 1000);
+	}
+	recommend_reason(
+	    reasons, "distance", json_real(round(c->distance_m)), ja, en);
+	snprintf(ja, sizeof ja, "%d件目に入れると約%ld分後に到着",
+	    c->insert_at + 1, lround(c->eta_minutes));
+	snprintf(en, sizeof en,
+	    "as job %d of its day, arrives in about %ld min", c->insert_at + 1,
+	    lround(c->eta_minutes));
+	recommend_reason(
+	    reasons, "eta", json_real(round(c->eta_minutes * 10) / 10), ja, en);
+	if (c->queue == 0) {
+		snprintf(ja, sizeof ja, "他の作業なし");
+		snprintf(en, sizeof en, "no other jobs");
+	} else {
+		snprintf(ja, sizeof ja, "他の%d件が合計約%ld分遅れる", c->queue,
+		    lround(c->delay_minutes));
+		snprintf(en, sizeof en,
+		    "delays its %d other job(s) by about %ld min in all",
+		    c->queue, lround(c->delay_minutes));
+	}
+	recommend_reason(reasons, "queue", json_integer(c->queue), ja, en);
+	if (c->broken > 0) {
+		snprintf(ja, sizeof ja, "約束の時間帯・期限を%d件守れなくなる",
+		    c->broken);
+		snprintf(en, sizeof en,
+		    "breaks %d promised window(s) or deadline(s)", c->broken);
+		recommend_reason(
+		    reasons, "broken_windows", json_integer(c->broken), ja, en);
+	}
+	if (c->spared) {
+		rare = json_object_get(crew, "rare");
+		snprintf(ja, sizeof ja,
+		    "希少な技能（%"
+		    "s）を持つ唯一の班のため温存（他の班が間に合う）",
+		    json_string_value(json_array_get(rare, 0)));
+		snprintf(en, sizeof en,
+		    "kept free: the only crew of its office with %s, and "
+		    "another crew arrives in time",
+		    json_string_value(json_array_get(rare, 0)));
+		recommend_reason(reasons, "scarce_skill", json_true(), ja, en);
+	}
+	if (c->cross_ward) {
+		snprintf(ja, sizeof ja, "他区の事務所（%s）",
+		    json_string_value(json_object_get(office, "name_ja")));
+		snprintf(en, sizeof en, "from another ward's office (%s)",
+		    json_string_value(json_object_get(office, "name_en")));
+		recommend_reason(reasons, "cross_ward", json_true(), ja, en);
+	}
+	(void)i;
+	return reasons;
+}
+
 static json_t *
 recommend_entry(const struct rank_crew *c, int rank)
 {
-	json_t *crew = c->data, *office = json_object_get(crew, "office");
-	int gps = json_is_true(json_object_get(crew, "from_gps"));
-	json_t *reasons = json_array();
-	char buf[160];
+	json_t *crew = c->data;
+	const char *src = json_string_value(json_object_get(
+	    json_object_get(json_object_get(crew, "day"), "position"),
+	    "source"));
 
-	snprintf(buf, sizeof buf, "%.1f km %s", c->distance_m / 1000,
-	    gps ? "from its last position" : "from its office");
-	json_array_append_new(reasons,
-	    json_pack("{s:s,s:f,s:s}", "code", "distance", "value",
-	        round(c->distance_m), "text", buf));
-	snprintf(buf, sizeof buf, "arrives in about %ld min",
-	    lround(c->eta_minutes));
-	json_array_append_new(reasons,
-	    json_pack("{s:s,s:f,s:s}", "code", "eta", "value",
-	        round(c->eta_minutes * 10) / 10, "text", buf));
-	snprintf(buf, sizeof buf,
-	    c->queue == 0 ? "no other jobs"
-	                  : "%d job(s) first, about %.0f min of work",
-	    c->queue, ceil(c->busy_minutes));
-	json_array_append_new(reasons,
-	    json_pack("{s:s,s:i,s:s}", "code", "queue", "value", c->queue,
-	        "text", buf));
-	if (c->cross_ward) {
-		snprintf(buf, sizeof buf, "from another ward's office (%s)",
-		    json_string_value(json_object_get(office, "name_en")));
-		json_array_append_new(reasons,
-		    json_pack("{s:s,s:b,s:s}", "code", "cross_ward", "value", 1,
-		        "text", buf));
-	}
-	json_object_del(crew, "from_gps");
-	return json_pack("{s:i,s:O,s:f,s:f,s:f,s:i,s:f,s:b,s:s,s:o}", "rank",
-	    rank, "crew", crew, "distance_m", round(c->distance_m),
+	return json_pack("{s:i,s:O,s:f,s:f,s:f,s:i,s:f,s:b,s:s,s:i,s:f,s:i,"
+	                 "s:b,s:o}",
+	    "rank", rank, "crew", crew, "distance_m", round(c->distance_m),
 	    "travel_minutes", round(c->travel_minutes * 10) / 10, "eta_minutes",
 	    round(c->eta_minutes * 10) / 10, "queue", c->queue, "busy_minutes",
 	    round(c->busy_minutes), "cross_ward", c->cross_ward, "position",
-	    gps ? "gps" : "office", "reasons", reasons);
+	    src != NULL && strcmp(src, "gps") == 0            ? "gps"
+	        : src != NULL && strcmp(src, "job_site") == 0 ? "job_site"
+	                                                      : "office",
+	    "insert_at", c->insert_at, "delay_minutes", round(c->delay_minutes),
+	    "broken_windows", c->broken, "spared", c->spared, "reasons",
+	    recommend_reasons(c));
+}
+
+/* A job of a crew's day, or the new request, as the planner takes it. */
+static void
+recommend_job(struct plan_job *q, json_t *o)
+{
+	double to = planner_num(o, "to_min", 1e9);
+	double ms = planner_num(o, "make_safe_min", 1e9);
+	const char *state = json_string_value(json_object_get(o, "state"));
+	char *cause;
+
+	if (geo_to_plane(planner_num(o, "lon", 0), planner_num(o, "lat", 0),
+	        &q->e, &q->n, &cause) != 0) {
+		free(cause);
+		q->e = q->n = 0;
+	}
+	q->work = planner_num(o, "work_min", 45);
+	q->ready = fmax(planner_num(o, "from_min", 0), 0);
+	q->window_to = to;
+	q->due = to < ms ? to : ms;
+	q->due_is_make_safe = ms < to;
+	q->priority = (int)planner_num(o, "priority", 3);
+	q->pin = (int)planner_num(o, "pin", 0);
+	q->fixed = PLAN_FREE;
+	if (state != NULL && strcmp(state, "on_site") == 0)
+		q->fixed = PLAN_ON_SITE;
+	else if (state != NULL && strcmp(state, "en_route") == 0)
+		q->fixed = PLAN_EN_ROUTE;
+	else if (q->pin > 0)
+		q->fixed = PLAN_PINNED;
 }
 
 static void
@@ -98,11 +197,12 @@ recommend_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
 	struct app *a = recommend_app;
-	struct rank_params p = {a->cfg->speed_kmh, a->cfg->detour_pct / 100.0};
+	struct rank_params p = {.speed_kmh = a->cfg->speed_kmh,
+	    .detour = a->cfg->detour_pct / 100.0};
+	struct plan_job add = {0};
 	struct rank_crew *rc;
-	json_t *j, *rq, *crews, *crew, *out;
-	size_t i, n = 0;
-	int gps;
+	json_t *j, *rq, *crews, *crew, *out, *job;
+	size_t i, k, n = 0;
 
 	if (r->status != DB_OK) {
 		api_db_error(req, r, "recommendations");
@@ -114,13 +214,19 @@ recommend_cb(struct db_result *r, void *arg)
 	}
 	rq = json_object_get(j, "request");
 	crews = json_object_get(j, "crews");
+	recommend_job(&add, rq);
+	p.job = &add;
+	/* Another crew at the site by the make-safe deadline spares the
+	 * one crew with a rare skill. */
+	p.in_time = planner_num(rq, "make_safe_min", 0);
 	rc = xcalloc(json_array_size(crews) + 1, sizeof *rc);
 	json_array_foreach(crews, i, crew)
 	{
-		if (recommend_position(
-		        crew, &rc[n].easting, &rc[n].northing, &gps) != 0)
+		json_t *jobs = json_object_get(crew, "jobs");
+
+		if (recommend_position(crew, &rc[n].easting, &rc[n].northing) !=
+		    0)
 			continue; /* nowhere we can measure from */
-		json_object_set_new(crew, "from_gps", json_boolean(gps));
 		rc[n].id = json_integer_value(json_object_get(crew, "id"));
 		rc[n].busy_minutes =
 		    json_number_value(json_object_get(crew, "busy_minutes"));
@@ -128,17 +234,27 @@ recommend_cb(struct db_result *r, void *arg)
 		    (int)json_integer_value(json_object_get(crew, "queue"));
 		rc[n].cross_ward =
 		    !json_is_true(json_object_get(crew, "home_ward"));
+		rc[n].shift_end = planner_num(crew, "shift_end_min", 1e6);
+		rc[n].scarce =
+		    json_array_size(json_object_get(crew, "rare")) > 0;
+		rc[n].njobs = (int)json_array_size(jobs);
+		rc[n].jobs = xcalloc(rc[n].njobs + 1, sizeof *rc[n].jobs);
+		json_array_foreach(jobs, k, job)
+		    recommend_job(&rc[n].jobs[k], job);
 		json_object_del(crew, "home_ward");
 		json_object_del(crew, "busy_minutes");
 		json_object_del(crew, "queue");
+		json_object_del(crew, "jobs");
 		rc[n].data = crew;
 		n++;
 	}
 	rank_crews(json_number_value(json_object_get(rq, "easting")),
 	    json_number_value(json_object_get(rq, "northing")), rc, n, &p);
 	out = json_array();
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		json_array_append_new(out, recommend_entry(&rc[i], (int)i + 1));
+		free(rc[i].jobs);
+	}
 	api_reply(req, 200,
 	    json_pack("{s:I,s:O,s:O,s:o}", "request_id",
 	        json_integer_value(json_object_get(rq, "id")), "state",

@@ -318,8 +318,8 @@ static void
 replan_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
-	struct rank_params p = {
-	    replan_app->cfg->speed_kmh, replan_app->cfg->detour_pct / 100.0};
+	struct rank_params p = {.speed_kmh = replan_app->cfg->speed_kmh,
+	    .detour = replan_app->cfg->detour_pct / 100.0};
 	const char *moves = http_req_query(req, "moves");
 	json_t *j;
 

@@ -145,33 +145,31 @@ plan_insert_cost(double e, double n, double shift_end,
     const struct plan_job *jobs, int njobs, const struct plan_job *add,
     const struct rank_params *p, int *pos, double *delay, int *broken)
 {
+	struct plan_job *base = xcalloc(njobs + 1, sizeof *base);
 	struct plan_job *tmp = xcalloc(njobs + 1, sizeof *tmp);
 	double best = 1e18, arrive = 0, d;
 	int k, i, first = 0, b;
 
-	/* Never in front of what is fixed. */
-	while (first < njobs && jobs[first].fixed != PLAN_FREE)
+	/* The day as it is, then with the job at each place it may go. */
+	memcpy(base, jobs, njobs * sizeof *base);
+	plan_times(e, n, shift_end, base, njobs, p);
+	while (first < njobs && base[first].fixed != PLAN_FREE)
 		first++;
 	*pos = njobs;
 	*delay = 0;
 	*broken = 0;
 	for (k = first; k <= njobs; k++) {
-		memcpy(tmp, jobs, k * sizeof *tmp);
+		memcpy(tmp, base, k * sizeof *tmp);
 		tmp[k] = *add;
 		tmp[k].fixed = PLAN_FREE;
-		memcpy(tmp + k + 1, jobs + k, (njobs - k) * sizeof *tmp);
+		memcpy(tmp + k + 1, base + k, (njobs - k) * sizeof *tmp);
 		plan_times(e, n, shift_end, tmp, njobs + 1, p);
 		d = 0;
-		b = 0;
-		for (i = 0; i <= njobs; i++) {
-			if (i == k)
-				continue;
-			const struct plan_job *o = &jobs[i < k ? i : i - 1];
-
-			d += tmp[i].finish - o->finish;
-			b += tmp[i].late > 0 && o->late == 0;
+		b = tmp[k].late > 0;
+		for (i = k + 1; i <= njobs; i++) {
+			d += tmp[i].finish - base[i - 1].finish;
+			b += tmp[i].late > 0 && base[i - 1].late == 0;
 		}
-		b += tmp[k].late > 0;
 		/* Broken windows first, then delay to others plus arrival. */
 		if (b * 1e6 + d + tmp[k].arrive < best) {
 			best = b * 1e6 + d + tmp[k].arrive;
@@ -182,6 +180,7 @@ plan_insert_cost(double e, double n, double shift_end,
 		}
 	}
 	free(tmp);
+	free(base);
 	return arrive;
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan.h"
 #include "rank.h"
 #include "xmalloc.h"
 
@@ -32,14 +33,20 @@ rank_cmp(const void *a, const void *b)
 static uint64_t
 rank_pack(const struct rank_crew *c)
 {
-	double eta = c->eta_minutes * 2, dist = c->distance_m;
-	uint64_t e, q, d;
+	double eta = (c->eta_minutes + c->delay_minutes) * 2;
+	double dist = c->distance_m;
+	uint64_t e, q, d, b;
 
-	/* 22 bits of half-minutes (~24 days), 8 of queue, 34 of metres. */
+	/*
+	 * 1 bit spared, 4 of broken windows, 22 of half-minutes (~24 days),
+	 * 8 of queue, 29 of metres (536 km).
+	 */
+	b = c->broken > 15 ? 15 : (uint64_t)c->broken;
 	e = eta < 0 ? 0 : eta > 4194303 ? 4194303 : (uint64_t)lround(eta);
 	q = c->queue < 0 ? 0 : c->queue > 255 ? 255 : (uint64_t)c->queue;
-	d = dist > 17179869183.0 ? 17179869183u : (uint64_t)dist;
-	return e << 42 | q << 34 | d;
+	d = dist > 536870911.0 ? 536870911u : (uint64_t)dist;
+	return (uint64_t)(c->spared != 0) << 63 | b << 59 | e << 37 | q << 29 |
+	    d;
 }
 
 void
@@ -50,6 +57,7 @@ rank_crews(double easting, double northing, struct rank_crew *c, size_t n,
 	struct rank_key *k;
 	struct rank_crew *sorted;
 	size_t i;
+	int in_time = 0;
 
 	if (n == 0)
 		return;
@@ -60,6 +68,26 @@ rank_crews(double easting, double northing, struct rank_crew *c, size_t n,
 		c[i].travel_minutes =
 		    c[i].distance_m * p->detour / metres_per_minute;
 		c[i].eta_minutes = c[i].busy_minutes + c[i].travel_minutes;
+		c[i].insert_at = c[i].queue;
+		c[i].delay_minutes = 0;
+		c[i].broken = 0;
+		c[i].spared = 0;
+		if (p->job != NULL) {
+			struct plan_job add = *p->job;
+
+			add.e = easting;
+			add.n = northing;
+			c[i].eta_minutes = plan_insert_cost(c[i].easting,
+			    c[i].northing, c[i].shift_end, c[i].jobs,
+			    c[i].njobs, &add, p, &c[i].insert_at,
+			    &c[i].delay_minutes, &c[i].broken);
+		}
+		if (!c[i].scarce && c[i].eta_minutes <= p->in_time)
+			in_time = 1;
+	}
+	/* A scarce crew is spared only when another can arrive in time. */
+	for (i = 0; i < n; i++) {
+		c[i].spared = c[i].scarce && in_time;
 		k[i].key = rank_pack(&c[i]);
 		k[i].id = c[i].id;
 		k[i].i = i;

@@ -7,32 +7,26 @@
 	"jsonb_build_object('now', extract(epoch FROM now()),"                 \
 	" 'crew', jsonb_build_object('id', c.id, 'code', c.code, 'name',"      \
 	"  c.name, 'office', c.office_id, 'skills', c.skills, 'shift_end',"    \
-	"  c.shift_end, 'shift_end_min', CASE WHEN c.shift_start = "           \
-	"c.shift_end"                                                          \
-	"  THEN 1e6 ELSE extract(epoch FROM (c.lt::date + c.shift_end +"       \
-	"  CASE WHEN c.shift_end < c.shift_start AND c.lt::time >="            \
-	"  c.shift_start THEN interval '1 day' ELSE interval '0' END) -"       \
-	"  c.lt) / 60 END, 'day', crew_day_state(c.id)),"                      \
+	"  c.shift_end, 'shift_end_min', crew_shift_left(c.id), 'day',"        \
+	"  crew_day_state(c.id)),"                                             \
 	" 'jobs', (SELECT coalesce(jsonb_agg(" JOB_JSON " ORDER BY r.id),"     \
 	"  '[]') FROM requests r JOIN categories k ON k.code = r.category"     \
 	"  WHERE r.crew_id = c.id AND r.state IN ('assigned', 'accepted',"     \
 	"  'en_route', 'on_site')))"
 
 #define JOB_JSON                                                               \
-	"jsonb_build_object('id', r.id, 'state', r.state, 'lon', r.lon, "      \
-	"'lat',"                                                               \
-	" r.lat, 'category', r.category, 'name_ja', k.name_ja, 'name_en',"     \
-	" k.name_en, 'skills', k.skills, 'version', r.version, 'crew_id',"     \
-	" r.crew_id, 'work_min', greatest(k.work_minutes - CASE WHEN r.state"  \
-	" = 'on_site' THEN extract(epoch FROM now() - r.state_changed_at) /"   \
-	" 60 ELSE 0 END, 5), 'priority', r.priority, 'make_safe_min',"         \
-	" extract(epoch FROM r.due_make_safe - now()) / 60, 'from_min',"       \
-	" extract(epoch FROM r.window_from - now()) / 60, 'to_min',"           \
-	" extract(epoch FROM r.window_to - now()) / 60, 'pin', r.plan_pin)"
+	"jsonb_build_object('id', r.id, 'state', r.state, 'lon', r.lon,"       \
+	" 'lat', r.lat, 'category', r.category, 'name_ja', k.name_ja,"         \
+	" 'name_en', k.name_en, 'skills', k.skills, 'version', r.version,"     \
+	" 'crew_id', r.crew_id, 'work_min', greatest(k.work_minutes - CASE"    \
+	" WHEN r.state = 'on_site' THEN extract(epoch FROM now() -"            \
+	" r.state_changed_at) / 60 ELSE 0 END, 5), 'priority', r.priority,"    \
+	" 'make_safe_min', extract(epoch FROM r.due_make_safe - now()) / 60,"  \
+	" 'from_min', extract(epoch FROM r.window_from - now()) / 60,"         \
+	" 'to_min', extract(epoch FROM r.window_to - now()) / 60, 'pin',"      \
+	" r.plan_pin)"
 
-#define CREWS_LT                                                               \
-	"(SELECT cr.*, (now() AT TIME ZONE current_setting('TimeZone')) AS lt" \
-	" FROM crews cr)"
+#define CREWS_LT "crews"
 
 void
 store_plan_inputs(

@@ -59,7 +59,7 @@ main(void)
 {
 	static struct rank_crew crews[NCREWS];
 	static double keys[NCREWS], t_rank[RUNS], t_sort[RUNS];
-	struct rank_params p = {20, 1.4};
+	struct rank_params p = {.speed_kmh = 20, .detour = 1.4};
 	double t0, mr, ms;
 	size_t i;
 	int r;

@@ -29,6 +29,18 @@ class CrewDay(unittest.TestCase):
              "--lat", "35.6330", "--lon", "139.5290"),
             ("crew", "add", "tama-road-1", "--office", "tama", "--name",
              "多摩 道路班", "--skills", "road", "--shift", "00:00-00:00"),
+            # Asao: the only wasp crew also does parks (so trees); a road
+            # crew 3 km away.
+            ("office", "add", "asao", "--name-ja", "麻生区道路公園センター",
+             "--name-en", "Asao", "--wards", "14137",
+             "--skills", "road,park,wasp", "--lat", "35.6030",
+             "--lon", "139.5060"),
+            ("crew", "add", "asao-wasp", "--office", "asao", "--name",
+             "麻生 蜂班", "--skills", "wasp,park", "--shift", "00:00-00:00",
+             "--lat", "35.6030", "--lon", "139.5000"),
+            ("crew", "add", "asao-road", "--office", "asao", "--name",
+             "麻生 道路班", "--skills", "road", "--shift", "00:00-00:00",
+             "--lat", "35.6300", "--lon", "139.5000"),
         ]:
             r = h.patrolctl(cls.url, *args)
             assert r.returncode == 0, (args, r.stderr)
@@ -156,6 +168,50 @@ class CrewDay(unittest.TestCase):
         got = datetime.fromisoformat(o["expected_datetime"])
         self.assertLess(abs((got - want).total_seconds()), 2)
         feed.close()
+
+    def test_scarce_skill_is_spared(self):
+        # A fallen tree next to the Asao wasp crew: the road crew, 3 km
+        # away, arrives well before the make-safe deadline, so the only
+        # wasp crew of the office stays free for wasps.
+        st, r = self.api("POST", "/api/v1/requests", {
+            "category": "road_tree", "channel": "phone",
+            "lat": 35.6035, "lon": 139.5005,
+            "answers": {"blocking": "no"}})
+        self.assertEqual(st, 201, r)
+        st, rec = self.api("GET", "/api/v1/requests/%d/recommendations"
+                           % r["id"])
+        self.assertEqual(st, 200, rec)
+        codes = [c["crew"]["code"] for c in rec["crews"]]
+        self.assertLess(codes.index("asao-road"), codes.index("asao-wasp"))
+        wasp = rec["crews"][codes.index("asao-wasp")]
+        road = rec["crews"][codes.index("asao-road")]
+        self.assertLess(wasp["distance_m"], road["distance_m"])
+        self.assertTrue(wasp["spared"])
+        self.assertFalse(road["spared"])
+        scarce = next(x for x in wasp["reasons"]
+                      if x["code"] == "scarce_skill")
+        self.assertIn("wasp", scarce["text_ja"])
+        self.assertIn("希少", scarce["text_ja"])
+        eta = next(x for x in road["reasons"] if x["code"] == "eta")
+        self.assertIn("到着", eta["text_ja"])
+
+        # With a job already in its day, the road crew's cost is where the
+        # tree fits and what it delays.
+        st, j = self.api("POST", "/api/v1/requests", {
+            "category": "road_pothole", "channel": "phone",
+            "lat": 35.6200, "lon": 139.5000, "answers": {"depth": "shallow"}})
+        self.assertEqual(st, 201, j)
+        st, a = self.api("POST", "/api/v1/requests/%d/assign" % j["id"],
+                         {"crew_id": road["crew"]["id"]})
+        self.assertEqual(st, 200, a)
+        st, rec = self.api("GET", "/api/v1/requests/%d/recommendations"
+                           % r["id"])
+        road = next(c for c in rec["crews"]
+                    if c["crew"]["code"] == "asao-road")
+        self.assertEqual(road["queue"], 1)
+        q = next(x for x in road["reasons"] if x["code"] == "queue")
+        self.assertIn("遅れる", q["text_ja"])
+        self.assertIn(road["insert_at"], (0, 1))
 
     def test_office_plan_and_replan(self):
         st, offices = self.api("GET", "/api/v1/offices")

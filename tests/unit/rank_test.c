@@ -10,7 +10,7 @@
 
 #include "rank.h"
 
-static const struct rank_params params = {20, 1.4};
+static const struct rank_params params = {.speed_kmh = 20, .detour = 1.4};
 
 /* 20 km/h with a 1.4 detour: 1 km straight is 4.2 minutes. */
 static void
