@@ -204,6 +204,8 @@ planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 		    "pinned", q->fixed == PLAN_PINNED, "late_minutes",
 		    round(q->late), "after_shift", q->after_shift, "reasons",
 		    plan_reasons(q));
+		json_object_set(o, "lat", json_object_get(src, "lat"));
+		json_object_set(o, "lon", json_object_get(src, "lon"));
 		json_object_set_new(o, "window_to",
 		    q->window_to < 1e8 ? planner_time(now, q->window_to)
 		                       : json_null());

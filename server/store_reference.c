@@ -8,7 +8,8 @@
 	"'office', o.code, 'skills', c.skills, 'members', c.members, "         \
 	"'shift_start', c.shift_start, 'shift_end', c.shift_end, "             \
 	"'status', c.status, 'lat', c.lat, 'lon', c.lon, 'position_at', "      \
-	"c.position_at, 'day', crew_day_state(c.id), 'jobs', (SELECT count(*) FROM requests j WHERE "       \
+	"c.position_at, 'day', crew_day_state(c.id), 'jobs', (SELECT "         \
+	"count(*) FROM requests j WHERE "                                      \
 	"j.crew_id = c.id AND j.state IN ('assigned', 'accepted', "            \
 	"'en_route', 'on_site')))"
 

@@ -29,7 +29,11 @@
 	"r.created_by, 'created_at', r.created_at, 'state_changed_at', "       \
 	"r.state_changed_at, 'location_text', r.location_text, "               \
 	"'location_level', r.location_level, "                                 \
-	"'town', addr_town_near(r.lat, r.lon))"
+	"'town', addr_town_near(r.lat, r.lon), "                               \
+	"'expected_from', r.expected_from, "                                   \
+	"'expected_to', r.expected_to, 'plan_order', r.plan_order, "           \
+	"'plan_pin', r.plan_pin, 'window_from', r.window_from, "               \
+	"'window_to', r.window_to)"
 
 #define EVENT_JSON                                                             \
 	"jsonb_build_object('id', e.id, 'request_id', e.request_id, 'at', "    \

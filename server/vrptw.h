@@ -8,8 +8,9 @@
  *
  * Objective, compared in this order: the weight of jobs left unplanned,
  * then (when minimise_vehicles) the number of vehicles used, then the
- * total travel (with minimise_waiting, plus the jobs' start times). Jobs' windows are hard: a job that cannot be reached in its
- * window is left unplanned, never planned late.
+ * total travel (with minimise_waiting, plus the jobs' start times). Jobs'
+ * windows are hard: a job that cannot be reached in its window is left
+ * unplanned, never planned late.
  */
 #ifndef PATROL_VRPTW_H
 #define PATROL_VRPTW_H

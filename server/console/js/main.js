@@ -6,6 +6,7 @@ import { S, on, emit, isStaff, isAdmin, loadReference, soonQueue, soonCrews, ref
 import { h, fill, setZone } from './util.js';
 import { initMap, resizeMap, fitAll } from './map.js';
 import { startLive, stopLive, refreshLiveText } from './live.js';
+import { startPlans } from './plans.js';
 import { installKeys, toggleHelp, drawHelp } from './keys.js';
 import { startStatus, showStatus } from '../status.js';
 import * as queue from './views/queue.js';
@@ -64,14 +65,17 @@ function drawSummary() {
   if (S.view !== 'map' || !S.me) { el.hidden = true; return; }
   const count = (list, key) => list.reduce((m, x) => m.set(x[key], (m.get(x[key]) || 0) + 1), new Map());
   const st = count(S.queue, 'state');
-  const cs = count(S.crews, 'status');
+  // What crews are doing, from their jobs and shifts (not the manual
+  // status alone): a crew holding jobs is not 待機.
+  const cs = count(S.crews.map((c) => ({ s: c.day ? c.day.state : c.status })), 's');
   fill(el,
     h('div', {}, h('strong', {}, t('summary.open', { n: S.queue.length })), ' ',
       ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site'].filter((s) => st.get(s))
         .map((s) => h('span', { class: 'state st-' + s }, t('state.' + s) + ' ' + st.get(s)))),
     h('div', {}, h('strong', {}, t('summary.crews', { n: S.crews.length })), ' ',
-      ['available', 'break', 'off_duty'].filter((s) => cs.get(s))
-        .map((s) => h('span', { class: 'cstatus cs-' + s }, t('crew.' + s) + ' ' + cs.get(s)))));
+      ['available', 'assigned', 'en_route', 'on_site', 'break', 'off_shift', 'off_duty'].filter((s) => cs.get(s))
+        .map((s) => h('span', { class: 'cstatus cs-' + s, dataset: { day: s } },
+          (s === 'assigned' ? t('state.assigned') : t(s === 'off_duty' ? 'crew.off_duty' : 'day.' + s)) + ' ' + cs.get(s)))));
   el.hidden = false;
 }
 
@@ -126,6 +130,7 @@ async function start(me) {
   setZone(S.config.timezone);
   if (!mapReady) mapReady = await initMap();
   startLive();
+  if (isStaff() || (S.me && S.me.role === 'viewer')) startPlans();
   started = true;
   if (!location.hash) location.hash = isStaff() ? '#/queue' : '#/map';
   route();

@@ -5,11 +5,12 @@
 // map works offline with the wards and markers alone.
 import { t, pick } from './i18n.js';
 import { S, on, emit, category, shortWard, crew as crewById } from './state.js';
-import { h, ago, fill } from './util.js';
+import { h, ago, fill, clock } from './util.js';
+import { plans } from './plans.js';
 
 let L = null;
 let map = null;
-let wardLayer = null, requestLayer = null, crewLayer = null, pickMarker = null;
+let wardLayer = null, requestLayer = null, crewLayer = null, pickMarker = null, routeLayer = null;
 let fitted = false;
 
 // Glyph and colour group of each category (unknown ones: first character).
@@ -50,7 +51,17 @@ function requestTip(r) {
     r.address ? h('div', {}, r.address) : null);
 }
 
+// Where the crew is by its day (a fresh fix, else its last reported job
+// site, else an older fix, else its office), with the age in seconds.
+function dayPos(c) {
+  const p = c.day && c.day.position;
+  if (p && typeof p.lat === 'number') return p;
+  return typeof c.lat === 'number' ? { lat: c.lat, lon: c.lon, source: 'gps', age_s: fixAge(c) } : null;
+}
+
 function fixAge(c) {
+  const p = c.day && c.day.position;
+  if (p && p.age_s !== undefined && p.age_s !== null) return p.age_s;
   return c.position_at ? (Date.now() - new Date(c.position_at).getTime()) / 1000 : null;
 }
 
@@ -59,7 +70,8 @@ function crewIcon(c) {
   const stale = age === null || age > 600 ? ' stale' : '';
   const el = h('div', {
     class: 'crew cs-' + safeClass(c.status, ['available', 'break', 'off_duty']) +
-      (c.jobs > 0 ? ' busy' : '') + stale,
+      (c.jobs > 0 ? ' busy' : '') + stale +
+      (c.day ? ' day-' + safeClass(c.day.state, ['available', 'assigned', 'en_route', 'on_site', 'break', 'off_shift']) : ''),
     dataset: { crew: c.code },
   }, c.name);
   return L.divIcon({ className: 'crew-icon', html: el, iconSize: null, iconAnchor: [0, 0] });
@@ -69,7 +81,8 @@ function crewTip(c) {
   const age = fixAge(c);
   return h('div', { class: 'tip' },
     h('strong', {}, c.name), ' (' + c.code + ')',
-    h('div', {}, t('crew.' + c.status) + ' · ' + t('crews.jobs') + ' ' + c.jobs),
+    h('div', {}, (c.day ? t('day.' + c.day.state, { n: c.day.jobs, id: c.day.state_job }) : t('crew.' + c.status)) +
+      ' · ' + t('crews.jobs') + ' ' + c.jobs),
     h('div', {}, t('crews.fix') + ': ' + (age === null ? t('crews.nofix') : ago(age))));
 }
 
@@ -98,10 +111,30 @@ export function renderCrews() {
   if (!map) return;
   crewLayer.clearLayers();
   for (const c of S.crews) {
-    if (typeof c.lat !== 'number' || typeof c.lon !== 'number') continue;
-    const m = L.marker([c.lat, c.lon], { icon: crewIcon(c), keyboard: false, zIndexOffset: -100 });
+    const p = dayPos(c);
+    if (!p || p.source === 'office') continue;
+    const m = L.marker([p.lat, p.lon], { icon: crewIcon(c), keyboard: false, zIndexOffset: -100 });
     m.bindTooltip(() => crewTip(c), { direction: 'top' });
     crewLayer.addLayer(m);
+  }
+  renderRoutes();
+}
+
+// Each crew's planned route: from where it is through its stops in order.
+export function renderRoutes() {
+  if (!map || !routeLayer) return;
+  routeLayer.clearLayers();
+  for (const [id, plan] of plans) {
+    const c = crewById(id);
+    const p = c ? dayPos(c) : null;
+    const stops = (plan.stops || []).filter((s) => typeof s.lat === 'number');
+    if (!p || stops.length === 0) continue;
+    const line = L.polyline([[p.lat, p.lon], ...stops.map((s) => [s.lat, s.lon])],
+      { className: 'route', color: '#6a3d9a', weight: 3, opacity: 0.7, dashArray: '6 6', interactive: true });
+    line.bindTooltip(() => h('div', { class: 'tip' }, h('strong', {}, plan.name),
+      stops.map((s) => h('div', {}, t('plan.stop', { n: s.order, id: s.request_id, cat: pick(s), a: clock(s.arrive_at) })))),
+    { sticky: true });
+    routeLayer.addLayer(line);
   }
 }
 
@@ -172,6 +205,7 @@ export async function initMap() {
       }
     },
   }).addTo(map);
+  routeLayer = L.layerGroup().addTo(map);
   crewLayer = L.layerGroup().addTo(map);
   requestLayer = L.layerGroup().addTo(map);
   renderWards();
@@ -182,6 +216,7 @@ export async function initMap() {
   map.on('click', (e) => emit('map-click', { lat: e.latlng.lat, lon: e.latlng.lng }));
   on('queue', renderRequests);
   on('crews', renderCrews);
+  on('plans', renderRoutes);
   on('lang', () => { legend(); });
   // Ages of fixes move on even when nothing else does.
   setInterval(renderCrews, 30000);

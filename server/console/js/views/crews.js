@@ -1,12 +1,20 @@
-// The crews board: status (staff can change it), open jobs, and how old
-// each crew's last position is; a row click centres the map on the crew.
-import { t, skill } from '../i18n.js';
-import { api } from '../api.js';
-import { S, on, isStaff, refreshCrews, officeName } from '../state.js';
-import { h, fill, ago } from '../util.js';
+// The crews board: what each crew is doing now (from its jobs and shift,
+// issue 15), where it is (fix or last reported site, with the age), its
+// day as a timeline (travel, then work, for each planned job), status
+// (staff can set break / off duty), and an office re-plan the dispatcher
+// can accept or undo. A row click centres the map on the crew.
+import { t, skill, pick } from '../i18n.js';
+import { api, get, post } from '../api.js';
+import { S, on, isStaff, refreshCrews, officeName, crew as crewById } from '../state.js';
+import { h, fill, ago, clock } from '../util.js';
 import { focusOn } from '../map.js';
+import { plans, dayText } from '../plans.js';
+
+const HOURS = 9; // the timeline shows from now to this many hours ahead
 
 let tbody = null;
+let replanEl = null;
+let proposal = null; // { office, reply, done: [changes carried out], message }
 
 function statusCell(c) {
   if (!isStaff()) return h('td', {}, h('span', { class: 'cstatus cs-' + c.status }, t('crew.' + c.status)));
@@ -20,33 +28,154 @@ function statusCell(c) {
   }, ['available', 'break', 'off_duty'].map((s) => h('option', { value: s, selected: s === c.status }, t('crew.' + s)))));
 }
 
+function positionCell(c) {
+  const p = c.day && c.day.position;
+  if (!p) return h('td', { class: 'stale' }, t('crews.nofix'));
+  const age = p.age_s === null || p.age_s === undefined ? null : p.age_s;
+  const text = p.source === 'office' ? t('crews.pos.office') : t('crews.pos.' + p.source, { a: age === null ? '' : ago(age) });
+  return h('td', { class: p.source !== 'gps' || age === null || age > 900 ? 'stale' : '', dataset: { source: p.source } }, text);
+}
+
+// One bar per stop: travel (light) then work (solid), placed on the hours
+// from now; a late stop is outlined red.
+function timeline(c) {
+  const plan = plans.get(c.id);
+  const stops = plan ? plan.stops || [] : [];
+  if (stops.length === 0) return h('div', { class: 'timeline empty', dataset: { crew: c.code } }, t('plan.none'));
+  const now = Date.now(), span = HOURS * 3600e3;
+  const pct = (iso, minus = 0) => Math.max(0, Math.min(100, ((new Date(iso).getTime() - minus - now) / span) * 100));
+  // Placed through the CSSOM: the CSP refuses inline style attributes.
+  const at = (el, left, width) => { el.style.left = left + '%'; if (width !== undefined) el.style.width = width + '%'; return el; };
+  const bars = [];
+  for (const s of stops) {
+    const arrive = pct(s.arrive_at), travelFrom = pct(s.arrive_at, (s.travel_minutes || 0) * 60e3);
+    const start = pct(s.start_at), end = pct(s.finish_at);
+    if (arrive > travelFrom) bars.push(at(h('span', { class: 'tl-travel' }), travelFrom, arrive - travelFrom));
+    bars.push(at(h('span', {
+      class: 'tl-work' + (s.late_minutes > 0 ? ' late' : '') + (s.pinned ? ' pinned' : ''),
+      title: t('plan.stop', { n: s.order, id: s.request_id, cat: pick(s), a: clock(s.arrive_at) }) +
+        (s.late_minutes > 0 ? ' · ' + t('plan.late', { m: s.late_minutes }) : ''),
+      dataset: { request: String(s.request_id), order: String(s.order) },
+      onclick: (e) => { e.stopPropagation(); location.hash = '#/requests/' + s.request_id; },
+    }, '#' + s.request_id), start, Math.max(end - start, 0.8)));
+  }
+  const ticks = [];
+  for (let i = 1; i < HOURS; i++) {
+    ticks.push(at(h('span', { class: 'tl-tick' }, clock(new Date(now + i * 3600e3).toISOString())), (i / HOURS) * 100));
+  }
+  return h('div', { class: 'timeline', dataset: { crew: c.code } }, ticks, bars);
+}
+
 function draw() {
   if (!tbody) return;
   fill(tbody, S.crews.map((c) => {
-    const age = c.position_at ? (Date.now() - new Date(c.position_at).getTime()) / 1000 : null;
-    return h('tr', { dataset: { crew: c.code }, onclick: () => { if (typeof c.lat === 'number') focusOn(c.lat, c.lon, 15); } },
+    const p = c.day && c.day.position;
+    return [h('tr', { dataset: { crew: c.code, day: c.day ? c.day.state : c.status },
+      onclick: () => { if (p && typeof p.lat === 'number') focusOn(p.lat, p.lon, 15); } },
       h('td', {}, h('strong', {}, c.name), h('div', { class: 'muted' }, c.code)),
       h('td', {}, officeName(c.office)),
       h('td', {}, (c.skills || []).map(skill).join('・')),
+      h('td', { class: 'day' }, h('span', { class: 'cday cd-' + (c.day ? c.day.state : c.status) }, dayText(c))),
       statusCell(c),
       h('td', { class: 'num' }, String(c.jobs)),
-      h('td', { class: age === null || age > 600 ? 'stale' : '' }, age === null ? t('crews.nofix') : ago(age)),
-      h('td', { class: 'muted' }, c.shift_start === c.shift_end ? t('shift.always') : (c.shift_start || '').slice(0, 5) + '–' + (c.shift_end || '').slice(0, 5)),
-      h('td', { class: 'muted' }, (c.members || []).join('・')));
-  }));
+      positionCell(c),
+      h('td', { class: 'muted' }, c.shift_start === c.shift_end ? t('shift.always') : (c.shift_start || '').slice(0, 5) + '–' + (c.shift_end || '').slice(0, 5))),
+    // Its day, the full width of the board under its row.
+    h('tr', { class: 'plan-row', dataset: { planOf: c.code } },
+      h('td', { class: 'plan-cell', colspan: 8 }, timeline(c)))];
+  }).flat());
+  drawReplan();
+}
+
+async function propose(o) {
+  proposal = { office: o, reply: null, done: [], message: null };
+  drawReplan();
+  try {
+    proposal.reply = await get('/api/v1/offices/' + o.id + '/replan');
+  } catch (e) {
+    proposal.message = t('error', { m: e.message });
+  }
+  drawReplan();
+}
+
+// Accepting carries out the listed actions one by one; undoing puts each
+// job back where it was (reassign to its crew, or back to the queue).
+async function accept() {
+  const changes = proposal.reply.changes || [];
+  proposal.done = [];
+  for (const c of changes) {
+    try {
+      await post('/api/v1/requests/' + c.request_id + '/' + c.action, { crew_id: c.crew_id });
+      proposal.done.push(c);
+    } catch (e) {
+      proposal.message = t('error', { m: e.message });
+      break;
+    }
+  }
+  if (!proposal.message) proposal.message = t('replan.done', { n: proposal.done.length });
+  proposal.accepted = true;
+  refreshCrews().catch(() => {});
+  drawReplan();
+}
+
+async function undo() {
+  for (const c of proposal.done.slice().reverse()) {
+    try {
+      if (c.from_crew_id) await post('/api/v1/requests/' + c.request_id + '/reassign', { crew_id: c.from_crew_id });
+      else await post('/api/v1/requests/' + c.request_id + '/reject', { reason: t('replan.undo') });
+    } catch (e) {
+      proposal.message = t('error', { m: e.message });
+    }
+  }
+  proposal.done = [];
+  proposal.accepted = false;
+  proposal.undone = true;
+  proposal.message = t('replan.undone');
+  refreshCrews().catch(() => {});
+  drawReplan();
+}
+
+function drawReplan() {
+  if (!replanEl) return;
+  if (!isStaff()) { fill(replanEl); return; }
+  const buttons = h('div', { class: 'replan-buttons' }, (S.offices || []).map((o) =>
+    h('button', { type: 'button', class: 'small', dataset: { office: o.code }, onclick: () => propose(o) },
+      t('replan.button', { o: pick(o) }))));
+  if (!proposal) { fill(replanEl, buttons); return; }
+  const r = proposal.reply;
+  const name = (id) => { const c = crewById(id); return c ? c.name : '#' + id; };
+  fill(replanEl, buttons,
+    h('section', { id: 'replan', class: 'replan' },
+      h('h3', {}, t('replan.title', { o: pick(proposal.office) })),
+      proposal.message ? h('p', { id: 'replan-message', role: 'status' }, proposal.message) : null,
+      !r ? (proposal.message ? null : h('p', { class: 'muted' }, '…')) : [
+        (r.changes || []).length === 0 && !proposal.accepted
+          ? h('p', { class: 'muted', id: 'replan-none' }, t('replan.none')) : null,
+        h('ul', { id: 'replan-changes' }, (r.changes || []).map((c) => h('li', { dataset: { request: String(c.request_id) } },
+          t('replan.change', { id: c.request_id, cat: c.category || '', crew: name(c.crew_id) })))),
+        (r.unplanned || []).length ? h('ul', { class: 'warn' }, r.unplanned.map((u) =>
+          h('li', {}, t('replan.unplanned', { id: u.request_id, why: pick({ name_ja: u.text_ja, name_en: u.text }) })))) : null,
+        h('p', { class: 'muted' }, t('plan.distances', { d: ([...plans.values()][0] || { detour: 1.4 }).detour })),
+        (r.changes || []).length && !proposal.accepted && !proposal.undone
+          ? h('button', { type: 'button', class: 'primary', id: 'replan-accept', onclick: accept }, t('replan.accept')) : null,
+        proposal.accepted && proposal.done.length
+          ? h('button', { type: 'button', id: 'replan-undo', onclick: undo }, t('replan.undo')) : null,
+      ]));
 }
 
 export function render(panel) {
   tbody = h('tbody', { id: 'crews-rows' });
+  replanEl = h('div', { id: 'replan-box' });
   fill(panel,
     h('div', { class: 'panel-head' }, h('h2', {}, t('crews.title'))),
+    replanEl,
     h('div', { class: 'scroll' }, h('table', { class: 'grid', id: 'crews-table' },
-      h('thead', {}, h('tr', {}, ['crews.code', 'crews.office', 'crews.skills', 'crews.status', 'crews.jobs', 'crews.fix', 'crews.shift', '']
+      h('thead', {}, h('tr', {}, ['crews.code', 'crews.office', 'crews.skills', 'crews.day', 'crews.status', 'crews.jobs', 'crews.fix', 'crews.shift']
         .map((k) => h('th', {}, k ? t(k) : '')))),
       tbody)));
   draw();
   refreshCrews().catch(() => {});
-  const off = on('crews', draw);
+  const offs = [on('crews', draw), on('plans', draw)];
   const timer = setInterval(draw, 15000);
-  return () => { off(); clearInterval(timer); tbody = null; };
+  return () => { offs.forEach((f) => f()); clearInterval(timer); tbody = null; replanEl = null; };
 }

@@ -2,12 +2,13 @@
 // leaves them out for other roles), the timeline of events, photos, the
 // recommended crews with their reasons, and the actions its state allows.
 // It follows the live feed: any event of this request reloads it in place.
-import { t, pick } from '../i18n.js';
+import { t, pick, getLang } from '../i18n.js';
 import { get, post, ApiError } from '../api.js';
 import { S, on, isStaff, category, wardName, shortWard, crew, soonQueue, soonCrews } from '../state.js';
-import { h, fill, when, metres } from '../util.js';
+import { h, fill, when, clock, metres } from '../util.js';
 import { focusOn, renderRequests, glyph, group } from '../map.js';
 import { created } from './intake.js';
+import { stopOf } from '../plans.js';
 
 const OPEN = ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site'];
 const QUEUED = ['new', 'triaged'];
@@ -49,6 +50,8 @@ function timeline(req) {
 }
 
 function reasonText(rec, r) {
+  // The server gives every reason in words in both languages.
+  if (r.text_ja || r.text) return getLang() === 'en' ? r.text || r.text_ja : r.text_ja || r.text;
   switch (r.code) {
   case 'distance': {
     const gps = rec.crew && typeof rec.crew.lat === 'number';
@@ -222,6 +225,20 @@ function photos(req) {
         h('img', { src: '/api/v1/photos/' + sha, alt: sha.slice(0, 12), loading: 'lazy' })))));
 }
 
+// The time to tell the caller: the arrival window from the crew's plan
+// (the live plan when the console has it, else what the request stored).
+function expected(req) {
+  if (!['assigned', 'accepted', 'en_route'].includes(req.state)) return null;
+  const live = stopOf(req.id);
+  const from = live ? live.stop.expected_from : req.expected_from;
+  const to = live ? live.stop.expected_to : req.expected_to;
+  if (!from) return h('p', { id: 'detail-expected', class: 'muted' }, t('detail.expected.none'));
+  const c = req.crew_id ? crew(req.crew_id) : null;
+  return h('p', { id: 'detail-expected', class: 'expected', dataset: { from } },
+    t('detail.expected', { a: when(from), b: clock(to), crew: c ? c.name : '', n: live ? live.stop.order : req.plan_order || '' }),
+    live && live.stop.late_minutes > 0 ? h('span', { class: 'error' }, ' ' + t('plan.late', { m: live.stop.late_minutes })) : null);
+}
+
 function draw() {
   if (!panelEl || !cur) return;
   const req = cur.req;
@@ -252,6 +269,7 @@ function draw() {
         OPEN.includes(req.state) ? h('p', { class: 'muted' }, t('detail.due', { a: when(req.due_make_safe), b: when(req.due_resolve) })) : null,
         req.outcome ? h('p', {}, t('detail.outcome') + ': ', h('strong', { id: 'detail-outcome' }, outcomeName(req, req.outcome))) : null,
         c ? h('p', {}, t('detail.crew') + ': ', h('strong', { id: 'detail-crew' }, c.name)) : null,
+        expected(req),
         req.parent ? h('p', {}, h('a', { href: '#/requests/' + req.parent.id }, t('detail.parent', { id: req.parent.id }))) : null,
         (req.merged || []).length ? h('p', {}, t('detail.merged'), ' ', req.merged.map((id) => [h('a', { href: '#/requests/' + id }, '#' + id), ' '])) : null),
       duplicates(req),
@@ -300,8 +318,10 @@ export function render(panel, params) {
   const offEvent = on('event', (ev) => { if (cur && ev.request_id === id) load(id); });
   const offResync = on('resync', () => load(id));
   const offQueue = on('queue', draw);
+  // The crews' plans changed: the time to tell the caller may have moved.
+  const offPlans = on('plans', draw);
   return () => {
-    offEvent(); offResync(); offQueue();
+    offEvent(); offResync(); offQueue(); offPlans();
     cur = null; panelEl = null; S.selected = null; S.selectedRequest = null;
     renderRequests();
   };

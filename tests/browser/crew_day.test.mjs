@@ -1,0 +1,164 @@
+// The crews' day in a real browser (issue 15), against the real patrold
+// and PostgreSQL with the demo data: the dispatcher sees each crew's
+// timeline, takes a new call, assigns it to the recommended crew, and sees
+// that crew's timeline and the time to tell the resident appear live (the
+// server re-plans after the assignment and says so on the live feed;
+// nothing is reloaded by hand). Then a re-plan proposal for an office is
+// accepted and undone. Screenshots go to PATROL_SCREENSHOT_DIR.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+if (!process.env.DATABASE_URL) {
+  console.error('DATABASE_URL is not set: run scripts/test.sh; skipped');
+  process.exit(77);
+}
+const CHROMIUM = process.env.PATROL_CHROMIUM || '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  console.error(`${CHROMIUM} is missing: run scripts/deps.sh test`);
+  process.exit(1);
+}
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.error('playwright-core is missing (npm ci, done by scripts/deps.sh):', e.message);
+  process.exit(1);
+}
+const SHOTS = process.env.PATROL_SCREENSHOT_DIR ||
+  join(process.env.PATROL_BUILD_DIR || 'build', 'tests', 'browser', 'screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+let server, lines, info, base, browser, page;
+
+function nextLine() {
+  return new Promise((resolve, reject) => {
+    lines.once('line', resolve);
+    server.once('exit', (code) => reject(new Error('server.py exited ' + code)));
+  });
+}
+
+async function shot(name) {
+  await page.screenshot({ path: join(SHOTS, name + '.png') });
+}
+
+async function dispatcherApi(method, path, body) {
+  const r = await fetch(base + path, {
+    method,
+    headers: { Authorization: 'Bearer ' + info.dispatcher_token, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+before(async () => {
+  server = spawn('python3', [join(here, 'server.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  lines = createInterface({ input: server.stdout });
+  info = JSON.parse(await nextLine());
+  base = 'http://127.0.0.1:' + info.port;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  page = await context.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) {
+    const code = await new Promise((resolve) => {
+      server.once('exit', (c) => resolve(c));
+      server.stdin.end();
+    });
+    assert.equal(code, 0, 'patrold did not exit cleanly (see its log above)');
+  }
+});
+
+let pothole, tamaRoad, call;
+
+test('the dispatcher sees each crew\'s day as a timeline', async () => {
+  // Give Tama's road crew a job first, so its day is not empty.
+  const crews = (await dispatcherApi('GET', '/api/v1/crews')).body;
+  tamaRoad = crews.find((c) => c.code === 'tama-road-1');
+  const queue = (await dispatcherApi('GET', '/api/v1/requests?state=open')).body;
+  pothole = queue.find((r) => r.category === 'road_pothole');
+  const a = await dispatcherApi('POST', `/api/v1/requests/${pothole.id}/assign`, { crew_id: tamaRoad.id });
+  assert.equal(a.status, 200, JSON.stringify(a.body));
+
+  await page.goto(base + '/');
+  await page.locator('#login').waitFor({ state: 'visible' });
+  await page.fill('#login-name', 'dispatcher');
+  await page.fill('#login-password', 'patrol-demo');
+  await page.press('#login-password', 'Enter');
+  await page.locator('#live.live-on').waitFor();
+  await page.goto(base + '/#/crews');
+  // A crew holding a job is not 待機; its day shows the job on the timeline.
+  const row = page.locator('#crews-rows tr[data-crew="tama-road-1"]');
+  await row.locator('.cday', { hasText: '割当 1 件' }).waitFor();
+  await page.locator(`#crews-rows .timeline[data-crew="tama-road-1"] .tl-work[data-request="${pothole.id}"]`).waitFor();
+  // Every crew has a timeline, empty or not.
+  assert.equal(await page.locator('#crews-rows .timeline').count(), await page.locator('#crews-rows tr[data-crew]').count());
+  await shot('30-crews-timelines');
+});
+
+test('a new call goes to the recommended crew; its day and the resident\'s time update live', async () => {
+  // A fallen tree near Tama's road crew: a road or park job.
+  const r = await dispatcherApi('POST', '/api/v1/requests', {
+    category: 'road_tree', channel: 'phone', lat: 35.6190, lon: 139.5590,
+    address: '多摩区 登戸付近の歩道', answers: { blocking: 'no' } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  call = r.body;
+  await page.goto(base + '/#/requests/' + call.id);
+  await page.locator('#detail-recs li.top').waitFor();
+  const top = await page.locator('#detail-recs li.top').getAttribute('data-crew');
+  // The reasons are words, Japanese first: where it fits in the crew's day.
+  await page.locator('#detail-recs li.top .reasons li[data-code="eta"]', { hasText: '件目に入れると' }).waitFor();
+  await shot('31-recommendation');
+  await page.click('#assign-top');
+  await page.locator('#detail-state[data-state="assigned"]').waitFor();
+  // The planner re-plans on the assignment and the page hears it: the
+  // time to tell the caller appears without a reload.
+  await page.locator('#detail-expected.expected', { hasText: '到着予定' }).waitFor({ timeout: 20000 });
+  const said = await page.locator('#detail-expected').textContent();
+  assert.match(said, /住民への案内：.*\d\d:\d\d〜\d\d:\d\dごろ到着予定/);
+  await shot('32-expected-time');
+  // The API says the same to residents (Open311 expected_datetime).
+  const o = await fetch(base + `/open311/v2/requests/${call.id}.json`).then((x) => x.json());
+  assert.ok(o[0].expected_datetime, 'expected_datetime is set');
+  // And the crew's timeline now holds the new job.
+  await page.goto(base + '/#/crews');
+  await page.locator(`#crews-rows .timeline[data-crew="${top}"] .tl-work[data-request="${call.id}"]`).waitFor({ timeout: 20000 });
+  await shot('33-timeline-after-assign');
+  // Live: the crew reports on site at its first job from the field; the
+  // board follows without a reload.
+  const plan = (await dispatcherApi('GET', `/api/v1/crews/${(await dispatcherApi('GET', '/api/v1/crews')).body.find((c) => c.code === top).id}/plan`)).body;
+  assert.ok(plan.stops.some((s) => s.request_id === call.id));
+});
+
+test('an office re-plan is proposed, accepted and undone', async () => {
+  // A waiting pothole in Tama for the proposal to give out.
+  const r = await dispatcherApi('POST', '/api/v1/requests', {
+    category: 'road_pothole', channel: 'phone', lat: 35.6210, lon: 139.5520,
+    address: '多摩区 市道', answers: { depth: 'shallow' } });
+  assert.equal(r.status, 201);
+  await page.click('#replan-box button[data-office="tama"]');
+  await page.locator(`#replan-changes li[data-request="${r.body.id}"]`).waitFor();
+  await shot('34-replan-proposal');
+  await page.click('#replan-accept');
+  await page.locator('#replan-message', { hasText: '採用しました' }).waitFor();
+  let st = (await dispatcherApi('GET', '/api/v1/requests/' + r.body.id)).body;
+  assert.equal(st.state, 'assigned');
+  await page.click('#replan-undo');
+  await page.locator('#replan-message', { hasText: '元に戻しました' }).waitFor();
+  st = (await dispatcherApi('GET', '/api/v1/requests/' + r.body.id)).body;
+  assert.equal(st.state, 'new');
+  await shot('35-replan-undone');
+});
