@@ -151,7 +151,8 @@ plan_insert_cost(double e, double n, double shift_end,
 	int k, i, first = 0, b;
 
 	/* The day as it is, then with the job at each place it may go. */
-	memcpy(base, jobs, njobs * sizeof *base);
+	if (njobs > 0)
+		memcpy(base, jobs, njobs * sizeof *base);
 	plan_times(e, n, shift_end, base, njobs, p);
 	while (first < njobs && base[first].fixed != PLAN_FREE)
 		first++;

@@ -197,6 +197,8 @@ done
 # 3. Ranking 5,000 crews in-process against a bare qsort of as many doubles.
 echo "rank: $build/tests/bench/rank_bench"
 "$build/tests/bench/rank_bench" | sed 's/^/  /'
+echo "re-plan one office: $build/tests/bench/plan_bench"
+"$build/tests/bench/plan_bench" | sed 's/^/  /'
 echo "vrptw (Solomon C1/R1/RC1, 1 s each): $build/tests/bench/vrptw_bench"
 "$build/tests/bench/vrptw_bench" "$src/data/vrptw" "${BENCH_VRPTW_MS:-1000}" |
 	sed 's/^/  /'

@@ -1,0 +1,145 @@
+/*
+ * Re-planning one office after a new call (issue 15): 8 crews and 50 open
+ * jobs in a 6 km square, as GET /api/v1/offices/{id}/replan plans them
+ * (plan_office, the VRPTW solver with its bounded budget: 1,500 moves or
+ * 15 ms) and as the live planner redoes every crew's own day
+ * (plan_crew_day for each of the 8). p50 and p99 of 201 runs, each a new
+ * random office; the baseline in the same run is the solver's greedy
+ * construction alone (one move). Times are the thread's CPU time: on this
+ * shared machine (load ~20 on 2 cores) wall-clock time is mostly waiting
+ * for a core; BENCH_WALL=1 measures wall-clock time instead.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "plan.h"
+#include "rank.h"
+
+#define NCREWS 8
+#define NJOBS  50
+#define RUNS   201
+
+static clockid_t bench_clock = CLOCK_THREAD_CPUTIME_ID;
+
+static double
+bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(bench_clock, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int
+bench_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+bench_office(struct plan_crew *c, struct plan_job *j, unsigned seed)
+{
+	int i;
+
+	srand(seed);
+	memset(c, 0, NCREWS * sizeof *c);
+	memset(j, 0, NJOBS * sizeof *j);
+	for (i = 0; i < NCREWS; i++) {
+		c[i].e = rand() % 6000;
+		c[i].n = rand() % 6000;
+		c[i].shift_end = 480;
+		/* Two skills: crews 0-1 wasps, the rest roads and parks. */
+		c[i].skills = i < 2 ? 0x1 : 0x2;
+	}
+	for (i = 0; i < NJOBS; i++) {
+		j[i].id = i + 1;
+		j[i].e = rand() % 6000;
+		j[i].n = rand() % 6000;
+		j[i].work = 30 + rand() % 4 * 15;
+		j[i].due = rand() % 5 == 0 ? 120 + rand() % 240 : 1e9;
+		j[i].window_to = 1e9;
+		j[i].ready = rand() % 10 == 0 ? 180 : 0;
+		j[i].priority = 2 + rand() % 2;
+		j[i].skills = i % 5 == 0 ? 0x1 : 0x2;
+		/* 42 already with crews (reordered only), 8 waiting. */
+		j[i].crew =
+		    i < 42 ? (j[i].skills == 0x1 ? i % 2 : 2 + i % 6) : -1;
+		j[i].stays = i < 42;
+		j[i].fixed = PLAN_FREE;
+	}
+}
+
+static void
+bench_report(const char *what, double *t, double *b)
+{
+	qsort(t, RUNS, sizeof *t, bench_cmp);
+	qsort(b, RUNS, sizeof *b, bench_cmp);
+	printf("%s: p50 %.2f ms, p99 %.2f ms (target p99 < 20 ms); "
+	       "construction only p50 %.2f ms, p99 %.2f ms; ratio p99 %.1f\n",
+	    what, t[RUNS / 2], t[RUNS * 99 / 100], b[RUNS / 2],
+	    b[RUNS * 99 / 100], t[RUNS * 99 / 100] / b[RUNS * 99 / 100]);
+}
+
+int
+main(void)
+{
+	static struct plan_crew crews[NCREWS];
+	static struct plan_job jobs[NJOBS], day[NJOBS];
+	static double t_office[RUNS], b_office[RUNS], t_crews[RUNS],
+	    b_crews[RUNS];
+	struct rank_params p = {.speed_kmh = 20, .detour = 1.4};
+	double t0;
+	int r, v, i, n, late = 0;
+
+	if (getenv("BENCH_WALL") != NULL)
+		bench_clock = CLOCK_MONOTONIC;
+	printf("clock: %s\n",
+	    bench_clock == CLOCK_MONOTONIC ? "wall" : "thread CPU time");
+
+	for (r = 0; r < RUNS; r++) {
+		bench_office(crews, jobs, (unsigned)r + 1);
+		t0 = bench_now();
+		plan_office(crews, NCREWS, jobs, NJOBS, &p, 1, 0);
+		b_office[r] = bench_now() - t0;
+		bench_office(crews, jobs, (unsigned)r + 1);
+		t0 = bench_now();
+		plan_office(crews, NCREWS, jobs, NJOBS, &p, 1500, 15);
+		t_office[r] = bench_now() - t0;
+		/* The live planner: every crew's own day, one after another. */
+		t0 = bench_now();
+		for (v = 0; v < NCREWS; v++) {
+			for (i = n = 0; i < NJOBS; i++)
+				if (jobs[i].crew == v)
+					day[n++] = jobs[i];
+			plan_crew_day(crews[v].e, crews[v].n,
+			    crews[v].shift_end, day, n, &p);
+			for (i = 0; i < n; i++)
+				late += day[i].late > 0;
+		}
+		t_crews[r] = bench_now() - t0;
+		t0 = bench_now();
+		for (v = 0; v < NCREWS; v++) {
+			for (i = n = 0; i < NJOBS; i++)
+				if (jobs[i].crew == v)
+					day[n++] = jobs[i];
+			plan_times(crews[v].e, crews[v].n, crews[v].shift_end,
+			    day, n, &p);
+		}
+		b_crews[r] = bench_now() - t0;
+	}
+	bench_report("office re-plan (plan_office, 8 crews, 50 jobs)", t_office,
+	    b_office);
+	qsort(t_crews, RUNS, sizeof *t_crews, bench_cmp);
+	qsort(b_crews, RUNS, sizeof *b_crews, bench_cmp);
+	printf("every crew's own day (plan_crew_day x 8): p50 %.2f ms, p99 "
+	       "%.2f ms; timing the given orders only p99 %.3f ms\n",
+	    t_crews[RUNS / 2], t_crews[RUNS * 99 / 100],
+	    b_crews[RUNS * 99 / 100]);
+	printf("(stops planned late over all runs: %d)\n", late);
+	return 0;
+}

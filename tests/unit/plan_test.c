@@ -1,0 +1,198 @@
+/*
+ * A crew's day (server/plan.c) and the ranking by insertion into it
+ * (server/rank.c): pinned jobs stay in front, windows are kept or the late
+ * minutes say so, skills bind in an office plan, a scarce crew is spared.
+ * 20 km/h with detour 1.4: 1 km straight is 4.2 minutes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "plan.h"
+#include "rank.h"
+
+static const struct rank_params params = {.speed_kmh = 20, .detour = 1.4};
+
+static struct plan_job
+job(long long id, double e, double n)
+{
+	struct plan_job j;
+
+	memset(&j, 0, sizeof j);
+	j.id = id;
+	j.e = e;
+	j.n = n;
+	j.work = 30;
+	j.due = 1e9;
+	j.window_to = 1e9;
+	j.priority = 3;
+	j.fixed = PLAN_FREE;
+	return j;
+}
+
+/* Three jobs on a line: nearest first; pinning the far one puts it first. */
+static void
+test_order_and_pin(void **state)
+{
+	struct plan_job j[3] = {
+	    job(1, 3000, 0), job(2, 1000, 0), job(3, 2000, 0)};
+
+	(void)state;
+	plan_crew_day(0, 0, 1e6, j, 3, &params);
+	assert_int_equal(j[0].id, 2);
+	assert_int_equal(j[1].id, 3);
+	assert_int_equal(j[2].id, 1);
+	assert_true(fabs(j[0].arrive - 4.2) < 1e-6);
+	assert_true(fabs(j[1].arrive - (4.2 + 30 + 4.2)) < 1e-6);
+	for (int i = 0; i < 3; i++) {
+		if (j[i].id == 1) {
+			j[i].fixed = PLAN_PINNED;
+			j[i].pin = 1;
+		}
+	}
+	plan_crew_day(0, 0, 1e6, j, 3, &params);
+	assert_int_equal(j[0].id, 1);
+	assert_int_equal(j[0].order, 1);
+	/* On site beats a pin: the job it is at comes first. */
+	j[2].fixed = PLAN_ON_SITE;
+	plan_crew_day(0, 0, 1e6, j, 3, &params);
+	assert_int_equal(j[0].fixed, PLAN_ON_SITE);
+	assert_int_equal(j[1].id, 1);
+}
+
+/* A window that opens later: the job waits for it and keeps it; one that
+ * closes too soon is planned last and says by how much it is missed. */
+static void
+test_windows(void **state)
+{
+	struct plan_job j[3] = {
+	    job(1, 1000, 0), job(2, 2000, 0), job(3, 1500, 0)};
+	int i;
+
+	(void)state;
+	j[0].ready = 180; /* 「15時以降」, three hours from now */
+	j[0].window_to = j[0].due = 240;
+	j[1].window_to = j[1].due = 2; /* cannot be reached in 2 minutes */
+	plan_crew_day(0, 0, 1e6, j, 3, &params);
+	for (i = 0; i < 3; i++) {
+		if (j[i].id == 1) {
+			assert_true(j[i].start >= 180);
+			assert_true(j[i].late == 0);
+		}
+		if (j[i].id == 2) {
+			assert_int_equal(j[i].order, 3);
+			assert_true(j[i].late > 0);
+		}
+	}
+	/* Job 3 is done before the crew waits for job 1's window. */
+	assert_int_equal(j[0].id, 3);
+}
+
+/* The shift ends: a job that would finish after it is marked so. */
+static void
+test_shift_end(void **state)
+{
+	struct plan_job j[2] = {job(1, 1000, 0), job(2, 2000, 0)};
+
+	(void)state;
+	plan_crew_day(0, 0, 50, j, 2, &params);
+	assert_false(j[0].after_shift);
+	assert_true(j[1].after_shift);
+}
+
+/* Insertion: arrival at the new job and the delay to the others. */
+static void
+test_insert_cost(void **state)
+{
+	struct plan_job j[1] = {job(1, 1000, 0)};
+	struct plan_job add = job(9, 2000, 0);
+	double arrive, delay;
+	int pos, broken;
+
+	(void)state;
+	plan_times(0, 0, 1e6, j, 1, &params);
+	arrive = plan_insert_cost(
+	    0, 0, 1e6, j, 1, &add, &params, &pos, &delay, &broken);
+	/* Beyond the job: after it, arriving when it is done plus 1 km. */
+	assert_int_equal(pos, 1);
+	assert_true(fabs(arrive - (4.2 + 30 + 4.2)) < 1e-6);
+	assert_true(delay == 0 && broken == 0);
+	/* A job on site stays first whatever it costs. */
+	j[0].fixed = PLAN_ON_SITE;
+	add.e = 0;
+	arrive = plan_insert_cost(
+	    0, 0, 1e6, j, 1, &add, &params, &pos, &delay, &broken);
+	assert_int_equal(pos, 1);
+}
+
+/* An office: a wasp job goes to the wasp crew even if another is nearer. */
+static void
+test_office_skills(void **state)
+{
+	struct plan_crew c[2];
+	struct plan_job j[2] = {job(1, 100, 0), job(2, 5000, 0)};
+
+	(void)state;
+	memset(c, 0, sizeof c);
+	c[0] = (struct plan_crew){0, 0, 1e6, 0x2, NULL, 0};
+	c[1] = (struct plan_crew){5000, 0, 1e6, 0x1, NULL, 0};
+	j[0].skills = 0x1; /* wasp, next to the road crew */
+	j[1].skills = 0x2;
+	j[0].crew = j[1].crew = -1;
+	plan_office(c, 2, j, 2, &params, 200, 0);
+	assert_int_equal(j[0].crew, 1);
+	assert_int_equal(j[1].crew, 0);
+	assert_true(j[0].order > 0 && j[1].order > 0);
+}
+
+/* The scarce crew is nearer but spared: the other arrives in time. */
+static void
+test_scarce_spared(void **state)
+{
+	struct rank_crew c[2];
+	struct plan_job add = job(0, 0, 0);
+	struct rank_params p = params;
+
+	(void)state;
+	memset(c, 0, sizeof c);
+	c[0].id = 1;
+	c[0].easting = 500;
+	c[0].scarce = 1;
+	c[0].shift_end = 1e6;
+	c[1].id = 2;
+	c[1].easting = 3000;
+	c[1].shift_end = 1e6;
+	p.job = &add;
+	p.in_time = 120;
+	rank_crews(0, 0, c, 2, &p);
+	assert_int_equal(c[0].id, 2);
+	assert_true(c[1].spared);
+	/* Nobody else in time: the scarce crew goes after all. */
+	c[0].id = 1, c[0].easting = 500, c[0].scarce = 1;
+	c[1].id = 2, c[1].easting = 30000, c[1].scarce = 0;
+	p.in_time = 60;
+	rank_crews(0, 0, c, 2, &p);
+	assert_int_equal(c[0].id, 1);
+	assert_false(c[0].spared);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_order_and_pin),
+	    cmocka_unit_test(test_windows),
+	    cmocka_unit_test(test_shift_end),
+	    cmocka_unit_test(test_insert_cost),
+	    cmocka_unit_test(test_office_skills),
+	    cmocka_unit_test(test_scarce_spared),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
