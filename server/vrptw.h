@@ -56,7 +56,7 @@ struct vrptw_problem {
 };
 
 struct vrptw_params {
-	int time_ms;         /* wall-clock budget; 0: only max_iterations */
+	int time_ms;         /* CPU-time budget; 0: only max_iterations */
 	long max_iterations; /* 0: only time_ms */
 	unsigned seed;
 };
