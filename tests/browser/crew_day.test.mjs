@@ -103,9 +103,9 @@ test('the dispatcher sees each crew\'s day as a timeline', async () => {
   // A crew holding a job is not 待機; its day shows the job on the timeline.
   const row = page.locator('#crews-rows tr[data-crew="tama-road-1"]');
   await row.locator('.cday', { hasText: '割当 1 件' }).waitFor();
-  await page.locator(`#crews-rows .timeline[data-crew="tama-road-1"] .tl-work[data-request="${pothole.id}"]`).waitFor();
+  await page.locator(`#crews-rows .daybar[data-crew="tama-road-1"] .tl-work[data-request="${pothole.id}"]`).waitFor();
   // Every crew has a timeline, empty or not.
-  assert.equal(await page.locator('#crews-rows .timeline').count(), await page.locator('#crews-rows tr[data-crew]').count());
+  assert.equal(await page.locator('#crews-rows .daybar').count(), await page.locator('#crews-rows tr[data-crew]').count());
   await shot('30-crews-timelines');
 });
 
@@ -135,7 +135,7 @@ test('a new call goes to the recommended crew; its day and the resident\'s time 
   assert.ok(o[0].expected_datetime, 'expected_datetime is set');
   // And the crew's timeline now holds the new job.
   await page.goto(base + '/#/crews');
-  await page.locator(`#crews-rows .timeline[data-crew="${top}"] .tl-work[data-request="${call.id}"]`).waitFor({ timeout: 20000 });
+  await page.locator(`#crews-rows .daybar[data-crew="${top}"] .tl-work[data-request="${call.id}"]`).waitFor({ timeout: 20000 });
   await shot('33-timeline-after-assign');
   // Live: the crew reports on site at its first job from the field; the
   // board follows without a reload.

@@ -41,7 +41,7 @@ function positionCell(c) {
 function timeline(c) {
   const plan = plans.get(c.id);
   const stops = plan ? plan.stops || [] : [];
-  if (stops.length === 0) return h('div', { class: 'timeline empty', dataset: { crew: c.code } }, t('plan.none'));
+  if (stops.length === 0) return h('div', { class: 'daybar empty', dataset: { crew: c.code } }, t('plan.none'));
   const now = Date.now(), span = HOURS * 3600e3;
   const pct = (iso, minus = 0) => Math.max(0, Math.min(100, ((new Date(iso).getTime() - minus - now) / span) * 100));
   // Placed through the CSSOM: the CSP refuses inline style attributes.
@@ -63,7 +63,7 @@ function timeline(c) {
   for (let i = 1; i < HOURS; i++) {
     ticks.push(at(h('span', { class: 'tl-tick' }, clock(new Date(now + i * 3600e3).toISOString())), (i / HOURS) * 100));
   }
-  return h('div', { class: 'timeline', dataset: { crew: c.code } }, ticks, bars);
+  return h('div', { class: 'daybar', dataset: { crew: c.code } }, ticks, bars);
 }
 
 function draw() {
