@@ -343,8 +343,8 @@ session_delete(struct http_req *req)
 }
 
 static const struct http_route session_routes[] = {
-    {"session.create", EVHTTP_REQ_POST, "/api/v1/session", 4096, 10000,
-        session_post, NULL},
+    {"session.create", EVHTTP_REQ_POST | HTTP_ROUTE_PUBLIC, "/api/v1/session",
+        4096, 10000, session_post, NULL},
     {"session.delete", EVHTTP_REQ_DELETE, "/api/v1/session", 0, 5000,
         session_delete, NULL},
 };

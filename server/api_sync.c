@@ -415,8 +415,8 @@ out:
 }
 
 static const struct http_route sync_routes[] = {
-    {"agent.enroll", EVHTTP_REQ_POST, "/agent/v1/enroll", ENROLL_BODY_MAX, 0,
-        enroll_post, NULL},
+    {"agent.enroll", EVHTTP_REQ_POST | HTTP_ROUTE_PUBLIC, "/agent/v1/enroll",
+        ENROLL_BODY_MAX, 0, enroll_post, NULL},
     {"agent.sync", EVHTTP_REQ_POST, "/agent/v1/sync", SYNC_BODY_MAX, 0,
         sync_post, NULL},
 };

@@ -9,6 +9,7 @@
 #include "geocoder.h"
 #include "planner.h"
 #include "archive.h"
+#include "auth.h"
 #include "config.h"
 #include "db.h"
 #include "geo.h"
@@ -226,8 +227,12 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	struct db_config dbc = {cfg->database_url, cfg->db_pool_size,
 	    cfg->db_connect_timeout_ms, cfg->db_statement_timeout_ms,
 	    cfg->db_queue_max, cfg->db_queue_timeout_ms, cfg->timezone};
-	struct http_config hc = {
-	    cfg->http_timeout_s, (size_t)cfg->http_max_body};
+	struct http_config hc = {cfg->http_timeout_s,
+	    (size_t)cfg->http_max_body, cfg->http_max_connections,
+	    cfg->http_max_connections_per_address, cfg->http_header_timeout_s,
+	    cfg->http_request_timeout_s, cfg->http_body_min_rate,
+	    (size_t)cfg->http_spool_max_mb << 20, cfg->http_spool_dir,
+	    auth_credentials_shape};
 	char *pending;
 
 	memset(a, 0, sizeof *a);

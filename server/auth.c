@@ -115,6 +115,21 @@ auth_bearer_parse(const char *h, char token[AUTH_TOKEN_LEN + 1])
 	return 0;
 }
 
+int
+auth_credentials_shape(const char *authorization, const char *cookie)
+{
+	char token[AUTH_TOKEN_LEN + 1], sid[AUTH_SESSION_LEN + 1];
+	int ok;
+
+	if (authorization != NULL)
+		ok = auth_bearer_parse(authorization, token) == 0;
+	else
+		ok = auth_cookie_session(cookie, sid) == 0;
+	sodium_memzero(token, sizeof token);
+	sodium_memzero(sid, sizeof sid);
+	return ok;
+}
+
 void
 auth_token_new(char *out, size_t outlen, char hash_hex[65])
 {

@@ -71,6 +71,13 @@ void auth_require(
  */
 int auth_bearer_parse(const char *header, char token[AUTH_TOKEN_LEN + 1]);
 
+/*
+ * 1 when the headers hold a bearer token or (without Authorization) a
+ * session cookie of our form: worth reading a body for. The gate asks
+ * this before a request's body is read (http_config.credentials).
+ */
+int auth_credentials_shape(const char *authorization, const char *cookie);
+
 /* The console's session cookie: 43 base64url characters (32 bytes). */
 #define AUTH_SESSION_COOKIE "patrol_session"
 #define AUTH_SESSION_LEN    43

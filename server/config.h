@@ -21,6 +21,16 @@ struct config {
 	int db_queue_timeout_ms;
 	int http_timeout_s;
 	int http_max_body;
+	int http_max_connections;
+	int http_max_connections_per_address;
+	int http_header_timeout_s;
+	int http_request_timeout_s;
+	int http_body_min_rate;
+	int http_spool_max_mb;
+	char *http_spool_dir;
+	int events_streams_per_user;
+	int events_replay_max;
+	int events_stall_timeout_s;
 	int drain_timeout_s;
 	char *crs;
 	char *service_area;

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdarg.h>
@@ -11,12 +12,14 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
 #include "http.h"
+#include "http_gate.h"
 #include "log.h"
 #include "metrics.h"
 #include "xmalloc.h"
@@ -35,7 +38,9 @@ struct http_server {
 	struct evhttp_bound_socket *socks[HTTP_MAX_LISTENERS];
 	int nsocks;
 	int port;
-	size_t largest_body;
+	struct http_gate *gate;
+	struct bufferevent *(*bevcb)(struct event_base *, void *);
+	void *bevcb_arg;
 	int in_flight;
 	int writing; /* replies handed to evhttp, not yet fully sent */
 	int draining;
@@ -61,10 +66,12 @@ struct http_req {
 	int query_parsed;
 	char *body;
 	size_t body_len;
+	int body_mapped; /* body is a map of a spool file */
 	/* Streaming replies only. */
 	int streaming;
 	http_stream_close_cb on_close;
 	void *close_arg;
+	struct http_gate_conn *gate; /* tells us when the client goes */
 	TAILQ_ENTRY(http_req) stream_entry;
 };
 
@@ -90,7 +97,10 @@ http_req_free(struct http_req *r)
 	if (r->query_parsed)
 		evhttp_clear_headers(&r->query);
 	free(r->path);
-	free(r->body);
+	if (r->body_mapped)
+		munmap(r->body, r->body_len + 1);
+	else
+		free(r->body);
 	free(r);
 }
 
@@ -419,6 +429,80 @@ http_find(struct http_server *s, struct http_req *r, int *allowed)
 	return NULL;
 }
 
+/* The route for method and path (encoded), for the gate. */
+static const struct http_route *
+http_lookup(struct http_server *s, int method, const char *path, int *allowed)
+{
+	const struct http_route *rt;
+	char *params[HTTP_MAX_PARAMS] = {0};
+	const char *rest = NULL;
+	int t, hit;
+	size_t i;
+
+	*allowed = 0;
+	for (t = 0; t < s->ntable; t++) {
+		for (i = 0; i < s->ntables[t]; i++) {
+			rt = &s->tables[t][i];
+			hit = http_match(rt->path, path, params, &rest);
+			http_params_clear(params);
+			if (!hit)
+				continue;
+			*allowed |= rt->methods;
+			if (rt->methods & method)
+				return rt;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The gate's question: may this request's body be read? Decided from the
+ * head alone, so nobody can make patrold hold a body it will refuse.
+ */
+static void
+http_judge_cb(
+    const struct http_gate_head *h, struct http_gate_verdict *v, void *arg)
+{
+	struct http_server *s = arg;
+	const struct http_route *rt;
+	size_t limit;
+	int allowed;
+
+	if (s->draining || h->method == 0 ||
+	    (rt = http_lookup(s, h->method, h->path, &allowed)) == NULL) {
+		/* 404, 405 or 503 from the head; the body is not wanted. */
+		v->action = h->content_length > 0 || s->draining
+		    ? HTTP_GATE_CLOSE
+		    : HTTP_GATE_PASS;
+		return;
+	}
+	limit = rt->max_body < s->cfg.max_body ? rt->max_body : s->cfg.max_body;
+	v->action = HTTP_GATE_REFUSE;
+	if ((unsigned long long)h->content_length > limit) {
+		v->status = 413;
+		v->code = "body_too_large";
+		snprintf(v->message, sizeof v->message,
+		    "request body of %lld bytes is over this resource's limit "
+		    "of %zu bytes",
+		    h->content_length, limit);
+		return;
+	}
+	if (h->content_length > 0 && (rt->methods & HTTP_ROUTE_PUBLIC) == 0 &&
+	    (rt->methods & HTTP_ROUTE_KEYED) == 0 &&
+	    s->cfg.credentials != NULL &&
+	    !s->cfg.credentials(h->authorization, h->cookie)) {
+		v->status = 401;
+		v->code = "unauthorized";
+		snprintf(v->message, sizeof v->message,
+		    "this resource needs an API token: send \"Authorization: "
+		    "Bearer TOKEN\" (or the console's session) before the "
+		    "body");
+		return;
+	}
+	v->action = HTTP_GATE_PASS;
+	v->max_body = limit;
+}
+
 static int
 http_decode_params(struct http_req *r)
 {
@@ -480,9 +564,12 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 	struct http_server *s = arg;
 	struct http_req *r = xcalloc(1, sizeof *r);
 	struct evbuffer *in = evhttp_request_get_input_buffer(ev);
+	struct evhttp_connection *evcon;
+	struct http_gate_conn *gc = NULL;
+	const struct http_gate_verdict *refusal;
 	const char *path;
 	struct timeval tv;
-	int allowed, ms;
+	int allowed, ms, fd;
 
 	r->srv = s;
 	r->ev = ev;
@@ -493,6 +580,17 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 
 	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(ev));
 	r->path = xstrdup(path != NULL && *path != '\0' ? path : "/");
+	if ((evcon = evhttp_request_get_connection(ev)) != NULL)
+		gc = http_gate_conn_of(s->gate, evcon);
+	if (gc != NULL && http_gate_next(gc, &refusal)) {
+		r->route_name = "refused";
+		if (refusal->status == 401)
+			http_req_set_header(
+			    r, "WWW-Authenticate", "Bearer realm=\"patrol\"");
+		http_reply_error(
+		    r, refusal->status, refusal->code, "%s", refusal->message);
+		goto out;
+	}
 	if (s->draining) {
 		http_reply_error(
 		    r, 503, "shutting_down", "the server is shutting down");
@@ -513,6 +611,20 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 		http_reply_error(r, 400, "bad_path", "malformed path segment");
 		goto out;
 	}
+	if (gc != NULL && http_gate_body_take(gc, &fd, &r->body_len) == 0) {
+		r->body =
+		    mmap(NULL, r->body_len + 1, PROT_READ, MAP_PRIVATE, fd, 0);
+		close(fd);
+		if (r->body == MAP_FAILED) {
+			r->body = NULL;
+			log_warn("event=http_spool_map_failed");
+			http_reply_error(
+			    r, 503, "busy", "cannot read the upload now");
+			goto out;
+		}
+		r->body_mapped = 1;
+		goto routed;
+	}
 	r->body_len = evbuffer_get_length(in);
 	if (r->body_len > r->route->max_body) {
 		http_reply_error(r, 413, "body_too_large",
@@ -524,7 +636,7 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 	r->body = xmalloc(r->body_len + 1);
 	evbuffer_remove(in, r->body, r->body_len);
 	r->body[r->body_len] = '\0';
-
+routed:
 	if (r->route->timeout_ms >= 0) {
 		ms = r->route->timeout_ms > 0 ? r->route->timeout_ms
 		                              : HTTP_DEFAULT_DEADLINE_MS;
@@ -538,18 +650,44 @@ out:
 	http_req_unref(r);
 }
 
+/* Every connection: the TLS or plain bufferevent, behind the gate. */
+static struct bufferevent *
+http_bev_cb(struct event_base *base, void *arg)
+{
+	struct http_server *s = arg;
+	struct bufferevent *under;
+
+	if (s->bevcb != NULL)
+		under = s->bevcb(base, s->bevcb_arg);
+	else
+		under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (under != NULL)
+		http_gate_watch(s->gate, under);
+	return under;
+}
+
 struct http_server *
 http_new(struct event_base *base, const struct http_config *cfg)
 {
 	struct http_server *s = xcalloc(1, sizeof *s);
+	struct http_gate_config gcfg;
 
 	s->base = base;
 	s->cfg = *cfg;
 	s->evh = evhttp_new(base);
 	evhttp_set_timeout(s->evh, cfg->timeout_s);
-	s->largest_body = cfg->max_body < 65536 ? cfg->max_body : 65536;
-	evhttp_set_max_body_size(s->evh, (ev_ssize_t)s->largest_body);
+	/* The gate hands over larger bodies as files (http_gate.h). */
+	evhttp_set_max_body_size(s->evh, HTTP_GATE_MEM_BODY);
 	evhttp_set_max_headers_size(s->evh, 64 * 1024);
+	gcfg.max_connections = cfg->max_connections;
+	gcfg.max_per_address = cfg->max_per_address;
+	gcfg.header_timeout_s = cfg->header_timeout_s;
+	gcfg.request_timeout_s = cfg->request_timeout_s;
+	gcfg.body_min_rate = cfg->body_min_rate;
+	gcfg.spool_max = cfg->spool_max;
+	gcfg.spool_dir = cfg->spool_dir;
+	s->gate = http_gate_new(base, &gcfg, http_judge_cb, s);
+	evhttp_set_bevcb(s->evh, http_bev_cb, s);
 	evhttp_set_allowed_methods(s->evh,
 	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
 	        EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
@@ -566,6 +704,7 @@ http_free(struct http_server *s)
 	if (s == NULL)
 		return;
 	evhttp_free(s->evh);
+	http_gate_free(s->gate); /* after the connections it counts */
 	event_free(s->ev_drain);
 	free(s);
 }
@@ -609,34 +748,18 @@ void
 http_set_bevcb(struct http_server *s,
     struct bufferevent *(*cb)(struct event_base *, void *), void *arg)
 {
-	evhttp_set_bevcb(s->evh, cb, arg);
+	s->bevcb = cb;
+	s->bevcb_arg = arg;
 }
 
 void
 http_add_routes(
     struct http_server *s, const struct http_route *routes, size_t n)
 {
-	size_t i;
-
 	if (s->ntable == (int)(sizeof s->tables / sizeof s->tables[0]))
 		fatalx("event=http_too_many_route_tables");
 	s->tables[s->ntable] = routes;
 	s->ntables[s->ntable++] = n;
-	/*
-	 * evhttp reads the whole body before routing: let it read the largest
-	 * any route takes (within http_max_body); each route checks its own.
-	 */
-	for (i = 0; i < n; i++) {
-		size_t want = routes[i].max_body < s->cfg.max_body
-		    ? routes[i].max_body
-		    : s->cfg.max_body;
-
-		if (want > s->largest_body) {
-			s->largest_body = want;
-			evhttp_set_max_body_size(
-			    s->evh, (ev_ssize_t)s->largest_body);
-		}
-	}
 }
 
 void
@@ -676,14 +799,11 @@ http_stream_finish(struct http_req *r, int client_gone)
 		return;
 	r->streaming = 0;
 	TAILQ_REMOVE(&s->streams, r, stream_entry);
-	if (!client_gone && r->ev != NULL) {
-		struct evhttp_connection *evcon =
-		    evhttp_request_get_connection(r->ev);
-
-		if (evcon != NULL)
-			evhttp_connection_set_closecb(evcon, NULL, NULL);
+	if (r->gate != NULL)
+		http_gate_on_close(r->gate, NULL, NULL);
+	r->gate = NULL;
+	if (!client_gone && r->ev != NULL)
 		evhttp_send_reply_end(r->ev);
-	}
 	r->ev = NULL;
 	s->in_flight--;
 	metrics_http_observe(r->route_name, 200, http_elapsed(&r->start));
@@ -694,11 +814,10 @@ http_stream_finish(struct http_req *r, int client_gone)
 }
 
 static void
-http_stream_closed_cb(struct evhttp_connection *evcon, void *arg)
+http_stream_closed_cb(void *arg)
 {
 	struct http_req *r = arg;
 
-	(void)evcon;
 	/*
 	 * A request still on the connection is freed with it right after
 	 * this returns: leave it be. One evhttp detached on a failed write
@@ -727,8 +846,9 @@ http_stream_start(struct http_req *r, const char *content_type,
 	r->close_arg = arg;
 	r->refs++;
 	TAILQ_INSERT_TAIL(&r->srv->streams, r, stream_entry);
-	if (evcon != NULL)
-		evhttp_connection_set_closecb(evcon, http_stream_closed_cb, r);
+	if (evcon != NULL &&
+	    (r->gate = http_gate_conn_of(r->srv->gate, evcon)) != NULL)
+		http_gate_on_close(r->gate, http_stream_closed_cb, r);
 	evhttp_send_reply_start(r->ev, 200, NULL);
 }
 
@@ -744,6 +864,17 @@ http_stream_send(struct http_req *r, const char *data, size_t len)
 	evhttp_send_reply_chunk(r->ev, b);
 	evbuffer_free(b);
 	return 0;
+}
+
+size_t
+http_stream_pending(struct http_req *r)
+{
+	struct evhttp_connection *evcon;
+
+	if (!r->streaming || r->ev == NULL ||
+	    (evcon = evhttp_request_get_connection(r->ev)) == NULL)
+		return 0;
+	return http_gate_pending(evhttp_connection_get_bufferevent(evcon));
 }
 
 void

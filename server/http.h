@@ -39,9 +39,31 @@ struct http_route {
 	void *arg; /* for the handler: http_req_route_arg() */
 };
 
+/*
+ * Flags or-ed into http_route.methods (above every EVHTTP_REQ_*). Without
+ * HTTP_ROUTE_PUBLIC or HTTP_ROUTE_KEYED, a request with a body must carry
+ * credentials of a well-formed shape (http_config.credentials) or it is
+ * answered 401 from its head, before its body is read. HTTP_ROUTE_KEYED
+ * (Open311 POSTs): the key may be in the body, as the spec has it, so the
+ * body is read first; a large one goes to the spool on disk, never to
+ * memory, within http_spool_max_mb.
+ */
+#define HTTP_ROUTE_PUBLIC (1 << 24)
+#define HTTP_ROUTE_KEYED  (1 << 25)
+
 struct http_config {
 	int timeout_s; /* connection read/write timeout */
 	size_t max_body;
+	/* The gate (http_gate.h): caps, deadlines, the spool. */
+	int max_connections;
+	int max_per_address;
+	int header_timeout_s;
+	int request_timeout_s;
+	int body_min_rate;
+	size_t spool_max;
+	const char *spool_dir;
+	/* 1 when the headers hold credentials worth a look (auth.c). */
+	int (*credentials)(const char *authorization, const char *cookie);
 };
 
 struct http_server *http_new(struct event_base *, const struct http_config *);
@@ -82,7 +104,10 @@ const char *http_req_query(struct http_req *, const char *key);
 const char *http_req_header(struct http_req *, const char *key);
 /* The client's address as text ("127.0.0.1", "::1"), or "" if unknown. */
 const char *http_req_peer(struct http_req *);
-/* The request body (NUL-terminated copy kept with the request). */
+/*
+ * The request body (NUL-terminated, kept with the request): in memory up
+ * to HTTP_GATE_MEM_BODY bytes, else a read-only map of its spool file.
+ */
 const char *http_req_body(struct http_req *, size_t *len);
 void *http_req_route_arg(struct http_req *);
 void http_req_set_header(struct http_req *, const char *key, const char *value);
@@ -118,6 +143,8 @@ void http_stream_start(struct http_req *, const char *content_type,
     http_stream_close_cb, void *arg);
 /* -1 once the stream is closed. */
 int http_stream_send(struct http_req *, const char *data, size_t len);
+/* Bytes sent on the stream that the client has not taken yet. */
+size_t http_stream_pending(struct http_req *);
 void http_stream_end(struct http_req *);
 
 #endif
