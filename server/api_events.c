@@ -8,10 +8,23 @@
  * back as Last-Event-ID (or ?after=) to resume without gaps or repeats.
  * When writers in flight keep the safe id from being known, nothing is
  * read: the next NOTIFY or the keep-alive tick tries again.
+ * Event ids commit in order (see schema/0004), so a client's position is
+ * one number: the last id it got, sent back as Last-Event-ID (or ?after=)
+ * to resume without gaps or repeats.
+ *
+ * A viewer that does not read must not make patrold hold the history for
+ * it (issue 10): a stream stops being fed while more than FEED_HIGH_WATER
+ * bytes wait for its client and goes on (from its cursor, through the
+ * database) once they drain below FEED_LOW_WATER; one that stays stopped
+ * for events_stall_timeout_s is closed. A resume replays at most
+ * events_replay_max events (an "event: gap" says where it starts; older
+ * history is in the paged API), and a user holds at most
+ * events_streams_per_user streams.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -19,6 +32,7 @@
 #include "api.h"
 #include "app.h"
 #include "auth.h"
+#include "config.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
@@ -27,12 +41,18 @@
 
 #define FEED_BATCH       500
 #define FEED_KEEPALIVE_S 15
+#define FEED_HIGH_WATER  (64 * 1024)
+#define FEED_LOW_WATER   (16 * 1024)
+#define FEED_TICK_S      1
 
 struct feed_client {
 	struct http_req *req;
 	long long cursor; /* last id sent */
 	int catching_up;  /* a query of its own is in flight */
 	int closed;       /* the stream ended; free when the query returns */
+	int paused;       /* its client is behind: nothing more is sent */
+	time_t paused_at;
+	long long user_id;
 	TAILQ_ENTRY(feed_client) entry;
 };
 
@@ -42,19 +62,57 @@ static struct {
 	int fetching, again;
 	TAILQ_HEAD(, feed_client) clients;
 	struct event *ev_keepalive;
+	struct event *ev_tick;
 } feed;
 
 static void feed_fetch(void);
 static void feed_catch_up(struct feed_client *);
 
-static void
+/* Sends one event; 0 while the client keeps up, -1 once it is paused. */
+static int
 feed_send(struct feed_client *c, long long id, const char *json)
 {
-	char *msg = xasprintf("id: %lld\ndata: %s\n\n", id, json);
+	char *msg;
 
+	if (c->paused)
+		return -1;
+	msg = xasprintf("id: %lld\ndata: %s\n\n", id, json);
 	http_stream_send(c->req, msg, strlen(msg));
 	free(msg);
 	c->cursor = id;
+	if (http_stream_pending(c->req) > FEED_HIGH_WATER) {
+		c->paused = 1;
+		c->paused_at = time(NULL);
+		log_debug("event=feed_paused user_id=%lld cursor=%lld",
+		    c->user_id, c->cursor);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A resume from further back than events_replay_max: skip to there and
+ * say so, so the client knows to page through the rest.
+ */
+static void
+feed_bound_replay(struct feed_client *c)
+{
+	long long max = feed.app->cfg->events_replay_max, from;
+	char *msg;
+
+	if (feed.last < 0 || c->cursor >= feed.last - max)
+		return;
+	from = feed.last - max;
+	msg = xasprintf(
+	    "event: gap\ndata: {\"after\":%lld,\"resumed_after\":%lld,"
+	    "\"message_ja\":\"古い出来事は省きました。一覧 API "
+	    "(/api/v1/requests) で確認してください。\","
+	    "\"message_en\":\"older events were left out; page "
+	    "through /api/v1/requests for them\"}\n\n",
+	    c->cursor, from);
+	http_stream_send(c->req, msg, strlen(msg));
+	free(msg);
+	c->cursor = from;
 }
 
 static void
@@ -81,7 +139,7 @@ feed_fetch_cb(struct db_result *r, void *arg)
 		id = strtoll(PQgetvalue(r->res, i, 0), NULL, 10);
 		TAILQ_FOREACH(c, &feed.clients, entry)
 		{
-			if (!c->catching_up && c->cursor < id)
+			if (!c->catching_up && !c->paused && c->cursor < id)
 				feed_send(c, id, PQgetvalue(r->res, i, 1));
 		}
 		feed.last = id;
@@ -148,8 +206,9 @@ feed_catch_up_cb(struct db_result *r, void *arg)
 	}
 	n = PQntuples(r->res);
 	for (i = 0; i < n; i++)
-		feed_send(c, strtoll(PQgetvalue(r->res, i, 0), NULL, 10),
-		    PQgetvalue(r->res, i, 1));
+		if (feed_send(c, strtoll(PQgetvalue(r->res, i, 0), NULL, 10),
+		        PQgetvalue(r->res, i, 1)) != 0)
+			return; /* the tick goes on once the client has read */
 	/* More to read, or the shared feed moved on meanwhile. */
 	if (n == FEED_BATCH || (feed.last >= 0 && c->cursor < feed.last))
 		feed_catch_up(c);
@@ -158,6 +217,7 @@ feed_catch_up_cb(struct db_result *r, void *arg)
 static void
 feed_catch_up(struct feed_client *c)
 {
+	feed_bound_replay(c);
 	c->catching_up = 1;
 	store_events_since(
 	    feed.app->db, c->cursor, FEED_BATCH, feed_catch_up_cb, c);
@@ -197,6 +257,40 @@ feed_keepalive_cb(evutil_socket_t fd, short ev, void *arg)
 	{
 		if (!c->catching_up && feed.last >= 0 && c->cursor < feed.last)
 			feed_catch_up(c);
+	{
+		if (!c->paused)
+			http_stream_send(c->req, ping, sizeof ping - 1);
+	}
+}
+
+/*
+ * Paused streams: go on once their client has read, close them when it
+ * has read nothing for events_stall_timeout_s.
+ */
+static void
+feed_tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct feed_client *c, *next;
+	time_t now = time(NULL);
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	for (c = TAILQ_FIRST(&feed.clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (!c->paused)
+			continue;
+		if (http_stream_pending(c->req) < FEED_LOW_WATER) {
+			c->paused = 0;
+			if (!c->catching_up)
+				feed_catch_up(c);
+		} else if (now - c->paused_at >=
+		    feed.app->cfg->events_stall_timeout_s) {
+			log_info("event=feed_stalled user_id=%lld pending=%zu",
+			    c->user_id, http_stream_pending(c->req));
+			http_stream_abort(
+			    c->req); /* frees c via feed_closed_cb */
+		}
 	}
 }
 
@@ -207,8 +301,8 @@ events_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	struct feed_client *c;
 	char *end;
 	long long cursor = -1;
+	int n;
 
-	(void)user;
 	(void)arg;
 	if (from == NULL)
 		from = http_req_query(req, "after");
@@ -220,8 +314,22 @@ events_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 			return;
 		}
 	}
+	n = 0;
+	TAILQ_FOREACH(c, &feed.clients, entry)
+	{
+		if (c->user_id == user->id)
+			n++;
+	}
+	if (n >= feed.app->cfg->events_streams_per_user) {
+		api_error(req, 429, "too_many_streams", NULL,
+		    "this user already has %d live feed streams open, the "
+		    "limit; close one first",
+		    n);
+		return;
+	}
 	c = xcalloc(1, sizeof *c);
 	c->req = req;
+	c->user_id = user->id;
 	TAILQ_INSERT_TAIL(&feed.clients, c, entry);
 	http_req_set_header(req, "X-Accel-Buffering", "no");
 	http_stream_start(
@@ -274,6 +382,9 @@ api_events_register(struct app *a)
 	feed.ev_keepalive =
 	    event_new(a->base, -1, EV_PERSIST, feed_keepalive_cb, NULL);
 	event_add(feed.ev_keepalive, &tv);
+	tv.tv_sec = FEED_TICK_S;
+	feed.ev_tick = event_new(a->base, -1, EV_PERSIST, feed_tick_cb, NULL);
+	event_add(feed.ev_tick, &tv);
 	feed_fetch(); /* learn the current position before clients come */
 	http_add_routes(a->http, events_routes,
 	    sizeof events_routes / sizeof events_routes[0]);
@@ -285,4 +396,7 @@ api_events_unregister(void)
 	if (feed.ev_keepalive != NULL)
 		event_free(feed.ev_keepalive);
 	feed.ev_keepalive = NULL;
+	if (feed.ev_tick != NULL)
+		event_free(feed.ev_tick);
+	feed.ev_tick = NULL;
 }

@@ -866,6 +866,29 @@ http_stream_send(struct http_req *r, const char *data, size_t len)
 	return 0;
 }
 
+void
+http_stream_abort(struct http_req *r)
+{
+	struct evhttp_connection *evcon;
+	struct linger lg = {1, 0};
+	evutil_socket_t fd;
+
+	if (!r->streaming || r->ev == NULL ||
+	    (evcon = evhttp_request_get_connection(r->ev)) == NULL) {
+		http_stream_end(r);
+		return;
+	}
+	/*
+	 * Reset, not a polite close: the unsent rest would otherwise sit in
+	 * the kernel for a client that reads nothing. The gate's close
+	 * callback then finishes the stream (client gone).
+	 */
+	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+	if (fd != -1)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	evhttp_connection_free(evcon);
+}
+
 size_t
 http_stream_pending(struct http_req *r)
 {

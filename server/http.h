@@ -143,6 +143,11 @@ void http_stream_start(struct http_req *, const char *content_type,
     http_stream_close_cb, void *arg);
 /* -1 once the stream is closed. */
 int http_stream_send(struct http_req *, const char *data, size_t len);
+/*
+ * Ends a stream by closing its connection at once, whatever is still
+ * unsent (a client that stopped reading); on_close runs as for the rest.
+ */
+void http_stream_abort(struct http_req *);
 /* Bytes sent on the stream that the client has not taken yet. */
 size_t http_stream_pending(struct http_req *);
 void http_stream_end(struct http_req *);

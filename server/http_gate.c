@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 
 #include <event2/buffer.h>
@@ -893,7 +895,14 @@ http_gate_body_take(struct http_gate_conn *c, int *fd, size_t *len)
 size_t
 http_gate_pending(struct bufferevent *bev)
 {
-	return evbuffer_get_length(bufferevent_get_output(bev));
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	size_t n = evbuffer_get_length(bufferevent_get_output(bev));
+	int q;
+
+	/* And what the kernel holds: a silent client fills that first. */
+	if (fd != -1 && ioctl(fd, SIOCOUTQ, &q) == 0 && q > 0)
+		n += (size_t)q;
+	return n;
 }
 
 int

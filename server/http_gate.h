@@ -102,7 +102,7 @@ int http_gate_next(struct http_gate_conn *, const struct http_gate_verdict **);
  * caller now owns; -1 when the body was not spooled.
  */
 int http_gate_body_take(struct http_gate_conn *, int *fd, size_t *len);
-/* Bytes written by the server and not yet taken by the client's socket. */
+/* Bytes written and not yet taken by the client (ours and the kernel's). */
 size_t http_gate_pending(struct bufferevent *);
 /* Connections open now. */
 int http_gate_connections(struct http_gate *);
