@@ -65,7 +65,7 @@ class FeedHostile(unittest.TestCase):
         # As request_event_append does: tell the listening patrold.
         h.psql(cls.url, "SELECT pg_notify('patrol_events', max(id)::text)"
                " FROM request_events")
-        time.sleep(2)  # it has caught up with the history
+        time.sleep(6)  # it has caught up with the history (500 a query)
 
     @classmethod
     def tearDownClass(cls):
@@ -140,7 +140,9 @@ class FeedHostile(unittest.TestCase):
         with feed.lock:
             ids = [e["_sse_id"] for e in feed.events]
             gap = [e for e in feed.events if "resumed_after" in e]
-        self.assertEqual(len(gap), 1)  # and it says where it starts
+        # It says where it starts (again if patrold's own position moved
+        # on meanwhile, as it does while it reads a bulk insert).
+        self.assertGreaterEqual(len(gap), 1)
         self.assertEqual(gap[0]["after"], 0)
         self.assertIn("message_ja", gap[0])
         self.assertTrue(ids)
