@@ -8,9 +8,6 @@
  * back as Last-Event-ID (or ?after=) to resume without gaps or repeats.
  * When writers in flight keep the safe id from being known, nothing is
  * read: the next NOTIFY or the keep-alive tick tries again.
- * Event ids commit in order (see schema/0004), so a client's position is
- * one number: the last id it got, sent back as Last-Event-ID (or ?after=)
- * to resume without gaps or repeats.
  *
  * A viewer that does not read must not make patrold hold the history for
  * it (issue 10): a stream stops being fed while more than FEED_HIGH_WATER
@@ -247,7 +244,10 @@ feed_keepalive_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)arg;
 	/* Also how a vanished client is noticed: the write fails. */
 	TAILQ_FOREACH(c, &feed.clients, entry)
-	http_stream_send(c->req, ping, sizeof ping - 1);
+	{
+		if (!c->paused)
+			http_stream_send(c->req, ping, sizeof ping - 1);
+	}
 	/*
 	 * A read that found the safe id not known yet (a long transaction)
 	 * is retried here too, in case no further event wakes the feed.
@@ -255,11 +255,9 @@ feed_keepalive_cb(evutil_socket_t fd, short ev, void *arg)
 	feed_fetch();
 	TAILQ_FOREACH(c, &feed.clients, entry)
 	{
-		if (!c->catching_up && feed.last >= 0 && c->cursor < feed.last)
+		if (!c->catching_up && !c->paused && feed.last >= 0 &&
+		    c->cursor < feed.last)
 			feed_catch_up(c);
-	{
-		if (!c->paused)
-			http_stream_send(c->req, ping, sizeof ping - 1);
 	}
 }
 
