@@ -134,6 +134,9 @@ create_category_cb(struct db_result *r, void *arg)
 	    json_string_value(json_object_get(c->body, "location_text"));
 	n.location_level =
 	    json_string_value(json_object_get(c->body, "location_level"));
+	/* Consent to future contact: the words read out are recorded. */
+	if (json_is_true(json_object_get(caller, "consent")))
+		n.caller_consent_text = a->cfg->consent_text;
 	n.dup_radius_m = a->cfg->dup_radius_m;
 	n.dup_window_h = a->cfg->dup_window_h;
 	store_request_create(a->db, &n, create_done_cb, c);
@@ -147,7 +150,8 @@ static const char *const create_keys[] = {"category", "channel", "lat", "lon",
     "location_text", "location_level", NULL};
 static const char *const location_levels[] = {
     "block", "town", "place", "case", "pin", NULL};
-static const char *const caller_keys[] = {"name", "phone", "address", NULL};
+static const char *const caller_keys[] = {
+    "name", "phone", "address", "consent", NULL};
 static const char *const channels[] = {
     "phone", "counter", "patrol", "app", NULL};
 
@@ -226,6 +230,21 @@ create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 		    api_str(req, caller, "phone", 0, 40, &s) != 0 ||
 		    api_str(req, caller, "address", 0, 300, &s) != 0)
 			goto fail;
+		if (json_object_get(caller, "consent") != NULL &&
+		    !json_is_boolean(json_object_get(caller, "consent"))) {
+			api_error(req, 422, "wrong_type", "consent",
+			    "consent must be true or false");
+			goto fail;
+		}
+		if (json_is_true(json_object_get(caller, "consent")) &&
+		    json_object_get(caller, "name") == NULL &&
+		    json_object_get(caller, "phone") == NULL &&
+		    json_object_get(caller, "address") == NULL) {
+			api_error(req, 422, "missing_field", "consent",
+			    "consent needs the caller's name, phone or address "
+			    "to contact");
+			goto fail;
+		}
 	}
 	if (api_num(req, body, "lat", 1, &c->lat, NULL) != 0 ||
 	    api_num(req, body, "lon", 1, &c->lon, NULL) != 0)

@@ -282,6 +282,9 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	api_replan_register(a);
 	api_reference_register(a);
 	api_geocode_register(a);
+	api_recurring_register(a);
+	api_outlook_register(a);
+	api_risk_register(a);
 	api_events_register(a);
 	open311_register(a);
 	api_sync_register(a);

@@ -61,6 +61,10 @@ void api_replan_register(struct app *);
 void api_reference_register(struct app *);
 /* Address and place search (api_geocode.c, issue 13). */
 void api_geocode_register(struct app *);
+/* Acting before people ask (issue 17). */
+void api_recurring_register(struct app *);
+void api_outlook_register(struct app *);
+void api_risk_register(struct app *);
 void api_events_register(struct app *);
 void api_photos_register(struct app *);
 void api_coverage_register(struct app *);

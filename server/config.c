@@ -236,6 +236,21 @@ static const struct config_option config_options[] = {
     {"metrics_coverage_s", "PATROL_METRICS_COVERAGE_S", CONFIG_INT,
         OFF(metrics_coverage_s), "600", 1, 86400,
         "recompute the week's coverage share for /metrics this often"},
+    /* Acting before people ask (issue 17). */
+    {"recurring_radius_m", "PATROL_RECURRING_RADIUS_M", CONFIG_INT,
+        OFF(recurring_radius_m), "30", 5, 500,
+        "requests of a category this near each other form one site"},
+    {"outlook_per_crew_day", "PATROL_OUTLOOK_PER_CREW_DAY", CONFIG_INT,
+        OFF(outlook_per_crew_day), "6", 1, 100,
+        "jobs a crew does in a day when the history cannot tell"},
+    {"personal_retention_days", "PATROL_PERSONAL_RETENTION_DAYS", CONFIG_INT,
+        OFF(personal_retention_days), "1095", 1, 36500,
+        "callers older than this are never listed for notices"},
+    {"consent_text", "PATROL_CONSENT_TEXT", CONFIG_STRING, OFF(consent_text),
+        "同じ件について、次の季節以降に区役所から案内を受け取ることに同意します"
+        "。/ I agree that the ward office may contact me about the same "
+        "matter in future seasons.",
+        0, 0, "the consent read out at intake and recorded with it"},
 };
 #define NOPTIONS (sizeof config_options / sizeof config_options[0])
 

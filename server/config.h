@@ -82,6 +82,11 @@ struct config {
 	int retention_batch_days;
 	int retention_upload_hours;
 	int metrics_coverage_s; /* the week's coverage on /metrics */
+	/* Acting before people ask (issue 17). */
+	int recurring_radius_m;
+	int outlook_per_crew_day;
+	int personal_retention_days;
+	char *consent_text;
 };
 
 /* Sets every option to its built-in default. */

@@ -15,6 +15,7 @@
 #include "ctl_demo_patrols.h"
 #include "ctl_addresses.h"
 #include "ctl_dispatch.h"
+#include "ctl_history.h"
 #include "ctl_wards.h"
 #include "db.h"
 #include "geo.h"
@@ -465,6 +466,9 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 		if (ctl_demo_request(c, wards, v) != 0)
 			goto out;
 	}
+	/* Past cases for the screens that learn from history (issue 17). */
+	if (ctl_history_load(c, wards) != 0)
+		goto out;
 	printf("demo load: %zu offices, %zu crews, %zu requests\n",
 	    json_array_size(json_object_get(demo, "offices")),
 	    json_array_size(json_object_get(demo, "crews")),

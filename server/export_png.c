@@ -114,6 +114,13 @@ png_pick_font(struct png_map *m)
 	m->ja = 0;
 }
 
+/* For other pictures (the outlook chart): the same font choice. */
+void
+export_png_font(struct png_map *m)
+{
+	png_pick_font(m);
+}
+
 void
 export_png_color(cairo_t *cr, const struct png_rgb *c)
 {

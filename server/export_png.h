@@ -66,6 +66,8 @@ struct png_map {
 const char *export_png_label(
     const struct png_map *, const char *ja, const char *en);
 void export_png_color(cairo_t *, const struct png_rgb *);
+/* Sets m->family and m->ja: a Japanese font when one is installed. */
+void export_png_font(struct png_map *);
 double export_png_text(struct png_map *, double x, double y, double size,
     int bold, enum png_align, const struct png_rgb *, const char *);
 const char *export_png_short_name(const char *);

@@ -59,7 +59,7 @@ store_request_create(
     struct db *db, const struct store_new_request *n, db_cb cb, void *arg)
 {
 	char lon[32], lat[32], e[32], no[32], prio[8], radius[16], hours[16];
-	const char *p[20];
+	const char *p[21];
 
 	snprintf(lon, sizeof lon, "%.9f", n->lon);
 	snprintf(lat, sizeof lat, "%.9f", n->lat);
@@ -88,6 +88,7 @@ store_request_create(
 	p[17] = hours;
 	p[18] = n->location_text;
 	p[19] = n->location_level;
+	p[20] = n->caller_consent_text;
 	db_query(db,
 	    "WITH r AS ("
 	    " INSERT INTO requests (category, channel, lon, lat, easting,"
@@ -100,8 +101,10 @@ store_request_create(
 	    "  $12::timestamptz, $13, $19, $20"
 	    " FROM categories WHERE code = $1"
 	    " RETURNING *),"
-	    " c AS (INSERT INTO callers (request_id, name, phone, address)"
-	    " SELECT r.id, $14, $15, $16 FROM r"
+	    " c AS (INSERT INTO callers (request_id, name, phone, address,"
+	    "  consent_text, consent_at)"
+	    " SELECT r.id, $14, $15, $16, $21, CASE WHEN $21::text IS NOT NULL"
+	    "  THEN now() END FROM r"
 	    " WHERE coalesce($14, $15, $16) IS NOT NULL RETURNING id),"
 	    " e AS (SELECT request_event_append(r.id, $13, 'created', NULL,"
 	    "  'new', NULL, r.lon, r.lat, jsonb_build_object('channel',"
@@ -122,7 +125,7 @@ store_request_create(
 	    /* The nearest ten are what a call-taker can read out. */
 	    "   WHERE x.dist <= $17::int ORDER BY x.dist LIMIT 10) d)))::text"
 	    " FROM r, e",
-	    20, p, cb, arg);
+	    21, p, cb, arg);
 }
 
 void
@@ -155,7 +158,8 @@ store_request_get(struct db *db, long long id, const char *actor,
 	    "  WHERE e.request_id = r.id))"
 	    " || CASE WHEN $3::boolean THEN jsonb_build_object('callers',"
 	    "  (SELECT coalesce(jsonb_agg(jsonb_build_object('name', c.name,"
-	    "  'phone', c.phone, 'address', c.address) ORDER BY c.id), '[]')"
+	    "  'phone', c.phone, 'address', c.address, 'consent_at',"
+	    "  c.consent_at) ORDER BY c.id), '[]')"
 	    "  FROM callers c WHERE c.request_id = r.id),"
 	    "  'audited', (SELECT count(*) FROM a) > 0)"
 	    " ELSE '{}'::jsonb END)::text FROM r",

@@ -20,6 +20,7 @@ struct store_new_request {
 	const char *callback_at; /* ISO 8601 or NULL */
 	const char *actor;
 	const char *caller_name, *caller_phone, *caller_address;
+	const char *caller_consent_text; /* NULL: no consent to contact */
 	int dup_radius_m;
 	int dup_window_h;
 	/* What was typed to find the point, and how exact it is: block,

@@ -1,0 +1,277 @@
+/*
+ * Patrol risk (issue 17): GET /api/v1/risk[?ward=CODE] scores every patrol
+ * piece against the defect reports near it (risk.c) and answers the pieces
+ * with any, highest first, each explained in words ("50m以内に12か月で3件
+ * の道路の穴・陥没"), with the inspection interval the risk suggests. The
+ * weekly coverage screen shows them next to overdue; the way-back
+ * suggestions can be ranked by them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "db.h"
+#include "http.h"
+#include "risk.h"
+#include "store_insights.h"
+#include "xmalloc.h"
+
+static struct app *risk_app;
+
+struct risk_job {
+	struct http_req *req;
+	char *ward;
+	PGresult *defects;
+};
+
+static void
+risk_job_free(struct risk_job *j)
+{
+	http_req_unref(j->req);
+	free(j->ward);
+	if (j->defects != NULL)
+		PQclear(j->defects);
+	free(j);
+}
+
+static int
+risk_defect_cmp(const void *a, const void *b)
+{
+	double x = ((const struct risk_defect *)a)->e,
+	       y = ((const struct risk_defect *)b)->e;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+risk_item_cmp(const void *a, const void *b)
+{
+	double x =
+	    json_number_value(json_object_get(*(json_t *const *)a, "score"));
+	double y =
+	    json_number_value(json_object_get(*(json_t *const *)b, "score"));
+
+	return x > y ? -1 : x < y;
+}
+
+/* "{e0,n0,...}" into doubles; *n counts numbers. */
+static double *
+risk_plane(const char *s, size_t *n)
+{
+	double *v = NULL;
+	size_t cap = 0;
+	char *end;
+
+	*n = 0;
+	for (s += (*s == '{'); *s != '\0' && *s != '}';) {
+		if (*n == cap) {
+			cap = cap * 2 + 16;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		v[(*n)++] = strtod(s, &end);
+		if (end == s)
+			break;
+		s = end + (*end == ',');
+	}
+	return v;
+}
+
+/* The words: 「50m以内に12か月で3件の道路の穴・陥没、1件の…」 */
+static void
+risk_explain(const struct risk_result *r, PGresult *d, const int *cat_row,
+    int ncat, char **ja, char **en)
+{
+	struct evbuffer *bj = evbuffer_new(), *be = evbuffer_new();
+	int c, first = 1;
+
+	evbuffer_add_printf(bj, "%.0fm以内に%.0fか月で", RISK_RADIUS_M,
+	    RISK_WINDOW_DAYS / 30.4);
+	evbuffer_add_printf(be, "within %.0f m in 12 months: ", RISK_RADIUS_M);
+	for (c = 0; c < ncat; c++) {
+		if (r->by_category[c] == 0)
+			continue;
+		evbuffer_add_printf(bj, "%s%d件の%s", first ? "" : "、",
+		    r->by_category[c], PQgetvalue(d, cat_row[c], 4));
+		evbuffer_add_printf(be, "%s%d %s", first ? "" : ", ",
+		    r->by_category[c], PQgetvalue(d, cat_row[c], 5));
+		first = 0;
+	}
+	evbuffer_add(bj, "", 1);
+	evbuffer_add(be, "", 1);
+	*ja = xstrdup((const char *)evbuffer_pullup(bj, -1));
+	*en = xstrdup((const char *)evbuffer_pullup(be, -1));
+	evbuffer_free(bj);
+	evbuffer_free(be);
+}
+
+static void
+risk_pieces_cb(struct db_result *r, void *arg)
+{
+	struct risk_job *j = arg;
+	PGresult *d = j->defects;
+	struct risk_defect *def, *lo;
+	struct risk_result res;
+	int nd, row, ncat = 0, cat_row[RISK_CATEGORIES_MAX], c, np;
+	json_t **items, *out, *by;
+	size_t nitems = 0, n, k, i, a, b, m;
+	double *xy, minx, maxx;
+	char *ja, *en;
+
+	if (r->status != DB_OK) {
+		api_db_error(j->req, r, "risk.pieces");
+		risk_job_free(j);
+		return;
+	}
+	nd = PQntuples(d);
+	def = xcalloc((size_t)nd + 1, sizeof *def);
+	/* Rows come sorted by category: number them in that order. */
+	for (row = 0; row < nd; row++) {
+		if (row == 0 ||
+		    strcmp(PQgetvalue(d, row, 0), PQgetvalue(d, row - 1, 0)) !=
+		        0) {
+			if (ncat < RISK_CATEGORIES_MAX)
+				cat_row[ncat] = row;
+			ncat++;
+		}
+		def[row].category = ncat - 1;
+		def[row].e = strtod(PQgetvalue(d, row, 1), NULL);
+		def[row].n = strtod(PQgetvalue(d, row, 2), NULL);
+		def[row].age_days = strtod(PQgetvalue(d, row, 3), NULL);
+	}
+	if (ncat > RISK_CATEGORIES_MAX)
+		ncat = RISK_CATEGORIES_MAX; /* risk_score skips the rest */
+	qsort(def, (size_t)nd, sizeof *def, risk_defect_cmp);
+	np = PQntuples(r->res);
+	items = xcalloc((size_t)np + 1, sizeof *items);
+	for (row = 0; row < np; row++) {
+		xy = risk_plane(PQgetvalue(r->res, row, 6), &n);
+		if (n < 2) {
+			free(xy);
+			continue;
+		}
+		minx = maxx = xy[0];
+		for (k = 0; k + 1 < n; k += 2) {
+			minx = xy[k] < minx ? xy[k] : minx;
+			maxx = xy[k] > maxx ? xy[k] : maxx;
+		}
+		/* The defects whose easting is near the piece's. */
+		for (a = 0, b = (size_t)nd; a < b;) {
+			m = (a + b) / 2;
+			if (def[m].e < minx - RISK_RADIUS_M)
+				a = m + 1;
+			else
+				b = m;
+		}
+		lo = &def[a];
+		for (b = a; b < (size_t)nd && def[b].e <= maxx + RISK_RADIUS_M;)
+			b++;
+		risk_score(xy, n / 2, atoi(PQgetvalue(r->res, row, 5)), lo,
+		    b - a, &res);
+		free(xy);
+		if (res.count == 0)
+			continue;
+		risk_explain(&res, d, cat_row, ncat, &ja, &en);
+		by = json_object();
+		for (c = 0; c < ncat; c++) {
+			if (res.by_category[c] > 0)
+				json_object_set_new(by,
+				    PQgetvalue(d, cat_row[c], 0),
+				    json_integer(res.by_category[c]));
+		}
+		items[nitems++] = json_pack(
+		    "{s:I,s:s,s:s,s:s?,s:s?,s:i,s:i,s:f,s:i,s:o,s:s,s:s}",
+		    "piece_id",
+		    (json_int_t)strtoll(PQgetvalue(r->res, row, 0), NULL, 10),
+		    "kind", PQgetvalue(r->res, row, 1), "class",
+		    PQgetvalue(r->res, row, 2), "name",
+		    PQgetisnull(r->res, row, 3) ? NULL
+		                                : PQgetvalue(r->res, row, 3),
+		    "ward_code",
+		    PQgetisnull(r->res, row, 4) ? NULL
+		                                : PQgetvalue(r->res, row, 4),
+		    "interval_days", atoi(PQgetvalue(r->res, row, 5)),
+		    "suggested_interval_days", res.interval_days, "score",
+		    (double)((long)(res.score * 100 + 0.5)) / 100, "count",
+		    res.count, "by_category", by, "explanation_ja", ja,
+		    "explanation_en", en);
+		free(ja);
+		free(en);
+	}
+	free(def);
+	qsort(items, nitems, sizeof *items, risk_item_cmp);
+	out = json_array();
+	for (i = 0; i < nitems; i++)
+		json_array_append_new(out, items[i]);
+	free(items);
+	api_reply(j->req, 200,
+	    json_pack("{s:f,s:f,s:f,s:s,s:o}", "radius_m", RISK_RADIUS_M,
+	        "window_days", RISK_WINDOW_DAYS, "half_life_days",
+	        RISK_HALF_LIFE_DAYS, "rule",
+	        "score = sum of 2^(-age/half-life) over defect reports within "
+	        "the radius and window; suggested interval = interval / "
+	        "(1 + score)",
+	        "pieces", out));
+	risk_job_free(j);
+}
+
+static void
+risk_defects_cb(struct db_result *r, void *arg)
+{
+	struct risk_job *j = arg;
+
+	if (r->status != DB_OK) {
+		api_db_error(j->req, r, "risk.defects");
+		risk_job_free(j);
+		return;
+	}
+	/* Kept past this callback: the pieces come next. */
+	j->defects = r->res;
+	r->res = NULL;
+	store_risk_pieces(risk_app->db, j->ward, risk_pieces_cb, j);
+}
+
+static void
+risk_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	const char *ward = http_req_query(req, "ward");
+	struct risk_job *j;
+
+	(void)user;
+	(void)arg;
+	if (ward != NULL && strlen(ward) > 40) {
+		api_error(req, 400, "invalid_value", "ward",
+		    "ward is a code of at most 40 characters");
+		return;
+	}
+	j = xcalloc(1, sizeof *j);
+	j->req = req;
+	http_req_ref(req);
+	j->ward = ward != NULL && *ward != '\0' ? xstrdup(ward) : NULL;
+	store_risk_defects(risk_app->db, risk_defects_cb, j);
+}
+
+static void
+risk_get(struct http_req *req)
+{
+	auth_require(risk_app, req, AUTH_ANY, risk_auth_cb, NULL);
+}
+
+static const struct http_route risk_routes[] = {
+    {"risk", EVHTTP_REQ_GET, "/api/v1/risk", 0, 0, risk_get, NULL},
+};
+
+void
+api_risk_register(struct app *a)
+{
+	risk_app = a;
+	http_add_routes(
+	    a->http, risk_routes, sizeof risk_routes / sizeof risk_routes[0]);
+}

@@ -1,0 +1,68 @@
+/*
+ * SQL for acting before people ask (issue 17): the history the recurring
+ * sites, the outlook and the patrol risk are computed from, the notice
+ * list (personal data: audited) and notices sent. Each function queues one
+ * statement; strings passed in are copied.
+ */
+#ifndef PATROL_STORE_INSIGHTS_H
+#define PATROL_STORE_INSIGHTS_H
+
+#include "db.h"
+
+/*
+ * Rows (id, easting, northing, season) of the category's requests that
+ * were not cancelled or merged, in the ward (or the office's wards, or
+ * everywhere when both are NULL), in id order. season: the year in tz.
+ */
+void store_recurring_points(struct db *, const char *category, const char *ward,
+    const char *office, const char *tz, db_cb, void *);
+/*
+ * One JSON array of the requests ids ({1,2,...}) in id order: id, date,
+ * state, outcome and its Japanese/English names, address, ward, crew
+ * name, last crew note, and whether it came from the demo history. No
+ * row when the category does not exist.
+ */
+void store_recurring_details(
+    struct db *, const char *category, const char *ids, db_cb, void *);
+/*
+ * One JSON object for the outlook: start (Monday of the first week, 5
+ * years back), current (this week's Monday), year_weeks, first_week (the
+ * first week any request was recorded, relative to start; 0 if earlier),
+ * per_crew_day (jobs per crew-day done in the category the last 365 days,
+ * null if none), counts [[week, n], ...].
+ */
+void store_outlook_weeks(struct db *, const char *category, const char *ward,
+    const char *tz, db_cb, void *);
+/*
+ * The consenting callers of the requests ids ({1,2,...}), recorded within
+ * retention_days, as one JSON array; writes one audit_log row
+ * (notices.read) for actor with how many were listed. season: whether
+ * each has been sent a notice for that season.
+ */
+void store_notice_callers(struct db *, const char *category, const char *ids,
+    int retention_days, int season, const char *actor, db_cb, void *);
+/*
+ * Records a notice sent; no row when the caller has no consent, is past
+ * retention, or the request is not the caller's; 23505 when sent already.
+ */
+void store_notice_send(struct db *, long long caller, long long request,
+    int season, const char *method, int retention_days, const char *actor,
+    db_cb, void *);
+/* Rows (id, kind, class, name, ward_code, interval_days, plane). */
+void store_risk_pieces(struct db *, const char *ward, db_cb, void *);
+/*
+ * Rows (category, easting, northing, age_days, name_ja, name_en) of
+ * defect reports (the
+ * categories needing road, river or park skills) in the last 365 days.
+ */
+void store_risk_defects(struct db *, db_cb, void *);
+/*
+ * The demo's past cases (ctl_history.c): a JSON array of closed requests
+ * with their crew's note, the explanation given at the call-back and a
+ * (fake) caller, consenting or not, stored with events in one statement.
+ * One row: how many requests were stored.
+ */
+void store_demo_history_put(
+    struct db *, const char *json, const char *consent_text, db_cb, void *);
+
+#endif
