@@ -133,6 +133,63 @@ cases_pattern(const char *q)
 	return p;
 }
 
+/* 1 for "YYYY-MM-DD" (a real date is left to PostgreSQL). */
+static int
+cases_date_ok(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return 0;
+	}
+	return s[10] == '\0';
+}
+
+/* ward, outcome, place, from, to: checked; *place is the place pattern. */
+static int
+cases_filters(struct http_req *req, struct store_case_query *q, char **place)
+{
+	const char *pl = http_req_query(req, "place");
+	const char *from = http_req_query(req, "from");
+	const char *to = http_req_query(req, "to");
+
+	if ((q->ward_code != NULL && strlen(q->ward_code) > 40) ||
+	    (q->outcome != NULL && strlen(q->outcome) > 40)) {
+		api_error(req, 400, "invalid_value",
+		    q->outcome != NULL && strlen(q->outcome) > 40 ? "outcome"
+		                                                  : "ward",
+		    "ward and outcome are codes of at most 40 characters");
+		return -1;
+	}
+	if (q->ward_code != NULL && *q->ward_code == '\0')
+		q->ward_code = NULL;
+	if (q->outcome != NULL && *q->outcome == '\0')
+		q->outcome = NULL;
+	if ((from != NULL && *from != '\0' && !cases_date_ok(from)) ||
+	    (to != NULL && *to != '\0' && !cases_date_ok(to))) {
+		api_error(req, 400, "invalid_value",
+		    from != NULL && *from != '\0' && !cases_date_ok(from)
+		        ? "from"
+		        : "to",
+		    "from and to are dates, YYYY-MM-DD");
+		return -1;
+	}
+	q->from = from != NULL && *from != '\0' ? from : NULL;
+	q->to = to != NULL && *to != '\0' ? to : NULL;
+	if (pl != NULL && *pl != '\0') {
+		if (!api_utf8_valid(pl) || api_utf8_len(pl) > 200) {
+			api_error(req, 400, "invalid_value", "place",
+			    "place must be valid UTF-8 text of at most 200 "
+			    "characters");
+			return -1;
+		}
+		*place = cases_pattern(pl);
+		q->place_like = *place;
+	}
+	return 0;
+}
+
 static void
 cases_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
@@ -143,7 +200,7 @@ cases_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	const char *radius = http_req_query(req, "radius_m");
 	const char *limit = http_req_query(req, "limit");
 	double la, lo;
-	char *cause, *like = NULL;
+	char *cause, *like = NULL, *place = NULL;
 
 	(void)user;
 	(void)arg;
@@ -158,6 +215,13 @@ cases_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	}
 	q.like = like;
 	q.category = http_req_query(req, "category");
+	q.ward_code = http_req_query(req, "ward");
+	q.outcome = http_req_query(req, "outcome");
+	q.tz = ref_app->cfg->timezone;
+	if (cases_filters(req, &q, &place) != 0) {
+		free(like);
+		return;
+	}
 	if (lat != NULL || lon != NULL) {
 		if (geo_parse_lonlat(lon, lat, &lo, &la, &cause) != 0 ||
 		    geo_to_plane(lo, la, &q.easting, &q.northing, &cause) !=
@@ -167,6 +231,7 @@ cases_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 			    cause);
 			free(cause);
 			free(like);
+			free(place);
 			return;
 		}
 		q.has_point = 1;
@@ -179,11 +244,13 @@ cases_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 		    q.limit < 1 || q.limit > 500 ? "limit" : "radius_m",
 		    "radius_m must be 1..50000 and limit 1..500");
 		free(like);
+		free(place);
 		return;
 	}
 	http_req_ref(req);
 	store_cases_search(ref_app->db, &q, ref_list_cb, req);
 	free(like);
+	free(place);
 }
 
 static void

@@ -436,36 +436,61 @@ store_cases_search(
 {
 	char e[32], n[32], radius[16], limit[16];
 	const char *p[] = {q->like, q->category, q->has_point ? e : NULL,
-	    q->has_point ? n : NULL, radius, limit};
+	    q->has_point ? n : NULL, radius, limit, q->ward_code, q->outcome,
+	    q->place_like, q->from, q->to, q->tz != NULL ? q->tz : "UTC"};
 
 	snprintf(e, sizeof e, "%.3f", q->easting);
 	snprintf(n, sizeof n, "%.3f", q->northing);
 	snprintf(radius, sizeof radius, "%d", q->radius_m);
 	snprintf(limit, sizeof limit, "%d", q->limit);
+	/*
+	 * What was done and said, never who called: the crew's notes, the
+	 * outcome in words, the explanation given at the call-back. Free
+	 * text matches all of them (巣なし finds the outcome no_nest).
+	 */
 	db_query(db,
 	    "SELECT coalesce(jsonb_agg(x.j ORDER BY x.dist NULLS LAST,"
 	    " x.closed DESC), '[]')::text FROM (SELECT jsonb_build_object("
 	    " 'id', r.id, 'category', r.category, 'description',"
 	    " r.description, 'address', r.address, 'ward_code', r.ward_code,"
-	    " 'state', r.state, 'outcome', r.outcome, 'answers', r.answers,"
-	    " 'created_at', r.created_at, 'closed_at', r.state_changed_at,"
-	    " 'distance_m', round(d.dist), 'notes', (SELECT coalesce("
+	    " 'state', r.state, 'outcome', r.outcome, 'outcome_ja',"
+	    " oc.o->>'name_ja', 'outcome_en', oc.o->>'name_en', 'answers',"
+	    " r.answers, 'created_at', r.created_at, 'closed_at',"
+	    " r.state_changed_at, 'crew', cr.name, 'demo', r.created_by ="
+	    " 'demo', 'distance_m', round(d.dist), 'notes', (SELECT coalesce("
 	    "  jsonb_agg(e.detail->>'note' ORDER BY e.id) FILTER (WHERE"
-	    "  e.detail ? 'note'), '[]') FROM request_events e WHERE"
-	    "  e.request_id = r.id)) AS j, d.dist, r.state_changed_at AS closed"
-	    " FROM requests r CROSS JOIN LATERAL (SELECT CASE WHEN $3::float8"
+	    "  e.detail ? 'note' AND e.kind NOT LIKE 'callback%'), '[]') FROM"
+	    "  request_events e WHERE e.request_id = r.id), 'explained',"
+	    " (SELECT coalesce(jsonb_agg(e.detail->>'note' ORDER BY e.id)"
+	    "  FILTER (WHERE e.detail ? 'note' AND e.kind LIKE 'callback%'),"
+	    "  '[]') FROM request_events e WHERE e.request_id = r.id)) AS j,"
+	    " d.dist, r.state_changed_at AS closed"
+	    " FROM requests r JOIN categories k ON k.code = r.category"
+	    " LEFT JOIN crews cr ON cr.id = r.crew_id"
+	    " LEFT JOIN LATERAL (SELECT x FROM jsonb_array_elements(k.outcomes)"
+	    "  x WHERE x->>'code' = r.outcome LIMIT 1) oc(o) ON true"
+	    " CROSS JOIN LATERAL (SELECT CASE WHEN $3::float8"
 	    "  IS NULL THEN NULL ELSE sqrt((r.easting - $3::float8) ^ 2 +"
 	    "  (r.northing - $4::float8) ^ 2) END AS dist) d"
 	    " WHERE r.state IN ('done', 'unable')"
 	    " AND ($2::text IS NULL OR r.category = $2)"
+	    " AND ($7::text IS NULL OR r.ward_code = $7)"
+	    " AND ($8::text IS NULL OR r.outcome = $8)"
+	    " AND ($9::text IS NULL OR r.address ILIKE $9)"
+	    " AND ($10::date IS NULL OR r.created_at >= ($10::date::timestamp"
+	    "  AT TIME ZONE $12))"
+	    " AND ($11::date IS NULL OR r.created_at < (($11::date + 1)"
+	    "  ::timestamp AT TIME ZONE $12))"
 	    " AND (d.dist IS NULL OR d.dist <= $5::int)"
 	    " AND ($1::text IS NULL OR r.description ILIKE $1 OR r.address"
-	    "  ILIKE $1 OR r.outcome ILIKE $1 OR EXISTS (SELECT 1 FROM"
+	    "  ILIKE $1 OR r.outcome ILIKE $1 OR oc.o->>'name_ja' ILIKE $1 OR"
+	    "  oc.o->>'name_en' ILIKE $1 OR k.name_ja ILIKE $1 OR"
+	    "  cr.name ILIKE $1 OR EXISTS (SELECT 1 FROM"
 	    "  request_events e WHERE e.request_id = r.id AND"
 	    "  e.detail->>'note' ILIKE $1))"
 	    " ORDER BY d.dist NULLS LAST, r.state_changed_at DESC"
 	    " LIMIT $6::int) x",
-	    6, p, cb, arg);
+	    12, p, cb, arg);
 }
 
 void

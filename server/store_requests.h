@@ -52,6 +52,11 @@ struct store_transition {
 struct store_case_query {
 	const char *like; /* ILIKE pattern, already escaped, or NULL */
 	const char *category;
+	const char *ward_code;
+	const char *outcome;    /* an outcome code */
+	const char *place_like; /* ILIKE pattern on the address, or NULL */
+	const char *from, *to;  /* dates (YYYY-MM-DD, local), or NULL */
+	const char *tz;
 	int has_point;
 	double easting, northing;
 	int radius_m;
