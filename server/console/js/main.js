@@ -17,6 +17,9 @@ import * as callbacks from './views/callbacks.js';
 import * as users from './views/users.js';
 import * as coverage from './views/coverage.js';
 import * as devices from './views/devices.js';
+import * as cases from './views/cases.js';
+import * as outlook from './views/outlook.js';
+import * as notices from './views/notices.js';
 
 // view name -> [module, layout]; layout: split (map + panel), map, wide.
 const VIEWS = {
@@ -28,6 +31,9 @@ const VIEWS = {
   callbacks: [callbacks, 'split'],
   coverage: [coverage, 'split'],
   devices: [devices, 'wide'],
+  cases: [cases, 'wide'],
+  outlook: [outlook, 'split'],
+  notices: [notices, 'wide'],
   users: [users, 'wide'],
 };
 

@@ -2,7 +2,8 @@
 // network's pieces on the map (inspected on time, overdue, not due), the
 // per-ward table, and the four downloads. A week not archived yet is
 // computed by the server on the spot, which can take a while.
-import { t } from '../i18n.js';
+import { t, getLang } from '../i18n.js';
+import { w } from '../insight.js';
 import { get, ApiError } from '../api.js';
 import { S, shortWard } from '../state.js';
 import { h, fill } from '../util.js';
@@ -51,6 +52,29 @@ function table(summary) {
       h('td', { class: 'num' }, w.km_on_time.toFixed(1) + ' / ' + w.km_due.toFixed(1))))));
 }
 
+// Risk next to overdue (issue 17): pieces where defects recur, with the
+// week's state of each, filled in when GET /api/v1/risk answers.
+function riskTable(g) {
+  const el = h('div', { id: 'risk' });
+  const state = new Map((g.features || []).map((f) => [f.id, f.properties && f.properties.state]));
+  get('/api/v1/risk' + (ward ? '?ward=' + encodeURIComponent(ward) : '')).then((r) => {
+    const rows = (r.pieces || []).slice(0, 50);
+    fill(el, h('h3', {}, w('risk.title')), h('p', { class: 'muted small' }, w('risk.rule')),
+      rows.length === 0 ? h('p', { class: 'muted' }, w('risk.none'))
+        : h('table', { class: 'grid', id: 'risk-table' },
+          h('thead', {}, h('tr', {}, ['risk.col.piece', 'risk.col.why', 'risk.col.interval', 'risk.col.state'].map((k) => h('th', {}, w(k))))),
+          h('tbody', {}, rows.map((p) => {
+            const st = state.get(p.piece_id);
+            return h('tr', { dataset: { piece: String(p.piece_id) } },
+              h('td', {}, p.name || '#' + p.piece_id, h('div', { class: 'muted small' }, p.class)),
+              h('td', { class: p.count >= 3 ? 'risk-high' : '' }, getLang() === 'en' ? p.explanation_en : p.explanation_ja),
+              h('td', { class: 'num' }, w('days', { n: p.interval_days }) + ' → ' + w('days', { n: p.suggested_interval_days })),
+              h('td', { class: st === 'overdue' ? 'over' : '' }, st ? t('coverage.' + st) : '—'));
+          }))));
+  }).catch(() => {});
+  return el;
+}
+
 async function load(body, links) {
   const my = ++seq;
   fill(links, FORMATS.map(([f, label]) => h('a', { class: 'button', href: url(f), download: '', dataset: { format: f } }, label)));
@@ -63,6 +87,7 @@ async function load(body, links) {
     fill(body,
       g.start && g.end ? h('p', { class: 'muted' }, t('coverage.period', { a: g.start, b: g.end })) : null,
       table(g.summary),
+      riskTable(g),
       h('p', { class: 'legend-line' }, h('span', { class: 'covkey cov-inspected' }), t('coverage.inspected'), ' ',
         h('span', { class: 'covkey cov-overdue' }), t('coverage.overdue'), ' ',
         h('span', { class: 'covkey cov-not_due' }), t('coverage.not_due')));

@@ -9,6 +9,7 @@ import { h, fill, when, clock, metres } from '../util.js';
 import { focusOn, renderRequests, glyph, group } from '../map.js';
 import { created } from './intake.js';
 import { stopOf } from '../plans.js';
+import { recurringNote, w } from '../insight.js';
 
 const OPEN = ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site'];
 const QUEUED = ['new', 'triaged'];
@@ -198,7 +199,8 @@ function callers(req) {
   if (!('callers' in req)) return h('section', { id: 'detail-callers' }, h('h3', {}, t('detail.callers')), h('p', { class: 'muted' }, t('detail.callers.hidden')));
   return h('section', { id: 'detail-callers' }, h('h3', {}, t('detail.callers')),
     req.callers.length === 0 ? h('p', { class: 'muted' }, '—') : h('ul', {}, req.callers.map((c) => h('li', { class: 'caller' },
-      h('strong', {}, c.name || '—'), ' ', c.phone ? h('a', { href: 'tel:' + c.phone }, c.phone) : null, ' ', c.address || ''))),
+      h('strong', {}, c.name || '—'), ' ', c.phone ? h('a', { href: 'tel:' + c.phone }, c.phone) : null, ' ', c.address || '',
+      c.consent_at ? h('span', { class: 'muted small consent-given' }, ' ✓ ' + w('consent.given', { d: when(c.consent_at) })) : null))),
     req.callback_at || req.callback_done_at ? h('p', { id: 'detail-callback' },
       req.callback_done_at ? t('detail.callback.done', { t: when(req.callback_done_at) }) : t('detail.callback.at', { t: when(req.callback_at) }), ' ',
       !req.callback_done_at ? h('button', { type: 'button', class: 'small', onclick: async () => {
@@ -264,6 +266,7 @@ function draw() {
           req.location_level ? h('span', { class: 'muted' }, ' ' + t('geo.level.' + req.location_level)) : null,
           req.location_text ? h('span', { class: 'muted' }, ' 「' + req.location_text + '」') : null) : null,
         req.description ? h('p', { class: 'pre' }, req.description) : null,
+        cur.recurring || (cur.recurring = recurringNote(req.category, req.lat, req.lon, req.id)),
         answersList(req),
         h('p', { class: 'muted' }, t('detail.created', { t: when(req.created_at), who: req.created_by }), ' · ', t('channel.' + req.channel)),
         OPEN.includes(req.state) ? h('p', { class: 'muted' }, t('detail.due', { a: when(req.due_make_safe), b: when(req.due_resolve) })) : null,

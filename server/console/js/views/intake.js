@@ -12,6 +12,7 @@ import { get, post, ApiError } from '../api.js';
 import { S, on, category, shortWard, soonQueue } from '../state.js';
 import { h, fill, when, metres, wardAt, debounce } from '../util.js';
 import { setPick, focusPick, glyph, group } from '../map.js';
+import { recurringNote, consentField } from '../insight.js';
 
 // Kept while the dispatcher looks elsewhere (e.g. at the map view).
 // text: what was typed to find the point; level: how exact it is
@@ -83,6 +84,7 @@ function drawWard() {
 // Open requests of the chosen category near the point, nearest first.
 function drawDuplicates() {
   if (!els) return;
+  fill(els.recurring, draft.lat !== null && draft.category ? recurringNote(draft.category, draft.lat, draft.lon) : '');
   if (draft.lat === null || !draft.category) {
     fill(els.dups, h('p', { class: 'muted' }, t('new.dups.pick')));
     return;
@@ -257,11 +259,12 @@ async function submit(e) {
   const cat = S.categories.get(draft.category);
   const cb = form.elements.callback_at.value;
   const caller = { name: text(form, 'caller_name'), phone: text(form, 'caller_phone'), address: text(form, 'caller_address') };
+  if (form.elements.caller_consent.checked) caller.consent = true;
   const body = {
     category: draft.category, channel: draft.channel, lat: p[0], lon: p[1],
     address: text(form, 'address'), description: text(form, 'description'),
     answers: answers(cat),
-    caller: caller.name || caller.phone || caller.address ? caller : undefined,
+    caller: caller.name || caller.phone || caller.address || caller.consent ? caller : undefined,
     callback_at: cb ? new Date(cb).toISOString() : undefined,
     location_text: draft.text ? draft.text.slice(0, 500) : undefined,
     location_level: draft.lat !== null ? draft.level || 'pin' : 'pin',
@@ -295,6 +298,7 @@ export function render(panel) {
   els.questions = h('div', { id: 'intake-questions' });
   els.ward = h('span', { id: 'intake-ward', class: 'muted' });
   els.dups = h('div', { id: 'intake-dups' });
+  els.recurring = h('div', { id: 'intake-recurring' });
   els.cases = h('div', { id: 'intake-cases' });
   els.result = h('div', { id: 'intake-result' });
   els.place = h('div', { id: 'intake-place', 'aria-live': 'polite' });
@@ -329,6 +333,7 @@ export function render(panel) {
   h('div', { class: 'geosearch' },
     h('label', { for: 'intake-point' }, h('span', {}, t('new.point'), h('em', { class: 'req' }, ' *'))),
     els.point, els.cands, els.place, els.ward),
+  els.recurring,
   h('section', { class: 'side dups' }, h('h3', {}, t('new.dups')), els.dups),
   h('label', {}, t('new.address'), h('input', { name: 'address', id: 'intake-address', maxlength: 500 })),
   h('label', {}, t('new.description'), els.description),
@@ -336,7 +341,8 @@ export function render(panel) {
     h('div', { class: 'row3' },
       h('label', {}, t('new.caller.name'), h('input', { name: 'caller_name', id: 'intake-caller-name', maxlength: 100, autocomplete: 'off' })),
       h('label', {}, t('new.caller.phone'), h('input', { name: 'caller_phone', id: 'intake-caller-phone', type: 'tel', maxlength: 40, autocomplete: 'off' })),
-      h('label', {}, t('new.caller.address'), h('input', { name: 'caller_address', id: 'intake-caller-address', maxlength: 300, autocomplete: 'off' })))),
+      h('label', {}, t('new.caller.address'), h('input', { name: 'caller_address', id: 'intake-caller-address', maxlength: 300, autocomplete: 'off' }))),
+    consentField()),
   h('div', { class: 'row2' },
     h('label', {}, t('new.callback'), h('input', { name: 'callback_at', id: 'intake-callback', type: 'datetime-local' })),
     h('div', { class: 'submit' }, els.submit, h('div', { class: 'muted small' }, t('new.submit.hint')))),

@@ -4,7 +4,7 @@
 import { t, pick, short } from '../i18n.js';
 import { get } from '../api.js';
 import { S, on, category, wardName, shortWard, crew } from '../state.js';
-import { h, fill, span } from '../util.js';
+import { h, fill, span, debounce } from '../util.js';
 import { glyph, group } from '../map.js';
 
 const filters = { state: 'open', category: '', ward: '', text: '' };
@@ -13,12 +13,32 @@ let index = -1;
 let tbody = null;
 let countEl = null;
 
+// Closed requests also match on their notes and outcome (in words), which
+// the list does not carry: the server's past-case search finds those ids.
+let noteIds = new Set();
+let noteSeq = 0;
+
 function matches(r) {
   if (!filters.text) return true;
   const q = filters.text.toLowerCase();
-  return [r.address, r.description, String(r.id), pick(category(r.category))]
+  return noteIds.has(r.id) || [r.address, r.description, String(r.id), pick(category(r.category))]
     .some((v) => v && v.toLowerCase().includes(q));
 }
+
+async function searchNotes() {
+  const my = ++noteSeq;
+  noteIds = new Set();
+  if (filters.state === 'open' || filters.text.trim().length < 1) { draw(); return; }
+  const q = new URLSearchParams({ q: filters.text.trim().slice(0, 200), limit: '500' });
+  if (filters.category) q.set('category', filters.category);
+  if (filters.ward) q.set('ward', filters.ward);
+  let list = [];
+  try { list = await get('/api/v1/cases?' + q); } catch { list = []; }
+  if (my !== noteSeq) return;
+  noteIds = new Set(list.map((c) => c.id));
+  draw();
+}
+const searchNotesSoon = debounce(searchNotes, 300);
 
 function dueCell(r) {
   if (!r.due_make_safe || ['done', 'unable', 'cancelled', 'merged'].includes(r.state)) return h('td', {});
@@ -77,6 +97,7 @@ async function load() {
     try { rows = await get('/api/v1/requests?' + q); } catch { rows = []; }
   }
   draw();
+  if (filters.text) searchNotes();
 }
 
 function select(name, value, options, onchange) {
@@ -99,7 +120,7 @@ export function render(panel) {
       select('ward', filters.ward, [['', t('queue.allwards')]].concat(wards.map((w) => [w.code, shortWard(w.name)])),
         (e) => { filters.ward = e.target.value; load(); }),
       h('input', { id: 'queue-filter', type: 'search', placeholder: t('queue.filter'), value: filters.text,
-        oninput: (e) => { filters.text = e.target.value; index = 0; draw(); },
+        oninput: (e) => { filters.text = e.target.value; index = 0; draw(); searchNotesSoon(); },
         onkeydown: (e) => {
           if (e.key === 'Enter') { e.preventDefault(); if (index < 0) index = 0; e.target.blur(); draw(); }
         } })),
