@@ -174,6 +174,9 @@ static const struct {
 
 struct hist_gen {
 	uint64_t rng;
+	/* Points on the patrol network (rivers), for defects beside it. */
+	double *net;
+	size_t nnet;
 	const struct ward_set *wards;
 	size_t nwards;
 	time_t today; /* local midnight, as UTC seconds */
@@ -310,7 +313,17 @@ hist_generate(struct hist_gen *g)
 			        (year < this_year ? 0.85 : 1.0));
 			for (k = 0; k < n; k++) {
 				w = hist_next(&g->rng) % g->nwards;
-				if (hist_point(g, w, &lon, &lat) != 0)
+				if (strcmp(hist_cats[ci].code,
+				        "river_defect") == 0 &&
+				    g->nnet > 0) {
+					size_t at =
+					    hist_next(&g->rng) % g->nnet;
+
+					lon = g->net[2 * at] +
+					    (hist_unit(&g->rng) - 0.5) * 6e-4;
+					lat = g->net[2 * at + 1] +
+					    (hist_unit(&g->rng) - 0.5) * 5e-4;
+				} else if (hist_point(g, w, &lon, &lat) != 0)
 					continue;
 				hist_case(g, &hist_cats[ci], day, lon, lat,
 				    hist_cats[ci]
@@ -327,7 +340,14 @@ hist_generate(struct hist_gen *g)
 			const char *place = c->places[s % 4];
 
 			w = hist_next(&g->rng) % g->nwards;
-			if (hist_point(g, w, &lon, &lat) != 0)
+			if (strcmp(c->code, "river_defect") == 0 &&
+			    g->nnet > 0) {
+				/* Beside the river, where a patrol passes. */
+				size_t at = hist_next(&g->rng) % g->nnet;
+
+				lon = g->net[2 * at] + 0.0001;
+				lat = g->net[2 * at + 1];
+			} else if (hist_point(g, w, &lon, &lat) != 0)
 				continue;
 			for (year = this_year - 1; year <= this_year; year++) {
 				n = 1 +
@@ -379,6 +399,7 @@ ctl_history_load(struct ctl *c, const struct ward_set *wards)
 	PGresult *res;
 	char *json, *cause;
 	time_t now = time(NULL);
+	int i;
 
 	if (wards == NULL || wards_count(wards) == 0) {
 		printf("demo load: no wards, so no past cases\n");
@@ -390,7 +411,20 @@ ctl_history_load(struct ctl *c, const struct ward_set *wards)
 	/* Local (JST) midnight today, in UTC seconds. */
 	g.today = (now + JST) / 86400 * 86400;
 	g.rows = json_array();
+	/* The demo's patrol network, if loaded: one point of each piece. */
+	store_demo_network_points(ctl_db(c), db_wait_cb, &w);
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+		return ctl_fail("demo load", cause);
+	g.nnet = (size_t)PQntuples(res);
+	g.net = xcalloc(g.nnet * 2 + 2, sizeof *g.net);
+	for (i = 0; i < (int)g.nnet; i++) {
+		g.net[2 * i] = strtod(PQgetvalue(res, i, 0), NULL);
+		g.net[2 * i + 1] = strtod(PQgetvalue(res, i, 1), NULL);
+	}
+	PQclear(res);
+	memset(&w, 0, sizeof w);
 	hist_generate(&g);
+	free(g.net);
 	json = json_dumps(g.rows, JSON_COMPACT);
 	json_decref(g.rows);
 	store_demo_history_put(

@@ -235,3 +235,12 @@ store_demo_history_put(struct db *db, const char *json,
 	    " SELECT count(*) FROM r",
 	    2, p, cb, arg);
 }
+
+void
+store_demo_network_points(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db,
+	    "SELECT (lonlat->0->>0)::float8, (lonlat->0->>1)::float8 FROM"
+	    " network_pieces WHERE kind = 'river' ORDER BY id",
+	    0, NULL, cb, arg);
+}

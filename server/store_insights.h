@@ -64,5 +64,7 @@ void store_risk_defects(struct db *, db_cb, void *);
  */
 void store_demo_history_put(
     struct db *, const char *json, const char *consent_text, db_cb, void *);
+/* Rows (lon, lat): the first point of each river patrol piece. */
+void store_demo_network_points(struct db *, db_cb, void *);
 
 #endif
