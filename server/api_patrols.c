@@ -21,6 +21,8 @@
 #include "db.h"
 #include "geo.h"
 #include "http.h"
+#include "risk.h"
+#include "store_insights.h"
 #include "store_network.h"
 #include "store_sync.h"
 #include "wards.h"
@@ -238,15 +240,17 @@ struct wayback {
 	struct http_req *req;
 	int has_from;
 	double lon, lat;
+	PGresult *candidates; /* kept while the defects are read */
 };
 
+/* Nearest first, where a piece with recurring defects counts as nearer. */
 static int
 wayback_cmp(const void *a, const void *b)
 {
-	double x = json_number_value(
-	    json_object_get(*(json_t *const *)a, "off_route_m"));
-	double y = json_number_value(
-	    json_object_get(*(json_t *const *)b, "off_route_m"));
+	double x =
+	    json_number_value(json_object_get(*(json_t *const *)a, "rank_m"));
+	double y =
+	    json_number_value(json_object_get(*(json_t *const *)b, "rank_m"));
 
 	return x < y ? -1 : x > y;
 }
@@ -258,8 +262,9 @@ wayback_cmp(const void *a, const void *b)
  */
 static void
 wayback_reply(struct http_req *req, struct db_result *r, int has_from,
-    double lon, double lat)
+    double lon, double lat, const struct risk_defect *def, size_t ndef)
 {
+	struct risk_result risk;
 	double from[2], to[2], *xy, t0, t1, best,
 	    d = patrols_app->cfg->wayback_m;
 	double flon, flat;
@@ -314,6 +319,8 @@ wayback_reply(struct http_req *req, struct db_result *r, int has_from,
 			if (hi < best)
 				best = hi;
 		}
+		/* Recurring defects raise a piece (risk.c). */
+		risk_score(xy, n / 2, 0, def, ndef, &risk);
 		free(xy);
 		if (!isfinite(best))
 			continue;
@@ -337,6 +344,12 @@ wayback_reply(struct http_req *req, struct db_result *r, int has_from,
 		    PQgetisnull(r->res, row, 12) ? NULL
 		                                 : PQgetvalue(r->res, row, 12),
 		    "lonlat", json_loads(PQgetvalue(r->res, row, 11), 0, NULL));
+		json_object_set_new(items[nitems - 1], "risk",
+		    json_real(round(risk.score * 100) / 100));
+		json_object_set_new(items[nitems - 1], "risk_reports",
+		    json_integer(risk.count));
+		json_object_set_new(items[nitems - 1], "rank_m",
+		    json_real(round(round(best) / (1 + risk.score))));
 	}
 	qsort(items, nitems, sizeof items[0], wayback_cmp);
 	out = json_array();
@@ -349,13 +362,51 @@ wayback_reply(struct http_req *req, struct db_result *r, int has_from,
 	    req, 200, json_pack("{s:f,s:o}", "within_m", d, "pieces", out));
 }
 
+/* The defect reports of the last year, then the answer. */
+static void
+wayback_risk_cb(struct db_result *r, void *arg)
+{
+	struct wayback *w = arg;
+	struct db_result cand = {DB_OK, w->candidates, NULL, NULL};
+	struct risk_defect *def = NULL;
+	size_t nd = 0, i;
+	int row;
+
+	/* Without them the suggestions still stand, only unranked by risk. */
+	if (r->status == DB_OK) {
+		nd = (size_t)PQntuples(r->res);
+		def = xcalloc(nd + 1, sizeof *def);
+		for (i = 0; i < nd; i++) {
+			row = (int)i;
+			def[i].category = 0;
+			def[i].e = strtod(PQgetvalue(r->res, row, 1), NULL);
+			def[i].n = strtod(PQgetvalue(r->res, row, 2), NULL);
+			def[i].age_days =
+			    strtod(PQgetvalue(r->res, row, 3), NULL);
+		}
+	}
+	if (!http_req_done(w->req))
+		wayback_reply(
+		    w->req, &cand, w->has_from, w->lon, w->lat, def, nd);
+	free(def);
+	PQclear(w->candidates);
+	http_req_unref(w->req);
+	free(w);
+}
+
 static void
 wayback_cb(struct db_result *r, void *arg)
 {
 	struct wayback *w = arg;
 
+	if (r->status == DB_OK && !http_req_done(w->req)) {
+		w->candidates = r->res;
+		r->res = NULL;
+		store_risk_defects(patrols_app->db, wayback_risk_cb, w);
+		return;
+	}
 	if (!http_req_done(w->req))
-		wayback_reply(w->req, r, w->has_from, w->lon, w->lat);
+		wayback_reply(w->req, r, w->has_from, w->lon, w->lat, NULL, 0);
 	http_req_unref(w->req);
 	free(w);
 }
