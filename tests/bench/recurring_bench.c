@@ -74,6 +74,16 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* This process's CPU seconds: less noisy than the wall on a busy machine. */
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void __attribute__((format(printf, 1, 2), noreturn))
 die(const char *fmt, ...)
 {
@@ -286,6 +296,7 @@ main(int argc, char **argv)
 	const char *conninfo = NULL;
 	size_t n = 500000, i, *order, sites_pg = 0, in_sites_pg = 0;
 	double radius = 30, t, best_c = 1e9, best_cs = 1e9, best_pg = 1e9;
+	double cpu_c = 1e9, cpu_cs = 1e9;
 	struct req *r;
 	struct result res = {0}, res2 = {0};
 	PGconn *c;
@@ -324,19 +335,24 @@ main(int argc, char **argv)
 		res.label = malloc(n * sizeof *res.label);
 		res2.label = malloc(n * sizeof *res2.label);
 		for (round = 0; round < 3; round++) {
+			double c0 = cpu_s();
+
 			t = now_s();
 			model(sorted, n, radius, &res);
 			t = now_s() - t;
 			best_c = t < best_c ? t : best_c;
+			c0 = cpu_s() - c0;
+			cpu_c = c0 < cpu_c ? c0 : cpu_c;
 		}
 		free(sorted);
 	}
 	printf(
 	    "recurring: %zu requests, %d categories, %d years, radius %.0f m\n",
 	    n, NCAT, YEARS, radius);
-	printf("  C (model only)      %8.3f s  %d clusters, %zu recurring sites"
-	       " (%zu requests)\n",
-	    best_c, res.clusters, res.sites, res.in_sites);
+	printf(
+	    "  C (model only)      %8.3f s wall, %.3f s CPU; %d clusters, %zu"
+	    " recurring sites (%zu requests)\n",
+	    best_c, cpu_c, res.clusters, res.sites, res.in_sites);
 	if ((c = PQconnectdb(conninfo)) == NULL || PQstatus(c) != CONNECTION_OK)
 		die("connect: %s", c != NULL ? PQerrorMessage(c) : "no memory");
 	PQclear(q(c,
@@ -347,10 +363,15 @@ main(int argc, char **argv)
 	load(c, r, n);
 	printf("  (loading into PostgreSQL, not timed: %.1f s)\n", now_s() - t);
 	for (round = 0; round < 3; round++) {
+		double c0 = cpu_s();
+
 		t = time_c_sql(c, radius, &res2);
 		best_cs = t < best_cs ? t : best_cs;
+		c0 = cpu_s() - c0;
+		cpu_cs = c0 < cpu_cs ? c0 : cpu_cs;
 	}
-	printf("  C+SQL (read + model) %7.3f s\n", best_cs);
+	printf("  C+SQL (read + model) %7.3f s wall, %.3f s CPU here\n",
+	    best_cs, cpu_cs);
 	snprintf(sql, sizeof sql,
 	    "SELECT id, ST_ClusterDBSCAN(geom, eps => %.17g, minpoints => 2)"
 	    " OVER (PARTITION BY category) FROM recurring_bench.req",
@@ -424,8 +445,19 @@ main(int argc, char **argv)
 	    mismatch,
 	    sites_pg == res.sites && in_sites_pg == res.in_sites ? "yes"
 	                                                         : "NO");
-	printf("  ratio PostGIS / C+SQL: %.1fx; PostGIS / C: %.1fx\n",
+	printf("  ratio PostGIS / C+SQL: %.1fx; PostGIS / C: %.1fx (wall)\n",
 	    best_pg / best_cs, best_pg / best_c);
+	{
+		char la[64] = "?";
+		FILE *f = fopen("/proc/loadavg", "r");
+
+		if (f != NULL) {
+			if (fgets(la, sizeof la, f) == NULL)
+				snprintf(la, sizeof la, "?");
+			fclose(f);
+		}
+		printf("  load average: %s", la);
+	}
 	PQclear(q(c, "DROP SCHEMA recurring_bench CASCADE"));
 	PQfinish(c);
 	free(map);

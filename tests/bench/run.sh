@@ -14,7 +14,7 @@
 # whose BENCH_COVERAGE_SCALE applies).
 # BENCH_HANDHELD=0 skips the crew's screen (handheld_bench.sh, minutes).
 # BENCH_SYNC=0 skips the handhelds' sync benchmark (sync_bench.sh, with
-# knobs of its own).
+# knobs of its own). BENCH_RECURRING=0 skips recurring_bench.sh (issue 17).
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -271,6 +271,13 @@ if [ "${BENCH_COVERAGE:-1}" != 0 ]; then
 	echo
 	"$src/tests/bench/coverage_bench.sh" "$build" ||
 		die "coverage_bench failed"
+fi
+
+# 11. Recurring sites and the outlook against PostGIS's DBSCAN (issue 17).
+if [ "${BENCH_RECURRING:-1}" != 0 ]; then
+	echo
+	"$src/tests/bench/recurring_bench.sh" "$build" ||
+		die "recurring_bench failed"
 fi
 
 # 6. The handhelds' sync (issue 4): syncs against pgbench -N, fixes against
