@@ -466,15 +466,18 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 		if (ctl_demo_request(c, wards, v) != 0)
 			goto out;
 	}
-	/* Past cases for the screens that learn from history (issue 17). */
-	if (ctl_history_load(c, wards) != 0)
-		goto out;
 	printf("demo load: %zu offices, %zu crews, %zu requests\n",
 	    json_array_size(json_object_get(demo, "offices")),
 	    json_array_size(json_object_get(demo, "crews")),
 	    json_array_size(json_object_get(demo, "requests")));
 	/* The river network and a week of demo patrols along it. */
 	rc = ctl_demo_patrols_load(c, demo);
+	/*
+	 * Past cases for the screens that learn from history (issue 17),
+	 * after the network: river defects go beside it.
+	 */
+	if (rc == 0 && ctl_history_load(c, wards) != 0)
+		rc = 1;
 out:
 	wards_free(wards);
 	json_decref(demo);
