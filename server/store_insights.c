@@ -111,6 +111,7 @@ store_notice_callers(struct db *db, const char *category, const char *ids,
 	    "  FROM callers c JOIN requests r ON r.id = c.request_id"
 	    "  WHERE r.category = $1 AND r.id = ANY($2::bigint[])"
 	    "  AND c.consent_at IS NOT NULL AND c.consent_text IS NOT NULL"
+	    "  AND coalesce(c.name, c.phone, c.address) IS NOT NULL"
 	    "  AND c.created_at > now() - $3::int * interval '1 day'),"
 	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
 	    "  object_id, detail) VALUES ($5, 'notices.read', 'category', $1,"
