@@ -273,7 +273,7 @@ if [ "${BENCH_COVERAGE:-1}" != 0 ]; then
 		die "coverage_bench failed"
 fi
 
-# 11. Recurring sites and the outlook against PostGIS's DBSCAN (issue 17).
+# 12. Recurring sites and the outlook against PostGIS's DBSCAN (issue 17).
 if [ "${BENCH_RECURRING:-1}" != 0 ]; then
 	echo
 	"$src/tests/bench/recurring_bench.sh" "$build" ||
