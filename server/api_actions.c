@@ -13,6 +13,7 @@
 #include "api.h"
 #include "app.h"
 #include "auth.h"
+#include "config.h"
 #include "db.h"
 #include "geo.h"
 #include "http.h"
@@ -86,8 +87,7 @@ action_done_cb(struct db_result *r, void *arg)
 static json_t *
 action_detail(struct action *x)
 {
-	static const char *const keep[] = {
-	    "reason", "outcome", "note", "to", "sent", NULL};
+	static const char *const keep[] = {"reason", "outcome", "note", NULL};
 	json_t *d = json_object(), *v;
 	size_t i;
 
@@ -174,9 +174,7 @@ action_state_cb(struct db_result *r, void *arg)
 		}
 	}
 	outcome = json_string_value(json_object_get(x->body, "outcome"));
-	if (strcmp(x->lc->name, "handover") == 0)
-		outcome = "handed_over";
-	else if (x->lc->needs & LC_NEEDS_OUTCOME) {
+	if (x->lc->needs & LC_NEEDS_OUTCOME) {
 		outcomes = json_object_get(st, "outcomes");
 		ok = 0;
 		json_array_foreach(outcomes, i, o)
@@ -240,10 +238,7 @@ action_check_keys(struct action *x)
 		keys[n++] = "outcome";
 	if (x->lc->needs & LC_NEEDS_PARENT)
 		keys[n++] = "parent_id";
-	if (strcmp(x->lc->name, "handover") == 0) {
-		keys[n++] = "to";
-		keys[n++] = "sent";
-	} else if (x->lc->needs & LC_NEEDS_REASON)
+	if (x->lc->needs & LC_NEEDS_REASON)
 		keys[n++] = "reason";
 	keys[n] = NULL;
 	return api_only_keys(x->req, x->body, keys);
@@ -272,9 +267,7 @@ action_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	if ((x->body = api_body(req)) == NULL)
 		goto fail;
 	if (action_check_keys(x) != 0 ||
-	    api_str(req, x->body, "reason",
-	        (x->lc->needs & LC_NEEDS_REASON) &&
-	            strcmp(x->lc->name, "handover") != 0,
+	    api_str(req, x->body, "reason", x->lc->needs & LC_NEEDS_REASON,
 	        1000, &s) != 0 ||
 	    api_str(req, x->body, "outcome", 0, 40, &s) != 0 ||
 	    api_str(req, x->body, "note", 0, 2000, &s) != 0 ||
@@ -284,10 +277,6 @@ action_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	        &x->parent_id) != 0 ||
 	    api_num(req, x->body, "lat", 0, &x->lat, &has_lat) != 0 ||
 	    api_num(req, x->body, "lon", 0, &x->lon, &has_lon) != 0)
-		goto fail;
-	if (strcmp(x->lc->name, "handover") == 0 &&
-	    (api_str(req, x->body, "to", 1, 200, &s) != 0 ||
-	        api_str(req, x->body, "sent", 1, 4000, &s) != 0))
 		goto fail;
 	if (x->lc->needs & LC_NEEDS_OUTCOME &&
 	    api_str(req, x->body, "outcome", 1, 40, &s) != 0)
@@ -325,8 +314,11 @@ actions_post(struct http_req *req)
 
 	if (api_path_id(req, 0, &id) != 0)
 		return;
-	/* Escalation is the system's alone; it has no roles. */
-	if (lc == NULL || lc->roles == 0) {
+	/*
+	 * Escalation and receipts are the system's alone (no roles); a
+	 * hand-over has its own route (api_handover.c).
+	 */
+	if (lc == NULL || lc->roles == 0 || (lc->needs & LC_NEEDS_RECIPIENT)) {
 		api_error(req, 404, "unknown_action", NULL,
 		    "no such action: %s", http_req_param(req, 1));
 		return;
@@ -343,41 +335,73 @@ callback_done_cb(struct db_result *r, void *arg)
 	http_req_unref(req);
 }
 
-static const char *const callback_keys[] = {"at", "done", "note", NULL};
+static const char *const callback_keys[] = {
+    "at", "done", "note", "result", NULL};
+static const char *const callback_results[] = {
+    "answered", "no_answer", "explained", "not_needed", NULL};
 
 static void
 callback_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
-	const char *at, *note;
+	struct store_callback c = {0};
 	json_t *body, *done;
-	long long id;
+	size_t i;
 
 	(void)arg;
-	if (api_path_id(req, 0, &id) != 0 || (body = api_body(req)) == NULL)
+	if (api_path_id(req, 0, &c.id) != 0 || (body = api_body(req)) == NULL)
 		return;
 	done = json_object_get(body, "done");
 	if (api_only_keys(req, body, callback_keys) != 0 ||
-	    api_str(req, body, "at", 0, 40, &at) != 0 ||
-	    api_str(req, body, "note", 0, 2000, &note) != 0)
+	    api_str(req, body, "at", 0, 40, &c.at) != 0 ||
+	    api_str(req, body, "note", 0, 2000, &c.note) != 0 ||
+	    api_str(req, body, "result", 0, 20, &c.result) != 0)
 		goto out;
 	if (done != NULL && !json_is_boolean(done)) {
 		api_error(req, 422, "wrong_type", "done",
 		    "done must be true or false");
 		goto out;
 	}
-	if (at == NULL && !json_is_true(done)) {
-		api_error(req, 422, "missing_field", "at",
-		    "give a promised call-back time (at) or done: true");
+	if (c.result != NULL) {
+		for (i = 0; callback_results[i] != NULL; i++) {
+			if (strcmp(callback_results[i], c.result) == 0)
+				break;
+		}
+		if (callback_results[i] == NULL) {
+			api_error(req, 422, "invalid_value", "result",
+			    "result must be answered, no_answer, explained or "
+			    "not_needed");
+			goto out;
+		}
+		if (json_is_true(done)) {
+			api_error(req, 422, "invalid_value", "done",
+			    "give a result or done, not both");
+			goto out;
+		}
+		/* Only no_answer takes a time: when to try again. */
+		if (c.at != NULL && strcmp(c.result, "no_answer") != 0) {
+			api_error(req, 422, "invalid_value", "at",
+			    "at goes with result no_answer (the next attempt) "
+			    "or alone (a promised time)");
+			goto out;
+		}
+	}
+	if (c.at == NULL && !json_is_true(done) && c.result == NULL) {
+		api_error(req, 422, "missing_field", "result",
+		    "give a result (answered, no_answer, explained, "
+		    "not_needed), a promised call-back time (at) or done: "
+		    "true");
 		goto out;
 	}
-	if (at != NULL && api_iso8601_ok(at) != 0) {
+	if (c.at != NULL && api_iso8601_ok(c.at) != 0) {
 		api_error(req, 422, "invalid_time", "at",
 		    "at must be an ISO 8601 time with a zone");
 		goto out;
 	}
+	c.actor = user->name;
+	c.done = json_is_true(done);
+	c.retry_minutes = actions_app->cfg->callback_retry_minutes;
 	http_req_ref(req);
-	store_request_callback(actions_app->db, id, user->name, at,
-	    json_is_true(done), note, callback_done_cb, req);
+	store_request_callback(actions_app->db, &c, callback_done_cb, req);
 out:
 	json_decref(body);
 }

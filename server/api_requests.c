@@ -301,7 +301,7 @@ list_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 		f.states = "{done,unable,cancelled,merged}";
 	else if (strcmp(state, "all") == 0)
 		f.states = "{new,triaged,assigned,accepted,en_route,on_site,"
-		           "done,unable,cancelled,merged}";
+		           "handing_over,done,unable,cancelled,merged}";
 	else {
 		api_error(req, 400, "invalid_value", "state",
 		    "state must be open, closed or all");
@@ -373,18 +373,27 @@ static void
 callbacks_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
 	struct app *a = arg;
-	const char *status = http_req_query(req, "status");
+	struct store_callbacks_query q = {0};
+	const char *brief = http_req_query(req, "brief");
 
-	if (status != NULL && strcmp(status, "overdue") != 0 &&
-	    strcmp(status, "due") != 0) {
+	q.status = http_req_query(req, "status");
+	if (q.status != NULL && strcmp(q.status, "overdue") != 0 &&
+	    strcmp(q.status, "due") != 0 && strcmp(q.status, "all") != 0) {
 		api_error(req, 400, "invalid_value", "status",
-		    "status must be due or overdue");
+		    "status must be all, due or overdue");
 		return;
 	}
+	if (brief != NULL && strcmp(brief, "1") != 0) {
+		api_error(req, 400, "invalid_value", "brief",
+		    "brief must be 1 (no names or phone numbers) or absent");
+		return;
+	}
+	q.actor = user->name;
+	q.outcome_minutes = a->cfg->callback_outcome_minutes;
+	/* The console's reminder polls brief: no personal data, no audit. */
+	q.with_callers = brief == NULL;
 	http_req_ref(req);
-	store_callbacks_list(a->db, user->name,
-	    status != NULL && strcmp(status, "overdue") == 0, read_done_cb,
-	    req);
+	store_callbacks_list(a->db, &q, read_done_cb, req);
 }
 
 static void

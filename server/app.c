@@ -276,6 +276,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	api_patrols_register(a);
 	api_devices_register(a);
 	api_requests_register(a);
+	api_handover_register(a); /* before the actions' {}/{} route */
 	api_actions_register(a);
 	api_recommend_register(a);
 	api_plan_register(a);
@@ -331,6 +332,7 @@ app_stop(struct app *a)
 	escalate_stop();
 	planner_stop();
 	archive_stop();
+	api_handover_unregister();
 	api_events_unregister();
 	geocoder_stop();
 	api_session_unregister();

@@ -83,6 +83,9 @@ void static_unregister(void);
 void api_sync_register(struct app *);
 /* Open311 GeoReport v2 for residents' apps (open311.c, issue 7). */
 void open311_register(struct app *);
+/* Hand-overs and the directory (api_handover.c, issue 16). */
+void api_handover_register(struct app *);
+void api_handover_unregister(void);
 /* The escalation timer (escalate.c). */
 void escalate_start(struct app *);
 void escalate_stop(void);

@@ -251,6 +251,28 @@ static const struct config_option config_options[] = {
         "。/ I agree that the ward office may contact me about the same "
         "matter in future seasons.",
         0, 0, "the consent read out at intake and recorded with it"},
+    /* The dispatcher's workflow (issue 16): call-backs and hand-overs. */
+    {"callback_outcome_minutes", "PATROL_CALLBACK_OUTCOME_MINUTES", CONFIG_INT,
+        OFF(callback_outcome_minutes), "120", 0, 10080,
+        "the caller is told the outcome within this long after closing"},
+    {"callback_retry_minutes", "PATROL_CALLBACK_RETRY_MINUTES", CONFIG_INT,
+        OFF(callback_retry_minutes), "30", 1, 1440,
+        "a call-back nobody answered is proposed again after this long"},
+    {"smtp_url", "PATROL_SMTP_URL", CONFIG_STRING, OFF(smtp_url), "", 0, 0,
+        "SMTP relay for hand-over e-mail, e.g. smtp://relay.example:25 "
+        "(empty: none)"},
+    {"smtp_from", "PATROL_SMTP_FROM", CONFIG_STRING, OFF(smtp_from),
+        "patrol@localhost", 0, 0, "sender address of hand-over e-mail"},
+    {"public_url", "PATROL_PUBLIC_URL", CONFIG_STRING, OFF(public_url), "", 0,
+        0,
+        "address recipients reach patrold at, for receipt links (empty: "
+        "the listen address)"},
+    {"handover_receipt_hours", "PATROL_HANDOVER_RECEIPT_HOURS", CONFIG_INT,
+        OFF(handover_receipt_hours), "72", 1, 2160,
+        "a hand-over's receipt link works this long"},
+    {"handover_return_s", "PATROL_HANDOVER_RETURN_S", CONFIG_INT,
+        OFF(handover_return_s), "14400", 1, 2592000,
+        "an unconfirmed hand-over returns to the queue after this long"},
 };
 #define NOPTIONS (sizeof config_options / sizeof config_options[0])
 

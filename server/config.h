@@ -87,6 +87,14 @@ struct config {
 	int outlook_per_crew_day;
 	int personal_retention_days;
 	char *consent_text;
+	/* The dispatcher's workflow (issue 16). */
+	int callback_outcome_minutes;
+	int callback_retry_minutes;
+	char *smtp_url;
+	char *smtp_from;
+	char *public_url;
+	int handover_receipt_hours;
+	int handover_return_s;
 };
 
 /* Sets every option to its built-in default. */

@@ -14,6 +14,7 @@
 #include "ctl_open311.h"
 #include "ctl_plan.h"
 #include "ctl_network.h"
+#include "ctl_directory.h"
 #include "ctl_users.h"
 #include "ctl_wards.h"
 #include "db.h"
@@ -107,6 +108,13 @@ const struct ctl_command ctl_commands[] = {
     {"device revoke", CTL_DEVICE_REVOKE_USAGE,
         "revoke a handheld (its next sync gets 401 and wipes it)",
         ctl_devices_revoke},
+    {"directory add", CTL_DIRECTORY_ADD_USAGE,
+        "add a hand-over recipient (department or outside body)",
+        ctl_directory_add},
+    {"directory list", CTL_DIRECTORY_LIST_USAGE,
+        "list the hand-over recipients", ctl_directory_list},
+    {"directory remove", CTL_DIRECTORY_REMOVE_USAGE,
+        "remove a hand-over recipient", ctl_directory_remove},
     {"office add", CTL_OFFICE_ADD_USAGE, "add or update an office",
         ctl_dispatch_office_add},
     {"crew add", CTL_CREW_ADD_USAGE, "add or update a crew",

@@ -20,6 +20,7 @@
 #include "db.h"
 #include "geo.h"
 #include "intake.h"
+#include "store_handover.h"
 #include "store_reference.h"
 #include "store_requests.h"
 #include "store_users.h"
@@ -305,6 +306,32 @@ ctl_demo_request(struct ctl *c, struct ward_set *wards, json_t *r)
 	return 0;
 }
 
+/* Hand-over recipients (issue 16), each marked as demo. */
+static int
+ctl_demo_directory(struct ctl *c, json_t *entries)
+{
+	struct store_directory_entry e = {0};
+	struct db_wait w;
+	char *cause;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(entries, i, v)
+	{
+		memset(&w, 0, sizeof w);
+		e.name = json_string_value(json_object_get(v, "name"));
+		e.handles = json_string_value(json_object_get(v, "handles"));
+		e.phone = json_string_value(json_object_get(v, "phone"));
+		e.email = json_string_value(json_object_get(v, "email"));
+		e.hours = json_string_value(json_object_get(v, "hours"));
+		e.demo = 1;
+		store_directory_add(ctl_db(c), &e, db_wait_cb, &w);
+		if (db_wait(ctl_db(c), &w, NULL, &cause) != 0)
+			return ctl_fail("demo load", cause);
+	}
+	return 0;
+}
+
 static int
 ctl_demo_users(struct ctl *c, json_t *users)
 {
@@ -466,6 +493,8 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 		if (ctl_demo_request(c, wards, v) != 0)
 			goto out;
 	}
+	if (ctl_demo_directory(c, json_object_get(demo, "directory")) != 0)
+		goto out;
 	printf("demo load: %zu offices, %zu crews, %zu requests\n",
 	    json_array_size(json_object_get(demo, "offices")),
 	    json_array_size(json_object_get(demo, "crews")),

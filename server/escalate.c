@@ -3,6 +3,9 @@
  * goes back to the top of the queue with an "escalate" event. A timer asks
  * the database; with several patrold processes each may ask, and SKIP
  * LOCKED in the statement makes every request escalate once.
+ *
+ * The same tick returns hand-overs nobody confirmed in time to the queue
+ * (issue 16), with the same guarantee.
  */
 #include <stdlib.h>
 
@@ -12,12 +15,14 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "store_handover.h"
 #include "store_requests.h"
 
 static struct {
 	struct app *app;
 	struct event *ev;
 	int busy;
+	int returning;
 } esc;
 
 static void
@@ -33,11 +38,29 @@ escalate_done_cb(struct db_result *r, void *arg)
 }
 
 static void
+escalate_returned_cb(struct db_result *r, void *arg)
+{
+	(void)arg;
+	esc.returning = 0;
+	if (r->status != DB_OK)
+		log_warnx("event=handover_return_check_failed error=%s",
+		    log_q(r->error));
+	else if (PQntuples(r->res) > 0)
+		log_info(
+		    "event=handovers_returned count=%d", PQntuples(r->res));
+}
+
+static void
 escalate_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	(void)fd;
 	(void)ev;
 	(void)arg;
+	if (!esc.returning) {
+		esc.returning = 1;
+		store_handover_return_due(
+		    esc.app->db, escalate_returned_cb, NULL);
+	}
 	if (esc.busy)
 		return;
 	esc.busy = 1;

@@ -5,15 +5,18 @@
 #include "xmalloc.h"
 
 static const char *lc_names[LC_NSTATES] = {"new", "triaged", "assigned",
-    "accepted", "en_route", "on_site", "done", "unable", "cancelled", "merged"};
+    "accepted", "en_route", "on_site", "done", "unable", "cancelled", "merged",
+    "handing_over"};
 
 #define S(x) (1u << (x))
 #define OPEN                                                                   \
 	(S(LC_NEW) | S(LC_TRIAGED) | S(LC_ASSIGNED) | S(LC_ACCEPTED) |         \
-	    S(LC_EN_ROUTE) | S(LC_ON_SITE))
+	    S(LC_EN_ROUTE) | S(LC_ON_SITE) | S(LC_HANDING_OVER))
 #define QUEUED  (S(LC_NEW) | S(LC_TRIAGED))
 #define WORKING (S(LC_ACCEPTED) | S(LC_EN_ROUTE) | S(LC_ON_SITE))
 #define CREW    (AUTH_CREW | AUTH_STAFF) /* staff record for crews by phone */
+/* What may be handed over: open, and not already on its way elsewhere. */
+#define HANDABLE (QUEUED | S(LC_ASSIGNED) | WORKING)
 
 static const struct lc_action lc_actions[] = {
     {"triage", S(LC_NEW), LC_TRIAGED, 0, AUTH_STAFF},
@@ -29,8 +32,14 @@ static const struct lc_action lc_actions[] = {
     {"unable", WORKING, LC_UNABLE, LC_NEEDS_REASON, CREW},
     {"cancel", OPEN, LC_CANCELLED, LC_NEEDS_REASON, AUTH_STAFF},
     {"merge", QUEUED, LC_MERGED, LC_NEEDS_PARENT, AUTH_STAFF},
-    /* A hand-over closes the request with what was sent on record. */
-    {"handover", OPEN, LC_DONE, LC_NEEDS_REASON, AUTH_STAFF},
+    /*
+     * A hand-over (api_handover.c) waits for the recipient's receipt: it
+     * closes as handed over when the receipt link is used, and comes back
+     * to the queue when nobody confirms in time. Both are the system's.
+     */
+    {"handover", HANDABLE, LC_HANDING_OVER, LC_NEEDS_RECIPIENT, AUTH_STAFF},
+    {"handover_received", S(LC_HANDING_OVER), LC_DONE, 0, 0},
+    {"handover_returned", S(LC_HANDING_OVER), LC_NEW, 0, 0},
     /* Not accepted in time: back to the top of the queue. */
     {"escalate", S(LC_ASSIGNED), LC_NEW, 0, 0},
 };
@@ -77,7 +86,7 @@ int
 lifecycle_next(const struct lc_action *a, enum lc_state from, enum lc_state *to,
     char **cause)
 {
-	char allowed[128] = "";
+	char allowed[160] = "";
 	int i;
 
 	if (a->from & S(from)) {
@@ -99,5 +108,5 @@ lifecycle_next(const struct lc_action *a, enum lc_state from, enum lc_state *to,
 const char *
 lifecycle_open_states_sql(void)
 {
-	return "{new,triaged,assigned,accepted,en_route,on_site}";
+	return "{new,triaged,assigned,accepted,en_route,on_site,handing_over}";
 }

@@ -18,14 +18,16 @@ enum lc_state {
 	LC_UNABLE,
 	LC_CANCELLED,
 	LC_MERGED,
+	LC_HANDING_OVER, /* sent to another body, receipt not yet confirmed */
 	LC_NSTATES
 };
 
-#define LC_NEEDS_CREW    0x1
-#define LC_NEEDS_REASON  0x2
-#define LC_NEEDS_OUTCOME 0x4
-#define LC_NEEDS_PARENT  0x8
-#define LC_KEEPS_STATE   0x10 /* to_state is from_state (escalate: new) */
+#define LC_NEEDS_CREW      0x1
+#define LC_NEEDS_REASON    0x2
+#define LC_NEEDS_OUTCOME   0x4
+#define LC_NEEDS_PARENT    0x8
+#define LC_KEEPS_STATE     0x10 /* to_state is from_state (escalate: new) */
+#define LC_NEEDS_RECIPIENT 0x20 /* a directory entry (hand-over) */
 
 struct lc_action {
 	const char *name; /* "assign", also the event kind */

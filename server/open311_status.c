@@ -67,9 +67,18 @@ static const struct open311_status statuses[] = {
     {"cancel", NULL, "cancelled", 1, "取り消されました", "Cancelled"},
     {"merge", NULL, "duplicate", 1, "同じ内容の通報にまとめました",
         "Merged with an earlier report of the same problem"},
-    /* A hand-over goes to another department of the same office. */
-    {"handover", NULL, "internal_referral", 1, "担当部署へ引き継ぎました",
-        "Passed to the department responsible"},
+    /*
+     * A hand-over waits for the recipient's receipt (issue 16): open until
+     * confirmed; unconfirmed ones come back to us.
+     */
+    {"handover", NULL, "internal_referral", 0,
+        "担当先へ引き継いでいます（受領の確認待ち）",
+        "Being passed to the body responsible (waiting for their receipt)"},
+    {"handover_received", NULL, "internal_referral", 1,
+        "担当先が引き継ぎを受け取りました", "Received by the body responsible"},
+    {"handover_returned", NULL, "in_progress", 0,
+        "引き継ぎ先の確認が取れないため、こちらで対応を続けます",
+        "Not confirmed by the other body: we are handling it again"},
 };
 
 const struct open311_status *
@@ -94,7 +103,9 @@ open311_status_kinds_sql(int with_created)
 	/* Updates leave "created" out: the request itself says that. */
 	return with_created
 	    ? "{created,triage,assign,reassign,accept,reject,escalate,"
-	      "en_route,on_site,done,unable,cancel,merge,handover}"
+	      "en_route,on_site,done,unable,cancel,merge,handover,"
+	      "handover_received,handover_returned}"
 	    : "{triage,assign,reassign,accept,reject,escalate,"
-	      "en_route,on_site,done,unable,cancel,merge,handover}";
+	      "en_route,on_site,done,unable,cancel,merge,handover,"
+	      "handover_received,handover_returned}";
 }

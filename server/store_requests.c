@@ -11,7 +11,8 @@
 #include "db.h"
 #include "store_requests.h"
 
-#define OPEN_STATES "'{new,triaged,assigned,accepted,en_route,on_site}'"
+#define OPEN_STATES                                                            \
+	"'{new,triaged,assigned,accepted,en_route,on_site,handing_over}'"
 #define WORK_STATES "'{assigned,accepted,en_route,on_site}'"
 
 /* The public shape of a request (no caller data, ever). */
@@ -25,7 +26,9 @@
 	"'version', r.version, 'crew_id', r.crew_id, "                         \
 	"'parent_id', r.parent_id, 'outcome', r.outcome, "                     \
 	"'escalated_at', r.escalated_at, 'callback_at', r.callback_at, "       \
-	"'callback_done_at', r.callback_done_at, 'created_by', "               \
+	"'callback_done_at', r.callback_done_at, 'callback_result', "          \
+	"r.callback_result, 'callback_attempts', r.callback_attempts, "        \
+	"'created_by', "                                                       \
 	"r.created_by, 'created_at', r.created_at, 'state_changed_at', "       \
 	"r.state_changed_at, 'location_text', r.location_text, "               \
 	"'location_level', r.location_level, "                                 \
@@ -153,6 +156,14 @@ store_request_get(struct db *db, long long id, const char *actor,
 	    "  WHERE rp.request_id = r.id),"
 	    " 'merged', (SELECT coalesce(jsonb_agg(m.id ORDER BY m.id), '[]')"
 	    "  FROM requests m WHERE m.parent_id = r.id),"
+	    " 'handovers', (SELECT coalesce(jsonb_agg(jsonb_build_object("
+	    "  'id', h.id, 'to', d.name, 'phone', d.phone, 'sent_by',"
+	    "  h.sent_by, 'created_at', h.created_at, 'return_at',"
+	    "  h.return_at, 'mailed_at', h.mailed_at, 'mail_error',"
+	    "  h.mail_error, 'received_at', h.received_at, 'received_by',"
+	    "  h.received_by, 'returned_at', h.returned_at) ORDER BY h.id),"
+	    "  '[]') FROM handovers h JOIN directory_entries d"
+	    "  ON d.id = h.recipient_id WHERE h.request_id = r.id),"
 	    " 'events', (SELECT coalesce(jsonb_agg(" EVENT_JSON
 	    "  ORDER BY e.id), '[]') FROM request_events e"
 	    "  WHERE e.request_id = r.id))"
@@ -265,68 +276,106 @@ store_request_transition(
 }
 
 void
-store_request_callback(struct db *db, long long id, const char *actor,
-    const char *at, int done, const char *note, db_cb cb, void *arg)
+store_request_callback(
+    struct db *db, const struct store_callback *c, db_cb cb, void *arg)
 {
-	char ids[24];
-	const char *p[] = {ids, actor, at, done ? "t" : "f", note};
+	char ids[24], retry[16];
+	const char *p[] = {ids, c->actor, c->at, c->done ? "t" : "f", c->note,
+	    c->result, retry};
 
-	snprintf(ids, sizeof ids, "%lld", id);
+	snprintf(ids, sizeof ids, "%lld", c->id);
+	snprintf(retry, sizeof retry, "%d", c->retry_minutes);
+	/*
+	 * A result closes the call-back, except no_answer: that counts the
+	 * attempt and proposes the next one (the time given, else after
+	 * retry_minutes).
+	 */
 	db_query(db,
 	    "WITH u AS (UPDATE requests SET"
-	    " callback_at = coalesce($3::timestamptz, callback_at),"
-	    " callback_done_at = CASE WHEN $4::boolean THEN now()"
-	    "  ELSE callback_done_at END"
+	    " callback_at = CASE WHEN $6 = 'no_answer' THEN coalesce("
+	    "  $3::timestamptz, now() + $7::int * interval '1 minute')"
+	    "  ELSE coalesce($3::timestamptz, callback_at) END,"
+	    " callback_done_at = CASE WHEN $4::boolean OR ($6 IS NOT NULL AND"
+	    "  $6 <> 'no_answer') THEN now() WHEN $6 = 'no_answer' THEN NULL"
+	    "  ELSE callback_done_at END,"
+	    " callback_result = coalesce($6, callback_result),"
+	    " callback_attempts = callback_attempts + CASE WHEN $6 IS NULL"
+	    "  THEN 0 ELSE 1 END"
 	    " WHERE id = $1::bigint RETURNING *)"
 	    " SELECT jsonb_build_object('event_id', request_event_append(u.id,"
-	    " $2, CASE WHEN $4::boolean THEN 'callback_done'"
+	    " $2, CASE WHEN $6 = 'no_answer' THEN 'callback_no_answer'"
+	    "  WHEN $4::boolean OR $6 IS NOT NULL THEN 'callback_done'"
 	    "  ELSE 'callback_set' END, u.state, u.state, NULL, NULL, NULL,"
 	    " jsonb_strip_nulls(jsonb_build_object('callback_at',"
-	    "  u.callback_at, 'note', $5::text))),"
+	    "  CASE WHEN u.callback_done_at IS NULL THEN u.callback_at END,"
+	    "  'note', $5::text, 'result', $6::text, 'attempt', CASE WHEN $6"
+	    "  IS NOT NULL THEN u.callback_attempts END))),"
 	    " 'callback_at', u.callback_at, 'callback_done_at',"
-	    " u.callback_done_at)::text FROM u",
-	    5, p, cb, arg);
+	    " u.callback_done_at, 'callback_result', u.callback_result,"
+	    " 'callback_attempts', u.callback_attempts, 'next_attempt_at',"
+	    " CASE WHEN $6 = 'no_answer' THEN u.callback_at END)::text FROM u",
+	    7, p, cb, arg);
 }
 
 void
 store_callbacks_list(
-    struct db *db, const char *actor, int overdue_only, db_cb cb, void *arg)
+    struct db *db, const struct store_callbacks_query *q, db_cb cb, void *arg)
 {
-	const char *p[] = {actor, overdue_only ? "t" : "f"};
+	char mins[16];
+	const char *p[] = {q->actor, q->status != NULL ? q->status : "all",
+	    mins, q->with_callers ? "t" : "f"};
 
+	snprintf(mins, sizeof mins, "%d", q->outcome_minutes);
 	/*
 	 * Who must be called back: a promised time, or the outcome of a
-	 * closed request (a merged one follows its parent). Every caller of
-	 * a merged group is listed under their own request.
+	 * closed request (a merged one follows its parent), due within
+	 * outcome_minutes of closing. Every caller of a merged group is
+	 * listed under their own request. "due" lists those whose time has
+	 * come, "overdue" those past it.
 	 */
 	db_query(db,
 	    "WITH l AS (SELECT r.id, r.parent_id, r.category, eff.state,"
-	    "  eff.outcome, d.due_at, r.callback_at FROM requests r"
+	    "  eff.outcome, d.due_from, d.due_at, r.callback_at,"
+	    "  r.callback_result, r.callback_attempts, eff.root"
+	    "  FROM requests r"
 	    "  LEFT JOIN requests p ON p.id = r.parent_id"
 	    "  CROSS JOIN LATERAL (SELECT CASE WHEN r.state = 'merged' AND"
 	    "   p.id IS NOT NULL THEN p.state ELSE r.state END AS state,"
 	    "   CASE WHEN r.state = 'merged' THEN p.outcome ELSE r.outcome END"
 	    "   AS outcome, CASE WHEN r.state = 'merged' THEN"
-	    "   p.state_changed_at ELSE r.state_changed_at END AS changed) eff"
+	    "   p.state_changed_at ELSE r.state_changed_at END AS changed,"
+	    "   CASE WHEN r.state = 'merged' THEN p.id ELSE r.id END AS root)"
+	    "   eff"
 	    "  CROSS JOIN LATERAL (SELECT coalesce(r.callback_at, CASE WHEN"
 	    "   eff.state IN ('done', 'unable', 'cancelled') THEN eff.changed"
-	    "   END) AS due_at) d"
+	    "   END) AS due_from, coalesce(r.callback_at, CASE WHEN"
+	    "   eff.state IN ('done', 'unable', 'cancelled') THEN eff.changed"
+	    "   + $3::int * interval '1 minute' END) AS due_at) d"
 	    "  WHERE r.callback_done_at IS NULL AND d.due_at IS NOT NULL"
 	    "  AND EXISTS (SELECT 1 FROM callers c WHERE c.request_id = r.id)"
-	    "  AND (NOT $2::boolean OR d.due_at < now())),"
+	    "  AND ($2 = 'all' OR ($2 = 'due' AND d.due_from <= now())"
+	    "   OR ($2 = 'overdue' AND d.due_at < now()))),"
 	    " a AS (INSERT INTO audit_log (actor, action, object_type)"
-	    "  SELECT $1, 'callers.read', 'callbacks' WHERE EXISTS"
-	    "  (SELECT 1 FROM l) RETURNING 1)"
+	    "  SELECT $1, 'callers.read', 'callbacks' WHERE $4::boolean AND"
+	    "  EXISTS (SELECT 1 FROM l) RETURNING 1)"
 	    " SELECT coalesce(jsonb_agg(jsonb_build_object('request_id', l.id,"
 	    " 'parent_id', l.parent_id, 'category', l.category, 'state',"
-	    " l.state, 'outcome', l.outcome, 'due_at', l.due_at, 'promised',"
-	    " l.callback_at IS NOT NULL, 'overdue', l.due_at < now(),"
-	    " 'callers', (SELECT jsonb_agg(jsonb_build_object('name', c.name,"
+	    " l.state, 'outcome', l.outcome, 'due_from', l.due_from, 'due_at',"
+	    " l.due_at, 'promised', l.callback_at IS NOT NULL, 'due',"
+	    " l.due_from <= now(), 'overdue', l.due_at < now(), 'result',"
+	    " l.callback_result, 'attempts', l.callback_attempts,"
+	    " 'handed_to', (SELECT jsonb_build_object('name', d.name, 'phone',"
+	    "  d.phone, 'received_at', h.received_at, 'received_by',"
+	    "  h.received_by) FROM handovers h JOIN directory_entries d ON"
+	    "  d.id = h.recipient_id WHERE h.request_id = l.root"
+	    "  AND h.returned_at IS NULL ORDER BY h.id DESC LIMIT 1))"
+	    " || CASE WHEN $4::boolean THEN jsonb_build_object('callers',"
+	    " (SELECT jsonb_agg(jsonb_build_object('name', c.name,"
 	    "  'phone', c.phone) ORDER BY c.id) FROM callers c"
-	    "  WHERE c.request_id = l.id)) ORDER BY l.due_at, l.id), "
-	    "'[]')::text"
+	    "  WHERE c.request_id = l.id)) ELSE '{}' END"
+	    " ORDER BY l.due_at, l.id), '[]')::text"
 	    " FROM l LEFT JOIN (SELECT count(*) FROM a) n ON true",
-	    2, p, cb, arg);
+	    4, p, cb, arg);
 }
 
 void

@@ -78,10 +78,26 @@ void store_request_state(
 /* No row when the version moved on (someone else changed it first). */
 void store_request_transition(
     struct db *, const struct store_transition *, db_cb, void *);
-void store_request_callback(struct db *, long long id, const char *actor,
-    const char *at, int done, const char *note, db_cb, void *);
+/* A call-back promised (at), or its result recorded (issue 16). */
+struct store_callback {
+	long long id;
+	const char *actor;
+	const char *at;     /* ISO 8601 or NULL */
+	int done;           /* closed without a result (older clients) */
+	const char *note;   /* or NULL */
+	const char *result; /* answered, no_answer, explained, not_needed */
+	int retry_minutes;  /* no_answer without at: next attempt after */
+};
+void store_request_callback(
+    struct db *, const struct store_callback *, db_cb, void *);
+struct store_callbacks_query {
+	const char *actor;
+	const char *status; /* NULL or "all", "due", "overdue" */
+	int outcome_minutes;
+	int with_callers; /* names and phones, audited */
+};
 void store_callbacks_list(
-    struct db *, const char *actor, int overdue_only, db_cb, void *);
+    struct db *, const struct store_callbacks_query *, db_cb, void *);
 /* One row per escalated request (event ids). */
 void store_escalate_due(struct db *, db_cb, void *);
 /*

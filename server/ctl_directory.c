@@ -1,0 +1,146 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ctl.h"
+#include "ctl_directory.h"
+#include "store_handover.h"
+#include "xmalloc.h"
+
+/* "--demo" is a flag without a value: take it out before ctl_args. */
+static int
+ctl_directory_flag(int *argc, char **argv, const char *flag)
+{
+	int i, found = 0;
+
+	for (i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], flag) == 0) {
+			found = 1;
+			memmove(&argv[i], &argv[i + 1],
+			    (size_t)(*argc - i - 1) * sizeof *argv);
+			(*argc)--;
+			i--;
+		}
+	}
+	return found;
+}
+
+static const char *
+ctl_directory_s(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+static void
+ctl_directory_print(json_t *v)
+{
+	printf("%lld\t%s\t%s\t%s\t%s\t%s%s%s\n",
+	    json_integer_value(json_object_get(v, "id")),
+	    ctl_directory_s(v, "name"), ctl_directory_s(v, "email"),
+	    ctl_directory_s(v, "phone"), ctl_directory_s(v, "hours"),
+	    ctl_directory_s(v, "handles"),
+	    json_is_true(json_object_get(v, "demo")) ? "\t(demo)" : "",
+	    json_is_false(json_object_get(v, "active")) ? "\t(removed)" : "");
+}
+
+int
+ctl_directory_add(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {
+	    "email", "handles", "phone", "hours", NULL};
+	struct store_directory_entry e = {0};
+	struct db_wait w = {0};
+	const char *v[4], *pos[1];
+	PGresult *res;
+	char *cause;
+	json_t *j;
+
+	e.demo = ctl_directory_flag(&argc, argv, "--demo");
+	if (ctl_args("directory add", argc, argv, names, v, pos, 1) != 1 ||
+	    v[0] == NULL) {
+		fprintf(stderr, "usage: patrolctl directory add %s\n",
+		    CTL_DIRECTORY_ADD_USAGE);
+		return 2;
+	}
+	e.name = pos[0];
+	e.email = v[0];
+	e.handles = v[1];
+	e.phone = v[2];
+	e.hours = v[3];
+	store_directory_add(ctl_db(c), &e, db_wait_cb, &w);
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0) {
+		if (strstr(cause, "23505") != NULL) {
+			free(cause);
+			cause = xasprintf(
+			    "an entry named '%s' exists already", e.name);
+		} else if (strstr(cause, "23514") != NULL) {
+			free(cause);
+			cause = xstrdup("check the values: --email must be one "
+			                "plain address, the name 1..200 "
+			                "characters, the phone up to 40");
+		}
+		return ctl_fail("directory add", cause);
+	}
+	j = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	ctl_directory_print(j);
+	json_decref(j);
+	return 0;
+}
+
+int
+ctl_directory_list(struct ctl *c, int argc, char **argv)
+{
+	struct db_wait w = {0};
+	PGresult *res;
+	char *cause;
+	json_t *all, *v;
+	size_t i;
+	int removed = ctl_directory_flag(&argc, argv, "--removed");
+
+	if (argc != 0) {
+		fprintf(stderr, "usage: patrolctl directory list %s\n",
+		    CTL_DIRECTORY_LIST_USAGE);
+		return 2;
+	}
+	store_directory_list(ctl_db(c), removed, db_wait_cb, &w);
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+		return ctl_fail("directory list", cause);
+	all = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	printf("id\tname\temail\tphone\thours\thandles\n");
+	json_array_foreach(all, i, v) ctl_directory_print(v);
+	json_decref(all);
+	return 0;
+}
+
+int
+ctl_directory_remove(struct ctl *c, int argc, char **argv)
+{
+	struct db_wait w = {0};
+	PGresult *res;
+	char *cause, *end;
+	long long id;
+
+	if (argc != 1 || (id = strtoll(argv[0], &end, 10)) <= 0 ||
+	    *end != '\0') {
+		fprintf(stderr, "usage: patrolctl directory remove %s\n",
+		    CTL_DIRECTORY_REMOVE_USAGE);
+		return 2;
+	}
+	store_directory_remove(ctl_db(c), id, db_wait_cb, &w);
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+		return ctl_fail("directory remove", cause);
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return ctl_fail("directory remove",
+		    xasprintf("no directory entry %lld", id));
+	}
+	PQclear(res);
+	printf("removed %lld (kept for the history of hand-overs)\n", id);
+	return 0;
+}

@@ -1,0 +1,256 @@
+#include <stdio.h>
+
+#include "store_handover.h"
+
+#define DIRECTORY_JSON                                                         \
+	"jsonb_build_object('id', d.id, 'name', d.name, 'handles', "           \
+	"d.handles, 'phone', d.phone, 'email', d.email, 'hours', d.hours, "    \
+	"'demo', d.demo, 'active', d.active)"
+
+void
+store_secret_get(struct db *db, const char *name, const char *candidate_hex,
+    db_cb cb, void *arg)
+{
+	const char *p[] = {name, candidate_hex};
+
+	/* Of two patrold starting at once, the first insert wins for both. */
+	db_query(db,
+	    "WITH i AS (INSERT INTO server_secrets (name, secret)"
+	    " VALUES ($1, decode($2, 'hex')) ON CONFLICT (name) DO NOTHING"
+	    " RETURNING secret)"
+	    " SELECT encode(secret, 'hex') FROM i UNION ALL"
+	    " SELECT encode(secret, 'hex') FROM server_secrets WHERE name = $1"
+	    " LIMIT 1",
+	    2, p, cb, arg);
+}
+
+void
+store_directory_list(struct db *db, int with_removed, db_cb cb, void *arg)
+{
+	const char *p[] = {with_removed ? "t" : "f"};
+
+	db_query(db,
+	    "SELECT coalesce(jsonb_agg(" DIRECTORY_JSON " ORDER BY d.name,"
+	    " d.id), '[]')::text FROM directory_entries d"
+	    " WHERE d.active OR $1::boolean",
+	    1, p, cb, arg);
+}
+
+void
+store_directory_add(
+    struct db *db, const struct store_directory_entry *e, db_cb cb, void *arg)
+{
+	const char *p[] = {e->name, e->handles != NULL ? e->handles : "",
+	    e->phone, e->email, e->hours, e->demo ? "t" : "f"};
+
+	db_query(db,
+	    "INSERT INTO directory_entries AS d (name, handles, phone, email,"
+	    " hours, demo) VALUES ($1, $2, $3, $4, $5, $6::boolean)"
+	    " RETURNING " DIRECTORY_JSON "::text",
+	    6, p, cb, arg);
+}
+
+void
+store_directory_remove(struct db *db, long long id, db_cb cb, void *arg)
+{
+	char ids[24];
+	const char *p[] = {ids};
+
+	snprintf(ids, sizeof ids, "%lld", id);
+	db_query(db,
+	    "UPDATE directory_entries d SET active = false"
+	    " WHERE d.id = $1::bigint AND d.active RETURNING " DIRECTORY_JSON
+	    "::text",
+	    1, p, cb, arg);
+}
+
+void
+store_handover_prepare(struct db *db, long long request_id,
+    long long recipient_id, db_cb cb, void *arg)
+{
+	char ids[24], rids[24];
+	const char *p[] = {ids, rids};
+
+	snprintf(ids, sizeof ids, "%lld", request_id);
+	snprintf(rids, sizeof rids, "%lld", recipient_id);
+	/* No caller's name or phone: the e-mail leaves the office. */
+	db_query(db,
+	    "SELECT jsonb_build_object('state', r.state, 'version', r.version,"
+	    " 'crew_id', r.crew_id, 'category_ja', c.name_ja, 'category_en',"
+	    " c.name_en, 'address', r.address, 'ward_name', (SELECT w.name"
+	    "  FROM wards w WHERE w.code = r.ward_code), 'lat', r.lat, 'lon',"
+	    " r.lon, 'description', r.description, 'created_local',"
+	    " to_char(r.created_at, 'YYYY-MM-DD HH24:MI'), 'answers', (SELECT "
+	    "coalesce(jsonb_agg("
+	    "  jsonb_build_object('q', q->>'name_ja', 'a', coalesce((SELECT"
+	    "  v->>'name_ja' FROM jsonb_array_elements(q->'values') v"
+	    "  WHERE v->>'key' = r.answers->>(q->>'code')),"
+	    "  r.answers->>(q->>'code')))), '[]') FROM"
+	    "  jsonb_array_elements(c.questions) q WHERE r.answers ?"
+	    "  (q->>'code')),"
+	    " 'notes', (SELECT coalesce(jsonb_agg(e.detail->>'note' ORDER BY"
+	    "  e.id), '[]') FROM request_events e WHERE e.request_id IN"
+	    "  (SELECT r.id UNION ALL SELECT m.id FROM requests m WHERE"
+	    "  m.parent_id = r.id) AND e.detail ? 'note'"
+	    "  AND e.kind NOT LIKE 'callback%'),"
+	    " 'photos', (SELECT coalesce(jsonb_agg(rp.sha256 ORDER BY"
+	    "  rp.added_at, rp.sha256), '[]') FROM request_photos rp"
+	    "  WHERE rp.request_id = r.id),"
+	    " 'recipient', (SELECT " DIRECTORY_JSON " FROM directory_entries d"
+	    "  WHERE d.id = $2::bigint AND d.active))::text"
+	    " FROM requests r JOIN categories c ON c.code = r.category"
+	    " WHERE r.id = $1::bigint",
+	    2, p, cb, arg);
+}
+
+void
+store_handover_start(
+    struct db *db, const struct store_handover *h, db_cb cb, void *arg)
+{
+	char ids[24], ver[16], crew[24], rid[24], exp[24], ret[16];
+	const char *p[10];
+
+	snprintf(ids, sizeof ids, "%lld", h->request_id);
+	snprintf(ver, sizeof ver, "%d", h->version);
+	snprintf(crew, sizeof crew, "%lld", h->crew_id);
+	snprintf(rid, sizeof rid, "%lld", h->recipient_id);
+	snprintf(exp, sizeof exp, "%lld", h->expires);
+	snprintf(ret, sizeof ret, "%d", h->return_s);
+	p[0] = ids;
+	p[1] = ver;
+	p[2] = h->from_state;
+	p[3] = h->actor;
+	p[4] = rid;
+	p[5] = h->note != NULL ? h->note : "";
+	p[6] = h->token_hash;
+	p[7] = exp;
+	p[8] = ret;
+	p[9] = h->crew_id > 0 ? crew : NULL;
+	db_query(db,
+	    "WITH d AS (SELECT * FROM directory_entries"
+	    "  WHERE id = $5::bigint AND active),"
+	    " u AS (UPDATE requests SET state = 'handing_over', version ="
+	    "  version + 1, state_changed_at = now(), crew_id = NULL"
+	    "  WHERE id = $1::bigint AND version = $2::int"
+	    "  AND EXISTS (SELECT 1 FROM d) RETURNING id, version, state),"
+	    " h AS (INSERT INTO handovers (request_id, recipient_id, sent_by,"
+	    "  note, token_hash, expires_at, return_at)"
+	    "  SELECT u.id, d.id, $4, $6, decode($7, 'hex'),"
+	    "  to_timestamp($8::bigint), now() + $9::int * interval '1 second'"
+	    "  FROM u, d RETURNING *)"
+	    " SELECT jsonb_build_object('event_id', request_event_append(u.id,"
+	    " $4, 'handover', $3, u.state, $10::bigint, NULL, NULL,"
+	    " jsonb_strip_nulls(jsonb_build_object('handover_id', h.id,"
+	    " 'recipient_id', d.id, 'to', d.name, 'note', nullif($6, ''),"
+	    " 'return_at', h.return_at))), 'version', u.version, 'state',"
+	    " u.state, 'handover', jsonb_build_object('id', h.id,"
+	    " 'recipient_id', d.id, 'to', d.name, 'email', d.email,"
+	    " 'expires_at', h.expires_at, 'return_at', h.return_at,"
+	    " 'expires_local', to_char(h.expires_at, 'YYYY-MM-DD HH24:MI'),"
+	    " 'return_local', to_char(h.return_at, 'YYYY-MM-DD "
+	    "HH24:MI')))::text"
+	    " FROM u, h, d",
+	    10, p, cb, arg);
+}
+
+void
+store_handover_mailed(struct db *db, long long handover_id, const char *error,
+    db_cb cb, void *arg)
+{
+	char ids[24];
+	const char *p[] = {ids, error};
+
+	snprintf(ids, sizeof ids, "%lld", handover_id);
+	db_query(db,
+	    "WITH h AS (UPDATE handovers SET mailed_at = CASE WHEN $2::text"
+	    "  IS NULL THEN now() END, mail_error = $2::text"
+	    "  WHERE id = $1::bigint RETURNING *)"
+	    " SELECT request_event_append(h.request_id, 'system', CASE WHEN"
+	    " $2::text IS NULL THEN 'handover_mailed' ELSE"
+	    " 'handover_mail_failed' END, r.state, r.state, NULL, NULL, NULL,"
+	    " jsonb_strip_nulls(jsonb_build_object('handover_id', h.id, 'to',"
+	    " d.name, 'error', $2::text)))"
+	    " FROM h JOIN requests r ON r.id = h.request_id"
+	    " JOIN directory_entries d ON d.id = h.recipient_id",
+	    2, p, cb, arg);
+}
+
+#define HANDOVER_FIND_JSON                                                     \
+	"jsonb_build_object('id', h.id, 'request_id', r.id, 'state',"          \
+	" r.state, 'to', d.name, 'category_ja', c.name_ja, 'category_en',"     \
+	" c.name_en, 'address', r.address, 'description', r.description,"      \
+	" 'lat', r.lat, 'lon', r.lon, 'note', h.note, 'created_at',"           \
+	" h.created_at, 'expires_at', h.expires_at, 'received_at',"            \
+	" h.received_at, 'received_by', h.received_by, 'returned_at',"         \
+	" h.returned_at, 'expires_local', to_char(h.expires_at,"               \
+	" 'YYYY-MM-DD HH24:MI'), 'received_local', to_char(h.received_at,"     \
+	" 'YYYY-MM-DD HH24:MI'), 'photos', (SELECT coalesce(jsonb_agg("        \
+	" jsonb_build_object('sha256', rp.sha256, 'type', ph.content_type)"    \
+	" ORDER BY rp.added_at, rp.sha256), '[]') FROM request_photos rp"      \
+	" JOIN photos ph ON ph.sha256 = rp.sha256"                             \
+	" WHERE rp.request_id = r.id))"
+
+void
+store_handover_find(struct db *db, const char *token_hash, db_cb cb, void *arg)
+{
+	const char *p[] = {token_hash};
+
+	db_query(db,
+	    "SELECT " HANDOVER_FIND_JSON "::text FROM handovers h"
+	    " JOIN requests r ON r.id = h.request_id"
+	    " JOIN categories c ON c.code = r.category"
+	    " JOIN directory_entries d ON d.id = h.recipient_id"
+	    " WHERE h.token_hash = decode($1, 'hex')",
+	    1, p, cb, arg);
+}
+
+void
+store_handover_receive(struct db *db, const char *token_hash,
+    const char *received_by, db_cb cb, void *arg)
+{
+	const char *p[] = {token_hash, received_by};
+
+	db_query(db,
+	    "WITH h AS (UPDATE handovers h SET received_at = now(),"
+	    "  received_by = $2 FROM requests r"
+	    "  WHERE h.token_hash = decode($1, 'hex') AND h.received_at IS NULL"
+	    "  AND h.returned_at IS NULL AND h.expires_at > now()"
+	    "  AND r.id = h.request_id AND r.state = 'handing_over'"
+	    "  RETURNING h.*),"
+	    " u AS (UPDATE requests r SET state = 'done', outcome ="
+	    "  'handed_over', version = r.version + 1, state_changed_at ="
+	    "  now() FROM h WHERE r.id = h.request_id RETURNING r.id)"
+	    " SELECT jsonb_build_object('event_id', request_event_append(u.id,"
+	    " 'handover-receipt', 'handover_received', 'handing_over', 'done',"
+	    " NULL, NULL, NULL, jsonb_build_object('handover_id', h.id, 'to',"
+	    " d.name, 'received_by', h.received_by, 'outcome',"
+	    " 'handed_over')), 'request_id', u.id, 'received_at',"
+	    " h.received_at)::text FROM u JOIN h ON h.request_id = u.id"
+	    " JOIN directory_entries d ON d.id = h.recipient_id",
+	    2, p, cb, arg);
+}
+
+void
+store_handover_return_due(struct db *db, db_cb cb, void *arg)
+{
+	/* SKIP LOCKED: several patrold processes may run this at once. */
+	db_query(db,
+	    "WITH due AS (SELECT h.id, h.request_id FROM handovers h"
+	    " JOIN requests r ON r.id = h.request_id"
+	    " WHERE h.received_at IS NULL AND h.returned_at IS NULL"
+	    " AND h.return_at < now() AND r.state = 'handing_over'"
+	    " ORDER BY h.id FOR UPDATE OF h, r SKIP LOCKED),"
+	    " hu AS (UPDATE handovers h SET returned_at = now() FROM due"
+	    "  WHERE h.id = due.id RETURNING h.id, h.request_id,"
+	    "  h.recipient_id),"
+	    " u AS (UPDATE requests r SET state = 'new', version ="
+	    "  r.version + 1, escalated_at = now(), state_changed_at = now()"
+	    "  FROM hu WHERE r.id = hu.request_id RETURNING r.id)"
+	    " SELECT request_event_append(u.id, 'system', 'handover_returned',"
+	    " 'handing_over', 'new', NULL, NULL, NULL, jsonb_build_object("
+	    " 'handover_id', hu.id, 'to', d.name, 'reason',"
+	    " 'receipt not confirmed in time'))"
+	    " FROM u JOIN hu ON hu.request_id = u.id"
+	    " JOIN directory_entries d ON d.id = hu.recipient_id ORDER BY u.id",
+	    0, NULL, cb, arg);
+}
