@@ -207,7 +207,7 @@ test('a call from over the city line is flagged and offers the hand-over', async
   assert.match(await banner.innerText(), /区域外.*多摩区（境界から \d+ m）/s);
   await page.click('#detail-outside-handover');
   await page.locator('#detail-handover[open]').waitFor();
-  assert.equal(await page.inputValue('#detail-handover input[name=to]'), '多摩区に隣接する自治体');
+  assert.match(await page.inputValue('#detail-handover textarea[name=note]'), /多摩区に隣接する自治体/);
   await shot('02b-outside-ward');
   await page.goto(base + '/#/queue');
   await page.locator('#queue-rows tr[data-id]').first().waitFor();

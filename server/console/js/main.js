@@ -20,6 +20,8 @@ import * as devices from './views/devices.js';
 import * as cases from './views/cases.js';
 import * as outlook from './views/outlook.js';
 import * as notices from './views/notices.js';
+import * as directory from './views/directory.js';
+import { startReminders, stopReminders } from './reminders.js';
 
 // view name -> [module, layout]; layout: split (map + panel), map, wide.
 const VIEWS = {
@@ -35,6 +37,7 @@ const VIEWS = {
   outlook: [outlook, 'split'],
   notices: [notices, 'wide'],
   users: [users, 'wide'],
+  directory: [directory, 'wide'],
 };
 
 let cleanup = null;
@@ -76,7 +79,7 @@ function drawSummary() {
   const cs = count(S.crews.map((c) => ({ s: c.day ? c.day.state : c.status })), 's');
   fill(el,
     h('div', {}, h('strong', {}, t('summary.open', { n: S.queue.length })), ' ',
-      ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site'].filter((s) => st.get(s))
+      ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site', 'handing_over'].filter((s) => st.get(s))
         .map((s) => h('span', { class: 'state st-' + s }, t('state.' + s) + ' ' + st.get(s)))),
     h('div', {}, h('strong', {}, t('summary.crews', { n: S.crews.length })), ' ',
       ['available', 'assigned', 'en_route', 'on_site', 'break', 'off_shift', 'off_duty'].filter((s) => cs.get(s))
@@ -137,6 +140,7 @@ async function start(me) {
   if (!mapReady) mapReady = await initMap();
   startLive();
   if (isStaff() || (S.me && S.me.role === 'viewer')) startPlans();
+  startReminders();
   started = true;
   if (!location.hash) location.hash = isStaff() ? '#/queue' : '#/map';
   route();
@@ -148,6 +152,7 @@ function loggedOut(msg) {
   started = false;
   setCsrf('');
   stopLive();
+  stopReminders();
   if (cleanup) { try { cleanup(); } catch (e) { console.error(e); } }
   cleanup = null;
   fill(document.getElementById('panel'));

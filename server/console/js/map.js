@@ -21,7 +21,7 @@ export const GLYPH = {
 };
 const GROUPS = ['wasp', 'wildlife', 'road', 'river', 'park'];
 const STATES = ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site',
-  'done', 'unable', 'cancelled', 'merged'];
+  'handing_over', 'done', 'unable', 'cancelled', 'merged'];
 
 export function glyph(code) {
   return GLYPH[code] || (category(code).name_ja || code || '?').slice(0, 1);
@@ -38,7 +38,8 @@ function requestIcon(r) {
   const sel = S.selected === r.id ? ' sel' : '';
   const el = h('div', {
     class: 'rq st-' + safeClass(r.state, STATES) + ' cat-' + group(r.category) +
-      ' pr-' + (r.priority | 0) + (r.escalated_at ? ' esc' : '') + sel,
+      ' pr-' + (r.priority | 0) + (r.escalated_at ? ' esc' : '') + sel +
+      (S.callbacksDue && S.callbacksDue.has(r.id) ? ' cb' : ''),
     dataset: { id: String(r.id) },
   }, glyph(r.category));
   return L.divIcon({ className: 'rq-icon', html: el, iconSize: [28, 28], iconAnchor: [14, 14] });
@@ -215,6 +216,7 @@ export async function initMap() {
   legend();
   map.on('click', (e) => emit('map-click', { lat: e.latlng.lat, lon: e.latlng.lng }));
   on('queue', renderRequests);
+  on('callbacks-due', renderRequests);
   on('crews', renderCrews);
   on('plans', renderRoutes);
   on('lang', () => { legend(); });

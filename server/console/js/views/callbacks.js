@@ -2,9 +2,11 @@
 // of a closed request; overdue ones first in red. Staff only (the API
 // answers 403 to others, and reading callers is audited).
 import { t, pick, short } from '../i18n.js';
-import { get, post } from '../api.js';
+import { get } from '../api.js';
 import { on, isStaff, category } from '../state.js';
 import { h, fill, when } from '../util.js';
+import { callbackResults } from './detail.js';
+import { askNotifications } from '../reminders.js';
 
 let body = null;
 let onlyOverdue = false;
@@ -24,17 +26,19 @@ async function load() {
     h('tbody', {}, list.map((c) => {
       const cat = category(c.category);
       const out = (cat.outcomes || []).find((o) => o.code === c.outcome);
-      return h('tr', { class: c.overdue ? 'overdue' : '', dataset: { id: String(c.request_id) } },
+      return h('tr', { class: c.overdue ? 'overdue' : c.due ? 'due-now' : '', dataset: { id: String(c.request_id) } },
         h('td', {}, when(c.due_at), c.overdue ? h('div', { class: 'warn' }, t('callbacks.overdue')) : null,
           h('div', { class: 'muted' }, c.promised ? t('callbacks.promised') : t('callbacks.result'))),
         h('td', {}, h('a', { href: '#/requests/' + c.request_id }, '#' + c.request_id)),
         h('td', {}, short(cat)),
-        h('td', {}, t('state.' + c.state), out ? h('div', {}, pick(out)) : null),
+        h('td', {}, t('state.' + c.state), out ? h('div', {}, pick(out)) : null,
+          c.handed_to ? h('div', { class: 'handed-to' }, t('cb.handed_to', { n: c.handed_to.name }), ' ',
+            c.handed_to.phone ? h('a', { href: 'tel:' + c.handed_to.phone }, c.handed_to.phone) : null, ' ',
+            c.handed_to.received_at ? t('cb.received', { t: when(c.handed_to.received_at), who: c.handed_to.received_by })
+              : t('cb.waiting')) : null),
         h('td', {}, (c.callers || []).map((p) => h('div', {}, (p.name || '—') + ' ', p.phone ? h('a', { href: 'tel:' + p.phone }, p.phone) : null))),
-        h('td', {}, h('button', { type: 'button', class: 'small', onclick: async () => {
-          await post('/api/v1/requests/' + c.request_id + '/callback', { done: true }).catch(() => {});
-          load();
-        } }, t('callbacks.done'))));
+        h('td', {}, callbackResults(c.request_id, load),
+          c.result ? h('div', { class: 'muted' }, t('cbres.' + c.result) + ' · ' + t('cb.attempts', { n: c.attempts })) : null));
     }))));
 }
 
@@ -44,7 +48,9 @@ export function render(panel) {
   fill(panel,
     h('div', { class: 'panel-head' }, h('h2', {}, t('callbacks.title')),
       h('label', { class: 'inline' }, h('input', { type: 'checkbox', checked: onlyOverdue,
-        onchange: (e) => { onlyOverdue = e.target.checked; load(); } }), t('callbacks.onlyoverdue'))),
+        onchange: (e) => { onlyOverdue = e.target.checked; load(); } }), t('callbacks.onlyoverdue')),
+      'Notification' in window && Notification.permission === 'default'
+        ? h('button', { type: 'button', class: 'small', id: 'notify-allow', onclick: (e) => { askNotifications(); e.target.remove(); } }, t('callbacks.notify')) : null),
     h('div', { class: 'scroll' }, body));
   load();
   const off = on('event', (ev) => { if (ev.kind.startsWith('callback') || ['done', 'unable', 'cancel', 'handover', 'merge'].includes(ev.kind)) load(); });

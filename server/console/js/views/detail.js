@@ -11,7 +11,7 @@ import { created } from './intake.js';
 import { stopOf } from '../plans.js';
 import { recurringNote, w } from '../insight.js';
 
-const OPEN = ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site'];
+const OPEN = ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site', 'handing_over'];
 const QUEUED = ['new', 'triaged'];
 const WORKING = ['accepted', 'en_route', 'on_site'];
 
@@ -44,6 +44,9 @@ function timeline(req) {
       d.reason ? h('div', {}, t('detail.reason') + ': ' + d.reason) : null,
       d.to ? h('div', {}, t('detail.handover.to') + ': ' + d.to) : null,
       d.sent ? h('div', { class: 'pre' }, t('detail.handover.sent') + ': ' + d.sent) : null,
+      d.received_by ? h('div', {}, t('ho.received', { t: when(e.at), who: d.received_by })) : null,
+      d.result ? h('div', { class: 'cbres' }, t('cbres.' + d.result)) : null,
+      d.error ? h('div', { class: 'warn' }, d.error) : null,
       d.note ? h('div', { class: 'note' }, d.note) : null,
       d.callback_at ? h('div', {}, t('detail.callback.at', { t: when(d.callback_at) })) : null,
       d.parent_id ? h('div', {}, h('a', { href: '#/requests/' + d.parent_id }, t('detail.parent', { id: d.parent_id }))) : null);
@@ -78,7 +81,7 @@ async function act(action, body) {
 }
 
 function recommendations(req) {
-  if (!isStaff() || !OPEN.includes(req.state)) return null;
+  if (!isStaff() || !OPEN.includes(req.state) || req.state === 'handing_over') return null;
   const action = QUEUED.includes(req.state) ? 'assign' : 'reassign';
   const recs = cur.recs;
   if (!recs) return h('section', {}, h('h3', {}, t('detail.recs')), h('p', { class: 'muted' }, '…'));
@@ -141,10 +144,7 @@ function actions(req) {
       [outcomeSelect(req), h('label', {}, t('detail.note'), h('input', { name: 'note', maxlength: 2000 }))],
       t('action.done'), (f) => act('done', { outcome: f.get('outcome'), note: f.get('note') || undefined })));
   }
-  parts.push(miniForm('detail-handover', t('detail.handover'),
-    [h('label', {}, t('detail.handover.to'), h('input', { name: 'to', required: true, maxlength: 200 })),
-      h('label', {}, t('detail.handover.sent'), h('textarea', { name: 'sent', required: true, rows: 3, maxlength: 4000 }))],
-    t('action.handover'), (f) => act('handover', { to: f.get('to'), sent: f.get('sent') })));
+  if (req.state !== 'handing_over') parts.push(handoverForm(req));
   parts.push(miniForm('detail-cancel', t('detail.cancel'),
     [h('label', {}, t('detail.cancel.reason'), h('input', { name: 'reason', required: true, maxlength: 1000 }))],
     t('action.cancel'), (f) => act('cancel', { reason: f.get('reason') })));
@@ -165,9 +165,11 @@ function outside(req) {
         const d = document.getElementById('detail-handover');
         if (!d) return;
         d.open = true;
-        const input = d.querySelector('input[name=to]');
-        if (input && !input.value) input.value = to;
-        input && input.focus();
+        // The directory may hold the neighbour; the note says where it is.
+        const note = d.querySelector('textarea[name=note]');
+        if (note && !note.value) note.value = t('outside.title') + ' ' + to;
+        const sel = d.querySelector('select[name=recipient_id]');
+        if (sel) sel.focus();
       },
     }, t('outside.handover'))
     : null;
@@ -177,6 +179,42 @@ function outside(req) {
       ? t('outside.in', { m: o.municipality })
       : t('outside.near', { w: shortWard(o.nearest_ward_name), d: o.distance_m }),
     ' ', offer);
+}
+
+// The directory, read once per detail view.
+let directoryList = null;
+
+function handoverForm() {
+  const sel = h('select', { name: 'recipient_id', id: 'handover-recipient', required: true },
+    h('option', { value: '' }, t('new.choose')));
+  const info = h('p', { class: 'muted', id: 'handover-info' });
+  const fillList = (list) => {
+    if (list.length === 0) { info.textContent = t('ho.none'); return; }
+    for (const d of list) sel.append(h('option', { value: String(d.id) }, d.name + (d.demo ? '（' + t('dir.demo') + '）' : '')));
+  };
+  sel.addEventListener('change', () => {
+    const d = (directoryList || []).find((x) => String(x.id) === sel.value);
+    info.textContent = d ? [d.handles, d.phone, d.hours].filter(Boolean).join(' · ') : '';
+  });
+  if (directoryList) fillList(directoryList);
+  else get('/api/v1/directory').then((l) => { directoryList = l; fillList(l); }).catch(() => { info.textContent = t('ho.none'); });
+  return miniForm('detail-handover', t('ho.title'),
+    [h('label', {}, t('ho.recipient'), sel), info,
+      h('label', {}, t('ho.note'), h('textarea', { name: 'note', rows: 3, maxlength: 4000 }))],
+    t('ho.send'), (f) => act('handover', { recipient_id: Number(f.get('recipient_id')), note: f.get('note') || undefined }));
+}
+
+function handovers(req) {
+  if (!(req.handovers || []).length) return null;
+  return h('section', { id: 'detail-handovers' }, h('h3', {}, t('ho.list')),
+    h('ul', {}, req.handovers.map((x) => h('li', { class: 'handover', dataset: { id: String(x.id) } },
+      h('strong', {}, x.to), ' ', x.phone ? h('a', { href: 'tel:' + x.phone }, x.phone) : null, ' ',
+      h('span', { class: 'muted' }, t('ho.sent', { t: when(x.created_at), who: x.sent_by })),
+      x.mailed_at ? h('div', {}, t('ho.mailed', { t: when(x.mailed_at) })) : null,
+      x.mail_error ? h('div', { class: 'warn' }, t('ho.mailfail', { e: x.mail_error })) : null,
+      x.received_at ? h('div', { class: 'received' }, t('ho.received', { t: when(x.received_at), who: x.received_by }))
+        : x.returned_at ? h('div', { class: 'warn' }, t('ho.returned', { t: when(x.returned_at) }))
+          : h('div', { class: 'waiting' }, t('ho.waiting', { t: when(x.return_at) }))))));
 }
 
 function duplicates(req) {
@@ -195,6 +233,24 @@ function duplicates(req) {
     })));
 }
 
+// The four results of a call-back, with a note; no_answer keeps it open
+// and the server proposes the next attempt.
+export function callbackResults(id, after) {
+  const note = h('input', { name: 'note', maxlength: 2000, placeholder: t('cb.note'), class: 'cb-note' });
+  const out = h('span', { class: 'muted cb-next' });
+  return h('span', { class: 'cb-results', dataset: { id: String(id) } }, note,
+    ['answered', 'no_answer', 'explained', 'not_needed'].map((r) => h('button', {
+      type: 'button', class: 'small', dataset: { result: r },
+      onclick: async () => {
+        try {
+          const res = await post('/api/v1/requests/' + id + '/callback', { result: r, note: note.value || undefined });
+          if (res.next_attempt_at) out.textContent = t('cb.next', { t: when(res.next_attempt_at) });
+        } catch (e) { out.textContent = t('error', { m: e.message }); return; }
+        if (after) after();
+      },
+    }, t('cbres.' + r))), out);
+}
+
 function callers(req) {
   if (!('callers' in req)) return h('section', { id: 'detail-callers' }, h('h3', {}, t('detail.callers')), h('p', { class: 'muted' }, t('detail.callers.hidden')));
   return h('section', { id: 'detail-callers' }, h('h3', {}, t('detail.callers')),
@@ -203,10 +259,9 @@ function callers(req) {
       c.consent_at ? h('span', { class: 'muted small consent-given' }, ' ✓ ' + w('consent.given', { d: when(c.consent_at) })) : null))),
     req.callback_at || req.callback_done_at ? h('p', { id: 'detail-callback' },
       req.callback_done_at ? t('detail.callback.done', { t: when(req.callback_done_at) }) : t('detail.callback.at', { t: when(req.callback_at) }), ' ',
-      !req.callback_done_at ? h('button', { type: 'button', class: 'small', onclick: async () => {
-        try { await post('/api/v1/requests/' + req.id + '/callback', { done: true }); } catch (e) { message = t('error', { m: e.message }); }
-        load(req.id);
-      } }, t('detail.callback.mark')) : null) : null);
+      req.callback_result ? h('span', { class: 'cbres' }, t('cbres.' + req.callback_result)) : null,
+      req.callback_attempts ? h('span', { class: 'muted' }, ' ' + t('cb.attempts', { n: req.callback_attempts })) : null,
+      !req.callback_done_at ? callbackResults(req.id, () => load(req.id)) : null) : null);
 }
 
 function answersList(req) {
@@ -278,6 +333,7 @@ function draw() {
       duplicates(req),
       recommendations(req),
       actions(req),
+      handovers(req),
       callers(req),
       h('section', {}, h('h3', {}, t('detail.timeline')), timeline(req)),
       photos(req)));
@@ -315,6 +371,7 @@ export function render(panel, params) {
   panelEl = panel;
   message = null;
   cur = { id, req: null, recs: null };
+  directoryList = null;
   S.selected = id;
   fill(panel, h('p', { class: 'muted' }, '…'));
   load(id).then(() => { if (cur && cur.req) focusOn(cur.req.lat, cur.req.lon, 14); });

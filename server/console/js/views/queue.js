@@ -4,7 +4,7 @@
 import { t, pick, short } from '../i18n.js';
 import { get } from '../api.js';
 import { S, on, category, wardName, shortWard, crew } from '../state.js';
-import { h, fill, span, debounce } from '../util.js';
+import { h, fill, span, debounce, clock, when, metres } from '../util.js';
 import { glyph, group } from '../map.js';
 
 const filters = { state: 'open', category: '', ward: '', text: '' };
@@ -55,33 +55,67 @@ function wardCell(r) {
   return h('span', { class: 'outside-ward', title: t('outside.hint') }, t('outside.badge'));
 }
 
-function row(r, i) {
+// Likely duplicates: another open request of the same category nearby.
+function duplicateIds(list) {
+  const radius = S.config.dup_radius_m || 250;
+  const ids = new Set();
+  for (let i = 0; i < list.length; i++) {
+    for (let j = i + 1; j < list.length; j++) {
+      const a = list[i], b = list[j];
+      if (a.category !== b.category || Math.abs(a.lat - b.lat) > 0.01) continue;
+      if (metres(a.lat, a.lon, b.lat, b.lon) <= radius) { ids.add(a.id); ids.add(b.id); }
+    }
+  }
+  return ids;
+}
+
+// Small signs after the id: what needs an eye at peak.
+function marks(r, dups) {
+  const m = [];
+  if (S.callbacksDue && S.callbacksDue.has(r.id)) m.push(['cb', '☎', t('mark.callback')]);
+  if (r.escalated_at) m.push(['esc', '!', t('escalated')]);
+  if (dups.has(r.id)) m.push(['dup', t('mark.dup.short'), t('mark.dup')]);
+  return m.map(([k, text, title]) => h('span', { class: 'mark mk-' + k, title, 'aria-label': title }, text));
+}
+
+// Received today: the time; earlier: the date too.
+function received(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return d.toDateString() === new Date().toDateString() ? clock(iso) : when(iso);
+}
+
+function row(r, i, dups) {
   const c = r.crew_id ? crew(r.crew_id) : null;
+  const cat = category(r.category);
   return h('tr', {
-    class: (i === index ? 'sel' : '') + (r.escalated_at ? ' esc' : ''),
+    class: (i === index ? 'sel' : '') + (r.escalated_at ? ' esc' : '') +
+      (S.callbacksDue && S.callbacksDue.has(r.id) ? ' cb-due' : ''),
     dataset: { id: String(r.id) },
     onclick: () => { index = i; location.hash = '#/requests/' + r.id; },
   },
-  h('td', { class: 'num' }, '#' + r.id),
-  h('td', {}, h('span', { class: 'prio p' + r.priority }, t('prio.' + r.priority))),
-  h('td', {}, h('span', { class: 'glyph cat-' + group(r.category) }, glyph(r.category)), ' ', short(category(r.category))),
-  h('td', { class: 'place' }, h('div', {}, r.address || ''),
-    r.town ? h('div', { class: 'town muted small' }, t('geo.town', { t: r.town })) : null,
-    h('div', { class: 'muted' }, (r.description || '').slice(0, 60)),
-    r.escalated_at ? h('div', { class: 'warn' }, t('escalated')) : null),
-  h('td', {}, wardCell(r)),
-  h('td', {}, h('span', { class: 'state st-' + r.state }, t('state.' + r.state))),
+  h('td', { class: 'num' }, '#' + r.id, marks(r, dups)),
+  h('td', { class: 'nw' }, h('span', { class: 'prio p' + r.priority }, t('prio.' + r.priority))),
+  h('td', { class: 'nw cat', title: pick(cat) }, h('span', { class: 'glyph cat-' + group(r.category) }, glyph(r.category)), ' ', short(cat)),
+  h('td', { class: 'place', title: (r.address || '') + '\n' + (r.description || '') },
+    h('div', {}, r.address || '',
+      r.town ? h('span', { class: 'town muted small' }, ' ' + t('geo.town', { t: r.town })) : null),
+    h('div', { class: 'muted' }, (r.description || '').slice(0, 60))),
+  h('td', { class: 'nw' }, wardCell(r)),
+  h('td', { class: 'nw recv' }, received(r.created_at)),
+  h('td', { class: 'nw' }, h('span', { class: 'state st-' + r.state }, t('state.' + r.state))),
   dueCell(r),
-  h('td', {}, c ? c.name : ''));
+  h('td', { class: 'nw crewcell' }, c ? c.name : ''));
 }
 
 function draw() {
   if (!tbody) return;
   const shown = rows.filter(matches);
   if (index >= shown.length) index = shown.length - 1;
+  const dups = duplicateIds(rows);
   fill(tbody, shown.length === 0
-    ? h('tr', {}, h('td', { colspan: 8, class: 'empty' }, t('queue.empty')))
-    : shown.map(row));
+    ? h('tr', {}, h('td', { colspan: 9, class: 'empty' }, t('queue.empty')))
+    : shown.map((r, i) => row(r, i, dups)));
   fill(countEl, t('queue.count', { n: shown.length }));
   const sel = tbody.querySelector('tr.sel');
   if (sel) sel.scrollIntoView({ block: 'nearest' });
@@ -125,14 +159,15 @@ export function render(panel) {
           if (e.key === 'Enter') { e.preventDefault(); if (index < 0) index = 0; e.target.blur(); draw(); }
         } })),
     h('div', { class: 'scroll' }, h('table', { class: 'grid', id: 'queue-table' },
-      h('thead', {}, h('tr', {}, ['col.id', 'col.prio', 'col.category', 'col.place', 'col.ward', 'col.state', 'col.due', 'col.crew']
+      h('thead', {}, h('tr', {}, ['col.id', 'col.prio', 'col.category', 'col.place', 'col.ward', 'col.received', 'col.state', 'col.due', 'col.crew']
         .map((k) => h('th', {}, t(k))))),
       tbody)));
   load();
   const offQueue = on('queue', load);
   const offCrews = on('crews', draw);
+  const offDue = on('callbacks-due', draw);
   const timer = setInterval(draw, 30000); // the due column counts down
-  return () => { offQueue(); offCrews(); clearInterval(timer); tbody = null; };
+  return () => { offQueue(); offCrews(); offDue(); clearInterval(timer); tbody = null; };
 }
 
 // Keyboard: j/k, Enter, /.
