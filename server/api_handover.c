@@ -794,8 +794,8 @@ static const struct http_route handover_routes[] = {
         dir_remove, NULL},
     {"handover.receipt", EVHTTP_REQ_GET, "/handover/{}", 0, 0, ho_receipt_get,
         NULL},
-    {"handover.confirm", EVHTTP_REQ_POST, "/handover/{}", 4 * 1024, 0,
-        ho_receipt_post, NULL},
+    {"handover.confirm", EVHTTP_REQ_POST | HTTP_ROUTE_PUBLIC, "/handover/{}",
+        4 * 1024, 0, ho_receipt_post, NULL},
     {"handover.photo", EVHTTP_REQ_GET, "/handover/{}/photos/{}", 0, 0,
         ho_receipt_photo, NULL},
 };
