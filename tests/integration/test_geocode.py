@@ -10,6 +10,7 @@ import re
 import unittest
 import urllib.parse
 
+import agentkit as k
 import harness as h
 
 TOWNS = os.path.join(h.SOURCE, "data", "addresses",
@@ -38,6 +39,8 @@ class Geocode(unittest.TestCase):
                  "Tama road and park centre", "--wards", "14135",
                  "--skills", "road,wasp", "--lat", "35.6197", "--lon",
                  "139.5503"),
+                ("crew", "add", "tama-wasp-1", "--office", "tama", "--name",
+                 "多摩 蜂班", "--skills", "wasp", "--shift", "00:00-00:00"),
                 ("import", "network", river, "--kind", "river")]:
             r = h.patrolctl(cls.url, *args)
             assert r.returncode == 0, (args, r.stderr)
@@ -214,6 +217,38 @@ class Geocode(unittest.TestCase):
         self.assertEqual((st, r["error"]["field"]), (400, "lat"), r)
         st, r = self.get("/api/v1/geocode/reverse", lat="95", lon="139")
         self.assertEqual((st, r["error"]["field"]), (400, "lat"), r)
+
+    def test_handheld_shows_the_town(self):
+        """A job whose caller gave no address reaches the crew's handheld
+        with the town and block in words, not as coordinates."""
+        body = json.dumps({
+            "category": "wasp_nest", "lat": 35.63212, "lon": 139.55322,
+            "answers": {"nest_height": "eaves", "location": "outdoor"},
+            "caller": {"name": "多摩 花子", "phone": "044-555-0199"}}).encode()
+        hdr = {"Authorization": "Bearer " + self.token,
+               "Content-Type": "application/json"}
+        st, _, raw = self.d.request("/api/v1/requests", method="POST",
+                                    body=body, headers=hdr)
+        self.assertEqual(st, 201, raw)
+        rid = json.loads(raw)["id"]
+        crew = h.psql(self.url,
+                      "SELECT id FROM crews WHERE code = 'tama-wasp-1'")
+        st, _, raw = self.d.request(
+            "/api/v1/requests/%d/assign" % rid, method="POST",
+            body=json.dumps({"crew_id": int(crew)}).encode(), headers=hdr)
+        self.assertEqual(st, 200, raw)
+        a = k.Agent("geocode-town")
+        try:
+            r = h.patrolctl(self.url, "device", "enroll", "--crew",
+                            "tama-wasp-1")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            a.run("enroll", "--server", "http://127.0.0.1:%d" % self.d.port,
+                  "--code", r.stdout.strip(), check=0)
+            a.run("sync", check=0)
+            out = a.run("show", str(rid), check=0).stdout
+            self.assertIn("川崎市多摩区中野島四丁目3番", out)
+        finally:
+            a.remove()
 
     # Open311 POST with only address_string
 
