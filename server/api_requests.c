@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/http.h>
 #include <jansson.h>
@@ -137,6 +138,9 @@ create_category_cb(struct db_result *r, void *arg)
 	/* Consent to future contact: the words read out are recorded. */
 	if (json_is_true(json_object_get(caller, "consent")))
 		n.caller_consent_text = a->cfg->consent_text;
+	n.window_from =
+	    json_string_value(json_object_get(c->body, "window_from"));
+	n.window_to = json_string_value(json_object_get(c->body, "window_to"));
 	n.dup_radius_m = a->cfg->dup_radius_m;
 	n.dup_window_h = a->cfg->dup_window_h;
 	store_request_create(a->db, &n, create_done_cb, c);
@@ -147,13 +151,34 @@ fail:
 
 static const char *const create_keys[] = {"category", "channel", "lat", "lon",
     "address", "description", "answers", "caller", "callback_at",
-    "location_text", "location_level", NULL};
+    "location_text", "location_level", "window_from", "window_to", NULL};
 static const char *const location_levels[] = {
     "block", "town", "place", "case", "pin", NULL};
 static const char *const caller_keys[] = {
     "name", "phone", "address", "consent", NULL};
 static const char *const channels[] = {
     "phone", "counter", "patrol", "app", NULL};
+
+/*
+ * The resident's availability, window_from and window_to: each an ISO
+ * 8601 time, null or absent (open at that end). -1 after replying.
+ */
+static int
+requests_window_check(struct http_req *req, json_t *body)
+{
+	const char *from, *to, *field;
+	char *cause;
+
+	if (api_str(req, body, "window_from", 0, 40, &from) != 0 ||
+	    api_str(req, body, "window_to", 0, 40, &to) != 0)
+		return -1;
+	if (intake_check_window(from, to, time(NULL), &field, &cause) != 0) {
+		api_error(req, 422, "invalid_window", field, "%s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
 
 static void
 create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
@@ -203,6 +228,8 @@ create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 		    "2026-07-01T15:00:00+09:00");
 		goto fail;
 	}
+	if (requests_window_check(req, body) != 0)
+		goto fail;
 	if (channel != NULL) {
 		for (i = 0; channels[i] != NULL; i++) {
 			if (strcmp(channels[i], channel) == 0)
@@ -370,6 +397,53 @@ requests_get(struct http_req *req)
 }
 
 static void
+patch_done_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+
+	if (r->status == DB_OK && PQntuples(r->res) == 0)
+		api_error(req, 409, "not_open", NULL,
+		    "no open request with this id: the availability of a "
+		    "closed or unknown request cannot change");
+	else
+		api_reply_row(req, r, "request.window");
+	http_req_unref(req);
+}
+
+static const char *const patch_keys[] = {"window_from", "window_to", NULL};
+
+/*
+ * PATCH /api/v1/requests/{id}: what a resident says later about when
+ * they are in. Both ends are set as sent (absent or null: open).
+ */
+static void
+patch_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	struct app *a = arg;
+	json_t *body;
+	long long id;
+
+	if (api_path_id(req, 0, &id) != 0 || (body = api_body(req)) == NULL)
+		return;
+	if (api_only_keys(req, body, patch_keys) == 0 &&
+	    requests_window_check(req, body) == 0) {
+		http_req_ref(req);
+		store_request_window(a->db, id, user->name,
+		    json_string_value(json_object_get(body, "window_from")),
+		    json_string_value(json_object_get(body, "window_to")),
+		    patch_done_cb, req);
+	}
+	json_decref(body);
+}
+
+static void
+requests_patch(struct http_req *req)
+{
+	auth_require(
+	    requests_app, req, AUTH_STAFF, patch_auth_cb, requests_app);
+}
+
+static void
 callbacks_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
 	struct app *a = arg;
@@ -410,6 +484,8 @@ static const struct http_route requests_routes[] = {
         NULL},
     {"requests.get", EVHTTP_REQ_GET, "/api/v1/requests/{}", 0, 0, requests_get,
         NULL},
+    {"requests.patch", EVHTTP_REQ_PATCH, "/api/v1/requests/{}", 4096, 0,
+        requests_patch, NULL},
     {"callbacks.list", EVHTTP_REQ_GET, "/api/v1/callbacks", 0, 0,
         callbacks_list, NULL},
 };

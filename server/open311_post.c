@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -127,6 +128,27 @@ post_text(struct post *p, const char *name, size_t max, const char **out)
 		return -1;
 	}
 	*out = f->value;
+	return 0;
+}
+
+/*
+ * Our extension: window_from and window_to, when the resident is in (ISO
+ * 8601 times, either end open), as the JSON API takes them.
+ */
+static int
+post_window(struct post *p)
+{
+	const char *from, *to, *field;
+	char *cause;
+
+	if (post_text(p, "window_from", 40, &from) != 0 ||
+	    post_text(p, "window_to", 40, &to) != 0)
+		return -1;
+	if (intake_check_window(from, to, time(NULL), &field, &cause) != 0) {
+		open311_error(p->req, p->fmt, 400, "%s: %s", field, cause);
+		free(cause);
+		return -1;
+	}
 	return 0;
 }
 
@@ -543,6 +565,8 @@ post_category_cb(struct db_result *r, void *arg)
 		n.location_text = n.address;
 		n.location_level = p->level;
 	}
+	n.window_from = post_get(p, "window_from");
+	n.window_to = post_get(p, "window_to");
 	n.dup_radius_m = a->cfg->dup_radius_m;
 	n.dup_window_h = a->cfg->dup_window_h;
 	store_request_create(a->db, &n, post_created_cb, p);
@@ -752,7 +776,8 @@ post_request_key_cb(
 	    post_text(p, "last_name", 100, &last) != 0 ||
 	    post_text(p, "phone", 40, &s) != 0 ||
 	    post_text(p, "email", 254, &s) != 0 ||
-	    post_url(p, "media_url", &s) != 0 || post_check_media(p) != 0)
+	    post_url(p, "media_url", &s) != 0 || post_check_media(p) != 0 ||
+	    post_window(p) != 0)
 		goto fail;
 	/* Fields that must be text even though they are not kept. */
 	for (i = 0; i < p->form.n; i++) {

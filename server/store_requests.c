@@ -62,7 +62,7 @@ store_request_create(
     struct db *db, const struct store_new_request *n, db_cb cb, void *arg)
 {
 	char lon[32], lat[32], e[32], no[32], prio[8], radius[16], hours[16];
-	const char *p[21];
+	const char *p[23];
 
 	snprintf(lon, sizeof lon, "%.9f", n->lon);
 	snprintf(lat, sizeof lat, "%.9f", n->lat);
@@ -92,16 +92,19 @@ store_request_create(
 	p[18] = n->location_text;
 	p[19] = n->location_level;
 	p[20] = n->caller_consent_text;
+	p[21] = n->window_from;
+	p[22] = n->window_to;
 	db_query(db,
 	    "WITH r AS ("
 	    " INSERT INTO requests (category, channel, lon, lat, easting,"
 	    "  northing, address, ward_code, description, answers, priority,"
 	    "  due_make_safe, due_resolve, callback_at, created_by,"
-	    "  location_text, location_level)"
+	    "  location_text, location_level, window_from, window_to)"
 	    " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11,"
 	    "  now() + make_safe_minutes * interval '1 minute',"
 	    "  now() + resolve_minutes * interval '1 minute',"
-	    "  $12::timestamptz, $13, $19, $20"
+	    "  $12::timestamptz, $13, $19, $20, $22::timestamptz,"
+	    "  $23::timestamptz"
 	    " FROM categories WHERE code = $1"
 	    " RETURNING *),"
 	    " c AS (INSERT INTO callers (request_id, name, phone, address,"
@@ -128,7 +131,29 @@ store_request_create(
 	    /* The nearest ten are what a call-taker can read out. */
 	    "   WHERE x.dist <= $17::int ORDER BY x.dist LIMIT 10) d)))::text"
 	    " FROM r, e",
-	    21, p, cb, arg);
+	    23, p, cb, arg);
+}
+
+void
+store_request_window(struct db *db, long long id, const char *actor,
+    const char *from, const char *to, db_cb cb, void *arg)
+{
+	char ids[24];
+	const char *p[] = {ids, actor, from, to};
+
+	snprintf(ids, sizeof ids, "%lld", id);
+	/* The event wakes the planner: the crew's day is redone at once. */
+	db_query(db,
+	    "WITH u AS (UPDATE requests SET window_from = $3::timestamptz,"
+	    " window_to = $4::timestamptz, version = version + 1"
+	    " WHERE id = $1::bigint AND state = ANY(" OPEN_STATES ")"
+	    " RETURNING *)"
+	    " SELECT jsonb_build_object('event_id', request_event_append(u.id,"
+	    " $2, 'window_set', u.state, u.state, u.crew_id, NULL, NULL,"
+	    " jsonb_build_object('window_from', u.window_from, 'window_to',"
+	    " u.window_to)), 'id', u.id, 'version', u.version, 'window_from',"
+	    " u.window_from, 'window_to', u.window_to)::text FROM u",
+	    4, p, cb, arg);
 }
 
 void

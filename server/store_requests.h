@@ -26,6 +26,8 @@ struct store_new_request {
 	/* What was typed to find the point, and how exact it is: block,
 	 * town, place, case or pin (placed or moved by hand); or NULL. */
 	const char *location_text, *location_level;
+	/* The resident's availability (ISO 8601, checked), or NULL. */
+	const char *window_from, *window_to;
 };
 
 struct store_queue_filter {
@@ -67,6 +69,12 @@ void store_category_get(struct db *, const char *code, db_cb, void *);
 /* The new request with "duplicates"; no row if the category vanished. */
 void store_request_create(
     struct db *, const struct store_new_request *, db_cb, void *);
+/*
+ * Sets the resident's availability of an open request (NULL clears that
+ * end) and appends a 'window_set' event. No row: not found or closed.
+ */
+void store_request_window(struct db *, long long id, const char *actor,
+    const char *from, const char *to, db_cb, void *);
 /* Detail with events; callers (audited) only when with_callers. */
 void store_request_get(struct db *, long long id, const char *actor,
     int with_callers, db_cb, void *);

@@ -2,11 +2,15 @@
  * A request's body as it reaches intake: arbitrary bytes parsed as JSON,
  * then the answers checked against a category's questions. Whatever is
  * accepted must leave a priority in range; every refusal names a field.
+ * The resident's availability (window_from, window_to) goes through the
+ * same time parser as the JSON API and Open311: an accepted window is
+ * ordered and not past.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -26,6 +30,33 @@ static const char category[] =
     "{\"code\": \"kinds\", \"datatype\": \"multivaluelist\","
     " \"values\": [{\"key\": \"a\"}, {\"key\": \"b\"}]},"
     "{\"code\": \"note\", \"datatype\": \"text\"}]}";
+
+static void
+intake_window(json_t *body)
+{
+	const char *from =
+	    json_string_value(json_object_get(body, "window_from"));
+	const char *to = json_string_value(json_object_get(body, "window_to"));
+	const char *field = NULL;
+	char *cause = NULL;
+	long long f, t;
+	time_t now = 1782900000; /* 2026-07-01 */
+
+	if (intake_check_window(from, to, now, &field, &cause) == 0) {
+		if (from != NULL && intake_time_parse(from, &f) != 0)
+			abort();
+		if (to != NULL && (intake_time_parse(to, &t) != 0 || t <= now))
+			abort();
+		if (from != NULL && to != NULL && t <= f)
+			abort();
+	} else {
+		if (field == NULL || cause == NULL ||
+		    (strcmp(field, "window_from") != 0 &&
+		        strcmp(field, "window_to") != 0))
+			abort();
+		free(cause);
+	}
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -53,6 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(field);
 		free(cause);
 	}
+	intake_window(body);
 	json_decref(body);
 	return 0;
 }

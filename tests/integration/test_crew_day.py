@@ -5,10 +5,24 @@ or the plan says by how much it is missed and why; Open311's
 expected_datetime is the plan's expected arrival."""
 import json
 import os
+import time
 import unittest
-from datetime import datetime
+import urllib.parse
+from datetime import datetime, timedelta, timezone
 
 import harness as h
+
+JST = timezone(timedelta(hours=9))
+
+
+def iso(dt):
+    """A time as the console sends it: the configured zone's offset."""
+    return dt.astimezone(JST).isoformat(timespec="seconds")
+
+
+def parse(s):
+    return datetime.fromisoformat(s.replace("Z", "+00:00"))
+
 
 SITES = [(35.6050, 139.5600), (35.6100, 139.5500), (35.6000, 139.5700)]
 
@@ -45,6 +59,9 @@ class CrewDay(unittest.TestCase):
             r = h.patrolctl(cls.url, *args)
             assert r.returncode == 0, (args, r.stderr)
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
+        r = h.patrolctl(cls.url, "open311", "key", "add", "cityapp")
+        assert r.returncode == 0, r.stderr
+        cls.key = r.stdout.strip()
         cls.d = h.Patrold(cls.url)
 
     @classmethod
@@ -255,6 +272,157 @@ class CrewDay(unittest.TestCase):
         st, r = self.api("GET", "/api/v1/offices/%d/replan?moves=x" %
                          office["id"])
         self.assertEqual(st, 400, r)
+
+    def test_resident_window_at_intake(self):
+        # 「15時以降」-style: the resident is in from 30 min from now to
+        # 100 min (inside the pothole's 120-minute make-safe deadline).
+        now = datetime.now(timezone.utc)
+        frm, to = now + timedelta(minutes=30), now + timedelta(minutes=100)
+        pothole = {"category": "road_pothole", "channel": "phone",
+                   "lat": 35.6080, "lon": 139.5620,
+                   "answers": {"depth": "shallow"}}
+        st, r = self.api("POST", "/api/v1/requests", dict(
+            pothole, window_from=iso(frm), window_to=iso(to)))
+        self.assertEqual(st, 201, r)
+        rid = r["id"]
+        self.assertLess(abs((parse(r["window_from"]) - frm).total_seconds()),
+                        1)
+        st, one = self.api("GET", "/api/v1/requests/%d" % rid)
+        self.assertLess(abs((parse(one["window_to"]) - to).total_seconds()),
+                        1)
+
+        # Bad values are refused, naming the field and the problem.
+        for extra, field, words in [
+            ({"window_from": "15時以降"}, "window_from", "ISO 8601"),
+            ({"window_from": "2026-07-01T15:00:00"}, "window_from",
+             "zone"),
+            ({"window_from": iso(to), "window_to": iso(frm)}, "window_to",
+             "after window_from"),
+            ({"window_to": iso(now - timedelta(hours=1))}, "window_to",
+             "already past"),
+            ({"window_from": iso(now + timedelta(days=40))}, "window_from",
+             "30 days"),
+            ({"window_from": iso(frm),
+              "window_to": iso(frm + timedelta(minutes=5))}, "window_to",
+             "15 minutes"),
+            ({"window_from": 15}, "window_from", "string"),
+        ]:
+            st, e = self.api("POST", "/api/v1/requests", dict(pothole,
+                                                              **extra))
+            self.assertEqual(st, 422, (extra, e))
+            self.assertEqual(e["error"]["field"], field, e)
+            self.assertIn(words, e["error"]["message"], e)
+
+        # The road crew's plan keeps it: it waits for the window.
+        road = self.crew("tama-road-1")
+        st, a = self.api("POST", "/api/v1/requests/%d/assign" % rid,
+                         {"crew_id": road["id"]})
+        self.assertEqual(st, 200, a)
+        p = self.plan(road["id"])
+        s = next(s for s in p["stops"] if s["request_id"] == rid)
+        self.assertEqual(s["late_minutes"], 0)
+        self.assertIn("window_kept", [x["code"] for x in s["reasons"]])
+        self.assertGreaterEqual(parse(s["start_at"]),
+                                frm - timedelta(seconds=1))
+        self.assertLessEqual(parse(s["start_at"]), to)
+
+        # Changed later (PATCH): the plan follows; cleared; refused.
+        frm2 = now + timedelta(minutes=70)
+        st, w = self.api("PATCH", "/api/v1/requests/%d" % rid,
+                         {"window_from": iso(frm2)})
+        self.assertEqual(st, 200, w)
+        self.assertIsNone(w["window_to"])
+        s = next(s for s in self.plan(road["id"])["stops"]
+                 if s["request_id"] == rid)
+        self.assertGreaterEqual(parse(s["start_at"]),
+                                frm2 - timedelta(seconds=1))
+        st, e = self.api("PATCH", "/api/v1/requests/%d" % rid,
+                         {"window_to": "soon"})
+        self.assertEqual((st, e["error"]["field"]), (422, "window_to"), e)
+        st, e = self.api("PATCH", "/api/v1/requests/%d" % rid,
+                         {"priority": 1})
+        self.assertEqual((st, e["error"]["field"]), (400, "priority"), e)
+        st, w = self.api("PATCH", "/api/v1/requests/%d" % rid, {})
+        self.assertEqual(st, 200, w)
+        self.assertIsNone(w["window_from"])
+        st, one = self.api("GET", "/api/v1/requests/%d" % rid)
+        self.assertIn("window_set", [e["kind"] for e in one["events"]])
+        st, r = self.api("POST", "/api/v1/requests/%d/cancel" % rid,
+                         {"reason": "test"})
+        self.assertEqual(st, 200, r)
+        st, e = self.api("PATCH", "/api/v1/requests/%d" % rid,
+                         {"window_from": iso(frm2)})
+        self.assertEqual(st, 409, e)
+
+        # Open311: the same fields as a documented extension.
+        def o311(fields):
+            body = urllib.parse.urlencode(
+                [("api_key", self.key), ("service_code", "road_pothole"),
+                 ("lat", "35.6081"), ("long", "139.5621"),
+                 ("attribute[depth]", "shallow")] + fields).encode()
+            st, _, raw = self.d.request(
+                "/open311/v2/requests.json", method="POST", body=body,
+                headers={"Content-Type":
+                         "application/x-www-form-urlencoded"})
+            return st, json.loads(raw)
+        st, o = o311([("window_from", iso(frm))])
+        self.assertEqual(st, 200, o)
+        sid = int(o[0]["service_request_id"])
+        st, one = self.api("GET", "/api/v1/requests/%d" % sid)
+        self.assertLess(abs((parse(one["window_from"]) - frm)
+                            .total_seconds()), 1)
+        self.assertIsNone(one["window_to"])
+        st, o = o311([("window_from", "午前中")])
+        self.assertEqual(st, 400, o)
+        self.assertIn("window_from", o[0]["description"])
+
+    def test_moved_job_replans_the_crew_it_left(self):
+        feed = h.EventStream(self.d, self.disp)
+        road = self.crew("tama-road-1")
+        other = self.crew("asao-road")
+        ids = []
+        for lat, lon in [(35.6150, 139.5450), (35.6160, 139.5460)]:
+            st, r = self.api("POST", "/api/v1/requests", {
+                "category": "road_pothole", "channel": "phone",
+                "lat": lat, "lon": lon, "answers": {"depth": "shallow"}})
+            self.assertEqual(st, 201, r)
+            ids.append(r["id"])
+            st, a = self.api("POST", "/api/v1/requests/%d/assign" % r["id"],
+                             {"crew_id": road["id"]})
+            self.assertEqual(st, 200, a)
+
+        def holds(crew, rid):
+            return lambda e: e["crew_id"] == crew and rid in [
+                s["request_id"] for s in e["stops"]]
+
+        def lacks(crew, rid):
+            return lambda e: e["crew_id"] == crew and rid not in [
+                s["request_id"] for s in e["stops"]]
+
+        feed.wait_for_named("plan", holds(road["id"], ids[1]), timeout=20)
+        # Reassigned to another crew: the crew it left is re-planned at
+        # once (within seconds, not at the next minute's pass).
+        with feed.lock:
+            feed.named.clear()
+        t0 = time.time()
+        st, a = self.api("POST", "/api/v1/requests/%d/reassign" % ids[1],
+                         {"crew_id": other["id"]})
+        self.assertEqual(st, 200, a)
+        feed.wait_for_named("plan", lacks(road["id"], ids[1]), timeout=5)
+        feed.wait_for_named("plan", holds(other["id"], ids[1]), timeout=5)
+        self.assertLess(time.time() - t0, 5)
+        # Sent back to the queue (rejected): the same.
+        with feed.lock:
+            feed.named.clear()
+        st, a = self.api("POST", "/api/v1/requests/%d/reject" % ids[0],
+                         {"reason": "道具が足りない"})
+        self.assertEqual(st, 200, a)
+        feed.wait_for_named("plan", lacks(road["id"], ids[0]), timeout=5)
+        feed.close()
+        for rid in ids:  # the other tests count these crews' jobs
+            st, a = self.api("POST", "/api/v1/requests/%d/cancel" % rid,
+                             {"reason": "test"})
+            self.assertEqual(st, 200, a)
 
 
 if __name__ == "__main__":

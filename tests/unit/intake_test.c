@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -94,12 +95,76 @@ test_bad_answers_name_the_question(void **state)
 	    "{\"nest_height\": \"eaves\", \"note\": 5}", "answers.note");
 }
 
+/* The resident's availability: times with zones, ordered, not past. */
+static void
+test_window(void **state)
+{
+	const time_t now = 1782900000; /* 2026-07-01T10:00:00Z */
+	const char *field;
+	char *cause;
+	long long t;
+
+	(void)state;
+	assert_int_equal(intake_time_parse("2026-07-01T15:00:00+09:00", &t), 0);
+	assert_int_equal(t, 1782885600);
+	assert_int_equal(intake_time_parse("2026-07-01 06:00Z", &t), 0);
+	assert_int_equal(t, 1782885600);
+	assert_int_equal(
+	    intake_time_parse("2026-07-01T05:30:00.25-0030", &t), 0);
+	assert_int_equal(t, 1782885600);
+	assert_int_equal(intake_time_parse("2028-02-29T00:00Z", &t), 0);
+	assert_int_equal(intake_time_parse("2026-02-29T00:00Z", &t), -1);
+	assert_int_equal(intake_time_parse("2026-07-01T15:00:00", &t), -1);
+	assert_int_equal(intake_time_parse("2026-07-01T24:00Z", &t), -1);
+	assert_int_equal(intake_time_parse("15時以降", &t), -1);
+
+	/* 「15時以降」: from only; 「午前中」 of tomorrow: both. */
+	assert_int_equal(intake_check_window("2026-07-01T15:00:00+09:00", NULL,
+	                     now, &field, &cause),
+	    0);
+	assert_int_equal(intake_check_window("2026-07-02T09:00:00+09:00",
+	                     "2026-07-02T12:00:00+09:00", now, &field, &cause),
+	    0);
+	assert_int_equal(
+	    intake_check_window(NULL, NULL, now, &field, &cause), 0);
+
+	assert_int_equal(
+	    intake_check_window("tomorrow", NULL, now, &field, &cause), -1);
+	assert_string_equal(field, "window_from");
+	assert_non_null(strstr(cause, "ISO 8601"));
+	free(cause);
+	assert_int_equal(intake_check_window("2026-07-02T12:00:00+09:00",
+	                     "2026-07-02T09:00:00+09:00", now, &field, &cause),
+	    -1);
+	assert_string_equal(field, "window_to");
+	assert_non_null(strstr(cause, "after window_from"));
+	free(cause);
+	assert_int_equal(intake_check_window("2026-07-02T09:00:00+09:00",
+	                     "2026-07-02T09:10:00+09:00", now, &field, &cause),
+	    -1);
+	assert_non_null(strstr(cause, "15 minutes"));
+	free(cause);
+	assert_int_equal(intake_check_window(NULL, "2026-07-01T18:00:00+09:00",
+	                     now, &field, &cause),
+	    -1);
+	assert_string_equal(field, "window_to");
+	assert_non_null(strstr(cause, "already past"));
+	free(cause);
+	assert_int_equal(intake_check_window("2026-09-01T09:00:00+09:00", NULL,
+	                     now, &field, &cause),
+	    -1);
+	assert_string_equal(field, "window_from");
+	assert_non_null(strstr(cause, "30 days"));
+	free(cause);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_priority_from_answers),
 	    cmocka_unit_test(test_bad_answers_name_the_question),
+	    cmocka_unit_test(test_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

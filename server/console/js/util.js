@@ -106,3 +106,41 @@ export function fill(el, ...children) {
   append(el, children);
   return el;
 }
+
+// Minutes the configured zone is ahead of UTC at the instant ms.
+function zoneOffset(ms) {
+  const p = {};
+  for (const x of new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric',
+    month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(ms))) p[x.type] = x.value;
+  return (Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute) - Math.floor(ms / 60000) * 60000) / 60000;
+}
+
+// Today's date in the configured zone, plus days: "2026-07-01".
+export function zoneDate(days = 0) {
+  const p = {};
+  for (const x of new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit',
+    day: '2-digit' }).formatToParts(new Date(Date.now() + days * 86400000))) p[x.type] = x.value;
+  return p.year + '-' + p.month + '-' + p.day;
+}
+
+// A date ("2026-07-01") and a clock time ("15:00") read in the configured
+// zone, as ISO 8601 with that zone's offset: "2026-07-01T15:00:00+09:00".
+export function zoneISO(date, time) {
+  const [y, mo, d] = date.split('-').map(Number);
+  const [hh, mi] = time.split(':').map(Number);
+  const local = Date.UTC(y, mo - 1, d, hh, mi);
+  let off = zoneOffset(local);
+  off = zoneOffset(local - off * 60000);
+  const sign = off < 0 ? '-' : '+', a = Math.abs(off);
+  return date + 'T' + String(hh).padStart(2, '0') + ':' + String(mi).padStart(2, '0') + ':00' + sign +
+    String(Math.floor(a / 60)).padStart(2, '0') + ':' + String(a % 60).padStart(2, '0');
+}
+
+// An instant as the configured zone's date and clock time:
+// { date: "2026-07-01", time: "15:00" }.
+export function zoneParts(iso) {
+  const p = {};
+  for (const x of new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric',
+    month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(iso))) p[x.type] = x.value;
+  return { date: p.year + '-' + p.month + '-' + p.day, time: String(+p.hour % 24).padStart(2, '0') + ':' + p.minute };
+}

@@ -3,9 +3,9 @@
 // recommended crews with their reasons, and the actions its state allows.
 // It follows the live feed: any event of this request reloads it in place.
 import { t, pick, getLang } from '../i18n.js';
-import { get, post, ApiError } from '../api.js';
+import { get, post, api, ApiError } from '../api.js';
 import { S, on, isStaff, category, wardName, shortWard, crew, soonQueue, soonCrews } from '../state.js';
-import { h, fill, when, clock, metres } from '../util.js';
+import { h, fill, when, clock, metres, zoneDate, zoneISO, zoneParts } from '../util.js';
 import { focusOn, renderRequests, glyph, group } from '../map.js';
 import { created } from './intake.js';
 import { stopOf } from '../plans.js';
@@ -282,6 +282,48 @@ function photos(req) {
         h('img', { src: '/api/v1/photos/' + sha, alt: sha.slice(0, 12), loading: 'lazy' })))));
 }
 
+// When the resident is in (taken at intake): shown, and changed by staff
+// while the request is open (the crew's plan follows at once).
+function availability(req) {
+  const from = req.window_from, to = req.window_to;
+  let text = null;
+  if (from && to) text = t('detail.avail.both', { a: when(from), b: zoneParts(from).date === zoneParts(to).date ? clock(to) : when(to) });
+  else if (from) text = t('detail.avail.from', { a: when(from) });
+  else if (to) text = t('detail.avail.to', { b: when(to) });
+  const open = isStaff() && OPEN.includes(req.state);
+  if (!text && !open) return null;
+  const line = h('p', { id: 'detail-avail' }, text ? t('detail.avail', { w: text }) : h('span', { class: 'muted' }, t('detail.avail', { w: t('new.avail.none') })),
+    open && !cur.availEdit ? [' ', h('button', { type: 'button', class: 'link', id: 'detail-avail-edit',
+      onclick: () => { cur.availEdit = true; draw(); } }, t('detail.avail.edit'))] : null);
+  if (!open || !cur.availEdit) return line;
+  const f0 = from ? zoneParts(from) : null, t0 = to ? zoneParts(to) : null;
+  // What is being typed survives a redraw (a refused save, a live event).
+  const v = cur.availDraft || (cur.availDraft = { date: (f0 || t0 || { date: zoneDate() }).date,
+    from: f0 ? f0.time : '', to: t0 ? t0.time : '' });
+  const keep = (k) => (e) => { v[k] = e.target.value; };
+  const date = h('input', { type: 'date', id: 'detail-avail-date', value: v.date, oninput: keep('date') });
+  const fi = h('input', { type: 'time', id: 'detail-avail-from', step: 300, value: v.from, oninput: keep('from') });
+  const ti = h('input', { type: 'time', id: 'detail-avail-to', step: 300, value: v.to, oninput: keep('to') });
+  const save = async (clear) => {
+    message = null;
+    const d = date.value || zoneDate();
+    try {
+      await api('PATCH', '/api/v1/requests/' + cur.id, clear ? {} : {
+        window_from: fi.value ? zoneISO(d, fi.value) : null, window_to: ti.value ? zoneISO(d, ti.value) : null });
+      cur.availEdit = false;
+      cur.availDraft = null;
+    } catch (e) {
+      message = t('error', { m: e.message + (e.field ? ' (' + e.field + ')' : '') });
+    }
+    await load(cur.id);
+  };
+  return h('div', { class: 'avail-edit' }, line,
+    h('div', { class: 'row3' }, h('label', {}, t('new.avail.date'), date), h('label', {}, t('new.avail.from'), fi),
+      h('label', {}, t('new.avail.to'), ti)),
+    h('button', { type: 'button', id: 'detail-avail-save', class: 'primary', onclick: () => save(false) }, t('detail.avail.save')), ' ',
+    h('button', { type: 'button', id: 'detail-avail-clear', onclick: () => save(true) }, t('detail.avail.clear')));
+}
+
 // The time to tell the caller: the arrival window from the crew's plan
 // (the live plan when the console has it, else what the request stored).
 function expected(req) {
@@ -327,6 +369,7 @@ function draw() {
         OPEN.includes(req.state) ? h('p', { class: 'muted' }, t('detail.due', { a: when(req.due_make_safe), b: when(req.due_resolve) })) : null,
         req.outcome ? h('p', {}, t('detail.outcome') + ': ', h('strong', { id: 'detail-outcome' }, outcomeName(req, req.outcome))) : null,
         c ? h('p', {}, t('detail.crew') + ': ', h('strong', { id: 'detail-crew' }, c.name)) : null,
+        availability(req),
         expected(req),
         req.parent ? h('p', {}, h('a', { href: '#/requests/' + req.parent.id }, t('detail.parent', { id: req.parent.id }))) : null,
         (req.merged || []).length ? h('p', {}, t('detail.merged'), ' ', req.merged.map((id) => [h('a', { href: '#/requests/' + id }, '#' + id), ' '])) : null),

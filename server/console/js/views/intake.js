@@ -10,7 +10,7 @@
 import { t, pick } from '../i18n.js';
 import { get, post, ApiError } from '../api.js';
 import { S, on, category, shortWard, soonQueue } from '../state.js';
-import { h, fill, when, metres, wardAt, debounce } from '../util.js';
+import { h, fill, when, metres, wardAt, debounce, zoneDate, zoneISO } from '../util.js';
 import { setPick, focusPick, glyph, group } from '../map.js';
 import { recurringNote, consentField } from '../insight.js';
 
@@ -240,6 +240,47 @@ function searchKey(e) {
   }
 }
 
+// The resident's availability: quick choices fill the times; the date and
+// times are read in the configured zone.
+const AVAIL = [
+  ['none', '', ''], ['morning', '09:00', '12:00'], ['afternoon', '13:00', '17:00'],
+  ['after15', '15:00', ''], ['after17', '17:00', ''],
+];
+
+function availPick(key) {
+  const f = els.form.elements;
+  const a = AVAIL.find((x) => x[0] === key);
+  f.avail_from.value = a[1];
+  f.avail_to.value = a[2];
+  if (!f.avail_date.value) f.avail_date.value = zoneDate();
+  // A window already over today is meant for tomorrow.
+  if (a[2] && f.avail_date.value === zoneDate() && new Date(zoneISO(f.avail_date.value, a[2])) <= new Date())
+    f.avail_date.value = zoneDate(1);
+  for (const b of els.avail.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.key === key));
+}
+
+function availability() {
+  const f = els.form.elements;
+  const date = f.avail_date.value || zoneDate();
+  return {
+    window_from: f.avail_from.value ? zoneISO(date, f.avail_from.value) : undefined,
+    window_to: f.avail_to.value ? zoneISO(date, f.avail_to.value) : undefined,
+  };
+}
+
+function availField() {
+  els.avail = h('div', { class: 'quick', id: 'intake-avail-quick', role: 'group', 'aria-label': t('new.avail') },
+    AVAIL.map(([key]) => h('button', { type: 'button', dataset: { key }, 'aria-pressed': 'false',
+      onclick: () => availPick(key) }, t('new.avail.' + key))));
+  return h('fieldset', { class: 'avail', id: 'intake-avail' }, h('legend', {}, t('new.avail')),
+    els.avail,
+    h('div', { class: 'row3' },
+      h('label', {}, t('new.avail.date'), h('input', { name: 'avail_date', id: 'intake-avail-date', type: 'date', value: zoneDate() })),
+      h('label', {}, t('new.avail.from'), h('input', { name: 'avail_from', id: 'intake-avail-from', type: 'time', step: 300 })),
+      h('label', {}, t('new.avail.to'), h('input', { name: 'avail_to', id: 'intake-avail-to', type: 'time', step: 300 }))),
+    h('div', { class: 'muted small' }, t('new.avail.hint')));
+}
+
 function text(form, name) {
   const v = form.elements[name].value.trim();
   return v === '' ? undefined : v;
@@ -268,6 +309,7 @@ async function submit(e) {
     callback_at: cb ? new Date(cb).toISOString() : undefined,
     location_text: draft.text ? draft.text.slice(0, 500) : undefined,
     location_level: draft.lat !== null ? draft.level || 'pin' : 'pin',
+    ...availability(),
   };
   els.submit.disabled = true;
   fill(els.result, '');
@@ -343,6 +385,7 @@ export function render(panel) {
       h('label', {}, t('new.caller.phone'), h('input', { name: 'caller_phone', id: 'intake-caller-phone', type: 'tel', maxlength: 40, autocomplete: 'off' })),
       h('label', {}, t('new.caller.address'), h('input', { name: 'caller_address', id: 'intake-caller-address', maxlength: 300, autocomplete: 'off' }))),
     consentField()),
+  availField(),
   h('div', { class: 'row2' },
     h('label', {}, t('new.callback'), h('input', { name: 'callback_at', id: 'intake-callback', type: 'datetime-local' })),
     h('div', { class: 'submit' }, els.submit, h('div', { class: 'muted small' }, t('new.submit.hint')))),
