@@ -104,12 +104,21 @@ store_plan_touched(struct db *db, long long after, db_cb cb, void *arg)
 	const char *p[] = {a};
 
 	snprintf(a, sizeof a, "%lld", after);
+	/*
+	 * The crews an event touches: the one it names, the one holding the
+	 * request now and the one that held it before (the last earlier event
+	 * naming a crew): a job moved away (reassigned, back to the queue,
+	 * handed over) shortens that crew's day at once.
+	 */
 	db_query(db,
 	    "SELECT coalesce(max(e.id), $1::bigint), coalesce(array_agg("
 	    " DISTINCT x) FILTER (WHERE x IS NOT NULL), '{}')::text"
 	    " FROM request_events e JOIN requests r ON r.id = e.request_id"
-	    " LEFT JOIN LATERAL unnest(ARRAY[e.crew_id, r.crew_id]) x ON true"
-	    " WHERE e.id > $1::bigint",
+	    " LEFT JOIN LATERAL unnest(ARRAY[e.crew_id, r.crew_id,"
+	    "  (SELECT b.crew_id FROM request_events b"
+	    "   WHERE b.request_id = e.request_id AND b.id < e.id"
+	    "   AND b.crew_id IS NOT NULL ORDER BY b.id DESC LIMIT 1)]) x"
+	    " ON true WHERE e.id > $1::bigint",
 	    1, p, cb, arg);
 }
 
