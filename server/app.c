@@ -14,6 +14,7 @@
 #include "db.h"
 #include "geo.h"
 #include "http.h"
+#include "lease.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
@@ -289,6 +290,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	api_events_register(a);
 	open311_register(a);
 	api_sync_register(a);
+	lease_start(a);
 	escalate_start(a);
 	planner_start(a);
 	archive_start(a);
@@ -332,6 +334,7 @@ app_stop(struct app *a)
 	escalate_stop();
 	planner_stop();
 	archive_stop();
+	lease_stop();
 	api_handover_unregister();
 	api_events_unregister();
 	geocoder_stop();

@@ -21,6 +21,7 @@
 #include "coverage_week.h"
 #include "ctl_network.h"
 #include "db.h"
+#include "lease.h"
 #include "log.h"
 #include "report.h"
 #include "store_network.h"
@@ -173,7 +174,7 @@ archive_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (arch.busy)
+	if (arch.busy || !lease_held(LEASE_ARCHIVE))
 		return;
 	arch.busy = 1;
 	/* Last week, and whether it is Monday 06:00 or later and not done. */

@@ -133,6 +133,10 @@ static const struct config_option config_options[] = {
     {"escalation_check_ms", "PATROL_ESCALATION_CHECK_MS", CONFIG_INT,
         OFF(escalation_check_ms), "15000", 100, 3600000,
         "how often unaccepted assignments are checked for escalation"},
+    {"timer_lease_ms", "PATROL_TIMER_LEASE_MS", CONFIG_INT, OFF(timer_lease_ms),
+        "15000", 300, 3600000,
+        "with several patrold on one database, each timer runs on one; "
+        "another takes it over this long after that one stops"},
     {"piece_m", "PATROL_PIECE_M", CONFIG_INT, OFF(piece_m), "100", 10, 1000,
         "patrol network pieces are cut to about this length"},
     {"coverage_distance_m", "PATROL_COVERAGE_DISTANCE_M", CONFIG_INT,

@@ -42,6 +42,7 @@ struct config {
 	int speed_kmh;
 	int detour_pct;
 	int escalation_check_ms;
+	int timer_lease_ms;
 	int piece_m;
 	int coverage_distance_m;
 	int coverage_share_pct;

@@ -1,8 +1,9 @@
 /*
  * Escalation: an assignment not accepted within its category's accept time
  * goes back to the top of the queue with an "escalate" event. A timer asks
- * the database; with several patrold processes each may ask, and SKIP
- * LOCKED in the statement makes every request escalate once.
+ * the database; with several patrold processes only the holder of the
+ * escalation lease asks (lease.h), and SKIP LOCKED in the statement would
+ * still make every request escalate once.
  *
  * The same tick returns hand-overs nobody confirmed in time to the queue
  * (issue 16), with the same guarantee.
@@ -14,6 +15,7 @@
 #include "app.h"
 #include "config.h"
 #include "db.h"
+#include "lease.h"
 #include "log.h"
 #include "store_handover.h"
 #include "store_requests.h"
@@ -56,6 +58,8 @@ escalate_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
+	if (!lease_held(LEASE_ESCALATE))
+		return; /* another instance runs it (lease.h) */
 	if (!esc.returning) {
 		esc.returning = 1;
 		store_handover_return_due(

@@ -17,11 +17,13 @@
 #include "config.h"
 #include "db.h"
 #include "geo.h"
+#include "lease.h"
 #include "log.h"
 #include "plan.h"
 #include "planner.h"
 #include "store_plan.h"
 #include "store_requests.h"
+#include "store_timers.h"
 #include "xmalloc.h"
 
 json_t *
@@ -308,6 +310,43 @@ planner_done(void)
 }
 
 static void
+planner_announced_cb(struct db_result *r, void *arg)
+{
+	(void)arg;
+	if (r->status != DB_OK)
+		log_warnx(
+		    "event=plan_announce_failed error=%s", log_q(r->error));
+}
+
+/*
+ * Only the planner lease's holder plans (lease.h); every instance's viewers
+ * get its plan events through NOTIFY (planner_plan_notify_cb). NOTIFY takes
+ * under 8000 bytes: a larger plan (some 50 stops) is sent to this
+ * instance's viewers only, and said so in the log.
+ */
+static void
+planner_announce(const char *text)
+{
+	if (strlen(text) >= 7900) {
+		log_warnx(
+		    "event=plan_event_local_only bytes=%zu", strlen(text));
+		api_events_broadcast("plan", text);
+		return;
+	}
+	store_timers_announce_plan(
+	    planner.app->db, text, planner_announced_cb, NULL);
+}
+
+static void
+planner_plan_notify_cb(const char *channel, const char *payload, void *arg)
+{
+	(void)channel;
+	(void)arg;
+	if (planner.app != NULL && payload != NULL && *payload != '\0')
+		api_events_broadcast("plan", payload);
+}
+
+static void
 planner_inputs_cb(struct db_result *r, void *arg)
 {
 	struct rank_params p;
@@ -363,7 +402,7 @@ planner_inputs_cb(struct db_result *r, void *arg)
 			    json_object_get(plan, "computed_at"), "stops",
 			    brief);
 			text = json_dumps(s, JSON_COMPACT);
-			api_events_broadcast("plan", text);
+			planner_announce(text);
 			free(text);
 			json_decref(s);
 		}
@@ -410,6 +449,8 @@ planner_last_cb(struct db_result *r, void *arg)
 static void
 planner_pass(void)
 {
+	if (!lease_held(LEASE_PLANNER))
+		return; /* another instance plans */
 	if (planner.busy) {
 		planner.again = 1;
 		return;
@@ -460,6 +501,19 @@ planner_notify_cb(const char *channel, const char *payload, void *arg)
 		evtimer_add(planner.ev_soon, &tv);
 }
 
+/* This instance now plans: every plan is redone and announced once. */
+static void
+planner_taken(void *arg)
+{
+	(void)arg;
+	if (planner.app == NULL)
+		return;
+	planner.nseen = 0;
+	planner.all = 1;
+	planner.again = 1;
+	planner_pass();
+}
+
 void
 planner_start(struct app *a)
 {
@@ -475,6 +529,10 @@ planner_start(struct app *a)
 	if (db_listen(
 	        a->db, "patrol_events", planner_notify_cb, NULL, &cause) != 0)
 		fatalx("event=planner_listen_failed reason=%s", log_q(cause));
+	if (db_listen(a->db, STORE_PLAN_CHANNEL, planner_plan_notify_cb, NULL,
+	        &cause) != 0)
+		fatalx("event=planner_listen_failed reason=%s", log_q(cause));
+	lease_on_take(LEASE_PLANNER, planner_taken, NULL);
 	planner_pass();
 }
 

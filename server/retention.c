@@ -13,6 +13,7 @@
 #include "app.h"
 #include "config.h"
 #include "db.h"
+#include "lease.h"
 #include "log.h"
 #include "retention.h"
 #include "store_ops.h"
@@ -112,7 +113,7 @@ retention_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	evtimer_add(t->ev, &tv);
-	if (t->running || t->app->stopping)
+	if (t->running || t->app->stopping || !lease_held(LEASE_RETENTION))
 		return;
 	t->running = 1;
 	retention_params(t->app->cfg, &p);

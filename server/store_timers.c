@@ -1,0 +1,33 @@
+/* SQL of the timers' leases; see store_timers.h and schema/0160. */
+#include <stdio.h>
+
+#include "store_timers.h"
+
+void
+store_timers_claim(struct db *db, const char *holder, const char *names,
+    int ttl_ms, db_cb cb, void *arg)
+{
+	char ttl[16];
+	const char *params[3] = {holder, names, ttl};
+
+	snprintf(ttl, sizeof ttl, "%d", ttl_ms);
+	db_query(db, "SELECT timer_leases_claim($1, $2::text[], $3::int)", 3,
+	    params, cb, arg);
+}
+
+void
+store_timers_release(struct db *db, const char *holder, db_cb cb, void *arg)
+{
+	const char *params[1] = {holder};
+
+	db_query(db, "SELECT timer_leases_release($1)", 1, params, cb, arg);
+}
+
+void
+store_timers_announce_plan(struct db *db, const char *json, db_cb cb, void *arg)
+{
+	const char *params[1] = {json};
+
+	db_query(db, "SELECT pg_notify('" STORE_PLAN_CHANNEL "', $1)", 1,
+	    params, cb, arg);
+}

@@ -1,0 +1,21 @@
+/*
+ * SQL of the timers' leases (issue 19): which patrold instance runs each
+ * timer when several share one database.
+ */
+#ifndef PATROL_STORE_TIMERS_H
+#define PATROL_STORE_TIMERS_H
+
+#include "db.h"
+
+/* Takes or renews the leases named in names (SQL array literal "{a,b}") for
+ * holder, for ttl_ms; one row per lease holder holds afterwards. */
+void store_timers_claim(struct db *, const char *holder, const char *names,
+    int ttl_ms, db_cb, void *);
+/* Lets every lease of holder lapse now. */
+void store_timers_release(struct db *, const char *holder, db_cb, void *);
+/* Sends a plan event (JSON text, < 8000 bytes) to every instance. */
+void store_timers_announce_plan(struct db *, const char *json, db_cb, void *);
+
+#define STORE_PLAN_CHANNEL "patrol_plan"
+
+#endif
