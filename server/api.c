@@ -4,7 +4,9 @@
 
 #include <event2/http.h>
 
+#include "addrlist.h"
 #include "api.h"
+#include "app.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
@@ -71,6 +73,26 @@ api_db_error(struct http_req *req, const struct db_result *r, const char *what)
 	api_error(req, 500, "internal", NULL, "internal error (%s)", what);
 }
 
+void
+api_client_addr(
+    const struct app *a, struct http_req *req, char *out, size_t outlen)
+{
+	addrlist_client(a->trusted_proxies, http_req_peer(req),
+	    http_req_header(req, "X-Forwarded-For"), out, outlen);
+}
+
+int
+api_json_type(const char *ct)
+{
+	/* "application/json" alone or with parameters, not "...jsonx". */
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0)
+		return 0;
+	ct += 16;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
 json_t *
 api_body(struct http_req *req)
 {
@@ -80,7 +102,7 @@ api_body(struct http_req *req)
 	size_t len;
 	json_t *j;
 
-	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
+	if (!api_json_type(ct)) {
 		api_error(req, 415, "unsupported_media_type", NULL,
 		    "send the body as application/json");
 		return NULL;

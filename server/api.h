@@ -14,6 +14,15 @@
 struct http_req;
 struct db_result;
 
+struct app;
+/*
+ * The client's address (textual) into out: the peer, or, when the peer is
+ * one of trusted_proxies, the address its X-Forwarded-For vouches for.
+ */
+void api_client_addr(
+    const struct app *, struct http_req *, char *out, size_t outlen);
+/* 1 when a Content-Type names JSON ("application/json", parameters allowed). */
+int api_json_type(const char *ct);
 /* The request body as a JSON object, or NULL after replying 400/415. */
 json_t *api_body(struct http_req *);
 /* Answers with the JSON value (reference stolen). */

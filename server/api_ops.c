@@ -4,12 +4,18 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <jansson.h>
+#include <sodium.h>
 
+#include "addrlist.h"
+#include "api.h"
 #include "app.h"
+#include "config.h"
+#include "log.h"
 #include "db.h"
 #include "http.h"
 #include "metrics.h"
@@ -63,9 +69,58 @@ api_ops_metrics_cb(struct db_result *r, void *arg)
 	http_req_unref(req);
 }
 
+/* The bearer token equals metrics_token; compared in constant time. */
+static int
+api_ops_metrics_token_ok(struct http_req *req, const char *want)
+{
+	const char *got = http_req_header(req, "Authorization");
+	unsigned char h1[32], h2[32];
+
+	if (got == NULL || strncasecmp(got, "Bearer ", 7) != 0)
+		return 0;
+	got += 7;
+	crypto_generichash(
+	    h1, sizeof h1, (const unsigned char *)got, strlen(got), NULL, 0);
+	crypto_generichash(
+	    h2, sizeof h2, (const unsigned char *)want, strlen(want), NULL, 0);
+	return sodium_memcmp(h1, h2, sizeof h1) == 0;
+}
+
+/*
+ * /metrics is open unless metrics_allow (client addresses) or
+ * metrics_token is set; with both, both must hold. 0 to go on.
+ */
+static int
+api_ops_metrics_refused(struct http_req *req)
+{
+	const struct config *cfg = ops_app->cfg;
+	char addr[64];
+
+	api_client_addr(ops_app, req, addr, sizeof addr);
+	if (addrlist_count(ops_app->metrics_allow) > 0 &&
+	    !addrlist_match(ops_app->metrics_allow, addr)) {
+		log_info("event=metrics_refused reason=address");
+		api_error(req, 403, "forbidden", NULL,
+		    "this address may not read the metrics");
+		return 1;
+	}
+	if (*cfg->metrics_token != '\0' &&
+	    !api_ops_metrics_token_ok(req, cfg->metrics_token)) {
+		log_info("event=metrics_refused reason=token");
+		http_req_set_header(
+		    req, "WWW-Authenticate", "Bearer realm=\"metrics\"");
+		api_error(req, 401, "unauthorized", NULL,
+		    "the metrics need \"Authorization: Bearer TOKEN\"");
+		return 1;
+	}
+	return 0;
+}
+
 static void
 api_ops_metrics(struct http_req *req)
 {
+	if (api_ops_metrics_refused(req))
+		return;
 	http_req_ref(req);
 	store_ops_metrics_q(ops_app->db, api_ops_metrics_cb, req);
 }

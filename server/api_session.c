@@ -11,11 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/queue.h>
 #include <time.h>
 
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <sodium.h>
 
@@ -178,45 +176,20 @@ out:
 	login_free(l);
 }
 
-/* name and password from a JSON or an HTML form body; -1 after replying. */
+/*
+ * name and password from a JSON body; -1 after replying. Only JSON: a
+ * cross-site HTML form can post urlencoded or multipart bodies without a
+ * CORS preflight, and must not log a victim's browser in (415).
+ */
 static int
 login_read(struct http_req *req, char **name, char **password)
 {
 	static const char *const keys[] = {"name", "password", NULL};
-	const char *ct = http_req_header(req, "Content-Type"), *n, *p;
-	struct evkeyvalq form;
+	const char *n, *p;
 	json_t *body;
 	int rc = -1;
 
 	*name = *password = NULL;
-	if (ct != NULL &&
-	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
-		TAILQ_INIT(&form);
-		if (evhttp_parse_query_str(http_req_body(req, NULL), &form) !=
-		    0) {
-			api_error(req, 400, "malformed_form", NULL,
-			    "the form body is malformed");
-			return -1;
-		}
-		n = evhttp_find_header(&form, "name");
-		p = evhttp_find_header(&form, "password");
-		if (n == NULL || *n == '\0' || p == NULL || *p == '\0') {
-			api_error(req, 422, "missing_field",
-			    n == NULL || *n == '\0' ? "name" : "password",
-			    "name and password are required");
-		} else if (!api_utf8_valid(n) || !api_utf8_valid(p) ||
-		    api_utf8_len(n) > SESSION_MAX_NAME ||
-		    api_utf8_len(p) > SESSION_MAX_PASSWORD) {
-			api_error(req, 422, "invalid_value", NULL,
-			    "name or password is too long or not UTF-8");
-		} else {
-			*name = xstrdup(n);
-			*password = xstrdup(p);
-			rc = 0;
-		}
-		evhttp_clear_headers(&form);
-		return rc;
-	}
 	if ((body = api_body(req)) == NULL)
 		return -1;
 	if (api_only_keys(req, body, keys) == 0 &&

@@ -5,6 +5,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "addrlist.h"
 #include "app.h"
 #include "geocoder.h"
 #include "planner.h"
@@ -220,6 +221,27 @@ app_tls_start(struct app *a, char **cause)
 	return 0;
 }
 
+/* trusted_proxies and metrics_allow, refused at start-up if malformed. */
+static int
+app_addrlists_start(struct app *a, char **cause)
+{
+	char *why;
+
+	if ((a->trusted_proxies =
+	            addrlist_parse(a->cfg->trusted_proxies, &why)) == NULL) {
+		*cause = xasprintf("trusted_proxies: %s", why);
+		free(why);
+		return -1;
+	}
+	if ((a->metrics_allow = addrlist_parse(a->cfg->metrics_allow, &why)) ==
+	    NULL) {
+		*cause = xasprintf("metrics_allow: %s", why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
 int
 app_start(struct app *a, struct config *cfg, char **cause)
 {
@@ -245,6 +267,8 @@ app_start(struct app *a, struct config *cfg, char **cause)
 		return -1;
 	}
 	if (geo_init(cfg->crs, &area, cause) != 0)
+		return -1;
+	if (app_addrlists_start(a, cause) != 0)
 		return -1;
 	a->db = db_new(a->base, &dbc);
 	if (migrate_pending(a->db, cfg->schema_dir, &pending, cause) != 0) {
@@ -342,6 +366,8 @@ app_stop(struct app *a)
 	static_unregister();
 	http_free(a->http);
 	tls_free(a->tls); /* after the connections that use it */
+	addrlist_free(a->trusted_proxies);
+	addrlist_free(a->metrics_allow);
 	db_free(a->db);
 	/* After db_free: a purge in flight is answered there. */
 	retention_stop(a->retention);

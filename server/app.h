@@ -13,6 +13,7 @@ struct db;
 struct http_server;
 struct ward_set;
 struct tls;
+struct addrlist;
 struct retention;
 struct metrics_coverage;
 
@@ -34,6 +35,9 @@ struct app {
 	struct event *ev_wards_retry;
 
 	struct tls *tls; /* HTTPS (tls_cert, tls_key), or NULL */
+	/* Proxies whose X-Forwarded-For is believed; who may read /metrics. */
+	struct addrlist *trusted_proxies;
+	struct addrlist *metrics_allow;
 
 	struct retention *retention; /* the daily purge (retention.c) */
 	/* The week's coverage for /metrics (metrics_business.c). */

@@ -156,6 +156,13 @@ static const struct config_option config_options[] = {
         "overdue pieces this near the way back to the office are suggested"},
     {"log_level", "PATROL_LOG_LEVEL", CONFIG_STRING, OFF(log_level), "info", 0,
         0, "debug, info, warn or error"},
+    {"log_repeat_window_s", "PATROL_LOG_REPEAT_WINDOW_S", CONFIG_INT,
+        OFF(log_repeat_window_s), "10", 0, 3600,
+        "an identical log line is shown at most log_repeat_burst times in "
+        "this many seconds, the rest counted (suppressed=N); 0: off"},
+    {"log_repeat_burst", "PATROL_LOG_REPEAT_BURST", CONFIG_INT,
+        OFF(log_repeat_burst), "5", 1, 100000,
+        "...this many times"},
     {"data_dir", "PATROL_DATA_DIR", CONFIG_STRING, OFF(data_dir),
         PATROL_DATA_DIR, 0, 0, "directory of shipped data (demo, wards)"},
     {"schema_dir", "PATROL_SCHEMA_DIR", CONFIG_STRING, OFF(schema_dir),
@@ -198,6 +205,18 @@ static const struct config_option config_options[] = {
         "failed log-ins per client address per window before 429"},
     {"login_window_s", "PATROL_LOGIN_WINDOW_S", CONFIG_INT, OFF(login_window_s),
         "900", 1, 86400, "the log-in failure window, in seconds"},
+    {"trusted_proxies", "PATROL_TRUSTED_PROXIES", CONFIG_STRING,
+        OFF(trusted_proxies), "", 0, 0,
+        "reverse proxies (addresses or networks, comma-separated) whose "
+        "X-Forwarded-For names the client; others' is ignored"},
+    {"metrics_allow", "PATROL_METRICS_ALLOW", CONFIG_STRING,
+        OFF(metrics_allow), "", 0, 0,
+        "only these client addresses or networks may read /metrics "
+        "(empty: any)"},
+    {"metrics_token", "PATROL_METRICS_TOKEN", CONFIG_STRING,
+        OFF(metrics_token), "", 0, 0,
+        "/metrics needs \"Authorization: Bearer\" with this token (empty: "
+        "none)"},
     /* The crews' handhelds (issue 4): settings sent with every sync. */
     {"agent_track_interval_s", "PATROL_AGENT_TRACK_INTERVAL_S", CONFIG_INT,
         OFF(agent_track_interval_s), "5", 1, 3600,

@@ -51,6 +51,8 @@ struct config {
 	int coverage_gap_m;
 	int wayback_m;
 	char *log_level;
+	int log_repeat_window_s; /* identical lines: burst per window */
+	int log_repeat_burst;
 	char *schema_dir;
 	char *data_dir;
 	char *console_dir;
@@ -67,6 +69,9 @@ struct config {
 	int login_max_failures;
 	int login_max_failures_address;
 	int login_window_s;
+	char *trusted_proxies; /* believe their X-Forwarded-For */
+	char *metrics_allow;   /* addresses that may read /metrics */
+	char *metrics_token;   /* bearer token /metrics needs */
 	/* The crews' handhelds (patrol-agent, issue 4). */
 	int agent_track_interval_s;
 	int agent_sync_interval_s;

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -503,6 +504,21 @@ http_judge_cb(
 	v->max_body = limit;
 }
 
+/* 1 when every '%' starts a two-digit hex escape (evhttp keeps "%zz"). */
+static int
+http_escapes_valid(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s != '%')
+			continue;
+		if (!isxdigit((unsigned char)s[1]) ||
+		    !isxdigit((unsigned char)s[2]))
+			return 0;
+		s += 2;
+	}
+	return 1;
+}
+
 static int
 http_decode_params(struct http_req *r)
 {
@@ -511,6 +527,8 @@ http_decode_params(struct http_req *r)
 	int i;
 
 	for (i = 0; i < HTTP_MAX_PARAMS && r->params[i] != NULL; i++) {
+		if (!http_escapes_valid(r->params[i]))
+			return -1;
 		d = evhttp_uridecode(r->params[i], 0, &len);
 		if (d == NULL)
 			return -1;

@@ -8,6 +8,7 @@
 #define PATROL_LOG_H
 
 #include <stdio.h>
+#include <time.h>
 
 enum log_level {
 	LOG_LEVEL_DEBUG,
@@ -20,6 +21,15 @@ enum log_level {
 void log_init(enum log_level, FILE *);
 /* Parses "debug", "info", "warn", "error"; returns -1 on anything else. */
 int log_level_parse(const char *, enum log_level *);
+/*
+ * Repeated identical lines: at most burst per window_s seconds each; the
+ * rest are counted and reported (suppressed=N) when the line is shown
+ * again or, failing that, with the next other line. window_s 0: off.
+ * Defaults: 10 s, 5 lines.
+ */
+void log_repeat_set(int window_s, int burst);
+/* For tests: the clock the windows run on (NULL: CLOCK_MONOTONIC). */
+void log_clock_set(time_t (*now)(void));
 /* Routes libevent's internal messages into this log. */
 void log_route_libevent(void);
 

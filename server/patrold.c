@@ -46,6 +46,7 @@ main(int argc, char **argv)
 	}
 	log_level_parse(cfg.log_level, &level);
 	log_init(level, stderr);
+	log_repeat_set(cfg.log_repeat_window_s, cfg.log_repeat_burst);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 
 	if (app_start(&app, &cfg, &cause) != 0) {

@@ -118,14 +118,12 @@ class Sessions(unittest.TestCase):
         self.assertNotIn(value, self.d.text())
         self.assertNotIn(body["csrf"], self.d.text())
 
-    def test_form_log_in(self):
+    def test_form_log_in_is_refused(self):
+        # Only JSON: a cross-site form must not log a browser in.
         status, headers, body = login(self.d, "pam", form=True)
-        self.assertEqual(status, 200, body)
-        self.assertEqual(body["user"]["name"], "pam")
-        status, _, body = call(self.d, "POST", "/api/v1/session",
-                               {"name": "pam"}, form=True)
-        self.assertEqual((status, body["error"]["field"]),
-                         (422, "password"))
+        self.assertEqual((status, body["error"]["code"]),
+                         (415, "unsupported_media_type"))
+        self.assertNotIn("Set-Cookie", headers)
 
     def test_bad_log_ins_look_alike(self):
         answers = [login(self.d, "vic", "wrong password 1"),

@@ -66,6 +66,73 @@ test_line_format(void **state)
 	log_init(LOG_LEVEL_INFO, NULL);
 }
 
+static time_t fake_now = 1000;
+
+static time_t
+fake_clock(void)
+{
+	return fake_now;
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+/* An outage's warning per request: a few shown, the rest counted. */
+static void
+test_repeated_lines_are_counted_not_shown(void **state)
+{
+	static char buf[16384];
+	FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+	int i;
+
+	(void)state;
+	memset(buf, 0, sizeof buf);
+	log_clock_set(fake_clock);
+	log_repeat_set(10, 3);
+	log_init(LOG_LEVEL_INFO, f);
+	for (i = 0; i < 100; i++)
+		log_warnx("event=auth_lookup_failed status=%d", 2);
+	log_info("event=other n=1");
+	fflush(f);
+	assert_int_equal(count(buf, "event=auth_lookup_failed status=2"), 3);
+	assert_null(strstr(buf, "suppressed="));
+	/* The window ends: the next one says how many were not shown. */
+	fake_now += 10;
+	log_warnx("event=auth_lookup_failed status=%d", 2);
+	fflush(f);
+	assert_non_null(
+	    strstr(buf, "event=auth_lookup_failed status=2 suppressed=97\n"));
+	/* A line that stops repeating is reported by the next other line. */
+	for (i = 0; i < 10; i++)
+		log_warnx("event=gone n=%d", 7);
+	fake_now += 11;
+	log_info("event=resumed");
+	fflush(f);
+	assert_non_null(strstr(buf,
+	    "event=log_suppressed line=\"event=gone n=7\" "
+	    "suppressed=7\n"));
+	assert_non_null(strstr(buf, "event=resumed"));
+	assert_int_equal(count(buf, "suppressed="), 2);
+	/* Lines that differ are not limited. */
+	for (i = 0; i < 20; i++)
+		log_info("event=step n=%d", i);
+	fflush(f);
+	assert_non_null(strstr(buf, "event=step n=19\n"));
+	fclose(f);
+	log_init(LOG_LEVEL_INFO, NULL);
+	log_repeat_set(10, 5);
+	log_clock_set(NULL);
+}
+
 static void
 test_level_names(void **state)
 {
@@ -86,6 +153,7 @@ main(void)
 	    cmocka_unit_test(test_long_values_are_cut),
 	    cmocka_unit_test(test_line_format),
 	    cmocka_unit_test(test_level_names),
+	    cmocka_unit_test(test_repeated_lines_are_counted_not_shown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
