@@ -3,7 +3,8 @@
  * as the raw body (a phone call's follow-up e-mail, a counter scan; crews'
  * photos come through the agents' resumable upload), GET /api/v1/photos/
  * {sha256} gives it back. Stored by content hash before the database
- * hears of it, so a row never points at a missing file.
+ * hears of it, so a row never points at a missing file; a file this upload
+ * made is removed again when its row fails (issue 10: no orphan files).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +26,28 @@
 
 static struct app *photos_app;
 
+/* An upload waiting for its row: the file goes again if the row fails. */
+struct photo_post {
+	struct http_req *req;
+	char hex[65];
+	int created;
+};
+
 static void
 photo_added_cb(struct db_result *r, void *arg)
 {
-	struct http_req *req = arg;
+	struct photo_post *pp = arg;
 
 	if (r->status == DB_OK && PQntuples(r->res) == 1)
-		api_reply_text(req, 201, PQgetvalue(r->res, 0, 0));
-	else
-		api_reply_row(req, r, "request");
-	http_req_unref(req);
+		api_reply_text(pp->req, 201, PQgetvalue(r->res, 0, 0));
+	else {
+		/* No such request, or the database failed: no orphan file. */
+		if (pp->created)
+			photos_discard(photos_app->cfg->photo_dir, pp->hex);
+		api_reply_row(pp->req, r, "request");
+	}
+	http_req_unref(pp->req);
+	free(pp);
 }
 
 static void
@@ -42,7 +55,8 @@ photo_post_auth_cb(
     struct http_req *req, const struct auth_user *user, void *arg)
 {
 	const char *body, *type;
-	char hex[65], *cause;
+	struct photo_post *pp;
+	char *cause;
 	long long id;
 	size_t len;
 
@@ -66,16 +80,19 @@ photo_post_auth_cb(
 		    "the body is not a JPEG, PNG or WebP image");
 		return;
 	}
-	if (photos_store(photos_app->cfg->photo_dir, body, len, hex, &cause) !=
-	    0) {
+	pp = xcalloc(1, sizeof *pp);
+	if (photos_store(photos_app->cfg->photo_dir, body, len, pp->hex,
+	        &pp->created, &cause) != 0) {
 		log_error("event=photo_store_failed reason=%s", log_q(cause));
 		free(cause);
+		free(pp);
 		api_error(req, 500, "internal", NULL, "cannot store the photo");
 		return;
 	}
+	pp->req = req;
 	http_req_ref(req);
-	store_request_photo_add(photos_app->db, id, hex, len, type, user->name,
-	    photo_added_cb, req);
+	store_request_photo_add(photos_app->db, id, pp->hex, len, type,
+	    user->name, photo_added_cb, pp);
 }
 
 static void

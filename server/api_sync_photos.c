@@ -41,7 +41,8 @@ struct upload {
 	long long device_id;
 	long long expected;
 	char *partial;
-	size_t len; /* when complete */
+	int created; /* photos_store made the file */
+	size_t len;  /* when complete */
 	char type[32];
 };
 
@@ -110,9 +111,15 @@ upload_stored_cb(struct db_result *r, void *arg)
 	struct upload *u = arg;
 
 	if (r->status != DB_OK) {
-		/* The file stays: the agent's retry finishes the job. */
+		/*
+		 * The partial file stays, so the agent's retry finishes the
+		 * job without sending it again; the stored file goes if this
+		 * upload made it (no orphan files, issue 10).
+		 */
 		log_warnx("event=photo_link_failed sha256=%s error=%s", u->sha,
 		    log_q(r->error));
+		if (u->created)
+			photos_discard(upload_app->cfg->photo_dir, u->sha);
 		if (!http_req_done(u->req)) {
 			http_req_set_header(u->req, "Retry-After", "2");
 			api_sync_error(u->req, 503, "unavailable", NULL,
@@ -166,8 +173,8 @@ upload_finish(struct upload *u)
 		    "the photo is not a JPEG, PNG or WebP image");
 		goto out;
 	}
-	if (photos_store(upload_app->cfg->photo_dir, data, len, hex, &cause) !=
-	    0) {
+	if (photos_store(upload_app->cfg->photo_dir, data, len, hex,
+	        &u->created, &cause) != 0) {
 		log_error("event=photo_store_failed reason=%s", log_q(cause));
 		free(cause);
 		api_sync_error(

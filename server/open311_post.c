@@ -44,6 +44,8 @@ struct post_photo {
 	char sha256[65];
 	size_t bytes;
 	const char *type;
+	int created; /* this post made the file */
+	int linked;  /* a row names it */
 };
 
 struct post {
@@ -82,6 +84,14 @@ post_new(struct http_req *req, enum open311_format fmt)
 static void
 post_free(struct post *p)
 {
+	int i;
+
+	/* A failed report, or a photo whose link failed: no orphan files. */
+	for (i = 0; i < p->nphotos; i++) {
+		if (p->photos[i].created && !p->photos[i].linked)
+			photos_discard(
+			    open311_app->cfg->photo_dir, p->photos[i].sha256);
+	}
 	http_req_unref(p->req);
 	open311_form_free(&p->form);
 	free(p->client);
@@ -259,11 +269,13 @@ post_photo_cb(struct db_result *r, void *arg)
 {
 	struct post *p = arg;
 
-	/* The request stands without it; the file is kept by its hash. */
+	/* The request stands without it; post_free removes the file. */
 	if (r->status != DB_OK || PQntuples(r->res) != 1)
 		log_error("event=open311_photo_link_failed request=%lld "
 		          "error=%s",
 		    p->id, log_q(r->error));
+	else
+		p->photos[p->photo_next].linked = 1;
 	p->photo_next++;
 	post_next_photo(p);
 }
@@ -494,7 +506,7 @@ post_store_photos(struct post *p)
 		ph->bytes = f->len;
 		ph->type = photos_sniff(f->value, f->len);
 		if (photos_store(open311_app->cfg->photo_dir, f->value, f->len,
-		        ph->sha256, &cause) != 0) {
+		        ph->sha256, &ph->created, &cause) != 0) {
 			log_error(
 			    "event=photo_store_failed reason=%s", log_q(cause));
 			free(cause);

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "log.h"
 #include "photos.h"
 #include "xmalloc.h"
 
@@ -98,8 +99,8 @@ photos_fsync_dir(const char *dir)
 }
 
 int
-photos_store(
-    const char *dir, const void *data, size_t len, char hex[65], char **cause)
+photos_store(const char *dir, const void *data, size_t len, char hex[65],
+    int *created, char **cause)
 {
 	char *sub, *path, *tmp;
 	const char *p = data;
@@ -108,6 +109,8 @@ photos_store(
 	size_t off = 0;
 	int fd, rc = -1;
 
+	if (created != NULL)
+		*created = 0;
 	photos_hash(data, len, hex);
 	path = photos_path(dir, hex);
 	if (stat(path, &st) == 0 && (size_t)st.st_size == len) {
@@ -147,9 +150,28 @@ photos_store(
 		goto out;
 	}
 	rc = 0;
+	if (created != NULL)
+		*created = 1;
 out:
 	free(sub);
 	free(tmp);
 	free(path);
 	return rc;
+}
+
+void
+photos_discard(const char *dir, const char *hex)
+{
+	char *path = photos_path(dir, hex), *sub;
+
+	if (path == NULL)
+		return;
+	if (unlink(path) != 0 && errno != ENOENT)
+		log_warn("event=photo_discard_failed sha256=%s", hex);
+	else
+		log_info("event=photo_discarded sha256=%s", hex);
+	sub = xasprintf("%s/%.2s", dir, hex);
+	(void)rmdir(sub); /* only when empty */
+	free(sub);
+	free(path);
 }

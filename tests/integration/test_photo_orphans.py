@@ -1,0 +1,147 @@
+"""Issue 10 finding 6: no photo file is left on disk by an upload that
+failed, whatever the failure: a photo posted to a request that does not
+exist, a photo whose row the database refused (a trigger makes the insert
+fail, as a full disk or a lost connection would), Open311 media with a
+report that failed or whose photo link failed, and a handheld's resumable
+upload whose link failed. Files in the photo directory are counted; the
+resumable upload's partial file (photo_dir/.partial) is its resume state,
+not a photo, and is not counted."""
+import hashlib
+import json
+import os
+import sys
+import unittest
+import urllib.parse
+
+import harness as h
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_open311 as o311  # noqa: E402  (png, multipart)
+
+FAIL_PHOTOS = (
+    "CREATE OR REPLACE FUNCTION t_refuse_photo() RETURNS trigger"
+    " LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'photo refused by test';"
+    " END$$;"
+    " CREATE TRIGGER t_refuse_photo BEFORE INSERT ON %s"
+    " FOR EACH ROW EXECUTE FUNCTION t_refuse_photo()")
+
+
+def photo_files(d):
+    out = []
+    for top, dirs, files in os.walk(d.photo_dir):
+        dirs[:] = [x for x in dirs if x != ".partial"]
+        out += [os.path.join(top, f) for f in files]
+    return sorted(out)
+
+
+class Orphans(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.url = h.fresh_database("photo_orphans")
+        for args in [
+            ("migrate",),
+            ("import", "wards", os.path.join(h.SOURCE, "data",
+                                             "kawasaki_wards_N03-22.geojson")),
+        ]:
+            r = h.patrolctl(cls.url, *args)
+            assert r.returncode == 0, (args, r.stderr)
+        cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
+        r = h.patrolctl(cls.url, "open311", "key", "add", "fixmystreet")
+        assert r.returncode == 0, r.stderr
+        cls.key = r.stdout.strip()
+        cls.d = h.Patrold(cls.url, "--open311-jurisdiction",
+                          o311.JURISDICTION)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.d.stop()
+        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+
+    def tearDown(self):
+        h.psql(self.url, "DROP TRIGGER IF EXISTS t_refuse_photo ON photos;"
+               " DROP TRIGGER IF EXISTS t_refuse_photo ON requests")
+
+    def api(self, method, path, body=None, raw=None, ctype=None):
+        headers = {"Authorization": "Bearer " + self.disp}
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            ctype = "application/json"
+        if ctype:
+            headers["Content-Type"] = ctype
+        status, _, reply = self.d.request(path, method=method, body=data,
+                                          headers=headers)
+        return status, json.loads(reply) if reply else None
+
+    def new_request(self):
+        st, r = self.api("POST", "/api/v1/requests", {
+            "category": "road_pothole", "lat": 35.6050, "lon": 139.5600,
+            "answers": {"depth": "shallow"}})
+        self.assertEqual(st, 201, r)
+        return r["id"]
+
+    def open311(self, photo):
+        fields = [("jurisdiction_id", o311.JURISDICTION),
+                  ("api_key", self.key), ("service_code", "wasp_nest"),
+                  ("lat", "35.605000"), ("long", "139.560000"),
+                  ("attribute[nest_height]", "eaves"),
+                  ("attribute[location]", "outdoor")]
+        body, ctype = o311.multipart(
+            fields, [("media", "nest.png", "image/png", photo)])
+        status, _, reply = self.d.request(
+            o311.BASE + "requests.json", method="POST", body=body,
+            headers={"Content-Type": ctype})
+        return status, json.loads(reply)
+
+    def test_photo_for_a_request_that_does_not_exist(self):
+        before = photo_files(self.d)
+        for size in (100, 200 << 10):  # in memory and spooled to disk
+            st, err = self.api("POST", "/api/v1/requests/987654/photos",
+                               raw=o311.png(size), ctype="image/png")
+            self.assertEqual((st, err["error"]["code"]), (404, "not_found"))
+        self.assertEqual(photo_files(self.d), before)
+
+    def test_photo_whose_row_fails(self):
+        rid = self.new_request()
+        before = photo_files(self.d)
+        h.psql(self.url, FAIL_PHOTOS % "photos")
+        st, err = self.api("POST", "/api/v1/requests/%d/photos" % rid,
+                           raw=o311.png(3000), ctype="image/png")
+        self.assertEqual(st, 500, err)
+        self.assertEqual(photo_files(self.d), before)
+        self.assertIn("event=photo_discarded", self.d.text())
+        # The same photo goes in once the database takes it.
+        self.tearDown()
+        st, ok = self.api("POST", "/api/v1/requests/%d/photos" % rid,
+                          raw=o311.png(3000), ctype="image/png")
+        self.assertEqual(st, 201, ok)
+        self.assertEqual(len(photo_files(self.d)), len(before) + 1)
+        # A photo already kept for another request is never removed by a
+        # failed upload of the same bytes.
+        st, err = self.api("POST", "/api/v1/requests/987654/photos",
+                           raw=o311.png(3000), ctype="image/png")
+        self.assertEqual(st, 404)
+        self.assertEqual(len(photo_files(self.d)), len(before) + 1)
+        self.assertEqual(self.d.request(ok["url"], headers={
+            "Authorization": "Bearer " + self.disp})[0], 200)
+
+    def test_open311_media_of_a_failed_report(self):
+        before = photo_files(self.d)
+        h.psql(self.url, FAIL_PHOTOS % "requests")
+        st, reply = self.open311(o311.png(4000))
+        self.assertGreaterEqual(st, 500, reply)
+        self.assertEqual(photo_files(self.d), before)
+
+    def test_open311_media_whose_link_fails(self):
+        before = photo_files(self.d)
+        h.psql(self.url, FAIL_PHOTOS % "photos")
+        st, reply = self.open311(o311.png(5000))
+        # The report stands (the resident must not send it again); the
+        # photo that could not be linked does not stay behind as a file.
+        self.assertEqual(st, 200, reply)
+        self.assertEqual(photo_files(self.d), before)
+        self.assertIn("event=open311_photo_link_failed", self.d.text())
+
+
+if __name__ == "__main__":
+    h.main()
