@@ -4,8 +4,12 @@
  * random id goes into an HttpOnly, SameSite=Strict cookie and whose CSRF
  * token goes to the page; auth_require accepts the cookie from then on.
  * Failed attempts are counted per user name and per client address, in
- * memory: past the limit the answer is 429 with Retry-After, without
- * touching the database or the password hash.
+ * memory, as growing delays (ratelimit.h): while one runs the answer is
+ * 429 with Retry-After, without touching the database or the password
+ * hash; a delay never exceeds login_delay_max_s, so nobody is locked out.
+ * The client address is the peer's or, behind a trusted proxy, the one
+ * X-Forwarded-For names. Every failed log-in is audited (name typed,
+ * address, time), never the password.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +48,7 @@ struct login {
 	char *name;
 	char *password;
 	char *key_user, *key_addr;
+	char addr[64];
 	struct auth_user user;
 	char *display_name;
 	char id[AUTH_SESSION_LEN + 1];
@@ -110,17 +115,45 @@ out:
 }
 
 static void
+login_audited_cb(struct db_result *r, void *arg)
+{
+	(void)arg;
+	if (r->status != DB_OK)
+		log_warnx("event=login_failed_audit_failed error=%s",
+		    log_q(r->error));
+}
+
+static void
 login_refuse(struct login *l, int known)
 {
-	time_t now = time(NULL);
 	const struct config *cfg = session.app->cfg;
+	const struct ratelimit_policy names = {cfg->login_free_failures,
+	    cfg->login_delay_first_s, cfg->login_delay_max_s,
+	    cfg->login_forget_s};
+	const struct ratelimit_policy addrs = {cfg->login_free_failures_address,
+	    cfg->login_delay_first_s, cfg->login_delay_max_s,
+	    cfg->login_forget_s};
+	time_t now = time(NULL);
+	char wait_s[16];
+	int delay, d;
 
-	ratelimit_fail(session.failures, l->key_user, now, cfg->login_window_s);
-	ratelimit_fail(session.failures, l->key_addr, now, cfg->login_window_s);
-	/* Never the name: a mistyped password often lands in that field. */
-	log_info("event=login_failed known_user=%d", known);
+	delay = ratelimit_fail(session.failures, l->key_user, now, &names);
+	d = ratelimit_fail(session.failures, l->key_addr, now, &addrs);
+	if (d > delay)
+		delay = d;
+	/*
+	 * Never the name in the log: a mistyped password often lands in
+	 * that field. The audit log (read by admins only) keeps it.
+	 */
+	log_info("event=login_failed known_user=%d delay_s=%d", known, delay);
+	store_sessions_login_failed(session.app->db, l->name, l->addr, known,
+	    delay, login_audited_cb, NULL);
 	http_req_set_header(
 	    l->req, "WWW-Authenticate", "Bearer realm=\"patrol\"");
+	if (delay > 0) {
+		snprintf(wait_s, sizeof wait_s, "%d", delay);
+		http_req_set_header(l->req, "Retry-After", wait_s);
+	}
 	api_error(l->req, 401, "invalid_credentials", NULL,
 	    "wrong user name or password");
 }
@@ -206,7 +239,6 @@ login_read(struct http_req *req, char **name, char **password)
 static void
 session_post(struct http_req *req)
 {
-	const struct config *cfg = session.app->cfg;
 	struct login *l;
 	char *name, *password, wait_s[16];
 	time_t now = time(NULL);
@@ -219,16 +251,16 @@ session_post(struct http_req *req)
 	http_req_ref(req);
 	l->name = name;
 	l->password = password;
+	api_client_addr(session.app, req, l->addr, sizeof l->addr);
 	l->key_user = xasprintf("u:%s", name);
-	l->key_addr = xasprintf("a:%s", http_req_peer(req));
-	wait = ratelimit_wait(
-	    session.failures, l->key_user, now, cfg->login_max_failures);
-	w = ratelimit_wait(session.failures, l->key_addr, now,
-	    cfg->login_max_failures_address);
+	l->key_addr = xasprintf("a:%s", l->addr);
+	wait = ratelimit_wait(session.failures, l->key_user, now);
+	w = ratelimit_wait(session.failures, l->key_addr, now);
 	if (w > wait)
 		wait = w;
 	if (wait > 0) {
-		log_info("event=login_limited retry_s=%d", wait);
+		log_info("event=login_limited retry_s=%d by=%s", wait,
+		    w == wait ? "address" : "name");
 		snprintf(wait_s, sizeof wait_s, "%d", wait);
 		http_req_set_header(req, "Retry-After", wait_s);
 		api_error(req, 429, "too_many_attempts", NULL,

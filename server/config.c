@@ -197,14 +197,24 @@ static const struct config_option config_options[] = {
         "0", 0, 1,
         "1: session cookie only over HTTPS (also when X-Forwarded-Proto "
         "is https)"},
-    {"login_max_failures", "PATROL_LOGIN_MAX_FAILURES", CONFIG_INT,
-        OFF(login_max_failures), "5", 1, 10000,
-        "failed log-ins per user name per window before 429"},
-    {"login_max_failures_address", "PATROL_LOGIN_MAX_FAILURES_ADDRESS",
-        CONFIG_INT, OFF(login_max_failures_address), "20", 1, 100000,
-        "failed log-ins per client address per window before 429"},
-    {"login_window_s", "PATROL_LOGIN_WINDOW_S", CONFIG_INT, OFF(login_window_s),
-        "900", 1, 86400, "the log-in failure window, in seconds"},
+    {"login_free_failures", "PATROL_LOGIN_FREE_FAILURES", CONFIG_INT,
+        OFF(login_free_failures), "3", 0, 10000,
+        "failed log-ins per user name before each try has to wait "
+        "(growing delays, never a lock-out)"},
+    {"login_free_failures_address", "PATROL_LOGIN_FREE_FAILURES_ADDRESS",
+        CONFIG_INT, OFF(login_free_failures_address), "20", 0, 100000,
+        "...per client address"},
+    {"login_delay_first_s", "PATROL_LOGIN_DELAY_FIRST_S", CONFIG_INT,
+        OFF(login_delay_first_s), "1", 1, 3600,
+        "the first delay after the free failures; each further failure "
+        "doubles it (429 with Retry-After meanwhile)"},
+    {"login_delay_max_s", "PATROL_LOGIN_DELAY_MAX_S", CONFIG_INT,
+        OFF(login_delay_max_s), "60", 1, 86400,
+        "the longest delay between log-in tries of a name or address"},
+    {"login_forget_s", "PATROL_LOGIN_FORGET_S", CONFIG_INT,
+        OFF(login_forget_s), "900", 1, 86400,
+        "failures of a name or address are forgotten this long after the "
+        "last one"},
     {"trusted_proxies", "PATROL_TRUSTED_PROXIES", CONFIG_STRING,
         OFF(trusted_proxies), "", 0, 0,
         "reverse proxies (addresses or networks, comma-separated) whose "

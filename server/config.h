@@ -66,9 +66,11 @@ struct config {
 	char *tile_attribution_url;
 	int session_hours;
 	int cookie_secure;
-	int login_max_failures;
-	int login_max_failures_address;
-	int login_window_s;
+	int login_free_failures; /* growing delays, issue 10 */
+	int login_free_failures_address;
+	int login_delay_first_s;
+	int login_delay_max_s;
+	int login_forget_s;
 	char *trusted_proxies; /* believe their X-Forwarded-For */
 	char *metrics_allow;   /* addresses that may read /metrics */
 	char *metrics_token;   /* bearer token /metrics needs */

@@ -11,8 +11,9 @@
  */
 struct ratelimit_entry {
 	char *key;
-	time_t first; /* the window's start */
-	time_t until; /* first + window */
+	time_t last;   /* the last failure */
+	time_t until;  /* may try again from then */
+	time_t forget; /* forgotten from then */
 	int failures;
 };
 
@@ -51,6 +52,12 @@ ratelimit_remove(struct ratelimit *rl, size_t i)
 	rl->e[i] = rl->e[--rl->n];
 }
 
+static int
+ratelimit_expired(const struct ratelimit_entry *e, time_t now)
+{
+	return now >= e->forget && now >= e->until;
+}
+
 static struct ratelimit_entry *
 ratelimit_find(struct ratelimit *rl, const char *key, time_t now)
 {
@@ -59,7 +66,7 @@ ratelimit_find(struct ratelimit *rl, const char *key, time_t now)
 	for (i = 0; i < rl->n; i++) {
 		if (strcmp(rl->e[i].key, key) != 0)
 			continue;
-		if (now >= rl->e[i].until) {
+		if (ratelimit_expired(&rl->e[i], now)) {
 			ratelimit_remove(rl, i);
 			return NULL;
 		}
@@ -69,23 +76,31 @@ ratelimit_find(struct ratelimit *rl, const char *key, time_t now)
 }
 
 int
-ratelimit_wait(struct ratelimit *rl, const char *key, time_t now, int limit)
+ratelimit_wait(struct ratelimit *rl, const char *key, time_t now)
 {
 	struct ratelimit_entry *e = ratelimit_find(rl, key, now);
 
-	if (e == NULL || e->failures < limit)
+	if (e == NULL || now >= e->until)
 		return 0;
 	return (int)(e->until - now);
 }
 
-/* Room for one more key: expired ones go first, then the oldest. */
+int
+ratelimit_failures(struct ratelimit *rl, const char *key, time_t now)
+{
+	struct ratelimit_entry *e = ratelimit_find(rl, key, now);
+
+	return e != NULL ? e->failures : 0;
+}
+
+/* Room for one more key: expired ones go first, then the stalest. */
 static void
 ratelimit_make_room(struct ratelimit *rl, time_t now)
 {
 	size_t i, oldest = 0;
 
 	for (i = 0; i < rl->n;) {
-		if (now >= rl->e[i].until)
+		if (ratelimit_expired(&rl->e[i], now))
 			ratelimit_remove(rl, i);
 		else
 			i++;
@@ -93,28 +108,47 @@ ratelimit_make_room(struct ratelimit *rl, time_t now)
 	if (rl->n < rl->max)
 		return;
 	for (i = 1; i < rl->n; i++) {
-		if (rl->e[i].first < rl->e[oldest].first)
+		if (rl->e[i].last < rl->e[oldest].last)
 			oldest = i;
 	}
 	ratelimit_remove(rl, oldest);
 }
 
-void
-ratelimit_fail(struct ratelimit *rl, const char *key, time_t now, int window_s)
+/* first_s doubled for each failure past the free ones, at most max_s. */
+static int
+ratelimit_delay(int failures, const struct ratelimit_policy *p)
+{
+	long long d;
+	int k;
+
+	if (failures <= p->free)
+		return 0;
+	d = p->first_s;
+	for (k = failures - p->free - 1; k > 0 && d < p->max_s; k--)
+		d *= 2;
+	return (int)(d < p->max_s ? d : p->max_s);
+}
+
+int
+ratelimit_fail(struct ratelimit *rl, const char *key, time_t now,
+    const struct ratelimit_policy *p)
 {
 	struct ratelimit_entry *e = ratelimit_find(rl, key, now);
+	int delay;
 
-	if (e != NULL) {
-		e->failures++;
-		return;
+	if (e == NULL) {
+		if (rl->n == rl->max)
+			ratelimit_make_room(rl, now);
+		e = &rl->e[rl->n++];
+		memset(e, 0, sizeof *e);
+		e->key = xstrdup(key);
 	}
-	if (rl->n == rl->max)
-		ratelimit_make_room(rl, now);
-	e = &rl->e[rl->n++];
-	e->key = xstrdup(key);
-	e->first = now;
-	e->until = now + window_s;
-	e->failures = 1;
+	e->failures++;
+	delay = ratelimit_delay(e->failures, p);
+	e->last = now;
+	e->until = now + delay;
+	e->forget = now + p->forget_s;
+	return delay;
 }
 
 void

@@ -1,9 +1,13 @@
 /*
- * Failure counting for log-in attempts, in memory: at most `limit` failures
- * per key (a user name, a client address) in a window that starts with the
- * first failure. Pure bookkeeping, no I/O, time passed in, so it can be
- * tested without waiting. A table that is full forgets expired keys first,
- * then the oldest.
+ * Failed log-ins, in memory, as growing delays (issue 10): per key (a user
+ * name, a client address) the first `free` failures cost nothing; each
+ * further one makes the key wait first_s, then twice that, and so on up to
+ * max_s, before it may try again. No key is ever locked out for longer
+ * than max_s, so an attacker cannot keep the real user out, only slow
+ * every guesser down. A key is forgotten forget_s after its last failure.
+ * Pure bookkeeping, no I/O, time passed in, so it can be tested without
+ * waiting. A table that is full forgets expired keys first, then the one
+ * that failed longest ago.
  */
 #ifndef PATROL_RATELIMIT_H
 #define PATROL_RATELIMIT_H
@@ -13,16 +17,25 @@
 
 struct ratelimit;
 
+struct ratelimit_policy {
+	int free;     /* failures without a delay */
+	int first_s;  /* the first delay */
+	int max_s;    /* the longest delay */
+	int forget_s; /* a key is forgotten this long after its last failure */
+};
+
 struct ratelimit *ratelimit_new(size_t max_keys);
 void ratelimit_free(struct ratelimit *);
+/* Seconds until key may try again (0: it may now). */
+int ratelimit_wait(struct ratelimit *, const char *key, time_t now);
 /*
- * Seconds until key may try again (0: it may now) when it may fail at most
- * limit times per window (the window_s given to its first failure).
+ * Counts one failure of key; returns the delay it now has to wait (0 while
+ * its failures are within policy->free).
  */
-int ratelimit_wait(struct ratelimit *, const char *key, time_t now, int limit);
-/* Counts one failure of key. */
-void ratelimit_fail(
-    struct ratelimit *, const char *key, time_t now, int window_s);
+int ratelimit_fail(struct ratelimit *, const char *key, time_t now,
+    const struct ratelimit_policy *);
+/* Failures counted for key (0 when unknown or forgotten), for tests. */
+int ratelimit_failures(struct ratelimit *, const char *key, time_t now);
 /* Forgets key (after a success). */
 void ratelimit_clear(struct ratelimit *, const char *key);
 /* Keys held, for tests. */

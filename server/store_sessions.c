@@ -99,6 +99,22 @@ store_sessions_create(struct db *db, const char *hash_hex, long long user_id,
 }
 
 void
+store_sessions_login_failed(struct db *db, const char *name,
+    const char *address, int known_user, int delay_s, db_cb cb, void *arg)
+{
+	char delay[16];
+	const char *p[] = {name, address, known_user ? "true" : "false", delay};
+
+	snprintf(delay, sizeof delay, "%d", delay_s);
+	db_query(db,
+	    "INSERT INTO audit_log (actor, action, object_type, object_id,"
+	    " detail) VALUES ($1, 'session.login_failed', 'user', $1,"
+	    " jsonb_build_object('address', $2::text, 'known_user',"
+	    " $3::boolean, 'delay_s', $4::int))",
+	    4, p, cb, arg);
+}
+
+void
 store_sessions_delete(
     struct db *db, const char *hash_hex, const char *actor, db_cb cb, void *arg)
 {

@@ -42,6 +42,13 @@ int store_sessions_user_row(PGresult *, struct store_login_user *u);
  */
 void store_sessions_create(struct db *, const char *hash_hex, long long user_id,
     const char *actor, const char *csrf, int hours, db_cb, void *arg);
+/*
+ * A failed log-in in audit_log: actor and object the name typed, detail
+ * the client address, whether the name is a user's and the delay it set.
+ * Never the password.
+ */
+void store_sessions_login_failed(struct db *, const char *name,
+    const char *address, int known_user, int delay_s, db_cb, void *arg);
 /* Ends a session (log-out), recorded in audit_log. */
 void store_sessions_delete(
     struct db *, const char *hash_hex, const char *actor, db_cb, void *arg);

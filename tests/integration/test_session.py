@@ -350,38 +350,123 @@ class Tiles(unittest.TestCase):
 
 
 class RateLimit(unittest.TestCase):
+    """Growing delays instead of a lock-out (issue 10 finding 4). The
+    assertions read the delays patrold reports (Retry-After), not the
+    clock: long delays, so a slow machine cannot outrun them."""
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("session_rate")
         assert h.patrolctl(cls.url, "migrate").returncode == 0
-        for name in ("rob", "ray"):
+        for name in ("rob", "ray", "rex", "roy"):
             r = ctl(cls.url, "user", "add", name, "--role", "viewer",
                     "--password-stdin", stdin=PASSWORD + "\n")
             assert r.returncode == 0, r.stderr
 
-    def test_failures_per_name_and_per_address(self):
-        d = h.Patrold(self.url, "--login-max-failures", "2",
-                      "--login-max-failures-address", "4",
-                      "--login-window-s", "3")
+    def setUp(self):
+        self.first_audit = h.psql(
+            self.url, "SELECT coalesce(max(id), 0) FROM audit_log")
+
+    def audited(self, name):
+        return h.psql(self.url, "SELECT count(*) FROM audit_log WHERE "
+                      "action = 'session.login_failed' AND actor = '%s' "
+                      "AND id > %s" % (name, self.first_audit))
+
+    def test_delays_per_name_and_per_address(self):
+        d = h.Patrold(self.url, "--login-free-failures", "2",
+                      "--login-free-failures-address", "4",
+                      "--login-delay-first-s", "300",
+                      "--login-delay-max-s", "1200")
         try:
-            t0 = time.monotonic()
             for _ in range(2):
-                self.assertEqual(login(d, "rob", "wrong")[0], 401)
-            # Locked for this name, even with the right password.
+                status, headers, _ = login(d, "rob", "wrong")
+                self.assertEqual(status, 401)
+                self.assertIsNone(headers["Retry-After"])
+            # The third failure sets the first delay, and says so.
+            status, headers, _ = login(d, "rob", "wrong")
+            self.assertEqual((status, headers["Retry-After"]), (401, "300"))
+            # Meanwhile even the right password waits, unchecked.
             status, headers, body = login(d, "rob")
             self.assertEqual(status, 429)
             self.assertEqual(body["error"]["code"], "too_many_attempts")
-            self.assertTrue(1 <= int(headers["Retry-After"]) <= 3)
-            # Another name still works from here, until the address's
-            # failures reach its limit.
-            self.assertEqual(login(d, "ray")[0], 200)
-            for _ in range(2):
-                self.assertEqual(login(d, "ray", "wrong")[0], 401)
-            self.assertEqual(login(d, "ray")[0], 429)
+            self.assertTrue(0 < int(headers["Retry-After"]) <= 300)
             self.assertIn("event=login_limited", d.text())
-            # The window passes.
-            time.sleep(max(0, 3.2 - (time.monotonic() - t0)))
+            # Another name from here is not held up by rob's delay ...
+            self.assertEqual(login(d, "ray")[0], 200)
+            # ... until this address's own free failures are spent.
+            self.assertEqual(login(d, "ray", "wrong")[0], 401)
+            status, headers, _ = login(d, "rex", "wrong")
+            self.assertEqual((status, headers["Retry-After"]), (401, "300"))
+            self.assertEqual(login(d, "roy")[0], 429)
+            # Every failure is audited with the name and address, never
+            # the password (nor is the name in the log).
+            self.assertEqual(self.audited("rob"), "3")
+            self.assertEqual(self.audited("rex"), "1")
+            detail = json.loads(h.psql(
+                self.url, "SELECT detail FROM audit_log WHERE action = "
+                "'session.login_failed' AND actor = 'rex' AND id > %s"
+                % self.first_audit))
+            self.assertEqual(detail, {"address": "127.0.0.1",
+                                      "known_user": True, "delay_s": 300})
+            dump = h.psql(self.url, "SELECT string_agg(a::text, ' ') "
+                          "FROM audit_log a")
+            self.assertNotIn("wrong", dump)
+            self.assertNotIn("rob", re.sub(r"event=\S+", "", d.text()))
+        finally:
+            self.assertEqual(d.stop(), 0, d.text())
+
+    def test_the_real_user_is_never_locked_out(self):
+        # A guesser keeps failing; the delay doubles up to its cap, and
+        # the owner gets in once a delay has passed.
+        d = h.Patrold(self.url, "--login-free-failures", "0",
+                      "--login-free-failures-address", "0",
+                      "--login-delay-first-s", "1",
+                      "--login-delay-max-s", "2")
+        try:
+            delays = []
+            for _ in range(4):
+                status, headers, _ = login(d, "rob", "guess")
+                if status == 429:  # a slow loop is fine, a fast one waits
+                    time.sleep(int(headers["Retry-After"]) + 0.2)
+                    status, headers, _ = login(d, "rob", "guess")
+                self.assertEqual(status, 401)
+                delays.append(int(headers["Retry-After"]))
+                time.sleep(delays[-1] + 0.2)
+            self.assertEqual(delays, [1, 2, 2, 2])
             self.assertEqual(login(d, "rob")[0], 200)
+        finally:
+            self.assertEqual(d.stop(), 0, d.text())
+
+    def test_client_address_behind_a_trusted_proxy(self):
+        d = h.Patrold(self.url, "--login-free-failures", "10",
+                      "--login-free-failures-address", "1",
+                      "--login-delay-first-s", "300",
+                      "--login-delay-max-s", "1200",
+                      "--trusted-proxies", "127.0.0.1")
+        try:
+            office = {"X-Forwarded-For": "198.51.100.7"}
+            other = {"X-Forwarded-For": "198.51.100.8"}
+            self.assertEqual(login(d, "rex", "wrong", headers=office)[0],
+                             401)
+            status, headers, _ = login(d, "rex", "wrong", headers=office)
+            self.assertEqual((status, headers["Retry-After"]), (401, "300"))
+            self.assertEqual(login(d, "rex", headers=office)[0], 429)
+            # Everyone else behind the same proxy is not held up.
+            self.assertEqual(login(d, "rex", headers=other)[0], 200)
+            self.assertEqual(h.psql(
+                self.url, "SELECT DISTINCT detail->>'address' FROM audit_log"
+                " WHERE action = 'session.login_failed' AND actor = 'rex'"
+                " AND detail->>'address' LIKE '198.%'"), "198.51.100.7")
+        finally:
+            self.assertEqual(d.stop(), 0, d.text())
+        # Without the setting the header is the client's to forge: ignored.
+        d = h.Patrold(self.url, "--login-free-failures", "10",
+                      "--login-free-failures-address", "1",
+                      "--login-delay-first-s", "300")
+        try:
+            for xff in ("203.0.113.1", "203.0.113.2"):
+                login(d, "roy", "wrong", headers={"X-Forwarded-For": xff})
+            self.assertEqual(login(d, "roy", headers={
+                "X-Forwarded-For": "203.0.113.3"})[0], 429)
         finally:
             self.assertEqual(d.stop(), 0, d.text())
 
