@@ -12,10 +12,12 @@
 #include "auth.h"
 #include "config.h"
 #include "ctl.h"
+#include "ctl_demo_day.h"
 #include "ctl_demo_patrols.h"
 #include "ctl_addresses.h"
 #include "ctl_dispatch.h"
 #include "ctl_history.h"
+#include "ctl_plan.h"
 #include "ctl_wards.h"
 #include "db.h"
 #include "geo.h"
@@ -257,7 +259,9 @@ ctl_demo_request(struct ctl *c, struct ward_set *wards, json_t *r)
 	const struct ward *wd;
 	json_t *cat, *caller = json_object_get(r, "caller");
 	PGresult *res;
-	char *cause, *field, *answers;
+	char *cause, *field, *answers, wfrom[32], wto[32];
+	json_t *created;
+	int rc;
 
 	n.category = json_string_value(json_object_get(r, "category"));
 	store_category_get(ctl_db(c), n.category, db_wait_cb, &w);
@@ -298,12 +302,19 @@ ctl_demo_request(struct ctl *c, struct ward_set *wards, json_t *r)
 	n.caller_phone = json_string_value(json_object_get(caller, "phone"));
 	n.dup_radius_m = c->cfg->dup_radius_m;
 	n.dup_window_h = c->cfg->dup_window_h;
+	ctl_demo_day_window(
+	    r, wfrom, wto, sizeof wfrom, &n.window_from, &n.window_to);
 	memset(&w, 0, sizeof w);
 	store_request_create(ctl_db(c), &n, db_wait_cb, &w);
 	free(answers);
-	if (db_wait(ctl_db(c), &w, NULL, &cause) != 0)
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
 		return ctl_fail("demo load", cause);
-	return 0;
+	/* Some demo requests are already in a crew's day. */
+	created = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	rc = ctl_demo_day_request(c, r, created);
+	json_decref(created);
+	return rc;
 }
 
 /* Hand-over recipients (issue 16), each marked as demo. */
@@ -478,6 +489,11 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 		    has ? lat : NULL, has ? lon : NULL);
 		free(list1);
 		free(list2);
+		/* The crew's break (issue 15), planned between its jobs. */
+		if (rc == 0 && json_is_string(json_object_get(v, "break")))
+			rc = ctl_plan_break_set(c,
+			    json_string_value(json_object_get(v, "code")),
+			    json_string_value(json_object_get(v, "break")));
 		if (rc != 0)
 			goto out;
 	}

@@ -11,6 +11,8 @@
 
 #include "ctl.h"
 #include "ctl_plan.h"
+#include "db.h"
+#include "store_plan.h"
 #include "vrptw.h"
 #include "xmalloc.h"
 
@@ -65,7 +67,7 @@ ctl_plan_number(const char *what, const char *s, long lo, long hi, long *out)
 	*out = strtol(s, &e, 10);
 	if (*s == '\0' || *e != '\0' || errno != 0 || *out < lo || *out > hi) {
 		fprintf(stderr,
-		    "patrolctl: plan solomon: %s must be a number from %ld to "
+		    "patrolctl: plan: %s must be a number from %ld to "
 		    "%ld\n",
 		    what, lo, hi);
 		return -1;
@@ -134,4 +136,94 @@ ctl_plan_solomon(struct ctl *c, int argc, char **argv)
 	vrptw_solution_free(&s);
 	vrptw_problem_free(&p);
 	return 0;
+}
+
+/* "HH:MM" at s into minutes of the day; the end of it in *end. */
+static int
+ctl_plan_clock(const char *s, const char **end, int *min)
+{
+	if (s[0] < '0' || s[0] > '2' || s[1] < '0' || s[1] > '9' ||
+	    s[2] != ':' || s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
+		return -1;
+	*min = ((s[0] - '0') * 10 + s[1] - '0') * 60 + (s[3] - '0') * 10 +
+	    s[4] - '0';
+	*end = s + 5;
+	return *min < 24 * 60 ? 0 : -1;
+}
+
+int
+ctl_plan_break_set(struct ctl *c, const char *crew, const char *spec)
+{
+	struct db_wait w = {0};
+	PGresult *res;
+	const char *p;
+	char start[16], end[16], minutes[16], *cause;
+	int a, b, len;
+	long n;
+
+	if (strcmp(spec, "none") == 0) {
+		store_plan_break_set(
+		    ctl_db(c), crew, NULL, NULL, NULL, db_wait_cb, &w);
+		goto wait;
+	}
+	if (ctl_plan_clock(spec, &p, &a) != 0 || *p++ != '-' ||
+	    ctl_plan_clock(p, &p, &b) != 0 || (*p != '\0' && *p != '/')) {
+		fprintf(stderr,
+		    "patrolctl: plan break: %s: not HH:MM-HH:MM[/MINUTES] "
+		    "or none\n",
+		    spec);
+		return 2;
+	}
+	if (b <= a) {
+		fprintf(stderr,
+		    "patrolctl: plan break: %s: the end must be after the "
+		    "start (a break does not cross midnight)\n",
+		    spec);
+		return 2;
+	}
+	len = b - a;
+	if (*p == '/') {
+		if (ctl_plan_number("MINUTES", p + 1, 5, 240, &n) != 0)
+			return 2;
+		len = (int)n;
+	}
+	if (len < 5 || len > 240 || len > b - a) {
+		fprintf(stderr,
+		    "patrolctl: plan break: %s: the break must be 5 to 240 "
+		    "minutes and fit in its range (%d minutes)\n",
+		    spec, b - a);
+		return 2;
+	}
+	snprintf(start, sizeof start, "%02d:%02d", a / 60, a % 60);
+	snprintf(end, sizeof end, "%02d:%02d", b / 60, b % 60);
+	snprintf(minutes, sizeof minutes, "%d", len);
+	store_plan_break_set(
+	    ctl_db(c), crew, start, end, minutes, db_wait_cb, &w);
+wait:
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+		return ctl_fail("plan break", cause);
+	n = PQntuples(res);
+	PQclear(res);
+	if (n != 1) {
+		fprintf(stderr, "patrolctl: plan break: no crew %s\n", crew);
+		return 1;
+	}
+	return 0;
+}
+
+int
+ctl_plan_break(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {NULL};
+	const char *pos[2];
+	int rc;
+
+	if (ctl_args("plan break", argc, argv, names, NULL, pos, 2) != 2) {
+		fprintf(stderr, "usage: patrolctl plan break %s\n",
+		    CTL_PLAN_BREAK_USAGE);
+		return 2;
+	}
+	if ((rc = ctl_plan_break_set(c, pos[0], pos[1])) == 0)
+		printf("crew %s: break %s\n", pos[0], pos[1]);
+	return rc;
 }

@@ -44,9 +44,12 @@ void
 plan_times(double e, double n, double shift_end, struct plan_job *jobs,
     int njobs, const struct rank_params *p)
 {
-	double t = 0;
-	int i;
+	struct plan_break *b = p->brk;
+	double t = 0, fin;
+	int i, pending = b != NULL && b->len > 0 && b->to > 0;
 
+	if (b != NULL)
+		b->start = -1e9;
 	for (i = 0; i < njobs; i++) {
 		struct plan_job *j = &jobs[i];
 
@@ -54,6 +57,19 @@ plan_times(double e, double n, double shift_end, struct plan_job *jobs,
 		j->travel = j->fixed == PLAN_ON_SITE
 		    ? 0
 		    : plan_leg(e, n, j->e, j->n, p);
+		if (pending && j->fixed != PLAN_ON_SITE) {
+			/* Between jobs: the break now, or after this job? */
+			fin = fmax(t + j->travel, j->ready) + j->work;
+			if (t >= b->from || fin > b->to - b->len) {
+				/* A fixed break already begun ends on time. */
+				b->start = b->from < t &&
+				        b->to - b->from <= b->len + 0.5
+				    ? b->from
+				    : fmax(t, b->from);
+				t = fmax(t, b->start + b->len);
+				pending = 0;
+			}
+		}
 		t += j->travel;
 		j->arrive = t;
 		if (t < j->ready)

@@ -37,6 +37,18 @@ struct plan_job {
 	int after_shift; /* finishes after the shift ends */
 };
 
+/*
+ * A crew's break: len minutes taken within [from, to] (minutes from now;
+ * to - from == len is a fixed break). It is taken between jobs: before
+ * the first job that would otherwise end after to - len, or at the first
+ * moment between jobs after from; never inside a job or a drive. Out:
+ * start (minutes from now), -1e9 when the day ends before it.
+ */
+struct plan_break {
+	double from, to, len;
+	double start;
+};
+
 /* Orders and times a crew's jobs in place (sorted by order). */
 void plan_crew_day(double e, double n, double shift_end, struct plan_job *,
     int njobs, const struct rank_params *);

@@ -123,7 +123,8 @@ json_t *
 planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 {
 	struct rank_params p = *pp;
-	json_t *crew, *pos, *jobs, *job, *stops, *exp, *o;
+	struct plan_break brk = {0, 0, 0, -1e9};
+	json_t *crew, *pos, *jobs, *job, *stops, *exp, *o, *bj, *bo;
 	struct plan_job *pj;
 	double now, e, n, shift_end, ms, to;
 	const char *state;
@@ -174,6 +175,14 @@ planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 			q->fixed = PLAN_PINNED;
 		nj++;
 	}
+	/* The crew's break: jobs and drives are planned around it. */
+	bj = json_object_get(crew, "break");
+	if (json_is_object(bj)) {
+		brk.from = planner_num(bj, "from_min", 0);
+		brk.to = planner_num(bj, "to_min", 0);
+		brk.len = planner_num(bj, "len", 0);
+		p.brk = &brk;
+	}
 	plan_crew_day(e, n, shift_end, pj, (int)nj, &p);
 	stops = json_array();
 	exp = json_array();
@@ -219,13 +228,25 @@ planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 	}
 	free(pj);
 	*expected = exp;
-	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:o,s:s,s:f,s:i,s:o}", "crew_id",
-	    json_object_get(crew, "id"), "code", json_object_get(crew, "code"),
-	    "name", json_object_get(crew, "name"), "office_id",
+	/* Where the break falls in this day (null: after the last job). */
+	bo = json_is_object(bj)
+	    ? json_pack("{s:O,s:O,s:i,s:o,s:o}", "start",
+	          json_object_get(bj, "start"), "end",
+	          json_object_get(bj, "end"), "minutes", (int)brk.len,
+	          "start_at",
+	          brk.start > -1e8 ? planner_time(now, brk.start) : json_null(),
+	          "end_at",
+	          brk.start > -1e8 ? planner_time(now, brk.start + brk.len)
+	                           : json_null())
+	    : json_null();
+	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:o,s:s,s:f,s:i,s:o,s:o}",
+	    "crew_id", json_object_get(crew, "id"), "code",
+	    json_object_get(crew, "code"), "name",
+	    json_object_get(crew, "name"), "office_id",
 	    json_object_get(crew, "office"), "day",
 	    json_object_get(crew, "day"), "computed_at", planner_time(now, 0),
 	    "distances", "straight_line_x_detour", "detour", p.detour,
-	    "speed_kmh", (int)p.speed_kmh, "stops", stops);
+	    "speed_kmh", (int)p.speed_kmh, "stops", stops, "break", bo);
 }
 
 /*
@@ -349,7 +370,7 @@ planner_plan_notify_cb(const char *channel, const char *payload, void *arg)
 static void
 planner_inputs_cb(struct db_result *r, void *arg)
 {
-	struct rank_params p;
+	struct rank_params p = {0};
 	json_t *all, *in, *plan, *exp, *brief, *s, *st;
 	size_t i, k;
 	char *text;
@@ -396,11 +417,11 @@ planner_inputs_cb(struct db_result *r, void *arg)
 				        "late_minutes",
 				        json_object_get(s, "late_minutes")));
 			}
-			s = json_pack("{s:O,s:O,s:O,s:o}", "crew_id",
+			s = json_pack("{s:O,s:O,s:O,s:o,s:O}", "crew_id",
 			    json_object_get(plan, "crew_id"), "office_id",
 			    json_object_get(plan, "office_id"), "computed_at",
 			    json_object_get(plan, "computed_at"), "stops",
-			    brief);
+			    brief, "break", json_object_get(plan, "break"));
 			text = json_dumps(s, JSON_COMPACT);
 			planner_announce(text);
 			free(text);
@@ -441,8 +462,12 @@ static void
 planner_last_cb(struct db_result *r, void *arg)
 {
 	(void)arg;
-	if (r->status == DB_OK && PQntuples(r->res) == 1)
+	if (r->status == DB_OK && PQntuples(r->res) == 1) {
 		planner.last = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
+		/* Started: every crew's day is planned now, not in a minute. */
+		planner.all = 1;
+		planner.again = 1;
+	}
 	planner_done();
 }
 

@@ -10,6 +10,8 @@
 
 struct plan_job;
 
+struct plan_break;
+
 struct rank_params {
 	double speed_kmh; /* average urban driving speed */
 	double detour;    /* road distance / straight-line distance */
@@ -21,6 +23,8 @@ struct rank_params {
 	 */
 	const struct plan_job *job;
 	double in_time;
+	/* The crew's break for plan_times (plan.h), or NULL: none. */
+	struct plan_break *brk;
 };
 
 struct rank_crew {

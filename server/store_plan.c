@@ -8,7 +8,7 @@
 	" 'crew', jsonb_build_object('id', c.id, 'code', c.code, 'name',"      \
 	"  c.name, 'office', c.office_id, 'skills', c.skills, 'shift_end',"    \
 	"  c.shift_end, 'shift_end_min', crew_shift_left(c.id), 'day',"        \
-	"  crew_day_state(c.id)),"                                             \
+	"  crew_day_state(c.id), 'break', crew_break(c.id)),"                  \
 	" 'jobs', (SELECT coalesce(jsonb_agg(" JOB_JSON " ORDER BY r.id),"     \
 	"  '[]') FROM requests r JOIN categories k ON k.code = r.category"     \
 	"  WHERE r.crew_id = c.id AND r.state IN ('assigned', 'accepted',"     \
@@ -130,4 +130,17 @@ store_plan_busy_crews(struct db *db, db_cb cb, void *arg)
 	    " FROM requests WHERE crew_id IS NOT NULL AND state IN"
 	    " ('assigned', 'accepted', 'en_route', 'on_site')",
 	    0, NULL, cb, arg);
+}
+
+void
+store_plan_break_set(struct db *db, const char *crew, const char *start,
+    const char *end, const char *minutes, db_cb cb, void *arg)
+{
+	const char *p[] = {crew, start, end, minutes};
+
+	db_query(db,
+	    "UPDATE crews SET break_start = $2::time, break_end = $3::time,"
+	    " break_minutes = $4::int WHERE code = $1"
+	    " RETURNING coalesce(crew_break(id), 'null')::text",
+	    4, p, cb, arg);
 }

@@ -33,4 +33,11 @@ void store_plan_busy_crews(struct db *, db_cb, void *);
  */
 void store_plan_office(struct db *, long long office, db_cb, void *);
 
+/*
+ * Sets crew (code)'s break: minutes within start..end ("HH:MM"), or all
+ * three NULL for none. One row (crew_break's JSON) or none: no such crew.
+ */
+void store_plan_break_set(struct db *, const char *crew, const char *start,
+    const char *end, const char *minutes, db_cb, void *);
+
 #endif

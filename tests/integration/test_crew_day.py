@@ -424,6 +424,66 @@ class CrewDay(unittest.TestCase):
                              {"reason": "test"})
             self.assertEqual(st, 200, a)
 
+    def test_break_in_the_plan(self):
+        # A fixed hour's break starting 40 minutes from now in local time
+        # the crew's jobs are planned around it
+        # (patrold's zone: the default timezone option, Asia/Tokyo).
+        start, end = h.psql(self.url, "SELECT to_char(now() AT TIME ZONE "
+                            "'Asia/Tokyo' + interval '40 minutes', 'HH24:MI')"
+                            " || ' ' || to_char(now() AT TIME ZONE "
+                            "'Asia/Tokyo' + interval '100 minutes', "
+                            "'HH24:MI')").split()
+        if end < start:
+            self.skipTest("the break would cross midnight")
+        for spec, words in [(end + "-" + start, "after the start"),
+                            ("12:00-13:00/90", "fit in its range"),
+                            ("noon", "HH:MM-HH:MM")]:
+            r = h.patrolctl(self.url, "plan", "break", "tama-road-1", spec)
+            self.assertEqual(r.returncode, 2, r.stdout)
+            self.assertIn(words, r.stderr)
+        r = h.patrolctl(self.url, "plan", "break", "nobody", "12:00-13:00")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no crew nobody", r.stderr)
+        r = h.patrolctl(self.url, "plan", "break", "tama-road-1",
+                        start + "-" + end)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        road = self.crew("tama-road-1")
+        ids = []
+        for lat, lon in [(35.6100, 139.5500), (35.6150, 139.5600),
+                         (35.6050, 139.5650), (35.6000, 139.5500)]:
+            st, r = self.api("POST", "/api/v1/requests", {
+                "category": "road_pothole", "channel": "phone",
+                "lat": lat, "lon": lon, "answers": {"depth": "shallow"}})
+            self.assertEqual(st, 201, r)
+            ids.append(r["id"])
+            st, a = self.api("POST", "/api/v1/requests/%d/assign" % r["id"],
+                             {"crew_id": road["id"]})
+            self.assertEqual(st, 200, a)
+        try:
+            p = self.plan(road["id"])
+            b = p["break"]
+            self.assertEqual((b["start"], b["end"], b["minutes"]),
+                             (start, end, 60))
+            b0, b1 = parse(b["start_at"]), parse(b["end_at"])
+            self.assertEqual((b1 - b0).total_seconds(), 3600)
+            self.assertEqual(len(p["stops"]), 4)
+            for s in p["stops"]:
+                st0, fin = parse(s["start_at"]), parse(s["finish_at"])
+                drive0 = parse(s["arrive_at"]) - timedelta(
+                    minutes=s["travel_minutes"])
+                self.assertFalse(st0 < b1 and fin > b0, (s, b))
+                self.assertFalse(drive0 < b1 - timedelta(seconds=1) and
+                                 parse(s["arrive_at"]) > b0, (s, b))
+            # 4 x 60-minute jobs from now: some come after the break.
+            self.assertTrue(any(parse(s["start_at"]) >= b1
+                                for s in p["stops"]))
+        finally:
+            for rid in ids:
+                self.api("POST", "/api/v1/requests/%d/cancel" % rid,
+                         {"reason": "test"})
+            r = h.patrolctl(self.url, "plan", "break", "tama-road-1", "none")
+            self.assertEqual(r.returncode, 0, r.stderr)
+
 
 if __name__ == "__main__":
     h.main()

@@ -182,6 +182,57 @@ test_scarce_spared(void **state)
 	assert_false(c[0].spared);
 }
 
+/* No job and no drive overlaps the break [b0, b0 + len). */
+static void
+assert_clear_of(const struct plan_job *j, int n, double b0, double len)
+{
+	for (int i = 0; i < n; i++) {
+		double drive = j[i].arrive - j[i].travel;
+
+		assert_false(
+		    j[i].start < b0 + len - 1e-6 && j[i].finish > b0 + 1e-6);
+		assert_false(
+		    drive < b0 + len - 1e-6 && j[i].arrive > b0 + 1e-6);
+	}
+}
+
+/* Breaks: a fixed one (60 minutes at 100) and a floating one. */
+static void
+test_breaks(void **state)
+{
+	struct plan_job j[4] = {
+	    job(1, 1000, 0), job(2, 2000, 0), job(3, 3000, 0), job(4, 4000, 0)};
+	struct plan_break b = {100, 160, 60, 0};
+	struct rank_params p = params;
+
+	(void)state;
+	p.brk = &b;
+	/* 4.2 + 30 per job: without a break job 3 would run 76.8..106.8. */
+	plan_crew_day(0, 0, 1e6, j, 4, &p);
+	assert_true(fabs(b.start - 100) < 1e-6);
+	assert_clear_of(j, 4, b.start, b.len);
+	assert_true(j[2].start >= 160 - 1e-6); /* after the break */
+	assert_true(j[1].finish <= 100 + 1e-6);
+
+	/* Floating: 30 minutes within 50..200: taken at the first gap. */
+	b = (struct plan_break){50, 200, 30, 0};
+	plan_crew_day(0, 0, 1e6, j, 4, &p);
+	assert_true(fabs(b.start - j[1].finish) < 1e-6);
+	assert_clear_of(j, 4, b.start, b.len);
+	assert_true(fabs(j[2].arrive - (j[1].finish + 30 + 4.2)) < 1e-6);
+
+	/* A fixed break already begun (from -20): ends at 40; then work. */
+	b = (struct plan_break){-20, 40, 60, 0};
+	plan_crew_day(0, 0, 1e6, j, 4, &p);
+	assert_true(fabs(b.start + 20) < 1e-6);
+	assert_true(fabs(j[0].arrive - (40 + 4.2)) < 1e-6);
+
+	/* A day that ends before the break has none. */
+	b = (struct plan_break){500, 560, 60, 0};
+	plan_crew_day(0, 0, 1e6, j, 4, &p);
+	assert_true(b.start < -1e8);
+}
+
 int
 main(void)
 {
@@ -192,6 +243,7 @@ main(void)
 	    cmocka_unit_test(test_insert_cost),
 	    cmocka_unit_test(test_office_skills),
 	    cmocka_unit_test(test_scarce_spared),
+	    cmocka_unit_test(test_breaks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -362,6 +362,8 @@ const T = {
   'shift.always': ['24時間', 'around the clock'],
   // The crews' day (issue 15).
   'day.available': ['待機', 'Available'],
+  'plan.break': ['休憩 {a}〜{b}（この間は作業を入れない）', 'Break {a}–{b} (no jobs planned in it)'],
+  'plan.break.short': ['休憩', 'Break'],
   'day.assigned': ['割当 {n} 件', '{n} assigned'],
   'day.en_route': ['移動中 → #{id}', 'En route to #{id}'],
   'day.on_site': ['作業中 #{id}', 'On site at #{id}'],

@@ -59,6 +59,12 @@ function timeline(c) {
       onclick: (e) => { e.stopPropagation(); location.hash = '#/requests/' + s.request_id; },
     }, '#' + s.request_id), start, Math.max(end - start, 0.8)));
   }
+  // The crew's break, where the plan puts it (jobs are planned around it).
+  const b = plan && plan.break;
+  if (b && b.start_at) {
+    bars.push(at(h('span', { class: 'tl-break', title: t('plan.break', { a: clock(b.start_at), b: clock(b.end_at) }) },
+      t('plan.break.short')), pct(b.start_at), Math.max(pct(b.end_at) - pct(b.start_at), 0.8)));
+  }
   const ticks = [];
   for (let i = 1; i < HOURS; i++) {
     ticks.push(at(h('span', { class: 'tl-tick' }, clock(new Date(now + i * 3600e3).toISOString())), (i / HOURS) * 100));

@@ -1,0 +1,141 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "ctl_demo_day.h"
+#include "db.h"
+#include "store_reference.h"
+#include "store_requests.h"
+
+static void
+ctl_demo_day_time(
+    json_t *min, time_t now, char *out, size_t len, const char **p)
+{
+	time_t t;
+	struct tm tm;
+
+	*p = NULL;
+	if (!json_is_number(min))
+		return;
+	t = now + (time_t)(json_number_value(min) * 60);
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	*p = out;
+}
+
+void
+ctl_demo_day_window(json_t *r, char *from, char *to, size_t len,
+    const char **pfrom, const char **pto)
+{
+	json_t *w = json_object_get(r, "window_min");
+	time_t now = time(NULL);
+
+	ctl_demo_day_time(json_array_get(w, 0), now, from, len, pfrom);
+	ctl_demo_day_time(json_array_get(w, 1), now, to, len, pto);
+}
+
+/* The id of the crew with this code, or 0 after printing why. */
+static long long
+ctl_demo_day_crew(struct ctl *c, const char *code)
+{
+	struct db_wait w = {0};
+	PGresult *res;
+	json_t *all, *v;
+	char *cause;
+	long long id = 0;
+	size_t i;
+
+	store_crews_list(ctl_db(c), db_wait_cb, &w);
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0) {
+		ctl_fail("demo load", cause);
+		return 0;
+	}
+	all = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	json_array_foreach(all, i, v)
+	{
+		if (strcmp(json_string_value(json_object_get(v, "code")),
+		        code) == 0)
+			id = json_integer_value(json_object_get(v, "id"));
+	}
+	json_decref(all);
+	if (id == 0)
+		fprintf(stderr, "patrolctl: demo load: no crew %s\n", code);
+	return id;
+}
+
+/* One step of the life cycle; *version follows. 0, or 1 after printing. */
+static int
+ctl_demo_day_step(struct ctl *c, long long id, int *version, const char *from,
+    const char *to, long long crew)
+{
+	struct store_transition t = {0};
+	struct db_wait w = {0};
+	PGresult *res;
+	json_t *j;
+	char *cause;
+
+	t.id = id;
+	t.version = *version;
+	t.from = from;
+	t.to = to;
+	t.action = strcmp(to, "assigned") == 0 ? "assign" : to;
+	t.actor = "demo";
+	t.crew_id = strcmp(to, "assigned") == 0 ? crew : 0;
+	t.event_crew_id = crew;
+	store_request_transition(ctl_db(c), &t, db_wait_cb, &w);
+	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+		return ctl_fail("demo load", cause);
+	j = PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL)
+	                        : NULL;
+	PQclear(res);
+	if (j == NULL) {
+		fprintf(stderr,
+		    "patrolctl: demo load: request %lld: %s -> %s "
+		    "refused\n",
+		    id, from, to);
+		return 1;
+	}
+	*version = (int)json_integer_value(json_object_get(j, "version"));
+	json_decref(j);
+	return 0;
+}
+
+int
+ctl_demo_day_request(struct ctl *c, json_t *r, json_t *created)
+{
+	static const char *const path[] = {
+	    "new", "assigned", "accepted", "en_route", NULL};
+	const char *code = json_string_value(json_object_get(r, "crew"));
+	const char *state = json_string_value(json_object_get(r, "state"));
+	long long crew, id;
+	int version, i;
+
+	if (code == NULL)
+		return 0;
+	if (state == NULL)
+		state = "accepted";
+	for (i = 1; path[i] != NULL && strcmp(path[i], state) != 0; i++)
+		;
+	if (path[i] == NULL) {
+		fprintf(stderr,
+		    "patrolctl: demo load: state %s: not assigned, "
+		    "accepted or en_route\n",
+		    state);
+		return 1;
+	}
+	if ((crew = ctl_demo_day_crew(c, code)) == 0)
+		return 1;
+	id = json_integer_value(json_object_get(created, "id"));
+	version = (int)json_integer_value(json_object_get(created, "version"));
+	for (i = 1; path[i] != NULL; i++) {
+		if (ctl_demo_day_step(
+		        c, id, &version, path[i - 1], path[i], crew) != 0)
+			return 1;
+		if (strcmp(path[i], state) == 0)
+			break;
+	}
+	return 0;
+}
