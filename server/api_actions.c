@@ -18,6 +18,7 @@
 #include "geo.h"
 #include "http.h"
 #include "lifecycle.h"
+#include "field_limits.h"
 #include "store_requests.h"
 #include "xmalloc.h"
 
@@ -27,6 +28,7 @@ struct action {
 	struct http_req *req;
 	struct auth_user user;
 	const struct lc_action *lc;
+	unsigned fields; /* LC_F_* present in the body */
 	long long id;
 	json_t *body;
 	long long crew_id, parent_id;
@@ -101,15 +103,30 @@ action_detail(struct action *x)
 	return d;
 }
 
+/* The verdict as the API answers it, with the state it was judged in. */
+static void
+action_refuse(
+    struct http_req *req, const struct lc_verdict *v, const char *state)
+{
+	if (v->kind == LC_WRONG_STATE)
+		api_reply(req, v->http_status,
+		    json_pack("{s:{s:s,s:s,s:s}}", "error", "code", v->code,
+		        "message", v->message, "current_state", state));
+	else
+		api_error(
+		    req, v->http_status, v->code, v->field, "%s", v->message);
+}
+
 static void
 action_state_cb(struct db_result *r, void *arg)
 {
 	struct action *x = arg;
 	struct store_transition t = {0};
-	enum lc_state from, to;
+	struct lc_verdict v;
+	enum lc_state from;
 	json_t *st, *crew, *parent, *outcomes, *o, *detail;
 	const char *outcome, *state;
-	char *cause, *detail_s;
+	char *detail_s;
 	size_t i;
 	int ok;
 
@@ -128,24 +145,21 @@ action_state_cb(struct db_result *r, void *arg)
 		goto out;
 	}
 	snprintf(x->from, sizeof x->from, "%s", state);
-	if (lifecycle_next(x->lc, from, &to, &cause) != 0) {
-		api_reply(x->req, 409,
-		    json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
-		        "invalid_transition", "message", cause, "current_state",
-		        state));
-		free(cause);
+	if (lifecycle_check(
+	        x->lc->name, from, (int)x->user.role, x->fields, &v) != 0) {
+		action_refuse(x->req, &v, state);
 		json_decref(st);
 		goto out;
 	}
 	crew = json_object_get(st, "crew");
 	parent = json_object_get(st, "parent");
-	if ((x->lc->needs & LC_NEEDS_CREW) && json_is_null(crew)) {
+	if ((x->lc->needs & LC_F_CREW) && json_is_null(crew)) {
 		api_error(x->req, 404, "unknown_crew", "crew_id",
 		    "no such crew: %lld", x->crew_id);
 		json_decref(st);
 		goto out;
 	}
-	if ((x->lc->needs & LC_NEEDS_CREW) &&
+	if ((x->lc->needs & LC_F_CREW) &&
 	    !json_is_true(json_object_get(crew, "skilled"))) {
 		api_error(x->req, 422, "crew_lacks_skill", "crew_id",
 		    "crew %s has none of the skills this category needs",
@@ -153,7 +167,7 @@ action_state_cb(struct db_result *r, void *arg)
 		json_decref(st);
 		goto out;
 	}
-	if (x->lc->needs & LC_NEEDS_PARENT) {
+	if (x->lc->needs & LC_F_PARENT) {
 		const char *ps =
 		    json_string_value(json_object_get(parent, "state"));
 		enum lc_state pst;
@@ -174,7 +188,7 @@ action_state_cb(struct db_result *r, void *arg)
 		}
 	}
 	outcome = json_string_value(json_object_get(x->body, "outcome"));
-	if (x->lc->needs & LC_NEEDS_OUTCOME) {
+	if (x->lc->needs & LC_F_OUTCOME) {
 		outcomes = json_object_get(st, "outcomes");
 		ok = 0;
 		json_array_foreach(outcomes, i, o)
@@ -192,13 +206,10 @@ action_state_cb(struct db_result *r, void *arg)
 	}
 	t.id = x->id;
 	t.version = (int)json_integer_value(json_object_get(st, "version"));
-	t.from = x->from;
-	t.to = lifecycle_state_name(to);
 	t.action = x->lc->name;
 	t.actor = x->user.name;
-	t.crew_id = (x->lc->needs & LC_NEEDS_CREW) ? x->crew_id : 0;
-	/* Back in the queue, or closed without a crew: nobody holds it. */
-	t.clear_crew = (to == LC_NEW || to == LC_MERGED);
+	t.crew_id = (x->lc->needs & LC_F_CREW) ? x->crew_id : 0;
+	/* Whether the crew stays is the life cycle's (clears_crew). */
 	t.event_crew_id = t.crew_id > 0
 	    ? t.crew_id
 	    : json_integer_value(json_object_get(st, "crew_id"));
@@ -220,34 +231,36 @@ out:
 }
 
 /*
- * The fields an action takes: a field another action needs is refused
- * here rather than stored by accident (an outcome sent with "triage").
+ * The life-cycle fields present in the body (LC_F_*). Other keys are
+ * refused by api_only_keys(); which of these the action takes is
+ * lifecycle_check()'s.
  */
-static int
-action_check_keys(struct action *x)
+static unsigned
+action_fields(const json_t *body)
 {
-	const char *keys[8];
-	int n = 0;
+	static const unsigned bits[] = {
+	    LC_F_CREW, LC_F_REASON, LC_F_OUTCOME, LC_F_PARENT, LC_F_NOTE};
+	unsigned f = 0;
+	size_t i;
 
-	keys[n++] = "note";
-	keys[n++] = "lat";
-	keys[n++] = "lon";
-	if (x->lc->needs & LC_NEEDS_CREW)
-		keys[n++] = "crew_id";
-	if (x->lc->needs & LC_NEEDS_OUTCOME)
-		keys[n++] = "outcome";
-	if (x->lc->needs & LC_NEEDS_PARENT)
-		keys[n++] = "parent_id";
-	if (x->lc->needs & LC_NEEDS_REASON)
-		keys[n++] = "reason";
-	keys[n] = NULL;
-	return api_only_keys(x->req, x->body, keys);
+	for (i = 0; i < sizeof bits / sizeof bits[0]; i++) {
+		if (json_object_get(body, lifecycle_field_name(bits[i])) !=
+		    NULL)
+			f |= bits[i];
+	}
+	if (json_object_get(body, "lat") != NULL ||
+	    json_object_get(body, "lon") != NULL)
+		f |= LC_F_POSITION;
+	return f;
 }
 
 static void
 action_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
+	static const char *const keys[] = {"crew_id", "reason", "outcome",
+	    "parent_id", "note", "lat", "lon", NULL};
 	struct action *x = xcalloc(1, sizeof *x);
+	struct lc_verdict v;
 	const char *s;
 	char *cause;
 	int has_lat, has_lon;
@@ -256,30 +269,36 @@ action_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	x->req = req;
 	http_req_ref(req);
 	x->user = *user;
-	/* actions_post checked both before authenticating. */
+	/* actions_post checked the action before authenticating. */
 	x->lc = lifecycle_action_find(http_req_param(req, 1));
 	api_path_id(req, 0, &x->id);
 	if ((x->lc->roles & (int)user->role) == 0) {
-		api_error(req, 403, "forbidden", NULL,
-		    "your role may not %s a request", x->lc->name);
+		lifecycle_check(
+		    x->lc->name, LC_ANY_STATE, (int)user->role, 0, &v);
+		action_refuse(req, &v, NULL);
 		goto fail;
 	}
-	if ((x->body = api_body(req)) == NULL)
+	if ((x->body = api_body(req)) == NULL ||
+	    api_only_keys(req, x->body, keys) != 0)
 		goto fail;
-	if (action_check_keys(x) != 0 ||
-	    api_str(req, x->body, "reason", x->lc->needs & LC_NEEDS_REASON,
-	        1000, &s) != 0 ||
-	    api_str(req, x->body, "outcome", 0, 40, &s) != 0 ||
-	    api_str(req, x->body, "note", 0, 2000, &s) != 0 ||
-	    api_id(req, x->body, "crew_id", x->lc->needs & LC_NEEDS_CREW,
+	x->fields = action_fields(x->body);
+	/* Role, then fields the action refuses or needs: the state later. */
+	if (lifecycle_check(x->lc->name, LC_ANY_STATE, (int)user->role,
+	        x->fields, &v) != 0) {
+		action_refuse(req, &v, NULL);
+		goto fail;
+	}
+	if (api_str(req, x->body, "reason", x->lc->needs & LC_F_REASON,
+	        LIMIT_REASON, &s) != 0 ||
+	    api_str(req, x->body, "outcome", x->lc->needs & LC_F_OUTCOME,
+	        LIMIT_OUTCOME, &s) != 0 ||
+	    api_str(req, x->body, "note", 0, LIMIT_NOTE, &s) != 0 ||
+	    api_id(req, x->body, "crew_id", x->lc->needs & LC_F_CREW,
 	        &x->crew_id) != 0 ||
-	    api_id(req, x->body, "parent_id", x->lc->needs & LC_NEEDS_PARENT,
+	    api_id(req, x->body, "parent_id", x->lc->needs & LC_F_PARENT,
 	        &x->parent_id) != 0 ||
 	    api_num(req, x->body, "lat", 0, &x->lat, &has_lat) != 0 ||
 	    api_num(req, x->body, "lon", 0, &x->lon, &has_lon) != 0)
-		goto fail;
-	if (x->lc->needs & LC_NEEDS_OUTCOME &&
-	    api_str(req, x->body, "outcome", 1, 40, &s) != 0)
 		goto fail;
 	if (has_lat != has_lon) {
 		api_error(req, 422, "missing_field", has_lat ? "lon" : "lat",
@@ -318,7 +337,7 @@ actions_post(struct http_req *req)
 	 * Escalation and receipts are the system's alone (no roles); a
 	 * hand-over has its own route (api_handover.c).
 	 */
-	if (lc == NULL || lc->roles == 0 || (lc->needs & LC_NEEDS_RECIPIENT)) {
+	if (lc == NULL || lc->roles == 0 || (lc->needs & LC_F_RECIPIENT)) {
 		api_error(req, 404, "unknown_action", NULL,
 		    "no such action: %s", http_req_param(req, 1));
 		return;
@@ -353,7 +372,7 @@ callback_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	done = json_object_get(body, "done");
 	if (api_only_keys(req, body, callback_keys) != 0 ||
 	    api_str(req, body, "at", 0, 40, &c.at) != 0 ||
-	    api_str(req, body, "note", 0, 2000, &c.note) != 0 ||
+	    api_str(req, body, "note", 0, LIMIT_NOTE, &c.note) != 0 ||
 	    api_str(req, body, "result", 0, 20, &c.result) != 0)
 		goto out;
 	if (done != NULL && !json_is_boolean(done)) {

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "handover_token.h"
 #include "http.h"
+#include "field_limits.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "mail.h"
@@ -284,11 +285,11 @@ static void
 ho_prepared_cb(struct db_result *r, void *arg)
 {
 	struct ho_send *s = arg;
-	const struct lc_action *lc = lifecycle_action_find("handover");
 	struct store_handover h = {0};
-	enum lc_state from, to;
+	struct lc_verdict v;
+	enum lc_state from;
 	const char *state;
-	char *cause, hash[65];
+	char hash[65];
 	time_t expires;
 
 	if (r->status != DB_OK) {
@@ -310,12 +311,12 @@ ho_prepared_cb(struct db_result *r, void *arg)
 		api_error(s->req, 500, "internal", NULL, "unknown state");
 		goto fail;
 	}
-	if (lifecycle_next(lc, from, &to, &cause) != 0) {
-		api_reply(s->req, 409,
-		    json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
-		        "invalid_transition", "message", cause, "current_state",
+	if (lifecycle_check("handover", from, (int)s->user.role,
+	        LC_F_RECIPIENT | (s->note != NULL ? LC_F_NOTE : 0), &v) != 0) {
+		api_reply(s->req, v.http_status,
+		    json_pack("{s:{s:s,s:s,s:s?,s:s}}", "error", "code", v.code,
+		        "message", v.message, "field", v.field, "current_state",
 		        state));
-		free(cause);
 		goto fail;
 	}
 	expires =
@@ -325,7 +326,6 @@ ho_prepared_cb(struct db_result *r, void *arg)
 	h.request_id = s->id;
 	h.version =
 	    (int)json_integer_value(json_object_get(s->prep, "version"));
-	h.from_state = state;
 	h.crew_id = json_integer_value(json_object_get(s->prep, "crew_id"));
 	h.actor = s->user.name;
 	h.recipient_id = s->recipient_id;
@@ -370,7 +370,7 @@ ho_send_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 		return;
 	if (api_only_keys(req, body, ho_send_keys) != 0 ||
 	    api_id(req, body, "recipient_id", 1, &rid) != 0 ||
-	    api_str(req, body, "note", 0, 4000, &note) != 0) {
+	    api_str(req, body, "note", 0, LIMIT_NOTE, &note) != 0) {
 		json_decref(body);
 		return;
 	}

@@ -323,12 +323,11 @@ list_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 
 	(void)user;
 	if (state == NULL || strcmp(state, "open") == 0)
-		f.states = lifecycle_open_states_sql();
+		f.set = lifecycle_set_name(LC_SET_OPEN);
 	else if (strcmp(state, "closed") == 0)
-		f.states = "{done,unable,cancelled,merged}";
+		f.set = lifecycle_set_name(LC_SET_CLOSED);
 	else if (strcmp(state, "all") == 0)
-		f.states = "{new,triaged,assigned,accepted,en_route,on_site,"
-		           "handing_over,done,unable,cancelled,merged}";
+		f.set = "all";
 	else {
 		api_error(req, 400, "invalid_value", "state",
 		    "state must be open, closed or all");

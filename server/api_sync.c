@@ -24,6 +24,7 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "store_sync.h"
 #include "sync.h"
@@ -34,7 +35,7 @@
 #define PHOTO_CHUNK     (1 << 20)
 
 static struct app *sync_app;
-static char *sync_rules; /* sync_rules_json(), once */
+static char *sync_rules; /* lifecycle_json(), once */
 
 struct sync_call {
 	struct http_req *req;
@@ -138,6 +139,7 @@ api_sync_settings(struct sync_settings *s)
 	s->time_zone = sync_app->cfg->timezone;
 	s->photo_resize_bytes =
 	    (unsigned)sync_app->cfg->agent_photo_resize_bytes;
+	s->lifecycle_json = sync_rules;
 }
 
 /* ---- Sync ------------------------------------------------------------- */
@@ -349,6 +351,7 @@ enroll_done_cb(struct db_result *r, void *arg)
 	s.time_zone = (char *)st.time_zone;
 	s.has_photo_resize_bytes = st.photo_resize_bytes > 0;
 	s.photo_resize_bytes = st.photo_resize_bytes;
+	s.lifecycle_json = (char *)st.lifecycle_json;
 	m.device_token = e->token;
 	m.device_id = json_integer_value(json_object_get(j, "device_id"));
 	m.crew_code =
@@ -428,8 +431,8 @@ api_sync_register(struct app *a)
 
 	sync_app = a;
 	if (sync_rules == NULL) {
-		rules = sync_rules_json();
-		sync_rules = json_dumps(rules, JSON_COMPACT);
+		rules = lifecycle_json(auth_role_name);
+		sync_rules = json_dumps(rules, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(rules);
 	}
 	http_add_routes(

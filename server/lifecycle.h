@@ -1,11 +1,25 @@
 /*
- * The job life cycle as data: states, actions, and which action may move a
- * request from which state. Pure functions, no I/O: api_requests.c applies
- * the result with a compare-and-set on the request's version, so a state is
- * never overwritten by a decision made on a stale read.
+ * The request life cycle, in one place: its states, the named sets of
+ * states (open, active, closed), and per action the states it is allowed
+ * from, the state it leads to, who may do it, the fields it needs and the
+ * fields it takes, and whether the request leaves its crew.
+ *
+ * Everything else is derived from this table:
+ * - the JSON API (api_actions.c, api_handover.c) and the agent's sync
+ *   (sync.c) ask lifecycle_check();
+ * - the database gets the table from lifecycle_json() at each migration
+ *   (migrate.c -> SQL lifecycle_install(), schema/0110), and its one writer
+ *   of requests.state, request_transition(), reads it from there;
+ * - the console (GET /api/v1/lifecycle) and the handheld (sync settings)
+ *   get the same JSON.
+ * Pure functions, no I/O.
  */
 #ifndef PATROL_LIFECYCLE_H
 #define PATROL_LIFECYCLE_H
+
+#include <jansson.h>
+
+#include "auth.h"
 
 enum lc_state {
 	LC_NEW,
@@ -22,34 +36,94 @@ enum lc_state {
 	LC_NSTATES
 };
 
-#define LC_NEEDS_CREW      0x1
-#define LC_NEEDS_REASON    0x2
-#define LC_NEEDS_OUTCOME   0x4
-#define LC_NEEDS_PARENT    0x8
-#define LC_KEEPS_STATE     0x10 /* to_state is from_state (escalate: new) */
-#define LC_NEEDS_RECIPIENT 0x20 /* a directory entry (hand-over) */
+/* The named sets of states. */
+enum lc_set {
+	LC_SET_OPEN,   /* not finished: in a queue, with a crew, handed over */
+	LC_SET_ACTIVE, /* held by a crew */
+	LC_SET_CLOSED, /* finished, one way or another */
+	LC_NSETS
+};
+
+/* Fields of an action's body (api) or item (sync). */
+#define LC_F_CREW      0x1  /* crew_id */
+#define LC_F_REASON    0x2  /* reason */
+#define LC_F_OUTCOME   0x4  /* outcome */
+#define LC_F_PARENT    0x8  /* parent_id */
+#define LC_F_RECIPIENT 0x10 /* recipient_id: a directory entry */
+#define LC_F_NOTE      0x20 /* note */
+#define LC_F_POSITION  0x40 /* lat and lon */
+#define LC_NFIELDS     7
+
+/* What an action does to escalated_at (the top of the queue). */
+enum lc_escalated { LC_ESC_KEEP, LC_ESC_SET, LC_ESC_CLEAR };
 
 struct lc_action {
 	const char *name; /* "assign", also the event kind */
 	unsigned from;    /* mask of 1 << state */
 	enum lc_state to;
-	unsigned needs; /* LC_NEEDS_* */
-	int roles;      /* auth.h role mask allowed to do it */
+	unsigned needs;  /* LC_F_* required */
+	unsigned takes;  /* LC_F_* allowed besides needs; the rest refused */
+	int roles;       /* auth.h role mask; 0: the system's alone */
+	int clears_crew; /* nobody holds the request afterwards */
+	enum lc_escalated escalated;
 };
+
+/* A decision of lifecycle_check(). */
+enum lc_verdict_kind {
+	LC_OK,
+	LC_UNKNOWN_ACTION, /* 404 */
+	LC_FORBIDDEN,      /* 403: role */
+	LC_FIELD_REFUSED,  /* 422: a field the action does not take */
+	LC_FIELD_MISSING,  /* 422: a field the action needs */
+	LC_WRONG_STATE     /* 409: not allowed from the current state */
+};
+
+struct lc_verdict {
+	enum lc_verdict_kind kind;
+	const struct lc_action *action; /* NULL for LC_UNKNOWN_ACTION */
+	enum lc_state to;               /* LC_OK with a state */
+	const char *code;               /* "invalid_transition", ... */
+	const char *field;              /* the field named, or NULL */
+	int http_status;
+	char message[256];
+};
+
+/* Means "not known yet": lifecycle_check() skips the state. */
+#define LC_ANY_STATE LC_NSTATES
+
+/*
+ * Judges action on a request in state from, by a user of role (an auth.h
+ * role bit; 0 for the system), with the fields present (LC_F_*). Checks in
+ * this order: action, role, refused fields, missing fields, state; so a
+ * caller that does not know the state yet (LC_ANY_STATE) gets the same
+ * answer later for everything but the state. Returns 0 for LC_OK, else -1.
+ */
+int lifecycle_check(const char *action, enum lc_state from, int role,
+    unsigned fields, struct lc_verdict *);
 
 const char *lifecycle_state_name(enum lc_state);
 /* -1 for an unknown name. */
 int lifecycle_state_parse(const char *, enum lc_state *);
+/* 1 if s is in the set, else 0. */
+int lifecycle_in_set(enum lc_set, enum lc_state s);
+const char *lifecycle_set_name(enum lc_set);
+/* 1 if s is open (LC_SET_OPEN). */
 int lifecycle_is_open(enum lc_state);
 /* The action by name, or NULL. */
 const struct lc_action *lifecycle_action_find(const char *);
+/* The JSON name of one LC_F_* bit ("crew_id"), or NULL. */
+const char *lifecycle_field_name(unsigned field);
+/* SQL array literal of a set's states: {new,triaged,...}. Static. */
+const char *lifecycle_set_sql(enum lc_set);
+
 /*
- * The state the action leads to from `from`, or -1 with *cause saying what
- * the current state is and which states allow the action.
+ * The whole table as JSON (new reference): {"states": [{"name", "open",
+ * "active", "closed"}...], "sets": {"open": [...], ...}, "actions":
+ * {"assign": {"from": [...], "to", "roles": [...], "needs": [...],
+ * "takes": [...], "clears_crew", "escalated": "set"|"clear"|null}}}.
+ * role_name names one role bit (auth_role_name): the table stays free of
+ * auth.c's I/O.
  */
-int lifecycle_next(const struct lc_action *, enum lc_state from,
-    enum lc_state *to, char **cause);
-/* SQL array literal of the open states: {new,triaged,...} */
-const char *lifecycle_open_states_sql(void);
+json_t *lifecycle_json(const char *(*role_name)(enum auth_role));
 
 #endif

@@ -6,7 +6,9 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
+#include "auth.h"
 #include "db.h"
+#include "lifecycle.h"
 #include "migrate.h"
 #include "xmalloc.h"
 
@@ -205,12 +207,39 @@ migrate_compare(
 	return 0;
 }
 
+/*
+ * The life cycle as lifecycle.c has it (schema/0110): installed by
+ * migrate_apply(), compared by migrate_pending(). Sets *current to 1 when
+ * the database has this table; install also writes it.
+ */
+static int
+migrate_lifecycle(struct db *db, int install, int *current, char **cause)
+{
+	json_t *doc = lifecycle_json(auth_role_name);
+	char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	const char *p[] = {s};
+	PGresult *res;
+	int rc;
+
+	json_decref(doc);
+	rc = db_query_sync(db,
+	    install ? "SELECT lifecycle_install($1::jsonb)"
+	            : "SELECT lifecycle_current($1::jsonb)",
+	    1, p, &res, cause);
+	free(s);
+	if (rc != 0)
+		return -1;
+	*current = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
 int
 migrate_pending(struct db *db, const char *dir, char **pending, char **cause)
 {
 	struct migration *m;
 	size_t n, i;
-	int *applied, rc;
+	int *applied, rc, current;
 	char *s, *t;
 
 	if (migrate_load(dir, &m, &n, cause) != 0)
@@ -226,7 +255,16 @@ migrate_pending(struct db *db, const char *dir, char **pending, char **cause)
 			free(s);
 			s = t;
 		}
-		*pending = s;
+		if (*s == '\0' &&
+		    (rc = migrate_lifecycle(db, 0, &current, cause)) == 0 &&
+		    !current) {
+			free(s);
+			s = xstrdup("the life cycle of lifecycle.c (changed)");
+		}
+		if (rc == 0)
+			*pending = s;
+		else
+			free(s);
 	}
 	free(applied);
 	migrate_free_list(m, n);
@@ -238,7 +276,7 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **cause)
 {
 	struct migration *m;
 	size_t n, i;
-	int *applied, rc = 0, count = 0;
+	int *applied, rc = 0, count = 0, changed = 0;
 	char *script, *why;
 
 	if (db_exec_sync(db,
@@ -283,6 +321,13 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **cause)
 		}
 		free(script);
 	}
+	if (rc == 0 && migrate_lifecycle(db, 1, &changed, &why) != 0) {
+		*cause = xasprintf("installing the life cycle failed: %s", why);
+		free(why);
+		rc = -1;
+	}
+	if (rc == 0 && changed && out != NULL)
+		fprintf(out, "installed the life cycle of lifecycle.c\n");
 	if (rc == 0 && out != NULL)
 		fprintf(
 		    out, "%d migration(s) applied, schema is current\n", count);

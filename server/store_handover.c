@@ -108,7 +108,7 @@ store_handover_start(
     struct db *db, const struct store_handover *h, db_cb cb, void *arg)
 {
 	char ids[24], ver[16], crew[24], rid[24], exp[24], ret[16];
-	const char *p[10];
+	const char *p[9];
 
 	snprintf(ids, sizeof ids, "%lld", h->request_id);
 	snprintf(ver, sizeof ver, "%d", h->version);
@@ -118,39 +118,43 @@ store_handover_start(
 	snprintf(ret, sizeof ret, "%d", h->return_s);
 	p[0] = ids;
 	p[1] = ver;
-	p[2] = h->from_state;
-	p[3] = h->actor;
-	p[4] = rid;
-	p[5] = h->note != NULL ? h->note : "";
-	p[6] = h->token_hash;
-	p[7] = exp;
-	p[8] = ret;
-	p[9] = h->crew_id > 0 ? crew : NULL;
+	p[2] = h->actor;
+	p[3] = rid;
+	p[4] = h->note != NULL ? h->note : "";
+	p[5] = h->token_hash;
+	p[6] = exp;
+	p[7] = ret;
+	p[8] = h->crew_id > 0 ? crew : NULL;
+	/*
+	 * The row is locked at the version patrold judged, so the state
+	 * change (request_transition, schema/0110) cannot be refused after
+	 * the hand-over is recorded.
+	 */
 	db_query(db,
 	    "WITH d AS (SELECT * FROM directory_entries"
-	    "  WHERE id = $5::bigint AND active),"
-	    " u AS (UPDATE requests SET state = 'handing_over', version ="
-	    "  version + 1, state_changed_at = now(), crew_id = NULL"
-	    "  WHERE id = $1::bigint AND version = $2::int"
-	    "  AND EXISTS (SELECT 1 FROM d) RETURNING id, version, state),"
+	    "  WHERE id = $4::bigint AND active),"
+	    " r AS (SELECT id FROM requests WHERE id = $1::bigint"
+	    "  AND version = $2::int AND EXISTS (SELECT 1 FROM d) FOR UPDATE),"
 	    " h AS (INSERT INTO handovers (request_id, recipient_id, sent_by,"
 	    "  note, token_hash, expires_at, return_at)"
-	    "  SELECT u.id, d.id, $4, $6, decode($7, 'hex'),"
-	    "  to_timestamp($8::bigint), now() + $9::int * interval '1 second'"
-	    "  FROM u, d RETURNING *)"
-	    " SELECT jsonb_build_object('event_id', request_event_append(u.id,"
-	    " $4, 'handover', $3, u.state, $10::bigint, NULL, NULL,"
-	    " jsonb_strip_nulls(jsonb_build_object('handover_id', h.id,"
-	    " 'recipient_id', d.id, 'to', d.name, 'note', nullif($6, ''),"
-	    " 'return_at', h.return_at))), 'version', u.version, 'state',"
-	    " u.state, 'handover', jsonb_build_object('id', h.id,"
+	    "  SELECT r.id, d.id, $3, $5, decode($6, 'hex'),"
+	    "  to_timestamp($7::bigint), now() + $8::int * interval '1 second'"
+	    "  FROM r, d RETURNING *),"
+	    " t AS (SELECT request_transition(h.request_id, 'handover', $3,"
+	    "  $2::int, p_detail => jsonb_strip_nulls(jsonb_build_object("
+	    "  'handover_id', h.id, 'recipient_id', d.id, 'to', d.name, 'note',"
+	    "  nullif($5, ''), 'return_at', h.return_at)), p_event_crew =>"
+	    "  $9::bigint) AS t FROM h, d)"
+	    " SELECT jsonb_build_object('event_id', t.t->'event_id', 'version',"
+	    " t.t->'version', 'state', t.t->'state', 'handover',"
+	    " jsonb_build_object('id', h.id,"
 	    " 'recipient_id', d.id, 'to', d.name, 'email', d.email,"
 	    " 'expires_at', h.expires_at, 'return_at', h.return_at,"
 	    " 'expires_local', to_char(h.expires_at, 'YYYY-MM-DD HH24:MI'),"
 	    " 'return_local', to_char(h.return_at, 'YYYY-MM-DD "
 	    "HH24:MI')))::text"
-	    " FROM u, h, d",
-	    10, p, cb, arg);
+	    " FROM t, h, d WHERE (t.t->>'applied')::boolean",
+	    9, p, cb, arg);
 }
 
 void
@@ -215,18 +219,18 @@ store_handover_receive(struct db *db, const char *token_hash,
 	    "  received_by = $2 FROM requests r"
 	    "  WHERE h.token_hash = decode($1, 'hex') AND h.received_at IS NULL"
 	    "  AND h.returned_at IS NULL AND h.expires_at > now()"
-	    "  AND r.id = h.request_id AND r.state = 'handing_over'"
+	    "  AND r.id = h.request_id"
+	    "  AND lifecycle_allows('handover_received', r.state)"
 	    "  RETURNING h.*),"
-	    " u AS (UPDATE requests r SET state = 'done', outcome ="
-	    "  'handed_over', version = r.version + 1, state_changed_at ="
-	    "  now() FROM h WHERE r.id = h.request_id RETURNING r.id)"
-	    " SELECT jsonb_build_object('event_id', request_event_append(u.id,"
-	    " 'handover-receipt', 'handover_received', 'handing_over', 'done',"
-	    " NULL, NULL, NULL, jsonb_build_object('handover_id', h.id, 'to',"
-	    " d.name, 'received_by', h.received_by, 'outcome',"
-	    " 'handed_over')), 'request_id', u.id, 'received_at',"
-	    " h.received_at)::text FROM u JOIN h ON h.request_id = u.id"
-	    " JOIN directory_entries d ON d.id = h.recipient_id",
+	    " t AS (SELECT h.id AS hid, request_transition(h.request_id,"
+	    "  'handover_received', 'handover-receipt', p_outcome =>"
+	    "  'handed_over', p_detail => jsonb_build_object('handover_id',"
+	    "  h.id, 'to', d.name, 'received_by', h.received_by, 'outcome',"
+	    "  'handed_over')) AS t FROM h"
+	    "  JOIN directory_entries d ON d.id = h.recipient_id)"
+	    " SELECT jsonb_build_object('event_id', t.t->'event_id',"
+	    " 'request_id', h.request_id, 'received_at', h.received_at)::text"
+	    " FROM t JOIN h ON h.id = t.hid WHERE (t.t->>'applied')::boolean",
 	    2, p, cb, arg);
 }
 
@@ -238,19 +242,17 @@ store_handover_return_due(struct db *db, db_cb cb, void *arg)
 	    "WITH due AS (SELECT h.id, h.request_id FROM handovers h"
 	    " JOIN requests r ON r.id = h.request_id"
 	    " WHERE h.received_at IS NULL AND h.returned_at IS NULL"
-	    " AND h.return_at < now() AND r.state = 'handing_over'"
+	    " AND h.return_at < now()"
+	    " AND lifecycle_allows('handover_returned', r.state)"
 	    " ORDER BY h.id FOR UPDATE OF h, r SKIP LOCKED),"
 	    " hu AS (UPDATE handovers h SET returned_at = now() FROM due"
 	    "  WHERE h.id = due.id RETURNING h.id, h.request_id,"
-	    "  h.recipient_id),"
-	    " u AS (UPDATE requests r SET state = 'new', version ="
-	    "  r.version + 1, escalated_at = now(), state_changed_at = now()"
-	    "  FROM hu WHERE r.id = hu.request_id RETURNING r.id)"
-	    " SELECT request_event_append(u.id, 'system', 'handover_returned',"
-	    " 'handing_over', 'new', NULL, NULL, NULL, jsonb_build_object("
+	    "  h.recipient_id)"
+	    " SELECT t->'event_id' FROM hu"
+	    " JOIN directory_entries d ON d.id = hu.recipient_id"
+	    " CROSS JOIN LATERAL request_transition(hu.request_id,"
+	    " 'handover_returned', 'system', p_detail => jsonb_build_object("
 	    " 'handover_id', hu.id, 'to', d.name, 'reason',"
-	    " 'receipt not confirmed in time'))"
-	    " FROM u JOIN hu ON hu.request_id = u.id"
-	    " JOIN directory_entries d ON d.id = hu.recipient_id ORDER BY u.id",
+	    " 'receipt not confirmed in time')) t ORDER BY hu.request_id",
 	    0, NULL, cb, arg);
 }

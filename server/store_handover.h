@@ -17,7 +17,6 @@ struct store_directory_entry {
 struct store_handover {
 	long long request_id;
 	int version;
-	const char *from_state;
 	long long crew_id; /* who held it, for the event; 0 none */
 	const char *actor;
 	long long recipient_id;

@@ -11,8 +11,7 @@
 	"  crew_day_state(c.id), 'break', crew_break(c.id)),"                  \
 	" 'jobs', (SELECT coalesce(jsonb_agg(" JOB_JSON " ORDER BY r.id),"     \
 	"  '[]') FROM requests r JOIN categories k ON k.code = r.category"     \
-	"  WHERE r.crew_id = c.id AND r.state IN ('assigned', 'accepted',"     \
-	"  'en_route', 'on_site')))"
+	"  WHERE r.crew_id = c.id AND request_state_active(r.state)))"
 
 #define JOB_JSON                                                               \
 	"jsonb_build_object('id', r.id, 'state', r.state, 'lon', r.lon,"       \
@@ -91,8 +90,8 @@ store_plan_pin(struct db *db, long long crew, long long request,
 	snprintf(r, sizeof r, "%lld", request);
 	db_query(db,
 	    "UPDATE requests SET plan_pin = $3::int WHERE id = $2::bigint"
-	    " AND crew_id = $1::bigint AND state IN ('assigned', 'accepted',"
-	    " 'en_route', 'on_site') RETURNING jsonb_build_object('request_id',"
+	    " AND crew_id = $1::bigint AND request_state_active(state)"
+	    " RETURNING jsonb_build_object('request_id',"
 	    " id, 'pin', plan_pin)::text",
 	    3, p, cb, arg);
 }
@@ -127,8 +126,8 @@ store_plan_busy_crews(struct db *db, db_cb cb, void *arg)
 {
 	db_query(db,
 	    "SELECT coalesce(array_agg(DISTINCT crew_id), '{}')::text"
-	    " FROM requests WHERE crew_id IS NOT NULL AND state IN"
-	    " ('assigned', 'accepted', 'en_route', 'on_site')",
+	    " FROM requests WHERE crew_id IS NOT NULL AND"
+	    " request_state_active(state)",
 	    0, NULL, cb, arg);
 }
 

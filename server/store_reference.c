@@ -10,8 +10,7 @@
 	"'status', c.status, 'lat', c.lat, 'lon', c.lon, 'position_at', "      \
 	"c.position_at, 'day', crew_day_state(c.id), 'jobs', (SELECT "         \
 	"count(*) FROM requests j WHERE "                                      \
-	"j.crew_id = c.id AND j.state IN ('assigned', 'accepted', "            \
-	"'en_route', 'on_site')))"
+	"j.crew_id = c.id AND request_state_active(j.state)))"
 
 void
 store_categories_list(struct db *db, db_cb cb, void *arg)

@@ -11,10 +11,6 @@
 #include "db.h"
 #include "store_requests.h"
 
-#define OPEN_STATES                                                            \
-	"'{new,triaged,assigned,accepted,en_route,on_site,handing_over}'"
-#define WORK_STATES "'{assigned,accepted,en_route,on_site}'"
-
 /* The public shape of a request (no caller data, ever). */
 #define REQUEST_JSON                                                           \
 	"jsonb_build_object('id', r.id, 'category', r.category, "              \
@@ -123,7 +119,7 @@ store_request_create(
 	    "  FROM (SELECT * FROM (SELECT o.*, sqrt((o.easting -"
 	    "   r.easting) ^ 2 + (o.northing - r.northing) ^ 2) AS dist"
 	    "   FROM requests o WHERE o.category = r.category"
-	    "   AND o.state = ANY(" OPEN_STATES ")"
+	    "   AND request_state_open(o.state)"
 	    "   AND o.created_at > now() - $18::int * interval '1 hour'"
 	    "   AND o.easting BETWEEN r.easting - $17::int"
 	    "   AND r.easting + $17::int AND o.northing BETWEEN"
@@ -207,7 +203,7 @@ store_request_list(
     struct db *db, const struct store_queue_filter *f, db_cb cb, void *arg)
 {
 	char limit[16];
-	const char *p[] = {f->states, f->category, f->ward_code, limit};
+	const char *p[] = {f->set, f->category, f->ward_code, limit};
 
 	snprintf(limit, sizeof limit, "%d", f->limit);
 	/*
@@ -218,7 +214,9 @@ store_request_list(
 	    "SELECT coalesce(jsonb_agg(x.j ORDER BY x.esc, x.priority,"
 	    " x.due, x.id), '[]')::text FROM (SELECT " REQUEST_JSON " AS j,"
 	    " r.escalated_at IS NULL AS esc, r.priority, r.due_make_safe AS"
-	    " due, r.id FROM requests r WHERE r.state = ANY($1::text[])"
+	    " due, r.id FROM requests r WHERE ($1 = 'all' OR $1 = 'open' AND"
+	    "  request_state_open(r.state) OR $1 = 'closed' AND"
+	    "  request_state_closed(r.state))"
 	    " AND ($2::text IS NULL OR r.category = $2)"
 	    " AND ($3::text IS NULL OR r.ward_code = $3)"
 	    " ORDER BY r.escalated_at IS NULL, r.priority, r.due_make_safe,"
@@ -258,7 +256,7 @@ store_request_transition(
 {
 	char ids[24], ver[16], crew[24], ecrew[24], parent[24], lon[32],
 	    lat[32];
-	const char *p[14];
+	const char *p[11];
 
 	snprintf(ids, sizeof ids, "%lld", t->id);
 	snprintf(ver, sizeof ver, "%d", t->version);
@@ -268,36 +266,27 @@ store_request_transition(
 	snprintf(lon, sizeof lon, "%.9f", t->lon);
 	snprintf(lat, sizeof lat, "%.9f", t->lat);
 	p[0] = ids;
-	p[1] = ver;
-	p[2] = t->to;
-	p[3] = t->action;
-	p[4] = t->from;
-	p[5] = t->actor;
-	p[6] = t->crew_id > 0 ? crew : NULL;
-	p[7] = t->clear_crew ? "t" : "f";
-	p[8] = t->outcome;
-	p[9] = t->parent_id > 0 ? parent : NULL;
-	p[10] = t->has_position ? lon : NULL;
-	p[11] = t->has_position ? lat : NULL;
-	p[12] = t->detail_json != NULL ? t->detail_json : "{}";
-	p[13] = t->event_crew_id > 0 ? ecrew : NULL;
-	/* Compare-and-set on version: a stale decision changes nothing. */
+	p[1] = t->action;
+	p[2] = t->actor;
+	p[3] = ver;
+	p[4] = t->crew_id > 0 ? crew : NULL;
+	p[5] = t->outcome;
+	p[6] = t->parent_id > 0 ? parent : NULL;
+	p[7] = t->has_position ? lon : NULL;
+	p[8] = t->has_position ? lat : NULL;
+	p[9] = t->detail_json != NULL ? t->detail_json : "{}";
+	p[10] = t->event_crew_id > 0 ? ecrew : NULL;
+	/*
+	 * schema/0110's one writer of a request's state; a compare-and-set
+	 * on version: a stale decision changes nothing (no row).
+	 */
 	db_query(db,
-	    "WITH u AS (UPDATE requests SET state = $3, version = version + 1,"
-	    " state_changed_at = now(),"
-	    " crew_id = CASE WHEN $8::boolean THEN NULL"
-	    "  ELSE coalesce($7::bigint, crew_id) END,"
-	    " outcome = coalesce($9, outcome),"
-	    " parent_id = coalesce($10::bigint, parent_id),"
-	    " escalated_at = CASE WHEN $4 = 'escalate' THEN now()"
-	    "  WHEN $4 = 'assign' THEN NULL ELSE escalated_at END"
-	    " WHERE id = $1::bigint AND version = $2::int"
-	    " RETURNING id, version, state)"
-	    " SELECT jsonb_build_object('event_id', request_event_append(u.id,"
-	    " $6, $4, $5, $3, $14::bigint, $11::float8, $12::float8,"
-	    " $13::jsonb), 'version', u.version, 'state', u.state)::text"
-	    " FROM u",
-	    14, p, cb, arg);
+	    "SELECT jsonb_build_object('event_id', t->'event_id', 'version',"
+	    " t->'version', 'state', t->'state')::text FROM request_transition("
+	    "$1::bigint, $2, $3, $4::int, $5::bigint, $6, $7::bigint,"
+	    " $8::float8, $9::float8, $10::jsonb, $11::bigint) t"
+	    " WHERE (t->>'applied')::boolean",
+	    11, p, cb, arg);
 }
 
 void
@@ -406,21 +395,22 @@ store_callbacks_list(
 void
 store_escalate_due(struct db *db, db_cb cb, void *arg)
 {
-	/* SKIP LOCKED: several patrold processes may run this at once. */
+	/*
+	 * Due: in a state escalate is allowed from (the installed life
+	 * cycle, schema/0110) for longer than the category's accept time.
+	 * SKIP LOCKED: several patrold processes may run this at once.
+	 */
 	db_query(db,
-	    "WITH due AS (SELECT r.id, r.crew_id FROM requests r"
+	    "WITH due AS (SELECT r.id FROM requests r"
 	    " JOIN categories c ON c.code = r.category"
-	    " WHERE r.state = 'assigned' AND r.state_changed_at +"
+	    " WHERE lifecycle_allows('escalate', r.state) AND"
+	    " r.state_changed_at +"
 	    " c.accept_minutes * interval '1 minute' < now()"
-	    " ORDER BY r.id FOR UPDATE OF r SKIP LOCKED),"
-	    " u AS (UPDATE requests r SET state = 'new', version ="
-	    " r.version + 1, crew_id = NULL, escalated_at = now(),"
-	    " state_changed_at = now() FROM due WHERE r.id = due.id"
-	    " RETURNING r.id, due.crew_id)"
-	    " SELECT request_event_append(u.id, 'system', 'escalate',"
-	    " 'assigned', 'new', u.crew_id, NULL, NULL,"
-	    " jsonb_build_object('reason', 'not accepted in time'))"
-	    " FROM u ORDER BY u.id",
+	    " ORDER BY r.id FOR UPDATE OF r SKIP LOCKED)"
+	    " SELECT t->'event_id' FROM due CROSS JOIN LATERAL"
+	    " request_transition(due.id, 'escalate', 'system', p_detail =>"
+	    " jsonb_build_object('reason', 'not accepted in time')) t"
+	    " WHERE (t->>'applied')::boolean ORDER BY due.id",
 	    0, NULL, cb, arg);
 }
 
@@ -479,12 +469,12 @@ store_recommend_candidates(
 	    "   'name_ja', o.name_ja, 'name_en', o.name_en, 'lat', o.lat,"
 	    "   'lon', o.lon), 'home_ward', r.ward_code = ANY(o.ward_codes),"
 	    "  'queue', (SELECT count(*) FROM requests j WHERE j.crew_id ="
-	    "   cr.id AND j.state = ANY(" WORK_STATES ")),"
+	    "   cr.id AND request_state_active(j.state)),"
 	    "  'busy_minutes', (SELECT coalesce(sum(greatest(k.work_minutes -"
 	    "   CASE WHEN j.state = 'on_site' THEN extract(epoch FROM now() -"
 	    "   j.state_changed_at) / 60 ELSE 0 END, 0)), 0) FROM requests j"
 	    "   JOIN categories k ON k.code = j.category WHERE j.crew_id ="
-	    "   cr.id AND j.state = ANY(" WORK_STATES ")),"
+	    "   cr.id AND request_state_active(j.state)),"
 	    /* Issue 15: its day, and skills only it has in its office. */
 	    "  'day', crew_day_state(cr.id), 'jobs', crew_day_jobs(cr.id),"
 	    "  'shift_end_min', crew_shift_left(cr.id),"

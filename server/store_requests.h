@@ -31,7 +31,7 @@ struct store_new_request {
 };
 
 struct store_queue_filter {
-	const char *states; /* SQL array literal, e.g. "{new,triaged}" */
+	const char *set; /* "open", "closed" (lifecycle.h's sets) or "all" */
 	const char *category;
 	const char *ward_code;
 	int limit;
@@ -40,9 +40,8 @@ struct store_queue_filter {
 struct store_transition {
 	long long id;
 	int version; /* as read: the compare-and-set key */
-	const char *from, *to, *action, *actor;
+	const char *action, *actor;
 	long long crew_id;       /* new crew, or 0 to keep */
-	int clear_crew;          /* back to the queue */
 	long long event_crew_id; /* the crew the event is about */
 	const char *outcome;
 	long long parent_id;

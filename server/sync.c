@@ -18,6 +18,7 @@
 #include "geo.h"
 #include "intake.h"
 #include "log.h"
+#include "field_limits.h"
 #include "lifecycle.h"
 #include "sync.h"
 #include "track_codec.h"
@@ -30,9 +31,6 @@
 #define SYNC_DAY_MS      86400000LL
 
 /* The steps a crew takes, as life-cycle actions; done is a JobResult. */
-static const char *const sync_crew_actions[] = {
-    "accept", "reject", "en_route", "on_site", "done", "unable", NULL};
-
 static int
 sync_id_ok(const char *s)
 {
@@ -347,7 +345,8 @@ sync_answers(struct sync_refusal *f, json_t **out,
 				    "a number answer must be finite");
 			v = json_real(a->number);
 		} else if (a->text != NULL) {
-			if (sync_text(f, "answers.text", a->text, 1000, 0) != 0)
+			if (sync_text(f, "answers.text", a->text, LIMIT_ANSWER,
+			        0) != 0)
 				return -1;
 			v = json_string(a->text);
 		} else
@@ -357,22 +356,43 @@ sync_answers(struct sync_refusal *f, json_t **out,
 	return 0;
 }
 
+/* The life-cycle fields an item carries (LC_F_*). */
+static unsigned
+sync_fields(const char *reason, const char *outcome, const char *note,
+    const void *position)
+{
+	return (reason != NULL && *reason != '\0' ? LC_F_REASON : 0) |
+	    (outcome != NULL && *outcome != '\0' ? LC_F_OUTCOME : 0) |
+	    (note != NULL && *note != '\0' ? LC_F_NOTE : 0) |
+	    (position != NULL ? LC_F_POSITION : 0);
+}
+
+/* lifecycle_check() for a crew, the state left to sync_apply (SQL). */
+static int
+sync_lifecycle(struct sync_refusal *f, const char *action, unsigned fields)
+{
+	struct lc_verdict v;
+
+	if (lifecycle_check(action, LC_ANY_STATE, AUTH_CREW, fields, &v) == 0)
+		return 0;
+	return sync_refuse(
+	    f, v.field != NULL ? v.field : "action", "%s", v.message);
+}
+
 static int
 sync_status_item(struct sync_refusal *f, json_t *j,
     const Patrol__Sync__V1__StatusChange *s, const struct sync_ctx *ctx)
 {
-	const struct lc_action *lc = lifecycle_action_find(s->action);
-
-	if (lc == NULL || strcmp(s->action, "done") == 0 ||
-	    (lc->roles & AUTH_CREW) == 0)
-		return sync_refuse(f, "action",
-		    "action must be accept, reject, en_route, on_site or "
-		    "unable (done is a JobResult)");
+	/* A result carries answers and photos: it has its own message. */
+	if (s->action != NULL && strcmp(s->action, "done") == 0)
+		return sync_refuse(f, "action", "done is a JobResult");
+	if (sync_lifecycle(f, s->action,
+	        sync_fields(s->reason, NULL, s->note, s->position)) != 0)
+		return -1;
 	if (s->request_id <= 0)
 		return sync_refuse(f, "request_id", "no such request");
-	if (sync_text(f, "reason", s->reason, 1000,
-	        (lc->needs & LC_NEEDS_REASON) != 0) != 0 ||
-	    sync_text(f, "note", s->note, 2000, 0) != 0 ||
+	if (sync_text(f, "reason", s->reason, LIMIT_REASON, 0) != 0 ||
+	    sync_text(f, "note", s->note, LIMIT_NOTE, 0) != 0 ||
 	    sync_position(f, j, s->position) != 0)
 		return -1;
 	json_object_set_new(j, "kind", json_string("status"));
@@ -391,10 +411,13 @@ sync_result_item(struct sync_refusal *f, json_t *j,
 {
 	json_t *answers;
 
+	if (sync_lifecycle(f, "done",
+	        sync_fields(NULL, r->outcome, r->note, r->position)) != 0)
+		return -1;
 	if (r->request_id <= 0)
 		return sync_refuse(f, "request_id", "no such request");
-	if (sync_text(f, "outcome", r->outcome, 40, 1) != 0 ||
-	    sync_text(f, "note", r->note, 4000, 0) != 0 ||
+	if (sync_text(f, "outcome", r->outcome, LIMIT_OUTCOME, 1) != 0 ||
+	    sync_text(f, "note", r->note, LIMIT_NOTE, 0) != 0 ||
 	    sync_position(f, j, r->position) != 0 ||
 	    sync_photos(f, j, r->photo_sha256, r->n_photo_sha256) != 0)
 		return -1;
@@ -435,7 +458,7 @@ sync_finding_item(struct sync_refusal *f, json_t *j,
 		free(cause);
 		return -1;
 	}
-	if (sync_text(f, "note", x->note, 4000, 0) != 0 ||
+	if (sync_text(f, "note", x->note, LIMIT_DESCRIPTION, 0) != 0 ||
 	    sync_text(f, "address", x->address, 500, 0) != 0 ||
 	    sync_photos(f, j, x->photo_sha256, x->n_photo_sha256) != 0)
 		return -1;
@@ -664,40 +687,6 @@ sync_batch_json(const sync_request *r, const struct sync_ctx *ctx)
 	return b;
 }
 
-json_t *
-sync_rules_json(void)
-{
-	const struct lc_action *lc;
-	json_t *rules = json_object(), *from;
-	enum lc_state to;
-	char *cause;
-	int i, s;
-
-	for (i = 0; sync_crew_actions[i] != NULL; i++) {
-		lc = lifecycle_action_find(sync_crew_actions[i]);
-		if (lc == NULL || (lc->roles & AUTH_CREW) == 0)
-			fatalx("event=sync_rules action=%s error=not_a_crew_"
-			       "action",
-			    sync_crew_actions[i]);
-		from = json_array();
-		for (s = 0; s < LC_NSTATES; s++) {
-			if (lifecycle_next(lc, (enum lc_state)s, &to, &cause) ==
-			    0)
-				json_array_append_new(from,
-				    json_string(lifecycle_state_name(
-				        (enum lc_state)s)));
-			else
-				free(cause);
-		}
-		/* Back in the queue: nobody holds it (as api_actions.c). */
-		json_object_set_new(rules, lc->name,
-		    json_pack("{s:o,s:s,s:b}", "from", from, "to",
-		        lifecycle_state_name(lc->to), "clear_crew",
-		        lc->to == LC_NEW || lc->to == LC_MERGED));
-	}
-	return rules;
-}
-
 /* ---- Replies ---------------------------------------------------------- */
 
 /* Everything a reply allocates, freed at once after packing. */
@@ -881,6 +870,7 @@ sync_response_pack(json_t *res, const char *batch_id,
 	s.time_zone = (char *)st->time_zone;
 	s.has_photo_resize_bytes = st->photo_resize_bytes > 0;
 	s.photo_resize_bytes = st->photo_resize_bytes;
+	s.lifecycle_json = (char *)st->lifecycle_json;
 	r.settings = &s;
 	/* The finding categories a handheld asked for, with their questions. */
 	cats = json_object_get(res, "categories");

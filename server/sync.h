@@ -40,6 +40,7 @@ struct sync_settings {
 	unsigned photo_max_bytes;
 	const char *time_zone; /* IANA name, the configured one */
 	unsigned photo_resize_bytes;
+	const char *lifecycle_json; /* lifecycle_json(), compact */
 };
 
 /*
@@ -75,14 +76,6 @@ void sync_request_hash(const sync_request *, char hex[65]);
  * passed sync_request_check.
  */
 json_t *sync_batch_json(const sync_request *, const struct sync_ctx *);
-
-/*
- * The life-cycle rules the database applies to crews' steps, from
- * lifecycle.c: {"accept": {"from": [...], "to": "accepted", "clear_crew":
- * false}, ...} for every action a crew may take. Built once; caller keeps
- * the reference.
- */
-json_t *sync_rules_json(void);
 
 /*
  * Packs the reply to a sync from sync_apply()'s result. Returns the bytes

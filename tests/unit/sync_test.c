@@ -16,6 +16,8 @@
 
 #include "geo.h"
 #include "log.h"
+#include "auth.h"
+#include "lifecycle.h"
 #include "sync.h"
 #include "track_codec.h"
 
@@ -98,30 +100,6 @@ test_codes(void **state)
 		assert_int_equal(code[5], '-');
 		assert_int_equal(sync_code_normalize(code, canon), 0);
 	}
-}
-
-static void
-test_rules_follow_lifecycle(void **state)
-{
-	json_t *rules = sync_rules_json(), *r;
-
-	(void)state;
-	r = json_object_get(rules, "on_site");
-	assert_non_null(r);
-	assert_int_equal(json_array_size(json_object_get(r, "from")), 2);
-	assert_string_equal(
-	    json_string_value(json_array_get(json_object_get(r, "from"), 0)),
-	    "accepted");
-	assert_string_equal(
-	    json_string_value(json_object_get(r, "to")), "on_site");
-	assert_true(json_is_true(
-	    json_object_get(json_object_get(rules, "reject"), "clear_crew")));
-	assert_true(json_is_false(
-	    json_object_get(json_object_get(rules, "done"), "clear_crew")));
-	/* Staff-only actions are not the crews'. */
-	assert_null(json_object_get(rules, "cancel"));
-	assert_null(json_object_get(rules, "assign"));
-	json_decref(rules);
 }
 
 /* A request as the agent builds one. */
@@ -229,6 +207,41 @@ test_batch_order_and_refusals(void **state)
 	json_decref(ctx.categories);
 }
 
+/* A step is judged by lifecycle_check(), with the same words. */
+static void
+test_steps_judged_by_lifecycle(void **state)
+{
+	struct fixture x;
+	struct sync_ctx ctx = {NULL, NULL, 1800000000000LL};
+	struct lc_verdict v;
+	json_t *b, *items, *ack;
+	char *field, *cause;
+
+	(void)state;
+	fixture_init(&x);
+	x.r.n_findings = 0;
+	x.s[1].action = "reject"; /* no reason */
+	assert_int_equal(sync_request_check(&x.r, 1 << 20, &field, &cause), 0);
+	b = sync_batch_json(&x.r, &ctx);
+	items = json_object_get(b, "items");
+	assert_int_equal(json_array_size(items), 3);
+	ack = json_object_get(json_array_get(items, 0), "ack");
+	assert_non_null(ack);
+	assert_int_equal(
+	    lifecycle_check("reject", LC_ANY_STATE, AUTH_CREW, 0, &v), -1);
+	assert_string_equal(
+	    json_string_value(json_object_get(ack, "field")), "reason");
+	assert_non_null(strstr(
+	    json_string_value(json_object_get(ack, "message")), v.message));
+	/* cancel is staff's: refused as lifecycle_check() refuses it. */
+	lifecycle_check("cancel", LC_ANY_STATE, AUTH_CREW, 0, &v);
+	assert_int_equal(v.kind, LC_FORBIDDEN);
+	ack = json_object_get(json_array_get(items, 1), "ack");
+	assert_non_null(strstr(
+	    json_string_value(json_object_get(ack, "message")), v.message));
+	json_decref(b);
+}
+
 static void
 test_check_refuses_whole_batch(void **state)
 {
@@ -276,7 +289,8 @@ test_hash_is_the_items(void **state)
 static void
 test_response_pack(void **state)
 {
-	struct sync_settings st = {5, 30, 1 << 20, 10 << 20, "Asia/Tokyo", 2 << 20};
+	struct sync_settings st = {
+	    5, 30, 1 << 20, 10 << 20, "Asia/Tokyo", 2 << 20, "{}"};
 	Patrol__Sync__V1__SyncResponse *r;
 	json_t *res;
 	uint8_t *buf;
@@ -329,7 +343,7 @@ main(void)
 	    cmocka_unit_test(test_track_roundtrip),
 	    cmocka_unit_test(test_track_refuses_out_of_range),
 	    cmocka_unit_test(test_codes),
-	    cmocka_unit_test(test_rules_follow_lifecycle),
+	    cmocka_unit_test(test_steps_judged_by_lifecycle),
 	    cmocka_unit_test(test_batch_order_and_refusals),
 	    cmocka_unit_test(test_check_refuses_whole_batch),
 	    cmocka_unit_test(test_hash_is_the_items),
