@@ -11,23 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "agent.h"
 
 #define JOBS_FIX_MAX_AGE_MS (2 * 60 * 1000)
 
-/* The local life cycle: advice for the crew; the server's is the law. */
-static const struct {
-	const char *action;
-	const char *from; /* space-separated local states */
-	const char *to;
-	int closes;
-} jobs_steps[] = {
-    {"accept", "assigned", "accepted", 0},
-    {"reject", "assigned", "rejected", 1},
-    {"en_route", "accepted", "en_route", 0},
-    {"on_site", "accepted en_route", "on_site", 0},
-    {"done", "accepted en_route on_site", "done", 1},
-    {"unable", "accepted en_route on_site", "unable", 1},
+/*
+ * A step's rule, from the server's life cycle (lifecycle.c's table, kept
+ * from the last sync's settings): advice for the crew before the server
+ * decides for good. The handheld has no list of its own.
+ */
+struct jobs_rule {
+	char from[200]; /* space-separated states it is possible from */
+	char to[32];    /* the job's local state afterwards */
+	int closes;     /* the job leaves the crew: its callers are erased */
+	int needs_reason;
 };
 
 static int
@@ -42,6 +41,66 @@ jobs_word_in(const char *word, const char *list)
 			return 1;
 		p += len;
 	}
+	return 0;
+}
+
+static int
+jobs_json_has(const json_t *list, const char *word)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(list, i, v)
+	{
+		if (json_is_string(v) &&
+		    strcmp(json_string_value(v), word) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+jobs_rule_get(
+    struct agent *a, const char *action, struct jobs_rule *r, char **cause)
+{
+	char *text = outbox_get(a, "lifecycle");
+	json_t *lc, *act, *v, *closed;
+	const char *to;
+	size_t i, used = 0;
+	int clears;
+
+	memset(r, 0, sizeof *r);
+	lc = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	if (lc == NULL) {
+		*cause = agent_strdup("the life cycle is not known yet; run "
+		                      "'patrol-agent sync'");
+		return -1;
+	}
+	act = json_object_get(json_object_get(lc, "actions"), action);
+	to = json_string_value(json_object_get(act, "to"));
+	if (to == NULL ||
+	    !jobs_json_has(json_object_get(act, "roles"), "crew")) {
+		*cause = agent_printf("no step called %s", action);
+		json_decref(lc);
+		return -1;
+	}
+	json_array_foreach(json_object_get(act, "from"), i, v)
+	{
+		if (json_is_string(v) &&
+		    used + strlen(json_string_value(v)) + 2 < sizeof r->from)
+			used += (size_t)snprintf(r->from + used,
+			    sizeof r->from - used, "%s%s", used > 0 ? " " : "",
+			    json_string_value(v));
+	}
+	clears = json_is_true(json_object_get(act, "clears_crew"));
+	closed = json_object_get(json_object_get(lc, "sets"), "closed");
+	/* Given back (reject): gone from this crew, whatever comes next. */
+	snprintf(r->to, sizeof r->to, "%s", clears ? "rejected" : to);
+	r->closes = clears || jobs_json_has(closed, to);
+	r->needs_reason =
+	    jobs_json_has(json_object_get(act, "needs"), "reason");
+	json_decref(lc);
 	return 0;
 }
 
@@ -180,20 +239,13 @@ jobs_commit(struct agent *a, const char *kind, const char *what,
 /* The step's rule, after checking the job allows it here. */
 static int
 jobs_step_check(struct agent *a, const char *action, long long id,
-    char **outcomes, char **cause)
+    struct jobs_rule *rule, char **outcomes, char **cause)
 {
 	char state[32];
-	size_t i;
 	int found;
 
-	for (i = 0; i < sizeof jobs_steps / sizeof jobs_steps[0]; i++) {
-		if (strcmp(jobs_steps[i].action, action) == 0)
-			break;
-	}
-	if (i == sizeof jobs_steps / sizeof jobs_steps[0]) {
-		*cause = agent_printf("no step called %s", action);
+	if (jobs_rule_get(a, action, rule, cause) != 0)
 		return -1;
-	}
 	found = jobs_get(a, id, state, sizeof state, outcomes);
 	if (found <= 0) {
 		*cause = agent_printf("no job %lld on this device; run "
@@ -201,16 +253,16 @@ jobs_step_check(struct agent *a, const char *action, long long id,
 		    id);
 		return -1;
 	}
-	if (!jobs_word_in(state, jobs_steps[i].from)) {
+	if (!jobs_word_in(state, rule->from)) {
 		*cause = agent_printf("job %lld is %s (possible when: %s)", id,
-		    state, jobs_steps[i].from);
+		    state, rule->from);
 		if (outcomes != NULL) {
 			free(*outcomes);
 			*outcomes = NULL;
 		}
 		return -1;
 	}
-	return (int)i;
+	return 0;
 }
 
 int
@@ -220,21 +272,24 @@ jobs_record_step(struct agent *a, const char *action,
 	Patrol__Sync__V1__StatusChange m =
 	    PATROL__SYNC__V1__STATUS_CHANGE__INIT;
 	Patrol__Sync__V1__Position pos;
+	struct jobs_rule rule;
 	char cid[33];
 	uint8_t *buf;
 	size_t len;
-	int k, has;
+	int has;
 
 	if ((has = jobs_position(a, rec, &pos, cause)) < 0)
 		return -1;
-	if ((strcmp(action, "reject") == 0 || strcmp(action, "unable") == 0) &&
+	if (jobs_rule_get(a, action, &rule, cause) != 0)
+		return -1;
+	if (rule.needs_reason &&
 	    (rec->reason == NULL || *rec->reason == '\0')) {
 		*cause = agent_printf("%s needs a reason", action);
 		return -1;
 	}
 	if (outbox_begin(a, cause) != 0)
 		return -1;
-	if ((k = jobs_step_check(a, action, rec->id, NULL, cause)) < 0) {
+	if (jobs_step_check(a, action, rec->id, &rule, NULL, cause) != 0) {
 		outbox_rollback(a);
 		return -1;
 	}
@@ -250,8 +305,8 @@ jobs_record_step(struct agent *a, const char *action,
 	len = patrol__sync__v1__status_change__get_packed_size(&m);
 	buf = agent_alloc(len);
 	patrol__sync__v1__status_change__pack(&m, buf);
-	if (jobs_commit(a, "status", action, cid, rec->id, buf, len,
-	        jobs_steps[k].to, jobs_steps[k].closes, cause) != 0) {
+	if (jobs_commit(a, "status", action, cid, rec->id, buf, len, rule.to,
+	        rule.closes, cause) != 0) {
 		free(buf);
 		outbox_rollback(a);
 		return -1;
@@ -398,7 +453,8 @@ jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 	char cid[33];
 	uint8_t *buf = NULL;
 	size_t len;
-	int k, has, i, rc = -1;
+	struct jobs_rule rule;
+	int has, i, rc = -1;
 
 	if (rec->outcome == NULL || *rec->outcome == '\0') {
 		*cause = agent_strdup("choose an outcome");
@@ -409,7 +465,7 @@ jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 		goto out;
 	if (outbox_begin(a, cause) != 0)
 		goto out;
-	if ((k = jobs_step_check(a, "done", rec->id, &outcomes, cause)) < 0)
+	if (jobs_step_check(a, "done", rec->id, &rule, &outcomes, cause) != 0)
 		goto rollback;
 	if (!jobs_outcome_ok(outcomes, rec->outcome)) {
 		*cause = agent_printf("'%s' is not an outcome of job %lld; see "
@@ -435,8 +491,8 @@ jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 	buf = agent_alloc(len);
 	patrol__sync__v1__job_result__pack(&m, buf);
 	what = agent_printf("done:%s", rec->outcome);
-	rc = jobs_commit(a, "result", what, cid, rec->id, buf, len,
-	    jobs_steps[k].to, jobs_steps[k].closes, cause);
+	rc = jobs_commit(a, "result", what, cid, rec->id, buf, len, rule.to,
+	    rule.closes, cause);
 	free(what);
 	if (rc != 0) {
 		rc = -1;

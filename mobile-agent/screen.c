@@ -154,6 +154,20 @@ screen_count(struct agent *a, const char *sql)
 	return n;
 }
 
+/*
+ * The server's life cycle from the last sync (lifecycle.c's table), for
+ * the screen's buttons; null before the first sync.
+ */
+static json_t *
+screen_lifecycle(struct agent *a)
+{
+	char *text = outbox_get(a, "lifecycle");
+	json_t *j = text != NULL ? json_loads(text, 0, NULL) : NULL;
+
+	free(text);
+	return j != NULL ? j : json_null();
+}
+
 static void
 screen_state(struct serve *s, struct agent *a, struct evhttp_request *req)
 {
@@ -167,7 +181,7 @@ screen_state(struct serve *s, struct agent *a, struct evhttp_request *req)
 		    l.fix.lon, "t_ms", (json_int_t)l.fix.t_ms);
 	server = outbox_get(a, "server");
 	j = json_pack("{s:o,s:o,s:I,s:o,s:b,s:b,s:I,s:I,s:I,s:o,s:b,s:i,"
-	              "s:I,s:o,s:I,s:o,s:s,s:b,s:o}",
+	              "s:I,s:o,s:I,s:o,s:s,s:b,s:o,s:o}",
 	    "crew", screen_state_str(a, "crew_code"), "crew_name",
 	    screen_state_str(a, "crew_name"), "device_id",
 	    (json_int_t)outbox_get_int(a, "device_id", 0), "server",
@@ -184,7 +198,8 @@ screen_state(struct serve *s, struct agent *a, struct evhttp_request *req)
 	    (json_int_t)l.next_sync_ms, "time_zone",
 	    screen_state_str(a, "time_zone"), "now_ms",
 	    (json_int_t)agent_now_ms(), "position", pos, "gps", l.gps, "patrol",
-	    sess != NULL, "refused", screen_refused(a));
+	    sess != NULL, "refused", screen_refused(a), "lifecycle",
+	    screen_lifecycle(a));
 	free(sess);
 	free(server);
 	screen_reply(req, 200, j);

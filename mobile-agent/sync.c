@@ -236,6 +236,18 @@ out:
 	return rc;
 }
 
+/* Kept only if it is a table at all: a bad one never replaces a good. */
+static void
+sync_lifecycle_keep(struct agent *a, const char *text)
+{
+	json_t *j = json_loads(text, 0, NULL);
+
+	if (json_is_object(json_object_get(j, "actions")) &&
+	    json_is_object(json_object_get(j, "sets")))
+		outbox_set(a, "lifecycle", text);
+	json_decref(j);
+}
+
 static void
 sync_settings(struct agent *a, const Patrol__Sync__V1__Settings *s)
 {
@@ -252,6 +264,9 @@ sync_settings(struct agent *a, const Patrol__Sync__V1__Settings *s)
 		outbox_set(a, "time_zone", s->time_zone);
 	if (s->has_photo_resize_bytes && s->photo_resize_bytes >= 65536)
 		outbox_set_int(a, "photo_resize_bytes", s->photo_resize_bytes);
+	/* The server's life cycle: the steps jobs.c and the screen offer. */
+	if (s->lifecycle_json != NULL && strlen(s->lifecycle_json) < 65536)
+		sync_lifecycle_keep(a, s->lifecycle_json);
 }
 
 /* The categories for findings, as JSON for the screen (state). */

@@ -432,7 +432,27 @@ callback_post(struct http_req *req)
 	    actions_app, req, AUTH_PERSONAL_DATA, callback_auth_cb, NULL);
 }
 
+/*
+ * GET /api/v1/lifecycle: lifecycle.c's table, for the console (which
+ * buttons a request shows) and anyone else who must not keep a copy.
+ */
+static void
+lifecycle_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	(void)user;
+	(void)arg;
+	api_reply(req, 200, lifecycle_json(auth_role_name));
+}
+
+static void
+lifecycle_get(struct http_req *req)
+{
+	auth_require(actions_app, req, AUTH_ANY, lifecycle_auth_cb, NULL);
+}
+
 static const struct http_route actions_routes[] = {
+    {"lifecycle", EVHTTP_REQ_GET, "/api/v1/lifecycle", 0, 0, lifecycle_get,
+        NULL},
     {"requests.callback", EVHTTP_REQ_POST, "/api/v1/requests/{}/callback",
         16 * 1024, 0, callback_post, NULL},
     {"requests.action", EVHTTP_REQ_POST, "/api/v1/requests/{}/{}", 16 * 1024, 0,

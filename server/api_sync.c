@@ -189,6 +189,12 @@ sync_applied_cb(struct db_result *r, void *arg)
 	api_sync_settings(&st);
 	if (c->categories != NULL)
 		json_object_set(res, "categories", c->categories);
+	/*
+	 * The life cycle rides with the categories (first sync, then daily)
+	 * and the enrollment: not 3 KB on every sync.
+	 */
+	if (!c->msg->has_want_categories || !c->msg->want_categories)
+		st.lifecycle_json = NULL;
 	buf = sync_response_pack(res, c->msg->batch_id, &st, &len);
 	log_info("event=sync device_id=%lld crew=%s items=%zu replayed=%d "
 	         "cursor=%lld assignments=%zu cancellations=%zu bytes_in=%zu "

@@ -142,7 +142,7 @@ store_request_window(struct db *db, long long id, const char *actor,
 	db_query(db,
 	    "WITH u AS (UPDATE requests SET window_from = $3::timestamptz,"
 	    " window_to = $4::timestamptz, version = version + 1"
-	    " WHERE id = $1::bigint AND state = ANY(" OPEN_STATES ")"
+	    " WHERE id = $1::bigint AND request_state_open(state)"
 	    " RETURNING *)"
 	    " SELECT jsonb_build_object('event_id', request_event_append(u.id,"
 	    " $2, 'window_set', u.state, u.state, u.crew_id, NULL, NULL,"

@@ -92,18 +92,24 @@ const STATE_JA = {
   en_route: '移動中', on_site: '現着', done: '完了', unable: '対応不可',
   rejected: '差し戻し', cancelled: '取消', merged: '統合',
 };
-const OPEN = ['assigned', 'accepted', 'en_route', 'on_site'];
+// The life cycle is the server's (lifecycle.c, sent with every sync):
+// which steps a job's state allows. Before the first sync: none.
+const lifecycle = () => (state && state.lifecycle) || { sets: {}, actions: {} };
+const allows = (action, st) => {
+  const a = lifecycle().actions[action];
+  return !!a && a.from.includes(st) && a.roles.includes('crew');
+};
+const isOpen = (st) => (lifecycle().sets.active || []).includes(st);
 const WHAT_JA = {
   accept: '受諾', en_route: '出発', on_site: '現着', reject: '差し戻し',
   unable: '対応不可', 'patrol:start': '巡回開始', 'patrol:stop': '巡回終了',
 };
-// The next step: one big button.
-const NEXT = {
-  assigned: { action: 'accept', label: '受諾' },
-  accepted: { action: 'en_route', label: '出発' },
-  en_route: { action: 'on_site', label: '現着' },
-  on_site: { action: 'done', label: '完了' },
-};
+// The next step: one big button, the first of these the state allows.
+const STEPS = [
+  { action: 'accept', label: '受諾' }, { action: 'en_route', label: '出発' },
+  { action: 'on_site', label: '現着' }, { action: 'done', label: '完了' },
+];
+const nextStep = (st) => STEPS.find((x) => allows(x.action, st));
 // One character in a box: no emoji font on every handheld.
 const ICON = { wasp_nest: '蜂', bee_swarm: '蜂', wildlife_capture: '獣',
   road_pothole: '道', road_damage: '道', illegal_dumping: '棄', fallen_tree: '木',
@@ -238,13 +244,13 @@ document.getElementById('sync-now').addEventListener('click', async () => {
 async function jobsView() {
   const { jobs } = await api('GET', '/jobs');
   if (same([jobs, state && state.position])) return KEEP;
-  const open = jobs.filter((j) => OPEN.includes(j.state));
+  const open = jobs.filter((j) => isOpen(j.state));
   const mapEl = h('div', { class: 'map', id: 'jobs-map' });
   show(
     h('h1', { text: `今日の案件（${open.length}件）` }),
     mapEl,
     h('ul', { class: 'list', id: 'jobs' }, jobs.map((j, i) => h('li', {
-      class: 'job' + (OPEN.includes(j.state) ? '' : ' closed'), 'data-id': j.id, 'data-state': j.state,
+      class: 'job' + (isOpen(j.state) ? '' : ' closed'), 'data-id': j.id, 'data-state': j.state,
     }, h('a', { href: `#/jobs/${j.id}` },
       h('div', { class: 'top' },
         h('span', {}, h('span', { class: 'icon', 'aria-hidden': 'true', text: ICON[j.category] || '他' }),
@@ -257,7 +263,7 @@ async function jobsView() {
     jobs.length === 0 ? h('p', { text: '案件はありません。同期すると届きます。' }) : null);
   const m = makeMap(mapEl);
   if (m) {
-    const layers = jobs.filter((j) => j.lat !== null && OPEN.includes(j.state)).map((j, i) =>
+    const layers = jobs.filter((j) => j.lat !== null && isOpen(j.state)).map((j, i) =>
       L.circleMarker([j.lat, j.lon], { radius: 10, color: '#000', fillColor: j.priority === 1 ? '#b00000' : '#ffd400', fillOpacity: 1 })
         .addTo(m).bindTooltip(String(i + 1), { permanent: true }));
     const here = hereMarker(m);
@@ -364,7 +370,7 @@ async function jobView(id) {
   const job = await api('GET', `/jobs/${id}`);
   if (same(job)) return KEEP;
   const again = () => route();
-  const next = NEXT[job.state];
+  const next = nextStep(job.state);
   const mapEl = h('div', { class: 'map', id: 'job-map' });
   const pending = job.history.filter((x) => x.pending).length;
   const area = h('div', { id: 'job-action' });
@@ -397,9 +403,9 @@ async function jobView(id) {
       job.callers.map((c) => h('p', {}, c.name || '（名前なし）', ' ',
         c.phone ? h('a', { class: 'tel button', href: 'tel:' + c.phone, text: '📞 ' + c.phone }) : null))) : null,
     area,
-    OPEN.includes(job.state) && job.state !== 'assigned' ? h('details', {}, h('summary', { class: 'button', id: 'unable-open', text: '対応不可' }),
+    allows('unable', job.state) ? h('details', {}, h('summary', { class: 'button', id: 'unable-open', text: '対応不可' }),
       reasonForm(job, 'unable', '対応不可', again)) : null,
-    job.state === 'assigned' ? h('details', {}, h('summary', { class: 'button', id: 'reject-open', text: '差し戻し' }),
+    allows('reject', job.state) ? h('details', {}, h('summary', { class: 'button', id: 'reject-open', text: '差し戻し' }),
       reasonForm(job, 'reject', '差し戻し', again)) : null,
     h('h2', { text: '履歴（この端末から）' }), history(job.history, job.outcomes));
   const m = makeMap(mapEl);

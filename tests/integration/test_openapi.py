@@ -55,51 +55,15 @@ def c_routes():
     return routes
 
 
-def c_defines(*files):
-    """Object-like #defines (continuations joined): name -> text."""
-    out = {}
-    for f in files:
-        with open(os.path.join(SERVER, f), encoding="utf-8") as fp:
-            src = fp.read().replace("\\\n", " ")
-        for name, body in re.findall(r"^#define\s+(\w+)[ \t]+(.*)$", src,
-                                     re.M):
-            out[name] = re.sub(r"/\*.*?\*/", "", body).strip()
-    return out
-
-
-def c_mask(expr, defines):
-    """Evaluates "S(LC_NEW) | QUEUED" or "CREW" into a set of names:
-    states (new, ...) or roles (viewer, ...)."""
-    names = set()
-    for m in re.finditer(r"S\(LC_(\w+)\)|\b(\w+)\b", expr):
-        ident = m.group(2)
-        if m.group(1):
-            names.add(m.group(1).lower())
-        elif ident == "0":
-            continue
-        elif ident in defines:
-            names |= c_mask(defines[ident], defines)
-        elif re.fullmatch(r"AUTH_(VIEWER|CREW|DISPATCHER|SUPERVISOR|ADMIN)",
-                          ident):
-            names.add(ident[5:].lower())
-        else:
-            raise AssertionError("cannot read %r in lifecycle.c" % ident)
-    return names
-
-
 def c_actions():
-    """lifecycle.c's table: name -> (from states, to state, roles)."""
-    with open(os.path.join(SERVER, "lifecycle.c"), encoding="utf-8") as fp:
-        src = fp.read()
-    table = re.search(r"lc_actions\[\]\s*=\s*\{(.*?)\n\};", src, re.S).group(1)
-    table = re.sub(r"/\*.*?\*/", "", table, flags=re.S)
-    defines = c_defines("lifecycle.c", "auth.h")
-    out = {}
-    for name, frm, to, _needs, roles in re.findall(
-            r'\{\s*"(\w+)",\s*([^,]+),\s*LC_(\w+),\s*([^,]+),\s*([^}]+?)\s*\}',
-            table):
-        out[name] = (c_mask(frm, defines), to.lower(),
-                     c_mask(roles, defines))
+    """lifecycle.c's table, as lifecycle_dump prints it: name -> (from
+    states, to state, roles)."""
+    import subprocess
+    dump = os.path.join(h.BUILD, "tests", "unit", "lifecycle_dump")
+    table = json.loads(subprocess.run([dump], check=True,
+                                      capture_output=True).stdout)["table"]
+    out = {name: (set(a["from"]), a["to"], set(a["roles"]))
+           for name, a in table["actions"].items()}
     assert "assign" in out and "escalate" in out, out
     return out
 

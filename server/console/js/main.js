@@ -3,6 +3,7 @@
 import { t, translate, getLang, setLang } from './i18n.js';
 import { api, get, setCsrf, setLoggedOutHandler, ApiError } from './api.js';
 import { S, on, emit, isStaff, isAdmin, loadReference, soonQueue, soonCrews, refreshCrews, refreshQueue } from './state.js';
+import { setOf } from './lifecycle.js';
 import { h, fill, setZone } from './util.js';
 import { initMap, resizeMap, fitAll } from './map.js';
 import { startLive, stopLive, refreshLiveText } from './live.js';
@@ -79,7 +80,7 @@ function drawSummary() {
   const cs = count(S.crews.map((c) => ({ s: c.day ? c.day.state : c.status })), 's');
   fill(el,
     h('div', {}, h('strong', {}, t('summary.open', { n: S.queue.length })), ' ',
-      ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site', 'handing_over'].filter((s) => st.get(s))
+      setOf('open').filter((s) => st.get(s))
         .map((s) => h('span', { class: 'state st-' + s }, t('state.' + s) + ' ' + st.get(s)))),
     h('div', {}, h('strong', {}, t('summary.crews', { n: S.crews.length })), ' ',
       ['available', 'assigned', 'en_route', 'on_site', 'break', 'off_shift', 'off_duty'].filter((s) => cs.get(s))

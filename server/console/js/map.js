@@ -5,6 +5,7 @@
 // map works offline with the wards and markers alone.
 import { t, pick } from './i18n.js';
 import { S, on, emit, category, shortWard, crew as crewById } from './state.js';
+import { states, setOf } from './lifecycle.js';
 import { h, ago, fill, clock } from './util.js';
 import { plans } from './plans.js';
 
@@ -20,8 +21,6 @@ export const GLYPH = {
   river_defect: '川', park_equipment: '遊', park_other: '園',
 };
 const GROUPS = ['wasp', 'wildlife', 'road', 'river', 'park'];
-const STATES = ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site',
-  'handing_over', 'done', 'unable', 'cancelled', 'merged'];
 
 export function glyph(code) {
   return GLYPH[code] || (category(code).name_ja || code || '?').slice(0, 1);
@@ -37,7 +36,7 @@ function safeClass(v, allowed) { return allowed.includes(v) ? v : 'other'; }
 function requestIcon(r) {
   const sel = S.selected === r.id ? ' sel' : '';
   const el = h('div', {
-    class: 'rq st-' + safeClass(r.state, STATES) + ' cat-' + group(r.category) +
+    class: 'rq st-' + safeClass(r.state, states()) + ' cat-' + group(r.category) +
       ' pr-' + (r.priority | 0) + (r.escalated_at ? ' esc' : '') + sel +
       (S.callbacksDue && S.callbacksDue.has(r.id) ? ' cb' : ''),
     dataset: { id: String(r.id) },
@@ -165,10 +164,9 @@ function fitOnce() {
 
 function legend() {
   const el = document.getElementById('legend');
-  const states = ['new', 'assigned', 'accepted', 'en_route', 'on_site'];
   fill(el,
     h('div', { class: 'lg-line' }, h('span', { class: 'lg-title' }, t('legend.state')),
-      states.map((s) => h('span', { class: 'lg-row' }, h('span', { class: 'rq mini st-' + s }, ''), t('state.' + s)))),
+      setOf('open').map((s) => h('span', { class: 'lg-row' }, h('span', { class: 'rq mini st-' + s }, ''), t('state.' + s)))),
     h('div', { class: 'lg-line' }, h('span', { class: 'lg-title' }, t('legend.category')),
       GROUPS.map((g) => h('span', { class: 'lg-row' }, h('span', { class: 'rq mini st-none cat-' + g }, ''), t('lg.' + g)))),
     h('div', { class: 'lg-line' }, h('span', { class: 'lg-title' }, t('legend.crew')),

@@ -9,6 +9,7 @@ import { pick } from './i18n.js';
 export const S = {
   me: null,
   config: {},
+  lifecycle: {}, // GET /api/v1/lifecycle (lifecycle.js)
   categories: new Map(),
   wards: { type: 'FeatureCollection', features: [] },
   crews: [],
@@ -59,9 +60,11 @@ export function officeName(code) {
 export function crew(id) { return S.crews.find((c) => c.id === id); }
 
 export async function loadReference() {
-  const [config, cats, wards, offices] = await Promise.all([
-    get('/api/v1/config'), get('/api/v1/categories'), get('/api/v1/wards'), get('/api/v1/offices')]);
+  const [config, cats, wards, offices, lifecycle] = await Promise.all([
+    get('/api/v1/config'), get('/api/v1/categories'), get('/api/v1/wards'), get('/api/v1/offices'),
+    get('/api/v1/lifecycle')]);
   S.config = config;
+  S.lifecycle = lifecycle;
   S.offices = offices;
   S.categories = new Map(cats.map((c) => [c.code, c]));
   S.wards = wards;

@@ -10,10 +10,10 @@ import { focusOn, renderRequests, glyph, group } from '../map.js';
 import { created } from './intake.js';
 import { stopOf } from '../plans.js';
 import { recurringNote, w } from '../insight.js';
+import { inSet, allows } from '../lifecycle.js';
 
-const OPEN = ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site', 'handing_over'];
-const QUEUED = ['new', 'triaged'];
-const WORKING = ['accepted', 'en_route', 'on_site'];
+// What a state allows comes from the server's table (lifecycle.js).
+const isOpen = (state) => inSet('open', state);
 
 let cur = null;   // { id, req, recs }
 let panelEl = null;
@@ -81,8 +81,8 @@ async function act(action, body) {
 }
 
 function recommendations(req) {
-  if (!isStaff() || !OPEN.includes(req.state) || req.state === 'handing_over') return null;
-  const action = QUEUED.includes(req.state) ? 'assign' : 'reassign';
+  const action = allows('assign', req.state) ? 'assign' : allows('reassign', req.state) ? 'reassign' : null;
+  if (!isStaff() || !action) return null;
   const recs = cur.recs;
   if (!recs) return h('section', {}, h('h3', {}, t('detail.recs')), h('p', { class: 'muted' }, '…'));
   const list = (recs.crews || []).filter((x) => x.crew.id !== req.crew_id);
@@ -126,26 +126,23 @@ function nearbyOpen(req) {
 }
 
 function actions(req) {
-  if (!isStaff() || !OPEN.includes(req.state)) return null;
+  if (!isStaff() || !isOpen(req.state)) return null;
   const parts = [];
-  if (req.state === 'new') {
+  if (allows('triage', req.state)) {
     parts.push(h('button', { type: 'button', id: 'detail-triage', onclick: () => act('triage') }, t('detail.triage')));
   }
-  if (WORKING.includes(req.state) || req.state === 'assigned') {
-    const steps = [];
-    if (req.state === 'assigned') steps.push('accept');
-    if (req.state === 'accepted') steps.push('en_route');
-    if (['accepted', 'en_route'].includes(req.state)) steps.push('on_site');
+  const steps = ['accept', 'en_route', 'on_site'].filter((s) => allows(s, req.state));
+  if (steps.length > 0) {
     parts.push(h('div', { class: 'steps' }, h('span', { class: 'muted' }, t('detail.crewstep') + ' '),
       steps.map((s) => h('button', { type: 'button', class: 'small', onclick: () => act(s) }, t('action.' + s)))));
   }
-  if (WORKING.includes(req.state)) {
+  if (allows('done', req.state)) {
     parts.push(miniForm('detail-close', t('detail.close'),
       [outcomeSelect(req), h('label', {}, t('detail.note'), h('input', { name: 'note', maxlength: 2000 }))],
       t('action.done'), (f) => act('done', { outcome: f.get('outcome'), note: f.get('note') || undefined })));
   }
-  if (req.state !== 'handing_over') parts.push(handoverForm(req));
-  parts.push(miniForm('detail-cancel', t('detail.cancel'),
+  if (allows('handover', req.state)) parts.push(handoverForm(req));
+  if (allows('cancel', req.state)) parts.push(miniForm('detail-cancel', t('detail.cancel'),
     [h('label', {}, t('detail.cancel.reason'), h('input', { name: 'reason', required: true, maxlength: 1000 }))],
     t('action.cancel'), (f) => act('cancel', { reason: f.get('reason') })));
   return h('section', { id: 'detail-actions' }, h('h3', {}, t('detail.actions')), parts);
@@ -158,7 +155,7 @@ function outside(req) {
   const o = req.outside_wards;
   if (!o) return null;
   const to = o.municipality || t('outside.neighbour', { w: shortWard(o.nearest_ward_name) });
-  const offer = isStaff() && OPEN.includes(req.state)
+  const offer = isStaff() && isOpen(req.state)
     ? h('button', {
       type: 'button', id: 'detail-outside-handover', class: 'small',
       onclick: () => {
@@ -218,10 +215,10 @@ function handovers(req) {
 }
 
 function duplicates(req) {
-  if (!OPEN.includes(req.state)) return null;
+  if (!isOpen(req.state)) return null;
   const near = nearbyOpen(req);
   if (near.length === 0) return null;
-  const canMerge = isStaff() && QUEUED.includes(req.state);
+  const canMerge = isStaff() && allows('merge', req.state);
   return h('section', { id: 'detail-dups', class: 'warnbox' }, h('h3', {}, t('detail.dups')),
     h('ul', {}, near.map(([id, m]) => {
       const o = S.queue.find((r) => r.id === id);
@@ -290,7 +287,7 @@ function availability(req) {
   if (from && to) text = t('detail.avail.both', { a: when(from), b: zoneParts(from).date === zoneParts(to).date ? clock(to) : when(to) });
   else if (from) text = t('detail.avail.from', { a: when(from) });
   else if (to) text = t('detail.avail.to', { b: when(to) });
-  const open = isStaff() && OPEN.includes(req.state);
+  const open = isStaff() && isOpen(req.state);
   if (!text && !open) return null;
   const line = h('p', { id: 'detail-avail' }, text ? t('detail.avail', { w: text }) : h('span', { class: 'muted' }, t('detail.avail', { w: t('new.avail.none') })),
     open && !cur.availEdit ? [' ', h('button', { type: 'button', class: 'link', id: 'detail-avail-edit',
@@ -366,7 +363,7 @@ function draw() {
         cur.recurring || (cur.recurring = recurringNote(req.category, req.lat, req.lon, req.id)),
         answersList(req),
         h('p', { class: 'muted' }, t('detail.created', { t: when(req.created_at), who: req.created_by }), ' · ', t('channel.' + req.channel)),
-        OPEN.includes(req.state) ? h('p', { class: 'muted' }, t('detail.due', { a: when(req.due_make_safe), b: when(req.due_resolve) })) : null,
+        isOpen(req.state) ? h('p', { class: 'muted' }, t('detail.due', { a: when(req.due_make_safe), b: when(req.due_resolve) })) : null,
         req.outcome ? h('p', {}, t('detail.outcome') + ': ', h('strong', { id: 'detail-outcome' }, outcomeName(req, req.outcome))) : null,
         c ? h('p', {}, t('detail.crew') + ': ', h('strong', { id: 'detail-crew' }, c.name)) : null,
         availability(req),
@@ -395,7 +392,7 @@ async function load(id) {
     S.selectedRequest = req;
     draw();
     renderRequests();
-    if (isStaff() && OPEN.includes(req.state)) {
+    if (isStaff() && isOpen(req.state)) {
       const recs = await get('/api/v1/requests/' + id + '/recommendations').catch(() => ({ crews: [] }));
       if (stale()) return;
       cur.recs = recs;
