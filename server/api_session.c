@@ -76,7 +76,8 @@ session_secure(struct http_req *req)
 {
 	const char *proto = http_req_header(req, "X-Forwarded-Proto");
 
-	return session.app->cfg->cookie_secure ||
+	/* Served over TLS (tls_cert), or behind a proxy that says so. */
+	return session.app->cfg->cookie_secure || session.app->tls != NULL ||
 	    (proto != NULL && strcasecmp(proto, "https") == 0);
 }
 

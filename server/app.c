@@ -218,6 +218,7 @@ app_tls_start(struct app *a, char **cause)
 	if ((a->tls = tls_new(cfg->tls_cert, cfg->tls_key, cause)) == NULL)
 		return -1;
 	http_set_bevcb(a->http, tls_bev_cb, a->tls);
+	http_set_hsts(a->http, cfg->tls_hsts_max_age_s);
 	return 0;
 }
 

@@ -241,6 +241,10 @@ static const struct config_option config_options[] = {
         "serve HTTPS with this PEM certificate chain (empty: plain HTTP)"},
     {"tls_key", "PATROL_TLS_KEY", CONFIG_STRING, OFF(tls_key), "", 0, 0,
         "...and this PEM private key"},
+    {"tls_hsts_max_age_s", "PATROL_TLS_HSTS_MAX_AGE_S", CONFIG_INT,
+        OFF(tls_hsts_max_age_s), "31536000", 0, 315360000,
+        "with HTTPS, replies carry Strict-Transport-Security: max-age= "
+        "this (0: none)"},
     /* Open311 GeoReport v2 for residents' apps (issue 7). */
     {"open311_jurisdiction", "PATROL_OPEN311_JURISDICTION", CONFIG_STRING,
         OFF(open311_jurisdiction), "", 0, 0,

@@ -80,6 +80,7 @@ struct config {
 	int agent_photo_resize_bytes;
 	char *tls_cert; /* HTTPS for everyone, handhelds first */
 	char *tls_key;
+	int tls_hsts_max_age_s;
 	/* Open311 GeoReport v2 (issue 7). */
 	char *open311_jurisdiction;
 	char *open311_locale;

@@ -42,6 +42,7 @@ struct http_server {
 	struct http_gate *gate;
 	struct bufferevent *(*bevcb)(struct event_base *, void *);
 	void *bevcb_arg;
+	char *hsts; /* Strict-Transport-Security value, or NULL */
 	int in_flight;
 	int writing; /* replies handed to evhttp, not yet fully sent */
 	int draining;
@@ -197,6 +198,8 @@ http_reply(struct http_req *r, int code, const char *content_type,
 	if (evhttp_find_header(h, "Cache-Control") == NULL)
 		evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (r->srv->hsts != NULL)
+		evhttp_add_header(h, "Strict-Transport-Security", r->srv->hsts);
 	if (r->srv->draining)
 		evhttp_add_header(h, "Connection", "close");
 	secs = http_elapsed(&r->start);
@@ -724,6 +727,7 @@ http_free(struct http_server *s)
 	evhttp_free(s->evh);
 	http_gate_free(s->gate); /* after the connections it counts */
 	event_free(s->ev_drain);
+	free(s->hsts);
 	free(s);
 }
 
@@ -760,6 +764,13 @@ int
 http_port(struct http_server *s)
 {
 	return s->port;
+}
+
+void
+http_set_hsts(struct http_server *s, int max_age_s)
+{
+	free(s->hsts);
+	s->hsts = max_age_s > 0 ? xasprintf("max-age=%d", max_age_s) : NULL;
 }
 
 void
@@ -859,6 +870,8 @@ http_stream_start(struct http_req *r, const char *content_type,
 	evhttp_add_header(h, "Content-Type", content_type);
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (r->srv->hsts != NULL)
+		evhttp_add_header(h, "Strict-Transport-Security", r->srv->hsts);
 	r->streaming = 1;
 	r->on_close = on_close;
 	r->close_arg = arg;

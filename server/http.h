@@ -80,6 +80,11 @@ int http_port(struct http_server *);
 struct bufferevent;
 void http_set_bevcb(struct http_server *,
     struct bufferevent *(*cb)(struct event_base *, void *), void *arg);
+/*
+ * With HTTPS: every reply carries Strict-Transport-Security: max-age=N
+ * (0: none).
+ */
+void http_set_hsts(struct http_server *, int max_age_s);
 /* Adds routes; the table must outlive the server. */
 void http_add_routes(struct http_server *, const struct http_route *, size_t);
 /*

@@ -1,4 +1,6 @@
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -8,6 +10,8 @@
 #include "log.h"
 #include "tls.h"
 #include "xmalloc.h"
+
+#define TLS_CIPHERS_12 "ECDHE+AESGCM:ECDHE+CHACHA20"
 
 struct tls {
 	SSL_CTX *ctx;
@@ -36,7 +40,17 @@ tls_new(const char *cert_file, const char *key_file, char **cause)
 	}
 	/* TLS 1.2 at least: what every supported handheld speaks. */
 	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_options(
+	    t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/*
+	 * TLS 1.2 only with forward secrecy and AEAD (issue 10): ECDHE with
+	 * AES-GCM or ChaCha20-Poly1305. TLS 1.3's suites are all of that kind
+	 * and stay OpenSSL's defaults.
+	 */
+	if (SSL_CTX_set_cipher_list(t->ctx, TLS_CIPHERS_12) != 1) {
+		*cause = tls_error("cannot set the ciphers for", cert_file);
+		goto fail;
+	}
 	if (SSL_CTX_use_certificate_chain_file(t->ctx, cert_file) != 1) {
 		*cause = tls_error("cannot load the certificate", cert_file);
 		goto fail;
@@ -65,6 +79,51 @@ tls_free(struct tls *t)
 	free(t);
 }
 
+/*
+ * Plain HTTP sent to the TLS port: OpenSSL recognises it in the first
+ * record ("GET ", "POST", ...) and fails the handshake without an alert.
+ * Answer in plain HTTP so that the client sees why (400) rather than a
+ * closed connection or TLS bytes; the connection is then closed by the
+ * bufferevent's error path. What the client sent is read first, so that
+ * the close does not reset the answer away.
+ */
+static void
+tls_info_cb(const SSL *ssl, int where, int ret)
+{
+	static const char body[] =
+	    "{\"error\":{\"code\":\"tls_required\",\"message\":\"this port "
+	    "speaks HTTPS only; use https://\"}}";
+	char head[256], sink[4096];
+	unsigned long e;
+	int fd, reason, n, i;
+
+	if ((where & SSL_CB_ACCEPT_EXIT) == 0 || ret > 0)
+		return;
+	e = ERR_peek_last_error();
+	reason = ERR_GET_REASON(e);
+	if (ERR_GET_LIB(e) != ERR_LIB_SSL ||
+	    (reason != SSL_R_HTTP_REQUEST &&
+	        reason != SSL_R_HTTPS_PROXY_REQUEST &&
+	        reason != SSL_R_WRONG_VERSION_NUMBER))
+		return;
+	if ((fd = SSL_get_fd(ssl)) < 0)
+		return;
+	for (i = 0; i < 16; i++) { /* at most 64 KiB, never waiting */
+		if (recv(fd, sink, sizeof sink, MSG_DONTWAIT) <= 0)
+			break;
+	}
+	n = snprintf(head, sizeof head,
+	    "HTTP/1.1 400 Bad Request\r\n"
+	    "Content-Type: application/json; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+	    sizeof body - 1);
+	if (send(fd, head, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) == n)
+		(void)send(
+		    fd, body, sizeof body - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	shutdown(fd, SHUT_WR);
+	log_info("event=tls_plain_http status=400");
+}
+
 struct bufferevent *
 tls_bev_cb(struct event_base *base, void *arg)
 {
@@ -74,6 +133,7 @@ tls_bev_cb(struct event_base *base, void *arg)
 	/* NULL would make evhttp fall back to plain text: never. */
 	if (ssl == NULL)
 		fatalx("event=tls_ssl_new_failed");
+	SSL_set_info_callback(ssl, tls_info_cb);
 	/* The bufferevent frees the SSL (and the socket) with itself. */
 	return bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING,
