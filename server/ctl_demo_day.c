@@ -77,10 +77,9 @@ ctl_demo_day_step(struct ctl *c, long long id, int *version, const char *from,
 	json_t *j;
 	char *cause;
 
+	/* request_transition() decides the state from the action. */
 	t.id = id;
 	t.version = *version;
-	t.from = from;
-	t.to = to;
 	t.action = strcmp(to, "assigned") == 0 ? "assign" : to;
 	t.actor = "demo";
 	t.crew_id = strcmp(to, "assigned") == 0 ? crew : 0;
