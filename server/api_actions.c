@@ -19,6 +19,7 @@
 #include "http.h"
 #include "lifecycle.h"
 #include "field_limits.h"
+#include "log.h"
 #include "store_requests.h"
 #include "xmalloc.h"
 
@@ -117,6 +118,37 @@ action_refuse(
 		    req, v->http_status, v->code, v->field, "%s", v->message);
 }
 
+/*
+ * A crew user records steps only on its own crew's jobs (staff may for
+ * any crew: they take reports by phone). Answers 403 and returns 1 when
+ * refused. The crew holding the job is read with the state, so the check
+ * and the compare-and-set on version see the same row.
+ */
+static int
+action_crew_refused(struct action *x, const json_t *st)
+{
+	long long held = json_integer_value(json_object_get(st, "crew_id"));
+
+	if (auth_may_act_for_crew(&x->user, held) &&
+	    (x->crew_id == 0 || auth_may_act_for_crew(&x->user, x->crew_id)))
+		return 0;
+	log_info("event=auth_denied status=403 reason=other_crew user_id=%lld "
+	         "request_id=%lld",
+	    x->user.id, x->id);
+	if (x->user.crew_id == 0)
+		api_error(x->req, 403, "no_crew", NULL,
+		    "your user belongs to no crew, so it may not %s a request; "
+		    "an administrator binds it with: patrolctl user crew NAME "
+		    "--crew CODE",
+		    x->lc->name);
+	else
+		api_error(x->req, 403, "not_your_crew", NULL,
+		    "request %lld is not your crew's job: a crew user may %s "
+		    "only its own crew's requests",
+		    x->id, x->lc->name);
+	return 1;
+}
+
 static void
 action_state_cb(struct db_result *r, void *arg)
 {
@@ -141,6 +173,10 @@ action_state_cb(struct db_result *r, void *arg)
 	state = json_string_value(json_object_get(st, "state"));
 	if (state == NULL || lifecycle_state_parse(state, &from) != 0) {
 		api_error(x->req, 500, "internal", NULL, "unknown state");
+		json_decref(st);
+		goto out;
+	}
+	if (action_crew_refused(x, st)) {
 		json_decref(st);
 		goto out;
 	}

@@ -76,9 +76,20 @@ crew_patch_auth_cb(
 	json_t *body;
 	char *cause;
 
-	(void)user;
 	(void)arg;
-	if (api_path_id(req, 0, &id) != 0 || (body = api_body(req)) == NULL)
+	if (api_path_id(req, 0, &id) != 0)
+		return;
+	/* A crew user sets its own crew's status and position only. */
+	if (!auth_may_act_for_crew(user, id)) {
+		api_error(req, 403,
+		    user->crew_id == 0 ? "no_crew" : "not_your_crew", NULL,
+		    "crew %lld is not your crew: a crew user may change only "
+		    "its "
+		    "own crew's status and position",
+		    id);
+		return;
+	}
+	if ((body = api_body(req)) == NULL)
 		return;
 	if (api_only_keys(req, body, crew_keys) != 0 ||
 	    api_str(req, body, "status", 0, 20, &status) != 0 ||

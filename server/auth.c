@@ -245,6 +245,14 @@ auth_password_check(const char *hash, const char *password)
 	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
 }
 
+int
+auth_may_act_for_crew(const struct auth_user *u, long long crew_id)
+{
+	if (u->role & AUTH_STAFF)
+		return 1;
+	return u->role == AUTH_CREW && u->crew_id > 0 && u->crew_id == crew_id;
+}
+
 enum auth_denial {
 	AUTH_NO_TOKEN,
 	AUTH_OTHER_SCHEME,

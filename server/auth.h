@@ -36,11 +36,22 @@ struct auth_user {
 	/* Set when authenticated by the session cookie (not a bearer token). */
 	int session;
 	char csrf[AUTH_CSRF_LEN + 1];
+	/* AUTH_CREW: the crew this user works in (users.crew_id); 0 = none. */
+	long long crew_id;
 };
 
 /* "admin" -> AUTH_ADMIN; 0 for an unknown name. */
 enum auth_role auth_role_parse(const char *);
 const char *auth_role_name(enum auth_role);
+
+/*
+ * 1 when user may record steps on a job held by crew_id or change that
+ * crew's status: staff always (they record for crews that report by
+ * phone), a crew user only for its own crew (finding 3 of issue 10, the
+ * binding device tokens already have), nobody else. crew_id 0 (a job no
+ * crew holds) is no crew's.
+ */
+int auth_may_act_for_crew(const struct auth_user *, long long crew_id);
 
 typedef void (*auth_cb)(struct http_req *, const struct auth_user *, void *arg);
 /*

@@ -1,6 +1,8 @@
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -91,6 +93,9 @@ const struct ctl_command ctl_commands[] = {
     {"user add", CTL_USERS_ADD_USAGE, "add a user with a role", ctl_users_add},
     {"user list", CTL_USERS_LIST_USAGE, "list users and their roles",
         ctl_users_list},
+    {"user crew", CTL_USERS_CREW_USAGE,
+        "bind a crew user to the crew whose jobs it may act on",
+        ctl_users_crew},
     {"user disable", CTL_USERS_DISABLE_USAGE,
         "disable a user and revoke their tokens", ctl_users_disable},
     {"user password", CTL_USERS_PASSWORD_USAGE,
@@ -226,6 +231,24 @@ ctl_args(const char *command, int argc, char **argv, const char *const *names,
 		}
 	}
 	return n;
+}
+
+const char *
+ctl_actor(void)
+{
+	static char actor[96];
+	struct passwd *pw;
+
+	if (actor[0] == '\0') {
+		if ((pw = getpwuid(geteuid())) != NULL &&
+		    strlen(pw->pw_name) < sizeof actor - 16)
+			snprintf(
+			    actor, sizeof actor, "patrolctl:%s", pw->pw_name);
+		else
+			snprintf(actor, sizeof actor, "patrolctl:uid%lu",
+			    (unsigned long)geteuid());
+	}
+	return actor;
 }
 
 int

@@ -37,6 +37,11 @@ void ctl_close(struct ctl *);
  */
 int ctl_args(const char *command, int argc, char **argv,
     const char *const *names, const char **values, const char **pos, int npos);
+/*
+ * Who runs this patrolctl, for audit_log.actor: "patrolctl:" and the
+ * operating-system login name (the uid when it has none). Static storage.
+ */
+const char *ctl_actor(void);
 /* Prints "patrolctl: COMMAND: CAUSE", frees cause, and returns 1. */
 int ctl_fail(const char *command, char *cause);
 

@@ -16,8 +16,6 @@
 #include "sync.h"
 #include "xmalloc.h"
 
-#define CTL_DEVICES_ACTOR "patrolctl"
-
 int
 ctl_devices_enroll(struct ctl *c, int argc, char **argv)
 {
@@ -47,7 +45,7 @@ ctl_devices_enroll(struct ctl *c, int argc, char **argv)
 		return ctl_fail("device enroll", xstrdup("bad code"));
 	auth_token_hash(canon, hash);
 	if (store_devices_enroll_code(ctl_db(c), v[0], hash, (int)ttl,
-	        CTL_DEVICES_ACTOR, &expires, &cause) != 0)
+	        ctl_actor(), &expires, &cause) != 0)
 		return ctl_fail("device enroll", cause);
 	printf("%s\n", code);
 	fprintf(stderr,
@@ -112,7 +110,7 @@ ctl_devices_revoke(struct ctl *c, int argc, char **argv)
 		}
 	}
 	if (store_devices_revoke(
-	        ctl_db(c), id, v[0], CTL_DEVICES_ACTOR, &n, &cause) != 0)
+	        ctl_db(c), id, v[0], ctl_actor(), &n, &cause) != 0)
 		return ctl_fail("device revoke", cause);
 	if (n == 0) {
 		fprintf(stderr,

@@ -347,6 +347,7 @@ static int
 ctl_demo_users(struct ctl *c, json_t *users)
 {
 	char hash[256], token[80], token_hash[65], *cause;
+	struct store_user_new n = {0};
 	const char *name, *pw;
 	long long id;
 	json_t *u;
@@ -360,15 +361,19 @@ ctl_demo_users(struct ctl *c, json_t *users)
 			fprintf(stderr, "patrolctl: demo load: cannot hash\n");
 			return 1;
 		}
-		if (store_users_add(ctl_db(c), name,
-		        json_string_value(json_object_get(u, "display_name")),
-		        auth_role_parse(
-		            json_string_value(json_object_get(u, "role"))),
-		        hash, &id, &cause) != 0)
+		n.name = name;
+		n.display_name =
+		    json_string_value(json_object_get(u, "display_name"));
+		n.role = auth_role_parse(
+		    json_string_value(json_object_get(u, "role")));
+		n.password_hash = hash;
+		n.crew_code = json_string_value(json_object_get(u, "crew"));
+		n.actor = "demo";
+		if (store_users_add(ctl_db(c), &n, &id, &cause) != 0)
 			return ctl_fail("demo load", cause);
 		auth_token_new(token, sizeof token, token_hash);
-		if (store_users_token_add(
-		        ctl_db(c), name, token_hash, "demo", &cause) != 0)
+		if (store_users_token_add(ctl_db(c), name, token_hash, "demo",
+		        "demo", &cause) != 0)
 			return ctl_fail("demo load", cause);
 		printf("demo user %-10s password %s  API token %s\n", name, pw,
 		    token);

@@ -29,6 +29,7 @@
 #define CTL_USERS_PASSWORD_STDIN 0x08
 #define CTL_USERS_USER           0x10
 #define CTL_USERS_LABEL          0x20
+#define CTL_USERS_CREW           0x40
 
 struct ctl_users_args {
 	const char *name;
@@ -36,7 +37,9 @@ struct ctl_users_args {
 	const char *display_name;
 	const char *user;
 	const char *label;
+	const char *crew;
 	int password_stdin;
+	int no_crew;
 };
 
 /* Options may come in any order, before or after NAME. */
@@ -62,7 +65,14 @@ ctl_users_parse(int argc, char **argv, int allowed, const char *command,
 		else if ((allowed & CTL_USERS_LABEL) &&
 		    strcmp(argv[i], "--label") == 0)
 			value = &a->label;
-		else if ((allowed & CTL_USERS_PASSWORD_STDIN) &&
+		else if ((allowed & CTL_USERS_CREW) &&
+		    strcmp(argv[i], "--crew") == 0)
+			value = &a->crew;
+		else if ((allowed & CTL_USERS_CREW) &&
+		    strcmp(argv[i], "--none") == 0) {
+			a->no_crew = 1;
+			continue;
+		} else if ((allowed & CTL_USERS_PASSWORD_STDIN) &&
 		    strcmp(argv[i], "--password-stdin") == 0) {
 			a->password_stdin = 1;
 			continue;
@@ -227,15 +237,21 @@ int
 ctl_users_add(struct ctl *c, int argc, char **argv)
 {
 	struct ctl_users_args a;
+	struct store_user_new n = {0};
 	char hash[AUTH_PASSWORD_HASH_LEN], *cause;
 	enum auth_role role;
 	long long id;
 
 	if (ctl_users_parse(argc, argv,
 	        CTL_USERS_NAME | CTL_USERS_ROLE | CTL_USERS_DISPLAY_NAME |
-	            CTL_USERS_PASSWORD_STDIN,
+	            CTL_USERS_PASSWORD_STDIN | CTL_USERS_CREW,
 	        "user add", CTL_USERS_ADD_USAGE, &a) != 0)
 		return 2;
+	if (a.no_crew) {
+		fprintf(
+		    stderr, "patrolctl: user add: unknown option '--none'\n");
+		return 2;
+	}
 	if (!ctl_users_name_ok(a.name)) {
 		fprintf(stderr,
 		    "patrolctl: user add: bad user name '%s': 1 to 63 of "
@@ -253,13 +269,30 @@ ctl_users_add(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "patrolctl: user add: empty --display-name\n");
 		return 2;
 	}
+	if (a.crew != NULL && role != AUTH_CREW) {
+		fprintf(stderr,
+		    "patrolctl: user add: --crew is for --role crew only\n");
+		return 2;
+	}
 	if (a.password_stdin && ctl_users_password_hash("user add", hash) != 0)
 		return 1;
-	if (store_users_add(ctl_db(c), a.name, a.display_name, role,
-	        a.password_stdin ? hash : NULL, &id, &cause) != 0)
+	n.name = a.name;
+	n.display_name = a.display_name;
+	n.role = role;
+	n.password_hash = a.password_stdin ? hash : NULL;
+	n.crew_code = a.crew;
+	n.actor = ctl_actor();
+	if (store_users_add(ctl_db(c), &n, &id, &cause) != 0)
 		return ctl_users_fail("user add", cause);
-	printf("added user %s (%s)%s\n", a.name, auth_role_name(role),
+	printf("added user %s (%s%s%s)%s\n", a.name, auth_role_name(role),
+	    a.crew != NULL ? ", crew " : "", a.crew != NULL ? a.crew : "",
 	    a.password_stdin ? " with a password" : "");
+	if (role == AUTH_CREW && a.crew == NULL)
+		fprintf(stderr,
+		    "patrolctl: user add: %s belongs to no crew and may record "
+		    "no crew's steps until: patrolctl user crew %s --crew "
+		    "CODE\n",
+		    a.name, a.name);
 	return 0;
 }
 
@@ -277,7 +310,8 @@ ctl_users_list(struct ctl *c, int argc, char **argv)
 		return 2;
 	if (store_users_list(ctl_db(c), &res, &cause) != 0)
 		return ctl_users_fail("user list", cause);
-	printf("%-24s %-10s %-6s %s\n", "NAME", "ROLE", "ACTIVE", "PASSWORD");
+	printf("%-24s %-10s %-6s %-8s %s\n", "NAME", "ROLE", "ACTIVE",
+	    "PASSWORD", "CREW");
 	for (i = 0; i < PQntuples(res); i++) {
 		if (store_users_row(res, i, &u) != 0) {
 			fprintf(
@@ -285,8 +319,10 @@ ctl_users_list(struct ctl *c, int argc, char **argv)
 			PQclear(res);
 			return 1;
 		}
-		printf("%-24s %-10s %-6s %s\n", u.name, auth_role_name(u.role),
-		    u.active ? "yes" : "no", u.has_password ? "yes" : "no");
+		printf("%-24s %-10s %-6s %-8s %s\n", u.name,
+		    auth_role_name(u.role), u.active ? "yes" : "no",
+		    u.has_password ? "yes" : "no",
+		    u.crew_code != NULL ? u.crew_code : "-");
 	}
 	PQclear(res);
 	return 0;
@@ -302,7 +338,8 @@ ctl_users_disable(struct ctl *c, int argc, char **argv)
 	if (ctl_users_parse(argc, argv, CTL_USERS_NAME, "user disable",
 	        CTL_USERS_DISABLE_USAGE, &a) != 0)
 		return 2;
-	if (store_users_disable(ctl_db(c), a.name, &revoked, &cause) != 0)
+	if (store_users_disable(
+	        ctl_db(c), a.name, ctl_actor(), &revoked, &cause) != 0)
 		return ctl_users_fail("user disable", cause);
 	printf("disabled user %s; revoked %d token(s)\n", a.name, revoked);
 	return 0;
@@ -319,7 +356,8 @@ ctl_users_password(struct ctl *c, int argc, char **argv)
 		return 2;
 	if (ctl_users_password_hash("user password", hash) != 0)
 		return 1;
-	if (store_users_set_password(ctl_db(c), a.name, hash, &cause) != 0)
+	if (store_users_set_password(
+	        ctl_db(c), a.name, hash, ctl_actor(), &cause) != 0)
 		return ctl_users_fail("user password", cause);
 	printf("set the password of user %s\n", a.name);
 	return 0;
@@ -335,8 +373,8 @@ ctl_users_token_create(struct ctl *c, int argc, char **argv)
 	        "token create", CTL_USERS_TOKEN_CREATE_USAGE, &a) != 0)
 		return 2;
 	auth_token_new(token, sizeof token, hash);
-	if (store_users_token_add(ctl_db(c), a.user, hash, a.label, &cause) !=
-	    0) {
+	if (store_users_token_add(
+	        ctl_db(c), a.user, hash, a.label, ctl_actor(), &cause) != 0) {
 		sodium_memzero(token, sizeof token);
 		return ctl_users_fail("token create", cause);
 	}
@@ -361,8 +399,35 @@ ctl_users_token_revoke(struct ctl *c, int argc, char **argv)
 	if (ctl_users_parse(argc, argv, CTL_USERS_USER, "token revoke",
 	        CTL_USERS_TOKEN_REVOKE_USAGE, &a) != 0)
 		return 2;
-	if (store_users_token_revoke(ctl_db(c), a.user, &revoked, &cause) != 0)
+	if (store_users_token_revoke(
+	        ctl_db(c), a.user, ctl_actor(), &revoked, &cause) != 0)
 		return ctl_users_fail("token revoke", cause);
 	printf("revoked %d token(s) of user %s\n", revoked, a.user);
+	return 0;
+}
+
+int
+ctl_users_crew(struct ctl *c, int argc, char **argv)
+{
+	struct ctl_users_args a;
+	char *cause;
+
+	if (ctl_users_parse(argc, argv, CTL_USERS_NAME | CTL_USERS_CREW,
+	        "user crew", CTL_USERS_CREW_USAGE, &a) != 0)
+		return 2;
+	if ((a.crew == NULL) == (a.no_crew == 0)) {
+		fprintf(stderr,
+		    "patrolctl: user crew: give --crew CODE or "
+		    "--none\nusage: patrolctl user crew %s\n",
+		    CTL_USERS_CREW_USAGE);
+		return 2;
+	}
+	if (store_users_set_crew(
+	        ctl_db(c), a.name, a.crew, ctl_actor(), &cause) != 0)
+		return ctl_users_fail("user crew", cause);
+	if (a.crew != NULL)
+		printf("user %s now works in crew %s\n", a.name, a.crew);
+	else
+		printf("user %s belongs to no crew now\n", a.name);
 	return 0;
 }

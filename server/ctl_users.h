@@ -9,7 +9,9 @@ struct ctl;
 
 /* Arguments, for ctl_commands' usage column and the commands' messages. */
 #define CTL_USERS_ADD_USAGE                                                    \
-	"NAME --role ROLE [--display-name TEXT] [--password-stdin]"
+	"NAME --role ROLE [--crew CODE] [--display-name TEXT] "                \
+	"[--password-stdin]"
+#define CTL_USERS_CREW_USAGE         "NAME --crew CODE | NAME --none"
 #define CTL_USERS_LIST_USAGE         ""
 #define CTL_USERS_DISABLE_USAGE      "NAME"
 #define CTL_USERS_PASSWORD_USAGE     "NAME (reads the password from stdin)"
@@ -18,6 +20,7 @@ struct ctl;
 
 int ctl_users_add(struct ctl *, int argc, char **argv);
 int ctl_users_list(struct ctl *, int argc, char **argv);
+int ctl_users_crew(struct ctl *, int argc, char **argv);
 int ctl_users_disable(struct ctl *, int argc, char **argv);
 int ctl_users_password(struct ctl *, int argc, char **argv);
 int ctl_users_token_create(struct ctl *, int argc, char **argv);

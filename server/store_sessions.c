@@ -16,13 +16,13 @@ store_sessions_lookup(struct db *db, const char *hash_hex, db_cb cb, void *arg)
 	/* As for API tokens: last_seen to the minute, not a write per hit. */
 	db_query(db,
 	    "WITH s AS (SELECT s.id_sha256, s.csrf, s.last_seen, u.id,"
-	    "  u.name, u.role FROM sessions s JOIN users u"
+	    "  u.name, u.role, u.crew_id FROM sessions s JOIN users u"
 	    "  ON u.id = s.user_id WHERE s.id_sha256 = $1"
 	    "  AND s.expires_at > now() AND u.active),"
 	    " touch AS (UPDATE sessions SET last_seen = now() FROM s"
 	    "  WHERE sessions.id_sha256 = s.id_sha256"
 	    "  AND s.last_seen < now() - interval '1 minute')"
-	    " SELECT id, name, role, csrf FROM s",
+	    " SELECT id, name, role, csrf, coalesce(crew_id, 0) FROM s",
 	    1, p, cb, arg);
 }
 
@@ -33,9 +33,10 @@ store_sessions_row(PGresult *res, struct auth_user *u)
 
 	if (PQntuples(res) == 0)
 		return 0;
-	if (PQnfields(res) != 4)
+	if (PQnfields(res) != 5)
 		return -1;
 	memset(u, 0, sizeof *u);
+	u->crew_id = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
 	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	name = PQgetvalue(res, 0, 1);
 	csrf = PQgetvalue(res, 0, 3);

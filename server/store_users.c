@@ -10,7 +10,8 @@
 #include "xmalloc.h"
 
 #define STORE_USERS_COLUMNS                                                    \
-	"id, name, display_name, role, active, password_hash IS NOT NULL"
+	"id, name, display_name, role, active, password_hash IS NOT NULL, "    \
+	"(SELECT code FROM crews WHERE crews.id = users.crew_id)"
 
 /*
  * Runs a statement expected to return at most one row. Returns 1 with *res
@@ -37,24 +38,43 @@ store_users_int(PGresult *res, int row, int col)
 }
 
 int
-store_users_add(struct db *db, const char *name, const char *display_name,
-    enum auth_role role, const char *password_hash, long long *id, char **cause)
+store_users_add(
+    struct db *db, const struct store_user_new *n, long long *id, char **cause)
 {
-	const char *params[4] = {
-	    name, display_name, auth_role_name(role), password_hash};
+	char crew[24];
+	const char *params[6] = {n->name, n->display_name,
+	    auth_role_name(n->role), n->password_hash, NULL, n->actor};
 	PGresult *res;
 	int found;
 
-	/* ON CONFLICT rather than a SQLSTATE: db_query_sync hides it. */
+	if (n->crew_code != NULL) {
+		long long crew_id;
+
+		if (store_users_crew_id(db, n->crew_code, &crew_id, cause) != 0)
+			return -1;
+		snprintf(crew, sizeof crew, "%lld", crew_id);
+		params[4] = crew;
+	}
+	/*
+	 * ON CONFLICT rather than a SQLSTATE: db_query_sync hides it. The
+	 * audit row is written by the same statement, so never one without
+	 * the other.
+	 */
 	found = store_users_one(db,
-	    "INSERT INTO users (name, display_name, role, password_hash) "
-	    "VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING "
-	    "RETURNING id",
-	    4, params, &res, cause);
+	    "WITH u AS (INSERT INTO users (name, display_name, role,"
+	    "  password_hash, crew_id) VALUES ($1, $2, $3, $4, $5::bigint)"
+	    "  ON CONFLICT (name) DO NOTHING RETURNING id),"
+	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	    "  object_id, detail) SELECT $6, 'user.add', 'user', u.id::text,"
+	    "  jsonb_strip_nulls(jsonb_build_object('name', $1::text, 'role',"
+	    "  $3::text, 'crew_id', $5::bigint, 'password', $4::text IS NOT"
+	    "  NULL)) FROM u)"
+	    " SELECT id FROM u",
+	    6, params, &res, cause);
 	if (found < 0)
 		return -1;
 	if (found == 0) {
-		*cause = xasprintf("a user named '%s' already exists", name);
+		*cause = xasprintf("a user named '%s' already exists", n->name);
 		return -1;
 	}
 	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -63,16 +83,89 @@ store_users_add(struct db *db, const char *name, const char *display_name,
 }
 
 int
-store_users_set_password(
-    struct db *db, const char *name, const char *password_hash, char **cause)
+store_users_crew_id(
+    struct db *db, const char *code, long long *crew_id, char **cause)
 {
-	const char *params[2] = {name, password_hash};
+	const char *params[1] = {code};
+	PGresult *res;
+	int found;
+
+	found = store_users_one(
+	    db, "SELECT id FROM crews WHERE code = $1", 1, params, &res, cause);
+	if (found < 0)
+		return -1;
+	if (found == 0) {
+		*cause = xasprintf("no crew with the code '%s'", code);
+		return -1;
+	}
+	*crew_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+int
+store_users_set_crew(struct db *db, const char *name, const char *crew_code,
+    const char *actor, char **cause)
+{
+	char crew[24];
+	const char *params[3] = {name, NULL, actor};
+	PGresult *res;
+	int found;
+	enum auth_role role;
+
+	if (crew_code != NULL) {
+		long long crew_id;
+
+		if (store_users_crew_id(db, crew_code, &crew_id, cause) != 0)
+			return -1;
+		snprintf(crew, sizeof crew, "%lld", crew_id);
+		params[1] = crew;
+	}
+	found = store_users_one(db,
+	    "WITH prev AS (SELECT id, role, crew_id FROM users WHERE name = $1"
+	    "  FOR UPDATE),"
+	    " u AS (UPDATE users SET crew_id = $2::bigint FROM prev"
+	    "  WHERE users.id = prev.id AND prev.role = 'crew' RETURNING"
+	    "  users.id),"
+	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	    "  object_id, detail) SELECT $3, 'user.crew', 'user', u.id::text,"
+	    "  jsonb_build_object('name', $1::text, 'from', prev.crew_id, 'to',"
+	    "  $2::bigint) FROM u, prev)"
+	    " SELECT role FROM prev",
+	    3, params, &res, cause);
+	if (found < 0)
+		return -1;
+	if (found == 0) {
+		*cause = xasprintf("no user named '%s'", name);
+		return -1;
+	}
+	role = auth_role_parse(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (role != AUTH_CREW) {
+		*cause = xasprintf("user '%s' is a %s: only crew users belong "
+		                   "to a crew",
+		    name, auth_role_name(role));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_users_set_password(struct db *db, const char *name,
+    const char *password_hash, const char *actor, char **cause)
+{
+	const char *params[3] = {name, password_hash, actor};
 	PGresult *res;
 	int found;
 
 	found = store_users_one(db,
-	    "UPDATE users SET password_hash = $2 WHERE name = $1 RETURNING id",
-	    2, params, &res, cause);
+	    "WITH u AS (UPDATE users SET password_hash = $2 WHERE name = $1"
+	    "  RETURNING id),"
+	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	    "  object_id, detail) SELECT $3, 'user.password', 'user',"
+	    "  u.id::text, jsonb_build_object('name', $1::text) FROM u)"
+	    " SELECT id FROM u",
+	    3, params, &res, cause);
 	if (found < 0)
 		return -1;
 	if (found == 0) {
@@ -96,14 +189,14 @@ store_users_list(struct db *db, PGresult **res, char **cause)
  * *n set, or -1 with *cause (an unknown user included).
  */
 static int
-store_users_count_for(
-    struct db *db, const char *sql, const char *name, int *n, char **cause)
+store_users_count_for(struct db *db, const char *sql, const char *name,
+    const char *actor, int *n, char **cause)
 {
-	const char *params[1] = {name};
+	const char *params[2] = {name, actor};
 	PGresult *res;
 	int found;
 
-	if ((found = store_users_one(db, sql, 1, params, &res, cause)) < 0)
+	if ((found = store_users_one(db, sql, 2, params, &res, cause)) < 0)
 		return -1;
 	if (found == 0) {
 		*cause = xasprintf("no user named '%s'", name);
@@ -115,7 +208,8 @@ store_users_count_for(
 }
 
 int
-store_users_disable(struct db *db, const char *name, int *revoked, char **cause)
+store_users_disable(struct db *db, const char *name, const char *actor,
+    int *revoked, char **cause)
 {
 	/* Revoked with the user: enabling again must not revive tokens. */
 	return store_users_count_for(db,
@@ -123,16 +217,21 @@ store_users_disable(struct db *db, const char *name, int *revoked, char **cause)
 	    "    RETURNING id), "
 	    "r AS (UPDATE api_tokens SET revoked_at = now() "
 	    "    WHERE user_id IN (SELECT id FROM u) AND revoked_at IS NULL "
-	    "    RETURNING 1) "
+	    "    RETURNING id), "
+	    "a AS (INSERT INTO audit_log (actor, action, object_type, "
+	    "    object_id, detail) SELECT $2, 'user.disable', 'user', "
+	    "    u.id::text, jsonb_build_object('name', $1::text, "
+	    "    'tokens_revoked', (SELECT coalesce(jsonb_agg(id), '[]') "
+	    "    FROM r)) FROM u) "
 	    "SELECT (SELECT count(*) FROM r) FROM u",
-	    name, revoked, cause);
+	    name, actor, revoked, cause);
 }
 
 int
 store_users_token_add(struct db *db, const char *user, const char *hash_hex,
-    const char *label, char **cause)
+    const char *label, const char *actor, char **cause)
 {
-	const char *params[3] = {user, hash_hex, label};
+	const char *params[4] = {user, hash_hex, label, actor};
 	PGresult *res;
 	int found, active;
 
@@ -140,9 +239,15 @@ store_users_token_add(struct db *db, const char *user, const char *hash_hex,
 	found = store_users_one(db,
 	    "WITH u AS (SELECT id, active FROM users WHERE name = $1), "
 	    "t AS (INSERT INTO api_tokens (user_id, token_sha256, label) "
-	    "    SELECT id, $2, $3 FROM u WHERE active RETURNING id) "
+	    "    SELECT id, $2, $3 FROM u WHERE active RETURNING id, "
+	    "    user_id), "
+	    "a AS (INSERT INTO audit_log (actor, action, object_type, "
+	    "    object_id, detail) SELECT $4, 'token.create', 'user', "
+	    "    t.user_id::text, jsonb_strip_nulls(jsonb_build_object("
+	    "    'name', $1::text, 'token_id', t.id, 'label', $3::text)) "
+	    "    FROM t) "
 	    "SELECT active FROM u",
-	    3, params, &res, cause);
+	    4, params, &res, cause);
 	if (found < 0)
 		return -1;
 	if (found == 0) {
@@ -159,16 +264,21 @@ store_users_token_add(struct db *db, const char *user, const char *hash_hex,
 }
 
 int
-store_users_token_revoke(
-    struct db *db, const char *user, int *revoked, char **cause)
+store_users_token_revoke(struct db *db, const char *user, const char *actor,
+    int *revoked, char **cause)
 {
 	return store_users_count_for(db,
 	    "WITH u AS (SELECT id FROM users WHERE name = $1), "
 	    "r AS (UPDATE api_tokens SET revoked_at = now() "
 	    "    WHERE user_id IN (SELECT id FROM u) AND revoked_at IS NULL "
-	    "    RETURNING 1) "
+	    "    RETURNING id), "
+	    "a AS (INSERT INTO audit_log (actor, action, object_type, "
+	    "    object_id, detail) SELECT $2, 'token.revoke', 'user', "
+	    "    u.id::text, jsonb_build_object('name', $1::text, "
+	    "    'tokens', (SELECT coalesce(jsonb_agg(id), '[]') FROM r)) "
+	    "    FROM u) "
 	    "SELECT (SELECT count(*) FROM r) FROM u",
-	    user, revoked, cause);
+	    user, actor, revoked, cause);
 }
 
 void
@@ -183,14 +293,14 @@ store_users_token_lookup(
 	 */
 	db_query(db,
 	    "WITH t AS (SELECT t.id AS token_id, t.last_used_at, u.id, "
-	    "    u.name, u.role "
+	    "    u.name, u.role, u.crew_id "
 	    "    FROM api_tokens t JOIN users u ON u.id = t.user_id "
 	    "    WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL "
 	    "    AND u.active), "
 	    "touch AS (UPDATE api_tokens SET last_used_at = now() FROM t "
 	    "    WHERE api_tokens.id = t.token_id AND (t.last_used_at IS NULL "
 	    "    OR t.last_used_at < now() - interval '1 minute')) "
-	    "SELECT id, name, role FROM t",
+	    "SELECT id, name, role, coalesce(crew_id, 0) FROM t",
 	    1, params, cb, arg);
 }
 
@@ -201,9 +311,10 @@ store_users_token_row(PGresult *res, struct auth_user *u)
 
 	if (PQntuples(res) == 0)
 		return 0;
-	if (PQnfields(res) != 3)
+	if (PQnfields(res) != 4)
 		return -1;
 	memset(u, 0, sizeof *u);
+	u->crew_id = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
 	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	name = PQgetvalue(res, 0, 1);
 	if (strlen(name) >= sizeof u->name)
@@ -228,7 +339,7 @@ store_users_get(struct db *db, long long id, db_cb cb, void *arg)
 int
 store_users_row(PGresult *res, int i, struct store_user *u)
 {
-	if (i < 0 || i >= PQntuples(res) || PQnfields(res) != 6)
+	if (i < 0 || i >= PQntuples(res) || PQnfields(res) != 7)
 		return -1;
 	u->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
 	u->name = PQgetvalue(res, i, 1);
@@ -237,6 +348,7 @@ store_users_row(PGresult *res, int i, struct store_user *u)
 		return -1;
 	u->active = strcmp(PQgetvalue(res, i, 4), "t") == 0;
 	u->has_password = strcmp(PQgetvalue(res, i, 5), "t") == 0;
+	u->crew_code = PQgetisnull(res, i, 6) ? NULL : PQgetvalue(res, i, 6);
 	return 0;
 }
 
@@ -247,6 +359,7 @@ store_users_list_json(struct db *db, db_cb cb, void *arg)
 	    "SELECT coalesce(jsonb_agg(jsonb_build_object('id', u.id, 'name',"
 	    " u.name, 'display_name', u.display_name, 'role', u.role,"
 	    " 'active', u.active, 'has_password', u.password_hash IS NOT NULL,"
+	    " 'crew', (SELECT c.code FROM crews c WHERE c.id = u.crew_id),"
 	    " 'created_at', u.created_at, 'last_login', (SELECT max(a.at)"
 	    "  FROM audit_log a WHERE a.object_type = 'user' AND a.object_id ="
 	    "  u.id::text AND a.action = 'session.login')) ORDER BY u.name),"

@@ -21,17 +21,42 @@ struct store_user {
 	enum auth_role role;
 	int active;
 	int has_password;
+	const char *crew_code; /* a crew user's crew, else NULL */
+};
+
+/* A user to add. password_hash and crew_code may be NULL. */
+struct store_user_new {
+	const char *name;
+	const char *display_name;
+	enum auth_role role;
+	const char *password_hash; /* NULL: no password log-in */
+	const char *crew_code;     /* AUTH_CREW only: the crew it works in */
+	const char *actor;         /* who adds it, for audit_log */
 };
 
 /*
- * Adds a user; password_hash may be NULL (no password log-in). Sets *id.
- * A taken name is refused with a cause saying so.
+ * Every change below writes its audit_log row (actor, action, the user)
+ * in the same statement: who may do what is never changed unrecorded.
  */
-int store_users_add(struct db *, const char *name, const char *display_name,
-    enum auth_role, const char *password_hash, long long *id, char **cause);
+
+/*
+ * Adds a user. Sets *id. A taken name or an unknown crew is refused with a
+ * cause saying so.
+ */
+int store_users_add(
+    struct db *, const struct store_user_new *, long long *id, char **cause);
 /* Replaces a user's password hash (NULL: no password log-in). */
-int store_users_set_password(
-    struct db *, const char *name, const char *password_hash, char **cause);
+int store_users_set_password(struct db *, const char *name,
+    const char *password_hash, const char *actor, char **cause);
+/*
+ * Binds a crew user to the crew with code crew_code (NULL: to none).
+ * Refuses unknown users and crews, and users of other roles.
+ */
+int store_users_set_crew(struct db *, const char *name, const char *crew_code,
+    const char *actor, char **cause);
+/* The id of the crew with this code; an unknown one is refused. */
+int store_users_crew_id(
+    struct db *, const char *code, long long *crew_id, char **cause);
 /*
  * Every user, by name, in *res (caller PQclear()s it); read the rows with
  * store_users_row.
@@ -41,18 +66,18 @@ int store_users_list(struct db *, PGresult **res, char **cause);
  * Marks a user inactive and revokes their tokens, so enabling them again
  * later does not bring old tokens back. *revoked is how many were live.
  */
-int store_users_disable(
-    struct db *, const char *name, int *revoked, char **cause);
+int store_users_disable(struct db *, const char *name, const char *actor,
+    int *revoked, char **cause);
 
 /*
  * Records a token (only its hash) for an active user; label may be NULL.
  * Refuses unknown and disabled users.
  */
 int store_users_token_add(struct db *, const char *user, const char *hash_hex,
-    const char *label, char **cause);
+    const char *label, const char *actor, char **cause);
 /* Revokes all of a user's live tokens; *revoked is how many. */
-int store_users_token_revoke(
-    struct db *, const char *user, int *revoked, char **cause);
+int store_users_token_revoke(struct db *, const char *user, const char *actor,
+    int *revoked, char **cause);
 
 /*
  * patrold: finds the active user holding a live token by its hash, noting

@@ -167,9 +167,11 @@ def main():
     sys.exit(0)
 
 
-def user_token(url, name, role):
-    """Adds a user with the role and returns a fresh API token for it."""
-    r = patrolctl(url, "user", "add", name, "--role", role)
+def user_token(url, name, role, crew=None):
+    """Adds a user with the role (a crew user working in the crew with
+    code crew) and returns a fresh API token for it."""
+    r = patrolctl(url, "user", "add", name, "--role", role,
+                  *(("--crew", crew) if crew else ()))
     if r.returncode != 0:
         raise RuntimeError("user add: " + r.stderr)
     r = patrolctl(url, "token", "create", "--user", name)

@@ -173,8 +173,8 @@ class Auth(unittest.TestCase):
         r = ctl(self.url, "user", "list")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotIn("$argon2", r.stdout)
-        self.assertRegex(r.stdout, r"(?m)^dora\s+dispatcher\s+yes\s+yes$")
-        self.assertRegex(r.stdout, r"(?m)^vic\s+viewer\s+yes\s+no$")
+        self.assertRegex(r.stdout, r"(?m)^dora\s+dispatcher\s+yes\s+yes\s+-$")
+        self.assertRegex(r.stdout, r"(?m)^vic\s+viewer\s+yes\s+no\s+-$")
         # Changing it keeps argon2id and changes the hash.
         before = h.psql(self.url, "SELECT password_hash FROM users "
                         "WHERE name = 'vic'")

@@ -49,7 +49,8 @@ class Dispatch(unittest.TestCase):
         cls.disp1 = h.user_token(cls.url, "disp1", "dispatcher")
         cls.disp2 = h.user_token(cls.url, "disp2", "dispatcher")
         cls.viewer = h.user_token(cls.url, "view1", "viewer")
-        cls.crew = h.user_token(cls.url, "crew1", "crew")
+        cls.crew = h.user_token(cls.url, "crew1", "crew",
+                                crew="miyamae-wasp-1")
         cls.d = h.Patrold(cls.url, "--escalation-check-ms", "300")
 
     @classmethod

@@ -113,7 +113,8 @@ class Open311(unittest.TestCase):
             r = ctl(*args)
             assert r.returncode == 0, (args, r.stderr)
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
-        cls.crew = h.user_token(cls.url, "crew1", "crew")
+        cls.crew = h.user_token(cls.url, "crew1", "crew",
+                                crew="tama-wasp-1")
         r = ctl("open311", "key", "add", "fixmystreet")
         assert r.returncode == 0, r.stderr
         cls.key = r.stdout.strip()

@@ -1,0 +1,241 @@
+"""Crews act only on their own jobs (issue 10, findings 3 and 8), against
+the real patrold and PostgreSQL.
+
+Finding 3: a crew-role user could accept, drive to, finish or give up
+another crew's job, and PATCH another crew off duty. Now a crew user is
+bound to one crew (patrolctl user add --crew / user crew) and refused 403
+with a JSON error on anything of another crew's; staff still record steps
+for any crew (crews that report by phone).
+
+Finding 8: a device of crew B could add sync_conflict events, with its
+note, to crew A's job. Now an item about a job the device never held is
+rejected in its ack and nothing is written on that job; a job the device
+did hold and lost (reassigned) still gets its conflict kept, as before.
+"""
+import json
+import os
+import unittest
+
+import harness as h
+import agentkit as k
+
+CALL = (35.6050, 139.5600)  # Tama ward (14135)
+
+
+class CrewBound(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        k.ensure_protobuf()
+        cls.M = k.load_messages()
+        cls.url = h.fresh_database("crew_bound")
+        for args in [
+            ("migrate",),
+            ("import", "wards", os.path.join(h.SOURCE, "data",
+                                             "kawasaki_wards_N03-22.geojson")),
+            ("office", "add", "tama", "--name-ja", "多摩区道路公園センター",
+             "--name-en", "Tama", "--wards", "14135", "--skills",
+             "road,wasp", "--lat", "35.6197", "--lon", "139.5503"),
+            ("crew", "add", "wasp-a", "--office", "tama", "--name",
+             "多摩 蜂A班", "--skills", "wasp", "--shift", "00:00-00:00"),
+            ("crew", "add", "wasp-b", "--office", "tama", "--name",
+             "多摩 蜂B班", "--skills", "wasp", "--shift", "00:00-00:00"),
+        ]:
+            r = h.patrolctl(cls.url, *args)
+            assert r.returncode == 0, (args, r.stderr)
+        cls.crews = dict(
+            (c, int(h.psql(cls.url, "SELECT id FROM crews WHERE code = '%s'"
+                           % c))) for c in ("wasp-a", "wasp-b"))
+        cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
+        cls.crew_a = h.user_token(cls.url, "crewa", "crew", crew="wasp-a")
+        cls.crew_b = h.user_token(cls.url, "crewb", "crew", crew="wasp-b")
+        cls.d = h.Patrold(cls.url)
+        cls.agents = []
+
+    @classmethod
+    def tearDownClass(cls):
+        for a in cls.agents:
+            a.remove()
+        rc = cls.d.stop()
+        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+
+    def api(self, token, method, path, body=None):
+        status, _, raw = self.d.request(
+            path, method=method,
+            body=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": "Bearer " + token,
+                     "Content-Type": "application/json"})
+        return status, json.loads(raw) if raw else None
+
+    def act(self, token, rid, action, **body):
+        return self.api(token, "POST",
+                        "/api/v1/requests/%d/%s" % (rid, action), body)
+
+    def job(self, crew):
+        st, r = self.api(self.disp, "POST", "/api/v1/requests", {
+            "category": "wasp_nest", "lat": CALL[0], "lon": CALL[1],
+            "address": "多摩区内の住宅 軒下",
+            "answers": {"nest_height": "eaves", "location": "outdoor"},
+            "caller": {"name": "多摩 花子", "phone": "044-555-0101"}})
+        self.assertEqual(st, 201, r)
+        rid = r["id"]
+        st, r = self.act(self.disp, rid, "assign",
+                         crew_id=self.crews[crew])
+        self.assertEqual(st, 200, r)
+        return rid
+
+    def state(self, rid):
+        return h.psql(self.url, "SELECT state || ' ' || version FROM "
+                      "requests WHERE id = %d" % rid)
+
+    def events(self, rid):
+        return h.psql(self.url, "SELECT count(*) FROM request_events "
+                      "WHERE request_id = %d" % rid)
+
+    # -- finding 3: crew users ---------------------------------------------
+
+    def test_3a_crew_user_cannot_act_on_another_crews_job(self):
+        rid = self.job("wasp-a")
+        before, n = self.state(rid), self.events(rid)
+        for action, body in [("accept", {}), ("reject", {"reason": "x"}),
+                             ("en_route", {}), ("on_site", {}),
+                             ("done", {"outcome": "removed", "note": "x"}),
+                             ("unable", {"reason": "x"})]:
+            st, r = self.act(self.crew_b, rid, action, **body)
+            self.assertEqual(st, 403, (action, r))
+            self.assertEqual(r["error"]["code"], "not_your_crew", r)
+            self.assertIn("crew", r["error"]["message"])
+        self.assertEqual(self.state(rid), before)
+        self.assertEqual(self.events(rid), n)
+        # Its own crew goes on; a dispatcher records for it by phone.
+        st, r = self.act(self.crew_a, rid, "accept")
+        self.assertEqual(st, 200, r)
+        st, r = self.act(self.disp, rid, "en_route")
+        self.assertEqual(st, 200, r)
+        st, r = self.act(self.crew_b, rid, "on_site")
+        self.assertEqual(st, 403, r)
+        st, r = self.act(self.crew_a, rid, "on_site")
+        self.assertEqual(st, 200, r)
+        st, r = self.act(self.crew_a, rid, "done", outcome="removed")
+        self.assertEqual((st, r["state"]), (200, "done"), r)
+
+    def test_3b_crew_user_cannot_patch_another_crew(self):
+        a = self.crews["wasp-a"]
+        before = h.psql(self.url, "SELECT status || coalesce(lat::text, '-')"
+                        " FROM crews WHERE id = %d" % a)
+        st, r = self.api(self.crew_b, "PATCH", "/api/v1/crews/%d" % a,
+                         {"status": "off_duty", "lat": 35.6, "lon": 139.5})
+        self.assertEqual(st, 403, r)
+        self.assertEqual(r["error"]["code"], "not_your_crew", r)
+        self.assertEqual(h.psql(self.url, "SELECT status || coalesce("
+                                "lat::text, '-') FROM crews WHERE id = %d"
+                                % a), before)
+        # Its own crew, yes; staff, any crew.
+        st, r = self.api(self.crew_b, "PATCH", "/api/v1/crews/%d"
+                         % self.crews["wasp-b"], {"status": "break"})
+        self.assertEqual(st, 200, r)
+        st, r = self.api(self.disp, "PATCH", "/api/v1/crews/%d" % a,
+                         {"status": "break"})
+        self.assertEqual(st, 200, r)
+        self.api(self.disp, "PATCH", "/api/v1/crews/%d" % a,
+                 {"status": "available"})
+        self.api(self.crew_b, "PATCH", "/api/v1/crews/%d"
+                 % self.crews["wasp-b"], {"status": "available"})
+
+    def test_3c_unbound_crew_user_and_binding(self):
+        loose = h.user_token(self.url, "loose", "crew")
+        rid = self.job("wasp-a")
+        st, r = self.act(loose, rid, "accept")
+        self.assertEqual(st, 403, r)
+        self.assertEqual(r["error"]["code"], "no_crew", r)
+        self.assertIn("patrolctl user crew", r["error"]["message"])
+        # Bound by an administrator, it may; /me says its crew.
+        r = h.patrolctl(self.url, "user", "crew", "loose", "--crew",
+                        "wasp-a")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        st, me = self.api(loose, "GET", "/api/v1/me")
+        self.assertEqual(me["crew"]["code"], "wasp-a", me)
+        st, r = self.act(loose, rid, "accept")
+        self.assertEqual(st, 200, r)
+        # Refusals name the problem.
+        r = h.patrolctl(self.url, "user", "crew", "disp1", "--crew",
+                        "wasp-a")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("only crew users", r.stderr)
+        r = h.patrolctl(self.url, "user", "crew", "loose", "--crew", "nope")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no crew with the code 'nope'", r.stderr)
+        r = h.patrolctl(self.url, "user", "add", "x1", "--role",
+                        "dispatcher", "--crew", "wasp-a")
+        self.assertEqual(r.returncode, 2)
+        r = h.patrolctl(self.url, "user", "list")
+        line = [x for x in r.stdout.splitlines() if x.startswith("loose ")]
+        self.assertTrue(line and line[0].split()[-1] == "wasp-a", r.stdout)
+
+    # -- finding 8: devices ------------------------------------------------
+
+    def device(self, crew):
+        a = k.Agent(crew)
+        self.agents.append(a)
+        r = h.patrolctl(self.url, "device", "enroll", "--crew", crew)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = a.run("enroll", "--server", "http://127.0.0.1:%d" % self.d.port,
+                  "--code", r.stdout.strip(), check=0)
+        return a
+
+    def sync(self, token, batch, **items):
+        req = self.M["SyncRequest"](batch_id=batch, **items)
+        st, _, raw = k.post(self.d, "/agent/v1/sync",
+                            req.SerializeToString(), token=token)
+        self.assertEqual(st, 200, raw)
+        m = self.M["SyncResponse"]()
+        m.ParseFromString(raw)
+        return m
+
+    def test_8a_device_cannot_write_on_a_job_it_never_held(self):
+        rid = self.job("wasp-a")
+        b = self.device("wasp-b")
+        n = self.events(rid)
+        before = self.state(rid)
+        note = "B班の端末からの書き込み"
+        resp = self.sync(b.token(), "foreign-1", status_changes=[
+            self.M["StatusChange"](client_id="fx-1", seq=1, request_id=rid,
+                                   action="accept", note=note)],
+            results=[self.M["JobResult"](client_id="fx-2", seq=2,
+                                         request_id=rid, outcome="removed",
+                                         note=note)])
+        acks = dict((x.client_id, x) for x in resp.acks)
+        REJECTED = self.M["ItemAck"].Status.Value("REJECTED")
+        for cid in ("fx-1", "fx-2"):
+            self.assertEqual(acks[cid].status, REJECTED, acks[cid])
+            self.assertEqual(acks[cid].field, "request_id")
+            self.assertIn("never this device's job", acks[cid].message)
+        # Nothing recorded on crew A's job: no event, no note, no result.
+        self.assertEqual(self.events(rid), n)
+        self.assertEqual(self.state(rid), before)
+        self.assertEqual(h.psql(self.url, "SELECT count(*) FROM "
+                                "request_events WHERE detail::text LIKE "
+                                "'%%B班の端末%%'"), "0")
+        self.assertEqual(h.psql(self.url, "SELECT count(*) FROM job_results"
+                                " WHERE request_id = %d" % rid), "0")
+
+    def test_8b_a_job_it_held_and_lost_keeps_its_conflict(self):
+        rid = self.job("wasp-b")
+        b = self.device("wasp-b")
+        resp = self.sync(b.token(), "held-1")
+        self.assertIn(rid, [x.request_id for x in resp.assignments])
+        st, r = self.act(self.disp, rid, "reassign",
+                         crew_id=self.crews["wasp-a"])
+        self.assertEqual(st, 200, r)
+        resp = self.sync(b.token(), "held-2", cursor=resp.cursor,
+                         status_changes=[self.M["StatusChange"](
+                             client_id="held-x", seq=1, request_id=rid,
+                             action="accept", note="電波の届かない所で受諾")])
+        CONFLICT = self.M["ItemAck"].Status.Value("CONFLICT")
+        self.assertEqual(resp.acks[0].status, CONFLICT, resp.acks[0])
+        self.assertEqual(h.psql(self.url, "SELECT count(*) FROM "
+                                "request_events WHERE request_id = %d AND "
+                                "kind = 'sync_conflict'" % rid), "1")
+
+
+if __name__ == "__main__":
+    h.main()
