@@ -114,8 +114,8 @@ crew_patch_auth_cb(
 		goto out;
 	}
 	http_req_ref(req);
-	store_crew_update(
-	    ref_app->db, id, status, has_lat, lon, lat, ref_list_cb, req);
+	store_crew_update(ref_app->db, id, status, has_lat, lon, lat,
+	    user->name, ref_list_cb, req);
 out:
 	json_decref(body);
 }

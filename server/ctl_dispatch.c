@@ -82,10 +82,13 @@ ctl_dispatch_put(
 	char *cause;
 	int found;
 
+	const char *actor =
+	    strcmp(command, "demo load") == 0 ? "demo" : ctl_actor();
+
 	if (office)
-		store_office_put(ctl_db(c), row, db_wait_cb, &w);
+		store_office_put(ctl_db(c), row, actor, db_wait_cb, &w);
 	else
-		store_crew_put(ctl_db(c), row, db_wait_cb, &w);
+		store_crew_put(ctl_db(c), row, actor, db_wait_cb, &w);
 	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
 		return ctl_fail(command, cause);
 	found = PQntuples(res) == 1;

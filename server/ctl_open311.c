@@ -49,7 +49,8 @@ ctl_open311_key_add(struct ctl *c, int argc, char **argv)
 	if (ctl_open311_name("open311 key add", argc, argv, &name) != 0)
 		return 2;
 	auth_token_new(key, sizeof key, hash);
-	if (store_open311_key_add(ctl_db(c), name, hash, &cause) != 0) {
+	if (store_open311_key_add(ctl_db(c), name, hash, ctl_actor(), &cause) !=
+	    0) {
 		sodium_memzero(key, sizeof key);
 		return ctl_fail("open311 key add", cause);
 	}
@@ -96,7 +97,7 @@ ctl_open311_key_revoke(struct ctl *c, int argc, char **argv)
 
 	if (ctl_open311_name("open311 key revoke", argc, argv, &name) != 0)
 		return 2;
-	if (store_open311_key_revoke(ctl_db(c), name, &cause) != 0)
+	if (store_open311_key_revoke(ctl_db(c), name, ctl_actor(), &cause) != 0)
 		return ctl_fail("open311 key revoke", cause);
 	printf("revoked the Open311 key of client %s\n", name);
 	return 0;

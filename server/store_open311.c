@@ -58,20 +58,25 @@ store_open311_one(struct db *db, const char *sql, int n,
 }
 
 int
-store_open311_key_add(
-    struct db *db, const char *name, const char *hash_hex, char **cause)
+store_open311_key_add(struct db *db, const char *name, const char *hash_hex,
+    const char *actor, char **cause)
 {
-	const char *p[] = {name, hash_hex};
+	const char *p[] = {name, hash_hex, actor};
 	int rows;
 
 	/* A revoked client may be given a new key under its old name. */
 	rows = store_open311_one(db,
-	    "INSERT INTO open311_keys (name, key_sha256) VALUES ($1, $2)"
+	    "WITH k AS (INSERT INTO open311_keys (name, key_sha256)"
+	    " VALUES ($1, $2)"
 	    " ON CONFLICT (name) DO UPDATE SET key_sha256 ="
 	    " EXCLUDED.key_sha256, revoked_at = NULL, last_used_at = NULL,"
 	    " created_at = now() WHERE open311_keys.revoked_at IS NOT NULL"
-	    " RETURNING id",
-	    2, p, cause);
+	    " RETURNING id),"
+	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	    " object_id, detail) SELECT $3, 'open311_key.create',"
+	    " 'open311_key', $1, jsonb_build_object('id', k.id) FROM k)"
+	    " SELECT id FROM k",
+	    3, p, cause);
 	if (rows < 0)
 		return -1;
 	if (rows == 0) {
@@ -94,15 +99,20 @@ store_open311_key_list(struct db *db, PGresult **res, char **cause)
 }
 
 int
-store_open311_key_revoke(struct db *db, const char *name, char **cause)
+store_open311_key_revoke(
+    struct db *db, const char *name, const char *actor, char **cause)
 {
-	const char *p[] = {name};
+	const char *p[] = {name, actor};
 	int rows;
 
 	rows = store_open311_one(db,
-	    "UPDATE open311_keys SET revoked_at = now() WHERE name = $1"
-	    " AND revoked_at IS NULL RETURNING id",
-	    1, p, cause);
+	    "WITH k AS (UPDATE open311_keys SET revoked_at = now()"
+	    " WHERE name = $1 AND revoked_at IS NULL RETURNING id),"
+	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	    " object_id, detail) SELECT $2, 'open311_key.revoke',"
+	    " 'open311_key', $1, jsonb_build_object('id', k.id) FROM k)"
+	    " SELECT id FROM k",
+	    2, p, cause);
 	if (rows < 0)
 		return -1;
 	if (rows == 0) {
@@ -247,22 +257,24 @@ store_open311_requests(
 	                        "  'updated', " TS(
 	                            "r.state_changed_at") ","
 	                                                  "  'expected', " TS(
-	                                                      "coalesce(r.expected_from, r.due_resolve)") ","
-	                                                                       "  'parent_id', r.parent_id, 'media_url', o.media_url,"
-	                                                                       "  'office_ja', f.name_ja, 'office_en', f.name_en,"
-	                                                                       "  'events', (SELECT coalesce(jsonb_agg(" EVENT_JSON(
-	                                                                           "x") "   ORDER BY x.id), '[]') FROM (SELECT e.* FROM request_events e"
-	                                                                                "   WHERE e.request_id = r.id AND e.kind = ANY($12::text[])"
-	                                                                                "   ORDER BY e.id DESC LIMIT CASE WHEN $13::boolean THEN NULL"
-	                                                                                "   ELSE 1 END) x" OUTCOME_JOIN(
-	                                                                                    "x") "))"
-	                                                                                         "  ORDER BY r.created_at DESC, r.id DESC), '[]')"
-	                                                                                         "  FROM sel r JOIN categories c ON c.code = r.category"
-	                                                                                         "  LEFT JOIN wards wd ON wd.code = r.ward_code"
-	                                                                                         "  LEFT JOIN open311_requests o ON o.request_id = r.id"
-	                                                                                         "  LEFT JOIN crews cr ON cr.id = r.crew_id"
-	                                                                                         "  LEFT JOIN offices f ON f.id = cr.office_id)) END::text"
-	                                                                                         " FROM w",
+	                                                      "coalesce(r."
+	                                                      "expected_from, "
+	                                                      "r.due_resolve)") ","
+	                                                                        "  'parent_id', r.parent_id, 'media_url', o.media_url,"
+	                                                                        "  'office_ja', f.name_ja, 'office_en', f.name_en,"
+	                                                                        "  'events', (SELECT coalesce(jsonb_agg(" EVENT_JSON(
+	                                                                            "x") "   ORDER BY x.id), '[]') FROM (SELECT e.* FROM request_events e"
+	                                                                                 "   WHERE e.request_id = r.id AND e.kind = ANY($12::text[])"
+	                                                                                 "   ORDER BY e.id DESC LIMIT CASE WHEN $13::boolean THEN NULL"
+	                                                                                 "   ELSE 1 END) x" OUTCOME_JOIN(
+	                                                                                     "x") "))"
+	                                                                                          "  ORDER BY r.created_at DESC, r.id DESC), '[]')"
+	                                                                                          "  FROM sel r JOIN categories c ON c.code = r.category"
+	                                                                                          "  LEFT JOIN wards wd ON wd.code = r.ward_code"
+	                                                                                          "  LEFT JOIN open311_requests o ON o.request_id = r.id"
+	                                                                                          "  LEFT JOIN crews cr ON cr.id = r.crew_id"
+	                                                                                          "  LEFT JOIN offices f ON f.id = cr.office_id)) END::text"
+	                                                                                          " FROM w",
 	    13, p, cb, arg);
 }
 

@@ -12,13 +12,17 @@
 
 #include "db.h"
 
-/* patrolctl: adds a client key (hash only); a taken name is refused. */
-int store_open311_key_add(
-    struct db *, const char *name, const char *hash_hex, char **cause);
+/*
+ * patrolctl: adds a client key (hash only); a taken name is refused. This
+ * and the revocation write an audit_log row by actor in the same statement.
+ */
+int store_open311_key_add(struct db *, const char *name, const char *hash_hex,
+    const char *actor, char **cause);
 /* patrolctl: rows (name, created_at, last_used_at, revoked) by name. */
 int store_open311_key_list(struct db *, PGresult **res, char **cause);
 /* patrolctl: revokes a client's key; an unknown or revoked name is refused. */
-int store_open311_key_revoke(struct db *, const char *name, char **cause);
+int store_open311_key_revoke(
+    struct db *, const char *name, const char *actor, char **cause);
 /*
  * patrold: the live key with this hash, noting its use: one row (id, name)
  * or none.

@@ -47,38 +47,47 @@ store_crews_list(struct db *db, db_cb cb, void *arg)
 }
 
 void
-store_office_put(
-    struct db *db, const struct store_office *o, db_cb cb, void *arg)
+store_office_put(struct db *db, const struct store_office *o, const char *actor,
+    db_cb cb, void *arg)
 {
 	char lon[32], lat[32];
-	const char *p[] = {
-	    o->code, o->name_ja, o->name_en, o->wards, o->skills, lon, lat};
+	const char *p[] = {o->code, o->name_ja, o->name_en, o->wards, o->skills,
+	    lon, lat, actor};
 
 	snprintf(lon, sizeof lon, "%.9f", o->lon);
 	snprintf(lat, sizeof lat, "%.9f", o->lat);
+	/* xmax = 0 on a row just inserted: added or changed, for the audit. */
 	db_query(db,
-	    "INSERT INTO offices (code, name_ja, name_en, ward_codes, skills,"
-	    " lon, lat) VALUES ($1, $2, $3, $4::text[], $5::text[], $6, $7)"
+	    "WITH o AS (INSERT INTO offices (code, name_ja, name_en,"
+	    " ward_codes, skills, lon, lat) VALUES ($1, $2, $3, $4::text[],"
+	    " $5::text[], $6, $7)"
 	    " ON CONFLICT (code) DO UPDATE SET name_ja = EXCLUDED.name_ja,"
 	    " name_en = EXCLUDED.name_en, ward_codes = EXCLUDED.ward_codes,"
 	    " skills = EXCLUDED.skills, lon = EXCLUDED.lon, lat = EXCLUDED.lat"
-	    " RETURNING id",
-	    7, p, cb, arg);
+	    " RETURNING id, xmax = 0 AS added),"
+	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	    " object_id, detail) SELECT $8, CASE WHEN o.added THEN"
+	    " 'office.add' ELSE 'office.update' END, 'office', $1,"
+	    " jsonb_build_object('id', o.id, 'name_ja', $2::text, 'wards',"
+	    " $4::text[], 'skills', $5::text[]) FROM o)"
+	    " SELECT id FROM o",
+	    8, p, cb, arg);
 }
 
 void
-store_crew_put(struct db *db, const struct store_crew *c, db_cb cb, void *arg)
+store_crew_put(struct db *db, const struct store_crew *c, const char *actor,
+    db_cb cb, void *arg)
 {
 	char lon[32], lat[32];
 	const char *p[] = {c->code, c->name, c->office_code, c->skills,
 	    c->members, c->shift_start, c->shift_end,
-	    c->has_position ? lon : NULL, c->has_position ? lat : NULL};
+	    c->has_position ? lon : NULL, c->has_position ? lat : NULL, actor};
 
 	snprintf(lon, sizeof lon, "%.9f", c->lon);
 	snprintf(lat, sizeof lat, "%.9f", c->lat);
 	db_query(db,
-	    "INSERT INTO crews (code, name, office_id, skills, members,"
-	    " shift_start, shift_end, lon, lat, position_at)"
+	    "WITH c AS (INSERT INTO crews (code, name, office_id, skills,"
+	    " members, shift_start, shift_end, lon, lat, position_at)"
 	    " SELECT $1, $2, o.id, $4::text[], $5::text[], $6::time, $7::time,"
 	    " $8::float8, $9::float8, CASE WHEN $8 IS NULL THEN NULL"
 	    " ELSE now() END FROM offices o WHERE o.code = $3"
@@ -89,17 +98,24 @@ store_crew_put(struct db *db, const struct store_crew *c, db_cb cb, void *arg)
 	    " lon = coalesce(EXCLUDED.lon, crews.lon),"
 	    " lat = coalesce(EXCLUDED.lat, crews.lat),"
 	    " position_at = coalesce(EXCLUDED.position_at, crews.position_at)"
-	    " RETURNING id",
-	    9, p, cb, arg);
+	    " RETURNING id, xmax = 0 AS added),"
+	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	    " object_id, detail) SELECT $10, CASE WHEN c.added THEN"
+	    " 'crew.add' ELSE 'crew.update' END, 'crew', $1,"
+	    " jsonb_build_object('id', c.id, 'office', $3::text, 'skills',"
+	    " $4::text[], 'shift', $6 || '-' || $7) FROM c)"
+	    " SELECT id FROM c",
+	    10, p, cb, arg);
 }
 
 void
 store_crew_update(struct db *db, long long id, const char *status,
-    int has_position, double lon, double lat, db_cb cb, void *arg)
+    int has_position, double lon, double lat, const char *actor, db_cb cb,
+    void *arg)
 {
 	char ids[24], lons[32], lats[32];
 	const char *p[] = {ids, status, has_position ? lons : NULL,
-	    has_position ? lats : NULL};
+	    has_position ? lats : NULL, actor};
 
 	snprintf(ids, sizeof ids, "%lld", id);
 	snprintf(lons, sizeof lons, "%.9f", lon);
@@ -108,10 +124,15 @@ store_crew_update(struct db *db, long long id, const char *status,
 	    "WITH c AS (UPDATE crews SET status = coalesce($2, status),"
 	    " lon = coalesce($3::float8, lon), lat = coalesce($4::float8, lat),"
 	    " position_at = CASE WHEN $3 IS NULL THEN position_at"
-	    " ELSE now() END WHERE id = $1::bigint RETURNING *)"
+	    " ELSE now() END WHERE id = $1::bigint RETURNING *),"
+	    /* Who took a crew off duty, or moved it, and when. */
+	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	    " object_id, detail) SELECT $5, 'crew.status', 'crew', c.code,"
+	    " jsonb_strip_nulls(jsonb_build_object('id', c.id, 'status', $2,"
+	    " 'position', CASE WHEN $3 IS NOT NULL THEN true END)) FROM c)"
 	    " SELECT " CREW_JSON "::text FROM c JOIN offices o"
 	    " ON o.id = c.office_id",
-	    4, p, cb, arg);
+	    5, p, cb, arg);
 }
 
 void

@@ -31,11 +31,17 @@ void store_crews_list(struct db *, db_cb, void *);
  */
 void store_categories_put(struct db *, const char *json, db_cb, void *);
 /* Upserts by code; returns the id. */
-void store_office_put(struct db *, const struct store_office *, db_cb, void *);
+void store_office_put(
+    struct db *, const struct store_office *, const char *actor, db_cb, void *);
 /* Upserts by code; no row when the office is unknown. */
-void store_crew_put(struct db *, const struct store_crew *, db_cb, void *);
-/* status and/or position (NULL/has_position 0: unchanged); no row: no crew. */
+void store_crew_put(
+    struct db *, const struct store_crew *, const char *actor, db_cb, void *);
+/*
+ * status and/or position (NULL/has_position 0: unchanged); no row: no crew.
+ * Each of these writes an audit_log row (actor, the office or crew code) in
+ * the same statement.
+ */
 void store_crew_update(struct db *, long long id, const char *status,
-    int has_position, double lon, double lat, db_cb, void *);
+    int has_position, double lon, double lat, const char *actor, db_cb, void *);
 
 #endif
