@@ -19,6 +19,7 @@
 #include "db.h"
 #include "geo.h"
 #include "http.h"
+#include "idempotency.h"
 #include "intake.h"
 #include "lifecycle.h"
 #include "outside.h"
@@ -297,10 +298,38 @@ fail:
 	create_free(c);
 }
 
+/* Between authentication and the Idempotency-Key check. */
+struct create_idem {
+	struct http_req *req;
+	struct auth_user user;
+};
+
+static void
+create_idem_go(void *arg)
+{
+	struct create_idem *ci = arg;
+
+	create_auth_cb(ci->req, &ci->user, requests_app);
+	free(ci);
+}
+
+static void
+create_idem_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	struct create_idem *ci = xmalloc(sizeof *ci);
+	char scope[32];
+
+	(void)arg;
+	ci->req = req;
+	ci->user = *user;
+	snprintf(scope, sizeof scope, "user:%lld", user->id);
+	idem_begin(requests_app, req, scope, create_idem_go, free, ci);
+}
+
 static void
 requests_create(struct http_req *req)
 {
-	auth_require(requests_app, req, AUTH_STAFF | AUTH_CREW, create_auth_cb,
+	auth_require(requests_app, req, AUTH_STAFF | AUTH_CREW, create_idem_cb,
 	    requests_app);
 }
 

@@ -295,6 +295,10 @@ static const struct config_option config_options[] = {
     {"callback_retry_minutes", "PATROL_CALLBACK_RETRY_MINUTES", CONFIG_INT,
         OFF(callback_retry_minutes), "30", 1, 1440,
         "a call-back nobody answered is proposed again after this long"},
+    {"idempotency_ttl_s", "PATROL_IDEMPOTENCY_TTL_S", CONFIG_INT,
+        OFF(idempotency_ttl_s), "86400", 60, 2592000,
+        "a retry of POST requests with the same Idempotency-Key gets the "
+        "first answer for this long (seconds)"},
     {"smtp_url", "PATROL_SMTP_URL", CONFIG_STRING, OFF(smtp_url), "", 0, 0,
         "SMTP relay for hand-over e-mail, e.g. smtp://relay.example:25 "
         "(empty: none)"},

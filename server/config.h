@@ -99,6 +99,8 @@ struct config {
 	/* The dispatcher's workflow (issue 16). */
 	int callback_outcome_minutes;
 	int callback_retry_minutes;
+	/* How long an Idempotency-Key answers retries (issue 10). */
+	int idempotency_ttl_s;
 	char *smtp_url;
 	char *smtp_from;
 	char *public_url;

@@ -75,6 +75,8 @@ struct http_req {
 	void *close_arg;
 	struct http_gate_conn *gate; /* tells us when the client goes */
 	TAILQ_ENTRY(http_req) stream_entry;
+	http_reply_hook on_reply;
+	void *reply_arg;
 };
 
 static double
@@ -123,6 +125,13 @@ http_req_unref(struct http_req *r)
 		http_reply_error(r, 500, "internal", "no reply was produced");
 	}
 	http_req_free(r);
+}
+
+void
+http_req_on_reply(struct http_req *r, http_reply_hook hook, void *arg)
+{
+	r->on_reply = hook;
+	r->reply_arg = arg;
 }
 
 int
@@ -192,6 +201,12 @@ http_reply(struct http_req *r, int code, const char *content_type,
 	r->replied = 1;
 	if (r->ev_deadline != NULL)
 		event_del(r->ev_deadline);
+	if (r->on_reply != NULL) {
+		http_reply_hook hook = r->on_reply;
+
+		r->on_reply = NULL;
+		hook(r, code, content_type, body, r->reply_arg);
+	}
 	h = evhttp_request_get_output_headers(r->ev);
 	if (content_type != NULL)
 		evhttp_add_header(h, "Content-Type", content_type);

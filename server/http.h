@@ -117,6 +117,15 @@ const char *http_req_body(struct http_req *, size_t *len);
 void *http_req_route_arg(struct http_req *);
 void http_req_set_header(struct http_req *, const char *key, const char *value);
 
+/*
+ * Called once, just before the reply is sent, with its status, content
+ * type (may be NULL) and body (may be NULL; read it, do not drain it). One
+ * hook per request; for the idempotency store (idempotency.c).
+ */
+typedef void (*http_reply_hook)(struct http_req *, int status,
+    const char *content_type, struct evbuffer *body, void *arg);
+void http_req_on_reply(struct http_req *, http_reply_hook, void *arg);
+
 /* Answers with body (may be NULL); the buffer's contents are taken. */
 void http_reply(struct http_req *, int code, const char *content_type,
     struct evbuffer *body);

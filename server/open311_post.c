@@ -21,6 +21,7 @@
 
 #include "api.h"
 #include "app.h"
+#include "idempotency.h"
 #include "config.h"
 #include "db.h"
 #include "addr.h"
@@ -757,18 +758,13 @@ fail:
 }
 
 static void
-post_request_key_cb(
-    struct http_req *req, long long key_id, const char *name, void *arg)
+post_request_go(void *arg)
 {
 	struct post *p = arg;
 	const char *code, *s, *first, *last;
 	int located;
 	size_t i;
 
-	(void)req;
-	if (name == NULL)
-		goto fail;
-	post_client(p, key_id, name);
 	if (post_text(p, "service_code", 40, &code) != 0)
 		goto fail;
 	if (code == NULL) {
@@ -820,6 +816,29 @@ post_request_key_cb(
 	return;
 fail:
 	post_free(p);
+}
+
+static void
+post_stop(void *arg)
+{
+	post_free(arg);
+}
+
+/* The key is the client: its Idempotency-Keys are its own. */
+static void
+post_request_key_cb(
+    struct http_req *req, long long key_id, const char *name, void *arg)
+{
+	struct post *p = arg;
+	char scope[40];
+
+	if (name == NULL) {
+		post_free(p);
+		return;
+	}
+	post_client(p, key_id, name);
+	snprintf(scope, sizeof scope, "open311:%lld", key_id);
+	idem_begin(open311_app, req, scope, post_request_go, post_stop, p);
 }
 
 void

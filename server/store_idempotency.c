@@ -1,0 +1,68 @@
+#include <stdio.h>
+
+#include "db.h"
+#include "store_idempotency.h"
+
+void
+store_idem_claim(struct db *db, const struct store_idem *k, db_cb cb, void *arg)
+{
+	char ttl[16];
+	const char *p[] = {k->scope, k->route, k->key, k->body_sha256, ttl};
+
+	snprintf(ttl, sizeof ttl, "%d", k->ttl_s);
+	/*
+	 * An expired row is taken over as if new. The SELECT sees the
+	 * statement's snapshot: a claim committed meanwhile by another
+	 * instance shows as no row at all.
+	 */
+	db_query(db,
+	    "WITH sweep AS (DELETE FROM idempotency_keys WHERE ctid IN"
+	    "  (SELECT ctid FROM idempotency_keys WHERE expires_at < now()"
+	    "   AND NOT (scope = $1 AND route = $2 AND key = $3) LIMIT 20)),"
+	    " c AS (INSERT INTO idempotency_keys (scope, route, key,"
+	    "  body_sha256, expires_at) VALUES ($1, $2, $3, $4,"
+	    "  now() + $5::int * interval '1 second')"
+	    "  ON CONFLICT (scope, route, key) DO UPDATE SET"
+	    "  body_sha256 = EXCLUDED.body_sha256, status = NULL,"
+	    "  content_type = NULL, response = NULL, created_at = now(),"
+	    "  expires_at = EXCLUDED.expires_at"
+	    "  WHERE idempotency_keys.expires_at < now() RETURNING 1)"
+	    " SELECT true, NULL, NULL, NULL, NULL FROM c"
+	    " UNION ALL SELECT false, body_sha256, status, content_type,"
+	    "  response FROM idempotency_keys WHERE scope = $1 AND route = $2"
+	    "  AND key = $3 AND NOT EXISTS (SELECT 1 FROM c)",
+	    5, p, cb, arg);
+}
+
+void
+store_idem_finish(struct db *db, const struct store_idem *k, int status,
+    const char *content_type, const char *response, db_cb cb, void *arg)
+{
+	char st[16];
+	const char *p[] = {
+	    k->scope, k->route, k->key, st, content_type, response};
+
+	snprintf(st, sizeof st, "%d", status);
+	db_query(db,
+	    "UPDATE idempotency_keys SET status = $4::int, content_type = $5,"
+	    " response = $6 WHERE scope = $1 AND route = $2 AND key = $3",
+	    6, p, cb, arg);
+}
+
+void
+store_idem_release(
+    struct db *db, const struct store_idem *k, int keep_s, db_cb cb, void *arg)
+{
+	char keep[16];
+	const char *p[] = {k->scope, k->route, k->key, keep};
+
+	snprintf(keep, sizeof keep, "%d", keep_s);
+	db_query(db,
+	    "WITH d AS (DELETE FROM idempotency_keys WHERE scope = $1"
+	    "  AND route = $2 AND key = $3 AND status IS NULL"
+	    "  AND $4::int = 0 RETURNING 1)"
+	    " UPDATE idempotency_keys SET expires_at = least(expires_at,"
+	    "  now() + $4::int * interval '1 second') WHERE scope = $1"
+	    "  AND route = $2 AND key = $3 AND status IS NULL AND $4::int > 0",
+	    4, p, cb, arg);
+}
