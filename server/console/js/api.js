@@ -18,8 +18,8 @@ export class ApiError extends Error {
 export function setCsrf(token) { csrf = token || ''; }
 export function setLoggedOutHandler(f) { onLoggedOut = f; }
 
-export async function api(method, path, body) {
-  const headers = { Accept: 'application/json' };
+export async function api(method, path, body, extra) {
+  const headers = { Accept: 'application/json', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
   const r = await fetch(path, {
@@ -37,3 +37,10 @@ export async function api(method, path, body) {
 
 export const get = (path) => api('GET', path);
 export const post = (path, body) => api('POST', path, body === undefined ? {} : body);
+// A POST that creates: sent again after a lost reply with the same key, the
+// server answers the first result instead of creating twice.
+export const postOnce = (path, body, key) => api('POST', path, body, { 'Idempotency-Key': key });
+export function newIdempotencyKey() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}

@@ -8,7 +8,7 @@
 // by place and by the words typed. Tab moves through the form; Enter or
 // Ctrl+Enter registers.
 import { t, pick } from '../i18n.js';
-import { get, post, ApiError } from '../api.js';
+import { get, postOnce, newIdempotencyKey, ApiError } from '../api.js';
 import { S, on, category, shortWard, soonQueue } from '../state.js';
 import { h, fill, when, metres, wardAt, debounce, zoneDate, zoneISO } from '../util.js';
 import { setPick, focusPick, glyph, group } from '../map.js';
@@ -313,8 +313,13 @@ async function submit(e) {
   };
   els.submit.disabled = true;
   fill(els.result, '');
+  // The same call sent again (the reply was lost) keeps its key: the
+  // server answers the first result and records the call once.
+  const sent = JSON.stringify(body);
+  if (!draft.idem || draft.idem.sent !== sent) draft.idem = { sent, key: newIdempotencyKey() };
   try {
-    const r = await post('/api/v1/requests', body);
+    const r = await postOnce('/api/v1/requests', body, draft.idem.key);
+    draft.idem = null;
     created.set(r.id, r.duplicates || []);
     form.reset();
     draft.category = '';

@@ -14,7 +14,7 @@ export function render(panel) {
     fill(body, h('table', { class: 'grid', id: 'users-table' },
       h('thead', {}, h('tr', {}, ['users.name', 'users.display', 'users.role', 'users.active', 'users.password', 'users.last'].map((k) => h('th', {}, t(k))))),
       h('tbody', {}, list.map((u) => h('tr', { class: u.active ? '' : 'inactive', dataset: { user: u.name } },
-        h('td', {}, u.name), h('td', {}, u.display_name), h('td', {}, t('role.' + u.role)),
+        h('td', {}, u.name), h('td', {}, u.display_name), h('td', {}, t('role.' + u.role) + (u.crew ? '（' + u.crew + '）' : '')),
         h('td', {}, u.active ? t('yes') : t('no')), h('td', {}, u.has_password ? t('yes') : t('no')),
         h('td', {}, u.last_login ? when(u.last_login) : '—'))))));
   }).catch((e) => fill(body, h('p', { class: 'error' }, t('error', { m: e.message }))));
