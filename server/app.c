@@ -222,6 +222,15 @@ app_tls_start(struct app *a, char **cause)
 	return 0;
 }
 
+static void
+app_log_flush_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	log_repeat_flush();
+}
+
 /* trusted_proxies and metrics_allow, refused at start-up if malformed. */
 static int
 app_addrlists_start(struct app *a, char **cause)
@@ -257,6 +266,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	    cfg->http_request_timeout_s, cfg->http_body_min_rate,
 	    (size_t)cfg->http_spool_max_mb << 20, cfg->http_spool_dir,
 	    auth_credentials_shape};
+	struct timeval one_second = {1, 0};
 	char *pending;
 
 	memset(a, 0, sizeof *a);
@@ -332,6 +342,9 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	a->ev_sigterm = evsignal_new(a->base, SIGTERM, app_signal_cb, a);
 	a->ev_sigint = evsignal_new(a->base, SIGINT, app_signal_cb, a);
 	evsignal_add(a->ev_sigterm, NULL);
+	a->ev_log_flush =
+	    event_new(a->base, -1, EV_PERSIST, app_log_flush_cb, a);
+	event_add(a->ev_log_flush, &one_second);
 	evsignal_add(a->ev_sigint, NULL);
 	log_info("event=listening url=%s://%s:%d/ crs=%s",
 	    a->tls != NULL ? "https" : "http", cfg->listen_address,
@@ -356,6 +369,8 @@ app_stop(struct app *a)
 		event_free(a->ev_sigint);
 	if (a->ev_drain_timeout != NULL)
 		event_free(a->ev_drain_timeout);
+	if (a->ev_log_flush != NULL)
+		event_free(a->ev_log_flush);
 	escalate_stop();
 	planner_stop();
 	archive_stop();

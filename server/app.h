@@ -25,6 +25,7 @@ struct app {
 	struct event *ev_sigterm;
 	struct event *ev_sigint;
 	struct event *ev_drain_timeout;
+	struct event *ev_log_flush; /* held-back log lines reported (log.h) */
 	int stopping;
 
 	/* Wards: replaced whole on reload, never NULL once started. */

@@ -205,6 +205,17 @@ log_repeat_pass(FILE *f, enum log_level level, const char *text,
 	return 1;
 }
 
+void
+log_repeat_flush(void)
+{
+	FILE *f = log_stream != NULL ? log_stream : stderr;
+
+	pthread_mutex_lock(&log_lock);
+	if (log_repeat_window_s > 0)
+		log_repeat_sweep(f, log_now(), 0);
+	pthread_mutex_unlock(&log_lock);
+}
+
 static void log_vwrite(enum log_level, const char *, const char *, va_list)
     __attribute__((format(printf, 3, 0)));
 

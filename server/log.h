@@ -28,6 +28,11 @@ int log_level_parse(const char *, enum log_level *);
  * Defaults: 10 s, 5 lines.
  */
 void log_repeat_set(int window_s, int burst);
+/*
+ * Reports lines whose window has ended with some held back, without
+ * waiting for another line to be logged: patrold calls it each second.
+ */
+void log_repeat_flush(void);
 /* For tests: the clock the windows run on (NULL: CLOCK_MONOTONIC). */
 void log_clock_set(time_t (*now)(void));
 /* Routes libevent's internal messages into this log. */
