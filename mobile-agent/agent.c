@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include <openssl/opensslv.h>
+#include <openssl/crypto.h>
 
 #include "agent.h"
 
@@ -279,6 +281,9 @@ static const struct {
     {"serve", serve_main,
         "[--listen 127.0.0.1:PORT] [--gpsd HOST:PORT | --nmea FILE] "
         "(run, with the crew's screen)"},
+    {"tiles", tiles_main,
+        "fetch --url 'https://HOST/{z}/{x}/{y}.png' --bbox W,S,E,N "
+        "[--zoom 12-17] [--max N] (map tiles kept on the device)"},
     {"help", agent_help, ""},
 };
 #define AGENT_NCOMMANDS (sizeof agent_commands / sizeof agent_commands[0])
@@ -319,7 +324,7 @@ agent_version(void)
 	       "sqlite %s, %s)\n",
 	    AGENT_VERSION,
 	    patrol__sync__v1__agent_hello__get_packed_size(&hello),
-	    sqlite3_libversion(), curl_version());
+	    sqlite3_libversion(), OpenSSL_version(OPENSSL_VERSION));
 	return 0;
 }
 
@@ -376,7 +381,8 @@ main(int argc, char **argv)
 	else
 		a.dir = agent_strdup(".patrol-agent");
 	a.verbose = agent_verbose;
-	sync_global_init();
+	/* A peer that closed mid-write is an error to report, not a kill. */
+	signal(SIGPIPE, SIG_IGN);
 	if (outbox_open(&a, &cause) != 0) {
 		fprintf(stderr, "patrol-agent: cannot open %s: %s\n", a.dir,
 		    cause != NULL ? cause : "?");
@@ -387,7 +393,6 @@ main(int argc, char **argv)
 	}
 	rc = agent_commands[i].run(&a, argc - 1, argv + 1);
 	outbox_close(&a);
-	curl_global_cleanup();
 	free(a.dir);
 	return rc;
 }

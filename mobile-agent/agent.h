@@ -127,7 +127,7 @@ int jobs_wayback(struct agent *, int argc, char **argv);
 int jobs_patrol_mark(struct agent *, int start, const int64_t *pieces,
     size_t npieces, char **cause);
 
-/* sync.c: libcurl and the protocol */
+/* sync.c: the protocol (over http.c) */
 int sync_enroll(struct agent *, const char *server, const char *code,
     const char *ca, const char *label);
 /*
@@ -149,7 +149,56 @@ int sync_wayback(struct agent *, int has_from, double lat, double lon);
  */
 int sync_wayback_fetch(struct agent *, int has_from, double lat, double lon,
     char **json, char **cause);
-void sync_global_init(void);
+
+/*
+ * http.c: the HTTP/1.1 client sync uses (TCP or TLS through libssl; one
+ * exchange per connection). headers: extra "Name: value\r\n" lines.
+ */
+struct http_req {
+	const char *server; /* http(s)://host[:port][/base] */
+	const char *path;
+	const char *method;
+	const char *headers;
+	const uint8_t *body;
+	size_t len;
+	const char *ca; /* CA file, or NULL for the system's */
+	long timeout_s;
+	size_t max_body;
+};
+struct http_resp {
+	long status;
+	uint8_t *body; /* NUL-terminated */
+	size_t len;
+	long long offset; /* Upload-Offset, -1 when absent */
+	int complete;     /* Upload-Complete: 1 */
+};
+/*
+ * One exchange: 0 with r->status for any answer (even 5xx); -1 with
+ * *cause when there was none (no route, reset, timeout, bad TLS).
+ */
+int http_exchange(const struct http_req *, struct http_resp *, char **cause);
+void http_resp_free(struct http_resp *);
+/*
+ * The answer in buf so far (eof: the peer closed): 1 complete (r filled,
+ * body allocated), 0 needs more, -1 malformed or over max_body (*cause).
+ */
+int http_resp_parse(const uint8_t *buf, size_t len, int eof, int head,
+    size_t max_body, struct http_resp *r, char **cause);
+
+/* plan.c: the crew's day plan, kept in jobs.plan_pos (in sync's
+ * transaction) */
+int plan_apply(struct agent *, const Patrol__Sync__V1__SyncResponse *);
+
+/* place.c: towns and blocks around the office, for naming a place
+ * offline */
+int place_apply(struct agent *, const Patrol__Sync__V1__SyncResponse *);
+/* The nearest place's name (caller frees), or NULL. */
+char *place_near(struct agent *, double lat, double lon);
+
+/* tiles.c: map tiles cached on the device (DIR/tiles/Z/X/Y.png) */
+int tiles_main(struct agent *, int argc, char **argv);
+/* Whether any tiles were fetched (the screen draws them, else a notice). */
+int tiles_any(struct agent *);
 
 /* run.c: the daemon: GPS track and periodic sync with back-off */
 int run_main(struct agent *, int argc, char **argv);
@@ -167,8 +216,8 @@ int track_last(struct agent *, int64_t max_age_ms, struct gps_fix *);
 int track_flush(struct agent *, char **cause);
 
 /*
- * gps.c: positions from gpsd (libgps) or an NMEA 0183 log. Named gps_src
- * and gps_nmea: libgps owns gps_open, gps_read and gps_close.
+ * gps.c: positions from gpsd (its JSON on the socket) or an NMEA 0183
+ * log.
  */
 struct gps_src;
 struct gps_src *gps_src_open_gpsd(
@@ -186,11 +235,13 @@ void gps_src_close(struct gps_src *);
 int gps_src_fd(struct gps_src *);
 /* One NMEA sentence (RMC) to a fix: 1 when it holds a valid fix. */
 int gps_nmea_parse(const char *line, struct gps_fix *);
+/* One line from gpsd: 1 when it is a TPV report with a 2D/3D fix. */
+int gps_gpsd_parse(const char *line, struct gps_fix *);
 
 /*
  * serve.c: "patrol-agent serve": one libevent loop that records the GPS
  * track, syncs with back-off (in a worker thread with its own database
- * connection: sync.c's libcurl calls block) and serves the screen on
+ * connection: sync.c's HTTP exchanges block) and serves the screen on
  * loopback only, to a browser holding the per-start token.
  */
 struct serve;

@@ -59,7 +59,11 @@ static const char outbox_schema[] =
     " content_type TEXT NOT NULL,"
     " announced INTEGER NOT NULL DEFAULT 0,"
     " uploaded INTEGER NOT NULL DEFAULT 0,"
-    " failed TEXT);";
+    " failed TEXT);"
+    "CREATE TABLE IF NOT EXISTS places ("
+    " name TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,"
+    " block INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS places_lat ON places (lat);";
 
 static int
 outbox_exec(struct agent *a, const char *sql, char **cause)
@@ -81,23 +85,50 @@ outbox_exec(struct agent *a, const char *sql, char **cause)
  * history ("accept", "done:no_nest"), kept after the body is cleared.
  */
 static int
-outbox_upgrade(struct agent *a, char **cause)
+outbox_add_column(struct agent *a, const char *table, const char *col,
+    const char *type, char **cause)
 {
 	sqlite3_stmt *st;
-	int has = 0;
+	char *sql;
+	int has, rc;
 
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT 1 FROM pragma_table_info('outbox') WHERE name ="
-	        " 'what'",
-	        -1, &st, NULL) != SQLITE_OK) {
+	sql = agent_printf(
+	    "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'", table,
+	    col);
+	rc = sqlite3_prepare_v2(a->db, sql, -1, &st, NULL);
+	free(sql);
+	if (rc != SQLITE_OK) {
 		*cause = agent_strdup(sqlite3_errmsg(a->db));
 		return -1;
 	}
 	has = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
-	return has
-	    ? 0
-	    : outbox_exec(a, "ALTER TABLE outbox ADD COLUMN what TEXT", cause);
+	if (has)
+		return 0;
+	sql = agent_printf("ALTER TABLE %s ADD COLUMN %s %s", table, col, type);
+	rc = outbox_exec(a, sql, cause);
+	free(sql);
+	return rc;
+}
+
+/*
+ * Columns added after the first release: a device keeps its database
+ * across upgrades. outbox.what is the step in words for the screen's
+ * history ("accept", "done:no_nest"), kept after the body is cleared;
+ * jobs.plan_pos and expected_*_ms are the crew's day plan (plan.c).
+ */
+static int
+outbox_upgrade(struct agent *a, char **cause)
+{
+	return outbox_add_column(a, "outbox", "what", "TEXT", cause) != 0 ||
+	        outbox_add_column(a, "jobs", "plan_pos", "INTEGER", cause) !=
+	            0 ||
+	        outbox_add_column(
+	            a, "jobs", "expected_from_ms", "INTEGER", cause) != 0 ||
+	        outbox_add_column(
+	            a, "jobs", "expected_to_ms", "INTEGER", cause) != 0
+	    ? -1
+	    : 0;
 }
 
 int

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <dirent.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -25,13 +27,27 @@
 #define SCREEN_JSON_MAX  (256 << 10)
 #define SCREEN_PHOTO_TAG ".screen-"
 
+/*
+ * When the request being answered reached screen_api(): each answer says
+ * how long the agent worked on it (Server-Timing: app;dur=ms), so the
+ * benchmark can tell the agent's own time (SQLite, fsync) from the time
+ * the request waited to be read (the loop busy, the machine loaded).
+ */
+static struct timespec screen_t0;
+
 static void
 screen_reply(struct evhttp_request *req, int code, json_t *j)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	struct evbuffer *b = evbuffer_new();
-	char *s = json_dumps(j, JSON_COMPACT);
+	char *s = json_dumps(j, JSON_COMPACT), timing[48];
+	struct timespec t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	snprintf(timing, sizeof timing, "app;dur=%.2f",
+	    (double)(t1.tv_sec - screen_t0.tv_sec) * 1e3 +
+	        (double)(t1.tv_nsec - screen_t0.tv_nsec) / 1e6);
+	evhttp_add_header(h, "Server-Timing", timing);
 	evhttp_add_header(h, "Content-Type", "application/json");
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
@@ -202,10 +218,74 @@ screen_state(struct serve *s, struct agent *a, struct evhttp_request *req)
 	    screen_lifecycle(a));
 	free(sess);
 	free(server);
+	/* Map tiles on the device (tiles.c), and whose they are. */
+	json_object_set_new(j, "tiles", json_boolean(tiles_any(a)));
+	json_object_set_new(
+	    j, "tiles_credit", screen_state_str(a, "tiles_credit"));
 	screen_reply(req, 200, j);
 }
 
+/* ---- A place's name ---------------------------------------------------- */
+
+/*
+ * GET /api/place?lat=&lon= (or the GPS fix without them): the nearest
+ * town or block the device knows (place.c), for the finding's address
+ * field, which the crew can change.
+ */
+static void
+screen_place(struct serve *s, struct agent *a, struct evhttp_request *req)
+{
+	const char *q =
+	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq kv;
+	const char *vlat, *vlon;
+	struct serve_live l;
+	double lat = 0, lon = 0;
+	char *end1 = NULL, *end2 = NULL, *name;
+	int have = 0;
+
+	TAILQ_INIT(&kv);
+	if (q != NULL && evhttp_parse_query_str(q, &kv) == 0 &&
+	    (vlat = evhttp_find_header(&kv, "lat")) != NULL &&
+	    (vlon = evhttp_find_header(&kv, "lon")) != NULL) {
+		lat = strtod(vlat, &end1);
+		lon = strtod(vlon, &end2);
+		if (end1 == vlat || *end1 != '\0' || end2 == vlon ||
+		    *end2 != '\0' || !(lat >= -90 && lat <= 90) ||
+		    !(lon >= -180 && lon <= 180)) {
+			evhttp_clear_headers(&kv);
+			screen_error(req, 400, "位置の指定が正しくありません",
+			    "lat and lon must be degrees");
+			return;
+		}
+		have = 1;
+	}
+	evhttp_clear_headers(&kv);
+	if (!have) {
+		serve_live_get(s, &l);
+		if (l.has_fix) {
+			lat = l.fix.lat;
+			lon = l.fix.lon;
+			have = 1;
+		}
+	}
+	name = have ? place_near(a, lat, lon) : NULL;
+	screen_reply(req, 200,
+	    json_pack("{s:s?,s:o,s:o}", "name", name, "lat",
+	        have ? json_real(lat) : json_null(), "lon",
+	        have ? json_real(lon) : json_null()));
+	free(name);
+}
+
 /* ---- Jobs ------------------------------------------------------------- */
+
+static json_t *
+screen_int_or_null(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL
+	    ? json_null()
+	    : json_integer((json_int_t)sqlite3_column_int64(st, col));
+}
 
 static void
 screen_jobs(struct serve *s, struct agent *a, struct evhttp_request *req)
@@ -215,16 +295,20 @@ screen_jobs(struct serve *s, struct agent *a, struct evhttp_request *req)
 	json_t *arr = json_array(), *d;
 
 	serve_live_get(s, &l);
-	/* Open first, then by priority and the time promised. */
+	/*
+	 * Open first, in the crew's day plan's order (plan.c); jobs the plan
+	 * does not hold after them, by priority and the time promised.
+	 */
 	if (sqlite3_prepare_v2(a->db,
 	        "SELECT request_id, state, category,"
 	        " coalesce(category_name, category), coalesce(priority, 0),"
 	        " lat, lon, coalesce(address, ''), coalesce(due, ''),"
 	        " (SELECT count(*) FROM outbox o WHERE o.request_id ="
-	        " jobs.request_id AND o.acked_ms IS NULL)"
+	        " jobs.request_id AND o.acked_ms IS NULL),"
+	        " plan_pos, expected_from_ms, expected_to_ms"
 	        " FROM jobs ORDER BY state NOT IN ('assigned', 'accepted',"
-	        " 'en_route', 'on_site'), priority, due IS NULL OR due = '',"
-	        " due, request_id",
+	        " 'en_route', 'on_site'), plan_pos IS NULL, plan_pos,"
+	        " priority, due IS NULL OR due = '', due, request_id",
 	        -1, &st, NULL) != SQLITE_OK) {
 		json_decref(arr);
 		screen_error(req, 500, "端末のデータベースが読めません",
@@ -240,7 +324,9 @@ screen_jobs(struct serve *s, struct agent *a, struct evhttp_request *req)
 		                           l.fix.lat, l.fix.lon, lat, lon)))
 		                     : json_null();
 		json_array_append_new(arr,
-		    json_pack("{s:I,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:I,s:o}",
+		    json_pack(
+		        "{s:I,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:"
+		        "o,s:o}",
 		        "id", (json_int_t)sqlite3_column_int64(st, 0), "state",
 		        screen_text(st, 1), "category", screen_text(st, 2),
 		        "category_name", screen_text(st, 3), "priority",
@@ -249,7 +335,9 @@ screen_jobs(struct serve *s, struct agent *a, struct evhttp_request *req)
 		        has ? json_real(lon) : json_null(), "address",
 		        screen_text(st, 7), "due", screen_text(st, 8),
 		        "pending", (json_int_t)sqlite3_column_int64(st, 9),
-		        "distance_m", d));
+		        "distance_m", d, "plan_pos", screen_int_or_null(st, 10),
+		        "expected_from_ms", screen_int_or_null(st, 11),
+		        "expected_to_ms", screen_int_or_null(st, 12)));
 	}
 	sqlite3_finalize(st);
 	screen_reply(req, 200, json_pack("{s:o}", "jobs", arr));
@@ -721,10 +809,13 @@ screen_api(struct serve *s, struct agent *a, struct evhttp_request *req,
 	const char *rest;
 	long long id;
 
+	clock_gettime(CLOCK_MONOTONIC, &screen_t0);
 	if (!post && strcmp(path, "/state") == 0)
 		screen_state(s, a, req);
 	else if (!post && strcmp(path, "/jobs") == 0)
 		screen_jobs(s, a, req);
+	else if (!post && strcmp(path, "/place") == 0)
+		screen_place(s, a, req);
 	else if (strncmp(path, "/jobs/", 6) == 0 &&
 	    (id = screen_job_id(path + 6, &rest)) > 0) {
 		if (!post && *rest == '\0')

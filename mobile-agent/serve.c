@@ -5,9 +5,9 @@
  * (ui/, compiled in) and its JSON API (screen.c) on a loopback address.
  *
  * The sync itself runs in a worker thread with its own SQLite connection:
- * sync.c is a sequence of blocking libcurl exchanges (batch, apply, photo
+ * sync.c is a sequence of blocking HTTP exchanges (batch, apply, photo
  * chunks that resume) shared with the command line's "sync", and making
- * it a state machine on a curl multi handle would restate the exactly-once
+ * it a state machine on non-blocking sockets would restate the exactly-once
  * logic in a second shape. The worker only ever touches its own
  * connection; it tells the loop it finished through a pipe. WAL lets the
  * screen read and write the outbox while a sync runs: the sync's write
@@ -520,6 +520,35 @@ serve_leaflet(struct serve *s, struct evhttp_request *req, const char *name)
 	evbuffer_free(b);
 }
 
+/* GET /tiles/Z/X/Y.png: a map tile fetched by "tiles fetch", or 404. */
+static void
+serve_tile(struct serve *s, struct evhttp_request *req, const char *name)
+{
+	struct evbuffer *b;
+	unsigned z, x, y;
+	char *path;
+	int fd, n = 0;
+
+	if (sscanf(name, "%2u/%7u/%7u%n", &z, &x, &y, &n) != 3 ||
+	    strcmp(name + n, ".png") != 0 || z > 19 || x >= (1u << z) ||
+	    y >= (1u << z)) {
+		serve_refuse(req, 404, "ありません (not found)");
+		return;
+	}
+	path = agent_printf("%s/tiles/%u/%u/%u.png", s->a->dir, z, x, y);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd == -1) {
+		serve_refuse(req, 404, "この場所の地図は端末にありません");
+		return;
+	}
+	b = evbuffer_new();
+	serve_headers(req, "image/png");
+	evbuffer_add_file(b, fd, 0, -1); /* takes fd */
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
 static void
 serve_request_cb(struct evhttp_request *req, void *arg)
 {
@@ -562,6 +591,9 @@ serve_request_cb(struct evhttp_request *req, void *arg)
 		screen_api(s, s->a, req, path + 4);
 	else if (strncmp(path, "/vendor/leaflet/", 16) == 0)
 		serve_leaflet(s, req, path + 16);
+	else if (strncmp(path, "/tiles/", 7) == 0 &&
+	    evhttp_request_get_command(req) == EVHTTP_REQ_GET)
+		serve_tile(s, req, path + 7);
 	else if (evhttp_request_get_command(req) == EVHTTP_REQ_GET)
 		serve_ui(req, path);
 	else
@@ -788,7 +820,7 @@ serve_main(struct agent *a, int argc, char **argv)
 	event_add(s.wake_ev, NULL);
 	event_add(s.sig_ev[0], NULL);
 	event_add(s.sig_ev[1], NULL);
-	/* curl and OpenSSL need far less than the default 8 MB. */
+	/* HTTP and OpenSSL need far less than the default 8 MB. */
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, SERVE_STACK);
 	rc = pthread_create(&s.thread, &attr, serve_worker, &s);

@@ -1,5 +1,5 @@
 /*
- * Talking to patrold (libcurl, protobuf). A sync sends the outbox in
+ * Talking to patrold (http.c, protobuf). A sync sends the outbox in
  * batches: a batch's items are fixed when it is first built and it keeps
  * its id until the server acknowledged it, so a retry after a lost reply
  * sends the very same batch and gets the very same acknowledgement. Only
@@ -15,7 +15,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 
@@ -29,63 +28,8 @@
 #define SYNC_CATEGORIES_MS (24 * 3600 * 1000LL)
 #define SYNC_CLOSED        "'done', 'unable', 'rejected', 'cancelled', 'merged'"
 
-struct sync_resp {
-	long status;
-	uint8_t *body;
-	size_t len;
-	long long offset; /* Upload-Offset, -1 when absent */
-	int complete;     /* Upload-Complete */
-};
-
-void
-sync_global_init(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static size_t
-sync_write_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct sync_resp *r = arg;
-	size_t len = size * n;
-	uint8_t *b;
-
-	if (r->len + len > SYNC_RESP_MAX)
-		return 0; /* curl fails the transfer */
-	if ((b = realloc(r->body, r->len + len + 1)) == NULL)
-		return 0;
-	memcpy(b + r->len, p, len);
-	r->body = b;
-	r->len += len;
-	return len;
-}
-
-static size_t
-sync_header_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct sync_resp *r = arg;
-	size_t len = size * n;
-	char line[128];
-
-	if (len >= sizeof line)
-		return len;
-	memcpy(line, p, len);
-	line[len] = '\0';
-	if (strncasecmp(line, "Upload-Offset:", 14) == 0)
-		r->offset = strtoll(line + 14, NULL, 10);
-	else if (strncasecmp(line, "Upload-Complete:", 16) == 0)
-		r->complete = atoi(line + 16) == 1;
-	return len;
-}
-
-/* Frees the body; status and headers stay readable. */
-static void
-sync_resp_free(struct sync_resp *r)
-{
-	free(r->body);
-	r->body = NULL;
-	r->len = 0;
-}
+#define sync_resp      http_resp
+#define sync_resp_free http_resp_free
 
 static char *
 sync_token(struct agent *a)
@@ -124,71 +68,35 @@ sync_http(struct agent *a, const char *server, const char *ca,
     const char *method, const char *path, const uint8_t *body, size_t len,
     long long upload_offset, struct sync_resp *r, char **cause)
 {
-	struct curl_slist *h = NULL;
-	char *url, *token, *line;
-	CURL *c;
-	CURLcode rc;
+	struct http_req q = {0};
+	char *token = sync_token(a), *auth, *hdr;
+	int rc;
 
-	memset(r, 0, sizeof *r);
-	r->offset = -1;
-	if ((c = curl_easy_init()) == NULL) {
-		*cause = agent_strdup("cannot start libcurl");
-		return -1;
-	}
-	url = agent_printf("%s%s", server, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	if ((token = sync_token(a)) != NULL) {
-		line = agent_printf("Authorization: Bearer %s", token);
-		h = curl_slist_append(h, line);
-		free(line);
-		free(token);
-	}
-	if (upload_offset >= 0) {
-		line = agent_printf("Upload-Offset: %lld", upload_offset);
-		h = curl_slist_append(h, line);
-		free(line);
-		h = curl_slist_append(
-		    h, "Content-Type: application/offset+octet-stream");
-	} else if (body != NULL)
-		h = curl_slist_append(h, "Content-Type: " SYNC_TYPE);
-	h = curl_slist_append(h, "Expect:");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	else if (strcmp(method, "GET") == 0)
-		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-	else {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-		curl_easy_setopt(
-		    c, CURLOPT_POSTFIELDS, body != NULL ? body : (void *)"");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)(body != NULL ? len : 0));
-	}
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sync_write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, sync_header_cb);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, sync_timeout_s());
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "patrol-agent/" AGENT_VERSION);
-	/* Only https:// and http:// (tests): never a redirect elsewhere. */
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (ca != NULL && *ca != '\0')
-		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	auth = token != NULL
+	    ? agent_printf("Authorization: Bearer %s\r\n", token)
+	    : agent_strdup("");
+	free(token);
+	if (upload_offset >= 0)
+		hdr = agent_printf("%sUpload-Offset: %lld\r\nContent-Type: "
+		                   "application/offset+octet-stream\r\n",
+		    auth, upload_offset);
+	else if (body != NULL)
+		hdr = agent_printf("%sContent-Type: " SYNC_TYPE "\r\n", auth);
 	else
-		*cause = agent_printf("%s: %s", url, curl_easy_strerror(rc));
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	free(url);
-	if (rc != CURLE_OK) {
-		sync_resp_free(r);
-		return -1;
-	}
-	return 0;
+		hdr = agent_strdup(auth);
+	free(auth);
+	q.server = server;
+	q.path = path;
+	q.method = method;
+	q.headers = hdr;
+	q.body = body;
+	q.len = body != NULL ? len : 0;
+	q.ca = ca;
+	q.timeout_s = sync_timeout_s();
+	q.max_body = SYNC_RESP_MAX;
+	rc = http_exchange(&q, r, cause);
+	free(hdr);
+	return rc;
 }
 
 /* "HTTP 409 batch_conflict: ..." from an Error body, for last_error. */
@@ -772,7 +680,8 @@ sync_apply(struct agent *a, struct sync_batch *b,
 		return -1;
 	if ((b->req.batch_id[0] != '\0' &&
 	        sync_apply_acks(a, b->req.batch_id, r) != 0) ||
-	    sync_apply_jobs(a, r) != 0 || sync_apply_photos(a, &b->req, r) != 0)
+	    sync_apply_jobs(a, r) != 0 || plan_apply(a, r) != 0 ||
+	    place_apply(a, r) != 0 || sync_apply_photos(a, &b->req, r) != 0)
 		goto dberr;
 	if (b->req.batch_id[0] != '\0')
 		outbox_set(a, "batch_id", NULL);

@@ -7,7 +7,7 @@ set -eu
 need="cmake make gcc pkg-config git ca-certificates
 libevent-dev libpq-dev libproj-dev proj-data libprotobuf-c-dev protobuf-c-compiler
 libjansson-dev libxml2-dev libsodium-dev libssl-dev libsqlite3-dev
-libcurl4-openssl-dev libgps-dev libcairo2-dev libsystemd-dev fonts-ipafont-gothic
+libcurl4-openssl-dev libcairo2-dev libsystemd-dev fonts-ipafont-gothic
 libjpeg62-turbo-dev
 postgresql postgresql-contrib curl python3
 nodejs npm"

@@ -43,6 +43,7 @@ struct sync_call {
 	char token_hash[65];
 	long long device_id; /* 0: sync_apply() finds it by the token */
 	json_t *categories;  /* sent back when the agent wants them */
+	json_t *places;      /* ... with the places around its office */
 };
 
 static void
@@ -149,6 +150,7 @@ sync_call_free(struct sync_call *c)
 {
 	sync_request_free(c->msg);
 	json_decref(c->categories);
+	json_decref(c->places);
 	http_req_unref(c->req);
 	free(c);
 }
@@ -195,6 +197,8 @@ sync_applied_cb(struct db_result *r, void *arg)
 	 */
 	if (!c->msg->has_want_categories || !c->msg->want_categories)
 		st.lifecycle_json = NULL;
+	if (c->places != NULL)
+		json_object_set(res, "places", c->places);
 	buf = sync_response_pack(res, c->msg->batch_id, &st, &len);
 	log_info("event=sync device_id=%lld crew=%s items=%zu replayed=%d "
 	         "cursor=%lld assignments=%zu cancellations=%zu bytes_in=%zu "
@@ -260,8 +264,12 @@ sync_device_cb(struct db_result *r, void *arg)
 	c->device_id = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
 	if (!PQgetisnull(r->res, 0, 3))
 		categories = json_loads(PQgetvalue(r->res, 0, 3), 0, NULL);
-	if (c->msg->has_want_categories && c->msg->want_categories)
+	if (c->msg->has_want_categories && c->msg->want_categories) {
 		c->categories = json_incref(categories);
+		if (!PQgetisnull(r->res, 0, 4))
+			c->places =
+			    json_loads(PQgetvalue(r->res, 0, 4), 0, NULL);
+	}
 	sync_apply_start(c, categories);
 	json_decref(categories);
 	return;

@@ -24,8 +24,24 @@ store_sync_device(struct db *db, const char *token_sha256, int with_categories,
 	    "  'code', k.code, 'name_ja', k.name_ja, 'name_en', k.name_en,"
 	    "  'priority', k.priority, 'questions',"
 	    "  k.questions, 'outcomes', k.outcomes)), '{}')"
-	    "  FROM categories k WHERE k.active)::text END"
+	    "  FROM categories k WHERE k.active)::text END,"
+	    /* With them, the places around the crew's office (addr_town_near's
+	     * names): the handheld names a finding's place offline. */
+	    " CASE WHEN $2::boolean THEN (SELECT coalesce(jsonb_agg("
+	    "  jsonb_build_object('name', p.name, 'lat', p.lat, 'lon', p.lon)),"
+	    "  '[]') FROM ((SELECT b.city || b.town || b.block || CASE WHEN"
+	    "   b.jukyo THEN '番' ELSE '番地' END AS name, b.lat, b.lon"
+	    "   FROM addr_blocks b WHERE b.lat BETWEEN o.lat - 0.03 AND"
+	    "   o.lat + 0.03 AND b.lon BETWEEN o.lon - 0.037 AND o.lon + 0.037"
+	    "   ORDER BY (b.lat - o.lat) ^ 2 + ((b.lon - o.lon) * 0.81) ^ 2"
+	    "   LIMIT 2000) UNION ALL (SELECT t.city || t.town || CASE WHEN"
+	    "   t.koaza <> '' THEN ' ' || t.koaza ELSE '' END, t.lat, t.lon"
+	    "   FROM addr_towns t WHERE t.lat BETWEEN o.lat - 0.1 AND"
+	    "   o.lat + 0.1 AND t.lon BETWEEN o.lon - 0.12 AND o.lon + 0.12"
+	    "   ORDER BY (t.lat - o.lat) ^ 2 + ((t.lon - o.lon) * 0.81) ^ 2"
+	    "   LIMIT 2000)) p)::text END"
 	    " FROM devices d JOIN crews c ON c.id = d.crew_id"
+	    " LEFT JOIN offices o ON o.id = c.office_id"
 	    " WHERE d.token_sha256 = $1 AND d.revoked_at IS NULL",
 	    2, p, cb, arg);
 }
@@ -40,8 +56,10 @@ store_sync_apply(struct db *db, const char *token_sha256, long long device_id,
 
 	snprintf(id, sizeof id, "%lld", device_id);
 	db_query(db,
-	    "SELECT sync_apply($1, $2::bigint, $3::jsonb, $4::jsonb)::text", 4,
-	    p, cb, arg);
+	    "SELECT (x || jsonb_build_object('plan',"
+	    " sync_plan((x->>'device_id')::bigint)))::text"
+	    " FROM sync_apply($1, $2::bigint, $3::jsonb, $4::jsonb) x",
+	    4, p, cb, arg);
 }
 
 void

@@ -810,6 +810,7 @@ sync_response_pack(json_t *res, const char *batch_id,
 	json_t *assign = json_object_get(res, "assignments");
 	json_t *gone = json_object_get(res, "cancellations");
 	json_t *wanted = json_object_get(res, "photos_wanted"), *v, *id, *cats;
+	json_t *plan, *places;
 	const char *key;
 	struct sync_mem m = {NULL, 0, 0};
 	uint8_t *buf;
@@ -872,6 +873,45 @@ sync_response_pack(json_t *res, const char *batch_id,
 	s.photo_resize_bytes = st->photo_resize_bytes;
 	s.lifecycle_json = (char *)st->lifecycle_json;
 	r.settings = &s;
+	/* The crew's day plan, in order (schema/0130 sync_plan()). */
+	plan = json_object_get(res, "plan");
+	r.has_plan_sent = 1;
+	r.plan_sent = json_is_array(plan);
+	r.plan = sync_alloc(&m, json_array_size(plan), sizeof *r.plan);
+	json_array_foreach(plan, i, v)
+	{
+		Patrol__Sync__V1__PlanStop *p = sync_alloc(&m, 1, sizeof *p);
+
+		patrol__sync__v1__plan_stop__init(p);
+		p->request_id =
+		    json_integer_value(json_object_get(v, "request_id"));
+		p->position = (uint32_t)json_integer_value(
+		    json_object_get(v, "position"));
+		if (json_is_integer(
+		        id = json_object_get(v, "expected_from_ms"))) {
+			p->has_expected_from_ms = 1;
+			p->expected_from_ms = json_integer_value(id);
+		}
+		if (json_is_integer(
+		        id = json_object_get(v, "expected_to_ms"))) {
+			p->has_expected_to_ms = 1;
+			p->expected_to_ms = json_integer_value(id);
+		}
+		r.plan[r.n_plan++] = p;
+	}
+	/* The places around the crew's office, with the categories. */
+	places = json_object_get(res, "places");
+	r.places = sync_alloc(&m, json_array_size(places), sizeof *r.places);
+	json_array_foreach(places, i, v)
+	{
+		Patrol__Sync__V1__Place *p = sync_alloc(&m, 1, sizeof *p);
+
+		patrol__sync__v1__place__init(p);
+		p->name = sync_str_req(v, "name");
+		p->lat = json_number_value(json_object_get(v, "lat"));
+		p->lon = json_number_value(json_object_get(v, "lon"));
+		r.places[r.n_places++] = p;
+	}
 	/* The finding categories a handheld asked for, with their questions. */
 	cats = json_object_get(res, "categories");
 	r.categories =

@@ -175,7 +175,14 @@ function makeMap(el, opts) {
     return null;
   }
   const m = L.map(el, { zoomControl: false, attributionControl: false, tap: true });
-  el.append(h('span', { class: 'nomap', text: '地図なし（オフライン）' }));
+  if (state && state.tiles) {
+    // Tiles kept on the device (patrol-agent tiles fetch); where there
+    // are none the background stays plain.
+    L.tileLayer('/tiles/{z}/{x}/{y}.png', { minZoom: 0, maxZoom: 19 }).addTo(m);
+    el.append(h('span', { class: 'nomap tiles', text: '端末の地図' + (state.tiles_credit ? ` ${state.tiles_credit}` : '') }));
+  } else {
+    el.append(h('span', { class: 'nomap', text: '地図なし（オフライン）' }));
+  }
   m.setView(opts && opts.center ? opts.center : [35.61, 139.56], 15);
   return m;
 }
@@ -245,18 +252,24 @@ async function jobsView() {
   const { jobs } = await api('GET', '/jobs');
   if (same([jobs, state && state.position])) return KEEP;
   const open = jobs.filter((j) => isOpen(j.state));
+  const planned = open.some((j) => j.plan_pos !== null);
   const mapEl = h('div', { class: 'map', id: 'jobs-map' });
   show(
     h('h1', { text: `今日の案件（${open.length}件）` }),
+    h('p', { class: 'order', id: 'jobs-order', 'data-plan': planned ? '1' : '0',
+      text: planned ? '作業計画の順 (day plan order)'
+        : '作業計画なし：優先度・約束時刻の順 (no day plan: priority, then promised time)' }),
     mapEl,
     h('ul', { class: 'list', id: 'jobs' }, jobs.map((j, i) => h('li', {
-      class: 'job' + (isOpen(j.state) ? '' : ' closed'), 'data-id': j.id, 'data-state': j.state,
+      class: 'job' + (isOpen(j.state) ? '' : ' closed'), 'data-id': j.id, 'data-state': j.state, 'data-plan': j.plan_pos,
     }, h('a', { href: `#/jobs/${j.id}` },
       h('div', { class: 'top' },
         h('span', {}, h('span', { class: 'icon', 'aria-hidden': 'true', text: ICON[j.category] || '他' }),
           `${i + 1}. ${j.category_name}`),
         h('span', { class: `pri pri-${j.priority}`, text: `優先${j.priority}` })),
       h('div', { text: j.address || '住所なし' }),
+      j.expected_from_ms && isOpen(j.state) ? h('div', { class: 'eta',
+        text: `到着予定 ${fmtTime(j.expected_from_ms)}〜${fmtTime(j.expected_to_ms || j.expected_from_ms)}` }) : null,
       h('div', {}, `${STATE_JA[j.state] || j.state}`,
         j.due ? ` ・ 約束 ${fmtDue(j.due)}まで` : '', ` ・ ${fmtDistance(j.distance_m)}`,
         j.pending > 0 ? h('span', { class: 'badge pending', text: ` 送信待ち ${j.pending}件` }) : null))))),
@@ -433,13 +446,32 @@ async function patrolView() {
     qs.replaceChildren(...questionInputs(c ? c.questions : []));
   });
   const where = h('p', { id: 'finding-where', text: '位置：現在地（地図を押すとその場所）' });
+  // The address: the nearest town or block the device knows (sent by the
+  // server once a day), filled in for the position and changeable.
+  const addr = h('input', { type: 'text', id: 'finding-address', maxlength: '200', autocomplete: 'off',
+    placeholder: '住所（町名・番地） Address', 'data-edited': '0' });
+  addr.addEventListener('input', () => { addr.dataset.edited = '1'; });
+  const addrHint = h('small', { id: 'finding-address-hint' });
+  const fillAddress = async (ll) => {
+    if (addr.dataset.edited === '1') return;
+    try {
+      const r = await api('GET', ll ? `/place?lat=${ll.lat}&lon=${ll.lng}` : '/place');
+      if (addr.dataset.edited === '1') return;
+      addr.value = r.name || '';
+      addrHint.textContent = r.name ? '位置から自動入力（修正できます） filled from the position; editable'
+        : '近くの町名が端末にありません。入力してください (no known town nearby: type it)';
+    } catch (e) { /* the agent restarts: left empty */ }
+  };
+  fillAddress(null);
   const form = h('form', { id: 'finding-form' }, h('h2', { text: '発見を報告' }), catSel, qs, where,
+    h('label', { class: 'field' }, '住所 ', addr), addrHint,
     noteInput(), photoInput(photoIds), h('button', { type: 'submit', class: 'primary', id: 'finding-submit' }, '発見を記録'));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (!catSel.value) { toast('種類を選んでください', true); return; }
     const body = { category: catSel.value, note: form.querySelector('#note').value, photos: photoIds,
       answers: collectAnswers(form) };
+    if (addr.value.trim()) body.address = addr.value.trim();
     if (tapped) { body.lat = tapped.lat; body.lon = tapped.lng; }
     if (await act('/findings', body, '発見を記録しました')) { photoIds = []; route(); }
   });
@@ -472,6 +504,7 @@ async function patrolView() {
     if (mk) mk.remove();
     mk = L.marker(e.latlng).addTo(m);
     where.textContent = `位置：地図で指定（${e.latlng.lat.toFixed(5)}, ${e.latlng.lng.toFixed(5)}）`;
+    fillAddress(e.latlng);
   });
   return () => { clearInterval(poll); m.remove(); };
 }

@@ -164,8 +164,14 @@ def call(method, path, body=None, ctype="application/json", conn=None):
     ms = (time.perf_counter() - t0) * 1000
     if r.status >= 300:
         raise SystemExit("%s %s: %d %s" % (method, path, r.status, data[:200]))
+    # The agent's own time on it (Server-Timing: app;dur=ms).
+    st = r.getheader("Server-Timing") or ""
+    app = float(st.split("dur=")[1]) if "dur=" in st else float("nan")
+    if method == "POST" and path != "/api/sync":
+        apps.append(app)
     return json.loads(data), ms
 stop = False
+apps = []
 polls = [0]
 private = [0]
 def sample():  # the daemon's own pages (not the shared libraries')
@@ -211,6 +217,8 @@ with open("/proc/%s/status" % pid) as f:
     hwm = [l.split()[1] for l in f if l.startswith("VmHWM")][0]
 with open(out, "w") as f:
     f.write("\n".join("%.3f" % x for x in lat) + "\n")
+with open(out + ".app", "w") as f:  # the 125 actions' own times
+    f.write("\n".join("%.3f" % x for x in apps) + "\n")
 print("screen: %d actions, %d refreshes; pending %d, photos %d; serve VmHWM %s kB"
       % (len(lat), polls[0], s["pending"], s["photos_pending"], hwm))
 with open(out + ".hwm", "w") as f:
@@ -242,6 +250,8 @@ printf '%-34s %12s %12s %7s\n' "action latency p50 (ms)" "$s50" "$c50" \
 	"$(awk -v a="$s50" -v b="$c50" 'BEGIN { printf "%.3f", a / b }')"
 printf '%-34s %12s %12s %7s\n' "action latency p99 (ms)" "$s99" "$c99" \
 	"$(awk -v a="$s99" -v b="$c99" 'BEGIN { printf "%.3f", a / b }')"
+printf '%-34s %12s\n' "  agent's own time p50 (ms)" "$(pct "$work/screen-ms.app" 0.5)"
+printf '%-34s %12s\n' "  agent's own time p99 (ms)" "$(pct "$work/screen-ms.app" 0.99)"
 printf '%-34s %12s %12s %7s\n' "peak RSS through the day (kB)" "$hwm" "$peak_cli" \
 	"$(awk -v a="$hwm" -v b="$peak_cli" 'BEGIN { printf "%.3f", a / b }')"
 printf '%-34s %12s\n' "  of it private, peak sampled (kB)" "$private"

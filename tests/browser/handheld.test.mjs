@@ -6,13 +6,16 @@
 // photo and a note while the link is down (the screen shows 送信待ち);
 // when the link returns the dispatcher's API shows each step once. Then a
 // patrol with a finding, and a patrol on pieces of the way back. The
-// loopback-only bind and the token are checked. A screenshot of every
-// screen goes to PATROL_SCREENSHOT_DIR (handheld-*.png).
+// loopback-only bind and the token are checked. The finding's address is
+// filled in from the towns the server sent; today's jobs follow the
+// crew's day plan; map tiles fetched onto the device are drawn. A
+// screenshot of every screen goes to PATROL_SCREENSHOT_DIR (handheld-*.png).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createServer, connect } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -362,6 +365,12 @@ test('a patrol: start, the track grows, a finding with a photo, stop', async () 
   await page.selectOption('#q-nest_height', 'high');
   await page.selectOption('#q-location', 'outdoor');
   await tap('#finding-form .phrase >> text=周辺を安全確保');
+  // The address is filled in from the position (the towns the server sent
+  // the device), and the crew can add to it.
+  await page.waitForFunction(() => /^川崎市麻生区/.test(document.querySelector('#finding-address').value),
+    null, { timeout: 20000 });
+  const auto = await page.locator('#finding-address').inputValue();
+  await page.locator('#finding-address').fill(auto + ' 電柱の横');
   await page.setInputFiles('#photo', { name: 'finding.png', mimeType: 'image/png', buffer: PNG });
   await page.locator('.thumbs img').waitFor();
   await shot('07-finding');
@@ -377,6 +386,9 @@ test('a patrol: start, the track grows, a finding with a photo, stop', async () 
     ` SELECT count(*) FROM requests WHERE channel = 'patrol' AND category = 'wasp_nest';`], { encoding: 'utf8' });
   assert.equal(q.status, 0, q.stderr);
   assert.deepEqual(q.stdout.trim().split('\n'), ['1', '1']);
+  const a = spawnSync('psql', [info.db_url, '-At', '-c',
+    `SELECT address FROM requests WHERE channel = 'patrol' AND category = 'wasp_nest'`], { encoding: 'utf8' });
+  assert.equal(a.stdout.trim(), auto + ' 電柱の横');
 });
 
 test('the way back: pieces by name and ward, one tap starts a patrol on them', async () => {
@@ -432,4 +444,93 @@ test('status: device, crew, server, outbox, errors in words', async () => {
   await page.locator('#status-table', { hasText: 'サーバーに接続できません' }).waitFor({ timeout: 60000 });
   await shot('11-status-offline');
   linkUp = true;
+});
+
+test('today\'s jobs follow the crew\'s day plan; a pin on the console moves them on the handheld', async () => {
+  const made = [];
+  for (const [lat, lon] of [[35.5990, 139.5030], [35.6010, 139.5050]]) {
+    const r = await api('POST', '/api/v1/requests', {
+      category: 'wasp_nest', lat, lon, answers: { nest_height: 'eaves', location: 'outdoor' },
+      description: '計画順のテスト', caller: { name: '計画 太郎', phone: '044-000-3333' } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const a = await api('POST', `/api/v1/requests/${r.body.id}/assign`, { crew_id: crewId });
+    assert.equal(a.status, 200, JSON.stringify(a.body));
+    made.push(r.body.id);
+  }
+  // The handheld's open jobs, top to bottom, as ids.
+  const shown = () => page.locator('#jobs li.job:not(.closed)').evaluateAll(
+    (xs) => xs.map((x) => Number(x.dataset.id)));
+  for (const first of [made[1], made[0]]) {
+    const pin = await api('POST', `/api/v1/crews/${crewId}/plan/pin`, { request_id: first, position: 1 });
+    assert.equal(pin.status, 200, JSON.stringify(pin.body));
+    let plan;
+    for (let i = 0; i < 60; i++) {
+      plan = (await api('GET', `/api/v1/crews/${crewId}/plan`)).body;
+      if (plan.stops.length >= 2 && plan.stops[0].request_id === first) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    const want = plan.stops.map((s) => s.request_id);
+    assert.equal(want[0], first, JSON.stringify(want));
+    await tap('#nav a[data-view="jobs"]');
+    let got;
+    for (let i = 0; i < 60; i++) {
+      got = await shown();
+      if (JSON.stringify(got) === JSON.stringify(want)) break;
+      // Ask the agent for a sync now (what 「今すぐ同期」 does).
+      if (i % 10 === 0) await page.evaluate(() => fetch('/api/sync', { method: 'POST',
+        headers: { 'Content-Type': 'application/json' }, body: '{}' }));
+      await page.waitForTimeout(500);
+    }
+    assert.deepEqual(got, want, 'the handheld shows the plan\'s order');
+    await page.locator('#jobs-order[data-plan="1"]', { hasText: '作業計画の順' }).waitFor();
+    assert.equal(await page.locator(`li.job[data-id="${first}"]`).getAttribute('data-plan'), '1');
+    if (plan.stops[0].expected_from)
+      await page.locator(`li.job[data-id="${first}"] .eta`, { hasText: /到着予定 \d\d:\d\d〜\d\d:\d\d/ }).waitFor();
+  }
+  await shot('12-jobs-plan');
+});
+
+test('maps: tiles fetched onto the device are drawn; without them a plain background says so', async () => {
+  // Before: the plain background and its notice (checked on the first
+  // screen too). A tile server on this machine stands in for the real one.
+  let asked = 0;
+  const tileServer = await new Promise((resolve) => {
+    const s = createHttpServer((req, res) => {
+      asked++;
+      if (!/^\/\d+\/\d+\/\d+\.png$/.test(req.url)) { res.writeHead(404); res.end(); return; }
+      res.writeHead(200, { 'Content-Type': 'image/png' });
+      res.end(PNG);
+    });
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  try {
+    const url = `http://127.0.0.1:${tileServer.address().port}/{z}/{x}/{y}.png`;
+    const box = '139.495,35.592,139.510,35.606';
+    // Too many tiles for --max: refused, nothing fetched.
+    const big = spawnSync(AGENT, ['--dir', agentDir, 'tiles', 'fetch', '--url', url, '--bbox', box, '--zoom', '10-18', '--max', '50'],
+      { encoding: 'utf8', timeout: 60000 });
+    assert.equal(big.status, 2, big.stderr);
+    assert.match(big.stderr, /more than --max 50: nothing fetched/);
+    assert.equal(asked, 0);
+    const out = await runAsync(AGENT, ['--dir', agentDir, 'tiles', 'fetch', '--url', url, '--bbox', box, '--zoom', '14-17']);
+    const m = out.match(/^OK tiles: (\d+) fetched, 0 already here, 0 failed/m);
+    assert.ok(m && Number(m[1]) > 0, out);
+    assert.equal(Number(m[1]), asked);
+    // Again: all kept, nothing asked.
+    assert.match(await runAsync(AGENT, ['--dir', agentDir, 'tiles', 'fetch', '--url', url, '--bbox', box, '--zoom', '14-17']),
+      new RegExp(`^OK tiles: 0 fetched, ${m[1]} already here`, 'm'));
+    assert.equal(Number(m[1]), asked);
+  } finally {
+    tileServer.close();
+  }
+  // A tile needs the token like everything else; one not on the device is 404.
+  assert.equal((await fetch(agentOrigin + '/tiles/15/29097/12918.png')).status, 403);
+  const missing = await page.evaluate(() => fetch('/tiles/3/1/1.png').then((r) => r.status));
+  assert.equal(missing, 404);
+  await page.reload();
+  await tap('#nav a[data-view="jobs"]');
+  await page.locator('#jobs-map .nomap.tiles', { hasText: '端末の地図' }).waitFor({ timeout: 20000 });
+  await page.locator('#jobs-map img.leaflet-tile-loaded').first().waitFor({ timeout: 20000 });
+  assert.equal(await page.locator('#jobs-map .nomap:not(.tiles)').count(), 0);
+  await shot('13-jobs-tiles');
 });

@@ -1,0 +1,263 @@
+/*
+ * Map tiles on the device (issue 14 item 3): "patrol-agent tiles fetch"
+ * fills DIR/tiles/Z/X/Y.png from a tile server while the handheld is
+ * online (a bounding box, a zoom range, a bounded count); the screen's
+ * maps then draw them through "serve" (GET /tiles/Z/X/Y.png), and show
+ * the plain background with a notice where there are none.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+#define TILES_MAX_DEFAULT 5000
+#define TILES_MAX_HARD    50000
+#define TILE_BYTES_MAX    (1 << 20)
+
+static int
+tiles_x(double lon, int z)
+{
+	int n = 1 << z, x = (int)floor((lon + 180.0) / 360.0 * n);
+
+	return x < 0 ? 0 : x >= n ? n - 1 : x;
+}
+
+static int
+tiles_y(double lat, int z)
+{
+	double r = lat * M_PI / 180.0;
+	int n = 1 << z, y = (int)floor((1.0 - asinh(tan(r)) / M_PI) / 2.0 * n);
+
+	return y < 0 ? 0 : y >= n ? n - 1 : y;
+}
+
+/* "https://host[:port]/a/{z}/{x}/{y}.png" with z, x, y filled in. */
+static char *
+tiles_url(const char *tpl, int z, int x, int y)
+{
+	char *out = agent_alloc(strlen(tpl) + 64), *o = out;
+	const char *p;
+
+	for (p = tpl; *p != '\0'; p++) {
+		if (strncmp(p, "{z}", 3) == 0)
+			o += sprintf(o, "%d", z), p += 2;
+		else if (strncmp(p, "{x}", 3) == 0)
+			o += sprintf(o, "%d", x), p += 2;
+		else if (strncmp(p, "{y}", 3) == 0)
+			o += sprintf(o, "%d", y), p += 2;
+		else
+			*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+tiles_mkdirs(const char *base, int z, int x)
+{
+	char path[4096];
+
+	snprintf(path, sizeof path, "%s", base);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof path, "%s/%d", base, z);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof path, "%s/%d/%d", base, z, x);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* One tile: 1 fetched, 0 kept (already there), -1 failed (*cause). */
+static int
+tiles_one(struct agent *a, const char *base, const char *tpl, int z, int x,
+    int y, char **cause)
+{
+	struct http_req q = {0};
+	struct http_resp r;
+	struct stat sb;
+	char *url, *path, *tmp, *slash;
+	int fd, rc = -1;
+
+	path = agent_printf("%s/%d/%d/%d.png", base, z, x, y);
+	if (stat(path, &sb) == 0 && sb.st_size > 0) {
+		free(path);
+		return 0;
+	}
+	url = tiles_url(tpl, z, x, y);
+	/* http.c takes the server and the path apart. */
+	slash = strchr(strstr(url, "://") + 3, '/');
+	tmp = agent_strdup(slash);
+	*slash = '\0';
+	q.server = url;
+	q.path = tmp;
+	q.method = "GET";
+	q.headers = "";
+	q.timeout_s = 30;
+	q.max_body = TILE_BYTES_MAX;
+	if (http_exchange(&q, &r, cause) != 0)
+		goto out;
+	if (r.status != 200 || r.len < 8 ||
+	    (memcmp(r.body, "\x89PNG", 4) != 0 &&
+	        memcmp(r.body, "\xff\xd8\xff", 3) != 0)) {
+		*cause = agent_printf(
+		    "%s%s: HTTP %ld, not an image", url, tmp, r.status);
+		http_resp_free(&r);
+		goto out;
+	}
+	free(tmp);
+	tmp = agent_printf("%s.part", path);
+	if (tiles_mkdirs(base, z, x) != 0 ||
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+	        -1) {
+		*cause =
+		    agent_printf("cannot write %s: %s", tmp, strerror(errno));
+		http_resp_free(&r);
+		goto out;
+	}
+	if (write(fd, r.body, r.len) != (ssize_t)r.len || close(fd) != 0 ||
+	    rename(tmp, path) != 0) {
+		*cause =
+		    agent_printf("cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+	} else
+		rc = 1;
+	http_resp_free(&r);
+out:
+	(void)a;
+	free(url);
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+static int
+tiles_fetch(struct agent *a, int argc, char **argv)
+{
+	struct agent_opt o[] = {{.name = "url"}, {.name = "bbox"},
+	    {.name = "zoom"}, {.name = "max"}, {.name = "credit"},
+	    {.name = NULL}};
+	double w, s, e, n;
+	int z0 = 12, z1 = 17, z, x, y, c;
+	long long total = 0, max = TILES_MAX_DEFAULT, got = 0, kept = 0,
+	          failed = 0;
+	char *base, *cause = NULL, *first = NULL;
+
+	if (agent_args("tiles fetch", argc - 1, argv + 1, o, NULL, 0) < 0)
+		return AGENT_EXIT_USAGE;
+	if (o[0].value == NULL || o[1].value == NULL) {
+		fprintf(stderr,
+		    "patrol-agent: tiles fetch: --url TEMPLATE and "
+		    "--bbox W,S,E,N are needed\n");
+		return AGENT_EXIT_USAGE;
+	}
+	if ((strncmp(o[0].value, "http://", 7) != 0 &&
+	        strncmp(o[0].value, "https://", 8) != 0) ||
+	    strchr(strstr(o[0].value, "://") + 3, '/') == NULL ||
+	    strstr(o[0].value, "{z}") == NULL ||
+	    strstr(o[0].value, "{x}") == NULL ||
+	    strstr(o[0].value, "{y}") == NULL) {
+		fprintf(stderr,
+		    "patrol-agent: tiles fetch: --url must be http(s)://HOST/"
+		    "...{z}/{x}/{y}...\n");
+		return AGENT_EXIT_USAGE;
+	}
+	if (sscanf(o[1].value, "%lf,%lf,%lf,%lf%n", &w, &s, &e, &n, &c) != 4 ||
+	    o[1].value[c] != '\0' || !(w >= -180 && e <= 180 && w < e) ||
+	    !(s >= -85 && n <= 85 && s < n)) {
+		fprintf(stderr,
+		    "patrol-agent: tiles fetch: --bbox must be "
+		    "W,S,E,N in degrees (west < east, south < "
+		    "north)\n");
+		return AGENT_EXIT_USAGE;
+	}
+	if (o[2].value != NULL &&
+	    (sscanf(o[2].value, "%d-%d%n", &z0, &z1, &c) != 2 ||
+	        o[2].value[c] != '\0' || z0 < 0 || z1 > 19 || z0 > z1)) {
+		fprintf(stderr,
+		    "patrol-agent: tiles fetch: --zoom must be "
+		    "FROM-TO within 0-19\n");
+		return AGENT_EXIT_USAGE;
+	}
+	if (o[3].value != NULL &&
+	    ((max = atoll(o[3].value)) < 1 || max > TILES_MAX_HARD)) {
+		fprintf(stderr,
+		    "patrol-agent: tiles fetch: --max must be 1 to "
+		    "%d\n",
+		    TILES_MAX_HARD);
+		return AGENT_EXIT_USAGE;
+	}
+	for (z = z0; z <= z1; z++)
+		total += (long long)(tiles_x(e, z) - tiles_x(w, z) + 1) *
+		    (tiles_y(s, z) - tiles_y(n, z) + 1);
+	if (total > max) {
+		fprintf(stderr,
+		    "patrol-agent: tiles fetch: %lld tiles for that box and "
+		    "zoom, more than --max %lld: nothing fetched (take a "
+		    "smaller box or fewer zoom levels)\n",
+		    total, max);
+		return AGENT_EXIT_USAGE;
+	}
+	base = agent_path(a, "tiles");
+	for (z = z0; z <= z1; z++)
+		for (x = tiles_x(w, z); x <= tiles_x(e, z); x++)
+			for (y = tiles_y(n, z); y <= tiles_y(s, z); y++)
+				switch (tiles_one(
+				    a, base, o[0].value, z, x, y, &cause)) {
+				case 1:
+					got++;
+					break;
+				case 0:
+					kept++;
+					break;
+				default:
+					failed++;
+					if (first == NULL)
+						first = cause;
+					else
+						free(cause);
+					cause = NULL;
+				}
+	free(base);
+	outbox_set(a, "tiles_credit",
+	    o[4].value != NULL ? o[4].value : "© OpenStreetMap contributors");
+	printf("%s tiles: %lld fetched, %lld already here, %lld failed (zoom "
+	       "%d-%d)\n",
+	    failed == 0 ? "OK" : "PARTLY", got, kept, failed, z0, z1);
+	if (first != NULL) {
+		fprintf(stderr,
+		    "patrol-agent: tiles fetch: first failure: %s\n", first);
+		free(first);
+	}
+	return failed == 0 ? 0 : AGENT_EXIT_FAIL;
+}
+
+int
+tiles_main(struct agent *a, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "fetch") == 0)
+		return tiles_fetch(a, argc - 1, argv + 1);
+	fprintf(stderr,
+	    "usage: patrol-agent tiles fetch --url "
+	    "'https://HOST/{z}/{x}/{y}.png' --bbox W,S,E,N "
+	    "[--zoom 12-17] [--max N] [--credit TEXT]\n");
+	return AGENT_EXIT_USAGE;
+}
+
+int
+tiles_any(struct agent *a)
+{
+	char *base = agent_path(a, "tiles");
+	struct stat sb;
+	int any = stat(base, &sb) == 0 && S_ISDIR(sb.st_mode);
+
+	free(base);
+	return any;
+}
