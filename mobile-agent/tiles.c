@@ -150,7 +150,7 @@ tiles_fetch(struct agent *a, int argc, char **argv)
 	          failed = 0;
 	char *base, *cause = NULL, *first = NULL;
 
-	if (agent_args("tiles fetch", argc - 1, argv + 1, o, NULL, 0) < 0)
+	if (agent_args("tiles fetch", argc, argv, o, NULL, 0) < 0)
 		return AGENT_EXIT_USAGE;
 	if (o[0].value == NULL || o[1].value == NULL) {
 		fprintf(stderr,
@@ -226,8 +226,13 @@ tiles_fetch(struct agent *a, int argc, char **argv)
 					cause = NULL;
 				}
 	free(base);
+	/* Whose map it is, shown on every map that draws these tiles. */
 	outbox_set(a, "tiles_credit",
-	    o[4].value != NULL ? o[4].value : "© OpenStreetMap contributors");
+	    o[4].value != NULL                            ? o[4].value
+	        : strstr(o[0].value, "gsi.go.jp") != NULL ? "地理院タイル"
+	        : strstr(o[0].value, "openstreetmap") != NULL
+	        ? "© OpenStreetMap contributors"
+	        : "");
 	printf("%s tiles: %lld fetched, %lld already here, %lld failed (zoom "
 	       "%d-%d)\n",
 	    failed == 0 ? "OK" : "PARTLY", got, kept, failed, z0, z1);
@@ -242,7 +247,7 @@ tiles_fetch(struct agent *a, int argc, char **argv)
 int
 tiles_main(struct agent *a, int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "fetch") == 0)
+	if (argc >= 1 && strcmp(argv[0], "fetch") == 0)
 		return tiles_fetch(a, argc - 1, argv + 1);
 	fprintf(stderr,
 	    "usage: patrol-agent tiles fetch --url "
