@@ -97,6 +97,9 @@ cat <<MSG
                phone-sized browser window next to the console, assign a
                wasp call to 麻生 蜂・道路班 and work it there; --nmea FILE
                replays a GPS log, --listen 127.0.0.1:PORT picks the port)
+               Maps on the handheld, fetched once while online:
+               $handheld tiles fetch --zoom 12-16 --bbox 139.47,35.57,139.56,35.63 \\
+                 --url 'https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png'
   Server log:  var/patrold.log
   Press Ctrl-C to stop.
 
