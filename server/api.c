@@ -10,6 +10,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
@@ -146,51 +147,6 @@ api_only_keys(struct http_req *req, json_t *obj, const char *const *keys)
 	return 0;
 }
 
-int
-api_utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned cp;
-	int n, i;
-
-	while (*p != 0) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf)
-			n = 1, cp = *p & 0x1f;
-		else if (*p >= 0xe0 && *p <= 0xef)
-			n = 2, cp = *p & 0x0f;
-		else if (*p >= 0xf0 && *p <= 0xf4)
-			n = 3, cp = *p & 0x07;
-		else
-			return 0;
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
-}
-
-size_t
-api_utf8_len(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++) {
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	}
-	return n;
-}
-
 /*
  * The member key of obj, or NULL when absent or null: then *rc is 0, or -1
  * after a 422 if it was required.
@@ -232,7 +188,7 @@ api_str(struct http_req *req, json_t *obj, const char *key, int required,
 		    "%s contains a NUL character", key);
 		return -1;
 	}
-	if (api_utf8_len(json_string_value(v)) > maxchars) {
+	if (utf8_len(json_string_value(v)) > maxchars) {
 		api_error(req, 422, "too_long", key,
 		    "%s is longer than %zu characters", key, maxchars);
 		return -1;

@@ -57,10 +57,6 @@ int api_path_id(struct http_req *, int param, long long *out);
  * seconds and fractions optional, "Z" accepted); -1 otherwise.
  */
 int api_iso8601_ok(const char *);
-/* 1 when s is well-formed UTF-8 (no overlongs, no surrogates). */
-int api_utf8_valid(const char *s);
-/* UTF-8 characters in s (s is valid UTF-8: jansson checked it). */
-size_t api_utf8_len(const char *s);
 /*
  * Answers 200 with the JSON text in the result's first column, 404 "no
  * such WHAT" when there is no row, or as api_db_error on failure.

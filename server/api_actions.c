@@ -477,7 +477,7 @@ lifecycle_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
 	(void)user;
 	(void)arg;
-	api_reply(req, 200, lifecycle_json(auth_role_name));
+	api_reply(req, 200, lifecycle_json(role_name));
 }
 
 static void

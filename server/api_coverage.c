@@ -18,7 +18,6 @@
 #include "config.h"
 #include "coverage.h"
 #include "coverage_week.h"
-#include "ctl_network.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
@@ -114,7 +113,7 @@ cov_archived_cb(struct db_result *r, void *arg)
 		}
 		free(bin);
 	}
-	ctl_network_params(coverage_app->cfg, &params);
+	coverage_week_params(coverage_app->cfg, &params);
 	coverage_week_run(coverage_app->db, c->week, c->ward,
 	    coverage_app->wards, coverage_app->cfg->crs, &params, cov_report_cb,
 	    c);

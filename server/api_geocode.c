@@ -21,6 +21,7 @@
 #include "http.h"
 #include "log.h"
 #include "store_addresses.h"
+#include "utf8.h"
 #include "wards.h"
 #include "xmalloc.h"
 
@@ -236,8 +237,8 @@ geocode_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 
 	(void)user;
 	(void)arg;
-	if (q == NULL || *q == '\0' || !api_utf8_valid(q) ||
-	    api_utf8_len(q) > GEOCODE_Q_MAX) {
+	if (q == NULL || *q == '\0' || !utf8_valid(q) ||
+	    utf8_len(q) > GEOCODE_Q_MAX) {
 		api_error(req, 400, "invalid_value", "q",
 		    "q must be an address, a place name or a case number: "
 		    "UTF-8 text of 1..%d characters",

@@ -31,6 +31,7 @@
 #include "mail.h"
 #include "photos.h"
 #include "store_handover.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static struct {
@@ -749,8 +750,8 @@ ho_receipt_start(struct http_req *req, enum ho_step step)
 			while (*name == ' ')
 				name++;
 		}
-		if (name == NULL || *name == '\0' || !api_utf8_valid(name) ||
-		    api_utf8_len(name) > 200) {
+		if (name == NULL || *name == '\0' || !utf8_valid(name) ||
+		    utf8_len(name) > 200) {
 			evhttp_clear_headers(&q);
 			ho_page(req, 422,
 			    "受領者のお名前を入れてください（200字まで）",

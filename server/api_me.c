@@ -42,7 +42,7 @@ api_me_user_cb(struct db_result *r, void *arg)
 		goto out;
 	}
 	j = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)m->user.id, "name",
-	    m->user.name, "role", auth_role_name(m->user.role));
+	    m->user.name, "role", role_name(m->user.role));
 	/* The console reloads: its session's CSRF token comes from here. */
 	if (m->user.session)
 		json_object_set_new(j, "csrf", json_string(m->user.csrf));

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "store_reference.h"
 #include "store_requests.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static struct app *ref_app;
@@ -189,7 +190,7 @@ cases_filters(struct http_req *req, struct store_case_query *q, char **place)
 	q->from = from != NULL && *from != '\0' ? from : NULL;
 	q->to = to != NULL && *to != '\0' ? to : NULL;
 	if (pl != NULL && *pl != '\0') {
-		if (!api_utf8_valid(pl) || api_utf8_len(pl) > 200) {
+		if (!utf8_valid(pl) || utf8_len(pl) > 200) {
 			api_error(req, 400, "invalid_value", "place",
 			    "place must be valid UTF-8 text of at most 200 "
 			    "characters");
@@ -216,7 +217,7 @@ cases_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	(void)user;
 	(void)arg;
 	if (text != NULL && *text != '\0') {
-		if (!api_utf8_valid(text) || api_utf8_len(text) > 200) {
+		if (!utf8_valid(text) || utf8_len(text) > 200) {
 			api_error(req, 400, "invalid_value", "q",
 			    "q must be valid UTF-8 text of at most 200 "
 			    "characters");

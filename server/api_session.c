@@ -107,8 +107,8 @@ login_created_cb(struct db_result *r, void *arg)
 	session_set_cookie(l->req, l->id);
 	j = json_pack("{s:{s:I,s:s,s:s,s:s},s:s,s:s}", "user", "id",
 	    (json_int_t)l->user.id, "name", l->user.name, "display_name",
-	    l->display_name, "role", auth_role_name(l->user.role), "csrf",
-	    l->csrf, "expires_at", PQgetvalue(r->res, 0, 0));
+	    l->display_name, "role", role_name(l->user.role), "csrf", l->csrf,
+	    "expires_at", PQgetvalue(r->res, 0, 0));
 	log_info("event=login user_id=%lld", l->user.id);
 	api_reply(l->req, 200, j);
 out:

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "store_sync.h"
 #include "sync.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define SYNC_BODY_MAX   (4 << 20) /* checked before anything is unpacked */
@@ -321,7 +322,7 @@ sync_post(struct http_req *req)
 static int
 api_sync_text_ok(const char *s, size_t max)
 {
-	return api_utf8_valid(s) && api_utf8_len(s) <= max;
+	return utf8_valid(s) && utf8_len(s) <= max;
 }
 
 struct enroll_call {
@@ -445,7 +446,7 @@ api_sync_register(struct app *a)
 
 	sync_app = a;
 	if (sync_rules == NULL) {
-		rules = lifecycle_json(auth_role_name);
+		rules = lifecycle_json(role_name);
 		sync_rules = json_dumps(rules, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(rules);
 	}

@@ -45,12 +45,6 @@ struct app {
 	struct metrics_coverage *metrics_coverage;
 };
 
-/* Sets up everything and listens. -1 with *cause on any start-up error. */
-int app_start(struct app *, struct config *, char **cause);
-/* Runs the loop until a signal has drained the server. */
-int app_run(struct app *);
-void app_stop(struct app *);
-
 /* Route groups: each api_*.c registers its own table. */
 void api_ops_register(struct app *);
 void api_openapi_register(struct app *);

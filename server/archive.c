@@ -19,7 +19,6 @@
 #include "config.h"
 #include "coverage.h"
 #include "coverage_week.h"
-#include "ctl_network.h"
 #include "db.h"
 #include "lease.h"
 #include "log.h"
@@ -133,7 +132,7 @@ archive_week(struct db *db, const struct ward_set *wards,
 	a->db = db;
 	a->wards = wards;
 	a->crs = xstrdup(cfg->crs);
-	ctl_network_params(cfg, &a->params);
+	coverage_week_params(cfg, &a->params);
 	snprintf(a->week, sizeof a->week, "%s", week);
 	a->done = done;
 	a->arg = arg;

@@ -25,17 +25,6 @@ _Static_assert(AUTH_TOKEN_LEN ==
             1,
     "AUTH_TOKEN_LEN is the prefix and 32 bytes in base64url");
 
-static const struct {
-	enum auth_role role;
-	const char *name;
-} auth_roles[] = {
-    {AUTH_ADMIN, "admin"},
-    {AUTH_SUPERVISOR, "supervisor"},
-    {AUTH_DISPATCHER, "dispatcher"},
-    {AUTH_VIEWER, "viewer"},
-    {AUTH_CREW, "crew"},
-};
-
 /* A request waiting for its token (or session) look-up. */
 struct auth_pending {
 	struct http_req *req;
@@ -60,30 +49,6 @@ auth_sodium_init(void)
 	if (sodium_init() < 0)
 		fatalx("event=sodium_init_failed");
 	done = 1;
-}
-
-enum auth_role
-auth_role_parse(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof auth_roles / sizeof auth_roles[0]; i++) {
-		if (strcmp(auth_roles[i].name, name) == 0)
-			return auth_roles[i].role;
-	}
-	return 0;
-}
-
-const char *
-auth_role_name(enum auth_role role)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof auth_roles / sizeof auth_roles[0]; i++) {
-		if (auth_roles[i].role == role)
-			return auth_roles[i].name;
-	}
-	return "unknown";
 }
 
 static int
@@ -344,10 +309,9 @@ auth_lookup_cb(struct db_result *r, void *arg)
 	}
 	if ((u.role & p->roles) == 0) {
 		log_info("event=auth_denied status=403 user_id=%lld role=%s",
-		    u.id, auth_role_name(u.role));
+		    u.id, role_name(u.role));
 		http_reply_error(req, 403, "forbidden",
-		    "the role %s may not use this resource",
-		    auth_role_name(u.role));
+		    "the role %s may not use this resource", role_name(u.role));
 		goto out;
 	}
 	p->cb(req, &u, p->arg);

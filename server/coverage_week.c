@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "config.h"
 #include "coverage.h"
 #include "coverage_week.h"
 #include "geo.h"
@@ -342,4 +343,15 @@ coverage_week_run(struct db *db, const char *week, const char *ward,
 	r->cb = cb;
 	r->arg = arg;
 	store_pieces_load(db, week_pieces_cb, r);
+}
+
+void
+coverage_week_params(const struct config *cfg, struct coverage_params *p)
+{
+	coverage_params_default(p);
+	p->distance_m = cfg->coverage_distance_m;
+	p->share = cfg->coverage_share_pct / 100.0;
+	p->max_speed_ms = cfg->coverage_speed_kmh / 3.6;
+	p->max_gap_s = cfg->coverage_gap_s;
+	p->max_gap_m = cfg->coverage_gap_m;
 }

@@ -2,6 +2,7 @@
 #ifndef PATROL_COVERAGE_WEEK_H
 #define PATROL_COVERAGE_WEEK_H
 
+struct config;
 struct coverage_params;
 struct coverage_report;
 struct db;
@@ -24,5 +25,8 @@ int coverage_week_valid(const char *week);
 void coverage_week_run(struct db *, const char *week, const char *ward,
     const struct ward_set *wards, const char *crs,
     const struct coverage_params *, coverage_week_cb, void *arg);
+
+/* The coverage rules from the configuration. */
+void coverage_week_params(const struct config *, struct coverage_params *);
 
 #endif

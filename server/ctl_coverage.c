@@ -36,17 +36,6 @@ ctl_export_cb(struct coverage_report *rep, const char *error, void *arg)
 	x->error = error != NULL ? xstrdup(error) : NULL;
 }
 
-void
-ctl_network_params(const struct config *cfg, struct coverage_params *p)
-{
-	coverage_params_default(p);
-	p->distance_m = cfg->coverage_distance_m;
-	p->share = cfg->coverage_share_pct / 100.0;
-	p->max_speed_ms = cfg->coverage_speed_kmh / 3.6;
-	p->max_gap_s = cfg->coverage_gap_s;
-	p->max_gap_m = cfg->coverage_gap_m;
-}
-
 int
 ctl_network_export(struct ctl *c, int argc, char **argv)
 {
@@ -91,7 +80,7 @@ ctl_network_export(struct ctl *c, int argc, char **argv)
 		    stderr, "patrolctl: coverage export: no ward %s\n", v[2]);
 		goto out;
 	}
-	ctl_network_params(c->cfg, &params);
+	coverage_week_params(c->cfg, &params);
 	coverage_week_run(ctl_db(c), v[0], v[2], wards, c->cfg->crs, &params,
 	    ctl_export_cb, &x);
 	while (!x.done)

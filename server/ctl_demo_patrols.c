@@ -48,7 +48,7 @@ demo_week_run(struct ctl *c, const struct ward_set *wards, const char *week)
 	struct coverage_params params;
 	struct demo_week w = {0};
 
-	ctl_network_params(c->cfg, &params);
+	coverage_week_params(c->cfg, &params);
 	coverage_week_run(ctl_db(c), week, NULL, wards, c->cfg->crs, &params,
 	    demo_week_cb, &w);
 	while (!w.done)

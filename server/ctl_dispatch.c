@@ -367,7 +367,7 @@ ctl_demo_users(struct ctl *c, json_t *users)
 		n.name = name;
 		n.display_name =
 		    json_string_value(json_object_get(u, "display_name"));
-		n.role = auth_role_parse(
+		n.role = role_parse(
 		    json_string_value(json_object_get(u, "role")));
 		n.password_hash = hash;
 		n.crew_code = json_string_value(json_object_get(u, "crew"));
@@ -392,7 +392,6 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 	struct ward_set *wards = NULL;
 	PGresult *res;
 	char *path, *cause, *wards_path, *list1, *list2;
-	char *import_argv[6];
 	size_t i;
 	int rc = 1, loaded;
 
@@ -430,15 +429,9 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 	wf = json_object_get(demo, "wards");
 	wards_path = xasprintf("%s/%s", c->cfg->data_dir,
 	    json_string_value(json_object_get(wf, "file")));
-	import_argv[0] = wards_path;
-	import_argv[1] = "--name-field";
-	import_argv[2] =
-	    (char *)json_string_value(json_object_get(wf, "name_field"));
-	import_argv[3] = "--code-field";
-	import_argv[4] =
-	    (char *)json_string_value(json_object_get(wf, "code_field"));
-	import_argv[5] = NULL;
-	rc = ctl_wards_import(c, 5, import_argv);
+	rc = ctl_wards_load(c, wards_path,
+	    json_string_value(json_object_get(wf, "name_field")),
+	    json_string_value(json_object_get(wf, "code_field")));
 	free(wards_path);
 	if (rc != 0)
 		goto out;

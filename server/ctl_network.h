@@ -2,15 +2,11 @@
 #ifndef PATROL_CTL_NETWORK_H
 #define PATROL_CTL_NETWORK_H
 
-struct config;
-struct coverage_params;
 struct ctl;
 
 int ctl_network_import(struct ctl *, int argc, char **argv);
 int ctl_network_replay(struct ctl *, int argc, char **argv);
 int ctl_network_export(struct ctl *, int argc, char **argv);
 int ctl_network_archive(struct ctl *, int argc, char **argv);
-/* The coverage rules from the configuration. */
-void ctl_network_params(const struct config *, struct coverage_params *);
 
 #endif

@@ -132,7 +132,7 @@ ctl_users_bad_role(const char *role)
 		    stderr, "patrolctl: user add: unknown role '%s' (", role);
 	for (r = AUTH_VIEWER; r <= AUTH_ADMIN; r <<= 1)
 		fprintf(stderr, "%s%s", r == AUTH_VIEWER ? "one of: " : ", ",
-		    auth_role_name((enum auth_role)r));
+		    role_name((enum auth_role)r));
 	fprintf(stderr, ")\n");
 }
 
@@ -259,7 +259,7 @@ ctl_users_add(struct ctl *c, int argc, char **argv)
 		    a.name);
 		return 2;
 	}
-	if (a.role == NULL || (role = auth_role_parse(a.role)) == 0) {
+	if (a.role == NULL || (role = role_parse(a.role)) == 0) {
 		ctl_users_bad_role(a.role);
 		return 2;
 	}
@@ -284,7 +284,7 @@ ctl_users_add(struct ctl *c, int argc, char **argv)
 	n.actor = ctl_actor();
 	if (store_users_add(ctl_db(c), &n, &id, &cause) != 0)
 		return ctl_users_fail("user add", cause);
-	printf("added user %s (%s%s%s)%s\n", a.name, auth_role_name(role),
+	printf("added user %s (%s%s%s)%s\n", a.name, role_name(role),
 	    a.crew != NULL ? ", crew " : "", a.crew != NULL ? a.crew : "",
 	    a.password_stdin ? " with a password" : "");
 	if (role == AUTH_CREW && a.crew == NULL)
@@ -320,7 +320,7 @@ ctl_users_list(struct ctl *c, int argc, char **argv)
 			return 1;
 		}
 		printf("%-24s %-10s %-6s %-8s %s\n", u.name,
-		    auth_role_name(u.role), u.active ? "yes" : "no",
+		    role_name(u.role), u.active ? "yes" : "no",
 		    u.has_password ? "yes" : "no",
 		    u.crew_code != NULL ? u.crew_code : "-");
 	}

@@ -93,9 +93,6 @@ int
 ctl_wards_import(struct ctl *c, int argc, char **argv)
 {
 	const char *path = NULL, *name_field = "name", *code_field = "code";
-	size_t len, polygons, holes, written, deleted;
-	struct ward_set *set;
-	char *buf, *cause;
 	int i;
 
 	for (i = 0; i < argc; i++) {
@@ -114,6 +111,16 @@ ctl_wards_import(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, CTL_WARDS_IMPORT_USAGE);
 		return 2;
 	}
+	return ctl_wards_load(c, path, name_field, code_field);
+}
+
+int
+ctl_wards_load(struct ctl *c, const char *path, const char *name_field,
+    const char *code_field)
+{
+	size_t len, polygons, holes, written, deleted;
+	struct ward_set *set;
+	char *buf, *cause;
 
 	if ((buf = ctl_wards_read(path, &len, &cause)) == NULL) {
 		fprintf(stderr, "patrolctl: %s\n", cause);

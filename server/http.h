@@ -166,4 +166,7 @@ void http_stream_abort(struct http_req *);
 size_t http_stream_pending(struct http_req *);
 void http_stream_end(struct http_req *);
 
+/* log_libevent.c: routes libevent's internal messages into the log. */
+void log_route_libevent(void);
+
 #endif

@@ -17,7 +17,6 @@
 #include "config.h"
 #include "coverage.h"
 #include "coverage_week.h"
-#include "ctl_network.h"
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
@@ -171,7 +170,7 @@ metrics_coverage_week_cb(struct db_result *r, void *arg)
 		return;
 	}
 	snprintf(week, sizeof week, "%s", PQgetvalue(r->res, 0, 0));
-	ctl_network_params(m->app->cfg, &params);
+	coverage_week_params(m->app->cfg, &params);
 	/* No ward set: names are not needed, and a reload may replace it. */
 	coverage_week_run(m->app->db, week, NULL, NULL, m->app->cfg->crs,
 	    &params, metrics_coverage_report_cb, m);

@@ -215,7 +215,7 @@ migrate_compare(
 static int
 migrate_lifecycle(struct db *db, int install, int *current, char **cause)
 {
-	json_t *doc = lifecycle_json(auth_role_name);
+	json_t *doc = lifecycle_json(role_name);
 	char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	const char *p[] = {s};
 	PGresult *res;

@@ -25,6 +25,7 @@
 #include "open311.h"
 #include "store_open311.h"
 #include "store_requests.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define OPEN311_XML_TYPE  "text/xml; charset=utf-8"
@@ -237,7 +238,7 @@ open311_discovery(struct http_req *req)
 		return;
 	/* Behind a proxy the Host header is what the client used. */
 	url = xasprintf("http://%s/open311/v2",
-	    host != NULL && api_utf8_valid(host) && strlen(host) < 200
+	    host != NULL && utf8_valid(host) && strlen(host) < 200
 	        ? host
 	        : "localhost");
 	open311_reply(req, fmt, 200,

@@ -35,6 +35,7 @@
 #include "photos.h"
 #include "store_open311.h"
 #include "store_requests.h"
+#include "utf8.h"
 #include "wards.h"
 #include "xmalloc.h"
 
@@ -133,7 +134,7 @@ post_text(struct post *p, const char *name, size_t max, const char **out)
 		    name);
 		return -1;
 	}
-	if (api_utf8_len(f->value) > max) {
+	if (utf8_len(f->value) > max) {
 		open311_error(p->req, p->fmt, 400,
 		    "%s: longer than %zu characters", name, max);
 		return -1;
@@ -448,7 +449,7 @@ post_answers(struct post *p, json_t *cat)
 			continue;
 		}
 		if (f->filename != NULL || !open311_text_ok(f->value, f->len) ||
-		    api_utf8_len(f->value) > 1000) {
+		    utf8_len(f->value) > 1000) {
 			open311_error(p->req, p->fmt, 400,
 			    "%s: not valid UTF-8 text of at most 1000 "
 			    "characters",

@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "app.h"
+#include "app_run.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"

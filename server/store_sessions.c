@@ -4,7 +4,7 @@
 
 #include <libpq-fe.h>
 
-#include "auth.h"
+#include "role.h"
 #include "db.h"
 #include "store_sessions.h"
 
@@ -45,7 +45,7 @@ store_sessions_row(PGresult *res, struct auth_user *u)
 	strcpy(u->name, name);
 	memcpy(u->csrf, csrf, AUTH_CSRF_LEN + 1);
 	u->session = 1;
-	if ((u->role = auth_role_parse(PQgetvalue(res, 0, 2))) == 0)
+	if ((u->role = role_parse(PQgetvalue(res, 0, 2))) == 0)
 		return -1;
 	return 1;
 }
@@ -70,7 +70,7 @@ store_sessions_user_row(PGresult *res, struct store_login_user *u)
 		return -1;
 	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	u->name = PQgetvalue(res, 0, 1);
-	if ((u->role = auth_role_parse(PQgetvalue(res, 0, 2))) == 0)
+	if ((u->role = role_parse(PQgetvalue(res, 0, 2))) == 0)
 		return -1;
 	u->active = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
 	u->password_hash =

@@ -8,7 +8,7 @@
 
 #include <libpq-fe.h>
 
-#include "auth.h"
+#include "role.h"
 #include "db.h"
 
 /*

@@ -4,7 +4,7 @@
 
 #include <libpq-fe.h>
 
-#include "auth.h"
+#include "role.h"
 #include "db.h"
 #include "store_users.h"
 #include "xmalloc.h"
@@ -43,7 +43,7 @@ store_users_add(
 {
 	char crew[24];
 	const char *params[6] = {n->name, n->display_name,
-	    auth_role_name(n->role), n->password_hash, NULL, n->actor};
+	    role_name(n->role), n->password_hash, NULL, n->actor};
 	PGresult *res;
 	int found;
 
@@ -139,12 +139,12 @@ store_users_set_crew(struct db *db, const char *name, const char *crew_code,
 		*cause = xasprintf("no user named '%s'", name);
 		return -1;
 	}
-	role = auth_role_parse(PQgetvalue(res, 0, 0));
+	role = role_parse(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (role != AUTH_CREW) {
 		*cause = xasprintf("user '%s' is a %s: only crew users belong "
 		                   "to a crew",
-		    name, auth_role_name(role));
+		    name, role_name(role));
 		return -1;
 	}
 	return 0;
@@ -320,7 +320,7 @@ store_users_token_row(PGresult *res, struct auth_user *u)
 	if (strlen(name) >= sizeof u->name)
 		return -1;
 	strcpy(u->name, name);
-	if ((u->role = auth_role_parse(PQgetvalue(res, 0, 2))) == 0)
+	if ((u->role = role_parse(PQgetvalue(res, 0, 2))) == 0)
 		return -1;
 	return 1;
 }
@@ -344,7 +344,7 @@ store_users_row(PGresult *res, int i, struct store_user *u)
 	u->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
 	u->name = PQgetvalue(res, i, 1);
 	u->display_name = PQgetvalue(res, i, 2);
-	if ((u->role = auth_role_parse(PQgetvalue(res, i, 3))) == 0)
+	if ((u->role = role_parse(PQgetvalue(res, i, 3))) == 0)
 		return -1;
 	u->active = strcmp(PQgetvalue(res, i, 4), "t") == 0;
 	u->has_password = strcmp(PQgetvalue(res, i, 5), "t") == 0;

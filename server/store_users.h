@@ -10,7 +10,7 @@
 
 #include <libpq-fe.h>
 
-#include "auth.h"
+#include "role.h"
 #include "db.h"
 
 /* One users row; the strings point into the PGresult it came from. */

@@ -145,18 +145,18 @@ test_roles(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		r = auth_role_parse(names[i]);
+		r = role_parse(names[i]);
 		assert_int_not_equal(r, 0);
-		assert_string_equal(auth_role_name(r), names[i]);
+		assert_string_equal(role_name(r), names[i]);
 		assert_int_equal(seen & (int)r, 0); /* one bit each */
 		seen |= (int)r;
 	}
 	assert_int_equal(seen, AUTH_ANY);
-	assert_int_equal(auth_role_parse("Admin"), 0);
-	assert_int_equal(auth_role_parse("root"), 0);
-	assert_int_equal(auth_role_parse(""), 0);
-	assert_int_equal(auth_role_parse("admin "), 0);
-	assert_string_equal(auth_role_name(0), "unknown");
+	assert_int_equal(role_parse("Admin"), 0);
+	assert_int_equal(role_parse("root"), 0);
+	assert_int_equal(role_parse(""), 0);
+	assert_int_equal(role_parse("admin "), 0);
+	assert_string_equal(role_name(0), "unknown");
 	assert_true((AUTH_PERSONAL_DATA & AUTH_VIEWER) == 0);
 	assert_true((AUTH_PERSONAL_DATA & AUTH_CREW) == 0);
 }

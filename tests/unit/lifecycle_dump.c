@@ -22,7 +22,7 @@ main(void)
 {
 	static const enum auth_role roles[] = {AUTH_VIEWER, AUTH_CREW,
 	    AUTH_DISPATCHER, AUTH_SUPERVISOR, AUTH_ADMIN};
-	json_t *table = lifecycle_json(auth_role_name), *out = json_object();
+	json_t *table = lifecycle_json(role_name), *out = json_object();
 	json_t *verdicts = json_array(), *actions;
 	const struct lc_action *a;
 	struct lc_verdict v;
@@ -48,7 +48,7 @@ main(void)
 				        lifecycle_state_name((enum lc_state)s),
 				        "role",
 				        role == 0 ? "system"
-				                  : auth_role_name(
+				                  : role_name(
 				                        (enum auth_role)role),
 				        "kind", kinds[v.kind], "to",
 				        v.kind == LC_OK

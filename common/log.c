@@ -7,8 +7,6 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include <event2/event.h>
-
 #include "log.h"
 
 static enum log_level log_threshold = LOG_LEVEL_INFO;
@@ -337,29 +335,4 @@ log_q(const char *s)
 	*p++ = '"';
 	*p = '\0';
 	return b;
-}
-
-static void
-log_libevent_cb(int severity, const char *msg)
-{
-	switch (severity) {
-	case EVENT_LOG_DEBUG:
-		log_debug("src=libevent msg=%s", log_q(msg));
-		break;
-	case EVENT_LOG_MSG:
-		log_info("src=libevent msg=%s", log_q(msg));
-		break;
-	case EVENT_LOG_WARN:
-		log_warnx("src=libevent msg=%s", log_q(msg));
-		break;
-	default:
-		log_error("src=libevent msg=%s", log_q(msg));
-		break;
-	}
-}
-
-void
-log_route_libevent(void)
-{
-	event_set_log_callback(log_libevent_cb);
 }

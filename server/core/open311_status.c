@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "open311.h"
+#include "open311_codec.h"
 
 static const struct open311_status statuses[] = {
     {"created", NULL, "open", 0, "受け付けました", "Received"},

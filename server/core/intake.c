@@ -1,7 +1,7 @@
 #include <string.h>
 
-#include "api.h"
 #include "intake.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static int
@@ -52,8 +52,7 @@ intake_check_one(json_t *q, json_t *v, int *priority, char **cause)
 	} else if (strcmp(type, "number") == 0) {
 		if (!json_is_number(v))
 			goto wrong;
-	} else if (!json_is_string(v) ||
-	    api_utf8_len(json_string_value(v)) > 1000)
+	} else if (!json_is_string(v) || utf8_len(json_string_value(v)) > 1000)
 		goto wrong;
 	/* Some answers make a call more urgent (deep pothole, school path). */
 	raises = json_object_get(q, "raises");

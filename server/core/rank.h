@@ -8,24 +8,7 @@
 
 #include <stddef.h>
 
-struct plan_job;
-
-struct plan_break;
-
-struct rank_params {
-	double speed_kmh; /* average urban driving speed */
-	double detour;    /* road distance / straight-line distance */
-	/*
-	 * The new job, for insertion into crews' plans (issue 15): its work
-	 * minutes, window and deadline as a plan_job (position ignored), or
-	 * NULL to rank by busy + travel alone. in_time: a crew arriving by
-	 * then (minutes from now) spares a crew with a scarce skill.
-	 */
-	const struct plan_job *job;
-	double in_time;
-	/* The crew's break for plan_times (plan.h), or NULL: none. */
-	struct plan_break *brk;
-};
+#include "plan.h"
 
 struct rank_crew {
 	/* in */

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "auth.h"
+#include "role.h"
 
 enum lc_state {
 	LC_NEW,
@@ -63,7 +63,7 @@ struct lc_action {
 	enum lc_state to;
 	unsigned needs;  /* LC_F_* required */
 	unsigned takes;  /* LC_F_* allowed besides needs; the rest refused */
-	int roles;       /* auth.h role mask; 0: the system's alone */
+	int roles;       /* role.h role mask; 0: the system's alone */
 	int clears_crew; /* nobody holds the request afterwards */
 	enum lc_escalated escalated;
 };

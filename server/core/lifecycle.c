@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "auth.h"
 #include "lifecycle.h"
+#include "role.h"
 
 static const char *lc_names[LC_NSTATES] = {"new", "triaged", "assigned",
     "accepted", "en_route", "on_site", "done", "unable", "cancelled", "merged",

@@ -35,8 +35,6 @@ void log_repeat_set(int window_s, int burst);
 void log_repeat_flush(void);
 /* For tests: the clock the windows run on (NULL: CLOCK_MONOTONIC). */
 void log_clock_set(time_t (*now)(void));
-/* Routes libevent's internal messages into this log. */
-void log_route_libevent(void);
 
 void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -1,8 +1,8 @@
 /*
- * The PNG wall map's two halves, private to them: export_png.c draws the
- * map and writes the file, export_png_panel.c the title, legend, tables
- * and credits around it. They share the page layout, the palette and the
- * text helpers declared here.
+ * The PNG wall map's parts, private to them: export_png.c draws the map
+ * and writes the file, export_png_panel.c the title, legend, tables and
+ * credits around it, export_png_draw.c the palette and text helpers both
+ * (and outlook_chart.c) use. Calls go one way: map -> panel -> draw.
  */
 #ifndef PATROL_EXPORT_PNG_H
 #define PATROL_EXPORT_PNG_H
@@ -62,7 +62,7 @@ struct png_map {
 	double lon0, lat0, kx, ky, scale, cx, cy;
 };
 
-/* export_png.c */
+/* export_png_draw.c */
 const char *export_png_label(
     const struct png_map *, const char *ja, const char *en);
 void export_png_color(cairo_t *, const struct png_rgb *);

@@ -11,7 +11,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "log.h"
-#include "open311.h"
+#include "open311_codec.h"
 #include "xmalloc.h"
 
 static const struct {

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api.h"
-#include "open311.h"
+#include "open311_codec.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define FORM_BOUNDARY_MAX 70         /* RFC 2046 */
@@ -467,7 +467,7 @@ open311_text_ok(const char *s, size_t len)
 {
 	size_t i;
 
-	if (strlen(s) != len || !api_utf8_valid(s))
+	if (strlen(s) != len || !utf8_valid(s))
 		return 0;
 	for (i = 0; i < len; i++) {
 		if (((unsigned char)s[i] < 0x20 && s[i] != '\t' &&

@@ -7,6 +7,7 @@
 
 #include "addrlist.h"
 #include "app.h"
+#include "app_run.h"
 #include "geocoder.h"
 #include "planner.h"
 #include "archive.h"

@@ -10,8 +10,6 @@
 
 #include <stdint.h>
 
-#include "rank.h"
-
 /* In the order they come in a day. */
 enum plan_fixed { PLAN_ON_SITE, PLAN_EN_ROUTE, PLAN_PINNED, PLAN_FREE };
 
@@ -47,6 +45,25 @@ struct plan_job {
 struct plan_break {
 	double from, to, len;
 	double start;
+};
+
+/*
+ * The travel model and the job being placed, shared with rank.c (crew
+ * recommendation builds on the plan's insertion cost, so it lives here).
+ */
+struct rank_params {
+	double speed_kmh; /* average urban driving speed */
+	double detour;    /* road distance / straight-line distance */
+	/*
+	 * The new job, for insertion into crews' plans (issue 15): its work
+	 * minutes, window and deadline as a plan_job (position ignored), or
+	 * NULL to rank by busy + travel alone. in_time: a crew arriving by
+	 * then (minutes from now) spares a crew with a scarce skill.
+	 */
+	const struct plan_job *job;
+	double in_time;
+	/* The crew's break for plan_times, or NULL: none. */
+	struct plan_break *brk;
 };
 
 /* Orders and times a crew's jobs in place (sorted by order). */

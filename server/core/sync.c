@@ -13,15 +13,15 @@
 
 #include <sodium.h>
 
-#include "api.h"
-#include "auth.h"
 #include "geo.h"
 #include "intake.h"
 #include "log.h"
 #include "field_limits.h"
 #include "lifecycle.h"
+#include "role.h"
 #include "sync.h"
 #include "track_codec.h"
+#include "utf8.h"
 #include "wards.h"
 #include "xmalloc.h"
 
@@ -247,9 +247,9 @@ sync_text(struct sync_refusal *f, const char *field, const char *s, size_t max,
 			return sync_refuse(f, field, "%s is required", field);
 		return 0;
 	}
-	if (!api_utf8_valid(s))
+	if (!utf8_valid(s))
 		return sync_refuse(f, field, "%s is not valid UTF-8", field);
-	if (api_utf8_len(s) > max)
+	if (utf8_len(s) > max)
 		return sync_refuse(
 		    f, field, "%s is longer than %zu characters", field, max);
 	return 0;
@@ -673,7 +673,7 @@ sync_batch_json(const sync_request *r, const struct sync_ctx *ctx)
 		json_array_append_new(photos, j);
 	}
 	if (r->hello != NULL && r->hello->agent_version != NULL &&
-	    api_utf8_valid(r->hello->agent_version) &&
+	    utf8_valid(r->hello->agent_version) &&
 	    strlen(r->hello->agent_version) <= 40)
 		version = r->hello->agent_version;
 	sync_request_hash(r, hex);

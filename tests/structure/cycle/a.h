@@ -1,0 +1,2 @@
+/* Includes b.h, which includes this: include_cycles.py must refuse it. */
+#include "b.h"
