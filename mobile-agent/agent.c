@@ -100,6 +100,21 @@ agent_random_id(char *out, size_t n)
 }
 
 int64_t
+agent_backoff_ms(int failures, int64_t base_ms, int64_t max_ms)
+{
+	int64_t d = base_ms;
+	uint32_t r = 0;
+
+	while (--failures > 0 && d < max_ms)
+		d *= 2;
+	if (d > max_ms)
+		d = max_ms;
+	if (getrandom(&r, sizeof r, 0) != sizeof r)
+		r = (uint32_t)rand();
+	return d / 2 + (int64_t)(r % (uint32_t)(d / 2 + 1));
+}
+
+int64_t
 agent_now_ms(void)
 {
 	struct timespec ts;

@@ -43,6 +43,11 @@ char *agent_path(struct agent *, const char *name);
 void agent_random_id(char *out, size_t n);
 int64_t agent_now_ms(void);
 /*
+ * The wait before the next try after failures in a row: base doubled per
+ * failure up to max, with "equal jitter" (half for sure, half at random).
+ */
+int64_t agent_backoff_ms(int failures, int64_t base_ms, int64_t max_ms);
+/*
  * Command options: "--name VALUE" (a flag takes none), repeatable up to
  * AGENT_ARGS_MAX times (values[], n); value is the last one given.
  * Positionals go to pos (at most npos). Returns how many positionals, or
@@ -223,6 +228,8 @@ struct gps_src;
 struct gps_src *gps_src_open_gpsd(
     const char *host, const char *port, char **cause);
 /* speed: 0 as fast as the file reads, 1 at the pace of its times. */
+/* gpsd at "host" or "host:port" (port 2947 when not given). */
+struct gps_src *gps_src_open_addr(const char *addr, char **cause);
 struct gps_src *gps_src_open_nmea(const char *path, double speed, char **cause);
 /*
  * Waits up to timeout_ms for the next fix: 1 with *fix, 0 on timeout, -1

@@ -135,6 +135,17 @@ gps_nmea_parse(const char *line, struct gps_fix *fix)
 }
 
 struct gps_src *
+gps_src_open_addr(const char *addr, char **cause)
+{
+	char host[256], *port;
+
+	snprintf(host, sizeof host, "%s", addr);
+	if ((port = strrchr(host, ':')) != NULL)
+		*port++ = '\0';
+	return gps_src_open_gpsd(host, port != NULL ? port : "2947", cause);
+}
+
+struct gps_src *
 gps_src_open_nmea(const char *path, double speed, char **cause)
 {
 	struct gps_src *s;

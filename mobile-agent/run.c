@@ -45,36 +45,16 @@ run_sleep_ms(int64_t ms)
 		nanosleep(&ts, NULL); /* a signal cuts it short: good */
 }
 
-/* "Equal jitter": half the back-off for sure, the other half at random. */
-static int64_t
-run_backoff_ms(int failures, int64_t max_ms)
-{
-	int64_t d = RUN_BACKOFF_BASE_MS;
-	uint32_t r = 0;
-
-	while (--failures > 0 && d < max_ms)
-		d *= 2;
-	if (d > max_ms)
-		d = max_ms;
-	if (getrandom(&r, sizeof r, 0) != sizeof r)
-		r = (uint32_t)rand();
-	return d / 2 + (int64_t)(r % (uint32_t)(d / 2 + 1));
-}
-
 static struct gps_src *
 run_gps_open(struct agent *a, const char *gpsd, const char *nmea, double speed)
 {
 	struct gps_src *s;
-	char host[256], *port, *cause = NULL;
+	char *cause = NULL;
 
 	if (nmea != NULL)
 		s = gps_src_open_nmea(nmea, speed, &cause);
 	else {
-		snprintf(host, sizeof host, "%s", gpsd);
-		if ((port = strrchr(host, ':')) != NULL)
-			*port++ = '\0';
-		s = gps_src_open_gpsd(
-		    host, port != NULL ? port : "2947", &cause);
+		s = gps_src_open_addr(gpsd, &cause);
 	}
 	if (s == NULL) {
 		fprintf(stderr, "patrol-agent: run: %s\n", cause);
@@ -156,7 +136,8 @@ run_main(struct agent *a, int argc, char **argv)
 			} else {
 				failures++;
 				next_sync = run_clock_ms() +
-				    run_backoff_ms(failures, backoff_max);
+				    agent_backoff_ms(failures,
+				        RUN_BACKOFF_BASE_MS, backoff_max);
 			}
 			continue;
 		}

@@ -166,22 +166,6 @@ serve_sync_soon(struct serve *s, int with_wayback)
 	evtimer_del(s->sync_timer);
 }
 
-/* "Equal jitter": half the back-off for sure, the other half at random. */
-static int64_t
-serve_backoff_ms(int failures, int64_t max_ms)
-{
-	int64_t d = SERVE_BACKOFF_BASE_MS;
-	uint32_t r = 0;
-
-	while (--failures > 0 && d < max_ms)
-		d *= 2;
-	if (d > max_ms)
-		d = max_ms;
-	if (getrandom(&r, sizeof r, 0) != sizeof r)
-		r = (uint32_t)rand();
-	return d / 2 + (int64_t)(r % (uint32_t)(d / 2 + 1));
-}
-
 static void
 serve_sync_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -220,7 +204,8 @@ serve_wake_cb(evutil_socket_t fd, short what, void *arg)
 	} else if (rc == AGENT_EXIT_USAGE)
 		wait = 30000; /* not enrolled yet */
 	else
-		wait = serve_backoff_ms(++s->failures, s->backoff_max_ms);
+		wait = agent_backoff_ms(
+		    ++s->failures, SERVE_BACKOFF_BASE_MS, s->backoff_max_ms);
 	s->next_sync_ms = agent_now_ms() + wait;
 	tv = serve_tv(wait);
 	evtimer_add(s->sync_timer, &tv);
@@ -360,7 +345,7 @@ static void
 serve_gps_open(struct serve *s)
 {
 	struct timeval tv = {0, 0};
-	char host[256], *port, *cause = NULL;
+	char *cause = NULL;
 
 	if (s->nmea != NULL) {
 		/* Paced here, on the loop: the source itself never sleeps. */
@@ -372,10 +357,7 @@ serve_gps_open(struct serve *s)
 		evtimer_add(s->gps_timer, &tv);
 		return;
 	}
-	snprintf(host, sizeof host, "%s", s->gpsd);
-	if ((port = strrchr(host, ':')) != NULL)
-		*port++ = '\0';
-	s->src = gps_src_open_gpsd(host, port != NULL ? port : "2947", &cause);
+	s->src = gps_src_open_addr(s->gpsd, &cause);
 	if (s->src == NULL) {
 		serve_gps_lost(s, cause);
 		return;

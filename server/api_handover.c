@@ -483,32 +483,6 @@ dir_remove(struct http_req *req)
 
 /* ---- The receipt page: /handover/{token} ------------------------------ */
 
-static void
-ho_html_escape(struct evbuffer *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '<':
-			evbuffer_add(b, "&lt;", 4);
-			break;
-		case '>':
-			evbuffer_add(b, "&gt;", 4);
-			break;
-		case '&':
-			evbuffer_add(b, "&amp;", 5);
-			break;
-		case '"':
-			evbuffer_add(b, "&quot;", 6);
-			break;
-		case '\'':
-			evbuffer_add(b, "&#39;", 5);
-			break;
-		default:
-			evbuffer_add(b, s, 1);
-		}
-	}
-}
-
 /* A whole page: title and message in Japanese, then in English. */
 static void
 ho_page(struct http_req *req, int status, const char *title_ja,
@@ -530,26 +504,26 @@ ho_page(struct http_req *req, int status, const char *title_ja,
 		    "</dt><dd>#%lld ",
 		    (long long)json_integer_value(
 		        json_object_get(h, "request_id")));
-		ho_html_escape(b, ho_str(h, "category_ja"));
+		http_html_escape(b, ho_str(h, "category_ja"), 0);
 		evbuffer_add_printf(b, "</dd><dt>場所 / Place</dt><dd>");
-		ho_html_escape(b, ho_str(h, "address"));
+		http_html_escape(b, ho_str(h, "address"), 0);
 		evbuffer_add_printf(
 		    b, "</dd><dt>内容 / What was said</dt><dd>");
-		ho_html_escape(b, ho_str(h, "description"));
+		http_html_escape(b, ho_str(h, "description"), 0);
 		if (*ho_str(h, "note") != '\0') {
 			evbuffer_add_printf(
 			    b, "</dd><dt>引継ぎメモ / Note</dt><dd>");
-			ho_html_escape(b, ho_str(h, "note"));
+			http_html_escape(b, ho_str(h, "note"), 0);
 		}
 		evbuffer_add_printf(b, "</dd><dt>宛先 / To</dt><dd>");
-		ho_html_escape(b, ho_str(h, "to"));
+		http_html_escape(b, ho_str(h, "to"), 0);
 		if (json_is_string(json_object_get(h, "received_at"))) {
 			evbuffer_add_printf(b,
 			    "</dd><dt>受領 / Received</dt><dd "
 			    "id=\"receipt-by\">");
-			ho_html_escape(b, ho_str(h, "received_local"));
+			http_html_escape(b, ho_str(h, "received_local"), 0);
 			evbuffer_add(b, " ", 1);
-			ho_html_escape(b, ho_str(h, "received_by"));
+			http_html_escape(b, ho_str(h, "received_by"), 0);
 		}
 		evbuffer_add_printf(b, "</dd></dl>\n");
 		json_array_foreach(json_object_get(h, "photos"), i, v)

@@ -26,6 +26,7 @@
 #include "store_network.h"
 #include "store_sync.h"
 #include "wards.h"
+#include "wayback.h"
 #include "xmalloc.h"
 
 #define PATROL_MAX_POINTS 10000
@@ -243,34 +244,22 @@ struct wayback {
 	PGresult *candidates; /* kept while the defects are read */
 };
 
-/* Nearest first, where a piece with recurring defects counts as nearer. */
-static int
-wayback_cmp(const void *a, const void *b)
-{
-	double x =
-	    json_number_value(json_object_get(*(json_t *const *)a, "rank_m"));
-	double y =
-	    json_number_value(json_object_get(*(json_t *const *)b, "rank_m"));
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Answers the suggestions from store_wayback_candidates()'s rows, from
  * (lon, lat) when has_from, else from the crew's last fix. Both the API
- * (crews.wayback) and the handhelds (agent.wayback) answer with it.
+ * (crews.wayback) and the handhelds (agent.wayback) answer with it; the
+ * order is wayback_rank()'s (core/wayback.c).
  */
 static void
 wayback_reply(struct http_req *req, struct db_result *r, int has_from,
     double lon, double lat, const struct risk_defect *def, size_t ndef)
 {
-	struct risk_result risk;
-	double from[2], to[2], *xy, t0, t1, best,
-	    d = patrols_app->cfg->wayback_m;
+	struct wayback_piece *pieces;
+	double from[2], to[2], d = patrols_app->cfg->wayback_m;
 	double flon, flat;
-	json_t *out, *items[4096];
+	json_t *out, *item;
 	char *cause;
-	size_t n, k, nitems = 0, i;
+	size_t n = 0, kept, i;
 	int row;
 
 	if (r->status != DB_OK) {
@@ -295,37 +284,21 @@ wayback_reply(struct http_req *req, struct db_result *r, int has_from,
 		    "the crew has no usable position: give lat and lon");
 		return;
 	}
-	for (row = 0; row < PQntuples(r->res) && nitems < 4096; row++) {
+	pieces = xcalloc((size_t)PQntuples(r->res) + 1, sizeof *pieces);
+	for (row = 0; row < PQntuples(r->res); row++) {
 		if (PQgetisnull(r->res, row, 4))
 			continue;
-		xy = wayback_plane(PQgetvalue(r->res, row, 10), &n);
-		best = INFINITY;
-		/* Off the route: the smallest reach that touches the piece. */
-		for (k = 0; k + 3 < n; k += 2) {
-			double lo = 0, hi = d, mid;
-			int j;
-
-			if (!coverage_clip(
-			        &xy[k], &xy[k + 2], from, to, d, &t0, &t1))
-				continue;
-			for (j = 0; j < 20; j++) {
-				mid = (lo + hi) / 2;
-				if (coverage_clip(&xy[k], &xy[k + 2], from, to,
-				        mid, &t0, &t1))
-					hi = mid;
-				else
-					lo = mid;
-			}
-			if (hi < best)
-				best = hi;
-		}
-		/* Recurring defects raise a piece (risk.c). */
-		risk_score(xy, n / 2, 0, def, ndef, &risk);
-		free(xy);
-		if (!isfinite(best))
-			continue;
-		items[nitems++] = json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s?,s:f,"
-		                            "s:f,s:s?,s:o}",
+		pieces[n].xy = wayback_plane(
+		    PQgetvalue(r->res, row, 10), &pieces[n].npoints);
+		pieces[n].npoints /= 2;
+		pieces[n++].row = row;
+	}
+	kept = wayback_rank(from, to, d, pieces, n, def, ndef);
+	out = json_array();
+	for (i = 0; i < kept && i < WAYBACK_MAX; i++) {
+		row = (int)pieces[i].row;
+		item = json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s?,s:f,"
+		                 "s:f,s:s?,s:o}",
 		    "piece_id",
 		    (json_int_t)strtoll(PQgetvalue(r->res, row, 4), NULL, 10),
 		    "kind", PQgetvalue(r->res, row, 5), "class",
@@ -340,24 +313,20 @@ wayback_reply(struct http_req *req, struct db_result *r, int has_from,
 		            ? NULL
 		            : PQgetvalue(r->res, row, 8)),
 		    "length_m", strtod(PQgetvalue(r->res, row, 9), NULL),
-		    "off_route_m", round(best), "last_inspected",
+		    "off_route_m", pieces[i].off_route_m, "last_inspected",
 		    PQgetisnull(r->res, row, 12) ? NULL
 		                                 : PQgetvalue(r->res, row, 12),
 		    "lonlat", json_loads(PQgetvalue(r->res, row, 11), 0, NULL));
-		json_object_set_new(items[nitems - 1], "risk",
-		    json_real(round(risk.score * 100) / 100));
-		json_object_set_new(items[nitems - 1], "risk_reports",
-		    json_integer(risk.count));
-		json_object_set_new(items[nitems - 1], "rank_m",
-		    json_real(round(round(best) / (1 + risk.score))));
+		json_object_set_new(item, "risk", json_real(pieces[i].risk));
+		json_object_set_new(
+		    item, "risk_reports", json_integer(pieces[i].risk_reports));
+		json_object_set_new(
+		    item, "rank_m", json_real(pieces[i].rank_m));
+		json_array_append_new(out, item);
 	}
-	qsort(items, nitems, sizeof items[0], wayback_cmp);
-	out = json_array();
-	for (i = 0; i < nitems; i++) {
-		if (i < WAYBACK_MAX)
-			json_array_append(out, items[i]);
-		json_decref(items[i]);
-	}
+	for (i = 0; i < n; i++)
+		free((double *)pieces[i].xy);
+	free(pieces);
 	api_reply(
 	    req, 200, json_pack("{s:f,s:o}", "within_m", d, "pieces", out));
 }

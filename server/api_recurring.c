@@ -239,32 +239,6 @@ rec_csv_field(struct evbuffer *b, const char *s, int last)
 }
 
 static void
-rec_html_text(struct evbuffer *b, const char *s)
-{
-	for (; s != NULL && *s != '\0'; s++) {
-		switch (*s) {
-		case '<':
-			evbuffer_add(b, "&lt;", 4);
-			break;
-		case '>':
-			evbuffer_add(b, "&gt;", 4);
-			break;
-		case '&':
-			evbuffer_add(b, "&amp;", 5);
-			break;
-		case '"':
-			evbuffer_add(b, "&quot;", 6);
-			break;
-		case '\n':
-			evbuffer_add(b, "<br>", 4);
-			break;
-		default:
-			evbuffer_add(b, s, 1);
-		}
-	}
-}
-
-static void
 rec_reply_notices(struct rec_job *j, json_t *callers)
 {
 	struct evbuffer *b;
@@ -370,14 +344,15 @@ rec_reply_notices(struct rec_job *j, json_t *callers)
 		json_array_foreach(list, i, c)
 		{
 			evbuffer_add_printf(b, "<article><address>");
-			rec_html_text(b,
-			    json_string_value(json_object_get(c, "address")));
+			http_html_escape(b,
+			    json_string_value(json_object_get(c, "address")),
+			    1);
 			evbuffer_add_printf(b, "<br>");
-			rec_html_text(
-			    b, json_string_value(json_object_get(c, "name")));
+			http_html_escape(b,
+			    json_string_value(json_object_get(c, "name")), 1);
 			evbuffer_add_printf(b, " 様</address><p>");
-			rec_html_text(
-			    b, json_string_value(json_object_get(c, "letter")));
+			http_html_escape(b,
+			    json_string_value(json_object_get(c, "letter")), 1);
 			evbuffer_add_printf(b, "</p></article>");
 		}
 		evbuffer_add_printf(b, "</body></html>");

@@ -4,10 +4,12 @@
  * ctl_commands.c, so that the commands depend on this file and never the
  * other way round.
  */
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -15,6 +17,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "db.h"
+#include "xmalloc.h"
 
 struct db *
 ctl_db(struct ctl *c)
@@ -137,4 +140,38 @@ ctl_fail(const char *command, char *cause)
 	fprintf(stderr, "patrolctl: %s: %s\n", command, cause);
 	free(cause);
 	return 1;
+}
+
+char *
+ctl_read_file(const char *path, long max, size_t *len, char **cause)
+{
+	struct stat st;
+	FILE *f;
+	char *buf;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		*cause = xasprintf("%s: not a regular file", path);
+		fclose(f);
+		return NULL;
+	}
+	if (st.st_size > max) {
+		*cause = xasprintf("%s: over %ld MiB", path, max >> 20);
+		fclose(f);
+		return NULL;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+		*cause = xasprintf("%s: read error", path);
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[st.st_size] = '\0';
+	*len = (size_t)st.st_size;
+	return buf;
 }

@@ -5,6 +5,8 @@
 #ifndef PATROL_CTL_H
 #define PATROL_CTL_H
 
+#include <stddef.h>
+
 struct config;
 struct db;
 struct event_base;
@@ -44,6 +46,12 @@ int ctl_args(const char *command, int argc, char **argv,
 const char *ctl_actor(void);
 /* Prints "patrolctl: COMMAND: CAUSE", frees cause, and returns 1. */
 int ctl_fail(const char *command, char *cause);
+
+/*
+ * A whole regular file of at most max bytes, NUL-terminated (caller
+ * frees), its length in *len; NULL with *cause (caller frees) saying why.
+ */
+char *ctl_read_file(const char *path, long max, size_t *len, char **cause);
 
 /* Runs the command named by argv; prints usage for unknown ones. */
 int ctl_main(struct ctl *, int argc, char **argv);

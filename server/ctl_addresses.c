@@ -59,37 +59,6 @@ ctl_addr_block_cb(const struct addr_block_row *r, void *arg)
 	free(key);
 }
 
-static char *
-ctl_addr_read(const char *path, size_t *len, char **cause)
-{
-	struct stat st;
-	FILE *f;
-	char *buf;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > CTL_ADDR_MAX_FILE) {
-		*cause = xasprintf("%s: not a regular file of at most %ld MiB",
-		    path, CTL_ADDR_MAX_FILE >> 20);
-		fclose(f);
-		return NULL;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-		*cause = xasprintf("%s: read error", path);
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[st.st_size] = '\0';
-	*len = (size_t)st.st_size;
-	return buf;
-}
-
 int
 ctl_addresses_import_file(struct ctl *c, const char *path)
 {
@@ -103,7 +72,8 @@ ctl_addresses_import_file(struct ctl *c, const char *path)
 	json_t *rep;
 	int rc = 1;
 
-	if ((buf = ctl_addr_read(path, &len, &cause)) == NULL)
+	if ((buf = ctl_read_file(path, CTL_ADDR_MAX_FILE, &len, &cause)) ==
+	    NULL)
 		goto out;
 	if (addr_csv_parse(buf, len, ctl_addr_town_cb, ctl_addr_block_cb, &a,
 	        &st, &cause) != 0) {

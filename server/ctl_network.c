@@ -26,33 +26,6 @@
 
 #define CTL_NETWORK_MAX_FILE (512L << 20)
 
-static char *
-ctl_network_read(const char *path, size_t *len, char **cause)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    n > CTL_NETWORK_MAX_FILE || fseek(f, 0, SEEK_SET) != 0) {
-		*cause = xasprintf("%s: cannot read (or over 512 MiB)", path);
-		if (f != NULL)
-			fclose(f);
-		return NULL;
-	}
-	buf = xmalloc((size_t)n + 1);
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		*cause = xasprintf("%s: read error", path);
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = (size_t)n;
-	fclose(f);
-	return buf;
-}
-
 static int
 ctl_network_geo(struct ctl *c, char **cause)
 {
@@ -225,7 +198,8 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 	}
 	if (ctl_network_geo(c, &cause) != 0)
 		return ctl_fail("import network", cause);
-	if ((buf = ctl_network_read(pos[0], &len, &cause)) == NULL) {
+	if ((buf = ctl_read_file(pos[0], CTL_NETWORK_MAX_FILE, &len, &cause)) ==
+	    NULL) {
 		rc = ctl_fail("import network", cause);
 		goto out;
 	}
@@ -459,7 +433,8 @@ ctl_network_replay(struct ctl *c, int argc, char **argv)
 	}
 	if (ctl_network_geo(c, &cause) != 0)
 		return ctl_fail("patrol replay", cause);
-	if ((buf = ctl_network_read(pos[0], &len, &cause)) == NULL) {
+	if ((buf = ctl_read_file(pos[0], CTL_NETWORK_MAX_FILE, &len, &cause)) ==
+	    NULL) {
 		rc = ctl_fail("patrol replay", cause);
 		goto out;
 	}

@@ -18,46 +18,11 @@
 #include "xmalloc.h"
 
 /* A whole city at full resolution is well under this. */
-#define CTL_WARDS_MAX_FILE (64 << 20)
+#define CTL_WARDS_MAX_FILE (64L << 20)
 
 #define CTL_WARDS_IMPORT_USAGE                                                 \
 	"usage: patrolctl import wards FILE [--name-field name] "              \
 	"[--code-field code]\n"
-
-static char *
-ctl_wards_read(const char *path, size_t *len, char **cause)
-{
-	struct stat st;
-	FILE *f;
-	char *buf;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		*cause = xasprintf("%s: not a regular file", path);
-		fclose(f);
-		return NULL;
-	}
-	if (st.st_size > CTL_WARDS_MAX_FILE) {
-		*cause = xasprintf(
-		    "%s: over %d MiB", path, CTL_WARDS_MAX_FILE >> 20);
-		fclose(f);
-		return NULL;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-		*cause = xasprintf("%s: read error", path);
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[st.st_size] = '\0';
-	*len = (size_t)st.st_size;
-	return buf;
-}
 
 /* Prints and frees cause; a missing table means an unmigrated database. */
 static void
@@ -122,7 +87,8 @@ ctl_wards_load(struct ctl *c, const char *path, const char *name_field,
 	struct ward_set *set;
 	char *buf, *cause;
 
-	if ((buf = ctl_wards_read(path, &len, &cause)) == NULL) {
+	if ((buf = ctl_read_file(path, CTL_WARDS_MAX_FILE, &len, &cause)) ==
+	    NULL) {
 		fprintf(stderr, "patrolctl: %s\n", cause);
 		free(cause);
 		return 1;

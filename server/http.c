@@ -951,3 +951,35 @@ http_stream_end(struct http_req *r)
 {
 	http_stream_finish(r, 0);
 }
+
+void
+http_html_escape(struct evbuffer *b, const char *s, int br)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		switch (*s) {
+		case '<':
+			evbuffer_add(b, "&lt;", 4);
+			break;
+		case '>':
+			evbuffer_add(b, "&gt;", 4);
+			break;
+		case '&':
+			evbuffer_add(b, "&amp;", 5);
+			break;
+		case '"':
+			evbuffer_add(b, "&quot;", 6);
+			break;
+		case '\'':
+			evbuffer_add(b, "&#39;", 5);
+			break;
+		case '\n':
+			if (br) {
+				evbuffer_add(b, "<br>", 4);
+				break;
+			}
+			/* FALLTHROUGH */
+		default:
+			evbuffer_add(b, s, 1);
+		}
+	}
+}

@@ -166,6 +166,12 @@ void http_stream_abort(struct http_req *);
 size_t http_stream_pending(struct http_req *);
 void http_stream_end(struct http_req *);
 
+/*
+ * Adds s to b as HTML text: < > & " ' escaped; with br, newlines as <br>.
+ * NULL adds nothing.
+ */
+void http_html_escape(struct evbuffer *, const char *s, int br);
+
 /* log_libevent.c: routes libevent's internal messages into the log. */
 void log_route_libevent(void);
 
