@@ -262,7 +262,7 @@ lc_fields_json(unsigned mask)
 }
 
 json_t *
-lifecycle_json(const char *(*role_name)(enum auth_role))
+lifecycle_json(const char *(*name_of)(enum auth_role))
 {
 	static const char *esc[] = {NULL, "set", "clear"};
 	json_t *j = json_object(), *states = json_array(),
@@ -288,7 +288,7 @@ lifecycle_json(const char *(*role_name)(enum auth_role))
 			if (a->roles & (1 << r))
 				json_array_append_new(roles,
 				    json_string(
-				        role_name((enum auth_role)(1 << r))));
+				        name_of((enum auth_role)(1 << r))));
 		}
 		json_object_set_new(actions, a->name,
 		    json_pack("{s:o,s:s,s:o,s:o,s:o,s:b,s:s?}", "from",

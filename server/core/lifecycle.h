@@ -121,9 +121,9 @@ const char *lifecycle_set_sql(enum lc_set);
  * "active", "closed"}...], "sets": {"open": [...], ...}, "actions":
  * {"assign": {"from": [...], "to", "roles": [...], "needs": [...],
  * "takes": [...], "clears_crew", "escalated": "set"|"clear"|null}}}.
- * role_name names one role bit (auth_role_name): the table stays free of
+ * name_of names one role bit (role_name): the table stays free of
  * auth.c's I/O.
  */
-json_t *lifecycle_json(const char *(*role_name)(enum auth_role));
+json_t *lifecycle_json(const char *(*name_of)(enum auth_role));
 
 #endif
