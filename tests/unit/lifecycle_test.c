@@ -181,7 +181,7 @@ test_sets(void **state)
 }
 
 static const char *
-role_name(enum auth_role r)
+test_role_name(enum auth_role r)
 {
 	return r == AUTH_CREW ? "crew" : "staff";
 }
@@ -190,7 +190,7 @@ role_name(enum auth_role r)
 static void
 test_json(void **state)
 {
-	json_t *j = lifecycle_json(role_name), *a;
+	json_t *j = lifecycle_json(test_role_name), *a;
 
 	(void)state;
 	assert_int_equal(
