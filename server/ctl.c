@@ -116,24 +116,6 @@ ctl_actor(void)
 	return actor;
 }
 
-const char *
-ctl_actor(void)
-{
-	static char actor[96];
-	struct passwd *pw;
-
-	if (actor[0] == '\0') {
-		if ((pw = getpwuid(geteuid())) != NULL &&
-		    strlen(pw->pw_name) < sizeof actor - 16)
-			snprintf(
-			    actor, sizeof actor, "patrolctl:%s", pw->pw_name);
-		else
-			snprintf(actor, sizeof actor, "patrolctl:uid%lu",
-			    (unsigned long)geteuid());
-	}
-	return actor;
-}
-
 int
 ctl_fail(const char *command, char *cause)
 {
