@@ -396,13 +396,13 @@ static const char *const callback_results[] = {
     "answered", "no_answer", "explained", "not_needed", NULL};
 
 static void
-callback_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+callback_post(struct http_req *req)
 {
+	const struct auth_user *user = auth_user_of(req);
 	struct store_callback c = {0};
 	json_t *body, *done;
 	size_t i;
 
-	(void)arg;
 	if (api_path_id(req, 0, &c.id) != 0 || (body = api_body(req)) == NULL)
 		return;
 	done = json_object_get(body, "done");
@@ -461,36 +461,22 @@ out:
 	json_decref(body);
 }
 
-static void
-callback_post(struct http_req *req)
-{
-	auth_require(
-	    actions_app, req, AUTH_PERSONAL_DATA, callback_auth_cb, NULL);
-}
-
 /*
  * GET /api/v1/lifecycle: lifecycle.c's table, for the console (which
  * buttons a request shows) and anyone else who must not keep a copy.
  */
 static void
-lifecycle_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+lifecycle_get(struct http_req *req)
 {
-	(void)user;
-	(void)arg;
 	api_reply(req, 200, lifecycle_json(role_name));
 }
 
-static void
-lifecycle_get(struct http_req *req)
-{
-	auth_require(actions_app, req, AUTH_ANY, lifecycle_auth_cb, NULL);
-}
-
 static const struct http_route actions_routes[] = {
-    {"lifecycle", EVHTTP_REQ_GET, "/api/v1/lifecycle", 0, 0, lifecycle_get,
-        NULL},
-    {"requests.callback", EVHTTP_REQ_POST, "/api/v1/requests/{}/callback",
-        16 * 1024, 0, callback_post, NULL},
+    {"lifecycle", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
+        "/api/v1/lifecycle", 0, 0, lifecycle_get, NULL},
+    {"requests.callback",
+        EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_PERSONAL_DATA),
+        "/api/v1/requests/{}/callback", 16 * 1024, 0, callback_post, NULL},
     {"requests.action", EVHTTP_REQ_POST, "/api/v1/requests/{}/{}", 16 * 1024, 0,
         actions_post, NULL},
 };

@@ -120,15 +120,13 @@ cov_archived_cb(struct db_result *r, void *arg)
 }
 
 static void
-cov_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+cov_get(struct http_req *req)
 {
 	const char *name = http_req_param(req, 0), *dot;
 	const char *ward = http_req_query(req, "ward");
 	struct cov_req *c;
 	size_t i;
 
-	(void)user;
-	(void)arg;
 	dot = strrchr(name, '.');
 	if (dot == NULL || (size_t)(dot - name) >= sizeof c->week ||
 	    export_content_type(dot + 1) == NULL) {
@@ -168,15 +166,9 @@ cov_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	    coverage_app->db, c->week, c->ward, c->format, cov_archived_cb, c);
 }
 
-static void
-cov_get(struct http_req *req)
-{
-	auth_require(coverage_app, req, AUTH_ANY, cov_auth_cb, NULL);
-}
-
 static const struct http_route coverage_routes[] = {
-    {"coverage", EVHTTP_REQ_GET, "/api/v1/coverage/{}", 0, 120000, cov_get,
-        NULL},
+    {"coverage", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
+        "/api/v1/coverage/{}", 0, 120000, cov_get, NULL},
 };
 
 void

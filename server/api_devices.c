@@ -53,20 +53,11 @@ out:
 }
 
 static void
-devices_list_auth_cb(
-    struct http_req *req, const struct auth_user *user, void *arg)
+devices_list(struct http_req *req)
 {
-	(void)user;
-	(void)arg;
 	http_req_ref(req);
 	store_devices_list_q(
 	    devices_app->db, http_req_query(req, "crew"), devices_list_cb, req);
-}
-
-static void
-devices_list(struct http_req *req)
-{
-	auth_require(devices_app, req, AUTH_STAFF, devices_list_auth_cb, NULL);
 }
 
 struct enroll {
@@ -172,8 +163,8 @@ devices_revoke(struct http_req *req)
 }
 
 static const struct http_route devices_routes[] = {
-    {"devices.list", EVHTTP_REQ_GET, "/api/v1/devices", 0, 0, devices_list,
-        NULL},
+    {"devices.list", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF),
+        "/api/v1/devices", 0, 0, devices_list, NULL},
     {"devices.enroll", EVHTTP_REQ_POST, "/api/v1/devices/enroll", 4096, 0,
         devices_enroll, NULL},
     {"devices.revoke", EVHTTP_REQ_POST, "/api/v1/devices/{}/revoke", 4096, 0,

@@ -293,15 +293,15 @@ feed_tick_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 static void
-events_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+events_get(struct http_req *req)
 {
+	const struct auth_user *user = auth_user_of(req);
 	const char *from = http_req_header(req, "Last-Event-ID");
 	struct feed_client *c;
 	char *end;
 	long long cursor = -1;
 	int n;
 
-	(void)arg;
 	if (from == NULL)
 		from = http_req_query(req, "after");
 	if (from != NULL) {
@@ -355,14 +355,9 @@ api_events_broadcast(const char *name, const char *json)
 	free(msg);
 }
 
-static void
-events_get(struct http_req *req)
-{
-	auth_require(feed.app, req, AUTH_ANY, events_auth_cb, NULL);
-}
-
 static const struct http_route events_routes[] = {
-    {"events", EVHTTP_REQ_GET, "/api/v1/events", 0, -1, events_get, NULL},
+    {"events", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/events", 0,
+        -1, events_get, NULL},
 };
 
 void

@@ -226,7 +226,7 @@ geocode_parse_near(const char *s, struct addr_near *near)
 }
 
 static void
-geocode_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+geocode_search(struct http_req *req)
 {
 	const char *q = http_req_query(req, "q");
 	const char *near = http_req_query(req, "near");
@@ -235,8 +235,6 @@ geocode_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	char *end;
 	long n = 8;
 
-	(void)user;
-	(void)arg;
 	if (q == NULL || *q == '\0' || !utf8_valid(q) ||
 	    utf8_len(q) > GEOCODE_Q_MAX) {
 		api_error(req, 400, "invalid_value", "q",
@@ -268,12 +266,6 @@ geocode_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	l->limit = (int)n;
 	http_req_ref(req);
 	geocoder_with_index(lookup_index_cb, l);
-}
-
-static void
-geocode_search(struct http_req *req)
-{
-	auth_require(geocode_app, req, AUTH_ANY, geocode_auth_cb, NULL);
 }
 
 struct rev {
@@ -315,14 +307,12 @@ reverse_index_cb(const struct addr_index *idx, void *arg)
 }
 
 static void
-reverse_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+geocode_reverse(struct http_req *req)
 {
 	struct rev *v;
 	double lo, la;
 	char *cause;
 
-	(void)user;
-	(void)arg;
 	if (geo_parse_lonlat(http_req_query(req, "lon"),
 	        http_req_query(req, "lat"), &lo, &la, &cause) != 0) {
 		api_error(req, 400, "invalid_location",
@@ -338,16 +328,11 @@ reverse_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	geocoder_with_index(reverse_index_cb, v);
 }
 
-static void
-geocode_reverse(struct http_req *req)
-{
-	auth_require(geocode_app, req, AUTH_ANY, reverse_auth_cb, NULL);
-}
-
 static const struct http_route geocode_routes[] = {
-    {"geocode", EVHTTP_REQ_GET, "/api/v1/geocode", 0, 0, geocode_search, NULL},
-    {"geocode.reverse", EVHTTP_REQ_GET, "/api/v1/geocode/reverse", 0, 0,
-        geocode_reverse, NULL},
+    {"geocode", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/geocode",
+        0, 0, geocode_search, NULL},
+    {"geocode.reverse", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
+        "/api/v1/geocode/reverse", 0, 0, geocode_reverse, NULL},
 };
 
 void

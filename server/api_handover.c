@@ -359,14 +359,14 @@ ho_send_keyed(struct http_req *req, void *arg)
 static const char *const ho_send_keys[] = {"recipient_id", "note", NULL};
 
 static void
-ho_send_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+ho_send_post(struct http_req *req)
 {
+	const struct auth_user *user = auth_user_of(req);
 	struct ho_send *s;
 	const char *note;
 	long long id, rid;
 	json_t *body;
 
-	(void)arg;
 	if (api_path_id(req, 0, &id) != 0 || (body = api_body(req)) == NULL)
 		return;
 	if (api_only_keys(req, body, ho_send_keys) != 0 ||
@@ -385,12 +385,6 @@ ho_send_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	json_decref(body);
 	/* The key wait holds its own reference; ours lasts until replied. */
 	ho_with_key(req, ho_send_keyed, ho_send_give_up, s);
-}
-
-static void
-ho_send_post(struct http_req *req)
-{
-	auth_require(ho.app, req, AUTH_STAFF, ho_send_auth_cb, NULL);
 }
 
 /* ---- The directory ---------------------------------------------------- */
@@ -412,34 +406,24 @@ dir_reply_cb(struct db_result *r, void *arg)
 }
 
 static void
-dir_list_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+dir_list(struct http_req *req)
 {
 	const char *all = http_req_query(req, "removed");
 
-	(void)user;
-	(void)arg;
 	http_req_ref(req);
 	store_directory_list(ho.app->db, all != NULL && strcmp(all, "1") == 0,
 	    dir_reply_cb, req);
-}
-
-static void
-dir_list(struct http_req *req)
-{
-	auth_require(ho.app, req, AUTH_STAFF, dir_list_auth_cb, NULL);
 }
 
 static const char *const dir_keys[] = {
     "name", "handles", "phone", "email", "hours", NULL};
 
 static void
-dir_add_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+dir_add(struct http_req *req)
 {
 	struct store_directory_entry e = {0};
 	json_t *body;
 
-	(void)user;
-	(void)arg;
 	if ((body = api_body(req)) == NULL)
 		return;
 	if (api_only_keys(req, body, dir_keys) != 0 ||
@@ -456,29 +440,14 @@ out:
 }
 
 static void
-dir_add(struct http_req *req)
-{
-	auth_require(ho.app, req, AUTH_ADMIN, dir_add_auth_cb, NULL);
-}
-
-static void
-dir_remove_auth_cb(
-    struct http_req *req, const struct auth_user *user, void *arg)
+dir_remove(struct http_req *req)
 {
 	long long id;
 
-	(void)user;
-	(void)arg;
 	if (api_path_id(req, 0, &id) != 0)
 		return;
 	http_req_ref(req);
 	store_directory_remove(ho.app->db, id, dir_reply_cb, req);
-}
-
-static void
-dir_remove(struct http_req *req)
-{
-	auth_require(ho.app, req, AUTH_ADMIN, dir_remove_auth_cb, NULL);
 }
 
 /* ---- The receipt page: /handover/{token} ------------------------------ */
@@ -759,14 +728,14 @@ ho_receipt_photo(struct http_req *req)
 }
 
 static const struct http_route handover_routes[] = {
-    {"requests.handover", EVHTTP_REQ_POST, "/api/v1/requests/{}/handover",
-        16 * 1024, 0, ho_send_post, NULL},
-    {"directory.list", EVHTTP_REQ_GET, "/api/v1/directory", 0, 0, dir_list,
-        NULL},
-    {"directory.add", EVHTTP_REQ_POST, "/api/v1/directory", 8 * 1024, 0,
-        dir_add, NULL},
-    {"directory.remove", EVHTTP_REQ_DELETE, "/api/v1/directory/{}", 0, 0,
-        dir_remove, NULL},
+    {"requests.handover", EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_STAFF),
+        "/api/v1/requests/{}/handover", 16 * 1024, 0, ho_send_post, NULL},
+    {"directory.list", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF),
+        "/api/v1/directory", 0, 0, dir_list, NULL},
+    {"directory.add", EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_ADMIN),
+        "/api/v1/directory", 8 * 1024, 0, dir_add, NULL},
+    {"directory.remove", EVHTTP_REQ_DELETE | HTTP_ROUTE_ROLES(AUTH_ADMIN),
+        "/api/v1/directory/{}", 0, 0, dir_remove, NULL},
     {"handover.receipt", EVHTTP_REQ_GET, "/handover/{}", 0, 0, ho_receipt_get,
         NULL},
     {"handover.confirm", EVHTTP_REQ_POST | HTTP_ROUTE_PUBLIC, "/handover/{}",

@@ -71,25 +71,20 @@ out:
  * display name is only wanted here, so it costs this route a second query.
  */
 static void
-api_me_auth_cb(struct http_req *req, const struct auth_user *u, void *arg)
+api_me(struct http_req *req)
 {
+	const struct auth_user *u = auth_user_of(req);
 	struct api_me *m = xmalloc(sizeof *m);
 
-	(void)arg;
 	m->req = req;
 	m->user = *u;
 	http_req_ref(req);
 	store_users_get(me_app->db, u->id, api_me_user_cb, m);
 }
 
-static void
-api_me(struct http_req *req)
-{
-	auth_require(me_app, req, AUTH_ANY, api_me_auth_cb, NULL);
-}
-
 static const struct http_route api_me_routes[] = {
-    {"me", EVHTTP_REQ_GET, "/api/v1/me", 0, 5000, api_me, NULL},
+    {"me", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/me", 0, 5000,
+        api_me, NULL},
 };
 
 void

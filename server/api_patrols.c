@@ -55,13 +55,13 @@ patrol_row_cb(struct db_result *r, void *arg)
 static const char *const start_keys[] = {"crew_id", "kind", NULL};
 
 static void
-start_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+patrol_start(struct http_req *req)
 {
+	const struct auth_user *user = auth_user_of(req);
 	const char *kind;
 	long long crew;
 	json_t *body;
 
-	(void)arg;
 	if ((body = api_body(req)) == NULL)
 		return;
 	if (api_only_keys(req, body, start_keys) != 0 ||
@@ -83,30 +83,14 @@ out:
 }
 
 static void
-patrol_start(struct http_req *req)
-{
-	auth_require(
-	    patrols_app, req, AUTH_STAFF | AUTH_CREW, start_auth_cb, NULL);
-}
-
-static void
-stop_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+patrol_stop(struct http_req *req)
 {
 	long long id;
 
-	(void)user;
-	(void)arg;
 	if (api_path_id(req, 0, &id) != 0)
 		return;
 	http_req_ref(req);
 	store_patrol_stop(patrols_app->db, id, patrol_row_cb, req);
-}
-
-static void
-patrol_stop(struct http_req *req)
-{
-	auth_require(
-	    patrols_app, req, AUTH_STAFF | AUTH_CREW, stop_auth_cb, NULL);
 }
 
 static void
@@ -132,7 +116,7 @@ track_done_cb(struct db_result *r, void *arg)
 }
 
 static void
-track_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+patrol_track(struct http_req *req)
 {
 	json_t *body, *points, *pt, *rows;
 	double lat, lon, at, e, n;
@@ -140,8 +124,6 @@ track_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	long long id;
 	size_t i;
 
-	(void)user;
-	(void)arg;
 	if (api_path_id(req, 0, &id) != 0 || (body = api_body(req)) == NULL)
 		return;
 	points = json_object_get(body, "points");
@@ -192,13 +174,6 @@ track_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 fail:
 	json_decref(rows);
 	json_decref(body);
-}
-
-static void
-patrol_track(struct http_req *req)
-{
-	auth_require(
-	    patrols_app, req, AUTH_STAFF | AUTH_CREW, track_auth_cb, NULL);
 }
 
 /* The ward's name for a code, or NULL: crews read names, not codes. */
@@ -406,24 +381,16 @@ wayback_new(struct http_req *req)
 }
 
 static void
-wayback_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+wayback_get(struct http_req *req)
 {
 	struct wayback *w;
 	long long id;
 
-	(void)user;
-	(void)arg;
 	if (api_path_id(req, 0, &id) != 0 || (w = wayback_new(req)) == NULL)
 		return;
 	http_req_ref(req);
 	store_wayback_candidates(patrols_app->db, id,
 	    patrols_app->cfg->coverage_share_pct / 100.0, wayback_cb, w);
-}
-
-static void
-wayback_get(struct http_req *req)
-{
-	auth_require(patrols_app, req, AUTH_ANY, wayback_auth_cb, NULL);
 }
 
 /* GET /agent/v1/wayback: the same, for the crew of the device's token. */
@@ -464,14 +431,16 @@ agent_wayback_get(struct http_req *req)
 }
 
 static const struct http_route patrols_routes[] = {
-    {"patrols.start", EVHTTP_REQ_POST, "/api/v1/patrols", 4096, 0, patrol_start,
-        NULL},
-    {"patrols.track", EVHTTP_REQ_POST, "/api/v1/patrols/{}/track", 4 << 20,
-        30000, patrol_track, NULL},
-    {"patrols.stop", EVHTTP_REQ_POST, "/api/v1/patrols/{}/stop", 4096, 0,
-        patrol_stop, NULL},
-    {"crews.wayback", EVHTTP_REQ_GET, "/api/v1/crews/{}/wayback", 0, 0,
-        wayback_get, NULL},
+    {"patrols.start",
+        EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_CREW),
+        "/api/v1/patrols", 4096, 0, patrol_start, NULL},
+    {"patrols.track",
+        EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_CREW),
+        "/api/v1/patrols/{}/track", 4 << 20, 30000, patrol_track, NULL},
+    {"patrols.stop", EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_CREW),
+        "/api/v1/patrols/{}/stop", 4096, 0, patrol_stop, NULL},
+    {"crews.wayback", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
+        "/api/v1/crews/{}/wayback", 0, 0, wayback_get, NULL},
     {"agent.wayback", EVHTTP_REQ_GET, "/agent/v1/wayback", 0, 0,
         agent_wayback_get, NULL},
 };

@@ -51,16 +51,15 @@ photo_added_cb(struct db_result *r, void *arg)
 }
 
 static void
-photo_post_auth_cb(
-    struct http_req *req, const struct auth_user *user, void *arg)
+photo_post(struct http_req *req)
 {
+	const struct auth_user *user = auth_user_of(req);
 	const char *body, *type;
 	struct photo_post *pp;
 	char *cause;
 	long long id;
 	size_t len;
 
-	(void)arg;
 	if (api_path_id(req, 0, &id) != 0)
 		return;
 	body = http_req_body(req, &len);
@@ -96,13 +95,6 @@ photo_post_auth_cb(
 }
 
 static void
-photo_post(struct http_req *req)
-{
-	auth_require(
-	    photos_app, req, AUTH_STAFF | AUTH_CREW, photo_post_auth_cb, NULL);
-}
-
-static void
 photo_get_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
@@ -128,13 +120,11 @@ photo_get_cb(struct db_result *r, void *arg)
 }
 
 static void
-photo_get_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+photo_get(struct http_req *req)
 {
 	const char *hex = http_req_param(req, 0);
 	char *path;
 
-	(void)user;
-	(void)arg;
 	if ((path = photos_path(photos_app->cfg->photo_dir, hex)) == NULL) {
 		api_error(req, 404, "not_found", NULL, "no such photo");
 		return;
@@ -144,16 +134,13 @@ photo_get_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	store_photo_get(photos_app->db, hex, photo_get_cb, req);
 }
 
-static void
-photo_get(struct http_req *req)
-{
-	auth_require(photos_app, req, AUTH_ANY, photo_get_auth_cb, NULL);
-}
-
 static const struct http_route photos_routes[] = {
-    {"requests.photos", EVHTTP_REQ_POST, "/api/v1/requests/{}/photos",
-        PHOTOS_ROUTE_MAX, 60000, photo_post, NULL},
-    {"photos.get", EVHTTP_REQ_GET, "/api/v1/photos/{}", 0, 0, photo_get, NULL},
+    {"requests.photos",
+        EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_CREW),
+        "/api/v1/requests/{}/photos", PHOTOS_ROUTE_MAX, 60000, photo_post,
+        NULL},
+    {"photos.get", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
+        "/api/v1/photos/{}", 0, 0, photo_get, NULL},
 };
 
 void

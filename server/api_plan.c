@@ -95,13 +95,11 @@ out:
 }
 
 static void
-plan_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+plan_get(struct http_req *req)
 {
 	long long id;
 	char crews[32];
 
-	(void)user;
-	(void)arg;
 	if (api_path_id(req, 0, &id) != 0)
 		return;
 	snprintf(crews, sizeof crews, "{%lld}", id);
@@ -133,31 +131,14 @@ out:
 }
 
 static void
-plan_office_auth_cb(
-    struct http_req *req, const struct auth_user *user, void *arg)
+plan_office_get(struct http_req *req)
 {
 	long long id;
 
-	(void)user;
-	(void)arg;
 	if (api_path_id(req, 0, &id) != 0)
 		return;
 	http_req_ref(req);
 	store_plan_inputs(plan_app->db, NULL, id, plan_office_cb, req);
-}
-
-static void
-plan_office_get(struct http_req *req)
-{
-	auth_require(
-	    plan_app, req, AUTH_STAFF | AUTH_VIEWER, plan_office_auth_cb, NULL);
-}
-
-static void
-plan_get(struct http_req *req)
-{
-	auth_require(
-	    plan_app, req, AUTH_STAFF | AUTH_VIEWER, plan_auth_cb, NULL);
 }
 
 static void
@@ -170,7 +151,7 @@ plan_pin_cb(struct db_result *r, void *arg)
 }
 
 static void
-plan_pin_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+plan_pin(struct http_req *req)
 {
 	static const char *const keys[] = {"request_id", "position", NULL};
 	long long crew, rid;
@@ -179,8 +160,6 @@ plan_pin_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	char buf[16];
 	json_t *body;
 
-	(void)user;
-	(void)arg;
 	if (api_path_id(req, 0, &crew) != 0 || (body = api_body(req)) == NULL)
 		return;
 	if (api_only_keys(req, body, keys) != 0 ||
@@ -205,19 +184,14 @@ plan_pin_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	    plan_app->db, crew, rid, present ? buf : NULL, plan_pin_cb, req);
 }
 
-static void
-plan_pin(struct http_req *req)
-{
-	auth_require(plan_app, req, AUTH_STAFF, plan_pin_auth_cb, NULL);
-}
-
 static const struct http_route plan_routes[] = {
-    {"crews.plan", EVHTTP_REQ_GET, "/api/v1/crews/{}/plan", 0, 0, plan_get,
-        NULL},
-    {"offices.plan", EVHTTP_REQ_GET, "/api/v1/offices/{}/plan", 0, 0,
-        plan_office_get, NULL},
-    {"crews.plan.pin", EVHTTP_REQ_POST, "/api/v1/crews/{}/plan/pin", 1024, 0,
-        plan_pin, NULL},
+    {"crews.plan", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_VIEWER),
+        "/api/v1/crews/{}/plan", 0, 0, plan_get, NULL},
+    {"offices.plan",
+        EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_VIEWER),
+        "/api/v1/offices/{}/plan", 0, 0, plan_office_get, NULL},
+    {"crews.plan.pin", EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_STAFF),
+        "/api/v1/crews/{}/plan/pin", 1024, 0, plan_pin, NULL},
 };
 
 void

@@ -524,21 +524,15 @@ rec_job_new(
 }
 
 static void
-recurring_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+recurring_get(struct http_req *req)
 {
+	const struct auth_user *user = auth_user_of(req);
 	struct rec_job *j;
 
-	(void)arg;
 	if ((j = rec_job_new(req, user, REC_SITES)) == NULL)
 		return;
 	store_recurring_points(rec_app->db, j->category, j->ward, j->office,
 	    rec_app->cfg->timezone, rec_points_cb, j);
-}
-
-static void
-recurring_get(struct http_req *req)
-{
-	auth_require(rec_app, req, AUTH_ANY, recurring_auth_cb, NULL);
 }
 
 /* The coming season: this year until October, next year from November. */
@@ -622,14 +616,14 @@ static const char *const sent_keys[] = {
     "caller_id", "request_id", "season", "method", NULL};
 
 static void
-sent_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+notices_sent(struct http_req *req)
 {
+	const struct auth_user *user = auth_user_of(req);
 	long long caller, request;
 	double season;
 	const char *method;
 	json_t *body;
 
-	(void)arg;
 	if ((body = api_body(req)) == NULL)
 		return;
 	if (api_only_keys(req, body, sent_keys) != 0 ||
@@ -658,33 +652,20 @@ out:
 }
 
 static void
-notices_sent(struct http_req *req)
+consent_get(struct http_req *req)
 {
-	auth_require(rec_app, req, AUTH_PERSONAL_DATA, sent_auth_cb, NULL);
-}
-
-static void
-consent_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
-{
-	(void)user;
-	(void)arg;
 	api_reply(
 	    req, 200, json_pack("{s:s}", "text", rec_app->cfg->consent_text));
 }
 
-static void
-consent_get(struct http_req *req)
-{
-	auth_require(rec_app, req, AUTH_ANY, consent_auth_cb, NULL);
-}
-
 static const struct http_route rec_routes[] = {
-    {"recurring", EVHTTP_REQ_GET, "/api/v1/recurring", 0, 0, recurring_get,
-        NULL},
+    {"recurring", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
+        "/api/v1/recurring", 0, 0, recurring_get, NULL},
     {"notices", EVHTTP_REQ_GET, "/api/v1/notices", 0, 0, notices_get, NULL},
-    {"notices.sent", EVHTTP_REQ_POST, "/api/v1/notices/sent", 4096, 0,
-        notices_sent, NULL},
-    {"consent", EVHTTP_REQ_GET, "/api/v1/consent", 0, 0, consent_get, NULL},
+    {"notices.sent", EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_PERSONAL_DATA),
+        "/api/v1/notices/sent", 4096, 0, notices_sent, NULL},
+    {"consent", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/consent",
+        0, 0, consent_get, NULL},
 };
 
 void

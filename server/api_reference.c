@@ -67,9 +67,9 @@ ref_crews(struct http_req *req)
 static const char *const crew_keys[] = {"status", "lat", "lon", NULL};
 
 static void
-crew_patch_auth_cb(
-    struct http_req *req, const struct auth_user *user, void *arg)
+ref_crew_patch(struct http_req *req)
 {
+	const struct auth_user *user = auth_user_of(req);
 	const char *status;
 	double lat = 0, lon = 0, e, n;
 	int has_lat, has_lon;
@@ -77,7 +77,6 @@ crew_patch_auth_cb(
 	json_t *body;
 	char *cause;
 
-	(void)arg;
 	if (api_path_id(req, 0, &id) != 0)
 		return;
 	/* A crew user sets its own crew's status and position only. */
@@ -119,13 +118,6 @@ crew_patch_auth_cb(
 	    user->name, ref_list_cb, req);
 out:
 	json_decref(body);
-}
-
-static void
-ref_crew_patch(struct http_req *req)
-{
-	auth_require(
-	    ref_app, req, AUTH_STAFF | AUTH_CREW, crew_patch_auth_cb, NULL);
 }
 
 /* ILIKE pattern for free text: %, _ and \ are literal. */
@@ -203,7 +195,7 @@ cases_filters(struct http_req *req, struct store_case_query *q, char **place)
 }
 
 static void
-cases_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+ref_cases(struct http_req *req)
 {
 	struct store_case_query q = {0};
 	const char *text = http_req_query(req, "q");
@@ -214,8 +206,6 @@ cases_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	double la, lo;
 	char *cause, *like = NULL, *place = NULL;
 
-	(void)user;
-	(void)arg;
 	if (text != NULL && *text != '\0') {
 		if (!utf8_valid(text) || utf8_len(text) > 200) {
 			api_error(req, 400, "invalid_value", "q",
@@ -265,20 +255,15 @@ cases_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	free(place);
 }
 
-static void
-ref_cases(struct http_req *req)
-{
-	auth_require(ref_app, req, AUTH_ANY, cases_auth_cb, NULL);
-}
-
 static const struct http_route ref_routes[] = {
     {"categories", EVHTTP_REQ_GET, "/api/v1/categories", 0, 0, ref_categories,
         NULL},
     {"offices", EVHTTP_REQ_GET, "/api/v1/offices", 0, 0, ref_offices, NULL},
     {"crews", EVHTTP_REQ_GET, "/api/v1/crews", 0, 0, ref_crews, NULL},
-    {"crews.patch", EVHTTP_REQ_PATCH, "/api/v1/crews/{}", 4096, 0,
-        ref_crew_patch, NULL},
-    {"cases", EVHTTP_REQ_GET, "/api/v1/cases", 0, 0, ref_cases, NULL},
+    {"crews.patch", EVHTTP_REQ_PATCH | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_CREW),
+        "/api/v1/crews/{}", 4096, 0, ref_crew_patch, NULL},
+    {"cases", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/cases", 0,
+        0, ref_cases, NULL},
 };
 
 void

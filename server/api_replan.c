@@ -339,13 +339,11 @@ out:
 }
 
 static void
-replan_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+replan_get(struct http_req *req)
 {
 	const char *moves = http_req_query(req, "moves");
 	long long id;
 
-	(void)user;
-	(void)arg;
 	if (api_path_id(req, 0, &id) != 0)
 		return;
 	if (moves != NULL && strcmp(moves, "0") != 0 &&
@@ -358,15 +356,9 @@ replan_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	store_plan_office(replan_app->db, id, replan_cb, req);
 }
 
-static void
-replan_get(struct http_req *req)
-{
-	auth_require(replan_app, req, AUTH_STAFF, replan_auth_cb, NULL);
-}
-
 static const struct http_route replan_routes[] = {
-    {"offices.replan", EVHTTP_REQ_GET, "/api/v1/offices/{}/replan", 0, 0,
-        replan_get, NULL},
+    {"offices.replan", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF),
+        "/api/v1/offices/{}/replan", 0, 0, replan_get, NULL},
 };
 
 void

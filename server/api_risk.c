@@ -239,13 +239,11 @@ risk_defects_cb(struct db_result *r, void *arg)
 }
 
 static void
-risk_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+risk_get(struct http_req *req)
 {
 	const char *ward = http_req_query(req, "ward");
 	struct risk_job *j;
 
-	(void)user;
-	(void)arg;
 	if (ward != NULL && strlen(ward) > 40) {
 		api_error(req, 400, "invalid_value", "ward",
 		    "ward is a code of at most 40 characters");
@@ -258,14 +256,9 @@ risk_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	store_risk_defects(risk_app->db, risk_defects_cb, j);
 }
 
-static void
-risk_get(struct http_req *req)
-{
-	auth_require(risk_app, req, AUTH_ANY, risk_auth_cb, NULL);
-}
-
 static const struct http_route risk_routes[] = {
-    {"risk", EVHTTP_REQ_GET, "/api/v1/risk", 0, 0, risk_get, NULL},
+    {"risk", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/risk", 0, 0,
+        risk_get, NULL},
 };
 
 void

@@ -24,22 +24,15 @@ users_list_cb(struct db_result *r, void *arg)
 }
 
 static void
-users_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+users_get(struct http_req *req)
 {
-	(void)user;
-	(void)arg;
 	http_req_ref(req);
 	store_users_list_json(users_app->db, users_list_cb, req);
 }
 
-static void
-users_get(struct http_req *req)
-{
-	auth_require(users_app, req, AUTH_ADMIN, users_auth_cb, NULL);
-}
-
 static const struct http_route users_routes[] = {
-    {"users.list", EVHTTP_REQ_GET, "/api/v1/users", 0, 5000, users_get, NULL},
+    {"users.list", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ADMIN),
+        "/api/v1/users", 0, 5000, users_get, NULL},
 };
 
 void

@@ -362,3 +362,26 @@ lookup:
 	else
 		store_users_token_lookup(a->db, hash, auth_lookup_cb, p);
 }
+
+static void
+auth_guard_cb(struct http_req *req, const struct auth_user *u, void *arg)
+{
+	struct auth_user *copy = xmalloc(sizeof *copy);
+
+	(void)arg;
+	*copy = *u;
+	http_req_set_user(req, copy);
+	http_req_handler(req)(req);
+}
+
+void
+auth_guard(struct http_req *req, int roles, void *app)
+{
+	auth_require(app, req, roles, auth_guard_cb, NULL);
+}
+
+const struct auth_user *
+auth_user_of(struct http_req *req)
+{
+	return http_req_user(req);
+}

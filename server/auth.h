@@ -23,6 +23,15 @@ struct http_req;
  */
 int auth_may_act_for_crew(const struct auth_user *, long long crew_id);
 
+/*
+ * http_config.guard for routes with roles (arg: the struct app): does what
+ * auth_require does, keeps the user on the request and calls the route's
+ * handler, which reads the user with auth_user_of.
+ */
+void auth_guard(struct http_req *, int roles, void *app);
+/* The caller auth_guard let in, for the route's handler. */
+const struct auth_user *auth_user_of(struct http_req *);
+
 typedef void (*auth_cb)(struct http_req *, const struct auth_user *, void *arg);
 /*
  * Authenticates the request's "Authorization: Bearer TOKEN" against the

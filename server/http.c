@@ -77,6 +77,7 @@ struct http_req {
 	TAILQ_ENTRY(http_req) stream_entry;
 	http_reply_hook on_reply;
 	void *reply_arg;
+	void *user; /* the guard's caller (http_req_set_user) */
 };
 
 static double
@@ -105,6 +106,7 @@ http_req_free(struct http_req *r)
 		munmap(r->body, r->body_len + 1);
 	else
 		free(r->body);
+	free(r->user);
 	free(r);
 }
 
@@ -360,6 +362,25 @@ http_req_body(struct http_req *r, size_t *len)
 	if (len != NULL)
 		*len = r->body_len;
 	return r->body;
+}
+
+http_handler
+http_req_handler(struct http_req *r)
+{
+	return r->route->handler;
+}
+
+void
+http_req_set_user(struct http_req *r, void *user)
+{
+	free(r->user);
+	r->user = user;
+}
+
+const void *
+http_req_user(struct http_req *r)
+{
+	return r->user;
 }
 
 void *
@@ -681,7 +702,14 @@ routed:
 		r->ev_deadline = evtimer_new(s->base, http_deadline_cb, r);
 		evtimer_add(r->ev_deadline, &tv);
 	}
-	r->route->handler(r);
+	if (HTTP_ROUTE_ROLES_OF(r->route->methods) == 0)
+		r->route->handler(r);
+	else if (s->cfg.guard != NULL)
+		s->cfg.guard(r, HTTP_ROUTE_ROLES_OF(r->route->methods),
+		    s->cfg.guard_arg);
+	else
+		http_reply_error(r, 500, "internal",
+		    "this resource needs a role but nothing checks it");
 out:
 	http_req_unref(r);
 }

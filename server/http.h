@@ -50,6 +50,16 @@ struct http_route {
  */
 #define HTTP_ROUTE_PUBLIC (1 << 24)
 #define HTTP_ROUTE_KEYED  (1 << 25)
+/*
+ * The roles (role.h's five bits) a route needs, or-ed into methods too:
+ * only callers with one of them reach the handler; http_config.guard
+ * checks them first and answers 401/403 itself (issue 12: roles in the
+ * route table, not in a wrapper in each file).
+ */
+#define HTTP_ROUTE_ROLES_SHIFT  26
+#define HTTP_ROUTE_ROLES(roles) ((roles) << HTTP_ROUTE_ROLES_SHIFT)
+#define HTTP_ROUTE_ROLES_OF(methods)                                           \
+	(((methods) >> HTTP_ROUTE_ROLES_SHIFT) & 0x1f)
 
 struct http_config {
 	int timeout_s; /* connection read/write timeout */
@@ -64,6 +74,13 @@ struct http_config {
 	const char *spool_dir;
 	/* 1 when the headers hold credentials worth a look (auth.c). */
 	int (*credentials)(const char *authorization, const char *cookie);
+	/*
+	 * For routes with roles: authenticates, keeps the caller on the
+	 * request (http_req_set_user) and calls http_req_handler(req)(req), or
+	 * answers 401/403 itself (auth_guard). Without one such routes get 500.
+	 */
+	void (*guard)(struct http_req *, int roles, void *arg);
+	void *guard_arg;
 };
 
 struct http_server *http_new(struct event_base *, const struct http_config *);
@@ -115,6 +132,12 @@ const char *http_req_peer(struct http_req *);
  */
 const char *http_req_body(struct http_req *, size_t *len);
 void *http_req_route_arg(struct http_req *);
+/* The route's handler (for the guard to call once it let the caller in). */
+http_handler http_req_handler(struct http_req *);
+/* Keeps the authenticated caller (malloc'd; freed with the request). */
+void http_req_set_user(struct http_req *, void *user);
+/* What http_req_set_user kept, or NULL. */
+const void *http_req_user(struct http_req *);
 void http_req_set_header(struct http_req *, const char *key, const char *value);
 
 /*
