@@ -41,15 +41,25 @@ class Idempotency(unittest.TestCase):
             rc = d.stop()
             assert rc == 0, "patrold exited %d:\n%s" % (rc, d.text())
 
-    def post(self, body, key=None, token=None, d=None):
+    def post(self, body, key=None, token=None, d=None, wait=True):
+        """As a client would: a 409 idempotency_key_in_use (the first
+        answer is being kept) is retried after Retry-After, unless not
+        wait."""
+        import time
         headers = {"Authorization": "Bearer " + (token or self.disp),
                    "Content-Type": "application/json"}
         if key is not None:
             headers["Idempotency-Key"] = key
-        st, hdrs, raw = (d or self.d).request(
-            "/api/v1/requests", method="POST",
-            body=json.dumps(body).encode(), headers=headers)
-        return st, hdrs, json.loads(raw)
+        for _ in range(20):
+            st, hdrs, raw = (d or self.d).request(
+                "/api/v1/requests", method="POST",
+                body=json.dumps(body).encode(), headers=headers)
+            r = json.loads(raw)
+            if not (wait and st == 409 and r["error"]["code"]
+                    == "idempotency_key_in_use"):
+                break
+            time.sleep(float(hdrs.get("Retry-After", "1")))
+        return st, hdrs, r
 
     def call(self, note, **extra):
         body = {"category": "wasp_nest", "lat": CALL[0], "lon": CALL[1],
@@ -131,7 +141,7 @@ class Idempotency(unittest.TestCase):
         out = []
 
         def send(d):
-            out.append(self.post(body, key="k-race", d=d))
+            out.append(self.post(body, key="k-race", d=d, wait=False))
         threads = [threading.Thread(target=send, args=(d,))
                    for d in (self.d, self.d2, self.d, self.d2)]
         for t in threads:
