@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "geo.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "sync.h"
 
@@ -37,7 +38,7 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char *cause;
-	json_t *rules;
+	json_t *rules, *actions;
 
 	(void)argc;
 	(void)argv;
@@ -47,9 +48,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if ((cats = json_loads(categories, 0, NULL)) == NULL)
 		abort();
 	/* The rules come from lifecycle.c: every crew action is there. */
-	rules = sync_rules_json();
-	if (json_object_get(rules, "done") == NULL ||
-	    json_object_get(rules, "accept") == NULL)
+	rules = lifecycle_json(role_name);
+	actions = json_object_get(rules, "actions");
+	if (json_object_get(actions, "done") == NULL ||
+	    json_object_get(actions, "accept") == NULL)
 		abort();
 	json_decref(rules);
 	return 0;
@@ -81,7 +83,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sync_ctx ctx = {cats, NULL, 1800000000000LL};
-	struct sync_settings st = {5, 30, 1 << 20, 10 << 20, "Asia/Tokyo", 2 << 20};
+	struct sync_settings st = {
+	    5, 30, 1 << 20, 10 << 20, "Asia/Tokyo", 2 << 20, NULL};
 	Patrol__Sync__V1__SyncResponse *back;
 	sync_request *r;
 	json_t *batch, *item, *res;
