@@ -80,7 +80,10 @@ ctl_demo_day_step(struct ctl *c, long long id, int *version, const char *from,
 	/* request_transition() decides the state from the action. */
 	t.id = id;
 	t.version = *version;
-	t.action = strcmp(to, "assigned") == 0 ? "assign" : to;
+	/* The action that leads to each demo state (accept -> accepted). */
+	t.action = strcmp(to, "assigned") == 0 ? "assign"
+	    : strcmp(to, "accepted") == 0      ? "accept"
+	                                       : to;
 	t.actor = "demo";
 	t.crew_id = strcmp(to, "assigned") == 0 ? crew : 0;
 	t.event_crew_id = crew;
