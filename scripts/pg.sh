@@ -6,11 +6,14 @@
 #   scripts/pg.sh start DIR   start it (waits until it accepts connections)
 #   scripts/pg.sh stop DIR [fast|immediate]
 #   scripts/pg.sh url DIR     print the libpq connection string
+#   scripts/pg.sh standby DIR PRIMARY_DIR
+#                             make DIR a hot standby of the (running) cluster
+#                             in PRIMARY_DIR: pg_basebackup -R, streaming
 set -eu
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 init|start|stop|url DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 init|start|stop|url|standby DIR" >&2; exit 2; }
 
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$pgbin/initdb" ] || { echo "pg.sh: no PostgreSQL server found (install postgresql)" >&2; exit 1; }
@@ -85,6 +88,41 @@ start)
 		"SELECT 1 FROM pg_database WHERE datname = 'patrol'" | grep -q 1; then
 		"$pgbin/createdb" -h "$sock" -U patrol patrol
 	fi
+	;;
+standby)
+	primary=${3:?usage: $0 standby DIR PRIMARY_DIR}
+	if [ -f "$data/PG_VERSION" ]; then exit 0; fi
+	mkdir -p "$dir"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown "$pguser" "$dir"
+		if ! as test -w "$dir"; then
+			alt=$(mktemp -d /var/tmp/patrol-pg.XXXXXX)
+			chown "$pguser" "$alt"
+			rmdir "$alt"
+			ln -sfn "$alt" "$data"
+		fi
+	fi
+	psock=$(cat "$primary/socket_dir")
+	target=$data
+	[ -L "$data" ] && target=$(readlink "$data")
+	as "$pgbin/pg_basebackup" -h "$psock" -U patrol -D "$target" -R -X stream \
+		-c fast >"$dir/basebackup.log" 2>&1 ||
+		{ cat "$dir/basebackup.log" >&2; exit 1; }
+	mkdir -p "$dir/sock"
+	chown "$pguser" "$dir/sock" 2>/dev/null || true
+	sock=$(cd "$dir/sock" && pwd -P)
+	if [ ${#sock} -gt 90 ] || ! as test -w "$sock" 2>/dev/null; then
+		sock=$(mktemp -d /tmp/patrol-sock.XXXXXX)
+	fi
+	chown "$pguser" "$sock" 2>/dev/null || true
+	chmod 755 "$sock"
+	cat >>"$target/postgresql.conf" <<CONF
+# patrol: hot standby of $primary
+unix_socket_directories = '$sock'
+hot_standby = on
+hot_standby_feedback = on
+CONF
+	echo "$sock" >"$dir/socket_dir"
 	;;
 stop)
 	mode=${3:-fast}

@@ -19,6 +19,7 @@
 #include "db.h"
 #include "http.h"
 #include "metrics.h"
+#include "read_routes.h"
 #include "store_ops.h"
 
 static struct app *ops_app;
@@ -62,6 +63,7 @@ api_ops_metrics_cb(struct db_result *r, void *arg)
 
 	db_stats(ops_app->db, &st);
 	metrics_render(b, &st);
+	read_routes_metrics(ops_app, b);
 	/* The process metrics are served even while the database is down. */
 	metrics_business_render(
 	    b, r->status == DB_OK ? r->res : NULL, ops_app->metrics_coverage);

@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "migrate.h"
 #include "photos.h"
+#include "read_routes.h"
 #include "retention.h"
 #include "store_wards.h"
 #include "tls.h"
@@ -327,6 +328,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	open311_register(a);
 	api_sync_register(a);
 	lease_start(a);
+	read_routes_start(a);
 	escalate_start(a);
 	planner_start(a);
 	archive_start(a);

@@ -14,6 +14,8 @@ struct config {
 	char *listen_address;
 	int port;
 	char *database_url;
+	char *database_read_url;
+	int database_read_max_lag_ms;
 	int db_pool_size;
 	int db_connect_timeout_ms;
 	int db_statement_timeout_ms;

@@ -89,6 +89,35 @@ int db_listen(
     struct db *, const char *channel, db_notify_cb, void *arg, char **cause);
 
 void db_stats(struct db *, struct db_stats *);
+
+/*
+ * Reads from a hot standby (issue 19, option database_read_url). The
+ * primary pool owns the replica's (db_free frees both). Queries issued in
+ * a read scope, and from the callbacks of those queries, go to the replica
+ * when it is up, no more than max_lag_ms behind the primary, and has
+ * replayed the session's last write; else to the primary. A replica query
+ * that fails for want of a connection, or because it writes (SQLSTATE
+ * 25006 on a standby), is run again on the primary. Session keys: any
+ * 64-bit digest of the session's credentials.
+ */
+void db_set_replica(struct db *primary, struct db *replica, int max_lag_ms);
+void db_scope_read(unsigned long long key);
+void db_scope_clear(void);
+/* A session's write begins: its reads go to the primary from now... */
+void db_write_begin(struct db *, unsigned long long key);
+/* ...until the replica has replayed the primary's WAL position read after
+ * the write was answered. */
+void db_write_end(struct db *, unsigned long long key);
+
+struct db_read_stats {
+	int configured;          /* a replica is set */
+	int usable;              /* up and within the lag limit */
+	unsigned long replica;   /* queries run on the replica */
+	unsigned long primary;   /* read-scope queries sent to the primary */
+	unsigned long fallbacks; /* replica queries run again on the primary */
+	long long lag_bytes;     /* primary's last position - replica's */
+};
+void db_read_stats(struct db *, struct db_read_stats *);
 /* The last connection error, or NULL while connected. */
 const char *db_last_error(struct db *);
 

@@ -50,6 +50,7 @@ struct http_server {
 	void (*drain_done)(void *);
 	void *drain_arg;
 	struct event *ev_drain;
+	struct http_hooks hooks;
 };
 
 struct http_req {
@@ -60,6 +61,8 @@ struct http_req {
 	struct timespec start;
 	int refs;
 	int replied;
+	int entered; /* hooks.enter ran: hooks.done runs at the end */
+	unsigned long long hook_word; /* what enter returned, for done */
 	struct event *ev_deadline;
 	char *path;
 	char *params[HTTP_MAX_PARAMS];
@@ -95,6 +98,8 @@ http_req_free(struct http_req *r)
 {
 	int i;
 
+	if (r->entered && r->srv->hooks.done != NULL)
+		r->srv->hooks.done(r->hook_word, r->srv->hooks.arg);
 	if (r->ev_deadline != NULL)
 		event_free(r->ev_deadline);
 	for (i = 0; i < HTTP_MAX_PARAMS; i++)
@@ -702,6 +707,11 @@ routed:
 		r->ev_deadline = evtimer_new(s->base, http_deadline_cb, r);
 		evtimer_add(r->ev_deadline, &tv);
 	}
+	if (s->hooks.enter != NULL) {
+		r->hook_word = s->hooks.enter(r, s->hooks.arg);
+		r->entered = 1;
+	}
+	/* The guard's query carries the hooks' scope on to the handler. */
 	if (HTTP_ROUTE_ROLES_OF(r->route->methods) == 0)
 		r->route->handler(r);
 	else if (s->cfg.guard != NULL)
@@ -710,6 +720,8 @@ routed:
 	else
 		http_reply_error(r, 500, "internal",
 		    "this resource needs a role but nothing checks it");
+	if (s->hooks.leave != NULL)
+		s->hooks.leave(r, s->hooks.arg);
 out:
 	http_req_unref(r);
 }
@@ -1010,4 +1022,16 @@ http_html_escape(struct evbuffer *b, const char *s, int br)
 			evbuffer_add(b, s, 1);
 		}
 	}
+}
+
+void
+http_set_hooks(struct http_server *s, const struct http_hooks *h)
+{
+	s->hooks = *h;
+}
+
+const char *
+http_req_route_name(struct http_req *r)
+{
+	return r->route_name;
 }

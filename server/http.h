@@ -104,6 +104,22 @@ void http_set_bevcb(struct http_server *,
 void http_set_hsts(struct http_server *, int max_age_s);
 /* Adds routes; the table must outlive the server. */
 void http_add_routes(struct http_server *, const struct http_route *, size_t);
+
+/*
+ * Called around every routed request (issue 19: which database serves it):
+ * enter just before its handler runs, leave when the handler returns, done
+ * when the request is over (answered). enter and done go together.
+ */
+struct http_hooks {
+	/* Its return value is given to done (the request is gone by then). */
+	unsigned long long (*enter)(struct http_req *, void *);
+	void (*leave)(struct http_req *, void *);
+	void (*done)(unsigned long long, void *);
+	void *arg;
+};
+void http_set_hooks(struct http_server *, const struct http_hooks *);
+/* The route's name (metrics label), or NULL before it is routed. */
+const char *http_req_route_name(struct http_req *);
 /*
  * Stops accepting connections and answers new requests on open ones with
  * 503; calls done(arg) once no request is in flight (maybe at once).
