@@ -81,6 +81,7 @@ while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
 "$patrold" --port "$port" --database-url "$DATABASE_URL" --db-pool-size "$conns" \
 	--db-queue-max 5000 --db-queue-timeout-ms 30000 --http-timeout-s 120 \
 	--agent-track-interval-s 1 --photo-dir "$work/photos" --log-level warn \
+	--http-max-connections 5000 --http-max-connections-per-address 5000 \
 	2>"$work/patrold.log" &
 pid=$!
 for i in $(seq 100); do

