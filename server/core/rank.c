@@ -35,18 +35,22 @@ rank_pack(const struct rank_crew *c)
 {
 	double eta = (c->eta_minutes + c->delay_minutes) * 2;
 	double dist = c->distance_m;
-	uint64_t e, q, d, b;
+	uint64_t e, q, d, b, x;
 
 	/*
 	 * 1 bit spared, 4 of broken windows, 22 of half-minutes (~24 days),
-	 * 8 of queue, 29 of metres (536 km).
+	 * 8 of queue, 1 of cross-ward, 28 of metres (268 km). Arrival comes
+	 * first: a nearer crew from another ward's office is no worse for
+	 * it; only at the same arrival and queue does the ward's own crew go
+	 * first (it knows the place, and the other office keeps its crew).
 	 */
 	b = c->broken > 15 ? 15 : (uint64_t)c->broken;
 	e = eta < 0 ? 0 : eta > 4194303 ? 4194303 : (uint64_t)lround(eta);
 	q = c->queue < 0 ? 0 : c->queue > 255 ? 255 : (uint64_t)c->queue;
-	d = dist > 536870911.0 ? 536870911u : (uint64_t)dist;
+	x = c->cross_ward != 0;
+	d = dist > 268435455.0 ? 268435455u : (uint64_t)dist;
 	return (uint64_t)(c->spared != 0) << 63 | b << 59 | e << 37 | q << 29 |
-	    d;
+	    x << 28 | d;
 }
 
 void

@@ -37,7 +37,8 @@ struct rank_crew {
 /*
  * Fills the outputs and sorts crews best first: spared crews last, then
  * fewest broken windows, then arrival plus delay to others (half-minute
- * steps), then queue, then distance.
+ * steps), then queue, then the ward's own crews before cross-ward ones,
+ * then distance.
  */
 void rank_crews(double easting, double northing, struct rank_crew *, size_t n,
     const struct rank_params *);

@@ -70,6 +70,24 @@ test_cross_ward_is_no_penalty(void **state)
 	assert_int_equal(c[0].id, 2);
 }
 
+/*
+ * At the same arrival, the ward's own crew goes first, even when the
+ * cross-ward one is a metre nearer and has the lower id.
+ */
+static void
+test_cross_ward_breaks_a_tie(void **state)
+{
+	struct rank_crew c[2] = {
+	    {.id = 1, .easting = 800, .cross_ward = 1},
+	    {.id = 2, .easting = 801, .cross_ward = 0},
+	};
+
+	(void)state;
+	rank_crews(0, 0, c, 2, &params);
+	assert_int_equal(c[0].id, 2);
+	assert_int_equal(c[1].cross_ward, 1);
+}
+
 static void
 test_many_stay_ordered(void **state)
 {
@@ -99,6 +117,7 @@ main(void)
 	    cmocka_unit_test(test_arrival_beats_distance),
 	    cmocka_unit_test(test_load_breaks_ties),
 	    cmocka_unit_test(test_cross_ward_is_no_penalty),
+	    cmocka_unit_test(test_cross_ward_breaks_a_tie),
 	    cmocka_unit_test(test_many_stay_ordered),
 	};
 
