@@ -48,6 +48,10 @@ class Lifecycle(unittest.TestCase):
         cls.recipient = int(cls.sql("SELECT id FROM directory_entries"))
         cls.tokens = {role: h.user_token(cls.url, role + "1", role)
                       for role in ("dispatcher", "crew")}
+        # A crew user acts for its own crew only (issue 10).
+        r = h.patrolctl(cls.url, "user", "crew", "crew1", "--crew",
+                        "tama-river-1")
+        assert r.returncode == 0, r.stderr
         # No SMTP server: the hand-over's mail fails, its state change not.
         cls.d = h.Patrold(cls.url, "--escalation-check-ms", "3600000")
         st, body = cls.api("/api/v1/requests", "dispatcher", {
