@@ -45,8 +45,8 @@ def c_routes():
                 r"struct http_route\s+\w+\[\]\s*=\s*\{(.*?)\n\};", src,
                 re.S):
             for methods, path in re.findall(
-                    r'\{\s*"[^"]*",\s*((?:(?:EVHTTP_REQ|HTTP_ROUTE)_\w+\s*'
-                    r'\|?\s*)+),'
+                    r'\{\s*"[^"]*",\s*((?:(?:EVHTTP_REQ|HTTP_ROUTE)_\w+'
+                    r'(?:\([^)]*\))?\s*\|?\s*)+),'
                     r'\s*"([^"]+)"', table):
                 if not re.match(r"/api/v1/|/healthz$|/metrics$", path):
                     continue  # the console's files are not the API
