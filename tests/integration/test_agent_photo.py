@@ -4,6 +4,7 @@ small one is kept byte for byte. Needs no server: the job is put into the
 agent's own database as a sync would. Uses Debian's python3-pil to make
 and read the JPEGs."""
 import io
+import json
 import os
 import random
 import subprocess
@@ -12,6 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import agentkit  # noqa: E402
+import harness as h  # noqa: E402
 
 
 def ensure_pil():
@@ -56,6 +58,12 @@ class PhotoTest(unittest.TestCase):
         db = self.a.db()
         db.execute("INSERT INTO jobs (request_id, category, state,"
                    " updated_ms) VALUES (7, 'wasp_nest', 'on_site', 0)")
+        # What the first sync brings with the job: the server's life cycle.
+        dump = subprocess.run(
+            [os.path.join(h.BUILD, "tests", "unit", "lifecycle_dump")],
+            check=True, capture_output=True).stdout
+        db.execute("INSERT INTO state (key, value) VALUES ('lifecycle', ?)",
+                   (json.dumps(json.loads(dump)["table"]),))
         db.commit()
         db.close()
 
