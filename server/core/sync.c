@@ -373,6 +373,9 @@ sync_lifecycle(struct sync_refusal *f, const char *action, unsigned fields)
 {
 	struct lc_verdict v;
 
+	/* The verdict names the step: only text JSON can carry. */
+	if (action == NULL || !utf8_valid(action) || strlen(action) > 40)
+		return sync_refuse(f, "action", "not a step of the life cycle");
 	if (lifecycle_check(action, LC_ANY_STATE, AUTH_CREW, fields, &v) == 0)
 		return 0;
 	return sync_refuse(
