@@ -48,5 +48,5 @@ export PATROL_FUZZ_BUILD="$top/$build-fuzz"
 
 status=0
 (cd "$build" && ctest --output-on-failure --timeout 600 -j 2) || status=$?
-(cd "$build-fuzz" && ctest --output-on-failure -L fuzz) || status=$?
+(cd "$build-fuzz" && ctest --output-on-failure -L fuzz -j 2) || status=$?
 exit $status
