@@ -144,6 +144,7 @@ create_category_cb(struct db_result *r, void *arg)
 	n.window_to = json_string_value(json_object_get(c->body, "window_to"));
 	n.dup_radius_m = a->cfg->dup_radius_m;
 	n.dup_window_h = a->cfg->dup_window_h;
+	n.survey_hours = a->cfg->petition_survey_hours;
 	store_request_create(a->db, &n, create_done_cb, c);
 	return;
 fail:
@@ -158,7 +159,7 @@ static const char *const location_levels[] = {
 static const char *const caller_keys[] = {
     "name", "phone", "address", "consent", NULL};
 static const char *const channels[] = {
-    "phone", "counter", "patrol", "app", NULL};
+    "phone", "counter", "patrol", "app", "petition", NULL};
 
 /*
  * The resident's availability, window_from and window_to: each an ISO

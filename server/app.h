@@ -85,6 +85,8 @@ void open311_register(struct app *);
 /* Hand-overs and the directory (api_handover.c, issue 16). */
 void api_handover_register(struct app *);
 void api_handover_unregister(void);
+/* Callers added to a request, petition surveys, scripts (api_workflow.c). */
+void api_workflow_register(struct app *);
 /* The escalation timer (escalate.c). */
 void escalate_start(struct app *);
 void escalate_stop(void);

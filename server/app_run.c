@@ -315,6 +315,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	api_devices_register(a);
 	api_requests_register(a);
 	api_handover_register(a); /* before the actions' {}/{} route */
+	api_workflow_register(a); /* so are these */
 	api_actions_register(a);
 	api_recommend_register(a);
 	api_plan_register(a);

@@ -108,6 +108,7 @@ struct config {
 	char *public_url;
 	int handover_receipt_hours;
 	int handover_return_s;
+	int petition_survey_hours;
 };
 
 /* Sets every option to its built-in default. */

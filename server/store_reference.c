@@ -21,7 +21,9 @@ store_categories_list(struct db *db, db_cb cb, void *arg)
 	    " 'priority', priority, 'make_safe_minutes', make_safe_minutes,"
 	    " 'resolve_minutes', resolve_minutes, 'accept_minutes',"
 	    " accept_minutes, 'work_minutes', work_minutes, 'outcomes',"
-	    " outcomes, 'questions', questions) ORDER BY code), '[]')::text"
+	    " outcomes, 'questions', questions, 'caller_script_ja',"
+	    " caller_script_ja, 'caller_script_en', caller_script_en)"
+	    " ORDER BY code), '[]')::text"
 	    " FROM categories WHERE active",
 	    0, NULL, cb, arg);
 }

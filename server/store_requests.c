@@ -32,13 +32,23 @@
 	"'expected_from', r.expected_from, "                                   \
 	"'expected_to', r.expected_to, 'plan_order', r.plan_order, "           \
 	"'plan_pin', r.plan_pin, 'window_from', r.window_from, "               \
-	"'window_to', r.window_to)"
+	"'window_to', r.window_to, 'survey_due', (SELECT s.due_at "            \
+	"FROM surveys s WHERE s.request_id = r.id AND s.recorded_at IS NULL))"
 
 #define EVENT_JSON                                                             \
 	"jsonb_build_object('id', e.id, 'request_id', e.request_id, 'at', "    \
 	"e.at, 'actor', e.actor, 'kind', e.kind, 'from', e.from_state, "       \
 	"'to', e.to_state, 'crew_id', e.crew_id, 'lat', e.lat, 'lon', "        \
 	"e.lon, 'detail', e.detail)"
+
+/*
+ * Who did it, for people (issue 16): a user's display name, a crew's
+ * name for "crew:CODE", else NULL (the console shows the actor).
+ */
+#define ACTOR_NAME                                                             \
+	"(SELECT coalesce((SELECT u.display_name FROM users u WHERE u.name = " \
+	"e.actor), (SELECT c.name FROM crews c WHERE 'crew:' || c.code = "     \
+	"e.actor)))"
 
 void
 store_category_get(struct db *db, const char *code, db_cb cb, void *arg)
@@ -57,8 +67,9 @@ void
 store_request_create(
     struct db *db, const struct store_new_request *n, db_cb cb, void *arg)
 {
-	char lon[32], lat[32], e[32], no[32], prio[8], radius[16], hours[16];
-	const char *p[23];
+	char lon[32], lat[32], e[32], no[32], prio[8], radius[16], hours[16],
+	    survey[16];
+	const char *p[24];
 
 	snprintf(lon, sizeof lon, "%.9f", n->lon);
 	snprintf(lat, sizeof lat, "%.9f", n->lat);
@@ -90,6 +101,9 @@ store_request_create(
 	p[20] = n->caller_consent_text;
 	p[21] = n->window_from;
 	p[22] = n->window_to;
+	snprintf(survey, sizeof survey, "%d",
+	    n->survey_hours > 0 ? n->survey_hours : 24);
+	p[23] = survey;
 	db_query(db,
 	    "WITH r AS ("
 	    " INSERT INTO requests (category, channel, lon, lat, easting,"
@@ -108,6 +122,10 @@ store_request_create(
 	    " SELECT r.id, $14, $15, $16, $21, CASE WHEN $21::text IS NOT NULL"
 	    "  THEN now() END FROM r"
 	    " WHERE coalesce($14, $15, $16) IS NOT NULL RETURNING id),"
+	    /* A petition is surveyed at once: a job with its own deadline. */
+	    " s AS (INSERT INTO surveys (request_id, due_at) SELECT r.id,"
+	    "  now() + $24::int * interval '1 hour' FROM r"
+	    "  WHERE r.channel = 'petition' RETURNING due_at),"
 	    " e AS (SELECT request_event_append(r.id, $13, 'created', NULL,"
 	    "  'new', NULL, r.lon, r.lat, jsonb_build_object('channel',"
 	    "  r.channel, 'callers', (SELECT count(*) FROM c))) AS id FROM r)"
@@ -125,9 +143,11 @@ store_request_create(
 	    "   AND r.easting + $17::int AND o.northing BETWEEN"
 	    "   r.northing - $17::int AND r.northing + $17::int) x"
 	    /* The nearest ten are what a call-taker can read out. */
-	    "   WHERE x.dist <= $17::int ORDER BY x.dist LIMIT 10) d)))::text"
+	    "   WHERE x.dist <= $17::int ORDER BY x.dist LIMIT 10) d))"
+	    " || jsonb_build_object('survey_due', (SELECT due_at FROM "
+	    "s)))::text"
 	    " FROM r, e",
-	    23, p, cb, arg);
+	    24, p, cb, arg);
 }
 
 void
@@ -165,7 +185,8 @@ store_request_get(struct db *db, long long id, const char *actor,
 	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
 	    "  object_id) SELECT $2, 'callers.read', 'request', $1 FROM r"
 	    "  WHERE $3::boolean AND EXISTS (SELECT 1 FROM callers"
-	    "  WHERE request_id = r.id) RETURNING 1)"
+	    "  WHERE request_id = r.id OR request_id IN (SELECT m.id FROM"
+	    "  requests m WHERE m.parent_id = r.id)) RETURNING 1)"
 	    " SELECT (" REQUEST_JSON " || jsonb_build_object("
 	    " 'ward_name', (SELECT w.name FROM wards w"
 	    "  WHERE w.code = r.ward_code),"
@@ -186,13 +207,32 @@ store_request_get(struct db *db, long long id, const char *actor,
 	    "  '[]') FROM handovers h JOIN directory_entries d"
 	    "  ON d.id = h.recipient_id WHERE h.request_id = r.id),"
 	    " 'events', (SELECT coalesce(jsonb_agg(" EVENT_JSON
+	    "  || jsonb_build_object('actor_name', " ACTOR_NAME ")"
 	    "  ORDER BY e.id), '[]') FROM request_events e"
-	    "  WHERE e.request_id = r.id))"
+	    "  WHERE e.request_id = r.id),"
+	    /* A merge keeps everything: what each merged call said. */
+	    " 'merged_detail', (SELECT coalesce(jsonb_agg(jsonb_build_object("
+	    "  'id', m.id, 'address', m.address, 'description',"
+	    "  m.description, 'answers', m.answers, 'created_at',"
+	    "  m.created_at, 'notes', (SELECT coalesce(jsonb_agg(e.detail->>"
+	    "  'note' ORDER BY e.id), '[]') FROM request_events e WHERE"
+	    "  e.request_id = m.id AND e.detail ? 'note' AND e.kind NOT LIKE"
+	    "  'callback%'), 'photos', (SELECT coalesce(jsonb_agg(rp.sha256"
+	    "  ORDER BY rp.added_at), '[]') FROM request_photos rp WHERE"
+	    "  rp.request_id = m.id)) ORDER BY m.id), '[]') FROM requests m"
+	    "  WHERE m.parent_id = r.id),"
+	    " 'survey', (SELECT jsonb_build_object('due_at', s.due_at,"
+	    "  'findings', s.findings, 'proposed_action', s.proposed_action,"
+	    "  'photos', s.photos, 'recorded_by', s.recorded_by,"
+	    "  'recorded_at', s.recorded_at) FROM surveys s"
+	    "  WHERE s.request_id = r.id))"
 	    " || CASE WHEN $3::boolean THEN jsonb_build_object('callers',"
 	    "  (SELECT coalesce(jsonb_agg(jsonb_build_object('name', c.name,"
 	    "  'phone', c.phone, 'address', c.address, 'consent_at',"
-	    "  c.consent_at) ORDER BY c.id), '[]')"
-	    "  FROM callers c WHERE c.request_id = r.id),"
+	    "  c.consent_at, 'request_id', c.request_id)"
+	    "  ORDER BY c.request_id <> r.id, c.id), '[]')"
+	    "  FROM callers c WHERE c.request_id = r.id OR c.request_id IN"
+	    "  (SELECT m.id FROM requests m WHERE m.parent_id = r.id)),"
 	    "  'audited', (SELECT count(*) FROM a) > 0)"
 	    " ELSE '{}'::jsonb END)::text FROM r",
 	    3, p, cb, arg);

@@ -28,6 +28,7 @@ struct store_new_request {
 	const char *location_text, *location_level;
 	/* The resident's availability (ISO 8601, checked), or NULL. */
 	const char *window_from, *window_to;
+	int survey_hours; /* petitions: survey deadline (0: 24 h) */
 };
 
 struct store_queue_filter {

@@ -14,6 +14,7 @@
 #include <libxml/xmlstring.h>
 #include <libxml/xmlwriter.h>
 
+#include "glossary.h"
 #include "report.h"
 #include "xmalloc.h"
 
@@ -30,9 +31,9 @@ static const struct kml_style {
 	const char *width;
 	const char *label;
 } kml_styles[] = {
-    {REPORT_INSPECTED, "ff50981a", "4", "巡回済み"},
-    {REPORT_OVERDUE, "ff2730d7", "4", "期限超過（未巡回）"},
-    {REPORT_NOT_DUE, "ffa6a6a6", "2", "期限前"},
+    {REPORT_INSPECTED, "ff50981a", "4", GL_PIECE_INSPECTED_JA},
+    {REPORT_OVERDUE, "ff2730d7", "4", GL_PIECE_OVERDUE_JA},
+    {REPORT_NOT_DUE, "ffa6a6a6", "2", GL_PIECE_NOT_DUE_JA},
 };
 #define NSTYLES (sizeof kml_styles / sizeof kml_styles[0])
 

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "export_png.h"
+#include "glossary.h"
 #include "report.h"
 #include "wards.h"
 #include "xmalloc.h"

@@ -11,17 +11,18 @@
 #include <cairo.h>
 
 #include "export_png.h"
+#include "glossary.h"
 #include "report.h"
 #include "wards.h"
 #include "xmalloc.h"
 
 const struct png_state_style export_png_states[PNG_NSTATES] = {
-    [REPORT_NOT_DUE] = {REPORT_NOT_DUE, {0.70, 0.70, 0.70}, 2.0, "期限前",
-        "Not due"},
-    [REPORT_INSPECTED] = {REPORT_INSPECTED, {0.10, 0.60, 0.31}, 3.4, "巡回済み",
-        "Inspected"},
+    [REPORT_NOT_DUE] = {REPORT_NOT_DUE, {0.70, 0.70, 0.70}, 2.0,
+        GL_PIECE_NOT_DUE_JA, GL_PIECE_NOT_DUE_EN},
+    [REPORT_INSPECTED] = {REPORT_INSPECTED, {0.10, 0.60, 0.31}, 3.4,
+        GL_PIECE_INSPECTED_JA, GL_PIECE_INSPECTED_EN},
     [REPORT_OVERDUE] = {REPORT_OVERDUE, {0.84, 0.19, 0.15}, 3.8,
-        "期限超過（未巡回）", "Overdue"},
+        GL_PIECE_OVERDUE_JA, GL_PIECE_OVERDUE_EN},
 };
 
 const struct png_rgb export_png_ink = {0.13, 0.13, 0.13};

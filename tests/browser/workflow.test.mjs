@@ -2,13 +2,17 @@
 // chromium driven by playwright-core) against the real patrold, an SMTP
 // sink and PostgreSQL: a promised call-back comes due and alerts; a
 // hand-over's e-mail arrives at the sink and its receipt link, opened
-// without logging in, closes the request. Screenshots go to
+// without logging in, closes the request; `a` on an assigned request
+// asks first; the queue at 30 open requests fits without wrapping; a
+// merge shows both callers on the parent and on the handheld (the crew's
+// screen, the real `patrol-agent serve`); a petition's survey. Screenshots go to
 // PATROL_SCREENSHOT_DIR (names starting with "w").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,7 +38,19 @@ const SHOTS = process.env.PATROL_SCREENSHOT_DIR ||
   join(process.env.PATROL_BUILD_DIR || 'build', 'tests', 'browser', 'screenshots');
 mkdirSync(SHOTS, { recursive: true });
 
+const BUILD = process.env.PATROL_BUILD_DIR || 'build';
+const AGENT = join(BUILD, 'mobile-agent', 'patrol-agent');
+const PATROLCTL = join(BUILD, 'server', 'patrolctl');
+
 let server, lines, info, base, browser, context, page;
+
+// Runs a program to the end; its stdout, or a failed assertion.
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60000,
+    env: { ...process.env, PATROL_AGENT_TIMEOUT_S: '10' } });
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
 
 function nextLine() {
   return new Promise((resolve, reject) => {
@@ -228,4 +244,252 @@ test('the admin keeps the directory; removing asks first', async () => {
   page.once('dialog', (d) => d.accept());
   await row.locator('button').click();
   await row.waitFor({ state: 'detached' });
+});
+
+// ---- Part two: safe keys, the queue at peak, merges, petitions ----------
+
+async function openRequests() {
+  return (await api('GET', '/api/v1/requests?state=open&limit=1000')).body;
+}
+
+test('`a` on an assigned request asks first and says it will reassign', async () => {
+  if (await page.locator('#logout').isVisible()) {
+    await page.click('#logout');
+    await page.locator('#login').waitFor({ state: 'visible' });
+  }
+  await login('dispatcher', 'patrol-demo');
+  const r = await api('POST', '/api/v1/requests', {
+    category: 'wasp_nest', lat: 35.6120, lon: 139.5580, address: '菅の住宅 物置', description: '物置にスズメバチ',
+    answers: { nest_height: 'ground', location: 'outdoor' } });
+  const id = r.body.id;
+  const recs = (await api('GET', '/api/v1/requests/' + id + '/recommendations')).body.crews;
+  assert.ok(recs.length >= 2, 'two crews to choose from');
+  const first = recs[0].crew;
+  assert.equal((await api('POST', '/api/v1/requests/' + id + '/assign', { crew_id: first.id })).status, 200);
+  await page.goto(base + '/#/requests/' + id);
+  await page.locator('#detail-state[data-state="assigned"]').waitFor();
+  await page.locator('#assign-top').waitFor();
+  // Declined: nothing changes.
+  let asked = null;
+  page.once('dialog', (d) => { asked = d.message(); d.dismiss(); });
+  await page.keyboard.press('a');
+  await page.waitForTimeout(500);
+  assert.ok(asked, '`a` asked before reassigning');
+  assert.match(asked, /割り当て直し/);
+  assert.ok(asked.includes(first.name), asked);
+  assert.equal((await api('GET', '/api/v1/requests/' + id)).body.crew_id, first.id);
+  await page.locator('#detail-state[data-state="assigned"]').waitFor();
+  // Accepted: reassigned to the top recommendation.
+  page.once('dialog', (d) => d.accept());
+  await page.keyboard.press('a');
+  await page.waitForFunction(async (rid) => {
+    const x = await (await fetch('/api/v1/requests/' + rid)).json();
+    return x.events.some((e) => e.kind === 'reassign');
+  }, id, { timeout: 10000 });
+  assert.notEqual((await api('GET', '/api/v1/requests/' + id)).body.crew_id, first.id);
+});
+
+test('`a` on a new request assigns at once and offers undo', async () => {
+  const r = await api('POST', '/api/v1/requests', {
+    category: 'wasp_nest', lat: 35.6125, lon: 139.5585, address: '菅の住宅 軒下', description: '軒下にアシナガバチ',
+    answers: { nest_height: 'eaves', location: 'outdoor' } });
+  const id = r.body.id;
+  await page.goto(base + '/#/requests/' + id);
+  await page.locator('#assign-top').waitFor();
+  await page.keyboard.press('a');
+  await page.locator('#detail-state[data-state="assigned"]').waitFor();
+  await page.locator('#undo', { hasText: '元に戻す' }).waitFor();
+  await shot('w09-undo-assign');
+  await page.click('#undo button');
+  await page.locator('#detail-state[data-state="new"]').waitFor();
+});
+
+test('the queue at 30 open requests fits without wrapping; / matches words, not digits inside numbers', async () => {
+  let open = await openRequests();
+  const names = ['多摩区 宿河原', '登戸 新町', '中野島 三丁目', '菅北浦', '長尾台', '枡形 六丁目'];
+  for (let i = 0; open.length + i < 30; i++) {
+    const cats = [['road_pothole', { depth: 'deep' }], ['crow_nest', {}], ['road_tree', { blocking: 'no' }], ['park_other', {}]];
+    const [cat, answers] = cats[i % cats.length];
+    const res = await api('POST', '/api/v1/requests', {
+      category: cat, lat: 35.600 + (i % 6) * 0.006, lon: 139.530 + Math.floor(i / 6) * 0.008, answers,
+      address: names[i % names.length] + ' ' + (i + 1) + '番地付近', description: '説明文 ' + (i + 1) });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+  }
+  // What needs an eye at peak, marked on its row: a likely duplicate (a
+  // second wasp nest a few metres from the first), a call-back promised for
+  // a minute ago, an escalation (assigned, its assignment then made an hour
+  // old, escalated by patrold's own check) and the demo's outside-ward call.
+  const w1 = (await api('POST', '/api/v1/requests', {
+    category: 'wasp_nest', lat: 35.6302, lon: 139.5105, address: 'ハチの巣 多摩区 東生田一丁目 児童公園の生け垣', description: '生け垣の中に大きな巣',
+    answers: { nest_height: 'ground', location: 'outdoor' } })).body;
+  const w2 = (await api('POST', '/api/v1/requests', {
+    category: 'wasp_nest', lat: 35.6303, lon: 139.5106, address: '東生田一丁目 公園脇', description: '同じ公園でハチが多い',
+    answers: { nest_height: 'ground', location: 'outdoor' },
+    caller: { name: '生田 花子', phone: '044-000-7001' }, callback_at: new Date(Date.now() - 60000).toISOString() })).body;
+  const wcrew = (await api('GET', '/api/v1/requests/' + w1.id + '/recommendations')).body.crews[0].crew;
+  assert.equal((await api('POST', '/api/v1/requests/' + w1.id + '/assign', { crew_id: wcrew.id })).status, 200);
+  run('psql', [info.db_url, '-qAt', '-c', `UPDATE requests SET state_changed_at = now() - interval '1 hour' WHERE id = ${w1.id}`]);
+  open = await openRequests();
+  assert.ok(open.length >= 30, String(open.length));
+  await page.goto(base + '/#/queue');
+  await page.locator('#queue-rows tr[data-id]').nth(29).waitFor({ state: 'attached' });
+  await page.locator(`#queue-rows tr[data-id="${w1.id}"] .mk-esc`).waitFor({ timeout: 15000 });
+  await page.locator(`#queue-rows tr[data-id="${w1.id}"] .mk-dup`).waitFor();
+  await page.locator(`#queue-rows tr[data-id="${w2.id}"] .mk-dup`).waitFor();
+  await page.locator(`#queue-rows tr[data-id="${w2.id}"] .mk-cb`).waitFor({ timeout: 15000 });
+  await page.locator('#queue-rows tr[data-id="4"] .outside-ward').waitFor();
+  await page.waitForTimeout(300);
+  const check = await page.evaluate(() => {
+    // Lines of text in a cell: its text nodes' boxes, by distinct top
+    // (more than half a line apart: a glyph beside text is the same line).
+    const lines = (el) => {
+      const tops = [];
+      const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        if (!n.textContent.trim()) continue;
+        const r = document.createRange();
+        r.selectNodeContents(n);
+        for (const b of r.getClientRects()) if (b.width > 0) tops.push(b.top);
+      }
+      tops.sort((x, y) => x - y);
+      return tops.reduce((k, t, i) => k + (i > 0 && t - tops[i - 1] > 8 ? 1 : 0), tops.length ? 1 : 0);
+    };
+    const trs = [...document.querySelectorAll('#queue-rows tr[data-id]')];
+    const wrapped = [];
+    for (const tr of trs) for (const td of tr.children) if (lines(td) > 1) wrapped.push(tr.dataset.id + ': ' + td.textContent);
+    const heights = trs.map((tr) => Math.round(tr.getBoundingClientRect().height));
+    const lineHeight = parseFloat(getComputedStyle(trs[0].children[3]).lineHeight) || 20;
+    const scroll = document.querySelector('#queue-table').closest('.scroll');
+    const box = scroll.getBoundingClientRect();
+    const visible = trs.filter((tr) => { const b = tr.getBoundingClientRect(); return b.top >= box.top && b.bottom <= box.bottom; }).length;
+    const heads = [...document.querySelectorAll('#queue-table thead th')].map((th) => th.textContent);
+    return { wrapped, heights, lineHeight, visible, heads, overflowX: scroll.scrollWidth - scroll.clientWidth };
+  });
+  assert.deepEqual(check.wrapped, []);
+  // Every row one line high: the same height, less than two lines.
+  assert.equal(new Set(check.heights).size, 1, 'row heights: ' + check.heights.join(','));
+  assert.ok(check.heights[0] < 2 * check.lineHeight, check.heights[0] + ' px for a line of ' + check.lineHeight);
+  assert.ok(check.overflowX <= 0, 'the queue is wider than its panel by ' + check.overflowX + ' px');
+  assert.ok(check.visible > 10, 'rows on screen: ' + check.visible);
+  assert.ok(check.heads.includes('受付'), check.heads.join(','));
+  await shot('w10-queue-30-open');
+  // "/" then a number: that request, not every number containing it.
+  const ids = open.map((r) => r.id);
+  const probe = ids.find((x) => x < 10 && ids.some((y) => y !== x && String(y).includes(String(x))));
+  assert.ok(probe, 'an id that is inside another id');
+  await page.keyboard.press('/');
+  await page.keyboard.type('#' + probe);
+  await page.waitForTimeout(200);
+  let shown = await page.locator('#queue-rows tr[data-id]').evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.id)));
+  assert.deepEqual(shown, [probe]);
+  // A bare number is a whole number: 7 finds "#7" and "7番地", not 17 or 27.
+  await page.fill('#queue-filter', '7');
+  await page.dispatchEvent('#queue-filter', 'input');
+  shown = await page.locator('#queue-rows tr[data-id]').evaluateAll((trs) => trs.map((tr) =>
+    tr.querySelector('td.num').firstChild.textContent + ' ' + tr.querySelector('td.place').textContent));
+  assert.ok(shown.length >= 1);
+  for (const txt of shown) assert.match(txt, /(^|[^0-9])7(?![0-9])/, txt);
+  await page.keyboard.press('Escape');
+  await page.fill('#queue-filter', '');
+  await page.dispatchEvent('#queue-filter', 'input');
+  // The map at city zoom: clusters, crews on top, a colour legend.
+  await page.click('#nav a[data-view="map"]');
+  await page.evaluate(async () => { (await import('/console/js/map.js')).setView(35.6, 139.55, 12); });
+  await page.locator('#map .cluster').first().waitFor();
+  await page.locator('#legend .lg-row .cat-wasp').first().waitFor();
+  await shot('w11-map-clusters');
+});
+
+test('a merge shows both callers on the parent and on the handheld; intake adds a caller without a new request', async () => {
+  const at = [35.6188, 139.5702];
+  const a = (await api('POST', '/api/v1/requests', {
+    category: 'wasp_nest', lat: at[0], lon: at[1], address: '登戸小学校の北 生け垣', description: '生け垣にスズメバチの巣',
+    answers: { nest_height: 'ground', location: 'outdoor' }, caller: { name: '登戸 一郎', phone: '044-000-8001' } })).body;
+  const b = (await api('POST', '/api/v1/requests', {
+    category: 'wasp_nest', lat: at[0] + 0.0003, lon: at[1], address: '登戸小学校の北', description: '通学路の近くでハチが飛んでいる',
+    answers: { nest_height: 'ground', location: 'outdoor', near_path: 'yes' },
+    caller: { name: '登戸 二郎', phone: '044-000-8002' } })).body;
+  assert.ok(b.duplicates.some((d) => d.id === a.id), JSON.stringify(b.duplicates));
+  await page.goto(base + '/#/requests/' + b.id);
+  await page.locator(`#detail-dups li[data-id="${a.id}"] button`).click();
+  await page.locator('#detail-state[data-state="merged"]').waitFor();
+  await page.goto(base + '/#/requests/' + a.id);
+  for (const name of ['登戸 一郎', '登戸 二郎']) await page.locator('#detail-callers li.caller', { hasText: name }).waitFor();
+  await page.locator('#detail-merged', { hasText: '通学路の近くでハチが飛んでいる' }).waitFor();
+  await page.locator('#detail-merged', { hasText: '通学路・出入口の近く' }).waitFor();
+  await shot('w12-merged-parent');
+  // The crew's handheld: both callers and the merged note.
+  const recs = (await api('GET', '/api/v1/requests/' + a.id + '/recommendations')).body.crews;
+  const crew = recs[0].crew;
+  assert.equal((await api('POST', '/api/v1/requests/' + a.id + '/assign', { crew_id: crew.id })).status, 200);
+  const agentDir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'workflow-agent-'));
+  let agent = null, phone = null;
+  try {
+    const code = run(PATROLCTL, ['--database-url', info.db_url, 'device', 'enroll', '--crew', crew.code]).trim();
+    assert.match(run(AGENT, ['--dir', agentDir, 'enroll', '--server', base, '--code', code]), /OK enrolled/);
+    // The crew's screen: patrol-agent serve, on a phone-sized page.
+    agent = spawn(AGENT, ['--dir', agentDir, 'serve', '--listen', '127.0.0.1:0', '--no-gps', '--backoff-max', '2'], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATROL_AGENT_TIMEOUT_S: '5' } });
+    agent.stderr.on('data', (d) => process.stderr.write('agent: ' + d));
+    const agentUrl = await new Promise((resolve, reject) => {
+      const rl = createInterface({ input: agent.stdout });
+      rl.on('line', (l) => { const m = l.match(/^OK screen at (\S+)$/); if (m) resolve(m[1]); });
+      agent.once('exit', (c) => reject(new Error('patrol-agent serve exited ' + c)));
+    });
+    phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+    const hp = await phone.newPage();
+    await hp.goto(agentUrl);
+    await hp.locator(`li.job[data-id="${a.id}"] a`).click({ timeout: 30000 });
+    for (const name of ['登戸 一郎', '登戸 二郎']) await hp.locator('#callers', { hasText: name }).waitFor();
+    await hp.locator('dd', { hasText: '通学路の近くでハチが飛んでいる' }).waitFor();
+    await hp.screenshot({ path: join(SHOTS, 'w13-handheld-merged.png'), fullPage: true });
+  } finally {
+    if (phone) await phone.close();
+    if (agent && agent.exitCode === null) {
+      const done = new Promise((resolve) => agent.once('exit', resolve));
+      agent.kill('SIGTERM');
+      assert.equal(await done, 0, 'patrol-agent serve did not exit cleanly');
+    }
+    rmSync(agentDir, { recursive: true, force: true });
+  }
+  // A third call about the same nest: added to it, no new request.
+  const before = (await openRequests()).length;
+  await page.goto(base + '/#/new');
+  await page.selectOption('#intake-category', 'wasp_nest');
+  await page.locator('#intake-script', { hasText: '巣に近づかず' }).waitFor();
+  await page.evaluate(async ([la, lo]) => {
+    const m = await import('/console/js/map.js');
+    m.setView(la, lo, 17);
+  }, at);
+  const p = await page.evaluate(async ([la, lo]) => (await import('/console/js/map.js')).pointFor(la, lo), [at[0] + 0.0008, at[1]]);
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + p.x, box.y + p.y);
+  await page.fill('#intake-caller-name', '登戸 三郎');
+  await page.fill('#intake-caller-phone', '044-000-8003');
+  await page.fill('#intake-description', '朝も見かけた');
+  const add = page.locator(`#intake-dups li.dup[data-id="${a.id}"] button.add-caller`);
+  await add.waitFor();
+  assert.match(await add.innerText(), /この案件に通報者を追加/);
+  await shot('w14-intake-add-caller');
+  await add.click();
+  await page.waitForURL('**/#/requests/' + a.id);
+  await page.locator('#detail-callers li.caller', { hasText: '登戸 三郎' }).waitFor();
+  assert.equal((await openRequests()).length, before);
+});
+
+test('a petition gets a survey with its own deadline; its result ties the call-back', async () => {
+  const r = await api('POST', '/api/v1/requests', {
+    category: 'road_fixture', channel: 'petition', lat: 35.6160, lon: 139.5640, address: '町内会 要望：交差点のカーブミラー',
+    description: '町内会長より陳情。カーブミラーが曲がっていて見えない', caller: { name: '町内会長 多摩', phone: '044-000-9001' } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  assert.ok(r.body.survey_due);
+  await page.goto(base + '/#/requests/' + r.body.id);
+  await page.locator('#detail-survey', { hasText: '現地調査' }).waitFor();
+  await page.fill('#detail-survey textarea[name="findings"]', 'ミラーが約30度ずれている。支柱は健全');
+  await page.fill('#detail-survey input[name="proposed_action"]', '角度調整（今週中）');
+  await page.click('#detail-survey button[type="submit"]');
+  await page.locator('#detail-survey .recorded', { hasText: 'ミラーが約30度ずれている' }).waitFor();
+  await shot('w15-petition-survey');
+  const cbs = (await api('GET', '/api/v1/callbacks?status=due&brief=1')).body;
+  assert.ok(cbs.some((c) => c.request_id === r.body.id), 'the petitioner is to be called back now');
 });

@@ -15,6 +15,34 @@ const T = {
   'nav.outlook': ['見通し', 'Outlook'],
   'nav.notices': ['事前案内', 'Notices'],
   'nav.directory': ['引継ぎ先', 'Directory'],
+  'nav.scripts': ['案内文', 'Scripts'],
+  'scripts.title': ['通報者への案内文（種類別）', 'What to tell callers, per category'],
+  'scripts.hint': ['受付で種類を選ぶと表示されます。新しい職員が説明に迷わないよう、短く具体的に書いてください。', 'Shown at intake when the category is chosen. Keep it short and concrete for new staff.'],
+  'scripts.save': ['保存', 'Save'],
+  'scripts.saved': ['「{c}」の案内文を保存しました。', 'Saved the script for {c}.'],
+  'new.script': ['案内：', 'Tell the caller:'],
+  'new.addcaller': ['この案件に通報者を追加', 'Add this caller to this request'],
+  'new.addcaller.need': ['通報者の名前か電話番号を入れてください。', 'Give the caller\'s name or phone first.'],
+  'channel.petition': ['陳情', 'Petition'],
+  'survey.title': ['現地調査（陳情）', 'Site survey (petition)'],
+  'survey.due': ['調査期限 {t}', 'Survey due {t}'],
+  'survey.findings': ['調査結果', 'Findings'],
+  'survey.proposed': ['対応案', 'Proposed action'],
+  'survey.photo': ['写真', 'Photo'],
+  'survey.record': ['調査結果を記録', 'Record the survey'],
+  'survey.recorded': ['{t} {who} 記録', 'recorded {t} by {who}'],
+  'event.survey_recorded': ['現地調査の記録', 'survey recorded'],
+  'event.caller_added': ['通報者を追加', 'caller added'],
+  'detail.merged.title': ['統合した通報の内容', 'What the merged calls said'],
+  'detail.caller.from': ['（#{id} から統合）', '(merged from #{id})'],
+  'keys.a.confirm': ['この案件には既に「{from}」が割り当てられています。「{to}」に割り当て直しますか？（{from} の作業は取り消されます）', 'This request is already assigned to {from}. Reassign it to {to}? ({from} loses it)'],
+  'undo.assigned': ['#{id} を {c} に割り当てました。', 'Assigned #{id} to {c}.'],
+  'undo.button': ['元に戻す', 'Undo'],
+  'undo.reason': ['指令の操作を取り消し', 'dispatcher undid the assignment'],
+  'mark.survey': ['陳情の現地調査が未記録です', 'petition survey to record'],
+  'mark.survey.short': ['調', 'svy'],
+  'map.tiles.failed': ['地図タイルを読み込めません（ネットワークを確認してください）。区の境界と案件は表示されています。', 'Map tiles cannot be loaded (check the network). Wards and requests are still shown.'],
+  'map.cluster': ['{n} 件', '{n} requests'],
   'col.received': ['受付', 'Received'],
   'mark.callback': ['折り返しの時間です', 'call-back due'],
   'mark.dup': ['近くに同じ種類の案件があります（重複の可能性）', 'likely duplicate nearby'],
@@ -47,8 +75,8 @@ const T = {
   'role.viewer': ['閲覧', 'viewer'],
   'role.crew': ['班', 'crew'],
   'state.new': ['新規', 'New'],
-  'state.triaged': ['確認済', 'Triaged'],
-  'state.assigned': ['割当済', 'Assigned'],
+  'state.triaged': ['確認済み', 'Triaged'],
+  'state.assigned': ['割当済み', 'Assigned'],
   'state.accepted': ['受諾', 'Accepted'],
   'state.en_route': ['移動中', 'En route'],
   'state.on_site': ['現着', 'On site'],
@@ -277,7 +305,7 @@ const T = {
   'callbacks.none': ['折り返しの必要な案件はありません。', 'Nobody needs a call-back.'],
   'callbacks.promised': ['約束', 'promised'],
   'callbacks.result': ['結果連絡', 'outcome to tell'],
-  'callbacks.done': ['済', 'Done'],
+  'callbacks.done': ['折り返し済み', 'Done'],
   'callbacks.notify': ['デスクトップ通知を受け取る', 'Allow desktop notifications'],
   'users.title': ['利用者', 'Users'],
   'users.name': ['利用者名', 'Name'],
@@ -294,14 +322,14 @@ const T = {
   'coverage.download': ['ダウンロード：', 'Download:'],
   'coverage.loading': ['集計しています…（未確定の週はその場で計算します）', 'Computing… (a week not archived yet is computed now)'],
   'coverage.period': ['対象期間 {a} ～ {b}', 'From {a} to {b}'],
-  'coverage.empty': ['この週に点検対象の区間はありません（巡回路線網が未登録の可能性があります）。', 'No pieces were due this week (is the patrol network imported?).'],
-  'coverage.due': ['点検対象', 'Due'],
-  'coverage.on_time': ['期限内に点検', 'On time'],
-  'coverage.overdue': ['期限超過', 'Overdue'],
+  'coverage.empty': ['この週に巡回対象の区間はありません（巡回路線網が未登録の可能性があります）。', 'No pieces were due this week (is the patrol network imported?).'],
+  'coverage.due': ['巡回対象', 'Due'],
+  'coverage.on_time': ['期限内に巡回', 'On time'],
+  'coverage.overdue': ['期限超過（未巡回）', 'Overdue'],
   'coverage.share': ['カバー率', 'Coverage'],
-  'coverage.km': ['点検 km / 対象 km', 'km on time / due'],
-  'coverage.inspected': ['点検済', 'inspected'],
-  'coverage.not_due': ['対象外（期限前）', 'not due'],
+  'coverage.km': ['巡回 km / 対象 km', 'km on time / due'],
+  'coverage.inspected': ['巡回済み', 'inspected'],
+  'coverage.not_due': ['期限前', 'not due'],
   'devices.title': ['端末の登録', 'Devices'],
   'devices.enroll': ['登録コードを発行', 'Issue an enrolment code'],
   'devices.code': ['{crew} の端末で patrol-agent enroll に入力するコード（一度だけ表示）：', 'Code for {crew}\'s handheld (patrol-agent enroll), shown once:'],
@@ -338,7 +366,7 @@ const T = {
   'keys.slash': ['案件一覧の絞り込みへ', 'filter the queue'],
   'keys.jk': ['一覧で下へ／上へ', 'move down / up in the queue'],
   'keys.enter': ['選択した案件を開く', 'open the selected request'],
-  'keys.a': ['最上位の推奨班を割当（案件詳細）', 'assign the top recommendation (request detail)'],
+  'keys.a': ['最上位の推奨班を割当（案件詳細。割当済みなら確認してから割り当て直し、新規の割当は「元に戻す」可）', 'assign the top recommendation (request detail; asks before reassigning, a new assignment can be undone)'],
   'keys.views': ['地図／一覧／班／折り返し', 'map / queue / crews / call-backs'],
   'keys.lang': ['日本語／English 切替', 'switch Japanese / English'],
   'keys.esc': ['入力欄から出る・閉じる', 'leave a field, close'],
@@ -412,6 +440,14 @@ export function t(key, vars) {
 }
 
 export function has(key) { return key in T; }
+
+// The server's glossary (GET /api/v1/glossary, server/glossary.c): the
+// terms the console shares with the exports and the handheld, one table.
+export function addTerms(terms) {
+  for (const [k, v] of Object.entries(terms || {})) {
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') T[k] = v;
+  }
+}
 
 // The name of an API object in the current language: o.name_ja / o.name_en.
 export function pick(o, field = 'name') {

@@ -22,6 +22,7 @@ import * as cases from './views/cases.js';
 import * as outlook from './views/outlook.js';
 import * as notices from './views/notices.js';
 import * as directory from './views/directory.js';
+import * as scripts from './views/scripts.js';
 import { startReminders, stopReminders } from './reminders.js';
 
 // view name -> [module, layout]; layout: split (map + panel), map, wide.
@@ -39,6 +40,7 @@ const VIEWS = {
   notices: [notices, 'wide'],
   users: [users, 'wide'],
   directory: [directory, 'wide'],
+  scripts: [scripts, 'wide'],
 };
 
 let cleanup = null;

@@ -86,17 +86,56 @@ function crewTip(c) {
     h('div', {}, t('crews.fix') + ': ' + (age === null ? t('crews.nofix') : ago(age))));
 }
 
+// At city zoom the markers are gathered on a pixel grid: one bubble per
+// cell with the count, coloured by its most urgent state; zooming in
+// (or clicking a bubble) splits them. The selected request always stands
+// alone.
+const CLUSTER_BELOW_ZOOM = 14;
+const CLUSTER_PX = 56;
+const URGENCY = ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site', 'handing_over'];
+
+function requestMarker(r) {
+  const m = L.marker([r.lat, r.lon], { icon: requestIcon(r), keyboard: false, riseOnHover: true,
+    zIndexOffset: S.selected === r.id ? 1000 : 0 });
+  m.bindTooltip(() => requestTip(r), { direction: 'top', offset: [0, -12] });
+  m.on('click', () => { location.hash = '#/requests/' + r.id; });
+  return m;
+}
+
+function clusterMarker(list) {
+  const lat = list.reduce((a, r) => a + r.lat, 0) / list.length;
+  const lon = list.reduce((a, r) => a + r.lon, 0) / list.length;
+  const worst = list.map((r) => URGENCY.indexOf(r.state)).filter((i) => i >= 0).sort((a, b) => a - b)[0];
+  const st = worst === undefined ? 'none' : URGENCY[worst];
+  const flags = (list.some((r) => S.callbacksDue && S.callbacksDue.has(r.id)) ? ' cb' : '') +
+    (list.some((r) => r.escalated_at) ? ' esc' : '') + (list.some((r) => r.priority === 1) ? ' pr-1' : '');
+  const el = h('div', { class: 'cluster st-' + st + flags, dataset: { n: String(list.length) } }, String(list.length));
+  const size = list.length < 10 ? 34 : 42;
+  const m = L.marker([lat, lon], { icon: L.divIcon({ className: 'cluster-icon', html: el, iconSize: [size, size], iconAnchor: [size / 2, size / 2] }),
+    keyboard: false });
+  m.bindTooltip(() => h('div', { class: 'tip' }, t('map.cluster', { n: list.length }),
+    list.slice(0, 6).map((r) => h('div', {}, '#' + r.id + ' ' + pick(category(r.category))))), { direction: 'top' });
+  m.on('click', () => map.fitBounds(L.latLngBounds(list.map((r) => [r.lat, r.lon])).pad(0.3), { maxZoom: CLUSTER_BELOW_ZOOM + 1 }));
+  return m;
+}
+
 export function renderRequests() {
   if (!map) return;
   requestLayer.clearLayers();
-  for (const q of S.queue) {
-    // The open detail view holds the freshest copy of its request.
-    const r = S.selectedRequest && S.selectedRequest.id === q.id ? S.selectedRequest : q;
-    const m = L.marker([r.lat, r.lon], { icon: requestIcon(r), keyboard: false, riseOnHover: true,
-      zIndexOffset: S.selected === r.id ? 1000 : 0 });
-    m.bindTooltip(() => requestTip(r), { direction: 'top', offset: [0, -12] });
-    m.on('click', () => { location.hash = '#/requests/' + r.id; });
-    requestLayer.addLayer(m);
+  // The open detail view holds the freshest copy of its request.
+  const list = S.queue.map((q) => (S.selectedRequest && S.selectedRequest.id === q.id ? S.selectedRequest : q));
+  if (map.getZoom() < CLUSTER_BELOW_ZOOM) {
+    const cells = new Map();
+    for (const r of list) {
+      if (r.id === S.selected) { requestLayer.addLayer(requestMarker(r)); continue; }
+      const p = map.project([r.lat, r.lon], map.getZoom());
+      const key = Math.floor(p.x / CLUSTER_PX) + ':' + Math.floor(p.y / CLUSTER_PX);
+      if (!cells.has(key)) cells.set(key, []);
+      cells.get(key).push(r);
+    }
+    for (const c of cells.values()) requestLayer.addLayer(c.length === 1 ? requestMarker(c[0]) : clusterMarker(c));
+  } else {
+    for (const r of list) requestLayer.addLayer(requestMarker(r));
   }
   // A selected request that is no longer open is still shown.
   if (S.selected && S.selectedRequest && !S.queue.some((r) => r.id === S.selected)) {
@@ -113,7 +152,8 @@ export function renderCrews() {
   for (const c of S.crews) {
     const p = dayPos(c);
     if (!p || p.source === 'office') continue;
-    const m = L.marker([p.lat, p.lon], { icon: crewIcon(c), keyboard: false, zIndexOffset: -100 });
+    // Crew labels on top: at peak the question is who is where.
+    const m = L.marker([p.lat, p.lon], { icon: crewIcon(c), keyboard: false, zIndexOffset: 2000 });
     m.bindTooltip(() => crewTip(c), { direction: 'top' });
     crewLayer.addLayer(m);
   }
@@ -191,7 +231,23 @@ export async function initMap() {
     a.target = '_blank';
     a.rel = 'noopener';
     a.textContent = c.tile_attribution || '';
-    L.tileLayer(c.tile_url, { maxZoom: 18, attribution: a.outerHTML }).addTo(map);
+    const tiles = L.tileLayer(c.tile_url, { maxZoom: 18, attribution: a.outerHTML }).addTo(map);
+    // Tiles that cannot be loaded: say so, and drop the credit for
+    // tiles that are not shown.
+    let loaded = 0, failed = 0;
+    tiles.on('tileload', () => {
+      loaded++;
+      if (failed) { failed = 0; document.getElementById('map-note').hidden = true; map.attributionControl.addAttribution(a.outerHTML); }
+    });
+    tiles.on('tileerror', () => {
+      failed++;
+      if (loaded > 0 || failed < 2) return;
+      const note = document.getElementById('map-note');
+      note.textContent = t('map.tiles.failed');
+      note.hidden = false;
+      map.attributionControl.removeAttribution(a.outerHTML);
+      document.getElementById('map').classList.add('no-tiles');
+    });
   } else {
     document.getElementById('map').classList.add('no-tiles');
   }
@@ -213,6 +269,7 @@ export async function initMap() {
   fitOnce();
   legend();
   map.on('click', (e) => emit('map-click', { lat: e.latlng.lat, lon: e.latlng.lng }));
+  map.on('zoomend', renderRequests);
   on('queue', renderRequests);
   on('callbacks-due', renderRequests);
   on('crews', renderCrews);

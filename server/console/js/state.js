@@ -4,7 +4,7 @@
 // refresh functions; views subscribe with on().
 import { get } from './api.js';
 import { debounce } from './util.js';
-import { pick } from './i18n.js';
+import { pick, addTerms } from './i18n.js';
 
 export const S = {
   me: null,
@@ -60,9 +60,10 @@ export function officeName(code) {
 export function crew(id) { return S.crews.find((c) => c.id === id); }
 
 export async function loadReference() {
-  const [config, cats, wards, offices, lifecycle] = await Promise.all([
+  const [config, cats, wards, offices, lifecycle, terms] = await Promise.all([
     get('/api/v1/config'), get('/api/v1/categories'), get('/api/v1/wards'), get('/api/v1/offices'),
-    get('/api/v1/lifecycle')]);
+    get('/api/v1/lifecycle'), get('/api/v1/glossary').catch(() => ({}))]);
+  addTerms(terms);
   S.config = config;
   S.lifecycle = lifecycle;
   S.offices = offices;

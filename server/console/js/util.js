@@ -42,6 +42,11 @@ export function when(iso) {
     hour: '2-digit', minute: '2-digit' }).format(d);
 }
 
+// "11/21": the day alone, where a column is narrow.
+export function day(iso) {
+  return iso ? fmt({ month: 'numeric', day: 'numeric' }).format(new Date(iso)) : '';
+}
+
 export function clock(iso) {
   return iso ? fmt({ hour: '2-digit', minute: '2-digit' }).format(new Date(iso)) : '';
 }

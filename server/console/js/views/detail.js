@@ -39,7 +39,7 @@ function timeline(req) {
       h('strong', {}, eventText(e)), ' ',
       e.from && e.to && e.from !== e.to ? h('span', { class: 'muted' }, t('state.' + e.from) + ' → ' + t('state.' + e.to)) : null, ' ',
       c ? h('span', { class: 'crewname' }, c.name) : null, ' ',
-      h('span', { class: 'muted' }, e.actor),
+      h('span', { class: 'muted actor', title: e.actor }, e.actor_name || e.actor),
       d.outcome ? h('div', {}, t('detail.outcome') + ': ' + outcomeName(req, d.outcome)) : null,
       d.reason ? h('div', {}, t('detail.reason') + ': ' + d.reason) : null,
       d.to ? h('div', {}, t('detail.handover.to') + ': ' + d.to) : null,
@@ -80,6 +80,14 @@ async function act(action, body) {
   await load(cur.id);
 }
 
+// The "a" key asked already; a mouse click on reassign asks here.
+let confirmedByKey = false;
+function fromKeyConfirmed(req, rec) {
+  if (confirmedByKey) { confirmedByKey = false; return true; }
+  const from = crew(req.crew_id);
+  return window.confirm(t('keys.a.confirm', { from: from ? from.name : '#' + req.crew_id, to: rec.crew.name }));
+}
+
 function recommendations(req) {
   const action = allows('assign', req.state) ? 'assign' : allows('reassign', req.state) ? 'reassign' : null;
   if (!isStaff() || !action) return null;
@@ -94,7 +102,14 @@ function recommendations(req) {
           h('span', { class: 'muted' }, rec.crew.code + ' · ' + pick(rec.crew.office)), ' ',
           h('button', {
             type: 'button', class: i === 0 ? 'primary' : '', id: i === 0 ? 'assign-top' : undefined,
-            onclick: () => act(action, { crew_id: rec.crew.id }),
+            onclick: async () => {
+              const fromKey = undoable && undoable.id === req.id && i === 0 && action === 'assign';
+              undoable = null;
+              // A click on "reassign" asks too: the crew that has it loses it.
+              if (action === 'reassign' && !fromKeyConfirmed(req, rec)) return;
+              await act(action, { crew_id: rec.crew.id });
+              if (fromKey && cur && cur.req && cur.req.state === 'assigned') showUndo(req.id, rec.crew.name);
+            },
           }, i === 0 && action === 'assign' ? t('detail.assign.top') : t('detail.' + action))),
         h('ul', { class: 'reasons' }, (rec.reasons || []).map((r) => h('li', { dataset: { code: r.code } }, reasonText(rec, r))))))));
 }
@@ -253,7 +268,8 @@ function callers(req) {
   return h('section', { id: 'detail-callers' }, h('h3', {}, t('detail.callers')),
     req.callers.length === 0 ? h('p', { class: 'muted' }, '—') : h('ul', {}, req.callers.map((c) => h('li', { class: 'caller' },
       h('strong', {}, c.name || '—'), ' ', c.phone ? h('a', { href: 'tel:' + c.phone }, c.phone) : null, ' ', c.address || '',
-      c.consent_at ? h('span', { class: 'muted small consent-given' }, ' ✓ ' + w('consent.given', { d: when(c.consent_at) })) : null))),
+      c.consent_at ? h('span', { class: 'muted small consent-given' }, ' ✓ ' + w('consent.given', { d: when(c.consent_at) })) : null,
+      c.request_id && c.request_id !== req.id ? h('span', { class: 'muted' }, ' ', t('detail.caller.from', { id: c.request_id })) : null))),
     req.callback_at || req.callback_done_at ? h('p', { id: 'detail-callback' },
       req.callback_done_at ? t('detail.callback.done', { t: when(req.callback_done_at) }) : t('detail.callback.at', { t: when(req.callback_at) }), ' ',
       req.callback_result ? h('span', { class: 'cbres' }, t('cbres.' + req.callback_result)) : null,
@@ -270,6 +286,63 @@ function answersList(req) {
     return h('li', {}, pick(q) + '：' + names.join('、'));
   });
   return items.length ? h('ul', { class: 'answers' }, items) : null;
+}
+
+// What each merged call said: kept on the parent (a merge keeps everything).
+function mergedDetail(req) {
+  const list = req.merged_detail || [];
+  if (list.length === 0) return null;
+  const cat = category(req.category);
+  const answerText = (m) => (cat.questions || []).filter((q) => m.answers && q.code in m.answers).map((q) => {
+    const o = (q.values || []).find((v) => v.key === m.answers[q.code]);
+    return pick(q) + '：' + (o ? pick(o) : String(m.answers[q.code]));
+  }).join('、');
+  return h('section', { id: 'detail-merged' }, h('h3', {}, t('detail.merged.title')),
+    h('ul', {}, list.map((m) => h('li', { dataset: { id: String(m.id) } },
+      h('a', { href: '#/requests/' + m.id }, '#' + m.id), ' ', h('span', { class: 'muted' }, when(m.created_at)), ' ', m.address || '',
+      m.description ? h('div', { class: 'pre' }, m.description) : null,
+      answerText(m) ? h('div', {}, answerText(m)) : null,
+      (m.notes || []).map((n) => h('div', { class: 'note' }, n)),
+      (m.photos || []).length ? h('div', { class: 'photos' }, m.photos.map((sha) => h('a', { href: '/api/v1/photos/' + sha, target: '_blank', rel: 'noopener' },
+        h('img', { src: '/api/v1/photos/' + sha, alt: sha.slice(0, 12), loading: 'lazy' })))) : null))));
+}
+
+// A petition's site survey: its deadline, then the result once recorded.
+function survey(req) {
+  const s = req.survey;
+  if (!s) return null;
+  if (s.recorded_at) {
+    return h('section', { id: 'detail-survey' }, h('h3', {}, t('survey.title')),
+      h('div', { class: 'recorded' }, h('p', { class: 'pre' }, s.findings || ''),
+        s.proposed_action ? h('p', {}, t('survey.proposed') + ': ', h('strong', {}, s.proposed_action)) : null,
+        h('p', { class: 'muted' }, t('survey.recorded', { t: when(s.recorded_at), who: s.recorded_by }))));
+  }
+  const over = new Date(s.due_at).getTime() < Date.now();
+  const photoShas = [];
+  const file = h('input', { type: 'file', accept: 'image/*', name: 'photo' });
+  return h('section', { id: 'detail-survey', class: over ? 'warnbox' : '' }, h('h3', {}, t('survey.title')),
+    h('p', { class: over ? 'warn' : '' }, t('survey.due', { t: when(s.due_at) })),
+    isStaff() ? h('form', { onsubmit: async (e) => {
+      e.preventDefault();
+      const f = new FormData(e.target);
+      message = null;
+      try {
+        if (file.files && file.files[0]) {
+          const r = await fetch('/api/v1/requests/' + req.id + '/photos', { method: 'POST', credentials: 'same-origin',
+            headers: { 'Content-Type': file.files[0].type || 'application/octet-stream', 'X-CSRF-Token': S.me.csrf }, body: file.files[0] });
+          const j = await r.json();
+          if (!r.ok) throw new Error((j.error && j.error.message) || r.status);
+          photoShas.push(j.sha256);
+        }
+        await post('/api/v1/requests/' + req.id + '/survey', { findings: f.get('findings'),
+          proposed_action: f.get('proposed_action') || undefined, photos: photoShas.length ? photoShas : undefined });
+      } catch (err) { message = t('error', { m: err.message }); }
+      load(req.id);
+    } },
+    h('label', {}, t('survey.findings'), h('textarea', { name: 'findings', required: true, rows: 3, maxlength: 4000 })),
+    h('label', {}, t('survey.proposed'), h('input', { name: 'proposed_action', maxlength: 2000 })),
+    h('label', {}, t('survey.photo'), file),
+    h('button', { type: 'submit' }, t('survey.record'))) : null);
 }
 
 function photos(req) {
@@ -373,8 +446,10 @@ function draw() {
       duplicates(req),
       recommendations(req),
       actions(req),
+      survey(req),
       handovers(req),
       callers(req),
+      mergedDetail(req),
       h('section', {}, h('h3', {}, t('detail.timeline')), timeline(req)),
       photos(req)));
 }
@@ -427,8 +502,40 @@ export function render(panel, params) {
   };
 }
 
-// Keyboard "a": assign the top recommendation.
+// Keyboard "a": assign the top recommendation. A request that already has
+// a crew asks first and says it will reassign (and from whom to whom); a
+// plain assignment can be undone for a while (back to the queue).
 export function assignTop() {
   const b = document.getElementById('assign-top');
-  if (b) b.click();
+  if (!b || !cur || !cur.req) return;
+  const req = cur.req;
+  const top = document.querySelector('#detail-recs li.top strong');
+  if (req.crew_id) {
+    const from = crew(req.crew_id);
+    if (!window.confirm(t('keys.a.confirm', { from: from ? from.name : '#' + req.crew_id, to: top ? top.textContent : '' }))) return;
+    confirmedByKey = true;
+    b.click();
+    return;
+  }
+  undoable = { id: req.id };
+  b.click();
+}
+
+let undoable = null; // the request the last "a" assigned
+let undoTimer = null;
+
+function showUndo(id, crewName) {
+  const box = document.getElementById('undo') || document.body.appendChild(h('div', { id: 'undo', role: 'status' }));
+  clearTimeout(undoTimer);
+  fill(box, t('undo.assigned', { id, c: crewName }), ' ',
+    h('button', { type: 'button', class: 'small', onclick: async () => {
+      box.hidden = true;
+      try {
+        await post('/api/v1/requests/' + id + '/reject', { reason: t('undo.reason') });
+      } catch (e) { message = t('error', { m: e.message }); }
+      soonQueue(); soonCrews();
+      if (cur && cur.id === id) load(id);
+    } }, t('undo.button')));
+  box.hidden = false;
+  undoTimer = setTimeout(() => { box.hidden = true; }, 15000);
 }

@@ -10,6 +10,12 @@ function canManage() {
   return !!S.me && ['supervisor', 'admin'].includes(S.me.role);
 }
 
+// People, not log-in names: the crew's name ("宮前 蜂1班"), its code in the title.
+function crewName(code) {
+  const c = S.crews.find((x) => x.code === code);
+  return c ? c.name : code;
+}
+
 export function render(panel) {
   if (!S.me || !['dispatcher', 'supervisor', 'admin'].includes(S.me.role)) {
     fill(panel, h('p', { class: 'error' }, t('forbidden')));
@@ -23,7 +29,7 @@ export function render(panel) {
   enroll.addEventListener('click', async () => {
     try {
       const r = await post('/api/v1/devices/enroll', { crew: crewSelect.value });
-      fill(result, h('p', {}, t('devices.code', { crew: r.crew })),
+      fill(result, h('p', {}, t('devices.code', { crew: crewName(r.crew) })),
         h('p', { class: 'code', id: 'enroll-code' }, r.code),
         h('p', { class: 'muted' }, t('devices.expires', { at: when(r.expires_at) })));
     } catch (e) {
@@ -47,7 +53,7 @@ export function render(panel) {
             });
           }
           return h('tr', { class: d.state === 'active' ? '' : 'inactive' },
-            h('td', {}, String(d.id)), h('td', {}, d.crew), h('td', {}, d.agent_version || '—'),
+            h('td', {}, String(d.id)), h('td', { title: d.crew }, crewName(d.crew)), h('td', {}, d.agent_version || '—'),
             h('td', {}, d.enrolled_at), h('td', {}, d.last_sync_at),
             h('td', {}, t('devices.state.' + d.state)), h('td', {}, revoke));
         }))));

@@ -73,6 +73,34 @@ function answers(cat) {
 function drawQuestions() {
   const cat = S.categories.get(draft.category);
   fill(els.questions, cat ? (cat.questions || []).map(questionField) : null);
+  // What to tell the caller (editable by admins on the scripts screen).
+  const script = cat ? pick(cat, 'caller_script') : '';
+  fill(els.script, script ? [h('strong', {}, t('new.script')), ' ', script] : null);
+  els.script.hidden = !script;
+}
+
+// 「この案件に通報者を追加」: this caller is about that request; no new one.
+async function addCaller(id) {
+  const form = els.form;
+  const caller = { name: text(form, 'caller_name'), phone: text(form, 'caller_phone'), address: text(form, 'caller_address') };
+  if (!caller.name && !caller.phone && !caller.address) {
+    fill(els.result, h('p', { class: 'error', role: 'alert' }, t('new.addcaller.need')));
+    form.elements.caller_name.focus();
+    return;
+  }
+  const cb = form.elements.callback_at.value;
+  try {
+    await post('/api/v1/requests/' + id + '/callers', {
+      caller, note: text(form, 'description'), callback_at: cb ? new Date(cb).toISOString() : undefined });
+  } catch (err) {
+    fill(els.result, h('p', { class: 'error', role: 'alert' }, t('error', { m: err.message })));
+    return;
+  }
+  form.reset();
+  draft.category = '';
+  draft.lat = draft.lon = null;
+  setPick(null);
+  location.hash = '#/requests/' + id;
 }
 
 function drawWard() {
@@ -102,7 +130,8 @@ function drawDuplicates() {
       h('span', { class: 'state st-' + r.state }, t('state.' + r.state)), ' ',
       h('strong', {}, t('dist.m', { m: Math.round(d) })), ' ',
       h('span', {}, r.address || ''), h('div', { class: 'muted' }, (r.description || '').slice(0, 80)),
-      h('div', { class: 'muted' }, when(r.created_at))))));
+      h('div', { class: 'muted' }, when(r.created_at)),
+      h('button', { type: 'button', class: 'small add-caller', onclick: () => addCaller(r.id) }, t('new.addcaller'))))));
 }
 
 let casesSeq = 0;
@@ -340,7 +369,7 @@ async function submit(e) {
 
 export function render(panel) {
   const cats = [...S.categories.values()];
-  const channels = ['phone', 'counter', 'patrol', 'app'];
+  const channels = ['phone', 'counter', 'patrol', 'app', 'petition'];
   els = {};
   els.questions = h('div', { id: 'intake-questions' });
   els.ward = h('span', { id: 'intake-ward', class: 'muted' });
@@ -351,6 +380,7 @@ export function render(panel) {
   els.place = h('div', { id: 'intake-place', 'aria-live': 'polite' });
   els.cands = h('ul', { id: 'intake-candidates', role: 'listbox', class: 'candidates', hidden: true,
     'aria-label': t('geo.candidates') });
+  els.script = h('p', { id: 'intake-script', class: 'script-box', hidden: true });
   els.point = h('input', { id: 'intake-point', name: 'point', required: true, placeholder: t('new.point.placeholder'),
     value: draft.text || pointText(), autocomplete: 'off', role: 'combobox', 'aria-autocomplete': 'list',
     'aria-controls': 'intake-candidates', 'aria-expanded': 'false', maxlength: 200,
@@ -376,6 +406,7 @@ export function render(panel) {
         onchange: (e) => { draft.category = e.target.value; drawQuestions(); drawDuplicates(); loadCasesSoon(); } },
       h('option', { value: '' }, t('new.choose')),
       cats.map((c) => h('option', { value: c.code, selected: c.code === draft.category }, glyph(c.code) + ' ' + pick(c)))))),
+  els.script,
   els.questions,
   h('div', { class: 'geosearch' },
     h('label', { for: 'intake-point' }, h('span', {}, t('new.point'), h('em', { class: 'req' }, ' *'))),

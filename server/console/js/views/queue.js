@@ -4,7 +4,7 @@
 import { t, pick, short } from '../i18n.js';
 import { get } from '../api.js';
 import { S, on, category, wardName, shortWard, crew } from '../state.js';
-import { h, fill, span, debounce, clock, when, metres } from '../util.js';
+import { h, fill, span, debounce, clock, day, when, metres } from '../util.js';
 import { glyph, group } from '../map.js';
 
 const filters = { state: 'open', category: '', ward: '', text: '' };
@@ -18,11 +18,24 @@ let countEl = null;
 let noteIds = new Set();
 let noteSeq = 0;
 
+// The / filter: every word typed must match. "#12" is request 12; a bare
+// number matches whole numbers only (#12 and "12番地", not 112 or 0120);
+// other words match anywhere (Japanese has no spaces).
+function tokenMatch(tok, fields, id) {
+  if (/^#\d+$/.test(tok)) return id === Number(tok.slice(1)); // "#12": that request
+  const num = /^(\d+)$/.exec(tok);
+  if (num) {
+    const re = new RegExp('(^|[^0-9])' + num[1] + '(?![0-9])');
+    return fields.some((v) => v && re.test(v));
+  }
+  return fields.some((v) => v && v.toLowerCase().includes(tok));
+}
+
 function matches(r) {
-  if (!filters.text) return true;
-  const q = filters.text.toLowerCase();
-  return noteIds.has(r.id) || [r.address, r.description, String(r.id), pick(category(r.category))]
-    .some((v) => v && v.toLowerCase().includes(q));
+  if (!filters.text.trim()) return true;
+  if (noteIds.has(r.id)) return true;
+  const fields = ['#' + r.id, r.address, r.description, pick(category(r.category)), wardName(r.ward_code)];
+  return filters.text.toLowerCase().split(/\s+/).filter(Boolean).every((tok) => tokenMatch(tok, fields, r.id));
 }
 
 async function searchNotes() {
@@ -75,6 +88,7 @@ function marks(r, dups) {
   if (S.callbacksDue && S.callbacksDue.has(r.id)) m.push(['cb', '☎', t('mark.callback')]);
   if (r.escalated_at) m.push(['esc', '!', t('escalated')]);
   if (dups.has(r.id)) m.push(['dup', t('mark.dup.short'), t('mark.dup')]);
+  if (r.survey_due) m.push(['svy', t('mark.survey.short'), t('mark.survey')]);
   return m.map(([k, text, title]) => h('span', { class: 'mark mk-' + k, title, 'aria-label': title }, text));
 }
 
@@ -82,7 +96,7 @@ function marks(r, dups) {
 function received(iso) {
   if (!iso) return '';
   const d = new Date(iso);
-  return d.toDateString() === new Date().toDateString() ? clock(iso) : when(iso);
+  return day(iso) === day(new Date().toISOString()) && Date.now() - d.getTime() < 86400000 ? clock(iso) : day(iso);
 }
 
 function row(r, i, dups) {
@@ -95,17 +109,17 @@ function row(r, i, dups) {
     onclick: () => { index = i; location.hash = '#/requests/' + r.id; },
   },
   h('td', { class: 'num' }, '#' + r.id, marks(r, dups)),
-  h('td', { class: 'nw' }, h('span', { class: 'prio p' + r.priority }, t('prio.' + r.priority))),
-  h('td', { class: 'nw cat', title: pick(cat) }, h('span', { class: 'glyph cat-' + group(r.category) }, glyph(r.category)), ' ', short(cat)),
-  h('td', { class: 'place', title: (r.address || '') + '\n' + (r.description || '') },
-    h('div', {}, r.address || '',
-      r.town ? h('span', { class: 'town muted small' }, ' ' + t('geo.town', { t: r.town })) : null),
-    h('div', { class: 'muted' }, (r.description || '').slice(0, 60))),
-  h('td', { class: 'nw' }, wardCell(r)),
-  h('td', { class: 'nw recv' }, received(r.created_at)),
-  h('td', { class: 'nw' }, h('span', { class: 'state st-' + r.state }, t('state.' + r.state))),
+  h('td', {}, h('span', { class: 'prio p' + r.priority }, t('prio.' + r.priority))),
+  h('td', { class: 'cat', title: pick(cat) }, h('span', { class: 'glyph cat-' + group(r.category) }, glyph(r.category)), ' ', short(cat)),
+  // One line: the place, then what was said (both whole in the title).
+  h('td', { class: 'place', title: [r.address, r.town ? t('geo.town', { t: r.town }) : '', r.description].filter(Boolean).join('\n') },
+    r.address || (r.town ? t('geo.town', { t: r.town }) : ''),
+    r.description ? h('span', { class: 'muted' }, ' ' + r.description) : null),
+  h('td', { class: 'ward' }, wardCell(r)),
+  h('td', { class: 'recv', title: when(r.created_at) }, received(r.created_at)),
+  h('td', {}, h('span', { class: 'state st-' + r.state }, t('state.' + r.state))),
   dueCell(r),
-  h('td', { class: 'nw crewcell' }, c ? c.name : ''));
+  h('td', { class: 'crewcell', title: c ? c.name : '' }, c ? c.name : ''));
 }
 
 function draw() {
@@ -159,6 +173,7 @@ export function render(panel) {
           if (e.key === 'Enter') { e.preventDefault(); if (index < 0) index = 0; e.target.blur(); draw(); }
         } })),
     h('div', { class: 'scroll' }, h('table', { class: 'grid', id: 'queue-table' },
+      h('colgroup', {}, ['id', 'prio', 'cat', 'place', 'ward', 'recv', 'state', 'due', 'crew'].map((k) => h('col', { class: 'c-' + k }))),
       h('thead', {}, h('tr', {}, ['col.id', 'col.prio', 'col.category', 'col.place', 'col.ward', 'col.received', 'col.state', 'col.due', 'col.crew']
         .map((k) => h('th', {}, t(k))))),
       tbody)));

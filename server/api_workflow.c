@@ -1,0 +1,241 @@
+/*
+ * The dispatcher's workflow, part two (issue 16):
+ * POST /api/v1/requests/{id}/callers adds a caller to an existing request
+ * (the duplicate warning's 「この案件に通報者を追加」: no new request);
+ * POST /api/v1/requests/{id}/survey records a petition's site survey;
+ * PUT /api/v1/categories/{code}/script sets what to tell its callers;
+ * GET /api/v1/glossary is the one table of shared terms (glossary.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "glossary.h"
+#include "http.h"
+#include "store_workflow.h"
+#include "xmalloc.h"
+
+static struct app *wf_app;
+
+static void
+wf_reply_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+	json_t *j;
+
+	if (r->status != DB_OK)
+		api_db_error(req, r, "workflow");
+	else if ((j = api_result_json(r)) == NULL)
+		api_error(req, 409, "not_open", NULL,
+		    "the request is not open (or does not exist): nothing "
+		    "was added");
+	else if (json_object_get(j, "bad_photo") != NULL) {
+		api_error(req, 422, "unknown_photo", "photos",
+		    "photo %s is not one of this request's (upload it to "
+		    "/api/v1/requests/{id}/photos first)",
+		    json_string_value(json_object_get(j, "bad_photo")));
+		json_decref(j);
+	} else
+		api_reply(req, 200, j);
+	http_req_unref(req);
+}
+
+static const char *const caller_keys[] = {
+    "caller", "note", "callback_at", NULL};
+static const char *const caller_fields[] = {"name", "phone", "address", NULL};
+
+static void
+caller_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	struct store_caller_add c = {0};
+	json_t *body, *caller;
+
+	(void)arg;
+	if (api_path_id(req, 0, &c.id) != 0 || (body = api_body(req)) == NULL)
+		return;
+	caller = json_object_get(body, "caller");
+	if (api_only_keys(req, body, caller_keys) != 0 ||
+	    api_str(req, body, "note", 0, 4000, &c.note) != 0 ||
+	    api_str(req, body, "callback_at", 0, 40, &c.callback_at) != 0)
+		goto out;
+	if (!json_is_object(caller)) {
+		api_error(req, 422, "missing_field", "caller",
+		    "caller must be an object with name, phone or address");
+		goto out;
+	}
+	if (api_only_keys(req, caller, caller_fields) != 0 ||
+	    api_str(req, caller, "name", 0, 200, &c.name) != 0 ||
+	    api_str(req, caller, "phone", 0, 40, &c.phone) != 0 ||
+	    api_str(req, caller, "address", 0, 400, &c.address) != 0)
+		goto out;
+	if (c.name == NULL && c.phone == NULL && c.address == NULL) {
+		api_error(req, 422, "missing_field", "caller",
+		    "give the caller's name, phone or address");
+		goto out;
+	}
+	if (c.callback_at != NULL && api_iso8601_ok(c.callback_at) != 0) {
+		api_error(req, 422, "invalid_time", "callback_at",
+		    "callback_at must be an ISO 8601 time with a zone");
+		goto out;
+	}
+	c.actor = user->name;
+	http_req_ref(req);
+	store_caller_add(wf_app->db, &c, wf_reply_cb, req);
+out:
+	json_decref(body);
+}
+
+static void
+caller_post(struct http_req *req)
+{
+	auth_require(wf_app, req, AUTH_PERSONAL_DATA, caller_auth_cb, NULL);
+}
+
+static const char *const survey_keys[] = {
+    "findings", "proposed_action", "photos", NULL};
+
+static void
+survey_reply_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+
+	if (r->status == DB_OK && PQntuples(r->res) == 0) {
+		api_error(req, 409, "no_survey", NULL,
+		    "no survey is waiting on this request (only petitions "
+		    "get one, and it is recorded once)");
+		http_req_unref(req);
+		return;
+	}
+	wf_reply_cb(r, arg);
+}
+
+static void
+survey_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	struct store_survey s = {0};
+	json_t *body, *photos, *v;
+	char *pj = NULL;
+	size_t i;
+
+	(void)arg;
+	if (api_path_id(req, 0, &s.id) != 0 || (body = api_body(req)) == NULL)
+		return;
+	photos = json_object_get(body, "photos");
+	if (api_only_keys(req, body, survey_keys) != 0 ||
+	    api_str(req, body, "findings", 1, 4000, &s.findings) != 0 ||
+	    api_str(
+	        req, body, "proposed_action", 0, 2000, &s.proposed_action) != 0)
+		goto out;
+	if (photos != NULL) {
+		if (!json_is_array(photos) || json_array_size(photos) > 20) {
+			api_error(req, 422, "wrong_type", "photos",
+			    "photos must be a list of up to 20 SHA-256 names");
+			goto out;
+		}
+		json_array_foreach(photos, i, v)
+		{
+			const char *h = json_string_value(v);
+
+			if (h == NULL || strlen(h) != 64 ||
+			    strspn(h, "0123456789abcdef") != 64) {
+				api_error(req, 422, "invalid_value", "photos",
+				    "photos[%zu] is not a SHA-256 in hex", i);
+				goto out;
+			}
+		}
+		pj = json_dumps(photos, JSON_COMPACT);
+	}
+	s.actor = user->name;
+	s.photos_json = pj;
+	http_req_ref(req);
+	store_survey_record(wf_app->db, &s, survey_reply_cb, req);
+out:
+	free(pj);
+	json_decref(body);
+}
+
+static void
+survey_post(struct http_req *req)
+{
+	auth_require(wf_app, req, AUTH_STAFF | AUTH_CREW, survey_auth_cb, NULL);
+}
+
+static const char *const script_keys[] = {"script_ja", "script_en", NULL};
+
+static void
+script_reply_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+
+	api_reply_row(req, r, "category");
+	http_req_unref(req);
+}
+
+static void
+script_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	const char *ja, *en;
+	json_t *body;
+
+	(void)user;
+	(void)arg;
+	if ((body = api_body(req)) == NULL)
+		return;
+	if (api_only_keys(req, body, script_keys) != 0 ||
+	    api_str(req, body, "script_ja", 0, 2000, &ja) != 0 ||
+	    api_str(req, body, "script_en", 0, 2000, &en) != 0)
+		goto out;
+	if (ja == NULL && en == NULL) {
+		api_error(req, 422, "missing_field", "script_ja",
+		    "give script_ja, script_en or both");
+		goto out;
+	}
+	http_req_ref(req);
+	store_category_script_set(
+	    wf_app->db, http_req_param(req, 0), ja, en, script_reply_cb, req);
+out:
+	json_decref(body);
+}
+
+static void
+script_put(struct http_req *req)
+{
+	auth_require(wf_app, req, AUTH_ADMIN, script_auth_cb, NULL);
+}
+
+static void
+glossary_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+{
+	(void)user;
+	(void)arg;
+	api_reply(req, 200, glossary_json());
+}
+
+static void
+glossary_get(struct http_req *req)
+{
+	auth_require(wf_app, req, AUTH_ANY, glossary_auth_cb, NULL);
+}
+
+static const struct http_route workflow_routes[] = {
+    {"glossary", EVHTTP_REQ_GET, "/api/v1/glossary", 0, 0, glossary_get, NULL},
+    {"requests.callers", EVHTTP_REQ_POST, "/api/v1/requests/{}/callers",
+        16 * 1024, 0, caller_post, NULL},
+    {"requests.survey", EVHTTP_REQ_POST, "/api/v1/requests/{}/survey",
+        16 * 1024, 0, survey_post, NULL},
+    {"categories.script", EVHTTP_REQ_PUT, "/api/v1/categories/{}/script",
+        8 * 1024, 0, script_put, NULL},
+};
+
+void
+api_workflow_register(struct app *a)
+{
+	wf_app = a;
+	http_add_routes(a->http, workflow_routes,
+	    sizeof workflow_routes / sizeof workflow_routes[0]);
+}
