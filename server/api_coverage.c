@@ -1,6 +1,7 @@
 /*
  * Weekly coverage over HTTP: GET /api/v1/coverage/{week}.{geojson,kml,csv,
- * png}[?ward=CODE]. A week archived on Monday morning is served as it was
+ * summary.csv,png}[?ward=CODE][&locale=en]. The CSVs have Japanese headers
+ * unless locale=en. A week archived on Monday morning is served as it was
  * archived; any other is computed on the spot by the same code as
  * `patrolctl coverage export`.
  */
@@ -31,7 +32,8 @@ static struct app *coverage_app;
 struct cov_req {
 	struct http_req *req;
 	char week[16];
-	char format[8];
+	char format[16];  /* geojson, kml, csv, summary.csv, png */
+	const char *lang; /* NULL (Japanese) or "en": static */
 	char *ward;
 };
 
@@ -51,9 +53,9 @@ cov_send(struct cov_req *c, const char *data, size_t len)
 
 	evbuffer_add(b, data, len);
 	snprintf(disp, sizeof disp,
-	    "attachment; filename=\"coverage-%s%s%s.%s\"", c->week,
+	    "attachment; filename=\"coverage-%s%s%s%s.%s\"", c->week,
 	    c->ward != NULL ? "-" : "", c->ward != NULL ? c->ward : "",
-	    c->format);
+	    c->lang != NULL ? "-en" : "", c->format);
 	http_req_set_header(c->req, "Content-Disposition", disp);
 	http_reply(c->req, 200, export_content_type(c->format), b);
 }
@@ -75,7 +77,7 @@ cov_report_cb(struct coverage_report *rep, const char *error, void *arg)
 		return;
 	}
 	f = open_memstream(&buf, &len);
-	if (export_write(rep, c->format, f, &cause) != 0) {
+	if (export_write_lang(rep, c->format, c->lang, f, &cause) != 0) {
 		fclose(f);
 		log_error("event=export_failed format=%s error=%s", c->format,
 		    log_q(cause));
@@ -122,21 +124,35 @@ cov_archived_cb(struct db_result *r, void *arg)
 static void
 cov_get(struct http_req *req)
 {
+	static const char summary[] = ".summary.csv";
 	const char *name = http_req_param(req, 0), *dot;
 	const char *ward = http_req_query(req, "ward");
+	const char *locale = http_req_query(req, "locale");
 	struct cov_req *c;
-	size_t i;
+	char key[24];
+	size_t i, n = strlen(name);
 
-	dot = strrchr(name, '.');
+	/* The summary is a file of its own: WEEK.summary.csv. */
+	if (n > sizeof summary - 1 &&
+	    strcmp(name + n - (sizeof summary - 1), summary) == 0)
+		dot = name + n - (sizeof summary - 1);
+	else
+		dot = strrchr(name, '.');
 	if (dot == NULL || (size_t)(dot - name) >= sizeof c->week ||
 	    export_content_type(dot + 1) == NULL) {
 		api_error(req, 404, "not_found", NULL,
-		    "ask for WEEK.geojson, .kml, .csv or .png");
+		    "ask for WEEK.geojson, .kml, .csv, .summary.csv or .png");
+		return;
+	}
+	if (locale != NULL && export_lang_valid(locale) != 0) {
+		api_error(req, 422, "invalid_value", "locale",
+		    "locale must be ja or en");
 		return;
 	}
 	c = xcalloc(1, sizeof *c);
 	memcpy(c->week, name, (size_t)(dot - name));
 	snprintf(c->format, sizeof c->format, "%s", dot + 1);
+	c->lang = locale != NULL && strcmp(locale, "en") == 0 ? "en" : NULL;
 	c->req = req;
 	http_req_ref(req);
 	if (coverage_week_valid(c->week) != 0) {
@@ -162,8 +178,11 @@ cov_get(struct http_req *req)
 		}
 		c->ward = xstrdup(ward);
 	}
+	/* As archived: the English CSVs are kept under "csv:en". */
+	snprintf(key, sizeof key, "%s%s", c->format,
+	    c->lang != NULL && strstr(c->format, "csv") != NULL ? ":en" : "");
 	store_export_get(
-	    coverage_app->db, c->week, c->ward, c->format, cov_archived_cb, c);
+	    coverage_app->db, c->week, c->ward, key, cov_archived_cb, c);
 }
 
 static const struct http_route coverage_routes[] = {

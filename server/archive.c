@@ -29,7 +29,19 @@
 
 #define ARCHIVE_CHECK_S 300
 
-static const char *archive_formats[] = {"geojson", "kml", "csv", "png"};
+/* What is kept of each week: the key is the format, ":en" for English. */
+static const struct {
+	const char *format, *lang, *key;
+} archive_formats[] = {
+    {"geojson", NULL, "geojson"},
+    {"kml", NULL, "kml"},
+    {"csv", NULL, "csv"},
+    {"csv", "en", "csv:en"},
+    {"summary.csv", NULL, "summary.csv"},
+    {"summary.csv", "en", "summary.csv:en"},
+    {"png", NULL, "png"},
+};
+#define NARCHIVE (sizeof archive_formats / sizeof archive_formats[0])
 
 struct archive_run {
 	struct db *db;
@@ -72,14 +84,15 @@ archive_report_cb(struct coverage_report *rep, const char *error, void *arg)
 		return;
 	}
 	a->pending = 1;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < NARCHIVE; i++) {
 		buf = NULL;
 		f = open_memstream(&buf, &len);
-		if (export_write(rep, archive_formats[i], f, &cause) != 0) {
+		if (export_write_lang(rep, archive_formats[i].format,
+		        archive_formats[i].lang, f, &cause) != 0) {
 			fclose(f);
 			log_warnx("event=archive_export_failed format=%s "
 			          "error=%s",
-			    archive_formats[i], log_q(cause));
+			    archive_formats[i].key, log_q(cause));
 			free(cause);
 			free(buf);
 			continue;
@@ -93,7 +106,7 @@ archive_report_cb(struct coverage_report *rep, const char *error, void *arg)
 		    (unsigned char *)buf, len, sodium_base64_VARIANT_ORIGINAL);
 		a->pending++;
 		store_export_put(a->db, a->week, rep->ward_code,
-		    archive_formats[i], b64, archive_stored_cb, a);
+		    archive_formats[i].key, b64, archive_stored_cb, a);
 		free(b64);
 		free(buf);
 	}

@@ -40,11 +40,11 @@ int
 ctl_network_export(struct ctl *c, int argc, char **argv)
 {
 	static const char *const names[] = {
-	    "week", "format", "ward", "o", NULL};
+	    "week", "format", "ward", "o", "locale", NULL};
 	struct coverage_params params;
 	struct ctl_export x = {0};
 	struct ward_set *wards = NULL;
-	const char *v[5];
+	const char *v[6];
 	char *cause;
 	FILE *f;
 	int rc = 1, i;
@@ -53,8 +53,8 @@ ctl_network_export(struct ctl *c, int argc, char **argv)
 	    v[0] == NULL || v[1] == NULL || v[3] == NULL) {
 		fprintf(stderr,
 		    "usage: patrolctl coverage export --week "
-		    "2026-W47 --format geojson|kml|csv|png "
-		    "[--ward CODE] --o FILE\n");
+		    "2026-W47 --format geojson|kml|csv|summary.csv|png "
+		    "[--ward CODE] [--locale ja|en] --o FILE\n");
 		return 2;
 	}
 	if (coverage_week_valid(v[0]) != 0) {
@@ -66,7 +66,12 @@ ctl_network_export(struct ctl *c, int argc, char **argv)
 	if (export_content_type(v[1]) == NULL) {
 		fprintf(stderr,
 		    "patrolctl: coverage export: --format must be "
-		    "geojson, kml, csv or png\n");
+		    "geojson, kml, csv, summary.csv or png\n");
+		return 2;
+	}
+	if (export_lang_valid(v[4]) != 0) {
+		fprintf(stderr,
+		    "patrolctl: coverage export: --locale must be ja or en\n");
 		return 2;
 	}
 	if (store_wards_load_sync(ctl_db(c), &wards, &cause) != 0)
@@ -94,7 +99,7 @@ ctl_network_export(struct ctl *c, int argc, char **argv)
 		    v[3]);
 		goto out;
 	}
-	if (export_write(x.rep, v[1], f, &cause) != 0) {
+	if (export_write_lang(x.rep, v[1], v[4], f, &cause) != 0) {
 		fclose(f);
 		rc = ctl_fail("coverage export", cause);
 		goto out;

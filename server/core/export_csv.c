@@ -1,8 +1,13 @@
 /*
  * The weekly coverage report as CSV (RFC 4180: CRLF line ends, fields with
- * a comma, a quote or a line break quoted, quotes doubled): a header row
- * and one row per piece, then a blank line and the per-ward summary with
- * its own header, so one file answers both "which pieces" and "how much".
+ * a comma, a quote or a line break quoted, quotes doubled), two files of
+ * one table each so that a spreadsheet or GDAL reads either whole: the
+ * pieces (a header row, one row per piece) and the per-ward summary.
+ *
+ * Japanese first (issue 16): the headers and the words in cells (state,
+ * due) are Japanese, from the glossary, unless English is asked for; the
+ * English file keeps the machine-readable words (inspected, true) that
+ * scripts rely on.
  *
  * It starts with a UTF-8 byte order mark: Excel in a Japanese locale reads
  * a CSV without one as Shift_JIS and garbles every name, and GDAL and
@@ -13,18 +18,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "glossary.h"
 #include "report.h"
 #include "xmalloc.h"
 
 #define CSV_BOM "\xef\xbb\xbf"
 #define CSV_EOL "\r\n"
 
-static const char *csv_piece_header =
+static const char *csv_piece_header_en =
     "id,kind,class,name,ward_code,length_m,interval_days,state,due,"
     "last_inspected,due_at,best_share";
-static const char *csv_summary_header =
+static const char *csv_piece_header_ja =
+    "番号,種別,道路・河川の区分,名称,区コード,延長(m),巡回間隔(日),状態,"
+    "今週の" GL_PIECE_DUE_JA ",最終巡回,巡回期限,最大通過率";
+static const char *csv_summary_header_en =
     "ward_code,ward_name,kind,class,pieces,due,on_time,overdue,"
     "share_on_time,km,km_due,km_on_time";
+static const char *csv_summary_header_ja =
+    "区コード,区名,種別,道路・河川の区分,区間数," GL_PIECE_DUE_JA
+    "の区間数," GL_PIECE_ON_TIME_JA
+    ",期限超過,期限内巡回率,延長(km)," GL_PIECE_DUE_JA
+    "の延長(km)," GL_PIECE_ON_TIME_JA "の延長(km)";
+
+/* A piece's state in the file's language. */
+static const char *
+csv_state(enum report_state state, int en)
+{
+	if (en)
+		return report_state_name(state);
+	switch (state) {
+	case REPORT_NOT_DUE:
+		return GL_PIECE_NOT_DUE_JA;
+	case REPORT_INSPECTED:
+		return GL_PIECE_INSPECTED_JA;
+	case REPORT_OVERDUE:
+		return GL_PIECE_OVERDUE_JA;
+	}
+	return "";
+}
 
 /* Writes one field, quoted only when RFC 4180 requires it. */
 static void
@@ -82,7 +113,7 @@ csv_number(FILE *out, int decimals, double v)
 }
 
 static void
-csv_piece(FILE *out, const struct report_piece *p)
+csv_piece(FILE *out, const struct report_piece *p, int en)
 {
 	char buf[32];
 
@@ -95,8 +126,9 @@ csv_piece(FILE *out, const struct report_piece *p)
 	csv_number(out, 1, p->length_m);
 	snprintf(buf, sizeof buf, "%d", p->interval_days);
 	csv_field(out, buf, 0);
-	csv_field(out, report_state_name(p->state), 0);
-	csv_field(out, p->due ? "true" : "false", 0);
+	csv_field(out, csv_state(p->state, en), 0);
+	csv_field(out,
+	    en ? (p->due ? "true" : "false") : (p->due ? "はい" : "いいえ"), 0);
 	csv_field(out, p->last_inspected, 0);
 	csv_field(out, p->due_at, 0);
 	csv_number(out, 3, p->best_share);
@@ -131,24 +163,62 @@ csv_summary(FILE *out, const struct report_summary *s)
 	fputs(CSV_EOL, out);
 }
 
-int
-export_csv(const struct coverage_report *r, FILE *out, char **cause)
+static int
+csv_done(FILE *out, char **cause)
 {
-	size_t i;
-
-	fputs(CSV_BOM, out);
-	fputs(csv_piece_header, out);
-	fputs(CSV_EOL, out);
-	for (i = 0; i < r->npieces; i++)
-		csv_piece(out, &r->pieces[i]);
-	fputs(CSV_EOL, out);
-	fputs(csv_summary_header, out);
-	fputs(CSV_EOL, out);
-	for (i = 0; i < r->nsummary; i++)
-		csv_summary(out, &r->summary[i]);
 	if (fflush(out) != 0 || ferror(out)) {
 		*cause = xstrdup("cannot write the CSV");
 		return -1;
 	}
 	return 0;
+}
+
+static int
+csv_pieces(const struct coverage_report *r, FILE *out, int en, char **cause)
+{
+	size_t i;
+
+	fputs(CSV_BOM, out);
+	fputs(en ? csv_piece_header_en : csv_piece_header_ja, out);
+	fputs(CSV_EOL, out);
+	for (i = 0; i < r->npieces; i++)
+		csv_piece(out, &r->pieces[i], en);
+	return csv_done(out, cause);
+}
+
+static int
+csv_summaries(const struct coverage_report *r, FILE *out, int en, char **cause)
+{
+	size_t i;
+
+	fputs(CSV_BOM, out);
+	fputs(en ? csv_summary_header_en : csv_summary_header_ja, out);
+	fputs(CSV_EOL, out);
+	for (i = 0; i < r->nsummary; i++)
+		csv_summary(out, &r->summary[i]);
+	return csv_done(out, cause);
+}
+
+int
+export_csv(const struct coverage_report *r, FILE *out, char **cause)
+{
+	return csv_pieces(r, out, 0, cause);
+}
+
+int
+export_csv_en(const struct coverage_report *r, FILE *out, char **cause)
+{
+	return csv_pieces(r, out, 1, cause);
+}
+
+int
+export_csv_summary(const struct coverage_report *r, FILE *out, char **cause)
+{
+	return csv_summaries(r, out, 0, cause);
+}
+
+int
+export_csv_summary_en(const struct coverage_report *r, FILE *out, char **cause)
+{
+	return csv_summaries(r, out, 1, cause);
 }

@@ -207,11 +207,46 @@ class Coverage(unittest.TestCase):
             n = int(h.psql(self.url, "SELECT count(*) FROM network_pieces"))
             self.assertEqual(counts["geojson"][0], n)
             self.assertEqual(counts["kml"][0], n)
+            # The CSV: Japanese headers by default, one row per piece and
+            # nothing else; English with locale=en; the summary apart.
             with io.open(os.path.join(self.tmp, "cmd.csv"),
                          encoding="utf-8-sig") as f:
                 rows = list(csv.reader(f))
-            self.assertEqual(rows[0][0], "id")
-            self.assertEqual(len([r for r in rows[1:n + 1]]), n)
+            self.assertEqual(rows[0][:2], ["番号", "種別"])
+            self.assertEqual(len(rows), n + 1)
+            self.assertTrue(set(r[7] for r in rows[1:]) <=
+                            {"巡回済み", "期限超過（未巡回）", "期限前"})
+            auth = {"Authorization": "Bearer " + token}
+            st, headers, body = d.request(
+                "/api/v1/coverage/%s.csv?locale=en" % WEEK, headers=auth)
+            self.assertEqual(st, 200)
+            rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+            self.assertEqual(rows[0][:2], ["id", "kind"])
+            self.assertEqual(len(rows), n + 1)
+            self.assertIn("-en.csv", headers.get("Content-Disposition"))
+            for q, first in [("", "区コード"), ("?locale=en", "ward_code")]:
+                st, headers, body = d.request(
+                    "/api/v1/coverage/%s.summary.csv%s" % (WEEK, q),
+                    headers=auth)
+                self.assertEqual(st, 200, body[:200])
+                self.assertIn("text/csv", headers.get("Content-Type"))
+                self.assertIn(".summary.csv",
+                              headers.get("Content-Disposition"))
+                rows = list(csv.reader(io.StringIO(
+                    body.decode("utf-8-sig"))))
+                self.assertEqual(rows[0][0], first)
+                self.assertGreater(len(rows), 1)
+                self.assertTrue(all(len(r) == 12 for r in rows), rows)
+            self.run_ctl("coverage", "export", "--week", WEEK, "--format",
+                         "summary.csv", "--locale", "en", "-o",
+                         os.path.join(self.tmp, "cmd.summary.csv"))
+            with io.open(os.path.join(self.tmp, "cmd.summary.csv"),
+                         encoding="utf-8-sig") as f:
+                self.assertEqual(next(csv.reader(f))[0], "ward_code")
+            st, _, body = d.request(
+                "/api/v1/coverage/%s.csv?locale=fr" % WEEK, headers=auth)
+            self.assertEqual(st, 422, body)
+            self.assertIn(b"locale", body)
             # Bad names are 404s, not crashes.
             for bad in ["2026-W99.png", "2026-W47.pdf", "yesterday.csv"]:
                 st, _, _ = d.request("/api/v1/coverage/" + bad, headers={
@@ -321,9 +356,17 @@ class Coverage(unittest.TestCase):
             st, _, after = d.request("/api/v1/coverage/%s.csv" % WEEK,
                                      headers=auth)
             self.assertEqual(before, after)
-            self.assertEqual(int(h.psql(
-                self.url, "SELECT count(*) FROM coverage_exports WHERE "
-                          "week = '%s' AND ward_code = ''" % WEEK)), 4)
+            # The summary and the English CSVs are archived too.
+            st, _, en_after = d.request(
+                "/api/v1/coverage/%s.summary.csv?locale=en" % WEEK,
+                headers=auth)
+            self.assertEqual(st, 200)
+            self.assertTrue(en_after.startswith(b"\xef\xbb\xbfward_code,"))
+            self.assertEqual(h.psql(
+                self.url, "SELECT string_agg(format, ' ' ORDER BY format) "
+                          "FROM coverage_exports WHERE week = '%s' AND "
+                          "ward_code = ''" % WEEK),
+                "csv csv:en geojson kml png summary.csv summary.csv:en")
         finally:
             self.assertEqual(d.stop(), 0, d.text())
 
@@ -441,7 +484,7 @@ class Coverage(unittest.TestCase):
         # The CSV carries the same shares.
         path = os.path.join(self.tmp, "rule.csv")
         self.run_ctl("coverage", "export", "--week", WEEK, "--format",
-                     "csv", "-o", path)
+                     "csv", "--locale", "en", "-o", path)
         with io.open(path, encoding="utf-8-sig") as f:
             rows = list(csv.DictReader(f))
         for r in rows:

@@ -2,7 +2,7 @@
  * Writes the sample coverage report in one format, for the GDAL check
  * (export_gdal.py) and for looking at the PNG by eye:
  *
- *	export_dump [-w wards.geojson] [-c ward_code] format file
+ *	export_dump [-w wards.geojson] [-c ward_code] [-l ja|en] format file
  *
  * Prints the counts the file should hold, "pieces=N summary=M".
  */
@@ -51,13 +51,16 @@ main(int argc, char **argv)
 {
 	struct coverage_report *r;
 	struct ward_set *wards = NULL;
-	const char *code = NULL;
+	const char *code = NULL, *lang = NULL;
 	char *cause = NULL;
 	FILE *out;
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "w:c:")) != -1) {
+	while ((ch = getopt(argc, argv, "w:c:l:")) != -1) {
 		switch (ch) {
+		case 'l':
+			lang = optarg;
+			break;
 		case 'w':
 			wards = dump_wards(optarg);
 			break;
@@ -81,7 +84,7 @@ main(int argc, char **argv)
 		perror(argv[optind + 1]);
 		return 1;
 	}
-	rc = export_write(r, argv[optind], out, &cause);
+	rc = export_write_lang(r, argv[optind], lang, out, &cause);
 	if (fclose(out) != 0)
 		rc = -1;
 	if (rc != 0) {
@@ -101,6 +104,6 @@ main(int argc, char **argv)
 usage:
 	fprintf(stderr,
 	    "usage: export_dump [-w wards.geojson] [-c ward_code] "
-	    "format file\n");
+	    "[-l ja|en] format file\n");
 	return 2;
 }

@@ -426,7 +426,7 @@ test_csv_shape(void **state)
 
 	(void)state;
 	r = export_sample_new(NULL);
-	b = run(export_csv, r);
+	b = run(export_csv_en, r);
 	assert_true(b.len > 3);
 	assert_memory_equal(b.data, "\xef\xbb\xbf", 3);
 	body = b.data + 3;
@@ -437,15 +437,10 @@ test_csv_shape(void **state)
 	assert_non_null(strstr(body, ",府中街道,"));
 
 	n = csv_parse(body, b.len - 3, rows, 32);
-	/* header, pieces, blank, summary header, summary rows */
-	assert_int_equal(n, (int)(1 + r->npieces + 1 + 1 + r->nsummary));
-	for (i = 0; i < 1 + (int)r->npieces; i++)
+	/* One table: the header and the pieces, nothing after them. */
+	assert_int_equal(n, (int)(1 + r->npieces));
+	for (i = 0; i < n; i++)
 		assert_int_equal(rows[i].n, 12);
-	assert_int_equal(rows[1 + r->npieces].n, 1);
-	assert_string_equal(rows[1 + r->npieces].field[0], "");
-	for (i = 2 + (int)r->npieces; i < n; i++)
-		assert_int_equal(rows[i].n, 12);
-	assert_string_equal(rows[2 + r->npieces].field[8], "share_on_time");
 
 	assert_string_equal(rows[1].field[0], "101");
 	assert_string_equal(rows[1].field[5], "100.0");
@@ -460,14 +455,61 @@ test_csv_shape(void **state)
 	assert_string_equal(rows[5].field[4], "");
 	assert_string_equal(rows[5].field[9], "");
 
-	/* Summary: the share is empty where nothing was due. */
-	assert_string_equal(rows[3 + r->npieces].field[0], "14135");
-	assert_string_equal(rows[3 + r->npieces].field[8], "1.0000");
-	assert_string_equal(rows[4 + r->npieces].field[8], "0.0000");
-	assert_string_equal(rows[5 + r->npieces].field[8], "");
-	assert_string_equal(rows[5 + r->npieces].field[9], "0.107");
-	assert_string_equal(rows[7 + r->npieces].field[0], "");
+	csv_rows_free(rows, n);
+	free(b.data);
 
+	/* The summary is a file of its own. */
+	b = run(export_csv_summary_en, r);
+	assert_memory_equal(b.data, "\xef\xbb\xbf", 3);
+	n = csv_parse(b.data + 3, b.len - 3, rows, 32);
+	assert_int_equal(n, (int)(1 + r->nsummary));
+	for (i = 0; i < n; i++)
+		assert_int_equal(rows[i].n, 12);
+	assert_string_equal(rows[0].field[0], "ward_code");
+	assert_string_equal(rows[0].field[8], "share_on_time");
+	/* The share is empty where nothing was due. */
+	assert_string_equal(rows[1].field[0], "14135");
+	assert_string_equal(rows[1].field[8], "1.0000");
+	assert_string_equal(rows[2].field[8], "0.0000");
+	assert_string_equal(rows[3].field[8], "");
+	assert_string_equal(rows[3].field[9], "0.107");
+	assert_string_equal(rows[5].field[0], "");
+	csv_rows_free(rows, n);
+	free(b.data);
+	report_free(r);
+}
+
+/* Japanese first: the default CSVs have Japanese headers and words. */
+static void
+test_csv_japanese(void **state)
+{
+	struct coverage_report *r;
+	struct csv_row rows[32];
+	struct buf b;
+	int n;
+
+	(void)state;
+	r = export_sample_new(NULL);
+	b = run(export_csv, r);
+	n = csv_parse(b.data + 3, b.len - 3, rows, 32);
+	assert_int_equal(n, (int)(1 + r->npieces));
+	assert_string_equal(rows[0].field[0], "番号");
+	assert_string_equal(rows[0].field[7], "状態");
+	assert_string_equal(rows[0].field[8], "今週の巡回対象");
+	assert_string_equal(rows[1].field[7], "巡回済み");
+	assert_string_equal(rows[1].field[8], "はい");
+	assert_string_equal(rows[3].field[8], "いいえ");
+	/* Numbers stay numbers, for a spreadsheet to sum. */
+	assert_string_equal(rows[1].field[5], "100.0");
+	csv_rows_free(rows, n);
+	free(b.data);
+
+	b = run(export_csv_summary, r);
+	n = csv_parse(b.data + 3, b.len - 3, rows, 32);
+	assert_int_equal(n, (int)(1 + r->nsummary));
+	assert_string_equal(rows[0].field[0], "区コード");
+	assert_string_equal(rows[0].field[8], "期限内巡回率");
+	assert_string_equal(rows[1].field[8], "1.0000");
 	csv_rows_free(rows, n);
 	free(b.data);
 	report_free(r);
@@ -609,6 +651,7 @@ main(void)
 	    cmocka_unit_test(test_unlocated_piece),
 	    cmocka_unit_test(test_kml_shape),
 	    cmocka_unit_test(test_csv_shape),
+	    cmocka_unit_test(test_csv_japanese),
 	    cmocka_unit_test(test_png_ward),
 	    cmocka_unit_test(test_png_bare),
 	    cmocka_unit_test(test_export_write),

@@ -9,7 +9,8 @@ import { S, shortWard } from '../state.js';
 import { h, fill } from '../util.js';
 import { setOverlay } from '../map.js';
 
-const FORMATS = [['png', 'PNG'], ['geojson', 'GeoJSON'], ['kml', 'KML'], ['csv', 'CSV']];
+// The summary per ward is a CSV of its own; CSVs follow the console's language.
+const FORMATS = [['png', 'PNG'], ['geojson', 'GeoJSON'], ['kml', 'KML'], ['csv', 'CSV'], ['summary.csv', 'coverage.summary.csv']];
 let week = null;
 let ward = '';
 let seq = 0;
@@ -27,7 +28,10 @@ export function isoWeek(d) {
 function lastWeek() { return isoWeek(new Date(Date.now() - 7 * 86400000)); }
 
 function url(fmt) {
-  return '/api/v1/coverage/' + encodeURIComponent(week) + '.' + fmt + (ward ? '?ward=' + encodeURIComponent(ward) : '');
+  const q = new URLSearchParams();
+  if (ward) q.set('ward', ward);
+  if (fmt.endsWith('csv') && getLang() === 'en') q.set('locale', 'en');
+  return '/api/v1/coverage/' + encodeURIComponent(week) + '.' + fmt + (q.size ? '?' + q : '');
 }
 
 function pct(a, b) { return b > 0 ? Math.round((1000 * a) / b) / 10 + ' %' : '—'; }
@@ -77,7 +81,7 @@ function riskTable(g) {
 
 async function load(body, links) {
   const my = ++seq;
-  fill(links, FORMATS.map(([f, label]) => h('a', { class: 'button', href: url(f), download: '', dataset: { format: f } }, label)));
+  fill(links, FORMATS.map(([f, label]) => h('a', { class: 'button', href: url(f), download: '', dataset: { format: f } }, label.includes('.') ? t(label) : label)));
   fill(body, h('p', { class: 'muted' }, t('coverage.loading')));
   setOverlay(null);
   try {
