@@ -49,13 +49,16 @@ struct archive_run {
 	char *crs;
 	struct coverage_params params;
 	char week[16];
-	size_t next_ward; /* 0: the whole network; i: ward i - 1 */
-	int pending;
+	size_t next_ward;    /* 0: the whole network; i: ward i - 1 */
+	char *ward_code;     /* of the report being stored, or NULL */
+	char *b64[NARCHIVE]; /* each format's file, base64; NULL: failed */
+	size_t next_store;
 	void (*done)(const char *error, void *arg);
 	void *arg;
 };
 
 static void archive_next(struct archive_run *);
+static void archive_store_next(struct archive_run *);
 
 static void
 archive_stored_cb(struct db_result *r, void *arg)
@@ -63,18 +66,45 @@ archive_stored_cb(struct db_result *r, void *arg)
 	struct archive_run *a = arg;
 
 	if (r->status != DB_OK)
-		log_warnx("event=archive_store_failed week=%s error=%s",
-		    a->week, log_q(r->error));
-	if (--a->pending == 0)
+		log_warnx("event=archive_store_failed week=%s format=%s "
+		          "error=%s",
+		    a->week, archive_formats[a->next_store - 1].key,
+		    log_q(r->error));
+	archive_store_next(a);
+}
+
+/*
+ * One file at a time: queued all at once, a slow database would time out
+ * the last ones in the queue (a command-line run has one connection).
+ */
+static void
+archive_store_next(struct archive_run *a)
+{
+	size_t i;
+
+	while (a->next_store < NARCHIVE && a->b64[a->next_store] == NULL)
+		a->next_store++;
+	if (a->next_store == NARCHIVE) {
+		for (i = 0; i < NARCHIVE; i++) {
+			free(a->b64[i]);
+			a->b64[i] = NULL;
+		}
+		free(a->ward_code);
+		a->ward_code = NULL;
 		archive_next(a);
+		return;
+	}
+	i = a->next_store++;
+	store_export_put(a->db, a->week, a->ward_code, archive_formats[i].key,
+	    a->b64[i], archive_stored_cb, a);
 }
 
 static void
 archive_report_cb(struct coverage_report *rep, const char *error, void *arg)
 {
 	struct archive_run *a = arg;
-	char *buf, *b64, *cause;
-	size_t len, i;
+	char *buf, *cause;
+	size_t len, i, n;
 	FILE *f;
 
 	if (rep == NULL) {
@@ -83,7 +113,6 @@ archive_report_cb(struct coverage_report *rep, const char *error, void *arg)
 		free(a);
 		return;
 	}
-	a->pending = 1;
 	for (i = 0; i < NARCHIVE; i++) {
 		buf = NULL;
 		f = open_memstream(&buf, &len);
@@ -98,21 +127,17 @@ archive_report_cb(struct coverage_report *rep, const char *error, void *arg)
 			continue;
 		}
 		fclose(f);
-		b64 = xmalloc(sodium_base64_ENCODED_LEN(
-		    len, sodium_base64_VARIANT_ORIGINAL));
-		sodium_bin2base64(b64,
-		    sodium_base64_ENCODED_LEN(
-		        len, sodium_base64_VARIANT_ORIGINAL),
-		    (unsigned char *)buf, len, sodium_base64_VARIANT_ORIGINAL);
-		a->pending++;
-		store_export_put(a->db, a->week, rep->ward_code,
-		    archive_formats[i].key, b64, archive_stored_cb, a);
-		free(b64);
+		n = sodium_base64_ENCODED_LEN(
+		    len, sodium_base64_VARIANT_ORIGINAL);
+		a->b64[i] = xmalloc(n);
+		sodium_bin2base64(a->b64[i], n, (unsigned char *)buf, len,
+		    sodium_base64_VARIANT_ORIGINAL);
 		free(buf);
 	}
+	a->ward_code = rep->ward_code != NULL ? xstrdup(rep->ward_code) : NULL;
+	a->next_store = 0;
 	report_free(rep);
-	if (--a->pending == 0)
-		archive_next(a);
+	archive_store_next(a);
 }
 
 static void
