@@ -2,9 +2,6 @@
 
 #include "store_workflow.h"
 
-#define OPEN_STATES                                                            \
-	"'{new,triaged,assigned,accepted,en_route,on_site,handing_over}'"
-
 void
 store_caller_add(
     struct db *db, const struct store_caller_add *c, db_cb cb, void *arg)
@@ -20,7 +17,7 @@ store_caller_add(
 	 */
 	db_query(db,
 	    "WITH r AS (SELECT id, state FROM requests WHERE id = $1::bigint"
-	    "  AND state = ANY(" OPEN_STATES ") FOR UPDATE),"
+	    "  AND request_state_open(state) FOR UPDATE),"
 	    " k AS (INSERT INTO callers (request_id, name, phone, address)"
 	    "  SELECT r.id, $3, $4, $5 FROM r RETURNING id),"
 	    " u AS (UPDATE requests q SET callback_at = coalesce("
