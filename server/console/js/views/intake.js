@@ -8,7 +8,7 @@
 // by place and by the words typed. Tab moves through the form; Enter or
 // Ctrl+Enter registers.
 import { t, pick } from '../i18n.js';
-import { get, postOnce, newIdempotencyKey, ApiError } from '../api.js';
+import { get, post, postOnce, newIdempotencyKey, ApiError } from '../api.js';
 import { S, on, category, shortWard, soonQueue } from '../state.js';
 import { h, fill, when, metres, wardAt, debounce, zoneDate, zoneISO } from '../util.js';
 import { setPick, focusPick, glyph, group } from '../map.js';
