@@ -857,15 +857,21 @@ db_free(struct db *db)
 {
 	struct db_sub *s;
 	struct db_conn *c;
+	struct db_read *rd;
 	int i;
 
 	if (db == NULL)
 		return;
 	db->freeing = 1;
-	if (db->rd != NULL) {
-		db_read_free(db->rd);
-		db->rd = NULL;
-	}
+	/*
+	 * The replica goes first (its queries' fallbacks then meet a primary
+	 * that is shutting down); the read state itself stays until the
+	 * primary's own queries, among them its LSN poll, are answered below.
+	 */
+	rd = db->rd;
+	db->rd = NULL;
+	if (rd != NULL)
+		db_read_free(rd);
 	db_fail_queue(db, "shutting down");
 	for (i = 0; i < db->nconns; i++) {
 		c = &db->conns[i];
@@ -881,6 +887,7 @@ db_free(struct db *db)
 	/* Deliver the failures now: the loop may not run again. */
 	while (!TAILQ_EMPTY(&db->done))
 		db_done_cb(-1, 0, db);
+	free(rd);
 	event_free(db->ev_done);
 	while ((s = TAILQ_FIRST(&db->subs)) != NULL) {
 		TAILQ_REMOVE(&db->subs, s, entry);
@@ -1220,9 +1227,11 @@ static void
 db_read_free(struct db_read *rd)
 {
 	event_free(rd->ev_poll);
-	/* Its queries in flight are answered (and not run again) here. */
+	/* Its queries in flight are answered (and not run again) here. The
+	 * caller frees rd once the primary's queries holding it are answered.
+	 */
 	db_free(rd->replica);
-	free(rd);
+	rd->replica = NULL;
 }
 
 void
