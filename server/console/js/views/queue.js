@@ -113,7 +113,8 @@ function row(r, i, dups) {
   h('td', { class: 'cat', title: pick(cat) }, h('span', { class: 'glyph cat-' + group(r.category) }, glyph(r.category)), ' ', short(cat)),
   // One line: the place, then what was said (both whole in the title).
   h('td', { class: 'place', title: [r.address, r.town ? t('geo.town', { t: r.town }) : '', r.description].filter(Boolean).join('\n') },
-    r.address || (r.town ? t('geo.town', { t: r.town }) : ''),
+    r.address || '',
+    r.town ? h('span', { class: 'town muted small' }, (r.address ? ' ' : '') + t('geo.town', { t: r.town })) : null,
     r.description ? h('span', { class: 'muted' }, ' ' + r.description) : null),
   h('td', { class: 'ward' }, wardCell(r)),
   h('td', { class: 'recv', title: when(r.created_at) }, received(r.created_at)),
