@@ -161,8 +161,13 @@ class BackupRestore(unittest.TestCase):
         shutil.copytree(self.backup, bad)
         p = os.path.join(bad, "photos", self.shas[1][:2], self.shas[1])
         with open(p, "r+b") as f:
+            # Flip every bit of one byte: writing a fixed byte left the
+            # file intact when the random photo already held it there
+            # (1 run in 256 passed a damaged backup as good).
             f.seek(100)
-            f.write(b"X")
+            b = f.read(1)
+            f.seek(100)
+            f.write(bytes([b[0] ^ 0xFF]))
         dst = h.fresh_database("backup_dst3")
         photos = os.path.join(self.tmp, "p3")
         r = self.ctl(dst, photos, "restore", bad)
