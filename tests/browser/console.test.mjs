@@ -291,9 +291,16 @@ test('the crew works the job with patrol-agent; the page follows without reloadi
   await shot('08-detail-done');
   // The queue followed too: the job is no longer open. (The filter typed
   // before is still there: / selects it, Backspace clears it.)
+  // Each key waits for what it does: the view changes on hashchange, so a
+  // '/' pressed before the queue is drawn focuses the filter only later
+  // and the following keys went elsewhere (a flaky run on CI).
   await page.keyboard.press('q');
+  await page.locator('#queue-filter').waitFor();
   await page.keyboard.press('/');
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'queue-filter'
+    && document.activeElement.selectionEnd - document.activeElement.selectionStart === document.activeElement.value.length);
   await page.keyboard.press('Backspace');
+  assert.equal(await page.inputValue('#queue-filter'), '');
   await page.keyboard.press('Escape');
   await page.locator('#queue-rows tr[data-id]').first().waitFor();
   await page.locator(`#queue-rows tr[data-id="${first.id}"]`).waitFor({ state: 'detached' });

@@ -72,6 +72,7 @@ async function act(action, body) {
   message = null;
   try {
     await post('/api/v1/requests/' + cur.id + '/' + action, body || {});
+    drafts.clear();
   } catch (e) {
     message = e instanceof ApiError && e.status === 409 ? t('detail.conflict') : t('error', { m: e.message });
   }
@@ -115,6 +116,42 @@ function recommendations(req) {
 }
 
 // A small form inside <details>: fields, then one button.
+// What the dispatcher has opened and typed in the action forms. The view
+// is redrawn whenever the request, its recommendations, the queue or the
+// plans change; without this a live update closed the form and wiped a
+// half-typed hand-over note. Cleared when an action succeeds or another
+// request is opened.
+const drafts = new Map();
+
+function draftsSave(root) {
+  for (const d of root.querySelectorAll('details.mini[id]')) {
+    const values = {};
+    for (const el of d.querySelectorAll('[name]')) values[el.name] = el.value;
+    drafts.set(d.id, { open: d.open, values });
+  }
+  const f = document.activeElement;
+  const box = f && f.closest ? f.closest('details.mini[id]') : null;
+  return box && root.contains(f) ? { box: box.id, name: f.name } : null;
+}
+
+function draftsRestore(root, focus) {
+  for (const [id, dr] of drafts) {
+    const d = root.querySelector('details.mini[id="' + id + '"]');
+    if (!d) continue;
+    d.open = dr.open;
+    for (const [name, v] of Object.entries(dr.values)) {
+      const el = d.querySelector('[name="' + name + '"]');
+      // A select whose options arrive later keeps the wanted value.
+      if (el && el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === v)) el.dataset.want = v;
+      else if (el) el.value = v;
+    }
+  }
+  if (focus && focus.name) {
+    const el = root.querySelector('details.mini[id="' + focus.box + '"] [name="' + focus.name + '"]');
+    if (el) el.focus();
+  }
+}
+
 function miniForm(id, title, fields, button, onsubmit) {
   return h('details', { class: 'mini', id },
     h('summary', {}, title),
@@ -203,6 +240,7 @@ function handoverForm() {
   const fillList = (list) => {
     if (list.length === 0) { info.textContent = t('ho.none'); return; }
     for (const d of list) sel.append(h('option', { value: String(d.id) }, d.name + (d.demo ? '（' + t('dir.demo') + '）' : '')));
+    if (sel.dataset.want) { sel.value = sel.dataset.want; delete sel.dataset.want; sel.dispatchEvent(new Event('change')); }
   };
   sel.addEventListener('change', () => {
     const d = (directoryList || []).find((x) => String(x.id) === sel.value);
@@ -418,6 +456,7 @@ function draw() {
   }
   const cat = category(req.category);
   const c = req.crew_id ? crew(req.crew_id) : null;
+  const focus = draftsSave(panelEl);
   fill(panelEl,
     h('div', { class: 'panel-head' },
       h('h2', {}, h('span', { class: 'glyph cat-' + group(req.category) }, glyph(req.category)), ' ',
@@ -452,6 +491,7 @@ function draw() {
       mergedDetail(req),
       h('section', {}, h('h3', {}, t('detail.timeline')), timeline(req)),
       photos(req)));
+  draftsRestore(panelEl, focus);
 }
 
 let loadSeq = 0;
@@ -487,6 +527,7 @@ export function render(panel, params) {
   message = null;
   cur = { id, req: null, recs: null };
   directoryList = null;
+  drafts.clear();
   S.selected = id;
   fill(panel, h('p', { class: 'muted' }, '…'));
   load(id).then(() => { if (cur && cur.req) focusOn(cur.req.lat, cur.req.lon, 14); });
