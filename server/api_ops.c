@@ -51,7 +51,7 @@ static void
 api_ops_healthz(struct http_req *req)
 {
 	http_req_ref(req);
-	db_query(ops_app->db, "SELECT 1", 0, NULL, api_ops_healthz_cb, req);
+	store_ops_ping_q(ops_app->db, api_ops_healthz_cb, req);
 }
 
 static void

@@ -97,21 +97,20 @@ static void
 track_done_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
+	struct store_track_counts tc;
 
+	if (r->status == DB_OK)
+		store_track_counts_row(r->res, &tc);
 	if (r->status != DB_OK)
 		api_db_error(req, r, "patrol.track");
-	else if (strcmp(PQgetvalue(r->res, 0, 1), "t") != 0)
+	else if (!tc.patrol_exists)
 		api_error(req, 404, "not_found", NULL, "no such patrol");
 	else
 		/* Each point sent is stored, a duplicate, or refused. */
 		api_reply(req, 200,
-		    json_pack("{s:I,s:I,s:I}", "stored",
-		        (json_int_t)strtoll(PQgetvalue(r->res, 0, 0), NULL, 10),
-		        "duplicates",
-		        (json_int_t)strtoll(PQgetvalue(r->res, 0, 2), NULL, 10),
-		        "refused_same_time",
-		        (json_int_t)strtoll(
-		            PQgetvalue(r->res, 0, 3), NULL, 10)));
+		    json_pack("{s:I,s:I,s:I}", "stored", (json_int_t)tc.stored,
+		        "duplicates", (json_int_t)tc.duplicates,
+		        "refused_same_time", (json_int_t)tc.conflicts));
 	http_req_unref(req);
 }
 

@@ -195,14 +195,16 @@ archive_done_cb(const char *error, void *arg)
 static void
 archive_when_cb(struct db_result *r, void *arg)
 {
+	struct store_export_due due;
+
 	(void)arg;
-	if (r->status != DB_OK || PQntuples(r->res) != 1 ||
-	    strcmp(PQgetvalue(r->res, 0, 1), "t") != 0) {
+	if (r->status != DB_OK || store_export_due_row(r->res, &due) != 0 ||
+	    !due.due) {
 		arch.busy = 0;
 		return;
 	}
-	archive_week(arch.app->db, arch.app->wards, arch.app->cfg,
-	    PQgetvalue(r->res, 0, 0), archive_done_cb, NULL);
+	archive_week(arch.app->db, arch.app->wards, arch.app->cfg, due.week,
+	    archive_done_cb, NULL);
 }
 
 static void
@@ -215,13 +217,7 @@ archive_tick_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	arch.busy = 1;
 	/* Last week, and whether it is Monday 06:00 or later and not done. */
-	db_query(arch.app->db,
-	    "SELECT to_char(now() - interval '7 days', 'IYYY-\"W\"IW'),"
-	    " extract(isodow FROM now()) = 1 AND extract(hour FROM now()) >= 6"
-	    " AND NOT EXISTS (SELECT 1 FROM coverage_exports WHERE week ="
-	    " to_char(now() - interval '7 days', 'IYYY-\"W\"IW') AND"
-	    " ward_code = '' AND format = 'png')",
-	    0, NULL, archive_when_cb, NULL);
+	store_export_due_q(arch.app->db, archive_when_cb, NULL);
 }
 
 void

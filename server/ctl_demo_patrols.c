@@ -19,6 +19,7 @@
 #include "db.h"
 #include "geo.h"
 #include "report.h"
+#include "store_demo.h"
 #include "store_network.h"
 #include "store_wards.h"
 #include "wards.h"
@@ -58,53 +59,16 @@ demo_week_run(struct ctl *c, const struct ward_set *wards, const char *week)
 	return 0;
 }
 
-/* This week's Monday 00:00 in the configured zone, and now (epoch s). */
-static int
-demo_clock(struct ctl *c, double *monday, double *now, char **cause)
-{
-	const char *p[] = {c->cfg->timezone};
-	PGresult *res;
-
-	if (db_query_sync(ctl_db(c),
-	        "SELECT extract(epoch FROM date_trunc('week', now() AT TIME"
-	        " ZONE $1) AT TIME ZONE $1), extract(epoch FROM now())",
-	        1, p, &res, cause) != 0)
-		return -1;
-	*monday = strtod(PQgetvalue(res, 0, 0), NULL);
-	*now = strtod(PQgetvalue(res, 0, 1), NULL);
-	PQclear(res);
-	return 0;
-}
-
-/* The ISO week ("2026-W49") of an epoch time, in the configured zone. */
-static int
-demo_week_of(struct ctl *c, double t, char week[16], char **cause)
-{
-	char s[32];
-	const char *p[] = {s, c->cfg->timezone};
-	PGresult *res;
-
-	snprintf(s, sizeof s, "%.3f", t);
-	if (db_query_sync(ctl_db(c),
-	        "SELECT to_char(to_timestamp($1::float8) AT TIME ZONE $2,"
-	        " 'IYYY-\"W\"IW')",
-	        2, p, &res, cause) != 0)
-		return -1;
-	snprintf(week, 16, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
-}
-
 /* Stores one patrol and its fixes; *stored counts the fixes kept. */
 static int
 demo_patrol_put(struct ctl *c, json_t *p, double start, size_t *stored,
     size_t *refused, char **cause)
 {
 	json_t *fixes = json_object_get(p, "fixes"), *f, *batch;
-	struct db_wait w = {0};
-	PGresult *res;
+	struct store_track_counts tc;
 	long long patrol;
 	double at, lon, lat, e, n, end;
+	int rc;
 	char *json, *why;
 	size_t i, nf = json_array_size(fixes);
 
@@ -112,19 +76,10 @@ demo_patrol_put(struct ctl *c, json_t *p, double start, size_t *stored,
 	    json_number_value(
 	        json_array_get(json_array_get(fixes, nf - 1), 0)) /
 	        1000;
-	store_patrol_replay(ctl_db(c),
-	    json_string_value(json_object_get(p, "crew")), start, end, "demo",
-	    db_wait_cb, &w);
-	if (db_wait(ctl_db(c), &w, &res, cause) != 0)
+	if (store_patrol_replay_sync(ctl_db(c),
+	        json_string_value(json_object_get(p, "crew")), start, end,
+	        "demo", &patrol, cause) != 0)
 		return -1;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		*cause = xasprintf("no crew %s",
-		    json_string_value(json_object_get(p, "crew")));
-		return -1;
-	}
-	patrol = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
 	batch = json_array();
 	for (i = 0; i <= nf; i++) {
 		if (i < nf) {
@@ -147,17 +102,14 @@ demo_patrol_put(struct ctl *c, json_t *p, double start, size_t *stored,
 			continue;
 		json = json_dumps(batch, JSON_COMPACT);
 		json_array_clear(batch);
-		memset(&w, 0, sizeof w);
-		store_track_put(ctl_db(c), patrol, json, db_wait_cb, &w);
+		rc = store_track_put_sync(ctl_db(c), patrol, json, &tc, cause);
 		free(json);
-		if (db_wait(ctl_db(c), &w, &res, cause) != 0) {
+		if (rc != 0) {
 			json_decref(batch);
 			return -1;
 		}
-		*stored += strtoul(PQgetvalue(res, 0, 0), NULL, 10);
-		*refused += strtoul(PQgetvalue(res, 0, 2), NULL, 10) +
-		    strtoul(PQgetvalue(res, 0, 3), NULL, 10);
-		PQclear(res);
+		*stored += (size_t)tc.stored;
+		*refused += (size_t)(tc.duplicates + tc.conflicts);
 	}
 	json_decref(batch);
 	return 0;
@@ -224,7 +176,8 @@ ctl_demo_patrols_load(struct ctl *c, json_t *demo)
 	}
 	free(path);
 	if (geo_init(c->cfg->crs, &area, &cause) != 0 ||
-	    demo_clock(c, &monday, &now, &cause) != 0 ||
+	    store_demo_clock(
+	        ctl_db(c), c->cfg->timezone, &monday, &now, &cause) != 0 ||
 	    store_wards_load_sync(ctl_db(c), &wards, &cause) != 0) {
 		rc = ctl_fail("demo load", cause);
 		goto out;
@@ -266,7 +219,8 @@ ctl_demo_patrols_load(struct ctl *c, json_t *demo)
 		fixes_read += json_array_size(fixes);
 		if (demo_patrol_put(c, p, start, &stored, &refused, &cause) !=
 		        0 ||
-		    demo_week_of(c, start, weeks[nweeks], &cause) != 0) {
+		    store_demo_week_of(ctl_db(c), c->cfg->timezone, start,
+		        weeks[nweeks], &cause) != 0) {
 			rc = ctl_fail("demo load", cause);
 			goto out;
 		}
@@ -279,7 +233,8 @@ ctl_demo_patrols_load(struct ctl *c, json_t *demo)
 	}
 	/* Oldest first, as the Monday runs would have done, then this week. */
 	qsort(weeks, nweeks, sizeof weeks[0], demo_week_cmp);
-	if (demo_week_of(c, now, weeks[nweeks], &cause) != 0) {
+	if (store_demo_week_of(
+	        ctl_db(c), c->cfg->timezone, now, weeks[nweeks], &cause) != 0) {
 		rc = ctl_fail("demo load", cause);
 		goto out;
 	}

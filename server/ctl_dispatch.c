@@ -22,10 +22,12 @@
 #include "db.h"
 #include "geo.h"
 #include "intake.h"
+#include "store_demo.h"
 #include "store_handover.h"
 #include "store_reference.h"
 #include "store_requests.h"
 #include "store_users.h"
+#include "store_wait.h"
 #include "store_wards.h"
 #include "wards.h"
 #include "xmalloc.h"
@@ -78,7 +80,6 @@ ctl_dispatch_put(
     struct ctl *c, const char *command, int office, const void *row)
 {
 	struct db_wait w = {0};
-	PGresult *res;
 	char *cause;
 	int found;
 
@@ -89,11 +90,9 @@ ctl_dispatch_put(
 		store_office_put(ctl_db(c), row, actor, db_wait_cb, &w);
 	else
 		store_crew_put(ctl_db(c), row, actor, db_wait_cb, &w);
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+	if (store_wait_count(ctl_db(c), &w, &found, &cause) != 0)
 		return ctl_fail(command, cause);
-	found = PQntuples(res) == 1;
-	PQclear(res);
-	if (!found) {
+	if (found != 1) {
 		fprintf(stderr, "patrolctl: %s: no such office\n", command);
 		return 1;
 	}
@@ -261,18 +260,14 @@ ctl_demo_request(struct ctl *c, struct ward_set *wards, json_t *r)
 	struct db_wait w = {0};
 	const struct ward *wd;
 	json_t *cat, *caller = json_object_get(r, "caller");
-	PGresult *res;
 	char *cause, *field, *answers, wfrom[32], wto[32];
 	json_t *created;
 	int rc;
 
 	n.category = json_string_value(json_object_get(r, "category"));
 	store_category_get(ctl_db(c), n.category, db_wait_cb, &w);
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+	if (store_wait_json(ctl_db(c), &w, &cat, &cause) != 0)
 		return ctl_fail("demo load", cause);
-	cat = PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL)
-	                          : NULL;
-	PQclear(res);
 	if (cat == NULL) {
 		fprintf(stderr, "patrolctl: demo load: no category %s\n",
 		    n.category);
@@ -310,11 +305,9 @@ ctl_demo_request(struct ctl *c, struct ward_set *wards, json_t *r)
 	memset(&w, 0, sizeof w);
 	store_request_create(ctl_db(c), &n, db_wait_cb, &w);
 	free(answers);
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+	if (store_wait_json(ctl_db(c), &w, &created, &cause) != 0)
 		return ctl_fail("demo load", cause);
 	/* Some demo requests are already in a crew's day. */
-	created = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	PQclear(res);
 	rc = ctl_demo_day_request(c, r, created);
 	json_decref(created);
 	return rc;
@@ -367,8 +360,8 @@ ctl_demo_users(struct ctl *c, json_t *users)
 		n.name = name;
 		n.display_name =
 		    json_string_value(json_object_get(u, "display_name"));
-		n.role = role_parse(
-		    json_string_value(json_object_get(u, "role")));
+		n.role =
+		    role_parse(json_string_value(json_object_get(u, "role")));
 		n.password_hash = hash;
 		n.crew_code = json_string_value(json_object_get(u, "crew"));
 		n.actor = "demo";
@@ -390,10 +383,9 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 	json_t *demo, *v, *wf;
 	json_error_t err;
 	struct ward_set *wards = NULL;
-	PGresult *res;
 	char *path, *cause, *wards_path, *list1, *list2;
 	size_t i;
-	int rc = 1, loaded;
+	int rc = 1, empty;
 
 	(void)argv;
 	if (argc != 0) {
@@ -401,14 +393,9 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 		return 2;
 	}
 	/* Only into an empty database: demo data must never mix with real. */
-	if (db_query_sync(ctl_db(c),
-	        "SELECT (SELECT count(*) FROM offices) +"
-	        " (SELECT count(*) FROM requests)",
-	        0, NULL, &res, &cause) != 0)
+	if (store_demo_empty(ctl_db(c), &empty, &cause) != 0)
 		return ctl_fail("demo load", cause);
-	loaded = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
-	PQclear(res);
-	if (loaded) {
+	if (!empty) {
 		printf("demo load: the database already has offices or "
 		       "requests; nothing loaded\n");
 		return 0;
@@ -535,7 +522,6 @@ int
 ctl_dispatch_category_list(struct ctl *c, int argc, char **argv)
 {
 	struct db_wait w = {0};
-	PGresult *res;
 	json_t *all, *v;
 	char *cause, *skills;
 	size_t i;
@@ -546,10 +532,8 @@ ctl_dispatch_category_list(struct ctl *c, int argc, char **argv)
 		return 2;
 	}
 	store_categories_list(ctl_db(c), db_wait_cb, &w);
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+	if (store_wait_json(ctl_db(c), &w, &all, &cause) != 0)
 		return ctl_fail("category list", cause);
-	all = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	PQclear(res);
 	printf("code\tpriority\tskills\taccept_min\tresolve_min\tname_ja\t"
 	       "name_en\n");
 	json_array_foreach(all, i, v)
@@ -616,7 +600,6 @@ ctl_dispatch_category_import(struct ctl *c, int argc, char **argv)
 {
 	struct db_wait w = {0};
 	json_error_t err;
-	PGresult *res;
 	json_t *all, *v;
 	char *cause, *text;
 	size_t i;
@@ -651,10 +634,8 @@ ctl_dispatch_category_import(struct ctl *c, int argc, char **argv)
 	json_decref(all);
 	store_categories_put(ctl_db(c), text, db_wait_cb, &w);
 	free(text);
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+	if (store_wait_count(ctl_db(c), &w, &n, &cause) != 0)
 		return ctl_fail("category import", cause);
-	n = PQntuples(res);
-	PQclear(res);
 	printf("saved %d categories from %s\n", n, argv[0]);
 	return 0;
 }

@@ -35,19 +35,26 @@ ctl_network_geo(struct ctl *c, char **cause)
 	return geo_init(c->cfg->crs, &area, cause);
 }
 
+struct ctl_network_intervals {
+	struct store_interval *v;
+	size_t n;
+};
+
 /* Interval for a class: its own, else the kind's "*", else 30 days. */
 static int
-ctl_network_interval(PGresult *iv, const char *kind, const char *class)
+ctl_network_interval(
+    const struct ctl_network_intervals *iv, const char *kind, const char *class)
 {
-	int i, fallback = 30;
+	size_t i;
+	int fallback = 30;
 
-	for (i = 0; i < PQntuples(iv); i++) {
-		if (strcmp(PQgetvalue(iv, i, 0), kind) != 0)
+	for (i = 0; i < iv->n; i++) {
+		if (strcmp(iv->v[i].kind, kind) != 0)
 			continue;
-		if (strcmp(PQgetvalue(iv, i, 1), class) == 0)
-			return atoi(PQgetvalue(iv, i, 2));
-		if (strcmp(PQgetvalue(iv, i, 1), "*") == 0)
-			fallback = atoi(PQgetvalue(iv, i, 2));
+		if (strcmp(iv->v[i].class_, class) == 0)
+			return iv->v[i].days;
+		if (strcmp(iv->v[i].class_, "*") == 0)
+			fallback = iv->v[i].days;
 	}
 	return fallback;
 }
@@ -93,7 +100,8 @@ ctl_network_ward(const struct ward_set *wards, const char *only_ward,
 static void
 ctl_network_line(const struct network_line *l, enum network_kind kind,
     double piece_m, const struct ward_set *wards, const char *only_ward,
-    PGresult *iv, json_t *out, int *outside, int *left, double *km)
+    const struct ctl_network_intervals *iv, json_t *out, int *outside,
+    int *left, double *km)
 {
 	double *xy = xreallocarray(NULL, l->npoints, 2 * sizeof *xy);
 	size_t k, start = 0, n, np, i, j;
@@ -177,12 +185,12 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 	static const char *const names[] = {
 	    "kind", "class-field", "ward", NULL};
 	struct store_network_import im = {0};
-	struct db_wait w = {0};
+	struct store_network_saved saved;
+	struct ctl_network_intervals iv = {0};
 	struct network_set *set = NULL;
 	struct ward_set *wards = NULL;
 	enum network_kind kind;
 	const char *v[4], *pos[1], *base;
-	PGresult *iv = NULL, *res;
 	json_t *pieces;
 	char *buf = NULL, *cause, *json;
 	size_t len, i;
@@ -216,10 +224,7 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	if (store_wards_load_sync(ctl_db(c), &wards, &cause) != 0 ||
-	    db_query_sync(ctl_db(c),
-	        "SELECT kind, class, days FROM "
-	        "patrol_intervals",
-	        0, NULL, &iv, &cause) != 0) {
+	    store_intervals_list(ctl_db(c), &iv.v, &iv.n, &cause) != 0) {
 		rc = ctl_fail("import network", cause);
 		goto out;
 	}
@@ -235,7 +240,7 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 	pieces = json_array();
 	for (i = 0; i < set->nlines; i++)
 		ctl_network_line(&set->lines[i], kind, c->cfg->piece_m, wards,
-		    v[2], iv, pieces, &outside, &left, &km);
+		    v[2], &iv, pieces, &outside, &left, &km);
 	json = json_dumps(pieces, JSON_COMPACT);
 	json_decref(pieces);
 	base = strrchr(pos[0], '/') != NULL ? strrchr(pos[0], '/') + 1 : pos[0];
@@ -251,29 +256,27 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 	im.partial = (int)set->stats.partial;
 	im.missing_nodes = (int)set->stats.missing_nodes;
 	im.outside_area = outside;
-	store_network_put(ctl_db(c), &im, db_wait_cb, &w);
+	rc = store_network_put_sync(ctl_db(c), &im, &saved, &cause);
 	free(json);
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0) {
+	if (rc != 0) {
 		rc = ctl_fail("import network", cause);
 		goto out;
 	}
-	printf("imported %s pieces (%.1f km) of %s from %s\n",
-	    PQgetvalue(res, 0, 0), km, im.kind, base);
+	printf("imported %lld pieces (%.1f km) of %s from %s\n", saved.saved,
+	    km, im.kind, base);
 	printf("read %zu features: %zu used (%zu in part), %zu skipped, "
 	       "%zu not %s; %zu node references missing, %d points outside "
-	       "the service area; %s old pieces removed\n",
+	       "the service area; %lld old pieces removed\n",
 	    set->stats.features, set->stats.used, set->stats.partial,
 	    set->stats.skipped, set->stats.other, im.kind,
-	    set->stats.missing_nodes, outside, PQgetvalue(res, 0, 2));
+	    set->stats.missing_nodes, outside, saved.removed);
 	if (v[2] != NULL)
 		printf("kept the pieces of ward %s and within %d m of it; %d "
 		       "pieces of other places left out\n",
 		    v[2], CTL_NETWORK_BORDER_M, left);
-	PQclear(res);
 	rc = 0;
 out:
-	if (iv != NULL)
-		PQclear(iv);
+	store_intervals_free(iv.v, iv.n);
 	wards_free(wards);
 	network_free(set);
 	free(buf);
@@ -415,8 +418,7 @@ ctl_network_replay(struct ctl *c, int argc, char **argv)
 	static const char *const names[] = {"crew", "start", NULL};
 	struct ctl_trace t = {0};
 	const char *v[3], *pos[1];
-	struct db_wait w = {0};
-	PGresult *res;
+	struct store_track_counts tc;
 	double shift = 0, e, n;
 	json_t *batch;
 	char *buf = NULL, *cause, *json;
@@ -460,19 +462,11 @@ ctl_network_replay(struct ctl *c, int argc, char **argv)
 		}
 		shift = start - t.at[0];
 	}
-	store_patrol_replay(ctl_db(c), v[0], t.at[0] + shift,
-	    t.at[t.n - 1] + shift, "patrolctl", db_wait_cb, &w);
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0) {
+	if (store_patrol_replay_sync(ctl_db(c), v[0], t.at[0] + shift,
+	        t.at[t.n - 1] + shift, "patrolctl", &patrol, &cause) != 0) {
 		rc = ctl_fail("patrol replay", cause);
 		goto out;
 	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		fprintf(stderr, "patrolctl: patrol replay: no crew %s\n", v[0]);
-		goto out;
-	}
-	patrol = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
 	batch = json_array();
 	for (i = 0; i <= t.n; i++) {
 		if (i < t.n) {
@@ -490,20 +484,19 @@ ctl_network_replay(struct ctl *c, int argc, char **argv)
 		if (json_array_size(batch) == 5000 ||
 		    (i == t.n && json_array_size(batch) > 0)) {
 			json = json_dumps(batch, JSON_COMPACT);
-			memset(&w, 0, sizeof w);
-			store_track_put(
-			    ctl_db(c), patrol, json, db_wait_cb, &w);
+			rc = store_track_put_sync(
+			    ctl_db(c), patrol, json, &tc, &cause);
 			free(json);
 			json_array_clear(batch);
-			if (db_wait(ctl_db(c), &w, &res, &cause) != 0) {
+			if (rc != 0) {
 				json_decref(batch);
 				rc = ctl_fail("patrol replay", cause);
 				goto out;
 			}
-			stored += strtoul(PQgetvalue(res, 0, 0), NULL, 10);
-			dup += strtoul(PQgetvalue(res, 0, 2), NULL, 10);
-			clash += strtoul(PQgetvalue(res, 0, 3), NULL, 10);
-			PQclear(res);
+			rc = 1;
+			stored += (size_t)tc.stored;
+			dup += (size_t)tc.duplicates;
+			clash += (size_t)tc.conflicts;
 		}
 	}
 	json_decref(batch);

@@ -7,6 +7,7 @@
 
 #include "db.h"
 #include "store_network.h"
+#include "xmalloc.h"
 
 void
 store_intervals_load(struct db *db, db_cb cb, void *arg)
@@ -305,4 +306,135 @@ store_wayback_candidates(
 	    " i.piece_id = n.id AND i.share >= $2::float8) l) ON l.last IS"
 	    " NULL OR l.last + n.interval_days * interval '1 day' < now()",
 	    2, p, cb, arg);
+}
+
+void
+store_intervals_row(PGresult *res, int i, struct store_interval *v)
+{
+	v->kind = PQgetvalue(res, i, 0);
+	v->class_ = PQgetvalue(res, i, 1);
+	v->days = atoi(PQgetvalue(res, i, 2));
+}
+
+int
+store_intervals_list(
+    struct db *db, struct store_interval **v, size_t *n, char **cause)
+{
+	struct db_wait w = {0};
+	struct store_interval row;
+	PGresult *res;
+	int i;
+
+	*v = NULL;
+	*n = 0;
+	store_intervals_load(db, db_wait_cb, &w);
+	if (db_wait(db, &w, &res, cause) != 0)
+		return -1;
+	*v = xcalloc((size_t)PQntuples(res) + 1, sizeof **v);
+	for (i = 0; i < PQntuples(res); i++) {
+		store_intervals_row(res, i, &row);
+		(*v)[i].kind = xstrdup(row.kind);
+		(*v)[i].class_ = xstrdup(row.class_);
+		(*v)[i].days = row.days;
+	}
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return 0;
+}
+
+void
+store_intervals_free(struct store_interval *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free((char *)v[i].kind);
+		free((char *)v[i].class_);
+	}
+	free(v);
+}
+
+int
+store_network_put_sync(struct db *db, const struct store_network_import *im,
+    struct store_network_saved *out, char **cause)
+{
+	struct db_wait w = {0};
+	PGresult *res;
+
+	store_network_put(db, im, db_wait_cb, &w);
+	if (db_wait(db, &w, &res, cause) != 0)
+		return -1;
+	out->saved = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	out->km = strtod(PQgetvalue(res, 0, 1), NULL);
+	out->removed = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+int
+store_patrol_replay_sync(struct db *db, const char *crew_code, double start,
+    double end, const char *actor, long long *id, char **cause)
+{
+	struct db_wait w = {0};
+	PGresult *res;
+	int found;
+
+	store_patrol_replay(db, crew_code, start, end, actor, db_wait_cb, &w);
+	if (db_wait(db, &w, &res, cause) != 0)
+		return -1;
+	found = PQntuples(res) == 1;
+	if (found)
+		*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (!found) {
+		*cause = xasprintf("no crew %s", crew_code);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_track_counts_row(PGresult *res, struct store_track_counts *c)
+{
+	c->stored = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	c->patrol_exists = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	c->duplicates = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	c->conflicts = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+}
+
+int
+store_track_put_sync(struct db *db, long long patrol, const char *json,
+    struct store_track_counts *c, char **cause)
+{
+	struct db_wait w = {0};
+	PGresult *res;
+
+	store_track_put(db, patrol, json, db_wait_cb, &w);
+	if (db_wait(db, &w, &res, cause) != 0)
+		return -1;
+	store_track_counts_row(res, c);
+	PQclear(res);
+	return 0;
+}
+
+void
+store_export_due_q(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db,
+	    "SELECT to_char(now() - interval '7 days', 'IYYY-\"W\"IW'),"
+	    " extract(isodow FROM now()) = 1 AND extract(hour FROM now()) >= 6"
+	    " AND NOT EXISTS (SELECT 1 FROM coverage_exports WHERE week ="
+	    " to_char(now() - interval '7 days', 'IYYY-\"W\"IW') AND"
+	    " ward_code = '' AND format = 'png')",
+	    0, NULL, cb, arg);
+}
+
+int
+store_export_due_row(PGresult *res, struct store_export_due *d)
+{
+	if (PQntuples(res) != 1)
+		return -1;
+	d->week = PQgetvalue(res, 0, 0);
+	d->due = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	return 0;
 }

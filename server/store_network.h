@@ -5,6 +5,9 @@
 #ifndef PATROL_STORE_NETWORK_H
 #define PATROL_STORE_NETWORK_H
 
+#include <libpq-fe.h>
+
+#include "compiler.h"
 #include "db.h"
 
 struct store_network_import {
@@ -16,11 +19,32 @@ struct store_network_import {
 	int features, used, skipped, partial, missing_nodes, outside_area;
 };
 
-/* Rows (kind, class, days). */
+/* Rows (kind, class, days); read them with store_intervals_row. */
 void store_intervals_load(struct db *, db_cb, void *);
+/* One patrol_intervals row; the strings point into the PGresult. */
+struct store_interval {
+	const char *kind;
+	const char *class_; /* "*": the kind's default */
+	int days;
+};
+void store_intervals_row(PGresult *, int i, struct store_interval *);
+/*
+ * patrolctl: every interval, copied (store_intervals_free frees them).
+ */
+int store_intervals_list(struct db *, struct store_interval **v, size_t *n,
+    char **cause) PATROL_MUSTCHECK;
+void store_intervals_free(struct store_interval *, size_t n);
 /* One row: pieces saved, km, pieces removed. */
 void store_network_put(
     struct db *, const struct store_network_import *, db_cb, void *);
+struct store_network_saved {
+	long long saved;   /* pieces inserted or updated */
+	double km;         /* their length */
+	long long removed; /* pieces the new file no longer has */
+};
+/* patrolctl: store_network_put, waited for and decoded. */
+int store_network_put_sync(struct db *, const struct store_network_import *,
+    struct store_network_saved *, char **cause) PATROL_MUSTCHECK;
 /* Rows (id, plane as a text array). */
 void store_pieces_load(struct db *, db_cb, void *);
 /*
@@ -48,6 +72,13 @@ void store_patrol_start(struct db *, long long crew, const char *kind,
 /* A finished patrol from a recorded trace; no row for an unknown crew. */
 void store_patrol_replay(struct db *, const char *crew_code, double start,
     double end, const char *actor, db_cb, void *);
+/*
+ * patrolctl: store_patrol_replay, waited for; *id is the new patrol. An
+ * unknown crew is refused with a cause naming it.
+ */
+int store_patrol_replay_sync(struct db *, const char *crew_code, double start,
+    double end, const char *actor, long long *id,
+    char **cause) PATROL_MUSTCHECK;
 void store_patrol_stop(struct db *, long long id, db_cb, void *);
 /*
  * [{at (epoch s, ms kept), lon, lat, e, n}]; one row: stored, patrol
@@ -56,6 +87,28 @@ void store_patrol_stop(struct db *, long long id, db_cb, void *);
  */
 void store_track_put(
     struct db *, long long patrol, const char *json, db_cb, void *);
+/* store_track_put's row. */
+struct store_track_counts {
+	long long stored;     /* new fixes */
+	int patrol_exists;    /* 0: no such patrol, nothing stored */
+	long long duplicates; /* same time and place as a fix kept */
+	long long conflicts;  /* same time, other place: refused */
+};
+void store_track_counts_row(PGresult *, struct store_track_counts *);
+/* patrolctl: store_track_put, waited for and decoded. */
+int store_track_put_sync(struct db *, long long patrol, const char *json,
+    struct store_track_counts *, char **cause) PATROL_MUSTCHECK;
+/*
+ * The weekly archive's question (archive.c): last ISO week in the
+ * session's zone, and whether its archive is due (Monday 06:00 or later
+ * and its PNG not kept yet). One row; read it with store_export_due_row.
+ */
+void store_export_due_q(struct db *, db_cb, void *);
+struct store_export_due {
+	const char *week; /* "2026-W49"; points into the PGresult */
+	int due;
+};
+int store_export_due_row(PGresult *, struct store_export_due *);
 /*
  * Rows (crew lon, lat, office lon, lat, then an overdue piece: id, kind,
  * class, name, ward_code, length_m, plane, lonlat, last inspected), one

@@ -79,3 +79,9 @@ store_ops_current_week_q(struct db *db, db_cb cb, void *arg)
 {
 	db_query(db, "SELECT metrics_current_week()", 0, NULL, cb, arg);
 }
+
+void
+store_ops_ping_q(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db, "SELECT 1", 0, NULL, cb, arg);
+}

@@ -31,6 +31,8 @@ int store_ops_audit(
  * in the session's time zone.
  */
 void store_ops_metrics_q(struct db *, db_cb, void *arg);
+/* /healthz: the smallest round trip (DB_OK or not; no rows to read). */
+void store_ops_ping_q(struct db *, db_cb, void *arg);
 void store_ops_current_week_q(struct db *, db_cb, void *arg);
 
 /* Retention (store_ops_retention.c): the rules are SQL (schema/0080). */

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Fails (exit 1) when SQL or a direct database call sits outside the store.
+
+Issue 12 item 4: SQL lives in server/store_*.c (or schema/), db.c is the
+one call path (no SQL), migrate.c runs schema/'s files. Any other C file of
+server/, server/core/ or common/ (or of the directories given) must not
+  - hold SQL text in a string literal (SELECT ..., INSERT INTO, UPDATE x
+    SET, DELETE FROM, WITH x AS (, CREATE/ALTER/DROP TABLE|INDEX|...),
+  - call db_query/db_exec/db_query_sync/db_exec_sync (queries are queued by
+    a store_* function, which names what it asks), or
+  - call libpq (PQgetvalue, PQntuples, PQclear, ...): a store_* decoder
+    turns rows into a struct.
+LEGACY lists the files that still read rows with libpq themselves; the list
+may only shrink: a listed file that no longer calls libpq is an error too,
+so that it is taken off. Each finding is printed as file:line: what.
+Usage: sql_in_store.py [DIR...]
+"""
+import os
+import re
+import sys
+
+ALLOWED = re.compile(r"^(store_[a-z0-9_]+\.[ch]|db\.[ch]|migrate\.[ch])$")
+
+# Files that still decode PGresults by column themselves (2026-12-05). They
+# hold no SQL and queue no query; moving their decoders into store_*.c is
+# the rest of item 4. Do not add to this list.
+LEGACY = {
+    "api.c", "api_coverage.c", "api_devices.c", "api_events.c",
+    "api_handover.c", "api_me.c", "api_patrols.c", "api_photos.c",
+    "api_recurring.c", "api_requests.c", "api_risk.c", "api_session.c",
+    "api_sync.c", "api_sync_photos.c", "api_workflow.c", "app_run.c",
+    "coverage_week.c", "ctl_addresses.c", "ctl_demo_day.c", "ctl_devices.c",
+    "ctl_directory.c", "ctl_history.c", "ctl_open311.c", "ctl_plan.c",
+    "ctl_retention.c", "ctl_users.c", "escalate.c", "geocoder.c",
+    "idempotency.c", "lease.c", "metrics_business.c", "open311.c",
+    "open311_post.c", "planner.c", "retention.c",
+}
+
+SQL = re.compile(
+    r"\b(SELECT\s+\S|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b"
+    r"|WITH\s+\w+\s+AS\s*\(|(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?"
+    r"(TABLE|INDEX|FUNCTION|VIEW|TRIGGER|SCHEMA|EXTENSION)\b"
+    r"|TRUNCATE\s+\w|LISTEN\s+\w|NOTIFY\s+\w|pg_notify\s*\()")
+DBCALL = re.compile(r"\bdb_(query|exec|query_sync|exec_sync)\s*\(")
+LIBPQ = re.compile(r"\bPQ[a-z][A-Za-z]*\s*\(")
+COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+LITERAL = re.compile(r'"(?:\\.|[^"\\\n])*"')
+
+
+def blank(m):
+    # Keep line numbers: a comment becomes as many newlines as it had.
+    return "\n" * m.group(0).count("\n")
+
+
+def literals(code):
+    """(line, text) of each run of adjacent string literals, joined."""
+    runs, cur, start, end = [], [], 0, -1
+    for m in LITERAL.finditer(code):
+        if cur and code[end:m.start()].strip() == "":
+            cur.append(m.group(0)[1:-1])
+        else:
+            if cur:
+                runs.append((start, " ".join(cur)))
+            cur, start = [m.group(0)[1:-1]], code.count("\n", 0, m.start()) + 1
+        end = m.end()
+    if cur:
+        runs.append((start, " ".join(cur)))
+    return runs
+
+
+def check(path, legacy):
+    code = COMMENT.sub(blank, open(path, encoding="utf-8").read())
+    found = []
+    for line, text in literals(code):
+        m = SQL.search(text)
+        if m:
+            found.append((line, "SQL text %r" % text[:60]))
+    # Calls are looked for outside string literals.
+    bare = LITERAL.sub('""', code)
+    for rx, what in ((DBCALL, "queues a query itself"),
+                     (LIBPQ, "calls libpq")):
+        for m in rx.finditer(bare):
+            if rx is LIBPQ and legacy:
+                continue
+            found.append((bare.count("\n", 0, m.start()) + 1,
+                          "%s (%s)" % (what, m.group(0).rstrip("( "))))
+    return found, bool(LIBPQ.search(bare))
+
+
+def main(argv):
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    dirs = argv[1:] or [os.path.join(root, d)
+                        for d in ("server", "server/core", "common")]
+    bad = 0
+    seen = 0
+    for d in dirs:
+        for name in sorted(os.listdir(d)):
+            if not name.endswith((".c", ".h")) or ALLOWED.match(name):
+                continue
+            path = os.path.join(d, name)
+            seen += 1
+            legacy = name in LEGACY and not argv[1:]
+            found, uses_pq = check(path, legacy)
+            for line, what in found:
+                print("%s:%d: %s outside store_*.c" % (path, line, what))
+                bad += 1
+            if legacy and not uses_pq:
+                print("%s: no longer calls libpq: take it off LEGACY in %s"
+                      % (path, os.path.basename(__file__)))
+                bad += 1
+    if bad:
+        print("%d finding(s): SQL and libpq belong in store_*.c" % bad)
+        return 1
+    print("no SQL or libpq outside store_*.c, db.c, migrate.c "
+          "(%d files, %d still decoding rows themselves)"
+          % (seen, len(LEGACY)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
