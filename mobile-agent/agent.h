@@ -156,18 +156,19 @@ int sync_wayback_fetch(struct agent *, int has_from, double lat, double lon,
     char **json, char **cause);
 
 /*
- * http.c: the HTTP/1.1 client sync uses (TCP or TLS through libssl; one
- * exchange per connection). headers: extra "Name: value\r\n" lines.
+ * http.c: the HTTP client sync and tiles use: libevent's evhttp, over TCP
+ * or bufferevent_openssl; one blocking exchange per connection.
+ * headers: extra "Name: value\r\n" lines.
  */
 struct http_req {
 	const char *server; /* http(s)://host[:port][/base] */
 	const char *path;
 	const char *method;
 	const char *headers;
-	const uint8_t *body;
+	const uint8_t *body; /* sent as it is, not copied */
 	size_t len;
 	const char *ca; /* CA file, or NULL for the system's */
-	long timeout_s;
+	long timeout_s; /* the whole exchange, connecting included */
 	size_t max_body;
 };
 struct http_resp {
@@ -179,16 +180,11 @@ struct http_resp {
 };
 /*
  * One exchange: 0 with r->status for any answer (even 5xx); -1 with
- * *cause when there was none (no route, reset, timeout, bad TLS).
+ * *cause when there was none (no route, reset, timeout, bad TLS, an
+ * answer over max_body or not HTTP).
  */
 int http_exchange(const struct http_req *, struct http_resp *, char **cause);
 void http_resp_free(struct http_resp *);
-/*
- * The answer in buf so far (eof: the peer closed): 1 complete (r filled,
- * body allocated), 0 needs more, -1 malformed or over max_body (*cause).
- */
-int http_resp_parse(const uint8_t *buf, size_t len, int eof, int head,
-    size_t max_body, struct http_resp *r, char **cause);
 
 /* plan.c: the crew's day plan, kept in jobs.plan_pos (in sync's
  * transaction) */
