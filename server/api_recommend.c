@@ -117,6 +117,31 @@ recommend_reasons(const struct rank_crew *c)
 		recommend_reason(
 		    reasons, "broken_windows", json_integer(c->broken), ja, en);
 	}
+	if (c->break_before > 0) {
+		json_t *b = json_object_get(crew, "break");
+
+		snprintf(ja, sizeof ja, "休憩（%s〜%s内の%ld分）の後に到着",
+		    json_string_value(json_object_get(b, "start")),
+		    json_string_value(json_object_get(b, "end")),
+		    lround(c->break_before));
+		snprintf(en, sizeof en,
+		    "arrives after its %ld-minute break (within %s-%s)",
+		    lround(c->break_before),
+		    json_string_value(json_object_get(b, "start")),
+		    json_string_value(json_object_get(b, "end")));
+		recommend_reason(
+		    reasons, "after_break", json_real(c->break_before), ja, en);
+	}
+	if (c->after_shift) {
+		int brk = c->break_before > 0;
+
+		recommend_reason(reasons, "after_shift", json_true(),
+		    brk ? "休憩をはさむため勤務終了までに終わらない"
+		        : "勤務終了までに終わらない",
+		    brk ? "cannot finish before its shift ends because of "
+		          "its break"
+		        : "cannot finish before its shift ends");
+	}
 	if (c->spared) {
 		rare = json_object_get(crew, "rare");
 		snprintf(ja, sizeof ja,
@@ -235,6 +260,14 @@ recommend_cb(struct db_result *r, void *arg)
 		rc[n].cross_ward =
 		    !json_is_true(json_object_get(crew, "home_ward"));
 		rc[n].shift_end = planner_num(crew, "shift_end_min", 1e6);
+		/* Its break: the new job is placed around it. */
+		if (json_is_object(json_object_get(crew, "break"))) {
+			json_t *b = json_object_get(crew, "break");
+
+			rc[n].brk.from = planner_num(b, "from_min", 0);
+			rc[n].brk.to = planner_num(b, "to_min", 0);
+			rc[n].brk.len = planner_num(b, "len", 0);
+		}
 		rc[n].scarce =
 		    json_array_size(json_object_get(crew, "rare")) > 0;
 		rc[n].njobs = (int)json_array_size(jobs);

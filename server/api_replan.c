@@ -109,13 +109,14 @@ replan_job(struct plan_job *q, json_t *job)
 static json_t *
 replan_stop(const struct plan_job *q, double now, json_t *src)
 {
-	return json_pack("{s:I,s:i,s:O,s:O,s:o,s:o,s:f,s:b,s:b}", "request_id",
-	    q->id, "order", q->order, "category",
+	return json_pack("{s:I,s:i,s:O,s:O,s:o,s:o,s:f,s:b,s:b,s:f}",
+	    "request_id", q->id, "order", q->order, "category",
 	    json_object_get(src, "category"), "name_ja",
 	    json_object_get(src, "name_ja"), "arrive_at",
 	    planner_time(now, q->arrive), "finish_at",
 	    planner_time(now, q->finish), "late_minutes", round(q->late),
-	    "after_shift", q->after_shift, "fixed", q->fixed != PLAN_FREE);
+	    "after_shift", q->after_shift, "fixed", q->fixed != PLAN_FREE,
+	    "break_before_minutes", round(q->break_before));
 }
 
 /* The proposal, from store_plan_office's JSON. */
@@ -127,6 +128,7 @@ replan_build(json_t *in, int moves, const struct rank_params *p)
 	struct replan_sets sets = {{0}, 0};
 	struct plan_crew *pc;
 	struct plan_job *mv, *fx, *day;
+	struct rank_params cp;
 	double now = planner_num(in, "now", 0);
 	size_t i, k, nc = json_array_size(crews), nmv = 0, nfx = 0, cap = 0;
 	int v, m, nd;
@@ -149,6 +151,13 @@ replan_build(json_t *in, int moves, const struct rank_params *p)
 		    json_object_get(json_object_get(crew, "day"), "position"),
 		    &pc[i].e, &pc[i].n);
 		pc[i].shift_end = planner_num(crew, "shift_end_min", 1e6);
+		if (json_is_object(json_object_get(crew, "break"))) {
+			json_t *b = json_object_get(crew, "break");
+
+			pc[i].brk.from = planner_num(b, "from_min", 0);
+			pc[i].brk.to = planner_num(b, "to_min", 0);
+			pc[i].brk.len = planner_num(b, "len", 0);
+		}
 		pc[i].jobs = &fx[nfx];
 		json_array_foreach(json_object_get(c, "jobs"), k, job)
 		{
@@ -291,15 +300,22 @@ replan_build(json_t *in, int moves, const struct rank_params *p)
 			day[nd++] = mv[best];
 			mv[best].order = -mv[best].order; /* taken */
 		}
-		plan_times(pc[i].e, pc[i].n, pc[i].shift_end, day, nd, p);
+		/* Timed as its own day is, around its break. */
+		cp = *p;
+		cp.brk = pc[i].brk.len > 0 ? &pc[i].brk : NULL;
+		plan_times(pc[i].e, pc[i].n, pc[i].shift_end, day, nd, &cp);
 		for (m = 0; m < nd; m++)
 			json_array_append_new(
 			    stops, replan_stop(&day[m], now, dsrc[m]));
 		json_array_append_new(cs,
-		    json_pack("{s:O,s:O,s:O,s:o}", "crew_id",
+		    json_pack("{s:O,s:O,s:O,s:o,s:o}", "crew_id",
 		        json_object_get(crew, "id"), "code",
 		        json_object_get(crew, "code"), "name",
-		        json_object_get(crew, "name"), "stops", stops));
+		        json_object_get(crew, "name"), "stops", stops,
+		        "break_start_at",
+		        cp.brk != NULL && cp.brk->start > -1e8
+		            ? planner_time(now, cp.brk->start)
+		            : json_null()));
 		free(dsrc);
 	}
 	out = json_pack("{s:O,s:o,s:s,s:o,s:o,s:o}", "office",

@@ -48,7 +48,7 @@ plan_reason(json_t *a, const char *code, const char *ja, const char *en)
 
 /* The reasons a dispatcher reads beside each stop, Japanese first. */
 static json_t *
-plan_reasons(const struct plan_job *j)
+plan_reasons(const struct plan_job *j, double shift_end)
 {
 	json_t *a = json_array();
 	char ja[200], en[200];
@@ -96,7 +96,20 @@ plan_reasons(const struct plan_job *j)
 		    lround(j->late), j->order - 1);
 		plan_reason(a, "make_safe_late", ja, en);
 	}
-	if (j->after_shift)
+	if (j->break_before > 0) {
+		snprintf(ja, sizeof ja, "休憩（%ld分）の後に向かう",
+		    lround(j->break_before));
+		snprintf(en, sizeof en, "after the crew's %ld-minute break",
+		    lround(j->break_before));
+		plan_reason(a, "after_break", ja, en);
+	}
+	if (j->after_shift && j->break_before > 0 &&
+	    j->finish - j->break_before <= shift_end + 0.5)
+		plan_reason(a, "after_shift",
+		    "休憩をはさむため勤務終了までに終わらない（残業）",
+		    "cannot finish before the shift ends because of the break "
+		    "(overtime)");
+	else if (j->after_shift)
 		plan_reason(a, "after_shift", "勤務終了後になる（残業）",
 		    "after the shift ends (overtime)");
 	return a;
@@ -214,7 +227,7 @@ planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 		    round(q->travel * 10) / 10, "work_minutes", round(q->work),
 		    "pinned", q->fixed == PLAN_PINNED, "late_minutes",
 		    round(q->late), "after_shift", q->after_shift, "reasons",
-		    plan_reasons(q));
+		    plan_reasons(q, shift_end));
 		json_object_set(o, "lat", json_object_get(src, "lat"));
 		json_object_set(o, "lon", json_object_get(src, "lon"));
 		json_object_set_new(o, "window_to",

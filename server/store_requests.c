@@ -519,7 +519,8 @@ store_recommend_candidates(
 	    "   cr.id AND request_state_active(j.state)),"
 	    /* Issue 15: its day, and skills only it has in its office. */
 	    "  'day', crew_day_state(cr.id), 'jobs', crew_day_jobs(cr.id),"
-	    "  'shift_end_min', crew_shift_left(cr.id),"
+	    "  'shift_end_min', crew_shift_left(cr.id), 'break',"
+	    "  crew_break(cr.id),"
 	    "  'rare', (SELECT coalesce(jsonb_agg(s), '[]') FROM"
 	    "   unnest(cr.skills) s WHERE NOT (s = ANY(r.need)) AND NOT EXISTS"
 	    "   (SELECT 1 FROM crews x WHERE x.office_id = cr.office_id AND"

@@ -40,16 +40,31 @@ plan_order_cmp(const void *a, const void *b)
 	return x->order - y->order;
 }
 
+/* The break as the solver's vehicle sees it. */
+static struct vrptw_vehicle
+plan_break_vehicle(const struct plan_break *b)
+{
+	struct vrptw_vehicle v = {0};
+
+	v.break_from = b->from;
+	v.break_to = b->to;
+	v.break_len = b->len;
+	return v;
+}
+
 void
 plan_times(double e, double n, double shift_end, struct plan_job *jobs,
     int njobs, const struct rank_params *p)
 {
 	struct plan_break *b = p->brk;
-	double t = 0, fin;
+	struct vrptw_vehicle bv = {0};
+	double t = 0, bs;
 	int i, pending = b != NULL && b->len > 0 && b->to > 0;
 
-	if (b != NULL)
+	if (b != NULL) {
 		b->start = -1e9;
+		bv = plan_break_vehicle(b);
+	}
 	for (i = 0; i < njobs; i++) {
 		struct plan_job *j = &jobs[i];
 
@@ -57,18 +72,15 @@ plan_times(double e, double n, double shift_end, struct plan_job *jobs,
 		j->travel = j->fixed == PLAN_ON_SITE
 		    ? 0
 		    : plan_leg(e, n, j->e, j->n, p);
-		if (pending && j->fixed != PLAN_ON_SITE) {
-			/* Between jobs: the break now, or after this job? */
-			fin = fmax(t + j->travel, j->ready) + j->work;
-			if (t >= b->from || fin > b->to - b->len) {
-				/* A fixed break already begun ends on time. */
-				b->start = b->from < t &&
-				        b->to - b->from <= b->len + 0.5
-				    ? b->from
-				    : fmax(t, b->from);
-				t = fmax(t, b->start + b->len);
-				pending = 0;
-			}
+		j->break_before = 0;
+		/* Between jobs: the break now, or after this job? */
+		if (pending && j->fixed != PLAN_ON_SITE &&
+		    (bs = vrptw_break_at(
+		         &bv, t, j->travel, j->ready, j->work)) > -1e17) {
+			b->start = bs;
+			j->break_before = b->len;
+			t = fmax(t, bs + b->len);
+			pending = 0;
 		}
 		t += j->travel;
 		j->arrive = t;
@@ -127,7 +139,14 @@ plan_crew_day(double e, double n, double shift_end, struct plan_job *jobs,
 			vp.jobs[i].due = vp.jobs[i].ready - 1; /* never */
 	}
 	/* The day ends where the last job is: no way home is counted. */
-	veh = (struct vrptw_vehicle){se, sn, se, sn, t, 1e9, 1e18, 0};
+	veh = (struct vrptw_vehicle){se, sn, se, sn, t, 1e9, 1e18, 0, 0, 0, 0};
+	/* A break not taken among the fixed jobs is the solver's to place. */
+	if (p->brk != NULL && p->brk->len > 0 && p->brk->to > 0 &&
+	    p->brk->start < -1e8) {
+		veh.break_from = p->brk->from;
+		veh.break_to = p->brk->to;
+		veh.break_len = p->brk->len;
+	}
 	vp.minimise_waiting = 1;
 	vp.vehicles = &veh;
 	{
@@ -159,7 +178,8 @@ plan_crew_day(double e, double n, double shift_end, struct plan_job *jobs,
 double
 plan_insert_cost(double e, double n, double shift_end,
     const struct plan_job *jobs, int njobs, const struct plan_job *add,
-    const struct rank_params *p, int *pos, double *delay, int *broken)
+    const struct rank_params *p, int *pos, double *delay, int *broken,
+    struct plan_job *placed)
 {
 	struct plan_job *base = xcalloc(njobs + 1, sizeof *base);
 	struct plan_job *tmp = xcalloc(njobs + 1, sizeof *tmp);
@@ -169,6 +189,8 @@ plan_insert_cost(double e, double n, double shift_end,
 	/* The day as it is, then with the job at each place it may go. */
 	if (njobs > 0)
 		memcpy(base, jobs, njobs * sizeof *base);
+	if (placed != NULL)
+		*placed = *add;
 	plan_times(e, n, shift_end, base, njobs, p);
 	while (first < njobs && base[first].fixed != PLAN_FREE)
 		first++;
@@ -194,6 +216,8 @@ plan_insert_cost(double e, double n, double shift_end,
 			*delay = d;
 			*broken = b;
 			arrive = tmp[k].arrive;
+			if (placed != NULL)
+				*placed = tmp[k];
 		}
 	}
 	free(tmp);
@@ -224,16 +248,26 @@ plan_office(struct plan_crew *crews, int ncrews, struct plan_job *jobs,
 		struct plan_crew *c = &crews[v];
 		double e = c->e, n = c->n;
 
+		struct rank_params q = *p;
+
 		t = 0;
+		q.brk = c->brk.len > 0 ? &c->brk : NULL;
+		c->brk.start = -1e9;
 		if (c->nfixed > 0) {
 			plan_times(
-			    c->e, c->n, c->shift_end, c->jobs, c->nfixed, p);
+			    c->e, c->n, c->shift_end, c->jobs, c->nfixed, &q);
 			e = c->jobs[c->nfixed - 1].e;
 			n = c->jobs[c->nfixed - 1].n;
 			t = c->jobs[c->nfixed - 1].finish;
 		}
-		vp.vehicles[v] =
-		    (struct vrptw_vehicle){e, n, e, n, t, 1e9, 1e18, c->skills};
+		vp.vehicles[v] = (struct vrptw_vehicle){
+		    e, n, e, n, t, 1e9, 1e18, c->skills, 0, 0, 0};
+		/* The break, unless taken among the fixed jobs. */
+		if (c->brk.len > 0 && c->brk.to > 0 && c->brk.start < -1e8) {
+			vp.vehicles[v].break_from = c->brk.from;
+			vp.vehicles[v].break_to = c->brk.to;
+			vp.vehicles[v].break_len = c->brk.len;
+		}
 	}
 	for (i = 0; i < njobs; i++) {
 		struct plan_job *j = &jobs[i];
@@ -262,16 +296,31 @@ plan_office(struct plan_crew *crews, int ncrews, struct plan_job *jobs,
 	for (i = 0; i < njobs; i++)
 		jobs[i].order = 0;
 	for (v = 0; v < ncrews; v++) {
-		for (k = 0; k < s.routes[v].n; k++) {
-			struct plan_job *j = &jobs[s.routes[v].jobs[k]];
+		struct vrptw_route *r = &s.routes[v];
+		int taken =
+		    vp.vehicles[v].break_len > 0 && r->break_start > -1e17;
+
+		if (taken)
+			crews[v].brk.start = r->break_start;
+		for (k = 0; k < r->n; k++) {
+			struct plan_job *j = &jobs[r->jobs[k]];
 
 			j->crew = v;
 			j->order = crews[v].nfixed + k + 1;
-			j->arrive = s.routes[v].arrive[k];
-			j->start = s.routes[v].start[k];
+			j->arrive = r->arrive[k];
+			j->start = r->start[k];
 			j->finish = j->start + j->work;
 			j->late = 0;
 			j->after_shift = 0;
+			/* The break falls between the last job that starts
+			 * before it and this one. */
+			j->break_before = taken &&
+			        r->start[k] >=
+			            r->break_start + crews[v].brk.len - 1e-9 &&
+			        (k == 0 ||
+			            r->start[k - 1] < r->break_start + 1e-9)
+			    ? crews[v].brk.len
+			    : 0;
 		}
 	}
 	vrptw_solution_free(&s);

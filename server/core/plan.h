@@ -31,8 +31,9 @@ struct plan_job {
 	/* out */
 	int order; /* 1-based */
 	double travel, arrive, start, finish;
-	double late;     /* minutes past due, 0 if kept */
-	int after_shift; /* finishes after the shift ends */
+	double late;         /* minutes past due, 0 if kept */
+	int after_shift;     /* finishes after the shift ends */
+	double break_before; /* minutes of break taken just before it, or 0 */
 };
 
 /*
@@ -79,11 +80,13 @@ struct plan_crew {
 	uint32_t skills;       /* bits of the jobs' masks it can do */
 	struct plan_job *jobs; /* its fixed jobs, in order (plan_crew_day) */
 	int nfixed;
+	struct plan_break brk; /* len 0: none; out: start */
 };
 
 /*
  * Plans an office's day: jobs (each with crew, stays, skills) are given
- * crews and orders by the VRPTW solver behind each crew's fixed jobs;
+ * crews and orders by the VRPTW solver behind each crew's fixed jobs and
+ * around each crew's break (brk; its start is filled in);
  * within the budget (iterations, and time_ms if > 0). A job it cannot
  * place keeps its crew (crew unchanged) and gets order 0.
  */
@@ -92,10 +95,13 @@ void plan_office(struct plan_crew *, int ncrews, struct plan_job *jobs,
 
 /* The same for one more job: the best place to insert it into an already
  * planned day (jobs sorted by order), and the delay it causes to the
- * others (sum of minutes later) and windows it breaks. Returns the arrival
- * at the new job in minutes from now. */
+ * others (sum of minutes later) and windows it breaks; the crew's break
+ * (params->brk) is taken as in plan_times. Returns the arrival at the new
+ * job in minutes from now; *placed (if not NULL) gets the new job as
+ * timed there (break_before, after_shift, late). */
 double plan_insert_cost(double e, double n, double shift_end,
     const struct plan_job *jobs, int njobs, const struct plan_job *add,
-    const struct rank_params *, int *pos, double *delay, int *broken);
+    const struct rank_params *, int *pos, double *delay, int *broken,
+    struct plan_job *placed);
 
 #endif

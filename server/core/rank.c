@@ -76,15 +76,22 @@ rank_crews(double easting, double northing, struct rank_crew *c, size_t n,
 		c[i].delay_minutes = 0;
 		c[i].broken = 0;
 		c[i].spared = 0;
+		c[i].break_before = 0;
+		c[i].after_shift = 0;
 		if (p->job != NULL) {
-			struct plan_job add = *p->job;
+			struct plan_job add = *p->job, placed;
+			struct rank_params q = *p;
 
 			add.e = easting;
 			add.n = northing;
+			/* Each crew's own break, not one for all. */
+			q.brk = c[i].brk.len > 0 ? &c[i].brk : NULL;
 			c[i].eta_minutes = plan_insert_cost(c[i].easting,
 			    c[i].northing, c[i].shift_end, c[i].jobs,
-			    c[i].njobs, &add, p, &c[i].insert_at,
-			    &c[i].delay_minutes, &c[i].broken);
+			    c[i].njobs, &add, &q, &c[i].insert_at,
+			    &c[i].delay_minutes, &c[i].broken, &placed);
+			c[i].break_before = placed.break_before;
+			c[i].after_shift = placed.after_shift;
 		}
 		if (!c[i].scarce && c[i].eta_minutes <= p->in_time)
 			in_time = 1;

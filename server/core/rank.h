@@ -24,6 +24,7 @@ struct rank_crew {
 	double shift_end; /* minutes from now */
 	int scarce; /* holds a skill the job does not need that no other crew
 	               near has */
+	struct plan_break brk; /* its break (len 0: none), for its day */
 	/* out */
 	double distance_m; /* straight line */
 	double travel_minutes;
@@ -32,6 +33,8 @@ struct rank_crew {
 	double delay_minutes; /* to its other jobs, in all */
 	int broken;           /* windows or deadlines it would newly miss */
 	int spared;           /* scarce, and another crew arrives in time */
+	double break_before;  /* its break comes before the new job (min) */
+	int after_shift;      /* the new job would end after its shift */
 };
 
 /*

@@ -149,6 +149,10 @@ vr_route_update(struct vr_ctx *c, struct vr_sol *s, int v)
 	int k, a, b;
 	double t;
 
+	const struct vrptw_vehicle *veh = &c->p->vehicles[v];
+	int pending = veh->break_len > 0;
+	double at, bs;
+
 	r->load = 0;
 	r->dist = 0;
 	r->es[0] = c->ready[r->seq[0]];
@@ -157,7 +161,14 @@ vr_route_update(struct vr_ctx *c, struct vr_sol *s, int v)
 		b = r->seq[k];
 		t = vr_t(c, a, b);
 		r->dist += t;
-		r->es[k] = r->es[k - 1] + c->svc[a] + t;
+		at = r->es[k - 1] + c->svc[a];
+		if (pending && k <= r->n &&
+		    (bs = vrptw_break_at(veh, at, t, c->ready[b], c->svc[b])) >
+		        -1e17) {
+			at = fmax(at, bs + veh->break_len);
+			pending = 0;
+		}
+		r->es[k] = at + t;
 		if (r->es[k] < c->ready[b])
 			r->es[k] = c->ready[b];
 		if (k <= r->n) {
@@ -393,6 +404,53 @@ vr_insert_at(struct vr_ctx *c, struct vr_sol *s, int v, int k, int j)
 	vr_route_update(c, s, v);
 }
 
+double
+vrptw_break_at(const struct vrptw_vehicle *v, double t, double leg,
+    double ready, double service)
+{
+	double fin = fmax(t + leg, ready) + service;
+
+	if (v->break_len <= 0)
+		return -1e18;
+	if (t < v->break_from && fin <= v->break_to - v->break_len)
+		return -1e18;
+	/* A fixed break already begun ends on time. */
+	if (v->break_from < t &&
+	    v->break_to - v->break_from <= v->break_len + 0.5)
+		return v->break_from;
+	return fmax(t, v->break_from);
+}
+
+/*
+ * With a break the latest starts (ls) do not add up: whether j fits after
+ * position k is found by going through the route with it.
+ */
+static int
+vr_fits_break(
+    const struct vr_ctx *c, const struct vr_route *r, int v, int k, int j)
+{
+	const struct vrptw_vehicle *veh = &c->p->vehicles[v];
+	double t = r->es[0], at, leg, bs;
+	int i, a = r->seq[0], b, pending = 1;
+
+	for (i = 1; i <= r->n + 2; i++) {
+		b = i <= k ? r->seq[i] : i == k + 1 ? j : r->seq[i - 1];
+		leg = vr_t(c, a, b);
+		at = t + c->svc[a];
+		if (pending && i <= r->n + 1 &&
+		    (bs = vrptw_break_at(
+		         veh, at, leg, c->ready[b], c->svc[b])) > -1e17) {
+			at = fmax(at, bs + veh->break_len);
+			pending = 0;
+		}
+		t = fmax(at + leg, c->ready[b]);
+		if (t > c->due[b] + 1e-9)
+			return 0;
+		a = b;
+	}
+	return 1;
+}
+
 /* Best place for j: fills *bv, *bk (insert after position bk). */
 static double
 vr_best_insert(struct vr_ctx *c, struct vr_sol *s, int j, int blink, int *bv,
@@ -425,7 +483,9 @@ vr_best_insert(struct vr_ctx *c, struct vr_sol *s, int j, int blink, int *bv,
 			if (a < rj)
 				a = rj;
 			b = a + sj + vr_t(c, j, q);
-			if (b > r->ls[k + 1])
+			if (c->p->vehicles[v].break_len > 0
+			        ? !vr_fits_break(c, r, v, k, j)
+			        : b > r->ls[k + 1])
 				continue;
 			d = vr_t(c, p, j) + vr_t(c, j, q) - vr_t(c, p, q);
 			if (d < best) {
@@ -797,15 +857,23 @@ vrptw_route_eval(const struct vrptw_problem *p, int v, struct vrptw_route *r)
 	const struct vrptw_vehicle *veh = &p->vehicles[v];
 	const struct vrptw_job *jb;
 	int k, prev = p->njobs + 2 * v, bad = -1;
-	double t = veh->start, prevsvc = 0, leg;
+	double t = veh->start, prevsvc = 0, leg, bs;
 
 	r->distance = 0;
 	r->load = 0;
+	r->break_start = -1e18;
 	for (k = 0; k < r->n; k++) {
 		jb = &p->jobs[r->jobs[k]];
 		leg = vrptw_travel(p, prev, r->jobs[k]);
 		r->distance += leg;
-		t += prevsvc + leg;
+		t += prevsvc;
+		if (r->break_start < -1e17 &&
+		    (bs = vrptw_break_at(veh, t, leg, jb->ready, jb->service)) >
+		        -1e17) {
+			r->break_start = bs;
+			t = fmax(t, bs + veh->break_len);
+		}
+		t += leg;
 		r->arrive[k] = t;
 		if (t < jb->ready)
 			t = jb->ready;

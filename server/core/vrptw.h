@@ -33,7 +33,26 @@ struct vrptw_vehicle {
 	double start, end;     /* leaves no earlier, back no later */
 	double capacity;
 	uint32_t skills;
+	/*
+	 * A break of break_len (0: none) taken within [break_from,
+	 * break_to], between jobs, never inside a job or a drive (see
+	 * vrptw_break_at). Routes of a vehicle with a break are checked
+	 * job by job, so keep them short (a crew's day, not Solomon's).
+	 */
+	double break_from, break_to, break_len;
 };
+
+/*
+ * The one rule for when a break is taken (the solver and plan.c share
+ * it): free at t (after the last job), with leg to drive to the next job
+ * and that job's ready and service. The break is taken now, before the
+ * drive, when t is already in its range or the next job would otherwise
+ * end after break_to - break_len. Returns its start (a fixed break
+ * already begun keeps its start; otherwise max(t, break_from)), or
+ * -1e18 when not now. The crew is free again at max(t, start + len).
+ */
+double vrptw_break_at(const struct vrptw_vehicle *, double t, double leg,
+    double ready, double service);
 
 struct vrptw_problem {
 	int njobs, nvehicles;
@@ -63,11 +82,12 @@ struct vrptw_params {
 
 struct vrptw_route {
 	int n;
-	int *jobs;       /* in order */
-	double *arrive;  /* arrival at each job */
-	double *start;   /* start of service (after waiting for ready) */
-	double back;     /* arrival at the end place */
-	double distance; /* travel of the route (time units) */
+	int *jobs;          /* in order */
+	double *arrive;     /* arrival at each job */
+	double *start;      /* start of service (after waiting for ready) */
+	double back;        /* arrival at the end place */
+	double break_start; /* when its vehicle's break starts, or -1e18 */
+	double distance;    /* travel of the route (time units) */
 	double load;
 };
 

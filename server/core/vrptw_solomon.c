@@ -161,8 +161,8 @@ vrptw_solomon_parse(
 	p->nvehicles = fleet;
 	p->vehicles = xcalloc(fleet, sizeof *p->vehicles);
 	for (i = 0; i < fleet; i++)
-		p->vehicles[i] =
-		    (struct vrptw_vehicle){x, y, x, y, ready, due, cap, 0};
+		p->vehicles[i] = (struct vrptw_vehicle){
+		    x, y, x, y, ready, due, cap, 0, 0, 0, 0};
 	return 0;
 }
 

@@ -424,6 +424,70 @@ class CrewDay(unittest.TestCase):
                              {"reason": "test"})
             self.assertEqual(st, 200, a)
 
+    def test_break_in_recommendation_and_words(self):
+        # asao-road's fixed hour began 5 minutes ago; its shift ends W + 30
+        # minutes from now (W: a pothole's work). A pothole next to it:
+        # the recommendation places the job after the break (arrival in
+        # 55+ minutes) and says so, and that the break makes it end after
+        # the shift; its plan says the same once the job is assigned.
+        work = int(h.psql(self.url, "SELECT work_minutes FROM categories "
+                          "WHERE code = 'road_pothole'"))
+        times = h.psql(self.url, (
+            "SELECT string_agg(to_char(now() AT TIME ZONE 'Asia/Tokyo' + "
+            "m * interval '1 minute', 'HH24:MI'), ' ' ORDER BY o) FROM "
+            "unnest(array[-5, 55, -120, %d]) WITH ORDINALITY u(m, o)")
+            % (work + 30)).split()
+        b0, b1, s0, s1 = times
+        if not (s0 < b0 < b1 < s1):
+            self.skipTest("the day would cross midnight")
+        road = self.crew("asao-road")
+        r = h.patrolctl(self.url, "plan", "break", "asao-road",
+                        b0 + "-" + b1)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        h.psql(self.url, "UPDATE crews SET shift_start = '%s', shift_end = "
+               "'%s' WHERE code = 'asao-road'" % (s0, s1))
+        rid = None
+        try:
+            st, req = self.api("POST", "/api/v1/requests", {
+                "category": "road_pothole", "channel": "phone",
+                "lat": 35.6295, "lon": 139.5005,
+                "answers": {"depth": "shallow"}})
+            self.assertEqual(st, 201, req)
+            rid = req["id"]
+            st, rec = self.api("GET", "/api/v1/requests/%d/recommendations"
+                               % rid)
+            self.assertEqual(st, 200, rec)
+            c = next(x for x in rec["crews"]
+                     if x["crew"]["code"] == "asao-road")
+            self.assertGreaterEqual(c["eta_minutes"], 54, c)
+            codes = [x["code"] for x in c["reasons"]]
+            brk = c["reasons"][codes.index("after_break")]
+            self.assertIn("休憩", brk["text_ja"])
+            self.assertIn(b0, brk["text_ja"])
+            late = c["reasons"][codes.index("after_shift")]
+            self.assertIn("休憩をはさむため勤務終了までに終わらない",
+                          late["text_ja"])
+            self.assertIn("because of its break", late["text"])
+            st, a = self.api("POST", "/api/v1/requests/%d/assign" % rid,
+                             {"crew_id": road["id"]})
+            self.assertEqual(st, 200, a)
+            p = self.plan(road["id"])
+            stop = next(x for x in p["stops"] if x["request_id"] == rid)
+            self.assertGreaterEqual(parse(stop["start_at"]),
+                                    parse(p["break"]["end_at"]))
+            self.assertTrue(stop["after_shift"])
+            texts = {x["code"]: x["text_ja"] for x in stop["reasons"]}
+            self.assertIn("休憩（60分）の後", texts["after_break"])
+            self.assertIn("休憩をはさむため", texts["after_shift"])
+        finally:
+            if rid is not None:
+                self.api("POST", "/api/v1/requests/%d/cancel" % rid,
+                         {"reason": "test"})
+            h.psql(self.url, "UPDATE crews SET shift_start = '00:00', "
+                   "shift_end = '00:00' WHERE code = 'asao-road'")
+            r = h.patrolctl(self.url, "plan", "break", "asao-road", "none")
+            self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_break_in_the_plan(self):
         # A fixed hour's break starting 40 minutes from now in local time
         # the crew's jobs are planned around it

@@ -118,7 +118,7 @@ test_insert_cost(void **state)
 	(void)state;
 	plan_times(0, 0, 1e6, j, 1, &params);
 	arrive = plan_insert_cost(
-	    0, 0, 1e6, j, 1, &add, &params, &pos, &delay, &broken);
+	    0, 0, 1e6, j, 1, &add, &params, &pos, &delay, &broken, NULL);
 	/* Beyond the job: after it, arriving when it is done plus 1 km. */
 	assert_int_equal(pos, 1);
 	assert_true(fabs(arrive - (4.2 + 30 + 4.2)) < 1e-6);
@@ -127,7 +127,7 @@ test_insert_cost(void **state)
 	j[0].fixed = PLAN_ON_SITE;
 	add.e = 0;
 	arrive = plan_insert_cost(
-	    0, 0, 1e6, j, 1, &add, &params, &pos, &delay, &broken);
+	    0, 0, 1e6, j, 1, &add, &params, &pos, &delay, &broken, NULL);
 	assert_int_equal(pos, 1);
 }
 
@@ -140,8 +140,8 @@ test_office_skills(void **state)
 
 	(void)state;
 	memset(c, 0, sizeof c);
-	c[0] = (struct plan_crew){0, 0, 1e6, 0x2, NULL, 0};
-	c[1] = (struct plan_crew){5000, 0, 1e6, 0x1, NULL, 0};
+	c[0] = (struct plan_crew){0, 0, 1e6, 0x2, NULL, 0, {0, 0, 0, 0}};
+	c[1] = (struct plan_crew){5000, 0, 1e6, 0x1, NULL, 0, {0, 0, 0, 0}};
 	j[0].skills = 0x1; /* wasp, next to the road crew */
 	j[1].skills = 0x2;
 	j[0].crew = j[1].crew = -1;
@@ -233,6 +233,121 @@ test_breaks(void **state)
 	assert_true(b.start < -1e8);
 }
 
+/*
+ * The solver knows the break (fixed 60..90). B (1.4 km from A) may start
+ * only in 40..70; A takes 50 min. Without the break, A then B is the
+ * better day (B starts at 60.1); with it, B would come after the break,
+ * 25 min late. So B goes first, 40..55, and A after the break.
+ */
+static struct plan_job
+break_job_b(void)
+{
+	struct plan_job b = job(2, 0, 1000);
+
+	b.ready = 40;
+	b.due = b.window_to = 70;
+	b.work = 15;
+	return b;
+}
+
+static void
+test_solver_plans_around_break(void **state)
+{
+	struct plan_job j[2] = {job(1, 1000, 0), break_job_b()};
+	struct plan_break b = {60, 90, 30, 0};
+	struct rank_params p = params;
+
+	(void)state;
+	j[0].work = 50;
+	p.brk = &b;
+	plan_crew_day(0, 0, 1e6, j, 2, &p);
+	assert_int_equal(j[0].id, 2);
+	assert_true(j[0].late == 0);
+	assert_true(fabs(j[0].start - 40) < 1e-6);
+	assert_true(fabs(b.start - 60) < 1e-6);
+	assert_true(j[1].break_before == 30 && j[0].break_before == 0);
+	assert_true(j[1].start >= 90 - 1e-6);
+	assert_clear_of(j, 2, b.start, b.len);
+}
+
+/* The same in an office plan: the solver's own times include the break. */
+static void
+test_office_plans_around_break(void **state)
+{
+	struct plan_crew c[1];
+	struct plan_job j[2] = {job(1, 1000, 0), break_job_b()};
+	int a = 0, bb = 1;
+
+	(void)state;
+	memset(c, 0, sizeof c);
+	c[0] = (struct plan_crew){0, 0, 1e6, 0, NULL, 0, {60, 90, 30, 0}};
+	j[0].work = 50;
+	j[0].crew = j[1].crew = -1;
+	plan_office(c, 1, j, 2, &params, 300, 0);
+	assert_int_equal(j[bb].order, 1);
+	assert_int_equal(j[a].order, 2);
+	assert_true(fabs(j[bb].start - 40) < 1e-6);
+	assert_true(fabs(c[0].brk.start - 60) < 1e-6);
+	/* A after the break: 90 + 1.4 km (5.94 min). */
+	assert_true(fabs(j[a].arrive - (90 + 1414.2136 * 4.2 / 1000)) < 1e-3);
+	assert_true(j[a].break_before == 30 && j[bb].break_before == 0);
+}
+
+/* A job that fits the shift without the break but not with it says so. */
+static void
+test_break_pushes_past_shift(void **state)
+{
+	struct plan_job j[1] = {job(1, 1000, 0)};
+	struct plan_break b = {10, 40, 30, 0};
+	struct rank_params p = params;
+
+	(void)state;
+	j[0].work = 50;
+	plan_crew_day(0, 0, 70, j, 1, &params);
+	assert_false(j[0].after_shift); /* 4.2 .. 54.2 */
+	p.brk = &b;
+	plan_crew_day(0, 0, 70, j, 1, &p);
+	assert_true(j[0].after_shift); /* break 10..40, then 44.2 .. 94.2 */
+	assert_true(j[0].break_before == 30);
+	assert_true(j[0].finish - j[0].break_before <= 70);
+}
+
+/*
+ * Recommendation: the nearer crew is on its fixed break (began 5 min
+ * ago, ends in 55); the one 3 km away arrives first and ranks first.
+ * Each crew's break is its own (the other has none).
+ */
+static void
+test_rank_knows_each_break(void **state)
+{
+	struct rank_crew c[2];
+	struct plan_job add = job(0, 0, 0);
+	struct rank_params p = params;
+
+	(void)state;
+	memset(c, 0, sizeof c);
+	c[0].id = 1;
+	c[0].easting = 500;
+	c[0].shift_end = 1e6;
+	c[0].brk = (struct plan_break){-5, 55, 60, 0};
+	c[1].id = 2;
+	c[1].easting = 3000;
+	c[1].shift_end = 1e6;
+	p.job = &add;
+	rank_crews(0, 0, c, 2, &p);
+	assert_int_equal(c[0].id, 2);
+	assert_true(fabs(c[0].eta_minutes - 12.6) < 1e-6);
+	assert_true(c[0].break_before == 0);
+	assert_int_equal(c[1].id, 1);
+	assert_true(fabs(c[1].eta_minutes - (55 + 2.1)) < 1e-6);
+	assert_true(c[1].break_before == 60);
+	/* A shift that ends at 60 is broken only by the break. */
+	c[0].shift_end = c[1].shift_end = 60;
+	rank_crews(0, 0, c, 2, &p);
+	assert_true(c[0].id == 2 && !c[0].after_shift);
+	assert_true(c[1].id == 1 && c[1].after_shift);
+}
+
 int
 main(void)
 {
@@ -244,6 +359,10 @@ main(void)
 	    cmocka_unit_test(test_office_skills),
 	    cmocka_unit_test(test_scarce_spared),
 	    cmocka_unit_test(test_breaks),
+	    cmocka_unit_test(test_solver_plans_around_break),
+	    cmocka_unit_test(test_office_plans_around_break),
+	    cmocka_unit_test(test_break_pushes_past_shift),
+	    cmocka_unit_test(test_rank_knows_each_break),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -141,8 +141,8 @@ test_skills_and_own_starts(void **state)
 	    {0, -100, 0, 0, 1000, 10, 0x1, 1, -1},
 	};
 	struct vrptw_vehicle veh[2] = {
-	    {-100, -10, -100, -10, 0, 2000, 100, 0x1},
-	    {100, 10, 100, 10, 0, 2000, 100, 0x3},
+	    {-100, -10, -100, -10, 0, 2000, 100, 0x1, 0, 0, 0},
+	    {100, 10, 100, 10, 0, 2000, 100, 0x3, 0, 0, 0},
 	};
 	struct vrptw_problem p = {4, 2, jobs, veh, 1, NULL, 0, 0};
 	struct vrptw_params prm = {0, 500, 3};
@@ -163,11 +163,11 @@ test_route_eval_names_broken_job(void **state)
 	    {10, 0, 0, 0, 100, 5, 0, 1, -1},
 	    {20, 0, 0, 0, 12, 5, 0, 1, -1}, /* reached at 25 */
 	};
-	struct vrptw_vehicle veh = {0, 0, 0, 0, 0, 1000, 10, 0};
+	struct vrptw_vehicle veh = {0, 0, 0, 0, 0, 1000, 10, 0, 0, 0, 0};
 	struct vrptw_problem p = {2, 1, jobs, &veh, 1, NULL, 0, 0};
 	int order[2] = {0, 1};
 	double arrive[2], start[2];
-	struct vrptw_route r = {2, order, arrive, start, 0, 0, 0};
+	struct vrptw_route r = {2, order, arrive, start, 0, 0, 0, 0};
 
 	(void)state;
 	assert_int_equal(vrptw_route_eval(&p, 0, &r), 1);
