@@ -7,6 +7,7 @@
 #include "addrlist.h"
 #include "api.h"
 #include "app.h"
+#include "auth.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
@@ -325,4 +326,27 @@ api_iso8601_ok(const char *s)
 	if (api_digits(&p, 2))
 		return -1;
 	return *p == '\0' ? 0 : -1;
+}
+
+int
+api_crew_refused(struct http_req *req, const struct auth_user *user,
+    long long crew, const char *what)
+{
+	if (auth_may_act_for_crew(user, crew))
+		return 0;
+	log_info("event=auth_denied status=403 reason=other_crew "
+	         "user_id=%lld crew_id=%lld",
+	    user->id, crew);
+	if (user->crew_id == 0)
+		api_error(req, 403, "no_crew", NULL,
+		    "your user belongs to no crew, so it may not act on %s; an "
+		    "administrator binds it with: patrolctl user crew NAME "
+		    "--crew CODE",
+		    what);
+	else
+		api_error(req, 403, "not_your_crew", NULL,
+		    "%s is not your crew's: a crew user may act only for its "
+		    "own crew",
+		    what);
+	return 1;
 }

@@ -66,4 +66,15 @@ void api_reply_row(
 /* The first row's first column, parsed as JSON; NULL if none. */
 json_t *api_result_json(const struct db_result *);
 
+struct auth_user;
+/*
+ * A crew user acts only for its own crew; staff for any (they record for
+ * crews that report by phone). When user may not act for crew (0: the
+ * object belongs to no crew), answers 403 not_your_crew, or no_crew for
+ * a crew user bound to none, naming what ("request 12's photos"), and
+ * returns 1; else 0. Built on auth_may_act_for_crew.
+ */
+int api_crew_refused(struct http_req *, const struct auth_user *,
+    long long crew, const char *what);
+
 #endif

@@ -3,9 +3,11 @@
  * and crews without a handheld; handhelds sync theirs), and the way back:
  * overdue pieces near the straight line from a crew to its office, which
  * the crew can take on the way (also GET /agent/v1/wayback for the
- * handhelds, by device token).
+ * handhelds, by device token). A crew user starts, tracks and stops only
+ * its own crew's patrols (403 not_your_crew); staff any crew's.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +61,7 @@ patrol_start(struct http_req *req)
 {
 	const struct auth_user *user = auth_user_of(req);
 	const char *kind;
+	char what[40];
 	long long crew;
 	json_t *body;
 
@@ -75,11 +78,82 @@ patrol_start(struct http_req *req)
 		    "kind must be patrol or drive");
 		goto out;
 	}
+	snprintf(what, sizeof what, "crew %lld", crew);
+	if (api_crew_refused(req, user, crew, what))
+		goto out;
 	http_req_ref(req);
 	store_patrol_start(
 	    patrols_app->db, crew, kind, user->name, patrol_row_cb, req);
 out:
 	json_decref(body);
+}
+
+/*
+ * A crew user's track points and stop go only to its own crew's patrols
+ * (issue 10): the patrol's crew is read first (it never changes), then
+ * the write is sent. points is NULL for a stop.
+ */
+struct patrol_bound {
+	struct http_req *req;
+	long long id;
+	char *points;
+};
+
+static void track_done_cb(struct db_result *, void *);
+
+static void
+patrol_bound_cb(struct db_result *r, void *arg)
+{
+	struct patrol_bound *b = arg;
+	char what[40];
+
+	if (http_req_done(b->req) || r->status != DB_OK ||
+	    PQntuples(r->res) == 0) {
+		if (!http_req_done(b->req))
+			api_reply_row(b->req, r, "patrol");
+		http_req_unref(b->req);
+		goto out;
+	}
+	snprintf(what, sizeof what, "patrol %lld", b->id);
+	if (api_crew_refused(b->req, auth_user_of(b->req),
+	        strtoll(PQgetvalue(r->res, 0, 0), NULL, 10), what)) {
+		http_req_unref(b->req);
+		goto out;
+	}
+	/* The request's reference goes on to the write's callback. */
+	if (b->points != NULL)
+		store_track_put(
+		    patrols_app->db, b->id, b->points, track_done_cb, b->req);
+	else
+		store_patrol_stop(
+		    patrols_app->db, b->id, patrol_row_cb, b->req);
+out:
+	free(b->points);
+	free(b);
+}
+
+/* Sends the write now for staff, after the crew check for a crew user. */
+static void
+patrol_write(struct http_req *req, long long id, char *points)
+{
+	struct patrol_bound *b;
+
+	http_req_ref(req);
+	if (auth_user_of(req)->role & AUTH_STAFF) {
+		if (points != NULL)
+			store_track_put(
+			    patrols_app->db, id, points, track_done_cb, req);
+		else
+			store_patrol_stop(
+			    patrols_app->db, id, patrol_row_cb, req);
+		free(points);
+		return;
+	}
+	b = xcalloc(1, sizeof *b);
+	b->req = req;
+	b->id = id;
+	b->points = points;
+	store_patrol_crew(patrols_app->db, id, patrol_bound_cb, b);
 }
 
 static void
@@ -89,8 +163,7 @@ patrol_stop(struct http_req *req)
 
 	if (api_path_id(req, 0, &id) != 0)
 		return;
-	http_req_ref(req);
-	store_patrol_stop(patrols_app->db, id, patrol_row_cb, req);
+	patrol_write(req, id, NULL);
 }
 
 static void
@@ -166,10 +239,10 @@ patrol_track(struct http_req *req)
 		    json_pack("{s:f,s:f,s:f,s:f,s:f}", "at", at, "lon", lon,
 		        "lat", lat, "e", e, "n", n));
 	}
-	s = json_dumps(rows, JSON_COMPACT);
-	http_req_ref(req);
-	store_track_put(patrols_app->db, id, s, track_done_cb, req);
-	free(s);
+	if ((s = json_dumps(rows, JSON_COMPACT)) == NULL)
+		api_error(req, 500, "internal", NULL, "out of memory");
+	else
+		patrol_write(req, id, s);
 fail:
 	json_decref(rows);
 	json_decref(body);

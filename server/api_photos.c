@@ -5,7 +5,10 @@
  * {sha256} gives it back. Stored by content hash before the database
  * hears of it, so a row never points at a missing file; a file this upload
  * made is removed again when its row fails (issue 10: no orphan files).
+ * A crew user adds photos only to its own crew's requests (403
+ * not_your_crew, checked before any file is written).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,17 +29,34 @@
 
 static struct app *photos_app;
 
-/* An upload waiting for its row: the file goes again if the row fails. */
+/*
+ * An upload on its way to its row: the file goes again if the row fails.
+ * A crew user's (bound to its crew, issue 10) first has the request's crew
+ * checked, before any file is written; the row is then added only while
+ * that crew still holds the request.
+ */
 struct photo_post {
 	struct http_req *req;
+	const struct auth_user *user;
+	long long id, crew;
+	const char *body, *type;
+	size_t len;
 	char hex[65];
 	int created;
 };
 
 static void
+photo_post_free(struct photo_post *pp)
+{
+	http_req_unref(pp->req);
+	free(pp);
+}
+
+static void
 photo_added_cb(struct db_result *r, void *arg)
 {
 	struct photo_post *pp = arg;
+	char what[64];
 
 	if (r->status == DB_OK && PQntuples(r->res) == 1)
 		api_reply_text(pp->req, 201, PQgetvalue(r->res, 0, 0));
@@ -44,19 +64,61 @@ photo_added_cb(struct db_result *r, void *arg)
 		/* No such request, or the database failed: no orphan file. */
 		if (pp->created)
 			photos_discard(photos_app->cfg->photo_dir, pp->hex);
-		api_reply_row(pp->req, r, "request");
+		if (r->status == DB_OK && pp->crew > 0) {
+			/* Handed to another crew since the check. */
+			snprintf(what, sizeof what, "request %lld", pp->id);
+			(void)api_crew_refused(pp->req, pp->user, 0, what);
+		} else
+			api_reply_row(pp->req, r, "request");
 	}
-	http_req_unref(pp->req);
-	free(pp);
+	photo_post_free(pp);
+}
+
+static void
+photo_store(struct photo_post *pp)
+{
+	char *cause;
+
+	if (photos_store(photos_app->cfg->photo_dir, pp->body, pp->len, pp->hex,
+	        &pp->created, &cause) != 0) {
+		log_error("event=photo_store_failed reason=%s", log_q(cause));
+		free(cause);
+		api_error(
+		    pp->req, 500, "internal", NULL, "cannot store the photo");
+		photo_post_free(pp);
+		return;
+	}
+	store_request_photo_add(photos_app->db, pp->id, pp->hex, pp->len,
+	    pp->type, pp->user->name, pp->crew, photo_added_cb, pp);
+}
+
+static void
+photo_crew_cb(struct db_result *r, void *arg)
+{
+	struct photo_post *pp = arg;
+	char what[64];
+
+	if (http_req_done(pp->req))
+		photo_post_free(pp);
+	else if (r->status != DB_OK || PQntuples(r->res) == 0) {
+		api_reply_row(pp->req, r, "request");
+		photo_post_free(pp);
+	} else {
+		snprintf(what, sizeof what, "request %lld", pp->id);
+		if (api_crew_refused(pp->req, pp->user,
+		        strtoll(PQgetvalue(r->res, 0, 0), NULL, 10), what))
+			photo_post_free(pp);
+		else
+			photo_store(pp);
+	}
 }
 
 static void
 photo_post(struct http_req *req)
 {
 	const struct auth_user *user = auth_user_of(req);
-	const char *body, *type;
 	struct photo_post *pp;
-	char *cause;
+	const char *body, *type;
 	long long id;
 	size_t len;
 
@@ -80,18 +142,19 @@ photo_post(struct http_req *req)
 		return;
 	}
 	pp = xcalloc(1, sizeof *pp);
-	if (photos_store(photos_app->cfg->photo_dir, body, len, pp->hex,
-	        &pp->created, &cause) != 0) {
-		log_error("event=photo_store_failed reason=%s", log_q(cause));
-		free(cause);
-		free(pp);
-		api_error(req, 500, "internal", NULL, "cannot store the photo");
-		return;
-	}
 	pp->req = req;
 	http_req_ref(req);
-	store_request_photo_add(photos_app->db, id, pp->hex, len, type,
-	    user->name, photo_added_cb, pp);
+	pp->user = user;
+	pp->id = id;
+	pp->body = body;
+	pp->len = len;
+	pp->type = type;
+	if (user->role & AUTH_STAFF) {
+		photo_store(pp);
+		return;
+	}
+	pp->crew = user->crew_id;
+	store_request_crew(photos_app->db, id, photo_crew_cb, pp);
 }
 
 static void

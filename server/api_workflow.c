@@ -6,6 +6,7 @@
  * PUT /api/v1/categories/{code}/script sets what to tell its callers;
  * GET /api/v1/glossary is the one table of shared terms (glossary.c).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,8 +16,10 @@
 #include "api.h"
 #include "app.h"
 #include "auth.h"
+#include "db.h"
 #include "glossary.h"
 #include "http.h"
+#include "store_requests.h"
 #include "store_workflow.h"
 #include "xmalloc.h"
 
@@ -114,10 +117,45 @@ survey_reply_cb(struct db_result *r, void *arg)
 	wf_reply_cb(r, arg);
 }
 
+/* A crew user's survey, waiting for the request's crew to be checked. */
+struct survey_bound {
+	struct http_req *req;
+	struct auth_user user;
+	struct store_survey s;
+	char *findings, *action;
+};
+
+static void
+survey_crew_cb(struct db_result *r, void *arg)
+{
+	struct survey_bound *sb = arg;
+	char what[40];
+
+	if (http_req_done(sb->req))
+		http_req_unref(sb->req);
+	else if (r->status != DB_OK || PQntuples(r->res) == 0) {
+		api_reply_row(sb->req, r, "request");
+		http_req_unref(sb->req);
+	} else {
+		snprintf(what, sizeof what, "request %lld", sb->s.id);
+		if (api_crew_refused(sb->req, &sb->user,
+		        strtoll(PQgetvalue(r->res, 0, 0), NULL, 10), what))
+			http_req_unref(sb->req);
+		else
+			store_survey_record(
+			    wf_app->db, &sb->s, survey_reply_cb, sb->req);
+	}
+	free(sb->findings);
+	free(sb->action);
+	free((char *)sb->s.photos_json);
+	free(sb);
+}
+
 static void
 survey_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
 	struct store_survey s = {0};
+	struct survey_bound *sb;
 	json_t *body, *photos, *v;
 	char *pj = NULL;
 	size_t i;
@@ -153,7 +191,23 @@ survey_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	s.actor = user->name;
 	s.photos_json = pj;
 	http_req_ref(req);
-	store_survey_record(wf_app->db, &s, survey_reply_cb, req);
+	if (user->role & AUTH_STAFF)
+		store_survey_record(wf_app->db, &s, survey_reply_cb, req);
+	else {
+		/* A crew user surveys only its own crew's requests. */
+		sb = xcalloc(1, sizeof *sb);
+		sb->req = req;
+		sb->user = *user;
+		sb->s.id = s.id;
+		sb->s.actor = sb->user.name;
+		sb->s.findings = sb->findings = xstrdup(s.findings);
+		if (s.proposed_action != NULL)
+			sb->s.proposed_action = sb->action =
+			    xstrdup(s.proposed_action);
+		sb->s.photos_json = pj;
+		pj = NULL;
+		store_request_crew(wf_app->db, s.id, survey_crew_cb, sb);
+	}
 out:
 	free(pj);
 	json_decref(body);

@@ -293,7 +293,7 @@ post_next_photo(struct post *p)
 	}
 	ph = &p->photos[p->photo_next];
 	store_request_photo_add(open311_app->db, p->id, ph->sha256, ph->bytes,
-	    ph->type, p->actor, post_photo_cb, p);
+	    ph->type, p->actor, 0, post_photo_cb, p);
 }
 
 static void

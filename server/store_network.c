@@ -202,6 +202,17 @@ store_patrol_stop(struct db *db, long long id, db_cb cb, void *arg)
 }
 
 void
+store_patrol_crew(struct db *db, long long id, db_cb cb, void *arg)
+{
+	char i[24];
+	const char *p[] = {i};
+
+	snprintf(i, sizeof i, "%lld", id);
+	db_query(db, "SELECT crew_id FROM patrols WHERE id = $1::bigint", 1, p,
+	    cb, arg);
+}
+
+void
 store_track_put(
     struct db *db, long long patrol, const char *json, db_cb cb, void *arg)
 {

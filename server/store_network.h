@@ -80,6 +80,8 @@ int store_patrol_replay_sync(struct db *, const char *crew_code, double start,
     double end, const char *actor, long long *id,
     char **cause) PATROL_MUSTCHECK;
 void store_patrol_stop(struct db *, long long id, db_cb, void *);
+/* The crew a patrol belongs to, one column; no row for an unknown patrol. */
+void store_patrol_crew(struct db *, long long id, db_cb, void *);
 /*
  * [{at (epoch s, ms kept), lon, lat, e, n}]; one row: stored, patrol
  * exists, duplicates (same time and position as a fix kept), conflicts

@@ -602,17 +602,19 @@ store_cases_search(
 
 void
 store_request_photo_add(struct db *db, long long id, const char *sha256,
-    size_t bytes, const char *content_type, const char *actor, db_cb cb,
-    void *arg)
+    size_t bytes, const char *content_type, const char *actor, long long crew,
+    db_cb cb, void *arg)
 {
-	char ids[24], size[24];
-	const char *p[] = {ids, sha256, size, content_type, actor};
+	char ids[24], size[24], crews[24];
+	const char *p[] = {ids, sha256, size, content_type, actor, crews};
 
 	snprintf(ids, sizeof ids, "%lld", id);
 	snprintf(size, sizeof size, "%zu", bytes);
+	snprintf(crews, sizeof crews, "%lld", crew);
 	/* The link and its event only the first time: a retry adds nothing. */
 	db_query(db,
-	    "WITH r AS (SELECT id, state FROM requests WHERE id = $1::bigint),"
+	    "WITH r AS (SELECT id, state FROM requests WHERE id = $1::bigint"
+	    "  AND ($6::bigint = 0 OR crew_id = $6::bigint)),"
 	    " p AS (INSERT INTO photos (sha256, bytes, content_type)"
 	    "  SELECT $2, $3::bigint, $4 FROM r ON CONFLICT (sha256) DO "
 	    "NOTHING),"
@@ -625,7 +627,19 @@ store_request_photo_add(struct db *db, long long id, const char *sha256,
 	    "  request_event_append(r.id, $5, 'photo_added', r.state, r.state,"
 	    "  NULL, NULL, NULL, jsonb_build_object('sha256', $2)) END)::text"
 	    " FROM r",
-	    5, p, cb, arg);
+	    6, p, cb, arg);
+}
+
+void
+store_request_crew(struct db *db, long long id, db_cb cb, void *arg)
+{
+	char ids[24];
+	const char *p[] = {ids};
+
+	snprintf(ids, sizeof ids, "%lld", id);
+	db_query(db,
+	    "SELECT coalesce(crew_id, 0) FROM requests WHERE id = $1::bigint",
+	    1, p, cb, arg);
 }
 
 void

@@ -120,10 +120,14 @@ void store_recommend_candidates(
     struct db *, long long id, const char *tz, db_cb, void *);
 /*
  * Records a stored photo on a request (once; event "photo_added" the first
- * time). No row when the request does not exist.
+ * time). No row when the request does not exist or, with crew > 0, when
+ * crew does not hold it (a crew user's upload; 0: anyone's request).
  */
 void store_request_photo_add(struct db *, long long id, const char *sha256,
-    size_t bytes, const char *content_type, const char *actor, db_cb, void *);
+    size_t bytes, const char *content_type, const char *actor, long long crew,
+    db_cb, void *);
+/* The crew holding a request (0: none) as one column; no row if unknown. */
+void store_request_crew(struct db *, long long id, db_cb, void *);
 /* The photo's content type; no row when it is not known. */
 void store_photo_get(struct db *, const char *sha256, db_cb, void *);
 void store_cases_search(

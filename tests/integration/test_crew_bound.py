@@ -14,10 +14,15 @@ did hold and lost (reassigned) still gets its conflict kept, as before.
 """
 import json
 import os
+import sys
 import unittest
 
 import harness as h
 import agentkit as k
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_open311 as o311  # noqa: E402  (png)
+import test_photo_orphans as orphans  # noqa: E402  (photo_files)
 
 CALL = (35.6050, 139.5600)  # Tama ward (14135)
 
@@ -39,15 +44,18 @@ class CrewBound(unittest.TestCase):
              "多摩 蜂A班", "--skills", "wasp", "--shift", "00:00-00:00"),
             ("crew", "add", "wasp-b", "--office", "tama", "--name",
              "多摩 蜂B班", "--skills", "wasp", "--shift", "00:00-00:00"),
+            ("crew", "add", "road-a", "--office", "tama", "--name",
+             "多摩 道路A班", "--skills", "road", "--shift", "00:00-00:00"),
         ]:
             r = h.patrolctl(cls.url, *args)
             assert r.returncode == 0, (args, r.stderr)
         cls.crews = dict(
             (c, int(h.psql(cls.url, "SELECT id FROM crews WHERE code = '%s'"
-                           % c))) for c in ("wasp-a", "wasp-b"))
+                           % c))) for c in ("wasp-a", "wasp-b", "road-a"))
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         cls.crew_a = h.user_token(cls.url, "crewa", "crew", crew="wasp-a")
         cls.crew_b = h.user_token(cls.url, "crewb", "crew", crew="wasp-b")
+        cls.road_a = h.user_token(cls.url, "roada", "crew", crew="road-a")
         cls.d = h.Patrold(cls.url)
         cls.agents = []
 
@@ -170,6 +178,117 @@ class CrewBound(unittest.TestCase):
         r = h.patrolctl(self.url, "user", "list")
         line = [x for x in r.stdout.splitlines() if x.startswith("loose ")]
         self.assertTrue(line and line[0].split()[-1] == "wasp-a", r.stdout)
+
+    def test_3d_crew_user_adds_photos_only_to_its_crews_jobs(self):
+        rid = self.job("wasp-a")
+        before, n = orphans.photo_files(self.d), self.events(rid)
+        loose = h.user_token(self.url, "loose2", "crew")
+        for token, code in ((self.crew_b, "not_your_crew"),
+                            (loose, "no_crew")):
+            for size in (3000, 200 << 10):  # in memory and spooled
+                status, _, raw = self.d.request(
+                    "/api/v1/requests/%d/photos" % rid, method="POST",
+                    body=o311.png(size),
+                    headers={"Authorization": "Bearer " + token,
+                             "Content-Type": "image/png"})
+                r = json.loads(raw)
+                self.assertEqual((status, r["error"]["code"]), (403, code),
+                                 r)
+        # No file written, no link, no event.
+        self.assertEqual(orphans.photo_files(self.d), before)
+        self.assertEqual(self.events(rid), n)
+        self.assertEqual(h.psql(self.url, "SELECT count(*) FROM "
+                                "request_photos WHERE request_id = %d"
+                                % rid), "0")
+        # An unknown request is still 404 for a crew user.
+        status, _, raw = self.d.request(
+            "/api/v1/requests/987654/photos", method="POST",
+            body=o311.png(3000), headers={
+                "Authorization": "Bearer " + self.crew_b,
+                "Content-Type": "image/png"})
+        self.assertEqual(status, 404, raw)
+        # Its own crew's user and a dispatcher may.
+        for token, size in ((self.crew_a, 3100), (self.disp, 3200)):
+            status, _, raw = self.d.request(
+                "/api/v1/requests/%d/photos" % rid, method="POST",
+                body=o311.png(size),
+                headers={"Authorization": "Bearer " + token,
+                         "Content-Type": "image/png"})
+            self.assertEqual(status, 201, raw)
+        self.assertEqual(len(orphans.photo_files(self.d)), len(before) + 2)
+        self.assertEqual(h.psql(self.url, "SELECT string_agg(added_by, ','"
+                                " ORDER BY added_by) FROM request_photos "
+                                "WHERE request_id = %d" % rid),
+                         "crewa,disp1")
+
+    def test_3e_crew_user_patrols_only_for_its_crew(self):
+        a, b = self.crews["wasp-a"], self.crews["wasp-b"]
+        count = "SELECT count(*) FROM patrols WHERE crew_id = %d" % a
+        n = h.psql(self.url, count)
+        # Starting a patrol for another crew is refused, nothing recorded.
+        st, r = self.api(self.crew_b, "POST", "/api/v1/patrols",
+                         {"crew_id": a})
+        self.assertEqual((st, r["error"]["code"]), (403, "not_your_crew"),
+                         r)
+        self.assertEqual(h.psql(self.url, count), n)
+        # Crew A's own patrol: crew B may neither track nor stop it.
+        st, r = self.api(self.crew_a, "POST", "/api/v1/patrols",
+                         {"crew_id": a})
+        self.assertEqual(st, 200, r)
+        pid = r["id"]
+        pts = {"points": [{"at": 1780000000 + i, "lat": 35.605 + i * 1e-4,
+                           "lon": 139.56} for i in range(3)]}
+        st, r = self.api(self.crew_b, "POST",
+                         "/api/v1/patrols/%d/track" % pid, pts)
+        self.assertEqual((st, r["error"]["code"]), (403, "not_your_crew"),
+                         r)
+        st, r = self.api(self.crew_b, "POST",
+                         "/api/v1/patrols/%d/stop" % pid)
+        self.assertEqual((st, r["error"]["code"]), (403, "not_your_crew"),
+                         r)
+        self.assertEqual(h.psql(self.url, "SELECT count(t.patrol_id) || ' ' || "
+                                "(ended_at IS NULL) FROM patrols p LEFT "
+                                "JOIN track_points t ON t.patrol_id = p.id"
+                                " WHERE p.id = %d GROUP BY p.id" % pid),
+                         "0 true")
+        # Unknown patrol: 404 as before.
+        st, r = self.api(self.crew_b, "POST", "/api/v1/patrols/987654/stop")
+        self.assertEqual(st, 404, r)
+        # The crew itself and a supervisor (by phone) go on.
+        st, r = self.api(self.crew_a, "POST",
+                         "/api/v1/patrols/%d/track" % pid, pts)
+        self.assertEqual((st, r.get("stored")), (200, 3), r)
+        st, r = self.api(self.disp, "POST", "/api/v1/patrols/%d/stop" % pid)
+        self.assertEqual(st, 200, r)
+        st, r = self.api(self.crew_b, "POST", "/api/v1/patrols",
+                         {"crew_id": b})
+        self.assertEqual(st, 200, r)
+        self.api(self.crew_b, "POST", "/api/v1/patrols/%d/stop" % r["id"])
+
+    def test_3f_crew_user_surveys_only_its_crews_petitions(self):
+        st, p = self.api(self.disp, "POST", "/api/v1/requests", {
+            "category": "road_fixture", "channel": "petition",
+            "lat": CALL[0], "lon": CALL[1], "answers": {},
+            "caller": {"name": "町内会長"},
+            "description": "カーブミラーが曲がっている"})
+        self.assertEqual(st, 201, p)
+        rid = p["id"]
+        st, r = self.act(self.disp, rid, "assign",
+                         crew_id=self.crews["road-a"])
+        self.assertEqual(st, 200, r)
+        n = self.events(rid)
+        st, r = self.api(self.crew_b, "POST", "/api/v1/requests/%d/survey"
+                         % rid, {"findings": "B班の所見"})
+        self.assertEqual((st, r["error"]["code"]), (403, "not_your_crew"),
+                         r)
+        self.assertEqual(self.events(rid), n)
+        self.assertEqual(h.psql(self.url, "SELECT recorded_at IS NULL FROM "
+                                "surveys WHERE request_id = %d" % rid), "t")
+        st, r = self.api(self.road_a, "POST", "/api/v1/requests/%d/survey"
+                         % rid, {"findings": "約30度ずれ"})
+        self.assertEqual(st, 200, r)
+        self.assertEqual(h.psql(self.url, "SELECT recorded_by FROM surveys "
+                                "WHERE request_id = %d" % rid), "roada")
 
     # -- finding 8: devices ------------------------------------------------
 

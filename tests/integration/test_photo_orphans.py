@@ -14,6 +14,7 @@ import unittest
 import urllib.parse
 
 import harness as h
+import agentkit as k
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_open311 as o311  # noqa: E402  (png, multipart)
@@ -37,11 +38,18 @@ def photo_files(d):
 class Orphans(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        k.ensure_protobuf()
+        cls.M = k.load_messages()
         cls.url = h.fresh_database("photo_orphans")
         for args in [
             ("migrate",),
             ("import", "wards", os.path.join(h.SOURCE, "data",
                                              "kawasaki_wards_N03-22.geojson")),
+            ("office", "add", "tama", "--name-ja", "多摩区道路公園センター",
+             "--name-en", "Tama", "--wards", "14135", "--skills", "road",
+             "--lat", "35.6197", "--lon", "139.5503"),
+            ("crew", "add", "road-1", "--office", "tama", "--name",
+             "多摩 道路1班", "--skills", "road", "--shift", "00:00-00:00"),
         ]:
             r = h.patrolctl(cls.url, *args)
             assert r.returncode == 0, (args, r.stderr)
@@ -54,12 +62,15 @@ class Orphans(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        if getattr(cls, "agent", None) is not None:
+            cls.agent.remove()
         rc = cls.d.stop()
         assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
 
     def tearDown(self):
         h.psql(self.url, "DROP TRIGGER IF EXISTS t_refuse_photo ON photos;"
-               " DROP TRIGGER IF EXISTS t_refuse_photo ON requests")
+               " DROP TRIGGER IF EXISTS t_refuse_photo ON requests;"
+               " DROP TRIGGER IF EXISTS t_refuse_photo ON request_photos")
 
     def api(self, method, path, body=None, raw=None, ctype=None):
         headers = {"Authorization": "Bearer " + self.disp}
@@ -141,6 +152,88 @@ class Orphans(unittest.TestCase):
         self.assertEqual(st, 200, reply)
         self.assertEqual(photo_files(self.d), before)
         self.assertIn("event=open311_photo_link_failed", self.d.text())
+
+    def sync(self, token, batch, **items):
+        req = self.M["SyncRequest"](batch_id=batch, **items)
+        st, _, raw = k.post(self.d, "/agent/v1/sync",
+                            req.SerializeToString(), token=token)
+        self.assertEqual(st, 200, raw)
+        m = self.M["SyncResponse"]()
+        m.ParseFromString(raw)
+        return m
+
+    def upload(self, token, sha, offset, chunk):
+        return k.post(self.d, "/agent/v1/photos/" + sha, chunk, token=token,
+                      method="PATCH", headers={
+                          "Content-Type": "application/offset+octet-stream",
+                          "Upload-Offset": str(offset)})
+
+    def test_agent_upload_whose_link_fails(self):
+        # A handheld of crew road-1 finishes its job with a photo, through
+        # the protobuf sync API and the resumable upload, as patrol-agent
+        # does.
+        Orphans.agent = a = k.Agent("orphans")
+        r = h.patrolctl(self.url, "device", "enroll", "--crew", "road-1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        a.run("enroll", "--server", "http://127.0.0.1:%d" % self.d.port,
+              "--code", r.stdout.strip(), check=0)
+        token = a.token()
+        rid = self.new_request()
+        crew = int(h.psql(self.url, "SELECT id FROM crews WHERE code ="
+                          " 'road-1'"))
+        st, r = self.api("POST", "/api/v1/requests/%d/assign" % rid,
+                         {"crew_id": crew})
+        self.assertEqual(st, 200, r)
+        photo = o311.png(6000)
+        sha = hashlib.sha256(photo).hexdigest()
+        M = self.M
+        resp = self.sync(token, "orphan-1", status_changes=[
+            M["StatusChange"](client_id="o-%d" % i, seq=i, request_id=rid,
+                              action=act)
+            for i, act in enumerate(("accept", "en_route", "on_site"), 1)],
+            results=[M["JobResult"](client_id="o-4", seq=4, request_id=rid,
+                                    outcome="repaired", photo_sha256=[sha])],
+            photos=[M["PhotoManifest"](sha256=sha, bytes=len(photo),
+                                       content_type="image/png")])
+        APPLIED = M["ItemAck"].Status.Value("APPLIED")
+        self.assertEqual([x.status for x in resp.acks], [APPLIED] * 4,
+                         resp.acks)
+        self.assertEqual(list(resp.photos_wanted), [sha])
+        before = photo_files(self.d)
+        partial = os.path.join(self.d.photo_dir, ".partial")
+
+        # The link to the request fails (the database refuses the row):
+        # 503, no stored file, but the upload's bytes stay as its resume
+        # state.
+        h.psql(self.url, FAIL_PHOTOS % "request_photos")
+        half = len(photo) // 2
+        st, hdrs, raw = self.upload(token, sha, 0, photo[:half])
+        self.assertEqual(st, 204, raw)
+        st, hdrs, raw = self.upload(token, sha, half, photo[half:])
+        self.assertEqual(st, 503, raw)
+        self.assertEqual(photo_files(self.d), before)
+        self.assertIn("event=photo_link_failed", self.d.text())
+        self.assertIn("event=photo_discarded", self.d.text())
+        kept = [f for f in os.listdir(partial) if f.endswith(sha)]
+        self.assertEqual(len(kept), 1, os.listdir(partial))
+        self.assertEqual(os.path.getsize(os.path.join(partial, kept[0])),
+                         len(photo))
+        self.assertEqual(h.psql(self.url, "SELECT count(*) FROM photos"
+                                " WHERE sha256 = '%s'" % sha), "0")
+
+        # The retry finishes from the kept bytes once the database takes
+        # the row: nothing sent again, the photo stored and linked once.
+        self.tearDown()
+        st, hdrs, _ = k.post(self.d, "/agent/v1/photos/" + sha, None,
+                             token=token, method="HEAD")
+        self.assertEqual(hdrs.get("Upload-Offset"), str(len(photo)), hdrs)
+        st, hdrs, raw = self.upload(token, sha, len(photo), b"")
+        self.assertEqual(st, 204, raw)
+        self.assertEqual(len(photo_files(self.d)), len(before) + 1)
+        self.assertEqual(os.listdir(partial), [])
+        self.assertEqual(h.psql(self.url, "SELECT count(*) FROM "
+                                "request_photos WHERE request_id = %d AND"
+                                " sha256 = '%s'" % (rid, sha)), "1")
 
 
 if __name__ == "__main__":
