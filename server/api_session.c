@@ -3,10 +3,12 @@
  * A log-in checks the password (argon2id), then makes a session whose
  * random id goes into an HttpOnly, SameSite=Strict cookie and whose CSRF
  * token goes to the page; auth_require accepts the cookie from then on.
- * Failed attempts are counted per user name and per client address, in
- * memory, as growing delays (ratelimit.h): while one runs the answer is
- * 429 with Retry-After, without touching the database or the password
- * hash; a delay never exceeds login_delay_max_s, so nobody is locked out.
+ * Failed attempts are counted per user name and per client address as
+ * growing delays (ratelimit.h), in PostgreSQL (login_failures), so every
+ * patrold on the database sees the same counts: failures on one instance
+ * delay the next try on all. While a delay runs the answer is 429 with
+ * Retry-After, without reading the user or checking the password hash; a
+ * delay never exceeds login_delay_max_s, so nobody is locked out.
  * The client address is the peer's or, behind a trusted proxy, the one
  * X-Forwarded-For names. Every failed log-in is audited (name typed,
  * address, time), never the password.
@@ -34,11 +36,10 @@
 
 #define SESSION_MAX_NAME     63
 #define SESSION_MAX_PASSWORD 1024
-#define SESSION_RATE_KEYS    10000
+#define SESSION_SWEEP_ROWS   100 /* expired failure rows deleted per failure */
 
 static struct {
 	struct app *app;
-	struct ratelimit *failures;
 	/* Checked against when the user is unknown, to take the same time. */
 	char dummy_hash[AUTH_PASSWORD_HASH_LEN];
 } session;
@@ -47,7 +48,8 @@ struct login {
 	struct http_req *req;
 	char *name;
 	char *password;
-	char *key_user, *key_addr;
+	char key_user[65], key_addr[65]; /* SHA-256 of "u:NAME", "a:ADDR" */
+	int known;
 	char addr[64];
 	struct auth_user user;
 	char *display_name;
@@ -65,8 +67,6 @@ login_free(struct login *l)
 	}
 	sodium_memzero(l->id, sizeof l->id);
 	free(l->name);
-	free(l->key_user);
-	free(l->key_addr);
 	free(l->display_name);
 	free(l);
 }
@@ -125,30 +125,95 @@ login_audited_cb(struct db_result *r, void *arg)
 }
 
 static void
-login_refuse(struct login *l, int known)
+session_policies(struct ratelimit_policy *names, struct ratelimit_policy *addrs)
 {
 	const struct config *cfg = session.app->cfg;
-	const struct ratelimit_policy names = {cfg->login_free_failures,
-	    cfg->login_delay_first_s, cfg->login_delay_max_s,
-	    cfg->login_forget_s};
-	const struct ratelimit_policy addrs = {cfg->login_free_failures_address,
-	    cfg->login_delay_first_s, cfg->login_delay_max_s,
-	    cfg->login_forget_s};
-	time_t now = time(NULL);
-	char wait_s[16];
-	int delay, d;
 
-	delay = ratelimit_fail(session.failures, l->key_user, now, &names);
-	d = ratelimit_fail(session.failures, l->key_addr, now, &addrs);
-	if (d > delay)
-		delay = d;
+	names->free = cfg->login_free_failures;
+	addrs->free = cfg->login_free_failures_address;
+	names->first_s = addrs->first_s = cfg->login_delay_first_s;
+	names->max_s = addrs->max_s = cfg->login_delay_max_s;
+	names->forget_s = addrs->forget_s = cfg->login_forget_s;
+}
+
+/*
+ * The wait (or, with waiting 0, the delay just set) of the two keys in a
+ * result of store_sessions_failures/failed: the longer one, and whether
+ * it is the address's. -1 on a bad row.
+ */
+static int
+login_delay_of(struct login *l, PGresult *res, int waiting, int *by_addr)
+{
+	struct ratelimit_policy names, addrs;
+	struct store_login_failure f;
+	int i, d, delay = 0;
+
+	session_policies(&names, &addrs);
+	*by_addr = 0;
+	for (i = 0; i < PQntuples(res); i++) {
+		if (store_sessions_failure_row(res, i, &f) != 0)
+			return -1;
+		if (strcmp(f.key, l->key_addr) == 0) {
+			d = waiting
+			    ? ratelimit_wait(f.failures, f.elapsed_s, &addrs)
+			    : ratelimit_delay(f.failures, &addrs);
+			if (d > delay) {
+				delay = d;
+				*by_addr = 1;
+			}
+		} else if (strcmp(f.key, l->key_user) == 0) {
+			d = waiting
+			    ? ratelimit_wait(f.failures, f.elapsed_s, &names)
+			    : ratelimit_delay(f.failures, &names);
+			if (d > delay) {
+				delay = d;
+				*by_addr = 0;
+			}
+		}
+	}
+	return delay;
+}
+
+static void
+login_swept_cb(struct db_result *r, void *arg)
+{
+	(void)arg;
+	if (r->status != DB_OK)
+		log_warnx("event=login_failures_sweep_failed error=%s",
+		    log_q(r->error));
+}
+
+static void
+login_counted_cb(struct db_result *r, void *arg)
+{
+	struct login *l = arg;
+	struct ratelimit_policy names, addrs;
+	char wait_s[16];
+	int delay = 0, by_addr;
+
+	if (r->status != DB_OK)
+		/* The answer is still 401: the password was wrong. */
+		log_warnx("event=login_failure_count_failed error=%s",
+		    log_q(r->error));
+	else if ((delay = login_delay_of(l, r->res, 0, &by_addr)) < 0) {
+		log_error("event=login_failures_bad_row");
+		delay = 0;
+	}
+	/* Rows no policy can still hold go, a few with every failure. */
+	session_policies(&names, &addrs);
+	store_sessions_failures_sweep(session.app->db,
+	    ratelimit_expiry_s(&names, &addrs), SESSION_SWEEP_ROWS,
+	    login_swept_cb, NULL);
 	/*
 	 * Never the name in the log: a mistyped password often lands in
 	 * that field. The audit log (read by admins only) keeps it.
 	 */
-	log_info("event=login_failed known_user=%d delay_s=%d", known, delay);
-	store_sessions_login_failed(session.app->db, l->name, l->addr, known,
+	log_info(
+	    "event=login_failed known_user=%d delay_s=%d", l->known, delay);
+	store_sessions_login_failed(session.app->db, l->name, l->addr, l->known,
 	    delay, login_audited_cb, NULL);
+	if (http_req_done(l->req))
+		goto out;
 	http_req_set_header(
 	    l->req, "WWW-Authenticate", "Bearer realm=\"patrol\"");
 	if (delay > 0) {
@@ -157,6 +222,17 @@ login_refuse(struct login *l, int known)
 	}
 	api_error(l->req, 401, "invalid_credentials", NULL,
 	    "wrong user name or password");
+out:
+	login_free(l);
+}
+
+/* A failed log-in: counted for both keys (shared), audited, 401. */
+static void
+login_refuse(struct login *l, int known)
+{
+	l->known = known;
+	store_sessions_failed(session.app->db, l->key_user, l->key_addr,
+	    session.app->cfg->login_forget_s, login_counted_cb, l);
 }
 
 static void
@@ -194,13 +270,14 @@ login_user_cb(struct db_result *r, void *arg)
 		    u.active;
 	if (!ok) {
 		login_refuse(l, found);
-		goto out;
+		return;
 	}
 	l->user.id = u.id;
 	snprintf(l->user.name, sizeof l->user.name, "%s", u.name);
 	l->user.role = u.role;
 	l->display_name = xstrdup(u.display_name);
-	ratelimit_clear(session.failures, l->key_user);
+	store_sessions_failures_clear(
+	    session.app->db, l->key_user, login_swept_cb, NULL);
 	auth_session_new(l->id, hash_hex, l->csrf);
 	store_sessions_create(session.app->db, hash_hex, l->user.id,
 	    l->user.name, l->csrf, session.app->cfg->session_hours,
@@ -238,12 +315,60 @@ login_read(struct http_req *req, char **name, char **password)
 }
 
 static void
+login_waited_cb(struct db_result *r, void *arg)
+{
+	struct login *l = arg;
+	char wait_s[16];
+	int wait, by_addr;
+
+	if (http_req_done(l->req))
+		goto out;
+	if (r->status != DB_OK) {
+		api_db_error(l->req, r, "session.failures");
+		goto out;
+	}
+	if ((wait = login_delay_of(l, r->res, 1, &by_addr)) < 0) {
+		log_error("event=login_failures_bad_row");
+		api_error(l->req, 500, "internal", NULL,
+		    "cannot read the log-in failures");
+		goto out;
+	}
+	if (wait > 0) {
+		log_info("event=login_limited retry_s=%d by=%s", wait,
+		    by_addr ? "address" : "name");
+		snprintf(wait_s, sizeof wait_s, "%d", wait);
+		http_req_set_header(l->req, "Retry-After", wait_s);
+		api_error(l->req, 429, "too_many_attempts", NULL,
+		    "too many failed log-ins; try again in %d s", wait);
+		goto out;
+	}
+	store_sessions_user(session.app->db, l->name, login_user_cb, l);
+	return;
+out:
+	login_free(l);
+}
+
+/* The SHA-256 (hex) of prefix and text: a key of login_failures. */
+static void
+login_key(char out[65], const char *prefix, const char *text)
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(
+	    &st, (const unsigned char *)prefix, strlen(prefix));
+	crypto_hash_sha256_update(
+	    &st, (const unsigned char *)text, strlen(text));
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+static void
 session_post(struct http_req *req)
 {
 	struct login *l;
-	char *name, *password, wait_s[16];
-	time_t now = time(NULL);
-	int wait, w;
+	char *name, *password;
 
 	if (login_read(req, &name, &password) != 0)
 		return;
@@ -253,23 +378,10 @@ session_post(struct http_req *req)
 	l->name = name;
 	l->password = password;
 	api_client_addr(session.app, req, l->addr, sizeof l->addr);
-	l->key_user = xasprintf("u:%s", name);
-	l->key_addr = xasprintf("a:%s", l->addr);
-	wait = ratelimit_wait(session.failures, l->key_user, now);
-	w = ratelimit_wait(session.failures, l->key_addr, now);
-	if (w > wait)
-		wait = w;
-	if (wait > 0) {
-		log_info("event=login_limited retry_s=%d by=%s", wait,
-		    w == wait ? "address" : "name");
-		snprintf(wait_s, sizeof wait_s, "%d", wait);
-		http_req_set_header(req, "Retry-After", wait_s);
-		api_error(req, 429, "too_many_attempts", NULL,
-		    "too many failed log-ins; try again in %d s", wait);
-		login_free(l);
-		return;
-	}
-	store_sessions_user(session.app->db, name, login_user_cb, l);
+	login_key(l->key_user, "u:", name);
+	login_key(l->key_addr, "a:", l->addr);
+	store_sessions_failures(
+	    session.app->db, l->key_user, l->key_addr, login_waited_cb, l);
 }
 
 /* A log-out: the session the cookie names, if it is still live. */
@@ -359,7 +471,6 @@ void
 api_session_register(struct app *a)
 {
 	session.app = a;
-	session.failures = ratelimit_new(SESSION_RATE_KEYS);
 	http_add_routes(a->http, session_routes,
 	    sizeof session_routes / sizeof session_routes[0]);
 }
@@ -367,6 +478,5 @@ api_session_register(struct app *a)
 void
 api_session_unregister(void)
 {
-	ratelimit_free(session.failures);
-	session.failures = NULL;
+	/* Nothing held in memory: the failure counts are in the database. */
 }

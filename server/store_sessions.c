@@ -128,3 +128,84 @@ store_sessions_delete(
 	    " SELECT $2, 'session.logout', 'user', user_id::text FROM s",
 	    2, p, cb, arg);
 }
+
+void
+store_sessions_failures(struct db *db, const char *key_user,
+    const char *key_addr, db_cb cb, void *arg)
+{
+	const char *p[] = {key_user, key_addr};
+
+	db_query(db,
+	    "SELECT key_sha256, failures, greatest(0, extract(epoch FROM"
+	    " now() - last_at))::float8 FROM login_failures"
+	    " WHERE key_sha256 IN ($1, $2)",
+	    2, p, cb, arg);
+}
+
+void
+store_sessions_failed(struct db *db, const char *key_user, const char *key_addr,
+    int forget_s, db_cb cb, void *arg)
+{
+	char forget[16];
+	const char *p[] = {key_user, key_addr, forget};
+
+	snprintf(forget, sizeof forget, "%d", forget_s);
+	/*
+	 * Row locks are taken user key first, then address key, in every
+	 * statement: two instances counting at once never deadlock.
+	 */
+	db_query(db,
+	    "INSERT INTO login_failures AS f (key_sha256, failures, last_at)"
+	    " VALUES ($1, 1, now()), ($2, 1, now())"
+	    " ON CONFLICT (key_sha256) DO UPDATE SET failures = CASE"
+	    "  WHEN f.last_at <= now() - make_interval(secs => $3::int)"
+	    "  THEN 1 ELSE f.failures + 1 END, last_at = now()"
+	    " RETURNING key_sha256, failures, 0::float8",
+	    3, p, cb, arg);
+}
+
+int
+store_sessions_failure_row(PGresult *res, int i, struct store_login_failure *f)
+{
+	char *end;
+	long n;
+
+	if (i < 0 || i >= PQntuples(res) || PQnfields(res) != 3 ||
+	    PQgetisnull(res, i, 0) || PQgetisnull(res, i, 1) ||
+	    PQgetisnull(res, i, 2))
+		return -1;
+	f->key = PQgetvalue(res, i, 0);
+	n = strtol(PQgetvalue(res, i, 1), &end, 10);
+	if (*end != '\0' || n < 1 || n > 2147483647L)
+		return -1;
+	f->failures = (int)n;
+	f->elapsed_s = strtod(PQgetvalue(res, i, 2), &end);
+	return *end == '\0' ? 0 : -1;
+}
+
+void
+store_sessions_failures_clear(
+    struct db *db, const char *key, db_cb cb, void *arg)
+{
+	const char *p[] = {key};
+
+	db_query(db, "DELETE FROM login_failures WHERE key_sha256 = $1", 1, p,
+	    cb, arg);
+}
+
+void
+store_sessions_failures_sweep(
+    struct db *db, int older_s, int limit, db_cb cb, void *arg)
+{
+	char older[16], lim[16];
+	const char *p[] = {older, lim};
+
+	snprintf(older, sizeof older, "%d", older_s);
+	snprintf(lim, sizeof lim, "%d", limit);
+	db_query(db,
+	    "DELETE FROM login_failures WHERE key_sha256 IN (SELECT key_sha256"
+	    " FROM login_failures WHERE last_at < now() -"
+	    " make_interval(secs => $1::int) ORDER BY last_at LIMIT $2::int"
+	    " FOR UPDATE SKIP LOCKED)",
+	    2, p, cb, arg);
+}

@@ -49,6 +49,40 @@ void store_sessions_create(struct db *, const char *hash_hex, long long user_id,
  */
 void store_sessions_login_failed(struct db *, const char *name,
     const char *address, int known_user, int delay_s, db_cb, void *arg);
+/*
+ * Failed log-ins shared by every patrold (schema/0170_login_failures.sql).
+ * Keys are the SHA-256 (hex) of "u:NAME" and "a:ADDRESS". Each function
+ * queues one statement; times are the database's.
+ *
+ * The counts of the two keys (a row each that is known): read them with
+ * store_sessions_failure_row.
+ */
+void store_sessions_failures(
+    struct db *, const char *key_user, const char *key_addr, db_cb, void *arg);
+/*
+ * Counts one failure for each of the two keys in one statement (a key
+ * quiet for forget_s starts again at 1). Two rows, read them with
+ * store_sessions_failure_row (elapsed_s 0).
+ */
+void store_sessions_failed(struct db *, const char *key_user,
+    const char *key_addr, int forget_s, db_cb, void *arg);
+struct store_login_failure {
+	const char *key; /* lives as long as the PGresult */
+	int failures;
+	double elapsed_s; /* since the last failure */
+};
+/* Row i of either query; -1 on a bad row. */
+int store_sessions_failure_row(
+    PGresult *, int i, struct store_login_failure *f);
+/* Forgets a key (a successful log-in). */
+void store_sessions_failures_clear(
+    struct db *, const char *key, db_cb, void *arg);
+/*
+ * Deletes up to `limit` rows whose last failure is older than older_s
+ * (nothing can hold them any more); rows in use by others are skipped.
+ */
+void store_sessions_failures_sweep(
+    struct db *, int older_s, int limit, db_cb, void *arg);
 /* Ends a session (log-out), recorded in audit_log. */
 void store_sessions_delete(
     struct db *, const char *hash_hex, const char *actor, db_cb, void *arg);

@@ -2,6 +2,7 @@
 cookie accepted by every route in place of a bearer token, the CSRF token
 required for changes made with it, rate-limited log-ins, and the console's
 settings, Content-Security-Policy and vendored Leaflet."""
+import hashlib
 import http.client
 import json
 import os
@@ -365,6 +366,9 @@ class RateLimit(unittest.TestCase):
     def setUp(self):
         self.first_audit = h.psql(
             self.url, "SELECT coalesce(max(id), 0) FROM audit_log")
+        # The counts are in the database now, shared by every instance
+        # and kept across restarts: each test starts from none.
+        h.psql(self.url, "DELETE FROM login_failures")
 
     def audited(self, name):
         return h.psql(self.url, "SELECT count(*) FROM audit_log WHERE "
@@ -470,6 +474,88 @@ class RateLimit(unittest.TestCase):
         finally:
             self.assertEqual(d.stop(), 0, d.text())
 
+    def test_failures_are_shared_by_every_instance(self):
+        # Two patrold on one database, as behind HAProxy (issue 19): a
+        # guesser spreading its tries over both gets no more of them.
+        args = ("--login-free-failures", "2",
+                "--login-free-failures-address", "100",
+                "--login-delay-first-s", "300",
+                "--login-delay-max-s", "1200")
+        a, b = h.Patrold(self.url, *args), h.Patrold(self.url, *args)
+        c = None
+        try:
+            for _ in range(2):
+                status, headers, _ = login(a, "rob", "wrong")
+                self.assertEqual((status, headers["Retry-After"]),
+                                 (401, None))
+            # The third failure, on the other instance, sets the delay.
+            status, headers, _ = login(b, "rob", "wrong")
+            self.assertEqual((status, headers["Retry-After"]), (401, "300"))
+            # Both instances now hold rob back, even with the password.
+            for d in (a, b):
+                status, headers, body = login(d, "rob")
+                self.assertEqual(status, 429, body)
+                self.assertEqual(body["error"]["code"], "too_many_attempts")
+                self.assertTrue(0 < int(headers["Retry-After"]) <= 300)
+            self.assertEqual(self.audited("rob"), "3")
+            # A restarted (or newly added) instance knows it too.
+            self.assertEqual(a.stop(), 0, a.text())
+            c = h.Patrold(self.url, *args)
+            self.assertEqual(login(c, "rob")[0], 429)
+            self.assertEqual(login(c, "ray")[0], 200)
+            # One row per key; the key is a hash, never the name typed.
+            self.assertEqual(h.psql(
+                self.url, "SELECT failures FROM login_failures WHERE "
+                "key_sha256 = '%s'" % hashlib.sha256(b"u:rob").hexdigest()),
+                "3")
+            self.assertEqual(h.psql(
+                self.url, "SELECT failures FROM login_failures WHERE "
+                "key_sha256 = '%s'"
+                % hashlib.sha256(b"a:127.0.0.1").hexdigest()), "3")
+            self.assertEqual(h.psql(self.url, "SELECT count(*) FROM "
+                                    "login_failures"), "2")
+        finally:
+            self.assertEqual(b.stop(), 0, b.text())
+            if c is not None:
+                self.assertEqual(c.stop(), 0, c.text())
+
+    def test_a_flood_keeps_the_table_small(self):
+        def patrold(forget_s):
+            return h.Patrold(self.url, "--login-free-failures", "10000",
+                             "--login-free-failures-address", "100000",
+                             "--login-delay-first-s", "1",
+                             "--login-delay-max-s", "1",
+                             "--login-forget-s", str(forget_s))
+        rows = "SELECT count(*) FROM login_failures"
+        d = patrold(900)
+        try:
+            # Many failures of one name from one address: two rows.
+            for _ in range(40):
+                self.assertEqual(login(d, "rob", "wrong")[0], 401)
+            self.assertEqual(h.psql(self.url, rows), "2")
+            self.assertEqual(h.psql(
+                self.url, "SELECT max(failures) FROM login_failures"), "40")
+            # A new name each time: a row per name ...
+            for i in range(20):
+                self.assertEqual(login(d, "guess%d" % i, "wrong")[0], 401)
+            self.assertEqual(h.psql(self.url, rows), "22")
+        finally:
+            self.assertEqual(d.stop(), 0, d.text())
+        # ... swept once no policy can hold them any more (here after
+        # login_forget_s = login_delay_max_s = 1 s), by the next failure.
+        d = patrold(1)
+        try:
+            time.sleep(1.5)
+            self.assertEqual(login(d, "last", "wrong")[0], 401)
+            deadline = time.time() + 30  # the sweep follows the reply
+            while h.psql(self.url, rows) != "2" and time.time() < deadline:
+                time.sleep(0.2)
+            self.assertEqual(h.psql(self.url, rows), "2")
+            # The address was forgotten too: it counts afresh.
+            self.assertEqual(h.psql(
+                self.url, "SELECT max(failures) FROM login_failures"), "1")
+        finally:
+            self.assertEqual(d.stop(), 0, d.text())
 
 if __name__ == "__main__":
     h.main()
