@@ -306,7 +306,7 @@ class Coverage(unittest.TestCase):
     def test_5_patrol_by_api_and_the_monday_archive(self):
         d = h.Patrold(self.url, *MUNICH)
         try:
-            token = h.user_token(self.url, "crewp", "crew")
+            token = h.user_token(self.url, "crewp", "crew", crew="m1")
             auth = {"Authorization": "Bearer " + token,
                     "Content-Type": "application/json"}
             crew = int(h.psql(self.url,
@@ -425,7 +425,7 @@ class Coverage(unittest.TestCase):
     def test_7_api_track_keeps_milliseconds_and_counts(self):
         d = h.Patrold(self.url, *MUNICH)
         try:
-            token = h.user_token(self.url, "crewq", "crew")
+            token = h.user_token(self.url, "crewq", "crew", crew="m1")
             auth = {"Authorization": "Bearer " + token,
                     "Content-Type": "application/json"}
             crew = int(h.psql(self.url,
