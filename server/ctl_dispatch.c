@@ -300,6 +300,8 @@ ctl_demo_request(struct ctl *c, struct ward_set *wards, json_t *r)
 	n.caller_phone = json_string_value(json_object_get(caller, "phone"));
 	n.dup_radius_m = c->cfg->dup_radius_m;
 	n.dup_window_h = c->cfg->dup_window_h;
+	/* A petition's survey deadline, as the server gives one. */
+	n.survey_hours = c->cfg->petition_survey_hours;
 	ctl_demo_day_window(
 	    r, wfrom, wto, sizeof wfrom, &n.window_from, &n.window_to);
 	memset(&w, 0, sizeof w);

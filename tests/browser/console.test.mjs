@@ -184,8 +184,13 @@ test('the console is Japanese, has a CSP, and refuses a wrong password', async (
 test('the dispatcher logs in and sees the demo queue live', async () => {
   assert.equal(await login('dispatcher', 'patrol-demo'), 200);
   await page.locator('#queue-rows tr[data-id]').first().waitFor();
-  // The demo's 4 waiting calls and the 6 already in crews' days.
-  assert.equal(await page.locator('#queue-rows tr[data-id]').count(), 10);
+  // The demo's 4 waiting calls, the 6 already in crews' days and the
+  // petition (issue 16: a newcomer sees one waiting for its site survey,
+  // marked 調 in the queue).
+  assert.equal(await page.locator('#queue-rows tr[data-id]').count(), 11);
+  const petition = page.locator('#queue-rows tr[data-id]', { has: page.locator('.mk-svy') });
+  assert.equal(await petition.count(), 1);
+  assert.equal(await petition.locator('.mk-svy').innerText(), '調');
   const cookie = (await context.cookies()).find((c) => c.name === 'patrol_session');
   assert.ok(cookie, 'session cookie set');
   assert.equal(cookie.httpOnly, true);

@@ -110,6 +110,22 @@ class Demo(unittest.TestCase):
             shutil.rmtree(a.dir, ignore_errors=True)
             self.assertEqual(d.stop(), 0, d.text())
 
+    def test_4_a_petition_waits_for_its_survey(self):
+        # Issue 16: the demo shows the petition flow without typing: one
+        # petition from a neighbourhood association, its site survey due a
+        # day after the load (petition_survey_hours), not yet recorded, and
+        # the petitioner on file for the call-back the survey will bring.
+        row = h.psql(self.url, "SELECT r.category || '|' || r.state || '|'"
+                     " || (s.recorded_at IS NULL) || '|' || round(extract("
+                     "epoch FROM s.due_at - r.created_at) / 3600) || '|' ||"
+                     " (SELECT count(*) FROM callers c WHERE c.request_id ="
+                     " r.id) || '|' || (r.callback_at IS NULL) FROM requests r"
+                     " JOIN surveys s ON s.request_id = r.id WHERE r.channel"
+                     " = 'petition'")
+        self.assertEqual(row, "road_fixture|new|true|24|1|true")
+        self.assertIn("陳情", h.psql(self.url, "SELECT description FROM"
+                                   " requests WHERE channel = 'petition'"))
+
 
 if __name__ == "__main__":
     h.main()
