@@ -140,7 +140,8 @@ test('a promised call-back comes due and alerts', async () => {
   });
   await page.waitForFunction((n) => (document.getElementById('callback-badge').hidden ? 0
     : Number(document.getElementById('callback-badge').textContent)) === n, due);
-  const at = new Date(Date.now() + 6000).toISOString();
+  const promised = Date.now() + 8000;
+  const at = new Date(promised).toISOString();
   const r = await api('POST', '/api/v1/requests', {
     category: 'wasp_nest', lat: 35.6150, lon: 139.5550, address: '中野島の住宅 庭木',
     description: '庭木にアシナガバチの巣', answers: { nest_height: 'ground', location: 'outdoor' },
@@ -148,9 +149,11 @@ test('a promised call-back comes due and alerts', async () => {
   assert.equal(r.status, 201, JSON.stringify(r.body));
   const id = r.body.id;
   await page.locator(`#queue-rows tr[data-id="${id}"]`).waitFor();
-  // Not yet: nothing is due before the promised time.
-  assert.equal(await page.locator(`#alerts li[data-id="${id}"]`).count(), 0);
-  assert.equal(await page.locator(`#queue-rows tr[data-id="${id}"].cb-due`).count(), 0);
+  // Not yet: nothing is due before the promised time (checked while it is
+  // still before it: on a loaded machine the row may come late).
+  const early = await page.evaluate(([rid]) => [document.querySelectorAll(`#alerts li[data-id="${rid}"]`).length,
+    document.querySelectorAll(`#queue-rows tr[data-id="${rid}"].cb-due`).length, Date.now()], [id]);
+  if (early[2] < promised - 500) assert.deepEqual(early.slice(0, 2), [0, 0], 'alerted before the promised time');
   // At the promised time: the badge, the alert feed, the queue and the map.
   await page.locator('#callback-badge', { hasText: String(due + 1) }).waitFor({ timeout: 15000 });
   await page.locator(`#alerts li[data-kind="callback"][data-id="${id}"]`, { hasText: '#' + id }).waitFor();
@@ -163,7 +166,8 @@ test('a promised call-back comes due and alerts', async () => {
   const row = page.locator(`#callbacks-table tr[data-id="${id}"]`);
   await row.waitFor();
   await row.locator('button[data-result="no_answer"]').click();
-  await row.locator('.cb-next', { hasText: '次回' }).waitFor().catch(() => {});
+  // The proposed next attempt stays on the row (the list is redrawn).
+  await row.locator('.cb-next-at', { hasText: '次回' }).waitFor();
   await page.waitForFunction((n) => (document.getElementById('callback-badge').hidden ? 0
     : Number(document.getElementById('callback-badge').textContent)) === n, due, { timeout: 10000 });
   await shot('w02-callback-no-answer');
@@ -178,7 +182,7 @@ test('a hand-over e-mail arrives and its receipt link closes the request', async
     description: '用水路の柵が倒れている', caller: { name: '宿河原 三郎', phone: '044-000-6666' } });
   assert.equal(r.status, 201);
   const id = r.body.id;
-  await page.goto(base + '/#/requests/' + id);
+  await showRequest(id);
   await page.locator('#detail-state[data-state="new"]').waitFor();
   await page.click('#detail-handover summary');
   await page.locator('#handover-recipient option', { hasText: '横浜川崎治水事務所' }).waitFor({ state: 'attached' });
@@ -248,6 +252,14 @@ test('the admin keeps the directory; removing asks first', async () => {
 
 // ---- Part two: safe keys, the queue at peak, merges, petitions ----------
 
+// The detail view of request id, drawn: a hash change does not reload the
+// page, so the previous request's view (its state, its buttons) is on the
+// screen until the new one is drawn, and a key pressed then acts on it.
+async function showRequest(id) {
+  await page.goto(base + '/#/requests/' + id);
+  await page.locator(`#detail-state[data-id="${id}"]`).waitFor();
+}
+
 async function openRequests() {
   return (await api('GET', '/api/v1/requests?state=open&limit=1000')).body;
 }
@@ -266,15 +278,15 @@ test('`a` on an assigned request asks first and says it will reassign', async ()
   assert.ok(recs.length >= 2, 'two crews to choose from');
   const first = recs[0].crew;
   assert.equal((await api('POST', '/api/v1/requests/' + id + '/assign', { crew_id: first.id })).status, 200);
-  await page.goto(base + '/#/requests/' + id);
-  await page.locator('#detail-state[data-state="assigned"]').waitFor();
+  await showRequest(id);
+  await page.locator(`#detail-state[data-id="${id}"][data-state="assigned"]`).waitFor();
   await page.locator('#assign-top').waitFor();
-  // Declined: nothing changes.
-  let asked = null;
-  page.once('dialog', (d) => { asked = d.message(); d.dismiss(); });
+  // Declined: nothing changes. (The key press returns once the question
+  // is answered, so it is answered in the handler.)
+  const question = new Promise((resolve) => page.once('dialog', (d) => { resolve(d.message()); d.dismiss(); }));
   await page.keyboard.press('a');
-  await page.waitForTimeout(500);
-  assert.ok(asked, '`a` asked before reassigning');
+  const asked = await Promise.race([question, new Promise((resolve, reject) =>
+    setTimeout(() => reject(new Error('`a` did not ask before reassigning')), 30000))]);
   assert.match(asked, /割り当て直し/);
   assert.ok(asked.includes(first.name), asked);
   assert.equal((await api('GET', '/api/v1/requests/' + id)).body.crew_id, first.id);
@@ -294,14 +306,21 @@ test('`a` on a new request assigns at once and offers undo', async () => {
     category: 'wasp_nest', lat: 35.6125, lon: 139.5585, address: '菅の住宅 軒下', description: '軒下にアシナガバチ',
     answers: { nest_height: 'eaves', location: 'outdoor' } });
   const id = r.body.id;
-  await page.goto(base + '/#/requests/' + id);
+  await showRequest(id);
   await page.locator('#assign-top').waitFor();
+  // A new request: no question; a dialog here would be a failure.
+  let asked = null;
+  const onDialog = (d) => { asked = d.message(); d.dismiss(); };
+  page.on('dialog', onDialog);
   await page.keyboard.press('a');
-  await page.locator('#detail-state[data-state="assigned"]').waitFor();
-  await page.locator('#undo', { hasText: '元に戻す' }).waitFor();
+  await page.locator(`#detail-state[data-id="${id}"][data-state="assigned"]`).waitFor();
+  await page.locator('#undo:not([hidden])', { hasText: '元に戻す' }).waitFor();
+  page.off('dialog', onDialog);
+  assert.equal(asked, null, 'a new request was assigned without a question');
+  assert.match(await page.locator('#undo').innerText(), new RegExp('#' + id + ' '));
   await shot('w09-undo-assign');
   await page.click('#undo button');
-  await page.locator('#detail-state[data-state="new"]').waitFor();
+  await page.locator(`#detail-state[data-id="${id}"][data-state="new"]`).waitFor();
 });
 
 test('the queue at 30 open requests fits without wrapping; / matches words, not digits inside numbers', async () => {
@@ -410,10 +429,10 @@ test('a merge shows both callers on the parent and on the handheld; intake adds 
     answers: { nest_height: 'ground', location: 'outdoor', near_path: 'yes' },
     caller: { name: '登戸 二郎', phone: '044-000-8002' } })).body;
   assert.ok(b.duplicates.some((d) => d.id === a.id), JSON.stringify(b.duplicates));
-  await page.goto(base + '/#/requests/' + b.id);
+  await showRequest(b.id);
   await page.locator(`#detail-dups li[data-id="${a.id}"] button`).click();
   await page.locator('#detail-state[data-state="merged"]').waitFor();
-  await page.goto(base + '/#/requests/' + a.id);
+  await showRequest(a.id);
   for (const name of ['登戸 一郎', '登戸 二郎']) await page.locator('#detail-callers li.caller', { hasText: name }).waitFor();
   await page.locator('#detail-merged', { hasText: '通学路の近くでハチが飛んでいる' }).waitFor();
   await page.locator('#detail-merged', { hasText: '通学路・出入口の近く' }).waitFor();
@@ -483,8 +502,9 @@ test('a petition gets a survey with its own deadline; its result ties the call-b
     description: '町内会長より陳情。カーブミラーが曲がっていて見えない', caller: { name: '町内会長 多摩', phone: '044-000-9001' } });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   assert.ok(r.body.survey_due);
-  await page.goto(base + '/#/requests/' + r.body.id);
+  await showRequest(r.body.id);
   await page.locator('#detail-survey', { hasText: '現地調査' }).waitFor();
+  await page.locator('#survey-form').waitFor();
   await page.fill('#detail-survey textarea[name="findings"]', 'ミラーが約30度ずれている。支柱は健全');
   await page.fill('#detail-survey input[name="proposed_action"]', '角度調整（今週中）');
   await page.click('#detail-survey button[type="submit"]');

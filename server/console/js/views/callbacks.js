@@ -38,7 +38,10 @@ async function load() {
               : t('cb.waiting')) : null),
         h('td', {}, (c.callers || []).map((p) => h('div', {}, (p.name || '—') + ' ', p.phone ? h('a', { href: 'tel:' + p.phone }, p.phone) : null))),
         h('td', {}, callbackResults(c.request_id, load),
-          c.result ? h('div', { class: 'muted' }, t('cbres.' + c.result) + ' · ' + t('cb.attempts', { n: c.attempts })) : null));
+          c.result ? h('div', { class: 'muted' }, t('cbres.' + c.result) + ' · ' + t('cb.attempts', { n: c.attempts }),
+            // No answer: the next attempt is the new due time; said here
+            // so it outlives the redraw that follows the click.
+            c.result === 'no_answer' ? h('span', { class: 'cb-next-at' }, ' · ' + t('cb.next', { t: when(c.due_at) })) : null) : null));
     }))));
 }
 

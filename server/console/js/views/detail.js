@@ -68,17 +68,24 @@ function reasonText(rec, r) {
   }
 }
 
+// True when the server took the action. (Whether the view shows it yet is
+// another matter: a live update may be loading the request at the same
+// time, and the later load wins.)
 async function act(action, body) {
+  const id = cur.id;
+  let ok = false;
   message = null;
   try {
-    await post('/api/v1/requests/' + cur.id + '/' + action, body || {});
+    await post('/api/v1/requests/' + id + '/' + action, body || {});
     drafts.clear();
+    ok = true;
   } catch (e) {
     message = e instanceof ApiError && e.status === 409 ? t('detail.conflict') : t('error', { m: e.message });
   }
   soonQueue();
   soonCrews();
-  await load(cur.id);
+  await load(id);
+  return ok;
 }
 
 // The "a" key asked already; a mouse click on reassign asks here.
@@ -108,8 +115,9 @@ function recommendations(req) {
               undoable = null;
               // A click on "reassign" asks too: the crew that has it loses it.
               if (action === 'reassign' && !fromKeyConfirmed(req, rec)) return;
-              await act(action, { crew_id: rec.crew.id });
-              if (fromKey && cur && cur.req && cur.req.state === 'assigned') showUndo(req.id, rec.crew.name);
+              // Offered when the assignment went through: the view may
+              // still be loading it (a live update's load supersedes ours).
+              if (await act(action, { crew_id: rec.crew.id }) && fromKey) showUndo(req.id, rec.crew.name);
             },
           }, i === 0 && action === 'assign' ? t('detail.assign.top') : t('detail.' + action))),
         h('ul', { class: 'reasons' }, (rec.reasons || []).map((r) => h('li', { dataset: { code: r.code } }, reasonText(rec, r))))))));
@@ -120,34 +128,37 @@ function recommendations(req) {
 // is redrawn whenever the request, its recommendations, the queue or the
 // plans change; without this a live update closed the form and wiped a
 // half-typed hand-over note. Cleared when an action succeeds or another
-// request is opened.
+// request is opened. The survey form (not in a <details>) is kept too.
 const drafts = new Map();
+const DRAFTED = 'details.mini[id], form[data-draft][id]';
 
 function draftsSave(root) {
-  for (const d of root.querySelectorAll('details.mini[id]')) {
+  for (const d of root.querySelectorAll(DRAFTED)) {
     const values = {};
-    for (const el of d.querySelectorAll('[name]')) values[el.name] = el.value;
+    // A chosen photo is kept as the file list itself (a path cannot be set).
+    for (const el of d.querySelectorAll('[name]')) values[el.name] = el.type === 'file' ? el.files : el.value;
     drafts.set(d.id, { open: d.open, values });
   }
   const f = document.activeElement;
-  const box = f && f.closest ? f.closest('details.mini[id]') : null;
+  const box = f && f.closest ? f.closest(DRAFTED) : null;
   return box && root.contains(f) ? { box: box.id, name: f.name } : null;
 }
 
 function draftsRestore(root, focus) {
   for (const [id, dr] of drafts) {
-    const d = root.querySelector('details.mini[id="' + id + '"]');
+    const d = root.querySelector('[id="' + id + '"]');
     if (!d) continue;
-    d.open = dr.open;
+    if (d.tagName === 'DETAILS') d.open = dr.open;
     for (const [name, v] of Object.entries(dr.values)) {
       const el = d.querySelector('[name="' + name + '"]');
+      if (el && el.type === 'file') { if (v && v.length) el.files = v; continue; }
       // A select whose options arrive later keeps the wanted value.
       if (el && el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === v)) el.dataset.want = v;
       else if (el) el.value = v;
     }
   }
   if (focus && focus.name) {
-    const el = root.querySelector('details.mini[id="' + focus.box + '"] [name="' + focus.name + '"]');
+    const el = root.querySelector('[id="' + focus.box + '"] [name="' + focus.name + '"]');
     if (el) el.focus();
   }
 }
@@ -360,7 +371,7 @@ function survey(req) {
   const file = h('input', { type: 'file', accept: 'image/*', name: 'photo' });
   return h('section', { id: 'detail-survey', class: over ? 'warnbox' : '' }, h('h3', {}, t('survey.title')),
     h('p', { class: over ? 'warn' : '' }, t('survey.due', { t: when(s.due_at) })),
-    isStaff() ? h('form', { onsubmit: async (e) => {
+    isStaff() ? h('form', { id: 'survey-form', dataset: { draft: '1' }, onsubmit: async (e) => {
       e.preventDefault();
       const f = new FormData(e.target);
       message = null;
@@ -374,6 +385,7 @@ function survey(req) {
         }
         await post('/api/v1/requests/' + req.id + '/survey', { findings: f.get('findings'),
           proposed_action: f.get('proposed_action') || undefined, photos: photoShas.length ? photoShas : undefined });
+        drafts.delete('survey-form');
       } catch (err) { message = t('error', { m: err.message }); }
       load(req.id);
     } },
@@ -461,7 +473,7 @@ function draw() {
     h('div', { class: 'panel-head' },
       h('h2', {}, h('span', { class: 'glyph cat-' + group(req.category) }, glyph(req.category)), ' ',
         t('detail.title', { id: req.id }), ' ', pick(cat)),
-      h('span', { id: 'detail-state', class: 'state big st-' + req.state, dataset: { state: req.state } }, t('state.' + req.state)),
+      h('span', { id: 'detail-state', class: 'state big st-' + req.state, dataset: { state: req.state, id: String(req.id) } }, t('state.' + req.state)),
       h('span', { class: 'prio p' + req.priority }, t('prio.' + req.priority))),
     message ? h('p', { class: 'error', role: 'alert' }, message) : null,
     h('div', { class: 'scroll detail' },
