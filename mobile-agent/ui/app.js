@@ -2,7 +2,9 @@
 // Everything shown comes from the agent's own database (/api/...), so it
 // works with no network; every action is recorded in the outbox at once
 // and shows 「送信待ち」 until a sync brings the server's acknowledgement.
-// Server text goes in through textContent only.
+// Server text goes in through textContent only. Words: i18n.js (the
+// shared terms from the one glossary, the screen's own beside them).
+import { t, label, pick, getLang, setLang, translate } from './i18n.js';
 
 const view = document.getElementById('view');
 let state = null; // /api/state
@@ -64,7 +66,7 @@ function fmtTime(ms, withDate) {
   if (!ms) return '—';
   const o = { timeZone: zone(), hour: '2-digit', minute: '2-digit', hour12: false };
   if (withDate) { o.month = 'numeric'; o.day = 'numeric'; }
-  return new Intl.DateTimeFormat('ja-JP', o).format(new Date(ms));
+  return new Intl.DateTimeFormat(getLang() === 'en' ? 'en-GB' : 'ja-JP', o).format(new Date(ms));
 }
 
 function fmtDue(iso) {
@@ -74,7 +76,7 @@ function fmtDue(iso) {
 }
 
 function fmtDistance(m) {
-  if (m === null || m === undefined) return '距離不明';
+  if (m === null || m === undefined) return t('dist.unknown');
   return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`;
 }
 
@@ -87,11 +89,8 @@ function toast(text, bad) {
   toast.t = setTimeout(() => { t.hidden = true; }, 4000);
 }
 
-const STATE_JA = {
-  new: '新規', triaged: '受付済', assigned: '指示あり', accepted: '受諾',
-  en_route: '移動中', on_site: '現着', done: '完了', unable: '対応不可',
-  rejected: '差し戻し', cancelled: '取消', merged: '統合',
-};
+// A job's state in words: the glossary's (as the console says it).
+const stateName = (st) => t('state.' + st);
 // The life cycle is the server's (lifecycle.c, sent with every sync):
 // which steps a job's state allows. Before the first sync: none.
 const lifecycle = () => (state && state.lifecycle) || { sets: {}, actions: {} };
@@ -100,51 +99,50 @@ const allows = (action, st) => {
   return !!a && a.from.includes(st) && a.roles.includes('crew');
 };
 const isOpen = (st) => (lifecycle().sets.active || []).includes(st);
-const WHAT_JA = {
-  accept: '受諾', en_route: '出発', on_site: '現着', reject: '差し戻し',
-  unable: '対応不可', 'patrol:start': '巡回開始', 'patrol:stop': '巡回終了',
+// What the history lists: the crew's steps (the glossary's words) and
+// the patrol's.
+const WHAT = {
+  accept: 'action.accept', en_route: 'action.en_route', on_site: 'action.on_site', reject: 'action.reject',
+  unable: 'action.unable', 'patrol:start': 'what.patrol_start', 'patrol:stop': 'what.patrol_stop',
 };
 // The next step: one big button, the first of these the state allows.
-const STEPS = [
-  { action: 'accept', label: '受諾' }, { action: 'en_route', label: '出発' },
-  { action: 'on_site', label: '現着' }, { action: 'done', label: '完了' },
-];
+const STEPS = ['accept', 'en_route', 'on_site', 'done'].map((action) => ({ action, key: 'action.' + action }));
 const nextStep = (st) => STEPS.find((x) => allows(x.action, st));
 // One character in a box: no emoji font on every handheld.
 const ICON = { wasp_nest: '蜂', bee_swarm: '蜂', wildlife_capture: '獣',
   road_pothole: '道', road_damage: '道', illegal_dumping: '棄', fallen_tree: '木',
   river_defect: '川', park_equipment: '園' };
-const NOTE_PHRASES = ['住民へ説明済み', '巣は見当たらず', '不在のため連絡票を投函',
-  '再訪問が必要', '周辺を安全確保', '写真を撮影'];
-const REASONS = ['高所のため機材が必要', '対象外（ミツバチ・私有地）', '現場に立ち入れない',
-  '担当外の地区', '人手が足りない'];
+// Fixed phrases and reasons (i18n.js keys): what goes into the record is
+// the words as shown.
+const NOTE_PHRASES = ['phrase.explained', 'phrase.no_nest', 'phrase.card', 'phrase.revisit', 'phrase.secured', 'phrase.photo'];
+const REASONS = ['reason.height', 'reason.not_ours', 'reason.no_access', 'reason.other_area', 'reason.short'];
 
-function whatJa(what, outcomes, cats) {
-  if (!what) return '記録';
-  if (WHAT_JA[what]) return WHAT_JA[what];
+function whatName(what, outcomes, cats) {
+  if (!what) return t('what.record');
+  if (WHAT[what]) return t(WHAT[what]);
   const [kind, code] = what.split(':');
   if (kind === 'done') {
     const o = (outcomes || []).find((x) => x.code === code);
-    return '完了：' + (o ? o.name_ja || o.code : code);
+    return t('what.done', { o: o ? pick(o) : code });
   }
   if (kind === 'finding') {
     const c = (cats || []).find((x) => x.code === code);
-    return '発見：' + (c ? c.name_ja || c.code : code);
+    return t('what.finding', { c: c ? pick(c) : code });
   }
   return what;
 }
 
 function badge(item) {
-  if (item.pending) return h('span', { class: 'badge pending', text: '送信待ち' });
+  if (item.pending) return h('span', { class: 'badge pending', text: t('badge.pending') });
   if (item.status === 'conflict' || item.status === 'rejected')
-    return h('span', { class: 'badge refused', text: 'サーバーが受け付けず: ' + (item.message || item.status) });
-  return h('span', { class: 'badge sent', text: '送信済み ' + fmtTime(item.acked_ms) });
+    return h('span', { class: 'badge refused', text: t('badge.refused', { m: item.message || item.status }) });
+  return h('span', { class: 'badge sent', text: t('badge.sent', { t: fmtTime(item.acked_ms) }) });
 }
 
 function history(items, outcomes, cats) {
   return h('ol', { class: 'history', id: 'history' }, items.map((x) =>
     h('li', { 'data-what': x.what, 'data-pending': x.pending ? '1' : '0' },
-      `${fmtTime(x.created_ms)} ${whatJa(x.what, outcomes, cats)} `, badge(x))));
+      `${fmtTime(x.created_ms)} ${whatName(x.what, outcomes, cats)} `, badge(x))));
 }
 
 // Answers in words: the category's questions name the codes.
@@ -154,8 +152,8 @@ function answersInWords(answers, questions) {
     const q = (questions || []).find((x) => x.code === code);
     let v = Array.isArray(value) ? value : [value];
     if (q && Array.isArray(q.values))
-      v = v.map((k) => { const o = q.values.find((x) => x.key === k); return o ? o.name_ja : k; });
-    out.push([q ? q.name_ja || code : code, v.join('、')]);
+      v = v.map((k) => { const o = q.values.find((x) => x.key === k); return o ? pick(o) || k : k; });
+    out.push([q ? pick(q) || code : code, v.join(getLang() === 'en' ? ', ' : '、')]);
   }
   return out;
 }
@@ -171,7 +169,7 @@ function show(...kids) {
 // map says so and draws the points, track and pieces alone.
 function makeMap(el, opts) {
   if (!window.L) {
-    el.append(h('p', { class: 'nomap', text: '地図なし（地図部品なし）' }));
+    el.append(h('p', { class: 'nomap', text: t('map.none') }));
     return null;
   }
   const m = L.map(el, { zoomControl: false, attributionControl: false, tap: true });
@@ -179,9 +177,9 @@ function makeMap(el, opts) {
     // Tiles kept on the device (patrol-agent tiles fetch); where there
     // are none the background stays plain.
     L.tileLayer('/tiles/{z}/{x}/{y}.png', { minZoom: 0, maxZoom: 19 }).addTo(m);
-    el.append(h('span', { class: 'nomap tiles', text: '端末の地図' + (state.tiles_credit ? ` ${state.tiles_credit}` : '') }));
+    el.append(h('span', { class: 'nomap tiles', text: t('map.device') + (state.tiles_credit ? ` ${state.tiles_credit}` : '') }));
   } else {
-    el.append(h('span', { class: 'nomap', text: '地図なし（オフライン）' }));
+    el.append(h('span', { class: 'nomap', text: t('map.offline') }));
   }
   m.setView(opts && opts.center ? opts.center : [35.61, 139.56], 15);
   return m;
@@ -202,28 +200,28 @@ function fit(m, layers, here) {
 function hereMarker(m) {
   if (!m || !state || !state.position) return null;
   return L.circleMarker([state.position.lat, state.position.lon],
-    { radius: 9, color: '#003b8e', fillColor: '#003b8e', fillOpacity: 1 }).addTo(m).bindTooltip('現在地');
+    { radius: 9, color: '#003b8e', fillColor: '#003b8e', fillOpacity: 1 }).addTo(m).bindTooltip(t('map.here'));
 }
 
 // ---- the always visible sync state ---------------------------------------
 
 function errorInWords(e) {
   if (!e) return null;
-  if (/revoked|401/.test(e)) return 'この端末は失効しました（管理者に再登録を依頼）';
-  if (/not enrolled/.test(e)) return '端末が未登録です';
+  if (/revoked|401/.test(e)) return t('err.revoked');
+  if (/not enrolled/.test(e)) return t('err.not_enrolled');
   if (/connect|resolve|Timeout|timed out|refused|reset|Recv failure|Send failure|returned nothing|receiving data|sending data/i.test(e))
-    return 'サーバーに接続できません（電波が弱い、またはサーバー停止）';
-  if (/HTTP 5\d\d/.test(e)) return 'サーバー側の障害です（自動で再送します）';
-  if (/HTTP 4\d\d/.test(e)) return 'サーバーが受け付けませんでした';
-  return '同期に失敗しました';
+    return t('err.connect');
+  if (/HTTP 5\d\d/.test(e)) return t('err.server');
+  if (/HTTP 4\d\d/.test(e)) return t('err.refused');
+  return t('err.sync');
 }
 
 function drawSync() {
   const p = document.getElementById('sync-pending');
-  p.textContent = `未送信 ${state.pending}件`;
+  p.textContent = t('sync.pending', { n: state.pending });
   p.className = 'pill' + (state.pending === 0 ? ' zero' : '');
   document.getElementById('sync-last').textContent = state.syncing
-    ? '同期中…' : '最終同期 ' + (state.last_sync_ms ? fmtTime(state.last_sync_ms) : '—');
+    ? t('sync.running') : t('sync.last', { t: state.last_sync_ms ? fmtTime(state.last_sync_ms) : '—' });
   const off = !state.revoked && (state.failures > 0 || !!state.last_error) ;
   document.getElementById('offline-banner').hidden = !off;
   document.getElementById('revoked-banner').hidden = !state.revoked &&
@@ -236,13 +234,13 @@ async function refreshState() {
     drawSync();
   } catch (e) {
     // The agent itself is gone: nothing to record into.
-    document.getElementById('sync-last').textContent = '端末アプリが応答しません';
+    document.getElementById('sync-last').textContent = t('agent.gone');
   }
 }
 
 document.getElementById('sync-now').addEventListener('click', async () => {
   await api('POST', '/sync', {});
-  toast('送信します');
+  toast(t('sync.sending'));
   refreshState();
 });
 
@@ -255,10 +253,9 @@ async function jobsView() {
   const planned = open.some((j) => j.plan_pos !== null);
   const mapEl = h('div', { class: 'map', id: 'jobs-map' });
   show(
-    h('h1', { text: `今日の案件（${open.length}件）` }),
+    h('h1', { text: t('jobs.title', { n: open.length }) }),
     h('p', { class: 'order', id: 'jobs-order', 'data-plan': planned ? '1' : '0',
-      text: planned ? '作業計画の順 (day plan order)'
-        : '作業計画なし：優先度・約束時刻の順 (no day plan: priority, then promised time)' }),
+      text: planned ? t('jobs.order.plan') : t('jobs.order.none') }),
     mapEl,
     h('ul', { class: 'list', id: 'jobs' }, jobs.map((j, i) => h('li', {
       class: 'job' + (isOpen(j.state) ? '' : ' closed'), 'data-id': j.id, 'data-state': j.state, 'data-plan': j.plan_pos,
@@ -266,14 +263,14 @@ async function jobsView() {
       h('div', { class: 'top' },
         h('span', {}, h('span', { class: 'icon', 'aria-hidden': 'true', text: ICON[j.category] || '他' }),
           `${i + 1}. ${j.category_name}`),
-        h('span', { class: `pri pri-${j.priority}`, text: `優先${j.priority}` })),
-      h('div', { text: j.address || '住所なし' }),
+        h('span', { class: `pri pri-${j.priority}`, text: t('prio.' + j.priority) })),
+      h('div', { text: j.address || t('job.noaddress') }),
       j.expected_from_ms && isOpen(j.state) ? h('div', { class: 'eta',
-        text: `到着予定 ${fmtTime(j.expected_from_ms)}〜${fmtTime(j.expected_to_ms || j.expected_from_ms)}` }) : null,
-      h('div', {}, `${STATE_JA[j.state] || j.state}`,
-        j.due ? ` ・ 約束 ${fmtDue(j.due)}まで` : '', ` ・ ${fmtDistance(j.distance_m)}`,
-        j.pending > 0 ? h('span', { class: 'badge pending', text: ` 送信待ち ${j.pending}件` }) : null))))),
-    jobs.length === 0 ? h('p', { text: '案件はありません。同期すると届きます。' }) : null);
+        text: t('job.eta', { a: fmtTime(j.expected_from_ms), b: fmtTime(j.expected_to_ms || j.expected_from_ms) }) }) : null,
+      h('div', {}, stateName(j.state),
+        j.due ? t('job.promise', { t: fmtDue(j.due) }) : '', (getLang() === 'en' ? ' · ' : ' ・ ') + fmtDistance(j.distance_m),
+        j.pending > 0 ? h('span', { class: 'badge pending', text: t('badge.pending.n', { n: j.pending }) }) : null))))),
+    jobs.length === 0 ? h('p', { text: t('jobs.none') }) : null);
   const m = makeMap(mapEl);
   if (m) {
     const layers = jobs.filter((j) => j.lat !== null && isOpen(j.state)).map((j, i) =>
@@ -298,30 +295,31 @@ function photoInput(list) {
       try {
         const r = await api('POST', '/photos', undefined, f);
         list.push(r.photo);
-        thumbs.append(h('img', { src: URL.createObjectURL(f), alt: '写真' }));
+        thumbs.append(h('img', { src: URL.createObjectURL(f), alt: t('photo') }));
       } catch (e) {
-        toast('写真を保存できません: ' + e.message, true);
+        toast(t('photo.failed', { m: e.message }), true);
       }
     }
     input.value = '';
   });
-  return h('div', {}, h('label', { class: 'file' }, '📷 写真を撮る', input), thumbs);
+  return h('div', {}, h('label', { class: 'file' }, t('photo.take'), input), thumbs);
 }
 
 function noteInput() {
-  const ta = h('textarea', { id: 'note', rows: 3, placeholder: '所見（定型文を押すと追加）' });
+  const ta = h('textarea', { id: 'note', rows: 3, placeholder: t('note.placeholder') });
+  const sep = getLang() === 'en' ? '; ' : '、';
   return h('div', {},
-    h('div', { class: 'phrases' }, NOTE_PHRASES.map((p) => h('button', {
-      type: 'button', class: 'phrase', onclick: () => { ta.value = ta.value ? ta.value + '、' + p : p; },
+    h('div', { class: 'phrases' }, NOTE_PHRASES.map((k) => t(k)).map((p) => h('button', {
+      type: 'button', class: 'phrase', onclick: () => { ta.value = ta.value ? ta.value + sep + p : p; },
     }, p))), ta);
 }
 
 function questionInputs(questions, answers) {
   return (questions || []).filter((q) => Array.isArray(q.values) && q.values.length > 0).map((q) =>
-    h('label', {}, h('strong', { text: q.name_ja || q.code }),
+    h('label', {}, h('strong', { text: pick(q) || q.code }),
       h('select', { 'data-q': q.code, id: 'q-' + q.code },
-        h('option', { value: '', text: '（未回答）' }),
-        q.values.map((v) => h('option', { value: v.key, text: v.name_ja || v.key,
+        h('option', { value: '', text: t('q.unanswered') }),
+        q.values.map((v) => h('option', { value: v.key, text: pick(v) || v.key,
           selected: answers && answers[q.code] === v.key })))));
 }
 
@@ -334,7 +332,7 @@ function collectAnswers(root) {
 async function act(path, body, okText) {
   try {
     await api('POST', path, body);
-    toast(okText + '（送信待ち）');
+    toast(t('act.pending', { m: okText }));
     await refreshState();
     return true;
   } catch (e) {
@@ -346,35 +344,36 @@ async function act(path, body, okText) {
 function finishForm(job, again) {
   photoIds = [];
   const form = h('form', { id: 'done-form' },
-    h('h2', { text: '完了の報告' }),
-    h('fieldset', { id: 'outcomes' }, h('legend', { text: '結果' }),
+    h('h2', { text: t('done.title') }),
+    h('fieldset', { id: 'outcomes' }, h('legend', { text: t('done.outcome') }),
       job.outcomes.map((o) => h('label', { class: 'choice' },
-        h('input', { type: 'radio', name: 'outcome', value: o.code }), o.name_ja || o.code))),
-    h('h2', { text: '質問' }), ...questionInputs(job.questions, job.answers),
-    h('h2', { text: '所見' }), noteInput(),
-    h('h2', { text: '写真' }), photoInput(photoIds),
-    h('button', { type: 'submit', class: 'primary', id: 'done-submit' }, '完了を記録'));
+        h('input', { type: 'radio', name: 'outcome', value: o.code }), pick(o) || o.code))),
+    h('h2', { text: t('done.questions') }), ...questionInputs(job.questions, job.answers),
+    h('h2', { text: t('done.notes') }), noteInput(),
+    h('h2', { text: t('photo') }), photoInput(photoIds),
+    h('button', { type: 'submit', class: 'primary', id: 'done-submit' }, t('done.submit')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const o = form.querySelector('input[name=outcome]:checked');
-    if (!o) { toast('結果を選んでください', true); return; }
+    if (!o) { toast(t('done.choose'), true); return; }
     if (await act(`/jobs/${job.id}/done`, { outcome: o.value, note: form.querySelector('#note').value,
-      photos: photoIds, answers: collectAnswers(form) }, '完了を記録しました')) { photoIds = []; again(); }
+      photos: photoIds, answers: collectAnswers(form) }, t('done.recorded'))) { photoIds = []; again(); }
   });
   return form;
 }
 
-function reasonForm(job, action, label, again) {
-  const sel = h('select', { id: 'reason' }, h('option', { value: '', text: '理由を選ぶ' }),
-    REASONS.map((r) => h('option', { value: r, text: r })));
-  const extra = h('input', { type: 'text', id: 'reason-extra', placeholder: '補足（任意）' });
-  const form = h('form', { id: 'reason-form', 'data-action': action }, h('h2', { text: label + 'の理由' }), sel, extra,
-    h('button', { type: 'submit', class: 'danger', id: 'reason-submit' }, label + 'を記録'));
+function reasonForm(job, action, again) {
+  const name = label('action.' + action);
+  const sel = h('select', { id: 'reason' }, h('option', { value: '', text: t('reason.choose') }),
+    REASONS.map((k) => t(k)).map((r) => h('option', { value: r, text: r })));
+  const extra = h('input', { type: 'text', id: 'reason-extra', placeholder: t('reason.extra') });
+  const form = h('form', { id: 'reason-form', 'data-action': action }, h('h2', { text: t('reason.title', { a: name }) }), sel, extra,
+    h('button', { type: 'submit', class: 'danger', id: 'reason-submit' }, t('reason.submit', { a: name })));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const reason = [sel.value, extra.value].filter(Boolean).join('：');
-    if (!reason) { toast('理由を選んでください', true); return; }
-    if (await act(`/jobs/${job.id}/step`, { action, reason }, label + 'を記録しました')) again();
+    const reason = [sel.value, extra.value].filter(Boolean).join(getLang() === 'en' ? ': ' : '：');
+    if (!reason) { toast(t('reason.missing'), true); return; }
+    if (await act(`/jobs/${job.id}/step`, { action, reason }, t('act.recorded', { a: name }))) again();
   });
   return form;
 }
@@ -391,36 +390,36 @@ async function jobView(id) {
     area.append(h('button', { class: 'primary', id: 'job-step', 'data-action': next.action,
       onclick: async (ev) => {
         ev.target.disabled = true;
-        if (await act(`/jobs/${id}/step`, { action: next.action }, next.label + 'を記録しました')) again();
+        if (await act(`/jobs/${id}/step`, { action: next.action }, t('act.recorded', { a: label(next.key) }))) again();
         else ev.target.disabled = false;
-      } }, next.label));
+      } }, label(next.key)));
   } else if (next) {
     area.append(finishForm(job, again));
   } else {
-    area.append(h('p', { id: 'job-closed', text: `この案件は「${STATE_JA[job.state] || job.state}」です。` }));
+    area.append(h('p', { id: 'job-closed', text: t('job.closed', { s: stateName(job.state) }) }));
   }
   const answers = answersInWords(job.answers, job.questions);
   show(
     h('h1', {}, h('span', { class: 'icon', text: ICON[job.category] || '他' }), job.category_name),
-    h('p', {}, h('span', { class: `pri pri-${job.priority}`, text: `優先${job.priority}` }), ' ',
-      h('strong', { id: 'job-state', 'data-state': job.state, text: STATE_JA[job.state] || job.state }),
-      pending ? h('span', { class: 'badge pending', id: 'job-pending', text: ` 送信待ち ${pending}件` }) : null),
+    h('p', {}, h('span', { class: `pri pri-${job.priority}`, text: t('prio.' + job.priority) }), ' ',
+      h('strong', { id: 'job-state', 'data-state': job.state, text: stateName(job.state) }),
+      pending ? h('span', { class: 'badge pending', id: 'job-pending', text: t('badge.pending.n', { n: pending }) }) : null),
     h('dl', { class: 'kv' },
-      h('dt', { text: '場所' }), h('dd', { text: job.address || '住所なし' }),
-      h('dt', { text: '約束' }), h('dd', { text: job.due ? fmtDue(job.due) + ' までに安全確保' : '—' }),
-      h('dt', { text: '内容' }), h('dd', { text: job.description || '—' })),
+      h('dt', { text: t('job.place') }), h('dd', { text: job.address || t('job.noaddress') }),
+      h('dt', { text: t('job.promised') }), h('dd', { text: job.due ? t('job.promised.by', { t: fmtDue(job.due) }) : '—' }),
+      h('dt', { text: t('job.what') }), h('dd', { text: job.description || '—' })),
     mapEl,
-    answers.length ? h('div', {}, h('h2', { text: '通報者の回答' }),
+    answers.length ? h('div', {}, h('h2', { text: t('detail.answers') }),
       h('dl', { class: 'kv', id: 'answers' }, answers.map(([q, a]) => [h('dt', { text: q }), h('dd', { text: a })]))) : null,
-    job.callers.length ? h('div', { id: 'callers' }, h('h2', { text: '連絡先（完了で端末から消去）' }),
-      job.callers.map((c) => h('p', {}, c.name || '（名前なし）', ' ',
+    job.callers.length ? h('div', { id: 'callers' }, h('h2', { text: t('job.callers') }),
+      job.callers.map((c) => h('p', {}, c.name || t('job.noname'), ' ',
         c.phone ? h('a', { class: 'tel button', href: 'tel:' + c.phone, text: '📞 ' + c.phone }) : null))) : null,
     area,
-    allows('unable', job.state) ? h('details', {}, h('summary', { class: 'button', id: 'unable-open', text: '対応不可' }),
-      reasonForm(job, 'unable', '対応不可', again)) : null,
-    allows('reject', job.state) ? h('details', {}, h('summary', { class: 'button', id: 'reject-open', text: '差し戻し' }),
-      reasonForm(job, 'reject', '差し戻し', again)) : null,
-    h('h2', { text: '履歴（この端末から）' }), history(job.history, job.outcomes));
+    allows('unable', job.state) ? h('details', {}, h('summary', { class: 'button', id: 'unable-open', text: label('action.unable') }),
+      reasonForm(job, 'unable', again)) : null,
+    allows('reject', job.state) ? h('details', {}, h('summary', { class: 'button', id: 'reject-open', text: label('action.reject') }),
+      reasonForm(job, 'reject', again)) : null,
+    h('h2', { text: t('job.history') }), history(job.history, job.outcomes));
   const m = makeMap(mapEl);
   if (m && job.lat !== null) {
     const mk = L.circleMarker([job.lat, job.lon], { radius: 12, color: '#000', fillColor: '#ffd400', fillOpacity: 1 }).addTo(m);
@@ -438,18 +437,18 @@ async function patrolView() {
   const mapEl = h('div', { class: 'map big', id: 'patrol-map' });
   let tapped = null;
   photoIds = [];
-  const catSel = h('select', { id: 'finding-category' }, h('option', { value: '', text: '種類を選ぶ' }),
-    cats.map((c) => h('option', { value: c.code, text: c.name_ja || c.code })));
+  const catSel = h('select', { id: 'finding-category' }, h('option', { value: '', text: t('finding.category') }),
+    cats.map((c) => h('option', { value: c.code, text: pick(c) || c.code })));
   const qs = h('div', { id: 'finding-questions' });
   catSel.addEventListener('change', () => {
     const c = cats.find((x) => x.code === catSel.value);
     qs.replaceChildren(...questionInputs(c ? c.questions : []));
   });
-  const where = h('p', { id: 'finding-where', text: '位置：現在地（地図を押すとその場所）' });
+  const where = h('p', { id: 'finding-where', text: t('finding.where.here') });
   // The address: the nearest town or block the device knows (sent by the
   // server once a day), filled in for the position and changeable.
   const addr = h('input', { type: 'text', id: 'finding-address', maxlength: '200', autocomplete: 'off',
-    placeholder: '住所（町名・番地） Address', 'data-edited': '0' });
+    placeholder: t('finding.address.placeholder'), 'data-edited': '0' });
   addr.addEventListener('input', () => { addr.dataset.edited = '1'; });
   const addrHint = h('small', { id: 'finding-address-hint' });
   const fillAddress = async (ll) => {
@@ -458,32 +457,31 @@ async function patrolView() {
       const r = await api('GET', ll ? `/place?lat=${ll.lat}&lon=${ll.lng}` : '/place');
       if (addr.dataset.edited === '1') return;
       addr.value = r.name || '';
-      addrHint.textContent = r.name ? '位置から自動入力（修正できます） filled from the position; editable'
-        : '近くの町名が端末にありません。入力してください (no known town nearby: type it)';
+      addrHint.textContent = r.name ? t('finding.address.filled') : t('finding.address.none');
     } catch (e) { /* the agent restarts: left empty */ }
   };
   fillAddress(null);
-  const form = h('form', { id: 'finding-form' }, h('h2', { text: '発見を報告' }), catSel, qs, where,
-    h('label', { class: 'field' }, '住所 ', addr), addrHint,
-    noteInput(), photoInput(photoIds), h('button', { type: 'submit', class: 'primary', id: 'finding-submit' }, '発見を記録'));
+  const form = h('form', { id: 'finding-form' }, h('h2', { text: t('finding.title') }), catSel, qs, where,
+    h('label', { class: 'field' }, t('finding.address') + ' ', addr), addrHint,
+    noteInput(), photoInput(photoIds), h('button', { type: 'submit', class: 'primary', id: 'finding-submit' }, t('finding.submit')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    if (!catSel.value) { toast('種類を選んでください', true); return; }
+    if (!catSel.value) { toast(t('finding.choose'), true); return; }
     const body = { category: catSel.value, note: form.querySelector('#note').value, photos: photoIds,
       answers: collectAnswers(form) };
     if (addr.value.trim()) body.address = addr.value.trim();
     if (tapped) { body.lat = tapped.lat; body.lon = tapped.lng; }
-    if (await act('/findings', body, '発見を記録しました')) { photoIds = []; route(); }
+    if (await act('/findings', body, t('finding.recorded'))) { photoIds = []; route(); }
   });
   show(
-    h('h1', { text: p.running ? '巡回中' : '巡回' }),
+    h('h1', { text: p.running ? t('patrol.running') : t('patrol.title') }),
     h('button', { class: p.running ? 'primary danger' : 'primary', id: 'patrol-toggle', 'data-running': p.running ? '1' : '0',
       onclick: async () => {
-        if (await act('/patrol', { action: p.running ? 'stop' : 'start' }, p.running ? '巡回終了を記録しました' : '巡回開始を記録しました')) route();
-      } }, p.running ? '巡回終了' : '巡回開始'),
-    h('p', { id: 'track-count', text: `軌跡 ${p.points.length}点` + (state && state.position ? '' : '（GPSの位置なし）') }),
+        if (await act('/patrol', { action: p.running ? 'stop' : 'start' }, p.running ? t('patrol.stopped') : t('patrol.started'))) route();
+      } }, p.running ? t('patrol.stop') : t('patrol.start')),
+    h('p', { id: 'track-count', text: t('patrol.track', { n: p.points.length }) + (state && state.position ? '' : t('patrol.nogps')) }),
     mapEl, form,
-    h('h2', { text: '巡回の記録（この端末から）' }), history(p.history, [], cats));
+    h('h2', { text: t('patrol.history') }), history(p.history, [], cats));
   const m = makeMap(mapEl);
   if (!m) return null;
   const here = hereMarker(m);
@@ -494,7 +492,7 @@ async function patrolView() {
     try {
       const q = await api('GET', '/patrol');
       line.setLatLngs(q.points);
-      view.querySelector('#track-count').textContent = `軌跡 ${q.points.length}点`;
+      view.querySelector('#track-count').textContent = t('patrol.track', { n: q.points.length });
       view.querySelector('#history').replaceWith(history(q.history, [], cats));
     } catch (e) { /* the agent restarts: the next poll */ }
   }, 3000);
@@ -503,7 +501,7 @@ async function patrolView() {
     tapped = e.latlng;
     if (mk) mk.remove();
     mk = L.marker(e.latlng).addTo(m);
-    where.textContent = `位置：地図で指定（${e.latlng.lat.toFixed(5)}, ${e.latlng.lng.toFixed(5)}）`;
+    where.textContent = t('finding.where.map', { lat: e.latlng.lat.toFixed(5), lon: e.latlng.lng.toFixed(5) });
     fillAddress(e.latlng);
   });
   return () => { clearInterval(poll); m.remove(); };
@@ -511,10 +509,8 @@ async function patrolView() {
 
 // ---- the way back --------------------------------------------------------
 
-// OSM classes as the crews say them.
-const CLASS_JA = { motorway: '高速道路', trunk: '国道', primary: '国道・主要道', secondary: '県道',
-  tertiary: '市道（幹線）', residential: '生活道路', unclassified: '市道', service: '通路',
-  footway: '歩道', path: '小道', river: '河川', stream: '小川', canal: '用水路', park: '公園' };
+// OSM classes as the crews say them (i18n.js class.*).
+const className = (c) => (c ? (t('class.' + c) === 'class.' + c ? c : t('class.' + c)) : '');
 // '神奈川県川崎市麻生区' → '麻生区'
 function wardShort(name) {
   const m = name && name.match(/市(.+区)$/);
@@ -527,24 +523,24 @@ async function waybackView() {
   // By road or river name, then ward.
   const groups = new Map();
   for (const p of w.pieces || []) {
-    const key = `${p.name || '名称なし'}（${wardShort(p.ward_name) || p.ward_code || '区不明'}）`;
+    const key = `${p.name || t('wayback.unnamed')}（${wardShort(p.ward_name) || p.ward_code || t('wayback.noward')}）`;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(p);
   }
   const take = h('button', { class: 'primary', id: 'wayback-take', onclick: async () => {
     const ids = [...view.querySelectorAll('input[name=piece]:checked')].map((x) => Number(x.value));
-    if (!ids.length) { toast('区間を選んでください', true); return; }
-    if (await act('/wayback/take', { pieces: ids }, `${ids.length}区間の巡回を開始しました`)) location.hash = '#/patrol';
-  } }, '選んだ区間を巡回開始');
+    if (!ids.length) { toast(t('wayback.choose'), true); return; }
+    if (await act('/wayback/take', { pieces: ids }, t('wayback.taken', { n: ids.length }))) location.hash = '#/patrol';
+  } }, t('wayback.take'));
   show(
-    h('h1', { text: '帰路の点検' }),
+    h('h1', { text: t('wayback.title') }),
     h('p', { class: 'muted', id: 'wayback-fetched', text: w.fetched_ms
-      ? `事務所への帰り道から ${Math.round(w.within_m || 0)} m 以内の点検期限切れ区間（${fmtTime(w.fetched_ms, true)} 取得）`
-      : 'まだ取得していません（電波のある所で「更新」）' }),
+      ? t('wayback.fetched', { m: Math.round(w.within_m || 0), overdue: t('coverage.overdue'), t: fmtTime(w.fetched_ms, true) })
+      : t('wayback.never') }),
     h('button', { id: 'wayback-refresh', onclick: async (ev) => {
       ev.target.disabled = true;
       await api('POST', '/wayback/refresh', {});
-      toast('帰路の区間を問い合わせています');
+      toast(t('wayback.asking'));
       // Redrawn when the answer is in (or after 30 s without one).
       for (let i = 0; i < 30; i++) {
         await new Promise((r) => setTimeout(r, 1000));
@@ -552,15 +548,15 @@ async function waybackView() {
         if (x.fetched_ms !== w.fetched_ms) break;
       }
       if (location.hash === '#/wayback') route();
-    } }, '更新'),
+    } }, t('wayback.refresh')),
     mapEl,
     h('ul', { class: 'list', id: 'pieces' }, [...groups.entries()].map(([name, ps]) => h('li', { class: 'piece' },
       h('strong', { text: name }),
       ps.map((p) => h('label', { class: 'choice', 'data-id': p.piece_id },
         h('input', { type: 'checkbox', name: 'piece', value: p.piece_id, checked: true }),
-        `${CLASS_JA[p.class] || p.class || ''} ${Math.round(p.length_m || 0)} m・道から ${Math.round(p.off_route_m || 0)} m`,
-        p.last_inspected ? `・前回 ${p.last_inspected.slice(0, 10)}` : '・点検記録なし'))))),
-    (w.pieces || []).length ? take : h('p', { text: '帰り道の近くに期限切れの区間はありません。' }));
+        t('wayback.piece', { c: className(p.class), len: Math.round(p.length_m || 0), off: Math.round(p.off_route_m || 0) }),
+        p.last_inspected ? t('wayback.last', { d: p.last_inspected.slice(0, 10) }) : t('wayback.never_patrolled')))))),
+    (w.pieces || []).length ? take : h('p', { text: t('wayback.none', { overdue: t('coverage.overdue') }) }));
   const m = makeMap(mapEl);
   if (!m) return null;
   const layers = (w.pieces || []).filter((p) => p.lonlat).map((p) =>
@@ -577,23 +573,23 @@ async function statusView() {
   const s = state;
   if (same({ ...s, now_ms: 0, next_sync_ms: 0 })) return KEEP;
   const rows = [
-    ['班', s.crew ? `${s.crew_name || ''}（${s.crew}）` : '未登録'],
-    ['端末', s.device_id ? `端末 ${s.device_id}` : '—'],
-    ['サーバー', s.server || '—'],
-    ['失効', s.revoked || /revoked/.test(s.last_error || '') ? '失効しました（個人情報は消去済み）' : '有効'],
-    ['未送信', `${s.pending}件（写真 ${s.photos_pending}枚）`],
-    ['最終同期', s.last_sync_ms ? fmtTime(s.last_sync_ms, true) : '—'],
-    ['次の同期', s.syncing ? '同期中' : s.next_sync_ms ? fmtTime(s.next_sync_ms) + ' ごろ' : '—'],
-    ['エラー', s.last_error ? errorInWords(s.last_error) : 'なし'],
-    ['詳細', s.last_error || '—'],
-    ['GPS', s.position ? `${s.position.lat.toFixed(5)}, ${s.position.lon.toFixed(5)}（${fmtTime(s.position.t_ms)}）` : `位置なし（${s.gps}）`],
-    ['時刻', `${zone()}（${fmtTime(s.now_ms, true)}）`],
+    [t('status.crew'), s.crew ? `${s.crew_name || ''}（${s.crew}）` : t('status.unenrolled')],
+    [t('status.device'), s.device_id ? t('status.device.id', { id: s.device_id }) : '—'],
+    [t('status.server'), s.server || '—'],
+    [t('status.revoked'), s.revoked || /revoked/.test(s.last_error || '') ? t('status.revoked.yes') : t('status.revoked.no')],
+    [t('status.pending'), t('status.pending.n', { n: s.pending, p: s.photos_pending })],
+    [t('status.last'), s.last_sync_ms ? fmtTime(s.last_sync_ms, true) : '—'],
+    [t('status.next'), s.syncing ? t('status.syncing') : s.next_sync_ms ? t('status.next.at', { t: fmtTime(s.next_sync_ms) }) : '—'],
+    [t('status.error'), s.last_error ? errorInWords(s.last_error) : t('status.error.none')],
+    [t('status.detail'), s.last_error || '—'],
+    [t('status.gps'), s.position ? `${s.position.lat.toFixed(5)}, ${s.position.lon.toFixed(5)}（${fmtTime(s.position.t_ms)}）` : t('status.gps.none', { g: s.gps })],
+    [t('status.time'), `${zone()}（${fmtTime(s.now_ms, true)}）`],
   ];
-  show(h('h1', { text: '端末の状態' }),
+  show(h('h1', { text: t('status.title') }),
     h('dl', { class: 'kv', id: 'status-table' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
-    s.refused.length ? h('div', {}, h('h2', { text: 'サーバーが受け付けなかった記録' }),
-      h('ul', { id: 'refused' }, s.refused.map((r) => h('li', { text: `${whatJa(r.what)}${r.job ? `（案件 ${r.job}）` : ''}：${r.message || r.status}` })))) : null,
-    h('button', { onclick: async () => { await api('POST', '/sync', {}); toast('送信します'); } }, '今すぐ同期'));
+    s.refused.length ? h('div', {}, h('h2', { text: t('status.refused') }),
+      h('ul', { id: 'refused' }, s.refused.map((r) => h('li', { text: `${whatName(r.what)}${r.job ? t('status.refused.job', { j: r.job }) : ''}：${r.message || r.status}` })))) : null,
+    h('button', { onclick: async () => { await api('POST', '/sync', {}); toast(t('sync.sending')); } }, t('sync.now')));
   return null;
 }
 
@@ -636,6 +632,14 @@ async function tick() {
 }
 
 window.addEventListener('hashchange', () => route());
+// The language: Japanese first; the button switches (kept on the device).
+document.getElementById('lang').addEventListener('click', () => {
+  setLang(getLang() === 'en' ? 'ja' : 'en');
+  translate();
+  if (state) drawSync();
+  route();
+});
+translate();
 await refreshState();
 await route();
 timer = setInterval(tick, 3000);

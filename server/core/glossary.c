@@ -13,6 +13,24 @@ const struct glossary_entry glossary[] = {
     {"state.cancelled", "取消", "Cancelled"},
     {"state.merged", "統合", "Merged"},
     {"state.handing_over", "引継ぎ中", "Handing over"},
+    /*
+     * The crew's steps: the handheld's buttons and history, the console's
+     * timeline. A crew declining an assignment is 辞退 (差し戻し is the
+     * console's word for an escalation taking it back).
+     */
+    {"action.accept", "受諾", "accept"},
+    {"action.reject", "辞退", "reject"},
+    {"action.en_route", "出発", "en route"},
+    {"action.on_site", "現着", "on site"},
+    {"action.done", "完了", "done"},
+    {"action.unable", "対応不可", "unable"},
+    /* Priorities, and what the caller answered (the console's detail, the
+     * handheld's job). */
+    {"prio.1", "緊急", "Emergency"},
+    {"prio.2", "高", "High"},
+    {"prio.3", "通常", "Normal"},
+    {"prio.4", "低", "Low"},
+    {"detail.answers", "聞き取り", "Answers"},
     /* Call-backs. */
     {"event.callback_done", "折り返し済み", "called back"},
     {"cbres.answered", "連絡済み", "Answered"},

@@ -7,7 +7,8 @@
  * Conventions fixed here: 済み with み (確認済み, 巡回済み, 折り返し済み);
  * 巡回 for what crews do on the network (a piece is 巡回済み), 点検 not
  * used for it; a piece not yet due is 期限前 (not 対象外, which means
- * "not ours" in the categories' outcomes).
+ * "not ours" in the categories' outcomes); a crew declining a job is 辞退.
+ * The handheld's screen gets the table at build time (glossary_js.c).
  */
 #ifndef PATROL_GLOSSARY_H
 #define PATROL_GLOSSARY_H

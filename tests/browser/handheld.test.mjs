@@ -283,7 +283,9 @@ test('today\'s jobs: the wasp job arrives, with the sync state always visible', 
   const row = await page.locator(`li.job[data-id="${job.id}"]`).innerText();
   assert.match(row, /ハチの巣/);
   assert.match(row, /麻生区内の住宅/);
-  assert.match(row, /優先/);
+  // The priority in the console's word for it, from the one glossary.
+  const glossary = (await api('GET', '/api/v1/glossary')).body;
+  assert.ok(row.includes(glossary['prio.' + job.priority][0]), row);
   assert.match(row, /\d+ m|\d+\.\d km/, 'distance from the GPS position');
   await page.locator('#jobs-map .nomap', { hasText: '地図なし（オフライン）' }).waitFor();
   await shot('01-jobs');
@@ -389,6 +391,34 @@ test('a patrol: start, the track grows, a finding with a photo, stop', async () 
   const a = spawnSync('psql', [info.db_url, '-At', '-c',
     `SELECT address FROM requests WHERE channel = 'patrol' AND category = 'wasp_nest'`], { encoding: 'utf8' });
   assert.equal(a.stdout.trim(), auto + ' 電柱の横');
+});
+
+test('the screen in English when switched: the glossary\'s terms, the address hint whole', async () => {
+  // The same words as the console's for the same things: the handheld's
+  // table is generated from the glossary the server serves.
+  const g = (await api('GET', '/api/v1/glossary')).body;
+  await tap('#nav a[data-view="patrol"]');
+  await page.locator('#finding-address-hint', { hasText: '位置から自動入力（修正できます）' }).waitFor({ timeout: 20000 });
+  // Japanese first, in Japanese only (no English mixed into the field).
+  assert.equal(await page.getAttribute('#finding-address', 'placeholder'), '住所（町名・番地）');
+  assert.doesNotMatch(await page.locator('#finding-address-hint').innerText(), /[A-Za-z]/);
+  await tap('#lang');
+  await page.locator('#finding-address-hint', { hasText: 'Filled in from the position (you can change it)' }).waitFor({ timeout: 20000 });
+  assert.equal(await page.getAttribute('#finding-address', 'placeholder'), 'Address (town, block number)');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.locator('#nav a[data-view="patrol"]', { hasText: 'Patrol' }).waitFor();
+  await shot('08b-patrol-english');
+  await tap(`#nav a[data-view="jobs"]`);
+  await tap(`li.job[data-id="${job.id}"] a`);
+  await page.locator('#job-state[data-state="done"]', { hasText: g['state.done'][1] }).waitFor();
+  await page.locator(`#history li[data-what="accept"]`, { hasText: g['action.accept'][1] }).waitFor();
+  // Back to Japanese: the glossary's Japanese, kept after a reload.
+  await tap('#lang');
+  await page.locator('#job-state[data-state="done"]', { hasText: g['state.done'][0] }).waitFor();
+  await page.locator(`#history li[data-what="accept"]`, { hasText: g['action.accept'][0] }).waitFor();
+  await page.reload();
+  await page.locator('#nav a[data-view="patrol"]', { hasText: '巡回' }).waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'ja');
 });
 
 test('the way back: pieces by name and ward, one tap starts a patrol on them', async () => {
