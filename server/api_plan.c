@@ -2,7 +2,8 @@
  * The crews' day (issue 15): GET /api/v1/crews/{id}/plan orders a crew's
  * open jobs with arrival and finish times (server/plan.c) and stores each
  * job's expected arrival window, which Open311 gives as expected_datetime;
- * POST /api/v1/crews/{id}/plan/pin fixes a job's place in the order.
+ * POST /api/v1/crews/{id}/plan/pin fixes a job's place in the order;
+ * PUT/DELETE /api/v1/crews/{id}/break sets or clears the crew's break.
  * Distances: straight line in the projected CRS x the detour factor.
  */
 #include <math.h>
@@ -184,6 +185,66 @@ plan_pin(struct http_req *req)
 	    plan_app->db, crew, rid, present ? buf : NULL, plan_pin_cb, req);
 }
 
+static void
+plan_break_cb(struct db_result *r, void *arg)
+{
+	struct http_req *req = arg;
+
+	api_reply_row(req, r, "crew");
+	http_req_unref(req);
+}
+
+/*
+ * PUT {start, end, minutes?}: the crew's break, fixed (no minutes: the
+ * whole range) or floating; DELETE: none. The planner redoes its day.
+ */
+static void
+plan_break_put(struct http_req *req)
+{
+	static const char *const keys[] = {"start", "end", "minutes", NULL};
+	const struct auth_user *user = auth_user_of(req);
+	struct plan_break_spec b;
+	const char *start, *end, *field;
+	double minutes = 0;
+	int present;
+	char buf[16], *cause;
+	long long crew;
+	json_t *body;
+
+	if (api_path_id(req, 0, &crew) != 0)
+		return;
+	if (http_req_method(req) == EVHTTP_REQ_DELETE) {
+		http_req_ref(req);
+		store_plan_break_put(plan_app->db, crew, NULL, NULL, NULL,
+		    user->name, plan_break_cb, req);
+		return;
+	}
+	if ((body = api_body(req)) == NULL)
+		return;
+	if (api_only_keys(req, body, keys) != 0 ||
+	    api_str(req, body, "start", 1, 5, &start) != 0 ||
+	    api_str(req, body, "end", 1, 5, &end) != 0 ||
+	    api_num(req, body, "minutes", 0, &minutes, &present) != 0)
+		goto out;
+	if (present && (minutes != floor(minutes) || minutes < 1)) {
+		api_error(req, 422, "invalid_break", "minutes",
+		    "minutes must be a whole number of minutes, 5 to 240");
+		goto out;
+	}
+	if (plan_break_check(start, end, present ? (long)fmin(minutes, 1e6) : 0,
+	        &b, &field, &cause) != 0) {
+		api_error(req, 422, "invalid_break", field, "%s", cause);
+		free(cause);
+		goto out;
+	}
+	snprintf(buf, sizeof buf, "%d", b.minutes);
+	http_req_ref(req);
+	store_plan_break_put(plan_app->db, crew, b.start, b.end, buf,
+	    user->name, plan_break_cb, req);
+out:
+	json_decref(body);
+}
+
 static const struct http_route plan_routes[] = {
     {"crews.plan", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_VIEWER),
         "/api/v1/crews/{}/plan", 0, 0, plan_get, NULL},
@@ -192,6 +253,9 @@ static const struct http_route plan_routes[] = {
         "/api/v1/offices/{}/plan", 0, 0, plan_office_get, NULL},
     {"crews.plan.pin", EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_STAFF),
         "/api/v1/crews/{}/plan/pin", 1024, 0, plan_pin, NULL},
+    {"crews.break",
+        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | HTTP_ROUTE_ROLES(AUTH_STAFF),
+        "/api/v1/crews/{}/break", 1024, 0, plan_break_put, NULL},
 };
 
 void

@@ -539,6 +539,14 @@ planner_notify_cb(const char *channel, const char *payload, void *arg)
 		evtimer_add(planner.ev_soon, &tv);
 }
 
+/* A crew's break changed: every day is redone (a pass is cheap). */
+static void
+planner_crews_notify_cb(const char *channel, const char *payload, void *arg)
+{
+	planner.all = 1;
+	planner_notify_cb(channel, payload, arg);
+}
+
 /* This instance now plans: every plan is redone and announced once. */
 static void
 planner_taken(void *arg)
@@ -568,6 +576,9 @@ planner_start(struct app *a)
 	        a->db, "patrol_events", planner_notify_cb, NULL, &cause) != 0)
 		fatalx("event=planner_listen_failed reason=%s", log_q(cause));
 	if (db_listen(a->db, STORE_PLAN_CHANNEL, planner_plan_notify_cb, NULL,
+	        &cause) != 0)
+		fatalx("event=planner_listen_failed reason=%s", log_q(cause));
+	if (db_listen(a->db, STORE_CREWS_CHANNEL, planner_crews_notify_cb, NULL,
 	        &cause) != 0)
 		fatalx("event=planner_listen_failed reason=%s", log_q(cause));
 	lease_on_take(LEASE_PLANNER, planner_taken, NULL);

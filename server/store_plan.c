@@ -143,3 +143,31 @@ store_plan_break_set(struct db *db, const char *crew, const char *start,
 	    " RETURNING coalesce(crew_break(id), 'null')::text",
 	    4, p, cb, arg);
 }
+
+void
+store_plan_break_put(struct db *db, long long crew, const char *start,
+    const char *end, const char *minutes, const char *actor, db_cb cb,
+    void *arg)
+{
+	char id[24];
+	const char *p[] = {id, start, end, minutes, actor};
+
+	snprintf(id, sizeof id, "%lld", crew);
+	db_query(db,
+	    "WITH c AS (UPDATE crews SET break_start = $2::time,"
+	    " break_end = $3::time, break_minutes = $4::int"
+	    " WHERE id = $1::bigint RETURNING id, code),"
+	    " b AS (SELECT CASE WHEN $4::int IS NULL THEN NULL ELSE"
+	    "  jsonb_build_object('start', to_char($2::time, 'HH24:MI'),"
+	    "  'end', to_char($3::time, 'HH24:MI'),"
+	    "  'minutes', $4::int) END AS j),"
+	    /* Who changed a crew's break, and to what. */
+	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	    "  object_id, detail) SELECT $5, 'crew.break', 'crew', c.code,"
+	    "  jsonb_build_object('id', c.id, 'break', b.j) FROM c, b),"
+	    " n AS (SELECT pg_notify('" STORE_CREWS_CHANNEL "', c.id::text)"
+	    "  FROM c)"
+	    " SELECT jsonb_build_object('crew_id', c.id, 'code', c.code,"
+	    "  'break', b.j)::text FROM c, b, n",
+	    5, p, cb, arg);
+}

@@ -40,4 +40,14 @@ void store_plan_office(struct db *, long long office, db_cb, void *);
 void store_plan_break_set(struct db *, const char *crew, const char *start,
     const char *end, const char *minutes, db_cb, void *);
 
+/*
+ * The same from the JSON API, by crew id, audited (crew.break, by actor)
+ * and announced on STORE_CREWS_CHANNEL so the planner redoes the day at
+ * once. One row {crew_id, code, break: {start, end, minutes} or null},
+ * or none: no such crew.
+ */
+#define STORE_CREWS_CHANNEL "patrol_crews"
+void store_plan_break_put(struct db *, long long crew, const char *start,
+    const char *end, const char *minutes, const char *actor, db_cb, void *);
+
 #endif

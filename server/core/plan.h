@@ -104,4 +104,19 @@ double plan_insert_cost(double e, double n, double shift_end,
     const struct rank_params *, int *pos, double *delay, int *broken,
     struct plan_job *placed);
 
+/*
+ * A break as given (the JSON API, patrolctl): start and end "HH:MM" in
+ * local time on one day, minutes 0 for the whole range (a fixed break) or
+ * the length of a floating one. Returns 0 and fills *out (normalised
+ * "HH:MM"), or -1 with *field ("start", "end" or "minutes") and *cause
+ * (caller frees) saying what is wrong.
+ */
+struct plan_break_spec {
+	char start[16], end[16];
+	int minutes;
+};
+int plan_break_check(const char *start, const char *end, long minutes,
+    struct plan_break_spec *out, const char **field, char **cause)
+    __attribute__((warn_unused_result));
+
 #endif

@@ -225,3 +225,58 @@ test('the call-taker records when the resident is in', async () => {
   assert.equal(new Date(st.window_from).getTime(), new Date(`${day}T15:00:00+09:00`).getTime());
   await shot('37-detail-availability');
 });
+
+test('the dispatcher sets a crew\'s break on the board and its day moves around it', async () => {
+  // A fixed hour that began 40 minutes ago (local time, Asia/Tokyo): every
+  // job not already on site is planned after its end.
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .format(new Date()).split(':').map(Number);
+  const nowMin = parts[0] * 60 + parts[1];
+  const endMin = Math.min(nowMin + 20, 23 * 60 + 59);
+  if (endMin < nowMin + 3) return; // a break does not cross midnight
+  const hhmm = (m) => String(Math.floor(m / 60)).padStart(2, '0') + ':' + String(m % 60).padStart(2, '0');
+  const start = hhmm(endMin - 60), end = hhmm(endMin);
+  await page.goto(base + '/#/crews');
+  const line = page.locator('#crews-rows .brk-line[data-break-of="tama-road-1"]');
+  await line.locator('.brk-edit').click();
+  const form = page.locator('#crews-rows form.brk-form[data-crew="tama-road-1"]');
+  // Refused first: the end before the start, named in the message.
+  await form.locator('input[name="start"]').fill('13:00');
+  await form.locator('input[name="end"]').fill('12:00');
+  await form.locator('button[type="submit"]').click();
+  await form.locator('.brk-msg.warn', { hasText: '保存できません（end）' }).waitFor();
+  await form.locator('input[name="start"]').fill(start);
+  await form.locator('input[name="end"]').fill(end);
+  await form.locator('input[name="minutes"]').fill('');
+  await form.locator('button[type="submit"]').click();
+  await form.locator('.brk-msg', { hasText: '保存しました' }).waitFor();
+  await line.locator('.brk-now', { hasText: `休憩 ${start}〜${end}` }).waitFor({ timeout: 20000 });
+  // The day moved: the break is on the timeline and every job after it.
+  const bar = page.locator('#crews-rows .daybar[data-crew="tama-road-1"] .tl-break');
+  await bar.waitFor({ timeout: 20000 });
+  let plan;
+  for (let i = 0; i < 100; i++) {
+    plan = (await dispatcherApi('GET', `/api/v1/crews/${tamaRoad.id}/plan`)).body;
+    if (plan.break && plan.break.start === start && plan.stops.length > 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(plan.break.start, start);
+  assert.equal(plan.break.minutes, 60);
+  const breakEnd = new Date(plan.break.end_at).getTime();
+  for (const s of plan.stops) {
+    if (s.state === 'on_site') continue;
+    assert.ok(new Date(s.start_at).getTime() >= breakEnd - 1000, `#${s.request_id} starts after the break`);
+  }
+  const barEnd = await bar.evaluate((el) => parseFloat(el.style.left) + parseFloat(el.style.width));
+  await page.waitForFunction((edge) => {
+    const works = document.querySelectorAll('#crews-rows .daybar[data-crew="tama-road-1"] .tl-work');
+    return works.length > 0 && [...works].every((w) => parseFloat(w.style.left) >= edge - 0.5);
+  }, barEnd, { timeout: 20000 });
+  await shot('38-crew-break-set');
+  // Cleared: the board says so and the plan has no break.
+  await form.locator('.brk-clear').click();
+  await line.locator('.brk-now', { hasText: '休憩の予定なし' }).waitFor({ timeout: 20000 });
+  await bar.waitFor({ state: 'detached', timeout: 20000 });
+  const after = (await dispatcherApi('GET', `/api/v1/crews/${tamaRoad.id}/plan`)).body;
+  assert.equal(after.break, null);
+});

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "intake.h"
+#include "plan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -58,6 +59,31 @@ intake_window(json_t *body)
 	}
 }
 
+/* A crew's break as the console sends it (PUT /api/v1/crews/{id}/break):
+ * accepted means a normalised range the break fits in. */
+static void
+intake_break(json_t *body)
+{
+	struct plan_break_spec b;
+	const char *field;
+	char *cause;
+	json_t *m = json_object_get(body, "minutes");
+	long minutes = json_is_integer(m) ? (long)json_integer_value(m) : 0;
+
+	if (plan_break_check(json_string_value(json_object_get(body, "start")),
+	        json_string_value(json_object_get(body, "end")), minutes, &b,
+	        &field, &cause) == 0) {
+		if (strlen(b.start) != 5 || strlen(b.end) != 5 ||
+		    strcmp(b.start, b.end) >= 0 || b.minutes < 5 ||
+		    b.minutes > 240 || cause != NULL)
+			abort();
+	} else {
+		if (field == NULL || cause == NULL)
+			abort();
+		free(cause);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -85,6 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(cause);
 	}
 	intake_window(body);
+	intake_break(body);
 	json_decref(body);
 	return 0;
 }

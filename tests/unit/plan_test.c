@@ -348,6 +348,64 @@ test_rank_knows_each_break(void **state)
 	assert_true(c[1].id == 1 && c[1].after_shift);
 }
 
+/* A break as a dispatcher types it: each refusal names its field. */
+static void
+test_break_check(void **state)
+{
+	static const struct {
+		const char *start, *end;
+		long minutes;
+		const char *field; /* NULL: accepted */
+	} cases[] = {
+	    {"12:00", "13:00", 0, NULL},
+	    {"9:30", "14:00", 45, NULL},
+	    {"11:00", "14:00", 240, "minutes"},
+	    {"11:00", "11:04", 0, "end"},
+	    {"24:00", "13:00", 0, "start"},
+	    {"12:60", "13:00", 0, "start"},
+	    {"12:00", "13:0", 0, "end"},
+	    {"12:00", "13:00x", 0, "end"},
+	    {"", "13:00", 0, "start"},
+	    {NULL, "13:00", 0, "start"},
+	    {"13:00", "12:00", 0, "end"},
+	    {"12:00", "13:00", 61, "minutes"},
+	    {"12:00", "13:00", 4, "minutes"},
+	    {"12:00", "13:00", -5, "minutes"},
+	};
+	struct plan_break_spec b;
+	const char *field;
+	char *cause;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc = plan_break_check(cases[i].start, cases[i].end,
+		    cases[i].minutes, &b, &field, &cause);
+
+		if (cases[i].field == NULL) {
+			assert_int_equal(rc, 0);
+			assert_null(cause);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_string_equal(field, cases[i].field);
+			assert_non_null(cause);
+			assert_non_null(strstr(cause, cases[i].field) != NULL ||
+			            strstr(cause, "minutes") != NULL
+			        ? cause
+			        : NULL);
+			free(cause);
+		}
+	}
+	assert_int_equal(
+	    plan_break_check("9:30", "14:00", 45, &b, &field, &cause), 0);
+	assert_string_equal(b.start, "09:30");
+	assert_string_equal(b.end, "14:00");
+	assert_int_equal(b.minutes, 45);
+	assert_int_equal(
+	    plan_break_check("12:00", "13:00", 0, &b, &field, &cause), 0);
+	assert_int_equal(b.minutes, 60);
+}
+
 int
 main(void)
 {
@@ -363,6 +421,7 @@ main(void)
 	    cmocka_unit_test(test_office_plans_around_break),
 	    cmocka_unit_test(test_break_pushes_past_shift),
 	    cmocka_unit_test(test_rank_knows_each_break),
+	    cmocka_unit_test(test_break_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

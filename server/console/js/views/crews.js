@@ -1,18 +1,22 @@
 // The crews board: what each crew is doing now (from its jobs and shift,
 // issue 15), where it is (fix or last reported site, with the age), its
 // day as a timeline (travel, then work, for each planned job), status
-// (staff can set break / off duty), and an office re-plan the dispatcher
-// can accept or undo. A row click centres the map on the crew.
+// (staff can set break / off duty), the crew's planned break (staff set or
+// clear it: PUT/DELETE /api/v1/crews/{id}/break), and an office re-plan
+// the dispatcher can accept or undo. A row click centres the map on the crew.
 import { t, skill, pick } from '../i18n.js';
 import { api, get, post } from '../api.js';
 import { S, on, isStaff, refreshCrews, officeName, crew as crewById } from '../state.js';
 import { h, fill, ago, clock } from '../util.js';
 import { focusOn } from '../map.js';
-import { plans, dayText } from '../plans.js';
+import { plans, dayText, refreshPlan } from '../plans.js';
 
 const HOURS = 9; // the timeline shows from now to this many hours ahead
 
 let tbody = null;
+// Open break forms by crew id: what was typed survives the board's redraws.
+const brkForms = new Map(); // id -> { start, end, minutes, message, error }
+let redrawWaiting = false;
 let replanEl = null;
 let proposal = null; // { office, reply, done: [changes carried out], message }
 
@@ -72,8 +76,86 @@ function timeline(c) {
   return h('div', { class: 'daybar', dataset: { crew: c.code } }, ticks, bars);
 }
 
+function breakText(b) {
+  if (!b) return t('brk.none');
+  const a = b.start, e = b.end;
+  const whole = b.minutes === minutesBetween(a, e);
+  return whole ? t('brk.fixed', { a, b: e }) : t('brk.float', { m: b.minutes, a, b: e });
+}
+
+function minutesBetween(a, b) {
+  const m = (x) => { const [hh, mm] = String(x || '').split(':').map(Number); return hh * 60 + mm; };
+  return m(b) - m(a);
+}
+
+async function saveBreak(c, f, clear) {
+  try {
+    if (clear) {
+      await api('DELETE', '/api/v1/crews/' + c.id + '/break');
+      f.message = t('brk.cleared');
+    } else {
+      const body = { start: f.start, end: f.end };
+      if (String(f.minutes || '').trim() !== '') body.minutes = Number(f.minutes);
+      await api('PUT', '/api/v1/crews/' + c.id + '/break', body);
+      f.message = t('brk.saved');
+    }
+    f.error = false;
+  } catch (e) {
+    f.message = t('brk.refused', { f: e.field || e.code || '', m: e.message });
+    f.error = true;
+  }
+  draw();
+  // The live feed's plan event follows; fetch now too for the break itself.
+  refreshPlan(c.id).catch(() => {});
+}
+
+// The crew's break under its timeline: what is planned, and for staff a
+// form (fixed: from-until; floating: a length within the range).
+function breakLine(c) {
+  const plan = plans.get(c.id);
+  const b = plan ? plan.break : null;
+  const line = h('div', { class: 'brk-line', dataset: { breakOf: c.code } },
+    h('span', { class: 'brk-now' }, breakText(b)));
+  if (!isStaff()) return line;
+  const f = brkForms.get(c.id);
+  if (!f) {
+    line.append(h('button', { type: 'button', class: 'small brk-edit', onclick: (e) => {
+      e.stopPropagation();
+      brkForms.set(c.id, { start: b ? b.start : '12:00', end: b ? b.end : '13:00',
+        minutes: b && b.minutes !== minutesBetween(b.start, b.end) ? String(b.minutes) : '', message: '' });
+      draw();
+    } }, t('brk.edit')));
+    return line;
+  }
+  const field = (key, label, type, extra) => h('label', {}, label + ' ',
+    h('input', { type, name: key, value: f[key], ...extra,
+      oninput: (e) => { f[key] = e.target.value; } }));
+  const form = h('form', { class: 'brk-form', dataset: { crew: c.code },
+    onclick: (e) => e.stopPropagation(),
+    onsubmit: (e) => { e.preventDefault(); saveBreak(c, f, false); },
+    onfocusout: () => { setTimeout(() => { if (redrawWaiting && !editing()) draw(); }, 0); } },
+  h('fieldset', {}, h('legend', {}, t('brk.legend', { c: c.name })),
+    field('start', t('brk.start'), 'time', { required: true }),
+    field('end', t('brk.end'), 'time', { required: true }),
+    field('minutes', t('brk.minutes'), 'number', { min: '5', max: '240', step: '1' }),
+    h('button', { type: 'submit', class: 'primary small' }, t('brk.save')),
+    h('button', { type: 'button', class: 'small brk-clear', onclick: () => saveBreak(c, f, true) }, t('brk.clear')),
+    h('button', { type: 'button', class: 'small', onclick: () => { brkForms.delete(c.id); draw(); } }, t('brk.close')),
+    f.message ? h('p', { class: 'brk-msg' + (f.error ? ' warn' : ''), role: 'status' }, f.message) : null));
+  line.append(form);
+  return line;
+}
+
+// Typing in a break form: a redraw now would take the caret away.
+function editing() {
+  const a = document.activeElement;
+  return !!(a && tbody && tbody.contains(a) && a.closest('.brk-form') && a.tagName === 'INPUT');
+}
+
 function draw() {
   if (!tbody) return;
+  if (editing()) { redrawWaiting = true; return; }
+  redrawWaiting = false;
   fill(tbody, S.crews.map((c) => {
     const p = c.day && c.day.position;
     return [h('tr', { dataset: { crew: c.code, day: c.day ? c.day.state : c.status },
@@ -88,7 +170,7 @@ function draw() {
       h('td', { class: 'muted' }, c.shift_start === c.shift_end ? t('shift.always') : (c.shift_start || '').slice(0, 5) + '–' + (c.shift_end || '').slice(0, 5))),
     // Its day, the full width of the board under its row.
     h('tr', { class: 'plan-row', dataset: { planOf: c.code } },
-      h('td', { class: 'plan-cell', colspan: 8 }, timeline(c)))];
+      h('td', { class: 'plan-cell', colspan: 8 }, timeline(c), breakLine(c)))];
   }).flat());
   drawReplan();
 }
