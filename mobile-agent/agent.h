@@ -217,8 +217,7 @@ int track_last(struct agent *, int64_t max_age_ms, struct gps_fix *);
 int track_flush(struct agent *, char **cause);
 
 /*
- * gps.c: positions from gpsd (its JSON on the socket) or an NMEA 0183
- * log.
+ * gps.c: positions from gpsd (through libgps) or an NMEA 0183 log.
  */
 struct gps_src;
 struct gps_src *gps_src_open_gpsd(
@@ -238,8 +237,6 @@ void gps_src_close(struct gps_src *);
 int gps_src_fd(struct gps_src *);
 /* One NMEA sentence (RMC) to a fix: 1 when it holds a valid fix. */
 int gps_nmea_parse(const char *line, struct gps_fix *);
-/* One line from gpsd: 1 when it is a TPV report with a 2D/3D fix. */
-int gps_gpsd_parse(const char *line, struct gps_fix *);
 
 /*
  * serve.c: "patrol-agent serve": one libevent loop that records the GPS

@@ -1,39 +1,32 @@
 /*
- * Positions: from gpsd (the handheld's receiver, or gpsfake in tests),
- * or replayed from an NMEA 0183 log (--nmea). gpsd is read through its
- * own JSON protocol on its socket (?WATCH, then TPV reports): libgps
- * would map libstdc++, D-Bus and systemd into the daemon for that. Only RMC
+ * Positions: from gpsd (the handheld's receiver, or gpsfake in tests)
+ * through libgps (gps_open, gps_stream with WATCH_JSON, gps_read of its
+ * TPV reports), or replayed from an NMEA 0183 log (--nmea). Only RMC
  * sentences with status A (a valid fix) and a good checksum count; their
  * own UTC time stamps the fix, so a replay records the track as it was.
+ * (Debian's libgps maps libstdc++, D-Bus and libsystemd into the agent:
+ * BENCHMARKS.md section 8 has what that costs.)
  */
 #include <errno.h>
 #include <math.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <jansson.h>
+#include <gps.h>
 
 #include "agent.h"
 
 #define GPS_LINE_MAX    256
 #define GPS_PACE_MAX_MS 5000 /* a replay never sleeps longer between fixes */
-#define GPSD_LINE_MAX   8192 /* a SKY report with many satellites fits */
 
 struct gps_src {
 	int nmea;
 	FILE *f;
 	double speed;
 	int64_t last_t;
-	int fd;                      /* gpsd's socket */
-	char buf[GPSD_LINE_MAX + 1]; /* gpsd's lines as they come */
-	size_t len;
-	int skipping; /* inside a line too long to keep */
+	struct gps_data_t *gd; /* gpsd through libgps */
 };
 
 static int
@@ -163,88 +156,27 @@ gps_src_open_nmea(const char *path, double speed, char **cause)
 	return s;
 }
 
-int
-gps_gpsd_parse(const char *line, struct gps_fix *fix)
-{
-	json_t *o = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
-	const char *cls, *t;
-	json_t *lat, *lon;
-	struct tm tm = {0};
-	double secs;
-	int y, mo, d, h, mi, n = 0, ok = 0;
-
-	if (o == NULL || !json_is_object(o))
-		goto out;
-	cls = json_string_value(json_object_get(o, "class"));
-	t = json_string_value(json_object_get(o, "time"));
-	lat = json_object_get(o, "lat");
-	lon = json_object_get(o, "lon");
-	if (cls == NULL || strcmp(cls, "TPV") != 0 || t == NULL ||
-	    json_integer_value(json_object_get(o, "mode")) < 2 ||
-	    !json_is_number(lat) || !json_is_number(lon))
-		goto out;
-	/* 2026-12-05T01:02:03.000Z, always UTC */
-	if (sscanf(t, "%4d-%2d-%2dT%2d:%2d:%lf%n", &y, &mo, &d, &h, &mi, &secs,
-	        &n) != 6 ||
-	    t[n] != 'Z' || t[n + 1] != '\0' || y < 1970 || y > 9999 || mo < 1 ||
-	    mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    !(secs >= 0 && secs < 61))
-		goto out;
-	fix->lat = json_number_value(lat);
-	fix->lon = json_number_value(lon);
-	if (!isfinite(fix->lat) || !isfinite(fix->lon) || fabs(fix->lat) > 90 ||
-	    fabs(fix->lon) > 180)
-		goto out;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	fix->t_ms = (int64_t)timegm(&tm) * 1000 + (int64_t)llround(secs * 1000);
-	ok = fix->t_ms > 0;
-out:
-	json_decref(o);
-	return ok;
-}
-
 struct gps_src *
 gps_src_open_gpsd(const char *host, const char *port, char **cause)
 {
-	static const char watch[] = "?WATCH={\"enable\":true,\"json\":true};\n";
-	struct addrinfo hints = {0}, *res, *ai;
+	struct gps_data_t *gd = agent_alloc(sizeof *gd);
 	struct gps_src *s;
-	int fd = -1, rc, err = ECONNREFUSED;
 
-	hints.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+	if (gps_open(host, port, gd) != 0) {
 		*cause = agent_printf("cannot reach gpsd at %s:%s: %s", host,
-		    port, gai_strerror(rc));
+		    port, gps_errstr(errno));
+		free(gd);
 		return NULL;
 	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-		if (fd != -1 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		err = errno;
-		if (fd != -1)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd == -1 ||
-	    send(fd, watch, sizeof watch - 1, MSG_NOSIGNAL) !=
-	        (ssize_t)(sizeof watch - 1)) {
-		if (fd != -1) {
-			err = errno;
-			close(fd);
-		}
+	if (gps_stream(gd, WATCH_ENABLE | WATCH_JSON, NULL) != 0) {
 		*cause = agent_printf("cannot reach gpsd at %s:%s: %s", host,
-		    port, strerror(err));
+		    port, gps_errstr(errno));
+		gps_close(gd);
+		free(gd);
 		return NULL;
 	}
 	s = agent_alloc(sizeof *s);
-	s->fd = fd;
+	s->gd = gd;
 	return s;
 }
 
@@ -281,81 +213,59 @@ gps_src_next_nmea(struct gps_src *s, struct gps_fix *fix, char **cause)
 	return -1;
 }
 
-/* The next whole line held from gpsd, moved out of the buffer. */
+/*
+ * The report libgps just read: 1 with *fix when it is a TPV with a 2D/3D
+ * fix, a time and a position (gpsd repeats a fix in several reports:
+ * each is kept once).
+ */
 static int
-gps_gpsd_line(struct gps_src *s, char *line, size_t cap)
+gps_gpsd_fix(struct gps_src *s, struct gps_fix *fix)
 {
-	char *nl;
-	size_t n;
+	const struct gps_data_t *gd = s->gd;
+	const struct gps_fix_t *f = &gd->fix;
+	int64_t t;
 
-	while ((nl = memchr(s->buf, '\n', s->len)) != NULL) {
-		n = (size_t)(nl - s->buf);
-		int keep = !s->skipping && n < cap;
-		if (keep) {
-			memcpy(line, s->buf, n);
-			line[n] = '\0';
-		}
-		s->skipping = 0;
-		memmove(s->buf, nl + 1, s->len - n - 1);
-		s->len -= n + 1;
-		if (keep)
-			return 1;
-	}
-	if (s->len == GPSD_LINE_MAX) { /* no end in sight: drop it */
-		s->skipping = 1;
-		s->len = 0;
-	}
-	return 0;
+	if ((gd->set & (LATLON_SET | TIME_SET)) != (LATLON_SET | TIME_SET) ||
+	    f->mode < MODE_2D || !isfinite(f->latitude) ||
+	    !isfinite(f->longitude) || fabs(f->latitude) > 90 ||
+	    fabs(f->longitude) > 180 || f->time.tv_sec <= 0)
+		return 0;
+	t = (int64_t)f->time.tv_sec * 1000 + f->time.tv_nsec / 1000000;
+	if (t == s->last_t)
+		return 0;
+	s->last_t = t;
+	fix->t_ms = t;
+	fix->lat = f->latitude;
+	fix->lon = f->longitude;
+	return 1;
 }
 
 int
 gps_src_next(
     struct gps_src *s, int timeout_ms, struct gps_fix *fix, char **cause)
 {
-	char line[GPSD_LINE_MAX + 1];
-	struct pollfd pfd = {.fd = -1, .events = POLLIN};
-	ssize_t got;
-	int rc, fresh = 0;
+	int wait_us = timeout_ms > 0 ? timeout_ms * 1000 : 0;
 
 	if (s->nmea)
 		return gps_src_next_nmea(s, fix, cause);
-	for (;;) {
-		while (gps_gpsd_line(s, line, sizeof line)) {
-			if (!gps_gpsd_parse(line, fix))
-				continue;
-			/* gpsd repeats a fix in several reports: keep each
-			 * once. */
-			if (fix->t_ms == s->last_t)
-				continue;
-			s->last_t = fix->t_ms;
-			return 1;
-		}
-		if (fresh)
-			return 0; /* what came held no new fix */
-		pfd.fd = s->fd;
-		do
-			rc = poll(&pfd, 1, timeout_ms);
-		while (rc == -1 && errno == EINTR);
-		if (rc <= 0)
-			return 0;
-		do
-			got = recv(s->fd, s->buf + s->len,
-			    GPSD_LINE_MAX - s->len, MSG_DONTWAIT);
-		while (got == -1 && errno == EINTR);
-		if (got == 0 || (got == -1 && errno != EAGAIN)) {
+	/* What libgps holds or the socket has; then at most timeout_ms
+	 * for more. */
+	while (gps_waiting(s->gd, wait_us)) {
+		if (gps_read(s->gd, NULL, 0) == -1) {
 			*cause = agent_strdup("gpsd closed the connection");
 			return -1;
 		}
-		if (got > 0)
-			s->len += (size_t)got;
-		fresh = 1;
+		if (gps_gpsd_fix(s, fix))
+			return 1;
+		wait_us = 0; /* what came held no new fix */
 	}
+	return 0;
 }
 
 int
 gps_src_fd(struct gps_src *s)
 {
-	return s->nmea ? -1 : s->fd;
+	return s->nmea ? -1 : s->gd->gps_fd;
 }
 
 void
@@ -365,7 +275,9 @@ gps_src_close(struct gps_src *s)
 		return;
 	if (s->nmea)
 		fclose(s->f);
-	else
-		close(s->fd);
+	else {
+		gps_close(s->gd);
+		free(s->gd);
+	}
 	free(s);
 }
