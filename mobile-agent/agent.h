@@ -31,7 +31,9 @@ struct agent {
 	int verbose;
 };
 
-/* agent.c */
+/* main.c: main() and the command table. */
+
+/* agent.c: helpers every file uses */
 /* Allocation that never fails (it exits): out of memory, we are done. */
 void *agent_alloc(size_t);
 char *agent_strdup(const char *);
@@ -85,6 +87,8 @@ int outbox_add(struct agent *, const char *kind, const char *what,
     size_t len);
 /* Items not yet acknowledged. */
 long long outbox_pending(struct agent *);
+/* "status": crew, server, outbox, last sync and error, refused items. */
+int outbox_report(struct agent *);
 /* Deletes the callers of a job (personal data) once it is closed. */
 int outbox_forget_callers(struct agent *, long long request_id);
 /* Revoked: the callers, jobs and token go; what the crew recorded stays. */
@@ -132,7 +136,9 @@ int jobs_wayback(struct agent *, int argc, char **argv);
 int jobs_patrol_mark(struct agent *, int start, const int64_t *pieces,
     size_t npieces, char **cause);
 
-/* sync.c: the protocol (over http.c) */
+/* sync.c: the protocol (over http.c), and the enroll and sync commands */
+int sync_enroll_main(struct agent *, int argc, char **argv);
+int sync_main(struct agent *, int argc, char **argv);
 int sync_enroll(struct agent *, const char *server, const char *code,
     const char *ca, const char *label);
 /*

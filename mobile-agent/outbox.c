@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -504,4 +505,69 @@ outbox_photo_add(struct agent *a, const char *file, char sha[65], char **cause)
 out:
 	free(data);
 	return rc;
+}
+
+static void
+outbox_print_time(const char *label, long long ms)
+{
+	char buf[64];
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0) {
+		printf("%-14s never\n", label);
+		return;
+	}
+	localtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+	printf("%-14s %s\n", label, buf);
+}
+
+/* "status" alone: the agent's state, read from the database. */
+int
+outbox_report(struct agent *a)
+{
+	sqlite3_stmt *st;
+	char *v;
+
+	v = outbox_get(a, "crew_code");
+	printf("%-14s %s\n", "crew", v != NULL ? v : "(not enrolled)");
+	free(v);
+	v = outbox_get(a, "server");
+	printf("%-14s %s\n", "server", v != NULL ? v : "-");
+	free(v);
+	printf("%-14s %lld\n", "outbox", outbox_pending(a));
+	outbox_print_time("last sync", outbox_get_int(a, "last_sync_ms", 0));
+	v = outbox_get(a, "last_error");
+	printf("%-14s %s\n", "last error", v != NULL ? v : "-");
+	free(v);
+	printf("%-14s %lld\n", "cursor", outbox_get_int(a, "cursor", 0));
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT (SELECT count(*) FROM photos WHERE uploaded = 0 AND"
+	        " failed IS NULL), (SELECT count(*) FROM fixes),"
+	        " (SELECT count(*) FROM outbox WHERE ack_status IN"
+	        " ('conflict', 'rejected'))",
+	        -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		printf("%-14s %lld\n", "photos", sqlite3_column_int64(st, 0));
+		printf("%-14s %lld\n", "fixes", sqlite3_column_int64(st, 1));
+		printf("%-14s %lld\n", "refused", sqlite3_column_int64(st, 2));
+	}
+	sqlite3_finalize(st);
+	/* What the server refused or kept as a conflict, newest first. */
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT client_id, kind, coalesce(request_id, 0), ack_status,"
+	        " coalesce(ack_message, '') FROM outbox WHERE ack_status IN"
+	        " ('conflict', 'rejected') ORDER BY seq DESC LIMIT 10",
+	        -1, &st, NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW)
+			printf("  %s %s job %lld: %s (%s)\n",
+			    sqlite3_column_text(st, 3),
+			    sqlite3_column_text(st, 1),
+			    (long long)sqlite3_column_int64(st, 2),
+			    sqlite3_column_text(st, 4),
+			    sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return 0;
 }

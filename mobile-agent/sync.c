@@ -1191,3 +1191,32 @@ sync_wayback(struct agent *a, int has_from, double lat, double lon)
 	json_decref(j);
 	return 0;
 }
+
+/* "enroll --server URL --code CODE [--ca FILE] [--label TEXT]" */
+int
+sync_enroll_main(struct agent *a, int argc, char **argv)
+{
+	struct agent_opt o[] = {{.name = "server"}, {.name = "code"},
+	    {.name = "ca"}, {.name = "label"}, {.name = NULL}};
+
+	if (agent_args("enroll", argc, argv, o, NULL, 0) != 0 ||
+	    o[0].value == NULL || o[1].value == NULL) {
+		fprintf(stderr,
+		    "usage: patrol-agent enroll --server URL --code "
+		    "CODE [--ca FILE] [--label TEXT]\n");
+		return AGENT_EXIT_USAGE;
+	}
+	return sync_enroll(a, o[0].value, o[1].value, o[2].value, o[3].value);
+}
+
+/* "sync": everything pending, once. */
+int
+sync_main(struct agent *a, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0) {
+		fprintf(stderr, "usage: patrol-agent sync\n");
+		return AGENT_EXIT_USAGE;
+	}
+	return sync_run(a);
+}

@@ -1,0 +1,170 @@
+/*
+ * patrol-agent's main(): global options, the command table and its usage.
+ * Each command opens the state directory's database, does one thing and
+ * exits; "run" (run.c) and "serve" (serve.c) are the daemons.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
+
+#include "agent.h"
+
+static int main_help(struct agent *, int, char **);
+
+/* "status" alone tells the agent's state; with a step it records it. */
+static int
+main_status(struct agent *a, int argc, char **argv)
+{
+	if (argc > 0)
+		return jobs_status(a, argc, argv);
+	return outbox_report(a);
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct agent *, int, char **);
+	const char *usage;
+} main_commands[] = {
+    {"enroll", sync_enroll_main, "--server URL --code CODE [--ca FILE]"},
+    {"jobs", jobs_list, "(the crew's jobs from the last sync)"},
+    {"show", jobs_show, "ID"},
+    {"accept", jobs_accept, "ID"},
+    {"reject", jobs_reject, "ID --reason TEXT"},
+    {"status", main_status,
+        "[en-route|on-site ID] (alone: outbox, last sync, last error)"},
+    {"done", jobs_done,
+        "ID --outcome CODE [--note TEXT] [--photo FILE]... "
+        "[--answer CODE=VALUE]..."},
+    {"unable", jobs_unable, "ID --reason TEXT"},
+    {"finding", jobs_finding,
+        "--category CODE [--lat N --lon N] [--note TEXT] [--address TEXT] "
+        "[--photo FILE]... [--answer CODE=VALUE]..."},
+    {"patrol", jobs_patrol, "start|stop"},
+    {"wayback", jobs_wayback,
+        "[--lat N --lon N] | take PIECE_ID (overdue pieces on the way back)"},
+    {"sync", sync_main, "(send the outbox, fetch jobs, upload photos)"},
+    {"run", run_main, "[--gpsd HOST:PORT | --nmea FILE [--speed N]] [--once]"},
+    {"serve", serve_main,
+        "[--listen 127.0.0.1:PORT] [--gpsd HOST:PORT | --nmea FILE] "
+        "(run, with the crew's screen)"},
+    {"tiles", tiles_main,
+        "fetch --url 'https://HOST/{z}/{x}/{y}.png' --bbox W,S,E,N "
+        "[--zoom 12-17] [--max N] (map tiles kept on the device)"},
+    {"help", main_help, ""},
+};
+#define MAIN_NCOMMANDS (sizeof main_commands / sizeof main_commands[0])
+
+static void
+main_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+	    "usage: patrol-agent [--dir DIR] [-v] COMMAND ...\n"
+	    "       patrol-agent version\n"
+	    "commands:\n");
+	for (i = 0; i < MAIN_NCOMMANDS; i++)
+		fprintf(f, "  %-8s %s\n", main_commands[i].name,
+		    main_commands[i].usage);
+	fprintf(f, "DIR defaults to $PATROL_AGENT_DIR, else ~/.patrol-agent\n");
+}
+
+static int
+main_help(struct agent *a, int argc, char **argv)
+{
+	(void)a;
+	(void)argc;
+	(void)argv;
+	main_usage(stdout);
+	return 0;
+}
+
+static int
+main_version(void)
+{
+	Patrol__Sync__V1__AgentHello hello =
+	    PATROL__SYNC__V1__AGENT_HELLO__INIT;
+
+	hello.agent_version = AGENT_VERSION;
+	printf("patrol-agent %s (sync protocol v1, hello %zu bytes, "
+	       "sqlite %s, %s)\n",
+	    AGENT_VERSION,
+	    patrol__sync__v1__agent_hello__get_packed_size(&hello),
+	    sqlite3_libversion(), OpenSSL_version(OPENSSL_VERSION));
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct agent a = {0};
+	int verbose = 0;
+	const char *dir = getenv("PATROL_AGENT_DIR"), *home;
+	char *cause;
+	size_t i;
+	int rc;
+
+	/* Tokens, personal data and photos: for this user's eyes only. */
+	umask(077);
+	argc--;
+	argv++;
+	while (argc > 0 && argv[0][0] == '-') {
+		if (strcmp(argv[0], "-v") == 0) {
+			verbose = 1;
+			argc--;
+			argv++;
+		} else if (strcmp(argv[0], "--dir") == 0 && argc > 1) {
+			dir = argv[1];
+			argc -= 2;
+			argv += 2;
+		} else if (strcmp(argv[0], "--help") == 0) {
+			main_usage(stdout);
+			return 0;
+		} else {
+			main_usage(stderr);
+			return AGENT_EXIT_USAGE;
+		}
+	}
+	if (argc == 0) {
+		main_usage(stderr);
+		return AGENT_EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "version") == 0)
+		return main_version();
+	for (i = 0; i < MAIN_NCOMMANDS; i++) {
+		if (strcmp(main_commands[i].name, argv[0]) == 0)
+			break;
+	}
+	if (i == MAIN_NCOMMANDS) {
+		fprintf(
+		    stderr, "patrol-agent: unknown command '%s'\n", argv[0]);
+		main_usage(stderr);
+		return AGENT_EXIT_USAGE;
+	}
+	if (dir != NULL)
+		a.dir = agent_strdup(dir);
+	else if ((home = getenv("HOME")) != NULL)
+		a.dir = agent_printf("%s/.patrol-agent", home);
+	else
+		a.dir = agent_strdup(".patrol-agent");
+	a.verbose = verbose;
+	/* A peer that closed mid-write is an error to report, not a kill. */
+	signal(SIGPIPE, SIG_IGN);
+	if (outbox_open(&a, &cause) != 0) {
+		fprintf(stderr, "patrol-agent: cannot open %s: %s\n", a.dir,
+		    cause != NULL ? cause : "?");
+		free(cause);
+		outbox_close(&a);
+		free(a.dir);
+		return AGENT_EXIT_FAIL;
+	}
+	rc = main_commands[i].run(&a, argc - 1, argv + 1);
+	outbox_close(&a);
+	free(a.dir);
+	return rc;
+}
