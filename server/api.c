@@ -293,7 +293,7 @@ api_digits(const char **p, int n)
 }
 
 int
-api_iso8601_ok(const char *s)
+api_is_iso8601(const char *s)
 {
 	const char *p = s;
 
@@ -301,31 +301,31 @@ api_iso8601_ok(const char *s)
 	if (api_digits(&p, 4) || *p++ != '-' || api_digits(&p, 2) ||
 	    *p++ != '-' || api_digits(&p, 2) || (*p != 'T' && *p != ' ') ||
 	    (p++, api_digits(&p, 2)) || *p++ != ':' || api_digits(&p, 2))
-		return -1;
+		return 0;
 	if (*p == ':') {
 		p++;
 		if (api_digits(&p, 2))
-			return -1;
+			return 0;
 		if (*p == '.') {
 			p++;
 			if (api_digits(&p, 1))
-				return -1;
+				return 0;
 			while (*p >= '0' && *p <= '9')
 				p++;
 		}
 	}
 	if (*p == 'Z')
-		return p[1] == '\0' ? 0 : -1;
+		return p[1] == '\0';
 	if (*p != '+' && *p != '-')
-		return -1;
+		return 0;
 	p++;
 	if (api_digits(&p, 2))
-		return -1;
+		return 0;
 	if (*p == ':')
 		p++;
 	if (api_digits(&p, 2))
-		return -1;
-	return *p == '\0' ? 0 : -1;
+		return 0;
+	return *p == '\0';
 }
 
 int

@@ -7,6 +7,8 @@
 #ifndef PATROL_API_H
 #define PATROL_API_H
 
+#include "compiler.h"
+
 #include <stddef.h>
 
 #include <jansson.h>
@@ -37,26 +39,27 @@ void api_db_error(
     struct http_req *, const struct db_result *, const char *what);
 
 /* 400 naming the first key of obj that is not in keys (NULL-terminated). */
-int api_only_keys(struct http_req *, json_t *obj, const char *const *keys);
+PATROL_MUSTCHECK int api_only_keys(
+    struct http_req *, json_t *obj, const char *const *keys);
 /*
  * Reads a string member: absent or null leaves *out NULL (422 if required);
  * a wrong type is 422; longer than maxchars characters is 422.
  */
-int api_str(struct http_req *, json_t *obj, const char *key, int required,
-    size_t maxchars, const char **out);
+PATROL_MUSTCHECK int api_str(struct http_req *, json_t *obj, const char *key,
+    int required, size_t maxchars, const char **out);
 /* A number member (integer or real); *present says if it was there. */
-int api_num(struct http_req *, json_t *obj, const char *key, int required,
-    double *out, int *present);
+PATROL_MUSTCHECK int api_num(struct http_req *, json_t *obj, const char *key,
+    int required, double *out, int *present);
 /* A whole-number member, 1 .. 2^53. */
-int api_id(struct http_req *, json_t *obj, const char *key, int required,
-    long long *out);
+PATROL_MUSTCHECK int api_id(struct http_req *, json_t *obj, const char *key,
+    int required, long long *out);
 /* A path segment that must be a positive id; 404 otherwise. */
-int api_path_id(struct http_req *, int param, long long *out);
+PATROL_MUSTCHECK int api_path_id(struct http_req *, int param, long long *out);
 /*
- * 0 for an ISO 8601 date-time with a zone ("2026-07-01T15:00:00+09:00",
- * seconds and fractions optional, "Z" accepted); -1 otherwise.
+ * 1 for an ISO 8601 date-time with a zone ("2026-07-01T15:00:00+09:00",
+ * seconds and fractions optional, "Z" accepted), else 0.
  */
-int api_iso8601_ok(const char *);
+int api_is_iso8601(const char *);
 /*
  * Answers 200 with the JSON text in the result's first column, 404 "no
  * such WHAT" when there is no row, or as api_db_error on failure.

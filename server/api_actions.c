@@ -307,7 +307,8 @@ action_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	x->user = *user;
 	/* actions_post checked the action before authenticating. */
 	x->lc = lifecycle_action_find(http_req_param(req, 1));
-	api_path_id(req, 0, &x->id);
+	if (api_path_id(req, 0, &x->id) != 0)
+		goto fail;
 	if ((x->lc->roles & (int)user->role) == 0) {
 		lifecycle_check(
 		    x->lc->name, LC_ANY_STATE, (int)user->role, 0, &v);
@@ -447,7 +448,7 @@ callback_post(struct http_req *req)
 		    "true");
 		goto out;
 	}
-	if (c.at != NULL && api_iso8601_ok(c.at) != 0) {
+	if (c.at != NULL && !api_is_iso8601(c.at)) {
 		api_error(req, 422, "invalid_time", "at",
 		    "at must be an ISO 8601 time with a zone");
 		goto out;

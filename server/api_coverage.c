@@ -155,7 +155,7 @@ cov_get(struct http_req *req)
 	c->lang = locale != NULL && strcmp(locale, "en") == 0 ? "en" : NULL;
 	c->req = req;
 	http_req_ref(req);
-	if (coverage_week_valid(c->week) != 0) {
+	if (!coverage_week_is_valid(c->week)) {
 		api_error(req, 404, "not_found", NULL,
 		    "the week must look like 2026-W47");
 		cov_free(c);

@@ -224,7 +224,7 @@ create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	}
 	if (api_str(req, body, "callback_at", 0, 40, &s) != 0)
 		goto fail;
-	if (s != NULL && api_iso8601_ok(s) != 0) {
+	if (s != NULL && !api_is_iso8601(s)) {
 		api_error(req, 422, "invalid_time", "callback_at",
 		    "callback_at must be an ISO 8601 time with a zone, e.g. "
 		    "2026-07-01T15:00:00+09:00");

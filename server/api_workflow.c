@@ -81,7 +81,7 @@ caller_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 		    "give the caller's name, phone or address");
 		goto out;
 	}
-	if (c.callback_at != NULL && api_iso8601_ok(c.callback_at) != 0) {
+	if (c.callback_at != NULL && !api_is_iso8601(c.callback_at)) {
 		api_error(req, 422, "invalid_time", "callback_at",
 		    "callback_at must be an ISO 8601 time with a zone");
 		goto out;

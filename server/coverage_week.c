@@ -38,15 +38,15 @@ struct week_run {
 };
 
 int
-coverage_week_valid(const char *w)
+coverage_week_is_valid(const char *w)
 {
 	int week;
 
 	if (strlen(w) != 8 || strspn(w, "0123456789") != 4 || w[4] != '-' ||
 	    w[5] != 'W' || strspn(w + 6, "0123456789") != 2)
-		return -1;
+		return 0;
 	week = atoi(w + 6);
-	return week >= 1 && week <= 53 ? 0 : -1;
+	return week >= 1 && week <= 53;
 }
 
 static void

@@ -15,8 +15,8 @@ struct ward_set;
 typedef void (*coverage_week_cb)(
     struct coverage_report *, const char *error, void *arg);
 
-/* 0 for "2026-W47" (weeks 01..53), -1 otherwise. */
-int coverage_week_valid(const char *week);
+/* 1 for "2026-W47" (weeks 01..53), else 0. */
+int coverage_week_is_valid(const char *week);
 /*
  * Computes the week (recording the inspections it finds) and reports every
  * piece, or only the ward's when ward is not NULL. wards must outlive the

@@ -45,6 +45,23 @@ ctl_close(struct ctl *c)
 }
 
 int
+ctl_usage(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ctl_ncommands; i++) {
+		if (strcmp(ctl_commands[i].name, name) == 0) {
+			fprintf(stderr, "usage: patrolctl %s%s%s\n", name,
+			    *ctl_commands[i].usage != '\0' ? " " : "",
+			    ctl_commands[i].usage);
+			return 2;
+		}
+	}
+	fprintf(stderr, "usage: patrolctl %s ...\n", name);
+	return 2;
+}
+
+int
 ctl_args(const char *command, int argc, char **argv, const char *const *names,
     const char **values, const char **pos, int npos)
 {

@@ -28,6 +28,13 @@ struct ctl_command {
 extern const struct ctl_command ctl_commands[];
 extern const int ctl_ncommands;
 
+/*
+ * Prints "usage: patrolctl NAME ARGS" from ctl_commands to stderr (the one
+ * place a command's arguments are written) and returns 2, the exit status
+ * for a wrong command line.
+ */
+int ctl_usage(const char *name);
+
 /* The database pool (one connection), opened on first use. */
 struct db *ctl_db(struct ctl *);
 void ctl_close(struct ctl *);

@@ -146,8 +146,7 @@ int
 ctl_addresses_import(struct ctl *c, int argc, char **argv)
 {
 	if (argc != 1 || argv[0][0] == '-') {
-		fprintf(stderr, "usage: patrolctl import addresses FILE\n");
-		return 2;
+		return ctl_usage("import addresses");
 	}
 	return ctl_addresses_import_file(c, argv[0]);
 }

@@ -298,9 +298,7 @@ ctl_backup(struct ctl *c, int argc, char **argv)
 	int k = 0, rc;
 
 	if (ctl_args("backup", argc, argv, names, v, pos, 1) != 1) {
-		fprintf(
-		    stderr, "usage: patrolctl backup %s\n", CTL_BACKUP_USAGE);
-		return 2;
+		return ctl_usage("backup");
 	}
 	dir = pos[0];
 	if (sodium_init() < 0)
@@ -485,9 +483,7 @@ ctl_restore(struct ctl *c, int argc, char **argv)
 	int k = 0, rc;
 
 	if (ctl_args("restore", argc, argv, names, v, pos, 1) != 1) {
-		fprintf(
-		    stderr, "usage: patrolctl restore %s\n", CTL_RESTORE_USAGE);
-		return 2;
+		return ctl_usage("restore");
 	}
 	dir = pos[0];
 	if (sodium_init() < 0)

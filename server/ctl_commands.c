@@ -27,10 +27,8 @@ ctl_migrate(struct ctl *c, int argc, char **argv)
 	char *cause;
 
 	(void)argv;
-	if (argc != 0) {
-		fprintf(stderr, "usage: patrolctl migrate\n");
-		return 2;
-	}
+	if (argc != 0)
+		return ctl_usage("migrate");
 	if (migrate_apply(ctl_db(c), c->cfg->schema_dir, stdout, &cause) != 0) {
 		fprintf(stderr, "patrolctl: %s\n", cause);
 		free(cause);
@@ -103,14 +101,15 @@ const struct ctl_command ctl_commands[] = {
         "add or update categories from a JSON array (as GET "
         "/api/v1/categories gives)",
         ctl_dispatch_category_import},
-    {"import network", "FILE --kind road|river|park [--class-field NAME]",
+    {"import network",
+        "FILE --kind road|river|park [--class-field NAME] [--ward CODE]",
         "import patrol network lines (OSM XML or GeoJSON), cut into pieces",
         ctl_network_import},
     {"import addresses", "FILE",
         "replace the towns or blocks of the municipalities in a geolonia or "
         "MLIT 位置参照情報 CSV (UTF-8 or Shift_JIS)",
         ctl_addresses_import},
-    {"patrol replay", "FILE --crew CODE [--start TIME]",
+    {"patrol replay", "FILE.gpx|json --crew CODE [--start ISO-TIME]",
         "store a recorded GPS trace (GPX or JSON) as a patrol",
         ctl_network_replay},
     {"open311 key add", "NAME",
@@ -121,7 +120,8 @@ const struct ctl_command ctl_commands[] = {
     {"open311 key revoke", "NAME", "revoke a client app's Open311 key",
         ctl_open311_key_revoke},
     {"coverage export",
-        "--week 2026-W47 --format geojson|kml|csv|png [--ward CODE] -o FILE",
+        "--week 2026-W47 --format geojson|kml|csv|summary.csv|png "
+        "[--ward CODE] [--locale ja|en] -o FILE",
         "write a week's patrol coverage", ctl_network_export},
     {"coverage archive", "--week 2026-W47",
         "keep a week's exports as the Monday job does", ctl_network_archive},

@@ -50,14 +50,9 @@ ctl_network_export(struct ctl *c, int argc, char **argv)
 	int rc = 1, i;
 
 	if (ctl_args("coverage export", argc, argv, names, v, NULL, 0) != 0 ||
-	    v[0] == NULL || v[1] == NULL || v[3] == NULL) {
-		fprintf(stderr,
-		    "usage: patrolctl coverage export --week "
-		    "2026-W47 --format geojson|kml|csv|summary.csv|png "
-		    "[--ward CODE] [--locale ja|en] --o FILE\n");
-		return 2;
-	}
-	if (coverage_week_valid(v[0]) != 0) {
+	    v[0] == NULL || v[1] == NULL || v[3] == NULL)
+		return ctl_usage("coverage export");
+	if (!coverage_week_is_valid(v[0])) {
 		fprintf(stderr,
 		    "patrolctl: coverage export: --week must look "
 		    "like 2026-W47\n");
@@ -143,12 +138,8 @@ ctl_network_archive(struct ctl *c, int argc, char **argv)
 	char *cause;
 
 	if (ctl_args("coverage archive", argc, argv, names, v, NULL, 0) != 0 ||
-	    v[0] == NULL || coverage_week_valid(v[0]) != 0) {
-		fprintf(stderr,
-		    "usage: patrolctl coverage archive --week "
-		    "2026-W47\n");
-		return 2;
-	}
+	    v[0] == NULL || !coverage_week_is_valid(v[0]))
+		return ctl_usage("coverage archive");
 	if (store_wards_load_sync(ctl_db(c), &wards, &cause) != 0)
 		return ctl_fail("coverage archive", cause);
 	archive_week(ctl_db(c), wards, c->cfg, v[0], ctl_archive_cb, &x);

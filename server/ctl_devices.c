@@ -27,9 +27,7 @@ ctl_devices_enroll(struct ctl *c, int argc, char **argv)
 
 	if (ctl_args("device enroll", argc, argv, names, v, NULL, 0) != 0 ||
 	    v[0] == NULL) {
-		fprintf(stderr, "usage: patrolctl device enroll %s\n",
-		    CTL_DEVICE_ENROLL_USAGE);
-		return 2;
+		return ctl_usage("device enroll");
 	}
 	if (v[1] != NULL) {
 		ttl = strtol(v[1], &end, 10);
@@ -66,9 +64,7 @@ ctl_devices_list(struct ctl *c, int argc, char **argv)
 	int i;
 
 	if (ctl_args("device list", argc, argv, names, v, NULL, 0) != 0) {
-		fprintf(stderr, "usage: patrolctl device list %s\n",
-		    CTL_DEVICE_LIST_USAGE);
-		return 2;
+		return ctl_usage("device list");
 	}
 	if (store_devices_list(ctl_db(c), v[0], &res, &cause) != 0)
 		return ctl_fail("device list", cause);
@@ -95,9 +91,7 @@ ctl_devices_revoke(struct ctl *c, int argc, char **argv)
 
 	npos = ctl_args("device revoke", argc, argv, names, v, pos, 1);
 	if (npos < 0 || (npos == 1) == (v[0] != NULL)) {
-		fprintf(stderr, "usage: patrolctl device revoke %s\n",
-		    CTL_DEVICE_REVOKE_USAGE);
-		return 2;
+		return ctl_usage("device revoke");
 	}
 	if (npos == 1) {
 		id = strtoll(pos[0], &end, 10);

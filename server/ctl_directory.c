@@ -62,9 +62,7 @@ ctl_directory_add(struct ctl *c, int argc, char **argv)
 	e.demo = ctl_directory_flag(&argc, argv, "--demo");
 	if (ctl_args("directory add", argc, argv, names, v, pos, 1) != 1 ||
 	    v[0] == NULL) {
-		fprintf(stderr, "usage: patrolctl directory add %s\n",
-		    CTL_DIRECTORY_ADD_USAGE);
-		return 2;
+		return ctl_usage("directory add");
 	}
 	e.name = pos[0];
 	e.email = v[0];
@@ -103,9 +101,7 @@ ctl_directory_list(struct ctl *c, int argc, char **argv)
 	int removed = ctl_directory_flag(&argc, argv, "--removed");
 
 	if (argc != 0) {
-		fprintf(stderr, "usage: patrolctl directory list %s\n",
-		    CTL_DIRECTORY_LIST_USAGE);
-		return 2;
+		return ctl_usage("directory list");
 	}
 	store_directory_list(ctl_db(c), removed, db_wait_cb, &w);
 	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
@@ -128,9 +124,7 @@ ctl_directory_remove(struct ctl *c, int argc, char **argv)
 
 	if (argc != 1 || (id = strtoll(argv[0], &end, 10)) <= 0 ||
 	    *end != '\0') {
-		fprintf(stderr, "usage: patrolctl directory remove %s\n",
-		    CTL_DIRECTORY_REMOVE_USAGE);
-		return 2;
+		return ctl_usage("directory remove");
 	}
 	store_directory_remove(ctl_db(c), id, db_wait_cb, &w);
 	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)

@@ -111,9 +111,7 @@ ctl_dispatch_office_add(struct ctl *c, int argc, char **argv)
 
 	if (ctl_args("office add", argc, argv, names, v, pos, 1) != 1 ||
 	    v[0] == NULL || v[1] == NULL || v[4] == NULL || v[5] == NULL) {
-		fprintf(stderr, "usage: patrolctl office add %s\n",
-		    CTL_OFFICE_ADD_USAGE);
-		return 2;
+		return ctl_usage("office add");
 	}
 	if (ctl_dispatch_geo(c, &cause) != 0)
 		return ctl_fail("office add", cause);
@@ -221,9 +219,7 @@ ctl_dispatch_crew_add(struct ctl *c, int argc, char **argv)
 
 	if (ctl_args("crew add", argc, argv, names, v, pos, 1) != 1 ||
 	    v[0] == NULL || v[1] == NULL || v[2] == NULL) {
-		fprintf(stderr, "usage: patrolctl crew add %s\n",
-		    CTL_CREW_ADD_USAGE);
-		return 2;
+		return ctl_usage("crew add");
 	}
 	if (ctl_dispatch_geo(c, &cause) != 0)
 		return ctl_fail("crew add", cause);
@@ -390,10 +386,8 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 	int rc = 1, empty;
 
 	(void)argv;
-	if (argc != 0) {
-		fprintf(stderr, "usage: patrolctl demo load\n");
-		return 2;
-	}
+	if (argc != 0)
+		return ctl_usage("demo load");
 	/* Only into an empty database: demo data must never mix with real. */
 	if (store_demo_empty(ctl_db(c), &empty, &cause) != 0)
 		return ctl_fail("demo load", cause);
@@ -529,10 +523,8 @@ ctl_dispatch_category_list(struct ctl *c, int argc, char **argv)
 	size_t i;
 
 	(void)argv;
-	if (argc != 0) {
-		fprintf(stderr, "usage: patrolctl category list\n");
-		return 2;
-	}
+	if (argc != 0)
+		return ctl_usage("category list");
 	store_categories_list(ctl_db(c), db_wait_cb, &w);
 	if (store_wait_json(ctl_db(c), &w, &all, &cause) != 0)
 		return ctl_fail("category list", cause);
@@ -608,8 +600,7 @@ ctl_dispatch_category_import(struct ctl *c, int argc, char **argv)
 	int n;
 
 	if (argc != 1) {
-		fprintf(stderr, "usage: patrolctl category import FILE.json\n");
-		return 2;
+		return ctl_usage("category import");
 	}
 	if ((all = json_load_file(argv[0], JSON_REJECT_DUPLICATES, &err)) ==
 	    NULL) {

@@ -199,10 +199,7 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 
 	if (ctl_args("import network", argc, argv, names, v, pos, 1) != 1 ||
 	    v[0] == NULL || network_kind_parse(v[0], &kind) != 0) {
-		fprintf(stderr,
-		    "usage: patrolctl import network FILE --kind "
-		    "road|river|park [--class-field NAME] [--ward CODE]\n");
-		return 2;
+		return ctl_usage("import network");
 	}
 	if (ctl_network_geo(c, &cause) != 0)
 		return ctl_fail("import network", cause);
@@ -428,10 +425,7 @@ ctl_network_replay(struct ctl *c, int argc, char **argv)
 
 	if (ctl_args("patrol replay", argc, argv, names, v, pos, 1) != 1 ||
 	    v[0] == NULL) {
-		fprintf(stderr,
-		    "usage: patrolctl patrol replay FILE.gpx|json "
-		    "--crew CODE [--start ISO-TIME]\n");
-		return 2;
+		return ctl_usage("patrol replay");
 	}
 	if (ctl_network_geo(c, &cause) != 0)
 		return ctl_fail("patrol replay", cause);

@@ -73,10 +73,8 @@ ctl_open311_key_list(struct ctl *c, int argc, char **argv)
 	int i;
 
 	(void)argv;
-	if (argc != 0) {
-		fprintf(stderr, "usage: patrolctl open311 key list\n");
-		return 2;
-	}
+	if (argc != 0)
+		return ctl_usage("open311 key list");
 	if (store_open311_key_list(ctl_db(c), &res, &cause) != 0)
 		return ctl_fail("open311 key list", cause);
 	printf("%-24s %-25s %-25s %s\n", "CLIENT", "CREATED", "LAST USED",

@@ -90,9 +90,7 @@ ctl_plan_solomon(struct ctl *c, int argc, char **argv)
 
 	(void)c;
 	if (ctl_args("plan solomon", argc, argv, names, values, pos, 1) != 1) {
-		fprintf(stderr, "usage: patrolctl plan solomon %s\n",
-		    CTL_PLAN_SOLOMON_USAGE);
-		return 2;
+		return ctl_usage("plan solomon");
 	}
 	if (values[0] != NULL) {
 		if (ctl_plan_number("--time-ms", values[0], 1, 3600000, &n) !=
@@ -219,9 +217,7 @@ ctl_plan_break(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	if (ctl_args("plan break", argc, argv, names, NULL, pos, 2) != 2) {
-		fprintf(stderr, "usage: patrolctl plan break %s\n",
-		    CTL_PLAN_BREAK_USAGE);
-		return 2;
+		return ctl_usage("plan break");
 	}
 	if ((rc = ctl_plan_break_set(c, pos[0], pos[1])) == 0)
 		printf("crew %s: break %s\n", pos[0], pos[1]);

@@ -49,8 +49,7 @@ ctl_retention_status(struct ctl *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 0) {
-		fprintf(stderr, "usage: patrolctl retention status\n");
-		return 2;
+		return ctl_usage("retention status");
 	}
 	retention_params(c->cfg, &p);
 	if (store_ops_retention_status(
@@ -102,8 +101,7 @@ ctl_retention_run(struct ctl *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 0) {
-		fprintf(stderr, "usage: patrolctl retention run\n");
-		return 2;
+		return ctl_usage("retention run");
 	}
 	retention_params(c->cfg, &p);
 	if (store_ops_purge(ctl_db(c), &p, "patrolctl", 1, &result, &cause) !=

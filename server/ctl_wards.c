@@ -127,8 +127,7 @@ ctl_wards_list(struct ctl *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 0) {
-		fprintf(stderr, "usage: patrolctl wards list\n");
-		return 2;
+		return ctl_usage("wards list");
 	}
 	if (store_wards_load_sync(ctl_db(c), &set, &cause) != 0) {
 		ctl_wards_db_error("cannot read the wards", cause);

@@ -16,6 +16,8 @@
 #ifndef PATROL_DB_H
 #define PATROL_DB_H
 
+#include "compiler.h"
+
 #include <libpq-fe.h>
 
 struct event_base;
@@ -126,9 +128,10 @@ const char *db_last_error(struct db *);
  * 0 and the result in *res (caller PQclear()s it; res may be NULL to drop
  * it), or -1 with *cause.
  */
-int db_query_sync(struct db *, const char *sql, int nparams,
+PATROL_MUSTCHECK int db_query_sync(struct db *, const char *sql, int nparams,
     const char *const *params, PGresult **res, char **cause);
-int db_exec_sync(struct db *, const char *script, char **cause);
+PATROL_MUSTCHECK int db_exec_sync(
+    struct db *, const char *script, char **cause);
 
 /*
  * The same for any store_* function: pass db_wait_cb and a zeroed

@@ -25,9 +25,8 @@
 #include "metrics.h"
 #include "xmalloc.h"
 
-#define HTTP_MAX_LISTENERS       4
-#define HTTP_DEFAULT_DEADLINE_MS 30000
-#define HTTP_DRAIN_WRITE_S       2
+#define HTTP_MAX_LISTENERS 4
+#define HTTP_DRAIN_WRITE_S 2
 
 struct http_server {
 	struct event_base *base;
@@ -700,8 +699,9 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 	r->body[r->body_len] = '\0';
 routed:
 	if (r->route->timeout_ms >= 0) {
+		/* A route's own deadline, else http_timeout_s (config). */
 		ms = r->route->timeout_ms > 0 ? r->route->timeout_ms
-		                              : HTTP_DEFAULT_DEADLINE_MS;
+		                              : s->cfg.timeout_s * 1000;
 		tv.tv_sec = ms / 1000;
 		tv.tv_usec = (ms % 1000) * 1000;
 		r->ev_deadline = evtimer_new(s->base, http_deadline_cb, r);

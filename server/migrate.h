@@ -6,6 +6,8 @@
 #ifndef PATROL_MIGRATE_H
 #define PATROL_MIGRATE_H
 
+#include "compiler.h"
+
 #include <stdio.h>
 
 struct db;
@@ -16,8 +18,10 @@ struct db;
  * Returns -1 with *cause if the database cannot be read, a file cannot be
  * read or is misnamed, or an applied file has changed.
  */
-int migrate_pending(struct db *, const char *dir, char **pending, char **cause);
+PATROL_MUSTCHECK int migrate_pending(
+    struct db *, const char *dir, char **pending, char **cause);
 /* Applies every pending migration, printing one line each to out. */
-int migrate_apply(struct db *, const char *dir, FILE *out, char **cause);
+PATROL_MUSTCHECK int migrate_apply(
+    struct db *, const char *dir, FILE *out, char **cause);
 
 #endif
