@@ -32,27 +32,36 @@ api_reply_text(struct http_req *req, int status, const char *json)
 	http_reply_text(req, status, JSON_TYPE, json);
 }
 
+static void
+api_error_v(struct http_req *req, int status, const char *code,
+    const char *field, json_t *extra, const char *fmt, va_list ap)
+{
+	char *msg = xvasprintf(fmt, ap);
+
+	api_reply(req, status, http_error_body(code, field, msg, extra));
+	free(msg);
+}
+
 void
 api_error(struct http_req *req, int status, const char *code, const char *field,
     const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
-	json_t *e, *m;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	api_error_v(req, status, code, field, NULL, fmt, ap);
 	va_end(ap);
-	e = json_object();
-	json_object_set_new(e, "code", json_string(code));
-	/* Messages may quote client input: NULL when not valid UTF-8. */
-	if ((m = json_stringn(msg, strlen(msg))) == NULL)
-		m = json_string(code);
-	json_object_set_new(e, "message", m);
-	if (field != NULL && (m = json_string(field)) != NULL)
-		json_object_set_new(e, "field", m);
-	api_reply(req, status, json_pack("{s:o}", "error", e));
-	free(msg);
+}
+
+void
+api_error_extra(struct http_req *req, int status, const char *code,
+    const char *field, json_t *extra, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	api_error_v(req, status, code, field, extra, fmt, ap);
+	va_end(ap);
 }
 
 void

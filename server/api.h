@@ -31,9 +31,17 @@ json_t *api_body(struct http_req *);
 void api_reply(struct http_req *, int status, json_t *);
 /* Answers with JSON text produced by the database. */
 void api_reply_text(struct http_req *, int status, const char *json);
+/*
+ * Answers the error body of http_error_body() (http.h), the one shape of
+ * every error: code, message (printf-style), field (NULL: none).
+ */
 void api_error(struct http_req *, int status, const char *code,
     const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* The same with more members (extra: an object, stolen, may be NULL). */
+void api_error_extra(struct http_req *, int status, const char *code,
+    const char *field, json_t *extra, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* 503 for an unavailable database, 500 (logged) for anything else. */
 void api_db_error(
     struct http_req *, const struct db_result *, const char *what);

@@ -55,11 +55,9 @@ action_conflict_cb(struct db_result *r, void *arg)
 	    st != NULL ? json_string_value(json_object_get(st, "state")) : NULL;
 
 	/* Someone changed it between our read and our write. */
-	api_reply(x->req, 409,
-	    json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", "conflict",
-	        "message",
-	        "the request was changed by someone else first; reload it",
-	        "current_state", now));
+	api_error_extra(x->req, 409, "conflict", NULL,
+	    now != NULL ? json_pack("{s:s}", "current_state", now) : NULL,
+	    "the request was changed by someone else first; reload it");
 	json_decref(st);
 	action_free(x);
 }
@@ -110,9 +108,9 @@ action_refuse(
     struct http_req *req, const struct lc_verdict *v, const char *state)
 {
 	if (v->kind == LC_WRONG_STATE)
-		api_reply(req, v->http_status,
-		    json_pack("{s:{s:s,s:s,s:s}}", "error", "code", v->code,
-		        "message", v->message, "current_state", state));
+		api_error_extra(req, v->http_status, v->code, NULL,
+		    json_pack("{s:s}", "current_state", state), "%s",
+		    v->message);
 	else
 		api_error(
 		    req, v->http_status, v->code, v->field, "%s", v->message);

@@ -259,11 +259,9 @@ ho_started_cb(struct db_result *r, void *arg)
 		return;
 	}
 	if ((j = api_result_json(r)) == NULL) {
-		api_reply(s->req, 409,
-		    json_pack("{s:{s:s,s:s}}", "error", "code", "conflict",
-		        "message",
-		        "the request or the recipient was changed by someone "
-		        "else first; reload it"));
+		api_error(s->req, 409, "conflict", NULL,
+		    "the request or the recipient was changed by someone "
+		    "else first; reload it");
 		ho_send_free(s);
 		return;
 	}
@@ -314,10 +312,9 @@ ho_prepared_cb(struct db_result *r, void *arg)
 	}
 	if (lifecycle_check("handover", from, (int)s->user.role,
 	        LC_F_RECIPIENT | (s->note != NULL ? LC_F_NOTE : 0), &v) != 0) {
-		api_reply(s->req, v.http_status,
-		    json_pack("{s:{s:s,s:s,s:s?,s:s}}", "error", "code", v.code,
-		        "message", v.message, "field", v.field, "current_state",
-		        state));
+		api_error_extra(s->req, v.http_status, v.code, v.field,
+		    json_pack("{s:s}", "current_state", state), "%s",
+		    v.message);
 		goto fail;
 	}
 	expires =

@@ -277,6 +277,27 @@ http_reply_text(
 	http_reply(r, code, content_type, b);
 }
 
+json_t *
+http_error_body(
+    const char *code, const char *field, const char *message, json_t *extra)
+{
+	json_t *e = json_object(), *m;
+
+	json_object_set_new(e, "code", json_string(code));
+	/* jansson refuses invalid UTF-8: messages may echo client input. */
+	if ((m = json_stringn(message, strlen(message))) == NULL)
+		m = json_string("(message not valid UTF-8)");
+	json_object_set_new(e, "message", m);
+	if (field != NULL && (m = json_string(field)) != NULL)
+		json_object_set_new(e, "field", m);
+	if (extra != NULL) {
+		/* code, message and field stay as given. */
+		json_object_update_missing(e, extra);
+		json_decref(extra);
+	}
+	return json_pack("{s:o}", "error", e);
+}
+
 void
 http_reply_error(
     struct http_req *r, int status, const char *code, const char *fmt, ...)
@@ -288,12 +309,7 @@ http_reply_error(
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	/* jansson refuses invalid UTF-8: messages may echo client input. */
-	j = json_pack("{s:{s:s,s:s%}}", "error", "code", code, "message", msg,
-	    strlen(msg));
-	if (j == NULL)
-		j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
-		    "(message not valid UTF-8)");
+	j = http_error_body(code, NULL, msg, NULL);
 	s = json_dumps(j, JSON_COMPACT);
 	http_reply_text(r, status, "application/json; charset=utf-8", s);
 	free(s);

@@ -178,9 +178,19 @@ int http_reply_file(
 void http_reply_text(
     struct http_req *, int code, const char *content_type, const char *text);
 /*
- * Answers {"error":{"code":CODE,"message":...}}: code is a stable word
- * (e.g. "invalid_lat"), message names the problem for a person.
+ * The one shape of every error body, built here and nowhere else (the
+ * JSON API's api_error and the HTTP layer's http_reply_error use it):
+ *   {"error":{"code":CODE,"message":...[,"field":FIELD][,extra...]}}
+ * code is a stable word (e.g. "invalid_lat"); message names the problem
+ * for a person and may quote client input: if it is not UTF-8 it is
+ * replaced by a note saying so. field (NULL: none) names the member at
+ * fault. extra (NULL: none) is an object whose members are added, e.g.
+ * "current_state" for a refused action; its reference is stolen. Returns a
+ * new reference (never NULL).
  */
+struct json_t *http_error_body(const char *code, const char *field,
+    const char *message, struct json_t *extra);
+/* Answers http_error_body(code, NULL, message, NULL). */
 void http_reply_error(struct http_req *, int status, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -1,12 +1,15 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <jansson.h>
 
+#include "http.h"
 #include "log.h"
 #include "tls.h"
 #include "xmalloc.h"
@@ -90,10 +93,8 @@ tls_free(struct tls *t)
 static void
 tls_info_cb(const SSL *ssl, int where, int ret)
 {
-	static const char body[] =
-	    "{\"error\":{\"code\":\"tls_required\",\"message\":\"this port "
-	    "speaks HTTPS only; use https://\"}}";
-	char head[256], sink[4096];
+	char head[256], sink[4096], *body;
+	json_t *j;
 	unsigned long e;
 	int fd, reason, n, i;
 
@@ -112,14 +113,22 @@ tls_info_cb(const SSL *ssl, int where, int ret)
 		if (recv(fd, sink, sizeof sink, MSG_DONTWAIT) <= 0)
 			break;
 	}
+	j = http_error_body("tls_required", NULL,
+	    "this port speaks HTTPS only; use https://", NULL);
+	body = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (body == NULL) {
+		shutdown(fd, SHUT_WR);
+		return;
+	}
 	n = snprintf(head, sizeof head,
 	    "HTTP/1.1 400 Bad Request\r\n"
 	    "Content-Type: application/json; charset=utf-8\r\n"
 	    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-	    sizeof body - 1);
+	    strlen(body));
 	if (send(fd, head, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) == n)
-		(void)send(
-		    fd, body, sizeof body - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)send(fd, body, strlen(body), MSG_DONTWAIT | MSG_NOSIGNAL);
+	free(body);
 	shutdown(fd, SHUT_WR);
 	log_info("event=tls_plain_http status=400");
 }
