@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Fails (exit 1) when an error body is built outside http_error_body().
+
+Issue 12 item 7: every JSON error reply has one shape,
+{"error":{"code":..,"message":..[,"field":..]...}}, made by
+http_error_body() in server/http.c (api_error, api_error_extra and
+http_reply_error call it). A json_pack() whose format nests an object under
+"error", or a string literal holding {"error": text, anywhere else in
+server/ (or the directories given) is a second builder and is reported as
+file:line.
+Usage: error_body_once.py [DIR...]
+"""
+import os
+import re
+import sys
+
+HOME = "http.c"
+COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+# json_pack("{s:{...", "error", ...) up to the end of the statement.
+PACK = re.compile(r'json_pack\s*\(\s*"\{s:[{o][^;]*?"error"', re.S)
+# "{\"error\":" in a literal (hand-written JSON text).
+TEXT = re.compile(r'\\"error\\"\s*:\s*\{')
+# json_object_set(_new)(x, "error", ...) building the wrapper by hand.
+SET = re.compile(r'json_object_set(_new)?\s*\([^,]+,\s*"error"\s*,')
+
+
+def main(argv):
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    dirs = argv[1:] or [os.path.join(root, "server")]
+    bad = seen = 0
+    for d in dirs:
+        for name in sorted(os.listdir(d)):
+            if not name.endswith(".c") or (name == HOME and not argv[1:]):
+                continue
+            seen += 1
+            path = os.path.join(d, name)
+            code = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"),
+                               open(path, encoding="utf-8").read())
+            for rx in (PACK, TEXT, SET):
+                for m in rx.finditer(code):
+                    print("%s:%d: builds an error body itself; use "
+                          "api_error/api_error_extra/http_reply_error"
+                          % (path, code.count("\n", 0, m.start()) + 1))
+                    bad += 1
+    if bad:
+        return 1
+    print("every error body comes from http_error_body() (%d files)" % seen)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
