@@ -32,6 +32,9 @@ api_reply_text(struct http_req *req, int status, const char *json)
 	http_reply_text(req, status, JSON_TYPE, json);
 }
 
+static void api_error_v(struct http_req *, int, const char *, const char *,
+    json_t *, const char *, va_list) __attribute__((format(printf, 6, 0)));
+
 static void
 api_error_v(struct http_req *req, int status, const char *code,
     const char *field, json_t *extra, const char *fmt, va_list ap)
