@@ -71,9 +71,15 @@ load_later_cb(evutil_socket_t fd, short ev, void *arg)
 		load_send(a);
 }
 
-/* The next sync: at once, or after the interval, give or take half. */
+/*
+ * The next sync: at once, or after the interval, give or take half. The
+ * first one of each agent falls anywhere in the first interval, so the
+ * fleet offers n / interval syncs a second from the start. (It used to
+ * wait half an interval to one and a half: with 30 s syncs no agent synced
+ * in the first 15 s, and a 15 s stage measured a fraction of the offer.)
+ */
 static void
-load_next(struct agent *a)
+load_next(struct agent *a, int first)
 {
 	struct load *l = a->l;
 	struct timeval tv;
@@ -83,7 +89,10 @@ load_next(struct agent *a)
 		load_send(a);
 		return;
 	}
-	ms = l->interval_ms / 2 + random() % (l->interval_ms + 1);
+	if (first)
+		ms = random() % l->interval_ms;
+	else
+		ms = l->interval_ms / 2 + random() % (l->interval_ms + 1);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	event_base_once(l->base, -1, EV_TIMEOUT, load_later_cb, a, &tv);
@@ -126,7 +135,7 @@ load_done_cb(struct evhttp_request *req, void *arg)
 		}
 	}
 	if (!l->stopping)
-		load_next(a);
+		load_next(a, 0);
 }
 
 /* One batch: a track piece of F fixes near Tama, one second apart. */
@@ -304,7 +313,7 @@ main(int argc, char **argv)
 		a->conn = evhttp_connection_base_new(
 		    l.base, NULL, "127.0.0.1", (unsigned short)l.port);
 		evhttp_connection_set_timeout(a->conn, 120);
-		load_next(a); /* spread the first syncs too */
+		load_next(a, 1); /* spread the first syncs too */
 	}
 	ev_measure = evtimer_new(l.base, load_measure_cb, &l);
 	ev_stop = evtimer_new(l.base, load_stop_cb, &l);
