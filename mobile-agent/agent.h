@@ -241,7 +241,7 @@ int gps_src_next(
 void gps_src_close(struct gps_src *);
 /* gpsd's socket, to wait on in an event loop; -1 for an NMEA log. */
 int gps_src_fd(struct gps_src *);
-/* One NMEA sentence (RMC) to a fix: 1 when it holds a valid fix. */
+/* nmea.c: one NMEA sentence (RMC) to a fix: 1 when it holds a valid fix. */
 int gps_nmea_parse(const char *line, struct gps_fix *);
 
 /*
