@@ -10,84 +10,21 @@
 // the page must show every state change as it comes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = dirname(fileURLToPath(import.meta.url));
-if (!process.env.DATABASE_URL) {
-  console.error('DATABASE_URL is not set: run scripts/test.sh; skipped');
-  process.exit(77);
-}
-const CHROMIUM = process.env.PATROL_CHROMIUM || '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.error(`${CHROMIUM} is missing: run scripts/deps.sh test`);
-  process.exit(1);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error('playwright-core is missing (npm ci, done by scripts/deps.sh):', e.message);
-  process.exit(1);
-}
-
-const BUILD = process.env.PATROL_BUILD_DIR || 'build';
-const AGENT = join(BUILD, 'mobile-agent', 'patrol-agent');
-const PATROLCTL = join(BUILD, 'server', 'patrolctl');
-const SHOTS = process.env.PATROL_SCREENSHOT_DIR ||
-  join(process.env.PATROL_BUILD_DIR || 'build', 'tests', 'browser', 'screenshots');
-mkdirSync(SHOTS, { recursive: true });
+import { join } from 'node:path';
+import { Harness, AGENT, PATROLCTL, run } from './lib.mjs';
 
 const CALL = [35.6050, 139.5600]; // lat, lon in Tama ward
 const NEAR = [35.6050 + 0.00072, 139.5600]; // 80 m north
 const CALLER = '多摩 太郎';
 
-let server, lines, info, base, browser, context, page;
+const h = new Harness();
+let info, base, context, page;
 
-function nextLine() {
-  return new Promise((resolve, reject) => {
-    lines.once('line', resolve);
-    server.once('exit', (code) => reject(new Error('server.py exited ' + code)));
-  });
-}
-
-async function shot(name) {
-  await page.screenshot({ path: join(SHOTS, name + '.png') });
-}
-
-// Runs a program to the end; its stdout, or a failed assertion.
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60000,
-    env: { ...process.env, PATROL_AGENT_TIMEOUT_S: '10' } });
-  assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
-
-async function crewApi(method, path, body) {
-  const r = await fetch(base + path, {
-    method,
-    headers: { Authorization: 'Bearer ' + info.crew_token, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json().catch(() => null) };
-}
-
-async function login(name, password) {
-  await page.goto(base + '/');
-  await page.locator('#login').waitFor({ state: 'visible' });
-  await page.fill('#login-name', name);
-  await page.fill('#login-password', password);
-  const reply = page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST');
-  await page.press('#login-password', 'Enter');
-  const status = (await reply).status();
-  // Started: reference data loaded, map drawn, live feed connected.
-  if (status === 200) await page.locator('#live.live-on').waitFor();
-  return status;
-}
+const shot = (name) => h.shot(name);
+const login = (name, password) => h.login(name, password);
+const crewApi = (method, path, body) => h.api(method, path, body, info.crew_token);
 
 async function logout() {
   await page.click('#logout');
@@ -141,30 +78,14 @@ async function stateIs(state) {
 }
 
 before(async () => {
-  server = spawn('python3', [join(here, 'server.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  lines = createInterface({ input: server.stdout });
-  info = JSON.parse(await nextLine());
-  base = 'http://127.0.0.1:' + info.port;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await h.start();
+  ({ info, base, context, page } = h);
 });
 
 after(async () => {
-  if (browser) await browser.close();
+  await h.closeBrowser();
   if (agentDir) rmSync(agentDir, { recursive: true, force: true });
-  if (server) {
-    const code = await new Promise((resolve) => {
-      server.once('exit', (c) => resolve(c));
-      server.stdin.end();
-    });
-    assert.equal(code, 0, 'patrold did not exit cleanly (see its log above)');
-  }
+  await h.stopServer();
 });
 
 let first, second, topCrew, agentDir;
@@ -368,10 +289,10 @@ test('weekly coverage: the table and the PNG download', async () => {
 test('the live feed: a drop is shown, and it resumes without losing events', async () => {
   await page.goto(base + '/#/queue');
   await page.locator('#live.live-on').waitFor();
-  server.stdin.write('restart\n');
+  h.server.stdin.write('restart\n');
   await page.locator('#banner', { hasText: '更新停止中' }).waitFor({ state: 'visible', timeout: 15000 });
   await shot('15-live-down');
-  assert.equal(await nextLine(), 'restarted');
+  assert.equal(await h.nextLine(), 'restarted');
   // Made while the page may not have reconnected yet.
   const r = await crewApi('POST', '/api/v1/requests', {
     category: 'road_pothole', lat: 35.6240, lon: 139.5460, answers: { depth: 'deep' },

@@ -7,80 +7,20 @@
 // accepted and undone. Screenshots go to PATROL_SCREENSHOT_DIR.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Harness, DESKTOP } from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-if (!process.env.DATABASE_URL) {
-  console.error('DATABASE_URL is not set: run scripts/test.sh; skipped');
-  process.exit(77);
-}
-const CHROMIUM = process.env.PATROL_CHROMIUM || '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.error(`${CHROMIUM} is missing: run scripts/deps.sh test`);
-  process.exit(1);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error('playwright-core is missing (npm ci, done by scripts/deps.sh):', e.message);
-  process.exit(1);
-}
-const SHOTS = process.env.PATROL_SCREENSHOT_DIR ||
-  join(process.env.PATROL_BUILD_DIR || 'build', 'tests', 'browser', 'screenshots');
-mkdirSync(SHOTS, { recursive: true });
+const h = new Harness({ context: { ...DESKTOP, viewport: { width: 1600, height: 900 } } });
+let base, page;
 
-let server, lines, info, base, browser, page;
-
-function nextLine() {
-  return new Promise((resolve, reject) => {
-    lines.once('line', resolve);
-    server.once('exit', (code) => reject(new Error('server.py exited ' + code)));
-  });
-}
-
-async function shot(name) {
-  await page.screenshot({ path: join(SHOTS, name + '.png') });
-}
-
-async function dispatcherApi(method, path, body) {
-  const r = await fetch(base + path, {
-    method,
-    headers: { Authorization: 'Bearer ' + info.dispatcher_token, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json().catch(() => null) };
-}
+const shot = (name) => h.shot(name);
+const dispatcherApi = (method, path, body) => h.api(method, path, body);
 
 before(async () => {
-  server = spawn('python3', [join(here, 'server.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  lines = createInterface({ input: server.stdout });
-  info = JSON.parse(await nextLine());
-  base = 'http://127.0.0.1:' + info.port;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await h.start();
+  ({ base, page } = h);
 });
 
-after(async () => {
-  if (browser) await browser.close();
-  if (server) {
-    const code = await new Promise((resolve) => {
-      server.once('exit', (c) => resolve(c));
-      server.stdin.end();
-    });
-    assert.equal(code, 0, 'patrold did not exit cleanly (see its log above)');
-  }
-});
+after(() => h.close());
 
 let pothole, tamaRoad, call;
 
@@ -91,12 +31,7 @@ test('the dispatcher sees each crew\'s day as a timeline', async () => {
   const demoDay = open.filter((r) => r.crew_id === tamaRoad.id);
   assert.ok(demoDay.length >= 2, 'the demo gives Tama\'s road crew a day');
 
-  await page.goto(base + '/');
-  await page.locator('#login').waitFor({ state: 'visible' });
-  await page.fill('#login-name', 'dispatcher');
-  await page.fill('#login-password', 'patrol-demo');
-  await page.press('#login-password', 'Enter');
-  await page.locator('#live.live-on').waitFor();
+  await h.loginOk('dispatcher');
   await page.goto(base + '/#/crews');
   // Straight after the demo is loaded, before anyone does anything: the
   // crews' days are planned and drawn (issue 15, the demo has plans).

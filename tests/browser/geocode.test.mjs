@@ -7,73 +7,18 @@
 // how exact it is; the queue and the detail show the town.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Harness } from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-if (!process.env.DATABASE_URL) {
-  console.error('DATABASE_URL is not set: run scripts/test.sh; skipped');
-  process.exit(77);
-}
-const CHROMIUM = process.env.PATROL_CHROMIUM || '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.error(`${CHROMIUM} is missing: run scripts/deps.sh test`);
-  process.exit(1);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error('playwright-core is missing (npm ci, done by scripts/deps.sh):', e.message);
-  process.exit(1);
-}
-const SHOTS = process.env.PATROL_SCREENSHOT_DIR ||
-  join(process.env.PATROL_BUILD_DIR || 'build', 'tests', 'browser', 'screenshots');
-mkdirSync(SHOTS, { recursive: true });
-
-let server, lines, info, base, browser, page;
-
-function nextLine() {
-  return new Promise((resolve, reject) => {
-    lines.once('line', resolve);
-    server.once('exit', (code) => reject(new Error('server.py exited ' + code)));
-  });
-}
+const h = new Harness();
+let base, page;
 
 before(async () => {
-  server = spawn('python3', [join(here, 'server.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  lines = createInterface({ input: server.stdout });
-  info = JSON.parse(await nextLine());
-  base = 'http://127.0.0.1:' + info.port;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(base + '/');
-  await page.locator('#login').waitFor({ state: 'visible' });
-  await page.fill('#login-name', 'dispatcher');
-  await page.fill('#login-password', 'patrol-demo');
-  await page.press('#login-password', 'Enter');
-  await page.locator('#live.live-on').waitFor();
+  await h.start();
+  ({ base, page } = h);
+  await h.loginOk('dispatcher');
 });
 
-after(async () => {
-  if (browser) await browser.close();
-  if (server) {
-    const code = await new Promise((resolve) => {
-      server.once('exit', (c) => resolve(c));
-      server.stdin.end();
-    });
-    assert.equal(code, 0, 'patrold did not exit cleanly (see its log above)');
-  }
-});
+after(() => h.close());
 
 async function startCall() {
   await page.keyboard.press('n');
@@ -100,7 +45,7 @@ test('a call is placed by typing its address and choosing with the keyboard', as
     n > 1 ? 'intake-cand-1' : 'intake-cand-0');
   await page.keyboard.press('ArrowUp');
   assert.equal(await page.getAttribute('#intake-point', 'aria-activedescendant'), 'intake-cand-0');
-  await page.screenshot({ path: join(SHOTS, 'geo-01-candidates.png') });
+  await h.shot('geo-01-candidates');
   await page.keyboard.press('Enter');
   // Chosen: no call registered by that Enter, the place and how exact.
   await page.locator('#intake-place [data-level="town"]', { hasText: '中野島四丁目' }).waitFor();
@@ -111,7 +56,7 @@ test('a call is placed by typing its address and choosing with the keyboard', as
   assert.ok(acc >= 150 && acc <= 3000, 'accuracy circle ' + acc);
   assert.ok(await page.locator('path.pick-accuracy').count() >= 1);
   assert.equal(await page.inputValue('#intake-address'), '神奈川県川崎市多摩区中野島四丁目 ３－１');
-  await page.screenshot({ path: join(SHOTS, 'geo-02-chosen.png') });
+  await h.shot('geo-02-chosen');
   await page.fill('#intake-description', '軒下にスズメバチの巣');
   const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/requests') && r.request().method() === 'POST');
   await page.focus('#intake-description');
@@ -126,7 +71,7 @@ test('a call is placed by typing its address and choosing with the keyboard', as
   await page.waitForURL('**/#/requests/' + body.id);
   await page.locator('#detail-town', { hasText: '中野島四丁目' }).waitFor();
   await page.locator('#detail-town', { hasText: '中野島４－３－１' }).waitFor();
-  await page.screenshot({ path: join(SHOTS, 'geo-03-detail.png') });
+  await h.shot('geo-03-detail');
 });
 
 test('a typo gives only a "did you mean", and the pin can be dragged', async () => {
@@ -162,5 +107,5 @@ test('a typo gives only a "did you mean", and the pin can be dragged', async () 
   // The queue shows the town of every request.
   await page.goto(base + '/#/queue');
   await page.locator(`tr[data-id="${body.id}"] .town`).waitFor();
-  await page.screenshot({ path: join(SHOTS, 'geo-04-queue.png') });
+  await h.shot('geo-04-queue');
 });

@@ -16,35 +16,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createServer, connect } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = dirname(fileURLToPath(import.meta.url));
-if (!process.env.DATABASE_URL) {
-  console.error('DATABASE_URL is not set: run scripts/test.sh; skipped');
-  process.exit(77);
-}
-const CHROMIUM = process.env.PATROL_CHROMIUM || '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.error(`${CHROMIUM} is missing: run scripts/deps.sh test`);
-  process.exit(1);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error('playwright-core is missing (npm ci, done by scripts/deps.sh):', e.message);
-  process.exit(1);
-}
-
-const BUILD = process.env.PATROL_BUILD_DIR || 'build';
-const AGENT = join(BUILD, 'mobile-agent', 'patrol-agent');
-const PATROLCTL = join(BUILD, 'server', 'patrolctl');
-const SHOTS = process.env.PATROL_SCREENSHOT_DIR ||
-  join(BUILD, 'tests', 'browser', 'screenshots');
-mkdirSync(SHOTS, { recursive: true });
+import { join } from 'node:path';
+import { Harness, PHONE, AGENT, PATROLCTL, here, run as runWith } from './lib.mjs';
 
 const CREW = 'asao-wasp-1';
 const OFFICE = [35.604, 139.5065]; // the Asao centre, where the way back ends
@@ -55,28 +30,14 @@ const CALLER = '麻生 花子';
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEklEQVR4nGP4z8CAFWEXHbQEAFO/AQC0wbm3AAAAAElFTkSuQmCC', 'base64');
 
-let server, lines, info, base, browser, context, page;
+// A phone: 390 x 844, touch, Japanese, in the service's zone.
+const h = new Harness({ context: PHONE });
+let info, base, context, page;
 let agent, agentUrl, agentOrigin, agentDir, proxy, linkUp = true;
 const sockets = new Set();
 
-function nextLine() {
-  return new Promise((resolve, reject) => {
-    lines.once('line', resolve);
-    server.once('exit', (code) => reject(new Error('server.py exited ' + code)));
-  });
-}
-
-async function shot(name) {
-  await page.waitForTimeout(250);
-  await page.screenshot({ path: join(SHOTS, 'handheld-' + name + '.png'), fullPage: true });
-}
-
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60000,
-    env: { ...process.env, PATROL_AGENT_TIMEOUT_S: '5' } });
-  assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
+const shot = (name) => h.shot('handheld-' + name, { settle: 250, fullPage: true });
+const run = (cmd, args) => runWith(cmd, args, 5);
 
 // The same, without blocking this process (the proxy lives in it).
 function runAsync(cmd, args) {
@@ -91,14 +52,7 @@ function runAsync(cmd, args) {
   });
 }
 
-async function api(method, path, body) {
-  const r = await fetch(base + path, {
-    method,
-    headers: { Authorization: 'Bearer ' + info.dispatcher_token, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json().catch(() => null) };
-}
+const api = (method, path, body) => h.api(method, path, body);
 
 // The link: a TCP proxy in front of patrold; cut, it resets everything.
 function startProxy(target) {
@@ -176,39 +130,23 @@ async function tap(sel) {
 }
 
 before(async () => {
-  server = spawn('python3', [join(here, 'server.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  lines = createInterface({ input: server.stdout });
-  info = JSON.parse(await nextLine());
-  base = 'http://127.0.0.1:' + info.port;
+  await h.startServer();
+  ({ info, base } = h);
   proxy = await startProxy(info.port);
   agentDir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'handheld-'));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  // A phone: 390 x 844, touch, Japanese, in the service's zone.
-  context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2,
-    isMobile: true, hasTouch: true, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await h.launch();
+  ({ context, page } = h);
 });
 
 after(async () => {
-  if (browser) await browser.close();
+  await h.closeBrowser();
   if (agent && agent.exitCode === null) {
     const code = await new Promise((resolve) => { agent.once('exit', resolve); agent.kill('SIGTERM'); });
     assert.equal(code, 0, 'patrol-agent serve did not exit cleanly');
   }
   if (proxy) { for (const s of sockets) s.destroy(); proxy.close(); }
   if (agentDir) rmSync(agentDir, { recursive: true, force: true });
-  if (server) {
-    const code = await new Promise((resolve) => {
-      server.once('exit', (c) => resolve(c));
-      server.stdin.end();
-    });
-    assert.equal(code, 0, 'patrold did not exit cleanly (see its log above)');
-  }
+  await h.stopServer();
 });
 
 let job, crewId;

@@ -6,83 +6,20 @@
 // with CSV and letters, and a viewer gets no notice list at all.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Harness, DESKTOP } from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-if (!process.env.DATABASE_URL) {
-  console.error('DATABASE_URL is not set: run scripts/test.sh; skipped');
-  process.exit(77);
-}
-const CHROMIUM = process.env.PATROL_CHROMIUM || '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.error(`${CHROMIUM} is missing: run scripts/deps.sh test`);
-  process.exit(1);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error('playwright-core is missing (npm ci, done by scripts/deps.sh):', e.message);
-  process.exit(1);
-}
-const SHOTS = process.env.PATROL_SCREENSHOT_DIR ||
-  join(process.env.PATROL_BUILD_DIR || 'build', 'tests', 'browser', 'screenshots');
-mkdirSync(SHOTS, { recursive: true });
+const h = new Harness({ context: { ...DESKTOP, viewport: { width: 1366, height: 900 } } });
+let page;
 
-let server, lines, info, base, browser, context, page;
-
-function nextLine() {
-  return new Promise((resolve, reject) => {
-    lines.once('line', resolve);
-    server.once('exit', (code) => reject(new Error('server.py exited ' + code)));
-  });
-}
-
-async function shot(name) {
-  await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: false });
-}
-
-async function login(name, password) {
-  await page.goto(base + '/');
-  await page.locator('#login').waitFor({ state: 'visible' });
-  await page.fill('#login-name', name);
-  await page.fill('#login-password', password);
-  const reply = page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST');
-  await page.press('#login-password', 'Enter');
-  const status = (await reply).status();
-  if (status === 200) await page.locator('#live.live-on').waitFor();
-  return status;
-}
+const shot = (name) => h.shot(name);
+const login = (name, password) => h.login(name, password);
 
 before(async () => {
-  server = spawn('python3', [join(here, 'server.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  lines = createInterface({ input: server.stdout });
-  info = JSON.parse(await nextLine());
-  base = 'http://127.0.0.1:' + info.port;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await h.start();
+  ({ page } = h);
 });
 
-after(async () => {
-  if (browser) await browser.close();
-  if (server) {
-    const code = await new Promise((resolve) => {
-      server.once('exit', (c) => resolve(c));
-      server.stdin.end();
-    });
-    assert.equal(code, 0, 'patrold did not exit cleanly (see its log above)');
-  }
-});
+after(() => h.close());
 
 test('past cases: 巣なし finds the no-nest visits, with what was done and said', async () => {
   assert.equal(await login('dispatcher', 'patrol-demo'), 200);

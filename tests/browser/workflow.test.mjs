@@ -9,79 +9,19 @@
 // PATROL_SCREENSHOT_DIR (names starting with "w").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { Harness, AGENT, PATROLCTL, run } from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-if (!process.env.DATABASE_URL) {
-  console.error('DATABASE_URL is not set: run scripts/test.sh; skipped');
-  process.exit(77);
-}
-const CHROMIUM = process.env.PATROL_CHROMIUM || '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.error(`${CHROMIUM} is missing: run scripts/deps.sh test`);
-  process.exit(1);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error('playwright-core is missing (npm ci, done by scripts/deps.sh):', e.message);
-  process.exit(1);
-}
+const h = new Harness({ script: 'workflow_server.py' });
+let info, base, browser, page;
 
-const SHOTS = process.env.PATROL_SCREENSHOT_DIR ||
-  join(process.env.PATROL_BUILD_DIR || 'build', 'tests', 'browser', 'screenshots');
-mkdirSync(SHOTS, { recursive: true });
-
-const BUILD = process.env.PATROL_BUILD_DIR || 'build';
-const AGENT = join(BUILD, 'mobile-agent', 'patrol-agent');
-const PATROLCTL = join(BUILD, 'server', 'patrolctl');
-
-let server, lines, info, base, browser, context, page;
-
-// Runs a program to the end; its stdout, or a failed assertion.
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60000,
-    env: { ...process.env, PATROL_AGENT_TIMEOUT_S: '10' } });
-  assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
-
-function nextLine() {
-  return new Promise((resolve, reject) => {
-    lines.once('line', resolve);
-    server.once('exit', (code) => reject(new Error('workflow_server.py exited ' + code)));
-  });
-}
-
-async function shot(name) {
-  await page.screenshot({ path: join(SHOTS, name + '.png') });
-}
-
-async function api(method, path, body, token = info.dispatcher_token) {
-  const r = await fetch(base + path, {
-    method,
-    headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json().catch(() => null) };
-}
-
-async function login(name, password) {
-  await page.goto(base + '/');
-  await page.locator('#login').waitFor({ state: 'visible' });
-  await page.fill('#login-name', name);
-  await page.fill('#login-password', password);
-  const reply = page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST');
-  await page.press('#login-password', 'Enter');
-  assert.equal((await reply).status(), 200);
-  await page.locator('#live.live-on').waitFor();
-}
+const shot = (name) => h.shot(name);
+const api = (method, path, body, token = info.dispatcher_token) => h.api(method, path, body, token);
+const login = (name, password) => h.loginOk(name, password);
 
 // The decoded text of every message at the sink.
 function mails() {
@@ -105,30 +45,11 @@ async function mailFor(id) {
 }
 
 before(async () => {
-  server = spawn('python3', [join(here, 'workflow_server.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  lines = createInterface({ input: server.stdout });
-  info = JSON.parse(await nextLine());
-  base = 'http://127.0.0.1:' + info.port;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await h.start();
+  ({ info, base, browser, page } = h);
 });
 
-after(async () => {
-  if (browser) await browser.close();
-  if (server) {
-    const code = await new Promise((resolve) => {
-      server.once('exit', (c) => resolve(c));
-      server.stdin.end();
-    });
-    assert.equal(code, 0, 'patrold did not exit cleanly (see its log above)');
-  }
-});
+after(() => h.close());
 
 test('a promised call-back comes due and alerts', async () => {
   await login('dispatcher', 'patrol-demo');
@@ -209,7 +130,7 @@ test('a hand-over e-mail arrives and its receipt link closes the request', async
   await p2.goto(link);
   await p2.locator('#receipt-case', { hasText: '用水路の柵が倒れている' }).waitFor();
   await p2.fill('input[name="received_by"]', '治水事務所 田中');
-  await p2.screenshot({ path: join(SHOTS, 'w05-receipt-page.png') });
+  await h.shot('w05-receipt-page', { page: p2 });
   await p2.click('#receipt-form button');
   await p2.locator('#receipt-title', { hasText: '受領を記録しました' }).waitFor();
   // Used once: the same link again is refused.
@@ -461,7 +382,7 @@ test('a merge shows both callers on the parent and on the handheld; intake adds 
     await hp.locator(`li.job[data-id="${a.id}"] a`).click({ timeout: 30000 });
     for (const name of ['登戸 一郎', '登戸 二郎']) await hp.locator('#callers', { hasText: name }).waitFor();
     await hp.locator('dd', { hasText: '通学路の近くでハチが飛んでいる' }).waitFor();
-    await hp.screenshot({ path: join(SHOTS, 'w13-handheld-merged.png'), fullPage: true });
+    await h.shot('w13-handheld-merged', { page: hp, fullPage: true });
   } finally {
     if (phone) await phone.close();
     if (agent && agent.exitCode === null) {
