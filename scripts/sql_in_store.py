@@ -33,7 +33,7 @@ LEGACY = {
     "ctl_directory.c", "ctl_history.c", "ctl_open311.c", "ctl_plan.c",
     "ctl_retention.c", "ctl_users.c", "escalate.c", "geocoder.c",
     "idempotency.c", "lease.c", "metrics_business.c", "open311.c",
-    "open311_post.c", "planner.c", "retention.c",
+    "planner.c", "retention.c",
 }
 
 SQL = re.compile(

@@ -200,6 +200,12 @@ store_open311_comment(
 	    8, p, cb, arg);
 }
 
+const char *
+store_open311_comment_id(const struct db_result *r)
+{
+	return PQntuples(r->res) == 1 ? PQgetvalue(r->res, 0, 0) : NULL;
+}
+
 /* The window's parameters, $1..$6. */
 static void
 store_open311_window(const struct store_open311_query *q, const char **p,

@@ -67,6 +67,11 @@ struct store_open311_comment {
  */
 void store_open311_comment(
     struct db *, const struct store_open311_comment *, db_cb, void *arg);
+/*
+ * Its result (status DB_OK): the event id, owned by r, or NULL when the
+ * request does not exist.
+ */
+const char *store_open311_comment_id(const struct db_result *);
 
 /*
  * A search of requests or of their updates. Dates are text PostgreSQL

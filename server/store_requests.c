@@ -642,6 +642,12 @@ store_request_crew(struct db *db, long long id, db_cb cb, void *arg)
 	    1, p, cb, arg);
 }
 
+int
+store_request_photo_added(const struct db_result *r)
+{
+	return r->status == DB_OK && PQntuples(r->res) == 1;
+}
+
 void
 store_photo_get(struct db *db, const char *sha256, db_cb cb, void *arg)
 {

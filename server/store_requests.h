@@ -126,6 +126,8 @@ void store_recommend_candidates(
 void store_request_photo_add(struct db *, long long id, const char *sha256,
     size_t bytes, const char *content_type, const char *actor, long long crew,
     db_cb, void *);
+/* Its result: 1 when the photo is on the request, else 0. */
+int store_request_photo_added(const struct db_result *);
 /* The crew holding a request (0: none) as one column; no row if unknown. */
 void store_request_crew(struct db *, long long id, db_cb, void *);
 /* The photo's content type; no row when it is not known. */
