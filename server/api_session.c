@@ -32,6 +32,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "store_sessions.h"
+#include "store_users.h"
 #include "xmalloc.h"
 
 #define SESSION_MAX_NAME     63
@@ -418,7 +419,7 @@ logout_lookup_cb(struct db_result *r, void *arg)
 		api_db_error(o->req, r, "session.lookup");
 		goto out;
 	}
-	if ((found = store_sessions_row(r->res, &u)) <= 0) {
+	if ((found = store_users_auth_row(r->res, &u)) <= 0) {
 		/* Gone already: the browser's cookie is all there is to end. */
 		session_set_cookie(o->req, "");
 		http_reply(o->req, 204, NULL, NULL);

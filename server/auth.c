@@ -285,8 +285,7 @@ auth_lookup_cb(struct db_result *r, void *arg)
 		    "cannot check the API token now; try again");
 		goto out;
 	}
-	found = p->session ? store_sessions_row(r->res, &u)
-	                   : store_users_token_row(r->res, &u);
+	found = store_users_auth_row(r->res, &u);
 	if (found < 0) {
 		log_error("event=auth_bad_row");
 		http_reply_error(req, 500, "internal", "cannot read the user");

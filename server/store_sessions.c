@@ -22,32 +22,8 @@ store_sessions_lookup(struct db *db, const char *hash_hex, db_cb cb, void *arg)
 	    " touch AS (UPDATE sessions SET last_seen = now() FROM s"
 	    "  WHERE sessions.id_sha256 = s.id_sha256"
 	    "  AND s.last_seen < now() - interval '1 minute')"
-	    " SELECT id, name, role, csrf, coalesce(crew_id, 0) FROM s",
+	    " SELECT id, name, role, coalesce(crew_id, 0), csrf FROM s",
 	    1, p, cb, arg);
-}
-
-int
-store_sessions_row(PGresult *res, struct auth_user *u)
-{
-	const char *name, *csrf;
-
-	if (PQntuples(res) == 0)
-		return 0;
-	if (PQnfields(res) != 5)
-		return -1;
-	memset(u, 0, sizeof *u);
-	u->crew_id = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
-	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	name = PQgetvalue(res, 0, 1);
-	csrf = PQgetvalue(res, 0, 3);
-	if (strlen(name) >= sizeof u->name || strlen(csrf) != AUTH_CSRF_LEN)
-		return -1;
-	strcpy(u->name, name);
-	memcpy(u->csrf, csrf, AUTH_CSRF_LEN + 1);
-	u->session = 1;
-	if ((u->role = role_parse(PQgetvalue(res, 0, 2))) == 0)
-		return -1;
-	return 1;
 }
 
 void

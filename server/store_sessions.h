@@ -13,14 +13,9 @@
 
 /*
  * The active user of a live session, noting its use (to the minute). The
- * result goes to store_sessions_row.
+ * result goes to store_users_auth_row (which sets u->csrf and u->session).
  */
 void store_sessions_lookup(struct db *, const char *hash_hex, db_cb, void *arg);
-/*
- * 1 with *u filled (u->csrf and u->session set), 0 when no live session
- * matched, -1 on a bad row.
- */
-int store_sessions_row(PGresult *, struct auth_user *u);
 
 /* A user for a log-in attempt; read it with store_sessions_user_row. */
 void store_sessions_user(struct db *, const char *name, db_cb, void *arg);

@@ -42,8 +42,8 @@ store_users_add(
     struct db *db, const struct store_user_new *n, long long *id, char **cause)
 {
 	char crew[24];
-	const char *params[6] = {n->name, n->display_name,
-	    role_name(n->role), n->password_hash, NULL, n->actor};
+	const char *params[6] = {n->name, n->display_name, role_name(n->role),
+	    n->password_hash, NULL, n->actor};
 	PGresult *res;
 	int found;
 
@@ -305,21 +305,29 @@ store_users_token_lookup(
 }
 
 int
-store_users_token_row(PGresult *res, struct auth_user *u)
+store_users_auth_row(PGresult *res, struct auth_user *u)
 {
-	const char *name;
+	const char *name, *csrf = NULL;
+	int nf = PQnfields(res);
 
 	if (PQntuples(res) == 0)
 		return 0;
-	if (PQnfields(res) != 4)
+	if (nf != 4 && nf != 5)
 		return -1;
 	memset(u, 0, sizeof *u);
 	u->crew_id = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
 	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	name = PQgetvalue(res, 0, 1);
-	if (strlen(name) >= sizeof u->name)
+	if (nf == 5)
+		csrf = PQgetvalue(res, 0, 4);
+	if (strlen(name) >= sizeof u->name ||
+	    (csrf != NULL && strlen(csrf) != AUTH_CSRF_LEN))
 		return -1;
 	strcpy(u->name, name);
+	if (csrf != NULL) {
+		memcpy(u->csrf, csrf, AUTH_CSRF_LEN + 1);
+		u->session = 1;
+	}
 	if ((u->role = role_parse(PQgetvalue(res, 0, 2))) == 0)
 		return -1;
 	return 1;

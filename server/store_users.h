@@ -82,12 +82,17 @@ int store_users_token_revoke(struct db *, const char *user, const char *actor,
 /*
  * patrold: finds the active user holding a live token by its hash, noting
  * the token's use, in one statement. cb's result goes to
- * store_users_token_row.
+ * store_users_auth_row.
  */
 void store_users_token_lookup(
     struct db *, const char *hash_hex, db_cb, void *arg);
-/* 1 with *u filled, 0 when no live token matched, -1 on a bad row. */
-int store_users_token_row(PGresult *, struct auth_user *u);
+/*
+ * The one reader of an authenticated user's row (id, name, role, crew_id,
+ * and for a session its csrf): the result of store_users_token_lookup or
+ * store_sessions_lookup. 1 with *u filled (u->csrf and u->session set for
+ * a session), 0 when no live token or session matched, -1 on a bad row.
+ */
+int store_users_auth_row(PGresult *, struct auth_user *u);
 
 /*
  * patrold: every user as one JSON array (no hashes; has_password, and
