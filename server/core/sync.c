@@ -802,6 +802,101 @@ sync_assignment(struct sync_mem *m, json_t *a)
 	return x;
 }
 
+static Patrol__Sync__V1__ItemAck *
+sync_ack(struct sync_mem *m, json_t *v)
+{
+	Patrol__Sync__V1__ItemAck *a = sync_alloc(m, 1, sizeof *a);
+	json_t *id;
+
+	patrol__sync__v1__item_ack__init(a);
+	a->client_id = sync_str_req(v, "client_id");
+	a->status = sync_ack_status(sync_str(v, "status"));
+	a->message = sync_str(v, "message");
+	a->field = sync_str(v, "field");
+	a->state = sync_str(v, "state");
+	if (json_is_integer(id = json_object_get(v, "request_id"))) {
+		a->has_request_id = 1;
+		a->request_id = json_integer_value(id);
+	}
+	return a;
+}
+
+static Patrol__Sync__V1__Cancellation *
+sync_cancellation(struct sync_mem *m, json_t *v)
+{
+	Patrol__Sync__V1__Cancellation *c = sync_alloc(m, 1, sizeof *c);
+
+	patrol__sync__v1__cancellation__init(c);
+	c->request_id = json_integer_value(json_object_get(v, "request_id"));
+	c->state = sync_str_req(v, "state");
+	c->reason = sync_str(v, "reason");
+	return c;
+}
+
+static void
+sync_settings_set(Patrol__Sync__V1__Settings *s, const struct sync_settings *st)
+{
+	s->has_track_interval_s = s->has_sync_interval_s = 1;
+	s->has_photo_chunk_bytes = s->has_photo_max_bytes = 1;
+	s->track_interval_s = st->track_interval_s;
+	s->sync_interval_s = st->sync_interval_s;
+	s->photo_chunk_bytes = st->photo_chunk_bytes;
+	s->photo_max_bytes = st->photo_max_bytes;
+	s->time_zone = (char *)st->time_zone;
+	s->has_photo_resize_bytes = st->photo_resize_bytes > 0;
+	s->photo_resize_bytes = st->photo_resize_bytes;
+	s->lifecycle_json = (char *)st->lifecycle_json;
+}
+
+/* One stop of the crew's day plan (schema/0130 sync_plan()). */
+static Patrol__Sync__V1__PlanStop *
+sync_plan_stop(struct sync_mem *m, json_t *v)
+{
+	Patrol__Sync__V1__PlanStop *p = sync_alloc(m, 1, sizeof *p);
+	json_t *id;
+
+	patrol__sync__v1__plan_stop__init(p);
+	p->request_id = json_integer_value(json_object_get(v, "request_id"));
+	p->position =
+	    (uint32_t)json_integer_value(json_object_get(v, "position"));
+	if (json_is_integer(id = json_object_get(v, "expected_from_ms"))) {
+		p->has_expected_from_ms = 1;
+		p->expected_from_ms = json_integer_value(id);
+	}
+	if (json_is_integer(id = json_object_get(v, "expected_to_ms"))) {
+		p->has_expected_to_ms = 1;
+		p->expected_to_ms = json_integer_value(id);
+	}
+	return p;
+}
+
+static Patrol__Sync__V1__Place *
+sync_place(struct sync_mem *m, json_t *v)
+{
+	Patrol__Sync__V1__Place *p = sync_alloc(m, 1, sizeof *p);
+
+	patrol__sync__v1__place__init(p);
+	p->name = sync_str_req(v, "name");
+	p->lat = json_number_value(json_object_get(v, "lat"));
+	p->lon = json_number_value(json_object_get(v, "lon"));
+	return p;
+}
+
+/* A finding category; questions_json is the caller's to free. */
+static Patrol__Sync__V1__Category *
+sync_category(struct sync_mem *m, const char *code, json_t *v)
+{
+	Patrol__Sync__V1__Category *c = sync_alloc(m, 1, sizeof *c);
+
+	patrol__sync__v1__category__init(c);
+	c->code = (char *)code;
+	c->name_ja = sync_str(v, "name_ja");
+	c->name_en = sync_str(v, "name_en");
+	c->questions_json =
+	    json_dumps(json_object_get(v, "questions"), JSON_COMPACT);
+	return c;
+}
+
 uint8_t *
 sync_response_pack(json_t *res, const char *batch_id,
     const struct sync_settings *st, size_t *len)
@@ -812,7 +907,7 @@ sync_response_pack(json_t *res, const char *batch_id,
 	json_t *acks = json_object_get(res, "acks");
 	json_t *assign = json_object_get(res, "assignments");
 	json_t *gone = json_object_get(res, "cancellations");
-	json_t *wanted = json_object_get(res, "photos_wanted"), *v, *id, *cats;
+	json_t *wanted = json_object_get(res, "photos_wanted"), *v, *cats;
 	json_t *plan, *places;
 	const char *key;
 	struct sync_mem m = {NULL, 0, 0};
@@ -825,22 +920,7 @@ sync_response_pack(json_t *res, const char *batch_id,
 	r.replayed = json_is_true(json_object_get(res, "replayed"));
 	r.n_acks = json_array_size(acks);
 	r.acks = sync_alloc(&m, r.n_acks, sizeof *r.acks);
-	json_array_foreach(acks, i, v)
-	{
-		Patrol__Sync__V1__ItemAck *a = sync_alloc(&m, 1, sizeof *a);
-
-		patrol__sync__v1__item_ack__init(a);
-		a->client_id = sync_str_req(v, "client_id");
-		a->status = sync_ack_status(sync_str(v, "status"));
-		a->message = sync_str(v, "message");
-		a->field = sync_str(v, "field");
-		a->state = sync_str(v, "state");
-		if (json_is_integer(id = json_object_get(v, "request_id"))) {
-			a->has_request_id = 1;
-			a->request_id = json_integer_value(id);
-		}
-		r.acks[i] = a;
-	}
+	json_array_foreach(acks, i, v) r.acks[i] = sync_ack(&m, v);
 	r.n_assignments = json_array_size(assign);
 	r.assignments = sync_alloc(&m, r.n_assignments, sizeof *r.assignments);
 	json_array_foreach(assign, i, v) r.assignments[i] =
@@ -848,89 +928,33 @@ sync_response_pack(json_t *res, const char *batch_id,
 	r.n_cancellations = json_array_size(gone);
 	r.cancellations =
 	    sync_alloc(&m, r.n_cancellations, sizeof *r.cancellations);
-	json_array_foreach(gone, i, v)
-	{
-		Patrol__Sync__V1__Cancellation *c =
-		    sync_alloc(&m, 1, sizeof *c);
-
-		patrol__sync__v1__cancellation__init(c);
-		c->request_id =
-		    json_integer_value(json_object_get(v, "request_id"));
-		c->state = sync_str_req(v, "state");
-		c->reason = sync_str(v, "reason");
-		r.cancellations[i] = c;
-	}
+	json_array_foreach(gone, i, v) r.cancellations[i] =
+	    sync_cancellation(&m, v);
 	r.n_photos_wanted = json_array_size(wanted);
 	r.photos_wanted =
 	    sync_alloc(&m, r.n_photos_wanted, sizeof *r.photos_wanted);
 	json_array_foreach(wanted, i, v) r.photos_wanted[i] =
 	    (char *)json_string_value(v);
-	s.has_track_interval_s = s.has_sync_interval_s = 1;
-	s.has_photo_chunk_bytes = s.has_photo_max_bytes = 1;
-	s.track_interval_s = st->track_interval_s;
-	s.sync_interval_s = st->sync_interval_s;
-	s.photo_chunk_bytes = st->photo_chunk_bytes;
-	s.photo_max_bytes = st->photo_max_bytes;
-	s.time_zone = (char *)st->time_zone;
-	s.has_photo_resize_bytes = st->photo_resize_bytes > 0;
-	s.photo_resize_bytes = st->photo_resize_bytes;
-	s.lifecycle_json = (char *)st->lifecycle_json;
+	sync_settings_set(&s, st);
 	r.settings = &s;
-	/* The crew's day plan, in order (schema/0130 sync_plan()). */
+	/* The crew's day plan, in order. */
 	plan = json_object_get(res, "plan");
 	r.has_plan_sent = 1;
 	r.plan_sent = json_is_array(plan);
 	r.plan = sync_alloc(&m, json_array_size(plan), sizeof *r.plan);
-	json_array_foreach(plan, i, v)
-	{
-		Patrol__Sync__V1__PlanStop *p = sync_alloc(&m, 1, sizeof *p);
-
-		patrol__sync__v1__plan_stop__init(p);
-		p->request_id =
-		    json_integer_value(json_object_get(v, "request_id"));
-		p->position = (uint32_t)json_integer_value(
-		    json_object_get(v, "position"));
-		if (json_is_integer(
-		        id = json_object_get(v, "expected_from_ms"))) {
-			p->has_expected_from_ms = 1;
-			p->expected_from_ms = json_integer_value(id);
-		}
-		if (json_is_integer(
-		        id = json_object_get(v, "expected_to_ms"))) {
-			p->has_expected_to_ms = 1;
-			p->expected_to_ms = json_integer_value(id);
-		}
-		r.plan[r.n_plan++] = p;
-	}
+	json_array_foreach(plan, i, v) r.plan[r.n_plan++] =
+	    sync_plan_stop(&m, v);
 	/* The places around the crew's office, with the categories. */
 	places = json_object_get(res, "places");
 	r.places = sync_alloc(&m, json_array_size(places), sizeof *r.places);
-	json_array_foreach(places, i, v)
-	{
-		Patrol__Sync__V1__Place *p = sync_alloc(&m, 1, sizeof *p);
-
-		patrol__sync__v1__place__init(p);
-		p->name = sync_str_req(v, "name");
-		p->lat = json_number_value(json_object_get(v, "lat"));
-		p->lon = json_number_value(json_object_get(v, "lon"));
-		r.places[r.n_places++] = p;
-	}
+	json_array_foreach(places, i, v) r.places[r.n_places++] =
+	    sync_place(&m, v);
 	/* The finding categories a handheld asked for, with their questions. */
 	cats = json_object_get(res, "categories");
 	r.categories =
 	    sync_alloc(&m, json_object_size(cats), sizeof *r.categories);
-	json_object_foreach(cats, key, v)
-	{
-		Patrol__Sync__V1__Category *c = sync_alloc(&m, 1, sizeof *c);
-
-		patrol__sync__v1__category__init(c);
-		c->code = (char *)key;
-		c->name_ja = sync_str(v, "name_ja");
-		c->name_en = sync_str(v, "name_en");
-		c->questions_json =
-		    json_dumps(json_object_get(v, "questions"), JSON_COMPACT);
-		r.categories[r.n_categories++] = c;
-	}
+	json_object_foreach(cats, key, v) r.categories[r.n_categories++] =
+	    sync_category(&m, key, v);
 	*len = patrol__sync__v1__sync_response__get_packed_size(&r);
 	buf = xmalloc(*len + 1);
 	patrol__sync__v1__sync_response__pack(&r, buf);

@@ -309,7 +309,12 @@ test_response_pack(void **state)
 	    " [{\"request_id\": 7, \"state\": \"cancelled\"}],"
 	    " \"photos_wanted\": [\"ab\"], \"categories\": {\"wasp_nest\":"
 	    " {\"code\": \"wasp_nest\", \"name_ja\": \"ハチの巣\","
-	    " \"questions\": [{\"code\": \"nest_height\"}]}}}",
+	    " \"questions\": [{\"code\": \"nest_height\"}]}},"
+	    " \"plan\": [{\"request_id\": 8, \"position\": 1,"
+	    " \"expected_from_ms\": 1000, \"expected_to_ms\": 2000},"
+	    " {\"request_id\": 9, \"position\": 2}],"
+	    " \"places\": [{\"name\": \"登戸\", \"lat\": 35.62,"
+	    " \"lon\": 139.56}]}",
 	    0, NULL);
 	buf = sync_response_pack(res, "b-1", &st, &len);
 	r = patrol__sync__v1__sync_response__unpack(NULL, len, buf);
@@ -331,6 +336,19 @@ test_response_pack(void **state)
 	assert_string_equal(r->categories[0]->name_ja, "ハチの巣");
 	assert_string_equal(
 	    r->categories[0]->questions_json, "[{\"code\":\"nest_height\"}]");
+	/* The crew's day in order, times where the plan has them. */
+	assert_true(r->plan_sent);
+	assert_int_equal(r->n_plan, 2);
+	assert_int_equal(r->plan[0]->request_id, 8);
+	assert_true(r->plan[0]->has_expected_from_ms);
+	assert_int_equal(r->plan[0]->expected_to_ms, 2000);
+	assert_int_equal(r->plan[1]->position, 2);
+	assert_false(r->plan[1]->has_expected_from_ms);
+	assert_int_equal(r->n_places, 1);
+	assert_string_equal(r->places[0]->name, "登戸");
+	assert_float_equal(r->places[0]->lon, 139.56, 1e-9);
+	assert_int_equal(r->acks[0]->request_id, 7);
+	assert_string_equal(r->acks[0]->state, "cancelled");
 	patrol__sync__v1__sync_response__free_unpacked(r, NULL);
 	free(buf);
 	json_decref(res);
