@@ -238,14 +238,97 @@ rec_csv_field(struct evbuffer *b, const char *s, int last)
 	evbuffer_add(b, last ? "\"\r\n" : "\",", last ? 3 : 2);
 }
 
+/* One CSV row per caller; "#" marks a number column. */
+static void
+rec_notices_csv_row(struct evbuffer *b, json_t *c)
+{
+	static const char *const cols[] = {"#caller_id", "name", "address",
+	    "phone", "place", "ward_name", "#request_id", "#site", "#seasons",
+	    "requested_at", "consent_at", "sent_at", "letter"};
+	const size_t n = sizeof cols / sizeof cols[0];
+	char num[32];
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (cols[k][0] == '#') {
+			snprintf(num, sizeof num, "%lld",
+			    (long long)json_integer_value(
+			        json_object_get(c, cols[k] + 1)));
+			rec_csv_field(b, num, k == n - 1);
+		} else
+			rec_csv_field(b,
+			    json_string_value(json_object_get(c, cols[k])),
+			    k == n - 1);
+	}
+}
+
+static void
+rec_notices_csv(struct rec_job *j, json_t *list)
+{
+	struct evbuffer *b = evbuffer_new();
+	char disp[128];
+	json_t *c;
+	size_t i;
+
+	/* A BOM so that spreadsheet programs read the UTF-8. */
+	evbuffer_add_printf(b,
+	    "\xEF\xBB\xBF"
+	    "caller_id,name,address,phone,place,ward,"
+	    "request_id,site,seasons,requested_at,"
+	    "consent_at,sent_at,letter\r\n");
+	json_array_foreach(list, i, c) rec_notices_csv_row(b, c);
+	snprintf(disp, sizeof disp,
+	    "attachment; filename=\"notices-%s-%d.csv\"", j->category,
+	    j->season);
+	http_req_set_header(j->req, "Content-Disposition", disp);
+	/* http_reply takes b. */
+	http_reply(j->req, 200, "text/csv; charset=utf-8", b);
+}
+
+/* The letters to print, one page each. */
+static void
+rec_notices_html(struct rec_job *j, json_t *list)
+{
+	struct evbuffer *b = evbuffer_new();
+	json_t *c;
+	size_t i;
+
+	evbuffer_add_printf(b,
+	    "<!doctype html><html lang=\"ja\"><head><meta "
+	    "charset=\"utf-8\"><title>事前のご案内 / Pre-season "
+	    "notices</title><style>body{font-family:sans-serif}"
+	    "article{page-break-after:always;padding:2em;max-width:"
+	    "40em}address{font-style:normal;margin-bottom:2em}"
+	    "@media screen{article{border-bottom:1px dashed #999}}"
+	    "</style></head><body>");
+	if (json_array_size(list) == 0)
+		evbuffer_add_printf(b,
+		    "<p>同意のある対象者はいません。/ "
+		    "No consenting residents.</p>");
+	json_array_foreach(list, i, c)
+	{
+		evbuffer_add_printf(b, "<article><address>");
+		http_html_escape(
+		    b, json_string_value(json_object_get(c, "address")), 1);
+		evbuffer_add_printf(b, "<br>");
+		http_html_escape(
+		    b, json_string_value(json_object_get(c, "name")), 1);
+		evbuffer_add_printf(b, " 様</address><p>");
+		http_html_escape(
+		    b, json_string_value(json_object_get(c, "letter")), 1);
+		evbuffer_add_printf(b, "</p></article>");
+	}
+	evbuffer_add_printf(b, "</body></html>");
+	http_reply(j->req, 200, "text/html; charset=utf-8", b);
+}
+
 static void
 rec_reply_notices(struct rec_job *j, json_t *callers)
 {
-	struct evbuffer *b;
 	json_t *c, *site, *sites = json_array(), *list = json_array();
 	size_t i;
 	long si;
-	char *letter, num[32], disp[128];
+	char *letter;
 
 	for (i = 0; i < j->nsites; i++)
 		json_array_append_new(sites, rec_site_json(j, i));
@@ -272,93 +355,10 @@ rec_reply_notices(struct rec_job *j, json_t *callers)
 		        (json_int_t)j->nsites, "notices", list));
 		return;
 	}
-	b = evbuffer_new();
-	if (j->format == REC_CSV) {
-		/* A BOM so that spreadsheet programs read the UTF-8. */
-		evbuffer_add_printf(b,
-		    "\xEF\xBB\xBF"
-		    "caller_id,name,address,phone,place,ward,"
-		    "request_id,site,seasons,requested_at,"
-		    "consent_at,sent_at,letter\r\n");
-		json_array_foreach(list, i, c)
-		{
-			snprintf(num, sizeof num, "%lld",
-			    (long long)json_integer_value(
-			        json_object_get(c, "caller_id")));
-			rec_csv_field(b, num, 0);
-			rec_csv_field(b,
-			    json_string_value(json_object_get(c, "name")), 0);
-			rec_csv_field(b,
-			    json_string_value(json_object_get(c, "address")),
-			    0);
-			rec_csv_field(b,
-			    json_string_value(json_object_get(c, "phone")), 0);
-			rec_csv_field(b,
-			    json_string_value(json_object_get(c, "place")), 0);
-			rec_csv_field(b,
-			    json_string_value(json_object_get(c, "ward_name")),
-			    0);
-			snprintf(num, sizeof num, "%lld",
-			    (long long)json_integer_value(
-			        json_object_get(c, "request_id")));
-			rec_csv_field(b, num, 0);
-			snprintf(num, sizeof num, "%lld",
-			    (long long)json_integer_value(
-			        json_object_get(c, "site")));
-			rec_csv_field(b, num, 0);
-			snprintf(num, sizeof num, "%lld",
-			    (long long)json_integer_value(
-			        json_object_get(c, "seasons")));
-			rec_csv_field(b, num, 0);
-			rec_csv_field(b,
-			    json_string_value(
-			        json_object_get(c, "requested_at")),
-			    0);
-			rec_csv_field(b,
-			    json_string_value(json_object_get(c, "consent_at")),
-			    0);
-			rec_csv_field(b,
-			    json_string_value(json_object_get(c, "sent_at")),
-			    0);
-			rec_csv_field(b,
-			    json_string_value(json_object_get(c, "letter")), 1);
-		}
-		snprintf(disp, sizeof disp,
-		    "attachment; filename=\"notices-%s-%d.csv\"", j->category,
-		    j->season);
-		http_req_set_header(j->req, "Content-Disposition", disp);
-		http_reply(j->req, 200, "text/csv; charset=utf-8", b);
-	} else {
-		evbuffer_add_printf(b,
-		    "<!doctype html><html lang=\"ja\"><head><meta "
-		    "charset=\"utf-8\"><title>事前のご案内 / Pre-season "
-		    "notices</title><style>body{font-family:sans-serif}"
-		    "article{page-break-after:always;padding:2em;max-width:"
-		    "40em}address{font-style:normal;margin-bottom:2em}"
-		    "@media screen{article{border-bottom:1px dashed #999}}"
-		    "</style></head><body>");
-		if (json_array_size(list) == 0)
-			evbuffer_add_printf(b,
-			    "<p>同意のある対象者はいません。/ "
-			    "No consenting residents.</p>");
-		json_array_foreach(list, i, c)
-		{
-			evbuffer_add_printf(b, "<article><address>");
-			http_html_escape(b,
-			    json_string_value(json_object_get(c, "address")),
-			    1);
-			evbuffer_add_printf(b, "<br>");
-			http_html_escape(b,
-			    json_string_value(json_object_get(c, "name")), 1);
-			evbuffer_add_printf(b, " 様</address><p>");
-			http_html_escape(b,
-			    json_string_value(json_object_get(c, "letter")), 1);
-			evbuffer_add_printf(b, "</p></article>");
-		}
-		evbuffer_add_printf(b, "</body></html>");
-		http_reply(j->req, 200, "text/html; charset=utf-8", b);
-	}
-	/* http_reply took b. */
+	if (j->format == REC_CSV)
+		rec_notices_csv(j, list);
+	else
+		rec_notices_html(j, list);
 	json_decref(list);
 	json_decref(sites);
 }

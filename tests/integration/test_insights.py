@@ -159,6 +159,16 @@ class Insights(unittest.TestCase):
         rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
         self.assertEqual(sorted(r["name"] for r in rows),
                          ["住民 一", "住民 三"])
+        # Every column, in order; numbers as numbers, the letter last.
+        self.assertEqual(list(rows[0].keys()), [
+            "caller_id", "name", "address", "phone", "place", "ward",
+            "request_id", "site", "seasons", "requested_at", "consent_at",
+            "sent_at", "letter"])
+        for r in rows:
+            for k in ("caller_id", "request_id", "site", "seasons"):
+                self.assertRegex(r[k], r"^[1-9][0-9]*$", k)
+            self.assertTrue(r["consent_at"])
+            self.assertIn(r["name"] + " 様", r["letter"])
         # Printable letters.
         st, hd, body = self.d.request(
             "/api/v1/notices?category=wasp_nest&format=html",
