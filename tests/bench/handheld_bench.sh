@@ -13,7 +13,9 @@
 #   tests/bench/handheld_bench.sh BUILD_DIR
 #
 # Uses $DATABASE_URL (migrated); adds an office, two crews and their
-# devices. Knobs: BENCH_PORT (18381), BENCH_JOBS (25).
+# devices. Knobs: BENCH_PORT (18381), BENCH_JOBS (25), BENCH_TLS=1 (patrold
+# serves https with a throwaway CA; the agents trust it with --ca),
+# BENCH_SMAPS=FILE (a copy of the idle daemon's /proc/PID/smaps).
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -49,11 +51,29 @@ q "INSERT INTO offices (code, name_ja, name_en, lon, lat)
 
 port=${BENCH_PORT:-18381}
 while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
+scheme=http tls=() ca=() curlca=()
+if [ "${BENCH_TLS:-0}" = 1 ]; then
+	# A throwaway CA and a certificate for localhost, as a real server has.
+	(cd "$work" &&
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
+			-days 2 -subj /CN=bench-ca 2>/dev/null &&
+		openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
+			-subj /CN=localhost 2>/dev/null &&
+		printf 'subjectAltName=DNS:localhost\n' >san.ext &&
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-out server.pem -days 2 -extfile san.ext 2>/dev/null) ||
+		die "cannot make the bench certificates"
+	scheme=https
+	tls=(--tls-cert "$work/server.pem" --tls-key "$work/server.key")
+	ca=(--ca "$work/ca.pem")
+	curlca=(--cacert "$work/ca.pem")
+fi
+base="$scheme://localhost:$port"
 "$patrold" --port "$port" --database-url "$DATABASE_URL" --photo-dir "$work/photos" \
-	--log-level warn 2>"$work/patrold.log" &
+	"${tls[@]}" --log-level warn 2>"$work/patrold.log" &
 pid=$!
 for i in $(seq 100); do
-	curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break
+	curl -fs "${curlca[@]}" -o /dev/null "$base/healthz" && break
 	kill -0 "$pid" 2>/dev/null || { cat "$work/patrold.log" >&2; die "patrold died"; }
 	sleep 0.1
 done
@@ -86,23 +106,23 @@ enroll() { # DIR CREW
 	local code
 	code=$("$patrolctl" --database-url "$DATABASE_URL" device enroll --crew "$2" 2>/dev/null) ||
 		die "device enroll failed"
-	"$agent" --dir "$1" enroll --server "http://127.0.0.1:$port" --code "$code" >/dev/null ||
+	"$agent" --dir "$1" enroll --server "$base" --code "$code" "${ca[@]}" >/dev/null ||
 		die "agent enroll failed"
 }
 assign() { # CREW: $jobs wasp calls assigned to it
 	local crew i id
 	crew=$(q "SELECT id FROM crews WHERE code = '$1'")
 	for i in $(seq "$jobs"); do
-		id=$(curl -fs -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+		id=$(curl -fs "${curlca[@]}" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
 			-d "{\"category\":\"wasp_nest\",\"lat\":35.6$((10 + i)),\"lon\":139.56,
 			    \"answers\":{\"nest_height\":\"eaves\",\"location\":\"outdoor\"},
 			    \"caller\":{\"name\":\"ベンチ $i\",\"phone\":\"044-000-$i\"}}" \
-			"http://127.0.0.1:$port/api/v1/requests" |
+			"$base/api/v1/requests" |
 			python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])') ||
 			die "request failed"
-		curl -fs -o /dev/null -H "Authorization: Bearer $token" \
+		curl -fs "${curlca[@]}" -o /dev/null -H "Authorization: Bearer $token" \
 			-H 'Content-Type: application/json' -d "{\"crew_id\":$crew}" \
-			"http://127.0.0.1:$port/api/v1/requests/$id/assign" || die "assign failed"
+			"$base/api/v1/requests/$id/assign" || die "assign failed"
 	done
 }
 enroll "$work/cli" hbench-cli
@@ -144,7 +164,7 @@ for i in $(seq 100); do
 done
 url=$(sed -n 's/^OK screen at //p' "$work/serve.out")
 python3 - "$url" "$work/p.jpg" "$serve" "$work/screen-ms" <<'EOF' || die "screen driver failed"
-import http.client, json, sys, threading, time, urllib.parse
+import http.client, json, os, sys, threading, time, urllib.parse
 url, photo, pid, out = sys.argv[1], open(sys.argv[2], "rb").read(), sys.argv[3], sys.argv[4]
 u = urllib.parse.urlparse(url)
 host, port = u.hostname, u.port
@@ -192,6 +212,16 @@ while True:
     if len(jobs) >= 25 or time.time() > deadline:
         break
     time.sleep(0.5)
+# Idle: the first sync has brought the jobs and nothing runs now.
+while call("GET", "/api/state")[0]["syncing"]:
+    time.sleep(0.2)
+time.sleep(1)
+with open("/proc/%s/status" % pid) as f:
+    st = {l.split(":")[0]: l.split()[1] for l in f if l.startswith("Vm")}
+idle = (st["VmRSS"], st["VmHWM"])
+if os.environ.get("BENCH_SMAPS"):  # where the idle daemon's memory is
+    with open("/proc/%s/smaps" % pid) as f, open(os.environ["BENCH_SMAPS"], "w") as o:
+        o.write(f.read())
 threading.Thread(target=screen, daemon=True).start()
 lat = []
 c = http.client.HTTPConnection(host, port, timeout=60)
@@ -222,9 +252,9 @@ with open(out + ".app", "w") as f:  # the 125 actions' own times
 print("screen: %d actions, %d refreshes; pending %d, photos %d; serve VmHWM %s kB"
       % (len(lat), polls[0], s["pending"], s["photos_pending"], hwm))
 with open(out + ".hwm", "w") as f:
-    f.write("%s %d\n" % (hwm, private[0]))
+    f.write("%s %d %s %s\n" % (hwm, private[0], idle[0], idle[1]))
 EOF
-read -r hwm private <"$work/screen-ms.hwm"
+read -r hwm private idle_rss idle_hwm <"$work/screen-ms.hwm"
 kill -TERM "$serve"
 wait "$serve" || die "serve did not exit cleanly: $(cat "$work/serve.err")"
 # This run's device and jobs (the bench crews stay in the database).
@@ -243,7 +273,7 @@ strip "$work/patrol-agent.stripped"
 s50=$(pct "$work/screen-ms" 0.5) s99=$(pct "$work/screen-ms" 0.99)
 c50=$(pct "$work/cli-ms" 0.5) c99=$(pct "$work/cli-ms" 0.99)
 echo
-echo "handheld day: $jobs jobs (3 steps, a 300 kB photo, done), 8 h of 1 Hz track;" \
+echo "handheld day over $scheme: $jobs jobs (3 steps, a 300 kB photo, done), 8 h of 1 Hz track;" \
 	"screen device: $fixes fixes and $photos photos stored"
 printf '%-34s %12s %12s %7s\n' "" "serve" "command" "ratio"
 printf '%-34s %12s %12s %7s\n' "action latency p50 (ms)" "$s50" "$c50" \
@@ -255,6 +285,8 @@ printf '%-34s %12s\n' "  agent's own time p99 (ms)" "$(pct "$work/screen-ms.app"
 printf '%-34s %12s %12s %7s\n' "peak RSS through the day (kB)" "$hwm" "$peak_cli" \
 	"$(awk -v a="$hwm" -v b="$peak_cli" 'BEGIN { printf "%.3f", a / b }')"
 printf '%-34s %12s\n' "  of it private, peak sampled (kB)" "$private"
+printf '%-34s %12s\n' "serve idle after its first sync: RSS (kB)" "$idle_rss"
+printf '%-34s %12s\n' "  peak RSS up to then (kB)" "$idle_hwm"
 printf '%-34s %12s\n' "binary as built (bytes)" "$(stat -c %s "$agent")"
 printf '%-34s %12s\n' "binary stripped (bytes)" "$(stat -c %s "$work/patrol-agent.stripped")"
 grep -v '^$' "$work/patrold.log" | grep -v 'level=info' | tail -n 5 >&2 || true
