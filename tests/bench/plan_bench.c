@@ -8,6 +8,8 @@
  * construction alone (one move). Times are the thread's CPU time: on this
  * shared machine (load ~20 on 2 cores) wall-clock time is mostly waiting
  * for a core; BENCH_WALL=1 measures wall-clock time instead.
+ * BENCH_BREAKS=1 gives every crew a 45-minute break within minutes
+ * 120..240 (the solver then checks those routes job by job).
  */
 #include <math.h>
 #include <stdio.h>
@@ -55,6 +57,9 @@ bench_office(struct plan_crew *c, struct plan_job *j, unsigned seed)
 		c[i].shift_end = 480;
 		/* Two skills: crews 0-1 wasps, the rest roads and parks. */
 		c[i].skills = i < 2 ? 0x1 : 0x2;
+		/* BENCH_BREAKS=1: each crew takes 45 min within 120..240. */
+		if (getenv("BENCH_BREAKS") != NULL)
+			c[i].brk = (struct plan_break){120, 240, 45, 0};
 	}
 	for (i = 0; i < NJOBS; i++) {
 		j[i].id = i + 1;
@@ -116,6 +121,7 @@ main(void)
 			for (i = n = 0; i < NJOBS; i++)
 				if (jobs[i].crew == v)
 					day[n++] = jobs[i];
+			p.brk = crews[v].brk.len > 0 ? &crews[v].brk : NULL;
 			plan_crew_day(crews[v].e, crews[v].n,
 			    crews[v].shift_end, day, n, &p);
 			for (i = 0; i < n; i++)
@@ -127,6 +133,7 @@ main(void)
 			for (i = n = 0; i < NJOBS; i++)
 				if (jobs[i].crew == v)
 					day[n++] = jobs[i];
+			p.brk = crews[v].brk.len > 0 ? &crews[v].brk : NULL;
 			plan_times(crews[v].e, crews[v].n, crews[v].shift_end,
 			    day, n, &p);
 		}
