@@ -23,8 +23,6 @@
 #include "store_requests.h"
 #include "xmalloc.h"
 
-static struct app *actions_app;
-
 struct action {
 	struct http_req *req;
 	struct auth_user user;
@@ -66,6 +64,7 @@ static void
 action_done_cb(struct db_result *r, void *arg)
 {
 	struct action *x = arg;
+	struct app *app = http_req_owner(x->req);
 	json_t *j;
 
 	if (r->status != DB_OK) {
@@ -75,7 +74,7 @@ action_done_cb(struct db_result *r, void *arg)
 	}
 	if ((j = api_result_json(r)) == NULL) {
 		store_request_state(
-		    actions_app->db, x->id, 0, 0, action_conflict_cb, x);
+		    app->db, x->id, 0, 0, action_conflict_cb, x);
 		return;
 	}
 	json_object_set_new(j, "id", json_integer(x->id));
@@ -151,6 +150,7 @@ static void
 action_state_cb(struct db_result *r, void *arg)
 {
 	struct action *x = arg;
+	struct app *app = http_req_owner(x->req);
 	struct store_transition t = {0};
 	struct lc_verdict v;
 	enum lc_state from;
@@ -255,7 +255,7 @@ action_state_cb(struct db_result *r, void *arg)
 	detail = action_detail(x);
 	detail_s = json_dumps(detail, JSON_COMPACT);
 	t.detail_json = detail_s;
-	store_request_transition(actions_app->db, &t, action_done_cb, x);
+	store_request_transition(app->db, &t, action_done_cb, x);
 	free(detail_s);
 	json_decref(detail);
 	json_decref(st);
@@ -291,6 +291,7 @@ action_fields(const json_t *body)
 static void
 action_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	static const char *const keys[] = {"crew_id", "reason", "outcome",
 	    "parent_id", "note", "lat", "lon", NULL};
 	struct action *x = xcalloc(1, sizeof *x);
@@ -352,8 +353,8 @@ action_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 		}
 		x->has_position = 1;
 	}
-	store_request_state(actions_app->db, x->id, x->crew_id, x->parent_id,
-	    action_state_cb, x);
+	store_request_state(
+	    app->db, x->id, x->crew_id, x->parent_id, action_state_cb, x);
 	return;
 fail:
 	action_free(x);
@@ -362,6 +363,7 @@ fail:
 static void
 actions_post(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const struct lc_action *lc =
 	    lifecycle_action_find(http_req_param(req, 1));
 	long long id;
@@ -377,7 +379,7 @@ actions_post(struct http_req *req)
 		    "no such action: %s", http_req_param(req, 1));
 		return;
 	}
-	auth_require(actions_app, req, AUTH_ANY, action_auth_cb, NULL);
+	auth_require(app, req, AUTH_ANY, action_auth_cb, NULL);
 }
 
 static void
@@ -397,6 +399,7 @@ static const char *const callback_results[] = {
 static void
 callback_post(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const struct auth_user *user = auth_user_of(req);
 	struct store_callback c = {0};
 	json_t *body, *done;
@@ -453,9 +456,9 @@ callback_post(struct http_req *req)
 	}
 	c.actor = user->name;
 	c.done = json_is_true(done);
-	c.retry_minutes = actions_app->cfg->callback_retry_minutes;
+	c.retry_minutes = app->cfg->callback_retry_minutes;
 	http_req_ref(req);
-	store_request_callback(actions_app->db, &c, callback_done_cb, req);
+	store_request_callback(app->db, &c, callback_done_cb, req);
 out:
 	json_decref(body);
 }
@@ -483,7 +486,6 @@ static const struct http_route actions_routes[] = {
 void
 api_actions_register(struct app *a)
 {
-	actions_app = a;
 	http_add_routes(a->http, actions_routes,
 	    sizeof actions_routes / sizeof actions_routes[0]);
 }

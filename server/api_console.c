@@ -13,12 +13,11 @@
 #include "config.h"
 #include "http.h"
 
-static struct app *console_app;
-
 static void
 console_config_get(struct http_req *req)
 {
-	const struct config *c = console_app->cfg;
+	struct app *app = http_req_owner(req);
+	const struct config *c = app->cfg;
 
 	api_reply(req, 200,
 	    json_pack("{s:s,s:s,s:s,s:[f,f,f,f],s:i,s:s,s:i}", "tile_url",
@@ -37,7 +36,6 @@ static const struct http_route console_routes[] = {
 void
 api_console_register(struct app *a)
 {
-	console_app = a;
 	http_add_routes(a->http, console_routes,
 	    sizeof console_routes / sizeof console_routes[0]);
 }

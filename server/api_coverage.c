@@ -27,8 +27,6 @@
 #include "wards.h"
 #include "xmalloc.h"
 
-static struct app *coverage_app;
-
 struct cov_req {
 	struct http_req *req;
 	char week[16];
@@ -96,6 +94,7 @@ static void
 cov_archived_cb(struct db_result *r, void *arg)
 {
 	struct cov_req *c = arg;
+	struct app *app = http_req_owner(c->req);
 	struct coverage_params params;
 	const char *b64;
 	unsigned char *bin;
@@ -115,15 +114,15 @@ cov_archived_cb(struct db_result *r, void *arg)
 		}
 		free(bin);
 	}
-	coverage_week_params(coverage_app->cfg, &params);
-	coverage_week_run(coverage_app->db, c->week, c->ward,
-	    coverage_app->wards, coverage_app->cfg->crs, &params, cov_report_cb,
-	    c);
+	coverage_week_params(app->cfg, &params);
+	coverage_week_run(app->db, c->week, c->ward, app->wards, app->cfg->crs,
+	    &params, cov_report_cb, c);
 }
 
 static void
 cov_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	static const char summary[] = ".summary.csv";
 	const char *name = http_req_param(req, 0), *dot;
 	const char *ward = http_req_query(req, "ward");
@@ -162,15 +161,12 @@ cov_get(struct http_req *req)
 		return;
 	}
 	if (ward != NULL) {
-		for (i = 0; coverage_app->wards != NULL &&
-		     i < wards_count(coverage_app->wards);
+		for (i = 0; app->wards != NULL && i < wards_count(app->wards);
 		     i++) {
-			if (strcmp(wards_get(coverage_app->wards, i)->code,
-			        ward) == 0)
+			if (strcmp(wards_get(app->wards, i)->code, ward) == 0)
 				break;
 		}
-		if (coverage_app->wards == NULL ||
-		    i == wards_count(coverage_app->wards)) {
+		if (app->wards == NULL || i == wards_count(app->wards)) {
 			api_error(
 			    req, 404, "unknown_ward", "ward", "no such ward");
 			cov_free(c);
@@ -181,8 +177,7 @@ cov_get(struct http_req *req)
 	/* As archived: the English CSVs are kept under "csv:en". */
 	snprintf(key, sizeof key, "%s%s", c->format,
 	    c->lang != NULL && strstr(c->format, "csv") != NULL ? ":en" : "");
-	store_export_get(
-	    coverage_app->db, c->week, c->ward, key, cov_archived_cb, c);
+	store_export_get(app->db, c->week, c->ward, key, cov_archived_cb, c);
 }
 
 static const struct http_route coverage_routes[] = {
@@ -193,7 +188,6 @@ static const struct http_route coverage_routes[] = {
 void
 api_coverage_register(struct app *a)
 {
-	coverage_app = a;
 	http_add_routes(a->http, coverage_routes,
 	    sizeof coverage_routes / sizeof coverage_routes[0]);
 }

@@ -22,8 +22,6 @@
 
 #define DEVICES_CODE_TTL_MIN 15
 
-static struct app *devices_app;
-
 static void
 devices_list_cb(struct db_result *r, void *arg)
 {
@@ -55,9 +53,10 @@ out:
 static void
 devices_list(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	http_req_ref(req);
 	store_devices_list_q(
-	    devices_app->db, http_req_query(req, "crew"), devices_list_cb, req);
+	    app->db, http_req_query(req, "crew"), devices_list_cb, req);
 }
 
 struct enroll {
@@ -90,6 +89,7 @@ static void
 devices_enroll_auth_cb(
     struct http_req *req, const struct auth_user *user, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	char canon[SYNC_CODE_LEN + 1], hash[65];
 	const char *crew;
 	struct enroll *e;
@@ -115,14 +115,15 @@ devices_enroll_auth_cb(
 	auth_token_hash(canon, hash);
 	e->req = req;
 	http_req_ref(req);
-	store_devices_enroll_q(devices_app->db, e->crew, hash,
-	    DEVICES_CODE_TTL_MIN, user->name, devices_enroll_cb, e);
+	store_devices_enroll_q(app->db, e->crew, hash, DEVICES_CODE_TTL_MIN,
+	    user->name, devices_enroll_cb, e);
 }
 
 static void
 devices_enroll(struct http_req *req)
 {
-	auth_require(devices_app, req, AUTH_SUPERVISOR | AUTH_ADMIN,
+	struct app *app = http_req_owner(req);
+	auth_require(app, req, AUTH_SUPERVISOR | AUTH_ADMIN,
 	    devices_enroll_auth_cb, NULL);
 }
 
@@ -145,6 +146,7 @@ static void
 devices_revoke_auth_cb(
     struct http_req *req, const struct auth_user *user, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	long long id;
 
 	(void)arg;
@@ -152,13 +154,14 @@ devices_revoke_auth_cb(
 		return;
 	http_req_ref(req);
 	store_devices_revoke_q(
-	    devices_app->db, id, NULL, user->name, devices_revoke_cb, req);
+	    app->db, id, NULL, user->name, devices_revoke_cb, req);
 }
 
 static void
 devices_revoke(struct http_req *req)
 {
-	auth_require(devices_app, req, AUTH_SUPERVISOR | AUTH_ADMIN,
+	struct app *app = http_req_owner(req);
+	auth_require(app, req, AUTH_SUPERVISOR | AUTH_ADMIN,
 	    devices_revoke_auth_cb, NULL);
 }
 
@@ -174,7 +177,6 @@ static const struct http_route devices_routes[] = {
 void
 api_devices_register(struct app *a)
 {
-	devices_app = a;
 	http_add_routes(a->http, devices_routes,
 	    sizeof devices_routes / sizeof devices_routes[0]);
 }

@@ -28,8 +28,6 @@
 #define GEOCODE_LIMIT_MAX 20
 #define GEOCODE_Q_MAX     200 /* characters */
 
-static struct app *geocode_app;
-
 struct lookup {
 	struct http_req *req;
 	char *q;
@@ -54,13 +52,13 @@ static const char *const match_names[] = {
 
 /* The ward from the polygons when the point is in one, else as given. */
 static void
-geocode_ward(
-    json_t *c, double lat, double lon, const char *code, const char *name)
+geocode_ward(struct app *app, json_t *c, double lat, double lon,
+    const char *code, const char *name)
 {
 	const struct ward *w = NULL;
 
-	if (geocode_app->wards != NULL)
-		w = wards_find(geocode_app->wards, lon, lat);
+	if (app->wards != NULL)
+		w = wards_find(app->wards, lon, lat);
 	json_object_set_new(c, "ward_code",
 	    w != NULL          ? json_string(w->code)
 	        : code != NULL ? json_string(code)
@@ -72,7 +70,7 @@ geocode_ward(
 }
 
 static json_t *
-geocode_candidate_json(const struct addr_candidate *a)
+geocode_candidate_json(struct app *app, const struct addr_candidate *a)
 {
 	json_t *c = json_pack("{s:s, s:s, s:f, s:f, s:s, s:f, s:s, s:s, s:f}",
 	    "kind", "address", "label", a->label, "lat", a->lat, "lon", a->lon,
@@ -85,7 +83,7 @@ geocode_candidate_json(const struct addr_candidate *a)
 		 */
 		char *name = xasprintf("%s%s", a->pref, a->city);
 
-		geocode_ward(c, a->lat, a->lon, a->city_code, name);
+		geocode_ward(app, c, a->lat, a->lon, a->city_code, name);
 		free(name);
 	}
 	return c;
@@ -106,6 +104,7 @@ static void
 lookup_places_cb(struct db_result *r, void *arg)
 {
 	struct lookup *l = arg;
+	struct app *app = http_req_owner(l->req);
 	json_t *places, *p, *all[2 * GEOCODE_LIMIT_MAX + 1], *res;
 	const char *kind;
 	size_t i, n = 0;
@@ -138,7 +137,8 @@ lookup_places_cb(struct db_result *r, void *arg)
 		json_object_del(p, "similarity");
 		if (json_is_null(json_object_get(p, "request_id")))
 			json_object_del(p, "request_id");
-		geocode_ward(p, json_number_value(json_object_get(p, "lat")),
+		geocode_ward(app, p,
+		    json_number_value(json_object_get(p, "lat")),
 		    json_number_value(json_object_get(p, "lon")),
 		    json_string_value(json_object_get(p, "ward_code")), NULL);
 		all[n++] = json_incref(p);
@@ -183,6 +183,7 @@ static void
 lookup_index_cb(const struct addr_index *idx, void *arg)
 {
 	struct lookup *l = arg;
+	struct app *app = http_req_owner(l->req);
 	struct store_place_query pq = {0};
 	struct addr_result r;
 	size_t i;
@@ -193,7 +194,7 @@ lookup_index_cb(const struct addr_index *idx, void *arg)
 		    (size_t)l->limit, &r);
 		for (i = 0; i < r.n; i++)
 			json_array_append_new(
-			    l->out, geocode_candidate_json(&r.c[i]));
+			    l->out, geocode_candidate_json(app, &r.c[i]));
 		addr_result_free(&r);
 	}
 	pq.q = l->q;
@@ -202,7 +203,7 @@ lookup_index_cb(const struct addr_index *idx, void *arg)
 	pq.lat = l->near.lat;
 	pq.lon = l->near.lon;
 	pq.limit = l->limit;
-	store_places_search(geocode_app->db, &pq, lookup_places_cb, l);
+	store_places_search(app->db, &pq, lookup_places_cb, l);
 }
 
 static int
@@ -277,6 +278,7 @@ static void
 reverse_index_cb(const struct addr_index *idx, void *arg)
 {
 	struct rev *v = arg;
+	struct app *app = http_req_owner(v->req);
 	struct addr_place p;
 	json_t *j;
 
@@ -296,7 +298,7 @@ reverse_index_cb(const struct addr_index *idx, void *arg)
 		{
 			char *name = xasprintf("%s%s", p.pref, p.city);
 
-			geocode_ward(j, v->lat, v->lon, p.city_code, name);
+			geocode_ward(app, j, v->lat, v->lon, p.city_code, name);
 			free(name);
 		}
 		api_reply(v->req, 200, j);
@@ -339,8 +341,6 @@ void
 api_geocode_register(struct app *a)
 {
 	char *cause;
-
-	geocode_app = a;
 	if (geocoder_start(a, &cause) != 0)
 		fatalx("event=geocoder_start_failed reason=%s", log_q(cause));
 	http_add_routes(a->http, geocode_routes,

@@ -15,8 +15,6 @@
 #include "store_users.h"
 #include "xmalloc.h"
 
-static struct app *me_app;
-
 /* Between authentication and the user's row. */
 struct api_me {
 	struct http_req *req;
@@ -73,13 +71,14 @@ out:
 static void
 api_me(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const struct auth_user *u = auth_user_of(req);
 	struct api_me *m = xmalloc(sizeof *m);
 
 	m->req = req;
 	m->user = *u;
 	http_req_ref(req);
-	store_users_get(me_app->db, u->id, api_me_user_cb, m);
+	store_users_get(app->db, u->id, api_me_user_cb, m);
 }
 
 static const struct http_route api_me_routes[] = {
@@ -90,7 +89,6 @@ static const struct http_route api_me_routes[] = {
 void
 api_me_register(struct app *a)
 {
-	me_app = a;
 	http_add_routes(a->http, api_me_routes,
 	    sizeof api_me_routes / sizeof api_me_routes[0]);
 }

@@ -20,12 +20,11 @@
 /* Far above any real document: a wrong api_doc must not be streamed. */
 #define OPENAPI_MAX_FILE (4 << 20)
 
-static struct app *openapi_app;
-
 static void
 api_openapi_get(struct http_req *req)
 {
-	const char *path = openapi_app->cfg->api_doc;
+	struct app *app = http_req_owner(req);
+	const char *path = app->cfg->api_doc;
 
 	if (http_reply_file(req, path, "application/yaml; charset=utf-8",
 	        OPENAPI_MAX_FILE) != 0) {
@@ -44,7 +43,6 @@ static const struct http_route openapi_routes[] = {
 void
 api_openapi_register(struct app *a)
 {
-	openapi_app = a;
 	http_add_routes(a->http, openapi_routes,
 	    sizeof openapi_routes / sizeof openapi_routes[0]);
 }

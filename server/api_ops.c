@@ -22,8 +22,6 @@
 #include "read_routes.h"
 #include "store_ops.h"
 
-static struct app *ops_app;
-
 static void
 api_ops_healthz_cb(struct db_result *r, void *arg)
 {
@@ -50,23 +48,25 @@ api_ops_healthz_cb(struct db_result *r, void *arg)
 static void
 api_ops_healthz(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	http_req_ref(req);
-	store_ops_ping_q(ops_app->db, api_ops_healthz_cb, req);
+	store_ops_ping_q(app->db, api_ops_healthz_cb, req);
 }
 
 static void
 api_ops_metrics_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
+	struct app *app = http_req_owner(req);
 	struct evbuffer *b = evbuffer_new();
 	struct db_stats st;
 
-	db_stats(ops_app->db, &st);
+	db_stats(app->db, &st);
 	metrics_render(b, &st);
-	read_routes_metrics(ops_app, b);
+	read_routes_metrics(app, b);
 	/* The process metrics are served even while the database is down. */
 	metrics_business_render(
-	    b, r->status == DB_OK ? r->res : NULL, ops_app->metrics_coverage);
+	    b, r->status == DB_OK ? r->res : NULL, app->metrics_coverage);
 	http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", b);
 	http_req_unref(req);
 }
@@ -95,12 +95,13 @@ api_ops_metrics_token_ok(struct http_req *req, const char *want)
 static int
 api_ops_metrics_refused(struct http_req *req)
 {
-	const struct config *cfg = ops_app->cfg;
+	struct app *app = http_req_owner(req);
+	const struct config *cfg = app->cfg;
 	char addr[64];
 
-	api_client_addr(ops_app, req, addr, sizeof addr);
-	if (addrlist_count(ops_app->metrics_allow) > 0 &&
-	    !addrlist_match(ops_app->metrics_allow, addr)) {
+	api_client_addr(app, req, addr, sizeof addr);
+	if (addrlist_count(app->metrics_allow) > 0 &&
+	    !addrlist_match(app->metrics_allow, addr)) {
 		log_info("event=metrics_refused reason=address");
 		api_error(req, 403, "forbidden", NULL,
 		    "this address may not read the metrics");
@@ -121,10 +122,11 @@ api_ops_metrics_refused(struct http_req *req)
 static void
 api_ops_metrics(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	if (api_ops_metrics_refused(req))
 		return;
 	http_req_ref(req);
-	store_ops_metrics_q(ops_app->db, api_ops_metrics_cb, req);
+	store_ops_metrics_q(app->db, api_ops_metrics_cb, req);
 }
 
 static const struct http_route api_ops_routes[] = {
@@ -136,7 +138,6 @@ static const struct http_route api_ops_routes[] = {
 void
 api_ops_register(struct app *a)
 {
-	ops_app = a;
 	http_add_routes(a->http, api_ops_routes,
 	    sizeof api_ops_routes / sizeof api_ops_routes[0]);
 }

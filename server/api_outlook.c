@@ -29,8 +29,6 @@
 #define OUTLOOK_HORIZON 52
 #define OUTLOOK_DAYS    5 /* working days a week */
 
-static struct app *outlook_app;
-
 struct outlook_job {
 	struct http_req *req;
 	int png;
@@ -299,6 +297,7 @@ static void
 outlook_weeks_cb(struct db_result *r, void *arg)
 {
 	struct outlook_job *j = arg;
+	struct app *app = http_req_owner(j->req);
 	struct outlook_calc c;
 	json_t *o;
 	char *cause;
@@ -311,8 +310,8 @@ outlook_weeks_cb(struct db_result *r, void *arg)
 	}
 	o = api_result_json(r);
 	if (o == NULL ||
-	    outlook_calc_run(
-	        o, outlook_app->cfg->outlook_per_crew_day, &c, &cause) != 0) {
+	    outlook_calc_run(o, app->cfg->outlook_per_crew_day, &c, &cause) !=
+	        0) {
 		api_error(j->req, 500, "internal", NULL, "%s",
 		    o == NULL ? "no outlook" : cause);
 		if (o != NULL)
@@ -342,6 +341,7 @@ outlook_weeks_cb(struct db_result *r, void *arg)
 static void
 outlook_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	const char *cat = http_req_query(req, "category");
 	const char *ward = http_req_query(req, "ward");
 	const char *lang = http_req_query(req, "lang");
@@ -365,15 +365,16 @@ outlook_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	j->en = lang != NULL && strcmp(lang, "en") == 0;
 	j->category = xstrdup(cat);
 	j->ward = ward != NULL && *ward != '\0' ? xstrdup(ward) : NULL;
-	store_outlook_weeks(outlook_app->db, j->category, j->ward,
-	    outlook_app->cfg->timezone, outlook_weeks_cb, j);
+	store_outlook_weeks(app->db, j->category, j->ward, app->cfg->timezone,
+	    outlook_weeks_cb, j);
 }
 
 static void
 outlook_get(struct http_req *req)
 {
-	auth_require(outlook_app, req, AUTH_ANY, outlook_auth_cb,
-	    http_req_route_arg(req));
+	struct app *app = http_req_owner(req);
+	auth_require(
+	    app, req, AUTH_ANY, outlook_auth_cb, http_req_route_arg(req));
 }
 
 static int outlook_png_flag = 1;
@@ -387,7 +388,6 @@ static const struct http_route outlook_routes[] = {
 void
 api_outlook_register(struct app *a)
 {
-	outlook_app = a;
 	http_add_routes(a->http, outlook_routes,
 	    sizeof outlook_routes / sizeof outlook_routes[0]);
 }

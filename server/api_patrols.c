@@ -34,8 +34,6 @@
 #define PATROL_MAX_POINTS 10000
 #define WAYBACK_MAX       20
 
-static struct app *patrols_app;
-
 static void
 patrol_row_cb(struct db_result *r, void *arg)
 {
@@ -59,6 +57,7 @@ static const char *const start_keys[] = {"crew_id", "kind", NULL};
 static void
 patrol_start(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const struct auth_user *user = auth_user_of(req);
 	const char *kind;
 	char what[40];
@@ -82,8 +81,7 @@ patrol_start(struct http_req *req)
 	if (api_crew_refused(req, user, crew, what))
 		goto out;
 	http_req_ref(req);
-	store_patrol_start(
-	    patrols_app->db, crew, kind, user->name, patrol_row_cb, req);
+	store_patrol_start(app->db, crew, kind, user->name, patrol_row_cb, req);
 out:
 	json_decref(body);
 }
@@ -105,6 +103,7 @@ static void
 patrol_bound_cb(struct db_result *r, void *arg)
 {
 	struct patrol_bound *b = arg;
+	struct app *app = http_req_owner(b->req);
 	char what[40];
 
 	if (http_req_done(b->req) || r->status != DB_OK ||
@@ -123,10 +122,9 @@ patrol_bound_cb(struct db_result *r, void *arg)
 	/* The request's reference goes on to the write's callback. */
 	if (b->points != NULL)
 		store_track_put(
-		    patrols_app->db, b->id, b->points, track_done_cb, b->req);
+		    app->db, b->id, b->points, track_done_cb, b->req);
 	else
-		store_patrol_stop(
-		    patrols_app->db, b->id, patrol_row_cb, b->req);
+		store_patrol_stop(app->db, b->id, patrol_row_cb, b->req);
 out:
 	free(b->points);
 	free(b);
@@ -136,16 +134,16 @@ out:
 static void
 patrol_write(struct http_req *req, long long id, char *points)
 {
+	struct app *app = http_req_owner(req);
 	struct patrol_bound *b;
 
 	http_req_ref(req);
 	if (auth_user_of(req)->role & AUTH_STAFF) {
 		if (points != NULL)
 			store_track_put(
-			    patrols_app->db, id, points, track_done_cb, req);
+			    app->db, id, points, track_done_cb, req);
 		else
-			store_patrol_stop(
-			    patrols_app->db, id, patrol_row_cb, req);
+			store_patrol_stop(app->db, id, patrol_row_cb, req);
 		free(points);
 		return;
 	}
@@ -153,7 +151,7 @@ patrol_write(struct http_req *req, long long id, char *points)
 	b->req = req;
 	b->id = id;
 	b->points = points;
-	store_patrol_crew(patrols_app->db, id, patrol_bound_cb, b);
+	store_patrol_crew(app->db, id, patrol_bound_cb, b);
 }
 
 static void
@@ -250,9 +248,9 @@ fail:
 
 /* The ward's name for a code, or NULL: crews read names, not codes. */
 static const char *
-wayback_ward_name(const char *code)
+wayback_ward_name(struct app *app, const char *code)
 {
-	const struct ward_set *set = patrols_app->wards;
+	const struct ward_set *set = app->wards;
 	size_t i;
 
 	for (i = 0; code != NULL && set != NULL && i < wards_count(set); i++) {
@@ -301,8 +299,10 @@ static void
 wayback_reply(struct http_req *req, struct db_result *r, int has_from,
     double lon, double lat, const struct risk_defect *def, size_t ndef)
 {
+	struct app *owner = http_req_owner(req);
+	struct app *app = http_req_owner(req);
 	struct wayback_piece *pieces;
-	double from[2], to[2], d = patrols_app->cfg->wayback_m;
+	double from[2], to[2], d = app->cfg->wayback_m;
 	double flon, flat;
 	json_t *out, *item;
 	char *cause;
@@ -356,7 +356,8 @@ wayback_reply(struct http_req *req, struct db_result *r, int has_from,
 		    PQgetisnull(r->res, row, 8) ? NULL
 		                                : PQgetvalue(r->res, row, 8),
 		    "ward_name",
-		    wayback_ward_name(PQgetisnull(r->res, row, 8)
+		    wayback_ward_name(owner,
+		        PQgetisnull(r->res, row, 8)
 		            ? NULL
 		            : PQgetvalue(r->res, row, 8)),
 		    "length_m", strtod(PQgetvalue(r->res, row, 9), NULL),
@@ -414,11 +415,12 @@ static void
 wayback_cb(struct db_result *r, void *arg)
 {
 	struct wayback *w = arg;
+	struct app *app = http_req_owner(w->req);
 
 	if (r->status == DB_OK && !http_req_done(w->req)) {
 		w->candidates = r->res;
 		r->res = NULL;
-		store_risk_defects(patrols_app->db, wayback_risk_cb, w);
+		store_risk_defects(app->db, wayback_risk_cb, w);
 		return;
 	}
 	if (!http_req_done(w->req))
@@ -455,14 +457,15 @@ wayback_new(struct http_req *req)
 static void
 wayback_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	struct wayback *w;
 	long long id;
 
 	if (api_path_id(req, 0, &id) != 0 || (w = wayback_new(req)) == NULL)
 		return;
 	http_req_ref(req);
-	store_wayback_candidates(patrols_app->db, id,
-	    patrols_app->cfg->coverage_share_pct / 100.0, wayback_cb, w);
+	store_wayback_candidates(
+	    app->db, id, app->cfg->coverage_share_pct / 100.0, wayback_cb, w);
 }
 
 /* GET /agent/v1/wayback: the same, for the crew of the device's token. */
@@ -470,6 +473,7 @@ static void
 agent_wayback_device_cb(struct db_result *r, void *arg)
 {
 	struct wayback *w = arg;
+	struct app *app = http_req_owner(w->req);
 
 	if (http_req_done(w->req))
 		goto out;
@@ -478,10 +482,9 @@ agent_wayback_device_cb(struct db_result *r, void *arg)
 	else if (PQntuples(r->res) != 1)
 		api_sync_unauthorized(w->req, "unknown_token");
 	else {
-		store_wayback_candidates(patrols_app->db,
+		store_wayback_candidates(app->db,
 		    strtoll(PQgetvalue(r->res, 0, 1), NULL, 10),
-		    patrols_app->cfg->coverage_share_pct / 100.0, wayback_cb,
-		    w);
+		    app->cfg->coverage_share_pct / 100.0, wayback_cb, w);
 		return;
 	}
 out:
@@ -492,6 +495,7 @@ out:
 static void
 agent_wayback_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	struct wayback *w;
 	char hash[65];
 
@@ -499,7 +503,7 @@ agent_wayback_get(struct http_req *req)
 	    (w = wayback_new(req)) == NULL)
 		return;
 	http_req_ref(req);
-	store_sync_device(patrols_app->db, hash, 0, agent_wayback_device_cb, w);
+	store_sync_device(app->db, hash, 0, agent_wayback_device_cb, w);
 }
 
 static const struct http_route patrols_routes[] = {
@@ -520,7 +524,6 @@ static const struct http_route patrols_routes[] = {
 void
 api_patrols_register(struct app *a)
 {
-	patrols_app = a;
 	http_add_routes(a->http, patrols_routes,
 	    sizeof patrols_routes / sizeof patrols_routes[0]);
 }

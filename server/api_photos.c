@@ -27,8 +27,6 @@
 
 #define PHOTOS_ROUTE_MAX (100 << 20) /* the route's cap; config decides */
 
-static struct app *photos_app;
-
 /*
  * An upload on its way to its row: the file goes again if the row fails.
  * A crew user's (bound to its crew, issue 10) first has the request's crew
@@ -56,6 +54,7 @@ static void
 photo_added_cb(struct db_result *r, void *arg)
 {
 	struct photo_post *pp = arg;
+	struct app *app = http_req_owner(pp->req);
 	char what[64];
 
 	if (r->status == DB_OK && PQntuples(r->res) == 1)
@@ -63,7 +62,7 @@ photo_added_cb(struct db_result *r, void *arg)
 	else {
 		/* No such request, or the database failed: no orphan file. */
 		if (pp->created)
-			photos_discard(photos_app->cfg->photo_dir, pp->hex);
+			photos_discard(app->cfg->photo_dir, pp->hex);
 		if (r->status == DB_OK && pp->crew > 0) {
 			/* Handed to another crew since the check. */
 			snprintf(what, sizeof what, "request %lld", pp->id);
@@ -77,9 +76,10 @@ photo_added_cb(struct db_result *r, void *arg)
 static void
 photo_store(struct photo_post *pp)
 {
+	struct app *app = http_req_owner(pp->req);
 	char *cause;
 
-	if (photos_store(photos_app->cfg->photo_dir, pp->body, pp->len, pp->hex,
+	if (photos_store(app->cfg->photo_dir, pp->body, pp->len, pp->hex,
 	        &pp->created, &cause) != 0) {
 		log_error("event=photo_store_failed reason=%s", log_q(cause));
 		free(cause);
@@ -88,8 +88,8 @@ photo_store(struct photo_post *pp)
 		photo_post_free(pp);
 		return;
 	}
-	store_request_photo_add(photos_app->db, pp->id, pp->hex, pp->len,
-	    pp->type, pp->user->name, pp->crew, photo_added_cb, pp);
+	store_request_photo_add(app->db, pp->id, pp->hex, pp->len, pp->type,
+	    pp->user->name, pp->crew, photo_added_cb, pp);
 }
 
 static void
@@ -116,6 +116,7 @@ photo_crew_cb(struct db_result *r, void *arg)
 static void
 photo_post(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const struct auth_user *user = auth_user_of(req);
 	struct photo_post *pp;
 	const char *body, *type;
@@ -130,10 +131,10 @@ photo_post(struct http_req *req)
 		    "send the photo as the request body");
 		return;
 	}
-	if (len > (size_t)photos_app->cfg->photo_max_bytes) {
+	if (len > (size_t)app->cfg->photo_max_bytes) {
 		api_error(req, 413, "photo_too_large", NULL,
 		    "a photo may be at most %d bytes",
-		    photos_app->cfg->photo_max_bytes);
+		    app->cfg->photo_max_bytes);
 		return;
 	}
 	if ((type = photos_sniff(body, len)) == NULL) {
@@ -154,13 +155,14 @@ photo_post(struct http_req *req)
 		return;
 	}
 	pp->crew = user->crew_id;
-	store_request_crew(photos_app->db, id, photo_crew_cb, pp);
+	store_request_crew(app->db, id, photo_crew_cb, pp);
 }
 
 static void
 photo_get_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
+	struct app *app = http_req_owner(req);
 	char *path;
 
 	if (r->status != DB_OK)
@@ -168,10 +170,9 @@ photo_get_cb(struct db_result *r, void *arg)
 	else if (PQntuples(r->res) == 0)
 		api_error(req, 404, "not_found", NULL, "no such photo");
 	else {
-		path = photos_path(
-		    photos_app->cfg->photo_dir, http_req_param(req, 0));
+		path = photos_path(app->cfg->photo_dir, http_req_param(req, 0));
 		if (http_reply_file(req, path, PQgetvalue(r->res, 0, 0),
-		        photos_app->cfg->photo_max_bytes) != 0) {
+		        app->cfg->photo_max_bytes) != 0) {
 			log_error("event=photo_missing sha256=%s",
 			    http_req_param(req, 0));
 			api_error(req, 500, "internal", NULL,
@@ -185,16 +186,17 @@ photo_get_cb(struct db_result *r, void *arg)
 static void
 photo_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const char *hex = http_req_param(req, 0);
 	char *path;
 
-	if ((path = photos_path(photos_app->cfg->photo_dir, hex)) == NULL) {
+	if ((path = photos_path(app->cfg->photo_dir, hex)) == NULL) {
 		api_error(req, 404, "not_found", NULL, "no such photo");
 		return;
 	}
 	free(path);
 	http_req_ref(req);
-	store_photo_get(photos_app->db, hex, photo_get_cb, req);
+	store_photo_get(app->db, hex, photo_get_cb, req);
 }
 
 static const struct http_route photos_routes[] = {
@@ -209,7 +211,6 @@ static const struct http_route photos_routes[] = {
 void
 api_photos_register(struct app *a)
 {
-	photos_app = a;
 	http_add_routes(a->http, photos_routes,
 	    sizeof photos_routes / sizeof photos_routes[0]);
 }

@@ -28,8 +28,6 @@
 #include "store_plan.h"
 #include "xmalloc.h"
 
-static struct app *plan_app;
-
 static void
 plan_expected_cb(struct db_result *r, void *arg)
 {
@@ -39,19 +37,19 @@ plan_expected_cb(struct db_result *r, void *arg)
 }
 
 static struct rank_params
-plan_params(void)
+plan_params(struct app *app)
 {
-	struct rank_params p = {.speed_kmh = plan_app->cfg->speed_kmh,
-	    .detour = plan_app->cfg->detour_pct / 100.0};
+	struct rank_params p = {.speed_kmh = app->cfg->speed_kmh,
+	    .detour = app->cfg->detour_pct / 100.0};
 
 	return p;
 }
 
 /* Plans every input of the result; stores the expected windows. */
 static json_t *
-plan_all(json_t *inputs)
+plan_all(struct app *app, json_t *inputs)
 {
-	struct rank_params p = plan_params();
+	struct rank_params p = plan_params(app);
 	json_t *out = json_array(), *in, *exp, *all = json_array();
 	size_t i;
 	char *text;
@@ -64,7 +62,7 @@ plan_all(json_t *inputs)
 	}
 	if (json_array_size(all) > 0) {
 		text = json_dumps(all, JSON_COMPACT);
-		store_plan_expected(plan_app->db, text, plan_expected_cb, NULL);
+		store_plan_expected(app->db, text, plan_expected_cb, NULL);
 		free(text);
 	}
 	json_decref(all);
@@ -75,6 +73,7 @@ static void
 plan_crew_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
+	struct app *app = http_req_owner(req);
 	json_t *j, *plans;
 
 	if (r->status != DB_OK) {
@@ -87,7 +86,7 @@ plan_crew_cb(struct db_result *r, void *arg)
 		api_error(req, 404, "not_found", NULL, "no such crew");
 		goto out;
 	}
-	plans = plan_all(j);
+	plans = plan_all(app, j);
 	api_reply(req, 200, json_incref(json_array_get(plans, 0)));
 	json_decref(plans);
 	json_decref(j);
@@ -98,6 +97,7 @@ out:
 static void
 plan_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	long long id;
 	char crews[32];
 
@@ -105,13 +105,14 @@ plan_get(struct http_req *req)
 		return;
 	snprintf(crews, sizeof crews, "{%lld}", id);
 	http_req_ref(req);
-	store_plan_inputs(plan_app->db, crews, 0, plan_crew_cb, req);
+	store_plan_inputs(app->db, crews, 0, plan_crew_cb, req);
 }
 
 static void
 plan_office_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
+	struct app *app = http_req_owner(req);
 	json_t *j;
 
 	if (r->status != DB_OK) {
@@ -125,7 +126,7 @@ plan_office_cb(struct db_result *r, void *arg)
 		    "no such office, or it has no crews");
 		goto out;
 	}
-	api_reply(req, 200, json_pack("{s:o}", "crews", plan_all(j)));
+	api_reply(req, 200, json_pack("{s:o}", "crews", plan_all(app, j)));
 	json_decref(j);
 out:
 	http_req_unref(req);
@@ -134,12 +135,13 @@ out:
 static void
 plan_office_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	long long id;
 
 	if (api_path_id(req, 0, &id) != 0)
 		return;
 	http_req_ref(req);
-	store_plan_inputs(plan_app->db, NULL, id, plan_office_cb, req);
+	store_plan_inputs(app->db, NULL, id, plan_office_cb, req);
 }
 
 static void
@@ -154,6 +156,7 @@ plan_pin_cb(struct db_result *r, void *arg)
 static void
 plan_pin(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	static const char *const keys[] = {"request_id", "position", NULL};
 	long long crew, rid;
 	double position;
@@ -182,7 +185,7 @@ plan_pin(struct http_req *req)
 	snprintf(buf, sizeof buf, "%d", present ? (int)position : 0);
 	http_req_ref(req);
 	store_plan_pin(
-	    plan_app->db, crew, rid, present ? buf : NULL, plan_pin_cb, req);
+	    app->db, crew, rid, present ? buf : NULL, plan_pin_cb, req);
 }
 
 static void
@@ -201,6 +204,7 @@ plan_break_cb(struct db_result *r, void *arg)
 static void
 plan_break_put(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	static const char *const keys[] = {"start", "end", "minutes", NULL};
 	const struct auth_user *user = auth_user_of(req);
 	struct plan_break_spec b;
@@ -215,7 +219,7 @@ plan_break_put(struct http_req *req)
 		return;
 	if (http_req_method(req) == EVHTTP_REQ_DELETE) {
 		http_req_ref(req);
-		store_plan_break_put(plan_app->db, crew, NULL, NULL, NULL,
+		store_plan_break_put(app->db, crew, NULL, NULL, NULL,
 		    user->name, plan_break_cb, req);
 		return;
 	}
@@ -239,8 +243,8 @@ plan_break_put(struct http_req *req)
 	}
 	snprintf(buf, sizeof buf, "%d", b.minutes);
 	http_req_ref(req);
-	store_plan_break_put(plan_app->db, crew, b.start, b.end, buf,
-	    user->name, plan_break_cb, req);
+	store_plan_break_put(
+	    app->db, crew, b.start, b.end, buf, user->name, plan_break_cb, req);
 out:
 	json_decref(body);
 }
@@ -261,7 +265,6 @@ static const struct http_route plan_routes[] = {
 void
 api_plan_register(struct app *a)
 {
-	plan_app = a;
 	http_add_routes(
 	    a->http, plan_routes, sizeof plan_routes / sizeof plan_routes[0]);
 }

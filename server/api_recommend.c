@@ -28,8 +28,6 @@
 #include "store_requests.h"
 #include "xmalloc.h"
 
-static struct app *recommend_app;
-
 /*
  * Where a crew is: its day's position (a fresh fix, else the last job
  * site it reported, else an older fix, else its office), as
@@ -221,7 +219,8 @@ static void
 recommend_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
-	struct app *a = recommend_app;
+	struct app *owner = http_req_owner(req);
+	struct app *a = owner;
 	struct rank_params p = {.speed_kmh = a->cfg->speed_kmh,
 	    .detour = a->cfg->detour_pct / 100.0};
 	struct plan_job add = {0};
@@ -302,6 +301,7 @@ out:
 static void
 recommend_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	long long id;
 
 	(void)user;
@@ -309,15 +309,16 @@ recommend_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	if (api_path_id(req, 0, &id) != 0)
 		return;
 	http_req_ref(req);
-	store_recommend_candidates(recommend_app->db, id,
-	    recommend_app->cfg->timezone, recommend_cb, req);
+	store_recommend_candidates(
+	    app->db, id, app->cfg->timezone, recommend_cb, req);
 }
 
 static void
 recommend_get(struct http_req *req)
 {
-	auth_require(recommend_app, req, AUTH_STAFF | AUTH_VIEWER,
-	    recommend_auth_cb, NULL);
+	struct app *app = http_req_owner(req);
+	auth_require(
+	    app, req, AUTH_STAFF | AUTH_VIEWER, recommend_auth_cb, NULL);
 }
 
 static const struct http_route recommend_routes[] = {
@@ -328,7 +329,6 @@ static const struct http_route recommend_routes[] = {
 void
 api_recommend_register(struct app *a)
 {
-	recommend_app = a;
 	http_add_routes(a->http, recommend_routes,
 	    sizeof recommend_routes / sizeof recommend_routes[0]);
 }

@@ -35,8 +35,6 @@
 
 #define RECURRING_SITES_MAX 300
 
-static struct app *rec_app;
-
 enum rec_kind { REC_SITES, REC_NOTICES };
 enum rec_format { REC_JSON, REC_CSV, REC_HTML };
 
@@ -174,6 +172,7 @@ rec_site_json(struct rec_job *j, size_t i)
 static void
 rec_reply_sites(struct rec_job *j)
 {
+	struct app *app = http_req_owner(j->req);
 	json_t *sites = json_array();
 	size_t i;
 
@@ -181,7 +180,7 @@ rec_reply_sites(struct rec_job *j)
 		json_array_append_new(sites, rec_site_json(j, i));
 	api_reply(j->req, 200,
 	    json_pack("{s:s,s:i,s:i,s:I,s:I,s:I,s:o}", "category", j->category,
-	        "radius_m", rec_app->cfg->recurring_radius_m, "min_seasons", 2,
+	        "radius_m", app->cfg->recurring_radius_m, "min_seasons", 2,
 	        "requests", (json_int_t)j->npoints, "sites_total",
 	        (json_int_t)j->total_sites, "sites_shown",
 	        (json_int_t)j->nsites, "sites", sites));
@@ -351,7 +350,7 @@ rec_reply_notices(struct rec_job *j, json_t *callers)
 		api_reply(j->req, 200,
 		    json_pack("{s:s,s:i,s:i,s:I,s:o}", "category", j->category,
 		        "season", j->season, "retention_days",
-		        rec_app->cfg->personal_retention_days, "sites",
+		        app->cfg->personal_retention_days, "sites",
 		        (json_int_t)j->nsites, "notices", list));
 		return;
 	}
@@ -384,6 +383,7 @@ static void
 rec_details_cb(struct db_result *r, void *arg)
 {
 	struct rec_job *j = arg;
+	struct app *app = http_req_owner(j->req);
 	char *ids;
 
 	if (r->status != DB_OK) {
@@ -403,17 +403,18 @@ rec_details_cb(struct db_result *r, void *arg)
 		return;
 	}
 	ids = rec_ids_text(j);
-	store_notice_callers(rec_app->db, j->category, ids,
-	    rec_app->cfg->personal_retention_days, j->season, j->user.name,
+	store_notice_callers(app->db, j->category, ids,
+	    app->cfg->personal_retention_days, j->season, j->user.name,
 	    rec_callers_cb, j);
 	free(ids);
 }
 
 /* Keeps the sites with a request within the radius of the point. */
 static void
-rec_keep_near(struct rec_job *j, const struct recurring_point *p)
+rec_keep_near(
+    struct app *app, struct rec_job *j, const struct recurring_point *p)
 {
-	double r = rec_app->cfg->recurring_radius_m;
+	double r = app->cfg->recurring_radius_m;
 	size_t i, k, kept = 0;
 	struct recurring_site tmp;
 
@@ -438,6 +439,8 @@ static void
 rec_points_cb(struct db_result *r, void *arg)
 {
 	struct rec_job *j = arg;
+	struct app *owner = http_req_owner(j->req);
+	struct app *app = http_req_owner(j->req);
 	struct recurring_point *p;
 	int *label, nc, row, n;
 	char *ids;
@@ -459,18 +462,17 @@ rec_points_cb(struct db_result *r, void *arg)
 	}
 	j->npoints = (size_t)n;
 	nc = recurring_cluster(
-	    p, (size_t)n, rec_app->cfg->recurring_radius_m, label);
+	    p, (size_t)n, app->cfg->recurring_radius_m, label);
 	j->total_sites = recurring_sites(p, (size_t)n, label, nc, 2, &j->sites);
 	j->nsites = j->total_sites;
 	if (j->has_point)
-		rec_keep_near(j, p);
+		rec_keep_near(owner, j, p);
 	if (j->kind == REC_SITES && j->nsites > RECURRING_SITES_MAX)
 		j->nsites = RECURRING_SITES_MAX;
 	free(p);
 	free(label);
 	ids = rec_ids_text(j);
-	store_recurring_details(
-	    rec_app->db, j->category, ids, rec_details_cb, j);
+	store_recurring_details(app->db, j->category, ids, rec_details_cb, j);
 	free(ids);
 }
 
@@ -526,13 +528,14 @@ rec_job_new(
 static void
 recurring_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const struct auth_user *user = auth_user_of(req);
 	struct rec_job *j;
 
 	if ((j = rec_job_new(req, user, REC_SITES)) == NULL)
 		return;
-	store_recurring_points(rec_app->db, j->category, j->ward, j->office,
-	    rec_app->cfg->timezone, rec_points_cb, j);
+	store_recurring_points(app->db, j->category, j->ward, j->office,
+	    app->cfg->timezone, rec_points_cb, j);
 }
 
 /* The coming season: this year until October, next year from November. */
@@ -549,6 +552,7 @@ rec_default_season(void)
 static void
 notices_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	const char *season = http_req_query(req, "season");
 	const char *format = http_req_query(req, "format");
 	const char *accept = http_req_header(req, "Accept");
@@ -581,15 +585,16 @@ notices_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 		return;
 	j->format = f;
 	j->season = season != NULL ? (int)y : rec_default_season();
-	store_recurring_points(rec_app->db, j->category, j->ward, j->office,
-	    rec_app->cfg->timezone, rec_points_cb, j);
+	store_recurring_points(app->db, j->category, j->ward, j->office,
+	    app->cfg->timezone, rec_points_cb, j);
 }
 
 static void
 notices_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	/* Names and addresses: only the roles that handle personal data. */
-	auth_require(rec_app, req, AUTH_PERSONAL_DATA, notices_auth_cb, NULL);
+	auth_require(app, req, AUTH_PERSONAL_DATA, notices_auth_cb, NULL);
 }
 
 static void
@@ -618,6 +623,7 @@ static const char *const sent_keys[] = {
 static void
 notices_sent(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const struct auth_user *user = auth_user_of(req);
 	long long caller, request;
 	double season;
@@ -644,9 +650,8 @@ notices_sent(struct http_req *req)
 		goto out;
 	}
 	http_req_ref(req);
-	store_notice_send(rec_app->db, caller, request, (int)season, method,
-	    rec_app->cfg->personal_retention_days, user->name, sent_done_cb,
-	    req);
+	store_notice_send(app->db, caller, request, (int)season, method,
+	    app->cfg->personal_retention_days, user->name, sent_done_cb, req);
 out:
 	json_decref(body);
 }
@@ -654,8 +659,8 @@ out:
 static void
 consent_get(struct http_req *req)
 {
-	api_reply(
-	    req, 200, json_pack("{s:s}", "text", rec_app->cfg->consent_text));
+	struct app *app = http_req_owner(req);
+	api_reply(req, 200, json_pack("{s:s}", "text", app->cfg->consent_text));
 }
 
 static const struct http_route rec_routes[] = {
@@ -671,7 +676,6 @@ static const struct http_route rec_routes[] = {
 void
 api_recurring_register(struct app *a)
 {
-	rec_app = a;
 	http_add_routes(
 	    a->http, rec_routes, sizeof rec_routes / sizeof rec_routes[0]);
 }

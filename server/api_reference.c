@@ -21,8 +21,6 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-static struct app *ref_app;
-
 static void
 ref_list_cb(struct db_result *r, void *arg)
 {
@@ -35,33 +33,36 @@ ref_list_cb(struct db_result *r, void *arg)
 static void
 ref_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	void (*list)(struct db *, db_cb, void *) =
 	    (void (*)(struct db *, db_cb, void *))arg;
 
 	(void)user;
 	http_req_ref(req);
-	list(ref_app->db, ref_list_cb, req);
+	list(app->db, ref_list_cb, req);
 }
 
 static void
 ref_categories(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	auth_require(
-	    ref_app, req, AUTH_ANY, ref_auth_cb, (void *)store_categories_list);
+	    app, req, AUTH_ANY, ref_auth_cb, (void *)store_categories_list);
 }
 
 static void
 ref_offices(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	auth_require(
-	    ref_app, req, AUTH_ANY, ref_auth_cb, (void *)store_offices_list);
+	    app, req, AUTH_ANY, ref_auth_cb, (void *)store_offices_list);
 }
 
 static void
 ref_crews(struct http_req *req)
 {
-	auth_require(
-	    ref_app, req, AUTH_ANY, ref_auth_cb, (void *)store_crews_list);
+	struct app *app = http_req_owner(req);
+	auth_require(app, req, AUTH_ANY, ref_auth_cb, (void *)store_crews_list);
 }
 
 static const char *const crew_keys[] = {"status", "lat", "lon", NULL};
@@ -69,6 +70,7 @@ static const char *const crew_keys[] = {"status", "lat", "lon", NULL};
 static void
 ref_crew_patch(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const struct auth_user *user = auth_user_of(req);
 	const char *status;
 	double lat = 0, lon = 0, e, n;
@@ -114,8 +116,8 @@ ref_crew_patch(struct http_req *req)
 		goto out;
 	}
 	http_req_ref(req);
-	store_crew_update(ref_app->db, id, status, has_lat, lon, lat,
-	    user->name, ref_list_cb, req);
+	store_crew_update(app->db, id, status, has_lat, lon, lat, user->name,
+	    ref_list_cb, req);
 out:
 	json_decref(body);
 }
@@ -197,6 +199,7 @@ cases_filters(struct http_req *req, struct store_case_query *q, char **place)
 static void
 ref_cases(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	struct store_case_query q = {0};
 	const char *text = http_req_query(req, "q");
 	const char *lat = http_req_query(req, "lat");
@@ -219,7 +222,7 @@ ref_cases(struct http_req *req)
 	q.category = http_req_query(req, "category");
 	q.ward_code = http_req_query(req, "ward");
 	q.outcome = http_req_query(req, "outcome");
-	q.tz = ref_app->cfg->timezone;
+	q.tz = app->cfg->timezone;
 	if (cases_filters(req, &q, &place) != 0) {
 		free(like);
 		return;
@@ -250,7 +253,7 @@ ref_cases(struct http_req *req)
 		return;
 	}
 	http_req_ref(req);
-	store_cases_search(ref_app->db, &q, ref_list_cb, req);
+	store_cases_search(app->db, &q, ref_list_cb, req);
 	free(like);
 	free(place);
 }
@@ -269,7 +272,6 @@ static const struct http_route ref_routes[] = {
 void
 api_reference_register(struct app *a)
 {
-	ref_app = a;
 	http_add_routes(
 	    a->http, ref_routes, sizeof ref_routes / sizeof ref_routes[0]);
 }

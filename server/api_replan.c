@@ -34,8 +34,6 @@
 #define REPLAN_TIME_MS    15
 #define REPLAN_MAX_SETS   32 /* distinct skill sets as mask bits */
 
-static struct app *replan_app;
-
 struct replan_sets {
 	json_t *set[REPLAN_MAX_SETS];
 	int n;
@@ -334,8 +332,9 @@ static void
 replan_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
-	struct rank_params p = {.speed_kmh = replan_app->cfg->speed_kmh,
-	    .detour = replan_app->cfg->detour_pct / 100.0};
+	struct app *app = http_req_owner(req);
+	struct rank_params p = {.speed_kmh = app->cfg->speed_kmh,
+	    .detour = app->cfg->detour_pct / 100.0};
 	const char *moves = http_req_query(req, "moves");
 	json_t *j;
 
@@ -357,6 +356,7 @@ out:
 static void
 replan_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const char *moves = http_req_query(req, "moves");
 	long long id;
 
@@ -369,7 +369,7 @@ replan_get(struct http_req *req)
 		return;
 	}
 	http_req_ref(req);
-	store_plan_office(replan_app->db, id, replan_cb, req);
+	store_plan_office(app->db, id, replan_cb, req);
 }
 
 static const struct http_route replan_routes[] = {
@@ -380,7 +380,6 @@ static const struct http_route replan_routes[] = {
 void
 api_replan_register(struct app *a)
 {
-	replan_app = a;
 	http_add_routes(a->http, replan_routes,
 	    sizeof replan_routes / sizeof replan_routes[0]);
 }

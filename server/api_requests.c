@@ -27,8 +27,6 @@
 #include "wards.h"
 #include "xmalloc.h"
 
-static struct app *requests_app;
-
 struct create {
 	struct http_req *req;
 	struct auth_user user;
@@ -83,7 +81,8 @@ static void
 create_category_cb(struct db_result *r, void *arg)
 {
 	struct create *c = arg;
-	struct app *a = requests_app;
+	struct app *owner = http_req_owner(c->req);
+	struct app *a = owner;
 	struct store_new_request n = {0};
 	json_t *cat, *answers, *caller;
 	char *field, *cause;
@@ -309,14 +308,16 @@ static void
 create_idem_go(void *arg)
 {
 	struct create_idem *ci = arg;
+	struct app *app = http_req_owner(ci->req);
 
-	create_auth_cb(ci->req, &ci->user, requests_app);
+	create_auth_cb(ci->req, &ci->user, app);
 	free(ci);
 }
 
 static void
 create_idem_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	struct create_idem *ci = xmalloc(sizeof *ci);
 	char scope[32];
 
@@ -324,14 +325,14 @@ create_idem_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	ci->req = req;
 	ci->user = *user;
 	snprintf(scope, sizeof scope, "user:%lld", user->id);
-	idem_begin(requests_app, req, scope, create_idem_go, free, ci);
+	idem_begin(app, req, scope, create_idem_go, free, ci);
 }
 
 static void
 requests_create(struct http_req *req)
 {
-	auth_require(requests_app, req, AUTH_STAFF | AUTH_CREW, create_idem_cb,
-	    requests_app);
+	struct app *app = http_req_owner(req);
+	auth_require(app, req, AUTH_STAFF | AUTH_CREW, create_idem_cb, app);
 }
 
 static void
@@ -378,7 +379,8 @@ list_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 static void
 requests_list(struct http_req *req)
 {
-	auth_require(requests_app, req, AUTH_ANY, list_auth_cb, requests_app);
+	struct app *app = http_req_owner(req);
+	auth_require(app, req, AUTH_ANY, list_auth_cb, app);
 }
 
 /* One request, with where it lies when that is outside every ward. */
@@ -386,6 +388,7 @@ static void
 get_done_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
+	struct app *app = http_req_owner(req);
 	json_t *j, *lon, *lat, *out;
 
 	if (r->status != DB_OK || (j = api_result_json(r)) == NULL) {
@@ -396,8 +399,8 @@ get_done_cb(struct db_result *r, void *arg)
 	lat = json_object_get(j, "lat");
 	out = json_is_null(json_object_get(j, "ward_code")) &&
 	        json_is_number(lon) && json_is_number(lat)
-	    ? outside_describe(requests_app->wards, json_number_value(lon),
-	          json_number_value(lat))
+	    ? outside_describe(
+	          app->wards, json_number_value(lon), json_number_value(lat))
 	    : NULL;
 	json_object_set_new(
 	    j, "outside_wards", out != NULL ? out : json_false());
@@ -422,7 +425,8 @@ get_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 static void
 requests_get(struct http_req *req)
 {
-	auth_require(requests_app, req, AUTH_ANY, get_auth_cb, requests_app);
+	struct app *app = http_req_owner(req);
+	auth_require(app, req, AUTH_ANY, get_auth_cb, app);
 }
 
 static void
@@ -468,8 +472,8 @@ patch_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 static void
 requests_patch(struct http_req *req)
 {
-	auth_require(
-	    requests_app, req, AUTH_STAFF, patch_auth_cb, requests_app);
+	struct app *app = http_req_owner(req);
+	auth_require(app, req, AUTH_STAFF, patch_auth_cb, app);
 }
 
 static void
@@ -502,8 +506,8 @@ callbacks_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 static void
 callbacks_list(struct http_req *req)
 {
-	auth_require(requests_app, req, AUTH_PERSONAL_DATA, callbacks_auth_cb,
-	    requests_app);
+	struct app *app = http_req_owner(req);
+	auth_require(app, req, AUTH_PERSONAL_DATA, callbacks_auth_cb, app);
 }
 
 static const struct http_route requests_routes[] = {
@@ -522,7 +526,6 @@ static const struct http_route requests_routes[] = {
 void
 api_requests_register(struct app *a)
 {
-	requests_app = a;
 	http_add_routes(a->http, requests_routes,
 	    sizeof requests_routes / sizeof requests_routes[0]);
 }

@@ -24,8 +24,6 @@
 #include "store_insights.h"
 #include "xmalloc.h"
 
-static struct app *risk_app;
-
 struct risk_job {
 	struct http_req *req;
 	char *ward;
@@ -226,6 +224,7 @@ static void
 risk_defects_cb(struct db_result *r, void *arg)
 {
 	struct risk_job *j = arg;
+	struct app *app = http_req_owner(j->req);
 
 	if (r->status != DB_OK) {
 		api_db_error(j->req, r, "risk.defects");
@@ -235,12 +234,13 @@ risk_defects_cb(struct db_result *r, void *arg)
 	/* Kept past this callback: the pieces come next. */
 	j->defects = r->res;
 	r->res = NULL;
-	store_risk_pieces(risk_app->db, j->ward, risk_pieces_cb, j);
+	store_risk_pieces(app->db, j->ward, risk_pieces_cb, j);
 }
 
 static void
 risk_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const char *ward = http_req_query(req, "ward");
 	struct risk_job *j;
 
@@ -253,7 +253,7 @@ risk_get(struct http_req *req)
 	j->req = req;
 	http_req_ref(req);
 	j->ward = ward != NULL && *ward != '\0' ? xstrdup(ward) : NULL;
-	store_risk_defects(risk_app->db, risk_defects_cb, j);
+	store_risk_defects(app->db, risk_defects_cb, j);
 }
 
 static const struct http_route risk_routes[] = {
@@ -264,7 +264,6 @@ static const struct http_route risk_routes[] = {
 void
 api_risk_register(struct app *a)
 {
-	risk_app = a;
 	http_add_routes(
 	    a->http, risk_routes, sizeof risk_routes / sizeof risk_routes[0]);
 }

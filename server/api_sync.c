@@ -35,7 +35,6 @@
 #define ENROLL_BODY_MAX 4096
 #define PHOTO_CHUNK     (1 << 20)
 
-static struct app *sync_app;
 static char *sync_rules; /* lifecycle_json(), once */
 
 struct sync_call {
@@ -132,15 +131,14 @@ api_sync_db_error(
 }
 
 static void
-api_sync_settings(struct sync_settings *s)
+api_sync_settings(struct app *app, struct sync_settings *s)
 {
-	s->track_interval_s = (unsigned)sync_app->cfg->agent_track_interval_s;
-	s->sync_interval_s = (unsigned)sync_app->cfg->agent_sync_interval_s;
+	s->track_interval_s = (unsigned)app->cfg->agent_track_interval_s;
+	s->sync_interval_s = (unsigned)app->cfg->agent_sync_interval_s;
 	s->photo_chunk_bytes = PHOTO_CHUNK;
-	s->photo_max_bytes = (unsigned)sync_app->cfg->photo_max_bytes;
-	s->time_zone = sync_app->cfg->timezone;
-	s->photo_resize_bytes =
-	    (unsigned)sync_app->cfg->agent_photo_resize_bytes;
+	s->photo_max_bytes = (unsigned)app->cfg->photo_max_bytes;
+	s->time_zone = app->cfg->timezone;
+	s->photo_resize_bytes = (unsigned)app->cfg->agent_photo_resize_bytes;
 	s->lifecycle_json = sync_rules;
 }
 
@@ -160,6 +158,7 @@ static void
 sync_applied_cb(struct db_result *r, void *arg)
 {
 	struct sync_call *c = arg;
+	struct app *app = http_req_owner(c->req);
 	struct sync_settings st;
 	json_t *res = NULL;
 	uint8_t *buf;
@@ -189,7 +188,7 @@ sync_applied_cb(struct db_result *r, void *arg)
 		    "this batch id was used for other content; use a new one");
 		goto out;
 	}
-	api_sync_settings(&st);
+	api_sync_settings(app, &st);
 	if (c->categories != NULL)
 		json_object_set(res, "categories", c->categories);
 	/*
@@ -222,13 +221,14 @@ out:
 static void
 sync_apply_start(struct sync_call *c, json_t *categories)
 {
+	struct app *app = http_req_owner(c->req);
 	struct sync_ctx ctx = {0};
 	struct timeval tv;
 	json_t *batch;
 	char *text;
 
 	ctx.categories = categories;
-	ctx.wards = sync_app->wards;
+	ctx.wards = app->wards;
 	gettimeofday(&tv, NULL);
 	ctx.now_ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 	batch = sync_batch_json(c->msg, &ctx);
@@ -240,8 +240,8 @@ sync_apply_start(struct sync_call *c, json_t *categories)
 		sync_call_free(c);
 		return;
 	}
-	store_sync_apply(sync_app->db, c->token_hash, c->device_id, text,
-	    sync_rules, sync_applied_cb, c);
+	store_sync_apply(app->db, c->token_hash, c->device_id, text, sync_rules,
+	    sync_applied_cb, c);
 	free(text);
 }
 
@@ -281,6 +281,7 @@ fail:
 static void
 sync_post(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	struct sync_call *c;
 	sync_request *msg;
 	const char *body;
@@ -297,7 +298,7 @@ sync_post(struct http_req *req)
 		return;
 	}
 	if (sync_request_check(
-	        msg, sync_app->cfg->photo_max_bytes, &field, &cause) != 0) {
+	        msg, app->cfg->photo_max_bytes, &field, &cause) != 0) {
 		api_sync_error(req, 422, "invalid_batch", field, "%s", cause);
 		free(field);
 		free(cause);
@@ -312,7 +313,7 @@ sync_post(struct http_req *req)
 	/* Findings are checked against the categories; a handheld may ask. */
 	if (sync_request_findings(msg) > 0 ||
 	    (msg->has_want_categories && msg->want_categories))
-		store_sync_device(sync_app->db, hash, 1, sync_device_cb, c);
+		store_sync_device(app->db, hash, 1, sync_device_cb, c);
 	else
 		sync_apply_start(c, NULL); /* it finds the device itself */
 }
@@ -334,6 +335,7 @@ static void
 enroll_done_cb(struct db_result *r, void *arg)
 {
 	struct enroll_call *e = arg;
+	struct app *app = http_req_owner(e->req);
 	Patrol__Sync__V1__EnrollResponse m =
 	    PATROL__SYNC__V1__ENROLL_RESPONSE__INIT;
 	Patrol__Sync__V1__Settings s = PATROL__SYNC__V1__SETTINGS__INIT;
@@ -356,7 +358,7 @@ enroll_done_cb(struct db_result *r, void *arg)
 		    "new one");
 		goto out;
 	}
-	api_sync_settings(&st);
+	api_sync_settings(app, &st);
 	s.has_track_interval_s = s.has_sync_interval_s = 1;
 	s.has_photo_chunk_bytes = s.has_photo_max_bytes = 1;
 	s.track_interval_s = st.track_interval_s;
@@ -390,6 +392,7 @@ out:
 static void
 enroll_post(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	Patrol__Sync__V1__EnrollRequest *m;
 	struct enroll_call *e;
 	const char *body, *version = NULL, *label;
@@ -425,8 +428,8 @@ enroll_post(struct http_req *req)
 	e->req = req;
 	auth_token_new(e->token, sizeof e->token, token_hash);
 	http_req_ref(req);
-	store_sync_enroll(sync_app->db, code_hash, token_hash, label, version,
-	    enroll_done_cb, e);
+	store_sync_enroll(
+	    app->db, code_hash, token_hash, label, version, enroll_done_cb, e);
 out:
 	sodium_memzero(code, sizeof code);
 	patrol__sync__v1__enroll_request__free_unpacked(m, NULL);
@@ -443,8 +446,6 @@ void
 api_sync_register(struct app *a)
 {
 	json_t *rules;
-
-	sync_app = a;
 	if (sync_rules == NULL) {
 		rules = lifecycle_json(role_name);
 		sync_rules = json_dumps(rules, JSON_COMPACT | JSON_SORT_KEYS);

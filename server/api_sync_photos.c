@@ -32,8 +32,6 @@
 
 #define UPLOAD_CHUNK_MAX (2 << 20) /* the agent sends 1 MiB */
 
-static struct app *upload_app;
-
 struct upload {
 	struct http_req *req;
 	int patch;
@@ -90,9 +88,9 @@ upload_partial_size(struct upload *u)
 }
 
 static int
-upload_mkdirs(char **cause)
+upload_mkdirs(struct app *app, char **cause)
 {
-	const char *dir = upload_app->cfg->photo_dir;
+	const char *dir = app->cfg->photo_dir;
 	char *sub = xasprintf("%s/.partial", dir);
 	int rc = 0;
 
@@ -109,6 +107,7 @@ static void
 upload_stored_cb(struct db_result *r, void *arg)
 {
 	struct upload *u = arg;
+	struct app *app = http_req_owner(u->req);
 
 	if (r->status != DB_OK) {
 		/*
@@ -119,7 +118,7 @@ upload_stored_cb(struct db_result *r, void *arg)
 		log_warnx("event=photo_link_failed sha256=%s error=%s", u->sha,
 		    log_q(r->error));
 		if (u->created)
-			photos_discard(upload_app->cfg->photo_dir, u->sha);
+			photos_discard(app->cfg->photo_dir, u->sha);
 		if (!http_req_done(u->req)) {
 			http_req_set_header(u->req, "Retry-After", "2");
 			api_sync_error(u->req, 503, "unavailable", NULL,
@@ -140,6 +139,7 @@ upload_stored_cb(struct db_result *r, void *arg)
 static void
 upload_finish(struct upload *u)
 {
+	struct app *app = http_req_owner(u->req);
 	char hex[65], *cause;
 	const char *type;
 	unsigned char *data;
@@ -173,8 +173,8 @@ upload_finish(struct upload *u)
 		    "the photo is not a JPEG, PNG or WebP image");
 		goto out;
 	}
-	if (photos_store(upload_app->cfg->photo_dir, data, len, hex,
-	        &u->created, &cause) != 0) {
+	if (photos_store(app->cfg->photo_dir, data, len, hex, &u->created,
+	        &cause) != 0) {
 		log_error("event=photo_store_failed reason=%s", log_q(cause));
 		free(cause);
 		api_sync_error(
@@ -185,7 +185,7 @@ upload_finish(struct upload *u)
 	u->len = len;
 	snprintf(u->type, sizeof u->type, "%s", type);
 	store_sync_photo_stored(
-	    upload_app->db, u->sha, len, u->type, upload_stored_cb, u);
+	    app->db, u->sha, len, u->type, upload_stored_cb, u);
 	return;
 ioerr:
 	log_warn("event=photo_partial_read_failed sha256=%s", u->sha);
@@ -211,13 +211,14 @@ static int
 upload_append(struct upload *u, long long offset, const char *body, size_t len,
     long long *now)
 {
+	struct app *app = http_req_owner(u->req);
 	struct stat st;
 	ssize_t n;
 	size_t off = 0;
 	int fd;
 	char *cause;
 
-	if (upload_mkdirs(&cause) != 0) {
+	if (upload_mkdirs(app, &cause) != 0) {
 		log_error("event=photo_partial_failed reason=%s", log_q(cause));
 		free(cause);
 		goto fail;
@@ -272,6 +273,7 @@ static void
 upload_lookup_cb(struct db_result *r, void *arg)
 {
 	struct upload *u = arg;
+	struct app *app = http_req_owner(u->req);
 	const char *body;
 	long long offset, now;
 	size_t len;
@@ -301,14 +303,14 @@ upload_lookup_cb(struct db_result *r, void *arg)
 		goto out;
 	}
 	u->expected = strtoll(PQgetvalue(r->res, 0, 1), NULL, 10);
-	if (u->expected > upload_app->cfg->photo_max_bytes) {
+	if (u->expected > app->cfg->photo_max_bytes) {
 		api_sync_error(u->req, 413, "photo_too_large", NULL,
 		    "a photo may be at most %d bytes",
-		    upload_app->cfg->photo_max_bytes);
+		    app->cfg->photo_max_bytes);
 		goto out;
 	}
-	u->partial = xasprintf("%s/.partial/%lld-%s",
-	    upload_app->cfg->photo_dir, u->device_id, u->sha);
+	u->partial = xasprintf(
+	    "%s/.partial/%lld-%s", app->cfg->photo_dir, u->device_id, u->sha);
 	if (!u->patch) {
 		upload_reply_offset(u, upload_partial_size(u), 0);
 		goto out;
@@ -341,6 +343,7 @@ out:
 static void
 upload_start(struct http_req *req, int patch)
 {
+	struct app *app = http_req_owner(req);
 	struct upload *u;
 	const char *sha = http_req_param(req, 0);
 	char hash[65];
@@ -357,7 +360,7 @@ upload_start(struct http_req *req, int patch)
 	u->patch = patch;
 	memcpy(u->sha, sha, 65);
 	http_req_ref(req);
-	store_sync_photo_lookup(upload_app->db, hash, sha, upload_lookup_cb, u);
+	store_sync_photo_lookup(app->db, hash, sha, upload_lookup_cb, u);
 }
 
 static void
@@ -383,7 +386,6 @@ static const struct http_route upload_routes[] = {
 void
 api_sync_photos_register(struct app *a)
 {
-	upload_app = a;
 	http_add_routes(a->http, upload_routes,
 	    sizeof upload_routes / sizeof upload_routes[0]);
 }

@@ -12,8 +12,6 @@
 #include "http.h"
 #include "store_users.h"
 
-static struct app *users_app;
-
 static void
 users_list_cb(struct db_result *r, void *arg)
 {
@@ -26,8 +24,9 @@ users_list_cb(struct db_result *r, void *arg)
 static void
 users_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	http_req_ref(req);
-	store_users_list_json(users_app->db, users_list_cb, req);
+	store_users_list_json(app->db, users_list_cb, req);
 }
 
 static const struct http_route users_routes[] = {
@@ -38,7 +37,6 @@ static const struct http_route users_routes[] = {
 void
 api_users_register(struct app *a)
 {
-	users_app = a;
 	http_add_routes(a->http, users_routes,
 	    sizeof users_routes / sizeof users_routes[0]);
 }

@@ -13,15 +13,14 @@
 #include "http.h"
 #include "wards.h"
 
-static struct app *wards_app;
-
 static void
 api_wards_list(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	struct evbuffer *b = evbuffer_new();
 	char *s;
 
-	s = wards_to_geojson(wards_app->wards);
+	s = wards_to_geojson(app->wards);
 	evbuffer_add(b, s, strlen(s));
 	free(s);
 	http_reply(req, 200, "application/geo+json; charset=utf-8", b);
@@ -34,7 +33,6 @@ static const struct http_route api_wards_routes[] = {
 void
 api_wards_register(struct app *a)
 {
-	wards_app = a;
 	http_add_routes(a->http, api_wards_routes,
 	    sizeof api_wards_routes / sizeof api_wards_routes[0]);
 }

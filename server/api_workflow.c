@@ -23,8 +23,6 @@
 #include "store_workflow.h"
 #include "xmalloc.h"
 
-static struct app *wf_app;
-
 static void
 wf_reply_cb(struct db_result *r, void *arg)
 {
@@ -55,6 +53,7 @@ static const char *const caller_fields[] = {"name", "phone", "address", NULL};
 static void
 caller_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	struct store_caller_add c = {0};
 	json_t *body, *caller;
 
@@ -88,7 +87,7 @@ caller_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	}
 	c.actor = user->name;
 	http_req_ref(req);
-	store_caller_add(wf_app->db, &c, wf_reply_cb, req);
+	store_caller_add(app->db, &c, wf_reply_cb, req);
 out:
 	json_decref(body);
 }
@@ -96,7 +95,8 @@ out:
 static void
 caller_post(struct http_req *req)
 {
-	auth_require(wf_app, req, AUTH_PERSONAL_DATA, caller_auth_cb, NULL);
+	struct app *app = http_req_owner(req);
+	auth_require(app, req, AUTH_PERSONAL_DATA, caller_auth_cb, NULL);
 }
 
 static const char *const survey_keys[] = {
@@ -129,6 +129,7 @@ static void
 survey_crew_cb(struct db_result *r, void *arg)
 {
 	struct survey_bound *sb = arg;
+	struct app *app = http_req_owner(sb->req);
 	char what[40];
 
 	if (http_req_done(sb->req))
@@ -143,7 +144,7 @@ survey_crew_cb(struct db_result *r, void *arg)
 			http_req_unref(sb->req);
 		else
 			store_survey_record(
-			    wf_app->db, &sb->s, survey_reply_cb, sb->req);
+			    app->db, &sb->s, survey_reply_cb, sb->req);
 	}
 	free(sb->findings);
 	free(sb->action);
@@ -154,6 +155,7 @@ survey_crew_cb(struct db_result *r, void *arg)
 static void
 survey_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	struct store_survey s = {0};
 	struct survey_bound *sb;
 	json_t *body, *photos, *v;
@@ -192,7 +194,7 @@ survey_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	s.photos_json = pj;
 	http_req_ref(req);
 	if (user->role & AUTH_STAFF)
-		store_survey_record(wf_app->db, &s, survey_reply_cb, req);
+		store_survey_record(app->db, &s, survey_reply_cb, req);
 	else {
 		/* A crew user surveys only its own crew's requests. */
 		sb = xcalloc(1, sizeof *sb);
@@ -206,7 +208,7 @@ survey_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 			    xstrdup(s.proposed_action);
 		sb->s.photos_json = pj;
 		pj = NULL;
-		store_request_crew(wf_app->db, s.id, survey_crew_cb, sb);
+		store_request_crew(app->db, s.id, survey_crew_cb, sb);
 	}
 out:
 	free(pj);
@@ -216,7 +218,8 @@ out:
 static void
 survey_post(struct http_req *req)
 {
-	auth_require(wf_app, req, AUTH_STAFF | AUTH_CREW, survey_auth_cb, NULL);
+	struct app *app = http_req_owner(req);
+	auth_require(app, req, AUTH_STAFF | AUTH_CREW, survey_auth_cb, NULL);
 }
 
 static const char *const script_keys[] = {"script_ja", "script_en", NULL};
@@ -233,6 +236,7 @@ script_reply_cb(struct db_result *r, void *arg)
 static void
 script_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	const char *ja, *en;
 	json_t *body;
 
@@ -251,7 +255,7 @@ script_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	}
 	http_req_ref(req);
 	store_category_script_set(
-	    wf_app->db, http_req_param(req, 0), ja, en, script_reply_cb, req);
+	    app->db, http_req_param(req, 0), ja, en, script_reply_cb, req);
 out:
 	json_decref(body);
 }
@@ -259,7 +263,8 @@ out:
 static void
 script_put(struct http_req *req)
 {
-	auth_require(wf_app, req, AUTH_ADMIN, script_auth_cb, NULL);
+	struct app *app = http_req_owner(req);
+	auth_require(app, req, AUTH_ADMIN, script_auth_cb, NULL);
 }
 
 static void
@@ -273,7 +278,8 @@ glossary_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 static void
 glossary_get(struct http_req *req)
 {
-	auth_require(wf_app, req, AUTH_ANY, glossary_auth_cb, NULL);
+	struct app *app = http_req_owner(req);
+	auth_require(app, req, AUTH_ANY, glossary_auth_cb, NULL);
 }
 
 static const struct http_route workflow_routes[] = {
@@ -289,7 +295,6 @@ static const struct http_route workflow_routes[] = {
 void
 api_workflow_register(struct app *a)
 {
-	wf_app = a;
 	http_add_routes(a->http, workflow_routes,
 	    sizeof workflow_routes / sizeof workflow_routes[0]);
 }

@@ -267,7 +267,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	    cfg->http_max_connections_per_address, cfg->http_header_timeout_s,
 	    cfg->http_request_timeout_s, cfg->http_body_min_rate,
 	    (size_t)cfg->http_spool_max_mb << 20, cfg->http_spool_dir,
-	    auth_credentials_shape, auth_guard, a};
+	    auth_credentials_shape, auth_guard, a, a};
 	struct timeval one_second = {1, 0};
 	char *pending;
 

@@ -54,6 +54,8 @@ struct http_server {
 
 struct http_req {
 	struct http_server *srv;
+	/* srv's owner, copied: a callback may outlive the server. */
+	void *owner;
 	struct evhttp_request *ev;
 	const struct http_route *route;
 	const char *route_name;
@@ -409,6 +411,12 @@ http_req_route_arg(struct http_req *r)
 	return r->route->arg;
 }
 
+void *
+http_req_owner(struct http_req *r)
+{
+	return r->owner;
+}
+
 void
 http_req_set_header(struct http_req *r, const char *key, const char *value)
 {
@@ -649,6 +657,7 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 	int allowed, ms, fd;
 
 	r->srv = s;
+	r->owner = s->cfg.owner;
 	r->ev = ev;
 	r->refs = 1;
 	r->route_name = "unmatched";

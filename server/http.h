@@ -81,6 +81,12 @@ struct http_config {
 	 */
 	void (*guard)(struct http_req *, int roles, void *arg);
 	void *guard_arg;
+	/*
+	 * What the handlers serve (patrold: its struct app), handed to each
+	 * through http_req_owner(): handlers find their owner through the
+	 * request, not through file-level globals (issue 12 item 5).
+	 */
+	void *owner;
 };
 
 struct http_server *http_new(struct event_base *, const struct http_config *);
@@ -148,6 +154,11 @@ const char *http_req_peer(struct http_req *);
  */
 const char *http_req_body(struct http_req *, size_t *len);
 void *http_req_route_arg(struct http_req *);
+/*
+ * http_config.owner of the server the request came to; still valid in a
+ * callback that holds the request after http_free().
+ */
+void *http_req_owner(struct http_req *);
 /* The route's handler (for the guard to call once it let the caller in). */
 http_handler http_req_handler(struct http_req *);
 /* Keeps the authenticated caller (malloc'd; freed with the request). */

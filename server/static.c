@@ -25,7 +25,6 @@
 
 #define STATIC_MAX_FILE (16 << 20)
 
-static struct app *static_app;
 static char *static_csp;
 
 static const struct {
@@ -124,13 +123,15 @@ static_serve_from(struct http_req *req, const char *dir, const char *rel)
 static void
 static_serve(struct http_req *req, const char *rel)
 {
-	static_serve_from(req, static_app->cfg->console_dir, rel);
+	struct app *app = http_req_owner(req);
+	static_serve_from(req, app->cfg->console_dir, rel);
 }
 
 static void
 static_vendor_leaflet(struct http_req *req)
 {
-	char *dir = xasprintf("%s/leaflet/dist", static_app->cfg->vendor_dir);
+	struct app *app = http_req_owner(req);
+	char *dir = xasprintf("%s/leaflet/dist", app->cfg->vendor_dir);
 
 	static_serve_from(req, dir, http_req_rest(req));
 	free(dir);
@@ -161,8 +162,6 @@ void
 static_register(struct app *a)
 {
 	char *tiles = static_tile_source(a->cfg->tile_url);
-
-	static_app = a;
 	free(static_csp);
 	static_csp = xasprintf("default-src 'self'; script-src 'self'; "
 	                       "style-src 'self'; img-src 'self' data:%s; "
