@@ -299,7 +299,6 @@ static void
 wayback_reply(struct http_req *req, struct db_result *r, int has_from,
     double lon, double lat, const struct risk_defect *def, size_t ndef)
 {
-	struct app *owner = http_req_owner(req);
 	struct app *app = http_req_owner(req);
 	struct wayback_piece *pieces;
 	double from[2], to[2], d = app->cfg->wayback_m;
@@ -356,7 +355,7 @@ wayback_reply(struct http_req *req, struct db_result *r, int has_from,
 		    PQgetisnull(r->res, row, 8) ? NULL
 		                                : PQgetvalue(r->res, row, 8),
 		    "ward_name",
-		    wayback_ward_name(owner,
+		    wayback_ward_name(app,
 		        PQgetisnull(r->res, row, 8)
 		            ? NULL
 		            : PQgetvalue(r->res, row, 8)),

@@ -219,8 +219,7 @@ static void
 recommend_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
-	struct app *owner = http_req_owner(req);
-	struct app *a = owner;
+	struct app *a = http_req_owner(req);
 	struct rank_params p = {.speed_kmh = a->cfg->speed_kmh,
 	    .detour = a->cfg->detour_pct / 100.0};
 	struct plan_job add = {0};

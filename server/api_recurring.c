@@ -439,7 +439,6 @@ static void
 rec_points_cb(struct db_result *r, void *arg)
 {
 	struct rec_job *j = arg;
-	struct app *owner = http_req_owner(j->req);
 	struct app *app = http_req_owner(j->req);
 	struct recurring_point *p;
 	int *label, nc, row, n;
@@ -466,7 +465,7 @@ rec_points_cb(struct db_result *r, void *arg)
 	j->total_sites = recurring_sites(p, (size_t)n, label, nc, 2, &j->sites);
 	j->nsites = j->total_sites;
 	if (j->has_point)
-		rec_keep_near(owner, j, p);
+		rec_keep_near(app, j, p);
 	if (j->kind == REC_SITES && j->nsites > RECURRING_SITES_MAX)
 		j->nsites = RECURRING_SITES_MAX;
 	free(p);

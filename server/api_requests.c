@@ -81,8 +81,7 @@ static void
 create_category_cb(struct db_result *r, void *arg)
 {
 	struct create *c = arg;
-	struct app *owner = http_req_owner(c->req);
-	struct app *a = owner;
+	struct app *a = http_req_owner(c->req);
 	struct store_new_request n = {0};
 	json_t *cat, *answers, *caller;
 	char *field, *cause;
