@@ -324,6 +324,7 @@ rec_notices_html(struct rec_job *j, json_t *list)
 static void
 rec_reply_notices(struct rec_job *j, json_t *callers)
 {
+	struct app *app = http_req_owner(j->req);
 	json_t *c, *site, *sites = json_array(), *list = json_array();
 	size_t i;
 	long si;
