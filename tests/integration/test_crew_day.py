@@ -169,6 +169,7 @@ class CrewDay(unittest.TestCase):
         h.psql(self.url, "UPDATE requests SET window_from = NULL, "
                "window_to = now() + interval '5 minutes' WHERE id = %d"
                % other[1])
+        t0 = time.monotonic()
         p = self.plan(wasp["id"])
         s = next(s for s in p["stops"] if s["request_id"] == other[1])
         self.assertGreater(s["late_minutes"], 30)
@@ -183,7 +184,11 @@ class CrewDay(unittest.TestCase):
         want = datetime.fromisoformat(
             p["stops"][0]["expected_from"].replace("Z", "+00:00"))
         got = datetime.fromisoformat(o["expected_datetime"])
-        self.assertLess(abs((got - want).total_seconds()), 2)
+        # The plan is redone from "now" on every change: the two answers
+        # may differ by the time that passed between them (seconds on a
+        # loaded machine), never by more.
+        self.assertLess(abs((got - want).total_seconds()),
+                        time.monotonic() - t0 + 1)
         feed.close()
 
     def test_scarce_skill_is_spared(self):
