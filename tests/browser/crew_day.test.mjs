@@ -167,10 +167,14 @@ test('the dispatcher sets a crew\'s break on the board and its day moves around 
   const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
     .format(new Date()).split(':').map(Number);
   const nowMin = parts[0] * 60 + parts[1];
+  // A break does not cross midnight, at either end: just after midnight
+  // it begins at 00:00 and is shorter (it once began at "-1:-22", which the
+  // server rightly refused, and the test failed between 00:00 and 00:40).
   const endMin = Math.min(nowMin + 20, 23 * 60 + 59);
-  if (endMin < nowMin + 3) return; // a break does not cross midnight
+  const startMin = Math.max(endMin - 60, 0);
+  if (endMin < nowMin + 3 || endMin - startMin < 15) return;
   const hhmm = (m) => String(Math.floor(m / 60)).padStart(2, '0') + ':' + String(m % 60).padStart(2, '0');
-  const start = hhmm(endMin - 60), end = hhmm(endMin);
+  const start = hhmm(startMin), end = hhmm(endMin), minutes = endMin - startMin;
   await page.goto(base + '/#/crews');
   const line = page.locator('#crews-rows .brk-line[data-break-of="tama-road-1"]');
   await line.locator('.brk-edit').click();
@@ -196,7 +200,7 @@ test('the dispatcher sets a crew\'s break on the board and its day moves around 
     await new Promise((r) => setTimeout(r, 200));
   }
   assert.equal(plan.break.start, start);
-  assert.equal(plan.break.minutes, 60);
+  assert.equal(plan.break.minutes, minutes);
   const breakEnd = new Date(plan.break.end_at).getTime();
   for (const s of plan.stops) {
     if (s.state === 'on_site') continue;
