@@ -6,7 +6,7 @@
 // the dispatcher can accept or undo. A row click centres the map on the crew.
 import { t, skill, pick } from '../i18n.js';
 import { api, get, post } from '../api.js';
-import { S, on, isStaff, refreshCrews, officeName, crew as crewById } from '../state.js';
+import { S, on, isStaff, refreshCrews, officeName, crew as crewById, category } from '../state.js';
 import { h, fill, ago, clock } from '../util.js';
 import { focusOn } from '../map.js';
 import { plans, dayText, refreshPlan } from '../plans.js';
@@ -240,7 +240,7 @@ function drawReplan() {
         (r.changes || []).length === 0 && !proposal.accepted
           ? h('p', { class: 'muted', id: 'replan-none' }, t('replan.none')) : null,
         h('ul', { id: 'replan-changes' }, (r.changes || []).map((c) => h('li', { dataset: { request: String(c.request_id) } },
-          t('replan.change', { id: c.request_id, cat: c.category || '', crew: name(c.crew_id) })))),
+          t('replan.change', { id: c.request_id, cat: c.category ? pick(category(c.category)) : '', crew: name(c.crew_id) })))),
         (r.unplanned || []).length ? h('ul', { class: 'warn' }, r.unplanned.map((u) =>
           h('li', {}, t('replan.unplanned', { id: u.request_id, why: pick({ name_ja: u.text_ja, name_en: u.text }) })))) : null,
         h('p', { class: 'muted' }, t('plan.distances', { d: ([...plans.values()][0] || { detour: 1.4 }).detour })),
