@@ -54,14 +54,7 @@ wait_http() {
 	done
 	return 1
 }
-wrk_p99() {
-	printf '%s\n' "$1" | awk '$1 == "99%" { v = $2
-		if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
-		else if (v ~ /ms$/) sub(/ms$/, "", v)
-		else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
-		printf "%.1f", v }'
-}
-wrk_rps() { printf '%s\n' "$1" | awk '/^Requests\/sec:/ { print $2 }'; }
+. "$src/tests/bench/wrk.sh"
 # Non-2xx answers would make the numbers meaningless.
 wrk_ok() { ! printf '%s\n' "$1" | grep -q 'Non-2xx\|Socket errors'; }
 

@@ -52,15 +52,7 @@ trap 'exit 130' INT TERM
 die() { echo "prefecture_bench.sh: $*" >&2; exit 1; }
 q() { psql -X -q -tA -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c "$1"; }
 field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-# wrk's "99%" latency line, in ms.
-wrk_p99() {
-	printf '%s\n' "$1" | awk '$1 == "99%" { v = $2
-		if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
-		else if (v ~ /ms$/) sub(/ms$/, "", v)
-		else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
-		printf "%.1f", v }'
-}
-wrk_rps() { printf '%s\n' "$1" | awk '/^Requests\/sec:/ { print $2 }'; }
+. "$src/tests/bench/wrk.sh"
 
 # (The 50 consoles share one log-in here, so the per-user cap on live-feed
 # streams, 8 by default, is raised: with it 42 consoles were refused and
