@@ -66,8 +66,16 @@ struct agent_opt {
 int agent_args(const char *cmd, int argc, char **argv, struct agent_opt *,
     const char **pos, int npos);
 
-/* outbox.c: the SQLite database */
+/*
+ * outbox.c: the SQLite database: opening it, its schema, the state
+ * key-values and the outbox items. With store_*.c it is the agent's store:
+ * no other file calls sqlite3_ or holds SQL (scripts/agent_sql_in_store.py).
+ */
 int outbox_open(struct agent *, char **cause);
+/* SQLite's version, for "version". */
+const char *outbox_sqlite_version(void);
+/* The last SQLite error in words (caller frees). */
+char *outbox_errmsg(struct agent *);
 void outbox_close(struct agent *);
 int outbox_begin(struct agent *, char **cause);
 int outbox_commit(struct agent *, char **cause);
@@ -192,6 +200,51 @@ struct http_resp {
 int http_exchange(const struct http_req *, struct http_resp *, char **cause);
 void http_resp_free(struct http_resp *);
 
+/*
+ * store_*.c: the SQL of the agent's tables, one file per table group, with
+ * typed rows. Functions return 0 (or a count, or 1 for a row found) and
+ * -1 on a database error (outbox_errmsg says which). A row's strings
+ * belong to the store and live only until the callback returns; a
+ * callback returns 0 to go on, else the reading stops.
+ */
+/* store_fixes.c: the fixes table (GPS fixes not yet in a track piece) */
+struct store_fix_row {
+	int64_t t_ms;
+	int32_t lat_e6, lon_e6;
+	const char *session; /* the patrol's, or NULL */
+};
+/* Keeps a fix (one already kept at that time stays). */
+int store_fixes_add(struct agent *, const struct store_fix_row *);
+/* The newest fix: 1 with *row (no session), 0 when there is none. */
+int store_fixes_newest(struct agent *, struct store_fix_row *);
+/* The oldest fixes, at most max, in time order. */
+int store_fixes_oldest(struct agent *, int max,
+    int (*cb)(const struct store_fix_row *, void *), void *arg);
+int store_fixes_delete(struct agent *, int64_t from_ms, int64_t to_ms);
+
+/* store_jobs.c: the jobs table (with the day plan) and job_callers */
+struct store_plan_row {
+	long long request_id;
+	int position;
+	int has_from, has_to;
+	int64_t from_ms, to_ms; /* the expected arrival window */
+};
+/* The plan's positions replace every job's (in the caller's transaction). */
+int store_jobs_plan_replace(
+    struct agent *, const struct store_plan_row *, size_t n);
+
+/* store_places.c: the places table */
+struct store_place_row {
+	const char *name;
+	double lat, lon;
+	int block; /* a block (番, 番地), else a town */
+};
+/* rows replace every place (in the caller's transaction). */
+int store_places_replace(
+    struct agent *, const struct store_place_row *, size_t n);
+/* The nearest block within ~100 m, else town within ~5 km (caller frees). */
+char *store_places_near(struct agent *, double lat, double lon);
+
 /* plan.c: the crew's day plan, kept in jobs.plan_pos (in sync's
  * transaction) */
 int plan_apply(struct agent *, const Patrol__Sync__V1__SyncResponse *);
@@ -271,8 +324,8 @@ void serve_track_reset(struct serve *);
 
 /* screen.c: the screen's JSON API under /api/ (see ui/app.js) */
 struct evhttp_request;
-void screen_api(struct serve *, struct agent *, struct evhttp_request *,
-    const char *path);
+void screen_api(
+    struct serve *, struct agent *, struct evhttp_request *, const char *path);
 /* Leftover photos of an unfinished form are removed at start. */
 void screen_photos_clean(struct agent *);
 

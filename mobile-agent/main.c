@@ -95,7 +95,7 @@ main_version(void)
 	       "sqlite %s, %s)\n",
 	    AGENT_VERSION,
 	    patrol__sync__v1__agent_hello__get_packed_size(&hello),
-	    sqlite3_libversion(), OpenSSL_version(OPENSSL_VERSION));
+	    outbox_sqlite_version(), OpenSSL_version(OPENSSL_VERSION));
 	return 0;
 }
 

@@ -175,6 +175,18 @@ outbox_open(struct agent *a, char **cause)
 	    : -1;
 }
 
+const char *
+outbox_sqlite_version(void)
+{
+	return sqlite3_libversion();
+}
+
+char *
+outbox_errmsg(struct agent *a)
+{
+	return agent_strdup(sqlite3_errmsg(a->db));
+}
+
 void
 outbox_close(struct agent *a)
 {

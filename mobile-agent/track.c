@@ -19,7 +19,7 @@ track_record(struct agent *a, const struct gps_fix *f)
 {
 	long long last = outbox_get_int(a, "track_last_ms", 0);
 	long long every = outbox_get_int(a, "track_interval_s", 5) * 1000;
-	sqlite3_stmt *st;
+	struct store_fix_row row;
 	char *session, *cause;
 	int rc = -1;
 
@@ -32,24 +32,14 @@ track_record(struct agent *a, const struct gps_fix *f)
 		return -1;
 	}
 	session = outbox_get(a, "patrol_session");
-	if (sqlite3_prepare_v2(a->db,
-	        "INSERT OR IGNORE INTO fixes (t_ms, lat_e6, lon_e6, session)"
-	        " VALUES (?, ?, ?, ?)",
-	        -1, &st, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_int64(st, 1, f->t_ms);
-	sqlite3_bind_int(st, 2, track_e6(f->lat));
-	sqlite3_bind_int(st, 3, track_e6(f->lon));
-	if (session != NULL)
-		sqlite3_bind_text(st, 4, session, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 4);
-	if (sqlite3_step(st) == SQLITE_DONE &&
+	row.t_ms = f->t_ms;
+	row.lat_e6 = track_e6(f->lat);
+	row.lon_e6 = track_e6(f->lon);
+	row.session = session;
+	if (store_fixes_add(a, &row) == 0 &&
 	    outbox_set_int(a, "track_last_ms", f->t_ms) == 0 &&
 	    outbox_commit(a, &cause) == 0)
 		rc = 1;
-	sqlite3_finalize(st);
-out:
 	if (rc != 1)
 		outbox_rollback(a);
 	free(session);
@@ -59,21 +49,17 @@ out:
 int
 track_last(struct agent *a, int64_t max_age_ms, struct gps_fix *f)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
+	struct store_fix_row row;
+	int rc;
 
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT t_ms, lat_e6, lon_e6 FROM fixes ORDER BY t_ms DESC"
-	        " LIMIT 1",
-	        -1, &st, NULL) != SQLITE_OK)
+	if ((rc = store_fixes_newest(a, &row)) < 0)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		f->t_ms = sqlite3_column_int64(st, 0);
-		f->lat = sqlite3_column_int(st, 1) / 1e6;
-		f->lon = sqlite3_column_int(st, 2) / 1e6;
+	if (rc == 1) {
+		f->t_ms = row.t_ms;
+		f->lat = row.lat_e6 / 1e6;
+		f->lon = row.lon_e6 / 1e6;
 		rc = agent_now_ms() - f->t_ms <= max_age_ms ? 1 : 0;
 	}
-	sqlite3_finalize(st);
 	if (rc == 0) {
 		/* Flushed already: the newest kept position is in state. */
 		f->t_ms = outbox_get_int(a, "last_fix_ms", 0);
@@ -84,42 +70,54 @@ track_last(struct agent *a, int64_t max_age_ms, struct gps_fix *f)
 	return rc;
 }
 
+/* The fixes of one piece, as they are read (oldest first). */
+struct track_read {
+	struct track_fix *fix;
+	size_t n;
+	char *session;
+};
+
+/* Takes a fix unless it belongs to another patrol (or to none): 1 stops. */
+static int
+track_read_cb(const struct store_fix_row *f, void *arg)
+{
+	struct track_read *r = arg;
+	const char *s = f->session;
+
+	if (r->n == 0 && s != NULL)
+		r->session = agent_strdup(s);
+	else if (r->n > 0 && (s == NULL) != (r->session == NULL))
+		return 1;
+	else if (r->n > 0 && s != NULL && strcmp(s, r->session) != 0)
+		return 1;
+	r->fix[r->n].t_ms = f->t_ms;
+	r->fix[r->n].lat_e6 = f->lat_e6;
+	r->fix[r->n].lon_e6 = f->lon_e6;
+	r->n++;
+	return 0;
+}
+
 /* One piece: the fixes from the oldest on, of one patrol (or none). */
 static int
 track_piece(struct agent *a, char **cause)
 {
 	Patrol__Sync__V1__TrackPiece m = PATROL__SYNC__V1__TRACK_PIECE__INIT;
+	struct track_read r = {0};
 	struct track_fix *fix;
-	sqlite3_stmt *st;
-	char cid[33], *session = NULL;
+	char cid[33];
 	uint8_t *buf;
-	size_t n = 0, len;
+	size_t n, len;
 	int64_t *dt;
 	int32_t *dlat, *dlon;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT t_ms, lat_e6, lon_e6, session FROM fixes"
-	        " ORDER BY t_ms LIMIT ?",
-	        -1, &st, NULL) != SQLITE_OK)
+	r.fix = agent_alloc(TRACK_PIECE_MAX * sizeof *r.fix);
+	if (store_fixes_oldest(a, TRACK_PIECE_MAX, track_read_cb, &r) != 0) {
+		free(r.fix);
 		goto dberr;
-	sqlite3_bind_int(st, 1, TRACK_PIECE_MAX);
-	fix = agent_alloc(TRACK_PIECE_MAX * sizeof *fix);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *s = (const char *)sqlite3_column_text(st, 3);
-
-		if (n == 0 && s != NULL)
-			session = agent_strdup(s);
-		else if (n > 0 && (s == NULL) != (session == NULL))
-			break;
-		else if (n > 0 && s != NULL && strcmp(s, session) != 0)
-			break;
-		fix[n].t_ms = sqlite3_column_int64(st, 0);
-		fix[n].lat_e6 = sqlite3_column_int(st, 1);
-		fix[n].lon_e6 = sqlite3_column_int(st, 2);
-		n++;
 	}
-	sqlite3_finalize(st);
+	fix = r.fix;
+	n = r.n;
 	if (n == 0) {
 		free(fix);
 		return 0;
@@ -130,7 +128,7 @@ track_piece(struct agent *a, char **cause)
 	track_encode(fix, n, dt, dlat, dlon);
 	agent_random_id(cid, 16);
 	m.client_id = cid;
-	m.session_id = session;
+	m.session_id = r.session;
 	m.n_dt_ms = m.n_dlat_e6 = m.n_dlon_e6 = n;
 	m.dt_ms = dt;
 	m.dlat_e6 = dlat;
@@ -140,30 +138,22 @@ track_piece(struct agent *a, char **cause)
 	patrol__sync__v1__track_piece__pack(&m, buf);
 	agent_log(a, "track piece of %zu fixes, %zu bytes (%.1f per fix)", n,
 	    len, (double)len / (double)n);
-	if (outbox_add(a, "track", NULL, cid, 0, buf, len) != 0 ||
-	    sqlite3_prepare_v2(a->db,
-	        "DELETE FROM fixes WHERE t_ms BETWEEN ? AND ?", -1, &st,
-	        NULL) != SQLITE_OK)
-		goto free;
-	sqlite3_bind_int64(st, 1, fix[0].t_ms);
-	sqlite3_bind_int64(st, 2, fix[n - 1].t_ms);
-	if (sqlite3_step(st) == SQLITE_DONE &&
+	if (outbox_add(a, "track", NULL, cid, 0, buf, len) == 0 &&
+	    store_fixes_delete(a, fix[0].t_ms, fix[n - 1].t_ms) == 0 &&
 	    outbox_set_int(a, "last_fix_ms", fix[n - 1].t_ms) == 0 &&
 	    outbox_set_int(a, "last_fix_lat_e6", fix[n - 1].lat_e6) == 0 &&
 	    outbox_set_int(a, "last_fix_lon_e6", fix[n - 1].lon_e6) == 0)
 		rc = 1;
-	sqlite3_finalize(st);
-free:
 	free(buf);
 	free(dt);
 	free(dlat);
 	free(dlon);
 	free(fix);
-	free(session);
+	free(r.session);
 	if (rc == 1)
 		return 1;
 dberr:
-	*cause = agent_strdup(sqlite3_errmsg(a->db));
+	*cause = outbox_errmsg(a);
 	return -1;
 }
 

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Fails (exit 1) when the handheld's SQLite is used outside its store.
+
+Issue 12 item 4, on mobile-agent/ as sql_in_store.py checks server/: the
+agent's database is opened by outbox.c and its tables are read and written
+by store_*.c (one file per table group, with typed rows). Any other C file
+of mobile-agent/ (or of the directories given) must not
+  - hold SQL text in a string literal, or
+  - use SQLite (sqlite3_* calls, sqlite3_stmt, SQLITE_* codes).
+LEGACY lists the files that still do; the list may only shrink: a listed
+file that no longer uses SQLite is an error too, so that it is taken off.
+Each finding is printed as file:line: what.
+Usage: agent_sql_in_store.py [DIR...]
+"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sql_in_store import COMMENT, LITERAL, SQL, blank, literals  # noqa: E402
+
+ALLOWED = re.compile(r"^(store_[a-z0-9_]+\.c|outbox\.c)$")
+
+# Files that still run their own statements (2026-12-05). Do not add to it.
+LEGACY = {"jobs.c", "screen.c", "sync.c"}
+
+SQLITE = re.compile(r"\b(sqlite3_[a-z0-9_]+|SQLITE_[A-Z_]+)\b")
+
+
+def check(path):
+    code = COMMENT.sub(blank, open(path, encoding="utf-8").read())
+    found = []
+    for line, text in literals(code):
+        m = SQL.search(text)
+        if m:
+            found.append((line, "SQL text %r" % text[:60]))
+    bare = LITERAL.sub('""', code)
+    for m in SQLITE.finditer(bare):
+        found.append((bare.count("\n", 0, m.start()) + 1,
+                      "uses SQLite (%s)" % m.group(0)))
+    return found
+
+
+def main(argv):
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    dirs = argv[1:] or [os.path.join(root, "mobile-agent")]
+    bad = seen = 0
+    for d in dirs:
+        for name in sorted(os.listdir(d)):
+            if not name.endswith(".c") or ALLOWED.match(name):
+                continue
+            path = os.path.join(d, name)
+            seen += 1
+            found = check(path)
+            if name in LEGACY and not argv[1:]:
+                if not found:
+                    print("%s: no longer uses SQLite: take it off LEGACY in"
+                          " %s" % (path, os.path.basename(__file__)))
+                    bad += 1
+                continue
+            for line, what in found:
+                print("%s:%d: %s outside the agent's store" % (path, line,
+                                                                what))
+                bad += 1
+    if bad:
+        print("%d finding(s): the agent's SQL belongs in outbox.c and "
+              "store_*.c" % bad)
+        return 1
+    print("no SQLite outside mobile-agent's outbox.c and store_*.c "
+          "(%d files, %d still to move)" % (seen, len(LEGACY)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
