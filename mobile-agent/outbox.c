@@ -116,7 +116,9 @@ outbox_add_column(struct agent *a, const char *table, const char *col,
  * Columns added after the first release: a device keeps its database
  * across upgrades. outbox.what is the step in words for the screen's
  * history ("accept", "done:no_nest"), kept after the body is cleared;
- * jobs.plan_pos and expected_*_ms are the crew's day plan (plan.c).
+ * jobs.plan_pos and expected_*_ms are the crew's day plan (plan.c);
+ * jobs.category_name_en is the category's English name (the screen in
+ * English; category_name is the Japanese one).
  */
 static int
 outbox_upgrade(struct agent *a, char **cause)
@@ -127,7 +129,9 @@ outbox_upgrade(struct agent *a, char **cause)
 	        outbox_add_column(
 	            a, "jobs", "expected_from_ms", "INTEGER", cause) != 0 ||
 	        outbox_add_column(
-	            a, "jobs", "expected_to_ms", "INTEGER", cause) != 0
+	            a, "jobs", "expected_to_ms", "INTEGER", cause) != 0 ||
+	        outbox_add_column(
+	            a, "jobs", "category_name_en", "TEXT", cause) != 0
 	    ? -1
 	    : 0;
 }

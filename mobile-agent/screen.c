@@ -305,7 +305,7 @@ screen_jobs(struct serve *s, struct agent *a, struct evhttp_request *req)
 	        " lat, lon, coalesce(address, ''), coalesce(due, ''),"
 	        " (SELECT count(*) FROM outbox o WHERE o.request_id ="
 	        " jobs.request_id AND o.acked_ms IS NULL),"
-	        " plan_pos, expected_from_ms, expected_to_ms"
+	        " plan_pos, expected_from_ms, expected_to_ms, category_name_en"
 	        " FROM jobs ORDER BY state NOT IN ('assigned', 'accepted',"
 	        " 'en_route', 'on_site'), plan_pos IS NULL, plan_pos,"
 	        " priority, due IS NULL OR due = '', due, request_id",
@@ -325,11 +325,12 @@ screen_jobs(struct serve *s, struct agent *a, struct evhttp_request *req)
 		                     : json_null();
 		json_array_append_new(arr,
 		    json_pack(
-		        "{s:I,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:"
-		        "o,s:o}",
+		        "{s:I,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:I,s:o,s:"
+		        "o,s:o,s:o}",
 		        "id", (json_int_t)sqlite3_column_int64(st, 0), "state",
 		        screen_text(st, 1), "category", screen_text(st, 2),
-		        "category_name", screen_text(st, 3), "priority",
+		        "category_name_ja", screen_text(st, 3),
+		        "category_name_en", screen_text(st, 13), "priority",
 		        sqlite3_column_int(st, 4), "lat",
 		        has ? json_real(lat) : json_null(), "lon",
 		        has ? json_real(lon) : json_null(), "address",
@@ -433,7 +434,7 @@ screen_job(struct agent *a, struct evhttp_request *req, long long id)
 	        "SELECT state, category, coalesce(category_name, category),"
 	        " coalesce(priority, 0), lat, lon, coalesce(address, ''),"
 	        " coalesce(description, ''), coalesce(due, ''), answers,"
-	        " outcomes FROM jobs WHERE request_id = ?",
+	        " outcomes, category_name_en FROM jobs WHERE request_id = ?",
 	        -1, &st, NULL) != SQLITE_OK) {
 		screen_error(req, 500, "端末のデータベースが読めません",
 		    sqlite3_errmsg(a->db));
@@ -445,12 +446,12 @@ screen_job(struct agent *a, struct evhttp_request *req, long long id)
 		    ? NULL
 		    : json_loads(
 		          (const char *)sqlite3_column_text(st, 9), 0, NULL);
-		j = json_pack("{s:I,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:o,s:o,"
-		              "s:o,s:o}",
+		j = json_pack("{s:I,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:o,"
+		              "s:o,s:o,s:o}",
 		    "id", (json_int_t)id, "state", screen_text(st, 0),
-		    "category", screen_text(st, 1), "category_name",
-		    screen_text(st, 2), "priority", sqlite3_column_int(st, 3),
-		    "lat",
+		    "category", screen_text(st, 1), "category_name_ja",
+		    screen_text(st, 2), "category_name_en", screen_text(st, 11),
+		    "priority", sqlite3_column_int(st, 3), "lat",
 		    sqlite3_column_type(st, 4) == SQLITE_NULL
 		        ? json_null()
 		        : json_real(sqlite3_column_double(st, 4)),

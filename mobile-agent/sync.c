@@ -560,10 +560,11 @@ sync_apply_jobs(struct agent *a, Patrol__Sync__V1__SyncResponse *r)
 	if (sqlite3_prepare_v2(a->db,
 	        "INSERT INTO jobs (request_id, category, category_name, state,"
 	        " lat, lon, address, description, priority, due, outcomes,"
-	        " answers, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	        " ?9, ?10, ?11, ?12, ?13) ON CONFLICT (request_id) DO UPDATE "
-	        "SET"
-	        " category = ?2, category_name = ?3, state = CASE WHEN EXISTS"
+	        " answers, updated_ms, category_name_en) VALUES (?1, ?2, ?3,"
+	        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+	        " ON CONFLICT (request_id) DO UPDATE SET"
+	        " category = ?2, category_name = ?3, category_name_en = ?14,"
+	        " state = CASE WHEN EXISTS"
 	        " (SELECT 1 FROM outbox o WHERE o.request_id = ?1 AND"
 	        " o.acked_ms IS NULL) THEN jobs.state ELSE ?4 END, lat = ?5,"
 	        " lon = ?6, address = ?7, description = ?8, priority = ?9,"
@@ -603,6 +604,8 @@ sync_apply_jobs(struct agent *a, Patrol__Sync__V1__SyncResponse *r)
 		sqlite3_bind_text(up, 11, outcomes, -1, SQLITE_STATIC);
 		sqlite3_bind_text(up, 12, x->answers_json, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(up, 13, agent_now_ms());
+		sqlite3_bind_text(
+		    up, 14, x->category_name_en, -1, SQLITE_STATIC);
 		rc = sync_exec(up);
 		free(outcomes);
 		sqlite3_bind_int64(del, 1, x->request_id);

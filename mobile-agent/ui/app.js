@@ -262,7 +262,7 @@ async function jobsView() {
     }, h('a', { href: `#/jobs/${j.id}` },
       h('div', { class: 'top' },
         h('span', {}, h('span', { class: 'icon', 'aria-hidden': 'true', text: ICON[j.category] || '他' }),
-          `${i + 1}. ${j.category_name}`),
+          `${i + 1}. ${pick(j, 'category_name') || j.category}`),
         h('span', { class: `pri pri-${j.priority}`, text: t('prio.' + j.priority) })),
       h('div', { text: j.address || t('job.noaddress') }),
       j.expected_from_ms && isOpen(j.state) ? h('div', { class: 'eta',
@@ -400,7 +400,7 @@ async function jobView(id) {
   }
   const answers = answersInWords(job.answers, job.questions);
   show(
-    h('h1', {}, h('span', { class: 'icon', text: ICON[job.category] || '他' }), job.category_name),
+    h('h1', {}, h('span', { class: 'icon', text: ICON[job.category] || '他' }), h('span', { id: 'job-category', text: pick(job, 'category_name') || job.category })),
     h('p', {}, h('span', { class: `pri pri-${job.priority}`, text: t('prio.' + job.priority) }), ' ',
       h('strong', { id: 'job-state', 'data-state': job.state, text: stateName(job.state) }),
       pending ? h('span', { class: 'badge pending', id: 'job-pending', text: t('badge.pending.n', { n: pending }) }) : null),

@@ -89,6 +89,7 @@ sync_assignment(struct sync_mem *m, json_t *a)
 	x->address = sync_str(a, "address");
 	x->description = sync_str(a, "description");
 	x->category_name = sync_str(a, "category_name");
+	x->category_name_en = sync_str(a, "category_name_en");
 	x->due_make_safe = sync_str(a, "due_make_safe");
 	if (json_is_integer(v = json_object_get(a, "priority"))) {
 		x->has_priority = 1;

@@ -346,13 +346,25 @@ test('the screen in English when switched: the glossary\'s terms, the address hi
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   await page.locator('#nav a[data-view="patrol"]', { hasText: 'Patrol' }).waitFor();
   await shot('08b-patrol-english');
+  // The category's English name on the job screens (the server sends
+  // both names; the agent keeps both).
+  const cat = spawnSync('psql', [info.db_url, '-At', '-F', '|', '-c',
+    `SELECT name_ja, name_en FROM categories WHERE code = 'wasp_nest'`], { encoding: 'utf8' });
+  assert.equal(cat.status, 0, cat.stderr);
+  const [catJa, catEn] = cat.stdout.trim().split('|');
+  assert.ok(catEn && catEn !== catJa);
   await tap(`#nav a[data-view="jobs"]`);
+  await page.locator(`li.job[data-id="${job.id}"] .top`, { hasText: catEn }).waitFor();
+  assert.doesNotMatch(await page.locator(`li.job[data-id="${job.id}"] .top`).innerText(), new RegExp(catJa));
   await tap(`li.job[data-id="${job.id}"] a`);
   await page.locator('#job-state[data-state="done"]', { hasText: g['state.done'][1] }).waitFor();
+  assert.equal(await page.locator('#job-category').innerText(), catEn);
   await page.locator(`#history li[data-what="accept"]`, { hasText: g['action.accept'][1] }).waitFor();
+  await shot('08c-job-english');
   // Back to Japanese: the glossary's Japanese, kept after a reload.
   await tap('#lang');
   await page.locator('#job-state[data-state="done"]', { hasText: g['state.done'][0] }).waitFor();
+  assert.equal(await page.locator('#job-category').innerText(), catJa);
   await page.locator(`#history li[data-what="accept"]`, { hasText: g['action.accept'][0] }).waitFor();
   await page.reload();
   await page.locator('#nav a[data-view="patrol"]', { hasText: '巡回' }).waitFor();
