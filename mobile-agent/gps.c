@@ -1,11 +1,11 @@
 /*
  * Positions: from gpsd (the handheld's receiver, or gpsfake in tests)
- * through libgps (gps_open, gps_stream with WATCH_JSON, gps_read of its
- * TPV reports), or replayed from an NMEA 0183 log (--nmea). Only RMC
- * sentences with status A (a valid fix) and a good checksum count; their
- * own UTC time stamps the fix, so a replay records the track as it was.
- * (Debian's libgps maps libstdc++, D-Bus and libsystemd into the agent:
- * BENCHMARKS.md section 8 has what that costs.)
+ * through libgps in the module patrol-agent-gpsd.so (gpsd.c, loaded only
+ * when gpsd is asked for: Debian's libgps maps libstdc++, D-Bus and
+ * libsystemd, BENCHMARKS.md section 8), or replayed from an NMEA 0183 log
+ * (--nmea). Only RMC sentences with status A (a valid fix) and a good
+ * checksum count; their own UTC time stamps the fix, so a replay records
+ * the track as it was.
  */
 #include <errno.h>
 #include <math.h>
@@ -14,9 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <gps.h>
-
 #include "agent.h"
+#include "module.h"
 
 #define GPS_LINE_MAX    256
 #define GPS_PACE_MAX_MS 5000 /* a replay never sleeps longer between fixes */
@@ -26,7 +25,8 @@ struct gps_src {
 	FILE *f;
 	double speed;
 	int64_t last_t;
-	struct gps_data_t *gd; /* gpsd through libgps */
+	const struct gpsd_module *m; /* gpsd through libgps */
+	struct gpsd_conn *c;
 };
 
 struct gps_src *
@@ -61,24 +61,16 @@ gps_src_open_nmea(const char *path, double speed, char **cause)
 struct gps_src *
 gps_src_open_gpsd(const char *host, const char *port, char **cause)
 {
-	struct gps_data_t *gd = agent_alloc(sizeof *gd);
+	const struct gpsd_module *m;
+	struct gpsd_conn *c;
 	struct gps_src *s;
 
-	if (gps_open(host, port, gd) != 0) {
-		*cause = agent_printf("cannot reach gpsd at %s:%s: %s", host,
-		    port, gps_errstr(errno));
-		free(gd);
+	if ((m = module_gpsd(cause)) == NULL ||
+	    (c = m->open(host, port, cause)) == NULL)
 		return NULL;
-	}
-	if (gps_stream(gd, WATCH_ENABLE | WATCH_JSON, NULL) != 0) {
-		*cause = agent_printf("cannot reach gpsd at %s:%s: %s", host,
-		    port, gps_errstr(errno));
-		gps_close(gd);
-		free(gd);
-		return NULL;
-	}
 	s = agent_alloc(sizeof *s);
-	s->gd = gd;
+	s->m = m;
+	s->c = c;
 	return s;
 }
 
@@ -115,59 +107,28 @@ gps_src_next_nmea(struct gps_src *s, struct gps_fix *fix, char **cause)
 	return -1;
 }
 
-/*
- * The report libgps just read: 1 with *fix when it is a TPV with a 2D/3D
- * fix, a time and a position (gpsd repeats a fix in several reports:
- * each is kept once).
- */
-static int
-gps_gpsd_fix(struct gps_src *s, struct gps_fix *fix)
-{
-	const struct gps_data_t *gd = s->gd;
-	const struct gps_fix_t *f = &gd->fix;
-	int64_t t;
-
-	if ((gd->set & (LATLON_SET | TIME_SET)) != (LATLON_SET | TIME_SET) ||
-	    f->mode < MODE_2D || !isfinite(f->latitude) ||
-	    !isfinite(f->longitude) || fabs(f->latitude) > 90 ||
-	    fabs(f->longitude) > 180 || f->time.tv_sec <= 0)
-		return 0;
-	t = (int64_t)f->time.tv_sec * 1000 + f->time.tv_nsec / 1000000;
-	if (t == s->last_t)
-		return 0;
-	s->last_t = t;
-	fix->t_ms = t;
-	fix->lat = f->latitude;
-	fix->lon = f->longitude;
-	return 1;
-}
-
 int
 gps_src_next(
     struct gps_src *s, int timeout_ms, struct gps_fix *fix, char **cause)
 {
-	int wait_us = timeout_ms > 0 ? timeout_ms * 1000 : 0;
+	int wait_us = timeout_ms > 0 ? timeout_ms * 1000 : 0, r;
+	struct gpsd_fix g;
 
 	if (s->nmea)
 		return gps_src_next_nmea(s, fix, cause);
-	/* What libgps holds or the socket has; then at most timeout_ms
-	 * for more. */
-	while (gps_waiting(s->gd, wait_us)) {
-		if (gps_read(s->gd, NULL, 0) == -1) {
-			*cause = agent_strdup("gpsd closed the connection");
-			return -1;
-		}
-		if (gps_gpsd_fix(s, fix))
-			return 1;
-		wait_us = 0; /* what came held no new fix */
+	r = s->m->next(s->c, wait_us, &g, cause);
+	if (r == 1) {
+		fix->t_ms = g.t_ms;
+		fix->lat = g.lat;
+		fix->lon = g.lon;
 	}
-	return 0;
+	return r;
 }
 
 int
 gps_src_fd(struct gps_src *s)
 {
-	return s->nmea ? -1 : s->gd->gps_fd;
+	return s->nmea ? -1 : s->m->fd(s->c);
 }
 
 void
@@ -178,8 +139,7 @@ gps_src_close(struct gps_src *s)
 	if (s->nmea)
 		fclose(s->f);
 	else {
-		gps_close(s->gd);
-		free(s->gd);
+		s->m->close(s->c);
 	}
 	free(s);
 }

@@ -2,7 +2,9 @@
  * The agent's HTTP client: libevent's evhttp client (the library that
  * already serves the screen), over a plain socket bufferevent or, for
  * https://, bufferevent_openssl with the server's certificate and name
- * verified against the system's CAs or a pinned CA file (--ca).
+ * verified against the system's CAs or a pinned CA file (--ca). TLS is
+ * the module patrol-agent-tls.so (tls.c), loaded at the first https
+ * exchange: over http the agent never maps libssl and libcrypto.
  *
  * http_exchange() blocks its caller (the command line, or serve's sync
  * worker thread): each exchange runs a private event_base until the
@@ -23,15 +25,12 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "agent.h"
+#include "module.h"
 
 #define HTTP_HEAD_MAX  (64 << 10) /* status line and headers, at most */
 #define HTTP_RETRIES   2          /* connection attempts after the first */
@@ -42,7 +41,7 @@
 struct http_call {
 	struct event_base *base;
 	struct bufferevent *bev;
-	SSL *ssl; /* NULL over plain TCP */
+	const struct tls_module *tls; /* NULL over plain TCP */
 	struct http_resp *r;
 	int done;       /* the request callback ran */
 	int answered;   /* with an answer (any status) */
@@ -101,39 +100,17 @@ http_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(c->base);
 }
 
-/* The first OpenSSL error in words, with the verification result. */
-static char *
-http_tls_error(SSL *ssl, unsigned long e, const char *what)
-{
-	long v = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
-	char buf[256] = "";
-
-	if (e == 0)
-		e = ERR_get_error();
-	if (e != 0)
-		ERR_error_string_n(e, buf, sizeof buf);
-	ERR_clear_error();
-	if (v != X509_V_OK)
-		return agent_printf("%s: server certificate not trusted: %s",
-		    what, X509_verify_cert_error_string(v));
-	return agent_printf("%s: %s", what, buf[0] != '\0' ? buf : "TLS error");
-}
-
 /* Why there was no answer, in words. */
 static char *
 http_why(struct http_call *c)
 {
-	unsigned long e = 0;
+	char *tls;
 
 	if (c->timed_out)
 		return agent_strdup("timed out");
-	/* A verification failure, or an OpenSSL error (libevent keeps a
-	 * socket's errno there too: lib 0, not a TLS matter). */
-	if (c->ssl != NULL && c->bev != NULL &&
-	    (SSL_get_verify_result(c->ssl) != X509_V_OK ||
-	        ((e = bufferevent_get_openssl_error(c->bev)) != 0 &&
-	            ERR_GET_LIB(e) != 0)))
-		return http_tls_error(c->ssl, e, "TLS handshake failed");
+	if (c->tls != NULL && c->bev != NULL &&
+	    (tls = c->tls->why(c->bev)) != NULL)
+		return tls;
 	if (!c->have_error) /* evhttp gave up connecting */
 		return agent_strdup("cannot connect: refused, reset or closed "
 		                    "before an answer");
@@ -154,46 +131,6 @@ http_why(struct http_call *c)
 		return agent_strdup("cancelled");
 	}
 	return agent_strdup("no answer");
-}
-
-/* A TLS client for host: peer and name verified, TLS >= 1.2. */
-static SSL *
-http_tls_new(const char *host, const char *ca, char **cause)
-{
-	SSL_CTX *ctx;
-	SSL *ssl = NULL;
-	X509_VERIFY_PARAM *vp;
-
-	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
-		*cause = http_tls_error(NULL, 0, "cannot start TLS");
-		return NULL;
-	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	if (ca != NULL && *ca != '\0'
-	        ? SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1
-	        : SSL_CTX_set_default_verify_paths(ctx) != 1) {
-		*cause =
-		    http_tls_error(NULL, 0, "cannot read the CA certificates");
-		goto out;
-	}
-	if ((ssl = SSL_new(ctx)) == NULL) {
-		*cause = http_tls_error(NULL, 0, "cannot start TLS");
-		goto out;
-	}
-	vp = SSL_get0_param(ssl);
-	if (X509_VERIFY_PARAM_set1_ip_asc(vp, host) != 1) {
-		/* A name, not an address: SNI and a name check. */
-		SSL_set_tlsext_host_name(ssl, host);
-		if (SSL_set1_host(ssl, host) != 1) {
-			*cause = http_tls_error(NULL, 0, "cannot start TLS");
-			SSL_free(ssl);
-			ssl = NULL;
-		}
-	}
-out:
-	SSL_CTX_free(ctx); /* the SSL holds its own reference */
-	return ssl;
 }
 
 static enum evhttp_cmd_type
@@ -319,27 +256,20 @@ http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
 		goto out;
 	}
 	if (u.tls) {
-		if ((c.ssl = http_tls_new(u.host, q->ca, cause)) == NULL)
+		if ((c.tls = module_tls(cause)) == NULL ||
+		    (c.bev = c.tls->client_new(c.base, u.host, q->ca, cause)) ==
+		        NULL)
 			goto fail_cause;
-		/* The bufferevent owns the SSL from here on. */
-		c.bev = bufferevent_openssl_socket_new(c.base, -1, c.ssl,
-		    BUFFEREVENT_SSL_CONNECTING,
-		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-		if (c.bev != NULL)
-			/* A close without close_notify: the body's length
-			 * says whether anything is missing. */
-			bufferevent_openssl_set_allow_dirty_shutdown(c.bev, 1);
-		else
-			SSL_free(c.ssl);
-	} else
-		c.bev = bufferevent_socket_new(c.base, -1,
-		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	if (c.bev == NULL ||
-	    (evcon = evhttp_connection_base_bufferevent_new(c.base, NULL, c.bev,
+	} else if ((c.bev = bufferevent_socket_new(c.base, -1,
+	                BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) ==
+	    NULL) {
+		*cause = agent_strdup("cannot open a connection");
+		goto fail_cause;
+	}
+	if ((evcon = evhttp_connection_base_bufferevent_new(c.base, NULL, c.bev,
 	         u.host, (unsigned short)u.port)) == NULL) {
-		/* (a bufferevent evhttp did not take leaks: out of memory) */
+		bufferevent_free(c.bev);
 		c.bev = NULL;
-		c.ssl = NULL;
 		*cause = agent_strdup("cannot open a connection");
 		goto fail_cause;
 	}
@@ -426,7 +356,8 @@ out:
 		event_base_free(c.base);
 	free(target);
 	evhttp_uri_free(u.uri);
-	ERR_clear_error();
+	if (c.tls != NULL)
+		c.tls->clear();
 	return rc;
 }
 

@@ -9,10 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <openssl/crypto.h>
-#include <openssl/opensslv.h>
-
 #include "agent.h"
+#include "module.h"
 
 static int main_help(struct agent *, int, char **);
 
@@ -90,12 +88,19 @@ main_version(void)
 	Patrol__Sync__V1__AgentHello hello =
 	    PATROL__SYNC__V1__AGENT_HELLO__INIT;
 
+	const struct tls_module *tls;
+	char *cause = NULL;
+
 	hello.agent_version = AGENT_VERSION;
+	/* The TLS module is loaded to say its version: only here and for an
+	 * https:// server. */
+	tls = module_tls(&cause);
 	printf("patrol-agent %s (sync protocol v1, hello %zu bytes, "
-	       "sqlite %s, %s)\n",
+	       "sqlite %s, TLS %s)\n",
 	    AGENT_VERSION,
 	    patrol__sync__v1__agent_hello__get_packed_size(&hello),
-	    outbox_sqlite_version(), OpenSSL_version(OPENSSL_VERSION));
+	    outbox_sqlite_version(), tls != NULL ? tls->version() : cause);
+	free(cause);
 	return 0;
 }
 

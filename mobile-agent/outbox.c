@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include <sodium.h>
 
 #include "agent.h"
 
@@ -461,10 +461,9 @@ out:
 int
 outbox_photo_add(struct agent *a, const char *file, char sha[65], char **cause)
 {
-	unsigned char *data, md[EVP_MAX_MD_SIZE];
+	unsigned char *data, md[crypto_hash_sha256_BYTES];
 	const char *type;
 	sqlite3_stmt *st;
-	unsigned int mdlen;
 	size_t len, i;
 	int rc = -1;
 
@@ -497,7 +496,7 @@ outbox_photo_add(struct agent *a, const char *file, char sha[65], char **cause)
 			free(why);
 		}
 	}
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	crypto_hash_sha256(md, data, len);
 	for (i = 0; i < 32; i++)
 		snprintf(sha + 2 * i, 3, "%02x", md[i]);
 	/* A copy of our own: the crew may delete theirs before the sync. */

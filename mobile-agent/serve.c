@@ -36,7 +36,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/crypto.h>
+#include <sodium.h>
 
 #include "agent.h"
 
@@ -427,7 +427,7 @@ serve_token_ok(struct serve *s, struct evhttp_request *req, int *from_url)
 		if (p != c && p[-1] != ' ' && p[-1] != ';')
 			continue;
 		p += strlen(SERVE_COOKIE "=");
-		if (strcspn(p, "; ") == n && CRYPTO_memcmp(p, s->token, n) == 0)
+		if (strcspn(p, "; ") == n && sodium_memcmp(p, s->token, n) == 0)
 			return 1;
 	}
 	if ((q = evhttp_uri_get_query(u)) == NULL)
@@ -435,7 +435,7 @@ serve_token_ok(struct serve *s, struct evhttp_request *req, int *from_url)
 	memset(&args, 0, sizeof args);
 	if (evhttp_parse_query_str(q, &args) == 0 &&
 	    (p = evhttp_find_header(&args, "t")) != NULL && strlen(p) == n &&
-	    CRYPTO_memcmp(p, s->token, n) == 0) {
+	    sodium_memcmp(p, s->token, n) == 0) {
 		ok = 1;
 		*from_url = 1;
 	}

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
+#include <sodium.h>
 
 #include "agent.h"
 
@@ -801,25 +801,20 @@ out:
 static int
 sync_photo_hash_ok(const char *path, const char *sha)
 {
-	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned char buf[16384], md[crypto_hash_sha256_BYTES];
 	char hex[65];
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int n, i;
+	crypto_hash_sha256_state ctx;
+	unsigned int i;
 	size_t got;
 	FILE *f = fopen(path, "rb");
 
-	if (f == NULL || ctx == NULL) {
-		if (f != NULL)
-			fclose(f);
-		EVP_MD_CTX_free(ctx);
+	if (f == NULL)
 		return 0;
-	}
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	crypto_hash_sha256_init(&ctx);
 	while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-		EVP_DigestUpdate(ctx, buf, got);
+		crypto_hash_sha256_update(&ctx, buf, got);
 	fclose(f);
-	EVP_DigestFinal_ex(ctx, md, &n);
-	EVP_MD_CTX_free(ctx);
+	crypto_hash_sha256_final(&ctx, md);
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	return strcmp(hex, sha) == 0;
