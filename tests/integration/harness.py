@@ -70,6 +70,38 @@ def patrolctl(url, *args, schema=None):
                           timeout=120)
 
 
+KAWASAKI_WARDS = os.path.join(SOURCE, "data", "kawasaki_wards_N03-22.geojson")
+TAMA_OFFICE_AT = (35.6197, 139.5503)
+
+
+def office(key="tama", wards="14135", skills="road,wasp", at=TAMA_OFFICE_AT,
+           name_ja="多摩区道路公園センター", name_en="Tama"):
+    """patrolctl's arguments that add an office (by default Tama's)."""
+    return ("office", "add", key, "--name-ja", name_ja, "--name-en", name_en,
+            "--wards", wards, "--skills", skills, "--lat", str(at[0]),
+            "--lon", str(at[1]))
+
+
+def crew(key, name, skills, office="tama", shift="00:00-00:00", at=None):
+    """patrolctl's arguments that add a crew (on duty all day by default)."""
+    args = ("crew", "add", key, "--office", office, "--name", name,
+            "--skills", skills)
+    if shift:
+        args += ("--shift", shift)
+    if at:
+        args += ("--lat", str(at[0]), "--lon", str(at[1]))
+    return args
+
+
+def setup_city(url, *steps):
+    """Migrates url's database, imports Kawasaki's ward polygons, then runs
+    each step (patrolctl's arguments); a failing step fails the test with
+    its arguments and patrolctl's error."""
+    for args in (("migrate",), ("import", "wards", KAWASAKI_WARDS)) + steps:
+        r = patrolctl(url, *args)
+        assert r.returncode == 0, (args, r.stderr)
+
+
 class Patrold:
     """A patrold process on a free port, its log kept for assertions."""
 

@@ -37,20 +37,12 @@ class AgentSync(unittest.TestCase):
     def setUpClass(cls):
         cls.M = k.load_messages()
         cls.url = h.fresh_database("agent")
-        for args in [
-            ("migrate",),
-            ("import", "wards", os.path.join(h.SOURCE, "data",
-                                             "kawasaki_wards_N03-22.geojson")),
-            ("office", "add", "tama", "--name-ja", "多摩区道路公園センター",
-             "--name-en", "Tama", "--wards", "14135", "--skills",
-             "road,wasp", "--lat", "35.6197", "--lon", "139.5503"),
-            ("crew", "add", "tama-wasp-1", "--office", "tama", "--name",
-             "多摩 蜂班", "--skills", "wasp", "--shift", "00:00-00:00"),
-            ("crew", "add", "tama-road-1", "--office", "tama", "--name",
-             "多摩 道路班", "--skills", "road", "--shift", "00:00-00:00"),
-        ]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(
+            cls.url,
+            h.office(),
+            h.crew("tama-wasp-1", "多摩 蜂班", "wasp"),
+            h.crew("tama-road-1", "多摩 道路班", "road"),
+        )
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         cls.d = h.Patrold(cls.url, "--agent-track-interval-s", "1")
         cls.proxy = k.Proxy(cls.d.port)

@@ -19,13 +19,7 @@ class Audit(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("audit")
-        for args in [
-            ("migrate",),
-            ("import", "wards", os.path.join(h.SOURCE, "data",
-                                             "kawasaki_wards_N03-22.geojson")),
-        ]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(cls.url)
         cls.d = h.Patrold(cls.url)
 
     @classmethod

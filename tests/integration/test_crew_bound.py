@@ -33,22 +33,13 @@ class CrewBound(unittest.TestCase):
         k.ensure_protobuf()
         cls.M = k.load_messages()
         cls.url = h.fresh_database("crew_bound")
-        for args in [
-            ("migrate",),
-            ("import", "wards", os.path.join(h.SOURCE, "data",
-                                             "kawasaki_wards_N03-22.geojson")),
-            ("office", "add", "tama", "--name-ja", "多摩区道路公園センター",
-             "--name-en", "Tama", "--wards", "14135", "--skills",
-             "road,wasp", "--lat", "35.6197", "--lon", "139.5503"),
-            ("crew", "add", "wasp-a", "--office", "tama", "--name",
-             "多摩 蜂A班", "--skills", "wasp", "--shift", "00:00-00:00"),
-            ("crew", "add", "wasp-b", "--office", "tama", "--name",
-             "多摩 蜂B班", "--skills", "wasp", "--shift", "00:00-00:00"),
-            ("crew", "add", "road-a", "--office", "tama", "--name",
-             "多摩 道路A班", "--skills", "road", "--shift", "00:00-00:00"),
-        ]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(
+            cls.url,
+            h.office(),
+            h.crew("wasp-a", "多摩 蜂A班", "wasp"),
+            h.crew("wasp-b", "多摩 蜂B班", "wasp"),
+            h.crew("road-a", "多摩 道路A班", "road"),
+        )
         cls.crews = dict(
             (c, int(h.psql(cls.url, "SELECT id FROM crews WHERE code = '%s'"
                            % c))) for c in ("wasp-a", "wasp-b", "road-a"))

@@ -4,7 +4,6 @@ arrival times; a job pinned first stays first; a resident's window is kept
 or the plan says by how much it is missed and why; Open311's
 expected_datetime is the plan's expected arrival."""
 import json
-import os
 import time
 import unittest
 import urllib.parse
@@ -31,33 +30,21 @@ class CrewDay(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("crew_day")
-        for args in [
-            ("migrate",),
-            ("import", "wards", os.path.join(h.SOURCE, "data",
-                                             "kawasaki_wards_N03-22.geojson")),
-            ("office", "add", "tama", "--name-ja", "多摩区道路公園センター",
-             "--name-en", "Tama", "--wards", "14135",
-             "--skills", "road,wasp", "--lat", "35.6197", "--lon", "139.5503"),
-            ("crew", "add", "tama-wasp-1", "--office", "tama", "--name",
-             "多摩 蜂班", "--skills", "wasp", "--shift", "00:00-00:00",
-             "--lat", "35.6330", "--lon", "139.5290"),
-            ("crew", "add", "tama-road-1", "--office", "tama", "--name",
-             "多摩 道路班", "--skills", "road", "--shift", "00:00-00:00"),
+        h.setup_city(
+            cls.url,
+            h.office(),
+            h.crew("tama-wasp-1", "多摩 蜂班", "wasp", at=(35.6330, 139.5290)),
+            h.crew("tama-road-1", "多摩 道路班", "road"),
             # Asao: the only wasp crew also does parks (so trees); a road
             # crew 3 km away.
-            ("office", "add", "asao", "--name-ja", "麻生区道路公園センター",
-             "--name-en", "Asao", "--wards", "14137",
-             "--skills", "road,park,wasp", "--lat", "35.6030",
-             "--lon", "139.5060"),
-            ("crew", "add", "asao-wasp", "--office", "asao", "--name",
-             "麻生 蜂班", "--skills", "wasp,park", "--shift", "00:00-00:00",
-             "--lat", "35.6030", "--lon", "139.5000"),
-            ("crew", "add", "asao-road", "--office", "asao", "--name",
-             "麻生 道路班", "--skills", "road", "--shift", "00:00-00:00",
-             "--lat", "35.6300", "--lon", "139.5000"),
-        ]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+            h.office("asao", wards="14137", skills="road,park,wasp",
+                     at=(35.6030, 139.5060), name_ja="麻生区道路公園センター",
+                     name_en="Asao"),
+            h.crew("asao-wasp", "麻生 蜂班", "wasp,park", office="asao",
+                   at=(35.6030, 139.5000)),
+            h.crew("asao-road", "麻生 道路班", "road", office="asao",
+                   at=(35.6300, 139.5000)),
+        )
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         r = h.patrolctl(cls.url, "open311", "key", "add", "cityapp")
         assert r.returncode == 0, r.stderr

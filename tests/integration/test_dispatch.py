@@ -5,7 +5,6 @@ assignment, an escalation, acceptance, on site, "no nest found", the
 residents' call-backs closed, and the live feed showing every step in
 order."""
 import json
-import os
 import threading
 import time
 import unittest
@@ -20,32 +19,19 @@ class Dispatch(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("dispatch")
-        ctl = lambda *a: h.patrolctl(cls.url, *a)
-        for args in [
-            ("migrate",),
-            ("import", "wards", os.path.join(h.SOURCE, "data",
-                                             "kawasaki_wards_N03-22.geojson")),
-            ("office", "add", "tama", "--name-ja", "多摩区道路公園センター",
-             "--name-en", "Tama", "--wards", "14135",
-             "--skills", "road,wasp", "--lat", "35.6197", "--lon", "139.5503"),
-            ("office", "add", "miyamae", "--name-ja", "宮前区衛生課",
-             "--name-en", "Miyamae", "--wards", "14136", "--skills", "wasp",
-             "--lat", "35.5858", "--lon", "139.5861"),
-            ("crew", "add", "tama-wasp-1", "--office", "tama", "--name",
-             "多摩 蜂班", "--skills", "wasp", "--shift", "00:00-00:00",
-             "--lat", "35.6330", "--lon", "139.5290"),
-            ("crew", "add", "miyamae-wasp-1", "--office", "miyamae",
-             "--name", "宮前 蜂班", "--skills", "wasp", "--shift",
-             "00:00-00:00", "--lat", "35.5950", "--lon", "139.5700"),
-            ("crew", "add", "tama-road-1", "--office", "tama", "--name",
-             "多摩 道路班", "--skills", "road", "--shift", "00:00-00:00",
-             "--lat", "35.6051", "--lon", "139.5601"),
-            ("crew", "add", "miyamae-wasp-night", "--office", "miyamae",
-             "--name", "宮前 夜間", "--skills", "wasp", "--shift",
-             "03:00-03:01", "--lat", "35.6049", "--lon", "139.5599"),
-        ]:
-            r = ctl(*args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(
+            cls.url,
+            h.office(),
+            h.office("miyamae", wards="14136", skills="wasp",
+                     at=(35.5858, 139.5861), name_ja="宮前区衛生課",
+                     name_en="Miyamae"),
+            h.crew("tama-wasp-1", "多摩 蜂班", "wasp", at=(35.6330, 139.5290)),
+            h.crew("miyamae-wasp-1", "宮前 蜂班", "wasp", office="miyamae",
+                   at=(35.5950, 139.5700)),
+            h.crew("tama-road-1", "多摩 道路班", "road", at=(35.6051, 139.5601)),
+            h.crew("miyamae-wasp-night", "宮前 夜間", "wasp", office="miyamae",
+                   shift="03:00-03:01", at=(35.6049, 139.5599)),
+        )
         cls.disp1 = h.user_token(cls.url, "disp1", "dispatcher")
         cls.disp2 = h.user_token(cls.url, "disp2", "dispatcher")
         cls.viewer = h.user_token(cls.url, "view1", "viewer")

@@ -5,7 +5,6 @@ see every committed event exactly once, never a rolled-back one, in
 increasing id order, and a reader resuming from any id it got must get
 exactly the rest, in the same order."""
 import json
-import os
 import random
 import subprocess
 import threading
@@ -23,11 +22,7 @@ class FeedConcurrency(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("feed_concurrency")
-        for args in [("migrate",),
-                     ("import", "wards", os.path.join(
-                         h.SOURCE, "data", "kawasaki_wards_N03-22.geojson"))]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(cls.url)
         cls.token = h.user_token(cls.url, "disp1", "dispatcher")
         cls.d = h.Patrold(cls.url)
 

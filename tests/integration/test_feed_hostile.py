@@ -36,16 +36,10 @@ class FeedHostile(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("feed_hostile")
-        for args in [
-            ("migrate",),
-            ("import", "wards", os.path.join(h.SOURCE, "data",
-                                             "kawasaki_wards_N03-22.geojson")),
-            ("office", "add", "tama", "--name-ja", "多摩区道路公園センター",
-             "--name-en", "Tama", "--wards", "14135", "--skills", "wasp",
-             "--lat", "35.6197", "--lon", "139.5503"),
-        ]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(
+            cls.url,
+            h.office(skills="wasp"),
+        )
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         cls.viewer = h.user_token(cls.url, "view1", "viewer")
         cls.d = h.Patrold(cls.url, "--events-streams-per-user",

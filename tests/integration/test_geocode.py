@@ -30,20 +30,13 @@ class Geocode(unittest.TestCase):
                 "geometry": {"type": "LineString", "coordinates": [
                     [139.5600, 35.6280], [139.5700, 35.6180],
                     [139.5800, 35.6080]]}}]}, f, ensure_ascii=False)
-        for args in [
-                ("migrate",),
-                ("import", "wards", os.path.join(
-                    h.SOURCE, "data", "kawasaki_wards_N03-22.geojson")),
-                ("office", "add", "tama", "--name-ja",
-                 "多摩区役所道路公園センター", "--name-en",
-                 "Tama road and park centre", "--wards", "14135",
-                 "--skills", "road,wasp", "--lat", "35.6197", "--lon",
-                 "139.5503"),
-                ("crew", "add", "tama-wasp-1", "--office", "tama", "--name",
-                 "多摩 蜂班", "--skills", "wasp", "--shift", "00:00-00:00"),
-                ("import", "network", river, "--kind", "river")]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(
+            cls.url,
+            h.office(name_ja="多摩区役所道路公園センター",
+                     name_en="Tama road and park centre"),
+            h.crew("tama-wasp-1", "多摩 蜂班", "wasp"),
+            ("import", "network", river, "--kind", "river"),
+        )
         cls.imports = [h.patrolctl(cls.url, "import", "addresses", p)
                        for p in (TOWNS, TOWNS, os.path.join(
                            SAMPLES, "mlit_gaiku_14135_sample_sjis.csv"),

@@ -31,19 +31,15 @@ class Handover(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("handover")
-        for args in [("migrate",),
-                     ("import", "wards", os.path.join(
-                         h.SOURCE, "data", "kawasaki_wards_N03-22.geojson")),
-                     ("office", "add", "tama", "--name-ja", "多摩",
-                      "--name-en", "Tama", "--wards", "14135", "--skills",
-                      "road,river", "--lat", "35.6197", "--lon", "139.5503"),
-                     ("directory", "add", RIVER, "--email", RIVER_MAIL,
-                      "--handles", "河川の護岸・水路", "--phone",
-                      "044-000-0001", "--hours", "平日 8:30-17:15", "--demo"),
-                     ("directory", "add", "道路管理者", "--email",
-                      "road@example.jp")]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(
+            cls.url,
+            h.office(skills="road,river", name_ja="多摩"),
+            ("directory", "add", RIVER, "--email", RIVER_MAIL,
+             "--handles", "河川の護岸・水路", "--phone",
+             "044-000-0001", "--hours", "平日 8:30-17:15", "--demo"),
+            ("directory", "add", "道路管理者", "--email",
+             "road@example.jp"),
+        )
         r = h.patrolctl(cls.url, "directory", "list")
         assert r.returncode == 0, r.stderr
         cls.river_id = int(re.search(r"^(\d+)\t" + RIVER, r.stdout,

@@ -4,7 +4,6 @@ after a lost reply creates nothing new and gets the first answer, on any
 instance; the same key with another body is refused naming the problem;
 keys expire after idempotency_ttl_s."""
 import json
-import os
 import threading
 import unittest
 import urllib.parse
@@ -19,13 +18,7 @@ class Idempotency(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("idempotency")
-        for args in [
-            ("migrate",),
-            ("import", "wards", os.path.join(h.SOURCE, "data",
-                                             "kawasaki_wards_N03-22.geojson")),
-        ]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(cls.url)
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         cls.disp2 = h.user_token(cls.url, "disp2", "dispatcher")
         r = h.patrolctl(cls.url, "open311", "key", "add", "cityapp")

@@ -6,7 +6,6 @@ the patrol risk raising the piece with repeated potholes."""
 import csv
 import io
 import json
-import os
 import unittest
 import urllib.parse
 
@@ -25,20 +24,11 @@ class Insights(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("insights")
-        ctl = lambda *a: h.patrolctl(cls.url, *a)
-        for args in [
-            ("migrate",),
-            ("import", "wards", os.path.join(h.SOURCE, "data",
-                                             "kawasaki_wards_N03-22.geojson")),
-            ("office", "add", "tama", "--name-ja", "多摩区道路公園センター",
-             "--name-en", "Tama", "--wards", "14135",
-             "--skills", "road,wasp", "--lat", "35.6197", "--lon", "139.5503"),
-            ("crew", "add", "tama-wasp-1", "--office", "tama", "--name",
-             "多摩 蜂班", "--skills", "wasp", "--shift", "00:00-00:00",
-             "--lat", "35.6330", "--lon", "139.5290"),
-        ]:
-            r = ctl(*args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(
+            cls.url,
+            h.office(),
+            h.crew("tama-wasp-1", "多摩 蜂班", "wasp", at=(35.6330, 139.5290)),
+        )
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         cls.viewer = h.user_token(cls.url, "view1", "viewer")
         cls.d = h.Patrold(cls.url)

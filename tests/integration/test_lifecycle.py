@@ -29,20 +29,13 @@ class Lifecycle(unittest.TestCase):
         cls.verdict = {(v["action"], v["state"], v["role"]): v
                        for v in cls.lc["verdicts"]}
         cls.url = h.fresh_database("lifecycle")
-        for args in [("migrate",),
-                     ("import", "wards", os.path.join(
-                         h.SOURCE, "data", "kawasaki_wards_N03-22.geojson")),
-                     ("office", "add", "tama", "--name-ja", "多摩",
-                      "--name-en", "Tama", "--wards", "14135", "--skills",
-                      "road,river", "--lat", "35.6197", "--lon", "139.5503"),
-                     ("crew", "add", "tama-river-1", "--office", "tama",
-                      "--name", "多摩 河川班", "--skills", "river",
-                      "--shift", "00:00-00:00", "--lat", "35.6197",
-                      "--lon", "139.5503"),
-                     ("directory", "add", "河川事務所", "--email",
-                      "kasen@example.jp")]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(
+            cls.url,
+            h.office(skills="road,river", name_ja="多摩"),
+            h.crew("tama-river-1", "多摩 河川班", "river", at=(35.6197, 139.5503)),
+            ("directory", "add", "河川事務所", "--email",
+             "kasen@example.jp"),
+        )
         cls.crew_id = int(cls.sql(
             "SELECT id FROM crews WHERE code = 'tama-river-1'"))
         cls.recipient = int(cls.sql("SELECT id FROM directory_entries"))

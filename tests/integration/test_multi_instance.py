@@ -170,22 +170,12 @@ class MultiInstance(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("multi")
-        for args in [
-            ("migrate",),
-            ("import", "wards", os.path.join(h.SOURCE, "data",
-                                             "kawasaki_wards_N03-22.geojson")),
-            ("office", "add", "tama", "--name-ja", "多摩区道路公園センター",
-             "--name-en", "Tama", "--wards", "14135", "--skills",
-             "road,wasp", "--lat", "35.6197", "--lon", "139.5503"),
-            ("crew", "add", "tama-wasp-1", "--office", "tama", "--name",
-             "多摩 蜂班", "--skills", "wasp", "--shift", "00:00-00:00",
-             "--lat", "35.6330", "--lon", "139.5290"),
-            ("crew", "add", "tama-wasp-2", "--office", "tama", "--name",
-             "多摩 蜂班二", "--skills", "wasp", "--shift", "00:00-00:00",
-             "--lat", "35.6100", "--lon", "139.5400"),
-        ]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(
+            cls.url,
+            h.office(),
+            h.crew("tama-wasp-1", "多摩 蜂班", "wasp", at=(35.6330, 139.5290)),
+            h.crew("tama-wasp-2", "多摩 蜂班二", "wasp", at=(35.6100, 139.5400)),
+        )
         r = subprocess.run([h.PATROLCTL, "--database-url", cls.url, "user",
                             "add", "dora", "--role", "dispatcher",
                             "--password-stdin"], input=PASSWORD + "\n",

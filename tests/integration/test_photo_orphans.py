@@ -41,18 +41,11 @@ class Orphans(unittest.TestCase):
         k.ensure_protobuf()
         cls.M = k.load_messages()
         cls.url = h.fresh_database("photo_orphans")
-        for args in [
-            ("migrate",),
-            ("import", "wards", os.path.join(h.SOURCE, "data",
-                                             "kawasaki_wards_N03-22.geojson")),
-            ("office", "add", "tama", "--name-ja", "多摩区道路公園センター",
-             "--name-en", "Tama", "--wards", "14135", "--skills", "road",
-             "--lat", "35.6197", "--lon", "139.5503"),
-            ("crew", "add", "road-1", "--office", "tama", "--name",
-             "多摩 道路1班", "--skills", "road", "--shift", "00:00-00:00"),
-        ]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(
+            cls.url,
+            h.office(skills="road"),
+            h.crew("road-1", "多摩 道路1班", "road"),
+        )
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         r = h.patrolctl(cls.url, "open311", "key", "add", "fixmystreet")
         assert r.returncode == 0, r.stderr

@@ -40,16 +40,10 @@ class ReadReplica(unittest.TestCase):
         pg("init", cls.pdir)
         pg("start", cls.pdir)
         cls.url = pg("url", cls.pdir)
-        for args in [
-            ("migrate",),
-            ("import", "wards", os.path.join(h.SOURCE, "data",
-                                             "kawasaki_wards_N03-22.geojson")),
-            ("office", "add", "tama", "--name-ja", "多摩区道路公園センター",
-             "--name-en", "Tama", "--wards", "14135", "--skills",
-             "road,wasp", "--lat", "35.6197", "--lon", "139.5503"),
-        ]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(
+            cls.url,
+            h.office(),
+        )
         cls.ann = h.user_token(cls.url, "ann", "dispatcher")
         cls.bob = h.user_token(cls.url, "bob", "dispatcher")
         pg("standby", cls.sdir, cls.pdir)

@@ -11,16 +11,11 @@ class BadInput(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("reqinput")
-        for args in [("migrate",),
-                     ("import", "wards", os.path.join(
-                         h.SOURCE, "data", "kawasaki_wards_N03-22.geojson")),
-                     ("office", "add", "tama", "--name-ja", "多摩",
-                      "--name-en", "Tama", "--wards", "14135", "--skills",
-                      "road", "--lat", "35.6197", "--lon", "139.5503"),
-                     ("crew", "add", "road-1", "--office", "tama", "--name",
-                      "道路班", "--skills", "road")]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(
+            cls.url,
+            h.office(skills="road", name_ja="多摩"),
+            h.crew("road-1", "道路班", "road", shift=None),
+        )
         cls.token = h.user_token(cls.url, "disp", "dispatcher")
         cls.viewer = h.user_token(cls.url, "view", "viewer")
         cls.d = h.Patrold(cls.url, "--photo-max-bytes", "100000")

@@ -4,7 +4,6 @@ request, personal data kept out of the event), merges that keep callers
 and what each call said on the parent, petitions with a survey and its
 deadline, per-category scripts, the glossary, and display names."""
 import json
-import os
 import unittest
 
 import harness as h
@@ -14,14 +13,10 @@ class Workflow(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("workflow")
-        for args in [("migrate",),
-                     ("import", "wards", os.path.join(
-                         h.SOURCE, "data", "kawasaki_wards_N03-22.geojson")),
-                     ("office", "add", "tama", "--name-ja", "多摩",
-                      "--name-en", "Tama", "--wards", "14135", "--skills",
-                      "road,wasp", "--lat", "35.6197", "--lon", "139.5503")]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        h.setup_city(
+            cls.url,
+            h.office(name_ja="多摩"),
+        )
         r = h.patrolctl(cls.url, "user", "add", "yamada", "--role",
                         "dispatcher", "--display-name", "指令担当 山田")
         assert r.returncode == 0, r.stderr
