@@ -101,6 +101,14 @@ int outbox_report(struct agent *);
 int outbox_forget_callers(struct agent *, long long request_id);
 /* Revoked: the callers, jobs and token go; what the crew recorded stays. */
 int outbox_wipe_personal(struct agent *, char **cause);
+/*
+ * A photo file scaled down when larger than the server asks for, hashed
+ * (*sha) and kept durably as photos/SHA, nothing recorded yet: the slow
+ * part of a photo (two fsyncs), which the screen does when the camera's
+ * bytes arrive so that tapping done only commits.
+ */
+int outbox_photo_keep(struct agent *, const char *file, char sha[65],
+    const char **type, size_t *bytes, char **cause);
 /* A recorded photo copied into the state directory, or NULL. */
 int outbox_photo_add(
     struct agent *, const char *file, char sha[65], char **cause);

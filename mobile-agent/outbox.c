@@ -458,24 +458,55 @@ out:
 	return rc;
 }
 
-int
-outbox_photo_add(struct agent *a, const char *file, char sha[65], char **cause)
+static void
+outbox_sha_hex(const unsigned char *data, size_t len, char sha[65])
 {
-	unsigned char *data, md[crypto_hash_sha256_BYTES];
-	const char *type;
-	sqlite3_stmt *st;
-	size_t len, i;
+	unsigned char md[crypto_hash_sha256_BYTES];
+	size_t i;
+
+	crypto_hash_sha256(md, data, len);
+	for (i = 0; i < sizeof md; i++)
+		snprintf(sha + 2 * i, 3, "%02x", md[i]);
+}
+
+/* 1 when photos/SHA is a kept photo of len bytes. */
+static int
+outbox_photo_kept(struct agent *a, const char *sha, size_t len)
+{
+	char *path = agent_printf("%s/photos/%s", a->dir, sha);
+	struct stat st;
+	int kept = stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (size_t)st.st_size == len;
+
+	free(path);
+	return kept;
+}
+
+int
+outbox_photo_keep(struct agent *a, const char *file, char sha[65],
+    const char **type, size_t *bytes, char **cause)
+{
+	unsigned char *data;
+	size_t len;
 	int rc = -1;
 
 	if (outbox_read_file(file, &data, &len, cause) != 0)
 		return -1;
-	if ((type = outbox_sniff(data, len)) == NULL) {
+	if ((*type = outbox_sniff(data, len)) == NULL) {
 		*cause =
 		    agent_printf("%s is not a JPEG, PNG or WebP image", file);
 		goto out;
 	}
+	/* Kept already (the screen keeps a photo when it arrives): a kept
+	 * photo is named by its own hash; it is not scaled down twice. */
+	outbox_sha_hex(data, len, sha);
+	if (outbox_photo_kept(a, sha, len)) {
+		*bytes = len;
+		rc = 0;
+		goto out;
+	}
 	/* Larger than the server asks for: scaled down, EXIF kept. */
-	if (strcmp(type, "image/jpeg") == 0) {
+	if (strcmp(*type, "image/jpeg") == 0) {
 		long long limit = outbox_get_int(
 		    a, "photo_resize_bytes", OUTBOX_PHOTO_RESIZE);
 		unsigned char *small;
@@ -496,18 +527,33 @@ outbox_photo_add(struct agent *a, const char *file, char sha[65], char **cause)
 			free(why);
 		}
 	}
-	crypto_hash_sha256(md, data, len);
-	for (i = 0; i < 32; i++)
-		snprintf(sha + 2 * i, 3, "%02x", md[i]);
+	outbox_sha_hex(data, len, sha); /* of what is kept and sent */
 	/* A copy of our own: the crew may delete theirs before the sync. */
 	if (outbox_write_durably(a, sha, data, len, cause) != 0)
 		goto out;
+	*bytes = len;
+	rc = 0;
+out:
+	free(data);
+	return rc;
+}
+
+int
+outbox_photo_add(struct agent *a, const char *file, char sha[65], char **cause)
+{
+	const char *type;
+	sqlite3_stmt *st;
+	size_t len;
+	int rc = -1;
+
+	if (outbox_photo_keep(a, file, sha, &type, &len, cause) != 0)
+		return -1;
 	if (sqlite3_prepare_v2(a->db,
 	        "INSERT OR IGNORE INTO photos (sha256, bytes, content_type)"
 	        " VALUES (?, ?, ?)",
 	        -1, &st, NULL) != SQLITE_OK) {
 		*cause = agent_strdup(sqlite3_errmsg(a->db));
-		goto out;
+		return -1;
 	}
 	sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
@@ -517,8 +563,6 @@ outbox_photo_add(struct agent *a, const char *file, char sha[65], char **cause)
 	else
 		*cause = agent_strdup(sqlite3_errmsg(a->db));
 	sqlite3_finalize(st);
-out:
-	free(data);
 	return rc;
 }
 

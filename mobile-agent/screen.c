@@ -526,13 +526,20 @@ screen_photos_clean(struct agent *a)
 	free(dir);
 }
 
-/* A photo from the camera: kept aside until its form is sent. */
+/*
+ * A photo from the camera: scaled down, hashed and kept durably now
+ * (outbox_photo_keep: the two fsyncs a photo costs), under an id of this
+ * screen's (a link to photos/SHA) until its form is sent; the form's tap
+ * then only commits. Nothing is recorded yet: a photo never sent with a
+ * form is no evidence of anything (the files go at the next start).
+ */
 static void
 screen_photo_put(struct agent *a, struct evhttp_request *req)
 {
 	struct evbuffer *b = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(b);
-	char id[33], *path;
+	size_t len = evbuffer_get_length(b), kept;
+	char id[33], sha[65], *path, *cause = NULL, *durable;
+	const char *type;
 	int fd;
 
 	if (len == 0) {
@@ -558,9 +565,25 @@ screen_photo_put(struct agent *a, struct evhttp_request *req)
 		}
 	}
 	close(fd);
+	if (outbox_photo_keep(a, path, sha, &type, &kept, &cause) != 0) {
+		unlink(path);
+		free(path);
+		screen_error(req, 422, "写真を保存できません", cause);
+		free(cause);
+		return;
+	}
+	/* The screen's name for it now reads the kept (scaled) photo. */
+	durable = agent_printf("%s/photos/%s", a->dir, sha);
+	if (unlink(path) != 0 || link(durable, path) != 0) {
+		screen_error(req, 500, "写真を保存できません", strerror(errno));
+		free(durable);
+		free(path);
+		return;
+	}
+	free(durable);
 	free(path);
 	screen_reply(req, 201,
-	    json_pack("{s:s,s:I}", "photo", id, "bytes", (json_int_t)len));
+	    json_pack("{s:s,s:I}", "photo", id, "bytes", (json_int_t)kept));
 }
 
 /*

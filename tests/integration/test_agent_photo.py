@@ -131,6 +131,32 @@ class PhotoTest(unittest.TestCase):
         with open(os.path.join(self.a.dir, "photos", sha), "rb") as f:
             self.assertEqual(Image.open(f).size, (1700, 1200))
 
+    def test_a_kept_photo_is_not_written_again(self):
+        # The screen keeps a photo when its bytes arrive (scaled, hashed,
+        # fsync'ed) and sends that kept file with the form: tapping done
+        # then only commits, the file is neither scaled nor written again.
+        small = jpeg(800, 600, False)
+        path = os.path.join(self.a.dir, "small.jpg")
+        with open(path, "wb") as f:
+            f.write(small)
+        self.a.run("done", "7", "--outcome", "no_nest", "--photo", path,
+                   check=0)
+        [(sha, size)] = self.stored()
+        kept = os.path.join(self.a.dir, "photos", sha)
+        before = os.stat(kept)
+        db = self.a.db()
+        db.execute("INSERT INTO jobs (request_id, category, state,"
+                   " updated_ms) VALUES (8, 'wasp_nest', 'on_site', 0)")
+        db.commit()
+        db.close()
+        r = self.a.run("done", "8", "--outcome", "no_nest", "--photo", kept,
+                       check=0)
+        self.assertIn("1 photo(s)", r.stdout)
+        self.assertEqual(self.stored(), [(sha, size)])
+        after = os.stat(kept)
+        self.assertEqual((after.st_ino, after.st_mtime_ns),
+                         (before.st_ino, before.st_mtime_ns))
+
 
 if __name__ == "__main__":
     ensure_pil()
