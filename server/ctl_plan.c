@@ -117,6 +117,11 @@ ctl_plan_solomon(struct ctl *c, int argc, char **argv)
 	vrptw_solve(&p, &prm, &s);
 	printf("vehicles %d distance %.4f time_ms %.0f\n", s.vehicles_used,
 	    s.distance, s.elapsed_ms);
+	if (s.time_bound)
+		fprintf(stderr,
+		    "patrolctl: plan solomon: the CPU time ran out "
+		    "before the search's work budget: the result "
+		    "depends on this machine's speed\n");
 	for (v = 0; v < s.nvehicles; v++) {
 		if (s.routes[v].n == 0)
 			continue;

@@ -74,11 +74,23 @@ struct vrptw_problem {
 	int minimise_waiting;
 };
 
+/*
+ * The budget. With max_iterations, the search stops at that many moves or
+ * when the solving thread has used time_ms of CPU (if > 0), whichever
+ * comes first. With time_ms alone, it is turned into work (route
+ * positions looked at, VRPTW_WORK_PER_MS per millisecond: about 0.6-0.9
+ * ms of one core of the 2-core development machine under load) and the
+ * search stops at that work, or at time_ms of CPU time if that comes
+ * first: so a run gives the same result for the same seed unless the CPU
+ * is too slow for the budget (vrptw_solution.time_bound then says so).
+ */
 struct vrptw_params {
-	int time_ms;         /* CPU-time budget; 0: only max_iterations */
-	long max_iterations; /* 0: only time_ms */
+	int time_ms;
+	long max_iterations;
 	unsigned seed;
 };
+
+#define VRPTW_WORK_PER_MS 60000L
 
 struct vrptw_route {
 	int n;
@@ -99,6 +111,8 @@ struct vrptw_solution {
 	int vehicles_used;
 	double distance;
 	long iterations;
+	long work;      /* route positions looked at */
+	int time_bound; /* 1 if the CPU time ran out before the budget */
 	double elapsed_ms;
 };
 
