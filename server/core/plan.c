@@ -9,15 +9,67 @@
 #include <string.h>
 
 #include "plan.h"
+#include "roadnet.h"
 #include "vrptw.h"
 #include "xmalloc.h"
 
-static double
-plan_leg(
-    double e0, double n0, double e1, double n1, const struct rank_params *p)
+double
+plan_leg(double e0, double n0, double e1, double n1,
+    const struct rank_params *p, enum plan_travel *by)
 {
-	return hypot(e1 - e0, n1 - n0) * p->detour /
-	    (p->speed_kmh * 1000.0 / 60);
+	double mpm = p->speed_kmh * 1000.0 / 60, d;
+
+	if (p->net != NULL &&
+	    (d = roadnet_distance(p->net, e0, n0, e1, n1)) >= 0) {
+		if (by != NULL)
+			*by = PLAN_TRAVEL_ROAD;
+		return d / mpm;
+	}
+	if (by != NULL)
+		*by = PLAN_TRAVEL_STRAIGHT;
+	return hypot(e1 - e0, n1 - n0) * p->detour / mpm;
+}
+
+/* The place of a solver node (numbered as for vrptw_problem.matrix). */
+static void
+plan_node(const struct vrptw_problem *vp, int i, double *x, double *y)
+{
+	const struct vrptw_vehicle *v;
+
+	if (i < vp->njobs) {
+		*x = vp->jobs[i].x;
+		*y = vp->jobs[i].y;
+		return;
+	}
+	v = &vp->vehicles[(i - vp->njobs) / 2];
+	*x = (i - vp->njobs) % 2 == 0 ? v->sx : v->ex;
+	*y = (i - vp->njobs) % 2 == 0 ? v->sy : v->ey;
+}
+
+/*
+ * The solver's travel matrix from plan_leg: legs to a vehicle's end are 0
+ * (the day ends at its last job), as are legs from it (never driven).
+ */
+static double *
+plan_matrix(const struct vrptw_problem *vp, const struct rank_params *p)
+{
+	int nn = vp->njobs + 2 * vp->nvehicles, a, b;
+	double *m = xcalloc((size_t)nn * nn, sizeof *m), ax, ay, bx, by;
+
+	for (a = 0; a < nn; a++) {
+		if (a >= vp->njobs && (a - vp->njobs) % 2 == 1)
+			continue;
+		plan_node(vp, a, &ax, &ay);
+		for (b = 0; b < nn; b++) {
+			if (b == a ||
+			    (b >= vp->njobs && (b - vp->njobs) % 2 == 1))
+				continue;
+			plan_node(vp, b, &bx, &by);
+			m[(size_t)a * nn + b] =
+			    plan_leg(ax, ay, bx, by, p, NULL);
+		}
+	}
+	return m;
 }
 
 static int
@@ -69,9 +121,10 @@ plan_times(double e, double n, double shift_end, struct plan_job *jobs,
 		struct plan_job *j = &jobs[i];
 
 		j->order = i + 1;
+		j->travel_by = PLAN_TRAVEL_NONE;
 		j->travel = j->fixed == PLAN_ON_SITE
 		    ? 0
-		    : plan_leg(e, n, j->e, j->n, p);
+		    : plan_leg(e, n, j->e, j->n, p, &j->travel_by);
 		j->break_before = 0;
 		/* Between jobs: the break now, or after this job? */
 		if (pending && j->fixed != PLAN_ON_SITE &&
@@ -150,14 +203,8 @@ plan_crew_day(double e, double n, double shift_end, struct plan_job *jobs,
 	vp.minimise_waiting = 1;
 	vp.vehicles = &veh;
 	{
-		int nn = nfree + 2, a, b;
-		double *m = xcalloc((size_t)nn * nn, sizeof *m);
+		double *m = plan_matrix(&vp, p);
 
-		vp.matrix = NULL;
-		for (a = 0; a < nn; a++)
-			for (b = 0; b < nn; b++)
-				m[(size_t)a * nn + b] =
-				    b == nn - 1 ? 0 : vrptw_travel(&vp, a, b);
 		vp.matrix = m;
 		vrptw_solve(&vp, &prm, &s);
 		free(m);
@@ -232,7 +279,7 @@ plan_office(struct plan_crew *crews, int ncrews, struct plan_job *jobs,
 	struct vrptw_problem vp;
 	struct vrptw_params prm = {time_ms, iterations, 1};
 	struct vrptw_solution s;
-	int v, i, k, a, b, nn;
+	int v, i, k;
 	double *m, t;
 
 	if (njobs == 0 || ncrews == 0)
@@ -283,14 +330,7 @@ plan_office(struct plan_crew *crews, int ncrews, struct plan_job *jobs,
 	 * vehicle's window holds it (the day ends at its last job). */
 	for (v = 0; v < ncrews; v++)
 		vp.vehicles[v].end = crews[v].shift_end;
-	nn = njobs + 2 * ncrews;
-	m = xcalloc((size_t)nn * nn, sizeof *m);
-	for (a = 0; a < nn; a++)
-		for (b = 0; b < nn; b++)
-			m[(size_t)a * nn + b] =
-			    b >= njobs && (b - njobs) % 2 == 1
-			    ? 0
-			    : vrptw_travel(&vp, a, b);
+	m = plan_matrix(&vp, p);
 	vp.matrix = m;
 	vrptw_solve(&vp, &prm, &s);
 	for (i = 0; i < njobs; i++)

@@ -3,7 +3,9 @@
  * finish times, from the VRPTW solver, keeping what is fixed (the job it
  * is on site at, the one it drives to, the dispatcher's pins) in front.
  * Pure computation; times are minutes from now, places in the projected
- * CRS (metres), travel straight line x detour at the configured speed.
+ * CRS (metres), travel along the road network where one is loaded and
+ * both places are on it (roadnet.h), else straight line x detour, at the
+ * configured speed; each job says which measured its drive.
  */
 #ifndef PATROL_PLAN_H
 #define PATROL_PLAN_H
@@ -12,6 +14,15 @@
 
 /* In the order they come in a day. */
 enum plan_fixed { PLAN_ON_SITE, PLAN_EN_ROUTE, PLAN_PINNED, PLAN_FREE };
+
+/* How a job's drive was measured. */
+enum plan_travel {
+	PLAN_TRAVEL_NONE,     /* no drive: the crew is on site */
+	PLAN_TRAVEL_STRAIGHT, /* straight line x detour */
+	PLAN_TRAVEL_ROAD      /* shortest path on the road network */
+};
+
+struct roadnet;
 
 struct plan_job {
 	/* in */
@@ -34,6 +45,7 @@ struct plan_job {
 	double late;         /* minutes past due, 0 if kept */
 	int after_shift;     /* finishes after the shift ends */
 	double break_before; /* minutes of break taken just before it, or 0 */
+	enum plan_travel travel_by;
 };
 
 /*
@@ -56,6 +68,11 @@ struct rank_params {
 	double speed_kmh; /* average urban driving speed */
 	double detour;    /* road distance / straight-line distance */
 	/*
+	 * The road network, or NULL: straight line x detour everywhere. A
+	 * leg with an end off the network is measured straight.
+	 */
+	struct roadnet *net;
+	/*
 	 * The new job, for insertion into crews' plans (issue 15): its work
 	 * minutes, window and deadline as a plan_job (position ignored), or
 	 * NULL to rank by busy + travel alone. in_time: a crew arriving by
@@ -66,6 +83,13 @@ struct rank_params {
 	/* The crew's break for plan_times, or NULL: none. */
 	struct plan_break *brk;
 };
+
+/*
+ * Minutes of driving from (e0, n0) to (e1, n1); *by (if not NULL) says
+ * whether the road network or the straight line measured it.
+ */
+double plan_leg(double e0, double n0, double e1, double n1,
+    const struct rank_params *, enum plan_travel *by);
 
 /* Orders and times a crew's jobs in place (sorted by order). */
 void plan_crew_day(double e, double n, double shift_end, struct plan_job *,

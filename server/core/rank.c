@@ -57,7 +57,6 @@ void
 rank_crews(double easting, double northing, struct rank_crew *c, size_t n,
     const struct rank_params *p)
 {
-	double metres_per_minute = p->speed_kmh * 1000.0 / 60.0;
 	struct rank_key *k;
 	struct rank_crew *sorted;
 	size_t i;
@@ -69,8 +68,9 @@ rank_crews(double easting, double northing, struct rank_crew *c, size_t n,
 	for (i = 0; i < n; i++) {
 		c[i].distance_m =
 		    hypot(c[i].easting - easting, c[i].northing - northing);
-		c[i].travel_minutes =
-		    c[i].distance_m * p->detour / metres_per_minute;
+		/* From the job: one shortest-path tree serves every crew. */
+		c[i].travel_minutes = plan_leg(easting, northing, c[i].easting,
+		    c[i].northing, p, &c[i].travel_by);
 		c[i].eta_minutes = c[i].busy_minutes + c[i].travel_minutes;
 		c[i].insert_at = c[i].queue;
 		c[i].delay_minutes = 0;
@@ -92,6 +92,7 @@ rank_crews(double easting, double northing, struct rank_crew *c, size_t n,
 			    &c[i].delay_minutes, &c[i].broken, &placed);
 			c[i].break_before = placed.break_before;
 			c[i].after_shift = placed.after_shift;
+			c[i].travel_by = placed.travel_by;
 		}
 		if (!c[i].scarce && c[i].eta_minutes <= p->in_time)
 			in_time = 1;

@@ -35,6 +35,7 @@ struct rank_crew {
 	int spared;           /* scarce, and another crew arrives in time */
 	double break_before;  /* its break comes before the new job (min) */
 	int after_shift;      /* the new job would end after its shift */
+	enum plan_travel travel_by; /* how its drive to the job was measured */
 };
 
 /*

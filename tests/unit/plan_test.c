@@ -16,6 +16,7 @@
 
 #include "plan.h"
 #include "rank.h"
+#include "roadnet.h"
 
 static const struct rank_params params = {.speed_kmh = 20, .detour = 1.4};
 
@@ -34,6 +35,84 @@ job(long long id, double e, double n)
 	j.priority = 3;
 	j.fixed = PLAN_FREE;
 	return j;
+}
+
+/*
+ * A river along y = 0, a road on each bank (y = -100, y = +100, x 0..3000)
+ * and one bridge at x = 2800 (issue 15 item 6).
+ */
+static struct roadnet *
+river_town(void)
+{
+	double south[] = {0, -100, 2800, -100, 3000, -100};
+	double north[] = {0, 100, 2800, 100, 3000, 100};
+	double bridge[] = {2800, -100, 2800, 100};
+	struct roadnet *r = roadnet_new(200);
+
+	/* The bridge meets the banks' roads at a point of each. */
+	roadnet_add_line(r, south, 3);
+	roadnet_add_line(r, north, 3);
+	roadnet_add_line(r, bridge, 2);
+	roadnet_build(r, 0);
+	return r;
+}
+
+/*
+ * The crew on the south bank: the job across the water is nearest as the
+ * crow flies but 5.7 km by road, so on the road network the crew does the
+ * job 1.5 km along its own bank first; a job far from any road is still
+ * planned, measured straight, and says so.
+ */
+static void
+test_road_network_day(void **state)
+{
+	struct plan_job j[3] = {
+	    job(1, 100, 110), job(2, 1500, -100), job(3, 3000, 3000)};
+	struct rank_params p = params;
+	double mpm = 20 * 1000.0 / 60;
+
+	(void)state;
+	plan_crew_day(0, -100, 1e6, j, 2, &p);
+	assert_int_equal(j[0].id, 1); /* straight: across first */
+	assert_int_equal(j[0].travel_by, PLAN_TRAVEL_STRAIGHT);
+	assert_true(fabs(j[0].travel - hypot(100, 210) * 1.4 / mpm) < 1e-9);
+	j[0] = job(1, 100, 110), j[1] = job(2, 1500, -100);
+	p.net = river_town();
+	plan_crew_day(0, -100, 1e6, j, 3, &p);
+	assert_int_equal(j[0].id, 2);
+	assert_int_equal(j[0].travel_by, PLAN_TRAVEL_ROAD);
+	assert_true(fabs(j[0].travel - 1500 / mpm) < 1e-6);
+	assert_int_equal(j[1].id, 1);
+	assert_int_equal(j[1].travel_by, PLAN_TRAVEL_ROAD);
+	/* 1300 to the bridge, over it, 2700 back, 10 m to the house. */
+	assert_true(fabs(j[1].travel - (1300 + 200 + 2700 + 10) / mpm) < 1e-3);
+	assert_int_equal(j[2].id, 3);
+	assert_int_equal(j[2].travel_by, PLAN_TRAVEL_STRAIGHT);
+	assert_true(fabs(j[2].travel - hypot(2900, 2890) * 1.4 / mpm) < 1e-9);
+	roadnet_free(p.net);
+}
+
+/* The recommendation measures by road too: the crew over the bridge wins. */
+static void
+test_road_network_rank(void **state)
+{
+	struct rank_crew c[2];
+	struct rank_params p = params;
+
+	(void)state;
+	memset(c, 0, sizeof c);
+	c[0].id = 1, c[0].easting = 200, c[0].northing = -100;
+	c[1].id = 2, c[1].easting = 1500, c[1].northing = 100;
+	c[0].shift_end = c[1].shift_end = 1e6;
+	rank_crews(200, 100, c, 2, &p);
+	assert_int_equal(c[0].id, 1); /* 200 m straight */
+	assert_int_equal(c[0].travel_by, PLAN_TRAVEL_STRAIGHT);
+	p.net = river_town();
+	rank_crews(200, 100, c, 2, &p);
+	assert_int_equal(c[0].id, 2); /* 1300 m by road, against 5400 */
+	assert_int_equal(c[0].travel_by, PLAN_TRAVEL_ROAD);
+	assert_true(fabs(c[1].travel_minutes - 5400 / (20000.0 / 60)) < 1e-3);
+	roadnet_free(p.net);
 }
 
 /* Three jobs on a line: nearest first; pinning the far one puts it first. */
@@ -411,6 +490,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_order_and_pin),
+	    cmocka_unit_test(test_road_network_day),
+	    cmocka_unit_test(test_road_network_rank),
 	    cmocka_unit_test(test_windows),
 	    cmocka_unit_test(test_shift_end),
 	    cmocka_unit_test(test_insert_cost),
