@@ -4,7 +4,8 @@
  * job's expected arrival window, which Open311 gives as expected_datetime;
  * POST /api/v1/crews/{id}/plan/pin fixes a job's place in the order;
  * PUT/DELETE /api/v1/crews/{id}/break sets or clears the crew's break.
- * Distances: straight line in the projected CRS x the detour factor.
+ * Distances: the road network where one is imported, else straight line
+ * in the projected CRS x the detour factor (planner.c says which).
  */
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include "log.h"
 #include "plan.h"
 #include "planner.h"
+#include "roads.h"
 #include "store_plan.h"
 #include "xmalloc.h"
 
@@ -40,7 +42,8 @@ static struct rank_params
 plan_params(struct app *app)
 {
 	struct rank_params p = {.speed_kmh = app->cfg->speed_kmh,
-	    .detour = app->cfg->detour_pct / 100.0};
+	    .detour = app->cfg->detour_pct / 100.0,
+	    .net = roads_net(app->roads)};
 
 	return p;
 }

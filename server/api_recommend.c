@@ -24,6 +24,7 @@
 #include "http.h"
 #include "plan.h"
 #include "planner.h"
+#include "roads.h"
 #include "rank.h"
 #include "store_requests.h"
 #include "xmalloc.h"
@@ -89,6 +90,24 @@ recommend_reasons(const struct rank_crew *c)
 	}
 	recommend_reason(
 	    reasons, "distance", json_real(round(c->distance_m)), ja, en);
+	/* How the drive was measured (issue 15 item 6). */
+	if (c->travel_by == PLAN_TRAVEL_ROAD) {
+		snprintf(ja, sizeof ja, "道路網で計算：移動%.0f分",
+		    c->travel_minutes);
+		snprintf(en, sizeof en, "%.0f min drive on the road network",
+		    c->travel_minutes);
+	} else {
+		snprintf(ja, sizeof ja, "直線距離×迂回係数：移動%.0f分",
+		    c->travel_minutes);
+		snprintf(en, sizeof en,
+		    "%.0f min drive (straight line x detour)",
+		    c->travel_minutes);
+	}
+	recommend_reason(reasons, "travel",
+	    json_string(c->travel_by == PLAN_TRAVEL_ROAD
+	            ? "road_network"
+	            : "straight_line_x_detour"),
+	    ja, en);
 	snprintf(ja, sizeof ja, "%d件目に入れると約%ld分後に到着",
 	    c->insert_at + 1, lround(c->eta_minutes));
 	snprintf(en, sizeof en,
@@ -172,7 +191,7 @@ recommend_entry(const struct rank_crew *c, int rank)
 	    "source"));
 
 	return json_pack("{s:i,s:O,s:f,s:f,s:f,s:i,s:f,s:b,s:s,s:i,s:f,s:i,"
-	                 "s:b,s:o}",
+	                 "s:b,s:o,s:s}",
 	    "rank", rank, "crew", crew, "distance_m", round(c->distance_m),
 	    "travel_minutes", round(c->travel_minutes * 10) / 10, "eta_minutes",
 	    round(c->eta_minutes * 10) / 10, "queue", c->queue, "busy_minutes",
@@ -182,7 +201,9 @@ recommend_entry(const struct rank_crew *c, int rank)
 	                                                      : "office",
 	    "insert_at", c->insert_at, "delay_minutes", round(c->delay_minutes),
 	    "broken_windows", c->broken, "spared", c->spared, "reasons",
-	    recommend_reasons(c));
+	    recommend_reasons(c), "travel_by",
+	    c->travel_by == PLAN_TRAVEL_ROAD ? "road_network"
+	                                     : "straight_line_x_detour");
 }
 
 /* A job of a crew's day, or the new request, as the planner takes it. */
@@ -221,7 +242,8 @@ recommend_cb(struct db_result *r, void *arg)
 	struct http_req *req = arg;
 	struct app *a = http_req_owner(req);
 	struct rank_params p = {.speed_kmh = a->cfg->speed_kmh,
-	    .detour = a->cfg->detour_pct / 100.0};
+	    .detour = a->cfg->detour_pct / 100.0,
+	    .net = roads_net(a->roads)};
 	struct plan_job add = {0};
 	struct rank_crew *rc;
 	json_t *j, *rq, *crews, *crew, *out, *job;

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "plan.h"
 #include "planner.h"
+#include "roads.h"
 #include "store_plan.h"
 #include "xmalloc.h"
 
@@ -107,14 +108,17 @@ replan_job(struct plan_job *q, json_t *job)
 static json_t *
 replan_stop(const struct plan_job *q, double now, json_t *src)
 {
-	return json_pack("{s:I,s:i,s:O,s:O,s:o,s:o,s:f,s:b,s:b,s:f}",
+	const char *by = planner_travel_by(q->travel_by);
+
+	return json_pack("{s:I,s:i,s:O,s:O,s:o,s:o,s:f,s:b,s:b,s:f,s:o}",
 	    "request_id", q->id, "order", q->order, "category",
 	    json_object_get(src, "category"), "name_ja",
 	    json_object_get(src, "name_ja"), "arrive_at",
 	    planner_time(now, q->arrive), "finish_at",
 	    planner_time(now, q->finish), "late_minutes", round(q->late),
 	    "after_shift", q->after_shift, "fixed", q->fixed != PLAN_FREE,
-	    "break_before_minutes", round(q->break_before));
+	    "break_before_minutes", round(q->break_before), "travel_by",
+	    by != NULL ? json_string(by) : json_null());
 }
 
 /* The proposal, from store_plan_office's JSON. */
@@ -129,7 +133,7 @@ replan_build(json_t *in, int moves, const struct rank_params *p)
 	struct rank_params cp;
 	double now = planner_num(in, "now", 0);
 	size_t i, k, nc = json_array_size(crews), nmv = 0, nfx = 0, cap = 0;
-	int v, m, nd;
+	int v, m, nd, road = 0, straight = 0;
 	const char *state;
 
 	queue = json_object_get(in, "queue");
@@ -302,9 +306,12 @@ replan_build(json_t *in, int moves, const struct rank_params *p)
 		cp = *p;
 		cp.brk = pc[i].brk.len > 0 ? &pc[i].brk : NULL;
 		plan_times(pc[i].e, pc[i].n, pc[i].shift_end, day, nd, &cp);
-		for (m = 0; m < nd; m++)
+		for (m = 0; m < nd; m++) {
 			json_array_append_new(
 			    stops, replan_stop(&day[m], now, dsrc[m]));
+			road += day[m].travel_by == PLAN_TRAVEL_ROAD;
+			straight += day[m].travel_by == PLAN_TRAVEL_STRAIGHT;
+		}
 		json_array_append_new(cs,
 		    json_pack("{s:O,s:O,s:O,s:o,s:o}", "crew_id",
 		        json_object_get(crew, "id"), "code",
@@ -316,10 +323,10 @@ replan_build(json_t *in, int moves, const struct rank_params *p)
 		            : json_null()));
 		free(dsrc);
 	}
-	out = json_pack("{s:O,s:o,s:s,s:o,s:o,s:o}", "office",
+	out = json_pack("{s:O,s:o,s:o,s:o,s:o}", "office",
 	    json_object_get(in, "office"), "computed_at", planner_time(now, 0),
-	    "distances", "straight_line_x_detour", "crews", cs, "changes",
-	    changes, "unplanned", unplanned);
+	    "crews", cs, "changes", changes, "unplanned", unplanned);
+	planner_distances(out, p, road, straight);
 	free(day);
 	free(mv);
 	free(fx);
@@ -334,7 +341,8 @@ replan_cb(struct db_result *r, void *arg)
 	struct http_req *req = arg;
 	struct app *app = http_req_owner(req);
 	struct rank_params p = {.speed_kmh = app->cfg->speed_kmh,
-	    .detour = app->cfg->detour_pct / 100.0};
+	    .detour = app->cfg->detour_pct / 100.0,
+	    .net = roads_net(app->roads)};
 	const char *moves = http_req_query(req, "moves");
 	json_t *j;
 

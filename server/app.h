@@ -16,6 +16,7 @@ struct tls;
 struct addrlist;
 struct retention;
 struct metrics_coverage;
+struct roads;
 
 struct app {
 	struct config *cfg;
@@ -43,6 +44,8 @@ struct app {
 	struct retention *retention; /* the daily purge (retention.c) */
 	/* The week's coverage for /metrics (metrics_business.c). */
 	struct metrics_coverage *metrics_coverage;
+	/* The road network for travel times (roads.c), or none loaded. */
+	struct roads *roads;
 };
 
 /* Route groups: each api_*.c registers its own table. */

@@ -23,6 +23,7 @@
 #include "photos.h"
 #include "read_routes.h"
 #include "retention.h"
+#include "roads.h"
 #include "store_wards.h"
 #include "tls.h"
 #include "wards.h"
@@ -331,6 +332,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	lease_start(a);
 	read_routes_start(a);
 	escalate_start(a);
+	a->roads = roads_start(a);
 	planner_start(a);
 	archive_start(a);
 	a->retention = retention_start(a);
@@ -377,6 +379,8 @@ app_stop(struct app *a)
 		event_free(a->ev_log_flush);
 	escalate_stop();
 	planner_stop();
+	roads_stop(a->roads); /* before db_free: it answers a load */
+	a->roads = NULL;
 	archive_stop();
 	lease_stop();
 	api_handover_unregister();

@@ -1,7 +1,9 @@
 /*
  * The crews' day plans inside patrold: the plan of one crew from its
  * input, and the live re-planning after each change (see planner.h).
- * Distances: straight line in the projected CRS x the detour factor.
+ * Distances: shortest paths on the imported road network (roads.h) where
+ * both ends of a drive are near a road, else straight line in the
+ * projected CRS x the detour factor; each stop and plan says which.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include "log.h"
 #include "plan.h"
 #include "planner.h"
+#include "roads.h"
 #include "store_plan.h"
 #include "store_requests.h"
 #include "store_timers.h"
@@ -46,12 +49,63 @@ plan_reason(json_t *a, const char *code, const char *ja, const char *en)
 	        "{s:s,s:s,s:s}", "code", code, "text_ja", ja, "text", en));
 }
 
+const char *
+planner_travel_by(enum plan_travel t)
+{
+	return t == PLAN_TRAVEL_ROAD    ? "road_network"
+	    : t == PLAN_TRAVEL_STRAIGHT ? "straight_line_x_detour"
+	                                : NULL;
+}
+
+void
+planner_distances(
+    json_t *o, const struct rank_params *p, int road, int straight)
+{
+	char ja[160], en[160];
+	const char *code;
+
+	if (road > 0 && straight == 0) {
+		code = "road_network";
+		snprintf(ja, sizeof ja, "道路網で計算");
+		snprintf(en, sizeof en, "shortest paths on the road network");
+	} else if (road > 0) {
+		code = "mixed";
+		snprintf(ja, sizeof ja,
+		    "道路網で計算（道路から離れた%d件は直線距離×迂回係数%.2g）",
+		    straight, p->detour);
+		snprintf(en, sizeof en,
+		    "road network (%d drive(s) off the roads: straight line x "
+		    "detour %.2g)",
+		    straight, p->detour);
+	} else {
+		code = "straight_line_x_detour";
+		snprintf(ja, sizeof ja, "直線距離×迂回係数%.2g%s", p->detour,
+		    p->net == NULL     ? "（道路網の取り込みなし）"
+		        : straight > 0 ? "（道路から離れているため）"
+		                       : "");
+		snprintf(en, sizeof en, "straight line x detour %.2g%s",
+		    p->detour,
+		    p->net == NULL     ? " (no road network imported)"
+		        : straight > 0 ? " (off the road network)"
+		                       : "");
+	}
+	json_object_set_new(o, "distances", json_string(code));
+	json_object_set_new(o, "distances_ja", json_string(ja));
+	json_object_set_new(o, "distances_en", json_string(en));
+}
+
 /* The reasons a dispatcher reads beside each stop, Japanese first. */
 static json_t *
-plan_reasons(const struct plan_job *j, double shift_end)
+plan_reasons(
+    const struct plan_job *j, double shift_end, const struct rank_params *p)
 {
 	json_t *a = json_array();
 	char ja[200], en[200];
+
+	if (p->net != NULL && j->travel_by == PLAN_TRAVEL_STRAIGHT)
+		plan_reason(a, "off_network",
+		    "道路から離れているため直線距離×迂回係数で計算",
+		    "off the road network: straight line x detour");
 
 	if (j->fixed == PLAN_ON_SITE)
 		plan_reason(a, "on_site", "現場で作業中", "on site now");
@@ -143,6 +197,7 @@ planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 	const char *state;
 	char *cause;
 	size_t i, nj = 0;
+	int road = 0, straight = 0;
 
 	now = planner_num(input, "now", 0);
 	crew = json_object_get(input, "crew");
@@ -227,7 +282,13 @@ planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 		    round(q->travel * 10) / 10, "work_minutes", round(q->work),
 		    "pinned", q->fixed == PLAN_PINNED, "late_minutes",
 		    round(q->late), "after_shift", q->after_shift, "reasons",
-		    plan_reasons(q, shift_end));
+		    plan_reasons(q, shift_end, &p));
+		json_object_set_new(o, "travel_by",
+		    planner_travel_by(q->travel_by) != NULL
+		        ? json_string(planner_travel_by(q->travel_by))
+		        : json_null());
+		road += q->travel_by == PLAN_TRAVEL_ROAD;
+		straight += q->travel_by == PLAN_TRAVEL_STRAIGHT;
 		json_object_set(o, "lat", json_object_get(src, "lat"));
 		json_object_set(o, "lon", json_object_get(src, "lon"));
 		json_object_set_new(o, "window_to",
@@ -252,14 +313,15 @@ planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 	          brk.start > -1e8 ? planner_time(now, brk.start + brk.len)
 	                           : json_null())
 	    : json_null();
-	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:o,s:s,s:f,s:i,s:o,s:o}",
-	    "crew_id", json_object_get(crew, "id"), "code",
-	    json_object_get(crew, "code"), "name",
-	    json_object_get(crew, "name"), "office_id",
+	o = json_pack("{s:O,s:O,s:O,s:O,s:O,s:o,s:f,s:i,s:o,s:o}", "crew_id",
+	    json_object_get(crew, "id"), "code", json_object_get(crew, "code"),
+	    "name", json_object_get(crew, "name"), "office_id",
 	    json_object_get(crew, "office"), "day",
 	    json_object_get(crew, "day"), "computed_at", planner_time(now, 0),
-	    "distances", "straight_line_x_detour", "detour", p.detour,
-	    "speed_kmh", (int)p.speed_kmh, "stops", stops, "break", bo);
+	    "detour", p.detour, "speed_kmh", (int)p.speed_kmh, "stops", stops,
+	    "break", bo);
+	planner_distances(o, &p, road, straight);
+	return o;
 }
 
 /*
@@ -402,6 +464,7 @@ planner_inputs_cb(struct db_result *r, void *arg)
 	}
 	p.speed_kmh = planner.app->cfg->speed_kmh;
 	p.detour = planner.app->cfg->detour_pct / 100.0;
+	p.net = roads_net(planner.app->roads);
 	json_array_foreach(all, i, in)
 	{
 		plan = planner_build(&p, in, &exp);
@@ -545,6 +608,15 @@ planner_crews_notify_cb(const char *channel, const char *payload, void *arg)
 {
 	planner.all = 1;
 	planner_notify_cb(channel, payload, arg);
+}
+
+void
+planner_replan_all(void)
+{
+	if (planner.app == NULL)
+		return;
+	planner.all = 1;
+	planner_pass();
 }
 
 /* This instance now plans: every plan is redone and announced once. */

@@ -11,8 +11,9 @@
 
 #include <jansson.h>
 
+#include "plan.h"
+
 struct app;
-struct rank_params;
 
 /*
  * The plan of one crew from its input; *expected (new reference) gets
@@ -23,6 +24,18 @@ json_t *planner_build(
 /* Times for the API: epoch seconds + minutes as ISO 8601 UTC. */
 json_t *planner_time(double now, double minutes);
 double planner_num(json_t *, const char *key, double dflt);
+
+/* "road_network", "straight_line_x_detour" or NULL (no drive). */
+const char *planner_travel_by(enum plan_travel);
+/*
+ * Sets o's distances ("road_network", "mixed" or
+ * "straight_line_x_detour"), distances_ja and distances_en from the count
+ * of drives measured each way.
+ */
+void planner_distances(
+    json_t *o, const struct rank_params *, int road, int straight);
+/* Every crew's day is redone soon (the road network changed). */
+void planner_replan_all(void);
 
 void planner_start(struct app *);
 void planner_stop(void);

@@ -66,8 +66,28 @@ store_network_put(
 	    " imported_by) SELECT $1, $2, $6::int, $7::int, $8::int, $9::int,"
 	    " $10::int, $11::int, count(*), coalesce(sum(length_m), 0) / 1000,"
 	    " $5 FROM up RETURNING pieces, km)"
-	    " SELECT log.pieces, log.km, (SELECT count(*) FROM gone) FROM log",
+	    " SELECT log.pieces, log.km, (SELECT count(*) FROM gone),"
+	    " pg_notify('" STORE_NETWORK_CHANNEL "', $1) FROM log",
 	    12, p, cb, arg);
+}
+
+void
+store_roads_version(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db,
+	    "SELECT coalesce(max(id), 0) FROM network_imports"
+	    " WHERE kind = 'road'",
+	    0, NULL, cb, arg);
+}
+
+void
+store_roads_load(struct db *db, db_cb cb, void *arg)
+{
+	db_query(db,
+	    "SELECT (SELECT coalesce(max(id), 0) FROM network_imports"
+	    " WHERE kind = 'road'), plane::text FROM network_pieces"
+	    " WHERE kind = 'road' ORDER BY id",
+	    0, NULL, cb, arg);
 }
 
 void

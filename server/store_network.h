@@ -48,6 +48,15 @@ int store_network_put_sync(struct db *, const struct store_network_import *,
 /* Rows (id, plane as a text array). */
 void store_pieces_load(struct db *, db_cb, void *);
 /*
+ * The road network for travel times (roads.c): rows (last road import's
+ * id, plane as a text array) of every road piece; store_roads_version:
+ * one row, that id alone (0: none). A network import NOTIFYs
+ * STORE_NETWORK_CHANNEL with its kind.
+ */
+#define STORE_NETWORK_CHANNEL "patrol_network"
+void store_roads_load(struct db *, db_cb, void *);
+void store_roads_version(struct db *, db_cb, void *);
+/*
  * Rows (track key, epoch, easting, northing, lon, lat) of an ISO week
  * "2026-W47"; easting/northing NULL where the caller must project.
  */

@@ -54,7 +54,12 @@ function timeline(c) {
   for (const s of stops) {
     const arrive = pct(s.arrive_at), travelFrom = pct(s.arrive_at, (s.travel_minutes || 0) * 60e3);
     const start = pct(s.start_at), end = pct(s.finish_at);
-    if (arrive > travelFrom) bars.push(at(h('span', { class: 'tl-travel' }), travelFrom, arrive - travelFrom));
+    if (arrive > travelFrom) {
+      bars.push(at(h('span', { class: 'tl-travel', dataset: { by: s.travel_by || '' },
+        title: t('plan.travel', { m: Math.round(s.travel_minutes || 0),
+          how: t(s.travel_by === 'road_network' ? 'plan.by.road' : 'plan.by.straight') }) }),
+      travelFrom, arrive - travelFrom));
+    }
     bars.push(at(h('span', {
       class: 'tl-work' + (s.late_minutes > 0 ? ' late' : '') + (s.pinned ? ' pinned' : ''),
       title: t('plan.stop', { n: s.order, id: s.request_id, cat: pick(s), a: clock(s.arrive_at) }) +
@@ -74,6 +79,15 @@ function timeline(c) {
     ticks.push(at(h('span', { class: 'tl-tick' }, clock(new Date(now + i * 3600e3).toISOString())), (i / HOURS) * 100));
   }
   return h('div', { class: 'daybar', dataset: { crew: c.code } }, ticks, bars);
+}
+
+// How the plan measured its drives (issue 15 item 6): 道路網で計算, or
+// 直線距離×迂回係数 when no road network is imported or a place is off it.
+function distLine(c) {
+  const plan = plans.get(c.id);
+  if (!plan || !(plan.stops || []).length || !plan.distances) return null;
+  return h('div', { class: 'plan-by muted', dataset: { distancesOf: c.code, by: plan.distances } },
+    t('plan.by', { how: pick(plan, 'distances') }));
 }
 
 function breakText(b) {
@@ -170,7 +184,7 @@ function draw() {
       h('td', { class: 'muted' }, c.shift_start === c.shift_end ? t('shift.always') : (c.shift_start || '').slice(0, 5) + '–' + (c.shift_end || '').slice(0, 5))),
     // Its day, the full width of the board under its row.
     h('tr', { class: 'plan-row', dataset: { planOf: c.code } },
-      h('td', { class: 'plan-cell', colspan: 8 }, timeline(c), breakLine(c)))];
+      h('td', { class: 'plan-cell', colspan: 8 }, timeline(c), distLine(c), breakLine(c)))];
   }).flat());
   drawReplan();
 }
@@ -243,7 +257,8 @@ function drawReplan() {
           t('replan.change', { id: c.request_id, cat: c.category ? pick(category(c.category)) : '', crew: name(c.crew_id) })))),
         (r.unplanned || []).length ? h('ul', { class: 'warn' }, r.unplanned.map((u) =>
           h('li', {}, t('replan.unplanned', { id: u.request_id, why: pick({ name_ja: u.text_ja, name_en: u.text }) })))) : null,
-        h('p', { class: 'muted' }, t('plan.distances', { d: ([...plans.values()][0] || { detour: 1.4 }).detour })),
+        h('p', { class: 'muted', id: 'replan-distances', dataset: { by: r.distances || '' } },
+          t('plan.by', { how: pick(r, 'distances') })),
         (r.changes || []).length && !proposal.accepted && !proposal.undone
           ? h('button', { type: 'button', class: 'primary', id: 'replan-accept', onclick: accept }, t('replan.accept')) : null,
         proposal.accepted && proposal.done.length
