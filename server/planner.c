@@ -610,9 +610,11 @@ planner_crews_notify_cb(const char *channel, const char *payload, void *arg)
 	planner_notify_cb(channel, payload, arg);
 }
 
-void
-planner_replan_all(void)
+/* The road network changed: every day is measured anew. */
+static void
+planner_roads_changed(void *arg)
 {
+	(void)arg;
 	if (planner.app == NULL)
 		return;
 	planner.all = 1;
@@ -654,6 +656,7 @@ planner_start(struct app *a)
 	        &cause) != 0)
 		fatalx("event=planner_listen_failed reason=%s", log_q(cause));
 	lease_on_take(LEASE_PLANNER, planner_taken, NULL);
+	roads_on_change(a->roads, planner_roads_changed, NULL);
 	planner_pass();
 }
 

@@ -34,8 +34,6 @@ const char *planner_travel_by(enum plan_travel);
  */
 void planner_distances(
     json_t *o, const struct rank_params *, int road, int straight);
-/* Every crew's day is redone soon (the road network changed). */
-void planner_replan_all(void);
 
 void planner_start(struct app *);
 void planner_stop(void);

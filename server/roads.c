@@ -7,12 +7,10 @@
 #include <string.h>
 
 #include <event2/event.h>
-#include <libpq-fe.h>
 
 #include "app.h"
 #include "db.h"
 #include "log.h"
-#include "planner.h"
 #include "roadnet.h"
 #include "roads.h"
 #include "store_network.h"
@@ -28,6 +26,8 @@ struct roads {
 	long long version; /* network_imports id the graph is of; -1 none */
 	int loading, again;
 	int checking; /* a version query in flight */
+	void (*changed)(void *);
+	void *changed_arg;
 	struct event *ev_check, *ev_soon;
 };
 
@@ -66,7 +66,8 @@ roads_loaded_cb(struct db_result *res, void *arg)
 	struct roadnet *net;
 	struct roadnet_stats st;
 	double *xy;
-	int i, rows, bad = 0;
+	const char *plane;
+	int i, bad = 0;
 	size_t n;
 
 	r->loading = 0;
@@ -80,21 +81,19 @@ roads_loaded_cb(struct db_result *res, void *arg)
 		    "event=roads_load_failed error=%s", log_q(res->error));
 		goto out;
 	}
-	rows = PQntuples(res->res);
-	if (rows == 0) {
+	if (store_roads_plane_row(res->res, 0) == NULL) {
 		/* None imported (or all removed): straight lines. */
 		if (r->net != NULL)
 			log_info("event=roads_unloaded");
 		roadnet_free(r->net);
 		r->net = NULL;
-		r->version = 0;
+		r->version = store_roads_import_row(res->res);
 		goto out;
 	}
 	xy = xreallocarray(NULL, 2 * ROADS_MAX_POINTS, sizeof *xy);
 	net = roadnet_new(ROADS_SNAP_M);
-	for (i = 0; i < rows; i++) {
-		n = roads_plane(
-		    PQgetvalue(res->res, i, 1), xy, ROADS_MAX_POINTS);
+	for (i = 0; (plane = store_roads_plane_row(res->res, i)) != NULL; i++) {
+		n = roads_plane(plane, xy, ROADS_MAX_POINTS);
 		if (n < 2) {
 			bad++;
 			continue;
@@ -105,13 +104,14 @@ roads_loaded_cb(struct db_result *res, void *arg)
 	roadnet_build(net, 0);
 	roadnet_free(r->net);
 	r->net = net;
-	r->version = strtoll(PQgetvalue(res->res, 0, 0), NULL, 10);
+	r->version = store_roads_import_row(res->res);
 	roadnet_stats(net, &st);
 	log_info("event=roads_loaded import=%lld pieces=%d refused=%d "
 	         "vertices=%zu edges=%zu parts=%zu km=%.1f",
-	    r->version, rows, bad, st.vertices, st.edges, st.components, st.km);
+	    r->version, i, bad, st.vertices, st.edges, st.components, st.km);
 	/* Every crew's day is measured anew on the roads. */
-	planner_replan_all();
+	if (r->changed != NULL)
+		r->changed(r->changed_arg);
 out:
 	if (r->again) {
 		r->again = 0;
@@ -142,9 +142,9 @@ roads_version_cb(struct db_result *res, void *arg)
 			free(r);
 		return;
 	}
-	if (res->status != DB_OK || PQntuples(res->res) != 1)
+	if (res->status != DB_OK)
 		return;
-	v = strtoll(PQgetvalue(res->res, 0, 0), NULL, 10);
+	v = store_roads_import_row(res->res);
 	if (v != r->version)
 		roads_load(r);
 }
@@ -201,6 +201,15 @@ roads_start(struct app *a)
 		fatalx("event=roads_listen_failed reason=%s", log_q(cause));
 	roads_load(r);
 	return r;
+}
+
+void
+roads_on_change(struct roads *r, void (*cb)(void *), void *arg)
+{
+	if (r == NULL)
+		return;
+	r->changed = cb;
+	r->changed_arg = arg;
 }
 
 void

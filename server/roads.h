@@ -21,6 +21,8 @@ struct roadnet;
 struct roads *roads_start(struct app *);
 /* Before db_free: a query in flight is answered there, and frees it. */
 void roads_stop(struct roads *);
+/* cb(arg) after each graph is swapped in (the planner redoes the days). */
+void roads_on_change(struct roads *, void (*cb)(void *), void *arg);
 /* The graph in use, or NULL (none imported, or not loaded yet). */
 struct roadnet *roads_net(const struct roads *);
 

@@ -90,6 +90,20 @@ store_roads_load(struct db *db, db_cb cb, void *arg)
 	    0, NULL, cb, arg);
 }
 
+long long
+store_roads_import_row(PGresult *res)
+{
+	return PQntuples(res) > 0 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10)
+	                          : 0;
+}
+
+const char *
+store_roads_plane_row(PGresult *res, int i)
+{
+	return i < PQntuples(res) && PQnfields(res) == 2 ? PQgetvalue(res, i, 1)
+	                                                 : NULL;
+}
+
 void
 store_pieces_load(struct db *db, db_cb cb, void *arg)
 {

@@ -56,6 +56,10 @@ void store_pieces_load(struct db *, db_cb, void *);
 #define STORE_NETWORK_CHANNEL "patrol_network"
 void store_roads_load(struct db *, db_cb, void *);
 void store_roads_version(struct db *, db_cb, void *);
+/* Either query's import id (0: none, or no row). */
+long long store_roads_import_row(PGresult *);
+/* store_roads_load's i-th piece's plane text, or NULL past the last. */
+const char *store_roads_plane_row(PGresult *, int i);
 /*
  * Rows (track key, epoch, easting, northing, lon, lat) of an ISO week
  * "2026-W47"; easting/northing NULL where the caller must project.

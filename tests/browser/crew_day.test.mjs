@@ -41,6 +41,15 @@ test('the dispatcher sees each crew\'s day as a timeline', async () => {
     await page.locator(`#crews-rows .daybar[data-crew="tama-road-1"] .tl-work[data-request="${r.id}"]`).waitFor();
   }
   await page.locator('#crews-rows .daybar[data-crew="miyamae-wasp-1"] .tl-work').first().waitFor();
+  // Under the timeline, in words, how its drives were measured (issue 15
+  // item 6): the same as the plan the API gives.
+  const tamaPlan = (await dispatcherApi('GET', `/api/v1/crews/${tamaRoad.id}/plan`)).body;
+  const by = page.locator('#crews-rows [data-distances-of="tama-road-1"]');
+  await by.waitFor();
+  assert.equal(await by.getAttribute('data-by'), tamaPlan.distances);
+  const words = await by.textContent();
+  assert.match(words, /^移動時間: (道路網で計算|直線距離×迂回係数)/);
+  assert.ok(words.includes(tamaPlan.distances_ja), words);
   // Every crew has a timeline, empty or not.
   assert.equal(await page.locator('#crews-rows .daybar').count(), await page.locator('#crews-rows tr[data-crew]').count());
   await shot('30-crews-timelines');

@@ -107,7 +107,9 @@ class Dispatch(unittest.TestCase):
         self.assertLess(top["distance_m"], other["distance_m"])
         self.assertLess(top["eta_minutes"], other["eta_minutes"])
         self.assertEqual({r["code"] for r in top["reasons"]},
-                         {"distance", "eta", "queue", "cross_ward"})
+                         {"distance", "travel", "eta", "queue", "cross_ward"})
+        # No road network imported: the drive is measured straight.
+        self.assertEqual(top["travel_by"], "straight_line_x_detour")
         miyamae = top["crew"]["id"]
         tama = other["crew"]["id"]
 
