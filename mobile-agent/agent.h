@@ -238,8 +238,67 @@ struct store_plan_row {
 	int64_t from_ms, to_ms; /* the expected arrival window */
 };
 /* The plan's positions replace every job's (in the caller's transaction). */
+/* A job as the last sync brought it; a NULL string is a column not set. */
+struct store_job_row {
+	long long id;
+	const char *state, *category;
+	const char *category_name, *category_name_en; /* Japanese, English */
+	int priority;                                 /* 0 when not set */
+	int has_pos;                                  /* lat and lon set */
+	double lat, lon;
+	const char *address, *description, *due;
+	const char *answers;  /* JSON object text */
+	const char *outcomes; /* "code\tname_ja\tname_en\n" lines */
+	int has_plan_pos, has_from, has_to;
+	long long plan_pos;
+	int64_t from_ms, to_ms; /* the plan's expected arrival window */
+	long long pending;      /* outbox items not acknowledged (planned) */
+};
+/* One job: 1 when found (cb called), 0 when not. */
+int store_jobs_get(struct agent *, long long id,
+    int (*cb)(const struct store_job_row *, void *), void *arg);
+/* Every job, open ones first, by priority (the command line's list). */
+int store_jobs_list(
+    struct agent *, int (*cb)(const struct store_job_row *, void *), void *arg);
+/*
+ * Every job with its pending count, open ones first in the day plan's
+ * order, then by priority and the time promised (the screen's list).
+ */
+int store_jobs_planned(
+    struct agent *, int (*cb)(const struct store_job_row *, void *), void *arg);
+/* The job's local state after a step (in the caller's transaction). */
+int store_jobs_set_state(struct agent *, long long id, const char *state);
+/* Who to contact about a job (personal data: shown, never logged). */
+struct store_caller_row {
+	const char *name, *phone; /* NULL when not given */
+};
+int store_jobs_callers(struct agent *, long long id,
+    int (*cb)(const struct store_caller_row *, void *), void *arg);
 int store_jobs_plan_replace(
     struct agent *, const struct store_plan_row *, size_t n);
+
+/* store_outbox.c: reads of the outbox table */
+struct store_outbox_row {
+	const char *what;     /* the step in words, else the item's kind */
+	long long request_id; /* 0 when none */
+	int64_t created_ms;
+	int acked; /* acked_ms set */
+	int64_t acked_ms;
+	const char *status, *message; /* the server's answer, or NULL */
+	int has_ack_request_id;
+	long long ack_request_id; /* the request a finding became */
+};
+/* The last ten items the server refused (conflict or rejected). */
+int store_outbox_refused(struct agent *,
+    int (*cb)(const struct store_outbox_row *, void *), void *arg);
+/* What was sent about job id in order; id 0: the last 30 patrols and
+ * findings, newest first. */
+int store_outbox_history(struct agent *, long long id,
+    int (*cb)(const struct store_outbox_row *, void *), void *arg);
+
+/* store_photos.c: the photos table */
+/* Photos neither uploaded nor given up on. */
+long long store_photos_pending(struct agent *);
 
 /* store_places.c: the places table */
 struct store_place_row {

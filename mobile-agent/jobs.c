@@ -120,28 +120,32 @@ jobs_parse_id(const char *cmd, const char *s, long long *id)
 	return 0;
 }
 
+/* What jobs_get asks for, filled by jobs_get_cb. */
+struct jobs_got {
+	char *state;
+	size_t len;
+	char **outcomes;
+};
+
+static int
+jobs_get_cb(const struct store_job_row *r, void *arg)
+{
+	struct jobs_got *g = arg;
+
+	snprintf(g->state, g->len, "%s", r->state);
+	if (g->outcomes != NULL)
+		*g->outcomes = agent_strdup(r->outcomes);
+	return 0;
+}
+
 /* The job's local state and outcome codes ("code\tname\n" lines). */
 static int
 jobs_get(
     struct agent *a, long long id, char *state, size_t len, char **outcomes)
 {
-	sqlite3_stmt *st;
-	int found = 0;
+	struct jobs_got g = {state, len, outcomes};
 
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT state, outcomes FROM jobs WHERE request_id = ?", -1,
-	        &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(state, len, "%s", sqlite3_column_text(st, 0));
-		if (outcomes != NULL)
-			*outcomes = agent_strdup(
-			    (const char *)sqlite3_column_text(st, 1));
-		found = 1;
-	}
-	sqlite3_finalize(st);
-	return found;
+	return store_jobs_get(a, id, jobs_get_cb, &g);
 }
 
 /* --lat/--lon into rec (1), neither (0), or a mistake (-1). */
@@ -208,29 +212,11 @@ jobs_commit(struct agent *a, const char *kind, const char *what,
     const char *client_id, long long id, const uint8_t *buf, size_t len,
     const char *to, int closes, char **cause)
 {
-	sqlite3_stmt *st;
-
-	if (outbox_add(a, kind, what, client_id, id, buf, len) != 0) {
-		*cause = agent_strdup(sqlite3_errmsg(a->db));
-		return -1;
-	}
-	if (to != NULL) {
-		if (sqlite3_prepare_v2(a->db,
-		        "UPDATE jobs SET state = ?, updated_ms = ?"
-		        " WHERE request_id = ?",
-		        -1, &st, NULL) != SQLITE_OK) {
-			*cause = agent_strdup(sqlite3_errmsg(a->db));
-			return -1;
-		}
-		sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, agent_now_ms());
-		sqlite3_bind_int64(st, 3, id);
-		sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
-	/* A closed job's personal data leaves the device at once. */
-	if (closes && outbox_forget_callers(a, id) != 0) {
-		*cause = agent_strdup(sqlite3_errmsg(a->db));
+	if (outbox_add(a, kind, what, client_id, id, buf, len) != 0 ||
+	    (to != NULL && store_jobs_set_state(a, id, to) != 0) ||
+	    /* A closed job's personal data leaves the device at once. */
+	    (closes && outbox_forget_callers(a, id) != 0)) {
+		*cause = outbox_errmsg(a);
 		return -1;
 	}
 	return outbox_commit(a, cause);
@@ -701,7 +687,7 @@ jobs_patrol_mark(struct agent *a, int start, const int64_t *pieces,
 	    jobs_commit(a, "patrol", start ? "patrol:start" : "patrol:stop",
 	        cid, 0, buf, len, NULL, 0, cause) != 0) {
 		if (rc != 0)
-			*cause = agent_strdup(sqlite3_errmsg(a->db));
+			*cause = outbox_errmsg(a);
 		free(buf);
 		outbox_rollback(a);
 		return -1;
@@ -788,81 +774,80 @@ usage:
 	return AGENT_EXIT_USAGE;
 }
 
+static int
+jobs_list_cb(const struct store_job_row *r, void *arg)
+{
+	const char *place = r->address != NULL && *r->address != '\0'
+	    ? r->address
+	    : r->description != NULL ? r->description
+	                             : "";
+
+	(void)arg;
+	printf("%-7lld %-10s %-3d %-18s %.60s\n", r->id, r->state, r->priority,
+	    r->category, place);
+	return 0;
+}
+
 int
 jobs_list(struct agent *a, int argc, char **argv)
 {
-	sqlite3_stmt *st;
-
 	(void)argv;
 	if (argc != 0) {
 		fprintf(stderr, "usage: patrol-agent jobs\n");
 		return AGENT_EXIT_USAGE;
 	}
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT request_id, state, coalesce(priority, 0), category,"
-	        " coalesce(nullif(address, ''), description, '')"
-	        " FROM jobs ORDER BY state IN ('done', 'unable', 'rejected',"
-	        " 'cancelled', 'merged', 'new', 'triaged'), priority,"
-	        " request_id",
-	        -1, &st, NULL) != SQLITE_OK)
-		return jobs_fail("jobs", agent_strdup(sqlite3_errmsg(a->db)));
 	printf("%-7s %-10s %-3s %-18s %s\n", "ID", "STATE", "PRI", "CATEGORY",
 	    "PLACE");
-	while (sqlite3_step(st) == SQLITE_ROW)
-		printf("%-7lld %-10s %-3d %-18s %.60s\n",
-		    (long long)sqlite3_column_int64(st, 0),
-		    sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
-		    sqlite3_column_text(st, 3), sqlite3_column_text(st, 4));
-	sqlite3_finalize(st);
+	if (store_jobs_list(a, jobs_list_cb, NULL) < 0)
+		return jobs_fail("jobs", outbox_errmsg(a));
+	return 0;
+}
+
+/* An unset text as the command line prints it. */
+static const char *
+jobs_str(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+static int
+jobs_show_cb(const struct store_job_row *r, void *arg)
+{
+	(void)arg;
+	printf("job %lld: %s\n", r->id, r->state);
+	printf("category:  %s %s\n", r->category, jobs_str(r->category_name));
+	printf("priority:  %d\n", r->priority);
+	printf(
+	    "place:     %.6f, %.6f %s\n", r->lat, r->lon, jobs_str(r->address));
+	printf("details:   %s\n", jobs_str(r->description));
+	printf("make safe: %s\n", jobs_str(r->due));
+	printf("answers:   %s\n", jobs_str(r->answers));
+	printf("outcomes:\n%s", r->outcomes);
+	return 0;
+}
+
+static int
+jobs_caller_cb(const struct store_caller_row *r, void *arg)
+{
+	(void)arg;
+	printf("caller:    %s %s\n", jobs_str(r->name), jobs_str(r->phone));
 	return 0;
 }
 
 int
 jobs_show(struct agent *a, int argc, char **argv)
 {
-	sqlite3_stmt *st;
 	long long id;
-	int found = 0;
+	int found;
 
 	if (argc != 1 || jobs_parse_id("show", argv[0], &id) != 0)
 		return AGENT_EXIT_USAGE;
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT state, category, coalesce(category_name, ''),"
-	        " coalesce(priority, 0), coalesce(lat, 0), coalesce(lon, 0),"
-	        " coalesce(address, ''), coalesce(description, ''),"
-	        " coalesce(due, ''), coalesce(answers, ''), outcomes"
-	        " FROM jobs WHERE request_id = ?",
-	        -1, &st, NULL) != SQLITE_OK)
-		return jobs_fail("show", agent_strdup(sqlite3_errmsg(a->db)));
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		found = 1;
-		printf("job %lld: %s\n", id, sqlite3_column_text(st, 0));
-		printf("category:  %s %s\n", sqlite3_column_text(st, 1),
-		    sqlite3_column_text(st, 2));
-		printf("priority:  %d\n", sqlite3_column_int(st, 3));
-		printf("place:     %.6f, %.6f %s\n",
-		    sqlite3_column_double(st, 4), sqlite3_column_double(st, 5),
-		    sqlite3_column_text(st, 6));
-		printf("details:   %s\n", sqlite3_column_text(st, 7));
-		printf("make safe: %s\n", sqlite3_column_text(st, 8));
-		printf("answers:   %s\n", sqlite3_column_text(st, 9));
-		printf("outcomes:\n%s", sqlite3_column_text(st, 10));
-	}
-	sqlite3_finalize(st);
+	if ((found = store_jobs_get(a, id, jobs_show_cb, NULL)) < 0)
+		return jobs_fail("show", outbox_errmsg(a));
 	if (!found) {
 		fprintf(stderr, "patrol-agent: show: no job %lld\n", id);
 		return AGENT_EXIT_FAIL;
 	}
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT coalesce(name, ''), coalesce(phone, '')"
-	        " FROM job_callers WHERE request_id = ? ORDER BY rowid",
-	        -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			printf("caller:    %s %s\n", sqlite3_column_text(st, 0),
-			    sqlite3_column_text(st, 1));
-	}
-	sqlite3_finalize(st);
+	store_jobs_callers(a, id, jobs_caller_cb, NULL);
 	return 0;
 }

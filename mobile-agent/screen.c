@@ -92,12 +92,11 @@ screen_str(json_t *o, const char *key)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
+/* A store row's text: null when not set. */
 static json_t *
-screen_text(sqlite3_stmt *st, int col)
+screen_text(const char *s)
 {
-	return sqlite3_column_type(st, col) == SQLITE_NULL
-	    ? json_null()
-	    : json_string((const char *)sqlite3_column_text(st, col));
+	return s == NULL ? json_null() : json_string(s);
 }
 
 static json_t *
@@ -133,41 +132,25 @@ screen_distance_m(double lat1, double lon1, double lat2, double lon2)
 
 /* ---- State ------------------------------------------------------------ */
 
+static int
+screen_refused_cb(const struct store_outbox_row *r, void *arg)
+{
+	json_array_append_new(arg,
+	    json_pack("{s:o,s:I,s:o,s:o,s:I}", "what", screen_text(r->what),
+	        "job", (json_int_t)r->request_id, "status",
+	        screen_text(r->status), "message",
+	        screen_text(r->message != NULL ? r->message : ""), "acked_ms",
+	        (json_int_t)r->acked_ms));
+	return 0;
+}
+
 static json_t *
 screen_refused(struct agent *a)
 {
 	json_t *arr = json_array();
-	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT coalesce(what, kind), coalesce(request_id, 0),"
-	        " ack_status, coalesce(ack_message, ''), acked_ms FROM outbox"
-	        " WHERE ack_status IN ('conflict', 'rejected')"
-	        " ORDER BY seq DESC LIMIT 10",
-	        -1, &st, NULL) != SQLITE_OK)
-		return arr;
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr,
-		    json_pack("{s:o,s:I,s:o,s:o,s:I}", "what",
-		        screen_text(st, 0), "job",
-		        (json_int_t)sqlite3_column_int64(st, 1), "status",
-		        screen_text(st, 2), "message", screen_text(st, 3),
-		        "acked_ms", (json_int_t)sqlite3_column_int64(st, 4)));
-	sqlite3_finalize(st);
+	store_outbox_refused(a, screen_refused_cb, arr);
 	return arr;
-}
-
-static long long
-screen_count(struct agent *a, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long n = 0;
-
-	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
 }
 
 /*
@@ -204,10 +187,7 @@ screen_state(struct serve *s, struct agent *a, struct evhttp_request *req)
 	    server != NULL ? json_string(server) : json_null(), "enrolled",
 	    server != NULL && outbox_get_int(a, "device_id", 0) > 0, "revoked",
 	    l.revoked, "pending", (json_int_t)outbox_pending(a),
-	    "photos_pending",
-	    (json_int_t)screen_count(a,
-	        "SELECT count(*) FROM photos WHERE uploaded = 0 AND failed IS"
-	        " NULL"),
+	    "photos_pending", (json_int_t)store_photos_pending(a),
 	    "last_sync_ms", (json_int_t)outbox_get_int(a, "last_sync_ms", 0),
 	    "last_error", screen_state_str(a, "last_error"), "syncing",
 	    l.syncing, "failures", l.failures, "next_sync_ms",
@@ -280,68 +260,80 @@ screen_place(struct serve *s, struct agent *a, struct evhttp_request *req)
 /* ---- Jobs ------------------------------------------------------------- */
 
 static json_t *
-screen_int_or_null(sqlite3_stmt *st, int col)
+screen_int_if(int has, long long v)
 {
-	return sqlite3_column_type(st, col) == SQLITE_NULL
-	    ? json_null()
-	    : json_integer((json_int_t)sqlite3_column_int64(st, col));
+	return has ? json_integer((json_int_t)v) : json_null();
+}
+
+/* What screen_jobs_cb needs. */
+struct screen_jobs {
+	struct serve_live live;
+	json_t *arr;
+};
+
+static int
+screen_jobs_cb(const struct store_job_row *r, void *arg)
+{
+	struct screen_jobs *c = arg;
+	json_t *d;
+
+	d = r->has_pos && c->live.has_fix
+	    ? json_real(round(screen_distance_m(
+	          c->live.fix.lat, c->live.fix.lon, r->lat, r->lon)))
+	    : json_null();
+	json_array_append_new(c->arr,
+	    json_pack("{s:I,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:I,s:o,s:"
+	              "o,s:o,s:o}",
+	        "id", (json_int_t)r->id, "state", screen_text(r->state),
+	        "category", screen_text(r->category), "category_name_ja",
+	        screen_text(
+	            r->category_name != NULL ? r->category_name : r->category),
+	        "category_name_en", screen_text(r->category_name_en),
+	        "priority", r->priority, "lat",
+	        r->has_pos ? json_real(r->lat) : json_null(), "lon",
+	        r->has_pos ? json_real(r->lon) : json_null(), "address",
+	        screen_text(r->address != NULL ? r->address : ""), "due",
+	        screen_text(r->due != NULL ? r->due : ""), "pending",
+	        (json_int_t)r->pending, "distance_m", d, "plan_pos",
+	        screen_int_if(r->has_plan_pos, r->plan_pos), "expected_from_ms",
+	        screen_int_if(r->has_from, r->from_ms), "expected_to_ms",
+	        screen_int_if(r->has_to, r->to_ms)));
+	return 0;
 }
 
 static void
 screen_jobs(struct serve *s, struct agent *a, struct evhttp_request *req)
 {
-	struct serve_live l;
-	sqlite3_stmt *st;
-	json_t *arr = json_array(), *d;
+	struct screen_jobs c;
+	char *err;
 
-	serve_live_get(s, &l);
+	serve_live_get(s, &c.live);
+	c.arr = json_array();
 	/*
 	 * Open first, in the crew's day plan's order (plan.c); jobs the plan
 	 * does not hold after them, by priority and the time promised.
 	 */
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT request_id, state, category,"
-	        " coalesce(category_name, category), coalesce(priority, 0),"
-	        " lat, lon, coalesce(address, ''), coalesce(due, ''),"
-	        " (SELECT count(*) FROM outbox o WHERE o.request_id ="
-	        " jobs.request_id AND o.acked_ms IS NULL),"
-	        " plan_pos, expected_from_ms, expected_to_ms, category_name_en"
-	        " FROM jobs ORDER BY state NOT IN ('assigned', 'accepted',"
-	        " 'en_route', 'on_site'), plan_pos IS NULL, plan_pos,"
-	        " priority, due IS NULL OR due = '', due, request_id",
-	        -1, &st, NULL) != SQLITE_OK) {
-		json_decref(arr);
-		screen_error(req, 500, "端末のデータベースが読めません",
-		    sqlite3_errmsg(a->db));
+	if (store_jobs_planned(a, screen_jobs_cb, &c) < 0) {
+		json_decref(c.arr);
+		err = outbox_errmsg(a);
+		screen_error(req, 500, "端末のデータベースが読めません", err);
+		free(err);
 		return;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int has = sqlite3_column_type(st, 5) != SQLITE_NULL;
-		double lat = sqlite3_column_double(st, 5);
-		double lon = sqlite3_column_double(st, 6);
+	screen_reply(req, 200, json_pack("{s:o}", "jobs", c.arr));
+}
 
-		d = has && l.has_fix ? json_real(round(screen_distance_m(
-		                           l.fix.lat, l.fix.lon, lat, lon)))
-		                     : json_null();
-		json_array_append_new(arr,
-		    json_pack(
-		        "{s:I,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:I,s:o,s:"
-		        "o,s:o,s:o}",
-		        "id", (json_int_t)sqlite3_column_int64(st, 0), "state",
-		        screen_text(st, 1), "category", screen_text(st, 2),
-		        "category_name_ja", screen_text(st, 3),
-		        "category_name_en", screen_text(st, 13), "priority",
-		        sqlite3_column_int(st, 4), "lat",
-		        has ? json_real(lat) : json_null(), "lon",
-		        has ? json_real(lon) : json_null(), "address",
-		        screen_text(st, 7), "due", screen_text(st, 8),
-		        "pending", (json_int_t)sqlite3_column_int64(st, 9),
-		        "distance_m", d, "plan_pos", screen_int_or_null(st, 10),
-		        "expected_from_ms", screen_int_or_null(st, 11),
-		        "expected_to_ms", screen_int_or_null(st, 12)));
-	}
-	sqlite3_finalize(st);
-	screen_reply(req, 200, json_pack("{s:o}", "jobs", arr));
+static int
+screen_history_cb(const struct store_outbox_row *r, void *arg)
+{
+	json_array_append_new(arg,
+	    json_pack("{s:o,s:I,s:o,s:b,s:o,s:o,s:o}", "what",
+	        screen_text(r->what), "created_ms", (json_int_t)r->created_ms,
+	        "acked_ms", screen_int_if(r->acked, r->acked_ms), "pending",
+	        !r->acked, "status", screen_text(r->status), "message",
+	        screen_text(r->message), "request_id",
+	        screen_int_if(r->has_ack_request_id, r->ack_request_id)));
+	return 0;
 }
 
 /* The device's own record of what it sent about a job, or for patrols. */
@@ -349,34 +341,8 @@ static json_t *
 screen_history(struct agent *a, long long id)
 {
 	json_t *arr = json_array();
-	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(a->db,
-	        id > 0 ? "SELECT coalesce(what, kind), created_ms, acked_ms,"
-	                 " ack_status, ack_message, ack_request_id FROM outbox"
-	                 " WHERE request_id = ? ORDER BY seq"
-	               : "SELECT coalesce(what, kind), created_ms, acked_ms,"
-	                 " ack_status, ack_message, ack_request_id FROM outbox"
-	                 " WHERE kind IN ('patrol', 'finding') AND ? = 0"
-	                 " ORDER BY seq DESC LIMIT 30",
-	        -1, &st, NULL) != SQLITE_OK)
-		return arr;
-	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr,
-		    json_pack("{s:o,s:I,s:o,s:b,s:o,s:o,s:o}", "what",
-		        screen_text(st, 0), "created_ms",
-		        (json_int_t)sqlite3_column_int64(st, 1), "acked_ms",
-		        sqlite3_column_type(st, 2) == SQLITE_NULL
-		            ? json_null()
-		            : json_integer(sqlite3_column_int64(st, 2)),
-		        "pending", sqlite3_column_type(st, 2) == SQLITE_NULL,
-		        "status", screen_text(st, 3), "message",
-		        screen_text(st, 4), "request_id",
-		        sqlite3_column_type(st, 5) == SQLITE_NULL
-		            ? json_null()
-		            : json_integer(sqlite3_column_int64(st, 5))));
-	sqlite3_finalize(st);
+	store_outbox_history(a, id, screen_history_cb, arr);
 	return arr;
 }
 
@@ -424,70 +390,69 @@ screen_questions(struct agent *a, const char *code)
 	return json_array();
 }
 
+/* What screen_job_cb fills. */
+struct screen_job {
+	struct agent *a;
+	json_t *j;
+};
+
+static int
+screen_job_cb(const struct store_job_row *r, void *arg)
+{
+	struct screen_job *c = arg;
+	json_t *ans;
+
+	ans = r->answers == NULL ? NULL : json_loads(r->answers, 0, NULL);
+	c->j = json_pack("{s:I,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:o,"
+	                 "s:o,s:o,s:o}",
+	    "id", (json_int_t)r->id, "state", screen_text(r->state), "category",
+	    screen_text(r->category), "category_name_ja",
+	    screen_text(
+	        r->category_name != NULL ? r->category_name : r->category),
+	    "category_name_en", screen_text(r->category_name_en), "priority",
+	    r->priority, "lat", r->has_pos ? json_real(r->lat) : json_null(),
+	    "lon", r->has_pos ? json_real(r->lon) : json_null(), "address",
+	    screen_text(r->address != NULL ? r->address : ""), "description",
+	    screen_text(r->description != NULL ? r->description : ""), "due",
+	    screen_text(r->due != NULL ? r->due : ""), "answers",
+	    ans != NULL ? ans : json_object(), "outcomes",
+	    screen_outcomes(r->outcomes), "questions",
+	    screen_questions(c->a, r->category));
+	return 0;
+}
+
+static int
+screen_caller_cb(const struct store_caller_row *r, void *arg)
+{
+	json_array_append_new(arg,
+	    json_pack("{s:o,s:o}", "name", screen_text(r->name), "phone",
+	        screen_text(r->phone)));
+	return 0;
+}
+
 static void
 screen_job(struct agent *a, struct evhttp_request *req, long long id)
 {
-	sqlite3_stmt *st;
-	json_t *j = NULL, *callers, *ans;
+	struct screen_job c = {a, NULL};
+	json_t *callers;
+	char *err;
 
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT state, category, coalesce(category_name, category),"
-	        " coalesce(priority, 0), lat, lon, coalesce(address, ''),"
-	        " coalesce(description, ''), coalesce(due, ''), answers,"
-	        " outcomes, category_name_en FROM jobs WHERE request_id = ?",
-	        -1, &st, NULL) != SQLITE_OK) {
-		screen_error(req, 500, "端末のデータベースが読めません",
-		    sqlite3_errmsg(a->db));
+	if (store_jobs_get(a, id, screen_job_cb, &c) < 0) {
+		err = outbox_errmsg(a);
+		screen_error(req, 500, "端末のデータベースが読めません", err);
+		free(err);
 		return;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		ans = sqlite3_column_type(st, 9) == SQLITE_NULL
-		    ? NULL
-		    : json_loads(
-		          (const char *)sqlite3_column_text(st, 9), 0, NULL);
-		j = json_pack("{s:I,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:o,"
-		              "s:o,s:o,s:o}",
-		    "id", (json_int_t)id, "state", screen_text(st, 0),
-		    "category", screen_text(st, 1), "category_name_ja",
-		    screen_text(st, 2), "category_name_en", screen_text(st, 11),
-		    "priority", sqlite3_column_int(st, 3), "lat",
-		    sqlite3_column_type(st, 4) == SQLITE_NULL
-		        ? json_null()
-		        : json_real(sqlite3_column_double(st, 4)),
-		    "lon",
-		    sqlite3_column_type(st, 5) == SQLITE_NULL
-		        ? json_null()
-		        : json_real(sqlite3_column_double(st, 5)),
-		    "address", screen_text(st, 6), "description",
-		    screen_text(st, 7), "due", screen_text(st, 8), "answers",
-		    ans != NULL ? ans : json_object(), "outcomes",
-		    screen_outcomes((const char *)sqlite3_column_text(st, 10)),
-		    "questions",
-		    screen_questions(
-		        a, (const char *)sqlite3_column_text(st, 1)));
-	}
-	sqlite3_finalize(st);
-	if (j == NULL) {
+	if (c.j == NULL) {
 		screen_error(req, 404, "この案件は端末にありません", NULL);
 		return;
 	}
 	/* Who to contact: only while the job is open (deleted when closed). */
 	callers = json_array();
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT name, phone FROM job_callers WHERE request_id = ?"
-	        " ORDER BY rowid",
-	        -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_array_append_new(callers,
-			    json_pack("{s:o,s:o}", "name", screen_text(st, 0),
-			        "phone", screen_text(st, 1)));
-	}
-	sqlite3_finalize(st);
-	json_object_set_new(j, "callers", callers);
-	json_object_set_new(j, "history", screen_history(a, id));
-	screen_reply(req, 200, j);
+	store_jobs_callers(a, id, screen_caller_cb, callers);
+	json_object_set_new(c.j, "callers", callers);
+	json_object_set_new(c.j, "history", screen_history(a, id));
+	screen_reply(req, 200, c.j);
 }
 
 /* ---- Actions ---------------------------------------------------------- */

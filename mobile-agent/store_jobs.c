@@ -42,3 +42,142 @@ out:
 	sqlite3_finalize(st);
 	return rc;
 }
+
+/* The columns store_jobs_row reads, in its order; pending comes last. */
+#define STORE_JOBS_COLS                                                        \
+	"request_id, state, category, category_name, priority, lat, lon,"      \
+	" address, description, due, answers, outcomes, plan_pos,"             \
+	" expected_from_ms, expected_to_ms, category_name_en"
+
+static const char *
+store_jobs_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+static void
+store_jobs_row(sqlite3_stmt *st, struct store_job_row *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->state = store_jobs_text(st, 1);
+	r->category = store_jobs_text(st, 2);
+	r->category_name = store_jobs_text(st, 3);
+	r->priority = sqlite3_column_int(st, 4);
+	r->has_pos = sqlite3_column_type(st, 5) != SQLITE_NULL &&
+	    sqlite3_column_type(st, 6) != SQLITE_NULL;
+	r->lat = sqlite3_column_double(st, 5);
+	r->lon = sqlite3_column_double(st, 6);
+	r->address = store_jobs_text(st, 7);
+	r->description = store_jobs_text(st, 8);
+	r->due = store_jobs_text(st, 9);
+	r->answers = store_jobs_text(st, 10);
+	r->outcomes = store_jobs_text(st, 11);
+	r->has_plan_pos = sqlite3_column_type(st, 12) != SQLITE_NULL;
+	r->plan_pos = sqlite3_column_int64(st, 12);
+	r->has_from = sqlite3_column_type(st, 13) != SQLITE_NULL;
+	r->from_ms = sqlite3_column_int64(st, 13);
+	r->has_to = sqlite3_column_type(st, 14) != SQLITE_NULL;
+	r->to_ms = sqlite3_column_int64(st, 14);
+	r->category_name_en = store_jobs_text(st, 15);
+	r->pending = sqlite3_column_int64(st, 16);
+}
+
+static int
+store_jobs_each(struct agent *a, const char *sql, long long id,
+    int (*cb)(const struct store_job_row *, void *), void *arg)
+{
+	struct store_job_row r;
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (id != 0)
+		sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		store_jobs_row(st, &r);
+		n++;
+		if (cb(&r, arg) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
+store_jobs_get(struct agent *a, long long id,
+    int (*cb)(const struct store_job_row *, void *), void *arg)
+{
+	return store_jobs_each(a,
+	    "SELECT " STORE_JOBS_COLS ", 0 FROM jobs WHERE request_id = ?", id,
+	    cb, arg);
+}
+
+int
+store_jobs_list(
+    struct agent *a, int (*cb)(const struct store_job_row *, void *), void *arg)
+{
+	return store_jobs_each(a,
+	    "SELECT " STORE_JOBS_COLS ", 0"
+	    " FROM jobs ORDER BY state IN ('done', 'unable', 'rejected',"
+	    " 'cancelled', 'merged', 'new', 'triaged'), priority,"
+	    " request_id",
+	    0, cb, arg);
+}
+
+int
+store_jobs_planned(
+    struct agent *a, int (*cb)(const struct store_job_row *, void *), void *arg)
+{
+	return store_jobs_each(a,
+	    "SELECT " STORE_JOBS_COLS ","
+	    " (SELECT count(*) FROM outbox o WHERE o.request_id ="
+	    " jobs.request_id AND o.acked_ms IS NULL)"
+	    " FROM jobs ORDER BY state NOT IN ('assigned', 'accepted',"
+	    " 'en_route', 'on_site'), plan_pos IS NULL, plan_pos,"
+	    " priority, due IS NULL OR due = '', due, request_id",
+	    0, cb, arg);
+}
+
+int
+store_jobs_set_state(struct agent *a, long long id, const char *state)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(a->db,
+	        "UPDATE jobs SET state = ?, updated_ms = ?"
+	        " WHERE request_id = ?",
+	        -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, agent_now_ms());
+	sqlite3_bind_int64(st, 3, id);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+store_jobs_callers(struct agent *a, long long id,
+    int (*cb)(const struct store_caller_row *, void *), void *arg)
+{
+	struct store_caller_row r;
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(a->db,
+	        "SELECT name, phone FROM job_callers WHERE request_id = ?"
+	        " ORDER BY rowid",
+	        -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		r.name = (const char *)sqlite3_column_text(st, 0);
+		r.phone = (const char *)sqlite3_column_text(st, 1);
+		n++;
+		if (cb(&r, arg) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
