@@ -274,6 +274,32 @@ struct store_caller_row {
 };
 int store_jobs_callers(struct agent *, long long id,
     int (*cb)(const struct store_caller_row *, void *), void *arg);
+/* A job as a sync reply assigns it (the strings are the caller's). */
+struct store_job_in {
+	long long id;
+	const char *category, *category_name, *category_name_en, *state;
+	int has_pos;
+	double lat, lon;
+	const char *address, *description, *due, *outcomes, *answers;
+	int priority;
+	const struct store_caller_row *callers;
+	size_t ncallers;
+};
+/* A job that is no longer the crew's, and the state it went to. */
+struct store_job_gone {
+	long long id;
+	const char *state;
+};
+/*
+ * A sync reply's jobs, in the caller's transaction: assigned ones are
+ * added or updated with their callers (a step still in the outbox keeps
+ * the job's local state; a closed job gets no callers); gone ones lose
+ * their callers and take the state given unless a closing step waits.
+ */
+int store_jobs_apply(struct agent *, const struct store_job_in *, size_t n,
+    const struct store_job_gone *, size_t ngone);
+/* Closed jobs older than a day with nothing pending are deleted. */
+int store_jobs_prune(struct agent *);
 int store_jobs_plan_replace(
     struct agent *, const struct store_plan_row *, size_t n);
 
@@ -295,10 +321,61 @@ int store_outbox_refused(struct agent *,
  * findings, newest first. */
 int store_outbox_history(struct agent *, long long id,
     int (*cb)(const struct store_outbox_row *, void *), void *arg);
+/*
+ * Marks up to max pending items not in a batch as batch_id's: how many,
+ * or -1.
+ */
+int store_outbox_batch_mark(struct agent *, const char *batch_id, int max);
+/* An outbox item as it is sent: its kind and packed protobuf body. */
+struct store_item_row {
+	long long seq;
+	const char *kind;
+	const uint8_t *body;
+	size_t len;
+};
+/* The batch's unacknowledged items in seq order. */
+int store_outbox_batch(struct agent *, const char *batch_id,
+    int (*cb)(const struct store_item_row *, void *), void *arg);
+/* Every pending item leaves its batch, and the batch id is forgotten. */
+int store_outbox_batch_reset(struct agent *);
+/* The server's answer about one item. */
+struct store_ack_row {
+	const char *client_id, *status, *message;
+	int has_request_id;
+	long long request_id;
+};
+/*
+ * Records the answers (the bodies go: the server has them); the batch's
+ * items not answered leave it for a later one.
+ */
+int store_outbox_ack(struct agent *, const char *batch_id,
+    const struct store_ack_row *, size_t n);
+/* Acknowledged items older than a week are deleted. */
+int store_outbox_prune(struct agent *);
 
 /* store_photos.c: the photos table */
 /* Photos neither uploaded nor given up on. */
 long long store_photos_pending(struct agent *);
+struct store_photo_row {
+	const char *sha256;
+	long long bytes;
+	const char *content_type;
+};
+/* Up to 200 photos not uploaded nor given up on, to announce. */
+int store_photos_unsent(struct agent *,
+    int (*cb)(const struct store_photo_row *, void *), void *arg);
+/* Announced photos the server wants, not uploaded nor given up on. */
+int store_photos_to_upload(struct agent *,
+    int (*cb)(const struct store_photo_row *, void *), void *arg);
+/* Photos the server holds. */
+int store_photos_uploaded(struct agent *,
+    int (*cb)(const struct store_photo_row *, void *), void *arg);
+int store_photos_delete_uploaded(struct agent *);
+/* The n photos announced; uploaded[i]: the server has sha[i] already. */
+int store_photos_announce(
+    struct agent *, const char *const *sha, const int *uploaded, size_t n);
+/* Uploaded (failed NULL) or given up on with the reason failed. */
+int store_photos_mark(struct agent *, const char *sha, const char *failed);
 
 /* store_places.c: the places table */
 struct store_place_row {

@@ -181,3 +181,121 @@ store_jobs_callers(struct agent *a, long long id,
 	sqlite3_finalize(st);
 	return n;
 }
+
+/* The states a job does not come back from (lifecycle.c's closed set). */
+#define STORE_JOBS_CLOSED "'done', 'unable', 'rejected', 'cancelled', 'merged'"
+
+static int
+store_jobs_exec(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int
+store_jobs_apply(struct agent *a, const struct store_job_in *in, size_t n,
+    const struct store_job_gone *gone, size_t ngone)
+{
+	sqlite3_stmt *up, *del, *add, *off;
+	size_t i, k;
+	int rc = -1;
+
+	up = del = add = off = NULL;
+	/* A step still in the outbox is newer than what the server says. */
+	if (sqlite3_prepare_v2(a->db,
+	        "INSERT INTO jobs (request_id, category, category_name, state,"
+	        " lat, lon, address, description, priority, due, outcomes,"
+	        " answers, updated_ms, category_name_en) VALUES (?1, ?2, ?3,"
+	        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+	        " ON CONFLICT (request_id) DO UPDATE SET"
+	        " category = ?2, category_name = ?3, category_name_en = ?14,"
+	        " state = CASE WHEN EXISTS"
+	        " (SELECT 1 FROM outbox o WHERE o.request_id = ?1 AND"
+	        " o.acked_ms IS NULL) THEN jobs.state ELSE ?4 END, lat = ?5,"
+	        " lon = ?6, address = ?7, description = ?8, priority = ?9,"
+	        " due = ?10, outcomes = ?11, answers = ?12, updated_ms = ?13",
+	        -1, &up, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(a->db,
+	        "DELETE FROM job_callers WHERE request_id = ?", -1, &del,
+	        NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(a->db,
+	        "INSERT INTO job_callers (request_id, name, phone) SELECT ?1,"
+	        " ?2, ?3 WHERE (SELECT state FROM jobs WHERE request_id = ?1)"
+	        " NOT IN (" STORE_JOBS_CLOSED ")",
+	        -1, &add, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(a->db,
+	        "UPDATE jobs SET state = CASE WHEN EXISTS (SELECT 1 FROM outbox"
+	        " o WHERE o.request_id = ?1 AND o.acked_ms IS NULL) AND"
+	        " jobs.state IN (" STORE_JOBS_CLOSED
+	        ") THEN jobs.state ELSE ?2 END,"
+	        " updated_ms = ?3 WHERE request_id = ?1",
+	        -1, &off, NULL) != SQLITE_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct store_job_in *x = &in[i];
+
+		sqlite3_bind_int64(up, 1, x->id);
+		sqlite3_bind_text(up, 2, x->category, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 3, x->category_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 4, x->state, -1, SQLITE_STATIC);
+		if (x->has_pos) {
+			sqlite3_bind_double(up, 5, x->lat);
+			sqlite3_bind_double(up, 6, x->lon);
+		}
+		sqlite3_bind_text(up, 7, x->address, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 8, x->description, -1, SQLITE_STATIC);
+		sqlite3_bind_int(up, 9, x->priority);
+		sqlite3_bind_text(up, 10, x->due, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 11, x->outcomes, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 12, x->answers, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(up, 13, agent_now_ms());
+		sqlite3_bind_text(
+		    up, 14, x->category_name_en, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(del, 1, x->id);
+		if (store_jobs_exec(up) != 0 || store_jobs_exec(del) != 0)
+			goto out;
+		for (k = 0; k < x->ncallers; k++) {
+			sqlite3_bind_int64(add, 1, x->id);
+			sqlite3_bind_text(
+			    add, 2, x->callers[k].name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(
+			    add, 3, x->callers[k].phone, -1, SQLITE_STATIC);
+			if (store_jobs_exec(add) != 0)
+				goto out;
+		}
+	}
+	/* No longer the crew's: its callers leave the device now. */
+	for (i = 0; i < ngone; i++) {
+		sqlite3_bind_int64(off, 1, gone[i].id);
+		sqlite3_bind_text(off, 2, gone[i].state, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(off, 3, agent_now_ms());
+		sqlite3_bind_int64(del, 1, gone[i].id);
+		if (store_jobs_exec(off) != 0 || store_jobs_exec(del) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(up);
+	sqlite3_finalize(del);
+	sqlite3_finalize(add);
+	sqlite3_finalize(off);
+	return rc;
+}
+
+int
+store_jobs_prune(struct agent *a)
+{
+	/* Closed jobs are kept a day for the crew's list, no longer. */
+	return sqlite3_exec(a->db,
+	           "DELETE FROM jobs WHERE state NOT IN ('assigned',"
+	           " 'accepted', 'en_route', 'on_site') AND updated_ms <"
+	           " strftime('%s', 'now') * 1000 - 86400000 AND NOT EXISTS"
+	           " (SELECT 1 FROM outbox o WHERE o.request_id ="
+	           " jobs.request_id AND o.acked_ms IS NULL)",
+	           NULL, NULL, NULL) == SQLITE_OK
+	    ? 0
+	    : -1;
+}

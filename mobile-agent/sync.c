@@ -26,7 +26,6 @@
 #define SYNC_TYPE          "application/x-protobuf"
 #define SYNC_CHUNK_MAX     (256 << 10) /* photo upload chunk, at most */
 #define SYNC_CATEGORIES_MS (24 * 3600 * 1000LL)
-#define SYNC_CLOSED        "'done', 'unable', 'rejected', 'cancelled', 'merged'"
 
 #define sync_resp      http_resp
 #define sync_resp_free http_resp_free
@@ -291,9 +290,8 @@ out:
 static int
 sync_batch_pick(struct agent *a, char id[40], char **cause)
 {
-	sqlite3_stmt *st;
 	char *cur;
-	int rc = -1;
+	int n;
 
 	if (outbox_begin(a, cause) != 0)
 		return -1;
@@ -305,25 +303,15 @@ sync_batch_pick(struct agent *a, char id[40], char **cause)
 	if (track_flush(a, cause) != 0)
 		goto fail;
 	agent_random_id(id, 16);
-	if (sqlite3_prepare_v2(a->db,
-	        "UPDATE outbox SET batch_id = ? WHERE seq IN (SELECT seq FROM"
-	        " outbox WHERE acked_ms IS NULL AND batch_id IS NULL"
-	        " ORDER BY seq LIMIT ?)",
-	        -1, &st, NULL) != SQLITE_OK)
+	if ((n = store_outbox_batch_mark(a, id, SYNC_BATCH_ITEMS)) < 0)
 		goto dberr;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, SYNC_BATCH_ITEMS);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
-	if (rc != 0)
-		goto dberr;
-	if (sqlite3_changes(a->db) == 0)
+	if (n == 0)
 		id[0] = '\0';
 	else if (outbox_set(a, "batch_id", id) != 0)
 		goto dberr;
 	return outbox_commit(a, cause);
 dberr:
-	*cause = agent_strdup(sqlite3_errmsg(a->db));
+	*cause = outbox_errmsg(a);
 fail:
 	outbox_rollback(a);
 	return -1;
@@ -346,16 +334,66 @@ struct sync_batch {
 		(arr)[(n)++] = (x);                                            \
 	} while (0)
 
+/* What the batch's readers fill. */
+struct sync_load {
+	struct sync_batch *b;
+	char *bad; /* the item that could not be read, in words */
+};
+
+static int
+sync_batch_item_cb(const struct store_item_row *r, void *arg)
+{
+	struct sync_load *l = arg;
+	Patrol__Sync__V1__SyncRequest *q = &l->b->req;
+	struct sync_batch *b = l->b;
+
+#define SYNC_ITEM(k, type, fn, arr, n)                                         \
+	if (strcmp(r->kind, k) == 0) {                                         \
+		type *x = fn##__unpack(NULL, r->len, r->body);                 \
+		if (x == NULL)                                                 \
+			goto bad;                                              \
+		x->seq = (uint64_t)r->seq;                                     \
+		SYNC_APPEND(q->arr, q->n, x);                                  \
+		SYNC_APPEND(b->items, b->nitems, &x->base);                    \
+		return 0;                                                      \
+	}
+	SYNC_ITEM("status", Patrol__Sync__V1__StatusChange,
+	    patrol__sync__v1__status_change, status_changes, n_status_changes)
+	SYNC_ITEM("result", Patrol__Sync__V1__JobResult,
+	    patrol__sync__v1__job_result, results, n_results)
+	SYNC_ITEM("finding", Patrol__Sync__V1__Finding,
+	    patrol__sync__v1__finding, findings, n_findings)
+	SYNC_ITEM("patrol", Patrol__Sync__V1__PatrolMark,
+	    patrol__sync__v1__patrol_mark, patrols, n_patrols)
+	SYNC_ITEM("track", Patrol__Sync__V1__TrackPiece,
+	    patrol__sync__v1__track_piece, tracks, n_tracks)
+#undef SYNC_ITEM
+bad:
+	l->bad = agent_printf("outbox item %llu (%s) is unreadable",
+	    (unsigned long long)r->seq, r->kind);
+	return -1;
+}
+
+static int
+sync_batch_photo_cb(const struct store_photo_row *r, void *arg)
+{
+	Patrol__Sync__V1__SyncRequest *q = arg;
+	Patrol__Sync__V1__PhotoManifest *p = agent_alloc(sizeof *p);
+
+	patrol__sync__v1__photo_manifest__init(p);
+	p->sha256 = agent_strdup(r->sha256);
+	p->bytes = (uint64_t)r->bytes;
+	p->content_type = agent_strdup(r->content_type);
+	SYNC_APPEND(q->photos, q->n_photos, p);
+	return 0;
+}
+
 static int
 sync_batch_load(
     struct agent *a, const char *id, struct sync_batch *b, char **cause)
 {
 	Patrol__Sync__V1__SyncRequest *q = &b->req;
-	sqlite3_stmt *st;
-	const uint8_t *blob;
-	const char *kind;
-	uint64_t seq;
-	size_t len;
+	struct sync_load l = {b, NULL};
 
 	memset(b, 0, sizeof *b);
 	patrol__sync__v1__sync_request__init(q);
@@ -371,68 +409,18 @@ sync_batch_load(
 		q->has_want_categories = 1;
 		q->want_categories = 1;
 	}
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT seq, kind, body FROM outbox WHERE batch_id = ?"
-	        " AND acked_ms IS NULL ORDER BY seq",
-	        -1, &st, NULL) != SQLITE_OK)
+	if (store_outbox_batch(a, id, sync_batch_item_cb, &l) < 0)
 		goto dberr;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		seq = (uint64_t)sqlite3_column_int64(st, 0);
-		kind = (const char *)sqlite3_column_text(st, 1);
-		blob = sqlite3_column_blob(st, 2);
-		len = (size_t)sqlite3_column_bytes(st, 2);
-#define SYNC_ITEM(k, type, fn, arr, n)                                         \
-	if (strcmp(kind, k) == 0) {                                            \
-		type *x = fn##__unpack(NULL, len, blob);                       \
-		if (x == NULL)                                                 \
-			goto bad;                                              \
-		x->seq = seq;                                                  \
-		SYNC_APPEND(q->arr, q->n, x);                                  \
-		SYNC_APPEND(b->items, b->nitems, &x->base);                    \
-		continue;                                                      \
-	}
-		SYNC_ITEM("status", Patrol__Sync__V1__StatusChange,
-		    patrol__sync__v1__status_change, status_changes,
-		    n_status_changes)
-		SYNC_ITEM("result", Patrol__Sync__V1__JobResult,
-		    patrol__sync__v1__job_result, results, n_results)
-		SYNC_ITEM("finding", Patrol__Sync__V1__Finding,
-		    patrol__sync__v1__finding, findings, n_findings)
-		SYNC_ITEM("patrol", Patrol__Sync__V1__PatrolMark,
-		    patrol__sync__v1__patrol_mark, patrols, n_patrols)
-		SYNC_ITEM("track", Patrol__Sync__V1__TrackPiece,
-		    patrol__sync__v1__track_piece, tracks, n_tracks)
-#undef SYNC_ITEM
-	bad:
-		*cause = agent_printf("outbox item %llu (%s) is unreadable",
-		    (unsigned long long)seq, kind);
-		sqlite3_finalize(st);
+	if (l.bad != NULL) {
+		*cause = l.bad;
 		return -1;
 	}
-	sqlite3_finalize(st);
 	/* Photos the server may not have yet: it says which it wants. */
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT sha256, bytes, content_type FROM photos"
-	        " WHERE uploaded = 0 AND failed IS NULL ORDER BY sha256"
-	        " LIMIT 200",
-	        -1, &st, NULL) != SQLITE_OK)
+	if (store_photos_unsent(a, sync_batch_photo_cb, q) < 0)
 		goto dberr;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		Patrol__Sync__V1__PhotoManifest *p = agent_alloc(sizeof *p);
-
-		patrol__sync__v1__photo_manifest__init(p);
-		p->sha256 =
-		    agent_strdup((const char *)sqlite3_column_text(st, 0));
-		p->bytes = (uint64_t)sqlite3_column_int64(st, 1);
-		p->content_type =
-		    agent_strdup((const char *)sqlite3_column_text(st, 2));
-		SYNC_APPEND(q->photos, q->n_photos, p);
-	}
-	sqlite3_finalize(st);
 	return 0;
 dberr:
-	*cause = agent_strdup(sqlite3_errmsg(a->db));
+	*cause = outbox_errmsg(a);
 	return -1;
 }
 
@@ -478,54 +466,25 @@ sync_ack_word(Patrol__Sync__V1__ItemAck__Status s)
 }
 
 static int
-sync_exec(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc;
-}
-
-static int
 sync_apply_acks(
     struct agent *a, const char *batch_id, Patrol__Sync__V1__SyncResponse *r)
 {
-	sqlite3_stmt *st;
+	struct store_ack_row *acks =
+	    agent_alloc((r->n_acks + 1) * sizeof *acks);
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	/* The body goes too: the server has it now. */
-	if (sqlite3_prepare_v2(a->db,
-	        "UPDATE outbox SET acked_ms = ?, ack_status = ?,"
-	        " ack_message = ?, ack_request_id = ?, body = x''"
-	        " WHERE client_id = ? AND acked_ms IS NULL",
-	        -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	for (i = 0; i < r->n_acks && rc == 0; i++) {
+	for (i = 0; i < r->n_acks; i++) {
 		Patrol__Sync__V1__ItemAck *k = r->acks[i];
 
-		sqlite3_bind_int64(st, 1, agent_now_ms());
-		sqlite3_bind_text(
-		    st, 2, sync_ack_word(k->status), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, k->message, -1, SQLITE_STATIC);
-		if (k->has_request_id)
-			sqlite3_bind_int64(st, 4, k->request_id);
-		sqlite3_bind_text(st, 5, k->client_id, -1, SQLITE_STATIC);
-		rc = sync_exec(st);
+		acks[i].client_id = k->client_id;
+		acks[i].status = sync_ack_word(k->status);
+		acks[i].message = k->message;
+		acks[i].has_request_id = k->has_request_id;
+		acks[i].request_id = k->request_id;
 	}
-	sqlite3_finalize(st);
-	if (rc != 0)
-		return -1;
-	/* Anything the reply did not cover goes into a later batch. */
-	if (sqlite3_prepare_v2(a->db,
-	        "UPDATE outbox SET batch_id = NULL WHERE batch_id = ?"
-	        " AND acked_ms IS NULL",
-	        -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, batch_id, -1, SQLITE_STATIC);
-	rc = sync_exec(st);
-	sqlite3_finalize(st);
+	rc = store_outbox_ack(a, batch_id, acks, r->n_acks);
+	free(acks);
 	return rc;
 }
 
@@ -550,99 +509,53 @@ sync_outcomes_text(Patrol__Sync__V1__Assignment *x)
 static int
 sync_apply_jobs(struct agent *a, Patrol__Sync__V1__SyncResponse *r)
 {
-	sqlite3_stmt *up, *del, *add, *gone;
+	struct store_job_in *in =
+	    agent_alloc((r->n_assignments + 1) * sizeof *in);
+	struct store_job_gone *gone =
+	    agent_alloc((r->n_cancellations + 1) * sizeof *gone);
+	struct store_caller_row *callers;
 	size_t i, k;
-	char *outcomes;
-	int rc = -1;
+	int rc;
 
-	up = del = add = gone = NULL;
-	/* A step still in the outbox is newer than what the server says. */
-	if (sqlite3_prepare_v2(a->db,
-	        "INSERT INTO jobs (request_id, category, category_name, state,"
-	        " lat, lon, address, description, priority, due, outcomes,"
-	        " answers, updated_ms, category_name_en) VALUES (?1, ?2, ?3,"
-	        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
-	        " ON CONFLICT (request_id) DO UPDATE SET"
-	        " category = ?2, category_name = ?3, category_name_en = ?14,"
-	        " state = CASE WHEN EXISTS"
-	        " (SELECT 1 FROM outbox o WHERE o.request_id = ?1 AND"
-	        " o.acked_ms IS NULL) THEN jobs.state ELSE ?4 END, lat = ?5,"
-	        " lon = ?6, address = ?7, description = ?8, priority = ?9,"
-	        " due = ?10, outcomes = ?11, answers = ?12, updated_ms = ?13",
-	        -1, &up, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(a->db,
-	        "DELETE FROM job_callers WHERE request_id = ?", -1, &del,
-	        NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(a->db,
-	        "INSERT INTO job_callers (request_id, name, phone) SELECT ?1,"
-	        " ?2, ?3 WHERE (SELECT state FROM jobs WHERE request_id = ?1)"
-	        " NOT IN (" SYNC_CLOSED ")",
-	        -1, &add, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(a->db,
-	        "UPDATE jobs SET state = CASE WHEN EXISTS (SELECT 1 FROM outbox"
-	        " o WHERE o.request_id = ?1 AND o.acked_ms IS NULL) AND"
-	        " jobs.state IN (" SYNC_CLOSED ") THEN jobs.state ELSE ?2 END,"
-	        " updated_ms = ?3 WHERE request_id = ?1",
-	        -1, &gone, NULL) != SQLITE_OK)
-		goto out;
 	for (i = 0; i < r->n_assignments; i++) {
 		Patrol__Sync__V1__Assignment *x = r->assignments[i];
 
-		outcomes = sync_outcomes_text(x);
-		sqlite3_bind_int64(up, 1, x->request_id);
-		sqlite3_bind_text(up, 2, x->category, -1, SQLITE_STATIC);
-		sqlite3_bind_text(up, 3, x->category_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(up, 4, x->state, -1, SQLITE_STATIC);
-		if (x->has_lat) {
-			sqlite3_bind_double(up, 5, x->lat);
-			sqlite3_bind_double(up, 6, x->lon);
-		}
-		sqlite3_bind_text(up, 7, x->address, -1, SQLITE_STATIC);
-		sqlite3_bind_text(up, 8, x->description, -1, SQLITE_STATIC);
-		sqlite3_bind_int(up, 9, x->has_priority ? x->priority : 0);
-		sqlite3_bind_text(up, 10, x->due_make_safe, -1, SQLITE_STATIC);
-		sqlite3_bind_text(up, 11, outcomes, -1, SQLITE_STATIC);
-		sqlite3_bind_text(up, 12, x->answers_json, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(up, 13, agent_now_ms());
-		sqlite3_bind_text(
-		    up, 14, x->category_name_en, -1, SQLITE_STATIC);
-		rc = sync_exec(up);
-		free(outcomes);
-		sqlite3_bind_int64(del, 1, x->request_id);
-		if (rc != 0 || sync_exec(del) != 0)
-			goto fail;
+		in[i].id = x->request_id;
+		in[i].category = x->category;
+		in[i].category_name = x->category_name;
+		in[i].category_name_en = x->category_name_en;
+		in[i].state = x->state;
+		in[i].has_pos = x->has_lat;
+		in[i].lat = x->lat;
+		in[i].lon = x->lon;
+		in[i].address = x->address;
+		in[i].description = x->description;
+		in[i].priority = x->has_priority ? x->priority : 0;
+		in[i].due = x->due_make_safe;
+		in[i].outcomes = sync_outcomes_text(x);
+		in[i].answers = x->answers_json;
+		callers = agent_alloc((x->n_callers + 1) * sizeof *callers);
 		for (k = 0; k < x->n_callers; k++) {
-			sqlite3_bind_int64(add, 1, x->request_id);
-			sqlite3_bind_text(
-			    add, 2, x->callers[k]->name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(
-			    add, 3, x->callers[k]->phone, -1, SQLITE_STATIC);
-			if (sync_exec(add) != 0)
-				goto fail;
+			callers[k].name = x->callers[k]->name;
+			callers[k].phone = x->callers[k]->phone;
 		}
+		in[i].callers = callers;
+		in[i].ncallers = x->n_callers;
 	}
-	/* No longer the crew's: its callers leave the device now. */
 	for (i = 0; i < r->n_cancellations; i++) {
 		Patrol__Sync__V1__Cancellation *c = r->cancellations[i];
 
-		sqlite3_bind_int64(gone, 1, c->request_id);
-		sqlite3_bind_text(gone, 2,
-		    c->reason != NULL ? c->reason : c->state, -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_int64(gone, 3, agent_now_ms());
-		sqlite3_bind_int64(del, 1, c->request_id);
-		if (sync_exec(gone) != 0 || sync_exec(del) != 0)
-			goto fail;
+		gone[i].id = c->request_id;
+		gone[i].state = c->reason != NULL ? c->reason : c->state;
 	}
-	rc = 0;
-	goto out;
-fail:
-	rc = -1;
-out:
-	sqlite3_finalize(up);
-	sqlite3_finalize(del);
-	sqlite3_finalize(add);
-	sqlite3_finalize(gone);
+	rc =
+	    store_jobs_apply(a, in, r->n_assignments, gone, r->n_cancellations);
+	for (i = 0; i < r->n_assignments; i++) {
+		free((char *)in[i].outcomes);
+		free((void *)in[i].callers);
+	}
+	free(in);
+	free(gone);
 	return rc;
 }
 
@@ -651,27 +564,23 @@ static int
 sync_apply_photos(struct agent *a, Patrol__Sync__V1__SyncRequest *q,
     Patrol__Sync__V1__SyncResponse *r)
 {
-	sqlite3_stmt *st;
+	const char **sha = agent_alloc((q->n_photos + 1) * sizeof *sha);
+	int *uploaded = agent_alloc((q->n_photos + 1) * sizeof *uploaded);
 	size_t i, k;
-	int wanted, rc = 0;
+	int wanted, rc;
 
-	if (sqlite3_prepare_v2(a->db,
-	        "UPDATE photos SET announced = 1, uploaded = ? WHERE sha256 = "
-	        "?",
-	        -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	for (i = 0; i < q->n_photos && rc == 0; i++) {
+	for (i = 0; i < q->n_photos; i++) {
 		for (wanted = 0, k = 0; k < r->n_photos_wanted; k++) {
 			if (strcmp(r->photos_wanted[k], q->photos[i]->sha256) ==
 			    0)
 				wanted = 1;
 		}
-		sqlite3_bind_int(st, 1, !wanted);
-		sqlite3_bind_text(
-		    st, 2, q->photos[i]->sha256, -1, SQLITE_STATIC);
-		rc = sync_exec(st);
+		sha[i] = q->photos[i]->sha256;
+		uploaded[i] = !wanted;
 	}
-	sqlite3_finalize(st);
+	rc = store_photos_announce(a, sha, uploaded, q->n_photos);
+	free(sha);
+	free(uploaded);
 	return rc;
 }
 
@@ -693,18 +602,11 @@ sync_apply(struct agent *a, struct sync_batch *b,
 	outbox_set_int(a, "cursor", (long long)r->cursor);
 	outbox_set_int(a, "last_sync_ms", agent_now_ms());
 	outbox_set(a, "last_error", NULL);
-	/* Closed jobs are kept a day for the crew's list, no longer. */
-	sqlite3_exec(a->db,
-	    "DELETE FROM jobs WHERE state NOT IN ('assigned', 'accepted',"
-	    " 'en_route', 'on_site') AND updated_ms < strftime('%s', 'now') *"
-	    " 1000 - 86400000 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE"
-	    " o.request_id = jobs.request_id AND o.acked_ms IS NULL);"
-	    "DELETE FROM outbox WHERE acked_ms < strftime('%s', 'now') * 1000 -"
-	    " 7 * 86400000",
-	    NULL, NULL, NULL);
+	if (store_jobs_prune(a) == 0)
+		store_outbox_prune(a);
 	return outbox_commit(a, cause);
 dberr:
-	*cause = agent_strdup(sqlite3_errmsg(a->db));
+	*cause = outbox_errmsg(a);
 	outbox_rollback(a);
 	return -1;
 }
@@ -767,11 +669,7 @@ sync_round(struct agent *a, const char *server, const char *ca, int *more,
 		 * from being applied twice.
 		 */
 		sync_resp_free(&r);
-		sqlite3_exec(a->db,
-		    "BEGIN IMMEDIATE; UPDATE outbox SET batch_id = NULL WHERE"
-		    " acked_ms IS NULL; DELETE FROM state WHERE key ="
-		    " 'batch_id'; COMMIT",
-		    NULL, NULL, NULL);
+		store_outbox_batch_reset(a);
 		*more = 1;
 		rc = 0;
 		goto out;
@@ -823,23 +721,14 @@ sync_photo_hash_ok(const char *path, const char *sha)
 static void
 sync_photo_mark(struct agent *a, const char *sha, const char *failed)
 {
-	sqlite3_stmt *st;
 	char *path;
 
-	if (sqlite3_prepare_v2(a->db,
-	        "UPDATE photos SET uploaded = ?, failed = ? WHERE sha256 = ?",
-	        -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int(st, 1, failed == NULL);
-	sqlite3_bind_text(st, 2, failed, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, sha, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE && failed == NULL) {
+	if (store_photos_mark(a, sha, failed) == 0 && failed == NULL) {
 		/* Stored on the server: the device's copy may go. */
 		path = agent_printf("%s/photos/%s", a->dir, sha);
 		unlink(path);
 		free(path);
 	}
-	sqlite3_finalize(st);
 }
 
 /*
@@ -950,37 +839,54 @@ out:
 	return rc;
 }
 
+/* The photos to upload, copied out of the store's rows. */
+struct sync_uploads {
+	char **sha;
+	long long *bytes;
+	size_t k, nb;
+};
+
+static int
+sync_photos_cb(const struct store_photo_row *r, void *arg)
+{
+	struct sync_uploads *u = arg;
+
+	SYNC_APPEND(u->sha, u->k, agent_strdup(r->sha256));
+	SYNC_APPEND(u->bytes, u->nb, r->bytes);
+	return 0;
+}
+
 static int
 sync_photos(
     struct agent *a, const char *server, const char *ca, int *n, char **cause)
 {
-	sqlite3_stmt *st;
-	char **sha = NULL;
-	long long *bytes = NULL;
-	size_t k = 0, nb = 0, i;
+	struct sync_uploads u = {NULL, NULL, 0, 0};
+	size_t i;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT sha256, bytes FROM photos WHERE announced = 1 AND"
-	        " uploaded = 0 AND failed IS NULL ORDER BY sha256",
-	        -1, &st, NULL) != SQLITE_OK)
+	if (store_photos_to_upload(a, sync_photos_cb, &u) < 0)
 		return AGENT_EXIT_FAIL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		SYNC_APPEND(sha, k,
-		    agent_strdup((const char *)sqlite3_column_text(st, 0)));
-		SYNC_APPEND(bytes, nb, sqlite3_column_int64(st, 1));
-	}
-	sqlite3_finalize(st);
-	for (i = 0; i < k && rc == 0; i++) {
-		if ((rc = sync_photo(a, server, ca, sha[i], bytes[i], cause)) ==
-		    0)
+	for (i = 0; i < u.k && rc == 0; i++) {
+		if ((rc = sync_photo(
+		         a, server, ca, u.sha[i], u.bytes[i], cause)) == 0)
 			(*n)++;
 	}
-	for (i = 0; i < k; i++)
-		free(sha[i]);
-	free(sha);
-	free(bytes);
+	for (i = 0; i < u.k; i++)
+		free(u.sha[i]);
+	free(u.sha);
+	free(u.bytes);
 	return rc;
+}
+
+static int
+sync_photos_forget_cb(const struct store_photo_row *r, void *arg)
+{
+	struct agent *a = arg;
+	char *path = agent_printf("%s/photos/%s", a->dir, r->sha256);
+
+	unlink(path);
+	free(path);
+	return 0;
 }
 
 /*
@@ -990,22 +896,9 @@ sync_photos(
 static void
 sync_photos_forget(struct agent *a)
 {
-	sqlite3_stmt *st;
-	char *path;
-
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT sha256 FROM photos WHERE uploaded = 1", -1, &st,
-	        NULL) != SQLITE_OK)
+	if (store_photos_uploaded(a, sync_photos_forget_cb, a) < 0)
 		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		path = agent_printf(
-		    "%s/photos/%s", a->dir, sqlite3_column_text(st, 0));
-		unlink(path);
-		free(path);
-	}
-	sqlite3_finalize(st);
-	sqlite3_exec(
-	    a->db, "DELETE FROM photos WHERE uploaded = 1", NULL, NULL, NULL);
+	store_photos_delete_uploaded(a);
 }
 
 int

@@ -7,8 +7,6 @@ by store_*.c (one file per table group, with typed rows). Any other C file
 of mobile-agent/ (or of the directories given) must not
   - hold SQL text in a string literal, or
   - use SQLite (sqlite3_* calls, sqlite3_stmt, SQLITE_* codes).
-LEGACY lists the files that still do; the list may only shrink: a listed
-file that no longer uses SQLite is an error too, so that it is taken off.
 Each finding is printed as file:line: what.
 Usage: agent_sql_in_store.py [DIR...]
 """
@@ -20,9 +18,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sql_in_store import COMMENT, LITERAL, SQL, blank, literals  # noqa: E402
 
 ALLOWED = re.compile(r"^(store_[a-z0-9_]+\.c|outbox\.c)$")
-
-# Files that still run their own statements (2026-12-05). Do not add to it.
-LEGACY = {"sync.c"}
 
 SQLITE = re.compile(r"\b(sqlite3_[a-z0-9_]+|SQLITE_[A-Z_]+)\b")
 
@@ -52,12 +47,6 @@ def main(argv):
             path = os.path.join(d, name)
             seen += 1
             found = check(path)
-            if name in LEGACY and not argv[1:]:
-                if not found:
-                    print("%s: no longer uses SQLite: take it off LEGACY in"
-                          " %s" % (path, os.path.basename(__file__)))
-                    bad += 1
-                continue
             for line, what in found:
                 print("%s:%d: %s outside the agent's store" % (path, line,
                                                                 what))
@@ -67,7 +56,7 @@ def main(argv):
               "store_*.c" % bad)
         return 1
     print("no SQLite outside mobile-agent's outbox.c and store_*.c "
-          "(%d files, %d still to move)" % (seen, len(LEGACY)))
+          "(%d files)" % seen)
     return 0
 
 
