@@ -3,7 +3,7 @@
 
 Issue 12 item 7: every JSON error reply has one shape,
 {"error":{"code":..,"message":..[,"field":..]...}}, made by
-http_error_body() in server/http.c (api_error, api_error_extra and
+http_error_body() in server/http_reply.c (api_error, api_error_extra and
 http_reply_error call it). A json_pack() whose format nests an object under
 "error", or a string literal holding {"error": text, anywhere else in
 server/ (or the directories given) is a second builder and is reported as
@@ -14,7 +14,7 @@ import os
 import re
 import sys
 
-HOME = "http.c"
+HOME = "http_reply.c"
 COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 # json_pack("{s:{...", "error", ...) up to the end of the statement.
 PACK = re.compile(r'json_pack\s*\(\s*"\{s:[{o][^;]*?"error"', re.S)

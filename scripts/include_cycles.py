@@ -5,8 +5,10 @@ Two graphs are checked over server/, server/core/, common/, proto/ and
 mobile-agent/ (or the directories given):
   files:   a file -> each file it includes (a header including itself
            through others is a cycle);
-  modules: a module is foo.c with foo.h; module A -> module B when A's .c or
-           .h includes B's header. A cycle here means two modules depend on
+  modules: a module is foo.c with foo.h (and foo_int.h, the private
+           header of a module whose code is split over several files, such
+           as http.c, http_req.c and http_reply.c); module A -> module B
+           when A's .c or .h includes B's header. A cycle here means two modules depend on
            each other (for example a helper calling back into main's file).
 Each cycle found is printed with its members; exit 0 when there are none.
 Usage: include_cycles.py [--modules-only|--files-only] [DIR...]
@@ -104,7 +106,10 @@ def main(argv):
         fgraph[os.path.normpath(f)] = deps
 
     def module(path):
-        return os.path.splitext(path)[0]
+        base = os.path.splitext(path)[0]
+        if path.endswith("_int.h"):
+            return base[:-len("_int")]
+        return base
 
     mgraph = {}
     for f, deps in fgraph.items():
