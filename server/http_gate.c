@@ -20,7 +20,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "http_gate.h"
+#include "http_gate_int.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -36,67 +36,6 @@
 /* Whole requests handed to evhttp and not yet read by it, at most. */
 #define GATE_HANDED_MAX (1024 * 1024)
 
-enum gate_state {
-	GATE_HEAD,    /* waiting for a head */
-	GATE_BODY,    /* head judged; waiting for a small body in memory */
-	GATE_SPOOL,   /* writing a large body to the spool */
-	GATE_DISCARD, /* refused: everything else is thrown away */
-};
-
-struct http_gate {
-	struct event_base *base;
-	struct http_gate_config cfg;
-	char *spool_dir;
-	http_gate_judge_cb judge;
-	void *judge_arg;
-	int nconn;
-	size_t spooled; /* bytes reserved by spooling bodies */
-	TAILQ_HEAD(, http_gate_conn) conns;
-};
-
-struct http_gate_conn {
-	struct http_gate *g;
-	struct bufferevent *bev; /* evhttp's */
-	struct evhttp_connection *evcon;
-	struct evbuffer *hold; /* what the client sent, not handed over yet */
-	int busy;              /* moving bytes: ignore our own buffer events */
-	int paused;            /* evhttp has enough to chew on */
-	void (*on_close)(void *);
-	void *on_close_arg;
-	char addr[INET6_ADDRSTRLEN];
-	int admitted; /* the caps were checked */
-	enum gate_state state;
-	int reading; /* a request has begun and is not handed over */
-	struct timespec start, body_start;
-	size_t head_len;
-	size_t body_len; /* of the request being read */
-	size_t body_got;
-	/* The spool of the request being read. */
-	int spool_fd;
-	size_t spool_reserved;
-	char *spool_head; /* the head handed over when the body is in */
-	size_t spool_head_len;
-	/* The spooled body of request number ready_seq, until taken. */
-	int ready_fd;
-	size_t ready_len;
-	size_t ready_reserved;
-	unsigned ready_seq;
-	/* A refusal, answered as request number refusal_seq. */
-	int refused;
-	unsigned refusal_seq;
-	struct http_gate_verdict refusal;
-	unsigned handed;   /* requests handed to evhttp */
-	unsigned seen;     /* requests http.c has been told about */
-	unsigned seen_now; /* the number of the request told last */
-	struct event *ev_tick;
-	struct event *ev_adopt;
-	struct event *ev_close;
-	/* GATE_DISCARD: body bytes still to throw away, and since when. */
-	size_t discard_left;
-	struct timespec refused_at;
-	TAILQ_ENTRY(http_gate_conn) entry;
-};
-
 static const char gate_refused_head[] =
     "GET /.refused HTTP/1.1\r\nHost: refused\r\n\r\n";
 
@@ -110,23 +49,11 @@ gate_since(const struct timespec *t)
 	    (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
-static void
-gate_spool_close(struct http_gate_conn *c)
-{
-	if (c->spool_fd != -1)
-		close(c->spool_fd);
-	c->spool_fd = -1;
-	c->g->spooled -= c->spool_reserved;
-	c->spool_reserved = 0;
-	free(c->spool_head);
-	c->spool_head = NULL;
-}
-
 /*
  * Hands bytes to evhttp (its input buffer). A socket bufferevent keeps
  * the end of its input frozen except while it reads: thaw it for us.
  */
-static void
+void
 gate_hand(
     struct http_gate_conn *c, struct evbuffer *src, size_t n, const void *data)
 {
@@ -147,7 +74,7 @@ gate_hand(
 	c->busy = busy;
 }
 
-static void
+void
 gate_request_over(struct http_gate_conn *c)
 {
 	c->reading = 0;
@@ -155,7 +82,7 @@ gate_request_over(struct http_gate_conn *c)
 }
 
 /* Throws away what the client sent after a refusal. */
-static void
+void
 gate_drop(struct http_gate_conn *c, struct evbuffer *src)
 {
 	size_t n = evbuffer_get_length(src);
@@ -169,7 +96,7 @@ gate_drop(struct http_gate_conn *c, struct evbuffer *src)
 }
 
 /* From now on everything the client sends is thrown away. */
-static void
+void
 gate_discard(struct http_gate_conn *c)
 {
 	struct timeval tick = {GATE_TICK_S, 0};
@@ -188,10 +115,7 @@ gate_discard(struct http_gate_conn *c)
  * Refuses the request being read (or the connection): evhttp gets a head
  * that http.c answers with v, and nothing else from this connection.
  */
-static void gate_refuse(struct http_gate_conn *c, int status, const char *code,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
+void
 gate_refuse(struct http_gate_conn *c, int status, const char *code,
     const char *fmt, ...)
 {
@@ -215,7 +139,7 @@ gate_refuse(struct http_gate_conn *c, int status, const char *code,
 	gate_drop(c, src);
 }
 
-static void
+void
 gate_refuse_verdict(struct http_gate_conn *c, const struct http_gate_verdict *v)
 {
 	gate_refuse(c, v->status, v->code, "%s", v->message);
@@ -329,313 +253,6 @@ gate_admit(struct http_gate_conn *c)
 		    "this address has %d connections open, the limit; close "
 		    "some or try again later",
 		    g->cfg.max_per_address);
-}
-
-/* The next header line's name and value (NUL-terminated in place). */
-static char *
-gate_line(char **p)
-{
-	char *s = *p, *e = strchr(s, '\n');
-
-	if (e == NULL)
-		return NULL;
-	*p = e + 1;
-	if (e > s && e[-1] == '\r')
-		e--;
-	*e = '\0';
-	return s;
-}
-
-static int
-gate_method(const char *m)
-{
-	static const struct {
-		const char *name;
-		int m;
-	} names[] = {{"GET", EVHTTP_REQ_GET}, {"HEAD", EVHTTP_REQ_HEAD},
-	    {"POST", EVHTTP_REQ_POST}, {"PUT", EVHTTP_REQ_PUT},
-	    {"PATCH", EVHTTP_REQ_PATCH}, {"DELETE", EVHTTP_REQ_DELETE},
-	    {"OPTIONS", EVHTTP_REQ_OPTIONS}};
-	size_t i;
-
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(m, names[i].name) == 0)
-			return names[i].m;
-	return 0;
-}
-
-/*
- * Parses a head (NUL-terminated copy in buf). 0, or -1 with *why. Leaves
- * the flags the gate itself needs in *te and *expect.
- */
-static int
-gate_parse(
-    char *buf, struct http_gate_head *h, int *te, int *expect, const char **why)
-{
-	char *p = buf, *line, *sp, *target, *v, *end;
-	long long cl;
-
-	memset(h, 0, sizeof *h);
-	*te = *expect = 0;
-	*why = "malformed request line";
-	if ((line = gate_line(&p)) == NULL || (sp = strchr(line, ' ')) == NULL)
-		return -1;
-	*sp = '\0';
-	h->method = gate_method(line);
-	target = sp + 1;
-	if ((sp = strchr(target, ' ')) == NULL ||
-	    strncmp(sp + 1, "HTTP/1.", 7) != 0)
-		return -1;
-	*sp = '\0';
-	if (strncmp(target, "http://", 7) == 0 ||
-	    strncmp(target, "https://", 8) == 0) {
-		target = strchr(strchr(target, ':') + 3, '/');
-		if (target == NULL)
-			target = "/";
-	}
-	if (*target != '/')
-		return -1;
-	if ((sp = strchr(target, '#')) != NULL)
-		*sp = '\0';
-	if ((sp = strchr(target, '?')) != NULL) {
-		*sp = '\0';
-		h->query = sp + 1;
-	}
-	h->path = target;
-	h->content_length = 0;
-	cl = -1;
-	while ((line = gate_line(&p)) != NULL && *line != '\0') {
-		if (*line == ' ' || *line == '\t')
-			continue; /* obs-fold: evhttp joins it; none we need */
-		if ((v = strchr(line, ':')) == NULL) {
-			*why = "malformed header line";
-			return -1;
-		}
-		*v++ = '\0';
-		v += strspn(v, " \t");
-		if (strcasecmp(line, "Content-Length") == 0) {
-			long long n;
-
-			errno = 0;
-			n = strtoll(v, &end, 10);
-			if (*v < '0' || *v > '9' || errno != 0 ||
-			    end[strspn(end, " \t")] != '\0' ||
-			    (cl >= 0 && n != cl)) {
-				*why = "malformed Content-Length";
-				return -1;
-			}
-			cl = n;
-		} else if (strcasecmp(line, "Transfer-Encoding") == 0)
-			*te = 1;
-		else if (strcasecmp(line, "Expect") == 0)
-			*expect = strcasecmp(v, "100-continue") == 0;
-		else if (strcasecmp(line, "Authorization") == 0)
-			h->authorization = v;
-		else if (strcasecmp(line, "Cookie") == 0)
-			h->cookie = v;
-	}
-	h->content_length = cl < 0 ? 0 : cl;
-	return 0;
-}
-
-/*
- * The head handed over instead of the client's: the same request line and
- * headers without Content-Length, Transfer-Encoding, Expect and
- * Connection, then "Content-Length: 0" and, when close, "Connection:
- * close".
- */
-static char *
-gate_rewrite(const char *head, size_t len, int close_after, size_t *outlen)
-{
-	struct evbuffer *b = evbuffer_new();
-	const char *p = head, *end = head + len, *e;
-	char *out;
-	int first = 1;
-
-	while (p < end && (e = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		size_t n = (size_t)(e - p) + 1;
-		size_t l = n - 1 - (n > 1 && p[n - 2] == '\r');
-
-		if (l == 0)
-			break;
-		if (first ||
-		    (strncasecmp(p, "Content-Length:", 15) != 0 &&
-		        strncasecmp(p, "Transfer-Encoding:", 18) != 0 &&
-		        strncasecmp(p, "Expect:", 7) != 0 &&
-		        strncasecmp(p, "Connection:", 11) != 0)) {
-			evbuffer_add(b, p, l);
-			evbuffer_add(b, "\r\n", 2);
-		}
-		first = 0;
-		p = e + 1;
-	}
-	evbuffer_add_printf(b, "Content-Length: 0\r\n%s\r\n",
-	    close_after ? "Connection: close\r\n" : "");
-	*outlen = evbuffer_get_length(b);
-	out = xmalloc(*outlen);
-	evbuffer_remove(b, out, *outlen);
-	evbuffer_free(b);
-	return out;
-}
-
-static int
-gate_spool_open(struct http_gate_conn *c)
-{
-	char *path = xasprintf("%s/patrold-body-XXXXXX", c->g->spool_dir);
-	int fd = mkstemp(path);
-
-	if (fd == -1) {
-		log_warn(
-		    "event=http_spool_failed dir=%s", log_q(c->g->spool_dir));
-		free(path);
-		return -1;
-	}
-	unlink(path); /* gone from the disk with its last descriptor */
-	free(path);
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* A head is complete in src (head_len bytes): judge it and act. */
-static void
-gate_head(struct http_gate_conn *c, struct evbuffer *src, size_t head_len)
-{
-	struct http_gate *g = c->g;
-	struct http_gate_head h;
-	struct http_gate_verdict v;
-	const char *why;
-	char *buf, *rw;
-	size_t rwlen;
-	int te, expect;
-
-	buf = xmalloc(head_len + 1);
-	evbuffer_copyout(src, buf, head_len);
-	buf[head_len] = '\0';
-	if (gate_parse(buf, &h, &te, &expect, &why) != 0) {
-		gate_refuse(c, 400, "bad_request", "%s", why);
-		goto out;
-	}
-	c->body_len = (size_t)h.content_length;
-	c->body_got = 0;
-	if (te) {
-		c->body_len = 0;
-		gate_refuse(c, 411, "length_required",
-		    "send the body with a Content-Length; chunked request "
-		    "bodies are not accepted");
-		goto out;
-	}
-	c->body_len = (size_t)h.content_length;
-	c->body_got = 0;
-	memset(&v, 0, sizeof v);
-	g->judge(&h, &v, g->judge_arg);
-	if (v.action == HTTP_GATE_REFUSE) {
-		gate_refuse_verdict(c, &v);
-		goto out;
-	}
-	/* The judged copy was changed in place: reread the original. */
-	evbuffer_copyout(src, buf, head_len);
-	c->head_len = head_len;
-	c->body_len = (size_t)h.content_length;
-	c->body_got = 0;
-	clock_gettime(CLOCK_MONOTONIC, &c->body_start);
-	if (v.action == HTTP_GATE_CLOSE) {
-		rw = gate_rewrite(buf, head_len, 0, &rwlen);
-		evbuffer_drain(src, head_len);
-		gate_hand(c, NULL, rwlen, rw);
-		free(rw);
-		c->handed++;
-		gate_discard(c);
-		gate_drop(c, src);
-		goto out;
-	}
-	if (c->body_len <= HTTP_GATE_MEM_BODY) {
-		c->state = GATE_BODY;
-		if (expect && c->body_len > 0 &&
-		    evbuffer_get_length(src) < head_len + c->body_len)
-			bufferevent_write(
-			    c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-		goto out;
-	}
-	if (c->ready_fd != -1) {
-		gate_refuse(c, 400, "bad_request",
-		    "one large body at a time on a connection: wait for the "
-		    "answer to the last one");
-		goto out;
-	}
-	if (g->spooled + c->body_len > g->cfg.spool_max) {
-		gate_refuse(c, 503, "busy",
-		    "too many large uploads at once; try again later");
-		goto out;
-	}
-	if ((c->spool_fd = gate_spool_open(c)) == -1) {
-		gate_refuse(c, 503, "busy", "cannot store the upload now");
-		goto out;
-	}
-	c->spool_reserved = c->body_len;
-	g->spooled += c->body_len;
-	c->spool_head = gate_rewrite(buf, head_len, 0, &c->spool_head_len);
-	evbuffer_drain(src, head_len);
-	c->state = GATE_SPOOL;
-	if (expect)
-		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-out:
-	free(buf);
-}
-
-/* Writes what src holds of the spooled body; hands it over when whole. */
-static void
-gate_spool(struct http_gate_conn *c, struct evbuffer *src)
-{
-	size_t want = c->body_len - c->body_got;
-	int n;
-
-	while (want > 0 && evbuffer_get_length(src) > 0) {
-		n = evbuffer_write_atmost(src, c->spool_fd, (ev_ssize_t)want);
-		if (n <= 0) {
-			log_warn("event=http_spool_write_failed");
-			gate_refuse(
-			    c, 503, "busy", "cannot store the upload now");
-			return;
-		}
-		c->body_got += (size_t)n;
-		want -= (size_t)n;
-	}
-	if (want > 0)
-		return;
-	if (write(c->spool_fd, "", 1) != 1 ||
-	    lseek(c->spool_fd, 0, SEEK_SET) != 0) {
-		log_warn("event=http_spool_write_failed");
-		gate_refuse(c, 503, "busy", "cannot store the upload now");
-		return;
-	}
-	c->ready_fd = c->spool_fd;
-	c->ready_len = c->body_len;
-	c->ready_reserved = c->spool_reserved;
-	c->ready_seq = c->handed++;
-	c->spool_fd = -1;
-	c->spool_reserved = 0;
-	gate_hand(c, NULL, c->spool_head_len, c->spool_head);
-	free(c->spool_head);
-	c->spool_head = NULL;
-	c->state = GATE_HEAD;
-	gate_request_over(c);
-}
-
-/* The end of the head in src, or 0 when it is not all there. */
-static size_t
-gate_head_end(struct evbuffer *src)
-{
-	struct evbuffer_ptr a = evbuffer_search(src, "\r\n\r\n", 4, NULL);
-	struct evbuffer_ptr b = evbuffer_search(src, "\n\n", 2, NULL);
-
-	if (a.pos != -1 && (b.pos == -1 || a.pos + 2 <= b.pos))
-		return (size_t)a.pos + 4;
-	if (b.pos != -1)
-		return (size_t)b.pos + 2;
-	return 0;
 }
 
 /*
