@@ -10,6 +10,13 @@
  * for a core; BENCH_WALL=1 measures wall-clock time instead.
  * BENCH_BREAKS=1 gives every crew a 45-minute break within minutes
  * 120..240 (the solver then checks those routes job by job).
+ *
+ * Road network (issue 15 item 6): the same offices on a street grid (every
+ * 200 m over the 6 km square, 31 x 31 junctions) cut by a river crossed
+ * by two bridges, with the graph kept between runs as patrold keeps it:
+ * the office's first plan on the roads (a shortest-path tree per new
+ * place) and its re-plan after a new call (one new tree), each against
+ * the straight-line re-plan of the same office in the same run.
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +26,7 @@
 
 #include "plan.h"
 #include "rank.h"
+#include "roadnet.h"
 
 #define NCREWS 8
 #define NJOBS  50
@@ -90,6 +98,91 @@ bench_report(const char *what, double *t, double *b)
 	    b[RUNS * 99 / 100], t[RUNS * 99 / 100] / b[RUNS * 99 / 100]);
 }
 
+/* Streets every 200 m; a river between y 3000 and 3200, two bridges. */
+static struct roadnet *
+bench_town(void)
+{
+	struct roadnet *net = roadnet_new(150);
+	double line[2 * 31];
+	int i, k, n;
+
+	for (i = 0; i <= 30; i++) {
+		for (k = 0; k <= 30; k++) {
+			line[2 * k] = k * 200;
+			line[2 * k + 1] = i * 200;
+		}
+		roadnet_add_line(net, line, 31); /* east-west */
+		for (k = n = 0; k <= 30; k++) {
+			line[2 * n] = i * 200;
+			line[2 * n + 1] = k * 200;
+			n++;
+			/* North-south streets stop at the river but at bridges.
+			 */
+			if (k == 15 && i != 5 && i != 25) {
+				roadnet_add_line(net, line, (size_t)n);
+				n = 0;
+			}
+		}
+		roadnet_add_line(net, line, (size_t)n);
+	}
+	roadnet_build(net, 0);
+	return net;
+}
+
+static void
+bench_roads(void)
+{
+	static struct plan_crew crews[NCREWS];
+	static struct plan_job jobs[NJOBS];
+	static double t_line[RUNS], t_first[RUNS], t_call[RUNS];
+	struct rank_params p = {.speed_kmh = 20, .detour = 1.4};
+	struct roadnet_stats st;
+	double t0;
+	int r;
+
+	p.net = bench_town();
+	for (r = 0; r < RUNS; r++) {
+		bench_office(crews, jobs, (unsigned)r + 1000);
+		{
+			struct roadnet *keep = p.net;
+
+			p.net = NULL;
+			t0 = bench_now();
+			plan_office(crews, NCREWS, jobs, NJOBS, &p, 1500, 15);
+			t_line[r] = bench_now() - t0;
+			p.net = keep;
+		}
+		bench_office(crews, jobs, (unsigned)r + 1000);
+		t0 = bench_now();
+		plan_office(crews, NCREWS, jobs, NJOBS, &p, 1500, 15);
+		t_first[r] = bench_now() - t0;
+		/* A new call: one more place, the rest as before. */
+		bench_office(crews, jobs, (unsigned)r + 1000);
+		jobs[NJOBS - 1].e = (r * 7919) % 6000;
+		jobs[NJOBS - 1].n = (r * 104729) % 6000;
+		t0 = bench_now();
+		plan_office(crews, NCREWS, jobs, NJOBS, &p, 1500, 15);
+		t_call[r] = bench_now() - t0;
+	}
+	roadnet_stats(p.net, &st);
+	qsort(t_line, RUNS, sizeof *t_line, bench_cmp);
+	qsort(t_first, RUNS, sizeof *t_first, bench_cmp);
+	qsort(t_call, RUNS, sizeof *t_call, bench_cmp);
+	printf("road network (%zu vertices, %zu edges, %.0f km): office "
+	       "re-plan after a new call p50 %.2f ms, p99 %.2f ms (target p99 "
+	       "< 20 ms); the office's first plan on the roads p50 %.2f ms, "
+	       "p99 %.2f ms; straight line, same offices, p50 %.2f ms, p99 "
+	       "%.2f ms; ratio p99 new call / straight %.2f, first / straight "
+	       "%.2f (%zu shortest-path trees, %zu answers from kept ones)\n",
+	    st.vertices, st.edges, st.km, t_call[RUNS / 2],
+	    t_call[RUNS * 99 / 100], t_first[RUNS / 2],
+	    t_first[RUNS * 99 / 100], t_line[RUNS / 2], t_line[RUNS * 99 / 100],
+	    t_call[RUNS * 99 / 100] / t_line[RUNS * 99 / 100],
+	    t_first[RUNS * 99 / 100] / t_line[RUNS * 99 / 100], st.trees,
+	    st.cache_hit);
+	roadnet_free(p.net);
+}
+
 int
 main(void)
 {
@@ -148,5 +241,6 @@ main(void)
 	    t_crews[RUNS / 2], t_crews[RUNS * 99 / 100],
 	    b_crews[RUNS * 99 / 100]);
 	printf("(stops planned late over all runs: %d)\n", late);
+	bench_roads();
 	return 0;
 }

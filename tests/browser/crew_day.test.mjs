@@ -48,8 +48,14 @@ test('the dispatcher sees each crew\'s day as a timeline', async () => {
   await by.waitFor();
   assert.equal(await by.getAttribute('data-by'), tamaPlan.distances);
   const words = await by.textContent();
-  assert.match(words, /^移動時間: (道路網で計算|直線距離×迂回係数)/);
+  // The demo imports a street grid for Tama (data/demo_roads.geojson):
+  // Tama's road crew drives on it.
+  assert.notEqual(tamaPlan.distances, 'straight_line_x_detour', JSON.stringify(tamaPlan));
+  assert.match(words, /^移動時間: 道路網で計算/);
   assert.ok(words.includes(tamaPlan.distances_ja), words);
+  // A drive's bar says how it was measured when pointed at.
+  const road = page.locator('#crews-rows .daybar[data-crew="tama-road-1"] .tl-travel[data-by="road_network"]').first();
+  assert.match(await road.getAttribute('title'), /^移動 \d+分（道路網で計算）$/);
   // Every crew has a timeline, empty or not.
   assert.equal(await page.locator('#crews-rows .daybar').count(), await page.locator('#crews-rows tr[data-crew]').count());
   await shot('30-crews-timelines');

@@ -3,12 +3,14 @@ Tama ward's patrol network and a week of (generated) demo patrols, dated
 relative to the week it is loaded in, so that this week's coverage shows
 inspected, overdue and not-yet-due pieces, the PNG credits only what was
 imported, and a demo crew's handheld lists the way-back suggestions by
-river and ward name."""
+river (or demo street) and ward name. The demo's (generated) street grid
+is Tama's road network, so the crews' plans measure drives on it."""
 import datetime
 import json
 import os
 import shutil
 import tempfile
+import time
 import unittest
 
 import agentkit as k
@@ -49,6 +51,9 @@ class Demo(unittest.TestCase):
     def test_1_load_says_what_it_did(self):
         self.assertIn("imported 174 pieces (17.0 km) of river from "
                       "ksj_w05_kawasaki_rivers.geojson", self.out)
+        # The demo streets (DEMO DATA, scripts/demo_roads.py): no credit.
+        self.assertRegex(self.out, r"imported \d{3,} pieces \(\d+\.\d km\)"
+                         r" of road from demo_roads.geojson")
         self.assertRegex(self.out, r"demo load: 6 demo patrols \((\d+) fixes"
                          r" read, \1 stored, 0 refused\)")
         # Every piece is Tama's and named after its river.
@@ -104,10 +109,39 @@ class Demo(unittest.TestCase):
             lines = out.splitlines()[1:]
             self.assertTrue(lines, out)
             for line in lines:
-                self.assertRegex(line, r"^\d+ +\d+ +river +\S+（多摩区）$")
+                self.assertRegex(line,
+                                 r"^\d+ +\d+ +(river|road) +\S+（多摩区）$")
             self.assertIn("三沢川（多摩区）", out)
         finally:
             shutil.rmtree(a.dir, ignore_errors=True)
+            self.assertEqual(d.stop(), 0, d.text())
+
+    def test_5_plans_measure_drives_on_the_demo_streets(self):
+        # Issue 15 item 6: a newcomer's demo shows road-network times.
+        d = h.Patrold(self.url)
+        try:
+            tok = h.user_token(self.url, "demo-viewer", "dispatcher")
+            hd = {"Authorization": "Bearer " + tok}
+            st, _, raw = d.request("/api/v1/crews", headers=hd)
+            self.assertEqual(st, 200, raw)
+            crew = next(c for c in json.loads(raw)
+                        if c["code"] == "tama-road-1")
+            deadline = time.time() + 30
+            while True:
+                st, _, raw = d.request("/api/v1/crews/%d/plan" % crew["id"],
+                                       headers=hd)
+                self.assertEqual(st, 200, raw)
+                p = json.loads(raw)
+                if p["distances"] != "straight_line_x_detour" or \
+                        time.time() > deadline:
+                    break
+                time.sleep(0.5)
+            self.assertIn(p["distances"], ("road_network", "mixed"), p)
+            self.assertIn("道路網で計算", p["distances_ja"])
+            self.assertTrue(any(s["travel_by"] == "road_network"
+                                for s in p["stops"]), p["stops"])
+            self.assertIn("event=roads_loaded", d.text())
+        finally:
             self.assertEqual(d.stop(), 0, d.text())
 
     def test_4_a_petition_waits_for_its_survey(self):
