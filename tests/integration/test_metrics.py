@@ -127,14 +127,18 @@ class Metrics(unittest.TestCase):
             time.sleep(0.5)
         week = h.psql(self.url, "SELECT to_char(now() AT TIME ZONE"
                       " 'Asia/Tokyo', 'IYYY-\"W\"IW')")
-        # The demo's rivers are patrolled in part; the road nobody walked.
+        # The demo's rivers are patrolled in part; its (generated) streets
+        # nobody patrols: only the bits beside a river or over a bridge
+        # that a river patrol drove along count (a share of a few tenths of
+        # a percent).
         key = 'patrol_coverage_week_share{week="%s",kind="road"}' % week
         self.assertIn(key, s)
-        self.assertEqual(s[key], 0)  # due and never patrolled
+        self.assertTrue(0 <= s[key] < 0.02, s[key])
         due = s['patrol_coverage_week_due_km{week="%s",kind="road"}' % week]
         length = float(h.psql(self.url, "SELECT sum(length_m) / 1000 FROM"
                               " network_pieces WHERE kind = 'road'"))
-        self.assertAlmostEqual(due, length, places=2)
+        self.assertTrue(0.9 * length <= due <= length + 0.01,
+                        (due, length))
         total = s['patrol_coverage_week_share{week="%s",kind="all"}' % week]
         self.assertTrue(0 <= total < 1, total)
         self.assertAlmostEqual(
