@@ -121,91 +121,114 @@ replan_stop(const struct plan_job *q, double now, json_t *src)
 	    by != NULL ? json_string(by) : json_null());
 }
 
-/* The proposal, from store_plan_office's JSON. */
-static json_t *
-replan_build(json_t *in, int moves, const struct rank_params *p)
-{
-	json_t *crews = json_object_get(in, "crews"), *queue, *c, *job, *out;
-	json_t *changes, *unplanned, *cs, **src;
-	struct replan_sets sets = {{0}, 0};
+/*
+ * The re-plan's working set, shared by its steps. src holds each job's
+ * JSON: the fixed ones at [0, nfx) in fx's order, the movable ones at
+ * [cap, cap + nmv) in mv's.
+ */
+struct replan {
+	json_t *in, *crews;
+	const struct rank_params *p;
+	struct replan_sets sets;
 	struct plan_crew *pc;
-	struct plan_job *mv, *fx, *day;
-	struct rank_params cp;
-	double now = planner_num(in, "now", 0);
-	size_t i, k, nc = json_array_size(crews), nmv = 0, nfx = 0, cap = 0;
-	int v, m, nd, road = 0, straight = 0;
+	struct plan_job *mv, *fx;
+	json_t **src;
+	size_t nc, nmv, nfx, cap;
+	double now;
+	int road, straight; /* legs measured on the roads, in a straight line */
+};
+
+/* One crew from the input: its day, break and fixed and movable jobs. */
+static void
+replan_load_crew(struct replan *r, size_t i, json_t *c, int moves)
+{
+	json_t *crew = json_object_get(c, "crew"), *job;
+	struct plan_crew *pc = &r->pc[i];
 	const char *state;
+	size_t k;
 
-	queue = json_object_get(in, "queue");
-	json_array_foreach(crews, i, c) cap +=
-	    json_array_size(json_object_get(c, "jobs"));
-	cap += json_array_size(queue) + 1;
-	mv = xcalloc(cap, sizeof *mv);
-	fx = xcalloc(cap, sizeof *fx);
-	src = xcalloc(cap * 2, sizeof *src);
-	pc = xcalloc(nc + 1, sizeof *pc);
-	/* Each crew's fixed jobs stay in front; the rest may be moved. */
-	json_array_foreach(crews, i, c)
+	replan_place(json_object_get(json_object_get(crew, "day"), "position"),
+	    &pc->e, &pc->n);
+	pc->shift_end = planner_num(crew, "shift_end_min", 1e6);
+	if (json_is_object(json_object_get(crew, "break"))) {
+		json_t *b = json_object_get(crew, "break");
+
+		pc->brk.from = planner_num(b, "from_min", 0);
+		pc->brk.to = planner_num(b, "to_min", 0);
+		pc->brk.len = planner_num(b, "len", 0);
+	}
+	pc->jobs = &r->fx[r->nfx];
+	json_array_foreach(json_object_get(c, "jobs"), k, job)
 	{
-		json_t *crew = json_object_get(c, "crew");
+		struct plan_job q = {0};
 
-		replan_place(
-		    json_object_get(json_object_get(crew, "day"), "position"),
-		    &pc[i].e, &pc[i].n);
-		pc[i].shift_end = planner_num(crew, "shift_end_min", 1e6);
-		if (json_is_object(json_object_get(crew, "break"))) {
-			json_t *b = json_object_get(crew, "break");
-
-			pc[i].brk.from = planner_num(b, "from_min", 0);
-			pc[i].brk.to = planner_num(b, "to_min", 0);
-			pc[i].brk.len = planner_num(b, "len", 0);
-		}
-		pc[i].jobs = &fx[nfx];
-		json_array_foreach(json_object_get(c, "jobs"), k, job)
-		{
-			struct plan_job q = {0};
-
-			replan_job(&q, job);
-			q.skills = replan_set_bit(
-			    &sets, json_object_get(job, "skills"));
-			q.crew = (int)i;
-			state =
-			    json_string_value(json_object_get(job, "state"));
-			q.fixed = PLAN_FREE;
-			if (state != NULL && strcmp(state, "on_site") == 0)
-				q.fixed = PLAN_ON_SITE;
-			else if (state != NULL &&
-			    strcmp(state, "en_route") == 0)
-				q.fixed = PLAN_EN_ROUTE;
-			else if (q.pin > 0)
-				q.fixed = PLAN_PINNED;
-			if (q.fixed != PLAN_FREE) {
-				src[nfx] = job;
-				fx[nfx++] = q;
-				pc[i].nfixed++;
-			} else {
-				q.stays = !moves;
-				src[cap + nmv] = job;
-				mv[nmv++] = q;
-			}
+		replan_job(&q, job);
+		q.skills =
+		    replan_set_bit(&r->sets, json_object_get(job, "skills"));
+		q.crew = (int)i;
+		state = json_string_value(json_object_get(job, "state"));
+		q.fixed = PLAN_FREE;
+		if (state != NULL && strcmp(state, "on_site") == 0)
+			q.fixed = PLAN_ON_SITE;
+		else if (state != NULL && strcmp(state, "en_route") == 0)
+			q.fixed = PLAN_EN_ROUTE;
+		else if (q.pin > 0)
+			q.fixed = PLAN_PINNED;
+		if (q.fixed != PLAN_FREE) {
+			r->src[r->nfx] = job;
+			r->fx[r->nfx++] = q;
+			pc->nfixed++;
+		} else {
+			q.stays = !moves;
+			r->src[r->cap + r->nmv] = job;
+			r->mv[r->nmv++] = q;
 		}
 	}
+}
+
+/* The input's crews and queue into r: each crew's fixed jobs in front. */
+static void
+replan_load(struct replan *r, int moves)
+{
+	json_t *queue = json_object_get(r->in, "queue"), *c, *job;
+	size_t i, k;
+
+	json_array_foreach(r->crews, i, c) r->cap +=
+	    json_array_size(json_object_get(c, "jobs"));
+	r->cap += json_array_size(queue) + 1;
+	r->mv = xcalloc(r->cap, sizeof *r->mv);
+	r->fx = xcalloc(r->cap, sizeof *r->fx);
+	r->src = xcalloc(r->cap * 2, sizeof *r->src);
+	r->pc = xcalloc(r->nc + 1, sizeof *r->pc);
+	/* Each crew's fixed jobs stay in front; the rest may be moved. */
+	json_array_foreach(r->crews, i, c) replan_load_crew(r, i, c, moves);
 	json_array_foreach(queue, k, job)
 	{
 		struct plan_job q = {0};
 
 		replan_job(&q, job);
 		q.skills =
-		    replan_set_bit(&sets, json_object_get(job, "skills"));
+		    replan_set_bit(&r->sets, json_object_get(job, "skills"));
 		q.crew = -1;
 		q.fixed = PLAN_FREE;
-		src[cap + nmv] = job;
-		mv[nmv++] = q;
+		r->src[r->cap + r->nmv] = job;
+		r->mv[r->nmv++] = q;
 	}
-	json_array_foreach(crews, i, c) pc[i].skills = replan_crew_mask(
-	    &sets, json_object_get(json_object_get(c, "crew"), "skills"));
-	for (v = 0; v < (int)nc; v++) {
-		/* Fixed jobs come in their order: on site, en route, pins. */
+	json_array_foreach(r->crews, i, c) r->pc[i].skills = replan_crew_mask(
+	    &r->sets, json_object_get(json_object_get(c, "crew"), "skills"));
+}
+
+/* Fixed jobs come in their order: on site, en route, pins. */
+static void
+replan_sort_fixed(struct replan *r)
+{
+	struct plan_crew *pc = r->pc;
+	json_t **src = r->src;
+	struct plan_job *fx = r->fx;
+	size_t k;
+	int v, m;
+
+	for (v = 0; v < (int)r->nc; v++) {
 		for (m = 1; m < pc[v].nfixed; m++) {
 			for (k = (size_t)m; k > 0 &&
 			     (pc[v].jobs[k].fixed < pc[v].jobs[k - 1].fixed ||
@@ -225,113 +248,149 @@ replan_build(json_t *in, int moves, const struct rank_params *p)
 			}
 		}
 	}
-	{
-		int *old = xcalloc(nmv + 1, sizeof *old);
+}
 
-		for (i = 0; i < nmv; i++)
-			old[i] = mv[i].crew;
-		plan_office(pc, (int)nc, mv, (int)nmv, p, REPLAN_ITERATIONS,
-		    REPLAN_TIME_MS);
-		changes = json_array();
-		unplanned = json_array();
-		for (i = 0; i < nmv; i++) {
-			json_t *from = old[i] >= 0
-			    ? json_object_get(
-			          json_object_get(
-			              json_array_get(crews, old[i]), "crew"),
-			          "id")
-			    : NULL;
+/*
+ * Plans the movable jobs over the crews; what moved goes to *changes,
+ * what no crew can take (it stays where it was) to *unplanned.
+ */
+static void
+replan_assign(struct replan *r, json_t **changes, json_t **unplanned)
+{
+	struct plan_job *mv = r->mv;
+	json_t *crews = r->crews;
+	int *old = xcalloc(r->nmv + 1, sizeof *old);
+	size_t i;
 
-			if (mv[i].order == 0) {
-				/* Kept where it is, or still waiting. */
-				json_array_append_new(unplanned,
-				    json_pack("{s:I,s:s,s:s}", "request_id",
-				        mv[i].id, "text_ja",
-				        "時間帯・期限・勤務時間内に入る班があり"
-				        "ません",
-				        "text",
-				        "no crew can keep its window, deadline "
-				        "and shift"));
-				mv[i].crew = old[i];
-				mv[i].order = 1000000;
-				continue;
-			}
-			if (mv[i].crew == old[i])
-				continue;
-			json_array_append_new(changes,
-			    json_pack("{s:I,s:s,s:O,s:O,s:O,s:O}", "request_id",
-			        mv[i].id, "action",
-			        old[i] < 0 ? "assign" : "reassign", "crew_id",
-			        json_object_get(
-			            json_object_get(
-			                json_array_get(crews, mv[i].crew),
-			                "crew"),
-			            "id"),
-			        "from_crew_id",
-			        from != NULL ? from : json_null(), "version",
-			        json_object_get(src[cap + i], "version"),
-			        "category",
-			        json_object_get(src[cap + i], "category")));
+	for (i = 0; i < r->nmv; i++)
+		old[i] = mv[i].crew;
+	plan_office(r->pc, (int)r->nc, mv, (int)r->nmv, r->p, REPLAN_ITERATIONS,
+	    REPLAN_TIME_MS);
+	*changes = json_array();
+	*unplanned = json_array();
+	for (i = 0; i < r->nmv; i++) {
+		json_t *from = old[i] >= 0
+		    ? json_object_get(
+		          json_object_get(
+		              json_array_get(crews, old[i]), "crew"),
+		          "id")
+		    : NULL;
+
+		if (mv[i].order == 0) {
+			/* Kept where it is, or still waiting. */
+			json_array_append_new(*unplanned,
+			    json_pack("{s:I,s:s,s:s}", "request_id", mv[i].id,
+			        "text_ja",
+			        "時間帯・期限・勤務時間内に入る班があり"
+			        "ません",
+			        "text",
+			        "no crew can keep its window, deadline "
+			        "and shift"));
+			mv[i].crew = old[i];
+			mv[i].order = 1000000;
+			continue;
 		}
-		free(old);
+		if (mv[i].crew == old[i])
+			continue;
+		json_array_append_new(*changes,
+		    json_pack("{s:I,s:s,s:O,s:O,s:O,s:O}", "request_id",
+		        mv[i].id, "action", old[i] < 0 ? "assign" : "reassign",
+		        "crew_id",
+		        json_object_get(
+		            json_object_get(
+		                json_array_get(crews, mv[i].crew), "crew"),
+		            "id"),
+		        "from_crew_id", from != NULL ? from : json_null(),
+		        "version",
+		        json_object_get(r->src[r->cap + i], "version"),
+		        "category",
+		        json_object_get(r->src[r->cap + i], "category")));
 	}
+	free(old);
+}
+
+/* Crew i's day as proposed, timed along its new order (day: room). */
+static json_t *
+replan_day(struct replan *r, size_t i, json_t *crew, struct plan_job *day)
+{
+	struct plan_crew *pc = &r->pc[i];
+	struct plan_job *mv = r->mv;
+	json_t *stops = json_array(), *o;
+	json_t **dsrc = xcalloc(r->cap, sizeof *dsrc);
+	struct rank_params cp;
+	size_t k;
+	int m, nd = 0;
+
+	for (m = 0; m < pc->nfixed; m++) {
+		dsrc[nd] = r->src[&pc->jobs[m] - r->fx];
+		day[nd++] = pc->jobs[m];
+	}
+	for (;;) {
+		int best = -1;
+
+		for (k = 0; k < r->nmv; k++)
+			if (mv[k].crew == (int)i && mv[k].order > 0 &&
+			    (best < 0 || mv[k].order < mv[best].order))
+				best = (int)k;
+		if (best < 0)
+			break;
+		dsrc[nd] = r->src[r->cap + best];
+		day[nd++] = mv[best];
+		mv[best].order = -mv[best].order; /* taken */
+	}
+	/* Timed as its own day is, around its break. */
+	cp = *r->p;
+	cp.brk = pc->brk.len > 0 ? &pc->brk : NULL;
+	plan_times(pc->e, pc->n, pc->shift_end, day, nd, &cp);
+	for (m = 0; m < nd; m++) {
+		json_array_append_new(
+		    stops, replan_stop(&day[m], r->now, dsrc[m]));
+		r->road += day[m].travel_by == PLAN_TRAVEL_ROAD;
+		r->straight += day[m].travel_by == PLAN_TRAVEL_STRAIGHT;
+	}
+	o = json_pack("{s:O,s:O,s:O,s:o,s:o}", "crew_id",
+	    json_object_get(crew, "id"), "code", json_object_get(crew, "code"),
+	    "name", json_object_get(crew, "name"), "stops", stops,
+	    "break_start_at",
+	    cp.brk != NULL && cp.brk->start > -1e8
+	        ? planner_time(r->now, cp.brk->start)
+	        : json_null());
+	free(dsrc);
+	return o;
+}
+
+/* The proposal, from store_plan_office's JSON. */
+static json_t *
+replan_build(json_t *in, int moves, const struct rank_params *p)
+{
+	struct replan r = {0};
+	json_t *changes, *unplanned, *cs, *c, *out;
+	struct plan_job *day;
+	size_t i;
+
+	r.in = in;
+	r.crews = json_object_get(in, "crews");
+	r.p = p;
+	r.nc = json_array_size(r.crews);
+	r.now = planner_num(in, "now", 0);
+	replan_load(&r, moves);
+	replan_sort_fixed(&r);
+	replan_assign(&r, &changes, &unplanned);
 	/* Each crew's day as proposed, timed along its new order. */
 	cs = json_array();
-	day = xcalloc(cap, sizeof *day);
-	json_array_foreach(crews, i, c)
-	{
-		json_t *crew = json_object_get(c, "crew"),
-		       *stops = json_array();
-		json_t **dsrc = xcalloc(cap, sizeof *dsrc);
-
-		nd = 0;
-		for (m = 0; m < pc[i].nfixed; m++) {
-			dsrc[nd] = src[&pc[i].jobs[m] - fx];
-			day[nd++] = pc[i].jobs[m];
-		}
-		for (;;) {
-			int best = -1;
-
-			for (k = 0; k < nmv; k++)
-				if (mv[k].crew == (int)i && mv[k].order > 0 &&
-				    (best < 0 || mv[k].order < mv[best].order))
-					best = (int)k;
-			if (best < 0)
-				break;
-			dsrc[nd] = src[cap + best];
-			day[nd++] = mv[best];
-			mv[best].order = -mv[best].order; /* taken */
-		}
-		/* Timed as its own day is, around its break. */
-		cp = *p;
-		cp.brk = pc[i].brk.len > 0 ? &pc[i].brk : NULL;
-		plan_times(pc[i].e, pc[i].n, pc[i].shift_end, day, nd, &cp);
-		for (m = 0; m < nd; m++) {
-			json_array_append_new(
-			    stops, replan_stop(&day[m], now, dsrc[m]));
-			road += day[m].travel_by == PLAN_TRAVEL_ROAD;
-			straight += day[m].travel_by == PLAN_TRAVEL_STRAIGHT;
-		}
-		json_array_append_new(cs,
-		    json_pack("{s:O,s:O,s:O,s:o,s:o}", "crew_id",
-		        json_object_get(crew, "id"), "code",
-		        json_object_get(crew, "code"), "name",
-		        json_object_get(crew, "name"), "stops", stops,
-		        "break_start_at",
-		        cp.brk != NULL && cp.brk->start > -1e8
-		            ? planner_time(now, cp.brk->start)
-		            : json_null()));
-		free(dsrc);
-	}
+	day = xcalloc(r.cap, sizeof *day);
+	json_array_foreach(r.crews, i, c) json_array_append_new(
+	    cs, replan_day(&r, i, json_object_get(c, "crew"), day));
 	out = json_pack("{s:O,s:o,s:o,s:o,s:o}", "office",
-	    json_object_get(in, "office"), "computed_at", planner_time(now, 0),
-	    "crews", cs, "changes", changes, "unplanned", unplanned);
-	planner_distances(out, p, road, straight);
+	    json_object_get(in, "office"), "computed_at",
+	    planner_time(r.now, 0), "crews", cs, "changes", changes,
+	    "unplanned", unplanned);
+	planner_distances(out, p, r.road, r.straight);
 	free(day);
-	free(mv);
-	free(fx);
-	free(src);
-	free(pc);
+	free(r.mv);
+	free(r.fx);
+	free(r.src);
+	free(r.pc);
 	return out;
 }
 
