@@ -186,6 +186,80 @@ planner_num(json_t *o, const char *key, double dflt)
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
+/* One job of the input into q: -1 when its position is not on the plane. */
+static int
+planner_job(struct plan_job *q, json_t *job)
+{
+	const char *state;
+	char *cause;
+	double to, ms;
+
+	if (geo_to_plane(planner_num(job, "lon", 0), planner_num(job, "lat", 0),
+	        &q->e, &q->n, &cause) != 0) {
+		free(cause);
+		return -1;
+	}
+	q->id = json_integer_value(json_object_get(job, "id"));
+	q->work = planner_num(job, "work_min", 45);
+	q->ready = fmax(planner_num(job, "from_min", 0), 0);
+	q->priority = (int)planner_num(job, "priority", 3);
+	to = planner_num(job, "to_min", 1e9);
+	ms = planner_num(job, "make_safe_min", 1e9);
+	q->due = to;
+	q->window_to = to;
+	if (ms < to) {
+		q->due = ms;
+		q->due_is_make_safe = 1;
+	}
+	state = json_string_value(json_object_get(job, "state"));
+	q->fixed = PLAN_FREE;
+	q->pin = (int)planner_num(job, "pin", 0);
+	if (state != NULL && strcmp(state, "on_site") == 0)
+		q->fixed = PLAN_ON_SITE;
+	else if (state != NULL && strcmp(state, "en_route") == 0)
+		q->fixed = PLAN_EN_ROUTE;
+	else if (q->pin > 0)
+		q->fixed = PLAN_PINNED;
+	return 0;
+}
+
+/*
+ * A planned job as the plan's JSON shows it (src: the job's input; slack:
+ * how much the window told to residents widens).
+ */
+static json_t *
+planner_stop_json(const struct plan_job *q, json_t *src, double now,
+    double slack, double shift_end, const struct rank_params *p)
+{
+	json_t *o;
+
+	o = json_pack("{s:I,s:i,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o,s:o,"
+	              "s:f,s:f,s:b,s:f,s:b,s:o}",
+	    "request_id", q->id, "order", q->order, "state",
+	    json_object_get(src, "state"), "category",
+	    json_object_get(src, "category"), "name_ja",
+	    json_object_get(src, "name_ja"), "name_en",
+	    json_object_get(src, "name_en"), "arrive_at",
+	    planner_time(now, q->arrive), "start_at",
+	    planner_time(now, q->start), "finish_at",
+	    planner_time(now, q->finish), "expected_from",
+	    planner_time(now, q->arrive), "expected_to",
+	    planner_time(now, q->arrive + slack), "travel_minutes",
+	    round(q->travel * 10) / 10, "work_minutes", round(q->work),
+	    "pinned", q->fixed == PLAN_PINNED, "late_minutes", round(q->late),
+	    "after_shift", q->after_shift, "reasons",
+	    plan_reasons(q, shift_end, p));
+	json_object_set_new(o, "travel_by",
+	    planner_travel_by(q->travel_by) != NULL
+	        ? json_string(planner_travel_by(q->travel_by))
+	        : json_null());
+	json_object_set(o, "lat", json_object_get(src, "lat"));
+	json_object_set(o, "lon", json_object_get(src, "lon"));
+	json_object_set_new(o, "window_to",
+	    q->window_to < 1e8 ? planner_time(now, q->window_to) : json_null());
+	return o;
+}
+
 json_t *
 planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 {
@@ -193,8 +267,7 @@ planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 	struct plan_break brk = {0, 0, 0, -1e9};
 	json_t *crew, *pos, *jobs, *job, *stops, *exp, *o, *bj, *bo;
 	struct plan_job *pj;
-	double now, e, n, shift_end, ms, to;
-	const char *state;
+	double now, e, n, shift_end;
 	char *cause;
 	size_t i, nj = 0;
 	int road = 0, straight = 0;
@@ -210,39 +283,7 @@ planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 	shift_end = planner_num(crew, "shift_end_min", 1e6);
 	jobs = json_object_get(input, "jobs");
 	pj = xcalloc(json_array_size(jobs) + 1, sizeof *pj);
-	json_array_foreach(jobs, i, job)
-	{
-		struct plan_job *q = &pj[nj];
-
-		if (geo_to_plane(planner_num(job, "lon", 0),
-		        planner_num(job, "lat", 0), &q->e, &q->n,
-		        &cause) != 0) {
-			free(cause);
-			continue;
-		}
-		q->id = json_integer_value(json_object_get(job, "id"));
-		q->work = planner_num(job, "work_min", 45);
-		q->ready = fmax(planner_num(job, "from_min", 0), 0);
-		q->priority = (int)planner_num(job, "priority", 3);
-		to = planner_num(job, "to_min", 1e9);
-		ms = planner_num(job, "make_safe_min", 1e9);
-		q->due = to;
-		q->window_to = to;
-		if (ms < to) {
-			q->due = ms;
-			q->due_is_make_safe = 1;
-		}
-		state = json_string_value(json_object_get(job, "state"));
-		q->fixed = PLAN_FREE;
-		q->pin = (int)planner_num(job, "pin", 0);
-		if (state != NULL && strcmp(state, "on_site") == 0)
-			q->fixed = PLAN_ON_SITE;
-		else if (state != NULL && strcmp(state, "en_route") == 0)
-			q->fixed = PLAN_EN_ROUTE;
-		else if (q->pin > 0)
-			q->fixed = PLAN_PINNED;
-		nj++;
-	}
+	json_array_foreach(jobs, i, job) nj += planner_job(&pj[nj], job) == 0;
 	/* The crew's break: jobs and drives are planned around it. */
 	bj = json_object_get(crew, "break");
 	if (json_is_object(bj)) {
@@ -267,34 +308,10 @@ planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 			    q->id)
 				src = job;
 		}
-		o = json_pack("{s:I,s:i,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o,s:o,"
-		              "s:f,s:f,s:b,s:f,s:b,s:o}",
-		    "request_id", q->id, "order", q->order, "state",
-		    json_object_get(src, "state"), "category",
-		    json_object_get(src, "category"), "name_ja",
-		    json_object_get(src, "name_ja"), "name_en",
-		    json_object_get(src, "name_en"), "arrive_at",
-		    planner_time(now, q->arrive), "start_at",
-		    planner_time(now, q->start), "finish_at",
-		    planner_time(now, q->finish), "expected_from",
-		    planner_time(now, q->arrive), "expected_to",
-		    planner_time(now, q->arrive + slack), "travel_minutes",
-		    round(q->travel * 10) / 10, "work_minutes", round(q->work),
-		    "pinned", q->fixed == PLAN_PINNED, "late_minutes",
-		    round(q->late), "after_shift", q->after_shift, "reasons",
-		    plan_reasons(q, shift_end, &p));
-		json_object_set_new(o, "travel_by",
-		    planner_travel_by(q->travel_by) != NULL
-		        ? json_string(planner_travel_by(q->travel_by))
-		        : json_null());
+		json_array_append_new(stops,
+		    planner_stop_json(q, src, now, slack, shift_end, &p));
 		road += q->travel_by == PLAN_TRAVEL_ROAD;
 		straight += q->travel_by == PLAN_TRAVEL_STRAIGHT;
-		json_object_set(o, "lat", json_object_get(src, "lat"));
-		json_object_set(o, "lon", json_object_get(src, "lon"));
-		json_object_set_new(o, "window_to",
-		    q->window_to < 1e8 ? planner_time(now, q->window_to)
-		                       : json_null());
-		json_array_append_new(stops, o);
 		json_array_append_new(exp,
 		    json_pack("{s:I,s:f,s:f}", "id", q->id, "from",
 		        now + q->arrive * 60, "to",
