@@ -375,50 +375,40 @@ ctl_demo_users(struct ctl *c, json_t *users)
 	return 0;
 }
 
-int
-ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
+/* data/demo.json, or NULL after saying why on stderr. */
+static json_t *
+ctl_demo_read(struct ctl *c)
 {
-	json_t *demo, *v, *wf;
 	json_error_t err;
-	struct ward_set *wards = NULL;
-	char *path, *cause, *wards_path, *list1, *list2;
-	size_t i;
-	int rc = 1, empty;
+	json_t *demo;
+	char *path;
 
-	(void)argv;
-	if (argc != 0)
-		return ctl_usage("demo load");
-	/* Only into an empty database: demo data must never mix with real. */
-	if (store_demo_empty(ctl_db(c), &empty, &cause) != 0)
-		return ctl_fail("demo load", cause);
-	if (!empty) {
-		printf("demo load: the database already has offices or "
-		       "requests; nothing loaded\n");
-		return 0;
-	}
 	path = xasprintf("%s/demo.json", c->cfg->data_dir);
 	demo = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-	if (demo == NULL) {
+	if (demo == NULL)
 		fprintf(stderr, "patrolctl: demo load: %s:%d: %s\n", path,
 		    err.line, err.text);
-		free(path);
-		return 1;
-	}
 	free(path);
-	if (ctl_dispatch_geo(c, &cause) != 0) {
-		json_decref(demo);
-		return ctl_fail("demo load", cause);
-	}
-	wf = json_object_get(demo, "wards");
-	wards_path = xasprintf("%s/%s", c->cfg->data_dir,
+	return demo;
+}
+
+/* The wards, and the town tables so that address search works at once. */
+static int
+ctl_demo_places(struct ctl *c, json_t *demo)
+{
+	json_t *wf = json_object_get(demo, "wards"), *v;
+	char *path;
+	size_t i;
+	int rc;
+
+	path = xasprintf("%s/%s", c->cfg->data_dir,
 	    json_string_value(json_object_get(wf, "file")));
-	rc = ctl_wards_load(c, wards_path,
+	rc = ctl_wards_load(c, path,
 	    json_string_value(json_object_get(wf, "name_field")),
 	    json_string_value(json_object_get(wf, "code_field")));
-	free(wards_path);
+	free(path);
 	if (rc != 0)
-		goto out;
-	/* The town tables, so that address search works at once. */
+		return rc;
 	json_array_foreach(json_object_get(demo, "addresses"), i, v)
 	{
 		path =
@@ -426,10 +416,19 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 		rc = ctl_addresses_import_file(c, path);
 		free(path);
 		if (rc != 0)
-			goto out;
+			return rc;
 	}
-	rc = 1;
-	json_array_foreach(json_object_get(demo, "offices"), i, v)
+	return 0;
+}
+
+static int
+ctl_demo_offices(struct ctl *c, json_t *offices)
+{
+	char *list1, *list2;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(offices, i, v)
 	{
 		struct store_office o = {0};
 		char *wj = ctl_dispatch_join(json_object_get(v, "wards"));
@@ -452,9 +451,20 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 		free(list1);
 		free(list2);
 		if (failed)
-			goto out;
+			return 1;
 	}
-	json_array_foreach(json_object_get(demo, "crews"), i, v)
+	return 0;
+}
+
+static int
+ctl_demo_crews(struct ctl *c, json_t *crews)
+{
+	char *list1, *list2;
+	json_t *v;
+	size_t i;
+	int rc;
+
+	json_array_foreach(crews, i, v)
 	{
 		char lat[32], lon[32];
 		int has = json_is_number(json_object_get(v, "lat"));
@@ -479,8 +489,44 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 			    json_string_value(json_object_get(v, "code")),
 			    json_string_value(json_object_get(v, "break")));
 		if (rc != 0)
-			goto out;
+			return rc;
 	}
+	return 0;
+}
+
+int
+ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
+{
+	json_t *demo, *v;
+	struct ward_set *wards = NULL;
+	char *cause;
+	size_t i;
+	int rc = 1, empty;
+
+	(void)argv;
+	if (argc != 0)
+		return ctl_usage("demo load");
+	/* Only into an empty database: demo data must never mix with real. */
+	if (store_demo_empty(ctl_db(c), &empty, &cause) != 0)
+		return ctl_fail("demo load", cause);
+	if (!empty) {
+		printf("demo load: the database already has offices or "
+		       "requests; nothing loaded\n");
+		return 0;
+	}
+	if ((demo = ctl_demo_read(c)) == NULL)
+		return 1;
+	if (ctl_dispatch_geo(c, &cause) != 0) {
+		json_decref(demo);
+		return ctl_fail("demo load", cause);
+	}
+	if ((rc = ctl_demo_places(c, demo)) != 0)
+		goto out;
+	rc = 1;
+	if (ctl_demo_offices(c, json_object_get(demo, "offices")) != 0)
+		goto out;
+	if ((rc = ctl_demo_crews(c, json_object_get(demo, "crews"))) != 0)
+		goto out;
 	rc = 1;
 	if (ctl_demo_users(c, json_object_get(demo, "users")) != 0)
 		goto out;
