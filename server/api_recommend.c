@@ -57,17 +57,12 @@ recommend_reason(
 	        "text_ja", ja, "text", en));
 }
 
-/* The reasons, in words, Japanese first (text_ja) and English (text). */
-static json_t *
-recommend_reasons(const struct rank_crew *c)
+/* How far the crew is, and from what (its GPS, its last site, its office). */
+static void
+recommend_reason_distance(
+    json_t *reasons, const struct rank_crew *c, const char *src, double age)
 {
-	json_t *crew = c->data, *office = json_object_get(crew, "office");
-	json_t *pos = json_object_get(json_object_get(crew, "day"), "position");
-	const char *src = json_string_value(json_object_get(pos, "source"));
-	double age = planner_num(pos, "age_s", -1) / 60;
-	json_t *reasons = json_array(), *rare;
 	char ja[200], en[200];
-	size_t i;
 
 	if (src != NULL && strcmp(src, "gps") == 0) {
 		snprintf(ja, sizeof ja, "GPSの位置（%.0f分前）から %.1f km",
@@ -90,7 +85,14 @@ recommend_reasons(const struct rank_crew *c)
 	}
 	recommend_reason(
 	    reasons, "distance", json_real(round(c->distance_m)), ja, en);
-	/* How the drive was measured (issue 15 item 6). */
+}
+
+/* How the drive was measured (issue 15 item 6). */
+static void
+recommend_reason_travel(json_t *reasons, const struct rank_crew *c)
+{
+	char ja[200], en[200];
+
 	if (c->travel_by == PLAN_TRAVEL_ROAD) {
 		snprintf(ja, sizeof ja, "道路網で計算：移動%.0f分",
 		    c->travel_minutes);
@@ -108,6 +110,22 @@ recommend_reasons(const struct rank_crew *c)
 	            ? "road_network"
 	            : "straight_line_x_detour"),
 	    ja, en);
+}
+
+/* The reasons, in words, Japanese first (text_ja) and English (text). */
+static json_t *
+recommend_reasons(const struct rank_crew *c)
+{
+	json_t *crew = c->data, *office = json_object_get(crew, "office");
+	json_t *pos = json_object_get(json_object_get(crew, "day"), "position");
+	const char *src = json_string_value(json_object_get(pos, "source"));
+	double age = planner_num(pos, "age_s", -1) / 60;
+	json_t *reasons = json_array(), *rare;
+	char ja[200], en[200];
+	size_t i;
+
+	recommend_reason_distance(reasons, c, src, age);
+	recommend_reason_travel(reasons, c);
 	snprintf(ja, sizeof ja, "%d件目に入れると約%ld分後に到着",
 	    c->insert_at + 1, lround(c->eta_minutes));
 	snprintf(en, sizeof en,
