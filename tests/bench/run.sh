@@ -15,6 +15,7 @@
 # BENCH_HANDHELD=0 skips the crew's screen (handheld_bench.sh, minutes).
 # BENCH_SYNC=0 skips the handhelds' sync benchmark (sync_bench.sh, with
 # knobs of its own). BENCH_RECURRING=0 skips recurring_bench.sh (issue 17).
+# BENCH_VRPTW_MS (1000) and BENCH_VRPTW_SEEDS (1): Solomon's budget and seeds.
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -200,7 +201,8 @@ echo "rank: $build/tests/bench/rank_bench"
 echo "re-plan one office: $build/tests/bench/plan_bench"
 "$build/tests/bench/plan_bench" | sed 's/^/  /'
 echo "vrptw (Solomon C1/R1/RC1, 1 s each): $build/tests/bench/vrptw_bench"
-"$build/tests/bench/vrptw_bench" "$src/data/vrptw" "${BENCH_VRPTW_MS:-1000}" |
+"$build/tests/bench/vrptw_bench" "$src/data/vrptw" "${BENCH_VRPTW_MS:-1000}" \
+	"${BENCH_VRPTW_SEEDS:-1}" |
 	sed 's/^/  /'
 
 # 4. Creating requests: paced at about 200/s for latency (wrk --latency),
