@@ -53,6 +53,8 @@ struct archive_run {
 	char *ward_code;     /* of the report being stored, or NULL */
 	char *b64[NARCHIVE]; /* each format's file, base64; NULL: failed */
 	size_t next_store;
+	size_t failed;         /* files not exported or not stored */
+	char failed_what[160]; /* the first few, "ward/format" */
 	void (*done)(const char *error, void *arg);
 	void *arg;
 };
@@ -60,16 +62,30 @@ struct archive_run {
 static void archive_next(struct archive_run *);
 static void archive_store_next(struct archive_run *);
 
+/* One file of the week that is not kept: counted, and named in the error. */
+static void
+archive_failed(struct archive_run *a, const char *format)
+{
+	size_t used = strlen(a->failed_what);
+
+	if (a->failed++ < 4)
+		snprintf(a->failed_what + used, sizeof a->failed_what - used,
+		    "%s%s/%s", used > 0 ? ", " : "",
+		    a->ward_code != NULL ? a->ward_code : "all", format);
+}
+
 static void
 archive_stored_cb(struct db_result *r, void *arg)
 {
 	struct archive_run *a = arg;
 
-	if (r->status != DB_OK)
+	if (r->status != DB_OK) {
 		log_warnx("event=archive_store_failed week=%s format=%s "
 		          "error=%s",
 		    a->week, archive_formats[a->next_store - 1].key,
 		    log_q(r->error));
+		archive_failed(a, archive_formats[a->next_store - 1].key);
+	}
 	archive_store_next(a);
 }
 
@@ -113,6 +129,7 @@ archive_report_cb(struct coverage_report *rep, const char *error, void *arg)
 		free(a);
 		return;
 	}
+	a->ward_code = rep->ward_code != NULL ? xstrdup(rep->ward_code) : NULL;
 	for (i = 0; i < NARCHIVE; i++) {
 		buf = NULL;
 		f = open_memstream(&buf, &len);
@@ -124,6 +141,7 @@ archive_report_cb(struct coverage_report *rep, const char *error, void *arg)
 			    archive_formats[i].key, log_q(cause));
 			free(cause);
 			free(buf);
+			archive_failed(a, archive_formats[i].key);
 			continue;
 		}
 		fclose(f);
@@ -134,7 +152,6 @@ archive_report_cb(struct coverage_report *rep, const char *error, void *arg)
 		    sodium_base64_VARIANT_ORIGINAL);
 		free(buf);
 	}
-	a->ward_code = rep->ward_code != NULL ? xstrdup(rep->ward_code) : NULL;
 	a->next_store = 0;
 	report_free(rep);
 	archive_store_next(a);
@@ -147,8 +164,16 @@ archive_next(struct archive_run *a)
 	size_t n = a->wards != NULL ? wards_count(a->wards) : 0;
 
 	if (a->next_ward > n) {
-		log_info("event=archived week=%s wards=%zu", a->week, n);
-		a->done(NULL, a->arg);
+		char error[512];
+
+		log_info("event=archived week=%s wards=%zu failed=%zu", a->week,
+		    n, a->failed);
+		snprintf(error, sizeof error,
+		    "%zu file(s) of week %s not archived (%s%s); run it "
+		    "again to add them (the ones kept stay as they are)",
+		    a->failed, a->week, a->failed_what,
+		    a->failed > 4 ? ", ..." : "");
+		a->done(a->failed > 0 ? error : NULL, a->arg);
 		free(a->crs);
 		free(a);
 		return;
