@@ -58,6 +58,10 @@ test('the dispatcher sees each crew\'s day as a timeline', async () => {
   assert.match(await road.getAttribute('title'), /^移動 \d+分（道路網で計算）$/);
   // Every crew has a timeline, empty or not.
   assert.equal(await page.locator('#crews-rows .daybar').count(), await page.locator('#crews-rows tr[data-crew]').count());
+  // The hours under a timeline are read on the hour: 10:00, 11:00, ...
+  const ticks = await page.locator('#crews-rows .daybar[data-crew="tama-road-1"] .tl-tick').allTextContents();
+  assert.ok(ticks.length >= 7, ticks.join(' '));
+  assert.ok(ticks.every((x) => /^\d\d:00$/.test(x)), ticks.join(' '));
   await shot('30-crews-timelines');
   // A demo job with a resident's window: its time to tell the caller and
   // the window are in the detail without anyone assigning anything.

@@ -74,9 +74,14 @@ function timeline(c) {
     bars.push(at(h('span', { class: 'tl-break', title: t('plan.break', { a: clock(b.start_at), b: clock(b.end_at) }) },
       t('plan.break.short')), pct(b.start_at), Math.max(pct(b.end_at) - pct(b.start_at), 0.8)));
   }
+  // Ticks on the hour of the configured zone (10:00, 11:00, ...), as a
+  // dispatcher reads a day: the next one is 60 minus the minutes of now.
   const ticks = [];
-  for (let i = 1; i < HOURS; i++) {
-    ticks.push(at(h('span', { class: 'tl-tick' }, clock(new Date(now + i * 3600e3).toISOString())), (i / HOURS) * 100));
+  const mins = Number(clock(new Date(now).toISOString()).slice(-2)) || 0;
+  const first = now - (now % 60e3) + (60 - mins) * 60e3;
+  for (let t0 = first; t0 < now + span; t0 += 3600e3) {
+    const left = ((t0 - now) / span) * 100;
+    if (left >= 2) ticks.push(at(h('span', { class: 'tl-tick' }, clock(new Date(t0).toISOString())), left));
   }
   return h('div', { class: 'daybar', dataset: { crew: c.code } }, ticks, bars);
 }
