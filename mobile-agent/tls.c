@@ -59,6 +59,25 @@ tls_error(SSL *ssl, unsigned long e, const char *what)
 	return tls_printf("%s: %s", what, buf[0] != '\0' ? buf : "TLS error");
 }
 
+/*
+ * The system's CAs from the hashed directory (/etc/ssl/certs, or
+ * $SSL_CERT_DIR): OpenSSL then reads the one CA that issued the server's
+ * certificate when it checks it. SSL_CTX_set_default_verify_paths() would
+ * also parse the whole bundle (Debian's cert.pem, some 150 certificates)
+ * into memory at every exchange; it is used only when $SSL_CERT_FILE
+ * names a bundle on purpose.
+ */
+static int
+tls_system_cas(SSL_CTX *ctx)
+{
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+
+	if (getenv(X509_get_default_cert_file_env()) != NULL)
+		return SSL_CTX_set_default_verify_paths(ctx);
+	return SSL_CTX_load_verify_dir(
+	    ctx, dir != NULL ? dir : X509_get_default_cert_dir());
+}
+
 /* A TLS client for host: peer and name verified, TLS >= 1.2. */
 static SSL *
 tls_ssl_new(const char *host, const char *ca, char **cause)
@@ -75,7 +94,7 @@ tls_ssl_new(const char *host, const char *ca, char **cause)
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	if (ca != NULL && *ca != '\0'
 	        ? SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1
-	        : SSL_CTX_set_default_verify_paths(ctx) != 1) {
+	        : tls_system_cas(ctx) != 1) {
 		*cause = tls_error(NULL, 0, "cannot read the CA certificates");
 		goto out;
 	}
