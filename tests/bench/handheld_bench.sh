@@ -1,21 +1,38 @@
 #!/bin/bash
 # The crew's screen (issue 14), against baselines measured in the same run:
-#   1. a screen action's latency (POST to patrol-agent serve: a step, a
-#      photo, done with the photo; p50/p99) against the same action as a
-#      command (patrol-agent accept ID ..., process start to exit);
+#   1. a screen action's latency (POST to patrol-agent serve): the taps (a
+#      step, done with a photo; p50/p99) and, apart, the photo uploads
+#      (the camera's bytes, a transfer rather than a tap), at the client
+#      and the agent's own time (Server-Timing); against
+#      - the same action as a command (patrol-agent accept ID ...,
+#        process start to exit),
+#      - a bare evhttp server's answer (tests/bench/bare_http, GET
+#        /healthz) over the same kind of connection: the HTTP floor,
+#      - a bare SQLite commit in the same directory (one row, WAL,
+#        synchronous=FULL, as the outbox): the durability floor, one
+#        fsync of the WAL; and a bare fsync of 4 kB;
 #   2. the daemon's peak RSS over a simulated day (25 jobs with a 300 kB
 #      photo each, 8 hours of 1 Hz track replayed as fast as it reads, the
 #      screen polled every 0.5 s throughout) against the peak RSS of the
 #      command-line runs doing the same day (the baseline of BENCHMARKS.md
-#      section 6);
-#   3. the binary's size, stripped (the screen's files are inside it).
+#      section 6) and the RSS of the bare evhttp server; Rss counts the
+#      shared libraries' pages this process mapped too, so Pss (shared
+#      pages divided among the processes mapping them) and the private
+#      pages are printed beside it, and the idle daemon's memory by
+#      mapping (BENCH_SMAPS keeps the whole smaps);
+#   3. the binary's size, stripped (the screen's files are inside it), and
+#      its modules' (TLS, gpsd: loaded only when used).
 #
 #   tests/bench/handheld_bench.sh BUILD_DIR
 #
 # Uses $DATABASE_URL (migrated); adds an office, two crews and their
 # devices. Knobs: BENCH_PORT (18381), BENCH_JOBS (25), BENCH_TLS=1 (patrold
 # serves https with a throwaway CA; the agents trust it with --ca),
-# BENCH_SMAPS=FILE (a copy of the idle daemon's /proc/PID/smaps).
+# BENCH_SMAPS=FILE (a copy of the idle daemon's /proc/PID/smaps),
+# BENCH_GPSD=1 (the daemon reads the day's track from gpsd, gpsfake
+# replaying it, through libgps as a handheld does, instead of the NMEA
+# file: the module patrol-agent-gpsd.so and libgps's libraries are then
+# mapped too).
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,7 +43,8 @@ jobs=${BENCH_JOBS:-25}
 patrold=$build/server/patrold
 patrolctl=$build/server/patrolctl
 agent=$build/mobile-agent/patrol-agent
-for b in "$patrold" "$patrolctl" "$agent"; do
+bare=$build/tests/bench/bare_http
+for b in "$patrold" "$patrolctl" "$agent" "$bare"; do
 	[ -x "$b" ] || { echo "handheld_bench.sh: $b missing; build first" >&2; exit 1; }
 done
 
@@ -34,6 +52,8 @@ work=$(mktemp -d /tmp/patrol-handheld-bench.XXXXXX)
 pid=
 cleanup() {
 	[ -z "$pid" ] || { kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; }
+	[ -z "${bpid:-}" ] || { kill "$bpid" 2>/dev/null && wait "$bpid" 2>/dev/null || true; }
+	[ -z "${fake:-}" ] || kill -- -"$fake" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -96,9 +116,12 @@ with open(sys.argv[1], "w") as f:
         lat = 35.62 + 0.01 * math.sin(i / 900.0)
         lon = 139.55 + 0.01 * math.cos(i / 1100.0)
         t = t0 + datetime.timedelta(seconds=i)
+        last = t
         f.write(nmea("GPRMC,%s.000,A,%02d%07.4f,N,%03d%07.4f,E,3.0,0.0,%s,,"
                      % (t.strftime("%H%M%S"), int(lat), (lat % 1) * 60,
                         int(lon), (lon % 1) * 60, t.strftime("%d%m%y"))))
+with open(sys.argv[1] + ".last", "w") as f:  # the last fix's time (ms)
+    f.write("%d\n" % ((last - datetime.datetime(1970, 1, 1)).total_seconds() * 1000))
 EOF
 
 # One device per crew, and the day's jobs for each.
@@ -153,9 +176,84 @@ for id in $("$agent" --dir "$work/cli" jobs | awk '$2 == "assigned" { print $1 }
 done
 cli run --nmea "$work/day.nmea" --once
 
+# Baselines: a bare evhttp server (its RSS after answering, and its answer
+# time at the same client), a bare SQLite commit and a bare fsync in the
+# same directory as the daemon's database.
+bport=$((port + 1))
+while ss -Hltn "sport = :$bport" | grep -q .; do bport=$((bport + 1)); done
+"$bare" "$bport" 2>"$work/bare.log" &
+bpid=$!
+mkdir -p "$work/screen"
+python3 - "$bport" "$bpid" "$work/screen" "$work/base" <<'EOF' || die "baselines failed"
+import http.client, os, sqlite3, sys, time
+port, pid, d, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+for i in range(100):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/healthz")
+        c.getresponse().read()
+        break
+    except OSError:
+        time.sleep(0.1)
+http_ms = []
+for i in range(300):
+    t0 = time.perf_counter()
+    c.request("GET", "/healthz")
+    c.getresponse().read()
+    http_ms.append((time.perf_counter() - t0) * 1000)
+with open("/proc/%s/status" % pid) as f:
+    rss = [l.split()[1] for l in f if l.startswith("VmHWM")][0]
+db = sqlite3.connect(os.path.join(d, "bare.db"), isolation_level=None)
+db.execute("PRAGMA journal_mode = WAL")
+db.execute("PRAGMA synchronous = FULL")
+db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)")
+sql_ms = []
+for i in range(200):
+    t0 = time.perf_counter()
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("INSERT INTO t (body) VALUES (?)", (os.urandom(200),))
+    db.execute("COMMIT")
+    sql_ms.append((time.perf_counter() - t0) * 1000)
+db.close()
+for f in ("bare.db", "bare.db-wal", "bare.db-shm"):
+    try:
+        os.unlink(os.path.join(d, f))
+    except FileNotFoundError:
+        pass
+fd = os.open(os.path.join(d, "fsync.tmp"), os.O_WRONLY | os.O_CREAT, 0o600)
+fs_ms = []
+for i in range(200):
+    os.write(fd, os.urandom(4096))
+    t0 = time.perf_counter()
+    os.fsync(fd)
+    fs_ms.append((time.perf_counter() - t0) * 1000)
+os.close(fd)
+os.unlink(os.path.join(d, "fsync.tmp"))
+for name, v in (("http", http_ms), ("sqlite", sql_ms), ("fsync", fs_ms)):
+    with open(out + "." + name, "w") as f:
+        f.write("\n".join("%.3f" % x for x in v) + "\n")
+with open(out + ".rss", "w") as f:
+    f.write(rss + "\n")
+EOF
+kill "$bpid" && wait "$bpid" 2>/dev/null || true
+bpid=
+
 # Ours: the daemon with its screen open all day.
-"$agent" --dir "$work/screen" serve --listen 127.0.0.1:0 --nmea "$work/day.nmea" \
-	--speed 0 >"$work/serve.out" 2>"$work/serve.err" &
+gps=(--nmea "$work/day.nmea" --speed 0) gpsname=NMEA
+if [ "${BENCH_GPSD:-0}" = 1 ]; then
+	command -v gpsfake >/dev/null || die "BENCH_GPSD=1 needs gpsfake (gpsd-clients)"
+	gport=$((bport + 1))
+	while ss -Hltn "sport = :$gport" | grep -q .; do gport=$((gport + 1)); done
+	setsid gpsfake -1 -q -P "$gport" -c 0.002 "$work/day.nmea" >/dev/null 2>&1 &
+	fake=$!
+	for i in $(seq 100); do
+		ss -Hltn "sport = :$gport" | grep -q . && break
+		sleep 0.1
+	done
+	gps=(--gpsd "127.0.0.1:$gport") gpsname=gpsd
+fi
+"$agent" --dir "$work/screen" serve --listen 127.0.0.1:0 "${gps[@]}" \
+	>"$work/serve.out" 2>"$work/serve.err" &
 serve=$!
 for i in $(seq 100); do
 	grep -q '^OK screen at' "$work/serve.out" && break
@@ -163,9 +261,10 @@ for i in $(seq 100); do
 	sleep 0.1
 done
 url=$(sed -n 's/^OK screen at //p' "$work/serve.out")
-python3 - "$url" "$work/p.jpg" "$serve" "$work/screen-ms" <<'EOF' || die "screen driver failed"
+python3 - "$url" "$work/p.jpg" "$serve" "$work/screen-ms" "$(cat "$work/day.nmea.last")" <<'EOF' || die "screen driver failed"
 import http.client, json, os, sys, threading, time, urllib.parse
 url, photo, pid, out = sys.argv[1], open(sys.argv[2], "rb").read(), sys.argv[3], sys.argv[4]
+last_fix_ms = int(sys.argv[5])
 u = urllib.parse.urlparse(url)
 host, port = u.hostname, u.port
 token = urllib.parse.parse_qs(u.query)["t"][0]
@@ -187,17 +286,26 @@ def call(method, path, body=None, ctype="application/json", conn=None):
     # The agent's own time on it (Server-Timing: app;dur=ms).
     st = r.getheader("Server-Timing") or ""
     app = float(st.split("dur=")[1]) if "dur=" in st else float("nan")
-    if method == "POST" and path != "/api/sync":
+    if method == "POST" and path == "/api/photos":
+        photo_apps.append(app)
+        photo_ms.append(ms)
+    elif method == "POST" and path != "/api/sync":
         apps.append(app)
+        lat.append(ms)
     return json.loads(data), ms
 stop = False
-apps = []
+apps, lat, photo_apps, photo_ms = [], [], [], []
 polls = [0]
-private = [0]
-def sample():  # the daemon's own pages (not the shared libraries')
+peak = {"Rss": 0, "Pss": 0, "Private": 0, "Anonymous": 0}
+def rollup():
     with open("/proc/%s/smaps_rollup" % pid) as f:
         kv = {l.split(":")[0]: int(l.split()[1]) for l in f if l.endswith("kB\n")}
-    private[0] = max(private[0], kv["Private_Clean"] + kv["Private_Dirty"])
+    kv["Private"] = kv["Private_Clean"] + kv["Private_Dirty"]
+    return kv
+def sample():  # Rss, Pss, the daemon's own pages (sampled peaks)
+    kv = rollup()
+    for k in peak:
+        peak[k] = max(peak[k], kv[k])
 def screen():  # the screen open, refreshed every 0.5 s
     c = http.client.HTTPConnection(host, port, timeout=60)
     while not stop:
@@ -219,25 +327,40 @@ time.sleep(1)
 with open("/proc/%s/status" % pid) as f:
     st = {l.split(":")[0]: l.split()[1] for l in f if l.startswith("Vm")}
 idle = (st["VmRSS"], st["VmHWM"])
+idle_kv = rollup()
+with open("/proc/%s/smaps" % pid) as f:
+    smaps = f.read()
 if os.environ.get("BENCH_SMAPS"):  # where the idle daemon's memory is
-    with open("/proc/%s/smaps" % pid) as f, open(os.environ["BENCH_SMAPS"], "w") as o:
-        o.write(f.read())
+    with open(os.environ["BENCH_SMAPS"], "w") as o:
+        o.write(smaps)
+# The idle daemon's memory by mapping: Rss, Pss and private kB per file.
+by = {}
+name = None
+for l in smaps.splitlines():
+    f = l.split()
+    if len(f) >= 5 and "-" in f[0] and not f[0].endswith(":"):
+        name = os.path.basename(f[5]) if len(f) > 5 else "[anon]"
+    elif f and f[0] in ("Rss:", "Pss:", "Private_Clean:", "Private_Dirty:"):
+        k = {"Rss:": 0, "Pss:": 1}.get(f[0], 2)
+        by.setdefault(name, [0, 0, 0])[k] += int(f[1])
+with open(out + ".maps", "w") as o:
+    for n, v in sorted(by.items(), key=lambda kv: -kv[1][0]):
+        if v[0] > 0:
+            o.write("%-28s %8d %8d %8d\n" % (n[:28], v[0], v[1], v[2]))
 threading.Thread(target=screen, daemon=True).start()
-lat = []
 c = http.client.HTTPConnection(host, port, timeout=60)
 for j in jobs:
     for a in ("accept", "en_route", "on_site"):
-        lat.append(call("POST", "/api/jobs/%d/step" % j["id"], {"action": a}, conn=c)[1])
+        call("POST", "/api/jobs/%d/step" % j["id"], {"action": a}, conn=c)
     p, ms = call("POST", "/api/photos", photo, "image/jpeg", conn=c)
-    lat.append(ms)
-    lat.append(call("POST", "/api/jobs/%d/done" % j["id"],
-                    {"outcome": "removed", "note": "駆除", "photos": [p["photo"]]}, conn=c)[1])
+    call("POST", "/api/jobs/%d/done" % j["id"],
+         {"outcome": "removed", "note": "駆除", "photos": [p["photo"]]}, conn=c)
 # The rest of the day: the track replays; wait until all is sent.
 deadline = time.time() + 600
 while time.time() < deadline:
     s = call("GET", "/api/state")[0]
     if s["pending"] == 0 and s["photos_pending"] == 0 and not s["syncing"] and s["position"] \
-            and s["position"]["t_ms"] >= (time.time() - 60) * 1000:
+            and s["position"]["t_ms"] >= last_fix_ms:
         break
     call("POST", "/api/sync", {})
     time.sleep(1)
@@ -247,14 +370,20 @@ with open("/proc/%s/status" % pid) as f:
     hwm = [l.split()[1] for l in f if l.startswith("VmHWM")][0]
 with open(out, "w") as f:
     f.write("\n".join("%.3f" % x for x in lat) + "\n")
-with open(out + ".app", "w") as f:  # the 125 actions' own times
+with open(out + ".app", "w") as f:  # the 100 taps' own times
     f.write("\n".join("%.3f" % x for x in apps) + "\n")
-print("screen: %d actions, %d refreshes; pending %d, photos %d; serve VmHWM %s kB"
-      % (len(lat), polls[0], s["pending"], s["photos_pending"], hwm))
+with open(out + ".photo", "w") as f:  # the 25 photo uploads, at the client
+    f.write("\n".join("%.3f" % x for x in photo_ms) + "\n")
+with open(out + ".photo.app", "w") as f:
+    f.write("\n".join("%.3f" % x for x in photo_apps) + "\n")
+print("screen: %d taps, %d photos, %d refreshes; pending %d, photos %d; serve VmHWM %s kB"
+      % (len(lat), len(photo_ms), polls[0], s["pending"], s["photos_pending"], hwm))
 with open(out + ".hwm", "w") as f:
-    f.write("%s %d %s %s\n" % (hwm, private[0], idle[0], idle[1]))
+    f.write("%s %d %d %d %s %s %d %d %d\n" % (hwm, peak["Pss"], peak["Private"], peak["Anonymous"],
+                                          idle[0], idle[1], idle_kv["Pss"], idle_kv["Private"],
+                                          idle_kv["Anonymous"]))
 EOF
-read -r hwm private idle_rss idle_hwm <"$work/screen-ms.hwm"
+read -r hwm pss private anon idle_rss idle_hwm idle_pss idle_private idle_anon <"$work/screen-ms.hwm"
 kill -TERM "$serve"
 wait "$serve" || die "serve did not exit cleanly: $(cat "$work/serve.err")"
 # This run's device and jobs (the bench crews stay in the database).
@@ -270,23 +399,48 @@ pct() { sort -g "$1" | awk -v p="$2" '{ v[NR] = $1 } END {
 	i = int(p * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; printf "%.1f", v[i] }'; }
 cp "$agent" "$work/patrol-agent.stripped"
 strip "$work/patrol-agent.stripped"
+mods=0
+for m in "$(dirname "$agent")"/patrol-agent-*.so; do
+	[ -e "$m" ] || continue
+	cp "$m" "$work/m.so" && strip "$work/m.so"
+	mods=$((mods + $(stat -c %s "$work/m.so")))
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 s50=$(pct "$work/screen-ms" 0.5) s99=$(pct "$work/screen-ms" 0.99)
+a50=$(pct "$work/screen-ms.app" 0.5) a99=$(pct "$work/screen-ms.app" 0.99)
 c50=$(pct "$work/cli-ms" 0.5) c99=$(pct "$work/cli-ms" 0.99)
+h50=$(pct "$work/base.http" 0.5) h99=$(pct "$work/base.http" 0.99)
+q50=$(pct "$work/base.sqlite" 0.5) q99=$(pct "$work/base.sqlite" 0.99)
+f50=$(pct "$work/base.fsync" 0.5) f99=$(pct "$work/base.fsync" 0.99)
+bare_rss=$(cat "$work/base.rss")
 echo
-echo "handheld day over $scheme: $jobs jobs (3 steps, a 300 kB photo, done), 8 h of 1 Hz track;" \
+echo "handheld day over $scheme, track from $gpsname: $jobs jobs (3 steps, a 300 kB photo, done), 8 h of 1 Hz track;" \
 	"screen device: $fixes fixes and $photos photos stored"
-printf '%-34s %12s %12s %7s\n' "" "serve" "command" "ratio"
-printf '%-34s %12s %12s %7s\n' "action latency p50 (ms)" "$s50" "$c50" \
-	"$(awk -v a="$s50" -v b="$c50" 'BEGIN { printf "%.3f", a / b }')"
-printf '%-34s %12s %12s %7s\n' "action latency p99 (ms)" "$s99" "$c99" \
-	"$(awk -v a="$s99" -v b="$c99" 'BEGIN { printf "%.3f", a / b }')"
-printf '%-34s %12s\n' "  agent's own time p50 (ms)" "$(pct "$work/screen-ms.app" 0.5)"
-printf '%-34s %12s\n' "  agent's own time p99 (ms)" "$(pct "$work/screen-ms.app" 0.99)"
-printf '%-34s %12s %12s %7s\n' "peak RSS through the day (kB)" "$hwm" "$peak_cli" \
-	"$(awk -v a="$hwm" -v b="$peak_cli" 'BEGIN { printf "%.3f", a / b }')"
-printf '%-34s %12s\n' "  of it private, peak sampled (kB)" "$private"
-printf '%-34s %12s\n' "serve idle after its first sync: RSS (kB)" "$idle_rss"
-printf '%-34s %12s\n' "  peak RSS up to then (kB)" "$idle_hwm"
-printf '%-34s %12s\n' "binary as built (bytes)" "$(stat -c %s "$agent")"
-printf '%-34s %12s\n' "binary stripped (bytes)" "$(stat -c %s "$work/patrol-agent.stripped")"
+printf '%-46s %10s %10s\n' "" "p50" "p99"
+printf '%-46s %10s %10s\n' "tap at the client (ms)" "$s50" "$s99"
+printf '%-46s %10s %10s\n' "  the agent's own time (ms)" "$a50" "$a99"
+printf '%-46s %10s %10s\n' "photo upload at the client (ms)" "$(pct "$work/screen-ms.photo" 0.5)" "$(pct "$work/screen-ms.photo" 0.99)"
+printf '%-46s %10s %10s\n' "  the agent's own time (ms)" "$(pct "$work/screen-ms.photo.app" 0.5)" "$(pct "$work/screen-ms.photo.app" 0.99)"
+printf '%-46s %10s %10s\n' "baseline: the same step as a command (ms)" "$c50" "$c99"
+printf '%-46s %10s %10s\n' "baseline: bare evhttp GET /healthz (ms)" "$h50" "$h99"
+printf '%-46s %10s %10s\n' "baseline: bare SQLite commit, WAL FULL (ms)" "$q50" "$q99"
+printf '%-46s %10s %10s\n' "baseline: bare fsync of 4 kB (ms)" "$f50" "$f99"
+printf '%-46s %10s %10s\n' "ratio tap / command" "$(ratio "$s50" "$c50")" "$(ratio "$s99" "$c99")"
+printf '%-46s %10s %10s\n' "ratio agent's own / bare SQLite commit" "$(ratio "$a50" "$q50")" "$(ratio "$a99" "$q99")"
+echo
+printf '%-46s %10s %10s %7s\n' "memory (kB)" "serve" "baseline" "ratio"
+printf '%-46s %10s %10s %7s\n' "peak RSS through the day / commands' peak" "$hwm" "$peak_cli" "$(ratio "$hwm" "$peak_cli")"
+printf '%-46s %10s %10s %7s\n' "peak RSS / a bare evhttp server's RSS" "$hwm" "$bare_rss" "$(ratio "$hwm" "$bare_rss")"
+printf '%-46s %10s\n' "  Pss, peak sampled" "$pss"
+printf '%-46s %10s\n' "  private (clean + dirty), peak sampled" "$private"
+printf '%-46s %10s\n' "  anonymous (heap, stacks), peak sampled" "$anon"
+printf '%-46s %10s\n' "idle after its first sync: RSS" "$idle_rss"
+printf '%-46s %10s\n' "  Pss / private / anonymous" "$idle_pss / $idle_private / $idle_anon"
+printf '%-46s %10s\n' "  peak RSS up to then" "$idle_hwm"
+printf '%-46s %10s\n' "binary as built (bytes)" "$(stat -c %s "$agent")"
+printf '%-46s %10s\n' "binary stripped (bytes)" "$(stat -c %s "$work/patrol-agent.stripped")"
+printf '%-46s %10s\n' "  its modules, stripped (bytes)" "$mods"
+echo
+echo "idle daemon by mapping (kB):        Rss      Pss  private"
+head -n 16 "$work/screen-ms.maps"
 grep -v '^$' "$work/patrold.log" | grep -v 'level=info' | tail -n 5 >&2 || true
