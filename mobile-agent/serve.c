@@ -42,6 +42,7 @@
 
 #define SERVE_BACKOFF_BASE_MS 1000
 #define SERVE_GPSD_RETRY_MS   30000
+#define SERVE_GPSD_BURST      8 /* fixes read per turn of the loop */
 #define SERVE_PACE_MAX_MS     5000
 #define SERVE_TRACK_MAX       20000 /* fixes shown; older ones thinned */
 #define SERVE_BODY_MAX        (24 << 20)
@@ -287,19 +288,31 @@ serve_gps_lost(struct serve *s, char *cause)
 		evtimer_add(s->gps_timer, &tv); /* gpsd: try again */
 }
 
-/* gpsd's socket is readable: every fix it holds. */
+/*
+ * gpsd's socket is readable: the fixes it holds, a few at a time. Each
+ * kept fix is a commit (an fsync), so a backlog (gpsd back after a gap, a
+ * replay) is taken SERVE_GPSD_BURST fixes per turn of the loop, and the
+ * screen's requests waiting meanwhile are answered in between.
+ */
 static void
 serve_gpsd_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct serve *s = arg;
 	struct gps_fix f;
 	char *cause = NULL;
-	int r;
+	int r, n = 0;
 
 	(void)fd;
 	(void)what;
-	while ((r = gps_src_next(s->src, 0, &f, &cause)) == 1)
+	while ((r = gps_src_next(s->src, 0, &f, &cause)) == 1) {
 		serve_fix(s, &f);
+		if (++n == SERVE_GPSD_BURST) {
+			/* More may be held by libgps, not on the socket:
+			 * come back after the loop's other ready events. */
+			event_active(s->gps_ev, EV_READ, 0);
+			return;
+		}
+	}
 	if (r < 0)
 		serve_gps_lost(s, cause);
 }
