@@ -380,7 +380,6 @@ app_stop(struct app *a)
 	escalate_stop();
 	planner_stop();
 	roads_stop(a->roads); /* before db_free: it answers a load */
-	a->roads = NULL;
 	archive_stop();
 	lease_stop();
 	api_handover_unregister();
@@ -393,6 +392,8 @@ app_stop(struct app *a)
 	addrlist_free(a->trusted_proxies);
 	addrlist_free(a->metrics_allow);
 	db_free(a->db);
+	roads_free(a->roads); /* its callbacks may run until db_free */
+	a->roads = NULL;
 	/* After db_free: a purge in flight is answered there. */
 	retention_stop(a->retention);
 	metrics_coverage_stop(a->metrics_coverage);

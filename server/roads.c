@@ -71,11 +71,8 @@ roads_loaded_cb(struct db_result *res, void *arg)
 	size_t n;
 
 	r->loading = 0;
-	if (r->app == NULL) {
-		if (!r->checking)
-			free(r);
+	if (r->app == NULL)
 		return; /* stopped meanwhile */
-	}
 	if (res->status != DB_OK) {
 		log_warnx(
 		    "event=roads_load_failed error=%s", log_q(res->error));
@@ -137,11 +134,8 @@ roads_version_cb(struct db_result *res, void *arg)
 	long long v;
 
 	r->checking = 0;
-	if (r->app == NULL) {
-		if (!r->loading)
-			free(r);
+	if (r->app == NULL)
 		return;
-	}
 	if (res->status != DB_OK)
 		return;
 	v = store_roads_import_row(res->res);
@@ -213,6 +207,12 @@ roads_on_change(struct roads *r, void (*cb)(void *), void *arg)
 }
 
 void
+roads_free(struct roads *r)
+{
+	free(r);
+}
+
+void
 roads_stop(struct roads *r)
 {
 	if (r == NULL)
@@ -222,7 +222,6 @@ roads_stop(struct roads *r)
 	roadnet_free(r->net);
 	r->net = NULL;
 	r->app = NULL;
-	/* A query in flight frees it when answered (db_free answers it). */
-	if (!r->loading && !r->checking)
-		free(r);
+	/* Freed by roads_free, after db_free: queries in flight and the
+	 * LISTEN callback may still be answered until then. */
 }

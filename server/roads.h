@@ -19,8 +19,12 @@ struct roadnet;
 #define ROADS_SNAP_M 150
 
 struct roads *roads_start(struct app *);
-/* Before db_free: a query in flight is answered there, and frees it. */
+/*
+ * roads_stop before db_free (no more loads; a query in flight or a NOTIFY
+ * answered there is ignored), roads_free after it.
+ */
 void roads_stop(struct roads *);
+void roads_free(struct roads *);
 /* cb(arg) after each graph is swapped in (the planner redoes the days). */
 void roads_on_change(struct roads *, void (*cb)(void *), void *arg);
 /* The graph in use, or NULL (none imported, or not loaded yet). */
