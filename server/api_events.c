@@ -9,6 +9,11 @@
  * When writers in flight keep the safe id from being known, nothing is
  * read: the next NOTIFY or the keep-alive tick tries again.
  *
+ * With no client connected, nothing is read (issue 19: every read waits
+ * for the writers in flight, on a pooled connection); the position is then
+ * stale, and the first client that starts "from now on" waits for the
+ * current position to be read (placing).
+ *
  * A viewer that does not read must not make patrold hold the history for
  * it (issue 10): a stream stops being fed while more than FEED_HIGH_WATER
  * bytes wait for its client and goes on (from its cursor, through the
@@ -46,6 +51,7 @@ struct feed_client {
 	struct http_req *req;
 	long long cursor; /* last id sent */
 	int catching_up;  /* a query of its own is in flight */
+	int placing;      /* from now on: waits for the current position */
 	int closed;       /* the stream ended; free when the query returns */
 	int paused;       /* its client is behind: nothing more is sent */
 	time_t paused_at;
@@ -56,6 +62,7 @@ struct feed_client {
 static struct {
 	struct app *app;
 	long long last; /* last id fetched for everyone; -1: not known yet */
+	int stale;      /* events may have come since last: nobody read them */
 	int fetching, again;
 	TAILQ_HEAD(, feed_client) clients;
 	struct event *ev_keepalive;
@@ -64,6 +71,21 @@ static struct {
 
 static void feed_fetch(void);
 static void feed_catch_up(struct feed_client *);
+
+/* The feed is current: clients waiting to start from now on start here. */
+static void
+feed_place(void)
+{
+	struct feed_client *c;
+
+	TAILQ_FOREACH(c, &feed.clients, entry)
+	{
+		if (c->placing) {
+			c->placing = 0;
+			c->cursor = feed.last;
+		}
+	}
+}
 
 /* Sends one event; 0 while the client keeps up, -1 once it is paused. */
 static int
@@ -136,7 +158,8 @@ feed_fetch_cb(struct db_result *r, void *arg)
 		id = strtoll(PQgetvalue(r->res, i, 0), NULL, 10);
 		TAILQ_FOREACH(c, &feed.clients, entry)
 		{
-			if (!c->catching_up && !c->paused && c->cursor < id)
+			if (!c->catching_up && !c->paused && !c->placing &&
+			    c->cursor < id)
 				feed_send(c, id, PQgetvalue(r->res, i, 1));
 		}
 		feed.last = id;
@@ -144,7 +167,8 @@ feed_fetch_cb(struct db_result *r, void *arg)
 	if (n == FEED_BATCH || feed.again) {
 		feed.again = 0;
 		feed_fetch();
-	}
+	} else
+		feed_place();
 }
 
 static void
@@ -154,11 +178,14 @@ feed_last_cb(struct db_result *r, void *arg)
 	feed.fetching = 0;
 	if (r->status == DB_OK && !PQgetisnull(r->res, 0, 0)) {
 		feed.last = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
+		feed.stale = 0;
+		feed_place();
 		if (feed.again) {
 			feed.again = 0;
 			feed_fetch();
 		}
 	}
+	/* Else the next NOTIFY or keep-alive tick asks again. */
 }
 
 static void
@@ -168,8 +195,13 @@ feed_fetch(void)
 		feed.again = 1;
 		return;
 	}
+	if (TAILQ_EMPTY(&feed.clients) && feed.last >= 0) {
+		feed.stale = 1; /* read when a client comes */
+		return;
+	}
 	feed.fetching = 1;
-	if (feed.last < 0)
+	/* Stale: skip what nobody saw, read the position only. */
+	if (feed.last < 0 || feed.stale)
 		store_events_last(feed.app->db, feed_last_cb, NULL);
 	else
 		store_events_since(
@@ -255,8 +287,8 @@ feed_keepalive_cb(evutil_socket_t fd, short ev, void *arg)
 	feed_fetch();
 	TAILQ_FOREACH(c, &feed.clients, entry)
 	{
-		if (!c->catching_up && !c->paused && feed.last >= 0 &&
-		    c->cursor < feed.last)
+		if (!c->catching_up && !c->paused && !c->placing &&
+		    feed.last >= 0 && c->cursor < feed.last)
 			feed_catch_up(c);
 	}
 }
@@ -334,9 +366,12 @@ events_get(struct http_req *req)
 	    req, "text/event-stream; charset=utf-8", feed_closed_cb, c);
 	/* EventSource waits this long before reconnecting. */
 	http_stream_send(req, "retry: 2000\n\n", 13);
-	if (cursor < 0 && feed.last >= 0)
+	if (cursor < 0 && feed.last >= 0 && !feed.stale)
 		c->cursor = feed.last; /* from now on */
-	else {
+	else if (cursor < 0 && feed.last >= 0) {
+		c->placing = 1; /* from now on, once that is known */
+		feed_fetch();
+	} else {
 		/* Resuming, or the feed's position is not known yet. */
 		c->cursor = cursor < 0 ? 0 : cursor;
 		feed_catch_up(c);

@@ -46,6 +46,8 @@ struct app {
 	struct metrics_coverage *metrics_coverage;
 	/* The road network for travel times (roads.c), or none loaded. */
 	struct roads *roads;
+	/* NOTIFYs patrol_events after commits (events_wake.c). */
+	struct events_wake *events_wake;
 };
 
 /* Route groups: each api_*.c registers its own table. */

@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "events_wake.h"
 #include "geo.h"
 #include "http.h"
 #include "lease.h"
@@ -262,7 +263,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	    cfg->area_lon_max, cfg->area_lat_max};
 	struct db_config dbc = {cfg->database_url, cfg->db_pool_size,
 	    cfg->db_connect_timeout_ms, cfg->db_statement_timeout_ms,
-	    cfg->db_queue_max, cfg->db_queue_timeout_ms, cfg->timezone};
+	    cfg->db_queue_max, cfg->db_queue_timeout_ms, cfg->timezone, 1};
 	struct http_config hc = {cfg->http_timeout_s,
 	    (size_t)cfg->http_max_body, cfg->http_max_connections,
 	    cfg->http_max_connections_per_address, cfg->http_header_timeout_s,
@@ -285,6 +286,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	if (app_addrlists_start(a, cause) != 0)
 		return -1;
 	a->db = db_new(a->base, &dbc);
+	a->events_wake = events_wake_start(a->base, a->db);
 	if (migrate_pending(a->db, cfg->schema_dir, &pending, cause) != 0) {
 		char *why = *cause;
 
@@ -396,6 +398,7 @@ app_stop(struct app *a)
 	a->roads = NULL;
 	/* After db_free: a purge in flight is answered there. */
 	retention_stop(a->retention);
+	events_wake_stop(a->events_wake);
 	metrics_coverage_stop(a->metrics_coverage);
 	/* After db_free: a reload failing there still uses them. */
 	if (a->ev_wards_retry != NULL)

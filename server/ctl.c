@@ -25,7 +25,7 @@ ctl_db(struct ctl *c)
 	struct db_config dbc = {c->cfg->database_url, 1,
 	    c->cfg->db_connect_timeout_ms, c->cfg->db_statement_timeout_ms,
 	    c->cfg->db_queue_max, c->cfg->db_connect_timeout_ms * 2,
-	    c->cfg->timezone};
+	    c->cfg->timezone, 0}; /* commands NOTIFY in their transaction */
 
 	if (c->db == NULL) {
 		c->base = event_base_new();

@@ -30,6 +30,7 @@
 #define DB_BACKOFF_MIN_MS    100
 #define DB_BACKOFF_MAX_MS    2000
 #define DB_DEADLINE_GRACE_MS 1000
+#define DB_STMTS_MAX         64 /* prepared statements kept per connection */
 
 enum db_conn_state {
 	DB_CONN_DOWN,
@@ -43,7 +44,9 @@ struct db_query {
 	char *sql;
 	int nparams;
 	char **params;
-	int simple; /* several statements, simple protocol */
+	int simple;     /* several statements, simple protocol */
+	int prepared;   /* db_query_prepared */
+	char *deferred; /* channel to NOTIFY after its commit (db.h), or NULL */
 	db_cb cb;
 	void *arg;
 	struct event *ev_timeout; /* queue timeout while waiting */
@@ -59,6 +62,13 @@ struct db_query {
 };
 TAILQ_HEAD(db_queries, db_query);
 
+/* A statement prepared on one connection (db_query_prepared). */
+struct db_stmt {
+	char *sql;
+	unsigned long hash;
+	char name[24];
+};
+
 struct db_conn {
 	struct db *db;
 	int id;
@@ -72,6 +82,9 @@ struct db_conn {
 	struct db_query *q; /* in flight; NULL for internal statements */
 	int internal;       /* LISTEN or ROLLBACK in flight */
 	PGresult *keep;     /* result kept until the terminating NULL */
+	struct db_stmt stmts[DB_STMTS_MAX];
+	int nstmts, stmt_seq;
+	int preparing; /* PQsendPrepare for q in flight, then q itself */
 };
 
 struct db_sub {
@@ -98,6 +111,8 @@ struct db {
 	int freeing;
 	unsigned long reconnects, queries, failures;
 	struct db_read *rd; /* the replica's state, or NULL */
+	void (*deferred_cb)(const char *channel, void *arg);
+	void *deferred_arg;
 };
 
 static int db_read_route(struct db *, const struct db_scope *);
@@ -198,6 +213,7 @@ db_query_free(struct db_query *q)
 	free(q->params);
 	free(q->sql);
 	free(q->error);
+	free(q->deferred);
 	if (q->res != NULL)
 		PQclear(q->res);
 	free(q);
@@ -273,13 +289,30 @@ db_set_error(struct db *db, const char *msg)
 	db->last_error = msg != NULL ? db_trim(msg) : NULL;
 }
 
-/* Routes libpq's notices (RAISE NOTICE, warnings) into the log. */
+/*
+ * Routes libpq's notices (RAISE NOTICE, warnings) into the log, except a
+ * session's request to NOTIFY a channel after the commit (db.h).
+ */
 static void
-db_notice_cb(void *arg, const char *msg)
+db_notice_cb(void *arg, const PGresult *res)
 {
 	struct db_conn *c = arg;
-	char *m = db_trim(msg);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *channel = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char *m;
 
+	if (state != NULL && strcmp(state, DB_DEFERRED_SQLSTATE) == 0 &&
+	    channel != NULL && c->q != NULL) {
+		/* Statements tell one channel (patrol_events) so far. */
+		if (c->q->deferred == NULL)
+			c->q->deferred = xstrdup(channel);
+		else if (strcmp(c->q->deferred, channel) != 0)
+			log_warnx("event=db_deferred_second_channel conn=%d "
+			          "channel=%s",
+			    c->id, log_q(channel));
+		return;
+	}
+	m = db_trim(PQresultErrorMessage(res));
 	log_info("src=libpq conn=%d notice=%s", c->id, log_q(m));
 	free(m);
 }
@@ -329,6 +362,10 @@ db_conn_close(struct db_conn *c)
 	}
 	c->state = DB_CONN_DOWN;
 	c->internal = 0;
+	c->preparing = 0;
+	/* Prepared statements die with the session. */
+	while (c->nstmts > 0)
+		free(c->stmts[--c->nstmts].sql);
 }
 
 /*
@@ -426,6 +463,104 @@ db_conn_send(struct db_conn *c, const char *sql, int nparams,
 	return 0;
 }
 
+static unsigned long
+db_stmt_hash(const char *sql)
+{
+	unsigned long h = 5381;
+
+	for (; *sql != '\0'; sql++)
+		h = h * 33 + (unsigned char)*sql;
+	return h;
+}
+
+static struct db_stmt *
+db_stmt_find(struct db_conn *c, const char *sql, unsigned long h)
+{
+	int i;
+
+	for (i = 0; i < c->nstmts; i++) {
+		if (c->stmts[i].hash == h && strcmp(c->stmts[i].sql, sql) == 0)
+			return &c->stmts[i];
+	}
+	return NULL;
+}
+
+/*
+ * Sends a query. A prepared one is run by name when this connection has
+ * prepared it; else it is prepared first (c->preparing: its result comes
+ * back to db_conn_complete, which then runs it) while there is room.
+ */
+static int
+db_conn_send_query(struct db_conn *c, struct db_query *q)
+{
+	unsigned long h;
+	struct db_stmt *st;
+	int ok;
+
+	if (!q->prepared || q->simple)
+		return db_conn_send(
+		    c, q->sql, q->nparams, q->params, q->simple);
+	h = db_stmt_hash(q->sql);
+	if ((st = db_stmt_find(c, q->sql, h)) != NULL)
+		ok = PQsendQueryPrepared(c->pg, st->name, q->nparams,
+		    (const char *const *)q->params, NULL, NULL, 0);
+	else if (c->nstmts < DB_STMTS_MAX) {
+		st = &c->stmts[c->nstmts];
+		snprintf(st->name, sizeof st->name, "patrol_%d", ++c->stmt_seq);
+		ok = PQsendPrepare(c->pg, st->name, q->sql, q->nparams, NULL);
+		c->preparing = ok;
+	} else
+		return db_conn_send(c, q->sql, q->nparams, q->params, 0);
+	if (!ok)
+		return -1;
+	c->state = DB_CONN_BUSY;
+	db_conn_flush(c);
+	return 0;
+}
+
+/*
+ * The statement c->q was being prepared: remember it and run it. 0 when
+ * it runs (or the connection failed trying), -1 when the prepare failed
+ * (res is the error to deliver).
+ */
+static int
+db_conn_prepared(struct db_conn *c, PGresult *res)
+{
+	struct db_query *q = c->q;
+	struct db_stmt *st = &c->stmts[c->nstmts];
+
+	c->preparing = 0;
+	if (q == NULL || res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+		return -1;
+	PQclear(res);
+	st->sql = xstrdup(q->sql);
+	st->hash = db_stmt_hash(q->sql);
+	c->nstmts++;
+	if (!PQsendQueryPrepared(c->pg, st->name, q->nparams,
+	        (const char *const *)q->params, NULL, NULL, 0)) {
+		db_conn_fail(c, PQerrorMessage(c->pg));
+		return 0;
+	}
+	db_conn_flush(c);
+	return 0;
+}
+
+/*
+ * A prepared statement whose result columns changed under it (a
+ * migration: "cached plan must not change result type") is prepared
+ * again next time.
+ */
+static void
+db_stmt_forget(struct db_conn *c, const char *sql)
+{
+	struct db_stmt *st = db_stmt_find(c, sql, db_stmt_hash(sql));
+
+	if (st == NULL)
+		return;
+	free(st->sql);
+	*st = c->stmts[--c->nstmts];
+}
+
 static void
 db_conn_internal(struct db_conn *c, const char *sql)
 {
@@ -493,8 +628,10 @@ db_conn_complete(struct db_conn *c)
 	PGresult *res = c->keep;
 	PGTransactionStatusType ts;
 
-	c->q = NULL;
 	c->keep = NULL;
+	if (c->preparing && db_conn_prepared(c, res) == 0)
+		return; /* now running q itself, or failed and reset */
+	c->q = NULL;
 	c->state = DB_CONN_IDLE;
 	event_del(c->ev_timer);
 	if (c->internal) {
@@ -512,12 +649,22 @@ db_conn_complete(struct db_conn *c)
 		        PQresultStatus(res) == PGRES_NONFATAL_ERROR)) {
 			const char *m =
 			    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+			const char *st =
+			    PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
+			if (q->prepared && st != NULL &&
+			    strcmp(st, "0A000") == 0)
+				db_stmt_forget(c, q->sql);
 			db_query_finish(q, DB_ERROR, res, m);
 		} else if (res == NULL)
 			db_query_finish(q, DB_ERROR, NULL, "no result");
-		else
+		else {
 			db_query_finish(q, DB_OK, res, NULL);
+			/* Committed (an autocommit statement): tell now. */
+			if (q->deferred != NULL && c->db->deferred_cb != NULL)
+				c->db->deferred_cb(
+				    q->deferred, c->db->deferred_arg);
+		}
 	}
 	/* A failed script may leave a transaction open: never reuse it so. */
 	ts = PQtransactionStatus(c->pg);
@@ -648,7 +795,7 @@ db_conn_start(struct db_conn *c)
 		db_conn_fail(c, PQerrorMessage(c->pg));
 		return;
 	}
-	PQsetNoticeProcessor(c->pg, db_notice_cb, c);
+	PQsetNoticeReceiver(c->pg, db_notice_cb, c);
 	/* connect_timeout is ignored by PQconnectPoll: our own timer. */
 	tv.tv_sec = db->cfg.connect_timeout_ms / 1000;
 	tv.tv_usec = (db->cfg.connect_timeout_ms % 1000) * 1000;
@@ -673,8 +820,7 @@ db_dispatch(struct db *db)
 		TAILQ_REMOVE(&db->queue, q, entry);
 		db->nqueued--;
 		event_del(q->ev_timeout);
-		if (db_conn_send(c, q->sql, q->nparams, q->params, q->simple) !=
-		    0) {
+		if (db_conn_send_query(c, q) != 0) {
 			/* Not sent: put it back and drop the connection. */
 			TAILQ_INSERT_HEAD(&db->queue, q, entry);
 			db->nqueued++;
@@ -769,6 +915,24 @@ db_query(struct db *db, const char *sql, int nparams, const char *const *params,
 }
 
 void
+db_query_prepared(struct db *db, const char *sql, int nparams,
+    const char *const *params, db_cb cb, void *arg)
+{
+	struct db_query *q = xcalloc(1, sizeof *q);
+	int i;
+
+	q->sql = xstrdup(sql);
+	q->prepared = 1;
+	q->nparams = nparams;
+	q->params = xcalloc((size_t)nparams + 1, sizeof *q->params);
+	for (i = 0; i < nparams; i++)
+		q->params[i] = params[i] != NULL ? xstrdup(params[i]) : NULL;
+	q->cb = cb;
+	q->arg = arg;
+	db_enqueue(db, q);
+}
+
+void
 db_exec(struct db *db, const char *script, db_cb cb, void *arg)
 {
 	struct db_query *q = xcalloc(1, sizeof *q);
@@ -828,10 +992,17 @@ db_new(struct event_base *base, const struct db_config *cfg)
 	db->cfg.conninfo = db->conninfo;
 	db->cfg.timezone = NULL; /* only used here, in options */
 	/* Zone names are [A-Za-z0-9/_+-] (config checks): safe in options. */
-	db->options =
-	    xasprintf("-c statement_timeout=%d%s%s", cfg->statement_timeout_ms,
-	        cfg->timezone != NULL ? " -c TimeZone=" : "",
-	        cfg->timezone != NULL ? cfg->timezone : "");
+	/*
+	 * defer_notify: the session's event NOTIFYs come as notices
+	 * (schema/0280), which client_min_messages must not hide.
+	 */
+	db->options = xasprintf("-c statement_timeout=%d%s%s%s",
+	    cfg->statement_timeout_ms,
+	    cfg->timezone != NULL ? " -c TimeZone=" : "",
+	    cfg->timezone != NULL ? cfg->timezone : "",
+	    cfg->defer_notify ? " -c patrol.defer_notify=on"
+	                        " -c client_min_messages=notice"
+	                      : "");
 	TAILQ_INIT(&db->queue);
 	TAILQ_INIT(&db->done);
 	TAILQ_INIT(&db->subs);
@@ -899,6 +1070,14 @@ db_free(struct db *db)
 	free(db->options);
 	free(db->last_error);
 	free(db);
+}
+
+void
+db_on_deferred(
+    struct db *db, void (*cb)(const char *channel, void *arg), void *arg)
+{
+	db->deferred_cb = cb;
+	db->deferred_arg = arg;
 }
 
 void

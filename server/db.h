@@ -53,6 +53,7 @@ struct db_config {
 	int queue_max;
 	int queue_timeout_ms;
 	const char *timezone; /* session TimeZone, or NULL */
+	int defer_notify;     /* sessions set patrol.defer_notify (below) */
 };
 
 struct db_stats {
@@ -76,6 +77,15 @@ void db_free(struct db *);
 void db_query(struct db *, const char *sql, int nparams,
     const char *const *params, db_cb, void *arg);
 /*
+ * The same for a hot statement whose text never changes: each connection
+ * prepares it once (one more round trip, the first time) and runs it by
+ * name from then on, so PostgreSQL parses it once per session and may keep
+ * its plan. Up to DB_STMTS_MAX (db.c) statements per connection; more are
+ * run as db_query runs them.
+ */
+void db_query_prepared(struct db *, const char *sql, int nparams,
+    const char *const *params, db_cb, void *arg);
+/*
  * Queues a script of several statements (simple protocol, no parameters),
  * e.g. a migration. A transaction left open by a failed script is rolled
  * back before the connection is reused.
@@ -89,6 +99,19 @@ void db_exec(struct db *, const char *script, db_cb, void *arg);
  */
 int db_listen(
     struct db *, const char *channel, db_notify_cb, void *arg, char **cause);
+
+/*
+ * NOTIFY after the commit (schema/0280, issue 19): a NOTIFY inside a
+ * transaction holds PostgreSQL's global notify lock through the commit's
+ * WAL flush, so the sessions of a pool made with defer_notify get, instead,
+ * a notice of SQLSTATE DB_DEFERRED_SQLSTATE whose message names the
+ * channel. Once such a statement has succeeded (committed: every query is
+ * its own transaction), cb(channel, arg) is called, from inside the pool's
+ * read callback: it must not queue queries itself (arm a timer).
+ */
+#define DB_DEFERRED_SQLSTATE "PW001"
+void db_on_deferred(
+    struct db *, void (*cb)(const char *channel, void *arg), void *arg);
 
 void db_stats(struct db *, struct db_stats *);
 

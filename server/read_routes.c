@@ -106,7 +106,7 @@ read_routes_start(struct app *a)
 	const struct config *cfg = a->cfg;
 	struct db_config dbc = {cfg->database_read_url, cfg->db_pool_size,
 	    cfg->db_connect_timeout_ms, cfg->db_statement_timeout_ms,
-	    cfg->db_queue_max, cfg->db_queue_timeout_ms, cfg->timezone};
+	    cfg->db_queue_max, cfg->db_queue_timeout_ms, cfg->timezone, 0};
 	struct http_hooks hooks = {
 	    read_routes_enter, read_routes_leave, read_routes_done, a};
 

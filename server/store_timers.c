@@ -24,6 +24,14 @@ store_timers_release(struct db *db, const char *holder, db_cb cb, void *arg)
 }
 
 void
+store_timers_notify(struct db *db, const char *channel, db_cb cb, void *arg)
+{
+	const char *params[1] = {channel};
+
+	db_query_prepared(db, "SELECT pg_notify($1, '')", 1, params, cb, arg);
+}
+
+void
 store_timers_announce_plan(struct db *db, const char *json, db_cb cb, void *arg)
 {
 	const char *params[1] = {json};

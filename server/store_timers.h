@@ -13,6 +13,8 @@ void store_timers_claim(struct db *, const char *holder, const char *names,
     int ttl_ms, db_cb, void *);
 /* Lets every lease of holder lapse now. */
 void store_timers_release(struct db *, const char *holder, db_cb, void *);
+/* NOTIFYs a channel, empty payload, in a transaction of its own. */
+void store_timers_notify(struct db *, const char *channel, db_cb, void *);
 /* Sends a plan event (JSON text, < 8000 bytes) to every instance. */
 void store_timers_announce_plan(struct db *, const char *json, db_cb, void *);
 

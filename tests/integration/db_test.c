@@ -45,7 +45,7 @@ pool(const char *conninfo, int size, int queue_max, int queue_ms,
     int statement_ms)
 {
 	struct db_config c = {
-	    conninfo, size, 3000, statement_ms, queue_max, queue_ms, NULL};
+	    conninfo, size, 3000, statement_ms, queue_max, queue_ms, NULL, 0};
 
 	return db_new(base, &c);
 }
