@@ -109,7 +109,7 @@ store_plan_touched(struct db *db, long long after, db_cb cb, void *arg)
 	 * naming a crew): a job moved away (reassigned, back to the queue,
 	 * handed over) shortens that crew's day at once.
 	 */
-	db_query(db,
+	db_query_prepared(db,
 	    "SELECT coalesce(max(e.id), $1::bigint), coalesce(array_agg("
 	    " DISTINCT x) FILTER (WHERE x IS NOT NULL), '{}')::text"
 	    " FROM request_events e JOIN requests r ON r.id = e.request_id"

@@ -14,7 +14,7 @@ store_sessions_lookup(struct db *db, const char *hash_hex, db_cb cb, void *arg)
 	const char *p[] = {hash_hex};
 
 	/* As for API tokens: last_seen to the minute, not a write per hit. */
-	db_query(db,
+	db_query_prepared(db,
 	    "WITH s AS (SELECT s.id_sha256, s.csrf, s.last_seen, u.id,"
 	    "  u.name, u.role, u.crew_id FROM sessions s JOIN users u"
 	    "  ON u.id = s.user_id WHERE s.id_sha256 = $1"

@@ -291,7 +291,7 @@ store_users_token_lookup(
 	 * last_used_at is for spotting stale tokens, so a minute's precision
 	 * does; writing it on every request would cost a row version each.
 	 */
-	db_query(db,
+	db_query_prepared(db,
 	    "WITH t AS (SELECT t.id AS token_id, t.last_used_at, u.id, "
 	    "    u.name, u.role, u.crew_id "
 	    "    FROM api_tokens t JOIN users u ON u.id = t.user_id "
