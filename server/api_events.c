@@ -11,8 +11,9 @@
  *
  * With no client connected, nothing is read (issue 19: every read waits
  * for the writers in flight, on a pooled connection); the position is then
- * stale, and the first client that starts "from now on" waits for the
- * current position to be read (placing).
+ * stale, and a client that starts "from now on" gets its answer once the
+ * current position has been read (waiting), so that it misses nothing
+ * recorded after it was answered and gets nothing from before it asked.
  *
  * A viewer that does not read must not make patrold hold the history for
  * it (issue 10): a stream stops being fed while more than FEED_HIGH_WATER
@@ -51,12 +52,18 @@ struct feed_client {
 	struct http_req *req;
 	long long cursor; /* last id sent */
 	int catching_up;  /* a query of its own is in flight */
-	int placing;      /* from now on: waits for the current position */
 	int closed;       /* the stream ended; free when the query returns */
 	int paused;       /* its client is behind: nothing more is sent */
 	time_t paused_at;
 	long long user_id;
 	TAILQ_ENTRY(feed_client) entry;
+};
+
+/* A request for the feed from now on, while "now" is being read. */
+struct feed_wait {
+	struct http_req *req;
+	long long user_id;
+	TAILQ_ENTRY(feed_wait) entry;
 };
 
 static struct {
@@ -65,25 +72,28 @@ static struct {
 	int stale;      /* events may have come since last: nobody read them */
 	int fetching, again;
 	TAILQ_HEAD(, feed_client) clients;
+	TAILQ_HEAD(, feed_wait) waiting;
 	struct event *ev_keepalive;
 	struct event *ev_tick;
 } feed;
 
 static void feed_fetch(void);
 static void feed_catch_up(struct feed_client *);
+static void feed_open(struct http_req *, long long user_id, long long cursor);
 
-/* The feed is current: clients waiting to start from now on start here. */
+/* The position is current: the waiting requests get their streams. */
 static void
-feed_place(void)
+feed_answer_waiting(void)
 {
-	struct feed_client *c;
+	struct feed_wait *w;
 
-	TAILQ_FOREACH(c, &feed.clients, entry)
-	{
-		if (c->placing) {
-			c->placing = 0;
-			c->cursor = feed.last;
-		}
+	while ((w = TAILQ_FIRST(&feed.waiting)) != NULL) {
+		TAILQ_REMOVE(&feed.waiting, w, entry);
+		/* The request deadline may have answered meanwhile. */
+		if (!http_req_done(w->req))
+			feed_open(w->req, w->user_id, -1);
+		http_req_unref(w->req);
+		free(w);
 	}
 }
 
@@ -158,8 +168,7 @@ feed_fetch_cb(struct db_result *r, void *arg)
 		id = strtoll(PQgetvalue(r->res, i, 0), NULL, 10);
 		TAILQ_FOREACH(c, &feed.clients, entry)
 		{
-			if (!c->catching_up && !c->paused && !c->placing &&
-			    c->cursor < id)
+			if (!c->catching_up && !c->paused && c->cursor < id)
 				feed_send(c, id, PQgetvalue(r->res, i, 1));
 		}
 		feed.last = id;
@@ -167,19 +176,31 @@ feed_fetch_cb(struct db_result *r, void *arg)
 	if (n == FEED_BATCH || feed.again) {
 		feed.again = 0;
 		feed_fetch();
-	} else
-		feed_place();
+	} else if (!feed.stale)
+		feed_answer_waiting();
 }
 
 static void
 feed_last_cb(struct db_result *r, void *arg)
 {
+	struct feed_client *c;
+
 	(void)arg;
 	feed.fetching = 0;
 	if (r->status == DB_OK && !PQgetisnull(r->res, 0, 0)) {
 		feed.last = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
 		feed.stale = 0;
-		feed_place();
+		/*
+		 * A resumed stream left behind by the jump reads its own way
+		 * up to here first: the shared reads skip it meanwhile.
+		 */
+		TAILQ_FOREACH(c, &feed.clients, entry)
+		{
+			if (!c->catching_up && !c->paused &&
+			    c->cursor < feed.last)
+				feed_catch_up(c);
+		}
+		feed_answer_waiting();
 		if (feed.again) {
 			feed.again = 0;
 			feed_fetch();
@@ -195,7 +216,8 @@ feed_fetch(void)
 		feed.again = 1;
 		return;
 	}
-	if (TAILQ_EMPTY(&feed.clients) && feed.last >= 0) {
+	if (TAILQ_EMPTY(&feed.clients) && TAILQ_EMPTY(&feed.waiting) &&
+	    feed.last >= 0) {
 		feed.stale = 1; /* read when a client comes */
 		return;
 	}
@@ -287,8 +309,8 @@ feed_keepalive_cb(evutil_socket_t fd, short ev, void *arg)
 	feed_fetch();
 	TAILQ_FOREACH(c, &feed.clients, entry)
 	{
-		if (!c->catching_up && !c->paused && !c->placing &&
-		    feed.last >= 0 && c->cursor < feed.last)
+		if (!c->catching_up && !c->paused && feed.last >= 0 &&
+		    c->cursor < feed.last)
 			feed_catch_up(c);
 	}
 }
@@ -357,23 +379,38 @@ events_get(struct http_req *req)
 		    n);
 		return;
 	}
-	c = xcalloc(1, sizeof *c);
+	if (cursor < 0 && (feed.last < 0 || feed.stale)) {
+		/* From now on, once "now" is known (feed_answer_waiting). */
+		struct feed_wait *w = xcalloc(1, sizeof *w);
+
+		w->req = req;
+		w->user_id = user->id;
+		http_req_ref(req);
+		TAILQ_INSERT_TAIL(&feed.waiting, w, entry);
+		feed_fetch();
+		return;
+	}
+	feed_open(req, user->id, cursor);
+}
+
+/* Starts the stream: from now on (cursor -1) or resuming after cursor. */
+static void
+feed_open(struct http_req *req, long long user_id, long long cursor)
+{
+	struct feed_client *c = xcalloc(1, sizeof *c);
+
 	c->req = req;
-	c->user_id = user->id;
+	c->user_id = user_id;
 	TAILQ_INSERT_TAIL(&feed.clients, c, entry);
 	http_req_set_header(req, "X-Accel-Buffering", "no");
 	http_stream_start(
 	    req, "text/event-stream; charset=utf-8", feed_closed_cb, c);
 	/* EventSource waits this long before reconnecting. */
 	http_stream_send(req, "retry: 2000\n\n", 13);
-	if (cursor < 0 && feed.last >= 0 && !feed.stale)
+	if (cursor < 0)
 		c->cursor = feed.last; /* from now on */
-	else if (cursor < 0 && feed.last >= 0) {
-		c->placing = 1; /* from now on, once that is known */
-		feed_fetch();
-	} else {
-		/* Resuming, or the feed's position is not known yet. */
-		c->cursor = cursor < 0 ? 0 : cursor;
+	else {
+		c->cursor = cursor; /* resuming */
 		feed_catch_up(c);
 	}
 }
@@ -404,6 +441,7 @@ api_events_register(struct app *a)
 	feed.app = a;
 	feed.last = -1;
 	TAILQ_INIT(&feed.clients);
+	TAILQ_INIT(&feed.waiting);
 	if (db_listen(a->db, "patrol_events", feed_notify_cb, NULL, &cause) !=
 	    0)
 		fatalx("event=feed_listen_failed reason=%s", log_q(cause));
@@ -421,10 +459,18 @@ api_events_register(struct app *a)
 void
 api_events_unregister(void)
 {
+	struct feed_wait *w;
+
 	if (feed.ev_keepalive != NULL)
 		event_free(feed.ev_keepalive);
 	feed.ev_keepalive = NULL;
 	if (feed.ev_tick != NULL)
 		event_free(feed.ev_tick);
 	feed.ev_tick = NULL;
+	/* Requests still waiting for the position are closed unanswered. */
+	while ((w = TAILQ_FIRST(&feed.waiting)) != NULL) {
+		TAILQ_REMOVE(&feed.waiting, w, entry);
+		http_req_unref(w->req);
+		free(w);
+	}
 }
