@@ -11,6 +11,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "store_result.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -274,21 +275,20 @@ api_path_id(struct http_req *req, int param, long long *out)
 void
 api_reply_row(struct http_req *req, const struct db_result *r, const char *what)
 {
+	const char *text;
+
 	if (r->status != DB_OK)
 		api_db_error(req, r, what);
-	else if (PQntuples(r->res) == 0 || PQgetisnull(r->res, 0, 0))
+	else if ((text = store_result_text(r->res)) == NULL)
 		api_error(req, 404, "not_found", NULL, "no such %s", what);
 	else
-		api_reply_text(req, 200, PQgetvalue(r->res, 0, 0));
+		api_reply_text(req, 200, text);
 }
 
 json_t *
 api_result_json(const struct db_result *r)
 {
-	if (r->res == NULL || PQntuples(r->res) < 1 ||
-	    PQgetisnull(r->res, 0, 0))
-		return NULL;
-	return json_loads(PQgetvalue(r->res, 0, 0), 0, NULL);
+	return store_result_json(r->res);
 }
 
 static int

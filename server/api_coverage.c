@@ -24,6 +24,7 @@
 #include "log.h"
 #include "report.h"
 #include "store_network.h"
+#include "store_result.h"
 #include "wards.h"
 #include "xmalloc.h"
 
@@ -100,8 +101,7 @@ cov_archived_cb(struct db_result *r, void *arg)
 	unsigned char *bin;
 	size_t len, max;
 
-	if (r->status == DB_OK && PQntuples(r->res) == 1) {
-		b64 = PQgetvalue(r->res, 0, 0);
+	if (r->status == DB_OK && (b64 = store_result_text(r->res)) != NULL) {
 		max = strlen(b64);
 		bin = xmalloc(max + 1);
 		/* PostgreSQL wraps base64 every 76 characters. */

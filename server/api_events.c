@@ -40,6 +40,7 @@
 #include "http.h"
 #include "log.h"
 #include "store_requests.h"
+#include "store_result.h"
 #include "xmalloc.h"
 
 #define FEED_BATCH       500
@@ -154,8 +155,9 @@ static void
 feed_fetch_cb(struct db_result *r, void *arg)
 {
 	struct feed_client *c;
+	const char *json;
 	long long id;
-	int i, n;
+	int n;
 
 	(void)arg;
 	feed.fetching = 0;
@@ -163,13 +165,11 @@ feed_fetch_cb(struct db_result *r, void *arg)
 		log_warnx("event=feed_fetch_failed error=%s", log_q(r->error));
 		return; /* the next NOTIFY or reconnect tries again */
 	}
-	n = PQntuples(r->res);
-	for (i = 0; i < n; i++) {
-		id = strtoll(PQgetvalue(r->res, i, 0), NULL, 10);
+	for (n = 0; store_events_row(r->res, n, &id, &json); n++) {
 		TAILQ_FOREACH(c, &feed.clients, entry)
 		{
 			if (!c->catching_up && !c->paused && c->cursor < id)
-				feed_send(c, id, PQgetvalue(r->res, i, 1));
+				feed_send(c, id, json);
 		}
 		feed.last = id;
 	}
@@ -187,8 +187,8 @@ feed_last_cb(struct db_result *r, void *arg)
 
 	(void)arg;
 	feed.fetching = 0;
-	if (r->status == DB_OK && !PQgetisnull(r->res, 0, 0)) {
-		feed.last = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
+	if (r->status == DB_OK && store_result_text(r->res) != NULL) {
+		feed.last = store_result_ll(r->res, -1);
 		feed.stale = 0;
 		/*
 		 * A resumed stream left behind by the jump reads its own way
@@ -243,7 +243,9 @@ static void
 feed_catch_up_cb(struct db_result *r, void *arg)
 {
 	struct feed_client *c = arg;
-	int i, n = 0;
+	const char *json;
+	long long id;
+	int n;
 
 	c->catching_up = 0;
 	if (c->closed) {
@@ -255,10 +257,8 @@ feed_catch_up_cb(struct db_result *r, void *arg)
 		    c->req); /* the browser reconnects and resumes */
 		return;
 	}
-	n = PQntuples(r->res);
-	for (i = 0; i < n; i++)
-		if (feed_send(c, strtoll(PQgetvalue(r->res, i, 0), NULL, 10),
-		        PQgetvalue(r->res, i, 1)) != 0)
+	for (n = 0; store_events_row(r->res, n, &id, &json); n++)
+		if (feed_send(c, id, json) != 0)
 			return; /* the tick goes on once the client has read */
 	/* More to read, or the shared feed moved on meanwhile. */
 	if (n == FEED_BATCH || (feed.last >= 0 && c->cursor < feed.last))

@@ -31,6 +31,7 @@
 #include "mail.h"
 #include "photos.h"
 #include "store_handover.h"
+#include "store_result.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -54,11 +55,12 @@ static void
 ho_key_cb(struct db_result *r, void *arg)
 {
 	struct ho_keywait *w = arg;
+	const char *hex = store_result_text(r->res);
 	size_t len;
 
-	if (r->status == DB_OK && PQntuples(r->res) == 1 &&
-	    sodium_hex2bin(ho.key, sizeof ho.key, PQgetvalue(r->res, 0, 0),
-	        (size_t)PQgetlength(r->res, 0, 0), NULL, &len, NULL) == 0 &&
+	if (r->status == DB_OK && hex != NULL &&
+	    sodium_hex2bin(ho.key, sizeof ho.key, hex, strlen(hex), NULL, &len,
+	        NULL) == 0 &&
 	    len == sizeof ho.key)
 		ho.have_key = 1;
 	if (ho.have_key)

@@ -45,7 +45,7 @@ api_me_user_cb(struct db_result *r, void *arg)
 	if (m->user.session)
 		json_object_set_new(j, "csrf", json_string(m->user.csrf));
 	/* The row may be gone if the user changed since the token check. */
-	if (PQntuples(r->res) == 1 && store_users_row(r->res, 0, &su) == 0) {
+	if (store_users_row(r->res, 0, &su) == 0) {
 		json_object_set_new(
 		    j, "display_name", json_string(su.display_name));
 		/* A crew user acts only on this crew's jobs. */

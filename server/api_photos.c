@@ -23,6 +23,7 @@
 #include "log.h"
 #include "photos.h"
 #include "store_requests.h"
+#include "store_result.h"
 #include "xmalloc.h"
 
 #define PHOTOS_ROUTE_MAX (100 << 20) /* the route's cap; config decides */
@@ -57,8 +58,8 @@ photo_added_cb(struct db_result *r, void *arg)
 	struct app *app = http_req_owner(pp->req);
 	char what[64];
 
-	if (r->status == DB_OK && PQntuples(r->res) == 1)
-		api_reply_text(pp->req, 201, PQgetvalue(r->res, 0, 0));
+	if (store_request_photo_added(r))
+		api_reply_text(pp->req, 201, store_result_text(r->res));
 	else {
 		/* No such request, or the database failed: no orphan file. */
 		if (pp->created)
@@ -96,17 +97,18 @@ static void
 photo_crew_cb(struct db_result *r, void *arg)
 {
 	struct photo_post *pp = arg;
+	long long crew_id;
 	char what[64];
 
 	if (http_req_done(pp->req))
 		photo_post_free(pp);
-	else if (r->status != DB_OK || PQntuples(r->res) == 0) {
+	else if (r->status != DB_OK ||
+	         !store_request_crew_row(r->res, &crew_id)) {
 		api_reply_row(pp->req, r, "request");
 		photo_post_free(pp);
 	} else {
 		snprintf(what, sizeof what, "request %lld", pp->id);
-		if (api_crew_refused(pp->req, pp->user,
-		        strtoll(PQgetvalue(r->res, 0, 0), NULL, 10), what))
+		if (api_crew_refused(pp->req, pp->user, crew_id, what))
 			photo_post_free(pp);
 		else
 			photo_store(pp);
@@ -163,15 +165,16 @@ photo_get_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
 	struct app *app = http_req_owner(req);
+	const char *type;
 	char *path;
 
 	if (r->status != DB_OK)
 		api_db_error(req, r, "photo.get");
-	else if (PQntuples(r->res) == 0)
+	else if ((type = store_result_text(r->res)) == NULL)
 		api_error(req, 404, "not_found", NULL, "no such photo");
 	else {
 		path = photos_path(app->cfg->photo_dir, http_req_param(req, 0));
-		if (http_reply_file(req, path, PQgetvalue(r->res, 0, 0),
+		if (http_reply_file(req, path, type,
 		        app->cfg->photo_max_bytes) != 0) {
 			log_error("event=photo_missing sha256=%s",
 			    http_req_param(req, 0));

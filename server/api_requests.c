@@ -24,6 +24,7 @@
 #include "lifecycle.h"
 #include "outside.h"
 #include "store_requests.h"
+#include "store_result.h"
 #include "wards.h"
 #include "xmalloc.h"
 
@@ -433,7 +434,7 @@ patch_done_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
 
-	if (r->status == DB_OK && PQntuples(r->res) == 0)
+	if (r->status == DB_OK && store_result_rows(r->res) == 0)
 		api_error(req, 409, "not_open", NULL,
 		    "no open request with this id: the availability of a "
 		    "closed or unknown request cannot change");

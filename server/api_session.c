@@ -31,6 +31,7 @@
 #include "http.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "store_result.h"
 #include "store_sessions.h"
 #include "store_users.h"
 #include "xmalloc.h"
@@ -99,9 +100,10 @@ static void
 login_created_cb(struct db_result *r, void *arg)
 {
 	struct login *l = arg;
+	const char *expires = store_result_text(r->res);
 	json_t *j;
 
-	if (r->status != DB_OK || PQntuples(r->res) != 1) {
+	if (r->status != DB_OK || expires == NULL) {
 		api_db_error(l->req, r, "session.create");
 		goto out;
 	}
@@ -109,7 +111,7 @@ login_created_cb(struct db_result *r, void *arg)
 	j = json_pack("{s:{s:I,s:s,s:s,s:s},s:s,s:s}", "user", "id",
 	    (json_int_t)l->user.id, "name", l->user.name, "display_name",
 	    l->display_name, "role", role_name(l->user.role), "csrf", l->csrf,
-	    "expires_at", PQgetvalue(r->res, 0, 0));
+	    "expires_at", expires);
 	log_info("event=login user_id=%lld", l->user.id);
 	api_reply(l->req, 200, j);
 out:
@@ -151,7 +153,7 @@ login_delay_of(struct login *l, PGresult *res, int waiting, int *by_addr)
 
 	session_policies(&names, &addrs);
 	*by_addr = 0;
-	for (i = 0; i < PQntuples(res); i++) {
+	for (i = 0; i < store_result_rows(res); i++) {
 		if (store_sessions_failure_row(res, i, &f) != 0)
 			return -1;
 		if (strcmp(f.key, l->key_addr) == 0) {

@@ -20,6 +20,7 @@
 #include "glossary.h"
 #include "http.h"
 #include "store_requests.h"
+#include "store_result.h"
 #include "store_workflow.h"
 #include "xmalloc.h"
 
@@ -107,7 +108,7 @@ survey_reply_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
 
-	if (r->status == DB_OK && PQntuples(r->res) == 0) {
+	if (r->status == DB_OK && store_result_rows(r->res) == 0) {
 		api_error(req, 409, "no_survey", NULL,
 		    "no survey is waiting on this request (only petitions "
 		    "get one, and it is recorded once)");
@@ -130,17 +131,18 @@ survey_crew_cb(struct db_result *r, void *arg)
 {
 	struct survey_bound *sb = arg;
 	struct app *app = http_req_owner(sb->req);
+	long long crew_id;
 	char what[40];
 
 	if (http_req_done(sb->req))
 		http_req_unref(sb->req);
-	else if (r->status != DB_OK || PQntuples(r->res) == 0) {
+	else if (r->status != DB_OK ||
+	         !store_request_crew_row(r->res, &crew_id)) {
 		api_reply_row(sb->req, r, "request");
 		http_req_unref(sb->req);
 	} else {
 		snprintf(what, sizeof what, "request %lld", sb->s.id);
-		if (api_crew_refused(sb->req, &sb->user,
-		        strtoll(PQgetvalue(r->res, 0, 0), NULL, 10), what))
+		if (api_crew_refused(sb->req, &sb->user, crew_id, what))
 			http_req_unref(sb->req);
 		else
 			store_survey_record(

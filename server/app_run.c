@@ -25,6 +25,7 @@
 #include "read_routes.h"
 #include "retention.h"
 #include "roads.h"
+#include "store_result.h"
 #include "store_wards.h"
 #include "tls.h"
 #include "wards.h"
@@ -85,12 +86,13 @@ static void app_wards_reload(struct app *);
 static void
 app_wards_filled_cb(struct db_result *r, void *arg)
 {
+	const char *n = store_result_text(r->res);
+
 	(void)arg;
 	if (r->status != DB_OK)
 		log_warnx("event=wards_fill_failed error=%s", log_q(r->error));
 	else
-		log_info(
-		    "event=wards_filled requests=%s", PQgetvalue(r->res, 0, 0));
+		log_info("event=wards_filled requests=%s", n ? n : "0");
 }
 
 /*
@@ -103,6 +105,7 @@ app_wards_unknown_cb(struct db_result *r, void *arg)
 {
 	struct app *a = arg;
 	const struct ward *w;
+	struct store_unplaced u;
 	json_t *fill;
 	char *s;
 	int i;
@@ -112,15 +115,13 @@ app_wards_unknown_cb(struct db_result *r, void *arg)
 		return;
 	}
 	fill = json_array();
-	for (i = 0; a->wards != NULL && i < PQntuples(r->res); i++) {
-		w = wards_find(a->wards, strtod(PQgetvalue(r->res, i, 1), NULL),
-		    strtod(PQgetvalue(r->res, i, 2), NULL));
+	for (i = 0;
+	     a->wards != NULL && store_wards_unknown_row(r->res, i, &u); i++) {
+		w = wards_find(a->wards, u.lon, u.lat);
 		if (w != NULL)
 			json_array_append_new(fill,
-			    json_pack("{s:I,s:s}", "id",
-			        (json_int_t)strtoll(
-			            PQgetvalue(r->res, i, 0), NULL, 10),
-			        "ward", w->code));
+			    json_pack("{s:I,s:s}", "id", (json_int_t)u.id, "ward",
+			        w->code));
 	}
 	if (json_array_size(fill) > 0) {
 		s = json_dumps(fill, JSON_COMPACT);

@@ -20,6 +20,7 @@
 #include "ctl_addresses.h"
 #include "db.h"
 #include "store_addresses.h"
+#include "store_wait.h"
 #include "xmalloc.h"
 
 #define CTL_ADDR_MAX_FILE (1024L << 20)
@@ -65,7 +66,6 @@ ctl_addresses_import_file(struct ctl *c, const char *path)
 	struct ctl_addr a = {json_array(), json_array()};
 	struct addr_csv_stats st;
 	struct db_wait w = {0};
-	PGresult *res;
 	char *buf, *cause = NULL, *tj, *bj;
 	const char *base;
 	size_t len, i;
@@ -98,12 +98,10 @@ ctl_addresses_import_file(struct ctl *c, const char *path)
 	    bj, "patrolctl", db_wait_cb, &w);
 	free(tj);
 	free(bj);
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0) {
+	if (store_wait_json(ctl_db(c), &w, &rep, &cause) != 0) {
 		addr_csv_stats_free(&st);
 		goto out;
 	}
-	rep = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	PQclear(res);
 	printf("imported %s (%s%s): %zu rows read, %lld towns, %lld blocks"
 	       " in %zu municipalit%s; replaced %lld old rows\n",
 	    base, addr_csv_format_name(st.format),

@@ -8,6 +8,7 @@
 #include "db.h"
 #include "store_reference.h"
 #include "store_requests.h"
+#include "store_wait.h"
 
 static void
 ctl_demo_day_time(
@@ -41,19 +42,16 @@ static long long
 ctl_demo_day_crew(struct ctl *c, const char *code)
 {
 	struct db_wait w = {0};
-	PGresult *res;
 	json_t *all, *v;
 	char *cause;
 	long long id = 0;
 	size_t i;
 
 	store_crews_list(ctl_db(c), db_wait_cb, &w);
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0) {
+	if (store_wait_json(ctl_db(c), &w, &all, &cause) != 0) {
 		ctl_fail("demo load", cause);
 		return 0;
 	}
-	all = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	PQclear(res);
 	json_array_foreach(all, i, v)
 	{
 		if (strcmp(json_string_value(json_object_get(v, "code")),
@@ -73,7 +71,6 @@ ctl_demo_day_step(struct ctl *c, long long id, int *version, const char *from,
 {
 	struct store_transition t = {0};
 	struct db_wait w = {0};
-	PGresult *res;
 	json_t *j;
 	char *cause;
 
@@ -88,11 +85,9 @@ ctl_demo_day_step(struct ctl *c, long long id, int *version, const char *from,
 	t.crew_id = strcmp(to, "assigned") == 0 ? crew : 0;
 	t.event_crew_id = crew;
 	store_request_transition(ctl_db(c), &t, db_wait_cb, &w);
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+	/* No row: request_transition() refused the step. */
+	if (store_wait_json(ctl_db(c), &w, &j, &cause) != 0)
 		return ctl_fail("demo load", cause);
-	j = PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL)
-	                        : NULL;
-	PQclear(res);
 	if (j == NULL) {
 		fprintf(stderr,
 		    "patrolctl: demo load: request %lld: %s -> %s "

@@ -68,6 +68,7 @@ ctl_open311_key_add(struct ctl *c, int argc, char **argv)
 int
 ctl_open311_key_list(struct ctl *c, int argc, char **argv)
 {
+	struct store_open311_key k;
 	PGresult *res;
 	char *cause;
 	int i;
@@ -79,10 +80,9 @@ ctl_open311_key_list(struct ctl *c, int argc, char **argv)
 		return ctl_fail("open311 key list", cause);
 	printf("%-24s %-25s %-25s %s\n", "CLIENT", "CREATED", "LAST USED",
 	    "REVOKED");
-	for (i = 0; i < PQntuples(res); i++)
-		printf("%-24s %-25s %-25s %s\n", PQgetvalue(res, i, 0),
-		    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-		    strcmp(PQgetvalue(res, i, 3), "t") == 0 ? "yes" : "no");
+	for (i = 0; store_open311_key_list_row(res, i, &k); i++)
+		printf("%-24s %-25s %-25s %s\n", k.name, k.created_at,
+		    k.last_used_at, k.revoked ? "yes" : "no");
 	PQclear(res);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "ctl_plan.h"
 #include "db.h"
 #include "store_plan.h"
+#include "store_wait.h"
 #include "vrptw.h"
 #include "xmalloc.h"
 
@@ -158,10 +159,9 @@ int
 ctl_plan_break_set(struct ctl *c, const char *crew, const char *spec)
 {
 	struct db_wait w = {0};
-	PGresult *res;
 	const char *p;
 	char start[16], end[16], minutes[16], *cause;
-	int a, b, len;
+	int a, b, len, rows;
 	long n;
 
 	if (strcmp(spec, "none") == 0) {
@@ -203,11 +203,9 @@ ctl_plan_break_set(struct ctl *c, const char *crew, const char *spec)
 	store_plan_break_set(
 	    ctl_db(c), crew, start, end, minutes, db_wait_cb, &w);
 wait:
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+	if (store_wait_count(ctl_db(c), &w, &rows, &cause) != 0)
 		return ctl_fail("plan break", cause);
-	n = PQntuples(res);
-	PQclear(res);
-	if (n != 1) {
+	if (rows != 1) {
 		fprintf(stderr, "patrolctl: plan break: no crew %s\n", crew);
 		return 1;
 	}

@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "ctl.h"
 #include "ctl_users.h"
+#include "store_result.h"
 #include "store_users.h"
 #include "xmalloc.h"
 
@@ -312,7 +313,7 @@ ctl_users_list(struct ctl *c, int argc, char **argv)
 		return ctl_users_fail("user list", cause);
 	printf("%-24s %-10s %-6s %-8s %s\n", "NAME", "ROLE", "ACTIVE",
 	    "PASSWORD", "CREW");
-	for (i = 0; i < PQntuples(res); i++) {
+	for (i = 0; i < store_result_rows(res); i++) {
 		if (store_users_row(res, i, &u) != 0) {
 			fprintf(
 			    stderr, "patrolctl: user list: bad row %d\n", i);

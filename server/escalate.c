@@ -19,6 +19,7 @@
 #include "log.h"
 #include "store_handover.h"
 #include "store_requests.h"
+#include "store_result.h"
 
 static struct {
 	struct app *app;
@@ -35,8 +36,8 @@ escalate_done_cb(struct db_result *r, void *arg)
 	if (r->status != DB_OK)
 		log_warnx(
 		    "event=escalation_check_failed error=%s", log_q(r->error));
-	else if (PQntuples(r->res) > 0)
-		log_info("event=escalated count=%d", PQntuples(r->res));
+	else if (store_result_rows(r->res) > 0)
+		log_info("event=escalated count=%d", store_result_rows(r->res));
 }
 
 static void
@@ -47,9 +48,9 @@ escalate_returned_cb(struct db_result *r, void *arg)
 	if (r->status != DB_OK)
 		log_warnx("event=handover_return_check_failed error=%s",
 		    log_q(r->error));
-	else if (PQntuples(r->res) > 0)
-		log_info(
-		    "event=handovers_returned count=%d", PQntuples(r->res));
+	else if (store_result_rows(r->res) > 0)
+		log_info("event=handovers_returned count=%d",
+		    store_result_rows(r->res));
 }
 
 static void

@@ -101,13 +101,13 @@ idem_claim_cb(struct db_result *r, void *arg)
 {
 	struct idem *x = arg;
 	struct http_req *req = x->req;
-	PGresult *res = r->res;
+	struct store_idem_claimed c;
+	int found = r->status == DB_OK && store_idem_claim_row(r->res, &c);
 
 	if (http_req_done(req)) {
 		/* Answered by the deadline: let a claim go, nothing was made.
 		 */
-		if (r->status == DB_OK && PQntuples(res) == 1 &&
-		    strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		if (found && c.claimed) {
 			http_req_unref(req);
 			x->stop(x->arg);
 			store_idem_release(
@@ -120,20 +120,20 @@ idem_claim_cb(struct db_result *r, void *arg)
 		api_db_error(req, r, "idempotency.claim");
 		goto stop;
 	}
-	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+	if (found && c.claimed) {
 		/* The first: the reply go makes is kept (idem_reply_hook). */
 		http_req_on_reply(req, idem_reply_hook, x);
 		x->go(x->arg);
 		http_req_unref(req);
 		return;
 	}
-	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 1), x->sha) != 0) {
+	if (found && strcmp(c.body_sha256, x->sha) != 0) {
 		api_error(req, 422, "idempotency_key_reused", "Idempotency-Key",
 		    "this Idempotency-Key was used before with a different "
 		    "body; a new request needs a new key");
 		goto stop;
 	}
-	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 2)) {
+	if (!found || !c.answered) {
 		http_req_set_header(req, "Retry-After", "1");
 		api_error(req, 409, "idempotency_key_in_use", "Idempotency-Key",
 		    "a request with this Idempotency-Key is still being "
@@ -142,9 +142,7 @@ idem_claim_cb(struct db_result *r, void *arg)
 	}
 	log_info("event=idempotent_replay route=%s", x->route);
 	http_req_set_header(req, "Idempotency-Replayed", "true");
-	http_reply_text(req, atoi(PQgetvalue(res, 0, 2)),
-	    PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3),
-	    PQgetvalue(res, 0, 4));
+	http_reply_text(req, c.status, c.content_type, c.response);
 stop:
 	idem_stop(x);
 }

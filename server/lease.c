@@ -74,6 +74,7 @@ static void
 lease_claimed_cb(struct db_result *r, void *arg)
 {
 	int now[LEASE_COUNT] = {0}, i, n;
+	const char *name;
 	double ms;
 
 	(void)arg;
@@ -85,10 +86,9 @@ lease_claimed_cb(struct db_result *r, void *arg)
 		log_warnx("event=lease_renew_failed error=%s", log_q(r->error));
 		return;
 	}
-	for (i = 0; i < PQntuples(r->res); i++)
+	for (i = 0; (name = store_timers_claim_row(r->res, i)) != NULL; i++)
 		for (n = 0; n < LEASE_COUNT; n++)
-			if (strcmp(PQgetvalue(r->res, i, 0), lease_names[n]) ==
-			    0)
+			if (strcmp(name, lease_names[n]) == 0)
 				now[n] = 1;
 	ms = lease.app->cfg->timer_lease_ms * 2.0 / 3.0;
 	for (n = 0; n < LEASE_COUNT; n++) {

@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "report.h"
 #include "store_ops.h"
+#include "store_result.h"
 #include "xmalloc.h"
 
 #define COVERAGE_KINDS 4
@@ -70,7 +71,8 @@ void
 metrics_business_render(
     struct evbuffer *b, PGresult *res, const struct metrics_coverage *cov)
 {
-	const char *name, *last = "";
+	struct store_metric m;
+	const char *last = "";
 	int i, k;
 
 	evbuffer_add_printf(b,
@@ -79,15 +81,13 @@ metrics_business_render(
 	    "# TYPE patrol_business_up gauge\n"
 	    "patrol_business_up %d\n",
 	    res != NULL);
-	for (i = 0; res != NULL && i < PQntuples(res); i++) {
-		name = PQgetvalue(res, i, 0);
-		if (strcmp(name, last) != 0)
+	for (i = 0; store_ops_metrics_row(res, i, &m); i++) {
+		if (strcmp(m.name, last) != 0)
 			evbuffer_add_printf(b,
-			    "# HELP %s %s\n# TYPE %s gauge\n", name,
-			    metrics_help_of(name), name);
-		last = name;
-		evbuffer_add_printf(b, "%s{%s} %s\n", name,
-		    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+			    "# HELP %s %s\n# TYPE %s gauge\n", m.name,
+			    metrics_help_of(m.name), m.name);
+		last = m.name;
+		evbuffer_add_printf(b, "%s{%s} %s\n", m.name, m.labels, m.value);
 	}
 	if (cov == NULL || !cov->have)
 		return;
@@ -169,7 +169,8 @@ metrics_coverage_week_cb(struct db_result *r, void *arg)
 		    "event=metrics_coverage_failed error=%s", log_q(r->error));
 		return;
 	}
-	snprintf(week, sizeof week, "%s", PQgetvalue(r->res, 0, 0));
+	snprintf(week, sizeof week, "%s",
+	    store_result_text(r->res) ? store_result_text(r->res) : "");
 	coverage_week_params(m->app->cfg, &params);
 	/* No ward set: names are not needed, and a reload may replace it. */
 	coverage_week_run(m->app->db, week, NULL, NULL, m->app->cfg->crs,

@@ -183,16 +183,17 @@ static void
 open311_key_lookup_cb(struct db_result *r, void *arg)
 {
 	struct open311_key_check *k = arg;
+	const char *name;
+	long long id;
 
 	if (r->status != DB_OK) {
 		open311_db_error(k->req, k->fmt, r, "open311.key");
 		k->cb(k->req, 0, NULL, k->arg);
-	} else if (PQntuples(r->res) != 1) {
+	} else if (!store_open311_key_lookup_row(r->res, &id, &name)) {
 		open311_error(k->req, k->fmt, 403, "api_key: not a valid key");
 		k->cb(k->req, 0, NULL, k->arg);
 	} else
-		k->cb(k->req, strtoll(PQgetvalue(r->res, 0, 0), NULL, 10),
-		    PQgetvalue(r->res, 0, 1), k->arg);
+		k->cb(k->req, id, name, k->arg);
 	http_req_unref(k->req);
 	free(k);
 }

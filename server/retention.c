@@ -17,6 +17,7 @@
 #include "log.h"
 #include "retention.h"
 #include "store_ops.h"
+#include "store_result.h"
 #include "xmalloc.h"
 
 /*
@@ -81,6 +82,7 @@ retention_done_cb(struct db_result *r, void *arg)
 {
 	struct retention *t = arg;
 	struct retention_params p;
+	const char *result;
 	char *cause;
 	int removed;
 
@@ -90,8 +92,10 @@ retention_done_cb(struct db_result *r, void *arg)
 		return;
 	}
 	/* Counts only: never which caller or request. */
-	log_info("event=retention result=%s", log_q(PQgetvalue(r->res, 0, 0)));
-	if (strstr(PQgetvalue(r->res, 0, 0), "\"skipped\"") != NULL)
+	if ((result = store_result_text(r->res)) == NULL)
+		result = "";
+	log_info("event=retention result=%s", log_q(result));
+	if (strstr(result, "\"skipped\"") != NULL)
 		return;
 	retention_params(t->app->cfg, &p);
 	if (retention_prune_partials(t->app->cfg->photo_dir, p.upload_hours,

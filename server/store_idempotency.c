@@ -1,4 +1,6 @@
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "db.h"
 #include "store_idempotency.h"
@@ -65,4 +67,20 @@ store_idem_release(
 	    "  now() + $4::int * interval '1 second') WHERE scope = $1"
 	    "  AND route = $2 AND key = $3 AND status IS NULL AND $4::int > 0",
 	    4, p, cb, arg);
+}
+
+int
+store_idem_claim_row(const PGresult *res, struct store_idem_claimed *c)
+{
+	memset(c, 0, sizeof *c);
+	/* (claimed, body_sha256, status, content_type, response) */
+	if (res == NULL || PQntuples(res) != 1 || PQnfields(res) != 5)
+		return 0;
+	c->claimed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	c->body_sha256 = PQgetvalue(res, 0, 1);
+	c->answered = !PQgetisnull(res, 0, 2);
+	c->status = atoi(PQgetvalue(res, 0, 2));
+	c->content_type = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3);
+	c->response = PQgetvalue(res, 0, 4);
+	return 1;
 }

@@ -23,6 +23,17 @@ struct store_idem {
  * same moment and has not committed yet (the caller says "in progress").
  */
 void store_idem_claim(struct db *, const struct store_idem *, db_cb, void *);
+/* store_idem_claim's row; strings live as long as the result. */
+struct store_idem_claimed {
+	int claimed;             /* this request is the first */
+	const char *body_sha256; /* the holder's ("" when claimed) */
+	int answered;            /* the holder's answer is kept: */
+	int status;
+	const char *content_type; /* NULL: none */
+	const char *response;
+};
+/* 1 with *c, or 0 when there was no row (claimed at the same moment). */
+int store_idem_claim_row(const PGresult *, struct store_idem_claimed *c);
 /* Keeps the first answer for retries (status 2xx). */
 void store_idem_finish(struct db *, const struct store_idem *, int status,
     const char *content_type, const char *response, db_cb, void *);

@@ -99,6 +99,19 @@ store_open311_key_list(struct db *db, PGresult **res, char **cause)
 }
 
 int
+store_open311_key_list_row(
+    const PGresult *res, int i, struct store_open311_key *k)
+{
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 4)
+		return 0;
+	k->name = PQgetvalue(res, i, 0);
+	k->created_at = PQgetvalue(res, i, 1);
+	k->last_used_at = PQgetvalue(res, i, 2);
+	k->revoked = strcmp(PQgetvalue(res, i, 3), "t") == 0;
+	return 1;
+}
+
+int
 store_open311_key_revoke(
     struct db *db, const char *name, const char *actor, char **cause)
 {
@@ -132,6 +145,17 @@ store_open311_key_lookup(
 	    "UPDATE open311_keys SET last_used_at = now()"
 	    " WHERE key_sha256 = $1 AND revoked_at IS NULL RETURNING id, name",
 	    1, p, cb, arg);
+}
+
+int
+store_open311_key_lookup_row(
+    const PGresult *res, long long *id, const char **name)
+{
+	if (res == NULL || PQntuples(res) != 1 || PQnfields(res) != 2)
+		return 0;
+	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*name = PQgetvalue(res, 0, 1);
+	return 1;
 }
 
 void

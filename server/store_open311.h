@@ -18,17 +18,32 @@
  */
 int store_open311_key_add(struct db *, const char *name, const char *hash_hex,
     const char *actor, char **cause);
-/* patrolctl: rows (name, created_at, last_used_at, revoked) by name. */
+/*
+ * patrolctl: rows (name, created_at, last_used_at, revoked) by name in
+ * *res (caller PQclear()s it); read them with store_open311_key_list_row.
+ */
 int store_open311_key_list(struct db *, PGresult **res, char **cause);
+struct store_open311_key {
+	const char *name;
+	const char *created_at;   /* local time, text */
+	const char *last_used_at; /* "-" when never used */
+	int revoked;
+};
+/* Row i of store_open311_key_list: 1 with *k, 0 past the last row. */
+int store_open311_key_list_row(
+    const PGresult *, int i, struct store_open311_key *k);
 /* patrolctl: revokes a client's key; an unknown or revoked name is refused. */
 int store_open311_key_revoke(
     struct db *, const char *name, const char *actor, char **cause);
 /*
  * patrold: the live key with this hash, noting its use: one row (id, name)
- * or none.
+ * or none; read it with store_open311_key_lookup_row.
  */
 void store_open311_key_lookup(
     struct db *, const char *hash_hex, db_cb, void *arg);
+/* 1 with the key's *id and *name (lives as long as res), or 0: no key. */
+int store_open311_key_lookup_row(
+    const PGresult *, long long *id, const char **name);
 
 /* Active categories with their questions, by code: a JSON array. */
 void store_open311_services(struct db *, db_cb, void *arg);

@@ -74,6 +74,17 @@ store_ops_metrics_q(struct db *db, db_cb cb, void *arg)
 	    0, NULL, cb, arg);
 }
 
+int
+store_ops_metrics_row(const PGresult *res, int i, struct store_metric *m)
+{
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 3)
+		return 0;
+	m->name = PQgetvalue(res, i, 0);
+	m->labels = PQgetvalue(res, i, 1);
+	m->value = PQgetvalue(res, i, 2);
+	return 1;
+}
+
 void
 store_ops_current_week_q(struct db *db, db_cb cb, void *arg)
 {

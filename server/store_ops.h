@@ -31,8 +31,16 @@ int store_ops_audit(
  * in the session's time zone.
  */
 void store_ops_metrics_q(struct db *, db_cb, void *arg);
+struct store_metric {
+	const char *name;
+	const char *labels; /* Prometheus syntax, without braces */
+	const char *value;  /* as the database wrote it */
+};
+/* Row i of store_ops_metrics_q: 1 with *m, 0 past the last row. */
+int store_ops_metrics_row(const PGresult *, int i, struct store_metric *m);
 /* /healthz: the smallest round trip (DB_OK or not; no rows to read). */
 void store_ops_ping_q(struct db *, db_cb, void *arg);
+/* One row, one column (read it with store_result_text). */
 void store_ops_current_week_q(struct db *, db_cb, void *arg);
 
 /* Retention (store_ops_retention.c): the rules are SQL (schema/0080). */

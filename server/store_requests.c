@@ -476,6 +476,16 @@ store_events_since(
 	    2, p, cb, arg);
 }
 
+int
+store_events_row(const PGresult *res, int i, long long *id, const char **json)
+{
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 2)
+		return 0;
+	*id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	*json = PQgetvalue(res, i, 1);
+	return 1;
+}
+
 void
 store_events_last(struct db *db, db_cb cb, void *arg)
 {
@@ -645,6 +655,16 @@ store_request_crew(struct db *db, long long id, db_cb cb, void *arg)
 	db_query(db,
 	    "SELECT coalesce(crew_id, 0) FROM requests WHERE id = $1::bigint",
 	    1, p, cb, arg);
+}
+
+int
+store_request_crew_row(const PGresult *res, long long *crew_id)
+{
+	*crew_id = 0;
+	if (res == NULL || PQntuples(res) < 1)
+		return 0;
+	*crew_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	return 1;
 }
 
 int

@@ -114,7 +114,16 @@ void store_escalate_due(struct db *, db_cb, void *);
  * in flight keep it from being known.
  */
 void store_events_since(struct db *, long long after, int limit, db_cb, void *);
-/* The safe id (one row; NULL while not known yet). */
+/*
+ * Row i of store_events_since: 1 with *id and *json (lives as long as the
+ * result), 0 past the last row.
+ */
+int store_events_row(
+    const PGresult *, int i, long long *id, const char **json);
+/*
+ * The safe id (one row; NULL while not known yet): read it with
+ * store_result_ll.
+ */
 void store_events_last(struct db *, db_cb, void *);
 void store_recommend_candidates(
     struct db *, long long id, const char *tz, db_cb, void *);
@@ -128,9 +137,17 @@ void store_request_photo_add(struct db *, long long id, const char *sha256,
     db_cb, void *);
 /* Its result: 1 when the photo is on the request, else 0. */
 int store_request_photo_added(const struct db_result *);
-/* The crew holding a request (0: none) as one column; no row if unknown. */
+/*
+ * The crew holding a request (0: none) as one column; no row if unknown.
+ * Read it with store_request_crew_row.
+ */
 void store_request_crew(struct db *, long long id, db_cb, void *);
-/* The photo's content type; no row when it is not known. */
+/* 1 with *crew_id (0: no crew), or 0 when the request is unknown. */
+int store_request_crew_row(const PGresult *, long long *crew_id);
+/*
+ * The photo's content type (read it with store_result_text); no row when
+ * it is not known.
+ */
 void store_photo_get(struct db *, const char *sha256, db_cb, void *);
 void store_cases_search(
     struct db *, const struct store_case_query *, db_cb, void *);

@@ -15,6 +15,14 @@ store_timers_claim(struct db *db, const char *holder, const char *names,
 	    params, cb, arg);
 }
 
+const char *
+store_timers_claim_row(const PGresult *res, int i)
+{
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) < 1)
+		return NULL;
+	return PQgetvalue(res, i, 0);
+}
+
 void
 store_timers_release(struct db *db, const char *holder, db_cb cb, void *arg)
 {

@@ -154,6 +154,18 @@ store_wards_unknown(struct db *db, db_cb cb, void *arg)
 	    0, NULL, cb, arg);
 }
 
+int
+store_wards_unknown_row(const PGresult *res, int i, struct store_unplaced *u)
+{
+	/* The columns of store_wards_unknown: id, lon, lat. */
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 3)
+		return 0;
+	u->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	u->lon = strtod(PQgetvalue(res, i, 1), NULL);
+	u->lat = strtod(PQgetvalue(res, i, 2), NULL);
+	return 1;
+}
+
 void
 store_wards_fill(struct db *db, const char *json, db_cb cb, void *arg)
 {

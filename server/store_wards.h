@@ -37,12 +37,21 @@ int store_wards_replace(struct db *, const struct ward_set *, size_t *written,
 
 /*
  * Requests with a point but no ward (id, lon, lat), newest first, at most
- * 5000: looked up again whenever the wards are reloaded.
+ * 5000: looked up again whenever the wards are reloaded. Read the rows
+ * with store_wards_unknown_row.
  */
 void store_wards_unknown(struct db *, db_cb, void *arg);
+struct store_unplaced {
+	long long id;
+	double lon, lat;
+};
+/* Row i of store_wards_unknown: 1 with *u, 0 past the last row. */
+int store_wards_unknown_row(
+    const PGresult *, int i, struct store_unplaced *u);
 /*
  * Sets the ward of requests that still have none, from [{id, ward}], and
- * puts a ward_filled event on each one's timeline; one row (filled).
+ * puts a ward_filled event on each one's timeline; one row (filled, read
+ * with store_result_text).
  */
 void store_wards_fill(struct db *, const char *json, db_cb, void *arg);
 
