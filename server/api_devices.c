@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "db.h"
 #include "http.h"
+#include "store_result.h"
 #include "store_sync.h"
 #include "sync.h"
 #include "xmalloc.h"
@@ -26,6 +27,7 @@ static void
 devices_list_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
+	struct store_device d;
 	json_t *out;
 	int i;
 
@@ -34,16 +36,13 @@ devices_list_cb(struct db_result *r, void *arg)
 		goto out;
 	}
 	out = json_array();
-	for (i = 0; i < PQntuples(r->res); i++) {
+	for (i = 0; store_devices_row(r->res, i, &d); i++) {
 		json_array_append_new(out,
 		    json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "id",
-		        (json_int_t)strtoll(PQgetvalue(r->res, i, 0), NULL, 10),
-		        "crew", PQgetvalue(r->res, i, 1), "label",
-		        PQgetvalue(r->res, i, 2), "agent_version",
-		        PQgetvalue(r->res, i, 3), "enrolled_at",
-		        PQgetvalue(r->res, i, 4), "last_sync_at",
-		        PQgetvalue(r->res, i, 5), "state",
-		        PQgetvalue(r->res, i, 6)));
+		        (json_int_t)d.id, "crew", d.crew, "label", d.label,
+		        "agent_version", d.agent_version, "enrolled_at",
+		        d.enrolled_at, "last_sync_at", d.last_sync_at, "state",
+		        d.state));
 	}
 	api_reply(req, 200, out);
 out:
@@ -69,16 +68,17 @@ static void
 devices_enroll_cb(struct db_result *r, void *arg)
 {
 	struct enroll *e = arg;
+	const char *expires = store_result_text(r->res);
 
 	if (r->status != DB_OK)
 		api_db_error(e->req, r, "devices.enroll");
-	else if (PQntuples(r->res) != 1)
+	else if (expires == NULL)
 		api_error(
 		    e->req, 404, "unknown_crew", "crew", "no crew %s", e->crew);
 	else
 		api_reply(e->req, 201,
 		    json_pack("{s:s,s:s,s:s}", "crew", e->crew, "code", e->code,
-		        "expires_at", PQgetvalue(r->res, 0, 0)));
+		        "expires_at", expires));
 	http_req_unref(e->req);
 	free(e);
 }
@@ -134,7 +134,7 @@ devices_revoke_cb(struct db_result *r, void *arg)
 
 	if (r->status != DB_OK)
 		api_db_error(req, r, "devices.revoke");
-	else if (strcmp(PQgetvalue(r->res, 0, 0), "0") == 0)
+	else if (store_result_ll(r->res, 0) == 0)
 		api_error(req, 404, "not_found", NULL,
 		    "no such device, or it is already revoked");
 	else

@@ -103,7 +103,7 @@ photo_crew_cb(struct db_result *r, void *arg)
 	if (http_req_done(pp->req))
 		photo_post_free(pp);
 	else if (r->status != DB_OK ||
-	         !store_request_crew_row(r->res, &crew_id)) {
+	    !store_request_crew_row(r->res, &crew_id)) {
 		api_reply_row(pp->req, r, "request");
 		photo_post_free(pp);
 	} else {
@@ -174,8 +174,8 @@ photo_get_cb(struct db_result *r, void *arg)
 		api_error(req, 404, "not_found", NULL, "no such photo");
 	else {
 		path = photos_path(app->cfg->photo_dir, http_req_param(req, 0));
-		if (http_reply_file(req, path, type,
-		        app->cfg->photo_max_bytes) != 0) {
+		if (http_reply_file(
+		        req, path, type, app->cfg->photo_max_bytes) != 0) {
 			log_error("event=photo_missing sha256=%s",
 			    http_req_param(req, 0));
 			api_error(req, 500, "internal", NULL,

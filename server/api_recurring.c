@@ -20,7 +20,6 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <jansson.h>
-#include <libpq-fe.h>
 
 #include "api.h"
 #include "app.h"
@@ -31,6 +30,7 @@
 #include "http.h"
 #include "recurring.h"
 #include "store_insights.h"
+#include "store_result.h"
 #include "xmalloc.h"
 
 #define RECURRING_SITES_MAX 300
@@ -450,16 +450,12 @@ rec_points_cb(struct db_result *r, void *arg)
 		rec_free(j);
 		return;
 	}
-	n = PQntuples(r->res);
+	n = store_result_rows(r->res);
 	p = xcalloc((size_t)n + 1, sizeof *p);
 	label = xcalloc((size_t)n + 1, sizeof *label);
 	j->ids = xcalloc((size_t)n + 1, sizeof *j->ids);
-	for (row = 0; row < n; row++) {
-		j->ids[row] = strtoll(PQgetvalue(r->res, row, 0), NULL, 10);
-		p[row].e = strtod(PQgetvalue(r->res, row, 1), NULL);
-		p[row].n = strtod(PQgetvalue(r->res, row, 2), NULL);
-		p[row].season = atoi(PQgetvalue(r->res, row, 3));
-	}
+	for (row = 0; row < n; row++)
+		store_recurring_point_row(r->res, row, &j->ids[row], &p[row]);
 	j->npoints = (size_t)n;
 	nc = recurring_cluster(
 	    p, (size_t)n, app->cfg->recurring_radius_m, label);
@@ -608,12 +604,12 @@ sent_done_cb(struct db_result *r, void *arg)
 		    "a notice was already recorded for this caller and season");
 	else if (r->status != DB_OK)
 		api_db_error(req, r, "notices.send");
-	else if (PQntuples(r->res) == 0)
+	else if (store_result_text(r->res) == NULL)
 		api_error(req, 422, "not_listable", "caller_id",
 		    "this caller did not consent, is past the retention "
 		    "period, or did not call about that request");
 	else
-		api_reply_text(req, 201, PQgetvalue(r->res, 0, 0));
+		api_reply_text(req, 201, store_result_text(r->res));
 	http_req_unref(req);
 }
 

@@ -26,6 +26,7 @@
 #include "http.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "store_result.h"
 #include "store_sync.h"
 #include "sync.h"
 #include "utf8.h"
@@ -170,8 +171,8 @@ sync_applied_cb(struct db_result *r, void *arg)
 		api_sync_db_error(c->req, r, "sync.apply");
 		goto out;
 	}
-	if (PQntuples(r->res) != 1 ||
-	    (res = json_loads(PQgetvalue(r->res, 0, 0), 0, NULL)) == NULL) {
+	if (store_result_rows(r->res) != 1 ||
+	    (res = store_result_json(r->res)) == NULL) {
 		log_error("event=sync_bad_result");
 		api_sync_error(c->req, 500, "internal", NULL, "internal error");
 		goto out;
@@ -250,6 +251,7 @@ static void
 sync_device_cb(struct db_result *r, void *arg)
 {
 	struct sync_call *c = arg;
+	struct store_sync_device dev;
 	json_t *categories = NULL;
 
 	if (http_req_done(c->req))
@@ -258,18 +260,17 @@ sync_device_cb(struct db_result *r, void *arg)
 		api_sync_db_error(c->req, r, "sync.device");
 		goto fail;
 	}
-	if (PQntuples(r->res) != 1) {
+	if (!store_sync_device_row(r->res, &dev)) {
 		api_sync_unauthorized(c->req, "unknown_token");
 		goto fail;
 	}
-	c->device_id = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
-	if (!PQgetisnull(r->res, 0, 3))
-		categories = json_loads(PQgetvalue(r->res, 0, 3), 0, NULL);
+	c->device_id = dev.id;
+	if (dev.categories != NULL)
+		categories = json_loads(dev.categories, 0, NULL);
 	if (c->msg->has_want_categories && c->msg->want_categories) {
 		c->categories = json_incref(categories);
-		if (!PQgetisnull(r->res, 0, 4))
-			c->places =
-			    json_loads(PQgetvalue(r->res, 0, 4), 0, NULL);
+		if (dev.places != NULL)
+			c->places = json_loads(dev.places, 0, NULL);
 	}
 	sync_apply_start(c, categories);
 	json_decref(categories);
@@ -350,8 +351,8 @@ enroll_done_cb(struct db_result *r, void *arg)
 		api_sync_db_error(e->req, r, "device.enroll");
 		goto out;
 	}
-	if (PQntuples(r->res) != 1 || PQgetisnull(r->res, 0, 0) ||
-	    (j = json_loads(PQgetvalue(r->res, 0, 0), 0, NULL)) == NULL) {
+	if (store_result_rows(r->res) != 1 ||
+	    (j = store_result_json(r->res)) == NULL) {
 		log_info("event=enroll_denied reason=bad_code");
 		api_sync_error(e->req, 403, "invalid_code", "code",
 		    "the code is unknown, already used or expired; ask for a "

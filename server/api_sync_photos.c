@@ -274,6 +274,7 @@ upload_lookup_cb(struct db_result *r, void *arg)
 {
 	struct upload *u = arg;
 	struct app *app = http_req_owner(u->req);
+	struct store_sync_photo ph;
 	const char *body;
 	long long offset, now;
 	size_t len;
@@ -286,23 +287,23 @@ upload_lookup_cb(struct db_result *r, void *arg)
 		    "the database is not available; try again");
 		goto out;
 	}
-	if (PQntuples(r->res) != 1) {
+	if (!store_sync_photo_lookup_row(r->res, &ph)) {
 		api_sync_unauthorized(u->req, "unknown_token");
 		goto out;
 	}
-	u->device_id = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
-	if (!PQgetisnull(r->res, 0, 3)) {
+	u->device_id = ph.device_id;
+	if (ph.stored) {
 		/* Stored already (by this device or another): done. */
-		u->expected = strtoll(PQgetvalue(r->res, 0, 3), NULL, 10);
+		u->expected = ph.stored_bytes;
 		upload_reply_offset(u, u->expected, 1);
 		goto out;
 	}
-	if (PQgetisnull(r->res, 0, 1)) {
+	if (!ph.announced) {
 		api_sync_error(u->req, 404, "unknown_photo", "sha256",
 		    "announce the photo in a sync (PhotoManifest) first");
 		goto out;
 	}
-	u->expected = strtoll(PQgetvalue(r->res, 0, 1), NULL, 10);
+	u->expected = ph.bytes;
 	if (u->expected > app->cfg->photo_max_bytes) {
 		api_sync_error(u->req, 413, "photo_too_large", NULL,
 		    "a photo may be at most %d bytes",

@@ -137,7 +137,7 @@ survey_crew_cb(struct db_result *r, void *arg)
 	if (http_req_done(sb->req))
 		http_req_unref(sb->req);
 	else if (r->status != DB_OK ||
-	         !store_request_crew_row(r->res, &crew_id)) {
+	    !store_request_crew_row(r->res, &crew_id)) {
 		api_reply_row(sb->req, r, "request");
 		http_req_unref(sb->req);
 	} else {

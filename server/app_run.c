@@ -115,13 +115,13 @@ app_wards_unknown_cb(struct db_result *r, void *arg)
 		return;
 	}
 	fill = json_array();
-	for (i = 0;
-	     a->wards != NULL && store_wards_unknown_row(r->res, i, &u); i++) {
+	for (i = 0; a->wards != NULL && store_wards_unknown_row(r->res, i, &u);
+	     i++) {
 		w = wards_find(a->wards, u.lon, u.lat);
 		if (w != NULL)
 			json_array_append_new(fill,
-			    json_pack("{s:I,s:s}", "id", (json_int_t)u.id, "ward",
-			        w->code));
+			    json_pack("{s:I,s:s}", "id", (json_int_t)u.id,
+			        "ward", w->code));
 	}
 	if (json_array_size(fill) > 0) {
 		s = json_dumps(fill, JSON_COMPACT);

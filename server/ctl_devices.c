@@ -59,6 +59,7 @@ ctl_devices_list(struct ctl *c, int argc, char **argv)
 {
 	static const char *const names[] = {"crew", NULL};
 	const char *v[1];
+	struct store_device d;
 	PGresult *res;
 	char *cause;
 	int i;
@@ -70,12 +71,10 @@ ctl_devices_list(struct ctl *c, int argc, char **argv)
 		return ctl_fail("device list", cause);
 	printf("%-6s %-20s %-8s %-16s %-19s %-10s %s\n", "id", "crew",
 	    "version", "enrolled", "last sync", "status", "label");
-	for (i = 0; i < PQntuples(res); i++)
-		printf("%-6s %-20s %-8s %-16s %-19s %-10s %s\n",
-		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-		    PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
-		    PQgetvalue(res, i, 5), PQgetvalue(res, i, 6),
-		    PQgetvalue(res, i, 2));
+	for (i = 0; store_devices_row(res, i, &d); i++)
+		printf("%-6lld %-20s %-8s %-16s %-19s %-10s %s\n", d.id, d.crew,
+		    d.agent_version, d.enrolled_at, d.last_sync_at, d.state,
+		    d.label);
 	PQclear(res);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "ctl.h"
 #include "ctl_directory.h"
 #include "store_handover.h"
+#include "store_wait.h"
 #include "xmalloc.h"
 
 /* "--demo" is a flag without a value: take it out before ctl_args. */
@@ -55,7 +56,6 @@ ctl_directory_add(struct ctl *c, int argc, char **argv)
 	struct store_directory_entry e = {0};
 	struct db_wait w = {0};
 	const char *v[4], *pos[1];
-	PGresult *res;
 	char *cause;
 	json_t *j;
 
@@ -70,7 +70,7 @@ ctl_directory_add(struct ctl *c, int argc, char **argv)
 	e.phone = v[2];
 	e.hours = v[3];
 	store_directory_add(ctl_db(c), &e, db_wait_cb, &w);
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0) {
+	if (store_wait_json(ctl_db(c), &w, &j, &cause) != 0) {
 		if (strstr(cause, "23505") != NULL) {
 			free(cause);
 			cause = xasprintf(
@@ -83,8 +83,6 @@ ctl_directory_add(struct ctl *c, int argc, char **argv)
 		}
 		return ctl_fail("directory add", cause);
 	}
-	j = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	PQclear(res);
 	ctl_directory_print(j);
 	json_decref(j);
 	return 0;
@@ -94,7 +92,6 @@ int
 ctl_directory_list(struct ctl *c, int argc, char **argv)
 {
 	struct db_wait w = {0};
-	PGresult *res;
 	char *cause;
 	json_t *all, *v;
 	size_t i;
@@ -104,10 +101,8 @@ ctl_directory_list(struct ctl *c, int argc, char **argv)
 		return ctl_usage("directory list");
 	}
 	store_directory_list(ctl_db(c), removed, db_wait_cb, &w);
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+	if (store_wait_json(ctl_db(c), &w, &all, &cause) != 0)
 		return ctl_fail("directory list", cause);
-	all = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	PQclear(res);
 	printf("id\tname\temail\tphone\thours\thandles\n");
 	json_array_foreach(all, i, v) ctl_directory_print(v);
 	json_decref(all);
@@ -118,23 +113,20 @@ int
 ctl_directory_remove(struct ctl *c, int argc, char **argv)
 {
 	struct db_wait w = {0};
-	PGresult *res;
 	char *cause, *end;
 	long long id;
+	int rows;
 
 	if (argc != 1 || (id = strtoll(argv[0], &end, 10)) <= 0 ||
 	    *end != '\0') {
 		return ctl_usage("directory remove");
 	}
 	store_directory_remove(ctl_db(c), id, db_wait_cb, &w);
-	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
+	if (store_wait_count(ctl_db(c), &w, &rows, &cause) != 0)
 		return ctl_fail("directory remove", cause);
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (rows == 0)
 		return ctl_fail("directory remove",
 		    xasprintf("no directory entry %lld", id));
-	}
-	PQclear(res);
 	printf("removed %lld (kept for the history of hand-overs)\n", id);
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "db.h"
 #include "geo.h"
 #include "store_insights.h"
+#include "store_result.h"
 #include "wards.h"
 #include "xmalloc.h"
 
@@ -415,12 +416,11 @@ ctl_history_load(struct ctl *c, const struct ward_set *wards)
 	store_demo_network_points(ctl_db(c), db_wait_cb, &w);
 	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
 		return ctl_fail("demo load", cause);
-	g.nnet = (size_t)PQntuples(res);
+	g.nnet = (size_t)store_result_rows(res);
 	g.net = xcalloc(g.nnet * 2 + 2, sizeof *g.net);
-	for (i = 0; i < (int)g.nnet; i++) {
-		g.net[2 * i] = strtod(PQgetvalue(res, i, 0), NULL);
-		g.net[2 * i + 1] = strtod(PQgetvalue(res, i, 1), NULL);
-	}
+	for (i = 0; i < (int)g.nnet; i++)
+		store_demo_network_point_row(
+		    res, i, &g.net[2 * i], &g.net[2 * i + 1]);
 	PQclear(res);
 	memset(&w, 0, sizeof w);
 	hist_generate(&g);
@@ -432,8 +432,8 @@ ctl_history_load(struct ctl *c, const struct ward_set *wards)
 	free(json);
 	if (db_wait(ctl_db(c), &w, &res, &cause) != 0)
 		return ctl_fail("demo load", cause);
-	printf("demo load: %s past cases over %d days (labelled demo)\n",
-	    PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "0", HISTORY_DAYS);
+	printf("demo load: %lld past cases over %d days (labelled demo)\n",
+	    store_result_ll(res, 0), HISTORY_DAYS);
 	PQclear(res);
 	return 0;
 }

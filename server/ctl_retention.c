@@ -44,6 +44,9 @@ ctl_retention_status(struct ctl *c, int argc, char **argv)
 {
 	PGresult *kinds, *parts, *last;
 	struct retention_params p;
+	struct store_retention_kind k;
+	struct store_retention_partition part;
+	struct store_retention_run run;
 	char *cause;
 	int i;
 
@@ -63,27 +66,20 @@ ctl_retention_status(struct ctl *c, int argc, char **argv)
 	    p.caller_days, p.fix_months, p.batch_days, p.upload_hours);
 	printf("%-46s %12s  %-24s %s\n", "種類 / kind", "今 due now",
 	    "次 next due", "保持 kept (open requests)");
-	for (i = 0; i < PQntuples(kinds); i++)
-		printf("%-46s %12s  %-24s %s\n",
-		    ctl_retention_label(PQgetvalue(kinds, i, 0)),
-		    PQgetvalue(kinds, i, 1), PQgetvalue(kinds, i, 2),
-		    strcmp(PQgetvalue(kinds, i, 0), "callers") == 0
-		        ? PQgetvalue(kinds, i, 3)
-		        : "");
+	for (i = 0; store_ops_retention_kind_row(kinds, i, &k); i++)
+		printf("%-46s %12s  %-24s %s\n", ctl_retention_label(k.kind),
+		    k.due_now, k.next_due,
+		    strcmp(k.kind, "callers") == 0 ? k.kept : "");
 	printf("\nGPS 月別パーティション / GPS fix partitions by month:\n");
-	if (PQntuples(parts) == 0)
+	if (!store_ops_retention_partition_row(parts, 0, &part))
 		printf("  (none)\n");
-	for (i = 0; i < PQntuples(parts); i++)
+	for (i = 0; store_ops_retention_partition_row(parts, i, &part); i++)
 		printf("  %-28s %s  %10s 件 fixes  削除 dropped %s%s\n",
-		    PQgetvalue(parts, i, 0), PQgetvalue(parts, i, 1),
-		    PQgetvalue(parts, i, 2), PQgetvalue(parts, i, 3),
-		    strcmp(PQgetvalue(parts, i, 4), "t") == 0
-		        ? " (次回 at the next purge)"
-		        : "");
-	if (PQntuples(last) == 1)
-		printf("\n前回 / last purge: %s by %s: %s\n",
-		    PQgetvalue(last, 0, 0), PQgetvalue(last, 0, 1),
-		    PQgetvalue(last, 0, 2));
+		    part.name, part.month, part.rows, part.drop_at,
+		    part.due ? " (次回 at the next purge)" : "");
+	if (store_ops_retention_last_row(last, &run))
+		printf("\n前回 / last purge: %s by %s: %s\n", run.finished_at,
+		    run.actor, run.removed);
 	else
 		printf("\n前回 / last purge: まだ none yet\n");
 	PQclear(kinds);

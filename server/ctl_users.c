@@ -320,9 +320,8 @@ ctl_users_list(struct ctl *c, int argc, char **argv)
 			PQclear(res);
 			return 1;
 		}
-		printf("%-24s %-10s %-6s %-8s %s\n", u.name,
-		    role_name(u.role), u.active ? "yes" : "no",
-		    u.has_password ? "yes" : "no",
+		printf("%-24s %-10s %-6s %-8s %s\n", u.name, role_name(u.role),
+		    u.active ? "yes" : "no", u.has_password ? "yes" : "no",
 		    u.crew_code != NULL ? u.crew_code : "-");
 	}
 	PQclear(res);

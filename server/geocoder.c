@@ -77,7 +77,8 @@ geocoder_done(int ok)
 static void
 geocoder_blocks_cb(struct db_result *r, void *arg)
 {
-	int i, n;
+	struct addr_block_row b;
+	int i;
 
 	(void)arg;
 	if (r->status != DB_OK) {
@@ -86,23 +87,16 @@ geocoder_blocks_cb(struct db_result *r, void *arg)
 		geocoder_done(0);
 		return;
 	}
-	n = PQntuples(r->res);
-	for (i = 0; i < n; i++) {
-		struct addr_block_row b = {PQgetvalue(r->res, i, 0),
-		    PQgetvalue(r->res, i, 1), PQgetvalue(r->res, i, 2),
-		    PQgetvalue(r->res, i, 3), atof(PQgetvalue(r->res, i, 5)),
-		    atof(PQgetvalue(r->res, i, 6)),
-		    strcmp(PQgetvalue(r->res, i, 4), "t") == 0};
-
+	for (i = 0; store_addr_block_row(r->res, i, &b); i++)
 		addr_index_add_block(gc.loading, &b);
-	}
 	geocoder_done(1);
 }
 
 static void
 geocoder_towns_cb(struct db_result *r, void *arg)
 {
-	int i, n;
+	struct addr_town_row t;
+	int i;
 
 	(void)arg;
 	if (r->status != DB_OK) {
@@ -111,17 +105,8 @@ geocoder_towns_cb(struct db_result *r, void *arg)
 		geocoder_done(0);
 		return;
 	}
-	n = PQntuples(r->res);
-	for (i = 0; i < n; i++) {
-		struct addr_town_row t = {PQgetvalue(r->res, i, 0),
-		    PQgetvalue(r->res, i, 1),
-		    PQgetisnull(r->res, i, 2) ? NULL : PQgetvalue(r->res, i, 2),
-		    PQgetvalue(r->res, i, 3), PQgetvalue(r->res, i, 4),
-		    atof(PQgetvalue(r->res, i, 5)),
-		    atof(PQgetvalue(r->res, i, 6))};
-
+	for (i = 0; store_addr_town_row(r->res, i, &t); i++)
 		addr_index_add_town(gc.loading, &t);
-	}
 	store_addr_blocks_load(gc.app->db, geocoder_blocks_cb, NULL);
 }
 

@@ -87,7 +87,8 @@ metrics_business_render(
 			    "# HELP %s %s\n# TYPE %s gauge\n", m.name,
 			    metrics_help_of(m.name), m.name);
 		last = m.name;
-		evbuffer_add_printf(b, "%s{%s} %s\n", m.name, m.labels, m.value);
+		evbuffer_add_printf(
+		    b, "%s{%s} %s\n", m.name, m.labels, m.value);
 	}
 	if (cov == NULL || !cov->have)
 		return;

@@ -26,6 +26,7 @@
 #include "roads.h"
 #include "store_plan.h"
 #include "store_requests.h"
+#include "store_result.h"
 #include "store_timers.h"
 #include "xmalloc.h"
 
@@ -532,18 +533,14 @@ planner_crews_cb(struct db_result *r, void *arg)
 	const char *crews;
 
 	(void)arg;
-	if (r->status != DB_OK || PQntuples(r->res) != 1) {
+	if (r->status != DB_OK ||
+	    !store_plan_crews_row(r->res, &planner.last, &crews)) {
 		if (r->status != DB_OK)
 			log_warnx(
 			    "event=replan_failed error=%s", log_q(r->error));
 		planner_done();
 		return;
 	}
-	if (PQnfields(r->res) == 2) {
-		planner.last = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
-		crews = PQgetvalue(r->res, 0, 1);
-	} else
-		crews = PQgetvalue(r->res, 0, 0);
 	if (strcmp(crews, "{}") == 0) {
 		planner_done();
 		return;
@@ -555,8 +552,9 @@ static void
 planner_last_cb(struct db_result *r, void *arg)
 {
 	(void)arg;
-	if (r->status == DB_OK && PQntuples(r->res) == 1) {
-		planner.last = strtoll(PQgetvalue(r->res, 0, 0), NULL, 10);
+	if (r->status == DB_OK && store_result_rows(r->res) == 1) {
+		/* NULL (the safe id not known yet) counts as 0. */
+		planner.last = store_result_ll(r->res, 0);
 		/* Started: every crew's day is planned now, not in a minute. */
 		planner.all = 1;
 		planner.again = 1;

@@ -3,6 +3,8 @@
  * statement is parameterised.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "store_addresses.h"
 
@@ -107,4 +109,34 @@ store_places_search(
 	    " FROM (SELECT * FROM a WHERE s >= 0.3 ORDER BY s DESC"
 	    "  LIMIT $5::int) t",
 	    5, p, cb, arg);
+}
+
+int
+store_addr_town_row(const PGresult *res, int i, struct addr_town_row *t)
+{
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 7)
+		return 0;
+	t->pref = PQgetvalue(res, i, 0);
+	t->city = PQgetvalue(res, i, 1);
+	t->city_code = PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2);
+	t->town = PQgetvalue(res, i, 3);
+	t->koaza = PQgetvalue(res, i, 4);
+	t->lat = atof(PQgetvalue(res, i, 5));
+	t->lon = atof(PQgetvalue(res, i, 6));
+	return 1;
+}
+
+int
+store_addr_block_row(const PGresult *res, int i, struct addr_block_row *b)
+{
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 7)
+		return 0;
+	b->pref = PQgetvalue(res, i, 0);
+	b->city = PQgetvalue(res, i, 1);
+	b->town = PQgetvalue(res, i, 2);
+	b->block = PQgetvalue(res, i, 3);
+	b->jukyo = strcmp(PQgetvalue(res, i, 4), "t") == 0;
+	b->lat = atof(PQgetvalue(res, i, 5));
+	b->lon = atof(PQgetvalue(res, i, 6));
+	return 1;
 }

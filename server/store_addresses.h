@@ -6,6 +6,7 @@
 #ifndef PATROL_STORE_ADDRESSES_H
 #define PATROL_STORE_ADDRESSES_H
 
+#include "addr.h"
 #include "db.h"
 
 #define STORE_ADDRESSES_CHANNEL "addresses_changed"
@@ -18,6 +19,12 @@ void store_addr_import(struct db *, const char *source, const char *format,
 void store_addr_towns_load(struct db *, db_cb, void *);
 /* Rows: pref, city, town, block, jukyo (t/f), lat, lon. */
 void store_addr_blocks_load(struct db *, db_cb, void *);
+/*
+ * Row i of store_addr_towns_load / store_addr_blocks_load: 1 with the row
+ * (its strings live as long as the result), 0 past the last row.
+ */
+int store_addr_town_row(const PGresult *, int i, struct addr_town_row *);
+int store_addr_block_row(const PGresult *, int i, struct addr_block_row *);
 
 struct store_place_query {
 	const char *q;     /* the text as typed */

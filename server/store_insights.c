@@ -2,6 +2,7 @@
  * SQL for recurring sites, the outlook, notices and patrol risk.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "db.h"
 #include "store_insights.h"
@@ -244,4 +245,29 @@ store_demo_network_points(struct db *db, db_cb cb, void *arg)
 	    "SELECT (lonlat->0->>0)::float8, (lonlat->0->>1)::float8 FROM"
 	    " network_pieces WHERE kind = 'river' ORDER BY id",
 	    0, NULL, cb, arg);
+}
+
+int
+store_demo_network_point_row(
+    const PGresult *res, int i, double *lon, double *lat)
+{
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 2)
+		return 0;
+	*lon = strtod(PQgetvalue(res, i, 0), NULL);
+	*lat = strtod(PQgetvalue(res, i, 1), NULL);
+	return 1;
+}
+
+int
+store_recurring_point_row(
+    const PGresult *res, int i, long long *id, struct recurring_point *p)
+{
+	/* (id, easting, northing, season): store_recurring_points' columns */
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 4)
+		return 0;
+	*id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	p->e = strtod(PQgetvalue(res, i, 1), NULL);
+	p->n = strtod(PQgetvalue(res, i, 2), NULL);
+	p->season = atoi(PQgetvalue(res, i, 3));
+	return 1;
 }

@@ -8,14 +8,19 @@
 #define PATROL_STORE_INSIGHTS_H
 
 #include "db.h"
+#include "recurring.h"
 
 /*
  * Rows (id, easting, northing, season) of the category's requests that
  * were not cancelled or merged, in the ward (or the office's wards, or
  * everywhere when both are NULL), in id order. season: the year in tz.
+ * Read them with store_recurring_point_row.
  */
 void store_recurring_points(struct db *, const char *category, const char *ward,
     const char *office, const char *tz, db_cb, void *);
+/* Row i: 1 with the request's *id and *p, 0 past the last row. */
+int store_recurring_point_row(
+    const PGresult *, int i, long long *id, struct recurring_point *p);
 /*
  * One JSON array of the requests ids ({1,2,...}) in id order: id, date,
  * state, outcome and its Japanese/English names, address, ward, crew
@@ -44,6 +49,7 @@ void store_notice_callers(struct db *, const char *category, const char *ids,
 /*
  * Records a notice sent; no row when the caller has no consent, is past
  * retention, or the request is not the caller's; 23505 when sent already.
+ * The row is the notice as JSON (store_result_text).
  */
 void store_notice_send(struct db *, long long caller, long long request,
     int season, const char *method, int retention_days, const char *actor,
@@ -60,11 +66,17 @@ void store_risk_defects(struct db *, db_cb, void *);
  * The demo's past cases (ctl_history.c): a JSON array of closed requests
  * with their crew's note, the explanation given at the call-back and a
  * (fake) caller, consenting or not, stored with events in one statement.
- * One row: how many requests were stored.
+ * One row: how many requests were stored (read it with store_result_ll).
  */
 void store_demo_history_put(
     struct db *, const char *json, const char *consent_text, db_cb, void *);
-/* Rows (lon, lat): the first point of each river patrol piece. */
+/*
+ * Rows (lon, lat): the first point of each river patrol piece; read them
+ * with store_demo_network_point_row.
+ */
 void store_demo_network_points(struct db *, db_cb, void *);
+/* Row i: 1 with *lon, *lat; 0 past the last row. */
+int store_demo_network_point_row(
+    const PGresult *, int i, double *lon, double *lat);
 
 #endif

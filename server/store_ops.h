@@ -56,9 +56,36 @@ int store_ops_purge(struct db *, const struct retention_params *,
  * For patrolctl retention status: *kinds (kind, due now, next due, kept),
  * *partitions (name, month, rows, drop time, due) and *last (the last
  * purge: time, actor, result; no row before the first). Times are text
- * in the session's time zone. The caller PQclear()s all three.
+ * in the session's time zone. The caller PQclear()s all three. Read them
+ * with the three decoders below; strings live as long as the result.
  */
 int store_ops_retention_status(struct db *, const struct retention_params *,
     PGresult **kinds, PGresult **partitions, PGresult **last, char **cause);
+struct store_retention_kind {
+	const char *kind; /* "callers", "fixes", ... */
+	const char *due_now;
+	const char *next_due; /* "-" when nothing is due later */
+	const char *kept;     /* callers: kept for open requests */
+};
+struct store_retention_partition {
+	const char *name;
+	const char *month; /* YYYY-MM */
+	const char *rows;
+	const char *drop_at;
+	int due; /* dropped at the next purge */
+};
+struct store_retention_run {
+	const char *finished_at;
+	const char *actor;
+	const char *removed; /* JSON counts */
+};
+/* Row i of *kinds / *partitions: 1 with the row, 0 past the last one. */
+int store_ops_retention_kind_row(
+    const PGresult *, int i, struct store_retention_kind *);
+int store_ops_retention_partition_row(
+    const PGresult *, int i, struct store_retention_partition *);
+/* *last's row: 1 with it, 0 before the first purge. */
+int store_ops_retention_last_row(
+    const PGresult *, struct store_retention_run *);
 
 #endif

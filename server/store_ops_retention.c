@@ -1,6 +1,7 @@
 /* Retention's SQL calls (the rules are in schema/0080, 0081). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libpq-fe.h>
 
@@ -73,4 +74,43 @@ store_ops_retention_status(struct db *db, const struct retention_params *p,
 		return -1;
 	}
 	return 0;
+}
+
+/* The decoders follow the column lists of store_ops_retention_status. */
+int
+store_ops_retention_kind_row(
+    const PGresult *res, int i, struct store_retention_kind *k)
+{
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 4)
+		return 0;
+	k->kind = PQgetvalue(res, i, 0);
+	k->due_now = PQgetvalue(res, i, 1);
+	k->next_due = PQgetvalue(res, i, 2);
+	k->kept = PQgetvalue(res, i, 3);
+	return 1;
+}
+
+int
+store_ops_retention_partition_row(
+    const PGresult *res, int i, struct store_retention_partition *p)
+{
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 5)
+		return 0;
+	p->name = PQgetvalue(res, i, 0);
+	p->month = PQgetvalue(res, i, 1);
+	p->rows = PQgetvalue(res, i, 2);
+	p->drop_at = PQgetvalue(res, i, 3);
+	p->due = strcmp(PQgetvalue(res, i, 4), "t") == 0;
+	return 1;
+}
+
+int
+store_ops_retention_last_row(const PGresult *res, struct store_retention_run *r)
+{
+	if (res == NULL || PQntuples(res) != 1 || PQnfields(res) != 3)
+		return 0;
+	r->finished_at = PQgetvalue(res, 0, 0);
+	r->actor = PQgetvalue(res, 0, 1);
+	r->removed = PQgetvalue(res, 0, 2);
+	return 1;
 }

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "store_plan.h"
 
@@ -119,6 +120,19 @@ store_plan_touched(struct db *db, long long after, db_cb cb, void *arg)
 	    "   AND b.crew_id IS NOT NULL ORDER BY b.id DESC LIMIT 1)]) x"
 	    " ON true WHERE e.id > $1::bigint",
 	    1, p, cb, arg);
+}
+
+int
+store_plan_crews_row(const PGresult *res, long long *last, const char **crews)
+{
+	if (res == NULL || PQntuples(res) != 1)
+		return 0;
+	if (PQnfields(res) == 2) {
+		*last = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*crews = PQgetvalue(res, 0, 1);
+	} else
+		*crews = PQgetvalue(res, 0, 0);
+	return 1;
 }
 
 void

@@ -26,6 +26,12 @@ void store_plan_touched(struct db *, long long after, db_cb, void *);
 /* Crews holding open jobs: one row, an SQL array literal. */
 void store_plan_busy_crews(struct db *, db_cb, void *);
 /*
+ * The row of store_plan_touched or store_plan_busy_crews: 1 with *crews
+ * (lives as long as the result) and, for store_plan_touched, *last (left
+ * as it was for store_plan_busy_crews); 0 when there is no row.
+ */
+int store_plan_crews_row(const PGresult *, long long *last, const char **crews);
+/*
  * What re-planning an office needs: {now, office {id, code}, crews
  * [inputs as above, on shift only], queue [{id, lon, lat, category, skills,
  * work_min, priority, make_safe_min, from_min, to_min, version}]: its

@@ -118,8 +118,7 @@ void store_events_since(struct db *, long long after, int limit, db_cb, void *);
  * Row i of store_events_since: 1 with *id and *json (lives as long as the
  * result), 0 past the last row.
  */
-int store_events_row(
-    const PGresult *, int i, long long *id, const char **json);
+int store_events_row(const PGresult *, int i, long long *id, const char **json);
 /*
  * The safe id (one row; NULL while not known yet): read it with
  * store_result_ll.

@@ -46,6 +46,18 @@ store_sync_device(struct db *db, const char *token_sha256, int with_categories,
 	    2, p, cb, arg);
 }
 
+int
+store_sync_device_row(const PGresult *res, struct store_sync_device *d)
+{
+	/* (id, crew_id, crew code, categories, places) */
+	if (res == NULL || PQntuples(res) != 1 || PQnfields(res) != 5)
+		return 0;
+	d->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	d->categories = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3);
+	d->places = PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4);
+	return 1;
+}
+
 void
 store_sync_apply(struct db *db, const char *token_sha256, long long device_id,
     const char *batch_json, const char *rules_json, db_cb cb, void *arg)
@@ -86,6 +98,21 @@ store_sync_photo_lookup(struct db *db, const char *token_sha256,
 	    " ON e.device_id = d.id AND e.sha256 = $2"
 	    " WHERE d.token_sha256 = $1 AND d.revoked_at IS NULL",
 	    2, p, cb, arg);
+}
+
+int
+store_sync_photo_lookup_row(const PGresult *res, struct store_sync_photo *p)
+{
+	memset(p, 0, sizeof *p);
+	if (res == NULL || PQntuples(res) != 1 || PQnfields(res) != 4)
+		return 0;
+	p->device_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	p->announced = !PQgetisnull(res, 0, 1);
+	p->bytes = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	p->content_type = PQgetvalue(res, 0, 2);
+	p->stored = !PQgetisnull(res, 0, 3);
+	p->stored_bytes = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	return 1;
 }
 
 void
@@ -157,6 +184,22 @@ store_devices_list_q(struct db *db, const char *crew, db_cb cb, void *arg)
 	    " FROM devices d JOIN crews c ON c.id = d.crew_id"
 	    " WHERE $1::text IS NULL OR c.code = $1 ORDER BY d.id",
 	    1, p, cb, arg);
+}
+
+int
+store_devices_row(const PGresult *res, int i, struct store_device *d)
+{
+	/* The columns of store_devices_list_q, in order. */
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 7)
+		return 0;
+	d->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	d->crew = PQgetvalue(res, i, 1);
+	d->label = PQgetvalue(res, i, 2);
+	d->agent_version = PQgetvalue(res, i, 3);
+	d->enrolled_at = PQgetvalue(res, i, 4);
+	d->last_sync_at = PQgetvalue(res, i, 5);
+	d->state = PQgetvalue(res, i, 6);
+	return 1;
 }
 
 int

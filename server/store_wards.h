@@ -46,8 +46,7 @@ struct store_unplaced {
 	double lon, lat;
 };
 /* Row i of store_wards_unknown: 1 with *u, 0 past the last row. */
-int store_wards_unknown_row(
-    const PGresult *, int i, struct store_unplaced *u);
+int store_wards_unknown_row(const PGresult *, int i, struct store_unplaced *u);
 /*
  * Sets the ward of requests that still have none, from [{id, ward}], and
  * puts a ward_filled event on each one's timeline; one row (filled, read
