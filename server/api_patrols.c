@@ -26,6 +26,7 @@
 #include "risk.h"
 #include "store_insights.h"
 #include "store_network.h"
+#include "store_result.h"
 #include "store_sync.h"
 #include "wards.h"
 #include "wayback.h"
@@ -41,14 +42,13 @@ patrol_row_cb(struct db_result *r, void *arg)
 
 	if (r->status != DB_OK)
 		api_db_error(req, r, "patrol");
-	else if (PQntuples(r->res) == 0)
+	else if (store_result_text(r->res) == NULL)
 		api_error(
 		    req, 404, "not_found", NULL, "no such patrol or crew");
 	else
 		api_reply(req, 200,
-		    json_pack("{s:I}", "id",
-		        (json_int_t)strtoll(
-		            PQgetvalue(r->res, 0, 0), NULL, 10)));
+		    json_pack(
+		        "{s:I}", "id", (json_int_t)store_result_ll(r->res, 0)));
 	http_req_unref(req);
 }
 
@@ -107,7 +107,7 @@ patrol_bound_cb(struct db_result *r, void *arg)
 	char what[40];
 
 	if (http_req_done(b->req) || r->status != DB_OK ||
-	    PQntuples(r->res) == 0) {
+	    store_result_text(r->res) == NULL) {
 		if (!http_req_done(b->req))
 			api_reply_row(b->req, r, "patrol");
 		http_req_unref(b->req);
@@ -115,7 +115,7 @@ patrol_bound_cb(struct db_result *r, void *arg)
 	}
 	snprintf(what, sizeof what, "patrol %lld", b->id);
 	if (api_crew_refused(b->req, auth_user_of(b->req),
-	        strtoll(PQgetvalue(r->res, 0, 0), NULL, 10), what)) {
+	        store_result_ll(r->res, 0), what)) {
 		http_req_unref(b->req);
 		goto out;
 	}
@@ -301,69 +301,56 @@ wayback_reply(struct http_req *req, struct db_result *r, int has_from,
 {
 	struct app *app = http_req_owner(req);
 	struct wayback_piece *pieces;
+	struct store_wayback_from at;
+	struct store_wayback_piece wp;
 	double from[2], to[2], d = app->cfg->wayback_m;
 	double flon, flat;
 	json_t *out, *item;
 	char *cause;
 	size_t n = 0, kept, i;
-	int row;
+	int row, got;
 
 	if (r->status != DB_OK) {
 		api_db_error(req, r, "wayback");
 		return;
 	}
-	if (PQntuples(r->res) == 0) {
+	if (!store_wayback_from(r->res, &at)) {
 		api_error(req, 404, "not_found", NULL, "no such crew");
 		return;
 	}
 	/* From where the crew says it is, else its last fix. */
-	flon = has_from ? lon : strtod(PQgetvalue(r->res, 0, 0), NULL);
-	flat = has_from ? lat : strtod(PQgetvalue(r->res, 0, 1), NULL);
-	if ((!has_from && PQgetisnull(r->res, 0, 0)) ||
+	flon = has_from ? lon : at.crew_lon;
+	flat = has_from ? lat : at.crew_lat;
+	if ((!has_from && !at.has_crew) ||
 	    geo_to_plane(flon, flat, &from[0], &from[1], &cause) != 0 ||
-	    geo_to_plane(strtod(PQgetvalue(r->res, 0, 2), NULL),
-	        strtod(PQgetvalue(r->res, 0, 3), NULL), &to[0], &to[1],
-	        &cause) != 0) {
-		if (!(!has_from && PQgetisnull(r->res, 0, 0)))
+	    geo_to_plane(
+	        at.office_lon, at.office_lat, &to[0], &to[1], &cause) != 0) {
+		if (!(!has_from && !at.has_crew))
 			free(cause);
 		api_error(req, 422, "no_position", "lat",
 		    "the crew has no usable position: give lat and lon");
 		return;
 	}
-	pieces = xcalloc((size_t)PQntuples(r->res) + 1, sizeof *pieces);
-	for (row = 0; row < PQntuples(r->res); row++) {
-		if (PQgetisnull(r->res, row, 4))
+	pieces = xcalloc((size_t)store_result_rows(r->res) + 1, sizeof *pieces);
+	for (row = 0; (got = store_wayback_row(r->res, row, &wp)) != 0; row++) {
+		if (got != 1)
 			continue;
-		pieces[n].xy = wayback_plane(
-		    PQgetvalue(r->res, row, 10), &pieces[n].npoints);
+		pieces[n].xy = wayback_plane(wp.plane, &pieces[n].npoints);
 		pieces[n].npoints /= 2;
 		pieces[n++].row = row;
 	}
 	kept = wayback_rank(from, to, d, pieces, n, def, ndef);
 	out = json_array();
 	for (i = 0; i < kept && i < WAYBACK_MAX; i++) {
-		row = (int)pieces[i].row;
+		store_wayback_row(r->res, (int)pieces[i].row, &wp);
 		item = json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s?,s:f,"
 		                 "s:f,s:s?,s:o}",
-		    "piece_id",
-		    (json_int_t)strtoll(PQgetvalue(r->res, row, 4), NULL, 10),
-		    "kind", PQgetvalue(r->res, row, 5), "class",
-		    PQgetvalue(r->res, row, 6), "name",
-		    PQgetisnull(r->res, row, 7) ? NULL
-		                                : PQgetvalue(r->res, row, 7),
-		    "ward_code",
-		    PQgetisnull(r->res, row, 8) ? NULL
-		                                : PQgetvalue(r->res, row, 8),
-		    "ward_name",
-		    wayback_ward_name(app,
-		        PQgetisnull(r->res, row, 8)
-		            ? NULL
-		            : PQgetvalue(r->res, row, 8)),
-		    "length_m", strtod(PQgetvalue(r->res, row, 9), NULL),
-		    "off_route_m", pieces[i].off_route_m, "last_inspected",
-		    PQgetisnull(r->res, row, 12) ? NULL
-		                                 : PQgetvalue(r->res, row, 12),
-		    "lonlat", json_loads(PQgetvalue(r->res, row, 11), 0, NULL));
+		    "piece_id", (json_int_t)wp.id, "kind", wp.kind, "class",
+		    wp.klass, "name", wp.name, "ward_code", wp.ward_code,
+		    "ward_name", wayback_ward_name(app, wp.ward_code),
+		    "length_m", wp.length_m, "off_route_m",
+		    pieces[i].off_route_m, "last_inspected", wp.last_inspected,
+		    "lonlat", json_loads(wp.lonlat, 0, NULL));
 		json_object_set_new(item, "risk", json_real(pieces[i].risk));
 		json_object_set_new(
 		    item, "risk_reports", json_integer(pieces[i].risk_reports));
@@ -384,21 +371,19 @@ wayback_risk_cb(struct db_result *r, void *arg)
 {
 	struct wayback *w = arg;
 	struct db_result cand = {DB_OK, w->candidates, NULL, NULL};
+	struct store_risk_defect dr;
 	struct risk_defect *def = NULL;
-	size_t nd = 0, i;
-	int row;
+	size_t nd = 0;
 
 	/* Without them the suggestions still stand, only unranked by risk. */
 	if (r->status == DB_OK) {
-		nd = (size_t)PQntuples(r->res);
-		def = xcalloc(nd + 1, sizeof *def);
-		for (i = 0; i < nd; i++) {
-			row = (int)i;
-			def[i].category = 0;
-			def[i].e = strtod(PQgetvalue(r->res, row, 1), NULL);
-			def[i].n = strtod(PQgetvalue(r->res, row, 2), NULL);
-			def[i].age_days =
-			    strtod(PQgetvalue(r->res, row, 3), NULL);
+		def =
+		    xcalloc((size_t)store_result_rows(r->res) + 1, sizeof *def);
+		for (; store_risk_defect_row(r->res, (int)nd, &dr); nd++) {
+			def[nd].category = 0;
+			def[nd].e = dr.e;
+			def[nd].n = dr.n;
+			def[nd].age_days = dr.age_days;
 		}
 	}
 	if (!http_req_done(w->req))
@@ -473,16 +458,16 @@ agent_wayback_device_cb(struct db_result *r, void *arg)
 {
 	struct wayback *w = arg;
 	struct app *app = http_req_owner(w->req);
+	struct store_sync_device dev;
 
 	if (http_req_done(w->req))
 		goto out;
 	if (r->status != DB_OK)
 		api_db_error(w->req, r, "wayback.device");
-	else if (PQntuples(r->res) != 1)
+	else if (!store_sync_device_row(r->res, &dev))
 		api_sync_unauthorized(w->req, "unknown_token");
 	else {
-		store_wayback_candidates(app->db,
-		    strtoll(PQgetvalue(r->res, 0, 1), NULL, 10),
+		store_wayback_candidates(app->db, dev.crew_id,
 		    app->cfg->coverage_share_pct / 100.0, wayback_cb, w);
 		return;
 	}

@@ -22,6 +22,7 @@
 #include "http.h"
 #include "risk.h"
 #include "store_insights.h"
+#include "store_result.h"
 #include "xmalloc.h"
 
 struct risk_job {
@@ -88,18 +89,20 @@ risk_explain(const struct risk_result *r, PGresult *d, const int *cat_row,
     int ncat, char **ja, char **en)
 {
 	struct evbuffer *bj = evbuffer_new(), *be = evbuffer_new();
+	struct store_risk_defect cat;
 	int c, first = 1;
 
 	evbuffer_add_printf(bj, "%.0fm以内に%.0fか月で", RISK_RADIUS_M,
 	    RISK_WINDOW_DAYS / 30.4);
 	evbuffer_add_printf(be, "within %.0f m in 12 months: ", RISK_RADIUS_M);
 	for (c = 0; c < ncat; c++) {
-		if (r->by_category[c] == 0)
+		if (r->by_category[c] == 0 ||
+		    !store_risk_defect_row(d, cat_row[c], &cat))
 			continue;
 		evbuffer_add_printf(bj, "%s%d件の%s", first ? "" : "、",
-		    r->by_category[c], PQgetvalue(d, cat_row[c], 4));
+		    r->by_category[c], cat.name_ja);
 		evbuffer_add_printf(be, "%s%d %s", first ? "" : ", ",
-		    r->by_category[c], PQgetvalue(d, cat_row[c], 5));
+		    r->by_category[c], cat.name_en);
 		first = 0;
 	}
 	evbuffer_add(bj, "", 1);
@@ -117,6 +120,9 @@ risk_pieces_cb(struct db_result *r, void *arg)
 	PGresult *d = j->defects;
 	struct risk_defect *def, *lo;
 	struct risk_result res;
+	struct store_risk_defect dr;
+	struct store_risk_piece pc;
+	const char *prev = NULL;
 	int nd, row, ncat = 0, cat_row[RISK_CATEGORIES_MAX], c, np;
 	json_t **items, *out, *by;
 	size_t nitems = 0, n, k, i, a, b, m;
@@ -128,29 +134,29 @@ risk_pieces_cb(struct db_result *r, void *arg)
 		risk_job_free(j);
 		return;
 	}
-	nd = PQntuples(d);
+	nd = store_result_rows(d);
 	def = xcalloc((size_t)nd + 1, sizeof *def);
 	/* Rows come sorted by category: number them in that order. */
-	for (row = 0; row < nd; row++) {
-		if (row == 0 ||
-		    strcmp(PQgetvalue(d, row, 0), PQgetvalue(d, row - 1, 0)) !=
-		        0) {
+	for (row = 0; row < nd && store_risk_defect_row(d, row, &dr); row++) {
+		if (prev == NULL || strcmp(dr.category, prev) != 0) {
 			if (ncat < RISK_CATEGORIES_MAX)
 				cat_row[ncat] = row;
 			ncat++;
 		}
+		prev = dr.category;
 		def[row].category = ncat - 1;
-		def[row].e = strtod(PQgetvalue(d, row, 1), NULL);
-		def[row].n = strtod(PQgetvalue(d, row, 2), NULL);
-		def[row].age_days = strtod(PQgetvalue(d, row, 3), NULL);
+		def[row].e = dr.e;
+		def[row].n = dr.n;
+		def[row].age_days = dr.age_days;
 	}
+	nd = row;
 	if (ncat > RISK_CATEGORIES_MAX)
 		ncat = RISK_CATEGORIES_MAX; /* risk_score skips the rest */
 	qsort(def, (size_t)nd, sizeof *def, risk_defect_cmp);
-	np = PQntuples(r->res);
+	np = store_result_rows(r->res);
 	items = xcalloc((size_t)np + 1, sizeof *items);
-	for (row = 0; row < np; row++) {
-		xy = risk_plane(PQgetvalue(r->res, row, 6), &n);
+	for (row = 0; store_risk_piece_row(r->res, row, &pc); row++) {
+		xy = risk_plane(pc.plane, &n);
 		if (n < 2) {
 			free(xy);
 			continue;
@@ -171,31 +177,23 @@ risk_pieces_cb(struct db_result *r, void *arg)
 		lo = &def[a];
 		for (b = a; b < (size_t)nd && def[b].e <= maxx + RISK_RADIUS_M;)
 			b++;
-		risk_score(xy, n / 2, atoi(PQgetvalue(r->res, row, 5)), lo,
-		    b - a, &res);
+		risk_score(xy, n / 2, pc.interval_days, lo, b - a, &res);
 		free(xy);
 		if (res.count == 0)
 			continue;
 		risk_explain(&res, d, cat_row, ncat, &ja, &en);
 		by = json_object();
 		for (c = 0; c < ncat; c++) {
-			if (res.by_category[c] > 0)
-				json_object_set_new(by,
-				    PQgetvalue(d, cat_row[c], 0),
+			if (res.by_category[c] > 0 &&
+			    store_risk_defect_row(d, cat_row[c], &dr))
+				json_object_set_new(by, dr.category,
 				    json_integer(res.by_category[c]));
 		}
 		items[nitems++] = json_pack(
 		    "{s:I,s:s,s:s,s:s?,s:s?,s:i,s:i,s:f,s:i,s:o,s:s,s:s}",
-		    "piece_id",
-		    (json_int_t)strtoll(PQgetvalue(r->res, row, 0), NULL, 10),
-		    "kind", PQgetvalue(r->res, row, 1), "class",
-		    PQgetvalue(r->res, row, 2), "name",
-		    PQgetisnull(r->res, row, 3) ? NULL
-		                                : PQgetvalue(r->res, row, 3),
-		    "ward_code",
-		    PQgetisnull(r->res, row, 4) ? NULL
-		                                : PQgetvalue(r->res, row, 4),
-		    "interval_days", atoi(PQgetvalue(r->res, row, 5)),
+		    "piece_id", (json_int_t)pc.id, "kind", pc.kind, "class",
+		    pc.klass, "name", pc.name, "ward_code", pc.ward_code,
+		    "interval_days", pc.interval_days,
 		    "suggested_interval_days", res.interval_days, "score",
 		    (double)((long)(res.score * 100 + 0.5)) / 100, "count",
 		    res.count, "by_category", by, "explanation_ja", ja,

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "report.h"
 #include "store_network.h"
+#include "store_result.h"
 #include "wards.h"
 #include "xmalloc.h"
 
@@ -156,10 +157,9 @@ week_summarise(struct coverage_report *rep, const struct ward_set *wards)
 }
 
 static char *
-week_strdup_or_null(PGresult *res, int row, int col)
+week_strdup_or_null(const char *s)
 {
-	return PQgetisnull(res, row, col) ? NULL
-	                                  : xstrdup(PQgetvalue(res, row, col));
+	return s == NULL ? NULL : xstrdup(s);
 }
 
 static void
@@ -168,7 +168,7 @@ week_status_cb(struct db_result *res, void *arg)
 	struct week_run *r = arg;
 	struct coverage_report *rep;
 	struct report_piece *p;
-	const char *state;
+	struct store_week_piece w;
 	json_t *ll, *pt;
 	size_t j;
 	int i, n;
@@ -182,18 +182,18 @@ week_status_cb(struct db_result *res, void *arg)
 	rep->ward_code = r->ward != NULL ? xstrdup(r->ward) : NULL;
 	rep->crs = xstrdup(r->crs);
 	rep->wards = r->wards;
-	n = PQntuples(res->res);
+	n = store_result_rows(res->res);
 	rep->pieces = xcalloc((size_t)n + 1, sizeof *rep->pieces);
-	for (i = 0; i < n; i++) {
+	for (i = 0; store_week_status_row(res->res, i, &w); i++) {
 		p = &rep->pieces[rep->npieces];
-		p->id = strtoll(PQgetvalue(res->res, i, 0), NULL, 10);
-		p->kind = xstrdup(PQgetvalue(res->res, i, 1));
-		p->class = xstrdup(PQgetvalue(res->res, i, 2));
-		p->name = week_strdup_or_null(res->res, i, 3);
-		p->ward_code = week_strdup_or_null(res->res, i, 4);
-		p->length_m = strtod(PQgetvalue(res->res, i, 5), NULL);
-		p->interval_days = atoi(PQgetvalue(res->res, i, 6));
-		ll = json_loads(PQgetvalue(res->res, i, 7), 0, NULL);
+		p->id = w.id;
+		p->kind = xstrdup(w.kind);
+		p->class = xstrdup(w.klass);
+		p->name = week_strdup_or_null(w.name);
+		p->ward_code = week_strdup_or_null(w.ward_code);
+		p->length_m = w.length_m;
+		p->interval_days = w.interval_days;
+		ll = json_loads(w.lonlat, 0, NULL);
 		p->npoints = json_array_size(ll);
 		p->lonlat = xcalloc(p->npoints * 2 + 1, sizeof *p->lonlat);
 		json_array_foreach(ll, j, pt)
@@ -204,18 +204,17 @@ week_status_cb(struct db_result *res, void *arg)
 			    json_number_value(json_array_get(pt, 1));
 		}
 		json_decref(ll);
-		state = PQgetvalue(res->res, i, 8);
-		p->state = strcmp(state, "inspected") == 0 ? REPORT_INSPECTED
-		    : strcmp(state, "overdue") == 0        ? REPORT_OVERDUE
-		                                           : REPORT_NOT_DUE;
-		p->due = strcmp(PQgetvalue(res->res, i, 9), "t") == 0;
-		p->last_inspected = week_strdup_or_null(res->res, i, 10);
-		p->due_at = week_strdup_or_null(res->res, i, 11);
-		p->best_share = strtod(PQgetvalue(res->res, i, 14), NULL);
-		p->credit = week_strdup_or_null(res->res, i, 15);
+		p->state = strcmp(w.state, "inspected") == 0 ? REPORT_INSPECTED
+		    : strcmp(w.state, "overdue") == 0        ? REPORT_OVERDUE
+		                                             : REPORT_NOT_DUE;
+		p->due = w.due;
+		p->last_inspected = week_strdup_or_null(w.last_inspected);
+		p->due_at = week_strdup_or_null(w.due_at);
+		p->best_share = w.best_share;
+		p->credit = week_strdup_or_null(w.credit);
 		if (rep->start == NULL) {
-			rep->start = xstrdup(PQgetvalue(res->res, i, 12));
-			rep->end = xstrdup(PQgetvalue(res->res, i, 13));
+			rep->start = xstrdup(w.week_start);
+			rep->end = xstrdup(w.week_end);
 		}
 		rep->npieces++;
 	}
@@ -253,6 +252,7 @@ week_track_cb(struct db_result *res, void *arg)
 {
 	struct week_run *r = arg;
 	struct coverage_touch *touch;
+	struct store_track_fix f;
 	json_t *ins;
 	char *s, *cause;
 	size_t i, k = 0, ntouch;
@@ -262,21 +262,16 @@ week_track_cb(struct db_result *res, void *arg)
 		week_fail(r, "reading tracks", res);
 		return;
 	}
-	n = PQntuples(res->res);
+	n = store_result_rows(res->res);
 	r->fixes = xcalloc((size_t)n + 1, sizeof *r->fixes);
-	for (row = 0; row < n; row++) {
-		r->fixes[k].session =
-		    strtoll(PQgetvalue(res->res, row, 0), NULL, 10);
-		r->fixes[k].at = strtod(PQgetvalue(res->res, row, 1), NULL);
-		if (!PQgetisnull(res->res, row, 2)) {
-			r->fixes[k].e =
-			    strtod(PQgetvalue(res->res, row, 2), NULL);
-			r->fixes[k].n =
-			    strtod(PQgetvalue(res->res, row, 3), NULL);
-		} else if (geo_to_plane(
-		               strtod(PQgetvalue(res->res, row, 4), NULL),
-		               strtod(PQgetvalue(res->res, row, 5), NULL),
-		               &r->fixes[k].e, &r->fixes[k].n, &cause) != 0) {
+	for (row = 0; store_track_row(res->res, row, &f); row++) {
+		r->fixes[k].session = f.track;
+		r->fixes[k].at = f.at;
+		if (f.projected) {
+			r->fixes[k].e = f.e;
+			r->fixes[k].n = f.n;
+		} else if (geo_to_plane(f.lon, f.lat, &r->fixes[k].e,
+		               &r->fixes[k].n, &cause) != 0) {
 			free(cause); /* outside the area: not ours to cover */
 			continue;
 		}
@@ -306,24 +301,26 @@ static void
 week_pieces_cb(struct db_result *res, void *arg)
 {
 	struct week_run *r = arg;
+	const char *plane;
+	long long id;
 	size_t n, i;
-	int row;
 
 	if (res->status != DB_OK) {
 		week_fail(r, "reading the network", res);
 		return;
 	}
-	r->npieces = (size_t)PQntuples(res->res);
+	r->npieces = (size_t)store_result_rows(res->res);
 	r->pieces = xcalloc(r->npieces + 1, sizeof *r->pieces);
 	r->xy = xcalloc(r->npieces + 1, sizeof *r->xy);
-	for (i = 0; i < r->npieces; i++) {
-		row = (int)i;
-		r->xy[i] = week_parse_array(PQgetvalue(res->res, row, 1), &n);
-		r->pieces[i].id =
-		    strtoll(PQgetvalue(res->res, row, 0), NULL, 10);
+	for (i = 0;
+	     i < r->npieces && store_pieces_row(res->res, (int)i, &id, &plane);
+	     i++) {
+		r->xy[i] = week_parse_array(plane, &n);
+		r->pieces[i].id = id;
 		r->pieces[i].xy = r->xy[i];
 		r->pieces[i].npoints = n / 2;
 	}
+	r->npieces = i;
 	store_track_load(r->db, r->week, week_track_cb, r);
 }
 

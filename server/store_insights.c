@@ -271,3 +271,32 @@ store_recurring_point_row(
 	p->season = atoi(PQgetvalue(res, i, 3));
 	return 1;
 }
+
+int
+store_risk_piece_row(const PGresult *res, int i, struct store_risk_piece *p)
+{
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 7)
+		return 0;
+	p->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	p->kind = PQgetvalue(res, i, 1);
+	p->klass = PQgetvalue(res, i, 2);
+	p->name = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3);
+	p->ward_code = PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4);
+	p->interval_days = atoi(PQgetvalue(res, i, 5));
+	p->plane = PQgetvalue(res, i, 6);
+	return 1;
+}
+
+int
+store_risk_defect_row(const PGresult *res, int i, struct store_risk_defect *d)
+{
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 6)
+		return 0;
+	d->category = PQgetvalue(res, i, 0);
+	d->e = strtod(PQgetvalue(res, i, 1), NULL);
+	d->n = strtod(PQgetvalue(res, i, 2), NULL);
+	d->age_days = strtod(PQgetvalue(res, i, 3), NULL);
+	d->name_ja = PQgetvalue(res, i, 4);
+	d->name_en = PQgetvalue(res, i, 5);
+	return 1;
+}

@@ -54,14 +54,33 @@ void store_notice_callers(struct db *, const char *category, const char *ids,
 void store_notice_send(struct db *, long long caller, long long request,
     int season, const char *method, int retention_days, const char *actor,
     db_cb, void *);
-/* Rows (id, kind, class, name, ward_code, interval_days, plane). */
+/*
+ * Rows (id, kind, class, name, ward_code, interval_days, plane); read them
+ * with store_risk_piece_row.
+ */
 void store_risk_pieces(struct db *, const char *ward, db_cb, void *);
+struct store_risk_piece {
+	long long id;
+	const char *kind, *klass;
+	const char *name, *ward_code; /* NULL when unknown */
+	int interval_days;
+	const char *plane; /* "{e0,n0,e1,n1,...}", projected metres */
+};
+/* Row i: 1 with *p (strings live as long as the result), 0 past the end. */
+int store_risk_piece_row(const PGresult *, int i, struct store_risk_piece *p);
 /*
  * Rows (category, easting, northing, age_days, name_ja, name_en) of
- * defect reports (the
- * categories needing road, river or park skills) in the last 365 days.
+ * defect reports (the categories needing road, river or park skills) in
+ * the last 365 days, by category; read them with store_risk_defect_row.
  */
 void store_risk_defects(struct db *, db_cb, void *);
+struct store_risk_defect {
+	const char *category;
+	double e, n, age_days;
+	const char *name_ja, *name_en; /* the category's */
+};
+/* Row i: 1 with *d (strings live as long as the result), 0 past the end. */
+int store_risk_defect_row(const PGresult *, int i, struct store_risk_defect *d);
 /*
  * The demo's past cases (ctl_history.c): a JSON array of closed requests
  * with their crew's note, the explanation given at the call-back and a

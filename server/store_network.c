@@ -111,6 +111,16 @@ store_pieces_load(struct db *db, db_cb cb, void *arg)
 	    0, NULL, cb, arg);
 }
 
+int
+store_pieces_row(const PGresult *res, int i, long long *id, const char **plane)
+{
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 2)
+		return 0;
+	*id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	*plane = PQgetvalue(res, i, 1);
+	return 1;
+}
+
 void
 store_track_load(struct db *db, const char *week, db_cb cb, void *arg)
 {
@@ -135,6 +145,22 @@ store_track_load(struct db *db, const char *week, db_cb cb, void *arg)
 	    " FROM track_fixes f, w"
 	    " WHERE f.at >= w.s AND f.at < w.s + interval '7 days'",
 	    1, p, cb, arg);
+}
+
+int
+store_track_row(const PGresult *res, int i, struct store_track_fix *f)
+{
+	/* (track key, epoch, easting, northing, lon, lat) */
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 6)
+		return 0;
+	f->track = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	f->at = strtod(PQgetvalue(res, i, 1), NULL);
+	f->projected = !PQgetisnull(res, i, 2);
+	f->e = strtod(PQgetvalue(res, i, 2), NULL);
+	f->n = strtod(PQgetvalue(res, i, 3), NULL);
+	f->lon = strtod(PQgetvalue(res, i, 4), NULL);
+	f->lat = strtod(PQgetvalue(res, i, 5), NULL);
+	return 1;
 }
 
 void
@@ -206,6 +232,37 @@ store_week_status(struct db *db, const char *week, const char *ward,
 	    " coalesce(x.best, 0), x.credit"
 	    " FROM x, w ORDER BY x.id",
 	    3, p, cb, arg);
+}
+
+static const char *
+store_text_or_null(const PGresult *res, int i, int col)
+{
+	return PQgetisnull(res, i, col) ? NULL : PQgetvalue(res, i, col);
+}
+
+int
+store_week_status_row(const PGresult *res, int i, struct store_week_piece *p)
+{
+	/* The columns of store_week_status's SELECT, in order. */
+	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 16)
+		return 0;
+	p->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	p->kind = PQgetvalue(res, i, 1);
+	p->klass = PQgetvalue(res, i, 2);
+	p->name = store_text_or_null(res, i, 3);
+	p->ward_code = store_text_or_null(res, i, 4);
+	p->length_m = strtod(PQgetvalue(res, i, 5), NULL);
+	p->interval_days = atoi(PQgetvalue(res, i, 6));
+	p->lonlat = PQgetvalue(res, i, 7);
+	p->state = PQgetvalue(res, i, 8);
+	p->due = strcmp(PQgetvalue(res, i, 9), "t") == 0;
+	p->last_inspected = store_text_or_null(res, i, 10);
+	p->due_at = store_text_or_null(res, i, 11);
+	p->week_start = PQgetvalue(res, i, 12);
+	p->week_end = PQgetvalue(res, i, 13);
+	p->best_share = strtod(PQgetvalue(res, i, 14), NULL);
+	p->credit = store_text_or_null(res, i, 15);
+	return 1;
 }
 
 void
@@ -351,6 +408,62 @@ store_wayback_candidates(
 	    " i.piece_id = n.id AND i.share >= $2::float8) l) ON l.last IS"
 	    " NULL OR l.last + n.interval_days * interval '1 day' < now()",
 	    2, p, cb, arg);
+}
+
+/* The columns of store_wayback_candidates, in order. */
+enum {
+	WB_CREW_LON,
+	WB_CREW_LAT,
+	WB_OFFICE_LON,
+	WB_OFFICE_LAT,
+	WB_ID,
+	WB_KIND,
+	WB_CLASS,
+	WB_NAME,
+	WB_WARD,
+	WB_LENGTH,
+	WB_PLANE,
+	WB_LONLAT,
+	WB_LAST,
+	WB_COLUMNS
+};
+
+int
+store_wayback_from(const PGresult *res, struct store_wayback_from *f)
+{
+	memset(f, 0, sizeof *f);
+	if (res == NULL || PQntuples(res) < 1 || PQnfields(res) != WB_COLUMNS)
+		return 0;
+	f->has_crew = !PQgetisnull(res, 0, WB_CREW_LON);
+	f->crew_lon = strtod(PQgetvalue(res, 0, WB_CREW_LON), NULL);
+	f->crew_lat = strtod(PQgetvalue(res, 0, WB_CREW_LAT), NULL);
+	f->office_lon = strtod(PQgetvalue(res, 0, WB_OFFICE_LON), NULL);
+	f->office_lat = strtod(PQgetvalue(res, 0, WB_OFFICE_LAT), NULL);
+	return 1;
+}
+
+int
+store_wayback_row(const PGresult *res, int i, struct store_wayback_piece *p)
+{
+	if (res == NULL || i < 0 || i >= PQntuples(res) ||
+	    PQnfields(res) != WB_COLUMNS)
+		return 0;
+	memset(p, 0, sizeof *p);
+	if (PQgetisnull(res, i, WB_ID))
+		return 2;
+	p->id = strtoll(PQgetvalue(res, i, WB_ID), NULL, 10);
+	p->kind = PQgetvalue(res, i, WB_KIND);
+	p->klass = PQgetvalue(res, i, WB_CLASS);
+	p->name =
+	    PQgetisnull(res, i, WB_NAME) ? NULL : PQgetvalue(res, i, WB_NAME);
+	p->ward_code =
+	    PQgetisnull(res, i, WB_WARD) ? NULL : PQgetvalue(res, i, WB_WARD);
+	p->length_m = strtod(PQgetvalue(res, i, WB_LENGTH), NULL);
+	p->plane = PQgetvalue(res, i, WB_PLANE);
+	p->lonlat = PQgetvalue(res, i, WB_LONLAT);
+	p->last_inspected =
+	    PQgetisnull(res, i, WB_LAST) ? NULL : PQgetvalue(res, i, WB_LAST);
+	return 1;
 }
 
 void

@@ -45,8 +45,14 @@ struct store_network_saved {
 /* patrolctl: store_network_put, waited for and decoded. */
 int store_network_put_sync(struct db *, const struct store_network_import *,
     struct store_network_saved *, char **cause) PATROL_MUSTCHECK;
-/* Rows (id, plane as a text array). */
+/* Rows (id, plane as a text array); read them with store_pieces_row. */
 void store_pieces_load(struct db *, db_cb, void *);
+/*
+ * Row i: 1 with *id and *plane ("{e0,n0,...}", lives as long as the
+ * result), 0 past the last row.
+ */
+int store_pieces_row(
+    const PGresult *, int i, long long *id, const char **plane);
 /*
  * The road network for travel times (roads.c): rows (last road import's
  * id, plane as a text array) of every road piece; store_roads_version:
@@ -62,9 +68,18 @@ long long store_roads_import_row(PGresult *);
 const char *store_roads_plane_row(PGresult *, int i);
 /*
  * Rows (track key, epoch, easting, northing, lon, lat) of an ISO week
- * "2026-W47"; easting/northing NULL where the caller must project.
+ * "2026-W47"; easting/northing NULL where the caller must project. Read
+ * them with store_track_row.
  */
 void store_track_load(struct db *, const char *week, db_cb, void *);
+struct store_track_fix {
+	long long track; /* a patrol id, or below 0 for handheld fixes */
+	double at;       /* epoch seconds */
+	int projected;   /* e, n are set; else project lon, lat */
+	double e, n, lon, lat;
+};
+/* Row i: 1 with *f, 0 past the last row. */
+int store_track_row(const PGresult *, int i, struct store_track_fix *f);
 /*
  * The week's measurements [{piece, track, at (epoch s), share}] with the
  * distance they were measured at; they replace the week's earlier ones.
@@ -74,12 +89,33 @@ void store_inspections_put(struct db *, const char *week, double distance_m,
 /*
  * Rows per piece (id, kind, class, name, ward_code, length_m,
  * interval_days, lonlat, state, due, last_inspected, due_at, week start,
- * week end, best share measured in the week) for the week, optionally one
- * ward; inspected means a measurement with at least `share` (0..1).
+ * week end, best share measured in the week, credit) for the week,
+ * optionally one ward; inspected means a measurement with at least
+ * `share` (0..1). Read them with store_week_status_row.
  */
 void store_week_status(struct db *, const char *week, const char *ward,
     double share, db_cb, void *);
-/* One row (id), or none for an unknown crew. */
+/* A row of store_week_status; strings live as long as the result. */
+struct store_week_piece {
+	long long id;
+	const char *kind, *klass;
+	const char *name, *ward_code; /* NULL when unknown */
+	double length_m;
+	int interval_days;
+	const char *lonlat; /* JSON [[lon, lat], ...] */
+	const char *state;  /* "inspected", "overdue" or "not_due" */
+	int due;
+	const char *last_inspected, *due_at; /* ISO times, or NULL */
+	const char *week_start, *week_end;   /* ISO times */
+	double best_share;
+	const char *credit; /* NULL when none */
+};
+/* Row i: 1 with *p, 0 past the last row. */
+int store_week_status_row(const PGresult *, int i, struct store_week_piece *p);
+/*
+ * One row (id), or none for an unknown crew: read it with
+ * store_result_ll (as store_patrol_stop's).
+ */
 void store_patrol_start(struct db *, long long crew, const char *kind,
     const char *actor, db_cb, void *);
 /* A finished patrol from a recorded trace; no row for an unknown crew. */
@@ -93,7 +129,10 @@ int store_patrol_replay_sync(struct db *, const char *crew_code, double start,
     double end, const char *actor, long long *id,
     char **cause) PATROL_MUSTCHECK;
 void store_patrol_stop(struct db *, long long id, db_cb, void *);
-/* The crew a patrol belongs to, one column; no row for an unknown patrol. */
+/*
+ * The crew a patrol belongs to, one column (store_result_ll); no row for
+ * an unknown patrol.
+ */
 void store_patrol_crew(struct db *, long long id, db_cb, void *);
 /*
  * [{at (epoch s, ms kept), lon, lat, e, n}]; one row: stored, patrol
@@ -128,11 +167,33 @@ int store_export_due_row(PGresult *, struct store_export_due *);
  * Rows (crew lon, lat, office lon, lat, then an overdue piece: id, kind,
  * class, name, ward_code, length_m, plane, lonlat, last inspected), one
  * row with NULL piece columns when nothing is overdue; no row for an
- * unknown crew.
+ * unknown crew. Read them with store_wayback_from and store_wayback_row.
  */
 void store_wayback_candidates(
     struct db *, long long crew, double share, db_cb, void *);
-/* One row (base64 body), or none. */
+struct store_wayback_from {
+	int has_crew; /* the crew has a last fix: */
+	double crew_lon, crew_lat;
+	double office_lon, office_lat; /* 0 when the crew has no office */
+};
+/* 1 with *f from the first row, or 0 when the crew is unknown. */
+int store_wayback_from(const PGresult *, struct store_wayback_from *f);
+/* An overdue piece; strings live as long as the result. */
+struct store_wayback_piece {
+	long long id;
+	const char *kind, *klass;
+	const char *name, *ward_code; /* NULL when unknown */
+	double length_m;
+	const char *plane;          /* "{e0,n0,...}", projected metres */
+	const char *lonlat;         /* JSON [[lon, lat], ...] */
+	const char *last_inspected; /* NULL: never */
+};
+/*
+ * Row i: 1 with *p, 2 for the row that names no piece (nothing overdue),
+ * 0 past the last row.
+ */
+int store_wayback_row(const PGresult *, int i, struct store_wayback_piece *p);
+/* One row (base64 body, store_result_text), or none. */
 void store_export_get(struct db *, const char *week, const char *ward,
     const char *format, db_cb, void *);
 void store_export_put(struct db *, const char *week, const char *ward,

@@ -53,6 +53,7 @@ store_sync_device_row(const PGresult *res, struct store_sync_device *d)
 	if (res == NULL || PQntuples(res) != 1 || PQnfields(res) != 5)
 		return 0;
 	d->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	d->crew_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	d->categories = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3);
 	d->places = PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4);
 	return 1;

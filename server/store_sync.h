@@ -18,6 +18,7 @@ void store_sync_device(
     struct db *, const char *token_sha256, int with_categories, db_cb, void *);
 struct store_sync_device {
 	long long id;
+	long long crew_id;
 	const char *categories; /* JSON text, or NULL when not asked for */
 	const char *places;     /* JSON text, or NULL when not asked for */
 };
