@@ -36,8 +36,6 @@
 #define OPEN311_POST_MAX   (100 << 20) /* http_max_body decides */
 #define OPEN311_UPDATE_MAX (256 * 1024)
 
-struct app *open311_app;
-
 void
 open311_reply(struct http_req *req, enum open311_format fmt, int status,
     json_t *doc, const char *root, const char *item)
@@ -107,10 +105,9 @@ open311_db_error(struct http_req *req, enum open311_format fmt,
 }
 
 const char *
-open311_locale(const char *param)
+open311_locale(const struct config *cfg, const char *param)
 {
-	const char *l =
-	    param != NULL ? param : open311_app->cfg->open311_locale;
+	const char *l = param != NULL ? param : cfg->open311_locale;
 
 	return l != NULL && strncasecmp(l, "en", 2) == 0 ? "en" : "ja";
 }
@@ -119,7 +116,8 @@ int
 open311_jurisdiction_ok(
     struct http_req *req, enum open311_format fmt, const char *given)
 {
-	const char *want = open311_app->cfg->open311_jurisdiction;
+	struct app *app = http_req_owner(req);
+	const char *want = app->cfg->open311_jurisdiction;
 
 	/* Only a server of several jurisdictions needs it (the spec). */
 	if (want == NULL || *want == '\0' || given == NULL ||
@@ -202,6 +200,7 @@ void
 open311_key_check(struct http_req *req, enum open311_format fmt,
     const char *api_key, open311_key_cb cb, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	struct open311_key_check *k;
 	char hash[65];
 
@@ -220,8 +219,7 @@ open311_key_check(struct http_req *req, enum open311_format fmt,
 	k->cb = cb;
 	k->arg = arg;
 	http_req_ref(req);
-	store_open311_key_lookup(
-	    open311_app->db, hash, open311_key_lookup_cb, k);
+	store_open311_key_lookup(app->db, hash, open311_key_lookup_cb, k);
 }
 
 /* GET discovery */
@@ -229,6 +227,7 @@ open311_key_check(struct http_req *req, enum open311_format fmt,
 static void
 open311_discovery(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	enum open311_format fmt;
 	const char *host = http_req_header(req, "Host");
 	char *url;
@@ -245,7 +244,7 @@ open311_discovery(struct http_req *req)
 	open311_reply(req, fmt, 200,
 	    json_pack("{s:s,s:s,s:s,s:[{s:s,s:s,s:s,s:s,s:[s,s]}]}",
 	        "changeset", OPEN311_CHANGESET, "contact",
-	        open311_app->cfg->open311_contact, "key_service",
+	        app->cfg->open311_contact, "key_service",
 	        "API keys are issued by the ward office (patrolctl open311 key "
 	        "add)",
 	        "endpoints", "specification", OPEN311_SPEC, "url", url,
@@ -264,7 +263,8 @@ open311_get_new(struct http_req *req, enum open311_format fmt)
 
 	g->req = req;
 	g->fmt = fmt;
-	g->locale = open311_locale(http_req_query(req, "locale"));
+	g->locale = open311_locale(((struct app *)http_req_owner(req))->cfg,
+	    http_req_query(req, "locale"));
 	http_req_ref(req);
 	return g;
 }
@@ -333,6 +333,7 @@ out:
 static void
 open311_services(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	enum open311_format fmt;
 
 	if (open311_suffix(req, &fmt) != 0 ||
@@ -340,7 +341,7 @@ open311_services(struct http_req *req)
 	        req, fmt, http_req_query(req, "jurisdiction_id")) != 0)
 		return;
 	store_open311_services(
-	    open311_app->db, open311_services_cb, open311_get_new(req, fmt));
+	    app->db, open311_services_cb, open311_get_new(req, fmt));
 }
 
 /* GET services/{code} */
@@ -407,6 +408,7 @@ open311_code_ok(const char *s)
 static void
 open311_service(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	enum open311_format fmt;
 	struct open311_get *g;
 	char *code;
@@ -425,7 +427,7 @@ open311_service(struct http_req *req)
 	}
 	g = open311_get_new(req, fmt);
 	g->name = code;
-	store_category_get(open311_app->db, code, open311_service_cb, g);
+	store_category_get(app->db, code, open311_service_cb, g);
 }
 
 static void
@@ -506,10 +508,9 @@ open311_register(struct app *a)
 {
 	const char *l = a->cfg->open311_locale;
 
-	open311_app = a;
 	if (strcmp(l, "ja") != 0 && strcmp(l, "en") != 0)
 		log_warnx("event=open311_locale_unknown locale=%s using=%s",
-		    log_q(l), open311_locale(NULL));
+		    log_q(l), open311_locale(a->cfg, NULL));
 	http_add_routes(a->http, open311_routes,
 	    sizeof open311_routes / sizeof open311_routes[0]);
 }

@@ -21,6 +21,7 @@
 #include "open311_codec.h"
 
 struct app;
+struct config;
 struct db_result;
 struct http_req;
 
@@ -30,9 +31,6 @@ enum open311_format {
 };
 
 /* open311.c */
-
-/* The application, for the handlers in every open311*.c file. */
-extern struct app *open311_app;
 
 /*
  * Answers with doc (reference stolen) in the format: JSON as it is, XML as
@@ -50,7 +48,7 @@ void open311_error(struct http_req *, enum open311_format, int status,
 void open311_db_error(struct http_req *, enum open311_format,
     const struct db_result *, const char *what);
 /* "ja" or "en": the locale parameter, else the configured one. */
-const char *open311_locale(const char *param);
+const char *open311_locale(const struct config *, const char *param);
 /*
  * Checks jurisdiction_id (when one is configured) and returns 0, or answers
  * 404 and returns -1.

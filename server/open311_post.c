@@ -34,13 +34,14 @@ open311_post_new(struct http_req *req, enum open311_format fmt)
 void
 open311_post_free(struct post *p)
 {
+	struct app *app = http_req_owner(p->req);
 	int i;
 
 	/* A failed report, or a photo whose link failed: no orphan files. */
 	for (i = 0; i < p->nphotos; i++) {
 		if (p->photos[i].created && !p->photos[i].linked)
 			photos_discard(
-			    open311_app->cfg->photo_dir, p->photos[i].sha256);
+			    app->cfg->photo_dir, p->photos[i].sha256);
 	}
 	http_req_unref(p->req);
 	open311_form_free(&p->form);
@@ -134,7 +135,8 @@ open311_post_read(struct post *p)
 		jur = http_req_query(p->req, "jurisdiction_id");
 	if (open311_jurisdiction_ok(p->req, p->fmt, jur) != 0)
 		return -1;
-	p->locale = open311_locale(open311_post_get(p, "locale") != NULL
+	p->locale = open311_locale(((struct app *)http_req_owner(p->req))->cfg,
+	    open311_post_get(p, "locale") != NULL
 	        ? open311_post_get(p, "locale")
 	        : http_req_query(p->req, "locale"));
 	return 0;

@@ -116,6 +116,7 @@ post_photo_cb(struct db_result *r, void *arg)
 static void
 post_next_photo(struct post *p)
 {
+	struct app *app = http_req_owner(p->req);
 	struct post_photo *ph;
 
 	if (p->photo_next == p->nphotos) {
@@ -123,8 +124,8 @@ post_next_photo(struct post *p)
 		return;
 	}
 	ph = &p->photos[p->photo_next];
-	store_request_photo_add(open311_app->db, p->id, ph->sha256, ph->bytes,
-	    ph->type, p->actor, 0, post_photo_cb, p);
+	store_request_photo_add(app->db, p->id, ph->sha256, ph->bytes, ph->type,
+	    p->actor, 0, post_photo_cb, p);
 }
 
 static void
@@ -148,6 +149,7 @@ static void
 post_created_cb(struct db_result *r, void *arg)
 {
 	struct post *p = arg;
+	struct app *app = http_req_owner(p->req);
 	struct store_open311_received x = {0};
 	json_t *j, *dups, *d;
 	size_t i;
@@ -185,13 +187,14 @@ post_created_cb(struct db_result *r, void *arg)
 	x.email = open311_post_get(p, "email");
 	x.duplicates = p->duplicates;
 	x.photos = p->nphotos;
-	store_open311_received(open311_app->db, &x, post_received_cb, p);
+	store_open311_received(app->db, &x, post_received_cb, p);
 }
 
 /* Stores the photos given as media parts; -1 after answering 500. */
 static int
 post_store_photos(struct post *p)
 {
+	struct app *app = http_req_owner(p->req);
 	const struct open311_field *f;
 	struct post_photo *ph;
 	char *cause;
@@ -206,7 +209,7 @@ post_store_photos(struct post *p)
 		ph = &p->photos[p->nphotos++];
 		ph->bytes = f->len;
 		ph->type = photos_sniff(f->value, f->len);
-		if (photos_store(open311_app->cfg->photo_dir, f->value, f->len,
+		if (photos_store(app->cfg->photo_dir, f->value, f->len,
 		        ph->sha256, &ph->created, &cause) != 0) {
 			log_error(
 			    "event=photo_store_failed reason=%s", log_q(cause));
@@ -223,7 +226,7 @@ static void
 post_category_cb(struct db_result *r, void *arg)
 {
 	struct post *p = arg;
-	struct app *a = open311_app;
+	struct app *a = http_req_owner(p->req);
 	struct store_new_request n = {0};
 	json_t *cat, *answers;
 	char *field, *cause;
@@ -295,7 +298,8 @@ fail:
 static int
 post_location(struct post *p)
 {
-	const struct config *cfg = open311_app->cfg;
+	struct app *app = http_req_owner(p->req);
+	const struct config *cfg = app->cfg;
 	const char *lat, *lon, *other;
 	char *cause;
 
@@ -354,6 +358,7 @@ post_location(struct post *p)
 static int
 post_check_media(struct post *p)
 {
+	struct app *app = http_req_owner(p->req);
 	const struct open311_field *f;
 	size_t i;
 	int n = 0;
@@ -364,10 +369,10 @@ post_check_media(struct post *p)
 		        strcmp(f->name, "media[]") != 0) ||
 		    f->len == 0)
 			continue;
-		if (f->len > (size_t)open311_app->cfg->photo_max_bytes) {
+		if (f->len > (size_t)app->cfg->photo_max_bytes) {
 			open311_error(p->req, p->fmt, 413,
 			    "%s: a photo may be at most %d bytes", f->name,
-			    open311_app->cfg->photo_max_bytes);
+			    app->cfg->photo_max_bytes);
 			return -1;
 		}
 		if (photos_sniff(f->value, f->len) == NULL) {
@@ -388,16 +393,16 @@ post_check_media(struct post *p)
 static void
 post_placed(struct post *p)
 {
+	struct app *app = http_req_owner(p->req);
 	const struct ward *w;
 
-	if (open311_app->wards != NULL &&
-	    (w = wards_find(open311_app->wards, p->lon, p->lat)) != NULL)
+	if (app->wards != NULL &&
+	    (w = wards_find(app->wards, p->lon, p->lat)) != NULL)
 		p->ward_code = xstrdup(w->code);
 	else
-		p->outside =
-		    outside_describe(open311_app->wards, p->lon, p->lat);
-	store_category_get(open311_app->db, open311_post_get(p, "service_code"),
-	    post_category_cb, p);
+		p->outside = outside_describe(app->wards, p->lon, p->lat);
+	store_category_get(
+	    app->db, open311_post_get(p, "service_code"), post_category_cb, p);
 }
 
 /*
@@ -530,6 +535,7 @@ static void
 post_request_key_cb(
     struct http_req *req, long long key_id, const char *name, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	struct post *p = arg;
 	char scope[40];
 
@@ -539,7 +545,7 @@ post_request_key_cb(
 	}
 	open311_post_client(p, key_id, name);
 	snprintf(scope, sizeof scope, "open311:%lld", key_id);
-	idem_begin(open311_app, req, scope, post_request_go, post_stop, p);
+	idem_begin(app, req, scope, post_request_go, post_stop, p);
 }
 
 void

@@ -43,6 +43,7 @@ static void
 post_update_key_cb(
     struct http_req *req, long long key_id, const char *name, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	struct post *p = arg;
 	struct store_open311_comment c = {0};
 	const char *id, *status, *at, *s;
@@ -102,7 +103,7 @@ post_update_key_cb(
 	c.request_id = strtoll(id, NULL, 10);
 	c.actor = p->actor;
 	c.client = p->client;
-	store_open311_comment(open311_app->db, &c, post_comment_cb, p);
+	store_open311_comment(app->db, &c, post_comment_cb, p);
 	return;
 fail:
 	open311_post_free(p);

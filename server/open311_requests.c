@@ -443,6 +443,7 @@ out:
 void
 open311_requests_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	enum open311_format fmt;
 	struct open311_search s;
 	struct open311_get *g;
@@ -457,13 +458,14 @@ open311_requests_get(struct http_req *req)
 	}
 	g = open311_get_new(req, fmt);
 	g->extensions = s.q.all_events;
-	store_open311_requests(open311_app->db, &s.q, open311_requests_cb, g);
+	store_open311_requests(app->db, &s.q, open311_requests_cb, g);
 	open311_search_free(&s);
 }
 
 void
 open311_request_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	enum open311_format fmt;
 	struct store_open311_query q = {0};
 	struct open311_get *g;
@@ -493,7 +495,7 @@ open311_request_get(struct http_req *req)
 	q.limit = 1;
 	q.kinds = open311_status_kinds_sql(1);
 	q.all_events = g->extensions;
-	store_open311_requests(open311_app->db, &q, open311_requests_cb, g);
+	store_open311_requests(app->db, &q, open311_requests_cb, g);
 }
 
 static void
@@ -546,14 +548,15 @@ out:
 static void
 open311_updates_run(struct http_req *req, enum open311_format fmt)
 {
+	struct app *app = http_req_owner(req);
 	struct open311_search s;
 
 	if (open311_search_read(req, fmt, &s, 1) != 0) {
 		open311_search_free(&s);
 		return;
 	}
-	store_open311_updates(open311_app->db, &s.q, open311_updates_cb,
-	    open311_get_new(req, fmt));
+	store_open311_updates(
+	    app->db, &s.q, open311_updates_cb, open311_get_new(req, fmt));
 	open311_search_free(&s);
 }
 
