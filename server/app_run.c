@@ -384,7 +384,7 @@ app_stop(struct app *a)
 	planner_stop();
 	roads_stop(a->roads); /* before db_free: it answers a load */
 	archive_stop();
-	lease_stop();
+	lease_stop(a);
 	api_handover_unregister();
 	api_events_unregister();
 	geocoder_stop();

@@ -202,8 +202,8 @@ archive_week(struct db *db, const struct ward_set *wards,
 	archive_next(a);
 }
 
+/* The timer's and the due check's argument is the app. */
 static struct {
-	struct app *app;
 	struct event *ev;
 	int busy;
 } arch;
@@ -220,29 +220,30 @@ archive_done_cb(const char *error, void *arg)
 static void
 archive_when_cb(struct db_result *r, void *arg)
 {
+	struct app *app = arg;
 	struct store_export_due due;
 
-	(void)arg;
 	if (r->status != DB_OK || store_export_due_row(r->res, &due) != 0 ||
 	    !due.due) {
 		arch.busy = 0;
 		return;
 	}
-	archive_week(arch.app->db, arch.app->wards, arch.app->cfg, due.week,
-	    archive_done_cb, NULL);
+	archive_week(
+	    app->db, app->wards, app->cfg, due.week, archive_done_cb, NULL);
 }
 
 static void
 archive_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
+	struct app *app = arg;
+
 	(void)fd;
 	(void)ev;
-	(void)arg;
 	if (arch.busy || !lease_held(LEASE_ARCHIVE))
 		return;
 	arch.busy = 1;
 	/* Last week, and whether it is Monday 06:00 or later and not done. */
-	store_export_due_q(arch.app->db, archive_when_cb, NULL);
+	store_export_due_q(app->db, archive_when_cb, app);
 }
 
 void
@@ -250,8 +251,7 @@ archive_start(struct app *a)
 {
 	struct timeval tv = {ARCHIVE_CHECK_S, 0};
 
-	arch.app = a;
-	arch.ev = event_new(a->base, -1, EV_PERSIST, archive_tick_cb, NULL);
+	arch.ev = event_new(a->base, -1, EV_PERSIST, archive_tick_cb, a);
 	event_add(arch.ev, &tv);
 }
 

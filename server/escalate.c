@@ -21,8 +21,8 @@
 #include "store_requests.h"
 #include "store_result.h"
 
+/* The timer's argument is the app. */
 static struct {
-	struct app *app;
 	struct event *ev;
 	int busy;
 	int returning;
@@ -56,20 +56,20 @@ escalate_returned_cb(struct db_result *r, void *arg)
 static void
 escalate_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
+	struct app *app = arg;
+
 	(void)fd;
 	(void)ev;
-	(void)arg;
 	if (!lease_held(LEASE_ESCALATE))
 		return; /* another instance runs it (lease.h) */
 	if (!esc.returning) {
 		esc.returning = 1;
-		store_handover_return_due(
-		    esc.app->db, escalate_returned_cb, NULL);
+		store_handover_return_due(app->db, escalate_returned_cb, NULL);
 	}
 	if (esc.busy)
 		return;
 	esc.busy = 1;
-	store_escalate_due(esc.app->db, escalate_done_cb, NULL);
+	store_escalate_due(app->db, escalate_done_cb, NULL);
 }
 
 void
@@ -77,10 +77,9 @@ escalate_start(struct app *a)
 {
 	struct timeval tv;
 
-	esc.app = a;
 	tv.tv_sec = a->cfg->escalation_check_ms / 1000;
 	tv.tv_usec = (a->cfg->escalation_check_ms % 1000) * 1000;
-	esc.ev = event_new(a->base, -1, EV_PERSIST, escalate_tick_cb, NULL);
+	esc.ev = event_new(a->base, -1, EV_PERSIST, escalate_tick_cb, a);
 	event_add(esc.ev, &tv);
 }
 

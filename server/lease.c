@@ -24,8 +24,8 @@
 static const char *const lease_names[LEASE_COUNT] = {
     "escalate", "archive", "retention", "planner"};
 
+/* The timer's and the claim's argument is the app; ev NULL: stopped. */
 static struct {
-	struct app *app;
 	struct event *ev;
 	char holder[128];
 	int busy;
@@ -73,13 +73,13 @@ lease_holder(void)
 static void
 lease_claimed_cb(struct db_result *r, void *arg)
 {
+	struct app *app = arg;
 	int now[LEASE_COUNT] = {0}, i, n;
 	const char *name;
 	double ms;
 
-	(void)arg;
 	lease.busy = 0;
-	if (lease.app == NULL)
+	if (lease.ev == NULL)
 		return; /* stopping */
 	if (r->status != DB_OK) {
 		/* Held leases run out on their own (lease_held). */
@@ -90,7 +90,7 @@ lease_claimed_cb(struct db_result *r, void *arg)
 		for (n = 0; n < LEASE_COUNT; n++)
 			if (strcmp(name, lease_names[n]) == 0)
 				now[n] = 1;
-	ms = lease.app->cfg->timer_lease_ms * 2.0 / 3.0;
+	ms = app->cfg->timer_lease_ms * 2.0 / 3.0;
 	for (n = 0; n < LEASE_COUNT; n++) {
 		int was = lease_held(n);
 
@@ -118,14 +118,14 @@ lease_claimed_cb(struct db_result *r, void *arg)
 static void
 lease_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
+	struct app *app = arg;
 	char names[128];
 	int n;
 	size_t off = 0;
 
 	(void)fd;
 	(void)ev;
-	(void)arg;
-	if (lease.busy || lease.app->stopping)
+	if (lease.busy || app->stopping)
 		return;
 	lease.busy = 1;
 	names[off++] = '{';
@@ -134,8 +134,8 @@ lease_tick_cb(evutil_socket_t fd, short ev, void *arg)
 		    n ? "," : "", lease_names[n]);
 	snprintf(names + off, sizeof names - off, "}");
 	clock_gettime(CLOCK_MONOTONIC, &lease.sent);
-	store_timers_claim(lease.app->db, lease.holder, names,
-	    lease.app->cfg->timer_lease_ms, lease_claimed_cb, NULL);
+	store_timers_claim(app->db, lease.holder, names,
+	    app->cfg->timer_lease_ms, lease_claimed_cb, app);
 }
 
 void
@@ -145,7 +145,6 @@ lease_start(struct app *a)
 	char host[64];
 	int ms = a->cfg->timer_lease_ms / 3;
 
-	lease.app = a;
 	if (gethostname(host, sizeof host) != 0)
 		snprintf(host, sizeof host, "?");
 	host[sizeof host - 1] = '\0';
@@ -153,27 +152,27 @@ lease_start(struct app *a)
 	    (long)getpid(), (unsigned)randombytes_random());
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
-	lease.ev = event_new(a->base, -1, EV_PERSIST, lease_tick_cb, NULL);
+	lease.ev = event_new(a->base, -1, EV_PERSIST, lease_tick_cb, a);
 	event_add(lease.ev, &tv);
-	lease_tick_cb(-1, 0, NULL);
+	lease_tick_cb(-1, 0, a);
 }
 
 void
-lease_stop(void)
+lease_stop(struct app *a)
 {
 	struct db_wait w = {0};
 	char *cause;
 	int n, any = 0;
 
-	if (lease.ev != NULL)
-		event_free(lease.ev);
+	if (lease.ev == NULL)
+		return; /* never started */
+	event_free(lease.ev);
 	lease.ev = NULL;
 	for (n = 0; n < LEASE_COUNT; n++)
 		any |= lease.held[n];
-	if (lease.app != NULL && any) {
-		store_timers_release(
-		    lease.app->db, lease.holder, db_wait_cb, &w);
-		if (db_wait(lease.app->db, &w, NULL, &cause) != 0) {
+	if (any) {
+		store_timers_release(a->db, lease.holder, db_wait_cb, &w);
+		if (db_wait(a->db, &w, NULL, &cause) != 0) {
 			log_warnx("event=lease_release_failed error=%s",
 			    log_q(cause));
 			free(cause);

@@ -19,7 +19,7 @@ enum lease_name {
 
 void lease_start(struct app *);
 /* Lets this instance's leases lapse at once (clean stop), then frees. */
-void lease_stop(void);
+void lease_stop(struct app *);
 /* Whether this instance holds the lease now (renewed recently enough that
  * no other instance can have taken it). */
 int lease_held(enum lease_name);

@@ -352,8 +352,12 @@ planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 #define PLANNER_PERIOD_S    60
 #define PLANNER_MAX_CREWS   4096 /* remembered plan digests */
 
+/*
+ * The app goes to every timer, notification and query callback as its
+ * argument; running is 0 once planner_stop() ran.
+ */
 static struct {
-	struct app *app;
+	int running;
 	struct event *ev_soon, *ev_period;
 	long long last; /* last event id seen; -1 unknown */
 	int busy, again, all;
@@ -364,7 +368,7 @@ static struct {
 	int nseen;
 } planner;
 
-static void planner_pass(void);
+static void planner_pass(struct app *);
 
 static uint64_t
 planner_digest(json_t *stops)
@@ -412,14 +416,14 @@ planner_changed(long long crew, uint64_t d)
 }
 
 static void
-planner_done(void)
+planner_done(struct app *app)
 {
 	planner.busy = 0;
-	if (planner.app == NULL)
+	if (!planner.running)
 		return; /* stopping */
 	if (planner.again) {
 		planner.again = 0;
-		planner_pass();
+		planner_pass(app);
 	}
 }
 
@@ -439,7 +443,7 @@ planner_announced_cb(struct db_result *r, void *arg)
  * instance's viewers only, and said so in the log.
  */
 static void
-planner_announce(const char *text)
+planner_announce(struct app *app, const char *text)
 {
 	if (strlen(text) >= 7900) {
 		log_warnx(
@@ -447,8 +451,7 @@ planner_announce(const char *text)
 		api_events_broadcast("plan", text);
 		return;
 	}
-	store_timers_announce_plan(
-	    planner.app->db, text, planner_announced_cb, NULL);
+	store_timers_announce_plan(app->db, text, planner_announced_cb, NULL);
 }
 
 static void
@@ -456,39 +459,38 @@ planner_plan_notify_cb(const char *channel, const char *payload, void *arg)
 {
 	(void)channel;
 	(void)arg;
-	if (planner.app != NULL && payload != NULL && *payload != '\0')
+	if (planner.running && payload != NULL && *payload != '\0')
 		api_events_broadcast("plan", payload);
 }
 
 static void
 planner_inputs_cb(struct db_result *r, void *arg)
 {
+	struct app *app = arg;
 	struct rank_params p = {0};
 	json_t *all, *in, *plan, *exp, *brief, *s, *st;
 	size_t i, k;
 	char *text;
 
-	(void)arg;
-	if (planner.app == NULL) {
-		planner_done();
+	if (!planner.running) {
+		planner_done(app);
 		return;
 	}
 	if (r->status != DB_OK || (all = api_result_json(r)) == NULL) {
 		if (r->status != DB_OK)
 			log_warnx(
 			    "event=replan_failed error=%s", log_q(r->error));
-		planner_done();
+		planner_done(app);
 		return;
 	}
-	p.speed_kmh = planner.app->cfg->speed_kmh;
-	p.detour = planner.app->cfg->detour_pct / 100.0;
-	p.net = roads_net(planner.app->roads);
+	p.speed_kmh = app->cfg->speed_kmh;
+	p.detour = app->cfg->detour_pct / 100.0;
+	p.net = roads_net(app->roads);
 	json_array_foreach(all, i, in)
 	{
 		plan = planner_build(&p, in, &exp);
 		text = json_dumps(exp, JSON_COMPACT);
-		store_plan_expected(
-		    planner.app->db, text, planner_store_cb, NULL);
+		store_plan_expected(app->db, text, planner_store_cb, NULL);
 		free(text);
 		json_decref(exp);
 		st = json_object_get(plan, "stops");
@@ -517,41 +519,42 @@ planner_inputs_cb(struct db_result *r, void *arg)
 			    json_object_get(plan, "computed_at"), "stops",
 			    brief, "break", json_object_get(plan, "break"));
 			text = json_dumps(s, JSON_COMPACT);
-			planner_announce(text);
+			planner_announce(app, text);
 			free(text);
 			json_decref(s);
 		}
 		json_decref(plan);
 	}
 	json_decref(all);
-	planner_done();
+	planner_done(app);
 }
 
 static void
 planner_crews_cb(struct db_result *r, void *arg)
 {
+	struct app *app = arg;
 	const char *crews;
 
-	(void)arg;
 	if (r->status != DB_OK ||
 	    !store_plan_crews_row(r->res, &planner.last, &crews)) {
 		if (r->status != DB_OK)
 			log_warnx(
 			    "event=replan_failed error=%s", log_q(r->error));
-		planner_done();
+		planner_done(app);
 		return;
 	}
 	if (strcmp(crews, "{}") == 0) {
-		planner_done();
+		planner_done(app);
 		return;
 	}
-	store_plan_inputs(planner.app->db, crews, 0, planner_inputs_cb, NULL);
+	store_plan_inputs(app->db, crews, 0, planner_inputs_cb, app);
 }
 
 static void
 planner_last_cb(struct db_result *r, void *arg)
 {
-	(void)arg;
+	struct app *app = arg;
+
 	if (r->status == DB_OK && store_result_rows(r->res) == 1) {
 		/* NULL (the safe id not known yet) counts as 0. */
 		planner.last = store_result_ll(r->res, 0);
@@ -559,11 +562,11 @@ planner_last_cb(struct db_result *r, void *arg)
 		planner.all = 1;
 		planner.again = 1;
 	}
-	planner_done();
+	planner_done(app);
 }
 
 static void
-planner_pass(void)
+planner_pass(struct app *app)
 {
 	if (!lease_held(LEASE_PLANNER))
 		return; /* another instance plans */
@@ -573,13 +576,13 @@ planner_pass(void)
 	}
 	planner.busy = 1;
 	if (planner.last < 0)
-		store_events_last(planner.app->db, planner_last_cb, NULL);
+		store_events_last(app->db, planner_last_cb, app);
 	else if (planner.all) {
 		planner.all = 0;
-		store_plan_busy_crews(planner.app->db, planner_crews_cb, NULL);
+		store_plan_busy_crews(app->db, planner_crews_cb, app);
 	} else
 		store_plan_touched(
-		    planner.app->db, planner.last, planner_crews_cb, NULL);
+		    app->db, planner.last, planner_crews_cb, app);
 }
 
 static void
@@ -587,8 +590,7 @@ planner_soon_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	(void)fd;
 	(void)ev;
-	(void)arg;
-	planner_pass();
+	planner_pass(arg);
 }
 
 static void
@@ -596,10 +598,9 @@ planner_period_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	(void)fd;
 	(void)ev;
-	(void)arg;
 	/* Time passes and crews move: every plan is redone now and then. */
 	planner.all = 1;
-	planner_pass();
+	planner_pass(arg);
 }
 
 static void
@@ -610,7 +611,7 @@ planner_notify_cb(const char *channel, const char *payload, void *arg)
 	(void)channel;
 	(void)payload;
 	(void)arg;
-	if (planner.app == NULL)
+	if (!planner.running)
 		return;
 	/* A burst of events (a re-plan accepted) makes one pass. */
 	if (!evtimer_pending(planner.ev_soon, NULL))
@@ -629,24 +630,22 @@ planner_crews_notify_cb(const char *channel, const char *payload, void *arg)
 static void
 planner_roads_changed(void *arg)
 {
-	(void)arg;
-	if (planner.app == NULL)
+	if (!planner.running)
 		return;
 	planner.all = 1;
-	planner_pass();
+	planner_pass(arg);
 }
 
 /* This instance now plans: every plan is redone and announced once. */
 static void
 planner_taken(void *arg)
 {
-	(void)arg;
-	if (planner.app == NULL)
+	if (!planner.running)
 		return;
 	planner.nseen = 0;
 	planner.all = 1;
 	planner.again = 1;
-	planner_pass();
+	planner_pass(arg);
 }
 
 void
@@ -655,11 +654,11 @@ planner_start(struct app *a)
 	struct timeval tv = {PLANNER_PERIOD_S, 0};
 	char *cause;
 
-	planner.app = a;
+	planner.running = 1;
 	planner.last = -1;
-	planner.ev_soon = evtimer_new(a->base, planner_soon_cb, NULL);
+	planner.ev_soon = evtimer_new(a->base, planner_soon_cb, a);
 	planner.ev_period =
-	    event_new(a->base, -1, EV_PERSIST, planner_period_cb, NULL);
+	    event_new(a->base, -1, EV_PERSIST, planner_period_cb, a);
 	evtimer_add(planner.ev_period, &tv);
 	if (db_listen(
 	        a->db, "patrol_events", planner_notify_cb, NULL, &cause) != 0)
@@ -670,9 +669,9 @@ planner_start(struct app *a)
 	if (db_listen(a->db, STORE_CREWS_CHANNEL, planner_crews_notify_cb, NULL,
 	        &cause) != 0)
 		fatalx("event=planner_listen_failed reason=%s", log_q(cause));
-	lease_on_take(LEASE_PLANNER, planner_taken, NULL);
-	roads_on_change(a->roads, planner_roads_changed, NULL);
-	planner_pass();
+	lease_on_take(LEASE_PLANNER, planner_taken, a);
+	roads_on_change(a->roads, planner_roads_changed, a);
+	planner_pass(a);
 }
 
 void
@@ -683,5 +682,5 @@ planner_stop(void)
 	if (planner.ev_period != NULL)
 		event_free(planner.ev_period);
 	planner.ev_soon = planner.ev_period = NULL;
-	planner.app = NULL;
+	planner.running = 0;
 }
