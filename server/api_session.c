@@ -41,7 +41,6 @@
 #define SESSION_SWEEP_ROWS   100 /* expired failure rows deleted per failure */
 
 static struct {
-	struct app *app;
 	/* Checked against when the user is unknown, to take the same time. */
 	char dummy_hash[AUTH_PASSWORD_HASH_LEN];
 } session;
@@ -76,10 +75,11 @@ login_free(struct login *l)
 static int
 session_secure(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const char *proto = http_req_header(req, "X-Forwarded-Proto");
 
 	/* Served over TLS (tls_cert), or behind a proxy that says so. */
-	return session.app->cfg->cookie_secure || session.app->tls != NULL ||
+	return app->cfg->cookie_secure || app->tls != NULL ||
 	    (proto != NULL && strcasecmp(proto, "https") == 0);
 }
 
@@ -128,10 +128,9 @@ login_audited_cb(struct db_result *r, void *arg)
 }
 
 static void
-session_policies(struct ratelimit_policy *names, struct ratelimit_policy *addrs)
+session_policies(const struct config *cfg, struct ratelimit_policy *names,
+    struct ratelimit_policy *addrs)
 {
-	const struct config *cfg = session.app->cfg;
-
 	names->free = cfg->login_free_failures;
 	addrs->free = cfg->login_free_failures_address;
 	names->first_s = addrs->first_s = cfg->login_delay_first_s;
@@ -147,11 +146,12 @@ session_policies(struct ratelimit_policy *names, struct ratelimit_policy *addrs)
 static int
 login_delay_of(struct login *l, PGresult *res, int waiting, int *by_addr)
 {
+	struct app *app = http_req_owner(l->req);
 	struct ratelimit_policy names, addrs;
 	struct store_login_failure f;
 	int i, d, delay = 0;
 
-	session_policies(&names, &addrs);
+	session_policies(app->cfg, &names, &addrs);
 	*by_addr = 0;
 	for (i = 0; i < store_result_rows(res); i++) {
 		if (store_sessions_failure_row(res, i, &f) != 0)
@@ -190,6 +190,7 @@ static void
 login_counted_cb(struct db_result *r, void *arg)
 {
 	struct login *l = arg;
+	struct app *app = http_req_owner(l->req);
 	struct ratelimit_policy names, addrs;
 	char wait_s[16];
 	int delay = 0, by_addr;
@@ -203,8 +204,8 @@ login_counted_cb(struct db_result *r, void *arg)
 		delay = 0;
 	}
 	/* Rows no policy can still hold go, a few with every failure. */
-	session_policies(&names, &addrs);
-	store_sessions_failures_sweep(session.app->db,
+	session_policies(app->cfg, &names, &addrs);
+	store_sessions_failures_sweep(app->db,
 	    ratelimit_expiry_s(&names, &addrs), SESSION_SWEEP_ROWS,
 	    login_swept_cb, NULL);
 	/*
@@ -213,8 +214,8 @@ login_counted_cb(struct db_result *r, void *arg)
 	 */
 	log_info(
 	    "event=login_failed known_user=%d delay_s=%d", l->known, delay);
-	store_sessions_login_failed(session.app->db, l->name, l->addr, l->known,
-	    delay, login_audited_cb, NULL);
+	store_sessions_login_failed(
+	    app->db, l->name, l->addr, l->known, delay, login_audited_cb, NULL);
 	if (http_req_done(l->req))
 		goto out;
 	http_req_set_header(
@@ -233,15 +234,17 @@ out:
 static void
 login_refuse(struct login *l, int known)
 {
+	struct app *app = http_req_owner(l->req);
 	l->known = known;
-	store_sessions_failed(session.app->db, l->key_user, l->key_addr,
-	    session.app->cfg->login_forget_s, login_counted_cb, l);
+	store_sessions_failed(app->db, l->key_user, l->key_addr,
+	    app->cfg->login_forget_s, login_counted_cb, l);
 }
 
 static void
 login_user_cb(struct db_result *r, void *arg)
 {
 	struct login *l = arg;
+	struct app *app = http_req_owner(l->req);
 	struct store_login_user u;
 	char hash_hex[65];
 	int found, ok;
@@ -280,11 +283,10 @@ login_user_cb(struct db_result *r, void *arg)
 	l->user.role = u.role;
 	l->display_name = xstrdup(u.display_name);
 	store_sessions_failures_clear(
-	    session.app->db, l->key_user, login_swept_cb, NULL);
+	    app->db, l->key_user, login_swept_cb, NULL);
 	auth_session_new(l->id, hash_hex, l->csrf);
-	store_sessions_create(session.app->db, hash_hex, l->user.id,
-	    l->user.name, l->csrf, session.app->cfg->session_hours,
-	    login_created_cb, l);
+	store_sessions_create(app->db, hash_hex, l->user.id, l->user.name,
+	    l->csrf, app->cfg->session_hours, login_created_cb, l);
 	return;
 out:
 	login_free(l);
@@ -321,6 +323,7 @@ static void
 login_waited_cb(struct db_result *r, void *arg)
 {
 	struct login *l = arg;
+	struct app *app = http_req_owner(l->req);
 	char wait_s[16];
 	int wait, by_addr;
 
@@ -345,7 +348,7 @@ login_waited_cb(struct db_result *r, void *arg)
 		    "too many failed log-ins; try again in %d s", wait);
 		goto out;
 	}
-	store_sessions_user(session.app->db, l->name, login_user_cb, l);
+	store_sessions_user(app->db, l->name, login_user_cb, l);
 	return;
 out:
 	login_free(l);
@@ -370,6 +373,7 @@ login_key(char out[65], const char *prefix, const char *text)
 static void
 session_post(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	struct login *l;
 	char *name, *password;
 
@@ -380,11 +384,11 @@ session_post(struct http_req *req)
 	http_req_ref(req);
 	l->name = name;
 	l->password = password;
-	api_client_addr(session.app, req, l->addr, sizeof l->addr);
+	api_client_addr(app, req, l->addr, sizeof l->addr);
 	login_key(l->key_user, "u:", name);
 	login_key(l->key_addr, "a:", l->addr);
 	store_sessions_failures(
-	    session.app->db, l->key_user, l->key_addr, login_waited_cb, l);
+	    app->db, l->key_user, l->key_addr, login_waited_cb, l);
 }
 
 /* A log-out: the session the cookie names, if it is still live. */
@@ -412,6 +416,7 @@ static void
 logout_lookup_cb(struct db_result *r, void *arg)
 {
 	struct logout *o = arg;
+	struct app *app = http_req_owner(o->req);
 	struct auth_user u;
 	int found;
 
@@ -436,8 +441,7 @@ logout_lookup_cb(struct db_result *r, void *arg)
 		goto out;
 	}
 	log_info("event=logout user_id=%lld", u.id);
-	store_sessions_delete(
-	    session.app->db, o->hash, u.name, logout_done_cb, o);
+	store_sessions_delete(app->db, o->hash, u.name, logout_done_cb, o);
 	return;
 out:
 	http_req_unref(o->req);
@@ -447,6 +451,7 @@ out:
 static void
 session_delete(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	char sid[AUTH_SESSION_LEN + 1];
 	struct logout *o;
 
@@ -460,7 +465,7 @@ session_delete(struct http_req *req)
 	http_req_ref(req);
 	auth_token_hash(sid, o->hash);
 	sodium_memzero(sid, sizeof sid);
-	store_sessions_lookup(session.app->db, o->hash, logout_lookup_cb, o);
+	store_sessions_lookup(app->db, o->hash, logout_lookup_cb, o);
 }
 
 static const struct http_route session_routes[] = {
@@ -473,7 +478,6 @@ static const struct http_route session_routes[] = {
 void
 api_session_register(struct app *a)
 {
-	session.app = a;
 	http_add_routes(a->http, session_routes,
 	    sizeof session_routes / sizeof session_routes[0]);
 }
