@@ -35,8 +35,8 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
+/* The app comes with each request (http_req_owner) or send (s->app). */
 static struct {
-	struct app *app;
 	struct mailer *mailer;
 	unsigned char key[HANDOVER_KEY_LEN];
 	int have_key;
@@ -85,6 +85,7 @@ static void
 ho_with_key(struct http_req *req, void (*then)(struct http_req *, void *),
     void (*give_up)(void *), void *arg)
 {
+	struct app *app = http_req_owner(req);
 	struct ho_keywait *w;
 	unsigned char k[HANDOVER_KEY_LEN];
 	char hex[2 * HANDOVER_KEY_LEN + 1];
@@ -102,28 +103,29 @@ ho_with_key(struct http_req *req, void (*then)(struct http_req *, void *),
 	w->give_up = give_up;
 	w->arg = arg;
 	http_req_ref(req);
-	store_secret_get(ho.app->db, "handover_receipt", hex, ho_key_cb, w);
+	store_secret_get(app->db, "handover_receipt", hex, ho_key_cb, w);
 	sodium_memzero(hex, sizeof hex);
 }
 
 /* The address receipt links start with: public_url, else where we listen. */
 static char *
-ho_base_url(void)
+ho_base_url(const struct app *app)
 {
-	const struct config *c = ho.app->cfg;
+	const struct config *c = app->cfg;
 	size_t n = strlen(c->public_url);
 
 	if (n > 0)
 		return xasprintf("%.*s",
 		    (int)(c->public_url[n - 1] == '/' ? n - 1 : n),
 		    c->public_url);
-	return xasprintf("%s://%s:%d", ho.app->tls != NULL ? "https" : "http",
-	    c->listen_address, http_port(ho.app->http));
+	return xasprintf("%s://%s:%d", app->tls != NULL ? "https" : "http",
+	    c->listen_address, http_port(app->http));
 }
 
 /* ---- POST /api/v1/requests/{id}/handover ------------------------------ */
 
 struct ho_send {
+	struct app *app; /* the mail outlives the request */
 	struct http_req *req;
 	struct auth_user user;
 	long long id, recipient_id;
@@ -165,7 +167,7 @@ ho_compose(struct ho_send *s, json_t *started)
 {
 	json_t *p = s->prep, *h = json_object_get(started, "handover"), *v;
 	struct evbuffer *b = evbuffer_new();
-	char *base = ho_base_url(), *link;
+	char *base = ho_base_url(s->app), *link;
 	double lat = json_real_value(json_object_get(p, "lat")),
 	       lon = json_real_value(json_object_get(p, "lon"));
 	size_t i, len;
@@ -243,8 +245,8 @@ ho_mail_done_cb(int ok, const char *error, void *arg)
 	else
 		log_info("event=handover_mailed handover=%lld", s->handover_id);
 	/* Stopping: the database pool may be gone with the mailer. */
-	if (!ho.app->stopping)
-		store_handover_mailed(ho.app->db, s->handover_id,
+	if (!s->app->stopping)
+		store_handover_mailed(s->app->db, s->handover_id,
 		    ok ? NULL : error, ho_mailed_cb, NULL);
 	ho_send_free(s);
 }
@@ -278,7 +280,7 @@ ho_started_cb(struct db_result *r, void *arg)
 	api_reply(s->req, 200, j);
 	http_req_unref(s->req);
 	s->req = NULL;
-	mailer_send(ho.mailer, ho.app->cfg->smtp_from, s->to, s->subject,
+	mailer_send(ho.mailer, s->app->cfg->smtp_from, s->to, s->subject,
 	    s->body, ho_mail_done_cb, s);
 }
 
@@ -320,7 +322,7 @@ ho_prepared_cb(struct db_result *r, void *arg)
 		goto fail;
 	}
 	expires =
-	    time(NULL) + (time_t)ho.app->cfg->handover_receipt_hours * 3600;
+	    time(NULL) + (time_t)s->app->cfg->handover_receipt_hours * 3600;
 	handover_token_make(ho.key, expires, s->token, sizeof s->token);
 	handover_token_hash(s->token, hash);
 	h.request_id = s->id;
@@ -332,8 +334,8 @@ ho_prepared_cb(struct db_result *r, void *arg)
 	h.note = s->note;
 	h.token_hash = hash;
 	h.expires = (long long)expires;
-	h.return_s = ho.app->cfg->handover_return_s;
-	store_handover_start(ho.app->db, &h, ho_started_cb, s);
+	h.return_s = s->app->cfg->handover_return_s;
+	store_handover_start(s->app->db, &h, ho_started_cb, s);
 	return;
 fail:
 	ho_send_free(s);
@@ -352,7 +354,7 @@ ho_send_keyed(struct http_req *req, void *arg)
 
 	(void)req;
 	store_handover_prepare(
-	    ho.app->db, s->id, s->recipient_id, ho_prepared_cb, s);
+	    s->app->db, s->id, s->recipient_id, ho_prepared_cb, s);
 }
 
 static const char *const ho_send_keys[] = {"recipient_id", "note", NULL};
@@ -375,6 +377,7 @@ ho_send_post(struct http_req *req)
 		return;
 	}
 	s = xcalloc(1, sizeof *s);
+	s->app = http_req_owner(req);
 	s->req = req;
 	http_req_ref(req);
 	s->user = *user;
@@ -407,11 +410,12 @@ dir_reply_cb(struct db_result *r, void *arg)
 static void
 dir_list(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const char *all = http_req_query(req, "removed");
 
 	http_req_ref(req);
-	store_directory_list(ho.app->db, all != NULL && strcmp(all, "1") == 0,
-	    dir_reply_cb, req);
+	store_directory_list(
+	    app->db, all != NULL && strcmp(all, "1") == 0, dir_reply_cb, req);
 }
 
 static const char *const dir_keys[] = {
@@ -420,6 +424,7 @@ static const char *const dir_keys[] = {
 static void
 dir_add(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	struct store_directory_entry e = {0};
 	json_t *body;
 
@@ -433,7 +438,7 @@ dir_add(struct http_req *req)
 	    api_str(req, body, "hours", 0, 200, &e.hours) != 0)
 		goto out;
 	http_req_ref(req);
-	store_directory_add(ho.app->db, &e, dir_reply_cb, req);
+	store_directory_add(app->db, &e, dir_reply_cb, req);
 out:
 	json_decref(body);
 }
@@ -441,12 +446,13 @@ out:
 static void
 dir_remove(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	long long id;
 
 	if (api_path_id(req, 0, &id) != 0)
 		return;
 	http_req_ref(req);
-	store_directory_remove(ho.app->db, id, dir_reply_cb, req);
+	store_directory_remove(app->db, id, dir_reply_cb, req);
 }
 
 /* ---- The receipt page: /handover/{token} ------------------------------ */
@@ -569,6 +575,7 @@ ho_received_cb(struct db_result *r, void *arg)
 static void
 ho_photo(struct ho_receipt *x, json_t *h)
 {
+	struct app *app = http_req_owner(x->req);
 	const char *sha = http_req_param(x->req, 1);
 	json_t *v;
 	size_t i;
@@ -578,10 +585,10 @@ ho_photo(struct ho_receipt *x, json_t *h)
 	{
 		if (strcmp(ho_str(v, "sha256"), sha) != 0)
 			continue;
-		path = photos_path(ho.app->cfg->photo_dir, sha);
+		path = photos_path(app->cfg->photo_dir, sha);
 		if (path == NULL ||
 		    http_reply_file(x->req, path, ho_str(v, "type"),
-		        ho.app->cfg->photo_max_bytes) != 0)
+		        app->cfg->photo_max_bytes) != 0)
 			http_reply_text(x->req, 404,
 			    "text/plain; charset=utf-8",
 			    "写真がありません / no such photo\n");
@@ -596,6 +603,7 @@ static void
 ho_found_cb(struct db_result *r, void *arg)
 {
 	struct ho_receipt *x = arg;
+	struct app *app = http_req_owner(x->req);
 	json_t *h;
 
 	if (r->status != DB_OK) {
@@ -624,7 +632,7 @@ ho_found_cb(struct db_result *r, void *arg)
 	} else if (x->step == HO_CONFIRM) {
 		json_decref(h);
 		store_handover_receive(
-		    ho.app->db, x->hash, x->received_by, ho_received_cb, x);
+		    app->db, x->hash, x->received_by, ho_received_cb, x);
 		return;
 	} else {
 		ho_page(x->req, 200, "引継ぎの受領確認",
@@ -644,6 +652,7 @@ ho_receipt_give_up(void *arg)
 static void
 ho_receipt_keyed(struct http_req *req, void *arg)
 {
+	struct app *app = http_req_owner(req);
 	struct ho_receipt *x = arg;
 	const char *token = http_req_param(req, 0);
 	enum handover_token_status st;
@@ -669,7 +678,7 @@ ho_receipt_keyed(struct http_req *req, void *arg)
 	}
 	snprintf(x->token, sizeof x->token, "%s", token);
 	handover_token_hash(x->token, x->hash);
-	store_handover_find(ho.app->db, x->hash, ho_found_cb, x);
+	store_handover_find(app->db, x->hash, ho_found_cb, x);
 }
 
 static void
@@ -746,7 +755,6 @@ static const struct http_route handover_routes[] = {
 void
 api_handover_register(struct app *a)
 {
-	ho.app = a;
 	ho.mailer = mailer_new(a->base, a->cfg->smtp_url, 30);
 	http_add_routes(a->http, handover_routes,
 	    sizeof handover_routes / sizeof handover_routes[0]);
