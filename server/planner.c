@@ -543,7 +543,8 @@ planner_crews_cb(struct db_result *r, void *arg)
 		planner_done(app);
 		return;
 	}
-	if (strcmp(crews, "{}") == 0) {
+	/* Stopped meanwhile (app_stop): no new query on a closing pool. */
+	if (!planner.running || strcmp(crews, "{}") == 0) {
 		planner_done(app);
 		return;
 	}
