@@ -54,7 +54,8 @@ photo_shrink(const unsigned char *in, size_t len, size_t limit,
 	unsigned char *volatile row = NULL;
 	unsigned char *buf = NULL;
 	unsigned long size = 0;
-	unsigned denom = 1, edge;
+	volatile unsigned denom = 1; /* set after setjmp */
+	unsigned edge;
 	JSAMPROW rows[1];
 
 	*out = NULL;
