@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,43 +21,23 @@ struct gpsd_conn {
 	int64_t last_t;
 };
 
-static char *gpsd_printf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static char *
-gpsd_printf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		fputs("patrol-agent: out of memory\n", stderr);
-		exit(1);
-	}
-	return s;
-}
-
 static struct gpsd_conn *
 gpsd_open(const char *host, const char *port, char **cause)
 {
 	struct gpsd_conn *c = calloc(1, sizeof *c);
 
 	if (c == NULL) {
-		*cause = gpsd_printf("out of memory");
+		*cause = module_printf("out of memory");
 		return NULL;
 	}
 	if (gps_open(host, port, &c->gd) != 0) {
-		*cause = gpsd_printf("cannot reach gpsd at %s:%s: %s", host,
+		*cause = module_printf("cannot reach gpsd at %s:%s: %s", host,
 		    port, gps_errstr(errno));
 		free(c);
 		return NULL;
 	}
 	if (gps_stream(&c->gd, WATCH_ENABLE | WATCH_JSON, NULL) != 0) {
-		*cause = gpsd_printf("cannot reach gpsd at %s:%s: %s", host,
+		*cause = module_printf("cannot reach gpsd at %s:%s: %s", host,
 		    port, gps_errstr(errno));
 		gps_close(&c->gd);
 		free(c);
@@ -101,7 +80,7 @@ gpsd_next(struct gpsd_conn *c, int wait_us, struct gpsd_fix *fix, char **cause)
 	 * more. */
 	while (gps_waiting(&c->gd, wait_us)) {
 		if (gps_read(&c->gd, NULL, 0) == -1) {
-			*cause = gpsd_printf("gpsd closed the connection");
+			*cause = module_printf("gpsd closed the connection");
 			return -1;
 		}
 		if (gpsd_fix(c, fix))

@@ -68,4 +68,8 @@ const void *module_load(const char *name, const char *symbol, char **cause);
 const struct tls_module *module_tls(char **cause);
 const struct gpsd_module *module_gpsd(char **cause);
 
+/* Inside a module: a malloc'ed formatted string (module_printf.c, linked
+ * into each module; the agent itself uses xasprintf). */
+char *module_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -7,7 +7,6 @@
  * Only libc, libevent and OpenSSL are called here: every string returned
  * is malloc'ed for the agent to free.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,26 +19,6 @@
 #include <openssl/x509v3.h>
 
 #include "module.h"
-
-static char *tls_printf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static char *
-tls_printf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		fputs("patrol-agent: out of memory\n", stderr);
-		exit(1);
-	}
-	return s;
-}
 
 /* The first OpenSSL error in words, with the verification result. */
 static char *
@@ -54,9 +33,10 @@ tls_error(SSL *ssl, unsigned long e, const char *what)
 		ERR_error_string_n(e, buf, sizeof buf);
 	ERR_clear_error();
 	if (v != X509_V_OK)
-		return tls_printf("%s: server certificate not trusted: %s",
+		return module_printf("%s: server certificate not trusted: %s",
 		    what, X509_verify_cert_error_string(v));
-	return tls_printf("%s: %s", what, buf[0] != '\0' ? buf : "TLS error");
+	return module_printf(
+	    "%s: %s", what, buf[0] != '\0' ? buf : "TLS error");
 }
 
 /*
@@ -132,7 +112,7 @@ tls_client_new(
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (bev == NULL) {
 		SSL_free(ssl);
-		*cause = tls_printf("cannot open a connection");
+		*cause = module_printf("cannot open a connection");
 		return NULL;
 	}
 	/* A close without close_notify: the body's length says whether
