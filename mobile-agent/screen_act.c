@@ -1,0 +1,310 @@
+/*
+ * What a tap records: a photo kept as it arrives, a job's step or its
+ * end, a finding, a patrol started or stopped. Each goes through the same
+ * jobs.c function as the command line, which writes the outbox durably
+ * before the answer, and then the worker is asked for a sync.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "screen_int.h"
+
+#define SCREEN_PHOTO_TAG ".screen-"
+
+static char *
+screen_photo_path(struct agent *a, const char *id)
+{
+	size_t i;
+
+	if (id == NULL || strlen(id) != 32)
+		return NULL;
+	for (i = 0; i < 32; i++) {
+		if (strchr("0123456789abcdef", id[i]) == NULL)
+			return NULL;
+	}
+	return agent_printf("%s/photos/" SCREEN_PHOTO_TAG "%s", a->dir, id);
+}
+
+void
+screen_photos_clean(struct agent *a)
+{
+	char *dir = agent_path(a, "photos"), *p;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, SCREEN_PHOTO_TAG,
+		        strlen(SCREEN_PHOTO_TAG)) != 0)
+			continue;
+		p = agent_printf("%s/%s", dir, e->d_name);
+		unlink(p);
+		free(p);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+}
+
+/*
+ * A photo from the camera: scaled down, hashed and kept durably now
+ * (outbox_photo_keep: the two fsyncs a photo costs), under an id of this
+ * screen's (a link to photos/SHA) until its form is sent; the form's tap
+ * then only commits. Nothing is recorded yet: a photo never sent with a
+ * form is no evidence of anything (the files go at the next start).
+ */
+void
+screen_photo_put(struct agent *a, struct evhttp_request *req)
+{
+	struct evbuffer *b = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(b), kept;
+	char id[33], sha[65], *path, *cause = NULL, *durable;
+	const char *type;
+	int fd;
+
+	if (len == 0) {
+		screen_error(req, 422, "写真が空です", "empty body");
+		return;
+	}
+	agent_random_id(id, 16);
+	path = screen_photo_path(a, id);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
+	    -1) {
+		screen_error(req, 500, "写真を保存できません", strerror(errno));
+		free(path);
+		return;
+	}
+	while (evbuffer_get_length(b) > 0) {
+		if (evbuffer_write(b, fd) <= 0) {
+			close(fd);
+			unlink(path);
+			free(path);
+			screen_error(
+			    req, 500, "写真を保存できません", strerror(errno));
+			return;
+		}
+	}
+	close(fd);
+	if (outbox_photo_keep(a, path, sha, &type, &kept, &cause) != 0) {
+		unlink(path);
+		free(path);
+		screen_error(req, 422, "写真を保存できません", cause);
+		free(cause);
+		return;
+	}
+	/* The screen's name for it now reads the kept (scaled) photo. */
+	durable = agent_printf("%s/photos/%s", a->dir, sha);
+	if (unlink(path) != 0 || link(durable, path) != 0) {
+		screen_error(req, 500, "写真を保存できません", strerror(errno));
+		free(durable);
+		free(path);
+		return;
+	}
+	free(durable);
+	free(path);
+	screen_reply(req, 201,
+	    json_pack("{s:s,s:I}", "photo", id, "bytes", (json_int_t)kept));
+}
+
+/*
+ * The form's answers ({code: value}) and photos ([id]) into rec; the
+ * strings live in *keep (free with screen_rec_free).
+ */
+struct screen_rec {
+	struct jobs_rec rec;
+	const char *answers[AGENT_ARGS_MAX], *photos[AGENT_ARGS_MAX];
+	char *owned[2 * AGENT_ARGS_MAX];
+	int nowned;
+};
+
+static void
+screen_rec_free(struct screen_rec *r, int used)
+{
+	int i;
+
+	for (i = 0; i < r->nowned; i++) {
+		/* Photos were copied under their hash when used. */
+		if (used && i >= r->rec.nanswers)
+			unlink(r->owned[i]);
+		free(r->owned[i]);
+	}
+}
+
+static int
+screen_rec_fill(
+    struct agent *a, json_t *body, struct screen_rec *r, const char **why)
+{
+	json_t *ans = json_object_get(body, "answers"), *v, *photos;
+	const char *k;
+	char *path;
+	size_t i;
+
+	memset(r, 0, sizeof *r);
+	r->rec.note = screen_str(body, "note");
+	r->rec.reason = screen_str(body, "reason");
+	r->rec.outcome = screen_str(body, "outcome");
+	r->rec.category = screen_str(body, "category");
+	r->rec.address = screen_str(body, "address");
+	if (json_is_number(json_object_get(body, "lat")) &&
+	    json_is_number(json_object_get(body, "lon"))) {
+		r->rec.has_pos = 1;
+		r->rec.lat = json_number_value(json_object_get(body, "lat"));
+		r->rec.lon = json_number_value(json_object_get(body, "lon"));
+	}
+	json_object_foreach(ans, k, v)
+	{
+		if (!json_is_string(v) || *json_string_value(v) == '\0')
+			continue;
+		if (r->rec.nanswers == AGENT_ARGS_MAX) {
+			*why = "too many answers";
+			return -1;
+		}
+		r->owned[r->nowned] =
+		    agent_printf("%s=%s", k, json_string_value(v));
+		r->answers[r->rec.nanswers++] = r->owned[r->nowned++];
+	}
+	photos = json_object_get(body, "photos");
+	json_array_foreach(photos, i, v)
+	{
+		if (r->rec.nphotos == AGENT_ARGS_MAX ||
+		    (path = screen_photo_path(a, json_string_value(v))) ==
+		        NULL) {
+			*why = "bad photo id";
+			return -1;
+		}
+		if (access(path, R_OK) != 0) {
+			free(path);
+			*why = "the photo is gone (taken before a restart?)";
+			return -1;
+		}
+		r->owned[r->nowned++] = path;
+		r->photos[r->rec.nphotos++] = path;
+	}
+	r->rec.answers = r->answers;
+	r->rec.photos = r->photos;
+	return 0;
+}
+
+/* The outcome of an action: recorded (to send) or refused, in words. */
+static void
+screen_done(struct serve *s, struct agent *a, struct evhttp_request *req,
+    int rc, char *cause)
+{
+	if (rc != 0) {
+		screen_error(req, 409, "記録できませんでした", cause);
+		free(cause);
+		return;
+	}
+	serve_sync_soon(s, 0);
+	screen_reply(req, 200,
+	    json_pack("{s:b,s:I}", "recorded", 1, "pending",
+	        (json_int_t)outbox_pending(a)));
+}
+
+void
+screen_job_action(struct serve *s, struct agent *a, struct evhttp_request *req,
+    long long id, const char *what)
+{
+	struct screen_rec r;
+	json_t *body = screen_body(req);
+	const char *why = NULL, *action;
+	char *cause = NULL;
+	int rc;
+
+	if (body == NULL) {
+		screen_error(req, 400, "送られた内容が読めません", "JSON body");
+		return;
+	}
+	if (screen_rec_fill(a, body, &r, &why) != 0) {
+		screen_rec_free(&r, 0);
+		json_decref(body);
+		screen_error(req, 422, "送られた内容が読めません", why);
+		return;
+	}
+	r.rec.id = id;
+	if (strcmp(what, "done") == 0)
+		rc = jobs_record_done(a, &r.rec, &cause);
+	else if ((action = screen_str(body, "action")) == NULL) {
+		rc = -1;
+		cause = agent_strdup("no action given");
+	} else
+		rc = jobs_record_step(a, action, &r.rec, &cause);
+	screen_rec_free(&r, rc == 0);
+	json_decref(body);
+	screen_done(s, a, req, rc, cause);
+}
+
+void
+screen_finding(struct serve *s, struct agent *a, struct evhttp_request *req)
+{
+	struct screen_rec r;
+	json_t *body = screen_body(req);
+	const char *why = NULL;
+	char *cause = NULL;
+	int rc;
+
+	if (body == NULL) {
+		screen_error(req, 400, "送られた内容が読めません", "JSON body");
+		return;
+	}
+	if (screen_rec_fill(a, body, &r, &why) != 0) {
+		screen_rec_free(&r, 0);
+		json_decref(body);
+		screen_error(req, 422, "送られた内容が読めません", why);
+		return;
+	}
+	rc = jobs_record_finding(a, &r.rec, &cause);
+	screen_rec_free(&r, rc == 0);
+	json_decref(body);
+	screen_done(s, a, req, rc, cause);
+}
+
+/* Start (optionally on chosen way-back pieces) or stop a patrol. */
+void
+screen_patrol_mark(
+    struct serve *s, struct agent *a, struct evhttp_request *req, int wayback)
+{
+	json_t *body = screen_body(req), *v;
+	int64_t pieces[AGENT_ARGS_MAX];
+	const char *action;
+	char *cause = NULL;
+	size_t n = 0, i;
+	int start, rc;
+
+	if (body == NULL) {
+		screen_error(req, 400, "送られた内容が読めません", "JSON body");
+		return;
+	}
+	action = wayback ? "start" : screen_str(body, "action");
+	json_array_foreach(json_object_get(body, "pieces"), i, v)
+	{
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    n == AGENT_ARGS_MAX) {
+			json_decref(body);
+			screen_error(req, 422, "区間の指定が読めません",
+			    "pieces: at most 20 piece ids");
+			return;
+		}
+		pieces[n++] = json_integer_value(v);
+	}
+	start = action != NULL ? strcmp(action, "start") == 0 : -1;
+	if (action != NULL && !start && strcmp(action, "stop") != 0)
+		start = -1;
+	json_decref(body); /* action was in it */
+	if (start < 0 || (wayback && n == 0)) {
+		screen_error(req, 422, "送られた内容が読めません",
+		    wayback ? "choose pieces" : "action: start or stop");
+		return;
+	}
+	rc = jobs_patrol_mark(a, start, pieces, n, &cause);
+	if (rc == 0 && start)
+		serve_track_reset(s);
+	screen_done(s, a, req, rc, cause);
+}
