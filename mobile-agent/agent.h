@@ -442,8 +442,8 @@ int gps_src_fd(struct gps_src *);
 int gps_nmea_parse(const char *line, struct gps_fix *);
 
 /*
- * serve*.c (serve_int.h): "patrol-agent serve": one libevent loop that records the GPS
- * track, syncs with back-off (in a worker thread with its own database
+ * serve*.c (private parts: serve_int.h): "patrol-agent serve": one
+ * libevent loop that records the GPS track, syncs with back-off (in a worker thread with its own database
  * connection: sync.c's HTTP exchanges block) and serves the screen on
  * loopback only, to a browser holding the per-start token.
  */
