@@ -80,7 +80,7 @@ void db_query(struct db *, const char *sql, int nparams,
  * The same for a hot statement whose text never changes: each connection
  * prepares it once (one more round trip, the first time) and runs it by
  * name from then on, so PostgreSQL parses it once per session and may keep
- * its plan. Up to DB_STMTS_MAX (db.c) statements per connection; more are
+ * its plan. Up to DB_STMTS_MAX (db_int.h) statements per connection; more are
  * run as db_query runs them.
  */
 void db_query_prepared(struct db *, const char *sql, int nparams,
