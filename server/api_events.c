@@ -67,8 +67,9 @@ struct feed_wait {
 	TAILQ_ENTRY(feed_wait) entry;
 };
 
+/* The app comes as the timers', LISTEN's and queries' argument, or with a
+ * request (http_req_owner). */
 static struct {
-	struct app *app;
 	long long last; /* last id fetched for everyone; -1: not known yet */
 	int stale;      /* events may have come since last: nobody read them */
 	int fetching, again;
@@ -78,8 +79,8 @@ static struct {
 	struct event *ev_tick;
 } feed;
 
-static void feed_fetch(void);
-static void feed_catch_up(struct feed_client *);
+static void feed_fetch(struct app *);
+static void feed_catch_up(struct app *, struct feed_client *);
 static void feed_open(struct http_req *, long long user_id, long long cursor);
 
 /* The position is current: the waiting requests get their streams. */
@@ -125,9 +126,9 @@ feed_send(struct feed_client *c, long long id, const char *json)
  * say so, so the client knows to page through the rest.
  */
 static void
-feed_bound_replay(struct feed_client *c)
+feed_bound_replay(struct app *app, struct feed_client *c)
 {
-	long long max = feed.app->cfg->events_replay_max, from;
+	long long max = app->cfg->events_replay_max, from;
 	char *msg;
 
 	if (feed.last < 0 || c->cursor >= feed.last - max)
@@ -159,7 +160,6 @@ feed_fetch_cb(struct db_result *r, void *arg)
 	long long id;
 	int n;
 
-	(void)arg;
 	feed.fetching = 0;
 	if (r->status != DB_OK) {
 		log_warnx("event=feed_fetch_failed error=%s", log_q(r->error));
@@ -175,7 +175,7 @@ feed_fetch_cb(struct db_result *r, void *arg)
 	}
 	if (n == FEED_BATCH || feed.again) {
 		feed.again = 0;
-		feed_fetch();
+		feed_fetch(arg);
 	} else if (!feed.stale)
 		feed_answer_waiting();
 }
@@ -183,9 +183,9 @@ feed_fetch_cb(struct db_result *r, void *arg)
 static void
 feed_last_cb(struct db_result *r, void *arg)
 {
+	struct app *app = arg;
 	struct feed_client *c;
 
-	(void)arg;
 	feed.fetching = 0;
 	if (r->status == DB_OK && store_result_text(r->res) != NULL) {
 		feed.last = store_result_ll(r->res, -1);
@@ -198,19 +198,19 @@ feed_last_cb(struct db_result *r, void *arg)
 		{
 			if (!c->catching_up && !c->paused &&
 			    c->cursor < feed.last)
-				feed_catch_up(c);
+				feed_catch_up(app, c);
 		}
 		feed_answer_waiting();
 		if (feed.again) {
 			feed.again = 0;
-			feed_fetch();
+			feed_fetch(app);
 		}
 	}
 	/* Else the next NOTIFY or keep-alive tick asks again. */
 }
 
 static void
-feed_fetch(void)
+feed_fetch(struct app *app)
 {
 	if (feed.fetching) {
 		feed.again = 1;
@@ -224,10 +224,10 @@ feed_fetch(void)
 	feed.fetching = 1;
 	/* Stale: skip what nobody saw, read the position only. */
 	if (feed.last < 0 || feed.stale)
-		store_events_last(feed.app->db, feed_last_cb, NULL);
+		store_events_last(app->db, feed_last_cb, app);
 	else
 		store_events_since(
-		    feed.app->db, feed.last, FEED_BATCH, feed_fetch_cb, NULL);
+		    app->db, feed.last, FEED_BATCH, feed_fetch_cb, app);
 }
 
 static void
@@ -235,8 +235,7 @@ feed_notify_cb(const char *channel, const char *payload, void *arg)
 {
 	(void)channel;
 	(void)payload; /* NULL after a reconnect: fetching catches up too */
-	(void)arg;
-	feed_fetch();
+	feed_fetch(arg);
 }
 
 static void
@@ -262,16 +261,15 @@ feed_catch_up_cb(struct db_result *r, void *arg)
 			return; /* the tick goes on once the client has read */
 	/* More to read, or the shared feed moved on meanwhile. */
 	if (n == FEED_BATCH || (feed.last >= 0 && c->cursor < feed.last))
-		feed_catch_up(c);
+		feed_catch_up(http_req_owner(c->req), c);
 }
 
 static void
-feed_catch_up(struct feed_client *c)
+feed_catch_up(struct app *app, struct feed_client *c)
 {
-	feed_bound_replay(c);
+	feed_bound_replay(app, c);
 	c->catching_up = 1;
-	store_events_since(
-	    feed.app->db, c->cursor, FEED_BATCH, feed_catch_up_cb, c);
+	store_events_since(app->db, c->cursor, FEED_BATCH, feed_catch_up_cb, c);
 }
 
 static void
@@ -295,7 +293,6 @@ feed_keepalive_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	(void)arg;
 	/* Also how a vanished client is noticed: the write fails. */
 	TAILQ_FOREACH(c, &feed.clients, entry)
 	{
@@ -306,12 +303,12 @@ feed_keepalive_cb(evutil_socket_t fd, short ev, void *arg)
 	 * A read that found the safe id not known yet (a long transaction)
 	 * is retried here too, in case no further event wakes the feed.
 	 */
-	feed_fetch();
+	feed_fetch(arg);
 	TAILQ_FOREACH(c, &feed.clients, entry)
 	{
 		if (!c->catching_up && !c->paused && feed.last >= 0 &&
 		    c->cursor < feed.last)
-			feed_catch_up(c);
+			feed_catch_up(arg, c);
 	}
 }
 
@@ -322,12 +319,12 @@ feed_keepalive_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 feed_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
+	struct app *app = arg;
 	struct feed_client *c, *next;
 	time_t now = time(NULL);
 
 	(void)fd;
 	(void)ev;
-	(void)arg;
 	for (c = TAILQ_FIRST(&feed.clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (!c->paused)
@@ -335,9 +332,9 @@ feed_tick_cb(evutil_socket_t fd, short ev, void *arg)
 		if (http_stream_pending(c->req) < FEED_LOW_WATER) {
 			c->paused = 0;
 			if (!c->catching_up)
-				feed_catch_up(c);
+				feed_catch_up(app, c);
 		} else if (now - c->paused_at >=
-		    feed.app->cfg->events_stall_timeout_s) {
+		    app->cfg->events_stall_timeout_s) {
 			log_info("event=feed_stalled user_id=%lld pending=%zu",
 			    c->user_id, http_stream_pending(c->req));
 			http_stream_abort(
@@ -349,6 +346,7 @@ feed_tick_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 events_get(struct http_req *req)
 {
+	struct app *app = http_req_owner(req);
 	const struct auth_user *user = auth_user_of(req);
 	const char *from = http_req_header(req, "Last-Event-ID");
 	struct feed_client *c;
@@ -372,7 +370,7 @@ events_get(struct http_req *req)
 		if (c->user_id == user->id)
 			n++;
 	}
-	if (n >= feed.app->cfg->events_streams_per_user) {
+	if (n >= app->cfg->events_streams_per_user) {
 		api_error(req, 429, "too_many_streams", NULL,
 		    "this user already has %d live feed streams open, the "
 		    "limit; close one first",
@@ -387,7 +385,7 @@ events_get(struct http_req *req)
 		w->user_id = user->id;
 		http_req_ref(req);
 		TAILQ_INSERT_TAIL(&feed.waiting, w, entry);
-		feed_fetch();
+		feed_fetch(app);
 		return;
 	}
 	feed_open(req, user->id, cursor);
@@ -411,7 +409,7 @@ feed_open(struct http_req *req, long long user_id, long long cursor)
 		c->cursor = feed.last; /* from now on */
 	else {
 		c->cursor = cursor; /* resuming */
-		feed_catch_up(c);
+		feed_catch_up(http_req_owner(req), c);
 	}
 }
 
@@ -438,20 +436,18 @@ api_events_register(struct app *a)
 	struct timeval tv = {FEED_KEEPALIVE_S, 0};
 	char *cause;
 
-	feed.app = a;
 	feed.last = -1;
 	TAILQ_INIT(&feed.clients);
 	TAILQ_INIT(&feed.waiting);
-	if (db_listen(a->db, "patrol_events", feed_notify_cb, NULL, &cause) !=
-	    0)
+	if (db_listen(a->db, "patrol_events", feed_notify_cb, a, &cause) != 0)
 		fatalx("event=feed_listen_failed reason=%s", log_q(cause));
 	feed.ev_keepalive =
-	    event_new(a->base, -1, EV_PERSIST, feed_keepalive_cb, NULL);
+	    event_new(a->base, -1, EV_PERSIST, feed_keepalive_cb, a);
 	event_add(feed.ev_keepalive, &tv);
 	tv.tv_sec = FEED_TICK_S;
-	feed.ev_tick = event_new(a->base, -1, EV_PERSIST, feed_tick_cb, NULL);
+	feed.ev_tick = event_new(a->base, -1, EV_PERSIST, feed_tick_cb, a);
 	event_add(feed.ev_tick, &tv);
-	feed_fetch(); /* learn the current position before clients come */
+	feed_fetch(a); /* learn the current position before clients come */
 	http_add_routes(a->http, events_routes,
 	    sizeof events_routes / sizeof events_routes[0]);
 }
