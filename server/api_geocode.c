@@ -266,7 +266,8 @@ geocode_search(struct http_req *req)
 	l->q = xstrdup(q);
 	l->limit = (int)n;
 	http_req_ref(req);
-	geocoder_with_index(lookup_index_cb, l);
+	geocoder_with_index(
+	    ((struct app *)http_req_owner(req))->db, lookup_index_cb, l);
 }
 
 struct rev {
@@ -327,7 +328,8 @@ geocode_reverse(struct http_req *req)
 	v->lat = la;
 	v->lon = lo;
 	http_req_ref(req);
-	geocoder_with_index(reverse_index_cb, v);
+	geocoder_with_index(
+	    ((struct app *)http_req_owner(req))->db, reverse_index_cb, v);
 }
 
 static const struct http_route geocode_routes[] = {
@@ -341,7 +343,7 @@ void
 api_geocode_register(struct app *a)
 {
 	char *cause;
-	if (geocoder_start(a, &cause) != 0)
+	if (geocoder_start(a->db, &cause) != 0)
 		fatalx("event=geocoder_start_failed reason=%s", log_q(cause));
 	http_add_routes(a->http, geocode_routes,
 	    sizeof geocode_routes / sizeof geocode_routes[0]);

@@ -10,7 +10,6 @@
 #include <libpq-fe.h>
 
 #include "addr.h"
-#include "app.h"
 #include "db.h"
 #include "geocoder.h"
 #include "log.h"
@@ -23,8 +22,8 @@ struct waiter {
 	struct waiter *next;
 };
 
+/* The pool to read from comes with each use (geocoder_with_index). */
 struct geocoder {
-	struct app *app;
 	struct addr_index *idx;     /* current, or NULL before the first load */
 	struct addr_index *loading; /* being filled */
 	int stale;                  /* a change was announced */
@@ -34,7 +33,7 @@ struct geocoder {
 
 static struct geocoder gc;
 
-static void geocoder_load(void);
+static void geocoder_load(struct db *);
 
 static void
 geocoder_answer(void)
@@ -51,7 +50,7 @@ geocoder_answer(void)
 }
 
 static void
-geocoder_done(int ok)
+geocoder_done(struct db *db, int ok)
 {
 	if (ok) {
 		addr_index_build(gc.loading);
@@ -66,7 +65,7 @@ geocoder_done(int ok)
 	gc.loading = NULL;
 	gc.busy = 0;
 	if (ok && gc.stale && gc.head != NULL) {
-		geocoder_load();
+		geocoder_load(db);
 		return;
 	}
 	if (!ok)
@@ -80,16 +79,15 @@ geocoder_blocks_cb(struct db_result *r, void *arg)
 	struct addr_block_row b;
 	int i;
 
-	(void)arg;
 	if (r->status != DB_OK) {
 		log_warnx("event=addresses_load_failed what=blocks error=%s",
 		    log_q(r->error));
-		geocoder_done(0);
+		geocoder_done(arg, 0);
 		return;
 	}
 	for (i = 0; store_addr_block_row(r->res, i, &b); i++)
 		addr_index_add_block(gc.loading, &b);
-	geocoder_done(1);
+	geocoder_done(arg, 1);
 }
 
 static void
@@ -98,25 +96,24 @@ geocoder_towns_cb(struct db_result *r, void *arg)
 	struct addr_town_row t;
 	int i;
 
-	(void)arg;
 	if (r->status != DB_OK) {
 		log_warnx("event=addresses_load_failed what=towns error=%s",
 		    log_q(r->error));
-		geocoder_done(0);
+		geocoder_done(arg, 0);
 		return;
 	}
 	for (i = 0; store_addr_town_row(r->res, i, &t); i++)
 		addr_index_add_town(gc.loading, &t);
-	store_addr_blocks_load(gc.app->db, geocoder_blocks_cb, NULL);
+	store_addr_blocks_load(arg, geocoder_blocks_cb, arg);
 }
 
 static void
-geocoder_load(void)
+geocoder_load(struct db *db)
 {
 	gc.busy = 1;
 	gc.stale = 0;
 	gc.loading = addr_index_new();
-	store_addr_towns_load(gc.app->db, geocoder_towns_cb, NULL);
+	store_addr_towns_load(db, geocoder_towns_cb, db);
 }
 
 static void
@@ -129,14 +126,13 @@ geocoder_changed_cb(const char *channel, const char *payload, void *arg)
 }
 
 int
-geocoder_start(struct app *a, char **cause)
+geocoder_start(struct db *db, char **cause)
 {
 	memset(&gc, 0, sizeof gc);
-	gc.app = a;
 	gc.stale = 1;
 	gc.tail = &gc.head;
 	return db_listen(
-	    a->db, STORE_ADDRESSES_CHANNEL, geocoder_changed_cb, NULL, cause);
+	    db, STORE_ADDRESSES_CHANNEL, geocoder_changed_cb, NULL, cause);
 }
 
 void
@@ -153,7 +149,7 @@ geocoder_stop(void)
 }
 
 void
-geocoder_with_index(geocoder_cb cb, void *arg)
+geocoder_with_index(struct db *db, geocoder_cb cb, void *arg)
 {
 	struct waiter *w;
 
@@ -167,5 +163,5 @@ geocoder_with_index(geocoder_cb cb, void *arg)
 	*gc.tail = w;
 	gc.tail = &w->next;
 	if (!gc.busy)
-		geocoder_load();
+		geocoder_load(db);
 }

@@ -516,7 +516,8 @@ post_request_go(void *arg)
 		    first != NULL && last != NULL ? " " : "",
 		    last != NULL ? last : "");
 	if (located == 1)
-		geocoder_with_index(post_geocode_cb, p);
+		geocoder_with_index(((struct app *)http_req_owner(p->req))->db,
+		    post_geocode_cb, p);
 	else
 		post_placed(p);
 	return;
