@@ -115,9 +115,10 @@ int outbox_photo_add(
 
 /*
  * jobs.c: the crew's commands on jobs, findings and patrols. The
- * jobs_record_* functions are what both the command line and the screen
- * (screen.c) call: each writes one outbox item durably or returns -1 with
- * *cause (caller frees) in words.
+ * jobs_record_* functions (jobs_record.c, with jobs_rule.c: see
+ * jobs_int.h) are what both the command line and the screen (screen.c)
+ * call: each writes one outbox item durably or returns -1 with *cause
+ * (caller frees) in words.
  */
 struct jobs_rec {
 	long long id; /* the job (request id) */
@@ -152,7 +153,10 @@ int jobs_wayback(struct agent *, int argc, char **argv);
 int jobs_patrol_mark(struct agent *, int start, const int64_t *pieces,
     size_t npieces, char **cause);
 
-/* sync.c: the protocol (over http.c), and the enroll and sync commands */
+/*
+ * sync.c: the protocol (over http.c), and the enroll and sync commands;
+ * its parts are in sync_*.c (see sync_int.h).
+ */
 int sync_enroll_main(struct agent *, int argc, char **argv);
 int sync_main(struct agent *, int argc, char **argv);
 int sync_enroll(struct agent *, const char *server, const char *code,
