@@ -127,7 +127,8 @@ class Proxy:
     (method, path, request body, status, response body). fault(n, method,
     path) may return None (pass), or 'drop' (close before forwarding),
     'lose' (forward, then close without the reply: committed but never
-    acknowledged), or a delay in seconds."""
+    acknowledged), 'corrupt' (forward with one byte of the body changed:
+    damaged on the way), or a delay in seconds."""
 
     def __init__(self, port, fault=None):
         self.target = port
@@ -155,6 +156,9 @@ class Proxy:
                     return
                 if isinstance(what, (int, float)) and what > 0:
                     time.sleep(what)
+                if what == "corrupt" and body:
+                    i = len(body) // 2
+                    body = body[:i] + bytes([body[i] ^ 0xff]) + body[i + 1:]
                 c = http.client.HTTPConnection("127.0.0.1", proxy.target,
                                                timeout=60)
                 hdrs = {k2: v for k2, v in self.headers.items()

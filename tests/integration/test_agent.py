@@ -566,6 +566,68 @@ class AgentSync(unittest.TestCase):
         a.run("patrol", "stop", check=0)
         a.run("sync", check=0)
 
+    def test_8b_a_damaged_photo_goes_again_once_then_is_given_up(self):
+        """A photo whose bytes arrive damaged (the server's checksum
+        disagrees: 422) is sent again from the start, once; damaged again,
+        it is given up with the server's reason kept on the device, and
+        later syncs do not send it again."""
+        a = self.agent("tama-wasp-1")
+        damaged = {"left": 0}
+
+        def fault(n, method, path):
+            if method == "PATCH" and damaged["left"] > 0:
+                damaged["left"] -= 1
+                return "corrupt"
+            return None
+        self.proxy.fault = fault
+        self.addCleanup(setattr, self.proxy, "fault", None)
+
+        def patches(sha):
+            with self.proxy.lock:
+                return [x[3] for x in self.proxy.log if x[0] == "PATCH"
+                        and x[1] == "/agent/v1/photos/" + sha]
+
+        def local(sha):
+            db = a.db()
+            row = db.execute("SELECT uploaded, failed FROM photos WHERE"
+                             " sha256 = ?", (sha,)).fetchone()
+            db.close()
+            return row
+        for times in (1, 2):
+            rid = self.new_job("tama-wasp-1", "044-555-012%d" % times)
+            a.run("sync", check=0)
+            for step in (["accept"], ["status", "en-route"],
+                         ["status", "on-site"]):
+                a.run(*(step + [str(rid)]), check=0)
+            photo = os.path.join(a.dir, "..", "damaged-%d-%d.jpg"
+                                 % (os.getpid(), times))
+            sha = jpeg(photo, 100000)  # one chunk
+            a.run("done", str(rid), "--outcome", "removed", "--photo",
+                  photo, check=0)
+            os.unlink(photo)
+            damaged["left"] = times
+            a.run("sync", check=0)
+            if times == 1:
+                # Damaged once: sent again from offset 0, and stored.
+                self.assertEqual(patches(sha), [422, 204])
+                self.assertIsNone(local(sha))
+                self.assertEqual(self.q("SELECT sha256 FROM request_photos"
+                                        " WHERE request_id = %d" % rid), sha)
+                stored = os.path.join(self.d.photo_dir, sha[:2], sha)
+                with open(stored, "rb") as f:
+                    self.assertEqual(hashlib.sha256(f.read()).hexdigest(),
+                                     sha)
+            else:
+                # Damaged twice: given up, the reason kept.
+                self.assertEqual(patches(sha), [422, 422])
+                uploaded, failed = local(sha)
+                self.assertEqual(uploaded, 0)
+                self.assertRegex(failed, r"^HTTP 422 checksum_mismatch: ")
+                self.assertFalse(os.path.exists(os.path.join(
+                    self.d.photo_dir, sha[:2], sha)))
+                a.run("sync", check=0)
+                self.assertEqual(patches(sha), [422, 422])
+
     def test_9_revoked_device_gets_401_and_wipes(self):
         a = self.agent("tama-wasp-1")
         rid = self.new_job("tama-wasp-1", "044-555-0199", "取消 次郎")
