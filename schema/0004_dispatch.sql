@@ -112,25 +112,7 @@ END $$;
 CREATE TRIGGER request_events_no_change BEFORE UPDATE OR DELETE ON request_events
     FOR EACH ROW EXECUTE FUNCTION request_events_append_only();
 
--- Appends one event and tells every patrold. The transaction-scoped lock
--- makes event ids commit in id order, so a reader that has seen id N has
--- seen everything below N: the live feed can resume from a single number.
-CREATE FUNCTION request_event_append(p_request bigint, p_actor text, p_kind text,
-        p_from text, p_to text, p_crew bigint, p_lon double precision,
-        p_lat double precision, p_detail jsonb)
-    RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    v_id bigint;
-BEGIN
-    PERFORM pg_advisory_xact_lock(727302);
-    INSERT INTO request_events (request_id, actor, kind, from_state, to_state,
-                                crew_id, lon, lat, detail)
-    VALUES (p_request, p_actor, p_kind, p_from, p_to, p_crew, p_lon, p_lat,
-            coalesce(p_detail, '{}'))
-    RETURNING id INTO v_id;
-    PERFORM pg_notify('patrol_events', v_id::text);
-    RETURN v_id;
-END $$;
+-- request_event_append(): schema/functions/request_event_append.sql
 
 -- The starting set of categories (domain notes); offices edit them later.
 INSERT INTO categories (code, name_ja, name_en, skills, priority, make_safe_minutes,

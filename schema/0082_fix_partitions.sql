@@ -97,28 +97,7 @@ BEGIN
                               'fix_partitions_made', v_made);
 END $$;
 
-CREATE OR REPLACE FUNCTION retention_fix_partition_list(p_fix_months int)
-    RETURNS TABLE (name text, month date, rows bigint, drop_at timestamptz)
-    LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    r record;
-BEGIN
-    FOR r IN SELECT * FROM fix_partitions(p_fix_months) ORDER BY parent, month LOOP
-        name := r.name;
-        month := (r.month AT TIME ZONE 'UTC')::date;
-        EXECUTE format('SELECT count(*) FROM %I', r.name) INTO rows;
-        drop_at := r.drop_at;
-        RETURN NEXT;
-    END LOOP;
-    name := 'track_points_default';
-    month := NULL;
-    SELECT count(*) INTO rows FROM track_points_default;
-    drop_at := NULL;
-    IF rows > 0 THEN RETURN NEXT; END IF;
-    name := 'track_fixes_default';
-    SELECT count(*) INTO rows FROM track_fixes_default;
-    IF rows > 0 THEN RETURN NEXT; END IF;
-END $$;
+-- retention_fix_partition_list(): its body now is schema/functions/retention_fix_partition_list.sql
 
 -- The tables themselves: the same columns, key and indexes, partitioned.
 ALTER TABLE track_points RENAME TO track_points_unpartitioned;

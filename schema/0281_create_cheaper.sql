@@ -20,18 +20,4 @@ CREATE INDEX requests_open_near ON requests
 -- Only the duplicate search used it.
 DROP INDEX requests_open_place;
 
-CREATE OR REPLACE FUNCTION addr_town_near(p_lat double precision, p_lon double precision)
-RETURNS text LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN coalesce(
-        (SELECT b.city || b.town || b.block || CASE WHEN b.jukyo THEN '番' ELSE '番地' END
-           FROM addr_blocks b
-          WHERE b.lat BETWEEN p_lat - 0.001 AND p_lat + 0.001
-            AND b.lon BETWEEN p_lon - 0.0012 AND p_lon + 0.0012
-          ORDER BY (b.lat - p_lat) ^ 2 + ((b.lon - p_lon) * 0.81) ^ 2 LIMIT 1),
-        (SELECT t.city || t.town || CASE WHEN t.koaza <> '' THEN ' ' || t.koaza ELSE '' END
-           FROM addr_towns t
-          WHERE t.lat BETWEEN p_lat - 0.045 AND p_lat + 0.045
-            AND t.lon BETWEEN p_lon - 0.055 AND p_lon + 0.055
-          ORDER BY (t.lat - p_lat) ^ 2 + ((t.lon - p_lon) * 0.81) ^ 2 LIMIT 1));
-END $$;
+-- addr_town_near(): its body now is schema/functions/addr_town_near.sql

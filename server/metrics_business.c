@@ -1,8 +1,8 @@
 /*
  * Business gauges on /metrics (issue 18): what the office watches, next to
  * the process metrics. The samples come from one SQL function per scrape
- * (metrics_business(), schema/0081); the coverage share of the current week
- * is computed in the background every metrics_coverage_s seconds, since a
+ * (schema/functions/metrics_business.sql); the current week's coverage
+ * share is computed in the background every metrics_coverage_s seconds, since a
  * coverage run reads every track of the week.
  */
 #include <stdlib.h>

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 #include <sodium.h>
@@ -14,12 +15,30 @@
 
 #define MIGRATE_LOCK_KEY "727301" /* pg_advisory_xact_lock key */
 #define MIGRATE_MAX_SIZE (4 << 20)
+#define MIGRATE_SHA_HEX  (crypto_hash_sha256_BYTES * 2 + 1)
+/* Earlier texts of edited migrations, as sha256sum writes them. */
+#define MIGRATE_EDITED "edited.sha256"
 
 struct migration {
-	char *name; /* 0001_base.sql */
+	char *name; /* 0001_base.sql, or sync_apply.sql in functions/ */
 	char version[5];
-	char sha256[crypto_hash_sha256_BYTES * 2 + 1];
+	char sha256[MIGRATE_SHA_HEX];
 	char *sql;
+};
+
+/* One line of edited.sha256: a migration's text before an edit. */
+struct migrate_edited {
+	char sha256[MIGRATE_SHA_HEX];
+	char *name;
+};
+
+struct migrate_set {
+	struct migration *m; /* numbered, in order */
+	size_t n;
+	struct migration *f; /* functions/, in name order */
+	size_t nf;
+	struct migrate_edited *e;
+	size_t ne;
 };
 
 static int
@@ -37,6 +56,22 @@ migrate_name_ok(const char *n)
 	for (i = 5; i < len - 4; i++) {
 		if (!((n[i] >= 'a' && n[i] <= 'z') ||
 		        (n[i] >= '0' && n[i] <= '9') || n[i] == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* functions/ files: lowercase_words.sql, as the function they hold. */
+static int
+migrate_function_name_ok(const char *n)
+{
+	size_t i, len = strlen(n);
+
+	if (len < 5 || strcmp(n + len - 4, ".sql") != 0)
+		return 0;
+	for (i = 0; i < len - 4; i++) {
+		if (!((n[i] >= 'a' && n[i] <= 'z') ||
+		        (i > 0 && n[i] >= '0' && n[i] <= '9') || n[i] == '_'))
 			return 0;
 	}
 	return 1;
@@ -91,9 +126,14 @@ migrate_read(const char *path, size_t *len, char **cause)
 	return buf;
 }
 
+/*
+ * Reads the .sql files of dir: the numbered migrations (numbered = 1) or
+ * the function files of dir/functions (numbered = 0; no such directory is
+ * no files), sorted by name, each with its SHA-256.
+ */
 static int
-migrate_load(
-    const char *dir, struct migration **out, size_t *nout, char **cause)
+migrate_load_dir(const char *dir, int numbered, struct migration **out,
+    size_t *nout, char **cause)
 {
 	struct migration *m = NULL;
 	unsigned char hash[crypto_hash_sha256_BYTES];
@@ -102,7 +142,11 @@ migrate_load(
 	DIR *d;
 	char *path;
 
+	*out = NULL;
+	*nout = 0;
 	if ((d = opendir(dir)) == NULL) {
+		if (!numbered && errno == ENOENT)
+			return 0;
 		*cause =
 		    xasprintf("schema directory %s: %s", dir, strerror(errno));
 		return -1;
@@ -111,16 +155,24 @@ migrate_load(
 		len = strlen(de->d_name);
 		if (len < 4 || strcmp(de->d_name + len - 4, ".sql") != 0)
 			continue;
-		if (!migrate_name_ok(de->d_name)) {
+		if (numbered && !migrate_name_ok(de->d_name)) {
 			*cause = xasprintf("schema file %s: name must be "
 			                   "NNNN_lowercase_words.sql",
+			    de->d_name);
+			goto fail;
+		}
+		if (!numbered && !migrate_function_name_ok(de->d_name)) {
+			*cause = xasprintf("function file functions/%s: name "
+			                   "must be the function's, "
+			                   "lowercase_words.sql",
 			    de->d_name);
 			goto fail;
 		}
 		m = xreallocarray(m, n + 1, sizeof *m);
 		memset(&m[n], 0, sizeof m[n]);
 		m[n].name = xstrdup(de->d_name);
-		memcpy(m[n].version, de->d_name, 4);
+		if (numbered)
+			memcpy(m[n].version, de->d_name, 4);
 		path = xasprintf("%s/%s", dir, de->d_name);
 		m[n].sql = migrate_read(path, &len, cause);
 		free(path);
@@ -132,8 +184,9 @@ migrate_load(
 		    m[n - 1].sha256, sizeof m[n - 1].sha256, hash, sizeof hash);
 	}
 	closedir(d);
-	qsort(m, n, sizeof *m, migrate_cmp);
-	for (i = 1; i < n; i++) {
+	if (n > 0)
+		qsort(m, n, sizeof *m, migrate_cmp);
+	for (i = 1; numbered && i < n; i++) {
 		if (strcmp(m[i].version, m[i - 1].version) == 0) {
 			*cause = xasprintf("schema files %s and %s share "
 			                   "version %s",
@@ -152,16 +205,112 @@ fail:
 }
 
 /*
+ * Reads dir/edited.sha256 (none: no edits): "<sha256>  <file>" lines, each
+ * an earlier text of a migration that was edited without changing what it
+ * leaves behind (its function bodies moved to functions/). A database that
+ * applied that text is taken as having applied the file.
+ */
+static int
+migrate_load_edited(const char *dir, struct migrate_set *s, char **cause)
+{
+	char *path = xasprintf("%s/%s", dir, MIGRATE_EDITED);
+	char *text, *line, *next, *name;
+	size_t len, lineno = 0;
+
+	if (access(path, F_OK) != 0 && errno == ENOENT) {
+		free(path);
+		return 0;
+	}
+	text = migrate_read(path, &len, cause);
+	free(path);
+	if (text == NULL)
+		return -1;
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (*line == '#' || *line == '\0')
+			continue;
+		name = NULL;
+		if (strlen(line) > MIGRATE_SHA_HEX + 2 &&
+		    strspn(line, "0123456789abcdef") == MIGRATE_SHA_HEX - 1)
+			name = line + MIGRATE_SHA_HEX - 1;
+		if (name == NULL || strncmp(name, "  ", 2) != 0 ||
+		    !migrate_name_ok(name + 2)) {
+			*cause = xasprintf("%s line %zu: not \"<sha256>  "
+			                   "NNNN_name.sql\"",
+			    MIGRATE_EDITED, lineno);
+			free(text);
+			return -1;
+		}
+		s->e = xreallocarray(s->e, s->ne + 1, sizeof *s->e);
+		memcpy(s->e[s->ne].sha256, line, MIGRATE_SHA_HEX - 1);
+		s->e[s->ne].sha256[MIGRATE_SHA_HEX - 1] = '\0';
+		s->e[s->ne].name = xstrdup(name + 2);
+		s->ne++;
+	}
+	free(text);
+	return 0;
+}
+
+static void
+migrate_free_set(struct migrate_set *s)
+{
+	size_t i;
+
+	migrate_free_list(s->m, s->n);
+	migrate_free_list(s->f, s->nf);
+	for (i = 0; i < s->ne; i++)
+		free(s->e[i].name);
+	free(s->e);
+}
+
+static int
+migrate_load(const char *dir, struct migrate_set *s, char **cause)
+{
+	char *fdir = xasprintf("%s/functions", dir);
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	rc = migrate_load_dir(dir, 1, &s->m, &s->n, cause);
+	if (rc == 0)
+		rc = migrate_load_dir(fdir, 0, &s->f, &s->nf, cause);
+	if (rc == 0)
+		rc = migrate_load_edited(dir, s, cause);
+	free(fdir);
+	if (rc != 0)
+		migrate_free_set(s);
+	return rc;
+}
+
+/* 1 if checksum is an earlier text of migration name in edited.sha256. */
+static int
+migrate_edited(
+    const struct migrate_set *s, const char *name, const char *checksum)
+{
+	size_t i;
+
+	for (i = 0; i < s->ne; i++) {
+		if (strcmp(s->e[i].name, name) == 0 &&
+		    strcmp(s->e[i].sha256, checksum) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * Compares files with the applied list. Sets applied[i] for each file
- * already applied; fails if an applied one changed or vanished.
+ * already applied (2: its earlier text, listed in edited.sha256); fails if
+ * an applied one changed otherwise or vanished.
  */
 static int
 migrate_compare(
-    struct db *db, struct migration *m, size_t n, int *applied, char **cause)
+    struct db *db, const struct migrate_set *s, int *applied, char **cause)
 {
+	const struct migration *m = s->m;
 	PGresult *res;
 	int row, rows;
-	size_t i;
+	size_t i, n = s->n;
 
 	if (db_query_sync(db,
 	        "SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL,
@@ -180,6 +329,7 @@ migrate_compare(
 	rows = PQntuples(res);
 	for (row = 0; row < rows; row++) {
 		const char *v = PQgetvalue(res, row, 0);
+		const char *sum = PQgetvalue(res, row, 2);
 
 		for (i = 0; i < n; i++) {
 			if (strcmp(m[i].version, v) == 0)
@@ -193,7 +343,11 @@ migrate_compare(
 			PQclear(res);
 			return -1;
 		}
-		if (strcmp(m[i].sha256, PQgetvalue(res, row, 2)) != 0) {
+		if (strcmp(m[i].sha256, sum) == 0)
+			applied[i] = 1;
+		else if (migrate_edited(s, m[i].name, sum))
+			applied[i] = 2;
+		else {
 			*cause = xasprintf("migration %s changed after it was "
 			                   "applied: add a new migration "
 			                   "instead of editing it",
@@ -201,10 +355,115 @@ migrate_compare(
 			PQclear(res);
 			return -1;
 		}
-		applied[i] = 1;
 	}
 	PQclear(res);
 	return 0;
+}
+
+/*
+ * Sets changed[i] for each function file whose text the database has not
+ * run yet (schema_functions holds the checksum of each file last run).
+ */
+static int
+migrate_functions_changed(
+    struct db *db, const struct migrate_set *s, int *changed, char **cause)
+{
+	PGresult *res;
+	int row, rows;
+	size_t i;
+
+	for (i = 0; i < s->nf; i++)
+		changed[i] = 1;
+	if (db_query_sync(db,
+	        "SELECT to_regclass('schema_functions') IS NOT NULL", 0, NULL,
+	        &res, cause) != 0)
+		return -1;
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		PQclear(res);
+		return 0;
+	}
+	PQclear(res);
+	if (db_query_sync(db, "SELECT file, checksum FROM schema_functions", 0,
+	        NULL, &res, cause) != 0)
+		return -1;
+	rows = PQntuples(res);
+	for (row = 0; row < rows; row++) {
+		for (i = 0; i < s->nf; i++) {
+			if (strcmp(s->f[i].name, PQgetvalue(res, row, 0)) ==
+			        0 &&
+			    strcmp(s->f[i].sha256, PQgetvalue(res, row, 1)) ==
+			        0)
+				changed[i] = 0;
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+/*
+ * Runs the changed function files in one transaction and records them.
+ * Each file is CREATE OR REPLACE FUNCTION, so running it again is
+ * harmless. The first pass does not check SQL-language bodies (a body may
+ * call a function of a later file); the second pass, with every function
+ * present, checks each body as PostgreSQL normally does.
+ */
+static int
+migrate_functions(struct db *db, const struct migrate_set *s,
+    const int *changed, FILE *out, int *count, char **cause)
+{
+	char *script, *t, *why;
+	size_t i;
+	int pass, rc = 0;
+
+	*count = 0;
+	script = xasprintf("BEGIN;\nSELECT pg_advisory_xact_lock(%s);\n"
+	                   "CREATE TABLE IF NOT EXISTS schema_functions ("
+	                   " file text PRIMARY KEY,"
+	                   " checksum text NOT NULL,"
+	                   " applied_at timestamptz NOT NULL DEFAULT now());\n",
+	    MIGRATE_LOCK_KEY);
+	for (pass = 0; pass < 2; pass++) {
+		t = xasprintf("%sSET LOCAL check_function_bodies = %s;\n",
+		    script, pass == 0 ? "off" : "on");
+		free(script);
+		script = t;
+		for (i = 0; i < s->nf; i++) {
+			if (!changed[i])
+				continue;
+			t = xasprintf("%s%s\n;\n", script, s->f[i].sql);
+			free(script);
+			script = t;
+		}
+	}
+	/* Recorded: the checked file name and a hex digest, no outside text. */
+	for (i = 0; i < s->nf; i++) {
+		if (!changed[i])
+			continue;
+		t = xasprintf(
+		    "%sINSERT INTO schema_functions (file, checksum) "
+		    "VALUES ('%s', '%s') ON CONFLICT (file) DO UPDATE "
+		    "SET checksum = EXCLUDED.checksum, "
+		    "applied_at = now();\n",
+		    script, s->f[i].name, s->f[i].sha256);
+		free(script);
+		script = t;
+		(*count)++;
+	}
+	t = xasprintf("%sCOMMIT;", script);
+	free(script);
+	script = t;
+	if (*count > 0 && db_exec_sync(db, script, &why) != 0) {
+		*cause = xasprintf("function files failed: %s", why);
+		free(why);
+		*count = 0;
+		rc = -1;
+	}
+	free(script);
+	for (i = 0; rc == 0 && out != NULL && i < s->nf; i++) {
+		if (changed[i])
+			fprintf(out, "applied functions/%s\n", s->f[i].name);
+	}
+	return rc;
 }
 
 /*
@@ -234,49 +493,99 @@ migrate_lifecycle(struct db *db, int install, int *current, char **cause)
 	return 0;
 }
 
+static void
+migrate_list_add(char **list, const char *prefix, const char *name)
+{
+	char *t =
+	    xasprintf("%s%s%s%s", *list, **list ? ", " : "", prefix, name);
+
+	free(*list);
+	*list = t;
+}
+
 int
 migrate_pending(struct db *db, const char *dir, char **pending, char **cause)
 {
-	struct migration *m;
-	size_t n, i;
-	int *applied, rc, current;
-	char *s, *t;
+	struct migrate_set s;
+	size_t i;
+	int *applied, *changed, rc, current;
+	char *list;
 
-	if (migrate_load(dir, &m, &n, cause) != 0)
+	if (migrate_load(dir, &s, cause) != 0)
 		return -1;
-	applied = xcalloc(n + 1, sizeof *applied);
-	rc = migrate_compare(db, m, n, applied, cause);
+	applied = xcalloc(s.n + 1, sizeof *applied);
+	changed = xcalloc(s.nf + 1, sizeof *changed);
+	rc = migrate_compare(db, &s, applied, cause);
+	if (rc == 0)
+		rc = migrate_functions_changed(db, &s, changed, cause);
 	if (rc == 0) {
-		s = xstrdup("");
-		for (i = 0; i < n; i++) {
-			if (applied[i])
-				continue;
-			t = xasprintf("%s%s%s", s, *s ? ", " : "", m[i].name);
-			free(s);
-			s = t;
+		list = xstrdup("");
+		for (i = 0; i < s.n; i++) {
+			if (!applied[i])
+				migrate_list_add(&list, "", s.m[i].name);
 		}
-		if (*s == '\0' &&
+		for (i = 0; i < s.nf; i++) {
+			if (changed[i])
+				migrate_list_add(
+				    &list, "functions/", s.f[i].name);
+		}
+		if (*list == '\0' &&
 		    (rc = migrate_lifecycle(db, 0, &current, cause)) == 0 &&
 		    !current) {
-			free(s);
-			s = xstrdup("the life cycle of lifecycle.c (changed)");
+			free(list);
+			list =
+			    xstrdup("the life cycle of lifecycle.c (changed)");
 		}
 		if (rc == 0)
-			*pending = s;
+			*pending = list;
 		else
-			free(s);
+			free(list);
 	}
 	free(applied);
-	migrate_free_list(m, n);
+	free(changed);
+	migrate_free_set(&s);
 	return rc;
+}
+
+/*
+ * Records the text of each migration applied as an earlier text listed in
+ * edited.sha256, so that the file as it is now is what the database has.
+ */
+static int
+migrate_rerecord(struct db *db, const struct migrate_set *s, const int *applied,
+    FILE *out, char **cause)
+{
+	char *sql, *why;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->n; i++) {
+		if (applied[i] != 2)
+			continue;
+		sql = xasprintf("UPDATE schema_migrations SET checksum = '%s' "
+		                "WHERE version = '%s'",
+		    s->m[i].sha256, s->m[i].version);
+		rc = db_exec_sync(db, sql, &why);
+		free(sql);
+		if (rc != 0) {
+			*cause = xasprintf("recording edited %s failed: %s",
+			    s->m[i].name, why);
+			free(why);
+			return -1;
+		}
+		if (out != NULL)
+			fprintf(out, "recorded %s as edited (%s)\n",
+			    s->m[i].name, MIGRATE_EDITED);
+	}
+	return 0;
 }
 
 int
 migrate_apply(struct db *db, const char *dir, FILE *out, char **cause)
 {
-	struct migration *m;
-	size_t n, i;
-	int *applied, rc = 0, count = 0, changed = 0;
+	struct migrate_set s;
+	size_t i;
+	int *applied, *changed, rc = 0, count = 0, nfunc = 0, installed = 0;
 	char *script, *why;
 
 	if (db_exec_sync(db,
@@ -287,12 +596,14 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **cause)
 	        " applied_at timestamptz NOT NULL DEFAULT now())",
 	        cause) != 0)
 		return -1;
-	if (migrate_load(dir, &m, &n, cause) != 0)
+	if (migrate_load(dir, &s, cause) != 0)
 		return -1;
-	applied = xcalloc(n + 1, sizeof *applied);
-	if (migrate_compare(db, m, n, applied, cause) != 0)
+	applied = xcalloc(s.n + 1, sizeof *applied);
+	changed = xcalloc(s.nf + 1, sizeof *changed);
+	if (migrate_compare(db, &s, applied, cause) != 0 ||
+	    migrate_rerecord(db, &s, applied, out, cause) != 0)
 		rc = -1;
-	for (i = 0; i < n && rc == 0; i++) {
+	for (i = 0; i < s.n && rc == 0; i++) {
 		if (applied[i])
 			continue;
 		/*
@@ -307,31 +618,39 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **cause)
 		              "INSERT INTO schema_migrations (version, "
 		              "name, checksum) VALUES ('%s', '%s', '%s');\n"
 		              "COMMIT;",
-		        MIGRATE_LOCK_KEY, m[i].sql, m[i].version, m[i].name,
-		        m[i].sha256);
+		        MIGRATE_LOCK_KEY, s.m[i].sql, s.m[i].version,
+		        s.m[i].name, s.m[i].sha256);
 		if (db_exec_sync(db, script, &why) != 0) {
 			*cause = xasprintf(
-			    "migration %s failed: %s", m[i].name, why);
+			    "migration %s failed: %s", s.m[i].name, why);
 			free(why);
 			rc = -1;
 		} else {
 			if (out != NULL)
-				fprintf(out, "applied %s\n", m[i].name);
+				fprintf(out, "applied %s\n", s.m[i].name);
 			count++;
 		}
 		free(script);
 	}
-	if (rc == 0 && migrate_lifecycle(db, 1, &changed, &why) != 0) {
+	/* The functions after the tables they read, before the life cycle. */
+	if (rc == 0 &&
+	    (migrate_functions_changed(db, &s, changed, cause) != 0 ||
+	        migrate_functions(db, &s, changed, out, &nfunc, cause) != 0))
+		rc = -1;
+	if (rc == 0 && migrate_lifecycle(db, 1, &installed, &why) != 0) {
 		*cause = xasprintf("installing the life cycle failed: %s", why);
 		free(why);
 		rc = -1;
 	}
-	if (rc == 0 && changed && out != NULL)
+	if (rc == 0 && installed && out != NULL)
 		fprintf(out, "installed the life cycle of lifecycle.c\n");
-	if (rc == 0 && out != NULL)
+	if (rc == 0 && out != NULL) {
+		fprintf(out, "%d function file(s) applied\n", nfunc);
 		fprintf(
 		    out, "%d migration(s) applied, schema is current\n", count);
+	}
 	free(applied);
-	migrate_free_list(m, n);
+	free(changed);
+	migrate_free_set(&s);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * Retention (issue 18): how long personal data, GPS fixes, sync batches,
  * unfinished uploads and sessions are kept, and the daily purge. The rules
- * are SQL functions (schema/0080, 0081: retention_purge, retention_status);
+ * are SQL functions (schema/functions/: retention_purge, retention_status);
  * this module passes the configured periods, runs the purge in patrold
  * once a day, and removes unfinished upload files from photo_dir/.partial.
  */

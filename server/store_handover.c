@@ -127,8 +127,8 @@ store_handover_start(
 	p[8] = h->crew_id > 0 ? crew : NULL;
 	/*
 	 * The row is locked at the version patrold judged, so the state
-	 * change (request_transition, schema/0110) cannot be refused after
-	 * the hand-over is recorded.
+	 * change (request_transition(), schema/functions) cannot be refused
+	 * after the hand-over is recorded.
 	 */
 	db_query(db,
 	    "WITH d AS (SELECT * FROM directory_entries"

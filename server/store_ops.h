@@ -43,7 +43,7 @@ void store_ops_ping_q(struct db *, db_cb, void *arg);
 /* One row, one column (read it with store_result_text). */
 void store_ops_current_week_q(struct db *, db_cb, void *arg);
 
-/* Retention (store_ops_retention.c): the rules are SQL (schema/0080). */
+/* Retention (store_ops_retention.c): schema/functions/retention_*.sql. */
 /*
  * retention_purge(): the result is its JSON (counts, or "skipped" with
  * the reason). force: even if a purge finished in the last 20 hours.

@@ -1,4 +1,4 @@
-/* Retention's SQL calls (the rules are in schema/0080, 0081). */
+/* Retention's SQL calls (the rules: schema/functions/retention_*.sql). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
  * SQL for devices, enrollment, sync batches and photo uploads. The batch
- * itself is applied by the plpgsql function sync_apply() (schema/0009):
+ * itself is applied by the plpgsql function sync_apply() (schema/functions/):
  * the pool runs one statement per query, and one statement is one
  * transaction, so the whole batch commits or nothing does.
  */

@@ -1,6 +1,6 @@
 /*
  * SQL for the crews' handhelds: devices and their enrollment, sync batches
- * (applied by sync_apply() in schema/0009 in one transaction) and photo
+ * (applied by sync_apply(), schema/functions/, in one transaction) and photo
  * uploads. The asynchronous functions queue one statement each; strings
  * passed in are copied. The *_sync functions are for patrolctl.
  */

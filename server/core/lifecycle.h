@@ -8,8 +8,8 @@
  * - the JSON API (api_actions.c, api_handover.c) and the agent's sync
  *   (sync.c) ask lifecycle_check();
  * - the database gets the table from lifecycle_json() at each migration
- *   (migrate.c -> SQL lifecycle_install(), schema/0110), and its one writer
- *   of requests.state, request_transition(), reads it from there;
+ *   (migrate.c -> SQL lifecycle_install(), schema/functions), and its one
+ *   writer of requests.state, request_transition(), reads it from there;
  * - the console (GET /api/v1/lifecycle) and the handheld (sync settings)
  *   get the same JSON.
  * Pure functions, no I/O.

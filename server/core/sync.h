@@ -1,7 +1,7 @@
 /*
  * The agents' sync protocol (proto/sync_v1.proto) without I/O: decoding
  * and checking a sync request, turning it into the batch the database
- * applies in one transaction (sync_apply() in schema/0009), and packing
+ * applies in one transaction (sync_apply() in schema/functions/), and packing
  * the reply. api_sync.c does the HTTP and the database; the fuzz target
  * drives these functions exactly as it does.
  */

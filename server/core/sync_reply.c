@@ -170,7 +170,7 @@ sync_settings_set(Patrol__Sync__V1__Settings *s, const struct sync_settings *st)
 	s->lifecycle_json = (char *)st->lifecycle_json;
 }
 
-/* One stop of the crew's day plan (schema/0130 sync_plan()). */
+/* One stop of the crew's day plan (schema/functions/sync_plan.sql). */
 static Patrol__Sync__V1__PlanStop *
 sync_plan_stop(struct sync_mem *m, json_t *v)
 {

@@ -115,6 +115,10 @@ class Package(unittest.TestCase):
         want += ["/usr/share/patrol/schema/" + f
                  for f in os.listdir(os.path.join(SOURCE, "schema"))
                  if f.endswith(".sql")]
+        want += ["/usr/share/patrol/schema/functions/" + f
+                 for f in os.listdir(os.path.join(SOURCE, "schema",
+                                                  "functions"))]
+        want += ["/usr/share/patrol/schema/edited.sha256"]
         want += ["/usr/lib/systemd/system/" + u for u in UNITS]
         for p in want:
             self.assertIn(p, paths)

@@ -1,0 +1,71 @@
+-- Changed by 0110 (see the comments there).
+CREATE OR REPLACE FUNCTION sync_apply_result(p_dev devices, p_actor text,
+        p_item jsonb, p_rules jsonb)
+    RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    v_cid     text := p_item->>'client_id';
+    v_outcome text := p_item->>'outcome';
+    v_lon     float8 := (p_item->>'lon')::float8;
+    v_lat     float8 := (p_item->>'lat')::float8;
+    v_r       requests%ROWTYPE;
+    v_prev    job_results%ROWTYPE;
+    v_why     text;
+    v_to      text;
+    v_ev      bigint;
+    v_t       jsonb;
+    v_detail  jsonb;
+BEGIN
+    SELECT * INTO v_prev FROM job_results WHERE client_id = v_cid;
+    IF FOUND THEN
+        RETURN sync_ack(v_cid, 'duplicate', v_prev.conflict, NULL,
+            v_prev.request_id,
+            (SELECT state FROM requests WHERE id = v_prev.request_id));
+    END IF;
+    SELECT * INTO v_r FROM requests
+    WHERE id = (p_item->>'request_id')::bigint FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN sync_ack(v_cid, 'rejected', 'no such request', 'request_id',
+            (p_item->>'request_id')::bigint, NULL);
+    END IF;
+    v_detail := jsonb_strip_nulls(jsonb_build_object('client_id', v_cid,
+        'device_id', p_dev.id, 'outcome', v_outcome, 'note', p_item->>'note',
+        'started_at', sync_ms(p_item->'started_ms'),
+        'finished_at', sync_ms(p_item->'finished_ms'),
+        'photos', jsonb_array_length(coalesce(p_item->'photos', '[]'))));
+    IF v_r.crew_id IS DISTINCT FROM p_dev.crew_id THEN
+        v_why := format('the job is no longer this crew''s (it is %s)',
+            v_r.state);
+    ELSIF NOT EXISTS (SELECT 1 FROM categories c,
+            jsonb_array_elements(c.outcomes) o
+            WHERE c.code = v_r.category AND o->>'code' = v_outcome) THEN
+        v_why := format('%s is not an outcome of %s', v_outcome, v_r.category);
+    ELSE
+        v_t := request_transition(v_r.id, 'done', p_actor, v_r.version, NULL,
+            v_outcome, NULL, v_lon, v_lat, v_detail, p_dev.crew_id);
+        IF (v_t->>'applied')::boolean THEN
+            v_ev := (v_t->>'event_id')::bigint;
+            v_to := v_t->>'state';
+        ELSE
+            v_why := v_t->>'message';
+        END IF;
+    END IF;
+    IF v_why IS NOT NULL THEN
+        -- Kept with the request and shown on the feed: the crew's work is
+        -- never lost, whatever happened to the job meanwhile.
+        v_ev := request_event_append(v_r.id, p_actor, 'sync_conflict', v_r.state,
+            v_r.state, p_dev.crew_id, v_lon, v_lat,
+            v_detail || jsonb_build_object('action', 'done', 'conflict', v_why));
+        v_to := v_r.state;
+    END IF;
+    INSERT INTO job_results (client_id, device_id, crew_id, request_id, outcome,
+        note, answers, lon, lat, started_at, finished_at, photos, result,
+        conflict, event_id)
+    VALUES (v_cid, p_dev.id, p_dev.crew_id, v_r.id, v_outcome, p_item->>'note',
+        coalesce(p_item->'answers', '{}'), v_lon, v_lat,
+        sync_ms(p_item->'started_ms'), sync_ms(p_item->'finished_ms'),
+        ARRAY(SELECT jsonb_array_elements_text(coalesce(p_item->'photos', '[]'))),
+        CASE WHEN v_why IS NULL THEN 'applied' ELSE 'conflict' END, v_why, v_ev);
+    PERFORM sync_photo_refs_add(p_item->'photos', v_r.id, p_actor);
+    RETURN sync_ack(v_cid, CASE WHEN v_why IS NULL THEN 'applied'
+        ELSE 'conflict' END, v_why, NULL, v_r.id, v_to);
+END $$;

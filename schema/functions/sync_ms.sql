@@ -1,0 +1,3 @@
+CREATE OR REPLACE FUNCTION sync_ms(p jsonb) RETURNS timestamptz LANGUAGE sql IMMUTABLE AS $$
+    SELECT to_timestamp((p #>> '{}')::float8 / 1000)
+$$;

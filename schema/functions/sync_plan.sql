@@ -1,0 +1,23 @@
+-- The crew's handheld shows today's jobs in the order of the crew's day
+-- plan (issue 14 item 4, issue 15's plan_pin/plan_order): every sync
+-- answer carries the plan of the device's crew, since a re-plan makes no
+-- event on a job and would otherwise not reach the device. The order is
+-- crew_day_jobs()'s, which the planner keeps: the job on site, the one
+-- under way, the pinned ones, then the plan's order. Jobs the plan does not hold are left out
+-- (the handheld orders those by priority and promised time).
+CREATE OR REPLACE FUNCTION sync_plan(p_device bigint) RETURNS jsonb
+    LANGUAGE sql VOLATILE AS $$
+SELECT coalesce(jsonb_agg(jsonb_build_object(
+           'request_id', p.id, 'position', p.pos,
+           'expected_from_ms', (extract(epoch FROM p.expected_from) * 1000)::bigint,
+           'expected_to_ms', (extract(epoch FROM p.expected_to) * 1000)::bigint)
+           ORDER BY p.pos), '[]')
+FROM (SELECT r.id, r.expected_from, r.expected_to,
+             row_number() OVER (ORDER BY r.state = 'on_site' DESC,
+                 r.state = 'en_route' DESC, r.plan_pin NULLS LAST,
+                 r.plan_order NULLS LAST, r.id) AS pos
+      FROM devices d JOIN requests r ON r.crew_id = d.crew_id
+      WHERE d.id = p_device
+        AND r.state IN ('assigned', 'accepted', 'en_route', 'on_site')
+        AND (r.plan_pin IS NOT NULL OR r.plan_order IS NOT NULL)) p
+$$;
