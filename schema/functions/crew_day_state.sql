@@ -2,7 +2,9 @@
 -- 'on_site' (at job), 'en_route' (to job), 'assigned' (n jobs waiting) or
 -- 'available'; and where it is: a GPS fix younger than 15 minutes, else
 -- the site of the last job it reported on site or done (if newer than the
--- fix), else the older fix, else its office.
+-- fix), else the older fix, else its office. A site or fix older than
+-- 12 hours (a whole shift) says nothing of where the crew is today: the
+-- crew is taken to be at its office, not at a site from months ago.
 CREATE OR REPLACE FUNCTION crew_day_state(p_crew bigint) RETURNS jsonb
     LANGUAGE sql STABLE AS $$
 WITH c AS (SELECT cr.*, o.lon AS olon, o.lat AS olat,
@@ -15,6 +17,7 @@ WITH c AS (SELECT cr.*, o.lon AS olon, o.lat AS olat,
      site AS (SELECT r.lon, r.lat, e.at FROM request_events e
               JOIN requests r ON r.id = e.request_id
               WHERE e.crew_id = p_crew AND e.to_state IN ('on_site', 'done')
+                AND e.at > now() - interval '12 hours'
               ORDER BY e.id DESC LIMIT 1)
 SELECT jsonb_build_object(
     'state', CASE
@@ -40,7 +43,7 @@ SELECT jsonb_build_object(
         THEN (SELECT jsonb_build_object('source', 'job_site', 'lon', lon,
              'lat', lat, 'age_s', round(extract(epoch FROM now() - at)))
              FROM site)
-        WHEN c.lon IS NOT NULL
+        WHEN c.lon IS NOT NULL AND c.position_at > now() - interval '12 hours'
         THEN jsonb_build_object('source', 'gps', 'lon', c.lon, 'lat', c.lat,
              'age_s', round(extract(epoch FROM now() - c.position_at)))
         ELSE jsonb_build_object('source', 'office', 'lon', c.olon,

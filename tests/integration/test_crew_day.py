@@ -178,6 +178,36 @@ class CrewDay(unittest.TestCase):
                         time.monotonic() - t0 + 1)
         feed.close()
 
+    def test_old_position_is_not_today(self):
+        # A fix or a site from months ago says nothing of where a crew is
+        # today (the demo's wildlife crew showed "last site 203 days ago"
+        # and was ranked from there): after 12 hours the crew is taken to
+        # be at its office. Checked inside a transaction rolled back, so
+        # the other tests' crews are untouched.
+        def source(*setup):
+            out = h.psql(self.url, "BEGIN; %s; SELECT crew_day_state(id)"
+                         "->'position'->>'source' FROM crews WHERE code ="
+                         " 'asao-road'; ROLLBACK" % "; ".join(setup))
+            return out.splitlines()[-1]
+
+        if h.psql(self.url, "SELECT count(*) FROM requests") == "0":
+            st, r = self.api("POST", "/api/v1/requests", {
+                "category": "road_tree", "channel": "phone",
+                "lat": 35.6100, "lon": 139.5100,
+                "answers": {"blocking": "no"}})
+            self.assertEqual(st, 201, r)
+        at = "UPDATE crews SET position_at = now() - interval '%s'" \
+             " WHERE code = 'asao-road'"
+        self.assertEqual(source(at % "1 minute"), "gps")
+        self.assertEqual(source(at % "3 hours"), "gps")
+        self.assertEqual(source(at % "2 days"), "office")
+        site = ("INSERT INTO request_events (request_id, at, actor, kind,"
+                " to_state, crew_id) SELECT min(r.id), now() - interval"
+                " '%s', 'test', 'state', 'on_site', c.id FROM requests r,"
+                " crews c WHERE c.code = 'asao-road' GROUP BY c.id")
+        self.assertEqual(source(at % "2 days", site % "2 hours"), "job_site")
+        self.assertEqual(source(at % "2 days", site % "203 days"), "office")
+
     def test_scarce_skill_is_spared(self):
         # A fallen tree next to the Asao wasp crew: the road crew, 3 km
         # away, arrives well before the make-safe deadline, so the only
