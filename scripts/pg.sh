@@ -9,11 +9,15 @@
 #   scripts/pg.sh standby DIR PRIMARY_DIR
 #                             make DIR a hot standby of the (running) cluster
 #                             in PRIMARY_DIR: pg_basebackup -R, streaming
+#   scripts/pg.sh remove DIR [fast|immediate]
+#                             stop it and remove DIR with what init kept
+#                             elsewhere (the data or the socket directory)
 set -eu
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 init|start|stop|url|standby DIR" >&2; exit 2; }
+usage="usage: $0 init|start|stop|url|standby|remove DIR"
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "$usage" >&2; exit 2; }
 
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$pgbin/initdb" ] || { echo "pg.sh: no PostgreSQL server found (install postgresql)" >&2; exit 1; }
@@ -36,9 +40,9 @@ fi
 # reach DIR (a repository under /root, say); DIR/data is then a link.
 data="$dir/data"
 
-case "$cmd" in
-init)
-	if [ -f "$data/PG_VERSION" ]; then exit 0; fi
+# DIR made, and $data a link to a directory elsewhere when the
+# unprivileged user cannot reach DIR.
+data_dir_make() {
 	mkdir -p "$dir"
 	if [ "$(id -u)" -eq 0 ]; then
 		chown "$pguser" "$dir"
@@ -49,12 +53,11 @@ init)
 			echo "pg.sh: $dir is not reachable by $pguser; data kept in $alt" >&2
 		fi
 	fi
-	[ -e "$data" ] || { mkdir "$data"; chown "$pguser" "$data" 2>/dev/null || true; }
-	as "$pgbin/initdb" -D "$data" -U patrol --auth=trust -E UTF8 \
-		--locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
-		{ cat "$dir/initdb.log" >&2; exit 1; }
-	# The socket gets a directory of its own: the data directory is
-	# private to $pguser. Unix socket paths are limited to 107 bytes.
+}
+
+# The socket gets a directory of its own, in $sock: the data directory is
+# private to $pguser. Unix socket paths are limited to 107 bytes.
+sock_dir_make() {
 	mkdir -p "$dir/sock"
 	chown "$pguser" "$dir/sock" 2>/dev/null || true
 	sock=$(cd "$dir/sock" && pwd -P)
@@ -63,6 +66,23 @@ init)
 	fi
 	chown "$pguser" "$sock" 2>/dev/null || true
 	chmod 755 "$sock"
+}
+
+stop() {
+	if [ -f "$data/PG_VERSION" ] && as "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+		as "$pgbin/pg_ctl" -D "$data" -m "$1" -w stop >/dev/null
+	fi
+}
+
+case "$cmd" in
+init)
+	if [ -f "$data/PG_VERSION" ]; then exit 0; fi
+	data_dir_make
+	[ -e "$data" ] || { mkdir "$data"; chown "$pguser" "$data" 2>/dev/null || true; }
+	as "$pgbin/initdb" -D "$data" -U patrol --auth=trust -E UTF8 \
+		--locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+		{ cat "$dir/initdb.log" >&2; exit 1; }
+	sock_dir_make
 	cat >>"$data/postgresql.conf" <<CONF
 # patrol: private cluster
 listen_addresses = ''
@@ -92,30 +112,16 @@ start)
 standby)
 	primary=${3:?usage: $0 standby DIR PRIMARY_DIR}
 	if [ -f "$data/PG_VERSION" ]; then exit 0; fi
-	mkdir -p "$dir"
-	if [ "$(id -u)" -eq 0 ]; then
-		chown "$pguser" "$dir"
-		if ! as test -w "$dir"; then
-			alt=$(mktemp -d /var/tmp/patrol-pg.XXXXXX)
-			chown "$pguser" "$alt"
-			rmdir "$alt"
-			ln -sfn "$alt" "$data"
-		fi
-	fi
+	# pg_basebackup makes the data directory itself.
+	data_dir_make
+	[ ! -L "$data" ] || rmdir "$(readlink "$data")"
 	psock=$(cat "$primary/socket_dir")
 	target=$data
 	[ -L "$data" ] && target=$(readlink "$data")
 	as "$pgbin/pg_basebackup" -h "$psock" -U patrol -D "$target" -R -X stream \
 		-c fast >"$dir/basebackup.log" 2>&1 ||
 		{ cat "$dir/basebackup.log" >&2; exit 1; }
-	mkdir -p "$dir/sock"
-	chown "$pguser" "$dir/sock" 2>/dev/null || true
-	sock=$(cd "$dir/sock" && pwd -P)
-	if [ ${#sock} -gt 90 ] || ! as test -w "$sock" 2>/dev/null; then
-		sock=$(mktemp -d /tmp/patrol-sock.XXXXXX)
-	fi
-	chown "$pguser" "$sock" 2>/dev/null || true
-	chmod 755 "$sock"
+	sock_dir_make
 	cat >>"$target/postgresql.conf" <<CONF
 # patrol: hot standby of $primary
 unix_socket_directories = '$sock'
@@ -125,16 +131,20 @@ CONF
 	echo "$sock" >"$dir/socket_dir"
 	;;
 stop)
-	mode=${3:-fast}
-	if [ -f "$data/PG_VERSION" ] && as "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-		as "$pgbin/pg_ctl" -D "$data" -m "$mode" -w stop >/dev/null
-	fi
+	stop "${3:-fast}"
+	;;
+remove)
+	stop "${3:-fast}" || true
+	[ ! -L "$data" ] || rm -rf "$(readlink "$data")"
+	sock=$(cat "$dir/socket_dir" 2>/dev/null || true)
+	case $sock in /tmp/patrol-sock.*) rm -rf "$sock" ;; esac
+	rm -rf "$dir"
 	;;
 url)
 	echo "host=$(cat "$dir/socket_dir") user=patrol dbname=patrol"
 	;;
 *)
-	echo "usage: $0 init|start|stop|url DIR" >&2
+	echo "$usage" >&2
 	exit 2
 	;;
 esac

@@ -25,7 +25,7 @@ tmp=$(mktemp -d /tmp/patrol-test.XXXXXX)
 chmod 755 "$tmp"
 cleanup() {
 	if [ -n "${PATROL_TEST_PGDIR:-}" ]; then
-		scripts/pg.sh stop "$PATROL_TEST_PGDIR" immediate || true
+		scripts/pg.sh remove "$PATROL_TEST_PGDIR" immediate || true
 	fi
 	rm -rf "$tmp"
 }

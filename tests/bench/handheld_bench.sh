@@ -35,8 +35,9 @@
 # mapped too).
 set -eu
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
-build=$(cd "${1:?usage: handheld_bench.sh BUILD_DIR}" && pwd)
+me=handheld_bench.sh
+. "$(dirname "$0")/lib.sh"
+build=$(bench_build "${1:?usage: handheld_bench.sh BUILD_DIR}")
 jobs=${BENCH_JOBS:-25}
 : "${DATABASE_URL:?handheld_bench.sh: set DATABASE_URL}"
 
@@ -44,9 +45,7 @@ patrold=$build/server/patrold
 patrolctl=$build/server/patrolctl
 agent=$build/mobile-agent/patrol-agent
 bare=$build/tests/bench/bare_http
-for b in "$patrold" "$patrolctl" "$agent" "$bare"; do
-	[ -x "$b" ] || { echo "handheld_bench.sh: $b missing; build first" >&2; exit 1; }
-done
+bench_need "$patrold" "$patrolctl" "$agent" "$bare"
 
 work=$(mktemp -d /tmp/patrol-handheld-bench.XXXXXX)
 pid=
@@ -58,8 +57,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-die() { echo "handheld_bench.sh: $*" >&2; exit 1; }
-q() { psql -X -q -tA -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c "$1"; }
 
 "$patrolctl" --database-url "$DATABASE_URL" migrate >/dev/null || die "migrate failed"
 q "INSERT INTO offices (code, name_ja, name_en, lon, lat)
@@ -69,8 +66,7 @@ q "INSERT INTO offices (code, name_ja, name_en, lon, lat)
           '{road,wasp}', '00:00', '00:00' FROM unnest('{hbench-cli,hbench-screen}'::text[]) c
    ON CONFLICT (code) DO NOTHING" || die "cannot make the bench crews"
 
-port=${BENCH_PORT:-18381}
-while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
+port=$(free_port "${BENCH_PORT:-18381}")
 scheme=http tls=() ca=() curlca=()
 if [ "${BENCH_TLS:-0}" = 1 ]; then
 	# A throwaway CA and a certificate for localhost, as a real server has.
@@ -92,15 +88,9 @@ base="$scheme://localhost:$port"
 "$patrold" --port "$port" --database-url "$DATABASE_URL" --photo-dir "$work/photos" \
 	"${tls[@]}" --log-level warn 2>"$work/patrold.log" &
 pid=$!
-for i in $(seq 100); do
-	curl -fs "${curlca[@]}" -o /dev/null "$base/healthz" && break
-	kill -0 "$pid" 2>/dev/null || { cat "$work/patrold.log" >&2; die "patrold died"; }
-	sleep 0.1
-done
-"$patrolctl" --database-url "$DATABASE_URL" user add hbench --role dispatcher \
-	>/dev/null 2>&1 || true
-token=$("$patrolctl" --database-url "$DATABASE_URL" token create --user hbench) ||
-	die "token create failed"
+wait_http "$pid" "$base/healthz" "${curlca[@]}" ||
+	{ cat "$work/patrold.log" >&2; die "patrold did not start"; }
+token=$(bench_token hbench) || exit 1
 
 # 8 hours at 1 Hz, walking around Tama ward, dated today.
 python3 - "$work/day.nmea" <<'EOF'
@@ -179,8 +169,7 @@ cli run --nmea "$work/day.nmea" --once
 # Baselines: a bare evhttp server (its RSS after answering, and its answer
 # time at the same client), a bare SQLite commit and a bare fsync in the
 # same directory as the daemon's database.
-bport=$((port + 1))
-while ss -Hltn "sport = :$bport" | grep -q .; do bport=$((bport + 1)); done
+bport=$(free_port $((port + 1)))
 "$bare" "$bport" 2>"$work/bare.log" &
 bpid=$!
 mkdir -p "$work/screen"
@@ -242,8 +231,7 @@ bpid=
 gps=(--nmea "$work/day.nmea" --speed 0) gpsname=NMEA
 if [ "${BENCH_GPSD:-0}" = 1 ]; then
 	command -v gpsfake >/dev/null || die "BENCH_GPSD=1 needs gpsfake (gpsd-clients)"
-	gport=$((bport + 1))
-	while ss -Hltn "sport = :$gport" | grep -q .; do gport=$((gport + 1)); done
+	gport=$(free_port $((bport + 1)))
 	setsid gpsfake -1 -q -P "$gport" -c 0.002 "$work/day.nmea" >/dev/null 2>&1 &
 	fake=$!
 	for i in $(seq 100); do
@@ -405,7 +393,6 @@ for m in "$(dirname "$agent")"/patrol-agent-*.so; do
 	cp "$m" "$work/m.so" && strip "$work/m.so"
 	mods=$((mods + $(stat -c %s "$work/m.so")))
 done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 s50=$(pct "$work/screen-ms" 0.5) s99=$(pct "$work/screen-ms" 0.99)
 a50=$(pct "$work/screen-ms.app" 0.5) a99=$(pct "$work/screen-ms.app" 0.99)
 c50=$(pct "$work/cli-ms" 0.5) c99=$(pct "$work/cli-ms" 0.99)

@@ -11,10 +11,11 @@
 # size of each patrold, BENCH_PORT (18481) first port tried.
 set -eu
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
+me=haproxy_bench.sh
+. "$(dirname "$0")/lib.sh"
 top=$src
 . "$src/scripts/dev-env.sh"
-build=$(cd "${1:?usage: haproxy_bench.sh BUILD_DIR}" && pwd)
+build=$(bench_build "${1:?usage: haproxy_bench.sh BUILD_DIR}")
 secs=${BENCH_SECONDS:-5}
 rounds=${BENCH_ROUNDS:-2}
 hc=${BENCH_HTTP_CONNS:-16}
@@ -23,13 +24,10 @@ conns=${BENCH_CONNS:-2}
 patrold=$build/server/patrold
 patrolctl=$build/server/patrolctl
 bare=$build/tests/bench/bare_http
-for b in "$patrold" "$patrolctl" "$bare"; do
-	[ -x "$b" ] || { echo "haproxy_bench.sh: $b missing; build first" >&2; exit 1; }
-done
-command -v haproxy >/dev/null || { echo "haproxy_bench.sh: haproxy not found" >&2; exit 1; }
+bench_need "$patrold" "$patrolctl" "$bare"
+command -v haproxy >/dev/null || die "haproxy not found"
 
 work=$(mktemp -d /tmp/patrol-haproxy-bench.XXXXXX)
-pids=()
 hpid=
 cleanup() {
 	local p
@@ -40,49 +38,31 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-die() { echo "haproxy_bench.sh: $*" >&2; exit 1; }
 port=${BENCH_PORT:-18481}
-free_port() {
-	while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
-	echo "$port"
-	port=$((port + 1))
-}
-wait_http() {
-	for _ in $(seq 200); do
-		curl -s -o /dev/null "http://127.0.0.1:$1/healthz" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 . "$src/tests/bench/wrk.sh"
 # Non-2xx answers would make the numbers meaningless.
 wrk_ok() { ! printf '%s\n' "$1" | grep -q 'Non-2xx\|Socket errors'; }
 
-"$patrolctl" --database-url "$DATABASE_URL" user add hap-disp --role dispatcher \
-	>/dev/null 2>&1 || true
-token=$("$patrolctl" --database-url "$DATABASE_URL" token create --user hap-disp) ||
-	die "cannot make a token"
+token=$(bench_token hap-disp) || exit 1
 export BENCH_TOKEN=$token
 
 ports=()
 for i in 1 2 3; do
-	p=$(free_port)
-	"$patrold" --port "$p" --database-url "$DATABASE_URL" --db-pool-size "$conns" \
-		--http-max-connections-per-address 5000 --photo-dir "$work/photos" \
-		--log-level warn 2>"$work/patrold.$i.log" &
-	pids+=("$!")
-	wait_http "$p" || { cat "$work/patrold.$i.log" >&2; die "patrold $i did not start"; }
-	ports+=("$p")
+	port=$(free_port "$port")
+	patrold_start "$port" "$work/patrold.$i.log" --db-pool-size "$conns" \
+		--http-max-connections-per-address 5000 --photo-dir "$work/photos"
+	ports+=("$port")
+	port=$((port + 1))
 done
-bport=$(free_port)
+bport=$(free_port "$port")
 "$bare" "$bport" 2>"$work/bare.log" &
 pids+=("$!")
-wait_http "$bport" || die "bare_http did not start"
+wait_http $! "http://127.0.0.1:$bport/healthz" || die "bare_http did not start"
 # 50 open requests in the queue (Open311 lists them too).
 BENCH_DELAY_MS=0 wrk -t1 -c2 -d1s -s "$src/tests/bench/create.lua" \
 	"http://127.0.0.1:${ports[0]}/api/v1/requests" >/dev/null
 
-fport=$(free_port)
+fport=$(free_port $((bport + 1)))
 proxy() { # proxy N PORT...: HAProxy on $fport in front of the ports given
 	local n=$1 i=0 p
 	shift
@@ -100,7 +80,8 @@ proxy() { # proxy N PORT...: HAProxy on $fport in front of the ports given
 	} >"$work/haproxy.cfg"
 	haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
 	hpid=$!
-	wait_http "$fport" || { cat "$work/haproxy.log" >&2; die "haproxy did not start"; }
+	wait_http "$hpid" "http://127.0.0.1:$fport/healthz" ||
+		{ cat "$work/haproxy.log" >&2; die "haproxy did not start"; }
 }
 run() { # run URL [auth]: best rps and its p99 over the rounds
 	local best=0 bp=0 out r p

@@ -14,35 +14,26 @@
 # else a throwaway cluster. Needs pgbench. Builds nothing.
 set -eu
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
+me=login_failures_bench.sh
+. "$(dirname "$0")/lib.sh"
 secs=${BENCH_SECONDS:-5}
 rounds=${BENCH_ROUNDS:-3}
 conns=${BENCH_CONNS:-4}
 names=${BENCH_NAMES:-10000}
 addrs=${BENCH_ADDRS:-1000}
 
-pgdir=
 tmp=$(mktemp -d /tmp/login-bench.XXXXXX)
 cleanup() {
 	if [ -n "${DATABASE_URL:-}" ]; then
 		psql "$DATABASE_URL" -qc "DROP SCHEMA IF EXISTS login_bench CASCADE" \
 			>/dev/null 2>&1 || true
 	fi
-	if [ -n "$pgdir" ]; then
-		"$src/scripts/pg.sh" stop "$pgdir" || true
-		rm -rf "$pgdir"
-	fi
+	bench_pg_remove
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-if [ -z "${DATABASE_URL:-}" ]; then
-	pgdir=$(mktemp -d /tmp/patrol-bench-pg.XXXXXX)
-	"$src/scripts/pg.sh" init "$pgdir"
-	"$src/scripts/pg.sh" start "$pgdir"
-	DATABASE_URL=$("$src/scripts/pg.sh" url "$pgdir")
-fi
+bench_pg_throwaway
 psql "$DATABASE_URL" -qv ON_ERROR_STOP=1 >/dev/null <<SQL
 DROP SCHEMA IF EXISTS login_bench CASCADE;
 CREATE SCHEMA login_bench;

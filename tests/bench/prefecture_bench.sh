@@ -19,10 +19,11 @@
 # syncs/s.
 set -eu
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
+me=prefecture_bench.sh
+. "$(dirname "$0")/lib.sh"
 top=$src
 . "$src/scripts/dev-env.sh"
-build=$(cd "${1:?usage: prefecture_bench.sh BUILD_DIR}" && pwd)
+build=$(bench_build "${1:?usage: prefecture_bench.sh BUILD_DIR}")
 secs=${BENCH_SECONDS:-20}
 stages=${BENCH_STAGES:-1 2 4 8 16}
 conns=${BENCH_CONNS:-4}
@@ -34,13 +35,10 @@ consoles=50
 patrold=$build/server/patrold
 patrolctl=$build/server/patrolctl
 load=$build/tests/bench/sync_load
-for b in "$patrold" "$patrolctl" "$load"; do
-	[ -x "$b" ] || { echo "prefecture_bench.sh: $b missing; build first" >&2; exit 1; }
-done
-command -v wrk >/dev/null || { echo "prefecture_bench.sh: wrk not found" >&2; exit 1; }
+bench_need "$patrold" "$patrolctl" "$load"
+command -v wrk >/dev/null || die "wrk not found"
 
 work=$(mktemp -d /tmp/patrol-pref-bench.XXXXXX)
-pids=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -49,9 +47,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-die() { echo "prefecture_bench.sh: $*" >&2; exit 1; }
-q() { psql -X -q -tA -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c "$1"; }
-field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 . "$src/tests/bench/wrk.sh"
 
 # (The 50 consoles share one log-in here, so the per-user cap on live-feed
@@ -59,38 +54,15 @@ field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 # the "events per console" column read 0.)
 # 60 offices (one per municipality of a prefecture), 50 crews each, one
 # handheld per crew; some open requests for the queue and Open311.
-q "INSERT INTO offices (code, name_ja, name_en, lon, lat)
-   SELECT 'pref-' || g, '事務所' || g, 'Office ' || g, 139.55, 35.62
-     FROM generate_series(0, $offices - 1) g ON CONFLICT DO NOTHING;
-   INSERT INTO crews (code, name, office_id, skills, shift_start, shift_end)
-   SELECT 'bench-' || g, 'bench', (SELECT id FROM offices WHERE code =
-          'pref-' || (g % $offices)), '{road,wasp}', '00:00', '00:00'
-     FROM generate_series(0, $crews - 1) g ON CONFLICT (code) DO NOTHING;
-   INSERT INTO devices (crew_id, token_sha256)
-   SELECT c.id, encode(sha256(convert_to('pt_bench' || lpad(g::text, 38, '0'),
-          'UTF8')), 'hex') FROM generate_series(0, $crews - 1) g
-     JOIN crews c ON c.code = 'bench-' || g ON CONFLICT (token_sha256) DO NOTHING" \
-	|| die "cannot make the offices, crews and devices"
-"$patrolctl" --database-url "$DATABASE_URL" user add pref-disp --role dispatcher \
-	>/dev/null 2>&1 || true
-token=$("$patrolctl" --database-url "$DATABASE_URL" token create --user pref-disp) ||
-	die "cannot make a token"
+bench_crews "$crews" "$offices"
+token=$(bench_token pref-disp) || exit 1
 export BENCH_TOKEN=$token
 
-port=${BENCH_PORT:-18381}
-while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
-"$patrold" --port "$port" --database-url "$DATABASE_URL" --db-pool-size "$conns" \
+port=$(free_port "${BENCH_PORT:-18381}")
+patrold_start "$port" "$work/patrold.log" --db-pool-size "$conns" \
 	--db-queue-max 20000 --db-queue-timeout-ms 30000 --http-timeout-s 120 \
 	--http-max-connections 20000 --http-max-connections-per-address 20000 \
-	--events-streams-per-user 64 \
-	--photo-dir "$work/photos" --log-level warn 2>"$work/patrold.log" &
-pid=$!
-pids+=("$pid")
-for i in $(seq 200); do
-	curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break
-	kill -0 "$pid" 2>/dev/null || { cat "$work/patrold.log" >&2; die "patrold died"; }
-	sleep 0.1
-done
+	--events-streams-per-user 64 --photo-dir "$work/photos"
 base=http://127.0.0.1:$port
 # Open311 GETs: the open requests of the last days, as residents' apps do.
 cat >"$work/open311.lua" <<'EOF'

@@ -11,36 +11,14 @@
 # creates the postgis extension), else a throwaway cluster.
 set -eu
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-build-bench}
+me=recurring_bench.sh
+. "$(dirname "$0")/lib.sh"
+build=$(bench_build "${1:-}")
 [ $# -eq 0 ] || shift
-[ -d "$build" ] || build=$src/$build
-build=$(cd "$build" 2>/dev/null && pwd) ||
-	{ echo "recurring_bench.sh: no build directory" >&2; exit 1; }
 bench=$build/tests/bench/recurring_bench
-[ -x "$bench" ] || { echo "recurring_bench.sh: $bench missing; build first:" \
-	"cmake --build $build --target recurring_bench" >&2; exit 1; }
+bench_need "$bench"
 
-pgdir=
-cleanup() {
-	local alt
-
-	if [ -n "$pgdir" ]; then
-		"$src/scripts/pg.sh" stop "$pgdir" || true
-		alt=$(readlink "$pgdir/data" || true)
-		[ -z "$alt" ] || rm -rf "$alt"
-		alt=$(cat "$pgdir/socket_dir" 2>/dev/null || true)
-		case $alt in /tmp/patrol-sock.*) rm -rf "$alt" ;; esac
-		rm -rf "$pgdir"
-	fi
-}
-trap cleanup EXIT
+trap bench_pg_remove EXIT
 trap 'exit 130' INT TERM
-
-if [ -z "${DATABASE_URL:-}" ]; then
-	pgdir=$(mktemp -d /tmp/patrol-bench-pg.XXXXXX)
-	"$src/scripts/pg.sh" init "$pgdir"
-	"$src/scripts/pg.sh" start "$pgdir"
-	DATABASE_URL=$("$src/scripts/pg.sh" url "$pgdir")
-fi
+bench_pg_throwaway
 "$bench" -d "$DATABASE_URL" "$@"

@@ -18,13 +18,11 @@
 # BENCH_VRPTW_MS (1000) and BENCH_VRPTW_SEEDS (1): Solomon's budget and seeds.
 set -eu
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
+me=run.sh
+. "$(dirname "$0")/lib.sh"
 top=$src
 . "$src/scripts/dev-env.sh"
-build=${1:-build-bench}
-[ -d "$build" ] || build=$src/$build
-build=$(cd "$build" 2>/dev/null && pwd) ||
-	{ echo "run.sh: no build directory ${1:-build-bench}" >&2; exit 1; }
+build=$(bench_build "${1:-}")
 secs=${BENCH_SECONDS:-5}
 rounds=${BENCH_ROUNDS:-3}
 conns=${BENCH_CONNS:-4}
@@ -34,82 +32,23 @@ patrold=$build/server/patrold
 patrolctl=$build/server/patrolctl
 bare=$build/tests/bench/bare_http
 pool=$build/tests/bench/pool_bench
-for b in "$patrold" "$patrolctl" "$bare" "$pool"; do
-	[ -x "$b" ] || { echo "run.sh: $b missing; build first:" \
-		"cmake --build $build" >&2; exit 1; }
-done
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-pgbench=$pgbin/pgbench
-[ -x "$pgbench" ] || pgbench=$(command -v pgbench) ||
-	{ echo "run.sh: pgbench not found (install postgresql)" >&2; exit 1; }
-command -v wrk >/dev/null || { echo "run.sh: wrk not found" >&2; exit 1; }
+bench_need "$patrold" "$patrolctl" "$bare" "$pool"
+pgbench=$(bench_pgtool pgbench)
+command -v wrk >/dev/null || die "wrk not found"
 
 work=$(mktemp -d /tmp/patrol-bench.XXXXXX)
-pgdir=
-pids=()
 
 cleanup() {
-	local p alt
+	local p
 
 	for p in "${pids[@]}"; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
 	done
-	if [ -n "$pgdir" ]; then
-		"$src/scripts/pg.sh" stop "$pgdir" || true
-		# pg.sh may keep data or socket outside pgdir when it must.
-		alt=$(readlink "$pgdir/data" || true)
-		[ -z "$alt" ] || rm -rf "$alt"
-		alt=$(cat "$pgdir/socket_dir" 2>/dev/null || true)
-		case $alt in /tmp/patrol-sock.*) rm -rf "$alt" ;; esac
-		rm -rf "$pgdir"
-	fi
+	bench_pg_remove
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-die() {
-	echo "run.sh: $*" >&2
-	exit 1
-}
-
-# The first port from $1 on which nothing listens.
-free_port() {
-	local p=$1
-
-	while ss -Hltn "sport = :$p" | grep -q .; do
-		p=$((p + 1))
-	done
-	echo "$p"
-}
-
-# Waits until /healthz on port $1 answers 200, or the process $2 exits.
-wait_http() {
-	local i
-
-	for i in $(seq 100); do
-		curl -fs -o /dev/null "http://127.0.0.1:$1/healthz" && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# The larger of two numbers (either may be empty).
-best() {
-	awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b + 0 > a + 0) ? b : a }'
-}
-
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'
-}
-
-# The median of the numbers given as arguments.
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.3f", m }'
-}
 
 # Requests/s of wrk against URL $1 (more wrk arguments may follow). A non-2xx answer makes the number
 # meaningless (a 503 is cheaper than a real answer): fail then.
@@ -129,27 +68,18 @@ wrk_rps() {
 echo "machine: $(nproc) cores, $(uname -sr)," \
 	"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 
-if [ -z "${DATABASE_URL:-}" ]; then
-	# Directly under /tmp: pg.sh hands the directory to the postgres user.
-	pgdir=$(mktemp -d /tmp/patrol-bench-pg.XXXXXX)
-	"$src/scripts/pg.sh" init "$pgdir"
-	"$src/scripts/pg.sh" start "$pgdir"
-	DATABASE_URL=$("$src/scripts/pg.sh" url "$pgdir")
-fi
-export DATABASE_URL
+bench_pg_throwaway
 "$patrolctl" --database-url "$DATABASE_URL" migrate >/dev/null ||
 	die "patrolctl migrate failed"
 
 # 1. /healthz: patrold (SELECT 1 through the pool) against bare evhttp.
 port=$(free_port "${BENCH_PORT:-18181}")
-"$patrold" --port "$port" --database-url "$DATABASE_URL" \
-	--db-pool-size "$conns" --log-level warn 2>"$work/patrold.log" &
-pids+=($!)
-wait_http "$port" $! || { cat "$work/patrold.log" >&2; die "patrold did not start"; }
+patrold_start "$port" "$work/patrold.log" --db-pool-size "$conns"
 bport=$(free_port $((port + 1)))
 "$bare" "$bport" 2>"$work/bare.log" &
 pids+=($!)
-wait_http "$bport" $! || { cat "$work/bare.log" >&2; die "bare_http did not start"; }
+wait_http $! "http://127.0.0.1:$bport/healthz" ||
+	{ cat "$work/bare.log" >&2; die "bare_http did not start"; }
 
 cmd="wrk -t1 -c$http_conns -d${secs}s http://127.0.0.1:PORT/healthz"
 echo "healthz: $cmd, $rounds rounds, patrold --db-pool-size $conns"
@@ -178,13 +108,8 @@ echo "pool: pool_bench -c $conns -k $conns -t $secs;" \
 	"$rounds rounds"
 p_ours= p_base= p_ratios=()
 for r in $(seq "$rounds"); do
-	out=$("$pgbench" -n -f "$work/select1.sql" -c "$conns" -j 1 -T "$secs" \
-		-M extended "$DATABASE_URL" 2>&1) || { echo "$out" >&2; die "pgbench failed"; }
-	if printf '%s\n' "$out" | grep -q 'failed transactions: [1-9]'; then
-		echo "$out" >&2
-		die "pgbench had failed transactions"
-	fi
-	b=$(printf '%s\n' "$out" | awk '/^tps = / { print $3; exit }')
+	b=$(pgbench_tps -n -f "$work/select1.sql" -c "$conns" -j 1 -T "$secs" \
+		-M extended) || die "pgbench failed"
 	out=$("$pool" -c "$conns" -k "$conns" -t "$secs" "$DATABASE_URL") ||
 		die "pool_bench failed (see above)"
 	o=$(printf '%s\n' "$out" | sed -n 's/.* qps=//p')
@@ -211,15 +136,9 @@ echo "vrptw (Solomon C1/R1/RC1, 1 s each): $build/tests/bench/vrptw_bench"
 "$patrolctl" --database-url "$DATABASE_URL" import wards \
 	"$src/data/kawasaki_wards_N03-22.geojson" >/dev/null ||
 	die "ward import failed"
-"$patrolctl" --database-url "$DATABASE_URL" user add bench --role dispatcher \
-	>/dev/null 2>&1 || true
-token=$("$patrolctl" --database-url "$DATABASE_URL" token create --user bench) ||
-	die "token create failed"
+token=$(bench_token bench) || exit 1
 port=$(free_port "${BENCH_PORT:-18181}")
-"$patrold" --port "$port" --database-url "$DATABASE_URL" \
-	--db-pool-size "$conns" --log-level warn 2>"$work/patrold.log" &
-pids+=($!)
-wait_http "$port" $! || { cat "$work/patrold.log" >&2; die "patrold did not start"; }
+patrold_start "$port" "$work/patrold.log" --db-pool-size "$conns"
 export BENCH_TOKEN=$token
 # 5 connections each pausing 20 ms after a ~3 ms answer: about 200/s.
 out=$(BENCH_DELAY_MS=20 wrk -t1 -c5 -d"${secs}s" --latency \
@@ -237,9 +156,7 @@ c_ours= c_base= c_ratios=()
 echo "create (ceiling): wrk -t1 -c$http_conns -d${secs}s -s create.lua;" \
 	"pgbench -N -c $conns -j 1 -T $secs; $rounds rounds"
 for r in $(seq "$rounds"); do
-	out=$("$pgbench" -n -N -c "$conns" -j 1 -T "$secs" "$DATABASE_URL" 2>&1) ||
-		{ echo "$out" >&2; die "pgbench -N failed"; }
-	b=$(printf '%s\n' "$out" | awk '/^tps = / { print $3; exit }')
+	b=$(pgbench_tps -n -N -c "$conns" -j 1 -T "$secs") || die "pgbench -N failed"
 	o=$(BENCH_DELAY_MS=0 wrk_rps "http://127.0.0.1:$port/api/v1/requests" \
 		-s "$src/tests/bench/create.lua") ||
 		die "wrk (ceiling) failed"

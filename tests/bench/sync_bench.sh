@@ -18,10 +18,11 @@
 # for the latency, BENCH_PORT (18281).
 set -eu
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
+me=sync_bench.sh
+. "$(dirname "$0")/lib.sh"
 top=$src
 . "$src/scripts/dev-env.sh"
-build=$(cd "${1:?usage: sync_bench.sh BUILD_DIR}" && pwd)
+build=$(bench_build "${1:?usage: sync_bench.sh BUILD_DIR}")
 secs=${BENCH_SECONDS:-5}
 rounds=${BENCH_ROUNDS:-3}
 conns=${BENCH_CONNS:-4}
@@ -34,12 +35,8 @@ patrolctl=$build/server/patrolctl
 agent=$build/mobile-agent/patrol-agent
 load=$build/tests/bench/sync_load
 bytes=$build/tests/bench/track_bytes
-for b in "$patrold" "$patrolctl" "$agent" "$load" "$bytes"; do
-	[ -x "$b" ] || { echo "sync_bench.sh: $b missing; build first" >&2; exit 1; }
-done
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-pgbench=$pgbin/pgbench
-[ -x "$pgbench" ] || pgbench=$(command -v pgbench)
+bench_need "$patrold" "$patrolctl" "$agent" "$load" "$bytes"
+pgbench=$(bench_pgtool pgbench)
 
 work=$(mktemp -d /tmp/patrol-sync-bench.XXXXXX)
 pid=
@@ -49,46 +46,17 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-die() { echo "sync_bench.sh: $*" >&2; exit 1; }
-q() { psql -X -q -tA -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c "$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
-best() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b + 0 > a + 0) ? b : a }'; }
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.3f", m }'
-}
-field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 # One crew and one device per simulated agent (the crew's position row is
 # each sync's to update, as on a real deployment), tokens as sync_load
 # makes them.
-n=$((many > agents ? many : agents))
-q "INSERT INTO offices (code, name_ja, name_en, lon, lat)
-   VALUES ('bench', 'ベンチ', 'Bench', 139.55, 35.62) ON CONFLICT DO NOTHING;
-   INSERT INTO crews (code, name, office_id, skills, shift_start, shift_end)
-   SELECT 'bench-' || g, 'bench', (SELECT id FROM offices WHERE code = 'bench'),
-          '{road,wasp}', '00:00', '00:00' FROM generate_series(0, $n - 1) g
-   ON CONFLICT (code) DO NOTHING;
-   INSERT INTO devices (crew_id, token_sha256)
-   SELECT c.id, encode(sha256(convert_to('pt_bench' || lpad(g::text, 38, '0'),
-          'UTF8')), 'hex') FROM generate_series(0, $n - 1) g
-   JOIN crews c ON c.code = 'bench-' || g ON CONFLICT (token_sha256) DO NOTHING" \
-	|| die "cannot make the bench devices"
+bench_crews $((many > agents ? many : agents)) 1
 
-port=${BENCH_PORT:-18281}
-while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
-"$patrold" --port "$port" --database-url "$DATABASE_URL" --db-pool-size "$conns" \
+port=$(free_port "${BENCH_PORT:-18281}")
+patrold_start "$port" "$work/patrold.log" --db-pool-size "$conns" \
 	--db-queue-max 5000 --db-queue-timeout-ms 30000 --http-timeout-s 120 \
-	--agent-track-interval-s 1 --photo-dir "$work/photos" --log-level warn \
-	--http-max-connections 5000 --http-max-connections-per-address 5000 \
-	2>"$work/patrold.log" &
-pid=$!
-for i in $(seq 100); do
-	curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break
-	kill -0 "$pid" 2>/dev/null || { cat "$work/patrold.log" >&2; die "patrold died"; }
-	sleep 0.1
-done
+	--agent-track-interval-s 1 --photo-dir "$work/photos" \
+	--http-max-connections 5000 --http-max-connections-per-address 5000
 "$pgbench" -i -s 1 -q "$DATABASE_URL" >/dev/null 2>&1 || die "pgbench -i failed"
 
 # 1. Syncs against pgbench -N, alternating.
@@ -96,9 +64,7 @@ echo "sync: sync_load -n $agents -f 6 -t $secs; pgbench -N -c $conns -j 1 -T $se
 	"$rounds rounds, patrold --db-pool-size $conns"
 s_ours= s_base= s_ratios=()
 for r in $(seq "$rounds"); do
-	out=$("$pgbench" -n -N -c "$conns" -j 1 -T "$secs" "$DATABASE_URL" 2>&1) ||
-		{ echo "$out" >&2; die "pgbench -N failed"; }
-	b=$(printf '%s\n' "$out" | awk '/^tps = / { print $3; exit }')
+	b=$(pgbench_tps -n -N -c "$conns" -j 1 -T "$secs") || die "pgbench -N failed"
 	out=$("$load" -p "$port" -n "$agents" -f 6 -t "$secs" -w 1) || die "sync_load failed"
 	[ "$(field "$out" errors)" = 0 ] || { echo "$out" >&2; die "sync_load had errors"; }
 	o=$(field "$out" sync_rate)
@@ -180,10 +146,7 @@ with open(sys.argv[2], "w") as f:
                         "N" if lat >= 0 else "S", int(lo), (lo % 1) * 60,
                         "E" if lon >= 0 else "W", t.strftime("%d%m%y"))))
 EOF
-"$patrolctl" --database-url "$DATABASE_URL" user add bench-sync --role dispatcher \
-	>/dev/null 2>&1 || true
-token=$("$patrolctl" --database-url "$DATABASE_URL" token create --user bench-sync) ||
-	die "token create failed"
+token=$(bench_token bench-sync) || exit 1
 crew=$(q "SELECT id FROM crews WHERE code = 'bench-0'")
 code=$("$patrolctl" --database-url "$DATABASE_URL" device enroll --crew bench-0 2>/dev/null)
 dev=$work/agent

@@ -32,9 +32,8 @@ class Outage(unittest.TestCase):
         self.token = h.user_token(self.url, "lou", "dispatcher")
 
     def tearDown(self):
-        subprocess.run([PGSH, "stop", self.dir, "immediate"],
+        subprocess.run([PGSH, "remove", self.dir, "immediate"],
                        capture_output=True, timeout=120)
-        subprocess.run(["rm", "-rf", self.dir])
 
     def test_identical_lines_are_counted_while_the_database_is_down(self):
         d = h.Patrold(self.url, "--log-repeat-window-s", "3",

@@ -1,0 +1,153 @@
+# shellcheck shell=bash
+# What the benchmark scripts share (bash, sourced): the build directory and
+# the binaries in it, a throwaway PostgreSQL cluster, patrold started and
+# waited for, a dispatcher's token, the bench crews and their handhelds,
+# and the numbers printed (ratio, best, median). The script sets `me` (its
+# name, for messages) before sourcing; `src` is then the source tree.
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+die() {
+	echo "$me: $*" >&2
+	exit 1
+}
+
+# The absolute path of build directory $1 (default build-bench), taken
+# from the current directory or else from the source tree.
+bench_build() {
+	local b=${1:-build-bench}
+
+	[ -d "$b" ] || b=$src/$b
+	(cd "$b" 2>/dev/null && pwd) || die "no build directory ${1:-build-bench}"
+}
+
+# Fails unless every file named is an executable (built by cmake --build).
+bench_need() {
+	local b
+
+	for b in "$@"; do
+		[ -x "$b" ] || die "$b missing; build first: cmake --build $build"
+	done
+}
+
+# The path of PostgreSQL's client program $1 (psql, pgbench): the newest
+# server's, else the one on PATH.
+bench_pgtool() {
+	local bin
+
+	bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/$1
+	[ -x "$bin" ] || bin=$(command -v "$1") || die "$1 not found (install postgresql)"
+	echo "$bin"
+}
+
+# Unless $DATABASE_URL is set, a throwaway cluster in $pgdir (directly
+# under /tmp: pg.sh hands the directory to the postgres user), exported
+# in DATABASE_URL. bench_pg_remove (in the script's EXIT trap) removes it.
+pgdir=
+bench_pg_throwaway() {
+	[ -z "${DATABASE_URL:-}" ] || return 0
+	pgdir=$(mktemp -d /tmp/patrol-bench-pg.XXXXXX)
+	"$src/scripts/pg.sh" init "$pgdir"
+	"$src/scripts/pg.sh" start "$pgdir"
+	DATABASE_URL=$("$src/scripts/pg.sh" url "$pgdir")
+	export DATABASE_URL
+}
+bench_pg_remove() {
+	[ -z "$pgdir" ] || "$src/scripts/pg.sh" remove "$pgdir" || true
+}
+
+# One SQL statement (or several) on $DATABASE_URL; prints the rows bare.
+q() { psql -X -q -tA -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c "$1"; }
+
+# The value of key $2 in the key=value words of $1 (sync_load's output).
+field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
+
+# The larger of two numbers (either may be empty).
+best() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b + 0 > a + 0) ? b : a }'; }
+
+# The median of the numbers given as arguments.
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.3f", m }'
+}
+
+# The first port from $1 on which nothing listens.
+free_port() {
+	local p=$1
+
+	while ss -Hltn "sport = :$p" | grep -q .; do
+		p=$((p + 1))
+	done
+	echo "$p"
+}
+
+# Waits (up to 20 s) until URL $2 answers 2xx; fails sooner if process $1
+# (when not empty) exits. More arguments go to curl (--cacert ...).
+wait_http() {
+	local pid=$1 url=$2 _
+
+	shift 2
+	for _ in $(seq 200); do
+		curl -fs "$@" -o /dev/null "$url" && return 0
+		[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# Starts $patrold on port $1 against $DATABASE_URL, its log in $2, with
+# the options that follow; sets pid, adds it to pids (for the script's
+# clean-up to stop) and returns once /healthz answers.
+pids=()
+patrold_start() {
+	local port=$1 log=$2
+
+	shift 2
+	"$patrold" --port "$port" --database-url "$DATABASE_URL" --log-level warn \
+		"$@" 2>"$log" &
+	pid=$!
+	pids+=("$pid")
+	wait_http "$pid" "http://127.0.0.1:$port/healthz" ||
+		{ cat "$log" >&2; die "patrold did not start"; }
+}
+
+# An API token of dispatcher $1 (made if missing), printed.
+bench_token() {
+	"$patrolctl" --database-url "$DATABASE_URL" user add "$1" --role dispatcher \
+		>/dev/null 2>&1 || true
+	"$patrolctl" --database-url "$DATABASE_URL" token create --user "$1" ||
+		die "token create for $1 failed"
+}
+
+# $1 bench crews (bench-0, bench-1, ...) spread over $2 offices (bench-o0,
+# ...), each with one handheld whose token is the one sync_load
+# (tests/bench/sync_load.c) sends for that crew's number.
+bench_crews() {
+	q "INSERT INTO offices (code, name_ja, name_en, lon, lat)
+	   SELECT 'bench-o' || g, 'ベンチ' || g, 'Bench ' || g, 139.55, 35.62
+	     FROM generate_series(0, $2 - 1) g ON CONFLICT DO NOTHING;
+	   INSERT INTO crews (code, name, office_id, skills, shift_start, shift_end)
+	   SELECT 'bench-' || g, 'bench', (SELECT id FROM offices WHERE code =
+	          'bench-o' || (g % $2)), '{road,wasp}', '00:00', '00:00'
+	     FROM generate_series(0, $1 - 1) g ON CONFLICT (code) DO NOTHING;
+	   INSERT INTO devices (crew_id, token_sha256)
+	   SELECT c.id, encode(sha256(convert_to('pt_bench' || lpad(g::text, 38, '0'),
+	          'UTF8')), 'hex') FROM generate_series(0, $1 - 1) g
+	     JOIN crews c ON c.code = 'bench-' || g ON CONFLICT (token_sha256) DO NOTHING" \
+		>/dev/null || die "cannot make the bench crews and handhelds"
+}
+
+# Transactions/s of one pgbench run (its arguments; $DATABASE_URL last);
+# fails when pgbench does or reports failed transactions.
+pgbench_tps() {
+	local out
+
+	out=$("$pgbench" "$@" "$DATABASE_URL" 2>&1) || { echo "$out" >&2; return 1; }
+	if printf '%s\n' "$out" | grep -q 'failed transactions: [1-9]'; then
+		echo "$out" >&2
+		return 1
+	fi
+	printf '%s\n' "$out" | awk '/^tps = / { print $3; exit }'
+}
