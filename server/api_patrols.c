@@ -260,28 +260,6 @@ wayback_ward_name(struct app *app, const char *code)
 	return NULL;
 }
 
-/* A text array "{e0,n0,...}" into doubles. */
-static double *
-wayback_plane(const char *s, size_t *n)
-{
-	double *v = NULL;
-	size_t cap = 0;
-	char *end;
-
-	*n = 0;
-	for (s += (*s == '{'); *s != '\0' && *s != '}';) {
-		if (*n == cap) {
-			cap = cap * 2 + 16;
-			v = xreallocarray(v, cap, sizeof *v);
-		}
-		v[(*n)++] = strtod(s, &end);
-		if (end == s)
-			break;
-		s = end + (*end == ',');
-	}
-	return v;
-}
-
 struct wayback {
 	struct http_req *req;
 	int has_from;
@@ -335,7 +313,8 @@ wayback_reply(struct http_req *req, struct db_result *r, int has_from,
 	for (row = 0; (got = store_wayback_row(r->res, row, &wp)) != 0; row++) {
 		if (got != 1)
 			continue;
-		pieces[n].xy = wayback_plane(wp.plane, &pieces[n].npoints);
+		pieces[n].xy =
+		    store_result_float8_array(wp.plane, &pieces[n].npoints);
 		pieces[n].npoints /= 2;
 		pieces[n++].row = row;
 	}

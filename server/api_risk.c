@@ -61,28 +61,6 @@ risk_item_cmp(const void *a, const void *b)
 	return x > y ? -1 : x < y;
 }
 
-/* "{e0,n0,...}" into doubles; *n counts numbers. */
-static double *
-risk_plane(const char *s, size_t *n)
-{
-	double *v = NULL;
-	size_t cap = 0;
-	char *end;
-
-	*n = 0;
-	for (s += (*s == '{'); *s != '\0' && *s != '}';) {
-		if (*n == cap) {
-			cap = cap * 2 + 16;
-			v = xreallocarray(v, cap, sizeof *v);
-		}
-		v[(*n)++] = strtod(s, &end);
-		if (end == s)
-			break;
-		s = end + (*end == ',');
-	}
-	return v;
-}
-
 /* The words: 「50m以内に12か月で3件の道路の穴・陥没、1件の…」 */
 static void
 risk_explain(const struct risk_result *r, PGresult *d, const int *cat_row,
@@ -156,7 +134,7 @@ risk_pieces_cb(struct db_result *r, void *arg)
 	np = store_result_rows(r->res);
 	items = xcalloc((size_t)np + 1, sizeof *items);
 	for (row = 0; store_risk_piece_row(r->res, row, &pc); row++) {
-		xy = risk_plane(pc.plane, &n);
+		xy = store_result_float8_array(pc.plane, &n);
 		if (n < 2) {
 			free(xy);
 			continue;

@@ -76,32 +76,6 @@ week_fail(struct week_run *r, const char *what, const struct db_result *res)
 	week_free(r);
 }
 
-/* "{1.5,2,3}" -> doubles. */
-static double *
-week_parse_array(const char *s, size_t *n)
-{
-	double *v = NULL;
-	size_t cap = 0;
-	char *end;
-
-	*n = 0;
-	if (*s == '{')
-		s++;
-	while (*s != '\0' && *s != '}') {
-		if (*n == cap) {
-			cap = cap * 2 + 16;
-			v = xreallocarray(v, cap, sizeof *v);
-		}
-		v[(*n)++] = strtod(s, &end);
-		if (end == s)
-			break;
-		s = end;
-		if (*s == ',')
-			s++;
-	}
-	return v;
-}
-
 static void
 week_summarise(struct coverage_report *rep, const struct ward_set *wards)
 {
@@ -315,7 +289,7 @@ week_pieces_cb(struct db_result *res, void *arg)
 	for (i = 0;
 	     i < r->npieces && store_pieces_row(res->res, (int)i, &id, &plane);
 	     i++) {
-		r->xy[i] = week_parse_array(plane, &n);
+		r->xy[i] = store_result_float8_array(plane, &n);
 		r->pieces[i].id = id;
 		r->pieces[i].xy = r->xy[i];
 		r->pieces[i].npoints = n / 2;

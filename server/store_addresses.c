@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store_addresses.h"
+#include "store_result.h"
 
 void
 store_addr_import(struct db *db, const char *source, const char *format,
@@ -118,7 +119,7 @@ store_addr_town_row(const PGresult *res, int i, struct addr_town_row *t)
 		return 0;
 	t->pref = PQgetvalue(res, i, 0);
 	t->city = PQgetvalue(res, i, 1);
-	t->city_code = PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2);
+	t->city_code = store_result_cell(res, i, 2);
 	t->town = PQgetvalue(res, i, 3);
 	t->koaza = PQgetvalue(res, i, 4);
 	t->lat = atof(PQgetvalue(res, i, 5));

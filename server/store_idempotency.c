@@ -4,6 +4,7 @@
 
 #include "db.h"
 #include "store_idempotency.h"
+#include "store_result.h"
 
 void
 store_idem_claim(struct db *db, const struct store_idem *k, db_cb cb, void *arg)
@@ -80,7 +81,7 @@ store_idem_claim_row(const PGresult *res, struct store_idem_claimed *c)
 	c->body_sha256 = PQgetvalue(res, 0, 1);
 	c->answered = !PQgetisnull(res, 0, 2);
 	c->status = atoi(PQgetvalue(res, 0, 2));
-	c->content_type = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3);
+	c->content_type = store_result_cell(res, 0, 3);
 	c->response = PQgetvalue(res, 0, 4);
 	return 1;
 }

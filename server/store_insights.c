@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "store_insights.h"
+#include "store_result.h"
 
 /* Cancelled and merged requests were never separate jobs. */
 #define REAL_STATES "r.state NOT IN ('cancelled', 'merged')"
@@ -280,8 +281,8 @@ store_risk_piece_row(const PGresult *res, int i, struct store_risk_piece *p)
 	p->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
 	p->kind = PQgetvalue(res, i, 1);
 	p->klass = PQgetvalue(res, i, 2);
-	p->name = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3);
-	p->ward_code = PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4);
+	p->name = store_result_cell(res, i, 3);
+	p->ward_code = store_result_cell(res, i, 4);
 	p->interval_days = atoi(PQgetvalue(res, i, 5));
 	p->plane = PQgetvalue(res, i, 6);
 	return 1;

@@ -7,6 +7,7 @@
 
 #include "db.h"
 #include "store_network.h"
+#include "store_result.h"
 #include "xmalloc.h"
 
 void
@@ -234,12 +235,6 @@ store_week_status(struct db *db, const char *week, const char *ward,
 	    3, p, cb, arg);
 }
 
-static const char *
-store_text_or_null(const PGresult *res, int i, int col)
-{
-	return PQgetisnull(res, i, col) ? NULL : PQgetvalue(res, i, col);
-}
-
 int
 store_week_status_row(const PGresult *res, int i, struct store_week_piece *p)
 {
@@ -249,19 +244,19 @@ store_week_status_row(const PGresult *res, int i, struct store_week_piece *p)
 	p->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
 	p->kind = PQgetvalue(res, i, 1);
 	p->klass = PQgetvalue(res, i, 2);
-	p->name = store_text_or_null(res, i, 3);
-	p->ward_code = store_text_or_null(res, i, 4);
+	p->name = store_result_cell(res, i, 3);
+	p->ward_code = store_result_cell(res, i, 4);
 	p->length_m = strtod(PQgetvalue(res, i, 5), NULL);
 	p->interval_days = atoi(PQgetvalue(res, i, 6));
 	p->lonlat = PQgetvalue(res, i, 7);
 	p->state = PQgetvalue(res, i, 8);
 	p->due = strcmp(PQgetvalue(res, i, 9), "t") == 0;
-	p->last_inspected = store_text_or_null(res, i, 10);
-	p->due_at = store_text_or_null(res, i, 11);
+	p->last_inspected = store_result_cell(res, i, 10);
+	p->due_at = store_result_cell(res, i, 11);
 	p->week_start = PQgetvalue(res, i, 12);
 	p->week_end = PQgetvalue(res, i, 13);
 	p->best_share = strtod(PQgetvalue(res, i, 14), NULL);
-	p->credit = store_text_or_null(res, i, 15);
+	p->credit = store_result_cell(res, i, 15);
 	return 1;
 }
 
@@ -454,15 +449,12 @@ store_wayback_row(const PGresult *res, int i, struct store_wayback_piece *p)
 	p->id = strtoll(PQgetvalue(res, i, WB_ID), NULL, 10);
 	p->kind = PQgetvalue(res, i, WB_KIND);
 	p->klass = PQgetvalue(res, i, WB_CLASS);
-	p->name =
-	    PQgetisnull(res, i, WB_NAME) ? NULL : PQgetvalue(res, i, WB_NAME);
-	p->ward_code =
-	    PQgetisnull(res, i, WB_WARD) ? NULL : PQgetvalue(res, i, WB_WARD);
+	p->name = store_result_cell(res, i, WB_NAME);
+	p->ward_code = store_result_cell(res, i, WB_WARD);
 	p->length_m = strtod(PQgetvalue(res, i, WB_LENGTH), NULL);
 	p->plane = PQgetvalue(res, i, WB_PLANE);
 	p->lonlat = PQgetvalue(res, i, WB_LONLAT);
-	p->last_inspected =
-	    PQgetisnull(res, i, WB_LAST) ? NULL : PQgetvalue(res, i, WB_LAST);
+	p->last_inspected = store_result_cell(res, i, WB_LAST);
 	return 1;
 }
 

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 
 #include "store_result.h"
+#include "xmalloc.h"
 
 const char *
 store_result_text(const PGresult *res)
@@ -31,4 +32,33 @@ int
 store_result_rows(const PGresult *res)
 {
 	return res == NULL ? 0 : PQntuples(res);
+}
+
+const char *
+store_result_cell(const PGresult *res, int i, int col)
+{
+	return PQgetisnull(res, i, col) ? NULL : PQgetvalue(res, i, col);
+}
+
+double *
+store_result_float8_array(const char *s, size_t *n)
+{
+	double *v = NULL;
+	size_t cap = 0;
+	char *end;
+
+	*n = 0;
+	for (s += (*s == '{'); *s != '\0' && *s != '}';) {
+		double d = strtod(s, &end);
+
+		if (end == s)
+			break;
+		if (*n == cap) {
+			cap = cap * 2 + 16;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		v[(*n)++] = d;
+		s = end + (*end == ',');
+	}
+	return v;
 }

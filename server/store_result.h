@@ -29,5 +29,13 @@ long long store_result_ll(const PGresult *, long long dflt);
  * NULL result.
  */
 int store_result_rows(const PGresult *);
+/* Row i's column col as text, or NULL when the value is NULL. */
+const char *store_result_cell(const PGresult *, int i, int col);
+/*
+ * A float8[] column's text ("{e0,n0,e1,n1,...}", as the pieces' plane
+ * columns come) as a new array of *n numbers (caller frees; NULL when
+ * empty); reading stops at the first element that is not a number.
+ */
+double *store_result_float8_array(const char *text, size_t *n);
 
 #endif

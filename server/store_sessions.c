@@ -6,6 +6,7 @@
 
 #include "role.h"
 #include "db.h"
+#include "store_result.h"
 #include "store_sessions.h"
 
 void
@@ -49,8 +50,7 @@ store_sessions_user_row(PGresult *res, struct store_login_user *u)
 	if ((u->role = role_parse(PQgetvalue(res, 0, 2))) == 0)
 		return -1;
 	u->active = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
-	u->password_hash =
-	    PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4);
+	u->password_hash = store_result_cell(res, 0, 4);
 	u->display_name = PQgetvalue(res, 0, 5);
 	return 1;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "store_result.h"
 #include "store_sync.h"
 #include "xmalloc.h"
 
@@ -54,8 +55,8 @@ store_sync_device_row(const PGresult *res, struct store_sync_device *d)
 		return 0;
 	d->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	d->crew_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	d->categories = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3);
-	d->places = PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4);
+	d->categories = store_result_cell(res, 0, 3);
+	d->places = store_result_cell(res, 0, 4);
 	return 1;
 }
 
