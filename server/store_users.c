@@ -31,6 +31,41 @@ store_users_one(struct db *db, const char *sql, int n,
 	return 1;
 }
 
+/*
+ * store_users_one where no row is an error: 0 with *res holding the row,
+ * or -1 with *cause, "<missing> '<name>'" when there was none.
+ */
+static int
+store_users_need(struct db *db, const char *sql, int n,
+    const char *const *params, PGresult **res, const char *missing,
+    const char *name, char **cause)
+{
+	int found = store_users_one(db, sql, n, params, res, cause);
+
+	if (found == 0)
+		*cause = xasprintf("%s '%s'", missing, name);
+	return found == 1 ? 0 : -1;
+}
+
+/*
+ * When code is not NULL, *param = the id of the crew with that code, as
+ * text in buf. 0, or -1 with *cause (no such crew).
+ */
+static int
+store_users_crew_param(struct db *db, const char *code, char buf[24],
+    const char **param, char **cause)
+{
+	long long crew_id;
+
+	if (code == NULL)
+		return 0;
+	if (store_users_crew_id(db, code, &crew_id, cause) != 0)
+		return -1;
+	snprintf(buf, 24, "%lld", crew_id);
+	*param = buf;
+	return 0;
+}
+
 static int
 store_users_int(PGresult *res, int row, int col)
 {
@@ -47,14 +82,9 @@ store_users_add(
 	PGresult *res;
 	int found;
 
-	if (n->crew_code != NULL) {
-		long long crew_id;
-
-		if (store_users_crew_id(db, n->crew_code, &crew_id, cause) != 0)
-			return -1;
-		snprintf(crew, sizeof crew, "%lld", crew_id);
-		params[4] = crew;
-	}
+	if (store_users_crew_param(db, n->crew_code, crew, &params[4], cause) !=
+	    0)
+		return -1;
 	/*
 	 * ON CONFLICT rather than a SQLSTATE: db_query_sync hides it. The
 	 * audit row is written by the same statement, so never one without
@@ -88,16 +118,10 @@ store_users_crew_id(
 {
 	const char *params[1] = {code};
 	PGresult *res;
-	int found;
 
-	found = store_users_one(
-	    db, "SELECT id FROM crews WHERE code = $1", 1, params, &res, cause);
-	if (found < 0)
+	if (store_users_need(db, "SELECT id FROM crews WHERE code = $1", 1,
+	        params, &res, "no crew with the code", code, cause) != 0)
 		return -1;
-	if (found == 0) {
-		*cause = xasprintf("no crew with the code '%s'", code);
-		return -1;
-	}
 	*crew_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return 0;
@@ -110,35 +134,23 @@ store_users_set_crew(struct db *db, const char *name, const char *crew_code,
 	char crew[24];
 	const char *params[3] = {name, NULL, actor};
 	PGresult *res;
-	int found;
 	enum auth_role role;
 
-	if (crew_code != NULL) {
-		long long crew_id;
-
-		if (store_users_crew_id(db, crew_code, &crew_id, cause) != 0)
-			return -1;
-		snprintf(crew, sizeof crew, "%lld", crew_id);
-		params[1] = crew;
-	}
-	found = store_users_one(db,
-	    "WITH prev AS (SELECT id, role, crew_id FROM users WHERE name = $1"
-	    "  FOR UPDATE),"
-	    " u AS (UPDATE users SET crew_id = $2::bigint FROM prev"
-	    "  WHERE users.id = prev.id AND prev.role = 'crew' RETURNING"
-	    "  users.id),"
-	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
-	    "  object_id, detail) SELECT $3, 'user.crew', 'user', u.id::text,"
-	    "  jsonb_build_object('name', $1::text, 'from', prev.crew_id, 'to',"
-	    "  $2::bigint) FROM u, prev)"
-	    " SELECT role FROM prev",
-	    3, params, &res, cause);
-	if (found < 0)
+	if (store_users_crew_param(db, crew_code, crew, &params[1], cause) != 0)
 		return -1;
-	if (found == 0) {
-		*cause = xasprintf("no user named '%s'", name);
+	if (store_users_need(db,
+	        "WITH prev AS (SELECT id, role, crew_id FROM users"
+	        "  WHERE name = $1 FOR UPDATE),"
+	        " u AS (UPDATE users SET crew_id = $2::bigint FROM prev"
+	        "  WHERE users.id = prev.id AND prev.role = 'crew' RETURNING"
+	        "  users.id),"
+	        " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	        "  object_id, detail) SELECT $3, 'user.crew', 'user',"
+	        "  u.id::text, jsonb_build_object('name', $1::text, 'from',"
+	        "  prev.crew_id, 'to', $2::bigint) FROM u, prev)"
+	        " SELECT role FROM prev",
+	        3, params, &res, "no user named", name, cause) != 0)
 		return -1;
-	}
 	role = role_parse(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (role != AUTH_CREW) {
@@ -156,22 +168,16 @@ store_users_set_password(struct db *db, const char *name,
 {
 	const char *params[3] = {name, password_hash, actor};
 	PGresult *res;
-	int found;
 
-	found = store_users_one(db,
-	    "WITH u AS (UPDATE users SET password_hash = $2 WHERE name = $1"
-	    "  RETURNING id),"
-	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
-	    "  object_id, detail) SELECT $3, 'user.password', 'user',"
-	    "  u.id::text, jsonb_build_object('name', $1::text) FROM u)"
-	    " SELECT id FROM u",
-	    3, params, &res, cause);
-	if (found < 0)
+	if (store_users_need(db,
+	        "WITH u AS (UPDATE users SET password_hash = $2 WHERE name = $1"
+	        "  RETURNING id),"
+	        " a AS (INSERT INTO audit_log (actor, action, object_type,"
+	        "  object_id, detail) SELECT $3, 'user.password', 'user',"
+	        "  u.id::text, jsonb_build_object('name', $1::text) FROM u)"
+	        " SELECT id FROM u",
+	        3, params, &res, "no user named", name, cause) != 0)
 		return -1;
-	if (found == 0) {
-		*cause = xasprintf("no user named '%s'", name);
-		return -1;
-	}
 	PQclear(res);
 	return 0;
 }
@@ -194,14 +200,10 @@ store_users_count_for(struct db *db, const char *sql, const char *name,
 {
 	const char *params[2] = {name, actor};
 	PGresult *res;
-	int found;
 
-	if ((found = store_users_one(db, sql, 2, params, &res, cause)) < 0)
+	if (store_users_need(
+	        db, sql, 2, params, &res, "no user named", name, cause) != 0)
 		return -1;
-	if (found == 0) {
-		*cause = xasprintf("no user named '%s'", name);
-		return -1;
-	}
 	*n = store_users_int(res, 0, 0);
 	PQclear(res);
 	return 0;
@@ -233,27 +235,22 @@ store_users_token_add(struct db *db, const char *user, const char *hash_hex,
 {
 	const char *params[4] = {user, hash_hex, label, actor};
 	PGresult *res;
-	int found, active;
+	int active;
 
 	/* One statement tells an unknown user from a disabled one. */
-	found = store_users_one(db,
-	    "WITH u AS (SELECT id, active FROM users WHERE name = $1), "
-	    "t AS (INSERT INTO api_tokens (user_id, token_sha256, label) "
-	    "    SELECT id, $2, $3 FROM u WHERE active RETURNING id, "
-	    "    user_id), "
-	    "a AS (INSERT INTO audit_log (actor, action, object_type, "
-	    "    object_id, detail) SELECT $4, 'token.create', 'user', "
-	    "    t.user_id::text, jsonb_strip_nulls(jsonb_build_object("
-	    "    'name', $1::text, 'token_id', t.id, 'label', $3::text)) "
-	    "    FROM t) "
-	    "SELECT active FROM u",
-	    4, params, &res, cause);
-	if (found < 0)
+	if (store_users_need(db,
+	        "WITH u AS (SELECT id, active FROM users WHERE name = $1), "
+	        "t AS (INSERT INTO api_tokens (user_id, token_sha256, label) "
+	        "    SELECT id, $2, $3 FROM u WHERE active RETURNING id, "
+	        "    user_id), "
+	        "a AS (INSERT INTO audit_log (actor, action, object_type, "
+	        "    object_id, detail) SELECT $4, 'token.create', 'user', "
+	        "    t.user_id::text, jsonb_strip_nulls(jsonb_build_object("
+	        "    'name', $1::text, 'token_id', t.id, 'label', $3::text)) "
+	        "    FROM t) "
+	        "SELECT active FROM u",
+	        4, params, &res, "no user named", user, cause) != 0)
 		return -1;
-	if (found == 0) {
-		*cause = xasprintf("no user named '%s'", user);
-		return -1;
-	}
 	active = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (!active) {
