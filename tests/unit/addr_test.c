@@ -14,31 +14,11 @@
 
 #include "addr.h"
 #include "addr_csv.h"
+#include "fixture.h"
 
 #define TOWNS PATROL_DATA_DIR "/addresses/geolonia_towns_kawasaki_saitama.csv"
 
 static struct addr_index *idx;
-
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long size;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)size + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	buf[size] = '\0';
-	*len = (size_t)size;
-	return buf;
-}
 
 static void
 town_cb(const struct addr_town_row *r, void *arg)
@@ -81,7 +61,7 @@ setup(void **state)
 
 	(void)state;
 	idx = addr_index_new();
-	buf = read_file(TOWNS, &len);
+	buf = fixture_read(TOWNS, &len);
 	if (addr_csv_parse(buf, len, town_cb, block_cb, idx, &st, &cause) !=
 	    0) {
 		fprintf(stderr, "%s: %s\n", TOWNS, cause);

@@ -19,10 +19,9 @@
 #include <libxml/xpathInternals.h>
 
 #include "export_sample.h"
+#include "fixture.h"
 #include "report.h"
 #include "wards.h"
-
-#define KAWASAKI PATROL_DATA_DIR "/kawasaki_wards_N03-22.geojson"
 
 struct buf {
 	char *data;
@@ -541,34 +540,11 @@ check_png(const struct buf *b)
 	assert_int_equal(h, 1200);
 }
 
-static struct ward_set *
-kawasaki(void)
-{
-	struct ward_set *set;
-	char *buf, *cause = NULL;
-	long size;
-	FILE *f;
-
-	f = fopen(KAWASAKI, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)size);
-	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	set = wards_parse_geojson(buf, (size_t)size, "name", "code", &cause);
-	free(buf);
-	if (set == NULL)
-		fail_msg("%s: %s", KAWASAKI, cause);
-	return set;
-}
-
 static void
 test_png_ward(void **state)
 {
 	struct coverage_report *r;
-	struct ward_set *wards = kawasaki();
+	struct ward_set *wards = fixture_kawasaki();
 	struct buf b;
 
 	(void)state;

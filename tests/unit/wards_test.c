@@ -7,30 +7,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "wards.h"
-
-#define KAWASAKI PATROL_DATA_DIR "/kawasaki_wards_N03-22.geojson"
-
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long size;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)size + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	buf[size] = '\0';
-	*len = (size_t)size;
-	return buf;
-}
 
 static struct ward_set *
 parse_ok(const char *json)
@@ -47,19 +25,7 @@ parse_ok(const char *json)
 static int
 kawasaki_setup(void **state)
 {
-	struct ward_set *set;
-	char *buf, *cause = NULL;
-	size_t len;
-
-	buf = read_file(KAWASAKI, &len);
-	set = wards_parse_geojson(buf, len, "name", "code", &cause);
-	free(buf);
-	if (set == NULL) {
-		fprintf(stderr, "%s: %s\n", KAWASAKI, cause);
-		free(cause);
-		return -1;
-	}
-	*state = set;
+	*state = fixture_kawasaki();
 	return 0;
 }
 

@@ -1,0 +1,46 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "wards.h"
+
+char *
+fixture_read(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long size;
+
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)size + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	buf[size] = '\0';
+	*len = (size_t)size;
+	return buf;
+}
+
+struct ward_set *
+fixture_kawasaki(void)
+{
+	struct ward_set *set;
+	char *buf, *cause = NULL;
+	size_t len;
+
+	buf = fixture_read(FIXTURE_KAWASAKI, &len);
+	set = wards_parse_geojson(buf, len, "name", "code", &cause);
+	free(buf);
+	if (set == NULL)
+		fail_msg("%s: %s", FIXTURE_KAWASAKI, cause);
+	return set;
+}

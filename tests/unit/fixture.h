@@ -1,0 +1,23 @@
+/*
+ * What several unit tests load the same way (tests/unit/fixture.c, linked
+ * into each by patrol_unit_test). On any failure the calling test fails
+ * (cmocka), naming the file.
+ */
+#ifndef PATROL_TEST_FIXTURE_H
+#define PATROL_TEST_FIXTURE_H
+
+#include <stddef.h>
+
+/* PATROL_DATA_DIR is the source tree's data/ (CMake defines it). */
+#define FIXTURE_KAWASAKI PATROL_DATA_DIR "/kawasaki_wards_N03-22.geojson"
+
+/* The whole file at path, NUL-terminated, *len its bytes; caller frees. */
+char *fixture_read(const char *path, size_t *len);
+
+/*
+ * The shipped Kawasaki wards (FIXTURE_KAWASAKI, properties name and code);
+ * the caller wards_free()s it.
+ */
+struct ward_set *fixture_kawasaki(void);
+
+#endif
