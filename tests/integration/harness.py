@@ -153,6 +153,18 @@ class Patrold:
         status, headers, body = self.request(path, **kw)
         return status, json.loads(body.decode("utf-8"))
 
+    def api(self, method, path, token, body=None):
+        """A JSON API call as the holder of token (body, when given, is
+        sent as JSON): (status, the decoded answer or None when empty)."""
+        headers = {"Authorization": "Bearer " + token}
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body).encode()
+        status, _, raw = self.request(path, method=method, body=data,
+                                      headers=headers)
+        return status, json.loads(raw) if raw else None
+
     def stop(self, timeout=30):
         """SIGTERM, wait, and return the exit status (0 when clean)."""
         if self.proc.poll() is None:
@@ -164,6 +176,11 @@ class Patrold:
             rc = self.proc.wait()
         self.log.close()
         return rc
+
+    def stop_clean(self):
+        """stop(), and fail with the log unless patrold exited 0."""
+        rc = self.stop()
+        assert rc == 0, "patrold exited %d:\n%s" % (rc, self.text())
 
 
 def pg(cmd, *args):
@@ -209,6 +226,13 @@ def user_token(url, name, role, crew=None):
     r = patrolctl(url, "token", "create", "--user", name)
     if r.returncode != 0:
         raise RuntimeError("token create: " + r.stderr)
+    return r.stdout.strip()
+
+
+def open311_key(url, name):
+    """A new Open311 API key for the application name, returned."""
+    r = patrolctl(url, "open311", "key", "add", name)
+    assert r.returncode == 0, r.stderr
     return r.stdout.strip()
 
 

@@ -57,19 +57,12 @@ class AgentSync(unittest.TestCase):
         cls.proxy.close()
         for a in cls.agents:
             a.remove()
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     # -- helpers ---------------------------------------------------------
 
     def api(self, method, path, body=None):
-        import json
-        status, _, raw = self.d.request(
-            path, method=method,
-            body=json.dumps(body).encode() if body is not None else None,
-            headers={"Authorization": "Bearer " + self.disp,
-                     "Content-Type": "application/json"})
-        return status, json.loads(raw) if raw else None
+        return self.d.api(method, path, self.disp, body)
 
     def agent(self, crew):
         a = k.Agent(crew)

@@ -60,8 +60,7 @@ class AgentFaults(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.proxy.close()
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def q(self, sql):
         return h.psql(self.url, sql)

@@ -24,8 +24,7 @@ class Audit(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def ctl(self, *args, stdin=None):
         import subprocess
@@ -49,12 +48,7 @@ class Audit(unittest.TestCase):
         return json.loads(out)
 
     def api(self, token, method, path, body=None):
-        status, _, raw = self.d.request(
-            path, method=method,
-            body=json.dumps(body).encode() if body is not None else None,
-            headers={"Authorization": "Bearer " + token,
-                     "Content-Type": "application/json"})
-        return status, json.loads(raw) if raw else None
+        return self.d.api(method, path, token, body)
 
     def test_1_users_and_tokens_from_patrolctl(self):
         self.ctl("user", "add", "ann", "--role", "dispatcher",

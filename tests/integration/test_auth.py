@@ -54,8 +54,7 @@ class Auth(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def token(self, user, *extra):
         r = ctl(self.url, "token", "create", "--user", user, *extra)

@@ -54,16 +54,10 @@ class CrewBound(unittest.TestCase):
     def tearDownClass(cls):
         for a in cls.agents:
             a.remove()
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def api(self, token, method, path, body=None):
-        status, _, raw = self.d.request(
-            path, method=method,
-            body=json.dumps(body).encode() if body is not None else None,
-            headers={"Authorization": "Bearer " + token,
-                     "Content-Type": "application/json"})
-        return status, json.loads(raw) if raw else None
+        return self.d.api(method, path, token, body)
 
     def act(self, token, rid, action, **body):
         return self.api(token, "POST",

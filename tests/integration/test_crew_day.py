@@ -46,25 +46,15 @@ class CrewDay(unittest.TestCase):
                    at=(35.6300, 139.5000)),
         )
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
-        r = h.patrolctl(cls.url, "open311", "key", "add", "cityapp")
-        assert r.returncode == 0, r.stderr
-        cls.key = r.stdout.strip()
+        cls.key = h.open311_key(cls.url, "cityapp")
         cls.d = h.Patrold(cls.url)
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def api(self, method, path, body=None):
-        headers = {"Authorization": "Bearer " + self.disp}
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode()
-        status, _, raw = self.d.request(path, method=method, body=data,
-                                        headers=headers)
-        return status, json.loads(raw) if raw else None
+        return self.d.api(method, path, self.disp, body)
 
     def crew(self, code):
         st, crews = self.api("GET", "/api/v1/crews")

@@ -41,18 +41,10 @@ class Dispatch(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def api(self, method, path, token, body=None):
-        headers = {"Authorization": "Bearer " + token}
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode()
-        status, _, raw = self.d.request(path, method=method, body=data,
-                                        headers=headers)
-        return status, json.loads(raw) if raw else None
+        return self.d.api(method, path, token, body)
 
     def act(self, token, rid, action, **body):
         return self.api("POST", "/api/v1/requests/%d/%s" % (rid, action),

@@ -28,8 +28,7 @@ class FeedConcurrency(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def write(self, rid, w, rng, outcome):
         """One writer: its own connection per transaction, an event, a

@@ -43,15 +43,12 @@ class Geocode(unittest.TestCase):
                            os.path.join(SAMPLES,
                                         "mlit_oaza_13101_sample.csv"))]
         cls.token = h.user_token(cls.url, "disp", "dispatcher")
-        r = h.patrolctl(cls.url, "open311", "key", "add", "app")
-        assert r.returncode == 0, r.stderr
-        cls.key = r.stdout.strip()
+        cls.key = h.open311_key(cls.url, "app")
         cls.d = h.Patrold(cls.url)
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def get(self, path, token=True, **q):
         return self.d.json(path + "?" + urllib.parse.urlencode(q),

@@ -42,8 +42,7 @@ class Hardening(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def test_log_in_takes_only_json(self):
         # What a cross-site <form> can send without a CORS preflight.

@@ -98,8 +98,7 @@ class Hostile(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def healthz(self):
         st, _, _ = self.d.request("/healthz", timeout=5)
@@ -293,8 +292,7 @@ class Caps(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def test_connections_over_the_cap_get_503(self):
         socks = []

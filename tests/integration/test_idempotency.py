@@ -21,9 +21,7 @@ class Idempotency(unittest.TestCase):
         h.setup_city(cls.url)
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         cls.disp2 = h.user_token(cls.url, "disp2", "dispatcher")
-        r = h.patrolctl(cls.url, "open311", "key", "add", "cityapp")
-        assert r.returncode == 0, r.stderr
-        cls.key = r.stdout.strip()
+        cls.key = h.open311_key(cls.url, "cityapp")
         cls.d = h.Patrold(cls.url, "--idempotency-ttl-s", str(TTL))
         # A second instance on the same database (behind a load balancer).
         cls.d2 = h.Patrold(cls.url, "--idempotency-ttl-s", str(TTL))

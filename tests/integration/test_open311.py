@@ -116,8 +116,7 @@ class Open311(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     # Open311 calls, as FixMyStreet makes them
 
@@ -158,14 +157,7 @@ class Open311(unittest.TestCase):
         return status, json.loads(reply)
 
     def api(self, method, path, token, body=None):
-        headers = {"Authorization": "Bearer " + token}
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode()
-        status, _, raw = self.d.request(path, method=method, body=data,
-                                        headers=headers)
-        return status, json.loads(raw) if raw else None
+        return self.d.api(method, path, token, body)
 
     def act(self, token, rid, action, **body):
         st, r = self.api("POST", "/api/v1/requests/%s/%s" % (rid, action),

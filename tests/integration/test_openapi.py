@@ -201,8 +201,7 @@ class Served(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def call(self, method, path, token=None, body=None):
         """(status, headers, body); reads only the head of a stream."""

@@ -47,9 +47,7 @@ class Orphans(unittest.TestCase):
             h.crew("road-1", "多摩 道路1班", "road"),
         )
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
-        r = h.patrolctl(cls.url, "open311", "key", "add", "fixmystreet")
-        assert r.returncode == 0, r.stderr
-        cls.key = r.stdout.strip()
+        cls.key = h.open311_key(cls.url, "fixmystreet")
         cls.d = h.Patrold(cls.url, "--open311-jurisdiction",
                           o311.JURISDICTION)
 
@@ -57,8 +55,7 @@ class Orphans(unittest.TestCase):
     def tearDownClass(cls):
         if getattr(cls, "agent", None) is not None:
             cls.agent.remove()
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def tearDown(self):
         h.psql(self.url, "DROP TRIGGER IF EXISTS t_refuse_photo ON photos;"

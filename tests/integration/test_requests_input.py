@@ -22,8 +22,7 @@ class BadInput(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def post(self, path, raw, token=None, ctype="application/json"):
         status, _, body = self.d.request(

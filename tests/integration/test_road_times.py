@@ -73,14 +73,7 @@ class RoadTimes(unittest.TestCase):
         assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
 
     def api(self, method, path, body=None):
-        headers = {"Authorization": "Bearer " + self.disp}
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode()
-        status, _, raw = self.d.request(path, method=method, body=data,
-                                        headers=headers)
-        return status, json.loads(raw) if raw else None
+        return self.d.api(method, path, self.disp, body)
 
     def new_job(self, place, crew_id=None):
         st, r = self.api("POST", "/api/v1/requests", {

@@ -79,8 +79,7 @@ class Sessions(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def cookie_login(self, name="dora"):
         status, headers, body = login(self.d, name)

@@ -28,8 +28,7 @@ class Workflow(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
+        cls.d.stop_clean()
 
     def api(self, path, body=None, method=None, token=None):
         raw = None if body is None else json.dumps(
