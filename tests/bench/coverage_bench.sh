@@ -15,16 +15,11 @@ set -eu
 
 me=coverage_bench.sh
 . "$(dirname "$0")/lib.sh"
-top=$src
-. "$src/scripts/dev-env.sh"
-build=$(bench_build "${1:-}")
+bench_build "${1:-}"
 [ $# -eq 0 ] || shift
 bench=$build/tests/bench/coverage_bench
 bench_need "$bench"
 psql=$(bench_pgtool psql)
-
-trap bench_pg_remove EXIT
-trap 'exit 130' INT TERM
 bench_pg_throwaway
 PGOPTIONS="-c client_min_messages=warning" "$psql" -q -v ON_ERROR_STOP=1 -d "$DATABASE_URL" \
 	-c 'CREATE EXTENSION IF NOT EXISTS postgis' ||

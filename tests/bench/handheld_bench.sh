@@ -37,26 +37,16 @@ set -eu
 
 me=handheld_bench.sh
 . "$(dirname "$0")/lib.sh"
-build=$(bench_build "${1:?usage: handheld_bench.sh BUILD_DIR}")
+bench_build "${1:?usage: handheld_bench.sh BUILD_DIR}"
 jobs=${BENCH_JOBS:-25}
 : "${DATABASE_URL:?handheld_bench.sh: set DATABASE_URL}"
 
-patrold=$build/server/patrold
-patrolctl=$build/server/patrolctl
 agent=$build/mobile-agent/patrol-agent
 bare=$build/tests/bench/bare_http
 bench_need "$patrold" "$patrolctl" "$agent" "$bare"
 
-work=$(mktemp -d /tmp/patrol-handheld-bench.XXXXXX)
-pid=
-cleanup() {
-	[ -z "$pid" ] || { kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; }
-	[ -z "${bpid:-}" ] || { kill "$bpid" 2>/dev/null && wait "$bpid" 2>/dev/null || true; }
-	[ -z "${fake:-}" ] || kill -- -"$fake" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# gpsfake (BENCH_GPSD=1) runs in a process group of its own.
+bench_cleanup_hook() { [ -z "${fake:-}" ] || kill -- -"$fake" 2>/dev/null; }
 
 "$patrolctl" --database-url "$DATABASE_URL" migrate >/dev/null || die "migrate failed"
 q "INSERT INTO offices (code, name_ja, name_en, lon, lat)
@@ -88,6 +78,7 @@ base="$scheme://localhost:$port"
 "$patrold" --port "$port" --database-url "$DATABASE_URL" --photo-dir "$work/photos" \
 	"${tls[@]}" --log-level warn 2>"$work/patrold.log" &
 pid=$!
+pids+=("$pid")
 wait_http "$pid" "$base/healthz" "${curlca[@]}" ||
 	{ cat "$work/patrold.log" >&2; die "patrold did not start"; }
 token=$(bench_token hbench) || exit 1
@@ -172,6 +163,7 @@ cli run --nmea "$work/day.nmea" --once
 bport=$(free_port $((port + 1)))
 "$bare" "$bport" 2>"$work/bare.log" &
 bpid=$!
+pids+=("$bpid")
 mkdir -p "$work/screen"
 python3 - "$bport" "$bpid" "$work/screen" "$work/base" <<'EOF' || die "baselines failed"
 import http.client, os, sqlite3, sys, time

@@ -13,31 +13,16 @@ set -eu
 
 me=haproxy_bench.sh
 . "$(dirname "$0")/lib.sh"
-top=$src
-. "$src/scripts/dev-env.sh"
-build=$(bench_build "${1:?usage: haproxy_bench.sh BUILD_DIR}")
-secs=${BENCH_SECONDS:-5}
+bench_build "${1:?usage: haproxy_bench.sh BUILD_DIR}"
 rounds=${BENCH_ROUNDS:-2}
-hc=${BENCH_HTTP_CONNS:-16}
 conns=${BENCH_CONNS:-2}
 : "${DATABASE_URL:?haproxy_bench.sh: set DATABASE_URL (migrated)}"
-patrold=$build/server/patrold
-patrolctl=$build/server/patrolctl
 bare=$build/tests/bench/bare_http
 bench_need "$patrold" "$patrolctl" "$bare"
 command -v haproxy >/dev/null || die "haproxy not found"
 
-work=$(mktemp -d /tmp/patrol-haproxy-bench.XXXXXX)
 hpid=
-cleanup() {
-	local p
-	[ -z "$hpid" ] || kill "$hpid" 2>/dev/null || true
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_hook() { [ -z "$hpid" ] || kill "$hpid" 2>/dev/null; }
 port=${BENCH_PORT:-18481}
 . "$src/tests/bench/wrk.sh"
 # Non-2xx answers would make the numbers meaningless.
@@ -87,10 +72,10 @@ run() { # run URL [auth]: best rps and its p99 over the rounds
 	local best=0 bp=0 out r p
 	for _ in $(seq "$rounds"); do
 		if [ -n "${2:-}" ]; then
-			out=$(wrk -t1 -c"$hc" -d"${secs}s" --latency \
+			out=$(wrk -t1 -c"$http_conns" -d"${secs}s" --latency \
 				-H "Authorization: Bearer $token" "$1")
 		else
-			out=$(wrk -t1 -c"$hc" -d"${secs}s" --latency "$1")
+			out=$(wrk -t1 -c"$http_conns" -d"${secs}s" --latency "$1")
 		fi
 		wrk_ok "$out" || { echo "$out" >&2; die "errors from $1"; }
 		r=$(wrk_rps "$out")
@@ -102,7 +87,7 @@ run() { # run URL [auth]: best rps and its p99 over the rounds
 	echo "$best $bp"
 }
 
-echo "haproxy: wrk -t1 -c$hc -d${secs}s --latency through HAProxy (roundrobin);" \
+echo "haproxy: wrk -t1 -c$http_conns -d${secs}s --latency through HAProxy (roundrobin);" \
 	"best of $rounds; patrold --db-pool-size $conns each; $(nproc) cores," \
 	"load average now $(cut -d' ' -f1 /proc/loadavg)"
 proxy 1 "$bport"

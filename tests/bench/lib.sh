@@ -1,23 +1,57 @@
 # shellcheck shell=bash
-# What the benchmark scripts share (bash, sourced): the build directory and
-# the binaries in it, a throwaway PostgreSQL cluster, patrold started and
+# What the benchmark scripts share (bash, sourced): the knobs' defaults,
+# the build directory and the binaries in it, a work directory and the
+# clean-up at exit, a throwaway PostgreSQL cluster, patrold started and
 # waited for, a dispatcher's token, the bench crews and their handhelds,
 # and the numbers printed (ratio, best, median). The script sets `me` (its
 # name, for messages) before sourcing; `src` is then the source tree.
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+top=$src
+. "$src/scripts/dev-env.sh"
+
+# The knobs most scripts take (a script with other defaults sets its own):
+# BENCH_SECONDS per run, BENCH_ROUNDS runs of each side (the best kept),
+# BENCH_CONNS database connections, BENCH_HTTP_CONNS wrk connections.
+secs=${BENCH_SECONDS:-5}
+rounds=${BENCH_ROUNDS:-3}
+conns=${BENCH_CONNS:-4}
+http_conns=${BENCH_HTTP_CONNS:-16}
 
 die() {
 	echo "$me: $*" >&2
 	exit 1
 }
 
-# The absolute path of build directory $1 (default build-bench), taken
-# from the current directory or else from the source tree.
+# At exit, the processes in pids are stopped, the script's own
+# bench_cleanup_hook (when it defines one) runs, the throwaway cluster (if
+# any) and the work directory are removed.
+work=$(mktemp -d "/tmp/patrol-${me%.sh}.XXXXXX")
+pids=()
+bench_cleanup() {
+	local p
+
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
+	done
+	if declare -F bench_cleanup_hook >/dev/null; then
+		bench_cleanup_hook || true
+	fi
+	bench_pg_remove
+	rm -rf "$work"
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Sets build to the absolute path of build directory $1 (default
+# build-bench, taken from the current directory or else from the source
+# tree), and patrold and patrolctl to the binaries in it.
 bench_build() {
 	local b=${1:-build-bench}
 
 	[ -d "$b" ] || b=$src/$b
-	(cd "$b" 2>/dev/null && pwd) || die "no build directory ${1:-build-bench}"
+	build=$(cd "$b" 2>/dev/null && pwd) || die "no build directory ${1:-build-bench}"
+	patrold=$build/server/patrold
+	patrolctl=$build/server/patrolctl
 }
 
 # Fails unless every file named is an executable (built by cmake --build).
@@ -41,7 +75,7 @@ bench_pgtool() {
 
 # Unless $DATABASE_URL is set, a throwaway cluster in $pgdir (directly
 # under /tmp: pg.sh hands the directory to the postgres user), exported
-# in DATABASE_URL. bench_pg_remove (in the script's EXIT trap) removes it.
+# in DATABASE_URL, removed at exit.
 pgdir=
 bench_pg_throwaway() {
 	[ -z "${DATABASE_URL:-}" ] || return 0
@@ -98,9 +132,8 @@ wait_http() {
 }
 
 # Starts $patrold on port $1 against $DATABASE_URL, its log in $2, with
-# the options that follow; sets pid, adds it to pids (for the script's
-# clean-up to stop) and returns once /healthz answers.
-pids=()
+# the options that follow; sets pid, adds it to pids (stopped at exit) and
+# returns once /healthz answers.
 patrold_start() {
 	local port=$1 log=$2
 

@@ -16,23 +16,14 @@ set -eu
 
 me=login_failures_bench.sh
 . "$(dirname "$0")/lib.sh"
-secs=${BENCH_SECONDS:-5}
-rounds=${BENCH_ROUNDS:-3}
-conns=${BENCH_CONNS:-4}
 names=${BENCH_NAMES:-10000}
 addrs=${BENCH_ADDRS:-1000}
 
-tmp=$(mktemp -d /tmp/login-bench.XXXXXX)
-cleanup() {
-	if [ -n "${DATABASE_URL:-}" ]; then
+bench_cleanup_hook() {
+	[ -z "${DATABASE_URL:-}" ] ||
 		psql "$DATABASE_URL" -qc "DROP SCHEMA IF EXISTS login_bench CASCADE" \
-			>/dev/null 2>&1 || true
-	fi
-	bench_pg_remove
-	rm -rf "$tmp"
+			>/dev/null 2>&1
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 bench_pg_throwaway
 psql "$DATABASE_URL" -qv ON_ERROR_STOP=1 >/dev/null <<SQL
 DROP SCHEMA IF EXISTS login_bench CASCADE;
@@ -41,15 +32,15 @@ SET search_path = login_bench;
 \i $src/schema/0170_login_failures.sql
 SQL
 
-cat >"$tmp/base.sql" <<'SQL'
+cat >"$work/base.sql" <<'SQL'
 SELECT 1;
 SQL
-cat >"$tmp/wait.sql" <<SQL
+cat >"$work/wait.sql" <<SQL
 \set u random(1, $names)
 \set a random(1, $addrs)
 SELECT key_sha256, failures, greatest(0, extract(epoch FROM now() - last_at))::float8 FROM login_failures WHERE key_sha256 IN (encode(sha256(('u:' || :u)::bytea), 'hex'), encode(sha256(('a:' || :a)::bytea), 'hex'));
 SQL
-cat >"$tmp/fail.sql" <<SQL
+cat >"$work/fail.sql" <<SQL
 \set u random(1, $names)
 \set a random(1, $addrs)
 INSERT INTO login_failures AS f (key_sha256, failures, last_at) VALUES (encode(sha256(('u:' || :u)::bytea), 'hex'), 1, now()), (encode(sha256(('a:' || :a)::bytea), 'hex'), 1, now()) ON CONFLICT (key_sha256) DO UPDATE SET failures = CASE WHEN f.last_at <= now() - make_interval(secs => 900) THEN 1 ELSE f.failures + 1 END, last_at = now() RETURNING key_sha256, failures, 0::float8;
@@ -59,7 +50,7 @@ SQL
 # Mean latency in ms of one pgbench run of script $1.
 run() {
 	PGOPTIONS="-c search_path=login_bench" pgbench -n -c "$conns" \
-		-j "$conns" -T "$secs" -f "$tmp/$1.sql" "$DATABASE_URL" 2>/dev/null |
+		-j "$conns" -T "$secs" -f "$work/$1.sql" "$DATABASE_URL" 2>/dev/null |
 		awk '/^latency average/ { print $4 }'
 }
 

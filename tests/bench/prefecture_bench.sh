@@ -21,32 +21,18 @@ set -eu
 
 me=prefecture_bench.sh
 . "$(dirname "$0")/lib.sh"
-top=$src
-. "$src/scripts/dev-env.sh"
-build=$(bench_build "${1:?usage: prefecture_bench.sh BUILD_DIR}")
+bench_build "${1:?usage: prefecture_bench.sh BUILD_DIR}"
 secs=${BENCH_SECONDS:-20}
 stages=${BENCH_STAGES:-1 2 4 8 16}
-conns=${BENCH_CONNS:-4}
 crews=${BENCH_CREWS:-3000}
 offices=60
 consoles=50
 : "${DATABASE_URL:?prefecture_bench.sh: set DATABASE_URL (migrated)}"
 
-patrold=$build/server/patrold
-patrolctl=$build/server/patrolctl
 load=$build/tests/bench/sync_load
 bench_need "$patrold" "$patrolctl" "$load"
 command -v wrk >/dev/null || die "wrk not found"
 
-work=$(mktemp -d /tmp/patrol-pref-bench.XXXXXX)
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 . "$src/tests/bench/wrk.sh"
 
 # (The 50 consoles share one log-in here, so the per-user cap on live-feed

@@ -13,12 +13,9 @@ set -eu
 
 me=recurring_bench.sh
 . "$(dirname "$0")/lib.sh"
-build=$(bench_build "${1:-}")
+bench_build "${1:-}"
 [ $# -eq 0 ] || shift
 bench=$build/tests/bench/recurring_bench
 bench_need "$bench"
-
-trap bench_pg_remove EXIT
-trap 'exit 130' INT TERM
 bench_pg_throwaway
 "$bench" -d "$DATABASE_URL" "$@"

@@ -20,35 +20,12 @@ set -eu
 
 me=run.sh
 . "$(dirname "$0")/lib.sh"
-top=$src
-. "$src/scripts/dev-env.sh"
-build=$(bench_build "${1:-}")
-secs=${BENCH_SECONDS:-5}
-rounds=${BENCH_ROUNDS:-3}
-conns=${BENCH_CONNS:-4}
-http_conns=${BENCH_HTTP_CONNS:-16}
-
-patrold=$build/server/patrold
-patrolctl=$build/server/patrolctl
+bench_build "${1:-}"
 bare=$build/tests/bench/bare_http
 pool=$build/tests/bench/pool_bench
 bench_need "$patrold" "$patrolctl" "$bare" "$pool"
 pgbench=$(bench_pgtool pgbench)
 command -v wrk >/dev/null || die "wrk not found"
-
-work=$(mktemp -d /tmp/patrol-bench.XXXXXX)
-
-cleanup() {
-	local p
-
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
-	done
-	bench_pg_remove
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # Requests/s of wrk against URL $1 (more wrk arguments may follow). A non-2xx answer makes the number
 # meaningless (a 503 is cheaper than a real answer): fail then.

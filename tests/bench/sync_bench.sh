@@ -20,32 +20,17 @@ set -eu
 
 me=sync_bench.sh
 . "$(dirname "$0")/lib.sh"
-top=$src
-. "$src/scripts/dev-env.sh"
-build=$(bench_build "${1:?usage: sync_bench.sh BUILD_DIR}")
-secs=${BENCH_SECONDS:-5}
-rounds=${BENCH_ROUNDS:-3}
-conns=${BENCH_CONNS:-4}
+bench_build "${1:?usage: sync_bench.sh BUILD_DIR}"
 agents=${BENCH_AGENTS:-16}
 many=${BENCH_MANY:-1000}
 : "${DATABASE_URL:?sync_bench.sh: set DATABASE_URL (run.sh does)}"
 
-patrold=$build/server/patrold
-patrolctl=$build/server/patrolctl
 agent=$build/mobile-agent/patrol-agent
 load=$build/tests/bench/sync_load
 bytes=$build/tests/bench/track_bytes
 bench_need "$patrold" "$patrolctl" "$agent" "$load" "$bytes"
 pgbench=$(bench_pgtool pgbench)
 
-work=$(mktemp -d /tmp/patrol-sync-bench.XXXXXX)
-pid=
-cleanup() {
-	[ -z "$pid" ] || { kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; }
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # One crew and one device per simulated agent (the crew's position row is
 # each sync's to update, as on a real deployment), tokens as sync_load
