@@ -1,3 +1,7 @@
+-- The daily purge under one advisory lock (at most once in 20 hours unless
+-- forced): callers' personal fields of requests closed more than
+-- p_caller_days ago (audited), old sync batches, uploads never finished,
+-- expired sessions and old GPS-fix partitions; recorded in retention_runs.
 CREATE OR REPLACE FUNCTION retention_purge(p_caller_days int, p_fix_months int,
         p_batch_days int, p_upload_hours int, p_actor text, p_force boolean)
     RETURNS jsonb LANGUAGE plpgsql AS $$

@@ -1,3 +1,5 @@
+-- A patrol's start or stop mark from the handheld, once per client_id;
+-- a start names the pieces the crew set out to inspect (0040).
 -- Changed by 0040 (see the comments there).
 CREATE OR REPLACE FUNCTION sync_apply_patrol(p_dev devices, p_item jsonb)
     RETURNS jsonb LANGUAGE plpgsql AS $$

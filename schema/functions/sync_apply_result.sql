@@ -1,3 +1,7 @@
+-- A crew's result on a job (outcome, note, times, photos), once per
+-- client_id: closes the job through request_transition('done') when it is
+-- still the crew's and the outcome is one of its category's, else kept as a
+-- sync_conflict event; recorded in job_results either way.
 -- Changed by 0110 (see the comments there).
 CREATE OR REPLACE FUNCTION sync_apply_result(p_dev devices, p_actor text,
         p_item jsonb, p_rules jsonb)

@@ -1,3 +1,7 @@
+-- A crew's step on a job from the handheld (accept, en route, on site,
+-- hand over ...), once per client_id: applied through request_transition()
+-- when the job is still the crew's and the life cycle allows it, else kept
+-- as a sync_conflict event; recorded in sync_status_changes either way.
 -- Changed by 0110 (see the comments there).
 CREATE OR REPLACE FUNCTION sync_apply_status(p_dev devices, p_actor text,
         p_item jsonb, p_rules jsonb)
