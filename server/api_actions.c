@@ -146,98 +146,89 @@ action_crew_refused(struct action *x, const json_t *st)
 	return 1;
 }
 
-static void
-action_state_cb(struct db_result *r, void *arg)
+/*
+ * The crew an assigning step names: it exists and has one of the skills
+ * the category needs. Answers and returns 1 when refused.
+ */
+static int
+action_crew_invalid(struct action *x, const json_t *st)
 {
-	struct action *x = arg;
-	struct app *app = http_req_owner(x->req);
-	struct store_transition t = {0};
-	struct lc_verdict v;
-	enum lc_state from;
-	json_t *st, *crew, *parent, *outcomes, *o, *detail;
-	const char *outcome, *state;
-	char *detail_s;
-	size_t i;
-	int ok;
+	json_t *crew = json_object_get(st, "crew");
 
-	if (r->status != DB_OK) {
-		api_db_error(x->req, r, "request.state");
-		goto out;
-	}
-	if ((st = api_result_json(r)) == NULL) {
-		api_error(x->req, 404, "not_found", NULL, "no such request");
-		goto out;
-	}
-	state = json_string_value(json_object_get(st, "state"));
-	if (state == NULL || lifecycle_state_parse(state, &from) != 0) {
-		api_error(x->req, 500, "internal", NULL, "unknown state");
-		json_decref(st);
-		goto out;
-	}
-	if (action_crew_refused(x, st)) {
-		json_decref(st);
-		goto out;
-	}
-	snprintf(x->from, sizeof x->from, "%s", state);
-	if (lifecycle_check(
-	        x->lc->name, from, (int)x->user.role, x->fields, &v) != 0) {
-		action_refuse(x->req, &v, state);
-		json_decref(st);
-		goto out;
-	}
-	crew = json_object_get(st, "crew");
-	parent = json_object_get(st, "parent");
-	if ((x->lc->needs & LC_F_CREW) && json_is_null(crew)) {
+	if (!(x->lc->needs & LC_F_CREW))
+		return 0;
+	if (json_is_null(crew)) {
 		api_error(x->req, 404, "unknown_crew", "crew_id",
 		    "no such crew: %lld", x->crew_id);
-		json_decref(st);
-		goto out;
+		return 1;
 	}
-	if ((x->lc->needs & LC_F_CREW) &&
-	    !json_is_true(json_object_get(crew, "skilled"))) {
+	if (!json_is_true(json_object_get(crew, "skilled"))) {
 		api_error(x->req, 422, "crew_lacks_skill", "crew_id",
 		    "crew %s has none of the skills this category needs",
 		    json_string_value(json_object_get(crew, "code")));
-		json_decref(st);
-		goto out;
+		return 1;
 	}
-	if (x->lc->needs & LC_F_PARENT) {
-		const char *ps =
-		    json_string_value(json_object_get(parent, "state"));
-		enum lc_state pst;
+	return 0;
+}
 
-		if (json_is_null(parent) || parent == NULL) {
-			api_error(x->req, 404, "unknown_parent", "parent_id",
-			    "no such request: %lld", x->parent_id);
-			json_decref(st);
-			goto out;
-		}
-		if (x->parent_id == x->id || ps == NULL ||
-		    lifecycle_state_parse(ps, &pst) != 0 ||
-		    !lifecycle_is_open(pst)) {
-			api_error(x->req, 422, "invalid_parent", "parent_id",
-			    "a request merges only into another open request");
-			json_decref(st);
-			goto out;
-		}
+/* A merge's parent: another request, still open. 1 when refused. */
+static int
+action_parent_invalid(struct action *x, const json_t *st)
+{
+	json_t *parent = json_object_get(st, "parent");
+	const char *ps;
+	enum lc_state pst;
+
+	if (!(x->lc->needs & LC_F_PARENT))
+		return 0;
+	ps = json_string_value(json_object_get(parent, "state"));
+	if (json_is_null(parent) || parent == NULL) {
+		api_error(x->req, 404, "unknown_parent", "parent_id",
+		    "no such request: %lld", x->parent_id);
+		return 1;
 	}
-	outcome = json_string_value(json_object_get(x->body, "outcome"));
-	if (x->lc->needs & LC_F_OUTCOME) {
-		outcomes = json_object_get(st, "outcomes");
-		ok = 0;
-		json_array_foreach(outcomes, i, o)
-		{
-			if (outcome != NULL &&
-			    strcmp(json_string_value(o), outcome) == 0)
-				ok = 1;
-		}
-		if (!ok) {
-			api_error(x->req, 422, "invalid_outcome", "outcome",
-			    "outcome must be one of this category's outcomes");
-			json_decref(st);
-			goto out;
-		}
+	if (x->parent_id == x->id || ps == NULL ||
+	    lifecycle_state_parse(ps, &pst) != 0 || !lifecycle_is_open(pst)) {
+		api_error(x->req, 422, "invalid_parent", "parent_id",
+		    "a request merges only into another open request");
+		return 1;
 	}
+	return 0;
+}
+
+/* A closing step's outcome: one of the category's. 1 when refused. */
+static int
+action_outcome_invalid(struct action *x, const json_t *st, const char *outcome)
+{
+	json_t *outcomes = json_object_get(st, "outcomes"), *o;
+	size_t i;
+	int ok = 0;
+
+	if (!(x->lc->needs & LC_F_OUTCOME))
+		return 0;
+	json_array_foreach(outcomes, i, o)
+	{
+		if (outcome != NULL &&
+		    strcmp(json_string_value(o), outcome) == 0)
+			ok = 1;
+	}
+	if (!ok) {
+		api_error(x->req, 422, "invalid_outcome", "outcome",
+		    "outcome must be one of this category's outcomes");
+		return 1;
+	}
+	return 0;
+}
+
+/* The judged step, as a compare-and-set on the version read (st). */
+static void
+action_transition(
+    struct app *app, struct action *x, const json_t *st, const char *outcome)
+{
+	struct store_transition t = {0};
+	json_t *detail;
+	char *detail_s;
+
 	t.id = x->id;
 	t.version = (int)json_integer_value(json_object_get(st, "version"));
 	t.action = x->lc->name;
@@ -258,8 +249,48 @@ action_state_cb(struct db_result *r, void *arg)
 	store_request_transition(app->db, &t, action_done_cb, x);
 	free(detail_s);
 	json_decref(detail);
+}
+
+/* The request's state and references are read: judge the step, then run it. */
+static void
+action_state_cb(struct db_result *r, void *arg)
+{
+	struct action *x = arg;
+	struct lc_verdict v;
+	enum lc_state from;
+	const char *outcome, *state;
+	json_t *st;
+
+	if (r->status != DB_OK) {
+		api_db_error(x->req, r, "request.state");
+		goto out;
+	}
+	if ((st = api_result_json(r)) == NULL) {
+		api_error(x->req, 404, "not_found", NULL, "no such request");
+		goto out;
+	}
+	state = json_string_value(json_object_get(st, "state"));
+	if (state == NULL || lifecycle_state_parse(state, &from) != 0) {
+		api_error(x->req, 500, "internal", NULL, "unknown state");
+		goto refused;
+	}
+	if (action_crew_refused(x, st))
+		goto refused;
+	snprintf(x->from, sizeof x->from, "%s", state);
+	if (lifecycle_check(
+	        x->lc->name, from, (int)x->user.role, x->fields, &v) != 0) {
+		action_refuse(x->req, &v, state);
+		goto refused;
+	}
+	outcome = json_string_value(json_object_get(x->body, "outcome"));
+	if (action_crew_invalid(x, st) || action_parent_invalid(x, st) ||
+	    action_outcome_invalid(x, st, outcome))
+		goto refused;
+	action_transition(http_req_owner(x->req), x, st, outcome);
 	json_decref(st);
 	return;
+refused:
+	json_decref(st);
 out:
 	action_free(x);
 }
