@@ -197,17 +197,111 @@ osm_use_way(struct network_set *set, const struct osm_way *w,
 	free(run);
 }
 
+/* What a read of an OSM file has gathered so far. */
+struct osm_read {
+	struct osm_node *nodes;
+	size_t nnodes;
+	struct osm_way *ways;
+	size_t nways;
+	struct osm_way *w; /* the way whose <nd> and <tag> come now */
+};
+
+static void
+osm_read_node(struct osm_read *rd, xmlTextReaderPtr r)
+{
+	struct osm_node nd;
+	char *a = osm_attr(r, "lon"), *b = osm_attr(r, "lat");
+	char *id = osm_attr(r, "id");
+
+	nd.lon = a != NULL ? strtod(a, NULL) : NAN;
+	nd.lat = b != NULL ? strtod(b, NULL) : NAN;
+	nd.id = id != NULL ? strtoll(id, NULL, 10) : 0;
+	free(a);
+	free(b);
+	free(id);
+	if (!network_point_ok(nd.lon, nd.lat))
+		return; /* counted as missing where used */
+	if (rd->nnodes % 4096 == 0)
+		rd->nodes = xreallocarray(
+		    rd->nodes, rd->nnodes + 4096, sizeof *rd->nodes);
+	rd->nodes[rd->nnodes++] = nd;
+}
+
+static void
+osm_read_way(struct osm_read *rd, xmlTextReaderPtr r)
+{
+	struct osm_way *w;
+	char *a;
+
+	rd->ways = xreallocarray(rd->ways, rd->nways + 1, sizeof *rd->ways);
+	w = &rd->ways[rd->nways++];
+	memset(w, 0, sizeof *w);
+	a = osm_attr(r, "id");
+	w->id = a != NULL ? strtoll(a, NULL, 10) : 0;
+	free(a);
+	rd->w = xmlTextReaderIsEmptyElement(r) ? NULL : w;
+}
+
+static void
+osm_read_nd(struct osm_way *w, xmlTextReaderPtr r)
+{
+	char *a = osm_attr(r, "ref");
+
+	if (a != NULL && w->nrefs < NETWORK_MAX_POINTS) {
+		w->refs = xreallocarray(w->refs, w->nrefs + 1, sizeof *w->refs);
+		w->refs[w->nrefs++] = strtoll(a, NULL, 10);
+	}
+	free(a);
+}
+
+static void
+osm_read_tag(struct osm_way *w, xmlTextReaderPtr r)
+{
+	char *a = osm_attr(r, "k"), *b = osm_attr(r, "v");
+
+	if (a != NULL && b != NULL) {
+		char **slot = strcmp(a, "highway") == 0 ? &w->highway
+		    : strcmp(a, "waterway") == 0        ? &w->waterway
+		    : strcmp(a, "leisure") == 0         ? &w->leisure
+		    : strcmp(a, "name") == 0            ? &w->name
+		                                        : NULL;
+
+		if (slot != NULL) {
+			free(*slot);
+			*slot = b;
+			b = NULL;
+		}
+	}
+	free(a);
+	free(b);
+}
+
+/* One element: nodes and ways are kept, a way's <nd> and <tag> added. */
+static void
+osm_read_element(struct osm_read *rd, xmlTextReaderPtr r)
+{
+	const char *name = (const char *)xmlTextReaderConstName(r);
+
+	if (strcmp(name, "node") == 0)
+		osm_read_node(rd, r);
+	else if (strcmp(name, "way") == 0)
+		osm_read_way(rd, r);
+	else if (strcmp(name, "nd") == 0 && rd->w != NULL)
+		osm_read_nd(rd->w, r);
+	else if (strcmp(name, "tag") == 0 && rd->w != NULL)
+		osm_read_tag(rd->w, r);
+	else if (strcmp(name, "relation") == 0)
+		rd->w = NULL;
+}
+
 struct network_set *
 network_parse_osm(
     const char *buf, size_t len, enum network_kind kind, char **cause)
 {
 	struct network_set *set = xcalloc(1, sizeof *set);
-	struct osm_node *nodes = NULL;
-	struct osm_way *ways = NULL, *w = NULL;
-	size_t nnodes = 0, nways = 0, i;
+	struct osm_read rd = {0};
 	xmlTextReaderPtr r;
-	const char *name;
-	char *a, *b, *end;
+	size_t i;
 	int rc;
 
 	set->credit = "osm";
@@ -225,84 +319,24 @@ network_parse_osm(
 		return NULL;
 	}
 	while ((rc = xmlTextReaderRead(r)) == 1) {
-		if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
-			continue;
-		name = (const char *)xmlTextReaderConstName(r);
-		if (strcmp(name, "node") == 0) {
-			struct osm_node nd;
-
-			a = osm_attr(r, "lon");
-			b = osm_attr(r, "lat");
-			end = osm_attr(r, "id");
-			nd.lon = a != NULL ? strtod(a, NULL) : NAN;
-			nd.lat = b != NULL ? strtod(b, NULL) : NAN;
-			nd.id = end != NULL ? strtoll(end, NULL, 10) : 0;
-			free(a);
-			free(b);
-			free(end);
-			if (!network_point_ok(nd.lon, nd.lat))
-				continue; /* counted as missing where used */
-			if (nnodes % 4096 == 0)
-				nodes = xreallocarray(
-				    nodes, nnodes + 4096, sizeof *nodes);
-			nodes[nnodes++] = nd;
-		} else if (strcmp(name, "way") == 0) {
-			ways = xreallocarray(ways, nways + 1, sizeof *ways);
-			w = &ways[nways++];
-			memset(w, 0, sizeof *w);
-			a = osm_attr(r, "id");
-			w->id = a != NULL ? strtoll(a, NULL, 10) : 0;
-			free(a);
-			if (xmlTextReaderIsEmptyElement(r))
-				w = NULL;
-		} else if (strcmp(name, "nd") == 0 && w != NULL) {
-			a = osm_attr(r, "ref");
-			if (a != NULL && w->nrefs < NETWORK_MAX_POINTS) {
-				w->refs = xreallocarray(
-				    w->refs, w->nrefs + 1, sizeof *w->refs);
-				w->refs[w->nrefs++] = strtoll(a, NULL, 10);
-			}
-			free(a);
-		} else if (strcmp(name, "tag") == 0 && w != NULL) {
-			a = osm_attr(r, "k");
-			b = osm_attr(r, "v");
-			if (a != NULL && b != NULL) {
-				char **slot = strcmp(a, "highway") == 0
-				    ? &w->highway
-				    : strcmp(a, "waterway") == 0 ? &w->waterway
-				    : strcmp(a, "leisure") == 0  ? &w->leisure
-				    : strcmp(a, "name") == 0     ? &w->name
-				                                 : NULL;
-
-				if (slot != NULL) {
-					free(*slot);
-					*slot = b;
-					b = NULL;
-				}
-			}
-			free(a);
-			free(b);
-		} else if (strcmp(name, "relation") == 0)
-			w = NULL;
+		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT)
+			osm_read_element(&rd, r);
 	}
 	xmlFreeTextReader(r);
 	if (rc != 0) {
 		*cause = xstrdup("malformed OSM XML");
-		for (i = 0; i < nways; i++)
-			osm_way_free(&ways[i]);
-		free(ways);
-		free(nodes);
 		network_free(set);
-		return NULL;
+		set = NULL;
+	} else if (rd.nnodes > 0)
+		qsort(rd.nodes, rd.nnodes, sizeof *rd.nodes, osm_node_cmp);
+	for (i = 0; i < rd.nways; i++) {
+		if (set != NULL)
+			osm_use_way(
+			    set, &rd.ways[i], rd.nodes, rd.nnodes, kind);
+		osm_way_free(&rd.ways[i]);
 	}
-	if (nnodes > 0)
-		qsort(nodes, nnodes, sizeof *nodes, osm_node_cmp);
-	for (i = 0; i < nways; i++) {
-		osm_use_way(set, &ways[i], nodes, nnodes, kind);
-		osm_way_free(&ways[i]);
-	}
-	free(ways);
-	free(nodes);
+	free(rd.ways);
+	free(rd.nodes);
 	return set;
 }
 
