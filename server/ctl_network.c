@@ -179,6 +179,57 @@ ctl_network_line(const struct network_line *l, enum network_kind kind,
 	free(xy);
 }
 
+/* OSM XML starts with '<'; anything else must be GeoJSON. */
+static struct network_set *
+ctl_network_parse(const char *path, const char *buf, size_t len,
+    enum network_kind kind, const char *class_field, char **cause)
+{
+	struct network_set *set;
+	char *why;
+
+	set = buf[strspn(buf, " \t\r\n\xef\xbb\xbf")] == '<'
+	    ? network_parse_osm(buf, len, kind, &why)
+	    : network_parse_geojson(buf, len, kind, class_field, &why);
+	if (set == NULL) {
+		*cause = xasprintf("%s: %s", path, why);
+		free(why);
+	}
+	return set;
+}
+
+static int
+ctl_network_ward_known(const struct ward_set *wards, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < wards_count(wards); i++) {
+		if (strcmp(wards_get(wards, i)->code, code) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* What was read, kept and left out: every feature is accounted for. */
+static void
+ctl_network_import_report(const struct network_set *set,
+    const struct store_network_import *im,
+    const struct store_network_saved *saved, double km, const char *ward,
+    int left)
+{
+	printf("imported %lld pieces (%.1f km) of %s from %s\n", saved->saved,
+	    km, im->kind, im->source);
+	printf("read %zu features: %zu used (%zu in part), %zu skipped, "
+	       "%zu not %s; %zu node references missing, %d points outside "
+	       "the service area; %lld old pieces removed\n",
+	    set->stats.features, set->stats.used, set->stats.partial,
+	    set->stats.skipped, set->stats.other, im->kind,
+	    set->stats.missing_nodes, im->outside_area, saved->removed);
+	if (ward != NULL)
+		printf("kept the pieces of ward %s and within %d m of it; %d "
+		       "pieces of other places left out\n",
+		    ward, CTL_NETWORK_BORDER_M, left);
+}
+
 int
 ctl_network_import(struct ctl *c, int argc, char **argv)
 {
@@ -208,16 +259,9 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 		rc = ctl_fail("import network", cause);
 		goto out;
 	}
-	/* OSM XML starts with '<'; anything else must be GeoJSON. */
-	i = strspn(buf, " \t\r\n\xef\xbb\xbf");
-	set = buf[i] == '<'
-	    ? network_parse_osm(buf, len, kind, &cause)
-	    : network_parse_geojson(buf, len, kind, v[1], &cause);
-	if (set == NULL) {
-		char *why = xasprintf("%s: %s", pos[0], cause);
-
-		free(cause);
-		rc = ctl_fail("import network", why);
+	if ((set = ctl_network_parse(pos[0], buf, len, kind, v[1], &cause)) ==
+	    NULL) {
+		rc = ctl_fail("import network", cause);
 		goto out;
 	}
 	if (store_wards_load_sync(ctl_db(c), &wards, &cause) != 0 ||
@@ -225,11 +269,7 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 		rc = ctl_fail("import network", cause);
 		goto out;
 	}
-	for (i = 0; v[2] != NULL && i < wards_count(wards); i++) {
-		if (strcmp(wards_get(wards, i)->code, v[2]) == 0)
-			break;
-	}
-	if (v[2] != NULL && i == wards_count(wards)) {
+	if (v[2] != NULL && !ctl_network_ward_known(wards, v[2])) {
 		fprintf(
 		    stderr, "patrolctl: import network: no ward %s\n", v[2]);
 		goto out;
@@ -259,18 +299,7 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 		rc = ctl_fail("import network", cause);
 		goto out;
 	}
-	printf("imported %lld pieces (%.1f km) of %s from %s\n", saved.saved,
-	    km, im.kind, base);
-	printf("read %zu features: %zu used (%zu in part), %zu skipped, "
-	       "%zu not %s; %zu node references missing, %d points outside "
-	       "the service area; %lld old pieces removed\n",
-	    set->stats.features, set->stats.used, set->stats.partial,
-	    set->stats.skipped, set->stats.other, im.kind,
-	    set->stats.missing_nodes, outside, saved.removed);
-	if (v[2] != NULL)
-		printf("kept the pieces of ward %s and within %d m of it; %d "
-		       "pieces of other places left out\n",
-		    v[2], CTL_NETWORK_BORDER_M, left);
+	ctl_network_import_report(set, &im, &saved, km, v[2], left);
 	rc = 0;
 out:
 	store_intervals_free(iv.v, iv.n);
@@ -409,18 +438,103 @@ ctl_trace_json(const char *buf, size_t len, struct ctl_trace *t)
 	return 0;
 }
 
+/* What became of a replayed trace's points. */
+struct ctl_replay_counts {
+	size_t stored, dup, clash, outside;
+};
+
+/* One batch of fixes (a JSON array) stored, and counted. */
+static int
+ctl_replay_batch(struct ctl *c, long long patrol, json_t *batch,
+    struct ctl_replay_counts *k, char **cause)
+{
+	struct store_track_counts tc;
+	char *json = json_dumps(batch, JSON_COMPACT);
+	int rc = store_track_put_sync(ctl_db(c), patrol, json, &tc, cause);
+
+	free(json);
+	json_array_clear(batch);
+	if (rc != 0)
+		return -1;
+	k->stored += (size_t)tc.stored;
+	k->dup += (size_t)tc.duplicates;
+	k->clash += (size_t)tc.conflicts;
+	return 0;
+}
+
+/* The trace's points, moved by shift seconds, as fixes of the patrol. */
+static int
+ctl_replay_store(struct ctl *c, long long patrol, const struct ctl_trace *t,
+    double shift, struct ctl_replay_counts *k, char **cause)
+{
+	json_t *batch = json_array();
+	double e, n;
+	char *why;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < t->n && rc == 0; i++) {
+		if (geo_to_plane(t->lon[i], t->lat[i], &e, &n, &why) != 0) {
+			free(why);
+			k->outside++;
+			continue;
+		}
+		json_array_append_new(batch,
+		    json_pack("{s:f,s:f,s:f,s:f,s:f}", "at", t->at[i] + shift,
+		        "lon", t->lon[i], "lat", t->lat[i], "e", e, "n", n));
+		if (json_array_size(batch) == 5000)
+			rc = ctl_replay_batch(c, patrol, batch, k, cause);
+	}
+	if (rc == 0 && json_array_size(batch) > 0)
+		rc = ctl_replay_batch(c, patrol, batch, k, cause);
+	json_decref(batch);
+	return rc;
+}
+
+/* Every point of the file is accounted for, whatever became of it. */
+static void
+ctl_replay_report(long long patrol, const struct ctl_trace *t,
+    const struct ctl_replay_counts *k)
+{
+	printf("patrol %lld: %zu points read: %zu fixes stored, %zu "
+	       "duplicates, %zu refused\n",
+	    patrol, t->seen, k->stored, k->dup,
+	    k->outside + k->clash + (t->seen - t->n));
+	if (k->outside > 0)
+		printf("  refused: %zu outside the service area\n", k->outside);
+	if (k->clash > 0)
+		printf("  refused: %zu at the time of another fix with another "
+		       "position\n",
+		    k->clash);
+	if (t->seen > t->n)
+		printf("  refused: %zu without a usable time or position\n",
+		    t->seen - t->n);
+}
+
+/* A GPX or barefoot JSON file's points with times; -1 if it has none. */
+static int
+ctl_trace_read(const char *buf, size_t len, struct ctl_trace *t)
+{
+	size_t i = strspn(buf, " \t\r\n\xef\xbb\xbf");
+
+	if ((buf[i] == '<' ? ctl_trace_gpx(buf, len, t)
+	                   : ctl_trace_json(buf, len, t)) != 0 ||
+	    t->n < 2)
+		return -1;
+	return 0;
+}
+
 int
 ctl_network_replay(struct ctl *c, int argc, char **argv)
 {
 	static const char *const names[] = {"crew", "start", NULL};
 	struct ctl_trace t = {0};
+	struct ctl_replay_counts k = {0};
 	const char *v[3], *pos[1];
-	struct store_track_counts tc;
-	double shift = 0, e, n;
-	json_t *batch;
-	char *buf = NULL, *cause, *json;
+	double shift = 0, start;
+	char *buf = NULL, *cause;
 	long long patrol;
-	size_t len, i, stored = 0, outside = 0, dup = 0, clash = 0;
+	size_t len;
 	int rc = 1;
 
 	if (ctl_args("patrol replay", argc, argv, names, v, pos, 1) != 1 ||
@@ -434,10 +548,7 @@ ctl_network_replay(struct ctl *c, int argc, char **argv)
 		rc = ctl_fail("patrol replay", cause);
 		goto out;
 	}
-	i = strspn(buf, " \t\r\n\xef\xbb\xbf");
-	if ((buf[i] == '<' ? ctl_trace_gpx(buf, len, &t)
-	                   : ctl_trace_json(buf, len, &t)) != 0 ||
-	    t.n < 2) {
+	if (ctl_trace_read(buf, len, &t) != 0) {
 		fprintf(stderr,
 		    "patrolctl: patrol replay: %s: no track with "
 		    "times in it\n",
@@ -446,8 +557,6 @@ ctl_network_replay(struct ctl *c, int argc, char **argv)
 	}
 	/* --start moves the whole trace in time, keeping its rhythm. */
 	if (v[1] != NULL) {
-		double start;
-
 		if (ctl_network_time(v[1], &start) != 0) {
 			fprintf(stderr,
 			    "patrolctl: patrol replay: --start "
@@ -457,56 +566,12 @@ ctl_network_replay(struct ctl *c, int argc, char **argv)
 		shift = start - t.at[0];
 	}
 	if (store_patrol_replay_sync(ctl_db(c), v[0], t.at[0] + shift,
-	        t.at[t.n - 1] + shift, "patrolctl", &patrol, &cause) != 0) {
+	        t.at[t.n - 1] + shift, "patrolctl", &patrol, &cause) != 0 ||
+	    ctl_replay_store(c, patrol, &t, shift, &k, &cause) != 0) {
 		rc = ctl_fail("patrol replay", cause);
 		goto out;
 	}
-	batch = json_array();
-	for (i = 0; i <= t.n; i++) {
-		if (i < t.n) {
-			if (geo_to_plane(t.lon[i], t.lat[i], &e, &n, &cause) !=
-			    0) {
-				free(cause);
-				outside++;
-				continue;
-			}
-			json_array_append_new(batch,
-			    json_pack("{s:f,s:f,s:f,s:f,s:f}", "at",
-			        t.at[i] + shift, "lon", t.lon[i], "lat",
-			        t.lat[i], "e", e, "n", n));
-		}
-		if (json_array_size(batch) == 5000 ||
-		    (i == t.n && json_array_size(batch) > 0)) {
-			json = json_dumps(batch, JSON_COMPACT);
-			rc = store_track_put_sync(
-			    ctl_db(c), patrol, json, &tc, &cause);
-			free(json);
-			json_array_clear(batch);
-			if (rc != 0) {
-				json_decref(batch);
-				rc = ctl_fail("patrol replay", cause);
-				goto out;
-			}
-			rc = 1;
-			stored += (size_t)tc.stored;
-			dup += (size_t)tc.duplicates;
-			clash += (size_t)tc.conflicts;
-		}
-	}
-	json_decref(batch);
-	/* Every point of the file is accounted for, whatever became of it. */
-	printf("patrol %lld: %zu points read: %zu fixes stored, %zu "
-	       "duplicates, %zu refused\n",
-	    patrol, t.seen, stored, dup, outside + clash + (t.seen - t.n));
-	if (outside > 0)
-		printf("  refused: %zu outside the service area\n", outside);
-	if (clash > 0)
-		printf("  refused: %zu at the time of another fix with another "
-		       "position\n",
-		    clash);
-	if (t.seen > t.n)
-		printf("  refused: %zu without a usable time or position\n",
-		    t.seen - t.n);
+	ctl_replay_report(patrol, &t, &k);
 	rc = 0;
 out:
 	free(t.at);
