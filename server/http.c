@@ -137,18 +137,12 @@ http_allow_header(struct http_req *r, int allowed)
 	http_req_set_header(r, "Allow", buf);
 }
 
-static void
-http_gen_cb(struct evhttp_request *ev, void *arg)
+/* A request as it comes in: not yet routed, one reference (the caller's). */
+static struct http_req *
+http_gen_new(struct http_server *s, struct evhttp_request *ev)
 {
-	struct http_server *s = arg;
 	struct http_req *r = xcalloc(1, sizeof *r);
-	struct evbuffer *in = evhttp_request_get_input_buffer(ev);
-	struct evhttp_connection *evcon;
-	struct http_gate_conn *gc = NULL;
-	const struct http_gate_verdict *refusal;
 	const char *path;
-	struct timeval tv;
-	int allowed, ms, fd;
 
 	r->srv = s;
 	r->owner = s->cfg.owner;
@@ -157,11 +151,22 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 	r->route_name = "unmatched";
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
 	s->in_flight++;
-
 	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(ev));
 	r->path = xstrdup(path != NULL && *path != '\0' ? path : "/");
-	if ((evcon = evhttp_request_get_connection(ev)) != NULL)
-		gc = http_gate_conn_of(s->gate, evcon);
+	return r;
+}
+
+/*
+ * The gate's refusal, shutdown, no route, a bad path: answers and returns
+ * -1; else r->route is set and 0 returned.
+ */
+static int
+http_gen_admit(
+    struct http_server *s, struct http_req *r, struct http_gate_conn *gc)
+{
+	const struct http_gate_verdict *refusal;
+	int allowed;
+
 	if (gc != NULL && http_gate_next(gc, &refusal)) {
 		r->route_name = "refused";
 		if (refusal->status == 401)
@@ -169,12 +174,12 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 			    r, "WWW-Authenticate", "Bearer realm=\"patrol\"");
 		http_reply_error(
 		    r, refusal->status, refusal->code, "%s", refusal->message);
-		goto out;
+		return -1;
 	}
 	if (s->draining) {
 		http_reply_error(
 		    r, 503, "shutting_down", "the server is shutting down");
-		goto out;
+		return -1;
 	}
 	if ((r->route = http_route_find(s, r, &allowed)) == NULL) {
 		if (allowed != 0) {
@@ -184,13 +189,26 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 		} else
 			http_reply_error(
 			    r, 404, "not_found", "no such resource");
-		goto out;
+		return -1;
 	}
 	r->route_name = r->route->name;
 	if (http_route_decode(r) != 0) {
 		http_reply_error(r, 400, "bad_path", "malformed path segment");
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+/*
+ * The body: the gate's spool file mapped, or the buffer libevent read,
+ * within the route's limit. Answers and returns -1 when it cannot.
+ */
+static int
+http_gen_body(struct http_req *r, struct http_gate_conn *gc)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
+	int fd;
+
 	if (gc != NULL && http_gate_body_take(gc, &fd, &r->body_len) == 0) {
 		r->body =
 		    mmap(NULL, r->body_len + 1, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -200,10 +218,10 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 			log_warn("event=http_spool_map_failed");
 			http_reply_error(
 			    r, 503, "busy", "cannot read the upload now");
-			goto out;
+			return -1;
 		}
 		r->body_mapped = 1;
-		goto routed;
+		return 0;
 	}
 	r->body_len = evbuffer_get_length(in);
 	if (r->body_len > r->route->max_body) {
@@ -211,12 +229,21 @@ http_gen_cb(struct evhttp_request *ev, void *arg)
 		    "request body of %zu bytes is over this resource's "
 		    "limit of %zu bytes",
 		    r->body_len, r->route->max_body);
-		goto out;
+		return -1;
 	}
 	r->body = xmalloc(r->body_len + 1);
 	evbuffer_remove(in, r->body, r->body_len);
 	r->body[r->body_len] = '\0';
-routed:
+	return 0;
+}
+
+/* A routed request with its body: its deadline, the hooks, the handler. */
+static void
+http_gen_run(struct http_server *s, struct http_req *r)
+{
+	struct timeval tv;
+	int ms;
+
 	if (r->route->timeout_ms >= 0) {
 		/* A route's own deadline, else http_timeout_s (config). */
 		ms = r->route->timeout_ms > 0 ? r->route->timeout_ms
@@ -241,7 +268,20 @@ routed:
 		    "this resource needs a role but nothing checks it");
 	if (s->hooks.leave != NULL)
 		s->hooks.leave(r, s->hooks.arg);
-out:
+}
+
+static void
+http_gen_cb(struct evhttp_request *ev, void *arg)
+{
+	struct http_server *s = arg;
+	struct http_req *r = http_gen_new(s, ev);
+	struct evhttp_connection *evcon;
+	struct http_gate_conn *gc = NULL;
+
+	if ((evcon = evhttp_request_get_connection(ev)) != NULL)
+		gc = http_gate_conn_of(s->gate, evcon);
+	if (http_gen_admit(s, r, gc) == 0 && http_gen_body(r, gc) == 0)
+		http_gen_run(s, r);
 	http_req_unref(r);
 }
 
