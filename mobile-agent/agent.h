@@ -447,9 +447,9 @@ int gps_nmea_parse(const char *line, struct gps_fix *);
 
 /*
  * serve*.c (private parts: serve_int.h): "patrol-agent serve": one
- * libevent loop that records the GPS track, syncs with back-off (in a worker thread with its own database
- * connection: sync.c's HTTP exchanges block) and serves the screen on
- * loopback only, to a browser holding the per-start token.
+ * libevent loop that records the GPS track, syncs with back-off (in a worker
+ * thread with its own database connection: sync.c's HTTP exchanges block) and
+ * serves the screen on loopback only, to a browser holding the per-start token.
  */
 struct serve;
 int serve_main(struct agent *, int argc, char **argv);
@@ -470,7 +470,8 @@ void serve_live_get(struct serve *, struct serve_live *);
 const int32_t *serve_track(struct serve *, size_t *n); /* lat,lon e6 */
 void serve_track_reset(struct serve *);
 
-/* screen*.c (screen_int.h): the screen's JSON API under /api/ (see ui/app.js) */
+/* screen*.c (screen_int.h): the screen's JSON API under /api/ (see ui/app.js)
+ */
 struct evhttp_request;
 void screen_api(
     struct serve *, struct agent *, struct evhttp_request *, const char *path);

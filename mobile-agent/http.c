@@ -1,10 +1,11 @@
 /*
  * The agent's HTTP client: libevent's evhttp client (the library that
- * already serves the screen), over a plain socket bufferevent or, for
- * https://, bufferevent_openssl with the server's certificate and name
- * verified against the system's CAs or a pinned CA file (--ca). TLS is
- * the module patrol-agent-tls.so (tls.c), loaded at the first https
- * exchange: over http the agent never maps libssl and libcrypto.
+ * already serves the screen), over a plain socket bufferevent. For
+ * https:// it talks plain HTTP to a TLS relay on the same loop, which
+ * verifies the server's certificate and name against the system's CAs or
+ * a pinned CA file (--ca). TLS is the module patrol-agent-tls.so (tls.c,
+ * mbedTLS), loaded at the first https exchange: over http the agent never
+ * maps a TLS library.
  *
  * http_exchange() blocks its caller (the command line, or serve's sync
  * worker thread): each exchange runs a private event_base until the
@@ -42,6 +43,7 @@ struct http_call {
 	struct event_base *base;
 	struct bufferevent *bev;
 	const struct tls_module *tls; /* NULL over plain TCP */
+	struct tls_conn *relay;
 	struct http_resp *r;
 	int done;       /* the request callback ran */
 	int answered;   /* with an answer (any status) */
@@ -108,8 +110,7 @@ http_why(struct http_call *c)
 
 	if (c->timed_out)
 		return agent_strdup("timed out");
-	if (c->tls != NULL && c->bev != NULL &&
-	    (tls = c->tls->why(c->bev)) != NULL)
+	if (c->relay != NULL && (tls = c->tls->why(c->relay)) != NULL)
 		return tls;
 	if (!c->have_error) /* evhttp gave up connecting */
 		return agent_strdup("cannot connect: refused, reset or closed "
@@ -244,7 +245,7 @@ http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
 	struct timeval retry = {0, HTTP_RETRY_MS * 1000};
 	char *target = NULL, *hostport, clen[32];
 	enum evhttp_cmd_type method = http_method(q->method);
-	int rc = -1;
+	int rc = -1, relay_port = 0;
 
 	memset(r, 0, sizeof *r);
 	r->offset = -1;
@@ -255,28 +256,31 @@ http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
 		*cause = agent_strdup("cannot start the event loop");
 		goto out;
 	}
-	if (u.tls) {
-		if ((c.tls = module_tls(cause)) == NULL ||
-		    (c.bev = c.tls->client_new(c.base, u.host, q->ca, cause)) ==
-		        NULL)
-			goto fail_cause;
-	} else if ((c.bev = bufferevent_socket_new(c.base, -1,
-	                BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) ==
-	    NULL) {
+	if ((c.bev = bufferevent_socket_new(c.base, -1,
+	         BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) == NULL) {
 		*cause = agent_strdup("cannot open a connection");
 		goto fail_cause;
 	}
+	/* https: the plain connection goes to the relay, on loopback. */
+	if (u.tls &&
+	    ((c.tls = module_tls(cause)) == NULL ||
+	        (c.relay = c.tls->open(c.base, c.bev, u.host, u.port, q->ca,
+	             &relay_port, cause)) == NULL)) {
+		bufferevent_free(c.bev);
+		c.bev = NULL;
+		goto fail_cause;
+	}
 	if ((evcon = evhttp_connection_base_bufferevent_new(c.base, NULL, c.bev,
-	         u.host, (unsigned short)u.port)) == NULL) {
+	         u.tls ? "127.0.0.1" : u.host,
+	         (unsigned short)(u.tls ? relay_port : u.port))) == NULL) {
 		bufferevent_free(c.bev);
 		c.bev = NULL;
 		*cause = agent_strdup("cannot open a connection");
 		goto fail_cause;
 	}
 	evhttp_connection_set_timeout_tv(evcon, &tv);
-	/* evhttp retries a connection on the same bufferevent: a TLS one
-	 * would reuse an SSL whose handshake failed, so https is not
-	 * retried here (the caller's back-off does). */
+	/* The relay takes one connection: https is not retried here (the
+	 * caller's back-off does). */
 	if (!u.tls) {
 		evhttp_connection_set_retries(evcon, HTTP_RETRIES);
 		evhttp_connection_set_initial_retry_tv(evcon, &retry);
@@ -347,17 +351,17 @@ fail_cause : {
 }
 out:
 	/* Frees a request still pending (timed out) without calling back;
-	 * the bufferevent (and its SSL and socket) go with the connection. */
+	 * the bufferevent (and its socket) go with the connection. */
 	if (evcon != NULL)
 		evhttp_connection_free(evcon);
+	if (c.relay != NULL)
+		c.tls->close(c.relay);
 	if (deadline != NULL)
 		event_free(deadline);
 	if (c.base != NULL)
 		event_base_free(c.base);
 	free(target);
 	evhttp_uri_free(u.uri);
-	if (c.tls != NULL)
-		c.tls->clear();
 	return rc;
 }
 

@@ -1,6 +1,6 @@
 /*
  * The agent's optional parts, loaded only when used (module.c): TLS for
- * an https:// server (tls.c: bufferevent_openssl, libssl, libcrypto) and
+ * an https:// server (tls.c: mbedTLS, a relay on the exchange's loop) and
  * gpsd (gpsd.c: libgps, which on Debian brings libstdc++, D-Bus and
  * libsystemd). A handheld syncing over http or replaying NMEA never maps
  * those libraries: they are most of the daemon's resident memory
@@ -15,26 +15,32 @@
 #include <stdint.h>
 
 /* Raised when a table changes shape: an old module is then refused. */
-#define MODULE_ABI 1
+#define MODULE_ABI 2
 
 struct bufferevent;
 struct event_base;
+struct tls_conn;
 
+/*
+ * A TLS relay for one exchange on base (tls.c: mbedTLS): it connects to
+ * host:port with TLS >= 1.2, the server's certificate verified against
+ * the CA file ca (the system's CAs when ca is NULL or empty) and its name
+ * checked, and carries the bytes of one plain connection to it: the one
+ * that client (a socket bufferevent of the caller's) makes to
+ * 127.0.0.1:*relay_port, and no other.
+ */
 struct tls_module {
 	int abi;
-	/*
-	 * A bufferevent that connects with TLS >= 1.2 to host (its
-	 * certificate verified against the CA file ca, or the system's CAs
-	 * when ca is NULL or empty; its name or address checked); NULL and
-	 * *cause in words when it cannot be made.
-	 */
-	struct bufferevent *(*client_new)(struct event_base *, const char *host,
-	    const char *ca, char **cause);
-	/* Why a failed exchange on bev failed, when it was a TLS matter (a
-	 * certificate not trusted, a handshake refused); NULL otherwise. */
-	char *(*why)(struct bufferevent *bev);
-	/* Forgets the thread's TLS errors. */
-	void (*clear)(void);
+	/* The relay, listening; NULL and *cause in words when it cannot be
+	 * made. */
+	struct tls_conn *(*open)(struct event_base *,
+	    struct bufferevent *client, const char *host, int port,
+	    const char *ca, int *relay_port, char **cause);
+	/* Why the relay failed (a certificate not trusted, a handshake
+	 * refused, the server unreachable), in words; NULL when it did not. */
+	char *(*why)(struct tls_conn *);
+	/* Closes the relay and its connections (before base is freed). */
+	void (*close)(struct tls_conn *);
 	/* The TLS library's name and version. */
 	const char *(*version)(void);
 };

@@ -8,7 +8,7 @@ need="cmake make gcc pkg-config git ca-certificates
 libevent-dev libpq-dev libproj-dev proj-data libprotobuf-c-dev protobuf-c-compiler
 libjansson-dev libxml2-dev libsodium-dev libssl-dev libsqlite3-dev
 libcurl4-openssl-dev libcairo2-dev libsystemd-dev fonts-ipafont-gothic
-libjpeg62-turbo-dev libgps-dev
+libjpeg62-turbo-dev libgps-dev libmbedtls-dev
 postgresql postgresql-contrib curl python3
 nodejs npm"
 
