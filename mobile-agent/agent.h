@@ -11,6 +11,7 @@
 #define PATROL_AGENT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -72,6 +73,9 @@ int agent_args(const char *cmd, int argc, char **argv, struct agent_opt *,
  * no other file calls sqlite3_ or holds SQL (scripts/agent_sql_in_store.py).
  */
 int outbox_open(struct agent *, char **cause);
+/* For a connection whose writes the server can give back (serve's sync
+ * worker): commits without their own fsync (see outbox.c). */
+int outbox_relax(struct agent *, char **cause);
 /* SQLite's version, for "version". */
 const char *outbox_sqlite_version(void);
 /* The last SQLite error in words (caller frees). */
@@ -418,6 +422,12 @@ struct gps_fix {
 };
 /* Stores a fix if track_interval_s has passed since the last one kept. */
 int track_record(struct agent *, const struct gps_fix *);
+/* 1 when a fix at t_ms is due for keeping, the last kept at last_ms. */
+int track_due(struct agent *, int64_t last_ms, int64_t t_ms);
+/* Keeps n fixes of one patrol (session, NULL for none) in one commit:
+ * 0, else -1 with *cause (caller frees). */
+int track_keep(struct agent *, const struct gps_fix *, size_t n,
+    const char *session, char **cause);
 /* Latest fix recorded, if younger than max_age_ms. */
 int track_last(struct agent *, int64_t max_age_ms, struct gps_fix *);
 /* Moves recorded fixes into outbox items (TrackPiece), in pieces. */
@@ -469,6 +479,9 @@ void serve_live_get(struct serve *, struct serve_live *);
 /* The current (or last) patrol's kept fixes, for the screen's map. */
 const int32_t *serve_track(struct serve *, size_t *n); /* lat,lon e6 */
 void serve_track_reset(struct serve *);
+/* Keeps the fixes held for the next commit now (before a patrol's start
+ * or end, and at exit). */
+void serve_fixes_flush(struct serve *);
 
 /* screen*.c (screen_int.h): the screen's JSON API under /api/ (see ui/app.js)
  */
@@ -479,13 +492,13 @@ void screen_api(
 void screen_photos_clean(struct agent *);
 
 /*
- * photo.c: a JPEG over limit bytes scaled down by 1/2, 1/4 or 1/8 (the
- * long edge kept at 1600 px or more), EXIF copied. 1 with *out (caller
- * frees), 0 when it stays as it is, -1 with *cause when it is not a JPEG
- * libjpeg can read.
+ * photo.c: the JPEG in (len bytes, read from its position) over limit
+ * bytes scaled down by 1/2, 1/4 or 1/8 (the long edge kept at 1600 px or
+ * more), EXIF copied, written to out as it is decoded: 1 when out holds
+ * the smaller photo, 0 when it stays as it is (out holds nothing to
+ * keep), -1 with *cause when it is not a JPEG libjpeg can read.
  */
-int photo_shrink(const unsigned char *in, size_t len, size_t limit,
-    unsigned char **out, size_t *outlen, char **cause);
+int photo_shrink(FILE *in, size_t len, size_t limit, FILE *out, char **cause);
 
 /* ui_files.c (generated from ui/ by embed.cmake) */
 struct ui_file {

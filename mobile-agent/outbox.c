@@ -20,7 +20,8 @@
 #include "agent.h"
 
 #define OUTBOX_PHOTO_MAX    (100 << 20)
-#define OUTBOX_PHOTO_RESIZE (2 << 20) /* until the server says */
+#define OUTBOX_PHOTO_RESIZE (2 << 20)  /* until the server says */
+#define OUTBOX_CHUNK        (64 << 10) /* a photo read or written at once */
 
 static const char outbox_schema[] =
     "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);"
@@ -177,6 +178,21 @@ outbox_open(struct agent *a, char **cause)
 	        outbox_upgrade(a, cause) == 0
 	    ? 0
 	    : -1;
+}
+
+int
+outbox_relax(struct agent *a, char **cause)
+{
+	/*
+	 * NORMAL in WAL mode: a commit is not fsynced itself, the WAL is at
+	 * the next FULL commit of another connection or at a checkpoint. A
+	 * power cut can lose this connection's last commits, never half of
+	 * one. For the sync worker that is safe: what it writes is what the
+	 * server has (acknowledgements, jobs, the cursor, uploads' progress)
+	 * and the next sync brings it again, exactly once by client ids; and
+	 * its fsyncs no longer hold the write lock the crew's taps wait for.
+	 */
+	return outbox_exec(a, "PRAGMA synchronous = NORMAL", cause);
 }
 
 const char *
@@ -381,92 +397,66 @@ outbox_sniff(const unsigned char *p, size_t len)
 	return NULL;
 }
 
-static int
-outbox_read_file(
-    const char *path, unsigned char **data, size_t *len, char **cause)
+/* The photo file, opened for reading, with its size checked. */
+static FILE *
+outbox_photo_open(const char *path, size_t *len, char **cause)
 {
 	struct stat st;
-	ssize_t n;
-	size_t off = 0;
-	int fd;
+	FILE *f;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) != 0) {
+	if ((f = fopen(path, "rbe")) == NULL || fstat(fileno(f), &st) != 0) {
 		*cause =
 		    agent_printf("cannot read %s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
+		if (f != NULL)
+			fclose(f);
+		return NULL;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
 	    st.st_size > OUTBOX_PHOTO_MAX) {
-		close(fd);
+		fclose(f);
 		*cause =
 		    agent_printf("%s is not a photo of a sensible size", path);
-		return -1;
+		return NULL;
 	}
 	*len = (size_t)st.st_size;
-	*data = agent_alloc(*len);
-	while (off < *len && (n = read(fd, *data + off, *len - off)) > 0)
-		off += (size_t)n;
-	close(fd);
-	if (off != *len) {
-		free(*data);
-		*cause = agent_printf("cannot read %s", path);
-		return -1;
-	}
-	return 0;
+	return f;
 }
 
-/* Written, fsync'ed, renamed, directory fsync'ed: there, or not at all. */
+/* SHA-256 of f's len bytes from its start, in hex: 0, or -1 (short). */
 static int
-outbox_write_durably(struct agent *a, const char *sha,
-    const unsigned char *data, size_t len, char **cause)
+outbox_sha_file(FILE *f, size_t len, unsigned char *buf, char sha[65])
 {
-	char *dir = agent_path(a, "photos"), *path, *tmp;
-	ssize_t n;
-	size_t off = 0;
-	int fd, dfd, rc = -1;
-
-	path = agent_printf("%s/%s", dir, sha);
-	tmp = agent_printf("%s/.%s.tmp", dir, sha);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
-	    -1)
-		goto fail;
-	while (off < len && (n = write(fd, data + off, len - off)) > 0)
-		off += (size_t)n;
-	if (off != len || fsync(fd) != 0) {
-		close(fd);
-		unlink(tmp);
-		goto fail;
-	}
-	close(fd);
-	if (rename(tmp, path) != 0)
-		goto fail;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		fsync(dfd);
-		close(dfd);
-	}
-	rc = 0;
-	goto out;
-fail:
-	*cause = agent_printf("cannot keep the photo: %s", strerror(errno));
-out:
-	free(dir);
-	free(path);
-	free(tmp);
-	return rc;
-}
-
-static void
-outbox_sha_hex(const unsigned char *data, size_t len, char sha[65])
-{
+	crypto_hash_sha256_state h;
 	unsigned char md[crypto_hash_sha256_BYTES];
-	size_t i;
+	size_t n, off = 0, i;
 
-	crypto_hash_sha256(md, data, len);
+	rewind(f);
+	crypto_hash_sha256_init(&h);
+	while (off < len && (n = fread(buf, 1, OUTBOX_CHUNK, f)) > 0) {
+		crypto_hash_sha256_update(&h, buf, n);
+		off += n;
+	}
+	crypto_hash_sha256_final(&h, md);
 	for (i = 0; i < sizeof md; i++)
 		snprintf(sha + 2 * i, 3, "%02x", md[i]);
+	return off == len && !ferror(f) ? 0 : -1;
+}
+
+/* in's len bytes from its start into out: 0, or -1. */
+static int
+outbox_copy_file(FILE *in, size_t len, FILE *out, unsigned char *buf)
+{
+	size_t n, off = 0;
+
+	rewind(in);
+	if (fseek(out, 0, SEEK_SET) != 0 || ftruncate(fileno(out), 0) != 0)
+		return -1;
+	while (off < len && (n = fread(buf, 1, OUTBOX_CHUNK, in)) > 0) {
+		if (fwrite(buf, 1, n, out) != n)
+			return -1;
+		off += n;
+	}
+	return off == len ? 0 : -1;
 }
 
 /* 1 when photos/SHA is a kept photo of len bytes. */
@@ -482,59 +472,106 @@ outbox_photo_kept(struct agent *a, const char *sha, size_t len)
 	return kept;
 }
 
+/*
+ * What is kept of the photo in (len bytes) into out: scaled down when a
+ * JPEG larger than the server asks for (EXIF kept), else as taken. Its
+ * size in *bytes.
+ */
+static int
+outbox_photo_write(struct agent *a, const char *file, FILE *in, size_t len,
+    const char *type, FILE *out, unsigned char *buf, size_t *bytes)
+{
+	long long limit =
+	    outbox_get_int(a, "photo_resize_bytes", OUTBOX_PHOTO_RESIZE);
+	char *why = NULL;
+	long size;
+	int r = 0;
+
+	if (strcmp(type, "image/jpeg") == 0) {
+		rewind(in);
+		r = photo_shrink(
+		    in, len, limit > 0 ? (size_t)limit : 0, out, &why);
+	}
+	if (r == 1 && (size = ftell(out)) > 0) {
+		agent_log(a, "photo %s scaled down: %zu to %ld bytes", file,
+		    len, size);
+		*bytes = (size_t)size;
+		return 0;
+	}
+	if (why != NULL) {
+		/* Not decodable here: sent as taken, the server judges. */
+		agent_log(a, "photo %s kept as taken: %s", file, why);
+		free(why);
+	}
+	*bytes = len;
+	return outbox_copy_file(in, len, out, buf);
+}
+
+/*
+ * Streamed, never held whole: the photo is hashed, scaled or copied into
+ * photos/.tmp-ID a chunk at a time, hashed again as kept, fsync'ed and
+ * renamed to photos/SHA, and the directory fsync'ed: there, or not at
+ * all.
+ */
 int
 outbox_photo_keep(struct agent *a, const char *file, char sha[65],
     const char **type, size_t *bytes, char **cause)
 {
-	unsigned char *data;
-	size_t len;
-	int rc = -1;
+	unsigned char head[12], *buf = NULL;
+	char id[33], *dir = agent_path(a, "photos"), *tmp = NULL, *path = NULL;
+	FILE *in, *out = NULL;
+	size_t len, n;
+	int dfd, rc = -1;
 
-	if (outbox_read_file(file, &data, &len, cause) != 0)
+	if ((in = outbox_photo_open(file, &len, cause)) == NULL) {
+		free(dir);
 		return -1;
-	if ((*type = outbox_sniff(data, len)) == NULL) {
+	}
+	n = fread(head, 1, sizeof head, in);
+	if ((*type = outbox_sniff(head, n)) == NULL) {
 		*cause =
 		    agent_printf("%s is not a JPEG, PNG or WebP image", file);
 		goto out;
 	}
+	buf = agent_alloc(OUTBOX_CHUNK);
+	if (outbox_sha_file(in, len, buf, sha) != 0)
+		goto io;
 	/* Kept already (the screen keeps a photo when it arrives): a kept
 	 * photo is named by its own hash; it is not scaled down twice. */
-	outbox_sha_hex(data, len, sha);
 	if (outbox_photo_kept(a, sha, len)) {
 		*bytes = len;
 		rc = 0;
 		goto out;
 	}
-	/* Larger than the server asks for: scaled down, EXIF kept. */
-	if (strcmp(*type, "image/jpeg") == 0) {
-		long long limit = outbox_get_int(
-		    a, "photo_resize_bytes", OUTBOX_PHOTO_RESIZE);
-		unsigned char *small;
-		size_t slen;
-		char *why = NULL;
-
-		if (photo_shrink(data, len, limit > 0 ? (size_t)limit : 0,
-		        &small, &slen, &why) == 1) {
-			agent_log(a, "photo %s scaled down: %zu to %zu bytes",
-			    file, len, slen);
-			free(data);
-			data = small;
-			len = slen;
-		} else if (why != NULL) {
-			/* Not decodable here: sent as taken, the server judges.
-			 */
-			agent_log(a, "photo %s kept as taken: %s", file, why);
-			free(why);
-		}
-	}
-	outbox_sha_hex(data, len, sha); /* of what is kept and sent */
+	agent_random_id(id, 16);
+	tmp = agent_printf("%s/.tmp-%s", dir, id);
 	/* A copy of our own: the crew may delete theirs before the sync. */
-	if (outbox_write_durably(a, sha, data, len, cause) != 0)
-		goto out;
-	*bytes = len;
+	if ((out = fopen(tmp, "w+xe")) == NULL ||
+	    outbox_photo_write(a, file, in, len, *type, out, buf, bytes) != 0 ||
+	    fflush(out) != 0 || fsync(fileno(out)) != 0 ||
+	    outbox_sha_file(out, *bytes, buf, sha) != 0) /* what is sent */
+		goto io;
+	path = agent_printf("%s/%s", dir, sha);
+	if (rename(tmp, path) != 0)
+		goto io;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(dfd);
+		close(dfd);
+	}
 	rc = 0;
+	goto out;
+io:
+	*cause = agent_printf("cannot keep the photo: %s", strerror(errno));
+	if (tmp != NULL)
+		unlink(tmp);
 out:
-	free(data);
+	if (out != NULL)
+		fclose(out);
+	fclose(in);
+	free(buf);
+	free(dir);
+	free(tmp);
+	free(path);
 	return rc;
 }
 

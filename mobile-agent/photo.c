@@ -2,8 +2,9 @@
  * Photos scaled down on the device before they are kept for upload: a
  * phone's 5-10 MB JPEG costs minutes on a weak link. libjpeg's DCT
  * scaling (1/2, 1/4, 1/8) decodes straight to the smaller size one row at
- * a time, so memory stays at a row whatever the photo's size. The long
- * edge never goes below PHOTO_MIN_EDGE pixels and the quality is 90: the
+ * a time, read from the file and written to the file as it goes, so
+ * memory stays at a row and libjpeg's buffers whatever the photo's size. The
+ * long edge never goes below PHOTO_MIN_EDGE pixels and the quality is 90: the
  * photo is evidence. The EXIF block (APP1: the position and time the
  * camera wrote) is copied as it is.
  */
@@ -44,22 +45,18 @@ photo_output_message(j_common_ptr c)
 }
 
 int
-photo_shrink(const unsigned char *in, size_t len, size_t limit,
-    unsigned char **out, size_t *outlen, char **cause)
+photo_shrink(FILE *in, size_t len, size_t limit, FILE *out, char **cause)
 {
 	struct jpeg_decompress_struct d;
 	struct jpeg_compress_struct c;
 	struct photo_err de, ce;
 	jpeg_saved_marker_ptr m;
 	unsigned char *volatile row = NULL;
-	unsigned char *buf = NULL;
-	unsigned long size = 0;
+	long size;
 	volatile unsigned denom = 1; /* set after setjmp */
 	unsigned edge;
 	JSAMPROW rows[1];
 
-	*out = NULL;
-	*outlen = 0;
 	if (limit == 0 || len <= limit)
 		return 0;
 	memset(&d, 0, sizeof d);
@@ -80,7 +77,7 @@ photo_shrink(const unsigned char *in, size_t len, size_t limit,
 	}
 	jpeg_create_decompress(&d);
 	jpeg_create_compress(&c);
-	jpeg_mem_src(&d, in, (unsigned long)len);
+	jpeg_stdio_src(&d, in);
 	jpeg_save_markers(&d, JPEG_APP0 + 1, 0xffff);
 	jpeg_read_header(&d, TRUE);
 	if ((unsigned long long)d.image_width * d.image_height >
@@ -108,7 +105,7 @@ photo_shrink(const unsigned char *in, size_t len, size_t limit,
 	c.in_color_space = d.out_color_space;
 	jpeg_set_defaults(&c);
 	jpeg_set_quality(&c, PHOTO_QUALITY, TRUE);
-	jpeg_mem_dest(&c, &buf, &size);
+	jpeg_stdio_dest(&c, out);
 	jpeg_start_compress(&c, TRUE);
 	for (m = d.marker_list; m != NULL; m = m->next) {
 		if (m->marker == JPEG_APP0 + 1)
@@ -126,17 +123,14 @@ photo_shrink(const unsigned char *in, size_t len, size_t limit,
 	jpeg_destroy_decompress(&d);
 	jpeg_destroy_compress(&c);
 	free(row);
-	if (size >= len) {
-		free(buf);
-		return 0; /* no smaller: the original goes */
+	if (fflush(out) != 0 || ferror(out) || (size = ftell(out)) < 0) {
+		*cause = agent_printf("cannot write the JPEG");
+		return -1;
 	}
-	*out = buf;
-	*outlen = size;
-	return 1;
+	return (size_t)size < len ? 1 : 0; /* no smaller: the original goes */
 fail:
 	jpeg_destroy_decompress(&d);
 	jpeg_destroy_compress(&c);
 	free(row);
-	free(buf);
 	return -1;
 }

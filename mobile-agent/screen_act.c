@@ -303,6 +303,7 @@ screen_patrol_mark(
 		    wayback ? "choose pieces" : "action: start or stop");
 		return;
 	}
+	serve_fixes_flush(s); /* the fixes so far are the last patrol's */
 	rc = jobs_patrol_mark(a, start, pieces, n, &cause);
 	if (rc == 0 && start)
 		serve_track_reset(s);

@@ -149,6 +149,7 @@ serve_fini(struct serve *s)
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thread, NULL);
 	}
+	serve_fixes_flush(s); /* before the last flush below */
 	for (i = 0; i < 2; i++) {
 		if (s->sig_ev[i] != NULL)
 			event_free(s->sig_ev[i]);
@@ -161,6 +162,8 @@ serve_fini(struct serve *s)
 		event_free(s->wake_ev);
 	if (s->sync_timer != NULL)
 		event_free(s->sync_timer);
+	if (s->keep_timer != NULL)
+		event_free(s->keep_timer);
 	gps_src_close(s->src);
 	if (s->http != NULL)
 		evhttp_free(s->http);
@@ -179,6 +182,7 @@ serve_fini(struct serve *s)
 	}
 	free(cause);
 	free(s->track);
+	free(s->keep);
 	free(s->leaflet);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
@@ -250,6 +254,8 @@ serve_main(struct agent *a, int argc, char **argv)
 	    s.base, s.wake[0], EV_READ | EV_PERSIST, serve_wake_cb, &s);
 	s.sync_timer = evtimer_new(s.base, serve_sync_timer_cb, &s);
 	s.gps_timer = evtimer_new(s.base, serve_gps_timer_cb, &s);
+	s.keep_timer = evtimer_new(s.base, serve_keep_timer_cb, &s);
+	s.last_kept_ms = outbox_get_int(a, "track_last_ms", 0);
 	s.sig_ev[0] = evsignal_new(s.base, SIGINT, serve_signal_cb, &s);
 	s.sig_ev[1] = evsignal_new(s.base, SIGTERM, serve_signal_cb, &s);
 	event_add(s.wake_ev, NULL);

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/event.h>
 
@@ -26,19 +27,71 @@ serve_track_reset(struct serve *s)
 	s->ntrack = 0;
 }
 
+void
+serve_fixes_flush(struct serve *s)
+{
+	char *cause = NULL;
+
+	if (s->keep_timer != NULL)
+		evtimer_del(s->keep_timer);
+	if (s->nkeep == 0)
+		return;
+	if (track_keep(s->a, s->keep, s->nkeep, s->keep_session, &cause) != 0)
+		agent_log(s->a, "track: %zu fixes not kept: %s", s->nkeep,
+		    cause != NULL ? cause : "failed");
+	free(cause);
+	s->nkeep = 0;
+	free(s->keep_session);
+	s->keep_session = NULL;
+}
+
+void
+serve_keep_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	serve_fixes_flush(arg);
+}
+
+/* Whether two patrol sessions (NULL: none) are the same. */
+static int
+serve_same_session(const char *x, const char *y)
+{
+	return x == NULL || y == NULL ? x == y : strcmp(x, y) == 0;
+}
+
+/*
+ * A fix: the newest position at once; kept, when due, with the fixes held
+ * until SERVE_KEEP_MS has passed or SERVE_KEEP_MAX are held (one commit,
+ * one fsync, for them all).
+ */
 static void
 serve_fix(struct serve *s, const struct gps_fix *f)
 {
+	struct timeval tv = serve_tv(SERVE_KEEP_MS);
 	char *sess;
 	size_t i;
 
 	s->fix = *f;
 	s->has_fix = 1;
-	if (track_record(s->a, f) != 1)
+	if (!track_due(s->a, s->last_kept_ms, f->t_ms))
 		return;
-	if ((sess = outbox_get(s->a, "patrol_session")) == NULL)
+	sess = outbox_get(s->a, "patrol_session");
+	/* A patrol started or stopped: the held fixes are the last one's. */
+	if (s->nkeep > 0 && !serve_same_session(sess, s->keep_session))
+		serve_fixes_flush(s);
+	if (s->keep == NULL)
+		s->keep = agent_alloc(SERVE_KEEP_MAX * sizeof *s->keep);
+	s->keep[s->nkeep++] = *f;
+	free(s->keep_session);
+	s->keep_session = sess;
+	s->last_kept_ms = f->t_ms;
+	if (s->nkeep == SERVE_KEEP_MAX)
+		serve_fixes_flush(s);
+	else if (!evtimer_pending(s->keep_timer, NULL))
+		evtimer_add(s->keep_timer, &tv);
+	if (sess == NULL)
 		return;
-	free(sess);
 	if (s->track == NULL)
 		s->track = agent_alloc(SERVE_TRACK_MAX * 2 * sizeof *s->track);
 	if (s->ntrack == SERVE_TRACK_MAX) {

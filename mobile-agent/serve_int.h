@@ -25,6 +25,8 @@
 #define SERVE_COOKIE          "patrol_screen"
 #define SERVE_WAYBACK_MS      (5 * 60 * 1000)
 #define SERVE_STACK           (1 << 20)
+#define SERVE_KEEP_MS         10000 /* fixes held at most, then one commit */
+#define SERVE_KEEP_MAX        128
 
 struct serve {
 	struct agent *a;
@@ -51,6 +53,12 @@ struct serve {
 	int has_held, has_fix;
 	struct gps_fix fix;
 	int64_t prev_t;
+	/* Fixes due for keeping, held for one commit (serve_fixes_flush). */
+	struct gps_fix *keep;
+	size_t nkeep;
+	char *keep_session;
+	int64_t last_kept_ms;
+	struct event *keep_timer;
 	/* The current patrol's kept fixes (lat, lon pairs in 1e-6 deg). */
 	int32_t *track;
 	size_t ntrack;
@@ -74,6 +82,8 @@ void serve_wake_cb(evutil_socket_t, short, void *);
 
 /* serve_gps.c: the timer that opens the source, or paces an NMEA replay. */
 void serve_gps_timer_cb(evutil_socket_t, short, void *);
+/* The held fixes' time is up: they are kept. */
+void serve_keep_timer_cb(evutil_socket_t, short, void *);
 
 /* serve_http.c: every request to the screen (host, token, then route). */
 struct evhttp_request;

@@ -39,7 +39,7 @@ serve_worker(void *arg)
 	char *cause = NULL, c = 's';
 	int rc, wayback;
 
-	if (outbox_open(&w, &cause) != 0) {
+	if (outbox_open(&w, &cause) != 0 || outbox_relax(&w, &cause) != 0) {
 		fprintf(
 		    stderr, "patrol-agent: serve: sync worker: %s\n", cause);
 		free(cause);

@@ -1,6 +1,9 @@
 /*
- * The GPS track: fixes are kept one by one as they come (a crash loses at
- * most the one being written), thinned to the track interval, and cut
+ * The GPS track: fixes are thinned to the track interval and kept, by the
+ * command line one by one as they come (a crash loses at most the one
+ * being written), by serve a few seconds' worth per commit (track_keep:
+ * a crash loses those seconds, and the screen's taps do not wait behind
+ * a commit per fix); they are cut
  * into delta-coded pieces (proto/track_codec.c) when a batch is built or
  * a patrol ends. A piece becomes an ordinary outbox item with its own
  * client id, so it reaches the server exactly once like everything else.
@@ -15,33 +18,57 @@
 #define TRACK_CLOCK_JUMP_MS (3600 * 1000LL)
 
 int
-track_record(struct agent *a, const struct gps_fix *f)
+track_due(struct agent *a, int64_t last_ms, int64_t t_ms)
 {
-	long long last = outbox_get_int(a, "track_last_ms", 0);
 	long long every = outbox_get_int(a, "track_interval_s", 5) * 1000;
-	struct store_fix_row row;
-	char *session, *cause;
-	int rc = -1;
 
 	/* A clock set back by an hour (a new replay, a reset) starts over. */
-	if (f->t_ms < last + every && f->t_ms > last - TRACK_CLOCK_JUMP_MS)
+	return !(
+	    t_ms < last_ms + every && t_ms > last_ms - TRACK_CLOCK_JUMP_MS);
+}
+
+int
+track_keep(struct agent *a, const struct gps_fix *f, size_t n,
+    const char *session, char **cause)
+{
+	struct store_fix_row row;
+	size_t i;
+
+	if (n == 0)
 		return 0;
-	if (outbox_begin(a, &cause) != 0) {
-		agent_log(a, "track: %s", cause);
-		free(cause);
+	if (outbox_begin(a, cause) != 0)
 		return -1;
+	for (i = 0; i < n; i++) {
+		row.t_ms = f[i].t_ms;
+		row.lat_e6 = track_e6(f[i].lat);
+		row.lon_e6 = track_e6(f[i].lon);
+		row.session = session;
+		if (store_fixes_add(a, &row) != 0)
+			goto fail;
 	}
+	if (outbox_set_int(a, "track_last_ms", f[n - 1].t_ms) == 0 &&
+	    outbox_commit(a, cause) == 0)
+		return 0;
+fail:
+	if (*cause == NULL)
+		*cause = outbox_errmsg(a);
+	outbox_rollback(a);
+	return -1;
+}
+
+int
+track_record(struct agent *a, const struct gps_fix *f)
+{
+	char *session, *cause = NULL;
+	int rc;
+
+	if (!track_due(a, outbox_get_int(a, "track_last_ms", 0), f->t_ms))
+		return 0;
 	session = outbox_get(a, "patrol_session");
-	row.t_ms = f->t_ms;
-	row.lat_e6 = track_e6(f->lat);
-	row.lon_e6 = track_e6(f->lon);
-	row.session = session;
-	if (store_fixes_add(a, &row) == 0 &&
-	    outbox_set_int(a, "track_last_ms", f->t_ms) == 0 &&
-	    outbox_commit(a, &cause) == 0)
-		rc = 1;
-	if (rc != 1)
-		outbox_rollback(a);
+	rc = track_keep(a, f, 1, session, &cause) == 0 ? 1 : -1;
+	if (rc < 0)
+		agent_log(a, "track: %s", cause);
+	free(cause);
 	free(session);
 	return rc;
 }

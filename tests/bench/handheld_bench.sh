@@ -12,8 +12,8 @@
 #        synchronous=FULL, as the outbox): the durability floor, one
 #        fsync of the WAL; and a bare fsync of 4 kB;
 #   2. the daemon's peak RSS over a simulated day (25 jobs with a 300 kB
-#      photo each, 8 hours of 1 Hz track replayed as fast as it reads, the
-#      screen polled every 0.5 s throughout) against the peak RSS of the
+#      photo each, 8 hours of 1 Hz track replayed at BENCH_SPEED times its
+#      pace, the screen polled every 0.5 s throughout) against the peak RSS of the
 #      command-line runs doing the same day (the baseline of BENCHMARKS.md
 #      section 6) and the RSS of the bare evhttp server; Rss counts the
 #      shared libraries' pages this process mapped too, so Pss (shared
@@ -26,8 +26,13 @@
 #   tests/bench/handheld_bench.sh BUILD_DIR
 #
 # Uses $DATABASE_URL (migrated); adds an office, two crews and their
-# devices. Knobs: BENCH_PORT (18381), BENCH_JOBS (25), BENCH_TLS=1 (patrold
-# serves https with a throwaway CA; the agents trust it with --ca),
+# devices. Knobs: BENCH_PORT (18381), BENCH_JOBS (25), BENCH_SPEED (120:
+# the 8 h track in 4 minutes, so that the taps run while it is recorded;
+# 0 replays it as fast as the daemon reads, which until session 7 the
+# bench did: some 150 times a real day's rate of kept fixes, more fixes in
+# the taps' minutes than a real crew's device writes in hours),
+# BENCH_TLS=1 (patrold serves https with a throwaway CA; the agents trust
+# it with --ca),
 # BENCH_SMAPS=FILE (a copy of the idle daemon's /proc/PID/smaps),
 # BENCH_GPSD=1 (the daemon reads the day's track from gpsd, gpsfake
 # replaying it, through libgps as a handheld does, instead of the NMEA
@@ -220,7 +225,7 @@ kill "$bpid" && wait "$bpid" 2>/dev/null || true
 bpid=
 
 # Ours: the daemon with its screen open all day.
-gps=(--nmea "$work/day.nmea" --speed 0) gpsname=NMEA
+gps=(--nmea "$work/day.nmea" --speed "${BENCH_SPEED:-120}") gpsname="NMEA at ${BENCH_SPEED:-120}x"
 if [ "${BENCH_GPSD:-0}" = 1 ]; then
 	command -v gpsfake >/dev/null || die "BENCH_GPSD=1 needs gpsfake (gpsd-clients)"
 	gport=$(free_port $((bport + 1)))

@@ -38,13 +38,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	unsigned char *out = NULL;
+	char *out = NULL, *cause = NULL;
 	size_t outlen = 0;
-	char *cause = NULL;
+	FILE *in, *o;
+	int r;
 
-	if (photo_shrink(data, len, 1, &out, &outlen, &cause) == 1 &&
-	    (out == NULL || outlen == 0))
+	if (len == 0 || (in = fmemopen((void *)data, len, "rb")) == NULL)
+		return 0;
+	if ((o = open_memstream(&out, &outlen)) == NULL)
 		abort();
+	r = photo_shrink(in, len, 1, o, &cause);
+	fclose(o);
+	/* Smaller means something was written. */
+	if (r == 1 && (outlen == 0 || outlen >= len))
+		abort();
+	fclose(in);
 	free(out);
 	free(cause);
 	return 0;

@@ -101,6 +101,48 @@ class PhotoTest(unittest.TestCase):
         self.assertEqual([float(x) for x in gps.get(2)], [35.0, 36.0, 3.0])
         self.assertEqual([float(x) for x in gps.get(4)], [139.0, 30.0, 6.0])
 
+    def peak_kb(self, *args):
+        """The peak RSS (kB) of one patrol-agent command, by GNU time:
+        a child forked from this (large) Python process would count the
+        pages it had before its exec too."""
+        out = os.path.join(self.a.dir, "rss")
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out,
+                            agentkit.AGENT, "--dir", self.a.dir]
+                           + list(args), capture_output=True, text=True,
+                           env=self.a.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            return int(f.read().split()[-1])
+
+    def test_a_large_photo_is_streamed_not_held(self):
+        # A camera's large photo is hashed, scaled and written a chunk at
+        # a time: keeping it costs no more memory than a small one, by far
+        # less than its own size (it was read whole until session 7).
+        small, big = jpeg(800, 600, False), jpeg(6000, 4500, True)
+        self.assertGreater(len(big), 8 << 20)
+        paths = []
+        for name, data in (("small.jpg", small), ("big.jpg", big)):
+            paths.append(os.path.join(self.a.dir, name))
+            with open(paths[-1], "wb") as f:
+                f.write(data)
+        base = self.peak_kb("finding", "--category", "wasp_nest",
+                            "--lat", "35.6", "--lon", "139.5",
+                            "--photo", paths[0])
+        peak = self.peak_kb("finding", "--category", "wasp_nest",
+                            "--lat", "35.6", "--lon", "139.5",
+                            "--photo", paths[1])
+        self.assertLess(peak - base, len(big) // 1024 // 4,
+                        "kB more for a %d-byte photo" % len(big))
+        sizes = sorted(size for _, size in self.stored())
+        self.assertEqual(sizes[0], len(small))
+        self.assertLess(sizes[1], len(big) // 2)  # scaled down, and kept
+        from PIL import Image
+        kept = [sha for sha, size in self.stored() if size == sizes[1]][0]
+        with open(os.path.join(self.a.dir, "photos", kept), "rb") as f:
+            img = Image.open(f)
+            self.assertEqual(img.size, (3000, 2250))
+            self.assertEqual(img.getexif().get(0x0132), "2026:12:05 10:11:12")
+
     def test_small_jpeg_kept_as_taken(self):
         small = jpeg(800, 600, False)
         path = os.path.join(self.a.dir, "small.jpg")
