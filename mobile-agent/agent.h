@@ -105,6 +105,8 @@ int outbox_report(struct agent *);
 int outbox_forget_callers(struct agent *, long long request_id);
 /* Revoked: the callers, jobs and token go; what the crew recorded stays. */
 int outbox_wipe_personal(struct agent *, char **cause);
+#define AGENT_PHOTO_MAX (100 << 20) /* a photo, at most */
+
 /*
  * A photo file scaled down when larger than the server asks for, hashed
  * (*sha) and kept durably as photos/SHA, nothing recorded yet: the slow

@@ -19,7 +19,6 @@
 
 #include "agent.h"
 
-#define OUTBOX_PHOTO_MAX    (100 << 20)
 #define OUTBOX_PHOTO_RESIZE (2 << 20)  /* until the server says */
 #define OUTBOX_CHUNK        (64 << 10) /* a photo read or written at once */
 
@@ -412,7 +411,7 @@ outbox_photo_open(const char *path, size_t *len, char **cause)
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    st.st_size > OUTBOX_PHOTO_MAX) {
+	    st.st_size > AGENT_PHOTO_MAX) {
 		fclose(f);
 		*cause =
 		    agent_printf("%s is not a photo of a sensible size", path);

@@ -137,7 +137,9 @@ screen_api(struct serve *s, struct agent *a, struct evhttp_request *req,
 		else
 			screen_error(req, 404, "ありません", path);
 	} else if (post && strcmp(path, "/photos") == 0)
-		screen_photo_put(a, req);
+		screen_photo_put(a, req, NULL);
+	else if (post && strncmp(path, "/photos/", 8) == 0)
+		screen_photo_put(a, req, path + 8);
 	else if (post && strcmp(path, "/findings") == 0)
 		screen_finding(s, a, req);
 	else if (!post && strcmp(path, "/patrol") == 0)

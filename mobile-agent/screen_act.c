@@ -10,14 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "screen_int.h"
 
 #define SCREEN_PHOTO_TAG ".screen-"
+#define SCREEN_PART_TAG  ".part-" /* a photo whose parts are arriving */
 
 static char *
 screen_photo_path(struct agent *a, const char *id)
@@ -42,7 +46,9 @@ screen_photos_clean(struct agent *a)
 
 	while (d != NULL && (e = readdir(d)) != NULL) {
 		if (strncmp(e->d_name, SCREEN_PHOTO_TAG,
-		        strlen(SCREEN_PHOTO_TAG)) != 0)
+		        strlen(SCREEN_PHOTO_TAG)) != 0 &&
+		    strncmp(e->d_name, SCREEN_PART_TAG,
+		        strlen(SCREEN_PART_TAG)) != 0)
 			continue;
 		p = agent_printf("%s/%s", dir, e->d_name);
 		unlink(p);
@@ -53,55 +59,69 @@ screen_photos_clean(struct agent *a)
 	free(dir);
 }
 
-/*
- * A photo from the camera: scaled down, hashed and kept durably now
- * (outbox_photo_keep: the two fsyncs a photo costs), under an id of this
- * screen's (a link to photos/SHA) until its form is sent; the form's tap
- * then only commits. Nothing is recorded yet: a photo never sent with a
- * form is no evidence of anything (the files go at the next start).
- */
-void
-screen_photo_put(struct agent *a, struct evhttp_request *req)
+/* The id's file while its parts arrive: not usable by a form yet. */
+static char *
+screen_part_path(struct agent *a, const char *id)
 {
-	struct evbuffer *b = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(b), kept;
-	char id[33], sha[65], *path, *cause = NULL, *durable;
-	const char *type;
-	int fd;
+	char *p = screen_photo_path(a, id), *s;
 
-	if (len == 0) {
-		screen_error(req, 422, "写真が空です", "empty body");
-		return;
+	if (p == NULL)
+		return NULL;
+	s = agent_printf("%s/photos/" SCREEN_PART_TAG "%s", a->dir, id);
+	free(p);
+	return s;
+}
+
+/* ?offset=N&last=1: where the part goes, and whether it ends the photo
+ * (none: the whole photo at once). 0, or -1 when not numbers. */
+static int
+screen_part_query(struct evhttp_request *req, long long *offset, int *last)
+{
+	const char *q =
+	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	const char *v;
+	struct evkeyvalq kv;
+	char *end;
+	int rc = 0;
+
+	*offset = 0;
+	*last = 1;
+	if (q == NULL)
+		return 0;
+	TAILQ_INIT(&kv);
+	if (evhttp_parse_query_str(q, &kv) != 0)
+		rc = -1;
+	else if ((v = evhttp_find_header(&kv, "offset")) != NULL) {
+		*offset = strtoll(v, &end, 10);
+		*last = (v = evhttp_find_header(&kv, "last")) != NULL &&
+		    strcmp(v, "1") == 0;
+		if (*end != '\0' || *offset < 0 || *offset > AGENT_PHOTO_MAX)
+			rc = -1;
 	}
-	agent_random_id(id, 16);
-	path = screen_photo_path(a, id);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
-	    -1) {
-		screen_error(req, 500, "写真を保存できません", strerror(errno));
-		free(path);
-		return;
-	}
-	while (evbuffer_get_length(b) > 0) {
-		if (evbuffer_write(b, fd) <= 0) {
-			close(fd);
-			unlink(path);
-			free(path);
-			screen_error(
-			    req, 500, "写真を保存できません", strerror(errno));
-			return;
-		}
-	}
-	close(fd);
-	if (outbox_photo_keep(a, path, sha, &type, &kept, &cause) != 0) {
-		unlink(path);
+	evhttp_clear_headers(&kv);
+	return rc;
+}
+
+/* The whole photo is in: kept, and the screen's id names the kept file. */
+static void
+screen_photo_keep(struct agent *a, struct evhttp_request *req, const char *id,
+    const char *part)
+{
+	char sha[65], *path = screen_photo_path(a, id), *cause = NULL, *durable;
+	const char *type;
+	size_t kept;
+
+	if (outbox_photo_keep(a, part, sha, &type, &kept, &cause) != 0) {
+		unlink(part);
 		free(path);
 		screen_error(req, 422, "写真を保存できません", cause);
 		free(cause);
 		return;
 	}
+	unlink(part);
 	/* The screen's name for it now reads the kept (scaled) photo. */
 	durable = agent_printf("%s/photos/%s", a->dir, sha);
-	if (unlink(path) != 0 || link(durable, path) != 0) {
+	if (link(durable, path) != 0) {
 		screen_error(req, 500, "写真を保存できません", strerror(errno));
 		free(durable);
 		free(path);
@@ -111,6 +131,86 @@ screen_photo_put(struct agent *a, struct evhttp_request *req)
 	free(path);
 	screen_reply(req, 201,
 	    json_pack("{s:s,s:I}", "photo", id, "bytes", (json_int_t)kept));
+}
+
+/*
+ * A photo from the camera, sent in parts so that the agent never holds
+ * more than one (the screen sends 256 kB at a time: POST /photos?offset=0
+ * for the first, /photos/ID?offset=N for the next, last=1 on the last;
+ * a photo in one request needs no query). The parts are appended to a
+ * file; with the last the photo is scaled down, hashed and kept durably
+ * (outbox_photo_keep: the two fsyncs a photo costs, streamed), under an
+ * id of this screen's (a link to photos/SHA) until its form is sent; the
+ * form's tap then only commits. Nothing is recorded yet: a photo never
+ * sent with a form is no evidence of anything (the files go at the next
+ * start).
+ */
+void
+screen_photo_put(struct agent *a, struct evhttp_request *req, const char *id)
+{
+	struct evbuffer *b = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(b);
+	char fresh[33], *part;
+	long long offset;
+	struct stat st;
+	int fd, last;
+
+	if (screen_part_query(req, &offset, &last) != 0 ||
+	    (id == NULL && offset != 0)) {
+		screen_error(req, 400, "写真の送り方が正しくありません",
+		    "offset: a number, 0 for a new photo");
+		return;
+	}
+	if (len == 0 || (unsigned long long)offset + len > AGENT_PHOTO_MAX) {
+		screen_error(req, len == 0 ? 422 : 413,
+		    len == 0 ? "写真が空です" : "写真が大きすぎます",
+		    len == 0 ? "empty body" : "over 100 MB");
+		return;
+	}
+	if (id == NULL) {
+		agent_random_id(fresh, 16);
+		id = fresh;
+	}
+	if ((part = screen_part_path(a, id)) == NULL) {
+		screen_error(req, 404, "この写真はありません", "bad photo id");
+		return;
+	}
+	fd = open(part,
+	    O_WRONLY | O_APPEND | O_CLOEXEC |
+	        (id == fresh ? O_CREAT | O_EXCL : 0),
+	    0600);
+	if (fd == -1 || fstat(fd, &st) != 0) {
+		screen_error(req, fd == -1 && errno == ENOENT ? 404 : 500,
+		    "写真を保存できません", strerror(errno));
+		goto out;
+	}
+	/* A part sent twice (a retry) or one missing: the screen starts over.
+	 */
+	if (st.st_size != offset) {
+		screen_error(req, 409, "写真の続きが合いません",
+		    "offset is not the bytes received");
+		goto out;
+	}
+	while (evbuffer_get_length(b) > 0) {
+		if (evbuffer_write(b, fd) <= 0) {
+			screen_error(
+			    req, 500, "写真を保存できません", strerror(errno));
+			unlink(part);
+			goto out;
+		}
+	}
+	close(fd);
+	fd = -1;
+	if (last)
+		screen_photo_keep(a, req, id, part);
+	else
+		screen_reply(req, 202,
+		    json_pack("{s:s,s:I}", "photo", id, "received",
+		        (json_int_t)(offset + (long long)len)));
+out:
+	if (fd != -1)
+		close(fd);
+	free(part);
 }
 
 /*

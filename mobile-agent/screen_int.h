@@ -34,7 +34,8 @@ void screen_patrol(struct serve *, struct agent *, struct evhttp_request *);
 void screen_wayback(struct agent *, struct evhttp_request *);
 
 /* screen_act.c */
-void screen_photo_put(struct agent *, struct evhttp_request *);
+/* POST /photos (id NULL) or /photos/ID: a photo, or a part of one. */
+void screen_photo_put(struct agent *, struct evhttp_request *, const char *id);
 /* POST /jobs/ID/step or /done (what: "step" or "done"). */
 void screen_job_action(struct serve *, struct agent *, struct evhttp_request *,
     long long id, const char *what);

@@ -20,8 +20,8 @@
 #define SERVE_GPSD_RETRY_MS   30000
 #define SERVE_GPSD_BURST      8 /* fixes read per turn of the loop */
 #define SERVE_PACE_MAX_MS     5000
-#define SERVE_TRACK_MAX       20000 /* fixes shown; older ones thinned */
-#define SERVE_BODY_MAX        (24 << 20)
+#define SERVE_TRACK_MAX       20000       /* fixes shown; older ones thinned */
+#define SERVE_BODY_MAX        (512 << 10) /* photos come in parts */
 #define SERVE_COOKIE          "patrol_screen"
 #define SERVE_WAYBACK_MS      (5 * 60 * 1000)
 #define SERVE_STACK           (1 << 20)

@@ -287,13 +287,27 @@ async function jobsView() {
 
 let photoIds = [];
 
+// A camera's photo in 256 kB parts: the agent holds one part at a time,
+// never the whole photo (its memory stays small on the device).
+const PHOTO_PART = 256 * 1024;
+
+async function sendPhoto(f) {
+  let r = null;
+  for (let off = 0; off === 0 || off < f.size; off += PHOTO_PART) {
+    const last = off + PHOTO_PART >= f.size ? '&last=1' : '';
+    const path = '/photos' + (r ? '/' + r.photo : '') + '?offset=' + off + last;
+    r = await api('POST', path, undefined, f.slice(off, off + PHOTO_PART, f.type));
+  }
+  return r;
+}
+
 function photoInput(list) {
   const thumbs = h('div', { class: 'thumbs' });
   const input = h('input', { type: 'file', accept: 'image/*', capture: 'environment', id: 'photo' });
   input.addEventListener('change', async () => {
     for (const f of input.files) {
       try {
-        const r = await api('POST', '/photos', undefined, f);
+        const r = await sendPhoto(f);
         list.push(r.photo);
         thumbs.append(h('img', { src: URL.createObjectURL(f), alt: t('photo') }));
       } catch (e) {

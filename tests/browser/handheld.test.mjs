@@ -227,6 +227,31 @@ test('today\'s jobs: the wasp job arrives, with the sync state always visible', 
   assert.match(row, /\d+ m|\d+\.\d km/, 'distance from the GPS position');
   await page.locator('#jobs-map .nomap', { hasText: '地図なし（オフライン）' }).waitFor();
   await shot('01-jobs');
+  // A camera's photo goes in 256 kB parts, as the screen sends it: the
+  // agent holds one part at a time, never the whole photo.
+  const parts = await page.evaluate(async () => {
+    const size = 600 * 1024, P = 256 * 1024, out = [];
+    const bytes = new Uint8Array(size);
+    for (let i = 0; i < size; i++) bytes[i] = (i * 7) & 0xff;
+    bytes.set([0xff, 0xd8, 0xff, 0xe0]);
+    const blob = new Blob([bytes], { type: 'image/jpeg' });
+    const send = (path, body) => fetch('/api' + path, { method: 'POST', body,
+      headers: { 'Content-Type': 'image/jpeg' } });
+    let id = null;
+    for (let off = 0; off < size; off += P) {
+      const last = off + P >= size ? '&last=1' : '';
+      const r = await send('/photos' + (id ? '/' + id : '') + '?offset=' + off + last, blob.slice(off, off + P));
+      const j = await r.json();
+      id = j.photo;
+      out.push([r.status, j.received || j.bytes]);
+    }
+    out.push([(await send('/photos/' + id + '?offset=0', blob.slice(0, 10))).status]); // finished
+    const first = await (await send('/photos?offset=0', blob.slice(0, P))).json();
+    out.push([(await send('/photos/' + first.photo + '?offset=0', blob.slice(0, 10))).status]); // a part again
+    out.push([(await send('/photos', blob)).status]); // whole: over one part's limit
+    return out;
+  });
+  assert.deepEqual(parts, [[202, 262144], [202, 524288], [201, 614400], [404], [409], [413]]);
 });
 
 test('the job is worked while the link is cut: every step shows 送信待ち', async () => {
