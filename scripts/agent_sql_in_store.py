@@ -15,7 +15,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sql_in_store import COMMENT, LITERAL, SQL, blank, literals  # noqa: E402
+from c_scan import LITERAL, files, literals, uncommented, verdict  # noqa: E402
+from sql_in_store import SQL  # noqa: E402
 
 ALLOWED = re.compile(r"^(store_[a-z0-9_]+\.c|outbox\.c)$")
 
@@ -23,7 +24,7 @@ SQLITE = re.compile(r"\b(sqlite3_[a-z0-9_]+|SQLITE_[A-Z_]+)\b")
 
 
 def check(path):
-    code = COMMENT.sub(blank, open(path, encoding="utf-8").read())
+    code = uncommented(path)
     found = []
     for line, text in literals(code):
         m = SQL.search(text)
@@ -37,27 +38,17 @@ def check(path):
 
 
 def main(argv):
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    dirs = argv[1:] or [os.path.join(root, "mobile-agent")]
     bad = seen = 0
-    for d in dirs:
-        for name in sorted(os.listdir(d)):
-            if not name.endswith(".c") or ALLOWED.match(name):
-                continue
-            path = os.path.join(d, name)
-            seen += 1
-            found = check(path)
-            for line, what in found:
-                print("%s:%d: %s outside the agent's store" % (path, line,
-                                                                what))
-                bad += 1
-    if bad:
-        print("%d finding(s): the agent's SQL belongs in outbox.c and "
-              "store_*.c" % bad)
-        return 1
-    print("no SQLite outside mobile-agent's outbox.c and store_*.c "
-          "(%d files)" % seen)
-    return 0
+    for name, path in files(argv, ("mobile-agent",)):
+        if ALLOWED.match(name):
+            continue
+        seen += 1
+        for line, what in check(path):
+            print("%s:%d: %s outside the agent's store" % (path, line, what))
+            bad += 1
+    return verdict(bad, "the agent's SQL belongs in outbox.c and store_*.c",
+                   "no SQLite outside mobile-agent's outbox.c and store_*.c "
+                   "(%d files)" % seen)
 
 
 if __name__ == "__main__":

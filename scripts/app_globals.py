@@ -21,7 +21,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sql_in_store import COMMENT, blank  # noqa: E402
+from c_scan import COMMENT, blank, files, verdict  # noqa: E402
 
 # Files still allowed a module-level app pointer. Empty since 2026-12-05
 # (geocoder.c and api_events.c were the last); it may only shrink.
@@ -99,31 +99,23 @@ def check(path):
 
 
 def main(argv):
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    dirs = argv[1:] or [os.path.join(root, "server")]
     bad = seen = 0
-    for d in dirs:
-        for name in sorted(os.listdir(d)):
-            if not name.endswith(".c"):
-                continue
-            seen += 1
-            found = check(os.path.join(d, name))
-            if name in ALLOWED and not argv[1:]:
-                if not found:
-                    print("%s: no longer keeps an app: take it off ALLOWED "
-                          "in %s" % (name, os.path.basename(__file__)))
-                    bad += 1
-                continue
-            for line, what in found:
-                print("%s:%d: %s" % (os.path.join(d, name), line, what))
+    for name, path in files(argv, ("server",)):
+        seen += 1
+        found = check(path)
+        if name in ALLOWED and not argv[1:]:
+            if not found:
+                print("%s: no longer keeps an app: take it off ALLOWED "
+                      "in %s" % (name, os.path.basename(__file__)))
                 bad += 1
-    if bad:
-        print("%d finding(s): the app comes through the route's argument, "
-              "http_req_owner() or the struct that owns the work" % bad)
-        return 1
-    print("no file-level app pointer in %d files (%d allowed)"
-          % (seen, len(ALLOWED)))
-    return 0
+            continue
+        for line, what in found:
+            print("%s:%d: %s" % (path, line, what))
+            bad += 1
+    return verdict(bad, "the app comes through the route's argument, "
+                   "http_req_owner() or the struct that owns the work",
+                   "no file-level app pointer in %d files (%d allowed)"
+                   % (seen, len(ALLOWED)))
 
 
 if __name__ == "__main__":

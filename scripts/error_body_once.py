@@ -14,8 +14,10 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from c_scan import files, uncommented, verdict  # noqa: E402
+
 HOME = "http_reply.c"
-COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 # json_pack("{s:{...", "error", ...) up to the end of the statement.
 PACK = re.compile(r'json_pack\s*\(\s*"\{s:[{o][^;]*?"error"', re.S)
 # "{\"error\":" in a literal (hand-written JSON text).
@@ -25,27 +27,20 @@ SET = re.compile(r'json_object_set(_new)?\s*\([^,]+,\s*"error"\s*,')
 
 
 def main(argv):
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    dirs = argv[1:] or [os.path.join(root, "server")]
     bad = seen = 0
-    for d in dirs:
-        for name in sorted(os.listdir(d)):
-            if not name.endswith(".c") or (name == HOME and not argv[1:]):
-                continue
-            seen += 1
-            path = os.path.join(d, name)
-            code = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"),
-                               open(path, encoding="utf-8").read())
-            for rx in (PACK, TEXT, SET):
-                for m in rx.finditer(code):
-                    print("%s:%d: builds an error body itself; use "
-                          "api_error/api_error_extra/http_reply_error"
-                          % (path, code.count("\n", 0, m.start()) + 1))
-                    bad += 1
-    if bad:
-        return 1
-    print("every error body comes from http_error_body() (%d files)" % seen)
-    return 0
+    for name, path in files(argv, ("server",)):
+        if name == HOME and not argv[1:]:
+            continue
+        seen += 1
+        code = uncommented(path)
+        for rx in (PACK, TEXT, SET):
+            for m in rx.finditer(code):
+                print("%s:%d: builds an error body itself; use "
+                      "api_error/api_error_extra/http_reply_error"
+                      % (path, code.count("\n", 0, m.start()) + 1))
+                bad += 1
+    return verdict(bad, None, "every error body comes from http_error_body() "
+                   "(%d files)" % seen)
 
 
 if __name__ == "__main__":

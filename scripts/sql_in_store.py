@@ -22,6 +22,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from c_scan import LITERAL, files, literals, uncommented, verdict  # noqa: E402
+
 ALLOWED = re.compile(r"^(store_[a-z0-9_]+\.[ch]|db(_[a-z]+)?\.[ch]"
                      r"|migrate\.[ch])$")
 
@@ -43,33 +46,9 @@ ROWS = re.compile(r"\bPQ(getvalue|getisnull|ntuples|nfields|getlength"
                   r"\s*\(")
 # Freeing a result a store_* function handed over is the caller's job.
 FREE = re.compile(r"\bPQclear\s*\(")
-COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
-LITERAL = re.compile(r'"(?:\\.|[^"\\\n])*"')
-
-
-def blank(m):
-    # Keep line numbers: a comment becomes as many newlines as it had.
-    return "\n" * m.group(0).count("\n")
-
-
-def literals(code):
-    """(line, text) of each run of adjacent string literals, joined."""
-    runs, cur, start, end = [], [], 0, -1
-    for m in LITERAL.finditer(code):
-        if cur and code[end:m.start()].strip() == "":
-            cur.append(m.group(0)[1:-1])
-        else:
-            if cur:
-                runs.append((start, " ".join(cur)))
-            cur, start = [m.group(0)[1:-1]], code.count("\n", 0, m.start()) + 1
-        end = m.end()
-    if cur:
-        runs.append((start, " ".join(cur)))
-    return runs
-
 
 def check(path, legacy):
-    code = COMMENT.sub(blank, open(path, encoding="utf-8").read())
+    code = uncommented(path)
     found = []
     for line, text in literals(code):
         m = SQL.search(text)
@@ -92,34 +71,25 @@ def check(path, legacy):
 
 
 def main(argv):
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    dirs = argv[1:] or [os.path.join(root, d)
-                        for d in ("server", "server/core", "common")]
-    bad = 0
-    seen = 0
-    for d in dirs:
-        for name in sorted(os.listdir(d)):
-            if not name.endswith((".c", ".h")) or ALLOWED.match(name):
-                continue
-            path = os.path.join(d, name)
-            seen += 1
-            legacy = name in LEGACY and not argv[1:]
-            found, uses_pq = check(path, legacy)
-            for line, what in found:
-                print("%s:%d: %s outside store_*.c" % (path, line, what))
-                bad += 1
-            if legacy and not uses_pq:
-                print("%s: no longer reads rows: take it off LEGACY in %s"
-                      % (path, os.path.basename(__file__)))
-                bad += 1
-    if bad:
-        print("%d finding(s): SQL and row decoding belong in store_*.c"
-              % bad)
-        return 1
-    print("no SQL, query or row read outside store_*.c, db*.c, migrate.c "
-          "(%d files, %d still decoding rows themselves)"
-          % (seen, len(LEGACY)))
-    return 0
+    bad = seen = 0
+    for name, path in files(argv, ("server", "server/core", "common"),
+                            (".c", ".h")):
+        if ALLOWED.match(name):
+            continue
+        seen += 1
+        legacy = name in LEGACY and not argv[1:]
+        found, uses_pq = check(path, legacy)
+        for line, what in found:
+            print("%s:%d: %s outside store_*.c" % (path, line, what))
+            bad += 1
+        if legacy and not uses_pq:
+            print("%s: no longer reads rows: take it off LEGACY in %s"
+                  % (path, os.path.basename(__file__)))
+            bad += 1
+    return verdict(bad, "SQL and row decoding belong in store_*.c",
+                   "no SQL, query or row read outside store_*.c, db*.c, "
+                   "migrate.c (%d files, %d still decoding rows themselves)"
+                   % (seen, len(LEGACY)))
 
 
 if __name__ == "__main__":
