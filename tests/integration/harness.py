@@ -62,12 +62,14 @@ def fresh_database(tag):
         else re.sub(r"/[^/?]*(\?|$)", "/%s\\1" % name, base, count=1)
 
 
-def patrolctl(url, *args, schema=None):
+def patrolctl(url, *args, schema=None, stdin=None):
+    """Runs patrolctl on url's database (stdin: text it reads, such as a
+    password); returns the CompletedProcess (text stdout and stderr)."""
     cmd = [PATROLCTL, "--database-url", url]
     if schema:
         cmd += ["--schema-dir", schema]
-    return subprocess.run(cmd + list(args), capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(cmd + list(args), input=stdin, capture_output=True,
+                          text=True, timeout=120)
 
 
 KAWASAKI_WARDS = os.path.join(SOURCE, "data", "kawasaki_wards_N03-22.geojson")
@@ -227,6 +229,23 @@ def user_token(url, name, role, crew=None):
     if r.returncode != 0:
         raise RuntimeError("token create: " + r.stderr)
     return r.stdout.strip()
+
+
+def small_asan_quarantine():
+    """AddressSanitizer keeps freed memory in a quarantine (256 MiB by
+    default) that would count as patrold's own: keep it small in the
+    processes started from now on (for tests that measure RSS)."""
+    os.environ["ASAN_OPTIONS"] = (os.environ.get("ASAN_OPTIONS", "") +
+                                  ":quarantine_size_mb=8").lstrip(":")
+
+
+def rss_mib(pid):
+    """A process's resident set (VmRSS) in MiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    raise AssertionError("no VmRSS")
 
 
 def open311_key(url, name):

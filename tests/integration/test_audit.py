@@ -27,10 +27,7 @@ class Audit(unittest.TestCase):
         cls.d.stop_clean()
 
     def ctl(self, *args, stdin=None):
-        import subprocess
-        r = subprocess.run([h.PATROLCTL, "--database-url", self.url]
-                           + list(args), input=stdin, capture_output=True,
-                           text=True, timeout=120)
+        r = h.patrolctl(self.url, *args, stdin=stdin)
         self.assertEqual(r.returncode, 0, (args, r.stderr))
         return r
 

@@ -3,18 +3,10 @@ patrold's authentication of GET /api/v1/me."""
 import os
 import signal
 import socket
-import subprocess
 import time
 import unittest
 
 import harness as h
-
-
-def ctl(url, *args, stdin=None):
-    """patrolctl with optional text on stdin (harness.patrolctl has none)."""
-    return subprocess.run([h.PATROLCTL, "--database-url", url] + list(args),
-                          input=stdin, capture_output=True, text=True,
-                          timeout=120)
 
 
 def bearer(token):
@@ -44,11 +36,11 @@ class Auth(unittest.TestCase):
         cls.url = h.fresh_database("auth")
         r = h.patrolctl(cls.url, "migrate")
         assert r.returncode == 0, r.stderr
-        r = ctl(cls.url, "user", "add", "dora", "--role", "dispatcher",
-                "--display-name", "Dora Dispatcher", "--password-stdin",
-                stdin="a long enough password\n")
+        r = h.patrolctl(cls.url, "user", "add", "dora", "--role", "dispatcher",
+                        "--display-name", "Dora Dispatcher", "--password-stdin",
+                        stdin="a long enough password\n")
         assert r.returncode == 0, r.stderr
-        r = ctl(cls.url, "user", "add", "vic", "--role", "viewer")
+        r = h.patrolctl(cls.url, "user", "add", "vic", "--role", "viewer")
         assert r.returncode == 0, r.stderr
         cls.d = h.Patrold(cls.url)
 
@@ -57,7 +49,7 @@ class Auth(unittest.TestCase):
         cls.d.stop_clean()
 
     def token(self, user, *extra):
-        r = ctl(self.url, "token", "create", "--user", user, *extra)
+        r = h.patrolctl(self.url, "token", "create", "--user", user, *extra)
         self.assertEqual(r.returncode, 0, r.stderr)
         # stdout is the token and nothing else, for $(...) in scripts.
         self.assertRegex(r.stdout, r"\Apt_[A-Za-z0-9_-]{43}\n\Z")
@@ -121,12 +113,12 @@ class Auth(unittest.TestCase):
         self.assert_401(bearer("pt_" + "A" * 43))
 
     def test_revoked_token(self):
-        r = ctl(self.url, "user", "add", "rita", "--role", "supervisor")
+        r = h.patrolctl(self.url, "user", "add", "rita", "--role", "supervisor")
         self.assertEqual(r.returncode, 0, r.stderr)
         t1, t2 = self.token("rita"), self.token("rita")
         self.assertEqual(self.d.request("/api/v1/me", headers=bearer(t1))[0],
                          200)
-        r = ctl(self.url, "token", "revoke", "--user", "rita")
+        r = h.patrolctl(self.url, "token", "revoke", "--user", "rita")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("revoked 2 token(s)", r.stdout)
         self.assert_401(bearer(t1))
@@ -137,15 +129,15 @@ class Auth(unittest.TestCase):
                          200)
 
     def test_disabled_user(self):
-        r = ctl(self.url, "user", "add", "dan", "--role", "crew")
+        r = h.patrolctl(self.url, "user", "add", "dan", "--role", "crew")
         self.assertEqual(r.returncode, 0, r.stderr)
         t = self.token("dan")
         self.assertEqual(self.d.request("/api/v1/me", headers=bearer(t))[0],
                          200)
-        r = ctl(self.url, "user", "disable", "dan")
+        r = h.patrolctl(self.url, "user", "disable", "dan")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assert_401(bearer(t))
-        r = ctl(self.url, "token", "create", "--user", "dan")
+        r = h.patrolctl(self.url, "token", "create", "--user", "dan")
         self.assertNotEqual(r.returncode, 0)
         self.assertEqual(r.stdout, "")
         self.assertIn("disabled", r.stderr)
@@ -169,7 +161,7 @@ class Auth(unittest.TestCase):
         self.assertEqual(h.psql(
             self.url, "SELECT password_hash IS NULL FROM users "
             "WHERE name = 'vic'"), "t")
-        r = ctl(self.url, "user", "list")
+        r = h.patrolctl(self.url, "user", "list")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotIn("$argon2", r.stdout)
         self.assertRegex(r.stdout, r"(?m)^dora\s+dispatcher\s+yes\s+yes\s+-$")
@@ -177,8 +169,8 @@ class Auth(unittest.TestCase):
         # Changing it keeps argon2id and changes the hash.
         before = h.psql(self.url, "SELECT password_hash FROM users "
                         "WHERE name = 'vic'")
-        r = ctl(self.url, "user", "password", "vic",
-                stdin="another good password\n")
+        r = h.patrolctl(self.url, "user", "password", "vic",
+                        stdin="another good password\n")
         self.assertEqual(r.returncode, 0, r.stderr)
         after = h.psql(self.url, "SELECT password_hash FROM users "
                        "WHERE name = 'vic'")
@@ -186,19 +178,19 @@ class Auth(unittest.TestCase):
         self.assertNotEqual(before, after)
 
     def test_command_errors_name_the_problem(self):
-        r = ctl(self.url, "user", "add", "pat", "--role", "root")
+        r = h.patrolctl(self.url, "user", "add", "pat", "--role", "root")
         self.assertEqual(r.returncode, 2)
         self.assertIn("unknown role 'root'", r.stderr)
         for role in ["admin", "supervisor", "dispatcher", "viewer", "crew"]:
             self.assertIn(role, r.stderr)
-        r = ctl(self.url, "user", "add", "dora", "--role", "viewer")
+        r = h.patrolctl(self.url, "user", "add", "dora", "--role", "viewer")
         self.assertEqual(r.returncode, 1)
         self.assertIn("already exists", r.stderr)
-        r = ctl(self.url, "user", "add", "Bad Name", "--role", "viewer")
+        r = h.patrolctl(self.url, "user", "add", "Bad Name", "--role", "viewer")
         self.assertEqual(r.returncode, 2)
         self.assertIn("bad user name", r.stderr)
-        r = ctl(self.url, "user", "add", "shorty", "--role", "viewer",
-                "--password-stdin", stdin="123456789\n")
+        r = h.patrolctl(self.url, "user", "add", "shorty", "--role", "viewer",
+                        "--password-stdin", stdin="123456789\n")
         self.assertEqual(r.returncode, 1)
         self.assertIn("under 10 characters", r.stderr)
         self.assertEqual(h.psql(self.url, "SELECT count(*) FROM users "
@@ -206,11 +198,11 @@ class Auth(unittest.TestCase):
         for args in (["token", "create", "--user", "nobody"],
                      ["token", "revoke", "--user", "nobody"],
                      ["user", "disable", "nobody"]):
-            r = ctl(self.url, *args)
+            r = h.patrolctl(self.url, *args)
             self.assertEqual(r.returncode, 1, args)
             self.assertIn("no user named 'nobody'", r.stderr)
             self.assertEqual(r.stdout, "")
-        r = ctl(self.url, "token", "create")
+        r = h.patrolctl(self.url, "token", "create")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--user is missing", r.stderr)
 
@@ -223,9 +215,9 @@ class AuthDatabaseTrouble(unittest.TestCase):
     def setUpClass(cls):
         cls.url = h.fresh_database("auth_db")
         assert h.patrolctl(cls.url, "migrate").returncode == 0
-        assert ctl(cls.url, "user", "add", "sam", "--role",
-                   "viewer").returncode == 0
-        r = ctl(cls.url, "token", "create", "--user", "sam")
+        assert h.patrolctl(cls.url, "user", "add", "sam", "--role",
+                           "viewer").returncode == 0
+        r = h.patrolctl(cls.url, "token", "create", "--user", "sam")
         cls.t = r.stdout.strip()
 
     def frozen(self, d, seconds_before_thaw, path):

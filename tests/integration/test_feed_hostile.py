@@ -7,7 +7,6 @@ must be closed once stalled, a resume must replay a bounded history (an
 "event: gap" says so), and one user may hold only so many streams.
 """
 import json
-import os
 import re
 import socket
 import time
@@ -20,16 +19,7 @@ STREAMS = 32
 EVENTS = 20000
 REPLAY_MAX = 5000
 RSS_BOUND_MIB = 64  # what the 32 silent streams may add to patrold's RSS
-os.environ["ASAN_OPTIONS"] = (os.environ.get("ASAN_OPTIONS", "") +
-                              ":quarantine_size_mb=8").lstrip(":")
-
-
-def rss_mib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    raise AssertionError("no VmRSS")
+h.small_asan_quarantine()
 
 
 class FeedHostile(unittest.TestCase):
@@ -97,7 +87,7 @@ class FeedHostile(unittest.TestCase):
         return s
 
     def test_silent_viewers_cannot_take_the_memory(self):
-        base = rss_mib(self.d.proc.pid)
+        base = h.rss_mib(self.d.proc.pid)
         socks = [self.silent_stream() for _ in range(STREAMS)]
         time.sleep(1)  # each has been authenticated and counted
         # One more is over the user's limit.
@@ -110,7 +100,7 @@ class FeedHostile(unittest.TestCase):
         peak = base
         t0 = time.time()
         while time.time() - t0 < 3:
-            peak = max(peak, rss_mib(self.d.proc.pid))
+            peak = max(peak, h.rss_mib(self.d.proc.pid))
             time.sleep(0.2)
         self.assertEqual(self.d.request("/healthz", timeout=5)[0], 200)
         # The feed still moves for a viewer who reads.
@@ -121,7 +111,7 @@ class FeedHostile(unittest.TestCase):
         self.assertEqual(st, 201, req)
         live.wait_for(lambda e: e.get("request_id") == req["id"], timeout=10)
         live.close()
-        peak = max(peak, rss_mib(self.d.proc.pid))
+        peak = max(peak, h.rss_mib(self.d.proc.pid))
         self.assertLess(peak - base, RSS_BOUND_MIB,
                         "RSS %.0f -> %.0f MiB" % (base, peak))
         # Stalled streams are closed; each began with the bounded replay.

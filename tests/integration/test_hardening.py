@@ -32,10 +32,8 @@ class Hardening(unittest.TestCase):
     def setUpClass(cls):
         cls.url = h.fresh_database("hardening")
         assert h.patrolctl(cls.url, "migrate").returncode == 0
-        r = subprocess.run([h.PATROLCTL, "--database-url", cls.url, "user",
-                            "add", "fay", "--role", "dispatcher",
-                            "--password-stdin"], input=PASSWORD + "\n",
-                           capture_output=True, text=True, timeout=120)
+        r = h.patrolctl(cls.url, "user", "add", "fay", "--role", "dispatcher",
+                        "--password-stdin", stdin=PASSWORD + "\n")
         assert r.returncode == 0, r.stderr
         cls.token = h.user_token(cls.url, "gus", "dispatcher")
         cls.d = h.Patrold(cls.url)

@@ -5,7 +5,6 @@ read patrold's VmRSS from /proc while hostile connections are open and
 assert it stays under a stated bound, and that /healthz answers meanwhile.
 """
 import json
-import os
 import re
 import socket
 import threading
@@ -21,18 +20,7 @@ MIB = 1024 * 1024
 # up by 256 MiB and more.
 RSS_BOUND_MIB = 64
 HOSTILE = 32
-# AddressSanitizer keeps freed memory in a quarantine (256 MiB by default)
-# that would count as patrold's own: keep it small for these measurements.
-os.environ["ASAN_OPTIONS"] = (os.environ.get("ASAN_OPTIONS", "") +
-                              ":quarantine_size_mb=8").lstrip(":")
-
-
-def rss_mib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    raise AssertionError("no VmRSS")
+h.small_asan_quarantine()
 
 
 def connect(port, timeout=10):
@@ -110,7 +98,7 @@ class Hostile(unittest.TestCase):
         with a smaller limit, each pushing 8 MiB: answered at once from the
         head, patrold's memory stays within the bound, /healthz answers,
         and each connection is closed."""
-        base = rss_mib(self.d.proc.pid)
+        base = h.rss_mib(self.d.proc.pid)
         targets = [
             ("POST", "/no/such/route", {}, 404),
             ("POST", "/api/v1/requests/1/photos", {}, 401),
@@ -130,7 +118,7 @@ class Hostile(unittest.TestCase):
             for s, _ in socks:
                 s.settimeout(2)
                 push(s, chunk)
-        peak = rss_mib(self.d.proc.pid)
+        peak = h.rss_mib(self.d.proc.pid)
         self.assertEqual(self.healthz(), 200)
         for s, want in socks:
             rep = read_reply(s)
@@ -162,7 +150,7 @@ class Hostile(unittest.TestCase):
         to Open311, whose key is in the body) go to a file as they come;
         32 connections each 8 MiB into a 12 MiB upload leave patrold's
         memory within the bound, and /healthz answers."""
-        base = rss_mib(self.d.proc.pid)
+        base = h.rss_mib(self.d.proc.pid)
         socks = []
         for i in range(HOSTILE):
             s = connect(self.d.port)
@@ -180,7 +168,7 @@ class Hostile(unittest.TestCase):
             for s in socks:
                 s.settimeout(5)
                 self.assertTrue(push(s, chunk))
-        peak = rss_mib(self.d.proc.pid)
+        peak = h.rss_mib(self.d.proc.pid)
         self.assertEqual(self.healthz(), 200)
         self.assertLess(peak - base, RSS_BOUND_MIB,
                         "RSS %.0f -> %.0f MiB" % (base, peak))

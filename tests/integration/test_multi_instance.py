@@ -176,10 +176,8 @@ class MultiInstance(unittest.TestCase):
             h.crew("tama-wasp-1", "多摩 蜂班", "wasp", at=(35.6330, 139.5290)),
             h.crew("tama-wasp-2", "多摩 蜂班二", "wasp", at=(35.6100, 139.5400)),
         )
-        r = subprocess.run([h.PATROLCTL, "--database-url", cls.url, "user",
-                            "add", "dora", "--role", "dispatcher",
-                            "--password-stdin"], input=PASSWORD + "\n",
-                           capture_output=True, text=True, timeout=120)
+        r = h.patrolctl(cls.url, "user", "add", "dora", "--role", "dispatcher",
+                        "--password-stdin", stdin=PASSWORD + "\n")
         assert r.returncode == 0, r.stderr
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         cls.crew = dict(

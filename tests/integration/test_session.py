@@ -17,12 +17,6 @@ import harness as h
 PASSWORD = "a long enough password"
 
 
-def ctl(url, *args, stdin=None):
-    return subprocess.run([h.PATROLCTL, "--database-url", url] + list(args),
-                          input=stdin, capture_output=True, text=True,
-                          timeout=120)
-
-
 def call(d, method, path, body=None, headers=None, form=False):
     """(status, headers, parsed body or None), on a fresh connection."""
     hdrs = dict(headers or {})
@@ -65,16 +59,16 @@ class Sessions(unittest.TestCase):
         assert h.patrolctl(cls.url, "migrate").returncode == 0
         for name, role in [("dora", "dispatcher"), ("vic", "viewer"),
                            ("pam", "dispatcher"), ("ada", "admin")]:
-            r = ctl(cls.url, "user", "add", name, "--role", role,
-                    "--display-name", name.title(), "--password-stdin",
-                    stdin=PASSWORD + "\n")
+            r = h.patrolctl(cls.url, "user", "add", name, "--role", role,
+                            "--display-name", name.title(), "--password-stdin",
+                            stdin=PASSWORD + "\n")
             assert r.returncode == 0, r.stderr
-        assert ctl(cls.url, "user", "add", "ned", "--role",
-                   "viewer").returncode == 0
-        cls.admin_token = ctl(cls.url, "token", "create", "--user",
-                              "ada").stdout.strip()
-        cls.dora_token = ctl(cls.url, "token", "create", "--user",
-                             "dora").stdout.strip()
+        assert h.patrolctl(cls.url, "user", "add", "ned", "--role",
+                           "viewer").returncode == 0
+        cls.admin_token = h.patrolctl(cls.url, "token", "create", "--user",
+                                      "ada").stdout.strip()
+        cls.dora_token = h.patrolctl(cls.url, "token", "create", "--user",
+                                     "dora").stdout.strip()
         cls.d = h.Patrold(cls.url)
 
     @classmethod
@@ -220,22 +214,22 @@ class Sessions(unittest.TestCase):
                               headers=cookie)[0], 401)
 
     def test_disabling_or_a_new_password_ends_sessions(self):
-        r = ctl(self.url, "user", "add", "tim", "--role", "dispatcher",
-                "--password-stdin", stdin=PASSWORD + "\n")
+        r = h.patrolctl(self.url, "user", "add", "tim", "--role", "dispatcher",
+                        "--password-stdin", stdin=PASSWORD + "\n")
         self.assertEqual(r.returncode, 0, r.stderr)
         cookie, _ = self.cookie_login("tim")
         self.assertEqual(call(self.d, "GET", "/api/v1/me",
                               headers=cookie)[0], 200)
-        r = ctl(self.url, "user", "password", "tim",
-                stdin="another good password\n")
+        r = h.patrolctl(self.url, "user", "password", "tim",
+                        stdin="another good password\n")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(call(self.d, "GET", "/api/v1/me",
                               headers=cookie)[0], 401)
         status, headers, _ = login(self.d, "tim", "another good password")
         self.assertEqual(status, 200)
         cookie = {"Cookie": "patrol_session=" + session_of(headers)}
-        self.assertEqual(ctl(self.url, "user", "disable",
-                             "tim").returncode, 0)
+        self.assertEqual(h.patrolctl(self.url, "user", "disable",
+                                     "tim").returncode, 0)
         self.assertEqual(call(self.d, "GET", "/api/v1/me",
                               headers=cookie)[0], 401)
         h.psql(self.url, "UPDATE users SET active = true WHERE name = 'tim'")
@@ -337,8 +331,8 @@ class Tiles(unittest.TestCase):
             self.assertIn("tile_url", p.stderr)
 
     def test_secure_cookie_option(self):
-        r = ctl(self.url, "user", "add", "sue", "--role", "viewer",
-                "--password-stdin", stdin=PASSWORD + "\n")
+        r = h.patrolctl(self.url, "user", "add", "sue", "--role", "viewer",
+                        "--password-stdin", stdin=PASSWORD + "\n")
         self.assertEqual(r.returncode, 0, r.stderr)
         d = h.Patrold(self.url, "--cookie-secure", "1")
         try:
@@ -358,8 +352,8 @@ class RateLimit(unittest.TestCase):
         cls.url = h.fresh_database("session_rate")
         assert h.patrolctl(cls.url, "migrate").returncode == 0
         for name in ("rob", "ray", "rex", "roy"):
-            r = ctl(cls.url, "user", "add", name, "--role", "viewer",
-                    "--password-stdin", stdin=PASSWORD + "\n")
+            r = h.patrolctl(cls.url, "user", "add", name, "--role", "viewer",
+                            "--password-stdin", stdin=PASSWORD + "\n")
             assert r.returncode == 0, r.stderr
 
     def setUp(self):

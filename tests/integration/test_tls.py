@@ -26,10 +26,8 @@ class TLS(unittest.TestCase):
     def setUpClass(cls):
         cls.url = h.fresh_database("tls")
         assert h.patrolctl(cls.url, "migrate").returncode == 0
-        r = subprocess.run([h.PATROLCTL, "--database-url", cls.url, "user",
-                            "add", "tia", "--role", "viewer",
-                            "--password-stdin"], input=PASSWORD + "\n",
-                           capture_output=True, text=True, timeout=120)
+        r = h.patrolctl(cls.url, "user", "add", "tia", "--role", "viewer",
+                        "--password-stdin", stdin=PASSWORD + "\n")
         assert r.returncode == 0, r.stderr
         cls.tmp = tempfile.mkdtemp(dir=os.environ.get("TMPDIR", "/tmp"))
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
