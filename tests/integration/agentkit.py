@@ -12,7 +12,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -25,24 +24,8 @@ PB_TYPE = "application/x-protobuf"
 
 
 def ensure_protobuf():
-    """Re-runs this test under an interpreter that has google.protobuf
-    (Debian's python3-protobuf lives with /usr/bin/python3, which may not
-    be the python3 first on PATH)."""
-    try:
-        import google.protobuf  # noqa: F401
-        return
-    except ImportError:
-        pass
-    for py in ("/usr/bin/python3", "/bin/python3"):
-        if os.path.exists(py) and os.path.realpath(py) != \
-                os.path.realpath(sys.executable):
-            ok = subprocess.run([py, "-c", "import google.protobuf"],
-                                capture_output=True).returncode == 0
-            if ok:
-                os.execv(py, [py] + sys.argv)
-    print("google.protobuf is missing: install python3-protobuf "
-          "(scripts/deps.sh test)", file=sys.stderr)
-    sys.exit(1)
+    """Re-runs this test under an interpreter that has google.protobuf."""
+    h.ensure_module("google.protobuf", "python3-protobuf")
 
 
 def load_messages():

@@ -231,6 +231,36 @@ def user_token(url, name, role, crew=None):
     return r.stdout.strip()
 
 
+def ensure_module(name, package):
+    """Re-runs this test under an interpreter that has the Python module
+    name (Debian's python3-* packages live with /usr/bin/python3, which may
+    not be the python3 first on PATH); exits naming the Debian package
+    when none has it."""
+    try:
+        __import__(name)
+        return
+    except ImportError:
+        pass
+    for py in ("/usr/bin/python3", "/bin/python3"):
+        if os.path.exists(py) and os.path.realpath(py) != \
+                os.path.realpath(sys.executable):
+            if subprocess.run([py, "-c", "import " + name],
+                              capture_output=True).returncode == 0:
+                os.execv(py, [py] + sys.argv)
+    print("%s is missing: install %s (scripts/deps.sh test)"
+          % (name, package), file=sys.stderr)
+    sys.exit(1)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on just now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def small_asan_quarantine():
     """AddressSanitizer keeps freed memory in a quarantine (256 MiB by
     default) that would count as patrold's own: keep it small in the

@@ -11,7 +11,6 @@ agent said OK to, or had acknowledged, is missing."""
 import hashlib
 import os
 import random
-import socket
 import time
 import unittest
 
@@ -25,14 +24,6 @@ NMEA = os.path.join(h.SOURCE, "tests", "data", "nmea",
                     "gpsd_iTrek_anpachi_gifu_jp.log")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class AgentFaults(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -43,7 +34,7 @@ class AgentFaults(unittest.TestCase):
             h.crew("tama-wasp-1", "多摩 蜂班", "wasp,road"),
         )
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
-        cls.port = free_port()
+        cls.port = h.free_port()
         cls.d = cls.start()
         cls.photo_dir = cls.d.photo_dir
         cls.proxy = k.FaultProxy(cls.port, seed=20260701)

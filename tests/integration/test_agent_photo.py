@@ -16,23 +16,6 @@ import agentkit  # noqa: E402
 import harness as h  # noqa: E402
 
 
-def ensure_pil():
-    try:
-        import PIL  # noqa: F401
-        return
-    except ImportError:
-        pass
-    for py in ("/usr/bin/python3", "/bin/python3"):
-        if os.path.exists(py) and os.path.realpath(py) != \
-                os.path.realpath(sys.executable):
-            if subprocess.run([py, "-c", "import PIL"],
-                              capture_output=True).returncode == 0:
-                os.execv(py, [py] + sys.argv)
-    print("PIL is missing: install python3-pil (scripts/deps.sh test)",
-          file=sys.stderr)
-    sys.exit(1)
-
-
 def jpeg(width, height, with_exif):
     """A noisy photo (noise does not compress, like a real scene) with a
     GPS position and a time in its EXIF."""
@@ -201,5 +184,5 @@ class PhotoTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ensure_pil()
+    h.ensure_module("PIL", "python3-pil")
     unittest.main()

@@ -29,21 +29,13 @@ PASSWORD = "a long enough password"
 N = 3
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class Proxy:
     """HAProxy in front of the instances; names them s0.. in X-Backend."""
 
     def __init__(self, ports):
         self.dir = tempfile.mkdtemp(prefix="haproxy-",
                                     dir=os.environ.get("TMPDIR", "/tmp"))
-        self.port = free_port()
+        self.port = h.free_port()
         servers = "\n".join(
             "    server s%d 127.0.0.1:%d check" % (i, p)
             for i, p in enumerate(ports))
