@@ -15,6 +15,7 @@
 #include "api.h"
 #include "app.h"
 #include "auth.h"
+#include "category_cache.h"
 #include "config.h"
 #include "db.h"
 #include "geo.h"
@@ -79,19 +80,19 @@ create_done_cb(struct db_result *r, void *arg)
 }
 
 static void
-create_category_cb(struct db_result *r, void *arg)
+create_category_cb(const struct db_result *err, json_t *cat, void *arg)
 {
 	struct create *c = arg;
 	struct app *a = http_req_owner(c->req);
 	struct store_new_request n = {0};
-	json_t *cat, *answers, *caller;
+	json_t *answers, *caller;
 	char *field, *cause;
 
-	if (r->status != DB_OK) {
-		api_db_error(c->req, r, "category.get");
+	if (err != NULL) {
+		api_db_error(c->req, err, "category.get");
 		goto fail;
 	}
-	if ((cat = api_result_json(r)) == NULL) {
+	if (cat == NULL) {
 		api_error(c->req, 422, "unknown_category", "category",
 		    "no such category: %s",
 		    json_string_value(json_object_get(c->body, "category")));
@@ -290,7 +291,8 @@ create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 		c->ward_name = xstrdup(w->name);
 	} else
 		c->outside = outside_describe(a->wards, c->lon, c->lat);
-	store_category_get(a->db,
+	/* Kept by each patrold until changed (category_cache.h). */
+	category_cache_get(a->categories,
 	    json_string_value(json_object_get(body, "category")),
 	    create_category_cb, c);
 	return;

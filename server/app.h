@@ -48,6 +48,8 @@ struct app {
 	struct roads *roads;
 	/* NOTIFYs patrol_events after commits (events_wake.c). */
 	struct events_wake *events_wake;
+	/* The categories call intake read, until changed (category_cache.c). */
+	struct category_cache *categories;
 };
 
 /* Route groups: each api_*.c registers its own table. */

@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "category_cache.h"
 #include "events_wake.h"
 #include "geo.h"
 #include "http.h"
@@ -307,6 +308,8 @@ app_start(struct app *a, struct config *cfg, char **cause)
 		return -1;
 	if (app_wards_start(a, cause) != 0)
 		return -1;
+	if ((a->categories = category_cache_start(a->db, cause)) == NULL)
+		return -1;
 
 	a->http = http_new(a->base, &hc);
 	api_ops_register(a);
@@ -400,6 +403,7 @@ app_stop(struct app *a)
 	/* After db_free: a purge in flight is answered there. */
 	retention_stop(a->retention);
 	events_wake_stop(a->events_wake);
+	category_cache_stop(a->categories); /* after db_free, as above */
 	metrics_coverage_stop(a->metrics_coverage);
 	/* After db_free: a reload failing there still uses them. */
 	if (a->ev_wards_retry != NULL)

@@ -99,6 +99,12 @@ void db_exec(struct db *, const char *script, db_cb, void *arg);
  */
 int db_listen(
     struct db *, const char *channel, db_notify_cb, void *arg, char **cause);
+/*
+ * 1 while the listening connection is up and has LISTENed to every
+ * channel: a change notified from now on will be heard. What is kept on
+ * the strength of notifications must not be trusted otherwise.
+ */
+int db_listening(const struct db *);
 
 /*
  * NOTIFY after the commit (schema/0280, issue 19): a NOTIFY inside a

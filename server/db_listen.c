@@ -80,6 +80,14 @@ db_listen(struct db *db, const char *channel, db_notify_cb cb, void *arg,
 	return 0;
 }
 
+int
+db_listening(const struct db *db)
+{
+	const struct db_conn *l = &db->conns[db->nconns - 1];
+
+	return l->state == DB_CONN_IDLE && !db->listen_dirty;
+}
+
 void
 db_listen_free(struct db *db)
 {

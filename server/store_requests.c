@@ -122,7 +122,12 @@ store_request_create(
 	    "  now() + resolve_minutes * interval '1 minute',"
 	    "  $12::timestamptz, $13, $19, $20, $22::timestamptz,"
 	    "  $23::timestamptz"
-	    " FROM categories WHERE code = $1"
+	    /*
+	     * The category as it is now: call intake checked the answers
+	     * against one kept by patrold (category_cache.h), and a category
+	     * retired meanwhile takes no more calls.
+	     */
+	    " FROM categories WHERE code = $1 AND active"
 	    " RETURNING *),"
 	    " c AS (INSERT INTO callers (request_id, name, phone, address,"
 	    "  consent_text, consent_at)"

@@ -65,7 +65,13 @@ struct store_case_query {
 	int limit;
 };
 
+/*
+ * An active category as one JSON text (read it with store_result_text),
+ * no row when there is none of that code.
+ */
 void store_category_get(struct db *, const char *code, db_cb, void *);
+/* NOTIFYed by every change of categories (schema/0291). */
+#define STORE_CATEGORIES_CHANNEL "categories_changed"
 /* The new request with "duplicates"; no row if the category vanished. */
 void store_request_create(
     struct db *, const struct store_new_request *, db_cb, void *);

@@ -225,6 +225,47 @@ class BadInput(unittest.TestCase):
             self.assertIn("question 0: needs a code, a datatype", r.stderr)
 
 
+    def test_category_changes_reach_call_intake(self):
+        """Each patrold keeps the categories call intake read
+        (category_cache.c) until a NOTIFY says they changed."""
+        import time
+        st, body = self.create(self.good())
+        self.assertEqual(st, 201, body)  # road_pothole is kept now
+        # A retired category takes no more calls at once: the create
+        # statement itself checks it, whatever patrold kept.
+        h.psql(self.url, "UPDATE categories SET active = false"
+                         " WHERE code = 'road_pothole'")
+        try:
+            before = self.count()
+            self.expect(self.create(self.good()), 422, "unknown_category")
+            self.assertEqual(self.count(), before)
+        finally:
+            h.psql(self.url, "UPDATE categories SET active = true"
+                             " WHERE code = 'road_pothole'")
+        questions = h.psql(self.url, "SELECT questions FROM categories"
+                                     " WHERE code = 'road_pothole'")
+
+        def until(status):
+            # The NOTIFY arrives after the commit: a moment, not a call.
+            deadline = time.time() + 10
+            while True:
+                st, body = self.create(self.good())
+                if st == status or time.time() > deadline:
+                    return st, body
+                time.sleep(0.05)
+
+        # The questions change: the kept copy is dropped, the new ones ask.
+        h.psql(self.url, "UPDATE categories SET questions = '[]'"
+                         " WHERE code = 'road_pothole'")
+        try:
+            self.expect(until(422), 422, "invalid_answer", "answers.depth")
+        finally:
+            h.psql(self.url, "UPDATE categories SET questions = '%s'"
+                             " WHERE code = 'road_pothole'"
+                   % questions.replace("'", "''"))
+        st, body = until(201)
+        self.assertEqual(st, 201, body)
+
     def test_photos(self):
         st, body = self.create(self.good())
         rid = body["id"]
