@@ -76,7 +76,7 @@ store_request_create(
 {
 	char lon[32], lat[32], e[32], no[32], prio[8], radius[16], hours[16],
 	    survey[16];
-	const char *p[24];
+	const char *p[26];
 
 	snprintf(lon, sizeof lon, "%.9f", n->lon);
 	snprintf(lat, sizeof lat, "%.9f", n->lat);
@@ -111,6 +111,8 @@ store_request_create(
 	snprintf(survey, sizeof survey, "%d",
 	    n->survey_hours > 0 ? n->survey_hours : 24);
 	p[23] = survey;
+	p[24] = n->ward_name;
+	p[25] = n->outside_json;
 	db_query_prepared(db,
 	    "WITH r AS ("
 	    " INSERT INTO requests (category, channel, lon, lat, easting,"
@@ -177,9 +179,23 @@ store_request_create(
 	    "   '1 hour')"
 	    "   ORDER BY point(o.easting, o.northing) <->"
 	    "   point(r.easting, r.northing) LIMIT 10) d"
-	    "  WHERE d.dist <= $17::int))::text"
+	    "  WHERE d.dist <= $17::int),"
+	    /* What patrold knows: the reply is then sent as it comes. */
+	    " 'ward_name', $25::text,"
+	    " 'outside_wards', coalesce($26::json, 'false'::json))::text, r.id"
 	    " FROM r, e",
-	    24, p, cb, arg);
+	    26, p, cb, arg);
+}
+
+int
+store_request_created_row(const PGresult *res, long long *id, const char **json)
+{
+	if (res == NULL || PQntuples(res) != 1 || PQnfields(res) != 2 ||
+	    PQgetisnull(res, 0, 0))
+		return 0;
+	*json = PQgetvalue(res, 0, 0);
+	*id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	return 1;
 }
 
 void

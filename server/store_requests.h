@@ -29,6 +29,10 @@ struct store_new_request {
 	/* The resident's availability (ISO 8601, checked), or NULL. */
 	const char *window_from, *window_to;
 	int survey_hours; /* petitions: survey deadline (0: 24 h) */
+	/* Added to the reply as they are: the ward's name, or NULL. */
+	const char *ward_name;
+	/* JSON text for "outside_wards" (NULL: false). */
+	const char *outside_json;
 };
 
 struct store_queue_filter {
@@ -75,6 +79,13 @@ void store_category_get(struct db *, const char *code, db_cb, void *);
 /* The new request with "duplicates"; no row if the category vanished. */
 void store_request_create(
     struct db *, const struct store_new_request *, db_cb, void *);
+/*
+ * Its row: the whole reply as JSON text, to be sent as is (built by
+ * PostgreSQL, not parsed again), and the new id. 0 when there is no row.
+ * The JSON comes first: store_result_json reads it too.
+ */
+int store_request_created_row(
+    const PGresult *, long long *id, const char **json);
 /*
  * Sets the resident's availability of an open request (NULL clears that
  * end) and appends a 'window_set' event. No row: not found or closed.
