@@ -21,6 +21,7 @@
 
 #define OUTBOX_PHOTO_RESIZE (2 << 20)  /* until the server says */
 #define OUTBOX_CHUNK        (64 << 10) /* a photo read or written at once */
+#define OUTBOX_BUSY_TRIES   15000      /* 1 ms apart: about 15 s */
 
 static const char outbox_schema[] =
     "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);"
@@ -136,6 +137,26 @@ outbox_upgrade(struct agent *a, char **cause)
 	    : 0;
 }
 
+/*
+ * Waiting for the other connection's write lock (the daemon's sync worker
+ * and the screen, or a crew's command beside the daemon). SQLite's own
+ * busy timeout sleeps 1, 2, 5, 10, 15 ... 100 ms between tries, so a tap
+ * that meets a write of a few milliseconds may sleep on for tens of
+ * milliseconds after the lock is free. Try again every millisecond
+ * instead, for up to 15 s as before.
+ */
+static int
+outbox_busy(void *arg, int tries)
+{
+	struct timespec ms = {0, 1000 * 1000};
+
+	(void)arg;
+	if (tries >= OUTBOX_BUSY_TRIES)
+		return 0;
+	nanosleep(&ms, NULL);
+	return 1;
+}
+
 int
 outbox_open(struct agent *a, char **cause)
 {
@@ -163,7 +184,7 @@ outbox_open(struct agent *a, char **cause)
 		return -1;
 	}
 	free(path);
-	sqlite3_busy_timeout(a->db, 15000);
+	sqlite3_busy_handler(a->db, outbox_busy, NULL);
 	/* WAL: the daemon and a crew's command may use the file at once. */
 	return outbox_exec(a,
 	           "PRAGMA journal_mode = WAL;"
