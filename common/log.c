@@ -186,7 +186,9 @@ log_repeat_pass(FILE *f, enum log_level level, const char *text,
 		r->hash = h;
 		r->window_start = now;
 		r->level = level;
-		snprintf(r->sample, sizeof r->sample, "%s", text);
+		/* The first bytes are sample enough: cut, on purpose. */
+		snprintf(r->sample, sizeof r->sample, "%.*s",
+		    (int)sizeof r->sample - 1, text);
 	}
 	r->last = now;
 	if (now - r->window_start >= log_repeat_window_s) {
