@@ -37,8 +37,17 @@ else
 fi
 
 # The data may have to live elsewhere when the unprivileged user cannot
-# reach DIR (a repository under /root, say); DIR/data is then a link.
+# reach DIR (a repository under /root, say): DIR/data is then a link to
+# ELSEWHERE/data and the server's log is ELSEWHERE/server.log, with
+# DIR/server.log a link to it. Every command the unprivileged user runs
+# gets the real paths ($pgdata, $pglog), never a path through DIR.
 data="$dir/data"
+pgdata=$data
+pglog="$dir/server.log"
+if [ -L "$data" ]; then
+	pgdata=$(readlink "$data")
+	pglog="${pgdata%/data}/server.log"
+fi
 
 # DIR made, and $data a link to a directory elsewhere when the
 # unprivileged user cannot reach DIR.
@@ -48,8 +57,13 @@ data_dir_make() {
 		chown "$pguser" "$dir"
 		if ! as test -w "$dir"; then
 			alt=$(mktemp -d /var/tmp/patrol-pg.XXXXXX)
-			chown "$pguser" "$alt"
-			ln -sfn "$alt" "$data"
+			chmod 755 "$alt"
+			mkdir "$alt/data"
+			chown "$pguser" "$alt" "$alt/data"
+			ln -sfn "$alt/data" "$data"
+			ln -sfn "$alt/server.log" "$dir/server.log"
+			pgdata="$alt/data"
+			pglog="$alt/server.log"
 			echo "pg.sh: $dir is not reachable by $pguser; data kept in $alt" >&2
 		fi
 	fi
@@ -69,8 +83,8 @@ sock_dir_make() {
 }
 
 stop() {
-	if [ -f "$data/PG_VERSION" ] && as "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-		as "$pgbin/pg_ctl" -D "$data" -m "$1" -w stop >/dev/null
+	if [ -f "$data/PG_VERSION" ] && as "$pgbin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+		as "$pgbin/pg_ctl" -D "$pgdata" -m "$1" -w stop >/dev/null
 	fi
 }
 
@@ -79,7 +93,7 @@ init)
 	if [ -f "$data/PG_VERSION" ]; then exit 0; fi
 	data_dir_make
 	[ -e "$data" ] || { mkdir "$data"; chown "$pguser" "$data" 2>/dev/null || true; }
-	as "$pgbin/initdb" -D "$data" -U patrol --auth=trust -E UTF8 \
+	as "$pgbin/initdb" -D "$pgdata" -U patrol --auth=trust -E UTF8 \
 		--locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
 		{ cat "$dir/initdb.log" >&2; exit 1; }
 	sock_dir_make
@@ -96,12 +110,12 @@ CONF
 	;;
 start)
 	[ -f "$data/PG_VERSION" ] || { echo "pg.sh: no cluster in $dir (run init)" >&2; exit 1; }
-	if as "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then exit 0; fi
-	touch "$dir/server.log"
-	chown "$pguser" "$dir/server.log" 2>/dev/null || true
+	if as "$pgbin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then exit 0; fi
+	touch "$pglog"
+	chown "$pguser" "$pglog" 2>/dev/null || true
 	# setsid: a Ctrl-C in the terminal must not reach the postmaster.
-	as setsid "$pgbin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
-		{ tail -n 20 "$dir/server.log" >&2; exit 1; }
+	as setsid "$pgbin/pg_ctl" -D "$pgdata" -l "$pglog" -w -t 60 start >/dev/null ||
+		{ tail -n 20 "$pglog" >&2; exit 1; }
 	# The default "patrol" database, made once.
 	sock=$(cat "$dir/socket_dir")
 	if ! "$pgbin/psql" -h "$sock" -U patrol -d postgres -tAc \
@@ -114,15 +128,13 @@ standby)
 	if [ -f "$data/PG_VERSION" ]; then exit 0; fi
 	# pg_basebackup makes the data directory itself.
 	data_dir_make
-	[ ! -L "$data" ] || rmdir "$(readlink "$data")"
+	[ ! -L "$data" ] || rmdir "$pgdata"
 	psock=$(cat "$primary/socket_dir")
-	target=$data
-	[ -L "$data" ] && target=$(readlink "$data")
-	as "$pgbin/pg_basebackup" -h "$psock" -U patrol -D "$target" -R -X stream \
+	as "$pgbin/pg_basebackup" -h "$psock" -U patrol -D "$pgdata" -R -X stream \
 		-c fast >"$dir/basebackup.log" 2>&1 ||
 		{ cat "$dir/basebackup.log" >&2; exit 1; }
 	sock_dir_make
-	cat >>"$target/postgresql.conf" <<CONF
+	cat >>"$pgdata/postgresql.conf" <<CONF
 # patrol: hot standby of $primary
 unix_socket_directories = '$sock'
 hot_standby = on
@@ -135,7 +147,9 @@ stop)
 	;;
 remove)
 	stop "${3:-fast}" || true
-	[ ! -L "$data" ] || rm -rf "$(readlink "$data")"
+	if [ -L "$data" ]; then
+		case $pgdata in /var/tmp/patrol-pg.*) rm -rf "${pgdata%/data}" ;; esac
+	fi
 	sock=$(cat "$dir/socket_dir" 2>/dev/null || true)
 	case $sock in /tmp/patrol-sock.*) rm -rf "$sock" ;; esac
 	rm -rf "$dir"
