@@ -18,6 +18,10 @@ cmd=${1:-}
 dir=${2:-}
 usage="usage: $0 init|start|stop|url|standby|remove DIR"
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "$usage" >&2; exit 2; }
+# Absolute: the server user resolves a relative DIR from our working
+# directory without the search rights on its parents that it lacks
+# (scripts/run.sh passes var/pg from a clone under /root).
+case $dir in /*) ;; *) dir="$PWD/$dir" ;; esac
 
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$pgbin/initdb" ] || { echo "pg.sh: no PostgreSQL server found (install postgresql)" >&2; exit 1; }

@@ -16,9 +16,9 @@ import harness as h
 PGSH = os.path.join(h.SOURCE, "scripts", "pg.sh")
 
 
-def pgsh(*args):
+def pgsh(*args, cwd=None):
     r = subprocess.run([PGSH] + list(args), capture_output=True, text=True,
-                       timeout=180)
+                       timeout=180, cwd=cwd)
     if r.returncode != 0:
         raise AssertionError("pg.sh %s: %s" % (" ".join(args), r.stderr))
     return r
@@ -30,7 +30,9 @@ class Unreachable(unittest.TestCase):
         # Like /root: the owner only.
         self.home = tempfile.mkdtemp(prefix="pg-unreachable-")
         os.chmod(self.home, 0o700)
-        self.dir = os.path.join(self.home, "repo", "var", "pg")
+        self.repo = os.path.join(self.home, "repo")
+        os.mkdir(self.repo)
+        self.dir = os.path.join(self.repo, "var", "pg")
 
     def tearDown(self):
         subprocess.run([PGSH, "remove", self.dir, "immediate"],
@@ -38,14 +40,15 @@ class Unreachable(unittest.TestCase):
         subprocess.run(["rm", "-rf", self.home])
 
     def test_cluster_in_a_directory_the_server_user_cannot_reach(self):
-        r = pgsh("init", self.dir)
+        # As scripts/run.sh calls it: a path relative to the clone.
+        r = pgsh("init", "var/pg", cwd=self.repo)
         self.assertIn("not reachable", r.stderr)
         data = os.path.join(self.dir, "data")
         self.assertTrue(os.path.islink(data))
         elsewhere = os.path.dirname(os.readlink(data))
         self.assertTrue(elsewhere.startswith("/var/tmp/patrol-pg."), elsewhere)
 
-        pgsh("start", self.dir)
+        pgsh("start", "var/pg", cwd=self.repo)
         url = pgsh("url", self.dir).stdout.strip()
         self.assertEqual(h.psql(url, "SELECT 6 * 7").strip(), "42")
         # The server's log is readable where run.sh says it is.
