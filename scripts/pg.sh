@@ -34,7 +34,9 @@ if [ "$(id -u)" -eq 0 ]; then
 		id "$pguser" >/dev/null 2>&1 ||
 			useradd --system --no-create-home --shell /usr/sbin/nologin "$pguser"
 	fi
-	as() { runuser -u "$pguser" -- "$@"; }
+	# From /: PostgreSQL's tools complain of a working directory they
+	# cannot enter; every path given to them is absolute.
+	as() { (cd / && runuser -u "$pguser" -- "$@"); }
 else
 	pguser=$(id -un)
 	as() { "$@"; }
