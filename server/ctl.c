@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sodium.h>
 
 #include "config.h"
 #include "ctl.h"
@@ -139,6 +140,25 @@ ctl_fail(const char *command, char *cause)
 	fprintf(stderr, "patrolctl: %s: %s\n", command, cause);
 	free(cause);
 	return 1;
+}
+
+int
+ctl_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len >= 1 && len <= 63 &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == len;
+}
+
+void
+ctl_secret_show(char *secret, size_t size, const char *what, const char *owner)
+{
+	printf("%s\n", secret);
+	fflush(stdout);
+	sodium_memzero(secret, size);
+	fprintf(
+	    stderr, "patrolctl: %s %s; it is not shown again\n", what, owner);
 }
 
 char *

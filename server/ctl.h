@@ -53,6 +53,19 @@ int ctl_args(const char *command, int argc, char **argv,
 const char *ctl_actor(void);
 /* Prints "patrolctl: COMMAND: CAUSE", frees cause, and returns 1. */
 int ctl_fail(const char *command, char *cause);
+/*
+ * 1 if name is 1 to 63 of a-z, 0-9, '_', '.' and '-': the CHECK of the
+ * names an operator gives (users.name, open311_keys.name), said before the
+ * insert.
+ */
+int ctl_name_ok(const char *name);
+/*
+ * Prints a new secret (an API token, an Open311 key) alone on stdout, for
+ * $(patrolctl ...), wipes its size bytes, and says on stderr "patrolctl:
+ * WHAT OWNER; it is not shown again".
+ */
+void ctl_secret_show(
+    char *secret, size_t size, const char *what, const char *owner);
 
 /*
  * A whole regular file of at most max bytes, NUL-terminated (caller

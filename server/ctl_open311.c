@@ -16,21 +16,17 @@
 #include "ctl_open311.h"
 #include "store_open311.h"
 
-/* The same rule as the open311_keys.name CHECK, said before the insert. */
 static int
 ctl_open311_name(const char *command, int argc, char **argv, const char **name)
 {
 	const char *none[] = {NULL};
 	const char *values[1];
-	size_t len;
 
 	if (ctl_args(command, argc, argv, none, values, name, 1) != 1) {
 		fprintf(stderr, "usage: patrolctl %s NAME\n", command);
 		return -1;
 	}
-	len = strlen(*name);
-	if (len < 1 || len > 63 ||
-	    strspn(*name, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != len) {
+	if (!ctl_name_ok(*name)) {
 		fprintf(stderr,
 		    "patrolctl: %s: bad client name '%s': 1 to 63 of a-z, "
 		    "0-9, '_', '.' and '-'\n",
@@ -54,14 +50,8 @@ ctl_open311_key_add(struct ctl *c, int argc, char **argv)
 		sodium_memzero(key, sizeof key);
 		return ctl_fail("open311 key add", cause);
 	}
-	/* stdout holds the key alone, for $(patrolctl open311 key add ...). */
-	printf("%s\n", key);
-	fflush(stdout);
-	sodium_memzero(key, sizeof key);
-	fprintf(stderr,
-	    "patrolctl: Open311 key created for client %s; it is not shown "
-	    "again\n",
-	    name);
+	ctl_secret_show(
+	    key, sizeof key, "Open311 key created for client", name);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "ctl_users.h"
 #include "store_result.h"
 #include "store_users.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define CTL_USERS_PASSWORD_MIN 10   /* characters */
@@ -111,16 +112,6 @@ usage:
 	return -1;
 }
 
-/* The same rule as the users.name CHECK, to say what is wrong before. */
-static int
-ctl_users_name_ok(const char *name)
-{
-	size_t len = strlen(name);
-
-	return len >= 1 && len <= 63 &&
-	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == len;
-}
-
 static void
 ctl_users_bad_role(const char *role)
 {
@@ -135,19 +126,6 @@ ctl_users_bad_role(const char *role)
 		fprintf(stderr, "%s%s", r == AUTH_VIEWER ? "one of: " : ", ",
 		    role_name((enum auth_role)r));
 	fprintf(stderr, ")\n");
-}
-
-/* Characters, not bytes: a Japanese passphrase is not three times longer. */
-static size_t
-ctl_users_utf8_len(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++) {
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	}
-	return n;
 }
 
 /*
@@ -191,7 +169,8 @@ ctl_users_read_password(char **cause)
 	else if (len > CTL_USERS_PASSWORD_MAX)
 		*cause = xasprintf(
 		    "the password is over %d bytes", CTL_USERS_PASSWORD_MAX);
-	else if (ctl_users_utf8_len(line) < CTL_USERS_PASSWORD_MIN)
+	/* Characters, not bytes: a Japanese passphrase is not longer. */
+	else if (utf8_len(line) < CTL_USERS_PASSWORD_MIN)
 		*cause = xasprintf("the password is under %d characters",
 		    CTL_USERS_PASSWORD_MIN);
 	else
@@ -226,14 +205,6 @@ ctl_users_password_hash(const char *command, char hash[AUTH_PASSWORD_HASH_LEN])
 	return 0;
 }
 
-static int
-ctl_users_fail(const char *command, char *cause)
-{
-	fprintf(stderr, "patrolctl: %s: %s\n", command, cause);
-	free(cause);
-	return 1;
-}
-
 int
 ctl_users_add(struct ctl *c, int argc, char **argv)
 {
@@ -253,7 +224,7 @@ ctl_users_add(struct ctl *c, int argc, char **argv)
 		    stderr, "patrolctl: user add: unknown option '--none'\n");
 		return 2;
 	}
-	if (!ctl_users_name_ok(a.name)) {
+	if (!ctl_name_ok(a.name)) {
 		fprintf(stderr,
 		    "patrolctl: user add: bad user name '%s': 1 to 63 of "
 		    "a-z, 0-9, '_', '.' and '-'\n",
@@ -284,7 +255,7 @@ ctl_users_add(struct ctl *c, int argc, char **argv)
 	n.crew_code = a.crew;
 	n.actor = ctl_actor();
 	if (store_users_add(ctl_db(c), &n, &id, &cause) != 0)
-		return ctl_users_fail("user add", cause);
+		return ctl_fail("user add", cause);
 	printf("added user %s (%s%s%s)%s\n", a.name, role_name(role),
 	    a.crew != NULL ? ", crew " : "", a.crew != NULL ? a.crew : "",
 	    a.password_stdin ? " with a password" : "");
@@ -310,7 +281,7 @@ ctl_users_list(struct ctl *c, int argc, char **argv)
 	        argc, argv, 0, "user list", CTL_USERS_LIST_USAGE, &a) != 0)
 		return 2;
 	if (store_users_list(ctl_db(c), &res, &cause) != 0)
-		return ctl_users_fail("user list", cause);
+		return ctl_fail("user list", cause);
 	printf("%-24s %-10s %-6s %-8s %s\n", "NAME", "ROLE", "ACTIVE",
 	    "PASSWORD", "CREW");
 	for (i = 0; i < store_result_rows(res); i++) {
@@ -340,7 +311,7 @@ ctl_users_disable(struct ctl *c, int argc, char **argv)
 		return 2;
 	if (store_users_disable(
 	        ctl_db(c), a.name, ctl_actor(), &revoked, &cause) != 0)
-		return ctl_users_fail("user disable", cause);
+		return ctl_fail("user disable", cause);
 	printf("disabled user %s; revoked %d token(s)\n", a.name, revoked);
 	return 0;
 }
@@ -358,7 +329,7 @@ ctl_users_password(struct ctl *c, int argc, char **argv)
 		return 1;
 	if (store_users_set_password(
 	        ctl_db(c), a.name, hash, ctl_actor(), &cause) != 0)
-		return ctl_users_fail("user password", cause);
+		return ctl_fail("user password", cause);
 	printf("set the password of user %s\n", a.name);
 	return 0;
 }
@@ -376,16 +347,9 @@ ctl_users_token_create(struct ctl *c, int argc, char **argv)
 	if (store_users_token_add(
 	        ctl_db(c), a.user, hash, a.label, ctl_actor(), &cause) != 0) {
 		sodium_memzero(token, sizeof token);
-		return ctl_users_fail("token create", cause);
+		return ctl_fail("token create", cause);
 	}
-	/* stdout holds the token alone, for $(patrolctl token create ...). */
-	printf("%s\n", token);
-	fflush(stdout);
-	sodium_memzero(token, sizeof token);
-	fprintf(stderr,
-	    "patrolctl: token created for user %s; it is not "
-	    "shown again\n",
-	    a.user);
+	ctl_secret_show(token, sizeof token, "token created for user", a.user);
 	return 0;
 }
 
@@ -401,7 +365,7 @@ ctl_users_token_revoke(struct ctl *c, int argc, char **argv)
 		return 2;
 	if (store_users_token_revoke(
 	        ctl_db(c), a.user, ctl_actor(), &revoked, &cause) != 0)
-		return ctl_users_fail("token revoke", cause);
+		return ctl_fail("token revoke", cause);
 	printf("revoked %d token(s) of user %s\n", revoked, a.user);
 	return 0;
 }
@@ -424,7 +388,7 @@ ctl_users_crew(struct ctl *c, int argc, char **argv)
 	}
 	if (store_users_set_crew(
 	        ctl_db(c), a.name, a.crew, ctl_actor(), &cause) != 0)
-		return ctl_users_fail("user crew", cause);
+		return ctl_fail("user crew", cause);
 	if (a.crew != NULL)
 		printf("user %s now works in crew %s\n", a.name, a.crew);
 	else
