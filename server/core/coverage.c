@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "coverage.h"
+#include "geo.h"
 #include "xmalloc.h"
 
 #define COVERAGE_CELL 64.0 /* metres: a few track segments per cell */
@@ -28,18 +29,6 @@ coverage_params_default(struct coverage_params *p)
 	p->max_speed_ms = 30 / 3.6;
 	p->max_gap_s = 60;
 	p->max_gap_m = 300;
-}
-
-double
-coverage_length(const double *xy, size_t n)
-{
-	double len = 0;
-	size_t i;
-
-	for (i = 1; i < n; i++)
-		len += hypot(
-		    xy[2 * i] - xy[2 * i - 2], xy[2 * i + 1] - xy[2 * i - 1]);
-	return len;
 }
 
 /* Where a + t*dir is within d of c: one interval or none. */
@@ -368,7 +357,7 @@ coverage_run(struct coverage_piece *pieces, size_t npieces,
 		pc->covered_share = 0;
 		pc->inspected_at = 0;
 		pc->session = 0;
-		length = coverage_length(pc->xy, pc->npoints);
+		length = geo_length(pc->xy, pc->npoints);
 		if (pc->npoints < 2 || length <= 0)
 			continue;
 		sublen = xreallocarray(sublen, pc->npoints, sizeof *sublen);

@@ -71,7 +71,6 @@ void coverage_params_default(struct coverage_params *);
  */
 struct coverage_seg *coverage_segments(const struct coverage_fix *,
     size_t nfixes, const struct coverage_params *, size_t *nsegs);
-double coverage_length(const double *xy, size_t npoints);
 /*
  * Fills each piece's outputs from the fixes (any order; grouped by session
  * and time inside). Returns the number of pieces inspected, or -1 if out

@@ -224,3 +224,15 @@ geo_from_plane(
 	}
 	return geo_trans(PJ_INV, easting, northing, lon, lat, cause);
 }
+
+double
+geo_length(const double *xy, size_t npoints)
+{
+	double len = 0;
+	size_t i;
+
+	for (i = 1; i < npoints; i++)
+		len += hypot(
+		    xy[2 * i] - xy[2 * i - 2], xy[2 * i + 1] - xy[2 * i - 1]);
+	return len;
+}

@@ -7,6 +7,8 @@
 #ifndef PATROL_GEO_H
 #define PATROL_GEO_H
 
+#include <stddef.h>
+
 struct geo_area {
 	double lon_min, lat_min, lon_max, lat_max;
 };
@@ -39,5 +41,11 @@ int geo_to_plane(
 /* Easting/northing -> WGS84 lon/lat. */
 int geo_from_plane(
     double easting, double northing, double *lon, double *lat, char **cause);
+
+/*
+ * The length in metres of a polyline of npoints easting/northing pairs
+ * (xy[2 * i], xy[2 * i + 1]); 0 for fewer than two points.
+ */
+double geo_length(const double *xy, size_t npoints);
 
 #endif

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <libxml/xmlreader.h>
 
+#include "geo.h"
 #include "network.h"
 #include "xmalloc.h"
 
@@ -522,24 +523,12 @@ network_piece_add(struct network_piece *p, const double *xy, const double *ll,
 	    ll[2 * k + 1] + t * (ll[2 * k + 3] - ll[2 * k + 1]);
 }
 
-static double
-network_length(const double *xy, size_t n)
-{
-	double len = 0;
-	size_t k;
-
-	for (k = 1; k < n; k++)
-		len += hypot(
-		    xy[2 * k] - xy[2 * k - 2], xy[2 * k + 1] - xy[2 * k - 1]);
-	return len;
-}
-
 size_t
 network_cut(const double *xy, const double *ll, size_t npoints, double piece_m,
     struct network_piece **out)
 {
 	struct network_piece *p;
-	double total = network_length(xy, npoints), step, walked = 0, seg, cut;
+	double total = geo_length(xy, npoints), step, walked = 0, seg, cut;
 	size_t pieces, cur = 0, k, i;
 
 	*out = NULL;
@@ -570,7 +559,7 @@ network_cut(const double *xy, const double *ll, size_t npoints, double piece_m,
 		walked += seg;
 	}
 	for (i = 0; i < pieces; i++)
-		p[i].length_m = network_length(p[i].xy, p[i].npoints);
+		p[i].length_m = geo_length(p[i].xy, p[i].npoints);
 	*out = p;
 	return pieces;
 }

@@ -36,6 +36,7 @@
 #include <libpq-fe.h>
 
 #include "coverage.h"
+#include "geo.h"
 #include "network.h"
 #include "xmalloc.h"
 
@@ -180,7 +181,7 @@ bench_piece_add(
 	mx = (xy[0] + xy[2 * npoints - 2]) / 2;
 	my = (xy[1] + xy[2 * npoints - 1]) / 2;
 	net->ward[net->npc] = (mx >= mid) + 2 * (my >= mid);
-	net->len[net->npc++] = coverage_length(copy, npoints);
+	net->len[net->npc++] = geo_length(copy, npoints);
 }
 
 static void
