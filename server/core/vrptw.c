@@ -9,31 +9,32 @@
 
 #include "vrptw.h"
 
+/* Where node a is: a job, or a vehicle's start (even) or end (odd). */
+static void
+vrptw_node_xy(const struct vrptw_problem *p, int a, double *x, double *y)
+{
+	const struct vrptw_vehicle *v;
+
+	if (a < p->njobs) {
+		*x = p->jobs[a].x;
+		*y = p->jobs[a].y;
+		return;
+	}
+	v = &p->vehicles[(a - p->njobs) / 2];
+	*x = (a - p->njobs) % 2 ? v->ex : v->sx;
+	*y = (a - p->njobs) % 2 ? v->ey : v->sy;
+}
+
 double
 vrptw_travel(const struct vrptw_problem *p, int a, int b)
 {
 	int nn = p->njobs + 2 * p->nvehicles;
 	double ax, ay, bx, by;
-	const struct vrptw_vehicle *v;
 
 	if (p->matrix != NULL)
 		return p->matrix[(size_t)a * nn + b];
-	if (a < p->njobs) {
-		ax = p->jobs[a].x;
-		ay = p->jobs[a].y;
-	} else {
-		v = &p->vehicles[(a - p->njobs) / 2];
-		ax = (a - p->njobs) % 2 ? v->ex : v->sx;
-		ay = (a - p->njobs) % 2 ? v->ey : v->sy;
-	}
-	if (b < p->njobs) {
-		bx = p->jobs[b].x;
-		by = p->jobs[b].y;
-	} else {
-		v = &p->vehicles[(b - p->njobs) / 2];
-		bx = (b - p->njobs) % 2 ? v->ex : v->sx;
-		by = (b - p->njobs) % 2 ? v->ey : v->sy;
-	}
+	vrptw_node_xy(p, a, &ax, &ay);
+	vrptw_node_xy(p, b, &bx, &by);
 	return hypot(ax - bx, ay - by) * p->time_per_unit;
 }
 
