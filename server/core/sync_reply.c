@@ -56,6 +56,16 @@ sync_str_req(json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
+/* An optional integer field: *has says whether the JSON holds one. */
+static void
+sync_int_opt(json_t *o, const char *key, protobuf_c_boolean *has, int64_t *v)
+{
+	json_t *j = json_object_get(o, key);
+
+	*has = json_is_integer(j);
+	*v = json_integer_value(j);
+}
+
 static Patrol__Sync__V1__ItemAck__Status
 sync_ack_status(const char *s)
 {
@@ -128,7 +138,6 @@ static Patrol__Sync__V1__ItemAck *
 sync_ack(struct sync_mem *m, json_t *v)
 {
 	Patrol__Sync__V1__ItemAck *a = sync_alloc(m, 1, sizeof *a);
-	json_t *id;
 
 	patrol__sync__v1__item_ack__init(a);
 	a->client_id = sync_str_req(v, "client_id");
@@ -136,10 +145,7 @@ sync_ack(struct sync_mem *m, json_t *v)
 	a->message = sync_str(v, "message");
 	a->field = sync_str(v, "field");
 	a->state = sync_str(v, "state");
-	if (json_is_integer(id = json_object_get(v, "request_id"))) {
-		a->has_request_id = 1;
-		a->request_id = json_integer_value(id);
-	}
+	sync_int_opt(v, "request_id", &a->has_request_id, &a->request_id);
 	return a;
 }
 
@@ -175,20 +181,15 @@ static Patrol__Sync__V1__PlanStop *
 sync_plan_stop(struct sync_mem *m, json_t *v)
 {
 	Patrol__Sync__V1__PlanStop *p = sync_alloc(m, 1, sizeof *p);
-	json_t *id;
 
 	patrol__sync__v1__plan_stop__init(p);
 	p->request_id = json_integer_value(json_object_get(v, "request_id"));
 	p->position =
 	    (uint32_t)json_integer_value(json_object_get(v, "position"));
-	if (json_is_integer(id = json_object_get(v, "expected_from_ms"))) {
-		p->has_expected_from_ms = 1;
-		p->expected_from_ms = json_integer_value(id);
-	}
-	if (json_is_integer(id = json_object_get(v, "expected_to_ms"))) {
-		p->has_expected_to_ms = 1;
-		p->expected_to_ms = json_integer_value(id);
-	}
+	sync_int_opt(v, "expected_from_ms", &p->has_expected_from_ms,
+	    &p->expected_from_ms);
+	sync_int_opt(
+	    v, "expected_to_ms", &p->has_expected_to_ms, &p->expected_to_ms);
 	return p;
 }
 
