@@ -30,22 +30,6 @@ plan_leg(double e0, double n0, double e1, double n1,
 	return hypot(e1 - e0, n1 - n0) * p->detour / mpm;
 }
 
-/* The place of a solver node (numbered as for vrptw_problem.matrix). */
-static void
-plan_node(const struct vrptw_problem *vp, int i, double *x, double *y)
-{
-	const struct vrptw_vehicle *v;
-
-	if (i < vp->njobs) {
-		*x = vp->jobs[i].x;
-		*y = vp->jobs[i].y;
-		return;
-	}
-	v = &vp->vehicles[(i - vp->njobs) / 2];
-	*x = (i - vp->njobs) % 2 == 0 ? v->sx : v->ex;
-	*y = (i - vp->njobs) % 2 == 0 ? v->sy : v->ey;
-}
-
 /*
  * The solver's travel matrix from plan_leg: legs to a vehicle's end are 0
  * (the day ends at its last job), as are legs from it (never driven).
@@ -59,12 +43,12 @@ plan_matrix(const struct vrptw_problem *vp, const struct rank_params *p)
 	for (a = 0; a < nn; a++) {
 		if (a >= vp->njobs && (a - vp->njobs) % 2 == 1)
 			continue;
-		plan_node(vp, a, &ax, &ay);
+		vrptw_node_xy(vp, a, &ax, &ay);
 		for (b = 0; b < nn; b++) {
 			if (b == a ||
 			    (b >= vp->njobs && (b - vp->njobs) % 2 == 1))
 				continue;
-			plan_node(vp, b, &bx, &by);
+			vrptw_node_xy(vp, b, &bx, &by);
 			m[(size_t)a * nn + b] =
 			    plan_leg(ax, ay, bx, by, p, NULL);
 		}

@@ -9,8 +9,7 @@
 
 #include "vrptw.h"
 
-/* Where node a is: a job, or a vehicle's start (even) or end (odd). */
-static void
+void
 vrptw_node_xy(const struct vrptw_problem *p, int a, double *x, double *y)
 {
 	const struct vrptw_vehicle *v;

@@ -134,6 +134,12 @@ void vrptw_solution_free(struct vrptw_solution *);
 int vrptw_route_eval(
     const struct vrptw_problem *, int vehicle, struct vrptw_route *r);
 
+/*
+ * Where a node is (numbered as for the matrix): a job, or a vehicle's start
+ * (even) or end (odd).
+ */
+void vrptw_node_xy(
+    const struct vrptw_problem *, int node, double *x, double *y);
 /* Travel time between two nodes (numbered as for the matrix). */
 double vrptw_travel(const struct vrptw_problem *, int from, int to);
 
