@@ -245,52 +245,35 @@ log_vwrite(enum log_level level, const char *err, const char *fmt, va_list ap)
 		free(text);
 }
 
-#define LOG_FUNC(name, level)                                                  \
+/*
+ * The public entry points differ only in level, whether they add
+ * strerror(errno) (read first, before anything can change errno) and
+ * whether they exit.
+ */
+#define LOG_BODY(level, errexpr)                                               \
+	const char *err = (errexpr);                                           \
+	va_list ap;                                                            \
+	va_start(ap, fmt);                                                     \
+	log_vwrite(level, err, fmt, ap);                                       \
+	va_end(ap);
+#define LOG_FUNC(name, level, errexpr)                                         \
 	void name(const char *fmt, ...)                                        \
 	{                                                                      \
-		va_list ap;                                                    \
-		va_start(ap, fmt);                                             \
-		log_vwrite(level, NULL, fmt, ap);                              \
-		va_end(ap);                                                    \
+		LOG_BODY(level, errexpr)                                       \
 	}
-LOG_FUNC(log_debug, LOG_LEVEL_DEBUG)
-LOG_FUNC(log_info, LOG_LEVEL_INFO)
-LOG_FUNC(log_warnx, LOG_LEVEL_WARN)
-LOG_FUNC(log_error, LOG_LEVEL_ERROR)
-
-void
-log_warn(const char *fmt, ...)
-{
-	const char *err = strerror(errno);
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_LEVEL_WARN, err, fmt, ap);
-	va_end(ap);
-}
-
-void
-fatal(const char *fmt, ...)
-{
-	const char *err = strerror(errno);
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_LEVEL_ERROR, err, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_LEVEL_ERROR, NULL, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
+#define LOG_FATAL(name, errexpr)                                               \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		LOG_BODY(LOG_LEVEL_ERROR, errexpr)                             \
+		exit(1);                                                       \
+	}
+LOG_FUNC(log_debug, LOG_LEVEL_DEBUG, NULL)
+LOG_FUNC(log_info, LOG_LEVEL_INFO, NULL)
+LOG_FUNC(log_warnx, LOG_LEVEL_WARN, NULL)
+LOG_FUNC(log_warn, LOG_LEVEL_WARN, strerror(errno))
+LOG_FUNC(log_error, LOG_LEVEL_ERROR, NULL)
+LOG_FATAL(fatal, strerror(errno))
+LOG_FATAL(fatalx, NULL)
 
 const char *
 log_q(const char *s)
