@@ -73,18 +73,26 @@ geocoder_done(struct db *db, int ok)
 	geocoder_answer();
 }
 
+/* A load's query failed: says so and ends the load. */
+static int
+geocoder_failed(struct db_result *r, const char *what, struct db *db)
+{
+	if (r->status == DB_OK)
+		return 0;
+	log_warnx("event=addresses_load_failed what=%s error=%s", what,
+	    log_q(r->error));
+	geocoder_done(db, 0);
+	return 1;
+}
+
 static void
 geocoder_blocks_cb(struct db_result *r, void *arg)
 {
 	struct addr_block_row b;
 	int i;
 
-	if (r->status != DB_OK) {
-		log_warnx("event=addresses_load_failed what=blocks error=%s",
-		    log_q(r->error));
-		geocoder_done(arg, 0);
+	if (geocoder_failed(r, "blocks", arg))
 		return;
-	}
 	for (i = 0; store_addr_block_row(r->res, i, &b); i++)
 		addr_index_add_block(gc.loading, &b);
 	geocoder_done(arg, 1);
@@ -96,12 +104,8 @@ geocoder_towns_cb(struct db_result *r, void *arg)
 	struct addr_town_row t;
 	int i;
 
-	if (r->status != DB_OK) {
-		log_warnx("event=addresses_load_failed what=towns error=%s",
-		    log_q(r->error));
-		geocoder_done(arg, 0);
+	if (geocoder_failed(r, "towns", arg))
 		return;
-	}
 	for (i = 0; store_addr_town_row(r->res, i, &t); i++)
 		addr_index_add_town(gc.loading, &t);
 	store_addr_blocks_load(arg, geocoder_blocks_cb, arg);
