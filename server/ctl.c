@@ -18,6 +18,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "db.h"
+#include "geo.h"
 #include "xmalloc.h"
 
 struct db *
@@ -132,6 +133,15 @@ ctl_actor(void)
 			    (unsigned long)geteuid());
 	}
 	return actor;
+}
+
+int
+ctl_geo_init(struct ctl *c, char **cause)
+{
+	struct geo_area area = {c->cfg->area_lon_min, c->cfg->area_lat_min,
+	    c->cfg->area_lon_max, c->cfg->area_lat_max};
+
+	return geo_init(c->cfg->crs, &area, cause);
 }
 
 int

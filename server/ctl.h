@@ -51,6 +51,11 @@ int ctl_args(const char *command, int argc, char **argv,
  * operating-system login name (the uid when it has none). Static storage.
  */
 const char *ctl_actor(void);
+/*
+ * PROJ for the configured CRS and service area (geo_init); the caller
+ * calls geo_fini. -1 with *cause.
+ */
+int ctl_geo_init(struct ctl *, char **cause);
 /* Prints "patrolctl: COMMAND: CAUSE", frees cause, and returns 1. */
 int ctl_fail(const char *command, char *cause);
 /*

@@ -150,8 +150,6 @@ demo_network(struct ctl *c, json_t *demo)
 int
 ctl_demo_patrols_load(struct ctl *c, json_t *demo)
 {
-	struct geo_area area = {c->cfg->area_lon_min, c->cfg->area_lat_min,
-	    c->cfg->area_lon_max, c->cfg->area_lat_max};
 	struct ward_set *wards = NULL;
 	json_t *doc, *p, *fixes;
 	json_error_t err;
@@ -175,7 +173,7 @@ ctl_demo_patrols_load(struct ctl *c, json_t *demo)
 		return 1;
 	}
 	free(path);
-	if (geo_init(c->cfg->crs, &area, &cause) != 0 ||
+	if (ctl_geo_init(c, &cause) != 0 ||
 	    store_demo_clock(
 	        ctl_db(c), c->cfg->timezone, &monday, &now, &cause) != 0 ||
 	    store_wards_load_sync(ctl_db(c), &wards, &cause) != 0) {

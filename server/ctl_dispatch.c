@@ -67,15 +67,6 @@ ctl_dispatch_point(const char *command, const char *lat, const char *lon,
 }
 
 static int
-ctl_dispatch_geo(struct ctl *c, char **cause)
-{
-	struct geo_area area = {c->cfg->area_lon_min, c->cfg->area_lat_min,
-	    c->cfg->area_lon_max, c->cfg->area_lat_max};
-
-	return geo_init(c->cfg->crs, &area, cause);
-}
-
-static int
 ctl_dispatch_put(
     struct ctl *c, const char *command, int office, const void *row)
 {
@@ -113,7 +104,7 @@ ctl_dispatch_office_add(struct ctl *c, int argc, char **argv)
 	    v[0] == NULL || v[1] == NULL || v[4] == NULL || v[5] == NULL) {
 		return ctl_usage("office add");
 	}
-	if (ctl_dispatch_geo(c, &cause) != 0)
+	if (ctl_geo_init(c, &cause) != 0)
 		return ctl_fail("office add", cause);
 	if ((wards = ctl_dispatch_array("office add", "--wards", v[2])) ==
 	        NULL ||
@@ -221,7 +212,7 @@ ctl_dispatch_crew_add(struct ctl *c, int argc, char **argv)
 	    v[0] == NULL || v[1] == NULL || v[2] == NULL) {
 		return ctl_usage("crew add");
 	}
-	if (ctl_dispatch_geo(c, &cause) != 0)
+	if (ctl_geo_init(c, &cause) != 0)
 		return ctl_fail("crew add", cause);
 	rc = ctl_dispatch_crew(
 	    c, "crew add", pos[0], v[1], v[0], v[2], v[3], v[4], v[5], v[6]);
@@ -516,7 +507,7 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 	}
 	if ((demo = ctl_demo_read(c)) == NULL)
 		return 1;
-	if (ctl_dispatch_geo(c, &cause) != 0) {
+	if (ctl_geo_init(c, &cause) != 0) {
 		json_decref(demo);
 		return ctl_fail("demo load", cause);
 	}

@@ -26,13 +26,17 @@
 
 #define CTL_NETWORK_MAX_FILE (512L << 20)
 
-static int
-ctl_network_geo(struct ctl *c, char **cause)
+/*
+ * What import network and patrol replay start with: PROJ for the
+ * configured CRS (the caller calls geo_fini) and the whole input file
+ * (caller frees); NULL with *cause.
+ */
+static char *
+ctl_network_open(struct ctl *c, const char *path, size_t *len, char **cause)
 {
-	struct geo_area area = {c->cfg->area_lon_min, c->cfg->area_lat_min,
-	    c->cfg->area_lon_max, c->cfg->area_lat_max};
-
-	return geo_init(c->cfg->crs, &area, cause);
+	if (ctl_geo_init(c, cause) != 0)
+		return NULL;
+	return ctl_read_file(path, CTL_NETWORK_MAX_FILE, len, cause);
 }
 
 struct ctl_network_intervals {
@@ -252,10 +256,7 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 	    v[0] == NULL || network_kind_parse(v[0], &kind) != 0) {
 		return ctl_usage("import network");
 	}
-	if (ctl_network_geo(c, &cause) != 0)
-		return ctl_fail("import network", cause);
-	if ((buf = ctl_read_file(pos[0], CTL_NETWORK_MAX_FILE, &len, &cause)) ==
-	    NULL) {
+	if ((buf = ctl_network_open(c, pos[0], &len, &cause)) == NULL) {
 		rc = ctl_fail("import network", cause);
 		goto out;
 	}
@@ -541,10 +542,7 @@ ctl_network_replay(struct ctl *c, int argc, char **argv)
 	    v[0] == NULL) {
 		return ctl_usage("patrol replay");
 	}
-	if (ctl_network_geo(c, &cause) != 0)
-		return ctl_fail("patrol replay", cause);
-	if ((buf = ctl_read_file(pos[0], CTL_NETWORK_MAX_FILE, &len, &cause)) ==
-	    NULL) {
+	if ((buf = ctl_network_open(c, pos[0], &len, &cause)) == NULL) {
 		rc = ctl_fail("patrol replay", cause);
 		goto out;
 	}
