@@ -115,9 +115,12 @@ int outbox_wipe_personal(struct agent *, char **cause);
  */
 int outbox_photo_keep(struct agent *, const char *file, char sha[65],
     const char **type, size_t *bytes, char **cause);
-/* A recorded photo copied into the state directory, or NULL. */
-int outbox_photo_add(
-    struct agent *, const char *file, char sha[65], char **cause);
+/*
+ * A photo kept (outbox_photo_keep) and recorded with the step it goes
+ * with: the job (0 for a finding) and the step in words ("done:no_nest").
+ */
+int outbox_photo_add(struct agent *, const char *file, long long request_id,
+    const char *what, char sha[65], char **cause);
 
 /*
  * jobs.c: the crew's commands on jobs, findings and patrols. The
@@ -370,6 +373,9 @@ struct store_photo_row {
 	const char *sha256;
 	long long bytes;
 	const char *content_type;
+	const char *failed;   /* why it was given up on, or NULL */
+	long long request_id; /* the job it went with, 0 for none */
+	const char *what;     /* its step in words ("done:no_nest"), or NULL */
 };
 /* Up to 200 photos not uploaded nor given up on, to announce. */
 int store_photos_unsent(struct agent *,
@@ -384,6 +390,14 @@ int store_photos_delete_uploaded(struct agent *);
 /* The n photos announced; uploaded[i]: the server has sha[i] already. */
 int store_photos_announce(
     struct agent *, const char *const *sha, const int *uploaded, size_t n);
+/*
+ * Photos given up on (the server refused them for good): job id's in the
+ * order taken, or with id 0 the last ten of all, newest first.
+ */
+int store_photos_given_up(struct agent *, long long id,
+    int (*cb)(const struct store_photo_row *, void *), void *arg);
+/* How many photos were given up on. */
+long long store_photos_given_up_count(struct agent *);
 /* Uploaded (failed NULL) or given up on with the reason failed. */
 int store_photos_mark(struct agent *, const char *sha, const char *failed);
 

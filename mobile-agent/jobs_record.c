@@ -140,10 +140,13 @@ jobs_answers(const struct jobs_rec *rec, Patrol__Sync__V1__Answer *ans,
 	return 0;
 }
 
-/* Copies the photos into the state directory (inside the transaction). */
+/*
+ * Copies the photos into the state directory (inside the transaction),
+ * recorded with the step they go with (job id, 0 for a finding).
+ */
 static int
-jobs_photos(struct agent *a, const struct jobs_rec *rec, char sha[][65],
-    char **ptrs, char **cause)
+jobs_photos(struct agent *a, const struct jobs_rec *rec, long long id,
+    const char *what, char sha[][65], char **ptrs, char **cause)
 {
 	int i;
 
@@ -152,7 +155,8 @@ jobs_photos(struct agent *a, const struct jobs_rec *rec, char sha[][65],
 		return -1;
 	}
 	for (i = 0; i < rec->nphotos; i++) {
-		if (outbox_photo_add(a, rec->photos[i], sha[i], cause) != 0)
+		if (outbox_photo_add(
+		        a, rec->photos[i], id, what, sha[i], cause) != 0)
 			return -1;
 		ptrs[i] = sha[i];
 	}
@@ -182,7 +186,7 @@ jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 	Patrol__Sync__V1__Position pos;
 	Patrol__Sync__V1__Answer ans[AGENT_ARGS_MAX], *ansp[AGENT_ARGS_MAX];
 	char sha[AGENT_ARGS_MAX][65], *shap[AGENT_ARGS_MAX];
-	char *codes[AGENT_ARGS_MAX] = {0}, *outcomes = NULL, *what;
+	char *codes[AGENT_ARGS_MAX] = {0}, *outcomes = NULL, *what = NULL;
 	char cid[33];
 	uint8_t *buf = NULL;
 	size_t len;
@@ -206,7 +210,8 @@ jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 		    rec->outcome, rec->id, rec->id);
 		goto rollback;
 	}
-	if (jobs_photos(a, rec, sha, shap, cause) != 0)
+	what = agent_printf("done:%s", rec->outcome);
+	if (jobs_photos(a, rec, rec->id, what, sha, shap, cause) != 0)
 		goto rollback;
 	agent_random_id(cid, 16);
 	m.client_id = cid;
@@ -223,10 +228,8 @@ jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 	len = patrol__sync__v1__job_result__get_packed_size(&m);
 	buf = agent_alloc(len);
 	patrol__sync__v1__job_result__pack(&m, buf);
-	what = agent_printf("done:%s", rec->outcome);
 	rc = jobs_commit(a, "result", what, cid, rec->id, buf, len, rule.to,
 	    rule.closes, cause);
-	free(what);
 	if (rc != 0) {
 		rc = -1;
 		goto rollback;
@@ -239,6 +242,7 @@ out:
 	for (i = 0; i < AGENT_ARGS_MAX; i++)
 		free(codes[i]);
 	free(outcomes);
+	free(what);
 	free(buf);
 	return rc;
 }
@@ -250,7 +254,7 @@ jobs_record_finding(struct agent *a, const struct jobs_rec *rec, char **cause)
 	Patrol__Sync__V1__Position pos;
 	Patrol__Sync__V1__Answer ans[AGENT_ARGS_MAX], *ansp[AGENT_ARGS_MAX];
 	char sha[AGENT_ARGS_MAX][65], *shap[AGENT_ARGS_MAX];
-	char *codes[AGENT_ARGS_MAX] = {0}, cid[33], *what;
+	char *codes[AGENT_ARGS_MAX] = {0}, cid[33], *what = NULL;
 	uint8_t *buf = NULL;
 	size_t len;
 	int i, has, rc = -1;
@@ -269,7 +273,8 @@ jobs_record_finding(struct agent *a, const struct jobs_rec *rec, char **cause)
 	}
 	if (outbox_begin(a, cause) != 0)
 		goto out;
-	if (jobs_photos(a, rec, sha, shap, cause) != 0) {
+	what = agent_printf("finding:%s", rec->category);
+	if (jobs_photos(a, rec, 0, what, sha, shap, cause) != 0) {
 		outbox_rollback(a);
 		goto out;
 	}
@@ -288,9 +293,7 @@ jobs_record_finding(struct agent *a, const struct jobs_rec *rec, char **cause)
 	len = patrol__sync__v1__finding__get_packed_size(&m);
 	buf = agent_alloc(len);
 	patrol__sync__v1__finding__pack(&m, buf);
-	what = agent_printf("finding:%s", rec->category);
 	i = jobs_commit(a, "finding", what, cid, 0, buf, len, NULL, 0, cause);
-	free(what);
 	if (i != 0) {
 		outbox_rollback(a);
 		goto out;
@@ -299,6 +302,7 @@ jobs_record_finding(struct agent *a, const struct jobs_rec *rec, char **cause)
 out:
 	for (i = 0; i < AGENT_ARGS_MAX; i++)
 		free(codes[i]);
+	free(what);
 	free(buf);
 	return rc;
 }

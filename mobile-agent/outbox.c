@@ -119,7 +119,9 @@ outbox_add_column(struct agent *a, const char *table, const char *col,
  * history ("accept", "done:no_nest"), kept after the body is cleared;
  * jobs.plan_pos and expected_*_ms are the crew's day plan (plan.c);
  * jobs.category_name_en is the category's English name (the screen in
- * English; category_name is the Japanese one).
+ * English; category_name is the Japanese one); photos.request_id and
+ * photos.what name the record a photo went with, so that a photo given
+ * up on is shown with its job.
  */
 static int
 outbox_upgrade(struct agent *a, char **cause)
@@ -132,7 +134,10 @@ outbox_upgrade(struct agent *a, char **cause)
 	        outbox_add_column(
 	            a, "jobs", "expected_to_ms", "INTEGER", cause) != 0 ||
 	        outbox_add_column(
-	            a, "jobs", "category_name_en", "TEXT", cause) != 0
+	            a, "jobs", "category_name_en", "TEXT", cause) != 0 ||
+	        outbox_add_column(
+	            a, "photos", "request_id", "INTEGER", cause) != 0 ||
+	        outbox_add_column(a, "photos", "what", "TEXT", cause) != 0
 	    ? -1
 	    : 0;
 }
@@ -596,7 +601,8 @@ out:
 }
 
 int
-outbox_photo_add(struct agent *a, const char *file, char sha[65], char **cause)
+outbox_photo_add(struct agent *a, const char *file, long long request_id,
+    const char *what, char sha[65], char **cause)
 {
 	const char *type;
 	sqlite3_stmt *st;
@@ -606,8 +612,8 @@ outbox_photo_add(struct agent *a, const char *file, char sha[65], char **cause)
 	if (outbox_photo_keep(a, file, sha, &type, &len, cause) != 0)
 		return -1;
 	if (sqlite3_prepare_v2(a->db,
-	        "INSERT OR IGNORE INTO photos (sha256, bytes, content_type)"
-	        " VALUES (?, ?, ?)",
+	        "INSERT OR IGNORE INTO photos (sha256, bytes, content_type,"
+	        " request_id, what) VALUES (?, ?, ?, nullif(?, 0), ?)",
 	        -1, &st, NULL) != SQLITE_OK) {
 		*cause = agent_strdup(sqlite3_errmsg(a->db));
 		return -1;
@@ -615,6 +621,8 @@ outbox_photo_add(struct agent *a, const char *file, char sha[65], char **cause)
 	sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
 	sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, request_id);
+	sqlite3_bind_text(st, 5, what, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_DONE)
 		rc = 0;
 	else
@@ -637,6 +645,23 @@ outbox_print_time(const char *label, long long ms)
 	localtime_r(&t, &tm);
 	strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
 	printf("%-14s %s\n", label, buf);
+}
+
+static int
+outbox_report_photo_cb(const struct store_photo_row *r, void *arg)
+{
+	(void)arg;
+	if (r->request_id > 0)
+		printf("  写真 %.12s 案件 %lld %s: サーバーが受け付けず / photo"
+		       " of job %lld refused by the server: %s\n",
+		    r->sha256, r->request_id, r->what != NULL ? r->what : "-",
+		    r->request_id, r->failed);
+	else
+		printf(
+		    "  写真 %.12s %s: サーバーが受け付けず / photo refused by"
+		    " the server: %s\n",
+		    r->sha256, r->what != NULL ? r->what : "-", r->failed);
+	return 0;
 }
 
 /* "status" alone: the agent's state, read from the database. */
@@ -685,5 +710,9 @@ outbox_report(struct agent *a)
 			    sqlite3_column_text(st, 0));
 	}
 	sqlite3_finalize(st);
+	/* Photos the server refused for good: kept here, never sent again. */
+	printf(
+	    "%-14s %lld\n", "photos refused", store_photos_given_up_count(a));
+	store_photos_given_up(a, 0, outbox_report_photo_cb, NULL);
 	return 0;
 }

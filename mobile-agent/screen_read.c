@@ -57,6 +57,29 @@ screen_refused(struct agent *a)
 	return arr;
 }
 
+static int
+screen_photo_refused_cb(const struct store_photo_row *r, void *arg)
+{
+	json_array_append_new(arg,
+	    json_pack("{s:s,s:I,s:o,s:o}", "sha256", r->sha256, "job",
+	        (json_int_t)r->request_id, "what", screen_text(r->what),
+	        "reason", screen_text(r->failed)));
+	return 0;
+}
+
+/*
+ * Photos the server refused for good (sync_photo.c gave them up): job
+ * id's, or with id 0 the last ten of all.
+ */
+static json_t *
+screen_photos_refused(struct agent *a, long long id)
+{
+	json_t *arr = json_array();
+
+	store_photos_given_up(a, id, screen_photo_refused_cb, arr);
+	return arr;
+}
+
 /*
  * The server's life cycle from the last sync (lifecycle.c's table), for
  * the screen's buttons; null before the first sync.
@@ -104,6 +127,7 @@ screen_state(struct serve *s, struct agent *a, struct evhttp_request *req)
 	free(server);
 	/* Map tiles on the device (tiles.c), and whose they are. */
 	json_object_set_new(j, "tiles", json_boolean(tiles_any(a)));
+	json_object_set_new(j, "photos_refused", screen_photos_refused(a, 0));
 	json_object_set_new(
 	    j, "tiles_credit", screen_state_str(a, "tiles_credit"));
 	screen_reply(req, 200, j);
@@ -356,6 +380,8 @@ screen_job(struct agent *a, struct evhttp_request *req, long long id)
 	store_jobs_callers(a, id, screen_caller_cb, callers);
 	json_object_set_new(c.j, "callers", callers);
 	json_object_set_new(c.j, "history", screen_history(a, id));
+	json_object_set_new(
+	    c.j, "photos_refused", screen_photos_refused(a, id));
 	screen_reply(req, 200, c.j);
 }
 

@@ -105,7 +105,7 @@ sync_run(struct agent *a)
 {
 	char *server, *ca, *lock, *cause = NULL;
 	long long sent = 0;
-	int fd, more = 1, round, photos = 0, rc = 0;
+	int fd, more = 1, round, photos = 0, refused = 0, rc = 0;
 
 	if ((server = outbox_get(a, "server")) == NULL) {
 		fprintf(stderr,
@@ -125,17 +125,23 @@ sync_run(struct agent *a)
 	for (round = 0; more && round < SYNC_ROUNDS_MAX && rc == 0; round++)
 		rc = sync_round(a, server, ca, &more, &sent, &cause);
 	if (rc == 0)
-		rc = sync_photos(a, server, ca, &photos, &cause);
+		rc = sync_photos(a, server, ca, &photos, &refused, &cause);
 	if (rc == 0)
 		sync_photos_forget(a);
 	if (rc == AGENT_EXIT_FAIL) {
 		outbox_set(a, "last_error", cause != NULL ? cause : "failed");
 		fprintf(stderr, "patrol-agent: sync: %s (%lld to send)\n",
 		    cause != NULL ? cause : "failed", outbox_pending(a));
-	} else if (rc == 0)
+	} else if (rc == 0) {
 		printf("OK synced: %lld item(s) acknowledged, %d photo(s) "
 		       "uploaded, %lld to send\n",
 		    sent, photos, outbox_pending(a));
+		if (refused > 0)
+			printf("写真 %d 枚をサーバーが受け付けず / %d photo(s) "
+			       "refused by the server: see 'patrol-agent "
+			       "status'\n",
+			    refused, refused);
+	}
 out:
 	if (fd != -1)
 		close(fd);

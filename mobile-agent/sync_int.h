@@ -75,11 +75,11 @@ int sync_apply(struct agent *, struct sync_batch *b,
 
 /* sync_photo.c */
 /*
- * Uploads the photos the server wants; *n counts those stored. 0, or an
- * exit code with *cause.
+ * Uploads the photos the server wants; *n counts those stored, *refused
+ * those it refused for good (given up on). 0, or an exit code with *cause.
  */
-int sync_photos(
-    struct agent *, const char *server, const char *ca, int *n, char **cause);
+int sync_photos(struct agent *, const char *server, const char *ca, int *n,
+    int *refused, char **cause);
 /* The device's copies of photos the server holds go. */
 void sync_photos_forget(struct agent *);
 

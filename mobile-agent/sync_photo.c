@@ -58,13 +58,27 @@ struct sync_upload {
 	long long bytes;
 	long long offset; /* where the server's copy ends */
 	int restarts;     /* from 0 after a damaged upload */
+	int ended;        /* SYNC_PHOTO_STORED or _REFUSED when it did */
 };
+
+#define SYNC_PHOTO_STORED  1
+#define SYNC_PHOTO_REFUSED 2
 
 static void
 sync_photo_stored(struct sync_upload *u)
 {
 	sync_photo_mark(u->a, u->sha, NULL);
+	u->ended = SYNC_PHOTO_STORED;
 	agent_log(u->a, "photo %.12s stored", u->sha);
+}
+
+/* Given up on for good, why kept on the device (status and the screen). */
+static void
+sync_photo_refused(struct sync_upload *u, const char *why)
+{
+	sync_photo_mark(u->a, u->sha, why);
+	u->ended = SYNC_PHOTO_REFUSED;
+	agent_log(u->a, "photo %.12s refused: %s", u->sha, why);
 }
 
 /*
@@ -138,7 +152,7 @@ sync_photo_next(
 	if (r->status == 422 || r->status == 415 || r->status == 413) {
 		char *why = sync_http_error(r);
 
-		sync_photo_mark(u->a, u->sha, why);
+		sync_photo_refused(u, why);
 		free(why);
 		sync_resp_free(r);
 		*rc = 0;
@@ -156,13 +170,14 @@ sync_photo_next(
 
 /*
  * Uploads one photo from where the server's copy ends. 0 when stored (or
- * given up as unfixable, recorded in photos.failed), else an exit code.
+ * given up as unfixable, recorded in photos.failed; *ended says which),
+ * else an exit code.
  */
 static int
 sync_photo(struct agent *a, const char *server, const char *ca, const char *sha,
-    long long bytes, char **cause)
+    long long bytes, int *ended, char **cause)
 {
-	struct sync_upload u = {a, server, ca, sha, NULL, NULL, bytes, 0, 0};
+	struct sync_upload u = {a, server, ca, sha, NULL, NULL, bytes, 0, 0, 0};
 	struct sync_resp r;
 	uint8_t *chunk;
 	long long chunk_max = outbox_get_int(a, "photo_chunk_bytes", 1 << 20);
@@ -178,7 +193,7 @@ sync_photo(struct agent *a, const char *server, const char *ca, const char *sha,
 	if (!sync_photo_head(&u, &rc, cause))
 		goto out;
 	if ((fd = open(u.path, O_RDONLY | O_CLOEXEC)) == -1) {
-		sync_photo_mark(a, sha, "the device's copy is missing");
+		sync_photo_refused(&u, "the device's copy is missing");
 		rc = 0;
 		goto out;
 	}
@@ -198,6 +213,7 @@ out:
 	free(chunk);
 	free(u.path);
 	free(u.url);
+	*ended = u.ended;
 	return rc;
 }
 
@@ -219,19 +235,21 @@ sync_photos_cb(const struct store_photo_row *r, void *arg)
 }
 
 int
-sync_photos(
-    struct agent *a, const char *server, const char *ca, int *n, char **cause)
+sync_photos(struct agent *a, const char *server, const char *ca, int *n,
+    int *refused, char **cause)
 {
 	struct sync_uploads u = {NULL, NULL, 0, 0};
 	size_t i;
-	int rc = 0;
+	int ended, rc = 0;
 
 	if (store_photos_to_upload(a, sync_photos_cb, &u) < 0)
 		return AGENT_EXIT_FAIL;
 	for (i = 0; i < u.k && rc == 0; i++) {
-		if ((rc = sync_photo(
-		         a, server, ca, u.sha[i], u.bytes[i], cause)) == 0)
-			(*n)++;
+		ended = 0;
+		rc = sync_photo(
+		    a, server, ca, u.sha[i], u.bytes[i], &ended, cause);
+		*n += ended == SYNC_PHOTO_STORED;
+		*refused += ended == SYNC_PHOTO_REFUSED;
 	}
 	for (i = 0; i < u.k; i++)
 		free(u.sha[i]);

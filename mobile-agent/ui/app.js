@@ -139,6 +139,24 @@ function badge(item) {
   return h('span', { class: 'badge sent', text: t('badge.sent', { t: fmtTime(item.acked_ms) }) });
 }
 
+// Why the server refused a photo, in words (its own reason beside them).
+function photoWhy(reason) {
+  if (/checksum_mismatch/.test(reason)) return t('photo.why.damaged');
+  if (/not_an_image/.test(reason)) return t('photo.why.not_image');
+  if (/too_large|beyond_length/.test(reason)) return t('photo.why.too_large');
+  if (/copy is missing/.test(reason)) return t('photo.why.missing');
+  return t('err.refused');
+}
+
+// Photos the server refused for good (sync_photo.c gave them up).
+function photosRefused(id, photos, outcomes) {
+  if (!photos.length) return null;
+  return h('div', {}, h('h2', { text: t('status.photos_refused') }),
+    h('ul', { id }, photos.map((p) => h('li', { 'data-sha256': p.sha256, text: t('photo.refused', {
+      w: whatName(p.what, outcomes), j: p.job ? t('status.refused.job', { j: p.job }) : '',
+      why: photoWhy(p.reason), m: p.reason }) }))));
+}
+
 function history(items, outcomes, cats) {
   return h('ol', { class: 'history', id: 'history' }, items.map((x) =>
     h('li', { 'data-what': x.what, 'data-pending': x.pending ? '1' : '0' },
@@ -433,7 +451,8 @@ async function jobView(id) {
       reasonForm(job, 'unable', again)) : null,
     allows('reject', job.state) ? h('details', {}, h('summary', { class: 'button', id: 'reject-open', text: label('action.reject') }),
       reasonForm(job, 'reject', again)) : null,
-    h('h2', { text: t('job.history') }), history(job.history, job.outcomes));
+    h('h2', { text: t('job.history') }), history(job.history, job.outcomes),
+    photosRefused('job-photos-refused', job.photos_refused, job.outcomes));
   const m = makeMap(mapEl);
   if (m && job.lat !== null) {
     const mk = L.circleMarker([job.lat, job.lon], { radius: 12, color: '#000', fillColor: '#ffd400', fillOpacity: 1 }).addTo(m);
@@ -603,6 +622,7 @@ async function statusView() {
     h('dl', { class: 'kv', id: 'status-table' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
     s.refused.length ? h('div', {}, h('h2', { text: t('status.refused') }),
       h('ul', { id: 'refused' }, s.refused.map((r) => h('li', { text: `${whatName(r.what)}${r.job ? t('status.refused.job', { j: r.job }) : ''}：${r.message || r.status}` })))) : null,
+    photosRefused('photos-refused', s.photos_refused),
     h('button', { onclick: async () => { await api('POST', '/sync', {}); toast(t('sync.sending')); } }, t('sync.now')));
   return null;
 }

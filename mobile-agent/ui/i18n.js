@@ -135,6 +135,14 @@ const T = {
   'status.unenrolled': ['未登録', 'not enrolled'],
   'status.refused': ['サーバーが受け付けなかった記録', 'Records the server refused'],
   'status.refused.job': ['（案件 {j}）', ' (job {j})'],
+  // Photos the server refused for good (kept on the handheld, not sent
+  // again): why, in words; the server's own reason beside it.
+  'status.photos_refused': ['サーバーが受け付けなかった写真', 'Photos the server refused'],
+  'photo.refused': ['写真 {w}{j}：{why}（{m}）', 'Photo {w}{j}: {why} ({m})'],
+  'photo.why.damaged': ['写真が壊れて届きました', 'It arrived damaged'],
+  'photo.why.not_image': ['画像として受け付けられません', 'Not accepted as an image'],
+  'photo.why.too_large': ['写真が大きすぎます', 'The photo is too large'],
+  'photo.why.missing': ['端末に写真が残っていません', "The handheld's copy is missing"],
   // Fixed phrases and reasons: put into the note as shown.
   'phrase.explained': ['住民へ説明済み', 'Explained to the resident'],
   'phrase.no_nest': ['巣は見当たらず', 'No nest found'],

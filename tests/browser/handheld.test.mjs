@@ -16,7 +16,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createServer, connect } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Harness, PHONE, AGENT, PATROLCTL, here, run as runWith } from './lib.mjs';
@@ -538,4 +539,72 @@ test('maps: tiles fetched onto the device are drawn; without them a plain backgr
   await page.locator('#jobs-map img.leaflet-tile-loaded').first().waitFor({ timeout: 20000 });
   assert.equal(await page.locator('#jobs-map .nomap:not(.tiles)').count(), 0);
   await shot('13-jobs-tiles');
+});
+
+test('a photo the server refuses for good shows on the job and on the status screen, with why', async () => {
+  // A job finished with a photo while the link is cut; the photo kept on
+  // the handheld goes bad before it is sent (a failing flash card): the
+  // server's checksum disagrees (422), the agent gives the photo up, and
+  // the crew sees which photo of which job and why, Japanese first.
+  linkUp = true;
+  const r = await api('POST', '/api/v1/requests', {
+    category: 'wasp_nest', lat: JOB[0], lon: JOB[1], answers: { nest_height: 'eaves', location: 'outdoor' },
+    description: '写真のテスト', caller: { name: '写真 次郎', phone: '044-000-4444' } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const rid = r.body.id;
+  const a = await api('POST', `/api/v1/requests/${rid}/assign`, { crew_id: crewId });
+  assert.equal(a.status, 200, JSON.stringify(a.body));
+  await tap('#nav a[data-view="jobs"]');
+  for (let i = 0; i < 60 && !(await page.locator(`li.job[data-id="${rid}"]`).count()); i++) {
+    if (i % 10 === 0) await page.evaluate(() => fetch('/api/sync', { method: 'POST',
+      headers: { 'Content-Type': 'application/json' }, body: '{}' }));
+    await page.waitForTimeout(500);
+  }
+  await page.locator(`li.job[data-id="${rid}"]`).waitFor();
+  cutLink();
+  await tap(`li.job[data-id="${rid}"] a`);
+  for (const action of ['accept', 'en_route', 'on_site']) {
+    await page.locator(`#job-step[data-action="${action}"]`).waitFor();
+    await tap('#job-step');
+    await page.locator(`#history li[data-what="${action}"]`).waitFor();
+  }
+  await page.locator('#done-form').waitFor();
+  await tap('#outcomes label:has(input[value="no_nest"])');
+  const photo = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(5000)]);
+  const sha = createHash('sha256').update(photo).digest('hex');
+  await page.setInputFiles('#photo', { name: 'nest.jpg', mimeType: 'image/jpeg', buffer: photo });
+  await page.locator('.thumbs img').waitFor();
+  await tap('#done-submit');
+  await page.locator('#job-state[data-state="done"]').waitFor();
+  // The kept copy goes bad on the device, the same length.
+  const kept = join(agentDir, 'photos', sha);
+  chmodSync(kept, 0o600);
+  const bad = readFileSync(kept);
+  bad[2500] ^= 0xff;
+  writeFileSync(kept, bad);
+  linkUp = true;
+  await page.evaluate(() => fetch('/api/sync', { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: '{}' }));
+  // The job's screen: the photo, its step and the reason, in words first.
+  const item = page.locator(`#job-photos-refused li[data-sha256="${sha}"]`);
+  await item.waitFor({ timeout: 30000 });
+  const text = await item.innerText();
+  assert.match(text, new RegExp(`^写真 完了：巣なし.*（案件 ${rid}）：写真が壊れて届きました（HTTP 422 checksum_mismatch: `), text);
+  await page.locator('h2', { hasText: 'サーバーが受け付けなかった写真' }).waitFor();
+  await shot('14-job-photo-refused');
+  // The status screen lists it too; in English when switched.
+  await tap('#nav a[data-view="status"]');
+  const st = page.locator(`#photos-refused li[data-sha256="${sha}"]`);
+  await st.waitFor({ timeout: 20000 });
+  assert.match(await st.innerText(), new RegExp(`（案件 ${rid}）：写真が壊れて届きました（HTTP 422 checksum_mismatch`));
+  await shot('15-status-photo-refused');
+  await tap('#lang');
+  await page.locator(`#photos-refused li[data-sha256="${sha}"]`, { hasText: `(job ${rid}): It arrived damaged (HTTP 422` }).waitFor();
+  await page.locator('h2', { hasText: 'Photos the server refused' }).waitFor();
+  await tap('#lang');
+  await page.locator('h2', { hasText: 'サーバーが受け付けなかった写真' }).waitFor();
+  // The server holds none of it, and the job's result is in.
+  const p = await api('GET', `/api/v1/requests/${rid}`);
+  assert.equal(p.body.state, 'done');
+  assert.equal((p.body.photos || []).length, 0);
 });

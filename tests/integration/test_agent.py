@@ -599,7 +599,7 @@ class AgentSync(unittest.TestCase):
                   photo, check=0)
             os.unlink(photo)
             damaged["left"] = times
-            a.run("sync", check=0)
+            synced = a.run("sync", check=0).stdout
             if times == 1:
                 # Damaged once: sent again from offset 0, and stored.
                 self.assertEqual(patches(sha), [422, 204])
@@ -618,6 +618,17 @@ class AgentSync(unittest.TestCase):
                 self.assertRegex(failed, r"^HTTP 422 checksum_mismatch: ")
                 self.assertFalse(os.path.exists(os.path.join(
                     self.d.photo_dir, sha[:2], sha)))
+                # Not counted as uploaded: said, and shown by status with
+                # its job and the server's reason, Japanese first.
+                self.assertIn("0 photo(s) uploaded", synced)
+                self.assertIn("写真 1 枚をサーバーが受け付けず / 1 photo(s)"
+                              " refused by the server", synced)
+                status = a.run("status", check=0).stdout
+                self.assertRegex(status, r"(?m)^photos refused +1$")
+                self.assertIn("  写真 %s 案件 %d done:removed: サーバーが受け"
+                              "付けず / photo of job %d refused by the"
+                              " server: %s" % (sha[:12], rid, rid, failed),
+                              status)
                 a.run("sync", check=0)
                 self.assertEqual(patches(sha), [422, 422])
 
