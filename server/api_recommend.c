@@ -224,36 +224,6 @@ recommend_entry(const struct rank_crew *c, int rank)
 	                                     : "straight_line_x_detour");
 }
 
-/* A job of a crew's day, or the new request, as the planner takes it. */
-static void
-recommend_job(struct plan_job *q, json_t *o)
-{
-	double to = planner_num(o, "to_min", 1e9);
-	double ms = planner_num(o, "make_safe_min", 1e9);
-	const char *state = json_string_value(json_object_get(o, "state"));
-	char *cause;
-
-	if (geo_to_plane(planner_num(o, "lon", 0), planner_num(o, "lat", 0),
-	        &q->e, &q->n, &cause) != 0) {
-		free(cause);
-		q->e = q->n = 0;
-	}
-	q->work = planner_num(o, "work_min", 45);
-	q->ready = fmax(planner_num(o, "from_min", 0), 0);
-	q->window_to = to;
-	q->due = to < ms ? to : ms;
-	q->due_is_make_safe = ms < to;
-	q->priority = (int)planner_num(o, "priority", 3);
-	q->pin = (int)planner_num(o, "pin", 0);
-	q->fixed = PLAN_FREE;
-	if (state != NULL && strcmp(state, "on_site") == 0)
-		q->fixed = PLAN_ON_SITE;
-	else if (state != NULL && strcmp(state, "en_route") == 0)
-		q->fixed = PLAN_EN_ROUTE;
-	else if (q->pin > 0)
-		q->fixed = PLAN_PINNED;
-}
-
 static void
 recommend_cb(struct db_result *r, void *arg)
 {
@@ -277,7 +247,8 @@ recommend_cb(struct db_result *r, void *arg)
 	}
 	rq = json_object_get(j, "request");
 	crews = json_object_get(j, "crews");
-	recommend_job(&add, rq);
+	/* A job off the plane is measured from 0, 0, as the crews' are. */
+	(void)planner_job(&add, rq);
 	p.job = &add;
 	/* Another crew at the site by the make-safe deadline spares the
 	 * one crew with a rare skill. */
@@ -311,7 +282,9 @@ recommend_cb(struct db_result *r, void *arg)
 		rc[n].njobs = (int)json_array_size(jobs);
 		rc[n].jobs = xcalloc(rc[n].njobs + 1, sizeof *rc[n].jobs);
 		json_array_foreach(jobs, k, job)
-		    recommend_job(&rc[n].jobs[k], job);
+		{
+			(void)planner_job(&rc[n].jobs[k], job);
+		}
 		json_object_del(crew, "home_ward");
 		json_object_del(crew, "busy_minutes");
 		json_object_del(crew, "queue");

@@ -187,41 +187,36 @@ planner_num(json_t *o, const char *key, double dflt)
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
-/* One job of the input into q: -1 when its position is not on the plane. */
-static int
+int
 planner_job(struct plan_job *q, json_t *job)
 {
-	const char *state;
+	const char *state = json_string_value(json_object_get(job, "state"));
+	double to = planner_num(job, "to_min", 1e9);
+	double ms = planner_num(job, "make_safe_min", 1e9);
 	char *cause;
-	double to, ms;
+	int rc = 0;
 
 	if (geo_to_plane(planner_num(job, "lon", 0), planner_num(job, "lat", 0),
 	        &q->e, &q->n, &cause) != 0) {
 		free(cause);
-		return -1;
+		q->e = q->n = 0;
+		rc = -1;
 	}
-	q->id = json_integer_value(json_object_get(job, "id"));
 	q->work = planner_num(job, "work_min", 45);
 	q->ready = fmax(planner_num(job, "from_min", 0), 0);
 	q->priority = (int)planner_num(job, "priority", 3);
-	to = planner_num(job, "to_min", 1e9);
-	ms = planner_num(job, "make_safe_min", 1e9);
-	q->due = to;
 	q->window_to = to;
-	if (ms < to) {
-		q->due = ms;
-		q->due_is_make_safe = 1;
-	}
-	state = json_string_value(json_object_get(job, "state"));
-	q->fixed = PLAN_FREE;
+	q->due = to < ms ? to : ms;
+	q->due_is_make_safe = ms < to;
 	q->pin = (int)planner_num(job, "pin", 0);
+	q->fixed = PLAN_FREE;
 	if (state != NULL && strcmp(state, "on_site") == 0)
 		q->fixed = PLAN_ON_SITE;
 	else if (state != NULL && strcmp(state, "en_route") == 0)
 		q->fixed = PLAN_EN_ROUTE;
 	else if (q->pin > 0)
 		q->fixed = PLAN_PINNED;
-	return 0;
+	return rc;
 }
 
 /*
@@ -284,7 +279,12 @@ planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 	shift_end = planner_num(crew, "shift_end_min", 1e6);
 	jobs = json_object_get(input, "jobs");
 	pj = xcalloc(json_array_size(jobs) + 1, sizeof *pj);
-	json_array_foreach(jobs, i, job) nj += planner_job(&pj[nj], job) == 0;
+	json_array_foreach(jobs, i, job)
+	{
+		if (planner_job(&pj[nj], job) == 0)
+			pj[nj++].id =
+			    json_integer_value(json_object_get(job, "id"));
+	}
 	/* The crew's break: jobs and drives are planned around it. */
 	bj = json_object_get(crew, "break");
 	if (json_is_object(bj)) {

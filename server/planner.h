@@ -24,6 +24,12 @@ json_t *planner_build(
 /* Times for the API: epoch seconds + minutes as ISO 8601 UTC. */
 json_t *planner_time(double now, double minutes);
 double planner_num(json_t *, const char *key, double dflt);
+/*
+ * A job of a crew's day (position, work, window, make-safe deadline,
+ * priority, whether it is fixed) into q, all but its id; -1 when its
+ * position is not on the plane (q's is then 0, 0).
+ */
+int planner_job(struct plan_job *q, json_t *job);
 
 /* "road_network", "straight_line_x_detour" or NULL (no drive). */
 const char *planner_travel_by(enum plan_travel);
