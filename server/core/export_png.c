@@ -406,34 +406,28 @@ png_write_cb(void *closure, const unsigned char *data, unsigned int len)
 	return CAIRO_STATUS_SUCCESS;
 }
 
+/* The whole wall map: title, map, panel, credits on white. */
+static void
+png_draw(struct png_map *m, const void *arg)
+{
+	const struct coverage_report *r = arg;
+
+	png_fit(m, r);
+	cairo_set_source_rgb(m->cr, 1, 1, 1);
+	cairo_paint(m->cr);
+	export_png_title(m, r);
+	png_map(m, r);
+	export_png_panel(m, r);
+	export_png_credits(m, r);
+}
+
 int
 export_png(const struct coverage_report *r, FILE *out, char **cause)
 {
-	struct png_map m;
-	cairo_surface_t *surface;
 	cairo_status_t status;
 
-	memset(&m, 0, sizeof m);
-	/* RGB24: a wall map needs no transparency, and the file is smaller. */
-	surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, PNG_W, PNG_H);
-	m.cr = cairo_create(surface);
-	export_png_font(&m);
-	png_fit(&m, r);
-
-	cairo_set_source_rgb(m.cr, 1, 1, 1);
-	cairo_paint(m.cr);
-	export_png_title(&m, r);
-	png_map(&m, r);
-	export_png_panel(&m, r);
-	export_png_credits(&m, r);
-
-	status = cairo_status(m.cr);
-	cairo_destroy(m.cr);
-	if (status == CAIRO_STATUS_SUCCESS) {
-		status = cairo_surface_write_to_png_stream(
-		    surface, png_write_cb, out);
-	}
-	cairo_surface_destroy(surface);
+	status =
+	    export_png_render(PNG_W, PNG_H, png_draw, r, png_write_cb, out);
 	if (status == CAIRO_STATUS_SUCCESS && fflush(out) == 0)
 		return 0;
 	*cause = xasprintf("cannot draw the PNG: %s",

@@ -66,8 +66,15 @@ struct png_map {
 const char *export_png_label(
     const struct png_map *, const char *ja, const char *en);
 void export_png_color(cairo_t *, const struct png_rgb *);
-/* Sets m->family and m->ja: a Japanese font when one is installed. */
-void export_png_font(struct png_map *);
+/*
+ * A w x h RGB24 picture (no transparency: the file is smaller) with a
+ * Japanese font when one is installed (m->family, m->ja): draw(m, arg)
+ * paints it, then it goes out as PNG through write(closure). Returns
+ * cairo's status of the whole.
+ */
+cairo_status_t export_png_render(int w, int h,
+    void (*draw)(struct png_map *, const void *), const void *arg,
+    cairo_write_func_t write, void *closure);
 double export_png_text(struct png_map *, double x, double y, double size,
     int bold, enum png_align, const struct png_rgb *, const char *);
 const char *export_png_short_name(const char *);

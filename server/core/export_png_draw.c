@@ -97,11 +97,26 @@ png_pick_font(struct png_map *m)
 	m->ja = 0;
 }
 
-/* For other pictures (the outlook chart): the same font choice. */
-void
-export_png_font(struct png_map *m)
+cairo_status_t
+export_png_render(int w, int h, void (*draw)(struct png_map *, const void *),
+    const void *arg, cairo_write_func_t write, void *closure)
 {
-	png_pick_font(m);
+	cairo_surface_t *surface;
+	cairo_status_t status;
+	struct png_map m;
+
+	memset(&m, 0, sizeof m);
+	surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+	m.cr = cairo_create(surface);
+	png_pick_font(&m);
+	draw(&m, arg);
+	status = cairo_status(m.cr);
+	cairo_destroy(m.cr);
+	if (status == CAIRO_STATUS_SUCCESS)
+		status =
+		    cairo_surface_write_to_png_stream(surface, write, closure);
+	cairo_surface_destroy(surface);
+	return status;
 }
 
 void

@@ -94,8 +94,9 @@ chart_note(struct png_map *m, const char *s)
 }
 
 static void
-chart_draw(struct png_map *m, const struct outlook_chart *c)
+chart_draw(struct png_map *m, const void *arg)
 {
+	const struct outlook_chart *c = arg;
 	cairo_t *cr = m->cr;
 	double max = chart_max(c) * 1.1, step = chart_step(max), v, x, y,
 	       bw = (double)(W - LEFT - RIGHT) /
@@ -219,22 +220,10 @@ int
 outlook_chart_png(const struct outlook_chart *c, unsigned char **png,
     size_t *len, char **cause)
 {
-	cairo_surface_t *surface;
 	struct chart_buf b = {0};
-	struct png_map m;
 	cairo_status_t status;
 
-	memset(&m, 0, sizeof m);
-	surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
-	m.cr = cairo_create(surface);
-	export_png_font(&m);
-	chart_draw(&m, c);
-	status = cairo_status(m.cr);
-	cairo_destroy(m.cr);
-	if (status == CAIRO_STATUS_SUCCESS)
-		status = cairo_surface_write_to_png_stream(
-		    surface, chart_write_cb, &b);
-	cairo_surface_destroy(surface);
+	status = export_png_render(W, H, chart_draw, c, chart_write_cb, &b);
 	if (status != CAIRO_STATUS_SUCCESS) {
 		free(b.p);
 		*cause = xasprintf("cannot draw the chart: %s",
