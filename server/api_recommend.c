@@ -270,13 +270,7 @@ recommend_cb(struct db_result *r, void *arg)
 		    !json_is_true(json_object_get(crew, "home_ward"));
 		rc[n].shift_end = planner_num(crew, "shift_end_min", 1e6);
 		/* Its break: the new job is placed around it. */
-		if (json_is_object(json_object_get(crew, "break"))) {
-			json_t *b = json_object_get(crew, "break");
-
-			rc[n].brk.from = planner_num(b, "from_min", 0);
-			rc[n].brk.to = planner_num(b, "to_min", 0);
-			rc[n].brk.len = planner_num(b, "len", 0);
-		}
+		(void)planner_break(crew, &rc[n].brk);
 		rc[n].scarce =
 		    json_array_size(json_object_get(crew, "rare")) > 0;
 		rc[n].njobs = (int)json_array_size(jobs);

@@ -88,21 +88,12 @@ replan_place(json_t *o, double *e, double *n)
 	}
 }
 
+/* A job with its id; one off the plane is measured from 0, 0. */
 static void
 replan_job(struct plan_job *q, json_t *job)
 {
-	double to = planner_num(job, "to_min", 1e9);
-	double ms = planner_num(job, "make_safe_min", 1e9);
-
-	replan_place(job, &q->e, &q->n);
+	(void)planner_job(q, job);
 	q->id = json_integer_value(json_object_get(job, "id"));
-	q->work = planner_num(job, "work_min", 45);
-	q->ready = fmax(planner_num(job, "from_min", 0), 0);
-	q->priority = (int)planner_num(job, "priority", 3);
-	q->window_to = to;
-	q->due = to < ms ? to : ms;
-	q->due_is_make_safe = ms < to;
-	q->pin = (int)planner_num(job, "pin", 0);
 }
 
 static json_t *
@@ -144,19 +135,12 @@ replan_load_crew(struct replan *r, size_t i, json_t *c, int moves)
 {
 	json_t *crew = json_object_get(c, "crew"), *job;
 	struct plan_crew *pc = &r->pc[i];
-	const char *state;
 	size_t k;
 
 	replan_place(json_object_get(json_object_get(crew, "day"), "position"),
 	    &pc->e, &pc->n);
 	pc->shift_end = planner_num(crew, "shift_end_min", 1e6);
-	if (json_is_object(json_object_get(crew, "break"))) {
-		json_t *b = json_object_get(crew, "break");
-
-		pc->brk.from = planner_num(b, "from_min", 0);
-		pc->brk.to = planner_num(b, "to_min", 0);
-		pc->brk.len = planner_num(b, "len", 0);
-	}
+	(void)planner_break(crew, &pc->brk);
 	pc->jobs = &r->fx[r->nfx];
 	json_array_foreach(json_object_get(c, "jobs"), k, job)
 	{
@@ -166,14 +150,6 @@ replan_load_crew(struct replan *r, size_t i, json_t *c, int moves)
 		q.skills =
 		    replan_set_bit(&r->sets, json_object_get(job, "skills"));
 		q.crew = (int)i;
-		state = json_string_value(json_object_get(job, "state"));
-		q.fixed = PLAN_FREE;
-		if (state != NULL && strcmp(state, "on_site") == 0)
-			q.fixed = PLAN_ON_SITE;
-		else if (state != NULL && strcmp(state, "en_route") == 0)
-			q.fixed = PLAN_EN_ROUTE;
-		else if (q.pin > 0)
-			q.fixed = PLAN_PINNED;
 		if (q.fixed != PLAN_FREE) {
 			r->src[r->nfx] = job;
 			r->fx[r->nfx++] = q;

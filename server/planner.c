@@ -219,6 +219,19 @@ planner_job(struct plan_job *q, json_t *job)
 	return rc;
 }
 
+int
+planner_break(json_t *crew, struct plan_break *brk)
+{
+	json_t *b = json_object_get(crew, "break");
+
+	if (!json_is_object(b))
+		return 0;
+	brk->from = planner_num(b, "from_min", 0);
+	brk->to = planner_num(b, "to_min", 0);
+	brk->len = planner_num(b, "len", 0);
+	return 1;
+}
+
 /*
  * A planned job as the plan's JSON shows it (src: the job's input; slack:
  * how much the window told to residents widens).
@@ -287,12 +300,8 @@ planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 	}
 	/* The crew's break: jobs and drives are planned around it. */
 	bj = json_object_get(crew, "break");
-	if (json_is_object(bj)) {
-		brk.from = planner_num(bj, "from_min", 0);
-		brk.to = planner_num(bj, "to_min", 0);
-		brk.len = planner_num(bj, "len", 0);
+	if (planner_break(crew, &brk))
 		p.brk = &brk;
-	}
 	plan_crew_day(e, n, shift_end, pj, (int)nj, &p);
 	stops = json_array();
 	exp = json_array();

@@ -30,6 +30,11 @@ double planner_num(json_t *, const char *key, double dflt);
  * position is not on the plane (q's is then 0, 0).
  */
 int planner_job(struct plan_job *q, json_t *job);
+/*
+ * 1 if the crew's JSON has a break ({from_min, to_min, len}), read into
+ * brk's from, to and len; 0 and brk untouched if not.
+ */
+int planner_break(json_t *crew, struct plan_break *brk);
 
 /* "road_network", "straight_line_x_detour" or NULL (no drive). */
 const char *planner_travel_by(enum plan_travel);
