@@ -112,32 +112,34 @@ store_places_search(
 	    5, p, cb, arg);
 }
 
+static const struct store_col addr_town_cols[] = {
+    STORE_COL(TEXT, struct addr_town_row, pref),
+    STORE_COL(TEXT, struct addr_town_row, city),
+    STORE_COL(CELL, struct addr_town_row, city_code),
+    STORE_COL(TEXT, struct addr_town_row, town),
+    STORE_COL(TEXT, struct addr_town_row, koaza),
+    STORE_COL(F8, struct addr_town_row, lat),
+    STORE_COL(F8, struct addr_town_row, lon),
+};
+
 int
 store_addr_town_row(const PGresult *res, int i, struct addr_town_row *t)
 {
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 7)
-		return 0;
-	t->pref = PQgetvalue(res, i, 0);
-	t->city = PQgetvalue(res, i, 1);
-	t->city_code = store_result_cell(res, i, 2);
-	t->town = PQgetvalue(res, i, 3);
-	t->koaza = PQgetvalue(res, i, 4);
-	t->lat = atof(PQgetvalue(res, i, 5));
-	t->lon = atof(PQgetvalue(res, i, 6));
-	return 1;
+	return store_result_decode(res, i, STORE_COLS(addr_town_cols), t);
 }
+
+static const struct store_col addr_block_cols[] = {
+    STORE_COL(TEXT, struct addr_block_row, pref),
+    STORE_COL(TEXT, struct addr_block_row, city),
+    STORE_COL(TEXT, struct addr_block_row, town),
+    STORE_COL(TEXT, struct addr_block_row, block),
+    STORE_COL(BOOL, struct addr_block_row, jukyo),
+    STORE_COL(F8, struct addr_block_row, lat),
+    STORE_COL(F8, struct addr_block_row, lon),
+};
 
 int
 store_addr_block_row(const PGresult *res, int i, struct addr_block_row *b)
 {
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 7)
-		return 0;
-	b->pref = PQgetvalue(res, i, 0);
-	b->city = PQgetvalue(res, i, 1);
-	b->town = PQgetvalue(res, i, 2);
-	b->block = PQgetvalue(res, i, 3);
-	b->jukyo = strcmp(PQgetvalue(res, i, 4), "t") == 0;
-	b->lat = atof(PQgetvalue(res, i, 5));
-	b->lon = atof(PQgetvalue(res, i, 6));
-	return 1;
+	return store_result_decode(res, i, STORE_COLS(addr_block_cols), b);
 }

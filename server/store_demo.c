@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 
 #include "store_demo.h"
+#include "store_result.h"
 
 int
 store_demo_empty(struct db *db, int *empty, char **cause)
@@ -33,8 +34,8 @@ store_demo_clock(
 	        " ZONE $1) AT TIME ZONE $1), extract(epoch FROM now())",
 	        1, p, &res, cause) != 0)
 		return -1;
-	*monday = strtod(PQgetvalue(res, 0, 0), NULL);
-	*now = strtod(PQgetvalue(res, 0, 1), NULL);
+	*monday = store_result_cell_f8(res, 0, 0);
+	*now = store_result_cell_f8(res, 0, 1);
 	PQclear(res);
 	return 0;
 }

@@ -70,18 +70,21 @@ store_idem_release(
 	    4, p, cb, arg);
 }
 
+static const struct store_col idem_claim_cols[] = {
+    STORE_COL(BOOL, struct store_idem_claimed, claimed),
+    STORE_COL(TEXT, struct store_idem_claimed, body_sha256),
+    STORE_COL(INT, struct store_idem_claimed, status),
+    STORE_COL(CELL, struct store_idem_claimed, content_type),
+    STORE_COL(TEXT, struct store_idem_claimed, response),
+};
+
 int
 store_idem_claim_row(const PGresult *res, struct store_idem_claimed *c)
 {
 	memset(c, 0, sizeof *c);
-	/* (claimed, body_sha256, status, content_type, response) */
-	if (res == NULL || PQntuples(res) != 1 || PQnfields(res) != 5)
+	if (!store_result_one_row(res, 5) ||
+	    !store_result_decode(res, 0, STORE_COLS(idem_claim_cols), c))
 		return 0;
-	c->claimed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	c->body_sha256 = PQgetvalue(res, 0, 1);
 	c->answered = !PQgetisnull(res, 0, 2);
-	c->status = atoi(PQgetvalue(res, 0, 2));
-	c->content_type = store_result_cell(res, 0, 3);
-	c->response = PQgetvalue(res, 0, 4);
 	return 1;
 }

@@ -252,52 +252,58 @@ int
 store_demo_network_point_row(
     const PGresult *res, int i, double *lon, double *lat)
 {
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 2)
+	if (!store_result_has_row(res, i, 2))
 		return 0;
-	*lon = strtod(PQgetvalue(res, i, 0), NULL);
-	*lat = strtod(PQgetvalue(res, i, 1), NULL);
+	*lon = store_result_cell_f8(res, i, 0);
+	*lat = store_result_cell_f8(res, i, 1);
 	return 1;
 }
+
+/* (id, easting, northing, season): store_recurring_points' columns */
+static const struct store_col recurring_point_cols[] = {
+    STORE_COL_SKIPPED,
+    STORE_COL(F8, struct recurring_point, e),
+    STORE_COL(F8, struct recurring_point, n),
+    STORE_COL(INT, struct recurring_point, season),
+};
 
 int
 store_recurring_point_row(
     const PGresult *res, int i, long long *id, struct recurring_point *p)
 {
-	/* (id, easting, northing, season): store_recurring_points' columns */
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 4)
+	if (!store_result_decode(res, i, STORE_COLS(recurring_point_cols), p))
 		return 0;
-	*id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-	p->e = strtod(PQgetvalue(res, i, 1), NULL);
-	p->n = strtod(PQgetvalue(res, i, 2), NULL);
-	p->season = atoi(PQgetvalue(res, i, 3));
+	*id = store_result_cell_ll(res, i, 0);
 	return 1;
 }
+
+static const struct store_col risk_piece_cols[] = {
+    STORE_COL(LL, struct store_risk_piece, id),
+    STORE_COL(TEXT, struct store_risk_piece, kind),
+    STORE_COL(TEXT, struct store_risk_piece, klass),
+    STORE_COL(CELL, struct store_risk_piece, name),
+    STORE_COL(CELL, struct store_risk_piece, ward_code),
+    STORE_COL(INT, struct store_risk_piece, interval_days),
+    STORE_COL(TEXT, struct store_risk_piece, plane),
+};
 
 int
 store_risk_piece_row(const PGresult *res, int i, struct store_risk_piece *p)
 {
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 7)
-		return 0;
-	p->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-	p->kind = PQgetvalue(res, i, 1);
-	p->klass = PQgetvalue(res, i, 2);
-	p->name = store_result_cell(res, i, 3);
-	p->ward_code = store_result_cell(res, i, 4);
-	p->interval_days = atoi(PQgetvalue(res, i, 5));
-	p->plane = PQgetvalue(res, i, 6);
-	return 1;
+	return store_result_decode(res, i, STORE_COLS(risk_piece_cols), p);
 }
+
+static const struct store_col risk_defect_cols[] = {
+    STORE_COL(TEXT, struct store_risk_defect, category),
+    STORE_COL(F8, struct store_risk_defect, e),
+    STORE_COL(F8, struct store_risk_defect, n),
+    STORE_COL(F8, struct store_risk_defect, age_days),
+    STORE_COL(TEXT, struct store_risk_defect, name_ja),
+    STORE_COL(TEXT, struct store_risk_defect, name_en),
+};
 
 int
 store_risk_defect_row(const PGresult *res, int i, struct store_risk_defect *d)
 {
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 6)
-		return 0;
-	d->category = PQgetvalue(res, i, 0);
-	d->e = strtod(PQgetvalue(res, i, 1), NULL);
-	d->n = strtod(PQgetvalue(res, i, 2), NULL);
-	d->age_days = strtod(PQgetvalue(res, i, 3), NULL);
-	d->name_ja = PQgetvalue(res, i, 4);
-	d->name_en = PQgetvalue(res, i, 5);
-	return 1;
+	return store_result_decode(res, i, STORE_COLS(risk_defect_cols), d);
 }

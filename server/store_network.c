@@ -94,8 +94,7 @@ store_roads_load(struct db *db, db_cb cb, void *arg)
 long long
 store_roads_import_row(PGresult *res)
 {
-	return PQntuples(res) > 0 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10)
-	                          : 0;
+	return PQntuples(res) > 0 ? store_result_cell_ll(res, 0, 0) : 0;
 }
 
 const char *
@@ -115,9 +114,9 @@ store_pieces_load(struct db *db, db_cb cb, void *arg)
 int
 store_pieces_row(const PGresult *res, int i, long long *id, const char **plane)
 {
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 2)
+	if (!store_result_has_row(res, i, 2))
 		return 0;
-	*id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	*id = store_result_cell_ll(res, i, 0);
 	*plane = PQgetvalue(res, i, 1);
 	return 1;
 }
@@ -148,19 +147,22 @@ store_track_load(struct db *db, const char *week, db_cb cb, void *arg)
 	    1, p, cb, arg);
 }
 
+/* (track key, epoch, easting, northing, lon, lat) */
+static const struct store_col track_cols[] = {
+    STORE_COL(LL, struct store_track_fix, track),
+    STORE_COL(F8, struct store_track_fix, at),
+    STORE_COL(F8, struct store_track_fix, e),
+    STORE_COL(F8, struct store_track_fix, n),
+    STORE_COL(F8, struct store_track_fix, lon),
+    STORE_COL(F8, struct store_track_fix, lat),
+};
+
 int
 store_track_row(const PGresult *res, int i, struct store_track_fix *f)
 {
-	/* (track key, epoch, easting, northing, lon, lat) */
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 6)
+	if (!store_result_decode(res, i, STORE_COLS(track_cols), f))
 		return 0;
-	f->track = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-	f->at = strtod(PQgetvalue(res, i, 1), NULL);
 	f->projected = !PQgetisnull(res, i, 2);
-	f->e = strtod(PQgetvalue(res, i, 2), NULL);
-	f->n = strtod(PQgetvalue(res, i, 3), NULL);
-	f->lon = strtod(PQgetvalue(res, i, 4), NULL);
-	f->lat = strtod(PQgetvalue(res, i, 5), NULL);
 	return 1;
 }
 
@@ -235,29 +237,30 @@ store_week_status(struct db *db, const char *week, const char *ward,
 	    3, p, cb, arg);
 }
 
+/* The columns of store_week_status's SELECT, in order. */
+static const struct store_col week_status_cols[] = {
+    STORE_COL(LL, struct store_week_piece, id),
+    STORE_COL(TEXT, struct store_week_piece, kind),
+    STORE_COL(TEXT, struct store_week_piece, klass),
+    STORE_COL(CELL, struct store_week_piece, name),
+    STORE_COL(CELL, struct store_week_piece, ward_code),
+    STORE_COL(F8, struct store_week_piece, length_m),
+    STORE_COL(INT, struct store_week_piece, interval_days),
+    STORE_COL(TEXT, struct store_week_piece, lonlat),
+    STORE_COL(TEXT, struct store_week_piece, state),
+    STORE_COL(BOOL, struct store_week_piece, due),
+    STORE_COL(CELL, struct store_week_piece, last_inspected),
+    STORE_COL(CELL, struct store_week_piece, due_at),
+    STORE_COL(TEXT, struct store_week_piece, week_start),
+    STORE_COL(TEXT, struct store_week_piece, week_end),
+    STORE_COL(F8, struct store_week_piece, best_share),
+    STORE_COL(CELL, struct store_week_piece, credit),
+};
+
 int
 store_week_status_row(const PGresult *res, int i, struct store_week_piece *p)
 {
-	/* The columns of store_week_status's SELECT, in order. */
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 16)
-		return 0;
-	p->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-	p->kind = PQgetvalue(res, i, 1);
-	p->klass = PQgetvalue(res, i, 2);
-	p->name = store_result_cell(res, i, 3);
-	p->ward_code = store_result_cell(res, i, 4);
-	p->length_m = strtod(PQgetvalue(res, i, 5), NULL);
-	p->interval_days = atoi(PQgetvalue(res, i, 6));
-	p->lonlat = PQgetvalue(res, i, 7);
-	p->state = PQgetvalue(res, i, 8);
-	p->due = strcmp(PQgetvalue(res, i, 9), "t") == 0;
-	p->last_inspected = store_result_cell(res, i, 10);
-	p->due_at = store_result_cell(res, i, 11);
-	p->week_start = PQgetvalue(res, i, 12);
-	p->week_end = PQgetvalue(res, i, 13);
-	p->best_share = strtod(PQgetvalue(res, i, 14), NULL);
-	p->credit = store_result_cell(res, i, 15);
-	return 1;
+	return store_result_decode(res, i, STORE_COLS(week_status_cols), p);
 }
 
 void
@@ -423,39 +426,44 @@ enum {
 	WB_COLUMNS
 };
 
+/* Each row's first columns, and the rest: the columns not named are skipped. */
+static const struct store_col wayback_from_cols[WB_COLUMNS] = {
+    [WB_CREW_LON] = STORE_COL(F8, struct store_wayback_from, crew_lon),
+    [WB_CREW_LAT] = STORE_COL(F8, struct store_wayback_from, crew_lat),
+    [WB_OFFICE_LON] = STORE_COL(F8, struct store_wayback_from, office_lon),
+    [WB_OFFICE_LAT] = STORE_COL(F8, struct store_wayback_from, office_lat),
+};
+static const struct store_col wayback_piece_cols[WB_COLUMNS] = {
+    [WB_ID] = STORE_COL(LL, struct store_wayback_piece, id),
+    [WB_KIND] = STORE_COL(TEXT, struct store_wayback_piece, kind),
+    [WB_CLASS] = STORE_COL(TEXT, struct store_wayback_piece, klass),
+    [WB_NAME] = STORE_COL(CELL, struct store_wayback_piece, name),
+    [WB_WARD] = STORE_COL(CELL, struct store_wayback_piece, ward_code),
+    [WB_LENGTH] = STORE_COL(F8, struct store_wayback_piece, length_m),
+    [WB_PLANE] = STORE_COL(TEXT, struct store_wayback_piece, plane),
+    [WB_LONLAT] = STORE_COL(TEXT, struct store_wayback_piece, lonlat),
+    [WB_LAST] = STORE_COL(CELL, struct store_wayback_piece, last_inspected),
+};
+
 int
 store_wayback_from(const PGresult *res, struct store_wayback_from *f)
 {
 	memset(f, 0, sizeof *f);
-	if (res == NULL || PQntuples(res) < 1 || PQnfields(res) != WB_COLUMNS)
+	if (!store_result_decode(res, 0, STORE_COLS(wayback_from_cols), f))
 		return 0;
 	f->has_crew = !PQgetisnull(res, 0, WB_CREW_LON);
-	f->crew_lon = strtod(PQgetvalue(res, 0, WB_CREW_LON), NULL);
-	f->crew_lat = strtod(PQgetvalue(res, 0, WB_CREW_LAT), NULL);
-	f->office_lon = strtod(PQgetvalue(res, 0, WB_OFFICE_LON), NULL);
-	f->office_lat = strtod(PQgetvalue(res, 0, WB_OFFICE_LAT), NULL);
 	return 1;
 }
 
 int
 store_wayback_row(const PGresult *res, int i, struct store_wayback_piece *p)
 {
-	if (res == NULL || i < 0 || i >= PQntuples(res) ||
-	    PQnfields(res) != WB_COLUMNS)
+	if (!store_result_has_row(res, i, WB_COLUMNS))
 		return 0;
 	memset(p, 0, sizeof *p);
 	if (PQgetisnull(res, i, WB_ID))
 		return 2;
-	p->id = strtoll(PQgetvalue(res, i, WB_ID), NULL, 10);
-	p->kind = PQgetvalue(res, i, WB_KIND);
-	p->klass = PQgetvalue(res, i, WB_CLASS);
-	p->name = store_result_cell(res, i, WB_NAME);
-	p->ward_code = store_result_cell(res, i, WB_WARD);
-	p->length_m = strtod(PQgetvalue(res, i, WB_LENGTH), NULL);
-	p->plane = PQgetvalue(res, i, WB_PLANE);
-	p->lonlat = PQgetvalue(res, i, WB_LONLAT);
-	p->last_inspected = store_result_cell(res, i, WB_LAST);
-	return 1;
+	return store_result_decode(res, i, STORE_COLS(wayback_piece_cols), p);
 }
 
 void
@@ -463,7 +471,7 @@ store_intervals_row(PGresult *res, int i, struct store_interval *v)
 {
 	v->kind = PQgetvalue(res, i, 0);
 	v->class_ = PQgetvalue(res, i, 1);
-	v->days = atoi(PQgetvalue(res, i, 2));
+	v->days = store_result_cell_int(res, i, 2);
 }
 
 int
@@ -514,9 +522,9 @@ store_network_put_sync(struct db *db, const struct store_network_import *im,
 	store_network_put(db, im, db_wait_cb, &w);
 	if (db_wait(db, &w, &res, cause) != 0)
 		return -1;
-	out->saved = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	out->km = strtod(PQgetvalue(res, 0, 1), NULL);
-	out->removed = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	out->saved = store_result_cell_ll(res, 0, 0);
+	out->km = store_result_cell_f8(res, 0, 1);
+	out->removed = store_result_cell_ll(res, 0, 2);
 	PQclear(res);
 	return 0;
 }
@@ -534,7 +542,7 @@ store_patrol_replay_sync(struct db *db, const char *crew_code, double start,
 		return -1;
 	found = PQntuples(res) == 1;
 	if (found)
-		*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*id = store_result_cell_ll(res, 0, 0);
 	PQclear(res);
 	if (!found) {
 		*cause = xasprintf("no crew %s", crew_code);
@@ -546,10 +554,10 @@ store_patrol_replay_sync(struct db *db, const char *crew_code, double start,
 void
 store_track_counts_row(PGresult *res, struct store_track_counts *c)
 {
-	c->stored = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	c->patrol_exists = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-	c->duplicates = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-	c->conflicts = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	c->stored = store_result_cell_ll(res, 0, 0);
+	c->patrol_exists = store_result_cell_bool(res, 0, 1);
+	c->duplicates = store_result_cell_ll(res, 0, 2);
+	c->conflicts = store_result_cell_ll(res, 0, 3);
 }
 
 int
@@ -585,6 +593,6 @@ store_export_due_row(PGresult *res, struct store_export_due *d)
 	if (PQntuples(res) != 1)
 		return -1;
 	d->week = PQgetvalue(res, 0, 0);
-	d->due = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	d->due = store_result_cell_bool(res, 0, 1);
 	return 0;
 }

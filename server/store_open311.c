@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "store_open311.h"
+#include "store_result.h"
 #include "xmalloc.h"
 
 /* W3C date-time in the session's time zone, no fractions: +09:00. */
@@ -98,17 +99,19 @@ store_open311_key_list(struct db *db, PGresult **res, char **cause)
 	    0, NULL, res, cause);
 }
 
+static const struct store_col open311_key_list_cols[] = {
+    STORE_COL(TEXT, struct store_open311_key, name),
+    STORE_COL(TEXT, struct store_open311_key, created_at),
+    STORE_COL(TEXT, struct store_open311_key, last_used_at),
+    STORE_COL(BOOL, struct store_open311_key, revoked),
+};
+
 int
 store_open311_key_list_row(
     const PGresult *res, int i, struct store_open311_key *k)
 {
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 4)
-		return 0;
-	k->name = PQgetvalue(res, i, 0);
-	k->created_at = PQgetvalue(res, i, 1);
-	k->last_used_at = PQgetvalue(res, i, 2);
-	k->revoked = strcmp(PQgetvalue(res, i, 3), "t") == 0;
-	return 1;
+	return store_result_decode(
+	    res, i, STORE_COLS(open311_key_list_cols), k);
 }
 
 int
@@ -151,9 +154,9 @@ int
 store_open311_key_lookup_row(
     const PGresult *res, long long *id, const char **name)
 {
-	if (res == NULL || PQntuples(res) != 1 || PQnfields(res) != 2)
+	if (!store_result_one_row(res, 2))
 		return 0;
-	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*id = store_result_cell_ll(res, 0, 0);
 	*name = PQgetvalue(res, 0, 1);
 	return 1;
 }

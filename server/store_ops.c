@@ -4,6 +4,7 @@
 
 #include "db.h"
 #include "store_ops.h"
+#include "store_result.h"
 #include "xmalloc.h"
 
 int
@@ -74,15 +75,16 @@ store_ops_metrics_q(struct db *db, db_cb cb, void *arg)
 	    0, NULL, cb, arg);
 }
 
+static const struct store_col ops_metrics_cols[] = {
+    STORE_COL(TEXT, struct store_metric, name),
+    STORE_COL(TEXT, struct store_metric, labels),
+    STORE_COL(TEXT, struct store_metric, value),
+};
+
 int
 store_ops_metrics_row(const PGresult *res, int i, struct store_metric *m)
 {
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 3)
-		return 0;
-	m->name = PQgetvalue(res, i, 0);
-	m->labels = PQgetvalue(res, i, 1);
-	m->value = PQgetvalue(res, i, 2);
-	return 1;
+	return store_result_decode(res, i, STORE_COLS(ops_metrics_cols), m);
 }
 
 void

@@ -8,6 +8,7 @@
 #include "db.h"
 #include "retention.h"
 #include "store_ops.h"
+#include "store_result.h"
 #include "xmalloc.h"
 
 void
@@ -77,40 +78,46 @@ store_ops_retention_status(struct db *db, const struct retention_params *p,
 }
 
 /* The decoders follow the column lists of store_ops_retention_status. */
+static const struct store_col ops_retention_kind_cols[] = {
+    STORE_COL(TEXT, struct store_retention_kind, kind),
+    STORE_COL(TEXT, struct store_retention_kind, due_now),
+    STORE_COL(TEXT, struct store_retention_kind, next_due),
+    STORE_COL(TEXT, struct store_retention_kind, kept),
+};
+
 int
 store_ops_retention_kind_row(
     const PGresult *res, int i, struct store_retention_kind *k)
 {
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 4)
-		return 0;
-	k->kind = PQgetvalue(res, i, 0);
-	k->due_now = PQgetvalue(res, i, 1);
-	k->next_due = PQgetvalue(res, i, 2);
-	k->kept = PQgetvalue(res, i, 3);
-	return 1;
+	return store_result_decode(
+	    res, i, STORE_COLS(ops_retention_kind_cols), k);
 }
+
+static const struct store_col ops_retention_partition_cols[] = {
+    STORE_COL(TEXT, struct store_retention_partition, name),
+    STORE_COL(TEXT, struct store_retention_partition, month),
+    STORE_COL(TEXT, struct store_retention_partition, rows),
+    STORE_COL(TEXT, struct store_retention_partition, drop_at),
+    STORE_COL(BOOL, struct store_retention_partition, due),
+};
 
 int
 store_ops_retention_partition_row(
     const PGresult *res, int i, struct store_retention_partition *p)
 {
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 5)
-		return 0;
-	p->name = PQgetvalue(res, i, 0);
-	p->month = PQgetvalue(res, i, 1);
-	p->rows = PQgetvalue(res, i, 2);
-	p->drop_at = PQgetvalue(res, i, 3);
-	p->due = strcmp(PQgetvalue(res, i, 4), "t") == 0;
-	return 1;
+	return store_result_decode(
+	    res, i, STORE_COLS(ops_retention_partition_cols), p);
 }
+
+static const struct store_col ops_retention_last_cols[] = {
+    STORE_COL(TEXT, struct store_retention_run, finished_at),
+    STORE_COL(TEXT, struct store_retention_run, actor),
+    STORE_COL(TEXT, struct store_retention_run, removed),
+};
 
 int
 store_ops_retention_last_row(const PGresult *res, struct store_retention_run *r)
 {
-	if (res == NULL || PQntuples(res) != 1 || PQnfields(res) != 3)
-		return 0;
-	r->finished_at = PQgetvalue(res, 0, 0);
-	r->actor = PQgetvalue(res, 0, 1);
-	r->removed = PQgetvalue(res, 0, 2);
-	return 1;
+	return store_result_one_row(res, 3) &&
+	    store_result_decode(res, 0, STORE_COLS(ops_retention_last_cols), r);
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "store_plan.h"
+#include "store_result.h"
 
 /* One crew's plan input, from a row c of crews. */
 #define PLAN_INPUT                                                             \
@@ -128,7 +129,7 @@ store_plan_crews_row(const PGresult *res, long long *last, const char **crews)
 	if (res == NULL || PQntuples(res) != 1)
 		return 0;
 	if (PQnfields(res) == 2) {
-		*last = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*last = store_result_cell_ll(res, 0, 0);
 		*crews = PQgetvalue(res, 0, 1);
 	} else
 		*crews = PQgetvalue(res, 0, 0);

@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "store_requests.h"
+#include "store_result.h"
 
 /*
  * The public shape of a request (no caller data, ever): its keys and
@@ -527,9 +528,9 @@ store_events_since(
 int
 store_events_row(const PGresult *res, int i, long long *id, const char **json)
 {
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 2)
+	if (!store_result_has_row(res, i, 2))
 		return 0;
-	*id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	*id = store_result_cell_ll(res, i, 0);
 	*json = PQgetvalue(res, i, 1);
 	return 1;
 }
@@ -711,7 +712,7 @@ store_request_crew_row(const PGresult *res, long long *crew_id)
 	*crew_id = 0;
 	if (res == NULL || PQntuples(res) < 1)
 		return 0;
-	*crew_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*crew_id = store_result_cell_ll(res, 0, 0);
 	return 1;
 }
 

@@ -47,17 +47,20 @@ store_sync_device(struct db *db, const char *token_sha256, int with_categories,
 	    2, p, cb, arg);
 }
 
+/* (id, crew_id, crew code, categories, places) */
+static const struct store_col sync_device_cols[] = {
+    STORE_COL(LL, struct store_sync_device, id),
+    STORE_COL(LL, struct store_sync_device, crew_id),
+    STORE_COL_SKIPPED,
+    STORE_COL(CELL, struct store_sync_device, categories),
+    STORE_COL(CELL, struct store_sync_device, places),
+};
+
 int
 store_sync_device_row(const PGresult *res, struct store_sync_device *d)
 {
-	/* (id, crew_id, crew code, categories, places) */
-	if (res == NULL || PQntuples(res) != 1 || PQnfields(res) != 5)
-		return 0;
-	d->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	d->crew_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	d->categories = store_result_cell(res, 0, 3);
-	d->places = store_result_cell(res, 0, 4);
-	return 1;
+	return store_result_one_row(res, 5) &&
+	    store_result_decode(res, 0, STORE_COLS(sync_device_cols), d);
 }
 
 void
@@ -102,18 +105,22 @@ store_sync_photo_lookup(struct db *db, const char *token_sha256,
 	    2, p, cb, arg);
 }
 
+static const struct store_col sync_photo_cols[] = {
+    STORE_COL(LL, struct store_sync_photo, device_id),
+    STORE_COL(LL, struct store_sync_photo, bytes),
+    STORE_COL(TEXT, struct store_sync_photo, content_type),
+    STORE_COL(LL, struct store_sync_photo, stored_bytes),
+};
+
 int
 store_sync_photo_lookup_row(const PGresult *res, struct store_sync_photo *p)
 {
 	memset(p, 0, sizeof *p);
-	if (res == NULL || PQntuples(res) != 1 || PQnfields(res) != 4)
+	if (!store_result_one_row(res, 4) ||
+	    !store_result_decode(res, 0, STORE_COLS(sync_photo_cols), p))
 		return 0;
-	p->device_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	p->announced = !PQgetisnull(res, 0, 1);
-	p->bytes = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	p->content_type = PQgetvalue(res, 0, 2);
 	p->stored = !PQgetisnull(res, 0, 3);
-	p->stored_bytes = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
 	return 1;
 }
 
@@ -188,20 +195,21 @@ store_devices_list_q(struct db *db, const char *crew, db_cb cb, void *arg)
 	    1, p, cb, arg);
 }
 
+/* The columns of store_devices_list_q, in order. */
+static const struct store_col devices_cols[] = {
+    STORE_COL(LL, struct store_device, id),
+    STORE_COL(TEXT, struct store_device, crew),
+    STORE_COL(TEXT, struct store_device, label),
+    STORE_COL(TEXT, struct store_device, agent_version),
+    STORE_COL(TEXT, struct store_device, enrolled_at),
+    STORE_COL(TEXT, struct store_device, last_sync_at),
+    STORE_COL(TEXT, struct store_device, state),
+};
+
 int
 store_devices_row(const PGresult *res, int i, struct store_device *d)
 {
-	/* The columns of store_devices_list_q, in order. */
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 7)
-		return 0;
-	d->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-	d->crew = PQgetvalue(res, i, 1);
-	d->label = PQgetvalue(res, i, 2);
-	d->agent_version = PQgetvalue(res, i, 3);
-	d->enrolled_at = PQgetvalue(res, i, 4);
-	d->last_sync_at = PQgetvalue(res, i, 5);
-	d->state = PQgetvalue(res, i, 6);
-	return 1;
+	return store_result_decode(res, i, STORE_COLS(devices_cols), d);
 }
 
 int
@@ -248,7 +256,7 @@ store_devices_revoke(struct db *db, long long id, const char *crew,
 	store_devices_revoke_q(db, id, crew, actor, db_wait_cb, &w);
 	if (db_wait(db, &w, &res, cause) != 0)
 		return -1;
-	*n = atoi(PQgetvalue(res, 0, 0));
+	*n = store_result_cell_int(res, 0, 0);
 	PQclear(res);
 	return 0;
 }

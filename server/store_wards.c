@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "store_result.h"
 #include "store_wards.h"
 #include "wards.h"
 #include "xmalloc.h"
@@ -154,16 +155,17 @@ store_wards_unknown(struct db *db, db_cb cb, void *arg)
 	    0, NULL, cb, arg);
 }
 
+/* The columns of store_wards_unknown: id, lon, lat. */
+static const struct store_col wards_unknown_cols[] = {
+    STORE_COL(LL, struct store_unplaced, id),
+    STORE_COL(F8, struct store_unplaced, lon),
+    STORE_COL(F8, struct store_unplaced, lat),
+};
+
 int
 store_wards_unknown_row(const PGresult *res, int i, struct store_unplaced *u)
 {
-	/* The columns of store_wards_unknown: id, lon, lat. */
-	if (res == NULL || i < 0 || i >= PQntuples(res) || PQnfields(res) != 3)
-		return 0;
-	u->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-	u->lon = strtod(PQgetvalue(res, i, 1), NULL);
-	u->lat = strtod(PQgetvalue(res, i, 2), NULL);
-	return 1;
+	return store_result_decode(res, i, STORE_COLS(wards_unknown_cols), u);
 }
 
 void

@@ -84,6 +84,97 @@ cell_null_is_null(void **state)
 	PQclear(res);
 }
 
+/* A two-row result of text columns; NULL values where vals[i] is NULL. */
+static PGresult *
+result_make(int ncols, int nrows, const char *const *vals)
+{
+	PGresult *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+	PGresAttDesc cols[8];
+	int c, r;
+
+	assert_non_null(res);
+	memset(cols, 0, sizeof cols);
+	for (c = 0; c < ncols; c++) {
+		cols[c].name = (char *)"c";
+		cols[c].typlen = -1;
+		cols[c].atttypmod = -1;
+	}
+	assert_int_equal(PQsetResultAttrs(res, ncols, cols), 1);
+	for (r = 0; r < nrows; r++)
+		for (c = 0; c < ncols; c++) {
+			const char *v = vals[r * ncols + c];
+
+			assert_int_equal(PQsetvalue(res, r, c, (char *)v,
+			                     v == NULL ? -1 : (int)strlen(v)),
+			    1);
+		}
+	return res;
+}
+
+struct row {
+	long long id;
+	const char *kind, *name;
+	int days, due;
+	double length;
+};
+
+static const struct store_col row_cols[] = {
+    STORE_COL(LL, struct row, id),
+    STORE_COL(TEXT, struct row, kind),
+    STORE_COL(CELL, struct row, name),
+    STORE_COL(INT, struct row, days),
+    STORE_COL_SKIPPED,
+    STORE_COL(BOOL, struct row, due),
+    STORE_COL(F8, struct row, length),
+};
+
+static void
+decode_reads_each_kind(void **state)
+{
+	const char *vals[] = {"42", "road", "Main St", "7", "x", "t", "12.5",
+	    "-3", NULL, NULL, NULL, "y", "f", NULL};
+	PGresult *res = result_make(7, 2, vals);
+	struct row r;
+
+	(void)state;
+	assert_int_equal(
+	    store_result_decode(res, 0, STORE_COLS(row_cols), &r), 1);
+	assert_true(
+	    r.id == 42 && r.days == 7 && r.due == 1 && r.length == 12.5);
+	assert_string_equal(r.kind, "road");
+	assert_string_equal(r.name, "Main St");
+	/* NULL: "" as text, NULL as a cell, 0 as a number or a boolean. */
+	assert_int_equal(
+	    store_result_decode(res, 1, STORE_COLS(row_cols), &r), 1);
+	assert_true(r.id == -3 && r.days == 0 && r.due == 0 && r.length == 0);
+	assert_string_equal(r.kind, "");
+	assert_null(r.name);
+	PQclear(res);
+}
+
+static void
+decode_refuses_other_shapes(void **state)
+{
+	const char *vals[] = {"1", "a", "b", "2", "x", "t"};
+	PGresult *res = result_make(6, 1, vals);
+	struct row r = {.id = 99};
+
+	(void)state;
+	/* A column fewer than the table: no row, and *row untouched. */
+	assert_int_equal(
+	    store_result_decode(res, 0, STORE_COLS(row_cols), &r), 0);
+	assert_true(r.id == 99);
+	assert_int_equal(
+	    store_result_decode(NULL, 0, STORE_COLS(row_cols), &r), 0);
+	/* Past the last row, or before the first. */
+	assert_int_equal(store_result_has_row(res, 0, 6), 1);
+	assert_int_equal(store_result_has_row(res, 1, 6), 0);
+	assert_int_equal(store_result_has_row(res, -1, 6), 0);
+	assert_int_equal(store_result_one_row(res, 6), 1);
+	assert_int_equal(store_result_one_row(res, 5), 0);
+	PQclear(res);
+}
+
 int
 main(void)
 {
@@ -93,6 +184,8 @@ main(void)
 	    cmocka_unit_test(float8_array_stops_at_a_word),
 	    cmocka_unit_test(float8_array_grows),
 	    cmocka_unit_test(cell_null_is_null),
+	    cmocka_unit_test(decode_reads_each_kind),
+	    cmocka_unit_test(decode_refuses_other_shapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
