@@ -184,6 +184,12 @@ db_conn_send(struct db_conn *c, const char *sql, int nparams,
 	else
 		ok = PQsendQueryParams(c->pg, sql, nparams, NULL,
 		    (const char *const *)params, NULL, NULL, 0);
+	return db_conn_sent(c, ok);
+}
+
+int
+db_conn_sent(struct db_conn *c, int ok)
+{
 	if (!ok)
 		return -1;
 	c->state = DB_CONN_BUSY;

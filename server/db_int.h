@@ -123,6 +123,11 @@ void db_conn_fail(struct db_conn *, const char *why);
 void db_conn_flush(struct db_conn *);
 int db_conn_send(struct db_conn *, const char *sql, int nparams,
     char *const *params, int simple);
+/*
+ * After a PQsend* call that returned ok: 0 with the connection busy with
+ * what was sent (and its flushing begun), or -1 when nothing was sent.
+ */
+int db_conn_sent(struct db_conn *, int ok);
 void db_conn_internal(struct db_conn *, const char *sql);
 void db_conn_watch(struct db_conn *, struct db_query *);
 

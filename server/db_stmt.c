@@ -58,11 +58,7 @@ db_stmt_send(struct db_conn *c, struct db_query *q)
 		c->preparing = ok;
 	} else
 		return db_conn_send(c, q->sql, q->nparams, q->params, 0);
-	if (!ok)
-		return -1;
-	c->state = DB_CONN_BUSY;
-	db_conn_flush(c);
-	return 0;
+	return db_conn_sent(c, ok);
 }
 
 /*

@@ -298,6 +298,22 @@ migrate_edited(
 	return 0;
 }
 
+/* 1 when the table exists, 0 when not (a new database), -1 with *cause. */
+static int
+migrate_table_exists(struct db *db, const char *table, char **cause)
+{
+	const char *p[] = {table};
+	PGresult *res;
+	int exists;
+
+	if (db_query_sync(db, "SELECT to_regclass($1) IS NOT NULL", 1, p, &res,
+	        cause) != 0)
+		return -1;
+	exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return exists;
+}
+
 /*
  * Compares files with the applied list. Sets applied[i] for each file
  * already applied (2: its earlier text, listed in edited.sha256); fails if
@@ -309,18 +325,11 @@ migrate_compare(
 {
 	const struct migration *m = s->m;
 	PGresult *res;
-	int row, rows;
+	int row, rows, rc;
 	size_t i, n = s->n;
 
-	if (db_query_sync(db,
-	        "SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL,
-	        &res, cause) != 0)
-		return -1;
-	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-		PQclear(res);
-		return 0;
-	}
-	PQclear(res);
+	if ((rc = migrate_table_exists(db, "schema_migrations", cause)) <= 0)
+		return rc;
 	if (db_query_sync(db,
 	        "SELECT version, name, checksum FROM schema_migrations "
 	        "ORDER BY version",
@@ -369,20 +378,13 @@ migrate_functions_changed(
     struct db *db, const struct migrate_set *s, int *changed, char **cause)
 {
 	PGresult *res;
-	int row, rows;
+	int row, rows, rc;
 	size_t i;
 
 	for (i = 0; i < s->nf; i++)
 		changed[i] = 1;
-	if (db_query_sync(db,
-	        "SELECT to_regclass('schema_functions') IS NOT NULL", 0, NULL,
-	        &res, cause) != 0)
-		return -1;
-	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-		PQclear(res);
-		return 0;
-	}
-	PQclear(res);
+	if ((rc = migrate_table_exists(db, "schema_functions", cause)) <= 0)
+		return rc;
 	if (db_query_sync(db, "SELECT file, checksum FROM schema_functions", 0,
 	        NULL, &res, cause) != 0)
 		return -1;
