@@ -285,6 +285,32 @@ api_reply_row(struct http_req *req, const struct db_result *r, const char *what)
 		api_reply_text(req, 200, text);
 }
 
+struct api_row {
+	struct http_req *req;
+	const char *what;
+};
+
+void *
+api_reply_row_arg(struct http_req *req, const char *what)
+{
+	struct api_row *x = xmalloc(sizeof *x);
+
+	x->req = req;
+	x->what = what;
+	http_req_ref(req);
+	return x;
+}
+
+void
+api_reply_row_cb(struct db_result *r, void *arg)
+{
+	struct api_row *x = arg;
+
+	api_reply_row(x->req, r, x->what);
+	http_req_unref(x->req);
+	free(x);
+}
+
 json_t *
 api_result_json(const struct db_result *r)
 {

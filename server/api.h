@@ -74,6 +74,14 @@ int api_is_iso8601(const char *);
  */
 void api_reply_row(
     struct http_req *, const struct db_result *, const char *what);
+/*
+ * For a route whose reply is that row: api_reply_row_arg takes a reference
+ * on req and returns the arg to pass with api_reply_row_cb to the store_*
+ * call; the callback answers as api_reply_row(req, r, what), drops the
+ * reference and frees the arg. what is kept, not copied (a literal).
+ */
+void *api_reply_row_arg(struct http_req *, const char *what);
+void api_reply_row_cb(struct db_result *, void *arg);
 /* The first row's first column, parsed as JSON; NULL if none. */
 json_t *api_result_json(const struct db_result *);
 

@@ -413,15 +413,6 @@ actions_post(struct http_req *req)
 	auth_require(app, req, AUTH_ANY, action_auth_cb, NULL);
 }
 
-static void
-callback_done_cb(struct db_result *r, void *arg)
-{
-	struct http_req *req = arg;
-
-	api_reply_row(req, r, "request");
-	http_req_unref(req);
-}
-
 static const char *const callback_keys[] = {
     "at", "done", "note", "result", NULL};
 static const char *const callback_results[] = {
@@ -488,8 +479,8 @@ callback_post(struct http_req *req)
 	c.actor = user->name;
 	c.done = json_is_true(done);
 	c.retry_minutes = app->cfg->callback_retry_minutes;
-	http_req_ref(req);
-	store_request_callback(app->db, &c, callback_done_cb, req);
+	store_request_callback(
+	    app->db, &c, api_reply_row_cb, api_reply_row_arg(req, "request"));
 out:
 	json_decref(body);
 }

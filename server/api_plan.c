@@ -148,15 +148,6 @@ plan_office_get(struct http_req *req)
 }
 
 static void
-plan_pin_cb(struct db_result *r, void *arg)
-{
-	struct http_req *req = arg;
-
-	api_reply_row(req, r, "open job of this crew");
-	http_req_unref(req);
-}
-
-static void
 plan_pin(struct http_req *req)
 {
 	struct app *app = http_req_owner(req);
@@ -186,18 +177,8 @@ plan_pin(struct http_req *req)
 		return;
 	}
 	snprintf(buf, sizeof buf, "%d", present ? (int)position : 0);
-	http_req_ref(req);
-	store_plan_pin(
-	    app->db, crew, rid, present ? buf : NULL, plan_pin_cb, req);
-}
-
-static void
-plan_break_cb(struct db_result *r, void *arg)
-{
-	struct http_req *req = arg;
-
-	api_reply_row(req, r, "crew");
-	http_req_unref(req);
+	store_plan_pin(app->db, crew, rid, present ? buf : NULL,
+	    api_reply_row_cb, api_reply_row_arg(req, "open job of this crew"));
 }
 
 /*
@@ -221,9 +202,9 @@ plan_break_put(struct http_req *req)
 	if (api_path_id(req, 0, &crew) != 0)
 		return;
 	if (http_req_method(req) == EVHTTP_REQ_DELETE) {
-		http_req_ref(req);
 		store_plan_break_put(app->db, crew, NULL, NULL, NULL,
-		    user->name, plan_break_cb, req);
+		    user->name, api_reply_row_cb,
+		    api_reply_row_arg(req, "crew"));
 		return;
 	}
 	if ((body = api_body(req)) == NULL)
@@ -245,9 +226,8 @@ plan_break_put(struct http_req *req)
 		goto out;
 	}
 	snprintf(buf, sizeof buf, "%d", b.minutes);
-	http_req_ref(req);
-	store_plan_break_put(
-	    app->db, crew, b.start, b.end, buf, user->name, plan_break_cb, req);
+	store_plan_break_put(app->db, crew, b.start, b.end, buf, user->name,
+	    api_reply_row_cb, api_reply_row_arg(req, "crew"));
 out:
 	json_decref(body);
 }

@@ -22,15 +22,6 @@
 #include "xmalloc.h"
 
 static void
-ref_list_cb(struct db_result *r, void *arg)
-{
-	struct http_req *req = arg;
-
-	api_reply_row(req, r, "crew");
-	http_req_unref(req);
-}
-
-static void
 ref_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
 	struct app *app = http_req_owner(req);
@@ -38,8 +29,7 @@ ref_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	    (void (*)(struct db *, db_cb, void *))arg;
 
 	(void)user;
-	http_req_ref(req);
-	list(app->db, ref_list_cb, req);
+	list(app->db, api_reply_row_cb, api_reply_row_arg(req, "crew"));
 }
 
 static void
@@ -115,9 +105,8 @@ ref_crew_patch(struct http_req *req)
 		free(cause);
 		goto out;
 	}
-	http_req_ref(req);
 	store_crew_update(app->db, id, status, has_lat, lon, lat, user->name,
-	    ref_list_cb, req);
+	    api_reply_row_cb, api_reply_row_arg(req, "crew"));
 out:
 	json_decref(body);
 }
@@ -252,8 +241,8 @@ ref_cases(struct http_req *req)
 		free(place);
 		return;
 	}
-	http_req_ref(req);
-	store_cases_search(app->db, &q, ref_list_cb, req);
+	store_cases_search(
+	    app->db, &q, api_reply_row_cb, api_reply_row_arg(req, "crew"));
 	free(like);
 	free(place);
 }

@@ -345,15 +345,6 @@ requests_create(struct http_req *req)
 }
 
 static void
-read_done_cb(struct db_result *r, void *arg)
-{
-	struct http_req *req = arg;
-
-	api_reply_row(req, r, "request");
-	http_req_unref(req);
-}
-
-static void
 list_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
 	struct app *a = arg;
@@ -381,8 +372,8 @@ list_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 		    "limit must be 1..1000");
 		return;
 	}
-	http_req_ref(req);
-	store_request_list(a->db, &f, read_done_cb, req);
+	store_request_list(
+	    a->db, &f, api_reply_row_cb, api_reply_row_arg(req, "request"));
 }
 
 static void
@@ -401,7 +392,8 @@ get_done_cb(struct db_result *r, void *arg)
 	json_t *j, *lon, *lat, *out;
 
 	if (r->status != DB_OK || (j = api_result_json(r)) == NULL) {
-		read_done_cb(r, arg);
+		api_reply_row(req, r, "request");
+		http_req_unref(req);
 		return;
 	}
 	lon = json_object_get(j, "lon");
@@ -508,8 +500,8 @@ callbacks_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	q.outcome_minutes = a->cfg->callback_outcome_minutes;
 	/* The console's reminder polls brief: no personal data, no audit. */
 	q.with_callers = brief == NULL;
-	http_req_ref(req);
-	store_callbacks_list(a->db, &q, read_done_cb, req);
+	store_callbacks_list(
+	    a->db, &q, api_reply_row_cb, api_reply_row_arg(req, "request"));
 }
 
 static void

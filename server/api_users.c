@@ -13,20 +13,11 @@
 #include "store_users.h"
 
 static void
-users_list_cb(struct db_result *r, void *arg)
-{
-	struct http_req *req = arg;
-
-	api_reply_row(req, r, "user");
-	http_req_unref(req);
-}
-
-static void
 users_get(struct http_req *req)
 {
 	struct app *app = http_req_owner(req);
-	http_req_ref(req);
-	store_users_list_json(app->db, users_list_cb, req);
+	store_users_list_json(
+	    app->db, api_reply_row_cb, api_reply_row_arg(req, "user"));
 }
 
 static const struct http_route users_routes[] = {

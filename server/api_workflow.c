@@ -227,15 +227,6 @@ survey_post(struct http_req *req)
 static const char *const script_keys[] = {"script_ja", "script_en", NULL};
 
 static void
-script_reply_cb(struct db_result *r, void *arg)
-{
-	struct http_req *req = arg;
-
-	api_reply_row(req, r, "category");
-	http_req_unref(req);
-}
-
-static void
 script_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
 	struct app *app = http_req_owner(req);
@@ -255,9 +246,8 @@ script_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 		    "give script_ja, script_en or both");
 		goto out;
 	}
-	http_req_ref(req);
-	store_category_script_set(
-	    app->db, http_req_param(req, 0), ja, en, script_reply_cb, req);
+	store_category_script_set(app->db, http_req_param(req, 0), ja, en,
+	    api_reply_row_cb, api_reply_row_arg(req, "category"));
 out:
 	json_decref(body);
 }
