@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -495,7 +496,7 @@ lifecycle_get(struct http_req *req)
 	api_reply(req, 200, lifecycle_json(role_name));
 }
 
-static const struct http_route actions_routes[] = {
+const struct http_route api_actions_routes[] = {
     {"lifecycle", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
         "/api/v1/lifecycle", 0, 0, lifecycle_get, NULL},
     {"requests.callback",
@@ -503,11 +504,5 @@ static const struct http_route actions_routes[] = {
         "/api/v1/requests/{}/callback", 16 * 1024, 0, callback_post, NULL},
     {"requests.action", EVHTTP_REQ_POST, "/api/v1/requests/{}/{}", 16 * 1024, 0,
         actions_post, NULL},
+    {NULL},
 };
-
-void
-api_actions_register(struct app *a)
-{
-	http_add_routes(a->http, actions_routes,
-	    sizeof actions_routes / sizeof actions_routes[0]);
-}

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "config.h"
 #include "http.h"
@@ -28,14 +29,8 @@ console_config_get(struct http_req *req)
 	        c->timezone, "session_hours", c->session_hours));
 }
 
-static const struct http_route console_routes[] = {
+const struct http_route api_console_routes[] = {
     {"config", EVHTTP_REQ_GET, "/api/v1/config", 0, 5000, console_config_get,
         NULL},
+    {NULL},
 };
-
-void
-api_console_register(struct app *a)
-{
-	http_add_routes(a->http, console_routes,
-	    sizeof console_routes / sizeof console_routes[0]);
-}

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -180,14 +181,8 @@ cov_get(struct http_req *req)
 	store_export_get(app->db, c->week, c->ward, key, cov_archived_cb, c);
 }
 
-static const struct http_route coverage_routes[] = {
+const struct http_route api_coverage_routes[] = {
     {"coverage", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
         "/api/v1/coverage/{}", 0, 120000, cov_get, NULL},
+    {NULL},
 };
-
-void
-api_coverage_register(struct app *a)
-{
-	http_add_routes(a->http, coverage_routes,
-	    sizeof coverage_routes / sizeof coverage_routes[0]);
-}

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "db.h"
@@ -165,18 +166,12 @@ devices_revoke(struct http_req *req)
 	    devices_revoke_auth_cb, NULL);
 }
 
-static const struct http_route devices_routes[] = {
+const struct http_route api_devices_routes[] = {
     {"devices.list", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF),
         "/api/v1/devices", 0, 0, devices_list, NULL},
     {"devices.enroll", EVHTTP_REQ_POST, "/api/v1/devices/enroll", 4096, 0,
         devices_enroll, NULL},
     {"devices.revoke", EVHTTP_REQ_POST, "/api/v1/devices/{}/revoke", 4096, 0,
         devices_revoke, NULL},
+    {NULL},
 };
-
-void
-api_devices_register(struct app *a)
-{
-	http_add_routes(a->http, devices_routes,
-	    sizeof devices_routes / sizeof devices_routes[0]);
-}

@@ -33,6 +33,7 @@
 #include <event2/http.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -425,13 +426,14 @@ api_events_broadcast(const char *name, const char *json)
 	free(msg);
 }
 
-static const struct http_route events_routes[] = {
+const struct http_route api_events_routes[] = {
     {"events", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/events", 0,
         -1, events_get, NULL},
+    {NULL},
 };
 
 void
-api_events_register(struct app *a)
+api_events_start(struct app *a)
 {
 	struct timeval tv = {FEED_KEEPALIVE_S, 0};
 	char *cause;
@@ -448,8 +450,6 @@ api_events_register(struct app *a)
 	feed.ev_tick = event_new(a->base, -1, EV_PERSIST, feed_tick_cb, a);
 	event_add(feed.ev_tick, &tv);
 	feed_fetch(a); /* learn the current position before clients come */
-	http_add_routes(a->http, events_routes,
-	    sizeof events_routes / sizeof events_routes[0]);
 }
 
 void

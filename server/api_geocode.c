@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "db.h"
@@ -332,19 +333,18 @@ geocode_reverse(struct http_req *req)
 	    ((struct app *)http_req_owner(req))->db, reverse_index_cb, v);
 }
 
-static const struct http_route geocode_routes[] = {
+const struct http_route api_geocode_routes[] = {
     {"geocode", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/geocode",
         0, 0, geocode_search, NULL},
     {"geocode.reverse", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
         "/api/v1/geocode/reverse", 0, 0, geocode_reverse, NULL},
+    {NULL},
 };
 
 void
-api_geocode_register(struct app *a)
+api_geocode_start(struct app *a)
 {
 	char *cause;
 	if (geocoder_start(a->db, &cause) != 0)
 		fatalx("event=geocoder_start_failed reason=%s", log_q(cause));
-	http_add_routes(a->http, geocode_routes,
-	    sizeof geocode_routes / sizeof geocode_routes[0]);
 }

@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -735,7 +736,7 @@ ho_receipt_photo(struct http_req *req)
 	ho_receipt_start(req, HO_PHOTO);
 }
 
-static const struct http_route handover_routes[] = {
+const struct http_route api_handover_routes[] = {
     {"requests.handover", EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_STAFF),
         "/api/v1/requests/{}/handover", 16 * 1024, 0, ho_send_post, NULL},
     {"directory.list", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF),
@@ -750,14 +751,13 @@ static const struct http_route handover_routes[] = {
         4 * 1024, 0, ho_receipt_post, NULL},
     {"handover.photo", EVHTTP_REQ_GET, "/handover/{}/photos/{}", 0, 0,
         ho_receipt_photo, NULL},
+    {NULL},
 };
 
 void
-api_handover_register(struct app *a)
+api_handover_start(struct app *a)
 {
 	ho.mailer = mailer_new(a->base, a->cfg->smtp_url, 30);
-	http_add_routes(a->http, handover_routes,
-	    sizeof handover_routes / sizeof handover_routes[0]);
 }
 
 void

@@ -7,6 +7,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "db.h"
@@ -81,14 +82,8 @@ api_me(struct http_req *req)
 	store_users_get(app->db, u->id, api_me_user_cb, m);
 }
 
-static const struct http_route api_me_routes[] = {
+const struct http_route api_me_routes[] = {
     {"me", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/me", 0, 5000,
         api_me, NULL},
+    {NULL},
 };
-
-void
-api_me_register(struct app *a)
-{
-	http_add_routes(a->http, api_me_routes,
-	    sizeof api_me_routes / sizeof api_me_routes[0]);
-}

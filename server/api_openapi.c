@@ -12,6 +12,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "api_routes.h"
 #include "app.h"
 #include "config.h"
 #include "http.h"
@@ -35,14 +36,8 @@ api_openapi_get(struct http_req *req)
 	}
 }
 
-static const struct http_route openapi_routes[] = {
+const struct http_route api_openapi_routes[] = {
     {"openapi", EVHTTP_REQ_GET, "/api/v1/openapi.yaml", 0, 5000,
         api_openapi_get, NULL},
+    {NULL},
 };
-
-void
-api_openapi_register(struct app *a)
-{
-	http_add_routes(a->http, openapi_routes,
-	    sizeof openapi_routes / sizeof openapi_routes[0]);
-}

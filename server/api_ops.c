@@ -13,6 +13,7 @@
 
 #include "addrlist.h"
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "config.h"
 #include "log.h"
@@ -129,15 +130,9 @@ api_ops_metrics(struct http_req *req)
 	store_ops_metrics_q(app->db, api_ops_metrics_cb, req);
 }
 
-static const struct http_route api_ops_routes[] = {
+const struct http_route api_ops_routes[] = {
     {"healthz", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", 0, 5000,
         api_ops_healthz, NULL},
     {"metrics", EVHTTP_REQ_GET, "/metrics", 0, 5000, api_ops_metrics, NULL},
+    {NULL},
 };
-
-void
-api_ops_register(struct app *a)
-{
-	http_add_routes(a->http, api_ops_routes,
-	    sizeof api_ops_routes / sizeof api_ops_routes[0]);
-}

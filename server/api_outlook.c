@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -379,15 +380,9 @@ outlook_get(struct http_req *req)
 
 static int outlook_png_flag = 1;
 
-static const struct http_route outlook_routes[] = {
+const struct http_route api_outlook_routes[] = {
     {"outlook", EVHTTP_REQ_GET, "/api/v1/outlook", 0, 0, outlook_get, NULL},
     {"outlook.chart", EVHTTP_REQ_GET, "/api/v1/outlook/chart.png", 0, 0,
         outlook_get, &outlook_png_flag},
+    {NULL},
 };
-
-void
-api_outlook_register(struct app *a)
-{
-	http_add_routes(a->http, outlook_routes,
-	    sizeof outlook_routes / sizeof outlook_routes[0]);
-}

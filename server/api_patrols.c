@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "api_sync.h"
 #include "app.h"
 #include "auth.h"
@@ -469,7 +470,7 @@ agent_wayback_get(struct http_req *req)
 	store_sync_device(app->db, hash, 0, agent_wayback_device_cb, w);
 }
 
-static const struct http_route patrols_routes[] = {
+const struct http_route api_patrols_routes[] = {
     {"patrols.start",
         EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_CREW),
         "/api/v1/patrols", 4096, 0, patrol_start, NULL},
@@ -482,11 +483,5 @@ static const struct http_route patrols_routes[] = {
         "/api/v1/crews/{}/wayback", 0, 0, wayback_get, NULL},
     {"agent.wayback", EVHTTP_REQ_GET, "/agent/v1/wayback", 0, 0,
         agent_wayback_get, NULL},
+    {NULL},
 };
-
-void
-api_patrols_register(struct app *a)
-{
-	http_add_routes(a->http, patrols_routes,
-	    sizeof patrols_routes / sizeof patrols_routes[0]);
-}

@@ -15,6 +15,7 @@
 #include <event2/http.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -202,18 +203,12 @@ photo_get(struct http_req *req)
 	store_photo_get(app->db, hex, photo_get_cb, req);
 }
 
-static const struct http_route photos_routes[] = {
+const struct http_route api_photos_routes[] = {
     {"requests.photos",
         EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_CREW),
         "/api/v1/requests/{}/photos", PHOTOS_ROUTE_MAX, 60000, photo_post,
         NULL},
     {"photos.get", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
         "/api/v1/photos/{}", 0, 0, photo_get, NULL},
+    {NULL},
 };
-
-void
-api_photos_register(struct app *a)
-{
-	http_add_routes(a->http, photos_routes,
-	    sizeof photos_routes / sizeof photos_routes[0]);
-}

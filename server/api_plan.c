@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -232,7 +233,7 @@ out:
 	json_decref(body);
 }
 
-static const struct http_route plan_routes[] = {
+const struct http_route api_plan_routes[] = {
     {"crews.plan", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_VIEWER),
         "/api/v1/crews/{}/plan", 0, 0, plan_get, NULL},
     {"offices.plan",
@@ -243,11 +244,5 @@ static const struct http_route plan_routes[] = {
     {"crews.break",
         EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | HTTP_ROUTE_ROLES(AUTH_STAFF),
         "/api/v1/crews/{}/break", 1024, 0, plan_break_put, NULL},
+    {NULL},
 };
-
-void
-api_plan_register(struct app *a)
-{
-	http_add_routes(
-	    a->http, plan_routes, sizeof plan_routes / sizeof plan_routes[0]);
-}

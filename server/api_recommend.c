@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -327,14 +328,8 @@ recommend_get(struct http_req *req)
 	    app, req, AUTH_STAFF | AUTH_VIEWER, recommend_auth_cb, NULL);
 }
 
-static const struct http_route recommend_routes[] = {
+const struct http_route api_recommend_routes[] = {
     {"requests.recommendations", EVHTTP_REQ_GET,
         "/api/v1/requests/{}/recommendations", 0, 0, recommend_get, NULL},
+    {NULL},
 };
-
-void
-api_recommend_register(struct app *a)
-{
-	http_add_routes(a->http, recommend_routes,
-	    sizeof recommend_routes / sizeof recommend_routes[0]);
-}

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -659,7 +660,7 @@ consent_get(struct http_req *req)
 	api_reply(req, 200, json_pack("{s:s}", "text", app->cfg->consent_text));
 }
 
-static const struct http_route rec_routes[] = {
+const struct http_route api_recurring_routes[] = {
     {"recurring", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
         "/api/v1/recurring", 0, 0, recurring_get, NULL},
     {"notices", EVHTTP_REQ_GET, "/api/v1/notices", 0, 0, notices_get, NULL},
@@ -667,11 +668,5 @@ static const struct http_route rec_routes[] = {
         "/api/v1/notices/sent", 4096, 0, notices_sent, NULL},
     {"consent", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/consent",
         0, 0, consent_get, NULL},
+    {NULL},
 };
-
-void
-api_recurring_register(struct app *a)
-{
-	http_add_routes(
-	    a->http, rec_routes, sizeof rec_routes / sizeof rec_routes[0]);
-}

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -247,7 +248,7 @@ ref_cases(struct http_req *req)
 	free(place);
 }
 
-static const struct http_route ref_routes[] = {
+const struct http_route api_reference_routes[] = {
     {"categories", EVHTTP_REQ_GET, "/api/v1/categories", 0, 0, ref_categories,
         NULL},
     {"offices", EVHTTP_REQ_GET, "/api/v1/offices", 0, 0, ref_offices, NULL},
@@ -256,11 +257,5 @@ static const struct http_route ref_routes[] = {
         "/api/v1/crews/{}", 4096, 0, ref_crew_patch, NULL},
     {"cases", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/cases", 0,
         0, ref_cases, NULL},
+    {NULL},
 };
-
-void
-api_reference_register(struct app *a)
-{
-	http_add_routes(
-	    a->http, ref_routes, sizeof ref_routes / sizeof ref_routes[0]);
-}

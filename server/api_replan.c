@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -415,14 +416,8 @@ replan_get(struct http_req *req)
 	store_plan_office(app->db, id, replan_cb, req);
 }
 
-static const struct http_route replan_routes[] = {
+const struct http_route api_replan_routes[] = {
     {"offices.replan", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF),
         "/api/v1/offices/{}/replan", 0, 0, replan_get, NULL},
+    {NULL},
 };
-
-void
-api_replan_register(struct app *a)
-{
-	http_add_routes(a->http, replan_routes,
-	    sizeof replan_routes / sizeof replan_routes[0]);
-}

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "category_cache.h"
@@ -511,7 +512,7 @@ callbacks_list(struct http_req *req)
 	auth_require(app, req, AUTH_PERSONAL_DATA, callbacks_auth_cb, app);
 }
 
-static const struct http_route requests_routes[] = {
+const struct http_route api_requests_routes[] = {
     {"requests.create", EVHTTP_REQ_POST, "/api/v1/requests", 64 * 1024, 0,
         requests_create, NULL},
     {"requests.list", EVHTTP_REQ_GET, "/api/v1/requests", 0, 0, requests_list,
@@ -522,11 +523,5 @@ static const struct http_route requests_routes[] = {
         requests_patch, NULL},
     {"callbacks.list", EVHTTP_REQ_GET, "/api/v1/callbacks", 0, 0,
         callbacks_list, NULL},
+    {NULL},
 };
-
-void
-api_requests_register(struct app *a)
-{
-	http_add_routes(a->http, requests_routes,
-	    sizeof requests_routes / sizeof requests_routes[0]);
-}

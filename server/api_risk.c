@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "db.h"
@@ -232,14 +233,8 @@ risk_get(struct http_req *req)
 	store_risk_defects(app->db, risk_defects_cb, j);
 }
 
-static const struct http_route risk_routes[] = {
+const struct http_route api_risk_routes[] = {
     {"risk", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/risk", 0, 0,
         risk_get, NULL},
+    {NULL},
 };
-
-void
-api_risk_register(struct app *a)
-{
-	http_add_routes(
-	    a->http, risk_routes, sizeof risk_routes / sizeof risk_routes[0]);
-}

@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -468,19 +469,13 @@ session_delete(struct http_req *req)
 	store_sessions_lookup(app->db, o->hash, logout_lookup_cb, o);
 }
 
-static const struct http_route session_routes[] = {
+const struct http_route api_session_routes[] = {
     {"session.create", EVHTTP_REQ_POST | HTTP_ROUTE_PUBLIC, "/api/v1/session",
         4096, 10000, session_post, NULL},
     {"session.delete", EVHTTP_REQ_DELETE, "/api/v1/session", 0, 5000,
         session_delete, NULL},
+    {NULL},
 };
-
-void
-api_session_register(struct app *a)
-{
-	http_add_routes(a->http, session_routes,
-	    sizeof session_routes / sizeof session_routes[0]);
-}
 
 void
 api_session_unregister(void)

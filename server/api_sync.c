@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "api_sync.h"
 #include "app.h"
 #include "auth.h"
@@ -436,15 +437,16 @@ out:
 	patrol__sync__v1__enroll_request__free_unpacked(m, NULL);
 }
 
-static const struct http_route sync_routes[] = {
+const struct http_route api_sync_routes[] = {
     {"agent.enroll", EVHTTP_REQ_POST | HTTP_ROUTE_PUBLIC, "/agent/v1/enroll",
         ENROLL_BODY_MAX, 0, enroll_post, NULL},
     {"agent.sync", EVHTTP_REQ_POST, "/agent/v1/sync", SYNC_BODY_MAX, 0,
         sync_post, NULL},
+    {NULL},
 };
 
 void
-api_sync_register(struct app *a)
+api_sync_start(void)
 {
 	json_t *rules;
 	if (sync_rules == NULL) {
@@ -452,7 +454,4 @@ api_sync_register(struct app *a)
 		sync_rules = json_dumps(rules, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(rules);
 	}
-	http_add_routes(
-	    a->http, sync_routes, sizeof sync_routes / sizeof sync_routes[0]);
-	api_sync_photos_register(a);
 }

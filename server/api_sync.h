@@ -23,6 +23,4 @@ void api_sync_unauthorized(struct http_req *, const char *why);
  */
 int api_sync_token_hash(struct http_req *, char hash[65]);
 
-void api_sync_photos_register(struct app *);
-
 #endif

@@ -21,6 +21,7 @@
 #include <event2/http.h>
 
 #include "api_sync.h"
+#include "api_routes.h"
 #include "app.h"
 #include "config.h"
 #include "db.h"
@@ -376,17 +377,11 @@ upload_patch(struct http_req *req)
 	upload_start(req, 1);
 }
 
-static const struct http_route upload_routes[] = {
+const struct http_route api_sync_photos_routes[] = {
     /* GET too: some proxies mangle HEAD. Both answer headers only. */
     {"agent.photo_offset", EVHTTP_REQ_HEAD | EVHTTP_REQ_GET,
         "/agent/v1/photos/{}", 0, 0, upload_head, NULL},
     {"agent.photo_append", EVHTTP_REQ_PATCH, "/agent/v1/photos/{}",
         UPLOAD_CHUNK_MAX, 60000, upload_patch, NULL},
+    {NULL},
 };
-
-void
-api_sync_photos_register(struct app *a)
-{
-	http_add_routes(a->http, upload_routes,
-	    sizeof upload_routes / sizeof upload_routes[0]);
-}

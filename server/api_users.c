@@ -6,6 +6,7 @@
 #include <event2/http.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "db.h"
@@ -20,14 +21,8 @@ users_get(struct http_req *req)
 	    app->db, api_reply_row_cb, api_reply_row_arg(req, "user"));
 }
 
-static const struct http_route users_routes[] = {
+const struct http_route api_users_routes[] = {
     {"users.list", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ADMIN),
         "/api/v1/users", 0, 5000, users_get, NULL},
+    {NULL},
 };
-
-void
-api_users_register(struct app *a)
-{
-	http_add_routes(a->http, users_routes,
-	    sizeof users_routes / sizeof users_routes[0]);
-}

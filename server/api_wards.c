@@ -9,6 +9,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "api_routes.h"
 #include "app.h"
 #include "http.h"
 #include "wards.h"
@@ -26,13 +27,7 @@ api_wards_list(struct http_req *req)
 	http_reply(req, 200, "application/geo+json; charset=utf-8", b);
 }
 
-static const struct http_route api_wards_routes[] = {
+const struct http_route api_wards_routes[] = {
     {"wards", EVHTTP_REQ_GET, "/api/v1/wards", 0, 5000, api_wards_list, NULL},
+    {NULL},
 };
-
-void
-api_wards_register(struct app *a)
-{
-	http_add_routes(a->http, api_wards_routes,
-	    sizeof api_wards_routes / sizeof api_wards_routes[0]);
-}

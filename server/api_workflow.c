@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "db.h"
@@ -274,7 +275,7 @@ glossary_get(struct http_req *req)
 	auth_require(app, req, AUTH_ANY, glossary_auth_cb, NULL);
 }
 
-static const struct http_route workflow_routes[] = {
+const struct http_route api_workflow_routes[] = {
     {"glossary", EVHTTP_REQ_GET, "/api/v1/glossary", 0, 0, glossary_get, NULL},
     {"requests.callers", EVHTTP_REQ_POST, "/api/v1/requests/{}/callers",
         16 * 1024, 0, caller_post, NULL},
@@ -282,11 +283,5 @@ static const struct http_route workflow_routes[] = {
         16 * 1024, 0, survey_post, NULL},
     {"categories.script", EVHTTP_REQ_PUT, "/api/v1/categories/{}/script",
         8 * 1024, 0, script_put, NULL},
+    {NULL},
 };
-
-void
-api_workflow_register(struct app *a)
-{
-	http_add_routes(a->http, workflow_routes,
-	    sizeof workflow_routes / sizeof workflow_routes[0]);
-}

@@ -52,48 +52,28 @@ struct app {
 	struct category_cache *categories;
 };
 
-/* Route groups: each api_*.c registers its own table. */
-void api_ops_register(struct app *);
-void api_openapi_register(struct app *);
-void api_me_register(struct app *);
-void static_register(struct app *);
-void api_wards_register(struct app *);
-/* Call intake and dispatch. */
-void api_requests_register(struct app *);
-void api_actions_register(struct app *);
-void api_recommend_register(struct app *);
-void api_plan_register(struct app *);
-void api_replan_register(struct app *);
-void api_reference_register(struct app *);
-/* Address and place search (api_geocode.c, issue 13). */
-void api_geocode_register(struct app *);
-/* Acting before people ask (issue 17). */
-void api_recurring_register(struct app *);
-void api_outlook_register(struct app *);
-void api_risk_register(struct app *);
-void api_events_register(struct app *);
-void api_photos_register(struct app *);
-void api_coverage_register(struct app *);
-void api_patrols_register(struct app *);
-void api_devices_register(struct app *);
+/*
+ * The route groups' tables are in api_routes.h; these start what some of
+ * them need before they serve (app_start calls them, then adds the tables).
+ */
+/* Address and place search: the geocoder's index (api_geocode.c). */
+void api_geocode_start(struct app *);
+/* The live feed's listener and timers (api_events.c). */
+void api_events_start(struct app *);
 void api_events_unregister(void);
 /* Sends a named Server-Sent Event ("plan") to every live-feed client. */
 void api_events_broadcast(const char *name, const char *json);
-/* The browser console (issue 6): log-in, users, its settings, files. */
-void api_session_register(struct app *);
+/* The browser console (issue 6): its session store, its files' CSP. */
 void api_session_unregister(void);
-void api_users_register(struct app *);
-void api_console_register(struct app *);
+void static_start(struct app *);
 void static_unregister(void);
-/* The crews' handhelds (issue 4): /agent/v1 (api_sync*.c). */
-void api_sync_register(struct app *);
-/* Open311 GeoReport v2 for residents' apps (open311.c, issue 7). */
-void open311_register(struct app *);
-/* Hand-overs and the directory (api_handover.c, issue 16). */
-void api_handover_register(struct app *);
+/* The crews' handhelds (issue 4): the life cycle sent with each sync. */
+void api_sync_start(void);
+/* Open311 GeoReport v2: checks the configured locale. */
+void open311_start(struct app *);
+/* Hand-overs (api_handover.c, issue 16): the mailer. */
+void api_handover_start(struct app *);
 void api_handover_unregister(void);
-/* Callers added to a request, petition surveys, scripts (api_workflow.c). */
-void api_workflow_register(struct app *);
 /* The escalation timer (escalate.c). */
 void escalate_start(struct app *);
 void escalate_stop(void);

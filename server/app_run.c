@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "addrlist.h"
+#include "api_routes.h"
 #include "app.h"
 #include "app_run.h"
 #include "geocoder.h"
@@ -258,6 +259,25 @@ app_addrlists_start(struct app *a, char **cause)
 	return 0;
 }
 
+/*
+ * Every route group, in the order a request's path is matched: the first
+ * route whose path and method fit answers.
+ */
+static const struct http_route *const app_routes[] = {
+    api_ops_routes, api_openapi_routes, api_me_routes, api_wards_routes,
+    api_photos_routes, /* before the actions' {}/{} route */
+    api_coverage_routes, api_patrols_routes, api_devices_routes,
+    api_requests_routes,
+    api_handover_routes, /* before the actions' {}/{} route */
+    api_workflow_routes, /* so are these */
+    api_actions_routes, api_recommend_routes, api_plan_routes,
+    api_replan_routes, api_reference_routes, api_geocode_routes,
+    api_recurring_routes, api_outlook_routes, api_risk_routes,
+    api_events_routes, open311_routes, api_sync_routes, api_sync_photos_routes,
+    api_session_routes, api_users_routes, api_console_routes,
+    static_routes, /* "/" and the console's files */
+};
+
 int
 app_start(struct app *a, struct config *cfg, char **cause)
 {
@@ -274,6 +294,7 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	    auth_credentials_shape, auth_guard, a, a};
 	struct timeval one_second = {1, 0};
 	char *pending;
+	size_t i;
 
 	memset(a, 0, sizeof *a);
 	a->cfg = cfg;
@@ -312,29 +333,11 @@ app_start(struct app *a, struct config *cfg, char **cause)
 		return -1;
 
 	a->http = http_new(a->base, &hc);
-	api_ops_register(a);
-	api_openapi_register(a);
-	api_me_register(a);
-	api_wards_register(a);
-	api_photos_register(a); /* before the actions' {}/{} route */
-	api_coverage_register(a);
-	api_patrols_register(a);
-	api_devices_register(a);
-	api_requests_register(a);
-	api_handover_register(a); /* before the actions' {}/{} route */
-	api_workflow_register(a); /* so are these */
-	api_actions_register(a);
-	api_recommend_register(a);
-	api_plan_register(a);
-	api_replan_register(a);
-	api_reference_register(a);
-	api_geocode_register(a);
-	api_recurring_register(a);
-	api_outlook_register(a);
-	api_risk_register(a);
-	api_events_register(a);
-	open311_register(a);
-	api_sync_register(a);
+	api_handover_start(a);
+	api_geocode_start(a);
+	api_events_start(a);
+	open311_start(a);
+	api_sync_start();
 	lease_start(a);
 	read_routes_start(a);
 	escalate_start(a);
@@ -343,10 +346,9 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	archive_start(a);
 	a->retention = retention_start(a);
 	a->metrics_coverage = metrics_coverage_start(a);
-	api_session_register(a);
-	api_users_register(a);
-	api_console_register(a);
-	static_register(a);
+	static_start(a);
+	for (i = 0; i < sizeof app_routes / sizeof app_routes[0]; i++)
+		http_add_route_list(a->http, app_routes[i]);
 	if (app_tls_start(a, cause) != 0)
 		return -1;
 	if (http_listen(a->http, cfg->listen_address, cfg->port, cause) != 0)

@@ -406,6 +406,16 @@ http_add_routes(
 }
 
 void
+http_add_route_list(struct http_server *s, const struct http_route *routes)
+{
+	size_t n = 0;
+
+	while (routes[n].name != NULL)
+		n++;
+	http_add_routes(s, routes, n);
+}
+
+void
 http_drain(struct http_server *s, void (*done)(void *), void *arg)
 {
 	int i;

@@ -110,6 +110,8 @@ void http_set_bevcb(struct http_server *,
 void http_set_hsts(struct http_server *, int max_age_s);
 /* Adds routes; the table must outlive the server. */
 void http_add_routes(struct http_server *, const struct http_route *, size_t);
+/* The same for a table that ends with a row whose name is NULL. */
+void http_add_route_list(struct http_server *, const struct http_route *);
 
 /*
  * Called around every routed request (issue 19: which database serves it):

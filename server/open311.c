@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_routes.h"
 #include "app.h"
 #include "auth.h"
 #include "config.h"
@@ -477,7 +478,7 @@ open311_unknown(struct http_req *req)
 	    404, "no such resource");
 }
 
-static const struct http_route open311_routes[] = {
+const struct http_route open311_routes[] = {
     {"open311.discovery", EVHTTP_REQ_GET, "/open311/v2/discovery.{}", 0, 0,
         open311_discovery, NULL},
     {"open311.services", EVHTTP_REQ_GET, "/open311/v2/services.{}", 0, 0,
@@ -501,16 +502,15 @@ static const struct http_route open311_routes[] = {
     /* Anything else under the base: the spec's 404, not ours. */
     {"open311.unknown", EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/open311/v2/*", 0, 0,
         open311_unknown, NULL},
+    {NULL},
 };
 
 void
-open311_register(struct app *a)
+open311_start(struct app *a)
 {
 	const char *l = a->cfg->open311_locale;
 
 	if (strcmp(l, "ja") != 0 && strcmp(l, "en") != 0)
 		log_warnx("event=open311_locale_unknown locale=%s using=%s",
 		    log_q(l), open311_locale(a->cfg, NULL));
-	http_add_routes(a->http, open311_routes,
-	    sizeof open311_routes / sizeof open311_routes[0]);
 }

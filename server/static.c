@@ -17,6 +17,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "api_routes.h"
 #include "app.h"
 #include "config.h"
 #include "http.h"
@@ -149,17 +150,18 @@ static_file(struct http_req *req)
 	static_serve(req, http_req_rest(req));
 }
 
-static const struct http_route static_routes[] = {
+const struct http_route static_routes[] = {
     {"console", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/", 0, 5000, static_index,
         NULL},
     {"console", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/console/*", 0, 5000,
         static_file, NULL},
     {"vendor", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/vendor/leaflet/*", 0, 5000,
         static_vendor_leaflet, NULL},
+    {NULL},
 };
 
 void
-static_register(struct app *a)
+static_start(struct app *a)
 {
 	char *tiles = static_tile_source(a->cfg->tile_url);
 	free(static_csp);
@@ -170,8 +172,6 @@ static_register(struct app *a)
 	                       "form-action 'self'; frame-ancestors 'none'",
 	    tiles);
 	free(tiles);
-	http_add_routes(a->http, static_routes,
-	    sizeof static_routes / sizeof static_routes[0]);
 }
 
 void
