@@ -87,16 +87,15 @@ devices_enroll_cb(struct db_result *r, void *arg)
 static const char *const enroll_keys[] = {"crew", NULL};
 
 static void
-devices_enroll_auth_cb(
-    struct http_req *req, const struct auth_user *user, void *arg)
+devices_enroll(struct http_req *req)
 {
+	const struct auth_user *user = auth_user_of(req);
 	struct app *app = http_req_owner(req);
 	char canon[SYNC_CODE_LEN + 1], hash[65];
 	const char *crew;
 	struct enroll *e;
 	json_t *body;
 
-	(void)arg;
 	if ((body = api_body(req)) == NULL)
 		return;
 	if (api_only_keys(req, body, enroll_keys) != 0 ||
@@ -121,14 +120,6 @@ devices_enroll_auth_cb(
 }
 
 static void
-devices_enroll(struct http_req *req)
-{
-	struct app *app = http_req_owner(req);
-	auth_require(app, req, AUTH_SUPERVISOR | AUTH_ADMIN,
-	    devices_enroll_auth_cb, NULL);
-}
-
-static void
 devices_revoke_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
@@ -144,13 +135,12 @@ devices_revoke_cb(struct db_result *r, void *arg)
 }
 
 static void
-devices_revoke_auth_cb(
-    struct http_req *req, const struct auth_user *user, void *arg)
+devices_revoke(struct http_req *req)
 {
+	const struct auth_user *user = auth_user_of(req);
 	struct app *app = http_req_owner(req);
 	long long id;
 
-	(void)arg;
 	if (api_path_id(req, 0, &id) != 0)
 		return;
 	http_req_ref(req);
@@ -158,20 +148,14 @@ devices_revoke_auth_cb(
 	    app->db, id, NULL, user->name, devices_revoke_cb, req);
 }
 
-static void
-devices_revoke(struct http_req *req)
-{
-	struct app *app = http_req_owner(req);
-	auth_require(app, req, AUTH_SUPERVISOR | AUTH_ADMIN,
-	    devices_revoke_auth_cb, NULL);
-}
-
 const struct http_route api_devices_routes[] = {
     {"devices.list", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF),
         "/api/v1/devices", 0, 0, devices_list, NULL},
-    {"devices.enroll", EVHTTP_REQ_POST, "/api/v1/devices/enroll", 4096, 0,
-        devices_enroll, NULL},
-    {"devices.revoke", EVHTTP_REQ_POST, "/api/v1/devices/{}/revoke", 4096, 0,
-        devices_revoke, NULL},
+    {"devices.enroll",
+        EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_SUPERVISOR | AUTH_ADMIN),
+        "/api/v1/devices/enroll", 4096, 0, devices_enroll, NULL},
+    {"devices.revoke",
+        EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_SUPERVISOR | AUTH_ADMIN),
+        "/api/v1/devices/{}/revoke", 4096, 0, devices_revoke, NULL},
     {NULL},
 };

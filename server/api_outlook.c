@@ -340,7 +340,7 @@ outlook_weeks_cb(struct db_result *r, void *arg)
 }
 
 static void
-outlook_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+outlook_get(struct http_req *req)
 {
 	struct app *app = http_req_owner(req);
 	const char *cat = http_req_query(req, "category");
@@ -348,7 +348,6 @@ outlook_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	const char *lang = http_req_query(req, "lang");
 	struct outlook_job *j;
 
-	(void)user;
 	if (cat == NULL || *cat == '\0' || strlen(cat) > 40) {
 		api_error(req, 400, "missing_field", "category",
 		    "category is required (a category code, e.g. wasp_nest)");
@@ -362,7 +361,7 @@ outlook_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	j = xcalloc(1, sizeof *j);
 	j->req = req;
 	http_req_ref(req);
-	j->png = arg != NULL;
+	j->png = http_req_route_arg(req) != NULL;
 	j->en = lang != NULL && strcmp(lang, "en") == 0;
 	j->category = xstrdup(cat);
 	j->ward = ward != NULL && *ward != '\0' ? xstrdup(ward) : NULL;
@@ -370,19 +369,12 @@ outlook_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	    outlook_weeks_cb, j);
 }
 
-static void
-outlook_get(struct http_req *req)
-{
-	struct app *app = http_req_owner(req);
-	auth_require(
-	    app, req, AUTH_ANY, outlook_auth_cb, http_req_route_arg(req));
-}
-
 static int outlook_png_flag = 1;
 
 const struct http_route api_outlook_routes[] = {
-    {"outlook", EVHTTP_REQ_GET, "/api/v1/outlook", 0, 0, outlook_get, NULL},
-    {"outlook.chart", EVHTTP_REQ_GET, "/api/v1/outlook/chart.png", 0, 0,
-        outlook_get, &outlook_png_flag},
+    {"outlook", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/outlook",
+        0, 0, outlook_get, NULL},
+    {"outlook.chart", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
+        "/api/v1/outlook/chart.png", 0, 0, outlook_get, &outlook_png_flag},
     {NULL},
 };

@@ -306,13 +306,11 @@ out:
 }
 
 static void
-recommend_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+recommend_get(struct http_req *req)
 {
 	struct app *app = http_req_owner(req);
 	long long id;
 
-	(void)user;
-	(void)arg;
 	if (api_path_id(req, 0, &id) != 0)
 		return;
 	http_req_ref(req);
@@ -320,16 +318,9 @@ recommend_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	    app->db, id, app->cfg->timezone, recommend_cb, req);
 }
 
-static void
-recommend_get(struct http_req *req)
-{
-	struct app *app = http_req_owner(req);
-	auth_require(
-	    app, req, AUTH_STAFF | AUTH_VIEWER, recommend_auth_cb, NULL);
-}
-
 const struct http_route api_recommend_routes[] = {
-    {"requests.recommendations", EVHTTP_REQ_GET,
+    {"requests.recommendations",
+        EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_VIEWER),
         "/api/v1/requests/{}/recommendations", 0, 0, recommend_get, NULL},
     {NULL},
 };

@@ -547,8 +547,9 @@ rec_default_season(void)
 }
 
 static void
-notices_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+notices_get(struct http_req *req)
 {
+	const struct auth_user *user = auth_user_of(req);
 	struct app *app = http_req_owner(req);
 	const char *season = http_req_query(req, "season");
 	const char *format = http_req_query(req, "format");
@@ -558,7 +559,6 @@ notices_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	char *end;
 	long y = 0;
 
-	(void)arg;
 	if (format != NULL && strcmp(format, "csv") == 0)
 		f = REC_CSV;
 	else if (format != NULL && strcmp(format, "html") == 0)
@@ -584,14 +584,6 @@ notices_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	j->season = season != NULL ? (int)y : rec_default_season();
 	store_recurring_points(app->db, j->category, j->ward, j->office,
 	    app->cfg->timezone, rec_points_cb, j);
-}
-
-static void
-notices_get(struct http_req *req)
-{
-	struct app *app = http_req_owner(req);
-	/* Names and addresses: only the roles that handle personal data. */
-	auth_require(app, req, AUTH_PERSONAL_DATA, notices_auth_cb, NULL);
 }
 
 static void
@@ -663,7 +655,9 @@ consent_get(struct http_req *req)
 const struct http_route api_recurring_routes[] = {
     {"recurring", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
         "/api/v1/recurring", 0, 0, recurring_get, NULL},
-    {"notices", EVHTTP_REQ_GET, "/api/v1/notices", 0, 0, notices_get, NULL},
+    /* Names and addresses: only the roles that handle personal data. */
+    {"notices", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_PERSONAL_DATA),
+        "/api/v1/notices", 0, 0, notices_get, NULL},
     {"notices.sent", EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_PERSONAL_DATA),
         "/api/v1/notices/sent", 4096, 0, notices_sent, NULL},
     {"consent", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/consent",

@@ -22,38 +22,31 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
+/* The reference lists every role reads: categories, offices, crews. */
 static void
-ref_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+ref_list(struct http_req *req, void (*list)(struct db *, db_cb, void *))
 {
 	struct app *app = http_req_owner(req);
-	void (*list)(struct db *, db_cb, void *) =
-	    (void (*)(struct db *, db_cb, void *))arg;
 
-	(void)user;
 	list(app->db, api_reply_row_cb, api_reply_row_arg(req, "crew"));
 }
 
 static void
 ref_categories(struct http_req *req)
 {
-	struct app *app = http_req_owner(req);
-	auth_require(
-	    app, req, AUTH_ANY, ref_auth_cb, (void *)store_categories_list);
+	ref_list(req, store_categories_list);
 }
 
 static void
 ref_offices(struct http_req *req)
 {
-	struct app *app = http_req_owner(req);
-	auth_require(
-	    app, req, AUTH_ANY, ref_auth_cb, (void *)store_offices_list);
+	ref_list(req, store_offices_list);
 }
 
 static void
 ref_crews(struct http_req *req)
 {
-	struct app *app = http_req_owner(req);
-	auth_require(app, req, AUTH_ANY, ref_auth_cb, (void *)store_crews_list);
+	ref_list(req, store_crews_list);
 }
 
 static const char *const crew_keys[] = {"status", "lat", "lon", NULL};
@@ -249,10 +242,12 @@ ref_cases(struct http_req *req)
 }
 
 const struct http_route api_reference_routes[] = {
-    {"categories", EVHTTP_REQ_GET, "/api/v1/categories", 0, 0, ref_categories,
-        NULL},
-    {"offices", EVHTTP_REQ_GET, "/api/v1/offices", 0, 0, ref_offices, NULL},
-    {"crews", EVHTTP_REQ_GET, "/api/v1/crews", 0, 0, ref_crews, NULL},
+    {"categories", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
+        "/api/v1/categories", 0, 0, ref_categories, NULL},
+    {"offices", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/offices",
+        0, 0, ref_offices, NULL},
+    {"crews", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/crews", 0,
+        0, ref_crews, NULL},
     {"crews.patch", EVHTTP_REQ_PATCH | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_CREW),
         "/api/v1/crews/{}", 4096, 0, ref_crew_patch, NULL},
     {"cases", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/cases", 0,

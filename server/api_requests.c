@@ -346,14 +346,13 @@ requests_create(struct http_req *req)
 }
 
 static void
-list_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+requests_list(struct http_req *req)
 {
-	struct app *a = arg;
+	struct app *a = http_req_owner(req);
 	struct store_queue_filter f = {0};
 	const char *state = http_req_query(req, "state");
 	const char *limit = http_req_query(req, "limit");
 
-	(void)user;
 	if (state == NULL || strcmp(state, "open") == 0)
 		f.set = lifecycle_set_name(LC_SET_OPEN);
 	else if (strcmp(state, "closed") == 0)
@@ -375,13 +374,6 @@ list_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	}
 	store_request_list(
 	    a->db, &f, api_reply_row_cb, api_reply_row_arg(req, "request"));
-}
-
-static void
-requests_list(struct http_req *req)
-{
-	struct app *app = http_req_owner(req);
-	auth_require(app, req, AUTH_ANY, list_auth_cb, app);
 }
 
 /* One request, with where it lies when that is outside every ward. */
@@ -411,9 +403,10 @@ get_done_cb(struct db_result *r, void *arg)
 }
 
 static void
-get_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+requests_get(struct http_req *req)
 {
-	struct app *a = arg;
+	const struct auth_user *user = auth_user_of(req);
+	struct app *a = http_req_owner(req);
 	long long id;
 
 	if (api_path_id(req, 0, &id) != 0)
@@ -422,13 +415,6 @@ get_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	/* Personal data only for the roles that need it, and audited. */
 	store_request_get(a->db, id, user->name,
 	    (user->role & AUTH_PERSONAL_DATA) != 0, get_done_cb, req);
-}
-
-static void
-requests_get(struct http_req *req)
-{
-	struct app *app = http_req_owner(req);
-	auth_require(app, req, AUTH_ANY, get_auth_cb, app);
 }
 
 static void
@@ -452,9 +438,10 @@ static const char *const patch_keys[] = {"window_from", "window_to", NULL};
  * they are in. Both ends are set as sent (absent or null: open).
  */
 static void
-patch_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+requests_patch(struct http_req *req)
 {
-	struct app *a = arg;
+	const struct auth_user *user = auth_user_of(req);
+	struct app *a = http_req_owner(req);
 	json_t *body;
 	long long id;
 
@@ -472,16 +459,10 @@ patch_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 }
 
 static void
-requests_patch(struct http_req *req)
+callbacks_list(struct http_req *req)
 {
-	struct app *app = http_req_owner(req);
-	auth_require(app, req, AUTH_STAFF, patch_auth_cb, app);
-}
-
-static void
-callbacks_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
-{
-	struct app *a = arg;
+	const struct auth_user *user = auth_user_of(req);
+	struct app *a = http_req_owner(req);
 	struct store_callbacks_query q = {0};
 	const char *brief = http_req_query(req, "brief");
 
@@ -505,23 +486,16 @@ callbacks_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	    a->db, &q, api_reply_row_cb, api_reply_row_arg(req, "request"));
 }
 
-static void
-callbacks_list(struct http_req *req)
-{
-	struct app *app = http_req_owner(req);
-	auth_require(app, req, AUTH_PERSONAL_DATA, callbacks_auth_cb, app);
-}
-
 const struct http_route api_requests_routes[] = {
     {"requests.create", EVHTTP_REQ_POST, "/api/v1/requests", 64 * 1024, 0,
         requests_create, NULL},
-    {"requests.list", EVHTTP_REQ_GET, "/api/v1/requests", 0, 0, requests_list,
-        NULL},
-    {"requests.get", EVHTTP_REQ_GET, "/api/v1/requests/{}", 0, 0, requests_get,
-        NULL},
-    {"requests.patch", EVHTTP_REQ_PATCH, "/api/v1/requests/{}", 4096, 0,
-        requests_patch, NULL},
-    {"callbacks.list", EVHTTP_REQ_GET, "/api/v1/callbacks", 0, 0,
-        callbacks_list, NULL},
+    {"requests.list", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
+        "/api/v1/requests", 0, 0, requests_list, NULL},
+    {"requests.get", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
+        "/api/v1/requests/{}", 0, 0, requests_get, NULL},
+    {"requests.patch", EVHTTP_REQ_PATCH | HTTP_ROUTE_ROLES(AUTH_STAFF),
+        "/api/v1/requests/{}", 4096, 0, requests_patch, NULL},
+    {"callbacks.list", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_PERSONAL_DATA),
+        "/api/v1/callbacks", 0, 0, callbacks_list, NULL},
     {NULL},
 };

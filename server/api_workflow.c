@@ -53,13 +53,13 @@ static const char *const caller_keys[] = {
 static const char *const caller_fields[] = {"name", "phone", "address", NULL};
 
 static void
-caller_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+caller_post(struct http_req *req)
 {
+	const struct auth_user *user = auth_user_of(req);
 	struct app *app = http_req_owner(req);
 	struct store_caller_add c = {0};
 	json_t *body, *caller;
 
-	(void)arg;
 	if (api_path_id(req, 0, &c.id) != 0 || (body = api_body(req)) == NULL)
 		return;
 	caller = json_object_get(body, "caller");
@@ -92,13 +92,6 @@ caller_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	store_caller_add(app->db, &c, wf_reply_cb, req);
 out:
 	json_decref(body);
-}
-
-static void
-caller_post(struct http_req *req)
-{
-	struct app *app = http_req_owner(req);
-	auth_require(app, req, AUTH_PERSONAL_DATA, caller_auth_cb, NULL);
 }
 
 static const char *const survey_keys[] = {
@@ -156,8 +149,9 @@ survey_crew_cb(struct db_result *r, void *arg)
 }
 
 static void
-survey_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+survey_post(struct http_req *req)
 {
+	const struct auth_user *user = auth_user_of(req);
 	struct app *app = http_req_owner(req);
 	struct store_survey s = {0};
 	struct survey_bound *sb;
@@ -165,7 +159,6 @@ survey_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	char *pj = NULL;
 	size_t i;
 
-	(void)arg;
 	if (api_path_id(req, 0, &s.id) != 0 || (body = api_body(req)) == NULL)
 		return;
 	photos = json_object_get(body, "photos");
@@ -218,24 +211,15 @@ out:
 	json_decref(body);
 }
 
-static void
-survey_post(struct http_req *req)
-{
-	struct app *app = http_req_owner(req);
-	auth_require(app, req, AUTH_STAFF | AUTH_CREW, survey_auth_cb, NULL);
-}
-
 static const char *const script_keys[] = {"script_ja", "script_en", NULL};
 
 static void
-script_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
+script_put(struct http_req *req)
 {
 	struct app *app = http_req_owner(req);
 	const char *ja, *en;
 	json_t *body;
 
-	(void)user;
-	(void)arg;
 	if ((body = api_body(req)) == NULL)
 		return;
 	if (api_only_keys(req, body, script_keys) != 0 ||
@@ -254,34 +238,20 @@ out:
 }
 
 static void
-script_put(struct http_req *req)
+glossary_get(struct http_req *req)
 {
-	struct app *app = http_req_owner(req);
-	auth_require(app, req, AUTH_ADMIN, script_auth_cb, NULL);
-}
-
-static void
-glossary_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
-{
-	(void)user;
-	(void)arg;
 	api_reply(req, 200, glossary_json());
 }
 
-static void
-glossary_get(struct http_req *req)
-{
-	struct app *app = http_req_owner(req);
-	auth_require(app, req, AUTH_ANY, glossary_auth_cb, NULL);
-}
-
 const struct http_route api_workflow_routes[] = {
-    {"glossary", EVHTTP_REQ_GET, "/api/v1/glossary", 0, 0, glossary_get, NULL},
-    {"requests.callers", EVHTTP_REQ_POST, "/api/v1/requests/{}/callers",
-        16 * 1024, 0, caller_post, NULL},
-    {"requests.survey", EVHTTP_REQ_POST, "/api/v1/requests/{}/survey",
-        16 * 1024, 0, survey_post, NULL},
-    {"categories.script", EVHTTP_REQ_PUT, "/api/v1/categories/{}/script",
-        8 * 1024, 0, script_put, NULL},
+    {"glossary", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
+        "/api/v1/glossary", 0, 0, glossary_get, NULL},
+    {"requests.callers", EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_PERSONAL_DATA),
+        "/api/v1/requests/{}/callers", 16 * 1024, 0, caller_post, NULL},
+    {"requests.survey",
+        EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_CREW),
+        "/api/v1/requests/{}/survey", 16 * 1024, 0, survey_post, NULL},
+    {"categories.script", EVHTTP_REQ_PUT | HTTP_ROUTE_ROLES(AUTH_ADMIN),
+        "/api/v1/categories/{}/script", 8 * 1024, 0, script_put, NULL},
     {NULL},
 };
