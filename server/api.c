@@ -317,6 +317,21 @@ api_result_json(const struct db_result *r)
 	return store_result_json(r->res);
 }
 
+json_t *
+api_result_row(struct http_req *req, const struct db_result *r,
+    const char *what, const char *noun)
+{
+	json_t *j;
+
+	if (r->status != DB_OK) {
+		api_db_error(req, r, what);
+		return NULL;
+	}
+	if ((j = api_result_json(r)) == NULL)
+		api_error(req, 404, "not_found", NULL, "no such %s", noun);
+	return j;
+}
+
 static int
 api_digits(const char **p, int n)
 {

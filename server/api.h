@@ -84,6 +84,13 @@ void *api_reply_row_arg(struct http_req *, const char *what);
 void api_reply_row_cb(struct db_result *, void *arg);
 /* The first row's first column, parsed as JSON; NULL if none. */
 json_t *api_result_json(const struct db_result *);
+/*
+ * The same for a handler that goes on with the row (the caller owns it):
+ * NULL after answering as api_db_error(what) on failure, or 404 "no such
+ * NOUN" when there is no row.
+ */
+json_t *api_result_row(struct http_req *, const struct db_result *,
+    const char *what, const char *noun);
 
 struct auth_user;
 /*

@@ -262,14 +262,9 @@ action_state_cb(struct db_result *r, void *arg)
 	const char *outcome, *state;
 	json_t *st;
 
-	if (r->status != DB_OK) {
-		api_db_error(x->req, r, "request.state");
+	if ((st = api_result_row(x->req, r, "request.state", "request")) ==
+	    NULL)
 		goto out;
-	}
-	if ((st = api_result_json(r)) == NULL) {
-		api_error(x->req, 404, "not_found", NULL, "no such request");
-		goto out;
-	}
 	state = json_string_value(json_object_get(st, "state"));
 	if (state == NULL || lifecycle_state_parse(state, &from) != 0) {
 		api_error(x->req, 500, "internal", NULL, "unknown state");

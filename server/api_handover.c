@@ -296,14 +296,9 @@ ho_prepared_cb(struct db_result *r, void *arg)
 	char hash[65];
 	time_t expires;
 
-	if (r->status != DB_OK) {
-		api_db_error(s->req, r, "handover.prepare");
+	s->prep = api_result_row(s->req, r, "handover.prepare", "request");
+	if (s->prep == NULL)
 		goto fail;
-	}
-	if ((s->prep = api_result_json(r)) == NULL) {
-		api_error(s->req, 404, "not_found", NULL, "no such request");
-		goto fail;
-	}
 	if (json_is_null(json_object_get(s->prep, "recipient"))) {
 		api_error(s->req, 422, "unknown_recipient", "recipient_id",
 		    "no directory entry %lld (see GET /api/v1/directory)",

@@ -238,14 +238,8 @@ recommend_cb(struct db_result *r, void *arg)
 	json_t *j, *rq, *crews, *crew, *out, *job;
 	size_t i, k, n = 0;
 
-	if (r->status != DB_OK) {
-		api_db_error(req, r, "recommendations");
+	if ((j = api_result_row(req, r, "recommendations", "request")) == NULL)
 		goto out;
-	}
-	if ((j = api_result_json(r)) == NULL) {
-		api_error(req, 404, "not_found", NULL, "no such request");
-		goto out;
-	}
 	rq = json_object_get(j, "request");
 	crews = json_object_get(j, "crews");
 	/* A job off the plane is measured from 0, 0, as the crews' are. */

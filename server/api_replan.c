@@ -382,14 +382,8 @@ replan_cb(struct db_result *r, void *arg)
 	const char *moves = http_req_query(req, "moves");
 	json_t *j;
 
-	if (r->status != DB_OK) {
-		api_db_error(req, r, "replan");
+	if ((j = api_result_row(req, r, "replan", "office")) == NULL)
 		goto out;
-	}
-	if ((j = api_result_json(r)) == NULL) {
-		api_error(req, 404, "not_found", NULL, "no such office");
-		goto out;
-	}
 	api_reply(req, 200,
 	    replan_build(j, moves != NULL && strcmp(moves, "1") == 0, &p));
 	json_decref(j);
