@@ -89,6 +89,14 @@ api_db_error(struct http_req *req, const struct db_result *r, const char *what)
 }
 
 void
+api_db_warn_cb(struct db_result *r, void *event)
+{
+	if (r->status != DB_OK)
+		log_warnx(
+		    "event=%s error=%s", (const char *)event, log_q(r->error));
+}
+
+void
 api_client_addr(
     const struct app *a, struct http_req *req, char *out, size_t outlen)
 {

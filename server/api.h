@@ -45,6 +45,11 @@ void api_error_extra(struct http_req *, int status, const char *code,
 /* 503 for an unavailable database, 500 (logged) for anything else. */
 void api_db_error(
     struct http_req *, const struct db_result *, const char *what);
+/*
+ * The callback for a write no reply waits for (an audit row, a sweep):
+ * logs a failure as "event=EVENT error=..."; arg is EVENT, a literal.
+ */
+void api_db_warn_cb(struct db_result *, void *event);
 
 /* 400 naming the first key of obj that is not in keys (NULL-terminated). */
 PATROL_MUSTCHECK int api_only_keys(

@@ -227,15 +227,6 @@ ho_compose(struct ho_send *s, json_t *started)
 }
 
 static void
-ho_mailed_cb(struct db_result *r, void *arg)
-{
-	(void)arg;
-	if (r->status != DB_OK)
-		log_warnx("event=handover_mail_record_failed error=%s",
-		    log_q(r->error));
-}
-
-static void
 ho_mail_done_cb(int ok, const char *error, void *arg)
 {
 	struct ho_send *s = arg;
@@ -248,7 +239,8 @@ ho_mail_done_cb(int ok, const char *error, void *arg)
 	/* Stopping: the database pool may be gone with the mailer. */
 	if (!s->app->stopping)
 		store_handover_mailed(s->app->db, s->handover_id,
-		    ok ? NULL : error, ho_mailed_cb, NULL);
+		    ok ? NULL : error, api_db_warn_cb,
+		    "handover_mail_record_failed");
 	ho_send_free(s);
 }
 

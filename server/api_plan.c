@@ -31,14 +31,6 @@
 #include "store_plan.h"
 #include "xmalloc.h"
 
-static void
-plan_expected_cb(struct db_result *r, void *arg)
-{
-	(void)arg;
-	if (r->status != DB_OK)
-		log_warnx("event=plan_store_failed error=%s", log_q(r->error));
-}
-
 static struct rank_params
 plan_params(struct app *app)
 {
@@ -66,11 +58,35 @@ plan_all(struct app *app, json_t *inputs)
 	}
 	if (json_array_size(all) > 0) {
 		text = json_dumps(all, JSON_COMPACT);
-		store_plan_expected(app->db, text, plan_expected_cb, NULL);
+		store_plan_expected(
+		    app->db, text, api_db_warn_cb, "plan_store_failed");
 		free(text);
 	}
 	json_decref(all);
 	return out;
+}
+
+/*
+ * The crews' planner inputs read (a non-empty array, the caller's), or
+ * NULL after answering the failure, or 404 with missing when no crew.
+ */
+static json_t *
+plan_inputs_json(
+    struct http_req *req, const struct db_result *r, const char *missing)
+{
+	json_t *j;
+
+	if (r->status != DB_OK) {
+		api_db_error(req, r, "plan");
+		return NULL;
+	}
+	j = api_result_json(r);
+	if (json_array_size(j) == 0) {
+		json_decref(j);
+		api_error(req, 404, "not_found", NULL, "%s", missing);
+		return NULL;
+	}
+	return j;
 }
 
 static void
@@ -80,21 +96,12 @@ plan_crew_cb(struct db_result *r, void *arg)
 	struct app *app = http_req_owner(req);
 	json_t *j, *plans;
 
-	if (r->status != DB_OK) {
-		api_db_error(req, r, "plan");
-		goto out;
-	}
-	j = api_result_json(r);
-	if (json_array_size(j) == 0) {
+	if ((j = plan_inputs_json(req, r, "no such crew")) != NULL) {
+		plans = plan_all(app, j);
+		api_reply(req, 200, json_incref(json_array_get(plans, 0)));
+		json_decref(plans);
 		json_decref(j);
-		api_error(req, 404, "not_found", NULL, "no such crew");
-		goto out;
 	}
-	plans = plan_all(app, j);
-	api_reply(req, 200, json_incref(json_array_get(plans, 0)));
-	json_decref(plans);
-	json_decref(j);
-out:
 	http_req_unref(req);
 }
 
@@ -119,20 +126,12 @@ plan_office_cb(struct db_result *r, void *arg)
 	struct app *app = http_req_owner(req);
 	json_t *j;
 
-	if (r->status != DB_OK) {
-		api_db_error(req, r, "plan");
-		goto out;
-	}
-	j = api_result_json(r);
-	if (json_array_size(j) == 0) {
+	j = plan_inputs_json(req, r, "no such office, or it has no crews");
+	if (j != NULL) {
+		api_reply(
+		    req, 200, json_pack("{s:o}", "crews", plan_all(app, j)));
 		json_decref(j);
-		api_error(req, 404, "not_found", NULL,
-		    "no such office, or it has no crews");
-		goto out;
 	}
-	api_reply(req, 200, json_pack("{s:o}", "crews", plan_all(app, j)));
-	json_decref(j);
-out:
 	http_req_unref(req);
 }
 

@@ -120,15 +120,6 @@ out:
 }
 
 static void
-login_audited_cb(struct db_result *r, void *arg)
-{
-	(void)arg;
-	if (r->status != DB_OK)
-		log_warnx("event=login_failed_audit_failed error=%s",
-		    log_q(r->error));
-}
-
-static void
 session_policies(const struct config *cfg, struct ratelimit_policy *names,
     struct ratelimit_policy *addrs)
 {
@@ -179,15 +170,6 @@ login_delay_of(struct login *l, PGresult *res, int waiting, int *by_addr)
 }
 
 static void
-login_swept_cb(struct db_result *r, void *arg)
-{
-	(void)arg;
-	if (r->status != DB_OK)
-		log_warnx("event=login_failures_sweep_failed error=%s",
-		    log_q(r->error));
-}
-
-static void
 login_counted_cb(struct db_result *r, void *arg)
 {
 	struct login *l = arg;
@@ -208,15 +190,15 @@ login_counted_cb(struct db_result *r, void *arg)
 	session_policies(app->cfg, &names, &addrs);
 	store_sessions_failures_sweep(app->db,
 	    ratelimit_expiry_s(&names, &addrs), SESSION_SWEEP_ROWS,
-	    login_swept_cb, NULL);
+	    api_db_warn_cb, "login_failures_sweep_failed");
 	/*
 	 * Never the name in the log: a mistyped password often lands in
 	 * that field. The audit log (read by admins only) keeps it.
 	 */
 	log_info(
 	    "event=login_failed known_user=%d delay_s=%d", l->known, delay);
-	store_sessions_login_failed(
-	    app->db, l->name, l->addr, l->known, delay, login_audited_cb, NULL);
+	store_sessions_login_failed(app->db, l->name, l->addr, l->known, delay,
+	    api_db_warn_cb, "login_failed_audit_failed");
 	if (http_req_done(l->req))
 		goto out;
 	http_req_set_header(
@@ -283,8 +265,8 @@ login_user_cb(struct db_result *r, void *arg)
 	snprintf(l->user.name, sizeof l->user.name, "%s", u.name);
 	l->user.role = u.role;
 	l->display_name = xstrdup(u.display_name);
-	store_sessions_failures_clear(
-	    app->db, l->key_user, login_swept_cb, NULL);
+	store_sessions_failures_clear(app->db, l->key_user, api_db_warn_cb,
+	    "login_failures_sweep_failed");
 	auth_session_new(l->id, hash_hex, l->csrf);
 	store_sessions_create(app->db, hash_hex, l->user.id, l->user.name,
 	    l->csrf, app->cfg->session_hours, login_created_cb, l);
