@@ -381,14 +381,27 @@ open311_search_read(struct http_req *req, enum open311_format fmt,
 	return 0;
 }
 
-/* 1 after answering a date range the database refused. */
-static int
-open311_range_error(struct open311_get *g, json_t *j)
+/*
+ * The result of a query over a date range (the caller's), or NULL after
+ * answering the failure (what) or a range the database refused.
+ */
+static json_t *
+open311_range_result(
+    struct open311_get *g, struct db_result *r, const char *what)
 {
-	const char *e = json_string_value(json_object_get(j, "error"));
+	const char *e;
+	json_t *j;
 
-	if (e == NULL)
-		return 0;
+	if (r->status != DB_OK) {
+		open311_db_error(g->req, g->fmt, r, what);
+		return NULL;
+	}
+	if ((j = api_result_json(r)) == NULL) {
+		open311_error(g->req, g->fmt, 500, "no result");
+		return NULL;
+	}
+	if ((e = json_string_value(json_object_get(j, "error"))) == NULL)
+		return j;
 	if (strcmp(e, "order") == 0)
 		open311_error(g->req, g->fmt, 400,
 		    "end_date: before start_date (or updated_before before "
@@ -398,7 +411,8 @@ open311_range_error(struct open311_get *g, json_t *j)
 		    "start_date: a range (to end_date, or updated_after to "
 		    "updated_before) may span at most %d days",
 		    OPEN311_DAYS);
-	return 1;
+	json_decref(j);
+	return NULL;
 }
 
 static void
@@ -408,18 +422,8 @@ open311_requests_cb(struct db_result *r, void *arg)
 	json_t *j, *rows, *row, *list, *o;
 	size_t i;
 
-	if (r->status != DB_OK) {
-		open311_db_error(g->req, g->fmt, r, "open311.requests");
+	if ((j = open311_range_result(g, r, "open311.requests")) == NULL)
 		goto out;
-	}
-	if ((j = api_result_json(r)) == NULL) {
-		open311_error(g->req, g->fmt, 500, "no result");
-		goto out;
-	}
-	if (open311_range_error(g, j)) {
-		json_decref(j);
-		goto out;
-	}
 	rows = json_object_get(j, "requests");
 	if (g->name != NULL && json_array_size(rows) == 0) {
 		open311_error(
@@ -507,18 +511,8 @@ open311_updates_cb(struct db_result *r, void *arg)
 	size_t i;
 	char *text;
 
-	if (r->status != DB_OK) {
-		open311_db_error(g->req, g->fmt, r, "open311.updates");
+	if ((j = open311_range_result(g, r, "open311.updates")) == NULL)
 		goto out;
-	}
-	if ((j = api_result_json(r)) == NULL) {
-		open311_error(g->req, g->fmt, 500, "no result");
-		goto out;
-	}
-	if (open311_range_error(g, j)) {
-		json_decref(j);
-		goto out;
-	}
 	list = json_array();
 	json_array_foreach(json_object_get(j, "updates"), i, ev)
 	{
