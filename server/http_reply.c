@@ -291,31 +291,19 @@ http_stream_end(struct http_req *r)
 void
 http_html_escape(struct evbuffer *b, const char *s, int br)
 {
+	static const char *const entity[256] = {['<'] = "&lt;",
+	    ['>'] = "&gt;",
+	    ['&'] = "&amp;",
+	    ['"'] = "&quot;",
+	    ['\''] = "&#39;"};
+	const char *e;
+
 	for (; s != NULL && *s != '\0'; s++) {
-		switch (*s) {
-		case '<':
-			evbuffer_add(b, "&lt;", 4);
-			break;
-		case '>':
-			evbuffer_add(b, "&gt;", 4);
-			break;
-		case '&':
-			evbuffer_add(b, "&amp;", 5);
-			break;
-		case '"':
-			evbuffer_add(b, "&quot;", 6);
-			break;
-		case '\'':
-			evbuffer_add(b, "&#39;", 5);
-			break;
-		case '\n':
-			if (br) {
-				evbuffer_add(b, "<br>", 4);
-				break;
-			}
-			/* FALLTHROUGH */
-		default:
+		if ((e = entity[(unsigned char)*s]) != NULL)
+			evbuffer_add(b, e, strlen(e));
+		else if (*s == '\n' && br)
+			evbuffer_add(b, "<br>", 4);
+		else
 			evbuffer_add(b, s, 1);
-		}
 	}
 }
