@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "addr.h"
 #include "addr_csv.h"
 #include "xmalloc.h"
@@ -55,13 +56,11 @@ bench_block_cb(const struct addr_block_row *r, void *arg)
 	addr_index_add_block(arg, r);
 }
 
+/* Microseconds of this thread's CPU time. */
 static double
 now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+	return 1e6 * bench_clock_s(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* Full-width form of ASCII digits and '-'. */
@@ -217,14 +216,6 @@ variant(int v, const struct town *t)
 	return NULL;
 }
 
-static int
-dcmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double
 pct(double *v, size_t n, double p)
 {
@@ -305,8 +296,8 @@ run(const char *title, struct addr_index *x, int print_accuracy)
 					    r.n > 0 ? (int)r.c[0].match : -1);
 			}
 			if (dump != NULL)
-				fprintf(dump, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", v, q,
-				    t->pref, t->city, t->town,
+				fprintf(dump, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", v,
+				    q, t->pref, t->city, t->town,
 				    r.n > 0 ? r.c[0].city : "",
 				    r.n > 0 ? r.c[0].town : "");
 			for (size_t k = 0; k < r.n; k++) {
@@ -323,8 +314,8 @@ run(const char *title, struct addr_index *x, int print_accuracy)
 			free(q);
 		}
 	}
-	qsort(base_us, ntowns, sizeof *base_us, dcmp);
-	qsort(all_us, nall, sizeof *all_us, dcmp);
+	qsort(base_us, ntowns, sizeof *base_us, bench_cmp_double);
+	qsort(all_us, nall, sizeof *all_us, bench_cmp_double);
 	printf("\n## %s: %zu towns in the index, %zu measured towns\n\n", title,
 	    addr_index_towns(x), ntowns);
 	if (print_accuracy) {
@@ -334,8 +325,8 @@ run(const char *title, struct addr_index *x, int print_accuracy)
 		printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
 	}
 	for (v = 0; v < V_N; v++) {
-		qsort(sc[v].dist, sc[v].nd, sizeof(double), dcmp);
-		qsort(sc[v].us, sc[v].n, sizeof(double), dcmp);
+		qsort(sc[v].dist, sc[v].nd, sizeof(double), bench_cmp_double);
+		qsort(sc[v].us, sc[v].n, sizeof(double), bench_cmp_double);
 		if (print_accuracy && sc[v].n > 0)
 			printf("| %s | %zu | %.2f%% | %.2f%% | %.2f%% | %zu | "
 			       "%.0f | %.0f |\n",

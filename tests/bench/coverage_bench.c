@@ -35,6 +35,7 @@
 
 #include <libpq-fe.h>
 
+#include "bench.h"
 #include "coverage.h"
 #include "geo.h"
 #include "network.h"
@@ -94,62 +95,13 @@ static const char *bench_ward_name[BENCH_WARDS] = {"SW", "SE", "NW", "NE"};
 
 static uint64_t bench_seed = 20261116;
 
-/* splitmix64: the same numbers on every machine, unlike rand(). */
-static uint64_t
-bench_next(void)
-{
-	uint64_t z = (bench_seed += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double
-bench_uniform(void)
-{
-	return (double)(bench_next() >> 11) * 0x1p-53;
-}
-
 static double
 bench_gauss(void)
 {
-	double u = 1 - bench_uniform(), v = bench_uniform();
+	double u = 1 - bench_uniform(&bench_seed),
+	       v = bench_uniform(&bench_seed);
 
 	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
-
-static double
-bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void bench_die(const char *, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-bench_die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "coverage_bench: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(1);
-}
-
-static int
-bench_cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static double
@@ -201,8 +153,8 @@ bench_network(struct bench_net *net, int streets)
 		struct bench_street *st = &net->street[s];
 		double across = (s % streets) * BENCH_SPACING;
 
-		st->amp = 4 * bench_uniform();
-		st->waves = 1 + (int)(bench_next() % 2);
+		st->amp = 4 * bench_uniform(&bench_seed);
+		st->waves = 1 + (int)(bench_next(&bench_seed) % 2);
 		for (i = 0; i < npts; i++) {
 			along = (double)i * BENCH_VERTEX;
 			if (s < streets) { /* east-west */
@@ -268,7 +220,7 @@ bench_car_turn(const struct bench_net *net, struct bench_car *c)
 		c->dir = (c->dir + 2) % 4;
 		return;
 	}
-	pick = (int)(bench_next() % (uint64_t)total);
+	pick = (int)(bench_next(&bench_seed) % (uint64_t)total);
 	for (i = 0; pick >= weight[i]; i++)
 		pick -= weight[i];
 	c->dir = options[i];
@@ -280,11 +232,11 @@ bench_car_speed(struct bench_car *c)
 	if (c->fast > 0) {
 		c->fast--;
 		c->v = 40 / 3.6;
-	} else if (bench_uniform() < 0.05) {
-		c->fast = 1 + (int)(bench_next() % 5);
+	} else if (bench_uniform(&bench_seed) < 0.05) {
+		c->fast = 1 + (int)(bench_next(&bench_seed) % 5);
 		c->v = 40 / 3.6;
 	} else
-		c->v = (8 + 12 * bench_uniform()) / 3.6;
+		c->v = (8 + 12 * bench_uniform(&bench_seed)) / 3.6;
 }
 
 static void
@@ -305,8 +257,8 @@ bench_car_step(const struct bench_net *net, struct bench_car *c)
 		c->iy += bench_dy[c->dir];
 		bench_car_turn(net, c);
 		bench_car_speed(c);
-		if (bench_uniform() < 0.15) {
-			c->stop = 5 + (int)(bench_next() % 36);
+		if (bench_uniform(&bench_seed) < 0.15) {
+			c->stop = 5 + (int)(bench_next(&bench_seed) % 36);
 			c->s = 0;
 		}
 	}
@@ -341,18 +293,18 @@ bench_tracks(const struct bench_net *net, size_t nfixes, size_t patrols)
 	for (i = 0; i < patrols; i++) {
 		want = nfixes * (i + 1) / patrols - nfixes * i / patrols;
 		memset(&c, 0, sizeof c);
-		c.ix = (int)(bench_next() % (uint64_t)net->streets);
-		c.iy = (int)(bench_next() % (uint64_t)net->streets);
-		c.dir = (int)(bench_next() % 4);
+		c.ix = (int)(bench_next(&bench_seed) % (uint64_t)net->streets);
+		c.iy = (int)(bench_next(&bench_seed) % (uint64_t)net->streets);
+		c.dir = (int)(bench_next(&bench_seed) % 4);
 		if (!bench_car_can(net, &c, c.dir))
 			c.dir = (c.dir + 2) % 4;
-		c.s = BENCH_SPACING * bench_uniform();
+		c.s = BENCH_SPACING * bench_uniform(&bench_seed);
 		c.nx = BENCH_SIGMA * bench_gauss();
 		c.ny = BENCH_SIGMA * bench_gauss();
 		bench_car_speed(&c);
 		/* Spread over the week, a few patrols at a time. */
 		t = BENCH_WEEK + (time_t)(i * 7 * 86400 / patrols) +
-		    (time_t)(bench_next() % 600);
+		    (time_t)(bench_next(&bench_seed) % 600);
 		gap = 0;
 		while (want > 0) {
 			bench_car_step(net, &c);
@@ -361,9 +313,9 @@ bench_tracks(const struct bench_net *net, size_t nfixes, size_t patrols)
 				gap--;
 				continue;
 			}
-			if (bench_uniform() < 1.0 / 3000)
+			if (bench_uniform(&bench_seed) < 1.0 / 3000)
 				gap = 180;
-			else if (bench_uniform() < 3.0 / 3000)
+			else if (bench_uniform(&bench_seed) < 3.0 / 3000)
 				gap = 30;
 			f[k].session = 1 + (long long)i;
 			f[k].at = t;
@@ -384,9 +336,9 @@ bench_ours(struct bench_net *net, const struct coverage_fix *f, size_t nfixes,
 	int r;
 
 	for (r = 0; r < runs; r++) {
-		t0 = bench_now();
+		t0 = bench_clock_s(CLOCK_MONOTONIC);
 		*inspected = coverage_compute(net->pc, net->npc, f, nfixes, p);
-		t[r] = bench_now() - t0;
+		t[r] = bench_clock_s(CLOCK_MONOTONIC) - t0;
 		printf("  run %d: %.3f s\n", r + 1, t[r]);
 	}
 	qsort(t, (size_t)runs, sizeof *t, bench_cmp_double);
@@ -575,9 +527,9 @@ bench_pg_time(PGconn *conn, const struct coverage_params *p, int quad_segs,
 
 	if (explain)
 		bench_pg_explain(conn, sql);
-	t0 = bench_now();
+	t0 = bench_clock_s(CLOCK_MONOTONIC);
 	res = bench_pg_query(conn, sql);
-	t = bench_now() - t0;
+	t = bench_clock_s(CLOCK_MONOTONIC) - t0;
 	for (i = 0; i < PQntuples(res); i++) {
 		w = atoi(PQgetvalue(res, i, 0)) - 1;
 		if (w < 0 || w >= BENCH_WARDS)
@@ -778,11 +730,11 @@ main(int argc, char **argv)
 		conn = PQconnectdb(conninfo);
 		if (PQstatus(conn) != CONNECTION_OK)
 			bench_die("connect: %s", PQerrorMessage(conn));
-		t0 = bench_now();
+		t0 = bench_clock_s(CLOCK_MONOTONIC);
 		bench_pg_load(conn, &net, segs, nsegs);
 		printf("PostGIS: loaded, indexed and analyzed in %.1f s"
 		       " (not timed)\n",
-		    bench_now() - t0);
+		    bench_clock_s(CLOCK_MONOTONIC) - t0);
 		/* What a DBA would give such a query; 4 MB spills to disk. */
 		bench_pg_exec(conn, "SET work_mem = '256MB'");
 		t_pg = bench_pg_time(conn, &p, quad_segs, explain, pg);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "plan.h"
 #include "rank.h"
 #include "roadnet.h"
@@ -32,23 +33,13 @@
 #define NJOBS  50
 #define RUNS   201
 
-static clockid_t bench_clock = CLOCK_THREAD_CPUTIME_ID;
+static clockid_t bench_clock;
 
+/* Milliseconds by the run's clock. */
 static double
 bench_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(bench_clock, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-bench_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
+	return 1e3 * bench_clock_s(bench_clock);
 }
 
 static void
@@ -90,8 +81,8 @@ bench_office(struct plan_crew *c, struct plan_job *j, unsigned seed)
 static void
 bench_report(const char *what, double *t, double *b)
 {
-	qsort(t, RUNS, sizeof *t, bench_cmp);
-	qsort(b, RUNS, sizeof *b, bench_cmp);
+	qsort(t, RUNS, sizeof *t, bench_cmp_double);
+	qsort(b, RUNS, sizeof *b, bench_cmp_double);
 	printf("%s: p50 %.2f ms, p99 %.2f ms (target p99 < 20 ms); "
 	       "construction only p50 %.2f ms, p99 %.2f ms; ratio p99 %.1f\n",
 	    what, t[RUNS / 2], t[RUNS * 99 / 100], b[RUNS / 2],
@@ -165,9 +156,9 @@ bench_roads(void)
 		t_call[r] = bench_now() - t0;
 	}
 	roadnet_stats(p.net, &st);
-	qsort(t_line, RUNS, sizeof *t_line, bench_cmp);
-	qsort(t_first, RUNS, sizeof *t_first, bench_cmp);
-	qsort(t_call, RUNS, sizeof *t_call, bench_cmp);
+	qsort(t_line, RUNS, sizeof *t_line, bench_cmp_double);
+	qsort(t_first, RUNS, sizeof *t_first, bench_cmp_double);
+	qsort(t_call, RUNS, sizeof *t_call, bench_cmp_double);
 	printf("road network (%zu vertices, %zu edges, %.0f km): office "
 	       "re-plan after a new call p50 %.2f ms, p99 %.2f ms (target p99 "
 	       "< 20 ms); the office's first plan on the roads p50 %.2f ms, "
@@ -194,8 +185,7 @@ main(void)
 	double t0;
 	int r, v, i, n, late = 0;
 
-	if (getenv("BENCH_WALL") != NULL)
-		bench_clock = CLOCK_MONOTONIC;
+	bench_clock = bench_clock_from_env();
 	printf("clock: %s\n",
 	    bench_clock == CLOCK_MONOTONIC ? "wall" : "thread CPU time");
 
@@ -234,8 +224,8 @@ main(void)
 	}
 	bench_report("office re-plan (plan_office, 8 crews, 50 jobs)", t_office,
 	    b_office);
-	qsort(t_crews, RUNS, sizeof *t_crews, bench_cmp);
-	qsort(b_crews, RUNS, sizeof *b_crews, bench_cmp);
+	qsort(t_crews, RUNS, sizeof *t_crews, bench_cmp_double);
+	qsort(b_crews, RUNS, sizeof *b_crews, bench_cmp_double);
 	printf("every crew's own day (plan_crew_day x 8): p50 %.2f ms, p99 "
 	       "%.2f ms; timing the given orders only p99 %.3f ms\n",
 	    t_crews[RUNS / 2], t_crews[RUNS * 99 / 100],

@@ -19,6 +19,7 @@
 
 #include <event2/event.h>
 
+#include "bench.h"
 #include "db.h"
 #include "log.h"
 
@@ -45,15 +46,6 @@ struct bench {
 };
 
 static void bench_send(struct bench_slot *);
-
-static double
-bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 bench_query_cb(struct db_result *r, void *arg)
@@ -87,7 +79,7 @@ bench_query_cb(struct db_result *r, void *arg)
 	if (!b->stopping)
 		bench_send(s);
 	else if (b->outstanding == 0) {
-		b->end = bench_now();
+		b->end = bench_clock_s(CLOCK_MONOTONIC);
 		event_base_loopexit(b->base, NULL);
 	}
 }
@@ -164,7 +156,7 @@ bench_wait_cb(evutil_socket_t fd, short ev, void *arg)
 			evtimer_add(b->ev_wait, &tv);
 		return;
 	}
-	b->start = bench_now();
+	b->start = bench_clock_s(CLOCK_MONOTONIC);
 	tv.tv_sec = 1;
 	tv.tv_usec = 0;
 	event_add(b->ev_watch, &tv);

@@ -31,6 +31,7 @@
 
 #include <libpq-fe.h>
 
+#include "bench.h"
 #include "outlook.h"
 #include "recurring.h"
 
@@ -49,52 +50,11 @@ struct req {
 
 static uint64_t rng = 20261205;
 
-static uint64_t
-next64(void)
-{
-	uint64_t z = (rng += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-static double
-unit(void)
-{
-	return (double)(next64() >> 11) / 9007199254740992.0;
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* This process's CPU seconds: less noisy than the wall on a busy machine. */
 static double
 cpu_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void __attribute__((format(printf, 1, 2), noreturn))
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "recurring_bench: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
+	return bench_clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 /* Wasp-like seasons for category 0, flatter for the others. */
@@ -102,12 +62,12 @@ static int
 pick_week(int cat)
 {
 	for (;;) {
-		int w = (int)(next64() % (WEEKS - 1));
+		int w = (int)(bench_next(&rng) % (WEEKS - 1));
 		double y = (double)(w % 52) / 52.0, f;
 
 		f = cat == 0 ? exp(-pow((y - 0.62) / 0.09, 2))
 		             : 0.6 + 0.4 * sin(2 * M_PI * y + cat);
-		if (unit() < f)
+		if (bench_uniform(&rng) < f)
 			return w;
 	}
 }
@@ -125,20 +85,22 @@ generate(size_t n)
 	    .40, .20, .10, .08, .07, .06, .05, .04};
 
 	if (r == NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	while (i < n / 5) {
-		int cat = (int)(next64() % 4), visits = 2 + (int)(next64() % 6);
-		double e = unit() * SIZE_E, no = unit() * SIZE_N;
+		int cat = (int)(bench_next(&rng) % 4),
+		    visits = 2 + (int)(bench_next(&rng) % 6);
+		double e = bench_uniform(&rng) * SIZE_E,
+		       no = bench_uniform(&rng) * SIZE_N;
 
 		for (k = 0; k < (size_t)visits && i < n / 5; k++, i++) {
 			r[i].cat = cat;
-			r[i].e = e + (unit() - 0.5) * 8;
-			r[i].n = no + (unit() - 0.5) * 8;
+			r[i].e = e + (bench_uniform(&rng) - 0.5) * 8;
+			r[i].n = no + (bench_uniform(&rng) - 0.5) * 8;
 			r[i].week = pick_week(cat);
 		}
 	}
 	for (; i < n; i++) {
-		double u = unit(), acc = 0;
+		double u = bench_uniform(&rng), acc = 0;
 		int c;
 
 		for (c = 0; c < NCAT - 1; c++) {
@@ -147,8 +109,8 @@ generate(size_t n)
 				break;
 		}
 		r[i].cat = c;
-		r[i].e = unit() * SIZE_E;
-		r[i].n = unit() * SIZE_N;
+		r[i].e = bench_uniform(&rng) * SIZE_E;
+		r[i].n = bench_uniform(&rng) * SIZE_N;
 		r[i].week = pick_week(c);
 	}
 	for (i = 0; i < n; i++)
@@ -175,7 +137,7 @@ model(const struct req *r, size_t n, double radius, struct result *out)
 	char *cause;
 
 	if (p == NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	out->sites = out->in_sites = 0;
 	out->clusters = 0;
 	for (i = 0; i < n; i++) {
@@ -192,7 +154,7 @@ model(const struct req *r, size_t n, double radius, struct result *out)
 			;
 		nc = recurring_cluster(p + a, b - a, radius, lab + a);
 		if (nc < 0)
-			die("radius");
+			bench_die("radius");
 		ns = recurring_sites(p + a, b - a, lab + a, nc, 2, &s);
 		out->sites += ns;
 		for (j = 0; j < ns; j++)
@@ -208,7 +170,7 @@ model(const struct req *r, size_t n, double radius, struct result *out)
 		for (i = a; i < b; i++)
 			counts[r[i].week]++;
 		if (outlook_compute(&in, &o, &cause) != 0)
-			die("%s", cause);
+			bench_die("%s", cause);
 		out->peak[r[a].cat] = o.peak_expected;
 		outlook_out_free(&o);
 		a = b;
@@ -223,7 +185,7 @@ q(PGconn *c, const char *sql)
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQresultStatus(res) != PGRES_TUPLES_OK)
-		die("%s: %s", sql, PQerrorMessage(c));
+		bench_die("%s: %s", sql, PQerrorMessage(c));
 	return res;
 }
 
@@ -245,17 +207,17 @@ load(PGconn *c, const struct req *r, size_t n)
 	    "COPY recurring_bench.req (id, category, e, n, season,"
 	    " week) FROM STDIN");
 	if (PQresultStatus(res) != PGRES_COPY_IN)
-		die("copy: %s", PQerrorMessage(c));
+		bench_die("copy: %s", PQerrorMessage(c));
 	PQclear(res);
 	for (i = 0; i < n; i++) {
 		len =
 		    snprintf(buf, sizeof buf, "%zu\t%d\t%.17g\t%.17g\t%d\t%d\n",
 		        i, r[i].cat, r[i].e, r[i].n, r[i].season, r[i].week);
 		if (PQputCopyData(c, buf, len) != 1)
-			die("copy: %s", PQerrorMessage(c));
+			bench_die("copy: %s", PQerrorMessage(c));
 	}
 	if (PQputCopyEnd(c, NULL) != 1)
-		die("copy end: %s", PQerrorMessage(c));
+		bench_die("copy end: %s", PQerrorMessage(c));
 	PQclear(PQgetResult(c));
 	PQclear(q(c,
 	    "UPDATE recurring_bench.req SET geom = ST_MakePoint(e, n);"
@@ -268,7 +230,7 @@ load(PGconn *c, const struct req *r, size_t n)
 static double
 time_c_sql(PGconn *c, double radius, struct result *out)
 {
-	double t0 = now_s();
+	double t0 = bench_clock_s(CLOCK_MONOTONIC);
 	PGresult *res = q(c,
 	    "SELECT category, e, n, season, week FROM"
 	    " recurring_bench.req ORDER BY category, id");
@@ -276,7 +238,7 @@ time_c_sql(PGconn *c, double radius, struct result *out)
 	struct req *r = malloc((size_t)rows * sizeof *r);
 
 	if (r == NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	for (i = 0; i < rows; i++) {
 		r[i].cat = atoi(PQgetvalue(res, i, 0));
 		r[i].e = strtod(PQgetvalue(res, i, 1), NULL);
@@ -287,7 +249,7 @@ time_c_sql(PGconn *c, double radius, struct result *out)
 	PQclear(res);
 	model(r, (size_t)rows, radius, out);
 	free(r);
-	return now_s() - t0;
+	return bench_clock_s(CLOCK_MONOTONIC) - t0;
 }
 
 int
@@ -312,10 +274,11 @@ main(int argc, char **argv)
 		else if (opt == 'r')
 			radius = strtod(optarg, NULL);
 		else
-			die("usage: recurring_bench -d CONNINFO [-n N] [-r M]");
+			bench_die(
+			    "usage: recurring_bench -d CONNINFO [-n N] [-r M]");
 	}
 	if (conninfo == NULL || n < 100)
-		die("usage: recurring_bench -d CONNINFO [-n N] [-r M]");
+		bench_die("usage: recurring_bench -d CONNINFO [-n N] [-r M]");
 	r = generate(n);
 	/* The database's order: category, then id (stable sort by index). */
 	order = malloc(n * sizeof *order);
@@ -337,9 +300,9 @@ main(int argc, char **argv)
 		for (round = 0; round < 3; round++) {
 			double c0 = cpu_s();
 
-			t = now_s();
+			t = bench_clock_s(CLOCK_MONOTONIC);
 			model(sorted, n, radius, &res);
-			t = now_s() - t;
+			t = bench_clock_s(CLOCK_MONOTONIC) - t;
 			best_c = t < best_c ? t : best_c;
 			c0 = cpu_s() - c0;
 			cpu_c = c0 < cpu_c ? c0 : cpu_c;
@@ -354,14 +317,16 @@ main(int argc, char **argv)
 	    " recurring sites (%zu requests)\n",
 	    best_c, cpu_c, res.clusters, res.sites, res.in_sites);
 	if ((c = PQconnectdb(conninfo)) == NULL || PQstatus(c) != CONNECTION_OK)
-		die("connect: %s", c != NULL ? PQerrorMessage(c) : "no memory");
+		bench_die(
+		    "connect: %s", c != NULL ? PQerrorMessage(c) : "no memory");
 	PQclear(q(c,
 	    "SET client_min_messages = warning;"
 	    "CREATE EXTENSION IF NOT EXISTS postgis;"
 	    "SET work_mem = '256MB'"));
-	t = now_s();
+	t = bench_clock_s(CLOCK_MONOTONIC);
 	load(c, r, n);
-	printf("  (loading into PostgreSQL, not timed: %.1f s)\n", now_s() - t);
+	printf("  (loading into PostgreSQL, not timed: %.1f s)\n",
+	    bench_clock_s(CLOCK_MONOTONIC) - t);
 	for (round = 0; round < 3; round++) {
 		double c0 = cpu_s();
 
@@ -380,9 +345,9 @@ main(int argc, char **argv)
 	for (round = 0; round < 3; round++) {
 		if (pg != NULL)
 			PQclear(pg);
-		t = now_s();
+		t = bench_clock_s(CLOCK_MONOTONIC);
 		pg = q(c, sql);
-		t = now_s() - t;
+		t = bench_clock_s(CLOCK_MONOTONIC) - t;
 		best_pg = t < best_pg ? t : best_pg;
 	}
 	printf("  PostGIS DBSCAN      %8.3f s\n", best_pg);

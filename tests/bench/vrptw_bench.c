@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "vrptw.h"
 
 #define BENCH_MAX_SEEDS 20
@@ -42,15 +43,6 @@ bench_slurp(const char *path, size_t *len)
 	*len = fread(buf, 1, 4 << 20, f);
 	fclose(f);
 	return buf;
-}
-
-static double
-bench_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static void
@@ -110,9 +102,9 @@ bench_instance(struct vrptw_problem *p, const char *name, int bkv, double bkd,
 	vrptw_solution_free(&s);
 	for (k = 0; k < seeds; k++) {
 		prm.seed = (unsigned)k + 1;
-		w = bench_wall_ms();
+		w = 1e3 * bench_clock_s(CLOCK_MONOTONIC);
 		vrptw_solve(p, &prm, &s);
-		w = bench_wall_ms() - w;
+		w = 1e3 * bench_clock_s(CLOCK_MONOTONIC) - w;
 		gap = (s.distance - bkd) / bkd * 100;
 		bench_count(&per_seed[k], &s, bkv, gap, w);
 		bench_count(&series[bench_series(name)], &s, bkv, gap, w);
