@@ -89,26 +89,7 @@ wait_http "$pid" "$base/healthz" "${curlca[@]}" ||
 token=$(bench_token hbench) || exit 1
 
 # 8 hours at 1 Hz, walking around Tama ward, dated today.
-python3 - "$work/day.nmea" <<'EOF'
-import datetime, math, sys
-t0 = datetime.datetime.utcnow().replace(microsecond=0) - datetime.timedelta(hours=8)
-def nmea(body):
-    c = 0
-    for ch in body:
-        c ^= ord(ch)
-    return "$%s*%02X\r\n" % (body, c)
-with open(sys.argv[1], "w") as f:
-    for i in range(8 * 3600):
-        lat = 35.62 + 0.01 * math.sin(i / 900.0)
-        lon = 139.55 + 0.01 * math.cos(i / 1100.0)
-        t = t0 + datetime.timedelta(seconds=i)
-        last = t
-        f.write(nmea("GPRMC,%s.000,A,%02d%07.4f,N,%03d%07.4f,E,3.0,0.0,%s,,"
-                     % (t.strftime("%H%M%S"), int(lat), (lat % 1) * 60,
-                        int(lon), (lon % 1) * 60, t.strftime("%d%m%y"))))
-with open(sys.argv[1] + ".last", "w") as f:  # the last fix's time (ms)
-    f.write("%d\n" % ((last - datetime.datetime(1970, 1, 1)).total_seconds() * 1000))
-EOF
+python3 "$src/tests/bench/nmea_day.py" "$work/day.nmea" || die "nmea_day.py failed"
 
 # One device per crew, and the day's jobs for each.
 enroll() { # DIR CREW

@@ -28,16 +28,21 @@ die() {
 work=$(mktemp -d "/tmp/patrol-${me%.sh}.XXXXXX")
 pids=()
 bench_cleanup() {
-	local p
-
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
-	done
+	bench_stop
 	if declare -F bench_cleanup_hook >/dev/null; then
 		bench_cleanup_hook || true
 	fi
 	bench_pg_remove
 	rm -rf "$work"
+}
+# Stops the processes in pids, and forgets them.
+bench_stop() {
+	local p
+
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
+	done
+	pids=()
 }
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -99,6 +104,20 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'
 
 # The larger of two numbers (either may be empty).
 best() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b + 0 > a + 0) ? b : a }'; }
+
+# Keeps round $2 of comparison $1 (a name): baseline $3 and ours $4, their
+# ratio added to the array ${1}_ratios, the best of each side in ${1}_base
+# and ${1}_ours; prints the round by printf format $5 with the round, the
+# baseline, ours, the ratio and any more arguments.
+bench_round() {
+	local -n ratios=${1}_ratios base=${1}_base ours=${1}_ours
+
+	ratios+=("$(ratio "$4" "$3")")
+	# shellcheck disable=SC2059 # the format is the caller's
+	printf "$5" "$2" "$3" "$4" "${ratios[-1]}" "${@:6}"
+	base=$(best "$base" "$3")
+	ours=$(best "$ours" "$4")
+}
 
 # The median of the numbers given as arguments.
 median() {

@@ -65,16 +65,10 @@ for r in $(seq "$rounds"); do
 	# Alternate the two so that a slow spell hits both alike.
 	b=$(wrk_rps "http://127.0.0.1:$bport/healthz") || die "wrk on bare_http failed"
 	o=$(wrk_rps "http://127.0.0.1:$port/healthz") || die "wrk on patrold failed"
-	h_ratios+=("$(ratio "$o" "$b")")
-	printf '  round %d: bare %10.1f req/s  patrold %10.1f req/s  ratio %s\n' \
-		"$r" "$b" "$o" "${h_ratios[-1]}"
-	h_base=$(best "$h_base" "$b")
-	h_ours=$(best "$h_ours" "$o")
+	bench_round h "$r" "$b" "$o" \
+		'  round %d: bare %10.1f req/s  patrold %10.1f req/s  ratio %s\n'
 done
-for p in "${pids[@]}"; do
-	kill "$p" && wait "$p" || true
-done
-pids=()
+bench_stop
 grep -v '^$' "$work/patrold.log" >&2 || true
 
 # 2. SELECT 1: our pool against pgbench, both extended protocol, one
@@ -90,11 +84,8 @@ for r in $(seq "$rounds"); do
 	out=$("$pool" -c "$conns" -k "$conns" -t "$secs" "$DATABASE_URL") ||
 		die "pool_bench failed (see above)"
 	o=$(printf '%s\n' "$out" | sed -n 's/.* qps=//p')
-	p_ratios+=("$(ratio "$o" "$b")")
-	printf '  round %d: pgbench %10.1f tps    pool %10.1f q/s    ratio %s\n' \
-		"$r" "$b" "$o" "${p_ratios[-1]}"
-	p_base=$(best "$p_base" "$b")
-	p_ours=$(best "$p_ours" "$o")
+	bench_round p "$r" "$b" "$o" \
+		'  round %d: pgbench %10.1f tps    pool %10.1f q/s    ratio %s\n'
 done
 
 # 3. Ranking 5,000 crews in-process against a bare qsort of as many doubles.
@@ -137,16 +128,10 @@ for r in $(seq "$rounds"); do
 	o=$(BENCH_DELAY_MS=0 wrk_rps "http://127.0.0.1:$port/api/v1/requests" \
 		-s "$src/tests/bench/create.lua") ||
 		die "wrk (ceiling) failed"
-	c_ratios+=("$(ratio "$o" "$b")")
-	printf '  round %d: pgbench -N %8.1f tps  create %8.1f req/s  ratio %s\n' \
-		"$r" "$b" "$o" "${c_ratios[-1]}"
-	c_base=$(best "$c_base" "$b")
-	c_ours=$(best "$c_ours" "$o")
+	bench_round c "$r" "$b" "$o" \
+		'  round %d: pgbench -N %8.1f tps  create %8.1f req/s  ratio %s\n'
 done
-for p in "${pids[@]}"; do
-	kill "$p" && wait "$p" || true
-done
-pids=()
+bench_stop
 
 # Best of each side, and the median of the paired rounds' ratios (less
 # sensitive to a slow spell that hit one side only).

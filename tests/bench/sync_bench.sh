@@ -53,11 +53,9 @@ for r in $(seq "$rounds"); do
 	out=$("$load" -p "$port" -n "$agents" -f 6 -t "$secs" -w 1) || die "sync_load failed"
 	[ "$(field "$out" errors)" = 0 ] || { echo "$out" >&2; die "sync_load had errors"; }
 	o=$(field "$out" sync_rate)
-	s_ratios+=("$(ratio "$o" "$b")")
-	printf '  round %d: pgbench -N %8.1f tps  sync %8.1f syncs/s  ratio %s  (p99 %s ms)\n' \
-		"$r" "$b" "$o" "${s_ratios[-1]}" "$(field "$out" p99_ms)"
-	s_base=$(best "$s_base" "$b")
-	s_ours=$(best "$s_ours" "$o")
+	bench_round s "$r" "$b" "$o" \
+		'  round %d: pgbench -N %8.1f tps  sync %8.1f syncs/s  ratio %s  (p99 %s ms)\n' \
+		"$(field "$out" p99_ms)"
 done
 
 # 2. Fixes against COPY of as many rows into a table like track_fixes.
@@ -79,11 +77,8 @@ for r in $(seq "$rounds"); do
 	out=$("$load" -p "$port" -n "$agents" -f 1000 -t "$secs" -w 1) || die "sync_load failed"
 	[ "$(field "$out" errors)" = 0 ] || { echo "$out" >&2; die "sync_load had errors"; }
 	o=$(field "$out" fix_rate)
-	f_ratios+=("$(ratio "$o" "$b")")
-	printf '  round %d: COPY %10.1f rows/s  sync %10.1f fixes/s  ratio %s\n' \
-		"$r" "$b" "$o" "${f_ratios[-1]}"
-	f_base=$(best "$f_base" "$b")
-	f_ours=$(best "$f_ours" "$o")
+	bench_round f "$r" "$b" "$o" \
+		'  round %d: COPY %10.1f rows/s  sync %10.1f fixes/s  ratio %s\n'
 done
 q "DROP TABLE IF EXISTS bench_fixes"
 
@@ -111,26 +106,8 @@ strip "$work/patrol-agent.stripped"
 echo "agent binary: $(stat -c %s "$agent") bytes as built," \
 	"$(stat -c %s "$work/patrol-agent.stripped") stripped"
 # 8 hours at 1 Hz: the Munich trace over and over, each pass shifted on.
-python3 - "$src/tests/data/barefoot_munich_x0001-001.json" "$work/day.nmea" <<'EOF'
-import datetime, json, sys
-pts = json.load(open(sys.argv[1]))
-t0 = datetime.datetime(2026, 7, 1, 0, 0, 0)
-def nmea(body):
-    c = 0
-    for ch in body:
-        c ^= ord(ch)
-    return "$%s*%02X\r\n" % (body, c)
-with open(sys.argv[2], "w") as f:
-    for i in range(8 * 3600):
-        p = pts[i % len(pts)]
-        lon, lat = map(float, p["point"][6:-1].split())
-        t = t0 + datetime.timedelta(seconds=i)
-        la, lo = abs(lat), abs(lon)
-        f.write(nmea("GPRMC,%s.000,A,%02d%07.4f,%s,%03d%07.4f,%s,10.0,0.0,%s,,"
-                     % (t.strftime("%H%M%S"), int(la), (la % 1) * 60,
-                        "N" if lat >= 0 else "S", int(lo), (lo % 1) * 60,
-                        "E" if lon >= 0 else "W", t.strftime("%d%m%y"))))
-EOF
+python3 "$src/tests/bench/nmea_day.py" "$work/day.nmea" \
+	--trace "$src/tests/data/barefoot_munich_x0001-001.json" || die "nmea_day.py failed"
 token=$(bench_token bench-sync) || exit 1
 crew=$(q "SELECT id FROM crews WHERE code = 'bench-0'")
 code=$("$patrolctl" --database-url "$DATABASE_URL" device enroll --crew bench-0 2>/dev/null)
