@@ -18,13 +18,9 @@
 #include <jansson.h>
 
 #include "agent.h"
+#include "agent_fixture.h"
 #include "lifecycle.h"
 #include "role.h"
-
-struct fixture {
-	char dir[64];
-	struct agent a;
-};
 
 static void
 exec_ok(struct agent *a, const char *sql)
@@ -83,22 +79,15 @@ lifecycle_keep(struct agent *a, json_t *table)
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	char *cause = NULL;
+	struct agent *a;
 	json_t *table;
 
-	snprintf(f->dir, sizeof f->dir, "%s/agent-unit-XXXXXX",
-	    getenv("TMPDIR") != NULL && strlen(getenv("TMPDIR")) < 40
-	        ? getenv("TMPDIR")
-	        : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
-	f->a.dir = f->dir;
-	if (outbox_open(&f->a, &cause) != 0)
-		fail_msg("outbox_open: %s", cause);
+	agent_fixture_setup(state);
+	a = *state;
 	table = lifecycle_json(role_name);
-	lifecycle_keep(&f->a, table);
+	lifecycle_keep(a, table);
 	json_decref(table);
-	exec_ok(&f->a,
+	exec_ok(a,
 	    "INSERT INTO jobs (request_id, category, state, outcomes,"
 	    " updated_ms) VALUES"
 	    " (1, 'wasp_nest', 'assigned', 'removed\t駆除\nno_nest\t巣なし\n', "
@@ -108,28 +97,13 @@ setup(void **state)
 	    " (3, 'wasp_nest', 'done', '', 0);"
 	    "INSERT INTO job_callers VALUES (1, '多摩 太郎', '044-000-1111'),"
 	    " (2, '麻生 花子', '044-000-2222');");
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[128];
-
-	outbox_close(&f->a);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
 	return 0;
 }
 
 static void
 test_steps_follow_the_table_in_order(void **state)
 {
-	struct fixture *f = *state;
-	struct agent *a = &f->a;
+	struct agent *a = *state;
 	const char *steps[] = {"accept", "en_route", "on_site"};
 	struct jobs_rec rec = {.id = 1};
 	char *cause = NULL, buf[32], prev[33] = "";
@@ -181,8 +155,7 @@ test_steps_follow_the_table_in_order(void **state)
 static void
 test_a_refused_step_leaves_nothing(void **state)
 {
-	struct fixture *f = *state;
-	struct agent *a = &f->a;
+	struct agent *a = *state;
 	struct jobs_rec rec = {.id = 1};
 	char *cause = NULL, buf[32];
 
@@ -210,7 +183,7 @@ test_a_refused_step_leaves_nothing(void **state)
 static void
 test_staff_and_unknown_steps_are_not_the_crews(void **state)
 {
-	struct fixture *f = *state;
+	struct agent *a = *state;
 	struct jobs_rec rec = {.id = 1};
 	const char *names[] = {"assign", "cancel", "teleport"};
 	char *cause = NULL, want[64];
@@ -218,20 +191,19 @@ test_staff_and_unknown_steps_are_not_the_crews(void **state)
 
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(
-		    jobs_record_step(&f->a, names[i], &rec, &cause), -1);
+		    jobs_record_step(a, names[i], &rec, &cause), -1);
 		snprintf(want, sizeof want, "no step called %s", names[i]);
 		assert_string_equal(cause, want);
 		free(cause);
 		cause = NULL;
 	}
-	assert_int_equal(outbox_pending(&f->a), 0);
+	assert_int_equal(outbox_pending(a), 0);
 }
 
 static void
 test_reject_needs_a_reason_and_forgets_the_caller(void **state)
 {
-	struct fixture *f = *state;
-	struct agent *a = &f->a;
+	struct agent *a = *state;
 	struct jobs_rec rec = {.id = 1};
 	char *cause = NULL, buf[32];
 
@@ -256,8 +228,7 @@ test_reject_needs_a_reason_and_forgets_the_caller(void **state)
 static void
 test_done_checks_the_outcome_and_closes(void **state)
 {
-	struct fixture *f = *state;
-	struct agent *a = &f->a;
+	struct agent *a = *state;
 	struct jobs_rec rec = {.id = 2, .outcome = "exploded"};
 	char *cause = NULL, buf[32];
 
@@ -287,8 +258,7 @@ test_done_checks_the_outcome_and_closes(void **state)
 static void
 test_the_table_decides_not_a_copy(void **state)
 {
-	struct fixture *f = *state;
-	struct agent *a = &f->a;
+	struct agent *a = *state;
 	struct jobs_rec rec = {.id = 1};
 	char *cause = NULL, buf[32];
 	json_t *t = lifecycle_json(role_name);
@@ -319,24 +289,23 @@ test_the_table_decides_not_a_copy(void **state)
 static void
 test_no_table_no_step(void **state)
 {
-	struct fixture *f = *state;
+	struct agent *a = *state;
 	struct jobs_rec rec = {.id = 1};
 	char *cause = NULL;
 
-	exec_ok(&f->a, "DELETE FROM state WHERE key = 'lifecycle'");
-	assert_int_equal(jobs_record_step(&f->a, "accept", &rec, &cause), -1);
+	exec_ok(a, "DELETE FROM state WHERE key = 'lifecycle'");
+	assert_int_equal(jobs_record_step(a, "accept", &rec, &cause), -1);
 	assert_string_equal(
 	    cause, "the life cycle is not known yet; run 'patrol-agent sync'");
 	free(cause);
-	assert_int_equal(outbox_pending(&f->a), 0);
+	assert_int_equal(outbox_pending(a), 0);
 }
 
 /* The client id is the key: the same item twice is one item. */
 static void
 test_a_client_id_is_kept_once(void **state)
 {
-	struct fixture *f = *state;
-	struct agent *a = &f->a;
+	struct agent *a = *state;
 	const uint8_t body[] = {1, 2, 3};
 
 	assert_int_equal(
@@ -364,8 +333,7 @@ test_a_client_id_is_kept_once(void **state)
 static void
 test_revoked_wipes_personal_data_only(void **state)
 {
-	struct fixture *f = *state;
-	struct agent *a = &f->a;
+	struct agent *a = *state;
 	struct jobs_rec rec = {.id = 1};
 	char *cause = NULL;
 
@@ -383,25 +351,28 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
-	        test_steps_follow_the_table_in_order, setup, teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_a_refused_step_leaves_nothing, setup, teardown),
+	        test_steps_follow_the_table_in_order, setup,
+	        agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_a_refused_step_leaves_nothing,
+	        setup, agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_staff_and_unknown_steps_are_not_the_crews, setup,
-	        teardown),
+	        agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_reject_needs_a_reason_and_forgets_the_caller, setup,
-	        teardown),
+	        agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_done_checks_the_outcome_and_closes, setup, teardown),
+	        test_done_checks_the_outcome_and_closes, setup,
+	        agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_the_table_decides_not_a_copy,
+	        setup, agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_the_table_decides_not_a_copy, setup, teardown),
+	        test_no_table_no_step, setup, agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_no_table_no_step, setup, teardown),
+	        test_a_client_id_is_kept_once, setup, agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_a_client_id_is_kept_once, setup, teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_revoked_wipes_personal_data_only, setup, teardown),
+	        test_revoked_wipes_personal_data_only, setup,
+	        agent_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,42 +15,7 @@
 #include <cmocka.h>
 
 #include "agent.h"
-
-struct fixture {
-	char dir[64];
-	struct agent a;
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	char *cause = NULL;
-
-	snprintf(f->dir, sizeof f->dir, "%s/agent-store-XXXXXX",
-	    getenv("TMPDIR") != NULL && strlen(getenv("TMPDIR")) < 40
-	        ? getenv("TMPDIR")
-	        : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
-	f->a.dir = f->dir;
-	if (outbox_open(&f->a, &cause) != 0)
-		fail_msg("outbox_open: %s", cause);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[128];
-
-	outbox_close(&f->a);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
+#include "agent_fixture.h"
 
 /* Rows seen by a callback, as "id:state:category_name:pending:plan" text. */
 struct seen {
@@ -115,61 +80,61 @@ apply_two(struct agent *a, const char *state2)
 static void
 test_a_reply_fills_jobs_and_callers(void **state)
 {
-	struct fixture *f = *state;
+	struct agent *a = *state;
 	struct seen s = {"", 0};
 
-	apply_two(&f->a, "done");
-	assert_int_equal(store_jobs_get(&f->a, 1, seen_job_cb, &s), 1);
+	apply_two(a, "done");
+	assert_int_equal(store_jobs_get(a, 1, seen_job_cb, &s), 1);
 	assert_string_equal(s.text, "1:assigned:ハチの巣:0:-");
 	memset(&s, 0, sizeof s);
-	assert_int_equal(store_jobs_callers(&f->a, 1, seen_caller_cb, &s), 2);
+	assert_int_equal(store_jobs_callers(a, 1, seen_caller_cb, &s), 2);
 	assert_string_equal(s.text, "多摩 太郎/044-000-1111 麻生 花子/-");
 	/* A closed job gets no callers: personal data leaves with it. */
 	memset(&s, 0, sizeof s);
-	assert_int_equal(store_jobs_callers(&f->a, 2, seen_caller_cb, &s), 0);
+	assert_int_equal(store_jobs_callers(a, 2, seen_caller_cb, &s), 0);
 	memset(&s, 0, sizeof s);
-	assert_int_equal(store_jobs_get(&f->a, 99, seen_job_cb, &s), 0);
+	assert_int_equal(store_jobs_get(a, 99, seen_job_cb, &s), 0);
 }
 
 static void
 test_a_pending_step_keeps_the_local_state(void **state)
 {
-	struct fixture *f = *state;
+	struct agent *a = *state;
 	struct store_job_gone gone = {1, "cancelled"};
 	struct seen s = {"", 0};
 	static const uint8_t body[] = {1};
 
-	apply_two(&f->a, "assigned");
-	assert_int_equal(store_jobs_set_state(&f->a, 2, "accepted"), 0);
-	assert_int_equal(outbox_add(&f->a, "status", "accept",
+	apply_two(a, "assigned");
+	assert_int_equal(store_jobs_set_state(a, 2, "accepted"), 0);
+	assert_int_equal(outbox_add(a, "status", "accept",
 	                     "00000000000000000000000000000002", 2, body, 1),
 	    0);
 	/* The server still says assigned: the crew's step is newer. */
-	apply_two(&f->a, "assigned");
+	apply_two(a, "assigned");
 	/* Job 1 is no longer the crew's: its callers go at once. */
-	assert_int_equal(store_jobs_apply(&f->a, NULL, 0, &gone, 1), 0);
-	assert_int_equal(store_jobs_planned(&f->a, seen_job_cb, &s), 2);
+	assert_int_equal(store_jobs_apply(a, NULL, 0, &gone, 1), 0);
+	assert_int_equal(store_jobs_planned(a, seen_job_cb, &s), 2);
 	assert_string_equal(
 	    s.text, "2:accepted:-:1:- 1:cancelled:ハチの巣:0:-");
 	memset(&s, 0, sizeof s);
-	assert_int_equal(store_jobs_callers(&f->a, 1, seen_caller_cb, &s), 0);
+	assert_int_equal(store_jobs_callers(a, 1, seen_caller_cb, &s), 0);
 }
 
 static void
 test_the_plan_orders_the_screen(void **state)
 {
-	struct fixture *f = *state;
+	struct agent *a = *state;
 	struct store_plan_row plan[] = {{2, 1, 1, 0, 1000, 0}};
 	struct seen s = {"", 0};
 
-	apply_two(&f->a, "assigned");
+	apply_two(a, "assigned");
 	/* Without a plan: by priority (job 2 is priority 1). */
-	assert_int_equal(store_jobs_planned(&f->a, seen_job_cb, &s), 2);
+	assert_int_equal(store_jobs_planned(a, seen_job_cb, &s), 2);
 	assert_string_equal(s.text, "2:assigned:-:0:- 1:assigned:ハチの巣:0:-");
 	plan[0].request_id = 1;
-	assert_int_equal(store_jobs_plan_replace(&f->a, plan, 1), 0);
+	assert_int_equal(store_jobs_plan_replace(a, plan, 1), 0);
 	memset(&s, 0, sizeof s);
-	assert_int_equal(store_jobs_planned(&f->a, seen_job_cb, &s), 2);
+	assert_int_equal(store_jobs_planned(a, seen_job_cb, &s), 2);
 	assert_string_equal(s.text, "1:assigned:ハチの巣:0:p 2:assigned:-:0:-");
 }
 
@@ -199,36 +164,35 @@ seen_history_cb(const struct store_outbox_row *r, void *arg)
 static void
 test_a_batch_is_marked_read_and_acknowledged(void **state)
 {
-	struct fixture *f = *state;
+	struct agent *a = *state;
 	static const uint8_t body[] = {1, 2, 3};
 	struct store_ack_row ack = {"00000000000000000000000000000001",
 	    "conflict", "already done", 0, 0};
 	struct seen s = {"", 0};
 
-	assert_int_equal(outbox_add(&f->a, "status", "accept",
+	assert_int_equal(outbox_add(a, "status", "accept",
 	                     "00000000000000000000000000000001", 5, body, 3),
 	    0);
-	assert_int_equal(outbox_add(&f->a, "result", "done:removed",
+	assert_int_equal(outbox_add(a, "result", "done:removed",
 	                     "00000000000000000000000000000002", 5, body, 2),
 	    0);
-	assert_int_equal(store_outbox_batch_mark(&f->a, "b1", 500), 2);
-	assert_int_equal(store_outbox_batch_mark(&f->a, "b2", 500), 0);
-	assert_int_equal(store_outbox_batch(&f->a, "b1", seen_item_cb, &s), 2);
+	assert_int_equal(store_outbox_batch_mark(a, "b1", 500), 2);
+	assert_int_equal(store_outbox_batch_mark(a, "b2", 500), 0);
+	assert_int_equal(store_outbox_batch(a, "b1", seen_item_cb, &s), 2);
 	assert_string_equal(s.text, "status/3 result/2");
 	/* One answered: the other leaves the batch for a later one. */
-	assert_int_equal(store_outbox_ack(&f->a, "b1", &ack, 1), 0);
+	assert_int_equal(store_outbox_ack(a, "b1", &ack, 1), 0);
 	memset(&s, 0, sizeof s);
-	assert_int_equal(store_outbox_batch(&f->a, "b1", seen_item_cb, &s), 0);
-	assert_int_equal(store_outbox_batch_mark(&f->a, "b3", 500), 1);
+	assert_int_equal(store_outbox_batch(a, "b1", seen_item_cb, &s), 0);
+	assert_int_equal(store_outbox_batch_mark(a, "b3", 500), 1);
 	memset(&s, 0, sizeof s);
-	assert_int_equal(
-	    store_outbox_history(&f->a, 5, seen_history_cb, &s), 2);
+	assert_int_equal(store_outbox_history(a, 5, seen_history_cb, &s), 2);
 	assert_string_equal(
 	    s.text, "accept:acked:conflict done:removed:pending:-");
 	memset(&s, 0, sizeof s);
-	assert_int_equal(store_outbox_refused(&f->a, seen_history_cb, &s), 1);
+	assert_int_equal(store_outbox_refused(a, seen_history_cb, &s), 1);
 	assert_string_equal(s.text, "accept:acked:conflict");
-	assert_int_equal(outbox_pending(&f->a), 1);
+	assert_int_equal(outbox_pending(a), 1);
 }
 
 /* Takes fixes while they are of the first one's patrol (track.c's rule). */
@@ -248,66 +212,69 @@ seen_fix_cb(const struct store_fix_row *r, void *arg)
 static void
 test_fixes_come_oldest_first_until_told_to_stop(void **state)
 {
-	struct fixture *f = *state;
+	struct agent *a = *state;
 	struct store_fix_row fix[] = {{3000, 1, 1, "p2"}, {1000, 1, 1, "p1"},
 	    {2000, 1, 1, "p1"}, {2000, 9, 9, "p1"}};
 	struct store_fix_row newest;
 	struct seen s = {"", 0};
 	size_t i;
 
-	assert_int_equal(store_fixes_newest(&f->a, &newest), 0);
+	assert_int_equal(store_fixes_newest(a, &newest), 0);
 	for (i = 0; i < 4; i++)
-		assert_int_equal(store_fixes_add(&f->a, &fix[i]), 0);
-	assert_int_equal(store_fixes_oldest(&f->a, 10, seen_fix_cb, &s), 0);
+		assert_int_equal(store_fixes_add(a, &fix[i]), 0);
+	assert_int_equal(store_fixes_oldest(a, 10, seen_fix_cb, &s), 0);
 	assert_string_equal(s.text, "1000 2000");
-	assert_int_equal(store_fixes_newest(&f->a, &newest), 1);
+	assert_int_equal(store_fixes_newest(a, &newest), 1);
 	assert_int_equal(newest.t_ms, 3000);
-	assert_int_equal(store_fixes_delete(&f->a, 1000, 2000), 0);
+	assert_int_equal(store_fixes_delete(a, 1000, 2000), 0);
 	memset(&s, 0, sizeof s);
-	assert_int_equal(store_fixes_oldest(&f->a, 10, seen_fix_cb, &s), 0);
+	assert_int_equal(store_fixes_oldest(a, 10, seen_fix_cb, &s), 0);
 	assert_string_equal(s.text, "");
 }
 
 static void
 test_the_nearest_place_prefers_a_block(void **state)
 {
-	struct fixture *f = *state;
+	struct agent *a = *state;
 	struct store_place_row p[] = {{"宿河原", 35.6180, 139.5770, 0},
 	    {"宿河原一丁目１番", 35.6185, 139.5775, 1},
 	    {"遠い町", 35.9000, 139.9000, 0}};
 	char *name;
 
-	assert_int_equal(store_places_replace(&f->a, p, 3), 0);
-	name = store_places_near(&f->a, 35.6184, 139.5774);
+	assert_int_equal(store_places_replace(a, p, 3), 0);
+	name = store_places_near(a, 35.6184, 139.5774);
 	assert_string_equal(name, "宿河原一丁目１番");
 	free(name);
 	/* 200 m from the block: the town around it. */
-	name = store_places_near(&f->a, 35.6200, 139.5790);
+	name = store_places_near(a, 35.6200, 139.5790);
 	assert_string_equal(name, "宿河原");
 	free(name);
-	assert_null(store_places_near(&f->a, 34.0, 135.0));
+	assert_null(store_places_near(a, 34.0, 135.0));
 	/* Replaced, not added to. */
-	assert_int_equal(store_places_replace(&f->a, p + 2, 1), 0);
-	assert_null(store_places_near(&f->a, 35.6184, 139.5774));
+	assert_int_equal(store_places_replace(a, p + 2, 1), 0);
+	assert_null(store_places_near(a, 35.6184, 139.5774));
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_a_reply_fills_jobs_and_callers,
+	        agent_fixture_setup, agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_a_reply_fills_jobs_and_callers, setup, teardown),
+	        test_a_pending_step_keeps_the_local_state, agent_fixture_setup,
+	        agent_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_the_plan_orders_the_screen,
+	        agent_fixture_setup, agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_a_pending_step_keeps_the_local_state, setup, teardown),
+	        test_a_batch_is_marked_read_and_acknowledged,
+	        agent_fixture_setup, agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_the_plan_orders_the_screen, setup, teardown),
+	        test_fixes_come_oldest_first_until_told_to_stop,
+	        agent_fixture_setup, agent_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_a_batch_is_marked_read_and_acknowledged, setup, teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_fixes_come_oldest_first_until_told_to_stop, setup,
-	        teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_the_nearest_place_prefers_a_block, setup, teardown),
+	        test_the_nearest_place_prefers_a_block, agent_fixture_setup,
+	        agent_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
