@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "fixture.h"
 
 static void
 expect_error(const char *text, const char *needle)
@@ -206,32 +207,28 @@ test_config_file_default(void **state)
 static void
 test_example_config(void **state)
 {
-	char buf[16384] = "";
-	FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+	char *out = fixture_output(config_example);
 
 	(void)state;
-	config_example(f);
-	fclose(f);
-	assert_non_null(strstr(buf, "\n# database_url = \n"));
+	assert_non_null(strstr(out, "\n# database_url = \n"));
 	assert_non_null(
-	    strstr(buf, "\n# photo_dir = " PATROL_STATE_DIR "/photos\n"));
-	assert_null(strstr(buf, "# config ="));
+	    strstr(out, "\n# photo_dir = " PATROL_STATE_DIR "/photos\n"));
+	assert_null(strstr(out, "# config ="));
+	free(out);
 }
 
 /* --help is generated from the table: every option appears. */
 static void
 test_usage_lists_every_option(void **state)
 {
-	char buf[8192] = "";
-	FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+	char *out = fixture_output(config_usage);
 
 	(void)state;
-	config_usage(f);
-	fclose(f);
-	assert_non_null(strstr(buf, "--database-url"));
-	assert_non_null(strstr(buf, "env DATABASE_URL"));
-	assert_non_null(strstr(buf, "--db-statement-timeout-ms"));
-	assert_non_null(strstr(buf, "default 'EPSG:6677'"));
+	assert_non_null(strstr(out, "--database-url"));
+	assert_non_null(strstr(out, "env DATABASE_URL"));
+	assert_non_null(strstr(out, "--db-statement-timeout-ms"));
+	assert_non_null(strstr(out, "default 'EPSG:6677'"));
+	free(out);
 }
 
 int

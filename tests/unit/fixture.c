@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -27,6 +28,28 @@ fixture_read(const char *path, size_t *len)
 	fclose(f);
 	buf[size] = '\0';
 	*len = (size_t)size;
+	return buf;
+}
+
+void
+fixture_cause(char *cause, const char *needle)
+{
+	assert_non_null(cause);
+	if (strstr(cause, needle) == NULL)
+		fail_msg("cause '%s' does not contain '%s'", cause, needle);
+	free(cause);
+}
+
+char *
+fixture_output(void (*fn)(FILE *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	fn(f);
+	assert_int_equal(fclose(f), 0);
 	return buf;
 }
 

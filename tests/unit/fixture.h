@@ -7,12 +7,23 @@
 #define PATROL_TEST_FIXTURE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* PATROL_DATA_DIR is the source tree's data/ (CMake defines it). */
 #define FIXTURE_KAWASAKI PATROL_DATA_DIR "/kawasaki_wards_N03-22.geojson"
 
 /* The whole file at path, NUL-terminated, *len its bytes; caller frees. */
 char *fixture_read(const char *path, size_t *len);
+
+/*
+ * A refusal's cause names the problem: it contains needle, or the test
+ * fails showing it. Frees cause.
+ */
+void fixture_cause(char *cause, const char *needle);
+
+/* All that fn writes to the stream it is given, NUL-terminated; caller frees.
+ */
+char *fixture_output(void (*fn)(FILE *));
 
 /*
  * The shipped Kawasaki wards (FIXTURE_KAWASAKI, properties name and code);

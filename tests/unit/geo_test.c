@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "geo.h"
 
 static const struct geo_area kanto = {139.0, 35.1, 140.0, 36.3};
@@ -93,10 +94,7 @@ expect_refused(double lon, double lat, const char *needle)
 	char *cause = NULL;
 
 	assert_int_equal(geo_to_plane(lon, lat, &e, &n, &cause), -1);
-	assert_non_null(cause);
-	if (strstr(cause, needle) == NULL)
-		fail_msg("cause '%s' does not contain '%s'", cause, needle);
-	free(cause);
+	fixture_cause(cause, needle);
 }
 
 static void
@@ -125,9 +123,7 @@ expect_parse(const char *lon, const char *lat, int ok, const char *needle)
 		return;
 	}
 	assert_int_equal(rc, -1);
-	if (strstr(cause, needle) == NULL)
-		fail_msg("cause '%s' does not contain '%s'", cause, needle);
-	free(cause);
+	fixture_cause(cause, needle);
 }
 
 static void
