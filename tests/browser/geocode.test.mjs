@@ -28,6 +28,18 @@ async function startCall() {
   await page.selectOption('#q-location', 'outdoor');
 }
 
+// The description typed, and the call taken with Enter in it: what the
+// console sent and the server's answer (which must be 201 Created).
+async function takeByEnter(description) {
+  await page.fill('#intake-description', description);
+  const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/requests') && r.request().method() === 'POST');
+  await page.focus('#intake-description');
+  await page.keyboard.press('Enter');
+  const r = await created;
+  assert.equal(r.status(), 201);
+  return { sent: JSON.parse(r.request().postData()), body: await r.json() };
+}
+
 test('a call is placed by typing its address and choosing with the keyboard', async () => {
   await startCall();
   await page.focus('#intake-point');
@@ -57,16 +69,9 @@ test('a call is placed by typing its address and choosing with the keyboard', as
   assert.ok(await page.locator('path.pick-accuracy').count() >= 1);
   assert.equal(await page.inputValue('#intake-address'), '神奈川県川崎市多摩区中野島四丁目 ３－１');
   await h.shot('geo-02-chosen');
-  await page.fill('#intake-description', '軒下にスズメバチの巣');
-  const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/requests') && r.request().method() === 'POST');
-  await page.focus('#intake-description');
-  await page.keyboard.press('Enter');
-  const r = await created;
-  assert.equal(r.status(), 201);
-  const sent = JSON.parse(r.request().postData());
+  const { sent, body } = await takeByEnter('軒下にスズメバチの巣');
   assert.equal(sent.location_text, '中野島４－３－１');
   assert.equal(sent.location_level, 'town');
-  const body = await r.json();
   assert.equal(body.town, '川崎市多摩区中野島四丁目');
   await page.waitForURL('**/#/requests/' + body.id);
   await page.locator('#detail-town', { hasText: '中野島四丁目' }).waitFor();
@@ -94,16 +99,9 @@ test('a typo gives only a "did you mean", and the pin can be dragged', async () 
   await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2, { steps: 5 });
   await page.mouse.up();
   await page.locator('#intake-place [data-level="pin"]').waitFor();
-  await page.fill('#intake-description', '宿河原の公園');
-  const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/requests') && r.request().method() === 'POST');
-  await page.focus('#intake-description');
-  await page.keyboard.press('Enter');
-  const r = await created;
-  assert.equal(r.status(), 201);
-  const sent = JSON.parse(r.request().postData());
+  const { sent, body } = await takeByEnter('宿河原の公園');
   assert.equal(sent.location_level, 'pin');
   assert.equal(sent.location_text, '多摩区宿河源三丁目');
-  const body = await r.json();
   // The queue shows the town of every request.
   await page.goto(base + '/#/queue');
   await page.locator(`tr[data-id="${body.id}"] .town`).waitFor();
