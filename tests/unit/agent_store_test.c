@@ -17,20 +17,31 @@
 #include "agent.h"
 #include "agent_fixture.h"
 
-/* Rows seen by a callback, as "id:state:category_name:pending:plan" text. */
+/* Rows seen by a callback, as text: a word a row, a space between. */
 struct seen {
 	char text[512];
 	int n;
 };
 
+static void __attribute__((format(printf, 2, 3)))
+seen_add(struct seen *s, const char *fmt, ...)
+{
+	size_t len = strlen(s->text);
+	va_list ap;
+
+	if (s->n++ > 0 && len + 1 < sizeof s->text)
+		s->text[len++] = ' ';
+	va_start(ap, fmt);
+	vsnprintf(s->text + len, sizeof s->text - len, fmt, ap);
+	va_end(ap);
+}
+
 static int
 seen_job_cb(const struct store_job_row *r, void *arg)
 {
 	struct seen *s = arg;
-	size_t len = strlen(s->text);
 
-	snprintf(s->text + len, sizeof s->text - len, "%s%lld:%s:%s:%lld:%s",
-	    s->n++ > 0 ? " " : "", r->id, r->state,
+	seen_add(s, "%lld:%s:%s:%lld:%s", r->id, r->state,
 	    r->category_name != NULL ? r->category_name : "-", r->pending,
 	    r->has_plan_pos ? "p" : "-");
 	return 0;
@@ -40,10 +51,8 @@ static int
 seen_caller_cb(const struct store_caller_row *r, void *arg)
 {
 	struct seen *s = arg;
-	size_t len = strlen(s->text);
 
-	snprintf(s->text + len, sizeof s->text - len, "%s%s/%s",
-	    s->n++ > 0 ? " " : "", r->name != NULL ? r->name : "-",
+	seen_add(s, "%s/%s", r->name != NULL ? r->name : "-",
 	    r->phone != NULL ? r->phone : "-");
 	return 0;
 }
@@ -142,10 +151,8 @@ static int
 seen_item_cb(const struct store_item_row *r, void *arg)
 {
 	struct seen *s = arg;
-	size_t len = strlen(s->text);
 
-	snprintf(s->text + len, sizeof s->text - len, "%s%s/%zu",
-	    s->n++ > 0 ? " " : "", r->kind, r->len);
+	seen_add(s, "%s/%zu", r->kind, r->len);
 	return 0;
 }
 
@@ -153,10 +160,8 @@ static int
 seen_history_cb(const struct store_outbox_row *r, void *arg)
 {
 	struct seen *s = arg;
-	size_t len = strlen(s->text);
 
-	snprintf(s->text + len, sizeof s->text - len, "%s%s:%s:%s",
-	    s->n++ > 0 ? " " : "", r->what, r->acked ? "acked" : "pending",
+	seen_add(s, "%s:%s:%s", r->what, r->acked ? "acked" : "pending",
 	    r->status != NULL ? r->status : "-");
 	return 0;
 }
@@ -200,12 +205,10 @@ static int
 seen_fix_cb(const struct store_fix_row *r, void *arg)
 {
 	struct seen *s = arg;
-	size_t len = strlen(s->text);
 
 	if (r->session == NULL || strcmp(r->session, "p1") != 0)
 		return 1;
-	snprintf(s->text + len, sizeof s->text - len, "%s%lld",
-	    s->n++ > 0 ? " " : "", (long long)r->t_ms);
+	seen_add(s, "%lld", (long long)r->t_ms);
 	return 0;
 }
 
