@@ -174,6 +174,23 @@ bench_roads(void)
 	roadnet_free(p.net);
 }
 
+/*
+ * Crew v's day as the office planned it: its jobs copied into day (how many
+ * returned), and its break, if any, in p.
+ */
+static int
+bench_crew_jobs(struct plan_crew *crews, const struct plan_job *jobs, int v,
+    struct plan_job *day, struct rank_params *p)
+{
+	int i, n = 0;
+
+	for (i = 0; i < NJOBS; i++)
+		if (jobs[i].crew == v)
+			day[n++] = jobs[i];
+	p->brk = crews[v].brk.len > 0 ? &crews[v].brk : NULL;
+	return n;
+}
+
 int
 main(void)
 {
@@ -201,10 +218,7 @@ main(void)
 		/* The live planner: every crew's own day, one after another. */
 		t0 = bench_now();
 		for (v = 0; v < NCREWS; v++) {
-			for (i = n = 0; i < NJOBS; i++)
-				if (jobs[i].crew == v)
-					day[n++] = jobs[i];
-			p.brk = crews[v].brk.len > 0 ? &crews[v].brk : NULL;
+			n = bench_crew_jobs(crews, jobs, v, day, &p);
 			plan_crew_day(crews[v].e, crews[v].n,
 			    crews[v].shift_end, day, n, &p);
 			for (i = 0; i < n; i++)
@@ -213,10 +227,7 @@ main(void)
 		t_crews[r] = bench_now() - t0;
 		t0 = bench_now();
 		for (v = 0; v < NCREWS; v++) {
-			for (i = n = 0; i < NJOBS; i++)
-				if (jobs[i].crew == v)
-					day[n++] = jobs[i];
-			p.brk = crews[v].brk.len > 0 ? &crews[v].brk : NULL;
+			n = bench_crew_jobs(crews, jobs, v, day, &p);
 			plan_times(crews[v].e, crews[v].n, crews[v].shift_end,
 			    day, n, &p);
 		}
