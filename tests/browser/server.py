@@ -9,7 +9,6 @@ its exit status) and starts it again on the same port, answering
 exit cleanly (the sanitizers' verdict)."""
 import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -18,26 +17,11 @@ import harness as h  # noqa: E402
 
 
 def main():
-    url = h.fresh_database("browser")
-    r = h.patrolctl(url, "migrate")
-    if r.returncode != 0:
-        sys.exit("patrolctl migrate: " + r.stderr)
-    r = subprocess.run([h.PATROLCTL, "--database-url", url, "demo", "load"],
-                       capture_output=True, text=True, timeout=120)
-    if r.returncode != 0:
-        sys.exit("patrolctl demo load: " + r.stderr)
-    r = subprocess.run([h.PATROLCTL, "--database-url", url, "user", "add",
-                        "admin1", "--role", "admin", "--display-name",
-                        "管理者（テスト）", "--password-stdin"],
-                       input="admin-password-1\n", capture_output=True,
-                       text=True, timeout=60)
-    if r.returncode != 0:
-        sys.exit("user add: " + r.stderr)
+    url = h.demo_database("browser")
+    h.user_add(url, "admin1", "admin", "--display-name", "管理者（テスト）",
+               password="admin-password-1")
     crew = h.user_token(url, "crew1", "crew")
-    r = h.patrolctl(url, "token", "create", "--user", "dispatcher")
-    if r.returncode != 0:
-        sys.exit("token create: " + r.stderr)
-    dispatcher = r.stdout.strip()
+    dispatcher = h.ctl_ok(url, "token", "create", "--user", "dispatcher")
     flags = ["--tile-url", "", "--escalation-check-ms", "3600000"]
     d = h.Patrold(url, *flags)
     port = d.port

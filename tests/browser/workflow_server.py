@@ -7,7 +7,6 @@ Prints one JSON line ({"port", "db_url", "mail_dir", "dispatcher_token",
 if patrold did not exit cleanly (the sanitizers' verdict)."""
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -18,25 +17,11 @@ import smtpsink  # noqa: E402
 
 
 def main():
-    url = h.fresh_database("workflow")
-    for args in [("migrate",), ("demo", "load")]:
-        r = subprocess.run([h.PATROLCTL, "--database-url", url, *args],
-                           capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            sys.exit("patrolctl %s: %s" % (" ".join(args), r.stderr))
-    r = subprocess.run([h.PATROLCTL, "--database-url", url, "user", "add",
-                        "admin1", "--role", "admin", "--display-name",
-                        "管理者（テスト）", "--password-stdin"],
-                       input="admin-password-1\n", capture_output=True,
-                       text=True, timeout=60)
-    if r.returncode != 0:
-        sys.exit("user add: " + r.stderr)
-    tokens = {}
-    for user in ["dispatcher", "admin1"]:
-        r = h.patrolctl(url, "token", "create", "--user", user)
-        if r.returncode != 0:
-            sys.exit("token create: " + r.stderr)
-        tokens[user] = r.stdout.strip()
+    url = h.demo_database("workflow")
+    h.user_add(url, "admin1", "admin", "--display-name", "管理者（テスト）",
+               password="admin-password-1")
+    tokens = {user: h.ctl_ok(url, "token", "create", "--user", user)
+              for user in ["dispatcher", "admin1"]}
     mail_dir = tempfile.mkdtemp(prefix="mail-",
                                 dir=os.environ.get("TMPDIR", "/tmp"))
     sink = smtpsink.Sink(mail_dir)

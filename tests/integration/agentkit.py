@@ -198,6 +198,18 @@ def post(d, path, body, token=None, method="POST", headers=None):
     return d.request(path, method=method, body=body, headers=hdrs)
 
 
+def sync(d, M, token, batch, **items):
+    """One sync batch (a SyncRequest of the items) from the device token's
+    holder to patrold d, which must take it (200): its SyncResponse."""
+    req = M["SyncRequest"](batch_id=batch, **items)
+    st, _, raw = post(d, "/agent/v1/sync", req.SerializeToString(),
+                      token=token)
+    assert st == 200, raw
+    m = M["SyncResponse"]()
+    m.ParseFromString(raw)
+    return m
+
+
 class FaultProxy:
     """A TCP proxy that breaks HTTP exchanges on purpose, one connection
     (one request: the agent opens one per request) at a time, chosen by a
@@ -255,13 +267,10 @@ class FaultProxy:
     @staticmethod
     def _read_message(s, head_only=False):
         """One HTTP message: (head bytes, body bytes) or None."""
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            d = s.recv(65536)
-            if not d:
-                return None
-            buf += d
-        head, _, body = buf.partition(b"\r\n\r\n")
+        message = h.recv_head(s)
+        if message is None:
+            return None
+        head, body = message
         n = 0
         for line in head.split(b"\r\n")[1:]:
             k2, _, v = line.partition(b":")
@@ -269,11 +278,9 @@ class FaultProxy:
                 n = int(v.strip())
         if head_only:
             n = 0
-        while len(body) < n:
-            d = s.recv(65536)
-            if not d:
-                return None
-            body += d
+        body = h.recv_more(s, body, n)
+        if len(body) < n:
+            return None
         return head + b"\r\n\r\n", body
 
     @staticmethod

@@ -49,6 +49,14 @@ def psql(url, sql):
     return out.stdout.strip()
 
 
+def table_digest(url, table, where="true"):
+    """A table's rows (those where the condition holds) in one line: their
+    count and the md5 of them all, in order; equal rows, equal digests."""
+    return psql(url, "SELECT count(*) || ' ' || md5(coalesce(string_agg("
+                "t::text, '|' ORDER BY t::text), '')) FROM %s t WHERE %s"
+                % (table, where))
+
+
 def fresh_database(tag):
     """A new empty database for one test file; returns its conninfo."""
     base = os.environ.get("DATABASE_URL")
@@ -95,13 +103,78 @@ def crew(key, name, skills, office="tama", shift="00:00-00:00", at=None):
     return args
 
 
+def ctl_ok(url, *args, stdin=None):
+    """Runs patrolctl, which must succeed: a failure fails the test with
+    its arguments and patrolctl's error. Returns its output, stripped."""
+    r = patrolctl(url, *args, stdin=stdin)
+    assert r.returncode == 0, (args, r.stderr)
+    return r.stdout.strip()
+
+
+def migrated_database(tag):
+    """fresh_database() with the schema migrated in; returns its conninfo."""
+    url = fresh_database(tag)
+    ctl_ok(url, "migrate")
+    return url
+
+
+def demo_database(tag):
+    """migrated_database() with the demo's data (patrolctl demo load)."""
+    url = migrated_database(tag)
+    ctl_ok(url, "demo", "load")
+    return url
+
+
 def setup_city(url, *steps):
     """Migrates url's database, imports Kawasaki's ward polygons, then runs
     each step (patrolctl's arguments); a failing step fails the test with
     its arguments and patrolctl's error."""
     for args in (("migrate",), ("import", "wards", KAWASAKI_WARDS)) + steps:
-        r = patrolctl(url, *args)
-        assert r.returncode == 0, (args, r.stderr)
+        ctl_ok(url, *args)
+
+
+def city_database(tag, *steps):
+    """fresh_database() set up by setup_city(); returns its conninfo."""
+    url = fresh_database(tag)
+    setup_city(url, *steps)
+    return url
+
+
+def user_add(url, name, role, *args, password=None):
+    """Adds a user with the role (args: more of patrolctl's options, such
+    as "--crew", code) and, when given, the password (read from stdin)."""
+    if password is not None:
+        args += ("--password-stdin",)
+    ctl_ok(url, "user", "add", name, "--role", role, *args,
+           stdin=None if password is None else password + "\n")
+
+
+class ServerTest(unittest.TestCase):
+    """Tests that share one patrold, cls.d, which setUpClass starts; after
+    the last test it is stopped and must exit cleanly (stop_clean)."""
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop_clean()
+
+
+class DispatcherCalls:
+    """A TestCase mix-in: the JSON API of patrold cls.d as the dispatcher
+    whose token is cls.disp."""
+
+    def api(self, method, path, body=None):
+        return self.d.api(method, path, self.disp, body)
+
+    def assign(self, request_id, crew_id):
+        st, a = self.api("POST", "/api/v1/requests/%d/assign" % request_id,
+                         {"crew_id": crew_id})
+        self.assertEqual(st, 200, a)
+
+    def plan(self, crew_id):
+        """The crew's day plan (GET /api/v1/crews/ID/plan)."""
+        st, p = self.api("GET", "/api/v1/crews/%d/plan" % crew_id)
+        self.assertEqual(st, 200, p)
+        return p
 
 
 class Patrold:
@@ -221,14 +294,8 @@ def main():
 def user_token(url, name, role, crew=None):
     """Adds a user with the role (a crew user working in the crew with
     code crew) and returns a fresh API token for it."""
-    r = patrolctl(url, "user", "add", name, "--role", role,
-                  *(("--crew", crew) if crew else ()))
-    if r.returncode != 0:
-        raise RuntimeError("user add: " + r.stderr)
-    r = patrolctl(url, "token", "create", "--user", name)
-    if r.returncode != 0:
-        raise RuntimeError("token create: " + r.stderr)
-    return r.stdout.strip()
+    user_add(url, name, role, *(("--crew", crew) if crew else ()))
+    return ctl_ok(url, "token", "create", "--user", name)
 
 
 def ensure_module(name, package):
@@ -285,48 +352,106 @@ def open311_key(url, name):
     return r.stdout.strip()
 
 
-class EventStream:
-    """Reads /api/v1/events (Server-Sent Events) in a thread."""
+def sse_messages(resp):
+    """The Server-Sent Events messages of an HTTP response (read line by
+    line), one dict of field: value a message, comments left out."""
+    ev = {}
+    for raw in resp:
+        line = raw.decode("utf-8").rstrip("\n")
+        if line == "":
+            if ev:
+                yield ev
+            ev = {}
+        elif not line.startswith(":") and ":" in line:
+            k, v = line.split(":", 1)
+            ev[k] = v[1:] if v.startswith(" ") else v
 
-    def __init__(self, d, token, after=None, last_event_id=None):
+
+def recv_all(s):
+    """Everything s receives until the peer closes the connection."""
+    reply = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            return reply
+        reply += chunk
+
+
+def recv_head(s, data=b""):
+    """Reads s (after data, bytes already read) to the end of an HTTP
+    message's head: (head, the bytes read after it), or None when the peer
+    closes first."""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return head, rest
+
+
+def recv_more(s, data, n):
+    """data and what s receives after it, until n bytes or the peer closes
+    (then fewer)."""
+    while len(data) < n:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+class EventFeed:
+    """GET /api/v1/events (Server-Sent Events) on a port as the token's
+    holder (from Last-Event-ID, when given), its reply read in a thread by
+    the subclass's _read()."""
+
+    def __init__(self, port, token, path="/api/v1/events",
+                 last_event_id=None):
         import http.client
         import threading
-        self.events = []
-        self.named = []  # (name, data) of "event: NAME" messages (plans)
         self.lock = threading.Lock()
-        self.conn = http.client.HTTPConnection("127.0.0.1", d.port,
-                                               timeout=60)
-        path = "/api/v1/events" + ("?after=%d" % after
-                                   if after is not None else "")
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         headers = {"Authorization": "Bearer " + token}
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
         self.conn.request("GET", path, headers=headers)
         self.resp = self.conn.getresponse()
         self.status = self.resp.status
-        self.content_type = self.resp.getheader("Content-Type")
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
-    def _read(self):
-        ev = {}
+    def close(self):
         try:
-            for raw in self.resp:
-                line = raw.decode("utf-8").rstrip("\n")
-                if line == "":
-                    if "data" in ev and "event" in ev:
-                        with self.lock:
-                            self.named.append((ev["event"],
-                                               json.loads(ev["data"])))
-                    elif "data" in ev:
-                        item = json.loads(ev["data"])
-                        item["_sse_id"] = int(ev.get("id", "0"))
-                        with self.lock:
-                            self.events.append(item)
-                    ev = {}
-                elif not line.startswith(":") and ":" in line:
-                    k, v = line.split(":", 1)
-                    ev[k] = v[1:] if v.startswith(" ") else v
+            self.conn.sock.shutdown(socket.SHUT_RDWR)
+        except Exception:
+            pass
+        self.conn.close()
+
+
+class EventStream(EventFeed):
+    """patrold d's request events (after the id after, when given) and
+    named events, as they come."""
+
+    def __init__(self, d, token, after=None, last_event_id=None):
+        self.events = []
+        self.named = []  # (name, data) of "event: NAME" messages (plans)
+        super().__init__(d.port, token, "/api/v1/events" + (
+            "?after=%d" % after if after is not None else ""), last_event_id)
+        self.content_type = self.resp.getheader("Content-Type")
+
+    def _read(self):
+        try:
+            for ev in sse_messages(self.resp):
+                if "data" in ev and "event" in ev:
+                    with self.lock:
+                        self.named.append((ev["event"],
+                                           json.loads(ev["data"])))
+                elif "data" in ev:
+                    item = json.loads(ev["data"])
+                    item["_sse_id"] = int(ev.get("id", "0"))
+                    with self.lock:
+                        self.events.append(item)
         except Exception:
             pass
 
@@ -355,10 +480,3 @@ class EventStream:
     def kinds(self):
         with self.lock:
             return [(e["request_id"], e["kind"]) for e in self.events]
-
-    def close(self):
-        try:
-            self.conn.sock.shutdown(socket.SHUT_RDWR)
-        except Exception:
-            pass
-        self.conn.close()

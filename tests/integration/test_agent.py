@@ -32,13 +32,12 @@ def jpeg(path, size):
     return hashlib.sha256(data).hexdigest()
 
 
-class AgentSync(unittest.TestCase):
+class AgentSync(h.DispatcherCalls, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.M = k.load_messages()
-        cls.url = h.fresh_database("agent")
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "agent",
             h.office(),
             h.crew("tama-wasp-1", "多摩 蜂班", "wasp"),
             h.crew("tama-road-1", "多摩 道路班", "road"),
@@ -60,9 +59,6 @@ class AgentSync(unittest.TestCase):
         cls.d.stop_clean()
 
     # -- helpers ---------------------------------------------------------
-
-    def api(self, method, path, body=None):
-        return self.d.api(method, path, self.disp, body)
 
     def agent(self, crew):
         a = k.Agent(crew)
@@ -90,9 +86,7 @@ class AgentSync(unittest.TestCase):
             "caller": {"name": name, "phone": phone}})
         self.assertEqual(st, 201, r)
         rid = r["id"]
-        st, r = self.api("POST", "/api/v1/requests/%d/assign" % rid,
-                         {"crew_id": self.crews[crew]})
-        self.assertEqual(st, 200, r)
+        self.assign(rid, self.crews[crew])
         return rid
 
     def last_event(self):

@@ -27,9 +27,8 @@ NMEA = os.path.join(h.SOURCE, "tests", "data", "nmea",
 class AgentFaults(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("agent_faults")
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "agent_faults",
             h.office(),
             h.crew("tama-wasp-1", "多摩 蜂班", "wasp,road"),
         )

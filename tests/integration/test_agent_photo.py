@@ -59,17 +59,29 @@ class PhotoTest(unittest.TestCase):
         db.close()
         return rows
 
+    def photo_file(self, name, data):
+        """data written as the file name in the agent's directory: its
+        path."""
+        path = os.path.join(self.a.dir, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def done_with_photo(self, name, data):
+        """Job 7 done with data as the photo file name: the agent's run
+        and the one photo it kept, (sha, size)."""
+        path = self.photo_file(name, data)
+        r = self.a.run("done", "7", "--outcome", "no_nest", "--photo", path,
+                       check=0)
+        [kept] = self.stored()
+        return r, kept
+
     def test_large_jpeg_scaled_down_with_exif(self):
         from PIL import Image
         big = jpeg(4000, 3000, True)
         self.assertGreater(len(big), 2 << 20)
-        path = os.path.join(self.a.dir, "big.jpg")
-        with open(path, "wb") as f:
-            f.write(big)
-        r = self.a.run("done", "7", "--outcome", "no_nest", "--photo", path,
-                       check=0)
+        r, (sha, size) = self.done_with_photo("big.jpg", big)
         self.assertIn("1 photo(s)", r.stdout)
-        [(sha, size)] = self.stored()
         self.assertLess(size, len(big) // 2)
         with open(os.path.join(self.a.dir, "photos", sha), "rb") as f:
             data = f.read()
@@ -103,11 +115,8 @@ class PhotoTest(unittest.TestCase):
         # less than its own size (it was read whole until session 7).
         small, big = jpeg(800, 600, False), jpeg(6000, 4500, True)
         self.assertGreater(len(big), 8 << 20)
-        paths = []
-        for name, data in (("small.jpg", small), ("big.jpg", big)):
-            paths.append(os.path.join(self.a.dir, name))
-            with open(paths[-1], "wb") as f:
-                f.write(data)
+        paths = [self.photo_file("small.jpg", small),
+                 self.photo_file("big.jpg", big)]
         base = self.peak_kb("finding", "--category", "wasp_nest",
                             "--lat", "35.6", "--lon", "139.5",
                             "--photo", paths[0])
@@ -128,12 +137,7 @@ class PhotoTest(unittest.TestCase):
 
     def test_small_jpeg_kept_as_taken(self):
         small = jpeg(800, 600, False)
-        path = os.path.join(self.a.dir, "small.jpg")
-        with open(path, "wb") as f:
-            f.write(small)
-        self.a.run("done", "7", "--outcome", "no_nest", "--photo", path,
-                   check=0)
-        [(sha, size)] = self.stored()
+        _, (sha, size) = self.done_with_photo("small.jpg", small)
         self.assertEqual(size, len(small))
 
     def test_limit_from_the_server(self):
@@ -145,12 +149,7 @@ class PhotoTest(unittest.TestCase):
                    (str(len(mid) // 2),))
         db.commit()
         db.close()
-        path = os.path.join(self.a.dir, "mid.jpg")
-        with open(path, "wb") as f:
-            f.write(mid)
-        self.a.run("done", "7", "--outcome", "no_nest", "--photo", path,
-                   check=0)
-        [(sha, size)] = self.stored()
+        _, (sha, size) = self.done_with_photo("mid.jpg", mid)
         self.assertLess(size, len(mid))
         from PIL import Image
         with open(os.path.join(self.a.dir, "photos", sha), "rb") as f:
@@ -161,12 +160,7 @@ class PhotoTest(unittest.TestCase):
         # fsync'ed) and sends that kept file with the form: tapping done
         # then only commits, the file is neither scaled nor written again.
         small = jpeg(800, 600, False)
-        path = os.path.join(self.a.dir, "small.jpg")
-        with open(path, "wb") as f:
-            f.write(small)
-        self.a.run("done", "7", "--outcome", "no_nest", "--photo", path,
-                   check=0)
-        [(sha, size)] = self.stored()
+        _, (sha, size) = self.done_with_photo("small.jpg", small)
         kept = os.path.join(self.a.dir, "photos", sha)
         before = os.stat(kept)
         db = self.a.db()

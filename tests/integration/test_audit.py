@@ -7,7 +7,6 @@ object. Against the real patrold, patrolctl and PostgreSQL."""
 import json
 import os
 import pwd
-import unittest
 
 import harness as h
 
@@ -15,16 +14,11 @@ CALL = (35.6050, 139.5600)  # Tama ward (14135)
 ACTOR = "patrolctl:" + pwd.getpwuid(os.geteuid()).pw_name
 
 
-class Audit(unittest.TestCase):
+class Audit(h.ServerTest):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("audit")
-        h.setup_city(cls.url)
+        cls.url = h.city_database("audit")
         cls.d = h.Patrold(cls.url)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
 
     def ctl(self, *args, stdin=None):
         r = h.patrolctl(self.url, *args, stdin=stdin)

@@ -20,33 +20,19 @@ def raw_get(port, path, header_lines):
     s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
               + header_lines + b"Connection: close\r\n\r\n")
     s.settimeout(10)
-    reply = b""
-    while True:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        reply += chunk
+    reply = h.recv_all(s)
     s.close()
     return int(reply.split(b" ", 2)[1])
 
 
-class Auth(unittest.TestCase):
+class Auth(h.ServerTest):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("auth")
-        r = h.patrolctl(cls.url, "migrate")
-        assert r.returncode == 0, r.stderr
-        r = h.patrolctl(cls.url, "user", "add", "dora", "--role", "dispatcher",
-                        "--display-name", "Dora Dispatcher", "--password-stdin",
-                        stdin="a long enough password\n")
-        assert r.returncode == 0, r.stderr
-        r = h.patrolctl(cls.url, "user", "add", "vic", "--role", "viewer")
-        assert r.returncode == 0, r.stderr
+        cls.url = h.migrated_database("auth")
+        h.user_add(cls.url, "dora", "dispatcher", "--display-name",
+                   "Dora Dispatcher", password="a long enough password")
+        h.user_add(cls.url, "vic", "viewer")
         cls.d = h.Patrold(cls.url)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
 
     def token(self, user, *extra):
         r = h.patrolctl(self.url, "token", "create", "--user", user, *extra)
@@ -213,12 +199,8 @@ class AuthDatabaseTrouble(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("auth_db")
-        assert h.patrolctl(cls.url, "migrate").returncode == 0
-        assert h.patrolctl(cls.url, "user", "add", "sam", "--role",
-                           "viewer").returncode == 0
-        r = h.patrolctl(cls.url, "token", "create", "--user", "sam")
-        cls.t = r.stdout.strip()
+        cls.url = h.migrated_database("auth_db")
+        cls.t = h.user_token(cls.url, "sam", "viewer")
 
     def frozen(self, d, seconds_before_thaw, path):
         # Only this database's backends: h.backend_pids takes every

@@ -75,9 +75,7 @@ class Coverage(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp()
-        cls.url = h.fresh_database("coverage")
-        r = h.patrolctl(cls.url, "migrate")
-        assert r.returncode == 0, r.stderr
+        cls.url = h.migrated_database("coverage")
         # The road the trace drove, and two straight streets nobody
         # drove, 300 m beyond the trace's northern and southern edges.
         cls.trace = trace_points()
@@ -303,17 +301,22 @@ class Coverage(unittest.TestCase):
         finally:
             self.assertEqual(d.stop(), 0, d.text())
 
+    def start_patrol(self, d, user):
+        """A new crew user of crew m1 starts a patrol through patrold d's
+        API: its request headers and the patrol created."""
+        token = h.user_token(self.url, user, "crew", crew="m1")
+        auth = {"Authorization": "Bearer " + token,
+                "Content-Type": "application/json"}
+        crew = int(h.psql(self.url, "SELECT id FROM crews WHERE code = 'm1'"))
+        st, p = d.json("/api/v1/patrols", method="POST", headers=auth,
+                       body=json.dumps({"crew_id": crew}).encode())
+        self.assertEqual(st, 200, p)
+        return auth, p
+
     def test_5_patrol_by_api_and_the_monday_archive(self):
         d = h.Patrold(self.url, *MUNICH)
         try:
-            token = h.user_token(self.url, "crewp", "crew", crew="m1")
-            auth = {"Authorization": "Bearer " + token,
-                    "Content-Type": "application/json"}
-            crew = int(h.psql(self.url,
-                              "SELECT id FROM crews WHERE code = 'm1'"))
-            st, p = d.json("/api/v1/patrols", method="POST", headers=auth,
-                           body=json.dumps({"crew_id": crew}).encode())
-            self.assertEqual(st, 200, p)
+            auth, p = self.start_patrol(d, "crewp")
             # Walk 600 m of the northern street at 5 km/h, a fix a second.
             lat = max(y for _, y in self.trace) + 300 / 110540
             west = min(x for x, _ in self.trace)
@@ -425,14 +428,7 @@ class Coverage(unittest.TestCase):
     def test_7_api_track_keeps_milliseconds_and_counts(self):
         d = h.Patrold(self.url, *MUNICH)
         try:
-            token = h.user_token(self.url, "crewq", "crew", crew="m1")
-            auth = {"Authorization": "Bearer " + token,
-                    "Content-Type": "application/json"}
-            crew = int(h.psql(self.url,
-                              "SELECT id FROM crews WHERE code = 'm1'"))
-            st, p = d.json("/api/v1/patrols", method="POST", headers=auth,
-                           body=json.dumps({"crew_id": crew}).encode())
-            self.assertEqual(st, 200, p)
+            auth, p = self.start_patrol(d, "crewq")
             lon, lat = self.trace[0]
             t0 = 1795000000.125
             pts = [{"at": t0 + 0.25 * i, "lat": lat, "lon": lon + i * 1e-5}

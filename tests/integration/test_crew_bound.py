@@ -32,9 +32,8 @@ class CrewBound(unittest.TestCase):
     def setUpClass(cls):
         k.ensure_protobuf()
         cls.M = k.load_messages()
-        cls.url = h.fresh_database("crew_bound")
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "crew_bound",
             h.office(),
             h.crew("wasp-a", "多摩 蜂A班", "wasp"),
             h.crew("wasp-b", "多摩 蜂B班", "wasp"),
@@ -287,13 +286,7 @@ class CrewBound(unittest.TestCase):
         return a
 
     def sync(self, token, batch, **items):
-        req = self.M["SyncRequest"](batch_id=batch, **items)
-        st, _, raw = k.post(self.d, "/agent/v1/sync",
-                            req.SerializeToString(), token=token)
-        self.assertEqual(st, 200, raw)
-        m = self.M["SyncResponse"]()
-        m.ParseFromString(raw)
-        return m
+        return k.sync(self.d, self.M, token, batch, **items)
 
     def test_8a_device_cannot_write_on_a_job_it_never_held(self):
         rid = self.job("wasp-a")

@@ -5,7 +5,6 @@ or the plan says by how much it is missed and why; Open311's
 expected_datetime is the plan's expected arrival."""
 import json
 import time
-import unittest
 import urllib.parse
 from datetime import datetime, timedelta, timezone
 
@@ -26,12 +25,11 @@ def parse(s):
 SITES = [(35.6050, 139.5600), (35.6100, 139.5500), (35.6000, 139.5700)]
 
 
-class CrewDay(unittest.TestCase):
+class CrewDay(h.DispatcherCalls, h.ServerTest):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("crew_day")
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "crew_day",
             h.office(),
             h.crew("tama-wasp-1", "多摩 蜂班", "wasp", at=(35.6330, 139.5290)),
             h.crew("tama-road-1", "多摩 道路班", "road"),
@@ -49,22 +47,20 @@ class CrewDay(unittest.TestCase):
         cls.key = h.open311_key(cls.url, "cityapp")
         cls.d = h.Patrold(cls.url)
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
-
-    def api(self, method, path, body=None):
-        return self.d.api(method, path, self.disp, body)
-
     def crew(self, code):
         st, crews = self.api("GET", "/api/v1/crews")
         self.assertEqual(st, 200, crews)
         return next(c for c in crews if c["code"] == code)
 
-    def plan(self, crew_id):
-        st, p = self.api("GET", "/api/v1/crews/%d/plan" % crew_id)
-        self.assertEqual(st, 200, p)
-        return p
+    def assigned_pothole(self, lat, lon, crew_id):
+        """A pothole reported by phone at lat, lon and assigned to the
+        crew: its request id."""
+        st, r = self.api("POST", "/api/v1/requests", {
+            "category": "road_pothole", "channel": "phone",
+            "lat": lat, "lon": lon, "answers": {"depth": "shallow"}})
+        self.assertEqual(st, 201, r)
+        self.assign(r["id"], crew_id)
+        return r["id"]
 
     def test_crew_day(self):
         feed = h.EventStream(self.d, self.disp)
@@ -79,9 +75,7 @@ class CrewDay(unittest.TestCase):
                 "answers": {"nest_height": "eaves", "location": "outdoor"}})
             self.assertEqual(st, 201, r)
             ids.append(r["id"])
-            st, r = self.api("POST", "/api/v1/requests/%d/assign" % r["id"],
-                             {"crew_id": wasp["id"]})
-            self.assertEqual(st, 200, r)
+            self.assign(r["id"], wasp["id"])
 
         # The planner re-plans after the assignments, by itself, and says
         # so on the live feed with the expected times.
@@ -226,13 +220,7 @@ class CrewDay(unittest.TestCase):
 
         # With a job already in its day, the road crew's cost is where the
         # tree fits and what it delays.
-        st, j = self.api("POST", "/api/v1/requests", {
-            "category": "road_pothole", "channel": "phone",
-            "lat": 35.6200, "lon": 139.5000, "answers": {"depth": "shallow"}})
-        self.assertEqual(st, 201, j)
-        st, a = self.api("POST", "/api/v1/requests/%d/assign" % j["id"],
-                         {"crew_id": road["crew"]["id"]})
-        self.assertEqual(st, 200, a)
+        self.assigned_pothole(35.6200, 139.5000, road["crew"]["id"])
         st, rec = self.api("GET", "/api/v1/requests/%d/recommendations"
                            % r["id"])
         road = next(c for c in rec["crews"]
@@ -275,9 +263,7 @@ class CrewDay(unittest.TestCase):
             self.assertEqual(c["action"], "assign")
         # Accepting is the listed actions; undoing is putting them back.
         for c in prop["changes"]:
-            st, r = self.api("POST", "/api/v1/requests/%d/assign" %
-                             c["request_id"], {"crew_id": c["crew_id"]})
-            self.assertEqual(st, 200, r)
+            self.assign(c["request_id"], c["crew_id"])
         st, prop2 = self.api("GET", "/api/v1/offices/%d/replan" %
                              office["id"])
         self.assertEqual(prop2["changes"], [])
@@ -327,9 +313,7 @@ class CrewDay(unittest.TestCase):
 
         # The road crew's plan keeps it: it waits for the window.
         road = self.crew("tama-road-1")
-        st, a = self.api("POST", "/api/v1/requests/%d/assign" % rid,
-                         {"crew_id": road["id"]})
-        self.assertEqual(st, 200, a)
+        self.assign(rid, road["id"])
         p = self.plan(road["id"])
         s = next(s for s in p["stops"] if s["request_id"] == rid)
         self.assertEqual(s["late_minutes"], 0)
@@ -394,14 +378,7 @@ class CrewDay(unittest.TestCase):
         other = self.crew("asao-road")
         ids = []
         for lat, lon in [(35.6150, 139.5450), (35.6160, 139.5460)]:
-            st, r = self.api("POST", "/api/v1/requests", {
-                "category": "road_pothole", "channel": "phone",
-                "lat": lat, "lon": lon, "answers": {"depth": "shallow"}})
-            self.assertEqual(st, 201, r)
-            ids.append(r["id"])
-            st, a = self.api("POST", "/api/v1/requests/%d/assign" % r["id"],
-                             {"crew_id": road["id"]})
-            self.assertEqual(st, 200, a)
+            ids.append(self.assigned_pothole(lat, lon, road["id"]))
 
         def holds(crew, rid):
             return lambda e: e["crew_id"] == crew and rid in [
@@ -477,9 +454,7 @@ class CrewDay(unittest.TestCase):
         self.assertEqual(st, 201, req)
         rid = req["id"]
         try:
-            st, a = self.api("POST", "/api/v1/requests/%d/assign" % rid,
-                             {"crew_id": road["id"]})
-            self.assertEqual(st, 200, a)
+            self.assign(rid, road["id"])
             feed.wait_for_named("plan", lambda e: e["crew_id"] == road["id"]
                                 and rid in [x["request_id"]
                                             for x in e["stops"]],
@@ -563,9 +538,7 @@ class CrewDay(unittest.TestCase):
             self.assertIn("休憩をはさむため勤務終了までに終わらない",
                           late["text_ja"])
             self.assertIn("because of its break", late["text"])
-            st, a = self.api("POST", "/api/v1/requests/%d/assign" % rid,
-                             {"crew_id": road["id"]})
-            self.assertEqual(st, 200, a)
+            self.assign(rid, road["id"])
             p = self.plan(road["id"])
             stop = next(x for x in p["stops"] if x["request_id"] == rid)
             self.assertGreaterEqual(parse(stop["start_at"]),
@@ -610,14 +583,7 @@ class CrewDay(unittest.TestCase):
         ids = []
         for lat, lon in [(35.6100, 139.5500), (35.6150, 139.5600),
                          (35.6050, 139.5650), (35.6000, 139.5500)]:
-            st, r = self.api("POST", "/api/v1/requests", {
-                "category": "road_pothole", "channel": "phone",
-                "lat": lat, "lon": lon, "answers": {"depth": "shallow"}})
-            self.assertEqual(st, 201, r)
-            ids.append(r["id"])
-            st, a = self.api("POST", "/api/v1/requests/%d/assign" % r["id"],
-                             {"crew_id": road["id"]})
-            self.assertEqual(st, 200, a)
+            ids.append(self.assigned_pothole(lat, lon, road["id"]))
         try:
             p = self.plan(road["id"])
             b = p["break"]

@@ -23,12 +23,8 @@ class Demo(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp()
-        cls.url = h.fresh_database("demo")
-        r = h.patrolctl(cls.url, "migrate")
-        assert r.returncode == 0, r.stderr
-        r = h.patrolctl(cls.url, "demo", "load")
-        assert r.returncode == 0, r.stdout + r.stderr
-        cls.out = r.stdout
+        cls.url = h.migrated_database("demo")
+        cls.out = h.ctl_ok(cls.url, "demo", "load")
         now = datetime.datetime.now(TOKYO)
         y, w, _ = now.isocalendar()
         cls.week = "%d-W%02d" % (y, w)

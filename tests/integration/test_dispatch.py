@@ -7,7 +7,6 @@ order."""
 import json
 import threading
 import time
-import unittest
 
 import harness as h
 
@@ -15,12 +14,11 @@ CALL = (35.6050, 139.5600)        # lat, lon in Tama ward (14135)
 NEAR = (35.6050 + 0.00072, 139.5600)  # 80 m north
 
 
-class Dispatch(unittest.TestCase):
+class Dispatch(h.ServerTest):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("dispatch")
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "dispatch",
             h.office(),
             h.office("miyamae", wards="14136", skills="wasp",
                      at=(35.5858, 139.5861), name_ja="宮前区衛生課",
@@ -38,10 +36,6 @@ class Dispatch(unittest.TestCase):
         cls.crew = h.user_token(cls.url, "crew1", "crew",
                                 crew="miyamae-wasp-1")
         cls.d = h.Patrold(cls.url, "--escalation-check-ms", "300")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
 
     def api(self, method, path, token, body=None):
         return self.d.api(method, path, token, body)

@@ -9,7 +9,6 @@ import random
 import subprocess
 import threading
 import time
-import unittest
 
 import harness as h
 
@@ -18,17 +17,12 @@ WRITERS = 6
 PER_WRITER = 10
 
 
-class FeedConcurrency(unittest.TestCase):
+class FeedConcurrency(h.ServerTest):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("feed_concurrency")
-        h.setup_city(cls.url)
+        cls.url = h.city_database("feed_concurrency")
         cls.token = h.user_token(cls.url, "disp1", "dispatcher")
         cls.d = h.Patrold(cls.url)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
 
     def write(self, rid, w, rng, outcome):
         """One writer: its own connection per transaction, an event, a

@@ -10,7 +10,6 @@ import json
 import re
 import socket
 import time
-import unittest
 
 import harness as h
 
@@ -22,12 +21,11 @@ RSS_BOUND_MIB = 64  # what the 32 silent streams may add to patrold's RSS
 h.small_asan_quarantine()
 
 
-class FeedHostile(unittest.TestCase):
+class FeedHostile(h.ServerTest):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("feed_hostile")
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "feed_hostile",
             h.office(skills="wasp"),
         )
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
@@ -51,10 +49,6 @@ class FeedHostile(unittest.TestCase):
         h.psql(cls.url, "SELECT pg_notify('patrol_events', max(id)::text)"
                " FROM request_events")
         time.sleep(6)  # it has caught up with the history (500 a query)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
 
     @classmethod
     def post(cls, body):

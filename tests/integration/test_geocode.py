@@ -7,7 +7,6 @@ address_string."""
 import json
 import os
 import re
-import unittest
 import urllib.parse
 
 import agentkit as k
@@ -18,7 +17,7 @@ TOWNS = os.path.join(h.SOURCE, "data", "addresses",
 SAMPLES = os.path.join(h.SOURCE, "tests", "data", "addresses")
 
 
-class Geocode(unittest.TestCase):
+class Geocode(h.ServerTest):
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("geocode")
@@ -45,10 +44,6 @@ class Geocode(unittest.TestCase):
         cls.token = h.user_token(cls.url, "disp", "dispatcher")
         cls.key = h.open311_key(cls.url, "app")
         cls.d = h.Patrold(cls.url)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
 
     def get(self, path, token=True, **q):
         return self.d.json(path + "?" + urllib.parse.urlencode(q),

@@ -30,9 +30,8 @@ def b64(b):
 class Handover(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("handover")
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "handover",
             h.office(skills="road,river", name_ja="多摩"),
             ("directory", "add", RIVER, "--email", RIVER_MAIL,
              "--handles", "河川の護岸・水路", "--phone",

@@ -27,20 +27,13 @@ def call(d, method, path, body=None, headers=None):
         conn.close()
 
 
-class Hardening(unittest.TestCase):
+class Hardening(h.ServerTest):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("hardening")
-        assert h.patrolctl(cls.url, "migrate").returncode == 0
-        r = h.patrolctl(cls.url, "user", "add", "fay", "--role", "dispatcher",
-                        "--password-stdin", stdin=PASSWORD + "\n")
-        assert r.returncode == 0, r.stderr
+        cls.url = h.migrated_database("hardening")
+        h.user_add(cls.url, "fay", "dispatcher", password=PASSWORD)
         cls.token = h.user_token(cls.url, "gus", "dispatcher")
         cls.d = h.Patrold(cls.url)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
 
     def test_log_in_takes_only_json(self):
         # What a cross-site <form> can send without a CORS preflight.
@@ -104,8 +97,7 @@ class Hardening(unittest.TestCase):
 class Metrics(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("hardening_metrics")
-        assert h.patrolctl(cls.url, "migrate").returncode == 0
+        cls.url = h.migrated_database("hardening_metrics")
 
     def scrape(self, d, headers=None):
         status, _, body = call(d, "GET", "/metrics", headers=headers)

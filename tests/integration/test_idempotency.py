@@ -17,8 +17,7 @@ TTL = 120
 class Idempotency(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("idempotency")
-        h.setup_city(cls.url)
+        cls.url = h.city_database("idempotency")
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         cls.disp2 = h.user_token(cls.url, "disp2", "dispatcher")
         cls.key = h.open311_key(cls.url, "cityapp")

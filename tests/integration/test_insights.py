@@ -23,9 +23,8 @@ NEAR = [(0, 0), (0.00004, 0.00005), (-0.00003, 0.00004)]
 class Insights(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("insights")
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "insights",
             h.office(),
             h.crew("tama-wasp-1", "多摩 蜂班", "wasp", at=(35.6330, 139.5290)),
         )

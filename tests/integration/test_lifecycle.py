@@ -7,7 +7,6 @@ follow the table's sets."""
 import json
 import os
 import subprocess
-import unittest
 
 import harness as h
 import agentkit as k
@@ -19,7 +18,7 @@ def dump():
     return json.loads(out)
 
 
-class Lifecycle(unittest.TestCase):
+class Lifecycle(h.ServerTest):
     @classmethod
     def setUpClass(cls):
         k.ensure_protobuf()
@@ -28,9 +27,8 @@ class Lifecycle(unittest.TestCase):
         cls.table = cls.lc["table"]
         cls.verdict = {(v["action"], v["state"], v["role"]): v
                        for v in cls.lc["verdicts"]}
-        cls.url = h.fresh_database("lifecycle")
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "lifecycle",
             h.office(skills="road,river", name_ja="多摩"),
             h.crew("tama-river-1", "多摩 河川班", "river", at=(35.6197, 139.5503)),
             ("directory", "add", "河川事務所", "--email",
@@ -61,10 +59,6 @@ class Lifecycle(unittest.TestCase):
             code=code).SerializeToString())
         assert st in (200, 201), (st, raw[:200])
         cls.device = cls.M["EnrollResponse"].FromString(raw).device_token
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
 
     @classmethod
     def sql(cls, q):

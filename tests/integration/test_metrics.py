@@ -28,11 +28,8 @@ def samples(text):
 class Metrics(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("metrics")
+        cls.url = h.demo_database("metrics")
         cls.tmp = tempfile.mkdtemp(prefix="patrol-metrics-")
-        for args in (["migrate"], ["demo", "load"]):
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, r.stderr
         q = lambda sql: h.psql(cls.url, sql)  # noqa: E731
         ids = q("SELECT id FROM requests ORDER BY id").split()
         # One call-back overdue, one still due; one request in a crew's

@@ -108,40 +108,24 @@ def call(port, method, path, body=None, headers=None, timeout=20):
         conn.close()
 
 
-class Feed:
+class Feed(h.EventFeed):
     """/api/v1/events through a port; ids of the request events, in order,
     and plan events; remembers which backend served it."""
 
     def __init__(self, port, token, last_event_id=None):
         self.ids, self.plans = [], []
-        self.lock = threading.Lock()
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        headers = {"Authorization": "Bearer " + token}
-        if last_event_id is not None:
-            headers["Last-Event-ID"] = str(last_event_id)
-        self.conn.request("GET", "/api/v1/events", headers=headers)
-        self.resp = self.conn.getresponse()
-        self.status = self.resp.status
-        self.backend = self.resp.getheader("X-Backend")
         self.ended = threading.Event()
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
+        super().__init__(port, token, last_event_id=last_event_id)
+        self.backend = self.resp.getheader("X-Backend")
 
     def _read(self):
-        ev = {}
         try:
-            for raw in self.resp:
-                line = raw.decode("utf-8").rstrip("\n")
-                if line == "":
-                    with self.lock:
-                        if ev.get("event") == "plan":
-                            self.plans.append(json.loads(ev["data"]))
-                        elif "data" in ev and "id" in ev:
-                            self.ids.append(int(ev["id"]))
-                    ev = {}
-                elif not line.startswith(":") and ":" in line:
-                    key, v = line.split(":", 1)
-                    ev[key] = v[1:] if v.startswith(" ") else v
+            for ev in h.sse_messages(self.resp):
+                with self.lock:
+                    if ev.get("event") == "plan":
+                        self.plans.append(json.loads(ev["data"]))
+                    elif "data" in ev and "id" in ev:
+                        self.ids.append(int(ev["id"]))
         except Exception:
             pass
         self.ended.set()
@@ -150,27 +134,17 @@ class Feed:
         with self.lock:
             return list(self.ids), list(self.plans)
 
-    def close(self):
-        try:
-            self.conn.sock.shutdown(socket.SHUT_RDWR)
-        except Exception:
-            pass
-        self.conn.close()
-
 
 class MultiInstance(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("multi")
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "multi",
             h.office(),
             h.crew("tama-wasp-1", "多摩 蜂班", "wasp", at=(35.6330, 139.5290)),
             h.crew("tama-wasp-2", "多摩 蜂班二", "wasp", at=(35.6100, 139.5400)),
         )
-        r = h.patrolctl(cls.url, "user", "add", "dora", "--role", "dispatcher",
-                        "--password-stdin", stdin=PASSWORD + "\n")
-        assert r.returncode == 0, r.stderr
+        h.user_add(cls.url, "dora", "dispatcher", password=PASSWORD)
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         cls.crew = dict(
             (c, int(h.psql(cls.url, "SELECT id FROM crews WHERE code = '%s'"

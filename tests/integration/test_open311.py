@@ -13,7 +13,6 @@ import os
 import re
 import struct
 import time
-import unittest
 import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
@@ -93,7 +92,7 @@ def multipart(fields, files=(), boundary=None):
     return b"".join(out), "multipart/form-data; boundary=" + boundary
 
 
-class Open311(unittest.TestCase):
+class Open311(h.ServerTest):
     @classmethod
     def setUpClass(cls):
         cls.url = h.fresh_database("open311")
@@ -113,10 +112,6 @@ class Open311(unittest.TestCase):
         assert "not shown again" in r.stderr
         cls.d = h.Patrold(cls.url, "--open311-jurisdiction", JURISDICTION)
         cls.gets = []  # every GET reply body, checked for personal data
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
 
     # Open311 calls, as FixMyStreet makes them
 

@@ -185,23 +185,17 @@ class Document(unittest.TestCase):
         validate(self.doc)
 
 
-class Served(unittest.TestCase):
+class Served(h.ServerTest):
     """The live server agrees with the document."""
 
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("openapi")
-        r = h.patrolctl(cls.url, "migrate")
-        assert r.returncode == 0, r.stderr
+        cls.url = h.migrated_database("openapi")
         cls.tokens = {role: h.user_token(cls.url, "u_" + role, role)
                       for role in ROLES}
         cls.d = h.Patrold(cls.url)
         with open(DOC, encoding="utf-8") as f:
             cls.doc = yaml.safe_load(f)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
 
     def call(self, method, path, token=None, body=None):
         """(status, headers, body); reads only the head of a stream."""

@@ -15,9 +15,7 @@ import harness as h
 class Ops(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("ops")
-        r = h.patrolctl(cls.url, "migrate")
-        assert r.returncode == 0, r.stderr
+        cls.url = h.migrated_database("ops")
 
     def setUp(self):
         self.d = h.Patrold(self.url, "--http-max-body", "4096")
@@ -164,9 +162,7 @@ class PhotoDir(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("photodir")
-        r = h.patrolctl(cls.url, "migrate")
-        assert r.returncode == 0, r.stderr
+        cls.url = h.migrated_database("photodir")
 
     def test_missing_parents_are_made(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -40,9 +40,8 @@ class Orphans(unittest.TestCase):
     def setUpClass(cls):
         k.ensure_protobuf()
         cls.M = k.load_messages()
-        cls.url = h.fresh_database("photo_orphans")
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "photo_orphans",
             h.office(skills="road"),
             h.crew("road-1", "多摩 道路1班", "road"),
         )
@@ -144,13 +143,7 @@ class Orphans(unittest.TestCase):
         self.assertIn("event=open311_photo_link_failed", self.d.text())
 
     def sync(self, token, batch, **items):
-        req = self.M["SyncRequest"](batch_id=batch, **items)
-        st, _, raw = k.post(self.d, "/agent/v1/sync",
-                            req.SerializeToString(), token=token)
-        self.assertEqual(st, 200, raw)
-        m = self.M["SyncResponse"]()
-        m.ParseFromString(raw)
-        return m
+        return k.sync(self.d, self.M, token, batch, **items)
 
     def upload(self, token, sha, offset, chunk):
         return k.post(self.d, "/agent/v1/photos/" + sha, chunk, token=token,

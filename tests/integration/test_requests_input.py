@@ -2,27 +2,21 @@
 never changes what is stored."""
 import json
 import os
-import unittest
 
 import harness as h
 
 
-class BadInput(unittest.TestCase):
+class BadInput(h.ServerTest):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("reqinput")
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "reqinput",
             h.office(skills="road", name_ja="多摩"),
             h.crew("road-1", "道路班", "road", shift=None),
         )
         cls.token = h.user_token(cls.url, "disp", "dispatcher")
         cls.viewer = h.user_token(cls.url, "view", "viewer")
         cls.d = h.Patrold(cls.url, "--photo-max-bytes", "100000")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
 
     def post(self, path, raw, token=None, ctype="application/json"):
         status, _, body = self.d.request(

@@ -21,12 +21,6 @@ CHANGED = {"callers", "audit_log", "retention_runs", "sessions",
            "sync_batches", "sync_photos_expected", "sync_photo_refs"}
 
 
-def digest(url, table, where="true"):
-    return h.psql(url, "SELECT count(*) || ' ' || md5(coalesce(string_agg("
-                  "t::text, '|' ORDER BY t::text), '')) FROM %s t WHERE %s"
-                  % (table, where))
-
-
 def all_tables(url):
     return h.psql(url, "SELECT c.relname FROM pg_class c JOIN pg_namespace"
                   " n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
@@ -35,18 +29,16 @@ def all_tables(url):
 
 
 def snapshot(url):
-    return {t: digest(url, t) for t in all_tables(url) if t not in CHANGED}
+    return {t: h.table_digest(url, t) for t in all_tables(url)
+            if t not in CHANGED}
 
 
 class Retention(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("retention")
+        cls.url = h.demo_database("retention")
         cls.tmp = tempfile.mkdtemp(prefix="patrol-retention-")
         cls.photos = os.path.join(cls.tmp, "photos")
-        for args in (["migrate"], ["demo", "load"]):
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, r.stderr
         q = lambda sql: h.psql(cls.url, sql)  # noqa: E731
         # Every demo request gets a caller (the demo gives only some one).
         q("INSERT INTO callers (request_id, name, phone) SELECT id,"
@@ -207,14 +199,14 @@ class Retention(unittest.TestCase):
                          ["%s-%s" % (self.dev, "d" * 64)])
 
         # Again: nothing more goes, nothing changes.
-        after = {t: digest(self.url, t) for t in all_tables(self.url)
+        after = {t: h.table_digest(self.url, t) for t in all_tables(self.url)
                  if t != "retention_runs"}
         r = self.ctl("retention", "run")
         self.assertEqual(r.returncode, 0, r.stderr)
         removed = json.loads(re.search(r"removed (\{.*\});", r.stdout)
                              .group(1))
         self.assertEqual([v for k, v in removed.items() if v != 0], [])
-        self.assertEqual({t: digest(self.url, t) for t in
+        self.assertEqual({t: h.table_digest(self.url, t) for t in
                           all_tables(self.url) if t != "retention_runs"},
                          after)
         # patrold's daily call (no force) skips: it ran within 20 hours.

@@ -34,7 +34,7 @@ def metres(a, b):
     return math.hypot(dx, dy)
 
 
-class RoadTimes(unittest.TestCase):
+class RoadTimes(h.DispatcherCalls, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp()
@@ -50,19 +50,11 @@ class RoadTimes(unittest.TestCase):
         cls.roads = os.path.join(cls.tmp, "river_town_roads.geojson")
         with open(cls.roads, "w") as f:
             json.dump(roads, f)
-        cls.url = h.fresh_database("road_times")
-        for args in [
-            ("migrate",),
-            ("import", "wards", os.path.join(h.SOURCE, "data",
-                                             "kawasaki_wards_N03-22.geojson")),
-            ("office", "add", "tama", "--name-ja", "多摩区道路公園センター",
-             "--name-en", "Tama", "--wards", "14135", "--skills", "wasp",
-             "--lat", str(OFFICE[0]), "--lon", str(OFFICE[1])),
-            ("crew", "add", "tama-wasp-1", "--office", "tama", "--name",
-             "多摩 蜂班", "--skills", "wasp", "--shift", "00:00-00:00"),
-        ]:
-            r = h.patrolctl(cls.url, *args)
-            assert r.returncode == 0, (args, r.stderr)
+        cls.url = h.city_database(
+            "road_times",
+            h.office(skills="wasp", at=OFFICE),
+            h.crew("tama-wasp-1", "多摩 蜂班", "wasp"),
+        )
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         cls.d = h.Patrold(cls.url)
 
@@ -72,24 +64,14 @@ class RoadTimes(unittest.TestCase):
         shutil.rmtree(cls.tmp)
         assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
 
-    def api(self, method, path, body=None):
-        return self.d.api(method, path, self.disp, body)
-
     def new_job(self, place, crew_id=None):
         st, r = self.api("POST", "/api/v1/requests", {
             "category": "wasp_nest", "channel": "phone",
             "lat": place[0], "lon": place[1], "answers": ANSWERS})
         self.assertEqual(st, 201, r)
         if crew_id is not None:
-            st, a = self.api("POST", "/api/v1/requests/%d/assign" % r["id"],
-                             {"crew_id": crew_id})
-            self.assertEqual(st, 200, a)
+            self.assign(r["id"], crew_id)
         return r["id"]
-
-    def plan(self, crew_id):
-        st, p = self.api("GET", "/api/v1/crews/%d/plan" % crew_id)
-        self.assertEqual(st, 200, p)
-        return p
 
     def wait_plan(self, crew_id, ok, timeout=30):
         end = time.time() + timeout

@@ -52,28 +52,18 @@ def session_of(headers):
     return m.group(1)
 
 
-class Sessions(unittest.TestCase):
+class Sessions(h.ServerTest):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("session")
-        assert h.patrolctl(cls.url, "migrate").returncode == 0
+        cls.url = h.migrated_database("session")
         for name, role in [("dora", "dispatcher"), ("vic", "viewer"),
                            ("pam", "dispatcher"), ("ada", "admin")]:
-            r = h.patrolctl(cls.url, "user", "add", name, "--role", role,
-                            "--display-name", name.title(), "--password-stdin",
-                            stdin=PASSWORD + "\n")
-            assert r.returncode == 0, r.stderr
-        assert h.patrolctl(cls.url, "user", "add", "ned", "--role",
-                           "viewer").returncode == 0
-        cls.admin_token = h.patrolctl(cls.url, "token", "create", "--user",
-                                      "ada").stdout.strip()
-        cls.dora_token = h.patrolctl(cls.url, "token", "create", "--user",
-                                     "dora").stdout.strip()
+            h.user_add(cls.url, name, role, "--display-name", name.title(),
+                       password=PASSWORD)
+        h.user_add(cls.url, "ned", "viewer")
+        cls.admin_token = h.ctl_ok(cls.url, "token", "create", "--user", "ada")
+        cls.dora_token = h.ctl_ok(cls.url, "token", "create", "--user", "dora")
         cls.d = h.Patrold(cls.url)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
 
     def cookie_login(self, name="dora"):
         status, headers, body = login(self.d, name)
@@ -303,8 +293,7 @@ class Sessions(unittest.TestCase):
 class Tiles(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("session_tiles")
-        assert h.patrolctl(cls.url, "migrate").returncode == 0
+        cls.url = h.migrated_database("session_tiles")
 
     def test_no_tiles_and_other_hosts(self):
         for flag, want_src, want_url in [
@@ -349,12 +338,9 @@ class RateLimit(unittest.TestCase):
     clock: long delays, so a slow machine cannot outrun them."""
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("session_rate")
-        assert h.patrolctl(cls.url, "migrate").returncode == 0
+        cls.url = h.migrated_database("session_rate")
         for name in ("rob", "ray", "rex", "roy"):
-            r = h.patrolctl(cls.url, "user", "add", name, "--role", "viewer",
-                            "--password-stdin", stdin=PASSWORD + "\n")
-            assert r.returncode == 0, r.stderr
+            h.user_add(cls.url, name, "viewer", password=PASSWORD)
 
     def setUp(self):
         self.first_audit = h.psql(

@@ -24,11 +24,8 @@ PASSWORD = "a long enough password"
 class TLS(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("tls")
-        assert h.patrolctl(cls.url, "migrate").returncode == 0
-        r = h.patrolctl(cls.url, "user", "add", "tia", "--role", "viewer",
-                        "--password-stdin", stdin=PASSWORD + "\n")
-        assert r.returncode == 0, r.stderr
+        cls.url = h.migrated_database("tls")
+        h.user_add(cls.url, "tia", "viewer", password=PASSWORD)
         cls.tmp = tempfile.mkdtemp(dir=os.environ.get("TMPDIR", "/tmp"))
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
                         "-nodes", "-keyout", "key.pem", "-out", "cert.pem",
@@ -148,12 +145,7 @@ class TLS(unittest.TestCase):
             with socket.create_connection(("127.0.0.1", self.port),
                                           timeout=30) as s:
                 s.sendall(request)
-                reply = b""
-                while True:
-                    chunk = s.recv(4096)
-                    if not chunk:
-                        break
-                    reply += chunk
+                reply = h.recv_all(s)
             head, _, body = reply.partition(b"\r\n\r\n")
             self.assertTrue(head.startswith(b"HTTP/1.1 400 "), reply)
             self.assertEqual(json.loads(body)["error"]["code"],

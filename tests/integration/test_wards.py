@@ -15,9 +15,7 @@ KAWASAKI = os.path.join(h.SOURCE, "data", "kawasaki_wards_N03-22.geojson")
 class Wards(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("wards")
-        r = h.patrolctl(cls.url, "migrate")
-        assert r.returncode == 0, r.stderr
+        cls.url = h.migrated_database("wards")
         cls.tmp = tempfile.mkdtemp()
 
     @classmethod

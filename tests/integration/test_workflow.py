@@ -4,31 +4,23 @@ request, personal data kept out of the event), merges that keep callers
 and what each call said on the parent, petitions with a survey and its
 deadline, per-category scripts, the glossary, and display names."""
 import json
-import unittest
 
 import harness as h
 
 
-class Workflow(unittest.TestCase):
+class Workflow(h.ServerTest):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("workflow")
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "workflow",
             h.office(name_ja="多摩"),
         )
-        r = h.patrolctl(cls.url, "user", "add", "yamada", "--role",
-                        "dispatcher", "--display-name", "指令担当 山田")
-        assert r.returncode == 0, r.stderr
-        r = h.patrolctl(cls.url, "token", "create", "--user", "yamada")
-        cls.token = r.stdout.strip()
+        h.user_add(cls.url, "yamada", "dispatcher", "--display-name",
+                   "指令担当 山田")
+        cls.token = h.ctl_ok(cls.url, "token", "create", "--user", "yamada")
         cls.admin = h.user_token(cls.url, "adm", "admin")
         cls.viewer = h.user_token(cls.url, "view", "viewer")
         cls.d = h.Patrold(cls.url, "--petition-survey-hours", "4")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop_clean()
 
     def api(self, path, body=None, method=None, token=None):
         raw = None if body is None else json.dumps(
