@@ -15,8 +15,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from c_scan import LITERAL, files, literals, uncommented, verdict  # noqa: E402
-from sql_in_store import SQL  # noqa: E402
+from c_scan import LITERAL, files, uncommented, verdict  # noqa: E402
+from sql_in_store import sql_text  # noqa: E402
 
 ALLOWED = re.compile(r"^(store_[a-z0-9_]+\.c|outbox\.c)$")
 
@@ -25,11 +25,7 @@ SQLITE = re.compile(r"\b(sqlite3_[a-z0-9_]+|SQLITE_[A-Z_]+)\b")
 
 def check(path):
     code = uncommented(path)
-    found = []
-    for line, text in literals(code):
-        m = SQL.search(text)
-        if m:
-            found.append((line, "SQL text %r" % text[:60]))
+    found = sql_text(code)
     bare = LITERAL.sub('""', code)
     for m in SQLITE.finditer(bare):
         found.append((bare.count("\n", 0, m.start()) + 1,

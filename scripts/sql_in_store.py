@@ -47,13 +47,16 @@ ROWS = re.compile(r"\bPQ(getvalue|getisnull|ntuples|nfields|getlength"
 # Freeing a result a store_* function handed over is the caller's job.
 FREE = re.compile(r"\bPQclear\s*\(")
 
+
+def sql_text(code):
+    """(line, what) of each string literal in code that holds SQL."""
+    return [(line, "SQL text %r" % text[:60])
+            for line, text in literals(code) if SQL.search(text)]
+
+
 def check(path, legacy):
     code = uncommented(path)
-    found = []
-    for line, text in literals(code):
-        m = SQL.search(text)
-        if m:
-            found.append((line, "SQL text %r" % text[:60]))
+    found = sql_text(code)
     # Calls are looked for outside string literals.
     bare = LITERAL.sub('""', code)
     for rx, what in ((DBCALL, "queues a query itself"),
