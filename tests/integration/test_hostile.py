@@ -66,6 +66,21 @@ def push(s, data):
         return False
 
 
+def trickle(s, piece, wait):
+    """Sends piece after piece, wait seconds apart, until the server
+    answers, stops taking them, or 20 s have passed."""
+    t0 = time.time()
+    while time.time() - t0 < 20:
+        if not push(s, piece):
+            return
+        s.settimeout(wait)
+        try:
+            if s.recv(1, socket.MSG_PEEK):
+                return
+        except socket.timeout:
+            pass
+
+
 class Hostile(h.ServerTest):
     @classmethod
     def setUpClass(cls):
@@ -174,17 +189,7 @@ class Hostile(h.ServerTest):
         s.sendall(self.create_request("Content-Type: application/json\r\n"
                                       "Content-Length: 60000\r\n\r\n{"))
         t0 = time.time()
-        rep = None
-        while time.time() - t0 < 20:
-            if not push(s, b" "):
-                break
-            s.settimeout(1)
-            try:
-                data = s.recv(65536, socket.MSG_PEEK)
-                if data:
-                    break
-            except socket.timeout:
-                pass
+        trickle(s, b" ", 1)
         rep = read_reply(s)
         self.assertIsNotNone(rep)
         self.assertEqual(rep[0], 408)
@@ -199,15 +204,7 @@ class Hostile(h.ServerTest):
         s = connect(self.d.port)
         s.sendall(b"GET /healthz HTTP/1.1\r\n")
         t0 = time.time()
-        while time.time() - t0 < 20:
-            if not push(s, b"X-Slow: 1\r\n"):
-                break
-            s.settimeout(0.5)
-            try:
-                if s.recv(1, socket.MSG_PEEK):
-                    break
-            except socket.timeout:
-                pass
+        trickle(s, b"X-Slow: 1\r\n", 0.5)
         rep = read_reply(s)
         self.assertIsNotNone(rep)
         self.assertEqual(rep[0], 408)
