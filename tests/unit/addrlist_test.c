@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "addrlist.h"
+#include "fixture.h"
 
 static struct addrlist *
 parse(const char *text)
@@ -98,14 +99,6 @@ test_client_behind_trusted_proxies(void **state)
 	addrlist_free(t);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_addresses_and_networks),
-	    cmocka_unit_test(test_bad_entries_are_named),
-	    cmocka_unit_test(test_client_behind_trusted_proxies),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_addresses_and_networks),
+    cmocka_unit_test(test_bad_entries_are_named),
+    cmocka_unit_test(test_client_behind_trusted_proxies))

@@ -19,6 +19,7 @@
 
 #include "agent.h"
 #include "agent_fixture.h"
+#include "fixture.h"
 #include "lifecycle.h"
 #include "role.h"
 
@@ -346,34 +347,24 @@ test_revoked_wipes_personal_data_only(void **state)
 	assert_int_equal(outbox_pending(a), 1);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(
-	        test_steps_follow_the_table_in_order, setup,
-	        agent_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_a_refused_step_leaves_nothing,
-	        setup, agent_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_staff_and_unknown_steps_are_not_the_crews, setup,
-	        agent_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_reject_needs_a_reason_and_forgets_the_caller, setup,
-	        agent_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_done_checks_the_outcome_and_closes, setup,
-	        agent_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_the_table_decides_not_a_copy,
-	        setup, agent_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_no_table_no_step, setup, agent_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_a_client_id_is_kept_once, setup, agent_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_revoked_wipes_personal_data_only, setup,
-	        agent_fixture_teardown),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(
+    cmocka_unit_test_setup_teardown(
+        test_steps_follow_the_table_in_order, setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_a_refused_step_leaves_nothing, setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_staff_and_unknown_steps_are_not_the_crews, setup,
+        agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_reject_needs_a_reason_and_forgets_the_caller, setup,
+        agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_done_checks_the_outcome_and_closes, setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_the_table_decides_not_a_copy, setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_no_table_no_step, setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_a_client_id_is_kept_once, setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_revoked_wipes_personal_data_only, setup, agent_fixture_teardown))

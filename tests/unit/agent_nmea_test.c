@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "agent.h"
+#include "fixture.h"
 
 static void
 test_a_real_sentence(void **state)
@@ -92,14 +93,6 @@ test_refused(void **state)
 	assert_int_equal(gps_nmea_parse(longer, &fix), 0);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_a_real_sentence),
-	    cmocka_unit_test(test_any_talker_hemispheres_and_milliseconds),
-	    cmocka_unit_test(test_refused),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_a_real_sentence),
+    cmocka_unit_test(test_any_talker_hemispheres_and_milliseconds),
+    cmocka_unit_test(test_refused))

@@ -16,6 +16,7 @@
 
 #include "agent.h"
 #include "agent_fixture.h"
+#include "fixture.h"
 
 /* Rows seen by a callback, as text: a word a row, a space between. */
 struct seen {
@@ -258,27 +259,18 @@ test_the_nearest_place_prefers_a_block(void **state)
 	assert_null(store_places_near(a, 35.6184, 139.5774));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_a_reply_fills_jobs_and_callers,
-	        agent_fixture_setup, agent_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_a_pending_step_keeps_the_local_state, agent_fixture_setup,
-	        agent_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_the_plan_orders_the_screen,
-	        agent_fixture_setup, agent_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_a_batch_is_marked_read_and_acknowledged,
-	        agent_fixture_setup, agent_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_fixes_come_oldest_first_until_told_to_stop,
-	        agent_fixture_setup, agent_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_the_nearest_place_prefers_a_block, agent_fixture_setup,
-	        agent_fixture_teardown),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(
+    cmocka_unit_test_setup_teardown(test_a_reply_fills_jobs_and_callers,
+        agent_fixture_setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_a_pending_step_keeps_the_local_state,
+        agent_fixture_setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_the_plan_orders_the_screen,
+        agent_fixture_setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_a_batch_is_marked_read_and_acknowledged, agent_fixture_setup,
+        agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_fixes_come_oldest_first_until_told_to_stop, agent_fixture_setup,
+        agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_the_nearest_place_prefers_a_block,
+        agent_fixture_setup, agent_fixture_teardown))

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "auth.h"
+#include "fixture.h"
 
 static int
 is_urlsafe(const char *s)
@@ -225,18 +226,9 @@ test_csrf_check(void **state)
 	assert_false(auth_csrf_ok(t, ""));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tokens_are_unique_and_url_safe),
-	    cmocka_unit_test(test_token_hash_is_sha256_hex),
-	    cmocka_unit_test(test_bearer_header_parsing),
-	    cmocka_unit_test(test_password_hash_and_check),
-	    cmocka_unit_test(test_roles),
-	    cmocka_unit_test(test_session_cookie_parsing),
-	    cmocka_unit_test(test_csrf_check),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_tokens_are_unique_and_url_safe),
+    cmocka_unit_test(test_token_hash_is_sha256_hex),
+    cmocka_unit_test(test_bearer_header_parsing),
+    cmocka_unit_test(test_password_hash_and_check),
+    cmocka_unit_test(test_roles), cmocka_unit_test(test_session_cookie_parsing),
+    cmocka_unit_test(test_csrf_check))

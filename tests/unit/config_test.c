@@ -231,20 +231,11 @@ test_usage_lists_every_option(void **state)
 	free(out);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_file_syntax),
-	    cmocka_unit_test(test_file_errors_name_line_and_option),
-	    cmocka_unit_test(test_nul_byte_is_refused),
-	    cmocka_unit_test(test_precedence),
-	    cmocka_unit_test(test_flags),
-	    cmocka_unit_test(test_usage_lists_every_option),
-	    cmocka_unit_test(test_config_file_default),
-	    cmocka_unit_test(test_example_config),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_defaults),
+    cmocka_unit_test(test_file_syntax),
+    cmocka_unit_test(test_file_errors_name_line_and_option),
+    cmocka_unit_test(test_nul_byte_is_refused),
+    cmocka_unit_test(test_precedence), cmocka_unit_test(test_flags),
+    cmocka_unit_test(test_usage_lists_every_option),
+    cmocka_unit_test(test_config_file_default),
+    cmocka_unit_test(test_example_config))

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "coverage.h"
+#include "fixture.h"
 
 static void
 test_clip_parallel_and_point(void **state)
@@ -164,17 +165,9 @@ test_many_pieces_only_near_ones(void **state)
 	assert_true(pcs[9].covered_share == 0 && pcs[11].covered_share == 0);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_clip_parallel_and_point),
-	    cmocka_unit_test(test_clip_crossing),
-	    cmocka_unit_test(test_patrol_speed_inspects),
-	    cmocka_unit_test(test_share_threshold_per_patrol),
-	    cmocka_unit_test(test_gaps_bridged_only_so_far),
-	    cmocka_unit_test(test_many_pieces_only_near_ones),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_clip_parallel_and_point),
+    cmocka_unit_test(test_clip_crossing),
+    cmocka_unit_test(test_patrol_speed_inspects),
+    cmocka_unit_test(test_share_threshold_per_patrol),
+    cmocka_unit_test(test_gaps_bridged_only_so_far),
+    cmocka_unit_test(test_many_pieces_only_near_ones))

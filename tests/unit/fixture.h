@@ -9,6 +9,19 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/*
+ * A unit test program's main(): runs the cmocka tests given
+ * (cmocka_unit_test(name), ...) in order as one group, and exits non-zero
+ * when any fails.
+ */
+#define FIXTURE_MAIN(...)                                                      \
+	int main(void)                                                         \
+	{                                                                      \
+		const struct CMUnitTest tests[] = {__VA_ARGS__};               \
+                                                                               \
+		return cmocka_run_group_tests(tests, NULL, NULL);              \
+	}
+
 /* PATROL_DATA_DIR is the source tree's data/ (CMake defines it). */
 #define FIXTURE_KAWASAKI PATROL_DATA_DIR "/kawasaki_wards_N03-22.geojson"
 

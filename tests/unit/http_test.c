@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "fixture.h"
 #include "http.h"
 
 static const char *
@@ -70,14 +71,6 @@ test_error_body_not_utf8(void **state)
 	json_decref(b);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_error_body_shape),
-	    cmocka_unit_test(test_error_body_extra),
-	    cmocka_unit_test(test_error_body_not_utf8),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_error_body_shape),
+    cmocka_unit_test(test_error_body_extra),
+    cmocka_unit_test(test_error_body_not_utf8))

@@ -151,14 +151,6 @@ test_window(void **state)
 	}
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_priority_from_answers),
-	    cmocka_unit_test(test_bad_answers_name_the_question),
-	    cmocka_unit_test(test_window),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_priority_from_answers),
+    cmocka_unit_test(test_bad_answers_name_the_question),
+    cmocka_unit_test(test_window))

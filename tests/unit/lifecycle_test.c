@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "auth.h"
+#include "fixture.h"
 #include "lifecycle.h"
 
 /* The state action leads to from `from`, or LC_NSTATES if refused. */
@@ -213,19 +214,9 @@ test_json(void **state)
 	json_decref(j);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_whole_job),
-	    cmocka_unit_test(test_back_to_the_queue),
-	    cmocka_unit_test(test_refusals_say_why),
-	    cmocka_unit_test(test_check_order),
-	    cmocka_unit_test(test_handover_fields),
-	    cmocka_unit_test(test_needs_and_roles),
-	    cmocka_unit_test(test_sets),
-	    cmocka_unit_test(test_json),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_whole_job),
+    cmocka_unit_test(test_back_to_the_queue),
+    cmocka_unit_test(test_refusals_say_why), cmocka_unit_test(test_check_order),
+    cmocka_unit_test(test_handover_fields),
+    cmocka_unit_test(test_needs_and_roles), cmocka_unit_test(test_sets),
+    cmocka_unit_test(test_json))

@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "log.h"
 
 static void
@@ -144,17 +145,8 @@ test_level_names(void **state)
 	assert_int_equal(log_level_parse("verbose", &l), -1);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_plain_values_stay_bare),
-	    cmocka_unit_test(test_values_that_would_break_a_line_are_quoted),
-	    cmocka_unit_test(test_long_values_are_cut),
-	    cmocka_unit_test(test_line_format),
-	    cmocka_unit_test(test_level_names),
-	    cmocka_unit_test(test_repeated_lines_are_counted_not_shown),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_plain_values_stay_bare),
+    cmocka_unit_test(test_values_that_would_break_a_line_are_quoted),
+    cmocka_unit_test(test_long_values_are_cut),
+    cmocka_unit_test(test_line_format), cmocka_unit_test(test_level_names),
+    cmocka_unit_test(test_repeated_lines_are_counted_not_shown))

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "network.h"
 
 /* 280 m of line makes three equal pieces, joined end to start. */
@@ -107,14 +108,6 @@ test_geojson_lines_and_parks(void **state)
 	free(cause);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cut_equal_pieces),
-	    cmocka_unit_test(test_osm_missing_nodes_cut_lines),
-	    cmocka_unit_test(test_geojson_lines_and_parks),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_cut_equal_pieces),
+    cmocka_unit_test(test_osm_missing_nodes_cut_lines),
+    cmocka_unit_test(test_geojson_lines_and_parks))

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "open311.h"
 
 static int
@@ -280,19 +281,8 @@ test_xml(void **state)
 	json_decref(doc);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_urlencoded),
-	    cmocka_unit_test(test_duplicates),
-	    cmocka_unit_test(test_too_many_fields),
-	    cmocka_unit_test(test_multipart),
-	    cmocka_unit_test(test_multipart_broken),
-	    cmocka_unit_test(test_boundary),
-	    cmocka_unit_test(test_dates),
-	    cmocka_unit_test(test_xml),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_urlencoded),
+    cmocka_unit_test(test_duplicates), cmocka_unit_test(test_too_many_fields),
+    cmocka_unit_test(test_multipart), cmocka_unit_test(test_multipart_broken),
+    cmocka_unit_test(test_boundary), cmocka_unit_test(test_dates),
+    cmocka_unit_test(test_xml))

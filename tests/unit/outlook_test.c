@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "outlook.h"
 
 /*
@@ -107,14 +108,6 @@ test_trend_needs_enough(void **state)
 	free(cause);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_known_history),
-	    cmocka_unit_test(test_missing_is_not_zero),
-	    cmocka_unit_test(test_trend_needs_enough),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_known_history),
+    cmocka_unit_test(test_missing_is_not_zero),
+    cmocka_unit_test(test_trend_needs_enough))

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "plan.h"
 #include "rank.h"
 #include "roadnet.h"
@@ -485,25 +486,14 @@ test_break_check(void **state)
 	assert_int_equal(b.minutes, 60);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_order_and_pin),
-	    cmocka_unit_test(test_road_network_day),
-	    cmocka_unit_test(test_road_network_rank),
-	    cmocka_unit_test(test_windows),
-	    cmocka_unit_test(test_shift_end),
-	    cmocka_unit_test(test_insert_cost),
-	    cmocka_unit_test(test_office_skills),
-	    cmocka_unit_test(test_scarce_spared),
-	    cmocka_unit_test(test_breaks),
-	    cmocka_unit_test(test_solver_plans_around_break),
-	    cmocka_unit_test(test_office_plans_around_break),
-	    cmocka_unit_test(test_break_pushes_past_shift),
-	    cmocka_unit_test(test_rank_knows_each_break),
-	    cmocka_unit_test(test_break_check),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_order_and_pin),
+    cmocka_unit_test(test_road_network_day),
+    cmocka_unit_test(test_road_network_rank), cmocka_unit_test(test_windows),
+    cmocka_unit_test(test_shift_end), cmocka_unit_test(test_insert_cost),
+    cmocka_unit_test(test_office_skills), cmocka_unit_test(test_scarce_spared),
+    cmocka_unit_test(test_breaks),
+    cmocka_unit_test(test_solver_plans_around_break),
+    cmocka_unit_test(test_office_plans_around_break),
+    cmocka_unit_test(test_break_pushes_past_shift),
+    cmocka_unit_test(test_rank_knows_each_break),
+    cmocka_unit_test(test_break_check))

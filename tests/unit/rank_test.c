@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "rank.h"
 
 static const struct rank_params params = {.speed_kmh = 20, .detour = 1.4};
@@ -109,17 +110,9 @@ test_many_stay_ordered(void **state)
 	free(c);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_eta_is_busy_plus_travel),
-	    cmocka_unit_test(test_arrival_beats_distance),
-	    cmocka_unit_test(test_load_breaks_ties),
-	    cmocka_unit_test(test_cross_ward_is_no_penalty),
-	    cmocka_unit_test(test_cross_ward_breaks_a_tie),
-	    cmocka_unit_test(test_many_stay_ordered),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_eta_is_busy_plus_travel),
+    cmocka_unit_test(test_arrival_beats_distance),
+    cmocka_unit_test(test_load_breaks_ties),
+    cmocka_unit_test(test_cross_ward_is_no_penalty),
+    cmocka_unit_test(test_cross_ward_breaks_a_tie),
+    cmocka_unit_test(test_many_stay_ordered))

@@ -5,6 +5,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "ratelimit.h"
 
 static const struct ratelimit_policy names = {3, 1, 60, 900};
@@ -56,14 +57,5 @@ test_expiry(void **state)
 	assert_int_equal(ratelimit_expiry_s(&names, &b), 7200);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_delays_grow_to_a_cap),
-	    cmocka_unit_test(test_wait_counts_down),
-	    cmocka_unit_test(test_expiry),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_delays_grow_to_a_cap),
+    cmocka_unit_test(test_wait_counts_down), cmocka_unit_test(test_expiry))

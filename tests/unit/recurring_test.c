@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "recurring.h"
 
 /*
@@ -119,15 +120,7 @@ test_dense_and_sparse(void **state)
 	free(label);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_clusters_at_30m),
-	    cmocka_unit_test(test_recurring_needs_two_seasons),
-	    cmocka_unit_test(test_smaller_radius_splits),
-	    cmocka_unit_test(test_dense_and_sparse),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_clusters_at_30m),
+    cmocka_unit_test(test_recurring_needs_two_seasons),
+    cmocka_unit_test(test_smaller_radius_splits),
+    cmocka_unit_test(test_dense_and_sparse))

@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "risk.h"
 
 /* Two 100 m pieces along the x axis, 500 m apart. */
@@ -60,13 +61,5 @@ test_no_defects_keeps_interval(void **state)
 	assert_true(fabs(risk_distance(piece_a, 2, -30, 40) - 50) < 1e-9);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_repeated_defects_raise_a_piece),
-	    cmocka_unit_test(test_no_defects_keeps_interval),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_repeated_defects_raise_a_piece),
+    cmocka_unit_test(test_no_defects_keeps_interval))

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "network.h"
 #include "roadnet.h"
 
@@ -178,16 +179,7 @@ test_small_cache(void **state)
 	roadnet_free(r);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_river_with_one_bridge),
-	    cmocka_unit_test(test_off_the_network),
-	    cmocka_unit_test(test_parts_that_do_not_meet),
-	    cmocka_unit_test(test_pieces_join_up),
-	    cmocka_unit_test(test_small_cache),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_river_with_one_bridge),
+    cmocka_unit_test(test_off_the_network),
+    cmocka_unit_test(test_parts_that_do_not_meet),
+    cmocka_unit_test(test_pieces_join_up), cmocka_unit_test(test_small_cache))

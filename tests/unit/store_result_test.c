@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <libpq-fe.h>
 
+#include "fixture.h"
 #include "store_result.h"
 
 static void
@@ -175,18 +176,9 @@ decode_refuses_other_shapes(void **state)
 	PQclear(res);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(float8_array_reads_every_number),
-	    cmocka_unit_test(float8_array_empty),
-	    cmocka_unit_test(float8_array_stops_at_a_word),
-	    cmocka_unit_test(float8_array_grows),
-	    cmocka_unit_test(cell_null_is_null),
-	    cmocka_unit_test(decode_reads_each_kind),
-	    cmocka_unit_test(decode_refuses_other_shapes),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(float8_array_reads_every_number),
+    cmocka_unit_test(float8_array_empty),
+    cmocka_unit_test(float8_array_stops_at_a_word),
+    cmocka_unit_test(float8_array_grows), cmocka_unit_test(cell_null_is_null),
+    cmocka_unit_test(decode_reads_each_kind),
+    cmocka_unit_test(decode_refuses_other_shapes))

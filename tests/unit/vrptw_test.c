@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "vrptw.h"
 
 /*
@@ -262,18 +263,10 @@ test_solomon_route_elimination(void **state)
 	assert_true(a == b);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tiny_optimum),
-	    cmocka_unit_test(test_unreachable_window_unplanned),
-	    cmocka_unit_test(test_skills_and_own_starts),
-	    cmocka_unit_test(test_route_eval_names_broken_job),
-	    cmocka_unit_test(test_parse_errors_name_the_line),
-	    cmocka_unit_test(test_solomon_c101_r101),
-	    cmocka_unit_test(test_solomon_route_elimination),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_tiny_optimum),
+    cmocka_unit_test(test_unreachable_window_unplanned),
+    cmocka_unit_test(test_skills_and_own_starts),
+    cmocka_unit_test(test_route_eval_names_broken_job),
+    cmocka_unit_test(test_parse_errors_name_the_line),
+    cmocka_unit_test(test_solomon_c101_r101),
+    cmocka_unit_test(test_solomon_route_elimination))

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "risk.h"
 #include "wayback.h"
 
@@ -112,15 +113,7 @@ test_nothing_within_reach(void **state)
 	assert_int_equal(wayback_rank(from, to, 200, p, 0, NULL, 0), 0);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_nearest_first_far_ones_dropped),
-	    cmocka_unit_test(test_recurring_defects_raise_a_piece),
-	    cmocka_unit_test(test_ties_keep_their_order),
-	    cmocka_unit_test(test_nothing_within_reach),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FIXTURE_MAIN(cmocka_unit_test(test_nearest_first_far_ones_dropped),
+    cmocka_unit_test(test_recurring_defects_raise_a_piece),
+    cmocka_unit_test(test_ties_keep_their_order),
+    cmocka_unit_test(test_nothing_within_reach))
