@@ -499,5 +499,5 @@ const struct http_route api_actions_routes[] = {
         "/api/v1/requests/{}/callback", 16 * 1024, 0, callback_post, NULL},
     {"requests.action", EVHTTP_REQ_POST, "/api/v1/requests/{}/{}", 16 * 1024, 0,
         actions_post, NULL},
-    {NULL},
+    {0},
 };

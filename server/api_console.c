@@ -32,5 +32,5 @@ console_config_get(struct http_req *req)
 const struct http_route api_console_routes[] = {
     {"config", EVHTTP_REQ_GET, "/api/v1/config", 0, 5000, console_config_get,
         NULL},
-    {NULL},
+    {0},
 };

@@ -184,5 +184,5 @@ cov_get(struct http_req *req)
 const struct http_route api_coverage_routes[] = {
     {"coverage", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
         "/api/v1/coverage/{}", 0, 120000, cov_get, NULL},
-    {NULL},
+    {0},
 };

@@ -157,5 +157,5 @@ const struct http_route api_devices_routes[] = {
     {"devices.revoke",
         EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_SUPERVISOR | AUTH_ADMIN),
         "/api/v1/devices/{}/revoke", 4096, 0, devices_revoke, NULL},
-    {NULL},
+    {0},
 };

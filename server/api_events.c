@@ -429,7 +429,7 @@ api_events_broadcast(const char *name, const char *json)
 const struct http_route api_events_routes[] = {
     {"events", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/events", 0,
         -1, events_get, NULL},
-    {NULL},
+    {0},
 };
 
 void

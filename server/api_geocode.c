@@ -338,7 +338,7 @@ const struct http_route api_geocode_routes[] = {
         0, 0, geocode_search, NULL},
     {"geocode.reverse", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
         "/api/v1/geocode/reverse", 0, 0, geocode_reverse, NULL},
-    {NULL},
+    {0},
 };
 
 void

@@ -738,7 +738,7 @@ const struct http_route api_handover_routes[] = {
         4 * 1024, 0, ho_receipt_post, NULL},
     {"handover.photo", EVHTTP_REQ_GET, "/handover/{}/photos/{}", 0, 0,
         ho_receipt_photo, NULL},
-    {NULL},
+    {0},
 };
 
 void

@@ -85,5 +85,5 @@ api_me(struct http_req *req)
 const struct http_route api_me_routes[] = {
     {"me", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/me", 0, 5000,
         api_me, NULL},
-    {NULL},
+    {0},
 };

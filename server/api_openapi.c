@@ -39,5 +39,5 @@ api_openapi_get(struct http_req *req)
 const struct http_route api_openapi_routes[] = {
     {"openapi", EVHTTP_REQ_GET, "/api/v1/openapi.yaml", 0, 5000,
         api_openapi_get, NULL},
-    {NULL},
+    {0},
 };

@@ -134,5 +134,5 @@ const struct http_route api_ops_routes[] = {
     {"healthz", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", 0, 5000,
         api_ops_healthz, NULL},
     {"metrics", EVHTTP_REQ_GET, "/metrics", 0, 5000, api_ops_metrics, NULL},
-    {NULL},
+    {0},
 };

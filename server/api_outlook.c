@@ -376,5 +376,5 @@ const struct http_route api_outlook_routes[] = {
         0, 0, outlook_get, NULL},
     {"outlook.chart", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
         "/api/v1/outlook/chart.png", 0, 0, outlook_get, &outlook_png_flag},
-    {NULL},
+    {0},
 };

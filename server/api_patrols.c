@@ -483,5 +483,5 @@ const struct http_route api_patrols_routes[] = {
         "/api/v1/crews/{}/wayback", 0, 0, wayback_get, NULL},
     {"agent.wayback", EVHTTP_REQ_GET, "/agent/v1/wayback", 0, 0,
         agent_wayback_get, NULL},
-    {NULL},
+    {0},
 };

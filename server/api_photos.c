@@ -210,5 +210,5 @@ const struct http_route api_photos_routes[] = {
         NULL},
     {"photos.get", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
         "/api/v1/photos/{}", 0, 0, photo_get, NULL},
-    {NULL},
+    {0},
 };

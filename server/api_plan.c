@@ -243,5 +243,5 @@ const struct http_route api_plan_routes[] = {
     {"crews.break",
         EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | HTTP_ROUTE_ROLES(AUTH_STAFF),
         "/api/v1/crews/{}/break", 1024, 0, plan_break_put, NULL},
-    {NULL},
+    {0},
 };

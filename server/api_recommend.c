@@ -316,5 +316,5 @@ const struct http_route api_recommend_routes[] = {
     {"requests.recommendations",
         EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_VIEWER),
         "/api/v1/requests/{}/recommendations", 0, 0, recommend_get, NULL},
-    {NULL},
+    {0},
 };

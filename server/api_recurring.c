@@ -662,5 +662,5 @@ const struct http_route api_recurring_routes[] = {
         "/api/v1/notices/sent", 4096, 0, notices_sent, NULL},
     {"consent", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/consent",
         0, 0, consent_get, NULL},
-    {NULL},
+    {0},
 };

@@ -252,5 +252,5 @@ const struct http_route api_reference_routes[] = {
         "/api/v1/crews/{}", 4096, 0, ref_crew_patch, NULL},
     {"cases", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/cases", 0,
         0, ref_cases, NULL},
-    {NULL},
+    {0},
 };

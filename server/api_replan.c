@@ -413,5 +413,5 @@ replan_get(struct http_req *req)
 const struct http_route api_replan_routes[] = {
     {"offices.replan", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_STAFF),
         "/api/v1/offices/{}/replan", 0, 0, replan_get, NULL},
-    {NULL},
+    {0},
 };

@@ -497,5 +497,5 @@ const struct http_route api_requests_routes[] = {
         "/api/v1/requests/{}", 4096, 0, requests_patch, NULL},
     {"callbacks.list", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_PERSONAL_DATA),
         "/api/v1/callbacks", 0, 0, callbacks_list, NULL},
-    {NULL},
+    {0},
 };

@@ -236,5 +236,5 @@ risk_get(struct http_req *req)
 const struct http_route api_risk_routes[] = {
     {"risk", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY), "/api/v1/risk", 0, 0,
         risk_get, NULL},
-    {NULL},
+    {0},
 };

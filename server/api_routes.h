@@ -1,6 +1,6 @@
 /*
  * The route tables patrold serves, one per route group (api_*.c,
- * open311.c, static.c). Each ends with a row whose name is NULL;
+ * open311.c, static.c). Each ends with a zeroed row, {0} (name NULL);
  * app_run.c adds them all, in the order a request's path is matched.
  */
 #ifndef PATROL_API_ROUTES_H

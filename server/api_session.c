@@ -456,7 +456,7 @@ const struct http_route api_session_routes[] = {
         4096, 10000, session_post, NULL},
     {"session.delete", EVHTTP_REQ_DELETE, "/api/v1/session", 0, 5000,
         session_delete, NULL},
-    {NULL},
+    {0},
 };
 
 void

@@ -442,7 +442,7 @@ const struct http_route api_sync_routes[] = {
         ENROLL_BODY_MAX, 0, enroll_post, NULL},
     {"agent.sync", EVHTTP_REQ_POST, "/agent/v1/sync", SYNC_BODY_MAX, 0,
         sync_post, NULL},
-    {NULL},
+    {0},
 };
 
 void

@@ -383,5 +383,5 @@ const struct http_route api_sync_photos_routes[] = {
         "/agent/v1/photos/{}", 0, 0, upload_head, NULL},
     {"agent.photo_append", EVHTTP_REQ_PATCH, "/agent/v1/photos/{}",
         UPLOAD_CHUNK_MAX, 60000, upload_patch, NULL},
-    {NULL},
+    {0},
 };

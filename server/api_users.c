@@ -24,5 +24,5 @@ users_get(struct http_req *req)
 const struct http_route api_users_routes[] = {
     {"users.list", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ADMIN),
         "/api/v1/users", 0, 5000, users_get, NULL},
-    {NULL},
+    {0},
 };

@@ -29,5 +29,5 @@ api_wards_list(struct http_req *req)
 
 const struct http_route api_wards_routes[] = {
     {"wards", EVHTTP_REQ_GET, "/api/v1/wards", 0, 5000, api_wards_list, NULL},
-    {NULL},
+    {0},
 };

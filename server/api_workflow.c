@@ -253,5 +253,5 @@ const struct http_route api_workflow_routes[] = {
         "/api/v1/requests/{}/survey", 16 * 1024, 0, survey_post, NULL},
     {"categories.script", EVHTTP_REQ_PUT | HTTP_ROUTE_ROLES(AUTH_ADMIN),
         "/api/v1/categories/{}/script", 8 * 1024, 0, script_put, NULL},
-    {NULL},
+    {0},
 };

@@ -502,7 +502,7 @@ const struct http_route open311_routes[] = {
     /* Anything else under the base: the spec's 404, not ours. */
     {"open311.unknown", EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/open311/v2/*", 0, 0,
         open311_unknown, NULL},
-    {NULL},
+    {0},
 };
 
 void

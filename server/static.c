@@ -157,7 +157,7 @@ const struct http_route static_routes[] = {
         static_file, NULL},
     {"vendor", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/vendor/leaflet/*", 0, 5000,
         static_vendor_leaflet, NULL},
-    {NULL},
+    {0},
 };
 
 void
