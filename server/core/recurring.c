@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "recurring.h"
+#include "uf.h"
 #include "xmalloc.h"
 
 struct grid_cell {
@@ -18,28 +19,6 @@ struct grid_cell {
 	size_t head; /* first point, chained through next[] */
 	int used;
 };
-
-static size_t
-uf_find(size_t *parent, size_t i)
-{
-	while (parent[i] != i) {
-		parent[i] = parent[parent[i]];
-		i = parent[i];
-	}
-	return i;
-}
-
-static void
-uf_union(size_t *parent, size_t a, size_t b)
-{
-	a = uf_find(parent, a);
-	b = uf_find(parent, b);
-	/* The smaller index roots the set: labels follow input order. */
-	if (a < b)
-		parent[b] = a;
-	else if (b < a)
-		parent[a] = b;
-}
 
 static uint64_t
 grid_hash(int64_t gx, int64_t gy)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "roadnet.h"
+#include "uf.h"
 #include "xmalloc.h"
 
 #define ROADNET_MAX_VERTICES  (1u << 24)
@@ -209,37 +210,23 @@ roadnet_add_line(struct roadnet *r, const double *xy, size_t npoints)
 	}
 }
 
-static uint32_t
-roadnet_find(uint32_t *parent, uint32_t v)
-{
-	while (parent[v] != v) {
-		parent[v] = parent[parent[v]];
-		v = parent[v];
-	}
-	return v;
-}
-
 static void
 roadnet_components(struct roadnet *r)
 {
-	uint32_t *parent = xreallocarray(NULL, r->nv ? r->nv : 1, 4);
-	uint32_t *id = xreallocarray(NULL, r->nv ? r->nv : 1, 4), i, a, b;
+	size_t *parent = xreallocarray(NULL, r->nv ? r->nv : 1, sizeof *parent);
+	uint32_t *id = xreallocarray(NULL, r->nv ? r->nv : 1, 4), i, a;
 	size_t k;
 
 	for (i = 0; i < r->nv; i++) {
 		parent[i] = i;
 		id[i] = UINT32_MAX;
 	}
-	for (k = 0; k < r->ne; k++) {
-		a = roadnet_find(parent, r->ed[k].u);
-		b = roadnet_find(parent, r->ed[k].v);
-		if (a != b)
-			parent[a] = b;
-	}
+	for (k = 0; k < r->ne; k++)
+		uf_union(parent, r->ed[k].u, r->ed[k].v);
 	r->comp = xreallocarray(NULL, r->nv ? r->nv : 1, 4);
 	r->ncomp = 0;
 	for (i = 0; i < r->nv; i++) {
-		a = roadnet_find(parent, i);
+		a = (uint32_t)uf_find(parent, i);
 		if (id[a] == UINT32_MAX)
 			id[a] = (uint32_t)r->ncomp++;
 		r->comp[i] = id[a];
