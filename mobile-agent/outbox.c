@@ -17,7 +17,7 @@
 
 #include <sodium.h>
 
-#include "agent.h"
+#include "store_int.h"
 
 #define OUTBOX_PHOTO_RESIZE (2 << 20)  /* until the server says */
 #define OUTBOX_CHUNK        (64 << 10) /* a photo read or written at once */
@@ -81,31 +81,17 @@ outbox_exec(struct agent *a, const char *sql, char **cause)
 	return 0;
 }
 
-/*
- * Columns added after the first release: a device keeps its database
- * across upgrades. outbox.what is the step in words for the screen's
- * history ("accept", "done:no_nest"), kept after the body is cleared.
- */
+/* Adds table.col (a column added after the first release) unless there. */
 static int
 outbox_add_column(struct agent *a, const char *table, const char *col,
     const char *type, char **cause)
 {
-	sqlite3_stmt *st;
 	char *sql;
-	int has, rc;
+	int rc;
 
-	sql = agent_printf(
-	    "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'", table,
-	    col);
-	rc = sqlite3_prepare_v2(a->db, sql, -1, &st, NULL);
-	free(sql);
-	if (rc != SQLITE_OK) {
-		*cause = agent_strdup(sqlite3_errmsg(a->db));
-		return -1;
-	}
-	has = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	if (has)
+	if (store_db_int(a, 0,
+	        "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?",
+	        "tt", table, col) > 0)
 		return 0;
 	sql = agent_printf("ALTER TABLE %s ADD COLUMN %s %s", table, col, type);
 	rc = outbox_exec(a, sql, cause);
@@ -262,18 +248,8 @@ outbox_rollback(struct agent *a)
 char *
 outbox_get(struct agent *a, const char *key)
 {
-	sqlite3_stmt *st;
-	char *v = NULL;
-
-	if (sqlite3_prepare_v2(a->db, "SELECT value FROM state WHERE key = ?",
-	        -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_text(st, 0) != NULL)
-		v = agent_strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return v;
+	return store_db_text(
+	    a, "SELECT value FROM state WHERE key = ?", "t", key);
 }
 
 long long
@@ -292,27 +268,13 @@ outbox_get_int(struct agent *a, const char *key, long long def)
 int
 outbox_set(struct agent *a, const char *key, const char *value)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (value == NULL) {
-		if (sqlite3_prepare_v2(a->db, "DELETE FROM state WHERE key = ?",
-		        -1, &st, NULL) != SQLITE_OK)
-			return -1;
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	} else {
-		if (sqlite3_prepare_v2(a->db,
-		        "INSERT INTO state (key, value) VALUES (?, ?)"
-		        " ON CONFLICT (key) DO UPDATE SET value = "
-		        "excluded.value",
-		        -1, &st, NULL) != SQLITE_OK)
-			return -1;
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	}
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
-	return rc;
+	if (value == NULL)
+		return store_db_run(
+		    a, "DELETE FROM state WHERE key = ?", "t", key);
+	return store_db_run(a,
+	    "INSERT INTO state (key, value) VALUES (?, ?)"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	    "tt", key, value);
 }
 
 int
@@ -329,56 +291,25 @@ outbox_add(struct agent *a, const char *kind, const char *what,
     const char *client_id, long long request_id, const uint8_t *body,
     size_t len)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(a->db,
-	        "INSERT INTO outbox (client_id, kind, request_id, body,"
-	        " created_ms, what) VALUES (?, ?, ?, ?, ?, ?)",
-	        -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, client_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	if (request_id > 0)
-		sqlite3_bind_int64(st, 3, request_id);
-	sqlite3_bind_blob(st, 4, body, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, agent_now_ms());
-	sqlite3_bind_text(st, 6, what, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
-	return rc;
+	return store_db_run(a,
+	    "INSERT INTO outbox (client_id, kind, request_id, body,"
+	    " created_ms, what) VALUES (?, ?, nullif(?, 0), ?, ?, ?)",
+	    "ttIbIt", client_id, kind, request_id > 0 ? request_id : 0,
+	    (const void *)body, len, (long long)agent_now_ms(), what);
 }
 
 long long
 outbox_pending(struct agent *a)
 {
-	sqlite3_stmt *st;
-	long long n = 0;
-
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT count(*) FROM outbox WHERE acked_ms IS NULL", -1, &st,
-	        NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return store_db_int(
+	    a, -1, "SELECT count(*) FROM outbox WHERE acked_ms IS NULL", "");
 }
 
 int
 outbox_forget_callers(struct agent *a, long long request_id)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(a->db,
-	        "DELETE FROM job_callers WHERE request_id = ?", -1, &st,
-	        NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, request_id);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
-	return rc;
+	return store_db_run(
+	    a, "DELETE FROM job_callers WHERE request_id = ?", "I", request_id);
 }
 
 int
@@ -605,30 +536,18 @@ outbox_photo_add(struct agent *a, const char *file, long long request_id,
     const char *what, char sha[65], char **cause)
 {
 	const char *type;
-	sqlite3_stmt *st;
 	size_t len;
-	int rc = -1;
 
 	if (outbox_photo_keep(a, file, sha, &type, &len, cause) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(a->db,
+	if (store_db_run(a,
 	        "INSERT OR IGNORE INTO photos (sha256, bytes, content_type,"
 	        " request_id, what) VALUES (?, ?, ?, nullif(?, 0), ?)",
-	        -1, &st, NULL) != SQLITE_OK) {
+	        "tItIt", sha, (long long)len, type, request_id, what) != 0) {
 		*cause = agent_strdup(sqlite3_errmsg(a->db));
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
-	sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, request_id);
-	sqlite3_bind_text(st, 5, what, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		rc = 0;
-	else
-		*cause = agent_strdup(sqlite3_errmsg(a->db));
-	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 static void

@@ -2,9 +2,7 @@
  * The jobs table (and the day plan kept in it) and job_callers: what the
  * last sync brought, as the crew's commands and the screen read it.
  */
-#include <sqlite3.h>
-
-#include "agent.h"
+#include "store_int.h"
 
 int
 store_jobs_plan_replace(
@@ -55,9 +53,12 @@ store_jobs_text(sqlite3_stmt *st, int col)
 	return (const char *)sqlite3_column_text(st, col);
 }
 
-static void
-store_jobs_row(sqlite3_stmt *st, struct store_job_row *r)
+static int
+store_jobs_row(sqlite3_stmt *st, void *arg)
 {
+	struct store_each *e = arg;
+	struct store_job_row row, *r = &row;
+
 	r->id = sqlite3_column_int64(st, 0);
 	r->state = store_jobs_text(st, 1);
 	r->category = store_jobs_text(st, 2);
@@ -80,28 +81,18 @@ store_jobs_row(sqlite3_stmt *st, struct store_job_row *r)
 	r->to_ms = sqlite3_column_int64(st, 14);
 	r->category_name_en = store_jobs_text(st, 15);
 	r->pending = sqlite3_column_int64(st, 16);
+	return e->cb.job(r, e->arg);
 }
 
+/* Each row of sql (STORE_JOBS_COLS), with ?1 bound to id when not 0. */
 static int
 store_jobs_each(struct agent *a, const char *sql, long long id,
     int (*cb)(const struct store_job_row *, void *), void *arg)
 {
-	struct store_job_row r;
-	sqlite3_stmt *st;
-	int n = 0;
+	struct store_each e = {.cb.job = cb, .arg = arg};
 
-	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (id != 0)
-		sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		store_jobs_row(st, &r);
-		n++;
-		if (cb(&r, arg) != 0)
-			break;
-	}
-	sqlite3_finalize(st);
-	return n;
+	return store_db_rows(store_db_prepare(a, sql, id != 0 ? "I" : "", id),
+	    store_jobs_row, &e);
 }
 
 int
@@ -142,44 +133,33 @@ store_jobs_planned(
 int
 store_jobs_set_state(struct agent *a, long long id, const char *state)
 {
-	sqlite3_stmt *st;
+	return store_db_run(a,
+	    "UPDATE jobs SET state = ?, updated_ms = ? WHERE request_id = ?",
+	    "tII", state, (long long)agent_now_ms(), id);
+}
 
-	if (sqlite3_prepare_v2(a->db,
-	        "UPDATE jobs SET state = ?, updated_ms = ?"
-	        " WHERE request_id = ?",
-	        -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, agent_now_ms());
-	sqlite3_bind_int64(st, 3, id);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
-	return 0;
+static int
+store_jobs_caller_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_each *e = arg;
+	struct store_caller_row r;
+
+	r.name = (const char *)sqlite3_column_text(st, 0);
+	r.phone = (const char *)sqlite3_column_text(st, 1);
+	return e->cb.caller(&r, e->arg);
 }
 
 int
 store_jobs_callers(struct agent *a, long long id,
     int (*cb)(const struct store_caller_row *, void *), void *arg)
 {
-	struct store_caller_row r;
-	sqlite3_stmt *st;
-	int n = 0;
+	struct store_each e = {.cb.caller = cb, .arg = arg};
 
-	if (sqlite3_prepare_v2(a->db,
-	        "SELECT name, phone FROM job_callers WHERE request_id = ?"
-	        " ORDER BY rowid",
-	        -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		r.name = (const char *)sqlite3_column_text(st, 0);
-		r.phone = (const char *)sqlite3_column_text(st, 1);
-		n++;
-		if (cb(&r, arg) != 0)
-			break;
-	}
-	sqlite3_finalize(st);
-	return n;
+	return store_db_rows(store_db_prepare(a,
+	                         "SELECT name, phone FROM job_callers"
+	                         " WHERE request_id = ? ORDER BY rowid",
+	                         "I", id),
+	    store_jobs_caller_row, &e);
 }
 
 /* The states a job does not come back from (lifecycle.c's closed set). */

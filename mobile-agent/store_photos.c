@@ -2,69 +2,51 @@
  * The photos table: the recorded photos in the state directory and how far
  * their upload went (outbox.c adds them, sync.c sends them).
  */
-#include <sqlite3.h>
-
-#include "agent.h"
-
-/* The one number a count(*) query answers, 0 when it cannot. */
-static long long
-store_photos_count(struct agent *a, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long n = 0;
-
-	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
+#include "store_int.h"
 
 long long
 store_photos_pending(struct agent *a)
 {
-	return store_photos_count(a,
-	    "SELECT count(*) FROM photos WHERE"
-	    " uploaded = 0 AND failed IS NULL");
+	return store_db_int(a, 0,
+	    "SELECT count(*) FROM photos WHERE uploaded = 0 AND failed IS NULL",
+	    "");
 }
 
 long long
 store_photos_given_up_count(struct agent *a)
 {
-	return store_photos_count(
-	    a, "SELECT count(*) FROM photos WHERE failed IS NOT NULL");
+	return store_db_int(
+	    a, 0, "SELECT count(*) FROM photos WHERE failed IS NOT NULL", "");
 }
 
-/* The columns store_photos_each reads, in its order. */
+/* The columns store_photos_row reads, in its order. */
 #define STORE_PHOTOS_COLS                                                      \
 	"sha256, bytes, content_type, failed, coalesce(request_id, 0), what"
+
+static int
+store_photos_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_each *e = arg;
+	struct store_photo_row r;
+
+	r.sha256 = (const char *)sqlite3_column_text(st, 0);
+	r.bytes = sqlite3_column_int64(st, 1);
+	r.content_type = (const char *)sqlite3_column_text(st, 2);
+	r.failed = (const char *)sqlite3_column_text(st, 3);
+	r.request_id = sqlite3_column_int64(st, 4);
+	r.what = (const char *)sqlite3_column_text(st, 5);
+	return e->cb.photo(&r, e->arg);
+}
 
 /* Each row of sql (STORE_PHOTOS_COLS), with ?1 bound to id when >= 0. */
 static int
 store_photos_each(struct agent *a, const char *sql, long long id,
     int (*cb)(const struct store_photo_row *, void *), void *arg)
 {
-	struct store_photo_row r;
-	sqlite3_stmt *st;
-	int n = 0;
+	struct store_each e = {.cb.photo = cb, .arg = arg};
 
-	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (id >= 0)
-		sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		r.sha256 = (const char *)sqlite3_column_text(st, 0);
-		r.bytes = sqlite3_column_int64(st, 1);
-		r.content_type = (const char *)sqlite3_column_text(st, 2);
-		r.failed = (const char *)sqlite3_column_text(st, 3);
-		r.request_id = sqlite3_column_int64(st, 4);
-		r.what = (const char *)sqlite3_column_text(st, 5);
-		n++;
-		if (cb(&r, arg) != 0)
-			break;
-	}
-	sqlite3_finalize(st);
-	return n;
+	return store_db_rows(store_db_prepare(a, sql, id >= 0 ? "I" : "", id),
+	    store_photos_row, &e);
 }
 
 int
@@ -72,9 +54,8 @@ store_photos_unsent(struct agent *a,
     int (*cb)(const struct store_photo_row *, void *), void *arg)
 {
 	return store_photos_each(a,
-	    "SELECT " STORE_PHOTOS_COLS " FROM photos"
-	    " WHERE uploaded = 0 AND failed IS NULL ORDER BY sha256"
-	    " LIMIT 200",
+	    "SELECT " STORE_PHOTOS_COLS " FROM photos WHERE uploaded = 0"
+	    " AND failed IS NULL ORDER BY sha256 LIMIT 200",
 	    -1, cb, arg);
 }
 
@@ -113,50 +94,28 @@ store_photos_given_up(struct agent *a, long long id,
 int
 store_photos_delete_uploaded(struct agent *a)
 {
-	return sqlite3_exec(a->db, "DELETE FROM photos WHERE uploaded = 1",
-	           NULL, NULL, NULL) == SQLITE_OK
-	    ? 0
-	    : -1;
+	return store_db_run(a, "DELETE FROM photos WHERE uploaded = 1", "");
 }
 
 int
 store_photos_announce(
     struct agent *a, const char *const *sha, const int *uploaded, size_t n)
 {
-	sqlite3_stmt *st;
 	size_t i;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(a->db,
-	        "UPDATE photos SET announced = 1, uploaded = ? WHERE sha256 = "
-	        "?",
-	        -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	for (i = 0; i < n && rc == 0; i++) {
-		sqlite3_bind_int(st, 1, uploaded[i]);
-		sqlite3_bind_text(st, 2, sha[i], -1, SQLITE_STATIC);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-	}
-	sqlite3_finalize(st);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = store_db_run(a,
+		    "UPDATE photos SET announced = 1, uploaded = ?"
+		    " WHERE sha256 = ?",
+		    "it", uploaded[i], sha[i]);
 	return rc;
 }
 
 int
 store_photos_mark(struct agent *a, const char *sha, const char *failed)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(a->db,
-	        "UPDATE photos SET uploaded = ?, failed = ? WHERE sha256 = ?",
-	        -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int(st, 1, failed == NULL);
-	sqlite3_bind_text(st, 2, failed, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, sha, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
-	return rc;
+	return store_db_run(a,
+	    "UPDATE photos SET uploaded = ?, failed = ? WHERE sha256 = ?",
+	    "itt", failed == NULL, failed, sha);
 }
