@@ -1,6 +1,6 @@
 -- A crew's result on a job (outcome, note, times, photos), once per
--- client_id: closes the job through request_transition('done') when it is
--- still the crew's and the outcome is one of its category's, else kept as a
+-- client_id: closes the job (sync_job_step 'done') when it is still the
+-- crew's and the outcome is one of its category's, else kept as a
 -- sync_conflict event; recorded in job_results either way.
 -- Changed by 0110 (see the comments there).
 CREATE OR REPLACE FUNCTION sync_apply_result(p_dev devices, p_actor text,
@@ -16,7 +16,7 @@ DECLARE
     v_why     text;
     v_to      text;
     v_ev      bigint;
-    v_t       jsonb;
+    v_step    jsonb;
     v_detail  jsonb;
 BEGIN
     SELECT * INTO v_prev FROM job_results WHERE client_id = v_cid;
@@ -36,31 +36,16 @@ BEGIN
         'started_at', sync_ms(p_item->'started_ms'),
         'finished_at', sync_ms(p_item->'finished_ms'),
         'photos', jsonb_array_length(coalesce(p_item->'photos', '[]'))));
-    IF v_r.crew_id IS DISTINCT FROM p_dev.crew_id THEN
-        v_why := format('the job is no longer this crew''s (it is %s)',
-            v_r.state);
-    ELSIF NOT EXISTS (SELECT 1 FROM categories c,
+    IF NOT EXISTS (SELECT 1 FROM categories c,
             jsonb_array_elements(c.outcomes) o
             WHERE c.code = v_r.category AND o->>'code' = v_outcome) THEN
         v_why := format('%s is not an outcome of %s', v_outcome, v_r.category);
-    ELSE
-        v_t := request_transition(v_r.id, 'done', p_actor, v_r.version, NULL,
-            v_outcome, NULL, v_lon, v_lat, v_detail, p_dev.crew_id);
-        IF (v_t->>'applied')::boolean THEN
-            v_ev := (v_t->>'event_id')::bigint;
-            v_to := v_t->>'state';
-        ELSE
-            v_why := v_t->>'message';
-        END IF;
     END IF;
-    IF v_why IS NOT NULL THEN
-        -- Kept with the request and shown on the feed: the crew's work is
-        -- never lost, whatever happened to the job meanwhile.
-        v_ev := request_event_append(v_r.id, p_actor, 'sync_conflict', v_r.state,
-            v_r.state, p_dev.crew_id, v_lon, v_lat,
-            v_detail || jsonb_build_object('action', 'done', 'conflict', v_why));
-        v_to := v_r.state;
-    END IF;
+    v_step := sync_job_step(p_dev, p_actor, v_r, 'done', v_outcome, v_why,
+        v_lon, v_lat, v_detail);
+    v_why := v_step->>'conflict';
+    v_ev := (v_step->>'event_id')::bigint;
+    v_to := v_step->>'state';
     INSERT INTO job_results (client_id, device_id, crew_id, request_id, outcome,
         note, answers, lon, lat, started_at, finished_at, photos, result,
         conflict, event_id)

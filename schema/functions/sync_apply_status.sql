@@ -1,7 +1,7 @@
 -- A crew's step on a job from the handheld (accept, en route, on site,
--- hand over ...), once per client_id: applied through request_transition()
--- when the job is still the crew's and the life cycle allows it, else kept
--- as a sync_conflict event; recorded in sync_status_changes either way.
+-- hand over ...), once per client_id: applied (sync_job_step) when the job
+-- is still the crew's and the life cycle allows it, else kept as a
+-- sync_conflict event; recorded in sync_status_changes either way.
 -- Changed by 0110 (see the comments there).
 CREATE OR REPLACE FUNCTION sync_apply_status(p_dev devices, p_actor text,
         p_item jsonb, p_rules jsonb)
@@ -17,7 +17,7 @@ DECLARE
     v_why    text;
     v_to     text;
     v_ev     bigint;
-    v_t      jsonb;
+    v_step   jsonb;
     v_detail jsonb;
 BEGIN
     SELECT * INTO v_prev FROM sync_status_changes WHERE client_id = v_cid;
@@ -35,26 +35,11 @@ BEGIN
     v_detail := jsonb_strip_nulls(jsonb_build_object('client_id', v_cid,
         'device_id', p_dev.id, 'device_at', v_at, 'reason', p_item->>'reason',
         'note', p_item->>'note'));
-    IF v_r.crew_id IS DISTINCT FROM p_dev.crew_id THEN
-        v_why := format('the job is no longer this crew''s (it is %s)',
-            v_r.state);
-    ELSE
-        -- The row is locked: the compare-and-set on version always wins.
-        v_t := request_transition(v_r.id, v_act, p_actor, v_r.version, NULL,
-            NULL, NULL, v_lon, v_lat, v_detail, p_dev.crew_id);
-        IF (v_t->>'applied')::boolean THEN
-            v_ev := (v_t->>'event_id')::bigint;
-            v_to := v_t->>'state';
-        ELSE
-            v_why := v_t->>'message';
-        END IF;
-    END IF;
-    IF v_why IS NOT NULL THEN
-        v_ev := request_event_append(v_r.id, p_actor, 'sync_conflict', v_r.state,
-            v_r.state, p_dev.crew_id, v_lon, v_lat,
-            v_detail || jsonb_build_object('action', v_act, 'conflict', v_why));
-        v_to := v_r.state;
-    END IF;
+    v_step := sync_job_step(p_dev, p_actor, v_r, v_act, NULL, NULL, v_lon,
+        v_lat, v_detail);
+    v_why := v_step->>'conflict';
+    v_ev := (v_step->>'event_id')::bigint;
+    v_to := v_step->>'state';
     INSERT INTO sync_status_changes (client_id, device_id, request_id, action,
         device_at, lon, lat, reason, note, result, conflict, event_id)
     VALUES (v_cid, p_dev.id, v_r.id, v_act, v_at, v_lon, v_lat,
