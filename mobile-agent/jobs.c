@@ -44,6 +44,20 @@ jobs_opt_position(
 	return 1;
 }
 
+/*
+ * The options done and finding share, at the same places in their tables:
+ * o[1] --note, o[2] --photo, o[3] --answer.
+ */
+static void
+jobs_opt_form(const struct agent_opt *o, struct jobs_rec *rec)
+{
+	rec->note = o[1].value;
+	rec->photos = o[2].values;
+	rec->nphotos = o[2].n;
+	rec->answers = o[3].values;
+	rec->nanswers = o[3].n;
+}
+
 static int
 jobs_fail(const char *cmd, char *cause)
 {
@@ -142,11 +156,7 @@ jobs_done(struct agent *a, int argc, char **argv)
 		return AGENT_EXIT_USAGE;
 	}
 	rec.outcome = o[0].value;
-	rec.note = o[1].value;
-	rec.photos = o[2].values;
-	rec.nphotos = o[2].n;
-	rec.answers = o[3].values;
-	rec.nanswers = o[3].n;
+	jobs_opt_form(o, &rec);
 	if (jobs_record_done(a, &rec, &cause) != 0)
 		return jobs_fail("done", cause);
 	printf("OK done job %lld: %s, %d photo(s) (%lld to send)\n", rec.id,
@@ -173,11 +183,7 @@ jobs_finding(struct agent *a, int argc, char **argv)
 		return AGENT_EXIT_USAGE;
 	}
 	rec.category = o[0].value;
-	rec.note = o[1].value;
-	rec.photos = o[2].values;
-	rec.nphotos = o[2].n;
-	rec.answers = o[3].values;
-	rec.nanswers = o[3].n;
+	jobs_opt_form(o, &rec);
 	rec.address = o[6].value;
 	if (jobs_record_finding(a, &rec, &cause) != 0) {
 		if (!rec.has_pos && cause != NULL &&
