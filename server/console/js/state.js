@@ -72,25 +72,22 @@ export async function loadReference() {
   await Promise.all([refreshQueue(), refreshCrews()]);
 }
 
-// Replies may come back out of order: only the latest request counts.
-let queueSeq = 0, crewsSeq = 0;
+// A reload of S[key] from path, then emit(key). Replies may come back out
+// of order: only the latest request counts.
+function reloader(path, key) {
+  let seq = 0;
+  return async () => {
+    const my = ++seq;
+    const v = await get(path);
+    if (my !== seq) return;
+    S[key] = v;
+    emit(key);
+  };
+}
 
 // The open requests, sorted as the API sorts the queue.
-export async function refreshQueue() {
-  const my = ++queueSeq;
-  const q = await get('/api/v1/requests?state=open&limit=1000');
-  if (my !== queueSeq) return;
-  S.queue = q;
-  emit('queue');
-}
-
-export async function refreshCrews() {
-  const my = ++crewsSeq;
-  const c = await get('/api/v1/crews');
-  if (my !== crewsSeq) return;
-  S.crews = c;
-  emit('crews');
-}
+export const refreshQueue = reloader('/api/v1/requests?state=open&limit=1000', 'queue');
+export const refreshCrews = reloader('/api/v1/crews', 'crews');
 
 // Coalesce bursts of events into one reload each.
 export const soonQueue = debounce(() => refreshQueue().catch(() => {}), 150);
