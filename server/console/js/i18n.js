@@ -447,14 +447,18 @@ export function setLang(l) {
   document.documentElement.lang = lang;
 }
 
+// A [ja, en] pair's word in the current language (key when there is no
+// pair), with {names} filled in from vars: t's, and insight.js's for its
+// own words.
+export function word(pair, key, vars) {
+  let s = pair ? pair[lang === 'en' ? 1 : 0] : key;
+  for (const [k, v] of Object.entries(vars || {})) s = s.split('{' + k + '}').join(String(v));
+  return s;
+}
+
 // t('due.left', {t: '1:20'}): the word for key, with {names} filled in.
 export function t(key, vars) {
-  const e = T[key];
-  let s = e ? e[lang === 'en' ? 1 : 0] : key;
-  if (vars) {
-    for (const [k, v] of Object.entries(vars)) s = s.split('{' + k + '}').join(String(v));
-  }
-  return s;
+  return word(T[key], key, vars);
 }
 
 export function has(key) { return key in T; }

@@ -2,7 +2,7 @@
 // cases, outlook and recurring sites, notices) kept together here, and the
 // small pieces intake and the request detail borrow: the 「昨年も同じ場所で…」
 // line and the consent box.
-import { getLang } from './i18n.js';
+import { getLang, word } from './i18n.js';
 import { get } from './api.js';
 import { h, fill } from './util.js';
 
@@ -71,10 +71,7 @@ const W = {
 };
 
 export function w(key, vars) {
-  const e = W[key];
-  let s = e ? e[getLang() === 'en' ? 1 : 0] : key;
-  for (const [k, v] of Object.entries(vars || {})) s = s.split('{' + k + '}').join(String(v));
-  return s;
+  return word(W[key], key, vars);
 }
 
 // 「2025年も同じ場所で（#123 2025-08, #140 2024-07）」 for a point, or nothing.
