@@ -131,9 +131,9 @@ screen_api(struct serve *s, struct agent *a, struct evhttp_request *req,
 		if (!post && *rest == '\0')
 			screen_job(a, req, id);
 		else if (post && strcmp(rest, "/step") == 0)
-			screen_job_action(s, a, req, id, "step");
+			screen_record(s, a, req, id, "step");
 		else if (post && strcmp(rest, "/done") == 0)
-			screen_job_action(s, a, req, id, "done");
+			screen_record(s, a, req, id, "done");
 		else
 			screen_error(req, 404, "ありません", path);
 	} else if (post && strcmp(path, "/photos") == 0)
@@ -141,7 +141,7 @@ screen_api(struct serve *s, struct agent *a, struct evhttp_request *req,
 	else if (post && strncmp(path, "/photos/", 8) == 0)
 		screen_photo_put(a, req, path + 8);
 	else if (post && strcmp(path, "/findings") == 0)
-		screen_finding(s, a, req);
+		screen_record(s, a, req, 0, "finding");
 	else if (!post && strcmp(path, "/patrol") == 0)
 		screen_patrol(s, a, req);
 	else if (post && strcmp(path, "/patrol") == 0)

@@ -308,41 +308,27 @@ screen_done(struct serve *s, struct agent *a, struct evhttp_request *req,
 	        (json_int_t)outbox_pending(a)));
 }
 
-void
-screen_job_action(struct serve *s, struct agent *a, struct evhttp_request *req,
-    long long id, const char *what)
+/* The form recorded by what: "done", "finding" or a step (the action). */
+static int
+screen_record_what(struct agent *a, json_t *body, const char *what,
+    const struct jobs_rec *rec, char **cause)
 {
-	struct screen_rec r;
-	json_t *body = screen_body(req);
-	const char *why = NULL, *action;
-	char *cause = NULL;
-	int rc;
+	const char *action;
 
-	if (body == NULL) {
-		screen_error(req, 400, "送られた内容が読めません", "JSON body");
-		return;
-	}
-	if (screen_rec_fill(a, body, &r, &why) != 0) {
-		screen_rec_free(&r, 0);
-		json_decref(body);
-		screen_error(req, 422, "送られた内容が読めません", why);
-		return;
-	}
-	r.rec.id = id;
 	if (strcmp(what, "done") == 0)
-		rc = jobs_record_done(a, &r.rec, &cause);
-	else if ((action = screen_str(body, "action")) == NULL) {
-		rc = -1;
-		cause = agent_strdup("no action given");
-	} else
-		rc = jobs_record_step(a, action, &r.rec, &cause);
-	screen_rec_free(&r, rc == 0);
-	json_decref(body);
-	screen_done(s, a, req, rc, cause);
+		return jobs_record_done(a, rec, cause);
+	if (strcmp(what, "finding") == 0)
+		return jobs_record_finding(a, rec, cause);
+	if ((action = screen_str(body, "action")) == NULL) {
+		*cause = agent_strdup("no action given");
+		return -1;
+	}
+	return jobs_record_step(a, action, rec, cause);
 }
 
 void
-screen_finding(struct serve *s, struct agent *a, struct evhttp_request *req)
+screen_record(struct serve *s, struct agent *a, struct evhttp_request *req,
+    long long id, const char *what)
 {
 	struct screen_rec r;
 	json_t *body = screen_body(req);
@@ -360,7 +346,8 @@ screen_finding(struct serve *s, struct agent *a, struct evhttp_request *req)
 		screen_error(req, 422, "送られた内容が読めません", why);
 		return;
 	}
-	rc = jobs_record_finding(a, &r.rec, &cause);
+	r.rec.id = id;
+	rc = screen_record_what(a, body, what, &r.rec, &cause);
 	screen_rec_free(&r, rc == 0);
 	json_decref(body);
 	screen_done(s, a, req, rc, cause);

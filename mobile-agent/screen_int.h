@@ -36,10 +36,12 @@ void screen_wayback(struct agent *, struct evhttp_request *);
 /* screen_act.c */
 /* POST /photos (id NULL) or /photos/ID: a photo, or a part of one. */
 void screen_photo_put(struct agent *, struct evhttp_request *, const char *id);
-/* POST /jobs/ID/step or /done (what: "step" or "done"). */
-void screen_job_action(struct serve *, struct agent *, struct evhttp_request *,
+/*
+ * A form the crew sent: POST /jobs/ID/step or /done (what "step" or
+ * "done"), or /findings (what "finding", id 0).
+ */
+void screen_record(struct serve *, struct agent *, struct evhttp_request *,
     long long id, const char *what);
-void screen_finding(struct serve *, struct agent *, struct evhttp_request *);
 /* Start (optionally on chosen way-back pieces) or stop a patrol. */
 void screen_patrol_mark(
     struct serve *, struct agent *, struct evhttp_request *, int wayback);
