@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 
 #include "store_demo.h"
+#include "store_num.h"
 #include "store_result.h"
 
 int
@@ -44,11 +45,10 @@ int
 store_demo_week_of(
     struct db *db, const char *tz, double t, char week[16], char **cause)
 {
-	char s[32];
-	const char *p[] = {s, tz};
+	struct store_num s;
+	const char *p[] = {store_num_fixed(&s, 3, t), tz};
 	PGresult *res;
 
-	snprintf(s, sizeof s, "%.3f", t);
 	if (db_query_sync(db,
 	        "SELECT to_char(to_timestamp($1::float8) AT TIME ZONE $2,"
 	        " 'IYYY-\"W\"IW')",

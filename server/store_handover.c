@@ -1,6 +1,7 @@
 #include <stdio.h>
 
 #include "store_handover.h"
+#include "store_num.h"
 
 #define DIRECTORY_JSON                                                         \
 	"jsonb_build_object('id', d.id, 'name', d.name, 'handles', "           \
@@ -53,10 +54,9 @@ store_directory_add(
 void
 store_directory_remove(struct db *db, long long id, db_cb cb, void *arg)
 {
-	char ids[24];
-	const char *p[] = {ids};
+	struct store_num ids;
+	const char *p[] = {store_num_ll(&ids, id)};
 
-	snprintf(ids, sizeof ids, "%lld", id);
 	db_query(db,
 	    "UPDATE directory_entries d SET active = false"
 	    " WHERE d.id = $1::bigint AND d.active RETURNING " DIRECTORY_JSON
@@ -68,11 +68,10 @@ void
 store_handover_prepare(struct db *db, long long request_id,
     long long recipient_id, db_cb cb, void *arg)
 {
-	char ids[24], rids[24];
-	const char *p[] = {ids, rids};
+	struct store_num ids, rids;
+	const char *p[] = {
+	    store_num_ll(&ids, request_id), store_num_ll(&rids, recipient_id)};
 
-	snprintf(ids, sizeof ids, "%lld", request_id);
-	snprintf(rids, sizeof rids, "%lld", recipient_id);
 	/* No caller's name or phone: the e-mail leaves the office. */
 	db_query(db,
 	    "SELECT jsonb_build_object('state', r.state, 'version', r.version,"
@@ -161,10 +160,9 @@ void
 store_handover_mailed(struct db *db, long long handover_id, const char *error,
     db_cb cb, void *arg)
 {
-	char ids[24];
-	const char *p[] = {ids, error};
+	struct store_num ids;
+	const char *p[] = {store_num_ll(&ids, handover_id), error};
 
-	snprintf(ids, sizeof ids, "%lld", handover_id);
 	db_query(db,
 	    "WITH h AS (UPDATE handovers SET mailed_at = CASE WHEN $2::text"
 	    "  IS NULL THEN now() END, mail_error = $2::text"

@@ -4,15 +4,16 @@
 
 #include "db.h"
 #include "store_idempotency.h"
+#include "store_num.h"
 #include "store_result.h"
 
 void
 store_idem_claim(struct db *db, const struct store_idem *k, db_cb cb, void *arg)
 {
-	char ttl[16];
-	const char *p[] = {k->scope, k->route, k->key, k->body_sha256, ttl};
+	struct store_num ttl;
+	const char *p[] = {k->scope, k->route, k->key, k->body_sha256,
+	    store_num_ll(&ttl, k->ttl_s)};
 
-	snprintf(ttl, sizeof ttl, "%d", k->ttl_s);
 	/*
 	 * An expired row is taken over as if new. The SELECT sees the
 	 * statement's snapshot: a claim committed meanwhile by another
@@ -41,11 +42,10 @@ void
 store_idem_finish(struct db *db, const struct store_idem *k, int status,
     const char *content_type, const char *response, db_cb cb, void *arg)
 {
-	char st[16];
-	const char *p[] = {
-	    k->scope, k->route, k->key, st, content_type, response};
+	struct store_num st;
+	const char *p[] = {k->scope, k->route, k->key,
+	    store_num_ll(&st, status), content_type, response};
 
-	snprintf(st, sizeof st, "%d", status);
 	db_query(db,
 	    "UPDATE idempotency_keys SET status = $4::int, content_type = $5,"
 	    " response = $6 WHERE scope = $1 AND route = $2 AND key = $3",
@@ -56,10 +56,10 @@ void
 store_idem_release(
     struct db *db, const struct store_idem *k, int keep_s, db_cb cb, void *arg)
 {
-	char keep[16];
-	const char *p[] = {k->scope, k->route, k->key, keep};
+	struct store_num keep;
+	const char *p[] = {
+	    k->scope, k->route, k->key, store_num_ll(&keep, keep_s)};
 
-	snprintf(keep, sizeof keep, "%d", keep_s);
 	db_query(db,
 	    "WITH d AS (DELETE FROM idempotency_keys WHERE scope = $1"
 	    "  AND route = $2 AND key = $3 AND status IS NULL"

@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "store_insights.h"
+#include "store_num.h"
 #include "store_result.h"
 
 /* Cancelled and merged requests were never separate jobs. */
@@ -98,11 +99,10 @@ void
 store_notice_callers(struct db *db, const char *category, const char *ids,
     int retention_days, int season, const char *actor, db_cb cb, void *arg)
 {
-	char days[16], yr[16];
-	const char *p[] = {category, ids, days, yr, actor};
+	struct store_num days, yr;
+	const char *p[] = {category, ids, store_num_ll(&days, retention_days),
+	    store_num_ll(&yr, season), actor};
 
-	snprintf(days, sizeof days, "%d", retention_days);
-	snprintf(yr, sizeof yr, "%d", season);
 	/* Consent and retention are checked here, in the one statement. */
 	db_query(db,
 	    "WITH l AS (SELECT c.id, c.name, c.phone, c.address,"
@@ -136,13 +136,11 @@ store_notice_send(struct db *db, long long caller, long long request,
     int season, const char *method, int retention_days, const char *actor,
     db_cb cb, void *arg)
 {
-	char c[24], r[24], yr[16], days[16];
-	const char *p[] = {c, r, yr, method, days, actor};
+	struct store_num c, r, yr, days;
+	const char *p[] = {store_num_ll(&c, caller), store_num_ll(&r, request),
+	    store_num_ll(&yr, season), method,
+	    store_num_ll(&days, retention_days), actor};
 
-	snprintf(c, sizeof c, "%lld", caller);
-	snprintf(r, sizeof r, "%lld", request);
-	snprintf(yr, sizeof yr, "%d", season);
-	snprintf(days, sizeof days, "%d", retention_days);
 	db_query(db,
 	    "WITH s AS (INSERT INTO notice_sends (caller_id, request_id,"
 	    "  category, season, method, sent_by)"

@@ -7,6 +7,7 @@
 
 #include "db.h"
 #include "store_network.h"
+#include "store_num.h"
 #include "store_result.h"
 #include "xmalloc.h"
 
@@ -170,10 +171,9 @@ void
 store_inspections_put(struct db *db, const char *week, double distance_m,
     const char *json, db_cb cb, void *arg)
 {
-	char d[32];
-	const char *p[] = {week, d, json};
+	struct store_num d;
+	const char *p[] = {week, store_num_f8(&d, distance_m), json};
 
-	snprintf(d, sizeof d, "%.17g", distance_m);
 	/*
 	 * The week's measurements, all of them: they replace what an earlier
 	 * run of the same week measured (perhaps with other parameters).
@@ -199,10 +199,9 @@ void
 store_week_status(struct db *db, const char *week, const char *ward,
     double share, db_cb cb, void *arg)
 {
-	char sh[32];
-	const char *p[] = {week, ward, sh};
+	struct store_num sh;
+	const char *p[] = {week, ward, store_num_f8(&sh, share)};
 
-	snprintf(sh, sizeof sh, "%.17g", share);
 	/*
 	 * A measurement is an inspection when its share meets the rule in
 	 * force ($3), whatever rule was in force when it was measured. A
@@ -267,10 +266,9 @@ void
 store_patrol_start(struct db *db, long long crew, const char *kind,
     const char *actor, db_cb cb, void *arg)
 {
-	char c[24];
-	const char *p[] = {c, kind, actor};
+	struct store_num c;
+	const char *p[] = {store_num_ll(&c, crew), kind, actor};
 
-	snprintf(c, sizeof c, "%lld", crew);
 	db_query(db,
 	    "INSERT INTO patrols (crew_id, kind, started_by) SELECT id, $2, $3"
 	    " FROM crews WHERE id = $1::bigint RETURNING id",
@@ -280,10 +278,9 @@ store_patrol_start(struct db *db, long long crew, const char *kind,
 void
 store_patrol_stop(struct db *db, long long id, db_cb cb, void *arg)
 {
-	char i[24];
-	const char *p[] = {i};
+	struct store_num i;
+	const char *p[] = {store_num_ll(&i, id)};
 
-	snprintf(i, sizeof i, "%lld", id);
 	db_query(db,
 	    "UPDATE patrols SET ended_at = coalesce(ended_at, now()) WHERE id ="
 	    " $1::bigint RETURNING id",
@@ -293,10 +290,9 @@ store_patrol_stop(struct db *db, long long id, db_cb cb, void *arg)
 void
 store_patrol_crew(struct db *db, long long id, db_cb cb, void *arg)
 {
-	char i[24];
-	const char *p[] = {i};
+	struct store_num i;
+	const char *p[] = {store_num_ll(&i, id)};
 
-	snprintf(i, sizeof i, "%lld", id);
 	db_query(db, "SELECT crew_id FROM patrols WHERE id = $1::bigint", 1, p,
 	    cb, arg);
 }
@@ -305,10 +301,9 @@ void
 store_track_put(
     struct db *db, long long patrol, const char *json, db_cb cb, void *arg)
 {
-	char i[24];
-	const char *p[] = {i, json};
+	struct store_num i;
+	const char *p[] = {store_num_ll(&i, patrol), json};
 
-	snprintf(i, sizeof i, "%lld", patrol);
 	/*
 	 * A fix is its patrol and its time to the millisecond. Of the fixes
 	 * sent for one time, the first is stored; the others are duplicates
@@ -368,11 +363,10 @@ void
 store_patrol_replay(struct db *db, const char *crew_code, double start,
     double end, const char *actor, db_cb cb, void *arg)
 {
-	char s0[32], s1[32];
-	const char *p[] = {crew_code, s0, s1, actor};
+	struct store_num s0, s1;
+	const char *p[] = {crew_code, store_num_fixed(&s0, 3, start),
+	    store_num_fixed(&s1, 3, end), actor};
 
-	snprintf(s0, sizeof s0, "%.3f", start);
-	snprintf(s1, sizeof s1, "%.3f", end);
 	db_query(db,
 	    "INSERT INTO patrols (crew_id, kind, started_at, ended_at,"
 	    " started_by) SELECT id, 'patrol', to_timestamp($2::float8),"
@@ -385,11 +379,9 @@ void
 store_wayback_candidates(
     struct db *db, long long crew, double share, db_cb cb, void *arg)
 {
-	char c[24], sh[32];
-	const char *p[] = {c, sh};
+	struct store_num c, sh;
+	const char *p[] = {store_num_ll(&c, crew), store_num_f8(&sh, share)};
 
-	snprintf(c, sizeof c, "%lld", crew);
-	snprintf(sh, sizeof sh, "%.17g", share);
 	/*
 	 * Overdue now: never inspected, or last inspection (a measurement
 	 * meeting the rule in force, $2) + interval past.

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "store_open311.h"
 #include "store_result.h"
+#include "store_num.h"
 #include "xmalloc.h"
 
 /* W3C date-time in the session's time zone, no fractions: +09:00. */
@@ -176,13 +177,12 @@ void
 store_open311_received(
     struct db *db, const struct store_open311_received *x, db_cb cb, void *arg)
 {
-	char id[24], key[24], photos[16];
-	const char *p[] = {id, key, x->actor, x->client, x->media_url,
-	    x->client_ref, x->email, x->duplicates, photos};
+	struct store_num id, key, photos;
+	const char *p[] = {store_num_ll(&id, x->request_id),
+	    store_num_ll(&key, x->key_id), x->actor, x->client, x->media_url,
+	    x->client_ref, x->email, x->duplicates,
+	    store_num_ll(&photos, x->photos)};
 
-	snprintf(id, sizeof id, "%lld", x->request_id);
-	snprintf(key, sizeof key, "%lld", x->key_id);
-	snprintf(photos, sizeof photos, "%d", x->photos);
 	/* The e-mail joins the caller row the request made, or starts one. */
 	db_query(db,
 	    "WITH o AS (INSERT INTO open311_requests (request_id, key_id,"
@@ -205,11 +205,11 @@ void
 store_open311_comment(
     struct db *db, const struct store_open311_comment *x, db_cb cb, void *arg)
 {
-	char id[24];
-	const char *p[] = {id, x->actor, x->client, x->client_update_id,
-	    x->status, x->text, x->media_url, x->client_at};
+	struct store_num id;
+	const char *p[] = {store_num_ll(&id, x->request_id), x->actor,
+	    x->client, x->client_update_id, x->status, x->text, x->media_url,
+	    x->client_at};
 
-	snprintf(id, sizeof id, "%lld", x->request_id);
 	/* A client resending the same update gets the same id back. */
 	db_query(db,
 	    "WITH r AS (SELECT id, state FROM requests WHERE id = $1::bigint),"

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "store_plan.h"
+#include "store_num.h"
 #include "store_result.h"
 
 /* One crew's plan input, from a row c of crews. */
@@ -33,10 +34,9 @@ void
 store_plan_inputs(
     struct db *db, const char *crews, long long office, db_cb cb, void *arg)
 {
-	char o[24];
-	const char *p[] = {crews, o};
+	struct store_num o;
+	const char *p[] = {crews, store_num_ll(&o, office)};
 
-	snprintf(o, sizeof o, "%lld", office);
 	db_query(db,
 	    "SELECT coalesce(jsonb_agg(" PLAN_INPUT " ORDER BY c.code),"
 	    " '[]')::text FROM " CREWS_LT " c WHERE c.id = ANY($1::bigint[])"
@@ -47,10 +47,9 @@ store_plan_inputs(
 void
 store_plan_office(struct db *db, long long office, db_cb cb, void *arg)
 {
-	char o[24];
-	const char *p[] = {o};
+	struct store_num o;
+	const char *p[] = {store_num_ll(&o, office)};
 
-	snprintf(o, sizeof o, "%lld", office);
 	db_query(db,
 	    "SELECT jsonb_build_object('now', extract(epoch FROM now()),"
 	    " 'office', jsonb_build_object('id', f.id, 'code', f.code,"
@@ -85,11 +84,10 @@ void
 store_plan_pin(struct db *db, long long crew, long long request,
     const char *position, db_cb cb, void *arg)
 {
-	char c[24], r[24];
-	const char *p[] = {c, r, position};
+	struct store_num c, r;
+	const char *p[] = {
+	    store_num_ll(&c, crew), store_num_ll(&r, request), position};
 
-	snprintf(c, sizeof c, "%lld", crew);
-	snprintf(r, sizeof r, "%lld", request);
 	db_query(db,
 	    "UPDATE requests SET plan_pin = $3::int WHERE id = $2::bigint"
 	    " AND crew_id = $1::bigint AND request_state_active(state)"
@@ -101,10 +99,9 @@ store_plan_pin(struct db *db, long long crew, long long request,
 void
 store_plan_touched(struct db *db, long long after, db_cb cb, void *arg)
 {
-	char a[24];
-	const char *p[] = {a};
+	struct store_num a;
+	const char *p[] = {store_num_ll(&a, after)};
 
-	snprintf(a, sizeof a, "%lld", after);
 	/*
 	 * The crews an event touches: the one it names, the one holding the
 	 * request now and the one that held it before (the last earlier event
@@ -164,10 +161,9 @@ store_plan_break_put(struct db *db, long long crew, const char *start,
     const char *end, const char *minutes, const char *actor, db_cb cb,
     void *arg)
 {
-	char id[24];
-	const char *p[] = {id, start, end, minutes, actor};
+	struct store_num id;
+	const char *p[] = {store_num_ll(&id, crew), start, end, minutes, actor};
 
-	snprintf(id, sizeof id, "%lld", crew);
 	db_query(db,
 	    "WITH c AS (UPDATE crews SET break_start = $2::time,"
 	    " break_end = $3::time, break_minutes = $4::int"

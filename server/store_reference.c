@@ -2,6 +2,7 @@
 
 #include "db.h"
 #include "store_reference.h"
+#include "store_num.h"
 
 #define CREW_JSON                                                              \
 	"jsonb_build_object('id', c.id, 'code', c.code, 'name', c.name, "      \
@@ -52,12 +53,11 @@ void
 store_office_put(struct db *db, const struct store_office *o, const char *actor,
     db_cb cb, void *arg)
 {
-	char lon[32], lat[32];
+	struct store_num lon, lat;
 	const char *p[] = {o->code, o->name_ja, o->name_en, o->wards, o->skills,
-	    lon, lat, actor};
+	    store_num_fixed(&lon, 9, o->lon), store_num_fixed(&lat, 9, o->lat),
+	    actor};
 
-	snprintf(lon, sizeof lon, "%.9f", o->lon);
-	snprintf(lat, sizeof lat, "%.9f", o->lat);
 	/* xmax = 0 on a row just inserted: added or changed, for the audit. */
 	db_query(db,
 	    "WITH o AS (INSERT INTO offices (code, name_ja, name_en,"
@@ -80,13 +80,12 @@ void
 store_crew_put(struct db *db, const struct store_crew *c, const char *actor,
     db_cb cb, void *arg)
 {
-	char lon[32], lat[32];
+	struct store_num lon, lat;
 	const char *p[] = {c->code, c->name, c->office_code, c->skills,
 	    c->members, c->shift_start, c->shift_end,
-	    c->has_position ? lon : NULL, c->has_position ? lat : NULL, actor};
+	    c->has_position ? store_num_fixed(&lon, 9, c->lon) : NULL,
+	    c->has_position ? store_num_fixed(&lat, 9, c->lat) : NULL, actor};
 
-	snprintf(lon, sizeof lon, "%.9f", c->lon);
-	snprintf(lat, sizeof lat, "%.9f", c->lat);
 	db_query(db,
 	    "WITH c AS (INSERT INTO crews (code, name, office_id, skills,"
 	    " members, shift_start, shift_end, lon, lat, position_at)"
@@ -115,13 +114,11 @@ store_crew_update(struct db *db, long long id, const char *status,
     int has_position, double lon, double lat, const char *actor, db_cb cb,
     void *arg)
 {
-	char ids[24], lons[32], lats[32];
-	const char *p[] = {ids, status, has_position ? lons : NULL,
-	    has_position ? lats : NULL, actor};
+	struct store_num ids, lons, lats;
+	const char *p[] = {store_num_ll(&ids, id), status,
+	    has_position ? store_num_fixed(&lons, 9, lon) : NULL,
+	    has_position ? store_num_fixed(&lats, 9, lat) : NULL, actor};
 
-	snprintf(ids, sizeof ids, "%lld", id);
-	snprintf(lons, sizeof lons, "%.9f", lon);
-	snprintf(lats, sizeof lats, "%.9f", lat);
 	db_query(db,
 	    "WITH c AS (UPDATE crews SET status = coalesce($2, status),"
 	    " lon = coalesce($3::float8, lon), lat = coalesce($4::float8, lat),"

@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "store_requests.h"
+#include "store_num.h"
 #include "store_result.h"
 
 /*
@@ -203,10 +204,9 @@ void
 store_request_window(struct db *db, long long id, const char *actor,
     const char *from, const char *to, db_cb cb, void *arg)
 {
-	char ids[24];
-	const char *p[] = {ids, actor, from, to};
+	struct store_num ids;
+	const char *p[] = {store_num_ll(&ids, id), actor, from, to};
 
-	snprintf(ids, sizeof ids, "%lld", id);
 	/* The event wakes the planner: the crew's day is redone at once. */
 	db_query(db,
 	    "WITH u AS (UPDATE requests SET window_from = $3::timestamptz,"
@@ -225,10 +225,10 @@ void
 store_request_get(struct db *db, long long id, const char *actor,
     int with_callers, db_cb cb, void *arg)
 {
-	char ids[24];
-	const char *p[] = {ids, actor, with_callers ? "t" : "f"};
+	struct store_num ids;
+	const char *p[] = {
+	    store_num_ll(&ids, id), actor, with_callers ? "t" : "f"};
 
-	snprintf(ids, sizeof ids, "%lld", id);
 	db_query(db,
 	    "WITH r AS (SELECT * FROM requests WHERE id = $1),"
 	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
@@ -291,10 +291,10 @@ void
 store_request_list(
     struct db *db, const struct store_queue_filter *f, db_cb cb, void *arg)
 {
-	char limit[16];
-	const char *p[] = {f->set, f->category, f->ward_code, limit};
+	struct store_num limit;
+	const char *p[] = {
+	    f->set, f->category, f->ward_code, store_num_ll(&limit, f->limit)};
 
-	snprintf(limit, sizeof limit, "%d", f->limit);
 	/*
 	 * The queue: escalated first (they waited already), then priority,
 	 * then the make-safe deadline.
@@ -317,12 +317,10 @@ void
 store_request_state(struct db *db, long long id, long long crew,
     long long parent, db_cb cb, void *arg)
 {
-	char ids[24], crews[24], parents[24];
-	const char *p[] = {ids, crews, parents};
+	struct store_num ids, crews, parents;
+	const char *p[] = {store_num_ll(&ids, id), store_num_ll(&crews, crew),
+	    store_num_ll(&parents, parent)};
 
-	snprintf(ids, sizeof ids, "%lld", id);
-	snprintf(crews, sizeof crews, "%lld", crew);
-	snprintf(parents, sizeof parents, "%lld", parent);
 	db_query(db,
 	    "SELECT jsonb_build_object('state', r.state, 'version',"
 	    " r.version, 'crew_id', r.crew_id, 'category', r.category,"
@@ -382,12 +380,11 @@ void
 store_request_callback(
     struct db *db, const struct store_callback *c, db_cb cb, void *arg)
 {
-	char ids[24], retry[16];
-	const char *p[] = {ids, c->actor, c->at, c->done ? "t" : "f", c->note,
-	    c->result, retry};
+	struct store_num ids, retry;
+	const char *p[] = {store_num_ll(&ids, c->id), c->actor, c->at,
+	    c->done ? "t" : "f", c->note, c->result,
+	    store_num_ll(&retry, c->retry_minutes)};
 
-	snprintf(ids, sizeof ids, "%lld", c->id);
-	snprintf(retry, sizeof retry, "%d", c->retry_minutes);
 	/*
 	 * A result closes the call-back, except no_answer: that counts the
 	 * attempt and proposes the next one (the time given, else after
@@ -424,11 +421,11 @@ void
 store_callbacks_list(
     struct db *db, const struct store_callbacks_query *q, db_cb cb, void *arg)
 {
-	char mins[16];
+	struct store_num mins;
 	const char *p[] = {q->actor, q->status != NULL ? q->status : "all",
-	    mins, q->with_callers ? "t" : "f"};
+	    store_num_ll(&mins, q->outcome_minutes),
+	    q->with_callers ? "t" : "f"};
 
-	snprintf(mins, sizeof mins, "%d", q->outcome_minutes);
 	/*
 	 * Who must be called back: a promised time, or the outcome of a
 	 * closed request (a merged one follows its parent), due within
@@ -514,11 +511,9 @@ void
 store_events_since(
     struct db *db, long long after, int limit, db_cb cb, void *arg)
 {
-	char a[24], l[16];
-	const char *p[] = {a, l};
+	struct store_num a, l;
+	const char *p[] = {store_num_ll(&a, after), store_num_ll(&l, limit)};
 
-	snprintf(a, sizeof a, "%lld", after);
-	snprintf(l, sizeof l, "%d", limit);
 	db_query_prepared(db,
 	    "SELECT e.id, " EVENT_JSON "::text"
 	    " FROM request_events_after($1::bigint, $2::int) e ORDER BY e.id",
@@ -545,10 +540,9 @@ void
 store_recommend_candidates(
     struct db *db, long long id, const char *tz, db_cb cb, void *arg)
 {
-	char ids[24];
-	const char *p[] = {ids, tz};
+	struct store_num ids;
+	const char *p[] = {store_num_ll(&ids, id), tz};
 
-	snprintf(ids, sizeof ids, "%lld", id);
 	/*
 	 * Eligible: a skill the category needs, on shift now (shifts may
 	 * cross midnight; equal start and end: around the clock), not off duty.
@@ -605,15 +599,14 @@ void
 store_cases_search(
     struct db *db, const struct store_case_query *q, db_cb cb, void *arg)
 {
-	char e[32], n[32], radius[16], limit[16];
-	const char *p[] = {q->like, q->category, q->has_point ? e : NULL,
-	    q->has_point ? n : NULL, radius, limit, q->ward_code, q->outcome,
-	    q->place_like, q->from, q->to, q->tz != NULL ? q->tz : "UTC"};
+	struct store_num e, n, radius, limit;
+	const char *p[] = {q->like, q->category,
+	    q->has_point ? store_num_fixed(&e, 3, q->easting) : NULL,
+	    q->has_point ? store_num_fixed(&n, 3, q->northing) : NULL,
+	    store_num_ll(&radius, q->radius_m), store_num_ll(&limit, q->limit),
+	    q->ward_code, q->outcome, q->place_like, q->from, q->to,
+	    q->tz != NULL ? q->tz : "UTC"};
 
-	snprintf(e, sizeof e, "%.3f", q->easting);
-	snprintf(n, sizeof n, "%.3f", q->northing);
-	snprintf(radius, sizeof radius, "%d", q->radius_m);
-	snprintf(limit, sizeof limit, "%d", q->limit);
 	/*
 	 * What was done and said, never who called: the crew's notes, the
 	 * outcome in words, the explanation given at the call-back. Free
@@ -669,12 +662,11 @@ store_request_photo_add(struct db *db, long long id, const char *sha256,
     size_t bytes, const char *content_type, const char *actor, long long crew,
     db_cb cb, void *arg)
 {
-	char ids[24], size[24], crews[24];
-	const char *p[] = {ids, sha256, size, content_type, actor, crews};
+	struct store_num ids, size, crews;
+	const char *p[] = {store_num_ll(&ids, id), sha256,
+	    store_num_ll(&size, bytes), content_type, actor,
+	    store_num_ll(&crews, crew)};
 
-	snprintf(ids, sizeof ids, "%lld", id);
-	snprintf(size, sizeof size, "%zu", bytes);
-	snprintf(crews, sizeof crews, "%lld", crew);
 	/* The link and its event only the first time: a retry adds nothing. */
 	db_query(db,
 	    "WITH r AS (SELECT id, state FROM requests WHERE id = $1::bigint"
@@ -697,10 +689,9 @@ store_request_photo_add(struct db *db, long long id, const char *sha256,
 void
 store_request_crew(struct db *db, long long id, db_cb cb, void *arg)
 {
-	char ids[24];
-	const char *p[] = {ids};
+	struct store_num ids;
+	const char *p[] = {store_num_ll(&ids, id)};
 
-	snprintf(ids, sizeof ids, "%lld", id);
 	db_query(db,
 	    "SELECT coalesce(crew_id, 0) FROM requests WHERE id = $1::bigint",
 	    1, p, cb, arg);

@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "store_result.h"
+#include "store_num.h"
 #include "store_sync.h"
 #include "xmalloc.h"
 
@@ -67,11 +68,11 @@ void
 store_sync_apply(struct db *db, const char *token_sha256, long long device_id,
     const char *batch_json, const char *rules_json, db_cb cb, void *arg)
 {
-	char id[24];
-	const char *p[] = {
-	    token_sha256, device_id > 0 ? id : NULL, batch_json, rules_json};
+	struct store_num id;
+	const char *p[] = {token_sha256,
+	    device_id > 0 ? store_num_ll(&id, device_id) : NULL, batch_json,
+	    rules_json};
 
-	snprintf(id, sizeof id, "%lld", device_id);
 	db_query(db,
 	    "SELECT (x || jsonb_build_object('plan',"
 	    " sync_plan((x->>'device_id')::bigint)))::text"
@@ -128,10 +129,9 @@ void
 store_sync_photo_stored(struct db *db, const char *sha256, size_t bytes,
     const char *content_type, db_cb cb, void *arg)
 {
-	char size[24];
-	const char *p[] = {sha256, size, content_type};
+	struct store_num size;
+	const char *p[] = {sha256, store_num_ll(&size, bytes), content_type};
 
-	snprintf(size, sizeof size, "%zu", bytes);
 	db_query(db, "SELECT sync_photo_stored($1, $2::bigint, $3)::text", 3, p,
 	    cb, arg);
 }
@@ -140,10 +140,10 @@ void
 store_devices_enroll_q(struct db *db, const char *crew, const char *code_sha256,
     int ttl_min, const char *actor, db_cb cb, void *arg)
 {
-	char ttl[16];
-	const char *p[] = {crew, code_sha256, ttl, actor};
+	struct store_num ttl;
+	const char *p[] = {
+	    crew, code_sha256, store_num_ll(&ttl, ttl_min), actor};
 
-	snprintf(ttl, sizeof ttl, "%d", ttl_min);
 	db_query(db,
 	    "WITH e AS (INSERT INTO device_enrollments (crew_id,"
 	    " code_sha256, created_by, expires_at) SELECT id, $2, $4,"
@@ -226,10 +226,9 @@ void
 store_devices_revoke_q(struct db *db, long long id, const char *crew,
     const char *actor, db_cb cb, void *arg)
 {
-	char ids[24];
-	const char *p[] = {id > 0 ? ids : NULL, crew, actor};
+	struct store_num ids;
+	const char *p[] = {id > 0 ? store_num_ll(&ids, id) : NULL, crew, actor};
 
-	snprintf(ids, sizeof ids, "%lld", id);
 	/*
 	 * sync_apply locks the device row: a sync in flight finishes first,
 	 * and every later one sees the revocation.

@@ -1,16 +1,16 @@
 #include <stdio.h>
 
 #include "store_workflow.h"
+#include "store_num.h"
 
 void
 store_caller_add(
     struct db *db, const struct store_caller_add *c, db_cb cb, void *arg)
 {
-	char ids[24];
-	const char *p[] = {ids, c->actor, c->name, c->phone, c->address,
-	    c->note, c->callback_at};
+	struct store_num ids;
+	const char *p[] = {store_num_ll(&ids, c->id), c->actor, c->name,
+	    c->phone, c->address, c->note, c->callback_at};
 
-	snprintf(ids, sizeof ids, "%lld", c->id);
 	/*
 	 * The caller's name and phone stay in callers; the event says only
 	 * that someone else called, and what about (the note).
@@ -38,11 +38,10 @@ void
 store_survey_record(
     struct db *db, const struct store_survey *s, db_cb cb, void *arg)
 {
-	char ids[24];
-	const char *p[] = {ids, s->actor, s->findings, s->proposed_action,
-	    s->photos_json != NULL ? s->photos_json : "[]"};
+	struct store_num ids;
+	const char *p[] = {store_num_ll(&ids, s->id), s->actor, s->findings,
+	    s->proposed_action, s->photos_json != NULL ? s->photos_json : "[]"};
 
-	snprintf(ids, sizeof ids, "%lld", s->id);
 	db_query(db,
 	    "WITH ph AS (SELECT x.sha FROM jsonb_array_elements_text("
 	    "  $5::jsonb) x(sha)),"
