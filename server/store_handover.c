@@ -54,14 +54,11 @@ store_directory_add(
 void
 store_directory_remove(struct db *db, long long id, db_cb cb, void *arg)
 {
-	struct store_num ids;
-	const char *p[] = {store_num_ll(&ids, id)};
-
-	db_query(db,
+	store_num_query_ll(db,
 	    "UPDATE directory_entries d SET active = false"
 	    " WHERE d.id = $1::bigint AND d.active RETURNING " DIRECTORY_JSON
 	    "::text",
-	    1, p, cb, arg);
+	    id, cb, arg);
 }
 
 void

@@ -278,23 +278,17 @@ store_patrol_start(struct db *db, long long crew, const char *kind,
 void
 store_patrol_stop(struct db *db, long long id, db_cb cb, void *arg)
 {
-	struct store_num i;
-	const char *p[] = {store_num_ll(&i, id)};
-
-	db_query(db,
+	store_num_query_ll(db,
 	    "UPDATE patrols SET ended_at = coalesce(ended_at, now()) WHERE id ="
 	    " $1::bigint RETURNING id",
-	    1, p, cb, arg);
+	    id, cb, arg);
 }
 
 void
 store_patrol_crew(struct db *db, long long id, db_cb cb, void *arg)
 {
-	struct store_num i;
-	const char *p[] = {store_num_ll(&i, id)};
-
-	db_query(db, "SELECT crew_id FROM patrols WHERE id = $1::bigint", 1, p,
-	    cb, arg);
+	store_num_query_ll(db,
+	    "SELECT crew_id FROM patrols WHERE id = $1::bigint", id, cb, arg);
 }
 
 void

@@ -11,6 +11,8 @@
 
 #include <stdio.h>
 
+#include "db.h"
+
 struct store_num {
 	char text[32];
 };
@@ -40,6 +42,17 @@ store_num_fixed(struct store_num *n, int decimals, double v)
 {
 	snprintf(n->text, sizeof n->text, "%.*f", decimals, v);
 	return n->text;
+}
+
+/* Queues sql whose one parameter, $1, is the bigint v (db_query copies it). */
+static inline void
+store_num_query_ll(
+    struct db *db, const char *sql, long long v, db_cb cb, void *arg)
+{
+	struct store_num n;
+	const char *p[] = {store_num_ll(&n, v)};
+
+	db_query(db, sql, 1, p, cb, arg);
 }
 
 #endif

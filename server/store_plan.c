@@ -47,10 +47,7 @@ store_plan_inputs(
 void
 store_plan_office(struct db *db, long long office, db_cb cb, void *arg)
 {
-	struct store_num o;
-	const char *p[] = {store_num_ll(&o, office)};
-
-	db_query(db,
+	store_num_query_ll(db,
 	    "SELECT jsonb_build_object('now', extract(epoch FROM now()),"
 	    " 'office', jsonb_build_object('id', f.id, 'code', f.code,"
 	    "  'name_ja', f.name_ja, 'name_en', f.name_en),"
@@ -63,7 +60,7 @@ store_plan_office(struct db *db, long long office, db_cb cb, void *arg)
 	    "  WHERE r.state IN ('new', 'triaged') AND r.ward_code ="
 	    "  ANY(f.ward_codes)))::text FROM offices f WHERE f.id = "
 	    "$1::bigint",
-	    1, p, cb, arg);
+	    office, cb, arg);
 }
 
 void

@@ -689,12 +689,9 @@ store_request_photo_add(struct db *db, long long id, const char *sha256,
 void
 store_request_crew(struct db *db, long long id, db_cb cb, void *arg)
 {
-	struct store_num ids;
-	const char *p[] = {store_num_ll(&ids, id)};
-
-	db_query(db,
+	store_num_query_ll(db,
 	    "SELECT coalesce(crew_id, 0) FROM requests WHERE id = $1::bigint",
-	    1, p, cb, arg);
+	    id, cb, arg);
 }
 
 int
