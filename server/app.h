@@ -50,6 +50,8 @@ struct app {
 	struct events_wake *events_wake;
 	/* The categories call intake read, until changed (category_cache.c). */
 	struct category_cache *categories;
+	/* What token and session look-ups found, until changed (auth_cache.c). */
+	struct auth_cache *auth_cache;
 };
 
 /*

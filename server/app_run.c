@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "auth_cache.h"
 #include "category_cache.h"
 #include "events_wake.h"
 #include "geo.h"
@@ -331,6 +332,9 @@ app_start(struct app *a, struct config *cfg, char **cause)
 		return -1;
 	if ((a->categories = category_cache_start(a->db, cause)) == NULL)
 		return -1;
+	if ((a->auth_cache = auth_cache_start(a->db, cfg->auth_cache_entries,
+	         cfg->auth_cache_ttl_s, cause)) == NULL)
+		return -1;
 
 	a->http = http_new(a->base, &hc);
 	api_handover_start(a);
@@ -406,6 +410,7 @@ app_stop(struct app *a)
 	retention_stop(a->retention);
 	events_wake_stop(a->events_wake);
 	category_cache_stop(a->categories); /* after db_free, as above */
+	auth_cache_stop(a->auth_cache);     /* after db_free, as above */
 	metrics_coverage_stop(a->metrics_coverage);
 	/* After db_free: a reload failing there still uses them. */
 	if (a->ev_wards_retry != NULL)

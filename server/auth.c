@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "auth_cache.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
@@ -31,7 +32,10 @@ struct auth_pending {
 	int roles;
 	auth_cb cb;
 	void *arg;
-	int session; /* by cookie: the CSRF rule applies */
+	int session;              /* by cookie: the CSRF rule applies */
+	struct auth_cache *cache; /* keeps what the look-up finds, or NULL */
+	unsigned long ticket;     /* auth_cache_begin's */
+	char hash[65];
 };
 
 /*
@@ -262,6 +266,32 @@ auth_changes(struct http_req *req)
 	               EVHTTP_REQ_DELETE)) != 0;
 }
 
+/* The caller is known: the CSRF rule, the route's roles, then cb. */
+static void
+auth_admit(struct http_req *req, const struct auth_user *u, int session,
+    int roles, auth_cb cb, void *arg)
+{
+	if (session && auth_changes(req) &&
+	    !auth_csrf_ok(http_req_header(req, "X-CSRF-Token"), u->csrf)) {
+		log_info(
+		    "event=auth_denied status=403 reason=csrf user_id=%lld",
+		    u->id);
+		http_reply_error(req, 403, "csrf",
+		    "a change made with the session cookie needs the "
+		    "session's X-CSRF-Token header");
+		return;
+	}
+	if ((u->role & roles) == 0) {
+		log_info("event=auth_denied status=403 user_id=%lld role=%s",
+		    u->id, role_name(u->role));
+		http_reply_error(req, 403, "forbidden",
+		    "the role %s may not use this resource",
+		    role_name(u->role));
+		return;
+	}
+	cb(req, u, arg);
+}
+
 static void
 auth_lookup_cb(struct db_result *r, void *arg)
 {
@@ -296,24 +326,11 @@ auth_lookup_cb(struct db_result *r, void *arg)
 		    req, p->session ? AUTH_SESSION_ENDED : AUTH_UNKNOWN_TOKEN);
 		goto out;
 	}
-	if (p->session && auth_changes(req) &&
-	    !auth_csrf_ok(http_req_header(req, "X-CSRF-Token"), u.csrf)) {
-		log_info(
-		    "event=auth_denied status=403 reason=csrf user_id=%lld",
-		    u.id);
-		http_reply_error(req, 403, "csrf",
-		    "a change made with the session cookie needs the "
-		    "session's X-CSRF-Token header");
-		goto out;
-	}
-	if ((u.role & p->roles) == 0) {
-		log_info("event=auth_denied status=403 user_id=%lld role=%s",
-		    u.id, role_name(u.role));
-		http_reply_error(req, 403, "forbidden",
-		    "the role %s may not use this resource", role_name(u.role));
-		goto out;
-	}
-	p->cb(req, &u, p->arg);
+	if (p->cache != NULL)
+		auth_cache_put(p->cache, p->ticket, p->session, p->hash, &u,
+		    p->session ? store_sessions_left_s(r->res) : -1);
+	auth_admit(req, &u, p->session, p->roles, p->cb, p->arg);
+	sodium_memzero(&u, sizeof u);
 out:
 	free(p);
 	http_req_unref(req);
@@ -326,6 +343,7 @@ auth_require(
 	char token[AUTH_TOKEN_LEN + 1], hash[65], sid[AUTH_SESSION_LEN + 1];
 	const char *h = http_req_header(req, "Authorization");
 	struct auth_pending *p;
+	struct auth_user u;
 	int session = 0;
 
 	/* A bearer token, when there is one, decides alone. */
@@ -349,12 +367,23 @@ auth_require(
 	auth_token_hash(token, hash);
 	sodium_memzero(token, sizeof token);
 lookup:
+	if (a->auth_cache != NULL &&
+	    auth_cache_get(a->auth_cache, session, hash, &u)) {
+		http_req_ref(req);
+		auth_admit(req, &u, session, roles, cb, arg);
+		sodium_memzero(&u, sizeof u);
+		http_req_unref(req);
+		return;
+	}
 	p = xmalloc(sizeof *p);
 	p->req = req;
 	p->roles = roles;
 	p->cb = cb;
 	p->arg = arg;
 	p->session = session;
+	p->cache = a->auth_cache;
+	p->ticket = a->auth_cache != NULL ? auth_cache_begin(a->auth_cache) : 0;
+	memcpy(p->hash, hash, sizeof p->hash);
 	http_req_ref(req);
 	if (session)
 		store_sessions_lookup(a->db, hash, auth_lookup_cb, p);

@@ -84,6 +84,12 @@ static const struct config_option config_options[] = {
         "queries waiting for a connection, at most"),
     OPT_INT(db_queue_timeout_ms, DB_QUEUE_TIMEOUT_MS, "2000", 10, 600000,
         "fail a query (503) that waited this long for a connection"),
+    /* issue 19: see auth_cache.h. */
+    OPT_INT(auth_cache_entries, AUTH_CACHE_ENTRIES, "4096", 0, 1000000,
+        "API tokens and log-in sessions whose look-up is kept (0: look "
+        "each call up); a revocation reaches every instance by NOTIFY"),
+    OPT_INT(auth_cache_ttl_s, AUTH_CACHE_TTL_S, "30", 1, 60,
+        "a kept token or session is looked up again after this long"),
     OPT_INT(http_timeout_s, HTTP_TIMEOUT_S, "30", 1, 3600,
         "read/write timeout of HTTP connections, and request deadline"),
     OPT_INT(http_max_body, HTTP_MAX_BODY, "33554432", 1024, 1073741824,

@@ -21,6 +21,8 @@ struct config {
 	int db_statement_timeout_ms;
 	int db_queue_max;
 	int db_queue_timeout_ms;
+	int auth_cache_entries;
+	int auth_cache_ttl_s;
 	int http_timeout_s;
 	int http_max_body;
 	int http_max_connections;

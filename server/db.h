@@ -105,6 +105,13 @@ int db_listen(
  * the strength of notifications must not be trusted otherwise.
  */
 int db_listening(const struct db *);
+/*
+ * db_listening, after handing over the notifications the listening
+ * connection has already received (without waiting for any): a caller
+ * about to trust what it kept learns first of a change whose NOTIFY is
+ * here but not yet read.
+ */
+int db_listen_poll(struct db *);
 
 /*
  * NOTIFY after the commit (schema/0280, issue 19): a NOTIFY inside a

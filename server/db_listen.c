@@ -88,6 +88,26 @@ db_listening(const struct db *db)
 	return l->state == DB_CONN_IDLE && !db->listen_dirty;
 }
 
+int
+db_listen_poll(struct db *db)
+{
+	struct db_conn *l = &db->conns[db->nconns - 1];
+	PGnotify *n;
+
+	if (!db_listening(db))
+		return 0;
+	/* As its read callback: libpq has closed a connection it lost. */
+	if (!PQconsumeInput(l->pg) || PQstatus(l->pg) == CONNECTION_BAD) {
+		db_conn_fail(l, PQerrorMessage(l->pg));
+		return 0;
+	}
+	while ((n = PQnotifies(l->pg)) != NULL) {
+		db_listen_notify(db, n->relname, n->extra);
+		PQfreemem(n);
+	}
+	return db_listening(db);
+}
+
 void
 db_listen_free(struct db *db)
 {

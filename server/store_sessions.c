@@ -17,14 +17,24 @@ store_sessions_lookup(struct db *db, const char *hash_hex, db_cb cb, void *arg)
 	/* As for API tokens: last_seen to the minute, not a write per hit. */
 	db_query_prepared(db,
 	    "WITH s AS (SELECT s.id_sha256, s.csrf, s.last_seen, u.id,"
-	    "  u.name, u.role, u.crew_id FROM sessions s JOIN users u"
-	    "  ON u.id = s.user_id WHERE s.id_sha256 = $1"
+	    "  u.name, u.role, u.crew_id, s.expires_at FROM sessions s"
+	    "  JOIN users u ON u.id = s.user_id WHERE s.id_sha256 = $1"
 	    "  AND s.expires_at > now() AND u.active),"
 	    " touch AS (UPDATE sessions SET last_seen = now() FROM s"
 	    "  WHERE sessions.id_sha256 = s.id_sha256"
 	    "  AND s.last_seen < now() - interval '1 minute')"
-	    " SELECT id, name, role, coalesce(crew_id, 0), csrf FROM s",
+	    " SELECT id, name, role, coalesce(crew_id, 0), csrf,"
+	    "  extract(epoch FROM expires_at - now())::float8 FROM s",
 	    1, p, cb, arg);
+}
+
+double
+store_sessions_left_s(const PGresult *res)
+{
+	if (PQntuples(res) != 1 || PQnfields(res) != 6 ||
+	    PQgetisnull(res, 0, 5))
+		return -1;
+	return strtod(PQgetvalue(res, 0, 5), NULL);
 }
 
 void

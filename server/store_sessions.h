@@ -13,9 +13,12 @@
 
 /*
  * The active user of a live session, noting its use (to the minute). The
- * result goes to store_users_auth_row (which sets u->csrf and u->session).
+ * result goes to store_users_auth_row (which sets u->csrf and u->session)
+ * and store_sessions_left_s.
  */
 void store_sessions_lookup(struct db *, const char *hash_hex, db_cb, void *arg);
+/* Seconds the session found by store_sessions_lookup has left; -1: none. */
+double store_sessions_left_s(const PGresult *);
 
 /* A user for a log-in attempt; read it with store_sessions_user_row. */
 void store_sessions_user(struct db *, const char *name, db_cb, void *arg);

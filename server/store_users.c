@@ -309,13 +309,13 @@ store_users_auth_row(PGresult *res, struct auth_user *u)
 
 	if (PQntuples(res) == 0)
 		return 0;
-	if (nf != 4 && nf != 5)
+	if (nf < 4 || nf > 6)
 		return -1;
 	memset(u, 0, sizeof *u);
 	u->crew_id = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
 	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	name = PQgetvalue(res, 0, 1);
-	if (nf == 5)
+	if (nf >= 5) /* a session's: csrf, and the time it has left */
 		csrf = PQgetvalue(res, 0, 4);
 	if (strlen(name) >= sizeof u->name ||
 	    (csrf != NULL && strlen(csrf) != AUTH_CSRF_LEN))

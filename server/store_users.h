@@ -93,6 +93,11 @@ void store_users_token_lookup(
  * a session), 0 when no live token or session matched, -1 on a bad row.
  */
 int store_users_auth_row(PGresult *, struct auth_user *u);
+/*
+ * NOTIFYed with a user's id by every change that can alter what the two
+ * look-ups find for that user (schema/0340): auth_cache.c listens.
+ */
+#define STORE_AUTH_CHANNEL "auth_changed"
 
 /*
  * patrold: every user as one JSON array (no hashes; has_password, and
