@@ -246,8 +246,8 @@ auth_cache_stop(struct auth_cache *ac)
 {
 	if (ac == NULL)
 		return;
-	log_info("event=auth_cache_stopped entries=%zu hits=%llu", ac->n,
-	    ac->hits);
+	log_info(
+	    "event=auth_cache_stopped entries=%zu hits=%llu", ac->n, ac->hits);
 	auth_cache_forget(ac, 0);
 	free(ac->buckets);
 	free(ac);
