@@ -32,7 +32,8 @@ struct auth_pending {
 	int roles;
 	auth_cb cb;
 	void *arg;
-	int session;              /* by cookie: the CSRF rule applies */
+	int session; /* by cookie: the CSRF rule applies */
+	struct db *db;
 	struct auth_cache *cache; /* keeps what the look-up finds, or NULL */
 	unsigned long ticket;     /* auth_cache_begin's */
 	char hash[65];
@@ -336,6 +337,40 @@ out:
 	http_req_unref(req);
 }
 
+static void
+auth_lookup(struct auth_pending *p)
+{
+	if (p->cache != NULL)
+		p->ticket = auth_cache_begin(p->cache);
+	if (p->session)
+		store_sessions_lookup(p->db, p->hash, auth_lookup_cb, p);
+	else
+		store_users_token_lookup(p->db, p->hash, auth_lookup_cb, p);
+}
+
+/* Every change committed before the call came has been heard now. */
+static void
+auth_synced_cb(int heard, void *arg)
+{
+	struct auth_pending *p = arg;
+	struct http_req *req = p->req;
+	struct auth_user u;
+
+	if (http_req_done(req)) {
+		free(p);
+		http_req_unref(req);
+		return;
+	}
+	if (heard && auth_cache_get(p->cache, p->session, p->hash, &u)) {
+		auth_admit(req, &u, p->session, p->roles, p->cb, p->arg);
+		sodium_memzero(&u, sizeof u);
+		free(p);
+		http_req_unref(req);
+		return;
+	}
+	auth_lookup(p); /* forgotten meanwhile, or the listener was lost */
+}
+
 void
 auth_require(
     struct app *a, struct http_req *req, int roles, auth_cb cb, void *arg)
@@ -344,7 +379,7 @@ auth_require(
 	const char *h = http_req_header(req, "Authorization");
 	struct auth_pending *p;
 	struct auth_user u;
-	int session = 0;
+	int session = 0, kept;
 
 	/* A bearer token, when there is one, decides alone. */
 	if (h == NULL &&
@@ -367,28 +402,27 @@ auth_require(
 	auth_token_hash(token, hash);
 	sodium_memzero(token, sizeof token);
 lookup:
-	if (a->auth_cache != NULL &&
-	    auth_cache_get(a->auth_cache, session, hash, &u)) {
-		http_req_ref(req);
-		auth_admit(req, &u, session, roles, cb, arg);
-		sodium_memzero(&u, sizeof u);
-		http_req_unref(req);
-		return;
-	}
-	p = xmalloc(sizeof *p);
+	p = xcalloc(1, sizeof *p);
 	p->req = req;
 	p->roles = roles;
 	p->cb = cb;
 	p->arg = arg;
 	p->session = session;
+	p->db = a->db;
 	p->cache = a->auth_cache;
-	p->ticket = a->auth_cache != NULL ? auth_cache_begin(a->auth_cache) : 0;
 	memcpy(p->hash, hash, sizeof p->hash);
 	http_req_ref(req);
-	if (session)
-		store_sessions_lookup(a->db, hash, auth_lookup_cb, p);
-	else
-		store_users_token_lookup(a->db, hash, auth_lookup_cb, p);
+	/*
+	 * A kept verdict is used once the listener has heard every change
+	 * committed before now (one empty statement shared by the calls
+	 * waiting together): a revocation made anywhere is refused next.
+	 */
+	kept = p->cache != NULL &&
+	    auth_cache_get(p->cache, session, hash, &u) == 1;
+	sodium_memzero(&u, sizeof u);
+	if (kept && db_listen_sync(a->db, auth_synced_cb, p) == 0)
+		return;
+	auth_lookup(p);
 }
 
 static void

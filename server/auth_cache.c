@@ -161,8 +161,7 @@ auth_cache_get(struct auth_cache *ac, int session, const char hash_hex[65],
 
 	if (ac->n == 0 || auth_cache_key(hash_hex, key) != 0)
 		return 0;
-	/* What the listener already received is read first. */
-	if (!db_listen_poll(ac->db))
+	if (!db_listening(ac->db))
 		return 0;
 	if ((e = auth_cache_find(ac, session, key)) == NULL)
 		return 0;

@@ -13,10 +13,10 @@
  * with the user's id; each patrold then forgets that user's verdicts. A
  * reconnect of the pool's listening connection forgets everything (what
  * happened meanwhile is unknown); nothing is used while the listener is
- * down; a look-up that began before a change is not kept. Before a kept
- * verdict is used, the notifications the listener has already received
- * are read first, so a change whose NOTIFY has reached this patrold is
- * never missed by the next call.
+ * down; a look-up that began before a change is not kept. A kept
+ * verdict is used only after db_listen_sync (auth.c): every change
+ * committed before the call arrived has then been heard, so the very next
+ * call after a revocation is refused by every instance.
  */
 #ifndef PATROL_AUTH_CACHE_H
 #define PATROL_AUTH_CACHE_H

@@ -310,6 +310,8 @@ db_new(struct event_base *base, const struct db_config *cfg)
 	TAILQ_INIT(&db->queue);
 	TAILQ_INIT(&db->done);
 	TAILQ_INIT(&db->subs);
+	TAILQ_INIT(&db->sync_next);
+	TAILQ_INIT(&db->sync_sent);
 	db->ev_done = evtimer_new(base, db_done_cb, db);
 	db->nconns = cfg->pool_size + 1;
 	db->conns = xcalloc((size_t)db->nconns, sizeof *db->conns);
@@ -340,6 +342,7 @@ db_free(struct db *db)
 	db->rd = NULL;
 	if (rd != NULL)
 		db_read_free(rd);
+	db_listen_lost(db); /* may queue look-ups: failed just below */
 	db_fail_queue(db, "shutting down");
 	for (i = 0; i < db->nconns; i++)
 		db_conn_free(&db->conns[i]);

@@ -106,12 +106,17 @@ int db_listen(
  */
 int db_listening(const struct db *);
 /*
- * db_listening, after handing over the notifications the listening
- * connection has already received (without waiting for any): a caller
- * about to trust what it kept learns first of a change whose NOTIFY is
- * here but not yet read.
+ * A barrier for what is kept on the strength of notifications: cb(1)
+ * once every notification committed before this call has been handed to
+ * the subscribers, cb(0) if the listening connection is lost meanwhile.
+ * The listener runs an empty statement sent after this call: PostgreSQL
+ * sends a listening session the notifications committed before it
+ * answers (their signal was sent before the commit was acknowledged).
+ * Calls made while one such statement is in flight share the next one.
+ * -1 (and no cb) when not listening now.
  */
-int db_listen_poll(struct db *);
+typedef void (*db_sync_cb)(int heard, void *arg);
+int db_listen_sync(struct db *, db_sync_cb, void *arg);
 
 /*
  * NOTIFY after the commit (schema/0280, issue 19): a NOTIFY inside a

@@ -90,6 +90,7 @@ db_conn_close(struct db_conn *c)
 	}
 	c->state = DB_CONN_DOWN;
 	c->internal = 0;
+	c->barrier = 0;
 	c->preparing = 0;
 	/* Prepared statements die with the session. */
 	while (c->nstmts > 0)
@@ -135,6 +136,8 @@ db_conn_fail(struct db_conn *c, const char *why)
 	}
 	free(msg);
 	db_schedule_reconnect(c);
+	if (c->listener)
+		db_listen_lost(db);
 }
 
 void
@@ -231,8 +234,10 @@ db_conn_complete(struct db_conn *c)
 	struct db_query *q = c->q;
 	PGresult *res = c->keep;
 	PGTransactionStatusType ts;
+	int barrier = c->barrier;
 
 	c->keep = NULL;
+	c->barrier = 0;
 	if (c->preparing && db_stmt_prepared(c, res) == 0)
 		return; /* now running q itself, or failed and reset */
 	c->q = NULL;
@@ -276,6 +281,8 @@ db_conn_complete(struct db_conn *c)
 		db_conn_internal(c, "ROLLBACK");
 	else if (c->listener && c->db->listen_dirty)
 		db_listen_all(c);
+	if (c->listener)
+		db_listen_done(c, barrier);
 }
 
 static void

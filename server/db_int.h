@@ -69,11 +69,19 @@ struct db_conn {
 	int backoff_ms;
 	struct db_query *q; /* in flight; NULL for internal statements */
 	int internal;       /* LISTEN or ROLLBACK in flight */
+	int barrier;        /* the internal statement is db_listen_sync's */
 	PGresult *keep;     /* result kept until the terminating NULL */
 	struct db_stmt stmts[DB_STMTS_MAX];
 	int nstmts, stmt_seq;
 	int preparing; /* PQsendPrepare for q in flight, then q itself */
 };
+
+struct db_sync {
+	db_sync_cb cb;
+	void *arg;
+	TAILQ_ENTRY(db_sync) entry;
+};
+TAILQ_HEAD(db_syncs, db_sync);
 
 struct db_sub {
 	char *channel;
@@ -96,6 +104,8 @@ struct db {
 	TAILQ_HEAD(, db_sub) subs;
 	char *last_error;
 	int listen_dirty; /* a channel was added since the last LISTEN */
+	struct db_syncs sync_next; /* db_listen_sync: for a barrier not sent */
+	struct db_syncs sync_sent; /* for the one in flight */
 	int freeing;
 	unsigned long reconnects, queries, failures;
 	struct db_read *rd; /* the replica's state, or NULL */
@@ -140,6 +150,10 @@ void db_stmt_forget(struct db_conn *, const char *sql);
 void db_listen_all(struct db_conn *);
 void db_listen_notify(struct db *, const char *channel, const char *payload);
 void db_listen_free(struct db *);
+/* The listener finished a statement (barrier: db_listen_sync's). */
+void db_listen_done(struct db_conn *, int barrier);
+/* The listener is lost or the pool freed: every waiting sync gets cb(0). */
+void db_listen_lost(struct db *);
 
 /* db_read.c: reads on the replica. */
 struct db *db_read_target(struct db *, struct db_query *);

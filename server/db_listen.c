@@ -85,27 +85,78 @@ db_listening(const struct db *db)
 {
 	const struct db_conn *l = &db->conns[db->nconns - 1];
 
-	return l->state == DB_CONN_IDLE && !db->listen_dirty;
+	/* Busy only with a barrier: its LISTENs are done. */
+	return (l->state == DB_CONN_IDLE ||
+	           (l->state == DB_CONN_BUSY && l->barrier)) &&
+	    !db->listen_dirty;
+}
+
+/* Sends the barrier for those waiting, when the listener is free. */
+static void
+db_listen_kick(struct db *db)
+{
+	struct db_conn *l = &db->conns[db->nconns - 1];
+
+	if (l->state != DB_CONN_IDLE || db->listen_dirty ||
+	    !TAILQ_EMPTY(&db->sync_sent) || TAILQ_EMPTY(&db->sync_next))
+		return;
+	TAILQ_CONCAT(&db->sync_sent, &db->sync_next, entry);
+	l->barrier = 1;
+	db_conn_internal(l, ""); /* on failure, db_conn_fail answers them */
+}
+
+static void
+db_listen_answer(struct db_syncs *list, int heard)
+{
+	struct db_syncs now = TAILQ_HEAD_INITIALIZER(now);
+	struct db_sync *s;
+
+	/* Taken off first: a callback may wait again. */
+	TAILQ_CONCAT(&now, list, entry);
+	while ((s = TAILQ_FIRST(&now)) != NULL) {
+		TAILQ_REMOVE(&now, s, entry);
+		s->cb(heard, s->arg);
+		free(s);
+	}
 }
 
 int
-db_listen_poll(struct db *db)
+db_listen_sync(struct db *db, db_sync_cb cb, void *arg)
 {
-	struct db_conn *l = &db->conns[db->nconns - 1];
+	struct db_sync *s;
+
+	if (db->freeing || !db_listening(db))
+		return -1;
+	s = xmalloc(sizeof *s);
+	s->cb = cb;
+	s->arg = arg;
+	TAILQ_INSERT_TAIL(&db->sync_next, s, entry);
+	db_listen_kick(db);
+	return 0;
+}
+
+void
+db_listen_done(struct db_conn *l, int barrier)
+{
 	PGnotify *n;
 
-	if (!db_listening(db))
-		return 0;
-	/* As its read callback: libpq has closed a connection it lost. */
-	if (!PQconsumeInput(l->pg) || PQstatus(l->pg) == CONNECTION_BAD) {
-		db_conn_fail(l, PQerrorMessage(l->pg));
-		return 0;
+	if (barrier) {
+		/* Sent before its answer, maybe parsed with it: hand over. */
+		while (l->pg != NULL && (n = PQnotifies(l->pg)) != NULL) {
+			db_listen_notify(l->db, n->relname, n->extra);
+			PQfreemem(n);
+		}
+		db_listen_answer(&l->db->sync_sent, 1);
 	}
-	while ((n = PQnotifies(l->pg)) != NULL) {
-		db_listen_notify(db, n->relname, n->extra);
-		PQfreemem(n);
-	}
-	return db_listening(db);
+	if (!l->db->freeing)
+		db_listen_kick(l->db);
+}
+
+void
+db_listen_lost(struct db *db)
+{
+	db_listen_answer(&db->sync_sent, 0);
+	db_listen_answer(&db->sync_next, 0);
 }
 
 void
