@@ -135,7 +135,8 @@ store_request_create(
 	    " RETURNING *),"
 	    " c AS (INSERT INTO callers (request_id, name, phone, address,"
 	    "  consent_text, consent_at)"
-	    " SELECT r.id, $14, $15, $16, $21, CASE WHEN $21::text IS NOT NULL"
+	    " SELECT r.id, $14, $15, $16, $21::text, CASE WHEN $21::text IS NOT"
+	    "  NULL"
 	    "  THEN now() END FROM r"
 	    " WHERE coalesce($14, $15, $16) IS NOT NULL RETURNING id),"
 	    /* A petition is surveyed at once: a job with its own deadline. */
@@ -153,35 +154,13 @@ store_request_create(
 	     */
 	    " SELECT json_build_object(" REQUEST_FIELDS "'survey_due',"
 	    " (SELECT due_at FROM s), 'event_id', e.id,"
-	    " 'duplicates', (SELECT coalesce(json_agg(json_build_object("
-	    "  'id', d.id, 'distance_m', round(d.dist), 'state', d.state,"
-	    "  'description', left(d.description, 200), 'address', d.address,"
-	    "  'created_at', d.created_at) ORDER BY d.dist), '[]')"
 	    /*
-	     * The nearest ten are what a call-taker can read out: the ten
-	     * nearest within the box around the radius, then those within
-	     * the radius (the same as the nearest ten within it). The index
-	     * (schema/0290, the point alone) hands them out nearest first and
-	     * only from the box; category and age are checked on the rows.
+	     * The nearest ten open requests of the category within the
+	     * radius, made within the window: what a call-taker can read out
+	     * (schema/functions/request_duplicates.sql).
 	     */
-	    "  FROM (SELECT o.id, o.state, o.description, o.address,"
-	    "   o.created_at, point(o.easting, o.northing) <->"
-	    "   point(r.easting, r.northing) AS dist"
-	    "   FROM requests o WHERE request_state_open(o.state)"
-	    "   AND point(o.easting, o.northing) <@ box(point(r.easting -"
-	    "   $17::int, r.northing - $17::int), point(r.easting + $17::int,"
-	    "   r.northing + $17::int))"
-	    "   AND o.category = r.category"
-	    /*
-	     * The age limit as a sub-select: the planner then guesses its
-	     * rows alike with and without the parameter's value, so the
-	     * prepared statement keeps one plan instead of planning each call.
-	     */
-	    "   AND o.created_at > (SELECT now() - $18::int * interval"
-	    "   '1 hour')"
-	    "   ORDER BY point(o.easting, o.northing) <->"
-	    "   point(r.easting, r.northing) LIMIT 10) d"
-	    "  WHERE d.dist <= $17::int),"
+	    " 'duplicates', request_duplicates(r.category, r.easting,"
+	    "  r.northing, $17::int, $18::int),"
 	    /* What patrold knows: the reply is then sent as it comes. */
 	    " 'ward_name', $25::text,"
 	    " 'outside_wards', coalesce($26::json, 'false'::json))::text, r.id"

@@ -300,5 +300,85 @@ class BadInput(h.ServerTest):
                                         headers=auth)[0], 404)
 
 
+    def refused(self, sql, check):
+        """sql fails as a check_violation (23514) of the check named."""
+        with self.assertRaises(RuntimeError) as e:
+            h.psql(self.url, "DO $$BEGIN %s; RAISE EXCEPTION 'accepted';"
+                   " EXCEPTION WHEN check_violation THEN RAISE EXCEPTION"
+                   " 'check_violation: %%', SQLERRM; END$$" % sql)
+        self.assertIn("check_violation: ", str(e.exception))
+        self.assertIn("violates check constraint \"%s\"" % check,
+                      str(e.exception))
+
+    def test_database_still_refuses_bad_stored_values(self):
+        """The column checks of requests and callers are domains (schema
+        0350, issue 19): whoever writes, psql included, a bad value is
+        refused with SQLSTATE 23514 naming the check, and nothing stored."""
+        st, body = self.create(self.good(caller={"name": "x"}))
+        self.assertEqual(st, 201, body)
+        rid = body["id"]
+        row = ("INSERT INTO requests (category, channel, lon, lat, easting,"
+               " northing, priority, due_make_safe, due_resolve, created_by,"
+               " description, location_text, location_level) VALUES"
+               " ('road_pothole', %s, 139.55, 35.62, 0, 0, 2, now(), now(),"
+               " 'psql', %s, %s, %s)")
+        good = ("'phone'", "''", "NULL", "NULL")
+        bad = [
+            (0, "'fax'", "requests_channel_check"),
+            (1, "repeat('x', 4001)", "requests_description_check"),
+            (2, "repeat('x', 501)", "requests_location_text_check"),
+            (3, "'street'", "requests_location_level_check"),
+        ]
+        before = self.count()
+        for i, value, check in bad:
+            vals = list(good)
+            vals[i] = value
+            self.refused(row % tuple(vals), check)
+        for sql, check in (
+                ("UPDATE requests SET plan_pin = 0 WHERE id = %d" % rid,
+                 "requests_plan_pin_check"),
+                ("UPDATE requests SET callback_result = 'maybe'"
+                 " WHERE id = %d" % rid, "requests_callback_result_check"),
+                ("UPDATE callers SET consent_text = '', consent_at = now()"
+                 " WHERE request_id = %d" % rid, "callers_consent_text_check"),
+                ("UPDATE callers SET consent_text = 'yes' WHERE"
+                 " request_id = %d" % rid, "callers_consent_pair")):
+            self.refused(sql, check)
+        self.assertEqual(self.count(), before)
+        # What is allowed still is: the checks let NULL pass as before.
+        h.psql(self.url, row % good)
+        h.psql(self.url, "UPDATE requests SET plan_pin = NULL,"
+                         " callback_result = 'answered' WHERE id = %d" % rid)
+        self.assertEqual(self.count(), before + 1)
+
+    def test_crowded_place_lists_the_nearest_ten(self):
+        """Where calls crowd, the new call lists the ten nearest open
+        requests of its category within the radius (250 m), nearest first
+        (schema/functions/request_duplicates.sql)."""
+        lat, lon = 35.5870, 139.6080  # away from the other tests' calls
+
+        def call(dlat, **over):
+            f = self.good(lat=round(lat + dlat, 6), lon=lon)
+            f.update(over)
+            st, body = self.create(f)
+            self.assertEqual(st, 201, body)
+            return body
+
+        # 14 potholes 0-216 m north, one 333 m north, and a guardrail at
+        # the very spot: another category.
+        near = [call(k * 0.00015)["id"] for k in range(14)]
+        far = call(0.003)["id"]
+        other = call(0, category="road_fixture", answers={})["id"]
+        body = call(0.00001)  # about 1 m north of the first
+        dups = body["duplicates"]
+        self.assertEqual([d["id"] for d in dups], near[:10])
+        dist = [d["distance_m"] for d in dups]
+        self.assertEqual(dist, sorted(dist))
+        self.assertLessEqual(dist[-1], 250)
+        self.assertNotIn(far, [d["id"] for d in dups])
+        self.assertNotIn(other, [d["id"] for d in dups])
+        self.assertNotIn(body["id"], [d["id"] for d in dups])
+
+
 if __name__ == "__main__":
     h.main()
