@@ -457,3 +457,15 @@ db_scope_clear(void)
 {
 	memset(&db_cur, 0, sizeof db_cur);
 }
+
+struct db_scope
+db_scope_now(void)
+{
+	return db_cur;
+}
+
+void
+db_scope_set(const struct db_scope *sc)
+{
+	db_cur = *sc;
+}

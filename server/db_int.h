@@ -79,6 +79,7 @@ struct db_conn {
 struct db_sync {
 	db_sync_cb cb;
 	void *arg;
+	struct db_scope scope; /* of the code that waits: a read route's */
 	TAILQ_ENTRY(db_sync) entry;
 };
 TAILQ_HEAD(db_syncs, db_sync);
@@ -124,6 +125,10 @@ void db_query_finish(
 void db_fail_queue(struct db *, const char *why);
 void db_enqueue(struct db *, struct db_query *);
 void db_dispatch(struct db *);
+/* The scope of the code running now; set around a deferred callback so
+ * that it goes on in the scope of the code that waited for it. */
+struct db_scope db_scope_now(void);
+void db_scope_set(const struct db_scope *);
 
 /* db_conn.c: one connection. */
 void db_conn_init(struct db_conn *, struct db *, int id, int listener);

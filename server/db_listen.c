@@ -114,8 +114,14 @@ db_listen_answer(struct db_syncs *list, int heard)
 	/* Taken off first: a callback may wait again. */
 	TAILQ_CONCAT(&now, list, entry);
 	while ((s = TAILQ_FIRST(&now)) != NULL) {
+		struct db_scope saved = db_scope_now();
+
 		TAILQ_REMOVE(&now, s, entry);
+		/* In the waiter's scope: a read route's queries go on to the
+		 * replica, as they would from a query's callback. */
+		db_scope_set(&s->scope);
 		s->cb(heard, s->arg);
+		db_scope_set(&saved);
 		free(s);
 	}
 }
@@ -130,6 +136,7 @@ db_listen_sync(struct db *db, db_sync_cb cb, void *arg)
 	s = xmalloc(sizeof *s);
 	s->cb = cb;
 	s->arg = arg;
+	s->scope = db_scope_now();
 	TAILQ_INSERT_TAIL(&db->sync_next, s, entry);
 	db_listen_kick(db);
 	return 0;
