@@ -184,7 +184,7 @@ ctl_users_read_password(char **cause)
 static int
 ctl_users_password_hash(const char *command, char hash[AUTH_PASSWORD_HASH_LEN])
 {
-	char *password, *cause;
+	char *password, *cause = NULL;
 	int rc;
 
 	if ((password = ctl_users_read_password(&cause)) == NULL) {
