@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "roadnet.h"
 #include "wards.h"
 
 char *
@@ -66,4 +67,20 @@ fixture_kawasaki(void)
 	if (set == NULL)
 		fail_msg("%s: %s", FIXTURE_KAWASAKI, cause);
 	return set;
+}
+
+struct roadnet *
+fixture_river_town(double bridge, double end)
+{
+	double south[] = {0, -100, bridge, -100, end, -100};
+	double north[] = {0, 100, bridge, 100, end, 100};
+	double span[] = {bridge, -100, bridge, 100};
+	struct roadnet *r = roadnet_new(200);
+
+	/* The bridge meets the banks' roads at a point of each. */
+	roadnet_add_line(r, south, 3);
+	roadnet_add_line(r, north, 3);
+	roadnet_add_line(r, span, 2);
+	roadnet_build(r, 0);
+	return r;
 }

@@ -44,4 +44,11 @@ char *fixture_output(void (*fn)(FILE *));
  */
 struct ward_set *fixture_kawasaki(void);
 
+/*
+ * A river along y = 0 with a road on each bank (y = -100 and y = +100,
+ * x 0..end) and one bridge across it at x = bridge, built with a 200 m
+ * snap; the caller roadnet_free()s it.
+ */
+struct roadnet *fixture_river_town(double bridge, double end);
+
 #endif

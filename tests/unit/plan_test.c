@@ -39,23 +39,13 @@ job(long long id, double e, double n)
 }
 
 /*
- * A river along y = 0, a road on each bank (y = -100, y = +100, x 0..3000)
- * and one bridge at x = 2800 (issue 15 item 6).
+ * The river town of fixture.h, 3 km long, its bridge at x = 2800 (issue 15
+ * item 6).
  */
 static struct roadnet *
 river_town(void)
 {
-	double south[] = {0, -100, 2800, -100, 3000, -100};
-	double north[] = {0, 100, 2800, 100, 3000, 100};
-	double bridge[] = {2800, -100, 2800, 100};
-	struct roadnet *r = roadnet_new(200);
-
-	/* The bridge meets the banks' roads at a point of each. */
-	roadnet_add_line(r, south, 3);
-	roadnet_add_line(r, north, 3);
-	roadnet_add_line(r, bridge, 2);
-	roadnet_build(r, 0);
-	return r;
+	return fixture_river_town(2800, 3000);
 }
 
 /*
@@ -231,6 +221,19 @@ test_office_skills(void **state)
 	assert_true(j[0].order > 0 && j[1].order > 0);
 }
 
+/* Crew 1 500 m east of the job at the origin, crew 2 3 km; both on shift. */
+static void
+two_crews(struct rank_crew c[2])
+{
+	memset(c, 0, 2 * sizeof *c);
+	c[0].id = 1;
+	c[0].easting = 500;
+	c[0].shift_end = 1e6;
+	c[1].id = 2;
+	c[1].easting = 3000;
+	c[1].shift_end = 1e6;
+}
+
 /* The scarce crew is nearer but spared: the other arrives in time. */
 static void
 test_scarce_spared(void **state)
@@ -240,14 +243,8 @@ test_scarce_spared(void **state)
 	struct rank_params p = params;
 
 	(void)state;
-	memset(c, 0, sizeof c);
-	c[0].id = 1;
-	c[0].easting = 500;
+	two_crews(c);
 	c[0].scarce = 1;
-	c[0].shift_end = 1e6;
-	c[1].id = 2;
-	c[1].easting = 3000;
-	c[1].shift_end = 1e6;
 	p.job = &add;
 	p.in_time = 120;
 	rank_crews(0, 0, c, 2, &p);
@@ -405,14 +402,8 @@ test_rank_knows_each_break(void **state)
 	struct rank_params p = params;
 
 	(void)state;
-	memset(c, 0, sizeof c);
-	c[0].id = 1;
-	c[0].easting = 500;
-	c[0].shift_end = 1e6;
+	two_crews(c);
 	c[0].brk = (struct plan_break){-5, 55, 60, 0};
-	c[1].id = 2;
-	c[1].easting = 3000;
-	c[1].shift_end = 1e6;
 	p.job = &add;
 	rank_crews(0, 0, c, 2, &p);
 	assert_int_equal(c[0].id, 2);

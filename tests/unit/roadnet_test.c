@@ -13,24 +13,14 @@
 #include "roadnet.h"
 
 /*
- * A river along y = 0 with a road on each bank (y = -100 and y = +100,
- * x 0..2000) and one bridge at x = 1800. From one bank to the house just
- * across the water (240 m as the crow flies) the road goes round by the
- * bridge: 20 + 1600 + 200 + 1600 + 20 = 3440 m.
+ * The river town of fixture.h, 2 km long, its bridge at x = 1800. From one bank
+ * to the house just across the water (240 m as the crow flies) the road goes
+ * round by the bridge: 20 + 1600 + 200 + 1600 + 20 = 3440 m.
  */
 static struct roadnet *
 river_town(void)
 {
-	double south[] = {0, -100, 1000, -100, 1800, -100, 2000, -100};
-	double north[] = {0, 100, 1000, 100, 1800, 100, 2000, 100};
-	double bridge[] = {1800, -100, 1800, 100};
-	struct roadnet *r = roadnet_new(200);
-
-	roadnet_add_line(r, south, 4);
-	roadnet_add_line(r, north, 4);
-	roadnet_add_line(r, bridge, 2);
-	roadnet_build(r, 0);
-	return r;
+	return fixture_river_town(1800, 2000);
 }
 
 static void
