@@ -75,6 +75,21 @@ check_solution(const struct vrptw_problem *p, const struct vrptw_solution *s)
 	return total;
 }
 
+/*
+ * Parses a Solomon instance (the test fails on a refusal), solves it and
+ * checks the plan; returns the checked travel. The caller frees *s and *p.
+ */
+static double
+solomon_solve(const char *txt, size_t len, const struct vrptw_params *prm,
+    struct vrptw_problem *p, struct vrptw_solution *s)
+{
+	char *cause = NULL;
+
+	assert_int_equal(vrptw_solomon_parse(txt, len, p, &cause), 0);
+	vrptw_solve(p, prm, s);
+	return check_solution(p, s);
+}
+
 static const char tiny[] = "TINY\n\nVEHICLE\nNUMBER CAPACITY\n 3 10\n\n"
                            "CUSTOMER\nCUST NO. XCOORD. YCOORD. DEMAND READY "
                            "TIME DUE DATE SERVICE TIME\n\n"
@@ -91,17 +106,15 @@ test_tiny_optimum(void **state)
 	struct vrptw_problem p;
 	struct vrptw_params prm = {0, 2000, 7};
 	struct vrptw_solution s;
-	char *cause = NULL;
+	double d;
 
 	(void)state;
-	assert_int_equal(
-	    vrptw_solomon_parse(tiny, sizeof tiny - 1, &p, &cause), 0);
+	d = solomon_solve(tiny, sizeof tiny - 1, &prm, &p, &s);
 	assert_int_equal(p.njobs, 4);
 	assert_int_equal(p.nvehicles, 3);
-	vrptw_solve(&p, &prm, &s);
 	assert_int_equal(s.vehicles_used, 2);
 	assert_int_equal(s.nunplanned, 0);
-	assert_true(fabs(check_solution(&p, &s) - 80) < 1e-9);
+	assert_true(fabs(d - 80) < 1e-9);
 	assert_true(fabs(s.distance - 80) < 1e-9);
 	vrptw_solution_free(&s);
 	vrptw_problem_free(&p);
@@ -118,13 +131,9 @@ test_unreachable_window_unplanned(void **state)
 	struct vrptw_problem p;
 	struct vrptw_params prm = {0, 200, 1};
 	struct vrptw_solution s;
-	char *cause = NULL;
 
 	(void)state;
-	assert_int_equal(
-	    vrptw_solomon_parse(txt, sizeof txt - 1, &p, &cause), 0);
-	vrptw_solve(&p, &prm, &s);
-	check_solution(&p, &s);
+	solomon_solve(txt, sizeof txt - 1, &prm, &p, &s);
 	assert_int_equal(s.nunplanned, 1);
 	assert_int_equal(s.unplanned[0], 0);
 	vrptw_solution_free(&s);
@@ -210,23 +219,14 @@ solve_file(const char *name, long iterations, int vehicles, double best)
 	struct vrptw_problem p;
 	struct vrptw_params prm = {0, iterations, 1};
 	struct vrptw_solution s;
-	char *cause = NULL;
-	FILE *f;
 	size_t n;
 	double d;
 
 	snprintf(path, sizeof path, "%s/vrptw/%s.txt", PATROL_DATA_DIR, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	buf = malloc(1 << 20);
-	assert_non_null(buf);
-	n = fread(buf, 1, 1 << 20, f);
-	fclose(f);
-	assert_int_equal(vrptw_solomon_parse(buf, n, &p, &cause), 0);
+	buf = fixture_read(path, &n);
+	d = solomon_solve(buf, n, &prm, &p, &s);
 	free(buf);
 	assert_int_equal(p.njobs, 100);
-	vrptw_solve(&p, &prm, &s);
-	d = check_solution(&p, &s);
 	assert_true(fabs(d - s.distance) < 1e-6);
 	assert_int_equal(s.nunplanned, 0);
 	assert_true(s.vehicles_used <= vehicles);
