@@ -411,6 +411,28 @@ csv_rows_free(struct csv_row *rows, int n)
 	}
 }
 
+/*
+ * Runs a CSV writer and reads its file back: a UTF-8 BOM (Excel), then a
+ * strict RFC 4180 table (CRLF row ends) of want rows of 12 fields each, or
+ * the test fails. Returns the file; the caller frees it and
+ * csv_rows_free()s the rows.
+ */
+static struct buf
+csv_run(int (*fn)(const struct coverage_report *, FILE *, char **),
+    const struct coverage_report *r, struct csv_row *rows, int want)
+{
+	struct buf b = run(fn, r);
+	int n, i;
+
+	assert_true(b.len > 3);
+	assert_memory_equal(b.data, "\xef\xbb\xbf", 3);
+	n = csv_parse(b.data + 3, b.len - 3, rows, 32);
+	assert_int_equal(n, want);
+	for (i = 0; i < n; i++)
+		assert_int_equal(rows[i].n, 12);
+	return b;
+}
+
 static void
 test_csv_shape(void **state)
 {
@@ -421,25 +443,19 @@ test_csv_shape(void **state)
 	struct csv_row rows[32];
 	struct buf b;
 	const char *body;
-	int n, i;
+	int n;
 
 	(void)state;
 	r = export_sample_new(NULL);
-	b = run(export_csv_en, r);
-	assert_true(b.len > 3);
-	assert_memory_equal(b.data, "\xef\xbb\xbf", 3);
+	/* One table: the header and the pieces, nothing after them. */
+	n = (int)(1 + r->npieces);
+	b = csv_run(export_csv_en, r, rows, n);
 	body = b.data + 3;
 	assert_true(strncmp(body, csv_header, strlen(csv_header)) == 0);
 	/* Quoting as RFC 4180 has it, in the raw bytes. */
 	assert_non_null(strstr(body, ",\"多摩川 \"\"左岸\"\", 登戸\","));
 	assert_non_null(strstr(body, ",\"生田緑地\r\n園路\","));
 	assert_non_null(strstr(body, ",府中街道,"));
-
-	n = csv_parse(body, b.len - 3, rows, 32);
-	/* One table: the header and the pieces, nothing after them. */
-	assert_int_equal(n, (int)(1 + r->npieces));
-	for (i = 0; i < n; i++)
-		assert_int_equal(rows[i].n, 12);
 
 	assert_string_equal(rows[1].field[0], "101");
 	assert_string_equal(rows[1].field[5], "100.0");
@@ -458,12 +474,8 @@ test_csv_shape(void **state)
 	free(b.data);
 
 	/* The summary is a file of its own. */
-	b = run(export_csv_summary_en, r);
-	assert_memory_equal(b.data, "\xef\xbb\xbf", 3);
-	n = csv_parse(b.data + 3, b.len - 3, rows, 32);
-	assert_int_equal(n, (int)(1 + r->nsummary));
-	for (i = 0; i < n; i++)
-		assert_int_equal(rows[i].n, 12);
+	n = (int)(1 + r->nsummary);
+	b = csv_run(export_csv_summary_en, r, rows, n);
 	assert_string_equal(rows[0].field[0], "ward_code");
 	assert_string_equal(rows[0].field[8], "share_on_time");
 	/* The share is empty where nothing was due. */
@@ -489,9 +501,8 @@ test_csv_japanese(void **state)
 
 	(void)state;
 	r = export_sample_new(NULL);
-	b = run(export_csv, r);
-	n = csv_parse(b.data + 3, b.len - 3, rows, 32);
-	assert_int_equal(n, (int)(1 + r->npieces));
+	n = (int)(1 + r->npieces);
+	b = csv_run(export_csv, r, rows, n);
 	assert_string_equal(rows[0].field[0], "番号");
 	assert_string_equal(rows[0].field[7], "状態");
 	assert_string_equal(rows[0].field[8], "今週の巡回対象");
@@ -503,9 +514,8 @@ test_csv_japanese(void **state)
 	csv_rows_free(rows, n);
 	free(b.data);
 
-	b = run(export_csv_summary, r);
-	n = csv_parse(b.data + 3, b.len - 3, rows, 32);
-	assert_int_equal(n, (int)(1 + r->nsummary));
+	n = (int)(1 + r->nsummary);
+	b = csv_run(export_csv_summary, r, rows, n);
 	assert_string_equal(rows[0].field[0], "区コード");
 	assert_string_equal(rows[0].field[8], "期限内巡回率");
 	assert_string_equal(rows[1].field[8], "1.0000");
