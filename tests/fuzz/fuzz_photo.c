@@ -3,35 +3,11 @@
  * camera's file is outside input. Compiled with a small PHOTO_MIN_EDGE so
  * small seeds reach the decoding and re-encoding, not only the header.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "agent.h"
-
-void *
-agent_alloc(size_t n)
-{
-	void *p = calloc(1, n == 0 ? 1 : n);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-char *
-agent_printf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	return s;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
