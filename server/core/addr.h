@@ -46,6 +46,12 @@ void addr_index_free(struct addr_index *);
 void addr_index_add_town(struct addr_index *, const struct addr_town_row *);
 /* A block of a town not added yet is kept and joins when one is added. */
 void addr_index_add_block(struct addr_index *, const struct addr_block_row *);
+/*
+ * addr_index_add_town and _block as addr_csv_parse's callbacks (addr_csv.h),
+ * arg the index: a published table parsed straight into an index.
+ */
+void addr_index_town_cb(const struct addr_town_row *, void *index);
+void addr_index_block_cb(const struct addr_block_row *, void *index);
 /* Sorts the keys and works out each town's accuracy; call once, last. */
 void addr_index_build(struct addr_index *);
 size_t addr_index_towns(const struct addr_index *);

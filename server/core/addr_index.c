@@ -187,6 +187,18 @@ addr_index_add_block(struct addr_index *x, const struct addr_block_row *r)
 	x->nb++;
 }
 
+void
+addr_index_town_cb(const struct addr_town_row *r, void *index)
+{
+	addr_index_add_town(index, r);
+}
+
+void
+addr_index_block_cb(const struct addr_block_row *r, void *index)
+{
+	addr_index_add_block(index, r);
+}
+
 double
 addr_distance_m(double lat1, double lon1, double lat2, double lon2)
 {

@@ -50,12 +50,6 @@ bench_town_cb(const struct addr_town_row *r, void *arg)
 	ntowns++;
 }
 
-static void
-bench_block_cb(const struct addr_block_row *r, void *arg)
-{
-	addr_index_add_block(arg, r);
-}
-
 /* Microseconds of this thread's CPU time. */
 static double
 now_us(void)
@@ -425,8 +419,8 @@ main(int argc, char **argv)
 	if (fread(buf, 1, (size_t)len, f) != (size_t)len)
 		return 1;
 	fclose(f);
-	if (addr_csv_parse(buf, (size_t)len, bench_town_cb, bench_block_cb, x,
-	        &st, &cause) != 0) {
+	if (addr_csv_parse(buf, (size_t)len, bench_town_cb, addr_index_block_cb,
+	        x, &st, &cause) != 0) {
 		fprintf(stderr, "%s: %s\n", argv[1], cause);
 		return 1;
 	}
@@ -449,8 +443,8 @@ main(int argc, char **argv)
 
 	/* The same towns inside a national-size table. */
 	collect = 0;
-	addr_csv_parse(
-	    buf, (size_t)len, bench_town_cb, bench_block_cb, big, &st, &cause);
+	addr_csv_parse(buf, (size_t)len, bench_town_cb, addr_index_block_cb,
+	    big, &st, &cause);
 	addr_csv_stats_free(&st);
 	synthetic(big, n);
 	t0 = now_us();

@@ -21,18 +21,6 @@ static const char towns[] =
     "神奈川県,川崎市高津区,梶ケ谷二丁目,,35.58943,139.602333\n"
     "埼玉県,さいたま市西区,大字三条町,,35.887092,139.586951\n";
 
-static void
-town_cb(const struct addr_town_row *r, void *arg)
-{
-	addr_index_add_town(arg, r);
-}
-
-static void
-block_cb(const struct addr_block_row *r, void *arg)
-{
-	addr_index_add_block(arg, r);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -45,8 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (idx == NULL) {
 		idx = addr_index_new();
-		if (addr_csv_parse(towns, strlen(towns), town_cb, block_cb, idx,
-		        &st, &cause) != 0)
+		if (addr_csv_parse(towns, strlen(towns), addr_index_town_cb,
+		        addr_index_block_cb, idx, &st, &cause) != 0)
 			abort();
 		addr_csv_stats_free(&st);
 		addr_index_build(idx);
@@ -72,8 +60,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	addr_result_free(&r);
 	x = addr_index_new();
-	if (addr_csv_parse((const char *)data, size, town_cb, block_cb, x, &st,
-	        &cause) == 0)
+	if (addr_csv_parse((const char *)data, size, addr_index_town_cb,
+	        addr_index_block_cb, x, &st, &cause) == 0)
 		addr_csv_stats_free(&st);
 	else
 		free(cause);

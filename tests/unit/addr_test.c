@@ -20,18 +20,6 @@
 
 static struct addr_index *idx;
 
-static void
-town_cb(const struct addr_town_row *r, void *arg)
-{
-	addr_index_add_town(arg, r);
-}
-
-static void
-block_cb(const struct addr_block_row *r, void *arg)
-{
-	addr_index_add_block(arg, r);
-}
-
 /* 街区 rows of 中野島四丁目 and 登戸 in MLIT's layout (values ours). */
 static const char gaiku_csv[] =
     "\"都道府県名\",\"市区町村名\",\"大字・丁目名\",\"小字・通称名\","
@@ -62,15 +50,15 @@ setup(void **state)
 	(void)state;
 	idx = addr_index_new();
 	buf = fixture_read(TOWNS, &len);
-	if (addr_csv_parse(buf, len, town_cb, block_cb, idx, &st, &cause) !=
-	    0) {
+	if (addr_csv_parse(buf, len, addr_index_town_cb, addr_index_block_cb,
+	        idx, &st, &cause) != 0) {
 		fprintf(stderr, "%s: %s\n", TOWNS, cause);
 		return -1;
 	}
 	free(buf);
 	addr_csv_stats_free(&st);
-	if (addr_csv_parse(gaiku_csv, strlen(gaiku_csv), town_cb, block_cb, idx,
-	        &st, &cause) != 0) {
+	if (addr_csv_parse(gaiku_csv, strlen(gaiku_csv), addr_index_town_cb,
+	        addr_index_block_cb, idx, &st, &cause) != 0) {
 		fprintf(stderr, "gaiku: %s\n", cause);
 		return -1;
 	}
@@ -320,8 +308,8 @@ test_csv_formats(void **state)
 	char *cause = NULL;
 
 	(void)state;
-	assert_int_equal(addr_csv_parse(oaza, strlen(oaza), town_cb, block_cb,
-	                     x, &st, &cause),
+	assert_int_equal(addr_csv_parse(oaza, strlen(oaza), addr_index_town_cb,
+	                     addr_index_block_cb, x, &st, &cause),
 	    0);
 	assert_int_equal(st.format, ADDR_CSV_MLIT_OAZA);
 	assert_int_equal(st.rows, 3);
@@ -330,8 +318,8 @@ test_csv_formats(void **state)
 	assert_non_null(strstr(st.errors[0], "line 4"));
 	addr_csv_stats_free(&st);
 
-	assert_int_equal(addr_csv_parse(sjis, strlen(sjis), town_cb, block_cb,
-	                     x, &st, &cause),
+	assert_int_equal(addr_csv_parse(sjis, strlen(sjis), addr_index_town_cb,
+	                     addr_index_block_cb, x, &st, &cause),
 	    0);
 	assert_int_equal(st.shift_jis, 1);
 	assert_int_equal(st.towns, 1);
@@ -350,8 +338,9 @@ test_csv_formats(void **state)
 
 	/* The 街区 file of setup: 代表フラグ 0 and an empty 地番 reported. */
 	x = addr_index_new();
-	assert_int_equal(addr_csv_parse(gaiku_csv, strlen(gaiku_csv), town_cb,
-	                     block_cb, x, &st, &cause),
+	assert_int_equal(
+	    addr_csv_parse(gaiku_csv, strlen(gaiku_csv), addr_index_town_cb,
+	        addr_index_block_cb, x, &st, &cause),
 	    0);
 	assert_int_equal(st.format, ADDR_CSV_MLIT_GAIKU);
 	assert_int_equal(st.blocks, 3);
@@ -363,13 +352,15 @@ test_csv_formats(void **state)
 	assert_int_equal(addr_index_orphans(idx), 1);
 	assert_int_equal(addr_index_blocks(idx), 2);
 
-	assert_int_equal(addr_csv_parse("a,b,c\n1,2,3\n", 12, town_cb, block_cb,
-	                     NULL, &st, &cause),
+	assert_int_equal(
+	    addr_csv_parse("a,b,c\n1,2,3\n", 12, addr_index_town_cb,
+	        addr_index_block_cb, NULL, &st, &cause),
 	    -1);
 	assert_non_null(strstr(cause, "unknown header"));
 	free(cause);
-	assert_int_equal(
-	    addr_csv_parse("", 0, town_cb, block_cb, NULL, &st, &cause), -1);
+	assert_int_equal(addr_csv_parse("", 0, addr_index_town_cb,
+	                     addr_index_block_cb, NULL, &st, &cause),
+	    -1);
 	free(cause);
 }
 
