@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store_addresses.h"
+#include "store_num.h"
 #include "store_result.h"
 
 void
@@ -48,18 +49,12 @@ void
 store_places_search(
     struct db *db, const struct store_place_query *pq, db_cb cb, void *arg)
 {
-	char id[24], lat[32], lon[32], lim[16];
-	const char *p[6];
+	struct store_num id, lat, lon, lim;
+	const char *p[] = {pq->q, store_num_ll(&id, pq->case_id),
+	    pq->has_near ? store_num_fixed(&lat, 7, pq->lat) : NULL,
+	    pq->has_near ? store_num_fixed(&lon, 7, pq->lon) : NULL,
+	    store_num_ll(&lim, pq->limit)};
 
-	snprintf(id, sizeof id, "%lld", pq->case_id);
-	snprintf(lat, sizeof lat, "%.7f", pq->lat);
-	snprintf(lon, sizeof lon, "%.7f", pq->lon);
-	snprintf(lim, sizeof lim, "%d", pq->limit);
-	p[0] = pq->q;
-	p[1] = id;
-	p[2] = pq->has_near ? lat : NULL;
-	p[3] = pq->has_near ? lon : NULL;
-	p[4] = lim;
 	db_query(db,
 	    "WITH o AS ("
 	    " SELECT 'office' AS kind, o.name_ja AS label, o.lat, o.lon,"

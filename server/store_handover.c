@@ -103,24 +103,14 @@ void
 store_handover_start(
     struct db *db, const struct store_handover *h, db_cb cb, void *arg)
 {
-	char ids[24], ver[16], crew[24], rid[24], exp[24], ret[16];
-	const char *p[9];
+	struct store_num ids, ver, crew, rid, exp, ret;
+	const char *p[] = {store_num_ll(&ids, h->request_id),
+	    store_num_ll(&ver, h->version), h->actor,
+	    store_num_ll(&rid, h->recipient_id), h->note != NULL ? h->note : "",
+	    h->token_hash, store_num_ll(&exp, h->expires),
+	    store_num_ll(&ret, h->return_s),
+	    h->crew_id > 0 ? store_num_ll(&crew, h->crew_id) : NULL};
 
-	snprintf(ids, sizeof ids, "%lld", h->request_id);
-	snprintf(ver, sizeof ver, "%d", h->version);
-	snprintf(crew, sizeof crew, "%lld", h->crew_id);
-	snprintf(rid, sizeof rid, "%lld", h->recipient_id);
-	snprintf(exp, sizeof exp, "%lld", h->expires);
-	snprintf(ret, sizeof ret, "%d", h->return_s);
-	p[0] = ids;
-	p[1] = ver;
-	p[2] = h->actor;
-	p[3] = rid;
-	p[4] = h->note != NULL ? h->note : "";
-	p[5] = h->token_hash;
-	p[6] = exp;
-	p[7] = ret;
-	p[8] = h->crew_id > 0 ? crew : NULL;
 	/*
 	 * The row is locked at the version patrold judged, so the state
 	 * change (request_transition(), schema/functions) cannot be refused

@@ -22,24 +22,14 @@ void
 store_network_put(
     struct db *db, const struct store_network_import *im, db_cb cb, void *arg)
 {
-	char n[9][24];
-	const char *p[12];
-	int i;
+	struct store_num n[6];
+	const char *p[] = {im->kind, im->source, im->pieces_json, im->crs,
+	    im->actor, store_num_ll(&n[0], im->features),
+	    store_num_ll(&n[1], im->used), store_num_ll(&n[2], im->skipped),
+	    store_num_ll(&n[3], im->partial),
+	    store_num_ll(&n[4], im->missing_nodes),
+	    store_num_ll(&n[5], im->outside_area), im->credit};
 
-	snprintf(n[0], sizeof n[0], "%d", im->features);
-	snprintf(n[1], sizeof n[1], "%d", im->used);
-	snprintf(n[2], sizeof n[2], "%d", im->skipped);
-	snprintf(n[3], sizeof n[3], "%d", im->partial);
-	snprintf(n[4], sizeof n[4], "%d", im->missing_nodes);
-	snprintf(n[5], sizeof n[5], "%d", im->outside_area);
-	p[0] = im->kind;
-	p[1] = im->source;
-	p[2] = im->pieces_json;
-	p[3] = im->crs;
-	p[4] = im->actor;
-	for (i = 0; i < 6; i++)
-		p[5 + i] = n[i];
-	p[11] = im->credit;
 	/*
 	 * Pieces keep their ids (and history) across re-imports of the same
 	 * source; pieces the new file no longer has go, with their history.

@@ -235,33 +235,30 @@ store_open311_comment_id(const struct db_result *r)
 
 /* The window's parameters, $1..$6. */
 static void
-store_open311_window(const struct store_open311_query *q, const char **p,
-    char *days, size_t dayslen)
+store_open311_window(
+    const struct store_open311_query *q, const char **p, struct store_num *days)
 {
-	snprintf(days, dayslen, "%d", q->window_days);
 	p[0] = q->start;
 	p[1] = q->end;
 	p[2] = q->updated_after;
 	p[3] = q->updated_before;
 	p[4] = q->default_window ? "t" : "f";
-	p[5] = days;
+	p[5] = store_num_ll(days, q->window_days);
 }
 
 void
 store_open311_requests(
     struct db *db, const struct store_open311_query *q, db_cb cb, void *arg)
 {
-	char days[16], limit[16], offset[16];
+	struct store_num days, limit, offset;
 	const char *p[13];
 
-	store_open311_window(q, p, days, sizeof days);
-	snprintf(limit, sizeof limit, "%d", q->limit);
-	snprintf(offset, sizeof offset, "%d", q->offset);
+	store_open311_window(q, p, &days);
 	p[6] = q->ids;
 	p[7] = q->services;
 	p[8] = q->states;
-	p[9] = limit;
-	p[10] = offset;
+	p[9] = store_num_ll(&limit, q->limit);
+	p[10] = store_num_ll(&offset, q->offset);
 	p[11] = q->kinds;
 	p[12] = q->all_events ? "t" : "f";
 	/* Ids given override every other filter (the spec says so). */
@@ -315,16 +312,14 @@ void
 store_open311_updates(
     struct db *db, const struct store_open311_query *q, db_cb cb, void *arg)
 {
-	char days[16], limit[16], offset[16];
+	struct store_num days, limit, offset;
 	const char *p[10];
 
-	store_open311_window(q, p, days, sizeof days);
-	snprintf(limit, sizeof limit, "%d", q->limit);
-	snprintf(offset, sizeof offset, "%d", q->offset);
+	store_open311_window(q, p, &days);
 	p[6] = q->ids;
 	p[7] = q->kinds;
-	p[8] = limit;
-	p[9] = offset;
+	p[8] = store_num_ll(&limit, q->limit);
+	p[9] = store_num_ll(&offset, q->offset);
 	/*
 	 * A report merged into another follows it: the other's steps after
 	 * the merge are the merged report's too (update id EVENT-REQUEST),

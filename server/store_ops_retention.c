@@ -8,20 +8,35 @@
 #include "db.h"
 #include "retention.h"
 #include "store_ops.h"
+#include "store_num.h"
 #include "store_result.h"
 #include "xmalloc.h"
+
+/*
+ * The retention periods as $1..$4 (caller days, fix months, batch days,
+ * upload hours), the order every retention_* function takes them in.
+ * The text lives in a[], which the caller keeps beside v.
+ */
+static void
+store_ops_retention_params(
+    const struct retention_params *p, struct store_num a[4], const char *v[4])
+{
+	v[0] = store_num_ll(&a[0], p->caller_days);
+	v[1] = store_num_ll(&a[1], p->fix_months);
+	v[2] = store_num_ll(&a[2], p->batch_days);
+	v[3] = store_num_ll(&a[3], p->upload_hours);
+}
 
 void
 store_ops_purge_q(struct db *db, const struct retention_params *p,
     const char *actor, int force, db_cb cb, void *arg)
 {
-	char a[4][16];
-	const char *v[6] = {a[0], a[1], a[2], a[3], actor, force ? "t" : "f"};
+	struct store_num a[4];
+	const char *v[6];
 
-	snprintf(a[0], sizeof a[0], "%d", p->caller_days);
-	snprintf(a[1], sizeof a[1], "%d", p->fix_months);
-	snprintf(a[2], sizeof a[2], "%d", p->batch_days);
-	snprintf(a[3], sizeof a[3], "%d", p->upload_hours);
+	store_ops_retention_params(p, a, v);
+	v[4] = actor;
+	v[5] = force ? "t" : "f";
 	db_query(db,
 	    "SELECT retention_purge($1::int, $2::int, $3::int, $4::int, $5,"
 	    " $6::boolean)::text",
@@ -47,13 +62,10 @@ int
 store_ops_retention_status(struct db *db, const struct retention_params *p,
     PGresult **kinds, PGresult **partitions, PGresult **last, char **cause)
 {
-	char a[4][16];
-	const char *v[4] = {a[0], a[1], a[2], a[3]};
+	struct store_num a[4];
+	const char *v[4];
 
-	snprintf(a[0], sizeof a[0], "%d", p->caller_days);
-	snprintf(a[1], sizeof a[1], "%d", p->fix_months);
-	snprintf(a[2], sizeof a[2], "%d", p->batch_days);
-	snprintf(a[3], sizeof a[3], "%d", p->upload_hours);
+	store_ops_retention_params(p, a, v);
 	*kinds = *partitions = *last = NULL;
 	if (db_query_sync(db,
 	        "SELECT kind, due_now, coalesce(to_char(next_due,"

@@ -76,45 +76,21 @@ void
 store_request_create(
     struct db *db, const struct store_new_request *n, db_cb cb, void *arg)
 {
-	char lon[32], lat[32], e[32], no[32], prio[8], radius[16], hours[16],
-	    survey[16];
-	const char *p[26];
+	struct store_num lon, lat, e, no, prio, radius, hours, survey;
+	const char *p[] = {n->category, n->channel,
+	    store_num_fixed(&lon, 9, n->lon), store_num_fixed(&lat, 9, n->lat),
+	    store_num_fixed(&e, 3, n->easting),
+	    store_num_fixed(&no, 3, n->northing), n->address, n->ward_code,
+	    n->description != NULL ? n->description : "", n->answers_json,
+	    store_num_ll(&prio, n->priority), n->callback_at, n->actor,
+	    n->caller_name, n->caller_phone, n->caller_address,
+	    store_num_ll(&radius, n->dup_radius_m),
+	    store_num_ll(&hours, n->dup_window_h), n->location_text,
+	    n->location_level, n->caller_consent_text, n->window_from,
+	    n->window_to,
+	    store_num_ll(&survey, n->survey_hours > 0 ? n->survey_hours : 24),
+	    n->ward_name, n->outside_json};
 
-	snprintf(lon, sizeof lon, "%.9f", n->lon);
-	snprintf(lat, sizeof lat, "%.9f", n->lat);
-	snprintf(e, sizeof e, "%.3f", n->easting);
-	snprintf(no, sizeof no, "%.3f", n->northing);
-	snprintf(prio, sizeof prio, "%d", n->priority);
-	snprintf(radius, sizeof radius, "%d", n->dup_radius_m);
-	snprintf(hours, sizeof hours, "%d", n->dup_window_h);
-	p[0] = n->category;
-	p[1] = n->channel;
-	p[2] = lon;
-	p[3] = lat;
-	p[4] = e;
-	p[5] = no;
-	p[6] = n->address;
-	p[7] = n->ward_code;
-	p[8] = n->description != NULL ? n->description : "";
-	p[9] = n->answers_json;
-	p[10] = prio;
-	p[11] = n->callback_at;
-	p[12] = n->actor;
-	p[13] = n->caller_name;
-	p[14] = n->caller_phone;
-	p[15] = n->caller_address;
-	p[16] = radius;
-	p[17] = hours;
-	p[18] = n->location_text;
-	p[19] = n->location_level;
-	p[20] = n->caller_consent_text;
-	p[21] = n->window_from;
-	p[22] = n->window_to;
-	snprintf(survey, sizeof survey, "%d",
-	    n->survey_hours > 0 ? n->survey_hours : 24);
-	p[23] = survey;
-	p[24] = n->ward_name;
-	p[25] = n->outside_json;
 	db_query_prepared(db,
 	    "WITH r AS ("
 	    " INSERT INTO requests (category, channel, lon, lat, easting,"
@@ -320,28 +296,17 @@ void
 store_request_transition(
     struct db *db, const struct store_transition *t, db_cb cb, void *arg)
 {
-	char ids[24], ver[16], crew[24], ecrew[24], parent[24], lon[32],
-	    lat[32];
-	const char *p[11];
+	struct store_num ids, ver, crew, ecrew, parent, lon, lat;
+	const char *p[] = {store_num_ll(&ids, t->id), t->action, t->actor,
+	    store_num_ll(&ver, t->version),
+	    t->crew_id > 0 ? store_num_ll(&crew, t->crew_id) : NULL, t->outcome,
+	    t->parent_id > 0 ? store_num_ll(&parent, t->parent_id) : NULL,
+	    t->has_position ? store_num_fixed(&lon, 9, t->lon) : NULL,
+	    t->has_position ? store_num_fixed(&lat, 9, t->lat) : NULL,
+	    t->detail_json != NULL ? t->detail_json : "{}",
+	    t->event_crew_id > 0 ? store_num_ll(&ecrew, t->event_crew_id)
+	                         : NULL};
 
-	snprintf(ids, sizeof ids, "%lld", t->id);
-	snprintf(ver, sizeof ver, "%d", t->version);
-	snprintf(crew, sizeof crew, "%lld", t->crew_id);
-	snprintf(ecrew, sizeof ecrew, "%lld", t->event_crew_id);
-	snprintf(parent, sizeof parent, "%lld", t->parent_id);
-	snprintf(lon, sizeof lon, "%.9f", t->lon);
-	snprintf(lat, sizeof lat, "%.9f", t->lat);
-	p[0] = ids;
-	p[1] = t->action;
-	p[2] = t->actor;
-	p[3] = ver;
-	p[4] = t->crew_id > 0 ? crew : NULL;
-	p[5] = t->outcome;
-	p[6] = t->parent_id > 0 ? parent : NULL;
-	p[7] = t->has_position ? lon : NULL;
-	p[8] = t->has_position ? lat : NULL;
-	p[9] = t->detail_json != NULL ? t->detail_json : "{}";
-	p[10] = t->event_crew_id > 0 ? ecrew : NULL;
 	/*
 	 * schema/0110's one writer of a request's state; a compare-and-set
 	 * on version: a stale decision changes nothing (no row).

@@ -6,6 +6,7 @@
 
 #include "role.h"
 #include "db.h"
+#include "store_num.h"
 #include "store_result.h"
 #include "store_sessions.h"
 
@@ -69,11 +70,10 @@ void
 store_sessions_create(struct db *db, const char *hash_hex, long long user_id,
     const char *actor, const char *csrf, int hours, db_cb cb, void *arg)
 {
-	char uid[24], h[16];
-	const char *p[] = {hash_hex, uid, csrf, h, actor};
+	struct store_num uid, h;
+	const char *p[] = {hash_hex, store_num_ll(&uid, user_id), csrf,
+	    store_num_ll(&h, hours), actor};
 
-	snprintf(uid, sizeof uid, "%lld", user_id);
-	snprintf(h, sizeof h, "%d", hours);
 	db_query(db,
 	    "WITH gone AS (DELETE FROM sessions WHERE expires_at < now()),"
 	    " s AS (INSERT INTO sessions (id_sha256, user_id, csrf, expires_at)"
@@ -89,10 +89,10 @@ void
 store_sessions_login_failed(struct db *db, const char *name,
     const char *address, int known_user, int delay_s, db_cb cb, void *arg)
 {
-	char delay[16];
-	const char *p[] = {name, address, known_user ? "true" : "false", delay};
+	struct store_num delay;
+	const char *p[] = {name, address, known_user ? "true" : "false",
+	    store_num_ll(&delay, delay_s)};
 
-	snprintf(delay, sizeof delay, "%d", delay_s);
 	db_query(db,
 	    "INSERT INTO audit_log (actor, action, object_type, object_id,"
 	    " detail) VALUES ($1, 'session.login_failed', 'user', $1,"
@@ -132,10 +132,9 @@ void
 store_sessions_failed(struct db *db, const char *key_user, const char *key_addr,
     int forget_s, db_cb cb, void *arg)
 {
-	char forget[16];
-	const char *p[] = {key_user, key_addr, forget};
+	struct store_num forget;
+	const char *p[] = {key_user, key_addr, store_num_ll(&forget, forget_s)};
 
-	snprintf(forget, sizeof forget, "%d", forget_s);
 	/*
 	 * Row locks are taken user key first, then address key, in every
 	 * statement: two instances counting at once never deadlock.
@@ -183,11 +182,10 @@ void
 store_sessions_failures_sweep(
     struct db *db, int older_s, int limit, db_cb cb, void *arg)
 {
-	char older[16], lim[16];
-	const char *p[] = {older, lim};
+	struct store_num older, lim;
+	const char *p[] = {
+	    store_num_ll(&older, older_s), store_num_ll(&lim, limit)};
 
-	snprintf(older, sizeof older, "%d", older_s);
-	snprintf(lim, sizeof lim, "%d", limit);
 	db_query(db,
 	    "DELETE FROM login_failures WHERE key_sha256 IN (SELECT key_sha256"
 	    " FROM login_failures WHERE last_at < now() -"

@@ -1,16 +1,14 @@
 /* SQL of the timers' leases; see store_timers.h and schema/0160. */
-#include <stdio.h>
-
+#include "store_num.h"
 #include "store_timers.h"
 
 void
 store_timers_claim(struct db *db, const char *holder, const char *names,
     int ttl_ms, db_cb cb, void *arg)
 {
-	char ttl[16];
-	const char *params[3] = {holder, names, ttl};
+	struct store_num ttl;
+	const char *params[3] = {holder, names, store_num_ll(&ttl, ttl_ms)};
 
-	snprintf(ttl, sizeof ttl, "%d", ttl_ms);
 	db_query(db, "SELECT timer_leases_claim($1, $2::text[], $3::int)", 3,
 	    params, cb, arg);
 }

@@ -6,6 +6,7 @@
 
 #include "role.h"
 #include "db.h"
+#include "store_num.h"
 #include "store_users.h"
 #include "xmalloc.h"
 
@@ -52,7 +53,7 @@ store_users_need(struct db *db, const char *sql, int n,
  * text in buf. 0, or -1 with *cause (no such crew).
  */
 static int
-store_users_crew_param(struct db *db, const char *code, char buf[24],
+store_users_crew_param(struct db *db, const char *code, struct store_num *buf,
     const char **param, char **cause)
 {
 	long long crew_id;
@@ -61,8 +62,7 @@ store_users_crew_param(struct db *db, const char *code, char buf[24],
 		return 0;
 	if (store_users_crew_id(db, code, &crew_id, cause) != 0)
 		return -1;
-	snprintf(buf, 24, "%lld", crew_id);
-	*param = buf;
+	*param = store_num_ll(buf, crew_id);
 	return 0;
 }
 
@@ -76,14 +76,14 @@ int
 store_users_add(
     struct db *db, const struct store_user_new *n, long long *id, char **cause)
 {
-	char crew[24];
+	struct store_num crew;
 	const char *params[6] = {n->name, n->display_name, role_name(n->role),
 	    n->password_hash, NULL, n->actor};
 	PGresult *res;
 	int found;
 
-	if (store_users_crew_param(db, n->crew_code, crew, &params[4], cause) !=
-	    0)
+	if (store_users_crew_param(
+	        db, n->crew_code, &crew, &params[4], cause) != 0)
 		return -1;
 	/*
 	 * ON CONFLICT rather than a SQLSTATE: db_query_sync hides it. The
@@ -131,12 +131,13 @@ int
 store_users_set_crew(struct db *db, const char *name, const char *crew_code,
     const char *actor, char **cause)
 {
-	char crew[24];
+	struct store_num crew;
 	const char *params[3] = {name, NULL, actor};
 	PGresult *res;
 	enum auth_role role;
 
-	if (store_users_crew_param(db, crew_code, crew, &params[1], cause) != 0)
+	if (store_users_crew_param(db, crew_code, &crew, &params[1], cause) !=
+	    0)
 		return -1;
 	if (store_users_need(db,
 	        "WITH prev AS (SELECT id, role, crew_id FROM users"
@@ -333,12 +334,9 @@ store_users_auth_row(PGresult *res, struct auth_user *u)
 void
 store_users_get(struct db *db, long long id, db_cb cb, void *arg)
 {
-	char idtext[24];
-	const char *params[1] = {idtext};
-
-	snprintf(idtext, sizeof idtext, "%lld", id);
-	db_query(db, "SELECT " STORE_USERS_COLUMNS " FROM users WHERE id = $1",
-	    1, params, cb, arg);
+	store_num_query_ll(db,
+	    "SELECT " STORE_USERS_COLUMNS " FROM users WHERE id = $1", id, cb,
+	    arg);
 }
 
 int
