@@ -68,74 +68,94 @@ piece(void)
 	return p;
 }
 
+/* The 200 m street of piece(), the default parameters, room for a track. */
+struct street {
+	struct coverage_fix f[1000];
+	struct coverage_params p;
+	struct coverage_piece pc;
+};
+
+/* The caller frees it. */
+static struct street *
+street_new(void)
+{
+	struct street *st = calloc(1, sizeof *st);
+
+	assert_non_null(st);
+	coverage_params_default(&st->p);
+	st->pc = piece();
+	return st;
+}
+
+/* coverage_compute over the street and the first n fixes of its track. */
+static int
+street_compute(struct street *st, size_t n)
+{
+	return coverage_compute(&st->pc, 1, st->f, n, &st->p);
+}
+
 static void
 test_patrol_speed_inspects(void **state)
 {
-	static struct coverage_fix f[1000];
-	struct coverage_params p;
-	struct coverage_piece pc = piece();
+	struct street *st = street_new();
 	size_t n;
 
 	(void)state;
-	coverage_params_default(&p);
-	n = drive(f, 7, 0, 200, 5, 3, 1000); /* ~11 km/h, 5 m off */
-	assert_int_equal(coverage_compute(&pc, 1, f, n, &p), 1);
-	assert_true(pc.covered_share > 0.999);
-	assert_int_equal(pc.session, 7);
-	assert_true(pc.inspected_at >= 1000 + (time_t)n - 2);
+	n = drive(st->f, 7, 0, 200, 5, 3, 1000); /* ~11 km/h, 5 m off */
+	assert_int_equal(street_compute(st, n), 1);
+	assert_true(st->pc.covered_share > 0.999);
+	assert_int_equal(st->pc.session, 7);
+	assert_true(st->pc.inspected_at >= 1000 + (time_t)n - 2);
 
 	/* 50 km/h is driving past, not inspecting. */
-	n = drive(f, 8, 0, 200, 5, 14, 1000);
-	assert_int_equal(coverage_compute(&pc, 1, f, n, &p), 0);
-	assert_true(pc.covered_share == 0);
+	n = drive(st->f, 8, 0, 200, 5, 14, 1000);
+	assert_int_equal(street_compute(st, n), 0);
+	assert_true(st->pc.covered_share == 0);
 
 	/* 25 m off is another street. */
-	n = drive(f, 9, 0, 200, 25, 3, 1000);
-	assert_int_equal(coverage_compute(&pc, 1, f, n, &p), 0);
+	n = drive(st->f, 9, 0, 200, 25, 3, 1000);
+	assert_int_equal(street_compute(st, n), 0);
+	free(st);
 }
 
 static void
 test_share_threshold_per_patrol(void **state)
 {
-	static struct coverage_fix f[1000];
-	struct coverage_params p;
-	struct coverage_piece pc = piece();
+	struct street *st = street_new();
 	size_t n;
 
 	(void)state;
-	coverage_params_default(&p);
 	/* 0..120 driven, plus 20 m of reach: 140 of 200 m is 70%. */
-	n = drive(f, 1, 0, 120, 0, 2, 0);
-	assert_int_equal(coverage_compute(&pc, 1, f, n, &p), 0);
-	assert_true(fabs(pc.covered_share - 0.7) < 0.011);
+	n = drive(st->f, 1, 0, 120, 0, 2, 0);
+	assert_int_equal(street_compute(st, n), 0);
+	assert_true(fabs(st->pc.covered_share - 0.7) < 0.011);
 	/* Two patrols covering halves do not make one inspection. */
-	n += drive(f + n, 2, 100, 200, 0, 2, 5000);
-	assert_int_equal(coverage_compute(&pc, 1, f, n, &p), 0);
+	n += drive(st->f + n, 2, 100, 200, 0, 2, 5000);
+	assert_int_equal(street_compute(st, n), 0);
 	/* One patrol doing both halves does. */
-	n = drive(f, 3, 0, 120, 0, 2, 0);
-	n += drive(f + n, 3, 100, 200, 0, 2, 61);
-	assert_int_equal(coverage_compute(&pc, 1, f, n, &p), 1);
+	n = drive(st->f, 3, 0, 120, 0, 2, 0);
+	n += drive(st->f + n, 3, 100, 200, 0, 2, 61);
+	assert_int_equal(street_compute(st, n), 1);
+	free(st);
 }
 
 static void
 test_gaps_bridged_only_so_far(void **state)
 {
-	static struct coverage_fix f[1000];
-	struct coverage_params p;
-	struct coverage_piece pc = piece();
+	struct street *st = street_new();
 	size_t n;
 
 	(void)state;
-	coverage_params_default(&p);
 	/* Fixes on 0..50 and 150..200; the 100 m between is a gap. */
-	n = drive(f, 1, 0, 50, 0, 2, 0);
-	n += drive(f + n, 1, 150, 200, 0, 2, (time_t)n + 30);
-	assert_int_equal(coverage_compute(&pc, 1, f, n, &p), 1);
+	n = drive(st->f, 1, 0, 50, 0, 2, 0);
+	n += drive(st->f + n, 1, 150, 200, 0, 2, (time_t)n + 30);
+	assert_int_equal(street_compute(st, n), 1);
 	/* The same hole after two minutes' silence is not bridged. */
-	n = drive(f, 1, 0, 50, 0, 2, 0);
-	n += drive(f + n, 1, 150, 200, 0, 2, (time_t)n + 120);
-	assert_int_equal(coverage_compute(&pc, 1, f, n, &p), 0);
-	assert_true(fabs(pc.covered_share - 0.7) < 0.011);
+	n = drive(st->f, 1, 0, 50, 0, 2, 0);
+	n += drive(st->f + n, 1, 150, 200, 0, 2, (time_t)n + 120);
+	assert_int_equal(street_compute(st, n), 0);
+	assert_true(fabs(st->pc.covered_share - 0.7) < 0.011);
+	free(st);
 }
 
 static void
