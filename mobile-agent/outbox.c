@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "image.h"
 #include "store_int.h"
 
 #define OUTBOX_PHOTO_RESIZE (2 << 20)  /* until the server says */
@@ -340,19 +341,6 @@ outbox_wipe_personal(struct agent *a, char **cause)
 	return outbox_exec(a, "PRAGMA wal_checkpoint(TRUNCATE)", cause);
 }
 
-static const char *
-outbox_sniff(const unsigned char *p, size_t len)
-{
-	if (len >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
-		return "image/jpeg";
-	if (len >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
-		return "image/png";
-	if (len >= 12 && memcmp(p, "RIFF", 4) == 0 &&
-	    memcmp(p + 8, "WEBP", 4) == 0)
-		return "image/webp";
-	return NULL;
-}
-
 /* The photo file, opened for reading, with its size checked. */
 static FILE *
 outbox_photo_open(const char *path, size_t *len, char **cause)
@@ -484,7 +472,7 @@ outbox_photo_keep(struct agent *a, const char *file, char sha[65],
 		return -1;
 	}
 	n = fread(head, 1, sizeof head, in);
-	if ((*type = outbox_sniff(head, n)) == NULL) {
+	if ((*type = image_sniff(head, n)) == NULL) {
 		*cause =
 		    agent_printf("%s is not a JPEG, PNG or WebP image", file);
 		goto out;

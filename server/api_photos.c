@@ -21,6 +21,7 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "image.h"
 #include "log.h"
 #include "photos.h"
 #include "store_requests.h"
@@ -140,7 +141,7 @@ photo_post(struct http_req *req)
 		    app->cfg->photo_max_bytes);
 		return;
 	}
-	if ((type = photos_sniff(body, len)) == NULL) {
+	if ((type = image_sniff(body, len)) == NULL) {
 		api_error(req, 415, "not_an_image", NULL,
 		    "the body is not a JPEG, PNG or WebP image");
 		return;

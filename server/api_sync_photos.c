@@ -26,6 +26,7 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "image.h"
 #include "log.h"
 #include "photos.h"
 #include "store_sync.h"
@@ -168,7 +169,7 @@ upload_finish(struct upload *u)
 		    "from offset 0");
 		goto out;
 	}
-	if ((type = photos_sniff(data, len)) == NULL) {
+	if ((type = image_sniff(data, len)) == NULL) {
 		unlink(u->partial);
 		api_sync_error(u->req, 415, "not_an_image", NULL,
 		    "the photo is not a JPEG, PNG or WebP image");

@@ -26,6 +26,7 @@
 #include "geo.h"
 #include "geocoder.h"
 #include "http.h"
+#include "image.h"
 #include "intake.h"
 #include "log.h"
 #include "open311.h"
@@ -208,7 +209,7 @@ post_store_photos(struct post *p)
 			continue;
 		ph = &p->photos[p->nphotos++];
 		ph->bytes = f->len;
-		ph->type = photos_sniff(f->value, f->len);
+		ph->type = image_sniff(f->value, f->len);
 		if (photos_store(app->cfg->photo_dir, f->value, f->len,
 		        ph->sha256, &ph->created, &cause) != 0) {
 			log_error(
@@ -375,7 +376,7 @@ post_check_media(struct post *p)
 			    app->cfg->photo_max_bytes);
 			return -1;
 		}
-		if (photos_sniff(f->value, f->len) == NULL) {
+		if (image_sniff(f->value, f->len) == NULL) {
 			open311_error(p->req, p->fmt, 400,
 			    "%s: not a JPEG, PNG or WebP image", f->name);
 			return -1;

@@ -7,11 +7,6 @@
 
 #include <stddef.h>
 
-/*
- * The image type of data from its first bytes ("image/jpeg", "image/png",
- * "image/webp"), or NULL: only pictures are kept.
- */
-const char *photos_sniff(const void *data, size_t len);
 /* SHA-256 of data as 64 lower-case hex digits. */
 void photos_hash(const void *data, size_t len, char hex[65]);
 /*
