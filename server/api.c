@@ -9,6 +9,7 @@
 #include "app.h"
 #include "auth.h"
 #include "db.h"
+#include "geo.h"
 #include "http.h"
 #include "log.h"
 #include "store_result.h"
@@ -147,26 +148,44 @@ api_body(struct http_req *req)
 	return j;
 }
 
+/* 1 when s is one of names (NULL-terminated), else 0. */
+static int
+api_name_in(const char *const *names, const char *s)
+{
+	size_t i;
+
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcmp(names[i], s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 api_only_keys(struct http_req *req, json_t *obj, const char *const *keys)
 {
 	const char *k;
 	json_t *v;
-	size_t i;
 
 	json_object_foreach(obj, k, v)
 	{
-		for (i = 0; keys[i] != NULL; i++) {
-			if (strcmp(keys[i], k) == 0)
-				break;
-		}
-		if (keys[i] == NULL) {
+		if (!api_name_in(keys, k)) {
 			api_error(req, 400, "unknown_field", k,
 			    "unknown field '%s'", k);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+int
+api_one_of(struct http_req *req, const char *key, const char *s,
+    const char *const *names, const char *message)
+{
+	if (s == NULL || api_name_in(names, s))
+		return 0;
+	api_error(req, 422, "invalid_value", key, "%s", message);
+	return -1;
 }
 
 /*
@@ -409,5 +428,51 @@ api_crew_refused(struct http_req *req, const struct auth_user *user,
 		    "%s is not your crew's: a crew user may act only for its "
 		    "own crew",
 		    what);
+	return 1;
+}
+
+void
+api_location_error(struct http_req *req, int status, char *cause)
+{
+	api_error(req, status, "invalid_location",
+	    strncmp(cause, "lon", 3) == 0 ? "lon" : "lat", "%s", cause);
+	free(cause);
+}
+
+int
+api_query_point(
+    struct http_req *req, double *lon, double *lat, double *e, double *n)
+{
+	const char *lat_q = http_req_query(req, "lat");
+	const char *lon_q = http_req_query(req, "lon");
+	char *cause;
+
+	if (lat_q == NULL && lon_q == NULL)
+		return 0;
+	if (geo_parse_lonlat(lon_q, lat_q, lon, lat, &cause) != 0 ||
+	    (e != NULL && geo_to_plane(*lon, *lat, e, n, &cause) != 0)) {
+		api_location_error(req, 422, cause);
+		return -1;
+	}
+	return 1;
+}
+
+int
+api_body_point(struct http_req *req, int has_lat, int has_lon, double lon,
+    double lat, double *e, double *n)
+{
+	char *cause;
+
+	if (has_lat != has_lon) {
+		api_error(req, 422, "missing_field", has_lat ? "lon" : "lat",
+		    "a position needs both lat and lon");
+		return -1;
+	}
+	if (!has_lat)
+		return 0;
+	if (geo_to_plane(lon, lat, e, n, &cause) != 0) {
+		api_location_error(req, 422, cause);
+		return -1;
+	}
 	return 1;
 }

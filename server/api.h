@@ -60,6 +60,13 @@ PATROL_MUSTCHECK int api_only_keys(
  */
 PATROL_MUSTCHECK int api_str(struct http_req *, json_t *obj, const char *key,
     int required, size_t maxchars, const char **out);
+/*
+ * A value that must be one of names (NULL-terminated): NULL or one of them
+ * is 0; anything else is 422 invalid_value naming key, with message, and
+ * -1.
+ */
+PATROL_MUSTCHECK int api_one_of(struct http_req *, const char *key,
+    const char *s, const char *const *names, const char *message);
 /* A number member (integer or real); *present says if it was there. */
 PATROL_MUSTCHECK int api_num(struct http_req *, json_t *obj, const char *key,
     int required, double *out, int *present);
@@ -68,6 +75,26 @@ PATROL_MUSTCHECK int api_id(struct http_req *, json_t *obj, const char *key,
     int required, long long *out);
 /* A path segment that must be a positive id; 404 otherwise. */
 PATROL_MUSTCHECK int api_path_id(struct http_req *, int param, long long *out);
+/*
+ * Answers STATUS invalid_location for a failed geo_parse_lonlat or
+ * geo_to_plane, naming the field (lon or lat) its cause begins with;
+ * frees cause.
+ */
+void api_location_error(struct http_req *, int status, char *cause);
+/*
+ * The point of the query's ?lat&lon, both or neither: 0 for neither, 1
+ * with it in *lon, *lat (and, when e is not NULL, its plane coordinates in
+ * *e, *n), -1 after a 422 invalid_location.
+ */
+PATROL_MUSTCHECK int api_query_point(
+    struct http_req *, double *lon, double *lat, double *e, double *n);
+/*
+ * A position of a body's lat and lon members (as api_num read them), both
+ * or neither: 0 for neither, 1 with its plane coordinates in *e, *n, -1
+ * after a 422 (missing_field, or invalid_location).
+ */
+PATROL_MUSTCHECK int api_body_point(struct http_req *, int has_lat, int has_lon,
+    double lon, double lat, double *e, double *n);
 /*
  * 1 for an ISO 8601 date-time with a zone ("2026-07-01T15:00:00+09:00",
  * seconds and fractions optional, "Z" accepted), else 0.

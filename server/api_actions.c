@@ -324,8 +324,8 @@ action_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	struct action *x = xcalloc(1, sizeof *x);
 	struct lc_verdict v;
 	const char *s;
-	char *cause;
-	int has_lat, has_lon;
+	double e, n;
+	int has_lat, has_lon, has;
 
 	(void)arg;
 	x->req = req;
@@ -363,23 +363,10 @@ action_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	    api_num(req, x->body, "lat", 0, &x->lat, &has_lat) != 0 ||
 	    api_num(req, x->body, "lon", 0, &x->lon, &has_lon) != 0)
 		goto fail;
-	if (has_lat != has_lon) {
-		api_error(req, 422, "missing_field", has_lat ? "lon" : "lat",
-		    "a position needs both lat and lon");
+	if ((has = api_body_point(
+	         req, has_lat, has_lon, x->lon, x->lat, &e, &n)) < 0)
 		goto fail;
-	}
-	if (has_lat) {
-		double e, n;
-
-		if (geo_to_plane(x->lon, x->lat, &e, &n, &cause) != 0) {
-			api_error(req, 422, "invalid_location",
-			    strncmp(cause, "lon", 3) == 0 ? "lon" : "lat", "%s",
-			    cause);
-			free(cause);
-			goto fail;
-		}
-		x->has_position = 1;
-	}
+	x->has_position = has;
 	store_request_state(
 	    app->db, x->id, x->crew_id, x->parent_id, action_state_cb, x);
 	return;
@@ -421,7 +408,6 @@ callback_post(struct http_req *req)
 	const struct auth_user *user = auth_user_of(req);
 	struct store_callback c = {0};
 	json_t *body, *done;
-	size_t i;
 
 	if (api_path_id(req, 0, &c.id) != 0 || (body = api_body(req)) == NULL)
 		return;
@@ -436,17 +422,11 @@ callback_post(struct http_req *req)
 		    "done must be true or false");
 		goto out;
 	}
+	if (api_one_of(req, "result", c.result, callback_results,
+	        "result must be answered, no_answer, explained or "
+	        "not_needed") != 0)
+		goto out;
 	if (c.result != NULL) {
-		for (i = 0; callback_results[i] != NULL; i++) {
-			if (strcmp(callback_results[i], c.result) == 0)
-				break;
-		}
-		if (callback_results[i] == NULL) {
-			api_error(req, 422, "invalid_value", "result",
-			    "result must be answered, no_answer, explained or "
-			    "not_needed");
-			goto out;
-		}
 		if (json_is_true(done)) {
 			api_error(req, 422, "invalid_value", "done",
 			    "give a result or done, not both");

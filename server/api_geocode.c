@@ -319,9 +319,7 @@ geocode_reverse(struct http_req *req)
 
 	if (geo_parse_lonlat(http_req_query(req, "lon"),
 	        http_req_query(req, "lat"), &lo, &la, &cause) != 0) {
-		api_error(req, 400, "invalid_location",
-		    strncmp(cause, "lon", 3) == 0 ? "lon" : "lat", "%s", cause);
-		free(cause);
+		api_location_error(req, 400, cause);
 		return;
 	}
 	v = xcalloc(1, sizeof *v);

@@ -397,23 +397,15 @@ wayback_cb(struct db_result *r, void *arg)
 static struct wayback *
 wayback_new(struct http_req *req)
 {
-	const char *lat = http_req_query(req, "lat");
-	const char *lon = http_req_query(req, "lon");
 	struct wayback *w;
-	char *cause;
+	int has;
 
 	w = xcalloc(1, sizeof *w);
-	if (lat != NULL || lon != NULL) {
-		if (geo_parse_lonlat(lon, lat, &w->lon, &w->lat, &cause) != 0) {
-			api_error(req, 422, "invalid_location",
-			    strncmp(cause, "lon", 3) == 0 ? "lon" : "lat", "%s",
-			    cause);
-			free(cause);
-			free(w);
-			return NULL;
-		}
-		w->has_from = 1;
+	if ((has = api_query_point(req, &w->lon, &w->lat, NULL, NULL)) < 0) {
+		free(w);
+		return NULL;
 	}
+	w->has_from = has;
 	w->req = req;
 	return w;
 }

@@ -481,11 +481,9 @@ rec_job_new(
 	const char *cat = http_req_query(req, "category");
 	const char *ward = http_req_query(req, "ward");
 	const char *office = http_req_query(req, "office");
-	const char *lat = http_req_query(req, "lat");
-	const char *lon = http_req_query(req, "lon");
 	struct rec_job *j;
 	double lo, la;
-	char *cause;
+	int has;
 
 	if (cat == NULL || *cat == '\0' || strlen(cat) > 40) {
 		api_error(req, 400, "missing_field", "category",
@@ -507,18 +505,11 @@ rec_job_new(
 	j->category = xstrdup(cat);
 	j->ward = ward != NULL && *ward != '\0' ? xstrdup(ward) : NULL;
 	j->office = office != NULL && *office != '\0' ? xstrdup(office) : NULL;
-	if (lat != NULL || lon != NULL) {
-		if (geo_parse_lonlat(lon, lat, &lo, &la, &cause) != 0 ||
-		    geo_to_plane(lo, la, &j->e, &j->n, &cause) != 0) {
-			api_error(req, 422, "invalid_location",
-			    strncmp(cause, "lon", 3) == 0 ? "lon" : "lat", "%s",
-			    cause);
-			free(cause);
-			rec_free(j);
-			return NULL;
-		}
-		j->has_point = 1;
+	if ((has = api_query_point(req, &lo, &la, &j->e, &j->n)) < 0) {
+		rec_free(j);
+		return NULL;
 	}
+	j->has_point = has;
 	return j;
 }
 

@@ -61,7 +61,6 @@ ref_crew_patch(struct http_req *req)
 	int has_lat, has_lon;
 	long long id;
 	json_t *body;
-	char *cause;
 
 	if (api_path_id(req, 0, &id) != 0)
 		return;
@@ -88,17 +87,8 @@ ref_crew_patch(struct http_req *req)
 		    "status must be available, break or off_duty");
 		goto out;
 	}
-	if (has_lat != has_lon) {
-		api_error(req, 422, "missing_field", has_lat ? "lon" : "lat",
-		    "a position needs both lat and lon");
+	if (api_body_point(req, has_lat, has_lon, lon, lat, &e, &n) < 0)
 		goto out;
-	}
-	if (has_lat && geo_to_plane(lon, lat, &e, &n, &cause) != 0) {
-		api_error(req, 422, "invalid_location",
-		    strncmp(cause, "lon", 3) == 0 ? "lon" : "lat", "%s", cause);
-		free(cause);
-		goto out;
-	}
 	store_crew_update(app->db, id, status, has_lat, lon, lat, user->name,
 	    api_reply_row_cb, api_reply_row_arg(req, "crew"));
 out:
@@ -185,12 +175,11 @@ ref_cases(struct http_req *req)
 	struct app *app = http_req_owner(req);
 	struct store_case_query q = {0};
 	const char *text = http_req_query(req, "q");
-	const char *lat = http_req_query(req, "lat");
-	const char *lon = http_req_query(req, "lon");
 	const char *radius = http_req_query(req, "radius_m");
 	const char *limit = http_req_query(req, "limit");
 	double la, lo;
-	char *cause, *like = NULL, *place = NULL;
+	char *like = NULL, *place = NULL;
+	int has;
 
 	if (text != NULL && *text != '\0') {
 		if (!utf8_valid(text) || utf8_len(text) > 200) {
@@ -210,20 +199,13 @@ ref_cases(struct http_req *req)
 		free(like);
 		return;
 	}
-	if (lat != NULL || lon != NULL) {
-		if (geo_parse_lonlat(lon, lat, &lo, &la, &cause) != 0 ||
-		    geo_to_plane(lo, la, &q.easting, &q.northing, &cause) !=
-		        0) {
-			api_error(req, 422, "invalid_location",
-			    strncmp(cause, "lon", 3) == 0 ? "lon" : "lat", "%s",
-			    cause);
-			free(cause);
-			free(like);
-			free(place);
-			return;
-		}
-		q.has_point = 1;
+	if ((has = api_query_point(req, &lo, &la, &q.easting, &q.northing)) <
+	    0) {
+		free(like);
+		free(place);
+		return;
 	}
+	q.has_point = has;
 	q.radius_m = radius != NULL ? atoi(radius) : 2000;
 	q.limit = limit != NULL ? atoi(limit) : 50;
 	if (q.radius_m < 1 || q.radius_m > 50000 || q.limit < 1 ||

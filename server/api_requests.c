@@ -199,7 +199,6 @@ create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	const struct ward *w;
 	json_t *body, *caller, *answers;
 	char *cause;
-	size_t i;
 
 	if ((body = api_body(req)) == NULL)
 		return;
@@ -218,18 +217,9 @@ create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	    api_str(req, body, "location_text", 0, 500, &s) != 0 ||
 	    api_str(req, body, "location_level", 0, 10, &s) != 0)
 		goto fail;
-	if (s != NULL) {
-		for (i = 0; location_levels[i] != NULL; i++) {
-			if (strcmp(location_levels[i], s) == 0)
-				break;
-		}
-		if (location_levels[i] == NULL) {
-			api_error(req, 422, "invalid_value", "location_level",
-			    "location_level must be block, town, place, case "
-			    "or pin");
-			goto fail;
-		}
-	}
+	if (api_one_of(req, "location_level", s, location_levels,
+	        "location_level must be block, town, place, case or pin") != 0)
+		goto fail;
 	if (api_str(req, body, "callback_at", 0, 40, &s) != 0)
 		goto fail;
 	if (s != NULL && !api_is_iso8601(s)) {
@@ -240,17 +230,9 @@ create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	}
 	if (requests_window_check(req, body) != 0)
 		goto fail;
-	if (channel != NULL) {
-		for (i = 0; channels[i] != NULL; i++) {
-			if (strcmp(channels[i], channel) == 0)
-				break;
-		}
-		if (channels[i] == NULL) {
-			api_error(req, 422, "invalid_value", "channel",
-			    "channel must be phone, counter, patrol or app");
-			goto fail;
-		}
-	}
+	if (api_one_of(req, "channel", channel, channels,
+	        "channel must be phone, counter, patrol or app") != 0)
+		goto fail;
 	if (answers != NULL && !json_is_object(answers)) {
 		api_error(req, 422, "wrong_type", "answers",
 		    "answers must be an object of question code to answer");
@@ -288,9 +270,7 @@ create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 		goto fail;
 	if (geo_to_plane(c->lon, c->lat, &c->easting, &c->northing, &cause) !=
 	    0) {
-		api_error(req, 422, "invalid_location",
-		    strncmp(cause, "lon", 3) == 0 ? "lon" : "lat", "%s", cause);
-		free(cause);
+		api_location_error(req, 422, cause);
 		goto fail;
 	}
 	if (a->wards != NULL &&

@@ -264,6 +264,10 @@ class Coverage(unittest.TestCase):
                               % (crew, lat0, lon0), headers={
                                   "Authorization": "Bearer " + token})
             self.assertEqual(st, 200, body)
+            st, bad = d.json("/api/v1/crews/%d/wayback?lat=%f" % (crew, lat0),
+                             headers={"Authorization": "Bearer " + token})
+            self.assertEqual((st, bad["error"]["code"], bad["error"]["field"]),
+                             (422, "invalid_location", "lon"))
             got = body["pieces"]
             self.assertTrue(got)
             offs = [p["off_route_m"] for p in got]

@@ -128,6 +128,14 @@ class CrewBound(unittest.TestCase):
         st, r = self.api(self.disp, "PATCH", "/api/v1/crews/%d" % a,
                          {"status": "break"})
         self.assertEqual(st, 200, r)
+        # A position is both lat and lon, and a place on Earth.
+        for body, want in [({"lat": 35.6}, ("missing_field", "lon")),
+                           ({"lat": 95.0, "lon": 139.5},
+                            ("invalid_location", "lat"))]:
+            st, r = self.api(self.disp, "PATCH", "/api/v1/crews/%d" % a,
+                             body)
+            self.assertEqual((st, r["error"]["code"], r["error"]["field"]),
+                             (422,) + want, body)
         self.api(self.disp, "PATCH", "/api/v1/crews/%d" % a,
                  {"status": "available"})
         self.api(self.crew_b, "PATCH", "/api/v1/crews/%d"

@@ -141,6 +141,12 @@ class Dispatch(h.ServerTest):
         for action in ["accept", "en_route"]:
             st, r = self.act(self.crew, a, action)
             self.assertEqual(st, 200, (action, r))
+        for body, want in [({"lat": CALL[0]}, ("missing_field", "lon")),
+                           ({"lat": 95.0, "lon": CALL[1]},
+                            ("invalid_location", "lat"))]:
+            st, r = self.act(self.crew, a, "on_site", **body)
+            self.assertEqual((st, r["error"]["code"], r["error"]["field"]),
+                             (422,) + want, body)
         st, r = self.act(self.crew, a, "on_site", lat=CALL[0], lon=CALL[1])
         self.assertEqual(st, 200, r)
         st, r = self.act(self.crew, a, "done", outcome="no_nest",
@@ -215,6 +221,10 @@ class Dispatch(h.ServerTest):
         self.assertEqual([c["id"] for c in cases], [a])
         self.assertEqual(cases[0]["outcome"], "no_nest")
         self.assertIn("巣はなく、住民に説明した", cases[0]["notes"])
+        for q, field in [("lat=35.605", "lon"), ("lat=95&lon=139.56", "lat")]:
+            st, r = self.api("GET", "/api/v1/cases?" + q, self.viewer)
+            self.assertEqual((st, r["error"]["code"], r["error"]["field"]),
+                             (422, "invalid_location", field), q)
 
 
     def test_every_patrold_sees_every_event(self):

@@ -111,6 +111,11 @@ class Insights(unittest.TestCase):
         st, j = self.get("/api/v1/recurring", category="wasp_nest",
                          lat=B[0], lon=B[1])
         self.assertEqual((st, len(j["sites"])), (200, 0))
+        for q, field in [({"lat": A[0]}, "lon"),
+                         ({"lat": "95", "lon": A[1]}, "lat")]:
+            st, j = self.get("/api/v1/recurring", category="wasp_nest", **q)
+            self.assertEqual((st, j["error"]["code"], j["error"]["field"]),
+                             (422, "invalid_location", field), q)
         st, j = self.get("/api/v1/recurring", category="nope")
         self.assertEqual((st, j["error"]["code"]), (422, "unknown_category"))
         st, j = self.get("/api/v1/recurring")
