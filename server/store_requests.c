@@ -151,7 +151,7 @@ store_request_created_row(const PGresult *res, long long *id, const char **json)
 	    PQgetisnull(res, 0, 0))
 		return 0;
 	*json = PQgetvalue(res, 0, 0);
-	*id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	*id = store_result_cell_ll(res, 0, 1);
 	return 1;
 }
 

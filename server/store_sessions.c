@@ -35,7 +35,7 @@ store_sessions_left_s(const PGresult *res)
 	if (PQntuples(res) != 1 || PQnfields(res) != 6 ||
 	    PQgetisnull(res, 0, 5))
 		return -1;
-	return strtod(PQgetvalue(res, 0, 5), NULL);
+	return store_result_cell_f8(res, 0, 5);
 }
 
 void
@@ -49,20 +49,25 @@ store_sessions_user(struct db *db, const char *name, db_cb cb, void *arg)
 	    1, p, cb, arg);
 }
 
+/* The columns of store_sessions_user; the role (2) is parsed after. */
+static const struct store_col login_user_cols[] = {
+    STORE_COL(LL, struct store_login_user, id),
+    STORE_COL(TEXT, struct store_login_user, name),
+    STORE_COL_SKIPPED,
+    STORE_COL(BOOL, struct store_login_user, active),
+    STORE_COL(CELL, struct store_login_user, password_hash),
+    STORE_COL(TEXT, struct store_login_user, display_name),
+};
+
 int
 store_sessions_user_row(PGresult *res, struct store_login_user *u)
 {
 	if (PQntuples(res) == 0)
 		return 0;
-	if (PQntuples(res) != 1 || PQnfields(res) != 6)
+	if (!store_result_one_row(res, 6) ||
+	    !store_result_decode(res, 0, STORE_COLS(login_user_cols), u) ||
+	    (u->role = role_parse(PQgetvalue(res, 0, 2))) == 0)
 		return -1;
-	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	u->name = PQgetvalue(res, 0, 1);
-	if ((u->role = role_parse(PQgetvalue(res, 0, 2))) == 0)
-		return -1;
-	u->active = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
-	u->password_hash = store_result_cell(res, 0, 4);
-	u->display_name = PQgetvalue(res, 0, 5);
 	return 1;
 }
 

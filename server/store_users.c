@@ -7,6 +7,7 @@
 #include "role.h"
 #include "db.h"
 #include "store_num.h"
+#include "store_result.h"
 #include "store_users.h"
 #include "xmalloc.h"
 
@@ -66,12 +67,6 @@ store_users_crew_param(struct db *db, const char *code, struct store_num *buf,
 	return 0;
 }
 
-static int
-store_users_int(PGresult *res, int row, int col)
-{
-	return atoi(PQgetvalue(res, row, col));
-}
-
 int
 store_users_add(
     struct db *db, const struct store_user_new *n, long long *id, char **cause)
@@ -107,7 +102,7 @@ store_users_add(
 		*cause = xasprintf("a user named '%s' already exists", n->name);
 		return -1;
 	}
-	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*id = store_result_cell_ll(res, 0, 0);
 	PQclear(res);
 	return 0;
 }
@@ -122,7 +117,7 @@ store_users_crew_id(
 	if (store_users_need(db, "SELECT id FROM crews WHERE code = $1", 1,
 	        params, &res, "no crew with the code", code, cause) != 0)
 		return -1;
-	*crew_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*crew_id = store_result_cell_ll(res, 0, 0);
 	PQclear(res);
 	return 0;
 }
@@ -205,7 +200,7 @@ store_users_count_for(struct db *db, const char *sql, const char *name,
 	if (store_users_need(
 	        db, sql, 2, params, &res, "no user named", name, cause) != 0)
 		return -1;
-	*n = store_users_int(res, 0, 0);
+	*n = store_result_cell_int(res, 0, 0);
 	PQclear(res);
 	return 0;
 }
@@ -252,7 +247,7 @@ store_users_token_add(struct db *db, const char *user, const char *hash_hex,
 	        "SELECT active FROM u",
 	        4, params, &res, "no user named", user, cause) != 0)
 		return -1;
-	active = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	active = store_result_cell_bool(res, 0, 0);
 	PQclear(res);
 	if (!active) {
 		*cause = xasprintf("user '%s' is disabled", user);
@@ -313,8 +308,8 @@ store_users_auth_row(PGresult *res, struct auth_user *u)
 	if (nf < 4 || nf > 6)
 		return -1;
 	memset(u, 0, sizeof *u);
-	u->crew_id = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
-	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	u->crew_id = store_result_cell_ll(res, 0, 3);
+	u->id = store_result_cell_ll(res, 0, 0);
 	name = PQgetvalue(res, 0, 1);
 	if (nf >= 5) /* a session's: csrf, and the time it has left */
 		csrf = PQgetvalue(res, 0, 4);
@@ -339,19 +334,23 @@ store_users_get(struct db *db, long long id, db_cb cb, void *arg)
 	    arg);
 }
 
+/* STORE_USERS_COLUMNS in order; the role (3) is parsed after. */
+static const struct store_col users_cols[] = {
+    STORE_COL(LL, struct store_user, id),
+    STORE_COL(TEXT, struct store_user, name),
+    STORE_COL(TEXT, struct store_user, display_name),
+    STORE_COL_SKIPPED,
+    STORE_COL(BOOL, struct store_user, active),
+    STORE_COL(BOOL, struct store_user, has_password),
+    STORE_COL(CELL, struct store_user, crew_code),
+};
+
 int
 store_users_row(PGresult *res, int i, struct store_user *u)
 {
-	if (i < 0 || i >= PQntuples(res) || PQnfields(res) != 7)
+	if (!store_result_decode(res, i, STORE_COLS(users_cols), u) ||
+	    (u->role = role_parse(PQgetvalue(res, i, 3))) == 0)
 		return -1;
-	u->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-	u->name = PQgetvalue(res, i, 1);
-	u->display_name = PQgetvalue(res, i, 2);
-	if ((u->role = role_parse(PQgetvalue(res, i, 3))) == 0)
-		return -1;
-	u->active = strcmp(PQgetvalue(res, i, 4), "t") == 0;
-	u->has_password = strcmp(PQgetvalue(res, i, 5), "t") == 0;
-	u->crew_code = PQgetisnull(res, i, 6) ? NULL : PQgetvalue(res, i, 6);
 	return 0;
 }
 
