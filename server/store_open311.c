@@ -233,47 +233,55 @@ store_open311_comment_id(const struct db_result *r)
 	return PQntuples(r->res) == 1 ? PQgetvalue(r->res, 0, 0) : NULL;
 }
 
-/* The window's parameters, $1..$6. */
+/* The text of store_open311_params' numbers; kept beside the array. */
+struct store_open311_nums {
+	struct store_num days, limit, offset;
+};
+
+/*
+ * The parameters both views take: the window's $1..$6 (see WINDOW), $7
+ * the ids, $8 the kinds of event that are updates, $9 limit, $10 offset.
+ */
 static void
-store_open311_window(
-    const struct store_open311_query *q, const char **p, struct store_num *days)
+store_open311_params(const struct store_open311_query *q, const char **p,
+    struct store_open311_nums *n)
 {
 	p[0] = q->start;
 	p[1] = q->end;
 	p[2] = q->updated_after;
 	p[3] = q->updated_before;
 	p[4] = q->default_window ? "t" : "f";
-	p[5] = store_num_ll(days, q->window_days);
+	p[5] = store_num_ll(&n->days, q->window_days);
+	p[6] = q->ids;
+	p[7] = q->kinds;
+	p[8] = store_num_ll(&n->limit, q->limit);
+	p[9] = store_num_ll(&n->offset, q->offset);
 }
 
 void
 store_open311_requests(
     struct db *db, const struct store_open311_query *q, db_cb cb, void *arg)
 {
-	struct store_num days, limit, offset;
+	struct store_open311_nums n;
 	const char *p[13];
 
-	store_open311_window(q, p, &days);
-	p[6] = q->ids;
-	p[7] = q->services;
-	p[8] = q->states;
-	p[9] = store_num_ll(&limit, q->limit);
-	p[10] = store_num_ll(&offset, q->offset);
-	p[11] = q->kinds;
+	store_open311_params(q, p, &n);
+	p[10] = q->services;
+	p[11] = q->states;
 	p[12] = q->all_events ? "t" : "f";
 	/* Ids given override every other filter (the spec says so). */
 	db_query(db,
 	    "WITH " WINDOW ","
 	    " sel AS (SELECT r.* FROM requests r, w WHERE w.error IS NULL AND"
 	    " CASE WHEN $7::bigint[] IS NOT NULL THEN r.id = ANY($7::bigint[])"
-	    " ELSE ($8::text[] IS NULL OR r.category = ANY($8::text[]))"
-	    " AND ($9::text[] IS NULL OR r.state = ANY($9::text[]))"
+	    " ELSE ($11::text[] IS NULL OR r.category = ANY($11::text[]))"
+	    " AND ($12::text[] IS NULL OR r.state = ANY($12::text[]))"
 	    " AND (w.s IS NULL OR r.created_at >= w.s)"
 	    " AND (w.e IS NULL OR r.created_at <= w.e)"
 	    " AND (w.ua IS NULL OR r.state_changed_at >= w.ua)"
 	    " AND (w.ub IS NULL OR r.state_changed_at <= w.ub) END"
 	    " ORDER BY r.created_at DESC, r.id DESC"
-	    " LIMIT $10::int OFFSET $11::int)"
+	    " LIMIT $9::int OFFSET $10::int)"
 	    " SELECT CASE WHEN w.error IS NOT NULL THEN"
 	    " jsonb_build_object('error', w.error) ELSE"
 	    " jsonb_build_object('requests', (SELECT coalesce(jsonb_agg("
@@ -294,7 +302,7 @@ store_open311_requests(
 	                                                                        "  'office_ja', f.name_ja, 'office_en', f.name_en,"
 	                                                                        "  'events', (SELECT coalesce(jsonb_agg(" EVENT_JSON(
 	                                                                            "x") "   ORDER BY x.id), '[]') FROM (SELECT e.* FROM request_events e"
-	                                                                                 "   WHERE e.request_id = r.id AND e.kind = ANY($12::text[])"
+	                                                                                 "   WHERE e.request_id = r.id AND e.kind = ANY($8::text[])"
 	                                                                                 "   ORDER BY e.id DESC LIMIT CASE WHEN $13::boolean THEN NULL"
 	                                                                                 "   ELSE 1 END) x" OUTCOME_JOIN(
 	                                                                                     "x") "))"
@@ -312,14 +320,10 @@ void
 store_open311_updates(
     struct db *db, const struct store_open311_query *q, db_cb cb, void *arg)
 {
-	struct store_num days, limit, offset;
+	struct store_open311_nums n;
 	const char *p[10];
 
-	store_open311_window(q, p, &days);
-	p[6] = q->ids;
-	p[7] = q->kinds;
-	p[8] = store_num_ll(&limit, q->limit);
-	p[9] = store_num_ll(&offset, q->offset);
+	store_open311_params(q, p, &n);
 	/*
 	 * A report merged into another follows it: the other's steps after
 	 * the merge are the merged report's too (update id EVENT-REQUEST),
