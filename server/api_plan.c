@@ -27,25 +27,14 @@
 #include "log.h"
 #include "plan.h"
 #include "planner.h"
-#include "roads.h"
 #include "store_plan.h"
 #include "xmalloc.h"
-
-static struct rank_params
-plan_params(struct app *app)
-{
-	struct rank_params p = {.speed_kmh = app->cfg->speed_kmh,
-	    .detour = app->cfg->detour_pct / 100.0,
-	    .net = roads_net(app->roads)};
-
-	return p;
-}
 
 /* Plans every input of the result; stores the expected windows. */
 static json_t *
 plan_all(struct app *app, json_t *inputs)
 {
-	struct rank_params p = plan_params(app);
+	struct rank_params p = planner_params(app);
 	json_t *out = json_array(), *in, *exp, *all = json_array();
 	size_t i;
 	char *text;

@@ -25,7 +25,6 @@
 #include "http.h"
 #include "plan.h"
 #include "planner.h"
-#include "roads.h"
 #include "rank.h"
 #include "store_requests.h"
 #include "xmalloc.h"
@@ -230,9 +229,7 @@ recommend_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
 	struct app *a = http_req_owner(req);
-	struct rank_params p = {.speed_kmh = a->cfg->speed_kmh,
-	    .detour = a->cfg->detour_pct / 100.0,
-	    .net = roads_net(a->roads)};
+	struct rank_params p = planner_params(a);
 	struct plan_job add = {0};
 	struct rank_crew *rc;
 	json_t *j, *rq, *crews, *crew, *out, *job;

@@ -28,7 +28,6 @@
 #include "log.h"
 #include "plan.h"
 #include "planner.h"
-#include "roads.h"
 #include "store_plan.h"
 #include "xmalloc.h"
 
@@ -376,9 +375,7 @@ replan_cb(struct db_result *r, void *arg)
 {
 	struct http_req *req = arg;
 	struct app *app = http_req_owner(req);
-	struct rank_params p = {.speed_kmh = app->cfg->speed_kmh,
-	    .detour = app->cfg->detour_pct / 100.0,
-	    .net = roads_net(app->roads)};
+	struct rank_params p = planner_params(app);
 	const char *moves = http_req_query(req, "moves");
 	json_t *j;
 

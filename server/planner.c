@@ -269,6 +269,16 @@ planner_stop_json(const struct plan_job *q, json_t *src, double now,
 	return o;
 }
 
+struct rank_params
+planner_params(const struct app *app)
+{
+	struct rank_params p = {.speed_kmh = app->cfg->speed_kmh,
+	    .detour = app->cfg->detour_pct / 100.0,
+	    .net = roads_net(app->roads)};
+
+	return p;
+}
+
 json_t *
 planner_build(const struct rank_params *pp, json_t *input, json_t **expected)
 {
@@ -476,7 +486,7 @@ static void
 planner_inputs_cb(struct db_result *r, void *arg)
 {
 	struct app *app = arg;
-	struct rank_params p = {0};
+	struct rank_params p = planner_params(app);
 	json_t *all, *in, *plan, *exp, *brief, *s, *st;
 	size_t i, k;
 	char *text;
@@ -492,9 +502,6 @@ planner_inputs_cb(struct db_result *r, void *arg)
 		planner_done(app);
 		return;
 	}
-	p.speed_kmh = app->cfg->speed_kmh;
-	p.detour = app->cfg->detour_pct / 100.0;
-	p.net = roads_net(app->roads);
 	json_array_foreach(all, i, in)
 	{
 		plan = planner_build(&p, in, &exp);

@@ -16,6 +16,11 @@
 struct app;
 
 /*
+ * The travel the app's configuration gives: speed_kmh, detour_pct as a
+ * factor and the road network (roads_net); the rest zero.
+ */
+struct rank_params planner_params(const struct app *);
+/*
  * The plan of one crew from its input; *expected (new reference) gets
  * [{id, from, to, order}] for store_plan_expected. Returns a new reference.
  */
