@@ -49,6 +49,16 @@ def psql(url, sql):
     return out.stdout.strip()
 
 
+def crew_id(url, code):
+    """The id of the crew with that code (the test fails on none)."""
+    return int(psql(url, "SELECT id FROM crews WHERE code = '%s'" % code))
+
+
+def crew_ids(url, *codes):
+    """{code: id} of the crews with those codes."""
+    return dict((c, crew_id(url, c)) for c in codes)
+
+
 def table_digest(url, table, where="true"):
     """A table's rows (those where the condition holds) in one line: their
     count and the md5 of them all, in order; equal rows, equal digests."""

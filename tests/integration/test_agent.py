@@ -45,10 +45,7 @@ class AgentSync(h.DispatcherCalls, unittest.TestCase):
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         cls.d = h.Patrold(cls.url, "--agent-track-interval-s", "1")
         cls.proxy = k.Proxy(cls.d.port)
-        cls.crews = dict(
-            (c, int(h.psql(cls.url, "SELECT id FROM crews WHERE code = '%s'"
-                           % c)))
-            for c in ("tama-wasp-1", "tama-road-1"))
+        cls.crews = h.crew_ids(cls.url, "tama-wasp-1", "tama-road-1")
         cls.agents = []
 
     @classmethod

@@ -96,8 +96,7 @@ class Audit(h.ServerTest):
         # A crew user and its binding.
         self.ctl("user", "add", "cr1", "--role", "crew", "--crew", "tama-a")
         uid = h.psql(self.url, "SELECT id FROM users WHERE name = 'cr1'")
-        crew = int(h.psql(self.url, "SELECT id FROM crews WHERE code = "
-                          "'tama-a'"))
+        crew = h.crew_id(self.url, "tama-a")
         [(_, _, _, detail)] = self.rows("user.add", "user", uid)
         self.assertEqual(detail["crew_id"], crew)
         self.ctl("user", "crew", "cr1", "--none")

@@ -56,9 +56,7 @@ class AuthCache(unittest.TestCase):
             cls.url, h.office(),
             h.crew("tama-wasp-1", "多摩 蜂班", "wasp"),
             h.crew("tama-wasp-2", "多摩 蜂班二", "wasp"))
-        cls.crews = dict(
-            (c, int(h.psql(cls.url, "SELECT id FROM crews WHERE code = '%s'"
-                           % c))) for c in ("tama-wasp-1", "tama-wasp-2"))
+        cls.crews = h.crew_ids(cls.url, "tama-wasp-1", "tama-wasp-2")
         cls.d = [h.Patrold(named(cls.url, "authcache%d" % i))
                  for i in range(2)]
         # The safety net: a verdict kept one second at most.

@@ -257,8 +257,7 @@ class Coverage(unittest.TestCase):
         d = h.Patrold(self.url, *MUNICH)
         try:
             token = h.user_token(self.url, "crewm", "crew")
-            crew = int(h.psql(self.url,
-                              "SELECT id FROM crews WHERE code = 'm1'"))
+            crew = h.crew_id(self.url, "m1")
             lon0, lat0 = self.trace[0]
             st, body = d.json("/api/v1/crews/%d/wayback?lat=%f&lon=%f"
                               % (crew, lat0, lon0), headers={
@@ -311,7 +310,7 @@ class Coverage(unittest.TestCase):
         token = h.user_token(self.url, user, "crew", crew="m1")
         auth = {"Authorization": "Bearer " + token,
                 "Content-Type": "application/json"}
-        crew = int(h.psql(self.url, "SELECT id FROM crews WHERE code = 'm1'"))
+        crew = h.crew_id(self.url, "m1")
         st, p = d.json("/api/v1/patrols", method="POST", headers=auth,
                        body=json.dumps({"crew_id": crew}).encode())
         self.assertEqual(st, 200, p)

@@ -39,9 +39,7 @@ class CrewBound(unittest.TestCase):
             h.crew("wasp-b", "多摩 蜂B班", "wasp"),
             h.crew("road-a", "多摩 道路A班", "road"),
         )
-        cls.crews = dict(
-            (c, int(h.psql(cls.url, "SELECT id FROM crews WHERE code = '%s'"
-                           % c))) for c in ("wasp-a", "wasp-b", "road-a"))
+        cls.crews = h.crew_ids(cls.url, "wasp-a", "wasp-b", "road-a")
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         cls.crew_a = h.user_token(cls.url, "crewa", "crew", crew="wasp-a")
         cls.crew_b = h.user_token(cls.url, "crewb", "crew", crew="wasp-b")

@@ -216,11 +216,10 @@ class Geocode(h.ServerTest):
                                     body=body, headers=hdr)
         self.assertEqual(st, 201, raw)
         rid = json.loads(raw)["id"]
-        crew = h.psql(self.url,
-                      "SELECT id FROM crews WHERE code = 'tama-wasp-1'")
+        crew = h.crew_id(self.url, "tama-wasp-1")
         st, _, raw = self.d.request(
             "/api/v1/requests/%d/assign" % rid, method="POST",
-            body=json.dumps({"crew_id": int(crew)}).encode(), headers=hdr)
+            body=json.dumps({"crew_id": crew}).encode(), headers=hdr)
         self.assertEqual(st, 200, raw)
         a = k.Agent("geocode-town")
         try:

@@ -34,8 +34,7 @@ class Lifecycle(h.ServerTest):
             ("directory", "add", "河川事務所", "--email",
              "kasen@example.jp"),
         )
-        cls.crew_id = int(cls.sql(
-            "SELECT id FROM crews WHERE code = 'tama-river-1'"))
+        cls.crew_id = h.crew_id(cls.url, "tama-river-1")
         cls.recipient = int(cls.sql("SELECT id FROM directory_entries"))
         cls.tokens = {role: h.user_token(cls.url, role + "1", role)
                       for role in ("dispatcher", "crew")}

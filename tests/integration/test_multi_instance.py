@@ -146,9 +146,7 @@ class MultiInstance(unittest.TestCase):
         )
         h.user_add(cls.url, "dora", "dispatcher", password=PASSWORD)
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
-        cls.crew = dict(
-            (c, int(h.psql(cls.url, "SELECT id FROM crews WHERE code = '%s'"
-                           % c))) for c in ("tama-wasp-1", "tama-wasp-2"))
+        cls.crew = h.crew_ids(cls.url, "tama-wasp-1", "tama-wasp-2")
         cls.d = [h.Patrold(cls.url, "--escalation-check-ms", "300",
                            "--timer-lease-ms", "4000",
                            "--agent-track-interval-s", "1")

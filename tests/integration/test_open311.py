@@ -340,8 +340,7 @@ class Open311(h.ServerTest):
 
         # The neighbour's report is merged into the first; a crew goes.
         self.act(self.disp, b, "merge", parent_id=int(a))
-        crew_id = int(h.psql(self.url, "SELECT id FROM crews WHERE code = "
-                             "'tama-wasp-1'"))
+        crew_id = h.crew_id(self.url, "tama-wasp-1")
         self.act(self.disp, a, "assign", crew_id=crew_id)
         self.act(self.crew, a, "accept")
 

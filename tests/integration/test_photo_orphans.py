@@ -162,8 +162,7 @@ class Orphans(unittest.TestCase):
               "--code", r.stdout.strip(), check=0)
         token = a.token()
         rid = self.new_request()
-        crew = int(h.psql(self.url, "SELECT id FROM crews WHERE code ="
-                          " 'road-1'"))
+        crew = h.crew_id(self.url, "road-1")
         st, r = self.api("POST", "/api/v1/requests/%d/assign" % rid,
                          {"crew_id": crew})
         self.assertEqual(st, 200, r)
