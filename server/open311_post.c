@@ -20,7 +20,7 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-struct post *
+static struct post *
 open311_post_new(struct http_req *req, enum open311_format fmt)
 {
 	struct post *p = xcalloc(1, sizeof *p);
@@ -109,7 +109,7 @@ open311_post_url(struct post *p, const char *name, const char **out)
 }
 
 /* Parses the form and checks what needs no key; -1 after answering. */
-int
+static int
 open311_post_read(struct post *p)
 {
 	const char *body, *dup, *jur;
@@ -142,7 +142,8 @@ open311_post_read(struct post *p)
 	return 0;
 }
 
-const char *
+/* The api_key field, or the query's. */
+static const char *
 open311_post_api_key(struct post *p)
 {
 	const char *k = open311_post_get(p, "api_key");
@@ -150,10 +151,35 @@ open311_post_api_key(struct post *p)
 	return k != NULL ? k : http_req_query(p->req, "api_key");
 }
 
-void
-open311_post_client(struct post *p, long long key_id, const char *name)
+/* The client the key named: its id, name and actor ("open311:NAME"). */
+static void
+open311_post_keyed(
+    struct http_req *req, long long key_id, const char *name, void *arg)
 {
+	struct post *p = arg;
+
+	(void)req;
+	if (name == NULL) {
+		open311_post_free(p);
+		return;
+	}
 	p->key_id = key_id;
 	p->client = xstrdup(name);
 	p->actor = xasprintf("open311:%s", name);
+	p->then(p);
+}
+
+void
+open311_post_start(
+    struct http_req *req, enum open311_format fmt, void (*then)(struct post *))
+{
+	struct post *p = open311_post_new(req, fmt);
+
+	if (open311_post_read(p) != 0) {
+		open311_post_free(p);
+		return;
+	}
+	p->then = then;
+	open311_key_check(
+	    req, fmt, open311_post_api_key(p), open311_post_keyed, p);
 }

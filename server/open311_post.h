@@ -32,6 +32,7 @@ struct post {
 	struct open311_form form;
 	const char *locale;
 	long long key_id;
+	void (*then)(struct post *); /* open311_post_start's */
 	char *client, *actor;
 	/* POST requests */
 	double lon, lat, easting, northing;
@@ -48,8 +49,14 @@ struct post {
 	long long id;
 };
 
-/* A post owning its form; holds a reference on req. */
-struct post *open311_post_new(struct http_req *, enum open311_format);
+/*
+ * Starts a POST: a post owning the form (holding a reference on req), the
+ * form parsed and checked for what needs no key, then the api_key. With
+ * the client known (key_id, client, actor) it calls then(p), which owns p
+ * from there; when a check fails it has answered and freed p itself.
+ */
+void open311_post_start(
+    struct http_req *, enum open311_format, void (*then)(struct post *));
 /* Frees the post, discarding photos it stored that no row names. */
 void open311_post_free(struct post *);
 /* A field's value, or NULL when absent or empty. */
@@ -62,12 +69,6 @@ int open311_post_text(
     struct post *, const char *name, size_t max, const char **out);
 /* The same for an http(s) URL (stored for staff, never fetched). */
 int open311_post_url(struct post *, const char *name, const char **out);
-/* Parses the form and checks what needs no key; -1 after answering. */
-int open311_post_read(struct post *);
-/* The api_key field, or the query's. */
-const char *open311_post_api_key(struct post *);
-/* The client the key named: its id, name and actor ("open311:NAME"). */
-void open311_post_client(struct post *, long long key_id, const char *name);
 /*
  * The attribute fields as intake's answers, typed by the category's
  * questions (open311_post_answers.c). NULL after answering 400.

@@ -534,31 +534,17 @@ post_stop(void *arg)
 
 /* The key is the client: its Idempotency-Keys are its own. */
 static void
-post_request_key_cb(
-    struct http_req *req, long long key_id, const char *name, void *arg)
+post_request_keyed(struct post *p)
 {
-	struct app *app = http_req_owner(req);
-	struct post *p = arg;
+	struct app *app = http_req_owner(p->req);
 	char scope[40];
 
-	if (name == NULL) {
-		open311_post_free(p);
-		return;
-	}
-	open311_post_client(p, key_id, name);
-	snprintf(scope, sizeof scope, "open311:%lld", key_id);
-	idem_begin(app, req, scope, post_request_go, post_stop, p);
+	snprintf(scope, sizeof scope, "open311:%lld", p->key_id);
+	idem_begin(app, p->req, scope, post_request_go, post_stop, p);
 }
 
 void
 open311_post_request(struct http_req *req, enum open311_format fmt)
 {
-	struct post *p = open311_post_new(req, fmt);
-
-	if (open311_post_read(p) != 0) {
-		open311_post_free(p);
-		return;
-	}
-	open311_key_check(
-	    req, fmt, open311_post_api_key(p), post_request_key_cb, p);
+	open311_post_start(req, fmt, post_request_keyed);
 }

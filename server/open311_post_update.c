@@ -40,20 +40,14 @@ post_comment_cb(struct db_result *r, void *arg)
 }
 
 static void
-post_update_key_cb(
-    struct http_req *req, long long key_id, const char *name, void *arg)
+post_update_keyed(struct post *p)
 {
-	struct app *app = http_req_owner(req);
-	struct post *p = arg;
+	struct app *app = http_req_owner(p->req);
 	struct store_open311_comment c = {0};
 	const char *id, *status, *at, *s;
 	char status_l[41], when[40];
 	size_t i;
 
-	(void)req;
-	if (name == NULL)
-		goto fail;
-	open311_post_client(p, key_id, name);
 	if (open311_post_text(p, "service_request_id", 20, &id) != 0 ||
 	    open311_post_text(
 	        p, "description", POST_DESCRIPTION_MAX, &c.text) != 0 ||
@@ -112,12 +106,5 @@ fail:
 void
 open311_post_update(struct http_req *req, enum open311_format fmt)
 {
-	struct post *p = open311_post_new(req, fmt);
-
-	if (open311_post_read(p) != 0) {
-		open311_post_free(p);
-		return;
-	}
-	open311_key_check(
-	    req, fmt, open311_post_api_key(p), post_update_key_cb, p);
+	open311_post_start(req, fmt, post_update_keyed);
 }
