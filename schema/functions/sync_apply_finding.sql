@@ -10,8 +10,7 @@ DECLARE
 BEGIN
     SELECT * INTO v_prev FROM patrol_findings WHERE client_id = v_cid;
     IF FOUND THEN
-        RETURN sync_ack(v_cid, 'duplicate', NULL, NULL, v_prev.request_id,
-            (SELECT state FROM requests WHERE id = v_prev.request_id));
+        RETURN sync_ack_again(v_cid, NULL, v_prev.request_id);
     END IF;
     INSERT INTO requests (category, channel, lon, lat, easting, northing,
         address, ward_code, description, answers, priority, due_make_safe,

@@ -11,26 +11,18 @@ DECLARE
     v_outcome text := p_item->>'outcome';
     v_lon     float8 := (p_item->>'lon')::float8;
     v_lat     float8 := (p_item->>'lat')::float8;
+    v_open    record;
     v_r       requests%ROWTYPE;
-    v_prev    job_results%ROWTYPE;
     v_why     text;
-    v_to      text;
-    v_ev      bigint;
     v_step    jsonb;
     v_detail  jsonb;
 BEGIN
-    SELECT * INTO v_prev FROM job_results WHERE client_id = v_cid;
-    IF FOUND THEN
-        RETURN sync_ack(v_cid, 'duplicate', v_prev.conflict, NULL,
-            v_prev.request_id,
-            (SELECT state FROM requests WHERE id = v_prev.request_id));
+    SELECT * INTO v_open FROM sync_job_open(v_cid, p_item,
+        (SELECT to_jsonb(j) FROM job_results j WHERE j.client_id = v_cid));
+    IF v_open.ack IS NOT NULL THEN
+        RETURN v_open.ack;
     END IF;
-    SELECT * INTO v_r FROM requests
-    WHERE id = (p_item->>'request_id')::bigint FOR UPDATE;
-    IF NOT FOUND THEN
-        RETURN sync_ack(v_cid, 'rejected', 'no such request', 'request_id',
-            (p_item->>'request_id')::bigint, NULL);
-    END IF;
+    v_r := v_open.r;
     v_detail := jsonb_strip_nulls(jsonb_build_object('client_id', v_cid,
         'device_id', p_dev.id, 'outcome', v_outcome, 'note', p_item->>'note',
         'started_at', sync_ms(p_item->'started_ms'),
@@ -43,9 +35,6 @@ BEGIN
     END IF;
     v_step := sync_job_step(p_dev, p_actor, v_r, 'done', v_outcome, v_why,
         v_lon, v_lat, v_detail);
-    v_why := v_step->>'conflict';
-    v_ev := (v_step->>'event_id')::bigint;
-    v_to := v_step->>'state';
     INSERT INTO job_results (client_id, device_id, crew_id, request_id, outcome,
         note, answers, lon, lat, started_at, finished_at, photos, result,
         conflict, event_id)
@@ -53,8 +42,8 @@ BEGIN
         coalesce(p_item->'answers', '{}'), v_lon, v_lat,
         sync_ms(p_item->'started_ms'), sync_ms(p_item->'finished_ms'),
         ARRAY(SELECT jsonb_array_elements_text(coalesce(p_item->'photos', '[]'))),
-        CASE WHEN v_why IS NULL THEN 'applied' ELSE 'conflict' END, v_why, v_ev);
+        v_step->>'result', v_step->>'conflict', (v_step->>'event_id')::bigint);
     PERFORM sync_photo_refs_add(p_item->'photos', v_r.id, p_actor);
-    RETURN sync_ack(v_cid, CASE WHEN v_why IS NULL THEN 'applied'
-        ELSE 'conflict' END, v_why, NULL, v_r.id, v_to);
+    RETURN sync_ack(v_cid, v_step->>'result', v_step->>'conflict', NULL,
+        v_r.id, v_step->>'state');
 END $$;

@@ -12,39 +12,28 @@ DECLARE
     v_at     timestamptz := sync_ms(p_item->'device_ms');
     v_lon    float8 := (p_item->>'lon')::float8;
     v_lat    float8 := (p_item->>'lat')::float8;
+    v_open   record;
     v_r      requests%ROWTYPE;
-    v_prev   sync_status_changes%ROWTYPE;
-    v_why    text;
-    v_to     text;
-    v_ev     bigint;
     v_step   jsonb;
     v_detail jsonb;
 BEGIN
-    SELECT * INTO v_prev FROM sync_status_changes WHERE client_id = v_cid;
-    IF FOUND THEN
-        RETURN sync_ack(v_cid, 'duplicate', v_prev.conflict, NULL,
-            v_prev.request_id,
-            (SELECT state FROM requests WHERE id = v_prev.request_id));
+    SELECT * INTO v_open FROM sync_job_open(v_cid, p_item,
+        (SELECT to_jsonb(s) FROM sync_status_changes s
+         WHERE s.client_id = v_cid));
+    IF v_open.ack IS NOT NULL THEN
+        RETURN v_open.ack;
     END IF;
-    SELECT * INTO v_r FROM requests
-    WHERE id = (p_item->>'request_id')::bigint FOR UPDATE;
-    IF NOT FOUND THEN
-        RETURN sync_ack(v_cid, 'rejected', 'no such request', 'request_id',
-            (p_item->>'request_id')::bigint, NULL);
-    END IF;
+    v_r := v_open.r;
     v_detail := jsonb_strip_nulls(jsonb_build_object('client_id', v_cid,
         'device_id', p_dev.id, 'device_at', v_at, 'reason', p_item->>'reason',
         'note', p_item->>'note'));
     v_step := sync_job_step(p_dev, p_actor, v_r, v_act, NULL, NULL, v_lon,
         v_lat, v_detail);
-    v_why := v_step->>'conflict';
-    v_ev := (v_step->>'event_id')::bigint;
-    v_to := v_step->>'state';
     INSERT INTO sync_status_changes (client_id, device_id, request_id, action,
         device_at, lon, lat, reason, note, result, conflict, event_id)
     VALUES (v_cid, p_dev.id, v_r.id, v_act, v_at, v_lon, v_lat,
-        p_item->>'reason', p_item->>'note',
-        CASE WHEN v_why IS NULL THEN 'applied' ELSE 'conflict' END, v_why, v_ev);
-    RETURN sync_ack(v_cid, CASE WHEN v_why IS NULL THEN 'applied'
-        ELSE 'conflict' END, v_why, NULL, v_r.id, v_to);
+        p_item->>'reason', p_item->>'note', v_step->>'result',
+        v_step->>'conflict', (v_step->>'event_id')::bigint);
+    RETURN sync_ack(v_cid, v_step->>'result', v_step->>'conflict', NULL,
+        v_r.id, v_step->>'state');
 END $$;

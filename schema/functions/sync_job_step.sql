@@ -4,8 +4,10 @@
 -- p_refused (the caller's own check, or NULL) says nothing against it and
 -- the life cycle allows it; else kept with the request as a sync_conflict
 -- event and shown on the feed, so the crew's work is never lost whatever
--- happened to the job meanwhile. Answers {event_id, state, conflict}:
--- conflict is NULL when applied, state the request's state after.
+-- happened to the job meanwhile. Answers {event_id, state, conflict,
+-- result}: conflict is NULL when applied, state the request's state
+-- after, result the item's verdict for its record and its ack ('applied'
+-- or 'conflict').
 CREATE OR REPLACE FUNCTION sync_job_step(p_dev devices, p_actor text,
         p_r requests, p_action text, p_outcome text, p_refused text,
         p_lon float8, p_lat float8, p_detail jsonb)
@@ -23,7 +25,8 @@ BEGIN
             NULL, p_outcome, NULL, p_lon, p_lat, p_detail, p_dev.crew_id);
         IF (v_t->>'applied')::boolean THEN
             RETURN jsonb_build_object('event_id', (v_t->>'event_id')::bigint,
-                'state', v_t->>'state', 'conflict', NULL);
+                'state', v_t->>'state', 'conflict', NULL,
+                'result', 'applied');
         END IF;
         v_why := v_t->>'message';
     END IF;
@@ -31,5 +34,5 @@ BEGIN
             p_actor, 'sync_conflict', p_r.state, p_r.state, p_dev.crew_id,
             p_lon, p_lat, p_detail || jsonb_build_object('action', p_action,
                 'conflict', v_why)),
-        'state', p_r.state, 'conflict', v_why);
+        'state', p_r.state, 'conflict', v_why, 'result', 'conflict');
 END $$;
