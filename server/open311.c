@@ -145,7 +145,7 @@ open311_format_parse(const char *s, enum open311_format *fmt)
  * Splits "wasp_nest.xml" into the name (caller frees) and the format. An
  * unknown suffix answers 404 in XML, the spec's mandatory format.
  */
-char *
+static char *
 open311_split(struct http_req *req, const char *seg, enum open311_format *fmt)
 {
 	const char *dot = seg != NULL ? strrchr(seg, '.') : NULL;
@@ -161,7 +161,7 @@ open311_split(struct http_req *req, const char *seg, enum open311_format *fmt)
 }
 
 /* Reads the route's "{}" suffix; answers 404 for anything but xml/json. */
-int
+static int
 open311_suffix(struct http_req *req, enum open311_format *fmt)
 {
 	if (open311_format_parse(http_req_param(req, 0), fmt) == 0)
@@ -169,6 +169,31 @@ open311_suffix(struct http_req *req, enum open311_format *fmt)
 	open311_error(req, OPEN311_XML, 404,
 	    "no such resource: the path ends in .xml or .json");
 	return -1;
+}
+
+int
+open311_get_format(struct http_req *req, enum open311_format *fmt)
+{
+	if (open311_suffix(req, fmt) != 0 ||
+	    open311_jurisdiction_ok(
+	        req, *fmt, http_req_query(req, "jurisdiction_id")) != 0)
+		return -1;
+	return 0;
+}
+
+char *
+open311_get_name(struct http_req *req, enum open311_format *fmt)
+{
+	char *name;
+
+	if ((name = open311_split(req, http_req_param(req, 0), fmt)) == NULL)
+		return NULL;
+	if (open311_jurisdiction_ok(
+	        req, *fmt, http_req_query(req, "jurisdiction_id")) != 0) {
+		free(name);
+		return NULL;
+	}
+	return name;
 }
 
 struct open311_key_check {
@@ -233,9 +258,7 @@ open311_discovery(struct http_req *req)
 	const char *host = http_req_header(req, "Host");
 	char *url;
 
-	if (open311_suffix(req, &fmt) != 0 ||
-	    open311_jurisdiction_ok(
-	        req, fmt, http_req_query(req, "jurisdiction_id")) != 0)
+	if (open311_get_format(req, &fmt) != 0)
 		return;
 	/* Behind a proxy the Host header is what the client used. */
 	url = xasprintf("http://%s/open311/v2",
@@ -337,9 +360,7 @@ open311_services(struct http_req *req)
 	struct app *app = http_req_owner(req);
 	enum open311_format fmt;
 
-	if (open311_suffix(req, &fmt) != 0 ||
-	    open311_jurisdiction_ok(
-	        req, fmt, http_req_query(req, "jurisdiction_id")) != 0)
+	if (open311_get_format(req, &fmt) != 0)
 		return;
 	store_open311_services(
 	    app->db, open311_services_cb, open311_get_new(req, fmt));
@@ -414,13 +435,8 @@ open311_service(struct http_req *req)
 	struct open311_get *g;
 	char *code;
 
-	if ((code = open311_split(req, http_req_param(req, 0), &fmt)) == NULL)
+	if ((code = open311_get_name(req, &fmt)) == NULL)
 		return;
-	if (open311_jurisdiction_ok(
-	        req, fmt, http_req_query(req, "jurisdiction_id")) != 0) {
-		free(code);
-		return;
-	}
 	if (!open311_code_ok(code)) {
 		open311_error(req, fmt, 404, "service_code: no such service");
 		free(code);
@@ -437,14 +453,12 @@ open311_token_get(struct http_req *req)
 	enum open311_format fmt;
 	char *token;
 
-	if ((token = open311_split(req, http_req_param(req, 0), &fmt)) == NULL)
+	if ((token = open311_get_name(req, &fmt)) == NULL)
 		return;
 	/* Intake is never deferred here: every POST answers with an id. */
-	if (open311_jurisdiction_ok(
-	        req, fmt, http_req_query(req, "jurisdiction_id")) == 0)
-		open311_error(req, fmt, 404,
-		    "token: no such token (this endpoint answers "
-		    "service_request_id at once and issues no tokens)");
+	open311_error(req, fmt, 404,
+	    "token: no such token (this endpoint answers "
+	    "service_request_id at once and issues no tokens)");
 	free(token);
 }
 

@@ -73,15 +73,16 @@ const char *open311_name(json_t *, const char *locale);
 /* 1 for a category code as our categories spell them. */
 int open311_code_ok(const char *);
 /*
- * The route's "{}" suffix as a format; answers 404 (in XML, the spec's
- * mandatory format) and returns -1 for anything but xml and json.
+ * A GET's start: the route's "{}" suffix as a format, then the query's
+ * jurisdiction_id; 0, or -1 after answering 404 (an unknown suffix in XML,
+ * the spec's mandatory format).
  */
-int open311_suffix(struct http_req *, enum open311_format *);
+int open311_get_format(struct http_req *, enum open311_format *);
 /*
- * Splits a path segment "wasp_nest.xml" into the name (caller frees) and
- * the format; NULL after answering 404 for an unknown suffix.
+ * The same for a GET of one thing, the route's "{}" a name and a suffix
+ * ("wasp_nest.xml"): the name (caller frees), or NULL after answering 404.
  */
-char *open311_split(struct http_req *, const char *seg, enum open311_format *);
+char *open311_get_name(struct http_req *, enum open311_format *);
 
 typedef void (*open311_key_cb)(
     struct http_req *, long long key_id, const char *key_name, void *arg);

@@ -452,9 +452,7 @@ open311_requests_get(struct http_req *req)
 	struct open311_search s;
 	struct open311_get *g;
 
-	if (open311_suffix(req, &fmt) != 0 ||
-	    open311_jurisdiction_ok(
-	        req, fmt, http_req_query(req, "jurisdiction_id")) != 0)
+	if (open311_get_format(req, &fmt) != 0)
 		return;
 	if (open311_search_read(req, fmt, &s, 0) != 0) {
 		open311_search_free(&s);
@@ -476,13 +474,8 @@ open311_request_get(struct http_req *req)
 	const char *ext = http_req_query(req, "extensions");
 	char *id, ids[32];
 
-	if ((id = open311_split(req, http_req_param(req, 0), &fmt)) == NULL)
+	if ((id = open311_get_name(req, &fmt)) == NULL)
 		return;
-	if (open311_jurisdiction_ok(
-	        req, fmt, http_req_query(req, "jurisdiction_id")) != 0) {
-		free(id);
-		return;
-	}
 	if (!open311_id_ok(id)) {
 		open311_error(
 		    req, fmt, 404, "service_request_id: no such request");
@@ -572,9 +565,7 @@ open311_updates_get(struct http_req *req)
 	enum open311_format fmt, *f;
 	const char *key = http_req_query(req, "api_key");
 
-	if (open311_suffix(req, &fmt) != 0 ||
-	    open311_jurisdiction_ok(
-	        req, fmt, http_req_query(req, "jurisdiction_id")) != 0)
+	if (open311_get_format(req, &fmt) != 0)
 		return;
 	/*
 	 * Updates are public, but FixMyStreet sends its key here too: a key

@@ -276,6 +276,16 @@ class Open311(h.ServerTest):
         self.assert_error(st, doc, 404, "jurisdiction_id")
         st, doc = self.get_json("services.json", jurisdiction_id="elsewhere")
         self.assert_error(st, doc, 404, "jurisdiction_id", fmt="json")
+        # Every GET checks it, after the format of its path.
+        for path in ["discovery", "services/wasp_nest", "requests",
+                     "requests/1", "servicerequestupdates", "tokens/12345"]:
+            st, doc = self.get_json(path + ".json",
+                                    jurisdiction_id="elsewhere")
+            self.assert_error(st, doc, 404, "jurisdiction_id", fmt="json")
+            st, doc = self.get_xml(path + ".html",
+                                   jurisdiction_id="elsewhere")
+            self.assertIn("the path ends in .xml or .json",
+                          self.assert_error(st, doc, 404))
 
     def test_report_through_dispatch_and_back(self):
         feed = h.EventStream(self.d, self.disp)
