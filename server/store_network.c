@@ -9,6 +9,7 @@
 #include "store_network.h"
 #include "store_num.h"
 #include "store_result.h"
+#include "store_sql.h"
 #include "xmalloc.h"
 
 void
@@ -183,8 +184,6 @@ store_inspections_put(struct db *db, const char *week, double distance_m,
 	    3, p, cb, arg);
 }
 
-#define ISO "'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'"
-
 void
 store_week_status(struct db *db, const char *week, const char *ward,
     double share, db_cb cb, void *arg)
@@ -218,9 +217,11 @@ store_week_status(struct db *db, const char *week, const char *ward,
 	    "  ELSE 'not_due' END,"
 	    " coalesce(x.before + x.interval_days * interval '1 day',"
 	    "  '-infinity') < w.s + interval '7 days',"
-	    " to_char(coalesce(x.during, x.before), " ISO "),"
-	    " to_char(x.before + x.interval_days * interval '1 day', " ISO "),"
-	    " to_char(w.s, " ISO "), to_char(w.s + interval '7 days', " ISO "),"
+	    " to_char(coalesce(x.during, x.before), " STORE_SQL_W3C "),"
+	    " to_char(x.before + x.interval_days * interval '1 day',"
+	    " " STORE_SQL_W3C "),"
+	    " to_char(w.s, " STORE_SQL_W3C "),"
+	    " to_char(w.s + interval '7 days', " STORE_SQL_W3C "),"
 	    " coalesce(x.best, 0), x.credit"
 	    " FROM x, w ORDER BY x.id",
 	    3, p, cb, arg);
@@ -376,7 +377,7 @@ store_wayback_candidates(
 	    " WHERE cr.id = $1::bigint)"
 	    " SELECT c.lon, c.lat, c.olon, c.olat, n.id, n.kind, n.class,"
 	    " n.name, n.ward_code, n.length_m, n.plane::text, n.lonlat::text,"
-	    " to_char(l.last, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
+	    " to_char(l.last, " STORE_SQL_W3C ")"
 	    " FROM c LEFT JOIN (network_pieces n CROSS JOIN LATERAL (SELECT"
 	    " max(i.inspected_at) AS last FROM piece_inspections i WHERE"
 	    " i.piece_id = n.id AND i.share >= $2::float8) l) ON l.last IS"

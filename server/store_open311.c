@@ -11,11 +11,12 @@
 #include "db.h"
 #include "store_open311.h"
 #include "store_result.h"
+#include "store_sql.h"
 #include "store_num.h"
 #include "xmalloc.h"
 
 /* W3C date-time in the session's time zone, no fractions: +09:00. */
-#define TS(x) "to_char(" x ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
+#define TS(x) "to_char(" x ", " STORE_SQL_W3C ")"
 
 /*
  * The date window shared by both views, from $1 start, $2 end, $3

@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "store_result.h"
+#include "store_sql.h"
 #include "store_num.h"
 #include "store_sync.h"
 #include "xmalloc.h"
@@ -152,7 +153,7 @@ store_devices_enroll_q(struct db *db, const char *crew, const char *code_sha256,
 	    " a AS (INSERT INTO audit_log (actor, action, object_type,"
 	    " object_id, detail) SELECT $4, 'device.enroll_code', 'crew',"
 	    " $1, jsonb_build_object('enrollment', e.id) FROM e)"
-	    " SELECT to_char(expires_at, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
+	    " SELECT to_char(expires_at, " STORE_SQL_W3C ")"
 	    " FROM e",
 	    4, p, cb, arg);
 }

@@ -1,0 +1,15 @@
+/*
+ * SQL text that more than one store_*.c writes, where it is one rule:
+ * kept here so the statements cannot drift apart.
+ */
+#ifndef PATROL_STORE_SQL_H
+#define PATROL_STORE_SQL_H
+
+/*
+ * The to_char() format of a timestamp as W3C date-time text in the
+ * session's time zone, to the second, with its offset:
+ * to_char(x, " STORE_SQL_W3C ") gives 2026-12-06T10:05:00+09:00.
+ */
+#define STORE_SQL_W3C "'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'"
+
+#endif
