@@ -205,23 +205,33 @@ store_users_count_for(struct db *db, const char *sql, const char *name,
 	return 0;
 }
 
+/*
+ * The users u (found by the statement u_sql from $1, the name) lose every
+ * live token, now: one audit row per user ($2, the actor) with the
+ * action and the revoked ids under key; the answer is how many. Both
+ * ways a user loses access (disable, token revoke) are this statement.
+ */
+#define STORE_USERS_REVOKE_SQL(u_sql, action, key)                             \
+	"WITH u AS (" u_sql "), "                                              \
+	"r AS (UPDATE api_tokens SET revoked_at = now() "                      \
+	"    WHERE user_id IN (SELECT id FROM u) AND revoked_at IS NULL "      \
+	"    RETURNING id), "                                                  \
+	"a AS (INSERT INTO audit_log (actor, action, object_type, "            \
+	"    object_id, detail) SELECT $2, '" action "', 'user', "             \
+	"    u.id::text, jsonb_build_object('name', $1::text, "                \
+	"    '" key "', (SELECT coalesce(jsonb_agg(id), '[]') FROM r)) "       \
+	"    FROM u) "                                                         \
+	"SELECT (SELECT count(*) FROM r) FROM u"
+
 int
 store_users_disable(struct db *db, const char *name, const char *actor,
     int *revoked, char **cause)
 {
 	/* Revoked with the user: enabling again must not revive tokens. */
 	return store_users_count_for(db,
-	    "WITH u AS (UPDATE users SET active = false WHERE name = $1 "
-	    "    RETURNING id), "
-	    "r AS (UPDATE api_tokens SET revoked_at = now() "
-	    "    WHERE user_id IN (SELECT id FROM u) AND revoked_at IS NULL "
-	    "    RETURNING id), "
-	    "a AS (INSERT INTO audit_log (actor, action, object_type, "
-	    "    object_id, detail) SELECT $2, 'user.disable', 'user', "
-	    "    u.id::text, jsonb_build_object('name', $1::text, "
-	    "    'tokens_revoked', (SELECT coalesce(jsonb_agg(id), '[]') "
-	    "    FROM r)) FROM u) "
-	    "SELECT (SELECT count(*) FROM r) FROM u",
+	    STORE_USERS_REVOKE_SQL(
+	        "UPDATE users SET active = false WHERE name = $1 RETURNING id",
+	        "user.disable", "tokens_revoked"),
 	    name, actor, revoked, cause);
 }
 
@@ -261,16 +271,8 @@ store_users_token_revoke(struct db *db, const char *user, const char *actor,
     int *revoked, char **cause)
 {
 	return store_users_count_for(db,
-	    "WITH u AS (SELECT id FROM users WHERE name = $1), "
-	    "r AS (UPDATE api_tokens SET revoked_at = now() "
-	    "    WHERE user_id IN (SELECT id FROM u) AND revoked_at IS NULL "
-	    "    RETURNING id), "
-	    "a AS (INSERT INTO audit_log (actor, action, object_type, "
-	    "    object_id, detail) SELECT $2, 'token.revoke', 'user', "
-	    "    u.id::text, jsonb_build_object('name', $1::text, "
-	    "    'tokens', (SELECT coalesce(jsonb_agg(id), '[]') FROM r)) "
-	    "    FROM u) "
-	    "SELECT (SELECT count(*) FROM r) FROM u",
+	    STORE_USERS_REVOKE_SQL("SELECT id FROM users WHERE name = $1",
+	        "token.revoke", "tokens"),
 	    user, actor, revoked, cause);
 }
 
