@@ -99,27 +99,12 @@ enroll() { # DIR CREW
 	"$agent" --dir "$1" enroll --server "$base" --code "$code" "${ca[@]}" >/dev/null ||
 		die "agent enroll failed"
 }
-assign() { # CREW: $jobs wasp calls assigned to it
-	local crew i id
-	crew=$(q "SELECT id FROM crews WHERE code = '$1'")
-	for i in $(seq "$jobs"); do
-		id=$(curl -fs "${curlca[@]}" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-			-d "{\"category\":\"wasp_nest\",\"lat\":35.6$((10 + i)),\"lon\":139.56,
-			    \"answers\":{\"nest_height\":\"eaves\",\"location\":\"outdoor\"},
-			    \"caller\":{\"name\":\"ベンチ $i\",\"phone\":\"044-000-$i\"}}" \
-			"$base/api/v1/requests" |
-			python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])') ||
-			die "request failed"
-		curl -fs "${curlca[@]}" -o /dev/null -H "Authorization: Bearer $token" \
-			-H 'Content-Type: application/json' -d "{\"crew_id\":$crew}" \
-			"$base/api/v1/requests/$id/assign" || die "assign failed"
-	done
-}
 enroll "$work/cli" hbench-cli
 enroll "$work/screen" hbench-screen
-assign hbench-cli
-assign hbench-screen
-head -c 300000 /dev/urandom | { printf '\377\330\377\340'; cat; } >"$work/p.jpg"
+bench_jobs "$base" "$token" "$jobs" hbench-cli "${curlca[@]}"
+bench_jobs "$base" "$token" "$jobs" hbench-screen "${curlca[@]}"
+# One photo for every job, on both sides (the screen's driver sends it too).
+bench_photo "$work/p.jpg"
 
 # Baseline: the same day through the command line (each step a process).
 peak_cli=0
@@ -133,15 +118,8 @@ cli() { # runs one command; its wall time (ms) and peak RSS (kB)
 	case $1 in sync|run) ;; *) echo "$(((t1 - t0) / 1000))" | awk '{ printf "%.3f\n", $1 / 1000 }' >>"$work/cli-ms" ;; esac
 	peak_cli=$(awk -v a="$peak_cli" -v b="$(tail -n 1 "$work/rss")" 'BEGIN { print (b > a) ? b : a }')
 }
-cli sync
-for id in $("$agent" --dir "$work/cli" jobs | awk '$2 == "assigned" { print $1 }'); do
-	cli accept "$id"
-	cli status en-route "$id"
-	cli status on-site "$id"
-	cli done "$id" --outcome removed --note "駆除" --photo "$work/p.jpg"
-	cli sync
-done
-cli run --nmea "$work/day.nmea" --once
+cli_jobs() { "$agent" --dir "$work/cli" jobs | awk '$2 == "assigned" { print $1 }'; }
+bench_agent_day cli "$work/p.jpg" "$work/day.nmea" cli_jobs
 
 # Baselines: a bare evhttp server (its RSS after answering, and its answer
 # time at the same client), a bare SQLite commit and a bare fsync in the
@@ -221,7 +199,7 @@ fi
 "$agent" --dir "$work/screen" serve --listen 127.0.0.1:0 "${gps[@]}" \
 	>"$work/serve.out" 2>"$work/serve.err" &
 serve=$!
-for i in $(seq 100); do
+for _ in $(seq 100); do
 	grep -q '^OK screen at' "$work/serve.out" && break
 	kill -0 "$serve" 2>/dev/null || { cat "$work/serve.err" >&2; die "serve died"; }
 	sleep 0.1

@@ -191,6 +191,54 @@ bench_crews() {
 		>/dev/null || die "cannot make the bench crews and handhelds"
 }
 
+# A 300 kB file that starts as a JPEG does, the rest random (a camera
+# photo's size; photos are stored by content, so each one is new), in $1.
+bench_photo() {
+	head -c 300000 /dev/urandom | { printf '\377\330\377\340'; cat; } >"$1"
+}
+
+# $3 wasp calls made through the patrold at $1 with dispatcher token $2,
+# each assigned to the crew with code $4; more arguments go to curl
+# (--cacert ...).
+bench_jobs() {
+	local base=$1 token=$2 n=$3 crew i id
+
+	crew=$(q "SELECT id FROM crews WHERE code = '$4'")
+	shift 4
+	for i in $(seq "$n"); do
+		id=$(curl -fs "$@" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+			-d "{\"category\":\"wasp_nest\",\"lat\":35.6$((10 + i)),\"lon\":139.56,
+			    \"answers\":{\"nest_height\":\"eaves\",\"location\":\"outdoor\"},
+			    \"caller\":{\"name\":\"ベンチ $i\",\"phone\":\"044-000-$i\"}}" \
+			"$base/api/v1/requests" |
+			python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])') ||
+			die "request failed"
+		curl -fs "$@" -o /dev/null -H "Authorization: Bearer $token" \
+			-H 'Content-Type: application/json' -d "{\"crew_id\":$crew}" \
+			"$base/api/v1/requests/$id/assign" || die "assign failed"
+	done
+}
+
+# A crew's day on the handheld: $1 (a command running patrol-agent with
+# the arguments after it) syncs; then for each job $4 prints (run after
+# that sync) accepts it, goes en route, on site, is done with photo $2 and
+# syncs; last, replays the NMEA file $3 once. With $5 = fresh, photo $2 is
+# made anew (bench_photo) before each job, else the same file serves all.
+bench_agent_day() {
+	local run=$1 photo=$2 nmea=$3 jobs=$4 fresh=${5:-} id
+
+	"$run" sync
+	for id in $("$jobs"); do
+		[ "$fresh" != fresh ] || bench_photo "$photo"
+		"$run" accept "$id"
+		"$run" status en-route "$id"
+		"$run" status on-site "$id"
+		"$run" done "$id" --outcome removed --note "駆除" --photo "$photo"
+		"$run" sync
+	done
+	"$run" run --nmea "$nmea" --once
+}
+
 # Transactions/s of one pgbench run (its arguments; $DATABASE_URL last);
 # fails when pgbench does or reports failed transactions.
 pgbench_tps() {

@@ -115,34 +115,16 @@ dev=$work/agent
 export PATROL_AGENT_DIR=$dev
 "$agent" enroll --server "http://127.0.0.1:$port" --code "$code" >/dev/null ||
 	die "agent enroll failed"
-for i in $(seq 25); do
-	id=$(curl -fs -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-		-d "{\"category\":\"wasp_nest\",\"lat\":35.6$((10 + i)),\"lon\":139.56,
-		    \"answers\":{\"nest_height\":\"eaves\",\"location\":\"outdoor\"},
-		    \"caller\":{\"name\":\"ベンチ $i\",\"phone\":\"044-000-$i\"}}" \
-		"http://127.0.0.1:$port/api/v1/requests" |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
-	curl -fs -o /dev/null -H "Authorization: Bearer $token" \
-		-H 'Content-Type: application/json' -d "{\"crew_id\":$crew}" \
-		"http://127.0.0.1:$port/api/v1/requests/$id/assign" || die "assign failed"
-done
+bench_jobs "http://127.0.0.1:$port" "$token" 25 bench-0
 peak=0
 rss() { # runs the agent, keeps the peak RSS (kB) of any run
 	/usr/bin/time -f '%M' -o "$work/rss" "$agent" "$@" >/dev/null \
 		2>"$work/agent.err" || { cat "$work/agent.err" >&2; die "patrol-agent $* failed"; }
 	peak=$(best "$peak" "$(tail -n 1 "$work/rss")")
 }
+assigned() { q "SELECT id FROM requests WHERE crew_id = $crew AND state = 'assigned'"; }
 t0=$(date +%s.%N)
-rss sync
-for id in $(q "SELECT id FROM requests WHERE crew_id = $crew AND state = 'assigned'"); do
-	head -c 300000 /dev/urandom | { printf '\377\330\377\340'; cat; } >"$work/p.jpg"
-	rss accept "$id"
-	rss status en-route "$id"
-	rss status on-site "$id"
-	rss done "$id" --outcome removed --note "駆除" --photo "$work/p.jpg"
-	rss sync
-done
-rss run --nmea "$work/day.nmea" --once
+bench_agent_day rss "$work/p.jpg" "$work/day.nmea" assigned fresh
 t1=$(date +%s.%N)
 fixes=$(q "SELECT count(*) FROM track_fixes f JOIN devices d ON d.id = f.device_id
 	WHERE d.crew_id = $crew AND f.at >= '2026-07-01' AND f.at < '2026-07-02'")
