@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -75,6 +76,22 @@ migrate_function_name_ok(const char *n)
 			return 0;
 	}
 	return 1;
+}
+
+/* Appends printf text to *s, a string the caller frees. */
+static void __attribute__((format(printf, 2, 3)))
+migrate_cat(char **s, const char *fmt, ...)
+{
+	va_list ap;
+	char *add, *t;
+
+	va_start(ap, fmt);
+	add = xvasprintf(fmt, ap);
+	va_end(ap);
+	t = xasprintf("%s%s", *s, add);
+	free(*s);
+	free(add);
+	*s = t;
 }
 
 static int
@@ -413,7 +430,7 @@ static int
 migrate_functions(struct db *db, const struct migrate_set *s,
     const int *changed, FILE *out, int *count, char **cause)
 {
-	char *script, *t, *why;
+	char *script, *why;
 	size_t i;
 	int pass, rc = 0;
 
@@ -425,35 +442,26 @@ migrate_functions(struct db *db, const struct migrate_set *s,
 	                   " applied_at timestamptz NOT NULL DEFAULT now());\n",
 	    MIGRATE_LOCK_KEY);
 	for (pass = 0; pass < 2; pass++) {
-		t = xasprintf("%sSET LOCAL check_function_bodies = %s;\n",
-		    script, pass == 0 ? "off" : "on");
-		free(script);
-		script = t;
+		migrate_cat(&script, "SET LOCAL check_function_bodies = %s;\n",
+		    pass == 0 ? "off" : "on");
 		for (i = 0; i < s->nf; i++) {
-			if (!changed[i])
-				continue;
-			t = xasprintf("%s%s\n;\n", script, s->f[i].sql);
-			free(script);
-			script = t;
+			if (changed[i])
+				migrate_cat(&script, "%s\n;\n", s->f[i].sql);
 		}
 	}
 	/* Recorded: the checked file name and a hex digest, no outside text. */
 	for (i = 0; i < s->nf; i++) {
 		if (!changed[i])
 			continue;
-		t = xasprintf(
-		    "%sINSERT INTO schema_functions (file, checksum) "
+		migrate_cat(&script,
+		    "INSERT INTO schema_functions (file, checksum) "
 		    "VALUES ('%s', '%s') ON CONFLICT (file) DO UPDATE "
 		    "SET checksum = EXCLUDED.checksum, "
 		    "applied_at = now();\n",
-		    script, s->f[i].name, s->f[i].sha256);
-		free(script);
-		script = t;
+		    s->f[i].name, s->f[i].sha256);
 		(*count)++;
 	}
-	t = xasprintf("%sCOMMIT;", script);
-	free(script);
-	script = t;
+	migrate_cat(&script, "COMMIT;");
 	if (*count > 0 && db_exec_sync(db, script, &why) != 0) {
 		*cause = xasprintf("function files failed: %s", why);
 		free(why);
@@ -498,11 +506,7 @@ migrate_lifecycle(struct db *db, int install, int *current, char **cause)
 static void
 migrate_list_add(char **list, const char *prefix, const char *name)
 {
-	char *t =
-	    xasprintf("%s%s%s%s", *list, **list ? ", " : "", prefix, name);
-
-	free(*list);
-	*list = t;
+	migrate_cat(list, "%s%s%s", **list ? ", " : "", prefix, name);
 }
 
 int
