@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "ctl.h"
 #include "db.h"
 #include "geo.h"
+#include "store_wait.h"
 #include "xmalloc.h"
 
 struct db *
@@ -150,6 +152,24 @@ ctl_fail(const char *command, char *cause)
 	fprintf(stderr, "patrolctl: %s: %s\n", command, cause);
 	free(cause);
 	return 1;
+}
+
+int
+ctl_wait_one(
+    struct ctl *c, struct db_wait *w, const char *command, const char *fmt, ...)
+{
+	va_list ap;
+	char *cause;
+	int rows;
+
+	if (store_wait_count(ctl_db(c), w, &rows, &cause) != 0)
+		return ctl_fail(command, cause);
+	if (rows == 1)
+		return 0;
+	va_start(ap, fmt);
+	cause = xvasprintf(fmt, ap);
+	va_end(ap);
+	return ctl_fail(command, cause);
 }
 
 int

@@ -58,6 +58,15 @@ const char *ctl_actor(void);
 int ctl_geo_init(struct ctl *, char **cause);
 /* Prints "patrolctl: COMMAND: CAUSE", frees cause, and returns 1. */
 int ctl_fail(const char *command, char *cause);
+struct db_wait;
+/*
+ * Waits for the statement started with w (db_wait_cb), which changes one
+ * row by its key: 0 when it did; else prints "patrolctl: COMMAND: " and
+ * the database's cause, or the message fmt formats (no such row), and
+ * returns 1.
+ */
+int ctl_wait_one(struct ctl *, struct db_wait *w, const char *command,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /*
  * 1 if name is 1 to 63 of a-z, 0-9, '_', '.' and '-': the CHECK of the
  * names an operator gives (users.name, open311_keys.name), said before the

@@ -113,20 +113,17 @@ int
 ctl_directory_remove(struct ctl *c, int argc, char **argv)
 {
 	struct db_wait w = {0};
-	char *cause, *end;
+	char *end;
 	long long id;
-	int rows;
 
 	if (argc != 1 || (id = strtoll(argv[0], &end, 10)) <= 0 ||
 	    *end != '\0') {
 		return ctl_usage("directory remove");
 	}
 	store_directory_remove(ctl_db(c), id, db_wait_cb, &w);
-	if (store_wait_count(ctl_db(c), &w, &rows, &cause) != 0)
-		return ctl_fail("directory remove", cause);
-	if (rows == 0)
-		return ctl_fail("directory remove",
-		    xasprintf("no directory entry %lld", id));
+	if (ctl_wait_one(
+	        c, &w, "directory remove", "no directory entry %lld", id) != 0)
+		return 1;
 	printf("removed %lld (kept for the history of hand-overs)\n", id);
 	return 0;
 }

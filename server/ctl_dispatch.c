@@ -71,9 +71,6 @@ ctl_dispatch_put(
     struct ctl *c, const char *command, int office, const void *row)
 {
 	struct db_wait w = {0};
-	char *cause;
-	int found;
-
 	const char *actor =
 	    strcmp(command, "demo load") == 0 ? "demo" : ctl_actor();
 
@@ -81,13 +78,7 @@ ctl_dispatch_put(
 		store_office_put(ctl_db(c), row, actor, db_wait_cb, &w);
 	else
 		store_crew_put(ctl_db(c), row, actor, db_wait_cb, &w);
-	if (store_wait_count(ctl_db(c), &w, &found, &cause) != 0)
-		return ctl_fail(command, cause);
-	if (found != 1) {
-		fprintf(stderr, "patrolctl: %s: no such office\n", command);
-		return 1;
-	}
-	return 0;
+	return ctl_wait_one(c, &w, command, "no such office");
 }
 
 int

@@ -160,8 +160,8 @@ ctl_plan_break_set(struct ctl *c, const char *crew, const char *spec)
 {
 	struct db_wait w = {0};
 	const char *p;
-	char start[16], end[16], minutes[16], *cause;
-	int a, b, len, rows;
+	char start[16], end[16], minutes[16];
+	int a, b, len;
 	long n;
 
 	if (strcmp(spec, "none") == 0) {
@@ -203,13 +203,7 @@ ctl_plan_break_set(struct ctl *c, const char *crew, const char *spec)
 	store_plan_break_set(
 	    ctl_db(c), crew, start, end, minutes, db_wait_cb, &w);
 wait:
-	if (store_wait_count(ctl_db(c), &w, &rows, &cause) != 0)
-		return ctl_fail("plan break", cause);
-	if (rows != 1) {
-		fprintf(stderr, "patrolctl: plan break: no crew %s\n", crew);
-		return 1;
-	}
-	return 0;
+	return ctl_wait_one(c, &w, "plan break", "no crew %s", crew);
 }
 
 int
