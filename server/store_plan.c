@@ -16,17 +16,11 @@
 	"  '[]') FROM requests r JOIN categories k ON k.code = r.category"     \
 	"  WHERE r.crew_id = c.id AND request_state_active(r.state)))"
 
+/* A job of r (k its category): plan_job() and what the plan view shows. */
 #define JOB_JSON                                                               \
-	"jsonb_build_object('id', r.id, 'state', r.state, 'lon', r.lon,"       \
-	" 'lat', r.lat, 'category', r.category, 'name_ja', k.name_ja,"         \
-	" 'name_en', k.name_en, 'skills', k.skills, 'version', r.version,"     \
-	" 'crew_id', r.crew_id, 'work_min', greatest(k.work_minutes - CASE"    \
-	" WHEN r.state = 'on_site' THEN extract(epoch FROM now() -"            \
-	" r.state_changed_at) / 60 ELSE 0 END, 5), 'priority', r.priority,"    \
-	" 'make_safe_min', extract(epoch FROM r.due_make_safe - now()) / 60,"  \
-	" 'from_min', extract(epoch FROM r.window_from - now()) / 60,"         \
-	" 'to_min', extract(epoch FROM r.window_to - now()) / 60, 'pin',"      \
-	" r.plan_pin)"
+	"(plan_job(r, k) || jsonb_build_object('category', r.category,"        \
+	" 'name_ja', k.name_ja, 'name_en', k.name_en, 'skills', k.skills,"     \
+	" 'version', r.version, 'crew_id', r.crew_id))"
 
 #define CREWS_LT "crews"
 

@@ -515,9 +515,9 @@ store_recommend_candidates(
 	    "   'lon', o.lon), 'home_ward', r.ward_code = ANY(o.ward_codes),"
 	    "  'queue', (SELECT count(*) FROM requests j WHERE j.crew_id ="
 	    "   cr.id AND request_state_active(j.state)),"
-	    "  'busy_minutes', (SELECT coalesce(sum(greatest(k.work_minutes -"
-	    "   CASE WHEN j.state = 'on_site' THEN extract(epoch FROM now() -"
-	    "   j.state_changed_at) / 60 ELSE 0 END, 0)), 0) FROM requests j"
+	    "  'busy_minutes', (SELECT coalesce(sum(greatest("
+	    "   request_work_left(k.work_minutes, j.state, j.state_changed_at),"
+	    "   0)), 0) FROM requests j"
 	    "   JOIN categories k ON k.code = j.category WHERE j.crew_id ="
 	    "   cr.id AND request_state_active(j.state)),"
 	    /* Issue 15: its day, and skills only it has in its office. */
