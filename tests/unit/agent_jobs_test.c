@@ -101,6 +101,18 @@ setup(void **state)
 	return 0;
 }
 
+/* Step `step` of rec's job is refused with exactly the cause want. */
+static void
+step_refused(
+    struct agent *a, const char *step, struct jobs_rec *rec, const char *want)
+{
+	char *cause = NULL;
+
+	assert_int_equal(jobs_record_step(a, step, rec, &cause), -1);
+	assert_string_equal(cause, want);
+	free(cause);
+}
+
 static void
 test_steps_follow_the_table_in_order(void **state)
 {
@@ -158,24 +170,17 @@ test_a_refused_step_leaves_nothing(void **state)
 {
 	struct agent *a = *state;
 	struct jobs_rec rec = {.id = 1};
-	char *cause = NULL, buf[32];
+	char buf[32];
 
 	/* en route before accepting: the table says from accepted only */
-	assert_int_equal(jobs_record_step(a, "en_route", &rec, &cause), -1);
-	assert_string_equal(
-	    cause, "job 1 is assigned (possible when: accepted)");
-	free(cause);
-	cause = NULL;
+	step_refused(
+	    a, "en_route", &rec, "job 1 is assigned (possible when: accepted)");
 	rec.id = 3;
-	assert_int_equal(jobs_record_step(a, "accept", &rec, &cause), -1);
-	assert_string_equal(cause, "job 3 is done (possible when: assigned)");
-	free(cause);
-	cause = NULL;
+	step_refused(
+	    a, "accept", &rec, "job 3 is done (possible when: assigned)");
 	rec.id = 99;
-	assert_int_equal(jobs_record_step(a, "accept", &rec, &cause), -1);
-	assert_string_equal(
-	    cause, "no job 99 on this device; run 'patrol-agent sync'");
-	free(cause);
+	step_refused(a, "accept", &rec,
+	    "no job 99 on this device; run 'patrol-agent sync'");
 	assert_int_equal(outbox_pending(a), 0);
 	assert_string_equal(job_state(a, 1, buf, sizeof buf), "assigned");
 	assert_string_equal(job_state(a, 3, buf, sizeof buf), "done");
@@ -187,16 +192,12 @@ test_staff_and_unknown_steps_are_not_the_crews(void **state)
 	struct agent *a = *state;
 	struct jobs_rec rec = {.id = 1};
 	const char *names[] = {"assign", "cancel", "teleport"};
-	char *cause = NULL, want[64];
+	char want[64];
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(
-		    jobs_record_step(a, names[i], &rec, &cause), -1);
 		snprintf(want, sizeof want, "no step called %s", names[i]);
-		assert_string_equal(cause, want);
-		free(cause);
-		cause = NULL;
+		step_refused(a, names[i], &rec, want);
 	}
 	assert_int_equal(outbox_pending(a), 0);
 }
@@ -208,10 +209,7 @@ test_reject_needs_a_reason_and_forgets_the_caller(void **state)
 	struct jobs_rec rec = {.id = 1};
 	char *cause = NULL, buf[32];
 
-	assert_int_equal(jobs_record_step(a, "reject", &rec, &cause), -1);
-	assert_string_equal(cause, "reject needs a reason");
-	free(cause);
-	cause = NULL;
+	step_refused(a, "reject", &rec, "reject needs a reason");
 	assert_int_equal(outbox_pending(a), 0);
 	rec.reason = "車両故障";
 	if (jobs_record_step(a, "reject", &rec, &cause) != 0)
@@ -281,9 +279,7 @@ test_the_table_decides_not_a_copy(void **state)
 	lifecycle_keep(a, t);
 	json_decref(t);
 	exec_ok(a, "UPDATE jobs SET state = 'on_site' WHERE request_id = 1");
-	assert_int_equal(jobs_record_step(a, "wave", &rec, &cause), -1);
-	assert_string_equal(cause, "job 1 is on_site (possible when: site)");
-	free(cause);
+	step_refused(a, "wave", &rec, "job 1 is on_site (possible when: site)");
 	assert_int_equal(outbox_pending(a), 1);
 }
 
@@ -292,13 +288,10 @@ test_no_table_no_step(void **state)
 {
 	struct agent *a = *state;
 	struct jobs_rec rec = {.id = 1};
-	char *cause = NULL;
 
 	exec_ok(a, "DELETE FROM state WHERE key = 'lifecycle'");
-	assert_int_equal(jobs_record_step(a, "accept", &rec, &cause), -1);
-	assert_string_equal(
-	    cause, "the life cycle is not known yet; run 'patrol-agent sync'");
-	free(cause);
+	step_refused(a, "accept", &rec,
+	    "the life cycle is not known yet; run 'patrol-agent sync'");
 	assert_int_equal(outbox_pending(a), 0);
 }
 
