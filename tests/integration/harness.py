@@ -267,6 +267,14 @@ class Patrold:
         rc = self.stop()
         assert rc == 0, "patrold exited %d:\n%s" % (rc, self.text())
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        """The end of `with Patrold(...) as d:` is stop_clean(), whatever
+        the block did."""
+        self.stop_clean()
+
 
 def pg(cmd, *args):
     """scripts/pg.sh on the test's own cluster (only with PATROL_TEST_PGDIR)."""

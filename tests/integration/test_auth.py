@@ -224,22 +224,18 @@ class AuthDatabaseTrouble(unittest.TestCase):
 
     @h.needs_own_cluster
     def test_database_down_is_503(self):
-        d = h.Patrold(self.url, "--db-pool-size", "1",
-                      "--db-statement-timeout-ms", "300")
-        try:
+        with h.Patrold(self.url, "--db-pool-size", "1",
+                       "--db-statement-timeout-ms", "300") as d:
             status, body, took = self.frozen(d, 0, "/api/v1/me")
             self.assertEqual(status, 503)
             self.assertEqual(body["error"]["code"], "unavailable")
             self.assertLess(took, 4.5)
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
     @h.needs_own_cluster
     def test_late_answer_after_deadline(self):
         # The route's deadline (5 s) fires before the statement timeout.
-        d = h.Patrold(self.url, "--db-pool-size", "1",
-                      "--db-statement-timeout-ms", "20000")
-        try:
+        with h.Patrold(self.url, "--db-pool-size", "1",
+                       "--db-statement-timeout-ms", "20000") as d:
             status, body, _ = self.frozen(d, 0.5, "/api/v1/me")
             self.assertEqual(status, 504)
             deadline = time.monotonic() + 10
@@ -249,8 +245,6 @@ class AuthDatabaseTrouble(unittest.TestCase):
                 time.sleep(0.2)
             self.assertIn("event=http_deadline route=me", d.text())
             self.assertNotIn("event=http_no_reply", d.text())
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
 
 if __name__ == "__main__":

@@ -181,8 +181,7 @@ class Coverage(unittest.TestCase):
                  len(by_street["street 0"])))
 
     def test_3_four_formats_from_command_and_api(self):
-        d = h.Patrold(self.url, *MUNICH)
-        try:
+        with h.Patrold(self.url, *MUNICH) as d:
             token = h.user_token(self.url, "sup", "supervisor")
             counts = {}
             for fmt in ["geojson", "kml", "csv", "png"]:
@@ -250,12 +249,9 @@ class Coverage(unittest.TestCase):
                 st, _, _ = d.request("/api/v1/coverage/" + bad, headers={
                     "Authorization": "Bearer " + token})
                 self.assertEqual(st, 404, bad)
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
     def test_4_way_back_suggests_overdue_pieces_near_the_route(self):
-        d = h.Patrold(self.url, *MUNICH)
-        try:
+        with h.Patrold(self.url, *MUNICH) as d:
             token = h.user_token(self.url, "crewm", "crew")
             crew = h.crew_id(self.url, "m1")
             lon0, lat0 = self.trace[0]
@@ -301,8 +297,6 @@ class Coverage(unittest.TestCase):
             st, body = d.json("/api/v1/crews/999999/wayback", headers={
                 "Authorization": "Bearer " + token})
             self.assertEqual(st, 404)
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
     def start_patrol(self, d, user):
         """A new crew user of crew m1 starts a patrol through patrold d's
@@ -317,8 +311,7 @@ class Coverage(unittest.TestCase):
         return auth, p
 
     def test_5_patrol_by_api_and_the_monday_archive(self):
-        d = h.Patrold(self.url, *MUNICH)
-        try:
+        with h.Patrold(self.url, *MUNICH) as d:
             auth, p = self.start_patrol(d, "crewp")
             # Walk 600 m of the northern street at 5 km/h, a fix a second.
             lat = max(y for _, y in self.trace) + 300 / 110540
@@ -373,8 +366,6 @@ class Coverage(unittest.TestCase):
                           "FROM coverage_exports WHERE week = '%s' AND "
                           "ward_code = ''" % WEEK),
                 "csv csv:en geojson kml png summary.csv summary.csv:en")
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
     def test_6_sub_second_gpx_keeps_every_fix(self):
         """A walker's receiver at 2.5 Hz: several fixes in each second.
@@ -429,8 +420,7 @@ class Coverage(unittest.TestCase):
         self.assertGreaterEqual(len(walked), 2)
 
     def test_7_api_track_keeps_milliseconds_and_counts(self):
-        d = h.Patrold(self.url, *MUNICH)
-        try:
+        with h.Patrold(self.url, *MUNICH) as d:
             auth, p = self.start_patrol(d, "crewq")
             lon, lat = self.trace[0]
             t0 = 1795000000.125
@@ -452,8 +442,6 @@ class Coverage(unittest.TestCase):
                 self.url, "SELECT to_char(min(at) AT TIME ZONE 'UTC', "
                           "'SS.MS') FROM track_points WHERE patrol_id = %d"
                 % p["id"]), "%02d.125" % (1795000000 % 60))
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
     def test_8_loose_rule_then_default_rule(self):
         """An export with a 1 % rule, then one with the default 80 %: the

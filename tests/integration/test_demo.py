@@ -114,8 +114,7 @@ class Demo(unittest.TestCase):
 
     def test_5_plans_measure_drives_on_the_demo_streets(self):
         # Issue 15 item 6: a newcomer's demo shows road-network times.
-        d = h.Patrold(self.url)
-        try:
+        with h.Patrold(self.url) as d:
             tok = h.user_token(self.url, "demo-viewer", "dispatcher")
             hd = {"Authorization": "Bearer " + tok}
             st, _, raw = d.request("/api/v1/crews", headers=hd)
@@ -137,8 +136,6 @@ class Demo(unittest.TestCase):
             self.assertTrue(any(s["travel_by"] == "road_network"
                                 for s in p["stops"]), p["stops"])
             self.assertIn("event=roads_loaded", d.text())
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
     def test_4_a_petition_waits_for_its_survey(self):
         # Issue 16: the demo shows the petition flow without typing: one

@@ -230,8 +230,7 @@ class Dispatch(h.ServerTest):
     def test_every_patrold_sees_every_event(self):
         # A second process on the same database: LISTEN/NOTIFY carries the
         # events of one to the feed of the other.
-        other = h.Patrold(self.url)
-        try:
+        with h.Patrold(self.url) as other:
             feed = h.EventStream(other, self.viewer)
             time.sleep(0.3)
             st, body = self.api("POST", "/api/v1/requests", self.disp1, {
@@ -242,8 +241,6 @@ class Dispatch(h.ServerTest):
             self.assertEqual(e["kind"], "created")
             self.assertEqual(e["actor"], "disp1")
             feed.close()
-        finally:
-            self.assertEqual(other.stop(), 0, other.text())
 
 
 if __name__ == "__main__":

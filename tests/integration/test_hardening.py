@@ -104,17 +104,13 @@ class Metrics(unittest.TestCase):
         return status, body
 
     def test_open_by_default(self):
-        d = h.Patrold(self.url)
-        try:
+        with h.Patrold(self.url) as d:
             status, body = self.scrape(d)
             self.assertEqual(status, 200)
             self.assertIn(b"patrol_http_requests_total", body)
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
     def test_address_list(self):
-        d = h.Patrold(self.url, "--metrics-allow", "192.0.2.0/24, ::1")
-        try:
+        with h.Patrold(self.url, "--metrics-allow", "192.0.2.0/24, ::1") as d:
             status, err = self.scrape(d)
             self.assertEqual((status, err["error"]["code"]),
                              (403, "forbidden"))
@@ -122,28 +118,19 @@ class Metrics(unittest.TestCase):
             # that is not a trusted proxy.
             self.assertEqual(self.scrape(
                 d, {"X-Forwarded-For": "192.0.2.7"})[0], 403)
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
-        d = h.Patrold(self.url, "--metrics-allow", "192.0.2.0/24",
-                      "--trusted-proxies", "127.0.0.1")
-        try:
+        with h.Patrold(self.url, "--metrics-allow", "192.0.2.0/24",
+                       "--trusted-proxies", "127.0.0.1") as d:
             self.assertEqual(self.scrape(
                 d, {"X-Forwarded-For": "192.0.2.7"})[0], 200)
             self.assertEqual(self.scrape(
                 d, {"X-Forwarded-For": "192.0.2.7, 198.51.100.2"})[0], 403)
             self.assertEqual(self.scrape(d)[0], 403)
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
-        d = h.Patrold(self.url, "--metrics-allow", "127.0.0.0/8")
-        try:
+        with h.Patrold(self.url, "--metrics-allow", "127.0.0.0/8") as d:
             self.assertEqual(self.scrape(d)[0], 200)
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
     def test_token(self):
-        d = h.Patrold(self.url, "--metrics-token", "scrape-me-0123456789",
-                      "--metrics-allow", "127.0.0.1")
-        try:
+        with h.Patrold(self.url, "--metrics-token", "scrape-me-0123456789",
+                       "--metrics-allow", "127.0.0.1") as d:
             status, headers, err = call(d, "GET", "/metrics")
             self.assertEqual((status, err["error"]["code"]),
                              (401, "unauthorized"))
@@ -157,8 +144,6 @@ class Metrics(unittest.TestCase):
             self.assertNotIn("scrape-me", d.text())
             # /healthz stays open for load balancers.
             self.assertEqual(d.request("/healthz")[0], 200)
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
     def test_a_malformed_list_stops_the_start(self):
         r = subprocess.run([h.PATROLD, "--database-url", self.url,

@@ -288,13 +288,11 @@ class Served(h.ServerTest):
                         self.assertEqual(status, 403, raw)
 
     def test_missing_document_is_404(self):
-        d = h.Patrold(self.url, "--api-doc", "/nonexistent/openapi.yaml")
-        try:
+        with h.Patrold(self.url, "--api-doc",
+                       "/nonexistent/openapi.yaml") as d:
             status, body = d.json("/api/v1/openapi.yaml")
             self.assertEqual(status, 404)
             self.assertEqual(body["error"]["code"], "not_found")
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
 
 if __name__ == "__main__":

@@ -131,9 +131,8 @@ class HungDatabase(unittest.TestCase):
     def test_stuck_backend_times_out_and_recovers(self):
         url = h.fresh_database("hung")
         self.assertEqual(h.patrolctl(url, "migrate").returncode, 0)
-        d = h.Patrold(url, "--db-pool-size", "1",
-                      "--db-statement-timeout-ms", "300")
-        try:
+        with h.Patrold(url, "--db-pool-size", "1",
+                       "--db-statement-timeout-ms", "300") as d:
             pids = h.backend_pids(url)
             for p in pids:
                 os.kill(p, signal.SIGSTOP)
@@ -152,8 +151,6 @@ class HungDatabase(unittest.TestCase):
             while d.request("/healthz")[0] != 200:
                 self.assertLess(time.monotonic(), deadline)
                 time.sleep(0.2)
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
 
 class PhotoDir(unittest.TestCase):
@@ -167,12 +164,9 @@ class PhotoDir(unittest.TestCase):
     def test_missing_parents_are_made(self):
         with tempfile.TemporaryDirectory() as tmp:
             photos = os.path.join(tmp, "no", "var", "yet", "photos")
-            d = h.Patrold(self.url, "--photo-dir", photos)
-            try:
+            with h.Patrold(self.url, "--photo-dir", photos) as d:
                 self.assertTrue(os.path.isdir(os.path.join(photos,
                                                            ".partial")))
-            finally:
-                self.assertEqual(d.stop(), 0, d.text())
 
     def test_unmakeable_dir_refuses_to_start(self):
         with tempfile.NamedTemporaryFile() as f:

@@ -21,8 +21,7 @@ class Restart(unittest.TestCase):
     def test_immediate_stop_and_start(self):
         url = h.fresh_database("restart")
         self.assertEqual(h.patrolctl(url, "migrate").returncode, 0)
-        d = h.Patrold(url)
-        try:
+        with h.Patrold(url) as d:
             self.assertEqual(d.request("/healthz")[0], 200)
             t0 = time.monotonic()
             h.pg("stop", "immediate")
@@ -46,8 +45,6 @@ class Restart(unittest.TestCase):
             metrics = d.request("/metrics")[2].decode()
             self.assertRegex(metrics, r"\npatrol_db_reconnects_total [1-9]")
             print("503 -> 200 cycle took %.1f s" % (time.monotonic() - t0))
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
 
 if __name__ == "__main__":

@@ -301,14 +301,11 @@ class Tiles(unittest.TestCase):
                 ("https://{s}.tile.example.org/{z}/{x}/{y}.png",
                  "img-src 'self' data: https://*.tile.example.org;",
                  "https://{s}.tile.example.org/{z}/{x}/{y}.png")]:
-            d = h.Patrold(self.url, "--tile-url", flag)
-            try:
+            with h.Patrold(self.url, "--tile-url", flag) as d:
                 self.assertIn(want_src,
                               d.request("/")[1]["Content-Security-Policy"])
                 self.assertEqual(call(d, "GET", "/api/v1/config")[2][
                     "tile_url"], want_url)
-            finally:
-                self.assertEqual(d.stop(), 0, d.text())
 
     def test_bad_tile_urls_are_refused(self):
         for bad in ["javascript:alert(1)", "https://x.org/a;script-src *",
@@ -323,13 +320,10 @@ class Tiles(unittest.TestCase):
         r = h.patrolctl(self.url, "user", "add", "sue", "--role", "viewer",
                         "--password-stdin", stdin=PASSWORD + "\n")
         self.assertEqual(r.returncode, 0, r.stderr)
-        d = h.Patrold(self.url, "--cookie-secure", "1")
-        try:
+        with h.Patrold(self.url, "--cookie-secure", "1") as d:
             status, headers, _ = login(d, "sue")
             self.assertEqual(status, 200)
             self.assertIn("; Secure", headers["Set-Cookie"])
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
 
 class RateLimit(unittest.TestCase):
@@ -355,11 +349,10 @@ class RateLimit(unittest.TestCase):
                       "AND id > %s" % (name, self.first_audit))
 
     def test_delays_per_name_and_per_address(self):
-        d = h.Patrold(self.url, "--login-free-failures", "2",
-                      "--login-free-failures-address", "4",
-                      "--login-delay-first-s", "300",
-                      "--login-delay-max-s", "1200")
-        try:
+        with h.Patrold(self.url, "--login-free-failures", "2",
+                       "--login-free-failures-address", "4",
+                       "--login-delay-first-s", "300",
+                       "--login-delay-max-s", "1200") as d:
             for _ in range(2):
                 status, headers, _ = login(d, "rob", "wrong")
                 self.assertEqual(status, 401)
@@ -394,17 +387,14 @@ class RateLimit(unittest.TestCase):
                           "FROM audit_log a")
             self.assertNotIn("wrong", dump)
             self.assertNotIn("rob", re.sub(r"event=\S+", "", d.text()))
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
     def test_the_real_user_is_never_locked_out(self):
         # A guesser keeps failing; the delay doubles up to its cap, and
         # the owner gets in once a delay has passed.
-        d = h.Patrold(self.url, "--login-free-failures", "0",
-                      "--login-free-failures-address", "0",
-                      "--login-delay-first-s", "1",
-                      "--login-delay-max-s", "2")
-        try:
+        with h.Patrold(self.url, "--login-free-failures", "0",
+                       "--login-free-failures-address", "0",
+                       "--login-delay-first-s", "1",
+                       "--login-delay-max-s", "2") as d:
             delays = []
             for _ in range(4):
                 status, headers, _ = login(d, "rob", "guess")
@@ -416,16 +406,13 @@ class RateLimit(unittest.TestCase):
                 time.sleep(delays[-1] + 0.2)
             self.assertEqual(delays, [1, 2, 2, 2])
             self.assertEqual(login(d, "rob")[0], 200)
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
     def test_client_address_behind_a_trusted_proxy(self):
-        d = h.Patrold(self.url, "--login-free-failures", "10",
-                      "--login-free-failures-address", "1",
-                      "--login-delay-first-s", "300",
-                      "--login-delay-max-s", "1200",
-                      "--trusted-proxies", "127.0.0.1")
-        try:
+        with h.Patrold(self.url, "--login-free-failures", "10",
+                       "--login-free-failures-address", "1",
+                       "--login-delay-first-s", "300",
+                       "--login-delay-max-s", "1200",
+                       "--trusted-proxies", "127.0.0.1") as d:
             office = {"X-Forwarded-For": "198.51.100.7"}
             other = {"X-Forwarded-For": "198.51.100.8"}
             self.assertEqual(login(d, "rex", "wrong", headers=office)[0],
@@ -439,19 +426,14 @@ class RateLimit(unittest.TestCase):
                 self.url, "SELECT DISTINCT detail->>'address' FROM audit_log"
                 " WHERE action = 'session.login_failed' AND actor = 'rex'"
                 " AND detail->>'address' LIKE '198.%'"), "198.51.100.7")
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
         # Without the setting the header is the client's to forge: ignored.
-        d = h.Patrold(self.url, "--login-free-failures", "10",
-                      "--login-free-failures-address", "1",
-                      "--login-delay-first-s", "300")
-        try:
+        with h.Patrold(self.url, "--login-free-failures", "10",
+                       "--login-free-failures-address", "1",
+                       "--login-delay-first-s", "300") as d:
             for xff in ("203.0.113.1", "203.0.113.2"):
                 login(d, "roy", "wrong", headers={"X-Forwarded-For": xff})
             self.assertEqual(login(d, "roy", headers={
                 "X-Forwarded-For": "203.0.113.3"})[0], 429)
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
     def test_failures_are_shared_by_every_instance(self):
         # Two patrold on one database, as behind HAProxy (issue 19): a

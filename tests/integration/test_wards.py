@@ -27,14 +27,11 @@ class Wards(unittest.TestCase):
 
     def test_1_import_serve_reimport_and_reload(self):
         # Before any import patrold starts with no wards.
-        d = h.Patrold(self.url)
-        try:
+        with h.Patrold(self.url) as d:
             status, body = d.json("/api/v1/wards")
             self.assertEqual(status, 200)
             self.assertEqual(body, {"type": "FeatureCollection",
                                     "features": []})
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
         r = self.import_wards(KAWASAKI)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -42,8 +39,7 @@ class Wards(unittest.TestCase):
                       KAWASAKI, r.stdout)
         self.assertEqual(h.psql(self.url, "SELECT count(*) FROM wards"), "7")
 
-        d = h.Patrold(self.url)
-        try:
+        with h.Patrold(self.url) as d:
             status, headers, raw = d.request("/api/v1/wards")
             self.assertEqual(status, 200)
             self.assertTrue(
@@ -90,8 +86,6 @@ class Wards(unittest.TestCase):
                                 "patrold still serves %s" % names["14135"])
                 time.sleep(0.1)
             self.assertEqual(len(names), 7)
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
         # 'wards list' reads the same rows back.
         r = h.patrolctl(self.url, "wards", "list")
@@ -167,8 +161,7 @@ class Wards(unittest.TestCase):
             json.dump(doc, f, ensure_ascii=False)
         r = self.import_wards(tama)
         self.assertEqual(r.returncode, 0, r.stderr)
-        d = h.Patrold(self.url)
-        try:
+        with h.Patrold(self.url) as d:
             token = h.user_token(self.url, "disp4", "dispatcher")
             st, req = d.json("/api/v1/requests", method="POST", headers={
                 "Authorization": "Bearer " + token,
@@ -197,8 +190,6 @@ class Wards(unittest.TestCase):
                 self.assertLess(time.monotonic(), deadline, d.text())
                 time.sleep(0.1)
             self.assertIn("event=wards_loaded wards=7", d.text())
-        finally:
-            self.assertEqual(d.stop(), 0, d.text())
 
 
 if __name__ == "__main__":
