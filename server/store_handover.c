@@ -2,6 +2,7 @@
 
 #include "store_handover.h"
 #include "store_num.h"
+#include "store_sql.h"
 
 #define DIRECTORY_JSON                                                         \
 	"jsonb_build_object('id', d.id, 'name', d.name, 'handles', "           \
@@ -87,8 +88,7 @@ store_handover_prepare(struct db *db, long long request_id,
 	    " 'notes', (SELECT coalesce(jsonb_agg(e.detail->>'note' ORDER BY"
 	    "  e.id), '[]') FROM request_events e WHERE e.request_id IN"
 	    "  (SELECT r.id UNION ALL SELECT m.id FROM requests m WHERE"
-	    "  m.parent_id = r.id) AND e.detail ? 'note'"
-	    "  AND e.kind NOT LIKE 'callback%'),"
+	    "  m.parent_id = r.id) AND " STORE_SQL_WORK_NOTE "),"
 	    " 'photos', (SELECT coalesce(jsonb_agg(rp.sha256 ORDER BY"
 	    "  rp.added_at, rp.sha256), '[]') FROM request_photos rp"
 	    "  WHERE rp.request_id = r.id),"

@@ -12,4 +12,10 @@
  */
 #define STORE_SQL_W3C "'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'"
 
+/*
+ * The event e holds a work note: one written with a step of the work,
+ * not a call-back's (those are the explanation given to the caller).
+ */
+#define STORE_SQL_WORK_NOTE "e.detail ? 'note' AND e.kind NOT LIKE 'callback%'"
+
 #endif
