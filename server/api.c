@@ -188,6 +188,19 @@ api_one_of(struct http_req *req, const char *key, const char *s,
 	return -1;
 }
 
+int
+api_db_failed(struct http_req *req, const struct db_result *r, const char *what,
+    void (*answer)(struct http_req *, const struct db_result *, const char *))
+{
+	if (http_req_done(req))
+		return 1;
+	if (r->status != DB_OK) {
+		answer(req, r, what);
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * The member key of obj, or NULL when absent or null: then *rc is 0, or -1
  * after a 422 if it was required.

@@ -46,6 +46,15 @@ void api_error_extra(struct http_req *, int status, const char *code,
 void api_db_error(
     struct http_req *, const struct db_result *, const char *what);
 /*
+ * The start of a query's callback whose request may have been answered
+ * by its deadline meanwhile: 1 when there is nothing left to answer (the
+ * request is done, or the query failed and was answered by answer, e.g.
+ * api_db_error), else 0.
+ */
+PATROL_MUSTCHECK int api_db_failed(struct http_req *, const struct db_result *,
+    const char *what,
+    void (*answer)(struct http_req *, const struct db_result *, const char *));
+/*
  * The callback for a write no reply waits for (an audit row, a sweep):
  * logs a failure as "event=EVENT error=..."; arg is EVENT, a literal.
  */

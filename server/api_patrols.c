@@ -432,11 +432,9 @@ agent_wayback_device_cb(struct db_result *r, void *arg)
 	struct app *app = http_req_owner(w->req);
 	struct store_sync_device dev;
 
-	if (http_req_done(w->req))
+	if (api_db_failed(w->req, r, "wayback.device", api_db_error))
 		goto out;
-	if (r->status != DB_OK)
-		api_db_error(w->req, r, "wayback.device");
-	else if (!store_sync_device_row(r->res, &dev))
+	if (!store_sync_device_row(r->res, &dev))
 		api_sync_unauthorized(w->req, "unknown_token");
 	else {
 		store_wayback_candidates(app->db, dev.crew_id,

@@ -232,12 +232,8 @@ login_user_cb(struct db_result *r, void *arg)
 	char hash_hex[65];
 	int found, ok;
 
-	if (http_req_done(l->req))
+	if (api_db_failed(l->req, r, "session.user", api_db_error))
 		goto out;
-	if (r->status != DB_OK) {
-		api_db_error(l->req, r, "session.user");
-		goto out;
-	}
 	if ((found = store_sessions_user_row(r->res, &u)) < 0) {
 		log_error("event=login_bad_row");
 		api_error(
@@ -310,12 +306,8 @@ login_waited_cb(struct db_result *r, void *arg)
 	char wait_s[16];
 	int wait, by_addr;
 
-	if (http_req_done(l->req))
+	if (api_db_failed(l->req, r, "session.failures", api_db_error))
 		goto out;
-	if (r->status != DB_OK) {
-		api_db_error(l->req, r, "session.failures");
-		goto out;
-	}
 	if ((wait = login_delay_of(l, r->res, 1, &by_addr)) < 0) {
 		log_error("event=login_failures_bad_row");
 		api_error(l->req, 500, "internal", NULL,
@@ -403,12 +395,8 @@ logout_lookup_cb(struct db_result *r, void *arg)
 	struct auth_user u;
 	int found;
 
-	if (http_req_done(o->req))
+	if (api_db_failed(o->req, r, "session.lookup", api_db_error))
 		goto out;
-	if (r->status != DB_OK) {
-		api_db_error(o->req, r, "session.lookup");
-		goto out;
-	}
 	if ((found = store_users_auth_row(r->res, &u)) <= 0) {
 		/* Gone already: the browser's cookie is all there is to end. */
 		session_set_cookie(o->req, "");

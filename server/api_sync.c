@@ -166,12 +166,9 @@ sync_applied_cb(struct db_result *r, void *arg)
 	uint8_t *buf;
 	size_t len;
 
-	if (http_req_done(c->req))
-		goto out; /* the deadline answered; the agent will retry */
-	if (r->status != DB_OK) {
-		api_sync_db_error(c->req, r, "sync.apply");
+	/* A late answer: the deadline answered; the agent will retry. */
+	if (api_db_failed(c->req, r, "sync.apply", api_sync_db_error))
 		goto out;
-	}
 	if (store_result_rows(r->res) != 1 ||
 	    (res = store_result_json(r->res)) == NULL) {
 		log_error("event=sync_bad_result");
@@ -255,12 +252,8 @@ sync_device_cb(struct db_result *r, void *arg)
 	struct store_sync_device dev;
 	json_t *categories = NULL;
 
-	if (http_req_done(c->req))
+	if (api_db_failed(c->req, r, "sync.device", api_sync_db_error))
 		goto fail;
-	if (r->status != DB_OK) {
-		api_sync_db_error(c->req, r, "sync.device");
-		goto fail;
-	}
 	if (!store_sync_device_row(r->res, &dev)) {
 		api_sync_unauthorized(c->req, "unknown_token");
 		goto fail;
@@ -346,12 +339,8 @@ enroll_done_cb(struct db_result *r, void *arg)
 	uint8_t *buf;
 	size_t len;
 
-	if (http_req_done(e->req))
+	if (api_db_failed(e->req, r, "device.enroll", api_sync_db_error))
 		goto out;
-	if (r->status != DB_OK) {
-		api_sync_db_error(e->req, r, "device.enroll");
-		goto out;
-	}
 	if (store_result_rows(r->res) != 1 ||
 	    (j = store_result_json(r->res)) == NULL) {
 		log_info("event=enroll_denied reason=bad_code");
