@@ -18,4 +18,10 @@
  */
 #define STORE_SQL_WORK_NOTE "e.detail ? 'note' AND e.kind NOT LIKE 'callback%'"
 
+/* The request r's photos (their sha256), in the order they were added. */
+#define STORE_SQL_PHOTOS                                                       \
+	"(SELECT coalesce(jsonb_agg(rp.sha256 ORDER BY rp.added_at,"           \
+	" rp.sha256), '[]') FROM request_photos rp WHERE rp.request_id ="      \
+	" r.id)"
+
 #endif
