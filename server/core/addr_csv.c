@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "addr_csv.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define CSV_FIELDS   40
@@ -93,25 +94,13 @@ csv_next(struct csv *c)
 static int
 csv_utf8_valid(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, k, n;
+	size_t i;
+	uint32_t cp;
+	int n;
 
-	while (i < len) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		n = (p[i] & 0xE0) == 0xC0   ? 2
-		    : (p[i] & 0xF0) == 0xE0 ? 3
-		    : (p[i] & 0xF8) == 0xF0 ? 4
-		                            : 0;
-		if (n == 0 || i + n > len || (n == 2 && p[i] < 0xC2))
+	for (i = 0; i < len; i += (size_t)n) {
+		if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
 			return 0;
-		for (k = 1; k < n; k++) {
-			if ((p[i + k] & 0xC0) != 0x80)
-				return 0;
-		}
-		i += n;
 	}
 	return 1;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "addr_index_int.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 struct addr_index *
@@ -107,26 +108,14 @@ addr_city_find(
 uint32_t *
 addr_cps(const char *s, size_t *n)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	uint32_t *out = xreallocarray(NULL, strlen(s) + 1, sizeof *out);
 	size_t k = 0;
+	int len;
 
-	while (*p != '\0') {
-		if (*p < 0x80)
-			out[k] = *p++;
-		else if ((*p & 0xE0) == 0xC0) {
-			out[k] = (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
-			p += 2;
-		} else if ((*p & 0xF0) == 0xE0) {
-			out[k] = (uint32_t)(p[0] & 0x0F) << 12 |
-			    (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
-			p += 3;
-		} else {
-			out[k] = (uint32_t)(p[0] & 0x07) << 18 |
-			    (uint32_t)(p[1] & 0x3F) << 12 |
-			    (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
-			p += 4;
-		}
+	/* Valid, so only its end stops this. */
+	for (; *s != '\0'; s += len) {
+		if ((len = utf8_decode(s, SIZE_MAX, &out[k])) == 0)
+			break;
 		k++;
 	}
 	*n = k;

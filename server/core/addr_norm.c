@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 struct cps {
@@ -46,38 +47,14 @@ cps_free(struct cps *s)
 static int
 addr_decode(const char *in, struct cps *out)
 {
-	const unsigned char *p = (const unsigned char *)in;
-	size_t i = 0, len, k;
-	uint32_t cp, min;
+	size_t i;
+	uint32_t cp;
+	int len;
 
-	while (p[i] != '\0') {
-		if (p[i] < 0x80) {
-			cp = p[i];
-			len = 1;
-			min = 0;
-		} else if ((p[i] & 0xE0) == 0xC0) {
-			cp = p[i] & 0x1F;
-			len = 2;
-			min = 0x80;
-		} else if ((p[i] & 0xF0) == 0xE0) {
-			cp = p[i] & 0x0F;
-			len = 3;
-			min = 0x800;
-		} else if ((p[i] & 0xF8) == 0xF0) {
-			cp = p[i] & 0x07;
-			len = 4;
-			min = 0x10000;
-		} else
-			return -1;
-		for (k = 1; k < len; k++) {
-			if ((p[i + k] & 0xC0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (p[i + k] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+	for (i = 0; in[i] != '\0'; i += (size_t)len) {
+		if ((len = utf8_decode(in + i, SIZE_MAX, &cp)) == 0)
 			return -1;
 		cps_push(out, cp, i);
-		i += len;
 	}
 	return 0;
 }

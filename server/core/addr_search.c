@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "addr_index_int.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static const char *const addr_prefs[] = {"北海道", "青森県", "岩手県", "宮城県",
@@ -278,13 +279,10 @@ addr_is_digit_at(const char *s, size_t i)
 static int
 addr_name_goes_on(const char *s, size_t i)
 {
-	const unsigned char *p = (const unsigned char *)s + i;
 	uint32_t c;
 
-	if ((p[0] & 0xF0) != 0xE0)
+	if (utf8_decode(s + i, SIZE_MAX, &c) != 3)
 		return 0;
-	c = (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 |
-	    (p[2] & 0x3F);
 	return (c >= 0x4E00 && c <= 0x9FFF) || c == 0x3005 ||
 	    (c >= 0x30A1 && c <= 0x30FA);
 }
