@@ -444,6 +444,35 @@ api_crew_refused(struct http_req *req, const struct auth_user *user,
 	return 1;
 }
 
+const char *
+api_query_category(struct http_req *req)
+{
+	const char *cat = http_req_query(req, "category");
+
+	if (cat == NULL || *cat == '\0' || strlen(cat) > 40) {
+		api_error(req, 400, "missing_field", "category",
+		    "category is required (a category code, e.g. wasp_nest)");
+		return NULL;
+	}
+	return cat;
+}
+
+int
+api_query_ward(struct http_req *req, char **out)
+{
+	const char *ward = http_req_query(req, "ward");
+
+	*out = NULL;
+	if (ward != NULL && strlen(ward) > 40) {
+		api_error(req, 400, "invalid_value", "ward",
+		    "ward is a code of at most 40 characters");
+		return -1;
+	}
+	if (ward != NULL && *ward != '\0')
+		*out = xstrdup(ward);
+	return 0;
+}
+
 void
 api_location_error(struct http_req *req, int status, char *cause)
 {

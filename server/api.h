@@ -85,6 +85,16 @@ PATROL_MUSTCHECK int api_id(struct http_req *, json_t *obj, const char *key,
 /* A path segment that must be a positive id; 404 otherwise. */
 PATROL_MUSTCHECK int api_path_id(struct http_req *, int param, long long *out);
 /*
+ * The query's category, a code of at most 40 characters; NULL after
+ * answering 400 missing_field when it is absent, empty or longer.
+ */
+const char *api_query_category(struct http_req *);
+/*
+ * The query's ward, a code of at most 40 characters: *out a copy, or NULL
+ * when absent or empty; -1 after answering 400 invalid_value when longer.
+ */
+PATROL_MUSTCHECK int api_query_ward(struct http_req *, char **out);
+/*
  * Answers STATUS invalid_location for a failed geo_parse_lonlat or
  * geo_to_plane, naming the field (lon or lat) its cause begins with;
  * frees cause.

@@ -343,28 +343,21 @@ static void
 outlook_get(struct http_req *req)
 {
 	struct app *app = http_req_owner(req);
-	const char *cat = http_req_query(req, "category");
-	const char *ward = http_req_query(req, "ward");
 	const char *lang = http_req_query(req, "lang");
+	const char *cat;
 	struct outlook_job *j;
+	char *ward;
 
-	if (cat == NULL || *cat == '\0' || strlen(cat) > 40) {
-		api_error(req, 400, "missing_field", "category",
-		    "category is required (a category code, e.g. wasp_nest)");
+	if ((cat = api_query_category(req)) == NULL ||
+	    api_query_ward(req, &ward) != 0)
 		return;
-	}
-	if (ward != NULL && strlen(ward) > 40) {
-		api_error(req, 400, "invalid_value", "ward",
-		    "ward is a code of at most 40 characters");
-		return;
-	}
 	j = xcalloc(1, sizeof *j);
 	j->req = req;
 	http_req_ref(req);
 	j->png = http_req_route_arg(req) != NULL;
 	j->en = lang != NULL && strcmp(lang, "en") == 0;
 	j->category = xstrdup(cat);
-	j->ward = ward != NULL && *ward != '\0' ? xstrdup(ward) : NULL;
+	j->ward = ward;
 	store_outlook_weeks(app->db, j->category, j->ward, app->cfg->timezone,
 	    outlook_weeks_cb, j);
 }

@@ -478,18 +478,15 @@ static struct rec_job *
 rec_job_new(
     struct http_req *req, const struct auth_user *user, enum rec_kind kind)
 {
-	const char *cat = http_req_query(req, "category");
+	const char *cat;
 	const char *ward = http_req_query(req, "ward");
 	const char *office = http_req_query(req, "office");
 	struct rec_job *j;
 	double lo, la;
 	int has;
 
-	if (cat == NULL || *cat == '\0' || strlen(cat) > 40) {
-		api_error(req, 400, "missing_field", "category",
-		    "category is required (a category code, e.g. wasp_nest)");
+	if ((cat = api_query_category(req)) == NULL)
 		return NULL;
-	}
 	if ((ward != NULL && strlen(ward) > 40) ||
 	    (office != NULL && strlen(office) > 40)) {
 		api_error(req, 400, "invalid_value",

@@ -218,18 +218,15 @@ static void
 risk_get(struct http_req *req)
 {
 	struct app *app = http_req_owner(req);
-	const char *ward = http_req_query(req, "ward");
 	struct risk_job *j;
+	char *ward;
 
-	if (ward != NULL && strlen(ward) > 40) {
-		api_error(req, 400, "invalid_value", "ward",
-		    "ward is a code of at most 40 characters");
+	if (api_query_ward(req, &ward) != 0)
 		return;
-	}
 	j = xcalloc(1, sizeof *j);
 	j->req = req;
 	http_req_ref(req);
-	j->ward = ward != NULL && *ward != '\0' ? xstrdup(ward) : NULL;
+	j->ward = ward;
 	store_risk_defects(app->db, risk_defects_cb, j);
 }
 

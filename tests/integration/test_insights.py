@@ -215,6 +215,12 @@ class Insights(unittest.TestCase):
     def test_outlook_counts_and_chart(self):
         st, j = self.get("/api/v1/outlook", category="wasp_nest")
         self.assertEqual(st, 200, j)
+        for q, field in [({}, "category"),
+                         ({"category": "x" * 41}, "category"),
+                         ({"category": "wasp_nest", "ward": "1" * 41},
+                          "ward")]:
+            st, e = self.get("/api/v1/outlook", **q)
+            self.assertEqual((st, e["error"]["field"]), (400, field), q)
         weeks = {w["week"]: w["count"] for w in j["history"]}
         # Mondays of the weeks the known requests came in.
         self.assertEqual(weeks.get("2025-08-04"), 2)   # A2 and C1
@@ -272,6 +278,9 @@ class Insights(unittest.TestCase):
                    " 'EPSG:6677')" % (ref, ref, e0, n0, e1, n1))
         piece("通り", e - 10, n + 5, e + 90, n + 5)
         piece("遠い道", e + 3000, n, e + 3100, n)
+        st, j = self.get("/api/v1/risk", token=self.viewer, ward="1" * 41)
+        self.assertEqual((st, j["error"]["code"], j["error"]["field"]),
+                         (400, "invalid_value", "ward"))
         st, j = self.get("/api/v1/risk", token=self.viewer, ward="14135")
         self.assertEqual(st, 200, j)
         names = [p["name"] for p in j["pieces"]]
