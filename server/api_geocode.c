@@ -51,15 +51,22 @@ static const char *const level_names[] = {"block", "town"};
 static const char *const match_names[] = {
     "exact", "prefix", "fuzzy", "partial"};
 
-/* The ward from the polygons when the point is in one, else as given. */
+/*
+ * The ward from the polygons when the point is in one, else as given: the
+ * code, and the name as the polygons name them (神奈川県川崎市多摩区),
+ * pref and city (NULL: none).
+ */
 static void
 geocode_ward(struct app *app, json_t *c, double lat, double lon,
-    const char *code, const char *name)
+    const char *code, const char *pref, const char *city)
 {
 	const struct ward *w = NULL;
+	char *name = NULL;
 
 	if (app->wards != NULL)
 		w = wards_find(app->wards, lon, lat);
+	if (w == NULL && pref != NULL)
+		name = xasprintf("%s%s", pref, city);
 	json_object_set_new(c, "ward_code",
 	    w != NULL          ? json_string(w->code)
 	        : code != NULL ? json_string(code)
@@ -68,6 +75,7 @@ geocode_ward(struct app *app, json_t *c, double lat, double lon,
 	    w != NULL          ? json_string(w->name)
 	        : name != NULL ? json_string(name)
 	                       : json_null());
+	free(name);
 }
 
 static json_t *
@@ -78,15 +86,7 @@ geocode_candidate_json(struct app *app, const struct addr_candidate *a)
 	    "level", level_names[a->level], "accuracy_m", a->accuracy_m,
 	    "unmatched", a->unmatched, "match", match_names[a->match], "score",
 	    a->score);
-
-	{
-		/* Named as the ward polygons name them: 神奈川県川崎市多摩区.
-		 */
-		char *name = xasprintf("%s%s", a->pref, a->city);
-
-		geocode_ward(app, c, a->lat, a->lon, a->city_code, name);
-		free(name);
-	}
+	geocode_ward(app, c, a->lat, a->lon, a->city_code, a->pref, a->city);
 	return c;
 }
 
@@ -141,7 +141,8 @@ lookup_places_cb(struct db_result *r, void *arg)
 		geocode_ward(app, p,
 		    json_number_value(json_object_get(p, "lat")),
 		    json_number_value(json_object_get(p, "lon")),
-		    json_string_value(json_object_get(p, "ward_code")), NULL);
+		    json_string_value(json_object_get(p, "ward_code")), NULL,
+		    NULL);
 		all[n++] = json_incref(p);
 	}
 	json_decref(places);
@@ -297,12 +298,8 @@ reverse_index_cb(const struct addr_index *idx, void *arg)
 		    p.block != NULL ? "block" : "town", "distance_m",
 		    (double)(long)(p.distance_m + 0.5), "lat", v->lat, "lon",
 		    v->lon);
-		{
-			char *name = xasprintf("%s%s", p.pref, p.city);
-
-			geocode_ward(app, j, v->lat, v->lon, p.city_code, name);
-			free(name);
-		}
+		geocode_ward(
+		    app, j, v->lat, v->lon, p.city_code, p.pref, p.city);
 		api_reply(v->req, 200, j);
 		addr_place_free(&p);
 	}
