@@ -14,8 +14,8 @@ nodejs npm"
 
 case "${1:-test}" in
 run) ;;
-test) need="$need libcmocka-dev clang libclang-rt-14-dev gpsd gpsd-clients gdal-bin python3-protobuf python3-yaml chromium python3-pil time openssl dpkg-dev systemd prometheus" ;;
-bench) need="$need libcmocka-dev clang libclang-rt-14-dev wrk postgresql-15-postgis-3 time" ;;
+test) need="$need haproxy libcmocka-dev clang libclang-rt-14-dev gpsd gpsd-clients gdal-bin python3-protobuf python3-yaml chromium python3-pil time openssl dpkg-dev systemd prometheus" ;;
+bench) need="$need haproxy libcmocka-dev clang libclang-rt-14-dev wrk postgresql-15-postgis-3 time" ;;
 *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
 esac
 
