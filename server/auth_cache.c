@@ -50,30 +50,21 @@ auth_cache_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int
-auth_cache_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* The hash as stored (64 lower-case hex digits) to its 32 bytes; -1 if not. */
+/*
+ * The hash as stored (64 hex digits) to its 32 bytes; -1 if not. The
+ * digits are libsodium's, as auth_token_hash wrote them.
+ */
 static int
 auth_cache_key(const char *hex, unsigned char key[AUTH_CACHE_KEY])
 {
-	int i, hi, lo;
+	const char *end;
+	size_t len;
 
-	for (i = 0; i < AUTH_CACHE_KEY; i++) {
-		hi = auth_cache_hexval(hex[2 * i]);
-		lo = hi < 0 ? -1 : auth_cache_hexval(hex[2 * i + 1]);
-		if (lo < 0)
-			return -1;
-		key[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return hex[2 * AUTH_CACHE_KEY] == '\0' ? 0 : -1;
+	if (sodium_hex2bin(
+	        key, AUTH_CACHE_KEY, hex, strlen(hex), NULL, &len, &end) != 0 ||
+	    len != AUTH_CACHE_KEY || *end != '\0')
+		return -1;
+	return 0;
 }
 
 /*
