@@ -171,6 +171,8 @@ db_dispatch(struct db *db)
 		TAILQ_REMOVE(&db->queue, q, entry);
 		db->nqueued--;
 		event_del(q->ev_timeout);
+		if (db_group_send(c, q))
+			continue; /* sent with others like it, or answered */
 		if (db_stmt_send(c, q) != 0) {
 			/* Not sent: put it back and drop the connection. */
 			TAILQ_INSERT_HEAD(&db->queue, q, entry);
@@ -271,6 +273,17 @@ db_query_prepared(struct db *db, const char *sql, int nparams,
 	struct db_query *q = db_query_new(sql, nparams, params, cb, arg);
 
 	q->prepared = 1;
+	db_enqueue(db, q);
+}
+
+void
+db_query_grouped(struct db *db, const char *sql, int nparams,
+    const char *const *params, db_cb cb, void *arg)
+{
+	struct db_query *q = db_query_new(sql, nparams, params, cb, arg);
+
+	q->prepared = 1;
+	q->grouped = 1;
 	db_enqueue(db, q);
 }
 
@@ -386,6 +399,9 @@ db_stats(struct db *db, struct db_stats *st)
 	st->reconnects = db->reconnects;
 	st->queries = db->queries;
 	st->failures = db->failures;
+	st->groups = db->groups;
+	st->grouped = db->grouped;
+	st->regrouped = db->regrouped;
 }
 
 const char *

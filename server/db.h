@@ -62,7 +62,10 @@ struct db_stats {
 	int waiting;     /* queued for a connection */
 	unsigned long reconnects;
 	unsigned long queries;
-	unsigned long failures; /* DB_UNAVAILABLE or DB_TIMEOUT */
+	unsigned long failures;  /* DB_UNAVAILABLE or DB_TIMEOUT */
+	unsigned long groups;    /* transactions shared by grouped statements */
+	unsigned long grouped;   /* statements run in them */
+	unsigned long regrouped; /* run again alone after their group failed */
 };
 
 /* Creates the pool and starts connecting; never fails. */
@@ -84,6 +87,17 @@ void db_query(struct db *, const char *sql, int nparams,
  * run as db_query runs them.
  */
 void db_query_prepared(struct db *, const char *sql, int nparams,
+    const char *const *params, db_cb, void *arg);
+/*
+ * The same for a statement that stands alone and may share its
+ * transaction (db_group.c): statements of the same text waiting together
+ * for a connection run in one transaction, with one commit and one WAL
+ * flush for all. The outcome is each one's own: if any of them fails, none
+ * took effect and each runs again in a transaction of its own. For writes
+ * whose callers need no transaction of their own (no SET LOCAL, no
+ * advisory lock meant for one call).
+ */
+void db_query_grouped(struct db *, const char *sql, int nparams,
     const char *const *params, db_cb, void *arg);
 /*
  * Queues a script of several statements (simple protocol, no parameters),

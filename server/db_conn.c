@@ -105,10 +105,16 @@ void
 db_conn_fail(struct db_conn *c, const char *why)
 {
 	struct db *db = c->db;
-	struct db_query *q = c->q;
+	struct db_query *q = TAILQ_EMPTY(&c->group) ? c->q : NULL;
 	int was_up = (c->state == DB_CONN_IDLE || c->state == DB_CONN_BUSY);
 	char *msg = db_trim(why);
 
+	if (!TAILQ_EMPTY(&c->group)) {
+		char *e = xasprintf("database connection lost: %s", msg);
+
+		db_group_fail(c, DB_UNAVAILABLE, e);
+		free(e);
+	}
 	c->q = NULL;
 	db_conn_close(c);
 	if (was_up)
@@ -304,7 +310,11 @@ db_conn_read_cb(evutil_socket_t fd, short ev, void *arg)
 		db_listen_notify(db, n->relname, n->extra);
 		PQfreemem(n);
 	}
-	if (c->state == DB_CONN_BUSY) {
+	if (c->state == DB_CONN_BUSY && !TAILQ_EMPTY(&c->group)) {
+		db_group_read(c);
+		if (c->state == DB_CONN_BUSY)
+			db_conn_flush(c);
+	} else if (c->state == DB_CONN_BUSY) {
 		while (!PQisBusy(c->pg)) {
 			if ((r = PQgetResult(c->pg)) == NULL) {
 				db_conn_complete(c);
@@ -436,6 +446,7 @@ db_conn_init(struct db_conn *c, struct db *db, int id, int listener)
 	c->db = db;
 	c->id = id;
 	c->listener = listener;
+	TAILQ_INIT(&c->group);
 	c->ev_io = event_new(db->base, -1, 0, db_conn_poll_cb, c);
 	c->ev_write = event_new(db->base, -1, 0, db_conn_write_cb, c);
 	c->ev_timer = event_new(db->base, -1, 0, db_backoff_cb, c);
@@ -445,7 +456,9 @@ db_conn_init(struct db_conn *c, struct db *db, int id, int listener)
 void
 db_conn_free(struct db_conn *c)
 {
-	if (c->q != NULL && !c->internal)
+	if (!TAILQ_EMPTY(&c->group))
+		db_group_fail(c, DB_UNAVAILABLE, "shutting down");
+	else if (c->q != NULL && !c->internal)
 		db_query_finish(c->q, DB_UNAVAILABLE, NULL, "shutting down");
 	c->q = NULL;
 	db_conn_close(c);

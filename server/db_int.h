@@ -19,6 +19,7 @@
 #define DB_BACKOFF_MAX_MS    2000
 #define DB_DEADLINE_GRACE_MS 1000
 #define DB_STMTS_MAX         64 /* prepared statements kept per connection */
+#define DB_GROUP_MAX         16 /* grouped statements in one transaction */
 
 enum db_conn_state {
 	DB_CONN_DOWN,
@@ -34,6 +35,8 @@ struct db_query {
 	char **params;
 	int simple;     /* several statements, simple protocol */
 	int prepared;   /* db_query_prepared */
+	int grouped;    /* db_query_grouped: may share a transaction */
+	int alone;      /* its group failed: runs in a transaction of its own */
 	char *deferred; /* channel to NOTIFY after its commit (db.h), or NULL */
 	db_cb cb;
 	void *arg;
@@ -74,6 +77,11 @@ struct db_conn {
 	struct db_stmt stmts[DB_STMTS_MAX];
 	int nstmts, stmt_seq;
 	int preparing; /* PQsendPrepare for q in flight, then q itself */
+	/* A group in flight (db_group.c): its queries in order; q is the one
+	 * whose results come next. */
+	struct db_queries group;
+	int group_prepare; /* the statement's Prepare answers first */
+	int group_failed;  /* a statement failed: none took effect */
 };
 
 struct db_sync {
@@ -109,6 +117,7 @@ struct db {
 	struct db_syncs sync_sent; /* for the one in flight */
 	int freeing;
 	unsigned long reconnects, queries, failures;
+	unsigned long groups, grouped, regrouped;
 	struct db_read *rd; /* the replica's state, or NULL */
 	void (*deferred_cb)(const char *channel, void *arg);
 	void *deferred_arg;
@@ -150,6 +159,18 @@ void db_conn_watch(struct db_conn *, struct db_query *);
 int db_stmt_send(struct db_conn *, struct db_query *);
 int db_stmt_prepared(struct db_conn *, PGresult *);
 void db_stmt_forget(struct db_conn *, const char *sql);
+/* The name sql runs by on this connection; *fresh when recorded now (to be
+ * prepared first). NULL when the connection has no room for more. */
+struct db_stmt *db_stmt_name(struct db_conn *, const char *sql, int *fresh);
+
+/* db_group.c: grouped statements sharing a transaction. */
+/* q (just taken off the queue) and others like it waiting: 1 when sent
+ * together on c (or failed trying: they are answered), 0 when q is alone. */
+int db_group_send(struct db_conn *, struct db_query *q);
+/* c's socket is readable while a group is in flight. */
+void db_group_read(struct db_conn *);
+/* The connection failed: every query of its group gets status and why. */
+void db_group_fail(struct db_conn *, enum db_status, const char *why);
 
 /* db_listen.c: LISTEN and NOTIFY. */
 void db_listen_all(struct db_conn *);

@@ -88,6 +88,25 @@ db_stmt_prepared(struct db_conn *c, PGresult *res)
 	return 0;
 }
 
+struct db_stmt *
+db_stmt_name(struct db_conn *c, const char *sql, int *fresh)
+{
+	unsigned long h = db_stmt_hash(sql);
+	struct db_stmt *st;
+
+	*fresh = 0;
+	if ((st = db_stmt_find(c, sql, h)) != NULL)
+		return st;
+	if (c->nstmts >= DB_STMTS_MAX)
+		return NULL;
+	st = &c->stmts[c->nstmts++];
+	snprintf(st->name, sizeof st->name, "patrol_%d", ++c->stmt_seq);
+	st->sql = xstrdup(sql);
+	st->hash = h;
+	*fresh = 1;
+	return st;
+}
+
 /*
  * A prepared statement whose result columns changed under it (a
  * migration: "cached plan must not change result type") is prepared

@@ -126,9 +126,21 @@ metrics_render(struct evbuffer *b, const struct db_stats *db)
 	    "# HELP patrol_db_failures_total Queries failed as unavailable "
 	    "or timed out.\n"
 	    "# TYPE patrol_db_failures_total counter\n"
-	    "patrol_db_failures_total %lu\n",
+	    "patrol_db_failures_total %lu\n"
+	    "# HELP patrol_db_groups_total Transactions shared by statements "
+	    "that waited together (db_query_grouped).\n"
+	    "# TYPE patrol_db_groups_total counter\n"
+	    "patrol_db_groups_total %lu\n"
+	    "# HELP patrol_db_grouped_total Statements run in shared "
+	    "transactions.\n"
+	    "# TYPE patrol_db_grouped_total counter\n"
+	    "patrol_db_grouped_total %lu\n"
+	    "# HELP patrol_db_regrouped_total Statements run again alone "
+	    "after their group failed.\n"
+	    "# TYPE patrol_db_regrouped_total counter\n"
+	    "patrol_db_regrouped_total %lu\n",
 	    db->connections, db->busy, db->waiting, db->reconnects, db->queries,
-	    db->failures);
+	    db->failures, db->groups, db->grouped, db->regrouped);
 }
 
 void

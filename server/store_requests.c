@@ -92,7 +92,11 @@ store_request_create(
 	    store_num_ll(&survey, n->survey_hours > 0 ? n->survey_hours : 24),
 	    n->ward_name, n->outside_json};
 
-	db_query_prepared(db,
+	/*
+	 * Calls made at the same moment share a transaction and its WAL
+	 * flush (db_group.c); each call's rows and reply are its own.
+	 */
+	db_query_grouped(db,
 	    "WITH r AS ("
 	    " INSERT INTO requests (category, channel, lon, lat, easting,"
 	    "  northing, address, ward_code, description, answers, priority,"

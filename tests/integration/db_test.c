@@ -341,6 +341,168 @@ test_listen_notify(void **state)
 	db_free(db);
 }
 
+/* Grouped statements (db_group.c): set-up of the table they write. */
+static void
+grouped_exec(struct db *db, const char *script)
+{
+	struct outcome o = {0};
+
+	db_exec(db, script, outcome_cb, &o);
+	wait_all(&o, 1);
+	assert_int_equal(o.status, DB_OK);
+}
+
+#define GROUPED_INSERT                                                         \
+	"INSERT INTO db_test_grouped VALUES ($1::int)"                         \
+	" RETURNING v || ':' || pg_current_xact_id()"
+
+/*
+ * n grouped inserts of 0..n-1 (-1 for number bad: refused by the CHECK),
+ * queued behind a sleep so that they wait together for the pool's only
+ * connection.
+ */
+static void
+grouped_run(struct db *db, struct outcome *o, int n, int bad)
+{
+	struct outcome sleep = {0};
+	char num[16];
+	const char *p[1] = {num};
+	int i;
+
+	grouped_exec(db,
+	    "DROP TABLE IF EXISTS db_test_grouped;"
+	    " CREATE TABLE db_test_grouped (v int CHECK (v >= 0))");
+	db_query(db, "SELECT pg_sleep(0.3)", 0, NULL, outcome_cb, &sleep);
+	for (i = 0; i < n; i++) {
+		snprintf(num, sizeof num, "%d", i == bad ? -1 : i);
+		db_query_grouped(db, GROUPED_INSERT, 1, p, outcome_cb, &o[i]);
+	}
+	wait_all(o, n);
+	wait_all(&sleep, 1);
+	assert_int_equal(sleep.status, DB_OK);
+}
+
+/* The transaction id after "v:" in an outcome's value. */
+static const char *
+grouped_xid(const struct outcome *o)
+{
+	const char *c = strchr(o->value, ':');
+
+	return c != NULL ? c + 1 : "";
+}
+
+/* Each caller's own row back, all from one transaction. */
+static void
+test_grouped_share_one_transaction(void **state)
+{
+	struct db *db = pool(url, 1, 100, 5000, 5000);
+	struct outcome one = {0}, o[10] = {0}, count = {0};
+	const char *p[1] = {"100"};
+	struct db_stats st;
+	char want[16];
+	int i;
+
+	(void)state;
+	grouped_run(db, o, 10, -1);
+	for (i = 0; i < 10; i++) {
+		snprintf(want, sizeof want, "%d:", i);
+		assert_int_equal(o[i].status, DB_OK);
+		assert_memory_equal(o[i].value, want, strlen(want));
+		assert_string_equal(grouped_xid(&o[i]), grouped_xid(&o[0]));
+	}
+	db_stats(db, &st);
+	assert_int_equal(st.groups, 1);
+	assert_int_equal(st.grouped, 10);
+	assert_int_equal(st.regrouped, 0);
+	/* Alone in the queue: no group, a transaction of its own. */
+	db_query_grouped(db, GROUPED_INSERT, 1, p, outcome_cb, &one);
+	wait_all(&one, 1);
+	assert_int_equal(one.status, DB_OK);
+	assert_string_not_equal(grouped_xid(&one), grouped_xid(&o[0]));
+	db_stats(db, &st);
+	assert_int_equal(st.groups, 1);
+	db_query(db, "SELECT count(*) FROM db_test_grouped", 0, NULL,
+	    outcome_cb, &count);
+	wait_all(&count, 1);
+	assert_string_equal(count.value, "11");
+	grouped_exec(db, "DROP TABLE db_test_grouped");
+	db_free(db);
+}
+
+/* One refused statement costs the others nothing: each runs again alone. */
+static void
+test_grouped_failure_runs_each_alone(void **state)
+{
+	struct db *db = pool(url, 1, 100, 5000, 5000);
+	struct outcome o[10] = {0}, count = {0};
+	struct db_stats st;
+	char want[16];
+	int i, j;
+
+	(void)state;
+	grouped_run(db, o, 10, 4);
+	assert_int_equal(o[4].status, DB_ERROR);
+	assert_string_equal(o[4].sqlstate, "23514");
+	for (i = 0; i < 10; i++) {
+		if (i == 4)
+			continue;
+		snprintf(want, sizeof want, "%d:", i);
+		assert_int_equal(o[i].status, DB_OK);
+		assert_memory_equal(o[i].value, want, strlen(want));
+		for (j = 0; j < i; j++) {
+			if (j != 4)
+				assert_string_not_equal(
+				    grouped_xid(&o[i]), grouped_xid(&o[j]));
+		}
+	}
+	db_stats(db, &st);
+	assert_int_equal(st.groups, 1);
+	assert_int_equal(st.regrouped, 10);
+	/* Nothing of the failed group stayed: each good row once. */
+	db_query(db,
+	    "SELECT count(*) || '/' || count(DISTINCT v) FROM db_test_grouped",
+	    0, NULL, outcome_cb, &count);
+	wait_all(&count, 1);
+	assert_string_equal(count.value, "9/9");
+	grouped_exec(db, "DROP TABLE db_test_grouped");
+	db_free(db);
+}
+
+/* A group whose connection dies: nothing committed, none reported done. */
+static void
+test_grouped_connection_lost(void **state)
+{
+	struct db *db = pool(url, 1, 100, 5000, 5000);
+	struct outcome sleep = {0}, o[3] = {0}, after = {0};
+	const char *p[3][1] = {{"0"}, {"1"}, {"2"}};
+	int i;
+
+	(void)state;
+	db_query(db, "SELECT pg_sleep(0.3)", 0, NULL, outcome_cb, &sleep);
+	for (i = 0; i < 3; i++)
+		db_query_grouped(db,
+		    "SELECT CASE WHEN $1::int = 1 THEN"
+		    " pg_terminate_backend(pg_backend_pid()) END",
+		    1, p[i], outcome_cb, &o[i]);
+	wait_all(o, 3);
+	wait_all(&sleep, 1);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(o[i].status, DB_UNAVAILABLE);
+		assert_non_null(strstr(o[i].error, "connection lost"));
+	}
+	/* The pool comes back by itself. */
+	for (i = 0; i < 100; i++) {
+		memset(&after, 0, sizeof after);
+		usleep(50000);
+		db_query(db, "SELECT 'back'", 0, NULL, outcome_cb, &after);
+		wait_all(&after, 1);
+		if (after.status == DB_OK)
+			break;
+	}
+	assert_string_equal(after.value, "back");
+	db_free(db);
+}
+
 int
 main(void)
 {
@@ -354,6 +516,9 @@ main(void)
 	    cmocka_unit_test(test_unreachable_fails_fast),
 	    cmocka_unit_test(test_listen_notify),
 	    cmocka_unit_test(test_retry_from_callback_does_not_starve),
+	    cmocka_unit_test(test_grouped_share_one_transaction),
+	    cmocka_unit_test(test_grouped_failure_runs_each_alone),
+	    cmocka_unit_test(test_grouped_connection_lost),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
