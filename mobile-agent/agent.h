@@ -121,6 +121,12 @@ int outbox_photo_keep(struct agent *, const char *file, char sha[65],
  */
 int outbox_photo_add(struct agent *, const char *file, long long request_id,
     const char *what, char sha[65], char **cause);
+/*
+ * SHA-256 of f from its start, in hex (the name a photo is kept and sent
+ * under), reading until len bytes are in or the file ends (len SIZE_MAX:
+ * the whole file): the bytes read, or -1 on a read error.
+ */
+long long outbox_sha_file(FILE *f, size_t len, char sha[65]);
 
 /*
  * jobs.c: the crew's commands on jobs, findings and patrols. The

@@ -366,12 +366,12 @@ outbox_photo_open(const char *path, size_t *len, char **cause)
 	return f;
 }
 
-/* SHA-256 of f's len bytes from its start, in hex: 0, or -1 (short). */
-static int
-outbox_sha_file(FILE *f, size_t len, unsigned char *buf, char sha[65])
+long long
+outbox_sha_file(FILE *f, size_t len, char sha[65])
 {
 	crypto_hash_sha256_state h;
 	unsigned char md[crypto_hash_sha256_BYTES];
+	unsigned char *buf = agent_alloc(OUTBOX_CHUNK);
 	size_t n, off = 0, i;
 
 	rewind(f);
@@ -380,10 +380,11 @@ outbox_sha_file(FILE *f, size_t len, unsigned char *buf, char sha[65])
 		crypto_hash_sha256_update(&h, buf, n);
 		off += n;
 	}
+	free(buf);
 	crypto_hash_sha256_final(&h, md);
 	for (i = 0; i < sizeof md; i++)
 		snprintf(sha + 2 * i, 3, "%02x", md[i]);
-	return off == len && !ferror(f) ? 0 : -1;
+	return ferror(f) ? -1 : (long long)off;
 }
 
 /* in's len bytes from its start into out: 0, or -1. */
@@ -478,7 +479,7 @@ outbox_photo_keep(struct agent *a, const char *file, char sha[65],
 		goto out;
 	}
 	buf = agent_alloc(OUTBOX_CHUNK);
-	if (outbox_sha_file(in, len, buf, sha) != 0)
+	if (outbox_sha_file(in, len, sha) != (long long)len)
 		goto io;
 	/* Kept already (the screen keeps a photo when it arrives): a kept
 	 * photo is named by its own hash; it is not scaled down twice. */
@@ -489,11 +490,12 @@ outbox_photo_keep(struct agent *a, const char *file, char sha[65],
 	}
 	agent_random_id(id, 16);
 	tmp = agent_printf("%s/.tmp-%s", dir, id);
-	/* A copy of our own: the crew may delete theirs before the sync. */
+	/* A copy of our own: the crew may delete theirs before the sync.
+	 * Its name is the hash of what is sent, the copy. */
 	if ((out = fopen(tmp, "w+xe")) == NULL ||
 	    outbox_photo_write(a, file, in, len, *type, out, buf, bytes) != 0 ||
 	    fflush(out) != 0 || fsync(fileno(out)) != 0 ||
-	    outbox_sha_file(out, *bytes, buf, sha) != 0) /* what is sent */
+	    outbox_sha_file(out, *bytes, sha) != (long long)*bytes)
 		goto io;
 	path = agent_printf("%s/%s", dir, sha);
 	if (rename(tmp, path) != 0)

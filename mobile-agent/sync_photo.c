@@ -4,37 +4,29 @@
  * device.
  */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "sync_int.h"
 
 #define SYNC_CHUNK_MAX (256 << 10) /* photo upload chunk, at most */
 
+/* 1 when the photo at path still hashes to sha (its name). */
 static int
 sync_photo_hash_ok(const char *path, const char *sha)
 {
-	unsigned char buf[16384], md[crypto_hash_sha256_BYTES];
 	char hex[65];
-	crypto_hash_sha256_state ctx;
-	unsigned int i;
-	size_t got;
 	FILE *f = fopen(path, "rb");
+	long long n;
 
 	if (f == NULL)
 		return 0;
-	crypto_hash_sha256_init(&ctx);
-	while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-		crypto_hash_sha256_update(&ctx, buf, got);
+	n = outbox_sha_file(f, SIZE_MAX, hex);
 	fclose(f);
-	crypto_hash_sha256_final(&ctx, md);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return strcmp(hex, sha) == 0;
+	return n >= 0 && strcmp(hex, sha) == 0;
 }
 
 static void
