@@ -69,24 +69,42 @@ api_error_extra(struct http_req *req, int status, const char *code,
 	va_end(ap);
 }
 
-void
-api_db_error(struct http_req *req, const struct db_result *r, const char *what)
+enum api_db_fault
+api_db_fault(struct http_req *req, const struct db_result *r, const char *what,
+    const char **detail)
 {
 	if (r->status == DB_UNAVAILABLE || r->status == DB_TIMEOUT) {
 		http_req_set_header(req, "Retry-After", "2");
-		api_error(req, 503, "unavailable", NULL,
-		    "the database is not available; try again");
-		return;
+		return API_DB_UNAVAILABLE;
 	}
 	/* Class 22: a value PostgreSQL could not take (a date out of range). */
 	if (r->sqlstate != NULL && strncmp(r->sqlstate, "22", 2) == 0) {
-		api_error(req, 422, "invalid_value", NULL, "invalid value: %s",
-		    r->error != NULL ? r->error : "data exception");
-		return;
+		*detail = r->error != NULL ? r->error : "data exception";
+		return API_DB_VALUE;
 	}
 	log_error("event=db_error what=%s sqlstate=%s error=%s", what,
 	    r->sqlstate != NULL ? r->sqlstate : "-", log_q(r->error));
-	api_error(req, 500, "internal", NULL, "internal error (%s)", what);
+	return API_DB_INTERNAL;
+}
+
+void
+api_db_error(struct http_req *req, const struct db_result *r, const char *what)
+{
+	const char *detail = NULL;
+
+	switch (api_db_fault(req, r, what, &detail)) {
+	case API_DB_UNAVAILABLE:
+		api_error(req, 503, "unavailable", NULL,
+		    "the database is not available; try again");
+		break;
+	case API_DB_VALUE:
+		api_error(req, 422, "invalid_value", NULL, "invalid value: %s",
+		    detail);
+		break;
+	default:
+		api_error(
+		    req, 500, "internal", NULL, "internal error (%s)", what);
+	}
 }
 
 void

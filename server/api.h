@@ -42,7 +42,21 @@ void api_error(struct http_req *, int status, const char *code,
 void api_error_extra(struct http_req *, int status, const char *code,
     const char *field, json_t *extra, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
-/* 503 for an unavailable database, 500 (logged) for anything else. */
+/*
+ * What a failed query means for its reply, for api_db_error and
+ * open311_db_error: API_DB_UNAVAILABLE, the database is down or too slow
+ * (503; Retry-After is set here); API_DB_VALUE, a value PostgreSQL could
+ * not take (SQLSTATE class 22, a date out of range: the client's), with
+ * *detail its message; API_DB_INTERNAL, anything else (500; logged here as
+ * event=db_error).
+ */
+enum api_db_fault { API_DB_UNAVAILABLE, API_DB_VALUE, API_DB_INTERNAL };
+enum api_db_fault api_db_fault(struct http_req *, const struct db_result *,
+    const char *what, const char **detail);
+/*
+ * 503 for an unavailable database, 422 for a value it could not take, 500
+ * for anything else (api_db_fault).
+ */
 void api_db_error(
     struct http_req *, const struct db_result *, const char *what);
 /*

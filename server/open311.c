@@ -88,21 +88,19 @@ void
 open311_db_error(struct http_req *req, enum open311_format fmt,
     const struct db_result *r, const char *what)
 {
-	if (r->status == DB_UNAVAILABLE || r->status == DB_TIMEOUT) {
-		http_req_set_header(req, "Retry-After", "2");
+	const char *detail = NULL;
+
+	switch (api_db_fault(req, r, what, &detail)) {
+	case API_DB_UNAVAILABLE:
 		open311_error(
 		    req, fmt, 503, "the service is not available; try again");
-		return;
+		break;
+	case API_DB_VALUE:
+		open311_error(req, fmt, 400, "invalid value: %s", detail);
+		break;
+	default:
+		open311_error(req, fmt, 500, "internal error (%s)", what);
 	}
-	/* Class 22: a value PostgreSQL could not take (a date). */
-	if (r->sqlstate != NULL && strncmp(r->sqlstate, "22", 2) == 0) {
-		open311_error(req, fmt, 400, "invalid value: %s",
-		    r->error != NULL ? r->error : "data exception");
-		return;
-	}
-	log_error("event=db_error what=%s sqlstate=%s error=%s", what,
-	    r->sqlstate != NULL ? r->sqlstate : "-", log_q(r->error));
-	open311_error(req, fmt, 500, "internal error (%s)", what);
 }
 
 const char *

@@ -717,6 +717,11 @@ class Open311(h.ServerTest):
         self.assert_error(st, doc, 400, "end_date")
         st, doc = self.get_xml("requests.xml", start_date="yesterday")
         self.assert_error(st, doc, 400, "start_date")
+        # In the right shape, but no day: PostgreSQL refuses the value.
+        st, doc = self.get_xml("requests.xml",
+                               start_date="2026-02-31T00:00:00+09:00",
+                               end_date="2026-03-02T00:00:00+09:00")
+        self.assert_error(st, doc, 400, "invalid value")
         st, doc = self.get_xml("requests.xml", status="pending")
         self.assert_error(st, doc, 400, "status")
         st, doc = self.get_xml("requests.xml", page_size="1001")

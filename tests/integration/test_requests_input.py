@@ -88,6 +88,10 @@ class BadInput(h.ServerTest):
                     422, "invalid_answer", "answers.mood")
         self.expect(self.create(self.good(callback_at="tomorrow")), 422,
                     "invalid_time", "callback_at")
+        # In the right shape, but no day: PostgreSQL refuses the value.
+        msg = self.expect(self.create(self.good(
+            callback_at="2026-02-31T10:00:00+09:00")), 422, "invalid_value")
+        self.assertTrue(msg.startswith("invalid value: "), msg)
         self.expect(self.create(self.good(caller="someone")), 422,
                     "wrong_type", "caller")
 
