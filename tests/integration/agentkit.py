@@ -91,6 +91,15 @@ class Agent:
         with open(os.path.join(self.dir, "token")) as f:
             return f.read().strip()
 
+    def device_id(self):
+        """The id the server gave this device at enrolment (its state)."""
+        db = self.db()
+        try:
+            return db.execute("SELECT value FROM state WHERE key ="
+                              " 'device_id'").fetchone()[0]
+        finally:
+            db.close()
+
     def files_contain(self, needle):
         """Whether any byte of the state directory holds needle (UTF-8)."""
         data = needle.encode("utf-8")

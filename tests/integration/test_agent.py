@@ -533,10 +533,7 @@ class AgentSync(h.DispatcherCalls, unittest.TestCase):
         r = a.run("wayback", "take", str(piece), check=0)
         self.assertTrue(r.stdout.startswith("OK"), r.stdout)
         self.assertIn(str(piece), r.stdout)
-        db = a.db()
-        device = db.execute("SELECT value FROM state WHERE key ="
-                            " 'device_id'").fetchone()[0]
-        db.close()
+        device = a.device_id()
         self.assertEqual(self.q("SELECT count(*) FROM patrol_sessions"
                                 " WHERE device_id = %s" % device), "0")
         a.run("sync", check=0)
@@ -629,10 +626,7 @@ class AgentSync(h.DispatcherCalls, unittest.TestCase):
         a.run("sync", check=0)
         self.assertIn("044-555-0199", a.run("show", str(rid)).stdout)
         token = a.token()
-        db = a.db()
-        device = db.execute("SELECT value FROM state WHERE key ="
-                            " 'device_id'").fetchone()[0]
-        db.close()
+        device = a.device_id()
         r = h.patrolctl(self.url, "device", "revoke", device)
         self.assertEqual(r.returncode, 0, r.stderr)
         r = a.run("sync")

@@ -203,12 +203,8 @@ class AuthDatabaseTrouble(unittest.TestCase):
         cls.t = h.user_token(cls.url, "sam", "viewer")
 
     def frozen(self, d, seconds_before_thaw, path):
-        # Only this database's backends: h.backend_pids takes every
-        # patrold's in the cluster.
-        pids = [int(p) for p in h.psql(
-            self.url, "SELECT pid FROM pg_stat_activity WHERE "
-            "application_name = 'patrold' AND datname = current_database()")
-            .split()]
+        # Only this database's backends (the cluster is shared).
+        pids = h.backend_pids(self.url)
         self.assertTrue(pids)
         for p in pids:
             os.kill(p, signal.SIGSTOP)
