@@ -477,8 +477,7 @@ post_request_go(void *arg)
 		open311_error(p->req, p->fmt, 400, "service_code: required");
 		goto fail;
 	}
-	if (strlen(code) !=
-	    strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_")) {
+	if (!open311_code_ok(code)) {
 		open311_error(
 		    p->req, p->fmt, 404, "service_code: no such service");
 		goto fail;

@@ -584,6 +584,9 @@ class Open311(h.ServerTest):
             ("service_code", "no_such"), ("lat", NEST[0]),
             ("long", NEST[1])])
         self.assert_error(st, doc, 404, "service_code")
+        # Not even the shape of a code: no such service, before the rest.
+        st, doc = self.post("requests.xml", [("service_code", "Wasp-Nest")])
+        self.assert_error(st, doc, 404, "service_code")
         st, doc = self.post("requests.json", without(
             "attribute[nest_height]") + [("attribute[nest_height]", "roof")])
         self.assert_error(st, doc, 400, "attribute[nest_height]", fmt="json")
