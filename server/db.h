@@ -94,8 +94,10 @@ void db_query_prepared(struct db *, const char *sql, int nparams,
  * for a connection run in one transaction, with one commit and one WAL
  * flush for all. The outcome is each one's own: if any of them fails, none
  * took effect and each runs again in a transaction of its own. For writes
- * whose callers need no transaction of their own (no SET LOCAL, no
- * advisory lock meant for one call).
+ * whose callers need no transaction of their own: no SET LOCAL, no
+ * advisory lock meant for one call, and nothing that waits for other
+ * writers to end (request_events_safe_id(), as sync_apply() does: two
+ * groups would each hold an xid the other waits for).
  */
 void db_query_grouped(struct db *, const char *sql, int nparams,
     const char *const *params, db_cb, void *arg);
