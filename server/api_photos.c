@@ -80,12 +80,9 @@ static void
 photo_store(struct photo_post *pp)
 {
 	struct app *app = http_req_owner(pp->req);
-	char *cause;
 
 	if (photos_store(app->cfg->photo_dir, pp->body, pp->len, pp->hex,
-	        &pp->created, &cause) != 0) {
-		log_error("event=photo_store_failed reason=%s", log_q(cause));
-		free(cause);
+	        &pp->created) != 0) {
 		api_error(
 		    pp->req, 500, "internal", NULL, "cannot store the photo");
 		photo_post_free(pp);

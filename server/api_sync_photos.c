@@ -142,7 +142,7 @@ static void
 upload_finish(struct upload *u)
 {
 	struct app *app = http_req_owner(u->req);
-	char hex[65], *cause;
+	char hex[65];
 	const char *type;
 	unsigned char *data;
 	ssize_t n;
@@ -175,10 +175,8 @@ upload_finish(struct upload *u)
 		    "the photo is not a JPEG, PNG or WebP image");
 		goto out;
 	}
-	if (photos_store(app->cfg->photo_dir, data, len, hex, &u->created,
-	        &cause) != 0) {
-		log_error("event=photo_store_failed reason=%s", log_q(cause));
-		free(cause);
+	if (photos_store(app->cfg->photo_dir, data, len, hex, &u->created) !=
+	    0) {
 		api_sync_error(
 		    u->req, 500, "internal", NULL, "cannot store the photo");
 		goto out;

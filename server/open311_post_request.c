@@ -198,7 +198,6 @@ post_store_photos(struct post *p)
 	struct app *app = http_req_owner(p->req);
 	const struct open311_field *f;
 	struct post_photo *ph;
-	char *cause;
 	size_t i;
 
 	for (i = 0; i < p->form.n; i++) {
@@ -211,10 +210,7 @@ post_store_photos(struct post *p)
 		ph->bytes = f->len;
 		ph->type = image_sniff(f->value, f->len);
 		if (photos_store(app->cfg->photo_dir, f->value, f->len,
-		        ph->sha256, &ph->created, &cause) != 0) {
-			log_error(
-			    "event=photo_store_failed reason=%s", log_q(cause));
-			free(cause);
+		        ph->sha256, &ph->created) != 0) {
 			open311_error(p->req, p->fmt, 500,
 			    "media: cannot store the photo");
 			return -1;

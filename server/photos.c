@@ -83,8 +83,8 @@ photos_fsync_dir(const char *dir)
 	return rc;
 }
 
-int
-photos_store(const char *dir, const void *data, size_t len, char hex[65],
+static int
+photos_write(const char *dir, const void *data, size_t len, char hex[65],
     int *created, char **cause)
 {
 	char *sub, *path, *tmp;
@@ -142,6 +142,19 @@ out:
 	free(tmp);
 	free(path);
 	return rc;
+}
+
+int
+photos_store(
+    const char *dir, const void *data, size_t len, char hex[65], int *created)
+{
+	char *cause;
+
+	if (photos_write(dir, data, len, hex, created, &cause) == 0)
+		return 0;
+	log_error("event=photo_store_failed reason=%s", log_q(cause));
+	free(cause);
+	return -1;
 }
 
 void

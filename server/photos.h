@@ -13,11 +13,11 @@ void photos_hash(const void *data, size_t len, char hex[65]);
  * Stores data durably (written, fsync'ed, renamed, directory fsync'ed)
  * under its hash, which is returned in hex. Storing an existing photo is a
  * no-op. *created (may be NULL) is 1 when this call made the file, so a
- * caller whose row then fails can take it back (photos_discard). -1 with
- * *cause on an I/O error.
+ * caller whose row then fails can take it back (photos_discard). -1 on an
+ * I/O error, logged here (event=photo_store_failed).
  */
 int photos_store(const char *dir, const void *data, size_t len, char hex[65],
-    int *created, char **cause) __attribute__((warn_unused_result));
+    int *created) __attribute__((warn_unused_result));
 /*
  * Removes a photo this process stored for an upload that then failed (no
  * row names it): no orphan files. Only for files photos_store reported as

@@ -125,6 +125,29 @@ class Orphans(unittest.TestCase):
         self.assertEqual(self.d.request(ok["url"], headers={
             "Authorization": "Bearer " + self.disp})[0], 200)
 
+    def test_photo_the_disk_refuses(self):
+        # A file where the photo's directory goes: the write fails as a
+        # full or broken disk would, on every route that stores photos.
+        photo = o311.png(5000)
+        sub = os.path.join(self.d.photo_dir,
+                           hashlib.sha256(photo).hexdigest()[:2])
+        self.assertFalse(os.path.exists(sub))
+        with open(sub, "w"):
+            pass
+        try:
+            rid = self.new_request()
+            st, err = self.api("POST", "/api/v1/requests/%d/photos" % rid,
+                               raw=photo, ctype="image/png")
+            self.assertEqual((st, err["error"]["message"]),
+                             (500, "cannot store the photo"), err)
+            st, reply = self.open311(photo)
+            self.assertEqual((st, reply[0]["description"]),
+                             (500, "media: cannot store the photo"), reply)
+            self.assertEqual(
+                self.d.text().count("event=photo_store_failed"), 2)
+        finally:
+            os.unlink(sub)
+
     def test_open311_media_of_a_failed_report(self):
         before = photo_files(self.d)
         h.psql(self.url, FAIL_PHOTOS % "requests")
