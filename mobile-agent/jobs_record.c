@@ -112,10 +112,36 @@ jobs_record_step(struct agent *a, const char *action,
 	return 0;
 }
 
-/* CODE=VALUE answers into Answer messages (text answers). */
+/*
+ * What a result and a finding carry besides their own fields: the crew's
+ * answers and photos, as their messages point at them, and the position.
+ * Zeroed by the caller, read by jobs_form_read and jobs_form_photos,
+ * freed by jobs_form_free.
+ */
+struct jobs_form {
+	Patrol__Sync__V1__Answer ans[AGENT_ARGS_MAX], *ansp[AGENT_ARGS_MAX];
+	char *codes[AGENT_ARGS_MAX]; /* the answers' codes, allocated */
+	char sha[AGENT_ARGS_MAX][65], *shap[AGENT_ARGS_MAX];
+	Patrol__Sync__V1__Position pos;
+	int has_pos; /* jobs_position's answer */
+};
+
+static void
+jobs_form_free(struct jobs_form *f)
+{
+	int i;
+
+	for (i = 0; i < AGENT_ARGS_MAX; i++)
+		free(f->codes[i]);
+}
+
+/*
+ * rec's CODE=VALUE answers into Answer messages (text answers), and its
+ * position (jobs_position): 0, or -1 with *cause.
+ */
 static int
-jobs_answers(const struct jobs_rec *rec, Patrol__Sync__V1__Answer *ans,
-    Patrol__Sync__V1__Answer **ptrs, char **codes, char **cause)
+jobs_form_read(struct agent *a, const struct jobs_rec *rec, struct jobs_form *f,
+    char **cause)
 {
 	const char *eq, *v;
 	int i;
@@ -131,13 +157,14 @@ jobs_answers(const struct jobs_rec *rec, Patrol__Sync__V1__Answer *ans,
 			    agent_printf("answer '%s' is not CODE=VALUE", v);
 			return -1;
 		}
-		patrol__sync__v1__answer__init(&ans[i]);
-		codes[i] = agent_printf("%.*s", (int)(eq - v), v);
-		ans[i].code = codes[i];
-		ans[i].text = (char *)eq + 1;
-		ptrs[i] = &ans[i];
+		patrol__sync__v1__answer__init(&f->ans[i]);
+		f->codes[i] = agent_printf("%.*s", (int)(eq - v), v);
+		f->ans[i].code = f->codes[i];
+		f->ans[i].text = (char *)eq + 1;
+		f->ansp[i] = &f->ans[i];
 	}
-	return 0;
+	f->has_pos = jobs_position(a, rec, &f->pos, cause);
+	return f->has_pos < 0 ? -1 : 0;
 }
 
 /*
@@ -145,8 +172,8 @@ jobs_answers(const struct jobs_rec *rec, Patrol__Sync__V1__Answer *ans,
  * recorded with the step they go with (job id, 0 for a finding).
  */
 static int
-jobs_photos(struct agent *a, const struct jobs_rec *rec, long long id,
-    const char *what, char sha[][65], char **ptrs, char **cause)
+jobs_form_photos(struct agent *a, const struct jobs_rec *rec, long long id,
+    const char *what, struct jobs_form *f, char **cause)
 {
 	int i;
 
@@ -156,9 +183,9 @@ jobs_photos(struct agent *a, const struct jobs_rec *rec, long long id,
 	}
 	for (i = 0; i < rec->nphotos; i++) {
 		if (outbox_photo_add(
-		        a, rec->photos[i], id, what, sha[i], cause) != 0)
+		        a, rec->photos[i], id, what, f->sha[i], cause) != 0)
 			return -1;
-		ptrs[i] = sha[i];
+		f->shap[i] = f->sha[i];
 	}
 	return 0;
 }
@@ -183,22 +210,19 @@ int
 jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 {
 	Patrol__Sync__V1__JobResult m = PATROL__SYNC__V1__JOB_RESULT__INIT;
-	Patrol__Sync__V1__Position pos;
-	Patrol__Sync__V1__Answer ans[AGENT_ARGS_MAX], *ansp[AGENT_ARGS_MAX];
-	char sha[AGENT_ARGS_MAX][65], *shap[AGENT_ARGS_MAX];
-	char *codes[AGENT_ARGS_MAX] = {0}, *outcomes = NULL, *what = NULL;
+	struct jobs_form f = {0};
+	char *outcomes = NULL, *what = NULL;
 	char cid[33];
 	uint8_t *buf = NULL;
 	size_t len;
 	struct jobs_rule rule;
-	int has, i, rc = -1;
+	int rc = -1;
 
 	if (rec->outcome == NULL || *rec->outcome == '\0') {
 		*cause = agent_strdup("choose an outcome");
 		return -1;
 	}
-	if (jobs_answers(rec, ans, ansp, codes, cause) != 0 ||
-	    (has = jobs_position(a, rec, &pos, cause)) < 0)
+	if (jobs_form_read(a, rec, &f, cause) != 0)
 		goto out;
 	if (outbox_begin(a, cause) != 0)
 		goto out;
@@ -211,7 +235,7 @@ jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 		goto rollback;
 	}
 	what = agent_printf("done:%s", rec->outcome);
-	if (jobs_photos(a, rec, rec->id, what, sha, shap, cause) != 0)
+	if (jobs_form_photos(a, rec, rec->id, what, &f, cause) != 0)
 		goto rollback;
 	agent_random_id(cid, 16);
 	m.client_id = cid;
@@ -219,12 +243,12 @@ jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 	m.outcome = (char *)rec->outcome;
 	m.note = (char *)rec->note;
 	m.n_answers = (size_t)rec->nanswers;
-	m.answers = ansp;
-	m.position = has ? &pos : NULL;
+	m.answers = f.ansp;
+	m.position = f.has_pos ? &f.pos : NULL;
 	m.has_finished_ms = 1;
 	m.finished_ms = agent_now_ms();
 	m.n_photo_sha256 = (size_t)rec->nphotos;
-	m.photo_sha256 = shap;
+	m.photo_sha256 = f.shap;
 	len = patrol__sync__v1__job_result__get_packed_size(&m);
 	buf = agent_alloc(len);
 	patrol__sync__v1__job_result__pack(&m, buf);
@@ -239,8 +263,7 @@ jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 rollback:
 	outbox_rollback(a);
 out:
-	for (i = 0; i < AGENT_ARGS_MAX; i++)
-		free(codes[i]);
+	jobs_form_free(&f);
 	free(outcomes);
 	free(what);
 	free(buf);
@@ -251,22 +274,19 @@ int
 jobs_record_finding(struct agent *a, const struct jobs_rec *rec, char **cause)
 {
 	Patrol__Sync__V1__Finding m = PATROL__SYNC__V1__FINDING__INIT;
-	Patrol__Sync__V1__Position pos;
-	Patrol__Sync__V1__Answer ans[AGENT_ARGS_MAX], *ansp[AGENT_ARGS_MAX];
-	char sha[AGENT_ARGS_MAX][65], *shap[AGENT_ARGS_MAX];
-	char *codes[AGENT_ARGS_MAX] = {0}, cid[33], *what = NULL;
+	struct jobs_form f = {0};
+	char cid[33], *what = NULL;
 	uint8_t *buf = NULL;
 	size_t len;
-	int i, has, rc = -1;
+	int rc = -1;
 
 	if (rec->category == NULL || *rec->category == '\0') {
 		*cause = agent_strdup("choose a category");
 		return -1;
 	}
-	if (jobs_answers(rec, ans, ansp, codes, cause) != 0 ||
-	    (has = jobs_position(a, rec, &pos, cause)) < 0)
+	if (jobs_form_read(a, rec, &f, cause) != 0)
 		goto out;
-	if (has == 0) {
+	if (f.has_pos == 0) {
 		*cause =
 		    agent_strdup("no recent GPS fix: give --lat and --lon");
 		goto out;
@@ -274,34 +294,33 @@ jobs_record_finding(struct agent *a, const struct jobs_rec *rec, char **cause)
 	if (outbox_begin(a, cause) != 0)
 		goto out;
 	what = agent_printf("finding:%s", rec->category);
-	if (jobs_photos(a, rec, 0, what, sha, shap, cause) != 0) {
+	if (jobs_form_photos(a, rec, 0, what, &f, cause) != 0) {
 		outbox_rollback(a);
 		goto out;
 	}
 	agent_random_id(cid, 16);
 	m.client_id = cid;
 	m.category = (char *)rec->category;
-	m.position = &pos;
+	m.position = &f.pos;
 	m.note = (char *)rec->note;
 	m.address = (char *)rec->address;
 	m.n_answers = (size_t)rec->nanswers;
-	m.answers = ansp;
+	m.answers = f.ansp;
 	m.has_device_time_ms = 1;
 	m.device_time_ms = agent_now_ms();
 	m.n_photo_sha256 = (size_t)rec->nphotos;
-	m.photo_sha256 = shap;
+	m.photo_sha256 = f.shap;
 	len = patrol__sync__v1__finding__get_packed_size(&m);
 	buf = agent_alloc(len);
 	patrol__sync__v1__finding__pack(&m, buf);
-	i = jobs_commit(a, "finding", what, cid, 0, buf, len, NULL, 0, cause);
-	if (i != 0) {
+	if (jobs_commit(a, "finding", what, cid, 0, buf, len, NULL, 0, cause) !=
+	    0) {
 		outbox_rollback(a);
 		goto out;
 	}
 	rc = 0;
 out:
-	for (i = 0; i < AGENT_ARGS_MAX; i++)
-		free(codes[i]);
+	jobs_form_free(&f);
 	free(what);
 	free(buf);
 	return rc;
