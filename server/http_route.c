@@ -67,34 +67,49 @@ http_params_clear(char **params)
 	}
 }
 
-const struct http_route *
-http_route_find(struct http_server *s, struct http_req *r, int *allowed)
+/*
+ * The first route for method and path (encoded); *allowed collects the
+ * methods of every route the path matches. With keep not NULL the found
+ * route's "{}" parameters go there (the caller frees them) and its rest
+ * to *keep_rest.
+ */
+static const struct http_route *
+http_route_walk(struct http_server *s, int method, const char *path,
+    int *allowed, char **keep, const char **keep_rest)
 {
 	const struct http_route *rt;
 	char *params[HTTP_MAX_PARAMS] = {0};
 	const char *rest = NULL;
-	int t, method = (int)evhttp_request_get_command(r->ev);
+	int t;
 	size_t i;
 
 	*allowed = 0;
 	for (t = 0; t < s->ntable; t++) {
 		for (i = 0; i < s->ntables[t]; i++) {
 			rt = &s->tables[t][i];
-			if (!http_match(rt->path, r->path, params, &rest)) {
+			if (!http_match(rt->path, path, params, &rest)) {
 				http_params_clear(params);
 				continue;
 			}
 			*allowed |= rt->methods;
-			if ((rt->methods & method) == 0) {
-				http_params_clear(params);
-				continue;
+			if ((rt->methods & method) != 0 && keep != NULL) {
+				memcpy(keep, params, sizeof params);
+				*keep_rest = rest;
+				return rt;
 			}
-			memcpy(r->params, params, sizeof params);
-			r->rest = rest;
-			return rt;
+			http_params_clear(params);
+			if ((rt->methods & method) != 0)
+				return rt;
 		}
 	}
 	return NULL;
+}
+
+const struct http_route *
+http_route_find(struct http_server *s, struct http_req *r, int *allowed)
+{
+	return http_route_walk(s, (int)evhttp_request_get_command(r->ev),
+	    r->path, allowed, r->params, &r->rest);
 }
 
 /* The route for method and path (encoded), for the gate. */
@@ -102,26 +117,7 @@ const struct http_route *
 http_route_lookup(
     struct http_server *s, int method, const char *path, int *allowed)
 {
-	const struct http_route *rt;
-	char *params[HTTP_MAX_PARAMS] = {0};
-	const char *rest = NULL;
-	int t, hit;
-	size_t i;
-
-	*allowed = 0;
-	for (t = 0; t < s->ntable; t++) {
-		for (i = 0; i < s->ntables[t]; i++) {
-			rt = &s->tables[t][i];
-			hit = http_match(rt->path, path, params, &rest);
-			http_params_clear(params);
-			if (!hit)
-				continue;
-			*allowed |= rt->methods;
-			if (rt->methods & method)
-				return rt;
-		}
-	}
-	return NULL;
+	return http_route_walk(s, method, path, allowed, NULL, NULL);
 }
 
 /* 1 when every '%' starts a two-digit hex escape (evhttp keeps "%zz"). */
