@@ -11,20 +11,9 @@
 #include <time.h>
 
 #include "agent.h"
+#include "hex.h"
 
 #define GPS_LINE_MAX 256
-
-static int
-gps_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* ddmm.mmmm (or dddmm.mmmm) and a hemisphere to signed degrees. */
 static int
@@ -60,7 +49,7 @@ gps_nmea_parse(const char *line, struct gps_fix *fix)
 	unsigned sum = 0;
 	struct tm tm = {0};
 	double secs;
-	int n = 0, hi, lo, i;
+	int n = 0, check, i;
 	long d, t;
 
 	if (line[0] != '$' || strlen(line) >= sizeof buf)
@@ -71,8 +60,7 @@ gps_nmea_parse(const char *line, struct gps_fix *fix)
 		return 0;
 	for (p = buf; p < star; p++)
 		sum ^= (unsigned char)*p;
-	if ((hi = gps_hex(star[1])) < 0 || (lo = gps_hex(star[2])) < 0 ||
-	    (unsigned)(hi * 16 + lo) != sum)
+	if ((check = hex_to_byte(star + 1)) < 0 || (unsigned)check != sum)
 		return 0;
 	*star = '\0';
 	/* Any talker (GP, GN, GL...): the sentence is what matters. */

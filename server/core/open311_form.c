@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
 #include "open311_codec.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -77,36 +78,23 @@ open311_form_duplicate(const struct open311_form *f)
 	return NULL;
 }
 
-static int
-form_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes p..end ('+' is a space); NULL on a bad escape. */
 static char *
 form_decode(const char *p, const char *end, size_t *len)
 {
 	char *out = xmalloc((size_t)(end - p) + 1), *o = out;
-	int hi, lo;
+	int b;
 
 	while (p < end) {
 		if (*p == '+') {
 			*o++ = ' ';
 			p++;
 		} else if (*p == '%') {
-			if (end - p < 3 || (hi = form_hex(p[1])) < 0 ||
-			    (lo = form_hex(p[2])) < 0) {
+			if (end - p < 3 || (b = hex_to_byte(p + 1)) < 0) {
 				free(out);
 				return NULL;
 			}
-			*o++ = (char)(hi << 4 | lo);
+			*o++ = (char)b;
 			p += 3;
 		} else
 			*o++ = *p++;
