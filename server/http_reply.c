@@ -29,6 +29,26 @@
 #include "xmalloc.h"
 
 /*
+ * The headers every answer carries, a reply's or a stream's: its
+ * Content-Type (NULL: none), Cache-Control no-store unless the route set
+ * its own, nosniff, and HSTS when serving HTTPS. Returns the headers.
+ */
+static struct evkeyvalq *
+http_reply_headers(struct http_req *r, const char *content_type)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+
+	if (content_type != NULL)
+		evhttp_add_header(h, "Content-Type", content_type);
+	if (evhttp_find_header(h, "Cache-Control") == NULL)
+		evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (r->srv->hsts != NULL)
+		evhttp_add_header(h, "Strict-Transport-Security", r->srv->hsts);
+	return h;
+}
+
+/*
  * A reply is queued, not sent, when evhttp_send_reply returns: drain waits
  * until evhttp says the last byte went out. If the client dies mid-write
  * evhttp never says so; the drain timeout covers that.
@@ -64,14 +84,7 @@ http_reply(struct http_req *r, int code, const char *content_type,
 		r->on_reply = NULL;
 		hook(r, code, content_type, body, r->reply_arg);
 	}
-	h = evhttp_request_get_output_headers(r->ev);
-	if (content_type != NULL)
-		evhttp_add_header(h, "Content-Type", content_type);
-	if (evhttp_find_header(h, "Cache-Control") == NULL)
-		evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	if (r->srv->hsts != NULL)
-		evhttp_add_header(h, "Strict-Transport-Security", r->srv->hsts);
+	h = http_reply_headers(r, content_type);
 	if (r->srv->draining)
 		evhttp_add_header(h, "Connection", "close");
 	secs = http_elapsed(&r->start);
@@ -212,17 +225,12 @@ void
 http_stream_start(struct http_req *r, const char *content_type,
     http_stream_close_cb on_close, void *arg)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
 	struct evhttp_connection *evcon = evhttp_request_get_connection(r->ev);
 
 	r->replied = 1;
 	if (r->ev_deadline != NULL)
 		event_del(r->ev_deadline);
-	evhttp_add_header(h, "Content-Type", content_type);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	if (r->srv->hsts != NULL)
-		evhttp_add_header(h, "Strict-Transport-Security", r->srv->hsts);
+	(void)http_reply_headers(r, content_type);
 	r->streaming = 1;
 	r->on_close = on_close;
 	r->close_arg = arg;

@@ -48,6 +48,10 @@ class Dispatch(h.ServerTest):
         feed = h.EventStream(self.d, self.disp1, after=0)
         self.assertEqual(feed.status, 200)
         self.assertTrue(feed.content_type.startswith("text/event-stream"))
+        # The headers of every answer: never cached, never sniffed.
+        self.assertEqual((feed.resp.getheader("Cache-Control"),
+                          feed.resp.getheader("X-Content-Type-Options")),
+                         ("no-store", "nosniff"))
 
         # A resident phones: wasp nest under the eaves near a school path.
         st, first = self.api("POST", "/api/v1/requests", self.disp1, {
