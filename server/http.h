@@ -170,13 +170,18 @@ const void *http_req_user(struct http_req *);
 void http_req_set_header(struct http_req *, const char *key, const char *value);
 
 /*
- * Called once, just before the reply is sent, with its status, content
- * type (may be NULL) and body (may be NULL; read it, do not drain it). One
- * hook per request; for the idempotency store (idempotency.c).
+ * Called once, instead of sending the reply, with its status, content
+ * type (may be NULL) and body (may be NULL; read it, do not drain it). The
+ * reply is held, unseen by the client, until the hook (at once or from a
+ * later callback) calls http_reply_release: what the hook records about
+ * the answer is recorded before anyone can act on it. One hook per
+ * request; for the idempotency store (idempotency.c).
  */
 typedef void (*http_reply_hook)(struct http_req *, int status,
     const char *content_type, struct evbuffer *body, void *arg);
 void http_req_on_reply(struct http_req *, http_reply_hook, void *arg);
+/* Sends the reply the hook holds; the request may be gone on return. */
+void http_reply_release(struct http_req *);
 
 /* Answers with body (may be NULL); the buffer's contents are taken. */
 void http_reply(struct http_req *, int code, const char *content_type,

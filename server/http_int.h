@@ -75,6 +75,10 @@ struct http_req {
 	TAILQ_ENTRY(http_req) stream_entry;
 	http_reply_hook on_reply;
 	void *reply_arg;
+	/* The reply on_reply holds until http_reply_release. */
+	int held_code;
+	char *held_type; /* NULL: none */
+	struct evbuffer *held_body;
 	void *user; /* the guard's caller (http_req_set_user) */
 };
 

@@ -63,27 +63,13 @@ http_sent_cb(struct evhttp_request *ev, void *arg)
 	http_drain_check(s);
 }
 
-void
-http_reply(struct http_req *r, int code, const char *content_type,
+static void
+http_reply_send(struct http_req *r, int code, const char *content_type,
     struct evbuffer *body)
 {
 	struct evkeyvalq *h;
 	double secs;
 
-	if (r->replied) {
-		if (body != NULL)
-			evbuffer_free(body);
-		return;
-	}
-	r->replied = 1;
-	if (r->ev_deadline != NULL)
-		event_del(r->ev_deadline);
-	if (r->on_reply != NULL) {
-		http_reply_hook hook = r->on_reply;
-
-		r->on_reply = NULL;
-		hook(r, code, content_type, body, r->reply_arg);
-	}
 	h = http_reply_headers(r, content_type);
 	if (r->srv->draining)
 		evhttp_add_header(h, "Connection", "close");
@@ -102,6 +88,46 @@ http_reply(struct http_req *r, int code, const char *content_type,
 	r->ev = NULL; /* evhttp owns (and may have freed) it now */
 	r->srv->in_flight--;
 	http_drain_check(r->srv);
+}
+
+void
+http_reply(struct http_req *r, int code, const char *content_type,
+    struct evbuffer *body)
+{
+	http_reply_hook hook = r->on_reply;
+
+	if (r->replied) {
+		if (body != NULL)
+			evbuffer_free(body);
+		return;
+	}
+	r->replied = 1;
+	if (r->ev_deadline != NULL)
+		event_del(r->ev_deadline);
+	if (hook == NULL) {
+		http_reply_send(r, code, content_type, body);
+		return;
+	}
+	/* Held (and the request with it) until http_reply_release. */
+	r->on_reply = NULL;
+	r->held_code = code;
+	r->held_type = content_type != NULL ? xstrdup(content_type) : NULL;
+	r->held_body = body;
+	r->refs++;
+	hook(r, code, r->held_type, body, r->reply_arg);
+}
+
+void
+http_reply_release(struct http_req *r)
+{
+	char *type = r->held_type;
+	struct evbuffer *body = r->held_body;
+
+	r->held_type = NULL;
+	r->held_body = NULL;
+	http_reply_send(r, r->held_code, type, body);
+	free(type);
+	http_req_unref(r);
 }
 
 int

@@ -29,6 +29,7 @@ struct idem {
 	char sha[65];
 	idem_cb go, stop;
 	void *arg;
+	int held; /* req's reply waits for idem_kept_cb */
 };
 
 int
@@ -60,16 +61,25 @@ idem_stop(struct idem *x)
 	idem_free(x);
 }
 
+/*
+ * The answer is kept (or the claim let go): only now does a held reply go
+ * out, so a retry sent the moment it arrives, to any instance, finds it.
+ * When keeping it failed the reply goes out all the same, as a request's
+ * answer does when a step after its commit fails: it says what happened.
+ * The key then stays "in progress" until its claim expires, so a retry is
+ * told 409 and nothing is made twice.
+ */
 static void
-idem_stored_cb(struct db_result *r, void *arg)
+idem_kept_cb(struct db_result *r, void *arg)
 {
 	struct idem *x = arg;
 
-	/* The reply is gone already; a retry then creates anew. */
 	if (r->status != DB_OK)
 		log_warnx("event=idempotency_store_failed route=%s status=%d "
 		          "error=%s",
 		    x->route, (int)r->status, log_q(r->error));
+	if (x->held)
+		http_reply_release(x->req);
 	idem_free(x);
 }
 
@@ -81,19 +91,20 @@ idem_reply_hook(struct http_req *req, int status, const char *content_type,
 	size_t len = body != NULL ? evbuffer_get_length(body) : 0;
 	char *text;
 
-	(void)req;
+	(void)req; /* x->req */
+	x->held = 1;
 	if (status >= 200 && status < 300 && len <= IDEM_RESPONSE_MAX) {
 		text = xmalloc(len + 1);
 		if (len > 0)
 			evbuffer_copyout(body, text, len);
 		text[len] = '\0';
 		store_idem_finish(x->app->db, &x->k, status, content_type, text,
-		    idem_stored_cb, x);
+		    idem_kept_cb, x);
 		free(text);
 		return;
 	}
 	store_idem_release(x->app->db, &x->k,
-	    status >= 500 ? IDEM_UNKNOWN_KEEP_S : 0, idem_stored_cb, x);
+	    status >= 500 ? IDEM_UNKNOWN_KEEP_S : 0, idem_kept_cb, x);
 }
 
 static void
@@ -111,7 +122,7 @@ idem_claim_cb(struct db_result *r, void *arg)
 			http_req_unref(req);
 			x->stop(x->arg);
 			store_idem_release(
-			    x->app->db, &x->k, 0, idem_stored_cb, x);
+			    x->app->db, &x->k, 0, idem_kept_cb, x);
 			return;
 		}
 		goto stop;
@@ -121,7 +132,10 @@ idem_claim_cb(struct db_result *r, void *arg)
 		goto stop;
 	}
 	if (found && c.claimed) {
-		/* The first: the reply go makes is kept (idem_reply_hook). */
+		/*
+		 * The first: the reply go makes is kept before it is sent
+		 * (idem_reply_hook holds it until idem_kept_cb).
+		 */
 		http_req_on_reply(req, idem_reply_hook, x);
 		x->go(x->arg);
 		http_req_unref(req);

@@ -22,7 +22,9 @@ typedef void (*idem_cb)(void *arg);
  *  - its first use by scope (the client: "user:ID", "open311:KEY_ID") on
  *    this route claims it and calls go(arg); the reply go produces is kept
  *    for retries when 2xx, forgotten when 4xx (nothing was created), and
- *    kept "in progress" one more minute when 5xx (it may yet commit);
+ *    kept "in progress" one more minute when 5xx (it may yet commit), and
+ *    only then sent (one more round trip), so a client never sees an
+ *    answer that its retry on another instance would not get;
  *  - a retry with the same body gets the kept reply again (same status
  *    and body, header Idempotency-Replayed: true);
  *  - the same key with another body is 422 idempotency_key_reused;
