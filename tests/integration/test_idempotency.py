@@ -2,9 +2,13 @@
 (issue 10, finding 10), against the real patrold and PostgreSQL: a retry
 after a lost reply creates nothing new and gets the first answer, on any
 instance; the same key with another body is refused naming the problem;
-keys expire after idempotency_ttl_s."""
+keys expire after idempotency_ttl_s; an answer is kept before the client
+sees it, so a retry sent the moment it arrives is answered the same."""
+import contextlib
 import json
+import subprocess
 import threading
+import time
 import unittest
 import urllib.parse
 
@@ -12,6 +16,9 @@ import harness as h
 
 CALL = (35.6050, 139.5600)  # Tama ward (14135)
 TTL = 120
+# The test's advisory lock: while the test holds it, the answer to a key
+# named slow-* cannot be kept (a trigger waits for the lock first).
+HOLD = "4242, 10"
 
 
 class Idempotency(unittest.TestCase):
@@ -24,6 +31,15 @@ class Idempotency(unittest.TestCase):
         cls.d = h.Patrold(cls.url, "--idempotency-ttl-s", str(TTL))
         # A second instance on the same database (behind a load balancer).
         cls.d2 = h.Patrold(cls.url, "--idempotency-ttl-s", str(TTL))
+        # A slow database, on demand: keeping (or forgetting) the answer to
+        # a slow-* key waits until the test lets go of HOLD.
+        h.psql(cls.url, "CREATE FUNCTION test_hold_keep() RETURNS trigger"
+               " LANGUAGE plpgsql AS $$ BEGIN"
+               " PERFORM pg_advisory_xact_lock_shared(%s);"
+               " RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;"
+               " END $$; CREATE TRIGGER test_hold_keep BEFORE UPDATE OR"
+               " DELETE ON idempotency_keys FOR EACH ROW WHEN (OLD.key"
+               " LIKE 'slow-%%') EXECUTE FUNCTION test_hold_keep()" % HOLD)
 
     @classmethod
     def tearDownClass(cls):
@@ -31,25 +47,95 @@ class Idempotency(unittest.TestCase):
             rc = d.stop()
             assert rc == 0, "patrold exited %d:\n%s" % (rc, d.text())
 
-    def post(self, body, key=None, token=None, d=None, wait=True):
-        """As a client would: a 409 idempotency_key_in_use (the first
-        answer is being kept) is retried after Retry-After, unless not
-        wait."""
-        import time
+    def post(self, body, key=None, token=None, d=None):
+        """One POST /api/v1/requests, not retried: once an answer has
+        arrived, a retry is never told the key is still in use."""
         headers = {"Authorization": "Bearer " + (token or self.disp),
                    "Content-Type": "application/json"}
         if key is not None:
             headers["Idempotency-Key"] = key
-        for _ in range(20):
-            st, hdrs, raw = (d or self.d).request(
-                "/api/v1/requests", method="POST",
-                body=json.dumps(body).encode(), headers=headers)
-            r = json.loads(raw)
-            if not (wait and st == 409 and r["error"]["code"]
-                    == "idempotency_key_in_use"):
-                break
-            time.sleep(float(hdrs.get("Retry-After", "1")))
-        return st, hdrs, r
+        st, hdrs, raw = (d or self.d).request(
+            "/api/v1/requests", method="POST",
+            body=json.dumps(body).encode(), headers=headers)
+        return st, hdrs, json.loads(raw)
+
+    def form311(self):
+        """An Open311 POST requests form: a wasp nest at CALL."""
+        return urllib.parse.urlencode([
+            ("jurisdiction_id", "city.kawasaki.jp"),
+            ("api_key", self.key), ("service_code", "wasp_nest"),
+            ("lat", CALL[0]), ("long", CALL[1]),
+            ("attribute[nest_height]", "eaves"),
+            ("attribute[location]", "outdoor"),
+            ("description", "アプリからの通報")]).encode()
+
+    def send311(self, key, data=None, d=None):
+        """One Open311 POST requests.json (data: form311() unless given)."""
+        st, hdrs, raw = (d or self.d).request(
+            "/open311/v2/requests.json", method="POST",
+            body=data if data is not None else self.form311(),
+            headers={"Content-Type": "application/x-www-form-urlencoded",
+                     "Idempotency-Key": key})
+        return st, hdrs, json.loads(raw)
+
+    def waiting(self):
+        """How many of this database's sessions wait for a lock."""
+        return int(h.psql(self.url, "SELECT count(*) FROM pg_locks l JOIN"
+                          " pg_stat_activity a USING (pid) WHERE NOT"
+                          " l.granted AND a.datname = current_database()"))
+
+    def wait_until(self, cond, what):
+        deadline = time.time() + 30
+        while not cond():
+            self.assertLess(time.time(), deadline, what)
+            time.sleep(0.02)
+
+    @contextlib.contextmanager
+    def hold(self):
+        """Holds HOLD (from a psql session of its own) for the block."""
+        p = subprocess.Popen(["psql", "-X", "-tAq", "-d", self.url],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+        try:
+            p.stdin.write("SELECT pg_advisory_lock(%s);\n\\echo held\n"
+                          % HOLD)
+            p.stdin.flush()
+            while p.stdout.readline().strip() != "held":
+                pass
+            yield
+        finally:
+            p.stdin.close()
+            p.wait(30)
+            p.stdout.close()
+
+    def first_then_retry(self, first, retry):
+        """Sends first() (its Idempotency-Key a slow-* one) while keeping
+        its answer is held up, and retry() the moment first's answer
+        reaches the client: (first's answer, retry's answer)."""
+        out = {}
+
+        def run(name, send):
+            out[name] = send()
+        t1 = threading.Thread(target=run, args=("first", first))
+        t2 = threading.Thread(target=run, args=("retry", retry))
+        with self.hold():
+            t1.start()
+            self.wait_until(lambda: self.waiting() >= 1,
+                            "the answer was never kept")
+            t1.join(1.0)
+            early = not t1.is_alive()
+            if early:
+                # The client has its answer though it is not kept yet:
+                # its retry (to the other instance, say) is sent now.
+                t2.start()
+                self.wait_until(lambda: not t2.is_alive()
+                                or self.waiting() >= 2,
+                                "the retry neither waited nor finished")
+        t1.join(30)
+        if not early:
+            t2.start()
+        t2.join(30)
+        return out["first"], out["retry"]
 
     def call(self, note, **extra):
         body = {"category": "wasp_nest", "lat": CALL[0], "lon": CALL[1],
@@ -131,7 +217,7 @@ class Idempotency(unittest.TestCase):
         out = []
 
         def send(d):
-            out.append(self.post(body, key="k-race", d=d, wait=False))
+            out.append(self.post(body, key="k-race", d=d))
         threads = [threading.Thread(target=send, args=(d,))
                    for d in (self.d, self.d2, self.d, self.d2)]
         for t in threads:
@@ -150,34 +236,44 @@ class Idempotency(unittest.TestCase):
         self.assertEqual(len(made), 1, out)
 
     def test_6_open311_post(self):
-        fields = [("jurisdiction_id", "city.kawasaki.jp"),
-                  ("api_key", self.key), ("service_code", "wasp_nest"),
-                  ("lat", CALL[0]), ("long", CALL[1]),
-                  ("attribute[nest_height]", "eaves"),
-                  ("attribute[location]", "outdoor"),
-                  ("description", "アプリからの通報")]
-        body = urllib.parse.urlencode(fields).encode()
-
-        def send(key, data=body, d=None):
-            st, hdrs, raw = (d or self.d).request(
-                "/open311/v2/requests.json", method="POST", body=data,
-                headers={"Content-Type": "application/x-www-form-urlencoded",
-                         "Idempotency-Key": key})
-            return st, hdrs, json.loads(raw)
         n = self.count()
-        st, _, first = send("app-1")
+        st, _, first = self.send311("app-1")
         self.assertEqual(st, 200, first)
-        st, hdrs, again = send("app-1", d=self.d2)
+        st, hdrs, again = self.send311("app-1", d=self.d2)
         self.assertEqual((st, again), (200, first))
         self.assertEqual(hdrs.get("Idempotency-Replayed"), "true")
         self.assertEqual(self.count(), n + 1)
-        st, _, r = send("app-1", data=body + b"&email=a%40example.jp")
+        st, _, r = self.send311(
+            "app-1", data=self.form311() + b"&email=a%40example.jp")
         self.assertEqual(st, 422, r)
         self.assertEqual(r["error"]["code"], "idempotency_key_reused")
-        st, _, other = send("app-2")
+        st, _, other = self.send311("app-2")
         self.assertEqual(st, 200, other)
         self.assertNotEqual(other[0]["service_request_id"],
                             first[0]["service_request_id"])
+
+    def test_7_answer_kept_before_the_client_sees_it(self):
+        # However slow keeping the answer is, a client never holds an
+        # answer that a retry on another instance would not get.
+        body = self.call("保存が遅い")
+        n = self.count()
+        (st, _, first), (st2, hdrs, again) = self.first_then_retry(
+            lambda: self.post(body, key="slow-api"),
+            lambda: self.post(body, key="slow-api", d=self.d2))
+        self.assertEqual(st, 201, first)
+        self.assertEqual((st2, again), (201, first))
+        self.assertEqual(hdrs.get("Idempotency-Replayed"), "true")
+        self.assertEqual(self.count(), n + 1)
+
+    def test_8_open311_answer_kept_before_the_client_sees_it(self):
+        n = self.count()
+        (st, _, first), (st2, hdrs, again) = self.first_then_retry(
+            lambda: self.send311("slow-311"),
+            lambda: self.send311("slow-311", d=self.d2))
+        self.assertEqual(st, 200, first)
+        self.assertEqual((st2, again), (200, first))
+        self.assertEqual(hdrs.get("Idempotency-Replayed"), "true")
+        self.assertEqual(self.count(), n + 1)
 
 
 if __name__ == "__main__":
