@@ -5,6 +5,7 @@ The test command (scripts/test.sh) exports DATABASE_URL, and, when it made
 the cluster itself, PATROL_TEST_PGDIR (so tests may stop and start it).
 Each test file gets a database of its own, created from DATABASE_URL.
 """
+import contextlib
 import json
 import os
 import re
@@ -47,6 +48,28 @@ def psql(url, sql):
     if out.returncode != 0:
         raise RuntimeError("psql failed: %s" % out.stderr.strip())
     return out.stdout.strip()
+
+
+@contextlib.contextmanager
+def psql_held(url, sql):
+    """Runs sql in a psql session of its own that stays open for the
+    with block: a lock it takes is held until the block ends."""
+    p = subprocess.Popen(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-tAq",
+                          "-d", url], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        p.stdin.write(sql + ";\n\\echo psql_held\n")
+        p.stdin.flush()
+        for line in p.stdout:
+            if line.strip() == "psql_held":
+                break
+        else:
+            raise RuntimeError("psql failed: %s" % sql)
+        yield
+    finally:
+        p.stdin.close()
+        p.wait(30)
+        p.stdout.close()
 
 
 def crew_id(url, code):

@@ -4,9 +4,7 @@ after a lost reply creates nothing new and gets the first answer, on any
 instance; the same key with another body is refused naming the problem;
 keys expire after idempotency_ttl_s; an answer is kept before the client
 sees it, so a retry sent the moment it arrives is answered the same."""
-import contextlib
 import json
-import subprocess
 import threading
 import time
 import unittest
@@ -90,24 +88,6 @@ class Idempotency(unittest.TestCase):
             self.assertLess(time.time(), deadline, what)
             time.sleep(0.02)
 
-    @contextlib.contextmanager
-    def hold(self):
-        """Holds HOLD (from a psql session of its own) for the block."""
-        p = subprocess.Popen(["psql", "-X", "-tAq", "-d", self.url],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             text=True)
-        try:
-            p.stdin.write("SELECT pg_advisory_lock(%s);\n\\echo held\n"
-                          % HOLD)
-            p.stdin.flush()
-            while p.stdout.readline().strip() != "held":
-                pass
-            yield
-        finally:
-            p.stdin.close()
-            p.wait(30)
-            p.stdout.close()
-
     def first_then_retry(self, first, retry):
         """Sends first() (its Idempotency-Key a slow-* one) while keeping
         its answer is held up, and retry() the moment first's answer
@@ -118,7 +98,7 @@ class Idempotency(unittest.TestCase):
             out[name] = send()
         t1 = threading.Thread(target=run, args=("first", first))
         t2 = threading.Thread(target=run, args=("retry", retry))
-        with self.hold():
+        with h.psql_held(self.url, "SELECT pg_advisory_lock(%s)" % HOLD):
             t1.start()
             self.wait_until(lambda: self.waiting() >= 1,
                             "the answer was never kept")

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 import unittest
@@ -219,22 +218,11 @@ class Retention(unittest.TestCase):
 
     def test_2_one_purge_at_a_time(self):
         # Another server holds the purge's lock: this one skips.
-        p = subprocess.Popen(["psql", "-X", "-tAq", "-d", self.url],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             text=True)
-        try:
-            p.stdin.write("SELECT pg_advisory_lock(hashtext("
-                          "'patrol.retention'));\n\\echo locked\n")
-            p.stdin.flush()
-            while p.stdout.readline().strip() != "locked":
-                pass
+        with h.psql_held(self.url, "SELECT pg_advisory_lock(hashtext("
+                         "'patrol.retention'))"):
             r = self.ctl("retention", "run")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("another purge is running", r.stdout)
-        finally:
-            p.stdin.close()
-            p.wait(30)
-            p.stdout.close()
 
     def test_3_gps_fix_partitions(self):
         q = lambda sql: h.psql(self.url, sql)  # noqa: E731
