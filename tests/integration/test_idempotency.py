@@ -29,15 +29,20 @@ class Idempotency(unittest.TestCase):
         cls.d = h.Patrold(cls.url, "--idempotency-ttl-s", str(TTL))
         # A second instance on the same database (behind a load balancer).
         cls.d2 = h.Patrold(cls.url, "--idempotency-ttl-s", str(TTL))
-        # A slow database, on demand: keeping (or forgetting) the answer to
-        # a slow-* key waits until the test lets go of HOLD.
+        # A slow or failing database, on demand: keeping (or forgetting)
+        # the answer to a slow-* key waits until the test lets go of HOLD;
+        # to a fail-* key it fails.
         h.psql(cls.url, "CREATE FUNCTION test_hold_keep() RETURNS trigger"
                " LANGUAGE plpgsql AS $$ BEGIN"
+               " IF OLD.key LIKE 'fail-%%' THEN"
+               "  RAISE EXCEPTION 'test: the answer cannot be kept';"
+               " END IF;"
                " PERFORM pg_advisory_xact_lock_shared(%s);"
                " RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;"
                " END $$; CREATE TRIGGER test_hold_keep BEFORE UPDATE OR"
                " DELETE ON idempotency_keys FOR EACH ROW WHEN (OLD.key"
-               " LIKE 'slow-%%') EXECUTE FUNCTION test_hold_keep()" % HOLD)
+               " LIKE 'slow-%%' OR OLD.key LIKE 'fail-%%')"
+               " EXECUTE FUNCTION test_hold_keep()" % HOLD)
 
     @classmethod
     def tearDownClass(cls):
@@ -253,6 +258,22 @@ class Idempotency(unittest.TestCase):
         self.assertEqual(st, 200, first)
         self.assertEqual((st2, again), (200, first))
         self.assertEqual(hdrs.get("Idempotency-Replayed"), "true")
+        self.assertEqual(self.count(), n + 1)
+
+    def test_9_answer_that_cannot_be_kept_still_goes_out(self):
+        # The request was made: its answer says so though keeping it
+        # failed; a retry is then told the key is in use, nothing is made
+        # twice.
+        body = self.call("保存できない")
+        n = self.count()
+        st, _, first = self.post(body, key="fail-api")
+        self.assertEqual(st, 201, first)
+        self.assertEqual(self.count(), n + 1)
+        self.assertIn("event=idempotency_store_failed", self.d.text())
+        st, hdrs, r = self.post(body, key="fail-api", d=self.d2)
+        self.assertEqual(st, 409, r)
+        self.assertEqual(r["error"]["code"], "idempotency_key_in_use")
+        self.assertEqual(hdrs.get("Retry-After"), "1")
         self.assertEqual(self.count(), n + 1)
 
 
