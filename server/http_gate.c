@@ -314,16 +314,11 @@ gate_process(struct http_gate_conn *c)
 			clock_gettime(CLOCK_MONOTONIC, &c->start);
 			evtimer_add(c->ev_tick, &tick);
 		}
-		if ((end = gate_head_end(src)) == 0) {
-			if (len > HTTP_GATE_HEAD_MAX)
-				gate_refuse(c, 431, "headers_too_large",
-				    "the request head is over %d bytes",
-				    HTTP_GATE_HEAD_MAX);
-			else
-				break;
-			continue;
-		}
-		if (end > HTTP_GATE_HEAD_MAX) {
+		/* The head's end not here yet: wait, unless it is too long. */
+		if ((end = gate_head_end(src)) == 0 &&
+		    len <= HTTP_GATE_HEAD_MAX)
+			break;
+		if (end == 0 || end > HTTP_GATE_HEAD_MAX) {
 			gate_refuse(c, 431, "headers_too_large",
 			    "the request head is over %d bytes",
 			    HTTP_GATE_HEAD_MAX);

@@ -221,6 +221,18 @@ class Hostile(h.ServerTest):
                          "body_too_large")
         s.close()
 
+    def test_head_over_32_kib_gets_json_431(self):
+        # Whole but too long, and too long with no end in sight.
+        for tail in ("\r\n\r\n", ""):
+            s = connect(self.d.port)
+            s.sendall(("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: %s%s"
+                       % ("a" * (33 * 1024), tail)).encode())
+            rep = read_reply(s)
+            self.assertEqual(rep[0], 431, tail)
+            self.assertEqual(json.loads(rep[2])["error"]["code"],
+                             "headers_too_large")
+            s.close()
+
     def test_chunked_body_gets_411(self):
         s = connect(self.d.port)
         s.sendall(self.create_request("Transfer-Encoding: chunked\r\n\r\n"
