@@ -52,17 +52,26 @@ mail_address_ok(const char *a)
 	return 1;
 }
 
-/* RFC 2047: an encoded word per line-sized piece of UTF-8. */
+/* s as one line of standard base64 (caller frees). */
 static char *
-mail_header_encode(const char *s)
+mail_base64(const char *s)
 {
 	size_t n = strlen(s),
 	       cap =
 	           sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-	char *b = xmalloc(cap), *out;
+	char *b = xmalloc(cap);
 
 	sodium_bin2base64(b, cap, (const unsigned char *)s, n,
 	    sodium_base64_VARIANT_ORIGINAL);
+	return b;
+}
+
+/* RFC 2047: an encoded word per line-sized piece of UTF-8. */
+static char *
+mail_header_encode(const char *s)
+{
+	char *b = mail_base64(s), *out;
+
 	out = xasprintf("=?UTF-8?B?%s?=", b);
 	free(b);
 	return out;
@@ -72,14 +81,9 @@ mail_header_encode(const char *s)
 static char *
 mail_body_encode(const char *s)
 {
-	size_t n = strlen(s),
-	       cap =
-	           sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-	char *b = xmalloc(cap), *out, *p;
+	char *b = mail_base64(s), *out, *p;
 	size_t len, i;
 
-	sodium_bin2base64(b, cap, (const unsigned char *)s, n,
-	    sodium_base64_VARIANT_ORIGINAL);
 	len = strlen(b);
 	out = p = xmalloc(len + (len / 76 + 1) * 2 + 1);
 	for (i = 0; i < len; i += 76) {
