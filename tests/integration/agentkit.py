@@ -23,6 +23,16 @@ PROTO_DIR = os.path.join(h.SOURCE, "proto")
 PB_TYPE = "application/x-protobuf"
 
 
+def enroll_code(url, crew):
+    """A one-time code enrolling a new device of crew (patrolctl device
+    enroll); the test fails when patrolctl refuses."""
+    r = h.patrolctl(url, "device", "enroll", "--crew", crew)
+    if r.returncode != 0:
+        raise AssertionError("device enroll --crew %s: exit %d\n%s"
+                             % (crew, r.returncode, r.stderr))
+    return r.stdout.strip()
+
+
 def ensure_protobuf():
     """Re-runs this test under an interpreter that has google.protobuf."""
     h.ensure_module("google.protobuf", "python3-protobuf")
@@ -76,6 +86,13 @@ class Agent:
                                  % (" ".join(args), r.returncode, r.stdout,
                                     r.stderr))
         return r
+
+    def enroll(self, url, crew, server, *args):
+        """Enrols this handheld as a device of crew at server (a URL), with
+        a fresh code (enroll_code) and patrol-agent's further args;
+        fails unless it exits 0. Returns the run."""
+        return self.run("enroll", "--server", server, "--code",
+                        enroll_code(url, crew), *args, check=0)
 
     def spawn(self, *args):
         return subprocess.Popen([AGENT, "--dir", self.dir] + list(args),

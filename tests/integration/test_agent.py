@@ -60,9 +60,7 @@ class AgentSync(h.DispatcherCalls, unittest.TestCase):
     def agent(self, crew):
         a = k.Agent(crew)
         self.agents.append(a)
-        r = h.patrolctl(self.url, "device", "enroll", "--crew", crew)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        code = r.stdout.strip()
+        code = k.enroll_code(self.url, crew)
         self.assertRegex(code, r"^[A-Z2-9]{5}-[A-Z2-9]{5}$")
         r = a.run("enroll", "--server", self.proxy.url, "--code", code,
                   check=0)
@@ -398,8 +396,7 @@ class AgentSync(h.DispatcherCalls, unittest.TestCase):
                     break
                 time.sleep(0.05)
             self.assertIsNotNone(port, open(log.name).read())
-            code = h.patrolctl(self.url, "device", "enroll", "--crew",
-                               "tama-road-1").stdout.strip()
+            code = k.enroll_code(self.url, "tama-road-1")
             a = k.Agent("tls")
             self.agents.append(a)
             server = "https://localhost:%d" % port
@@ -429,9 +426,7 @@ class AgentSync(h.DispatcherCalls, unittest.TestCase):
         self.addCleanup(proxy.close)
         a = k.Agent("flaky")
         self.agents.append(a)
-        code = h.patrolctl(self.url, "device", "enroll", "--crew",
-                           "tama-wasp-1").stdout.strip()
-        a.run("enroll", "--server", proxy.url, "--code", code, check=0)
+        a.enroll(self.url, "tama-wasp-1", proxy.url)
         rid = self.new_job("tama-wasp-1", "044-555-0107")
         feed = h.EventStream(self.d, self.disp, after=self.last_event())
         proxy.faulty = True

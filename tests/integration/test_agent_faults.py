@@ -81,10 +81,7 @@ class AgentFaults(unittest.TestCase):
         rng = random.Random(7)
         a = k.Agent("faults")
         self.addCleanup(a.remove)
-        code = h.patrolctl(self.url, "device", "enroll", "--crew",
-                           "tama-wasp-1").stdout.strip()
-        a.run("enroll", "--server", self.proxy.url, "--code", code,
-              check=0)
+        a.enroll(self.url, "tama-wasp-1", self.proxy.url)
         jobs = [self.new_job(i) for i in range(JOBS)]
         state = {"syncs": 0, "killed_d": False, "pg": False}
         said_ok = {"finding": 0, "photos": {}}

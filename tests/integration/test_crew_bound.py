@@ -285,10 +285,7 @@ class CrewBound(unittest.TestCase):
     def device(self, crew):
         a = k.Agent(crew)
         self.agents.append(a)
-        r = h.patrolctl(self.url, "device", "enroll", "--crew", crew)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        r = a.run("enroll", "--server", "http://127.0.0.1:%d" % self.d.port,
-                  "--code", r.stdout.strip(), check=0)
+        a.enroll(self.url, crew, "http://127.0.0.1:%d" % self.d.port)
         return a
 
     def sync(self, token, batch, **items):

@@ -96,11 +96,7 @@ class Demo(unittest.TestCase):
         d = h.Patrold(self.url)
         a = k.Agent("demo")
         try:
-            r = h.patrolctl(self.url, "device", "enroll", "--crew",
-                            "tama-river-1")
-            self.assertEqual(r.returncode, 0, r.stderr)
-            a.run("enroll", "--server", "http://127.0.0.1:%d" % d.port,
-                  "--code", r.stdout.strip(), check=0)
+            a.enroll(self.url, "tama-river-1", "http://127.0.0.1:%d" % d.port)
             out = a.run("wayback", check=0).stdout
             lines = out.splitlines()[1:]
             self.assertTrue(lines, out)

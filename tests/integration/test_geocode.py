@@ -223,11 +223,8 @@ class Geocode(h.ServerTest):
         self.assertEqual(st, 200, raw)
         a = k.Agent("geocode-town")
         try:
-            r = h.patrolctl(self.url, "device", "enroll", "--crew",
-                            "tama-wasp-1")
-            self.assertEqual(r.returncode, 0, r.stderr)
-            a.run("enroll", "--server", "http://127.0.0.1:%d" % self.d.port,
-                  "--code", r.stdout.strip(), check=0)
+            a.enroll(self.url, "tama-wasp-1",
+                     "http://127.0.0.1:%d" % self.d.port)
             a.run("sync", check=0)
             out = a.run("show", str(rid), check=0).stdout
             self.assertIn("川崎市多摩区中野島四丁目3番", out)

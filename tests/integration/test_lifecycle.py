@@ -52,8 +52,7 @@ class Lifecycle(h.ServerTest):
         st, cats = cls.api("/api/v1/categories", "dispatcher")
         cls.outcome = [c for c in cats if c["code"] == "river_defect"][0][
             "outcomes"][0]["code"]
-        code = h.patrolctl(cls.url, "device", "enroll", "--crew",
-                           "tama-river-1").stdout.strip()
+        code = k.enroll_code(cls.url, "tama-river-1")
         st, _, raw = k.post(cls.d, "/agent/v1/enroll", cls.M["EnrollRequest"](
             code=code).SerializeToString())
         assert st in (200, 201), (st, raw[:200])

@@ -327,11 +327,8 @@ class MultiInstance(unittest.TestCase):
         # A handheld enrolled and syncing through the proxy.
         agent = k.Agent("multi")
         self.agents.append(agent)
-        r = h.patrolctl(self.url, "device", "enroll", "--crew", "tama-wasp-2")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        server = "http://127.0.0.1:%d" % self.proxy.port
-        r = agent.run("enroll", "--server", server, "--code",
-                      r.stdout.strip(), check=0)
+        r = agent.enroll(self.url, "tama-wasp-2",
+                         "http://127.0.0.1:%d" % self.proxy.port)
         self.assertIn("OK enrolled", r.stdout)
         st, job, _ = self.create()
         st, a, _ = self.api("POST", "/api/v1/requests/%d/assign" % job["id"],

@@ -179,10 +179,7 @@ class Orphans(unittest.TestCase):
         # the protobuf sync API and the resumable upload, as patrol-agent
         # does.
         Orphans.agent = a = k.Agent("orphans")
-        r = h.patrolctl(self.url, "device", "enroll", "--crew", "road-1")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        a.run("enroll", "--server", "http://127.0.0.1:%d" % self.d.port,
-              "--code", r.stdout.strip(), check=0)
+        a.enroll(self.url, "road-1", "http://127.0.0.1:%d" % self.d.port)
         token = a.token()
         rid = self.new_request()
         crew = h.crew_id(self.url, "road-1")
