@@ -1,8 +1,8 @@
 /*
- * The helpers every file of patrol-agent uses: allocation that exits on
- * failure, formatting, the state directory's paths, random ids, times,
- * back-off and command options. main() and the command table are in
- * main.c.
+ * The helpers every file of patrol-agent uses: the state directory's
+ * paths, random ids, times, back-off and command options (allocation and
+ * formatting that exit on failure are common/xmalloc.c's). main() and the
+ * command table are in main.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -13,45 +13,6 @@
 #include <time.h>
 
 #include "agent.h"
-
-void *
-agent_alloc(size_t n)
-{
-	void *p = calloc(1, n == 0 ? 1 : n);
-
-	if (p == NULL) {
-		fprintf(stderr, "patrol-agent: out of memory\n");
-		exit(AGENT_EXIT_FAIL);
-	}
-	return p;
-}
-
-char *
-agent_strdup(const char *s)
-{
-	size_t len = strlen(s) + 1;
-	char *p = agent_alloc(len);
-
-	memcpy(p, s, len);
-	return p;
-}
-
-char *
-agent_printf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n == -1) {
-		fprintf(stderr, "patrol-agent: out of memory\n");
-		exit(AGENT_EXIT_FAIL);
-	}
-	return s;
-}
 
 void
 agent_log(struct agent *a, const char *fmt, ...)
@@ -70,7 +31,7 @@ agent_log(struct agent *a, const char *fmt, ...)
 char *
 agent_path(struct agent *a, const char *name)
 {
-	return agent_printf("%s/%s", a->dir, name);
+	return xasprintf("%s/%s", a->dir, name);
 }
 
 void

@@ -18,6 +18,7 @@
 
 #include "sync_v1.pb-c.h"
 #include "track_codec.h"
+#include "xmalloc.h"
 
 #define AGENT_VERSION "0.2.0"
 
@@ -35,10 +36,10 @@ struct agent {
 /* main.c: main() and the command table. */
 
 /* agent.c: helpers every file uses */
-/* Allocation that never fails (it exits): out of memory, we are done. */
-void *agent_alloc(size_t);
-char *agent_strdup(const char *);
-char *agent_printf(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Allocation that never fails (it exits: out of memory, we are done) is the
+ * server's, common/xmalloc.h, included above.
+ */
 void agent_log(struct agent *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 char *agent_path(struct agent *, const char *name);

@@ -47,11 +47,10 @@ gps_src_open_nmea(const char *path, double speed, char **cause)
 	FILE *f;
 
 	if ((f = fopen(path, "r")) == NULL) {
-		*cause =
-		    agent_printf("cannot open %s: %s", path, strerror(errno));
+		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	s = agent_alloc(sizeof *s);
+	s = xcalloc(1, sizeof *s);
 	s->nmea = 1;
 	s->f = f;
 	s->speed = speed;
@@ -68,7 +67,7 @@ gps_src_open_gpsd(const char *host, const char *port, char **cause)
 	if ((m = module_gpsd(cause)) == NULL ||
 	    (c = m->open(host, port, cause)) == NULL)
 		return NULL;
-	s = agent_alloc(sizeof *s);
+	s = xcalloc(1, sizeof *s);
 	s->m = m;
 	s->c = c;
 	return s;
@@ -103,7 +102,7 @@ gps_src_next_nmea(struct gps_src *s, struct gps_fix *fix, char **cause)
 		s->last_t = fix->t_ms;
 		return 1;
 	}
-	*cause = agent_strdup("end of the NMEA log");
+	*cause = xstrdup("end of the NMEA log");
 	return -1;
 }
 

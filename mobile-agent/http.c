@@ -84,7 +84,7 @@ http_done_cb(struct evhttp_request *req, void *arg)
 		c->r->complete = v[0] == '1';
 	in = evhttp_request_get_input_buffer(req);
 	n = in != NULL ? evbuffer_get_length(in) : 0;
-	c->r->body = agent_alloc(n + 1);
+	c->r->body = xcalloc(1, n + 1);
 	if (n > 0)
 		evbuffer_copyout(in, c->r->body, n);
 	c->r->body[n] = '\0';
@@ -109,29 +109,28 @@ http_why(struct http_call *c)
 	char *tls;
 
 	if (c->timed_out)
-		return agent_strdup("timed out");
+		return xstrdup("timed out");
 	if (c->relay != NULL && (tls = c->tls->why(c->relay)) != NULL)
 		return tls;
 	if (!c->have_error) /* evhttp gave up connecting */
-		return agent_strdup("cannot connect: refused, reset or closed "
-		                    "before an answer");
+		return xstrdup("cannot connect: refused, reset or closed "
+		               "before an answer");
 	switch (c->error) {
 	case EVREQ_HTTP_TIMEOUT:
-		return agent_strdup("timed out");
+		return xstrdup("timed out");
 	case EVREQ_HTTP_EOF:
-		return agent_strdup("no answer: cannot connect (no such host, "
-		                    "refused), or reset or closed early");
+		return xstrdup("no answer: cannot connect (no such host, "
+		               "refused), or reset or closed early");
 	case EVREQ_HTTP_INVALID_HEADER:
-		return agent_strdup(
-		    "not an HTTP answer (bad status or header)");
+		return xstrdup("not an HTTP answer (bad status or header)");
 	case EVREQ_HTTP_DATA_TOO_LONG:
-		return agent_strdup("answer too large");
+		return xstrdup("answer too large");
 	case EVREQ_HTTP_BUFFER_ERROR:
-		return agent_strdup("connection failed");
+		return xstrdup("connection failed");
 	case EVREQ_HTTP_REQUEST_CANCEL:
-		return agent_strdup("cancelled");
+		return xstrdup("cancelled");
 	}
-	return agent_strdup("no answer");
+	return xstrdup("no answer");
 }
 
 static enum evhttp_cmd_type
@@ -154,7 +153,7 @@ http_method(const char *m)
 static int
 http_add_headers(struct evkeyvalq *h, const char *lines)
 {
-	char *copy = agent_strdup(lines), *line, *save = NULL, *colon, *v;
+	char *copy = xstrdup(lines), *line, *save = NULL, *colon, *v;
 	int rc = 0;
 
 	for (line = strtok_r(copy, "\r\n", &save); line != NULL;
@@ -197,14 +196,14 @@ http_url_parse(const char *url, struct http_url *u, char **cause)
 	    evhttp_uri_get_query(u->uri) != NULL ||
 	    evhttp_uri_get_fragment(u->uri) != NULL ||
 	    evhttp_uri_get_userinfo(u->uri) != NULL) {
-		*cause = agent_printf(
+		*cause = xasprintf(
 		    "%.*s: not a server address", HTTP_SHORT_MAX * 4, url);
 		goto bad;
 	}
 	if (strcasecmp(scheme, "https") == 0)
 		u->tls = 1;
 	else if (strcasecmp(scheme, "http") != 0) {
-		*cause = agent_printf(
+		*cause = xasprintf(
 		    "%.*s: only http:// and https://", HTTP_SHORT_MAX * 4, url);
 		goto bad;
 	}
@@ -214,7 +213,7 @@ http_url_parse(const char *url, struct http_url *u, char **cause)
 		n -= 2;
 	}
 	if (n >= sizeof u->host) {
-		*cause = agent_printf(
+		*cause = xasprintf(
 		    "%.*s: not a server address", HTTP_SHORT_MAX * 4, url);
 		goto bad;
 	}
@@ -253,12 +252,12 @@ http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
 		return -1;
 	c.r = r;
 	if ((c.base = event_base_new()) == NULL) {
-		*cause = agent_strdup("cannot start the event loop");
+		*cause = xstrdup("cannot start the event loop");
 		goto out;
 	}
 	if ((c.bev = bufferevent_socket_new(c.base, -1,
 	         BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) == NULL) {
-		*cause = agent_strdup("cannot open a connection");
+		*cause = xstrdup("cannot open a connection");
 		goto fail_cause;
 	}
 	/* https: the plain connection goes to the relay, on loopback. */
@@ -275,7 +274,7 @@ http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
 	         (unsigned short)(u.tls ? relay_port : u.port))) == NULL) {
 		bufferevent_free(c.bev);
 		c.bev = NULL;
-		*cause = agent_strdup("cannot open a connection");
+		*cause = xstrdup("cannot open a connection");
 		goto fail_cause;
 	}
 	evhttp_connection_set_timeout_tv(evcon, &tv);
@@ -289,14 +288,14 @@ http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
 	evhttp_connection_set_max_body_size(evcon, (ev_ssize_t)q->max_body);
 
 	if ((req = evhttp_request_new(http_done_cb, &c)) == NULL) {
-		*cause = agent_strdup("cannot make a request");
+		*cause = xstrdup("cannot make a request");
 		goto fail_cause;
 	}
 	evhttp_request_set_error_cb(req, http_error_cb);
 	h = evhttp_request_get_output_headers(req);
 	hostport = strchr(u.host, ':') != NULL
-	    ? agent_printf("[%s]:%d", u.host, u.port)
-	    : agent_printf("%s:%d", u.host, u.port);
+	    ? xasprintf("[%s]:%d", u.host, u.port)
+	    : xasprintf("%s:%d", u.host, u.port);
 	evhttp_add_header(h, "Host", hostport);
 	free(hostport);
 	evhttp_add_header(h, "User-Agent", "patrol-agent/" AGENT_VERSION);
@@ -304,7 +303,7 @@ http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
 	evhttp_add_header(h, "Connection", "close");
 	if (q->headers != NULL && http_add_headers(h, q->headers) != 0) {
 		evhttp_request_free(req);
-		*cause = agent_strdup("bad request header");
+		*cause = xstrdup("bad request header");
 		goto fail_cause;
 	}
 	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
@@ -317,19 +316,19 @@ http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
 		        evhttp_request_get_output_buffer(req), q->body, q->len,
 		        NULL, NULL) != 0) {
 			evhttp_request_free(req);
-			*cause = agent_strdup("cannot queue the body");
+			*cause = xstrdup("cannot queue the body");
 			goto fail_cause;
 		}
 	}
-	target = agent_printf("%s%s", u.base, q->path);
+	target = xasprintf("%s%s", u.base, q->path);
 	/* On failure evhttp_make_request() frees req itself. */
 	if (evhttp_make_request(evcon, req, method, target) != 0) {
-		*cause = agent_strdup("cannot send the request");
+		*cause = xstrdup("cannot send the request");
 		goto fail_cause;
 	}
 	if ((deadline = evtimer_new(c.base, http_deadline_cb, &c)) == NULL ||
 	    evtimer_add(deadline, &tv) != 0) {
-		*cause = agent_strdup("cannot set the exchange's time limit");
+		*cause = xstrdup("cannot set the exchange's time limit");
 		goto fail_cause;
 	}
 	while (!c.done && !c.timed_out)
@@ -337,7 +336,7 @@ http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
 			break;
 	if (!c.answered) {
 		char *why = http_why(&c);
-		*cause = agent_printf("%s%s: %s", q->server, q->path, why);
+		*cause = xasprintf("%s%s: %s", q->server, q->path, why);
 		free(why);
 		http_resp_free(r);
 		goto out;
@@ -345,7 +344,7 @@ http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
 	rc = 0;
 	goto out;
 fail_cause : {
-	char *s = agent_printf("%s%s: %s", q->server, q->path, *cause);
+	char *s = xasprintf("%s%s: %s", q->server, q->path, *cause);
 	free(*cause);
 	*cause = s;
 }

@@ -27,7 +27,7 @@ jobs_position(struct agent *a, const struct jobs_rec *rec,
 	if (rec->has_pos) {
 		if (!isfinite(rec->lat) || !isfinite(rec->lon) ||
 		    fabs(rec->lat) > 90 || fabs(rec->lon) > 180) {
-			*cause = agent_strdup("lat and lon are WGS84 degrees");
+			*cause = xstrdup("lat and lon are WGS84 degrees");
 			return -1;
 		}
 		p->lat = rec->lat;
@@ -81,7 +81,7 @@ jobs_record_step(struct agent *a, const char *action,
 		return -1;
 	if (rule.needs_reason &&
 	    (rec->reason == NULL || *rec->reason == '\0')) {
-		*cause = agent_printf("%s needs a reason", action);
+		*cause = xasprintf("%s needs a reason", action);
 		return -1;
 	}
 	if (outbox_begin(a, cause) != 0)
@@ -100,7 +100,7 @@ jobs_record_step(struct agent *a, const char *action,
 	m.reason = (char *)rec->reason;
 	m.note = (char *)rec->note;
 	len = patrol__sync__v1__status_change__get_packed_size(&m);
-	buf = agent_alloc(len);
+	buf = xcalloc(1, len);
 	patrol__sync__v1__status_change__pack(&m, buf);
 	if (jobs_commit(a, "status", action, cid, rec->id, buf, len, rule.to,
 	        rule.closes, cause) != 0) {
@@ -147,18 +147,17 @@ jobs_form_read(struct agent *a, const struct jobs_rec *rec, struct jobs_form *f,
 	int i;
 
 	if (rec->nanswers > AGENT_ARGS_MAX) {
-		*cause = agent_strdup("too many answers");
+		*cause = xstrdup("too many answers");
 		return -1;
 	}
 	for (i = 0; i < rec->nanswers; i++) {
 		v = rec->answers[i];
 		if ((eq = strchr(v, '=')) == NULL || eq == v) {
-			*cause =
-			    agent_printf("answer '%s' is not CODE=VALUE", v);
+			*cause = xasprintf("answer '%s' is not CODE=VALUE", v);
 			return -1;
 		}
 		patrol__sync__v1__answer__init(&f->ans[i]);
-		f->codes[i] = agent_printf("%.*s", (int)(eq - v), v);
+		f->codes[i] = xasprintf("%.*s", (int)(eq - v), v);
 		f->ans[i].code = f->codes[i];
 		f->ans[i].text = (char *)eq + 1;
 		f->ansp[i] = &f->ans[i];
@@ -178,7 +177,7 @@ jobs_form_photos(struct agent *a, const struct jobs_rec *rec, long long id,
 	int i;
 
 	if (rec->nphotos > AGENT_ARGS_MAX) {
-		*cause = agent_strdup("too many photos");
+		*cause = xstrdup("too many photos");
 		return -1;
 	}
 	for (i = 0; i < rec->nphotos; i++) {
@@ -219,7 +218,7 @@ jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 	int rc = -1;
 
 	if (rec->outcome == NULL || *rec->outcome == '\0') {
-		*cause = agent_strdup("choose an outcome");
+		*cause = xstrdup("choose an outcome");
 		return -1;
 	}
 	if (jobs_form_read(a, rec, &f, cause) != 0)
@@ -229,12 +228,12 @@ jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 	if (jobs_step_check(a, "done", rec->id, &rule, &outcomes, cause) != 0)
 		goto rollback;
 	if (!jobs_outcome_ok(outcomes, rec->outcome)) {
-		*cause = agent_printf("'%s' is not an outcome of job %lld; see "
-		                      "'patrol-agent show %lld'",
+		*cause = xasprintf("'%s' is not an outcome of job %lld; see "
+		                   "'patrol-agent show %lld'",
 		    rec->outcome, rec->id, rec->id);
 		goto rollback;
 	}
-	what = agent_printf("done:%s", rec->outcome);
+	what = xasprintf("done:%s", rec->outcome);
 	if (jobs_form_photos(a, rec, rec->id, what, &f, cause) != 0)
 		goto rollback;
 	agent_random_id(cid, 16);
@@ -250,7 +249,7 @@ jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 	m.n_photo_sha256 = (size_t)rec->nphotos;
 	m.photo_sha256 = f.shap;
 	len = patrol__sync__v1__job_result__get_packed_size(&m);
-	buf = agent_alloc(len);
+	buf = xcalloc(1, len);
 	patrol__sync__v1__job_result__pack(&m, buf);
 	rc = jobs_commit(a, "result", what, cid, rec->id, buf, len, rule.to,
 	    rule.closes, cause);
@@ -281,19 +280,18 @@ jobs_record_finding(struct agent *a, const struct jobs_rec *rec, char **cause)
 	int rc = -1;
 
 	if (rec->category == NULL || *rec->category == '\0') {
-		*cause = agent_strdup("choose a category");
+		*cause = xstrdup("choose a category");
 		return -1;
 	}
 	if (jobs_form_read(a, rec, &f, cause) != 0)
 		goto out;
 	if (f.has_pos == 0) {
-		*cause =
-		    agent_strdup("no recent GPS fix: give --lat and --lon");
+		*cause = xstrdup("no recent GPS fix: give --lat and --lon");
 		goto out;
 	}
 	if (outbox_begin(a, cause) != 0)
 		goto out;
-	what = agent_printf("finding:%s", rec->category);
+	what = xasprintf("finding:%s", rec->category);
 	if (jobs_form_photos(a, rec, 0, what, &f, cause) != 0) {
 		outbox_rollback(a);
 		goto out;
@@ -311,7 +309,7 @@ jobs_record_finding(struct agent *a, const struct jobs_rec *rec, char **cause)
 	m.n_photo_sha256 = (size_t)rec->nphotos;
 	m.photo_sha256 = f.shap;
 	len = patrol__sync__v1__finding__get_packed_size(&m);
-	buf = agent_alloc(len);
+	buf = xcalloc(1, len);
 	patrol__sync__v1__finding__pack(&m, buf);
 	if (jobs_commit(a, "finding", what, cid, 0, buf, len, NULL, 0, cause) !=
 	    0) {
@@ -342,15 +340,15 @@ jobs_patrol_mark(struct agent *a, int start, const int64_t *pieces,
 		return -1;
 	cur = outbox_get(a, "patrol_session");
 	if ((start && cur != NULL) || (!start && cur == NULL)) {
-		*cause = agent_strdup(start ? "a patrol is already running"
-		                            : "no patrol is running");
+		*cause = xstrdup(start ? "a patrol is already running"
+		                       : "no patrol is running");
 		free(cur);
 		outbox_rollback(a);
 		return -1;
 	}
 	if (start) {
 		agent_random_id(sess, 16);
-		cur = agent_strdup(sess);
+		cur = xstrdup(sess);
 	} else if (track_flush(a, cause) != 0) {
 		/* The patrol's own fixes go before its end. */
 		free(cur);
@@ -373,7 +371,7 @@ jobs_patrol_mark(struct agent *a, int start, const int64_t *pieces,
 		m.position = &pos;
 	}
 	len = patrol__sync__v1__patrol_mark__get_packed_size(&m);
-	buf = agent_alloc(len);
+	buf = xcalloc(1, len);
 	patrol__sync__v1__patrol_mark__pack(&m, buf);
 	rc = outbox_set(a, "patrol_session", start ? cur : NULL);
 	free(cur);

@@ -55,15 +55,15 @@ jobs_rule_get(
 	lc = text != NULL ? json_loads(text, 0, NULL) : NULL;
 	free(text);
 	if (lc == NULL) {
-		*cause = agent_strdup("the life cycle is not known yet; run "
-		                      "'patrol-agent sync'");
+		*cause = xstrdup("the life cycle is not known yet; run "
+		                 "'patrol-agent sync'");
 		return -1;
 	}
 	act = json_object_get(json_object_get(lc, "actions"), action);
 	to = json_string_value(json_object_get(act, "to"));
 	if (to == NULL ||
 	    !jobs_json_has(json_object_get(act, "roles"), "crew")) {
-		*cause = agent_printf("no step called %s", action);
+		*cause = xasprintf("no step called %s", action);
 		json_decref(lc);
 		return -1;
 	}
@@ -100,7 +100,7 @@ jobs_get_cb(const struct store_job_row *r, void *arg)
 
 	snprintf(g->state, g->len, "%s", r->state);
 	if (g->outcomes != NULL)
-		*g->outcomes = agent_strdup(r->outcomes);
+		*g->outcomes = xstrdup(r->outcomes);
 	return 0;
 }
 
@@ -126,13 +126,13 @@ jobs_step_check(struct agent *a, const char *action, long long id,
 		return -1;
 	found = jobs_get(a, id, state, sizeof state, outcomes);
 	if (found <= 0) {
-		*cause = agent_printf("no job %lld on this device; run "
-		                      "'patrol-agent sync'",
+		*cause = xasprintf("no job %lld on this device; run "
+		                   "'patrol-agent sync'",
 		    id);
 		return -1;
 	}
 	if (!jobs_word_in(state, rule->from)) {
-		*cause = agent_printf("job %lld is %s (possible when: %s)", id,
+		*cause = xasprintf("job %lld is %s (possible when: %s)", id,
 		    state, rule->from);
 		if (outcomes != NULL) {
 			free(*outcomes);

@@ -152,11 +152,11 @@ main(int argc, char **argv)
 		return AGENT_EXIT_USAGE;
 	}
 	if (dir != NULL)
-		a.dir = agent_strdup(dir);
+		a.dir = xstrdup(dir);
 	else if ((home = getenv("HOME")) != NULL)
-		a.dir = agent_printf("%s/.patrol-agent", home);
+		a.dir = xasprintf("%s/.patrol-agent", home);
 	else
-		a.dir = agent_strdup(".patrol-agent");
+		a.dir = xstrdup(".patrol-agent");
 	a.verbose = verbose;
 	/* A peer that closed mid-write is an error to report, not a kill. */
 	signal(SIGPIPE, SIG_IGN);

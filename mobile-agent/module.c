@@ -24,22 +24,22 @@ module_load(const char *name, const char *symbol, char **cause)
 	ssize_t n;
 
 	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) <= 0) {
-		*cause = agent_strdup("cannot find the agent's own directory");
+		*cause = xstrdup("cannot find the agent's own directory");
 		return NULL;
 	}
 	exe[n] = '\0';
 	if ((slash = strrchr(exe, '/')) != NULL)
 		*slash = '\0';
-	path = agent_printf("%s/patrol-agent-%s.so", exe, name);
+	path = xasprintf("%s/patrol-agent-%s.so", exe, name);
 	/* RTLD_NOW: a missing symbol is said here, not at the first call. */
 	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		*cause = agent_printf("cannot load %s: %s", path, dlerror());
+		*cause = xasprintf("cannot load %s: %s", path, dlerror());
 		free(path);
 		return NULL;
 	}
 	if ((table = dlsym(h, symbol)) == NULL || *table != MODULE_ABI) {
-		*cause = agent_printf("%s: not a module of this agent (%s)",
-		    path, table == NULL ? "no table" : "another version");
+		*cause = xasprintf("%s: not a module of this agent (%s)", path,
+		    table == NULL ? "no table" : "another version");
 		free(path);
 		table = NULL;
 	} else

@@ -74,8 +74,7 @@ outbox_exec(struct agent *a, const char *sql, char **cause)
 	char *err = NULL;
 
 	if (sqlite3_exec(a->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		*cause =
-		    agent_strdup(err != NULL ? err : sqlite3_errmsg(a->db));
+		*cause = xstrdup(err != NULL ? err : sqlite3_errmsg(a->db));
 		sqlite3_free(err);
 		return -1;
 	}
@@ -94,7 +93,7 @@ outbox_add_column(struct agent *a, const char *table, const char *col,
 	        "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?",
 	        "tt", table, col) > 0)
 		return 0;
-	sql = agent_printf("ALTER TABLE %s ADD COLUMN %s %s", table, col, type);
+	sql = xasprintf("ALTER TABLE %s ADD COLUMN %s %s", table, col, type);
 	rc = outbox_exec(a, sql, cause);
 	free(sql);
 	return rc;
@@ -156,13 +155,13 @@ outbox_open(struct agent *a, char **cause)
 
 	if (mkdir(a->dir, 0700) != 0 && errno != EEXIST) {
 		*cause =
-		    agent_printf("cannot make %s: %s", a->dir, strerror(errno));
+		    xasprintf("cannot make %s: %s", a->dir, strerror(errno));
 		return -1;
 	}
 	photos = agent_path(a, "photos");
 	if (mkdir(photos, 0700) != 0 && errno != EEXIST) {
 		*cause =
-		    agent_printf("cannot make %s: %s", photos, strerror(errno));
+		    xasprintf("cannot make %s: %s", photos, strerror(errno));
 		free(photos);
 		return -1;
 	}
@@ -171,7 +170,7 @@ outbox_open(struct agent *a, char **cause)
 	if (sqlite3_open_v2(path, &a->db,
 	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 	        NULL) != SQLITE_OK) {
-		*cause = agent_strdup(sqlite3_errmsg(a->db));
+		*cause = xstrdup(sqlite3_errmsg(a->db));
 		free(path);
 		return -1;
 	}
@@ -216,7 +215,7 @@ outbox_sqlite_version(void)
 char *
 outbox_errmsg(struct agent *a)
 {
-	return agent_strdup(sqlite3_errmsg(a->db));
+	return xstrdup(sqlite3_errmsg(a->db));
 }
 
 void
@@ -319,8 +318,8 @@ outbox_wipe_personal(struct agent *a, char **cause)
 	char *token = agent_path(a, "token");
 
 	if (unlink(token) != 0 && errno != ENOENT) {
-		*cause = agent_printf(
-		    "cannot remove %s: %s", token, strerror(errno));
+		*cause =
+		    xasprintf("cannot remove %s: %s", token, strerror(errno));
 		free(token);
 		return -1;
 	}
@@ -349,8 +348,7 @@ outbox_photo_open(const char *path, size_t *len, char **cause)
 	FILE *f;
 
 	if ((f = fopen(path, "rbe")) == NULL || fstat(fileno(f), &st) != 0) {
-		*cause =
-		    agent_printf("cannot read %s: %s", path, strerror(errno));
+		*cause = xasprintf("cannot read %s: %s", path, strerror(errno));
 		if (f != NULL)
 			fclose(f);
 		return NULL;
@@ -359,7 +357,7 @@ outbox_photo_open(const char *path, size_t *len, char **cause)
 	    st.st_size > AGENT_PHOTO_MAX) {
 		fclose(f);
 		*cause =
-		    agent_printf("%s is not a photo of a sensible size", path);
+		    xasprintf("%s is not a photo of a sensible size", path);
 		return NULL;
 	}
 	*len = (size_t)st.st_size;
@@ -371,7 +369,7 @@ outbox_sha_file(FILE *f, size_t len, char sha[65])
 {
 	crypto_hash_sha256_state h;
 	unsigned char md[crypto_hash_sha256_BYTES];
-	unsigned char *buf = agent_alloc(OUTBOX_CHUNK);
+	unsigned char *buf = xcalloc(1, OUTBOX_CHUNK);
 	size_t n, off = 0, i;
 
 	rewind(f);
@@ -408,7 +406,7 @@ outbox_copy_file(FILE *in, size_t len, FILE *out, unsigned char *buf)
 static int
 outbox_photo_kept(struct agent *a, const char *sha, size_t len)
 {
-	char *path = agent_printf("%s/photos/%s", a->dir, sha);
+	char *path = xasprintf("%s/photos/%s", a->dir, sha);
 	struct stat st;
 	int kept = stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (size_t)st.st_size == len;
@@ -474,11 +472,10 @@ outbox_photo_keep(struct agent *a, const char *file, char sha[65],
 	}
 	n = fread(head, 1, sizeof head, in);
 	if ((*type = image_sniff(head, n)) == NULL) {
-		*cause =
-		    agent_printf("%s is not a JPEG, PNG or WebP image", file);
+		*cause = xasprintf("%s is not a JPEG, PNG or WebP image", file);
 		goto out;
 	}
-	buf = agent_alloc(OUTBOX_CHUNK);
+	buf = xcalloc(1, OUTBOX_CHUNK);
 	if (outbox_sha_file(in, len, sha) != (long long)len)
 		goto io;
 	/* Kept already (the screen keeps a photo when it arrives): a kept
@@ -489,7 +486,7 @@ outbox_photo_keep(struct agent *a, const char *file, char sha[65],
 		goto out;
 	}
 	agent_random_id(id, 16);
-	tmp = agent_printf("%s/.tmp-%s", dir, id);
+	tmp = xasprintf("%s/.tmp-%s", dir, id);
 	/* A copy of our own: the crew may delete theirs before the sync.
 	 * Its name is the hash of what is sent, the copy. */
 	if ((out = fopen(tmp, "w+xe")) == NULL ||
@@ -497,7 +494,7 @@ outbox_photo_keep(struct agent *a, const char *file, char sha[65],
 	    fflush(out) != 0 || fsync(fileno(out)) != 0 ||
 	    outbox_sha_file(out, *bytes, sha) != (long long)*bytes)
 		goto io;
-	path = agent_printf("%s/%s", dir, sha);
+	path = xasprintf("%s/%s", dir, sha);
 	if (rename(tmp, path) != 0)
 		goto io;
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
@@ -507,7 +504,7 @@ outbox_photo_keep(struct agent *a, const char *file, char sha[65],
 	rc = 0;
 	goto out;
 io:
-	*cause = agent_printf("cannot keep the photo: %s", strerror(errno));
+	*cause = xasprintf("cannot keep the photo: %s", strerror(errno));
 	if (tmp != NULL)
 		unlink(tmp);
 out:
@@ -534,7 +531,7 @@ outbox_photo_add(struct agent *a, const char *file, long long request_id,
 	        "INSERT OR IGNORE INTO photos (sha256, bytes, content_type,"
 	        " request_id, what) VALUES (?, ?, ?, nullif(?, 0), ?)",
 	        "tItIt", sha, (long long)len, type, request_id, what) != 0) {
-		*cause = agent_strdup(sqlite3_errmsg(a->db));
+		*cause = xstrdup(sqlite3_errmsg(a->db));
 		return -1;
 	}
 	return 0;

@@ -68,11 +68,11 @@ photo_shrink(FILE *in, size_t len, size_t limit, FILE *out, char **cause)
 	ce.mgr.error_exit = photo_error_exit;
 	ce.mgr.output_message = photo_output_message;
 	if (setjmp(de.jump) != 0) {
-		*cause = agent_printf("cannot read the JPEG: %s", de.msg);
+		*cause = xasprintf("cannot read the JPEG: %s", de.msg);
 		goto fail;
 	}
 	if (setjmp(ce.jump) != 0) {
-		*cause = agent_printf("cannot write the JPEG: %s", ce.msg);
+		*cause = xasprintf("cannot write the JPEG: %s", ce.msg);
 		goto fail;
 	}
 	jpeg_create_decompress(&d);
@@ -82,8 +82,8 @@ photo_shrink(FILE *in, size_t len, size_t limit, FILE *out, char **cause)
 	jpeg_read_header(&d, TRUE);
 	if ((unsigned long long)d.image_width * d.image_height >
 	    PHOTO_MAX_PIXELS) {
-		*cause = agent_printf("%ux%u pixels is not a photo",
-		    d.image_width, d.image_height);
+		*cause = xasprintf("%ux%u pixels is not a photo", d.image_width,
+		    d.image_height);
 		goto fail;
 	}
 	edge = d.image_width > d.image_height ? d.image_width : d.image_height;
@@ -112,7 +112,7 @@ photo_shrink(FILE *in, size_t len, size_t limit, FILE *out, char **cause)
 			jpeg_write_marker(
 			    &c, m->marker, m->data, m->data_length);
 	}
-	row = agent_alloc((size_t)d.output_width * d.output_components);
+	row = xcalloc(1, (size_t)d.output_width * d.output_components);
 	rows[0] = row;
 	while (d.output_scanline < d.output_height) {
 		jpeg_read_scanlines(&d, rows, 1);
@@ -124,7 +124,7 @@ photo_shrink(FILE *in, size_t len, size_t limit, FILE *out, char **cause)
 	jpeg_destroy_compress(&c);
 	free(row);
 	if (fflush(out) != 0 || ferror(out) || (size = ftell(out)) < 0) {
-		*cause = agent_printf("cannot write the JPEG");
+		*cause = xasprintf("cannot write the JPEG");
 		return -1;
 	}
 	return (size_t)size < len ? 1 : 0; /* no smaller: the original goes */

@@ -22,7 +22,7 @@ place_apply(struct agent *a, const Patrol__Sync__V1__SyncResponse *r)
 	/* Places come with the categories; without categories, keep ours. */
 	if (r->n_categories == 0)
 		return 0;
-	rows = agent_alloc((r->n_places + 1) * sizeof *rows);
+	rows = xcalloc(1, (r->n_places + 1) * sizeof *rows);
 	for (i = 0; i < r->n_places; i++) {
 		const Patrol__Sync__V1__Place *p = r->places[i];
 		size_t len = strlen(p->name);

@@ -19,7 +19,7 @@ plan_apply(struct agent *a, const Patrol__Sync__V1__SyncResponse *r)
 
 	if (!r->has_plan_sent || !r->plan_sent)
 		return 0; /* an older server: keep what we had */
-	rows = agent_alloc((r->n_plan + 1) * sizeof *rows);
+	rows = xcalloc(1, (r->n_plan + 1) * sizeof *rows);
 	for (i = 0; i < r->n_plan; i++) {
 		const Patrol__Sync__V1__PlanStop *p = r->plan[i];
 

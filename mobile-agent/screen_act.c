@@ -34,7 +34,7 @@ screen_photo_path(struct agent *a, const char *id)
 		if (strchr("0123456789abcdef", id[i]) == NULL)
 			return NULL;
 	}
-	return agent_printf("%s/photos/" SCREEN_PHOTO_TAG "%s", a->dir, id);
+	return xasprintf("%s/photos/" SCREEN_PHOTO_TAG "%s", a->dir, id);
 }
 
 void
@@ -50,7 +50,7 @@ screen_photos_clean(struct agent *a)
 		    strncmp(e->d_name, SCREEN_PART_TAG,
 		        strlen(SCREEN_PART_TAG)) != 0)
 			continue;
-		p = agent_printf("%s/%s", dir, e->d_name);
+		p = xasprintf("%s/%s", dir, e->d_name);
 		unlink(p);
 		free(p);
 	}
@@ -67,7 +67,7 @@ screen_part_path(struct agent *a, const char *id)
 
 	if (p == NULL)
 		return NULL;
-	s = agent_printf("%s/photos/" SCREEN_PART_TAG "%s", a->dir, id);
+	s = xasprintf("%s/photos/" SCREEN_PART_TAG "%s", a->dir, id);
 	free(p);
 	return s;
 }
@@ -120,7 +120,7 @@ screen_photo_keep(struct agent *a, struct evhttp_request *req, const char *id,
 	}
 	unlink(part);
 	/* The screen's name for it now reads the kept (scaled) photo. */
-	durable = agent_printf("%s/photos/%s", a->dir, sha);
+	durable = xasprintf("%s/photos/%s", a->dir, sha);
 	if (link(durable, path) != 0) {
 		screen_error(req, 500, "写真を保存できません", strerror(errno));
 		free(durable);
@@ -267,7 +267,7 @@ screen_rec_fill(
 			return -1;
 		}
 		r->owned[r->nowned] =
-		    agent_printf("%s=%s", k, json_string_value(v));
+		    xasprintf("%s=%s", k, json_string_value(v));
 		r->answers[r->rec.nanswers++] = r->owned[r->nowned++];
 	}
 	photos = json_object_get(body, "photos");
@@ -320,7 +320,7 @@ screen_record_what(struct agent *a, json_t *body, const char *what,
 	if (strcmp(what, "finding") == 0)
 		return jobs_record_finding(a, rec, cause);
 	if ((action = screen_str(body, "action")) == NULL) {
-		*cause = agent_strdup("no action given");
+		*cause = xstrdup("no action given");
 		return -1;
 	}
 	return jobs_record_step(a, action, rec, cause);

@@ -279,7 +279,7 @@ static json_t *
 screen_outcomes(const char *text)
 {
 	json_t *arr = json_array();
-	char *copy = agent_strdup(text), *line, *save = NULL, *f[3], *t;
+	char *copy = xstrdup(text), *line, *save = NULL, *f[3], *t;
 	int i;
 
 	for (line = strtok_r(copy, "\n", &save); line != NULL;

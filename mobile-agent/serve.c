@@ -103,7 +103,7 @@ serve_bind(struct serve *s, const char *listen)
 static void
 serve_announce(struct serve *s)
 {
-	char *url = agent_printf("http://%s/?t=%s", s->host, s->token);
+	char *url = xasprintf("http://%s/?t=%s", s->host, s->token);
 	char *path = agent_path(s->a, "screen.url");
 	FILE *f = fopen(path, "w");
 
@@ -218,12 +218,12 @@ serve_main(struct agent *a, int argc, char **argv)
 		s.backoff_max_ms = SERVE_BACKOFF_BASE_MS;
 	/* As patrold finds it: the option, the environment, the install. */
 	if (o[6].value != NULL)
-		s.leaflet = agent_strdup(o[6].value);
+		s.leaflet = xstrdup(o[6].value);
 	else if ((vendor = getenv("PATROL_VENDOR_DIR")) != NULL &&
 	    *vendor != '\0')
-		s.leaflet = agent_printf("%s/leaflet/dist", vendor);
+		s.leaflet = xasprintf("%s/leaflet/dist", vendor);
 	else
-		s.leaflet = agent_strdup(PATROL_VENDOR_DIR "/leaflet/dist");
+		s.leaflet = xstrdup(PATROL_VENDOR_DIR "/leaflet/dist");
 	agent_random_id(s.token, 32);
 	signal(SIGPIPE, SIG_IGN);
 	/*

@@ -81,7 +81,7 @@ serve_fix(struct serve *s, const struct gps_fix *f)
 	if (s->nkeep > 0 && !serve_same_session(sess, s->keep_session))
 		serve_fixes_flush(s);
 	if (s->keep == NULL)
-		s->keep = agent_alloc(SERVE_KEEP_MAX * sizeof *s->keep);
+		s->keep = xcalloc(1, SERVE_KEEP_MAX * sizeof *s->keep);
 	s->keep[s->nkeep++] = *f;
 	free(s->keep_session);
 	s->keep_session = sess;
@@ -93,7 +93,7 @@ serve_fix(struct serve *s, const struct gps_fix *f)
 	if (sess == NULL)
 		return;
 	if (s->track == NULL)
-		s->track = agent_alloc(SERVE_TRACK_MAX * 2 * sizeof *s->track);
+		s->track = xcalloc(1, SERVE_TRACK_MAX * 2 * sizeof *s->track);
 	if (s->ntrack == SERVE_TRACK_MAX) {
 		/* A very long patrol: every other fix, to stay bounded. */
 		for (i = 0; i < SERVE_TRACK_MAX / 2; i++) {

@@ -121,7 +121,7 @@ serve_leaflet(struct serve *s, struct evhttp_request *req, const char *name)
 		serve_refuse(req, 404, "ありません (not found)");
 		return;
 	}
-	path = agent_printf("%s/%s", s->leaflet, name);
+	path = xasprintf("%s/%s", s->leaflet, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	free(path);
 	if (fd == -1) {
@@ -154,7 +154,7 @@ serve_tile(struct serve *s, struct evhttp_request *req, const char *name)
 		serve_refuse(req, 404, "ありません (not found)");
 		return;
 	}
-	path = agent_printf("%s/tiles/%u/%u/%u.png", s->a->dir, z, x, y);
+	path = xasprintf("%s/tiles/%u/%u/%u.png", s->a->dir, z, x, y);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	free(path);
 	if (fd == -1) {
@@ -194,8 +194,8 @@ serve_request_cb(struct evhttp_request *req, void *arg)
 		path = "/";
 	if (from_url) {
 		/* Once: the cookie, and a URL without the token. */
-		cookie = agent_printf(SERVE_COOKIE "=%s; Path=/; HttpOnly; "
-		                                   "SameSite=Strict",
+		cookie = xasprintf(SERVE_COOKIE "=%s; Path=/; HttpOnly; "
+		                                "SameSite=Strict",
 		    s->token);
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Set-Cookie", cookie);

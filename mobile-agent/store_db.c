@@ -132,7 +132,7 @@ store_db_text(struct agent *a, const char *sql, const char *fmt, ...)
 	st = store_db_vfirst(a, sql, fmt, ap);
 	va_end(ap);
 	if (st != NULL && sqlite3_column_text(st, 0) != NULL)
-		v = agent_strdup((const char *)sqlite3_column_text(st, 0));
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	return v;
 }

@@ -56,7 +56,7 @@ sync_round(struct agent *a, const char *server, const char *ca, int *more,
 	}
 	b.req.batch_id = id[0] != '\0' ? id : "-";
 	len = patrol__sync__v1__sync_request__get_packed_size(&b.req);
-	buf = agent_alloc(len);
+	buf = xcalloc(1, len);
 	patrol__sync__v1__sync_request__pack(&b.req, buf);
 	b.req.batch_id = id;
 	agent_log(a, "batch %s: %zu items, %zu bytes", id, b.nitems, len);

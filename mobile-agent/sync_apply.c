@@ -96,8 +96,7 @@ static int
 sync_apply_acks(
     struct agent *a, const char *batch_id, Patrol__Sync__V1__SyncResponse *r)
 {
-	struct store_ack_row *acks =
-	    agent_alloc((r->n_acks + 1) * sizeof *acks);
+	struct store_ack_row *acks = xcalloc(1, (r->n_acks + 1) * sizeof *acks);
 	size_t i;
 	int rc;
 
@@ -118,11 +117,11 @@ sync_apply_acks(
 static char *
 sync_outcomes_text(Patrol__Sync__V1__Assignment *x)
 {
-	char *s = agent_strdup(""), *t;
+	char *s = xstrdup(""), *t;
 	size_t i;
 
 	for (i = 0; i < x->n_outcomes; i++) {
-		t = agent_printf("%s%s\t%s\t%s\n", s, x->outcomes[i]->code,
+		t = xasprintf("%s%s\t%s\t%s\n", s, x->outcomes[i]->code,
 		    x->outcomes[i]->name_ja != NULL ? x->outcomes[i]->name_ja
 		                                    : "",
 		    x->outcomes[i]->name_en != NULL ? x->outcomes[i]->name_en
@@ -137,9 +136,9 @@ static int
 sync_apply_jobs(struct agent *a, Patrol__Sync__V1__SyncResponse *r)
 {
 	struct store_job_in *in =
-	    agent_alloc((r->n_assignments + 1) * sizeof *in);
+	    xcalloc(1, (r->n_assignments + 1) * sizeof *in);
 	struct store_job_gone *gone =
-	    agent_alloc((r->n_cancellations + 1) * sizeof *gone);
+	    xcalloc(1, (r->n_cancellations + 1) * sizeof *gone);
 	struct store_caller_row *callers;
 	size_t i, k;
 	int rc;
@@ -161,7 +160,7 @@ sync_apply_jobs(struct agent *a, Patrol__Sync__V1__SyncResponse *r)
 		in[i].due = x->due_make_safe;
 		in[i].outcomes = sync_outcomes_text(x);
 		in[i].answers = x->answers_json;
-		callers = agent_alloc((x->n_callers + 1) * sizeof *callers);
+		callers = xcalloc(1, (x->n_callers + 1) * sizeof *callers);
 		for (k = 0; k < x->n_callers; k++) {
 			callers[k].name = x->callers[k]->name;
 			callers[k].phone = x->callers[k]->phone;
@@ -191,8 +190,8 @@ static int
 sync_apply_photos(struct agent *a, Patrol__Sync__V1__SyncRequest *q,
     Patrol__Sync__V1__SyncResponse *r)
 {
-	const char **sha = agent_alloc((q->n_photos + 1) * sizeof *sha);
-	int *uploaded = agent_alloc((q->n_photos + 1) * sizeof *uploaded);
+	const char **sha = xcalloc(1, (q->n_photos + 1) * sizeof *sha);
+	int *uploaded = xcalloc(1, (q->n_photos + 1) * sizeof *uploaded);
 	size_t i, k;
 	int wanted, rc;
 

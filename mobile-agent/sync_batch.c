@@ -78,7 +78,7 @@ sync_batch_item_cb(const struct store_item_row *r, void *arg)
 	    patrol__sync__v1__track_piece, tracks, n_tracks)
 #undef SYNC_ITEM
 bad:
-	l->bad = agent_printf("outbox item %llu (%s) is unreadable",
+	l->bad = xasprintf("outbox item %llu (%s) is unreadable",
 	    (unsigned long long)r->seq, r->kind);
 	return -1;
 }
@@ -87,12 +87,12 @@ static int
 sync_batch_photo_cb(const struct store_photo_row *r, void *arg)
 {
 	Patrol__Sync__V1__SyncRequest *q = arg;
-	Patrol__Sync__V1__PhotoManifest *p = agent_alloc(sizeof *p);
+	Patrol__Sync__V1__PhotoManifest *p = xcalloc(1, sizeof *p);
 
 	patrol__sync__v1__photo_manifest__init(p);
-	p->sha256 = agent_strdup(r->sha256);
+	p->sha256 = xstrdup(r->sha256);
 	p->bytes = (uint64_t)r->bytes;
-	p->content_type = agent_strdup(r->content_type);
+	p->content_type = xstrdup(r->content_type);
 	SYNC_APPEND(q->photos, q->n_photos, p);
 	return 0;
 }

@@ -24,7 +24,7 @@ sync_write_token(struct agent *a, const char *token, char **cause)
 	    write(fd, token, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
 	    fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
 		*cause =
-		    agent_printf("cannot store the token: %s", strerror(errno));
+		    xasprintf("cannot store the token: %s", strerror(errno));
 		if (fd != -1)
 			close(fd);
 		unlink(tmp);
@@ -56,7 +56,7 @@ sync_enroll(struct agent *a, const char *server, const char *code,
 	size_t len;
 	int rc = AGENT_EXIT_FAIL;
 
-	base = agent_strdup(server);
+	base = xstrdup(server);
 	while (*base != '\0' && base[strlen(base) - 1] == '/')
 		base[strlen(base) - 1] = '\0';
 	hello.agent_version = AGENT_VERSION;
@@ -64,7 +64,7 @@ sync_enroll(struct agent *a, const char *server, const char *code,
 	m.hello = &hello;
 	m.label = (char *)label;
 	len = patrol__sync__v1__enroll_request__get_packed_size(&m);
-	buf = agent_alloc(len);
+	buf = xcalloc(1, len);
 	patrol__sync__v1__enroll_request__pack(&m, buf);
 	/* A token of an earlier enrollment must not be sent along. */
 	token = agent_path(a, "token");

@@ -24,7 +24,7 @@ sync_token(struct agent *a)
 	if (fgets(buf, sizeof buf, f) != NULL) {
 		buf[strcspn(buf, "\r\n")] = '\0';
 		if (buf[0] != '\0')
-			t = agent_strdup(buf);
+			t = xstrdup(buf);
 	}
 	fclose(f);
 	return t;
@@ -49,18 +49,17 @@ sync_http(struct agent *a, const char *server, const char *ca,
 	char *token = sync_token(a), *auth, *hdr;
 	int rc;
 
-	auth = token != NULL
-	    ? agent_printf("Authorization: Bearer %s\r\n", token)
-	    : agent_strdup("");
+	auth = token != NULL ? xasprintf("Authorization: Bearer %s\r\n", token)
+	                     : xstrdup("");
 	free(token);
 	if (upload_offset >= 0)
-		hdr = agent_printf("%sUpload-Offset: %lld\r\nContent-Type: "
-		                   "application/offset+octet-stream\r\n",
+		hdr = xasprintf("%sUpload-Offset: %lld\r\nContent-Type: "
+		                "application/offset+octet-stream\r\n",
 		    auth, upload_offset);
 	else if (body != NULL)
-		hdr = agent_printf("%sContent-Type: " SYNC_TYPE "\r\n", auth);
+		hdr = xasprintf("%sContent-Type: " SYNC_TYPE "\r\n", auth);
 	else
-		hdr = agent_strdup(auth);
+		hdr = xstrdup(auth);
 	free(auth);
 	q.server = server;
 	q.path = path;
@@ -85,8 +84,8 @@ sync_http_error(struct sync_resp *r)
 
 	e = patrol__sync__v1__error__unpack(NULL, r->len, r->body);
 	if (e == NULL)
-		return agent_printf("HTTP %ld", r->status);
-	s = agent_printf("HTTP %ld %s: %s", r->status, e->code,
+		return xasprintf("HTTP %ld", r->status);
+	s = xasprintf("HTTP %ld %s: %s", r->status, e->code,
 	    e->message != NULL ? e->message : "");
 	patrol__sync__v1__error__free_unpacked(e, NULL);
 	return s;

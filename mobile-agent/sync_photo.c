@@ -36,7 +36,7 @@ sync_photo_mark(struct agent *a, const char *sha, const char *failed)
 
 	if (store_photos_mark(a, sha, failed) == 0 && failed == NULL) {
 		/* Stored on the server: the device's copy may go. */
-		path = agent_printf("%s/photos/%s", a->dir, sha);
+		path = xasprintf("%s/photos/%s", a->dir, sha);
 		unlink(path);
 		free(path);
 	}
@@ -98,7 +98,7 @@ sync_photo_head(struct sync_upload *u, int *rc, char **cause)
 		return 0;
 	}
 	if (r.status != 200 || r.offset < 0) {
-		*cause = agent_printf("HEAD %s: HTTP %ld", u->url, r.status);
+		*cause = xasprintf("HEAD %s: HTTP %ld", u->url, r.status);
 		return 0;
 	}
 	u->offset = r.offset;
@@ -123,7 +123,7 @@ sync_photo_next(
 			return 0;
 		}
 		if (r->offset <= u->offset) {
-			*cause = agent_printf(
+			*cause = xasprintf(
 			    "upload of %.12s does not advance", u->sha);
 			return 0;
 		}
@@ -179,9 +179,9 @@ sync_photo(struct agent *a, const char *server, const char *ca, const char *sha,
 	/* Smaller than the server allows: a day-long daemon keeps its peak. */
 	if (chunk_max > SYNC_CHUNK_MAX)
 		chunk_max = SYNC_CHUNK_MAX;
-	u.url = agent_printf("/agent/v1/photos/%s", sha);
-	u.path = agent_printf("%s/photos/%s", a->dir, sha);
-	chunk = agent_alloc((size_t)chunk_max);
+	u.url = xasprintf("/agent/v1/photos/%s", sha);
+	u.path = xasprintf("%s/photos/%s", a->dir, sha);
+	chunk = xcalloc(1, (size_t)chunk_max);
 	if (!sync_photo_head(&u, &rc, cause))
 		goto out;
 	if ((fd = open(u.path, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -192,7 +192,7 @@ sync_photo(struct agent *a, const char *server, const char *ca, const char *sha,
 	do {
 		n = bytes - u.offset < chunk_max ? bytes - u.offset : chunk_max;
 		if (n < 0 || pread(fd, chunk, (size_t)n, u.offset) != n) {
-			*cause = agent_printf("cannot read %s", u.path);
+			*cause = xasprintf("cannot read %s", u.path);
 			break;
 		}
 		if (sync_http(a, server, ca, "PATCH", u.url, chunk, (size_t)n,
@@ -221,7 +221,7 @@ sync_photos_cb(const struct store_photo_row *r, void *arg)
 {
 	struct sync_uploads *u = arg;
 
-	SYNC_APPEND(u->sha, u->k, agent_strdup(r->sha256));
+	SYNC_APPEND(u->sha, u->k, xstrdup(r->sha256));
 	SYNC_APPEND(u->bytes, u->nb, r->bytes);
 	return 0;
 }
@@ -254,7 +254,7 @@ static int
 sync_photos_forget_cb(const struct store_photo_row *r, void *arg)
 {
 	struct agent *a = arg;
-	char *path = agent_printf("%s/photos/%s", a->dir, r->sha256);
+	char *path = xasprintf("%s/photos/%s", a->dir, r->sha256);
 
 	unlink(path);
 	free(path);

@@ -23,13 +23,13 @@ sync_json_error(struct sync_resp *r)
 	j = json_loadb((const char *)r->body, r->len, 0, NULL);
 	e = json_object_get(j, "error");
 	if (json_is_string(json_object_get(e, "code")))
-		s = agent_printf("HTTP %ld %s: %s", r->status,
+		s = xasprintf("HTTP %ld %s: %s", r->status,
 		    json_string_value(json_object_get(e, "code")),
 		    json_is_string(json_object_get(e, "message"))
 		        ? json_string_value(json_object_get(e, "message"))
 		        : "");
 	else
-		s = agent_printf("HTTP %ld", r->status);
+		s = xasprintf("HTTP %ld", r->status);
 	json_decref(j);
 	return s;
 }
@@ -69,14 +69,14 @@ sync_wayback_fetch(struct agent *a, int has_from, double lat, double lon,
 
 	*json = NULL;
 	if ((server = outbox_get(a, "server")) == NULL) {
-		*cause = agent_strdup(
-		    "not enrolled: run 'patrol-agent enroll' first");
+		*cause =
+		    xstrdup("not enrolled: run 'patrol-agent enroll' first");
 		return AGENT_EXIT_USAGE;
 	}
 	ca = outbox_get(a, "ca_file");
 	path = has_from
-	    ? agent_printf("/agent/v1/wayback?lat=%.7f&lon=%.7f", lat, lon)
-	    : agent_strdup("/agent/v1/wayback");
+	    ? xasprintf("/agent/v1/wayback?lat=%.7f&lon=%.7f", lat, lon)
+	    : xstrdup("/agent/v1/wayback");
 	if (sync_http(a, server, ca, "GET", path, NULL, 0, -1, &r, cause) != 0)
 		goto out;
 	if (r.status != 200) {
@@ -89,7 +89,7 @@ sync_wayback_fetch(struct agent *a, int has_from, double lat, double lon,
 	j = json_loadb((const char *)r.body, r.len, 0, NULL);
 	sync_resp_free(&r);
 	if (!json_is_array(json_object_get(j, "pieces"))) {
-		*cause = agent_strdup("the server's answer is not a list");
+		*cause = xstrdup("the server's answer is not a list");
 		json_decref(j);
 		goto out;
 	}

@@ -41,7 +41,7 @@ tiles_y(double lat, int z)
 static char *
 tiles_url(const char *tpl, int z, int x, int y)
 {
-	char *out = agent_alloc(strlen(tpl) + 64), *o = out;
+	char *out = xcalloc(1, strlen(tpl) + 64), *o = out;
 	const char *p;
 
 	for (p = tpl; *p != '\0'; p++) {
@@ -86,7 +86,7 @@ tiles_one(struct agent *a, const char *base, const char *tpl, int z, int x,
 	char *url, *path, *tmp, *slash;
 	int fd, rc = -1;
 
-	path = agent_printf("%s/%d/%d/%d.png", base, z, x, y);
+	path = xasprintf("%s/%d/%d/%d.png", base, z, x, y);
 	if (stat(path, &sb) == 0 && sb.st_size > 0) {
 		free(path);
 		return 0;
@@ -94,7 +94,7 @@ tiles_one(struct agent *a, const char *base, const char *tpl, int z, int x,
 	url = tiles_url(tpl, z, x, y);
 	/* http.c takes the server and the path apart. */
 	slash = strchr(strstr(url, "://") + 3, '/');
-	tmp = agent_strdup(slash);
+	tmp = xstrdup(slash);
 	*slash = '\0';
 	q.server = url;
 	q.path = tmp;
@@ -107,25 +107,24 @@ tiles_one(struct agent *a, const char *base, const char *tpl, int z, int x,
 	if (r.status != 200 || r.len < 8 ||
 	    (memcmp(r.body, "\x89PNG", 4) != 0 &&
 	        memcmp(r.body, "\xff\xd8\xff", 3) != 0)) {
-		*cause = agent_printf(
+		*cause = xasprintf(
 		    "%s%s: HTTP %ld, not an image", url, tmp, r.status);
 		http_resp_free(&r);
 		goto out;
 	}
 	free(tmp);
-	tmp = agent_printf("%s.part", path);
+	tmp = xasprintf("%s.part", path);
 	if (tiles_mkdirs(base, z, x) != 0 ||
 	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
 	        -1) {
-		*cause =
-		    agent_printf("cannot write %s: %s", tmp, strerror(errno));
+		*cause = xasprintf("cannot write %s: %s", tmp, strerror(errno));
 		http_resp_free(&r);
 		goto out;
 	}
 	if (write(fd, r.body, r.len) != (ssize_t)r.len || close(fd) != 0 ||
 	    rename(tmp, path) != 0) {
 		*cause =
-		    agent_printf("cannot write %s: %s", path, strerror(errno));
+		    xasprintf("cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);
 	} else
 		rc = 1;

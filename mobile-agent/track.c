@@ -112,7 +112,7 @@ track_read_cb(const struct store_fix_row *f, void *arg)
 	const char *s = f->session;
 
 	if (r->n == 0 && s != NULL)
-		r->session = agent_strdup(s);
+		r->session = xstrdup(s);
 	else if (r->n > 0 && (s == NULL) != (r->session == NULL))
 		return 1;
 	else if (r->n > 0 && s != NULL && strcmp(s, r->session) != 0)
@@ -138,7 +138,7 @@ track_piece(struct agent *a, char **cause)
 	int32_t *dlat, *dlon;
 	int rc = -1;
 
-	r.fix = agent_alloc(TRACK_PIECE_MAX * sizeof *r.fix);
+	r.fix = xcalloc(1, TRACK_PIECE_MAX * sizeof *r.fix);
 	if (store_fixes_oldest(a, TRACK_PIECE_MAX, track_read_cb, &r) != 0) {
 		free(r.fix);
 		goto dberr;
@@ -149,9 +149,9 @@ track_piece(struct agent *a, char **cause)
 		free(fix);
 		return 0;
 	}
-	dt = agent_alloc(n * sizeof *dt);
-	dlat = agent_alloc(n * sizeof *dlat);
-	dlon = agent_alloc(n * sizeof *dlon);
+	dt = xcalloc(1, n * sizeof *dt);
+	dlat = xcalloc(1, n * sizeof *dlat);
+	dlon = xcalloc(1, n * sizeof *dlon);
 	track_encode(fix, n, dt, dlat, dlon);
 	agent_random_id(cid, 16);
 	m.client_id = cid;
@@ -161,7 +161,7 @@ track_piece(struct agent *a, char **cause)
 	m.dlat_e6 = dlat;
 	m.dlon_e6 = dlon;
 	len = patrol__sync__v1__track_piece__get_packed_size(&m);
-	buf = agent_alloc(len);
+	buf = xcalloc(1, len);
 	patrol__sync__v1__track_piece__pack(&m, buf);
 	agent_log(a, "track piece of %zu fixes, %zu bytes (%.1f per fix)", n,
 	    len, (double)len / (double)n);
