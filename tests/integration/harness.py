@@ -6,6 +6,7 @@ the cluster itself, PATROL_TEST_PGDIR (so tests may stop and start it).
 Each test file gets a database of its own, created from DATABASE_URL.
 """
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import sys
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 BUILD = os.environ.get("PATROL_BUILD_DIR", "build")
@@ -297,6 +299,41 @@ class Patrold:
         """The end of `with Patrold(...) as d:` is stop_clean(), whatever
         the block did."""
         self.stop_clean()
+
+
+def call(to, method, path, body=None, headers=None, form=False,
+         lenient=False, timeout=20):
+    """One request on a fresh connection to 127.0.0.1: to is a Patrold or
+    a port. body goes as JSON (form=True: as a form). Returns (status,
+    headers, the JSON answer or None when empty); an event stream's body
+    is not read (None). A body that is not JSON fails, unless lenient
+    (then None: an answer from a proxy rather than patrold)."""
+    hdrs = dict(headers or {})
+    data = None
+    if body is not None:
+        if form:
+            data = urllib.parse.urlencode(body).encode()
+            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
+        else:
+            data = json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+    port = to.port if isinstance(to, Patrold) else to
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=data, headers=hdrs)
+        r = conn.getresponse()
+        if (r.getheader("Content-Type") or "").startswith(
+                "text/event-stream"):
+            return r.status, r.headers, None
+        raw = r.read()
+        try:
+            return r.status, r.headers, json.loads(raw) if raw else None
+        except ValueError:
+            if not lenient:
+                raise
+            return r.status, r.headers, None
+    finally:
+        conn.close()
 
 
 def pg(cmd, *args):

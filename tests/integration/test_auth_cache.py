@@ -7,8 +7,6 @@ verdict. A change made without its NOTIFY (the trigger disabled) is not
 seen while kept, which proves the instances do keep verdicts; a reconnect
 of an instance's listening connection forgets them all (that instance
 only), and the time-to-live and a session's expiry end them too."""
-import http.client
-import json
 import re
 import time
 import unittest
@@ -17,23 +15,6 @@ import harness as h
 
 PASSWORD = "a long enough password"
 CALL = (35.6050, 139.5600)  # Tama ward
-
-
-def call(port, method, path, body=None, headers=None):
-    """(status, headers, parsed body or None) on a fresh connection."""
-    hdrs = dict(headers or {})
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        hdrs["Content-Type"] = "application/json"
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    try:
-        conn.request(method, path, body=data, headers=hdrs)
-        r = conn.getresponse()
-        raw = r.read()
-        return r.status, r.headers, json.loads(raw) if raw else None
-    finally:
-        conn.close()
 
 
 def bearer(token):
@@ -92,14 +73,14 @@ class AuthCache(unittest.TestCase):
 
     def login(self, port, name):
         """(cookie header, csrf token) of a new session."""
-        st, hd, body = call(port, "POST", "/api/v1/session",
-                            {"name": name, "password": PASSWORD})
+        st, hd, body = h.call(port, "POST", "/api/v1/session",
+                              {"name": name, "password": PASSWORD})
         self.assertEqual(st, 200, body)
         cookie = re.match(r"(patrol_session=[^;]*)", hd["Set-Cookie"])
         return {"Cookie": cookie.group(1)}, body["csrf"]
 
     def me(self, port, headers):
-        st, _, body = call(port, "GET", "/api/v1/me", headers=headers)
+        st, _, body = h.call(port, "GET", "/api/v1/me", headers=headers)
         return st, body
 
     def warm(self, headers, ports=None):
@@ -109,7 +90,7 @@ class AuthCache(unittest.TestCase):
                 self.assertEqual(self.me(port, headers)[0], 200)
 
     def create(self, port, headers):
-        return call(port, "POST", "/api/v1/requests", {
+        return h.call(port, "POST", "/api/v1/requests", {
             "category": "wasp_nest", "lat": CALL[0], "lon": CALL[1],
             "answers": {"nest_height": "eaves", "location": "outdoor"}},
             headers)
@@ -186,8 +167,8 @@ class AuthCache(unittest.TestCase):
             a, b = self.ports if round % 2 == 0 else self.ports[::-1]
             cookie, csrf = self.login(a, "lou")
             self.warm(cookie)
-            st, _, _ = call(a, "DELETE", "/api/v1/session",
-                            headers=dict(cookie, **{"X-CSRF-Token": csrf}))
+            st, _, _ = h.call(a, "DELETE", "/api/v1/session",
+                              headers=dict(cookie, **{"X-CSRF-Token": csrf}))
             self.assertIn(st, (200, 204))
             # At once, from the same client: no pause for the NOTIFY.
             st, body = self.me(b, cookie)

@@ -3,47 +3,21 @@ cookie accepted by every route in place of a bearer token, the CSRF token
 required for changes made with it, rate-limited log-ins, and the console's
 settings, Content-Security-Policy and vendored Leaflet."""
 import hashlib
-import http.client
 import json
 import os
 import re
 import subprocess
 import time
 import unittest
-import urllib.parse
 
 import harness as h
 
 PASSWORD = "a long enough password"
 
 
-def call(d, method, path, body=None, headers=None, form=False):
-    """(status, headers, parsed body or None), on a fresh connection."""
-    hdrs = dict(headers or {})
-    data = None
-    if body is not None:
-        if form:
-            data = urllib.parse.urlencode(body).encode()
-            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
-        else:
-            data = json.dumps(body).encode()
-            hdrs.setdefault("Content-Type", "application/json")
-    conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
-    try:
-        conn.request(method, path, body=data, headers=hdrs)
-        r = conn.getresponse()
-        if (r.getheader("Content-Type") or "").startswith(
-                "text/event-stream"):
-            return r.status, r.headers, None
-        raw = r.read()
-        return r.status, r.headers, json.loads(raw) if raw else None
-    finally:
-        conn.close()
-
-
 def login(d, name, password=PASSWORD, **kw):
-    return call(d, "POST", "/api/v1/session",
-                {"name": name, "password": password}, **kw)
+    return h.call(d, "POST", "/api/v1/session",
+                  {"name": name, "password": password}, **kw)
 
 
 def session_of(headers):
@@ -86,9 +60,9 @@ class Sessions(h.ServerTest):
         self.assertTrue(body["expires_at"].endswith("+09:00"))
         # The cookie works on any route; /me hands the CSRF token back to a
         # page that was reloaded.
-        status, _, me = call(self.d, "GET", "/api/v1/me",
-                             headers={"Cookie": "a=b; patrol_session=%s; "
-                                      "c=d" % value})
+        status, _, me = h.call(self.d, "GET", "/api/v1/me",
+                               headers={"Cookie": "a=b; patrol_session=%s; "
+                                        "c=d" % value})
         self.assertEqual(status, 200)
         self.assertEqual((me["name"], me["csrf"]), ("dora", body["csrf"]))
         # Only the hash is stored; the log-in is audited.
@@ -123,43 +97,43 @@ class Sessions(h.ServerTest):
         self.assertIn("event=login_failed", log)
         for secret in ("wrong password", "nobody"):
             self.assertNotIn(secret, log)
-        status, _, body = call(self.d, "POST", "/api/v1/session",
-                               {"name": "vic", "password": "x",
-                                "remember": True})
+        status, _, body = h.call(self.d, "POST", "/api/v1/session",
+                                 {"name": "vic", "password": "x",
+                                  "remember": True})
         self.assertEqual((status, body["error"]["code"]),
                          (400, "unknown_field"))
-        status, _, body = call(self.d, "POST", "/api/v1/session", "x",
-                               headers={"Content-Type": "text/plain"})
+        status, _, body = h.call(self.d, "POST", "/api/v1/session", "x",
+                                 headers={"Content-Type": "text/plain"})
         self.assertEqual(status, 415)
 
     def test_changes_with_the_cookie_need_the_csrf_token(self):
         cookie, body = self.cookie_login("dora")
         new = {"category": "road_pothole", "lat": 35.62, "lon": 139.55,
                "answers": {"depth": "shallow"}}
-        status, _, err = call(self.d, "POST", "/api/v1/requests", new,
-                              headers=cookie)
+        status, _, err = h.call(self.d, "POST", "/api/v1/requests", new,
+                                headers=cookie)
         self.assertEqual((status, err["error"]["code"]), (403, "csrf"))
         wrong = dict(cookie, **{"X-CSRF-Token": "A" * 43})
-        self.assertEqual(call(self.d, "POST", "/api/v1/requests", new,
-                              headers=wrong)[0], 403)
+        self.assertEqual(h.call(self.d, "POST", "/api/v1/requests", new,
+                                headers=wrong)[0], 403)
         short = dict(cookie, **{"X-CSRF-Token": body["csrf"][:-1]})
-        self.assertEqual(call(self.d, "POST", "/api/v1/requests", new,
-                              headers=short)[0], 403)
-        status, _, crew_err = call(self.d, "PATCH", "/api/v1/crews/1",
-                                   {"status": "break"}, headers=cookie)
+        self.assertEqual(h.call(self.d, "POST", "/api/v1/requests", new,
+                                headers=short)[0], 403)
+        status, _, crew_err = h.call(self.d, "PATCH", "/api/v1/crews/1",
+                                     {"status": "break"}, headers=cookie)
         self.assertEqual(status, 403)
         ok = dict(cookie, **{"X-CSRF-Token": body["csrf"]})
-        status, _, req = call(self.d, "POST", "/api/v1/requests", new,
-                              headers=ok)
+        status, _, req = h.call(self.d, "POST", "/api/v1/requests", new,
+                                headers=ok)
         self.assertEqual(status, 201, req)
         self.assertEqual(req["created_by"], "dora")
         # Reading needs no token, the live feed included.
-        self.assertEqual(call(self.d, "GET", "/api/v1/requests",
-                              headers=cookie)[0], 200)
-        self.assertEqual(call(self.d, "GET", "/api/v1/events",
-                              headers=cookie)[0], 200)
+        self.assertEqual(h.call(self.d, "GET", "/api/v1/requests",
+                                headers=cookie)[0], 200)
+        self.assertEqual(h.call(self.d, "GET", "/api/v1/events",
+                                headers=cookie)[0], 200)
         # A bearer token decides alone, and needs no CSRF token.
-        status, _, req = call(
+        status, _, req = h.call(
             self.d, "POST", "/api/v1/requests", new,
             headers=dict(cookie, Authorization="Bearer " + self.dora_token))
         self.assertEqual(status, 201, req)
@@ -168,30 +142,30 @@ class Sessions(h.ServerTest):
     def test_roles_apply_to_sessions(self):
         cookie, body = self.cookie_login("vic")
         self.assertEqual(body["user"]["role"], "viewer")
-        self.assertEqual(call(self.d, "GET", "/api/v1/callbacks",
-                              headers=cookie)[0], 403)
-        self.assertEqual(call(self.d, "GET", "/api/v1/users",
-                              headers=cookie)[0], 403)
+        self.assertEqual(h.call(self.d, "GET", "/api/v1/callbacks",
+                                headers=cookie)[0], 403)
+        self.assertEqual(h.call(self.d, "GET", "/api/v1/users",
+                                headers=cookie)[0], 403)
 
     def test_log_out(self):
         cookie, body = self.cookie_login("pam")
-        status, _, err = call(self.d, "DELETE", "/api/v1/session",
-                              headers=cookie)
+        status, _, err = h.call(self.d, "DELETE", "/api/v1/session",
+                                headers=cookie)
         self.assertEqual((status, err["error"]["code"]), (403, "csrf"))
-        status, headers, _ = call(
+        status, headers, _ = h.call(
             self.d, "DELETE", "/api/v1/session",
             headers=dict(cookie, **{"X-CSRF-Token": body["csrf"]}))
         self.assertEqual(status, 204)
         self.assertIn("Max-Age=0", headers["Set-Cookie"])
         self.assertTrue(headers["Set-Cookie"].startswith("patrol_session=;"))
-        status, headers, err = call(self.d, "GET", "/api/v1/me",
-                                    headers=cookie)
+        status, headers, err = h.call(self.d, "GET", "/api/v1/me",
+                                      headers=cookie)
         self.assertEqual(status, 401)
         self.assertIn("session has ended", err["error"]["message"])
         # Logging out twice, or without a cookie, is harmless.
-        self.assertEqual(call(self.d, "DELETE", "/api/v1/session",
-                              headers=cookie)[0], 204)
-        self.assertEqual(call(self.d, "DELETE", "/api/v1/session")[0], 204)
+        self.assertEqual(h.call(self.d, "DELETE", "/api/v1/session",
+                                headers=cookie)[0], 204)
+        self.assertEqual(h.call(self.d, "DELETE", "/api/v1/session")[0], 204)
         self.assertNotEqual(h.psql(
             self.url, "SELECT count(*) FROM audit_log WHERE action = "
             "'session.logout' AND actor = 'pam'"), "0")
@@ -200,44 +174,44 @@ class Sessions(h.ServerTest):
         cookie, _ = self.cookie_login("dora")
         h.psql(self.url, "UPDATE sessions SET expires_at = now() - "
                "interval '1 second'")
-        self.assertEqual(call(self.d, "GET", "/api/v1/me",
-                              headers=cookie)[0], 401)
+        self.assertEqual(h.call(self.d, "GET", "/api/v1/me",
+                                headers=cookie)[0], 401)
 
     def test_disabling_or_a_new_password_ends_sessions(self):
         r = h.patrolctl(self.url, "user", "add", "tim", "--role", "dispatcher",
                         "--password-stdin", stdin=PASSWORD + "\n")
         self.assertEqual(r.returncode, 0, r.stderr)
         cookie, _ = self.cookie_login("tim")
-        self.assertEqual(call(self.d, "GET", "/api/v1/me",
-                              headers=cookie)[0], 200)
+        self.assertEqual(h.call(self.d, "GET", "/api/v1/me",
+                                headers=cookie)[0], 200)
         r = h.patrolctl(self.url, "user", "password", "tim",
                         stdin="another good password\n")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(call(self.d, "GET", "/api/v1/me",
-                              headers=cookie)[0], 401)
+        self.assertEqual(h.call(self.d, "GET", "/api/v1/me",
+                                headers=cookie)[0], 401)
         status, headers, _ = login(self.d, "tim", "another good password")
         self.assertEqual(status, 200)
         cookie = {"Cookie": "patrol_session=" + session_of(headers)}
         self.assertEqual(h.patrolctl(self.url, "user", "disable",
                                      "tim").returncode, 0)
-        self.assertEqual(call(self.d, "GET", "/api/v1/me",
-                              headers=cookie)[0], 401)
+        self.assertEqual(h.call(self.d, "GET", "/api/v1/me",
+                                headers=cookie)[0], 401)
         h.psql(self.url, "UPDATE users SET active = true WHERE name = 'tim'")
-        self.assertEqual(call(self.d, "GET", "/api/v1/me",
-                              headers=cookie)[0], 401)
+        self.assertEqual(h.call(self.d, "GET", "/api/v1/me",
+                                headers=cookie)[0], 401)
 
     def test_malformed_cookies_are_no_session(self):
         for c in ["patrol_session=", "patrol_session=" + "A" * 42,
                   "patrol_session=" + "A" * 44, "patrol_session=" + "A" * 42
                   + "=", "xpatrol_session=" + "A" * 43,
                   "patrol_session =" + "A" * 43]:
-            status, headers, body = call(self.d, "GET", "/api/v1/me",
-                                         headers={"Cookie": c})
+            status, headers, body = h.call(self.d, "GET", "/api/v1/me",
+                                           headers={"Cookie": c})
             self.assertEqual(status, 401, c)
             self.assertEqual(headers["WWW-Authenticate"],
                              'Bearer realm="patrol"')
         # An unknown but well-formed one: the session has ended.
-        status, _, body = call(self.d, "GET", "/api/v1/me", headers={
+        status, _, body = h.call(self.d, "GET", "/api/v1/me", headers={
             "Cookie": "patrol_session=" + "A" * 43})
         self.assertEqual(status, 401)
         self.assertIn("session has ended", body["error"]["message"])
@@ -249,7 +223,7 @@ class Sessions(h.ServerTest):
 
     def test_users_list_for_admins(self):
         self.cookie_login("dora")
-        status, _, users = call(self.d, "GET", "/api/v1/users", headers={
+        status, _, users = h.call(self.d, "GET", "/api/v1/users", headers={
             "Authorization": "Bearer " + self.admin_token})
         self.assertEqual(status, 200)
         by_name = {u["name"]: u for u in users}
@@ -258,11 +232,11 @@ class Sessions(h.ServerTest):
         self.assertIsNotNone(by_name["dora"]["last_login"])
         self.assertIsNone(by_name["ned"]["last_login"])
         self.assertNotIn("argon2", json.dumps(users))
-        self.assertEqual(call(self.d, "GET", "/api/v1/users", headers={
+        self.assertEqual(h.call(self.d, "GET", "/api/v1/users", headers={
             "Authorization": "Bearer " + self.dora_token})[0], 403)
 
     def test_console_settings_csp_and_vendor_files(self):
-        status, _, cfg = call(self.d, "GET", "/api/v1/config")
+        status, _, cfg = h.call(self.d, "GET", "/api/v1/config")
         self.assertEqual(status, 200)
         self.assertEqual(cfg["tile_url"], "https://cyberjapandata.gsi.go.jp"
                          "/xyz/std/{z}/{x}/{y}.png")
@@ -304,7 +278,7 @@ class Tiles(unittest.TestCase):
             with h.Patrold(self.url, "--tile-url", flag) as d:
                 self.assertIn(want_src,
                               d.request("/")[1]["Content-Security-Policy"])
-                self.assertEqual(call(d, "GET", "/api/v1/config")[2][
+                self.assertEqual(h.call(d, "GET", "/api/v1/config")[2][
                     "tile_url"], want_url)
 
     def test_bad_tile_urls_are_refused(self):
