@@ -1,35 +1,29 @@
--- The highest event id below which nothing more can commit (see above), or
--- NULL when writers in flight did not end within p_wait. The writers in
--- flight are read from pg_stat_activity (backend_xid comes live from the
--- process array), not from a snapshot's in-progress list: a snapshot leaves
--- out xids at or above its xmax (latest completed + 1), which may well be
--- in flight.
+-- The highest event id below which nothing more can commit: the sequence's
+-- last value, or just below the lowest floor another writer in flight has
+-- published (schema/0420 has the protocol and its proof). Never waits.
+-- p_wait is no longer used (0090's reader waited up to it); it stays so that
+-- callers and the signature do not change.
 CREATE OR REPLACE FUNCTION request_events_safe_id(p_wait interval DEFAULT '1 second')
     RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     v_last  bigint;
-    v_xids  xid[];
-    v_until timestamptz := clock_timestamp() + p_wait;
+    v_floor bigint;
 BEGIN
-    -- A sequence is read as it is now, not as of a snapshot.
+    -- A sequence is read as it is now, not as of a snapshot: first.
     SELECT CASE WHEN is_called THEN last_value ELSE 0 END INTO v_last
     FROM request_events_id_seq;
-    -- Then (a later statement) every transaction holding an xid now; the
-    -- statistics are otherwise cached for the whole transaction.
-    PERFORM pg_stat_clear_snapshot();
-    SELECT array_agg(backend_xid) INTO v_xids FROM pg_stat_activity
-    WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
-      AND datname = current_database(); -- nothing else writes here
-    -- Wait until each has left the process array: ended, and what it
-    -- committed is seen by any later snapshot.
-    WHILE v_xids IS NOT NULL LOOP
-        IF clock_timestamp() > v_until THEN
-            RETURN NULL;
-        END IF;
-        PERFORM pg_sleep(0.001);
-        PERFORM pg_stat_clear_snapshot();
-        SELECT array_agg(backend_xid) INTO v_xids FROM pg_stat_activity
-        WHERE backend_xid = ANY(v_xids) AND pid <> pg_backend_pid();
-    END LOOP;
-    RETURN v_last;
+    -- Then the floors held now (pg_locks is read live, at each call).
+    SELECT min(l.classid::bigint * 4294967296 + l.objid::bigint)
+               - 2305843009213693952
+    INTO v_floor
+    FROM pg_locks l
+    WHERE l.locktype = 'advisory' AND l.objsubid = 1
+      AND l.classid BETWEEN 536870912 AND 1073741823
+      AND l.database = (SELECT oid FROM pg_database
+                        WHERE datname = current_database())
+      AND l.pid <> pg_backend_pid();
+    IF v_floor IS NULL THEN
+        RETURN v_last;
+    END IF;
+    RETURN least(v_last, v_floor - 1);
 END $$;

@@ -25,9 +25,8 @@ DECLARE
     v_wanted   jsonb := '[]';
 BEGIN
     -- The new cursor: every event up to it has committed or never will
-    -- (0090). Taken first, before this transaction writes anything (it
-    -- waits for writers in flight, so it must not be one itself). This
-    -- sync's own events come after it and are sent back once: harmless.
+    -- (0090, 0420). Taken first: this sync's own events come after it and
+    -- are sent back once: harmless.
     v_now := coalesce(request_events_safe_id(), v_cursor);
     -- Serialises the device's syncs and waits for a revocation in flight.
     SELECT d.* INTO v_dev FROM devices d
