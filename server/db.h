@@ -96,8 +96,8 @@ void db_query_prepared(struct db *, const char *sql, int nparams,
  * took effect and each runs again in a transaction of its own. For writes
  * whose callers need no transaction of their own: no SET LOCAL, no
  * advisory lock meant for one call, and nothing that waits for other
- * writers to end (request_events_safe_id(), as sync_apply() does: two
- * groups would each hold an xid the other waits for).
+ * writers to end (two groups would each hold what the other waits for;
+ * request_events_safe_id() no longer waits, schema/0420).
  */
 void db_query_grouped(struct db *, const char *sql, int nparams,
     const char *const *params, db_cb, void *arg);

@@ -74,7 +74,13 @@ store_sync_apply(struct db *db, const char *token_sha256, long long device_id,
 	    device_id > 0 ? store_num_ll(&id, device_id) : NULL, batch_json,
 	    rules_json};
 
-	db_query(db,
+	/*
+	 * Syncs waiting together share a transaction and its WAL flush
+	 * (db_group.c): a sync is bound by the disk's flush, not the CPU. Two
+	 * syncs of one device in a group run one after the other, as they
+	 * would alone; a batch sent twice is answered from the first.
+	 */
+	db_query_grouped(db,
 	    "SELECT (x || jsonb_build_object('plan',"
 	    " sync_plan((x->>'device_id')::bigint)))::text"
 	    " FROM sync_apply($1, $2::bigint, $3::jsonb, $4::jsonb) x",
