@@ -128,6 +128,8 @@ int outbox_photo_add(struct agent *, const char *file, long long request_id,
  * the whole file): the bytes read, or -1 on a read error.
  */
 long long outbox_sha_file(FILE *f, size_t len, char sha[65]);
+/* Removes the files in photos/ whose names start with one of the n tags. */
+void outbox_photos_remove(struct agent *, const char *const *tags, size_t n);
 
 /*
  * jobs.c: the crew's commands on jobs, findings and patrols. The

@@ -6,6 +6,7 @@
  * the last sync brought. secure_delete overwrites deleted personal data in
  * the file instead of leaving it in free pages.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -146,6 +147,30 @@ outbox_busy(void *arg, int tries)
 		return 0;
 	nanosleep(&ms, NULL);
 	return 1;
+}
+
+void
+outbox_photos_remove(struct agent *a, const char *const *tags, size_t n)
+{
+	char *dir = agent_path(a, "photos"), *p;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	size_t i;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		for (i = 0; i < n; i++) {
+			if (strncmp(e->d_name, tags[i], strlen(tags[i])) == 0)
+				break;
+		}
+		if (i == n)
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		unlink(p);
+		free(p);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(dir);
 }
 
 int

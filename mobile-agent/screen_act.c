@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,23 +39,9 @@ screen_photo_path(struct agent *a, const char *id)
 void
 screen_photos_clean(struct agent *a)
 {
-	char *dir = agent_path(a, "photos"), *p;
-	struct dirent *e;
-	DIR *d = opendir(dir);
+	static const char *const tags[] = {SCREEN_PHOTO_TAG, SCREEN_PART_TAG};
 
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, SCREEN_PHOTO_TAG,
-		        strlen(SCREEN_PHOTO_TAG)) != 0 &&
-		    strncmp(e->d_name, SCREEN_PART_TAG,
-		        strlen(SCREEN_PART_TAG)) != 0)
-			continue;
-		p = xasprintf("%s/%s", dir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	if (d != NULL)
-		closedir(d);
-	free(dir);
+	outbox_photos_remove(a, tags, 2);
 }
 
 /* The id's file while its parts arrive: not usable by a form yet. */
