@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #define OUTBOX_PHOTO_RESIZE (2 << 20)  /* until the server says */
 #define OUTBOX_CHUNK        (64 << 10) /* a photo read or written at once */
 #define OUTBOX_BUSY_TRIES   15000      /* 1 ms apart: about 15 s */
+#define OUTBOX_PHOTO_TMP    ".tmp-"    /* photos/ being written */
 
 static const char outbox_schema[] =
     "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);"
@@ -173,6 +175,42 @@ outbox_photos_remove(struct agent *a, const char *const *tags, size_t n)
 	free(dir);
 }
 
+/*
+ * photos/ opened and locked (flock: LOCK_SH by each photo being kept,
+ * LOCK_EX by the sweep), or -1. Closing it unlocks, as does the end of
+ * the process, killed or not.
+ */
+static int
+outbox_photos_lock(const char *dir, int op)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	while (fd != -1 && flock(fd, op) != 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/*
+ * A process killed while it kept a photo (SIGKILL, the battery pulled)
+ * left its photos/.tmp-ID behind, named nowhere: removed at start, when
+ * no other process is keeping a photo, else at a later start.
+ */
+static void
+outbox_photos_sweep(struct agent *a, const char *dir)
+{
+	static const char *const tmp[] = {OUTBOX_PHOTO_TMP};
+	int fd = outbox_photos_lock(dir, LOCK_EX | LOCK_NB);
+
+	if (fd == -1)
+		return;
+	outbox_photos_remove(a, tmp, 1);
+	close(fd);
+}
+
 int
 outbox_open(struct agent *a, char **cause)
 {
@@ -190,6 +228,7 @@ outbox_open(struct agent *a, char **cause)
 		free(photos);
 		return -1;
 	}
+	outbox_photos_sweep(a, photos);
 	free(photos);
 	path = agent_path(a, "agent.db");
 	if (sqlite3_open_v2(path, &a->db,
@@ -489,7 +528,7 @@ outbox_photo_keep(struct agent *a, const char *file, char sha[65],
 	char id[33], *dir = agent_path(a, "photos"), *tmp = NULL, *path = NULL;
 	FILE *in, *out = NULL;
 	size_t len, n;
-	int dfd, rc = -1;
+	int dfd = -1, rc = -1;
 
 	if ((in = outbox_photo_open(file, &len, cause)) == NULL) {
 		free(dir);
@@ -510,8 +549,11 @@ outbox_photo_keep(struct agent *a, const char *file, char sha[65],
 		rc = 0;
 		goto out;
 	}
+	/* Locked until the temp file is renamed or removed: a sweep leaves it
+	 * alone. Where the file system cannot lock, nothing is swept. */
+	dfd = outbox_photos_lock(dir, LOCK_SH);
 	agent_random_id(id, 16);
-	tmp = xasprintf("%s/.tmp-%s", dir, id);
+	tmp = xasprintf("%s/" OUTBOX_PHOTO_TMP "%s", dir, id);
 	/* A copy of our own: the crew may delete theirs before the sync.
 	 * Its name is the hash of what is sent, the copy. */
 	if ((out = fopen(tmp, "w+xe")) == NULL ||
@@ -522,10 +564,9 @@ outbox_photo_keep(struct agent *a, const char *file, char sha[65],
 	path = xasprintf("%s/%s", dir, sha);
 	if (rename(tmp, path) != 0)
 		goto io;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+	if (dfd != -1 ||
+	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1)
 		fsync(dfd);
-		close(dfd);
-	}
 	rc = 0;
 	goto out;
 io:
@@ -535,6 +576,8 @@ io:
 out:
 	if (out != NULL)
 		fclose(out);
+	if (dfd != -1)
+		close(dfd);
 	fclose(in);
 	free(buf);
 	free(dir);

@@ -7,8 +7,10 @@ import io
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -175,6 +177,65 @@ class PhotoTest(unittest.TestCase):
         after = os.stat(kept)
         self.assertEqual((after.st_ino, after.st_mtime_ns),
                          (before.st_ino, before.st_mtime_ns))
+
+    def temp_files(self):
+        return [n for n in os.listdir(os.path.join(self.a.dir, "photos"))
+                if n.startswith(".tmp-")]
+
+    @staticmethod
+    def reap(p):
+        """p ended (killed if it still runs) and waited for."""
+        if p.returncode is None:
+            p.kill()
+            p.communicate()
+
+    def keeping(self):
+        """Job 7 done with a large photo, started and caught while the
+        photo is being kept: its half-written photos/.tmp-* is there (the
+        scaling takes a good part of a second). The running process."""
+        path = self.photo_file("big.jpg", jpeg(6000, 4500, True))
+        p = self.a.spawn("done", "7", "--outcome", "no_nest", "--photo",
+                         path)
+        self.addCleanup(self.reap, p)
+        while not self.temp_files():
+            if p.poll() is not None:
+                self.fail("kept before it was seen: %s" % p.communicate()[0])
+            time.sleep(0.001)
+        return p
+
+    def test_a_kill_while_keeping_leaves_no_temp_file(self):
+        # Killed (battery pulled, SIGKILL) half way through writing the
+        # photo: the step is not recorded, and the half-written copy is
+        # removed when the agent next starts, whatever the command. Until
+        # session 9 it stayed in photos/ for good, one more at every kill.
+        p = self.keeping()
+        p.kill()
+        p.communicate()
+        self.assertEqual(len(self.temp_files()), 1)
+        self.a.run("status", check=0)
+        self.assertEqual(os.listdir(os.path.join(self.a.dir, "photos")), [])
+        self.assertEqual(self.stored(), [])
+        db = self.a.db()
+        self.assertEqual(db.execute("SELECT state FROM jobs WHERE request_id"
+                                    " = 7").fetchone(), ("on_site",))
+        db.close()
+
+    def test_a_photo_being_kept_is_not_swept(self):
+        # Another command starting meanwhile (the daemon's sync, a second
+        # command) leaves the photo being kept alone: it is kept whole and
+        # recorded, and no temp file remains.
+        p = self.keeping()
+        os.kill(p.pid, signal.SIGSTOP)
+        try:
+            self.a.run("status", check=0)
+            self.assertEqual(len(self.temp_files()), 1)
+        finally:
+            os.kill(p.pid, signal.SIGCONT)
+        out = p.communicate()[0]
+        self.assertEqual(p.returncode, 0, out)
+        [(sha, size)] = self.stored()
+        self.assertEqual(os.listdir(os.path.join(self.a.dir, "photos")),
+                         [sha])
 
 
 if __name__ == "__main__":
