@@ -10,7 +10,6 @@ import hashlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import unittest
@@ -268,10 +267,7 @@ class AgentSync(h.DispatcherCalls, unittest.TestCase):
             self.skipTest("gpsfake is missing (gpsd-clients)")
         a = self.agent("tama-road-1")
         a.run("patrol", "start", check=0)
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
+        port = h.free_port()
         fake = subprocess.Popen(["gpsfake", "-1", "-q", "-P", str(port),
                                  "-c", "0.05", NMEA],
                                 stdout=subprocess.DEVNULL,

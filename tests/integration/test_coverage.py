@@ -115,6 +115,15 @@ class Coverage(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         return r.stdout
 
+    def week_geojson(self, name, *rule):
+        """The week's GeoJSON export by patrolctl (rule: options before
+        the command), written to name in the work directory, parsed."""
+        path = os.path.join(self.tmp, name)
+        self.run_ctl(*rule, "coverage", "export", "--week", WEEK, "--format",
+                     "geojson", "-o", path)
+        with open(path) as f:
+            return json.load(f)
+
     def test_1_dirty_osm_counts_what_it_skips(self):
         out = self.run_ctl("import", "network", os.path.join(
             DATA, "osm", "osmnx_west_oakland_2016.osm"), "--kind", "road",
@@ -152,11 +161,7 @@ class Coverage(unittest.TestCase):
                       "0 refused", out)
         self.assertEqual(int(h.psql(
             self.url, "SELECT count(*) FROM track_points")), 1194)
-        path = os.path.join(self.tmp, "week.geojson")
-        self.run_ctl("coverage", "export", "--week", WEEK, "--format",
-                     "geojson", "-o", path)
-        with open(path) as f:
-            fc = json.load(f)
+        fc = self.week_geojson("week.geojson")
         by_street = {}
         lat0 = math.cos(math.radians(self.trace[0][1]))
         for f in fc["features"]:
@@ -409,11 +414,7 @@ class Coverage(unittest.TestCase):
         self.assertEqual(int(ms[0]), 1000)
         self.assertEqual(int(ms[1]), 400)
         self.assertEqual(int(ms[2]), 800)
-        path = os.path.join(self.tmp, "walk.geojson")
-        self.run_ctl("coverage", "export", "--week", WEEK, "--format",
-                     "geojson", "-o", path)
-        with open(path) as f:
-            fc = json.load(f)
+        fc = self.week_geojson("walk.geojson")
         walked = [f for f in fc["features"]
                   if f["properties"]["name"] == "street 2"
                   and f["properties"]["state"] == "inspected"]
@@ -448,14 +449,10 @@ class Coverage(unittest.TestCase):
         second gives the default's answer, not the loose one's, and each
         piece's best share travels in the exports."""
         def export(*rule):
-            path = os.path.join(self.tmp, "rule.geojson")
-            self.run_ctl(*(list(rule) + ["coverage", "export", "--week",
-                                         WEEK, "--format", "geojson", "-o",
-                                         path]))
-            with open(path) as f:
-                return {f["properties"]["id"]: (f["properties"]["state"],
-                                                f["properties"]["best_share"])
-                        for f in json.load(f)["features"]}
+            return {f["properties"]["id"]: (f["properties"]["state"],
+                                            f["properties"]["best_share"])
+                    for f in self.week_geojson("rule.geojson",
+                                               *rule)["features"]}
         before = export()
         loose = export("--coverage-share-pct", "1")
         after = export()

@@ -12,6 +12,12 @@ import harness as h
 KAWASAKI = os.path.join(h.SOURCE, "data", "kawasaki_wards_N03-22.geojson")
 
 
+def kawasaki():
+    """The shipped Kawasaki wards, parsed: a fresh copy to change."""
+    with open(KAWASAKI, encoding="utf-8") as f:
+        return json.load(f)
+
+
 class Wards(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -24,6 +30,16 @@ class Wards(unittest.TestCase):
 
     def import_wards(self, path, *args):
         return h.patrolctl(self.url, "import", "wards", path, *args)
+
+    def import_doc(self, doc, name):
+        """Imports the FeatureCollection doc, written to name in the work
+        directory; fails unless patrolctl exits 0. Returns the run."""
+        path = os.path.join(self.tmp, name)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(doc, f, ensure_ascii=False)
+        r = self.import_wards(path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r
 
     def test_1_import_serve_reimport_and_reload(self):
         # Before any import patrold starts with no wards.
@@ -65,16 +81,11 @@ class Wards(unittest.TestCase):
                 h.psql(self.url, "SELECT count(*) FROM wards"), "7")
 
             # A renamed ward reaches the running patrold by NOTIFY.
-            with open(KAWASAKI, encoding="utf-8") as f:
-                doc = json.load(f)
+            doc = kawasaki()
             for feat in doc["features"]:
                 if feat["properties"]["code"] == "14135":
                     feat["properties"]["name"] = "多摩区（改名試験）"
-            renamed = os.path.join(self.tmp, "renamed.geojson")
-            with open(renamed, "w", encoding="utf-8") as f:
-                json.dump(doc, f, ensure_ascii=False)
-            r = self.import_wards(renamed)
-            self.assertEqual(r.returncode, 0, r.stderr)
+            self.import_doc(doc, "renamed.geojson")
             deadline = time.monotonic() + 5
             while True:
                 _, body = d.json("/api/v1/wards")
@@ -130,15 +141,10 @@ class Wards(unittest.TestCase):
         self.assertIn("usage: patrolctl import wards FILE", r.stderr)
 
     def test_3_a_smaller_set_replaces_the_whole(self):
-        with open(KAWASAKI, encoding="utf-8") as f:
-            doc = json.load(f)
+        doc = kawasaki()
         doc["features"] = [x for x in doc["features"]
                            if x["properties"]["code"] in ("14135", "14137")]
-        two = os.path.join(self.tmp, "two.geojson")
-        with open(two, "w", encoding="utf-8") as f:
-            json.dump(doc, f, ensure_ascii=False)
-        r = self.import_wards(two)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.import_doc(doc, "two.geojson")
         self.assertIn("imported 2 wards (3 polygons, 1 hole)", r.stdout)
         self.assertIn("removed 5 wards not in", r.stdout)
         self.assertEqual(h.psql(self.url, "SELECT string_agg(code, ',' "
@@ -152,15 +158,10 @@ class Wards(unittest.TestCase):
         """A request placed while its ward was not loaded (an import on
         its way) gets the ward when patrold reloads, on its timeline, and
         the reload says how many it filled."""
-        with open(KAWASAKI, encoding="utf-8") as f:
-            doc = json.load(f)
+        doc = kawasaki()
         doc["features"] = [x for x in doc["features"]
                            if x["properties"]["code"] == "14135"]
-        tama = os.path.join(self.tmp, "tama.geojson")
-        with open(tama, "w", encoding="utf-8") as f:
-            json.dump(doc, f, ensure_ascii=False)
-        r = self.import_wards(tama)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        self.import_doc(doc, "tama.geojson")
         with h.Patrold(self.url) as d:
             token = h.user_token(self.url, "disp4", "dispatcher")
             st, req = d.json("/api/v1/requests", method="POST", headers={
