@@ -176,11 +176,7 @@ class CrewBound(unittest.TestCase):
         for token, code in ((self.crew_b, "not_your_crew"),
                             (loose, "no_crew")):
             for size in (3000, 200 << 10):  # in memory and spooled
-                status, _, raw = self.d.request(
-                    "/api/v1/requests/%d/photos" % rid, method="POST",
-                    body=o311.png(size),
-                    headers={"Authorization": "Bearer " + token,
-                             "Content-Type": "image/png"})
+                status, raw = self.post_photo(rid, token, size)
                 r = json.loads(raw)
                 self.assertEqual((status, r["error"]["code"]), (403, code),
                                  r)
@@ -191,19 +187,11 @@ class CrewBound(unittest.TestCase):
                                 "request_photos WHERE request_id = %d"
                                 % rid), "0")
         # An unknown request is still 404 for a crew user.
-        status, _, raw = self.d.request(
-            "/api/v1/requests/987654/photos", method="POST",
-            body=o311.png(3000), headers={
-                "Authorization": "Bearer " + self.crew_b,
-                "Content-Type": "image/png"})
+        status, raw = self.post_photo(987654, self.crew_b, 3000)
         self.assertEqual(status, 404, raw)
         # Its own crew's user and a dispatcher may.
         for token, size in ((self.crew_a, 3100), (self.disp, 3200)):
-            status, _, raw = self.d.request(
-                "/api/v1/requests/%d/photos" % rid, method="POST",
-                body=o311.png(size),
-                headers={"Authorization": "Bearer " + token,
-                         "Content-Type": "image/png"})
+            status, raw = self.post_photo(rid, token, size)
             self.assertEqual(status, 201, raw)
         self.assertEqual(len(orphans.photo_files(self.d)), len(before) + 2)
         self.assertEqual(h.psql(self.url, "SELECT string_agg(added_by, ','"
@@ -281,6 +269,15 @@ class CrewBound(unittest.TestCase):
                                 "WHERE request_id = %d" % rid), "roada")
 
     # -- finding 8: devices ------------------------------------------------
+
+    def post_photo(self, rid, token, size):
+        """A PNG of size bytes posted to request rid's photos as the
+        holder of token: (status, raw answer)."""
+        status, _, raw = self.d.request(
+            "/api/v1/requests/%d/photos" % rid, method="POST",
+            body=o311.png(size), headers={"Authorization": "Bearer " + token,
+                                          "Content-Type": "image/png"})
+        return status, raw
 
     def device(self, crew):
         a = k.Agent(crew)

@@ -100,6 +100,15 @@ class Retention(unittest.TestCase):
                            "--retention-batch-days", "30",
                            "--retention-upload-hours", "72", *args)
 
+    def run_retention(self, *options):
+        """patrolctl retention run (options before the command) must exit
+        0; returns what it says it removed ({kind: count}) and all it
+        said."""
+        r = self.ctl(*options, "retention", "run")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(re.search(r"removed (\{.*\});", r.stdout)
+                          .group(1)), r.stdout
+
     def caller(self, rid):
         return h.psql(self.url, "SELECT coalesce(name, '-') || '|' ||"
                       " coalesce(phone, '-') || '|' || coalesce(email, '-')"
@@ -150,16 +159,13 @@ class Retention(unittest.TestCase):
                        " id) FROM requests")
         self.assertIn("hanako", h.psql(self.url, "SELECT email FROM callers"
                                        " WHERE request_id = %s" % self.old))
-        r = self.ctl("retention", "run")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        removed = json.loads(re.search(r"removed (\{.*\});", r.stdout)
-                             .group(1))
+        removed, said = self.run_retention()
         self.assertEqual(removed["callers_purged"], self.due)
         self.assertEqual(removed["sync_batches"], 1)
         self.assertEqual(removed["uploads_unfinished"], 1)
         self.assertEqual(removed["photo_links_unfinished"], 1)
         self.assertEqual(removed["sessions_expired"], 1)
-        self.assertIn("unfinished upload files 1", r.stdout)
+        self.assertIn("unfinished upload files 1", said)
 
         # Personal fields gone, the row (and so the request's link) kept.
         self.assertEqual(self.caller(self.old), "-|-|-|true")
@@ -200,10 +206,7 @@ class Retention(unittest.TestCase):
         # Again: nothing more goes, nothing changes.
         after = {t: h.table_digest(self.url, t) for t in all_tables(self.url)
                  if t != "retention_runs"}
-        r = self.ctl("retention", "run")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        removed = json.loads(re.search(r"removed (\{.*\});", r.stdout)
-                             .group(1))
+        removed, _ = self.run_retention()
         self.assertEqual([v for k, v in removed.items() if v != 0], [])
         self.assertEqual({t: h.table_digest(self.url, t) for t in
                           all_tables(self.url) if t != "retention_runs"},
@@ -251,10 +254,7 @@ class Retention(unittest.TestCase):
         keep = snapshot(self.url)
         keep.pop("track_points")
         keep.pop("track_fixes")
-        r = self.ctl("--retention-fix-months", "13", "retention", "run")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        removed = json.loads(re.search(r"removed (\{.*\});", r.stdout)
-                             .group(1))
+        removed, _ = self.run_retention("--retention-fix-months", "13")
         # The two old months were made (moved out of the default), then
         # dropped whole: one row each. The 5-month-old one got its own.
         self.assertEqual(removed["fix_partitions_dropped"], 2)
@@ -287,9 +287,7 @@ class Retention(unittest.TestCase):
         self.assertEqual(q("SELECT count(*) FROM patrols WHERE id = %s"
                            % patrol), "1")
         # Again: nothing more.
-        r = self.ctl("--retention-fix-months", "13", "retention", "run")
-        removed = json.loads(re.search(r"removed (\{.*\});", r.stdout)
-                             .group(1))
+        removed, _ = self.run_retention("--retention-fix-months", "13")
         self.assertEqual(removed["fix_partitions_dropped"], 0)
         self.assertEqual(removed["fix_partitions_made"], 0)
 
