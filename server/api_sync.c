@@ -114,6 +114,14 @@ api_sync_content_type(struct http_req *req)
 	return 0;
 }
 
+void
+api_sync_unavailable(struct http_req *req)
+{
+	http_req_set_header(req, "Retry-After", "2");
+	api_sync_error(req, 503, "unavailable", NULL,
+	    "the database is not available; try again");
+}
+
 /* 503 for an unavailable database, else 500 (logged once, here). */
 static void
 api_sync_db_error(
@@ -127,9 +135,7 @@ api_sync_db_error(
 	}
 	log_warnx(
 	    "event=db_unavailable what=%s error=%s", what, log_q(r->error));
-	http_req_set_header(req, "Retry-After", "2");
-	api_sync_error(req, 503, "unavailable", NULL,
-	    "the database is not available; try again");
+	api_sync_unavailable(req);
 }
 
 static void

@@ -16,6 +16,8 @@ struct http_req;
 void api_sync_error(struct http_req *, int status, const char *code,
     const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* 503 with Retry-After: 2: the agent keeps its outbox and tries again. */
+void api_sync_unavailable(struct http_req *);
 /* 401, with the header that tells the agent to forget its token. */
 void api_sync_unauthorized(struct http_req *, const char *why);
 /*

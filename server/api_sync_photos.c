@@ -121,11 +121,8 @@ upload_stored_cb(struct db_result *r, void *arg)
 		    log_q(r->error));
 		if (u->created)
 			photos_discard(app->cfg->photo_dir, u->sha);
-		if (!http_req_done(u->req)) {
-			http_req_set_header(u->req, "Retry-After", "2");
-			api_sync_error(u->req, 503, "unavailable", NULL,
-			    "the database is not available; try again");
-		}
+		if (!http_req_done(u->req))
+			api_sync_unavailable(u->req);
 		upload_free(u);
 		return;
 	}
@@ -282,9 +279,7 @@ upload_lookup_cb(struct db_result *r, void *arg)
 	if (http_req_done(u->req))
 		goto out;
 	if (r->status != DB_OK) {
-		http_req_set_header(u->req, "Retry-After", "2");
-		api_sync_error(u->req, 503, "unavailable", NULL,
-		    "the database is not available; try again");
+		api_sync_unavailable(u->req);
 		goto out;
 	}
 	if (!store_sync_photo_lookup_row(r->res, &ph)) {
