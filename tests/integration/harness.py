@@ -193,6 +193,24 @@ class ServerTest(unittest.TestCase):
         cls.d.stop_clean()
 
 
+class TokenCalls:
+    """A TestCase mix-in: JSON API calls to patrold d (default self.d) as
+    the holder of token (default self.token); the body goes as UTF-8
+    JSON, the method is GET without one and POST with one unless given.
+    Returns (status, the decoded answer or None when empty)."""
+
+    def api(self, path, body=None, method=None, token=None, d=None):
+        d = d or self.d
+        raw = None if body is None else json.dumps(
+            body, ensure_ascii=False).encode()
+        st, _, out = d.request(
+            path, method=method or ("GET" if body is None else "POST"),
+            body=raw, headers={"Authorization": "Bearer " +
+                               (token or self.token),
+                               "Content-Type": "application/json"})
+        return st, json.loads(out) if out else None
+
+
 class DispatcherCalls:
     """A TestCase mix-in: the JSON API of patrold cls.d as the dispatcher
     whose token is cls.disp."""

@@ -8,7 +8,6 @@ import base64
 import datetime
 import hashlib
 import hmac
-import json
 import os
 import re
 import struct
@@ -27,7 +26,7 @@ def b64(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
 
-class Handover(unittest.TestCase):
+class Handover(h.TokenCalls, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.url = h.city_database(
@@ -57,17 +56,6 @@ class Handover(unittest.TestCase):
         rc = cls.d.stop()
         cls.sink.close()
         assert rc == 0, "patrold exited %d:\n%s" % (rc, cls.d.text())
-
-    def api(self, path, body=None, method=None, token=None, d=None):
-        d = d or self.d
-        raw = None if body is None else json.dumps(
-            body, ensure_ascii=False).encode()
-        st, _, out = d.request(
-            path, method=method or ("GET" if body is None else "POST"),
-            body=raw, headers={"Authorization": "Bearer " +
-                               (token or self.token),
-                               "Content-Type": "application/json"})
-        return st, json.loads(out) if out else None
 
     def create(self, d=None, **over):
         f = {"category": "river_defect", "lat": 35.6197, "lon": 139.5503,

@@ -8,7 +8,7 @@ import json
 import harness as h
 
 
-class Workflow(h.ServerTest):
+class Workflow(h.TokenCalls, h.ServerTest):
     @classmethod
     def setUpClass(cls):
         cls.url = h.city_database(
@@ -21,16 +21,6 @@ class Workflow(h.ServerTest):
         cls.admin = h.user_token(cls.url, "adm", "admin")
         cls.viewer = h.user_token(cls.url, "view", "viewer")
         cls.d = h.Patrold(cls.url, "--petition-survey-hours", "4")
-
-    def api(self, path, body=None, method=None, token=None):
-        raw = None if body is None else json.dumps(
-            body, ensure_ascii=False).encode()
-        st, _, out = self.d.request(
-            path, method=method or ("GET" if body is None else "POST"),
-            body=raw, headers={"Authorization": "Bearer " +
-                               (token or self.token),
-                               "Content-Type": "application/json"})
-        return st, json.loads(out) if out else None
 
     def create(self, **f):
         base = {"category": "wasp_nest", "lat": 35.6197, "lon": 139.5503,
