@@ -372,6 +372,22 @@ def backend_pids(url, application="patrold"):
         " AND datname = current_database()" % application).split()]
 
 
+@contextlib.contextmanager
+def frozen_backends(url, application="patrold"):
+    """The application's backends on url's database stopped (SIGSTOP) for
+    the with-block and continued after it, whatever it did; the block gets
+    their pids. There must be at least one."""
+    pids = backend_pids(url, application)
+    assert pids, "no %s backend on %s" % (application, url)
+    for p in pids:
+        os.kill(p, signal.SIGSTOP)
+    try:
+        yield pids
+    finally:
+        for p in pids:
+            os.kill(p, signal.SIGCONT)
+
+
 def main():
     """unittest.main that exits 77 (skip) when every test was skipped."""
     if not os.environ.get("DATABASE_URL"):

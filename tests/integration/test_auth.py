@@ -1,7 +1,5 @@
 """Users, roles and API bearer tokens: patrolctl user/token commands and
 patrold's authentication of GET /api/v1/me."""
-import os
-import signal
 import socket
 import time
 import unittest
@@ -204,18 +202,11 @@ class AuthDatabaseTrouble(unittest.TestCase):
 
     def frozen(self, d, seconds_before_thaw, path):
         # Only this database's backends (the cluster is shared).
-        pids = h.backend_pids(self.url)
-        self.assertTrue(pids)
-        for p in pids:
-            os.kill(p, signal.SIGSTOP)
-        try:
+        with h.frozen_backends(self.url):
             t0 = time.monotonic()
             status, body = d.json(path, headers=bearer(self.t))
             took = time.monotonic() - t0
             time.sleep(seconds_before_thaw)
-        finally:
-            for p in pids:
-                os.kill(p, signal.SIGCONT)
         return status, body, took
 
     @h.needs_own_cluster

@@ -97,11 +97,7 @@ class Ops(unittest.TestCase):
     @h.needs_own_cluster
     def test_sigterm_drains_in_flight_requests(self):
         # Freeze our database backends so a /healthz stays in flight.
-        pids = h.backend_pids(self.url)
-        self.assertTrue(pids)
-        for p in pids:
-            os.kill(p, signal.SIGSTOP)
-        try:
+        with h.frozen_backends(self.url):
             s = socket.create_connection(("127.0.0.1", self.d.port))
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             time.sleep(0.3)
@@ -113,9 +109,6 @@ class Ops(unittest.TestCase):
             with self.assertRaises(OSError):
                 socket.create_connection(("127.0.0.1", self.d.port),
                                          timeout=2)
-        finally:
-            for p in pids:
-                os.kill(p, signal.SIGCONT)
         s.settimeout(10)
         reply = s.recv(4096).decode()
         s.close()
@@ -133,16 +126,10 @@ class HungDatabase(unittest.TestCase):
         self.assertEqual(h.patrolctl(url, "migrate").returncode, 0)
         with h.Patrold(url, "--db-pool-size", "1",
                        "--db-statement-timeout-ms", "300") as d:
-            pids = h.backend_pids(url)
-            for p in pids:
-                os.kill(p, signal.SIGSTOP)
-            try:
+            with h.frozen_backends(url):
                 t0 = time.monotonic()
                 status, body = d.json("/healthz")
                 took = time.monotonic() - t0
-            finally:
-                for p in pids:
-                    os.kill(p, signal.SIGCONT)
             self.assertEqual(status, 503)
             self.assertIn("did not answer in time", body["reason"])
             self.assertLess(took, 4.5)  # the route's own deadline is 5 s
