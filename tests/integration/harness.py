@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import unittest
 import urllib.error
@@ -372,6 +373,29 @@ def backend_pids(url, application="patrold"):
         " AND datname = current_database()" % application).split()]
 
 
+def race(*calls):
+    """Starts every function at once, each in a thread of its own; once
+    all have returned, their results in the order given. An exception in
+    any of them is raised here, after all have ended."""
+    results = [None] * len(calls)
+    errors = []
+
+    def run(i, fn):
+        try:
+            results[i] = fn()
+        except BaseException as e:  # noqa: B902 (handed to the caller)
+            errors.append(e)
+    threads = [threading.Thread(target=run, args=(i, fn))
+               for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
 @contextlib.contextmanager
 def frozen_backends(url, application="patrold"):
     """The application's backends on url's database stopped (SIGSTOP) for
@@ -521,7 +545,6 @@ class EventFeed:
     def __init__(self, port, token, path="/api/v1/events",
                  last_event_id=None):
         import http.client
-        import threading
         self.lock = threading.Lock()
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         headers = {"Authorization": "Bearer " + token}

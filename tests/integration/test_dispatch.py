@@ -5,7 +5,6 @@ assignment, an escalation, acceptance, on site, "no nest found", the
 residents' call-backs closed, and the live feed showing every step in
 order."""
 import json
-import threading
 import time
 
 import harness as h
@@ -109,16 +108,9 @@ class Dispatch(h.ServerTest):
         self.assertEqual(r["state"], "merged")
 
         # Two dispatchers assign at the same moment: exactly one wins.
-        results = []
-
-        def assign(token, crew):
-            results.append(self.act(token, a, "assign", crew_id=crew))
-        threads = [threading.Thread(target=assign, args=(self.disp1, miyamae)),
-                   threading.Thread(target=assign, args=(self.disp2, tama))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        results = h.race(
+            lambda: self.act(self.disp1, a, "assign", crew_id=miyamae),
+            lambda: self.act(self.disp2, a, "assign", crew_id=tama))
         statuses = sorted(s for s, _ in results)
         self.assertEqual(statuses, [200, 409], results)
         loser = [body for s, body in results if s == 409][0]

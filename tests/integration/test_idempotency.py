@@ -199,16 +199,8 @@ class Idempotency(unittest.TestCase):
     def test_5_concurrent_retries_create_one(self):
         body = self.call("同時")
         n = self.count()
-        out = []
-
-        def send(d):
-            out.append(self.post(body, key="k-race", d=d))
-        threads = [threading.Thread(target=send, args=(d,))
-                   for d in (self.d, self.d2, self.d, self.d2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        out = h.race(*(lambda d=d: self.post(body, key="k-race", d=d)
+                       for d in (self.d, self.d2, self.d, self.d2)))
         self.assertEqual(self.count(), n + 1)
         made = set()
         for st, hdrs, r in out:

@@ -235,15 +235,9 @@ class MultiInstance(unittest.TestCase):
             self.assertTrue(set(ids) <= seen, (ids, seen))
         # Two dispatchers on two instances assign at once: one wins.
         rid = ids[0]
-        out = []
-        ts = [threading.Thread(target=lambda p, c: out.append(self.api(
+        out = h.race(*(lambda p=self.d[i].port, c=self.crew[c]: self.api(
             "POST", "/api/v1/requests/%d/assign" % rid, {"crew_id": c},
-            port=p)), args=(self.d[i].port, self.crew[c]))
-            for i, c in ((0, "tama-wasp-1"), (1, "tama-wasp-2"))]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
+            port=p) for i, c in ((0, "tama-wasp-1"), (1, "tama-wasp-2"))))
         self.assertEqual(sorted(x[0] for x in out), [200, 409], out)
         self.assertEqual(self.q("SELECT count(*) FROM request_events WHERE"
                                 " request_id = %d AND kind = 'assign'" % rid),
