@@ -303,6 +303,13 @@ class Coverage(unittest.TestCase):
                 "Authorization": "Bearer " + token})
             self.assertEqual(st, 404)
 
+    def post_track(self, d, auth, patrol, points):
+        """POST /api/v1/patrols/ID/track of the points to patrold d with
+        the auth headers: (status, answer)."""
+        return d.json("/api/v1/patrols/%d/track" % patrol["id"],
+                      method="POST", headers=auth,
+                      body=json.dumps({"points": points}).encode())
+
     def start_patrol(self, d, user):
         """A new crew user of crew m1 starts a patrol through patrold d's
         API: its request headers and the patrol created."""
@@ -327,19 +334,13 @@ class Coverage(unittest.TestCase):
             step = (5 / 3.6) / (111320 * math.cos(math.radians(lat)))
             pts = [{"at": t0 + i, "lat": lat, "lon": west + 0.002 + i * step}
                    for i in range(432)]
-            st, r = d.json("/api/v1/patrols/%d/track" % p["id"],
-                           method="POST", headers=auth,
-                           body=json.dumps({"points": pts}).encode())
+            st, r = self.post_track(d, auth, p, pts)
             self.assertEqual((st, r["stored"]), (200, 432), r)
             # Sent again (a retry): nothing new.
-            st, r = d.json("/api/v1/patrols/%d/track" % p["id"],
-                           method="POST", headers=auth,
-                           body=json.dumps({"points": pts}).encode())
+            st, r = self.post_track(d, auth, p, pts)
             self.assertEqual(r["stored"], 0)
             bad = [{"at": t0, "lat": 35.6, "lon": 139.5}]
-            st, r = d.json("/api/v1/patrols/%d/track" % p["id"],
-                           method="POST", headers=auth,
-                           body=json.dumps({"points": bad}).encode())
+            st, r = self.post_track(d, auth, p, bad)
             self.assertEqual((st, r["error"]["field"]), (422, "points[0]"))
             st, r = d.json("/api/v1/patrols/%d/stop" % p["id"],
                            method="POST", headers=auth, body=b"{}")
@@ -427,16 +428,12 @@ class Coverage(unittest.TestCase):
             t0 = 1795000000.125
             pts = [{"at": t0 + 0.25 * i, "lat": lat, "lon": lon + i * 1e-5}
                    for i in range(40)]
-            st, r = d.json("/api/v1/patrols/%d/track" % p["id"],
-                           method="POST", headers=auth,
-                           body=json.dumps({"points": pts}).encode())
+            st, r = self.post_track(d, auth, p, pts)
             self.assertEqual(st, 200, r)
             self.assertEqual(r, {"stored": 40, "duplicates": 0,
                                  "refused_same_time": 0})
             again = pts[:5] + [dict(pts[5], lon=lon + 0.01)]
-            st, r = d.json("/api/v1/patrols/%d/track" % p["id"],
-                           method="POST", headers=auth,
-                           body=json.dumps({"points": again}).encode())
+            st, r = self.post_track(d, auth, p, again)
             self.assertEqual(r, {"stored": 0, "duplicates": 5,
                                  "refused_same_time": 1})
             self.assertEqual(h.psql(
