@@ -32,9 +32,8 @@ def named(url, application):
 class AuthCache(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("auth_cache")
-        h.setup_city(
-            cls.url, h.office(),
+        cls.url = h.city_database(
+            "auth_cache", h.office(),
             h.crew("tama-wasp-1", "多摩 蜂班", "wasp"),
             h.crew("tama-wasp-2", "多摩 蜂班二", "wasp"))
         cls.crews = h.crew_ids(cls.url, "tama-wasp-1", "tama-wasp-2")

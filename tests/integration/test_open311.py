@@ -95,13 +95,12 @@ def multipart(fields, files=(), boundary=None):
 class Open311(h.ServerTest):
     @classmethod
     def setUpClass(cls):
-        cls.url = h.fresh_database("open311")
-        ctl = lambda *a: h.patrolctl(cls.url, *a)
-        h.setup_city(
-            cls.url,
+        cls.url = h.city_database(
+            "open311",
             h.office(name_en="Tama road and park centre"),
             h.crew("tama-wasp-1", "多摩 蜂班", "wasp", at=(35.6330, 139.5290)),
         )
+        ctl = lambda *a: h.patrolctl(cls.url, *a)
         cls.disp = h.user_token(cls.url, "disp1", "dispatcher")
         cls.crew = h.user_token(cls.url, "crew1", "crew",
                                 crew="tama-wasp-1")

@@ -122,8 +122,7 @@ class HungDatabase(unittest.TestCase):
 
     @h.needs_own_cluster
     def test_stuck_backend_times_out_and_recovers(self):
-        url = h.fresh_database("hung")
-        self.assertEqual(h.patrolctl(url, "migrate").returncode, 0)
+        url = h.migrated_database("hung")
         with h.Patrold(url, "--db-pool-size", "1",
                        "--db-statement-timeout-ms", "300") as d:
             with h.frozen_backends(url):

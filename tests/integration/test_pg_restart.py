@@ -19,8 +19,7 @@ def wait_for(d, status, seconds):
 class Restart(unittest.TestCase):
     @h.needs_own_cluster
     def test_immediate_stop_and_start(self):
-        url = h.fresh_database("restart")
-        self.assertEqual(h.patrolctl(url, "migrate").returncode, 0)
+        url = h.migrated_database("restart")
         with h.Patrold(url) as d:
             self.assertEqual(d.request("/healthz")[0], 200)
             t0 = time.monotonic()
