@@ -48,13 +48,49 @@ screen_refused_cb(const struct store_outbox_row *r, void *arg)
 	return 0;
 }
 
+static json_t *screen_outcomes(const char *);
+
+static int
+screen_job_outcomes_cb(const struct store_job_row *r, void *arg)
+{
+	json_t **outcomes = arg;
+
+	*outcomes = screen_outcomes(r->outcomes);
+	return 0;
+}
+
+/*
+ * Each entry of a list of refused records or photos gets its job's
+ * outcomes, so that the status screen names a result (完了：巣なし) as the
+ * job's screen does; none when the job is no longer on the handheld.
+ */
+static json_t *
+screen_with_outcomes(struct agent *a, json_t *arr)
+{
+	json_t *e, *o;
+	size_t i;
+
+	json_array_foreach(arr, i, e)
+	{
+		o = NULL;
+		if (json_integer_value(json_object_get(e, "job")) > 0 &&
+		    store_jobs_get(a,
+		        json_integer_value(json_object_get(e, "job")),
+		        screen_job_outcomes_cb, &o) < 0)
+			o = NULL;
+		json_object_set_new(
+		    e, "outcomes", o != NULL ? o : json_array());
+	}
+	return arr;
+}
+
 static json_t *
 screen_refused(struct agent *a)
 {
 	json_t *arr = json_array();
 
 	store_outbox_refused(a, screen_refused_cb, arr);
-	return arr;
+	return screen_with_outcomes(a, arr);
 }
 
 static int
@@ -77,7 +113,7 @@ screen_photos_refused(struct agent *a, long long id)
 	json_t *arr = json_array();
 
 	store_photos_given_up(a, id, screen_photo_refused_cb, arr);
-	return arr;
+	return screen_with_outcomes(a, arr);
 }
 
 /*

@@ -153,7 +153,7 @@ function photosRefused(id, photos, outcomes) {
   if (!photos.length) return null;
   return h('div', {}, h('h2', { text: t('status.photos_refused') }),
     h('ul', { id }, photos.map((p) => h('li', { 'data-sha256': p.sha256, text: t('photo.refused', {
-      w: whatName(p.what, outcomes), j: p.job ? t('status.refused.job', { j: p.job }) : '',
+      w: whatName(p.what, p.outcomes || outcomes), j: p.job ? t('status.refused.job', { j: p.job }) : '',
       why: photoWhy(p.reason), m: p.reason }) }))));
 }
 
@@ -621,7 +621,7 @@ async function statusView() {
   show(h('h1', { text: t('status.title') }),
     h('dl', { class: 'kv', id: 'status-table' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
     s.refused.length ? h('div', {}, h('h2', { text: t('status.refused') }),
-      h('ul', { id: 'refused' }, s.refused.map((r) => h('li', { text: `${whatName(r.what)}${r.job ? t('status.refused.job', { j: r.job }) : ''}：${r.message || r.status}` })))) : null,
+      h('ul', { id: 'refused' }, s.refused.map((r) => h('li', { text: `${whatName(r.what, r.outcomes)}${r.job ? t('status.refused.job', { j: r.job }) : ''}：${r.message || r.status}` })))) : null,
     photosRefused('photos-refused', s.photos_refused),
     h('button', { onclick: async () => { await api('POST', '/sync', {}); toast(t('sync.sending')); } }, t('sync.now')));
   return null;

@@ -596,7 +596,8 @@ test('a photo the server refuses for good shows on the job and on the status scr
   await tap('#nav a[data-view="status"]');
   const st = page.locator(`#photos-refused li[data-sha256="${sha}"]`);
   await st.waitFor({ timeout: 20000 });
-  assert.match(await st.innerText(), new RegExp(`（案件 ${rid}）：写真が壊れて届きました（HTTP 422 checksum_mismatch`));
+  // The result by its name, as on the job's screen, not its code.
+  assert.match(await st.innerText(), new RegExp(`^写真 完了：巣なし.*（案件 ${rid}）：写真が壊れて届きました（HTTP 422 checksum_mismatch`));
   await shot('15-status-photo-refused');
   await tap('#lang');
   await page.locator(`#photos-refused li[data-sha256="${sha}"]`, { hasText: `(job ${rid}): It arrived damaged (HTTP 422` }).waitFor();
