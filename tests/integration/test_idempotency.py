@@ -47,8 +47,7 @@ class Idempotency(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         for d in (cls.d, cls.d2):
-            rc = d.stop()
-            assert rc == 0, "patrold exited %d:\n%s" % (rc, d.text())
+            d.stop_clean()
 
     def post(self, body, key=None, token=None, d=None):
         """One POST /api/v1/requests, not retried: once an answer has

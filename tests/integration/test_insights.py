@@ -76,7 +76,7 @@ class Insights(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.d.stop()
+        cls.d.stop_clean()
 
     @classmethod
     def post(cls, path, body, token):

@@ -21,8 +21,7 @@ class Ops(unittest.TestCase):
         self.d = h.Patrold(self.url, "--http-max-body", "4096")
 
     def tearDown(self):
-        rc = self.d.stop()
-        self.assertEqual(rc, 0, "patrold exited %d:\n%s" % (rc, self.d.text()))
+        self.d.stop_clean()
 
     def test_healthz(self):
         status, body = self.d.json("/healthz")
