@@ -222,6 +222,29 @@ out:
 	sync_call_free(c);
 }
 
+/*
+ * Whether a batch needs the life cycle's rules: only its status and result
+ * items do, and the rules are 4 KB of JSON PostgreSQL would otherwise read
+ * in every sync (most carry only GPS fixes).
+ */
+static int
+sync_batch_needs_rules(json_t *batch)
+{
+	json_t *item;
+	const char *kind;
+	size_t i;
+
+	json_array_foreach(json_object_get(batch, "items"), i, item)
+	{
+		kind = json_string_value(json_object_get(item, "kind"));
+		if (kind != NULL &&
+		    (strcmp(kind, "status") == 0 ||
+		        strcmp(kind, "result") == 0))
+			return 1;
+	}
+	return 0;
+}
+
 /* Turns the request into the batch for the database and applies it. */
 static void
 sync_apply_start(struct sync_call *c, json_t *categories)
@@ -230,6 +253,7 @@ sync_apply_start(struct sync_call *c, json_t *categories)
 	struct sync_ctx ctx = {0};
 	struct timeval tv;
 	json_t *batch;
+	const char *rules;
 	char *text;
 
 	ctx.categories = categories;
@@ -238,6 +262,7 @@ sync_apply_start(struct sync_call *c, json_t *categories)
 	ctx.now_ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 	batch = sync_batch_json(c->msg, &ctx);
 	text = json_dumps(batch, JSON_COMPACT);
+	rules = sync_batch_needs_rules(batch) ? sync_rules : NULL;
 	json_decref(batch);
 	if (text == NULL) { /* sync.c only makes valid JSON: a bug */
 		log_error("event=sync_batch_unprintable");
@@ -245,7 +270,7 @@ sync_apply_start(struct sync_call *c, json_t *categories)
 		sync_call_free(c);
 		return;
 	}
-	store_sync_apply(app->db, c->token_hash, c->device_id, text, sync_rules,
+	store_sync_apply(app->db, c->token_hash, c->device_id, text, rules,
 	    sync_applied_cb, c);
 	free(text);
 }
