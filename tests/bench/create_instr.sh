@@ -26,7 +26,8 @@ n1=${BENCH_N1:-20}
 n2=${BENCH_N2:-120}
 
 # The statement's text: the C string literals of store_request_create's
-# db_query_prepared call, with the macros they use expanded.
+# db_query_prepared or db_query_grouped call, with the macros they use
+# expanded.
 python3 - "$src/server/store_requests.c" >"$work/stmt.sql" <<'EOF'
 import re, sys
 src = open(sys.argv[1]).read()
@@ -44,7 +45,7 @@ def expand(body):
 for m in re.finditer(r'#define (\w+)\s+\\\n(.*?)\n\n', src, re.S):
     macros[m.group(1)] = expand(m.group(2))
 i = src.index('\nstore_request_create(')
-k = src.index('(', src.index('db_query_prepared', i))
+k = src.index('(', re.compile(r'db_query_(prepared|grouped)').search(src, i).start())
 end = re.compile(r',\s*\d+,\s*p,').search(src, k)
 print(expand(src[k + 1:end.start()].split(',', 1)[1]).strip())
 EOF
