@@ -382,6 +382,21 @@ grouped_run(struct db *db, struct outcome *o, int n, int bad)
 	assert_int_equal(sleep.status, DB_OK);
 }
 
+/* What the table holds (the SELECT list what), then it and the pool go. */
+static void
+grouped_end(struct db *db, const char *what, const char *want)
+{
+	struct outcome count = {0};
+	char sql[128];
+
+	snprintf(sql, sizeof sql, "SELECT %s FROM db_test_grouped", what);
+	db_query(db, sql, 0, NULL, outcome_cb, &count);
+	wait_all(&count, 1);
+	assert_string_equal(count.value, want);
+	grouped_exec(db, "DROP TABLE db_test_grouped");
+	db_free(db);
+}
+
 /* The transaction id after "v:" in an outcome's value. */
 static const char *
 grouped_xid(const struct outcome *o)
@@ -396,7 +411,7 @@ static void
 test_grouped_share_one_transaction(void **state)
 {
 	struct db *db = pool(url, 1, 100, 5000, 5000);
-	struct outcome one = {0}, o[10] = {0}, count = {0};
+	struct outcome one = {0}, o[10] = {0};
 	const char *p[1] = {"100"};
 	struct db_stats st;
 	char want[16];
@@ -421,12 +436,7 @@ test_grouped_share_one_transaction(void **state)
 	assert_string_not_equal(grouped_xid(&one), grouped_xid(&o[0]));
 	db_stats(db, &st);
 	assert_int_equal(st.groups, 1);
-	db_query(db, "SELECT count(*) FROM db_test_grouped", 0, NULL,
-	    outcome_cb, &count);
-	wait_all(&count, 1);
-	assert_string_equal(count.value, "11");
-	grouped_exec(db, "DROP TABLE db_test_grouped");
-	db_free(db);
+	grouped_end(db, "count(*)", "11");
 }
 
 /* One refused statement costs the others nothing: each runs again alone. */
@@ -434,7 +444,7 @@ static void
 test_grouped_failure_runs_each_alone(void **state)
 {
 	struct db *db = pool(url, 1, 100, 5000, 5000);
-	struct outcome o[10] = {0}, count = {0};
+	struct outcome o[10] = {0};
 	struct db_stats st;
 	char want[16];
 	int i, j;
@@ -459,13 +469,7 @@ test_grouped_failure_runs_each_alone(void **state)
 	assert_int_equal(st.groups, 1);
 	assert_int_equal(st.regrouped, 10);
 	/* Nothing of the failed group stayed: each good row once. */
-	db_query(db,
-	    "SELECT count(*) || '/' || count(DISTINCT v) FROM db_test_grouped",
-	    0, NULL, outcome_cb, &count);
-	wait_all(&count, 1);
-	assert_string_equal(count.value, "9/9");
-	grouped_exec(db, "DROP TABLE db_test_grouped");
-	db_free(db);
+	grouped_end(db, "count(*) || '/' || count(DISTINCT v)", "9/9");
 }
 
 /* A group whose connection dies: nothing committed, none reported done. */
