@@ -134,7 +134,14 @@ class MultiInstance(unittest.TestCase):
                            "--timer-lease-ms", "4000",
                            "--agent-track-interval-s", "1")
                  for _ in range(N)]
-        cls.proxy = Proxy([d.port for d in cls.d])
+        try:
+            cls.proxy = Proxy([d.port for d in cls.d])
+        except BaseException:
+            # No tearDownClass after a failed set-up: stop them here (a
+            # machine without HAProxy kept three running).
+            for d in cls.d:
+                d.stop()
+            raise
         cls.agents = []
         cls.killed = set()
 
