@@ -53,6 +53,21 @@ def psql(url, sql):
     return out.stdout.strip()
 
 
+def psql_check_violation(url, sql):
+    """Runs sql (one statement) in a block that keeps nothing; returns the
+    message of the check_violation (SQLSTATE 23514) it raised, or raises
+    AssertionError when it raised none."""
+    try:
+        psql(url, "DO $$BEGIN %s; RAISE EXCEPTION 'accepted';"
+             " EXCEPTION WHEN check_violation THEN RAISE EXCEPTION"
+             " 'check_violation: %%', SQLERRM; END$$" % sql)
+    except RuntimeError as e:
+        if "check_violation: " in str(e):
+            return str(e)
+        raise AssertionError("not a check_violation: %s" % e)
+    raise AssertionError("accepted: %s" % sql)
+
+
 @contextlib.contextmanager
 def psql_held(url, sql):
     """Runs sql in a psql session of its own that stays open for the

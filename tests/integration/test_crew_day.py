@@ -413,6 +413,48 @@ class CrewDay(h.DispatcherCalls, h.ServerTest):
                              {"reason": "test"})
             self.assertEqual(st, 200, a)
 
+    def test_database_refuses_bad_crews(self):
+        # The checks of crews are domains and a trigger (schema 0430, so
+        # that a sync's position update checks none of them): whoever
+        # writes, psql included, a bad code, status or break is refused
+        # with SQLSTATE 23514 naming the check, and nothing is stored.
+        crew = "(SELECT id FROM crews WHERE code = 'tama-road-1')"
+        office = "(SELECT office_id FROM crews WHERE id = %s)" % crew
+        new = ("INSERT INTO crews (code, name, office_id, skills, break_start,"
+               " break_end, break_minutes) VALUES (%%s, 'x', %s, '{}', %%s,"
+               " %%s, %%s)" % office)
+        before = h.psql(self.url, "SELECT count(*), string_agg(code || status"
+                        " || coalesce(break_minutes::text, '-'), ',' ORDER BY"
+                        " id) FROM crews")
+        for sql, check in [
+                (new % ("'Bad Code'", "NULL", "NULL", "NULL"),
+                 "crews_code_check"),
+                (new % ("'ok-1'", "'12:00'", "'12:30'", "60"),
+                 "crews_break_whole"),
+                (new % ("'ok-1'", "'12:00'", "NULL", "NULL"),
+                 "crews_break_whole"),
+                ("UPDATE crews SET code = 'x y' WHERE id = " + crew,
+                 "crews_code_check"),
+                ("UPDATE crews SET status = 'lunch' WHERE id = " + crew,
+                 "crews_status_check"),
+                ("UPDATE crews SET break_start = '13:00', break_end = '12:00',"
+                 " break_minutes = 30 WHERE id = " + crew,
+                 "crews_break_whole"),
+                ("UPDATE crews SET break_minutes = 4, break_start = '12:00',"
+                 " break_end = '13:00' WHERE id = " + crew,
+                 "crews_break_whole")]:
+            with self.subTest(sql=sql):
+                self.assertIn("violates check constraint \"%s\"" % check,
+                              h.psql_check_violation(self.url, sql))
+        self.assertEqual(before, h.psql(
+            self.url, "SELECT count(*), string_agg(code || status ||"
+            " coalesce(break_minutes::text, '-'), ',' ORDER BY id) FROM crews"))
+        # A good break and a position update pass.
+        h.psql(self.url, "BEGIN; UPDATE crews SET break_start = '12:00',"
+               " break_end = '13:00', break_minutes = 45 WHERE id = %s;"
+               " UPDATE crews SET lon = lon WHERE id = %s; ROLLBACK" %
+               (crew, crew))
+
     def test_break_set_through_the_api(self):
         # A dispatcher sets tama-road-1's break through the JSON API: bad
         # values are refused naming the field, other roles get 403, the
