@@ -129,5 +129,41 @@ class FeedConcurrency(h.ServerTest):
             int(h.psql(self.url, "SELECT request_events_safe_id()")), later)
 
 
+    def test_safe_id_reused_only_while_recent(self):
+        """A reader that can take an older safe id (a handheld's sync asks
+        for one up to 100 ms old, schema/0431) gets the one its session
+        read last while that is younger than it asked; otherwise a new one,
+        which is then kept; one read in a transaction that rolled back is
+        forgotten. One psql session; the writer commits from a psql of its
+        own (\\!)."""
+        rid = int(h.psql(self.url, "SELECT min(id) FROM requests"))
+        append = ("SELECT request_event_append(%d, 'test', 'safe_test', NULL,"
+                  " NULL, NULL, NULL, NULL, '{}')" % rid)
+        writer = "\\! psql -X -q -d '%s' -c \"%s\" >/dev/null\n" % (
+            self.url, append)
+        last = "SELECT max(id) FROM request_events;\n"
+        script = ("SELECT request_events_safe_id('1 hour');\n" + writer +
+                  last + "SELECT request_events_safe_id('1 hour');\n"
+                  "SELECT request_events_safe_id('0');\n"
+                  "SELECT request_events_safe_id('1 hour');\n" + writer +
+                  last + "BEGIN;\nSELECT request_events_safe_id();\n"
+                  "ROLLBACK;\nSELECT request_events_safe_id('1 hour');\n"
+                  "SELECT request_events_safe_id('1 microsecond');\n")
+        r = subprocess.run(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-tAq",
+                            "-d", self.url], input=script,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        (first, later, reused, fresh, kept, later2, in_tx, after_rollback,
+         young) = [int(x) for x in r.stdout.split()]
+        self.assertLess(first, later)
+        self.assertEqual(reused, first, "an hour-old answer is not reused")
+        self.assertGreaterEqual(fresh, later, "p_reuse 0 read no new one")
+        self.assertEqual(kept, fresh, "the new answer was not kept")
+        self.assertGreaterEqual(in_tx, later2)
+        self.assertEqual(after_rollback, fresh,
+                         "a rolled-back transaction's answer was kept")
+        self.assertGreaterEqual(young, later2, "a stale answer was reused")
+
+
 if __name__ == "__main__":
     h.main()
