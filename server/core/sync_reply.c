@@ -176,16 +176,18 @@ sync_settings_set(Patrol__Sync__V1__Settings *s, const struct sync_settings *st)
 	s->lifecycle_json = (char *)st->lifecycle_json;
 }
 
-/* One stop of the crew's day plan (schema/functions/sync_plan.sql). */
+/*
+ * One stop of the crew's day plan (schema/functions/sync_plan.sql), at
+ * position (1 = first): its place in the plan's array.
+ */
 static Patrol__Sync__V1__PlanStop *
-sync_plan_stop(struct sync_mem *m, json_t *v)
+sync_plan_stop(struct sync_mem *m, json_t *v, size_t position)
 {
 	Patrol__Sync__V1__PlanStop *p = sync_alloc(m, 1, sizeof *p);
 
 	patrol__sync__v1__plan_stop__init(p);
 	p->request_id = json_integer_value(json_object_get(v, "request_id"));
-	p->position =
-	    (uint32_t)json_integer_value(json_object_get(v, "position"));
+	p->position = (uint32_t)position;
 	sync_int_opt(v, "expected_from_ms", &p->has_expected_from_ms,
 	    &p->expected_from_ms);
 	sync_int_opt(
@@ -266,7 +268,7 @@ sync_response_pack(json_t *res, const char *batch_id,
 	r.plan_sent = json_is_array(plan);
 	r.plan = sync_alloc(&m, json_array_size(plan), sizeof *r.plan);
 	json_array_foreach(plan, i, v) r.plan[r.n_plan++] =
-	    sync_plan_stop(&m, v);
+	    sync_plan_stop(&m, v, i + 1);
 	/* The places around the crew's office, with the categories. */
 	places = json_object_get(res, "places");
 	r.places = sync_alloc(&m, json_array_size(places), sizeof *r.places);

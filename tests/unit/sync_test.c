@@ -310,9 +310,9 @@ test_response_pack(void **state)
 	    " \"photos_wanted\": [\"ab\"], \"categories\": {\"wasp_nest\":"
 	    " {\"code\": \"wasp_nest\", \"name_ja\": \"ハチの巣\","
 	    " \"questions\": [{\"code\": \"nest_height\"}]}},"
-	    " \"plan\": [{\"request_id\": 8, \"position\": 1,"
+	    " \"plan\": [{\"request_id\": 8,"
 	    " \"expected_from_ms\": 1000, \"expected_to_ms\": 2000},"
-	    " {\"request_id\": 9, \"position\": 2}],"
+	    " {\"request_id\": 9}],"
 	    " \"places\": [{\"name\": \"登戸\", \"lat\": 35.62,"
 	    " \"lon\": 139.56}]}",
 	    0, NULL);
@@ -336,10 +336,14 @@ test_response_pack(void **state)
 	assert_string_equal(r->categories[0]->name_ja, "ハチの巣");
 	assert_string_equal(
 	    r->categories[0]->questions_json, "[{\"code\":\"nest_height\"}]");
-	/* The crew's day in order, times where the plan has them. */
+	/*
+	 * The crew's day in order, numbered from 1 by its place in the array,
+	 * times where the plan has them.
+	 */
 	assert_true(r->plan_sent);
 	assert_int_equal(r->n_plan, 2);
 	assert_int_equal(r->plan[0]->request_id, 8);
+	assert_int_equal(r->plan[0]->position, 1);
 	assert_true(r->plan[0]->has_expected_from_ms);
 	assert_int_equal(r->plan[0]->expected_to_ms, 2000);
 	assert_int_equal(r->plan[1]->position, 2);
