@@ -81,10 +81,8 @@ store_sync_apply(struct db *db, const char *token_sha256, long long device_id,
 	 * would alone; a batch sent twice is answered from the first.
 	 */
 	db_query_grouped(db,
-	    "SELECT (x || jsonb_build_object('plan',"
-	    " sync_plan((x->>'device_id')::bigint)))::text"
-	    " FROM sync_apply($1, $2::bigint, $3::jsonb, $4::jsonb) x",
-	    4, p, cb, arg);
+	    "SELECT sync_apply($1, $2::bigint, $3::jsonb, $4::jsonb)::text", 4,
+	    p, cb, arg);
 }
 
 void

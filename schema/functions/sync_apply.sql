@@ -6,7 +6,7 @@
 -- [{kind, ...}] in the order the crew recorded them, photos: [{sha256,
 -- bytes, type}]}; an item patrold refused has kind "refused" and its ack.
 -- Returns {unauthorized} | {batch_conflict} | {device_id, crew, acks,
--- replayed, cursor, assignments, cancellations, photos_wanted}.
+-- replayed, cursor, assignments, cancellations, plan, photos_wanted}.
 -- Changed by 0090, 0101 (see the comments there).
 CREATE OR REPLACE FUNCTION sync_apply(p_token text, p_device bigint, p_batch jsonb,
         p_rules jsonb)

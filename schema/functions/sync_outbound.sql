@@ -1,8 +1,13 @@
 -- What the device has not seen: its crew's open jobs that are new to it or
 -- changed since its cursor (with the callers' names and phones, audited),
--- and the jobs it was sent but no longer holds. p_cursor is the device's,
--- p_now the new cursor (read before this, so nothing is missed). Most
--- syncs change nothing: each step runs only when it has something to do.
+-- the jobs it was sent but no longer holds, and its crew's day plan
+-- (sync_plan). p_cursor is the device's, p_now the new cursor (read before
+-- this, so nothing is missed). Most syncs change nothing: each step runs
+-- only when it has something to do, and a sync whose crew holds no active
+-- job and whose device holds none it was sent (a patrol crew's, or any
+-- crew's between jobs) runs one look for both and nothing more: PostgreSQL
+-- starts every node of a statement's plan, sub-plans included, even when
+-- its first scan finds nothing.
 -- Changed by 0031, 0150, 0250 (see the comments there).
 CREATE OR REPLACE FUNCTION sync_outbound(p_dev devices, p_cursor bigint, p_now bigint)
     RETURNS jsonb LANGUAGE plpgsql AS $$
@@ -10,7 +15,17 @@ DECLARE
     v_fresh  bigint[];
     v_assign jsonb := '[]';
     v_gone   jsonb := '[]';
+    v_active boolean;
+    v_held   boolean;
 BEGIN
+    SELECT EXISTS (SELECT 1 FROM requests r WHERE r.crew_id = p_dev.crew_id
+                   AND request_state_active(r.state)),
+           EXISTS (SELECT 1 FROM device_jobs j WHERE j.device_id = p_dev.id)
+    INTO v_active, v_held;
+    IF NOT v_active AND NOT v_held THEN
+        RETURN jsonb_build_object('assignments', v_assign,
+                                  'cancellations', v_gone, 'plan', '[]'::jsonb);
+    END IF;
     v_fresh := ARRAY(SELECT r.id FROM requests r
         WHERE r.crew_id = p_dev.crew_id
           AND r.state IN ('assigned', 'accepted', 'en_route', 'on_site')
@@ -51,9 +66,10 @@ BEGIN
         ON CONFLICT (device_id, request_id)
         DO UPDATE SET sent_cursor = p_now, gone_cursor = NULL;
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM device_jobs WHERE device_id = p_dev.id) THEN
+    IF NOT v_held AND cardinality(v_fresh) = 0 THEN
         RETURN jsonb_build_object('assignments', v_assign,
-                                  'cancellations', v_gone);
+                                  'cancellations', v_gone,
+                                  'plan', sync_plan(p_dev.id));
     END IF;
     -- Gone: sent before, no longer held open by the crew.
     UPDATE device_jobs j SET gone_cursor = p_now
@@ -71,5 +87,6 @@ BEGIN
     INTO v_gone
     FROM device_jobs j JOIN requests r ON r.id = j.request_id
     WHERE j.device_id = p_dev.id AND j.gone_cursor IS NOT NULL;
-    RETURN jsonb_build_object('assignments', v_assign, 'cancellations', v_gone);
+    RETURN jsonb_build_object('assignments', v_assign, 'cancellations', v_gone,
+                              'plan', sync_plan(p_dev.id));
 END $$;
