@@ -2,7 +2,9 @@
 # The handhelds' sync (issue 4), each number against a baseline measured in
 # the same run on the same cluster (see BENCHMARKS.md, section 6):
 #   1. syncs/s of simulated agents (sync_load, a 6-fix track piece each)
-#      against pgbench -N tps;
+#      against pgbench -N tps; again with each agent's crew holding one
+#      assigned job (every sync then also looks for fresh jobs and reads the
+#      crew's plan: the path a crew at work takes);
 #   2. GPS fixes ingested/s (1,000-fix pieces) against COPY rows/s into a
 #      table like track_fixes;
 #   3. latency at 1,000 concurrent agents (p50, p99);
@@ -96,6 +98,31 @@ for mode in "-i 1000" "-i 0"; do
 		"errors $(field "$out" errors)"
 done
 
+# 1b. The same, each agent's crew holding one assigned wasp job (sent to its
+# handheld at the first sync, then checked in every sync), cancelled after.
+token=$(bench_token bench-sync) || exit 1
+for i in $(seq 0 $((agents - 1))); do
+	bench_jobs "http://127.0.0.1:$port" "$token" 1 "bench-$i"
+done
+echo "sync, crews holding a job: the same, each of the $agents crews with one" \
+	"assigned job"
+j_ours= j_base= j_ratios=()
+for r in $(seq "$rounds"); do
+	b=$(pgbench_tps -n -N -c "$conns" -j 1 -T "$secs") || die "pgbench -N failed"
+	out=$("$load" -p "$port" -n "$agents" -f 6 -t "$secs" -w 1) || die "sync_load failed"
+	[ "$(field "$out" errors)" = 0 ] || { echo "$out" >&2; die "sync_load had errors"; }
+	o=$(field "$out" sync_rate)
+	bench_round j "$r" "$b" "$o" \
+		'  round %d: pgbench -N %8.1f tps  sync %8.1f syncs/s  ratio %s  (p99 %s ms)\n' \
+		"$(field "$out" p99_ms)"
+done
+for id in $(q "SELECT r.id FROM requests r JOIN crews c ON c.id = r.crew_id
+	WHERE c.code LIKE 'bench-%' AND r.state = 'assigned'"); do
+	curl -fs -o /dev/null -H "Authorization: Bearer $token" \
+		-H 'Content-Type: application/json' -d '{"reason":"bench"}' \
+		"http://127.0.0.1:$port/api/v1/requests/$id/cancel" || die "cancel failed"
+done
+
 # 4. Bytes per fix of a real 1 Hz trace.
 echo "bytes per fix: track_bytes tests/data/barefoot_munich_x0001-001.json"
 "$bytes" "$src/tests/data/barefoot_munich_x0001-001.json" | sed 's/^/  /'
@@ -108,7 +135,6 @@ echo "agent binary: $(stat -c %s "$agent") bytes as built," \
 # 8 hours at 1 Hz: the Munich trace over and over, each pass shifted on.
 python3 "$src/tests/bench/nmea_day.py" "$work/day.nmea" \
 	--trace "$src/tests/data/barefoot_munich_x0001-001.json" || die "nmea_day.py failed"
-token=$(bench_token bench-sync) || exit 1
 crew=$(q "SELECT id FROM crews WHERE code = 'bench-0'")
 code=$("$patrolctl" --database-url "$DATABASE_URL" device enroll --crew bench-0 2>/dev/null)
 dev=$work/agent
@@ -142,6 +168,9 @@ printf '%-9s %-10s %10s   %-9s %10s   %-8s %6s  %s\n' \
 printf '%-9s %-10s %10.1f   %-9s %10.1f   %-8s %6s  %s\n' \
 	sync sync_load "$s_ours" "pgbench-N" "$s_base" "/s" \
 	"$(ratio "$s_ours" "$s_base")" "$(median "${s_ratios[@]}")"
+printf '%-9s %-10s %10.1f   %-9s %10.1f   %-8s %6s  %s\n' \
+	sync+job sync_load "$j_ours" "pgbench-N" "$j_base" "/s" \
+	"$(ratio "$j_ours" "$j_base")" "$(median "${j_ratios[@]}")"
 printf '%-9s %-10s %10.1f   %-9s %10.1f   %-8s %6s  %s\n' \
 	fixes sync_load "$f_ours" COPY "$f_base" "rows/s" \
 	"$(ratio "$f_ours" "$f_base")" "$(median "${f_ratios[@]}")"

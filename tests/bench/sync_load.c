@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -42,6 +43,7 @@ struct load {
 	struct event_base *base;
 	int port, nagents, fixes, interval_ms;
 	int measuring, stopping;
+	char run_id[32]; /* this run's: its pid and start time (µs) */
 	unsigned long ok, errors, fixes_ok;
 	double *lat_ms;
 	size_t nlat, caplat;
@@ -146,14 +148,15 @@ load_batch(struct agent *a, size_t *len)
 	Patrol__Sync__V1__TrackPiece t = PATROL__SYNC__V1__TRACK_PIECE__INIT;
 	Patrol__Sync__V1__TrackPiece *tp = &t;
 	struct track_fix *f = NULL;
-	char batch[48], cid[64];
+	char batch[48], cid[56]; /* ids: at most 64 bytes (sync.h) */
 	int64_t *dt = NULL;
 	int32_t *dlat = NULL, *dlon = NULL;
 	uint8_t *buf;
 	int i, n = a->l->fixes;
 
-	snprintf(batch, sizeof batch, "bench-%d-%lu-%ld", a->id, a->seq,
-	    (long)time(NULL));
+	/* Unique across runs: two runs in one second must not share ids. */
+	snprintf(batch, sizeof batch, "bench-%d-%lu-%s", a->id, a->seq,
+	    a->l->run_id);
 	r.batch_id = batch;
 	r.has_cursor = 1;
 	r.cursor = a->cursor;
@@ -263,12 +266,16 @@ main(int argc, char **argv)
 {
 	struct load l = {0};
 	struct timeval warm = {2, 0}, run = {10, 0};
+	struct timespec now;
 	struct event *ev_measure, *ev_stop;
 	int c, i, secs = 10, warmup = 2;
 
 	l.port = 0;
 	l.nagents = 16;
 	l.fixes = 6;
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(l.run_id, sizeof l.run_id, "%lx%llx", (long)getpid(),
+	    (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
 	while ((c = getopt(argc, argv, "p:n:t:f:w:i:")) != -1) {
 		switch (c) {
 		case 'p':
