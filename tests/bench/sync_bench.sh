@@ -46,19 +46,26 @@ patrold_start "$port" "$work/patrold.log" --db-pool-size "$conns" \
 	--http-max-connections 5000 --http-max-connections-per-address 5000
 "$pgbench" -i -s 1 -q "$DATABASE_URL" >/dev/null 2>&1 || die "pgbench -i failed"
 
+# The rounds of comparison $1 (s, j: see bench_round): pgbench -N and
+# sync_load by turns.
+sync_rounds() {
+	local r b out
+
+	for r in $(seq "$rounds"); do
+		b=$(pgbench_tps -n -N -c "$conns" -j 1 -T "$secs") || die "pgbench -N failed"
+		out=$("$load" -p "$port" -n "$agents" -f 6 -t "$secs" -w 1) || die "sync_load failed"
+		[ "$(field "$out" errors)" = 0 ] || { echo "$out" >&2; die "sync_load had errors"; }
+		bench_round "$1" "$r" "$b" "$(field "$out" sync_rate)" \
+			'  round %d: pgbench -N %8.1f tps  sync %8.1f syncs/s  ratio %s  (p99 %s ms)\n' \
+			"$(field "$out" p99_ms)"
+	done
+}
+
 # 1. Syncs against pgbench -N, alternating.
 echo "sync: sync_load -n $agents -f 6 -t $secs; pgbench -N -c $conns -j 1 -T $secs;" \
 	"$rounds rounds, patrold --db-pool-size $conns"
 s_ours= s_base= s_ratios=()
-for r in $(seq "$rounds"); do
-	b=$(pgbench_tps -n -N -c "$conns" -j 1 -T "$secs") || die "pgbench -N failed"
-	out=$("$load" -p "$port" -n "$agents" -f 6 -t "$secs" -w 1) || die "sync_load failed"
-	[ "$(field "$out" errors)" = 0 ] || { echo "$out" >&2; die "sync_load had errors"; }
-	o=$(field "$out" sync_rate)
-	bench_round s "$r" "$b" "$o" \
-		'  round %d: pgbench -N %8.1f tps  sync %8.1f syncs/s  ratio %s  (p99 %s ms)\n' \
-		"$(field "$out" p99_ms)"
-done
+sync_rounds s
 
 # 2. Fixes against COPY of as many rows into a table like track_fixes.
 rows=200000
@@ -107,15 +114,7 @@ done
 echo "sync, crews holding a job: the same, each of the $agents crews with one" \
 	"assigned job"
 j_ours= j_base= j_ratios=()
-for r in $(seq "$rounds"); do
-	b=$(pgbench_tps -n -N -c "$conns" -j 1 -T "$secs") || die "pgbench -N failed"
-	out=$("$load" -p "$port" -n "$agents" -f 6 -t "$secs" -w 1) || die "sync_load failed"
-	[ "$(field "$out" errors)" = 0 ] || { echo "$out" >&2; die "sync_load had errors"; }
-	o=$(field "$out" sync_rate)
-	bench_round j "$r" "$b" "$o" \
-		'  round %d: pgbench -N %8.1f tps  sync %8.1f syncs/s  ratio %s  (p99 %s ms)\n' \
-		"$(field "$out" p99_ms)"
-done
+sync_rounds j
 for id in $(q "SELECT r.id FROM requests r JOIN crews c ON c.id = r.crew_id
 	WHERE c.code LIKE 'bench-%' AND r.state = 'assigned'"); do
 	curl -fs -o /dev/null -H "Authorization: Bearer $token" \
