@@ -110,6 +110,15 @@ test('a hand-over e-mail arrives and its receipt link closes the request', async
   const value = await page.locator('#handover-recipient option', { hasText: '横浜川崎治水事務所' }).getAttribute('value');
   await page.selectOption('#handover-recipient', value);
   await page.locator('#handover-info', { hasText: '県管理河川' }).waitFor();
+  // A live update redraws the view (another call comes in): the chosen
+  // recipient stays chosen and its duties stay shown (they vanished once).
+  const before = await page.$('#handover-info');
+  const call = await api('POST', '/api/v1/requests', {
+    category: 'road_pothole', channel: 'phone', lat: 35.6190, lon: 139.5630, answers: { depth: 'shallow' } });
+  assert.equal(call.status, 201);
+  await page.waitForFunction((el) => !el.isConnected, before, { timeout: 15000 });
+  assert.equal(await page.inputValue('#handover-recipient'), value);
+  await page.locator('#handover-info', { hasText: '県管理河川' }).waitFor({ timeout: 5000 });
   await page.fill('#detail-handover textarea[name="note"]', '県管理の水路。住民へは県から連絡予定');
   await shot('w03-handover-form');
   await page.click('#detail-handover button[type="submit"]');

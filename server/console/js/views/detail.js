@@ -154,7 +154,12 @@ function draftsRestore(root, focus) {
       if (el && el.type === 'file') { if (v && v.length) el.files = v; continue; }
       // A select whose options arrive later keeps the wanted value.
       if (el && el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === v)) el.dataset.want = v;
-      else if (el) el.value = v;
+      else if (el) {
+        el.value = v;
+        // As if chosen again: a select's listener shows what the choice
+        // means (the hand-over recipient's duties, phone and hours).
+        if (el.tagName === 'SELECT') el.dispatchEvent(new Event('change'));
+      }
     }
   }
   if (focus && focus.name) {
