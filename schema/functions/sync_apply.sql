@@ -33,6 +33,8 @@ BEGIN
     v_now := coalesce(request_events_safe_id(interval '100 milliseconds'),
                       v_cursor);
     -- Serialises the device's syncs and waits for a revocation in flight.
+    -- Two plain statements, not one with coalesce(p_device, a sub-query):
+    -- that one started its sub-plan in every sync.
     IF p_device IS NOT NULL THEN
         SELECT d.* INTO v_dev FROM devices d
         WHERE d.id = p_device AND d.revoked_at IS NULL FOR NO KEY UPDATE;

@@ -11,8 +11,8 @@
 -- PostgreSQL parsed and planned it anew in every sync (a sixth of a sync's
 -- time in the server); PL/pgSQL keeps its plan for the session. One
 -- ordered aggregate, not a numbering window over a sorted sub-query: the
--- executor starts this in every sync, plan or none (5% of a sync's time in
--- PostgreSQL under tests/bench/sync_load went to starting those nodes).
+-- executor starts every node in each call, plan or none (sync_outbound
+-- calls this in every sync of a crew holding an active job).
 CREATE OR REPLACE FUNCTION sync_plan(p_device bigint) RETURNS jsonb
     LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
@@ -24,6 +24,6 @@ RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object(
                     r.plan_pin NULLS LAST, r.plan_order NULLS LAST, r.id), '[]')
         FROM devices d JOIN requests r ON r.crew_id = d.crew_id
         WHERE d.id = p_device
-          AND r.state IN ('assigned', 'accepted', 'en_route', 'on_site')
+          AND request_state_active(r.state)
           AND (r.plan_pin IS NOT NULL OR r.plan_order IS NOT NULL));
 END $$;
