@@ -108,6 +108,9 @@ test('a hand-over e-mail arrives and its receipt link closes the request', async
   await page.click('#detail-handover summary');
   await page.locator('#handover-recipient option', { hasText: '横浜川崎治水事務所' }).waitFor({ state: 'attached' });
   const value = await page.locator('#handover-recipient option', { hasText: '横浜川崎治水事務所' }).getAttribute('value');
+  // A demo entry is marked once, from its flag (the name carried it too once).
+  assert.equal((await page.locator('#handover-recipient option', { hasText: '横浜川崎治水事務所' }).textContent()).trim(),
+    '横浜川崎治水事務所 河川管理課（デモ）');
   await page.selectOption('#handover-recipient', value);
   await page.locator('#handover-info', { hasText: '県管理河川' }).waitFor();
   // A live update redraws the view (another call comes in): the chosen
