@@ -22,6 +22,7 @@
 #include "config.h"
 #include "db.h"
 #include "geo.h"
+#include "glossary.h"
 #include "http.h"
 #include "plan.h"
 #include "planner.h"
@@ -112,6 +113,31 @@ recommend_reason_travel(json_t *reasons, const struct rank_crew *c)
 	    ja, en);
 }
 
+/*
+ * A crew kept free for its office's only crew with a skill: the skill by its
+ * glossary name (道路, not road); the value is the skill's code.
+ */
+static void
+recommend_reason_scarce(json_t *reasons, const char *skill)
+{
+	const struct glossary_entry *g;
+	char key[64], ja[200], en[200];
+
+	if (skill == NULL)
+		skill = "";
+	snprintf(key, sizeof key, "skill.%s", skill);
+	g = glossary_find(key);
+	snprintf(ja, sizeof ja,
+	    "この事務所で「%"
+	    "s」の技能を持つ唯一の班のため温存（他の班が間に合う）",
+	    g != NULL ? g->ja : skill);
+	snprintf(en, sizeof en,
+	    "kept free: the only crew of its office with %s, and another crew "
+	    "arrives in time",
+	    g != NULL ? g->en : skill);
+	recommend_reason(reasons, "scarce_skill", json_string(skill), ja, en);
+}
+
 /* The reasons, in words, Japanese first (text_ja) and English (text). */
 static json_t *
 recommend_reasons(const struct rank_crew *c)
@@ -120,7 +146,7 @@ recommend_reasons(const struct rank_crew *c)
 	json_t *pos = json_object_get(json_object_get(crew, "day"), "position");
 	const char *src = json_string_value(json_object_get(pos, "source"));
 	double age = planner_num(pos, "age_s", -1) / 60;
-	json_t *reasons = json_array(), *rare;
+	json_t *reasons = json_array();
 	char ja[200], en[200];
 	size_t i;
 
@@ -177,18 +203,10 @@ recommend_reasons(const struct rank_crew *c)
 		          "its break"
 		        : "cannot finish before its shift ends");
 	}
-	if (c->spared) {
-		rare = json_object_get(crew, "rare");
-		snprintf(ja, sizeof ja,
-		    "希少な技能（%"
-		    "s）を持つ唯一の班のため温存（他の班が間に合う）",
-		    json_string_value(json_array_get(rare, 0)));
-		snprintf(en, sizeof en,
-		    "kept free: the only crew of its office with %s, and "
-		    "another crew arrives in time",
-		    json_string_value(json_array_get(rare, 0)));
-		recommend_reason(reasons, "scarce_skill", json_true(), ja, en);
-	}
+	if (c->spared)
+		recommend_reason_scarce(reasons,
+		    json_string_value(
+		        json_array_get(json_object_get(crew, "rare"), 0)));
 	if (c->cross_ward) {
 		snprintf(ja, sizeof ja, "他区の事務所（%s）",
 		    json_string_value(json_object_get(office, "name_ja")));

@@ -1,5 +1,7 @@
 #include "glossary.h"
 
+#include <string.h>
+
 const struct glossary_entry glossary[] = {
     /* The request life cycle. */
     {"state.new", "新規", "New"},
@@ -37,6 +39,13 @@ const struct glossary_entry glossary[] = {
     {"cbres.no_answer", "不在・再架電", "No answer, call again"},
     {"cbres.explained", "説明済み", "Explained"},
     {"cbres.not_needed", "不要", "Not needed"},
+    /* The crews' skills (the console's crews table, the recommendations'
+     * reasons). */
+    {"skill.wasp", "蜂", "wasps"},
+    {"skill.wildlife", "鳥獣", "wildlife"},
+    {"skill.road", "道路", "roads"},
+    {"skill.river", "河川", "rivers"},
+    {"skill.park", "公園", "parks"},
     /* Patrol coverage: the exports use the same words (macros). */
     {"coverage.not_due", GL_PIECE_NOT_DUE_JA, GL_PIECE_NOT_DUE_EN},
     {"coverage.inspected", GL_PIECE_INSPECTED_JA, GL_PIECE_INSPECTED_EN},
@@ -45,6 +54,17 @@ const struct glossary_entry glossary[] = {
     {"coverage.on_time", GL_PIECE_ON_TIME_JA, GL_PIECE_ON_TIME_EN},
     {NULL, NULL, NULL},
 };
+
+const struct glossary_entry *
+glossary_find(const char *key)
+{
+	const struct glossary_entry *e;
+
+	for (e = glossary; e->key != NULL; e++)
+		if (strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
 
 json_t *
 glossary_json(void)

@@ -33,6 +33,8 @@ struct glossary_entry {
 
 /* The whole table, NULL-key terminated. */
 extern const struct glossary_entry glossary[];
+/* The entry of key, or NULL. */
+const struct glossary_entry *glossary_find(const char *key);
 /* {"key": ["ja", "en"], ...} (new reference). */
 json_t *glossary_json(void);
 

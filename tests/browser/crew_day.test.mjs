@@ -37,6 +37,10 @@ test('the dispatcher sees each crew\'s day as a timeline', async () => {
   // crews' days are planned and drawn (issue 15, the demo has plans).
   const row = page.locator('#crews-rows tr[data-crew="tama-road-1"]');
   await row.locator('.cday', { hasText: '移動中 → #' }).waitFor();
+  // Skills by the glossary's names (GET /api/v1/glossary), as the
+  // recommendations' reasons name them.
+  assert.equal(await row.locator('td.skills').textContent(), '道路・公園');
+  assert.equal(await page.locator('#crews-rows tr[data-crew="asao-wasp-1"] td.skills').textContent(), '蜂・道路');
   for (const r of demoDay) {
     await page.locator(`#crews-rows .daybar[data-crew="tama-road-1"] .tl-work[data-request="${r.id}"]`).waitFor();
   }

@@ -213,8 +213,12 @@ class CrewDay(h.DispatcherCalls, h.ServerTest):
         self.assertFalse(road["spared"])
         scarce = next(x for x in wasp["reasons"]
                       if x["code"] == "scarce_skill")
-        self.assertIn("wasp", scarce["text_ja"])
-        self.assertIn("希少", scarce["text_ja"])
+        # The skill by its name in both languages (it read "wasp" in the
+        # Japanese once); the code is the value.
+        self.assertEqual(scarce["value"], "wasp")
+        self.assertIn("「蜂」の技能を持つ唯一の班", scarce["text_ja"])
+        self.assertNotIn("wasp", scarce["text_ja"])
+        self.assertIn("with wasps", scarce["text"])
         eta = next(x for x in road["reasons"] if x["code"] == "eta")
         self.assertIn("到着", eta["text_ja"])
 

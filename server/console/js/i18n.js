@@ -383,11 +383,6 @@ const T = {
   'outside.handover': ['引継ぎの用意', 'Prepare the hand-over'],
   'summary.open': ['対応中 {n} 件', '{n} open'],
   'summary.crews': ['班 {n}', '{n} crews'],
-  'skill.wasp': ['蜂', 'wasps'],
-  'skill.wildlife': ['鳥獣', 'wildlife'],
-  'skill.road': ['道路', 'roads'],
-  'skill.river': ['河川', 'rivers'],
-  'skill.park': ['公園', 'parks'],
   'shift.always': ['24時間', 'around the clock'],
   // The crews' day (issue 15).
   'day.available': ['待機', 'Available'],

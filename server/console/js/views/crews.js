@@ -181,7 +181,7 @@ function draw() {
       onclick: () => { if (p && typeof p.lat === 'number') focusOn(p.lat, p.lon, 15); } },
       h('td', {}, h('strong', {}, c.name), h('div', { class: 'muted' }, c.code)),
       h('td', {}, officeName(c.office)),
-      h('td', {}, (c.skills || []).map(skill).join('・')),
+      h('td', { class: 'skills' }, (c.skills || []).map(skill).join('・')),
       h('td', { class: 'day' }, h('span', { class: 'cday cd-' + (c.day ? c.day.state : c.status) }, dayText(c))),
       statusCell(c),
       h('td', { class: 'num' }, String(c.jobs)),
