@@ -60,6 +60,20 @@ test('the outlook: chart, peak, crews and recurring sites', async () => {
   await shot('31-outlook');
 });
 
+test('the weekly coverage: its week by dates, the risky pieces by kind', async () => {
+  await page.click('#nav a[data-view="coverage"]');
+  // Monday to Sunday in the service's zone, not the API's timestamps.
+  const period = page.locator('#coverage-period');
+  await period.waitFor({ timeout: 60000 });
+  assert.match(await period.textContent(), /^対象期間 \d{4}\/\d{2}\/\d{2}\(月\) ～ \d{4}\/\d{2}\/\d{2}\(日\)$/);
+  // Each piece where defects recur says what it is in words (河川), not
+  // the network's class (river).
+  const kind = page.locator('#risk-table tbody tr td:first-child .muted');
+  await kind.first().waitFor();
+  for (const k of await kind.allTextContents()) assert.match(k, /^(道路|河川|公園)$/);
+  await shot('32-coverage-risk');
+});
+
 test('the notice list: only consenting residents, CSV and letters', async () => {
   await page.click('#nav a[data-view="notices"]');
   const reply = page.waitForResponse((r) => r.url().includes('/api/v1/notices?'));

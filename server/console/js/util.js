@@ -42,6 +42,15 @@ export function when(iso) {
     hour: '2-digit', minute: '2-digit' }).format(d);
 }
 
+// "2026/11/23(月)": a date with its weekday, in the service's zone. With
+// last set, the day before iso: the last day of a period whose end is
+// exclusive (a week ends at the next Monday 00:00).
+export function date(iso, last = false) {
+  if (!iso) return '';
+  const ms = Date.parse(iso) - (last ? 1 : 0);
+  return fmt({ year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short' }).format(new Date(ms));
+}
+
 // "11/21": the day alone, where a column is narrow.
 export function day(iso) {
   return iso ? fmt({ month: 'numeric', day: 'numeric' }).format(new Date(iso)) : '';

@@ -6,7 +6,7 @@ import { t, getLang } from '../i18n.js';
 import { w } from '../insight.js';
 import { get, ApiError } from '../api.js';
 import { S, shortWard } from '../state.js';
-import { h, fill } from '../util.js';
+import { h, fill, date } from '../util.js';
 import { setOverlay } from '../map.js';
 
 // The summary per ward is a CSV of its own; CSVs follow the console's language.
@@ -70,7 +70,7 @@ function riskTable(g) {
           h('tbody', {}, rows.map((p) => {
             const st = state.get(p.piece_id);
             return h('tr', { dataset: { piece: String(p.piece_id) } },
-              h('td', {}, p.name || '#' + p.piece_id, h('div', { class: 'muted small' }, p.class)),
+              h('td', {}, p.name || '#' + p.piece_id, h('div', { class: 'muted small', title: p.class }, t('lg.' + p.kind))),
               h('td', { class: p.count >= 3 ? 'risk-high' : '' }, getLang() === 'en' ? p.explanation_en : p.explanation_ja),
               h('td', { class: 'num' }, w('days', { n: p.interval_days }) + ' → ' + w('days', { n: p.suggested_interval_days })),
               h('td', { class: st === 'overdue' ? 'over' : '' }, st ? t('coverage.' + st) : '—'));
@@ -89,7 +89,7 @@ async function load(body, links) {
     if (my !== seq) return;
     setOverlay(g, (f) => 'cov-' + ((f.properties && f.properties.state) || 'unknown'));
     fill(body,
-      g.start && g.end ? h('p', { class: 'muted' }, t('coverage.period', { a: g.start, b: g.end })) : null,
+      g.start && g.end ? h('p', { class: 'muted', id: 'coverage-period' }, t('coverage.period', { a: date(g.start), b: date(g.end, true) })) : null,
       table(g.summary),
       riskTable(g),
       h('p', { class: 'legend-line' }, h('span', { class: 'covkey cov-inspected' }), t('coverage.inspected'), ' ',
