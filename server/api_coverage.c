@@ -144,7 +144,7 @@ cov_get(struct http_req *req)
 		    "ask for WEEK.geojson, .kml, .csv, .summary.csv or .png");
 		return;
 	}
-	if (locale != NULL && export_lang_valid(locale) != 0) {
+	if (locale != NULL && !export_lang_valid(locale)) {
 		api_error(req, 422, "invalid_value", "locale",
 		    "locale must be ja or en");
 		return;

@@ -64,7 +64,7 @@ ctl_network_export(struct ctl *c, int argc, char **argv)
 		    "geojson, kml, csv, summary.csv or png\n");
 		return 2;
 	}
-	if (export_lang_valid(v[4]) != 0) {
+	if (!export_lang_valid(v[4])) {
 		fprintf(stderr,
 		    "patrolctl: coverage export: --locale must be ja or en\n");
 		return 2;

@@ -111,9 +111,7 @@ int
 export_lang_valid(const char *lang)
 {
 	return lang == NULL || strcmp(lang, "ja") == 0 ||
-	        strcmp(lang, "en") == 0
-	    ? 0
-	    : -1;
+	    strcmp(lang, "en") == 0;
 }
 
 int
@@ -122,7 +120,7 @@ export_write_lang(const struct coverage_report *r, const char *format,
 {
 	const struct export_format *f;
 
-	if (export_lang_valid(lang) != 0) {
+	if (!export_lang_valid(lang)) {
 		*cause = xasprintf(
 		    "unknown language \"%.32s\" (want ja or en)", lang);
 		return -1;

@@ -92,7 +92,7 @@ int export_write(const struct coverage_report *, const char *format, FILE *out,
     char **cause);
 int export_write_lang(const struct coverage_report *, const char *format,
     const char *lang, FILE *out, char **cause);
-/* 0 if lang is NULL, "ja" or "en"; -1 otherwise. */
+/* 1 if lang is NULL, "ja" or "en"; 0 otherwise. */
 int export_lang_valid(const char *lang);
 /* The content type for a format name, or NULL. */
 const char *export_content_type(const char *format);

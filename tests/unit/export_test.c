@@ -620,6 +620,11 @@ test_export_write(void **state)
 	assert_string_equal(export_content_type("png"), "image/png");
 	assert_null(export_content_type("gpkg"));
 	assert_null(export_content_type(NULL));
+	assert_true(export_lang_valid(NULL));
+	assert_true(export_lang_valid("ja"));
+	assert_true(export_lang_valid("en"));
+	assert_false(export_lang_valid("fr"));
+	assert_false(export_lang_valid(""));
 	assert_string_equal(report_state_name(REPORT_NOT_DUE), "not_due");
 	assert_string_equal(report_state_name(REPORT_INSPECTED), "inspected");
 	assert_string_equal(report_state_name(REPORT_OVERDUE), "overdue");
