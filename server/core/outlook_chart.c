@@ -93,27 +93,23 @@ chart_note(struct png_map *m, const char *s)
 	free(first);
 }
 
-static void
-chart_draw(struct png_map *m, const void *arg)
-{
-	const struct outlook_chart *c = arg;
-	cairo_t *cr = m->cr;
-	double max = chart_max(c) * 1.1, step = chart_step(max), v, x, y,
-	       bw = (double)(W - LEFT - RIGHT) /
-	    (double)(c->nweeks ? c->nweeks : 1),
-	       ph = H - TOP - BOTTOM;
-	char buf[64];
-	size_t i;
-	int started = 0;
+/* Where the weeks fall: the top of the value axis, the width of one week's
+ * bar and the height of the plot, in pixels. */
+struct chart_scale {
+	double max, bw, ph;
+};
 
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	cairo_paint(cr);
-	export_png_text(m, LEFT, 26, 17, 1, PNG_LEFT, &export_png_ink,
-	    export_png_label(m, c->title_ja, c->title_en));
-	/* Grid and axis labels. */
+/* Grid lines and the value axis's labels. */
+static void
+chart_grid(struct png_map *m, const struct chart_scale *s)
+{
+	cairo_t *cr = m->cr;
+	double step = chart_step(s->max), v, y;
+	char buf[64];
+
 	cairo_set_line_width(cr, 1);
-	for (v = 0; v <= max; v += step) {
-		y = TOP + ph - v / max * ph;
+	for (v = 0; v <= s->max; v += step) {
+		y = TOP + s->ph - v / s->max * s->ph;
 		export_png_color(cr, &export_png_rule);
 		cairo_move_to(cr, LEFT, floor(y) + 0.5);
 		cairo_line_to(cr, W - RIGHT, floor(y) + 0.5);
@@ -122,48 +118,85 @@ chart_draw(struct png_map *m, const void *arg)
 		export_png_text(m, LEFT - 6, y + 4, 11, 0, PNG_RIGHT,
 		    &export_png_muted, buf);
 	}
+}
+
+/* A tick under the week at x and its label: "2027/1", the month, and the
+ * year under it. */
+static void
+chart_week_label(
+    struct png_map *m, const struct chart_scale *s, double x, const char *label)
+{
+	cairo_t *cr = m->cr;
+	const char *slash = strchr(label, '/');
+	char buf[64];
+
+	export_png_color(cr, &export_png_rule);
+	cairo_move_to(cr, floor(x) + 0.5, TOP + s->ph);
+	cairo_line_to(cr, floor(x) + 0.5, TOP + s->ph + 6);
+	cairo_stroke(cr);
+	export_png_text(m, x + 2, TOP + s->ph + 18, 11, 0, PNG_LEFT,
+	    &export_png_muted, slash != NULL ? slash + 1 : label);
+	if (slash != NULL) {
+		snprintf(buf, sizeof buf, "%.*s", (int)(slash - label), label);
+		export_png_text(m, x + 2, TOP + s->ph + 31, 11, 1, PNG_LEFT,
+		    &export_png_ink, buf);
+	}
+}
+
+/* Today: a dashed line before the week at x, the first one ahead. */
+static void
+chart_today(struct png_map *m, const struct chart_scale *s, double x)
+{
+	cairo_t *cr = m->cr;
+
+	export_png_color(cr, &export_png_ink);
+	cairo_set_dash(cr, (double[]){4, 3}, 2, 0);
+	cairo_move_to(cr, floor(x) + 0.5, TOP - 4);
+	cairo_line_to(cr, floor(x) + 0.5, TOP + s->ph);
+	cairo_stroke(cr);
+	cairo_set_dash(cr, NULL, 0, 0);
+	export_png_text(m, x + 3, TOP + 6, 11, 0, PNG_LEFT, &export_png_ink,
+	    export_png_label(m, "今週", "this week"));
+}
+
+/* Each week's bar (the count, or the expected count ahead), its label and
+ * the line for today. */
+static void
+chart_weeks(struct png_map *m, const struct outlook_chart *c,
+    const struct chart_scale *s)
+{
+	cairo_t *cr = m->cr;
+	double v, x;
+	size_t i;
+
 	for (i = 0; i < c->nweeks; i++) {
-		x = LEFT + (double)i * bw;
+		x = LEFT + (double)i * s->bw;
 		v = c->actual[i] >= 0 ? c->actual[i] : c->expected[i];
 		if (v > 0) {
 			export_png_color(
 			    cr, c->actual[i] >= 0 ? &past_rgb : &ahead_rgb);
-			cairo_rectangle(cr, x + bw * 0.1,
-			    TOP + ph - v / max * ph, bw * 0.8, v / max * ph);
+			cairo_rectangle(cr, x + s->bw * 0.1,
+			    TOP + s->ph - v / s->max * s->ph, s->bw * 0.8,
+			    v / s->max * s->ph);
 			cairo_fill(cr);
 		}
-		if (c->labels[i] != NULL) {
-			export_png_color(cr, &export_png_rule);
-			cairo_move_to(cr, floor(x) + 0.5, TOP + ph);
-			cairo_line_to(cr, floor(x) + 0.5, TOP + ph + 6);
-			cairo_stroke(cr);
-			/* "2027/1": the month, and the year under it. */
-			const char *slash = strchr(c->labels[i], '/');
-
-			export_png_text(m, x + 2, TOP + ph + 18, 11, 0,
-			    PNG_LEFT, &export_png_muted,
-			    slash != NULL ? slash + 1 : c->labels[i]);
-			if (slash != NULL) {
-				snprintf(buf, sizeof buf, "%.*s",
-				    (int)(slash - c->labels[i]), c->labels[i]);
-				export_png_text(m, x + 2, TOP + ph + 31, 11, 1,
-				    PNG_LEFT, &export_png_ink, buf);
-			}
-		}
-		if (i > 0 && c->actual[i] < 0 && c->actual[i - 1] >= 0) {
-			/* Today. */
-			export_png_color(cr, &export_png_ink);
-			cairo_set_dash(cr, (double[]){4, 3}, 2, 0);
-			cairo_move_to(cr, floor(x) + 0.5, TOP - 4);
-			cairo_line_to(cr, floor(x) + 0.5, TOP + ph);
-			cairo_stroke(cr);
-			cairo_set_dash(cr, NULL, 0, 0);
-			export_png_text(m, x + 3, TOP + 6, 11, 0, PNG_LEFT,
-			    &export_png_ink,
-			    export_png_label(m, "今週", "this week"));
-		}
+		if (c->labels[i] != NULL)
+			chart_week_label(m, s, x, c->labels[i]);
+		if (i > 0 && c->actual[i] < 0 && c->actual[i - 1] >= 0)
+			chart_today(m, s, x);
 	}
-	/* The same weeks in past years. */
+}
+
+/* The same weeks in past years: a line, broken where a week has none. */
+static void
+chart_baseline(struct png_map *m, const struct outlook_chart *c,
+    const struct chart_scale *s)
+{
+	cairo_t *cr = m->cr;
+	double x, y;
+	size_t i;
+	int started = 0;
+
 	export_png_color(cr, &base_rgb);
 	cairo_set_line_width(cr, 2);
 	for (i = 0; i < c->nweeks; i++) {
@@ -173,8 +206,8 @@ chart_draw(struct png_map *m, const void *arg)
 			started = 0;
 			continue;
 		}
-		x = LEFT + ((double)i + 0.5) * bw;
-		y = TOP + ph - c->baseline[i] / max * ph;
+		x = LEFT + ((double)i + 0.5) * s->bw;
+		y = TOP + s->ph - c->baseline[i] / s->max * s->ph;
 		if (started)
 			cairo_line_to(cr, x, y);
 		else
@@ -183,17 +216,34 @@ chart_draw(struct png_map *m, const void *arg)
 	}
 	if (started)
 		cairo_stroke(cr);
-	if (c->peak >= 0 && (size_t)c->peak < c->nweeks) {
-		x = LEFT + ((double)c->peak + 0.5) * bw;
-		y = TOP + ph - c->expected[c->peak] / max * ph;
-		export_png_color(cr, &peak_rgb);
-		cairo_arc(cr, x, y - 6, 4, 0, 2 * M_PI);
-		cairo_fill(cr);
-		export_png_text(m, x, y - 14, 12, 1, PNG_CENTER, &peak_rgb,
-		    export_png_label(m, "ピーク", "peak"));
-	}
-	/* Legend and the model in one line. */
-	y = H - 40;
+}
+
+/* The peak week ahead, marked with a dot and a word. */
+static void
+chart_peak(struct png_map *m, const struct outlook_chart *c,
+    const struct chart_scale *s)
+{
+	cairo_t *cr = m->cr;
+	double x, y;
+
+	if (c->peak < 0 || (size_t)c->peak >= c->nweeks)
+		return;
+	x = LEFT + ((double)c->peak + 0.5) * s->bw;
+	y = TOP + s->ph - c->expected[c->peak] / s->max * s->ph;
+	export_png_color(cr, &peak_rgb);
+	cairo_arc(cr, x, y - 6, 4, 0, 2 * M_PI);
+	cairo_fill(cr);
+	export_png_text(m, x, y - 14, 12, 1, PNG_CENTER, &peak_rgb,
+	    export_png_label(m, "ピーク", "peak"));
+}
+
+/* The legend in one line, and the model in words under it. */
+static void
+chart_legend(struct png_map *m, const struct outlook_chart *c)
+{
+	cairo_t *cr = m->cr;
+	double x, y = H - 40;
+
 	export_png_color(cr, &past_rgb);
 	cairo_rectangle(cr, LEFT, y - 9, 12, 10);
 	cairo_fill(cr);
@@ -214,6 +264,25 @@ chart_draw(struct png_map *m, const void *arg)
 	    export_png_label(
 	        m, "過去の年の同じ週の平均", "same week in past years"));
 	chart_note(m, export_png_label(m, c->note_ja, c->note_en));
+}
+
+static void
+chart_draw(struct png_map *m, const void *arg)
+{
+	const struct outlook_chart *c = arg;
+	struct chart_scale s = {chart_max(c) * 1.1,
+	    (double)(W - LEFT - RIGHT) / (double)(c->nweeks ? c->nweeks : 1),
+	    H - TOP - BOTTOM};
+
+	cairo_set_source_rgb(m->cr, 1, 1, 1);
+	cairo_paint(m->cr);
+	export_png_text(m, LEFT, 26, 17, 1, PNG_LEFT, &export_png_ink,
+	    export_png_label(m, c->title_ja, c->title_en));
+	chart_grid(m, &s);
+	chart_weeks(m, c, &s);
+	chart_baseline(m, c, &s);
+	chart_peak(m, c, &s);
+	chart_legend(m, c);
 }
 
 int
