@@ -65,7 +65,7 @@ test('the weekly coverage: its week by dates, the risky pieces by kind', async (
   // Monday to Sunday in the service's zone, not the API's timestamps.
   const period = page.locator('#coverage-period');
   await period.waitFor({ timeout: 60000 });
-  assert.match(await period.textContent(), /^対象期間 \d{4}\/\d{2}\/\d{2}\(月\) ～ \d{4}\/\d{2}\/\d{2}\(日\)$/);
+  assert.match(await period.textContent(), /^期間 \d{4}\/\d{2}\/\d{2}\(月\) 〜 \d{4}\/\d{2}\/\d{2}\(日\)$/);
   // Each piece where defects recur says what it is in words (河川), not
   // the network's class (river).
   const kind = page.locator('#risk-table tbody tr td:first-child .muted');

@@ -322,7 +322,7 @@ const T = {
   'coverage.download': ['ダウンロード：', 'Download:'],
   'coverage.loading': ['集計しています…（未確定の週はその場で計算します）', 'Computing… (a week not archived yet is computed now)'],
   'coverage.summary.csv': ['CSV（区別の集計）', 'CSV (summary by ward)'],
-  'coverage.period': ['対象期間 {a} ～ {b}', '{a} to {b}'],
+  'coverage.period': ['期間 {a} 〜 {b}', 'Week {a} to {b}'],  // as the PNG export says it
   'coverage.empty': ['この週に巡回対象の区間はありません（巡回路線網が未登録の可能性があります）。', 'No pieces were due this week (is the patrol network imported?).'],
   'coverage.due': ['巡回対象', 'Due'],
   'coverage.on_time': ['期限内に巡回', 'On time'],
