@@ -400,18 +400,88 @@ geojson_credit(json_t *props)
 	return NULL;
 }
 
+/* The class a feature's lines take: class_field's value, or without a
+ * class_field the first of the usual fields, or else the kind's name. */
+static const char *
+geojson_class(json_t *props, enum network_kind kind, const char *class_field)
+{
+	static const char *fallback[] = {"highway", "rdCtg", "class", NULL};
+	const char *class;
+	int j;
+
+	class = class_field != NULL ? geojson_prop(props, class_field) : NULL;
+	for (j = 0; class == NULL && class_field == NULL && fallback[j] != NULL;
+	     j++)
+		class = geojson_prop(props, fallback[j]);
+	if (class == NULL)
+		class = network_kind_name(kind);
+	return class;
+}
+
+/* The i-th feature f: its lines into set (a park's outer rings), and
+ * whether it was used, skipped or of another geometry into set->stats. */
+static void
+geojson_feature(struct network_set *set, json_t *f, size_t i,
+    enum network_kind kind, const char *class_field)
+{
+	json_t *g, *props, *parts, *part;
+	const char *type, *class, *name;
+	char ref[64];
+	size_t k;
+	int used;
+
+	set->stats.features++;
+	g = json_object_get(f, "geometry");
+	type = json_string_value(json_object_get(g, "type"));
+	props = json_object_get(f, "properties");
+	if (set->credit == NULL)
+		set->credit = geojson_credit(props);
+	class = geojson_class(props, kind, class_field);
+	name = geojson_prop(props, "name");
+	if (name == NULL)
+		name = geojson_prop(props, "layer");
+	used = 0;
+	snprintf(ref, sizeof ref, "f%zu", i);
+	if (type == NULL) {
+		set->stats.skipped++;
+		return;
+	}
+	if (strcmp(type, "LineString") == 0)
+		used = geojson_line(
+		    set, json_object_get(g, "coordinates"), ref, class, name);
+	else if (strcmp(type, "MultiLineString") == 0 ||
+	    (kind == NETWORK_PARK &&
+	        (strcmp(type, "Polygon") == 0 ||
+	            strcmp(type, "MultiPolygon") == 0))) {
+		parts = json_object_get(g, "coordinates");
+		json_array_foreach(parts, k, part)
+		{
+			/* Parks walk their outline: outer rings only. */
+			if (strcmp(type, "Polygon") == 0 && k > 0)
+				break;
+			if (strcmp(type, "MultiPolygon") == 0)
+				part = json_array_get(part, 0);
+			snprintf(ref, sizeof ref, "f%zu.%zu", i, k);
+			used += geojson_line(set, part, ref, class, name);
+		}
+	} else {
+		set->stats.other++;
+		return;
+	}
+	if (used > 0)
+		set->stats.used++;
+	else
+		set->stats.skipped++;
+}
+
 struct network_set *
 network_parse_geojson(const char *buf, size_t len, enum network_kind kind,
     const char *class_field, char **cause)
 {
-	static const char *fallback[] = {"highway", "rdCtg", "class", NULL};
 	struct network_set *set;
-	json_t *root, *features, *f, *g, *props, *parts, *part;
+	json_t *root, *features, *f;
 	json_error_t err;
-	const char *type, *class, *name;
-	char ref[64];
-	size_t i, k;
-	int used, j;
+	size_t i;
 
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
 	if (root == NULL) {
@@ -427,60 +497,7 @@ network_parse_geojson(const char *buf, size_t len, enum network_kind kind,
 	}
 	set = xcalloc(1, sizeof *set);
 	json_array_foreach(features, i, f)
-	{
-		set->stats.features++;
-		g = json_object_get(f, "geometry");
-		type = json_string_value(json_object_get(g, "type"));
-		props = json_object_get(f, "properties");
-		if (set->credit == NULL)
-			set->credit = geojson_credit(props);
-		class = class_field != NULL ? geojson_prop(props, class_field)
-		                            : NULL;
-		for (j = 0; class == NULL && class_field == NULL &&
-		     fallback[j] != NULL;
-		     j++)
-			class = geojson_prop(props, fallback[j]);
-		if (class == NULL)
-			class = network_kind_name(kind);
-		name = geojson_prop(props, "name");
-		if (name == NULL)
-			name = geojson_prop(props, "layer");
-		used = 0;
-		snprintf(ref, sizeof ref, "f%zu", i);
-		if (type == NULL) {
-			set->stats.skipped++;
-			continue;
-		}
-		if (strcmp(type, "LineString") == 0)
-			used =
-			    geojson_line(set, json_object_get(g, "coordinates"),
-			        ref, class, name);
-		else if (strcmp(type, "MultiLineString") == 0 ||
-		    (kind == NETWORK_PARK &&
-		        (strcmp(type, "Polygon") == 0 ||
-		            strcmp(type, "MultiPolygon") == 0))) {
-			parts = json_object_get(g, "coordinates");
-			json_array_foreach(parts, k, part)
-			{
-				/* Parks walk their outline: outer rings only.
-				 */
-				if (strcmp(type, "Polygon") == 0 && k > 0)
-					break;
-				if (strcmp(type, "MultiPolygon") == 0)
-					part = json_array_get(part, 0);
-				snprintf(ref, sizeof ref, "f%zu.%zu", i, k);
-				used +=
-				    geojson_line(set, part, ref, class, name);
-			}
-		} else {
-			set->stats.other++;
-			continue;
-		}
-		if (used > 0)
-			set->stats.used++;
-		else
-			set->stats.skipped++;
-	}
+	    geojson_feature(set, f, i, kind, class_field);
 	json_decref(root);
 	return set;
 }
