@@ -83,6 +83,9 @@ test('the notice list: only consenting residents, CSV and letters', async () => 
   assert.ok(body.notices.every((n) => n.consent_at && n.consent_text));
   await page.locator('#notices-table tbody tr').first().waitFor();
   assert.equal(await page.locator('#notices-table tbody tr').count(), body.notices.length);
+  // How many seasons the site had calls, in Japanese (it read "2 seasons").
+  assert.match(await page.locator('#notices-table tbody tr').first().locator('td').nth(2).textContent(),
+    new RegExp('#' + body.notices[0].request_id + ' · ' + body.notices[0].seasons + ' シーズン$'));
   const csv = await page.getAttribute('#notices-csv', 'href');
   const r = await page.evaluate(async (u) => {
     const x = await fetch(u);
@@ -93,7 +96,7 @@ test('the notice list: only consenting residents, CSV and letters', async () => 
   // Mark the first as sent: recorded, and shown.
   await page.locator('#notices-table tbody tr button').first().click();
   await page.locator('#notices-table tbody tr').first().locator('.ok').waitFor();
-  await shot('32-notices');
+  await shot('33-notices');
 });
 
 test('a viewer has no notice list', async () => {

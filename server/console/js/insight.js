@@ -50,6 +50,7 @@ const W = {
   'notices.csv': ['CSV（差し込み印刷用）', 'CSV (mail merge)'],
   'notices.letters': ['印刷用の案内文', 'Printable letters'],
   'notices.count': ['{n} 名（{s} 地点）', '{n} residents ({s} sites)'],
+  'notices.seasons': ['{n} シーズン', '{n} seasons'],
   'notices.none': ['同意のある対象者はいません。', 'No consenting residents.'],
   'notices.col.name': ['氏名', 'Name'],
   'notices.col.address': ['住所', 'Address'],

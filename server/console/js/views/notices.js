@@ -31,7 +31,7 @@ function row(n, redraw) {
     } }, w('notices.send'));
   return h('tr', { dataset: { caller: String(n.caller_id) } },
     h('td', {}, n.name || ''), h('td', {}, n.address || '', h('div', { class: 'muted small' }, n.phone || '')),
-    h('td', {}, n.place || '', h('div', { class: 'muted small' }, wardName(n.ward_code) + ' #' + n.request_id + ' · ' + n.seasons + ' seasons')),
+    h('td', {}, n.place || '', h('div', { class: 'muted small' }, wardName(n.ward_code) + ' #' + n.request_id + ' · ' + w('notices.seasons', { n: n.seasons }))),
     h('td', {}, when(n.consent_at)), h('td', {}, sent));
 }
 
