@@ -256,73 +256,64 @@ plan_insert_cost(double e, double n, double shift_end,
 	return arrive;
 }
 
-void
-plan_office(struct plan_crew *crews, int ncrews, struct plan_job *jobs,
-    int njobs, const struct rank_params *p, long iterations, int time_ms)
+/* Crew c as the solver's vehicle: from where and when its fixed jobs end
+ * to its shift's end, with its break unless taken among the fixed jobs. */
+static struct vrptw_vehicle
+plan_office_vehicle(struct plan_crew *c, const struct rank_params *p)
 {
-	struct vrptw_problem vp;
-	struct vrptw_params prm = {time_ms, iterations, 1};
-	struct vrptw_solution s;
-	int v, i, k;
-	double *m, t;
+	struct rank_params q = *p;
+	struct vrptw_vehicle veh;
+	double e = c->e, n = c->n, t = 0;
 
-	if (njobs == 0 || ncrews == 0)
-		return;
-	memset(&vp, 0, sizeof vp);
-	vp.njobs = njobs;
-	vp.nvehicles = ncrews;
-	vp.time_per_unit = p->detour / (p->speed_kmh * 1000.0 / 60);
-	vp.minimise_waiting = 1;
-	vp.jobs = xcalloc(njobs, sizeof *vp.jobs);
-	vp.vehicles = xcalloc(ncrews, sizeof *vp.vehicles);
-	for (v = 0; v < ncrews; v++) {
-		struct plan_crew *c = &crews[v];
-		double e = c->e, n = c->n;
-
-		struct rank_params q = *p;
-
-		t = 0;
-		q.brk = c->brk.len > 0 ? &c->brk : NULL;
-		c->brk.start = -1e9;
-		if (c->nfixed > 0) {
-			plan_times(
-			    c->e, c->n, c->shift_end, c->jobs, c->nfixed, &q);
-			e = c->jobs[c->nfixed - 1].e;
-			n = c->jobs[c->nfixed - 1].n;
-			t = c->jobs[c->nfixed - 1].finish;
-		}
-		vp.vehicles[v] = (struct vrptw_vehicle){
-		    e, n, e, n, t, 1e9, 1e18, c->skills, 0, 0, 0};
-		/* The break, unless taken among the fixed jobs. */
-		if (c->brk.len > 0 && c->brk.to > 0 && c->brk.start < -1e8) {
-			vp.vehicles[v].break_from = c->brk.from;
-			vp.vehicles[v].break_to = c->brk.to;
-			vp.vehicles[v].break_len = c->brk.len;
-		}
-	}
-	for (i = 0; i < njobs; i++) {
-		struct plan_job *j = &jobs[i];
-
-		vp.jobs[i] = (struct vrptw_job){j->e, j->n, 0, j->ready, j->due,
-		    j->work, j->skills,
-		    j->priority <= 1       ? 100
-		        : j->priority == 2 ? 10
-		                           : 1,
-		    j->stays && j->crew >= 0 ? j->crew : -1};
+	q.brk = c->brk.len > 0 ? &c->brk : NULL;
+	c->brk.start = -1e9;
+	if (c->nfixed > 0) {
+		plan_times(c->e, c->n, c->shift_end, c->jobs, c->nfixed, &q);
+		e = c->jobs[c->nfixed - 1].e;
+		n = c->jobs[c->nfixed - 1].n;
+		t = c->jobs[c->nfixed - 1].finish;
 	}
 	/* Shift ends: as a due on each job would tie jobs to crews, the
 	 * vehicle's window holds it (the day ends at its last job). */
-	for (v = 0; v < ncrews; v++)
-		vp.vehicles[v].end = crews[v].shift_end;
-	m = plan_matrix(&vp, p);
-	vp.matrix = m;
-	vrptw_solve(&vp, &prm, &s);
+	veh = (struct vrptw_vehicle){
+	    e, n, e, n, t, c->shift_end, 1e18, c->skills, 0, 0, 0};
+	/* The break, unless taken among the fixed jobs. */
+	if (c->brk.len > 0 && c->brk.to > 0 && c->brk.start < -1e8) {
+		veh.break_from = c->brk.from;
+		veh.break_to = c->brk.to;
+		veh.break_len = c->brk.len;
+	}
+	return veh;
+}
+
+/* Job j for the solver: its weight from its priority, tied to its crew
+ * when it stays. */
+static struct vrptw_job
+plan_office_job(const struct plan_job *j)
+{
+	return (struct vrptw_job){j->e, j->n, 0, j->ready, j->due, j->work,
+	    j->skills,
+	    j->priority <= 1       ? 100
+	        : j->priority == 2 ? 10
+	                           : 1,
+	    j->stays && j->crew >= 0 ? j->crew : -1};
+}
+
+/* The solver's routes back into the day: each job's crew, order and times,
+ * each crew's break and the job it falls before. A job in no route keeps
+ * order 0. */
+static void
+plan_office_routes(struct plan_crew *crews, int ncrews, struct plan_job *jobs,
+    int njobs, const struct vrptw_problem *vp, const struct vrptw_solution *s)
+{
+	int v, i, k;
+
 	for (i = 0; i < njobs; i++)
 		jobs[i].order = 0;
 	for (v = 0; v < ncrews; v++) {
-		struct vrptw_route *r = &s.routes[v];
+		struct vrptw_route *r = &s->routes[v];
 		int taken =
-		    vp.vehicles[v].break_len > 0 && r->break_start > -1e17;
+		    vp->vehicles[v].break_len > 0 && r->break_start > -1e17;
 
 		if (taken)
 			crews[v].brk.start = r->break_start;
@@ -347,6 +338,35 @@ plan_office(struct plan_crew *crews, int ncrews, struct plan_job *jobs,
 			    : 0;
 		}
 	}
+}
+
+void
+plan_office(struct plan_crew *crews, int ncrews, struct plan_job *jobs,
+    int njobs, const struct rank_params *p, long iterations, int time_ms)
+{
+	struct vrptw_problem vp;
+	struct vrptw_params prm = {time_ms, iterations, 1};
+	struct vrptw_solution s;
+	int v, i;
+	double *m;
+
+	if (njobs == 0 || ncrews == 0)
+		return;
+	memset(&vp, 0, sizeof vp);
+	vp.njobs = njobs;
+	vp.nvehicles = ncrews;
+	vp.time_per_unit = p->detour / (p->speed_kmh * 1000.0 / 60);
+	vp.minimise_waiting = 1;
+	vp.jobs = xcalloc(njobs, sizeof *vp.jobs);
+	vp.vehicles = xcalloc(ncrews, sizeof *vp.vehicles);
+	for (v = 0; v < ncrews; v++)
+		vp.vehicles[v] = plan_office_vehicle(&crews[v], p);
+	for (i = 0; i < njobs; i++)
+		vp.jobs[i] = plan_office_job(&jobs[i]);
+	m = plan_matrix(&vp, p);
+	vp.matrix = m;
+	vrptw_solve(&vp, &prm, &s);
+	plan_office_routes(crews, ncrews, jobs, njobs, &vp, &s);
 	vrptw_solution_free(&s);
 	free(m);
 	free(vp.jobs);
