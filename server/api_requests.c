@@ -19,6 +19,7 @@
 #include "category_cache.h"
 #include "config.h"
 #include "db.h"
+#include "field_limits.h"
 #include "geo.h"
 #include "http.h"
 #include "idempotency.h"
@@ -212,8 +213,8 @@ create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	if (api_only_keys(req, body, create_keys) != 0 ||
 	    api_str(req, body, "category", 1, 40, &s) != 0 ||
 	    api_str(req, body, "channel", 0, 20, &channel) != 0 ||
-	    api_str(req, body, "address", 0, 500, &s) != 0 ||
-	    api_str(req, body, "description", 0, 4000, &s) != 0 ||
+	    api_str(req, body, "address", 0, LIMIT_ADDRESS, &s) != 0 ||
+	    api_str(req, body, "description", 0, LIMIT_DESCRIPTION, &s) != 0 ||
 	    api_str(req, body, "location_text", 0, 500, &s) != 0 ||
 	    api_str(req, body, "location_level", 0, 10, &s) != 0)
 		goto fail;
@@ -245,9 +246,10 @@ create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 			goto fail;
 		}
 		if (api_only_keys(req, caller, caller_keys) != 0 ||
-		    api_str(req, caller, "name", 0, 100, &s) != 0 ||
-		    api_str(req, caller, "phone", 0, 40, &s) != 0 ||
-		    api_str(req, caller, "address", 0, 300, &s) != 0)
+		    api_str(req, caller, "name", 0, LIMIT_CALLER_NAME, &s) !=
+		        0 ||
+		    api_str(req, caller, "phone", 0, LIMIT_PHONE, &s) != 0 ||
+		    api_str(req, caller, "address", 0, LIMIT_ADDRESS, &s) != 0)
 			goto fail;
 		if (json_object_get(caller, "consent") != NULL &&
 		    !json_is_boolean(json_object_get(caller, "consent"))) {

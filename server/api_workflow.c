@@ -18,6 +18,7 @@
 #include "app.h"
 #include "auth.h"
 #include "db.h"
+#include "field_limits.h"
 #include "glossary.h"
 #include "http.h"
 #include "store_requests.h"
@@ -64,7 +65,7 @@ caller_post(struct http_req *req)
 		return;
 	caller = json_object_get(body, "caller");
 	if (api_only_keys(req, body, caller_keys) != 0 ||
-	    api_str(req, body, "note", 0, 4000, &c.note) != 0 ||
+	    api_str(req, body, "note", 0, LIMIT_NOTE, &c.note) != 0 ||
 	    api_str(req, body, "callback_at", 0, 40, &c.callback_at) != 0)
 		goto out;
 	if (!json_is_object(caller)) {
@@ -73,9 +74,9 @@ caller_post(struct http_req *req)
 		goto out;
 	}
 	if (api_only_keys(req, caller, caller_fields) != 0 ||
-	    api_str(req, caller, "name", 0, 200, &c.name) != 0 ||
-	    api_str(req, caller, "phone", 0, 40, &c.phone) != 0 ||
-	    api_str(req, caller, "address", 0, 400, &c.address) != 0)
+	    api_str(req, caller, "name", 0, LIMIT_CALLER_NAME, &c.name) != 0 ||
+	    api_str(req, caller, "phone", 0, LIMIT_PHONE, &c.phone) != 0 ||
+	    api_str(req, caller, "address", 0, LIMIT_ADDRESS, &c.address) != 0)
 		goto out;
 	if (c.name == NULL && c.phone == NULL && c.address == NULL) {
 		api_error(req, 422, "missing_field", "caller",

@@ -15,8 +15,7 @@
 #include "http.h"
 #include "open311.h"
 
-#define POST_MAX_PHOTOS      10
-#define POST_DESCRIPTION_MAX 4000 /* characters, the spec's limit */
+#define POST_MAX_PHOTOS 10
 
 struct post_photo {
 	char sha256[65];

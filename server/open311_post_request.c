@@ -22,6 +22,7 @@
 #include "idempotency.h"
 #include "config.h"
 #include "db.h"
+#include "field_limits.h"
 #include "addr.h"
 #include "geo.h"
 #include "geocoder.h"
@@ -301,7 +302,7 @@ post_location(struct post *p)
 	char *cause;
 
 	/* Whatever the client sent: an address_string must be text. */
-	if (open311_post_text(p, "address_string", 500, &other) != 0)
+	if (open311_post_text(p, "address_string", LIMIT_ADDRESS, &other) != 0)
 		return -1;
 	if (open311_post_text(p, "lat", 40, &lat) != 0 ||
 	    open311_post_text(p, "long", 40, &lon) != 0)
@@ -479,12 +480,11 @@ post_request_go(void *arg)
 		goto fail;
 	}
 	if ((located = post_location(p)) < 0 ||
-	    open311_post_text(p, "description", POST_DESCRIPTION_MAX, &s) !=
-	        0 ||
-	    open311_post_text(p, "address_string", 500, &s) != 0 ||
+	    open311_post_text(p, "description", LIMIT_DESCRIPTION, &s) != 0 ||
+	    open311_post_text(p, "address_string", LIMIT_ADDRESS, &s) != 0 ||
 	    open311_post_text(p, "first_name", 100, &first) != 0 ||
 	    open311_post_text(p, "last_name", 100, &last) != 0 ||
-	    open311_post_text(p, "phone", 40, &s) != 0 ||
+	    open311_post_text(p, "phone", LIMIT_PHONE, &s) != 0 ||
 	    open311_post_text(p, "email", 254, &s) != 0 ||
 	    open311_post_url(p, "media_url", &s) != 0 ||
 	    post_check_media(p) != 0 || post_window(p) != 0)

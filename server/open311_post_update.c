@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "db.h"
+#include "field_limits.h"
 #include "http.h"
 #include "log.h"
 #include "open311.h"
@@ -49,8 +50,8 @@ post_update_keyed(struct post *p)
 	size_t i;
 
 	if (open311_post_text(p, "service_request_id", 20, &id) != 0 ||
-	    open311_post_text(
-	        p, "description", POST_DESCRIPTION_MAX, &c.text) != 0 ||
+	    open311_post_text(p, "description", LIMIT_DESCRIPTION, &c.text) !=
+	        0 ||
 	    open311_post_text(p, "update_id", 100, &c.client_update_id) != 0 ||
 	    open311_post_text(p, "status", 40, &status) != 0 ||
 	    open311_post_text(p, "updated_datetime", 40, &at) != 0 ||

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "field_limits.h"
 #include "intake.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -52,7 +53,8 @@ intake_check_one(json_t *q, json_t *v, int *priority, char **cause)
 	} else if (strcmp(type, "number") == 0) {
 		if (!json_is_number(v))
 			goto wrong;
-	} else if (!json_is_string(v) || utf8_len(json_string_value(v)) > 1000)
+	} else if (!json_is_string(v) ||
+	    utf8_len(json_string_value(v)) > LIMIT_ANSWER)
 		goto wrong;
 	/* Some answers make a call more urgent (deep pothole, school path). */
 	raises = json_object_get(q, "raises");

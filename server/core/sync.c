@@ -1,9 +1,9 @@
 /*
  * Sync requests in, batches for the database out (replies are packed in
  * sync_reply.c), and the enrollment codes. Whole-batch problems (ids,
- * sizes) refuse the batch: the agent builds batches, so they are bugs. One item's problem refuses only that item, with the
- * field named in its ack, so one bad finding never holds back a crew's
- * results.
+ * sizes) refuse the batch: the agent builds batches, so they are bugs. One
+ * item's problem refuses only that item, with the field named in its ack, so
+ * one bad finding never holds back a crew's results.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -462,7 +462,7 @@ sync_finding_item(struct sync_refusal *f, json_t *j,
 		return -1;
 	}
 	if (sync_text(f, "note", x->note, LIMIT_DESCRIPTION, 0) != 0 ||
-	    sync_text(f, "address", x->address, 500, 0) != 0 ||
+	    sync_text(f, "address", x->address, LIMIT_ADDRESS, 0) != 0 ||
 	    sync_photos(f, j, x->photo_sha256, x->n_photo_sha256) != 0)
 		return -1;
 	if (sync_answers(f, &answers, x->answers, x->n_answers) != 0) {

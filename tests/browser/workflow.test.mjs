@@ -446,3 +446,42 @@ test('a petition gets a survey with its own deadline; its result ties the call-b
   const cbs = (await api('GET', '/api/v1/callbacks?status=due&brief=1')).body;
   assert.ok(cbs.some((c) => c.request_id === r.body.id), 'the petitioner is to be called back now');
 });
+
+// The console's forms take as much text as the server does and no more:
+// their maxlength comes from GET /api/v1/config (field_limits.h), not from
+// numbers of their own (a note was cut at 2000 while the server took 4000).
+test('a note, a reason and a caller take as much text in the console as the server takes', async () => {
+  const limits = (await (await fetch(base + '/api/v1/config')).json()).limits;
+  const r = await api('POST', '/api/v1/requests', {
+    category: 'wasp_nest', lat: 35.6130, lon: 139.5590, address: '菅の住宅 ベランダ', description: 'ベランダにアシナガバチ',
+    answers: { nest_height: 'eaves', location: 'outdoor' }, caller: { name: '菅 四郎', phone: '044-000-7001' },
+    callback_at: new Date(Date.now() + 86400000).toISOString() });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const id = r.body.id;
+  const crew = (await api('GET', '/api/v1/requests/' + id + '/recommendations')).body.crews[0].crew;
+  assert.equal((await api('POST', '/api/v1/requests/' + id + '/assign', { crew_id: crew.id })).status, 200);
+  // The server's limit is the served one: one more character is refused.
+  const over = await api('POST', '/api/v1/requests/' + id + '/accept', { note: 'あ'.repeat(limits.note + 1) });
+  assert.deepEqual([over.status, over.body.error.field], [422, 'note'], JSON.stringify(over.body));
+  const full = await api('POST', '/api/v1/requests/' + id + '/accept', { note: 'あ'.repeat(limits.note) });
+  assert.equal(full.status, 200, JSON.stringify(full.body));
+  if (await page.locator('#logout').isVisible()) {
+    await page.click('#logout');
+    await page.locator('#login').waitFor({ state: 'visible' });
+  }
+  await login('dispatcher', 'patrol-demo');
+  await showRequest(id);
+  await page.locator(`#detail-state[data-id="${id}"][data-state="accepted"]`).waitFor();
+  const max = (sel) => page.locator(sel).getAttribute('maxlength');
+  assert.equal(await max('#detail-close input[name="note"]'), String(limits.note));
+  assert.equal(await max('#detail-callback input.cb-note'), String(limits.note));
+  assert.equal(await max('#detail-handover textarea[name="note"]'), String(limits.note));
+  assert.equal(await max('#detail-cancel input[name="reason"]'), String(limits.reason));
+  await page.goto(base + '/#/new');
+  await page.locator('#intake-caller-name').waitFor();
+  assert.equal(await max('#intake-caller-name'), String(limits.caller_name));
+  assert.equal(await max('#intake-caller-phone'), String(limits.phone));
+  assert.equal(await max('#intake-caller-address'), String(limits.address));
+  assert.equal(await max('#intake-address'), String(limits.address));
+  assert.equal(await max('#intake-description'), String(limits.description));
+});

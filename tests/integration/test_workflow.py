@@ -22,11 +22,14 @@ class Workflow(h.TokenCalls, h.ServerTest):
         cls.viewer = h.user_token(cls.url, "view", "viewer")
         cls.d = h.Patrold(cls.url, "--petition-survey-hours", "4")
 
-    def create(self, **f):
+    def post_request(self, **f):
         base = {"category": "wasp_nest", "lat": 35.6197, "lon": 139.5503,
                 "answers": {"nest_height": "eaves", "location": "outdoor"}}
         base.update(f)
-        st, body = self.api("/api/v1/requests", base)
+        return self.api("/api/v1/requests", base)
+
+    def create(self, **f):
+        st, body = self.post_request(**f)
         self.assertEqual(st, 201, body)
         return body
 
@@ -64,6 +67,36 @@ class Workflow(h.TokenCalls, h.ServerTest):
         st, out = self.api("/api/v1/requests/%d/callers" % a["id"],
                            {"caller": {"name": "遅い 三郎"}})
         self.assertEqual((st, out["error"]["code"]), (409, "not_open"))
+
+    def test_caller_fields_have_one_limit(self):
+        """A caller's name, phone and address take as much text when the
+        request is created as when a caller is added later (they were 100
+        and 200, 300 and 400), and /api/v1/config serves the same
+        numbers to the console."""
+        st, _, cfg = h.call(self.d, "GET", "/api/v1/config")
+        self.assertEqual(st, 200)
+        lim = cfg["limits"]
+        self.assertEqual((lim["caller_name"], lim["address"], lim["phone"],
+                          lim["note"]), (200, 500, 40, 4000))
+        a = self.create()
+        add = "/api/v1/requests/%d/callers" % a["id"]
+        for field, n in [("name", 200), ("address", 500), ("phone", 40)]:
+            full = {field: "あ" * n}
+            over = {field: "あ" * (n + 1)}
+            self.create(caller=full)
+            st, out = self.post_request(caller=over)
+            self.assertEqual((st, out["error"]["code"], out["error"]["field"]),
+                             (422, "too_long", field), out)
+            st, out = self.api(add, {"caller": full})
+            self.assertEqual(st, 200, out)
+            st, out = self.api(add, {"caller": over})
+            self.assertEqual((st, out["error"]["code"], out["error"]["field"]),
+                             (422, "too_long", field), out)
+        st, out = self.api(add, {"caller": {"name": "x"}, "note": "あ" * 4000})
+        self.assertEqual(st, 200, out)
+        st, out = self.api(add, {"caller": {"name": "x"}, "note": "あ" * 4001})
+        self.assertEqual((st, out["error"]["code"], out["error"]["field"]),
+                         (422, "too_long", "note"), out)
 
     def test_merge_keeps_callers_and_what_was_said(self):
         a = self.create(caller={"name": "親 太郎"}, description="軒下に巣")

@@ -59,6 +59,11 @@ export function officeName(code) {
 
 export function crew(id) { return S.crews.find((c) => c.id === id); }
 
+// The longest text the server takes in a field of this kind (note,
+// reason, description, address, caller_name, phone: GET /api/v1/config),
+// for a form's maxlength.
+export function limit(kind) { return S.config.limits[kind]; }
+
 export async function loadReference() {
   const [config, cats, wards, offices, lifecycle, terms] = await Promise.all([
     get('/api/v1/config'), get('/api/v1/categories'), get('/api/v1/wards'), get('/api/v1/offices'),

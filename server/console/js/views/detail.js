@@ -4,7 +4,7 @@
 // It follows the live feed: any event of this request reloads it in place.
 import { t, pick, getLang } from '../i18n.js';
 import { get, post, api, ApiError } from '../api.js';
-import { S, on, isStaff, category, wardName, shortWard, crew, soonQueue, soonCrews } from '../state.js';
+import { S, on, isStaff, category, wardName, shortWard, crew, soonQueue, soonCrews, limit } from '../state.js';
 import { h, fill, when, clock, metres, zoneDate, zoneISO, zoneParts } from '../util.js';
 import { focusOn, renderRequests, glyph, group } from '../map.js';
 import { created } from './intake.js';
@@ -206,12 +206,12 @@ function actions(req) {
   }
   if (allows('done', req.state)) {
     parts.push(miniForm('detail-close', t('detail.close'),
-      [outcomeSelect(req), h('label', {}, t('detail.note'), h('input', { name: 'note', maxlength: 2000 }))],
+      [outcomeSelect(req), h('label', {}, t('detail.note'), h('input', { name: 'note', maxlength: limit('note') }))],
       t('action.done'), (f) => act('done', { outcome: f.get('outcome'), note: f.get('note') || undefined })));
   }
   if (allows('handover', req.state)) parts.push(handoverForm(req));
   if (allows('cancel', req.state)) parts.push(miniForm('detail-cancel', t('detail.cancel'),
-    [h('label', {}, t('detail.cancel.reason'), h('input', { name: 'reason', required: true, maxlength: 1000 }))],
+    [h('label', {}, t('detail.cancel.reason'), h('input', { name: 'reason', required: true, maxlength: limit('reason') }))],
     t('action.cancel'), (f) => act('cancel', { reason: f.get('reason') })));
   return h('section', { id: 'detail-actions' }, h('h3', {}, t('detail.actions')), parts);
 }
@@ -266,7 +266,7 @@ function handoverForm() {
   else get('/api/v1/directory').then((l) => { directoryList = l; fillList(l); }).catch(() => { info.textContent = t('ho.none'); });
   return miniForm('detail-handover', t('ho.title'),
     [h('label', {}, t('ho.recipient'), sel), info,
-      h('label', {}, t('ho.note'), h('textarea', { name: 'note', rows: 3, maxlength: 4000 }))],
+      h('label', {}, t('ho.note'), h('textarea', { name: 'note', rows: 3, maxlength: limit('note') }))],
     t('ho.send'), (f) => act('handover', { recipient_id: Number(f.get('recipient_id')), note: f.get('note') || undefined }));
 }
 
@@ -302,7 +302,7 @@ function duplicates(req) {
 // The four results of a call-back, with a note; no_answer keeps it open
 // and the server proposes the next attempt.
 export function callbackResults(id, after) {
-  const note = h('input', { name: 'note', maxlength: 2000, placeholder: t('cb.note'), class: 'cb-note' });
+  const note = h('input', { name: 'note', maxlength: limit('note'), placeholder: t('cb.note'), class: 'cb-note' });
   const out = h('span', { class: 'muted cb-next' });
   return h('span', { class: 'cb-results', dataset: { id: String(id) } }, note,
     ['answered', 'no_answer', 'explained', 'not_needed'].map((r) => h('button', {

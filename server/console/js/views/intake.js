@@ -9,7 +9,7 @@
 // Ctrl+Enter registers.
 import { t, pick } from '../i18n.js';
 import { get, post, postOnce, newIdempotencyKey, ApiError } from '../api.js';
-import { S, on, category, shortWard, soonQueue } from '../state.js';
+import { S, on, category, shortWard, soonQueue, limit } from '../state.js';
 import { h, fill, when, metres, wardAt, debounce, zoneDate, zoneISO } from '../util.js';
 import { setPick, focusPick, glyph, group } from '../map.js';
 import { recurringNote, consentField } from '../insight.js';
@@ -391,7 +391,7 @@ export function render(panel) {
       const p = parsePoint(e.target.value);
       if (p) { draft.text = ''; setPoint(p[0], p[1], 'pin', null); }
     } });
-  els.description = h('textarea', { id: 'intake-description', name: 'description', rows: 2, maxlength: 4000,
+  els.description = h('textarea', { id: 'intake-description', name: 'description', rows: 2, maxlength: limit('description'),
     oninput: loadCasesSoon,
     onkeydown: (e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); els.form.requestSubmit(); } } });
   els.submit = h('button', { type: 'submit', id: 'intake-submit', class: 'primary' }, t('new.submit'));
@@ -413,13 +413,13 @@ export function render(panel) {
     els.point, els.cands, els.place, els.ward),
   els.recurring,
   h('section', { class: 'side dups' }, h('h3', {}, t('new.dups')), els.dups),
-  h('label', {}, t('new.address'), h('input', { name: 'address', id: 'intake-address', maxlength: 500 })),
+  h('label', {}, t('new.address'), h('input', { name: 'address', id: 'intake-address', maxlength: limit('address') })),
   h('label', {}, t('new.description'), els.description),
   h('fieldset', { class: 'caller' }, h('legend', {}, t('new.caller')),
     h('div', { class: 'row3' },
-      h('label', {}, t('new.caller.name'), h('input', { name: 'caller_name', id: 'intake-caller-name', maxlength: 100, autocomplete: 'off' })),
-      h('label', {}, t('new.caller.phone'), h('input', { name: 'caller_phone', id: 'intake-caller-phone', type: 'tel', maxlength: 40, autocomplete: 'off' })),
-      h('label', {}, t('new.caller.address'), h('input', { name: 'caller_address', id: 'intake-caller-address', maxlength: 300, autocomplete: 'off' }))),
+      h('label', {}, t('new.caller.name'), h('input', { name: 'caller_name', id: 'intake-caller-name', maxlength: limit('caller_name'), autocomplete: 'off' })),
+      h('label', {}, t('new.caller.phone'), h('input', { name: 'caller_phone', id: 'intake-caller-phone', type: 'tel', maxlength: limit('phone'), autocomplete: 'off' })),
+      h('label', {}, t('new.caller.address'), h('input', { name: 'caller_address', id: 'intake-caller-address', maxlength: limit('address'), autocomplete: 'off' }))),
     consentField()),
   availField(),
   h('div', { class: 'row2' },
