@@ -333,26 +333,105 @@ coverage_piece_result(struct coverage_piece *pc, size_t index,
 		pc->session = best_session;
 }
 
+/* The tracks' segments, found by cell; stamp[s] == the current piece
+ * segment's serial: s already tried for it. */
+struct coverage_index {
+	struct coverage_seg *segs;
+	struct coverage_cell *grid;
+	size_t nsegs, ncells;
+	size_t *stamp;
+	double d;
+};
+
+/* A piece's hits so far, growing. */
+struct coverage_hits {
+	struct coverage_hit *v;
+	size_t n, cap;
+};
+
+/* Each track segment within ix->d of the piece's sub-segment a-b (the k-th,
+ * serial unique to it), once, appended to hits with the part of a-b it
+ * covers. */
+static void
+coverage_sub_hits(struct coverage_index *ix, const double a[2],
+    const double b[2], size_t k, size_t serial, struct coverage_hits *hits)
+{
+	long x, y, x0, x1, y0, y1;
+	double t0, t1;
+	size_t c;
+
+	x0 = (long)floor(fmin(a[0], b[0]) / COVERAGE_CELL);
+	x1 = (long)floor(fmax(a[0], b[0]) / COVERAGE_CELL);
+	y0 = (long)floor(fmin(a[1], b[1]) / COVERAGE_CELL);
+	y1 = (long)floor(fmax(a[1], b[1]) / COVERAGE_CELL);
+	for (x = x0; x <= x1; x++) {
+		for (y = y0; y <= y1; y++) {
+			uint64_t key = coverage_key(x, y);
+
+			for (c = coverage_find(ix->grid, ix->ncells, key);
+			     c < ix->ncells && ix->grid[c].key == key; c++) {
+				struct coverage_seg *s =
+				    &ix->segs[ix->grid[c].seg];
+
+				if (ix->stamp[ix->grid[c].seg] == serial)
+					continue;
+				ix->stamp[ix->grid[c].seg] = serial;
+				if (!coverage_clip(
+				        a, b, s->q0, s->q1, ix->d, &t0, &t1))
+					continue;
+				if (hits->n == hits->cap) {
+					hits->cap = hits->cap * 2 + 256;
+					hits->v = xreallocarray(hits->v,
+					    hits->cap, sizeof *hits->v);
+				}
+				hits->v[hits->n].session = s->session;
+				hits->v[hits->n].sub = k;
+				hits->v[hits->n].t0 = t0;
+				hits->v[hits->n].t1 = t1;
+				hits->v[hits->n++].at = s->at;
+			}
+		}
+	}
+}
+
+/* The i-th piece's hits, from the first (hits->n reset), and the length of
+ * each of its sub-segments into sublen. */
+static void
+coverage_piece_hits(struct coverage_index *ix, const struct coverage_piece *pc,
+    size_t i, double *sublen, struct coverage_hits *hits)
+{
+	double a[2], b[2];
+	size_t k;
+
+	hits->n = 0;
+	for (k = 0; k + 1 < pc->npoints; k++) {
+		a[0] = pc->xy[2 * k];
+		a[1] = pc->xy[2 * k + 1];
+		b[0] = pc->xy[2 * k + 2];
+		b[1] = pc->xy[2 * k + 3];
+		sublen[k] = hypot(b[0] - a[0], b[1] - a[1]);
+		if (sublen[k] == 0)
+			continue;
+		/* The serial is unique per sub-segment. */
+		coverage_sub_hits(ix, a, b, k, i * 65536 + k + 1, hits);
+	}
+}
+
 static size_t
 coverage_run(struct coverage_piece *pieces, size_t npieces,
     const struct coverage_fix *fixes, size_t nfixes,
     const struct coverage_params *p, struct coverage_touches *touches)
 {
-	struct coverage_seg *segs;
-	struct coverage_cell *grid;
-	struct coverage_hit *hits = NULL;
-	size_t nsegs, ncells, nhits, caphits = 0, i, k, c, inspected = 0;
-	size_t *stamp;
-	double *sublen = NULL, length, t0, t1, a[2], b[2], d = p->distance_m;
-	long x, y, x0, x1, y0, y1;
+	struct coverage_index ix = {.d = p->distance_m};
+	struct coverage_hits hits = {0};
+	size_t i, inspected = 0;
+	double *sublen = NULL, length;
 
-	segs = coverage_segments(fixes, nfixes, p, &nsegs);
-	grid = coverage_grid(segs, nsegs, d, &ncells);
-	/* stamp[s] == the current piece segment + 1: s already tried. */
-	stamp = xcalloc(nsegs + 1, sizeof *stamp);
+	ix.segs = coverage_segments(fixes, nfixes, p, &ix.nsegs);
+	ix.grid = coverage_grid(ix.segs, ix.nsegs, ix.d, &ix.ncells);
+	ix.stamp = xcalloc(ix.nsegs + 1, sizeof *ix.stamp);
 	for (i = 0; i < npieces; i++) {
 		struct coverage_piece *pc = &pieces[i];
-		size_t serial;
 
 		pc->covered_share = 0;
 		pc->inspected_at = 0;
@@ -361,65 +440,17 @@ coverage_run(struct coverage_piece *pieces, size_t npieces,
 		if (pc->npoints < 2 || length <= 0)
 			continue;
 		sublen = xreallocarray(sublen, pc->npoints, sizeof *sublen);
-		nhits = 0;
-		for (k = 0; k + 1 < pc->npoints; k++) {
-			a[0] = pc->xy[2 * k];
-			a[1] = pc->xy[2 * k + 1];
-			b[0] = pc->xy[2 * k + 2];
-			b[1] = pc->xy[2 * k + 3];
-			sublen[k] = hypot(b[0] - a[0], b[1] - a[1]);
-			if (sublen[k] == 0)
-				continue;
-			serial = i * 65536 + k + 1; /* unique per sub-segment */
-			x0 = (long)floor(fmin(a[0], b[0]) / COVERAGE_CELL);
-			x1 = (long)floor(fmax(a[0], b[0]) / COVERAGE_CELL);
-			y0 = (long)floor(fmin(a[1], b[1]) / COVERAGE_CELL);
-			y1 = (long)floor(fmax(a[1], b[1]) / COVERAGE_CELL);
-			for (x = x0; x <= x1; x++) {
-				for (y = y0; y <= y1; y++) {
-					uint64_t key = coverage_key(x, y);
-
-					for (c = coverage_find(
-					         grid, ncells, key);
-					     c < ncells && grid[c].key == key;
-					     c++) {
-						struct coverage_seg *s =
-						    &segs[grid[c].seg];
-
-						if (stamp[grid[c].seg] ==
-						    serial)
-							continue;
-						stamp[grid[c].seg] = serial;
-						if (!coverage_clip(a, b, s->q0,
-						        s->q1, d, &t0, &t1))
-							continue;
-						if (nhits == caphits) {
-							caphits =
-							    caphits * 2 + 256;
-							hits = xreallocarray(
-							    hits, caphits,
-							    sizeof *hits);
-						}
-						hits[nhits].session =
-						    s->session;
-						hits[nhits].sub = k;
-						hits[nhits].t0 = t0;
-						hits[nhits].t1 = t1;
-						hits[nhits++].at = s->at;
-					}
-				}
-			}
-		}
+		coverage_piece_hits(&ix, pc, i, sublen, &hits);
 		coverage_piece_result(
-		    pc, i, hits, nhits, sublen, length, p->share, touches);
+		    pc, i, hits.v, hits.n, sublen, length, p->share, touches);
 		if (pc->inspected_at != 0)
 			inspected++;
 	}
-	free(stamp);
+	free(ix.stamp);
 	free(sublen);
-	free(hits);
-	free(grid);
-	free(segs);
+	free(hits.v);
+	free(ix.grid);
+	free(ix.segs);
 	return inspected;
 }
 
