@@ -147,105 +147,156 @@ demo_network(struct ctl *c, json_t *demo)
 	return 0;
 }
 
+/* What a load has found so far: the clock, the weeks the patrols fall in
+ * (each once, in file order) and the counts it reports. */
+struct demo_load {
+	double monday, now;
+	char weeks[16][16];
+	size_t nweeks, stored, refused, fixes_read;
+};
+
+/* The demo's patrols file, or NULL (said on stderr). */
+static json_t *
+demo_patrols_read(struct ctl *c, json_t *demo)
+{
+	json_t *doc;
+	json_error_t err;
+	char *path;
+
+	path = xasprintf("%s/%s", c->cfg->data_dir,
+	    json_string_value(
+	        json_object_get(json_object_get(demo, "patrols"), "file")));
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	if (doc == NULL)
+		fprintf(stderr, "patrolctl: demo load: %s:%d: %s\n", path,
+		    err.line, err.text);
+	free(path);
+	return doc;
+}
+
+/* When patrols[i] (p) starts: its day and HH:MM in the demo's week, moved
+ * back to end by latest_end. -1 (said on stderr) without a start or two
+ * fixes. */
+static int
+demo_patrol_start(json_t *p, size_t i, const struct demo_load *d,
+    double latest_end, double *start)
+{
+	json_t *fixes = json_object_get(p, "fixes");
+	double len;
+	int h, m;
+
+	if (json_array_size(fixes) < 2 ||
+	    sscanf(json_string_value(json_object_get(p, "start")) != NULL
+	            ? json_string_value(json_object_get(p, "start"))
+	            : "",
+	        "%d:%d", &h, &m) != 2) {
+		fprintf(stderr,
+		    "patrolctl: demo load: patrols[%zu] needs start "
+		    "HH:MM and fixes\n",
+		    i);
+		return -1;
+	}
+	len = json_number_value(json_array_get(
+	          json_array_get(fixes, json_array_size(fixes) - 1), 0)) /
+	    1000;
+	/* Daylight saving is not a concern in Japan. */
+	*start = d->monday +
+	    json_integer_value(json_object_get(p, "day")) * 86400.0 + h * 3600 +
+	    m * 60;
+	/*
+	 * This week's patrols must be over by now: move them back, but not
+	 * out of this week (a demo loaded early on Monday still shows this
+	 * week's inspections).
+	 */
+	if (*start + len > latest_end)
+		*start = latest_end - len;
+	if (json_integer_value(json_object_get(p, "day")) >= 0 &&
+	    *start < d->monday)
+		*start = d->monday + 60;
+	return 0;
+}
+
+/* Stores every patrol of doc with its fixes, noting the week of each. */
+static int
+demo_patrols_put(struct ctl *c, json_t *doc, struct demo_load *d)
+{
+	json_t *p;
+	double start, latest_end = d->now - 300;
+	char *cause;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(doc, "patrols"), i, p)
+	{
+		if (demo_patrol_start(p, i, d, latest_end, &start) != 0)
+			return 1;
+		d->fixes_read += json_array_size(json_object_get(p, "fixes"));
+		if (demo_patrol_put(
+		        c, p, start, &d->stored, &d->refused, &cause) != 0 ||
+		    store_demo_week_of(ctl_db(c), c->cfg->timezone, start,
+		        d->weeks[d->nweeks], &cause) != 0)
+			return ctl_fail("demo load", cause);
+		for (k = 0; k < d->nweeks; k++) {
+			if (strcmp(d->weeks[k], d->weeks[d->nweeks]) == 0)
+				break;
+		}
+		if (k == d->nweeks &&
+		    d->nweeks + 1 < sizeof d->weeks / sizeof d->weeks[0])
+			d->nweeks++;
+	}
+	return 0;
+}
+
+/* Computes the inspections of the patrols' weeks, oldest first as the
+ * Monday runs would have done, then of this week. */
+static int
+demo_weeks_run(struct ctl *c, const struct ward_set *wards, struct demo_load *d)
+{
+	char *cause;
+	size_t k;
+
+	qsort(d->weeks, d->nweeks, sizeof d->weeks[0], demo_week_cmp);
+	if (store_demo_week_of(ctl_db(c), c->cfg->timezone, d->now,
+	        d->weeks[d->nweeks], &cause) != 0)
+		return ctl_fail("demo load", cause);
+	if (d->nweeks == 0 ||
+	    strcmp(d->weeks[d->nweeks - 1], d->weeks[d->nweeks]) != 0)
+		d->nweeks++;
+	for (k = 0; k < d->nweeks; k++) {
+		if (demo_week_run(c, wards, d->weeks[k]) != 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 ctl_demo_patrols_load(struct ctl *c, json_t *demo)
 {
 	struct ward_set *wards = NULL;
-	json_t *doc, *p, *fixes;
-	json_error_t err;
-	double monday, now, start, len, latest_end;
-	char *path, *cause, weeks[16][16];
-	size_t i, k, nweeks = 0, stored = 0, refused = 0, fixes_read = 0;
-	int rc = 1, h, m;
+	struct demo_load d = {0};
+	json_t *doc;
+	char *cause;
+	int rc = 1;
 
 	if (demo_network(c, demo) != 0)
 		return 1;
 	if (json_object_get(demo, "patrols") == NULL)
 		return 0;
-	path = xasprintf("%s/%s", c->cfg->data_dir,
-	    json_string_value(
-	        json_object_get(json_object_get(demo, "patrols"), "file")));
-	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-	if (doc == NULL) {
-		fprintf(stderr, "patrolctl: demo load: %s:%d: %s\n", path,
-		    err.line, err.text);
-		free(path);
+	if ((doc = demo_patrols_read(c, demo)) == NULL)
 		return 1;
-	}
-	free(path);
 	if (ctl_geo_init(c, &cause) != 0 ||
 	    store_demo_clock(
-	        ctl_db(c), c->cfg->timezone, &monday, &now, &cause) != 0 ||
+	        ctl_db(c), c->cfg->timezone, &d.monday, &d.now, &cause) != 0 ||
 	    store_wards_load_sync(ctl_db(c), &wards, &cause) != 0) {
 		rc = ctl_fail("demo load", cause);
 		goto out;
 	}
-	latest_end = now - 300;
-	json_array_foreach(json_object_get(doc, "patrols"), i, p)
-	{
-		fixes = json_object_get(p, "fixes");
-		if (json_array_size(fixes) < 2 ||
-		    sscanf(
-		        json_string_value(json_object_get(p, "start")) != NULL
-		            ? json_string_value(json_object_get(p, "start"))
-		            : "",
-		        "%d:%d", &h, &m) != 2) {
-			fprintf(stderr,
-			    "patrolctl: demo load: patrols[%zu] needs start "
-			    "HH:MM and fixes\n",
-			    i);
-			goto out;
-		}
-		len =
-		    json_number_value(json_array_get(
-		        json_array_get(fixes, json_array_size(fixes) - 1), 0)) /
-		    1000;
-		/* Daylight saving is not a concern in Japan. */
-		start = monday +
-		    json_integer_value(json_object_get(p, "day")) * 86400.0 +
-		    h * 3600 + m * 60;
-		/*
-		 * This week's patrols must be over by now: move them back,
-		 * but not out of this week (a demo loaded early on Monday
-		 * still shows this week's inspections).
-		 */
-		if (start + len > latest_end)
-			start = latest_end - len;
-		if (json_integer_value(json_object_get(p, "day")) >= 0 &&
-		    start < monday)
-			start = monday + 60;
-		fixes_read += json_array_size(fixes);
-		if (demo_patrol_put(c, p, start, &stored, &refused, &cause) !=
-		        0 ||
-		    store_demo_week_of(ctl_db(c), c->cfg->timezone, start,
-		        weeks[nweeks], &cause) != 0) {
-			rc = ctl_fail("demo load", cause);
-			goto out;
-		}
-		for (k = 0; k < nweeks; k++) {
-			if (strcmp(weeks[k], weeks[nweeks]) == 0)
-				break;
-		}
-		if (k == nweeks && nweeks + 1 < sizeof weeks / sizeof weeks[0])
-			nweeks++;
-	}
-	/* Oldest first, as the Monday runs would have done, then this week. */
-	qsort(weeks, nweeks, sizeof weeks[0], demo_week_cmp);
-	if (store_demo_week_of(
-	        ctl_db(c), c->cfg->timezone, now, weeks[nweeks], &cause) != 0) {
-		rc = ctl_fail("demo load", cause);
+	if (demo_patrols_put(c, doc, &d) != 0 ||
+	    demo_weeks_run(c, wards, &d) != 0)
 		goto out;
-	}
-	if (nweeks == 0 || strcmp(weeks[nweeks - 1], weeks[nweeks]) != 0)
-		nweeks++;
-	for (k = 0; k < nweeks; k++) {
-		if (demo_week_run(c, wards, weeks[k]) != 0)
-			goto out;
-	}
 	printf("demo load: %zu demo patrols (%zu fixes read, %zu stored, %zu "
 	       "refused), weeks %s to %s computed\n",
-	    json_array_size(json_object_get(doc, "patrols")), fixes_read,
-	    stored, refused, weeks[0], weeks[nweeks - 1]);
+	    json_array_size(json_object_get(doc, "patrols")), d.fixes_read,
+	    d.stored, d.refused, d.weeks[0], d.weeks[d.nweeks - 1]);
 	rc = 0;
 out:
 	wards_free(wards);
