@@ -92,95 +92,122 @@ risk_explain(const struct risk_result *r, PGresult *d, const int *cat_row,
 	evbuffer_free(be);
 }
 
+/* The defect reports, sorted by easting, each with its category's number;
+ * cat_row[c]: a row of category c (rows come sorted by category). */
+struct risk_defects {
+	struct risk_defect *v;
+	int n, ncat, cat_row[RISK_CATEGORIES_MAX];
+};
+
+static void
+risk_defects_read(PGresult *d, struct risk_defects *out)
+{
+	struct store_risk_defect dr;
+	const char *prev = NULL;
+	int nd = store_result_rows(d), row;
+
+	out->v = xcalloc((size_t)nd + 1, sizeof *out->v);
+	out->ncat = 0;
+	/* Rows come sorted by category: number them in that order. */
+	for (row = 0; row < nd && store_risk_defect_row(d, row, &dr); row++) {
+		if (prev == NULL || strcmp(dr.category, prev) != 0) {
+			if (out->ncat < RISK_CATEGORIES_MAX)
+				out->cat_row[out->ncat] = row;
+			out->ncat++;
+		}
+		prev = dr.category;
+		out->v[row].category = out->ncat - 1;
+		out->v[row].e = dr.e;
+		out->v[row].n = dr.n;
+		out->v[row].age_days = dr.age_days;
+	}
+	out->n = row;
+	if (out->ncat > RISK_CATEGORIES_MAX)
+		out->ncat = RISK_CATEGORIES_MAX; /* risk_score skips the rest */
+	qsort(out->v, (size_t)out->n, sizeof *out->v, risk_defect_cmp);
+}
+
+/* Piece pc scored against the defects whose easting is near its own: its
+ * item of the answer, or NULL when none is near (or it is no line). */
+static json_t *
+risk_piece_item(PGresult *d, const struct risk_defects *defs,
+    const struct store_risk_piece *pc)
+{
+	struct risk_result res;
+	struct store_risk_defect dr;
+	json_t *item, *by;
+	size_t n, k, a, b, m;
+	double *xy, minx, maxx;
+	char *ja, *en;
+	int c;
+
+	xy = store_result_float8_array(pc->plane, &n);
+	if (n < 2) {
+		free(xy);
+		return NULL;
+	}
+	minx = maxx = xy[0];
+	for (k = 0; k + 1 < n; k += 2) {
+		minx = xy[k] < minx ? xy[k] : minx;
+		maxx = xy[k] > maxx ? xy[k] : maxx;
+	}
+	/* The defects whose easting is near the piece's. */
+	for (a = 0, b = (size_t)defs->n; a < b;) {
+		m = (a + b) / 2;
+		if (defs->v[m].e < minx - RISK_RADIUS_M)
+			a = m + 1;
+		else
+			b = m;
+	}
+	for (b = a;
+	     b < (size_t)defs->n && defs->v[b].e <= maxx + RISK_RADIUS_M;)
+		b++;
+	risk_score(xy, n / 2, pc->interval_days, &defs->v[a], b - a, &res);
+	free(xy);
+	if (res.count == 0)
+		return NULL;
+	risk_explain(&res, d, defs->cat_row, defs->ncat, &ja, &en);
+	by = json_object();
+	for (c = 0; c < defs->ncat; c++) {
+		if (res.by_category[c] > 0 &&
+		    store_risk_defect_row(d, defs->cat_row[c], &dr))
+			json_object_set_new(
+			    by, dr.category, json_integer(res.by_category[c]));
+	}
+	item = json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:i,s:i,s:f,s:i,s:o,s:s,s:s}",
+	    "piece_id", (json_int_t)pc->id, "kind", pc->kind, "class",
+	    pc->klass, "name", pc->name, "ward_code", pc->ward_code,
+	    "interval_days", pc->interval_days, "suggested_interval_days",
+	    res.interval_days, "score",
+	    (double)((long)(res.score * 100 + 0.5)) / 100, "count", res.count,
+	    "by_category", by, "explanation_ja", ja, "explanation_en", en);
+	free(ja);
+	free(en);
+	return item;
+}
+
 static void
 risk_pieces_cb(struct db_result *r, void *arg)
 {
 	struct risk_job *j = arg;
-	PGresult *d = j->defects;
-	struct risk_defect *def, *lo;
-	struct risk_result res;
-	struct store_risk_defect dr;
+	struct risk_defects defs;
 	struct store_risk_piece pc;
-	const char *prev = NULL;
-	int nd, row, ncat = 0, cat_row[RISK_CATEGORIES_MAX], c, np;
-	json_t **items, *out, *by;
-	size_t nitems = 0, n, k, i, a, b, m;
-	double *xy, minx, maxx;
-	char *ja, *en;
+	json_t **items, *item, *out;
+	size_t nitems = 0, i;
+	int row;
 
 	if (r->status != DB_OK) {
 		api_db_error(j->req, r, "risk.pieces");
 		risk_job_free(j);
 		return;
 	}
-	nd = store_result_rows(d);
-	def = xcalloc((size_t)nd + 1, sizeof *def);
-	/* Rows come sorted by category: number them in that order. */
-	for (row = 0; row < nd && store_risk_defect_row(d, row, &dr); row++) {
-		if (prev == NULL || strcmp(dr.category, prev) != 0) {
-			if (ncat < RISK_CATEGORIES_MAX)
-				cat_row[ncat] = row;
-			ncat++;
-		}
-		prev = dr.category;
-		def[row].category = ncat - 1;
-		def[row].e = dr.e;
-		def[row].n = dr.n;
-		def[row].age_days = dr.age_days;
-	}
-	nd = row;
-	if (ncat > RISK_CATEGORIES_MAX)
-		ncat = RISK_CATEGORIES_MAX; /* risk_score skips the rest */
-	qsort(def, (size_t)nd, sizeof *def, risk_defect_cmp);
-	np = store_result_rows(r->res);
-	items = xcalloc((size_t)np + 1, sizeof *items);
+	risk_defects_read(j->defects, &defs);
+	items = xcalloc((size_t)store_result_rows(r->res) + 1, sizeof *items);
 	for (row = 0; store_risk_piece_row(r->res, row, &pc); row++) {
-		xy = store_result_float8_array(pc.plane, &n);
-		if (n < 2) {
-			free(xy);
-			continue;
-		}
-		minx = maxx = xy[0];
-		for (k = 0; k + 1 < n; k += 2) {
-			minx = xy[k] < minx ? xy[k] : minx;
-			maxx = xy[k] > maxx ? xy[k] : maxx;
-		}
-		/* The defects whose easting is near the piece's. */
-		for (a = 0, b = (size_t)nd; a < b;) {
-			m = (a + b) / 2;
-			if (def[m].e < minx - RISK_RADIUS_M)
-				a = m + 1;
-			else
-				b = m;
-		}
-		lo = &def[a];
-		for (b = a; b < (size_t)nd && def[b].e <= maxx + RISK_RADIUS_M;)
-			b++;
-		risk_score(xy, n / 2, pc.interval_days, lo, b - a, &res);
-		free(xy);
-		if (res.count == 0)
-			continue;
-		risk_explain(&res, d, cat_row, ncat, &ja, &en);
-		by = json_object();
-		for (c = 0; c < ncat; c++) {
-			if (res.by_category[c] > 0 &&
-			    store_risk_defect_row(d, cat_row[c], &dr))
-				json_object_set_new(by, dr.category,
-				    json_integer(res.by_category[c]));
-		}
-		items[nitems++] = json_pack(
-		    "{s:I,s:s,s:s,s:s?,s:s?,s:i,s:i,s:f,s:i,s:o,s:s,s:s}",
-		    "piece_id", (json_int_t)pc.id, "kind", pc.kind, "class",
-		    pc.klass, "name", pc.name, "ward_code", pc.ward_code,
-		    "interval_days", pc.interval_days,
-		    "suggested_interval_days", res.interval_days, "score",
-		    (double)((long)(res.score * 100 + 0.5)) / 100, "count",
-		    res.count, "by_category", by, "explanation_ja", ja,
-		    "explanation_en", en);
-		free(ja);
-		free(en);
+		if ((item = risk_piece_item(j->defects, &defs, &pc)) != NULL)
+			items[nitems++] = item;
 	}
-	free(def);
+	free(defs.v);
 	qsort(items, nitems, sizeof *items, risk_item_cmp);
 	out = json_array();
 	for (i = 0; i < nitems; i++)
