@@ -7,5 +7,5 @@ SELECT coalesce(jsonb_agg(plan_job(r, k)
              r.plan_pin NULLS LAST, r.plan_order NULLS LAST, r.id), '[]')
 FROM requests r JOIN categories k ON k.code = r.category
 WHERE r.crew_id = p_crew
-  AND r.state IN ('assigned', 'accepted', 'en_route', 'on_site')
+  AND request_state_active(r.state)
 $$;

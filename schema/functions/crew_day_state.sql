@@ -13,7 +13,7 @@ WITH c AS (SELECT cr.*, o.lon AS olon, o.lat AS olat,
            WHERE cr.id = p_crew),
      j AS (SELECT r.id, r.state FROM requests r
            WHERE r.crew_id = p_crew
-             AND r.state IN ('assigned', 'accepted', 'en_route', 'on_site')),
+             AND request_state_active(r.state)),
      site AS (SELECT r.lon, r.lat, e.at FROM request_events e
               JOIN requests r ON r.id = e.request_id
               WHERE e.crew_id = p_crew AND e.to_state IN ('on_site', 'done')

@@ -10,7 +10,7 @@ CREATE OR REPLACE FUNCTION metrics_business()
            format('state="%s",priority="%s"', state, priority),
            count(*)::float8
       FROM requests
-     WHERE NOT (state = ANY (retention_closed_states()))
+     WHERE request_state_open(state)
      GROUP BY state, priority
     UNION ALL
     -- Call-backs promised and not yet made: still due, or overdue.
@@ -28,8 +28,7 @@ CREATE OR REPLACE FUNCTION metrics_business()
       FROM (VALUES ('available'), ('busy'), ('break'), ('off_duty')) s (state)
       LEFT JOIN (SELECT CASE WHEN EXISTS (
                             SELECT 1 FROM requests r WHERE r.crew_id = c.id
-                               AND r.state IN ('assigned', 'accepted',
-                                               'en_route', 'on_site'))
+                               AND request_state_active(r.state))
                         THEN 'busy' ELSE c.status END AS state
                    FROM crews c) c ON c.state = s.state
      GROUP BY s.state
@@ -51,7 +50,7 @@ CREATE OR REPLACE FUNCTION metrics_business()
     SELECT 'patrol_unsynced_oldest_seconds', 'kind="job_change"',
            coalesce(extract(epoch FROM now() - min(r.state_changed_at)), 0)
       FROM requests r
-     WHERE r.state IN ('assigned', 'accepted', 'en_route', 'on_site')
+     WHERE request_state_active(r.state)
        AND EXISTS (SELECT 1 FROM devices d WHERE d.crew_id = r.crew_id
                       AND d.revoked_at IS NULL)
        AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.crew_id = r.crew_id

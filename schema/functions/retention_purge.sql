@@ -31,7 +31,7 @@ BEGIN
         WITH due AS (
             SELECT c.id FROM callers c JOIN requests r ON r.id = c.request_id
              WHERE c.purged_at IS NULL
-               AND r.state = ANY (retention_closed_states())
+               AND request_state_closed(r.state)
                AND r.state_changed_at < now() - make_interval(days => $1)
              FOR UPDATE OF c
         ), upd AS (

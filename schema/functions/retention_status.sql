@@ -8,7 +8,7 @@ CREATE OR REPLACE FUNCTION retention_status(p_caller_days int, p_fix_months int,
     SELECT 'callers', count(*) FILTER (WHERE d < now()),
            min(d) FILTER (WHERE d >= now()),
            count(*) FILTER (WHERE d IS NULL)
-      FROM (SELECT CASE WHEN r.state = ANY (retention_closed_states())
+      FROM (SELECT CASE WHEN request_state_closed(r.state)
                         THEN r.state_changed_at + make_interval(days => p_caller_days)
                    END AS d
               FROM callers c JOIN requests r ON r.id = c.request_id

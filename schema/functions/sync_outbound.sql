@@ -84,8 +84,7 @@ BEGIN
         WHERE device_id = p_dev.id AND gone_cursor < p_cursor;
         SELECT coalesce(jsonb_agg(jsonb_build_object('request_id', r.id,
             'state', r.state, 'reason', CASE WHEN r.crew_id IS DISTINCT FROM
-            p_dev.crew_id AND r.state IN ('new', 'triaged', 'assigned', 'accepted',
-            'en_route', 'on_site', 'handing_over') THEN 'reassigned' END) ORDER BY r.id), '[]')
+            p_dev.crew_id AND request_state_open(r.state) THEN 'reassigned' END) ORDER BY r.id), '[]')
         INTO v_gone
         FROM device_jobs j JOIN requests r ON r.id = j.request_id
         WHERE j.device_id = p_dev.id AND j.gone_cursor IS NOT NULL;

@@ -333,6 +333,27 @@ class CrewBound(unittest.TestCase):
                                 "request_events WHERE request_id = %d AND "
                                 "kind = 'sync_conflict'" % rid), "1")
 
+    def test_8c_a_lost_job_says_reassigned_while_still_open(self):
+        # The handheld shows "reassigned" for a job still open elsewhere
+        # (another crew, or back in the queue), the state for a closed one.
+        moved, back, gone = (self.job("wasp-b") for _ in range(3))
+        b = self.device("wasp-b")
+        resp = self.sync(b.token(), "lost-1")
+        self.assertEqual(sorted(x.request_id for x in resp.assignments),
+                         [moved, back, gone])
+        for rid, action, body in [
+                (moved, "reassign", {"crew_id": self.crews["wasp-a"]}),
+                (back, "reject", {"reason": "別件で手が離せない"}),
+                (gone, "cancel", {"reason": "通報者が取り下げ"})]:
+            st, r = self.act(self.disp, rid, action, **body)
+            self.assertEqual(st, 200, (action, r))
+        resp = self.sync(b.token(), "lost-2", cursor=resp.cursor)
+        self.assertEqual(
+            sorted((c.request_id, c.state, c.reason)
+                   for c in resp.cancellations),
+            [(moved, "assigned", "reassigned"), (back, "new", "reassigned"),
+             (gone, "cancelled", "")])
+
 
 if __name__ == "__main__":
     h.main()
