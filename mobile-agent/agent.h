@@ -253,6 +253,8 @@ int store_fixes_oldest(struct agent *, int max,
 int store_fixes_delete(struct agent *, int64_t from_ms, int64_t to_ms);
 
 /* store_jobs.c: the jobs table (with the day plan) and job_callers */
+/* No server state: a job this crew gave back, closed here until synced. */
+#define AGENT_STATE_GIVEN_BACK "rejected"
 struct store_plan_row {
 	long long request_id;
 	int position;

@@ -78,7 +78,8 @@ jobs_rule_get(
 	clears = json_is_true(json_object_get(act, "clears_crew"));
 	closed = json_object_get(json_object_get(lc, "sets"), "closed");
 	/* Given back (reject): gone from this crew, whatever comes next. */
-	snprintf(r->to, sizeof r->to, "%s", clears ? "rejected" : to);
+	snprintf(
+	    r->to, sizeof r->to, "%s", clears ? AGENT_STATE_GIVEN_BACK : to);
 	r->closes = clears || jobs_json_has(closed, to);
 	r->needs_reason =
 	    jobs_json_has(json_object_get(act, "needs"), "reason");

@@ -4,6 +4,22 @@
  */
 #include "store_int.h"
 
+/*
+ * A set of the server's life cycle ("active" or "closed", lifecycle.c's
+ * sets), as an SQL subquery on the table the last sync kept (sync_apply.c
+ * keeps it before the jobs it came with): the handheld has no list of its
+ * own. Before the first sync there is no table and every set is empty; the
+ * device has no jobs then either.
+ */
+#define STORE_JOBS_SET(name)                                                   \
+	"SELECT s.value FROM state, json_each(state.value, '$.sets." name      \
+	"') s WHERE state.key = 'lifecycle'"
+#define STORE_JOBS_ACTIVE "(" STORE_JOBS_SET("active") ")"
+/* The states a job does not come back from: closed, or given back here. */
+#define STORE_JOBS_CLOSED                                                      \
+	"(" STORE_JOBS_SET(                                                    \
+	    "closed") " UNION ALL SELECT '" AGENT_STATE_GIVEN_BACK "')"
+
 int
 store_jobs_plan_replace(
     struct agent *a, const struct store_plan_row *rows, size_t n)
@@ -110,8 +126,7 @@ store_jobs_list(
 {
 	return store_jobs_each(a,
 	    "SELECT " STORE_JOBS_COLS ", 0"
-	    " FROM jobs ORDER BY state IN ('done', 'unable', 'rejected',"
-	    " 'cancelled', 'merged', 'new', 'triaged'), priority,"
+	    " FROM jobs ORDER BY state NOT IN " STORE_JOBS_ACTIVE ", priority,"
 	    " request_id",
 	    0, cb, arg);
 }
@@ -124,8 +139,8 @@ store_jobs_planned(
 	    "SELECT " STORE_JOBS_COLS ","
 	    " (SELECT count(*) FROM outbox o WHERE o.request_id ="
 	    " jobs.request_id AND o.acked_ms IS NULL)"
-	    " FROM jobs ORDER BY state NOT IN ('assigned', 'accepted',"
-	    " 'en_route', 'on_site'), plan_pos IS NULL, plan_pos,"
+	    " FROM jobs ORDER BY state NOT IN " STORE_JOBS_ACTIVE ","
+	    " plan_pos IS NULL, plan_pos,"
 	    " priority, due IS NULL OR due = '', due, request_id",
 	    0, cb, arg);
 }
@@ -162,9 +177,6 @@ store_jobs_callers(struct agent *a, long long id,
 	    store_jobs_caller_row, &e);
 }
 
-/* The states a job does not come back from (lifecycle.c's closed set). */
-#define STORE_JOBS_CLOSED "'done', 'unable', 'rejected', 'cancelled', 'merged'"
-
 static int
 store_jobs_exec(sqlite3_stmt *st)
 {
@@ -175,103 +187,130 @@ store_jobs_exec(sqlite3_stmt *st)
 	return rc;
 }
 
+/* The statements a sync reply's jobs go through (store_jobs_apply). */
+struct store_jobs_put {
+	sqlite3_stmt *up;  /* a job added or updated */
+	sqlite3_stmt *del; /* a job's callers erased */
+	sqlite3_stmt *add; /* a caller of a job that is not closed */
+	sqlite3_stmt *off; /* a job no longer the crew's */
+};
+
+static int
+store_jobs_prepare(struct agent *a, struct store_jobs_put *p)
+{
+	/* A step still in the outbox is newer than what the server says. */
+	return sqlite3_prepare_v2(a->db,
+	           "INSERT INTO jobs (request_id, category, category_name,"
+	           " state, lat, lon, address, description, priority, due,"
+	           " outcomes, answers, updated_ms, category_name_en) VALUES"
+	           " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	           " ?14) ON CONFLICT (request_id) DO UPDATE SET"
+	           " category = ?2, category_name = ?3, category_name_en = ?14,"
+	           " state = CASE WHEN EXISTS"
+	           " (SELECT 1 FROM outbox o WHERE o.request_id = ?1 AND"
+	           " o.acked_ms IS NULL) THEN jobs.state ELSE ?4 END, lat = ?5,"
+	           " lon = ?6, address = ?7, description = ?8, priority = ?9,"
+	           " due = ?10, outcomes = ?11, answers = ?12, updated_ms = "
+	           "?13",
+	           -1, &p->up, NULL) != SQLITE_OK ||
+	        sqlite3_prepare_v2(a->db,
+	            "DELETE FROM job_callers WHERE request_id = ?", -1, &p->del,
+	            NULL) != SQLITE_OK ||
+	        sqlite3_prepare_v2(a->db,
+	            "INSERT INTO job_callers (request_id, name, phone) SELECT"
+	            " ?1, ?2, ?3 WHERE (SELECT state FROM jobs WHERE"
+	            " request_id = ?1) NOT IN " STORE_JOBS_CLOSED,
+	            -1, &p->add, NULL) != SQLITE_OK ||
+	        sqlite3_prepare_v2(a->db,
+	            "UPDATE jobs SET state = CASE WHEN EXISTS (SELECT 1 FROM"
+	            " outbox o WHERE o.request_id = ?1 AND o.acked_ms IS NULL)"
+	            " AND jobs.state IN " STORE_JOBS_CLOSED
+	            " THEN jobs.state ELSE ?2 END,"
+	            " updated_ms = ?3 WHERE request_id = ?1",
+	            -1, &p->off, NULL) != SQLITE_OK
+	    ? -1
+	    : 0;
+}
+
+/* One job the crew has, with its callers (which replace the old ones). */
+static int
+store_jobs_put_one(struct store_jobs_put *p, const struct store_job_in *x)
+{
+	size_t k;
+
+	sqlite3_bind_int64(p->up, 1, x->id);
+	sqlite3_bind_text(p->up, 2, x->category, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p->up, 3, x->category_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p->up, 4, x->state, -1, SQLITE_STATIC);
+	if (x->has_pos) {
+		sqlite3_bind_double(p->up, 5, x->lat);
+		sqlite3_bind_double(p->up, 6, x->lon);
+	}
+	sqlite3_bind_text(p->up, 7, x->address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p->up, 8, x->description, -1, SQLITE_STATIC);
+	sqlite3_bind_int(p->up, 9, x->priority);
+	sqlite3_bind_text(p->up, 10, x->due, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p->up, 11, x->outcomes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p->up, 12, x->answers, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p->up, 13, agent_now_ms());
+	sqlite3_bind_text(p->up, 14, x->category_name_en, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p->del, 1, x->id);
+	if (store_jobs_exec(p->up) != 0 || store_jobs_exec(p->del) != 0)
+		return -1;
+	for (k = 0; k < x->ncallers; k++) {
+		sqlite3_bind_int64(p->add, 1, x->id);
+		sqlite3_bind_text(
+		    p->add, 2, x->callers[k].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(
+		    p->add, 3, x->callers[k].phone, -1, SQLITE_STATIC);
+		if (store_jobs_exec(p->add) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* No longer the crew's: its callers leave the device now. */
+static int
+store_jobs_put_gone(struct store_jobs_put *p, const struct store_job_gone *g)
+{
+	sqlite3_bind_int64(p->off, 1, g->id);
+	sqlite3_bind_text(p->off, 2, g->state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p->off, 3, agent_now_ms());
+	sqlite3_bind_int64(p->del, 1, g->id);
+	return store_jobs_exec(p->off) != 0 || store_jobs_exec(p->del) != 0 ? -1
+	                                                                    : 0;
+}
+
 int
 store_jobs_apply(struct agent *a, const struct store_job_in *in, size_t n,
     const struct store_job_gone *gone, size_t ngone)
 {
-	sqlite3_stmt *up, *del, *add, *off;
-	size_t i, k;
-	int rc = -1;
+	struct store_jobs_put p = {NULL, NULL, NULL, NULL};
+	size_t i;
+	int rc = store_jobs_prepare(a, &p);
 
-	up = del = add = off = NULL;
-	/* A step still in the outbox is newer than what the server says. */
-	if (sqlite3_prepare_v2(a->db,
-	        "INSERT INTO jobs (request_id, category, category_name, state,"
-	        " lat, lon, address, description, priority, due, outcomes,"
-	        " answers, updated_ms, category_name_en) VALUES (?1, ?2, ?3,"
-	        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
-	        " ON CONFLICT (request_id) DO UPDATE SET"
-	        " category = ?2, category_name = ?3, category_name_en = ?14,"
-	        " state = CASE WHEN EXISTS"
-	        " (SELECT 1 FROM outbox o WHERE o.request_id = ?1 AND"
-	        " o.acked_ms IS NULL) THEN jobs.state ELSE ?4 END, lat = ?5,"
-	        " lon = ?6, address = ?7, description = ?8, priority = ?9,"
-	        " due = ?10, outcomes = ?11, answers = ?12, updated_ms = ?13",
-	        -1, &up, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(a->db,
-	        "DELETE FROM job_callers WHERE request_id = ?", -1, &del,
-	        NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(a->db,
-	        "INSERT INTO job_callers (request_id, name, phone) SELECT ?1,"
-	        " ?2, ?3 WHERE (SELECT state FROM jobs WHERE request_id = ?1)"
-	        " NOT IN (" STORE_JOBS_CLOSED ")",
-	        -1, &add, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(a->db,
-	        "UPDATE jobs SET state = CASE WHEN EXISTS (SELECT 1 FROM outbox"
-	        " o WHERE o.request_id = ?1 AND o.acked_ms IS NULL) AND"
-	        " jobs.state IN (" STORE_JOBS_CLOSED
-	        ") THEN jobs.state ELSE ?2 END,"
-	        " updated_ms = ?3 WHERE request_id = ?1",
-	        -1, &off, NULL) != SQLITE_OK)
-		goto out;
-	for (i = 0; i < n; i++) {
-		const struct store_job_in *x = &in[i];
-
-		sqlite3_bind_int64(up, 1, x->id);
-		sqlite3_bind_text(up, 2, x->category, -1, SQLITE_STATIC);
-		sqlite3_bind_text(up, 3, x->category_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(up, 4, x->state, -1, SQLITE_STATIC);
-		if (x->has_pos) {
-			sqlite3_bind_double(up, 5, x->lat);
-			sqlite3_bind_double(up, 6, x->lon);
-		}
-		sqlite3_bind_text(up, 7, x->address, -1, SQLITE_STATIC);
-		sqlite3_bind_text(up, 8, x->description, -1, SQLITE_STATIC);
-		sqlite3_bind_int(up, 9, x->priority);
-		sqlite3_bind_text(up, 10, x->due, -1, SQLITE_STATIC);
-		sqlite3_bind_text(up, 11, x->outcomes, -1, SQLITE_STATIC);
-		sqlite3_bind_text(up, 12, x->answers, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(up, 13, agent_now_ms());
-		sqlite3_bind_text(
-		    up, 14, x->category_name_en, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(del, 1, x->id);
-		if (store_jobs_exec(up) != 0 || store_jobs_exec(del) != 0)
-			goto out;
-		for (k = 0; k < x->ncallers; k++) {
-			sqlite3_bind_int64(add, 1, x->id);
-			sqlite3_bind_text(
-			    add, 2, x->callers[k].name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(
-			    add, 3, x->callers[k].phone, -1, SQLITE_STATIC);
-			if (store_jobs_exec(add) != 0)
-				goto out;
-		}
-	}
-	/* No longer the crew's: its callers leave the device now. */
-	for (i = 0; i < ngone; i++) {
-		sqlite3_bind_int64(off, 1, gone[i].id);
-		sqlite3_bind_text(off, 2, gone[i].state, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(off, 3, agent_now_ms());
-		sqlite3_bind_int64(del, 1, gone[i].id);
-		if (store_jobs_exec(off) != 0 || store_jobs_exec(del) != 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(up);
-	sqlite3_finalize(del);
-	sqlite3_finalize(add);
-	sqlite3_finalize(off);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = store_jobs_put_one(&p, &in[i]);
+	for (i = 0; rc == 0 && i < ngone; i++)
+		rc = store_jobs_put_gone(&p, &gone[i]);
+	sqlite3_finalize(p.up);
+	sqlite3_finalize(p.del);
+	sqlite3_finalize(p.add);
+	sqlite3_finalize(p.off);
 	return rc;
 }
 
 int
 store_jobs_prune(struct agent *a)
 {
-	/* Closed jobs are kept a day for the crew's list, no longer. */
+	/*
+	 * Closed jobs are kept a day for the crew's list, no longer; none
+	 * goes while the life cycle is not known.
+	 */
 	return sqlite3_exec(a->db,
-	           "DELETE FROM jobs WHERE state NOT IN ('assigned',"
-	           " 'accepted', 'en_route', 'on_site') AND updated_ms <"
+	           "DELETE FROM jobs WHERE state NOT IN " STORE_JOBS_ACTIVE
+	           " AND EXISTS (SELECT 1 FROM state WHERE key = 'lifecycle')"
+	           " AND updated_ms <"
 	           " strftime('%s', 'now') * 1000 - 86400000 AND NOT EXISTS"
 	           " (SELECT 1 FROM outbox o WHERE o.request_id ="
 	           " jobs.request_id AND o.acked_ms IS NULL)",

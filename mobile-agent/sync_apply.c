@@ -216,6 +216,8 @@ sync_apply(struct agent *a, struct sync_batch *b,
 {
 	if (outbox_begin(a, cause) != 0)
 		return -1;
+	/* Settings first: the jobs go by the life cycle they came with. */
+	sync_settings(a, r->settings);
 	if ((b->req.batch_id[0] != '\0' &&
 	        sync_apply_acks(a, b->req.batch_id, r) != 0) ||
 	    sync_apply_jobs(a, r) != 0 || plan_apply(a, r) != 0 ||
@@ -223,7 +225,6 @@ sync_apply(struct agent *a, struct sync_batch *b,
 		goto dberr;
 	if (b->req.batch_id[0] != '\0')
 		outbox_set(a, "batch_id", NULL);
-	sync_settings(a, r->settings);
 	sync_categories(a, r);
 	outbox_set_int(a, "cursor", (long long)r->cursor);
 	outbox_set_int(a, "last_sync_ms", agent_now_ms());

@@ -1,8 +1,10 @@
 /*
  * The handheld's store (mobile-agent/store_*.c) on a real SQLite state
  * directory, through its typed rows only: what a sync reply leaves in the
- * jobs and callers tables, the screen's order, a batch marked, read and
- * acknowledged, fixes read until a patrol changes, the nearest place.
+ * jobs and callers tables, the screen's order (both by the life cycle
+ * table the last sync kept), a batch marked, read and acknowledged, fixes
+ * read until a patrol changes, the nearest place. The one statement of its
+ * own turns a job's clock back a day for the prune.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,10 +15,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "agent.h"
 #include "agent_fixture.h"
 #include "fixture.h"
+#include "lifecycle.h"
+#include "role.h"
 
 /* Rows seen by a callback, as text: a word a row, a space between. */
 struct seen {
@@ -55,6 +60,28 @@ seen_caller_cb(const struct store_caller_row *r, void *arg)
 
 	seen_add(s, "%s/%s", r->name != NULL ? r->name : "-",
 	    r->phone != NULL ? r->phone : "-");
+	return 0;
+}
+
+/* The life cycle as a sync keeps it (the server's, unless text). */
+static void
+lifecycle_keep(struct agent *a, const char *text)
+{
+	json_t *table = lifecycle_json(role_name);
+	char *s = json_dumps(table, JSON_COMPACT);
+
+	assert_int_equal(
+	    outbox_set(a, "lifecycle", text != NULL ? text : s), 0);
+	free(s);
+	json_decref(table);
+}
+
+/* A store after its first sync: the server's life cycle is known. */
+static int
+setup(void **state)
+{
+	agent_fixture_setup(state);
+	lifecycle_keep(*state, NULL);
 	return 0;
 }
 
@@ -146,6 +173,115 @@ test_the_plan_orders_the_screen(void **state)
 	memset(&s, 0, sizeof s);
 	assert_int_equal(store_jobs_planned(a, seen_job_cb, &s), 2);
 	assert_string_equal(s.text, "1:assigned:ハチの巣:0:p 2:assigned:-:0:-");
+}
+
+/* Jobs 1..n in states st, priority n..1, each with one caller. */
+static void
+apply_states(struct agent *a, const char *const *st, int n)
+{
+	struct store_caller_row caller = {"多摩 太郎", "044-000-1111"};
+	struct store_job_in in[4];
+	int i;
+
+	assert_true(n <= 4);
+	memset(in, 0, sizeof in);
+	for (i = 0; i < n; i++) {
+		in[i].id = i + 1;
+		in[i].category = "wasp_nest";
+		in[i].state = st[i];
+		in[i].priority = n - i;
+		in[i].outcomes = "";
+		in[i].callers = &caller;
+		in[i].ncallers = 1;
+	}
+	assert_int_equal(store_jobs_apply(a, in, (size_t)n, NULL, 0), 0);
+}
+
+/* The jobs last touched more than a day ago, as the prune sees them. */
+static void
+jobs_age(struct agent *a)
+{
+	assert_int_equal(sqlite3_exec(a->db,
+	                     "UPDATE jobs SET updated_ms = updated_ms -"
+	                     " 2 * 86400000",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+}
+
+/*
+ * The sets are the server's table, not a copy: a server with a state
+ * "checking" the crew works on and "archived" among the closed ones.
+ */
+static void
+test_the_sets_are_the_tables(void **state)
+{
+	static const char *const st[] = {"checking", "archived", "assigned"};
+	struct agent *a = *state;
+	struct seen s = {"", 0};
+
+	lifecycle_keep(a,
+	    "{\"actions\": {}, \"sets\": {\"active\": [\"assigned\","
+	    " \"checking\"], \"closed\": [\"done\", \"archived\"]}}");
+	apply_states(a, st, 3);
+	/* Active ones first, each by priority: job 2 is closed. */
+	assert_int_equal(store_jobs_planned(a, seen_job_cb, &s), 3);
+	assert_string_equal(
+	    s.text, "3:assigned:-:0:- 1:checking:-:0:- 2:archived:-:0:-");
+	memset(&s, 0, sizeof s);
+	assert_int_equal(store_jobs_list(a, seen_job_cb, &s), 3);
+	assert_string_equal(
+	    s.text, "3:assigned:-:0:- 1:checking:-:0:- 2:archived:-:0:-");
+	memset(&s, 0, sizeof s);
+	assert_int_equal(store_jobs_callers(a, 2, seen_caller_cb, &s), 0);
+	assert_int_equal(store_jobs_callers(a, 1, seen_caller_cb, &s), 1);
+	/* A day on, the closed one goes; the ones being worked on stay. */
+	jobs_age(a);
+	assert_int_equal(store_jobs_prune(a), 0);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(store_jobs_list(a, seen_job_cb, &s), 2);
+	assert_string_equal(s.text, "3:assigned:-:0:- 1:checking:-:0:-");
+}
+
+/* A job the crew gave back stays closed here whatever the table says. */
+static void
+test_a_job_given_back_gets_no_callers(void **state)
+{
+	static const char *const st[] = {"assigned"};
+	struct agent *a = *state;
+	struct seen s = {"", 0};
+	static const uint8_t body[] = {1};
+
+	apply_states(a, st, 1);
+	assert_int_equal(store_jobs_set_state(a, 1, AGENT_STATE_GIVEN_BACK), 0);
+	assert_int_equal(outbox_add(a, "status", "reject",
+	                     "00000000000000000000000000000001", 1, body, 1),
+	    0);
+	/* The server has not heard yet: it still sends the job as assigned. */
+	apply_states(a, st, 1);
+	assert_int_equal(store_jobs_get(a, 1, seen_job_cb, &s), 1);
+	assert_string_equal(s.text, "1:rejected:-:0:-");
+	memset(&s, 0, sizeof s);
+	assert_int_equal(store_jobs_callers(a, 1, seen_caller_cb, &s), 0);
+}
+
+/*
+ * Before the first sync nothing is known active or closed: the jobs go
+ * by priority alone, and none is pruned.
+ */
+static void
+test_no_table_no_sets(void **state)
+{
+	static const char *const st[] = {"done", "assigned"};
+	struct agent *a = *state;
+	struct seen s = {"", 0};
+
+	apply_states(a, st, 2);
+	assert_int_equal(store_jobs_planned(a, seen_job_cb, &s), 2);
+	assert_string_equal(s.text, "2:assigned:-:0:- 1:done:-:0:-");
+	jobs_age(a);
+	assert_int_equal(store_jobs_prune(a), 0);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(store_jobs_list(a, seen_job_cb, &s), 2);
 }
 
 static int
@@ -260,12 +396,18 @@ test_the_nearest_place_prefers_a_block(void **state)
 }
 
 FIXTURE_MAIN(
-    cmocka_unit_test_setup_teardown(test_a_reply_fills_jobs_and_callers,
-        agent_fixture_setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_a_reply_fills_jobs_and_callers, setup, agent_fixture_teardown),
     cmocka_unit_test_setup_teardown(test_a_pending_step_keeps_the_local_state,
-        agent_fixture_setup, agent_fixture_teardown),
-    cmocka_unit_test_setup_teardown(test_the_plan_orders_the_screen,
-        agent_fixture_setup, agent_fixture_teardown),
+        setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_the_plan_orders_the_screen, setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_the_sets_are_the_tables, setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_a_job_given_back_gets_no_callers, setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_no_table_no_sets, agent_fixture_setup, agent_fixture_teardown),
     cmocka_unit_test_setup_teardown(
         test_a_batch_is_marked_read_and_acknowledged, agent_fixture_setup,
         agent_fixture_teardown),
