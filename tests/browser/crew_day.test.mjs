@@ -170,12 +170,13 @@ test('the call-taker records when the resident is in', async () => {
   await page.locator('#detail-avail', { hasText: '住民の在宅時間' }).waitFor();
   assert.match(await page.locator('#detail-avail').textContent(), /10:00〜12:00/);
   // Changed in the detail: a range ending before it starts is refused,
-  // naming the field; a good one is stored and shown.
+  // naming the field in Japanese (its API name once); a good one is
+  // stored and shown.
   await page.click('#detail-avail-edit');
   await page.fill('#detail-avail-from', '15:00');
   await page.fill('#detail-avail-to', '14:00');
   await page.click('#detail-avail-save');
-  await page.locator('.error[role="alert"]', { hasText: 'window_to' }).waitFor();
+  await page.locator('.error[role="alert"]', { hasText: '「在宅時間（まで）」の指定が正しくありません' }).waitFor();
   await page.fill('#detail-avail-to', '17:00');
   await page.click('#detail-avail-save');
   await page.locator('#detail-avail', { hasText: '15:00〜17:00' }).waitFor();
@@ -202,11 +203,12 @@ test('the dispatcher sets a crew\'s break on the board and its day moves around 
   const line = page.locator('#crews-rows .brk-line[data-break-of="tama-road-1"]');
   await line.locator('.brk-edit').click();
   const form = page.locator('#crews-rows form.brk-form[data-crew="tama-road-1"]');
-  // Refused first: the end before the start, named in the message.
+  // Refused first: the end before the start, named in the message, in
+  // Japanese (the server's English and the field's API name once).
   await form.locator('input[name="start"]').fill('13:00');
   await form.locator('input[name="end"]').fill('12:00');
   await form.locator('button[type="submit"]').click();
-  await form.locator('.brk-msg.warn', { hasText: '保存できません（end）' }).waitFor();
+  await form.locator('.brk-msg.warn', { hasText: '保存できません：休憩の「終了」が正しくありません' }).waitFor();
   await form.locator('input[name="start"]').fill(start);
   await form.locator('input[name="end"]').fill(end);
   await form.locator('input[name="minutes"]').fill('');

@@ -173,6 +173,13 @@ test('the admin keeps the directory; removing asks first', async () => {
   await page.click('#directory-add button[type="submit"]');
   const row = page.locator('#directory-table tr', { hasText: '上下水道局 管路課' });
   await row.waitFor();
+  // The same name again: refused, and the dispatcher reads why in
+  // Japanese (the server's English once).
+  await page.fill('#directory-add input[name="name"]', '上下水道局 管路課（テスト）');
+  await page.fill('#directory-add input[name="email"]', 'kanro2@example.jp');
+  await page.click('#directory-add button[type="submit"]');
+  await page.locator('#directory p.error[role="alert"]', { hasText: 'エラー：同じ名前がすでに登録されています。' }).waitFor();
+  assert.equal(await row.count(), 1);
   await shot('w08-directory');
   page.once('dialog', (d) => d.dismiss());
   await row.locator('button').click();

@@ -1,18 +1,31 @@
 // The JSON API from the page: cookies go with every request (same
 // origin); changes carry the session's CSRF token. A 401 means the session
 // ended: the app shows the log-in form.
+import { t, has, getLang } from './i18n.js';
+
 let csrf = '';
 let onLoggedOut = () => {};
 
+// A refusal: message is what a person reads (in Japanese the words for its
+// code, naming the field; in English, or for a code without words, the
+// server's own message), detail the server's message as sent.
 export class ApiError extends Error {
   constructor(status, body) {
     const e = (body && body.error) || {};
-    super(e.message || 'HTTP ' + status);
+    const detail = e.message || 'HTTP ' + status;
+    const said = getLang() !== 'en' && e.code && has('err.' + e.code);
+    super(said ? t('err.' + e.code, { field: fieldName(e.field) }) : detail);
     this.status = status;
     this.code = e.code || '';
     this.field = e.field || '';
+    this.detail = detail;
+    this.named = !!said && !!e.field; // the message names the field already
     this.body = body;
   }
+}
+
+function fieldName(f) {
+  return f ? (has('field.' + f) ? t('field.' + f) : f) : '';
 }
 
 export function setCsrf(token) { csrf = token || ''; }

@@ -97,7 +97,7 @@ async function load(body, links) {
         h('span', { class: 'covkey cov-not_due' }), t('coverage.not_due')));
   } catch (e) {
     if (my !== seq) return;
-    fill(body, h('p', { class: 'error' }, e instanceof ApiError && e.status === 404 && e.code === 'not_found' && /resource/.test(e.message)
+    fill(body, h('p', { class: 'error' }, e instanceof ApiError && e.status === 404 && e.code === 'not_found' && /resource/.test(e.detail)
       ? t('unavailable', { what: t('unavailable.coverage') }) : t('error', { m: e.message })));
   }
 }

@@ -120,7 +120,7 @@ async function saveBreak(c, f, clear) {
     }
     f.error = false;
   } catch (e) {
-    f.message = t('brk.refused', { f: e.field || e.code || '', m: e.message });
+    f.message = t('brk.refused', { m: e.message });
     f.error = true;
   }
   draw();

@@ -438,7 +438,7 @@ function availability(req) {
       cur.availEdit = false;
       cur.availDraft = null;
     } catch (e) {
-      message = t('error', { m: e.message + (e.field ? ' (' + e.field + ')' : '') });
+      message = t('error', { m: e.message + (e.field && !e.named ? ' (' + e.field + ')' : '') });
     }
     await load(cur.id);
   };

@@ -360,7 +360,7 @@ async function submit(e) {
     soonQueue();
     location.hash = '#/requests/' + r.id;
   } catch (err) {
-    const msg = err instanceof ApiError ? err.message + (err.field ? ' (' + err.field + ')' : '') : String(err);
+    const msg = err instanceof ApiError ? err.message + (err.field && !err.named ? ' (' + err.field + ')' : '') : String(err);
     fill(els.result, h('p', { class: 'error', role: 'alert' }, t('error', { m: msg })));
   } finally {
     if (els) els.submit.disabled = false;
