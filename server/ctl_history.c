@@ -293,19 +293,17 @@ hist_month_factor(
 	return c->month[tm.tm_mon];
 }
 
+/* Scattered cases: each category's expected count a day (by the season,
+ * last year a little quieter than this one), anywhere in a ward or, for
+ * river defects, along the demo's network. */
 static void
-hist_generate(struct hist_gen *g)
+hist_scatter(struct hist_gen *g, int this_year)
 {
-	size_t ci, r, s, w;
+	size_t ci, w;
 	long day;
-	int k, n, year, this_year;
+	int k, n, year;
 	double lon, lat, f;
-	time_t now = g->today + 12 * 3600;
-	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	this_year = tm.tm_year + 1900;
-	/* Scattered cases: last year a little quieter than this one. */
 	for (ci = 0; ci < NCATS; ci++) {
 		for (day = HISTORY_DAYS; day >= 1; day--) {
 			f = hist_month_factor(g, &hist_cats[ci], day, &year);
@@ -333,7 +331,36 @@ hist_generate(struct hist_gen *g)
 			}
 		}
 	}
-	/* Recurring places: the same spot (within a few metres) each season. */
+}
+
+/* A day (days before today) of the year in c's season, drawn by the month
+ * factors; -1 when 400 draws found none. */
+static long
+hist_season_day(struct hist_gen *g, const struct hist_cat *c, int year)
+{
+	int tries, y;
+	long day;
+	double f;
+
+	for (tries = 0; tries < 400; tries++) {
+		day = 1 + (long)(hist_next(&g->rng) % HISTORY_DAYS);
+		f = hist_month_factor(g, c, day, &y);
+		if (y == year && hist_unit(&g->rng) * 2.2 < f)
+			return day;
+	}
+	return -1;
+}
+
+/* Recurring places: the same spot (within a few metres) each season, last
+ * year and this one. */
+static void
+hist_recur(struct hist_gen *g, int this_year)
+{
+	size_t r, s, w;
+	long day;
+	int k, n, year;
+	double lon, lat;
+
 	for (r = 0; r < sizeof hist_recurring / sizeof hist_recurring[0]; r++) {
 		const struct hist_cat *c = &hist_cats[hist_recurring[r].cat];
 
@@ -355,24 +382,8 @@ hist_generate(struct hist_gen *g)
 				    hist_poisson(&g->rng,
 				        hist_recurring[r].per_season - 1);
 				for (k = 0; k < n; k++) {
-					/* A day in the season by the month
-					 * factors. */
-					int tries;
-
-					for (tries = 0; tries < 400; tries++) {
-						int y;
-
-						day = 1 +
-						    (long)(hist_next(&g->rng) %
-						        HISTORY_DAYS);
-						f = hist_month_factor(
-						    g, c, day, &y);
-						if (y == year &&
-						    hist_unit(&g->rng) * 2.2 <
-						        f)
-							break;
-					}
-					if (tries == 400)
+					if ((day = hist_season_day(
+					         g, c, year)) < 0)
 						continue;
 					hist_case(g, c, day,
 					    lon +
@@ -386,6 +397,17 @@ hist_generate(struct hist_gen *g)
 			}
 		}
 	}
+}
+
+static void
+hist_generate(struct hist_gen *g)
+{
+	time_t now = g->today + 12 * 3600;
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	hist_scatter(g, tm.tm_year + 1900);
+	hist_recur(g, tm.tm_year + 1900);
 }
 
 /*
