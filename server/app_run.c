@@ -279,6 +279,95 @@ static const struct http_route *const app_routes[] = {
     static_routes, /* "/" and the console's files */
 };
 
+/* The schema is the one this build expects: no migration pending. */
+static int
+app_schema_check(struct app *a, char **cause)
+{
+	char *pending;
+
+	if (migrate_pending(a->db, a->cfg->schema_dir, &pending, cause) != 0) {
+		char *why = *cause;
+
+		*cause = xasprintf("cannot check the schema: %s", why);
+		free(why);
+		return -1;
+	}
+	if (*pending != '\0') {
+		*cause = xasprintf("database has pending migrations: %s; run "
+		                   "'patrolctl migrate'",
+		    pending);
+		free(pending);
+		return -1;
+	}
+	free(pending);
+	return 0;
+}
+
+/* The HTTP server, with the limits of the configuration. */
+static struct http_server *
+app_http_new(struct app *a)
+{
+	const struct config *cfg = a->cfg;
+	struct http_config hc = {cfg->http_timeout_s,
+	    (size_t)cfg->http_max_body, cfg->http_max_connections,
+	    cfg->http_max_connections_per_address, cfg->http_header_timeout_s,
+	    cfg->http_request_timeout_s, cfg->http_body_min_rate,
+	    (size_t)cfg->http_spool_max_mb << 20, cfg->http_spool_dir,
+	    auth_credentials_shape, auth_guard, a, a};
+
+	return http_new(a->base, &hc);
+}
+
+/* The route groups' state and the daemon's background work (escalation,
+ * the planner, the archive, retention, ...). */
+static void
+app_workers_start(struct app *a)
+{
+	api_handover_start(a);
+	api_geocode_start(a);
+	api_events_start(a);
+	open311_start(a);
+	api_sync_start();
+	lease_start(a);
+	read_routes_start(a);
+	escalate_start(a);
+	a->roads = roads_start(a);
+	planner_start(a);
+	archive_start(a);
+	a->retention = retention_start(a);
+	a->metrics_coverage = metrics_coverage_start(a);
+	static_start(a);
+}
+
+/* Every route, then TLS if configured, then the listening socket. */
+static int
+app_listen(struct app *a, char **cause)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof app_routes / sizeof app_routes[0]; i++)
+		http_add_route_list(a->http, app_routes[i]);
+	if (app_tls_start(a, cause) != 0)
+		return -1;
+	return http_listen(
+	    a->http, a->cfg->listen_address, a->cfg->port, cause);
+}
+
+/* SIGTERM and SIGINT stop the loop; the log is flushed every second. */
+static void
+app_signals_start(struct app *a)
+{
+	struct timeval one_second = {1, 0};
+
+	a->ev_sigterm = evsignal_new(a->base, SIGTERM, app_signal_cb, a);
+	a->ev_sigint = evsignal_new(a->base, SIGINT, app_signal_cb, a);
+	evsignal_add(a->ev_sigterm, NULL);
+	a->ev_log_flush =
+	    event_new(a->base, -1, EV_PERSIST, app_log_flush_cb, a);
+	event_add(a->ev_log_flush, &one_second);
+	evsignal_add(a->ev_sigint, NULL);
+}
+
 int
 app_start(struct app *a, struct config *cfg, char **cause)
 {
@@ -287,15 +376,6 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	struct db_config dbc = {cfg->database_url, cfg->db_pool_size,
 	    cfg->db_connect_timeout_ms, cfg->db_statement_timeout_ms,
 	    cfg->db_queue_max, cfg->db_queue_timeout_ms, cfg->timezone, 1};
-	struct http_config hc = {cfg->http_timeout_s,
-	    (size_t)cfg->http_max_body, cfg->http_max_connections,
-	    cfg->http_max_connections_per_address, cfg->http_header_timeout_s,
-	    cfg->http_request_timeout_s, cfg->http_body_min_rate,
-	    (size_t)cfg->http_spool_max_mb << 20, cfg->http_spool_dir,
-	    auth_credentials_shape, auth_guard, a, a};
-	struct timeval one_second = {1, 0};
-	char *pending;
-	size_t i;
 
 	memset(a, 0, sizeof *a);
 	a->cfg = cfg;
@@ -311,21 +391,8 @@ app_start(struct app *a, struct config *cfg, char **cause)
 		return -1;
 	a->db = db_new(a->base, &dbc);
 	a->events_wake = events_wake_start(a->base, a->db);
-	if (migrate_pending(a->db, cfg->schema_dir, &pending, cause) != 0) {
-		char *why = *cause;
-
-		*cause = xasprintf("cannot check the schema: %s", why);
-		free(why);
+	if (app_schema_check(a, cause) != 0)
 		return -1;
-	}
-	if (*pending != '\0') {
-		*cause = xasprintf("database has pending migrations: %s; run "
-		                   "'patrolctl migrate'",
-		    pending);
-		free(pending);
-		return -1;
-	}
-	free(pending);
 	if (photos_prepare(cfg->photo_dir, cause) != 0)
 		return -1;
 	if (app_wards_start(a, cause) != 0)
@@ -335,35 +402,11 @@ app_start(struct app *a, struct config *cfg, char **cause)
 	if ((a->auth_cache = auth_cache_start(a->db, cfg->auth_cache_entries,
 	         cfg->auth_cache_ttl_s, cause)) == NULL)
 		return -1;
-
-	a->http = http_new(a->base, &hc);
-	api_handover_start(a);
-	api_geocode_start(a);
-	api_events_start(a);
-	open311_start(a);
-	api_sync_start();
-	lease_start(a);
-	read_routes_start(a);
-	escalate_start(a);
-	a->roads = roads_start(a);
-	planner_start(a);
-	archive_start(a);
-	a->retention = retention_start(a);
-	a->metrics_coverage = metrics_coverage_start(a);
-	static_start(a);
-	for (i = 0; i < sizeof app_routes / sizeof app_routes[0]; i++)
-		http_add_route_list(a->http, app_routes[i]);
-	if (app_tls_start(a, cause) != 0)
+	a->http = app_http_new(a);
+	app_workers_start(a);
+	if (app_listen(a, cause) != 0)
 		return -1;
-	if (http_listen(a->http, cfg->listen_address, cfg->port, cause) != 0)
-		return -1;
-	a->ev_sigterm = evsignal_new(a->base, SIGTERM, app_signal_cb, a);
-	a->ev_sigint = evsignal_new(a->base, SIGINT, app_signal_cb, a);
-	evsignal_add(a->ev_sigterm, NULL);
-	a->ev_log_flush =
-	    event_new(a->base, -1, EV_PERSIST, app_log_flush_cb, a);
-	event_add(a->ev_log_flush, &one_second);
-	evsignal_add(a->ev_sigint, NULL);
+	app_signals_start(a);
 	log_info("event=listening url=%s://%s:%d/ crs=%s",
 	    a->tls != NULL ? "https" : "http", cfg->listen_address,
 	    http_port(a->http), cfg->crs);
