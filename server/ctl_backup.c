@@ -285,17 +285,80 @@ backup_sums(json_t *m)
 	return out;
 }
 
+/* Records action (database.backup or .restore) with detail (taken) in the
+ * audit log: a backup reads callers' personal data, a restore replaces it. */
+static int
+backup_audit(struct ctl *c, const char *action, json_t *detail, char **cause)
+{
+	char *text = json_dumps(detail, JSON_COMPACT);
+	int rc;
+
+	json_decref(detail);
+	rc = store_ops_audit(ctl_db(c), action, text, cause);
+	free(text);
+	return rc;
+}
+
+/* pg_dump of the configured database into the file dump. */
+static int
+backup_dump(struct ctl *c, char *dump, char **cause)
+{
+	char *pgargv[8];
+	int k = 0;
+
+	pgargv[k++] = "pg_dump";
+	pgargv[k++] = "--format=custom";
+	pgargv[k++] = "--file";
+	pgargv[k++] = dump;
+	if (*c->cfg->database_url != '\0') {
+		pgargv[k++] = "--dbname";
+		pgargv[k++] = c->cfg->database_url;
+	}
+	pgargv[k] = NULL;
+	return backup_spawn(pgargv, cause);
+}
+
+/* SHA256SUMS, then the manifest (last: a backup without one is
+ * incomplete): when the backup began, the dump's sum (hex) and size, and
+ * the photos in list. */
+static int
+backup_manifest_write(const char *dir, time_t now, const char *version,
+    const char *hex, long long size, json_t *list, char **cause)
+{
+	char *text, *sums, *path, created[32];
+	json_t *m;
+	int rc;
+
+	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	m = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:I}, s:O}", "format",
+	    BACKUP_FORMAT, "created", created, "schema_version", version,
+	    "database", "path", BACKUP_DUMP, "sha256", hex, "bytes",
+	    (json_int_t)size, "photos", list);
+	text = json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS);
+	sums = backup_sums(m);
+	path = xasprintf("%s/SHA256SUMS", dir);
+	rc = backup_write_file(path, sums, cause);
+	free(path);
+	path = xasprintf("%s/%s", dir, BACKUP_MANIFEST);
+	if (rc == 0)
+		rc = backup_write_file(path, text, cause);
+	free(path);
+	free(sums);
+	free(text);
+	json_decref(m);
+	return rc;
+}
+
 int
 ctl_backup(struct ctl *c, int argc, char **argv)
 {
 	static const char *const names[] = {NULL};
 	const char *v[1], *pos[1], *dir;
-	char *cause, *version, *dump, *photos, *sums, *text, *path, hex[65];
-	char *pgargv[8], created[32];
-	json_t *m, *list;
+	char *cause, *version, *dump, *photos, hex[65];
+	json_t *list;
 	long long size;
 	time_t now = time(NULL);
-	int k = 0, rc;
+	int rc;
 
 	if (ctl_args("backup", argc, argv, names, v, pos, 1) != 1) {
 		return ctl_usage("backup");
@@ -314,51 +377,21 @@ ctl_backup(struct ctl *c, int argc, char **argv)
 		return ctl_fail("backup", cause);
 	if (store_ops_schema_version(ctl_db(c), &version, &cause) != 0)
 		return ctl_fail("backup", cause);
-	/* A backup reads callers' personal data: it is audited. */
-	m = json_pack("{s:s}", "dir", dir);
-	text = json_dumps(m, JSON_COMPACT);
-	json_decref(m);
-	rc = store_ops_audit(ctl_db(c), "database.backup", text, &cause);
-	free(text);
-	if (rc != 0) {
+	if (backup_audit(c, "database.backup", json_pack("{s:s}", "dir", dir),
+	        &cause) != 0) {
 		free(version);
 		return ctl_fail("backup", cause);
 	}
 
 	dump = xasprintf("%s/%s", dir, BACKUP_DUMP);
-	pgargv[k++] = "pg_dump";
-	pgargv[k++] = "--format=custom";
-	pgargv[k++] = "--file";
-	pgargv[k++] = dump;
-	if (*c->cfg->database_url != '\0') {
-		pgargv[k++] = "--dbname";
-		pgargv[k++] = c->cfg->database_url;
-	}
-	pgargv[k] = NULL;
 	photos = xasprintf("%s/%s", dir, BACKUP_PHOTOS);
 	list = json_array();
 	rc = -1;
-	if (backup_spawn(pgargv, &cause) != 0 ||
+	if (backup_dump(c, dump, &cause) != 0 ||
 	    backup_copy(dump, NULL, hex, &size, &cause) != 0 ||
 	    backup_photos(c->cfg->photo_dir, photos, "", 0, list, &cause) != 0)
 		goto out;
-	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	m = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:I}, s:O}", "format",
-	    BACKUP_FORMAT, "created", created, "schema_version", version,
-	    "database", "path", BACKUP_DUMP, "sha256", hex, "bytes",
-	    (json_int_t)size, "photos", list);
-	text = json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS);
-	sums = backup_sums(m);
-	path = xasprintf("%s/SHA256SUMS", dir);
-	rc = backup_write_file(path, sums, &cause);
-	free(path);
-	path = xasprintf("%s/%s", dir, BACKUP_MANIFEST);
-	if (rc == 0)
-		rc = backup_write_file(path, text, &cause);
-	free(path);
-	free(sums);
-	free(text);
-	json_decref(m);
+	rc = backup_manifest_write(dir, now, version, hex, size, list, &cause);
 	if (rc == 0)
 		printf("backup %s: database (schema %s, %lld bytes), %zu "
 		       "photos\n",
@@ -472,48 +505,45 @@ restore_photos(const char *dir, const char *to, json_t *photos, char **cause)
 	return rc;
 }
 
-int
-ctl_restore(struct ctl *c, int argc, char **argv)
+/* Only into an empty database (dbname, holding relations of its own) and
+ * an empty photo directory, and a name the connection string can quote. */
+static int
+restore_target_check(
+    struct ctl *c, const char *dbname, long relations, char **cause)
 {
-	static const char *const names[] = {NULL};
-	const char *v[1], *pos[1], *dir;
-	char *cause, *dbname, *dump, *target, *pgargv[12], *text;
-	json_t *m, *audit;
-	long relations;
-	int k = 0, rc;
+	int rc;
 
-	if (ctl_args("restore", argc, argv, names, v, pos, 1) != 1) {
-		return ctl_usage("restore");
-	}
-	dir = pos[0];
-	if (sodium_init() < 0)
-		return ctl_fail(
-		    "restore", xstrdup("libsodium failed to start"));
-	if ((m = restore_check(dir, &cause)) == NULL)
-		return ctl_fail("restore", cause);
-	if (store_ops_contents(ctl_db(c), &relations, &dbname, &cause) != 0) {
-		json_decref(m);
-		return ctl_fail("restore", cause);
-	}
 	if (relations != 0) {
-		cause = xasprintf("database %s is not empty (%ld tables, "
-		                  "sequences or functions): restore only into "
-		                  "a new, empty database",
+		*cause = xasprintf("database %s is not empty (%ld tables, "
+		                   "sequences or functions): restore only into "
+		                   "a new, empty database",
 		    dbname, relations);
-		goto fail;
+		return -1;
 	}
-	if ((rc = backup_dir_empty(c->cfg->photo_dir, &cause)) != 1) {
+	if ((rc = backup_dir_empty(c->cfg->photo_dir, cause)) != 1) {
 		if (rc == 0)
-			cause = xasprintf("photo directory %s is not empty: "
-			                  "restore only into an empty one",
+			*cause = xasprintf("photo directory %s is not empty: "
+			                   "restore only into an empty one",
 			    c->cfg->photo_dir);
-		goto fail;
+		return -1;
 	}
 	if (strpbrk(dbname, "'\\") != NULL) {
-		cause = xasprintf(
+		*cause = xasprintf(
 		    "database name %s: quote it in database_url", dbname);
-		goto fail;
+		return -1;
 	}
+	return 0;
+}
+
+/* pg_restore of dir's dump into the database, in one transaction. The
+ * pool's connection is closed: it would hold nothing pg_restore needs. */
+static int
+restore_database(
+    struct ctl *c, const char *dir, const char *dbname, char **cause)
+{
+	char *dump, *target, *pgargv[12];
+	int k = 0, rc;
+
 	dump = xasprintf("%s/%s", dir, BACKUP_DUMP);
 	/* Without database_url, the database libpq's defaults reached. */
 	target = *c->cfg->database_url != '\0'
@@ -528,22 +558,44 @@ ctl_restore(struct ctl *c, int argc, char **argv)
 	pgargv[k++] = target;
 	pgargv[k++] = dump;
 	pgargv[k] = NULL;
-	/* The pool's connection would hold nothing pg_restore needs. */
 	ctl_close(c);
-	rc = backup_spawn(pgargv, &cause);
+	rc = backup_spawn(pgargv, cause);
 	free(target);
 	free(dump);
-	if (rc != 0 || backup_mkdirs(c->cfg->photo_dir, &cause) != 0 ||
+	return rc;
+}
+
+int
+ctl_restore(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {NULL};
+	const char *v[1], *pos[1], *dir;
+	char *cause, *dbname;
+	json_t *m;
+	long relations;
+
+	if (ctl_args("restore", argc, argv, names, v, pos, 1) != 1) {
+		return ctl_usage("restore");
+	}
+	dir = pos[0];
+	if (sodium_init() < 0)
+		return ctl_fail(
+		    "restore", xstrdup("libsodium failed to start"));
+	if ((m = restore_check(dir, &cause)) == NULL)
+		return ctl_fail("restore", cause);
+	if (store_ops_contents(ctl_db(c), &relations, &dbname, &cause) != 0) {
+		json_decref(m);
+		return ctl_fail("restore", cause);
+	}
+	if (restore_target_check(c, dbname, relations, &cause) != 0 ||
+	    restore_database(c, dir, dbname, &cause) != 0 ||
+	    backup_mkdirs(c->cfg->photo_dir, &cause) != 0 ||
 	    restore_photos(dir, c->cfg->photo_dir, json_object_get(m, "photos"),
+	        &cause) != 0 ||
+	    backup_audit(c, "database.restore",
+	        json_pack("{s:s, s:O}", "dir", dir, "created",
+	            json_object_get(m, "created")),
 	        &cause) != 0)
-		goto fail;
-	audit = json_pack(
-	    "{s:s, s:O}", "dir", dir, "created", json_object_get(m, "created"));
-	text = json_dumps(audit, JSON_COMPACT);
-	json_decref(audit);
-	rc = store_ops_audit(ctl_db(c), "database.restore", text, &cause);
-	free(text);
-	if (rc != 0)
 		goto fail;
 	printf("restored %s (made %s, schema %s) into database %s and %s: "
 	       "%zu photos; run 'patrolctl migrate' if this version has newer "
