@@ -90,9 +90,11 @@ outlook_calc_free(struct outlook_calc *c)
 	free(c->ward_name);
 }
 
-/* From store_outlook_weeks()'s object to the model's result. */
+/* The model's input from store_outlook_weeks()'s object o: the dates, the
+ * names, the weekly counts and the crews' throughput, measured or
+ * default_per_day. */
 static int
-outlook_calc_run(
+outlook_calc_read(
     json_t *o, int default_per_day, struct outlook_calc *c, char **cause)
 {
 	const char *start = json_string_value(json_object_get(o, "start"));
@@ -100,9 +102,7 @@ outlook_calc_run(
 	json_t *counts = json_object_get(o, "counts"), *pcd, *kn;
 	size_t i, nweeks = 261; /* 260 back and the current */
 	json_int_t k;
-	char peak[16];
 
-	memset(c, 0, sizeof *c);
 	if (start == NULL || cur == NULL) {
 		*cause = xstrdup("outlook: no dates from the database");
 		return -1;
@@ -142,8 +142,15 @@ outlook_calc_run(
 	c->in.horizon = OUTLOOK_HORIZON;
 	c->in.per_crew_day = c->per_crew_day;
 	c->in.days_per_week = OUTLOOK_DAYS;
-	if (outlook_compute(&c->in, &c->out, cause) != 0)
-		return -1;
+	return 0;
+}
+
+/* The model in words, Japanese and English, with its peak week. */
+static void
+outlook_calc_explain(struct outlook_calc *c)
+{
+	char peak[16];
+
 	if (c->out.peak >= 0)
 		outlook_date_add(c->current, 7 * (c->out.peak + 1), peak);
 	else
@@ -174,6 +181,18 @@ outlook_calc_run(
 	    peak, c->out.peak_expected, c->per_crew_day,
 	    c->measured_throughput ? "last year's record" : "the default",
 	    OUTLOOK_DAYS, c->out.crews_needed);
+}
+
+/* From store_outlook_weeks()'s object to the model's result. */
+static int
+outlook_calc_run(
+    json_t *o, int default_per_day, struct outlook_calc *c, char **cause)
+{
+	memset(c, 0, sizeof *c);
+	if (outlook_calc_read(o, default_per_day, c, cause) != 0 ||
+	    outlook_compute(&c->in, &c->out, cause) != 0)
+		return -1;
+	outlook_calc_explain(c);
 	return 0;
 }
 
