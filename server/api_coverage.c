@@ -23,7 +23,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
-#include "report.h"
+#include "export.h"
 #include "store_network.h"
 #include "store_result.h"
 #include "wards.h"

@@ -22,7 +22,7 @@
 #include "db.h"
 #include "lease.h"
 #include "log.h"
-#include "report.h"
+#include "export.h"
 #include "store_network.h"
 #include "wards.h"
 #include "xmalloc.h"

@@ -15,7 +15,7 @@
 #include "archive.h"
 #include "ctl_network.h"
 #include "db.h"
-#include "report.h"
+#include "export.h"
 #include "store_wards.h"
 #include "wards.h"
 #include "xmalloc.h"

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "glossary.h"
-#include "report.h"
+#include "export.h"
 #include "xmalloc.h"
 
 #define CSV_BOM "\xef\xbb\xbf"

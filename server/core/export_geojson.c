@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "report.h"
+#include "export.h"
 #include "xmalloc.h"
 
 /*

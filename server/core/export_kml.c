@@ -15,7 +15,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "glossary.h"
-#include "report.h"
+#include "export.h"
 #include "xmalloc.h"
 
 #define KML_NS "http://www.opengis.net/kml/2.2"

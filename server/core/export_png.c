@@ -21,7 +21,7 @@
 
 #include "export_png.h"
 #include "glossary.h"
-#include "report.h"
+#include "export.h"
 #include "wards.h"
 #include "xmalloc.h"
 

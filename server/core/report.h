@@ -2,7 +2,8 @@
  * The weekly patrol coverage report, as the exports see it: every piece of
  * the network with its state for the week, and the per-ward, per-class
  * summary. coverage_week.c fills it from the database; export_*.c write it
- * as GeoJSON, KML, CSV or PNG. Strings and arrays belong to the report.
+ * as GeoJSON, KML, CSV or PNG (export.h). Strings and arrays belong to the
+ * report.
  */
 #ifndef PATROL_REPORT_H
 #define PATROL_REPORT_H
@@ -65,36 +66,5 @@ struct coverage_report {
 
 const char *report_state_name(enum report_state);
 void report_free(struct coverage_report *);
-
-/*
- * Each writes the whole report to out and returns 0, or -1 with *cause.
- * GeoJSON per RFC 7946 (WGS84, at most 7 decimals); KML 2.2 with one style
- * per state; CSV with a header row and one row per piece, and the
- * summary as a CSV of its own (Japanese headers and words; _en: English);
- * PNG drawn with cairo (ward
- * boundaries, pieces coloured by state, legend, title with week and ward,
- * scale bar, data credit).
- */
-int export_geojson(const struct coverage_report *, FILE *out, char **cause);
-int export_kml(const struct coverage_report *, FILE *out, char **cause);
-int export_csv(const struct coverage_report *, FILE *out, char **cause);
-int export_csv_en(const struct coverage_report *, FILE *out, char **cause);
-int export_csv_summary(const struct coverage_report *, FILE *out, char **cause);
-int export_csv_summary_en(
-    const struct coverage_report *, FILE *out, char **cause);
-int export_png(const struct coverage_report *, FILE *out, char **cause);
-/*
- * By name: "geojson", "kml", "csv", "summary.csv", "png"; lang "en" for
- * English CSV headers and words, NULL or "ja" for Japanese (the others
- * are the same in both); -1 with *cause if unknown.
- */
-int export_write(const struct coverage_report *, const char *format, FILE *out,
-    char **cause);
-int export_write_lang(const struct coverage_report *, const char *format,
-    const char *lang, FILE *out, char **cause);
-/* 1 if lang is NULL, "ja" or "en"; 0 otherwise. */
-int export_lang_valid(const char *lang);
-/* The content type for a format name, or NULL. */
-const char *export_content_type(const char *format);
 
 #endif

@@ -14,7 +14,7 @@
 #include <cairo.h>
 
 #include "export_sample.h"
-#include "report.h"
+#include "export.h"
 #include "wards.h"
 #include "xmalloc.h"
 

@@ -20,7 +20,7 @@
 
 #include "export_sample.h"
 #include "fixture.h"
-#include "report.h"
+#include "export.h"
 #include "wards.h"
 
 struct buf {
