@@ -15,6 +15,7 @@
 #include "config.h"
 #include "http.h"
 #include "open311.h"
+#include "open311_reply.h"
 #include "open311_post.h"
 #include "photos.h"
 #include "utf8.h"

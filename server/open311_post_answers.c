@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "open311.h"
+#include "open311_reply.h"
 #include "open311_post.h"
 #include "utf8.h"
 #include "xmalloc.h"

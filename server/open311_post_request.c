@@ -31,6 +31,7 @@
 #include "intake.h"
 #include "log.h"
 #include "open311.h"
+#include "open311_reply.h"
 #include "open311_post.h"
 #include "outside.h"
 #include "photos.h"

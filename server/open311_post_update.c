@@ -16,6 +16,7 @@
 #include "http.h"
 #include "log.h"
 #include "open311.h"
+#include "open311_reply.h"
 #include "open311_post.h"
 #include "store_open311.h"
 

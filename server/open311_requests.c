@@ -25,6 +25,7 @@
 #include "http.h"
 #include "lifecycle.h"
 #include "open311.h"
+#include "open311_reply.h"
 #include "store_open311.h"
 #include "xmalloc.h"
 
