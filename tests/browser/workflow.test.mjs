@@ -355,6 +355,10 @@ test('the queue at 30 open requests fits without wrapping; / matches words, not 
   await page.click('#nav a[data-view="map"]');
   await page.evaluate(async () => { (await import('/console/js/map.js')).setView(35.6, 139.55, 12); });
   await page.locator('#map .cluster').first().waitFor();
+  // Each bubble has the colour of its most urgent state, the first of the
+  // life cycle's open set: calls nobody has taken yet are among them.
+  await page.locator('#map .cluster.st-new').first().waitFor();
+  assert.equal(await page.locator('#map .cluster.st-none').count(), 0);
   await page.locator('#legend .lg-row .cat-wasp').first().waitFor();
   await shot('w11-map-clusters');
 });

@@ -87,12 +87,12 @@ function crewTip(c) {
 }
 
 // At city zoom the markers are gathered on a pixel grid: one bubble per
-// cell with the count, coloured by its most urgent state; zooming in
-// (or clicking a bubble) splits them. The selected request always stands
-// alone.
+// cell with the count, coloured by its most urgent state (the first of
+// the open set, which the server lists in the life cycle's order: a call
+// nobody has taken yet first); zooming in (or clicking a bubble) splits
+// them. The selected request always stands alone.
 const CLUSTER_BELOW_ZOOM = 14;
 const CLUSTER_PX = 56;
-const URGENCY = ['new', 'triaged', 'assigned', 'accepted', 'en_route', 'on_site', 'handing_over'];
 
 function requestMarker(r) {
   const m = L.marker([r.lat, r.lon], { icon: requestIcon(r), keyboard: false, riseOnHover: true,
@@ -105,8 +105,9 @@ function requestMarker(r) {
 function clusterMarker(list) {
   const lat = list.reduce((a, r) => a + r.lat, 0) / list.length;
   const lon = list.reduce((a, r) => a + r.lon, 0) / list.length;
-  const worst = list.map((r) => URGENCY.indexOf(r.state)).filter((i) => i >= 0).sort((a, b) => a - b)[0];
-  const st = worst === undefined ? 'none' : URGENCY[worst];
+  const urgency = setOf('open');
+  const worst = list.map((r) => urgency.indexOf(r.state)).filter((i) => i >= 0).sort((a, b) => a - b)[0];
+  const st = worst === undefined ? 'none' : urgency[worst];
   const flags = (list.some((r) => S.callbacksDue && S.callbacksDue.has(r.id)) ? ' cb' : '') +
     (list.some((r) => r.escalated_at) ? ' esc' : '') + (list.some((r) => r.priority === 1) ? ' pr-1' : '');
   const el = h('div', { class: 'cluster st-' + st + flags, dataset: { n: String(list.length) } }, String(list.length));

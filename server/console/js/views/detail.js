@@ -450,9 +450,10 @@ function availability(req) {
 }
 
 // The time to tell the caller: the arrival window from the crew's plan
-// (the live plan when the console has it, else what the request stored).
+// (the live plan when the console has it, else what the request stored),
+// while a crew has the job and is not there yet.
 function expected(req) {
-  if (!['assigned', 'accepted', 'en_route'].includes(req.state)) return null;
+  if (!inSet('active', req.state) || req.state === 'on_site') return null;
   const live = stopOf(req.id);
   const from = live ? live.stop.expected_from : req.expected_from;
   const to = live ? live.stop.expected_to : req.expected_to;
