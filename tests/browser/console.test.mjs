@@ -8,27 +8,104 @@
 // The crew's side is played by the real field program, patrol-agent,
 // enrolled for the recommended crew; each step is synced on its own so
 // the page must show every state change as it comes.
+//
+// Each test makes the requests, devices and log-in it needs itself
+// (through the API, patrolctl and the agent), so one that fails leaves
+// the others their own ground. Calls whose duplicates are checked are put
+// where no other test's call is within the duplicate radius (250 m).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Harness, AGENT, PATROLCTL, run } from './lib.mjs';
+import { Harness, AGENT, PATROLCTL, USERS, run } from './lib.mjs';
 
 const CALL = [35.6050, 139.5600]; // lat, lon in Tama ward
-const NEAR = [35.6050 + 0.00072, 139.5600]; // 80 m north
+const DUP = [35.6080, 139.5640]; // the duplicate test's call, 500 m away
+const NORTH = 0.00072; // 80 m in latitude
 const CALLER = '多摩 太郎';
 
 const h = new Harness();
 let info, base, context, page;
+const agentDirs = [];
 
 const shot = (name) => h.shot(name);
 const login = (name, password) => h.login(name, password);
+const api = (method, path, body) => h.api(method, path, body);
 const crewApi = (method, path, body) => h.api(method, path, body, info.crew_token);
 
 async function logout() {
   await page.click('#logout');
   await page.locator('#login').waitFor({ state: 'visible' });
+}
+
+// The log-in page, whoever the test before left logged in.
+async function loggedOut() {
+  if (await page.locator('#logout').isVisible()) await logout();
+}
+
+// The console logged in as role (a USERS key): kept when that user is
+// already logged in, else through the log-in form.
+async function loginAs(role) {
+  if (await page.locator('#logout').isVisible()) {
+    const me = await page.evaluate(async () => (await import('/console/js/state.js')).S.me);
+    if (me && me.name === USERS[role][0]) return;
+    await logout();
+  }
+  await h.loginOk(role);
+}
+
+// A wasp call registered through the API at (lat, lon), with a caller
+// when given one.
+async function apiCall(address, [lat, lon], caller) {
+  const r = await api('POST', '/api/v1/requests', {
+    category: 'wasp_nest', lat, lon, address, description: '軒下にスズメバチの巣',
+    answers: { nest_height: 'eaves', location: 'outdoor' },
+    ...(caller ? { caller: { name: caller, phone: '044-000-1111' } } : {}) });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body;
+}
+
+// Request id assigned to its top recommendation: that crew ({id, code}).
+async function assignTop(id) {
+  const recs = (await api('GET', '/api/v1/requests/' + id + '/recommendations')).body.crews;
+  assert.ok(recs.length >= 1, 'a crew to recommend');
+  const crew = recs[0].crew;
+  assert.equal((await api('POST', '/api/v1/requests/' + id + '/assign', { crew_id: crew.id })).status, 200);
+  return crew;
+}
+
+// A call with a caller, done by its crew (the dispatcher recording the
+// steps, as for a crew by phone): due for its call-back.
+async function doneCall(address, at) {
+  const r = await apiCall(address, at, CALLER);
+  await assignTop(r.id);
+  assert.equal((await api('POST', `/api/v1/requests/${r.id}/accept`, {})).status, 200);
+  assert.equal((await api('POST', `/api/v1/requests/${r.id}/done`, { outcome: 'removed' })).status, 200);
+  return r;
+}
+
+// patrol-agent enrolled for the crew with this code, in a directory of
+// its own (removed after the tests): a function running its commands.
+function enrolAgent(code) {
+  const dir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'console-agent-'));
+  agentDirs.push(dir);
+  const once = run(PATROLCTL, ['--database-url', info.db_url, 'device', 'enroll', '--crew', code]).trim();
+  const agent = (...args) => run(AGENT, ['--dir', dir, ...args]);
+  assert.match(agent('enroll', '--server', base, '--code', once), /OK enrolled/);
+  return { agent, dir };
+}
+
+// The queue's text filter focused with /, its text all selected: what
+// is typed next replaces it. (The view changes on hashchange, so a '/'
+// pressed before the queue is drawn focuses the filter only later and
+// the following keys went elsewhere: a flaky run on CI.)
+async function slashFilter() {
+  await page.keyboard.press('q');
+  await page.locator('#queue-filter').waitFor();
+  await page.keyboard.press('/');
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'queue-filter'
+    && document.activeElement.selectionEnd - document.activeElement.selectionStart === document.activeElement.value.length);
 }
 
 // Clicks the map at (lat, lon), first centring it there at a close zoom.
@@ -84,13 +161,12 @@ before(async () => {
 
 after(async () => {
   await h.closeBrowser();
-  if (agentDir) rmSync(agentDir, { recursive: true, force: true });
+  for (const dir of agentDirs) rmSync(dir, { recursive: true, force: true });
   await h.stopServer();
 });
 
-let first, second, topCrew, agentDir;
-
 test('the console is Japanese, has a CSP, and refuses a wrong password', async () => {
+  await loggedOut();
   const r = await page.goto(base + '/');
   assert.match(r.headers()['content-security-policy'], /default-src 'self'/);
   assert.match(r.headers()['content-security-policy'], /script-src 'self';/);
@@ -103,6 +179,7 @@ test('the console is Japanese, has a CSP, and refuses a wrong password', async (
 });
 
 test('the dispatcher logs in and sees the demo queue live', async () => {
+  await loggedOut();
   assert.equal(await login('dispatcher', 'patrol-demo'), 200);
   await page.locator('#queue-rows tr[data-id]').first().waitFor();
   // The demo's 4 waiting calls, the 6 already in crews' days and the
@@ -118,11 +195,12 @@ test('the dispatcher logs in and sees the demo queue live', async () => {
   assert.equal(cookie.sameSite, 'Strict');
   await page.locator('#live.live-on').waitFor();
   assert.equal(await page.locator('#banner').isHidden(), true);
-  await page.evaluate(() => { window.notReloaded = true; });
   await shot('02-queue');
 });
 
 test('a call from over the city line is flagged and offers the hand-over', async () => {
+  await loginAs('dispatcher');
+  await page.goto(base + '/#/queue');
   // The demo's call from Inagi (outside every ward of Kawasaki).
   const row = page.locator('#queue-rows tr[data-id]', { has: page.locator('.outside-ward') });
   await row.waitFor();
@@ -141,9 +219,10 @@ test('a call from over the city line is flagged and offers the hand-over', async
 });
 
 test('a wasp call taken by clicking the map', async () => {
+  await loginAs('dispatcher');
   await takeWaspCall(CALL[0], CALL[1], true);
   await shot('03-intake');
-  first = await submitCall();
+  const first = await submitCall();
   assert.equal(first.ward_code, '14135');
   assert.deepEqual(first.duplicates, []);
   await page.locator('#detail-callers', { hasText: CALLER }).waitFor();
@@ -152,13 +231,15 @@ test('a wasp call taken by clicking the map', async () => {
 });
 
 test('a second call 80 m away is shown as a likely duplicate', async () => {
-  await takeWaspCall(NEAR[0], NEAR[1], false);
+  await loginAs('dispatcher');
+  const first = await apiCall('多摩区内の住宅 軒下', DUP, CALLER);
+  await takeWaspCall(DUP[0] + NORTH, DUP[1], false);
   // Before registering: the open request nearby, with its distance.
   const dup = page.locator(`#intake-dups li.dup[data-id="${first.id}"]`);
   await dup.waitFor();
   assert.match(await dup.innerText(), /\b(7\d|8\d) m/);
   await shot('05-intake-duplicate');
-  second = await submitCall();
+  const second = await submitCall();
   assert.deepEqual(second.duplicates.map((d) => d.id), [first.id]);
   // After: the detail offers to merge it into the first.
   const offer = page.locator(`#detail-dups li[data-id="${first.id}"] button`);
@@ -169,12 +250,18 @@ test('a second call 80 m away is shown as a likely duplicate', async () => {
 });
 
 test('the top recommendation is assigned with the keyboard', async () => {
+  // A call and a second one merged into it, both at 枡形's house.
+  const first = await apiCall('枡形の住宅 軒下', [CALL[0] + 0.006, CALL[1]]);
+  const second = await apiCall('枡形の住宅 物置', [CALL[0] + 0.006 + NORTH, CALL[1]]);
+  assert.equal((await api('POST', `/api/v1/requests/${second.id}/merge`, { parent_id: first.id })).status, 200);
+  await loginAs('dispatcher');
   // Find the call in the queue: / filters, Enter selects, Enter opens.
   await page.keyboard.press('q');
   await page.locator('#queue-rows tr[data-id]').first().waitFor();
-  await page.keyboard.press('/');
-  await page.keyboard.type('多摩区内の住宅');
+  await slashFilter();
+  await page.keyboard.type('枡形の住宅');
   // The merged second call leaves the open queue.
+  await page.locator(`#queue-rows tr[data-id="${first.id}"]`).waitFor();
   await page.locator(`#queue-rows tr[data-id="${second.id}"]`).waitFor({ state: 'detached' });
   assert.equal(await page.locator('#queue-rows tr[data-id]').count(), 1);
   await page.keyboard.press('Enter');
@@ -183,20 +270,25 @@ test('the top recommendation is assigned with the keyboard', async () => {
   await page.waitForURL('**/#/requests/' + first.id);
   await page.locator('#assign-top').waitFor();
   const top = await page.locator('#detail-recs li.top strong').first().innerText();
-  topCrew = await page.locator('#detail-recs li.top').getAttribute('data-crew');
   await page.keyboard.press('a');
   await stateIs('assigned');
   assert.equal(await page.locator('#detail-crew').innerText(), top);
 });
 
 test('the crew works the job with patrol-agent; the page follows without reloading', async () => {
-  agentDir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'console-agent-'));
-  const code = run(PATROLCTL, ['--database-url', info.db_url, 'device', 'enroll', '--crew', topCrew]).trim();
-  const agent = (...args) => run(AGENT, ['--dir', agentDir, ...args]);
-  assert.match(agent('enroll', '--server', base, '--code', code), /OK enrolled/);
+  const first = await apiCall('生田の住宅 軒下', [CALL[0] + 0.008, CALL[1] - 0.004], CALLER);
+  const { agent, dir } = enrolAgent((await assignTop(first.id)).code);
+  await loginAs('dispatcher');
+  // The dispatcher has the queue filtered to the call and opens it.
+  await slashFilter();
+  await page.keyboard.type('生田の住宅');
+  await page.locator(`#queue-rows tr[data-id="${first.id}"]`).waitFor();
+  await page.goto(base + '/#/requests/' + first.id);
+  await stateIs('assigned');
+  await page.evaluate(() => { window.notReloaded = true; });
   agent('sync');
   // A real picture for the job: the map as the page shows it.
-  const photo = join(agentDir, 'nest.png');
+  const photo = join(dir, 'nest.png');
   await page.locator('#map').screenshot({ path: photo });
   const id = String(first.id);
   for (const [args, state, kind] of [
@@ -217,14 +309,7 @@ test('the crew works the job with patrol-agent; the page follows without reloadi
   await shot('08-detail-done');
   // The queue followed too: the job is no longer open. (The filter typed
   // before is still there: / selects it, Backspace clears it.)
-  // Each key waits for what it does: the view changes on hashchange, so a
-  // '/' pressed before the queue is drawn focuses the filter only later
-  // and the following keys went elsewhere (a flaky run on CI).
-  await page.keyboard.press('q');
-  await page.locator('#queue-filter').waitFor();
-  await page.keyboard.press('/');
-  await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'queue-filter'
-    && document.activeElement.selectionEnd - document.activeElement.selectionStart === document.activeElement.value.length);
+  await slashFilter();
   await page.keyboard.press('Backspace');
   assert.equal(await page.inputValue('#queue-filter'), '');
   await page.keyboard.press('Escape');
@@ -233,6 +318,7 @@ test('the crew works the job with patrol-agent; the page follows without reloadi
 });
 
 test('a change with the session cookie but no CSRF token is refused', async () => {
+  await loginAs('dispatcher');
   const r = await page.evaluate(async () => {
     const res = await fetch('/api/v1/requests', {
       method: 'POST', credentials: 'same-origin',
@@ -246,15 +332,22 @@ test('a change with the session cookie but no CSRF token is refused', async () =
 });
 
 test('every screen, and the English switch', async () => {
+  // A handheld enrolled, and a done call whose caller is due a call-back.
+  const crews = (await api('GET', '/api/v1/crews')).body;
+  enrolAgent(crews[0].code);
+  const done = await doneCall('登戸の住宅 軒下', [CALL[0] + 0.010, CALL[1] + 0.004]);
+  await loginAs('dispatcher');
+  await page.goto(base + '/#/queue');
+  await page.locator('#queue-filter').waitFor();
   for (const [key, name, sel] of [['m', '09-map', null], ['c', '10-crews', '#crews-rows tr'],
-    ['b', '11-callbacks', '#callbacks-table tr[data-id]']]) {
+    ['b', '11-callbacks', `#callbacks-table tr[data-id="${done.id}"]`]]) {
     await page.keyboard.press(key);
     if (sel) await page.locator(sel).first().waitFor();
     await page.waitForTimeout(300);
     await shot(name);
   }
-  // The handheld enrolled for the job above is listed; a dispatcher may
-  // look but not enrol or revoke.
+  // The handheld enrolled above is listed; a dispatcher may look but not
+  // enrol or revoke.
   await page.goto(base + '/#/devices');
   await page.locator('#devices-table tbody tr').first().waitFor();
   assert.equal(await page.locator('#enroll-button').count(), 0);
@@ -272,6 +365,7 @@ test('every screen, and the English switch', async () => {
 });
 
 test('weekly coverage: the table and the PNG download', async () => {
+  await loginAs('dispatcher');
   await page.goto(base + '/#/coverage');
   const week = await page.inputValue('#coverage-week');
   assert.match(week, /^\d{4}-W\d{2}$/);
@@ -287,6 +381,7 @@ test('weekly coverage: the table and the PNG download', async () => {
 });
 
 test('the live feed: a drop is shown, and it resumes without losing events', async () => {
+  await loginAs('dispatcher');
   await page.goto(base + '/#/queue');
   await page.locator('#live.live-on').waitFor();
   h.server.stdin.write('restart\n');
@@ -303,7 +398,10 @@ test('the live feed: a drop is shown, and it resumes without losing events', asy
 });
 
 test('the admin sees the users screen', async () => {
-  await logout();
+  // A handheld to revoke.
+  const crews = (await api('GET', '/api/v1/crews')).body;
+  enrolAgent(crews[0].code);
+  await loggedOut();
   assert.equal(await login('admin1', 'admin-password-1'), 200);
   await page.goto(base + '/#/users');
   await page.locator('#users-table tr[data-user="dispatcher"]').waitFor();
@@ -321,7 +419,8 @@ test('the admin sees the users screen', async () => {
 });
 
 test('a viewer sees no caller name and no intake', async () => {
-  await logout();
+  const first = await doneCall('中野島の住宅 軒下', [CALL[0] + 0.012, CALL[1] - 0.008]);
+  await loggedOut();
   assert.equal(await login('viewer', 'patrol-demo'), 200);
   await page.goto(base + '/#/requests/' + first.id);
   await stateIs('done');
