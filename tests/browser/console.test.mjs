@@ -189,6 +189,15 @@ test('the dispatcher logs in and sees the demo queue live', async () => {
   const petition = page.locator('#queue-rows tr[data-id]', { has: page.locator('.mk-svy') });
   assert.equal(await petition.count(), 1);
   assert.equal(await petition.locator('.mk-svy').innerText(), '調');
+  // States and priorities in the glossary's words (GET /api/v1/glossary):
+  // the console has no copy of its own.
+  const g = (await api('GET', '/api/v1/glossary')).body;
+  for (const [kind, sel] of [['state', 'span.state'], ['prio', 'span.prio']]) {
+    const shown = await page.locator('#queue-rows ' + sel).evaluateAll((els) =>
+      els.map((e) => [e.className.split(' ')[1].replace(/^(st-|p)/, ''), e.textContent]));
+    assert.equal(shown.length, 11);
+    for (const [code, word] of shown) assert.equal(word, g[kind + '.' + code][0], kind + '.' + code);
+  }
   const cookie = (await context.cookies()).find((c) => c.name === 'patrol_session');
   assert.ok(cookie, 'session cookie set');
   assert.equal(cookie.httpOnly, true);
@@ -359,6 +368,11 @@ test('every screen, and the English switch', async () => {
   await page.keyboard.press('Escape');
   await page.keyboard.press('l');
   await page.locator('#nav a[data-view="queue"]', { hasText: 'Queue' }).waitFor();
+  // The glossary's English for the states.
+  const g = (await api('GET', '/api/v1/glossary')).body;
+  const state = page.locator('#queue-rows span.state').first();
+  const code = (await state.getAttribute('class')).split(' ')[1].replace(/^st-/, '');
+  assert.equal(await state.textContent(), g['state.' + code][1]);
   await shot('14-queue-english');
   await page.keyboard.press('l');
   await page.locator('#nav a[data-view="queue"]', { hasText: '案件一覧' }).waitFor();

@@ -64,10 +64,12 @@ export function crew(id) { return S.crews.find((c) => c.id === id); }
 // for a form's maxlength.
 export function limit(kind) { return S.config.limits[kind]; }
 
+// Everything the views need before the first draw; the glossary's words
+// as much as the life cycle (i18n.js has no copy of them).
 export async function loadReference() {
   const [config, cats, wards, offices, lifecycle, terms] = await Promise.all([
     get('/api/v1/config'), get('/api/v1/categories'), get('/api/v1/wards'), get('/api/v1/offices'),
-    get('/api/v1/lifecycle'), get('/api/v1/glossary').catch(() => ({}))]);
+    get('/api/v1/lifecycle'), get('/api/v1/glossary')]);
   addTerms(terms);
   S.config = config;
   S.lifecycle = lifecycle;
