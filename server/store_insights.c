@@ -9,8 +9,12 @@
 #include "store_num.h"
 #include "store_result.h"
 
-/* Cancelled and merged requests were never separate jobs. */
-#define REAL_STATES "r.state NOT IN ('cancelled', 'merged')"
+/*
+ * Cases of their own: open or finished (the life cycle's sets). Cancelled
+ * and merged requests were never separate jobs.
+ */
+#define REAL_STATES                                                            \
+	"(request_state_open(r.state) OR request_state_finished(r.state))"
 
 void
 store_recurring_points(struct db *db, const char *category, const char *ward,

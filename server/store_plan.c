@@ -51,7 +51,7 @@ store_plan_office(struct db *db, long long office, db_cb cb, void *arg)
 	    "  'break')),"
 	    " 'queue', (SELECT coalesce(jsonb_agg(" JOB_JSON " ORDER BY r.id),"
 	    "  '[]') FROM requests r JOIN categories k ON k.code = r.category"
-	    "  WHERE r.state IN ('new', 'triaged') AND r.ward_code ="
+	    "  WHERE request_state_queued(r.state) AND r.ward_code ="
 	    "  ANY(f.ward_codes)))::text FROM offices f WHERE f.id = "
 	    "$1::bigint",
 	    office, cb, arg);

@@ -584,7 +584,7 @@ store_cases_search(
 	    " CROSS JOIN LATERAL (SELECT CASE WHEN $3::float8"
 	    "  IS NULL THEN NULL ELSE sqrt((r.easting - $3::float8) ^ 2 +"
 	    "  (r.northing - $4::float8) ^ 2) END AS dist) d"
-	    " WHERE r.state IN ('done', 'unable')"
+	    " WHERE request_state_finished(r.state)"
 	    " AND ($2::text IS NULL OR r.category = $2)"
 	    " AND ($7::text IS NULL OR r.ward_code = $7)"
 	    " AND ($8::text IS NULL OR r.outcome = $8)"

@@ -13,18 +13,21 @@ static const char *lc_names[LC_NSTATES] = {"new", "triaged", "assigned",
     "accepted", "en_route", "on_site", "done", "unable", "cancelled", "merged",
     "handing_over"};
 
-#define S(x)    (1u << (x))
-#define QUEUED  (S(LC_NEW) | S(LC_TRIAGED))
-#define WORKING (S(LC_ACCEPTED) | S(LC_EN_ROUTE) | S(LC_ON_SITE))
-#define ACTIVE  (S(LC_ASSIGNED) | WORKING)
-#define OPEN    (QUEUED | ACTIVE | S(LC_HANDING_OVER))
-#define CLOSED  (S(LC_DONE) | S(LC_UNABLE) | S(LC_CANCELLED) | S(LC_MERGED))
-#define CREW    (AUTH_CREW | AUTH_STAFF) /* staff record for crews by phone */
+#define S(x)     (1u << (x))
+#define QUEUED   (S(LC_NEW) | S(LC_TRIAGED))
+#define WORKING  (S(LC_ACCEPTED) | S(LC_EN_ROUTE) | S(LC_ON_SITE))
+#define ACTIVE   (S(LC_ASSIGNED) | WORKING)
+#define OPEN     (QUEUED | ACTIVE | S(LC_HANDING_OVER))
+#define FINISHED (S(LC_DONE) | S(LC_UNABLE))
+#define CLOSED   (FINISHED | S(LC_CANCELLED) | S(LC_MERGED))
+#define CREW     (AUTH_CREW | AUTH_STAFF) /* staff record for crews by phone */
 /* Every action takes a note and the position it was done at. */
 #define ANY (LC_F_NOTE | LC_F_POSITION)
 
-static const unsigned lc_sets[LC_NSETS] = {OPEN, ACTIVE, CLOSED};
-static const char *lc_set_names[LC_NSETS] = {"open", "active", "closed"};
+static const unsigned lc_sets[LC_NSETS] = {
+    OPEN, ACTIVE, CLOSED, QUEUED, FINISHED};
+static const char *lc_set_names[LC_NSETS] = {
+    "open", "active", "closed", "queued", "finished"};
 
 static const struct lc_action lc_actions[] = {
     {"triage", S(LC_NEW), LC_TRIAGED, 0, ANY, AUTH_STAFF, 0, LC_ESC_KEEP},

@@ -1,8 +1,9 @@
 /*
  * The request life cycle, in one place: its states, the named sets of
- * states (open, active, closed), and per action the states it is allowed
- * from, the state it leads to, who may do it, the fields it needs and the
- * fields it takes, and whether the request leaves its crew.
+ * states (open, active, closed, queued, finished), and per action the
+ * states it is allowed from, the state it leads to, who may do it, the
+ * fields it needs and the fields it takes, and whether the request leaves
+ * its crew.
  *
  * Everything else is derived from this table:
  * - the JSON API (api_actions.c, api_handover.c) and the agent's sync
@@ -38,9 +39,11 @@ enum lc_state {
 
 /* The named sets of states. */
 enum lc_set {
-	LC_SET_OPEN,   /* not finished: in a queue, with a crew, handed over */
-	LC_SET_ACTIVE, /* held by a crew */
-	LC_SET_CLOSED, /* finished, one way or another */
+	LC_SET_OPEN,     /* not over: in a queue, with a crew, handed over */
+	LC_SET_ACTIVE,   /* held by a crew */
+	LC_SET_CLOSED,   /* over, one way or another */
+	LC_SET_QUEUED,   /* waiting for a crew (what may be assigned) */
+	LC_SET_FINISHED, /* closed by the work (done, unable), not withdrawn */
 	LC_NSETS
 };
 
@@ -118,9 +121,10 @@ const char *lifecycle_set_sql(enum lc_set);
 
 /*
  * The whole table as JSON (new reference): {"states": [{"name", "open",
- * "active", "closed"}...], "sets": {"open": [...], ...}, "actions":
- * {"assign": {"from": [...], "to", "roles": [...], "needs": [...],
- * "takes": [...], "clears_crew", "escalated": "set"|"clear"|null}}}.
+ * "active", "closed", "queued", "finished"}...], "sets": {"open": [...],
+ * ...}, "actions": {"assign": {"from": [...], "to", "roles": [...],
+ * "needs": [...], "takes": [...], "clears_crew", "escalated":
+ * "set"|"clear"|null}}}.
  * name_of names one role bit (role_name): the table stays free of
  * auth.c's I/O.
  */

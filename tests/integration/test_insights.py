@@ -66,6 +66,13 @@ class Insights(unittest.TestCase):
         make("B2", (B[0] + 0.00003, B[1]), "2026-08-04 10:00+09",
              yes("住民 B二"))
         make("C1", C, "2025-08-04 10:00+09", yes("住民 C"))
+        # Called off at A, no nest after all: never a case of its own, so
+        # not counted at A's site or in the outlook, not a past case.
+        make("A4", A, "2026-07-07 10:00+09")
+        st, j = cls.post("/api/v1/requests/%d/cancel" % cls.ids["A4"],
+                         {"reason": "通報者が取り下げ",
+                          "note": "巣なしと連絡あり"}, cls.disp)
+        assert st == 200, (st, j)
         # A past case: no nest found, explained to the resident.
         h.psql(cls.url, "UPDATE requests SET state = 'done', outcome ="
                " 'no_nest' WHERE id = %d" % cls.ids["C1"])

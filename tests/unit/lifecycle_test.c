@@ -179,6 +179,19 @@ test_sets(void **state)
 	assert_false(lifecycle_in_set(LC_SET_ACTIVE, LC_HANDING_OVER));
 	assert_string_equal(lifecycle_set_sql(LC_SET_ACTIVE),
 	    "{assigned,accepted,en_route,on_site}");
+	for (i = 0; i < LC_NSTATES; i++) {
+		s = (enum lc_state)i;
+		/* Queued: what the planner may give a crew, i.e. assign. */
+		assert_int_equal(lifecycle_in_set(LC_SET_QUEUED, s),
+		    (lifecycle_action_find("assign")->from >> i) & 1);
+		/* Finished: closed, but neither cancelled nor merged. */
+		assert_int_equal(lifecycle_in_set(LC_SET_FINISHED, s),
+		    lifecycle_in_set(LC_SET_CLOSED, s) && s != LC_CANCELLED &&
+		        s != LC_MERGED);
+	}
+	assert_string_equal(lifecycle_set_sql(LC_SET_QUEUED), "{new,triaged}");
+	assert_string_equal(
+	    lifecycle_set_sql(LC_SET_FINISHED), "{done,unable}");
 }
 
 static const char *
