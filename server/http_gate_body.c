@@ -61,6 +61,57 @@ gate_spool_open(struct http_gate_conn *c)
 	return fd;
 }
 
+/* HTTP_GATE_CLOSE: the head (buf, head_len bytes) alone is handed over,
+ * rewritten, for http.c to answer; the body is discarded and the
+ * connection closes. */
+static void
+gate_head_close(struct http_gate_conn *c, struct evbuffer *src, const char *buf,
+    size_t head_len)
+{
+	char *rw;
+	size_t rwlen;
+
+	rw = gate_rewrite(buf, head_len, 0, &rwlen);
+	evbuffer_drain(src, head_len);
+	gate_hand(c, NULL, rwlen, rw);
+	free(rw);
+	c->handed++;
+	gate_discard(c);
+	gate_drop(c, src);
+}
+
+/* A body too large for memory: spooled to a file, one at a time on a
+ * connection and within the spool's room, or refused. */
+static void
+gate_head_spool(struct http_gate_conn *c, struct evbuffer *src, const char *buf,
+    size_t head_len, int expect)
+{
+	struct http_gate *g = c->g;
+
+	if (c->ready_fd != -1) {
+		gate_refuse(c, 400, "bad_request",
+		    "one large body at a time on a connection: wait for the "
+		    "answer to the last one");
+		return;
+	}
+	if (g->spooled + c->body_len > g->cfg.spool_max) {
+		gate_refuse(c, 503, "busy",
+		    "too many large uploads at once; try again later");
+		return;
+	}
+	if ((c->spool_fd = gate_spool_open(c)) == -1) {
+		gate_refuse(c, 503, "busy", "cannot store the upload now");
+		return;
+	}
+	c->spool_reserved = c->body_len;
+	g->spooled += c->body_len;
+	c->spool_head = gate_rewrite(buf, head_len, 0, &c->spool_head_len);
+	evbuffer_drain(src, head_len);
+	c->state = GATE_SPOOL;
+	if (expect)
+		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+}
+
 /* A head is complete in src (head_len bytes): judge it and act. */
 void
 gate_head(struct http_gate_conn *c, struct evbuffer *src, size_t head_len)
@@ -69,8 +120,7 @@ gate_head(struct http_gate_conn *c, struct evbuffer *src, size_t head_len)
 	struct http_gate_head h;
 	struct http_gate_verdict v;
 	const char *why;
-	char *buf, *rw;
-	size_t rwlen;
+	char *buf;
 	int te, expect;
 
 	buf = xmalloc(head_len + 1);
@@ -103,46 +153,16 @@ gate_head(struct http_gate_conn *c, struct evbuffer *src, size_t head_len)
 	c->body_len = (size_t)h.content_length;
 	c->body_got = 0;
 	clock_gettime(CLOCK_MONOTONIC, &c->body_start);
-	if (v.action == HTTP_GATE_CLOSE) {
-		rw = gate_rewrite(buf, head_len, 0, &rwlen);
-		evbuffer_drain(src, head_len);
-		gate_hand(c, NULL, rwlen, rw);
-		free(rw);
-		c->handed++;
-		gate_discard(c);
-		gate_drop(c, src);
-		goto out;
-	}
-	if (c->body_len <= HTTP_GATE_MEM_BODY) {
+	if (v.action == HTTP_GATE_CLOSE)
+		gate_head_close(c, src, buf, head_len);
+	else if (c->body_len <= HTTP_GATE_MEM_BODY) {
 		c->state = GATE_BODY;
 		if (expect && c->body_len > 0 &&
 		    evbuffer_get_length(src) < head_len + c->body_len)
 			bufferevent_write(
 			    c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-		goto out;
-	}
-	if (c->ready_fd != -1) {
-		gate_refuse(c, 400, "bad_request",
-		    "one large body at a time on a connection: wait for the "
-		    "answer to the last one");
-		goto out;
-	}
-	if (g->spooled + c->body_len > g->cfg.spool_max) {
-		gate_refuse(c, 503, "busy",
-		    "too many large uploads at once; try again later");
-		goto out;
-	}
-	if ((c->spool_fd = gate_spool_open(c)) == -1) {
-		gate_refuse(c, 503, "busy", "cannot store the upload now");
-		goto out;
-	}
-	c->spool_reserved = c->body_len;
-	g->spooled += c->body_len;
-	c->spool_head = gate_rewrite(buf, head_len, 0, &c->spool_head_len);
-	evbuffer_drain(src, head_len);
-	c->state = GATE_SPOOL;
-	if (expect)
-		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	} else
+		gate_head_spool(c, src, buf, head_len, expect);
 out:
 	free(buf);
 }
