@@ -5,8 +5,10 @@
  * The sentence is ours, never a crew's or dispatcher's note, so no staff
  * free text (which may name people or homes) reaches a public reply.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "open311_codec.h"
 
 static const struct open311_status statuses[] = {
@@ -97,15 +99,42 @@ open311_status_find(const char *kind, const char *outcome)
 	return NULL;
 }
 
+/* 1 if statuses[i] is the first row of its kind ("done" has many). */
+static int
+status_kind_first(size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		if (strcmp(statuses[j].kind, statuses[i].kind) == 0)
+			return 0;
+	}
+	return 1;
+}
+
 const char *
 open311_status_kinds_sql(int with_created)
 {
-	/* Updates leave "created" out: the request itself says that. */
-	return with_created
-	    ? "{created,triage,assign,reassign,accept,reject,escalate,"
-	      "en_route,on_site,done,unable,cancel,merge,handover,"
-	      "handover_received,handover_returned}"
-	    : "{triage,assign,reassign,accept,reject,escalate,"
-	      "en_route,on_site,done,unable,cancel,merge,handover,"
-	      "handover_received,handover_returned}";
+	/* Built once from statuses[], in its order (not a second list). */
+	static char sql[2][320];
+	char *out = sql[with_created != 0];
+	size_t used = 1, i;
+	int n;
+
+	if (out[0] != '\0')
+		return out;
+	out[0] = '{';
+	for (i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
+		/* Updates leave "created" out: the request itself says that. */
+		if (!status_kind_first(i) ||
+		    (!with_created && strcmp(statuses[i].kind, "created") == 0))
+			continue;
+		n = snprintf(out + used, sizeof sql[0] - used, "%s%s",
+		    used > 1 ? "," : "", statuses[i].kind);
+		if (n < 0 || (size_t)n >= sizeof sql[0] - used - 1)
+			fatalx("event=open311_kinds_too_long"); /* sql[] */
+		used += (size_t)n;
+	}
+	out[used] = '}';
+	return out;
 }

@@ -1,7 +1,8 @@
 /*
  * server/open311_form.c: the form-urlencoded and multipart parsers of
  * Open311 POSTs; also the lenient date reader and the XML writer those
- * requests' replies and parameters go through (open311.c, open311_xml.c).
+ * requests' replies and parameters go through (open311.c, open311_xml.c),
+ * and the status each step of the life cycle shows (open311_status.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +14,9 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "lifecycle.h"
 #include "open311.h"
+#include "open311_codec.h"
 
 static int
 urlencoded(const char *body, struct open311_form *f, char **cause)
@@ -281,8 +284,51 @@ test_xml(void **state)
 	json_decref(doc);
 }
 
+static const char *
+test_role_name(enum auth_role r)
+{
+	(void)r;
+	return "staff";
+}
+
+/*
+ * Every action of the life cycle tells the resident something, and the
+ * kinds the SQL asks for are exactly those, with "created" only when asked.
+ */
+static void
+test_status_kinds(void **state)
+{
+	json_t *table = lifecycle_json(test_role_name), *x;
+	const char *all = open311_status_kinds_sql(1);
+	const char *updates = open311_status_kinds_sql(0);
+	char list[512], kind[64];
+	const char *name, *p;
+	size_t n = 0, listed = 1;
+
+	(void)state;
+	/* ",triage,...,handover_returned,": each kind between commas. */
+	snprintf(list, sizeof list, ",%s", updates + 1);
+	list[strlen(list) - 1] = ',';
+	json_object_foreach(json_object_get(table, "actions"), name, x)
+	{
+		assert_non_null(open311_status_find(name, NULL));
+		snprintf(kind, sizeof kind, ",%s,", name);
+		assert_non_null(strstr(list, kind));
+		n++;
+	}
+	json_decref(table);
+	for (p = updates; *p != '\0'; p++)
+		listed += *p == ',';
+	assert_int_equal(listed, n);
+	assert_null(strstr(list, ",created,"));
+	snprintf(list, sizeof list, "{created,%s", updates + 1);
+	assert_string_equal(all, list);
+	/* Built once: the same buffer each time. */
+	assert_ptr_equal(open311_status_kinds_sql(1), all);
+}
+
 FIXTURE_MAIN(cmocka_unit_test(test_urlencoded),
     cmocka_unit_test(test_duplicates), cmocka_unit_test(test_too_many_fields),
     cmocka_unit_test(test_multipart), cmocka_unit_test(test_multipart_broken),
     cmocka_unit_test(test_boundary), cmocka_unit_test(test_dates),
-    cmocka_unit_test(test_xml))
+    cmocka_unit_test(test_xml), cmocka_unit_test(test_status_kinds))
