@@ -290,7 +290,7 @@ fail:
 	create_free(c);
 }
 
-/* Between authentication and the Idempotency-Key check. */
+/* Between the route's roles (the guard) and the Idempotency-Key check. */
 struct create_idem {
 	struct http_req *req;
 	struct auth_user user;
@@ -307,24 +307,16 @@ create_idem_go(void *arg)
 }
 
 static void
-create_idem_cb(struct http_req *req, const struct auth_user *user, void *arg)
+requests_create(struct http_req *req)
 {
 	struct app *app = http_req_owner(req);
 	struct create_idem *ci = xmalloc(sizeof *ci);
 	char scope[32];
 
-	(void)arg;
 	ci->req = req;
-	ci->user = *user;
-	snprintf(scope, sizeof scope, "user:%lld", user->id);
+	ci->user = *auth_user_of(req);
+	snprintf(scope, sizeof scope, "user:%lld", ci->user.id);
 	idem_begin(app, req, scope, create_idem_go, free, ci);
-}
-
-static void
-requests_create(struct http_req *req)
-{
-	struct app *app = http_req_owner(req);
-	auth_require(app, req, AUTH_STAFF | AUTH_CREW, create_idem_cb, app);
 }
 
 static void
@@ -469,8 +461,9 @@ callbacks_list(struct http_req *req)
 }
 
 const struct http_route api_requests_routes[] = {
-    {"requests.create", EVHTTP_REQ_POST, "/api/v1/requests", 64 * 1024, 0,
-        requests_create, NULL},
+    {"requests.create",
+        EVHTTP_REQ_POST | HTTP_ROUTE_ROLES(AUTH_STAFF | AUTH_CREW),
+        "/api/v1/requests", 64 * 1024, 0, requests_create, NULL},
     {"requests.list", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
         "/api/v1/requests", 0, 0, requests_list, NULL},
     {"requests.get", EVHTTP_REQ_GET | HTTP_ROUTE_ROLES(AUTH_ANY),
