@@ -191,15 +191,115 @@ requests_window_check(struct http_req *req, json_t *body)
 	return 0;
 }
 
+/* The request's own fields: known keys, each string within its limit, the
+ * location level, channel and times from their sets, answers an object.
+ * -1 after replying. */
+static int
+create_fields_check(struct http_req *req, json_t *body)
+{
+	const char *s, *channel;
+	json_t *answers = json_object_get(body, "answers");
+
+	if (api_only_keys(req, body, create_keys) != 0 ||
+	    api_str(req, body, "category", 1, 40, &s) != 0 ||
+	    api_str(req, body, "channel", 0, 20, &channel) != 0 ||
+	    api_str(req, body, "address", 0, LIMIT_ADDRESS, &s) != 0 ||
+	    api_str(req, body, "description", 0, LIMIT_DESCRIPTION, &s) != 0 ||
+	    api_str(req, body, "location_text", 0, 500, &s) != 0 ||
+	    api_str(req, body, "location_level", 0, 10, &s) != 0)
+		return -1;
+	if (api_one_of(req, "location_level", s, location_levels,
+	        "location_level must be block, town, place, case or pin") != 0)
+		return -1;
+	if (api_str(req, body, "callback_at", 0, 40, &s) != 0)
+		return -1;
+	if (s != NULL && !api_is_iso8601(s)) {
+		api_error(req, 422, "invalid_time", "callback_at",
+		    "callback_at must be an ISO 8601 time with a zone, e.g. "
+		    "2026-07-01T15:00:00+09:00");
+		return -1;
+	}
+	if (requests_window_check(req, body) != 0)
+		return -1;
+	if (api_one_of(req, "channel", channel, channels,
+	        "channel must be phone, counter, patrol or app") != 0)
+		return -1;
+	if (answers != NULL && !json_is_object(answers)) {
+		api_error(req, 422, "wrong_type", "answers",
+		    "answers must be an object of question code to answer");
+		return -1;
+	}
+	return 0;
+}
+
+/* The caller, absent, null or an object of known keys within their limits
+ * whose consent (a boolean) has a way to contact. -1 after replying. */
+static int
+create_caller_check(struct http_req *req, json_t *caller)
+{
+	const char *s;
+
+	if (caller == NULL || json_is_null(caller))
+		return 0;
+	if (!json_is_object(caller)) {
+		api_error(req, 422, "wrong_type", "caller",
+		    "caller must be an object");
+		return -1;
+	}
+	if (api_only_keys(req, caller, caller_keys) != 0 ||
+	    api_str(req, caller, "name", 0, LIMIT_CALLER_NAME, &s) != 0 ||
+	    api_str(req, caller, "phone", 0, LIMIT_PHONE, &s) != 0 ||
+	    api_str(req, caller, "address", 0, LIMIT_ADDRESS, &s) != 0)
+		return -1;
+	if (json_object_get(caller, "consent") != NULL &&
+	    !json_is_boolean(json_object_get(caller, "consent"))) {
+		api_error(req, 422, "wrong_type", "consent",
+		    "consent must be true or false");
+		return -1;
+	}
+	if (json_is_true(json_object_get(caller, "consent")) &&
+	    json_object_get(caller, "name") == NULL &&
+	    json_object_get(caller, "phone") == NULL &&
+	    json_object_get(caller, "address") == NULL) {
+		api_error(req, 422, "missing_field", "consent",
+		    "consent needs the caller's name, phone or address to "
+		    "contact");
+		return -1;
+	}
+	return 0;
+}
+
+/* The point: lat and lon, on the plane, and the ward it falls in or, over
+ * the city line, what it is near. -1 after replying. */
+static int
+create_place(struct app *a, struct create *c)
+{
+	const struct ward *w;
+	char *cause;
+
+	if (api_num(c->req, c->body, "lat", 1, &c->lat, NULL) != 0 ||
+	    api_num(c->req, c->body, "lon", 1, &c->lon, NULL) != 0)
+		return -1;
+	if (geo_to_plane(c->lon, c->lat, &c->easting, &c->northing, &cause) !=
+	    0) {
+		api_location_error(c->req, 422, cause);
+		return -1;
+	}
+	if (a->wards != NULL &&
+	    (w = wards_find(a->wards, c->lon, c->lat)) != NULL) {
+		c->ward_code = xstrdup(w->code);
+		c->ward_name = xstrdup(w->name);
+	} else
+		c->outside = outside_describe(a->wards, c->lon, c->lat);
+	return 0;
+}
+
 static void
 create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 {
 	struct app *a = arg;
 	struct create *c;
-	const char *s, *channel;
-	const struct ward *w;
-	json_t *body, *caller, *answers;
-	char *cause;
+	json_t *body;
 
 	if ((body = api_body(req)) == NULL)
 		return;
@@ -208,86 +308,16 @@ create_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	http_req_ref(req);
 	c->user = *user;
 	c->body = body;
-	caller = json_object_get(body, "caller");
-	answers = json_object_get(body, "answers");
-	if (api_only_keys(req, body, create_keys) != 0 ||
-	    api_str(req, body, "category", 1, 40, &s) != 0 ||
-	    api_str(req, body, "channel", 0, 20, &channel) != 0 ||
-	    api_str(req, body, "address", 0, LIMIT_ADDRESS, &s) != 0 ||
-	    api_str(req, body, "description", 0, LIMIT_DESCRIPTION, &s) != 0 ||
-	    api_str(req, body, "location_text", 0, 500, &s) != 0 ||
-	    api_str(req, body, "location_level", 0, 10, &s) != 0)
-		goto fail;
-	if (api_one_of(req, "location_level", s, location_levels,
-	        "location_level must be block, town, place, case or pin") != 0)
-		goto fail;
-	if (api_str(req, body, "callback_at", 0, 40, &s) != 0)
-		goto fail;
-	if (s != NULL && !api_is_iso8601(s)) {
-		api_error(req, 422, "invalid_time", "callback_at",
-		    "callback_at must be an ISO 8601 time with a zone, e.g. "
-		    "2026-07-01T15:00:00+09:00");
-		goto fail;
+	if (create_fields_check(req, body) != 0 ||
+	    create_caller_check(req, json_object_get(body, "caller")) != 0 ||
+	    create_place(a, c) != 0) {
+		create_free(c);
+		return;
 	}
-	if (requests_window_check(req, body) != 0)
-		goto fail;
-	if (api_one_of(req, "channel", channel, channels,
-	        "channel must be phone, counter, patrol or app") != 0)
-		goto fail;
-	if (answers != NULL && !json_is_object(answers)) {
-		api_error(req, 422, "wrong_type", "answers",
-		    "answers must be an object of question code to answer");
-		goto fail;
-	}
-	if (caller != NULL && !json_is_null(caller)) {
-		if (!json_is_object(caller)) {
-			api_error(req, 422, "wrong_type", "caller",
-			    "caller must be an object");
-			goto fail;
-		}
-		if (api_only_keys(req, caller, caller_keys) != 0 ||
-		    api_str(req, caller, "name", 0, LIMIT_CALLER_NAME, &s) !=
-		        0 ||
-		    api_str(req, caller, "phone", 0, LIMIT_PHONE, &s) != 0 ||
-		    api_str(req, caller, "address", 0, LIMIT_ADDRESS, &s) != 0)
-			goto fail;
-		if (json_object_get(caller, "consent") != NULL &&
-		    !json_is_boolean(json_object_get(caller, "consent"))) {
-			api_error(req, 422, "wrong_type", "consent",
-			    "consent must be true or false");
-			goto fail;
-		}
-		if (json_is_true(json_object_get(caller, "consent")) &&
-		    json_object_get(caller, "name") == NULL &&
-		    json_object_get(caller, "phone") == NULL &&
-		    json_object_get(caller, "address") == NULL) {
-			api_error(req, 422, "missing_field", "consent",
-			    "consent needs the caller's name, phone or address "
-			    "to contact");
-			goto fail;
-		}
-	}
-	if (api_num(req, body, "lat", 1, &c->lat, NULL) != 0 ||
-	    api_num(req, body, "lon", 1, &c->lon, NULL) != 0)
-		goto fail;
-	if (geo_to_plane(c->lon, c->lat, &c->easting, &c->northing, &cause) !=
-	    0) {
-		api_location_error(req, 422, cause);
-		goto fail;
-	}
-	if (a->wards != NULL &&
-	    (w = wards_find(a->wards, c->lon, c->lat)) != NULL) {
-		c->ward_code = xstrdup(w->code);
-		c->ward_name = xstrdup(w->name);
-	} else
-		c->outside = outside_describe(a->wards, c->lon, c->lat);
 	/* Kept by each patrold until changed (category_cache.h). */
 	category_cache_get(a->categories,
 	    json_string_value(json_object_get(body, "category")),
 	    create_category_cb, c);
-	return;
-fail:
-	create_free(c);
 }
 
 /* Between the route's roles (the guard) and the Idempotency-Key check. */
