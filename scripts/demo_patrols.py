@@ -79,24 +79,29 @@ def near_tama(p, polys, rings):
                for r in rings for xy_a, xy_b in zip(r, r[1:]))
 
 
+def near_runs(line, polys, rings):
+    """The runs of a line's points near Tama ward, in metres."""
+    runs, run = [], []
+    for p in line:
+        if near_tama(p, polys, rings):
+            run.append(xy(p))
+        elif run:
+            if len(run) > 1:
+                runs.append(run)
+            run = []
+    if len(run) > 1:
+        runs.append(run)
+    return runs
+
+
 def river_runs(name, polys, rings):
     """The river's lines, cut to the runs near Tama ward, in metres."""
     doc = json.load(open(os.path.join(DATA, "ksj_w05_kawasaki_rivers.geojson"),
                          encoding="utf-8"))
     runs = []
     for f in doc["features"]:
-        if f["properties"].get("layer") != name:
-            continue
-        run = []
-        for p in f["geometry"]["coordinates"]:
-            if near_tama(p, polys, rings):
-                run.append(xy(p))
-            elif run:
-                if len(run) > 1:
-                    runs.append(run)
-                run = []
-        if len(run) > 1:
-            runs.append(run)
+        if f["properties"].get("layer") == name:
+            runs += near_runs(f["geometry"]["coordinates"], polys, rings)
     return runs
 
 
@@ -108,18 +113,8 @@ def street_runs(names, polys, rings):
     runs = []
     for name in names:
         for f in doc["features"]:
-            if f["properties"]["name"] != name:
-                continue
-            run = []
-            for p in f["geometry"]["coordinates"]:
-                if near_tama(p, polys, rings):
-                    run.append(xy(p))
-                elif run:
-                    if len(run) > 1:
-                        runs.append(run)
-                    run = []
-            if len(run) > 1:
-                runs.append(run)
+            if f["properties"]["name"] == name:
+                runs += near_runs(f["geometry"]["coordinates"], polys, rings)
     return runs
 
 
