@@ -76,51 +76,15 @@ agent_now_ms(void)
 }
 
 int
-agent_args(const char *cmd, int argc, char **argv, struct agent_opt *opts,
+agent_args(const char *cmd, int argc, char **argv, struct args_opt *opts,
     const char **pos, int npos)
 {
-	struct agent_opt *o;
-	int i, n = 0;
+	char *cause;
+	int n;
 
-	for (i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "--", 2) != 0) {
-			if (n == npos) {
-				fprintf(stderr,
-				    "patrol-agent: %s: unexpected argument "
-				    "'%s'\n",
-				    cmd, argv[i]);
-				return -1;
-			}
-			pos[n++] = argv[i];
-			continue;
-		}
-		for (o = opts; o->name != NULL; o++) {
-			if (strcmp(o->name, argv[i] + 2) == 0)
-				break;
-		}
-		if (o->name == NULL) {
-			fprintf(stderr,
-			    "patrol-agent: %s: unknown option '%s'\n", cmd,
-			    argv[i]);
-			return -1;
-		}
-		if (o->flag) {
-			o->value = "1";
-			continue;
-		}
-		if (i + 1 == argc) {
-			fprintf(stderr, "patrol-agent: %s: %s needs a value\n",
-			    cmd, argv[i]);
-			return -1;
-		}
-		o->value = argv[++i];
-		if (o->n < AGENT_ARGS_MAX)
-			o->values[o->n++] = o->value;
-		else {
-			fprintf(stderr, "patrol-agent: %s: too many %s\n", cmd,
-			    argv[i - 1]);
-			return -1;
-		}
+	if ((n = args_parse(argc, argv, opts, pos, npos, &cause)) < 0) {
+		fprintf(stderr, "patrol-agent: %s: %s\n", cmd, cause);
+		free(cause);
 	}
 	return n;
 }

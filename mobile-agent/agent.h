@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "args.h"
 #include "sync_v1.pb-c.h"
 #include "track_codec.h"
 #include "xmalloc.h"
@@ -52,21 +53,17 @@ int64_t agent_now_ms(void);
  */
 int64_t agent_backoff_ms(int failures, int64_t base_ms, int64_t max_ms);
 /*
- * Command options: "--name VALUE" (a flag takes none), repeatable up to
- * AGENT_ARGS_MAX times (values[], n); value is the last one given.
- * Positionals go to pos (at most npos). Returns how many positionals, or
- * -1 after saying what is wrong on stderr.
+ * Reads a command's options and positionals with args_parse
+ * (common/args.h): how many positionals, or -1 after printing
+ * "patrol-agent: CMD: what is wrong".
  */
-#define AGENT_ARGS_MAX 20
-struct agent_opt {
-	const char *name;
-	int flag;
-	const char *value;
-	const char *values[AGENT_ARGS_MAX];
-	int n;
-};
-int agent_args(const char *cmd, int argc, char **argv, struct agent_opt *,
+int agent_args(const char *cmd, int argc, char **argv, struct args_opt *,
     const char **pos, int npos);
+/*
+ * Photos, answers or pieces of one step, at most: as many as an option may
+ * be given on the command line, and the screen takes no more.
+ */
+#define AGENT_ARGS_MAX ARGS_MAX
 
 /*
  * outbox.c: the SQLite database: opening it, its schema, the state

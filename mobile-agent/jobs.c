@@ -28,7 +28,7 @@ jobs_parse_id(const char *cmd, const char *s, long long *id)
 /* --lat/--lon into rec (1), neither (0), or a mistake (-1). */
 static int
 jobs_opt_position(
-    struct agent_opt *lat, struct agent_opt *lon, struct jobs_rec *rec)
+    struct args_opt *lat, struct args_opt *lon, struct jobs_rec *rec)
 {
 	char *e1, *e2;
 
@@ -49,7 +49,7 @@ jobs_opt_position(
  * o[1] --note, o[2] --photo, o[3] --answer.
  */
 static void
-jobs_opt_form(const struct agent_opt *o, struct jobs_rec *rec)
+jobs_opt_form(const struct args_opt *o, struct jobs_rec *rec)
 {
 	rec->note = o[1].value;
 	rec->photos = o[2].values;
@@ -71,7 +71,7 @@ static int
 jobs_step(struct agent *a, const char *cmd, const char *action, int argc,
     char **argv, int needs_reason)
 {
-	struct agent_opt o[] = {{.name = "reason"}, {.name = "note"},
+	struct args_opt o[] = {{.name = "reason"}, {.name = "note"},
 	    {.name = "lat"}, {.name = "lon"}, {.name = NULL}};
 	struct jobs_rec rec = {0};
 	const char *p[1];
@@ -134,7 +134,7 @@ jobs_status(struct agent *a, int argc, char **argv)
 int
 jobs_done(struct agent *a, int argc, char **argv)
 {
-	struct agent_opt o[] = {{.name = "outcome"}, {.name = "note"},
+	struct args_opt o[] = {{.name = "outcome"}, {.name = "note"},
 	    {.name = "photo"}, {.name = "answer"}, {.name = "lat"},
 	    {.name = "lon"}, {.name = NULL}};
 	struct jobs_rec rec = {0};
@@ -167,7 +167,7 @@ jobs_done(struct agent *a, int argc, char **argv)
 int
 jobs_finding(struct agent *a, int argc, char **argv)
 {
-	struct agent_opt o[] = {{.name = "category"}, {.name = "note"},
+	struct args_opt o[] = {{.name = "category"}, {.name = "note"},
 	    {.name = "photo"}, {.name = "answer"}, {.name = "lat"},
 	    {.name = "lon"}, {.name = "address"}, {.name = NULL}};
 	struct jobs_rec rec = {0};
@@ -226,7 +226,7 @@ jobs_patrol(struct agent *a, int argc, char **argv)
 int
 jobs_wayback(struct agent *a, int argc, char **argv)
 {
-	struct agent_opt o[] = {
+	struct args_opt o[] = {
 	    {.name = "lat"}, {.name = "lon"}, {.name = NULL}};
 	Patrol__Sync__V1__Position pos;
 	const char *p[1 + AGENT_ARGS_MAX] = {NULL};

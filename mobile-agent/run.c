@@ -67,7 +67,7 @@ run_gps_open(struct agent *a, const char *gpsd, const char *nmea, double speed)
 int
 run_main(struct agent *a, int argc, char **argv)
 {
-	struct agent_opt o[] = {{.name = "gpsd"}, {.name = "nmea"},
+	struct args_opt o[] = {{.name = "gpsd"}, {.name = "nmea"},
 	    {.name = "speed"}, {.name = "once", .flag = 1},
 	    {.name = "backoff-max"}, {.name = "no-gps", .flag = 1},
 	    {.name = NULL}};

@@ -191,7 +191,7 @@ serve_fini(struct serve *s)
 int
 serve_main(struct agent *a, int argc, char **argv)
 {
-	struct agent_opt o[] = {{.name = "listen"}, {.name = "gpsd"},
+	struct args_opt o[] = {{.name = "listen"}, {.name = "gpsd"},
 	    {.name = "nmea"}, {.name = "speed"}, {.name = "no-gps", .flag = 1},
 	    {.name = "backoff-max"}, {.name = "leaflet"}, {.name = NULL}};
 	struct serve s = {.a = a, .wake = {-1, -1}};

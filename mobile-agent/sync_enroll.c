@@ -119,7 +119,7 @@ out:
 int
 sync_enroll_main(struct agent *a, int argc, char **argv)
 {
-	struct agent_opt o[] = {{.name = "server"}, {.name = "code"},
+	struct args_opt o[] = {{.name = "server"}, {.name = "code"},
 	    {.name = "ca"}, {.name = "label"}, {.name = NULL}};
 
 	if (agent_args("enroll", argc, argv, o, NULL, 0) != 0 ||

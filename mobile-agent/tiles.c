@@ -140,7 +140,7 @@ out:
 static int
 tiles_fetch(struct agent *a, int argc, char **argv)
 {
-	struct agent_opt o[] = {{.name = "url"}, {.name = "bbox"},
+	struct args_opt o[] = {{.name = "url"}, {.name = "bbox"},
 	    {.name = "zoom"}, {.name = "max"}, {.name = "credit"},
 	    {.name = NULL}};
 	double w, s, e, n;

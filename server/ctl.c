@@ -1,8 +1,9 @@
 /*
  * What every patrolctl command shares: the database opened on first use,
  * argument parsing, failing with a cause. The command table is in
- * ctl_commands.c, so that the commands depend on this file and never the
- * other way round.
+ * ctl_commands.c, which hands it down through struct ctl for ctl_usage:
+ * the commands and their table depend on this file, never the other way
+ * round.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -49,15 +50,15 @@ ctl_close(struct ctl *c)
 }
 
 int
-ctl_usage(const char *name)
+ctl_usage(const struct ctl *c, const char *name)
 {
 	int i;
 
-	for (i = 0; i < ctl_ncommands; i++) {
-		if (strcmp(ctl_commands[i].name, name) == 0) {
+	for (i = 0; i < c->ncommands; i++) {
+		if (strcmp(c->commands[i].name, name) == 0) {
 			fprintf(stderr, "usage: patrolctl %s%s%s\n", name,
-			    *ctl_commands[i].usage != '\0' ? " " : "",
-			    ctl_commands[i].usage);
+			    *c->commands[i].usage != '\0' ? " " : "",
+			    c->commands[i].usage);
 			return 2;
 		}
 	}
@@ -66,56 +67,14 @@ ctl_usage(const char *name)
 }
 
 int
-ctl_args(const char *command, int argc, char **argv, const char *const *names,
-    const char **values, const char **pos, int npos)
+ctl_args(const char *command, int argc, char **argv, struct args_opt *opts,
+    const char **pos, int npos)
 {
-	const char *a, *eq;
-	char shortopt[4];
-	size_t len;
-	int i, k, n = 0;
+	char *cause;
+	int n;
 
-	for (k = 0; names[k] != NULL; k++)
-		values[k] = NULL;
-	for (i = 0; i < argc; i++) {
-		a = argv[i];
-		/* A one-letter "-o" is the same as "--o". */
-		if (a[0] == '-' && a[1] != '-' && a[1] != '\0' &&
-		    a[2] == '\0') {
-			snprintf(shortopt, sizeof shortopt, "--%c", a[1]);
-			a = shortopt;
-		}
-		if (strncmp(a, "--", 2) != 0) {
-			if (n == npos) {
-				fprintf(stderr,
-				    "patrolctl: %s: unexpected argument '%s'\n",
-				    command, a);
-				return -1;
-			}
-			pos[n++] = a;
-			continue;
-		}
-		eq = strchr(a, '=');
-		len = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
-		for (k = 0; names[k] != NULL; k++) {
-			if (strlen(names[k]) == len &&
-			    strncmp(names[k], a + 2, len) == 0)
-				break;
-		}
-		if (names[k] == NULL) {
-			fprintf(stderr, "patrolctl: %s: unknown option '%s'\n",
-			    command, a);
-			return -1;
-		}
-		if (eq != NULL)
-			values[k] = eq + 1;
-		else if (i + 1 < argc)
-			values[k] = argv[++i];
-		else {
-			fprintf(stderr, "patrolctl: %s: %s needs a value\n",
-			    command, a);
-			return -1;
-		}
-	}
+	if ((n = args_parse(argc, argv, opts, pos, npos, &cause)) < 0)
+		(void)ctl_fail(command, cause);
 	return n;
 }
 

@@ -1,20 +1,31 @@
 /*
  * patrolctl's commands. Each ctl_*.c adds a group; patrolctl.c only parses
- * the global options and finds the command in ctl_commands.
+ * the global options and calls ctl_main (ctl_commands.c), which finds the
+ * command in its table.
  */
 #ifndef PATROL_CTL_H
 #define PATROL_CTL_H
 
 #include <stddef.h>
 
+#include "args.h"
+
 struct config;
 struct db;
 struct event_base;
+
+struct ctl_command;
 
 struct ctl {
 	struct config *cfg;
 	struct event_base *base;
 	struct db *db;
+	/*
+	 * The command table, handed down by ctl_main (ctl_commands.c) so that
+	 * ctl_usage reads it without this file's depending on that one.
+	 */
+	const struct ctl_command *commands;
+	int ncommands;
 };
 
 struct ctl_command {
@@ -25,27 +36,22 @@ struct ctl_command {
 	int (*run)(struct ctl *, int argc, char **argv);
 };
 
-extern const struct ctl_command ctl_commands[];
-extern const int ctl_ncommands;
-
 /*
- * Prints "usage: patrolctl NAME ARGS" from ctl_commands to stderr (the one
- * place a command's arguments are written) and returns 2, the exit status
- * for a wrong command line.
+ * Prints "usage: patrolctl NAME ARGS" from the command table (the one place
+ * a command's arguments are written) to stderr and returns 2, the exit
+ * status for a wrong command line.
  */
-int ctl_usage(const char *name);
+int ctl_usage(const struct ctl *, const char *name);
 
 /* The database pool (one connection), opened on first use. */
 struct db *ctl_db(struct ctl *);
 void ctl_close(struct ctl *);
 /*
- * Reads a command's arguments: "--name value" (or --name=value) for each
- * of names (NULL-terminated) into values[i], NULL when absent; anything
- * else is a positional, at most npos of them, into pos[]. Prints what is
- * wrong to stderr and returns -1; else the number of positionals.
+ * Reads a command's arguments with args_parse (common/args.h): the number
+ * of positionals, or -1 after printing "patrolctl: COMMAND: what is wrong".
  */
-int ctl_args(const char *command, int argc, char **argv,
-    const char *const *names, const char **values, const char **pos, int npos);
+int ctl_args(const char *command, int argc, char **argv, struct args_opt *opts,
+    const char **pos, int npos);
 /*
  * Who runs this patrolctl, for audit_log.actor: "patrolctl:" and the
  * operating-system login name (the uid when it has none). Static storage.

@@ -143,8 +143,10 @@ out:
 int
 ctl_addresses_import(struct ctl *c, int argc, char **argv)
 {
-	if (argc != 1 || argv[0][0] == '-') {
-		return ctl_usage("import addresses");
+	const char *pos[1];
+
+	if (ctl_args("import addresses", argc, argv, NULL, pos, 1) != 1) {
+		return ctl_usage(c, "import addresses");
 	}
-	return ctl_addresses_import_file(c, argv[0]);
+	return ctl_addresses_import_file(c, pos[0]);
 }

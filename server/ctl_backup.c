@@ -352,16 +352,15 @@ backup_manifest_write(const char *dir, time_t now, const char *version,
 int
 ctl_backup(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {NULL};
-	const char *v[1], *pos[1], *dir;
+	const char *pos[1], *dir;
 	char *cause, *version, *dump, *photos, hex[65];
 	json_t *list;
 	long long size;
 	time_t now = time(NULL);
 	int rc;
 
-	if (ctl_args("backup", argc, argv, names, v, pos, 1) != 1) {
-		return ctl_usage("backup");
+	if (ctl_args("backup", argc, argv, NULL, pos, 1) != 1) {
+		return ctl_usage(c, "backup");
 	}
 	dir = pos[0];
 	if (sodium_init() < 0)
@@ -568,14 +567,13 @@ restore_database(
 int
 ctl_restore(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {NULL};
-	const char *v[1], *pos[1], *dir;
+	const char *pos[1], *dir;
 	char *cause, *dbname;
 	json_t *m;
 	long relations;
 
-	if (ctl_args("restore", argc, argv, names, v, pos, 1) != 1) {
-		return ctl_usage("restore");
+	if (ctl_args("restore", argc, argv, NULL, pos, 1) != 1) {
+		return ctl_usage(c, "restore");
 	}
 	dir = pos[0];
 	if (sodium_init() < 0)

@@ -26,9 +26,8 @@ ctl_migrate(struct ctl *c, int argc, char **argv)
 {
 	char *cause;
 
-	(void)argv;
-	if (argc != 0)
-		return ctl_usage("migrate");
+	if (ctl_args("migrate", argc, argv, NULL, NULL, 0) != 0)
+		return ctl_usage(c, "migrate");
 	if (migrate_apply(ctl_db(c), c->cfg->schema_dir, stdout, &cause) != 0) {
 		fprintf(stderr, "patrolctl: %s\n", cause);
 		free(cause);
@@ -42,8 +41,8 @@ ctl_migrate_status(struct ctl *c, int argc, char **argv)
 {
 	char *cause, *pending;
 
-	(void)argc;
-	(void)argv;
+	if (ctl_args("migrate status", argc, argv, NULL, NULL, 0) != 0)
+		return ctl_usage(c, "migrate status");
 	if (migrate_pending(ctl_db(c), c->cfg->schema_dir, &pending, &cause) !=
 	    0) {
 		fprintf(stderr, "patrolctl: %s\n", cause);
@@ -58,7 +57,7 @@ ctl_migrate_status(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
-const struct ctl_command ctl_commands[] = {
+static const struct ctl_command ctl_commands[] = {
     {"import wards", "FILE [--name-field name] [--code-field code]",
         "replace the wards with a GeoJSON file's polygons", ctl_wards_import},
     {"wards list", "", "list the wards: code, name, bbox", ctl_wards_list},
@@ -151,7 +150,7 @@ const struct ctl_command ctl_commands[] = {
         ctl_migrate_status},
     {"migrate", "", "apply pending schema migrations", ctl_migrate},
 };
-const int ctl_ncommands = sizeof ctl_commands / sizeof ctl_commands[0];
+static const int ctl_ncommands = sizeof ctl_commands / sizeof ctl_commands[0];
 
 /* How many of argv's words spell the command's name, or 0. */
 static int
@@ -179,6 +178,8 @@ ctl_main(struct ctl *c, int argc, char **argv)
 {
 	int i, n;
 
+	c->commands = ctl_commands;
+	c->ncommands = ctl_ncommands;
 	/* The table lists longer names first, so "migrate status" wins. */
 	for (i = 0; i < ctl_ncommands; i++) {
 		if ((n = ctl_match(ctl_commands[i].name, argc, argv)) > 0)

@@ -19,19 +19,20 @@
 int
 ctl_devices_enroll(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {"crew", "ttl-minutes", NULL};
-	const char *v[2];
+	struct args_opt opts[] = {
+	    {.name = "crew"}, {.name = "ttl-minutes"}, {.name = NULL}};
 	char code[SYNC_CODE_LEN + 2], canon[SYNC_CODE_LEN + 1], hash[65];
 	char *expires, *cause, *end;
 	long ttl = 15;
 
-	if (ctl_args("device enroll", argc, argv, names, v, NULL, 0) != 0 ||
-	    v[0] == NULL) {
-		return ctl_usage("device enroll");
+	if (ctl_args("device enroll", argc, argv, opts, NULL, 0) != 0 ||
+	    opts[0].value == NULL) {
+		return ctl_usage(c, "device enroll");
 	}
-	if (v[1] != NULL) {
-		ttl = strtol(v[1], &end, 10);
-		if (*v[1] == '\0' || *end != '\0' || ttl < 1 || ttl > 10080) {
+	if (opts[1].value != NULL) {
+		ttl = strtol(opts[1].value, &end, 10);
+		if (*opts[1].value == '\0' || *end != '\0' || ttl < 1 ||
+		    ttl > 10080) {
 			fprintf(stderr,
 			    "patrolctl: device enroll: "
 			    "--ttl-minutes must be 1..10080\n");
@@ -42,14 +43,14 @@ ctl_devices_enroll(struct ctl *c, int argc, char **argv)
 	if (sync_code_normalize(code, canon) != 0)
 		return ctl_fail("device enroll", xstrdup("bad code"));
 	auth_token_hash(canon, hash);
-	if (store_devices_enroll_code(ctl_db(c), v[0], hash, (int)ttl,
+	if (store_devices_enroll_code(ctl_db(c), opts[0].value, hash, (int)ttl,
 	        ctl_actor(), &expires, &cause) != 0)
 		return ctl_fail("device enroll", cause);
 	printf("%s\n", code);
 	fprintf(stderr,
 	    "one-time code for crew %s, valid until %s: patrol-agent enroll "
 	    "--server URL --code %s\n",
-	    v[0], expires, code);
+	    opts[0].value, expires, code);
 	free(expires);
 	return 0;
 }
@@ -57,17 +58,16 @@ ctl_devices_enroll(struct ctl *c, int argc, char **argv)
 int
 ctl_devices_list(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {"crew", NULL};
-	const char *v[1];
+	struct args_opt opts[] = {{.name = "crew"}, {.name = NULL}};
 	struct store_device d;
 	PGresult *res;
 	char *cause;
 	int i;
 
-	if (ctl_args("device list", argc, argv, names, v, NULL, 0) != 0) {
-		return ctl_usage("device list");
+	if (ctl_args("device list", argc, argv, opts, NULL, 0) != 0) {
+		return ctl_usage(c, "device list");
 	}
-	if (store_devices_list(ctl_db(c), v[0], &res, &cause) != 0)
+	if (store_devices_list(ctl_db(c), opts[0].value, &res, &cause) != 0)
 		return ctl_fail("device list", cause);
 	printf("%-6s %-20s %-8s %-16s %-19s %-10s %s\n", "id", "crew",
 	    "version", "enrolled", "last sync", "status", "label");
@@ -82,15 +82,15 @@ ctl_devices_list(struct ctl *c, int argc, char **argv)
 int
 ctl_devices_revoke(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {"crew", NULL};
-	const char *v[1], *pos[1];
+	struct args_opt opts[] = {{.name = "crew"}, {.name = NULL}};
+	const char *pos[1];
 	char *cause, *end;
 	long long id = 0;
 	int npos, n;
 
-	npos = ctl_args("device revoke", argc, argv, names, v, pos, 1);
-	if (npos < 0 || (npos == 1) == (v[0] != NULL)) {
-		return ctl_usage("device revoke");
+	npos = ctl_args("device revoke", argc, argv, opts, pos, 1);
+	if (npos < 0 || (npos == 1) == (opts[0].value != NULL)) {
+		return ctl_usage(c, "device revoke");
 	}
 	if (npos == 1) {
 		id = strtoll(pos[0], &end, 10);
@@ -103,7 +103,7 @@ ctl_devices_revoke(struct ctl *c, int argc, char **argv)
 		}
 	}
 	if (store_devices_revoke(
-	        ctl_db(c), id, v[0], ctl_actor(), &n, &cause) != 0)
+	        ctl_db(c), id, opts[0].value, ctl_actor(), &n, &cause) != 0)
 		return ctl_fail("device revoke", cause);
 	if (n == 0) {
 		fprintf(stderr,

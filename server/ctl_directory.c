@@ -10,24 +10,6 @@
 #include "store_wait.h"
 #include "xmalloc.h"
 
-/* "--demo" is a flag without a value: take it out before ctl_args. */
-static int
-ctl_directory_flag(int *argc, char **argv, const char *flag)
-{
-	int i, found = 0;
-
-	for (i = 0; i < *argc; i++) {
-		if (strcmp(argv[i], flag) == 0) {
-			found = 1;
-			memmove(&argv[i], &argv[i + 1],
-			    (size_t)(*argc - i - 1) * sizeof *argv);
-			(*argc)--;
-			i--;
-		}
-	}
-	return found;
-}
-
 static const char *
 ctl_directory_s(json_t *o, const char *key)
 {
@@ -51,24 +33,25 @@ ctl_directory_print(json_t *v)
 int
 ctl_directory_add(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {
-	    "email", "handles", "phone", "hours", NULL};
+	struct args_opt opts[] = {{.name = "email"}, {.name = "handles"},
+	    {.name = "phone"}, {.name = "hours"}, {.name = "demo", .flag = 1},
+	    {.name = NULL}};
 	struct store_directory_entry e = {0};
 	struct db_wait w = {0};
-	const char *v[4], *pos[1];
+	const char *pos[1];
 	char *cause;
 	json_t *j;
 
-	e.demo = ctl_directory_flag(&argc, argv, "--demo");
-	if (ctl_args("directory add", argc, argv, names, v, pos, 1) != 1 ||
-	    v[0] == NULL) {
-		return ctl_usage("directory add");
+	if (ctl_args("directory add", argc, argv, opts, pos, 1) != 1 ||
+	    opts[0].value == NULL) {
+		return ctl_usage(c, "directory add");
 	}
 	e.name = pos[0];
-	e.email = v[0];
-	e.handles = v[1];
-	e.phone = v[2];
-	e.hours = v[3];
+	e.email = opts[0].value;
+	e.handles = opts[1].value;
+	e.phone = opts[2].value;
+	e.hours = opts[3].value;
+	e.demo = opts[4].value != NULL;
 	store_directory_add(ctl_db(c), &e, db_wait_cb, &w);
 	if (store_wait_json(ctl_db(c), &w, &j, &cause) != 0) {
 		if (strstr(cause, "23505") != NULL) {
@@ -95,12 +78,13 @@ ctl_directory_list(struct ctl *c, int argc, char **argv)
 	char *cause;
 	json_t *all, *v;
 	size_t i;
-	int removed = ctl_directory_flag(&argc, argv, "--removed");
+	struct args_opt opts[] = {
+	    {.name = "removed", .flag = 1}, {.name = NULL}};
 
-	if (argc != 0) {
-		return ctl_usage("directory list");
+	if (ctl_args("directory list", argc, argv, opts, NULL, 0) != 0) {
+		return ctl_usage(c, "directory list");
 	}
-	store_directory_list(ctl_db(c), removed, db_wait_cb, &w);
+	store_directory_list(ctl_db(c), opts[0].value != NULL, db_wait_cb, &w);
 	if (store_wait_json(ctl_db(c), &w, &all, &cause) != 0)
 		return ctl_fail("directory list", cause);
 	printf("id\tname\temail\tphone\thours\thandles\n");
@@ -113,12 +97,13 @@ int
 ctl_directory_remove(struct ctl *c, int argc, char **argv)
 {
 	struct db_wait w = {0};
+	const char *pos[1];
 	char *end;
 	long long id;
 
-	if (argc != 1 || (id = strtoll(argv[0], &end, 10)) <= 0 ||
-	    *end != '\0') {
-		return ctl_usage("directory remove");
+	if (ctl_args("directory remove", argc, argv, NULL, pos, 1) != 1 ||
+	    (id = strtoll(pos[0], &end, 10)) <= 0 || *end != '\0') {
+		return ctl_usage(c, "directory remove");
 	}
 	store_directory_remove(ctl_db(c), id, db_wait_cb, &w);
 	if (ctl_wait_one(

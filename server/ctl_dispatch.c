@@ -84,28 +84,31 @@ ctl_dispatch_put(
 int
 ctl_dispatch_office_add(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {
-	    "name-ja", "name-en", "wards", "skills", "lat", "lon", NULL};
-	const char *v[7], *pos[1];
+	struct args_opt opts[] = {{.name = "name-ja"}, {.name = "name-en"},
+	    {.name = "wards"}, {.name = "skills"}, {.name = "lat"},
+	    {.name = "lon"}, {.name = NULL}};
+	const char *pos[1];
 	struct store_office o = {0};
 	char *wards = NULL, *skills = NULL, *cause;
 	int rc = 1;
 
-	if (ctl_args("office add", argc, argv, names, v, pos, 1) != 1 ||
-	    v[0] == NULL || v[1] == NULL || v[4] == NULL || v[5] == NULL) {
-		return ctl_usage("office add");
+	if (ctl_args("office add", argc, argv, opts, pos, 1) != 1 ||
+	    opts[0].value == NULL || opts[1].value == NULL ||
+	    opts[4].value == NULL || opts[5].value == NULL) {
+		return ctl_usage(c, "office add");
 	}
 	if (ctl_geo_init(c, &cause) != 0)
 		return ctl_fail("office add", cause);
-	if ((wards = ctl_dispatch_array("office add", "--wards", v[2])) ==
-	        NULL ||
-	    (skills = ctl_dispatch_array("office add", "--skills", v[3])) ==
-	        NULL ||
-	    ctl_dispatch_point("office add", v[4], v[5], &o.lat, &o.lon) != 0)
+	if ((wards = ctl_dispatch_array(
+	         "office add", "--wards", opts[2].value)) == NULL ||
+	    (skills = ctl_dispatch_array(
+	         "office add", "--skills", opts[3].value)) == NULL ||
+	    ctl_dispatch_point("office add", opts[4].value, opts[5].value,
+	        &o.lat, &o.lon) != 0)
 		goto out;
 	o.code = pos[0];
-	o.name_ja = v[0];
-	o.name_en = v[1];
+	o.name_ja = opts[0].value;
+	o.name_en = opts[1].value;
 	o.wards = wards;
 	o.skills = skills;
 	if ((rc = ctl_dispatch_put(c, "office add", 1, &o)) == 0)
@@ -193,20 +196,23 @@ out:
 int
 ctl_dispatch_crew_add(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {
-	    "office", "name", "skills", "members", "shift", "lat", "lon", NULL};
-	const char *v[8], *pos[1];
+	struct args_opt opts[] = {{.name = "office"}, {.name = "name"},
+	    {.name = "skills"}, {.name = "members"}, {.name = "shift"},
+	    {.name = "lat"}, {.name = "lon"}, {.name = NULL}};
+	const char *pos[1];
 	char *cause;
 	int rc;
 
-	if (ctl_args("crew add", argc, argv, names, v, pos, 1) != 1 ||
-	    v[0] == NULL || v[1] == NULL || v[2] == NULL) {
-		return ctl_usage("crew add");
+	if (ctl_args("crew add", argc, argv, opts, pos, 1) != 1 ||
+	    opts[0].value == NULL || opts[1].value == NULL ||
+	    opts[2].value == NULL) {
+		return ctl_usage(c, "crew add");
 	}
 	if (ctl_geo_init(c, &cause) != 0)
 		return ctl_fail("crew add", cause);
-	rc = ctl_dispatch_crew(
-	    c, "crew add", pos[0], v[1], v[0], v[2], v[3], v[4], v[5], v[6]);
+	rc = ctl_dispatch_crew(c, "crew add", pos[0], opts[1].value,
+	    opts[0].value, opts[2].value, opts[3].value, opts[4].value,
+	    opts[5].value, opts[6].value);
 	if (rc == 0)
 		printf("crew %s saved\n", pos[0]);
 	geo_fini();
@@ -485,9 +491,8 @@ ctl_dispatch_demo_load(struct ctl *c, int argc, char **argv)
 	size_t i;
 	int rc = 1, empty;
 
-	(void)argv;
-	if (argc != 0)
-		return ctl_usage("demo load");
+	if (ctl_args("demo load", argc, argv, NULL, NULL, 0) != 0)
+		return ctl_usage(c, "demo load");
 	/* Only into an empty database: demo data must never mix with real. */
 	if (store_demo_empty(ctl_db(c), &empty, &cause) != 0)
 		return ctl_fail("demo load", cause);
@@ -550,9 +555,8 @@ ctl_dispatch_category_list(struct ctl *c, int argc, char **argv)
 	char *cause, *skills;
 	size_t i;
 
-	(void)argv;
-	if (argc != 0)
-		return ctl_usage("category list");
+	if (ctl_args("category list", argc, argv, NULL, NULL, 0) != 0)
+		return ctl_usage(c, "category list");
 	store_categories_list(ctl_db(c), db_wait_cb, &w);
 	if (store_wait_json(ctl_db(c), &w, &all, &cause) != 0)
 		return ctl_fail("category list", cause);
@@ -623,17 +627,18 @@ ctl_dispatch_category_import(struct ctl *c, int argc, char **argv)
 	struct db_wait w = {0};
 	json_error_t err;
 	json_t *all, *v;
+	const char *pos[1];
 	char *cause, *text;
 	size_t i;
 	int n;
 
-	if (argc != 1) {
-		return ctl_usage("category import");
+	if (ctl_args("category import", argc, argv, NULL, pos, 1) != 1) {
+		return ctl_usage(c, "category import");
 	}
-	if ((all = json_load_file(argv[0], JSON_REJECT_DUPLICATES, &err)) ==
+	if ((all = json_load_file(pos[0], JSON_REJECT_DUPLICATES, &err)) ==
 	    NULL) {
 		fprintf(stderr, "patrolctl: category import: %s:%d: %s\n",
-		    argv[0], err.line, err.text);
+		    pos[0], err.line, err.text);
 		return 1;
 	}
 	if (!json_is_array(all)) {
@@ -641,7 +646,7 @@ ctl_dispatch_category_import(struct ctl *c, int argc, char **argv)
 		fprintf(stderr,
 		    "patrolctl: category import: %s: expected a "
 		    "JSON array of categories\n",
-		    argv[0]);
+		    pos[0]);
 		return 1;
 	}
 	json_array_foreach(all, i, v)
@@ -657,6 +662,6 @@ ctl_dispatch_category_import(struct ctl *c, int argc, char **argv)
 	free(text);
 	if (store_wait_count(ctl_db(c), &w, &n, &cause) != 0)
 		return ctl_fail("category import", cause);
-	printf("saved %d categories from %s\n", n, argv[0]);
+	printf("saved %d categories from %s\n", n, pos[0]);
 	return 0;
 }

@@ -237,31 +237,32 @@ ctl_network_import_report(const struct network_set *set,
 int
 ctl_network_import(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {
-	    "kind", "class-field", "ward", NULL};
+	struct args_opt opts[] = {{.name = "kind"}, {.name = "class-field"},
+	    {.name = "ward"}, {.name = NULL}};
 	struct store_network_import im = {0};
 	struct store_network_saved saved;
 	struct ctl_network_intervals iv = {0};
 	struct network_set *set = NULL;
 	struct ward_set *wards = NULL;
 	enum network_kind kind;
-	const char *v[4], *pos[1], *base;
+	const char *pos[1], *base;
 	json_t *pieces;
 	char *buf = NULL, *cause, *json;
 	size_t len, i;
 	double km = 0;
 	int rc = 1, outside = 0, left = 0;
 
-	if (ctl_args("import network", argc, argv, names, v, pos, 1) != 1 ||
-	    v[0] == NULL || network_kind_parse(v[0], &kind) != 0) {
-		return ctl_usage("import network");
+	if (ctl_args("import network", argc, argv, opts, pos, 1) != 1 ||
+	    opts[0].value == NULL ||
+	    network_kind_parse(opts[0].value, &kind) != 0) {
+		return ctl_usage(c, "import network");
 	}
 	if ((buf = ctl_network_open(c, pos[0], &len, &cause)) == NULL) {
 		rc = ctl_fail("import network", cause);
 		goto out;
 	}
-	if ((set = ctl_network_parse(pos[0], buf, len, kind, v[1], &cause)) ==
-	    NULL) {
+	if ((set = ctl_network_parse(
+	         pos[0], buf, len, kind, opts[1].value, &cause)) == NULL) {
 		rc = ctl_fail("import network", cause);
 		goto out;
 	}
@@ -270,15 +271,16 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 		rc = ctl_fail("import network", cause);
 		goto out;
 	}
-	if (v[2] != NULL && !ctl_network_ward_known(wards, v[2])) {
-		fprintf(
-		    stderr, "patrolctl: import network: no ward %s\n", v[2]);
+	if (opts[2].value != NULL &&
+	    !ctl_network_ward_known(wards, opts[2].value)) {
+		fprintf(stderr, "patrolctl: import network: no ward %s\n",
+		    opts[2].value);
 		goto out;
 	}
 	pieces = json_array();
 	for (i = 0; i < set->nlines; i++)
 		ctl_network_line(&set->lines[i], kind, c->cfg->piece_m, wards,
-		    v[2], &iv, pieces, &outside, &left, &km);
+		    opts[2].value, &iv, pieces, &outside, &left, &km);
 	json = json_dumps(pieces, JSON_COMPACT);
 	json_decref(pieces);
 	base = strrchr(pos[0], '/') != NULL ? strrchr(pos[0], '/') + 1 : pos[0];
@@ -300,7 +302,7 @@ ctl_network_import(struct ctl *c, int argc, char **argv)
 		rc = ctl_fail("import network", cause);
 		goto out;
 	}
-	ctl_network_import_report(set, &im, &saved, km, v[2], left);
+	ctl_network_import_report(set, &im, &saved, km, opts[2].value, left);
 	rc = 0;
 out:
 	store_intervals_free(iv.v, iv.n);
@@ -528,19 +530,20 @@ ctl_trace_read(const char *buf, size_t len, struct ctl_trace *t)
 int
 ctl_network_replay(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {"crew", "start", NULL};
+	struct args_opt opts[] = {
+	    {.name = "crew"}, {.name = "start"}, {.name = NULL}};
 	struct ctl_trace t = {0};
 	struct ctl_replay_counts k = {0};
-	const char *v[3], *pos[1];
+	const char *pos[1];
 	double shift = 0, start;
 	char *buf = NULL, *cause;
 	long long patrol;
 	size_t len;
 	int rc = 1;
 
-	if (ctl_args("patrol replay", argc, argv, names, v, pos, 1) != 1 ||
-	    v[0] == NULL) {
-		return ctl_usage("patrol replay");
+	if (ctl_args("patrol replay", argc, argv, opts, pos, 1) != 1 ||
+	    opts[0].value == NULL) {
+		return ctl_usage(c, "patrol replay");
 	}
 	if ((buf = ctl_network_open(c, pos[0], &len, &cause)) == NULL) {
 		rc = ctl_fail("patrol replay", cause);
@@ -554,8 +557,8 @@ ctl_network_replay(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	/* --start moves the whole trace in time, keeping its rhythm. */
-	if (v[1] != NULL) {
-		if (ctl_network_time(v[1], &start) != 0) {
+	if (opts[1].value != NULL) {
+		if (ctl_network_time(opts[1].value, &start) != 0) {
 			fprintf(stderr,
 			    "patrolctl: patrol replay: --start "
 			    "must be an ISO 8601 time\n");
@@ -563,7 +566,7 @@ ctl_network_replay(struct ctl *c, int argc, char **argv)
 		}
 		shift = start - t.at[0];
 	}
-	if (store_patrol_replay_sync(ctl_db(c), v[0], t.at[0] + shift,
+	if (store_patrol_replay_sync(ctl_db(c), opts[0].value, t.at[0] + shift,
 	        t.at[t.n - 1] + shift, "patrolctl", &patrol, &cause) != 0 ||
 	    ctl_replay_store(c, patrol, &t, shift, &k, &cause) != 0) {
 		rc = ctl_fail("patrol replay", cause);

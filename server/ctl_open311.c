@@ -17,13 +17,11 @@
 #include "store_open311.h"
 
 static int
-ctl_open311_name(const char *command, int argc, char **argv, const char **name)
+ctl_open311_name(struct ctl *c, const char *command, int argc, char **argv,
+    const char **name)
 {
-	const char *none[] = {NULL};
-	const char *values[1];
-
-	if (ctl_args(command, argc, argv, none, values, name, 1) != 1) {
-		fprintf(stderr, "usage: patrolctl %s NAME\n", command);
+	if (ctl_args(command, argc, argv, NULL, name, 1) != 1) {
+		(void)ctl_usage(c, command);
 		return -1;
 	}
 	if (!ctl_name_ok(*name)) {
@@ -42,7 +40,7 @@ ctl_open311_key_add(struct ctl *c, int argc, char **argv)
 	const char *name;
 	char key[64], hash[65], *cause;
 
-	if (ctl_open311_name("open311 key add", argc, argv, &name) != 0)
+	if (ctl_open311_name(c, "open311 key add", argc, argv, &name) != 0)
 		return 2;
 	auth_token_new(key, sizeof key, hash);
 	if (store_open311_key_add(ctl_db(c), name, hash, ctl_actor(), &cause) !=
@@ -63,9 +61,8 @@ ctl_open311_key_list(struct ctl *c, int argc, char **argv)
 	char *cause;
 	int i;
 
-	(void)argv;
-	if (argc != 0)
-		return ctl_usage("open311 key list");
+	if (ctl_args("open311 key list", argc, argv, NULL, NULL, 0) != 0)
+		return ctl_usage(c, "open311 key list");
 	if (store_open311_key_list(ctl_db(c), &res, &cause) != 0)
 		return ctl_fail("open311 key list", cause);
 	printf("%-24s %-25s %-25s %s\n", "CLIENT", "CREATED", "LAST USED",
@@ -83,7 +80,7 @@ ctl_open311_key_revoke(struct ctl *c, int argc, char **argv)
 	const char *name;
 	char *cause;
 
-	if (ctl_open311_name("open311 key revoke", argc, argv, &name) != 0)
+	if (ctl_open311_name(c, "open311 key revoke", argc, argv, &name) != 0)
 		return 2;
 	if (store_open311_key_revoke(ctl_db(c), name, ctl_actor(), &cause) != 0)
 		return ctl_fail("open311 key revoke", cause);

@@ -79,8 +79,9 @@ ctl_plan_number(const char *what, const char *s, long lo, long hi, long *out)
 int
 ctl_plan_solomon(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {"time-ms", "seed", NULL};
-	const char *values[2], *pos[1];
+	struct args_opt opts[] = {
+	    {.name = "time-ms"}, {.name = "seed"}, {.name = NULL}};
+	const char *pos[1];
 	struct vrptw_problem p;
 	struct vrptw_params prm = {1000, 0, 1};
 	struct vrptw_solution s;
@@ -89,19 +90,18 @@ ctl_plan_solomon(struct ctl *c, int argc, char **argv)
 	long n;
 	int v, k, r = 0;
 
-	(void)c;
-	if (ctl_args("plan solomon", argc, argv, names, values, pos, 1) != 1) {
-		return ctl_usage("plan solomon");
+	if (ctl_args("plan solomon", argc, argv, opts, pos, 1) != 1) {
+		return ctl_usage(c, "plan solomon");
 	}
-	if (values[0] != NULL) {
-		if (ctl_plan_number("--time-ms", values[0], 1, 3600000, &n) !=
-		    0)
+	if (opts[0].value != NULL) {
+		if (ctl_plan_number(
+		        "--time-ms", opts[0].value, 1, 3600000, &n) != 0)
 			return 2;
 		prm.time_ms = (int)n;
 	}
-	if (values[1] != NULL) {
-		if (ctl_plan_number("--seed", values[1], 0, 2147483647, &n) !=
-		    0)
+	if (opts[1].value != NULL) {
+		if (ctl_plan_number(
+		        "--seed", opts[1].value, 0, 2147483647, &n) != 0)
 			return 2;
 		prm.seed = (unsigned)n;
 	}
@@ -209,12 +209,11 @@ wait:
 int
 ctl_plan_break(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {NULL};
 	const char *pos[2];
 	int rc;
 
-	if (ctl_args("plan break", argc, argv, names, NULL, pos, 2) != 2) {
-		return ctl_usage("plan break");
+	if (ctl_args("plan break", argc, argv, NULL, pos, 2) != 2) {
+		return ctl_usage(c, "plan break");
 	}
 	if ((rc = ctl_plan_break_set(c, pos[0], pos[1])) == 0)
 		printf("crew %s: break %s\n", pos[0], pos[1]);

@@ -50,9 +50,8 @@ ctl_retention_status(struct ctl *c, int argc, char **argv)
 	char *cause;
 	int i;
 
-	(void)argv;
-	if (argc != 0) {
-		return ctl_usage("retention status");
+	if (ctl_args("retention status", argc, argv, NULL, NULL, 0) != 0) {
+		return ctl_usage(c, "retention status");
 	}
 	retention_params(c->cfg, &p);
 	if (store_ops_retention_status(
@@ -95,9 +94,8 @@ ctl_retention_run(struct ctl *c, int argc, char **argv)
 	char *cause, *result;
 	int removed;
 
-	(void)argv;
-	if (argc != 0) {
-		return ctl_usage("retention run");
+	if (ctl_args("retention run", argc, argv, NULL, NULL, 0) != 0) {
+		return ctl_usage(c, "retention run");
 	}
 	retention_params(c->cfg, &p);
 	if (store_ops_purge(ctl_db(c), &p, "patrolctl", 1, &result, &cause) !=

@@ -24,92 +24,42 @@
 #define CTL_USERS_PASSWORD_MIN 10   /* characters */
 #define CTL_USERS_PASSWORD_MAX 1024 /* bytes */
 
-/* The options each command accepts. */
-#define CTL_USERS_NAME           0x01 /* one positional NAME */
-#define CTL_USERS_ROLE           0x02
-#define CTL_USERS_DISPLAY_NAME   0x04
-#define CTL_USERS_PASSWORD_STDIN 0x08
-#define CTL_USERS_USER           0x10
-#define CTL_USERS_LABEL          0x20
-#define CTL_USERS_CREW           0x40
-
-struct ctl_users_args {
-	const char *name;
-	const char *role;
-	const char *display_name;
-	const char *user;
-	const char *label;
-	const char *crew;
-	int password_stdin;
-	int no_crew;
-};
-
-/* Options may come in any order, before or after NAME. */
+/*
+ * Reads a command's options (opts, NULL for none) and, when name is not
+ * NULL, its one NAME, in any order: 0, else -1 after saying what is wrong
+ * and the command's usage.
+ */
 static int
-ctl_users_parse(int argc, char **argv, int allowed, const char *command,
-    const char *usage, struct ctl_users_args *a)
+ctl_users_parse(struct ctl *c, const char *command, int argc, char **argv,
+    struct args_opt *opts, const char **name)
 {
-	const char **value;
-	int i;
+	int n;
 
-	memset(a, 0, sizeof *a);
-	for (i = 0; i < argc; i++) {
-		value = NULL;
-		if ((allowed & CTL_USERS_ROLE) &&
-		    strcmp(argv[i], "--role") == 0)
-			value = &a->role;
-		else if ((allowed & CTL_USERS_DISPLAY_NAME) &&
-		    strcmp(argv[i], "--display-name") == 0)
-			value = &a->display_name;
-		else if ((allowed & CTL_USERS_USER) &&
-		    strcmp(argv[i], "--user") == 0)
-			value = &a->user;
-		else if ((allowed & CTL_USERS_LABEL) &&
-		    strcmp(argv[i], "--label") == 0)
-			value = &a->label;
-		else if ((allowed & CTL_USERS_CREW) &&
-		    strcmp(argv[i], "--crew") == 0)
-			value = &a->crew;
-		else if ((allowed & CTL_USERS_CREW) &&
-		    strcmp(argv[i], "--none") == 0) {
-			a->no_crew = 1;
-			continue;
-		} else if ((allowed & CTL_USERS_PASSWORD_STDIN) &&
-		    strcmp(argv[i], "--password-stdin") == 0) {
-			a->password_stdin = 1;
-			continue;
-		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "patrolctl: %s: unknown option '%s'\n",
-			    command, argv[i]);
-			goto usage;
-		} else if ((allowed & CTL_USERS_NAME) && a->name == NULL) {
-			a->name = argv[i];
-			continue;
-		} else {
-			fprintf(stderr,
-			    "patrolctl: %s: unexpected argument '%s'\n",
-			    command, argv[i]);
-			goto usage;
-		}
-		if (i + 1 == argc) {
-			fprintf(stderr, "patrolctl: %s: %s needs a value\n",
-			    command, argv[i]);
-			goto usage;
-		}
-		*value = argv[++i];
-	}
-	if ((allowed & CTL_USERS_NAME) && a->name == NULL) {
-		fprintf(stderr, "patrolctl: %s: NAME is missing\n", command);
+	if ((n = ctl_args(command, argc, argv, opts, name, name != NULL)) < 0)
 		goto usage;
-	}
-	if ((allowed & CTL_USERS_USER) && a->user == NULL) {
-		fprintf(stderr, "patrolctl: %s: --user is missing\n", command);
+	if (name != NULL && n == 0) {
+		fprintf(stderr, "patrolctl: %s: NAME is missing\n", command);
 		goto usage;
 	}
 	return 0;
 usage:
-	fprintf(stderr, "usage: patrolctl %s %s\n", command, usage);
+	(void)ctl_usage(c, command);
 	return -1;
+}
+
+/* The token commands' --user USER (opts[0]), which they need. */
+static int
+ctl_users_parse_user(struct ctl *c, const char *command, int argc, char **argv,
+    struct args_opt *opts)
+{
+	if (ctl_users_parse(c, command, argc, argv, opts, NULL) != 0)
+		return -1;
+	if (opts[0].value == NULL) {
+		fprintf(stderr, "patrolctl: %s: --user is missing\n", command);
+		(void)ctl_usage(c, command);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -208,77 +158,74 @@ ctl_users_password_hash(const char *command, char hash[AUTH_PASSWORD_HASH_LEN])
 int
 ctl_users_add(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_users_args a;
+	struct args_opt opts[] = {{.name = "role"}, {.name = "display-name"},
+	    {.name = "crew"}, {.name = "password-stdin", .flag = 1},
+	    {.name = NULL}};
+	const char *name, *display_name, *crew;
 	struct store_user_new n = {0};
 	char hash[AUTH_PASSWORD_HASH_LEN], *cause;
 	enum auth_role role;
 	long long id;
+	int password_stdin;
 
-	if (ctl_users_parse(argc, argv,
-	        CTL_USERS_NAME | CTL_USERS_ROLE | CTL_USERS_DISPLAY_NAME |
-	            CTL_USERS_PASSWORD_STDIN | CTL_USERS_CREW,
-	        "user add", CTL_USERS_ADD_USAGE, &a) != 0)
+	if (ctl_users_parse(c, "user add", argc, argv, opts, &name) != 0)
 		return 2;
-	if (a.no_crew) {
-		fprintf(
-		    stderr, "patrolctl: user add: unknown option '--none'\n");
-		return 2;
-	}
-	if (!ctl_name_ok(a.name)) {
+	display_name = opts[1].value;
+	crew = opts[2].value;
+	password_stdin = opts[3].value != NULL;
+	if (!ctl_name_ok(name)) {
 		fprintf(stderr,
 		    "patrolctl: user add: bad user name '%s': 1 to 63 of "
 		    "a-z, 0-9, '_', '.' and '-'\n",
-		    a.name);
+		    name);
 		return 2;
 	}
-	if (a.role == NULL || (role = role_parse(a.role)) == 0) {
-		ctl_users_bad_role(a.role);
+	if (opts[0].value == NULL || (role = role_parse(opts[0].value)) == 0) {
+		ctl_users_bad_role(opts[0].value);
 		return 2;
 	}
-	if (a.display_name == NULL)
-		a.display_name = a.name;
-	else if (*a.display_name == '\0') {
+	if (display_name == NULL)
+		display_name = name;
+	else if (*display_name == '\0') {
 		fprintf(stderr, "patrolctl: user add: empty --display-name\n");
 		return 2;
 	}
-	if (a.crew != NULL && role != AUTH_CREW) {
+	if (crew != NULL && role != AUTH_CREW) {
 		fprintf(stderr,
 		    "patrolctl: user add: --crew is for --role crew only\n");
 		return 2;
 	}
-	if (a.password_stdin && ctl_users_password_hash("user add", hash) != 0)
+	if (password_stdin && ctl_users_password_hash("user add", hash) != 0)
 		return 1;
-	n.name = a.name;
-	n.display_name = a.display_name;
+	n.name = name;
+	n.display_name = display_name;
 	n.role = role;
-	n.password_hash = a.password_stdin ? hash : NULL;
-	n.crew_code = a.crew;
+	n.password_hash = password_stdin ? hash : NULL;
+	n.crew_code = crew;
 	n.actor = ctl_actor();
 	if (store_users_add(ctl_db(c), &n, &id, &cause) != 0)
 		return ctl_fail("user add", cause);
-	printf("added user %s (%s%s%s)%s\n", a.name, role_name(role),
-	    a.crew != NULL ? ", crew " : "", a.crew != NULL ? a.crew : "",
-	    a.password_stdin ? " with a password" : "");
-	if (role == AUTH_CREW && a.crew == NULL)
+	printf("added user %s (%s%s%s)%s\n", name, role_name(role),
+	    crew != NULL ? ", crew " : "", crew != NULL ? crew : "",
+	    password_stdin ? " with a password" : "");
+	if (role == AUTH_CREW && crew == NULL)
 		fprintf(stderr,
 		    "patrolctl: user add: %s belongs to no crew and may record "
 		    "no crew's steps until: patrolctl user crew %s --crew "
 		    "CODE\n",
-		    a.name, a.name);
+		    name, name);
 	return 0;
 }
 
 int
 ctl_users_list(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_users_args a;
 	struct store_user u;
 	PGresult *res;
 	char *cause;
 	int i;
 
-	if (ctl_users_parse(
-	        argc, argv, 0, "user list", CTL_USERS_LIST_USAGE, &a) != 0)
+	if (ctl_users_parse(c, "user list", argc, argv, NULL, NULL) != 0)
 		return 2;
 	if (store_users_list(ctl_db(c), &res, &cause) != 0)
 		return ctl_fail("user list", cause);
@@ -302,96 +249,94 @@ ctl_users_list(struct ctl *c, int argc, char **argv)
 int
 ctl_users_disable(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_users_args a;
+	const char *name;
 	char *cause;
 	int revoked;
 
-	if (ctl_users_parse(argc, argv, CTL_USERS_NAME, "user disable",
-	        CTL_USERS_DISABLE_USAGE, &a) != 0)
+	if (ctl_users_parse(c, "user disable", argc, argv, NULL, &name) != 0)
 		return 2;
 	if (store_users_disable(
-	        ctl_db(c), a.name, ctl_actor(), &revoked, &cause) != 0)
+	        ctl_db(c), name, ctl_actor(), &revoked, &cause) != 0)
 		return ctl_fail("user disable", cause);
-	printf("disabled user %s; revoked %d token(s)\n", a.name, revoked);
+	printf("disabled user %s; revoked %d token(s)\n", name, revoked);
 	return 0;
 }
 
 int
 ctl_users_password(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_users_args a;
+	const char *name;
 	char hash[AUTH_PASSWORD_HASH_LEN], *cause;
 
-	if (ctl_users_parse(argc, argv, CTL_USERS_NAME, "user password",
-	        CTL_USERS_PASSWORD_USAGE, &a) != 0)
+	if (ctl_users_parse(c, "user password", argc, argv, NULL, &name) != 0)
 		return 2;
 	if (ctl_users_password_hash("user password", hash) != 0)
 		return 1;
 	if (store_users_set_password(
-	        ctl_db(c), a.name, hash, ctl_actor(), &cause) != 0)
+	        ctl_db(c), name, hash, ctl_actor(), &cause) != 0)
 		return ctl_fail("user password", cause);
-	printf("set the password of user %s\n", a.name);
+	printf("set the password of user %s\n", name);
 	return 0;
 }
 
 int
 ctl_users_token_create(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_users_args a;
+	struct args_opt opts[] = {
+	    {.name = "user"}, {.name = "label"}, {.name = NULL}};
 	char token[64], hash[65], *cause;
 
-	if (ctl_users_parse(argc, argv, CTL_USERS_USER | CTL_USERS_LABEL,
-	        "token create", CTL_USERS_TOKEN_CREATE_USAGE, &a) != 0)
+	if (ctl_users_parse_user(c, "token create", argc, argv, opts) != 0)
 		return 2;
 	auth_token_new(token, sizeof token, hash);
-	if (store_users_token_add(
-	        ctl_db(c), a.user, hash, a.label, ctl_actor(), &cause) != 0) {
+	if (store_users_token_add(ctl_db(c), opts[0].value, hash, opts[1].value,
+	        ctl_actor(), &cause) != 0) {
 		sodium_memzero(token, sizeof token);
 		return ctl_fail("token create", cause);
 	}
-	ctl_secret_show(token, sizeof token, "token created for user", a.user);
+	ctl_secret_show(
+	    token, sizeof token, "token created for user", opts[0].value);
 	return 0;
 }
 
 int
 ctl_users_token_revoke(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_users_args a;
+	struct args_opt opts[] = {{.name = "user"}, {.name = NULL}};
 	char *cause;
 	int revoked;
 
-	if (ctl_users_parse(argc, argv, CTL_USERS_USER, "token revoke",
-	        CTL_USERS_TOKEN_REVOKE_USAGE, &a) != 0)
+	if (ctl_users_parse_user(c, "token revoke", argc, argv, opts) != 0)
 		return 2;
 	if (store_users_token_revoke(
-	        ctl_db(c), a.user, ctl_actor(), &revoked, &cause) != 0)
+	        ctl_db(c), opts[0].value, ctl_actor(), &revoked, &cause) != 0)
 		return ctl_fail("token revoke", cause);
-	printf("revoked %d token(s) of user %s\n", revoked, a.user);
+	printf("revoked %d token(s) of user %s\n", revoked, opts[0].value);
 	return 0;
 }
 
 int
 ctl_users_crew(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_users_args a;
+	struct args_opt opts[] = {
+	    {.name = "crew"}, {.name = "none", .flag = 1}, {.name = NULL}};
+	const char *name, *crew;
 	char *cause;
 
-	if (ctl_users_parse(argc, argv, CTL_USERS_NAME | CTL_USERS_CREW,
-	        "user crew", CTL_USERS_CREW_USAGE, &a) != 0)
+	if (ctl_users_parse(c, "user crew", argc, argv, opts, &name) != 0)
 		return 2;
-	if ((a.crew == NULL) == (a.no_crew == 0)) {
+	crew = opts[0].value;
+	if ((crew == NULL) == (opts[1].value == NULL)) {
 		fprintf(stderr,
-		    "patrolctl: user crew: give --crew CODE or "
-		    "--none\nusage: patrolctl user crew %s\n",
-		    CTL_USERS_CREW_USAGE);
-		return 2;
+		    "patrolctl: user crew: give --crew CODE or --none\n");
+		return ctl_usage(c, "user crew");
 	}
-	if (store_users_set_crew(
-	        ctl_db(c), a.name, a.crew, ctl_actor(), &cause) != 0)
+	if (store_users_set_crew(ctl_db(c), name, crew, ctl_actor(), &cause) !=
+	    0)
 		return ctl_fail("user crew", cause);
-	if (a.crew != NULL)
-		printf("user %s now works in crew %s\n", a.name, a.crew);
+	if (crew != NULL)
+		printf("user %s now works in crew %s\n", name, crew);
 	else
-		printf("user %s belongs to no crew now\n", a.name);
+		printf("user %s belongs to no crew now\n", name);
 	return 0;
 }

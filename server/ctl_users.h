@@ -7,7 +7,7 @@
 
 struct ctl;
 
-/* Arguments, for ctl_commands' usage column and the commands' messages. */
+/* Arguments, for the usage column of the command table (ctl_commands.c). */
 #define CTL_USERS_ADD_USAGE                                                    \
 	"NAME --role ROLE [--crew CODE] [--display-name TEXT] "                \
 	"[--password-stdin]"

@@ -20,10 +20,6 @@
 /* A whole city at full resolution is well under this. */
 #define CTL_WARDS_MAX_FILE (64L << 20)
 
-#define CTL_WARDS_IMPORT_USAGE                                                 \
-	"usage: patrolctl import wards FILE [--name-field name] "              \
-	"[--code-field code]\n"
-
 /* Prints and frees cause; a missing table means an unmigrated database. */
 static void
 ctl_wards_db_error(const char *what, char *cause)
@@ -35,48 +31,20 @@ ctl_wards_db_error(const char *what, char *cause)
 	free(cause);
 }
 
-/* "--opt value" or "--opt=value"; advances *i past what it took. */
-static int
-ctl_wards_option(
-    int argc, char **argv, int *i, const char *opt, const char **value)
-{
-	size_t len = strlen(opt);
-
-	if (strncmp(argv[*i], opt, len) != 0)
-		return 0;
-	if (argv[*i][len] == '=') {
-		*value = argv[*i] + len + 1;
-		return 1;
-	}
-	if (argv[*i][len] != '\0' || *i + 1 >= argc)
-		return 0;
-	*value = argv[++*i];
-	return 1;
-}
-
 int
 ctl_wards_import(struct ctl *c, int argc, char **argv)
 {
-	const char *path = NULL, *name_field = "name", *code_field = "code";
-	int i;
+	struct args_opt opts[] = {
+	    {.name = "name-field"}, {.name = "code-field"}, {.name = NULL}};
+	const char *pos[1];
 
-	for (i = 0; i < argc; i++) {
-		if (ctl_wards_option(
-		        argc, argv, &i, "--name-field", &name_field) ||
-		    ctl_wards_option(
-		        argc, argv, &i, "--code-field", &code_field))
-			continue;
-		if (argv[i][0] == '-' || path != NULL) {
-			fprintf(stderr, CTL_WARDS_IMPORT_USAGE);
-			return 2;
-		}
-		path = argv[i];
-	}
-	if (path == NULL || *name_field == '\0' || *code_field == '\0') {
-		fprintf(stderr, CTL_WARDS_IMPORT_USAGE);
-		return 2;
-	}
-	return ctl_wards_load(c, path, name_field, code_field);
+	if (ctl_args("import wards", argc, argv, opts, pos, 1) != 1 ||
+	    (opts[0].value != NULL && *opts[0].value == '\0') ||
+	    (opts[1].value != NULL && *opts[1].value == '\0'))
+		return ctl_usage(c, "import wards");
+	return ctl_wards_load(c, pos[0],
+	    opts[0].value != NULL ? opts[0].value : "name",
+	    opts[1].value != NULL ? opts[1].value : "code");
 }
 
 int
@@ -125,9 +93,8 @@ ctl_wards_list(struct ctl *c, int argc, char **argv)
 	char *cause;
 	size_t i;
 
-	(void)argv;
-	if (argc != 0) {
-		return ctl_usage("wards list");
+	if (ctl_args("wards list", argc, argv, NULL, NULL, 0) != 0) {
+		return ctl_usage(c, "wards list");
 	}
 	if (store_wards_load_sync(ctl_db(c), &set, &cause) != 0) {
 		ctl_wards_db_error("cannot read the wards", cause);
