@@ -1,6 +1,6 @@
 /*
  * The helpers every file of patrol-agent uses: the state directory's
- * paths, random ids, times, back-off and command options (allocation and
+ * paths, random ids, times, back-off, command options and usage (allocation and
  * formatting that exit on failure are common/xmalloc.c's). main() and the
  * command table are in main.c.
  */
@@ -73,6 +73,25 @@ agent_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+agent_usage(const struct agent *a, const char *name)
+{
+	size_t i, len = strcspn(name, " ");
+
+	for (i = 0; i < a->ncommands; i++) {
+		if (strlen(a->commands[i].name) == len &&
+		    strncmp(a->commands[i].name, name, len) == 0) {
+			fprintf(stderr, "usage: patrol-agent %s%s%s\n",
+			    a->commands[i].name,
+			    *a->commands[i].usage != '\0' ? " " : "",
+			    a->commands[i].usage);
+			return AGENT_EXIT_USAGE;
+		}
+	}
+	fprintf(stderr, "usage: patrol-agent %.*s ...\n", (int)len, name);
+	return AGENT_EXIT_USAGE;
 }
 
 int

@@ -28,13 +28,27 @@
 #define AGENT_EXIT_USAGE   2
 #define AGENT_EXIT_REVOKED 3
 
+struct agent_command;
+
 struct agent {
 	char *dir;   /* state directory: agent.db, token, photos/ */
 	sqlite3 *db; /* outbox and job list */
 	int verbose;
+	/*
+	 * The command table, handed down by main() so that agent_usage reads
+	 * it without the commands' depending on main.c.
+	 */
+	const struct agent_command *commands;
+	size_t ncommands;
 };
 
 /* main.c: main() and the command table. */
+struct agent_command {
+	const char *name;
+	int (*run)(struct agent *, int argc, char **argv);
+	const char *usage; /* its arguments, the one place they are written */
+	const char *help;  /* what it does, or "" */
+};
 
 /* agent.c: helpers every file uses */
 /*
@@ -52,6 +66,12 @@ int64_t agent_now_ms(void);
  * failure up to max, with "equal jitter" (half for sure, half at random).
  */
 int64_t agent_backoff_ms(int failures, int64_t base_ms, int64_t max_ms);
+/*
+ * Prints "usage: patrol-agent NAME ARGS" from the command table to stderr
+ * and returns AGENT_EXIT_USAGE. name: the command, or the words a message
+ * names it by ("status en-route"), whose first is the command.
+ */
+int agent_usage(const struct agent *, const char *name);
 /*
  * Reads a command's options and positionals with args_parse
  * (common/args.h): how many positionals, or -1 after printing

@@ -79,11 +79,8 @@ jobs_step(struct agent *a, const char *cmd, const char *action, int argc,
 
 	if (agent_args(cmd, argc, argv, o, p, 1) != 1 ||
 	    jobs_parse_id(cmd, p[0], &rec.id) != 0 ||
-	    (needs_reason && o[0].value == NULL)) {
-		fprintf(stderr, "usage: patrol-agent %s ID%s [--note TEXT]\n",
-		    cmd, needs_reason ? " --reason TEXT" : "");
-		return AGENT_EXIT_USAGE;
-	}
+	    (needs_reason && o[0].value == NULL))
+		return agent_usage(a, cmd);
 	if (jobs_opt_position(&o[2], &o[3], &rec) < 0) {
 		fprintf(stderr,
 		    "patrol-agent: %s: --lat and --lon are WGS84 "
@@ -127,8 +124,9 @@ jobs_status(struct agent *a, int argc, char **argv)
 	if (strcmp(argv[0], "on-site") == 0)
 		return jobs_step(
 		    a, "status on-site", "on_site", argc - 1, argv + 1, 0);
-	fprintf(stderr, "usage: patrol-agent status [en-route|on-site ID]\n");
-	return AGENT_EXIT_USAGE;
+	/* Any other word or option is named, then the usage. */
+	(void)agent_args("status", argc, argv, NULL, NULL, 0);
+	return agent_usage(a, "status");
 }
 
 int
@@ -142,13 +140,8 @@ jobs_done(struct agent *a, int argc, char **argv)
 	char *cause = NULL;
 
 	if (agent_args("done", argc, argv, o, p, 1) != 1 ||
-	    jobs_parse_id("done", p[0], &rec.id) != 0 || o[0].value == NULL) {
-		fprintf(stderr,
-		    "usage: patrol-agent done ID --outcome CODE "
-		    "[--note TEXT] [--photo FILE]... [--answer "
-		    "CODE=VALUE]...\n");
-		return AGENT_EXIT_USAGE;
-	}
+	    jobs_parse_id("done", p[0], &rec.id) != 0 || o[0].value == NULL)
+		return agent_usage(a, "done");
 	if (jobs_opt_position(&o[4], &o[5], &rec) < 0) {
 		fprintf(stderr,
 		    "patrol-agent: done: --lat and --lon are WGS84 "
@@ -174,14 +167,8 @@ jobs_finding(struct agent *a, int argc, char **argv)
 	char *cause = NULL;
 
 	if (agent_args("finding", argc, argv, o, NULL, 0) != 0 ||
-	    o[0].value == NULL || jobs_opt_position(&o[4], &o[5], &rec) < 0) {
-		fprintf(stderr,
-		    "usage: patrol-agent finding --category CODE "
-		    "[--lat N --lon N] [--note TEXT] [--address "
-		    "TEXT] [--photo FILE]... [--answer "
-		    "CODE=VALUE]...\n");
-		return AGENT_EXIT_USAGE;
-	}
+	    o[0].value == NULL || jobs_opt_position(&o[4], &o[5], &rec) < 0)
+		return agent_usage(a, "finding");
 	rec.category = o[0].value;
 	jobs_opt_form(o, &rec);
 	rec.address = o[6].value;
@@ -202,18 +189,17 @@ jobs_finding(struct agent *a, int argc, char **argv)
 int
 jobs_patrol(struct agent *a, int argc, char **argv)
 {
+	const char *p[1];
 	char *cause;
 	int start;
 
-	if (argc != 1 ||
-	    (strcmp(argv[0], "start") != 0 && strcmp(argv[0], "stop") != 0)) {
-		fprintf(stderr, "usage: patrol-agent patrol start|stop\n");
-		return AGENT_EXIT_USAGE;
-	}
-	start = strcmp(argv[0], "start") == 0;
+	if (agent_args("patrol", argc, argv, NULL, p, 1) != 1 ||
+	    (strcmp(p[0], "start") != 0 && strcmp(p[0], "stop") != 0))
+		return agent_usage(a, "patrol");
+	start = strcmp(p[0], "start") == 0;
 	if (jobs_patrol_mark(a, start, NULL, 0, &cause) != 0)
 		return jobs_fail("patrol", cause);
-	printf("OK patrol %s (%lld to send)\n", argv[0], outbox_pending(a));
+	printf("OK patrol %s (%lld to send)\n", p[0], outbox_pending(a));
 	return 0;
 }
 
@@ -271,10 +257,7 @@ jobs_wayback(struct agent *a, int argc, char **argv)
 	}
 	return sync_wayback(a, has, pos.lat, pos.lon);
 usage:
-	fprintf(stderr,
-	    "usage: patrol-agent wayback [--lat N --lon N]\n"
-	    "       patrol-agent wayback take PIECE_ID...\n");
-	return AGENT_EXIT_USAGE;
+	return agent_usage(a, "wayback");
 }
 
 static int
@@ -294,11 +277,8 @@ jobs_list_cb(const struct store_job_row *r, void *arg)
 int
 jobs_list(struct agent *a, int argc, char **argv)
 {
-	(void)argv;
-	if (argc != 0) {
-		fprintf(stderr, "usage: patrol-agent jobs\n");
-		return AGENT_EXIT_USAGE;
-	}
+	if (agent_args("jobs", argc, argv, NULL, NULL, 0) != 0)
+		return agent_usage(a, "jobs");
 	printf("%-7s %-10s %-3s %-18s %s\n", "ID", "STATE", "PRI", "CATEGORY",
 	    "PLACE");
 	if (store_jobs_list(a, jobs_list_cb, NULL) < 0)
@@ -340,11 +320,13 @@ jobs_caller_cb(const struct store_caller_row *r, void *arg)
 int
 jobs_show(struct agent *a, int argc, char **argv)
 {
+	const char *p[1];
 	long long id;
 	int found;
 
-	if (argc != 1 || jobs_parse_id("show", argv[0], &id) != 0)
-		return AGENT_EXIT_USAGE;
+	if (agent_args("show", argc, argv, NULL, p, 1) != 1 ||
+	    jobs_parse_id("show", p[0], &id) != 0)
+		return agent_usage(a, "show");
 	if ((found = store_jobs_get(a, id, jobs_show_cb, NULL)) < 0)
 		return jobs_fail("show", outbox_errmsg(a));
 	if (!found) {

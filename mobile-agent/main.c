@@ -23,52 +23,58 @@ main_status(struct agent *a, int argc, char **argv)
 	return outbox_report(a);
 }
 
-static const struct {
-	const char *name;
-	int (*run)(struct agent *, int, char **);
-	const char *usage;
-} main_commands[] = {
-    {"enroll", sync_enroll_main, "--server URL --code CODE [--ca FILE]"},
-    {"jobs", jobs_list, "(the crew's jobs from the last sync)"},
-    {"show", jobs_show, "ID"},
-    {"accept", jobs_accept, "ID"},
-    {"reject", jobs_reject, "ID --reason TEXT"},
-    {"status", main_status,
-        "[en-route|on-site ID] (alone: outbox, last sync, last error)"},
+static const struct agent_command main_commands[] = {
+    {"enroll", sync_enroll_main,
+        "--server URL --code CODE [--ca FILE] [--label TEXT]", ""},
+    {"jobs", jobs_list, "", "the crew's jobs from the last sync"},
+    {"show", jobs_show, "ID", ""},
+    {"accept", jobs_accept, "ID [--note TEXT]", ""},
+    {"reject", jobs_reject, "ID --reason TEXT [--note TEXT]", ""},
+    {"status", main_status, "[en-route|on-site ID [--note TEXT]]",
+        "alone: outbox, last sync, last error"},
     {"done", jobs_done,
         "ID --outcome CODE [--note TEXT] [--photo FILE]... "
-        "[--answer CODE=VALUE]..."},
-    {"unable", jobs_unable, "ID --reason TEXT"},
+        "[--answer CODE=VALUE]...",
+        ""},
+    {"unable", jobs_unable, "ID --reason TEXT [--note TEXT]", ""},
     {"finding", jobs_finding,
         "--category CODE [--lat N --lon N] [--note TEXT] [--address TEXT] "
-        "[--photo FILE]... [--answer CODE=VALUE]..."},
-    {"patrol", jobs_patrol, "start|stop"},
-    {"wayback", jobs_wayback,
-        "[--lat N --lon N] | take PIECE_ID (overdue pieces on the way back)"},
-    {"sync", sync_main, "(send the outbox, fetch jobs, upload photos)"},
-    {"run", run_main, "[--gpsd HOST:PORT | --nmea FILE [--speed N]] [--once]"},
+        "[--photo FILE]... [--answer CODE=VALUE]...",
+        ""},
+    {"patrol", jobs_patrol, "start|stop", ""},
+    {"wayback", jobs_wayback, "[--lat N --lon N] | take PIECE_ID...",
+        "overdue pieces on the way back"},
+    {"sync", sync_main, "", "send the outbox, fetch jobs, upload photos"},
+    {"run", run_main,
+        "[--gpsd HOST:PORT | --nmea FILE [--speed N] [--once]] "
+        "[--backoff-max SECONDS] [--no-gps]",
+        ""},
     {"serve", serve_main,
-        "[--listen 127.0.0.1:PORT] [--gpsd HOST:PORT | --nmea FILE] "
-        "(run, with the crew's screen)"},
+        "[--listen 127.0.0.1:PORT] [--gpsd HOST:PORT | --nmea FILE "
+        "[--speed N] | --no-gps] [--backoff-max SECONDS] [--leaflet DIR]",
+        "run, with the crew's screen"},
     {"tiles", tiles_main,
         "fetch --url 'https://HOST/{z}/{x}/{y}.png' --bbox W,S,E,N "
-        "[--zoom 12-17] [--max N] (map tiles kept on the device)"},
-    {"help", main_help, ""},
+        "[--zoom 12-17] [--max N] [--credit TEXT]",
+        "map tiles kept on the device"},
+    {"help", main_help, "", ""},
 };
 #define MAIN_NCOMMANDS (sizeof main_commands / sizeof main_commands[0])
 
 static void
 main_usage(FILE *f)
 {
-	size_t i;
+	const struct agent_command *c;
 
 	fprintf(f,
 	    "usage: patrol-agent [--dir DIR] [-v] COMMAND ...\n"
 	    "       patrol-agent version\n"
 	    "commands:\n");
-	for (i = 0; i < MAIN_NCOMMANDS; i++)
-		fprintf(f, "  %-8s %s\n", main_commands[i].name,
-		    main_commands[i].usage);
+	for (c = main_commands; c < main_commands + MAIN_NCOMMANDS; c++)
+		fprintf(f, "  %-8s %s%s%s%s%s\n", c->name, c->usage,
+		    *c->usage != '\0' && *c->help != '\0' ? " " : "",
+		    *c->help != '\0' ? "(" : "", c->help,
+		    *c->help != '\0' ? ")" : "");
 	fprintf(f, "DIR defaults to $PATROL_AGENT_DIR, else ~/.patrol-agent\n");
 }
 
@@ -158,6 +164,8 @@ main(int argc, char **argv)
 	else
 		a.dir = xstrdup(".patrol-agent");
 	a.verbose = verbose;
+	a.commands = main_commands;
+	a.ncommands = MAIN_NCOMMANDS;
 	/* A peer that closed mid-write is an error to report, not a kill. */
 	signal(SIGPIPE, SIG_IGN);
 	if (outbox_open(&a, &cause) != 0) {

@@ -82,13 +82,8 @@ run_main(struct agent *a, int argc, char **argv)
 	int64_t gps_retry = 1000;
 
 	if (agent_args("run", argc, argv, o, NULL, 0) != 0 ||
-	    (o[0].value != NULL && o[1].value != NULL)) {
-		fprintf(stderr,
-		    "usage: patrol-agent run [--gpsd HOST:PORT | "
-		    "--nmea FILE [--speed N] [--once]] "
-		    "[--backoff-max SECONDS] [--no-gps]\n");
-		return AGENT_EXIT_USAGE;
-	}
+	    (o[0].value != NULL && o[1].value != NULL))
+		return agent_usage(a, "run");
 	gpsd = o[0].value != NULL ? o[0].value : "localhost:2947";
 	speed = o[2].value != NULL ? atof(o[2].value) : 0;
 	backoff_max =

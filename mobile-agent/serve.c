@@ -128,15 +128,6 @@ serve_signal_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-serve_usage(void)
-{
-	fprintf(stderr,
-	    "usage: patrol-agent serve [--listen 127.0.0.1:PORT] "
-	    "[--gpsd HOST:PORT | --nmea FILE [--speed N] | --no-gps] "
-	    "[--backoff-max SECONDS] [--leaflet DIR]\n");
-}
-
-static void
 serve_fini(struct serve *s)
 {
 	char *cause = NULL;
@@ -201,10 +192,8 @@ serve_main(struct agent *a, int argc, char **argv)
 	int rc = AGENT_EXIT_FAIL;
 
 	if (agent_args("serve", argc, argv, o, NULL, 0) != 0 ||
-	    (o[1].value != NULL && o[2].value != NULL)) {
-		serve_usage();
-		return AGENT_EXIT_USAGE;
-	}
+	    (o[1].value != NULL && o[2].value != NULL))
+		return agent_usage(a, "serve");
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_cond_init(&s.cv, NULL);
 	s.nmea = o[2].value;

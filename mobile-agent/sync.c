@@ -156,10 +156,7 @@ out:
 int
 sync_main(struct agent *a, int argc, char **argv)
 {
-	(void)argv;
-	if (argc != 0) {
-		fprintf(stderr, "usage: patrol-agent sync\n");
-		return AGENT_EXIT_USAGE;
-	}
+	if (agent_args("sync", argc, argv, NULL, NULL, 0) != 0)
+		return agent_usage(a, "sync");
 	return sync_run(a);
 }

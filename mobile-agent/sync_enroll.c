@@ -123,11 +123,7 @@ sync_enroll_main(struct agent *a, int argc, char **argv)
 	    {.name = "ca"}, {.name = "label"}, {.name = NULL}};
 
 	if (agent_args("enroll", argc, argv, o, NULL, 0) != 0 ||
-	    o[0].value == NULL || o[1].value == NULL) {
-		fprintf(stderr,
-		    "usage: patrol-agent enroll --server URL --code "
-		    "CODE [--ca FILE] [--label TEXT]\n");
-		return AGENT_EXIT_USAGE;
-	}
+	    o[0].value == NULL || o[1].value == NULL)
+		return agent_usage(a, "enroll");
 	return sync_enroll(a, o[0].value, o[1].value, o[2].value, o[3].value);
 }

@@ -149,8 +149,8 @@ tiles_fetch(struct agent *a, int argc, char **argv)
 	          failed = 0;
 	char *base, *cause = NULL, *first = NULL;
 
-	if (agent_args("tiles fetch", argc, argv, o, NULL, 0) < 0)
-		return AGENT_EXIT_USAGE;
+	if (agent_args("tiles fetch", argc, argv, o, NULL, 0) != 0)
+		return agent_usage(a, "tiles fetch");
 	if (o[0].value == NULL || o[1].value == NULL) {
 		fprintf(stderr,
 		    "patrol-agent: tiles fetch: --url TEMPLATE and "
@@ -248,11 +248,9 @@ tiles_main(struct agent *a, int argc, char **argv)
 {
 	if (argc >= 1 && strcmp(argv[0], "fetch") == 0)
 		return tiles_fetch(a, argc - 1, argv + 1);
-	fprintf(stderr,
-	    "usage: patrol-agent tiles fetch --url "
-	    "'https://HOST/{z}/{x}/{y}.png' --bbox W,S,E,N "
-	    "[--zoom 12-17] [--max N] [--credit TEXT]\n");
-	return AGENT_EXIT_USAGE;
+	/* Any other word or option is named, then the usage. */
+	(void)agent_args("tiles", argc, argv, NULL, NULL, 0);
+	return agent_usage(a, "tiles");
 }
 
 int

@@ -135,6 +135,19 @@ KAWASAKI_WARDS = os.path.join(SOURCE, "data", "kawasaki_wards_N03-22.geojson")
 TAMA_OFFICE_AT = (35.6197, 139.5503)
 
 
+def assert_refused_option(test, r, program, command):
+    """r: "PROGRAM COMMAND --no-such-option" (patrolctl or patrol-agent).
+    Asserts what both programs do with a wrong option: exit 2, nothing on
+    stdout, the option named first ("PROGRAM: COMMAND: unknown option
+    ..."), a usage line last; returns that line."""
+    test.assertEqual(r.returncode, 2, r.stderr)
+    test.assertEqual(r.stdout, "")
+    lines = r.stderr.splitlines()
+    test.assertEqual(lines[0], "%s: %s: unknown option '--no-such-option'"
+                     % (program, command))
+    return lines[-1]
+
+
 def office(key="tama", wards="14135", skills="road,wasp", at=TAMA_OFFICE_AT,
            name_ja="多摩区道路公園センター", name_en="Tama"):
     """patrolctl's arguments that add an office (by default Tama's)."""
