@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "image.h"
 
 #define TILES_MAX_DEFAULT 5000
 #define TILES_MAX_HARD    50000
@@ -104,9 +105,7 @@ tiles_one(struct agent *a, const char *base, const char *tpl, int z, int x,
 	q.max_body = TILE_BYTES_MAX;
 	if (http_exchange(&q, &r, cause) != 0)
 		goto out;
-	if (r.status != 200 || r.len < 8 ||
-	    (memcmp(r.body, "\x89PNG", 4) != 0 &&
-	        memcmp(r.body, "\xff\xd8\xff", 3) != 0)) {
+	if (r.status != 200 || image_sniff(r.body, r.len) == NULL) {
 		*cause = xasprintf(
 		    "%s%s: HTTP %ld, not an image", url, tmp, r.status);
 		http_resp_free(&r);
