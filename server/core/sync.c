@@ -89,22 +89,13 @@ sync_fail(char **field, char **cause, const char *f, const char *msg)
 	return -1;
 }
 
-int
-sync_request_check(
+/* The photos the batch announces: each sum, size and media type. */
+static int
+sync_photos_check(
     const sync_request *r, long long photo_max, char **field, char **cause)
 {
-	const char **ids;
-	size_t n, i, k = 0, fixes = 0;
-	int rc = -1;
+	size_t i;
 
-	if (!sync_id_ok(r->batch_id))
-		return sync_fail(field, cause, "batch_id",
-		    "batch_id must be 1 to 64 letters, digits or _.:-");
-	n = r->n_status_changes + r->n_results + r->n_findings + r->n_patrols +
-	    r->n_tracks;
-	if (n > SYNC_ITEMS_MAX)
-		return sync_fail(field, cause, "batch_id",
-		    "a batch may hold at most 2000 items; send several");
 	if (r->n_photos > SYNC_PHOTOS_MAX)
 		return sync_fail(field, cause, "photos",
 		    "a batch may announce at most 200 photos");
@@ -126,6 +117,15 @@ sync_request_check(
 			return sync_fail(field, cause, "photos.content_type",
 			    "content_type is not a media type");
 	}
+	return 0;
+}
+
+/* The tracks' and patrols' session ids, and the batch's number of fixes. */
+static int
+sync_sessions_check(const sync_request *r, char **field, char **cause)
+{
+	size_t i, fixes = 0;
+
 	for (i = 0; i < r->n_tracks; i++) {
 		fixes += r->tracks[i]->n_dt_ms;
 		if (r->tracks[i]->session_id != NULL &&
@@ -143,6 +143,17 @@ sync_request_check(
 			    "a session_id must be 1 to 64 letters, digits or "
 			    "_.:-");
 	}
+	return 0;
+}
+
+/* The client id of each of the batch's n items: well formed, none twice. */
+static int
+sync_client_ids_check(
+    const sync_request *r, size_t n, char **field, char **cause)
+{
+	const char **ids;
+	size_t i, k = 0;
+	int rc = -1;
 
 	ids = xreallocarray(NULL, n + 1, sizeof *ids);
 	for (i = 0; i < r->n_status_changes; i++)
@@ -175,6 +186,26 @@ sync_request_check(
 out:
 	free(ids);
 	return rc;
+}
+
+int
+sync_request_check(
+    const sync_request *r, long long photo_max, char **field, char **cause)
+{
+	size_t n;
+
+	if (!sync_id_ok(r->batch_id))
+		return sync_fail(field, cause, "batch_id",
+		    "batch_id must be 1 to 64 letters, digits or _.:-");
+	n = r->n_status_changes + r->n_results + r->n_findings + r->n_patrols +
+	    r->n_tracks;
+	if (n > SYNC_ITEMS_MAX)
+		return sync_fail(field, cause, "batch_id",
+		    "a batch may hold at most 2000 items; send several");
+	if (sync_photos_check(r, photo_max, field, cause) != 0 ||
+	    sync_sessions_check(r, field, cause) != 0)
+		return -1;
+	return sync_client_ids_check(r, n, field, cause);
 }
 
 void
