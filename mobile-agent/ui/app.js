@@ -4,7 +4,7 @@
 // and shows 「送信待ち」 until a sync brings the server's acknowledgement.
 // Server text goes in through textContent only. Words: i18n.js (the
 // shared terms from the one glossary, the screen's own beside them).
-import { t, label, pick, getLang, setLang, translate } from './i18n.js';
+import { t, has, label, pick, getLang, setLang, translate } from './i18n.js';
 
 const view = document.getElementById('view');
 let state = null; // /api/state
@@ -108,10 +108,10 @@ const WHAT = {
 // The next step: one big button, the first of these the state allows.
 const STEPS = ['accept', 'en_route', 'on_site', 'done'].map((action) => ({ action, key: 'action.' + action }));
 const nextStep = (st) => STEPS.find((x) => allows(x.action, st));
-// One character in a box: no emoji font on every handheld.
-const ICON = { wasp_nest: '蜂', bee_swarm: '蜂', wildlife_capture: '獣',
-  road_pothole: '道', road_damage: '道', illegal_dumping: '棄', fallen_tree: '木',
-  river_defect: '川', park_equipment: '園' };
+// One character in a box (no emoji font on every handheld): the
+// glossary's glyph.CODE, as the console marks the category, or the first
+// character of its name.
+const icon = (j) => (has('glyph.' + j.category) ? t('glyph.' + j.category) : (j.category_name_ja || j.category || '他').slice(0, 1));
 // Fixed phrases and reasons (i18n.js keys): what goes into the record is
 // the words as shown.
 const NOTE_PHRASES = ['phrase.explained', 'phrase.no_nest', 'phrase.card', 'phrase.revisit', 'phrase.secured', 'phrase.photo'];
@@ -279,7 +279,7 @@ async function jobsView() {
       class: 'job' + (isOpen(j.state) ? '' : ' closed'), 'data-id': j.id, 'data-state': j.state, 'data-plan': j.plan_pos,
     }, h('a', { href: `#/jobs/${j.id}` },
       h('div', { class: 'top' },
-        h('span', {}, h('span', { class: 'icon', 'aria-hidden': 'true', text: ICON[j.category] || '他' }),
+        h('span', {}, h('span', { class: 'icon', 'aria-hidden': 'true', text: icon(j) }),
           `${i + 1}. ${pick(j, 'category_name') || j.category}`),
         h('span', { class: `pri pri-${j.priority}`, text: t('prio.' + j.priority) })),
       h('div', { text: j.address || t('job.noaddress') }),
@@ -432,7 +432,7 @@ async function jobView(id) {
   }
   const answers = answersInWords(job.answers, job.questions);
   show(
-    h('h1', {}, h('span', { class: 'icon', text: ICON[job.category] || '他' }), h('span', { id: 'job-category', text: pick(job, 'category_name') || job.category })),
+    h('h1', {}, h('span', { class: 'icon', text: icon(job) }), h('span', { id: 'job-category', text: pick(job, 'category_name') || job.category })),
     h('p', {}, h('span', { class: `pri pri-${job.priority}`, text: t('prio.' + job.priority) }), ' ',
       h('strong', { id: 'job-state', 'data-state': job.state, text: stateName(job.state) }),
       pending ? h('span', { class: 'badge pending', id: 'job-pending', text: t('badge.pending.n', { n: pending }) }) : null),

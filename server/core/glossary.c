@@ -46,6 +46,20 @@ const struct glossary_entry glossary[] = {
     {"skill.road", "道路", "roads"},
     {"skill.river", "河川", "rivers"},
     {"skill.park", "公園", "parks"},
+    /* Each category's one-character mark (the console's map, queue and
+     * detail, the handheld's jobs): the same in both languages. A category
+     * not listed is marked by the first character of its name. */
+    {"glyph.wasp_nest", "蜂", "蜂"},
+    {"glyph.bee_swarm", "蜜", "蜜"},
+    {"glyph.wildlife_capture", "獣", "獣"},
+    {"glyph.crow_nest", "鴉", "鴉"},
+    {"glyph.dead_animal", "骸", "骸"},
+    {"glyph.road_pothole", "穴", "穴"},
+    {"glyph.road_fixture", "柵", "柵"},
+    {"glyph.road_tree", "木", "木"},
+    {"glyph.river_defect", "川", "川"},
+    {"glyph.park_equipment", "遊", "遊"},
+    {"glyph.park_other", "園", "園"},
     /* Patrol coverage: the exports use the same words (macros). */
     {"coverage.not_due", GL_PIECE_NOT_DUE_JA, GL_PIECE_NOT_DUE_EN},
     {"coverage.inspected", GL_PIECE_INSPECTED_JA, GL_PIECE_INSPECTED_EN},

@@ -454,9 +454,12 @@ test('status: device, crew, server, outbox, errors in words', async () => {
 
 test('today\'s jobs follow the crew\'s day plan; a pin on the console moves them on the handheld', async () => {
   const made = [];
-  for (const [lat, lon] of [[35.5990, 139.5030], [35.6010, 139.5050]]) {
+  // A pothole (the crew also has the road skill) and a wasp nest.
+  for (const [lat, lon, category, answers] of [
+    [35.5990, 139.5030, 'road_pothole', { depth: 'shallow' }],
+    [35.6010, 139.5050, 'wasp_nest', { nest_height: 'eaves', location: 'outdoor' }]]) {
     const r = await api('POST', '/api/v1/requests', {
-      category: 'wasp_nest', lat, lon, answers: { nest_height: 'eaves', location: 'outdoor' },
+      category, lat, lon, answers,
       description: '計画順のテスト', caller: { name: '計画 太郎', phone: '044-000-3333' } });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const a = await api('POST', `/api/v1/requests/${r.body.id}/assign`, { crew_id: crewId });
@@ -493,6 +496,11 @@ test('today\'s jobs follow the crew\'s day plan; a pin on the console moves them
     if (plan.stops[0].expected_from)
       await page.locator(`li.job[data-id="${first}"] .eta`, { hasText: /到着予定 \d\d:\d\d〜\d\d:\d\d/ }).waitFor();
   }
+  // Each marked as the console marks it (the glossary's glyph.CODE): the
+  // handheld once had its own list, with 道 for a pothole the console
+  // marks 穴.
+  assert.equal(await page.locator(`li.job[data-id="${made[0]}"] .icon`).textContent(), '穴');
+  assert.equal(await page.locator(`li.job[data-id="${made[1]}"] .icon`).textContent(), '蜂');
   await shot('12-jobs-plan');
 });
 

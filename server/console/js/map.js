@@ -3,7 +3,7 @@
 // taken, the point being picked. Leaflet comes from npm through patrold
 // (/vendor/leaflet); tiles only when the server names a tile URL, so the
 // map works offline with the wards and markers alone.
-import { t, pick } from './i18n.js';
+import { t, has, pick } from './i18n.js';
 import { S, on, emit, category, shortWard, crew as crewById } from './state.js';
 import { states, setOf } from './lifecycle.js';
 import { h, ago, fill, clock } from './util.js';
@@ -14,16 +14,12 @@ let map = null;
 let wardLayer = null, requestLayer = null, crewLayer = null, pickMarker = null, routeLayer = null;
 let fitted = false;
 
-// Glyph and colour group of each category (unknown ones: first character).
-export const GLYPH = {
-  wasp_nest: '蜂', bee_swarm: '蜜', wildlife_capture: '獣', crow_nest: '鴉',
-  dead_animal: '骸', road_pothole: '穴', road_fixture: '柵', road_tree: '木',
-  river_defect: '川', park_equipment: '遊', park_other: '園',
-};
+// Colour group of each category; its glyph is the glossary's (glyph.CODE,
+// as on the handheld), or the first character of its name.
 const GROUPS = ['wasp', 'wildlife', 'road', 'river', 'park'];
 
 export function glyph(code) {
-  return GLYPH[code] || (category(code).name_ja || code || '?').slice(0, 1);
+  return has('glyph.' + code) ? t('glyph.' + code) : (category(code).name_ja || code || '?').slice(0, 1);
 }
 
 export function group(code) {
