@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <sodium.h>
 
 #include "config.h"
@@ -182,4 +183,16 @@ ctl_read_file(const char *path, long max, size_t *len, char **cause)
 	buf[st.st_size] = '\0';
 	*len = (size_t)st.st_size;
 	return buf;
+}
+
+json_t *
+ctl_json_load(const char *command, const char *path)
+{
+	json_error_t err;
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+
+	if (doc == NULL)
+		fprintf(stderr, "patrolctl: %s: %s:%d: %s\n", command, path,
+		    err.line, err.text);
+	return doc;
 }

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "args.h"
 
 struct config;
@@ -92,6 +94,13 @@ void ctl_secret_show(
  * frees), its length in *len; NULL with *cause (caller frees) saying why.
  */
 char *ctl_read_file(const char *path, long max, size_t *len, char **cause);
+
+/*
+ * The JSON document in the file at path (duplicate keys refused; caller
+ * decrefs), or NULL after saying why on stderr as
+ * "patrolctl: COMMAND: PATH:LINE: what".
+ */
+json_t *ctl_json_load(const char *command, const char *path);
 
 /* Runs the command named by argv; prints usage for unknown ones. */
 int ctl_main(struct ctl *, int argc, char **argv);

@@ -160,16 +160,12 @@ static json_t *
 demo_patrols_read(struct ctl *c, json_t *demo)
 {
 	json_t *doc;
-	json_error_t err;
 	char *path;
 
 	path = xasprintf("%s/%s", c->cfg->data_dir,
 	    json_string_value(
 	        json_object_get(json_object_get(demo, "patrols"), "file")));
-	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-	if (doc == NULL)
-		fprintf(stderr, "patrolctl: demo load: %s:%d: %s\n", path,
-		    err.line, err.text);
+	doc = ctl_json_load("demo load", path);
 	free(path);
 	return doc;
 }

@@ -367,15 +367,11 @@ ctl_demo_users(struct ctl *c, json_t *users)
 static json_t *
 ctl_demo_read(struct ctl *c)
 {
-	json_error_t err;
 	json_t *demo;
 	char *path;
 
 	path = xasprintf("%s/demo.json", c->cfg->data_dir);
-	demo = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-	if (demo == NULL)
-		fprintf(stderr, "patrolctl: demo load: %s:%d: %s\n", path,
-		    err.line, err.text);
+	demo = ctl_json_load("demo load", path);
 	free(path);
 	return demo;
 }
@@ -625,7 +621,6 @@ int
 ctl_dispatch_category_import(struct ctl *c, int argc, char **argv)
 {
 	struct db_wait w = {0};
-	json_error_t err;
 	json_t *all, *v;
 	const char *pos[1];
 	char *cause, *text;
@@ -635,12 +630,8 @@ ctl_dispatch_category_import(struct ctl *c, int argc, char **argv)
 	if (ctl_args("category import", argc, argv, NULL, pos, 1) != 1) {
 		return ctl_usage(c, "category import");
 	}
-	if ((all = json_load_file(pos[0], JSON_REJECT_DUPLICATES, &err)) ==
-	    NULL) {
-		fprintf(stderr, "patrolctl: category import: %s:%d: %s\n",
-		    pos[0], err.line, err.text);
+	if ((all = ctl_json_load("category import", pos[0])) == NULL)
 		return 1;
-	}
 	if (!json_is_array(all)) {
 		json_decref(all);
 		fprintf(stderr,
