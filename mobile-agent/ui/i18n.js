@@ -57,6 +57,12 @@ const T = {
   'job.callers': ['連絡先（完了で端末から消去）', 'Contacts (erased from the handheld when done)'],
   'job.noname': ['（名前なし）', '(no name)'],
   'job.closed': ['この案件は「{s}」です。', 'This job is "{s}".'],
+  // The handheld's own states, which no server state names (so not the
+  // glossary's): a job this crew gave back, until the server has it
+  // (agent.h AGENT_STATE_GIVEN_BACK), and one a sync says is no longer
+  // this crew's while still open (sync_outbound's reason 'reassigned').
+  'state.rejected': ['辞退済み', 'Given back'],
+  'state.reassigned': ['担当外', 'No longer yours'],
   'job.history': ['履歴（この端末から）', 'History (from this handheld)'],
   'photo': ['写真', 'Photo'],
   'photo.take': ['📷 写真を撮る', '📷 Take a photo'],

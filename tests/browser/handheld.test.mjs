@@ -130,6 +130,45 @@ async function tap(sel) {
   }
 }
 
+// Ask the agent for a sync now (what 「今すぐ同期」 does).
+const syncNow = () => page.evaluate(() => fetch('/api/sync', { method: 'POST',
+  headers: { 'Content-Type': 'application/json' }, body: '{}' }));
+
+// What the caller of a wasp job said.
+const WASP = { nest_height: 'eaves', location: 'outdoor' };
+
+// A call (a wasp nest unless told) at `at` with a caller, assigned to
+// the crew: its id.
+async function newJob(description, caller, at = JOB, category = 'wasp_nest', answers = WASP) {
+  const r = await api('POST', '/api/v1/requests', {
+    category, lat: at[0], lon: at[1], answers, description, caller });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const a = await api('POST', `/api/v1/requests/${r.body.id}/assign`, { crew_id: crewId });
+  assert.equal(a.status, 200, JSON.stringify(a.body));
+  return r.body.id;
+}
+
+// Job rid on today's list, asking for a sync every 5 s until it is.
+async function jobArrives(rid) {
+  await tap('#nav a[data-view="jobs"]');
+  for (let i = 0; i < 60 && !(await page.locator(`li.job[data-id="${rid}"]`).count()); i++) {
+    if (i % 10 === 0) await syncNow();
+    await page.waitForTimeout(500);
+  }
+  await page.locator(`li.job[data-id="${rid}"]`).waitFor();
+}
+
+// A new job of the crew's, brought by a sync and then opened on the
+// handheld with the link cut: its id.
+async function jobOffline(description, caller) {
+  linkUp = true;
+  const rid = await newJob(description, caller);
+  await jobArrives(rid);
+  cutLink();
+  await tap(`li.job[data-id="${rid}"] a`);
+  return rid;
+}
+
 before(async () => {
   await h.startServer();
   ({ info, base } = h);
@@ -455,17 +494,10 @@ test('status: device, crew, server, outbox, errors in words', async () => {
 test('today\'s jobs follow the crew\'s day plan; a pin on the console moves them on the handheld', async () => {
   const made = [];
   // A pothole (the crew also has the road skill) and a wasp nest.
-  for (const [lat, lon, category, answers] of [
-    [35.5990, 139.5030, 'road_pothole', { depth: 'shallow' }],
-    [35.6010, 139.5050, 'wasp_nest', { nest_height: 'eaves', location: 'outdoor' }]]) {
-    const r = await api('POST', '/api/v1/requests', {
-      category, lat, lon, answers,
-      description: '計画順のテスト', caller: { name: '計画 太郎', phone: '044-000-3333' } });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    const a = await api('POST', `/api/v1/requests/${r.body.id}/assign`, { crew_id: crewId });
-    assert.equal(a.status, 200, JSON.stringify(a.body));
-    made.push(r.body.id);
-  }
+  for (const [at, category, answers] of [
+    [[35.5990, 139.5030], 'road_pothole', { depth: 'shallow' }],
+    [[35.6010, 139.5050], 'wasp_nest', WASP]])
+    made.push(await newJob('計画順のテスト', { name: '計画 太郎', phone: '044-000-3333' }, at, category, answers));
   // The handheld's open jobs, top to bottom, as ids.
   const shown = () => page.locator('#jobs li.job:not(.closed)').evaluateAll(
     (xs) => xs.map((x) => Number(x.dataset.id)));
@@ -485,9 +517,7 @@ test('today\'s jobs follow the crew\'s day plan; a pin on the console moves them
     for (let i = 0; i < 60; i++) {
       got = await shown();
       if (JSON.stringify(got) === JSON.stringify(want)) break;
-      // Ask the agent for a sync now (what 「今すぐ同期」 does).
-      if (i % 10 === 0) await page.evaluate(() => fetch('/api/sync', { method: 'POST',
-        headers: { 'Content-Type': 'application/json' }, body: '{}' }));
+      if (i % 10 === 0) await syncNow();
       await page.waitForTimeout(500);
     }
     assert.deepEqual(got, want, 'the handheld shows the plan\'s order');
@@ -554,23 +584,7 @@ test('a photo the server refuses for good shows on the job and on the status scr
   // the handheld goes bad before it is sent (a failing flash card): the
   // server's checksum disagrees (422), the agent gives the photo up, and
   // the crew sees which photo of which job and why, Japanese first.
-  linkUp = true;
-  const r = await api('POST', '/api/v1/requests', {
-    category: 'wasp_nest', lat: JOB[0], lon: JOB[1], answers: { nest_height: 'eaves', location: 'outdoor' },
-    description: '写真のテスト', caller: { name: '写真 次郎', phone: '044-000-4444' } });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  const rid = r.body.id;
-  const a = await api('POST', `/api/v1/requests/${rid}/assign`, { crew_id: crewId });
-  assert.equal(a.status, 200, JSON.stringify(a.body));
-  await tap('#nav a[data-view="jobs"]');
-  for (let i = 0; i < 60 && !(await page.locator(`li.job[data-id="${rid}"]`).count()); i++) {
-    if (i % 10 === 0) await page.evaluate(() => fetch('/api/sync', { method: 'POST',
-      headers: { 'Content-Type': 'application/json' }, body: '{}' }));
-    await page.waitForTimeout(500);
-  }
-  await page.locator(`li.job[data-id="${rid}"]`).waitFor();
-  cutLink();
-  await tap(`li.job[data-id="${rid}"] a`);
+  const rid = await jobOffline('写真のテスト', { name: '写真 次郎', phone: '044-000-4444' });
   for (const action of ['accept', 'en_route', 'on_site']) {
     await page.locator(`#job-step[data-action="${action}"]`).waitFor();
     await tap('#job-step');
@@ -591,8 +605,7 @@ test('a photo the server refuses for good shows on the job and on the status scr
   bad[2500] ^= 0xff;
   writeFileSync(kept, bad);
   linkUp = true;
-  await page.evaluate(() => fetch('/api/sync', { method: 'POST',
-    headers: { 'Content-Type': 'application/json' }, body: '{}' }));
+  await syncNow();
   // The job's screen: the photo, its step and the reason, in words first.
   const item = page.locator(`#job-photos-refused li[data-sha256="${sha}"]`);
   await item.waitFor({ timeout: 30000 });
@@ -616,4 +629,25 @@ test('a photo the server refuses for good shows on the job and on the status scr
   const p = await api('GET', `/api/v1/requests/${rid}`);
   assert.equal(p.body.state, 'done');
   assert.equal((p.body.photos || []).length, 0);
+});
+
+test('a job given back shows the handheld\'s own state in words, before and after the server has it', async () => {
+  const rid = await jobOffline('辞退のテスト', { name: '辞退 三郎', phone: '044-000-5555' });
+  await page.locator('#job-state[data-state="assigned"]').waitFor();
+  await tap('#reject-open');
+  await page.selectOption('#reason', { index: 1 });
+  await tap('#reason-submit');
+  // Given back, not yet sent: the device's own state, in words.
+  await page.locator('#job-state[data-state="rejected"]', { hasText: '辞退済み' }).waitFor();
+  await page.locator('#job-closed', { hasText: '「辞退済み」' }).waitFor();
+  assert.equal(await page.locator('#callers').count(), 0);
+  await shot('16-job-given-back');
+  // Sent: back in the office's queue, no longer this crew's.
+  linkUp = true;
+  await syncNow();
+  await page.locator('#job-state[data-state="reassigned"]', { hasText: '担当外' }).waitFor({ timeout: 30000 });
+  assert.equal((await api('GET', `/api/v1/requests/${rid}`)).body.state, 'new');
+  await tap('#lang');
+  await page.locator('#job-state[data-state="reassigned"]', { hasText: 'No longer yours' }).waitFor();
+  await tap('#lang');
 });
