@@ -476,6 +476,11 @@ int track_keep(struct agent *, const struct gps_fix *, size_t n,
 int track_last(struct agent *, int64_t max_age_ms, struct gps_fix *);
 /* Moves recorded fixes into outbox items (TrackPiece), in pieces. */
 int track_flush(struct agent *, char **cause);
+/*
+ * A daemon's last flush (run, serve) of the fixes into the outbox, which
+ * survives, in its own commit; a failure leaves them for the next start.
+ */
+void track_flush_last(struct agent *);
 
 /*
  * gps.c: positions from gpsd (through libgps) or an NMEA 0183 log.

@@ -231,71 +231,79 @@ bad:
 	return -1;
 }
 
-int
-http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
+/*
+ * The exchange's loop and its connection to u (through the TLS relay for
+ * https), with the exchange's limits: the connection, or NULL with *cause.
+ * What it made is in c (base, relay) for the caller to free.
+ */
+static struct evhttp_connection *
+http_connect(struct http_call *c, const struct http_url *u,
+    const struct http_req *q, const struct timeval *tv, char **cause)
 {
-	struct http_call c = {0};
-	struct http_url u;
-	struct evhttp_connection *evcon = NULL;
-	struct evhttp_request *req;
-	struct evkeyvalq *h;
-	struct event *deadline = NULL;
-	struct timeval tv = {q->timeout_s > 0 ? q->timeout_s : 60, 0};
+	struct evhttp_connection *evcon;
 	struct timeval retry = {0, HTTP_RETRY_MS * 1000};
-	char *target = NULL, *hostport, clen[32];
-	enum evhttp_cmd_type method = http_method(q->method);
-	int rc = -1, relay_port = 0;
+	int relay_port = 0;
 
-	memset(r, 0, sizeof *r);
-	r->offset = -1;
-	if (http_url_parse(q->server, &u, cause) != 0)
-		return -1;
-	c.r = r;
-	if ((c.base = event_base_new()) == NULL) {
+	if ((c->base = event_base_new()) == NULL) {
 		*cause = xstrdup("cannot start the event loop");
-		goto out;
+		return NULL;
 	}
-	if ((c.bev = bufferevent_socket_new(c.base, -1,
+	if ((c->bev = bufferevent_socket_new(c->base, -1,
 	         BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) == NULL) {
 		*cause = xstrdup("cannot open a connection");
-		goto fail_cause;
+		return NULL;
 	}
 	/* https: the plain connection goes to the relay, on loopback. */
-	if (u.tls &&
-	    ((c.tls = module_tls(cause)) == NULL ||
-	        (c.relay = c.tls->open(c.base, c.bev, u.host, u.port, q->ca,
-	             &relay_port, cause)) == NULL)) {
-		bufferevent_free(c.bev);
-		c.bev = NULL;
-		goto fail_cause;
+	if (u->tls &&
+	    ((c->tls = module_tls(cause)) == NULL ||
+	        (c->relay = c->tls->open(c->base, c->bev, u->host, u->port,
+	             q->ca, &relay_port, cause)) == NULL)) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+		return NULL;
 	}
-	if ((evcon = evhttp_connection_base_bufferevent_new(c.base, NULL, c.bev,
-	         u.tls ? "127.0.0.1" : u.host,
-	         (unsigned short)(u.tls ? relay_port : u.port))) == NULL) {
-		bufferevent_free(c.bev);
-		c.bev = NULL;
+	if ((evcon = evhttp_connection_base_bufferevent_new(c->base, NULL,
+	         c->bev, u->tls ? "127.0.0.1" : u->host,
+	         (unsigned short)(u->tls ? relay_port : u->port))) == NULL) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
 		*cause = xstrdup("cannot open a connection");
-		goto fail_cause;
+		return NULL;
 	}
-	evhttp_connection_set_timeout_tv(evcon, &tv);
+	evhttp_connection_set_timeout_tv(evcon, tv);
 	/* The relay takes one connection: https is not retried here (the
 	 * caller's back-off does). */
-	if (!u.tls) {
+	if (!u->tls) {
 		evhttp_connection_set_retries(evcon, HTTP_RETRIES);
 		evhttp_connection_set_initial_retry_tv(evcon, &retry);
 	}
 	evhttp_connection_set_max_headers_size(evcon, HTTP_HEAD_MAX);
 	evhttp_connection_set_max_body_size(evcon, (ev_ssize_t)q->max_body);
+	return evcon;
+}
 
-	if ((req = evhttp_request_new(http_done_cb, &c)) == NULL) {
+/*
+ * The request q asks for, with its headers and its body (the caller's
+ * bytes, not copied: the exchange ends before http_exchange() returns):
+ * NULL with *cause.
+ */
+static struct evhttp_request *
+http_request_make(struct http_call *c, const struct http_url *u,
+    const struct http_req *q, enum evhttp_cmd_type method, char **cause)
+{
+	struct evhttp_request *req;
+	struct evkeyvalq *h;
+	char *hostport, clen[32];
+
+	if ((req = evhttp_request_new(http_done_cb, c)) == NULL) {
 		*cause = xstrdup("cannot make a request");
-		goto fail_cause;
+		return NULL;
 	}
 	evhttp_request_set_error_cb(req, http_error_cb);
 	h = evhttp_request_get_output_headers(req);
-	hostport = strchr(u.host, ':') != NULL
-	    ? xasprintf("[%s]:%d", u.host, u.port)
-	    : xasprintf("%s:%d", u.host, u.port);
+	hostport = strchr(u->host, ':') != NULL
+	    ? xasprintf("[%s]:%d", u->host, u->port)
+	    : xasprintf("%s:%d", u->host, u->port);
 	evhttp_add_header(h, "Host", hostport);
 	free(hostport);
 	evhttp_add_header(h, "User-Agent", "patrol-agent/" AGENT_VERSION);
@@ -304,38 +312,72 @@ http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
 	if (q->headers != NULL && http_add_headers(h, q->headers) != 0) {
 		evhttp_request_free(req);
 		*cause = xstrdup("bad request header");
+		return NULL;
+	}
+	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD)
+		return req;
+	snprintf(clen, sizeof clen, "%zu", q->len);
+	evhttp_add_header(h, "Content-Length", clen);
+	if (q->len > 0 &&
+	    evbuffer_add_reference(evhttp_request_get_output_buffer(req),
+	        q->body, q->len, NULL, NULL) != 0) {
+		evhttp_request_free(req);
+		*cause = xstrdup("cannot queue the body");
+		return NULL;
+	}
+	return req;
+}
+
+/* Runs the loop until the answer, a failure or the time tv is up. */
+static int
+http_wait(struct http_call *c, const struct timeval *tv, char **cause)
+{
+	struct event *deadline;
+
+	if ((deadline = evtimer_new(c->base, http_deadline_cb, c)) == NULL ||
+	    evtimer_add(deadline, tv) != 0) {
+		if (deadline != NULL)
+			event_free(deadline);
+		*cause = xstrdup("cannot set the exchange's time limit");
+		return -1;
+	}
+	while (!c->done && !c->timed_out)
+		if (event_base_dispatch(c->base) == -1)
+			break;
+	event_free(deadline);
+	return 0;
+}
+
+int
+http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
+{
+	struct http_call c = {0};
+	struct http_url u;
+	struct evhttp_connection *evcon = NULL;
+	struct evhttp_request *req;
+	struct timeval tv = {q->timeout_s > 0 ? q->timeout_s : 60, 0};
+	char *target = NULL, *why;
+	enum evhttp_cmd_type method = http_method(q->method);
+	int rc = -1;
+
+	memset(r, 0, sizeof *r);
+	r->offset = -1;
+	if (http_url_parse(q->server, &u, cause) != 0)
+		return -1;
+	c.r = r;
+	if ((evcon = http_connect(&c, &u, q, &tv, cause)) == NULL ||
+	    (req = http_request_make(&c, &u, q, method, cause)) == NULL)
 		goto fail_cause;
-	}
-	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
-		snprintf(clen, sizeof clen, "%zu", q->len);
-		evhttp_add_header(h, "Content-Length", clen);
-		/* The caller's bytes, not copied: the exchange ends before
-		 * http_exchange() returns. */
-		if (q->len > 0 &&
-		    evbuffer_add_reference(
-		        evhttp_request_get_output_buffer(req), q->body, q->len,
-		        NULL, NULL) != 0) {
-			evhttp_request_free(req);
-			*cause = xstrdup("cannot queue the body");
-			goto fail_cause;
-		}
-	}
 	target = xasprintf("%s%s", u.base, q->path);
 	/* On failure evhttp_make_request() frees req itself. */
 	if (evhttp_make_request(evcon, req, method, target) != 0) {
 		*cause = xstrdup("cannot send the request");
 		goto fail_cause;
 	}
-	if ((deadline = evtimer_new(c.base, http_deadline_cb, &c)) == NULL ||
-	    evtimer_add(deadline, &tv) != 0) {
-		*cause = xstrdup("cannot set the exchange's time limit");
+	if (http_wait(&c, &tv, cause) != 0)
 		goto fail_cause;
-	}
-	while (!c.done && !c.timed_out)
-		if (event_base_dispatch(c.base) == -1)
-			break;
 	if (!c.answered) {
-		char *why = http_why(&c);
+		why = http_why(&c);
 		*cause = xasprintf("%s%s: %s", q->server, q->path, why);
 		free(why);
 		http_resp_free(r);
@@ -343,11 +385,10 @@ http_exchange(const struct http_req *q, struct http_resp *r, char **cause)
 	}
 	rc = 0;
 	goto out;
-fail_cause : {
-	char *s = xasprintf("%s%s: %s", q->server, q->path, *cause);
-	free(*cause);
-	*cause = s;
-}
+fail_cause:
+	why = *cause;
+	*cause = xasprintf("%s%s: %s", q->server, q->path, why);
+	free(why);
 out:
 	/* Frees a request still pending (timed out) without calling back;
 	 * the bufferevent (and its socket) go with the connection. */
@@ -355,8 +396,6 @@ out:
 		evhttp_connection_free(evcon);
 	if (c.relay != NULL)
 		c.tls->close(c.relay);
-	if (deadline != NULL)
-		event_free(deadline);
 	if (c.base != NULL)
 		event_base_free(c.base);
 	free(target);

@@ -44,29 +44,87 @@ photo_output_message(j_common_ptr c)
 	(void)c; /* warnings (a truncated file...) are not ours to print */
 }
 
+/* libjpeg reports to e: an error jumps back to e->jump, a warning goes. */
+static struct jpeg_error_mgr *
+photo_err_init(struct photo_err *e)
+{
+	struct jpeg_error_mgr *m = jpeg_std_error(&e->mgr);
+
+	m->error_exit = photo_error_exit;
+	m->output_message = photo_output_message;
+	return m;
+}
+
+/*
+ * The scale (1, 2, 4 or 8) that brings a photo of len bytes near limit: a
+ * quarter of the pixels per step, about a quarter of the bytes, the long
+ * edge never under PHOTO_MIN_EDGE. 1: as small as evidence allows already.
+ */
+static unsigned
+photo_denom(size_t len, size_t limit, unsigned width, unsigned height)
+{
+	unsigned edge = width > height ? width : height, denom = 1;
+
+	while (denom < 8 && len / ((size_t)denom * denom) > limit &&
+	    edge / (denom * 2) >= PHOTO_MIN_EDGE)
+		denom *= 2;
+	return denom;
+}
+
+/*
+ * The smaller photo's encoder, set from the started decoder d and started
+ * on out, with the EXIF block (APP1) copied as it is.
+ */
+static void
+photo_compress_start(
+    struct jpeg_compress_struct *c, struct jpeg_decompress_struct *d, FILE *out)
+{
+	jpeg_saved_marker_ptr m;
+
+	c->image_width = d->output_width;
+	c->image_height = d->output_height;
+	c->input_components = d->output_components;
+	c->in_color_space = d->out_color_space;
+	jpeg_set_defaults(c);
+	jpeg_set_quality(c, PHOTO_QUALITY, TRUE);
+	jpeg_stdio_dest(c, out);
+	jpeg_start_compress(c, TRUE);
+	for (m = d->marker_list; m != NULL; m = m->next) {
+		if (m->marker == JPEG_APP0 + 1)
+			jpeg_write_marker(
+			    c, m->marker, m->data, m->data_length);
+	}
+}
+
+/* Each row decoded is encoded at once: memory stays at one row. */
+static void
+photo_copy_rows(struct jpeg_decompress_struct *d,
+    struct jpeg_compress_struct *c, unsigned char *row)
+{
+	JSAMPROW rows[1] = {row};
+
+	while (d->output_scanline < d->output_height) {
+		jpeg_read_scanlines(d, rows, 1);
+		jpeg_write_scanlines(c, rows, 1);
+	}
+}
+
 int
 photo_shrink(FILE *in, size_t len, size_t limit, FILE *out, char **cause)
 {
 	struct jpeg_decompress_struct d;
 	struct jpeg_compress_struct c;
 	struct photo_err de, ce;
-	jpeg_saved_marker_ptr m;
 	unsigned char *volatile row = NULL;
 	long size;
 	volatile unsigned denom = 1; /* set after setjmp */
-	unsigned edge;
-	JSAMPROW rows[1];
 
 	if (limit == 0 || len <= limit)
 		return 0;
 	memset(&d, 0, sizeof d);
 	memset(&c, 0, sizeof c);
-	d.err = jpeg_std_error(&de.mgr);
-	de.mgr.error_exit = photo_error_exit;
-	de.mgr.output_message = photo_output_message;
-	c.err = jpeg_std_error(&ce.mgr);
-	ce.mgr.error_exit = photo_error_exit;
-	ce.mgr.output_message = photo_output_message;
+	d.err = photo_err_init(&de);
+	c.err = photo_err_init(&ce);
 	if (setjmp(de.jump) != 0) {
 		*cause = xasprintf("cannot read the JPEG: %s", de.msg);
 		goto fail;
@@ -86,12 +144,8 @@ photo_shrink(FILE *in, size_t len, size_t limit, FILE *out, char **cause)
 		    d.image_height);
 		goto fail;
 	}
-	edge = d.image_width > d.image_height ? d.image_width : d.image_height;
-	/* A quarter of the pixels per step; about a quarter of the bytes. */
-	while (denom < 8 && len / ((size_t)denom * denom) > limit &&
-	    edge / (denom * 2) >= PHOTO_MIN_EDGE)
-		denom *= 2;
-	if (denom == 1) {
+	if ((denom = photo_denom(len, limit, d.image_width, d.image_height)) ==
+	    1) {
 		jpeg_destroy_decompress(&d);
 		jpeg_destroy_compress(&c);
 		return 0; /* as small as evidence allows already */
@@ -99,25 +153,9 @@ photo_shrink(FILE *in, size_t len, size_t limit, FILE *out, char **cause)
 	d.scale_num = 1;
 	d.scale_denom = denom;
 	jpeg_start_decompress(&d);
-	c.image_width = d.output_width;
-	c.image_height = d.output_height;
-	c.input_components = d.output_components;
-	c.in_color_space = d.out_color_space;
-	jpeg_set_defaults(&c);
-	jpeg_set_quality(&c, PHOTO_QUALITY, TRUE);
-	jpeg_stdio_dest(&c, out);
-	jpeg_start_compress(&c, TRUE);
-	for (m = d.marker_list; m != NULL; m = m->next) {
-		if (m->marker == JPEG_APP0 + 1)
-			jpeg_write_marker(
-			    &c, m->marker, m->data, m->data_length);
-	}
+	photo_compress_start(&c, &d, out);
 	row = xcalloc(1, (size_t)d.output_width * d.output_components);
-	rows[0] = row;
-	while (d.output_scanline < d.output_height) {
-		jpeg_read_scanlines(&d, rows, 1);
-		jpeg_write_scanlines(&c, rows, 1);
-	}
+	photo_copy_rows(&d, &c, row);
 	jpeg_finish_compress(&c);
 	jpeg_finish_decompress(&d);
 	jpeg_destroy_decompress(&d);

@@ -64,6 +64,105 @@ run_gps_open(struct agent *a, const char *gpsd, const char *nmea, double speed)
 	return s;
 }
 
+/* What run's loop keeps from one turn to the next. */
+struct run_loop {
+	const char *gpsd, *nmea; /* the source: gpsd's address or a log */
+	double speed;
+	int once, no_gps;
+	int64_t backoff_max;
+	struct gps_src *src; /* open, or NULL */
+	int eof;             /* the NMEA log ended */
+	int failures, fixes;
+	int64_t next_sync, next_gps, gps_retry;
+};
+
+/*
+ * Opens the GPS source when it is due: 0, or -1 when an NMEA log cannot
+ * be read (there is nothing to try again).
+ */
+static int
+run_gps_due(struct agent *a, struct run_loop *l, int64_t now)
+{
+	if (l->src != NULL || l->eof || l->no_gps || now < l->next_gps)
+		return 0;
+	if ((l->src = run_gps_open(a, l->gpsd, l->nmea, l->speed)) != NULL) {
+		l->gps_retry = 1000;
+		return 0;
+	}
+	if (l->nmea != NULL)
+		return -1;
+	/* gpsd may be starting too (boot): soon. */
+	l->next_gps = now + l->gps_retry;
+	if (l->gps_retry < RUN_GPSD_RETRY_MS)
+		l->gps_retry *= 2;
+	return 0;
+}
+
+/*
+ * A sync, and when the next one is due (back-off after a failure): 1 to
+ * go on, 0 to stop with *status (revoked, not enrolled, or --once done).
+ */
+static int
+run_sync(struct agent *a, struct run_loop *l, int *status)
+{
+	int rc = sync_run(a);
+
+	if (rc == AGENT_EXIT_REVOKED || rc == AGENT_EXIT_USAGE) {
+		*status = rc;
+		return 0;
+	}
+	if (rc != 0) {
+		l->failures++;
+		l->next_sync = run_clock_ms() +
+		    agent_backoff_ms(
+		        l->failures, RUN_BACKOFF_BASE_MS, l->backoff_max);
+		return 1;
+	}
+	l->failures = 0;
+	l->next_sync =
+	    run_clock_ms() + outbox_get_int(a, "sync_interval_s", 30) * 1000;
+	if (l->eof && l->once) {
+		if (outbox_pending(a) == 0)
+			return 0;
+		l->next_sync = 0;
+	}
+	return 1;
+}
+
+/*
+ * Waits up to wait ms for a fix and keeps it; a source that ended is
+ * closed (gpsd is tried again later, a log is over). Without a source it
+ * only waits.
+ */
+static void
+run_gps_read(struct agent *a, struct run_loop *l, int64_t wait)
+{
+	struct gps_fix fix;
+	char *cause = NULL;
+	int r;
+
+	if (l->src == NULL) {
+		run_sleep_ms(wait);
+		return;
+	}
+	if ((r = gps_src_next(l->src, (int)wait, &fix, &cause)) == 1) {
+		if (track_record(a, &fix) == 1)
+			l->fixes++;
+	}
+	if (r >= 0)
+		return;
+	agent_log(a, "gps: %s (%d fixes kept)", cause, l->fixes);
+	free(cause);
+	gps_src_close(l->src);
+	l->src = NULL;
+	if (l->nmea != NULL) {
+		l->eof = 1; /* a replay ends; gpsd is retried */
+		if (l->once)
+			l->next_sync = 0; /* send it all now */
+	} else
+		l->next_gps = run_clock_ms() + RUN_GPSD_RETRY_MS;
+}
+
 int
 run_main(struct agent *a, int argc, char **argv)
 {
@@ -71,25 +170,23 @@ run_main(struct agent *a, int argc, char **argv)
 	    {.name = "speed"}, {.name = "once", .flag = 1},
 	    {.name = "backoff-max"}, {.name = "no-gps", .flag = 1},
 	    {.name = NULL}};
+	struct run_loop l = {.gps_retry = 1000};
 	struct sigaction sa;
-	struct gps_src *src = NULL;
-	struct gps_fix fix;
-	const char *gpsd;
-	char *cause = NULL;
-	int64_t now, next_sync = 0, next_gps = 0, wait, backoff_max;
-	double speed;
-	int failures = 0, eof = 0, rc, fixes = 0, r, status = 0;
-	int64_t gps_retry = 1000;
+	int64_t now, wait;
+	int status = 0;
 
 	if (agent_args("run", argc, argv, o, NULL, 0) != 0 ||
 	    (o[0].value != NULL && o[1].value != NULL))
 		return agent_usage(a, "run");
-	gpsd = o[0].value != NULL ? o[0].value : "localhost:2947";
-	speed = o[2].value != NULL ? atof(o[2].value) : 0;
-	backoff_max =
+	l.gpsd = o[0].value != NULL ? o[0].value : "localhost:2947";
+	l.nmea = o[1].value;
+	l.speed = o[2].value != NULL ? atof(o[2].value) : 0;
+	l.once = o[3].value != NULL;
+	l.backoff_max =
 	    (o[4].value != NULL ? atol(o[4].value) : 300) * (int64_t)1000;
-	if (backoff_max < RUN_BACKOFF_BASE_MS)
-		backoff_max = RUN_BACKOFF_BASE_MS;
+	if (l.backoff_max < RUN_BACKOFF_BASE_MS)
+		l.backoff_max = RUN_BACKOFF_BASE_MS;
+	l.no_gps = o[5].value != NULL;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = run_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -98,77 +195,17 @@ run_main(struct agent *a, int argc, char **argv)
 
 	while (!run_stop) {
 		now = run_clock_ms();
-		if (src == NULL && !eof && o[5].value == NULL &&
-		    now >= next_gps) {
-			src = run_gps_open(a, gpsd, o[1].value, speed);
-			if (src == NULL) {
-				if (o[1].value != NULL)
-					return AGENT_EXIT_USAGE;
-				/* gpsd may be starting too (boot): soon. */
-				next_gps = now + gps_retry;
-				if (gps_retry < RUN_GPSD_RETRY_MS)
-					gps_retry *= 2;
-			} else
-				gps_retry = 1000;
-		}
-		if (now >= next_sync) {
-			rc = sync_run(a);
-			if (rc == AGENT_EXIT_REVOKED ||
-			    rc == AGENT_EXIT_USAGE) {
-				status = rc;
+		if (run_gps_due(a, &l, now) != 0)
+			return AGENT_EXIT_USAGE;
+		if (now >= l.next_sync) {
+			if (!run_sync(a, &l, &status))
 				break;
-			}
-			if (rc == 0) {
-				failures = 0;
-				next_sync = run_clock_ms() +
-				    outbox_get_int(a, "sync_interval_s", 30) *
-				        1000;
-				if (eof && o[3].value != NULL) {
-					if (outbox_pending(a) == 0)
-						break;
-					next_sync = 0;
-				}
-			} else {
-				failures++;
-				next_sync = run_clock_ms() +
-				    agent_backoff_ms(failures,
-				        RUN_BACKOFF_BASE_MS, backoff_max);
-			}
 			continue;
 		}
-		wait = next_sync - now;
-		if (wait > 1000)
-			wait = 1000;
-		if (src == NULL) {
-			run_sleep_ms(wait);
-			continue;
-		}
-		r = gps_src_next(src, (int)wait, &fix, &cause);
-		if (r == 1) {
-			if (track_record(a, &fix) == 1)
-				fixes++;
-		} else if (r < 0) {
-			agent_log(a, "gps: %s (%d fixes kept)", cause, fixes);
-			free(cause);
-			cause = NULL;
-			gps_src_close(src);
-			src = NULL;
-			if (o[1].value != NULL) {
-				eof = 1; /* a replay ends; gpsd is retried */
-				if (o[3].value != NULL)
-					next_sync = 0; /* send it all now */
-			} else
-				next_gps = run_clock_ms() + RUN_GPSD_RETRY_MS;
-		}
+		wait = l.next_sync - now;
+		run_gps_read(a, &l, wait > 1000 ? 1000 : wait);
 	}
-	gps_src_close(src);
-	/* A last flush of the fixes into the outbox, which survives. */
-	if (outbox_begin(a, &cause) == 0) {
-		if (track_flush(a, &cause) == 0)
-			outbox_commit(a, &cause);
-		else
-			outbox_rollback(a);
-	}
-	free(cause);
+	gps_src_close(l.src);
+	track_flush_last(a);
 	return status;
 }

@@ -130,7 +130,6 @@ serve_signal_cb(evutil_socket_t fd, short what, void *arg)
 static void
 serve_fini(struct serve *s)
 {
-	char *cause = NULL;
 	int i;
 
 	if (s->thread) {
@@ -164,19 +163,97 @@ serve_fini(struct serve *s)
 		close(s->wake[0]);
 		close(s->wake[1]);
 	}
-	/* A last flush of the fixes into the outbox, which survives. */
-	if (outbox_begin(s->a, &cause) == 0) {
-		if (track_flush(s->a, &cause) == 0)
-			outbox_commit(s->a, &cause);
-		else
-			outbox_rollback(s->a);
-	}
-	free(cause);
+	track_flush_last(s->a);
 	free(s->track);
 	free(s->keep);
 	free(s->leaflet);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
+}
+
+/*
+ * The options into s: the GPS source, the back-off and where Leaflet is
+ * (the option, the environment, the install, as patrold finds it).
+ */
+static void
+serve_options(struct serve *s, const struct args_opt *o)
+{
+	const char *vendor;
+
+	s->nmea = o[2].value;
+	s->gpsd = o[4].value != NULL || s->nmea != NULL
+	    ? NULL
+	    : (o[1].value != NULL ? o[1].value : "localhost:2947");
+	s->speed = o[3].value != NULL ? atof(o[3].value) : 1;
+	s->backoff_max_ms =
+	    (o[5].value != NULL ? atol(o[5].value) : 300) * (int64_t)1000;
+	if (s->backoff_max_ms < SERVE_BACKOFF_BASE_MS)
+		s->backoff_max_ms = SERVE_BACKOFF_BASE_MS;
+	if (o[6].value != NULL)
+		s->leaflet = xstrdup(o[6].value);
+	else if ((vendor = getenv("PATROL_VENDOR_DIR")) != NULL &&
+	    *vendor != '\0')
+		s->leaflet = xasprintf("%s/leaflet/dist", vendor);
+	else
+		s->leaflet = xstrdup(PATROL_VENDOR_DIR "/leaflet/dist");
+}
+
+/*
+ * The loop and the screen's HTTP server on listen: 0, or an exit code
+ * after saying why.
+ */
+static int
+serve_http_start(struct serve *s, const char *listen)
+{
+	if ((s->base = event_base_new()) == NULL ||
+	    (s->http = evhttp_new(s->base)) == NULL ||
+	    pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+		fprintf(stderr, "patrol-agent: serve: cannot start the loop\n");
+		return AGENT_EXIT_FAIL;
+	}
+	evhttp_set_max_body_size(s->http, SERVE_BODY_MAX);
+	evhttp_set_timeout(s->http, 60);
+	evhttp_set_allowed_methods(
+	    s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);
+	evhttp_set_gencb(s->http, serve_request_cb, s);
+	return serve_bind(s, listen);
+}
+
+/* The worker's wake-up pipe, the timers and the signals, on the loop. */
+static void
+serve_events_add(struct serve *s)
+{
+	s->wake_ev = event_new(
+	    s->base, s->wake[0], EV_READ | EV_PERSIST, serve_wake_cb, s);
+	s->sync_timer = evtimer_new(s->base, serve_sync_timer_cb, s);
+	s->gps_timer = evtimer_new(s->base, serve_gps_timer_cb, s);
+	s->keep_timer = evtimer_new(s->base, serve_keep_timer_cb, s);
+	s->last_kept_ms = outbox_get_int(s->a, "track_last_ms", 0);
+	s->sig_ev[0] = evsignal_new(s->base, SIGINT, serve_signal_cb, s);
+	s->sig_ev[1] = evsignal_new(s->base, SIGTERM, serve_signal_cb, s);
+	event_add(s->wake_ev, NULL);
+	event_add(s->sig_ev[0], NULL);
+	event_add(s->sig_ev[1], NULL);
+}
+
+/* The sync worker, on a small stack: HTTP and OpenSSL need far less than
+ * the default 8 MB. */
+static int
+serve_worker_start(struct serve *s)
+{
+	pthread_attr_t attr;
+	int rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, SERVE_STACK);
+	rc = pthread_create(&s->thread, &attr, serve_worker, s);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		fprintf(stderr, "patrol-agent: serve: no sync thread\n");
+		s->thread = 0;
+		return AGENT_EXIT_FAIL;
+	}
+	return 0;
 }
 
 int
@@ -187,32 +264,15 @@ serve_main(struct agent *a, int argc, char **argv)
 	    {.name = "backoff-max"}, {.name = "leaflet"}, {.name = NULL}};
 	struct serve s = {.a = a, .wake = {-1, -1}};
 	struct timeval now = {0, 0};
-	const char *vendor;
-	pthread_attr_t attr;
-	int rc = AGENT_EXIT_FAIL;
+	const char *listen;
+	int rc;
 
 	if (agent_args("serve", argc, argv, o, NULL, 0) != 0 ||
 	    (o[1].value != NULL && o[2].value != NULL))
 		return agent_usage(a, "serve");
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_cond_init(&s.cv, NULL);
-	s.nmea = o[2].value;
-	s.gpsd = o[4].value != NULL || s.nmea != NULL
-	    ? NULL
-	    : (o[1].value != NULL ? o[1].value : "localhost:2947");
-	s.speed = o[3].value != NULL ? atof(o[3].value) : 1;
-	s.backoff_max_ms =
-	    (o[5].value != NULL ? atol(o[5].value) : 300) * (int64_t)1000;
-	if (s.backoff_max_ms < SERVE_BACKOFF_BASE_MS)
-		s.backoff_max_ms = SERVE_BACKOFF_BASE_MS;
-	/* As patrold finds it: the option, the environment, the install. */
-	if (o[6].value != NULL)
-		s.leaflet = xstrdup(o[6].value);
-	else if ((vendor = getenv("PATROL_VENDOR_DIR")) != NULL &&
-	    *vendor != '\0')
-		s.leaflet = xasprintf("%s/leaflet/dist", vendor);
-	else
-		s.leaflet = xstrdup(PATROL_VENDOR_DIR "/leaflet/dist");
+	serve_options(&s, o);
 	agent_random_id(s.token, 32);
 	signal(SIGPIPE, SIG_IGN);
 	/*
@@ -224,43 +284,12 @@ serve_main(struct agent *a, int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 64 << 10);
 	mallopt(M_TRIM_THRESHOLD, 256 << 10);
 	screen_photos_clean(a);
-	if ((s.base = event_base_new()) == NULL ||
-	    (s.http = evhttp_new(s.base)) == NULL ||
-	    pipe2(s.wake, O_CLOEXEC | O_NONBLOCK) != 0) {
-		fprintf(stderr, "patrol-agent: serve: cannot start the loop\n");
+	listen = o[0].value != NULL ? o[0].value : "127.0.0.1:8377";
+	if ((rc = serve_http_start(&s, listen)) != 0)
 		goto out;
-	}
-	evhttp_set_max_body_size(s.http, SERVE_BODY_MAX);
-	evhttp_set_timeout(s.http, 60);
-	evhttp_set_allowed_methods(
-	    s.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);
-	evhttp_set_gencb(s.http, serve_request_cb, &s);
-	if ((rc = serve_bind(
-	         &s, o[0].value != NULL ? o[0].value : "127.0.0.1:8377")) != 0)
+	serve_events_add(&s);
+	if ((rc = serve_worker_start(&s)) != 0)
 		goto out;
-	rc = AGENT_EXIT_FAIL;
-	s.wake_ev = event_new(
-	    s.base, s.wake[0], EV_READ | EV_PERSIST, serve_wake_cb, &s);
-	s.sync_timer = evtimer_new(s.base, serve_sync_timer_cb, &s);
-	s.gps_timer = evtimer_new(s.base, serve_gps_timer_cb, &s);
-	s.keep_timer = evtimer_new(s.base, serve_keep_timer_cb, &s);
-	s.last_kept_ms = outbox_get_int(a, "track_last_ms", 0);
-	s.sig_ev[0] = evsignal_new(s.base, SIGINT, serve_signal_cb, &s);
-	s.sig_ev[1] = evsignal_new(s.base, SIGTERM, serve_signal_cb, &s);
-	event_add(s.wake_ev, NULL);
-	event_add(s.sig_ev[0], NULL);
-	event_add(s.sig_ev[1], NULL);
-	/* HTTP and OpenSSL need far less than the default 8 MB. */
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, SERVE_STACK);
-	rc = pthread_create(&s.thread, &attr, serve_worker, &s);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
-		rc = AGENT_EXIT_FAIL;
-		fprintf(stderr, "patrol-agent: serve: no sync thread\n");
-		s.thread = 0;
-		goto out;
-	}
 	if (s.nmea != NULL || s.gpsd != NULL)
 		evtimer_add(s.gps_timer, &now);
 	serve_sync_soon(&s, 1);

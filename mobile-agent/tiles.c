@@ -136,110 +136,173 @@ out:
 	return rc;
 }
 
-static int
-tiles_fetch(struct agent *a, int argc, char **argv)
-{
-	struct args_opt o[] = {{.name = "url"}, {.name = "bbox"},
-	    {.name = "zoom"}, {.name = "max"}, {.name = "credit"},
-	    {.name = NULL}};
+/* What "tiles fetch" was asked for. */
+struct tiles_ask {
+	const char *url; /* the template */
 	double w, s, e, n;
-	int z0 = 12, z1 = 17, z, x, y, c;
-	long long total = 0, max = TILES_MAX_DEFAULT, got = 0, kept = 0,
-	          failed = 0;
-	char *base, *cause = NULL, *first = NULL;
+	int z0, z1;
+	long long max;
+};
 
-	if (agent_args("tiles fetch", argc, argv, o, NULL, 0) != 0)
-		return agent_usage(a, "tiles fetch");
+/*
+ * The options checked into k: 0, or AGENT_EXIT_USAGE after saying which
+ * is wrong (o: url, bbox, zoom, max).
+ */
+static int
+tiles_ask_parse(const struct args_opt *o, struct tiles_ask *k)
+{
+	int c;
+
 	if (o[0].value == NULL || o[1].value == NULL) {
 		fprintf(stderr,
 		    "patrol-agent: tiles fetch: --url TEMPLATE and "
 		    "--bbox W,S,E,N are needed\n");
 		return AGENT_EXIT_USAGE;
 	}
-	if ((strncmp(o[0].value, "http://", 7) != 0 &&
-	        strncmp(o[0].value, "https://", 8) != 0) ||
-	    strchr(strstr(o[0].value, "://") + 3, '/') == NULL ||
-	    strstr(o[0].value, "{z}") == NULL ||
-	    strstr(o[0].value, "{x}") == NULL ||
-	    strstr(o[0].value, "{y}") == NULL) {
+	k->url = o[0].value;
+	if ((strncmp(k->url, "http://", 7) != 0 &&
+	        strncmp(k->url, "https://", 8) != 0) ||
+	    strchr(strstr(k->url, "://") + 3, '/') == NULL ||
+	    strstr(k->url, "{z}") == NULL || strstr(k->url, "{x}") == NULL ||
+	    strstr(k->url, "{y}") == NULL) {
 		fprintf(stderr,
 		    "patrol-agent: tiles fetch: --url must be http(s)://HOST/"
 		    "...{z}/{x}/{y}...\n");
 		return AGENT_EXIT_USAGE;
 	}
-	if (sscanf(o[1].value, "%lf,%lf,%lf,%lf%n", &w, &s, &e, &n, &c) != 4 ||
-	    o[1].value[c] != '\0' || !(w >= -180 && e <= 180 && w < e) ||
-	    !(s >= -85 && n <= 85 && s < n)) {
+	if (sscanf(o[1].value, "%lf,%lf,%lf,%lf%n", &k->w, &k->s, &k->e, &k->n,
+	        &c) != 4 ||
+	    o[1].value[c] != '\0' ||
+	    !(k->w >= -180 && k->e <= 180 && k->w < k->e) ||
+	    !(k->s >= -85 && k->n <= 85 && k->s < k->n)) {
 		fprintf(stderr,
 		    "patrol-agent: tiles fetch: --bbox must be "
 		    "W,S,E,N in degrees (west < east, south < "
 		    "north)\n");
 		return AGENT_EXIT_USAGE;
 	}
+	k->z0 = 12;
+	k->z1 = 17;
 	if (o[2].value != NULL &&
-	    (sscanf(o[2].value, "%d-%d%n", &z0, &z1, &c) != 2 ||
-	        o[2].value[c] != '\0' || z0 < 0 || z1 > 19 || z0 > z1)) {
+	    (sscanf(o[2].value, "%d-%d%n", &k->z0, &k->z1, &c) != 2 ||
+	        o[2].value[c] != '\0' || k->z0 < 0 || k->z1 > 19 ||
+	        k->z0 > k->z1)) {
 		fprintf(stderr,
 		    "patrol-agent: tiles fetch: --zoom must be "
 		    "FROM-TO within 0-19\n");
 		return AGENT_EXIT_USAGE;
 	}
+	k->max = TILES_MAX_DEFAULT;
 	if (o[3].value != NULL &&
-	    ((max = atoll(o[3].value)) < 1 || max > TILES_MAX_HARD)) {
+	    ((k->max = atoll(o[3].value)) < 1 || k->max > TILES_MAX_HARD)) {
 		fprintf(stderr,
 		    "patrol-agent: tiles fetch: --max must be 1 to "
 		    "%d\n",
 		    TILES_MAX_HARD);
 		return AGENT_EXIT_USAGE;
 	}
-	for (z = z0; z <= z1; z++)
-		total += (long long)(tiles_x(e, z) - tiles_x(w, z) + 1) *
-		    (tiles_y(s, z) - tiles_y(n, z) + 1);
-	if (total > max) {
-		fprintf(stderr,
-		    "patrol-agent: tiles fetch: %lld tiles for that box and "
-		    "zoom, more than --max %lld: nothing fetched (take a "
-		    "smaller box or fewer zoom levels)\n",
-		    total, max);
-		return AGENT_EXIT_USAGE;
-	}
-	base = agent_path(a, "tiles");
-	for (z = z0; z <= z1; z++)
-		for (x = tiles_x(w, z); x <= tiles_x(e, z); x++)
-			for (y = tiles_y(n, z); y <= tiles_y(s, z); y++)
+	return 0;
+}
+
+/* How many tiles the box takes at its zoom levels. */
+static long long
+tiles_count(const struct tiles_ask *k)
+{
+	long long total = 0;
+	int z;
+
+	for (z = k->z0; z <= k->z1; z++)
+		total += (long long)(tiles_x(k->e, z) - tiles_x(k->w, z) + 1) *
+		    (tiles_y(k->s, z) - tiles_y(k->n, z) + 1);
+	return total;
+}
+
+/* Tiles fetched, already here and failed, with the first failure. */
+struct tiles_tally {
+	long long got, kept, failed;
+	char *first;
+};
+
+/* Every tile of the box into base (DIR/tiles), counted into t. */
+static void
+tiles_get_all(struct agent *a, const char *base, const struct tiles_ask *k,
+    struct tiles_tally *t)
+{
+	char *cause = NULL;
+	int z, x, y;
+
+	for (z = k->z0; z <= k->z1; z++)
+		for (x = tiles_x(k->w, z); x <= tiles_x(k->e, z); x++)
+			for (y = tiles_y(k->n, z); y <= tiles_y(k->s, z); y++)
 				switch (tiles_one(
-				    a, base, o[0].value, z, x, y, &cause)) {
+				    a, base, k->url, z, x, y, &cause)) {
 				case 1:
-					got++;
+					t->got++;
 					break;
 				case 0:
-					kept++;
+					t->kept++;
 					break;
 				default:
-					failed++;
-					if (first == NULL)
-						first = cause;
+					t->failed++;
+					if (t->first == NULL)
+						t->first = cause;
 					else
 						free(cause);
 					cause = NULL;
 				}
+}
+
+/* Whose map it is, shown on every map that draws the tiles. */
+static const char *
+tiles_credit(const char *credit, const char *url)
+{
+	if (credit != NULL)
+		return credit;
+	if (strstr(url, "gsi.go.jp") != NULL)
+		return "地理院タイル";
+	if (strstr(url, "openstreetmap") != NULL)
+		return "© OpenStreetMap contributors";
+	return "";
+}
+
+static int
+tiles_fetch(struct agent *a, int argc, char **argv)
+{
+	struct args_opt o[] = {{.name = "url"}, {.name = "bbox"},
+	    {.name = "zoom"}, {.name = "max"}, {.name = "credit"},
+	    {.name = NULL}};
+	struct tiles_ask k;
+	struct tiles_tally t = {0};
+	long long total;
+	char *base;
+	int rc;
+
+	if (agent_args("tiles fetch", argc, argv, o, NULL, 0) != 0)
+		return agent_usage(a, "tiles fetch");
+	if ((rc = tiles_ask_parse(o, &k)) != 0)
+		return rc;
+	if ((total = tiles_count(&k)) > k.max) {
+		fprintf(stderr,
+		    "patrol-agent: tiles fetch: %lld tiles for that box and "
+		    "zoom, more than --max %lld: nothing fetched (take a "
+		    "smaller box or fewer zoom levels)\n",
+		    total, k.max);
+		return AGENT_EXIT_USAGE;
+	}
+	base = agent_path(a, "tiles");
+	tiles_get_all(a, base, &k, &t);
 	free(base);
-	/* Whose map it is, shown on every map that draws these tiles. */
-	outbox_set(a, "tiles_credit",
-	    o[4].value != NULL                            ? o[4].value
-	        : strstr(o[0].value, "gsi.go.jp") != NULL ? "地理院タイル"
-	        : strstr(o[0].value, "openstreetmap") != NULL
-	        ? "© OpenStreetMap contributors"
-	        : "");
+	outbox_set(a, "tiles_credit", tiles_credit(o[4].value, k.url));
 	printf("%s tiles: %lld fetched, %lld already here, %lld failed (zoom "
 	       "%d-%d)\n",
-	    failed == 0 ? "OK" : "PARTLY", got, kept, failed, z0, z1);
-	if (first != NULL) {
+	    t.failed == 0 ? "OK" : "PARTLY", t.got, t.kept, t.failed, k.z0,
+	    k.z1);
+	if (t.first != NULL) {
 		fprintf(stderr,
-		    "patrol-agent: tiles fetch: first failure: %s\n", first);
-		free(first);
+		    "patrol-agent: tiles fetch: first failure: %s\n", t.first);
+		free(t.first);
 	}
-	return failed == 0 ? 0 : AGENT_EXIT_FAIL;
+	return t.failed == 0 ? 0 : AGENT_EXIT_FAIL;
 }
 
 int

@@ -194,3 +194,17 @@ track_flush(struct agent *a, char **cause)
 		;
 	return rc;
 }
+
+void
+track_flush_last(struct agent *a)
+{
+	char *cause = NULL;
+
+	if (outbox_begin(a, &cause) == 0) {
+		if (track_flush(a, &cause) == 0)
+			outbox_commit(a, &cause);
+		else
+			outbox_rollback(a);
+	}
+	free(cause);
+}
