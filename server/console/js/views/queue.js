@@ -6,6 +6,7 @@ import { get } from '../api.js';
 import { S, on, category, wardName, shortWard, crew } from '../state.js';
 import { h, fill, span, debounce, clock, day, when, metres } from '../util.js';
 import { glyph, group } from '../map.js';
+import { inSet } from '../lifecycle.js';
 
 const filters = { state: 'open', category: '', ward: '', text: '' };
 let rows = [];
@@ -54,7 +55,7 @@ async function searchNotes() {
 const searchNotesSoon = debounce(searchNotes, 300);
 
 function dueCell(r) {
-  if (!r.due_make_safe || ['done', 'unable', 'cancelled', 'merged'].includes(r.state)) return h('td', {});
+  if (!r.due_make_safe || inSet('closed', r.state)) return h('td', {});
   const mins = (new Date(r.due_make_safe).getTime() - Date.now()) / 60000;
   return h('td', { class: mins < 0 ? 'due over' : mins < 30 ? 'due soon' : 'due' },
     mins < 0 ? t('due.over', { t: span(mins) }) : t('due.left', { t: span(mins) }));
