@@ -136,6 +136,11 @@ test('a hand-over e-mail arrives and its receipt link closes the request', async
   const link = mail.body.match(/https?:\/\/\S+\/handover\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/)[0];
   await page.locator('#detail-handovers', { hasText: 'メール送信' }).waitFor();
   await shot('w04-handing-over');
+  // The call-backs screen, open in another tab, follows the receipt live.
+  const tab = await page.context().newPage();
+  await tab.goto(base + '/#/callbacks');
+  await tab.locator('#live.live-on').waitFor();
+  await tab.locator('#callbacks').waitFor();
   // The recipient: no log-in, a name, one click.
   const other = await browser.newContext({ viewport: { width: 1000, height: 700 }, locale: 'ja-JP' });
   const p2 = await other.newPage();
@@ -149,6 +154,8 @@ test('a hand-over e-mail arrives and its receipt link closes the request', async
   const again = await p2.goto(link);
   assert.equal(again.status(), 409);
   await other.close();
+  await tab.locator(`#callbacks-table tr[data-id="${id}"] .handed-to`, { hasText: '治水事務所 田中' }).waitFor({ timeout: 10000 });
+  await tab.close();
   // The dispatcher's page follows live: closed as handed over.
   await page.locator('#detail-state[data-state="done"]').waitFor({ timeout: 10000 });
   await page.locator('#detail-handovers .received', { hasText: '治水事務所 田中' }).waitFor();

@@ -8,6 +8,7 @@ import { t } from './i18n.js';
 import { get } from './api.js';
 import { S, on, emit, isStaff } from './state.js';
 import { h, fill, debounce } from './util.js';
+import { inSet } from './lifecycle.js';
 
 S.callbacksDue = new Set();
 S.callbacksOverdue = new Set();
@@ -87,16 +88,23 @@ export async function refreshCallbacks() {
 
 const soon = debounce(refreshCallbacks, 300);
 
+// Whether the call-backs may differ after event ev: a call taken (it may
+// promise one), a call-back's own events, a hand-over's (sent, received,
+// returned), and any step into the life cycle's closed set (its caller is
+// to be told the outcome).
+export function touchesCallbacks(ev) {
+  const a = (S.lifecycle.actions || {})[ev.kind];
+  return ev.kind === 'created' || ev.kind.startsWith('callback') || ev.kind.startsWith('handover') ||
+    (!!a && inSet('closed', a.to));
+}
+
 export function startReminders() {
   stopReminders();
   if (!isStaff()) return;
   refreshCallbacks();
   poll = setInterval(refreshCallbacks, 30000);
   offs = [
-    on('event', (ev) => {
-      if (ev.kind.startsWith('callback') || ev.kind.startsWith('handover') ||
-        ['created', 'done', 'unable', 'cancel', 'merge'].includes(ev.kind)) soon();
-    }),
+    on('event', (ev) => { if (touchesCallbacks(ev)) soon(); }),
     on('resync', soon),
     on('lang', badge),
   ];

@@ -6,7 +6,7 @@ import { get } from '../api.js';
 import { on, isStaff, category } from '../state.js';
 import { h, fill, when } from '../util.js';
 import { callbackResults } from './detail.js';
-import { askNotifications } from '../reminders.js';
+import { askNotifications, touchesCallbacks } from '../reminders.js';
 
 let body = null;
 let onlyOverdue = false;
@@ -56,7 +56,7 @@ export function render(panel) {
         ? h('button', { type: 'button', class: 'small', id: 'notify-allow', onclick: (e) => { askNotifications(); e.target.remove(); } }, t('callbacks.notify')) : null),
     h('div', { class: 'scroll' }, body));
   load();
-  const off = on('event', (ev) => { if (ev.kind.startsWith('callback') || ['done', 'unable', 'cancel', 'handover', 'merge'].includes(ev.kind)) load(); });
+  const off = on('event', (ev) => { if (touchesCallbacks(ev)) load(); });
   const timer = setInterval(load, 60000);
   return () => { off(); clearInterval(timer); body = null; };
 }
