@@ -29,3 +29,10 @@ export function can(action, state) {
   const a = (S.lifecycle.actions || {})[action];
   return !!a && !!S.me && a.from.includes(state) && a.roles.includes(S.me.role);
 }
+
+// Whether the action takes a request into or out of the active set, so
+// that a crew's jobs change (assign, accept, reject, done, cancel...).
+export function movesActive(action) {
+  const a = (S.lifecycle.actions || {})[action];
+  return !!a && (inSet('active', a.to) || a.from.some((s) => inSet('active', s)));
+}

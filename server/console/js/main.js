@@ -3,7 +3,7 @@
 import { t, translate, getLang, setLang } from './i18n.js';
 import { api, get, setCsrf, setLoggedOutHandler, ApiError } from './api.js';
 import { S, on, emit, isStaff, isAdmin, loadReference, soonQueue, soonCrews, refreshCrews, refreshQueue } from './state.js';
-import { setOf } from './lifecycle.js';
+import { setOf, movesActive } from './lifecycle.js';
 import { h, fill, setZone } from './util.js';
 import { initMap, resizeMap, fitAll } from './map.js';
 import { startLive, stopLive, refreshLiveText } from './live.js';
@@ -213,7 +213,7 @@ function boot() {
   installKeys(switchLang);
   on('event', (ev) => {
     soonQueue();
-    if (ev.crew_id || ['assign', 'reassign', 'accept', 'reject', 'done', 'unable', 'cancel', 'handover', 'escalate'].includes(ev.kind)) soonCrews();
+    if (ev.crew_id || movesActive(ev.kind)) soonCrews();
   });
   on('queue', drawSummary);
   on('crews', drawSummary);
