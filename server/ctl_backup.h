@@ -4,9 +4,6 @@
 
 struct ctl;
 
-#define CTL_BACKUP_USAGE  "DIR"
-#define CTL_RESTORE_USAGE "DIR"
-
 int ctl_backup(struct ctl *, int argc, char **argv);
 int ctl_restore(struct ctl *, int argc, char **argv);
 

@@ -4,10 +4,8 @@
 
 struct ctl;
 
-#define CTL_PLAN_SOLOMON_USAGE "FILE [--time-ms N] [--seed N]"
 int ctl_plan_solomon(struct ctl *, int argc, char **argv);
 
-#define CTL_PLAN_BREAK_USAGE "CREW HH:MM-HH:MM[/MINUTES] | CREW none"
 int ctl_plan_break(struct ctl *, int argc, char **argv);
 /*
  * Sets crew's break from spec ("12:00-13:00": fixed; "11:00-14:00/45":
