@@ -15,7 +15,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from c_scan import LITERAL, files, uncommented, verdict  # noqa: E402
+from c_scan import LITERAL, report, uncommented, verdict  # noqa: E402
 from sql_in_store import sql_text  # noqa: E402
 
 ALLOWED = re.compile(r"^(store_[a-z0-9_]+\.c|outbox\.c)$")
@@ -30,18 +30,12 @@ def check(path):
     for m in SQLITE.finditer(bare):
         found.append((bare.count("\n", 0, m.start()) + 1,
                       "uses SQLite (%s)" % m.group(0)))
-    return found
+    return [(line, what + " outside the agent's store")
+            for line, what in found]
 
 
 def main(argv):
-    bad = seen = 0
-    for name, path in files(argv, ("mobile-agent",)):
-        if ALLOWED.match(name):
-            continue
-        seen += 1
-        for line, what in check(path):
-            print("%s:%d: %s outside the agent's store" % (path, line, what))
-            bad += 1
+    bad, seen = report(argv, ("mobile-agent",), ALLOWED.match, check)
     return verdict(bad, "the agent's SQL belongs in outbox.c and store_*.c",
                    "no SQLite outside mobile-agent's outbox.c and store_*.c "
                    "(%d files)" % seen)

@@ -1,6 +1,7 @@
 """What the structure checks (sql_in_store.py, agent_sql_in_store.py,
-error_body_once.py, app_globals.py) share: the C files they read, C's
-comments and string literals, and how a check ends.
+error_body_once.py, app_globals.py, usage_once.py) share: the C files they
+read, C's comments and string literals, the reading and reporting of
+findings, and how a check ends.
 """
 import os
 import re
@@ -44,6 +45,21 @@ def files(argv, defaults, suffixes=(".c",)):
         for name in sorted(os.listdir(d)):
             if name.endswith(suffixes):
                 yield name, os.path.join(d, name)
+
+
+def report(argv, defaults, skip, check, suffixes=(".c",)):
+    """Runs check(path), which lists (line, what) findings, on each file of
+    files() whose name skip(name) does not pass over, and prints each as
+    "path:line: what". Returns (findings, files read) for verdict()."""
+    bad = seen = 0
+    for name, path in files(argv, defaults, suffixes):
+        if skip(name):
+            continue
+        seen += 1
+        for line, what in check(path):
+            print("%s:%d: %s" % (path, line, what))
+            bad += 1
+    return bad, seen
 
 
 def verdict(bad, failure, success):

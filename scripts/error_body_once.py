@@ -15,7 +15,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from c_scan import files, uncommented, verdict  # noqa: E402
+from c_scan import report, uncommented, verdict  # noqa: E402
 
 HOME = "http_reply.c"
 # json_pack("{s:{...", "error", ...) up to the end of the statement.
@@ -26,19 +26,16 @@ TEXT = re.compile(r'\\"error\\"\s*:\s*\{')
 SET = re.compile(r'json_object_set(_new)?\s*\([^,]+,\s*"error"\s*,')
 
 
+def check(path):
+    code = uncommented(path)
+    return [(code.count("\n", 0, m.start()) + 1, "builds an error body "
+             "itself; use api_error/api_error_extra/http_reply_error")
+            for rx in (PACK, TEXT, SET) for m in rx.finditer(code)]
+
+
 def main(argv):
-    bad = seen = 0
-    for name, path in files(argv, ("server",)):
-        if name == HOME and not argv[1:]:
-            continue
-        seen += 1
-        code = uncommented(path)
-        for rx in (PACK, TEXT, SET):
-            for m in rx.finditer(code):
-                print("%s:%d: builds an error body itself; use "
-                      "api_error/api_error_extra/http_reply_error"
-                      % (path, code.count("\n", 0, m.start()) + 1))
-                bad += 1
+    bad, seen = report(argv, ("server",),
+                       lambda name: name == HOME and not argv[1:], check)
     return verdict(bad, None, "every error body comes from http_error_body() "
                    "(%d files)" % seen)
 

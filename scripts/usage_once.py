@@ -17,24 +17,22 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from c_scan import files, literals, uncommented, verdict  # noqa: E402
+from c_scan import literals, report, uncommented, verdict  # noqa: E402
 
 HOMES = {"ctl.c", "ctl_commands.c", "patrolctl.c", "agent.c", "main.c"}
 USAGE = re.compile(r"usage: patrol(ctl|-agent)\b")
 
 
+def check(path):
+    return [(line, "a usage line beside the command table; return "
+             "ctl_usage()/agent_usage() instead")
+            for line, text in literals(uncommented(path))
+            if USAGE.search(text)]
+
+
 def main(argv):
-    bad = seen = 0
-    for name, path in files(argv, ("server", "mobile-agent")):
-        if name in HOMES and not argv[1:]:
-            continue
-        seen += 1
-        for line, text in literals(uncommented(path)):
-            if USAGE.search(text):
-                print("%s:%d: a usage line beside the command table; "
-                      "return ctl_usage()/agent_usage() instead"
-                      % (path, line))
-                bad += 1
+    bad, seen = report(argv, ("server", "mobile-agent"),
+                       lambda name: name in HOMES and not argv[1:], check)
     return verdict(bad, "usage lines written outside the command tables",
                    "every usage line comes from a command table "
                    "(%d files)" % seen)
