@@ -21,7 +21,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from c_scan import COMMENT, blank, files, verdict  # noqa: E402
+from c_scan import blank, files, uncomment, verdict  # noqa: E402
 
 # Files still allowed a module-level app pointer. Empty since 2026-12-05
 # (geocoder.c and api_events.c were the last); it may only shrink.
@@ -68,8 +68,7 @@ def top_level(code):
 
 def check(path):
     code = open(path, encoding="utf-8").read()
-    code = COMMENT.sub(blank, code)
-    code = LITERAL.sub('""', code)
+    code = LITERAL.sub('""', uncomment(code))
     code = PREPROC.sub(blank, code)
     found = []
     holders = set()  # struct types of this file with an app member

@@ -1,14 +1,17 @@
 """What the structure checks (sql_in_store.py, agent_sql_in_store.py,
-error_body_once.py, app_globals.py, usage_once.py) share: the C files they
-read, C's comments and string literals, the reading and reporting of
-findings, and how a check ends.
+error_body_once.py, app_globals.py, usage_once.py, glossary_once.py,
+long_functions.py) share: the C files they read, C's comments and string
+literals, the reading and reporting of findings, and how a check ends.
 """
 import os
 import re
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 LITERAL = re.compile(r'"(?:\\.|[^"\\\n])*"')
+# Comments, strings and character literals, read in one pass: a "*/*" or
+# "http://" string opens no comment, a quote in a comment no string.
+TOKEN = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"'
+                   r"|'(?:\\.|[^'\\\n])*'", re.S)
 
 
 def blank(m):
@@ -16,9 +19,15 @@ def blank(m):
     return "\n" * m.group(0).count("\n")
 
 
+def uncomment(code):
+    """code with its comments blanked out; strings are kept."""
+    return TOKEN.sub(lambda m: blank(m) if m.group(0)[0] == "/"
+                     else m.group(0), code)
+
+
 def uncommented(path):
     """The text of the file at path with its comments blanked out."""
-    return COMMENT.sub(blank, open(path, encoding="utf-8").read())
+    return uncomment(open(path, encoding="utf-8").read())
 
 
 def literals(code):
