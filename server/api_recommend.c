@@ -148,7 +148,6 @@ recommend_reasons(const struct rank_crew *c)
 	double age = planner_num(pos, "age_s", -1) / 60;
 	json_t *reasons = json_array();
 	char ja[200], en[200];
-	size_t i;
 
 	recommend_reason_distance(reasons, c, src, age);
 	recommend_reason_travel(reasons, c);
@@ -214,7 +213,6 @@ recommend_reasons(const struct rank_crew *c)
 		    json_string_value(json_object_get(office, "name_en")));
 		recommend_reason(reasons, "cross_ward", json_true(), ja, en);
 	}
-	(void)i;
 	return reasons;
 }
 
