@@ -335,9 +335,10 @@ action_auth_cb(struct http_req *req, const struct auth_user *user, void *arg)
 	x->lc = lifecycle_action_find(http_req_param(req, 1));
 	if (api_path_id(req, 0, &x->id) != 0)
 		goto fail;
-	if ((x->lc->roles & (int)user->role) == 0) {
-		lifecycle_check(
-		    x->lc->name, LC_ANY_STATE, (int)user->role, 0, &v);
+	/* Not this role's: refused before the body is read. */
+	if ((x->lc->roles & (int)user->role) == 0 &&
+	    lifecycle_check(
+	        x->lc->name, LC_ANY_STATE, (int)user->role, 0, &v) != 0) {
 		action_refuse(req, &v, NULL);
 		goto fail;
 	}

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "compiler.h"
 #include "role.h"
 
 struct app;
@@ -59,7 +60,8 @@ void auth_require(
  * anything else cannot be one of ours and need not cost a query. Returns 0
  * with the token in token, or -1 (header NULL or malformed).
  */
-int auth_bearer_parse(const char *header, char token[AUTH_TOKEN_LEN + 1]);
+PATROL_MUSTCHECK int auth_bearer_parse(
+    const char *header, char token[AUTH_TOKEN_LEN + 1]);
 
 /*
  * 1 when the headers hold a bearer token or (without Authorization) a
@@ -76,7 +78,8 @@ int auth_credentials_shape(const char *authorization, const char *cookie);
  * Finds our session cookie in a Cookie header ("a=b; patrol_session=..."):
  * the first one of exactly our form. 0 with the value in out, or -1.
  */
-int auth_cookie_session(const char *header, char out[AUTH_SESSION_LEN + 1]);
+PATROL_MUSTCHECK int auth_cookie_session(
+    const char *header, char out[AUTH_SESSION_LEN + 1]);
 /* A new session: the cookie's value, its stored hash, its CSRF token. */
 void auth_session_new(char id[AUTH_SESSION_LEN + 1], char hash_hex[65],
     char csrf[AUTH_CSRF_LEN + 1]);
@@ -92,7 +95,8 @@ void auth_token_hash(const char *token, char hash_hex[65]);
  * argon2id (libsodium crypto_pwhash_str) into out, which needs
  * AUTH_PASSWORD_HASH_LEN bytes. -1 if out of memory or out is too small.
  */
-int auth_password_hash(const char *password, char *out, size_t outlen);
+PATROL_MUSTCHECK int auth_password_hash(
+    const char *password, char *out, size_t outlen);
 /* 1 when the password matches the stored hash (0 for a NULL hash). */
 int auth_password_check(const char *hash, const char *password);
 

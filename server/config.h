@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "compiler.h"
+
 struct config {
 	char *config_file;
 	char *listen_address;
@@ -125,18 +127,18 @@ void config_free(struct config *);
  * index. Returns -1 with *cause set (caller frees) on any bad value, unknown
  * key or unknown flag. "--help" sets *help to 1 and stops.
  */
-int config_load(struct config *, int argc, char **argv, int *optind, int *help,
-    char **cause);
+PATROL_MUSTCHECK int config_load(struct config *, int argc, char **argv,
+    int *optind, int *help, char **cause);
 
 /*
  * Parses config file text (key = value lines, # comments, optional double
  * quotes). name is used in messages. Exposed for tests and the fuzz target.
  */
-int config_parse_buffer(struct config *, const char *buf, size_t len,
-    const char *name, char **cause);
+PATROL_MUSTCHECK int config_parse_buffer(struct config *, const char *buf,
+    size_t len, const char *name, char **cause);
 
 /* Sets one option by name from text, as the file and flags do. */
-int config_set(
+PATROL_MUSTCHECK int config_set(
     struct config *, const char *key, const char *value, char **cause);
 
 /* Writes the option list for --help, generated from the table. */

@@ -16,6 +16,8 @@
 
 #include <event2/http.h>
 
+#include "compiler.h"
+
 struct event_base;
 struct evbuffer;
 struct http_server;
@@ -92,7 +94,7 @@ struct http_config {
 struct http_server *http_new(struct event_base *, const struct http_config *);
 void http_free(struct http_server *);
 /* Binds and listens; port 0 takes any free port. -1 with *cause. */
-int http_listen(
+PATROL_MUSTCHECK int http_listen(
     struct http_server *, const char *address, int port, char **cause);
 /* The port actually bound by the last http_listen. */
 int http_port(struct http_server *);
@@ -191,7 +193,7 @@ void http_reply(struct http_req *, int code, const char *content_type,
  * kernel's page cache. -1 (nothing sent) when it cannot be opened, is not
  * a regular file or is larger: the caller answers that its own way.
  */
-int http_reply_file(
+PATROL_MUSTCHECK int http_reply_file(
     struct http_req *, const char *path, const char *content_type, long max);
 void http_reply_text(
     struct http_req *, int code, const char *content_type, const char *text);
@@ -222,7 +224,10 @@ void http_reply_error(struct http_req *, int status, const char *code,
 typedef void (*http_stream_close_cb)(struct http_req *, void *);
 void http_stream_start(struct http_req *, const char *content_type,
     http_stream_close_cb, void *arg);
-/* -1 once the stream is closed. */
+/*
+ * -1 once the stream is closed. Not a result to act on: on_close has run
+ * (or runs) for that, so it is not PATROL_MUSTCHECK.
+ */
 int http_stream_send(struct http_req *, const char *data, size_t len);
 /*
  * Ends a stream by closing its connection at once, whatever is still

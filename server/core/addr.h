@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "compiler.h"
+
 /* Longest query text taken (bytes); longer input is refused. */
 #define ADDR_QUERY_MAX 1000
 
@@ -107,7 +109,7 @@ struct addr_place {
 };
 
 /* The nearest town (and block) to a point; -1 when the index is empty. */
-int addr_reverse(
+PATROL_MUSTCHECK int addr_reverse(
     const struct addr_index *, double lat, double lon, struct addr_place *);
 void addr_place_free(struct addr_place *);
 

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "compiler.h"
 #include "addr.h"
 
 enum addr_csv_format {
@@ -37,8 +38,9 @@ typedef void (*addr_csv_block_cb)(const struct addr_block_row *, void *arg);
  * not one of the formats (the header tells) or cannot be decoded; then
  * no callback has been called.
  */
-int addr_csv_parse(const char *buf, size_t len, addr_csv_town_cb,
-    addr_csv_block_cb, void *arg, struct addr_csv_stats *, char **cause);
+PATROL_MUSTCHECK int addr_csv_parse(const char *buf, size_t len,
+    addr_csv_town_cb, addr_csv_block_cb, void *arg, struct addr_csv_stats *,
+    char **cause);
 void addr_csv_stats_free(struct addr_csv_stats *);
 const char *addr_csv_format_name(enum addr_csv_format);
 

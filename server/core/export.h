@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+#include "compiler.h"
 #include "report.h"
 
 /*
@@ -20,23 +21,29 @@
  * boundaries, pieces coloured by state, legend, title with week and ward,
  * scale bar, data credit).
  */
-int export_geojson(const struct coverage_report *, FILE *out, char **cause);
-int export_kml(const struct coverage_report *, FILE *out, char **cause);
-int export_csv(const struct coverage_report *, FILE *out, char **cause);
-int export_csv_en(const struct coverage_report *, FILE *out, char **cause);
-int export_csv_summary(const struct coverage_report *, FILE *out, char **cause);
-int export_csv_summary_en(
+PATROL_MUSTCHECK int export_geojson(
     const struct coverage_report *, FILE *out, char **cause);
-int export_png(const struct coverage_report *, FILE *out, char **cause);
+PATROL_MUSTCHECK int export_kml(
+    const struct coverage_report *, FILE *out, char **cause);
+PATROL_MUSTCHECK int export_csv(
+    const struct coverage_report *, FILE *out, char **cause);
+PATROL_MUSTCHECK int export_csv_en(
+    const struct coverage_report *, FILE *out, char **cause);
+PATROL_MUSTCHECK int export_csv_summary(
+    const struct coverage_report *, FILE *out, char **cause);
+PATROL_MUSTCHECK int export_csv_summary_en(
+    const struct coverage_report *, FILE *out, char **cause);
+PATROL_MUSTCHECK int export_png(
+    const struct coverage_report *, FILE *out, char **cause);
 /*
  * By name: "geojson", "kml", "csv", "summary.csv", "png"; lang "en" for
  * English CSV headers and words, NULL or "ja" for Japanese (the others
  * are the same in both); -1 with *cause if unknown.
  */
-int export_write(const struct coverage_report *, const char *format, FILE *out,
-    char **cause);
-int export_write_lang(const struct coverage_report *, const char *format,
-    const char *lang, FILE *out, char **cause);
+PATROL_MUSTCHECK int export_write(const struct coverage_report *,
+    const char *format, FILE *out, char **cause);
+PATROL_MUSTCHECK int export_write_lang(const struct coverage_report *,
+    const char *format, const char *lang, FILE *out, char **cause);
 /* 1 if lang is NULL, "ja" or "en"; 0 otherwise. */
 int export_lang_valid(const char *lang);
 /* The content type for a format name, or NULL. */

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "compiler.h"
+
 struct geo_area {
 	double lon_min, lat_min, lon_max, lat_max;
 };
@@ -17,7 +19,8 @@ struct geo_area {
  * Creates the context and the WGS84 <-> crs transformation, checks that the
  * service area lies inside the CRS's area of use. Returns -1 with *cause.
  */
-int geo_init(const char *crs, const struct geo_area *, char **cause);
+PATROL_MUSTCHECK int geo_init(
+    const char *crs, const struct geo_area *, char **cause);
 void geo_fini(void);
 /* The configured projected CRS, as given (e.g. "EPSG:6677"). */
 const char *geo_crs(void);
@@ -26,20 +29,20 @@ const char *geo_crs(void);
  * Checks a WGS84 point: finite, in range, inside the service area. On
  * failure returns -1 with *cause naming the field and the reason.
  */
-int geo_check_wgs84(double lon, double lat, char **cause);
+PATROL_MUSTCHECK int geo_check_wgs84(double lon, double lat, char **cause);
 /*
  * Parses text input ("139.7", " 35.6") for lon and lat strictly: a whole
  * decimal number, no trailing junk, then geo_check_wgs84. For query
  * parameters and form fields.
  */
-int geo_parse_lonlat(
+PATROL_MUSTCHECK int geo_parse_lonlat(
     const char *lon, const char *lat, double *lonp, double *latp, char **cause);
 
 /* WGS84 lon/lat -> easting/northing in metres; checks the input first. */
-int geo_to_plane(
+PATROL_MUSTCHECK int geo_to_plane(
     double lon, double lat, double *easting, double *northing, char **cause);
 /* Easting/northing -> WGS84 lon/lat. */
-int geo_from_plane(
+PATROL_MUSTCHECK int geo_from_plane(
     double easting, double northing, double *lon, double *lat, char **cause);
 
 /*

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "compiler.h"
 #include "role.h"
 
 enum lc_state {
@@ -101,12 +102,12 @@ struct lc_verdict {
  * caller that does not know the state yet (LC_ANY_STATE) gets the same
  * answer later for everything but the state. Returns 0 for LC_OK, else -1.
  */
-int lifecycle_check(const char *action, enum lc_state from, int role,
-    unsigned fields, struct lc_verdict *);
+PATROL_MUSTCHECK int lifecycle_check(const char *action, enum lc_state from,
+    int role, unsigned fields, struct lc_verdict *);
 
 const char *lifecycle_state_name(enum lc_state);
 /* -1 for an unknown name. */
-int lifecycle_state_parse(const char *, enum lc_state *);
+PATROL_MUSTCHECK int lifecycle_state_parse(const char *, enum lc_state *);
 /* 1 if s is in the set, else 0. */
 int lifecycle_in_set(enum lc_set, enum lc_state s);
 const char *lifecycle_set_name(enum lc_set);

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "compiler.h"
+
 enum network_kind { NETWORK_ROAD, NETWORK_RIVER, NETWORK_PARK };
 
 struct network_line {
@@ -41,7 +43,7 @@ struct network_set {
 	const char *credit;
 };
 
-int network_kind_parse(const char *, enum network_kind *);
+PATROL_MUSTCHECK int network_kind_parse(const char *, enum network_kind *);
 const char *network_kind_name(enum network_kind);
 
 /*

@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "compiler.h"
+
 /* open311_form.c */
 
 struct open311_field {
@@ -32,14 +34,14 @@ struct open311_form {
  * multipart/form-data. -1 with *cause (caller frees) on anything malformed;
  * form is then empty. Free the form with open311_form_free either way.
  */
-int open311_form_parse(struct open311_form *, const char *content_type,
-    const char *body, size_t len, char **cause);
-int open311_form_urlencoded(
+PATROL_MUSTCHECK int open311_form_parse(struct open311_form *,
+    const char *content_type, const char *body, size_t len, char **cause);
+PATROL_MUSTCHECK int open311_form_urlencoded(
     struct open311_form *, const char *body, size_t len, char **cause);
 /* The boundary of a multipart Content-Type (caller frees), or NULL. */
 char *open311_form_boundary(const char *content_type);
-int open311_form_multipart(struct open311_form *, const char *boundary,
-    const char *body, size_t len, char **cause);
+PATROL_MUSTCHECK int open311_form_multipart(struct open311_form *,
+    const char *boundary, const char *body, size_t len, char **cause);
 void open311_form_free(struct open311_form *);
 /* The first field of that name, or NULL. */
 const struct open311_field *open311_form_get(
@@ -56,7 +58,8 @@ int open311_text_ok(const char *s, size_t len);
  * Reads a date leniently (see open311_form.c) into out (at least 40
  * bytes) in a form PostgreSQL takes; -1 when it is not one.
  */
-int open311_date_parse(const char *s, char *out, size_t outlen);
+PATROL_MUSTCHECK int open311_date_parse(
+    const char *s, char *out, size_t outlen);
 
 /* open311_xml.c */
 

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "compiler.h"
+
 #define OUTLOOK_YEAR_WEEKS 52
 #define OUTLOOK_TREND_MIN  0.25
 #define OUTLOOK_TREND_MAX  4.0
@@ -48,8 +50,8 @@ struct outlook_out {
 };
 
 /* 0, or -1 with *cause (caller frees) for inputs that make no sense. */
-int outlook_compute(const struct outlook_in *, struct outlook_out *,
-    char **cause) __attribute__((warn_unused_result));
+PATROL_MUSTCHECK int outlook_compute(const struct outlook_in *,
+    struct outlook_out *, char **cause) __attribute__((warn_unused_result));
 void outlook_out_free(struct outlook_out *);
 
 #endif

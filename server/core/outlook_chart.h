@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "compiler.h"
+
 struct outlook_chart {
 	const char *title_ja, *title_en;
 	/* weeks shown: past ones (actual >= 0), then ahead (actual < 0) */
@@ -23,7 +25,8 @@ struct outlook_chart {
  * Draws the chart; on success *png (caller frees) holds *len bytes.
  * -1 with *cause (caller frees) when cairo fails.
  */
-int outlook_chart_png(const struct outlook_chart *, unsigned char **png,
-    size_t *len, char **cause) __attribute__((warn_unused_result));
+PATROL_MUSTCHECK int outlook_chart_png(const struct outlook_chart *,
+    unsigned char **png, size_t *len, char **cause)
+    __attribute__((warn_unused_result));
 
 #endif

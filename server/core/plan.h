@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "compiler.h"
+
 /* In the order they come in a day. */
 enum plan_fixed { PLAN_ON_SITE, PLAN_EN_ROUTE, PLAN_PINNED, PLAN_FREE };
 
@@ -139,8 +141,8 @@ struct plan_break_spec {
 	char start[16], end[16];
 	int minutes;
 };
-int plan_break_check(const char *start, const char *end, long minutes,
-    struct plan_break_spec *out, const char **field, char **cause)
+PATROL_MUSTCHECK int plan_break_check(const char *start, const char *end,
+    long minutes, struct plan_break_spec *out, const char **field, char **cause)
     __attribute__((warn_unused_result));
 
 #endif

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "compiler.h"
+
 struct recurring_point {
 	double e, n; /* projected metres */
 	int season;  /* calendar year in local time */
@@ -22,8 +24,8 @@ struct recurring_point {
  * not positive. label must hold n ints. O(n) expected (a grid of radius
  * cells), memory O(n).
  */
-int recurring_cluster(const struct recurring_point *, size_t n, double radius_m,
-    int *label) __attribute__((warn_unused_result));
+PATROL_MUSTCHECK int recurring_cluster(const struct recurring_point *, size_t n,
+    double radius_m, int *label) __attribute__((warn_unused_result));
 
 /* One recurring site: the points of a cluster seen in >= 2 seasons. */
 struct recurring_site {

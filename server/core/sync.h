@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "compiler.h"
 #include "sync_v1.pb-c.h"
 
 struct ward_set;
@@ -56,8 +57,8 @@ void sync_request_free(sync_request *);
  * photo manifests. -1 with *field and *cause (caller frees both). What is
  * wrong with one item only is that item's refusal (sync_batch_json).
  */
-int sync_request_check(const sync_request *, long long photo_max_bytes,
-    char **field, char **cause);
+PATROL_MUSTCHECK int sync_request_check(const sync_request *,
+    long long photo_max_bytes, char **field, char **cause);
 
 /* The number of findings (they need the categories to be checked). */
 size_t sync_request_findings(const sync_request *);
@@ -96,7 +97,8 @@ void sync_code_new(char out[SYNC_CODE_LEN + 2]);
  * The code as typed (any case, dashes and spaces anywhere) in canonical
  * form, the one that is hashed. -1 when it cannot be a code.
  */
-int sync_code_normalize(const char *in, char out[SYNC_CODE_LEN + 1]);
+PATROL_MUSTCHECK int sync_code_normalize(
+    const char *in, char out[SYNC_CODE_LEN + 1]);
 
 /* An Error message body (caller frees). */
 uint8_t *sync_error_pack(

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compiler.h"
+
 struct vrptw_job {
 	double x, y;
 	double demand;     /* counted against the vehicle's capacity */
@@ -149,8 +151,8 @@ double vrptw_travel(const struct vrptw_problem *, int from, int to);
  * vrptw_problem_free) with minimise_vehicles set. Returns 0, or -1 with
  * *cause naming the line and the problem (caller frees).
  */
-int vrptw_solomon_parse(const char *text, size_t len, struct vrptw_problem *p,
-    char **cause) __attribute__((warn_unused_result));
+PATROL_MUSTCHECK int vrptw_solomon_parse(const char *text, size_t len,
+    struct vrptw_problem *p, char **cause) __attribute__((warn_unused_result));
 void vrptw_problem_free(struct vrptw_problem *);
 
 /* Limits on what the reader accepts, so a file cannot ask for unbounded

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "compiler.h"
+
 struct ward_set;
 
 struct ward {
@@ -37,7 +39,7 @@ const struct ward *wards_find(const struct ward_set *, double lon, double lat);
 const struct ward *wards_nearest(
     const struct ward_set *, double lon, double lat, double *metres);
 /* Metres from the point to ward i's boundary; -1 for a bad index. */
-int wards_distance(
+PATROL_MUSTCHECK int wards_distance(
     const struct ward_set *, size_t i, double lon, double lat, double *metres);
 /* The ward's geometry as a GeoJSON MultiPolygon (caller frees). */
 char *wards_geometry_json(const struct ward_set *, size_t i);

@@ -443,8 +443,11 @@ main(int argc, char **argv)
 
 	/* The same towns inside a national-size table. */
 	collect = 0;
-	addr_csv_parse(buf, (size_t)len, bench_town_cb, addr_index_block_cb,
-	    big, &st, &cause);
+	if (addr_csv_parse(buf, (size_t)len, bench_town_cb, addr_index_block_cb,
+	        big, &st, &cause) != 0) {
+		fprintf(stderr, "%s: %s\n", argv[1], cause);
+		return 1;
+	}
 	addr_csv_stats_free(&st);
 	synthetic(big, n);
 	t0 = now_us();

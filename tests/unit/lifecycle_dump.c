@@ -39,17 +39,20 @@ main(void)
 			for (r = 0; r <= sizeof roles / sizeof roles[0]; r++) {
 				int role = r == 0 ? 0 : (int)roles[r - 1];
 
-				lifecycle_check(
-				    name, (enum lc_state)s, role, a->needs, &v);
+				/* Its answer and its verdict say the same. */
+				if ((lifecycle_check(name, (enum lc_state)s,
+				         role, a->needs, &v) == 0) !=
+				    (v.kind == LC_OK))
+					return 1;
 				json_array_append_new(verdicts,
 				    json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,"
 				              "s:i,s:s}",
 				        "action", name, "state",
 				        lifecycle_state_name((enum lc_state)s),
 				        "role",
-				        role == 0 ? "system"
-				                  : role_name(
-				                        (enum auth_role)role),
+				        role == 0
+				            ? "system"
+				            : role_name((enum auth_role)role),
 				        "kind", kinds[v.kind], "to",
 				        v.kind == LC_OK
 				            ? lifecycle_state_name(v.to)

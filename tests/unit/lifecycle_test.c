@@ -92,27 +92,38 @@ test_check_order(void **state)
 	struct lc_verdict v;
 
 	(void)state;
-	lifecycle_check("assign", LC_DONE, AUTH_CREW, LC_F_OUTCOME, &v);
+	assert_int_equal(
+	    lifecycle_check("assign", LC_DONE, AUTH_CREW, LC_F_OUTCOME, &v),
+	    -1);
 	assert_int_equal(v.kind, LC_FORBIDDEN);
 	assert_int_equal(v.http_status, 403);
-	lifecycle_check("assign", LC_DONE, AUTH_DISPATCHER, LC_F_OUTCOME, &v);
+	assert_int_equal(lifecycle_check("assign", LC_DONE, AUTH_DISPATCHER,
+	                     LC_F_OUTCOME, &v),
+	    -1);
 	assert_int_equal(v.kind, LC_FIELD_REFUSED);
 	assert_string_equal(v.field, "outcome");
-	lifecycle_check("assign", LC_DONE, AUTH_DISPATCHER, LC_F_NOTE, &v);
+	assert_int_equal(
+	    lifecycle_check("assign", LC_DONE, AUTH_DISPATCHER, LC_F_NOTE, &v),
+	    -1);
 	assert_int_equal(v.kind, LC_FIELD_MISSING);
 	assert_string_equal(v.field, "crew_id");
-	lifecycle_check("assign", LC_DONE, AUTH_DISPATCHER, LC_F_CREW, &v);
+	assert_int_equal(
+	    lifecycle_check("assign", LC_DONE, AUTH_DISPATCHER, LC_F_CREW, &v),
+	    -1);
 	assert_int_equal(v.kind, LC_WRONG_STATE);
 	/* The state not known yet: everything else judged. */
 	assert_int_equal(lifecycle_check("assign", LC_ANY_STATE,
 	                     AUTH_DISPATCHER, LC_F_CREW | LC_F_POSITION, &v),
 	    0);
 	/* The system's actions are nobody else's, and only the system's. */
-	lifecycle_check("escalate", LC_ASSIGNED, AUTH_ADMIN, LC_F_REASON, &v);
+	assert_int_equal(lifecycle_check("escalate", LC_ASSIGNED, AUTH_ADMIN,
+	                     LC_F_REASON, &v),
+	    -1);
 	assert_int_equal(v.kind, LC_FORBIDDEN);
 	assert_int_equal(
 	    lifecycle_check("escalate", LC_ASSIGNED, 0, LC_F_REASON, &v), 0);
-	lifecycle_check("assign", LC_NEW, 0, LC_F_CREW, &v);
+	assert_int_equal(
+	    lifecycle_check("assign", LC_NEW, 0, LC_F_CREW, &v), -1);
 	assert_int_equal(v.kind, LC_FORBIDDEN);
 }
 
@@ -127,12 +138,14 @@ test_handover_fields(void **state)
 	                     AUTH_DISPATCHER, LC_F_RECIPIENT | LC_F_NOTE, &v),
 	    0);
 	assert_int_equal(v.to, LC_HANDING_OVER);
-	lifecycle_check("handover", LC_ASSIGNED, AUTH_DISPATCHER,
-	    LC_F_RECIPIENT | LC_F_REASON, &v);
+	assert_int_equal(lifecycle_check("handover", LC_ASSIGNED,
+	                     AUTH_DISPATCHER, LC_F_RECIPIENT | LC_F_REASON, &v),
+	    -1);
 	assert_int_equal(v.kind, LC_FIELD_REFUSED);
 	assert_string_equal(v.field, "reason");
-	lifecycle_check(
-	    "handover", LC_HANDING_OVER, AUTH_DISPATCHER, LC_F_RECIPIENT, &v);
+	assert_int_equal(lifecycle_check("handover", LC_HANDING_OVER,
+	                     AUTH_DISPATCHER, LC_F_RECIPIENT, &v),
+	    -1);
 	assert_int_equal(v.kind, LC_WRONG_STATE);
 }
 

@@ -234,7 +234,8 @@ test_steps_judged_by_lifecycle(void **state)
 	assert_non_null(strstr(
 	    json_string_value(json_object_get(ack, "message")), v.message));
 	/* cancel is staff's: refused as lifecycle_check() refuses it. */
-	lifecycle_check("cancel", LC_ANY_STATE, AUTH_CREW, 0, &v);
+	assert_int_equal(
+	    lifecycle_check("cancel", LC_ANY_STATE, AUTH_CREW, 0, &v), -1);
 	assert_int_equal(v.kind, LC_FORBIDDEN);
 	ack = json_object_get(json_array_get(items, 1), "ack");
 	assert_non_null(strstr(
