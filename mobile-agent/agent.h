@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "args.h"
+#include "compiler.h"
 #include "sync_v1.pb-c.h"
 #include "track_codec.h"
 #include "xmalloc.h"
@@ -90,39 +91,42 @@ int agent_args(const char *cmd, int argc, char **argv, struct args_opt *,
  * key-values and the outbox items. With store_*.c it is the agent's store:
  * no other file calls sqlite3_ or holds SQL (scripts/agent_sql_in_store.py).
  */
-int outbox_open(struct agent *, char **cause);
+PATROL_MUSTCHECK int outbox_open(struct agent *, char **cause);
 /* For a connection whose writes the server can give back (serve's sync
  * worker): commits without their own fsync (see outbox.c). */
-int outbox_relax(struct agent *, char **cause);
+PATROL_MUSTCHECK int outbox_relax(struct agent *, char **cause);
 /* SQLite's version, for "version". */
 const char *outbox_sqlite_version(void);
 /* The last SQLite error in words (caller frees). */
 char *outbox_errmsg(struct agent *);
 void outbox_close(struct agent *);
-int outbox_begin(struct agent *, char **cause);
-int outbox_commit(struct agent *, char **cause);
+PATROL_MUSTCHECK int outbox_begin(struct agent *, char **cause);
+PATROL_MUSTCHECK int outbox_commit(struct agent *, char **cause);
 void outbox_rollback(struct agent *);
 /* Small key-value state: server, cursor, last_sync_ms, last_error... */
 char *outbox_get(struct agent *, const char *key); /* caller frees */
 long long outbox_get_int(struct agent *, const char *key, long long def);
-int outbox_set(struct agent *, const char *key, const char *value);
-int outbox_set_int(struct agent *, const char *key, long long value);
+PATROL_MUSTCHECK int outbox_set(
+    struct agent *, const char *key, const char *value);
+PATROL_MUSTCHECK int outbox_set_int(
+    struct agent *, const char *key, long long value);
 /*
  * Adds a recorded item (a packed protobuf of its kind) under a new client
  * id; seq orders the items as the crew recorded them. what (or NULL): the
  * step in words for the screen's history, e.g. "done:no_nest".
  */
-int outbox_add(struct agent *, const char *kind, const char *what,
-    const char *client_id, long long request_id, const uint8_t *body,
-    size_t len);
+PATROL_MUSTCHECK int outbox_add(struct agent *, const char *kind,
+    const char *what, const char *client_id, long long request_id,
+    const uint8_t *body, size_t len);
 /* Items not yet acknowledged. */
 long long outbox_pending(struct agent *);
 /* "status": crew, server, outbox, last sync and error, refused items. */
-int outbox_report(struct agent *);
+PATROL_MUSTCHECK int outbox_report(struct agent *);
 /* Deletes the callers of a job (personal data) once it is closed. */
-int outbox_forget_callers(struct agent *, long long request_id);
+PATROL_MUSTCHECK int outbox_forget_callers(
+    struct agent *, long long request_id);
 /* Revoked: the callers, jobs and token go; what the crew recorded stays. */
-int outbox_wipe_personal(struct agent *, char **cause);
+PATROL_MUSTCHECK int outbox_wipe_personal(struct agent *, char **cause);
 #define AGENT_PHOTO_MAX (100 << 20) /* a photo, at most */
 
 /*
@@ -131,14 +135,14 @@ int outbox_wipe_personal(struct agent *, char **cause);
  * part of a photo (two fsyncs), which the screen does when the camera's
  * bytes arrive so that tapping done only commits.
  */
-int outbox_photo_keep(struct agent *, const char *file, char sha[65],
-    const char **type, size_t *bytes, char **cause);
+PATROL_MUSTCHECK int outbox_photo_keep(struct agent *, const char *file,
+    char sha[65], const char **type, size_t *bytes, char **cause);
 /*
  * A photo kept (outbox_photo_keep) and recorded with the step it goes
  * with: the job (0 for a finding) and the step in words ("done:no_nest").
  */
-int outbox_photo_add(struct agent *, const char *file, long long request_id,
-    const char *what, char sha[65], char **cause);
+PATROL_MUSTCHECK int outbox_photo_add(struct agent *, const char *file,
+    long long request_id, const char *what, char sha[65], char **cause);
 /*
  * SHA-256 of f from its start, in hex (the name a photo is kept and sent
  * under), reading until len bytes are in or the file ends (len SIZE_MAX:
@@ -166,55 +170,58 @@ struct jobs_rec {
 	int nanswers;
 };
 /* action: accept, reject, en_route, on_site, unable. */
-int jobs_record_step(
+PATROL_MUSTCHECK int jobs_record_step(
     struct agent *, const char *action, const struct jobs_rec *, char **cause);
-int jobs_record_done(struct agent *, const struct jobs_rec *, char **cause);
-int jobs_record_finding(struct agent *, const struct jobs_rec *, char **cause);
-int jobs_list(struct agent *, int argc, char **argv);
-int jobs_show(struct agent *, int argc, char **argv);
-int jobs_accept(struct agent *, int argc, char **argv);
-int jobs_reject(struct agent *, int argc, char **argv);
-int jobs_status(struct agent *, int argc, char **argv);
-int jobs_done(struct agent *, int argc, char **argv);
-int jobs_unable(struct agent *, int argc, char **argv);
-int jobs_finding(struct agent *, int argc, char **argv);
-int jobs_patrol(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int jobs_record_done(
+    struct agent *, const struct jobs_rec *, char **cause);
+PATROL_MUSTCHECK int jobs_record_finding(
+    struct agent *, const struct jobs_rec *, char **cause);
+PATROL_MUSTCHECK int jobs_list(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int jobs_show(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int jobs_accept(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int jobs_reject(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int jobs_status(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int jobs_done(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int jobs_unable(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int jobs_finding(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int jobs_patrol(struct agent *, int argc, char **argv);
 /* "wayback [--lat N --lon N]" lists; "wayback take PIECE" starts a patrol. */
-int jobs_wayback(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int jobs_wayback(struct agent *, int argc, char **argv);
 /*
  * Records a patrol mark (start/stop) with the current session; a start
  * may name the patrol pieces chosen for it.
  */
-int jobs_patrol_mark(struct agent *, int start, const int64_t *pieces,
-    size_t npieces, char **cause);
+PATROL_MUSTCHECK int jobs_patrol_mark(struct agent *, int start,
+    const int64_t *pieces, size_t npieces, char **cause);
 
 /*
  * sync.c: the protocol (over http.c), and the enroll and sync commands;
  * its parts are in sync_*.c (see sync_int.h).
  */
-int sync_enroll_main(struct agent *, int argc, char **argv);
-int sync_main(struct agent *, int argc, char **argv);
-int sync_enroll(struct agent *, const char *server, const char *code,
-    const char *ca, const char *label);
+PATROL_MUSTCHECK int sync_enroll_main(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int sync_main(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int sync_enroll(struct agent *, const char *server,
+    const char *code, const char *ca, const char *label);
 /*
  * Sends everything pending (several batches if need be), applies the
  * replies, uploads photos. 0 when all went through, AGENT_EXIT_REVOKED
  * after a 401 (personal data wiped), else AGENT_EXIT_FAIL with
  * last_error set.
  */
-int sync_run(struct agent *);
+PATROL_MUSTCHECK int sync_run(struct agent *);
 /*
  * Prints the server's suggestions for the way back to the office (from
  * lat, lon when has_from, else from the crew's last fix on the server).
  */
-int sync_wayback(struct agent *, int has_from, double lat, double lon);
+PATROL_MUSTCHECK int sync_wayback(
+    struct agent *, int has_from, double lat, double lon);
 /*
  * The same suggestions as JSON text ({"within_m", "pieces": [...]}, the
  * server's answer) in *json (caller frees): 0, else an exit code with
  * *cause.
  */
-int sync_wayback_fetch(struct agent *, int has_from, double lat, double lon,
-    char **json, char **cause);
+PATROL_MUSTCHECK int sync_wayback_fetch(struct agent *, int has_from,
+    double lat, double lon, char **json, char **cause);
 
 /*
  * http.c: the HTTP client sync and tiles use: libevent's evhttp, over TCP
@@ -244,7 +251,8 @@ struct http_resp {
  * *cause when there was none (no route, reset, timeout, bad TLS, an
  * answer over max_body or not HTTP).
  */
-int http_exchange(const struct http_req *, struct http_resp *, char **cause);
+PATROL_MUSTCHECK int http_exchange(
+    const struct http_req *, struct http_resp *, char **cause);
 void http_resp_free(struct http_resp *);
 
 /*
@@ -261,13 +269,15 @@ struct store_fix_row {
 	const char *session; /* the patrol's, or NULL */
 };
 /* Keeps a fix (one already kept at that time stays). */
-int store_fixes_add(struct agent *, const struct store_fix_row *);
+PATROL_MUSTCHECK int store_fixes_add(
+    struct agent *, const struct store_fix_row *);
 /* The newest fix: 1 with *row (no session), 0 when there is none. */
-int store_fixes_newest(struct agent *, struct store_fix_row *);
+PATROL_MUSTCHECK int store_fixes_newest(struct agent *, struct store_fix_row *);
 /* The oldest fixes, at most max, in time order. */
-int store_fixes_oldest(struct agent *, int max,
+PATROL_MUSTCHECK int store_fixes_oldest(struct agent *, int max,
     int (*cb)(const struct store_fix_row *, void *), void *arg);
-int store_fixes_delete(struct agent *, int64_t from_ms, int64_t to_ms);
+PATROL_MUSTCHECK int store_fixes_delete(
+    struct agent *, int64_t from_ms, int64_t to_ms);
 
 /* store_jobs.c: the jobs table (with the day plan) and job_callers */
 /* No server state: a job this crew gave back, closed here until synced. */
@@ -296,24 +306,25 @@ struct store_job_row {
 	long long pending;      /* outbox items not acknowledged (planned) */
 };
 /* One job: 1 when found (cb called), 0 when not. */
-int store_jobs_get(struct agent *, long long id,
+PATROL_MUSTCHECK int store_jobs_get(struct agent *, long long id,
     int (*cb)(const struct store_job_row *, void *), void *arg);
 /* Every job, open ones first, by priority (the command line's list). */
-int store_jobs_list(
+PATROL_MUSTCHECK int store_jobs_list(
     struct agent *, int (*cb)(const struct store_job_row *, void *), void *arg);
 /*
  * Every job with its pending count, open ones first in the day plan's
  * order, then by priority and the time promised (the screen's list).
  */
-int store_jobs_planned(
+PATROL_MUSTCHECK int store_jobs_planned(
     struct agent *, int (*cb)(const struct store_job_row *, void *), void *arg);
 /* The job's local state after a step (in the caller's transaction). */
-int store_jobs_set_state(struct agent *, long long id, const char *state);
+PATROL_MUSTCHECK int store_jobs_set_state(
+    struct agent *, long long id, const char *state);
 /* Who to contact about a job (personal data: shown, never logged). */
 struct store_caller_row {
 	const char *name, *phone; /* NULL when not given */
 };
-int store_jobs_callers(struct agent *, long long id,
+PATROL_MUSTCHECK int store_jobs_callers(struct agent *, long long id,
     int (*cb)(const struct store_caller_row *, void *), void *arg);
 /* A job as a sync reply assigns it (the strings are the caller's). */
 struct store_job_in {
@@ -337,11 +348,12 @@ struct store_job_gone {
  * the job's local state; a closed job gets no callers); gone ones lose
  * their callers and take the state given unless a closing step waits.
  */
-int store_jobs_apply(struct agent *, const struct store_job_in *, size_t n,
-    const struct store_job_gone *, size_t ngone);
+PATROL_MUSTCHECK int store_jobs_apply(struct agent *,
+    const struct store_job_in *, size_t n, const struct store_job_gone *,
+    size_t ngone);
 /* Closed jobs older than a day with nothing pending are deleted. */
-int store_jobs_prune(struct agent *);
-int store_jobs_plan_replace(
+PATROL_MUSTCHECK int store_jobs_prune(struct agent *);
+PATROL_MUSTCHECK int store_jobs_plan_replace(
     struct agent *, const struct store_plan_row *, size_t n);
 
 /* store_outbox.c: reads of the outbox table */
@@ -356,17 +368,18 @@ struct store_outbox_row {
 	long long ack_request_id; /* the request a finding became */
 };
 /* The last ten items the server refused (conflict or rejected). */
-int store_outbox_refused(struct agent *,
+PATROL_MUSTCHECK int store_outbox_refused(struct agent *,
     int (*cb)(const struct store_outbox_row *, void *), void *arg);
 /* What was sent about job id in order; id 0: the last 30 patrols and
  * findings, newest first. */
-int store_outbox_history(struct agent *, long long id,
+PATROL_MUSTCHECK int store_outbox_history(struct agent *, long long id,
     int (*cb)(const struct store_outbox_row *, void *), void *arg);
 /*
  * Marks up to max pending items not in a batch as batch_id's: how many,
  * or -1.
  */
-int store_outbox_batch_mark(struct agent *, const char *batch_id, int max);
+PATROL_MUSTCHECK int store_outbox_batch_mark(
+    struct agent *, const char *batch_id, int max);
 /* An outbox item as it is sent: its kind and packed protobuf body. */
 struct store_item_row {
 	long long seq;
@@ -375,10 +388,10 @@ struct store_item_row {
 	size_t len;
 };
 /* The batch's unacknowledged items in seq order. */
-int store_outbox_batch(struct agent *, const char *batch_id,
+PATROL_MUSTCHECK int store_outbox_batch(struct agent *, const char *batch_id,
     int (*cb)(const struct store_item_row *, void *), void *arg);
 /* Every pending item leaves its batch, and the batch id is forgotten. */
-int store_outbox_batch_reset(struct agent *);
+PATROL_MUSTCHECK int store_outbox_batch_reset(struct agent *);
 /* The server's answer about one item. */
 struct store_ack_row {
 	const char *client_id, *status, *message;
@@ -389,10 +402,10 @@ struct store_ack_row {
  * Records the answers (the bodies go: the server has them); the batch's
  * items not answered leave it for a later one.
  */
-int store_outbox_ack(struct agent *, const char *batch_id,
+PATROL_MUSTCHECK int store_outbox_ack(struct agent *, const char *batch_id,
     const struct store_ack_row *, size_t n);
 /* Acknowledged items older than a week are deleted. */
-int store_outbox_prune(struct agent *);
+PATROL_MUSTCHECK int store_outbox_prune(struct agent *);
 
 /* store_photos.c: the photos table */
 /* Photos neither uploaded nor given up on. */
@@ -406,28 +419,29 @@ struct store_photo_row {
 	const char *what;     /* its step in words ("done:no_nest"), or NULL */
 };
 /* Up to 200 photos not uploaded nor given up on, to announce. */
-int store_photos_unsent(struct agent *,
+PATROL_MUSTCHECK int store_photos_unsent(struct agent *,
     int (*cb)(const struct store_photo_row *, void *), void *arg);
 /* Announced photos the server wants, not uploaded nor given up on. */
-int store_photos_to_upload(struct agent *,
+PATROL_MUSTCHECK int store_photos_to_upload(struct agent *,
     int (*cb)(const struct store_photo_row *, void *), void *arg);
 /* Photos the server holds. */
-int store_photos_uploaded(struct agent *,
+PATROL_MUSTCHECK int store_photos_uploaded(struct agent *,
     int (*cb)(const struct store_photo_row *, void *), void *arg);
-int store_photos_delete_uploaded(struct agent *);
+PATROL_MUSTCHECK int store_photos_delete_uploaded(struct agent *);
 /* The n photos announced; uploaded[i]: the server has sha[i] already. */
-int store_photos_announce(
+PATROL_MUSTCHECK int store_photos_announce(
     struct agent *, const char *const *sha, const int *uploaded, size_t n);
 /*
  * Photos given up on (the server refused them for good): job id's in the
  * order taken, or with id 0 the last ten of all, newest first.
  */
-int store_photos_given_up(struct agent *, long long id,
+PATROL_MUSTCHECK int store_photos_given_up(struct agent *, long long id,
     int (*cb)(const struct store_photo_row *, void *), void *arg);
 /* How many photos were given up on. */
 long long store_photos_given_up_count(struct agent *);
 /* Uploaded (failed NULL) or given up on with the reason failed. */
-int store_photos_mark(struct agent *, const char *sha, const char *failed);
+PATROL_MUSTCHECK int store_photos_mark(
+    struct agent *, const char *sha, const char *failed);
 
 /* store_places.c: the places table */
 struct store_place_row {
@@ -436,28 +450,30 @@ struct store_place_row {
 	int block; /* a block (番, 番地), else a town */
 };
 /* rows replace every place (in the caller's transaction). */
-int store_places_replace(
+PATROL_MUSTCHECK int store_places_replace(
     struct agent *, const struct store_place_row *, size_t n);
 /* The nearest block within ~100 m, else town within ~5 km (caller frees). */
 char *store_places_near(struct agent *, double lat, double lon);
 
 /* plan.c: the crew's day plan, kept in jobs.plan_pos (in sync's
  * transaction) */
-int plan_apply(struct agent *, const Patrol__Sync__V1__SyncResponse *);
+PATROL_MUSTCHECK int plan_apply(
+    struct agent *, const Patrol__Sync__V1__SyncResponse *);
 
 /* place.c: towns and blocks around the office, for naming a place
  * offline */
-int place_apply(struct agent *, const Patrol__Sync__V1__SyncResponse *);
+PATROL_MUSTCHECK int place_apply(
+    struct agent *, const Patrol__Sync__V1__SyncResponse *);
 /* The nearest place's name (caller frees), or NULL. */
 char *place_near(struct agent *, double lat, double lon);
 
 /* tiles.c: map tiles cached on the device (DIR/tiles/Z/X/Y.png) */
-int tiles_main(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int tiles_main(struct agent *, int argc, char **argv);
 /* Whether any tiles were fetched (the screen draws them, else a notice). */
 int tiles_any(struct agent *);
 
 /* run.c: the daemon: GPS track and periodic sync with back-off */
-int run_main(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int run_main(struct agent *, int argc, char **argv);
 
 /* track.c: recording GPS fixes and cutting them into pieces */
 struct gps_fix {
@@ -465,20 +481,22 @@ struct gps_fix {
 	double lat, lon;
 };
 /* Stores a fix if track_interval_s has passed since the last one kept. */
-int track_record(struct agent *, const struct gps_fix *);
+PATROL_MUSTCHECK int track_record(struct agent *, const struct gps_fix *);
 /* 1 when a fix at t_ms is due for keeping, the last kept at last_ms. */
 int track_due(struct agent *, int64_t last_ms, int64_t t_ms);
 /* Keeps n fixes of one patrol (session, NULL for none) in one commit:
  * 0, else -1 with *cause (caller frees). */
-int track_keep(struct agent *, const struct gps_fix *, size_t n,
-    const char *session, char **cause);
+PATROL_MUSTCHECK int track_keep(struct agent *, const struct gps_fix *,
+    size_t n, const char *session, char **cause);
 /* Latest fix recorded, if younger than max_age_ms. */
-int track_last(struct agent *, int64_t max_age_ms, struct gps_fix *);
+PATROL_MUSTCHECK int track_last(
+    struct agent *, int64_t max_age_ms, struct gps_fix *);
 /* Moves recorded fixes into outbox items (TrackPiece), in pieces. */
-int track_flush(struct agent *, char **cause);
+PATROL_MUSTCHECK int track_flush(struct agent *, char **cause);
 /*
  * A daemon's last flush (run, serve) of the fixes into the outbox, which
- * survives, in its own commit; a failure leaves them for the next start.
+ * survives, in its own commit; a failure, said on stderr, leaves them for
+ * the next start.
  */
 void track_flush_last(struct agent *);
 
@@ -496,7 +514,7 @@ struct gps_src *gps_src_open_nmea(const char *path, double speed, char **cause);
  * Waits up to timeout_ms for the next fix: 1 with *fix, 0 on timeout, -1
  * at the end of an NMEA file or when gpsd went away (*cause).
  */
-int gps_src_next(
+PATROL_MUSTCHECK int gps_src_next(
     struct gps_src *, int timeout_ms, struct gps_fix *, char **cause);
 void gps_src_close(struct gps_src *);
 /* gpsd's socket, to wait on in an event loop; -1 for an NMEA log. */
@@ -511,7 +529,7 @@ int gps_nmea_parse(const char *line, struct gps_fix *);
  * serves the screen on loopback only, to a browser holding the per-start token.
  */
 struct serve;
-int serve_main(struct agent *, int argc, char **argv);
+PATROL_MUSTCHECK int serve_main(struct agent *, int argc, char **argv);
 /* Asks the worker for a sync now (after an action, or the crew's tap). */
 void serve_sync_soon(struct serve *, int with_wayback);
 /* What the loop knows and the database does not. */
@@ -547,7 +565,8 @@ void screen_photos_clean(struct agent *);
  * the smaller photo, 0 when it stays as it is (out holds nothing to
  * keep), -1 with *cause when it is not a JPEG libjpeg can read.
  */
-int photo_shrink(FILE *in, size_t len, size_t limit, FILE *out, char **cause);
+PATROL_MUSTCHECK int photo_shrink(
+    FILE *in, size_t len, size_t limit, FILE *out, char **cause);
 
 /* ui_files.c (generated from ui/ by embed.cmake) */
 struct ui_file {

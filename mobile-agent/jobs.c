@@ -333,6 +333,7 @@ jobs_show(struct agent *a, int argc, char **argv)
 		fprintf(stderr, "patrol-agent: show: no job %lld\n", id);
 		return AGENT_EXIT_FAIL;
 	}
-	store_jobs_callers(a, id, jobs_caller_cb, NULL);
+	if (store_jobs_callers(a, id, jobs_caller_cb, NULL) < 0)
+		return jobs_fail("show", outbox_errmsg(a));
 	return 0;
 }

@@ -7,6 +7,7 @@
 #ifndef PATROL_AGENT_JOBS_INT_H
 #define PATROL_AGENT_JOBS_INT_H
 
+#include "compiler.h"
 #include "agent.h"
 
 /* jobs_rule.c */
@@ -22,22 +23,22 @@ struct jobs_rule {
 	int needs_reason;
 };
 /* The rule of action for the crew, else -1 with *cause (caller frees). */
-int jobs_rule_get(
+PATROL_MUSTCHECK int jobs_rule_get(
     struct agent *, const char *action, struct jobs_rule *, char **cause);
 /*
  * The step's rule, after checking job id allows it in its local state;
  * *outcomes (when not NULL): its outcome codes, "code\tname\n" lines
  * (caller frees). Runs inside the caller's transaction.
  */
-int jobs_step_check(struct agent *, const char *action, long long id,
-    struct jobs_rule *, char **outcomes, char **cause);
+PATROL_MUSTCHECK int jobs_step_check(struct agent *, const char *action,
+    long long id, struct jobs_rule *, char **outcomes, char **cause);
 
 /* jobs_record.c */
 /*
  * The position of rec (1), else the newest GPS fix if it is recent (1),
  * else none (0); -1 with *cause when rec's is no WGS84 position.
  */
-int jobs_position(struct agent *, const struct jobs_rec *rec,
+PATROL_MUSTCHECK int jobs_position(struct agent *, const struct jobs_rec *rec,
     Patrol__Sync__V1__Position *, char **cause);
 
 #endif

@@ -687,6 +687,11 @@ outbox_report(struct agent *a)
 	/* Photos the server refused for good: kept here, never sent again. */
 	printf(
 	    "%-14s %lld\n", "photos refused", store_photos_given_up_count(a));
-	store_photos_given_up(a, 0, outbox_report_photo_cb, NULL);
+	if (store_photos_given_up(a, 0, outbox_report_photo_cb, NULL) < 0) {
+		v = outbox_errmsg(a);
+		fprintf(stderr, "patrol-agent: status: %s\n", v);
+		free(v);
+		return AGENT_EXIT_FAIL;
+	}
 	return 0;
 }

@@ -61,6 +61,15 @@ screen_error(struct evhttp_request *req, int code, const char *message,
 	        detail));
 }
 
+void
+screen_db_error(struct agent *a, struct evhttp_request *req)
+{
+	char *err = outbox_errmsg(a);
+
+	screen_error(req, 500, "端末のデータベースが読めません", err);
+	free(err);
+}
+
 json_t *
 screen_body(struct evhttp_request *req)
 {

@@ -16,6 +16,8 @@ void screen_reply(struct evhttp_request *, int code, json_t *j);
 /* {"error": {"message": words for the crew, "detail": the cause}} */
 void screen_error(
     struct evhttp_request *, int code, const char *message, const char *detail);
+/* 500: the device's database could not be read (outbox_errmsg says why). */
+void screen_db_error(struct agent *, struct evhttp_request *);
 /* The request's JSON body (caller decrefs), NULL when not JSON. */
 json_t *screen_body(struct evhttp_request *);
 /* A non-empty string member, or NULL. */

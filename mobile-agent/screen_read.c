@@ -84,12 +84,16 @@ screen_with_outcomes(struct agent *a, json_t *arr)
 	return arr;
 }
 
+/* NULL when the store cannot be read, as the other lists below. */
 static json_t *
 screen_refused(struct agent *a)
 {
 	json_t *arr = json_array();
 
-	store_outbox_refused(a, screen_refused_cb, arr);
+	if (store_outbox_refused(a, screen_refused_cb, arr) < 0) {
+		json_decref(arr);
+		return NULL;
+	}
 	return screen_with_outcomes(a, arr);
 }
 
@@ -112,7 +116,10 @@ screen_photos_refused(struct agent *a, long long id)
 {
 	json_t *arr = json_array();
 
-	store_photos_given_up(a, id, screen_photo_refused_cb, arr);
+	if (store_photos_given_up(a, id, screen_photo_refused_cb, arr) < 0) {
+		json_decref(arr);
+		return NULL;
+	}
 	return screen_with_outcomes(a, arr);
 }
 
@@ -134,9 +141,18 @@ void
 screen_state(struct serve *s, struct agent *a, struct evhttp_request *req)
 {
 	struct serve_live l;
-	json_t *j, *pos = json_null();
-	char *sess = outbox_get(a, "patrol_session"), *server;
+	json_t *j, *pos = json_null(), *refused, *photos;
+	char *sess, *server;
 
+	refused = screen_refused(a);
+	photos = screen_photos_refused(a, 0);
+	if (refused == NULL || photos == NULL) {
+		json_decref(refused);
+		json_decref(photos);
+		screen_db_error(a, req);
+		return;
+	}
+	sess = outbox_get(a, "patrol_session");
 	serve_live_get(s, &l);
 	if (l.has_fix)
 		pos = json_pack("{s:f,s:f,s:I}", "lat", l.fix.lat, "lon",
@@ -157,13 +173,12 @@ screen_state(struct serve *s, struct agent *a, struct evhttp_request *req)
 	    (json_int_t)l.next_sync_ms, "time_zone",
 	    screen_state_str(a, "time_zone"), "now_ms",
 	    (json_int_t)agent_now_ms(), "position", pos, "gps", l.gps, "patrol",
-	    sess != NULL, "refused", screen_refused(a), "lifecycle",
-	    screen_lifecycle(a));
+	    sess != NULL, "refused", refused, "lifecycle", screen_lifecycle(a));
 	free(sess);
 	free(server);
 	/* Map tiles on the device (tiles.c), and whose they are. */
 	json_object_set_new(j, "tiles", json_boolean(tiles_any(a)));
-	json_object_set_new(j, "photos_refused", screen_photos_refused(a, 0));
+	json_object_set_new(j, "photos_refused", photos);
 	json_object_set_new(
 	    j, "tiles_credit", screen_state_str(a, "tiles_credit"));
 	screen_reply(req, 200, j);
@@ -269,7 +284,6 @@ void
 screen_jobs(struct serve *s, struct agent *a, struct evhttp_request *req)
 {
 	struct screen_jobs c;
-	char *err;
 
 	serve_live_get(s, &c.live);
 	c.arr = json_array();
@@ -279,9 +293,7 @@ screen_jobs(struct serve *s, struct agent *a, struct evhttp_request *req)
 	 */
 	if (store_jobs_planned(a, screen_jobs_cb, &c) < 0) {
 		json_decref(c.arr);
-		err = outbox_errmsg(a);
-		screen_error(req, 500, "端末のデータベースが読めません", err);
-		free(err);
+		screen_db_error(a, req);
 		return;
 	}
 	screen_reply(req, 200, json_pack("{s:o}", "jobs", c.arr));
@@ -306,7 +318,10 @@ screen_history(struct agent *a, long long id)
 {
 	json_t *arr = json_array();
 
-	store_outbox_history(a, id, screen_history_cb, arr);
+	if (store_outbox_history(a, id, screen_history_cb, arr) < 0) {
+		json_decref(arr);
+		return NULL;
+	}
 	return arr;
 }
 
@@ -399,12 +414,9 @@ screen_job(struct agent *a, struct evhttp_request *req, long long id)
 {
 	struct screen_job c = {a, NULL};
 	json_t *callers;
-	char *err;
 
 	if (store_jobs_get(a, id, screen_job_cb, &c) < 0) {
-		err = outbox_errmsg(a);
-		screen_error(req, 500, "端末のデータベースが読めません", err);
-		free(err);
+		screen_db_error(a, req);
 		return;
 	}
 	if (c.j == NULL) {
@@ -413,11 +425,15 @@ screen_job(struct agent *a, struct evhttp_request *req, long long id)
 	}
 	/* Who to contact: only while the job is open (deleted when closed). */
 	callers = json_array();
-	store_jobs_callers(a, id, screen_caller_cb, callers);
 	json_object_set_new(c.j, "callers", callers);
-	json_object_set_new(c.j, "history", screen_history(a, id));
-	json_object_set_new(
-	    c.j, "photos_refused", screen_photos_refused(a, id));
+	if (store_jobs_callers(a, id, screen_caller_cb, callers) < 0 ||
+	    json_object_set_new(c.j, "history", screen_history(a, id)) != 0 ||
+	    json_object_set_new(
+	        c.j, "photos_refused", screen_photos_refused(a, id)) != 0) {
+		json_decref(c.j);
+		screen_db_error(a, req);
+		return;
+	}
 	screen_reply(req, 200, c.j);
 }
 
@@ -428,16 +444,22 @@ screen_patrol(struct serve *s, struct agent *a, struct evhttp_request *req)
 {
 	const int32_t *t;
 	size_t n, i;
-	json_t *pts = json_array();
-	char *sess = outbox_get(a, "patrol_session");
+	json_t *pts, *history = screen_history(a, 0);
+	char *sess;
 
+	if (history == NULL) {
+		screen_db_error(a, req);
+		return;
+	}
+	pts = json_array();
+	sess = outbox_get(a, "patrol_session");
 	t = serve_track(s, &n);
 	for (i = 0; i < n; i++)
 		json_array_append_new(pts,
 		    json_pack("[f,f]", t[2 * i] / 1e6, t[2 * i + 1] / 1e6));
 	screen_reply(req, 200,
 	    json_pack("{s:b,s:o,s:o,s:o}", "running", sess != NULL, "points",
-	        pts, "history", screen_history(a, 0), "categories",
+	        pts, "history", history, "categories",
 	        screen_state_json(a, "categories_json")));
 	free(sess);
 }

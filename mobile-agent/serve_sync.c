@@ -22,11 +22,14 @@ serve_wayback_store(struct agent *w)
 	char *json = NULL, *cause = NULL;
 	int has = track_last(w, 10 * 60 * 1000, &f) == 1;
 
-	if (sync_wayback_fetch(w, has, f.lat, f.lon, &json, &cause) == 0) {
-		outbox_set(w, "wayback_json", json);
-		outbox_set_int(w, "wayback_ms", agent_now_ms());
-	} else
+	/* The fetch says why it failed in cause; a write, the database. */
+	if (sync_wayback_fetch(w, has, f.lat, f.lon, &json, &cause) != 0 ||
+	    outbox_set(w, "wayback_json", json) != 0 ||
+	    outbox_set_int(w, "wayback_ms", agent_now_ms()) != 0) {
+		if (cause == NULL && json != NULL)
+			cause = outbox_errmsg(w);
 		agent_log(w, "wayback: %s", cause != NULL ? cause : "failed");
+	}
 	free(json);
 	free(cause);
 }

@@ -10,6 +10,7 @@
 #ifndef STORE_INT_H
 #define STORE_INT_H
 
+#include "compiler.h"
 #include "agent.h"
 
 /*
@@ -32,13 +33,13 @@ struct store_each {
 sqlite3_stmt *store_db_prepare(struct agent *, const char *sql, const char *fmt,
     ...) __attribute__((warn_unused_result));
 /* Runs a statement that returns no rows: 0, or -1 (sqlite3_errmsg says). */
-int store_db_run(struct agent *, const char *sql, const char *fmt, ...)
-    __attribute__((warn_unused_result));
+PATROL_MUSTCHECK int store_db_run(struct agent *, const char *sql,
+    const char *fmt, ...) __attribute__((warn_unused_result));
 /*
  * Each row of st to row(st, arg) until it answers non-zero, then
  * finalizes st: the rows read, or -1 when st is NULL.
  */
-int store_db_rows(
+PATROL_MUSTCHECK int store_db_rows(
     sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *), void *arg);
 /* The first column of the first row as an integer, else def. */
 long long store_db_int(

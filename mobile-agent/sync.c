@@ -17,6 +17,22 @@
 
 #define SYNC_ROUNDS_MAX 50
 
+/*
+ * Keeps the last error for "status" and the screen; says so on stderr when
+ * even that cannot be written.
+ */
+static void
+sync_error_keep(struct agent *a, const char *text)
+{
+	char *cause;
+
+	if (outbox_set(a, "last_error", text) == 0)
+		return;
+	cause = outbox_errmsg(a);
+	fprintf(stderr, "patrol-agent: the error was not kept: %s\n", cause);
+	free(cause);
+}
+
 /* Revoked: forget the token and every caller's name and phone. */
 int
 sync_revoked(struct agent *a)
@@ -27,7 +43,7 @@ sync_revoked(struct agent *a)
 		fprintf(stderr, "patrol-agent: wiping: %s\n", cause);
 		free(cause);
 	}
-	outbox_set(a, "last_error", "device revoked (HTTP 401)");
+	sync_error_keep(a, "device revoked (HTTP 401)");
 	fprintf(stderr,
 	    "patrol-agent: this device was revoked: personal data "
 	    "wiped; enroll it again to continue\n");
@@ -75,7 +91,10 @@ sync_round(struct agent *a, const char *server, const char *ca, int *more,
 		 * from being applied twice.
 		 */
 		sync_resp_free(&r);
-		store_outbox_batch_reset(a);
+		if (store_outbox_batch_reset(a) != 0) {
+			*cause = outbox_errmsg(a);
+			goto out;
+		}
 		*more = 1;
 		rc = 0;
 		goto out;
@@ -129,7 +148,7 @@ sync_run(struct agent *a)
 	if (rc == 0)
 		sync_photos_forget(a);
 	if (rc == AGENT_EXIT_FAIL) {
-		outbox_set(a, "last_error", cause != NULL ? cause : "failed");
+		sync_error_keep(a, cause != NULL ? cause : "failed");
 		fprintf(stderr, "patrol-agent: sync: %s (%lld to send)\n",
 		    cause != NULL ? cause : "failed", outbox_pending(a));
 	} else if (rc == 0) {

@@ -13,48 +13,57 @@
 #include "sync_int.h"
 
 /* Kept only if it is a table at all: a bad one never replaces a good. */
-static void
+static int
 sync_lifecycle_keep(struct agent *a, const char *text)
 {
 	json_t *j = json_loads(text, 0, NULL);
+	int rc = 0;
 
 	if (json_is_object(json_object_get(j, "actions")) &&
 	    json_is_object(json_object_get(j, "sets")))
-		outbox_set(a, "lifecycle", text);
+		rc = outbox_set(a, "lifecycle", text);
 	json_decref(j);
+	return rc;
 }
 
-void
+int
 sync_settings(struct agent *a, const Patrol__Sync__V1__Settings *s)
 {
 	if (s == NULL)
-		return;
-	if (s->has_track_interval_s && s->track_interval_s > 0)
-		outbox_set_int(a, "track_interval_s", s->track_interval_s);
-	if (s->has_sync_interval_s && s->sync_interval_s > 0)
-		outbox_set_int(a, "sync_interval_s", s->sync_interval_s);
-	if (s->has_photo_chunk_bytes && s->photo_chunk_bytes >= 4096)
-		outbox_set_int(a, "photo_chunk_bytes", s->photo_chunk_bytes);
-	if (s->time_zone != NULL && *s->time_zone != '\0' &&
-	    strlen(s->time_zone) < 64)
-		outbox_set(a, "time_zone", s->time_zone);
-	if (s->has_photo_resize_bytes && s->photo_resize_bytes >= 65536)
-		outbox_set_int(a, "photo_resize_bytes", s->photo_resize_bytes);
+		return 0;
+	if ((s->has_track_interval_s && s->track_interval_s > 0 &&
+	        outbox_set_int(a, "track_interval_s", s->track_interval_s) !=
+	            0) ||
+	    (s->has_sync_interval_s && s->sync_interval_s > 0 &&
+	        outbox_set_int(a, "sync_interval_s", s->sync_interval_s) !=
+	            0) ||
+	    (s->has_photo_chunk_bytes && s->photo_chunk_bytes >= 4096 &&
+	        outbox_set_int(a, "photo_chunk_bytes", s->photo_chunk_bytes) !=
+	            0) ||
+	    (s->time_zone != NULL && *s->time_zone != '\0' &&
+	        strlen(s->time_zone) < 64 &&
+	        outbox_set(a, "time_zone", s->time_zone) != 0) ||
+	    (s->has_photo_resize_bytes && s->photo_resize_bytes >= 65536 &&
+	        outbox_set_int(
+	            a, "photo_resize_bytes", s->photo_resize_bytes) != 0))
+		return -1;
 	/* The server's life cycle: the steps jobs.c and the screen offer. */
 	if (s->lifecycle_json != NULL && strlen(s->lifecycle_json) < 65536)
-		sync_lifecycle_keep(a, s->lifecycle_json);
+		return sync_lifecycle_keep(a, s->lifecycle_json);
+	return 0;
 }
 
 /* The categories for findings, as JSON for the screen (state). */
-static void
+static int
 sync_categories(struct agent *a, Patrol__Sync__V1__SyncResponse *r)
 {
 	json_t *arr, *q;
 	char *s;
 	size_t i;
+	int rc = 0;
 
 	if (r->n_categories == 0)
-		return;
+		return 0;
 	arr = json_array();
 	for (i = 0; i < r->n_categories; i++) {
 		Patrol__Sync__V1__Category *c = r->categories[i];
@@ -68,11 +77,13 @@ sync_categories(struct agent *a, Patrol__Sync__V1__SyncResponse *r)
 		        q != NULL ? q : json_array()));
 	}
 	if ((s = json_dumps(arr, JSON_COMPACT)) != NULL) {
-		outbox_set(a, "categories_json", s);
-		outbox_set_int(a, "categories_ms", agent_now_ms());
+		if (outbox_set(a, "categories_json", s) != 0 ||
+		    outbox_set_int(a, "categories_ms", agent_now_ms()) != 0)
+			rc = -1;
 		free(s);
 	}
 	json_decref(arr);
+	return rc;
 }
 
 static const char *
@@ -217,20 +228,21 @@ sync_apply(struct agent *a, struct sync_batch *b,
 	if (outbox_begin(a, cause) != 0)
 		return -1;
 	/* Settings first: the jobs go by the life cycle they came with. */
-	sync_settings(a, r->settings);
+	if (sync_settings(a, r->settings) != 0)
+		goto dberr;
 	if ((b->req.batch_id[0] != '\0' &&
 	        sync_apply_acks(a, b->req.batch_id, r) != 0) ||
 	    sync_apply_jobs(a, r) != 0 || plan_apply(a, r) != 0 ||
 	    place_apply(a, r) != 0 || sync_apply_photos(a, &b->req, r) != 0)
 		goto dberr;
-	if (b->req.batch_id[0] != '\0')
-		outbox_set(a, "batch_id", NULL);
-	sync_categories(a, r);
-	outbox_set_int(a, "cursor", (long long)r->cursor);
-	outbox_set_int(a, "last_sync_ms", agent_now_ms());
-	outbox_set(a, "last_error", NULL);
-	if (store_jobs_prune(a) == 0)
-		store_outbox_prune(a);
+	if ((b->req.batch_id[0] != '\0' &&
+	        outbox_set(a, "batch_id", NULL) != 0) ||
+	    sync_categories(a, r) != 0 ||
+	    outbox_set_int(a, "cursor", (long long)r->cursor) != 0 ||
+	    outbox_set_int(a, "last_sync_ms", agent_now_ms()) != 0 ||
+	    outbox_set(a, "last_error", NULL) != 0 ||
+	    store_jobs_prune(a) != 0 || store_outbox_prune(a) != 0)
+		goto dberr;
 	return outbox_commit(a, cause);
 dberr:
 	*cause = outbox_errmsg(a);

@@ -90,16 +90,17 @@ sync_enroll(struct agent *a, const char *server, const char *code,
 		patrol__sync__v1__enroll_response__free_unpacked(e, NULL);
 		goto out;
 	}
-	outbox_set(a, "server", base);
-	outbox_set(a, "ca_file", ca);
-	outbox_set_int(a, "device_id", e->device_id);
-	outbox_set(a, "crew_code", e->crew_code);
-	outbox_set(a, "crew_name", e->crew_name);
-	/* A new device: the server has sent it nothing yet. */
-	outbox_set(a, "cursor", NULL);
-	outbox_set(a, "last_error", NULL);
-	sync_settings(a, e->settings);
-	if (outbox_commit(a, &cause) != 0) {
+	/* A new device: the server has sent it nothing yet (cursor). */
+	if (outbox_set(a, "server", base) != 0 ||
+	    outbox_set(a, "ca_file", ca) != 0 ||
+	    outbox_set_int(a, "device_id", e->device_id) != 0 ||
+	    outbox_set(a, "crew_code", e->crew_code) != 0 ||
+	    outbox_set(a, "crew_name", e->crew_name) != 0 ||
+	    outbox_set(a, "cursor", NULL) != 0 ||
+	    outbox_set(a, "last_error", NULL) != 0 ||
+	    sync_settings(a, e->settings) != 0)
+		cause = outbox_errmsg(a);
+	if (cause != NULL || outbox_commit(a, &cause) != 0) {
 		fprintf(stderr, "patrol-agent: enroll: %s\n", cause);
 		outbox_rollback(a);
 	} else {

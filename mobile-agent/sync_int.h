@@ -15,6 +15,7 @@
 #ifndef PATROL_AGENT_SYNC_INT_H
 #define PATROL_AGENT_SYNC_INT_H
 
+#include "compiler.h"
 #include "agent.h"
 
 #define sync_resp      http_resp
@@ -40,9 +41,9 @@ int sync_revoked(struct agent *);
  * r->status for any answer (even 5xx); -1 with *cause when there was none
  * (no route, reset, timeout, bad TLS).
  */
-int sync_http(struct agent *, const char *server, const char *ca,
-    const char *method, const char *path, const uint8_t *body, size_t len,
-    long long upload_offset, struct sync_resp *r, char **cause);
+PATROL_MUSTCHECK int sync_http(struct agent *, const char *server,
+    const char *ca, const char *method, const char *path, const uint8_t *body,
+    size_t len, long long upload_offset, struct sync_resp *r, char **cause);
 /* "HTTP 409 batch_conflict: ..." from an Error body (caller frees). */
 char *sync_http_error(struct sync_resp *);
 
@@ -60,17 +61,21 @@ struct sync_batch {
  * lost), or a new one of the oldest pending items. *id is empty when there
  * is nothing to send (a sync then only fetches).
  */
-int sync_batch_pick(struct agent *, char id[40], char **cause);
+PATROL_MUSTCHECK int sync_batch_pick(struct agent *, char id[40], char **cause);
 /* The request for batch id; sync_batch_free after, even on failure. */
-int sync_batch_load(
+PATROL_MUSTCHECK int sync_batch_load(
     struct agent *, const char *id, struct sync_batch *, char **cause);
 void sync_batch_free(struct sync_batch *);
 
 /* sync_apply.c */
-/* The server's settings kept in the state (bad values are ignored). */
-void sync_settings(struct agent *, const Patrol__Sync__V1__Settings *);
+/*
+ * The server's settings kept in the state (bad values are ignored): 0, or
+ * -1 when the state cannot be written (outbox_errmsg says why).
+ */
+PATROL_MUSTCHECK int sync_settings(
+    struct agent *, const Patrol__Sync__V1__Settings *);
 /* A reply to batch b, applied in one transaction. */
-int sync_apply(struct agent *, struct sync_batch *b,
+PATROL_MUSTCHECK int sync_apply(struct agent *, struct sync_batch *b,
     Patrol__Sync__V1__SyncResponse *, char **cause);
 
 /* sync_photo.c */
@@ -78,8 +83,8 @@ int sync_apply(struct agent *, struct sync_batch *b,
  * Uploads the photos the server wants; *n counts those stored, *refused
  * those it refused for good (given up on). 0, or an exit code with *cause.
  */
-int sync_photos(struct agent *, const char *server, const char *ca, int *n,
-    int *refused, char **cause);
+PATROL_MUSTCHECK int sync_photos(struct agent *, const char *server,
+    const char *ca, int *n, int *refused, char **cause);
 /* The device's copies of photos the server holds go. */
 void sync_photos_forget(struct agent *);
 

@@ -268,7 +268,13 @@ sync_photos_forget_cb(const struct store_photo_row *r, void *arg)
 void
 sync_photos_forget(struct agent *a)
 {
-	if (store_photos_uploaded(a, sync_photos_forget_cb, a) < 0)
+	char *cause;
+
+	if (store_photos_uploaded(a, sync_photos_forget_cb, a) >= 0 &&
+	    store_photos_delete_uploaded(a) == 0)
 		return;
-	store_photos_delete_uploaded(a);
+	/* Tried again after the next sync; a copy already gone stays gone. */
+	cause = outbox_errmsg(a);
+	agent_log(a, "photos: the uploaded ones are not forgotten: %s", cause);
+	free(cause);
 }

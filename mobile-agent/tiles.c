@@ -274,8 +274,8 @@ tiles_fetch(struct agent *a, int argc, char **argv)
 	struct tiles_ask k;
 	struct tiles_tally t = {0};
 	long long total;
-	char *base;
-	int rc;
+	char *base, *why;
+	int rc, credit;
 
 	if (agent_args("tiles fetch", argc, argv, o, NULL, 0) != 0)
 		return agent_usage(a, "tiles fetch");
@@ -292,7 +292,13 @@ tiles_fetch(struct agent *a, int argc, char **argv)
 	base = agent_path(a, "tiles");
 	tiles_get_all(a, base, &k, &t);
 	free(base);
-	outbox_set(a, "tiles_credit", tiles_credit(o[4].value, k.url));
+	if ((credit = outbox_set(
+	         a, "tiles_credit", tiles_credit(o[4].value, k.url))) != 0) {
+		why = outbox_errmsg(a);
+		fprintf(stderr,
+		    "patrol-agent: tiles fetch: the map's credit: %s\n", why);
+		free(why);
+	}
 	printf("%s tiles: %lld fetched, %lld already here, %lld failed (zoom "
 	       "%d-%d)\n",
 	    t.failed == 0 ? "OK" : "PARTLY", t.got, t.kept, t.failed, k.z0,
@@ -302,7 +308,7 @@ tiles_fetch(struct agent *a, int argc, char **argv)
 		    "patrol-agent: tiles fetch: first failure: %s\n", t.first);
 		free(t.first);
 	}
-	return t.failed == 0 ? 0 : AGENT_EXIT_FAIL;
+	return t.failed == 0 && credit == 0 ? 0 : AGENT_EXIT_FAIL;
 }
 
 int

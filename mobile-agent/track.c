@@ -200,11 +200,11 @@ track_flush_last(struct agent *a)
 {
 	char *cause = NULL;
 
-	if (outbox_begin(a, &cause) == 0) {
-		if (track_flush(a, &cause) == 0)
-			outbox_commit(a, &cause);
-		else
-			outbox_rollback(a);
-	}
+	if (outbox_begin(a, &cause) == 0 &&
+	    (track_flush(a, &cause) != 0 || outbox_commit(a, &cause) != 0))
+		outbox_rollback(a);
+	if (cause != NULL)
+		fprintf(stderr,
+		    "patrol-agent: fixes left for the next start: %s\n", cause);
 	free(cause);
 }

@@ -97,6 +97,25 @@ class AgentSync(h.DispatcherCalls, unittest.TestCase):
 
     # -- tests -----------------------------------------------------------
 
+    def test_0_status_over_a_damaged_store_says_so(self):
+        """A read of the handheld's store that fails is an error the crew
+        sees (exit 1 and why), not a status that looks whole."""
+        a = k.Agent("damaged")
+        try:
+            self.assertIn("(not enrolled)", a.run("status", check=0).stdout)
+            db = a.db()
+            # The table is there (opening the store does not make it
+            # again) but not as the agent wrote it.
+            db.execute("DROP TABLE photos")
+            db.execute("CREATE TABLE photos (x)")
+            db.commit()
+            db.close()
+            r = a.run("status")
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("patrol-agent: status: no such column", r.stderr)
+        finally:
+            a.remove()
+
     def test_1_wasp_job_with_photo_exactly_once(self):
         a = self.agent("tama-wasp-1")
         self.assertEqual(os.stat(os.path.join(a.dir, "token")).st_mode
