@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "field_limits.h"
 #include "jobs_int.h"
 
 #define JOBS_FIX_MAX_AGE_MS (2 * 60 * 1000)
@@ -62,6 +63,25 @@ jobs_commit(struct agent *a, const char *kind, const char *what,
 	return outbox_commit(a, cause);
 }
 
+/*
+ * Each text of rec within its limit, as the server's sync will judge it
+ * (note_max: a step's or result's note, or a finding's description): 0, or
+ * -1 with *cause, so that nothing too long is recorded only to be refused.
+ */
+static int
+jobs_texts_check(const struct jobs_rec *rec, size_t note_max, char **cause)
+{
+	if ((*cause = field_too_long("reason", rec->reason, LIMIT_REASON)) !=
+	        NULL ||
+	    (*cause = field_too_long("note", rec->note, note_max)) != NULL ||
+	    (*cause = field_too_long("outcome", rec->outcome, LIMIT_OUTCOME)) !=
+	        NULL ||
+	    (*cause = field_too_long("address", rec->address, LIMIT_ADDRESS)) !=
+	        NULL)
+		return -1;
+	return 0;
+}
+
 int
 jobs_record_step(struct agent *a, const char *action,
     const struct jobs_rec *rec, char **cause)
@@ -75,7 +95,8 @@ jobs_record_step(struct agent *a, const char *action,
 	size_t len;
 	int has;
 
-	if ((has = jobs_position(a, rec, &pos, cause)) < 0)
+	if (jobs_texts_check(rec, LIMIT_NOTE, cause) != 0 ||
+	    (has = jobs_position(a, rec, &pos, cause)) < 0)
 		return -1;
 	if (jobs_rule_get(a, action, &rule, cause) != 0)
 		return -1;
@@ -157,6 +178,9 @@ jobs_form_read(struct agent *a, const struct jobs_rec *rec, struct jobs_form *f,
 			return -1;
 		}
 		patrol__sync__v1__answer__init(&f->ans[i]);
+		if ((*cause = field_too_long(
+		         "answers.text", eq + 1, LIMIT_ANSWER)) != NULL)
+			return -1;
 		f->codes[i] = xasprintf("%.*s", (int)(eq - v), v);
 		f->ans[i].code = f->codes[i];
 		f->ans[i].text = (char *)eq + 1;
@@ -221,7 +245,8 @@ jobs_record_done(struct agent *a, const struct jobs_rec *rec, char **cause)
 		*cause = xstrdup("choose an outcome");
 		return -1;
 	}
-	if (jobs_form_read(a, rec, &f, cause) != 0)
+	if (jobs_texts_check(rec, LIMIT_NOTE, cause) != 0 ||
+	    jobs_form_read(a, rec, &f, cause) != 0)
 		goto out;
 	if (outbox_begin(a, cause) != 0)
 		goto out;
@@ -283,7 +308,8 @@ jobs_record_finding(struct agent *a, const struct jobs_rec *rec, char **cause)
 		*cause = xstrdup("choose a category");
 		return -1;
 	}
-	if (jobs_form_read(a, rec, &f, cause) != 0)
+	if (jobs_texts_check(rec, LIMIT_DESCRIPTION, cause) != 0 ||
+	    jobs_form_read(a, rec, &f, cause) != 0)
 		goto out;
 	if (f.has_pos == 0) {
 		*cause = xstrdup("no recent GPS fix: give --lat and --lon");

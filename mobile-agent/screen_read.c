@@ -11,6 +11,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "field_limits.h"
 #include "screen_int.h"
 
 static json_t *
@@ -181,6 +182,11 @@ screen_state(struct serve *s, struct agent *a, struct evhttp_request *req)
 	json_object_set_new(j, "photos_refused", photos);
 	json_object_set_new(
 	    j, "tiles_credit", screen_state_str(a, "tiles_credit"));
+	/* What the server takes (field_limits.h), for the forms' maxlength. */
+	json_object_set_new(j, "limits",
+	    json_pack("{s:i,s:i,s:i,s:i}", "note", LIMIT_NOTE, "reason",
+	        LIMIT_REASON, "description", LIMIT_DESCRIPTION, "address",
+	        LIMIT_ADDRESS));
 	screen_reply(req, 200, j);
 }
 

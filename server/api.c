@@ -9,6 +9,7 @@
 #include "app.h"
 #include "auth.h"
 #include "db.h"
+#include "field_limits.h"
 #include "geo.h"
 #include "http.h"
 #include "log.h"
@@ -245,6 +246,7 @@ api_str(struct http_req *req, json_t *obj, const char *key, int required,
     size_t maxchars, const char **out)
 {
 	json_t *v;
+	char *msg;
 	int rc;
 
 	*out = NULL;
@@ -260,9 +262,10 @@ api_str(struct http_req *req, json_t *obj, const char *key, int required,
 		    "%s contains a NUL character", key);
 		return -1;
 	}
-	if (utf8_len(json_string_value(v)) > maxchars) {
-		api_error(req, 422, "too_long", key,
-		    "%s is longer than %zu characters", key, maxchars);
+	if ((msg = field_too_long(key, json_string_value(v), maxchars)) !=
+	    NULL) {
+		api_error(req, 422, "too_long", key, "%s", msg);
+		free(msg);
 		return -1;
 	}
 	*out = json_string_value(v);

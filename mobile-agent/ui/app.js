@@ -337,8 +337,12 @@ function photoInput(list) {
   return h('div', {}, h('label', { class: 'file' }, t('photo.take'), input), thumbs);
 }
 
-function noteInput() {
-  const ta = h('textarea', { id: 'note', rows: 3, placeholder: t('note.placeholder') });
+// The longest text the handheld records in a field of this kind (note,
+// reason, description, address: /api/state's limits, the server's).
+const limit = (kind) => String(state.limits[kind]);
+
+function noteInput(kind) {
+  const ta = h('textarea', { id: 'note', rows: 3, maxlength: limit(kind), placeholder: t('note.placeholder') });
   const sep = getLang() === 'en' ? '; ' : '、';
   return h('div', {},
     h('div', { class: 'phrases' }, NOTE_PHRASES.map((k) => t(k)).map((p) => h('button', {
@@ -381,7 +385,7 @@ function finishForm(job, again) {
       job.outcomes.map((o) => h('label', { class: 'choice' },
         h('input', { type: 'radio', name: 'outcome', value: o.code }), pick(o) || o.code))),
     h('h2', { text: t('done.questions') }), ...questionInputs(job.questions, job.answers),
-    h('h2', { text: t('done.notes') }), noteInput(),
+    h('h2', { text: t('done.notes') }), noteInput('note'),
     h('h2', { text: t('photo') }), photoInput(photoIds),
     h('button', { type: 'submit', class: 'primary', id: 'done-submit' }, t('done.submit')));
   form.addEventListener('submit', async (ev) => {
@@ -398,7 +402,7 @@ function reasonForm(job, action, again) {
   const name = label('action.' + action);
   const sel = h('select', { id: 'reason' }, h('option', { value: '', text: t('reason.choose') }),
     REASONS.map((k) => t(k)).map((r) => h('option', { value: r, text: r })));
-  const extra = h('input', { type: 'text', id: 'reason-extra', placeholder: t('reason.extra') });
+  const extra = h('input', { type: 'text', id: 'reason-extra', maxlength: limit('reason'), placeholder: t('reason.extra') });
   const form = h('form', { id: 'reason-form', 'data-action': action }, h('h2', { text: t('reason.title', { a: name }) }), sel, extra,
     h('button', { type: 'submit', class: 'danger', id: 'reason-submit' }, t('reason.submit', { a: name })));
   form.addEventListener('submit', async (ev) => {
@@ -480,7 +484,7 @@ async function patrolView() {
   const where = h('p', { id: 'finding-where', text: t('finding.where.here') });
   // The address: the nearest town or block the device knows (sent by the
   // server once a day), filled in for the position and changeable.
-  const addr = h('input', { type: 'text', id: 'finding-address', maxlength: '200', autocomplete: 'off',
+  const addr = h('input', { type: 'text', id: 'finding-address', maxlength: limit('address'), autocomplete: 'off',
     placeholder: t('finding.address.placeholder'), 'data-edited': '0' });
   addr.addEventListener('input', () => { addr.dataset.edited = '1'; });
   const addrHint = h('small', { id: 'finding-address-hint' });
@@ -496,7 +500,7 @@ async function patrolView() {
   fillAddress(null);
   const form = h('form', { id: 'finding-form' }, h('h2', { text: t('finding.title') }), catSel, qs, where,
     h('label', { class: 'field' }, t('finding.address') + ' ', addr), addrHint,
-    noteInput(), photoInput(photoIds), h('button', { type: 'submit', class: 'primary', id: 'finding-submit' }, t('finding.submit')));
+    noteInput('description'), photoInput(photoIds), h('button', { type: 'submit', class: 'primary', id: 'finding-submit' }, t('finding.submit')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (!catSel.value) { toast(t('finding.choose'), true); return; }

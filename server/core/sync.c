@@ -273,6 +273,8 @@ static int
 sync_text(struct sync_refusal *f, const char *field, const char *s, size_t max,
     int required)
 {
+	char *msg;
+
 	if (s == NULL || *s == '\0') {
 		if (required)
 			return sync_refuse(f, field, "%s is required", field);
@@ -280,9 +282,11 @@ sync_text(struct sync_refusal *f, const char *field, const char *s, size_t max,
 	}
 	if (!utf8_valid(s))
 		return sync_refuse(f, field, "%s is not valid UTF-8", field);
-	if (utf8_len(s) > max)
-		return sync_refuse(
-		    f, field, "%s is longer than %zu characters", field, max);
+	if ((msg = field_too_long(field, s, max)) != NULL) {
+		sync_refuse(f, field, "%s", msg);
+		free(msg);
+		return -1;
+	}
 	return 0;
 }
 

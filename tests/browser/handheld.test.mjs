@@ -376,6 +376,10 @@ test('a patrol: start, the track grows, a finding with a photo, stop', async () 
     null, { timeout: 20000 });
   const auto = await page.locator('#finding-address').inputValue();
   await page.locator('#finding-address').fill(auto + ' 電柱の横');
+  // The finding's fields take what patrold takes, no more (its limits).
+  const limits = (await (await fetch(base + '/api/v1/config')).json()).limits;
+  assert.equal(await page.getAttribute('#finding-address', 'maxlength'), String(limits.address));
+  assert.equal(await page.getAttribute('#finding-form #note', 'maxlength'), String(limits.description));
   await page.setInputFiles('#photo', { name: 'finding.png', mimeType: 'image/png', buffer: PNG });
   await page.locator('.thumbs img').waitFor();
   await shot('07-finding');

@@ -19,6 +19,7 @@
 
 #include "agent.h"
 #include "agent_fixture.h"
+#include "field_limits.h"
 #include "fixture.h"
 #include "lifecycle.h"
 #include "role.h"
@@ -254,6 +255,51 @@ test_done_checks_the_outcome_and_closes(void **state)
 	    1);
 }
 
+/* n copies of a three-byte character: n characters, 3n bytes. */
+static char *
+kanji(size_t n)
+{
+	char *s = malloc(3 * n + 1);
+	size_t i;
+
+	assert_non_null(s);
+	for (i = 0; i < n; i++)
+		memcpy(s + 3 * i, "巣", 3);
+	s[3 * n] = '\0';
+	return s;
+}
+
+/*
+ * A text over the server's limit is refused when it is recorded, with the
+ * server's words, and nothing is kept; at the limit it is recorded.
+ */
+static void
+test_texts_over_their_limit_are_refused(void **state)
+{
+	struct agent *a = *state;
+	char *over = kanji(LIMIT_NOTE + 1), *full = kanji(LIMIT_NOTE);
+	char *cause = NULL;
+	struct jobs_rec rec = {.id = 2, .outcome = "no_nest", .note = over};
+
+	assert_int_equal(jobs_record_done(a, &rec, &cause), -1);
+	assert_string_equal(cause, "note is longer than 4000 characters");
+	free(cause);
+	cause = NULL;
+	rec.id = 1;
+	rec.outcome = NULL;
+	assert_int_equal(jobs_record_step(a, "accept", &rec, &cause), -1);
+	assert_string_equal(cause, "note is longer than 4000 characters");
+	free(cause);
+	cause = NULL;
+	assert_int_equal(outbox_pending(a), 0);
+	rec.note = full;
+	if (jobs_record_step(a, "accept", &rec, &cause) != 0)
+		fail_msg("accept: %s", cause);
+	assert_int_equal(outbox_pending(a), 1);
+	free(over);
+	free(full);
+}
+
 static void
 test_the_table_decides_not_a_copy(void **state)
 {
@@ -353,6 +399,8 @@ FIXTURE_MAIN(
         agent_fixture_teardown),
     cmocka_unit_test_setup_teardown(
         test_done_checks_the_outcome_and_closes, setup, agent_fixture_teardown),
+    cmocka_unit_test_setup_teardown(
+        test_texts_over_their_limit_are_refused, setup, agent_fixture_teardown),
     cmocka_unit_test_setup_teardown(
         test_the_table_decides_not_a_copy, setup, agent_fixture_teardown),
     cmocka_unit_test_setup_teardown(
