@@ -530,8 +530,6 @@ int gps_nmea_parse(const char *line, struct gps_fix *);
  */
 struct serve;
 PATROL_MUSTCHECK int serve_main(struct agent *, int argc, char **argv);
-/* Asks the worker for a sync now (after an action, or the crew's tap). */
-void serve_sync_soon(struct serve *, int with_wayback);
 /* What the loop knows and the database does not. */
 struct serve_live {
 	int syncing;          /* a sync is running now */
@@ -542,19 +540,29 @@ struct serve_live {
 	struct gps_fix fix; /* the newest fix received */
 	const char *gps;    /* the source in words: gpsd, NMEA file, none */
 };
-void serve_live_get(struct serve *, struct serve_live *);
-/* The current (or last) patrol's kept fixes, for the screen's map. */
-const int32_t *serve_track(struct serve *, size_t *n); /* lat,lon e6 */
-void serve_track_reset(struct serve *);
-/* Keeps the fixes held for the next commit now (before a patrol's start
- * or end, and at exit). */
-void serve_fixes_flush(struct serve *);
+/*
+ * What the screen asks of the loop that serves it: serve fills this in and
+ * hands it to screen_api, so the screen calls the loop through it and calls
+ * run one way (serve -> screen), as a library's callbacks do.
+ */
+struct screen_host {
+	struct serve *serve;
+	/* A sync now (after an action, or the crew's tap). */
+	void (*sync_soon)(struct serve *, int with_wayback);
+	void (*live_get)(struct serve *, struct serve_live *);
+	/* The current (or last) patrol's kept fixes, for the screen's map. */
+	const int32_t *(*track)(struct serve *, size_t *n); /* lat,lon e6 */
+	void (*track_reset)(struct serve *);
+	/* Keeps the fixes held for the next commit now (before a patrol's
+	 * start or end). */
+	void (*fixes_flush)(struct serve *);
+};
 
 /* screen*.c (screen_int.h): the screen's JSON API under /api/ (see ui/app.js)
  */
 struct evhttp_request;
-void screen_api(
-    struct serve *, struct agent *, struct evhttp_request *, const char *path);
+void screen_api(const struct screen_host *, struct agent *,
+    struct evhttp_request *, const char *path);
 /* Leftover photos of an unfinished form are removed at start. */
 void screen_photos_clean(struct agent *);
 

@@ -121,8 +121,8 @@ screen_job_id(const char *p, const char **rest)
 }
 
 void
-screen_api(struct serve *s, struct agent *a, struct evhttp_request *req,
-    const char *path)
+screen_api(const struct screen_host *h, struct agent *a,
+    struct evhttp_request *req, const char *path)
 {
 	int post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
 	const char *rest;
@@ -130,19 +130,19 @@ screen_api(struct serve *s, struct agent *a, struct evhttp_request *req,
 
 	clock_gettime(CLOCK_MONOTONIC, &screen_t0);
 	if (!post && strcmp(path, "/state") == 0)
-		screen_state(s, a, req);
+		screen_state(h, a, req);
 	else if (!post && strcmp(path, "/jobs") == 0)
-		screen_jobs(s, a, req);
+		screen_jobs(h, a, req);
 	else if (!post && strcmp(path, "/place") == 0)
-		screen_place(s, a, req);
+		screen_place(h, a, req);
 	else if (strncmp(path, "/jobs/", 6) == 0 &&
 	    (id = screen_job_id(path + 6, &rest)) > 0) {
 		if (!post && *rest == '\0')
 			screen_job(a, req, id);
 		else if (post && strcmp(rest, "/step") == 0)
-			screen_record(s, a, req, id, "step");
+			screen_record(h, a, req, id, "step");
 		else if (post && strcmp(rest, "/done") == 0)
-			screen_record(s, a, req, id, "done");
+			screen_record(h, a, req, id, "done");
 		else
 			screen_error(req, 404, "ありません", path);
 	} else if (post && strcmp(path, "/photos") == 0)
@@ -150,20 +150,20 @@ screen_api(struct serve *s, struct agent *a, struct evhttp_request *req,
 	else if (post && strncmp(path, "/photos/", 8) == 0)
 		screen_photo_put(a, req, path + 8);
 	else if (post && strcmp(path, "/findings") == 0)
-		screen_record(s, a, req, 0, "finding");
+		screen_record(h, a, req, 0, "finding");
 	else if (!post && strcmp(path, "/patrol") == 0)
-		screen_patrol(s, a, req);
+		screen_patrol(h, a, req);
 	else if (post && strcmp(path, "/patrol") == 0)
-		screen_patrol_mark(s, a, req, 0);
+		screen_patrol_mark(h, a, req, 0);
 	else if (!post && strcmp(path, "/wayback") == 0)
 		screen_wayback(a, req);
 	else if (post && strcmp(path, "/wayback/take") == 0)
-		screen_patrol_mark(s, a, req, 1);
+		screen_patrol_mark(h, a, req, 1);
 	else if (post && strcmp(path, "/wayback/refresh") == 0) {
-		serve_sync_soon(s, 1);
+		h->sync_soon(h->serve, 1);
 		screen_reply(req, 202, json_pack("{s:b}", "asked", 1));
 	} else if (post && strcmp(path, "/sync") == 0) {
-		serve_sync_soon(s, 0);
+		h->sync_soon(h->serve, 0);
 		screen_reply(req, 202, json_pack("{s:b}", "asked", 1));
 	} else
 		screen_error(req, 404, "ありません", path);

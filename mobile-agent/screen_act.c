@@ -279,15 +279,15 @@ screen_rec_fill(
 
 /* The outcome of an action: recorded (to send) or refused, in words. */
 static void
-screen_done(struct serve *s, struct agent *a, struct evhttp_request *req,
-    int rc, char *cause)
+screen_done(const struct screen_host *h, struct agent *a,
+    struct evhttp_request *req, int rc, char *cause)
 {
 	if (rc != 0) {
 		screen_error(req, 409, "記録できませんでした", cause);
 		free(cause);
 		return;
 	}
-	serve_sync_soon(s, 0);
+	h->sync_soon(h->serve, 0);
 	screen_reply(req, 200,
 	    json_pack("{s:b,s:I}", "recorded", 1, "pending",
 	        (json_int_t)outbox_pending(a)));
@@ -312,8 +312,8 @@ screen_record_what(struct agent *a, json_t *body, const char *what,
 }
 
 void
-screen_record(struct serve *s, struct agent *a, struct evhttp_request *req,
-    long long id, const char *what)
+screen_record(const struct screen_host *h, struct agent *a,
+    struct evhttp_request *req, long long id, const char *what)
 {
 	struct screen_rec r;
 	json_t *body = screen_body(req);
@@ -335,13 +335,13 @@ screen_record(struct serve *s, struct agent *a, struct evhttp_request *req,
 	rc = screen_record_what(a, body, what, &r.rec, &cause);
 	screen_rec_free(&r, rc == 0);
 	json_decref(body);
-	screen_done(s, a, req, rc, cause);
+	screen_done(h, a, req, rc, cause);
 }
 
 /* Start (optionally on chosen way-back pieces) or stop a patrol. */
 void
-screen_patrol_mark(
-    struct serve *s, struct agent *a, struct evhttp_request *req, int wayback)
+screen_patrol_mark(const struct screen_host *h, struct agent *a,
+    struct evhttp_request *req, int wayback)
 {
 	json_t *body = screen_body(req), *v;
 	int64_t pieces[AGENT_ARGS_MAX];
@@ -375,9 +375,9 @@ screen_patrol_mark(
 		    wayback ? "choose pieces" : "action: start or stop");
 		return;
 	}
-	serve_fixes_flush(s); /* the fixes so far are the last patrol's */
+	h->fixes_flush(h->serve); /* the fixes so far are the last patrol's */
 	rc = jobs_patrol_mark(a, start, pieces, n, &cause);
 	if (rc == 0 && start)
-		serve_track_reset(s);
-	screen_done(s, a, req, rc, cause);
+		h->track_reset(h->serve);
+	screen_done(h, a, req, rc, cause);
 }

@@ -28,11 +28,15 @@ json_t *screen_text(const char *);
 json_t *screen_state_json(struct agent *, const char *key);
 
 /* screen_read.c */
-void screen_state(struct serve *, struct agent *, struct evhttp_request *);
-void screen_place(struct serve *, struct agent *, struct evhttp_request *);
-void screen_jobs(struct serve *, struct agent *, struct evhttp_request *);
+void screen_state(
+    const struct screen_host *, struct agent *, struct evhttp_request *);
+void screen_place(
+    const struct screen_host *, struct agent *, struct evhttp_request *);
+void screen_jobs(
+    const struct screen_host *, struct agent *, struct evhttp_request *);
 void screen_job(struct agent *, struct evhttp_request *, long long id);
-void screen_patrol(struct serve *, struct agent *, struct evhttp_request *);
+void screen_patrol(
+    const struct screen_host *, struct agent *, struct evhttp_request *);
 void screen_wayback(struct agent *, struct evhttp_request *);
 
 /* screen_act.c */
@@ -42,10 +46,10 @@ void screen_photo_put(struct agent *, struct evhttp_request *, const char *id);
  * A form the crew sent: POST /jobs/ID/step or /done (what "step" or
  * "done"), or /findings (what "finding", id 0).
  */
-void screen_record(struct serve *, struct agent *, struct evhttp_request *,
-    long long id, const char *what);
+void screen_record(const struct screen_host *, struct agent *,
+    struct evhttp_request *, long long id, const char *what);
 /* Start (optionally on chosen way-back pieces) or stop a patrol. */
-void screen_patrol_mark(
-    struct serve *, struct agent *, struct evhttp_request *, int wayback);
+void screen_patrol_mark(const struct screen_host *, struct agent *,
+    struct evhttp_request *, int wayback);
 
 #endif

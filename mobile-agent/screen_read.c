@@ -139,7 +139,8 @@ screen_lifecycle(struct agent *a)
 }
 
 void
-screen_state(struct serve *s, struct agent *a, struct evhttp_request *req)
+screen_state(
+    const struct screen_host *h, struct agent *a, struct evhttp_request *req)
 {
 	struct serve_live l;
 	json_t *j, *pos = json_null(), *refused, *photos;
@@ -154,7 +155,7 @@ screen_state(struct serve *s, struct agent *a, struct evhttp_request *req)
 		return;
 	}
 	sess = outbox_get(a, "patrol_session");
-	serve_live_get(s, &l);
+	h->live_get(h->serve, &l);
 	if (l.has_fix)
 		pos = json_pack("{s:f,s:f,s:I}", "lat", l.fix.lat, "lon",
 		    l.fix.lon, "t_ms", (json_int_t)l.fix.t_ms);
@@ -198,7 +199,8 @@ screen_state(struct serve *s, struct agent *a, struct evhttp_request *req)
  * field, which the crew can change.
  */
 void
-screen_place(struct serve *s, struct agent *a, struct evhttp_request *req)
+screen_place(
+    const struct screen_host *h, struct agent *a, struct evhttp_request *req)
 {
 	const char *q =
 	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
@@ -227,7 +229,7 @@ screen_place(struct serve *s, struct agent *a, struct evhttp_request *req)
 	}
 	evhttp_clear_headers(&kv);
 	if (!have) {
-		serve_live_get(s, &l);
+		h->live_get(h->serve, &l);
 		if (l.has_fix) {
 			lat = l.fix.lat;
 			lon = l.fix.lon;
@@ -287,11 +289,12 @@ screen_jobs_cb(const struct store_job_row *r, void *arg)
 }
 
 void
-screen_jobs(struct serve *s, struct agent *a, struct evhttp_request *req)
+screen_jobs(
+    const struct screen_host *h, struct agent *a, struct evhttp_request *req)
 {
 	struct screen_jobs c;
 
-	serve_live_get(s, &c.live);
+	h->live_get(h->serve, &c.live);
 	c.arr = json_array();
 	/*
 	 * Open first, in the crew's day plan's order (plan.c); jobs the plan
@@ -446,7 +449,8 @@ screen_job(struct agent *a, struct evhttp_request *req, long long id)
 /* ---- Patrol and the way back ----------------------------------------- */
 
 void
-screen_patrol(struct serve *s, struct agent *a, struct evhttp_request *req)
+screen_patrol(
+    const struct screen_host *h, struct agent *a, struct evhttp_request *req)
 {
 	const int32_t *t;
 	size_t n, i;
@@ -459,7 +463,7 @@ screen_patrol(struct serve *s, struct agent *a, struct evhttp_request *req)
 	}
 	pts = json_array();
 	sess = outbox_get(a, "patrol_session");
-	t = serve_track(s, &n);
+	t = h->track(h->serve, &n);
 	for (i = 0; i < n; i++)
 		json_array_append_new(pts,
 		    json_pack("[f,f]", t[2 * i] / 1e6, t[2 * i + 1] / 1e6));

@@ -262,7 +262,14 @@ serve_main(struct agent *a, int argc, char **argv)
 	struct args_opt o[] = {{.name = "listen"}, {.name = "gpsd"},
 	    {.name = "nmea"}, {.name = "speed"}, {.name = "no-gps", .flag = 1},
 	    {.name = "backoff-max"}, {.name = "leaflet"}, {.name = NULL}};
-	struct serve s = {.a = a, .wake = {-1, -1}};
+	struct serve s = {.a = a,
+	    .wake = {-1, -1},
+	    .screen = {.serve = &s,
+	        .sync_soon = serve_sync_soon,
+	        .live_get = serve_live_get,
+	        .track = serve_track,
+	        .track_reset = serve_track_reset,
+	        .fixes_flush = serve_fixes_flush}};
 	struct timeval now = {0, 0};
 	const char *listen;
 	int rc;

@@ -207,7 +207,7 @@ serve_request_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (strncmp(path, "/api/", 5) == 0)
-		screen_api(s, s->a, req, path + 4);
+		screen_api(&s->screen, s->a, req, path + 4);
 	else if (strncmp(path, "/vendor/leaflet/", 16) == 0)
 		serve_leaflet(s, req, path + 16);
 	else if (strncmp(path, "/tiles/", 7) == 0 &&

@@ -3,7 +3,7 @@
  * serve_sync.c (the sync worker and its schedule), serve_gps.c (the GPS
  * track on the loop) and serve_http.c (the screen's HTTP front: token,
  * host check, the interface's files, Leaflet, tiles). The screen's JSON
- * API is screen*.c, through agent.h's serve_* calls.
+ * API is screen*.c, which calls back through struct screen_host.
  */
 #ifndef SERVE_INT_H
 #define SERVE_INT_H
@@ -63,6 +63,7 @@ struct serve {
 	int32_t *track;
 	size_t ntrack;
 	struct event *sig_ev[2];
+	struct screen_host screen; /* the calls below, for the screen */
 };
 
 static inline struct timeval
@@ -73,6 +74,15 @@ serve_tv(int64_t ms)
 
 	return tv;
 }
+
+/* serve_sync.c: asks the worker for a sync now. */
+void serve_sync_soon(struct serve *, int with_wayback);
+/* serve_gps.c: what the loop knows; the patrol's track; the held fixes
+ * kept now (also at exit). */
+void serve_live_get(struct serve *, struct serve_live *);
+const int32_t *serve_track(struct serve *, size_t *n);
+void serve_track_reset(struct serve *);
+void serve_fixes_flush(struct serve *);
 
 /* serve_sync.c: the worker thread (it opens its own connection). */
 void *serve_worker(void *);
