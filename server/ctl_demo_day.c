@@ -6,6 +6,7 @@
 #include "ctl.h"
 #include "ctl_demo_day.h"
 #include "db.h"
+#include "lifecycle.h"
 #include "store_reference.h"
 #include "store_requests.h"
 #include "store_wait.h"
@@ -64,10 +65,10 @@ ctl_demo_day_crew(struct ctl *c, const char *code)
 	return id;
 }
 
-/* One step of the life cycle; *version follows. 0, or 1 after printing. */
+/* One action of the life cycle; *version follows. 0, or 1 after printing. */
 static int
-ctl_demo_day_step(struct ctl *c, long long id, int *version, const char *from,
-    const char *to, long long crew)
+ctl_demo_day_step(struct ctl *c, long long id, int *version,
+    const struct lc_action *a, long long crew)
 {
 	struct store_transition t = {0};
 	struct db_wait w = {0};
@@ -77,12 +78,9 @@ ctl_demo_day_step(struct ctl *c, long long id, int *version, const char *from,
 	/* request_transition() decides the state from the action. */
 	t.id = id;
 	t.version = *version;
-	/* The action that leads to each demo state (accept -> accepted). */
-	t.action = strcmp(to, "assigned") == 0 ? "assign"
-	    : strcmp(to, "accepted") == 0      ? "accept"
-	                                       : to;
+	t.action = a->name;
 	t.actor = "demo";
-	t.crew_id = strcmp(to, "assigned") == 0 ? crew : 0;
+	t.crew_id = (a->needs & LC_F_CREW) != 0 ? crew : 0;
 	t.event_crew_id = crew;
 	store_request_transition(ctl_db(c), &t, db_wait_cb, &w);
 	/* No row: request_transition() refused the step. */
@@ -90,9 +88,8 @@ ctl_demo_day_step(struct ctl *c, long long id, int *version, const char *from,
 		return ctl_fail("demo load", cause);
 	if (j == NULL) {
 		fprintf(stderr,
-		    "patrolctl: demo load: request %lld: %s -> %s "
-		    "refused\n",
-		    id, from, to);
+		    "patrolctl: demo load: request %lld: %s refused\n", id,
+		    a->name);
 		return 1;
 	}
 	*version = (int)json_integer_value(json_object_get(j, "version"));
@@ -103,36 +100,37 @@ ctl_demo_day_step(struct ctl *c, long long id, int *version, const char *from,
 int
 ctl_demo_day_request(struct ctl *c, json_t *r, json_t *created)
 {
-	static const char *const path[] = {
-	    "new", "assigned", "accepted", "en_route", NULL};
+	const struct lc_action *steps[LC_NSTATES];
 	const char *code = json_string_value(json_object_get(r, "crew"));
 	const char *state = json_string_value(json_object_get(r, "state"));
+	enum lc_state to;
 	long long crew, id;
-	int version, i;
+	int version, i, n = -1;
 
 	if (code == NULL)
 		return 0;
 	if (state == NULL)
 		state = "accepted";
-	for (i = 1; path[i] != NULL && strcmp(path[i], state) != 0; i++)
-		;
-	if (path[i] == NULL) {
+	/* A state a crew holds, reached as the dispatcher and the crew would.
+	 */
+	if (lifecycle_state_parse(state, &to) == 0 &&
+	    lifecycle_in_set(LC_SET_ACTIVE, to))
+		n = lifecycle_path(
+		    LC_NEW, to, AUTH_DISPATCHER | AUTH_CREW, steps, LC_NSTATES);
+	if (n < 0) {
 		fprintf(stderr,
-		    "patrolctl: demo load: state %s: not assigned, "
-		    "accepted or en_route\n",
-		    state);
+		    "patrolctl: demo load: state %s: not one a crew holds "
+		    "(%s)\n",
+		    state, lifecycle_set_sql(LC_SET_ACTIVE));
 		return 1;
 	}
 	if ((crew = ctl_demo_day_crew(c, code)) == 0)
 		return 1;
 	id = json_integer_value(json_object_get(created, "id"));
 	version = (int)json_integer_value(json_object_get(created, "version"));
-	for (i = 1; path[i] != NULL; i++) {
-		if (ctl_demo_day_step(
-		        c, id, &version, path[i - 1], path[i], crew) != 0)
+	for (i = 0; i < n; i++) {
+		if (ctl_demo_day_step(c, id, &version, steps[i], crew) != 0)
 			return 1;
-		if (strcmp(path[i], state) == 0)
-			break;
 	}
 	return 0;
 }

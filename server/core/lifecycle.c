@@ -140,6 +140,44 @@ lifecycle_action_find(const char *name)
 	return NULL;
 }
 
+int
+lifecycle_path(enum lc_state from, enum lc_state to, int role,
+    const struct lc_action **steps, size_t max)
+{
+	const struct lc_action *via[LC_NSTATES] = {0};
+	enum lc_state queue[LC_NSTATES], back[LC_NSTATES], s;
+	unsigned seen = S(from);
+	size_t head = 0, tail = 0, i, n;
+
+	if (from >= LC_NSTATES || to >= LC_NSTATES)
+		return -1;
+	queue[tail++] = from;
+	/* Breadth first: the fewest steps, the table's order between equals. */
+	while (head < tail && (seen & S(to)) == 0) {
+		s = queue[head++];
+		for (i = 0; i < LC_NACTIONS; i++) {
+			const struct lc_action *a = &lc_actions[i];
+
+			if ((a->from & S(s)) == 0 || (a->roles & role) == 0 ||
+			    (seen & S(a->to)) != 0)
+				continue;
+			seen |= S(a->to);
+			via[a->to] = a;
+			back[a->to] = s;
+			queue[tail++] = a->to;
+		}
+	}
+	if ((seen & S(to)) == 0)
+		return -1;
+	for (n = 0, s = to; s != from; s = back[s])
+		n++;
+	if (n > max)
+		return -1;
+	for (i = n, s = to; s != from; s = back[s])
+		steps[--i] = via[s];
+	return (int)n;
+}
+
 const char *
 lifecycle_field_name(unsigned field)
 {

@@ -18,6 +18,8 @@
 #ifndef PATROL_LIFECYCLE_H
 #define PATROL_LIFECYCLE_H
 
+#include <stddef.h>
+
 #include <jansson.h>
 
 #include "compiler.h"
@@ -115,6 +117,13 @@ const char *lifecycle_set_name(enum lc_set);
 int lifecycle_is_open(enum lc_state);
 /* The action by name, or NULL. */
 const struct lc_action *lifecycle_action_find(const char *);
+/*
+ * The fewest actions a user of role (a role.h mask) takes to bring a
+ * request from one state to another, in steps (at most max): their number
+ * (0 when from is to), or -1 when the role cannot get there.
+ */
+int lifecycle_path(enum lc_state from, enum lc_state to, int role,
+    const struct lc_action **steps, size_t max);
 /* The JSON name of one LC_F_* bit ("crew_id"), or NULL. */
 const char *lifecycle_field_name(unsigned field);
 /* SQL array literal of a set's states: {new,triaged,...}. Static. */

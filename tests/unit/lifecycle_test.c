@@ -240,7 +240,44 @@ test_json(void **state)
 	json_decref(j);
 }
 
-FIXTURE_MAIN(cmocka_unit_test(test_whole_job),
+/* The fewest actions from one state to another for a role (the demo's
+ * crews' jobs are brought to their state by it). */
+static void
+test_path(void **state)
+{
+	const struct lc_action *steps[LC_NSTATES];
+	int staff_crew = AUTH_DISPATCHER | AUTH_CREW;
+
+	(void)state;
+	assert_int_equal(
+	    lifecycle_path(LC_NEW, LC_EN_ROUTE, staff_crew, steps, LC_NSTATES),
+	    3);
+	assert_string_equal(steps[0]->name, "assign");
+	assert_string_equal(steps[1]->name, "accept");
+	assert_string_equal(steps[2]->name, "en_route");
+	/* on_site straight from accepted, not through en_route. */
+	assert_int_equal(
+	    lifecycle_path(LC_NEW, LC_ON_SITE, staff_crew, steps, LC_NSTATES),
+	    3);
+	assert_string_equal(steps[2]->name, "on_site");
+	assert_int_equal(
+	    lifecycle_path(LC_NEW, LC_ASSIGNED, staff_crew, steps, LC_NSTATES),
+	    1);
+	assert_string_equal(steps[0]->name, "assign");
+	assert_int_equal(
+	    lifecycle_path(LC_NEW, LC_NEW, staff_crew, steps, LC_NSTATES), 0);
+	/* A crew alone cannot assign itself a job, nor reopen a done one. */
+	assert_int_equal(
+	    lifecycle_path(LC_NEW, LC_ACCEPTED, AUTH_CREW, steps, LC_NSTATES),
+	    -1);
+	assert_int_equal(
+	    lifecycle_path(LC_DONE, LC_NEW, staff_crew, steps, LC_NSTATES), -1);
+	/* Too few places for the steps. */
+	assert_int_equal(
+	    lifecycle_path(LC_NEW, LC_EN_ROUTE, staff_crew, steps, 2), -1);
+}
+
+FIXTURE_MAIN(cmocka_unit_test(test_whole_job), cmocka_unit_test(test_path),
     cmocka_unit_test(test_back_to_the_queue),
     cmocka_unit_test(test_refusals_say_why), cmocka_unit_test(test_check_order),
     cmocka_unit_test(test_handover_fields),
