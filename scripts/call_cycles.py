@@ -113,14 +113,15 @@ def allowed(path):
 
 
 def reaches(g, start, goal):
-    seen, todo = {start}, [start]
-    while todo:
-        for n in g.get(todo.pop(), ()):
+    """Whether goal is reached from start along g's calls (depth first)."""
+    seen, stack = {start}, [start]
+    while stack:
+        for n in g.get(stack.pop(), ()):
             if n == goal:
                 return True
             if n not in seen:
                 seen.add(n)
-                todo.append(n)
+                stack.append(n)
     return False
 
 
